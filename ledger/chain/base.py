@@ -1,0 +1,91 @@
+"""The chain seam: one interface, two backends chosen by URL.
+
+``eth-tester://PATH`` runs the in-process EVM (state kept under PATH across restarts);
+``http(s)://HOST`` is any EVM JSON-RPC node. Nothing above this module knows which it has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class ChainError(Exception):
+    """Root of the ledger's chain errors."""
+
+
+class ChainUnavailable(ChainError):
+    """The node cannot be reached; the caller should back off and retry."""
+
+
+class AnchorRejected(ChainError):
+    """The contract reverted; ``error_name`` and ``error_args`` decode its custom error."""
+
+    def __init__(self, error_name: str, error_args: tuple[object, ...] = ()) -> None:
+        super().__init__(f"{error_name}{error_args!r}")
+        self.error_name = error_name
+        self.error_args = error_args
+
+
+@dataclass(frozen=True)
+class AnchoredBatch:
+    batch_id: int
+    root: bytes
+    first_seq: int
+    last_seq: int
+
+
+@dataclass(frozen=True)
+class SignedAnchor:
+    """An anchor transaction signed locally: its hash is known before it is sent."""
+
+    tx_hash: bytes
+    raw: bytes
+    nonce: int
+
+
+@dataclass(frozen=True)
+class TxStatus:
+    tx_hash: bytes
+    block_number: int
+    succeeded: bool
+
+
+class AnchorChain(Protocol):
+    """A connection to one chain and one LedgerAnchor contract on it."""
+
+    @property
+    def chain_id(self) -> int: ...
+
+    @property
+    def contract_address(self) -> str:
+        """Checksummed address of the LedgerAnchor contract."""
+        ...
+
+    def block_number(self) -> int: ...
+
+    def last_anchored_seq(self) -> int: ...
+
+    def batch_count(self) -> int: ...
+
+    def batch(self, batch_id: int) -> AnchoredBatch | None: ...
+
+    def verify_inclusion(
+        self, batch_id: int, seq: int, entry_hash: bytes, proof: list[bytes]
+    ) -> bool:
+        """The contract's own ``verify`` view."""
+        ...
+
+    def sign_anchor(self, root: bytes, first_seq: int, last_seq: int) -> SignedAnchor:
+        """Sign ``anchor(root, firstSeq, lastSeq)`` with the recorder key and explicit gas."""
+        ...
+
+    def send_raw(self, raw: bytes) -> bytes:
+        """Broadcast a signed transaction; return its hash. Idempotent for a known tx."""
+        ...
+
+    def tx_status(self, tx_hash: bytes) -> TxStatus | None:
+        """The mined receipt, or None while the transaction is not in a block."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,50 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from marketplace import health
+from marketplace.db import make_engine
+from marketplace.http import BodySizeLimitMiddleware, install_error_handlers
+from marketplace.observability import RequestContextMiddleware, configure_logging
+from marketplace.runtime import Runtime
+from marketplace.settings import Settings, get_settings
+
+API_TITLE = "Databourse"
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    from marketplace.migrations import upgrade_embedded
+
+    engine = make_engine(settings.database_url)
+    upgrade_embedded(engine)
+    return Runtime(settings=settings, engine=engine)
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    settings = settings or (runtime.settings if runtime else get_settings())
+    configure_logging(settings.log_level, settings.log_json)
+    rt = runtime or build_runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if runtime is None:  # we built it, we close it
+            rt.close()
+
+    app = FastAPI(
+        title=API_TITLE,
+        version="0.1.0",
+        summary="An open data exchange with a chain-anchored, tamper-evident journal",
+        lifespan=lifespan,
+    )
+    app.state.runtime = rt
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.request_body_bytes_max)
+    app.add_middleware(RequestContextMiddleware, metrics=rt.metrics)
+    app.include_router(health.router)
+    return app

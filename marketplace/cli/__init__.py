@@ -1,0 +1,19 @@
+"""The ``bourse`` command line. Each domain adds its commands from a module of its own."""
+
+from __future__ import annotations
+
+import typer
+
+from marketplace.cli import server
+
+app = typer.Typer(
+    name="bourse",
+    help="Databourse: an open data exchange with a chain-anchored journal.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+server.register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,50 @@
+"""bourse serve | db upgrade"""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+console = Console()
+db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
+
+
+def serve(
+    host: str | None = typer.Option(None, help="Bind address (default: DATABOURSE_HOST)."),
+    port: int | None = typer.Option(None, help="Port (default: DATABOURSE_PORT)."),
+) -> None:
+    """Start the exchange's API (and, by default, its anchoring worker)."""
+    import uvicorn
+
+    from marketplace.app import create_app
+    from marketplace.settings import get_settings
+
+    settings = get_settings()
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    app = create_app(settings)
+    base = f"http://{bind_host}:{bind_port}"
+    console.print(f"[bold]Databourse[/bold] on {base}")
+    console.print(f"  API docs   {base}/docs")
+    console.print(f"  Health     {base}/health")
+    console.print(f"  Database   {settings.database_url}")
+    console.print(f"  Chain      {settings.chain_url}")
+    uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration to DATABOURSE_DATABASE_URL."""
+    from marketplace.db import make_engine
+    from marketplace.migrations import upgrade
+    from marketplace.settings import get_settings
+
+    engine = make_engine(get_settings().database_url)
+    upgrade(engine)
+    engine.dispose()
+    console.print("database is at the newest revision")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.add_typer(db_app, name="db")

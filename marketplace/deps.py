@@ -1,0 +1,38 @@
+"""Dependencies shared by every domain's endpoints, as ``Annotated`` aliases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from marketplace.db import unit_of_work
+from marketplace.runtime import Runtime
+from marketplace.settings import Settings
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_settings_dep(runtime: RuntimeDep) -> Settings:
+    return runtime.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def get_session(runtime: RuntimeDep) -> Iterator[Session]:
+    """The request's unit of work: committed once when the endpoint returns, before the
+    response is sent (``scope="function"``), rolled back when anything raised."""
+    with unit_of_work(runtime.engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -1,0 +1,40 @@
+"""GET /health and GET /metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from marketplace.deps import RuntimeDep
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/health", summary="Database and chain status")
+def health(runtime: RuntimeDep) -> JSONResponse:
+    report: dict[str, Any] = {}
+    try:
+        with runtime.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        report["database"] = {"ok": True, "backend": runtime.engine.dialect.name}
+    except Exception as exc:  # noqa: BLE001 -- any failure means the database is down
+        report["database"] = {"ok": False, "error": type(exc).__name__}
+    for name, probe in runtime.probes.items():
+        try:
+            report[name] = probe()
+        except Exception as exc:  # noqa: BLE001 -- a probe that fails reports, never raises
+            report[name] = {"ok": False, "error": type(exc).__name__}
+    # The database is essential; the chain is not (entries queue until it returns).
+    status = "ok" if all(part.get("ok") for part in report.values()) else "degraded"
+    if not report["database"]["ok"]:
+        status = "down"
+    return JSONResponse({"status": status, **report}, status_code=503 if status == "down" else 200)
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+def metrics(runtime: RuntimeDep) -> Response:
+    return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)

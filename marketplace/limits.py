@@ -1,0 +1,33 @@
+"""Every limit the exchange enforces, in one place. Units come last in each name."""
+
+from typing import Final
+
+# HTTP
+request_body_bytes_max: Final = 1 * 1024 * 1024
+page_size_default: Final = 50
+page_size_max: Final = 500
+
+# Identity
+password_length_min: Final = 12
+password_length_max: Final = 256
+email_length_max: Final = 254
+organization_name_length_max: Final = 200
+token_ttl_s_default: Final = 12 * 3600
+token_ttl_s_max: Final = 30 * 24 * 3600
+siwe_message_bytes_max: Final = 4096
+siwe_nonce_ttl_s: Final = 10 * 60
+siwe_clock_skew_s: Final = 60
+login_failures_per_window_max: Final = 10
+login_failure_window_s: Final = 15 * 60
+
+# Ledger journal
+journal_kind_length_max: Final = 64
+journal_subject_length_max: Final = 128
+journal_payload_bytes_max: Final = 16 * 1024
+
+# Anchoring
+anchor_batch_entries_max_default: Final = 65_536
+anchor_batch_entries_max_ceiling: Final = 1_048_576
+anchor_batch_age_s_default: Final = 5.0
+anchor_gas_limit: Final = 300_000
+anchor_backoff_s_max: Final = 60.0

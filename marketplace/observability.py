@@ -1,0 +1,138 @@
+"""Structured logs with a request id, and Prometheus metrics."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from contextvars import ContextVar
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+REQUEST_ID_HEADER = "x-request-id"
+REQUEST_ID_LENGTH_MAX = 128
+
+log = logging.getLogger("databourse")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, carrying the request id when there is one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        doc: dict[str, Any] = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        request_id = request_id_var.get()
+        if request_id:
+            doc["request_id"] = request_id
+        extra = getattr(record, "fields", None)
+        if isinstance(extra, dict):
+            doc.update(extra)
+        if record.exc_info:
+            doc["exc"] = self.formatException(record.exc_info)
+        return json.dumps(doc, default=str)
+
+
+def configure_logging(level: str, json_lines: bool) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        JsonFormatter() if json_lines else logging.Formatter("%(levelname)s %(name)s %(message)s")
+    )
+    root = logging.getLogger("databourse")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+class Metrics:
+    """The service's metrics, on a registry of its own so that several apps can live in one
+    process (tests)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.http_requests = Counter(
+            "databourse_http_requests",
+            "HTTP requests served",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.http_seconds = Histogram(
+            "databourse_http_request_duration_seconds",
+            "HTTP request latency",
+            ["method", "route"],
+            registry=self.registry,
+        )
+        self.journal_entries = Counter(
+            "databourse_journal_entries_appended",
+            "Journal entries appended by this process",
+            registry=self.registry,
+        )
+        self.anchor_lag_entries = Gauge(
+            "databourse_anchor_lag_entries",
+            "Journal entries not yet anchored on chain",
+            registry=self.registry,
+        )
+        self.anchored_batches = Counter(
+            "databourse_anchored_batches",
+            "Batches whose anchor transaction this process sent",
+            registry=self.registry,
+        )
+
+
+class RequestContextMiddleware:
+    """Gives each request an id (echoing a sane client-sent one), logs one line per request
+    and records its metrics."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        sent = dict(scope.get("headers") or [])
+        incoming = sent.get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
+        ok = 0 < len(incoming) <= REQUEST_ID_LENGTH_MAX and incoming.isprintable()
+        request_id = incoming if ok else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((REQUEST_ID_HEADER.encode(), request_id.encode("latin-1")))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            method = scope.get("method", "")
+            self.metrics.http_requests.labels(method, template, str(status)).inc()
+            self.metrics.http_seconds.labels(method, template).observe(elapsed)
+            log.info(
+                "request",
+                extra={
+                    "fields": {
+                        "method": method,
+                        "path": scope.get("path"),
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 2),
+                    }
+                },
+            )
+            request_id_var.reset(token)

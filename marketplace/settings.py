@@ -1,0 +1,98 @@
+"""One settings class for the whole service (env prefix ``DATABOURSE_``, ``.env`` supported)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal, Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from marketplace import limits
+
+# Development-only secrets. The service refuses to start with them outside development mode.
+DEV_SECRET_KEY = "dev-secret-key-not-for-production-use-0000"  # noqa: S105 -- refused outside dev
+DEV_MASTER_KEY = "00" * 32  # 256-bit AES key, hex; refused outside development
+# Account 0 of the well-known development mnemonic ("test test ... junk") that anvil funds; the
+# in-process EVM funds it at genesis. It only ever holds test ether.
+DEV_RECORDER_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+
+
+class Settings(BaseSettings):
+    """Service configuration. Every field can be set as ``DATABOURSE_<NAME>``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DATABOURSE_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    mode: Literal["development", "test", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_url: str = "http://127.0.0.1:8000"
+
+    database_url: str = "sqlite:///./var/databourse.db"
+    chain_url: str = "eth-tester://./var/chain"
+    blob_url: str = "file://./var/blobs"
+
+    secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    master_key: SecretStr = SecretStr(DEV_MASTER_KEY)
+
+    # Money
+    currency: str = "CNY"
+    currency_scale: int = Field(default=2, ge=0, le=8)
+
+    # Identity
+    token_ttl_s: int = Field(default=limits.token_ttl_s_default, ge=60, le=limits.token_ttl_s_max)
+    siwe_domain: str = "127.0.0.1:8000"
+
+    # Ledger anchoring
+    anchor_contract_address: str | None = None
+    anchor_recorder_key: SecretStr = SecretStr(DEV_RECORDER_KEY)
+    anchor_batch_entries_max: int = Field(
+        default=limits.anchor_batch_entries_max_default,
+        ge=1,
+        le=limits.anchor_batch_entries_max_ceiling,
+    )
+    anchor_batch_age_s: float = Field(default=limits.anchor_batch_age_s_default, ge=0, le=3600)
+    anchor_confirmations: int = Field(default=1, ge=1, le=1000)
+    anchor_poll_s: float = Field(default=1.0, gt=0, le=600)
+    worker_in_process: bool = True
+
+    # HTTP
+    request_body_bytes_max: int = Field(default=limits.request_body_bytes_max, ge=1024)
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool = True
+
+    @model_validator(mode="after")
+    def _refuse_dev_secrets_outside_development(self) -> Self:
+        if self.mode == "production":
+            unsafe = [
+                name
+                for name, value, dev in (
+                    ("secret_key", self.secret_key, DEV_SECRET_KEY),
+                    ("master_key", self.master_key, DEV_MASTER_KEY),
+                    ("anchor_recorder_key", self.anchor_recorder_key, DEV_RECORDER_KEY),
+                )
+                if value.get_secret_value() == dev
+            ]
+            if unsafe:
+                names = ", ".join(f"DATABOURSE_{n.upper()}" for n in unsafe)
+                raise ValueError(f"production mode refuses the development defaults: set {names}")
+            if self.chain_url.startswith("eth-tester://"):
+                raise ValueError("production mode needs a real chain: set DATABOURSE_CHAIN_URL")
+        key = self.master_key.get_secret_value()
+        if len(key) != 64 or any(c not in "0123456789abcdefABCDEF" for c in key):
+            raise ValueError("DATABOURSE_MASTER_KEY must be 32 bytes as 64 hex digits")
+        if len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("DATABOURSE_SECRET_KEY must be at least 32 characters")
+        return self
+
+    @property
+    def master_key_bytes(self) -> bytes:
+        return bytes.fromhex(self.master_key.get_secret_value())
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

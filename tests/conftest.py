@@ -1,0 +1,79 @@
+"""Shared fixtures: every database-touching test runs on SQLite and, when
+``DATABOURSE_TEST_POSTGRES_URL`` is set, on that PostgreSQL server too.
+
+Isolation: SQLite gets a fresh file per test; PostgreSQL gets one schema per test session (so
+concurrent runs never meet) that is truncated after each test.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from marketplace.db import make_engine
+from marketplace.tables import metadata
+
+POSTGRES_URL = os.environ.get("DATABOURSE_TEST_POSTGRES_URL")
+DATABASES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+
+
+def create_tables(engine: Engine) -> None:
+    metadata.create_all(engine)
+
+
+@pytest.fixture(scope="session")
+def postgres_engine() -> Iterator[Engine]:
+    if not POSTGRES_URL:
+        pytest.skip("DATABOURSE_TEST_POSTGRES_URL is not set")
+    schema = f"t_{os.getpid()}_{secrets.token_hex(4)}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
+    create_tables(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _truncate_all(engine: Engine) -> None:
+    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    if names:
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=DATABASES)
+def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """A database with every table and no rows, on each backend under test."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "databourse.sqlite"
+        eng = make_engine(f"sqlite:///{path}")
+        create_tables(eng)
+        yield eng
+        eng.dispose()
+    else:
+        eng = request.getfixturevalue("postgres_engine")
+        _truncate_all(eng)
+        try:
+            yield eng
+        finally:
+            _truncate_all(eng)
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
