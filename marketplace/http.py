@@ -101,22 +101,36 @@ class BodySizeLimitMiddleware:
                 return
         seen = 0
         refused = False
+        replaced = False
 
         async def counting_receive() -> Message:
             nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
+                    # Stop reading; whatever the app answers is replaced by the 413 below.
                     refused = True
-                    raise _BodyTooLarge
+                    return {"type": "http.disconnect"}
             return message
 
-        try:
-            await self.app(scope, counting_receive, send)
-        except _BodyTooLarge:
-            if refused:
+        async def guarded_send(message: Message) -> None:
+            nonlocal replaced
+            if not refused:
+                await send(message)
+            elif not replaced:
+                replaced = True
                 await self._refuse(send)
+
+        try:
+            await self.app(scope, counting_receive, guarded_send)
+        except Exception:
+            if not refused:
+                raise
+        if refused and not replaced:
+            await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
         body = json.dumps(
@@ -133,7 +147,3 @@ class BodySizeLimitMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
-
-
-class _BodyTooLarge(Exception):
-    pass

@@ -12,12 +12,18 @@ import secrets
 from collections.abc import Iterator
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from marketplace.app import create_app
 from marketplace.db import make_engine
+from marketplace.runtime import Runtime
+from marketplace.settings import Settings
 from marketplace.tables import metadata
+
+pytest_plugins = ["tests.chain_fixtures"]
 
 POSTGRES_URL = os.environ.get("DATABOURSE_TEST_POSTGRES_URL")
 DATABASES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
@@ -77,3 +83,28 @@ def engine(
 def session(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as s:
         yield s
+
+
+def settings_for(engine: Engine, **overrides: object) -> Settings:
+    """Settings for an app under test on ``engine``: test mode, no in-process worker."""
+    values: dict[str, object] = {
+        "mode": "test",
+        "database_url": engine.url.render_as_string(hide_password=False),
+        "chain_url": "eth-tester://",
+        "worker_in_process": False,
+        "log_level": "WARNING",
+    }
+    values.update(overrides)
+    return Settings.model_validate(values)
+
+
+@pytest.fixture
+def runtime(engine: Engine) -> Runtime:
+    """A runtime on the test database, without a chain."""
+    return Runtime(settings=settings_for(engine), engine=engine)
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime=runtime)) as c:
+        yield c

@@ -12,6 +12,7 @@ db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
 def serve(
     host: str | None = typer.Option(None, help="Bind address (default: DATABOURSE_HOST)."),
     port: int | None = typer.Option(None, help="Port (default: DATABOURSE_PORT)."),
+    workers: int = typer.Option(1, min=1, max=64, help="Worker processes."),
 ) -> None:
     """Start the exchange's API (and, by default, its anchoring worker)."""
     import uvicorn
@@ -29,7 +30,17 @@ def serve(
     console.print(f"  Health     {base}/health")
     console.print(f"  Database   {settings.database_url}")
     console.print(f"  Chain      {settings.chain_url}")
-    uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning")
+    else:
+        uvicorn.run(
+            "marketplace.app:create_app",
+            factory=True,
+            host=bind_host,
+            port=bind_port,
+            workers=workers,
+            log_level="warning",
+        )
 
 
 @db_app.command("upgrade")

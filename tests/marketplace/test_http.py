@@ -1,0 +1,188 @@
+"""The HTTP edge: error shape, body limits, request ids, health and metrics."""
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from fastapi import APIRouter
+from fastapi.testclient import TestClient
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.engine import Engine
+
+from marketplace.app import create_app
+from marketplace.errors import Conflict
+from marketplace.runtime import Runtime
+from tests.conftest import settings_for
+
+
+class Thing(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    count: int
+
+
+probe = APIRouter()
+
+
+@probe.post("/_test/things")
+def make_thing(thing: Thing) -> dict[str, object]:
+    return {"name": thing.name, "count": thing.count}
+
+
+@probe.post("/_test/conflict")
+def conflict() -> None:
+    raise Conflict("that thing already exists; pick another name")
+
+
+@probe.get("/_test/boom")
+def boom() -> None:
+    raise RuntimeError("secret internals")
+
+
+@pytest.fixture
+def edge(engine: Engine) -> Iterator[TestClient]:
+    runtime = Runtime(settings=settings_for(engine, request_body_bytes_max=2048), engine=engine)
+    app = create_app(runtime=runtime)
+    app.include_router(probe)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def test_malformed_json_gets_422_with_error_and_message(edge: TestClient) -> None:
+    r = edge.post(
+        "/_test/things", content=b'{"name": "x",', headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 422
+    assert r.json() == {"error": "invalid_request", "message": "the request body is not valid JSON"}
+
+
+def test_unknown_field_is_named(edge: TestClient) -> None:
+    r = edge.post("/_test/things", json={"name": "x", "count": 1, "colour": "red"})
+    assert r.status_code == 422
+    assert r.json()["message"] == "unknown field 'colour'"
+
+
+def test_wrong_type_names_the_field(edge: TestClient) -> None:
+    r = edge.post("/_test/things", json={"name": "x", "count": "many"})
+    assert r.status_code == 422
+    assert r.json()["error"] == "invalid_request"
+    assert "'count'" in r.json()["message"]
+
+
+def test_missing_field_is_named(edge: TestClient) -> None:
+    r = edge.post("/_test/things", json={"name": "x"})
+    assert r.status_code == 422
+    assert r.json()["message"] == "'count' is required"
+
+
+def test_oversize_body_gets_413_before_the_route(edge: TestClient) -> None:
+    r = edge.post("/_test/things", json={"name": "x" * 5000, "count": 1})
+    assert r.status_code == 413
+    assert r.json()["error"] == "payload_too_large"
+    assert "2048 bytes" in r.json()["message"]
+
+
+def test_oversize_streamed_body_without_length_gets_413(edge: TestClient) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"name": "'
+        for _ in range(10):
+            yield b"x" * 500
+        yield b'", "count": 1}'
+
+    r = edge.post("/_test/things", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413
+    assert r.json()["error"] == "payload_too_large"
+
+
+def test_domain_error_carries_its_status_and_code(edge: TestClient) -> None:
+    r = edge.post("/_test/conflict")
+    assert r.status_code == 409
+    assert r.json() == {
+        "error": "conflict",
+        "message": "that thing already exists; pick another name",
+    }
+
+
+def test_unexpected_error_is_a_json_500_without_internals(edge: TestClient) -> None:
+    r = edge.get("/_test/boom")
+    assert r.status_code == 500
+    assert r.json()["error"] == "internal"
+    assert "secret" not in r.text
+
+
+def test_unknown_route_gets_json_404(edge: TestClient) -> None:
+    r = edge.get("/no/such/thing")
+    assert r.status_code == 404
+    assert r.json()["error"] == "not_found"
+
+
+def test_wrong_method_gets_json_405(edge: TestClient) -> None:
+    r = edge.get("/_test/things")
+    assert r.status_code == 405
+    assert r.json()["error"] == "method_not_allowed"
+
+
+def test_every_response_carries_a_request_id(edge: TestClient) -> None:
+    r = edge.get("/health")
+    assert len(r.headers["x-request-id"]) == 32
+
+
+def test_a_sane_client_request_id_is_echoed(edge: TestClient) -> None:
+    r = edge.get("/health", headers={"x-request-id": "trace-abc-123"})
+    assert r.headers["x-request-id"] == "trace-abc-123"
+
+
+def test_request_log_line_is_json_with_the_request_id(
+    edge: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+
+    logging.getLogger("databourse").setLevel(logging.INFO)
+    edge.get("/health", headers={"x-request-id": "log-me-1"})
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line]
+    line = next(doc for doc in lines if doc.get("request_id") == "log-me-1")
+    assert line["msg"] == "request"
+    assert line["path"] == "/health"
+    assert line["status"] == 200
+
+
+def test_health_reports_the_database(edge: TestClient, engine: Engine) -> None:
+    r = edge.get("/health")
+    assert r.status_code == 200
+    assert r.json()["status"] == "ok"
+    assert r.json()["database"] == {"ok": True, "backend": engine.dialect.name}
+
+
+def test_health_is_503_when_the_database_is_down(tmp_path: object) -> None:
+    from marketplace.db import make_engine
+
+    engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none", pool_pre_ping=False)
+    runtime = Runtime(settings=settings_for(engine), engine=engine)
+    with TestClient(create_app(runtime=runtime)) as c:
+        r = c.get("/health")
+    assert r.status_code == 503
+    assert r.json()["status"] == "down"
+    assert r.json()["database"]["ok"] is False
+
+
+def test_health_reports_a_failing_probe_as_degraded(engine: Engine) -> None:
+    runtime = Runtime(settings=settings_for(engine), engine=engine)
+
+    def broken() -> dict[str, object]:
+        raise ConnectionError("node down")
+
+    runtime.probes["chain"] = broken
+    with TestClient(create_app(runtime=runtime)) as c:
+        r = c.get("/health")
+    assert r.status_code == 200
+    assert r.json()["status"] == "degraded"
+    assert r.json()["chain"] == {"ok": False, "error": "ConnectionError"}
+
+
+def test_metrics_are_prometheus_text_counting_requests(edge: TestClient) -> None:
+    edge.get("/health")
+    edge.get("/health")
+    r = edge.get("/metrics")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/plain")
+    assert 'databourse_http_requests_total{method="GET",route="/health",status="200"} 2.0' in r.text

@@ -1,0 +1,63 @@
+import pytest
+from pydantic import ValidationError
+
+from marketplace.settings import DEV_MASTER_KEY, DEV_SECRET_KEY, Settings
+
+STRONG_SECRET = "s" * 48
+STRONG_MASTER = "ab" * 32
+STRONG_RECORDER = "0x" + "12" * 32
+
+
+def test_development_mode_accepts_the_development_defaults() -> None:
+    settings = Settings(mode="development")
+    assert settings.secret_key.get_secret_value() == DEV_SECRET_KEY
+    assert settings.master_key_bytes == bytes.fromhex(DEV_MASTER_KEY)
+
+
+@pytest.mark.parametrize("field", ["secret_key", "master_key", "anchor_recorder_key"])
+def test_production_refuses_each_development_secret(field: str) -> None:
+    values = {
+        "mode": "production",
+        "secret_key": STRONG_SECRET,
+        "master_key": STRONG_MASTER,
+        "anchor_recorder_key": STRONG_RECORDER,
+        "chain_url": "http://127.0.0.1:8545",
+    }
+    del values[field]
+    with pytest.raises(ValidationError, match=f"DATABOURSE_{field.upper()}"):
+        Settings.model_validate(values)
+
+
+def test_production_refuses_the_in_process_chain() -> None:
+    with pytest.raises(ValidationError, match="DATABOURSE_CHAIN_URL"):
+        Settings(
+            mode="production",
+            secret_key=STRONG_SECRET,
+            master_key=STRONG_MASTER,
+            anchor_recorder_key=STRONG_RECORDER,
+        )
+
+
+def test_production_starts_with_real_secrets() -> None:
+    settings = Settings(
+        mode="production",
+        secret_key=STRONG_SECRET,
+        master_key=STRONG_MASTER,
+        anchor_recorder_key=STRONG_RECORDER,
+        chain_url="http://127.0.0.1:8545",
+    )
+    assert settings.master_key_bytes == bytes.fromhex(STRONG_MASTER)
+
+
+@pytest.mark.parametrize("bad", ["abc", "zz" * 32, "ab" * 31])
+def test_master_key_must_be_32_bytes_of_hex(bad: str) -> None:
+    with pytest.raises(ValidationError, match="32 bytes"):
+        Settings(master_key=bad)
+
+
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABOURSE_DATABASE_URL", "sqlite:////tmp/elsewhere.db")
+    monkeypatch.setenv("DATABOURSE_ANCHOR_BATCH_ENTRIES_MAX", "1000")
+    settings = Settings()
+    assert settings.database_url == "sqlite:////tmp/elsewhere.db"
+    assert settings.anchor_batch_entries_max == 1000
