@@ -27,6 +27,10 @@ class AnchorRejected(ChainError):
         self.error_args = error_args
 
 
+class TxRejected(ChainError):
+    """The node refused a transaction (bad nonce, fee, funds), or it reverted when mined."""
+
+
 @dataclass(frozen=True)
 class AnchoredBatch:
     batch_id: int
@@ -73,7 +77,8 @@ class AnchorChain(Protocol):
     def verify_inclusion(
         self, batch_id: int, seq: int, entry_hash: bytes, proof: list[bytes]
     ) -> bool:
-        """The contract's own ``verify`` view."""
+        """The contract's own ``verify`` view: False for a bad proof or a seq outside the batch;
+        raises AnchorRejected("UnknownBatch", (batch_id,)) when no batch has that id."""
         ...
 
     def sign_anchor(self, root: bytes, first_seq: int, last_seq: int) -> SignedAnchor:
