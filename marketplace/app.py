@@ -10,6 +10,8 @@ from fastapi import FastAPI
 from marketplace import health
 from marketplace.db import make_engine
 from marketplace.http import BodySizeLimitMiddleware, install_error_handlers
+from marketplace.identity import endpoints as identity_endpoints
+from marketplace.ledger import endpoints as ledger_endpoints
 from marketplace.observability import RequestContextMiddleware, configure_logging
 from marketplace.runtime import Runtime
 from marketplace.settings import Settings, get_settings
@@ -18,11 +20,14 @@ API_TITLE = "Databourse"
 
 
 def build_runtime(settings: Settings) -> Runtime:
+    from marketplace.chain_runtime import attach_chain
     from marketplace.migrations import upgrade_embedded
 
     engine = make_engine(settings.database_url)
     upgrade_embedded(engine)
-    return Runtime(settings=settings, engine=engine)
+    runtime = Runtime(settings=settings, engine=engine)
+    attach_chain(runtime)
+    return runtime
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -47,4 +52,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.request_body_bytes_max)
     app.add_middleware(RequestContextMiddleware, metrics=rt.metrics)
     app.include_router(health.router)
+    app.include_router(identity_endpoints.router)
+    app.include_router(ledger_endpoints.router)
     return app

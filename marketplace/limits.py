@@ -20,14 +20,15 @@ siwe_clock_skew_s: Final = 60
 login_failures_per_window_max: Final = 10
 login_failure_window_s: Final = 15 * 60
 
-# Ledger journal
-journal_kind_length_max: Final = 64
-journal_subject_length_max: Final = 128
-journal_payload_bytes_max: Final = 16 * 1024
-
-# Anchoring
+# Anchoring (the worker's own limits live in ledger/limits.py)
 anchor_batch_entries_max_default: Final = 65_536
 anchor_batch_entries_max_ceiling: Final = 1_048_576
 anchor_batch_age_s_default: Final = 5.0
-anchor_gas_limit: Final = 300_000
-anchor_backoff_s_max: Final = 60.0
+
+# Identity: invites, tokens, SIWE, EIP-712 (issue 2)
+invite_ttl_s_default: Final = 7 * 24 * 3600
+invite_ttl_s_max: Final = 30 * 24 * 3600
+bearer_token_length_max: Final = 128  # characters after "Bearer "
+siwe_nonce_purge_rows_max: Final = 1000  # expired nonces deleted per nonce issued
+siwe_signature_length_max: Final = 200  # 0x + 65 bytes hex is 132
+signature_deadline_s_max: Final = 24 * 3600  # how far ahead an EIP-712 deadline may lie

@@ -24,6 +24,12 @@ class Runtime:
     probes: dict[str, HealthProbe] = field(default_factory=dict)
     # Called in order at shutdown.
     closers: list[Callable[[], None]] = field(default_factory=list)
+    # The anchor chain (a ledger.connection.ChainHandle) and anchoring worker, when attached by
+    # marketplace.chain_runtime. chain_id is None until the chain has answered once.
+    chain: Any = None
+    worker: Any = None
+    chain_id: int | None = None
+    contract_address: str | None = None
 
     def close(self) -> None:
         for close in reversed(self.closers):

@@ -2,6 +2,9 @@
 
 from sqlmodel import SQLModel
 
+import ledger.models  # noqa: F401 -- journal, batches, anchor contract, worker lease
+import marketplace.identity.models  # noqa: F401 -- organisations, accounts, keys, tokens
+
 metadata = SQLModel.metadata
 
 __all__ = ["metadata"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from marketplace.cli import server
+from marketplace.cli import identity, ledger, server
 
 app = typer.Typer(
     name="bourse",
@@ -13,6 +13,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 server.register(app)
+identity.register(app)
+ledger.register(app)
 
 
 def main() -> None:

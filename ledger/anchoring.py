@@ -1,0 +1,413 @@
+"""The anchoring worker: cuts the unanchored tail of the journal into batches, anchors each
+batch's Merkle root on chain exactly once, and follows it to confirmation.
+
+Protocol (each numbered step is crash-safe; the contract's contiguity rule is the backstop):
+
+1. Cut: read the tail after the last batch (at most ``batch_entries_max`` entries, and only when
+   full or when its oldest entry is ``batch_age_s`` old), build the tree, sign the anchor
+   transaction locally (its hash is known before sending), and commit the batch row with the
+   hash and the raw transaction. Nothing is on chain yet.
+2. Send: read the contract's ``last_anchored_seq``. If it already covers the batch (a previous
+   worker sent it and crashed before recording), only record where it landed. If it equals
+   ``first_seq - 1``, broadcast the stored raw transaction (idempotent). Anything else is an
+   ``AnchorConflict``: this database and the contract disagree, and the worker stops anchoring.
+3. Mined: record the block number, status ``sent``.
+4. Confirmed: once the block is ``confirmations`` deep and the contract holds this batch's root.
+   If the transaction vanished (reorg), the batch goes back to ``pending``: step 2 re-sends it,
+   or re-signs with a fresh nonce when the node refuses the old transaction.
+
+Several workers may run: a lease row in the database lets one act at a time (``SKIP LOCKED`` on
+PostgreSQL). While the chain is unreachable the worker backs off (bounded) and the journal keeps
+growing; it catches up when the chain returns.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from ledger import limits
+from ledger.canonical import from_hex, to_hex
+from ledger.chain.base import AnchorChain, ChainError, ChainUnavailable, SignedAnchor
+from ledger.errors import AnchorConflict
+from ledger.merkle import MerkleTree, leaf_hash
+from ledger.models import AnchorBatch, BatchStatus, JournalEntry, WorkerLease, utc_now
+
+log = logging.getLogger(__name__)
+
+LEASE_NAME = "anchor"
+
+ChainSource = Callable[[], AnchorChain]
+Hook = Callable[[str, AnchorBatch], None]
+
+
+@dataclass(frozen=True)
+class AnchorConfig:
+    batch_entries_max: int = 65_536
+    batch_age_s: float = 5.0
+    confirmations: int = 1
+    poll_s: float = 1.0
+    lease_s: float = limits.anchor_lease_s
+
+    def __post_init__(self) -> None:
+        assert self.batch_entries_max >= 1
+        assert self.batch_age_s >= 0
+        assert self.confirmations >= 1
+        assert self.poll_s > 0
+        assert self.lease_s > 0
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+@dataclass
+class WorkerState:
+    """What the worker last saw; read by health probes (plain values, safe across threads)."""
+
+    last_error: str | None = None
+    chain_ok: bool | None = None
+    batches_confirmed: int = 0
+    backoff_s: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class AnchorWorker:
+    """One anchoring worker. ``step()`` does one unit of work; ``run()`` loops with back-off;
+    ``start()``/``stop()`` run it in a daemon thread (the in-process mode)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        chain: ChainSource,
+        config: AnchorConfig | None = None,
+        *,
+        holder: str | None = None,
+        hook: Hook | None = None,
+    ) -> None:
+        self.engine = engine
+        self._chain_source = chain
+        self.config = config or AnchorConfig()
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self._hook = hook
+        self.state = WorkerState()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ loop
+
+    def run(self, stop: threading.Event | None = None) -> None:
+        stop = stop or self._stop
+        backoff = limits.anchor_backoff_s_min
+        while not stop.is_set():
+            try:
+                progressed = self.step()
+                backoff = limits.anchor_backoff_s_min
+                self.state.chain_ok = True
+                self.state.last_error = None
+                self.state.backoff_s = 0.0
+                wait = 0.0 if progressed else self.config.poll_s
+            except ChainUnavailable as exc:
+                self.state.chain_ok = False
+                self.state.last_error = f"chain unavailable: {exc}"
+                log.warning("anchoring paused, chain unavailable; retry in %.1fs", backoff)
+                wait, backoff = backoff, min(backoff * 2, limits.anchor_backoff_s_max)
+                self.state.backoff_s = wait
+            except AnchorConflict as exc:
+                self.state.last_error = f"conflict: {exc}"
+                log.error("anchoring stopped by a conflict: %s", exc)  # noqa: TRY400
+                wait = limits.anchor_backoff_s_max
+            except Exception as exc:
+                self.state.last_error = f"{type(exc).__name__}: {exc}"
+                log.exception("anchoring step failed; retry in %.1fs", backoff)
+                wait, backoff = backoff, min(backoff * 2, limits.anchor_backoff_s_max)
+            stop.wait(wait)
+        self.release()
+
+    def start(self) -> None:
+        assert self._thread is None, "worker already started"
+        self._stop.clear()
+        self._thread = threading.Thread(target=self.run, name="anchor-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+            self._thread = None
+
+    def run_until_anchored(self, timeout_s: float = 60.0) -> None:
+        """Step until every entry is in a confirmed batch (tests, benchmarks, CLI)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            progressed = self.step(force_cut=True)
+            if not progressed and self.all_confirmed():
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError("journal not anchored in time")
+            if not progressed:
+                time.sleep(min(self.config.poll_s, 0.05))
+
+    def all_confirmed(self) -> bool:
+        with Session(self.engine) as s:
+            last_seq = s.execute(select(func.max(JournalEntry.seq))).scalar() or 0
+            row = s.execute(
+                select(func.max(AnchorBatch.last_seq)).where(
+                    AnchorBatch.status == BatchStatus.confirmed  # type: ignore[arg-type]
+                )
+            ).scalar()
+            unconfirmed = s.execute(
+                select(func.count()).where(AnchorBatch.status != BatchStatus.confirmed)  # type: ignore[arg-type]
+            ).scalar()
+        return (row or 0) >= last_seq and not unconfirmed
+
+    # ----------------------------------------------------------------- lease
+
+    def acquire(self) -> bool:
+        """Take or renew the worker lease; False when another live worker holds it."""
+        now = utc_now()
+        with Session(self.engine) as s:
+            dialect = s.get_bind().dialect.name
+            values = {"name": LEASE_NAME, "holder": None, "expires_at": None}
+            if dialect == "postgresql":
+                s.execute(postgresql.insert(WorkerLease).values(values).on_conflict_do_nothing())
+                lease = s.execute(
+                    select(WorkerLease)
+                    .where(WorkerLease.name == LEASE_NAME)  # type: ignore[arg-type]
+                    .with_for_update(skip_locked=True)
+                ).scalar_one_or_none()
+            else:
+                s.execute(sqlite.insert(WorkerLease).values(values).on_conflict_do_nothing())
+                lease = s.get(WorkerLease, LEASE_NAME)
+            if lease is None:  # another worker is renewing it right now
+                s.rollback()
+                return False
+            free = (
+                lease.holder in (None, self.holder)
+                or lease.expires_at is None
+                or _aware(lease.expires_at) < now
+            )
+            if not free:
+                s.rollback()
+                return False
+            lease.holder = self.holder
+            lease.expires_at = now + timedelta(seconds=self.config.lease_s)
+            s.add(lease)
+            s.commit()
+            return True
+
+    def release(self) -> None:
+        try:
+            with Session(self.engine) as s:
+                s.execute(
+                    update(WorkerLease)
+                    .where(WorkerLease.name == LEASE_NAME, WorkerLease.holder == self.holder)  # type: ignore[arg-type]
+                    .values(holder=None, expires_at=None)
+                )
+                s.commit()
+        except Exception:
+            log.warning("could not release the worker lease", exc_info=True)
+
+    # ------------------------------------------------------------------ step
+
+    def step(self, *, force_cut: bool = False) -> bool:
+        """One unit of work; True when something moved (call again at once)."""
+        chain = self._chain_source()
+        if not self.acquire():
+            return False
+        progressed = False
+        for batch in self._unconfirmed():
+            progressed = self._advance(chain, batch) or progressed
+            if batch.status == BatchStatus.pending:
+                return progressed  # batches are anchored in order: wait for this one
+        cut = self._cut(chain, force=force_cut)
+        if cut is not None:
+            self._advance(chain, cut)
+            progressed = True
+        return progressed
+
+    def _emit(self, point: str, batch: AnchorBatch) -> None:
+        if self._hook is not None:
+            self._hook(point, batch)
+
+    def _unconfirmed(self) -> list[AnchorBatch]:
+        with Session(self.engine, expire_on_commit=False) as s:
+            return list(
+                s.execute(
+                    select(AnchorBatch)
+                    .where(AnchorBatch.status != BatchStatus.confirmed)  # type: ignore[arg-type]
+                    .order_by(AnchorBatch.id)  # type: ignore[arg-type]
+                )
+                .scalars()
+                .all()
+            )
+
+    def _save(self, batch: AnchorBatch, **changes: Any) -> None:
+        for name, value in changes.items():
+            setattr(batch, name, value)
+        with Session(self.engine, expire_on_commit=False) as s:
+            s.execute(update(AnchorBatch).where(AnchorBatch.id == batch.id).values(**changes))  # type: ignore[arg-type]
+            s.commit()
+
+    def _cut(self, chain: AnchorChain, *, force: bool) -> AnchorBatch | None:
+        """Step 1: build, sign and store the next batch (not yet sent)."""
+        cfg = self.config
+        with Session(self.engine) as s:
+            last = s.execute(
+                select(AnchorBatch.id, AnchorBatch.last_seq)  # type: ignore[call-overload]
+                .order_by(AnchorBatch.id.desc())  # type: ignore[attr-defined]
+                .limit(1)
+            ).first()
+            batch_id, first_seq = (1, 1) if last is None else (int(last[0]) + 1, int(last[1]) + 1)
+            oldest = s.execute(
+                select(JournalEntry.recorded_at).where(JournalEntry.seq == first_seq)  # type: ignore[call-overload]
+            ).scalar()
+            if oldest is None:
+                return None
+            rows = s.execute(
+                select(JournalEntry.seq, JournalEntry.entry_hash)  # type: ignore[call-overload]
+                .where(JournalEntry.seq >= first_seq)
+                .order_by(JournalEntry.seq)
+                .limit(cfg.batch_entries_max)
+            ).all()
+        age_s = (utc_now() - _aware(oldest)).total_seconds()
+        if len(rows) < cfg.batch_entries_max and age_s < cfg.batch_age_s and not force:
+            return None
+        last_seq = int(rows[-1][0])
+        assert int(rows[0][0]) == first_seq
+        assert last_seq == first_seq + len(rows) - 1, "journal has a gap"
+        anchored = chain.last_anchored_seq()
+        if anchored != first_seq - 1:
+            raise AnchorConflict(
+                f"contract has anchored up to seq {anchored}, but this database's next batch "
+                f"starts at seq {first_seq}"
+            )
+        tree = MerkleTree.build([leaf_hash(int(seq), from_hex(h)) for seq, h in rows])
+        signed = chain.sign_anchor(tree.root, first_seq, last_seq)
+        batch = AnchorBatch(
+            id=batch_id,
+            first_seq=first_seq,
+            last_seq=last_seq,
+            root=to_hex(tree.root),
+            status=BatchStatus.pending,
+            chain_id=chain.chain_id,
+            contract=chain.contract_address,
+            tx_hash=to_hex(signed.tx_hash),
+            raw_tx=to_hex(signed.raw),
+            nonce=signed.nonce,
+        )
+        with Session(self.engine, expire_on_commit=False) as s:
+            s.add(batch)
+            s.commit()  # a racing worker that cut the same batch fails on the unique first_seq
+        log.info("batch %d cut: seq %d..%d", batch_id, first_seq, last_seq)
+        self._emit("stored", batch)
+        return batch
+
+    def _advance(self, chain: AnchorChain, batch: AnchorBatch) -> bool:
+        if batch.status == BatchStatus.pending:
+            return self._advance_pending(chain, batch)
+        assert batch.status == BatchStatus.sent
+        return self._advance_sent(chain, batch)
+
+    def _landed(self, chain: AnchorChain, batch: AnchorBatch) -> tuple[str, int] | None:
+        """The (tx hash, block) of whichever signing of this batch was mined successfully."""
+        hashes = [batch.tx_hash, *filter(None, batch.prior_tx_hashes.split(","))]
+        for tx_hash in hashes:
+            status = chain.tx_status(from_hex(tx_hash, 32))
+            if status is not None and status.succeeded:
+                return tx_hash, status.block_number
+        return None
+
+    def _check_on_chain(self, chain: AnchorChain, batch: AnchorBatch) -> None:
+        onchain = chain.batch(batch.id)
+        if onchain is None or (
+            to_hex(onchain.root),
+            onchain.first_seq,
+            onchain.last_seq,
+        ) != (batch.root, batch.first_seq, batch.last_seq):
+            raise AnchorConflict(
+                f"contract batch {batch.id} is {onchain!r}, but this database's batch {batch.id} "
+                f"is seq {batch.first_seq}..{batch.last_seq} root {batch.root}"
+            )
+
+    def _advance_pending(self, chain: AnchorChain, batch: AnchorBatch) -> bool:
+        """Step 2 and 3: send unless the contract already covers the batch; record when mined."""
+        landed = self._landed(chain, batch)
+        if landed is None:
+            anchored = chain.last_anchored_seq()
+            if anchored >= batch.last_seq:
+                # Anchored by a signing we cannot see mined (yet): never send again.
+                self._check_on_chain(chain, batch)
+                log.info("batch %d is anchored; waiting for its tx receipt", batch.id)
+                return False
+            if anchored != batch.first_seq - 1:
+                raise AnchorConflict(
+                    f"contract has anchored up to seq {anchored}; batch {batch.id} needs "
+                    f"{batch.first_seq - 1}"
+                )
+            try:
+                chain.send_raw(from_hex(batch.raw_tx))
+            except ChainUnavailable:
+                raise
+            except ChainError as exc:
+                # The node refuses this signing (nonce used, underpriced...): sign afresh.
+                log.warning("batch %d: node refused its tx (%s); re-signing", batch.id, exc)
+                self._resign(chain, batch)
+                chain.send_raw(from_hex(batch.raw_tx))
+            self._emit("sent", batch)
+            landed = self._landed(chain, batch)
+            if landed is None:
+                self._save(batch, polls=batch.polls + 1)
+                return False
+        tx_hash, block = landed
+        self._save(batch, status=BatchStatus.sent, tx_hash=tx_hash, block_number=block)
+        self._emit("mined", batch)
+        self._advance_sent(chain, batch)
+        return True
+
+    def _resign(self, chain: AnchorChain, batch: AnchorBatch) -> None:
+        signed: SignedAnchor = chain.sign_anchor(
+            from_hex(batch.root, 32), batch.first_seq, batch.last_seq
+        )
+        prior = ",".join(filter(None, [*batch.prior_tx_hashes.split(","), batch.tx_hash]))
+        self._save(
+            batch,
+            tx_hash=to_hex(signed.tx_hash),
+            raw_tx=to_hex(signed.raw),
+            nonce=signed.nonce,
+            prior_tx_hashes=prior,
+        )
+
+    def _advance_sent(self, chain: AnchorChain, batch: AnchorBatch) -> bool:
+        """Step 4: confirm at depth, or go back to pending when a reorg dropped the tx."""
+        assert batch.block_number is not None
+        status = chain.tx_status(from_hex(batch.tx_hash, 32))
+        if status is None or not status.succeeded:
+            log.warning(
+                "batch %d: tx %s left the chain (reorg); re-sending", batch.id, batch.tx_hash
+            )
+            self._save(batch, status=BatchStatus.pending, block_number=None, polls=0)
+            return True
+        if status.block_number != batch.block_number:
+            self._save(batch, block_number=status.block_number)
+        depth = chain.block_number() - status.block_number + 1
+        if depth < self.config.confirmations:
+            return False
+        self._check_on_chain(chain, batch)
+        self._save(batch, status=BatchStatus.confirmed, confirmed_at=utc_now())
+        self.state.batches_confirmed += 1
+        self._emit("confirmed", batch)
+        log.info("batch %d confirmed in block %d", batch.id, status.block_number)
+        return True

@@ -1,0 +1,23 @@
+"""Errors the ledger raises. Callers (the marketplace) translate them into their own."""
+
+from __future__ import annotations
+
+
+class LedgerError(Exception):
+    """Root of the ledger's non-chain errors."""
+
+
+class InvalidEntry(LedgerError, ValueError):
+    """A journal entry breaks a rule (kind, subject, actor, payload, signature)."""
+
+
+class AnchorConflict(LedgerError):
+    """The contract's anchored history disagrees with this database's batches."""
+
+
+class NotAnchored(LedgerError):
+    """The entry exists but its batch is not confirmed on chain yet."""
+
+
+class EntryNotFound(LedgerError, LookupError):
+    """No journal entry has that seq."""

@@ -1,0 +1,298 @@
+"""Append entries to the tamper-evident journal, inside the caller's database transaction.
+
+Each entry's canonical form is the RFC 8785 JSON of
+
+    {"actor", "kind", "payload", "prev_hash", "recorded_at", "seq", "signature", "subject"}
+
+and ``entry_hash = keccak256(canonical)``; ``prev_hash`` is the previous entry's hash (32 zero
+bytes for seq 1). Appends lock the single ``journal_head`` row first (``SELECT ... FOR UPDATE``
+on PostgreSQL; a no-op ``UPDATE`` on SQLite, which takes the database's write lock), so
+concurrent writers queue and seq stays gapless: a rolled-back transaction rolls back its seq too.
+``append`` never commits: the entry commits or rolls back with the business change it describes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from json.encoder import encode_basestring
+from typing import Any
+
+from eth_utils.address import to_checksum_address
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from ledger import limits
+from ledger.canonical import NotCanonicalizable, canonical_json, keccak256, to_hex
+from ledger.errors import InvalidEntry
+from ledger.models import ZERO_HASH_HEX, JournalEntry, JournalHead
+
+__all__ = [
+    "ENTRY_FIELDS",
+    "AppendedEntry",
+    "NewEntry",
+    "append",
+    "append_many",
+    "entry_canonical_bytes",
+    "entry_document",
+    "format_recorded_at",
+    "head",
+]
+
+HEAD_ID = 1
+JOURNAL_TABLE: Table = JournalEntry.__table__  # type: ignore[attr-defined]
+ENTRY_FIELDS = (
+    "actor",
+    "kind",
+    "payload",
+    "prev_hash",
+    "recorded_at",
+    "seq",
+    "signature",
+    "subject",
+)
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+_SIGNATURE = re.compile(r"0x[0-9a-fA-F]*")
+_KIND = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
+# RFC 8785 escaping of a str: the C encoder json.dumps(..., ensure_ascii=False) itself uses
+_dumps: Callable[[str], str] = encode_basestring
+
+
+@dataclass(frozen=True, slots=True)
+class AppendedEntry:
+    """What ``append_many`` returns for each entry (lighter than a table row object)."""
+
+    seq: int
+    entry_hash: str
+    prev_hash: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    kind: str
+    subject: str
+    actor: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    signature: str | None = None
+
+
+def format_recorded_at(value: datetime | str) -> str:
+    """The canonical text of a timestamp: ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC.
+
+    Accepts an aware datetime, a naive one (taken as UTC: SQLite drops the zone), or SQLite's
+    stored text ``YYYY-MM-DD HH:MM:SS.ffffff`` (the verifier reads raw rows)."""
+    if isinstance(value, str):
+        if len(value) == 26 and value[10] == " ":
+            return f"{value[:10]}T{value[11:]}Z"
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def entry_canonical_bytes(
+    *,
+    seq: int,
+    kind: str,
+    subject: str,
+    actor: str,
+    payload_json: str,
+    signature: str | None,
+    recorded_at: str,
+    prev_hash: str,
+) -> bytes:
+    """RFC 8785 bytes of the entry, splicing the payload's stored canonical text in unchanged.
+
+    Equal to ``canonical_json(entry_document(...))`` (a property test holds them equal); keys are
+    ASCII and in sorted order here, so no re-serialisation of the payload is needed."""
+    sig = "null" if signature is None else _dumps(signature)
+    return (
+        f'{{"actor":{_dumps(actor)},"kind":{_dumps(kind)},"payload":{payload_json},'
+        f'"prev_hash":{_dumps(prev_hash)},"recorded_at":{_dumps(recorded_at)},"seq":{seq},'
+        f'"signature":{sig},"subject":{_dumps(subject)}}}'
+    ).encode()
+
+
+def entry_document(entry: JournalEntry) -> dict[str, Any]:
+    """The entry as the JSON object its hash covers (what a receipt's ``entry`` holds)."""
+    return {
+        "actor": entry.actor,
+        "kind": entry.kind,
+        "payload": json.loads(entry.payload_json),
+        "prev_hash": entry.prev_hash,
+        "recorded_at": format_recorded_at(entry.recorded_at),
+        "seq": entry.seq,
+        "signature": entry.signature,
+        "subject": entry.subject,
+    }
+
+
+def _validate(new: NewEntry) -> tuple[str, str]:
+    """Check one entry; return (checksummed actor, canonical payload text)."""
+    if not _KIND.fullmatch(new.kind) or len(new.kind) > limits.journal_kind_length_max:
+        raise InvalidEntry(f"kind {new.kind!r:.80} must look like 'order.placed' (max 64)")
+    if (
+        not new.subject
+        or len(new.subject) > limits.journal_subject_length_max
+        or not new.subject.isprintable()
+    ):
+        raise InvalidEntry(f"subject {new.subject!r:.80} must be 1-128 printable characters")
+    if not isinstance(new.actor, str) or not _ADDRESS.fullmatch(new.actor):
+        raise InvalidEntry(f"actor {new.actor!r:.80} must be an EVM address")
+    if new.signature is not None and (
+        not _SIGNATURE.fullmatch(new.signature)
+        or len(new.signature) > limits.journal_signature_length_max
+    ):
+        raise InvalidEntry("signature must be 0x-prefixed hex of at most 1024 characters")
+    if not isinstance(new.payload, dict):
+        raise InvalidEntry("payload must be a JSON object")
+    try:
+        payload_bytes = canonical_json(new.payload)
+    except NotCanonicalizable as exc:
+        raise InvalidEntry(f"payload: {exc}") from None
+    if len(payload_bytes) > limits.journal_payload_bytes_max:
+        raise InvalidEntry(
+            f"payload is {len(payload_bytes)} bytes; the limit is "
+            f"{limits.journal_payload_bytes_max}"
+        )
+    return _checksum(new.actor), payload_bytes.decode()
+
+
+@lru_cache(maxsize=4096)
+def _checksum(address: str) -> str:
+    return str(to_checksum_address(address))
+
+
+def _lock_head(session: Session) -> tuple[int, str]:
+    """Lock the head row (creating it on first use) and return (last_seq, last_hash)."""
+    dialect = session.get_bind().dialect.name
+    for _ in range(2):
+        if dialect == "postgresql":
+            row = session.execute(
+                select(JournalHead.last_seq, JournalHead.last_hash)  # type: ignore[call-overload]
+                .where(JournalHead.id == HEAD_ID)
+                .with_for_update()
+            ).first()
+        else:
+            # A write is the portable lock: on SQLite it takes the database's write lock.
+            session.execute(
+                update(JournalHead)
+                .where(JournalHead.id == HEAD_ID)  # type: ignore[arg-type]
+                .values(last_seq=JournalHead.last_seq)
+            )
+            row = session.execute(
+                select(JournalHead.last_seq, JournalHead.last_hash).where(  # type: ignore[call-overload]
+                    JournalHead.id == HEAD_ID
+                )
+            ).first()
+        if row is not None:
+            return int(row[0]), str(row[1])
+        values = {"id": HEAD_ID, "last_seq": 0, "last_hash": ZERO_HASH_HEX}
+        if dialect == "postgresql":
+            stmt: Any = postgresql.insert(JournalHead).values(values).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            stmt = sqlite.insert(JournalHead).values(values).on_conflict_do_nothing()
+        else:
+            stmt = insert(JournalHead).values(values)
+        session.execute(stmt)
+    raise AssertionError("journal head row could not be created")
+
+
+def append_many(session: Session, entries: Sequence[NewEntry]) -> list[AppendedEntry]:
+    """Append ``entries`` in order, inside the caller's transaction; return them with seq and
+    hashes set. Validates every entry before writing any."""
+    if not entries:
+        return []
+    if len(entries) > limits.journal_append_many_entries_max:
+        raise InvalidEntry(
+            f"at most {limits.journal_append_many_entries_max} entries per append_many"
+        )
+    checked = [_validate(new) for new in entries]
+    last_seq, prev_hash = _lock_head(session)
+    now = datetime.now(UTC)
+    recorded_text = format_recorded_at(now)
+    rows: list[dict[str, Any]] = []
+    out: list[AppendedEntry] = []
+    for new, (actor, payload_json) in zip(entries, checked, strict=True):
+        last_seq += 1
+        entry_hash = to_hex(
+            keccak256(
+                entry_canonical_bytes(
+                    seq=last_seq,
+                    kind=new.kind,
+                    subject=new.subject,
+                    actor=actor,
+                    payload_json=payload_json,
+                    signature=new.signature,
+                    recorded_at=recorded_text,
+                    prev_hash=prev_hash,
+                )
+            )
+        )
+        row: dict[str, Any] = {
+            "seq": last_seq,
+            "kind": new.kind,
+            "subject": new.subject,
+            "actor": actor,
+            "payload_json": payload_json,
+            "signature": new.signature,
+            "recorded_at": now,
+            "prev_hash": prev_hash,
+            "entry_hash": entry_hash,
+        }
+        rows.append(row)
+        out.append(AppendedEntry(last_seq, entry_hash, prev_hash, now))
+        prev_hash = entry_hash
+    session.execute(insert(JOURNAL_TABLE), rows)
+    session.execute(
+        update(JournalHead)
+        .where(JournalHead.id == HEAD_ID)  # type: ignore[arg-type]
+        .values(last_seq=last_seq, last_hash=prev_hash)
+    )
+    assert out[-1].seq == last_seq
+    assert out[0].seq == last_seq - len(entries) + 1
+    return out
+
+
+def append(
+    session: Session,
+    *,
+    kind: str,
+    subject: str,
+    actor: str,
+    payload: dict[str, Any],
+    signature: str | None = None,
+) -> JournalEntry:
+    """Append one entry inside the caller's transaction (never commits) and return it.
+
+    ``actor`` is an EVM address (stored checksummed); ``payload`` is a JSON object of hashes,
+    identifiers, terms and integer amounts (no floats, no raw or personal data), at most
+    ``journal_payload_bytes_max`` bytes canonical. Raises ``InvalidEntry`` on bad input."""
+    new = NewEntry(kind=kind, subject=subject, actor=actor, payload=payload, signature=signature)
+    (done,) = append_many(session, [new])
+    actor_checked, payload_json = _validate(new)
+    return JournalEntry(
+        seq=done.seq,
+        kind=kind,
+        subject=subject,
+        actor=actor_checked,
+        payload_json=payload_json,
+        signature=signature,
+        recorded_at=done.recorded_at,
+        prev_hash=done.prev_hash,
+        entry_hash=done.entry_hash,
+    )
+
+
+def head(session: Session) -> tuple[int, str]:
+    """(last seq, last entry hash) as committed; (0, zero hash) for an empty journal."""
+    row = session.execute(
+        select(JournalHead.last_seq, JournalHead.last_hash).where(JournalHead.id == HEAD_ID)  # type: ignore[call-overload]
+    ).first()
+    return (0, ZERO_HASH_HEX) if row is None else (int(row[0]), str(row[1]))

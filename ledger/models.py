@@ -1,0 +1,115 @@
+"""The ledger's tables: journal entries, the journal head, anchor batches, the anchor contract per
+chain, and the anchoring worker's lease.
+
+Hashes and addresses are stored as ``0x`` hex text (readable in any SQL console, identical on
+SQLite and PostgreSQL). The journal is append-only: nothing here is ever updated except the head,
+the batches' anchoring progress and the worker lease.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import BigInteger, DateTime, Text
+from sqlmodel import Field, SQLModel
+
+from ledger import limits
+
+HASH_HEX_LENGTH = 66  # "0x" + 32 bytes
+ADDRESS_HEX_LENGTH = 42  # "0x" + 20 bytes
+ZERO_HASH_HEX = "0x" + "00" * 32
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class JournalEntryBase(SQLModel):
+    seq: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    kind: str = Field(max_length=limits.journal_kind_length_max, index=True)
+    subject: str = Field(max_length=limits.journal_subject_length_max, index=True)
+    actor: str = Field(max_length=ADDRESS_HEX_LENGTH)
+    signature: str | None = Field(default=None, max_length=limits.journal_signature_length_max)
+    recorded_at: datetime = Field(sa_type=DateTime(timezone=True))
+    prev_hash: str = Field(max_length=HASH_HEX_LENGTH)
+    entry_hash: str = Field(max_length=HASH_HEX_LENGTH)
+
+
+class JournalEntry(JournalEntryBase, table=True):
+    """One journal entry. ``payload_json`` is the payload's RFC 8785 text, exactly the bytes that
+    were hashed, so the verifier never re-serialises a payload."""
+
+    __tablename__ = "journal_entry"
+
+    payload_json: str = Field(sa_type=Text)
+
+
+class JournalHead(SQLModel, table=True):
+    """The single row every append locks: it serialises writers and keeps seq gapless."""
+
+    __tablename__ = "journal_head"
+
+    id: int = Field(default=1, primary_key=True)
+    last_seq: int = Field(default=0, sa_type=BigInteger)
+    last_hash: str = Field(default=ZERO_HASH_HEX, max_length=HASH_HEX_LENGTH)
+
+
+class BatchStatus:
+    """A batch is ``pending`` (signed and stored, maybe broadcast), then ``sent`` (mined in
+    ``block_number``), then ``confirmed`` (``anchor_confirmations`` deep)."""
+
+    pending = "pending"
+    sent = "sent"
+    confirmed = "confirmed"
+
+
+class AnchorBatchBase(SQLModel):
+    id: int = Field(sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    first_seq: int = Field(sa_type=BigInteger, unique=True)
+    last_seq: int = Field(sa_type=BigInteger, unique=True)
+    root: str = Field(max_length=HASH_HEX_LENGTH)
+    status: str = Field(default=BatchStatus.pending, max_length=16, index=True)
+    chain_id: int = Field(sa_type=BigInteger)
+    contract: str = Field(max_length=ADDRESS_HEX_LENGTH)
+    tx_hash: str = Field(max_length=HASH_HEX_LENGTH)
+    block_number: int | None = Field(default=None, sa_type=BigInteger)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
+    confirmed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class AnchorBatch(AnchorBatchBase, table=True):
+    """One batch of contiguous entries and its anchor transaction. ``id`` is the contract's
+    batch id. ``raw_tx`` is the signed transaction, stored before it is broadcast;
+    ``prior_tx_hashes`` lists earlier signings of the same batch (re-signed after a reorg or a
+    dropped transaction), any of which may be the one that landed."""
+
+    __tablename__ = "anchor_batch"
+
+    raw_tx: str = Field(sa_type=Text)
+    nonce: int = Field(sa_type=BigInteger)
+    prior_tx_hashes: str = Field(default="", sa_type=Text)
+    polls: int = Field(default=0, sa_type=BigInteger)
+
+
+class AnchorContract(SQLModel, table=True):
+    """The LedgerAnchor contract this exchange deployed on a chain, remembered by chain id."""
+
+    __tablename__ = "anchor_contract"
+
+    chain_id: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    address: str = Field(max_length=ADDRESS_HEX_LENGTH)
+    deployed_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
+
+
+class WorkerLease(SQLModel, table=True):
+    """Which anchoring worker may act, until when. Several workers may run; one holds this."""
+
+    __tablename__ = "anchor_worker_lease"
+
+    name: str = Field(primary_key=True, max_length=32)
+    holder: str | None = Field(default=None, max_length=128)
+    expires_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

@@ -1,0 +1,99 @@
+"""Plugging the chain and the anchoring worker into a Runtime.
+
+The chain is connected at start when it answers; when it does not, start-up goes on, the
+runtime's ``chain_id`` stays None until the first successful connection (made by the worker, or
+by a /health probe when no worker runs in this process), and /health reports ``degraded``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlmodel import Session
+
+from ledger import journal
+from ledger.anchoring import AnchorConfig, AnchorWorker
+from ledger.chain.base import AnchorChain, ChainError, ChainUnavailable
+from ledger.connection import ChainHandle
+from marketplace.runtime import Runtime
+from marketplace.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def anchor_config(settings: Settings) -> AnchorConfig:
+    return AnchorConfig(
+        batch_entries_max=settings.anchor_batch_entries_max,
+        batch_age_s=settings.anchor_batch_age_s,
+        confirmations=settings.anchor_confirmations,
+        poll_s=settings.anchor_poll_s,
+    )
+
+
+def chain_handle(runtime: Runtime) -> ChainHandle:
+    settings = runtime.settings
+    return ChainHandle(
+        runtime.engine,
+        settings.chain_url,
+        recorder_key=settings.anchor_recorder_key.get_secret_value(),
+        contract_address=settings.anchor_contract_address,
+    )
+
+
+def _chain_source(runtime: Runtime, handle: ChainHandle) -> AnchorChain:
+    chain = handle.get()
+    if runtime.chain_id is None:
+        runtime.chain_id = chain.chain_id
+        runtime.contract_address = chain.contract_address
+    return chain
+
+
+def attach_chain(runtime: Runtime, *, start_worker: bool | None = None) -> None:
+    """Connect the chain (best effort), register the ``chain`` health probe and, when
+    ``worker_in_process``, start the anchoring worker thread. Never raises for a chain outage."""
+    handle = chain_handle(runtime)
+    runtime.chain = handle
+    runtime.closers.append(handle.close)
+    try:
+        _chain_source(runtime, handle)
+    except ChainError as exc:
+        log.warning(
+            "chain %s is unavailable at start (%s); anchoring will catch up", handle.url, exc
+        )
+    worker: AnchorWorker | None = None
+    if runtime.settings.worker_in_process if start_worker is None else start_worker:
+        worker = AnchorWorker(
+            runtime.engine, lambda: _chain_source(runtime, handle), anchor_config(runtime.settings)
+        )
+        worker.start()
+        runtime.worker = worker
+        runtime.closers.append(worker.stop)
+    runtime.probes["chain"] = lambda: chain_probe(runtime, handle, worker)
+
+
+def chain_probe(
+    runtime: Runtime, handle: ChainHandle, worker: AnchorWorker | None
+) -> dict[str, Any]:
+    """ok, chain id, block, last anchored seq and the anchoring lag (entries not anchored)."""
+    with Session(runtime.engine) as s:
+        journal_seq, _ = journal.head(s)
+    report: dict[str, Any] = {"journal_seq": journal_seq}
+    if worker is not None:
+        report["worker"] = {"running": True, "last_error": worker.state.last_error}
+    try:
+        chain = handle.connected or _chain_source(runtime, handle)
+        last = chain.last_anchored_seq()
+        report.update(
+            ok=True,
+            chain_id=chain.chain_id,
+            contract=chain.contract_address,
+            block=chain.block_number(),
+            last_anchored_seq=last,
+            anchor_lag=max(journal_seq - last, 0),
+        )
+    except ChainUnavailable as exc:
+        report.update(ok=False, error="chain unavailable", detail=str(exc)[:200])
+    except ChainError as exc:
+        report.update(ok=False, error=type(exc).__name__, detail=str(exc)[:200])
+    return report

@@ -1,0 +1,87 @@
+"""FastAPI dependencies for who is calling, as ``Annotated`` aliases.
+
+``CurrentAccount`` checks the bearer token on every request. ``require_role(...)`` and
+``require_verified(...)`` build guards on top of it; the aliases below are what routes use, so a
+permission check is one parameter, never code copied into a route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from marketplace import limits
+from marketplace.deps import RuntimeDep, SessionDep
+from marketplace.identity import service
+from marketplace.identity.errors import NotAuthenticated, NotVerified, RoleRequired
+from marketplace.identity.models import OrgRole, utc_now
+from marketplace.identity.service import Principal
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization")
+    if header is None:
+        raise NotAuthenticated(
+            "missing Authorization header: send 'Authorization: Bearer <token>' with a token "
+            "from POST /auth/login or POST /auth/siwe"
+        )
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > limits.bearer_token_length_max:
+        raise NotAuthenticated("malformed Authorization header: use 'Bearer <token>'")
+    return token
+
+
+def get_current_account(request: Request, session: SessionDep, runtime: RuntimeDep) -> Principal:
+    return service.authenticate(session, runtime.settings, bearer_token(request), utc_now())
+
+
+CurrentAccount = Annotated[Principal, Depends(get_current_account)]
+
+
+def _role_list(roles: frozenset[str]) -> str:
+    return ", ".join(sorted(roles)) or "none"
+
+
+def require_role(*roles: OrgRole | str) -> Callable[[Principal], Principal]:
+    """A dependency that lets through an organisation holding any of ``roles``."""
+    wanted = frozenset(OrgRole(r).value for r in roles)
+    assert wanted, "require_role needs at least one role"
+
+    def guard(principal: CurrentAccount) -> Principal:
+        if not wanted & principal.roles:
+            raise RoleRequired(
+                f"this needs the {' or '.join(sorted(wanted))} role; your organisation holds: "
+                f"{_role_list(principal.roles)}"
+            )
+        return principal
+
+    return guard
+
+
+def require_verified(role: OrgRole | str) -> Callable[[Principal], Principal]:
+    """A dependency for acting in ``role`` on the market (listing needs a verified supplier,
+    buying a verified buyer)."""
+    wanted = OrgRole(role).value
+
+    def guard(principal: CurrentAccount) -> Principal:
+        if wanted not in principal.roles:
+            raise RoleRequired(
+                f"this needs the {wanted} role; your organisation holds: "
+                f"{_role_list(principal.roles)}"
+            )
+        if not principal.verified:
+            raise NotVerified(
+                "organisation not verified: an operator must verify it (real-name check) "
+                f"before it may act as {wanted}"
+            )
+        return principal
+
+    return guard
+
+
+Operator = Annotated[Principal, Depends(require_role(OrgRole.operator))]
+VerifiedSupplier = Annotated[Principal, Depends(require_verified(OrgRole.supplier))]
+VerifiedBuyer = Annotated[Principal, Depends(require_verified(OrgRole.buyer))]

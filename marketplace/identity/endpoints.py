@@ -1,0 +1,119 @@
+"""Identity over HTTP: sign-up, login (password, SIWE), logout, /me, invites, and the operator's
+organisation endpoints."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from marketplace import limits
+from marketplace.db import unit_of_work
+from marketplace.deps import RuntimeDep, SessionDep
+from marketplace.identity import service
+from marketplace.identity.auth import CurrentAccount, Operator
+from marketplace.identity.errors import InvalidCredentials
+from marketplace.identity.models import utc_now
+from marketplace.identity.schemas import (
+    InviteCreate,
+    InviteResponse,
+    LoginRequest,
+    LogoutResponse,
+    MeResponse,
+    OrganizationPage,
+    OrganizationPublic,
+    RoleGrant,
+    SignupRequest,
+    SiweLoginRequest,
+    SiweNonceResponse,
+    TokenResponse,
+)
+from marketplace.runtime import Runtime
+
+router = APIRouter(tags=["identity"])
+
+BIGINT_MAX = 2**63 - 1
+OrganizationId = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="organisation id")]
+
+
+def _chain_id(runtime: Runtime) -> int | None:
+    # The exchange's chain id; None until the chain has answered once.
+    return runtime.chain_id
+
+
+@router.post("/auth/signup", status_code=201, summary="Sign up with email and password")
+def signup(body: SignupRequest, session: SessionDep, runtime: RuntimeDep) -> TokenResponse:
+    """Creates a custodial account (the exchange generates and guards its key) in a new
+    organisation (its admin) or, with an invite code, in an existing one."""
+    return service.signup_with_password(session, runtime.settings, body, utc_now())
+
+
+@router.post("/auth/login", summary="Log in with email and password")
+def login(body: LoginRequest, runtime: RuntimeDep) -> TokenResponse:
+    # Two units of work: a failed attempt must be counted even though the request fails.
+    now = utc_now()
+    try:
+        with unit_of_work(runtime.engine) as session:
+            return service.login_with_password(
+                session, runtime.settings, body.email, body.password, now
+            )
+    except InvalidCredentials:
+        with unit_of_work(runtime.engine) as session:
+            service.record_login_failure(session, runtime.settings, body.email, now)
+        raise
+
+
+@router.get("/auth/siwe/nonce", summary="A fresh single-use nonce for Sign-In with Ethereum")
+def siwe_nonce(session: SessionDep, runtime: RuntimeDep) -> SiweNonceResponse:
+    return service.issue_siwe_nonce(session, runtime.settings, _chain_id(runtime), utc_now())
+
+
+@router.post("/auth/siwe", summary="Sign in (or up) with a signed EIP-4361 message")
+def siwe_login(body: SiweLoginRequest, session: SessionDep, runtime: RuntimeDep) -> TokenResponse:
+    return service.siwe_login(session, runtime.settings, _chain_id(runtime), body, utc_now())
+
+
+@router.post("/auth/logout", summary="Revoke the bearer token of this request")
+def logout(principal: CurrentAccount, session: SessionDep) -> LogoutResponse:
+    service.logout(session, principal, utc_now())
+    return LogoutResponse()
+
+
+@router.get("/me", summary="Who am I, and what may I do")
+def me(principal: CurrentAccount, session: SessionDep) -> MeResponse:
+    return service.me(session, principal)
+
+
+@router.post("/organizations/me/invites", status_code=201, summary="Invite a member (admins only)")
+def create_invite(
+    body: InviteCreate, principal: CurrentAccount, session: SessionDep, runtime: RuntimeDep
+) -> InviteResponse:
+    return service.create_invite(session, runtime.settings, principal, body, utc_now())
+
+
+@router.get("/organizations", summary="List organisations (operators only)")
+def list_organizations(
+    _: Operator,
+    session: SessionDep,
+    verified: Annotated[bool | None, Query(description="only (un)verified ones")] = None,
+    limit: Annotated[int, Query(ge=1, le=limits.page_size_max)] = limits.page_size_default,
+    offset: Annotated[int, Query(ge=0, le=BIGINT_MAX)] = 0,
+) -> OrganizationPage:
+    return service.list_organizations(session, verified=verified, limit=limit, offset=offset)
+
+
+@router.post(
+    "/organizations/{organization_id}/verify",
+    summary="Mark an organisation verified (operators only)",
+)
+def verify_organization(
+    organization_id: OrganizationId, operator: Operator, session: SessionDep
+) -> OrganizationPublic:
+    return service.verify_organization(session, operator, organization_id, utc_now())
+
+
+@router.post("/organizations/{organization_id}/roles", summary="Grant a role (operators only)")
+def grant_role(
+    organization_id: OrganizationId, body: RoleGrant, operator: Operator, session: SessionDep
+) -> OrganizationPublic:
+    return service.grant_role(session, operator, organization_id, body.role)

@@ -1,0 +1,77 @@
+"""Identity's errors, each with its HTTP status and a stable code."""
+
+from __future__ import annotations
+
+from marketplace.errors import BadRequest, Conflict, Forbidden, TooManyRequests, Unauthorized
+
+
+class NotAuthenticated(Unauthorized):
+    code = "not_authenticated"
+
+
+class InvalidToken(Unauthorized):
+    code = "invalid_token"
+
+
+class TokenExpired(Unauthorized):
+    code = "token_expired"
+
+
+class TokenRevoked(Unauthorized):
+    code = "token_revoked"
+
+
+class InvalidCredentials(Unauthorized):
+    code = "invalid_credentials"
+
+
+class SiweRejected(Unauthorized):
+    code = "siwe_rejected"
+
+
+class SignupRequired(Unauthorized):
+    code = "signup_required"
+
+
+class LoginThrottled(TooManyRequests):
+    code = "login_throttled"
+
+
+class RoleRequired(Forbidden):
+    code = "role_required"
+
+
+class NotVerified(Forbidden):
+    code = "not_verified"
+
+
+class AdminRequired(Forbidden):
+    code = "admin_required"
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+
+
+class OrganizationNameTaken(Conflict):
+    code = "organization_name_taken"
+
+
+class AddressTaken(Conflict):
+    code = "address_taken"
+
+
+class NonceReused(Conflict):
+    code = "nonce_reused"
+
+
+class InvalidInvite(BadRequest):
+    code = "invalid_invite"
+
+
+class NotCustodial(BadRequest):
+    code = "not_custodial"
+
+
+class SignatureRejected(BadRequest):
+    code = "signature_rejected"

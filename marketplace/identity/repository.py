@@ -1,0 +1,233 @@
+"""All of identity's SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import case, delete, func, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from marketplace.identity.models import (
+    Account,
+    AuthToken,
+    CustodialKey,
+    Invite,
+    LoginThrottle,
+    Organization,
+    OrganizationRole,
+    SiweNonce,
+    UsedSignatureNonce,
+)
+
+# --- organisations -------------------------------------------------------------------------
+
+
+def organization_by_name_key(session: Session, name_key: str) -> Organization | None:
+    return session.exec(select(Organization).where(col(Organization.name_key) == name_key)).first()
+
+
+def organization(session: Session, organization_id: int) -> Organization | None:
+    return session.get(Organization, organization_id)
+
+
+def lock_organization(session: Session, organization_id: int) -> Organization | None:
+    stmt = select(Organization).where(col(Organization.id) == organization_id).with_for_update()
+    return session.exec(stmt).first()
+
+
+def organization_roles(session: Session, organization_id: int) -> list[str]:
+    stmt = (
+        select(OrganizationRole.role)
+        .where(col(OrganizationRole.organization_id) == organization_id)
+        .order_by(col(OrganizationRole.role))
+    )
+    return list(session.exec(stmt).all())
+
+
+def roles_by_organization(
+    session: Session, organization_ids: Sequence[int]
+) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {i: [] for i in organization_ids}
+    if not organization_ids:
+        return out
+    stmt = (
+        select(OrganizationRole.organization_id, OrganizationRole.role)
+        .where(col(OrganizationRole.organization_id).in_(organization_ids))
+        .order_by(col(OrganizationRole.role))
+    )
+    for org_id, role in session.exec(stmt).all():
+        out[org_id].append(role)
+    return out
+
+
+def list_organizations(
+    session: Session, *, verified: bool | None, limit: int, offset: int
+) -> tuple[list[Organization], int]:
+    stmt = select(Organization)
+    count = select(func.count()).select_from(Organization)
+    if verified is not None:
+        cond = (
+            col(Organization.verified_at).is_not(None)
+            if verified
+            else col(Organization.verified_at).is_(None)
+        )
+        stmt = stmt.where(cond)
+        count = count.where(cond)
+    rows = session.exec(stmt.order_by(col(Organization.id)).limit(limit).offset(offset)).all()
+    total = session.exec(count).one()
+    return list(rows), int(total)
+
+
+def add_role(
+    session: Session, organization_id: int, role: str, granted_by: int | None
+) -> OrganizationRole:
+    row = OrganizationRole(organization_id=organization_id, role=role, granted_by=granted_by)
+    session.add(row)
+    return row
+
+
+def insert_unique(session: Session, row: Any) -> bool:
+    """Adds and flushes ``row`` in a savepoint; False when a unique constraint refused it (a
+    concurrent request won the race) and the session is still usable."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+# --- accounts ------------------------------------------------------------------------------
+
+
+def account(session: Session, account_id: int) -> Account | None:
+    return session.get(Account, account_id)
+
+
+def account_by_email_key(session: Session, email_key: str) -> Account | None:
+    return session.exec(select(Account).where(col(Account.email_key) == email_key)).first()
+
+
+def account_by_address_key(session: Session, address_key: str) -> Account | None:
+    stmt = select(Account).where(col(Account.address_key) == address_key)
+    return session.exec(stmt).first()
+
+
+def custodial_key(session: Session, account_id: int) -> CustodialKey | None:
+    return session.get(CustodialKey, account_id)
+
+
+def count_rows(session: Session, table: type[Any]) -> int:
+    return int(session.exec(select(func.count()).select_from(table)).one())
+
+
+# --- tokens --------------------------------------------------------------------------------
+
+
+def token_by_digest(session: Session, token_digest: str) -> AuthToken | None:
+    stmt = select(AuthToken).where(col(AuthToken.token_digest) == token_digest)
+    return session.exec(stmt).first()
+
+
+def revoke_token(session: Session, token_id: int, now: datetime) -> None:
+    session.execute(
+        update(AuthToken)
+        .where(col(AuthToken.id) == token_id, col(AuthToken.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )
+
+
+# --- SIWE nonces ---------------------------------------------------------------------------
+
+
+def add_siwe_nonce(session: Session, nonce: str, now: datetime, expires_at: datetime) -> None:
+    session.add(SiweNonce(nonce=nonce, created_at=now, expires_at=expires_at))
+
+
+def purge_siwe_nonces(session: Session, before: datetime, limit: int) -> None:
+    """Deletes up to ``limit`` nonces that expired before ``before``."""
+    victims = (
+        select(SiweNonce.nonce)
+        .where(col(SiweNonce.expires_at) < before)
+        .order_by(col(SiweNonce.expires_at))
+        .limit(limit)
+    )
+    session.execute(delete(SiweNonce).where(col(SiweNonce.nonce).in_(victims.scalar_subquery())))
+
+
+def consume_siwe_nonce(session: Session, nonce: str, now: datetime) -> bool:
+    """Marks the nonce used if it is known, unused and unexpired; True when this call did.
+    One conditional UPDATE, so two concurrent sign-ins cannot both use it."""
+    result = session.execute(
+        update(SiweNonce)
+        .where(
+            col(SiweNonce.nonce) == nonce,
+            col(SiweNonce.used_at).is_(None),
+            col(SiweNonce.expires_at) > now,
+        )
+        .values(used_at=now)
+    )
+    return int(cast(CursorResult[Any], result).rowcount) == 1
+
+
+def siwe_nonce(session: Session, nonce: str) -> SiweNonce | None:
+    return session.get(SiweNonce, nonce)
+
+
+# --- invites -------------------------------------------------------------------------------
+
+
+def invite_by_digest(session: Session, code_digest: str) -> Invite | None:
+    return session.exec(select(Invite).where(col(Invite.code_digest) == code_digest)).first()
+
+
+def use_invite(session: Session, invite_id: int, now: datetime, account_id: int) -> bool:
+    result = session.execute(
+        update(Invite)
+        .where(col(Invite.id) == invite_id, col(Invite.used_at).is_(None))
+        .values(used_at=now, used_by=account_id)
+    )
+    return int(cast(CursorResult[Any], result).rowcount) == 1
+
+
+# --- login throttle ------------------------------------------------------------------------
+
+
+def login_throttle(session: Session, key_digest: str) -> LoginThrottle | None:
+    return session.get(LoginThrottle, key_digest)
+
+
+def record_login_failure(
+    session: Session, key_digest: str, now: datetime, window_start: datetime
+) -> None:
+    """Counts one failure: a window older than ``window_start`` starts over at 1. One upsert,
+    so concurrent failures all count."""
+    dialect = session.get_bind().dialect.name
+    values = {"key_digest": key_digest, "failures": 1, "window_started_at": now}
+    table = LoginThrottle.__table__  # type: ignore[attr-defined]
+    stale = table.c.window_started_at < window_start
+    set_ = {
+        "failures": case((stale, 1), else_=table.c.failures + 1),
+        "window_started_at": case((stale, now), else_=table.c.window_started_at),
+    }
+    dialect_insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    assert dialect_insert is not None, f"unsupported database {dialect}"
+    stmt = dialect_insert(table).values(values)
+    session.execute(stmt.on_conflict_do_update(index_elements=["key_digest"], set_=set_))
+
+
+def clear_login_failures(session: Session, key_digest: str) -> None:
+    session.execute(delete(LoginThrottle).where(col(LoginThrottle.key_digest) == key_digest))
+
+
+# --- EIP-712 nonces ------------------------------------------------------------------------
+
+
+def add_used_signature_nonce(session: Session, address: str, nonce: str) -> bool:
+    return insert_unique(session, UsedSignatureNonce(address=address, nonce=nonce))

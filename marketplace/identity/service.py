@@ -1,0 +1,667 @@
+"""Identity's rules: sign-up, login (password and SIWE), tokens, organisations, roles,
+verification, invites, custodial signing. Never commits; the caller's unit of work does.
+
+Journal payloads hold ids, addresses and roles; never emails, names or other personal data.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from ledger import journal
+from marketplace import limits
+from marketplace.errors import NotFound, ServiceUnavailable
+from marketplace.identity import keys, passwords, repository, signing, siwe, tokens
+from marketplace.identity.errors import (
+    AddressTaken,
+    AdminRequired,
+    EmailTaken,
+    InvalidCredentials,
+    InvalidInvite,
+    InvalidToken,
+    LoginThrottled,
+    NonceReused,
+    NotCustodial,
+    OrganizationNameTaken,
+    SignatureRejected,
+    SignupRequired,
+    SiweRejected,
+    TokenExpired,
+    TokenRevoked,
+)
+from marketplace.identity.models import (
+    SELF_SERVICE_ROLES,
+    Account,
+    AuthToken,
+    CustodialKey,
+    Invite,
+    MembershipRole,
+    Organization,
+    OrgRole,
+)
+from marketplace.identity.models import as_utc as _utc
+from marketplace.identity.schemas import (
+    AccountPublic,
+    InviteCreate,
+    InviteResponse,
+    MeResponse,
+    OrganizationCreate,
+    OrganizationPage,
+    OrganizationPublic,
+    SignupRequest,
+    SiweLoginRequest,
+    SiweNonceResponse,
+    TokenResponse,
+)
+from marketplace.settings import Settings
+
+log = logging.getLogger("databourse.identity")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the account behind the bearer token, its organisation and roles."""
+
+    account: Account
+    organization: Organization
+    roles: frozenset[str]
+    token_id: int
+
+    @property
+    def account_id(self) -> int:
+        assert self.account.id is not None
+        return self.account.id
+
+    @property
+    def verified(self) -> bool:
+        return self.organization.verified_at is not None
+
+    @property
+    def address(self) -> str:
+        return self.account.address
+
+
+def _email_key(email: str) -> str:
+    return email.strip().lower()
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _secret(settings: Settings) -> str:
+    return settings.secret_key.get_secret_value()
+
+
+def _journal(session: Session, kind: str, subject: str, actor: str, **payload: Any) -> None:
+    journal.append(session, kind=kind, subject=subject, actor=actor, payload=payload)
+
+
+def organization_public(session: Session, org: Organization) -> OrganizationPublic:
+    assert org.id is not None
+    return OrganizationPublic(
+        id=org.id,
+        name=org.name,
+        roles=repository.organization_roles(session, org.id),
+        verified=org.verified_at is not None,
+        verified_at=_utc(org.verified_at) if org.verified_at else None,
+    )
+
+
+def account_public(account: Account) -> AccountPublic:
+    assert account.id is not None
+    return AccountPublic(
+        id=account.id, email=account.email, address=account.address, custodial=account.custodial
+    )
+
+
+# --- sign-up -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Membership:
+    organization: Organization
+    membership_role: MembershipRole
+    invite_id: int | None
+    new_roles: tuple[str, ...]  # roles of a newly created organisation; () when joining
+
+
+def _new_organization(session: Session, spec: OrganizationCreate, now: datetime) -> _Membership:
+    roles = tuple(dict.fromkeys(spec.roles))
+    assert roles
+    assert all(OrgRole(r) in SELF_SERVICE_ROLES for r in roles)
+    key = _name_key(spec.name)
+    taken = OrganizationNameTaken(
+        f"an organisation named {spec.name!r} already exists; pick another name, or ask its "
+        "admin for an invite"
+    )
+    if repository.organization_by_name_key(session, key) is not None:
+        raise taken
+    org = Organization(name=spec.name, name_key=key, created_at=now)
+    if not repository.insert_unique(session, org):
+        raise taken
+    assert org.id is not None
+    for role in roles:
+        repository.add_role(session, org.id, role, granted_by=None)
+    return _Membership(org, MembershipRole.admin, None, roles)
+
+
+def _join_by_invite(session: Session, settings: Settings, code: str, now: datetime) -> _Membership:
+    bad = InvalidInvite("the invite code is not valid: ask your organisation's admin for a new one")
+    if not tokens.is_well_formed(code, tokens.INVITE_PREFIX):
+        raise bad
+    invite = repository.invite_by_digest(
+        session, tokens.digest(_secret(settings), code, purpose="invite")
+    )
+    if invite is None:
+        raise bad
+    if invite.used_at is not None:
+        raise InvalidInvite("this invite code was already used; ask for a new one")
+    if _utc(invite.expires_at) <= now:
+        raise InvalidInvite("this invite code has expired; ask for a new one")
+    org = repository.organization(session, invite.organization_id)
+    assert org is not None
+    return _Membership(org, MembershipRole(invite.membership_role), invite.id, ())
+
+
+def _membership(
+    session: Session,
+    settings: Settings,
+    organization: OrganizationCreate | None,
+    invite_code: str | None,
+    now: datetime,
+) -> _Membership:
+    if organization is not None:
+        return _new_organization(session, organization, now)
+    assert invite_code is not None
+    return _join_by_invite(session, settings, invite_code, now)
+
+
+def _check_email_free(session: Session, email: str | None) -> str | None:
+    if email is None:
+        return None
+    key = _email_key(email)
+    if repository.account_by_email_key(session, key) is not None:
+        raise EmailTaken("an account with this email already exists; log in instead")
+    return key
+
+
+def _create_account(
+    session: Session,
+    membership: _Membership,
+    *,
+    email: str | None,
+    email_key: str | None,
+    address: str,
+    custodial: bool,
+    password_hash: str | None,
+    now: datetime,
+) -> Account:
+    org = membership.organization
+    assert org.id is not None
+    account = Account(
+        organization_id=org.id,
+        membership_role=membership.membership_role.value,
+        email=email,
+        email_key=email_key,
+        address=address,
+        address_key=address.lower(),
+        custodial=custodial,
+        password_hash=password_hash,
+        created_at=now,
+    )
+    if not repository.insert_unique(session, account):
+        if email_key and repository.account_by_email_key(session, email_key):
+            raise EmailTaken("an account with this email already exists; log in instead")
+        raise AddressTaken(f"the address {address} already has an account; sign in instead")
+    assert account.id is not None
+    if membership.invite_id is not None and not repository.use_invite(
+        session, membership.invite_id, now, account.id
+    ):
+        raise InvalidInvite("this invite code was already used; ask for a new one")
+    if membership.new_roles:
+        _journal(
+            session,
+            "organization.created",
+            f"organization:{org.id}",
+            address,
+            organization_id=org.id,
+            roles=list(membership.new_roles),
+        )
+    _journal(
+        session,
+        "account.created",
+        f"account:{account.id}",
+        address,
+        account_id=account.id,
+        organization_id=org.id,
+        address=address,
+        custodial=custodial,
+        membership_role=membership.membership_role.value,
+        invite_id=membership.invite_id,
+    )
+    return account
+
+
+def _issue_token(
+    session: Session, settings: Settings, account: Account, now: datetime, *, signed_up: bool
+) -> TokenResponse:
+    assert account.id is not None
+    token = tokens.new_secret(tokens.TOKEN_PREFIX)
+    expires_at = now + timedelta(seconds=settings.token_ttl_s)
+    session.add(
+        AuthToken(
+            token_digest=tokens.digest(_secret(settings), token, purpose="bearer"),
+            account_id=account.id,
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
+    return TokenResponse(
+        access_token=token,
+        expires_at=expires_at,
+        account=account_public(account),
+        signed_up=signed_up,
+    )
+
+
+def signup_with_password(
+    session: Session, settings: Settings, request: SignupRequest, now: datetime
+) -> TokenResponse:
+    """A custodial account: the exchange generates its key and keeps it encrypted."""
+    email_key = _check_email_free(session, request.email)
+    membership = _membership(session, settings, request.organization, request.invite_code, now)
+    sealed = keys.generate(settings.master_key_bytes)
+    account = _create_account(
+        session,
+        membership,
+        email=request.email,
+        email_key=email_key,
+        address=sealed.address,
+        custodial=True,
+        password_hash=passwords.hash_password(request.password),
+        now=now,
+    )
+    assert account.id is not None
+    session.add(
+        CustodialKey(
+            account_id=account.id,
+            address=sealed.address,
+            master_key_id=sealed.master_key_id,
+            nonce=sealed.nonce,
+            ciphertext=sealed.ciphertext,
+            created_at=now,
+        )
+    )
+    log.info("account created", extra={"fields": {"account_id": account.id, "custodial": True}})
+    return _issue_token(session, settings, account, now, signed_up=True)
+
+
+# --- password login ------------------------------------------------------------------------
+
+
+def _throttle_key(settings: Settings, email: str) -> str:
+    return tokens.digest(_secret(settings), _email_key(email), purpose="login-throttle")
+
+
+def login_with_password(
+    session: Session, settings: Settings, email: str, password: str, now: datetime
+) -> TokenResponse:
+    """Raises InvalidCredentials for a wrong email or password (the caller records the failure
+    in a transaction of its own, see ``record_login_failure``), LoginThrottled after too many."""
+    key = _throttle_key(settings, email)
+    throttle = repository.login_throttle(session, key)
+    window = timedelta(seconds=limits.login_failure_window_s)
+    if throttle is not None:
+        window_end = _utc(throttle.window_started_at) + window
+        if window_end > now and throttle.failures >= limits.login_failures_per_window_max:
+            wait_s = int((window_end - now).total_seconds()) + 1
+            raise LoginThrottled(
+                f"too many failed logins for this account; try again in {wait_s} s"
+            )
+    account = repository.account_by_email_key(session, _email_key(email))
+    if not passwords.verify_password(account.password_hash if account else None, password):
+        raise InvalidCredentials("wrong email or password")
+    assert account is not None
+    assert account.password_hash is not None
+    if passwords.needs_rehash(account.password_hash):
+        account.password_hash = passwords.hash_password(password)
+        session.add(account)
+    if throttle is not None:
+        repository.clear_login_failures(session, key)
+    return _issue_token(session, settings, account, now, signed_up=False)
+
+
+def record_login_failure(session: Session, settings: Settings, email: str, now: datetime) -> None:
+    window_start = now - timedelta(seconds=limits.login_failure_window_s)
+    repository.record_login_failure(session, _throttle_key(settings, email), now, window_start)
+
+
+# --- Sign-In with Ethereum -----------------------------------------------------------------
+
+
+def _require_chain(chain_id: int | None) -> None:
+    if chain_id is None:
+        raise ServiceUnavailable(
+            "the exchange has not reached its chain yet, so Sign-In with Ethereum cannot check "
+            "chain ids; try again shortly, or log in with a password"
+        )
+
+
+def issue_siwe_nonce(
+    session: Session, settings: Settings, chain_id: int | None, now: datetime
+) -> SiweNonceResponse:
+    _require_chain(chain_id)
+    repository.purge_siwe_nonces(session, now, limits.siwe_nonce_purge_rows_max)
+    nonce = secrets.token_hex(16)  # EIP-4361 wants at least 8 alphanumerics
+    expires_at = now + timedelta(seconds=limits.siwe_nonce_ttl_s)
+    repository.add_siwe_nonce(session, nonce, now, expires_at)
+    return SiweNonceResponse(
+        nonce=nonce,
+        domain=settings.siwe_domain,
+        uri=settings.public_url,
+        chain_id=chain_id,
+        statement=siwe.STATEMENT,
+        expires_at=expires_at,
+    )
+
+
+def _consume_nonce(session: Session, nonce: str, now: datetime) -> None:
+    if repository.consume_siwe_nonce(session, nonce, now):
+        return
+    row = repository.siwe_nonce(session, nonce)
+    if row is None:
+        raise SiweRejected("unknown nonce: get a fresh one from GET /auth/siwe/nonce")
+    if row.used_at is not None:
+        raise SiweRejected("nonce already used: get a fresh one from GET /auth/siwe/nonce")
+    raise SiweRejected("nonce expired: get a fresh one from GET /auth/siwe/nonce")
+
+
+def siwe_login(
+    session: Session,
+    settings: Settings,
+    chain_id: int | None,
+    request: SiweLoginRequest,
+    now: datetime,
+) -> TokenResponse:
+    """Signs in (or, with organisation details or an invite, signs up) a self-custody
+    account. Checks form, domain, chain id, times and signature, then consumes the nonce."""
+    _require_chain(chain_id)
+    assert chain_id is not None
+    try:
+        checked = siwe.check(
+            request.message,
+            request.signature,
+            domain=settings.siwe_domain,
+            chain_id=chain_id,
+            now=now,
+        )
+    except siwe.SiweRejected as exc:
+        raise SiweRejected(str(exc)) from exc
+    _consume_nonce(session, checked.nonce, now)
+    account = repository.account_by_address_key(session, checked.address.lower())
+    if account is not None:
+        return _issue_token(session, settings, account, now, signed_up=False)
+    if request.organization is None and request.invite_code is None:
+        raise SignupRequired(
+            f"no account for {checked.address}: sign up by sending a new signed message with "
+            "'organization' (name and roles) or 'invite_code'"
+        )
+    email_key = _check_email_free(session, request.email)
+    membership = _membership(session, settings, request.organization, request.invite_code, now)
+    account = _create_account(
+        session,
+        membership,
+        email=request.email,
+        email_key=email_key,
+        address=checked.address,
+        custodial=False,
+        password_hash=None,
+        now=now,
+    )
+    log.info("account created", extra={"fields": {"account_id": account.id, "custodial": False}})
+    return _issue_token(session, settings, account, now, signed_up=True)
+
+
+# --- tokens --------------------------------------------------------------------------------
+
+
+def authenticate(session: Session, settings: Settings, token: str, now: datetime) -> Principal:
+    if not tokens.is_well_formed(token, tokens.TOKEN_PREFIX):
+        raise InvalidToken("the bearer token is malformed; log in again for a new one")
+    row = repository.token_by_digest(
+        session, tokens.digest(_secret(settings), token, purpose="bearer")
+    )
+    if row is None:
+        raise InvalidToken("the bearer token is not recognised; log in again")
+    if row.revoked_at is not None:
+        raise TokenRevoked("the bearer token was revoked (logged out); log in again")
+    if _utc(row.expires_at) <= now:
+        raise TokenExpired("the bearer token has expired; log in again")
+    account = repository.account(session, row.account_id)
+    assert account is not None
+    assert account.id is not None
+    org = repository.organization(session, account.organization_id)
+    assert org is not None
+    assert org.id is not None
+    roles = frozenset(repository.organization_roles(session, org.id))
+    assert row.id is not None
+    return Principal(account=account, organization=org, roles=roles, token_id=row.id)
+
+
+def logout(session: Session, principal: Principal, now: datetime) -> None:
+    repository.revoke_token(session, principal.token_id, now)
+
+
+def me(session: Session, principal: Principal) -> MeResponse:
+    verified = principal.verified
+    return MeResponse(
+        account=account_public(principal.account),
+        organization=organization_public(session, principal.organization),
+        membership_role="admin"
+        if principal.account.membership_role == MembershipRole.admin
+        else "member",
+        can_list=verified and OrgRole.supplier in principal.roles,
+        can_buy=verified and OrgRole.buyer in principal.roles,
+    )
+
+
+# --- invites -------------------------------------------------------------------------------
+
+
+def create_invite(
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    request: InviteCreate,
+    now: datetime,
+) -> InviteResponse:
+    if principal.account.membership_role != MembershipRole.admin:
+        raise AdminRequired("only an admin of your organisation can invite members")
+    code = tokens.new_secret(tokens.INVITE_PREFIX)
+    expires_at = now + timedelta(seconds=request.ttl_s)
+    org_id = principal.organization.id
+    assert org_id is not None
+    session.add(
+        Invite(
+            code_digest=tokens.digest(_secret(settings), code, purpose="invite"),
+            organization_id=org_id,
+            membership_role=request.membership_role,
+            created_by=principal.account_id,
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
+    return InviteResponse(
+        code=code,
+        organization_id=org_id,
+        membership_role=request.membership_role,
+        expires_at=expires_at,
+    )
+
+
+# --- operators -----------------------------------------------------------------------------
+
+
+def _locked_organization(session: Session, organization_id: int) -> Organization:
+    org = repository.lock_organization(session, organization_id)
+    if org is None:
+        raise NotFound(f"no organisation {organization_id}")
+    return org
+
+
+def verify_organization(
+    session: Session, operator: Principal, organization_id: int, now: datetime
+) -> OrganizationPublic:
+    """Marks the organisation verified (real-name/KYC done). Verifying twice changes nothing."""
+    org = _locked_organization(session, organization_id)
+    if org.verified_at is None:
+        org.verified_at = now
+        org.verified_by = operator.account_id
+        session.add(org)
+        _journal(
+            session,
+            "organization.verified",
+            f"organization:{organization_id}",
+            operator.address,
+            organization_id=organization_id,
+            operator_account_id=operator.account_id,
+        )
+    return organization_public(session, org)
+
+
+def grant_role(
+    session: Session, operator: Principal, organization_id: int, role: OrgRole
+) -> OrganizationPublic:
+    """Grants a role. Granting one the organisation holds changes nothing."""
+    org = _locked_organization(session, organization_id)
+    if role.value not in repository.organization_roles(session, organization_id):
+        repository.add_role(session, organization_id, role.value, granted_by=operator.account_id)
+        session.flush()
+        _journal(
+            session,
+            "organization.role_granted",
+            f"organization:{organization_id}",
+            operator.address,
+            organization_id=organization_id,
+            role=role.value,
+        )
+    return organization_public(session, org)
+
+
+def list_organizations(
+    session: Session, *, verified: bool | None, limit: int, offset: int
+) -> OrganizationPage:
+    assert 0 < limit <= limits.page_size_max
+    assert offset >= 0
+    rows, total = repository.list_organizations(
+        session, verified=verified, limit=limit, offset=offset
+    )
+    roles = repository.roles_by_organization(session, [o.id for o in rows if o.id is not None])
+    items = [
+        OrganizationPublic(
+            id=o.id,
+            name=o.name,
+            roles=roles.get(o.id, []),
+            verified=o.verified_at is not None,
+            verified_at=_utc(o.verified_at) if o.verified_at else None,
+        )
+        for o in rows
+        if o.id is not None
+    ]
+    return OrganizationPage(items=items, total=total, limit=limit, offset=offset)
+
+
+def create_operator(
+    session: Session,
+    settings: Settings,
+    *,
+    email: str,
+    password: str,
+    organization_name: str,
+    now: datetime,
+) -> Account:
+    """Bootstraps an operator: a verified organisation holding the operator role, and its admin
+    (a custodial account). Used by ``bourse operator create``, since no one can grant the
+    first operator role over HTTP."""
+    email_key = _check_email_free(session, email)
+    key = _name_key(organization_name)
+    if repository.organization_by_name_key(session, key) is not None:
+        raise OrganizationNameTaken(f"an organisation named {organization_name!r} already exists")
+    org = Organization(name=organization_name, name_key=key, created_at=now, verified_at=now)
+    if not repository.insert_unique(session, org):
+        raise OrganizationNameTaken(f"an organisation named {organization_name!r} already exists")
+    assert org.id is not None
+    repository.add_role(session, org.id, OrgRole.operator.value, granted_by=None)
+    membership = _Membership(org, MembershipRole.admin, None, (OrgRole.operator.value,))
+    sealed = keys.generate(settings.master_key_bytes)
+    account = _create_account(
+        session,
+        membership,
+        email=email,
+        email_key=email_key,
+        address=sealed.address,
+        custodial=True,
+        password_hash=passwords.hash_password(password),
+        now=now,
+    )
+    assert account.id is not None
+    session.add(
+        CustodialKey(
+            account_id=account.id,
+            address=sealed.address,
+            master_key_id=sealed.master_key_id,
+            nonce=sealed.nonce,
+            ciphertext=sealed.ciphertext,
+            created_at=now,
+        )
+    )
+    org.verified_by = account.id
+    session.add(org)
+    _journal(
+        session,
+        "organization.verified",
+        f"organization:{org.id}",
+        sealed.address,
+        organization_id=org.id,
+        operator_account_id=account.id,
+        bootstrap=True,
+    )
+    return account
+
+
+# --- signatures ----------------------------------------------------------------------------
+
+
+def sign_as(
+    session: Session, settings: Settings, account: Account, document: dict[str, Any]
+) -> str:
+    """Signs an EIP-712 document with a custodial account's key (decrypted only here)."""
+    if not account.custodial or account.id is None:
+        raise NotCustodial("this account holds its own key: sign locally and send the signature")
+    row = repository.custodial_key(session, account.id)
+    assert row is not None, "a custodial account always has its key"
+    private_key = keys.open_sealed(
+        settings.master_key_bytes,
+        keys.SealedKey(row.address, row.master_key_id, row.nonce, row.ciphertext),
+    )
+    return signing.sign(private_key, document)
+
+
+def consume_signature_nonce(
+    session: Session, address: str, nonce: int, deadline_s: int, now_s: int
+) -> None:
+    """Accepts an EIP-712 (nonce, deadline) once per signer; raises on expiry or replay."""
+    try:
+        signing.check_nonce(nonce)
+        signing.check_deadline(deadline_s, now_s)
+    except signing.SignatureError as exc:
+        raise SignatureRejected(str(exc)) from exc
+    if not repository.add_used_signature_nonce(session, address.lower(), str(nonce)):
+        raise NonceReused(f"nonce {nonce} was already used by {address}; sign again")

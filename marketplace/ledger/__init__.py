@@ -1,0 +1,1 @@
+"""The ledger over HTTP: browsing the journal and its batches, and entry receipts."""

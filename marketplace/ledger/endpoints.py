@@ -1,0 +1,56 @@
+"""The ledger over HTTP: the journal (paged, filtered), its batches, and receipts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from ledger import limits as ledger_limits
+from marketplace import limits
+from marketplace.deps import SessionDep
+from marketplace.ledger import service
+from marketplace.ledger.schemas import BatchPage, EntryPage, Receipt
+
+router = APIRouter(prefix="/ledger", tags=["ledger"])
+
+BIGINT_MAX = 2**63 - 1
+Limit = Annotated[int, Query(ge=1, le=limits.page_size_max, description="page size")]
+
+
+@router.get("/entries", summary="Journal entries, oldest first")
+def list_entries(
+    session: SessionDep,
+    limit: Limit = limits.page_size_default,
+    after_seq: Annotated[int, Query(ge=0, le=BIGINT_MAX)] = 0,
+    kind: Annotated[str | None, Query(max_length=ledger_limits.journal_kind_length_max)] = None,
+    subject: Annotated[
+        str | None, Query(max_length=ledger_limits.journal_subject_length_max)
+    ] = None,
+) -> EntryPage:
+    """Entries with seq greater than ``after_seq``, optionally only one ``kind`` or
+    ``subject``. Follow ``next_after_seq`` for the next page."""
+    return service.list_entries(
+        session, after_seq=after_seq, limit=limit, kind=kind, subject=subject
+    )
+
+
+@router.get("/batches", summary="Anchor batches, oldest first")
+def list_batches(
+    session: SessionDep,
+    limit: Limit = limits.page_size_default,
+    after_id: Annotated[int, Query(ge=0, le=BIGINT_MAX)] = 0,
+) -> BatchPage:
+    """Each batch's seq range, Merkle root, status (pending, sent, confirmed) and anchor tx."""
+    return service.list_batches(session, after_id=after_id, limit=limit)
+
+
+@router.get(
+    "/entries/{seq}/receipt",
+    summary="Receipt of one entry",
+    responses={404: {"description": "no such entry"}, 409: {"description": "not anchored yet"}},
+)
+def receipt(session: SessionDep, seq: Annotated[int, Path(ge=1, le=BIGINT_MAX)]) -> Receipt:
+    """The entry, its inclusion proof, its batch's root and the anchor transaction: verify it
+    with ``bourse verify receipt.json --chain URL``, without this exchange."""
+    return Receipt.model_validate(service.receipt(session, seq))

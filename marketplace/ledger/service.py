@@ -1,0 +1,69 @@
+"""Ledger rules for the API: browsing and receipts. Never commits."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlmodel import Session
+
+from ledger import receipts
+from ledger.errors import EntryNotFound, NotAnchored
+from marketplace.errors import Conflict, NotFound
+from marketplace.ledger import repository
+from marketplace.ledger.schemas import BatchPage, BatchPublic, EntryPage, EntryPublic
+
+
+class EntryNotAnchored(Conflict):
+    code = "not_anchored"
+
+
+class UnknownEntry(NotFound):
+    code = "entry_not_found"
+
+
+def list_entries(
+    session: Session, *, after_seq: int, limit: int, kind: str | None, subject: str | None
+) -> EntryPage:
+    rows = repository.list_entries(
+        session, after_seq=after_seq, limit=limit, kind=kind, subject=subject
+    )
+    batches = repository.batch_ids_for(session, rows[0].seq, rows[-1].seq) if rows else []
+    items: list[EntryPublic] = []
+    i = 0
+    for row in rows:
+        while i < len(batches) and batches[i][2] < row.seq:
+            i += 1
+        batch_id = batches[i][0] if i < len(batches) and batches[i][1] <= row.seq else None
+        items.append(
+            EntryPublic(
+                seq=row.seq,
+                kind=row.kind,
+                subject=row.subject,
+                actor=row.actor,
+                payload=json.loads(row.payload_json),
+                signature=row.signature,
+                recorded_at=row.recorded_at,
+                prev_hash=row.prev_hash,
+                entry_hash=row.entry_hash,
+                batch_id=batch_id,
+            )
+        )
+    next_after = items[-1].seq if len(items) == limit else None
+    return EntryPage(items=items, limit=limit, after_seq=after_seq, next_after_seq=next_after)
+
+
+def list_batches(session: Session, *, after_id: int, limit: int) -> BatchPage:
+    rows = repository.list_batches(session, after_id=after_id, limit=limit)
+    items = [BatchPublic.model_validate(row, from_attributes=True) for row in rows]
+    next_after = items[-1].id if len(items) == limit else None
+    return BatchPage(items=items, limit=limit, after_id=after_id, next_after_id=next_after)
+
+
+def receipt(session: Session, seq: int) -> dict[str, Any]:
+    try:
+        return receipts.build_receipt(session, seq)
+    except EntryNotFound as exc:
+        raise UnknownEntry(str(exc)) from None
+    except NotAnchored as exc:
+        raise EntryNotAnchored(str(exc)) from None

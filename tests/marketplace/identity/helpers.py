@@ -1,0 +1,138 @@
+"""Helpers shared by the identity, client and CLI tests."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import uvicorn
+from eth_account import Account
+from eth_account.messages import encode_defunct
+from eth_account.signers.local import LocalAccount
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from marketplace.db import unit_of_work
+from marketplace.identity import service
+from marketplace.identity.models import utc_now
+from marketplace.identity.siwe import build
+from marketplace.runtime import Runtime
+from marketplace.tables import metadata
+
+CHAIN_ID = 31337
+PASSWORD = "correct horse battery staple"
+OPERATOR_EMAIL = "ops@databourse.test"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def signup(
+    api: TestClient,
+    email: str,
+    organization: str,
+    roles: list[str],
+    password: str = PASSWORD,
+) -> dict[str, Any]:
+    r = api.post(
+        "/auth/signup",
+        json={
+            "email": email,
+            "password": password,
+            "organization": {"name": organization, "roles": roles},
+        },
+    )
+    assert r.status_code == 201, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def make_operator(runtime: Runtime, email: str = OPERATOR_EMAIL) -> None:
+    with unit_of_work(runtime.engine) as session:
+        service.create_operator(
+            session,
+            runtime.settings,
+            email=email,
+            password=PASSWORD,
+            organization_name="Exchange operations",
+            now=utc_now(),
+        )
+
+
+def operator_token(api: TestClient, runtime: Runtime) -> str:
+    make_operator(runtime)
+    r = api.post("/auth/login", json={"email": OPERATOR_EMAIL, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return str(r.json()["access_token"])
+
+
+def siwe_body(
+    api: TestClient,
+    wallet: LocalAccount,
+    *,
+    domain: str | None = None,
+    chain_id: int | None = None,
+    nonce: str | None = None,
+    issued_at: datetime | None = None,
+    expiration_time: datetime | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A signed SIWE request body; keyword overrides make it wrong in one way."""
+    offer = api.get("/auth/siwe/nonce")
+    assert offer.status_code == 200, offer.text
+    o = offer.json()
+    message = build(
+        domain=domain or o["domain"],
+        uri=o["uri"],
+        address=wallet.address,
+        chain_id=chain_id or o["chain_id"],
+        nonce=nonce or o["nonce"],
+        issued_at=issued_at or datetime.now(UTC),
+        expiration_time=expiration_time or datetime.now(UTC) + timedelta(minutes=5),
+    )
+    signature = wallet.sign_message(encode_defunct(text=message)).signature
+    return {"message": message, "signature": "0x" + bytes(signature).hex(), **extra}
+
+
+def new_wallet() -> LocalAccount:
+    wallet: LocalAccount = Account.create()
+    return wallet
+
+
+def row_counts(engine: Engine) -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    with Session(engine) as s:
+        return {
+            t.name: int(s.execute(select(func.count()).select_from(t)).scalar_one())
+            for t in metadata.sorted_tables
+        }
+
+
+@contextmanager
+def serve(app: FastAPI) -> Iterator[str]:
+    """Runs ``app`` with uvicorn on 127.0.0.1 on a free port; yields its base URL."""
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", ws="none"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive(), "uvicorn did not start"
+        assert time.monotonic() < deadline, "uvicorn did not start within 10 s"
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -1,0 +1,97 @@
+"""bourse signup | login | me | logout | operator create | org verify, against a live server."""
+
+from __future__ import annotations
+
+import json
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from marketplace.app import create_app
+from marketplace.cli import app as cli
+from marketplace.runtime import Runtime
+from marketplace.settings import get_settings
+from tests.marketplace.identity.helpers import OPERATOR_EMAIL, PASSWORD, serve
+
+
+@pytest.fixture
+def env(
+    id_runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, str]]:
+    # `bourse operator create` opens DATABOURSE_DATABASE_URL; hand it the test database's engine
+    # (on PostgreSQL that lives in a schema of its own, which the URL does not say).
+    monkeypatch.setattr("marketplace.db.make_engine", lambda _url: id_runtime.engine)
+    monkeypatch.setattr("marketplace.migrations.upgrade_embedded", lambda _engine: None)
+    with serve(create_app(runtime=id_runtime)) as url:
+        values = {
+            "DATABOURSE_CONFIG_DIR": str(tmp_path / "config"),
+            "DATABOURSE_PUBLIC_URL": url,
+            "DATABOURSE_DATABASE_URL": id_runtime.settings.database_url,
+            "DATABOURSE_MODE": "test",
+            "DATABOURSE_LOG_LEVEL": "WARNING",
+        }
+        for key, value in values.items():
+            monkeypatch.setenv(key, value)
+        get_settings.cache_clear()
+        yield values
+    get_settings.cache_clear()
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.output
+
+
+def test_operator_bootstrap_login_verify_me_and_logout(env: dict[str, str]) -> None:
+    code, out = _run("operator", "create", "--email", OPERATOR_EMAIL, "--password", PASSWORD)
+    assert code == 0, out
+    assert "operator account" in out
+
+    code, out = _run(
+        "signup",
+        "--email", "ada@example.org",
+        "--organization", "Ada Data Ltd",
+        "--role", "supplier",
+        "--password", PASSWORD,
+    )  # fmt: skip
+    assert code == 0, out
+    code, out = _run("me")
+    assert code == 0, out
+    assert "Ada Data Ltd" in out
+    assert "an operator must verify it" in out
+
+    code, out = _run("login", "--email", OPERATOR_EMAIL, "--password", PASSWORD)
+    assert code == 0, out
+    credentials = Path(env["DATABOURSE_CONFIG_DIR"]) / "credentials.json"
+    assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
+    assert list(json.loads(credentials.read_text())) == [env["DATABOURSE_PUBLIC_URL"]]
+
+    code, out = _run("org", "verify", "2")
+    assert code == 0, out
+    assert "is verified" in out
+
+    code, out = _run("logout")
+    assert code == 0, out
+    assert json.loads(credentials.read_text()) == {}
+    code, out = _run("me")
+    assert code == 1
+    assert "not logged in" in out
+
+
+def test_login_with_a_wrong_password_prints_the_server_message(env: dict[str, str]) -> None:
+    code, out = _run("login", "--email", "nobody@example.org", "--password", "whatever-it-is")
+    assert code == 1
+    assert "wrong email or password" in out
+
+
+def test_operator_create_refuses_a_taken_email(env: dict[str, str]) -> None:
+    assert _run("operator", "create", "--email", OPERATOR_EMAIL, "--password", PASSWORD)[0] == 0
+    code, out = _run(
+        "operator", "create", "--email", OPERATOR_EMAIL, "--organization", "Other ops",
+        "--password", PASSWORD,
+    )  # fmt: skip
+    assert code == 1
+    assert "email_taken" in out

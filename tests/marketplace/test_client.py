@@ -1,0 +1,118 @@
+"""The Databourse client against a live server (uvicorn on 127.0.0.1, a free port)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from marketplace.app import create_app
+from marketplace.client import Databourse, DatabourseClientError
+from marketplace.identity.schemas import MeResponse, TokenResponse
+from marketplace.runtime import Runtime
+from tests.conftest import settings_for
+from tests.marketplace.identity.helpers import (
+    CHAIN_ID,
+    OPERATOR_EMAIL,
+    PASSWORD,
+    make_operator,
+    new_wallet,
+    serve,
+)
+
+
+@pytest.fixture
+def id_runtime(engine: Engine) -> Runtime:
+    runtime = Runtime(settings=settings_for(engine), engine=engine)
+    runtime.chain_id = CHAIN_ID
+    return runtime
+
+
+@pytest.fixture
+def base_url(id_runtime: Runtime) -> Iterator[str]:
+    with serve(create_app(runtime=id_runtime)) as url:
+        yield url
+
+
+@pytest.fixture
+def bourse(base_url: str) -> Iterator[Databourse]:
+    with Databourse(base_url) as client:
+        yield client
+
+
+def test_signup_login_me_and_logout(bourse: Databourse) -> None:
+    issued = bourse.signup(
+        "ada@example.org", PASSWORD, organization="Ada Data Ltd", roles=["supplier", "buyer"]
+    )
+    assert isinstance(issued, TokenResponse)
+    assert issued.account.custodial is True
+    bourse.token = None
+    bourse.login("ada@example.org", PASSWORD)
+    me = bourse.me()
+    assert isinstance(me, MeResponse)
+    assert me.account.address == issued.account.address
+    assert me.organization.roles == ["buyer", "supplier"]
+    assert me.can_list is False
+    token = bourse.token
+    bourse.logout()
+    assert bourse.token is None
+    bourse.token = token
+    with pytest.raises(DatabourseClientError) as caught:
+        bourse.me()
+    assert caught.value.status == 401
+    assert caught.value.code == "token_revoked"
+
+
+def test_wrong_password_raises_with_the_servers_code_and_message(bourse: Databourse) -> None:
+    bourse.signup("ada@example.org", PASSWORD, organization="Ada Data Ltd", roles=["buyer"])
+    with pytest.raises(DatabourseClientError) as caught:
+        bourse.login("ada@example.org", "definitely wrong")
+    assert caught.value.status == 401
+    assert caught.value.code == "invalid_credentials"
+    assert caught.value.message == "wrong email or password"
+
+
+def test_siwe_signup_and_login_with_a_local_key(bourse: Databourse) -> None:
+    wallet = new_wallet()
+    assert bourse.siwe_nonce().chain_id == CHAIN_ID
+    first = bourse.login_siwe(wallet.key, organization="Keyholders", roles=["supplier"])
+    assert first.signed_up is True
+    again = bourse.login_siwe(wallet.key)
+    assert again.signed_up is False
+    me = bourse.me()
+    assert me.account.address == wallet.address
+    assert me.account.custodial is False
+
+
+def test_siwe_for_an_unknown_address_without_organisation_asks_to_sign_up(
+    bourse: Databourse,
+) -> None:
+    with pytest.raises(DatabourseClientError) as caught:
+        bourse.login_siwe(new_wallet().key)
+    assert caught.value.code == "signup_required"
+
+
+def test_operator_verifies_through_the_client(bourse: Databourse, id_runtime: Runtime) -> None:
+    make_operator(id_runtime)
+    bourse.signup("ada@example.org", PASSWORD, organization="Ada Data Ltd", roles=["supplier"])
+    org_id = bourse.me().organization.id
+    with pytest.raises(DatabourseClientError) as caught:
+        bourse.verify_organization(org_id)
+    assert caught.value.status == 403
+    ops = Databourse(bourse.base_url)
+    with ops:
+        ops.login(OPERATOR_EMAIL, PASSWORD)
+        assert ops.organizations(verified=False).total == 1
+        assert ops.verify_organization(org_id).verified is True
+        assert "valuer" in ops.grant_role(org_id, "valuer").roles
+    assert bourse.me().can_list is True
+
+
+def test_unreachable_server_raises_a_client_error() -> None:
+    with (
+        Databourse("http://127.0.0.1:9", timeout_s=2) as client,
+        pytest.raises(DatabourseClientError) as caught,
+    ):
+        client.me()
+    assert caught.value.code == "unreachable"
