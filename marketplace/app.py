@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from marketplace import health
+from marketplace.assets import endpoints as asset_endpoints
 from marketplace.db import make_engine
 from marketplace.http import BodySizeLimitMiddleware, install_error_handlers
 from marketplace.identity import endpoints as identity_endpoints
@@ -49,9 +50,15 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     app.state.runtime = rt
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.request_body_bytes_max)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.request_body_bytes_max,
+        # Asset uploads stream and enforce upload_bytes_max themselves.
+        exempt_prefixes=(asset_endpoints.UPLOAD_PREFIX,),
+    )
     app.add_middleware(RequestContextMiddleware, metrics=rt.metrics)
     app.include_router(health.router)
     app.include_router(identity_endpoints.router)
     app.include_router(ledger_endpoints.router)
+    app.include_router(asset_endpoints.router)
     return app

@@ -13,12 +13,22 @@ endpoints here.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Self, TypeVar
 
 import httpx
 from pydantic import BaseModel
 
+from marketplace.assets.schemas import (
+    AssetPage,
+    AssetPublic,
+    ObjectionPublic,
+    RegistrationPublic,
+    ReviewPublic,
+    RevisionPublic,
+)
 from marketplace.identity.schemas import (
     InviteResponse,
     LogoutResponse,
@@ -194,3 +204,194 @@ class Databourse:
         if verified is not None:
             params["verified"] = str(verified).lower()
         return self._call(OrganizationPage, "GET", "/organizations", params=params)
+
+    # -- data assets (issue 4) ----------------------------------------------------------------
+
+    def create_asset(self, metadata: Mapping[str, Any]) -> AssetPublic:
+        """Register a draft asset with its DCAT metadata and compliance facts."""
+        return self._call(AssetPublic, "POST", "/assets", json=dict(metadata))
+
+    def get_asset(self, asset_id: int) -> AssetPublic:
+        return self._call(AssetPublic, "GET", f"/assets/{asset_id}")
+
+    def update_asset(self, asset_id: int, **changes: Any) -> AssetPublic:
+        return self._call(AssetPublic, "PATCH", f"/assets/{asset_id}", json=changes)
+
+    def search_assets(
+        self,
+        *,
+        owner: int | None = None,
+        status: str | None = None,
+        theme: str | None = None,
+        q: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> AssetPage:
+        filters = {"owner": owner, "status": status, "theme": theme, "q": q}
+        params: dict[str, Any] = {k: v for k, v in filters.items() if v is not None}
+        params.update(limit=limit, offset=offset)
+        return self._call(AssetPage, "GET", "/assets", params=params)
+
+    def asset_dcat(self, asset_id: int) -> dict[str, Any]:
+        body: dict[str, Any] = self._request("GET", f"/assets/{asset_id}/dcat").json()
+        return body
+
+    def upload_revision(
+        self,
+        asset_id: int,
+        path: Path,
+        *,
+        content_format: str = "opaque",
+        media_type: str | None = None,
+        progress: Callable[[int], None] | None = None,
+        chunk_bytes: int = 1024 * 1024,
+    ) -> RevisionPublic:
+        """Stream ``path`` as a new revision; ``progress`` is called with each chunk's size."""
+        size = path.stat().st_size
+
+        def chunks() -> Iterator[bytes]:
+            with path.open("rb") as f:
+                while block := f.read(chunk_bytes):
+                    if progress is not None:
+                        progress(len(block))
+                    yield block
+
+        params: dict[str, Any] = {"format": content_format}
+        if media_type is not None:
+            params["media_type"] = media_type
+        return self._call(
+            RevisionPublic,
+            "PUT",
+            f"/upload/assets/{asset_id}/revisions",
+            params=params,
+            content=chunks(),
+            headers={"Content-Length": str(size), "Content-Type": "application/octet-stream"},
+        )
+
+    def add_external_revision(
+        self,
+        asset_id: int,
+        url: str,
+        *,
+        kind: str = "file",
+        content_format: str = "opaque",
+        media_type: str = "application/octet-stream",
+    ) -> RevisionPublic:
+        body = {
+            "url": url,
+            "kind": kind,
+            "content_format": content_format,
+            "media_type": media_type,
+        }
+        return self._call(RevisionPublic, "POST", f"/assets/{asset_id}/revisions", json=body)
+
+    def revisions(self, asset_id: int) -> list[RevisionPublic]:
+        rows = self._request("GET", f"/assets/{asset_id}/revisions").json()
+        return [RevisionPublic.model_validate(r) for r in rows]
+
+    def correct_schema(
+        self, asset_id: int, number: int, table_schema: Mapping[str, Any]
+    ) -> RevisionPublic:
+        return self._call(
+            RevisionPublic,
+            "PUT",
+            f"/assets/{asset_id}/revisions/{number}/schema",
+            json={"table_schema": dict(table_schema)},
+        )
+
+    def download_revision(self, asset_id: int, number: int, destination: Path) -> int:
+        """Stream a revision's bytes to ``destination``; returns the byte count. The file is
+        written under a temporary name and renamed only when complete."""
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        partial = destination.with_name(destination.name + ".part")
+        written = 0
+        try:
+            with self._http.stream(
+                "GET", f"/assets/{asset_id}/revisions/{number}/content", headers=headers
+            ) as response:
+                if response.is_error:
+                    response.read()
+                    body = response.json()
+                    raise DatabourseClientError(
+                        response.status_code, str(body["error"]), str(body["message"])
+                    )
+                with partial.open("wb") as out:
+                    for block in response.iter_bytes():
+                        out.write(block)
+                        written += len(block)
+            partial.replace(destination)
+        except httpx.TransportError as exc:
+            raise DatabourseClientError(0, "unreachable", f"download failed: {exc}") from exc
+        finally:
+            partial.unlink(missing_ok=True)
+        return written
+
+    def asset_application(self, asset_id: int) -> dict[str, Any]:
+        body: dict[str, Any] = self._request("GET", f"/assets/{asset_id}/application").json()
+        return body
+
+    def submit_asset(self, asset_id: int, *, private_key: bytes | None = None) -> AssetPublic:
+        """Submit for review. Custodial accounts need nothing; self-custody accounts pass their
+        ``private_key`` and the application is signed here, locally."""
+        body: dict[str, Any] = {}
+        if private_key is not None:
+            from marketplace.identity import signing
+
+            offer = self.asset_application(asset_id)
+            app = offer["application"]
+            body = {
+                "signature": signing.sign(private_key, offer["typed_data"]),
+                "nonce": int(app["nonce"]),
+                "deadline": int(app["deadline"]),
+            }
+        return self._call(AssetPublic, "POST", f"/assets/{asset_id}/submit", json=body)
+
+    def review_asset(
+        self,
+        asset_id: int,
+        *,
+        decision: str,
+        checklist: Mapping[str, Any],
+        reasons: str = "",
+    ) -> ReviewPublic:
+        body = {"decision": decision, "checklist": dict(checklist), "reasons": reasons}
+        return self._call(ReviewPublic, "POST", f"/assets/{asset_id}/reviews", json=body)
+
+    def asset_reviews(self, asset_id: int) -> list[ReviewPublic]:
+        rows = self._request("GET", f"/assets/{asset_id}/reviews").json()
+        return [ReviewPublic.model_validate(r) for r in rows]
+
+    def list_asset(self, asset_id: int) -> AssetPublic:
+        return self._call(AssetPublic, "POST", f"/assets/{asset_id}/list")
+
+    def delist_asset(self, asset_id: int) -> AssetPublic:
+        return self._call(AssetPublic, "POST", f"/assets/{asset_id}/delist")
+
+    def asset_certificate(self, asset_id: int) -> dict[str, Any]:
+        """The certificate with its receipt (``receipt`` null while ``anchor_status`` is
+        pending); save it and check it with ``bourse verify``."""
+        body: dict[str, Any] = self._request("GET", f"/assets/{asset_id}/certificate").json()
+        return body
+
+    def asset_registrations(self, asset_id: int) -> list[RegistrationPublic]:
+        rows = self._request("GET", f"/assets/{asset_id}/registrations").json()
+        return [RegistrationPublic.model_validate(r) for r in rows]
+
+    def object_to_asset(
+        self, asset_id: int, claim: str, *, evidence_sha256: str | None = None
+    ) -> ObjectionPublic:
+        body = {"claim": claim, "evidence_sha256": evidence_sha256}
+        return self._call(ObjectionPublic, "POST", f"/assets/{asset_id}/objections", json=body)
+
+    def asset_objections(self, asset_id: int) -> list[ObjectionPublic]:
+        rows = self._request("GET", f"/assets/{asset_id}/objections").json()
+        return [ObjectionPublic.model_validate(r) for r in rows]
+
+    def transfer_asset(self, asset_id: int, to_organization_id: int) -> AssetPublic:
+        body = {"to_organization_id": to_organization_id}
+        return self._call(AssetPublic, "POST", f"/assets/{asset_id}/transfer", json=body)
+
+    def cancel_asset(self, asset_id: int, reason: str) -> AssetPublic:
+        return self._call(
+            AssetPublic, "POST", f"/assets/{asset_id}/cancel", json={"reason": reason}
+        )

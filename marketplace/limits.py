@@ -25,6 +25,22 @@ anchor_batch_entries_max_default: Final = 65_536
 anchor_batch_entries_max_ceiling: Final = 1_048_576
 anchor_batch_age_s_default: Final = 5.0
 
+# Data assets (issue 4)
+upload_bytes_max_default: Final = 2 * 1024**3
+envelope_segment_bytes: Final = 1024 * 1024  # plaintext bytes per AEAD segment
+content_chunk_bytes: Final = 1024 * 1024  # fixed chunk size of the content Merkle tree
+schema_sample_rows_max: Final = 1000  # rows read to infer column types
+csv_record_bytes_max: Final = 16 * 1024 * 1024  # one CSV record (quoted newlines included)
+jsonl_line_bytes_max: Final = 16 * 1024 * 1024
+schema_fields_max: Final = 2000
+asset_title_length_max: Final = 200
+asset_description_length_max: Final = 10_000
+asset_keywords_max: Final = 32
+asset_keyword_length_max: Final = 64
+asset_text_length_max: Final = 2000  # spatial, authority proof, reasons, claims
+asset_url_length_max: Final = 2048
+review_reasons_length_max: Final = 4000
+
 # Identity: invites, tokens, SIWE, EIP-712 (issue 2)
 invite_ttl_s_default: Final = 7 * 24 * 3600
 invite_ttl_s_max: Final = 30 * 24 * 3600

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
 
     # HTTP
     request_body_bytes_max: int = Field(default=limits.request_body_bytes_max, ge=1024)
+    # Data assets: uploads stream past the body limit above and are held to this one instead.
+    upload_bytes_max: int = Field(default=limits.upload_bytes_max_default, ge=1)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True

@@ -146,6 +146,10 @@ def verify_receipt_command(
             )
         except OSError as exc:
             raise _fail(f"INVALID: cannot read {receipt_file}: {exc.strerror}") from None
+        # A registration certificate (GET /assets/{id}/certificate) carries its receipt.
+        from marketplace.assets.cli import certificate_receipt
+
+        data, certificate_summary = certificate_receipt(data, _fail)
         try:
             receipt = parse_receipt(data)
             summary = verify_receipt(
@@ -154,6 +158,8 @@ def verify_receipt_command(
             )
         except ReceiptInvalid as exc:
             raise _fail(f"INVALID: {exc}") from None
+        if certificate_summary:
+            summary = f"{certificate_summary}; {summary}"
     except typer.Exit:
         raise
     except Exception as exc:  # noqa: BLE001 -- one line, never a traceback

@@ -1,0 +1,486 @@
+"""HTTP routes for data assets.
+
+Uploads take the raw request body (never multipart: starlette spools multipart files to
+plaintext temporary files) on ``PUT /upload/assets/{id}/revisions``. That prefix alone is
+exempt from the global body-size limit; the upload enforces ``upload_bytes_max`` while it
+streams. The upload commits its own transactions: the short permission check is committed before
+the body is read (so SQLite's write lock is not held for the length of an upload), and the
+revision row is committed right after the blob becomes visible, deleting the blob again if that
+commit fails, so that neither a row without its blob nor a blob without its row is left.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from functools import lru_cache
+from typing import Annotated, Any
+
+import anyio.to_thread
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import StreamingResponse
+from sqlmodel import Session
+from starlette.requests import ClientDisconnect
+
+from ledger.errors import NotAnchored
+from ledger.receipts import build_receipt
+from marketplace import limits
+from marketplace.assets import dcat, service
+from marketplace.assets.errors import InvalidContent, UploadIncomplete, UploadTooLarge
+from marketplace.assets.models import AssetStatus, ContentFormat
+from marketplace.assets.schema_infer import TabularError
+from marketplace.assets.schemas import (
+    AssetCreate,
+    AssetPage,
+    AssetPublic,
+    AssetUpdate,
+    CancelRequest,
+    ExternalRevisionCreate,
+    ObjectionCreate,
+    ObjectionPublic,
+    RegistrationPublic,
+    ReviewCreate,
+    ReviewPublic,
+    RevisionPublic,
+    SchemaCorrection,
+    SubmitRequest,
+    TransferRequest,
+    check_media_type,
+)
+from marketplace.assets.upload import UploadPipeline
+from marketplace.assets.upload import UploadTooLarge as PipelineTooLarge
+from marketplace.assets.urls import Resolver, system_resolver
+from marketplace.blobs.store import BlobStore, blob_store_from_url
+from marketplace.deps import RuntimeDep, SessionDep
+from marketplace.identity import service as identity_service
+from marketplace.identity.auth import CurrentAccount, Operator, VerifiedSupplier, bearer_token
+from marketplace.identity.models import utc_now
+from marketplace.identity.service import Principal
+
+log = logging.getLogger("databourse.assets")
+router = APIRouter(tags=["assets"])
+
+UPLOAD_PREFIX = "/upload/"
+BIGINT_MAX = 2**63 - 1
+FEED_BYTES = 1024 * 1024  # hand the pipeline 1 MiB at a time, off the event loop
+AssetId = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="asset id")]
+RevisionNo = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="revision number")]
+
+#: How external-source host names are resolved (tests substitute a fixed table).
+resolver: Resolver = system_resolver
+
+
+@lru_cache(maxsize=8)
+def _store_for(url: str) -> BlobStore:
+    return blob_store_from_url(url)
+
+
+def get_blob_store(runtime: RuntimeDep) -> BlobStore:
+    return _store_for(runtime.settings.blob_url)
+
+
+BlobStoreDep = Annotated[BlobStore, Depends(get_blob_store)]
+
+
+def get_signing_context(runtime: RuntimeDep) -> service.SigningContext:
+    return service.signing_context(runtime.settings, runtime.chain_id, runtime.contract_address)
+
+
+SigningDep = Annotated[service.SigningContext, Depends(get_signing_context)]
+
+
+def optional_principal(
+    request: Request, session: SessionDep, runtime: RuntimeDep
+) -> Principal | None:
+    """The caller when a bearer token is sent; None for the public."""
+    if request.headers.get("authorization") is None:
+        return None
+    return identity_service.authenticate(
+        session, runtime.settings, bearer_token(request), utc_now()
+    )
+
+
+MaybeAccount = Annotated[Principal | None, Depends(optional_principal)]
+
+
+def _receipt_or_none(session: Session, seq: int) -> dict[str, Any] | None:
+    try:
+        return build_receipt(session, seq)
+    except NotAnchored:
+        return None
+
+
+def _revision_public(revision: Any) -> RevisionPublic:
+    return RevisionPublic.model_validate(revision, from_attributes=True)
+
+
+# --- registration and metadata -------------------------------------------------------------
+
+
+@router.post("/assets", status_code=201, summary="Register a data asset (verified suppliers)")
+def create_asset(
+    body: AssetCreate, principal: VerifiedSupplier, session: SessionDep
+) -> AssetPublic:
+    """Creates a draft with its DCAT metadata and compliance facts; add content next."""
+    return service.asset_public(service.create_asset(session, principal, body, utc_now()))
+
+
+@router.get("/assets", summary="Search assets (public: listed only; owners also their own)")
+def search_assets(
+    *,
+    session: SessionDep,
+    principal: MaybeAccount,
+    owner: Annotated[int | None, Query(ge=1, le=BIGINT_MAX, description="owner org id")] = None,
+    status: AssetStatus | None = None,
+    theme: Annotated[str | None, Query(max_length=200)] = None,
+    q: Annotated[str | None, Query(max_length=200, description="keywords")] = None,
+    limit: Annotated[int, Query(ge=1, le=limits.page_size_max)] = limits.page_size_default,
+    offset: Annotated[int, Query(ge=0, le=BIGINT_MAX)] = 0,
+) -> AssetPage:
+    return service.search(
+        session,
+        principal,
+        owner=owner,
+        status=status,
+        theme=theme,
+        keyword=q,
+        offset=offset,
+        limit=limit,
+    )
+
+
+@router.get("/assets/{asset_id}", summary="One asset")
+def get_asset(asset_id: AssetId, session: SessionDep, principal: MaybeAccount) -> AssetPublic:
+    return service.asset_public(service.visible_asset(session, principal, asset_id))
+
+
+@router.patch(
+    "/assets/{asset_id}", summary="Change metadata (owner); a registered asset returns to draft"
+)
+def update_asset(
+    asset_id: AssetId, body: AssetUpdate, principal: VerifiedSupplier, session: SessionDep
+) -> AssetPublic:
+    return service.asset_public(
+        service.update_metadata(session, principal, asset_id, body, utc_now())
+    )
+
+
+@router.get("/assets/{asset_id}/dcat", summary="The asset as DCAT 3 JSON-LD")
+def get_dcat(
+    asset_id: AssetId, session: SessionDep, principal: MaybeAccount, runtime: RuntimeDep
+) -> dict[str, Any]:
+    asset = service.visible_asset(session, principal, asset_id)
+    revisions = service.list_revisions(session, principal, asset_id)
+    return dcat.to_dcat(asset, revisions, runtime.settings.public_url)
+
+
+# --- revisions -----------------------------------------------------------------------------
+
+
+@router.put(
+    UPLOAD_PREFIX + "assets/{asset_id}/revisions",
+    status_code=201,
+    summary="Upload a new revision as the raw request body (streamed, encrypted at rest)",
+)
+async def upload_revision(
+    *,
+    asset_id: AssetId,
+    request: Request,
+    principal: VerifiedSupplier,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    store: BlobStoreDep,
+    content_format: Annotated[ContentFormat, Query(alias="format")] = ContentFormat.opaque,
+    media_type: Annotated[str | None, Query(max_length=127)] = None,
+) -> RevisionPublic:
+    """Send the file as the body (``Content-Type`` is ignored; give ``media_type``). ``format``
+    ``csv`` and ``jsonl`` are checked row by row and get an inferred Table Schema; ``opaque``
+    stores any bytes."""
+    settings = runtime.settings
+    try:
+        media = check_media_type(media_type or _default_media_type(content_format))
+    except ValueError as exc:
+        raise InvalidContent(str(exc)) from exc
+    service.check_may_add_revision(session, principal, asset_id)
+    session.commit()  # end the read transaction before the long body read
+    declared = _declared_length(request)
+    if declared is not None and declared > settings.upload_bytes_max:
+        raise UploadTooLarge(f"the upload is over the limit of {settings.upload_bytes_max} bytes")
+    with UploadPipeline(
+        store, content_format.value, settings.upload_bytes_max, settings.master_key_bytes
+    ) as pipeline:
+        await _pump(request, pipeline)
+        if declared is not None and pipeline.received_bytes != declared:
+            raise UploadIncomplete(
+                f"received {pipeline.received_bytes} of {declared} bytes: the upload was cut "
+                "short; send it again"
+            )
+        try:
+            result = await anyio.to_thread.run_sync(pipeline.finish)
+        except TabularError as exc:
+            raise InvalidContent(f"{exc}") from exc
+        revision = service.record_upload(
+            session,
+            principal,
+            asset_id,
+            content_format=content_format,
+            media_type=media,
+            result=result,
+            now=utc_now(),
+        )
+        session.flush()
+        key = pipeline.commit()
+        try:
+            session.commit()
+        except BaseException:
+            store.delete(key)
+            raise
+    return _revision_public(revision)
+
+
+def _default_media_type(content_format: ContentFormat) -> str:
+    return {
+        ContentFormat.csv: "text/csv",
+        ContentFormat.jsonl: "application/jsonl",
+        ContentFormat.parquet: "application/vnd.apache.parquet",
+        ContentFormat.opaque: "application/octet-stream",
+    }[content_format]
+
+
+def _declared_length(request: Request) -> int | None:
+    raw = request.headers.get("content-length")
+    if raw is None:
+        return None
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise UploadIncomplete("the Content-Length header is not a number") from exc
+    if value < 0:
+        raise UploadIncomplete("the Content-Length header is negative")
+    return value
+
+
+async def _pump(request: Request, pipeline: UploadPipeline) -> None:
+    buffer = bytearray()
+    try:
+        stream: AsyncIterator[bytes] = request.stream()
+        async for piece in stream:
+            buffer += piece
+            if len(buffer) >= FEED_BYTES:
+                data, buffer = bytes(buffer), bytearray()
+                await anyio.to_thread.run_sync(pipeline.feed, data)
+        if buffer:
+            await anyio.to_thread.run_sync(pipeline.feed, bytes(buffer))
+    except ClientDisconnect as exc:
+        raise UploadIncomplete("the client disconnected before the upload ended") from exc
+    except PipelineTooLarge as exc:
+        raise UploadTooLarge(str(exc)) from exc
+    except TabularError as exc:
+        raise InvalidContent(str(exc)) from exc
+
+
+@router.post(
+    "/assets/{asset_id}/revisions",
+    status_code=201,
+    summary="Add a revision served from an external HTTPS source",
+)
+def add_external_revision(
+    asset_id: AssetId,
+    body: ExternalRevisionCreate,
+    principal: VerifiedSupplier,
+    session: SessionDep,
+) -> RevisionPublic:
+    return _revision_public(
+        service.add_external_revision(
+            session, principal, asset_id, body=body, now=utc_now(), resolver=resolver
+        )
+    )
+
+
+@router.get("/assets/{asset_id}/revisions", summary="Revisions you may see")
+def list_revisions(
+    asset_id: AssetId, session: SessionDep, principal: MaybeAccount
+) -> list[RevisionPublic]:
+    return [_revision_public(r) for r in service.list_revisions(session, principal, asset_id)]
+
+
+@router.get("/assets/{asset_id}/revisions/{number}", summary="One revision")
+def get_revision(
+    asset_id: AssetId, number: RevisionNo, session: SessionDep, principal: MaybeAccount
+) -> RevisionPublic:
+    return _revision_public(service.get_revision(session, principal, asset_id, number))
+
+
+@router.put("/assets/{asset_id}/revisions/{number}/schema", summary="Correct the inferred schema")
+def correct_schema(
+    asset_id: AssetId,
+    number: RevisionNo,
+    body: SchemaCorrection,
+    principal: VerifiedSupplier,
+    session: SessionDep,
+) -> RevisionPublic:
+    return _revision_public(
+        service.correct_schema(
+            session,
+            principal,
+            asset_id,
+            number=number,
+            table_schema=body.table_schema,
+            now=utc_now(),
+        )
+    )
+
+
+@router.get(
+    "/assets/{asset_id}/revisions/{number}/content",
+    summary="Download a revision's bytes (owner, or a buyer of it)",
+    response_class=StreamingResponse,
+)
+def download_content(
+    *,
+    asset_id: AssetId,
+    number: RevisionNo,
+    principal: CurrentAccount,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    store: BlobStoreDep,
+) -> StreamingResponse:
+    revision, chunks = service.open_content(
+        session, principal, settings=runtime.settings, store=store, asset_id=asset_id, number=number
+    )
+    headers = {"X-Content-SHA256": str(revision.sha256), "X-Chunk-Root": str(revision.chunk_root)}
+    if revision.size_bytes is not None:
+        headers["Content-Length"] = str(revision.size_bytes)
+    return StreamingResponse(chunks, media_type=revision.media_type, headers=headers)
+
+
+# --- review and registration ---------------------------------------------------------------
+
+
+@router.get("/assets/{asset_id}/application", summary="The registration application to sign")
+def get_application(
+    asset_id: AssetId, principal: VerifiedSupplier, session: SessionDep, ctx: SigningDep
+) -> dict[str, Any]:
+    """EIP-712 typed data for self-custody accounts: sign it and send the signature, nonce and
+    deadline to ``POST /assets/{id}/submit``."""
+    return service.application_for(session, principal, asset_id, ctx, utc_now())
+
+
+@router.post("/assets/{asset_id}/submit", summary="Submit for compliance review")
+def submit(
+    *,
+    asset_id: AssetId,
+    body: SubmitRequest,
+    principal: VerifiedSupplier,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    ctx: SigningDep,
+) -> AssetPublic:
+    asset = service.submit(
+        session, runtime.settings, principal, asset_id=asset_id, body=body, ctx=ctx, now=utc_now()
+    )
+    return service.asset_public(asset)
+
+
+@router.post(
+    "/assets/{asset_id}/reviews", status_code=201, summary="Record a compliance review (operators)"
+)
+def review(
+    asset_id: AssetId, body: ReviewCreate, operator: Operator, session: SessionDep, ctx: SigningDep
+) -> ReviewPublic:
+    row = service.review(session, operator, asset_id, body=body, ctx=ctx, now=utc_now())
+    return ReviewPublic.model_validate(row, from_attributes=True)
+
+
+@router.get("/assets/{asset_id}/reviews", summary="Compliance reviews with their reasons")
+def list_reviews(
+    asset_id: AssetId, principal: CurrentAccount, session: SessionDep
+) -> list[ReviewPublic]:
+    return [
+        ReviewPublic.model_validate(r, from_attributes=True)
+        for r in service.reviews_of(session, principal, asset_id)
+    ]
+
+
+@router.post("/assets/{asset_id}/list", summary="List an approved asset in the catalog")
+def list_asset(asset_id: AssetId, principal: VerifiedSupplier, session: SessionDep) -> AssetPublic:
+    return service.asset_public(service.list_asset(session, principal, asset_id, utc_now()))
+
+
+@router.post("/assets/{asset_id}/delist", summary="Take an asset out of the catalog")
+def delist_asset(asset_id: AssetId, principal: CurrentAccount, session: SessionDep) -> AssetPublic:
+    return service.asset_public(service.delist_asset(session, principal, asset_id, utc_now()))
+
+
+@router.get("/assets/{asset_id}/certificate", summary="The registration certificate and receipt")
+def get_certificate(
+    asset_id: AssetId, session: SessionDep, principal: MaybeAccount
+) -> dict[str, Any]:
+    """``receipt`` is null and ``anchor_status`` is ``pending`` until the entry's batch is
+    confirmed on chain; ``bourse verify`` checks the signatures and the receipt."""
+    return service.certificate_document(session, principal, asset_id, _receipt_or_none)
+
+
+@router.get("/assets/{asset_id}/registrations", summary="Every registration of the asset")
+def list_registrations(
+    asset_id: AssetId, session: SessionDep, principal: MaybeAccount
+) -> list[RegistrationPublic]:
+    return [
+        RegistrationPublic.model_validate(r, from_attributes=True)
+        for r in service.registrations_of(session, principal, asset_id)
+    ]
+
+
+@router.post(
+    "/assets/{asset_id}/objections", status_code=201, summary="Object (异议): claim rights"
+)
+def file_objection(
+    asset_id: AssetId, body: ObjectionCreate, principal: CurrentAccount, session: SessionDep
+) -> ObjectionPublic:
+    row = service.file_objection(session, principal, asset_id, body, utc_now())
+    return ObjectionPublic.model_validate(row, from_attributes=True)
+
+
+@router.get("/assets/{asset_id}/objections", summary="Objections (owner and operators: all)")
+def list_objections(
+    asset_id: AssetId, principal: CurrentAccount, session: SessionDep
+) -> list[ObjectionPublic]:
+    return [
+        ObjectionPublic.model_validate(o, from_attributes=True)
+        for o in service.objections_of(session, principal, asset_id)
+    ]
+
+
+@router.post("/assets/{asset_id}/transfer", summary="Transfer ownership to another supplier")
+def transfer(
+    *,
+    asset_id: AssetId,
+    body: TransferRequest,
+    principal: VerifiedSupplier,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    ctx: SigningDep,
+) -> AssetPublic:
+    asset = service.transfer(
+        session,
+        runtime.settings,
+        principal,
+        asset_id=asset_id,
+        to_organization_id=body.to_organization_id,
+        body=SubmitRequest(signature=body.signature, nonce=body.nonce, deadline=body.deadline),
+        ctx=ctx,
+        now=utc_now(),
+    )
+    return service.asset_public(asset)
+
+
+@router.post("/assets/{asset_id}/cancel", summary="Cancel the registration")
+def cancel(
+    asset_id: AssetId, body: CancelRequest, principal: VerifiedSupplier, session: SessionDep
+) -> AssetPublic:
+    return service.asset_public(
+        service.cancel(session, principal, asset_id, body.reason, utc_now())
+    )
+
+
+__all__ = ["UPLOAD_PREFIX", "router"]

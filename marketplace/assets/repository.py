@@ -1,0 +1,186 @@
+"""All SQL for assets."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlmodel import Session
+
+from marketplace.assets.models import (
+    Asset,
+    AssetObjection,
+    AssetRegistration,
+    AssetReview,
+    AssetRevision,
+    ObjectionStatus,
+    RegistrationType,
+)
+from marketplace.identity.models import Account
+
+CERTIFIED_TYPES = (
+    RegistrationType.initial.value,
+    RegistrationType.change.value,
+    RegistrationType.transfer.value,
+)
+
+
+def asset(session: Session, asset_id: int) -> Asset | None:
+    return session.get(Asset, asset_id)
+
+
+def lock_asset(session: Session, asset_id: int) -> Asset | None:
+    """The asset row, locked for update (PostgreSQL; SQLite's BEGIN IMMEDIATE already is)."""
+    return session.execute(
+        select(Asset).where(Asset.id == asset_id).with_for_update()  # type: ignore[arg-type]
+    ).scalar_one_or_none()
+
+
+def add(session: Session, row: Any) -> None:
+    session.add(row)
+    session.flush()
+
+
+def revision(session: Session, asset_id: int, number: int) -> AssetRevision | None:
+    return session.execute(
+        select(AssetRevision).where(
+            AssetRevision.asset_id == asset_id,  # type: ignore[arg-type]
+            AssetRevision.number == number,  # type: ignore[arg-type]
+        )
+    ).scalar_one_or_none()
+
+
+def revisions(session: Session, asset_id: int) -> Sequence[AssetRevision]:
+    return (
+        session.execute(
+            select(AssetRevision)
+            .where(AssetRevision.asset_id == asset_id)  # type: ignore[arg-type]
+            .order_by(AssetRevision.number)  # type: ignore[arg-type]
+        )
+        .scalars()
+        .all()
+    )
+
+
+def reviews(session: Session, asset_id: int) -> Sequence[AssetReview]:
+    return (
+        session.execute(
+            select(AssetReview)
+            .where(AssetReview.asset_id == asset_id)  # type: ignore[arg-type]
+            .order_by(AssetReview.id)  # type: ignore[arg-type]
+        )
+        .scalars()
+        .all()
+    )
+
+
+def registrations(session: Session, asset_id: int) -> Sequence[AssetRegistration]:
+    return (
+        session.execute(
+            select(AssetRegistration)
+            .where(AssetRegistration.asset_id == asset_id)  # type: ignore[arg-type]
+            .order_by(AssetRegistration.journal_seq)  # type: ignore[arg-type]
+        )
+        .scalars()
+        .all()
+    )
+
+
+def latest_certificate(session: Session, asset_id: int) -> AssetRegistration | None:
+    return (
+        session.execute(
+            select(AssetRegistration)
+            .where(
+                AssetRegistration.asset_id == asset_id,  # type: ignore[arg-type]
+                AssetRegistration.registration_type.in_(CERTIFIED_TYPES),  # type: ignore[attr-defined]
+            )
+            .order_by(AssetRegistration.journal_seq.desc())  # type: ignore[attr-defined]
+            .limit(1)
+        )
+        .scalars()
+        .first()
+    )
+
+
+def open_objections(session: Session, asset_id: int) -> Sequence[AssetObjection]:
+    return (
+        session.execute(
+            select(AssetObjection).where(
+                AssetObjection.asset_id == asset_id,  # type: ignore[arg-type]
+                AssetObjection.status == ObjectionStatus.open.value,  # type: ignore[arg-type]
+            )
+        )
+        .scalars()
+        .all()
+    )
+
+
+def objections(session: Session, asset_id: int) -> Sequence[AssetObjection]:
+    return (
+        session.execute(
+            select(AssetObjection)
+            .where(AssetObjection.asset_id == asset_id)  # type: ignore[arg-type]
+            .order_by(AssetObjection.id)  # type: ignore[arg-type]
+        )
+        .scalars()
+        .all()
+    )
+
+
+def holder_account(session: Session, organization_id: int) -> Account | None:
+    """The account that holds an organisation's assets on certificates: its first admin."""
+    return (
+        session.execute(
+            select(Account)
+            .where(Account.organization_id == organization_id)  # type: ignore[arg-type]
+            .order_by(Account.membership_role != "admin", Account.id)  # type: ignore[arg-type]
+            .limit(1)
+        )
+        .scalars()
+        .first()
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search(
+    session: Session,
+    *,
+    visible_statuses: Sequence[str] | None,
+    own_organization_id: int | None,
+    owner_organization_id: int | None,
+    status: str | None,
+    theme: str | None,
+    keyword: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[Asset], int]:
+    """Assets matching the filters. The public sees ``visible_statuses``; an organisation also
+    sees every asset it owns; ``visible_statuses=None`` means everything (operators)."""
+    query = select(Asset)
+    if visible_statuses is not None:
+        visible = Asset.status.in_(list(visible_statuses))  # type: ignore[attr-defined]
+        if own_organization_id is not None:
+            visible = or_(visible, Asset.owner_organization_id == own_organization_id)  # type: ignore[arg-type]
+        query = query.where(visible)
+    if owner_organization_id is not None:
+        query = query.where(Asset.owner_organization_id == owner_organization_id)  # type: ignore[arg-type]
+    if status is not None:
+        query = query.where(Asset.status == status)  # type: ignore[arg-type]
+    if theme is not None:
+        query = query.where(Asset.theme == theme)  # type: ignore[arg-type]
+    if keyword:
+        for word in keyword.lower().split():
+            query = query.where(
+                Asset.search_text.like(f"%{_escape_like(word)}%", escape="\\")  # type: ignore[attr-defined]
+            )
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = (
+        session.execute(query.order_by(Asset.id.desc()).offset(offset).limit(limit))  # type: ignore[union-attr]
+        .scalars()
+        .all()
+    )
+    return list(rows), int(total)

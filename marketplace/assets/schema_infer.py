@@ -1,0 +1,345 @@
+"""Streaming checks and schema inference for tabular content, emitting Frictionless Table Schema.
+
+We infer types ourselves instead of depending on the ``frictionless`` library: it pulls in
+dozens of packages (petl, jsonschema, simpleeval, typer pins, ...) and reads files whole or
+through its own loaders, while uploads here arrive as an encrypted stream that must be checked
+in one pass and constant memory. The output is the same JSON format (``fields`` with ``name``
+and ``type`` from the Table Schema type list, ``missingValues``), and the supplier may correct
+it afterwards.
+
+Every row is checked (a CSV row with a different number of columns than the header is an
+error, a JSON Lines line that is not an object is an error); types are inferred from the first
+``schema_sample_rows_max`` rows.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+import re
+from datetime import date, datetime
+from typing import Any, Final, Protocol
+
+from ledger.canonical import canonical_json
+from marketplace import limits
+
+TABLE_SCHEMA_TYPES: Final = frozenset(
+    {
+        "string", "number", "integer", "boolean", "object", "array", "date", "time",
+        "datetime", "year", "yearmonth", "duration", "geopoint", "geojson", "any",
+    }
+)  # fmt: skip
+MISSING_VALUES: Final = [""]
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+_BOOLEANS = frozenset({"true", "false", "True", "False", "TRUE", "FALSE"})
+# Most specific first; a column takes the first type every sampled value satisfies.
+_CANDIDATES: Final = ("integer", "number", "boolean", "date", "datetime", "string")
+
+
+class TabularError(ValueError):
+    """The content is not the tabular format it was declared as."""
+
+
+class ContentChecker(Protocol):
+    def update(self, data: bytes) -> None: ...
+    def finish(self) -> dict[str, Any] | None: ...
+
+
+def _fits(value: str, kind: str) -> bool:  # noqa: PLR0911 -- one return per Table Schema type
+    if kind == "integer":
+        return bool(_INTEGER.match(value))
+    if kind == "number":
+        return bool(_NUMBER.match(value))
+    if kind == "boolean":
+        return value in _BOOLEANS
+    if kind == "date":
+        if not _DATE.match(value):
+            return False
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return False
+        return True
+    if kind == "datetime":
+        if not _DATETIME.match(value):
+            return False
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            return False
+        return True
+    return True
+
+
+def schema_hash(schema: dict[str, Any]) -> str:
+    """SHA-256 (hex) of the schema's RFC 8785 canonical JSON."""
+    return hashlib.sha256(canonical_json(schema)).hexdigest()
+
+
+class CsvChecker:
+    """Feed UTF-8 CSV bytes; every record is checked, the first rows are sampled for types."""
+
+    def __init__(self, sample_rows_max: int = limits.schema_sample_rows_max) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
+        self._pending = ""
+        self._header: list[str] | None = None
+        self._candidates: list[list[str]] = []
+        self._sample_rows_max = sample_rows_max
+        self._rows = 0
+        self._line = 1  # line of the next record, for messages
+
+    def update(self, data: bytes) -> None:
+        try:
+            text = self._decoder.decode(data)
+        except UnicodeDecodeError as exc:
+            raise TabularError("the CSV is not UTF-8 text") from exc
+        self._pending += text
+        cut = self._pending.rfind("\n")
+        if cut < 0:
+            self._check_pending_size()
+            return
+        block = self._pending[: cut + 1]
+        if block.count('"') % 2:  # a quoted field continues past this block
+            self._check_pending_size()
+            return
+        self._pending = self._pending[cut + 1 :]
+        self._parse(block)
+
+    def _check_pending_size(self) -> None:
+        if len(self._pending) > limits.csv_record_bytes_max:
+            raise TabularError(
+                f"a CSV record near line {self._line} is longer than "
+                f"{limits.csv_record_bytes_max} bytes or has an unclosed quote"
+            )
+
+    def _parse(self, block: str) -> None:
+        try:
+            rows = list(csv.reader(io.StringIO(block), strict=True))
+        except csv.Error as exc:
+            raise TabularError(f"the CSV is malformed near line {self._line}: {exc}") from exc
+        for row in rows:
+            self._line += 1
+            if not row:
+                continue
+            if self._header is None:
+                self._set_header(row)
+                continue
+            if len(row) != len(self._header):
+                raise TabularError(
+                    f"CSV line {self._line - 1} has {len(row)} columns, the header has "
+                    f"{len(self._header)}; fix the file or declare the format 'opaque'"
+                )
+            self._rows += 1
+            if self._rows <= self._sample_rows_max:
+                self._sample(row)
+
+    def _set_header(self, row: list[str]) -> None:
+        names = [name.strip() for name in row]
+        if len(names) > limits.schema_fields_max:
+            raise TabularError(f"the CSV has more than {limits.schema_fields_max} columns")
+        if any(not n for n in names):
+            raise TabularError("the CSV header has an empty column name")
+        if len(set(names)) != len(names):
+            raise TabularError("the CSV header repeats a column name")
+        self._header = names
+        self._candidates = [list(_CANDIDATES) for _ in names]
+
+    def _sample(self, row: list[str]) -> None:
+        for value, candidates in zip(row, self._candidates, strict=True):
+            if value in MISSING_VALUES:
+                continue
+            while not _fits(value, candidates[0]):
+                candidates.pop(0)
+
+    def finish(self) -> dict[str, Any]:
+        try:
+            tail = self._pending + self._decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            raise TabularError("the CSV is not UTF-8 text") from exc
+        self._pending = ""
+        if tail:
+            if tail.count('"') % 2:
+                raise TabularError(f"the CSV ends inside a quoted field (line {self._line})")
+            self._parse(tail)
+        if self._header is None:
+            raise TabularError("the CSV is empty: it needs at least a header row")
+        fields = []
+        for name, candidates in zip(self._header, self._candidates, strict=True):
+            # A column with no values in the sample stays a string.
+            kind = candidates[0] if self._rows else "string"
+            fields.append({"name": name, "type": kind})
+        return {"fields": fields, "missingValues": list(MISSING_VALUES)}
+
+
+def _json_type(value: Any) -> str | None:  # noqa: PLR0911 -- one return per JSON type
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        for kind in ("date", "datetime"):
+            if _fits(value, kind):
+                return kind
+        return "string"
+    return "any"
+
+
+def _merge(a: str | None, b: str | None) -> str | None:
+    if a is None or a == b:
+        return b if a is None else a
+    if b is None:
+        return a
+    if {a, b} == {"integer", "number"}:
+        return "number"
+    if {a, b} <= {"date", "datetime", "string"}:
+        return "string"
+    return "any"
+
+
+class JsonLinesChecker:
+    """Feed JSON Lines bytes: every non-empty line must be a JSON object."""
+
+    def __init__(self, sample_rows_max: int = limits.schema_sample_rows_max) -> None:
+        self._pending = b""
+        self._types: dict[str, str | None] = {}
+        self._rows = 0
+        self._line = 0
+        self._sample_rows_max = sample_rows_max
+
+    def update(self, data: bytes) -> None:
+        self._pending += data
+        cut = self._pending.rfind(b"\n")
+        if cut < 0:
+            if len(self._pending) > limits.jsonl_line_bytes_max:
+                raise TabularError(f"a JSON Lines line is over {limits.jsonl_line_bytes_max} bytes")
+            return
+        block, self._pending = self._pending[: cut + 1], self._pending[cut + 1 :]
+        for line in block.split(b"\n")[:-1]:
+            self._check(line)
+
+    def _check(self, line: bytes) -> None:
+        self._line += 1
+        if not line.strip():
+            return
+        try:
+            value = json.loads(line)
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise TabularError(f"JSON Lines line {self._line} is not valid JSON") from exc
+        if not isinstance(value, dict):
+            raise TabularError(f"JSON Lines line {self._line} is not a JSON object")
+        self._rows += 1
+        if self._rows > self._sample_rows_max:
+            return
+        for key, item in value.items():
+            if key not in self._types and len(self._types) >= limits.schema_fields_max:
+                raise TabularError(f"the JSON Lines rows have over {limits.schema_fields_max} keys")
+            self._types[key] = _merge(self._types.get(key), _json_type(item))
+
+    def finish(self) -> dict[str, Any]:
+        if self._pending:
+            self._check(self._pending)
+            self._pending = b""
+        if not self._rows:
+            raise TabularError("the JSON Lines file has no rows")
+        fields = [{"name": k, "type": t or "string"} for k, t in self._types.items()]
+        return {"fields": fields, "missingValues": list(MISSING_VALUES)}
+
+
+class ParquetChecker:
+    """Checks the Parquet magic at both ends; the schema is left to the supplier (reading the
+    footer needs pyarrow, which the exchange does not ship)."""
+
+    def __init__(self) -> None:
+        self._head = b""
+        self._tail = b""
+
+    def update(self, data: bytes) -> None:
+        if len(self._head) < 4:
+            self._head = (self._head + data)[:4]
+        self._tail = (self._tail + data)[-4:]
+
+    def finish(self) -> None:
+        if self._head != b"PAR1" or self._tail != b"PAR1":
+            raise TabularError("the file is not Parquet (no PAR1 magic); declare it 'opaque'")
+
+
+class OpaqueChecker:
+    def update(self, data: bytes) -> None:
+        return
+
+    def finish(self) -> None:
+        return None
+
+
+def checker_for(content_format: str) -> ContentChecker:
+    if content_format == "csv":
+        return CsvChecker()
+    if content_format == "jsonl":
+        return JsonLinesChecker()
+    if content_format == "parquet":
+        return ParquetChecker()
+    assert content_format == "opaque", content_format
+    return OpaqueChecker()
+
+
+def _check_field(i: int, field: Any, names: set[str]) -> None:
+    if not isinstance(field, dict):
+        raise TabularError(f"field {i} is not an object")
+    name, kind = field.get("name"), field.get("type", "string")
+    if not isinstance(name, str) or not name or len(name) > 256:
+        raise TabularError(f"field {i} needs a name of 1 to 256 characters")
+    if name in names:
+        raise TabularError(f"field name {name!r} is repeated")
+    names.add(name)
+    if kind not in TABLE_SCHEMA_TYPES:
+        raise TabularError(f"field {name!r} has an unknown Table Schema type {kind!r}")
+    for key, value in field.items():
+        if key not in {"name", "type", "format", "title", "description", "constraints"}:
+            raise TabularError(f"field {name!r} has an unknown property {key!r}")
+        if key in {"format", "title", "description"} and (
+            not isinstance(value, str) or len(value) > limits.asset_text_length_max
+        ):
+            raise TabularError(f"field {name!r}: {key} must be a short string")
+
+
+def validate_table_schema(schema: Any, column_count: int | None) -> dict[str, Any]:
+    """Check a supplier's corrected Table Schema; return it normalised. Raises TabularError."""
+    if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
+        raise TabularError("a Table Schema is an object with a 'fields' list")
+    allowed = {"fields", "missingValues", "primaryKey", "foreignKeys"}
+    extra = set(schema) - allowed
+    if extra:
+        raise TabularError(f"unknown Table Schema properties: {', '.join(sorted(extra))}")
+    fields = schema["fields"]
+    if not fields or len(fields) > limits.schema_fields_max:
+        raise TabularError(f"a Table Schema has 1 to {limits.schema_fields_max} fields")
+    if column_count is not None and len(fields) != column_count:
+        raise TabularError(f"the content has {column_count} columns; the schema has {len(fields)}")
+    names: set[str] = set()
+    for i, field in enumerate(fields):
+        _check_field(i, field, names)
+    missing = schema.get("missingValues", MISSING_VALUES)
+    if not isinstance(missing, list) or not all(isinstance(m, str) for m in missing):
+        raise TabularError("missingValues must be a list of strings")
+    # Normalise through JSON so that the stored schema hashes exactly as the client sees it.
+    normal: dict[str, Any] = json.loads(json.dumps(schema))
+    normal.setdefault("missingValues", list(MISSING_VALUES))
+    try:
+        canonical_json(normal)
+    except ValueError as exc:
+        raise TabularError(f"the schema cannot be canonicalised: {exc}") from exc
+    return normal
