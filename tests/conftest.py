@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,6 +21,7 @@ from sqlmodel import Session
 
 from marketplace.app import create_app
 from marketplace.db import make_engine
+from marketplace.migrations import upgrade
 from marketplace.runtime import Runtime
 from marketplace.settings import Settings
 from marketplace.tables import metadata
@@ -30,7 +33,18 @@ DATABASES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 
 
 def create_tables(engine: Engine) -> None:
-    metadata.create_all(engine)
+    """The schema as production gets it: through the migrations."""
+    upgrade(engine)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating each time would be slow)."""
+    path = tmp_path_factory.mktemp("template") / "databourse.sqlite"
+    eng = make_engine(f"sqlite:///{path}")
+    create_tables(eng)
+    eng.dispose()
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -63,11 +77,11 @@ def _truncate_all(engine: Engine) -> None:
 def engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
-    """A database with every table and no rows, on each backend under test."""
+    """A migrated database with no rows, on each backend under test."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("db") / "databourse.sqlite"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         eng = make_engine(f"sqlite:///{path}")
-        create_tables(eng)
         yield eng
         eng.dispose()
     else:
