@@ -38,6 +38,7 @@ from marketplace.identity.schemas import (
     SiweNonceResponse,
     TokenResponse,
 )
+from marketplace.ledger.schemas import BatchPage, EntryPage
 
 __all__ = ["Databourse", "DatabourseClientError"]
 
@@ -204,6 +205,32 @@ class Databourse:
         if verified is not None:
             params["verified"] = str(verified).lower()
         return self._call(OrganizationPage, "GET", "/organizations", params=params)
+
+    # -- ledger -------------------------------------------------------------------------------
+
+    def ledger_entries(
+        self,
+        *,
+        after_seq: int = 0,
+        limit: int | None = None,
+        kind: str | None = None,
+        subject: str | None = None,
+    ) -> EntryPage:
+        """Journal entries after ``after_seq``, oldest first (follow ``next_after_seq``)."""
+        params: dict[str, Any] = {"after_seq": after_seq, "kind": kind, "subject": subject}
+        if limit is not None:
+            params["limit"] = limit
+        kept = {k: v for k, v in params.items() if v is not None}
+        return self._call(EntryPage, "GET", "/ledger/entries", params=kept)
+
+    def ledger_batches(self, *, after_id: int = 0) -> BatchPage:
+        return self._call(BatchPage, "GET", "/ledger/batches", params={"after_id": after_id})
+
+    def receipt(self, seq: int) -> dict[str, Any]:
+        """The receipt of entry ``seq`` as JSON, exactly what ``bourse verify`` reads. Raises
+        ``DatabourseClientError`` with code ``not_anchored`` until its batch is confirmed."""
+        body: dict[str, Any] = self._request("GET", f"/ledger/entries/{seq}/receipt").json()
+        return body
 
     # -- data assets (issue 4) ----------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from marketplace.cli import assets, identity, ledger, server
+from marketplace.cli import assets, demo, identity, ledger, server
 
 app = typer.Typer(
     name="bourse",
@@ -13,6 +13,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 server.register(app)
+demo.register(app)
 assets.register(app)
 identity.register(app)
 ledger.register(app)

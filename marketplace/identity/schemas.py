@@ -55,11 +55,11 @@ class _Request(BaseModel):
 
 
 class OrganizationCreate(_Request):
-    """A new organisation. Self sign-up may ask for supplier and/or buyer; other roles are
-    granted by an operator."""
+    """A new organisation. Self sign-up may ask for supplier and/or buyer, or for neither (an
+    arbitration body or a valuer, which waits for an operator to grant its role)."""
 
     name: OrganizationName
-    roles: list[SelfServiceRole] = Field(min_length=1, max_length=2)
+    roles: list[SelfServiceRole] = Field(max_length=2)
 
     @model_validator(mode="after")
     def _distinct_roles(self) -> Self:

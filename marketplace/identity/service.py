@@ -134,7 +134,6 @@ class _Membership:
 
 def _new_organization(session: Session, spec: OrganizationCreate, now: datetime) -> _Membership:
     roles = tuple(dict.fromkeys(spec.roles))
-    assert roles
     assert all(OrgRole(r) in SELF_SERVICE_ROLES for r in roles)
     key = _name_key(spec.name)
     taken = OrganizationNameTaken(

@@ -170,3 +170,16 @@ def test_verified_supplier_may_list(market_api: TestClient, id_runtime: Runtime)
     r = market_api.post("/_test/listings", headers=bearer(ada))
     assert r.status_code == 200
     assert r.json() == {"organization_id": org_id}
+
+
+def test_an_arbitration_body_signs_up_with_no_role_and_waits_for_the_operator(
+    api: TestClient, id_runtime: Runtime
+) -> None:
+    token = signup(api, "chamber@example.org", "Arbitration Chamber", [])["access_token"]
+    me = api.get("/me", headers=bearer(token)).json()
+    assert me["organization"]["roles"] == []
+    assert (me["can_list"], me["can_buy"]) == (False, False)
+    ops = operator_token(api, id_runtime)
+    org_id = _org_id(api, token)
+    r = api.post(f"/organizations/{org_id}/roles", headers=bearer(ops), json={"role": "arbitrator"})
+    assert r.json()["roles"] == ["arbitrator"]

@@ -1,0 +1,214 @@
+"""bourse demo: seeds an operator, a supplier, a buyer and an arbitrator, and walks through
+everything the exchange can do so far, printing each step."""
+
+from __future__ import annotations
+
+import secrets
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+from rich.console import Console
+
+from marketplace.client import Databourse, DatabourseClientError
+
+console = Console()
+err = Console(stderr=True)
+
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 -- printed for the person running the demo
+SERVER_START_S_MAX = 30.0
+ANCHOR_WAIT_S_MAX = 60.0
+POLL_S = 0.5
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/health", timeout=1.0).status_code in (200, 503)
+    except httpx.HTTPError:
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextmanager
+def _exchange(url: str | None) -> Iterator[str]:
+    """The URL of an exchange to talk to: the one given, the one already running at
+    DATABOURSE_PUBLIC_URL, or one started here on a free loopback port for the demo's length."""
+    import uvicorn
+
+    from marketplace.app import create_app
+    from marketplace.settings import get_settings
+
+    if url is not None:
+        yield url.rstrip("/")
+        return
+    settings = get_settings()
+    if _answers(settings.public_url):
+        yield settings.public_url.rstrip("/")
+        return
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings.model_copy(update={"log_level": "WARNING"})),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
+    )
+    thread = threading.Thread(target=server.run, name="demo-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + SERVER_START_S_MAX
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the demo's exchange did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=SERVER_START_S_MAX)
+
+
+def _create_operator(email: str) -> None:
+    from marketplace.db import make_engine, unit_of_work
+    from marketplace.identity import service
+    from marketplace.identity.models import utc_now
+    from marketplace.migrations import upgrade_embedded
+    from marketplace.settings import get_settings
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade_embedded(engine)
+        with unit_of_work(engine) as session:
+            service.create_operator(
+                session,
+                settings,
+                email=email,
+                password=DEMO_PASSWORD,
+                organization_name=f"Databourse operations {email.split('@', 1)[0]}",
+                now=utc_now(),
+            )
+    finally:
+        engine.dispose()
+
+
+def _wait_for_receipt(client: Databourse, seq: int) -> dict[str, object]:
+    deadline = time.monotonic() + ANCHOR_WAIT_S_MAX
+    while True:
+        try:
+            return client.receipt(seq)
+        except DatabourseClientError as exc:
+            if exc.code != "not_anchored" or time.monotonic() > deadline:
+                raise
+        time.sleep(POLL_S)
+
+
+def _verify_certificate(supplier: Databourse, buyer: Databourse, operator: Databourse) -> None:
+    """Wait for the supplier's certificate to be anchored, save its receipt, verify it."""
+    import json
+
+    from ledger.chain import connect
+    from ledger.verify import parse_receipt, verify_receipt
+    from marketplace.settings import get_settings
+
+    say = console.print
+    supplier_org = supplier.me().organization.id
+    (asset,) = supplier.search_assets(owner=supplier_org).items
+    certificate = supplier.asset_certificate(asset.id)
+    seq = int(str(certificate["seq"]))
+    say(f"ledger       waiting for journal entry {seq} to be anchored on chain …")
+    receipt = _wait_for_receipt(buyer, seq)
+    path = Path.cwd() / "var" / f"demo-receipt-{seq}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(receipt, indent=2) + "\n")
+    anchor, batch = receipt["anchor"], receipt["batch"]
+    assert isinstance(anchor, dict)
+    assert isinstance(batch, dict)
+    say(
+        f"ledger       entry {seq} anchored in batch {batch['id']} (seq {batch['first_seq']} to "
+        f"{batch['last_seq']}), tx {anchor['tx_hash']}, block {anchor['block_number']}"
+    )
+    say(f"             receipt saved to {path}")
+    chain_url = get_settings().chain_url
+    summary = verify_receipt(
+        parse_receipt(path.read_bytes()),
+        lambda address: connect(chain_url, recorder_key=None, contract_address=address),
+    )
+    say(f"auditor      {summary}")
+    say(f"             check it yourself: [bold]bourse verify {path}[/bold]")
+    batches = operator.ledger_batches()
+    say(f"ledger       {len(batches.items)} batch(es) anchored so far")
+
+
+def demo(
+    url: Annotated[
+        str | None,
+        typer.Option(help="An exchange to seed (default: the running one, or one started here)."),
+    ] = None,
+) -> None:
+    """Seed an operator, a supplier, a buyer and an arbitrator, register and list an asset,
+    and verify its certificate against the chain. Prints every step."""
+    from marketplace.cli.assets import demo as asset_demo
+
+    tag = secrets.token_hex(3)
+    emails = {role: f"{role}-{tag}@demo.example.org" for role in ("operator", "supplier", "buyer")}
+    emails["arbitrator"] = f"arbitrator-{tag}@demo.example.org"
+    try:
+        with _exchange(url) as base, tempfile.TemporaryDirectory() as tmp:
+            say = console.print
+            say(f"[bold]Databourse demo[/bold] against {base} (accounts tagged {tag})")
+            _create_operator(emails["operator"])
+            operator = Databourse(base)
+            operator.login(emails["operator"], DEMO_PASSWORD)
+            say(f"operator     {emails['operator']} created and logged in")
+
+            parties: dict[str, Databourse] = {}
+            for role, org, roles in (
+                ("supplier", "Demo Fruit Cooperative", ["supplier"]),
+                ("buyer", "Demo Analytics Ltd", ["buyer"]),
+                ("arbitrator", "Demo Arbitration Chamber", []),
+            ):
+                client = Databourse(base)
+                client.signup(emails[role], DEMO_PASSWORD, organization=f"{org} {tag}", roles=roles)
+                parties[role] = client
+                me = client.me()
+                say(
+                    f"{role:<12} {emails[role]} signed up: organisation {me.organization.id} "
+                    f"({me.organization.name}), address {me.account.address}"
+                )
+            for role in ("supplier", "buyer"):
+                org_id = parties[role].me().organization.id
+                operator.verify_organization(org_id)
+                say(f"operator     verified organisation {org_id} ({role}): it may now trade")
+            arbitration = parties["arbitrator"].me().organization.id
+            operator.grant_role(arbitration, "arbitrator")
+            say(f"operator     granted the arbitrator role to organisation {arbitration}")
+
+            for line in asset_demo(parties["supplier"], operator, Path(tmp)):
+                say(f"supplier     {line}")
+
+            _verify_certificate(parties["supplier"], parties["buyer"], operator)
+            say(f"\nEvery demo account's password is [bold]{DEMO_PASSWORD}[/bold].")
+    except DatabourseClientError as exc:
+        err.print(f"[red]demo failed[/red]: {exc.code}: {exc.message}")
+        raise typer.Exit(1) from exc
+    except RuntimeError as exc:
+        err.print(f"[red]demo failed[/red]: {exc}")
+        raise typer.Exit(1) from exc
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)

@@ -1,0 +1,59 @@
+"""`bourse demo` on the embedded default walks through everything and verifies on chain."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BOURSE = Path(sys.executable).with_name("bourse")
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DATABOURSE_")}
+    env.update(
+        DATABOURSE_DATABASE_URL=f"sqlite:///{tmp_path / 'var' / 'databourse.db'}",
+        DATABOURSE_CHAIN_URL=f"eth-tester://{tmp_path / 'var' / 'chain'}",
+        DATABOURSE_BLOB_URL=f"file://{tmp_path / 'var' / 'blobs'}",
+        DATABOURSE_PUBLIC_URL="http://127.0.0.1:9",  # nothing runs there: the demo starts its own
+        DATABOURSE_ANCHOR_BATCH_AGE_S="0.2",
+        DATABOURSE_ANCHOR_POLL_S="0.1",
+        DATABOURSE_LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+@pytest.mark.slow
+def test_demo_seeds_every_party_and_its_receipt_verifies(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    run = subprocess.run(  # noqa: S603 -- our own console script, fixed arguments
+        [str(BOURSE), "demo"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = " ".join(run.stdout.split())  # rich wraps long lines
+    for role in ("operator", "supplier", "buyer", "arbitrator"):
+        assert f"{role}-" in out
+    assert "verified organisation" in out
+    assert "granted the arbitrator role" in out
+    assert "listed: GET /assets shows it" in out
+    assert "valid: entry" in out
+
+    (receipt,) = (tmp_path / "var").glob("demo-receipt-*.json")
+    check = subprocess.run(  # noqa: S603 -- our own console script, fixed arguments
+        [str(BOURSE), "verify", str(receipt)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert check.stdout.startswith("valid: entry")
