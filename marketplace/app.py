@@ -14,8 +14,10 @@ from marketplace.http import BodySizeLimitMiddleware, install_error_handlers
 from marketplace.identity import endpoints as identity_endpoints
 from marketplace.ledger import endpoints as ledger_endpoints
 from marketplace.observability import RequestContextMiddleware, configure_logging
+from marketplace.quality import endpoints as quality_endpoints
 from marketplace.runtime import Runtime
 from marketplace.settings import Settings, get_settings
+from marketplace.valuation import endpoints as valuation_endpoints
 
 API_TITLE = "Databourse"
 
@@ -61,4 +63,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(identity_endpoints.router)
     app.include_router(ledger_endpoints.router)
     app.include_router(asset_endpoints.router)
+    app.include_router(quality_endpoints.router)
+    app.include_router(valuation_endpoints.router)
     return app

@@ -48,3 +48,24 @@ bearer_token_length_max: Final = 128  # characters after "Bearer "
 siwe_nonce_purge_rows_max: Final = 1000  # expired nonces deleted per nonce issued
 siwe_signature_length_max: Final = 200  # 0x + 65 bytes hex is 132
 signature_deadline_s_max: Final = 24 * 3600  # how far ahead an EIP-712 deadline may lie
+
+# Quality evaluation (marketplace/quality)
+quality_schema_fields_max: Final = 20_000
+quality_rules_max: Final = 100
+quality_profiled_columns_max: Final = 1_000  # beyond: nulls and types only, no profile
+quality_profiled_columns_streaming_max: Final = 200  # the same, for files read streaming
+quality_in_memory_bytes_max: Final = 64 * 1024 * 1024  # smaller files: polars in-memory engine
+quality_infer_rows: Final = 1_000  # rows read to infer a schema when none is declared
+quality_top_values_distinct_max: Final = 20  # "low cardinality": top values shown at most this
+quality_top_value_count_min: Final = 5  # a top value is shown only if this many rows hold it
+quality_samples_per_column: Final = 3  # owner/operator view only
+quality_read_chunk_bytes: Final = 1024 * 1024
+quality_exact_bytes_max: Final = 256 * 1024 * 1024  # larger files: approximate distincts
+quality_sample_cells_max: Final = 8 * 1024 * 1024  # numeric values kept for quantiles (64 MiB)
+quality_service_bytes_max: Final = 64 * 1024 * 1024  # the service decrypts in memory up to this
+
+# Valuation of data assets
+valuation_comparables_min: Final = 3  # fewer: "insufficient comparables"
+valuation_comparables_max: Final = 200
+valuation_horizon_years_max: Final = 50
+valuation_cost_components_max: Final = 50

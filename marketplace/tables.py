@@ -3,8 +3,10 @@
 from sqlmodel import SQLModel
 
 import ledger.models  # noqa: F401 -- journal, batches, anchor contract, worker lease
-import marketplace.assets.models  # assets, revisions, reviews, registrations
-import marketplace.identity.models  # noqa: F401 -- organisations, accounts, keys, tokens
+import marketplace.assets.models
+import marketplace.identity.models
+import marketplace.quality.models
+import marketplace.valuation.models  # noqa: F401 -- valuation reports
 
 metadata = SQLModel.metadata
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from marketplace.cli import assets, demo, identity, ledger, server
+from marketplace.cli import assets, demo, identity, ledger, quality, server
 
 app = typer.Typer(
     name="bourse",
@@ -17,6 +17,7 @@ demo.register(app)
 assets.register(app)
 identity.register(app)
 ledger.register(app)
+quality.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,157 @@
+"""Quality evaluation benchmark: ratios measured in one run.
+
+1. Time to evaluate a 1,000,000-row x 20-column CSV vs the time polars takes just to read it
+   (target: at most 2x).
+2. ydata-profiling in minimal mode on the same file, when ydata-profiling is importable by the
+   interpreter given with --ydata-python (it is not a dependency; target: at least 20x slower).
+3. Peak memory (max RSS of a child process) evaluating a large file: 512 MB by default,
+   --large-gb 5 for the issue's 5 GB case (target: under 1 GB).
+
+    .venv/bin/python bench/quality.py [--rows 1000000] [--large-gb 0.5] [--ydata-python PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+# Run as a script, this file's folder comes first on sys.path; put the repository there instead
+# so that bench/ledger.py does not shadow the ledger package.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+import polars as pl  # noqa: E402
+
+COLUMNS = 20
+
+
+def generate(path: Path, rows: int, seed: int = 1) -> None:
+    """20 columns: 6 integers, 6 floats, 4 low-cardinality strings, 2 ids, 2 dates."""
+    base = pl.int_range(0, rows, eager=True).alias("i")
+    df = pl.DataFrame(base)
+    cols: list[pl.Expr] = [
+        ((pl.col("i") * (7919 + k) + seed) % 100_000).alias(f"int_{k}") for k in range(6)
+    ]
+    cols += [
+        (((pl.col("i") * (104_729 + k)) % 1_000_003) / 997.0).alias(f"float_{k}") for k in range(6)
+    ]
+    cols += [
+        pl.format("cat_{}", (pl.col("i") * (31 + k)) % (5 + k)).alias(f"str_{k}") for k in range(4)
+    ]
+    cols.append(pl.format("id-{}", pl.col("i")).alias("id_0"))
+    cols.append(pl.format("user{}@example.org", pl.col("i") % 50_000).alias("id_1"))
+    cols += [
+        (pl.date(2020, 1, 1) + pl.duration(days=(pl.col("i") * (3 + k)) % 2000)).alias(f"date_{k}")
+        for k in range(2)
+    ]
+    out = df.select(cols)
+    assert out.width == COLUMNS
+    out.write_csv(path)
+
+
+def generate_large(path: Path, size_bytes: int) -> None:
+    chunk = path.with_suffix(".chunk.csv")
+    generate(chunk, 1_000_000, seed=3)
+    body = chunk.read_bytes()
+    header, _, rows = body.partition(b"\n")
+    with path.open("wb") as fh:
+        fh.write(header + b"\n")
+        written = len(header) + 1
+        while written < size_bytes:
+            fh.write(rows)
+            written += len(rows)
+    chunk.unlink()
+
+
+def timed(fn: object) -> float:
+    start = time.perf_counter()
+    fn()  # type: ignore[operator]
+    return time.perf_counter() - start
+
+
+def polars_read(path: Path) -> None:
+    pl.scan_csv(path).collect(engine="streaming")
+
+
+def evaluate_file(path: Path) -> None:
+    from marketplace.quality import evaluate
+
+    evaluate(path, fmt="csv", as_of=datetime(2026, 1, 1, tzinfo=UTC))
+
+
+YDATA_SCRIPT = """
+import sys, time
+import pandas as pd
+from ydata_profiling import ProfileReport
+start = time.perf_counter()
+df = pd.read_csv(sys.argv[1])
+ProfileReport(df, minimal=True, progress_bar=False).to_json()
+print(time.perf_counter() - start)
+"""
+
+CHILD_EVAL = """
+import sys, resource
+from datetime import UTC, datetime
+from pathlib import Path
+from marketplace.quality import evaluate
+r = evaluate(Path(sys.argv[1]), fmt="csv", as_of=datetime(2026, 1, 1, tzinfo=UTC))
+print(r.rows, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--large-gb", type=float, default=0.5, help="0 skips the memory run")
+    parser.add_argument("--ydata-python", help="interpreter with ydata-profiling installed")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-quality-") as tmp:
+        path = Path(tmp) / "table.csv"
+        generate(path, args.rows)
+        size_mb = path.stat().st_size / 1e6
+        print(f"file: {args.rows:,} rows x {COLUMNS} columns, {size_mb:.0f} MB")
+        polars_read(path)  # warm the page cache
+        read_s = min(timed(lambda: polars_read(path)) for _ in range(2))
+        eval_s = min(timed(lambda: evaluate_file(path)) for _ in range(2))
+        print(f"polars read: {read_s:.2f} s; evaluation: {eval_s:.2f} s")
+        print(f"evaluation / polars read = {eval_s / read_s:.2f}x (target <= 2x)")
+        if args.ydata_python:
+            out = subprocess.run(  # noqa: S603 -- the interpreter path is the operator's argument
+                [args.ydata_python, "-c", YDATA_SCRIPT, str(path)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if out.returncode == 0:
+                ydata_s = float(out.stdout.strip().splitlines()[-1])
+                print(f"ydata-profiling minimal: {ydata_s:.2f} s")
+                print(f"ydata-profiling / evaluation = {ydata_s / eval_s:.1f}x (target >= 20x)")
+            else:
+                print("ydata-profiling failed:", out.stderr.strip().splitlines()[-1:])
+        else:
+            print("ydata-profiling: not measured (pass --ydata-python)")
+        if args.large_gb > 0:
+            large = Path(tmp) / "large.csv"
+            generate_large(large, int(args.large_gb * 1e9))
+            path.unlink()
+            gb = large.stat().st_size / 1e9
+            start = time.perf_counter()
+            out = subprocess.run(  # noqa: S603 -- our own interpreter and script
+                [sys.executable, "-c", CHILD_EVAL, str(large)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            took = time.perf_counter() - start
+            rows, rss_kb = out.stdout.split()
+            peak_mb = int(rss_kb) / 1024
+            print(f"large file: {gb:.2f} GB, {int(rows):,} rows, evaluated in {took:.1f} s")
+            print(f"peak memory: {peak_mb:.0f} MB = {peak_mb / 1024:.2f} GB (target < 1 GB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""bourse quality check FILE [--asset ID | --against REPORT.json]
+
+Runs the exchange's own evaluation locally (the same code, no upload). With an anchored report
+(fetched for ``--asset`` or read from ``--against``) it re-checks against the report's own
+declarations and as-of time, and prints the comparison: content hash match, dimensions moved.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+from rich.table import Table
+
+console = Console()
+err = Console(stderr=True)
+quality_app = typer.Typer(help="Data quality (GB/T 36344-2018).", no_args_is_help=True)
+
+_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+
+
+def _anchored_report(asset: int | None, against: Path | None, url: str | None) -> Any:
+    from marketplace.quality.report import QualityReport
+
+    if against is not None:
+        return QualityReport.model_validate_json(against.read_bytes())
+    if asset is None:
+        return None
+    from marketplace.cli.identity import _client, _fail
+    from marketplace.client import DatabourseClientError
+
+    client = _client(url, authenticated=False)
+    try:
+        body = client._request(
+            "GET", f"/assets/{asset}/quality"
+        ).json()  # the quality endpoints have no client method yet
+    except DatabourseClientError as exc:
+        raise _fail(exc) from exc
+    finally:
+        client.close()
+    return QualityReport.model_validate(body.get("report", body))
+
+
+@quality_app.command("check")
+def check(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The data file.")],
+    *,
+    asset: Annotated[
+        int | None, typer.Option(help="Re-check against this asset's anchored report.")
+    ] = None,
+    against: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="An anchored report saved as JSON."),
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="csv | jsonl | parquet (default: suffix).")
+    ] = None,
+    schema: Annotated[
+        Path | None, typer.Option(exists=True, help="Frictionless Table Schema (JSON).")
+    ] = None,
+    rule: Annotated[
+        list[str] | None, typer.Option(help="Cross-field rule, e.g. 'end >= start'.")
+    ] = None,
+    frequency: Annotated[str | None, typer.Option(help="Update frequency: daily, P1W...")] = None,
+    timestamp_field: Annotated[str | None, typer.Option(help="Field holding record time.")] = None,
+    as_of: Annotated[
+        datetime | None, typer.Option(help="Judge timeliness at this UTC time (default: now).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write the report (JSON) here.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, not a table.")] = False,
+    url: Annotated[str | None, typer.Option("--url", help="The exchange's URL.")] = None,
+) -> None:
+    """Evaluate FILE's quality locally; with --asset or --against, compare it with the
+    anchored report."""
+    from datetime import UTC
+
+    from marketplace.quality import DeclarationError, Declared, compare, evaluate
+
+    anchored = _anchored_report(asset, against, url)
+    file_format = fmt or _FORMATS.get(file.suffix.lower())
+    if anchored is not None:
+        file_format = fmt or anchored.format
+    if file_format not in ("csv", "jsonl", "parquet"):
+        err.print("[red]unknown format[/red]: pass --format csv|jsonl|parquet")
+        raise typer.Exit(2)
+    try:
+        if anchored is not None:  # the anchored report's own declarations and moment
+            d = anchored.declared
+            declared = Declared.parse(
+                schema=d.get("schema") or anchored.judged_schema,
+                rules=d.get("rules"),
+                update_frequency=d.get("update_frequency"),
+                timestamp_field=d.get("timestamp_field"),
+            )
+            moment = anchored.as_of
+        else:
+            declared = Declared.parse(
+                schema=json.loads(schema.read_text()) if schema else None,
+                rules=rule,
+                update_frequency=frequency,
+                timestamp_field=timestamp_field,
+            )
+            moment = as_of.replace(tzinfo=as_of.tzinfo or UTC) if as_of else datetime.now(UTC)
+    except (DeclarationError, ValueError) as exc:
+        err.print(f"[red]invalid declaration[/red]: {exc}")
+        raise typer.Exit(2) from None
+    columns = (TextColumn("[bold]{task.description}[/bold]"), BarColumn(), TaskProgressColumn())
+    with Progress(*columns, console=err, transient=True, disable=as_json) as bar:
+        task = bar.add_task("quality", total=100)
+
+        def progress(percent: int, stage: str) -> None:
+            bar.update(task, completed=percent, description=stage)
+
+        report = evaluate(
+            file,
+            fmt=file_format,  # type: ignore[arg-type]
+            declared=declared,
+            as_of=moment,
+            weights=anchored.weights if anchored is not None else None,
+            progress=progress,
+        )
+    if output is not None:
+        output.write_text(report.model_dump_json(indent=2))
+    comparison = compare(anchored, report) if anchored is not None else None
+    if as_json:
+        body: dict[str, Any] = {
+            "report": report.model_dump(mode="json"),
+            "report_hash": report.report_hash(),
+        }
+        if comparison is not None:
+            body["comparison"] = comparison.model_dump(mode="json")
+            body["comparison_hash"] = comparison.comparison_hash()
+        print(json.dumps(body, indent=2, ensure_ascii=False))
+    else:
+        _print(report, comparison)
+    if comparison is not None and not comparison.content_hash_matches:
+        raise typer.Exit(3)
+
+
+def _print(report: Any, comparison: Any) -> None:
+    overall = "not judged" if report.overall is None else f"{report.overall:.2f}"
+    console.print(
+        f"[bold]quality[/bold] {overall}   rows {report.rows}   sha256 {report.content_sha256}",
+    )
+    table = Table("dimension", "score", "detail")
+    moved = {d.name: d for d in comparison.dimensions} if comparison is not None else {}
+    if comparison is not None:
+        table.add_column("anchored")
+    for d in report.dimensions:
+        score = "—" if d.score is None else f"{d.score:.2f}"
+        detail = d.reason or ", ".join(
+            f"{k}={v}" for k, v in list(d.measurements.items())[:4] if v not in (None, False, 0)
+        )
+        row = [d.name, score, detail[:80]]
+        if comparison is not None:
+            delta = moved[d.name]
+            was = "—" if delta.anchored is None else f"{delta.anchored:.2f}"
+            row.append(f"[red]{was} (moved)[/red]" if delta.moved else was)
+        table.add_row(*row)
+    console.print(table)
+    for issue in report.issues:
+        console.print(f"  [yellow]·[/yellow] {issue}")
+    if comparison is not None:
+        if comparison.content_hash_matches:
+            console.print("[green]content hash matches the anchored report[/green]")
+        else:
+            console.print(
+                "[red]content hash differs[/red]: anchored "
+                f"{comparison.anchored_content_sha256}, received "
+                f"{comparison.received_content_sha256}"
+            )
+        console.print(f"dimensions moved: {', '.join(comparison.moved) or 'none'}")
+        console.print(f"comparison hash {comparison.comparison_hash()}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(quality_app, name="quality")

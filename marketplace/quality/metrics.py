@@ -1,0 +1,719 @@
+"""The quality evaluation: one streaming pass over the bytes, then one lazy polars query.
+
+``evaluate`` never loads the file whole. The byte pass reads fixed-size chunks (through the
+delivery path when the caller gives one) to hash the content, find encoding and newline
+problems, and prove the content can be read back. The table pass is a single lazy query
+collected with polars' streaming engine; CSV columns are read as text and converted to their
+declared types inside the query, so a value that does not conform is counted, not fatal.
+
+Bad input never raises: what could not be judged is reported with the reason.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import io
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+
+from marketplace import limits
+from marketplace.quality import profile as profiling
+from marketplace.quality.report import (
+    DEFAULT_WEIGHTS,
+    DimensionResult,
+    QualityReport,
+    overall_score,
+    ratio_score,
+    validate_weights,
+)
+from marketplace.quality.schema import (
+    Declared,
+    FieldSpec,
+    TableSchema,
+    format_violation,
+    infer_schema,
+    literal_for,
+    typed_expr,
+    update_period,
+)
+
+Format = Literal["csv", "jsonl", "parquet"]
+Progress = Callable[[int, str], None]  # (percent done 0..100, stage)
+
+# Share of the progress bar each stage fills.
+_BYTES_PERCENT = 30
+_TABLE_PERCENT = 90
+# A structural defect (ragged rows, invalid UTF-8, lone CR line ends) caps normativity here.
+STRUCTURAL_DEFECT_CAP = 50.0
+# Timeliness falls linearly from 100 at one update period of age to 0 at this many more.
+STALE_PERIODS_TO_ZERO = 3
+
+
+@dataclass
+class ByteFacts:
+    """What one read of the raw bytes shows."""
+
+    sha256: str = ""
+    size_bytes: int = 0
+    read_error: str | None = None
+    bom: bool = False
+    invalid_utf8_offset: int | None = None
+    crlf: int = 0
+    lf_only: int = 0
+    cr_only: int = 0
+
+
+Source = Path | bytes  # a file, or content already in memory (small decrypted revisions)
+
+
+def read_chunks(
+    source: Source, chunk_bytes: int = limits.quality_read_chunk_bytes
+) -> Iterator[bytes]:
+    if isinstance(source, bytes):
+        for start in range(0, len(source), chunk_bytes):
+            yield source[start : start + chunk_bytes]
+        return
+    with source.open("rb") as fh:
+        while chunk := fh.read(chunk_bytes):
+            yield chunk
+
+
+def scan_bytes(
+    chunks: Iterable[bytes], *, text: bool, total_bytes: int | None, progress: Progress | None
+) -> ByteFacts:
+    """Hash and inspect the bytes chunk by chunk; a failing reader is recorded, not raised."""
+    facts = ByteFacts()
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    cr = lf = crlf = 0
+    prev_cr = False
+    first = True
+    try:
+        for chunk in chunks:
+            digest.update(chunk)
+            if text:
+                if first and chunk.startswith(codecs.BOM_UTF8):
+                    facts.bom = True
+                first = False
+                n_cr = chunk.count(b"\r")
+                cr += n_cr
+                lf += chunk.count(b"\n")
+                if n_cr or prev_cr:  # counting CRLF is the slow part; most files have no CR
+                    crlf += chunk.count(b"\r\n") + (prev_cr and chunk[:1] == b"\n")
+                prev_cr = chunk[-1:] == b"\r"
+                # isascii() is a fast word-at-a-time scan; only non-ASCII chunks need decoding.
+                if facts.invalid_utf8_offset is None and not chunk.isascii():
+                    try:
+                        decoder.decode(chunk)
+                    except UnicodeDecodeError as exc:
+                        facts.invalid_utf8_offset = facts.size_bytes + exc.start
+            facts.size_bytes += len(chunk)
+            if progress is not None and total_bytes:
+                done = min(facts.size_bytes, total_bytes) / total_bytes
+                progress(int(_BYTES_PERCENT * done), "reading")
+        if text and facts.invalid_utf8_offset is None:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                facts.invalid_utf8_offset = facts.size_bytes
+    except (OSError, ValueError) as exc:  # the delivery path failed part-way
+        facts.read_error = f"{type(exc).__name__}: {exc}"
+    facts.sha256 = digest.hexdigest()
+    facts.crlf, facts.lf_only, facts.cr_only = crlf, lf - crlf, cr - crlf
+    return facts
+
+
+@dataclass
+class _Table:
+    """The lazy frame and what is known about its columns before the query runs."""
+
+    lf: pl.LazyFrame  # the scan, with the typed columns added
+    raw_schema: dict[str, pl.DataType]
+    judged: TableSchema
+    schema_source: str
+    approximate: bool  # distinct counts by HyperLogLog
+    engine: Literal["in-memory", "streaming"]
+    profiled_columns: int  # the first this many columns get a profile
+    head: pl.DataFrame  # the first rows: sample values, low-cardinality candidates
+    typed_cols: dict[str, pl.Expr] = field(default_factory=dict)
+    candidates: dict[int, list[str]] = field(default_factory=dict)  # low-cardinality text values
+    ragged: bool = False
+
+
+@dataclass
+class _Attempt:
+    table: _Table | None
+    stats: dict[str, Any]
+    error: str | None
+
+
+def evaluate(
+    path: Source,
+    *,
+    fmt: Format,
+    declared: Declared | None = None,
+    as_of: datetime | None = None,
+    chunks: Iterable[bytes] | None = None,
+    expected_sha256: str | None = None,
+    weights: dict[str, int] | None = None,
+    progress: Progress | None = None,
+) -> QualityReport:
+    """Evaluate one tabular file.
+
+    ``chunks`` is the delivery path (e.g. the decrypting blob reader); without it the file is
+    read directly. ``as_of`` is the moment timeliness is judged at (now by default; a re-check
+    passes the anchored report's). ``expected_sha256`` is the revision's content hash.
+
+    The byte pass runs in a thread beside the table query (polars and hashlib release the GIL);
+    the table query assumes UTF-8 and LF line ends, and runs again with the right options in the
+    rare case the byte pass finds otherwise.
+    """
+    declared = declared or Declared()
+    as_of = as_of or datetime.now(UTC)
+    assert as_of.tzinfo is not None, "as_of must be timezone-aware"
+    weights = validate_weights(weights or DEFAULT_WEIGHTS)
+    size = _size_of(path)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        facts_future = pool.submit(
+            scan_bytes,
+            chunks if chunks is not None else read_chunks(path),
+            text=fmt != "parquet",
+            total_bytes=size,
+            progress=progress,
+        )
+        attempt = _attempt(path, fmt, declared, ByteFacts(), size) if size else None
+        facts = facts_future.result()
+    if progress is not None:
+        progress(_TABLE_PERCENT, "profiling")
+    issues = _structure_notes(fmt, facts)
+    if facts.read_error is not None:
+        attempt = _Attempt(None, {}, f"the content could not be read: {facts.read_error}")
+    elif facts.size_bytes == 0:
+        attempt = _Attempt(None, {}, "the file is empty")
+    elif attempt is None or (fmt == "csv" and _scan_options(facts) != _scan_options(ByteFacts())):
+        attempt = _attempt(path, fmt, declared, facts, size)
+    table, stats = attempt.table, attempt.stats
+    if table is not None and len(table.raw_schema) > table.profiled_columns:
+        issues.append(
+            f"only the first {table.profiled_columns} of {len(table.raw_schema)} columns are "
+            "profiled; every column is judged"
+        )
+    if table is not None and table.ragged:
+        issues.append("some rows have more fields than the header; the extras were dropped")
+    if attempt.error is not None:
+        issues.append(attempt.error)
+    dims = _dimensions(
+        fmt,
+        table,
+        stats=stats,
+        declared=declared,
+        facts=facts,
+        as_of=as_of,
+        expected_sha256=expected_sha256,
+        parse_error=attempt.error,
+    )
+    issues.extend(f"{d.name} not judged: {d.reason}" for d in dims if not d.judged)
+    profile = profiling.build(table, stats) if table is not None else []
+    report = QualityReport(
+        format=fmt,
+        content_sha256=facts.sha256,
+        size_bytes=facts.size_bytes,
+        as_of=as_of.astimezone(UTC),
+        rows=stats.get("rows"),
+        columns=len(table.raw_schema) if table is not None else None,
+        declared=declared.to_json(),
+        judged_schema=table.judged.to_frictionless() if table is not None else None,
+        weights=weights,
+        dimensions=dims,
+        overall=overall_score(dims, weights),
+        profile=profile,
+        issues=issues,
+    )
+    if progress is not None:
+        progress(100, "done")
+    return report
+
+
+def _size_of(source: Source) -> int:
+    if isinstance(source, bytes):
+        return len(source)
+    return source.stat().st_size if source.is_file() else 0
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:300]
+
+
+def _structure_notes(fmt: Format, facts: ByteFacts) -> list[str]:
+    notes: list[str] = []
+    if fmt == "parquet":
+        return notes
+    if facts.invalid_utf8_offset is not None:
+        notes.append(
+            f"not valid UTF-8 (first bad byte at offset {facts.invalid_utf8_offset}); "
+            "read with replacement characters"
+        )
+    if facts.cr_only and (facts.lf_only or facts.crlf):
+        notes.append(f"{facts.cr_only} line ends are a lone CR and do not separate rows")
+    return notes
+
+
+def _structural_defects(fmt: Format, facts: ByteFacts, table: _Table) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if table.ragged:
+        out["ragged_rows"] = True
+    if fmt != "parquet":
+        if facts.invalid_utf8_offset is not None:
+            out["invalid_utf8_first_offset"] = facts.invalid_utf8_offset
+        if facts.cr_only and (facts.lf_only or facts.crlf):
+            out["lone_cr_line_ends"] = facts.cr_only
+    return out
+
+
+_OUR_BUGS = (pl.exceptions.DuplicateError, pl.exceptions.ColumnNotFoundError)
+
+
+# --- opening the table ------------------------------------------------------------------------
+
+
+def _scan_options(facts: ByteFacts) -> dict[str, Any]:
+    return {
+        "encoding": "utf8-lossy" if facts.invalid_utf8_offset is not None else "utf8",
+        "eol_char": "\r" if facts.cr_only and not facts.lf_only and not facts.crlf else "\n",
+    }
+
+
+def _scan(
+    path: Source, fmt: Format, facts: ByteFacts, schema: TableSchema | None, *, ragged: bool
+) -> pl.LazyFrame:
+    if fmt == "csv":
+        return pl.scan_csv(
+            path,
+            infer_schema=False,
+            null_values=list(schema.missing_values) if schema else [""],
+            raise_if_empty=False,
+            truncate_ragged_lines=ragged,
+            **_scan_options(facts),
+        )
+    if fmt == "jsonl":
+        return pl.scan_ndjson(path, infer_schema_length=limits.quality_infer_rows)
+    return pl.scan_parquet(io.BytesIO(path) if isinstance(path, bytes) else path)
+
+
+def _attempt(
+    path: Source, fmt: Format, declared: Declared, facts: ByteFacts, size: int
+) -> _Attempt:
+    """Open and measure the table; a file that breaks the format is an error message."""
+    try:
+        try:
+            table = _open(path, fmt, declared, facts, size, ragged=False)
+            return _Attempt(table, _collect(table, declared), None)
+        except pl.exceptions.ComputeError as exc:
+            if not (fmt == "csv" and "more fields" in str(exc)):
+                raise
+        # Ragged rows: polars refuses rows with extra fields unless told to truncate them.
+        table = _open(path, fmt, declared, facts, size, ragged=True)
+        return _Attempt(table, _collect(table, declared), None)
+    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+        if isinstance(exc, _OUR_BUGS):
+            raise  # a query we built wrong is a bug, not bad input
+        return _Attempt(None, {}, f"the content could not be parsed as {fmt}: {_first_line(exc)}")
+
+
+def _open(
+    path: Source, fmt: Format, declared: Declared, facts: ByteFacts, size: int, *, ragged: bool
+) -> _Table:
+    scan = _scan(path, fmt, facts, declared.schema, ragged=ragged)
+    raw_schema = dict(scan.collect_schema())
+    if declared.schema is not None:
+        judged, source = declared.schema, "declared"
+    elif fmt == "csv":
+        judged, source = _infer_csv(path, facts, raw_schema), "inferred"
+    else:
+        judged, source = infer_schema(raw_schema), "inferred"
+    derived: list[pl.Expr] = []
+    typed_cols: dict[str, pl.Expr] = {}
+    for i, name in enumerate(raw_schema):
+        spec = judged.field(name) or FieldSpec(name=name)
+        raw = pl.col(name)
+        typed = typed_expr(spec, raw, raw_schema[name])
+        if typed.meta.eq(raw):
+            typed_cols[name] = raw
+        else:  # computed once per batch, then shared by every aggregate that needs it
+            derived.append(typed.alias(f"{i}:t"))
+            typed_cols[name] = pl.col(f"{i}:t")
+    lf = scan.with_columns(derived)
+    head = lf.head(limits.quality_infer_rows).collect()
+    in_memory = size <= limits.quality_in_memory_bytes_max
+    return _Table(
+        lf=lf,
+        raw_schema=raw_schema,
+        judged=judged,
+        schema_source=source,
+        approximate=size > limits.quality_exact_bytes_max,
+        # Small files go through polars' in-memory engine: its planning stays fast for
+        # thousands of columns, where the streaming engine's does not. Larger files stream, and
+        # fewer columns get a profile so that planning stays bounded.
+        engine="in-memory" if in_memory else "streaming",
+        profiled_columns=limits.quality_profiled_columns_max
+        if in_memory
+        else limits.quality_profiled_columns_streaming_max,
+        head=head,
+        typed_cols=typed_cols,
+        ragged=ragged,
+    )
+
+
+def _infer_csv(path: Source, facts: ByteFacts, raw_schema: dict[str, pl.DataType]) -> TableSchema:
+    try:
+        sample = pl.scan_csv(
+            path,
+            n_rows=limits.quality_infer_rows,
+            infer_schema_length=limits.quality_infer_rows,
+            try_parse_dates=True,
+            truncate_ragged_lines=True,
+            raise_if_empty=False,
+            **_scan_options(facts),
+        ).collect_schema()
+    except pl.exceptions.PolarsError:
+        return infer_schema(raw_schema)  # everything as text
+    if list(sample) != list(raw_schema):
+        return infer_schema(raw_schema)
+    return infer_schema(dict(sample))
+
+
+# --- the table query --------------------------------------------------------------------------
+
+
+def _collect(table: _Table, declared: Declared) -> dict[str, Any]:
+    out = table.lf.select(plan(table, declared)).collect(engine=table.engine)
+    assert out.height == 1
+    stats = out.row(0, named=True)
+    sample, stride = profiling.numeric_sample(table)
+    stats.update(profiling.quantiles_and_outliers(sample, stride))
+    return stats
+
+
+def plan(table: _Table, declared: Declared) -> list[pl.Expr]:
+    """Every aggregate the dimensions and the profile need, as one select."""
+    schema = table.judged
+    raw_schema = table.raw_schema
+    exprs: list[pl.Expr] = [pl.len().alias("rows")]
+    columns = list(raw_schema)
+    profiled = set(columns[: table.profiled_columns])
+    for i, name in enumerate(columns):
+        spec = schema.field(name) or FieldSpec(name=name)
+        raw = pl.col(name)
+        typed = table.typed_cols[name]
+        exprs.append(raw.null_count().alias(f"{i}:nulls"))
+        present = raw.is_not_null()
+        bad = present & typed.is_null() if spec.type not in ("any", "string") else None
+        fmt_bad = format_violation(spec, raw)
+        if fmt_bad is not None:
+            fmt_bad = present & fmt_bad
+            bad = fmt_bad if bad is None else (bad | fmt_bad)
+        if bad is not None:
+            exprs.append(bad.sum().alias(f"{i}:bad"))
+        if spec.has_range:
+            out = pl.lit(False)
+            if spec.minimum is not None:
+                out = out | (typed < literal_for(spec, spec.minimum))
+            if spec.maximum is not None:
+                out = out | (typed > literal_for(spec, spec.maximum))
+            exprs.append(typed.is_not_null().sum().alias(f"{i}:range_checked"))
+            exprs.append(out.sum().alias(f"{i}:out_of_range"))
+        if spec.unique and name not in schema.primary_key:
+            exprs.append(
+                profiling.distinct(raw, raw_schema[name], approximate=False).alias(
+                    f"{i}:unique_distinct"
+                )
+            )
+        if name in profiled:
+            exprs.extend(profiling.aggregates(i, spec, typed, raw_schema[name], table))
+    exprs.extend(consistency_exprs(table, declared))
+    return exprs
+
+
+def consistency_exprs(table: _Table, declared: Declared) -> list[pl.Expr]:
+    schema = table.judged
+    columns = list(table.raw_schema)
+    typed_cols = table.typed_cols
+    exprs: list[pl.Expr] = []
+    if columns:
+        # Rows are compared by a 64-bit hash of all their fields: one set of integers instead
+        # of a set of whole rows. A false duplicate needs a hash collision (p < n^2 / 2^65).
+        row_hash = pl.struct([pl.col(c) for c in columns]).hash(seed=0)
+        exprs.append(row_hash.n_unique().alias("distinct_rows"))
+    pk = [k for k in schema.primary_key if k in table.raw_schema]
+    if pk and len(pk) == len(schema.primary_key):
+        key = pl.struct([pl.col(k) for k in pk]).hash(seed=0)
+        any_null = pl.any_horizontal([pl.col(k).is_null() for k in pk])
+        exprs.append(any_null.sum().alias("pk_null_rows"))
+        exprs.append(key.filter(any_null.not_()).n_unique().alias("pk_distinct"))
+    for j, rule in enumerate(declared.rules):
+        left_spec = schema.field(rule.left)
+        if left_spec is None or rule.left not in typed_cols:
+            continue
+        left = typed_cols[rule.left]
+        if rule.right_field is not None:
+            if rule.right_field not in typed_cols:
+                continue
+            right = typed_cols[rule.right_field]
+        else:
+            assert rule.right_literal is not None
+            right = literal_for(left_spec, rule.right_literal)
+        exprs.append(rule.violated(left, right).sum().alias(f"rule{j}:violations"))
+    ts = timestamp_field(schema, declared)
+    if ts is not None and ts.name in typed_cols:
+        exprs.append(typed_cols[ts.name].max().alias("newest"))
+    return exprs
+
+
+def timestamp_field(schema: TableSchema, declared: Declared) -> FieldSpec | None:
+    if declared.timestamp_field is not None:
+        return schema.field(declared.timestamp_field)
+    return next((f for f in schema.fields if f.type in ("date", "datetime")), None)
+
+
+# --- dimensions -------------------------------------------------------------------------------
+
+
+def _not_judged(name: Any, reason: str, **measurements: Any) -> DimensionResult:
+    return DimensionResult(name=name, judged=False, reason=reason, measurements=measurements)
+
+
+def _dimensions(
+    fmt: Format,
+    table: _Table | None,
+    *,
+    stats: dict[str, Any],
+    declared: Declared,
+    facts: ByteFacts,
+    as_of: datetime,
+    expected_sha256: str | None,
+    parse_error: str | None,
+) -> list[DimensionResult]:
+    access = _accessibility(facts, expected_sha256, parse_error)
+    if table is None or not stats:
+        reason = parse_error or "nothing to judge"
+        return [
+            _not_judged(n, reason)
+            for n in ("normativity", "completeness", "accuracy", "consistency", "timeliness")
+        ] + [access]
+    rows: int = stats["rows"]
+    return [
+        _normativity(fmt, table, stats, facts, rows),
+        _completeness(table, stats, rows),
+        _accuracy(table, stats, rows),
+        _consistency(table, stats, declared, rows),
+        _timeliness(table, stats, declared, as_of),
+        access,
+    ]
+
+
+def _accessibility(
+    facts: ByteFacts, expected_sha256: str | None, parse_error: str | None
+) -> DimensionResult:
+    checks = {"read_back_complete": facts.read_error is None}
+    if facts.read_error is None and facts.size_bytes > 0:
+        checks["parseable"] = parse_error is None
+    if expected_sha256 is not None:
+        checks["content_hash_matches"] = facts.sha256 == expected_sha256.removeprefix("0x")
+    passed = sum(checks.values())
+    return DimensionResult(
+        name="accessibility",
+        judged=True,
+        score=ratio_score(passed, len(checks)),
+        measurements={
+            **checks,
+            "bytes_read": facts.size_bytes,
+            "sha256": facts.sha256,
+            "read_error": facts.read_error,
+        },
+    )
+
+
+def _columns(table: _Table) -> list[tuple[int, str, FieldSpec]]:
+    return [
+        (i, name, table.judged.field(name) or FieldSpec(name=name))
+        for i, name in enumerate(table.raw_schema)
+    ]
+
+
+def _normativity(
+    fmt: Format, table: _Table, stats: dict[str, Any], facts: ByteFacts, rows: int
+) -> DimensionResult:
+    declared_names = {f.name for f in table.judged.fields}
+    undeclared = [n for n in table.raw_schema if n not in declared_names]
+    checked = bad = 0
+    bad_by_column: dict[str, Any] = {}
+    for i, name, _spec in _columns(table):
+        if f"{i}:bad" not in stats:
+            continue
+        n_bad = int(stats[f"{i}:bad"] or 0)
+        checked += rows - int(stats[f"{i}:nulls"])
+        bad += n_bad
+        if n_bad:
+            bad_by_column[name] = n_bad
+    structural = _structural_defects(fmt, facts, table)
+    measurements: dict[str, Any] = {
+        "schema_source": table.schema_source,
+        "cells_checked": checked,
+        "cells_nonconforming": bad,
+        "undeclared_columns": len(undeclared),
+        "bom": facts.bom,
+        "line_ends_crlf": facts.crlf,
+        "line_ends_lf": facts.lf_only,
+        "line_ends_cr": facts.cr_only,
+        **{f"nonconforming:{k}": v for k, v in sorted(bad_by_column.items())[:50]},
+        **{f"structure:{k}": v for k, v in structural.items()},
+    }
+    if checked == 0:
+        return _not_judged(
+            "normativity",
+            "no rows" if rows == 0 else "no declared types, formats, patterns or enums to check",
+            **measurements,
+        )
+    score = ratio_score(checked - bad, checked)
+    if structural:
+        score = min(score, STRUCTURAL_DEFECT_CAP)
+    return DimensionResult(name="normativity", judged=True, score=score, measurements=measurements)
+
+
+def _completeness(table: _Table, stats: dict[str, Any], rows: int) -> DimensionResult:
+    missing_fields = [f.name for f in table.judged.fields if f.name not in table.raw_schema]
+    nulls = sum(int(stats[f"{i}:nulls"]) for i, _, _ in _columns(table))
+    required_nulls = sum(int(stats[f"{i}:nulls"]) for i, _, s in _columns(table) if s.required)
+    cells = rows * (len(table.raw_schema) + len(missing_fields))
+    missing_cells = nulls + rows * len(missing_fields)
+    by_column = {
+        f"nulls:{name}": int(stats[f"{i}:nulls"])
+        for i, name, _ in _columns(table)[:200]
+        if stats[f"{i}:nulls"]
+    }
+    measurements: dict[str, Any] = {
+        "cells": cells,
+        "null_cells": nulls,
+        "required_null_cells": required_nulls,
+        "declared_fields_missing": len(missing_fields),
+        **by_column,
+    }
+    if cells == 0:
+        return _not_judged("completeness", "no rows", **measurements)
+    return DimensionResult(
+        name="completeness",
+        judged=True,
+        score=ratio_score(cells - missing_cells, cells),
+        measurements=measurements,
+    )
+
+
+def _accuracy(table: _Table, stats: dict[str, Any], rows: int) -> DimensionResult:
+    checked = out = 0
+    by_column: dict[str, int] = {}
+    for i, name, _ in _columns(table):
+        if f"{i}:range_checked" in stats:
+            checked += int(stats[f"{i}:range_checked"])
+            n = int(stats[f"{i}:out_of_range"] or 0)
+            out += n
+            if n:
+                by_column[f"out_of_range:{name}"] = n
+    outliers = sum(int(stats.get(f"{i}:outliers") or 0) for i, _, _ in _columns(table))
+    numeric = sum(int(stats.get(f"{i}:numeric_values") or 0) for i, _, _ in _columns(table))
+    measurements: dict[str, Any] = {
+        "values_range_checked": checked,
+        "values_out_of_range": out,
+        "outliers_tukey": outliers,
+        "outlier_share": round(outliers / numeric, 6) if numeric else None,
+        "outliers_sample_stride": stats.get("sample_stride", 1),
+        **by_column,
+    }
+    if checked == 0:
+        reason = "no rows" if rows == 0 else "no declared ranges (minimum/maximum) to check"
+        return _not_judged("accuracy", reason, **measurements)
+    return DimensionResult(
+        name="accuracy",
+        judged=True,
+        score=ratio_score(checked - out, checked),
+        measurements=measurements,
+    )
+
+
+def _consistency(
+    table: _Table, stats: dict[str, Any], declared: Declared, rows: int
+) -> DimensionResult:
+    if rows == 0:
+        return _not_judged("consistency", "no rows")
+    violations: dict[str, int] = {"duplicate_rows": rows - int(stats["distinct_rows"])}
+    if "pk_distinct" in stats:
+        nonnull = rows - int(stats["pk_null_rows"])
+        violations["duplicate_keys"] = nonnull - int(stats["pk_distinct"])
+        violations["null_keys"] = int(stats["pk_null_rows"])
+    for i, name, _ in _columns(table):
+        if f"{i}:unique_distinct" in stats:
+            nonnull = rows - int(stats[f"{i}:nulls"])
+            violations[f"duplicate_values:{name}"] = nonnull - int(stats[f"{i}:unique_distinct"])
+    skipped: list[str] = []
+    for j, rule in enumerate(declared.rules):
+        key = f"rule{j}:violations"
+        if key in stats:
+            violations[f"rule:{rule.text}"] = int(stats[key] or 0)
+        else:
+            skipped.append(rule.text)
+    checks = len(violations)
+    bad = sum(violations.values())
+    measurements: dict[str, Any] = {"checks": checks, **violations}
+    if skipped:
+        measurements["rules_not_checked"] = "; ".join(skipped)[:500]
+    return DimensionResult(
+        name="consistency",
+        judged=True,
+        score=ratio_score(rows * checks - bad, rows * checks),
+        measurements=measurements,
+    )
+
+
+def _timeliness(
+    table: _Table, stats: dict[str, Any], declared: Declared, as_of: datetime
+) -> DimensionResult:
+    if declared.update_frequency is None:
+        return _not_judged("timeliness", "no update frequency declared")
+    period = update_period(declared.update_frequency)
+    if period is None:
+        return _not_judged(
+            "timeliness", f"update frequency {declared.update_frequency!r} promises no period"
+        )
+    ts = timestamp_field(table.judged, declared)
+    if ts is None or "newest" not in stats:
+        return _not_judged("timeliness", "no date or datetime field holds the record time")
+    newest = stats["newest"]
+    if newest is None:
+        return _not_judged("timeliness", f"field {ts.name!r} holds no valid timestamp")
+    if isinstance(newest, datetime):
+        newest_at = newest if newest.tzinfo else newest.replace(tzinfo=UTC)
+    else:
+        assert isinstance(newest, date)
+        newest_at = datetime(newest.year, newest.month, newest.day, tzinfo=UTC)
+    age = as_of - newest_at
+    late = (age - period) / period
+    score = 100.0 if late <= 0 else max(0.0, round(100 * (1 - late / STALE_PERIODS_TO_ZERO), 2))
+    return DimensionResult(
+        name="timeliness",
+        judged=True,
+        score=score,
+        measurements={
+            "timestamp_field": ts.name,
+            "newest_record": newest_at.isoformat(),
+            "age_s": int(age.total_seconds()),
+            "update_period_s": int(period.total_seconds()),
+            "periods_late": round(max(0.0, late), 4),
+        },
+    )

@@ -1,0 +1,394 @@
+"""What a supplier declares about a table, and how each declaration becomes a polars expression.
+
+The declarations are a Frictionless Table Schema (field types, formats, constraints, primary
+key, missing values) plus three things Table Schema has no place for: cross-field rules
+(``end_date >= start_date``), the update frequency (DCAT ``accrualPeriodicity``) and the field
+that holds each record's timestamp. Nothing here reads a file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cached_property
+from typing import Any, Literal
+
+import polars as pl
+
+from marketplace import limits
+
+FieldType = Literal[
+    "string", "integer", "number", "boolean", "date", "datetime", "year", "any", "object", "array"
+]
+FIELD_TYPES: tuple[str, ...] = FieldType.__args__  # type: ignore[attr-defined]
+
+TRUE_VALUES_DEFAULT = ("true", "True", "TRUE", "1")
+FALSE_VALUES_DEFAULT = ("false", "False", "FALSE", "0")
+MISSING_VALUES_DEFAULT = ("",)
+
+# Patterns for Table Schema string formats (https://specs.frictionlessdata.io/table-schema/).
+STRING_FORMAT_PATTERNS = {
+    "email": r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+    "uri": r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$",
+    "uuid": r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+}
+
+
+class DeclarationError(ValueError):
+    """A declaration (schema, rule, frequency) is malformed. The message names the part."""
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    type: FieldType = "any"
+    format: str = "default"
+    required: bool = False
+    unique: bool = False
+    minimum: float | str | None = None
+    maximum: float | str | None = None
+    pattern: str | None = None
+    enum: tuple[str, ...] | None = None
+    true_values: tuple[str, ...] = TRUE_VALUES_DEFAULT
+    false_values: tuple[str, ...] = FALSE_VALUES_DEFAULT
+
+    @property
+    def has_range(self) -> bool:
+        return self.minimum is not None or self.maximum is not None
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    fields: tuple[FieldSpec, ...]
+    primary_key: tuple[str, ...] = ()
+    missing_values: tuple[str, ...] = MISSING_VALUES_DEFAULT
+
+    def field(self, name: str) -> FieldSpec | None:
+        return self._by_name.get(name)
+
+    @cached_property
+    def _by_name(self) -> dict[str, FieldSpec]:
+        return {f.name: f for f in self.fields}
+
+    @classmethod
+    def from_frictionless(cls, descriptor: dict[str, Any]) -> TableSchema:
+        """Parse a Table Schema descriptor; raise ``DeclarationError`` naming the bad part."""
+        raw_fields = descriptor.get("fields")
+        if not isinstance(raw_fields, list):
+            raise DeclarationError("schema.fields must be a list")
+        if len(raw_fields) > limits.quality_schema_fields_max:
+            raise DeclarationError(
+                f"schema.fields has {len(raw_fields)} fields; at most "
+                f"{limits.quality_schema_fields_max}"
+            )
+        fields = tuple(_parse_field(i, f) for i, f in enumerate(raw_fields))
+        names = [f.name for f in fields]
+        if len(set(names)) != len(names):
+            raise DeclarationError("schema.fields: field names must be unique")
+        pk = descriptor.get("primaryKey", [])
+        pk_names = (pk,) if isinstance(pk, str) else tuple(pk)
+        for name in pk_names:
+            if name not in names:
+                raise DeclarationError(f"schema.primaryKey: {name!r} is not a field")
+        missing = descriptor.get("missingValues", list(MISSING_VALUES_DEFAULT))
+        if not isinstance(missing, list) or not all(isinstance(m, str) for m in missing):
+            raise DeclarationError("schema.missingValues must be a list of strings")
+        return cls(fields=fields, primary_key=pk_names, missing_values=tuple(missing))
+
+    def to_frictionless(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"fields": [_field_descriptor(f) for f in self.fields]}
+        if self.primary_key:
+            out["primaryKey"] = list(self.primary_key)
+        if self.missing_values != MISSING_VALUES_DEFAULT:
+            out["missingValues"] = list(self.missing_values)
+        return out
+
+
+def _parse_field(index: int, raw: Any) -> FieldSpec:
+    where = f"schema.fields[{index}]"
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not raw["name"]:
+        raise DeclarationError(f"{where} needs a non-empty name")
+    ftype = raw.get("type", "any")
+    if ftype not in FIELD_TYPES:
+        ftype = "any"  # types we do not check (time, duration, geopoint, ...) are not judged
+    fmt = raw.get("format", "default")
+    cons = raw.get("constraints", {}) or {}
+    if not isinstance(cons, dict):
+        raise DeclarationError(f"{where}.constraints must be an object")
+    pattern = cons.get("pattern")
+    if pattern is not None:
+        try:  # polars' regex dialect (Rust) is the one that runs; Python's is the fallback
+            re.compile(pattern)
+            pl.Series([""]).str.contains(f"^(?:{pattern})$")
+        except (re.error, pl.exceptions.PolarsError) as exc:
+            raise DeclarationError(f"{where}.constraints.pattern: {exc}") from None
+    enum = cons.get("enum")
+    for bound in ("minimum", "maximum"):
+        value = cons.get(bound)
+        if value is not None and not isinstance(value, (int, float, str)):
+            raise DeclarationError(f"{where}.constraints.{bound} must be a number or a string")
+    return FieldSpec(
+        name=raw["name"],
+        type=ftype,
+        format=fmt if isinstance(fmt, str) else "default",
+        required=bool(cons.get("required", False)),
+        unique=bool(cons.get("unique", False)),
+        minimum=cons.get("minimum"),
+        maximum=cons.get("maximum"),
+        pattern=pattern,
+        enum=tuple(str(v) for v in enum) if isinstance(enum, list) else None,
+        true_values=tuple(raw.get("trueValues", TRUE_VALUES_DEFAULT)),
+        false_values=tuple(raw.get("falseValues", FALSE_VALUES_DEFAULT)),
+    )
+
+
+def _field_descriptor(f: FieldSpec) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": f.name, "type": f.type}
+    if f.format != "default":
+        out["format"] = f.format
+    bounds = (
+        ("required", f.required or None),
+        ("unique", f.unique or None),
+        ("minimum", f.minimum),
+        ("maximum", f.maximum),
+        ("pattern", f.pattern),
+        ("enum", list(f.enum) if f.enum is not None else None),
+    )
+    cons = {key: value for key, value in bounds if value is not None}
+    if cons:
+        out["constraints"] = cons
+    return out
+
+
+# --- inference --------------------------------------------------------------------------------
+
+
+def frictionless_type(dtype: pl.DataType) -> FieldType:  # noqa: PLR0911 -- one per type
+    """The Table Schema type of a polars dtype."""
+    if dtype.is_integer():
+        return "integer"
+    if dtype.is_float() or dtype.is_decimal():
+        return "number"
+    if dtype == pl.Boolean:
+        return "boolean"
+    if dtype == pl.Date:
+        return "date"
+    if isinstance(dtype, pl.Datetime):
+        return "datetime"
+    if dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum):
+        return "string"
+    if isinstance(dtype, pl.Struct):
+        return "object"
+    if isinstance(dtype, (pl.List, pl.Array)):
+        return "array"
+    return "any"
+
+
+def infer_schema(polars_schema: dict[str, pl.DataType]) -> TableSchema:
+    return TableSchema(
+        fields=tuple(FieldSpec(name=n, type=frictionless_type(t)) for n, t in polars_schema.items())
+    )
+
+
+# --- typed expressions ------------------------------------------------------------------------
+
+
+def typed_expr(spec: FieldSpec, raw: pl.Expr, raw_dtype: pl.DataType) -> pl.Expr:  # noqa: PLR0911
+    """The column converted to its declared type; values that do not conform become null."""
+    text = raw_dtype == pl.String
+    match spec.type:
+        case "integer" | "year":
+            return (raw.str.strip_chars() if text else raw).cast(pl.Int64, strict=False)
+        case "number":
+            return (raw.str.strip_chars() if text else raw).cast(pl.Float64, strict=False)
+        case "boolean":
+            if not text:
+                return raw.cast(pl.Boolean, strict=False)
+            return (
+                pl.when(raw.is_in(list(spec.true_values)))
+                .then(pl.lit(True))
+                .when(raw.is_in(list(spec.false_values)))
+                .then(pl.lit(False))
+                .otherwise(pl.lit(None, dtype=pl.Boolean))
+            )
+        case "date":
+            if not text:
+                return raw.cast(pl.Date, strict=False)
+            fmt = {"default": "%Y-%m-%d", "any": None}.get(spec.format, spec.format)
+            return raw.str.to_date(fmt, strict=False)
+        case "datetime":
+            if not text:
+                stamped = raw.cast(pl.Datetime("us"), strict=False)
+                return stamped.dt.replace_time_zone("UTC") if _naive(raw_dtype) else stamped
+            return _datetime_from_text(spec.format, raw)
+        case _:
+            return raw
+
+
+def _naive(dtype: pl.DataType) -> bool:
+    return not (isinstance(dtype, pl.Datetime) and dtype.time_zone is not None)
+
+
+def _datetime_from_text(fmt: str, raw: pl.Expr) -> pl.Expr:
+    """ISO 8601 (``T`` or space, optional fraction, ``Z`` or an offset) by default; naive times
+    are taken as UTC. A custom strptime format applies as given."""
+    if fmt not in ("default", "any"):
+        return raw.str.to_datetime(fmt, strict=False, time_unit="us").dt.replace_time_zone("UTC")
+    norm = raw.str.strip_chars().str.replace(r"Z$", "+00:00").str.replace(" ", "T", literal=True)
+    aware = norm.str.to_datetime(
+        "%Y-%m-%dT%H:%M:%S%.f%:z", strict=False, time_unit="us", time_zone="UTC"
+    )
+    naive = norm.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False, time_unit="us")
+    return pl.coalesce(aware, naive.dt.replace_time_zone("UTC"))
+
+
+def literal_for(spec: FieldSpec, value: float | str) -> pl.Expr:
+    """A declared bound or rule literal, in the field's type."""
+    if spec.type in ("date", "datetime") and isinstance(value, str):
+        inner = pl.lit(value).str.to_date("%Y-%m-%d", strict=False)
+        if spec.type == "date":
+            return inner
+        return _datetime_from_text("default", pl.lit(value)).fill_null(
+            inner.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+        )
+    return pl.lit(value)
+
+
+def format_violation(spec: FieldSpec, raw: pl.Expr) -> pl.Expr | None:
+    """True where a present text value breaks the declared pattern, format or enum."""
+    checks: list[pl.Expr] = []
+    if spec.pattern is not None:
+        checks.append(~raw.str.contains(f"^(?:{spec.pattern})$"))
+    if spec.type == "string" and spec.format in STRING_FORMAT_PATTERNS:
+        checks.append(~raw.str.contains(STRING_FORMAT_PATTERNS[spec.format]))
+    if spec.enum is not None:
+        checks.append(~raw.cast(pl.String).is_in(list(spec.enum)))
+    if not checks:
+        return None
+    out = checks[0]
+    for c in checks[1:]:
+        out = out | c
+    return out
+
+
+# --- cross-field rules ------------------------------------------------------------------------
+
+_RULE = re.compile(
+    r"^\s*(?P<left>[A-Za-z_][A-Za-z0-9_]*|\"[^\"]+\")\s*(?P<op>>=|<=|==|!=|>|<)\s*"
+    r"(?P<right>[A-Za-z_][A-Za-z0-9_]*|\"[^\"]+\"|'[^']*'|-?\d+(?:\.\d+)?)\s*$"
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """``left op right``: left is a field; right is a field, a number or a 'quoted string'."""
+
+    text: str
+    left: str
+    op: str
+    right_field: str | None
+    right_literal: float | str | None
+
+    @classmethod
+    def parse(cls, text: str, index: int = 0) -> Rule:
+        m = _RULE.match(text)
+        if m is None:
+            raise DeclarationError(
+                f"rules[{index}]: {text!r} is not 'field OP field-or-literal' "
+                "with OP one of >= <= > < == !="
+            )
+        left = m["left"].strip('"')
+        right = m["right"]
+        if right.startswith("'"):
+            return cls(text, left, m["op"], None, right[1:-1])
+        if right[0].isdigit() or right[0] == "-":
+            return cls(text, left, m["op"], None, float(right) if "." in right else int(right))
+        return cls(text, left, m["op"], right.strip('"'), None)
+
+    def violated(self, left: pl.Expr, right: pl.Expr) -> pl.Expr:
+        """True where both sides are present and the rule does not hold."""
+        ops = {
+            ">=": left >= right,
+            "<=": left <= right,
+            ">": left > right,
+            "<": left < right,
+            "==": left == right,
+            "!=": left != right,
+        }
+        return ops[self.op].not_()
+
+
+# --- update frequency -------------------------------------------------------------------------
+
+_DCAT_FREQUENCIES = {
+    "continuous": timedelta(hours=1),
+    "hourly": timedelta(hours=1),
+    "daily": timedelta(days=1),
+    "weekly": timedelta(weeks=1),
+    "biweekly": timedelta(weeks=2),
+    "monthly": timedelta(days=30),
+    "quarterly": timedelta(days=91),
+    "semiannual": timedelta(days=182),
+    "annual": timedelta(days=365),
+    "yearly": timedelta(days=365),
+}
+_ISO_DURATION = re.compile(
+    r"^P(?:(?P<y>\d+)Y)?(?:(?P<mo>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
+    r"(?:T(?:(?P<h>\d+)H)?(?:(?P<mi>\d+)M)?(?:(?P<s>\d+)S)?)?$"
+)
+
+
+def update_period(frequency: str) -> timedelta | None:
+    """The period of a DCAT frequency word or an ISO 8601 duration; None for frequencies that
+    promise no period (irregular, never, unknown)."""
+    word = frequency.strip().rsplit("/", 1)[-1].lower()
+    if word in _DCAT_FREQUENCIES:
+        return _DCAT_FREQUENCIES[word]
+    m = _ISO_DURATION.match(frequency.strip().upper())
+    if m is None or not any(m.groupdict().values()):
+        return None
+    g = {k: int(v) if v else 0 for k, v in m.groupdict().items()}
+    period = timedelta(
+        days=g["y"] * 365 + g["mo"] * 30 + g["w"] * 7 + g["d"],
+        hours=g["h"],
+        minutes=g["mi"],
+        seconds=g["s"],
+    )
+    return period if period > timedelta(0) else None
+
+
+@dataclass(frozen=True)
+class Declared:
+    """Everything the supplier declared that the evaluation judges against."""
+
+    schema: TableSchema | None = None
+    rules: tuple[Rule, ...] = ()
+    update_frequency: str | None = None
+    timestamp_field: str | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        schema: dict[str, Any] | None = None,
+        rules: list[str] | None = None,
+        update_frequency: str | None = None,
+        timestamp_field: str | None = None,
+    ) -> Declared:
+        rule_list = rules or []
+        if len(rule_list) > limits.quality_rules_max:
+            raise DeclarationError(f"rules: at most {limits.quality_rules_max}")
+        return cls(
+            schema=TableSchema.from_frictionless(schema) if schema is not None else None,
+            rules=tuple(Rule.parse(r, i) for i, r in enumerate(rule_list)),
+            update_frequency=update_frequency,
+            timestamp_field=timestamp_field,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": self.schema.to_frictionless() if self.schema else None,
+            "rules": [r.text for r in self.rules],
+            "update_frequency": self.update_frequency,
+            "timestamp_field": self.timestamp_field,
+        }

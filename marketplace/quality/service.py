@@ -1,0 +1,262 @@
+"""Quality evaluation rules: who may ask for one, the background job that runs it, and who sees
+what of the report. Never commits (the job's units of work commit at its own edge)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from eth_account import Account
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from ledger import journal
+from marketplace import limits
+from marketplace.assets import repository as assets_repository
+from marketplace.assets.errors import AssetNotFound, NotAssetOwner, RevisionNotFound
+from marketplace.assets.models import Asset, AssetRevision
+from marketplace.assets.service import visible_asset
+from marketplace.blobs.envelope import decrypt_stream, unwrap_key
+from marketplace.blobs.store import BlobNotFound, BlobStore
+from marketplace.db import unit_of_work
+from marketplace.errors import Unprocessable
+from marketplace.identity.models import OrgRole
+from marketplace.identity.service import Principal
+from marketplace.quality import repository
+from marketplace.quality.metrics import Format, evaluate
+from marketplace.quality.models import EvaluationStatus, QualityEvaluation, utc_now
+from marketplace.quality.report import QualityReport
+from marketplace.quality.schema import DeclarationError, Declared
+from marketplace.quality.schemas import EvaluationPublic, EvaluationRequest
+from marketplace.settings import Settings
+
+TABULAR: tuple[Format, ...] = ("csv", "jsonl", "parquet")
+PROGRESS_STEP_PERCENT = 5  # the row is updated when progress moves at least this much
+
+
+class NotEvaluable(Unprocessable):
+    code = "not_evaluable"
+
+
+def _may_see_samples(principal: Principal | None, asset: Asset) -> bool:
+    return principal is not None and (
+        principal.organization.id == asset.owner_organization_id
+        or OrgRole.operator.value in principal.roles
+    )
+
+
+def exchange_address(settings: Settings) -> str:
+    """The exchange's own address: the actor of the entries it writes by itself."""
+    address: str = Account.from_key(settings.anchor_recorder_key.get_secret_value()).address
+    return address
+
+
+def request_evaluation(
+    session: Session, principal: Principal, asset_id: int, number: int, body: EvaluationRequest
+) -> QualityEvaluation:
+    """Queue an evaluation of one uploaded tabular revision (owner or operator). A queued or
+    running evaluation of the same revision is returned instead of a second one."""
+    asset = visible_asset(session, principal, asset_id)
+    if not _may_see_samples(principal, asset):
+        raise NotAssetOwner("only the owner or an operator may request a quality evaluation")
+    revision = assets_repository.revision(session, asset_id, number)
+    if revision is None:
+        raise RevisionNotFound(f"asset {asset_id} has no revision {number}")
+    if str(revision.content_format) not in TABULAR:
+        raise NotEvaluable(f"revision {number} is {revision.content_format}, not a table")
+    if revision.blob_key is None:
+        raise NotEvaluable(f"revision {number} is an external source; only uploads are judged")
+    running = repository.active(session, asset_id, number)
+    if running is not None:
+        return running
+    try:
+        declared = Declared.parse(
+            schema=body.table_schema if body.table_schema is not None else revision.table_schema,
+            rules=body.rules,
+            update_frequency=body.update_frequency or asset.accrual_periodicity,
+            timestamp_field=body.timestamp_field,
+        )
+    except DeclarationError as exc:
+        raise NotEvaluable(str(exc)) from None
+    return repository.add(
+        session,
+        QualityEvaluation(
+            asset_id=asset_id,
+            revision=number,
+            declared=declared.to_json(),
+            requested_by=principal.account_id,
+        ),
+    )
+
+
+def _plaintext(settings: Settings, store: BlobStore, revision: AssetRevision) -> Iterator[bytes]:
+    """The revision's bytes through the delivery path: the blob store and the decryptor."""
+    assert revision.blob_key is not None
+    assert revision.wrapped_key is not None
+    data_key = unwrap_key(
+        settings.master_key_bytes, revision.wrapped_key, revision.blob_key.encode()
+    )
+    with store.open(revision.blob_key) as source:
+        yield from decrypt_stream(data_key, source)
+
+
+def _read_back(
+    settings: Settings, store: BlobStore, revision: AssetRevision
+) -> tuple[bytes, str | None]:
+    """Read the whole plaintext into memory (bounded by ``quality_service_bytes_max``); a
+    failure part-way is returned as the read error, with what was read."""
+    buffer = bytearray()
+    try:
+        for chunk in _plaintext(settings, store, revision):
+            buffer += chunk
+            if len(buffer) > limits.quality_service_bytes_max:
+                return bytes(buffer), (
+                    f"larger than {limits.quality_service_bytes_max} bytes, the most the "
+                    "service evaluates in memory"
+                )
+    except (ValueError, OSError, BlobNotFound) as exc:  # DecryptionError is a ValueError
+        return bytes(buffer), f"{type(exc).__name__}: {exc}"
+    return bytes(buffer), None
+
+
+def _failing(data: bytes, error: str) -> Iterator[bytes]:
+    yield data
+    raise OSError(error)
+
+
+def run_evaluation(
+    engine: Engine, settings: Settings, store: BlobStore, evaluation_id: int
+) -> None:
+    """The background job. Every outcome is recorded on the row; it never raises for a bad
+    file (the report says what could not be judged) and marks the row failed otherwise."""
+    with unit_of_work(engine) as session:
+        evaluation = repository.get(session, evaluation_id)
+        if evaluation is None or evaluation.status != EvaluationStatus.queued:
+            return
+        evaluation.status = EvaluationStatus.running
+        evaluation.stage = "reading"
+        evaluation.updated_at = utc_now()
+        revision = assets_repository.revision(session, evaluation.asset_id, evaluation.revision)
+        assert revision is not None
+        session.expunge(revision)
+        declared = Declared.parse(
+            schema=evaluation.declared.get("schema"),
+            rules=evaluation.declared.get("rules"),
+            update_frequency=evaluation.declared.get("update_frequency"),
+            timestamp_field=evaluation.declared.get("timestamp_field"),
+        )
+    last = [0]
+
+    def progress(percent: int, stage: str) -> None:
+        if percent - last[0] < PROGRESS_STEP_PERCENT and percent != 100:
+            return
+        last[0] = percent
+        with unit_of_work(engine) as s:
+            row = repository.get(s, evaluation_id)
+            assert row is not None
+            row.progress_percent, row.stage, row.updated_at = percent, stage[:32], utc_now()
+
+    try:
+        data, read_error = _read_back(settings, store, revision)
+        report = evaluate(
+            data,
+            fmt=str(revision.content_format),  # type: ignore[arg-type]
+            declared=declared,
+            chunks=_failing(data, read_error) if read_error is not None else None,
+            expected_sha256=revision.sha256,
+            progress=progress,
+        )
+    except Exception as exc:  # noqa: BLE001 -- a job must record, not lose, what went wrong
+        with unit_of_work(engine) as session:
+            row = repository.get(session, evaluation_id)
+            assert row is not None
+            row.status, row.error, row.updated_at = (
+                EvaluationStatus.failed,
+                f"{type(exc).__name__}: {exc}"[:2000],
+                utc_now(),
+            )
+        return
+    with unit_of_work(engine) as session:
+        record(session, settings, evaluation_id, report, utc_now())
+
+
+def record(
+    session: Session, settings: Settings, evaluation_id: int, report: QualityReport, now: datetime
+) -> QualityEvaluation:
+    """Store the report and write ``quality.assessed`` in the same transaction."""
+    evaluation = repository.get(session, evaluation_id)
+    assert evaluation is not None
+    report_hash = report.report_hash()
+    entry = journal.append(
+        session,
+        kind="quality.assessed",
+        subject=f"asset:{evaluation.asset_id}",
+        actor=exchange_address(settings),
+        payload={
+            "asset_id": evaluation.asset_id,
+            "revision": evaluation.revision,
+            "evaluation_id": evaluation_id,
+            "content_hash": report.content_sha256,
+            "report_hash": report_hash,
+            "overall": None if report.overall is None else format(report.overall, ".2f"),
+        },
+    )
+    evaluation.report = report.model_dump(mode="json")
+    evaluation.report_hash = report_hash
+    evaluation.content_sha256 = report.content_sha256
+    evaluation.journal_seq = entry.seq
+    evaluation.status = EvaluationStatus.done
+    evaluation.progress_percent = 100
+    evaluation.stage = "done"
+    evaluation.updated_at = now
+    return evaluation
+
+
+def evaluation_public(
+    evaluation: QualityEvaluation, principal: Principal | None, asset: Asset
+) -> EvaluationPublic:
+    """The evaluation as the caller may see it: sample values only for owner and operators."""
+    assert evaluation.id is not None
+    report: dict[str, Any] | None = evaluation.report
+    if report is not None and not _may_see_samples(principal, asset):
+        report = QualityReport.model_validate(report).public_view().model_dump(mode="json")
+    return EvaluationPublic(
+        id=evaluation.id,
+        asset_id=evaluation.asset_id,
+        revision=evaluation.revision,
+        status=str(evaluation.status),
+        progress_percent=evaluation.progress_percent,
+        stage=evaluation.stage,
+        content_sha256=evaluation.content_sha256,
+        report_hash=evaluation.report_hash,
+        journal_seq=evaluation.journal_seq,
+        error=evaluation.error,
+        created_at=evaluation.created_at,
+        updated_at=evaluation.updated_at,
+        report=report,
+    )
+
+
+def revision_evaluation(
+    session: Session, principal: Principal | None, asset_id: int, number: int
+) -> EvaluationPublic:
+    asset = visible_asset(session, principal, asset_id)
+    found = repository.latest(session, asset_id, number)
+    if found is None:
+        raise RevisionNotFound(f"asset {asset_id} revision {number} has no quality evaluation")
+    return evaluation_public(found, principal, asset)
+
+
+def asset_report(session: Session, principal: Principal | None, asset_id: int) -> EvaluationPublic:
+    """The latest finished evaluation of the asset's registered revision (what buyers see
+    before buying); the owner and operators also get the latest revision's."""
+    asset = visible_asset(session, principal, asset_id)
+    number = asset.latest_revision if _may_see_samples(principal, asset) else None
+    number = number or asset.certified_revision
+    if not number:
+        raise AssetNotFound(f"asset {asset_id} has no registered revision yet")
+    found = repository.latest(session, asset_id, number, done_only=True)
+    if found is None:
+        raise RevisionNotFound(f"asset {asset_id} revision {number} has no quality report yet")
+    return evaluation_public(found, principal, asset)

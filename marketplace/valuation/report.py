@@ -1,0 +1,128 @@
+"""A valuation report: the approaches that had inputs, combined into one value and a range,
+with the weights shown. Its canonical hash is what the ledger entry ``valuation.issued`` holds.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ledger.canonical import canonical_json, keccak256, to_hex
+from marketplace.valuation.methods import (
+    ApproachResult,
+    CostInputs,
+    IncomeInputs,
+    MarketInputs,
+    cost_approach,
+    income_approach,
+    market_approach,
+    to_minor,
+)
+
+REPORT_VERSION = 1
+Kind = Literal["indicative", "certified"]  # certified: signed by an account with role valuer
+DEFAULT_WEIGHTS: dict[str, int] = {"cost": 30, "income": 40, "market": 30}
+
+
+class ValuationInputs(BaseModel):
+    """What a valuation is computed from; any approach may be left out."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cost: CostInputs | None = None
+    income: IncomeInputs | None = None
+    market: MarketInputs | None = None
+    weights: dict[Literal["cost", "income", "market"], int] = Field(
+        default_factory=lambda: dict(DEFAULT_WEIGHTS)  # type: ignore[arg-type]
+    )
+
+    @field_validator("weights")
+    @classmethod
+    def _weights(cls, value: dict[str, int]) -> dict[str, int]:
+        if any(w < 0 for w in value.values()) or sum(value.values()) == 0:
+            raise ValueError("weights must be non-negative and not all zero")
+        return value
+
+
+class ValuationReport(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    version: int = REPORT_VERSION
+    kind: Kind
+    subject: str  # e.g. "asset:42@revision:3"
+    currency: str
+    issued_at: datetime
+    quality_report_hash: str | None = None
+    approaches: list[ApproachResult]
+    weights_applied: dict[str, int]  # over the approaches that gave a value
+    value_minor: int | None
+    low_minor: int | None
+    high_minor: int | None
+    note: str | None = None
+
+    def canonical_payload(self) -> Any:
+        return self.model_dump(mode="json")
+
+    def report_hash(self) -> str:
+        return to_hex(keccak256(canonical_json(self.canonical_payload())))
+
+
+def combine(
+    inputs: ValuationInputs,
+    *,
+    kind: Kind,
+    subject: str,
+    currency: str,
+    issued_at: datetime,
+    quality_report_hash: str | None = None,
+) -> ValuationReport:
+    """Run each approach that has inputs; the value is the weighted mean of those that gave a
+    value (weights renormalised over them); the range runs from the lowest to the highest of
+    their values and the market approach's own range."""
+    assert issued_at.tzinfo is not None
+    results: list[ApproachResult] = []
+    if inputs.cost is not None:
+        results.append(cost_approach(inputs.cost))
+    if inputs.income is not None:
+        results.append(income_approach(inputs.income))
+    if inputs.market is not None:
+        results.append(market_approach(inputs.market))
+    valued = [r for r in results if r.value_minor is not None]
+    applied = {r.approach: inputs.weights.get(r.approach, 0) for r in valued}
+    total = sum(applied.values())
+    if not valued or total == 0:
+        return ValuationReport(
+            kind=kind,
+            subject=subject,
+            currency=currency,
+            issued_at=issued_at,
+            quality_report_hash=quality_report_hash,
+            approaches=results,
+            weights_applied=applied,
+            value_minor=None,
+            low_minor=None,
+            high_minor=None,
+            note="no approach with a positive weight had enough inputs to give a value",
+        )
+    value = sum(
+        (Decimal(applied[r.approach]) * Decimal(r.value_minor or 0) for r in valued), Decimal(0)
+    ) / Decimal(total)
+    points = [r.value_minor for r in valued if r.value_minor is not None]
+    points += [p for r in valued for p in (r.low_minor, r.high_minor) if p is not None]
+    combined = to_minor(value)
+    assert min(points) <= combined <= max(points)
+    return ValuationReport(
+        kind=kind,
+        subject=subject,
+        currency=currency,
+        issued_at=issued_at,
+        quality_report_hash=quality_report_hash,
+        approaches=results,
+        weights_applied=applied,
+        value_minor=combined,
+        low_minor=min(points),
+        high_minor=max(points),
+    )

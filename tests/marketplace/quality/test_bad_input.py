@@ -1,0 +1,134 @@
+"""Malformed files get a report that says what could not be judged; never a crash or a hang."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from marketplace.quality import QualityReport, evaluate
+from tests.marketplace.quality.defects import AS_OF
+
+
+def check(path: Path, fmt: str = "csv") -> QualityReport:
+    return evaluate(path, fmt=fmt, as_of=AS_OF)  # type: ignore[arg-type]
+
+
+def write(tmp_path: Path, data: bytes, name: str = "t.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_ragged_rows_are_read_with_extras_dropped_and_cap_normativity(tmp_path: Path) -> None:
+    report = check(write(tmp_path, b"a,b\n1,2\n3,4,5\n6,7\n"))
+
+    assert report.rows == 3
+    normativity = report.dimension("normativity")
+    assert normativity.measurements["structure:ragged_rows"] is True
+    assert normativity.score is not None
+    assert normativity.score <= 50
+    assert "some rows have more fields than the header; the extras were dropped" in report.issues
+
+
+def test_short_rows_show_as_missing_values(tmp_path: Path) -> None:
+    report = check(write(tmp_path, b"a,b,c\n1,2,3\n4,5\n6,7,8\n"))
+
+    assert report.dimension("completeness").measurements["null_cells"] == 1
+
+
+def test_invalid_utf8_is_read_with_replacements_and_reported(tmp_path: Path) -> None:
+    report = check(write(tmp_path, b"a,b\n1,\xff\xfe\n3,x\n"))
+
+    assert report.rows == 2
+    normativity = report.dimension("normativity")
+    assert normativity.measurements["structure:invalid_utf8_first_offset"] == 6
+    assert any("not valid UTF-8 (first bad byte at offset 6)" in i for i in report.issues)
+
+
+def test_a_bom_is_noted_and_does_not_rename_the_first_column(tmp_path: Path) -> None:
+    report = check(write(tmp_path, b"\xef\xbb\xbfa,b\n1,2\n3,4\n"))
+
+    assert report.dimension("normativity").measurements["bom"] is True
+    assert [p.name for p in report.profile] == ["a", "b"]
+    assert report.rows == 2
+
+
+def test_mixed_crlf_and_lf_line_ends_are_counted_and_read(tmp_path: Path) -> None:
+    report = check(write(tmp_path, b"a,b\r\n1,2\n3,4\r\n5,6\n"))
+
+    m = report.dimension("normativity").measurements
+    assert (m["line_ends_crlf"], m["line_ends_lf"], m["line_ends_cr"]) == (2, 2, 0)
+    assert report.rows == 3
+
+
+def test_lone_cr_line_ends_alone_are_read_as_rows(tmp_path: Path) -> None:
+    report = check(write(tmp_path, b"a,b\r1,2\r3,4\r"))
+
+    assert report.rows == 2
+    assert [p.name for p in report.profile] == ["a", "b"]
+
+
+def test_lone_cr_mixed_with_lf_is_a_structural_defect(tmp_path: Path) -> None:
+    report = check(write(tmp_path, b"a,b\n1,2\r3,4\n5,6\n"))
+
+    assert report.dimension("normativity").measurements["structure:lone_cr_line_ends"] == 1
+    assert any("lone CR" in i for i in report.issues)
+
+
+def test_an_empty_file_is_judged_on_nothing_but_accessibility(tmp_path: Path) -> None:
+    report = check(write(tmp_path, b""))
+
+    assert report.rows is None
+    assert report.profile == []
+    assert report.dimension("accessibility").score == 100
+    for name in ("normativity", "completeness", "accuracy", "consistency", "timeliness"):
+        dim = report.dimension(name)  # type: ignore[arg-type]
+        assert not dim.judged
+        assert dim.reason == "the file is empty"
+    assert report.overall == 100.0
+
+
+def test_a_header_without_rows_reports_no_rows(tmp_path: Path) -> None:
+    report = check(write(tmp_path, b"a,b,c\n"))
+
+    assert report.rows == 0
+    assert report.columns == 3
+    assert report.dimension("completeness").reason == "no rows"
+    assert report.dimension("consistency").reason == "no rows"
+    assert [p.null_share for p in report.profile] == [0.0, 0.0, 0.0]
+
+
+def test_a_10000_column_file_is_evaluated_in_bounded_time(tmp_path: Path) -> None:
+    header = ",".join(f"c{i}" for i in range(10_000))
+    rows = "\n".join(",".join(str((r * 7 + i) % 10) for i in range(10_000)) for r in range(20))
+    path = write(tmp_path, f"{header}\n{rows}\n".encode())
+    start = time.monotonic()
+    report = check(path)
+
+    assert time.monotonic() - start < 60
+    assert report.columns == 10_000
+    assert report.rows == 20
+    assert report.dimension("completeness").measurements["cells"] == 200_000
+    assert len(report.profile) == 1_000  # quality_profiled_columns_max
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "data"),
+    [
+        ("t.parquet", "parquet", b"PAR1 this is not parquet"),
+        ("t.jsonl", "jsonl", b'{"a": 1}\n{"a": \n'),
+        ("t.csv", "csv", b'a,b\n"unterminated,2\n'),
+    ],
+)
+def test_a_file_that_breaks_its_format_is_reported_not_raised(
+    tmp_path: Path, name: str, fmt: str, data: bytes
+) -> None:
+    report = check(write(tmp_path, data, name), fmt)
+
+    access = report.dimension("accessibility")
+    if access.measurements.get("parseable") is False:
+        assert access.score == 50
+        assert any(i.startswith(f"the content could not be parsed as {fmt}") for i in report.issues)
+        assert not report.dimension("completeness").judged

@@ -1,0 +1,109 @@
+"""Quality evaluation over HTTP, on both databases: background job, progress, report, ledger."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from ledger.models import JournalEntry
+from marketplace.runtime import Runtime
+from tests.marketplace.assets.helpers import Party, create, upload
+from tests.marketplace.quality.defects import SCHEMA, write_table
+
+
+def uploaded(api: TestClient, who: Party, data: bytes, fmt: str = "csv") -> int:
+    asset_id = int(create(api, who)["id"])
+    r = upload(api, who, asset_id, data, fmt=fmt)
+    assert r.status_code == 201, r.text
+    return asset_id
+
+
+def test_an_evaluation_runs_in_the_background_and_is_anchored_in_the_journal(
+    api: TestClient, supplier: Party, asset_runtime: Runtime, tmp_path: Path
+) -> None:
+    data = write_table(tmp_path / "t.csv").read_bytes()
+    asset_id = uploaded(api, supplier, data)
+
+    r = api.post(
+        f"/assets/{asset_id}/revisions/1/quality",
+        json={"table_schema": SCHEMA, "update_frequency": "daily", "timestamp_field": "updated"},
+        headers=supplier.headers,
+    )
+    assert r.status_code == 202, r.text
+    assert r.json()["status"] == "queued"
+
+    # The TestClient runs background tasks before returning, so the job is done here.
+    got = api.get(f"/assets/{asset_id}/revisions/1/quality", headers=supplier.headers).json()
+    assert got["status"] == "done", got
+    assert got["progress_percent"] == 100
+    report = got["report"]
+    assert report["rows"] == 2050
+    completeness = next(d for d in report["dimensions"] if d["name"] == "completeness")
+    assert completeness["measurements"]["null_cells"] == 60
+    access = next(d for d in report["dimensions"] if d["name"] == "accessibility")
+    assert access["measurements"]["content_hash_matches"] is True
+    assert report["profile"][1]["samples"]  # the owner sees sample values
+    with Session(asset_runtime.engine) as session:
+        entry = session.exec(
+            select(JournalEntry).where(JournalEntry.kind == "quality.assessed")
+        ).one()
+    assert entry.seq == got["journal_seq"]
+    assert entry.subject == f"asset:{asset_id}"
+    payload = json.loads(entry.payload_json)
+    assert payload["report_hash"] == got["report_hash"]
+    assert payload["content_hash"] == report["content_sha256"]
+    assert payload["revision"] == 1
+
+
+def test_another_supplier_cannot_request_or_read_a_drafts_evaluation(
+    api: TestClient, supplier: Party, rival: Party, tmp_path: Path
+) -> None:
+    asset_id = uploaded(api, supplier, write_table(tmp_path / "t.csv").read_bytes())
+
+    r = api.post(f"/assets/{asset_id}/revisions/1/quality", json={}, headers=rival.headers)
+    assert r.status_code == 404
+    r = api.get(f"/assets/{asset_id}/revisions/1/quality", headers=rival.headers)
+    assert r.status_code == 404
+
+
+def test_a_bad_declaration_is_refused_with_422_and_queues_nothing(
+    api: TestClient, supplier: Party, tmp_path: Path
+) -> None:
+    asset_id = uploaded(api, supplier, write_table(tmp_path / "t.csv").read_bytes())
+
+    r = api.post(
+        f"/assets/{asset_id}/revisions/1/quality",
+        json={"rules": ["drop table asset"]},
+        headers=supplier.headers,
+    )
+
+    assert r.status_code == 422
+    assert r.json()["error"] == "not_evaluable"
+    assert "rules[0]" in r.json()["message"]
+    r = api.get(f"/assets/{asset_id}/revisions/1/quality", headers=supplier.headers)
+    assert r.status_code == 404
+
+
+def test_an_opaque_revision_is_not_evaluable(api: TestClient, supplier: Party) -> None:
+    asset_id = uploaded(api, supplier, b"\x00\x01binary", fmt="opaque")
+
+    r = api.post(f"/assets/{asset_id}/revisions/1/quality", json={}, headers=supplier.headers)
+
+    assert r.status_code == 422
+    assert r.json()["error"] == "not_evaluable"
+
+
+def test_a_malformed_upload_gets_a_report_not_a_failed_job(
+    api: TestClient, supplier: Party
+) -> None:
+    asset_id = uploaded(api, supplier, b"a,b\n1,2\n")
+    r = api.post(f"/assets/{asset_id}/revisions/1/quality", json={}, headers=supplier.headers)
+    assert r.status_code == 202, r.text
+
+    got = api.get(f"/assets/{asset_id}/revisions/1/quality", headers=supplier.headers).json()
+
+    assert got["status"] == "done"
+    assert got["report"]["rows"] == 1
