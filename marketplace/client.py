@@ -13,6 +13,7 @@ endpoints here.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -328,7 +329,8 @@ class Databourse:
 
     def download_revision(self, asset_id: int, number: int, destination: Path) -> int:
         """Stream a revision's bytes to ``destination``; returns the byte count. The file is
-        written under a temporary name and renamed only when complete."""
+        written under a temporary name and renamed only when complete and when its SHA-256
+        equals the one the exchange declares (``X-Content-SHA256``)."""
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         partial = destination.with_name(destination.name + ".part")
         written = 0
@@ -342,10 +344,20 @@ class Databourse:
                     raise DatabourseClientError(
                         response.status_code, str(body["error"]), str(body["message"])
                     )
+                expected = response.headers.get("x-content-sha256")
+                digest = hashlib.sha256()
                 with partial.open("wb") as out:
                     for block in response.iter_bytes():
                         out.write(block)
+                        digest.update(block)
                         written += len(block)
+            if expected and digest.hexdigest() != expected:
+                raise DatabourseClientError(
+                    0,
+                    "content_mismatch",
+                    f"the download's SHA-256 is {digest.hexdigest()}, the exchange declared "
+                    f"{expected}; nothing was written to {destination}",
+                )
             partial.replace(destination)
         except httpx.TransportError as exc:
             raise DatabourseClientError(0, "unreachable", f"download failed: {exc}") from exc

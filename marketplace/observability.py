@@ -18,6 +18,8 @@ REQUEST_ID_HEADER = "x-request-id"
 REQUEST_ID_LENGTH_MAX = 128
 
 log = logging.getLogger("databourse")
+# Every logger of ours sits under one of these (modules log as ``logging.getLogger(__name__)``).
+LOGGER_ROOTS = ("databourse", "marketplace", "ledger")
 
 
 class JsonFormatter(logging.Formatter):
@@ -58,10 +60,11 @@ def configure_logging(level: str, json_lines: bool) -> None:
     handler.setFormatter(
         JsonFormatter() if json_lines else logging.Formatter("%(levelname)s %(name)s %(message)s")
     )
-    root = logging.getLogger("databourse")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
+    for name in LOGGER_ROOTS:
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level)
+        logger.propagate = False
 
 
 class Metrics:

@@ -25,7 +25,7 @@ class Settings(BaseSettings):
         env_prefix="DATABOURSE_", env_file=".env", extra="ignore", frozen=True
     )
 
-    mode: Literal["development", "test", "production"] = "development"
+    mode: Literal["development", "production"] = "development"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     public_url: str = "http://127.0.0.1:8000"

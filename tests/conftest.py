@@ -100,9 +100,9 @@ def session(engine: Engine) -> Iterator[Session]:
 
 
 def settings_for(engine: Engine, **overrides: object) -> Settings:
-    """Settings for an app under test on ``engine``: test mode, no in-process worker."""
+    """Settings for an app under test on ``engine``: development mode, no in-process worker."""
     values: dict[str, object] = {
-        "mode": "test",
+        "mode": "development",
         "database_url": engine.url.render_as_string(hide_password=False),
         "chain_url": "eth-tester://",
         "worker_in_process": False,

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from marketplace import limits
 from marketplace.deps import RuntimeDep, SessionDep
@@ -18,6 +19,11 @@ from marketplace.identity import service
 from marketplace.identity.errors import NotAuthenticated, NotVerified, RoleRequired
 from marketplace.identity.models import OrgRole, utc_now
 from marketplace.identity.service import Principal
+
+# Declares the scheme in the OpenAPI document; the header is checked below, with our own errors.
+_bearer_scheme = HTTPBearer(
+    auto_error=False, description="A token from POST /auth/login or POST /auth/siwe"
+)
 
 
 def bearer_token(request: Request) -> str:
@@ -34,7 +40,12 @@ def bearer_token(request: Request) -> str:
     return token
 
 
-def get_current_account(request: Request, session: SessionDep, runtime: RuntimeDep) -> Principal:
+def get_current_account(
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)],
+) -> Principal:
     return service.authenticate(session, runtime.settings, bearer_token(request), utc_now())
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
@@ -116,3 +119,32 @@ def test_unreachable_server_raises_a_client_error() -> None:
     ):
         client.me()
     assert caught.value.code == "unreachable"
+
+
+def test_a_download_whose_hash_differs_from_the_declared_one_is_refused(tmp_path: Path) -> None:
+    served = b"a,b\n1,2\n"
+    declared = hashlib.sha256(b"a,b\n1,3\n").hexdigest()  # what the exchange registered
+
+    def handler(_: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=served, headers={"X-Content-SHA256": declared})
+
+    client = Databourse("http://exchange.test", transport=httpx.MockTransport(handler))
+    target = tmp_path / "copy.csv"
+    with pytest.raises(DatabourseClientError) as caught:
+        client.download_revision(1, 1, target)
+    assert caught.value.code == "content_mismatch"
+    assert not target.exists()
+    assert not list(tmp_path.iterdir())  # no partial file either
+
+
+def test_a_download_matching_the_declared_hash_is_kept(tmp_path: Path) -> None:
+    served = b"a,b\n1,2\n"
+
+    def handler(_: httpx.Request) -> httpx.Response:
+        sha = hashlib.sha256(served).hexdigest()
+        return httpx.Response(200, content=served, headers={"X-Content-SHA256": sha})
+
+    client = Databourse("http://exchange.test", transport=httpx.MockTransport(handler))
+    target = tmp_path / "copy.csv"
+    assert client.download_revision(1, 1, target) == len(served)
+    assert target.read_bytes() == served

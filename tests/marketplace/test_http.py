@@ -186,3 +186,18 @@ def test_metrics_are_prometheus_text_counting_requests(edge: TestClient) -> None
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/plain")
     assert 'databourse_http_requests_total{method="GET",route="/health",status="200"} 2.0' in r.text
+
+
+def test_module_loggers_write_json_lines_too(
+    edge: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+
+    logging.getLogger("ledger.anchoring").warning("batch stuck", extra={"fields": {"batch_id": 7}})
+    logging.getLogger("marketplace.chain_runtime").warning("chain unreachable")
+    docs = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line]
+    assert {"level": "WARNING", "logger": "ledger.anchoring", "msg": "batch stuck"}.items() <= (
+        docs[0].items()
+    )
+    assert docs[0]["batch_id"] == 7
+    assert docs[1]["logger"] == "marketplace.chain_runtime"

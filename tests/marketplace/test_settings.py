@@ -61,3 +61,8 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     settings = Settings()
     assert settings.database_url == "sqlite:////tmp/elsewhere.db"
     assert settings.anchor_batch_entries_max == 1000
+
+
+def test_there_are_only_development_and_production_modes() -> None:
+    with pytest.raises(ValidationError, match="mode"):
+        Settings(mode="test")  # type: ignore[arg-type]

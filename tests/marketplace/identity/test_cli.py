@@ -30,7 +30,7 @@ def env(
             "DATABOURSE_CONFIG_DIR": str(tmp_path / "config"),
             "DATABOURSE_PUBLIC_URL": url,
             "DATABOURSE_DATABASE_URL": id_runtime.settings.database_url,
-            "DATABOURSE_MODE": "test",
+            "DATABOURSE_MODE": "development",
             "DATABOURSE_LOG_LEVEL": "WARNING",
         }
         for key, value in values.items():
