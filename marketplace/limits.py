@@ -33,6 +33,7 @@ schema_sample_rows_max: Final = 1000  # rows read to infer column types
 csv_record_bytes_max: Final = 16 * 1024 * 1024  # one CSV record (quoted newlines included)
 jsonl_line_bytes_max: Final = 16 * 1024 * 1024
 schema_fields_max: Final = 2000
+parquet_footer_bytes_max: Final = 16 * 1024 * 1024  # tail kept to read a Parquet schema
 asset_title_length_max: Final = 200
 asset_description_length_max: Final = 10_000
 asset_keywords_max: Final = 32

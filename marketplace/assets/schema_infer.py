@@ -23,6 +23,8 @@ import re
 from datetime import date, datetime
 from typing import Any, Final, Protocol
 
+import polars as pl
+
 from ledger.canonical import canonical_json
 from marketplace import limits
 
@@ -260,21 +262,64 @@ class JsonLinesChecker:
 
 
 class ParquetChecker:
-    """Checks the Parquet magic at both ends; the schema is left to the supplier (reading the
-    footer needs pyarrow, which the exchange does not ship)."""
+    """Checks the Parquet magic at both ends and reads the schema from the footer.
+
+    A Parquet file keeps its schema in a footer at the end (``<metadata><length:u32>PAR1``), so
+    only the last ``parquet_footer_bytes_max`` bytes are kept while the upload streams past;
+    polars reads the schema from them. A footer larger than that leaves the schema to the
+    supplier."""
 
     def __init__(self) -> None:
         self._head = b""
-        self._tail = b""
+        self._tail = bytearray()
 
     def update(self, data: bytes) -> None:
         if len(self._head) < 4:
             self._head = (self._head + data)[:4]
-        self._tail = (self._tail + data)[-4:]
+        self._tail += data
+        if len(self._tail) > 2 * limits.parquet_footer_bytes_max:  # trim rarely: amortised O(1)
+            del self._tail[: -limits.parquet_footer_bytes_max]
 
-    def finish(self) -> None:
-        if self._head != b"PAR1" or self._tail != b"PAR1":
+    def finish(self) -> dict[str, Any] | None:
+        if self._head != b"PAR1" or self._tail[-4:] != b"PAR1" or len(self._tail) < 12:
             raise TabularError("the file is not Parquet (no PAR1 magic); declare it 'opaque'")
+        footer_bytes = int.from_bytes(self._tail[-8:-4], "little")
+        if footer_bytes + 8 > len(self._tail):
+            return None  # a footer over the limit: the supplier declares the schema
+        footer = bytes(self._tail[-(footer_bytes + 8) :])
+        try:
+            # The footer alone, behind the leading magic, is a file polars reads the schema of.
+            schema = pl.read_parquet_schema(io.BytesIO(b"PAR1" + footer))
+        except Exception as exc:  # noqa: BLE001 -- any parse failure means a broken footer
+            raise TabularError(f"the Parquet footer cannot be read: {exc}") from None
+        if not schema:
+            raise TabularError("the Parquet file has no columns")
+        fields = [{"name": name, "type": _parquet_type(dtype)} for name, dtype in schema.items()]
+        return {"fields": fields, "missingValues": list(MISSING_VALUES)}
+
+
+def _parquet_type(dtype: pl.DataType) -> str:  # noqa: PLR0911 -- one return per Table Schema type
+    if dtype.is_integer():
+        return "integer"
+    if dtype.is_float() or dtype.is_decimal():
+        return "number"
+    if dtype == pl.Boolean:
+        return "boolean"
+    if dtype == pl.Date:
+        return "date"
+    if dtype == pl.Time:
+        return "time"
+    if isinstance(dtype, pl.Datetime):
+        return "datetime"
+    if isinstance(dtype, pl.Duration):
+        return "duration"
+    if isinstance(dtype, (pl.List, pl.Array)):
+        return "array"
+    if isinstance(dtype, pl.Struct):
+        return "object"
+    if dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum):
+        return "string"
+    return "any"
 
 
 class OpaqueChecker:

@@ -276,3 +276,22 @@ def test_transfer_and_cancellation_are_registrations(
         for x in api.get(f"/assets/{asset_id}/registrations", headers=rival.headers).json()
     ]
     assert kinds == ["initial", "transfer", "cancellation"]
+
+
+def test_a_parquet_upload_gets_its_schema_from_the_footer(api: TestClient, supplier: Party) -> None:
+    import io
+
+    import polars as pl
+
+    out = io.BytesIO()
+    pl.DataFrame({"id": [1, 2], "fruit": ["apple", "pear"], "kg": [1.5, 2.0]}).write_parquet(out)
+    asset_id = create(api, supplier)["id"]
+    r = upload(api, supplier, asset_id, out.getvalue(), fmt="parquet")
+    assert r.status_code == 201, r.text
+    assert r.json()["table_schema"]["fields"] == [
+        {"name": "id", "type": "integer"},
+        {"name": "fruit", "type": "string"},
+        {"name": "kg", "type": "number"},
+    ]
+    got = api.get(f"/assets/{asset_id}/revisions/1/content", headers=supplier.headers)
+    assert got.content == out.getvalue()

@@ -1,5 +1,10 @@
+import io
+from datetime import UTC, date, datetime
+
+import polars as pl
 import pytest
 
+from marketplace import limits
 from marketplace.assets.schema_infer import (
     CsvChecker,
     JsonLinesChecker,
@@ -87,11 +92,59 @@ def test_json_lines_that_are_not_objects_are_refused(line: bytes) -> None:
         checker.update(b'{"a": 1}\n' + line + b"\n")
 
 
+def _parquet_bytes() -> bytes:
+    frame = pl.DataFrame(
+        {
+            "id": [1, 2, 3],
+            "price": [1.5, 2.25, None],
+            "name": ["apple", "pear", "fig"],
+            "fresh": [True, False, True],
+            "day": [date(2026, 1, 1), date(2026, 1, 2), date(2026, 1, 3)],
+            "at": [datetime(2026, 1, 1, 8, 0, tzinfo=UTC), None, datetime(2026, 1, 3, tzinfo=UTC)],
+            "tags": [["a"], [], ["b", "c"]],
+        }
+    )
+    out = io.BytesIO()
+    frame.write_parquet(out)
+    return out.getvalue()
+
+
+def test_parquet_schema_is_read_from_the_footer_while_streaming() -> None:
+    data = _parquet_bytes()
+    checker = ParquetChecker()
+    for i in range(0, len(data), 7):  # arbitrary chunk boundaries
+        checker.update(data[i : i + 7])
+    schema = checker.finish()
+    assert schema is not None
+    assert [(f["name"], f["type"]) for f in schema["fields"]] == [
+        ("id", "integer"),
+        ("price", "number"),
+        ("name", "string"),
+        ("fresh", "boolean"),
+        ("day", "date"),
+        ("at", "datetime"),
+        ("tags", "array"),
+    ]
+
+
+def test_a_parquet_footer_over_the_limit_leaves_the_schema_to_the_supplier(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(limits, "parquet_footer_bytes_max", 64)
+    data = _parquet_bytes()
+    checker = ParquetChecker()
+    checker.update(data)
+    assert checker.finish() is None
+
+
+def test_a_broken_parquet_footer_is_refused() -> None:
+    checker = ParquetChecker()
+    checker.update(b"PAR1" + b"\x00" * 100 + (20).to_bytes(4, "little") + b"PAR1")
+    with pytest.raises(TabularError, match="footer"):
+        checker.finish()
+
+
 def test_parquet_needs_its_magic() -> None:
-    good = ParquetChecker()
-    good.update(b"PAR1....")
-    good.update(b"..PAR1")
-    good.finish()
     bad = ParquetChecker()
     bad.update(b"a,b\n1,2\n")
     with pytest.raises(TabularError, match="not Parquet"):
