@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from marketplace import health
+from marketplace.apidocs import install_docs
 from marketplace.assets import endpoints as asset_endpoints
 from marketplace.db import make_engine
 from marketplace.http import BodySizeLimitMiddleware, install_error_handlers
@@ -49,9 +50,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         version="0.1.0",
         summary="An open data exchange with a chain-anchored, tamper-evident journal",
         lifespan=lifespan,
+        docs_url=None,  # served from local files by install_docs, never from a CDN
+        redoc_url=None,
     )
     app.state.runtime = rt
     install_error_handlers(app)
+    install_docs(app)
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.request_body_bytes_max,

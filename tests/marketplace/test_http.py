@@ -201,3 +201,17 @@ def test_module_loggers_write_json_lines_too(
     )
     assert docs[0]["batch_id"] == 7
     assert docs[1]["logger"] == "marketplace.chain_runtime"
+
+
+def test_api_docs_load_every_asset_from_the_exchange_itself(edge: TestClient) -> None:
+    import re
+
+    page = edge.get("/docs")
+    assert page.status_code == 200
+    urls = re.findall(r"""(?:src|href|url)\s*[:=]\s*['"]([^'"]+)['"]""", page.text)
+    assert urls, "the docs page references no assets"
+    assert all(u.startswith("/") for u in urls), urls  # nothing from a CDN or another host
+    for url in urls:
+        asset = edge.get(url)
+        assert asset.status_code == 200, url
+    assert edge.get("/redoc").status_code == 404  # the CDN-backed ReDoc page is not served
