@@ -17,7 +17,7 @@ import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import httpx
 from pydantic import BaseModel
@@ -40,6 +40,10 @@ from marketplace.identity.schemas import (
     TokenResponse,
 )
 from marketplace.ledger.schemas import BatchPage, EntryPage
+
+if TYPE_CHECKING:  # imported where used: the quality package pulls in polars
+    from marketplace.quality.schemas import EvaluationPublic
+    from marketplace.valuation.schemas import ValuationPublic
 
 __all__ = ["Databourse", "DatabourseClientError"]
 
@@ -434,3 +438,103 @@ class Databourse:
         return self._call(
             AssetPublic, "POST", f"/assets/{asset_id}/cancel", json={"reason": reason}
         )
+
+    # -- quality and valuation (issue 5) ------------------------------------------------------
+
+    def request_quality_evaluation(
+        self, asset_id: int, revision: int, **declarations: Any
+    ) -> EvaluationPublic:
+        """Queue an evaluation (``table_schema``, ``rules``, ``update_frequency``,
+        ``timestamp_field`` optional). Tabular uploads are evaluated by themselves already."""
+        from marketplace.quality.schemas import EvaluationPublic
+
+        return self._call(
+            EvaluationPublic,
+            "POST",
+            f"/assets/{asset_id}/revisions/{revision}/quality",
+            json=declarations,
+        )
+
+    def revision_quality(self, asset_id: int, revision: int) -> EvaluationPublic:
+        """The latest evaluation of a revision: ``status`` and ``progress_percent``, then the
+        report."""
+        from marketplace.quality.schemas import EvaluationPublic
+
+        return self._call(
+            EvaluationPublic, "GET", f"/assets/{asset_id}/revisions/{revision}/quality"
+        )
+
+    def asset_quality(self, asset_id: int) -> EvaluationPublic:
+        """The asset's quality report, as buyers see it before buying."""
+        from marketplace.quality.schemas import EvaluationPublic
+
+        return self._call(EvaluationPublic, "GET", f"/assets/{asset_id}/quality")
+
+    def quality_report_html(self, asset_id: int) -> str:
+        return self._request("GET", f"/assets/{asset_id}/quality/report.html").text
+
+    def request_valuation(
+        self,
+        asset_id: int,
+        inputs: Mapping[str, Any],
+        *,
+        certified: bool = False,
+        private_key: bytes | str | None = None,
+    ) -> ValuationPublic:
+        """Issue a valuation from ``inputs`` (``cost``, ``income``, ``market``, ``weights``).
+        ``certified`` needs the valuer role: a custodial valuer's key signs on the exchange; a
+        self-custody valuer passes ``private_key`` and the draft is signed here, locally."""
+        from marketplace.valuation.schemas import ValuationPublic
+
+        body: dict[str, Any] = {"inputs": dict(inputs)}
+        if certified:
+            body["kind"] = "certified"
+        if certified and private_key is not None:
+            from marketplace.identity import signing
+
+            draft = self.valuation_draft(asset_id, inputs)
+            document = dict(draft["typed_data"])
+            message = dict(document["message"])
+            message["reportHash"] = bytes.fromhex(str(message["reportHash"]).removeprefix("0x"))
+            key = (
+                bytes.fromhex(private_key.removeprefix("0x"))
+                if isinstance(private_key, str)
+                else private_key
+            )
+            body |= {
+                "issued_at": draft["issued_at"],
+                "nonce": int(draft["nonce"]),
+                "deadline": int(draft["deadline"]),
+                "signature": signing.sign(key, {**document, "message": message}),
+            }
+        return self._call(ValuationPublic, "POST", f"/assets/{asset_id}/valuations", json=body)
+
+    def valuation_draft(self, asset_id: int, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """A certified report to sign (valuers); writes nothing."""
+        body: dict[str, Any] = self._request(
+            "POST",
+            f"/assets/{asset_id}/valuations/draft",
+            json={"kind": "certified", "inputs": dict(inputs)},
+        ).json()
+        return body
+
+    def valuations(self, asset_id: int) -> list[ValuationPublic]:
+        from marketplace.valuation.schemas import ValuationPublic
+
+        rows = self._request("GET", f"/assets/{asset_id}/valuations").json()
+        return [ValuationPublic.model_validate(r) for r in rows]
+
+    def valuation(self, asset_id: int, valuation_id: int) -> ValuationPublic:
+        from marketplace.valuation.schemas import ValuationPublic
+
+        return self._call(ValuationPublic, "GET", f"/assets/{asset_id}/valuations/{valuation_id}")
+
+    def valuation_report_html(self, asset_id: int, valuation_id: int) -> str:
+        return self._request(
+            "GET", f"/assets/{asset_id}/valuations/{valuation_id}/report.html"
+        ).text
+
+    def valuation_by_id(self, valuation_id: int) -> ValuationPublic:
+        from marketplace.valuation.schemas import ValuationPublic
+
+        return self._call(ValuationPublic, "GET", f"/valuations/{valuation_id}")

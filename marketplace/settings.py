@@ -63,6 +63,15 @@ class Settings(BaseSettings):
     # Data assets: uploads stream past the body limit above and are held to this one instead.
     upload_bytes_max: int = Field(default=limits.upload_bytes_max_default, ge=1)
 
+    # Quality evaluation: each GB/T 36344 dimension's weight in the overall score (docs/quality.md).
+    # Non-negative integers, not all zero; renormalised over the dimensions a report could judge.
+    quality_weight_normativity: int = Field(default=20, ge=0, le=1000)
+    quality_weight_completeness: int = Field(default=20, ge=0, le=1000)
+    quality_weight_accuracy: int = Field(default=20, ge=0, le=1000)
+    quality_weight_consistency: int = Field(default=15, ge=0, le=1000)
+    quality_weight_timeliness: int = Field(default=10, ge=0, le=1000)
+    quality_weight_accessibility: int = Field(default=15, ge=0, le=1000)
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
 
@@ -88,7 +97,21 @@ class Settings(BaseSettings):
             raise ValueError("DATABOURSE_MASTER_KEY must be 32 bytes as 64 hex digits")
         if len(self.secret_key.get_secret_value()) < 32:
             raise ValueError("DATABOURSE_SECRET_KEY must be at least 32 characters")
+        if sum(self.quality_weights.values()) == 0:
+            raise ValueError("the DATABOURSE_QUALITY_WEIGHT_* settings must not all be zero")
         return self
+
+    @property
+    def quality_weights(self) -> dict[str, int]:
+        """The six quality dimensions' weights, by dimension name."""
+        return {
+            "normativity": self.quality_weight_normativity,
+            "completeness": self.quality_weight_completeness,
+            "accuracy": self.quality_weight_accuracy,
+            "consistency": self.quality_weight_consistency,
+            "timeliness": self.quality_weight_timeliness,
+            "accessibility": self.quality_weight_accessibility,
+        }
 
     @property
     def master_key_bytes(self) -> bytes:

@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Annotated, Any
 
 import anyio.to_thread
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 from starlette.requests import ClientDisconnect
@@ -56,6 +56,7 @@ from marketplace.identity import service as identity_service
 from marketplace.identity.auth import CurrentAccount, Operator, VerifiedSupplier, bearer_token
 from marketplace.identity.models import utc_now
 from marketplace.identity.service import Principal
+from marketplace.quality import service as quality_service
 
 log = logging.getLogger("databourse.assets")
 router = APIRouter(tags=["assets"])
@@ -190,6 +191,7 @@ async def upload_revision(
     session: SessionDep,
     runtime: RuntimeDep,
     store: BlobStoreDep,
+    background: BackgroundTasks,
     content_format: Annotated[ContentFormat, Query(alias="format")] = ContentFormat.opaque,
     media_type: Annotated[str | None, Query(max_length=127)] = None,
 ) -> RevisionPublic:
@@ -235,6 +237,19 @@ async def upload_revision(
         except BaseException:
             store.delete(key)
             raise
+    # Quality (marketplace/quality): a committed tabular upload is evaluated in the background;
+    # scheduling runs in its own transaction and never fails the upload.
+    job = quality_service.start_after_upload(
+        runtime.engine,
+        settings,
+        store,
+        principal,
+        asset_id=asset_id,
+        number=revision.number,
+        content_format=content_format.value,
+    )
+    if job is not None:
+        background.add_task(job)
     return _revision_public(revision)
 
 

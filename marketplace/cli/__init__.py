@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from marketplace.cli import assets, demo, identity, ledger, quality, server
+from marketplace.cli import assets, demo, identity, ledger, quality, server, valuation
 
 app = typer.Typer(
     name="bourse",
@@ -18,6 +18,7 @@ assets.register(app)
 identity.register(app)
 ledger.register(app)
 quality.register(app)
+valuation.register(app)
 
 
 def main() -> None:

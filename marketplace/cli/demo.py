@@ -200,6 +200,14 @@ def demo(
             for line in asset_demo(parties["supplier"], operator, Path(tmp)):
                 say(f"supplier     {line}")
 
+            # Quality and valuation (issue 5): the upload started the evaluation by itself.
+            from marketplace.cli.valuation import demo as valuation_demo
+
+            supplier_org = parties["supplier"].me().organization.id
+            (demo_asset,) = parties["supplier"].search_assets(owner=supplier_org).items
+            for line in valuation_demo(parties["supplier"], demo_asset.id):
+                say(f"supplier     {line}")
+
             _verify_certificate(parties["supplier"], parties["buyer"], operator)
             say(f"\nEvery demo account's password is [bold]{DEMO_PASSWORD}[/bold].")
     except DatabourseClientError as exc:

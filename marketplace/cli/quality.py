@@ -180,5 +180,103 @@ def _print(report: Any, comparison: Any) -> None:
         console.print(f"comparison hash {comparison.comparison_hash()}")
 
 
+STATUS_POLL_S = 0.5
+
+
+def _revision_of(client: Any, asset: int, revision: int | None) -> int:
+    if revision is not None:
+        return revision
+    number: int = client.get_asset(asset).latest_revision
+    if number == 0:
+        err.print(f"asset {asset} has no revision yet")
+        raise typer.Exit(1)
+    return number
+
+
+@quality_app.command("status")
+def status(
+    asset: Annotated[int, typer.Argument(help="The asset id.")],
+    *,
+    revision: Annotated[
+        int | None, typer.Option(help="Revision number (default: the latest).")
+    ] = None,
+    timeout_s: Annotated[
+        float, typer.Option("--timeout", min=1, max=3600, help="Give up after this many seconds.")
+    ] = 300.0,
+    url: Annotated[str | None, typer.Option("--url", help="The exchange's URL.")] = None,
+) -> None:
+    """Follow a revision's quality evaluation with a progress bar until it is done."""
+    import time
+
+    from marketplace.cli.identity import _fail
+    from marketplace.cli.valuation import reading_client
+    from marketplace.client import DatabourseClientError
+
+    columns = (
+        TextColumn("[bold]{task.description}[/bold]"),
+        BarColumn(),
+        TaskProgressColumn(),
+    )
+    deadline = time.monotonic() + timeout_s
+    with reading_client(url) as client:
+        try:
+            number = _revision_of(client, asset, revision)
+            with Progress(*columns, console=err, transient=True) as bar:
+                task = bar.add_task("queued", total=100)
+                while True:
+                    got = client.revision_quality(asset, number)
+                    bar.update(task, completed=got.progress_percent, description=got.stage)
+                    if got.status in ("done", "failed") or time.monotonic() > deadline:
+                        break
+                    time.sleep(STATUS_POLL_S)
+        except DatabourseClientError as exc:
+            raise _fail(exc) from None
+    if got.status == "failed":
+        err.print(f"[red]evaluation {got.id} failed[/red]: {got.error}")
+        raise typer.Exit(1)
+    if got.status != "done":
+        err.print(f"evaluation {got.id} still {got.status} at {got.progress_percent}%")
+        raise typer.Exit(1)
+    overall = (got.report or {}).get("overall")
+    console.print(
+        f"evaluation {got.id} of asset {asset} revision {number}: done, overall "
+        f"{'not judged' if overall is None else format(overall, '.2f')}; report hash "
+        f"{got.report_hash} (journal seq {got.journal_seq})"
+    )
+
+
+@quality_app.command("report")
+def report_command(
+    asset: Annotated[int, typer.Argument(help="The asset id.")],
+    *,
+    html: Annotated[
+        Path | None, typer.Option(help="Also save the HTML report (radar chart) here.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, not a table.")] = False,
+    url: Annotated[str | None, typer.Option("--url", help="The exchange's URL.")] = None,
+) -> None:
+    """Show the asset's quality report (what buyers see; samples too for the owner)."""
+    from marketplace.cli.identity import _fail
+    from marketplace.cli.valuation import reading_client
+    from marketplace.client import DatabourseClientError
+    from marketplace.quality.report import QualityReport
+
+    with reading_client(url) as client:
+        try:
+            got = client.asset_quality(asset)
+            page = client.quality_report_html(asset) if html is not None else None
+        except DatabourseClientError as exc:
+            raise _fail(exc) from None
+    if html is not None and page is not None:
+        html.write_text(page, encoding="utf-8")
+    if as_json:
+        print(got.model_dump_json(indent=2))
+        return
+    _print(QualityReport.model_validate(got.report), None)
+    console.print(f"report hash {got.report_hash} (journal seq {got.journal_seq})")
+    if html is not None:
+        console.print(f"HTML report saved to {html}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(quality_app, name="quality")

@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Request
+from fastapi.responses import HTMLResponse
 
 from marketplace.assets.service import visible_asset
 from marketplace.blobs.store import BlobStore, blob_store_from_url
@@ -88,3 +89,14 @@ def asset_report(
     asset_id: AssetId, principal: MaybeAccount, session: SessionDep
 ) -> EvaluationPublic:
     return service.asset_report(session, principal, asset_id)
+
+
+@router.get(
+    "/assets/{asset_id}/quality/report.html",
+    response_class=HTMLResponse,
+    summary="The asset's quality report as a self-contained HTML page, with its radar chart",
+)
+def asset_report_html(
+    asset_id: AssetId, principal: MaybeAccount, session: SessionDep
+) -> HTMLResponse:
+    return HTMLResponse(service.asset_report_page(session, principal, asset_id))

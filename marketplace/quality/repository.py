@@ -35,3 +35,13 @@ def active(session: Session, asset_id: int, revision: int) -> QualityEvaluation 
         col(QualityEvaluation.status).in_([EvaluationStatus.queued, EvaluationStatus.running]),
     )
     return session.exec(query.limit(1)).first()
+
+
+def by_report_hash(session: Session, asset_id: int, report_hash: str) -> QualityEvaluation | None:
+    """The finished evaluation of the asset whose report has this hash (a valuation's)."""
+    query = select(QualityEvaluation).where(
+        QualityEvaluation.asset_id == asset_id,
+        QualityEvaluation.report_hash == report_hash,
+        QualityEvaluation.status == EvaluationStatus.done,
+    )
+    return session.exec(query.order_by(col(QualityEvaluation.id).desc()).limit(1)).first()

@@ -3,8 +3,10 @@ what of the report. Never commits (the job's units of work commit at its own edg
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from eth_account import Account
@@ -31,6 +33,7 @@ from marketplace.quality.schema import DeclarationError, Declared
 from marketplace.quality.schemas import EvaluationPublic, EvaluationRequest
 from marketplace.settings import Settings
 
+log = logging.getLogger("databourse.quality")
 TABULAR: tuple[Format, ...] = ("csv", "jsonl", "parquet")
 PROGRESS_STEP_PERCENT = 5  # the row is updated when progress moves at least this much
 
@@ -88,6 +91,37 @@ def request_evaluation(
             requested_by=principal.account_id,
         ),
     )
+
+
+def start_after_upload(
+    engine: Engine,
+    settings: Settings,
+    store: BlobStore,
+    principal: Principal,
+    *,
+    asset_id: int,
+    number: int,
+    content_format: str,
+) -> Callable[[], None] | None:
+    """Queue the evaluation of a revision just uploaded (and committed), in a transaction of its
+    own, and return the job to run in the background; None for a non-tabular upload. Never
+    raises: the upload has succeeded whatever happens here, and a failure to schedule is logged
+    (the owner can still ask with ``POST /assets/{id}/revisions/{n}/quality``)."""
+    if content_format not in TABULAR:
+        return None
+    try:
+        with unit_of_work(engine) as session:
+            evaluation = request_evaluation(
+                session, principal, asset_id, number, EvaluationRequest()
+            )
+            evaluation_id, status = evaluation.id, evaluation.status
+    except Exception:  # the upload must not fail because scheduling did
+        log.exception("quality evaluation of asset %s revision %s not scheduled", asset_id, number)
+        return None
+    assert evaluation_id is not None
+    if status != EvaluationStatus.queued:
+        return None
+    return partial(run_evaluation, engine, settings, store, evaluation_id)
 
 
 def _plaintext(settings: Settings, store: BlobStore, revision: AssetRevision) -> Iterator[bytes]:
@@ -165,6 +199,7 @@ def run_evaluation(
             declared=declared,
             chunks=_failing(data, read_error) if read_error is not None else None,
             expected_sha256=revision.sha256,
+            weights=settings.quality_weights,
             progress=progress,
         )
     except Exception as exc:  # noqa: BLE001 -- a job must record, not lose, what went wrong
@@ -260,3 +295,20 @@ def asset_report(session: Session, principal: Principal | None, asset_id: int) -
     if found is None:
         raise RevisionNotFound(f"asset {asset_id} revision {number} has no quality report yet")
     return evaluation_public(found, principal, asset)
+
+
+def asset_report_page(session: Session, principal: Principal | None, asset_id: int) -> str:
+    """``asset_report`` as an HTML page (the same visibility: samples for owner and operators)."""
+    from marketplace.quality.page import quality_page
+
+    shown = asset_report(session, principal, asset_id)
+    asset = visible_asset(session, principal, asset_id)
+    assert shown.report is not None
+    assert shown.report_hash is not None
+    return quality_page(
+        QualityReport.model_validate(shown.report),
+        asset_id=asset_id,
+        asset_title=asset.title,
+        revision=shown.revision,
+        report_hash=shown.report_hash,
+    )

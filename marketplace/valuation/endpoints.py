@@ -3,22 +3,27 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
+from fastapi import APIRouter, Path
+from fastapi.responses import HTMLResponse
+
+from marketplace.assets.service import signing_context
 from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.identity.auth import CurrentAccount
-from marketplace.quality.endpoints import AssetId, MaybeAccount
+from marketplace.quality.endpoints import BIGINT_MAX, AssetId, MaybeAccount
 from marketplace.valuation import service
 from marketplace.valuation.models import utc_now
-from marketplace.valuation.schemas import ValuationPublic, ValuationRequest
+from marketplace.valuation.schemas import CertificationDraft, ValuationPublic, ValuationRequest
 
 router = APIRouter(tags=["valuation"])
+ValuationId = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="valuation id")]
 
 
 @router.post(
     "/assets/{asset_id}/valuations",
     status_code=201,
-    summary="Issue an indicative valuation (owner, operator or valuer)",
+    summary="Issue a valuation: indicative (owner, operator or valuer) or certified (valuer)",
 )
 def issue_valuation(
     asset_id: AssetId,
@@ -27,10 +32,38 @@ def issue_valuation(
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> ValuationPublic:
-    valuation = service.issue_indicative(
-        session, principal, asset_id, body, currency=runtime.settings.currency, now=utc_now()
+    """Both kinds append ``valuation.issued`` with the report hash; a certified one carries the
+    valuer's EIP-712 signature in the entry's signature field."""
+    settings, now = runtime.settings, utc_now()
+    if body.kind == "certified":
+        ctx = signing_context(settings, runtime.chain_id, runtime.contract_address)
+        valuation = service.issue_certified(
+            session, settings, principal, asset_id, body, currency=settings.currency, ctx=ctx,
+            now=now,
+        )  # fmt: skip
+    else:
+        valuation = service.issue_indicative(
+            session, principal, asset_id, body, currency=settings.currency, now=now
+        )
+    return service.valuation_public(session, valuation)
+
+
+@router.post(
+    "/assets/{asset_id}/valuations/draft",
+    summary="A certified report to sign with your own key (valuers; writes nothing)",
+)
+def certification_draft(
+    asset_id: AssetId,
+    body: ValuationRequest,
+    principal: CurrentAccount,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> CertificationDraft:
+    settings = runtime.settings
+    ctx = signing_context(settings, runtime.chain_id, runtime.contract_address)
+    return service.certification_draft(
+        session, principal, asset_id, body, currency=settings.currency, ctx=ctx, now=utc_now()
     )
-    return service.valuation_public(valuation)
 
 
 @router.get("/assets/{asset_id}/valuations", summary="The asset's valuations, newest first")
@@ -38,3 +71,39 @@ def list_valuations(
     asset_id: AssetId, principal: MaybeAccount, session: SessionDep
 ) -> list[ValuationPublic]:
     return service.list_valuations(session, principal, asset_id)
+
+
+@router.get("/assets/{asset_id}/valuations/{valuation_id}", summary="One valuation report")
+def get_valuation(
+    asset_id: AssetId, valuation_id: ValuationId, principal: MaybeAccount, session: SessionDep
+) -> ValuationPublic:
+    return service.valuation_public(
+        session, service.get_valuation(session, principal, asset_id, valuation_id)
+    )
+
+
+@router.get(
+    "/assets/{asset_id}/valuations/{valuation_id}/report.html",
+    response_class=HTMLResponse,
+    summary="The valuation report as a self-contained HTML page, with its charts",
+)
+def valuation_report_html(
+    asset_id: AssetId,
+    valuation_id: ValuationId,
+    principal: MaybeAccount,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> HTMLResponse:
+    html = service.report_page(
+        session, principal, asset_id, valuation_id, runtime.settings.currency_scale
+    )
+    return HTMLResponse(html)
+
+
+@router.get("/valuations/{valuation_id}", summary="One valuation report, by its id alone")
+def get_valuation_by_id(
+    valuation_id: ValuationId, principal: MaybeAccount, session: SessionDep
+) -> ValuationPublic:
+    return service.valuation_public(
+        session, service.valuation_by_id(session, principal, valuation_id)
+    )

@@ -6,7 +6,10 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
+from ledger.models import JournalEntry
 from marketplace import limits
+from marketplace.assets.models import Asset
+from marketplace.valuation.methods import Comparable
 from marketplace.valuation.models import Valuation
 
 
@@ -24,3 +27,34 @@ def for_asset(session: Session, asset_id: int) -> Sequence[Valuation]:
         .limit(limits.page_size_max)
     )
     return session.exec(query).all()
+
+
+def get(session: Session, asset_id: int, valuation_id: int) -> Valuation | None:
+    valuation = session.get(Valuation, valuation_id)
+    return valuation if valuation is not None and valuation.asset_id == asset_id else None
+
+
+def journal_entry(session: Session, seq: int) -> JournalEntry | None:
+    return session.get(JournalEntry, seq)
+
+
+def market_comparables(
+    session: Session, asset: Asset, supplied: Sequence[Comparable]
+) -> list[Comparable]:
+    """The comparables the market approach values ``asset`` against: the one seam through which
+    comparables reach it.
+
+    Today these are only the comparables the valuer supplied, each marked ``source="valuer"``
+    (a request cannot pass its own figures off as this exchange's trades). When orders and
+    settlement exist, this is where this exchange's own settled trades of similar assets (same
+    theme, similar size and rights) are read and added with ``source="exchange"``; until then
+    none are, and none are invented.
+    """
+    del session, asset  # read by the settled-trades query, once there are settled trades
+    return [
+        c if c.source == "valuer" else c.model_copy(update={"source": "valuer"}) for c in supplied
+    ]
+
+
+def by_id(session: Session, valuation_id: int) -> Valuation | None:
+    return session.get(Valuation, valuation_id)

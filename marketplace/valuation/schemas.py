@@ -2,21 +2,69 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from marketplace.valuation.report import ValuationInputs
 
+_SIGNATURE = re.compile(r"^0x[0-9a-fA-F]{130}$")
+
 
 class ValuationRequest(BaseModel):
-    """An indicative valuation of the asset's latest revision from these inputs. Cost inputs
-    without quality or timeliness scores take them from the revision's quality report."""
+    """A valuation of the asset's latest revision from these inputs. Cost inputs without
+    quality or timeliness scores take them from the revision's quality report.
+
+    ``kind`` ``certified`` needs the valuer role. A custodial valuer sends nothing more (the
+    exchange signs with its key); a self-custody valuer first gets the report to sign from
+    ``POST /assets/{id}/valuations/draft`` and sends back its ``issued_at``, ``nonce``,
+    ``deadline`` and the EIP-712 ``signature``."""
 
     model_config = ConfigDict(extra="forbid")
 
     inputs: ValuationInputs
+    kind: Literal["indicative", "certified"] = "indicative"
+    issued_at: datetime | None = None
+    signature: str | None = None
+    nonce: int | None = Field(default=None, ge=0, lt=2**256)
+    deadline: int | None = Field(default=None, ge=0, lt=2**63)
+
+    @field_validator("signature")
+    @classmethod
+    def _sig(cls, value: str | None) -> str | None:
+        if value is not None and not _SIGNATURE.match(value):
+            raise ValueError("signature must be 65 bytes as 0x-hex")
+        return value
+
+    @field_validator("issued_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("issued_at needs a time zone (use the draft's, unchanged)")
+        return value
+
+    @model_validator(mode="after")
+    def _signed_together(self) -> Self:
+        given = [v is not None for v in (self.issued_at, self.signature, self.nonce, self.deadline)]
+        if any(given) and not all(given):
+            raise ValueError("send issued_at, signature, nonce and deadline together")
+        if any(given) and self.kind != "certified":
+            raise ValueError("only a certified valuation carries a signature")
+        return self
+
+
+class CertificationDraft(BaseModel):
+    """A certified valuation report ready to sign: sign ``typed_data`` (EIP-712) and send it
+    back with the same inputs, ``issued_at``, ``nonce`` and ``deadline``."""
+
+    report: dict[str, Any]
+    report_hash: str
+    issued_at: datetime
+    nonce: str  # uint256, decimal
+    deadline: int
+    typed_data: dict[str, Any]
 
 
 class ValuationPublic(BaseModel):
@@ -29,3 +77,10 @@ class ValuationPublic(BaseModel):
     journal_seq: int
     created_at: datetime
     report: dict[str, Any]
+    signature: str | None = Field(
+        default=None, description="The valuer's EIP-712 signature (certified valuations)."
+    )
+    certification: dict[str, Any] | None = Field(
+        default=None,
+        description="What the valuer signed: signer, nonce, deadline and the typed data.",
+    )

@@ -1,30 +1,49 @@
-"""Valuation rules: who may issue one, what the exchange fills in, and the journal entry.
-Never commits."""
+"""Valuation rules: who may issue one, what the exchange fills in, certification by a valuer,
+and the journal entry. Never commits."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlmodel import Session
 
 from ledger import journal
 from marketplace.assets.errors import AssetNotFound, NotAssetOwner
-from marketplace.assets.service import visible_asset
+from marketplace.assets.models import Asset
+from marketplace.assets.service import SigningContext, visible_asset
+from marketplace.identity import service as identity
+from marketplace.identity import signing
+from marketplace.identity.errors import RoleRequired, SignatureRejected
 from marketplace.identity.models import OrgRole
 from marketplace.identity.service import Principal
 from marketplace.quality import repository as quality_repository
+from marketplace.quality.models import QualityEvaluation
 from marketplace.quality.report import QualityReport
-from marketplace.valuation import repository
+from marketplace.settings import Settings
+from marketplace.valuation import certification, repository
 from marketplace.valuation.models import Valuation
-from marketplace.valuation.report import ValuationInputs, combine
-from marketplace.valuation.schemas import ValuationPublic, ValuationRequest
+from marketplace.valuation.report import Kind, ValuationInputs, ValuationReport, combine
+from marketplace.valuation.schemas import CertificationDraft, ValuationPublic, ValuationRequest
+
+CLOCK_SKEW_S = 60  # a self-signed report's issue time may lie this far ahead of ours
 
 
 def _may_value(principal: Principal, owner_organization_id: int) -> bool:
     return principal.organization.id == owner_organization_id or bool(
         {OrgRole.operator.value, OrgRole.valuer.value} & principal.roles
     )
+
+
+def _require_valuer(principal: Principal) -> None:
+    if OrgRole.valuer.value not in principal.roles:
+        raise RoleRequired(
+            "only an organisation holding the valuer role (专业评估服务商) may certify a "
+            "valuation; an operator grants it"
+        )
 
 
 def _with_quality(inputs: ValuationInputs, report: QualityReport | None) -> ValuationInputs:
@@ -42,6 +61,107 @@ def _with_quality(inputs: ValuationInputs, report: QualityReport | None) -> Valu
     return inputs.model_copy(update={"cost": inputs.cost.model_copy(update=fills)})
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    asset: Asset
+    inputs: ValuationInputs
+    report: ValuationReport
+
+    @property
+    def subject(self) -> str:
+        return self.report.subject
+
+
+def _prepare(
+    session: Session,
+    principal: Principal,
+    asset_id: int,
+    request_inputs: ValuationInputs,
+    *,
+    kind: Kind,
+    currency: str,
+    issued_at: datetime,
+) -> _Prepared:
+    """The report for the asset's latest revision: quality scores filled in from its quality
+    report, market comparables read through the repository's seam."""
+    asset = visible_asset(session, principal, asset_id)
+    if not _may_value(principal, asset.owner_organization_id):
+        raise NotAssetOwner("only the owner, an operator or a valuer may request a valuation")
+    if kind == "certified":
+        _require_valuer(principal)
+    if asset.latest_revision == 0:
+        raise AssetNotFound(f"asset {asset_id} has no content to value yet")
+    evaluation: QualityEvaluation | None = quality_repository.latest(
+        session, asset_id, asset.latest_revision, done_only=True
+    )
+    quality = (
+        QualityReport.model_validate(evaluation.report)
+        if evaluation is not None and evaluation.report is not None
+        else None
+    )
+    inputs = _with_quality(request_inputs, quality)
+    if inputs.market is not None:
+        comparables = repository.market_comparables(session, asset, inputs.market.comparables)
+        inputs = inputs.model_copy(
+            update={"market": inputs.market.model_copy(update={"comparables": comparables})}
+        )
+    report = combine(
+        inputs,
+        kind=kind,
+        subject=f"asset:{asset_id}@revision:{asset.latest_revision}",
+        currency=currency,
+        issued_at=issued_at,
+        quality_report_hash=evaluation.report_hash if evaluation is not None else None,
+    )
+    return _Prepared(asset, inputs, report)
+
+
+def _record(
+    session: Session,
+    principal: Principal,
+    prepared: _Prepared,
+    *,
+    signature: str | None = None,
+    certified: dict[str, Any] | None = None,
+) -> Valuation:
+    """Store the report and append ``valuation.issued`` (with the valuer's signature, for a
+    certified one) in the same transaction."""
+    asset, report = prepared.asset, prepared.report
+    assert asset.id is not None
+    report_hash = report.report_hash()
+    entry = journal.append(
+        session,
+        kind="valuation.issued",
+        subject=f"asset:{asset.id}",
+        actor=principal.address,
+        payload={
+            "asset_id": asset.id,
+            "revision": asset.latest_revision,
+            "kind": report.kind,
+            "report_hash": report_hash,
+            "value_minor": report.value_minor,
+            "currency": report.currency,
+            **(certified or {}),
+        },
+        signature=signature,
+    )
+    return repository.add(
+        session,
+        Valuation(
+            asset_id=asset.id,
+            revision=asset.latest_revision,
+            kind=report.kind,
+            issued_by=principal.account_id,
+            inputs=prepared.inputs.model_dump(mode="json"),
+            report=report.model_dump(mode="json"),
+            report_hash=report_hash,
+            value_minor=report.value_minor,
+            signature=signature,
+            journal_seq=entry.seq,
+        ),
+    )
+
+
 def issue_indicative(
     session: Session,
     principal: Principal,
@@ -52,58 +172,137 @@ def issue_indicative(
     now: datetime,
 ) -> Valuation:
     """Value the asset's latest revision and write ``valuation.issued`` with the report hash."""
-    asset = visible_asset(session, principal, asset_id)
-    if not _may_value(principal, asset.owner_organization_id):
-        raise NotAssetOwner("only the owner, an operator or a valuer may request a valuation")
-    if asset.latest_revision == 0:
-        raise AssetNotFound(f"asset {asset_id} has no content to value yet")
-    evaluation = quality_repository.latest(session, asset_id, asset.latest_revision, done_only=True)
-    quality = (
-        QualityReport.model_validate(evaluation.report)
-        if evaluation is not None and evaluation.report is not None
-        else None
-    )
-    inputs = _with_quality(body.inputs, quality)
-    report = combine(
-        inputs,
-        kind="indicative",
-        subject=f"asset:{asset_id}@revision:{asset.latest_revision}",
-        currency=currency,
+    prepared = _prepare(
+        session, principal, asset_id, body.inputs, kind="indicative", currency=currency,
         issued_at=now,
-        quality_report_hash=evaluation.report_hash if evaluation is not None else None,
+    )  # fmt: skip
+    return _record(session, principal, prepared)
+
+
+def certification_draft(
+    session: Session,
+    principal: Principal,
+    asset_id: int,
+    body: ValuationRequest,
+    *,
+    currency: str,
+    ctx: SigningContext,
+    now: datetime,
+) -> CertificationDraft:
+    """The certified report a self-custody valuer signs, with a fresh nonce; writes nothing."""
+    prepared = _prepare(
+        session, principal, asset_id, body.inputs, kind="certified", currency=currency,
+        issued_at=now,
+    )  # fmt: skip
+    nonce, deadline = signing.new_nonce(), int(now.timestamp()) + certification.CERTIFICATION_TTL_S
+    report_hash = prepared.report.report_hash()
+    document = certification.typed_data(
+        subject=prepared.subject,
+        report_hash=report_hash,
+        valuer=principal.address,
+        nonce=nonce,
+        deadline=deadline,
+        domain=ctx.domain,
     )
-    report_hash = report.report_hash()
-    entry = journal.append(
+    return CertificationDraft(
+        report=prepared.report.model_dump(mode="json"),
+        report_hash=report_hash,
+        issued_at=now,
+        nonce=str(nonce),
+        deadline=deadline,
+        typed_data=certification.as_json(document),
+    )
+
+
+def issue_certified(
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    asset_id: int,
+    body: ValuationRequest,
+    *,
+    currency: str,
+    ctx: SigningContext,
+    now: datetime,
+) -> Valuation:
+    """A valuation signed (EIP-712) by a valuer: with its custodial key here, or by the valuer
+    itself over the draft (``certification_draft``), checked here. The nonce is consumed once;
+    the journal entry carries the signature."""
+    now_s = int(now.timestamp())
+    if body.signature is None:
+        issued_at = now
+        nonce, deadline = signing.new_nonce(), now_s + certification.CERTIFICATION_TTL_S
+    else:
+        assert body.issued_at is not None
+        assert body.nonce is not None
+        assert body.deadline is not None
+        issued_at, nonce, deadline = body.issued_at, body.nonce, body.deadline
+        if issued_at > now + timedelta(seconds=CLOCK_SKEW_S):
+            raise SignatureRejected("issued_at lies in the future: sign a fresh draft")
+    prepared = _prepare(
+        session, principal, asset_id, body.inputs, kind="certified", currency=currency,
+        issued_at=issued_at,
+    )  # fmt: skip
+    report_hash = prepared.report.report_hash()
+    document = certification.typed_data(
+        subject=prepared.subject,
+        report_hash=report_hash,
+        valuer=principal.address,
+        nonce=nonce,
+        deadline=deadline,
+        domain=ctx.domain,
+    )
+    if body.signature is None:
+        signature = identity.sign_as(session, settings, principal.account, document)
+    else:
+        try:
+            signing.verify(document, body.signature, principal.address)
+        except signing.SignatureError as exc:
+            raise SignatureRejected(
+                f"the signature does not cover this report ({report_hash}): {exc}; get a fresh "
+                "draft from POST /assets/{id}/valuations/draft and sign that"
+            ) from exc
+        signature = body.signature
+    identity.consume_signature_nonce(session, principal.address, nonce, deadline, now_s)
+    return _record(
         session,
-        kind="valuation.issued",
-        subject=f"asset:{asset_id}",
-        actor=principal.address,
-        payload={
-            "asset_id": asset_id,
-            "revision": asset.latest_revision,
-            "kind": "indicative",
-            "report_hash": report_hash,
-            "value_minor": report.value_minor,
-            "currency": currency,
+        principal,
+        prepared,
+        signature=signature,
+        certified={
+            "signer": principal.address,
+            "nonce": str(nonce),
+            "deadline": deadline,
+            "chain_id": ctx.chain_id,
+            "verifying_contract": ctx.domain["verifyingContract"],
         },
     )
-    return repository.add(
-        session,
-        Valuation(
-            asset_id=asset_id,
-            revision=asset.latest_revision,
-            kind="indicative",
-            issued_by=principal.account_id,
-            inputs=inputs.model_dump(mode="json"),
-            report=report.model_dump(mode="json"),
-            report_hash=report_hash,
-            value_minor=report.value_minor,
-            journal_seq=entry.seq,
-        ),
+
+
+def _certification(session: Session, valuation: Valuation) -> dict[str, Any] | None:
+    """What the valuer signed, rebuilt from the journal entry (so anyone can check it)."""
+    if valuation.signature is None:
+        return None
+    entry = repository.journal_entry(session, valuation.journal_seq)
+    assert entry is not None
+    payload = json.loads(entry.payload_json)
+    document = certification.typed_data(
+        subject=str(valuation.report["subject"]),
+        report_hash=valuation.report_hash,
+        valuer=str(payload["signer"]),
+        nonce=int(payload["nonce"]),
+        deadline=int(payload["deadline"]),
+        domain=signing.domain(int(payload["chain_id"]), str(payload["verifying_contract"])),
     )
+    return {
+        "signer": payload["signer"],
+        "nonce": payload["nonce"],
+        "deadline": payload["deadline"],
+        "typed_data": certification.as_json(document),
+    }
 
 
-def valuation_public(valuation: Valuation) -> ValuationPublic:
+def valuation_public(session: Session, valuation: Valuation) -> ValuationPublic:
     assert valuation.id is not None
     return ValuationPublic(
         id=valuation.id,
@@ -115,6 +314,8 @@ def valuation_public(valuation: Valuation) -> ValuationPublic:
         journal_seq=valuation.journal_seq,
         created_at=valuation.created_at,
         report=valuation.report,
+        signature=valuation.signature,
+        certification=_certification(session, valuation),
     )
 
 
@@ -122,4 +323,57 @@ def list_valuations(
     session: Session, principal: Principal | None, asset_id: int
 ) -> list[ValuationPublic]:
     visible_asset(session, principal, asset_id)
-    return [valuation_public(v) for v in repository.for_asset(session, asset_id)]
+    return [valuation_public(session, v) for v in repository.for_asset(session, asset_id)]
+
+
+def get_valuation(
+    session: Session, principal: Principal | None, asset_id: int, valuation_id: int
+) -> Valuation:
+    """One valuation of an asset the caller may see (valuations hold no sample values)."""
+    visible_asset(session, principal, asset_id)
+    found = repository.get(session, asset_id, valuation_id)
+    if found is None:
+        raise AssetNotFound(f"asset {asset_id} has no valuation {valuation_id}")
+    return found
+
+
+def report_page(
+    session: Session, principal: Principal | None, asset_id: int, valuation_id: int, scale: int
+) -> str:
+    """The valuation as an HTML page, with the quality report it relied on (sample values only
+    for the owner and operators, as in the JSON)."""
+    from marketplace.quality import service as quality_service
+    from marketplace.valuation.page import valuation_page
+
+    asset = visible_asset(session, principal, asset_id)
+    valuation = get_valuation(session, principal, asset_id, valuation_id)
+    assert valuation.id is not None
+    report = ValuationReport.model_validate(valuation.report)
+    quality: QualityReport | None = None
+    if report.quality_report_hash is not None:
+        found = quality_repository.by_report_hash(session, asset_id, report.quality_report_hash)
+        if found is not None:
+            shown = quality_service.evaluation_public(found, principal, asset)
+            quality = QualityReport.model_validate(shown.report) if shown.report else None
+    certified = _certification(session, valuation)
+    return valuation_page(
+        report,
+        valuation_id=valuation.id,
+        asset_id=asset_id,
+        asset_title=asset.title,
+        report_hash=valuation.report_hash,
+        scale=scale,
+        signature=valuation.signature,
+        signer=None if certified is None else str(certified["signer"]),
+        quality=quality,
+        quality_hash=report.quality_report_hash,
+    )
+
+
+def valuation_by_id(session: Session, principal: Principal | None, valuation_id: int) -> Valuation:
+    """One valuation, if the caller may see its asset (404 otherwise, as for the asset)."""
+    found = repository.by_id(session, valuation_id)
+    if found is None:
+        raise AssetNotFound(f"no valuation {valuation_id}")
+    visible_asset(session, principal, found.asset_id)
+    return found

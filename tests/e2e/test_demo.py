@@ -1,6 +1,7 @@
 """`bourse demo` on the embedded default walks through everything and verifies on chain."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -43,6 +44,10 @@ def test_demo_seeds_every_party_and_its_receipt_verifies(tmp_path: Path) -> None
     assert "verified organisation" in out
     assert "granted the arbitrator role" in out
     assert "listed: GET /assets shows it" in out
+    assert re.search(r"quality \(GB/T 36344\): overall \d+\.\d\d", out)
+    for dimension in ("normativity", "completeness", "accuracy", "consistency", "timeliness"):
+        assert re.search(rf"{dimension} (\d+\.\d\d|not judged)", out), dimension
+    assert re.search(r"indicative valuation \d+: [\d,]+\.\d\d CNY, range [\d,.]+ CNY to", out)
     assert "valid: entry" in out
 
     (receipt,) = (tmp_path / "var").glob("demo-receipt-*.json")

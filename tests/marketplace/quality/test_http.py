@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from ledger.models import JournalEntry
+from marketplace.quality import service
 from marketplace.runtime import Runtime
-from tests.marketplace.assets.helpers import Party, create, upload
+from tests.marketplace.assets.helpers import CSV, Party, create, upload
 from tests.marketplace.quality.defects import SCHEMA, write_table
 
 
@@ -47,10 +49,11 @@ def test_an_evaluation_runs_in_the_background_and_is_anchored_in_the_journal(
     assert access["measurements"]["content_hash_matches"] is True
     assert report["profile"][1]["samples"]  # the owner sees sample values
     with Session(asset_runtime.engine) as session:
-        entry = session.exec(
+        entries = session.exec(
             select(JournalEntry).where(JournalEntry.kind == "quality.assessed")
-        ).one()
-    assert entry.seq == got["journal_seq"]
+        ).all()
+    assert len(entries) == 2  # the one the upload started by itself, and this one
+    (entry,) = [e for e in entries if e.seq == got["journal_seq"]]
     assert entry.subject == f"asset:{asset_id}"
     payload = json.loads(entry.payload_json)
     assert payload["report_hash"] == got["report_hash"]
@@ -73,6 +76,7 @@ def test_a_bad_declaration_is_refused_with_422_and_queues_nothing(
     api: TestClient, supplier: Party, tmp_path: Path
 ) -> None:
     asset_id = uploaded(api, supplier, write_table(tmp_path / "t.csv").read_bytes())
+    automatic = api.get(f"/assets/{asset_id}/revisions/1/quality", headers=supplier.headers).json()
 
     r = api.post(
         f"/assets/{asset_id}/revisions/1/quality",
@@ -84,7 +88,7 @@ def test_a_bad_declaration_is_refused_with_422_and_queues_nothing(
     assert r.json()["error"] == "not_evaluable"
     assert "rules[0]" in r.json()["message"]
     r = api.get(f"/assets/{asset_id}/revisions/1/quality", headers=supplier.headers)
-    assert r.status_code == 404
+    assert r.json()["id"] == automatic["id"]  # still the one the upload started
 
 
 def test_an_opaque_revision_is_not_evaluable(api: TestClient, supplier: Party) -> None:
@@ -107,3 +111,62 @@ def test_a_malformed_upload_gets_a_report_not_a_failed_job(
 
     assert got["status"] == "done"
     assert got["report"]["rows"] == 1
+
+
+def test_a_tabular_upload_is_evaluated_by_itself(
+    api: TestClient, supplier: Party, asset_runtime: Runtime
+) -> None:
+    asset_id = uploaded(api, supplier, CSV)
+
+    got = api.get(f"/assets/{asset_id}/revisions/1/quality", headers=supplier.headers).json()
+
+    assert got["status"] == "done", got
+    assert got["progress_percent"] == 100
+    assert got["report"]["rows"] == 2
+    assert got["report"]["weights"] == asset_runtime.settings.quality_weights
+    with Session(asset_runtime.engine) as session:
+        kinds = session.exec(select(JournalEntry.kind)).all()
+    assert kinds.count("quality.assessed") == 1
+
+
+def test_an_opaque_upload_starts_no_evaluation(api: TestClient, supplier: Party) -> None:
+    asset_id = uploaded(api, supplier, b"\x00\x01binary", fmt="opaque")
+
+    r = api.get(f"/assets/{asset_id}/revisions/1/quality", headers=supplier.headers)
+
+    assert r.status_code == 404
+
+
+def test_the_upload_succeeds_when_scheduling_the_evaluation_fails(
+    api: TestClient, supplier: Party, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("the quality queue is down")
+
+    monkeypatch.setattr(service, "request_evaluation", broken)
+    asset_id = int(create(api, supplier)["id"])
+
+    r = upload(api, supplier, asset_id, CSV)
+
+    assert r.status_code == 201, r.text
+    assert api.get(f"/assets/{asset_id}/revisions/1", headers=supplier.headers).status_code == 200
+    r = api.get(f"/assets/{asset_id}/revisions/1/quality", headers=supplier.headers)
+    assert r.status_code == 404
+
+
+def test_quality_weights_come_from_settings(
+    api: TestClient, supplier: Party, asset_runtime: Runtime, tmp_path: Path
+) -> None:
+    weights = dict.fromkeys(asset_runtime.settings.quality_weights, 0) | {"completeness": 1}
+    asset_runtime.settings = asset_runtime.settings.model_copy(
+        update={f"quality_weight_{k}": v for k, v in weights.items()}
+    )
+    asset_id = uploaded(api, supplier, write_table(tmp_path / "t.csv").read_bytes())
+
+    report = api.get(f"/assets/{asset_id}/revisions/1/quality", headers=supplier.headers).json()[
+        "report"
+    ]
+
+    completeness = next(d for d in report["dimensions"] if d["name"] == "completeness")
+    assert report["weights"] == weights
+    assert report["overall"] == completeness["score"]

@@ -1,0 +1,284 @@
+"""bourse valuation request ASSET … | show ID [--html FILE]
+
+Inputs come from options (one approach per ``--method``) or from a JSON file holding the
+``inputs`` object of ``POST /assets/{id}/valuations`` (docs/valuation.md); options override the
+file's approaches.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from marketplace.cli.identity import UrlOption, _client, _fail, _read_credentials, _url
+from marketplace.client import Databourse, DatabourseClientError
+
+console = Console()
+err = Console(stderr=True)
+valuation_app = typer.Typer(
+    help="Data asset valuation: cost, income and market approaches.", no_args_is_help=True
+)
+
+
+def reading_client(url: str | None) -> Databourse:
+    """A client with the stored token when there is one, anonymous otherwise (public reads)."""
+    base = _url(url)
+    return Databourse(base, token=_read_credentials().get(base))
+
+
+def money(minor: int | None, currency: str, scale: int = 2) -> str:
+    if minor is None:
+        return "no value"
+    return f"{Decimal(minor).scaleb(-scale):,.{scale}f} {currency}"
+
+
+def _pairs(values: list[str] | None, option: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for item in values or []:
+        name, sep, amount = item.partition("=")
+        if not sep or not amount.strip().lstrip("-").isdigit():
+            err.print(
+                f"[red]{option} {item!r}[/red]: use COMPONENT=AMOUNT_MINOR, e.g. labour=500000"
+            )
+            raise typer.Exit(2)
+        out[name.strip()] = int(amount)
+    return out
+
+
+def build_inputs(
+    methods: list[str],
+    file_inputs: dict[str, Any],
+    *,
+    cost: dict[str, int],
+    profit_rate: str,
+    annual_income: int | None,
+    income_share: str | None,
+    discount_rate: str | None,
+    horizon: int | None,
+    growth: str,
+    quality: str | None,
+    timeliness: str | None,
+    volume: int | None,
+    rights: list[str],
+    comparables: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The request's ``inputs`` from the file and the options of each ``--method``. Values are
+    passed through as given; the exchange checks them (422 naming the field)."""
+    inputs = dict(file_inputs)
+    for method in methods:
+        if method == "cost":
+            inputs["cost"] = {"components_minor": cost, "profit_rate": profit_rate}
+        elif method == "income":
+            inputs["income"] = {
+                "annual_income_minor": annual_income,
+                "income_share": income_share,
+                "discount_rate": discount_rate,
+                "horizon_years": horizon,
+                "growth_rate": growth,
+            }
+        elif method == "market":
+            inputs["market"] = {
+                "quality_score": quality,
+                "timeliness_score": timeliness,
+                "volume_rows": volume,
+                "rights": rights,
+                "comparables": comparables,
+            }
+        else:
+            err.print(f"[red]unknown method {method!r}[/red]: use cost, income or market")
+            raise typer.Exit(2)
+    if not inputs:
+        err.print("nothing to value: give --method cost|income|market or --inputs FILE")
+        raise typer.Exit(2)
+    return inputs
+
+
+def print_valuation(valuation: Any) -> None:
+    report = valuation.report
+    currency = report["currency"]
+    console.print(
+        f"[bold]valuation {valuation.id}[/bold] ({valuation.kind}) of {report['subject']}: "
+        f"[bold]{money(report['value_minor'], currency)}[/bold], range "
+        f"{money(report['low_minor'], currency)} to {money(report['high_minor'], currency)}"
+    )
+    table = Table("approach", "value", "range", "weight", "note")
+    for a in report["approaches"]:
+        rng = (
+            f"{money(a['low_minor'], currency)} to {money(a['high_minor'], currency)}"
+            if a.get("low_minor") is not None
+            else ""
+        )
+        weight = report["weights_applied"].get(a["approach"])
+        table.add_row(
+            a["approach"],
+            money(a["value_minor"], currency),
+            rng,
+            "" if weight is None else str(weight),
+            a.get("note") or "",
+        )
+    console.print(table)
+    if report.get("note"):
+        console.print(f"[yellow]{report['note']}[/yellow]")
+    console.print(f"report hash {valuation.report_hash} · journal seq {valuation.journal_seq}")
+    if valuation.signature:
+        signer = (valuation.certification or {}).get("signer")
+        console.print(f"signed by valuer {signer}: {valuation.signature}")
+
+
+@valuation_app.command("request")
+def request(
+    asset: Annotated[int, typer.Argument(help="The asset id.")],
+    *,
+    method: Annotated[
+        list[str] | None, typer.Option(help="cost | income | market (repeatable).")
+    ] = None,
+    inputs: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="JSON file with the inputs object."),
+    ] = None,
+    cost: Annotated[
+        list[str] | None, typer.Option(help="Cost component, e.g. labour=500000 (minor units).")
+    ] = None,
+    profit_rate: Annotated[str, typer.Option(help="Reasonable profit rate, e.g. 0.1.")] = "0",
+    annual_income: Annotated[int | None, typer.Option(help="First-year income, minor.")] = None,
+    income_share: Annotated[str | None, typer.Option(help="Share due to the data, 0-1.")] = None,
+    discount_rate: Annotated[str | None, typer.Option(help="Discount rate, e.g. 0.1.")] = None,
+    horizon: Annotated[int | None, typer.Option(help="Horizon in years.")] = None,
+    growth: Annotated[str, typer.Option(help="Yearly income growth, e.g. 0.05.")] = "0",
+    quality: Annotated[str | None, typer.Option(help="Subject's quality score (market).")] = None,
+    timeliness: Annotated[str | None, typer.Option(help="Subject's timeliness score.")] = None,
+    volume: Annotated[int | None, typer.Option(help="Subject's volume in rows.")] = None,
+    right: Annotated[
+        list[str] | None, typer.Option(help="holding | processing_use | operation (repeatable).")
+    ] = None,
+    comparables: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="JSON list of comparables (market)."),
+    ] = None,
+    certified: Annotated[
+        bool, typer.Option(help="Issue a certified valuation (needs the valuer role).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    url: UrlOption = None,
+) -> None:
+    """Request a valuation of ASSET's latest revision and print its value and range."""
+    file_inputs: dict[str, Any] = json.loads(inputs.read_text()) if inputs else {}
+    body = build_inputs(
+        method or [],
+        file_inputs.get("inputs", file_inputs),
+        cost=_pairs(cost, "--cost"),
+        profit_rate=profit_rate,
+        annual_income=annual_income,
+        income_share=income_share,
+        discount_rate=discount_rate,
+        horizon=horizon,
+        growth=growth,
+        quality=quality,
+        timeliness=timeliness,
+        volume=volume,
+        rights=right or [],
+        comparables=json.loads(comparables.read_text()) if comparables else [],
+    )
+    with _client(url) as client:
+        try:
+            valuation = client.request_valuation(asset, body, certified=certified)
+        except DatabourseClientError as exc:
+            raise _fail(exc) from None
+    if as_json:
+        print(valuation.model_dump_json(indent=2))
+    else:
+        print_valuation(valuation)
+
+
+@valuation_app.command("show")
+def show(
+    valuation_id: Annotated[int, typer.Argument(help="The valuation id.")],
+    *,
+    html: Annotated[
+        Path | None, typer.Option(help="Also save the HTML report (with its charts) here.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    url: UrlOption = None,
+) -> None:
+    """Show a valuation report; --html saves the readable page."""
+    with reading_client(url) as client:
+        try:
+            valuation = client.valuation_by_id(valuation_id)
+            page = client.valuation_report_html(valuation.asset_id, valuation_id) if html else None
+        except DatabourseClientError as exc:
+            raise _fail(exc) from None
+    if html is not None and page is not None:
+        html.write_text(page, encoding="utf-8")
+    if as_json:
+        print(valuation.model_dump_json(indent=2))
+    else:
+        print_valuation(valuation)
+        if html is not None:
+            console.print(f"HTML report saved to {html}")
+
+
+DEMO_WAIT_S_MAX = 60.0
+DEMO_INPUTS: dict[str, Any] = {
+    "cost": {
+        "components_minor": {"collection": 1_200_000, "processing": 300_000, "labour": 500_000},
+        "profit_rate": "0.15",
+    },
+    "income": {
+        "annual_income_minor": 4_000_000,
+        "income_share": "0.1",
+        "discount_rate": "0.08",
+        "horizon_years": 3,
+    },
+}
+
+
+def demo(supplier: Databourse, asset_id: int) -> list[str]:
+    """The quality and valuation part of ``bourse demo``: wait for the asset's quality report
+    (started by the upload), then request an indicative valuation. Returns one line per fact."""
+    import time
+
+    number = supplier.get_asset(asset_id).latest_revision
+    deadline = time.monotonic() + DEMO_WAIT_S_MAX
+    while True:
+        try:
+            got = supplier.revision_quality(asset_id, number)
+        except DatabourseClientError as exc:
+            if exc.status != 404 or time.monotonic() > deadline:
+                raise
+        else:
+            if got.status in ("done", "failed"):
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the quality evaluation of asset {asset_id} did not finish")
+        time.sleep(0.3)
+    if got.status == "failed" or got.report is None:
+        raise RuntimeError(f"the quality evaluation of asset {asset_id} failed: {got.error}")
+    report = got.report
+
+    def shown(score: float | None) -> str:
+        return "not judged" if score is None else f"{score:.2f}"
+
+    lines = [
+        f"asset {asset_id} quality (GB/T 36344): overall {shown(report['overall'])}, "
+        f"report hash {got.report_hash} at journal seq {got.journal_seq}",
+        "quality: " + ", ".join(f"{d['name']} {shown(d['score'])}" for d in report["dimensions"]),
+    ]
+    valuation = supplier.request_valuation(asset_id, DEMO_INPUTS)
+    v = valuation.report
+    lines.append(
+        f"asset {asset_id} indicative valuation {valuation.id}: "
+        f"{money(v['value_minor'], v['currency'])}, range {money(v['low_minor'], v['currency'])}"
+        f" to {money(v['high_minor'], v['currency'])} (journal seq {valuation.journal_seq}); "
+        f"`bourse valuation show {valuation.id} --html valuation.html`"
+    )
+    return lines
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(valuation_app, name="valuation")

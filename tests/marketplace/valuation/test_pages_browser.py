@@ -1,0 +1,132 @@
+"""The HTML reports in a real browser (the system Chromium through Playwright), on both
+databases: what a person sees, and a screenshot."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from marketplace.app import create_app
+from marketplace.runtime import Runtime
+from tests.marketplace.assets.helpers import Party, registered_listed
+from tests.marketplace.identity.helpers import serve
+from tests.marketplace.valuation.helpers import COST, INCOME, MARKET
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+DIMENSION_LABELS = (
+    "Normativity 规范性",
+    "Completeness 完整性",
+    "Accuracy 准确性",
+    "Consistency 一致性",
+    "Timeliness 时效性",
+    "Accessibility 可访问性",
+)
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def base_url(asset_runtime: Runtime) -> Iterator[str]:
+    with serve(create_app(runtime=asset_runtime)) as url:
+        yield url
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.fail("the system Chromium is missing: apt-get install -y chromium")
+    with playwright_sync.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def test_a_buyer_sees_the_valuation_report_with_both_charts(
+    *,
+    api: TestClient,
+    supplier: Party,
+    ops: Party,
+    base_url: str,
+    browser: playwright_sync.Browser,
+    tmp_path: Path,
+) -> None:
+    asset_id = registered_listed(api, supplier, ops)
+    r = api.post(
+        f"/assets/{asset_id}/valuations",
+        json={"inputs": {"cost": COST, "income": INCOME, "market": MARKET}},
+        headers=supplier.headers,
+    )
+    assert r.status_code == 201, r.text
+    valuation = r.json()
+    quality = api.get(f"/assets/{asset_id}/quality").json()["report"]
+    requests: list[str] = []
+    page = browser.new_page()
+    page.on("request", lambda req: requests.append(req.url))
+
+    page.goto(f"{base_url}/assets/{asset_id}/valuations/{valuation['id']}/report.html")
+
+    text = page.inner_text("body")
+    for label in DIMENSION_LABELS:
+        assert label in text
+    for d in quality["dimensions"]:
+        row = page.locator(f'table.dimensions tr[data-dimension="{d["name"]}"] td.score')
+        expected = "not judged" if d["score"] is None else f"{d['score']:.2f}"
+        assert row.inner_text() == expected, d["name"]
+    assert "not judged" in text
+    assert page.locator("svg.radar polygon.scores").count() == 1
+    assert len(page.locator("svg.radar polygon.scores").get_attribute("points").split()) == 6
+    for approach in valuation["report"]["approaches"]:
+        cell = page.locator(f'table.approaches tr[data-approach="{approach["approach"]}"] td.value')
+        minor = approach["value_minor"]
+        assert cell.inner_text() == f"{minor / 100:,.2f} CNY"
+        assert page.locator(f'svg.approaches rect.bar[data-approach="{approach["approach"]}"]')
+    assert page.locator("svg.approaches rect.bar").count() == 3
+    assert f"{valuation['value_minor'] / 100:,.2f} CNY" in page.inner_text(".value")
+    assert "samples" not in text  # the public view
+    assert all(u.startswith(base_url) for u in requests), requests  # nothing from elsewhere
+
+    shot = tmp_path / "valuation.png"
+    page.screenshot(path=str(shot), full_page=True)
+    data = shot.read_bytes()
+    assert data.startswith(PNG_MAGIC)
+    assert len(data) > 10_000
+
+
+def test_the_owner_sees_the_quality_page_with_samples(
+    *,
+    api: TestClient,
+    supplier: Party,
+    ops: Party,
+    base_url: str,
+    browser: playwright_sync.Browser,
+    tmp_path: Path,
+) -> None:
+    asset_id = registered_listed(api, supplier, ops)
+    context = browser.new_context(extra_http_headers=supplier.headers)
+    page = context.new_page()
+
+    page.goto(f"{base_url}/assets/{asset_id}/quality/report.html")
+
+    assert page.title() == f"Quality report, asset {asset_id}"
+    text = page.inner_text("body")
+    for label in DIMENSION_LABELS:
+        assert label in text
+    assert page.locator("svg.radar polygon.scores").is_visible()
+    assert page.locator("td.samples").count() == 3  # id, name, price
+    assert "apple" in page.locator("td.samples").all_inner_texts()[1]
+    page.screenshot(path=str(tmp_path / "quality.png"))
+    assert (tmp_path / "quality.png").read_bytes().startswith(PNG_MAGIC)
+    context.close()
