@@ -9,8 +9,12 @@ Protocol (each numbered step is crash-safe; the contract's contiguity rule is th
    hash and the raw transaction. Nothing is on chain yet.
 2. Send: read the contract's ``last_anchored_seq``. If it already covers the batch (a previous
    worker sent it and crashed before recording), only record where it landed. If it equals
-   ``first_seq - 1``, broadcast the stored raw transaction (idempotent). Anything else is an
-   ``AnchorConflict``: this database and the contract disagree, and the worker stops anchoring.
+   ``first_seq - 1``, simulate the anchor (a revert, e.g. a recorder without RECORDER_ROLE,
+   raises ``AnchorReverted`` with the decoded custom error and nothing is sent) and broadcast the
+   stored raw transaction (idempotent). A transaction still not mined after
+   ``resend_after_polls`` polls is replaced (same nonce, fees + 12.5 %); a signing mined but
+   reverted is re-signed with a fresh nonce. Anything else is an ``AnchorConflict``: this
+   database and the contract disagree, and the worker stops anchoring.
 3. Mined: record the block number, status ``sent``.
 4. Confirmed: once the block is ``confirmations`` deep and the contract holds this batch's root.
    If the transaction vanished (reorg), the batch goes back to ``pending``: step 2 re-sends it,
@@ -31,7 +35,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -40,8 +44,15 @@ from sqlmodel import Session
 
 from ledger import limits
 from ledger.canonical import from_hex, to_hex
-from ledger.chain.base import AnchorChain, ChainError, ChainUnavailable, SignedAnchor
-from ledger.errors import AnchorConflict
+from ledger.chain.base import (
+    AnchorChain,
+    AnchorRejected,
+    ChainError,
+    ChainUnavailable,
+    SignedAnchor,
+    TxStatus,
+)
+from ledger.errors import AnchorConflict, AnchorReverted
 from ledger.merkle import MerkleTree, leaf_hash
 from ledger.models import AnchorBatch, BatchStatus, JournalEntry, WorkerLease, utc_now
 
@@ -60,6 +71,7 @@ class AnchorConfig:
     confirmations: int = 1
     poll_s: float = 1.0
     lease_s: float = limits.anchor_lease_s
+    resend_after_polls: int = limits.anchor_resend_after_polls
 
     def __post_init__(self) -> None:
         assert self.batch_entries_max >= 1
@@ -67,6 +79,21 @@ class AnchorConfig:
         assert self.confirmations >= 1
         assert self.poll_s > 0
         assert self.lease_s > 0
+        assert self.resend_after_polls >= 1
+
+
+def _fields(batch: AnchorBatch, **more: Any) -> dict[str, Any]:
+    """``extra=`` for a log record about ``batch`` (the JSON log formatter emits the fields)."""
+    return {
+        "fields": {
+            "batch_id": batch.id,
+            "first_seq": batch.first_seq,
+            "last_seq": batch.last_seq,
+            "tx_hash": batch.tx_hash,
+            "nonce": batch.nonce,
+            **more,
+        }
+    }
 
 
 def _aware(value: datetime) -> datetime:
@@ -122,16 +149,33 @@ class AnchorWorker:
             except ChainUnavailable as exc:
                 self.state.chain_ok = False
                 self.state.last_error = f"chain unavailable: {exc}"
-                log.warning("anchoring paused, chain unavailable; retry in %.1fs", backoff)
+                log.warning(
+                    "anchoring paused, chain unavailable; retry in %.1fs",
+                    backoff,
+                    extra={"fields": {"backoff_s": backoff, "error": str(exc)[:300]}},
+                )
+                wait, backoff = backoff, min(backoff * 2, limits.anchor_backoff_s_max)
+                self.state.backoff_s = wait
+            except AnchorReverted as exc:  # logged where detected, with the batch's fields
+                self.state.chain_ok = True
+                self.state.last_error = f"anchor reverted: {exc}"
                 wait, backoff = backoff, min(backoff * 2, limits.anchor_backoff_s_max)
                 self.state.backoff_s = wait
             except AnchorConflict as exc:
                 self.state.last_error = f"conflict: {exc}"
-                log.error("anchoring stopped by a conflict: %s", exc)  # noqa: TRY400
+                log.error(  # noqa: TRY400 -- a conflict is expected, not a bug: no traceback
+                    "anchoring stopped by a conflict: %s",
+                    exc,
+                    extra={"fields": {"error": str(exc)}},
+                )
                 wait = limits.anchor_backoff_s_max
             except Exception as exc:
                 self.state.last_error = f"{type(exc).__name__}: {exc}"
-                log.exception("anchoring step failed; retry in %.1fs", backoff)
+                log.exception(
+                    "anchoring step failed; retry in %.1fs",
+                    backoff,
+                    extra={"fields": {"backoff_s": backoff}},
+                )
                 wait, backoff = backoff, min(backoff * 2, limits.anchor_backoff_s_max)
             stop.wait(wait)
         self.release()
@@ -311,7 +355,7 @@ class AnchorWorker:
         with Session(self.engine, expire_on_commit=False) as s:
             s.add(batch)
             s.commit()  # a racing worker that cut the same batch fails on the unique first_seq
-        log.info("batch %d cut: seq %d..%d", batch_id, first_seq, last_seq)
+        log.info("batch %d cut: seq %d..%d", batch_id, first_seq, last_seq, extra=_fields(batch))
         self._emit("stored", batch)
         return batch
 
@@ -321,14 +365,17 @@ class AnchorWorker:
         assert batch.status == BatchStatus.sent
         return self._advance_sent(chain, batch)
 
-    def _landed(self, chain: AnchorChain, batch: AnchorBatch) -> tuple[str, int] | None:
-        """The (tx hash, block) of whichever signing of this batch was mined successfully."""
-        hashes = [batch.tx_hash, *filter(None, batch.prior_tx_hashes.split(","))]
-        for tx_hash in hashes:
+    def _mined(self, chain: AnchorChain, batch: AnchorBatch) -> TxStatus | None:
+        """The receipt of whichever signing of this batch was mined successfully; else the
+        current signing's receipt if it was mined but reverted; else None."""
+        current = chain.tx_status(from_hex(batch.tx_hash, 32))
+        if current is not None and current.succeeded:
+            return current
+        for tx_hash in filter(None, batch.prior_tx_hashes.split(",")):
             status = chain.tx_status(from_hex(tx_hash, 32))
             if status is not None and status.succeeded:
-                return tx_hash, status.block_number
-        return None
+                return status
+        return current
 
     def _check_on_chain(self, chain: AnchorChain, batch: AnchorBatch) -> None:
         onchain = chain.batch(batch.id)
@@ -344,43 +391,135 @@ class AnchorWorker:
 
     def _advance_pending(self, chain: AnchorChain, batch: AnchorBatch) -> bool:
         """Step 2 and 3: send unless the contract already covers the batch; record when mined."""
-        landed = self._landed(chain, batch)
-        if landed is None:
+        mined = self._mined(chain, batch)
+        if mined is None or not mined.succeeded:
             anchored = chain.last_anchored_seq()
             if anchored >= batch.last_seq:
                 # Anchored by a signing we cannot see mined (yet): never send again.
                 self._check_on_chain(chain, batch)
-                log.info("batch %d is anchored; waiting for its tx receipt", batch.id)
+                log.info(
+                    "batch %d is anchored; waiting for its tx receipt",
+                    batch.id,
+                    extra=_fields(batch),
+                )
                 return False
             if anchored != batch.first_seq - 1:
                 raise AnchorConflict(
                     f"contract has anchored up to seq {anchored}; batch {batch.id} needs "
                     f"{batch.first_seq - 1}"
                 )
-            try:
-                chain.send_raw(from_hex(batch.raw_tx))
-            except ChainUnavailable:
-                raise
-            except ChainError as exc:
-                # The node refuses this signing (nonce used, underpriced...): sign afresh.
-                log.warning("batch %d: node refused its tx (%s); re-signing", batch.id, exc)
-                self._resign(chain, batch)
-                chain.send_raw(from_hex(batch.raw_tx))
-            self._emit("sent", batch)
-            landed = self._landed(chain, batch)
-            if landed is None:
+            if mined is not None:
+                self._reverted(chain, batch, mined)
+            if batch.polls >= self.config.resend_after_polls:
+                self._reprice(chain, batch)
+            if not self._simulate(chain, batch):
+                return False  # the contract moved since it was read: look again next step
+            self._broadcast(chain, batch)
+            mined = self._mined(chain, batch)
+            if mined is None:
                 self._save(batch, polls=batch.polls + 1)
                 return False
-        tx_hash, block = landed
-        self._save(batch, status=BatchStatus.sent, tx_hash=tx_hash, block_number=block)
+            if not mined.succeeded:
+                self._reverted(chain, batch, mined)
+        self._save(
+            batch,
+            status=BatchStatus.sent,
+            tx_hash=to_hex(mined.tx_hash),
+            block_number=mined.block_number,
+        )
         self._emit("mined", batch)
+        log.info(
+            "batch %d mined in block %d",
+            batch.id,
+            mined.block_number,
+            extra=_fields(batch, block_number=mined.block_number),
+        )
         self._advance_sent(chain, batch)
         return True
 
-    def _resign(self, chain: AnchorChain, batch: AnchorBatch) -> None:
-        signed: SignedAnchor = chain.sign_anchor(
-            from_hex(batch.root, 32), batch.first_seq, batch.last_seq
+    def _simulate(self, chain: AnchorChain, batch: AnchorBatch) -> bool:
+        """True when the anchor would succeed now; False when the contract is no longer at
+        ``first_seq - 1`` (usually: this batch's own transaction was just mined); otherwise
+        raise ``AnchorReverted`` with the decoded error (nothing is sent)."""
+        try:
+            chain.check_anchor(from_hex(batch.root, 32), batch.first_seq, batch.last_seq)
+        except AnchorRejected as exc:
+            if exc.error_name == "AnchorNotContiguous":
+                return False
+            message = (
+                f"batch {batch.id} (seq {batch.first_seq}..{batch.last_seq}): anchor would "
+                f"revert with {exc}; not sent"
+            )
+            log.error(message, extra=_fields(batch, reason=str(exc)))  # noqa: TRY400
+            raise AnchorReverted(message, str(exc)) from None
+        return True
+
+    def _reverted(self, chain: AnchorChain, batch: AnchorBatch, mined: TxStatus) -> NoReturn:
+        """The current signing was mined and reverted (its nonce is spent): log why, sign the
+        batch afresh (sent by a later step, after a simulation succeeds) and back off."""
+        assert not mined.succeeded
+        try:
+            chain.check_anchor(from_hex(batch.root, 32), batch.first_seq, batch.last_seq)
+            reason = "unknown (a simulation now succeeds)"
+        except AnchorRejected as exc:
+            reason = str(exc)
+        message = (
+            f"batch {batch.id} (seq {batch.first_seq}..{batch.last_seq}): anchor tx "
+            f"{batch.tx_hash} reverted in block {mined.block_number}: {reason}"
         )
+        log.error(message, extra=_fields(batch, block_number=mined.block_number, reason=reason))
+        self._replace_signing(batch, chain.sign_anchor(*self._anchor_args(batch)))
+        raise AnchorReverted(message, reason)
+
+    def _broadcast(self, chain: AnchorChain, batch: AnchorBatch) -> None:
+        try:
+            chain.send_raw(from_hex(batch.raw_tx))
+        except ChainUnavailable:
+            raise
+        except ChainError as exc:
+            # The node refuses this signing (nonce used, underpriced...): sign afresh.
+            log.warning(
+                "batch %d: node refused its tx (%s); re-signing",
+                batch.id,
+                exc,
+                extra=_fields(batch),
+            )
+            self._replace_signing(batch, chain.sign_anchor(*self._anchor_args(batch)))
+            chain.send_raw(from_hex(batch.raw_tx))
+        self._emit("sent", batch)
+
+    def _reprice(self, chain: AnchorChain, batch: AnchorBatch) -> None:
+        """Replace a signing not mined after ``resend_after_polls`` polls: same nonce, higher
+        fees. The earlier signing may still land: ``_mined`` looks for every one."""
+        signings = 1 + len(list(filter(None, batch.prior_tx_hashes.split(","))))
+        if signings > limits.anchor_replacements_max:
+            log.warning(
+                "batch %d: tx not mined after %d polls; fees not raised again (%d signings)",
+                batch.id,
+                batch.polls,
+                signings,
+                extra=_fields(batch, polls=batch.polls),
+            )
+            self._save(batch, polls=0)
+            return
+        old, polls = batch.tx_hash, batch.polls
+        signed = chain.sign_replacement(from_hex(batch.raw_tx))
+        assert signed.nonce == batch.nonce, (signed.nonce, batch.nonce)
+        self._replace_signing(batch, signed)
+        log.warning(
+            "batch %d: tx %s not mined after %d polls; replaced with higher fees",
+            batch.id,
+            old,
+            polls,
+            extra=_fields(batch, replaced_tx_hash=old),
+        )
+
+    @staticmethod
+    def _anchor_args(batch: AnchorBatch) -> tuple[bytes, int, int]:
+        return from_hex(batch.root, 32), batch.first_seq, batch.last_seq
+
+    def _replace_signing(self, batch: AnchorBatch, signed: SignedAnchor) -> None:
+        """Make ``signed`` the batch's current signing; the old hash joins the prior ones."""
         prior = ",".join(filter(None, [*batch.prior_tx_hashes.split(","), batch.tx_hash]))
         self._save(
             batch,
@@ -388,6 +527,7 @@ class AnchorWorker:
             raw_tx=to_hex(signed.raw),
             nonce=signed.nonce,
             prior_tx_hashes=prior,
+            polls=0,
         )
 
     def _advance_sent(self, chain: AnchorChain, batch: AnchorBatch) -> bool:
@@ -396,7 +536,10 @@ class AnchorWorker:
         status = chain.tx_status(from_hex(batch.tx_hash, 32))
         if status is None or not status.succeeded:
             log.warning(
-                "batch %d: tx %s left the chain (reorg); re-sending", batch.id, batch.tx_hash
+                "batch %d: tx %s left the chain (reorg); re-sending",
+                batch.id,
+                batch.tx_hash,
+                extra=_fields(batch),
             )
             self._save(batch, status=BatchStatus.pending, block_number=None, polls=0)
             return True
@@ -409,5 +552,10 @@ class AnchorWorker:
         self._save(batch, status=BatchStatus.confirmed, confirmed_at=utc_now())
         self.state.batches_confirmed += 1
         self._emit("confirmed", batch)
-        log.info("batch %d confirmed in block %d", batch.id, status.block_number)
+        log.info(
+            "batch %d confirmed in block %d",
+            batch.id,
+            status.block_number,
+            extra=_fields(batch, block_number=status.block_number),
+        )
         return True

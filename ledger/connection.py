@@ -52,7 +52,12 @@ def connect_anchor_chain(
     if known is not None:
         return connect(url, recorder_key=recorder_key, contract_address=known.address)
     chain = connect(url, recorder_key=recorder_key, contract_address=None)
-    log.info("deployed LedgerAnchor at %s on chain %d", chain.contract_address, chain.chain_id)
+    log.info(
+        "deployed LedgerAnchor at %s on chain %d",
+        chain.contract_address,
+        chain.chain_id,
+        extra={"fields": {"chain_id": chain.chain_id, "contract": chain.contract_address}},
+    )
     values = {"chain_id": chain.chain_id, "address": chain.contract_address}
     with Session(engine) as s:
         dialect = s.get_bind().dialect.name

@@ -21,3 +21,13 @@ class NotAnchored(LedgerError):
 
 class EntryNotFound(LedgerError, LookupError):
     """No journal entry has that seq."""
+
+
+class AnchorReverted(LedgerError):
+    """A batch's anchor transaction reverted, or would revert: ``reason`` is the contract's
+    decoded custom error (e.g. the recorder lacks RECORDER_ROLE). The worker backs off and
+    sends nothing until a simulation of the anchor succeeds."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason

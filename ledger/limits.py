@@ -16,7 +16,8 @@ journal_append_many_entries_max: Final = 100_000
 anchor_backoff_s_min: Final = 0.5
 anchor_backoff_s_max: Final = 60.0
 anchor_lease_s: Final = 30.0  # a worker that stops renewing its lease is replaced after this
-anchor_resend_after_polls: Final = 30  # a signed tx not mined after this many polls is re-sent
+anchor_resend_after_polls: Final = 30  # a tx not mined after this many polls is re-priced
+anchor_replacements_max: Final = 20  # re-pricings per batch (fees x 1.125 each: <= 10.6x)
 
 # Verifier
 verify_chunk_rows: Final = 20_000

@@ -208,6 +208,7 @@ class JournalReport:
     elapsed_s: float
     first_bad_seq: int | None = None
     reason: str | None = None
+    batches_on_chain: int = 0  # batches whose root and range were read back from the contract
 
     @property
     def ok(self) -> bool:
@@ -258,6 +259,7 @@ class _Bad(Exception):
 class _Progress:
     entries: int = 0
     batches: int = 0
+    batches_on_chain: int = 0
 
 
 def verify_journal(
@@ -284,6 +286,7 @@ def verify_journal(
         elapsed_s=time.perf_counter() - started,
         first_bad_seq=bad_seq,
         reason=reason,
+        batches_on_chain=progress.batches_on_chain,
     )
 
 
@@ -338,8 +341,7 @@ def _walk(engine: Engine, chain: AnchorChain | None, chunk_rows: int, progress: 
                 if batch_last >= 0:
                     leaves.append(leaf_hash(seq, digest))
                     if seq == batch_last:
-                        _check_batch(batches[batch_index], leaves, chain)
-                        progress.batches += 1
+                        _check_batch(batches[batch_index], leaves, chain, progress)
                         batch_index += 1
                         batch_last = batches[batch_index][2] if batch_index < len(batches) else -1
                         leaves = []
@@ -360,11 +362,15 @@ def _walk(engine: Engine, chain: AnchorChain | None, chunk_rows: int, progress: 
         raise _Bad(last_seq, f"entry {last_seq} differs from the journal head's hash")
 
 
-def _check_batch(batch: Any, leaves: list[bytes], chain: AnchorChain | None) -> None:
+def _check_batch(
+    batch: Any, leaves: list[bytes], chain: AnchorChain | None, progress: _Progress
+) -> None:
+    """Check one batch's root, and against the contract unless it is pending."""
     batch_id, first_seq, last_seq, root, status = batch
     computed = to_hex(MerkleTree.build(leaves).root)
     if computed != root:
         raise _Bad(first_seq, f"batch {batch_id} (seq {first_seq}..{last_seq}) root mismatch")
+    progress.batches += 1
     if chain is None or status == "pending":
         return
     onchain = chain.batch(batch_id)
@@ -377,3 +383,4 @@ def _check_batch(batch: Any, leaves: list[bytes], chain: AnchorChain | None) -> 
             first_seq,
             f"batch {batch_id} (seq {first_seq}..{last_seq}) is not anchored on chain as stored",
         )
+    progress.batches_on_chain += 1

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from ledger import journal
 from ledger.anchoring import AnchorConfig, AnchorWorker
+from ledger.chain import ETH_TESTER_SCHEME
 from ledger.chain.base import AnchorChain, ChainError, ChainUnavailable
 from ledger.connection import ChainHandle
 from marketplace.runtime import Runtime
@@ -23,10 +24,22 @@ log = logging.getLogger(__name__)
 
 
 def anchor_config(settings: Settings) -> AnchorConfig:
+    """The worker's configuration. On ``eth-tester://`` (one node, blocks mined only by
+    transactions, nothing to reorg) a batch is final once mined: confirmations are 1 there."""
+    confirmations = settings.anchor_confirmations
+    if settings.chain_url.startswith(ETH_TESTER_SCHEME) and confirmations > 1:
+        log.warning(
+            "DATABOURSE_ANCHOR_CONFIRMATIONS=%d is ignored on the in-process EVM (%s): it mines "
+            "blocks only for transactions and never reorgs, so a mined batch is final",
+            confirmations,
+            settings.chain_url,
+            extra={"fields": {"anchor_confirmations": confirmations}},
+        )
+        confirmations = 1
     return AnchorConfig(
         batch_entries_max=settings.anchor_batch_entries_max,
         batch_age_s=settings.anchor_batch_age_s,
-        confirmations=settings.anchor_confirmations,
+        confirmations=confirmations,
         poll_s=settings.anchor_poll_s,
     )
 
@@ -59,7 +72,10 @@ def attach_chain(runtime: Runtime, *, start_worker: bool | None = None) -> None:
         _chain_source(runtime, handle)
     except ChainError as exc:
         log.warning(
-            "chain %s is unavailable at start (%s); anchoring will catch up", handle.url, exc
+            "chain %s is unavailable at start (%s); anchoring will catch up",
+            handle.url,
+            exc,
+            extra={"fields": {"chain_url": handle.url, "error": str(exc)[:300]}},
         )
     worker: AnchorWorker | None = None
     if runtime.settings.worker_in_process if start_worker is None else start_worker:
@@ -75,7 +91,9 @@ def attach_chain(runtime: Runtime, *, start_worker: bool | None = None) -> None:
 def chain_probe(
     runtime: Runtime, handle: ChainHandle, worker: AnchorWorker | None
 ) -> dict[str, Any]:
-    """ok, chain id, block, last anchored seq and the anchoring lag (entries not anchored)."""
+    """ok, chain id, block, last anchored seq and the anchoring lag (entries not anchored).
+    Not ok while the chain cannot be read or the in-process worker's last step failed (e.g. its
+    anchor reverts: ``error`` then carries the contract's decoded custom error)."""
     with Session(runtime.engine) as s:
         journal_seq, _ = journal.head(s)
     report: dict[str, Any] = {"journal_seq": journal_seq}
@@ -96,4 +114,6 @@ def chain_probe(
         report.update(ok=False, error="chain unavailable", detail=str(exc)[:200])
     except ChainError as exc:
         report.update(ok=False, error=type(exc).__name__, detail=str(exc)[:200])
+    if worker is not None and worker.state.last_error is not None and report["ok"]:
+        report.update(ok=False, error="anchoring failing", detail=worker.state.last_error[:400])
     return report

@@ -8,7 +8,9 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+from sqlmodel import Session
 
+from ledger.progress import anchoring_progress
 from marketplace.deps import RuntimeDep
 
 router = APIRouter(tags=["operations"])
@@ -37,4 +39,6 @@ def health(runtime: RuntimeDep) -> JSONResponse:
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 def metrics(runtime: RuntimeDep) -> Response:
+    with Session(runtime.engine) as s:
+        runtime.metrics.observe_ledger(anchoring_progress(s))
     return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)

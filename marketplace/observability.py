@@ -8,10 +8,13 @@ import sys
 import time
 import uuid
 from contextvars import ContextVar
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from ledger.progress import AnchoringProgress
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 REQUEST_ID_HEADER = "x-request-id"
@@ -85,21 +88,41 @@ class Metrics:
             ["method", "route"],
             registry=self.registry,
         )
-        self.journal_entries = Counter(
-            "databourse_journal_entries_appended",
-            "Journal entries appended by this process",
+        # Ledger gauges: set from the database at each scrape (observe_ledger), so they are
+        # right whichever process appends or anchors.
+        self.journal_last_seq = Gauge(
+            "databourse_journal_last_seq", "Seq of the newest journal entry", registry=self.registry
+        )
+        self.anchor_last_anchored_seq = Gauge(
+            "databourse_anchor_last_anchored_seq",
+            "Last seq of the newest batch mined on chain",
             registry=self.registry,
         )
         self.anchor_lag_entries = Gauge(
             "databourse_anchor_lag_entries",
-            "Journal entries not yet anchored on chain",
+            "Journal entries not yet in a mined batch",
             registry=self.registry,
         )
-        self.anchored_batches = Counter(
-            "databourse_anchored_batches",
-            "Batches whose anchor transaction this process sent",
+        self.anchor_batches = Gauge(
+            "databourse_anchor_batches",
+            "Anchor batches by status (pending, sent, confirmed)",
+            ["status"],
             registry=self.registry,
         )
+        self.anchor_oldest_unanchored_age_seconds = Gauge(
+            "databourse_anchor_oldest_unanchored_age_seconds",
+            "Age of the oldest journal entry not yet in a mined batch (0 when none)",
+            registry=self.registry,
+        )
+
+    def observe_ledger(self, progress: AnchoringProgress) -> None:
+        """Set the ledger gauges (called by GET /metrics before rendering)."""
+        self.journal_last_seq.set(progress.journal_last_seq)
+        self.anchor_last_anchored_seq.set(progress.last_anchored_seq)
+        self.anchor_lag_entries.set(progress.lag_entries)
+        for status, count in progress.batches.items():
+            self.anchor_batches.labels(status).set(count)
+        self.anchor_oldest_unanchored_age_seconds.set(progress.oldest_unanchored_age_s)
 
 
 class RequestContextMiddleware:

@@ -18,11 +18,16 @@ class ChainUnavailable(ChainError):
     """The node cannot be reached; the caller should back off and retry."""
 
 
+class ChainInUse(ChainUnavailable):
+    """An ``eth-tester://`` chain directory is held by another process (only one may write it)."""
+
+
 class AnchorRejected(ChainError):
     """The contract reverted; ``error_name`` and ``error_args`` decode its custom error."""
 
     def __init__(self, error_name: str, error_args: tuple[object, ...] = ()) -> None:
-        super().__init__(f"{error_name}{error_args!r}")
+        args = ", ".join("0x" + a.hex() if isinstance(a, bytes) else str(a) for a in error_args)
+        super().__init__(f"{error_name}({args})")
         self.error_name = error_name
         self.error_args = error_args
 
@@ -83,6 +88,16 @@ class AnchorChain(Protocol):
 
     def sign_anchor(self, root: bytes, first_seq: int, last_seq: int) -> SignedAnchor:
         """Sign ``anchor(root, firstSeq, lastSeq)`` with the recorder key and explicit gas."""
+        ...
+
+    def check_anchor(self, root: bytes, first_seq: int, last_seq: int) -> None:
+        """Simulate ``anchor`` from the recorder at the latest block: raises AnchorRejected with
+        the contract's custom error when it would revert."""
+        ...
+
+    def sign_replacement(self, raw: bytes) -> SignedAnchor:
+        """Re-sign the recorder's transaction ``raw`` with the same nonce and both EIP-1559 fees
+        raised by at least 12.5 % (what nodes require to replace a pending transaction)."""
         ...
 
     def send_raw(self, raw: bytes) -> bytes:

@@ -17,6 +17,7 @@ from typing import Any, cast
 from eth_abi.abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
 from eth_account import Account
+from eth_account.typed_transactions.typed_transaction import TypedTransaction
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
@@ -49,6 +50,9 @@ ROLE_GAS_LIMIT = 100_000
 TRANSFER_GAS_LIMIT = 21_000
 DEPLOY_GAS_LIMIT = 1_500_000
 PRIORITY_FEE_WEI = 1_000_000_000  # 1 gwei tip; max fee = 2 x latest base fee + tip
+# A replacement (same nonce) must raise both fees by a node's price bump: geth 10 %, others
+# up to 12.5 %. Each replacement raises them by 1/8, rounded up.
+REPLACEMENT_BUMP_DIVISOR = 8
 TX_WAIT_S_MAX = 120.0
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
@@ -126,7 +130,7 @@ class Signer:
         eth = self._rpc.w3.eth
         with self._rpc.guard():
             nonce = eth.get_transaction_count(cast(Any, self.address), "pending")
-            base_fee = int(eth.get_block("latest").get("baseFeePerGas", 0))
+        base_fee = self._base_fee()
         tx: dict[str, Any] = {
             "type": 2,
             "chainId": self._chain_id,
@@ -139,10 +143,44 @@ class Signer:
         }
         if to is not None:
             tx["to"] = to
+        return self._sign(tx)
+
+    def sign_replacement(self, raw: bytes) -> SignedAnchor:
+        """Re-sign the type-2 transaction ``raw`` with its nonce, gas, destination and data, and
+        both fees raised by 1/8 (rounded up); the max fee also covers today's 2 x base fee."""
+        old = TypedTransaction.from_bytes(HexBytes(raw)).as_dict()
+        assert old["type"] == 2, old
+        assert old["chainId"] == self._chain_id, old
+        tip = _bumped(int(old["maxPriorityFeePerGas"]))
+        max_fee = max(_bumped(int(old["maxFeePerGas"])), 2 * self._base_fee() + tip)
+        tx: dict[str, Any] = {
+            "type": 2,
+            "chainId": self._chain_id,
+            "nonce": int(old["nonce"]),
+            "gas": int(old["gas"]),
+            "maxFeePerGas": max_fee,
+            "maxPriorityFeePerGas": tip,
+            "value": int(old["value"]),
+            "data": bytes(old["data"]),
+        }
+        if old.get("to"):
+            tx["to"] = to_checksum_address(bytes(old["to"]))
+        return self._sign(tx)
+
+    def _base_fee(self) -> int:
+        with self._rpc.guard():
+            return int(self._rpc.w3.eth.get_block("latest").get("baseFeePerGas", 0))
+
+    def _sign(self, tx: dict[str, Any]) -> SignedAnchor:
         signed = self._account.sign_transaction(tx)
         return SignedAnchor(
-            tx_hash=bytes(signed.hash), raw=bytes(signed.raw_transaction), nonce=nonce
+            tx_hash=bytes(signed.hash), raw=bytes(signed.raw_transaction), nonce=int(tx["nonce"])
         )
+
+
+def _bumped(fee_wei: int) -> int:
+    """``fee_wei`` raised by 1/8 (12.5 %), rounded up, and by at least 1 wei."""
+    return fee_wei + max(-(-fee_wei // REPLACEMENT_BUMP_DIVISOR), 1)
 
 
 def send_raw(rpc: Rpc, raw: bytes) -> bytes:
@@ -274,6 +312,10 @@ class LedgerAnchorContract:
         """Sign ``anchor`` without simulating or sending it."""
         data = self.anchor_calldata(root, first_seq, last_seq)
         return self._require_signer().sign(self.address, data, ANCHOR_GAS_LIMIT)
+
+    def sign_replacement(self, raw: bytes) -> SignedAnchor:
+        """Re-sign a pending transaction with the same nonce and higher fees."""
+        return self._require_signer().sign_replacement(raw)
 
     def check_anchor(self, root: bytes, first_seq: int, last_seq: int) -> None:
         """Simulate ``anchor`` from the signer: raises AnchorRejected if it would revert."""

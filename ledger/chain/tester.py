@@ -53,7 +53,7 @@ from eth_utils.exceptions import ValidationError as EthValidationError
 from web3.providers.eth_tester import EthereumTesterProvider
 from web3.types import RPCEndpoint, RPCResponse
 
-from ledger.chain.base import ChainError, ChainUnavailable
+from ledger.chain.base import ChainError, ChainInUse
 
 TESTER_CHAIN_ID = 131277322940537  # eth-tester's (and web3's eth-tester endpoints') chain id
 GENESIS_BALANCE_WEI = to_wei(1_000_000, "ether")
@@ -327,9 +327,9 @@ def _lock_directory(directory: Path) -> Any:
         fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         lock_file.close()
-        raise ChainUnavailable(
+        raise ChainInUse(
             f"the eth-tester chain at {directory} is in use by another process; "
-            "use a JSON-RPC node to share a chain between processes"
+            "use a JSON-RPC node (http(s)://) to share a chain between processes"
         ) from None
     return lock_file
 

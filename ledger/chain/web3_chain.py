@@ -80,6 +80,12 @@ class Web3AnchorChain:
     def sign_anchor(self, root: bytes, first_seq: int, last_seq: int) -> SignedAnchor:
         return self.contract.sign_anchor(root, first_seq, last_seq)
 
+    def check_anchor(self, root: bytes, first_seq: int, last_seq: int) -> None:
+        self.contract.check_anchor(root, first_seq, last_seq)
+
+    def sign_replacement(self, raw: bytes) -> SignedAnchor:
+        return self.contract.sign_replacement(raw)
+
     def send_raw(self, raw: bytes) -> bytes:
         return send_raw(self.rpc, raw)
 

@@ -15,8 +15,9 @@ supplier, signature: the supplier's). ``GET /assets/{id}/certificate`` returns::
      "receipt": <the standard receipt of that entry> | null}
 
 ``check_certificate_document`` verifies everything but the chain: the signatures, and that the
-certificate is exactly the payload of the receipt's entry. ``bourse verify`` runs it and then
-verifies the receipt against the chain.
+certificate is exactly the payload of the receipt's entry. ``bourse verify`` runs it, verifies
+the receipt against the chain, and checks that the countersigner holds RECORDER_ROLE on the
+anchor contract (``marketplace.assets.cli.check_countersigner``).
 """
 
 from __future__ import annotations

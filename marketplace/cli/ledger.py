@@ -23,6 +23,7 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 def worker() -> None:
     """Run the anchoring worker alone (set DATABOURSE_WORKER_IN_PROCESS=false on the servers)."""
     from ledger.anchoring import AnchorWorker
+    from ledger.chain.base import ChainError, ChainInUse
     from marketplace.chain_runtime import anchor_config, chain_handle
     from marketplace.db import make_engine
     from marketplace.observability import configure_logging
@@ -34,11 +35,23 @@ def worker() -> None:
     engine = make_engine(settings.database_url)
     runtime = Runtime(settings=settings, engine=engine)
     handle = chain_handle(runtime)
+    try:
+        handle.get()
+    except ChainInUse as exc:  # an eth-tester directory another process (a server) holds
+        handle.close()
+        engine.dispose()
+        raise _fail(f"error: {exc}") from None
+    except ChainError:
+        pass  # unreachable for now: the worker backs off and catches up when it answers
     anchor_worker = AnchorWorker(engine, handle.get, anchor_config(settings))
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    logging.getLogger(__name__).info("anchoring worker %s started", anchor_worker.holder)
+    logging.getLogger(__name__).info(
+        "anchoring worker %s started",
+        anchor_worker.holder,
+        extra={"fields": {"holder": anchor_worker.holder, "chain_url": settings.chain_url}},
+    )
     try:
         anchor_worker.run(stop)
     finally:
@@ -103,10 +116,22 @@ def verify_journal(
                     select(AnchorBatch.contract).order_by(AnchorBatch.id.desc()).limit(1)  # type: ignore[call-overload,attr-defined]
                 ).scalar()
             )
-        if contract is not None and not offline:
+        if not offline:
+            if contract is None:
+                raise _fail(
+                    "FAILED: cannot check the chain: no contract is known (no batch yet, "
+                    "DATABOURSE_ANCHOR_CONTRACT_ADDRESS unset); use --offline to check the "
+                    "hash chain only"
+                )
             # Read-only: no recorder key, and the embedded chain may be in use by the server.
             chain = connect(settings.chain_url, recorder_key=None, contract_address=contract)
         report = run(engine, chain)
+        checked = (
+            "hash chain and batch roots only, chain not read"
+            if chain is None
+            else f"roots of {report.batches_on_chain} batches checked on chain "
+            f"{chain.chain_id} at {chain.contract_address}"
+        )
     except ChainError as exc:
         raise _fail(f"FAILED: chain {settings.chain_url}: {exc}") from None
     finally:
@@ -117,9 +142,8 @@ def verify_journal(
         where = f" at seq {report.first_bad_seq}" if report.first_bad_seq is not None else ""
         raise _fail(f"FAILED{where}: {report.reason}")
     print(
-        f"ok: {report.entries} entries and {report.batches} batches verified"
-        f"{'' if offline else ' against the chain'} in {report.elapsed_s:.2f}s "
-        f"({report.entries_per_s:,.0f} entries/s)"
+        f"ok: {report.entries} entries and {report.batches} batches verified ({checked}) "
+        f"in {report.elapsed_s:.2f}s ({report.entries_per_s:,.0f} entries/s)"
     )
 
 
@@ -147,9 +171,9 @@ def verify_receipt_command(
         except OSError as exc:
             raise _fail(f"INVALID: cannot read {receipt_file}: {exc.strerror}") from None
         # A registration certificate (GET /assets/{id}/certificate) carries its receipt.
-        from marketplace.assets.cli import certificate_receipt
+        from marketplace.assets.cli import certificate_receipt, check_countersigner
 
-        data, certificate_summary = certificate_receipt(data, _fail)
+        data, certificate = certificate_receipt(data, _fail)
         try:
             receipt = parse_receipt(data)
             summary = verify_receipt(
@@ -158,8 +182,13 @@ def verify_receipt_command(
             )
         except ReceiptInvalid as exc:
             raise _fail(f"INVALID: {exc}") from None
-        if certificate_summary:
-            summary = f"{certificate_summary}; {summary}"
+        if certificate is not None:
+            chain = connect(url, recorder_key=None, contract_address=receipt.contract)
+            try:
+                check_countersigner(chain, certificate.countersigner, _fail)
+            finally:
+                chain.close()
+            summary = f"{certificate.summary}; {summary}"
     except typer.Exit:
         raise
     except Exception as exc:  # noqa: BLE001 -- one line, never a traceback

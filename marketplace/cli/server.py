@@ -21,6 +21,13 @@ def serve(
     from marketplace.settings import get_settings
 
     settings = get_settings()
+    if workers > 1 and settings.chain_url.startswith("eth-tester://"):
+        typer.echo(
+            "error: --workers > 1 needs a chain all processes can share, and the in-process EVM "
+            "(eth-tester://) belongs to one: set DATABOURSE_CHAIN_URL to an http(s):// node",
+            err=True,
+        )
+        raise typer.Exit(2)
     bind_host = host or settings.host
     bind_port = port or settings.port
     app = create_app(settings)

@@ -82,6 +82,20 @@ class FakeChain:
         self.signed[tx_hash] = (root, first_seq, last_seq, nonce)
         return SignedAnchor(tx_hash=tx_hash, raw=raw, nonce=nonce)
 
+    def check_anchor(self, root: bytes, first_seq: int, last_seq: int) -> None:
+        self._up()
+        expected = self.last_anchored_seq() + 1
+        if first_seq != expected:
+            raise AnchorRejected("AnchorNotContiguous", (expected, first_seq))
+
+    def sign_replacement(self, raw: bytes) -> SignedAnchor:
+        """The same anchor and nonce, another hash (the fees are not modelled)."""
+        self._up()
+        replacement = raw + b"+"
+        tx_hash = keccak256(replacement)
+        self.signed[tx_hash] = self.signed[keccak256(raw)]
+        return SignedAnchor(tx_hash=tx_hash, raw=replacement, nonce=self.signed[tx_hash][3])
+
     def send_raw(self, raw: bytes) -> bytes:
         self._up()
         tx_hash = keccak256(raw)
@@ -91,6 +105,8 @@ class FakeChain:
         if nonce in self.used_nonces:
             raise ChainError("nonce too low")
         self.sends += 1
+        # A transaction with the nonce of one in the pool replaces it.
+        self.mempool = [h for h in self.mempool if self.signed[h][3] != nonce]
         self.mempool.append(tx_hash)
         if self.automine:
             self.mine()

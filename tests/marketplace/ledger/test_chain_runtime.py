@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
+import pytest
+from eth_account import Account
+from eth_utils import keccak
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
+from ledger.anchoring import AnchorWorker
+from ledger.chain import connect
+from ledger.chain.dev import DevChain
 from marketplace.app import create_app
-from marketplace.chain_runtime import attach_chain
+from marketplace.chain_runtime import anchor_config, attach_chain
 from marketplace.runtime import Runtime
+from tests.chain_fixtures import ANVIL_KEY_1, RECORDER_KEY
 from tests.conftest import settings_for
 from tests.ledger.helpers import journal_n
+
+RECORDER_ROLE = keccak(text="RECORDER_ROLE")
+OUTSIDER = Account.from_key(ANVIL_KEY_1).address
 
 
 def test_health_reports_the_chain_and_anchor_lag(engine: Engine) -> None:
@@ -51,3 +65,59 @@ def test_unreachable_chain_degrades_health_but_not_start_up(engine: Engine) -> N
         assert response.json()["chain"]["journal_seq"] == 2
     finally:
         runtime.close()
+
+
+def _wait_health(client: TestClient, done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    deadline = time.monotonic() + 30
+    body: dict[str, Any] = client.get("/health").json()
+    while not done(body) and time.monotonic() < deadline:
+        time.sleep(0.1)
+        body = client.get("/health").json()
+    return body
+
+
+def test_health_reports_a_recorder_without_the_role_until_it_is_granted(
+    engine: Engine, tmp_path: Path
+) -> None:
+    url = f"eth-tester://{tmp_path / 'chain'}"
+    owner = connect(url, recorder_key=RECORDER_KEY, contract_address=None)  # deploys, remembers
+    DevChain(owner).fund(OUTSIDER, 10**20)
+    settings = settings_for(
+        engine, chain_url=url, anchor_recorder_key=ANVIL_KEY_1, anchor_batch_age_s=0
+    )
+    runtime = Runtime(settings=settings, engine=engine)
+    attach_chain(runtime, start_worker=True)  # the same contract, signing with another key
+    try:
+        journal_n(engine, 2)
+        with TestClient(create_app(runtime=runtime)) as client:
+            body = _wait_health(client, lambda b: b["chain"].get("ok") is False)
+            assert body["status"] == "degraded"
+            assert body["chain"]["error"] == "anchoring failing"
+            assert "AccessControlUnauthorizedAccount" in body["chain"]["detail"]
+            assert body["chain"]["anchor_lag"] == 2
+            owner.contract.grant_role(RECORDER_ROLE, OUTSIDER)
+            body = _wait_health(client, lambda b: b["chain"].get("anchor_lag") == 0)
+            body = _wait_health(client, lambda b: b["status"] == "ok")
+        assert body["status"] == "ok", body
+        assert body["chain"]["last_anchored_seq"] == 2
+    finally:
+        runtime.close()
+        owner.close()
+
+
+def test_confirmations_above_one_are_ignored_on_the_in_process_evm(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = settings_for(engine, anchor_confirmations=3, anchor_batch_age_s=0)
+    with caplog.at_level(logging.WARNING, logger="marketplace.chain_runtime"):
+        config = anchor_config(settings)
+    assert config.confirmations == 1
+    assert "ignored on the in-process EVM" in caplog.text
+    http = settings_for(engine, anchor_confirmations=3, chain_url="http://127.0.0.1:9")
+    assert anchor_config(http).confirmations == 3
+    journal_n(engine, 2)
+    chain = connect("eth-tester://", recorder_key=RECORDER_KEY, contract_address=None)
+    try:
+        AnchorWorker(engine, lambda: chain, config).run_until_anchored(timeout_s=10)
+    finally:
+        chain.close()
