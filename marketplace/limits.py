@@ -63,7 +63,7 @@ quality_samples_per_column: Final = 3  # owner/operator view only
 quality_read_chunk_bytes: Final = 1024 * 1024
 quality_exact_bytes_max: Final = 256 * 1024 * 1024  # larger files: approximate distincts
 quality_sample_cells_max: Final = 8 * 1024 * 1024  # numeric values kept for quantiles (64 MiB)
-quality_service_bytes_max: Final = 64 * 1024 * 1024  # the service decrypts in memory up to this
+quality_memory_file_bytes_max: Final = 4 * 1024**3  # a revision decrypted for evaluation
 
 # Valuation of data assets
 valuation_comparables_min: Final = 3  # fewer: "insufficient comparables"

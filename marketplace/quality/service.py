@@ -4,9 +4,12 @@ what of the report. Never commits (the job's units of work commit at its own edg
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from eth_account import Account
@@ -135,27 +138,44 @@ def _plaintext(settings: Settings, store: BlobStore, revision: AssetRevision) ->
         yield from decrypt_stream(data_key, source)
 
 
-def _read_back(
+@contextmanager
+def _plaintext_file(
     settings: Settings, store: BlobStore, revision: AssetRevision
-) -> tuple[bytes, str | None]:
-    """Read the whole plaintext into memory (bounded by ``quality_service_bytes_max``); a
-    failure part-way is returned as the read error, with what was read."""
-    buffer = bytearray()
+) -> Iterator[tuple[Path, str | None]]:
+    """Decrypt the revision into an anonymous in-memory file and yield its path with the read
+    error, if the delivery path failed part-way.
+
+    The file comes from ``memfd_create``: it lives in memory, has no name in any filesystem and
+    vanishes when closed, so plaintext never reaches disk, while polars can still scan it lazily
+    through ``/proc/self/fd/N`` as it would a file. It holds at most
+    ``quality_memory_file_bytes_max`` bytes."""
+    fd = os.memfd_create(f"databourse-revision-{revision.asset_id}-{revision.number}")
+    error: str | None = None
     try:
-        for chunk in _plaintext(settings, store, revision):
-            buffer += chunk
-            if len(buffer) > limits.quality_service_bytes_max:
-                return bytes(buffer), (
-                    f"larger than {limits.quality_service_bytes_max} bytes, the most the "
-                    "service evaluates in memory"
-                )
-    except (ValueError, OSError, BlobNotFound) as exc:  # DecryptionError is a ValueError
-        return bytes(buffer), f"{type(exc).__name__}: {exc}"
-    return bytes(buffer), None
+        with os.fdopen(fd, "wb", closefd=False) as out:
+            written = 0
+            try:
+                for chunk in _plaintext(settings, store, revision):
+                    written += len(chunk)
+                    if written > limits.quality_memory_file_bytes_max:
+                        error = (
+                            f"larger than {limits.quality_memory_file_bytes_max} bytes, the most "
+                            "the service evaluates"
+                        )
+                        break
+                    out.write(chunk)
+            except (ValueError, OSError, BlobNotFound) as exc:  # DecryptionError: ValueError
+                error = f"{type(exc).__name__}: {exc}"
+        yield Path(f"/proc/self/fd/{fd}"), error
+    finally:
+        os.close(fd)
 
 
-def _failing(data: bytes, error: str) -> Iterator[bytes]:
-    yield data
+def _failing(path: Path, error: str) -> Iterator[bytes]:
+    """What was read, then the delivery path's failure (the accessibility dimension's input)."""
+    with path.open("rb") as source:
+        while block := source.read(limits.quality_read_chunk_bytes):
+            yield block
     raise OSError(error)
 
 
@@ -192,16 +212,16 @@ def run_evaluation(
             row.progress_percent, row.stage, row.updated_at = percent, stage[:32], utc_now()
 
     try:
-        data, read_error = _read_back(settings, store, revision)
-        report = evaluate(
-            data,
-            fmt=str(revision.content_format),  # type: ignore[arg-type]
-            declared=declared,
-            chunks=_failing(data, read_error) if read_error is not None else None,
-            expected_sha256=revision.sha256,
-            weights=settings.quality_weights,
-            progress=progress,
-        )
+        with _plaintext_file(settings, store, revision) as (path, read_error):
+            report = evaluate(
+                path,
+                fmt=str(revision.content_format),  # type: ignore[arg-type]
+                declared=declared,
+                chunks=_failing(path, read_error) if read_error is not None else None,
+                expected_sha256=revision.sha256,
+                weights=settings.quality_weights,
+                progress=progress,
+            )
     except Exception as exc:  # noqa: BLE001 -- a job must record, not lose, what went wrong
         with unit_of_work(engine) as session:
             row = repository.get(session, evaluation_id)

@@ -7,12 +7,24 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from ledger.models import JournalEntry
+from marketplace.app import create_app
 from marketplace.quality import service
 from marketplace.runtime import Runtime
-from tests.marketplace.assets.helpers import CSV, Party, create, upload
+from tests.conftest import settings_for
+from tests.marketplace.assets.helpers import (
+    CSV,
+    Party,
+    create,
+    operator,
+    party,
+    upload,
+    verify,
+)
+from tests.marketplace.identity.helpers import CHAIN_ID
 from tests.marketplace.quality.defects import SCHEMA, write_table
 
 
@@ -170,3 +182,42 @@ def test_quality_weights_come_from_settings(
     completeness = next(d for d in report["dimensions"] if d["name"] == "completeness")
     assert report["weights"] == weights
     assert report["overall"] == completeness["score"]
+
+
+@pytest.mark.slow
+def test_a_revision_larger_than_64_mib_is_evaluated_from_its_decrypted_memory_file(
+    engine: Engine, blob_dir: Path
+) -> None:
+    runtime = Runtime(
+        settings=settings_for(engine, blob_url=f"file://{blob_dir}", upload_bytes_max=2**27),
+        engine=engine,
+    )
+    runtime.chain_id = CHAIN_ID
+    row = b"12345678,some text value for the column,3.25\n"
+    body = b"id,text,price\n" + row * (70 * 1024 * 1024 // len(row))  # about 70 MiB
+    with TestClient(create_app(runtime=runtime)) as api:
+        ops = operator(api, runtime)
+        supplier = party(api, "big@supplier.test", "Big Data Co", ["supplier"])
+        verify(api, ops, supplier)
+        asset_id = uploaded(api, supplier, body)
+        got = api.get(f"/assets/{asset_id}/revisions/1/quality", headers=supplier.headers).json()
+
+    assert got["status"] == "done", got
+    assert got["report"]["rows"] == body.count(b"\n") - 1
+    access = next(d for d in got["report"]["dimensions"] if d["name"] == "accessibility")
+    assert access["measurements"]["content_hash_matches"] is True
+
+
+def test_a_revision_over_the_evaluation_limit_is_reported_unreadable_not_failed(
+    api: TestClient, supplier: Party, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from marketplace import limits
+
+    monkeypatch.setattr(limits, "quality_memory_file_bytes_max", 10)
+    asset_id = uploaded(api, supplier, CSV)
+
+    got = api.get(f"/assets/{asset_id}/revisions/1/quality", headers=supplier.headers).json()
+
+    assert got["status"] == "done", got
+    access = next(d for d in got["report"]["dimensions"] if d["name"] == "accessibility")
+    assert "larger than 10 bytes" in json.dumps(access)
