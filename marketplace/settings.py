@@ -65,6 +65,8 @@ class Settings(BaseSettings):
 
     # Quality evaluation: each GB/T 36344 dimension's weight in the overall score (docs/quality.md).
     # Non-negative integers, not all zero; renormalised over the dimensions a report could judge.
+    # Evaluate every tabular upload by itself, in the background (off: only on request).
+    quality_evaluate_on_upload: bool = True
     quality_weight_normativity: int = Field(default=20, ge=0, le=1000)
     quality_weight_completeness: int = Field(default=20, ge=0, le=1000)
     quality_weight_accuracy: int = Field(default=20, ge=0, le=1000)

@@ -107,10 +107,11 @@ def start_after_upload(
     content_format: str,
 ) -> Callable[[], None] | None:
     """Queue the evaluation of a revision just uploaded (and committed), in a transaction of its
-    own, and return the job to run in the background; None for a non-tabular upload. Never
+    own, and return the job to run in the background; None for a non-tabular upload, or when
+    ``quality_evaluate_on_upload`` is off. Never
     raises: the upload has succeeded whatever happens here, and a failure to schedule is logged
     (the owner can still ask with ``POST /assets/{id}/revisions/{n}/quality``)."""
-    if content_format not in TABULAR:
+    if content_format not in TABULAR or not settings.quality_evaluate_on_upload:
         return None
     try:
         with unit_of_work(engine) as session:

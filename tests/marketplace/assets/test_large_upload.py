@@ -61,7 +61,10 @@ def test_a_200_mb_csv_streams_in_bounded_memory_and_round_trips(
     if engine.dialect.name != "sqlite":
         pytest.skip("one database is enough for the memory bound; the logic runs on both")
     blob_dir = tmp_path / "blobs"
-    runtime = Runtime(settings=settings_for(engine, blob_url=f"file://{blob_dir}"), engine=engine)
+    # The upload's own memory is measured: its quality evaluation (which decrypts the revision
+    # into memory by design) would otherwise start right after the response, racing the reading.
+    settings = settings_for(engine, blob_url=f"file://{blob_dir}", quality_evaluate_on_upload=False)
+    runtime = Runtime(settings=settings, engine=engine)
     runtime.chain_id = CHAIN_ID
     app = create_app(runtime=runtime)
     with TestClient(app, raise_server_exceptions=False) as api:

@@ -149,6 +149,25 @@ def test_an_opaque_upload_starts_no_evaluation(api: TestClient, supplier: Party)
     assert r.status_code == 404
 
 
+def test_no_evaluation_starts_by_itself_when_the_setting_is_off(
+    engine: Engine, blob_dir: Path
+) -> None:
+    settings = settings_for(engine, blob_url=f"file://{blob_dir}", quality_evaluate_on_upload=False)
+    runtime = Runtime(settings=settings, engine=engine)
+    runtime.chain_id = CHAIN_ID
+    with TestClient(create_app(runtime=runtime)) as api:
+        ops = operator(api, runtime)
+        supplier = party(api, "quiet@supplier.test", "Quiet Data", ["supplier"])
+        verify(api, ops, supplier)
+        asset_id = uploaded(api, supplier, CSV)
+        r = api.get(f"/assets/{asset_id}/revisions/1/quality", headers=supplier.headers)
+        assert r.status_code == 404
+        asked = api.post(
+            f"/assets/{asset_id}/revisions/1/quality", json={}, headers=supplier.headers
+        )
+        assert asked.status_code == 202, asked.text
+
+
 def test_the_upload_succeeds_when_scheduling_the_evaluation_fails(
     api: TestClient, supplier: Party, monkeypatch: pytest.MonkeyPatch
 ) -> None:
