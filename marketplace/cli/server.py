@@ -35,6 +35,8 @@ def serve(
     console.print(f"[bold]Databourse[/bold] on {base}")
     console.print(f"  API docs   {base}/docs")
     console.print(f"  Health     {base}/health")
+    console.print(f"  Pages      {base}/assets/<id>/quality/report.html (quality)")
+    console.print(f"             {base}/assets/<id>/valuations/<n>/report.html (valuation)")
     console.print(f"  Database   {settings.database_url}")
     console.print(f"  Chain      {settings.chain_url}")
     if workers == 1:

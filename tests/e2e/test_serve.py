@@ -61,3 +61,4 @@ def test_serve_starts_on_the_embedded_default_and_health_is_200(tmp_path: Path) 
             server.kill()
             out, _ = server.communicate()
     assert f"API docs   http://127.0.0.1:{port}/docs" in out
+    assert "/quality/report.html" in out
