@@ -213,7 +213,15 @@ def append_many(session: Session, entries: Sequence[NewEntry]) -> list[AppendedE
         raise InvalidEntry(
             f"at most {limits.journal_append_many_entries_max} entries per append_many"
         )
-    checked = [_validate(new) for new in entries]
+    return _write(session, entries, [_validate(new) for new in entries])
+
+
+def _write(
+    session: Session, entries: Sequence[NewEntry], checked: Sequence[tuple[str, str]]
+) -> list[AppendedEntry]:
+    """Chain and insert ``entries``, already validated into ``checked`` (actor, payload)."""
+    assert entries
+    assert len(checked) == len(entries)
     last_seq, prev_hash = _lock_head(session)
     now = datetime.now(UTC)
     recorded_text = format_recorded_at(now)
@@ -275,8 +283,8 @@ def append(
     identifiers, terms and integer amounts (no floats, no raw or personal data), at most
     ``journal_payload_bytes_max`` bytes canonical. Raises ``InvalidEntry`` on bad input."""
     new = NewEntry(kind=kind, subject=subject, actor=actor, payload=payload, signature=signature)
-    (done,) = append_many(session, [new])
-    actor_checked, payload_json = _validate(new)
+    actor_checked, payload_json = checked = _validate(new)
+    (done,) = _write(session, [new], [checked])
     return JournalEntry(
         seq=done.seq,
         kind=kind,

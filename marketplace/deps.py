@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from marketplace.blobs.store import BlobStore, blob_store_from_url
 from marketplace.db import unit_of_work
 from marketplace.runtime import Runtime
 from marketplace.settings import Settings
@@ -36,3 +38,16 @@ def get_session(runtime: RuntimeDep) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+@lru_cache(maxsize=8)
+def _blob_store_for(url: str) -> BlobStore:
+    return blob_store_from_url(url)
+
+
+def get_blob_store(runtime: RuntimeDep) -> BlobStore:
+    """The encrypted-blob store at ``settings.blob_url``, one per URL for the process."""
+    return _blob_store_for(runtime.settings.blob_url)
+
+
+BlobStoreDep = Annotated[BlobStore, Depends(get_blob_store)]

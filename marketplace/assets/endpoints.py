@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from functools import lru_cache
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -50,12 +49,14 @@ from marketplace.assets.schemas import (
 from marketplace.assets.upload import UploadPipeline
 from marketplace.assets.upload import UploadTooLarge as PipelineTooLarge
 from marketplace.assets.urls import Resolver, system_resolver
-from marketplace.blobs.store import BlobStore, blob_store_from_url
-from marketplace.deps import RuntimeDep, SessionDep
-from marketplace.identity import service as identity_service
-from marketplace.identity.auth import CurrentAccount, Operator, VerifiedSupplier, bearer_token
+from marketplace.deps import BlobStoreDep, RuntimeDep, SessionDep
+from marketplace.identity.auth import (
+    CurrentAccount,
+    Operator,
+    OptionalAccount,
+    VerifiedSupplier,
+)
 from marketplace.identity.models import utc_now
-from marketplace.identity.service import Principal
 from marketplace.quality import service as quality_service
 
 log = logging.getLogger("databourse.assets")
@@ -71,37 +72,11 @@ RevisionNo = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="revision numb
 resolver: Resolver = system_resolver
 
 
-@lru_cache(maxsize=8)
-def _store_for(url: str) -> BlobStore:
-    return blob_store_from_url(url)
-
-
-def get_blob_store(runtime: RuntimeDep) -> BlobStore:
-    return _store_for(runtime.settings.blob_url)
-
-
-BlobStoreDep = Annotated[BlobStore, Depends(get_blob_store)]
-
-
 def get_signing_context(runtime: RuntimeDep) -> service.SigningContext:
     return service.signing_context(runtime.settings, runtime.chain_id, runtime.contract_address)
 
 
 SigningDep = Annotated[service.SigningContext, Depends(get_signing_context)]
-
-
-def optional_principal(
-    request: Request, session: SessionDep, runtime: RuntimeDep
-) -> Principal | None:
-    """The caller when a bearer token is sent; None for the public."""
-    if request.headers.get("authorization") is None:
-        return None
-    return identity_service.authenticate(
-        session, runtime.settings, bearer_token(request), utc_now()
-    )
-
-
-MaybeAccount = Annotated[Principal | None, Depends(optional_principal)]
 
 
 def _receipt_or_none(session: Session, seq: int) -> dict[str, Any] | None:
@@ -130,7 +105,7 @@ def create_asset(
 def search_assets(
     *,
     session: SessionDep,
-    principal: MaybeAccount,
+    principal: OptionalAccount,
     owner: Annotated[int | None, Query(ge=1, le=BIGINT_MAX, description="owner org id")] = None,
     status: AssetStatus | None = None,
     theme: Annotated[str | None, Query(max_length=200)] = None,
@@ -151,7 +126,7 @@ def search_assets(
 
 
 @router.get("/assets/{asset_id}", summary="One asset")
-def get_asset(asset_id: AssetId, session: SessionDep, principal: MaybeAccount) -> AssetPublic:
+def get_asset(asset_id: AssetId, session: SessionDep, principal: OptionalAccount) -> AssetPublic:
     return service.asset_public(service.visible_asset(session, principal, asset_id))
 
 
@@ -168,7 +143,7 @@ def update_asset(
 
 @router.get("/assets/{asset_id}/dcat", summary="The asset as DCAT 3 JSON-LD")
 def get_dcat(
-    asset_id: AssetId, session: SessionDep, principal: MaybeAccount, runtime: RuntimeDep
+    asset_id: AssetId, session: SessionDep, principal: OptionalAccount, runtime: RuntimeDep
 ) -> dict[str, Any]:
     asset = service.visible_asset(session, principal, asset_id)
     revisions = service.list_revisions(session, principal, asset_id)
@@ -314,14 +289,14 @@ def add_external_revision(
 
 @router.get("/assets/{asset_id}/revisions", summary="Revisions you may see")
 def list_revisions(
-    asset_id: AssetId, session: SessionDep, principal: MaybeAccount
+    asset_id: AssetId, session: SessionDep, principal: OptionalAccount
 ) -> list[RevisionPublic]:
     return [_revision_public(r) for r in service.list_revisions(session, principal, asset_id)]
 
 
 @router.get("/assets/{asset_id}/revisions/{number}", summary="One revision")
 def get_revision(
-    asset_id: AssetId, number: RevisionNo, session: SessionDep, principal: MaybeAccount
+    asset_id: AssetId, number: RevisionNo, session: SessionDep, principal: OptionalAccount
 ) -> RevisionPublic:
     return _revision_public(service.get_revision(session, principal, asset_id, number))
 
@@ -429,7 +404,7 @@ def delist_asset(asset_id: AssetId, principal: CurrentAccount, session: SessionD
 
 @router.get("/assets/{asset_id}/certificate", summary="The registration certificate and receipt")
 def get_certificate(
-    asset_id: AssetId, session: SessionDep, principal: MaybeAccount
+    asset_id: AssetId, session: SessionDep, principal: OptionalAccount
 ) -> dict[str, Any]:
     """``receipt`` is null and ``anchor_status`` is ``pending`` until the entry's batch is
     confirmed on chain; ``bourse verify`` checks the signatures and the receipt."""
@@ -438,7 +413,7 @@ def get_certificate(
 
 @router.get("/assets/{asset_id}/registrations", summary="Every registration of the asset")
 def list_registrations(
-    asset_id: AssetId, session: SessionDep, principal: MaybeAccount
+    asset_id: AssetId, session: SessionDep, principal: OptionalAccount
 ) -> list[RegistrationPublic]:
     return [
         RegistrationPublic.model_validate(r, from_attributes=True)

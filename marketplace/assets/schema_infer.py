@@ -27,6 +27,7 @@ import polars as pl
 
 from ledger.canonical import canonical_json
 from marketplace import limits
+from marketplace.quality.schema import frictionless_type
 
 TABLE_SCHEMA_TYPES: Final = frozenset(
     {
@@ -298,28 +299,14 @@ class ParquetChecker:
         return {"fields": fields, "missingValues": list(MISSING_VALUES)}
 
 
-def _parquet_type(dtype: pl.DataType) -> str:  # noqa: PLR0911 -- one return per Table Schema type
-    if dtype.is_integer():
-        return "integer"
-    if dtype.is_float() or dtype.is_decimal():
-        return "number"
-    if dtype == pl.Boolean:
-        return "boolean"
-    if dtype == pl.Date:
-        return "date"
+def _parquet_type(dtype: pl.DataType) -> str:
+    """The Table Schema type of a Parquet column. The two types quality does not judge (and so
+    maps to "any") are still declared, so the supplier's schema says what the file holds."""
     if dtype == pl.Time:
         return "time"
-    if isinstance(dtype, pl.Datetime):
-        return "datetime"
     if isinstance(dtype, pl.Duration):
         return "duration"
-    if isinstance(dtype, (pl.List, pl.Array)):
-        return "array"
-    if isinstance(dtype, pl.Struct):
-        return "object"
-    if dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum):
-        return "string"
-    return "any"
+    return frictionless_type(dtype)
 
 
 class OpaqueChecker:

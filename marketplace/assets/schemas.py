@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from marketplace import limits
 from marketplace.assets.models import (
@@ -26,6 +33,16 @@ from marketplace.assets.vocabulary import FREQUENCIES, LANGUAGE_TAG, LICENSES
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _SIGNATURE = re.compile(r"^0x[0-9a-fA-F]{130}$")
 _MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$")
+
+
+def _check_signature(value: str) -> str:
+    if not _SIGNATURE.match(value):
+        raise ValueError("signature must be 65 bytes as 0x-hex")
+    return value
+
+
+#: An EIP-712 / EIP-191 signature as the API carries it: 65 bytes as 0x-hex.
+SignatureHex = Annotated[str, AfterValidator(_check_signature)]
 
 
 def check_license(value: str) -> str:
@@ -211,16 +228,9 @@ class SubmitRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    signature: str | None = None
+    signature: SignatureHex | None = None
     nonce: int | None = Field(default=None, ge=0, lt=2**256)
     deadline: int | None = Field(default=None, ge=0, lt=2**63)
-
-    @field_validator("signature")
-    @classmethod
-    def _sig(cls, value: str | None) -> str | None:
-        if value is not None and not _SIGNATURE.match(value):
-            raise ValueError("signature must be 65 bytes as 0x-hex")
-        return value
 
     @model_validator(mode="after")
     def _all_or_none(self) -> Self:

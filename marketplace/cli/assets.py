@@ -18,7 +18,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from marketplace.cli.identity import UrlOption, _client, _fail
+from marketplace.cli.common import UrlOption, exchange_client, fail
 from marketplace.client import Databourse, DatabourseClientError
 
 console = Console()
@@ -98,14 +98,14 @@ def register_asset(
         "source_type": source_type,
         "authority_proof": authority_proof or f"registered by the owner of {file.name}",
     }
-    with _client(url) as client:
+    with exchange_client(url) as client:
         try:
             asset = client.create_asset(metadata)
             number = upload_with_progress(client, asset.id, file, content_format or format_of(file))
             if submit:
                 client.submit_asset(asset.id)
         except DatabourseClientError as exc:
-            raise _fail(exc) from None
+            raise fail(exc) from None
     console.print(
         f"asset [bold]{asset.id}[/bold] registered, revision {number}"
         f"{', submitted for review' if submit else ' (draft: run bourse asset submit)'}"
@@ -119,11 +119,11 @@ def submit_asset(
     url: UrlOption = None,
 ) -> None:
     """Submit an asset for compliance review (custodial accounts: signed by the exchange)."""
-    with _client(url) as client:
+    with exchange_client(url) as client:
         try:
             asset = client.submit_asset(asset_id)
         except DatabourseClientError as exc:
-            raise _fail(exc) from None
+            raise fail(exc) from None
     console.print(f"asset {asset.id} is {asset.status}")
 
 
@@ -134,11 +134,11 @@ def certificate(
     url: UrlOption = None,
 ) -> None:
     """Fetch the registration certificate with its receipt, for `bourse verify`."""
-    with _client(url) as client:
+    with exchange_client(url) as client:
         try:
             document = client.asset_certificate(asset_id)
         except DatabourseClientError as exc:
-            raise _fail(exc) from None
+            raise fail(exc) from None
     text = json.dumps(document, indent=2, ensure_ascii=False)
     if output is None:
         print(text)
@@ -158,11 +158,11 @@ def search(
     url: UrlOption = None,
 ) -> None:
     """Search the catalog (your own drafts too when logged in)."""
-    with _client(url) as client:
+    with exchange_client(url) as client:
         try:
             page = client.search_assets(q=q, theme=theme, status=status, limit=limit)
         except DatabourseClientError as exc:
-            raise _fail(exc) from None
+            raise fail(exc) from None
     table = Table("id", "title", "status", "classification", "licence")
     for item in page.items:
         table.add_row(str(item.id), item.title, item.status, item.classification, item.license)

@@ -1,20 +1,24 @@
 """bourse signup | login | me | logout | operator create | org verify
 
-Tokens are kept per user in ``$DATABOURSE_CONFIG_DIR/credentials.json`` (default
-``~/.config/databourse/``), readable only by the user (0600), one token per exchange URL.
+Tokens are stored per exchange URL by ``marketplace.cli.common``.
 """
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from marketplace.cli.common import (
+    UrlOption,
+    exchange_client,
+    exchange_url,
+    fail,
+    read_credentials,
+    write_credentials,
+)
 from marketplace.client import Databourse, DatabourseClientError
 
 console = Console()
@@ -22,77 +26,11 @@ err = Console(stderr=True)
 operator_app = typer.Typer(help="Operator accounts.", no_args_is_help=True)
 org_app = typer.Typer(help="Organisations (operators).", no_args_is_help=True)
 
-UrlOption = Annotated[
-    str | None,
-    typer.Option("--url", help="The exchange's URL (default: DATABOURSE_PUBLIC_URL)."),
-]
-
-
-def config_dir() -> Path:
-    explicit = os.environ.get("DATABOURSE_CONFIG_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "databourse"
-
-
-def credentials_path() -> Path:
-    return config_dir() / "credentials.json"
-
-
-def _read_credentials() -> dict[str, str]:
-    path = credentials_path()
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError):
-        err.print(f"[yellow]ignoring unreadable {path}[/yellow]")
-        return {}
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
-
-
-def _write_credentials(tokens: dict[str, str]) -> None:
-    path = credentials_path()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_suffix(".tmp")
-    # Created 0600 from the start: the token is never readable by others, not even briefly.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(tokens, fh, indent=2)
-    tmp.chmod(0o600)
-    tmp.replace(path)
-
-
-def _url(url: str | None) -> str:
-    if url:
-        return url.rstrip("/")
-    env = os.environ.get("DATABOURSE_PUBLIC_URL")
-    if env:
-        return env.rstrip("/")
-    from marketplace.settings import get_settings
-
-    return get_settings().public_url.rstrip("/")
-
-
-def _client(url: str | None, *, authenticated: bool = True) -> Databourse:
-    base = _url(url)
-    token = _read_credentials().get(base) if authenticated else None
-    if authenticated and token is None:
-        err.print(f"not logged in to {base}: run [bold]bourse login[/bold] first")
-        raise typer.Exit(1)
-    return Databourse(base, token=token)
-
-
-def _fail(exc: DatabourseClientError) -> typer.Exit:
-    err.print(f"[red]{exc.code}[/red]: {exc.message}")
-    return typer.Exit(1)
-
 
 def _store(base: str, token: str) -> None:
-    tokens = _read_credentials()
+    tokens = read_credentials()
     tokens[base] = token
-    _write_credentials(tokens)
+    write_credentials(tokens)
 
 
 def signup(
@@ -114,13 +52,13 @@ def signup(
     if (organization is None) == (invite is None):
         err.print("give either --organization (with --role) or --invite")
         raise typer.Exit(2)
-    with _client(url, authenticated=False) as bourse:
+    with exchange_client(url, authenticated=False) as bourse:
         try:
             issued = bourse.signup(
                 email, password, organization=organization, roles=role, invite_code=invite
             )
         except DatabourseClientError as exc:
-            raise _fail(exc) from exc
+            raise fail(exc) from exc
         _store(bourse.base_url, issued.access_token)
     console.print(f"signed up; your address is [bold]{issued.account.address}[/bold]")
 
@@ -131,22 +69,22 @@ def login(
     url: UrlOption = None,
 ) -> None:
     """Log in with email and password; the token is kept for later commands."""
-    with _client(url, authenticated=False) as bourse:
+    with exchange_client(url, authenticated=False) as bourse:
         try:
             issued = bourse.login(email, password)
         except DatabourseClientError as exc:
-            raise _fail(exc) from exc
+            raise fail(exc) from exc
         _store(bourse.base_url, issued.access_token)
     console.print(f"logged in until {issued.expires_at:%Y-%m-%d %H:%M} UTC")
 
 
 def me(url: UrlOption = None) -> None:
     """Show your account, organisation and what you may do."""
-    with _client(url) as bourse:
+    with exchange_client(url) as bourse:
         try:
             who = bourse.me()
         except DatabourseClientError as exc:
-            raise _fail(exc) from exc
+            raise fail(exc) from exc
     table = Table(show_header=False, box=None)
     table.add_row("account", f"{who.account.id} {who.account.email or ''}")
     table.add_row(
@@ -163,8 +101,8 @@ def me(url: UrlOption = None) -> None:
 
 def logout(url: UrlOption = None) -> None:
     """Revoke your token and forget it."""
-    base = _url(url)
-    tokens = _read_credentials()
+    base = exchange_url(url)
+    tokens = read_credentials()
     token = tokens.pop(base, None)
     if token is None:
         console.print("not logged in")
@@ -174,8 +112,8 @@ def logout(url: UrlOption = None) -> None:
             bourse.logout()
         except DatabourseClientError as exc:
             if exc.status != 401:  # an expired or revoked token is as good as logged out
-                raise _fail(exc) from exc
-    _write_credentials(tokens)
+                raise fail(exc) from exc
+    write_credentials(tokens)
     console.print("logged out")
 
 
@@ -238,11 +176,11 @@ def org_verify(
     url: UrlOption = None,
 ) -> None:
     """Mark an organisation verified (real-name/KYC done), so it may list or buy."""
-    with _client(url) as bourse:
+    with exchange_client(url) as bourse:
         try:
             org = bourse.verify_organization(organization_id)
         except DatabourseClientError as exc:
-            raise _fail(exc) from exc
+            raise fail(exc) from exc
     console.print(f"organisation {org.id} ({org.name}) is verified; roles: {', '.join(org.roles)}")
 
 

@@ -17,11 +17,12 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Table
 
+from marketplace.cli.assets import format_of
+from marketplace.cli.common import UrlOption, exchange_client, fail, reading_client
+
 console = Console()
 err = Console(stderr=True)
 quality_app = typer.Typer(help="Data quality (GB/T 36344-2018).", no_args_is_help=True)
-
-_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 
 
 def _anchored_report(asset: int | None, against: Path | None, url: str | None) -> Any:
@@ -31,19 +32,14 @@ def _anchored_report(asset: int | None, against: Path | None, url: str | None) -
         return QualityReport.model_validate_json(against.read_bytes())
     if asset is None:
         return None
-    from marketplace.cli.identity import _client, _fail
     from marketplace.client import DatabourseClientError
 
-    client = _client(url, authenticated=False)
-    try:
-        body = client._request(
-            "GET", f"/assets/{asset}/quality"
-        ).json()  # the quality endpoints have no client method yet
-    except DatabourseClientError as exc:
-        raise _fail(exc) from exc
-    finally:
-        client.close()
-    return QualityReport.model_validate(body.get("report", body))
+    with exchange_client(url, authenticated=False) as client:
+        try:
+            report = client.asset_quality(asset).report
+        except DatabourseClientError as exc:
+            raise fail(exc) from exc
+    return QualityReport.model_validate(report)
 
 
 @quality_app.command("check")
@@ -75,7 +71,7 @@ def check(
         Path | None, typer.Option("-o", "--output", help="Write the report (JSON) here.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON, not a table.")] = False,
-    url: Annotated[str | None, typer.Option("--url", help="The exchange's URL.")] = None,
+    url: UrlOption = None,
 ) -> None:
     """Evaluate FILE's quality locally; with --asset or --against, compare it with the
     anchored report."""
@@ -84,7 +80,7 @@ def check(
     from marketplace.quality import DeclarationError, Declared, compare, evaluate
 
     anchored = _anchored_report(asset, against, url)
-    file_format = fmt or _FORMATS.get(file.suffix.lower())
+    file_format = fmt or format_of(file)
     if anchored is not None:
         file_format = fmt or anchored.format
     if file_format not in ("csv", "jsonl", "parquet"):
@@ -203,13 +199,11 @@ def status(
     timeout_s: Annotated[
         float, typer.Option("--timeout", min=1, max=3600, help="Give up after this many seconds.")
     ] = 300.0,
-    url: Annotated[str | None, typer.Option("--url", help="The exchange's URL.")] = None,
+    url: UrlOption = None,
 ) -> None:
     """Follow a revision's quality evaluation with a progress bar until it is done."""
     import time
 
-    from marketplace.cli.identity import _fail
-    from marketplace.cli.valuation import reading_client
     from marketplace.client import DatabourseClientError
 
     columns = (
@@ -230,7 +224,7 @@ def status(
                         break
                     time.sleep(STATUS_POLL_S)
         except DatabourseClientError as exc:
-            raise _fail(exc) from None
+            raise fail(exc) from None
     if got.status == "failed":
         err.print(f"[red]evaluation {got.id} failed[/red]: {got.error}")
         raise typer.Exit(1)
@@ -253,11 +247,9 @@ def report_command(
         Path | None, typer.Option(help="Also save the HTML report (radar chart) here.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON, not a table.")] = False,
-    url: Annotated[str | None, typer.Option("--url", help="The exchange's URL.")] = None,
+    url: UrlOption = None,
 ) -> None:
     """Show the asset's quality report (what buyers see; samples too for the owner)."""
-    from marketplace.cli.identity import _fail
-    from marketplace.cli.valuation import reading_client
     from marketplace.client import DatabourseClientError
     from marketplace.quality.report import QualityReport
 
@@ -266,7 +258,7 @@ def report_command(
             got = client.asset_quality(asset)
             page = client.quality_report_html(asset) if html is not None else None
         except DatabourseClientError as exc:
-            raise _fail(exc) from None
+            raise fail(exc) from None
     if html is not None and page is not None:
         html.write_text(page, encoding="utf-8")
     if as_json:

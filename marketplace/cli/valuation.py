@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from marketplace.cli.identity import UrlOption, _client, _fail, _read_credentials, _url
+from marketplace.cli.common import UrlOption, exchange_client, fail, reading_client
 from marketplace.client import Databourse, DatabourseClientError
 
 console = Console()
@@ -24,12 +24,6 @@ err = Console(stderr=True)
 valuation_app = typer.Typer(
     help="Data asset valuation: cost, income and market approaches.", no_args_is_help=True
 )
-
-
-def reading_client(url: str | None) -> Databourse:
-    """A client with the stored token when there is one, anonymous otherwise (public reads)."""
-    base = _url(url)
-    return Databourse(base, token=_read_credentials().get(base))
 
 
 def money(minor: int | None, currency: str, scale: int = 2) -> str:
@@ -185,11 +179,11 @@ def request(
         rights=right or [],
         comparables=json.loads(comparables.read_text()) if comparables else [],
     )
-    with _client(url) as client:
+    with exchange_client(url) as client:
         try:
             valuation = client.request_valuation(asset, body, certified=certified)
         except DatabourseClientError as exc:
-            raise _fail(exc) from None
+            raise fail(exc) from None
     if as_json:
         print(valuation.model_dump_json(indent=2))
     else:
@@ -212,7 +206,7 @@ def show(
             valuation = client.valuation_by_id(valuation_id)
             page = client.valuation_report_html(valuation.asset_id, valuation_id) if html else None
         except DatabourseClientError as exc:
-            raise _fail(exc) from None
+            raise fail(exc) from None
     if html is not None and page is not None:
         html.write_text(page, encoding="utf-8")
     if as_json:

@@ -1,8 +1,9 @@
 """FastAPI dependencies for who is calling, as ``Annotated`` aliases.
 
-``CurrentAccount`` checks the bearer token on every request. ``require_role(...)`` and
-``require_verified(...)`` build guards on top of it; the aliases below are what routes use, so a
-permission check is one parameter, never code copied into a route.
+``CurrentAccount`` checks the bearer token on every request; ``OptionalAccount`` checks it when
+one is sent. ``require_role(...)`` and ``require_verified(...)`` build guards on top of
+``CurrentAccount``; the aliases below are what routes use, so a permission check is one
+parameter, never code copied into a route.
 """
 
 from __future__ import annotations
@@ -50,6 +51,19 @@ def get_current_account(
 
 
 CurrentAccount = Annotated[Principal, Depends(get_current_account)]
+
+
+def get_optional_account(
+    request: Request, session: SessionDep, runtime: RuntimeDep
+) -> Principal | None:
+    """The caller when a bearer token is sent (checked like ``CurrentAccount``); None for the
+    public. For routes anyone may read that show more to the owner."""
+    if request.headers.get("authorization") is None:
+        return None
+    return service.authenticate(session, runtime.settings, bearer_token(request), utc_now())
+
+
+OptionalAccount = Annotated[Principal | None, Depends(get_optional_account)]
 
 
 def _role_list(roles: frozenset[str]) -> str:

@@ -123,10 +123,6 @@ def custodial_key(session: Session, account_id: int) -> CustodialKey | None:
     return session.get(CustodialKey, account_id)
 
 
-def count_rows(session: Session, table: type[Any]) -> int:
-    return int(session.exec(select(func.count()).select_from(table)).one())
-
-
 # --- tokens --------------------------------------------------------------------------------
 
 

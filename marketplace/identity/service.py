@@ -270,21 +270,26 @@ def _issue_token(
     )
 
 
-def signup_with_password(
-    session: Session, settings: Settings, request: SignupRequest, now: datetime
-) -> TokenResponse:
-    """A custodial account: the exchange generates its key and keeps it encrypted."""
-    email_key = _check_email_free(session, request.email)
-    membership = _membership(session, settings, request.organization, request.invite_code, now)
+def _create_custodial_account(
+    session: Session,
+    settings: Settings,
+    membership: _Membership,
+    *,
+    email: str,
+    email_key: str | None,
+    password: str,
+    now: datetime,
+) -> Account:
+    """An account whose key the exchange generates and keeps sealed under the master key."""
     sealed = keys.generate(settings.master_key_bytes)
     account = _create_account(
         session,
         membership,
-        email=request.email,
+        email=email,
         email_key=email_key,
         address=sealed.address,
         custodial=True,
-        password_hash=passwords.hash_password(request.password),
+        password_hash=passwords.hash_password(password),
         now=now,
     )
     assert account.id is not None
@@ -297,6 +302,24 @@ def signup_with_password(
             ciphertext=sealed.ciphertext,
             created_at=now,
         )
+    )
+    return account
+
+
+def signup_with_password(
+    session: Session, settings: Settings, request: SignupRequest, now: datetime
+) -> TokenResponse:
+    """A custodial account: the exchange generates its key and keeps it encrypted."""
+    email_key = _check_email_free(session, request.email)
+    membership = _membership(session, settings, request.organization, request.invite_code, now)
+    account = _create_custodial_account(
+        session,
+        settings,
+        membership,
+        email=request.email,
+        email_key=email_key,
+        password=request.password,
+        now=now,
     )
     log.info("account created", extra={"fields": {"account_id": account.id, "custodial": True}})
     return _issue_token(session, settings, account, now, signed_up=True)
@@ -599,27 +622,8 @@ def create_operator(
     assert org.id is not None
     repository.add_role(session, org.id, OrgRole.operator.value, granted_by=None)
     membership = _Membership(org, MembershipRole.admin, None, (OrgRole.operator.value,))
-    sealed = keys.generate(settings.master_key_bytes)
-    account = _create_account(
-        session,
-        membership,
-        email=email,
-        email_key=email_key,
-        address=sealed.address,
-        custodial=True,
-        password_hash=passwords.hash_password(password),
-        now=now,
-    )
-    assert account.id is not None
-    session.add(
-        CustodialKey(
-            account_id=account.id,
-            address=sealed.address,
-            master_key_id=sealed.master_key_id,
-            nonce=sealed.nonce,
-            ciphertext=sealed.ciphertext,
-            created_at=now,
-        )
+    account = _create_custodial_account(
+        session, settings, membership, email=email, email_key=email_key, password=password, now=now
     )
     org.verified_by = account.id
     session.add(org)
@@ -627,7 +631,7 @@ def create_operator(
         session,
         "organization.verified",
         f"organization:{org.id}",
-        sealed.address,
+        account.address,
         organization_id=org.id,
         operator_account_id=account.id,
         bootstrap=True,

@@ -3,44 +3,17 @@ progress, read the report."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Annotated
-
-from fastapi import APIRouter, BackgroundTasks, Depends, Path, Request
+from fastapi import APIRouter, BackgroundTasks
 from fastapi.responses import HTMLResponse
 
+from marketplace.assets.endpoints import AssetId, RevisionNo
 from marketplace.assets.service import visible_asset
-from marketplace.blobs.store import BlobStore, blob_store_from_url
-from marketplace.deps import RuntimeDep, SessionDep
-from marketplace.identity import service as identity_service
-from marketplace.identity.auth import CurrentAccount, bearer_token
-from marketplace.identity.models import utc_now
-from marketplace.identity.service import Principal
+from marketplace.deps import BlobStoreDep, RuntimeDep, SessionDep
+from marketplace.identity.auth import CurrentAccount, OptionalAccount
 from marketplace.quality import service
 from marketplace.quality.schemas import EvaluationPublic, EvaluationRequest
 
 router = APIRouter(tags=["quality"])
-BIGINT_MAX = 2**63 - 1
-AssetId = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="asset id")]
-RevisionNo = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="revision number")]
-
-
-@lru_cache(maxsize=8)
-def _store_for(url: str) -> BlobStore:
-    return blob_store_from_url(url)
-
-
-def _maybe_principal(
-    request: Request, session: SessionDep, runtime: RuntimeDep
-) -> Principal | None:
-    if request.headers.get("authorization") is None:
-        return None
-    return identity_service.authenticate(
-        session, runtime.settings, bearer_token(request), utc_now()
-    )
-
-
-MaybeAccount = Annotated[Principal | None, Depends(_maybe_principal)]
 
 
 @router.post(
@@ -56,6 +29,7 @@ def request_evaluation(
     principal: CurrentAccount,
     session: SessionDep,
     runtime: RuntimeDep,
+    store: BlobStoreDep,
     background: BackgroundTasks,
 ) -> EvaluationPublic:
     """Returns at once with the evaluation queued; follow ``progress_percent`` with
@@ -67,7 +41,7 @@ def request_evaluation(
             service.run_evaluation,
             runtime.engine,
             runtime.settings,
-            _store_for(runtime.settings.blob_url),
+            store,
             evaluation.id,
         )
     asset = visible_asset(session, principal, asset_id)
@@ -79,14 +53,14 @@ def request_evaluation(
     summary="The latest quality evaluation of a revision: progress, then the report",
 )
 def revision_evaluation(
-    asset_id: AssetId, number: RevisionNo, principal: MaybeAccount, session: SessionDep
+    asset_id: AssetId, number: RevisionNo, principal: OptionalAccount, session: SessionDep
 ) -> EvaluationPublic:
     return service.revision_evaluation(session, principal, asset_id, number)
 
 
 @router.get("/assets/{asset_id}/quality", summary="The asset's quality report, as buyers see it")
 def asset_report(
-    asset_id: AssetId, principal: MaybeAccount, session: SessionDep
+    asset_id: AssetId, principal: OptionalAccount, session: SessionDep
 ) -> EvaluationPublic:
     return service.asset_report(session, principal, asset_id)
 
@@ -97,6 +71,6 @@ def asset_report(
     summary="The asset's quality report as a self-contained HTML page, with its radar chart",
 )
 def asset_report_html(
-    asset_id: AssetId, principal: MaybeAccount, session: SessionDep
+    asset_id: AssetId, principal: OptionalAccount, session: SessionDep
 ) -> HTMLResponse:
     return HTMLResponse(service.asset_report_page(session, principal, asset_id))

@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse
 
+from marketplace.assets.endpoints import BIGINT_MAX, AssetId
 from marketplace.assets.service import signing_context
 from marketplace.deps import RuntimeDep, SessionDep
-from marketplace.identity.auth import CurrentAccount
-from marketplace.quality.endpoints import BIGINT_MAX, AssetId, MaybeAccount
+from marketplace.identity.auth import CurrentAccount, OptionalAccount
 from marketplace.valuation import service
 from marketplace.valuation.models import utc_now
 from marketplace.valuation.schemas import CertificationDraft, ValuationPublic, ValuationRequest
@@ -68,14 +68,14 @@ def certification_draft(
 
 @router.get("/assets/{asset_id}/valuations", summary="The asset's valuations, newest first")
 def list_valuations(
-    asset_id: AssetId, principal: MaybeAccount, session: SessionDep
+    asset_id: AssetId, principal: OptionalAccount, session: SessionDep
 ) -> list[ValuationPublic]:
     return service.list_valuations(session, principal, asset_id)
 
 
 @router.get("/assets/{asset_id}/valuations/{valuation_id}", summary="One valuation report")
 def get_valuation(
-    asset_id: AssetId, valuation_id: ValuationId, principal: MaybeAccount, session: SessionDep
+    asset_id: AssetId, valuation_id: ValuationId, principal: OptionalAccount, session: SessionDep
 ) -> ValuationPublic:
     return service.valuation_public(
         session, service.get_valuation(session, principal, asset_id, valuation_id)
@@ -90,7 +90,7 @@ def get_valuation(
 def valuation_report_html(
     asset_id: AssetId,
     valuation_id: ValuationId,
-    principal: MaybeAccount,
+    principal: OptionalAccount,
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> HTMLResponse:
@@ -102,7 +102,7 @@ def valuation_report_html(
 
 @router.get("/valuations/{valuation_id}", summary="One valuation report, by its id alone")
 def get_valuation_by_id(
-    valuation_id: ValuationId, principal: MaybeAccount, session: SessionDep
+    valuation_id: ValuationId, principal: OptionalAccount, session: SessionDep
 ) -> ValuationPublic:
     return service.valuation_public(
         session, service.valuation_by_id(session, principal, valuation_id)

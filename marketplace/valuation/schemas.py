@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from marketplace.assets.schemas import SignatureHex
 from marketplace.valuation.report import ValuationInputs
-
-_SIGNATURE = re.compile(r"^0x[0-9a-fA-F]{130}$")
 
 
 class ValuationRequest(BaseModel):
@@ -27,16 +25,9 @@ class ValuationRequest(BaseModel):
     inputs: ValuationInputs
     kind: Literal["indicative", "certified"] = "indicative"
     issued_at: datetime | None = None
-    signature: str | None = None
+    signature: SignatureHex | None = None
     nonce: int | None = Field(default=None, ge=0, lt=2**256)
     deadline: int | None = Field(default=None, ge=0, lt=2**63)
-
-    @field_validator("signature")
-    @classmethod
-    def _sig(cls, value: str | None) -> str | None:
-        if value is not None and not _SIGNATURE.match(value):
-            raise ValueError("signature must be 65 bytes as 0x-hex")
-        return value
 
     @field_validator("issued_at")
     @classmethod

@@ -10,23 +10,15 @@ import pytest
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from marketplace.app import create_app
 from marketplace.cli import app as cli
 from marketplace.client import Databourse, DatabourseClientError
-from marketplace.runtime import Runtime
-from tests.conftest import settings_for
 from tests.marketplace.assets.helpers import CHECKLIST_OK, CSV, metadata
-from tests.marketplace.identity.helpers import CHAIN_ID, PASSWORD, make_operator, serve
+from tests.marketplace.identity.helpers import PASSWORD, serve_exchange
 
 
 @pytest.fixture
 def base_url(engine: Engine, tmp_path: Path) -> Iterator[str]:
-    runtime = Runtime(
-        settings=settings_for(engine, blob_url=f"file://{tmp_path / 'blobs'}"), engine=engine
-    )
-    runtime.chain_id = CHAIN_ID
-    make_operator(runtime)
-    with serve(create_app(runtime=runtime)) as url:
+    with serve_exchange(engine, blob_url=f"file://{tmp_path / 'blobs'}") as url:
         yield url
 
 

@@ -18,12 +18,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from marketplace.app import create_app
 from marketplace.db import unit_of_work
 from marketplace.identity import service
 from marketplace.identity.models import utc_now
 from marketplace.identity.siwe import build
 from marketplace.runtime import Runtime
 from marketplace.tables import metadata
+from tests.conftest import settings_for
 
 CHAIN_ID = 31337
 PASSWORD = "correct horse battery staple"
@@ -136,3 +138,14 @@ def serve(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def serve_exchange(engine: Engine, **overrides: object) -> Iterator[str]:
+    """A real server on ``engine`` (chain id ``CHAIN_ID``, settings ``overrides``) that already
+    has the operator account; yields its base URL."""
+    runtime = Runtime(settings=settings_for(engine, **overrides), engine=engine)
+    runtime.chain_id = CHAIN_ID
+    make_operator(runtime)
+    with serve(create_app(runtime=runtime)) as url:
+        yield url

@@ -1,0 +1,96 @@
+"""What every ``bourse`` command that talks to an exchange shares: the ``--url`` option, the
+stored tokens and a client built from them, and how a client error ends the command.
+
+Tokens are kept per user in ``$DATABOURSE_CONFIG_DIR/credentials.json`` (default
+``~/.config/databourse/``), readable only by the user (0600), one token per exchange URL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from marketplace.client import Databourse, DatabourseClientError
+
+err = Console(stderr=True)
+
+UrlOption = Annotated[
+    str | None,
+    typer.Option("--url", help="The exchange's URL (default: DATABOURSE_PUBLIC_URL)."),
+]
+
+
+def config_dir() -> Path:
+    explicit = os.environ.get("DATABOURSE_CONFIG_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "databourse"
+
+
+def credentials_path() -> Path:
+    return config_dir() / "credentials.json"
+
+
+def read_credentials() -> dict[str, str]:
+    path = credentials_path()
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError):
+        err.print(f"[yellow]ignoring unreadable {path}[/yellow]")
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def write_credentials(tokens: dict[str, str]) -> None:
+    path = credentials_path()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_suffix(".tmp")
+    # Created 0600 from the start: the token is never readable by others, not even briefly.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(tokens, fh, indent=2)
+    tmp.chmod(0o600)
+    tmp.replace(path)
+
+
+def exchange_url(url: str | None) -> str:
+    """``--url``, else DATABOURSE_PUBLIC_URL, else the settings' public URL; no trailing /."""
+    if url:
+        return url.rstrip("/")
+    env = os.environ.get("DATABOURSE_PUBLIC_URL")
+    if env:
+        return env.rstrip("/")
+    from marketplace.settings import get_settings
+
+    return get_settings().public_url.rstrip("/")
+
+
+def exchange_client(url: str | None, *, authenticated: bool = True) -> Databourse:
+    """A client with the stored token (exits asking to log in when there is none), or an
+    anonymous one when ``authenticated`` is false."""
+    base = exchange_url(url)
+    token = read_credentials().get(base) if authenticated else None
+    if authenticated and token is None:
+        err.print(f"not logged in to {base}: run [bold]bourse login[/bold] first")
+        raise typer.Exit(1)
+    return Databourse(base, token=token)
+
+
+def reading_client(url: str | None) -> Databourse:
+    """A client with the stored token when there is one, anonymous otherwise (public reads)."""
+    base = exchange_url(url)
+    return Databourse(base, token=read_credentials().get(base))
+
+
+def fail(exc: DatabourseClientError) -> typer.Exit:
+    """Print the exchange's error code and message; ``raise fail(exc)`` ends the command."""
+    err.print(f"[red]{exc.code}[/red]: {exc.message}")
+    return typer.Exit(1)
