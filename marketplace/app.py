@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from marketplace import health
 from marketplace.apidocs import install_docs
 from marketplace.assets import endpoints as asset_endpoints
 from marketplace.db import make_engine
-from marketplace.http import BodySizeLimitMiddleware, install_error_handlers
+from marketplace.http import BodySizeLimitMiddleware, install_error_handlers, nul_guard
 from marketplace.identity import endpoints as identity_endpoints
 from marketplace.ledger import endpoints as ledger_endpoints
 from marketplace.observability import RequestContextMiddleware, configure_logging
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         lifespan=lifespan,
         docs_url=None,  # served from local files by install_docs, never from a CDN
         redoc_url=None,
+        dependencies=[Depends(nul_guard(exempt_prefixes=(asset_endpoints.UPLOAD_PREFIX,)))],
     )
     app.state.runtime = rt
     install_error_handlers(app)

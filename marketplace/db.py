@@ -8,14 +8,50 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy import types as sqltypes
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import URL, Dialect, Engine, make_url
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class _SqliteUtcDateTime(sqlite.DATETIME):
+    """SQLite stores no UTC offset. For ``DateTime(timezone=True)`` columns, values are written
+    as UTC and read back aware (UTC), as PostgreSQL's ``timestamptz`` does; otherwise responses
+    would carry naive timestamps that are not RFC 3339 date-times."""
+
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> Any:
+        write = super().bind_processor(dialect)
+        if not self.timezone:
+            return write
+
+        def process(value: Any) -> Any:
+            if isinstance(value, datetime) and value.tzinfo is not None:
+                value = value.astimezone(UTC)
+            return write(value) if write else value
+
+        return process
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        read = super().result_processor(dialect, coltype)
+        if not self.timezone:
+            return read
+
+        def process(value: Any) -> Any:
+            moment = read(value) if read else value
+            if isinstance(moment, datetime) and moment.tzinfo is None:
+                return moment.replace(tzinfo=UTC)
+            return moment
+
+        return process
 
 
 def _sqlite_path(url: URL) -> Path | None:
@@ -37,6 +73,10 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
             **kwargs,
         )
+        engine.dialect.colspecs = {
+            **engine.dialect.colspecs,
+            sqltypes.DateTime: _SqliteUtcDateTime,
+        }
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:

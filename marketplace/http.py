@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -11,7 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from marketplace.errors import DatabourseError
+from marketplace.errors import DatabourseError, Unprocessable
 
 log = logging.getLogger("databourse.http")
 
@@ -45,6 +47,26 @@ def _describe_validation(exc: RequestValidationError) -> str:
         else:
             parts.append(f"'{loc}': {err.get('msg', 'invalid')}" if loc else err.get("msg", ""))
     return "; ".join(parts) or "the request is invalid"
+
+
+# A JSON string escape for U+0000 that is not itself an escaped backslash.
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def nul_guard(exempt_prefixes: tuple[str, ...]) -> Callable[[Request], Awaitable[None]]:
+    """A dependency for every route: text in a request may not contain U+0000. PostgreSQL cannot
+    store it (a query would fail with a 500) and no field of this API means it. Query strings
+    and JSON bodies are checked; raw upload bodies under ``exempt_prefixes`` are not."""
+
+    async def reject_nul(request: Request) -> None:
+        if any("\0" in k or "\0" in v for k, v in request.query_params.multi_items()):
+            raise Unprocessable("query parameters may not contain NUL characters (U+0000)")
+        if request.url.path.startswith(exempt_prefixes or ("\0",)):
+            return
+        if _JSON_NUL.search(await request.body()):
+            raise Unprocessable("text in the request body may not contain NUL characters (U+0000)")
+
+    return reject_nul
 
 
 def install_error_handlers(app: FastAPI) -> None:
