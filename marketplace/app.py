@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from marketplace import health
+from marketplace import health, pages
 from marketplace.apidocs import install_docs
 from marketplace.assets import endpoints as asset_endpoints
 from marketplace.db import make_engine
@@ -70,4 +70,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(asset_endpoints.router)
     app.include_router(quality_endpoints.router)
     app.include_router(valuation_endpoints.router)
+    app.include_router(pages.router)
     return app

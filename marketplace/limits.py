@@ -70,3 +70,7 @@ valuation_comparables_min: Final = 3  # fewer: "insufficient comparables"
 valuation_comparables_max: Final = 200
 valuation_horizon_years_max: Final = 50
 valuation_cost_components_max: Final = 50
+
+# Public web pages (marketplace/pages); page sizes are page_size_default above
+web_query_length_max: Final = 200  # q, theme (as GET /assets) in page URLs
+web_page_number_max: Final = 1_000_000  # /catalog?page=

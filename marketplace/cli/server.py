@@ -33,6 +33,7 @@ def serve(
     app = create_app(settings)
     base = f"http://{bind_host}:{bind_port}"
     console.print(f"[bold]Databourse[/bold] on {base}")
+    console.print(f"  Web pages  {base}/")
     console.print(f"  API docs   {base}/docs")
     console.print(f"  Health     {base}/health")
     console.print(f"  Pages      {base}/assets/<id>/quality/report.html (quality)")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
 
 from ledger import receipts
 from ledger.errors import EntryNotFound, NotAnchored
+from ledger.progress import anchoring_progress
 from marketplace.errors import Conflict, NotFound
 from marketplace.ledger import repository
 from marketplace.ledger.schemas import BatchPage, BatchPublic, EntryPage, EntryPublic
@@ -67,3 +69,31 @@ def receipt(session: Session, seq: int) -> dict[str, Any]:
         raise UnknownEntry(str(exc)) from None
     except NotAnchored as exc:
         raise EntryNotAnchored(str(exc)) from None
+
+
+def entry(session: Session, seq: int) -> EntryPublic:
+    """One entry with its batch id; 404 ``entry_not_found`` when there is none."""
+    found = list_entries(session, after_seq=seq - 1, limit=1, kind=None, subject=None).items
+    if not found or found[0].seq != seq:
+        raise UnknownEntry(f"no journal entry {seq}")
+    return found[0]
+
+
+def batch(session: Session, batch_id: int) -> BatchPublic | None:
+    found = list_batches(session, after_id=batch_id - 1, limit=1).items
+    return found[0] if found and found[0].id == batch_id else None
+
+
+@dataclass(frozen=True)
+class LedgerSummary:
+    entries: int  # the journal's last seq (seqs are gapless from 1)
+    last_anchored_seq: int  # last seq of a mined (sent or confirmed) batch; 0 if none
+    last_anchored_batch: BatchPublic | None
+
+
+def summary(session: Session) -> LedgerSummary:
+    """How long the journal is and how far it is anchored, with the batch that got there."""
+    progress = anchoring_progress(session)
+    last = progress.last_anchored_seq
+    found = batch(session, entry(session, last).batch_id or 0) if last else None
+    return LedgerSummary(progress.journal_last_seq, last, found)

@@ -1,0 +1,298 @@
+"""The public pages over HTTP, on both databases: what they show, what they hide (drafts), how
+they refuse bad parameters (an HTML 4xx page, never a 500) and the headers they carry."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from html import unescape
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from marketplace.pages import catalog, explorer
+from marketplace.pages.layout import CSP
+from tests.marketplace.assets.helpers import CSV
+from tests.marketplace.pages.conftest import CLINIC_TITLE, DRAFT_TITLE, FRUIT_TITLE, World
+
+
+def text_of(r: Response) -> str:
+    """The page as a reader sees it: tags dropped, entities decoded, spaces collapsed."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", r.text)).split())
+
+
+def page(api: TestClient, path: str, status: int = 200) -> Response:
+    r = api.get(path)
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("text/html")
+    assert r.headers["content-security-policy"] == CSP
+    assert "<script" not in r.text.lower()
+    return r
+
+
+def test_home_shows_the_counts_and_the_last_anchor(api: TestClient, world: World) -> None:
+    batches = api.get("/ledger/batches").json()["items"]
+    last = batches[-1]
+
+    text = text_of(page(api, "/"))
+
+    assert "2 listed assets" in text
+    assert f"{world.unanchored_seq} journal entries" in text
+    assert f"last anchored entry {world.anchored_seq}" in text
+    assert f"block {last['block_number']}" in text
+    assert str(last["chain_id"]) in text
+    r = page(api, "/")
+    assert last["tx_hash"] in r.text  # abbreviated on screen, whole in the title
+    for href in ('href="/catalog"', 'href="/explorer"', 'href="/docs"', 'action="/catalog"'):
+        assert href in r.text
+
+
+def test_home_on_an_empty_exchange_says_nothing_is_anchored(api: TestClient) -> None:
+    text = text_of(page(api, "/"))
+
+    assert "0 listed assets" in text
+    assert "0 journal entries" in text
+    assert "none yet" in text
+
+
+def test_the_catalog_lists_listed_assets_with_their_facts_and_hides_drafts(
+    api: TestClient, world: World
+) -> None:
+    r = page(api, "/catalog")
+    text = text_of(r)
+
+    assert FRUIT_TITLE in text
+    assert CLINIC_TITLE in text
+    assert "&lt;by district&gt;" in r.text  # escaped, never markup
+    assert DRAFT_TITLE not in text
+    assert f'href="/catalog/{world.draft_id}"' not in r.text
+    assert "2 listed assets" in text
+    assert "Alice Data" in text
+    assert "agriculture" in text
+    assert "health" in text
+    assert "CC-BY-4.0" in text
+    assert "CC-BY-NC-4.0" in text
+    assert "important 重要数据" in text
+    assert f"{len(CSV)} bytes" in text
+    overall = api.get(f"/assets/{world.fruit_id}/quality").json()["report"]["overall"]
+    assert f"{overall:.2f}" in text
+
+
+def test_the_catalog_searches_by_keyword_and_theme(api: TestClient, world: World) -> None:
+    fruit = text_of(page(api, "/catalog?q=fruit"))
+    health = text_of(page(api, "/catalog?theme=health"))
+    nothing = text_of(page(api, "/catalog?q=zebra"))
+
+    assert FRUIT_TITLE in fruit
+    assert CLINIC_TITLE not in fruit
+    assert DRAFT_TITLE not in fruit  # the draft has the keyword "fruit" too
+    assert CLINIC_TITLE in health
+    assert FRUIT_TITLE not in health
+    assert "No listed asset matches." in nothing
+
+
+def test_the_catalog_pages_through_the_assets(
+    api: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(catalog, "PAGE_SIZE", 1)
+
+    first = page(api, "/catalog")
+    second = page(api, "/catalog?page=2")
+    beyond = text_of(page(api, "/catalog?page=3"))
+
+    assert CLINIC_TITLE in text_of(first)
+    assert FRUIT_TITLE not in text_of(first)
+    assert 'href="/catalog?page=2"' in first.text
+    assert FRUIT_TITLE in text_of(second)
+    assert 'href="/catalog?page=1"' in second.text
+    assert "page=3" not in second.text
+    assert "No listed asset on this page." in beyond
+
+
+def test_an_asset_page_shows_metadata_revisions_schema_reports_and_certificate(
+    api: TestClient, world: World
+) -> None:
+    cert = api.get(f"/assets/{world.fruit_id}/certificate").json()
+    anchor = cert["receipt"]["anchor"]
+
+    r = page(api, f"/catalog/{world.fruit_id}")
+    text = text_of(r)
+
+    assert FRUIT_TITLE in text
+    assert "Daily wholesale fruit prices" in text
+    for fact in ("Shanghai", "daily", "zh, en", "2024-01-01 to 2024-12-31", "CC-BY-4.0"):
+        assert fact in text, fact
+    assert "general 一般数据" in text
+    assert "personal information no" in text
+    assert "source collected" in text
+    assert hashlib.sha256(CSV).hexdigest() in text
+    assert f"{len(CSV)} bytes" in text
+    revision = api.get(f"/assets/{world.fruit_id}/revisions/1").json()
+    assert revision["chunk_root"] in text
+    for field in ("id integer", "name string", "price number"):
+        assert field in text, field
+    assert f'href="/assets/{world.fruit_id}/quality/report.html"' in r.text
+    assert f'href="/assets/{world.fruit_id}/valuations/{world.valuation_id}/report.html"' in r.text
+    assert "anchor status anchored" in text
+    assert anchor["tx_hash"] in text
+    assert f"block {anchor['block_number']}" in text
+    assert f"chain id {anchor['chain_id']}" in text
+    assert f'href="/assets/{world.fruit_id}/certificate"' in r.text
+    assert "bourse verify cert.json" in text
+    assert f'href="/explorer/entries/{cert["seq"]}"' in r.text
+
+
+def test_an_asset_page_shows_the_personal_information_basis(api: TestClient, world: World) -> None:
+    text = text_of(page(api, f"/catalog/{world.clinic_id}"))
+
+    assert "personal information yes, lawful basis: public_health_or_safety" in text
+    assert "important 重要数据" in text
+    assert "key_wrapped_delivery" in text
+    assert "source purchased" in text
+    assert "No valuation yet." in text
+
+
+def test_a_draft_or_unknown_asset_is_a_404_page(api: TestClient, world: World) -> None:
+    for path in (
+        f"/catalog/{world.draft_id}",
+        "/catalog/999999",
+        "/catalog/0",
+        "/catalog/abc",
+        "/catalog/99999999999999999999",
+    ):
+        r = page(api, path, 404)
+        assert "Not found" in text_of(r), path
+        assert DRAFT_TITLE not in r.text
+
+
+def test_the_explorer_lists_entries_and_filters_them(api: TestClient, world: World) -> None:
+    everything = page(api, "/explorer")
+    registered = text_of(page(api, "/explorer?kind=asset.registered"))
+    about_fruit = text_of(page(api, f"/explorer?subject=asset:{world.fruit_id}"))
+
+    assert 'href="/explorer/entries/1"' in everything.text
+    assert f'href="/explorer/entries/{world.unanchored_seq}"' in everything.text
+    assert "asset.created" in text_of(everything)
+    assert "not yet" in text_of(everything)  # the entry written after the anchor
+    assert "asset.registered" in registered
+    assert "asset.created" not in registered
+    assert f"asset:{world.fruit_id}" in about_fruit
+    assert f"asset:{world.clinic_id}" not in about_fruit
+
+
+def test_the_explorer_pages_by_seq(
+    api: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(explorer, "PAGE_SIZE", 2)
+
+    first = page(api, "/explorer")
+    second = page(api, "/explorer?after_seq=2")
+
+    assert 'href="/explorer/entries/2"' in first.text
+    assert 'href="/explorer/entries/3"' not in first.text
+    assert 'href="/explorer?after_seq=2"' in first.text
+    assert 'href="/explorer/entries/3"' in second.text
+    assert 'href="/explorer/entries/2"' not in second.text
+
+
+def test_an_anchored_entry_shows_its_payload_anchor_and_receipt(
+    api: TestClient, world: World
+) -> None:
+    cert = api.get(f"/assets/{world.fruit_id}/certificate").json()
+    receipt = cert["receipt"]
+    seq = cert["seq"]
+
+    r = page(api, f"/explorer/entries/{seq}")
+    text = text_of(r)
+
+    assert f"Journal entry {seq}" in text
+    assert "asset.registered" in text
+    assert cert["entry_hash"] in text
+    assert f'"content_hash": "{cert["certificate"]["content_hash"]}"' in unescape(r.text)
+    assert '\n  "asset_id": ' in unescape(r.text)  # pretty-printed
+    assert "status confirmed" in text
+    assert receipt["root"] in text
+    assert receipt["anchor"]["tx_hash"] in text
+    assert receipt["anchor"]["contract"] in text
+    assert f"block {receipt['anchor']['block_number']}" in text
+    assert f"chain id {receipt['anchor']['chain_id']}" in text
+    assert f'href="/ledger/entries/{seq}/receipt"' in r.text
+    assert "bourse verify receipt.json" in text
+    assert api.get(f"/ledger/entries/{seq}/receipt").status_code == 200
+
+
+def test_an_unanchored_entry_says_so_and_offers_no_receipt(api: TestClient, world: World) -> None:
+    r = page(api, f"/explorer/entries/{world.unanchored_seq}")
+
+    assert "Anchored: not yet" in text_of(r)
+    assert "/receipt" not in r.text
+
+
+def test_the_batches_page_lists_batches_with_their_status(api: TestClient, world: World) -> None:
+    batches = api.get("/ledger/batches").json()["items"]
+
+    r = page(api, "/explorer/batches")
+    text = text_of(r)
+
+    assert batches
+    for b in batches:
+        assert f"{b['first_seq']}..{b['last_seq']}" in text
+        assert b["tx_hash"] in r.text
+    assert "confirmed" in text
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/catalog?page=0", 400),
+        ("/catalog?page=abc", 400),
+        ("/catalog?page=-1", 400),
+        ("/catalog?page=1.5", 400),
+        ("/catalog?page=%EF%BC%91", 400),  # a full-width digit one
+        ("/catalog?page=99999999999999999999999", 400),
+        ("/catalog?page=1000001", 400),
+        ("/catalog?q=" + "x" * 201, 400),
+        ("/catalog?theme=%01", 400),
+        ("/catalog?q=%7F", 400),
+        ("/explorer?after_seq=x", 400),
+        ("/explorer?after_seq=-1", 400),
+        ("/explorer?after_seq=9223372036854775808", 400),
+        ("/explorer?kind=" + "k" * 65, 400),
+        ("/explorer?subject=" + "s" * 129, 400),
+        ("/explorer/batches?after_id=1e3", 400),
+        ("/explorer/entries/0", 404),
+        ("/explorer/entries/1", 404),
+        ("/explorer/entries/abc", 404),
+        ("/explorer/entries/-5", 404),
+        ("/explorer/entries/99999999999999999999", 404),
+        ("/catalog/1", 404),
+    ],
+)
+def test_a_bad_parameter_or_unknown_id_gets_an_html_error_page(
+    client: TestClient, path: str, status: int
+) -> None:
+    r = page(client, path, status)
+
+    assert "Bad request" in r.text or "Not found" in r.text
+    assert 'class="message"' in r.text
+
+
+def test_a_nul_in_a_query_is_refused_not_a_500(client: TestClient) -> None:
+    for path in ("/catalog?q=a%00b", "/explorer?subject=asset:%00", "/catalog?theme=%00"):
+        r = client.get(path)
+        assert 400 <= r.status_code < 500, (path, r.text)
+
+
+def test_harmless_odd_queries_are_served(client: TestClient) -> None:
+    for path in (
+        "/catalog?q=&theme=&page=",
+        "/catalog?q=%25_%5C%27%22%3Cb%3E",
+        "/catalog?q=%E6%B0%B4%E6%9E%9C&unknown=1",
+        "/explorer?kind=&subject=&after_seq=",
+        "/explorer?kind=%3Cscript%3E",
+        "/explorer?after_seq=9223372036854775807",
+        "/explorer/batches?after_id=9223372036854775807",
+    ):
+        r = page(client, path)
+        assert "<script>" not in r.text.replace("&lt;script&gt;", ""), path
