@@ -27,7 +27,7 @@ import polars as pl
 
 from ledger.canonical import canonical_json
 from marketplace import limits
-from marketplace.quality.schema import frictionless_type
+from marketplace.quality.schema import DeclarationError, TableSchema, frictionless_type
 
 TABLE_SCHEMA_TYPES: Final = frozenset(
     {
@@ -374,4 +374,8 @@ def validate_table_schema(schema: Any, column_count: int | None) -> dict[str, An
         canonical_json(normal)
     except ValueError as exc:
         raise TabularError(f"the schema cannot be canonicalised: {exc}") from exc
+    try:  # the quality evaluation judges the content against it: it must parse there too
+        TableSchema.from_frictionless(normal)
+    except DeclarationError as exc:
+        raise TabularError(str(exc)) from exc
     return normal

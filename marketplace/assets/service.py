@@ -80,7 +80,6 @@ REGISTERED_STATUSES = (
     AssetStatus.listed.value,
     AssetStatus.delisted.value,
 )
-APPLICATION_TTL_S = 3600
 IMPORTANT_DATA_RESTRICTIONS = (
     "key_wrapped_delivery",
     "verified_buyers_only",
@@ -575,7 +574,7 @@ def application_for(
         _registration_type(asset),
         owner=principal.address,
         nonce=signing.new_nonce(),
-        deadline=int(now.timestamp()) + APPLICATION_TTL_S,
+        deadline=int(now.timestamp()) + limits.signing_offer_ttl_s,
     )
     return {
         "application": app,
@@ -597,7 +596,7 @@ def _supplier_signature(
     made with the custodial key otherwise. Either way the nonce is consumed once."""
     now_s = int(now.timestamp())
     if body.signature is None:
-        nonce, deadline = signing.new_nonce(), now_s + APPLICATION_TTL_S
+        nonce, deadline = signing.new_nonce(), now_s + limits.signing_offer_ttl_s
         app = app_for(nonce, deadline)
         signature = identity.sign_as(
             session, settings, principal.account, cert.application_typed_data(app, ctx.domain)

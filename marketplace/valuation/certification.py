@@ -22,7 +22,6 @@ CERTIFICATION_TYPES: dict[str, list[dict[str, str]]] = {
         {"name": "deadline", "type": "uint256"},
     ]
 }
-CERTIFICATION_TTL_S = 3600  # a draft handed out for signing stays signable this long
 
 
 def typed_data(

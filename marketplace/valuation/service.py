@@ -12,6 +12,7 @@ from typing import Any
 from sqlmodel import Session
 
 from ledger import journal
+from marketplace import limits
 from marketplace.assets.errors import AssetNotFound, NotAssetOwner
 from marketplace.assets.models import Asset
 from marketplace.assets.service import SigningContext, visible_asset
@@ -194,7 +195,7 @@ def certification_draft(
         session, principal, asset_id, body.inputs, kind="certified", currency=currency,
         issued_at=now,
     )  # fmt: skip
-    nonce, deadline = signing.new_nonce(), int(now.timestamp()) + certification.CERTIFICATION_TTL_S
+    nonce, deadline = signing.new_nonce(), int(now.timestamp()) + limits.signing_offer_ttl_s
     report_hash = prepared.report.report_hash()
     document = certification.typed_data(
         subject=prepared.subject,
@@ -231,7 +232,7 @@ def issue_certified(
     now_s = int(now.timestamp())
     if body.signature is None:
         issued_at = now
-        nonce, deadline = signing.new_nonce(), now_s + certification.CERTIFICATION_TTL_S
+        nonce, deadline = signing.new_nonce(), now_s + limits.signing_offer_ttl_s
     else:
         assert body.issued_at is not None
         assert body.nonce is not None

@@ -160,3 +160,9 @@ def test_a_corrected_schema_is_validated_and_hashed_stably() -> None:
         validate_table_schema({"fields": [{"name": "id", "type": "int"}]}, 1)
     with pytest.raises(TabularError, match="2 columns"):
         validate_table_schema(schema, column_count=2)
+
+
+def test_a_corrected_schema_the_quality_evaluation_cannot_read_is_refused() -> None:
+    bad = {"fields": [{"name": "code", "type": "string", "constraints": {"pattern": "("}}]}
+    with pytest.raises(TabularError, match=r"constraints\.pattern"):
+        validate_table_schema(bad, column_count=1)
