@@ -11,7 +11,12 @@ from marketplace import health, pages
 from marketplace.apidocs import install_docs
 from marketplace.assets import endpoints as asset_endpoints
 from marketplace.db import make_engine
-from marketplace.http import BodySizeLimitMiddleware, install_error_handlers, nul_guard
+from marketplace.http import (
+    ERROR_RESPONSES,
+    BodySizeLimitMiddleware,
+    install_error_handlers,
+    nul_guard,
+)
 from marketplace.identity import endpoints as identity_endpoints
 from marketplace.ledger import endpoints as ledger_endpoints
 from marketplace.observability import RequestContextMiddleware, configure_logging
@@ -52,6 +57,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         lifespan=lifespan,
         docs_url=None,  # served from local files by install_docs, never from a CDN
         redoc_url=None,
+        responses=ERROR_RESPONSES,
         dependencies=[Depends(nul_guard(exempt_prefixes=(asset_endpoints.UPLOAD_PREFIX,)))],
     )
     app.state.runtime = rt

@@ -6,10 +6,12 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,6 +28,39 @@ _STATUS_CODES = {
     406: "not_acceptable",
     413: "payload_too_large",
     415: "unsupported_media_type",
+}
+
+
+class ErrorBody(BaseModel):
+    """Every error response: a stable machine-readable code and what to do about it."""
+
+    error: str
+    message: str
+
+
+# Declared on every route in the OpenAPI document (FastAPI's own 422 shape is never sent).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in (
+        (400, "Bad request"),
+        (401, "Not signed in, or the token is expired or revoked"),
+        (403, "Signed in, but not allowed"),
+        (404, "No such resource, or not visible to the caller"),
+        (409, "Conflicts with the current state"),
+        (413, "Body over the limit"),
+        (422, "Invalid input; the message names the field"),
+        (429, "Too many attempts"),
+    )
+}
+
+
+# The same for routes whose success is not JSON (HTML pages): their errors still are.
+JSON_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": spec["description"],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+    }
+    for status, spec in ERROR_RESPONSES.items()
 }
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from ledger import limits as ledger_limits
 from marketplace import limits
 from marketplace.deps import SessionDep
+from marketplace.http import ERROR_RESPONSES
 from marketplace.ledger import service
 from marketplace.ledger.schemas import BatchPage, EntryPage, Receipt
 
@@ -48,7 +49,10 @@ def list_batches(
 @router.get(
     "/entries/{seq}/receipt",
     summary="Receipt of one entry",
-    responses={404: {"description": "no such entry"}, 409: {"description": "not anchored yet"}},
+    responses={
+        404: {**ERROR_RESPONSES[404], "description": "no such entry"},
+        409: {**ERROR_RESPONSES[409], "description": "not anchored yet"},
+    },
 )
 def receipt(session: SessionDep, seq: Annotated[int, Path(ge=1, le=BIGINT_MAX)]) -> Receipt:
     """The entry, its inclusion proof, its batch's root and the anchor transaction: verify it

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from marketplace.assets.endpoints import AssetId, RevisionNo
 from marketplace.assets.service import visible_asset
 from marketplace.deps import BlobStoreDep, RuntimeDep, SessionDep
+from marketplace.http import JSON_ERROR_RESPONSES
 from marketplace.identity.auth import CurrentAccount, OptionalAccount
 from marketplace.quality import service
 from marketplace.quality.schemas import EvaluationPublic, EvaluationRequest
@@ -68,6 +69,7 @@ def asset_report(
 @router.get(
     "/assets/{asset_id}/quality/report.html",
     response_class=HTMLResponse,
+    responses=JSON_ERROR_RESPONSES,  # the page is HTML; its errors are JSON
     summary="The asset's quality report as a self-contained HTML page, with its radar chart",
 )
 def asset_report_html(

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from marketplace.assets.endpoints import BIGINT_MAX, AssetId
 from marketplace.assets.service import signing_context
 from marketplace.deps import RuntimeDep, SessionDep
+from marketplace.http import JSON_ERROR_RESPONSES
 from marketplace.identity.auth import CurrentAccount, OptionalAccount
 from marketplace.valuation import service
 from marketplace.valuation.models import utc_now
@@ -85,6 +86,7 @@ def get_valuation(
 @router.get(
     "/assets/{asset_id}/valuations/{valuation_id}/report.html",
     response_class=HTMLResponse,
+    responses=JSON_ERROR_RESPONSES,  # the page is HTML; its errors are JSON
     summary="The valuation report as a self-contained HTML page, with its charts",
 )
 def valuation_report_html(

@@ -215,3 +215,14 @@ def test_api_docs_load_every_asset_from_the_exchange_itself(edge: TestClient) ->
         asset = edge.get(url)
         assert asset.status_code == 200, url
     assert edge.get("/redoc").status_code == 404  # the CDN-backed ReDoc page is not served
+
+
+def test_openapi_declares_the_error_body_for_every_4xx(edge: TestClient) -> None:
+    spec = edge.get("/openapi.json").json()
+    assert spec["components"]["schemas"]["ErrorBody"]["required"] == ["error", "message"]
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            for status in ("401", "404", "422"):
+                body = operation["responses"][status]["content"]["application/json"]
+                assert body["schema"]["$ref"].endswith("/ErrorBody"), (method, path, status)
