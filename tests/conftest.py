@@ -26,7 +26,7 @@ from marketplace.runtime import Runtime
 from marketplace.settings import Settings
 from marketplace.tables import metadata
 
-pytest_plugins = ["tests.chain_fixtures"]
+pytest_plugins = ["tests.chain_fixtures", "tests.browser_fixtures"]
 
 POSTGRES_URL = os.environ.get("DATABOURSE_TEST_POSTGRES_URL")
 DATABASES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]

@@ -14,9 +14,9 @@ import pytest
 
 from marketplace.app import create_app
 from marketplace.runtime import Runtime
+from tests.browser_fixtures import PNG_MAGIC
 from tests.marketplace.identity.helpers import serve
 from tests.marketplace.pages.conftest import CLINIC_TITLE, DRAFT_TITLE, FRUIT_TITLE, World
-from tests.marketplace.valuation.test_pages_browser import CHROMIUM, CHROMIUM_ARGS, PNG_MAGIC
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 STEP_TIMEOUT_MS = 5_000
@@ -26,18 +26,6 @@ STEP_TIMEOUT_MS = 5_000
 def base_url(page_runtime: Runtime) -> Iterator[str]:
     with serve(create_app(runtime=page_runtime)) as url:
         yield url
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.fail("the system Chromium is missing: apt-get install -y chromium")
-    with playwright_sync.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def shoot(page: playwright_sync.Page, path: Path) -> None:

@@ -11,20 +11,12 @@ from fastapi.testclient import TestClient
 
 from marketplace.app import create_app
 from marketplace.runtime import Runtime
+from tests.browser_fixtures import PNG_MAGIC
 from tests.marketplace.assets.helpers import Party, registered_listed
 from tests.marketplace.identity.helpers import serve
 from tests.marketplace.valuation.helpers import COST, INCOME, MARKET
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 DIMENSION_LABELS = (
     "Normativity 规范性",
     "Completeness 完整性",
@@ -33,25 +25,12 @@ DIMENSION_LABELS = (
     "Timeliness 时效性",
     "Accessibility 可访问性",
 )
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture
 def base_url(asset_runtime: Runtime) -> Iterator[str]:
     with serve(create_app(runtime=asset_runtime)) as url:
         yield url
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.fail("the system Chromium is missing: apt-get install -y chromium")
-    with playwright_sync.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def test_a_buyer_sees_the_valuation_report_with_both_charts(
