@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from marketplace import limits
+from marketplace.money import Currency
 
 # Development-only secrets. The service refuses to start with them outside development mode.
 DEV_SECRET_KEY = "dev-secret-key-not-for-production-use-0000"  # noqa: S105 -- refused outside dev
@@ -114,6 +115,10 @@ class Settings(BaseSettings):
             "timeliness": self.quality_weight_timeliness,
             "accessibility": self.quality_weight_accessibility,
         }
+
+    @property
+    def currency_unit(self) -> Currency:
+        return Currency(self.currency, self.currency_scale)
 
     @property
     def master_key_bytes(self) -> bytes:

@@ -8,7 +8,6 @@ file's approaches.
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,6 +17,7 @@ from rich.table import Table
 
 from marketplace.cli.common import UrlOption, exchange_client, fail, reading_client
 from marketplace.client import Databourse, DatabourseClientError
+from marketplace.money import Currency
 
 console = Console()
 err = Console(stderr=True)
@@ -26,10 +26,11 @@ valuation_app = typer.Typer(
 )
 
 
-def money(minor: int | None, currency: str, scale: int = 2) -> str:
+def money(minor: int | None, report: dict[str, Any]) -> str:
+    """An amount of a valuation report, in the report's own currency and scale."""
     if minor is None:
         return "no value"
-    return f"{Decimal(minor).scaleb(-scale):,.{scale}f} {currency}"
+    return Currency(str(report["currency"]), int(report["currency_scale"])).format(minor)
 
 
 def _pairs(values: list[str] | None, option: str) -> dict[str, int]:
@@ -95,23 +96,22 @@ def build_inputs(
 
 def print_valuation(valuation: Any) -> None:
     report = valuation.report
-    currency = report["currency"]
     console.print(
         f"[bold]valuation {valuation.id}[/bold] ({valuation.kind}) of {report['subject']}: "
-        f"[bold]{money(report['value_minor'], currency)}[/bold], range "
-        f"{money(report['low_minor'], currency)} to {money(report['high_minor'], currency)}"
+        f"[bold]{money(report['value_minor'], report)}[/bold], range "
+        f"{money(report['low_minor'], report)} to {money(report['high_minor'], report)}"
     )
     table = Table("approach", "value", "range", "weight", "note")
     for a in report["approaches"]:
         rng = (
-            f"{money(a['low_minor'], currency)} to {money(a['high_minor'], currency)}"
+            f"{money(a['low_minor'], report)} to {money(a['high_minor'], report)}"
             if a.get("low_minor") is not None
             else ""
         )
         weight = report["weights_applied"].get(a["approach"])
         table.add_row(
             a["approach"],
-            money(a["value_minor"], currency),
+            money(a["value_minor"], report),
             rng,
             "" if weight is None else str(weight),
             a.get("note") or "",
@@ -267,8 +267,8 @@ def demo(supplier: Databourse, asset_id: int) -> list[str]:
     v = valuation.report
     lines.append(
         f"asset {asset_id} indicative valuation {valuation.id}: "
-        f"{money(v['value_minor'], v['currency'])}, range {money(v['low_minor'], v['currency'])}"
-        f" to {money(v['high_minor'], v['currency'])} (journal seq {valuation.journal_seq}); "
+        f"{money(v['value_minor'], v)}, range {money(v['low_minor'], v)}"
+        f" to {money(v['high_minor'], v)} (journal seq {valuation.journal_seq}); "
         f"`bourse valuation show {valuation.id} --html valuation.html`"
     )
     return lines

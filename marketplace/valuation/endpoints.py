@@ -39,12 +39,12 @@ def issue_valuation(
     if body.kind == "certified":
         ctx = signing_context(settings, runtime.chain_id, runtime.contract_address)
         valuation = service.issue_certified(
-            session, settings, principal, asset_id, body, currency=settings.currency, ctx=ctx,
+            session, settings, principal, asset_id, body, currency=settings.currency_unit, ctx=ctx,
             now=now,
         )  # fmt: skip
     else:
         valuation = service.issue_indicative(
-            session, principal, asset_id, body, currency=settings.currency, now=now
+            session, principal, asset_id, body, currency=settings.currency_unit, now=now
         )
     return service.valuation_public(session, valuation)
 
@@ -63,7 +63,7 @@ def certification_draft(
     settings = runtime.settings
     ctx = signing_context(settings, runtime.chain_id, runtime.contract_address)
     return service.certification_draft(
-        session, principal, asset_id, body, currency=settings.currency, ctx=ctx, now=utc_now()
+        session, principal, asset_id, body, currency=settings.currency_unit, ctx=ctx, now=utc_now()
     )
 
 

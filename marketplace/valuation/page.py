@@ -8,9 +8,9 @@ elsewhere. Pure: no I/O.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from html import escape
 
+from marketplace.money import Currency
 from marketplace.quality.page import page, quality_section
 from marketplace.quality.report import QualityReport
 from marketplace.valuation.methods import ApproachResult
@@ -22,10 +22,7 @@ APPROACH_LABELS = {"cost": "Cost 成本法", "income": "Income 收益法", "mark
 
 def money(minor: int | None, currency: str, scale: int) -> str:
     """``42570000`` fen → ``425,700.00 CNY``."""
-    if minor is None:
-        return "no value"
-    amount = Decimal(minor).scaleb(-scale)
-    return f"{amount:,.{scale}f} {currency}"
+    return "no value" if minor is None else Currency(currency, scale).format(minor)
 
 
 def approaches_svg(report: ValuationReport, scale: int) -> str:

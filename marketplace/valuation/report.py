@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ledger.canonical import canonical_json, keccak256, to_hex
+from marketplace.money import Currency
 from marketplace.valuation.methods import (
     ApproachResult,
     CostInputs,
@@ -54,6 +55,7 @@ class ValuationReport(BaseModel):
     kind: Kind
     subject: str  # e.g. "asset:42@revision:3"
     currency: str
+    currency_scale: int  # amounts are integers of 10**-currency_scale units
     issued_at: datetime
     quality_report_hash: str | None = None
     approaches: list[ApproachResult]
@@ -75,7 +77,7 @@ def combine(
     *,
     kind: Kind,
     subject: str,
-    currency: str,
+    currency: Currency,
     issued_at: datetime,
     quality_report_hash: str | None = None,
 ) -> ValuationReport:
@@ -97,7 +99,8 @@ def combine(
         return ValuationReport(
             kind=kind,
             subject=subject,
-            currency=currency,
+            currency=currency.code,
+            currency_scale=currency.scale,
             issued_at=issued_at,
             quality_report_hash=quality_report_hash,
             approaches=results,
@@ -117,7 +120,8 @@ def combine(
     return ValuationReport(
         kind=kind,
         subject=subject,
-        currency=currency,
+        currency=currency.code,
+        currency_scale=currency.scale,
         issued_at=issued_at,
         quality_report_hash=quality_report_hash,
         approaches=results,

@@ -21,6 +21,7 @@ from marketplace.identity import signing
 from marketplace.identity.errors import RoleRequired, SignatureRejected
 from marketplace.identity.models import OrgRole
 from marketplace.identity.service import Principal
+from marketplace.money import Currency
 from marketplace.quality import repository as quality_repository
 from marketplace.quality.models import QualityEvaluation
 from marketplace.quality.report import QualityReport
@@ -80,7 +81,7 @@ def _prepare(
     request_inputs: ValuationInputs,
     *,
     kind: Kind,
-    currency: str,
+    currency: Currency,
     issued_at: datetime,
 ) -> _Prepared:
     """The report for the asset's latest revision: quality scores filled in from its quality
@@ -169,7 +170,7 @@ def issue_indicative(
     asset_id: int,
     body: ValuationRequest,
     *,
-    currency: str,
+    currency: Currency,
     now: datetime,
 ) -> Valuation:
     """Value the asset's latest revision and write ``valuation.issued`` with the report hash."""
@@ -186,7 +187,7 @@ def certification_draft(
     asset_id: int,
     body: ValuationRequest,
     *,
-    currency: str,
+    currency: Currency,
     ctx: SigningContext,
     now: datetime,
 ) -> CertificationDraft:
@@ -222,7 +223,7 @@ def issue_certified(
     asset_id: int,
     body: ValuationRequest,
     *,
-    currency: str,
+    currency: Currency,
     ctx: SigningContext,
     now: datetime,
 ) -> Valuation:

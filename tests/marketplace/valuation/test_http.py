@@ -41,6 +41,7 @@ def test_an_indicative_valuation_is_issued_and_anchored(
     body = r.json()
     assert body["value_minor"] == 497_370
     assert body["kind"] == "indicative"
+    assert (body["report"]["currency"], body["report"]["currency_scale"]) == ("CNY", 2)
     with Session(asset_runtime.engine) as session:
         entry = session.exec(
             select(JournalEntry).where(JournalEntry.kind == "valuation.issued")

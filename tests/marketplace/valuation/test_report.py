@@ -7,6 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from ledger.canonical import canonical_json
+from marketplace.money import Currency
 from marketplace.valuation import IncomeInputs, MarketInputs, ValuationInputs, combine
 from tests.marketplace.valuation.test_methods import COST, SUBJECT, comparable
 
@@ -39,7 +40,7 @@ def test_three_approaches_combine_by_weight_into_a_value_and_a_range() -> None:
         ValuationInputs(cost=COST, income=INCOME, market=MARKET),
         kind="indicative",
         subject="asset:1",
-        currency="CNY",
+        currency=Currency("CNY", 2),
         issued_at=ISSUED,
     )
 
@@ -54,7 +55,7 @@ def test_an_approach_without_a_value_drops_out_and_the_weights_renormalise() -> 
         ValuationInputs(income=INCOME, market=MarketInputs.model_validate(SUBJECT)),
         kind="indicative",
         subject="asset:1",
-        currency="CNY",
+        currency=Currency("CNY", 2),
         issued_at=ISSUED,
     )
 
@@ -69,7 +70,7 @@ def test_with_no_usable_approach_the_report_says_so_instead_of_a_number() -> Non
         ValuationInputs(market=MarketInputs.model_validate(SUBJECT)),
         kind="indicative",
         subject="asset:1",
-        currency="CNY",
+        currency=Currency("CNY", 2),
         issued_at=ISSUED,
     )
 
@@ -82,7 +83,7 @@ def test_the_report_hash_is_over_canonical_json_without_floats() -> None:
         ValuationInputs(cost=COST, income=INCOME, market=MARKET),
         kind="certified",
         subject="asset:1",
-        currency="CNY",
+        currency=Currency("CNY", 2),
         issued_at=ISSUED,
     )
 
