@@ -62,7 +62,7 @@ quality_top_values_distinct_max: Final = 20  # "low cardinality": top values sho
 quality_top_value_count_min: Final = 5  # a top value is shown only if this many rows hold it
 quality_samples_per_column: Final = 3  # owner/operator view only
 quality_read_chunk_bytes: Final = 1024 * 1024
-quality_exact_bytes_max: Final = 256 * 1024 * 1024  # larger files: approximate distincts
+quality_exact_bytes_max: Final = 64 * 1024 * 1024  # larger files: approximate distincts
 quality_sample_cells_max: Final = 8 * 1024 * 1024  # numeric values kept for quantiles (64 MiB)
 quality_memory_file_bytes_max: Final = 4 * 1024**3  # a revision decrypted for evaluation
 

@@ -34,11 +34,14 @@ from marketplace.quality.report import (
     validate_weights,
 )
 from marketplace.quality.schema import (
+    BLANK,
+    NUMERIC_DTYPES,
     Declared,
     FieldSpec,
     TableSchema,
     format_violation,
     infer_schema,
+    infer_text_schema,
     literal_for,
     typed_expr,
     update_period,
@@ -66,8 +69,17 @@ class ByteFacts:
     bom: bool = False
     invalid_utf8_offset: int | None = None
     crlf: int = 0
-    lf_only: int = 0
     cr_only: int = 0
+    lf_only: bool = False  # some line ends are a lone LF (not counted: it costs a full scan)
+
+    @property
+    def line_ends(self) -> str:
+        styles = [
+            s
+            for s, seen in (("LF", self.lf_only), ("CRLF", self.crlf), ("CR", self.cr_only))
+            if seen
+        ]
+        return styles[0] if len(styles) == 1 else "mixed" if styles else "none"
 
 
 Source = Path | bytes  # a file, or content already in memory (small decrypted revisions)
@@ -92,7 +104,7 @@ def scan_bytes(
     facts = ByteFacts()
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    cr = lf = crlf = 0
+    cr = crlf = 0
     prev_cr = False
     first = True
     try:
@@ -102,11 +114,14 @@ def scan_bytes(
                 if first and chunk.startswith(codecs.BOM_UTF8):
                     facts.bom = True
                 first = False
-                n_cr = chunk.count(b"\r")
-                cr += n_cr
-                lf += chunk.count(b"\n")
-                if n_cr or prev_cr:  # counting CRLF is the slow part; most files have no CR
-                    crlf += chunk.count(b"\r\n") + (prev_cr and chunk[:1] == b"\n")
+                # Most files have no CR: finding none (memchr) is much faster than counting.
+                if prev_cr or b"\r" in chunk:
+                    pairs = chunk.count(b"\r\n") + (prev_cr and chunk[:1] == b"\n")
+                    cr += chunk.count(b"\r")
+                    crlf += pairs
+                    facts.lf_only = facts.lf_only or chunk.count(b"\n") > pairs
+                elif not facts.lf_only:
+                    facts.lf_only = b"\n" in chunk
                 prev_cr = chunk[-1:] == b"\r"
                 # isascii() is a fast word-at-a-time scan; only non-ASCII chunks need decoding.
                 if facts.invalid_utf8_offset is None and not chunk.isascii():
@@ -126,7 +141,7 @@ def scan_bytes(
     except (OSError, ValueError) as exc:  # the delivery path failed part-way
         facts.read_error = f"{type(exc).__name__}: {exc}"
     facts.sha256 = digest.hexdigest()
-    facts.crlf, facts.lf_only, facts.cr_only = crlf, lf - crlf, cr - crlf
+    facts.crlf, facts.cr_only = crlf, cr - crlf
     return facts
 
 
@@ -134,15 +149,20 @@ def scan_bytes(
 class _Table:
     """The lazy frame and what is known about its columns before the query runs."""
 
-    lf: pl.LazyFrame  # the scan, with the typed columns added
+    lf: pl.LazyFrame  # the scan, with the typed columns and the row hash added
     raw_schema: dict[str, pl.DataType]
     judged: TableSchema
     schema_source: str
-    approximate: bool  # distinct counts by HyperLogLog
+    approximate: bool  # distinct counts by polars' streaming sketch
     engine: Literal["in-memory", "streaming"]
     profiled_columns: int  # the first this many columns get a profile
     head: pl.DataFrame  # the first rows: sample values, low-cardinality candidates
+    row_hash: str  # the column holding each row's 64-bit hash
+    stride: int  # the numeric sample keeps the rows whose hash is a multiple of this
+    sample: profiling.NumericSample  # filled as the query runs
     typed_cols: dict[str, pl.Expr] = field(default_factory=dict)
+    value_cols: dict[str, pl.Expr] = field(default_factory=dict)  # what distinct counts compare
+    parsed: set[str] = field(default_factory=set)  # read as their type: every value conforms
     candidates: dict[int, list[str]] = field(default_factory=dict)  # low-cardinality text values
     ragged: bool = False
 
@@ -292,12 +312,19 @@ def _scan_options(facts: ByteFacts) -> dict[str, Any]:
 
 
 def _scan(
-    path: Source, fmt: Format, facts: ByteFacts, schema: TableSchema | None, *, ragged: bool
+    path: Source,
+    fmt: Format,
+    facts: ByteFacts,
+    schema: TableSchema | None,
+    *,
+    ragged: bool,
+    parse: dict[str, pl.DataType] | None = None,
 ) -> pl.LazyFrame:
     if fmt == "csv":
         return pl.scan_csv(
             path,
             infer_schema=False,
+            schema_overrides=parse or None,
             null_values=list(schema.missing_values) if schema else [""],
             raise_if_empty=False,
             truncate_ragged_lines=ragged,
@@ -311,48 +338,131 @@ def _scan(
 def _attempt(
     path: Source, fmt: Format, declared: Declared, facts: ByteFacts, size: int
 ) -> _Attempt:
-    """Open and measure the table; a file that breaks the format is an error message."""
+    """Open and measure the table; a file that breaks the format is an error message.
+
+    A CSV is read first with its numeric columns parsed by the reader (fast); if any value
+    there does not parse, it is read again with every column as text and converted inside the
+    query, so that each non-conforming value is counted. Rows with extra fields make polars
+    refuse the file unless told to truncate them: that is the last attempt.
+    """
+    tries = [(True, False), (False, False), (False, True)] if fmt == "csv" else [(False, False)]
     try:
-        try:
-            table = _open(path, fmt, declared, facts, size, ragged=False)
-            return _Attempt(table, _collect(table, declared), None)
-        except pl.exceptions.ComputeError as exc:
-            if not (fmt == "csv" and "more fields" in str(exc)):
+        for parse, ragged in tries:
+            try:
+                table = _open(path, fmt, declared, facts, size, parse=parse, ragged=ragged)
+                if table is None:
+                    continue  # no column to parse: the text read is the only one
+                return _Attempt(table, _collect(table, declared), None)
+            except pl.exceptions.PolarsError as exc:
+                if isinstance(exc, _OUR_BUGS):
+                    raise
+                if parse or (not ragged and "more fields" in str(exc)):
+                    continue
                 raise
-        # Ragged rows: polars refuses rows with extra fields unless told to truncate them.
-        table = _open(path, fmt, declared, facts, size, ragged=True)
-        return _Attempt(table, _collect(table, declared), None)
+        raise AssertionError("the last attempt returns or raises")  # pragma: no cover
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         if isinstance(exc, _OUR_BUGS):
             raise  # a query we built wrong is a bug, not bad input
         return _Attempt(None, {}, f"the content could not be parsed as {fmt}: {_first_line(exc)}")
 
 
+def _tag(names: Iterable[str]) -> str:
+    """A prefix no column name starts with, for the columns the query adds."""
+    tag = "§"
+    while any(n.startswith(tag) for n in names):
+        tag += "§"
+    return tag
+
+
 def _open(
-    path: Source, fmt: Format, declared: Declared, facts: ByteFacts, size: int, *, ragged: bool
-) -> _Table:
+    path: Source,
+    fmt: Format,
+    declared: Declared,
+    facts: ByteFacts,
+    size: int,
+    *,
+    parse: bool,
+    ragged: bool,
+) -> _Table | None:
     scan = _scan(path, fmt, facts, declared.schema, ragged=ragged)
     raw_schema = dict(scan.collect_schema())
+    # The first rows as read (CSV: text): for inference, top-value candidates and samples.
+    head = scan.head(limits.quality_infer_rows).collect()
     if declared.schema is not None:
         judged, source = declared.schema, "declared"
     elif fmt == "csv":
-        judged, source = _infer_csv(path, facts, raw_schema), "inferred"
+        judged, source = infer_text_schema(head), "inferred"
     else:
         judged, source = infer_schema(raw_schema), "inferred"
+    specs = {name: judged.field(name) or FieldSpec(name=name) for name in raw_schema}
+    text_numbers = [
+        n
+        for n, s in specs.items()
+        if s.type in NUMERIC_DTYPES
+        and raw_schema[n] == pl.String
+        and format_violation(s, pl.col(n)) is None
+    ]
+    if parse:
+        if not text_numbers:
+            return None
+        dtypes = {n: NUMERIC_DTYPES[specs[n].type] for n in text_numbers}
+        scan = _scan(path, fmt, facts, declared.schema, ragged=ragged, parse=dtypes)
+        raw_schema = dict(scan.collect_schema())
+    elif text_numbers:  # as the reader does: a blank numeric cell is empty, not malformed
+        scan = scan.with_columns(
+            pl.when(pl.col(n).str.contains(BLANK)).then(None).otherwise(pl.col(n)).alias(n)
+            for n in text_numbers
+        )
+    tag = _tag(raw_schema)
     derived: list[pl.Expr] = []
     typed_cols: dict[str, pl.Expr] = {}
+    value_cols: dict[str, pl.Expr] = {}
     for i, name in enumerate(raw_schema):
-        spec = judged.field(name) or FieldSpec(name=name)
         raw = pl.col(name)
-        typed = typed_expr(spec, raw, raw_schema[name])
+        typed = typed_expr(specs[name], raw, raw_schema[name])
         if typed.meta.eq(raw):
             typed_cols[name] = raw
         else:  # computed once per batch, then shared by every aggregate that needs it
-            derived.append(typed.alias(f"{i}:t"))
-            typed_cols[name] = pl.col(f"{i}:t")
-    lf = scan.with_columns(derived)
-    head = lf.head(limits.quality_infer_rows).collect()
+            derived.append(typed.alias(f"{tag}{i}"))
+            typed_cols[name] = pl.col(f"{tag}{i}")
+        # Numbers compare as numbers whichever way they were read ("01" is "1"); a value that
+        # does not conform compares as its text.
+        value_cols[name] = (
+            pl.coalesce(typed_cols[name].cast(pl.String), raw)
+            if name in text_numbers and not parse
+            else raw
+        )
+    row_hash = f"{tag}h"
+    lf = scan.with_columns(derived).with_columns(
+        _row_hash(list(value_cols.values())).alias(row_hash)
+    )
     in_memory = size <= limits.quality_in_memory_bytes_max
+    profiled = (
+        limits.quality_profiled_columns_max
+        if in_memory
+        else limits.quality_profiled_columns_streaming_max
+    )
+    numeric = sum(1 for n in list(raw_schema)[:profiled] if specs[n].type in profiling.NUMERIC)
+    # The in-memory engine holds every column anyway: its sample is the whole column.
+    stride = (
+        1
+        if in_memory
+        else profiling.sample_stride(_rows_bound(path, fmt, size, len(raw_schema)), numeric)
+    )
+    in_sample = None
+    if stride > 1:  # rows chosen by their hash: the same whatever order batches come in
+        in_sample = f"{tag}s"
+        lf = lf.with_columns((pl.col(row_hash) % stride == 0).alias(in_sample))
+    sample = profiling.NumericSample(
+        {
+            i: typed_cols[n]
+            for i, n in enumerate(list(raw_schema)[:profiled])
+            if specs[n].type in profiling.NUMERIC
+        },
+        in_sample,
+    )
+    if numeric:
+        lf = lf.map_batches(sample, streamable=True)
     return _Table(
         lf=lf,
         raw_schema=raw_schema,
@@ -363,31 +473,37 @@ def _open(
         # thousands of columns, where the streaming engine's does not. Larger files stream, and
         # fewer columns get a profile so that planning stays bounded.
         engine="in-memory" if in_memory else "streaming",
-        profiled_columns=limits.quality_profiled_columns_max
-        if in_memory
-        else limits.quality_profiled_columns_streaming_max,
+        profiled_columns=profiled,
         head=head,
+        row_hash=row_hash,
+        stride=stride,
+        sample=sample,
         typed_cols=typed_cols,
+        value_cols=value_cols,
+        parsed=set(text_numbers) if parse else set(),
         ragged=ragged,
     )
 
 
-def _infer_csv(path: Source, facts: ByteFacts, raw_schema: dict[str, pl.DataType]) -> TableSchema:
-    try:
-        sample = pl.scan_csv(
-            path,
-            n_rows=limits.quality_infer_rows,
-            infer_schema_length=limits.quality_infer_rows,
-            try_parse_dates=True,
-            truncate_ragged_lines=True,
-            raise_if_empty=False,
-            **_scan_options(facts),
-        ).collect_schema()
-    except pl.exceptions.PolarsError:
-        return infer_schema(raw_schema)  # everything as text
-    if list(sample) != list(raw_schema):
-        return infer_schema(raw_schema)
-    return infer_schema(dict(sample))
+def _row_hash(values: list[pl.Expr]) -> pl.Expr:
+    """A 64-bit hash of each row: the sum modulo 2^64 (polars' unsigned arithmetic wraps) of its
+    fields' hashes, each field's under its own seed so that moving a value to another field
+    changes the sum. Cheaper than hashing a struct, which encodes every row first."""
+    if not values:
+        return pl.lit(0, pl.UInt64)
+    return pl.sum_horizontal([value.hash(seed=i) for i, value in enumerate(values)])
+
+
+def _rows_bound(path: Source, fmt: Format, size: int, columns: int) -> int:
+    """The most rows the file can hold: a CSV row takes at least one byte per column (its
+    delimiters and line end), a JSON line at least three (``{}`` and the line end); Parquet
+    says in its footer."""
+    if fmt == "csv":
+        return size // max(1, columns)
+    if fmt == "jsonl":
+        return size // 3
+    count: int = _scan(path, fmt, ByteFacts(), None, ragged=False).select(pl.len()).collect().item()
+    return count
 
 
 # --- the table query --------------------------------------------------------------------------
@@ -397,8 +513,11 @@ def _collect(table: _Table, declared: Declared) -> dict[str, Any]:
     out = table.lf.select(plan(table, declared)).collect(engine=table.engine)
     assert out.height == 1
     stats = out.row(0, named=True)
-    sample, stride = profiling.numeric_sample(table)
-    stats.update(profiling.quantiles_and_outliers(sample, stride))
+    profiling.quantiles_and_outliers(table.sample.columns(), stats)
+    stats["sample_stride"] = table.stride
+    for i, name in enumerate(table.raw_schema):
+        if name in table.parsed:
+            stats.setdefault(f"{i}:bad", 0)  # the reader parsed every value as its type
     return stats
 
 
@@ -415,7 +534,8 @@ def plan(table: _Table, declared: Declared) -> list[pl.Expr]:
         typed = table.typed_cols[name]
         exprs.append(raw.null_count().alias(f"{i}:nulls"))
         present = raw.is_not_null()
-        bad = present & typed.is_null() if spec.type not in ("any", "string") else None
+        checks_type = spec.type not in ("any", "string") and name not in table.parsed
+        bad = present & typed.is_null() if checks_type else None
         fmt_bad = format_violation(spec, raw)
         if fmt_bad is not None:
             fmt_bad = present & fmt_bad
@@ -432,9 +552,9 @@ def plan(table: _Table, declared: Declared) -> list[pl.Expr]:
             exprs.append(out.sum().alias(f"{i}:out_of_range"))
         if spec.unique and name not in schema.primary_key:
             exprs.append(
-                profiling.distinct(raw, raw_schema[name], approximate=False).alias(
-                    f"{i}:unique_distinct"
-                )
+                profiling.distinct(
+                    table.value_cols[name], raw_schema[name], approximate=False
+                ).alias(f"{i}:unique_distinct")
             )
         if name in profiled:
             exprs.extend(profiling.aggregates(i, spec, typed, raw_schema[name], table))
@@ -444,17 +564,13 @@ def plan(table: _Table, declared: Declared) -> list[pl.Expr]:
 
 def consistency_exprs(table: _Table, declared: Declared) -> list[pl.Expr]:
     schema = table.judged
-    columns = list(table.raw_schema)
     typed_cols = table.typed_cols
-    exprs: list[pl.Expr] = []
-    if columns:
-        # Rows are compared by a 64-bit hash of all their fields: one set of integers instead
-        # of a set of whole rows. A false duplicate needs a hash collision (p < n^2 / 2^65).
-        row_hash = pl.struct([pl.col(c) for c in columns]).hash(seed=0)
-        exprs.append(row_hash.n_unique().alias("distinct_rows"))
+    # Rows are compared by a 64-bit hash of all their fields: one set of integers instead
+    # of a set of whole rows. A false duplicate needs a hash collision (p < n^2 / 2^65).
+    exprs: list[pl.Expr] = [pl.col(table.row_hash).n_unique().alias("distinct_rows")]
     pk = [k for k in schema.primary_key if k in table.raw_schema]
     if pk and len(pk) == len(schema.primary_key):
-        key = pl.struct([pl.col(k) for k in pk]).hash(seed=0)
+        key = _row_hash([table.value_cols[k] for k in pk])
         any_null = pl.any_horizontal([pl.col(k).is_null() for k in pk])
         exprs.append(any_null.sum().alias("pk_null_rows"))
         exprs.append(key.filter(any_null.not_()).n_unique().alias("pk_distinct"))
@@ -570,8 +686,8 @@ def _normativity(
         "cells_nonconforming": bad,
         "undeclared_columns": len(undeclared),
         "bom": facts.bom,
+        "line_ends": facts.line_ends,
         "line_ends_crlf": facts.crlf,
-        "line_ends_lf": facts.lf_only,
         "line_ends_cr": facts.cr_only,
         **{f"nonconforming:{k}": v for k, v in sorted(bad_by_column.items())[:50]},
         **{f"structure:{k}": v for k, v in structural.items()},

@@ -191,11 +191,46 @@ def infer_schema(polars_schema: dict[str, pl.DataType]) -> TableSchema:
     )
 
 
+# What text inference tries, in order: a column takes the first type every value converts to.
+_TEXT_TYPES: tuple[FieldType, ...] = ("integer", "number", "boolean", "date", "datetime")
+BLANK = r"^[ \t]*$"  # a blank cell: empty in a numeric column (as polars' CSV reader takes it)
+
+
+def infer_text_schema(head: pl.DataFrame) -> TableSchema:
+    """Types for a table read as text, judged on its first rows with the same conversions the
+    evaluation applies (``typed_expr``), so that an inferred type never fails values that
+    merely look different from what another parser expects."""
+    fields: list[FieldSpec] = []
+    for column in head.iter_columns():
+        if column.dtype != pl.String:
+            fields.append(FieldSpec(name=column.name, type=frictionless_type(column.dtype)))
+            continue
+        values = column.filter(column.is_not_null() & ~column.str.contains(BLANK)).to_frame("v")
+        ftype: FieldType = "string"
+        for candidate in _TEXT_TYPES if values.height else ():
+            typed = typed_expr(FieldSpec(name="v", type=candidate), pl.col("v"), pl.String())
+            if values.select(typed.null_count()).item() == 0:
+                ftype = candidate
+                break
+        fields.append(FieldSpec(name=column.name, type=ftype))
+    return TableSchema(fields=tuple(fields))
+
+
 # --- typed expressions ------------------------------------------------------------------------
+
+# Types a CSV reader can parse itself (the evaluation's fast path): polars takes a blank cell
+# for null and stops at any other value that does not parse.
+NUMERIC_DTYPES: dict[str, pl.DataType] = {
+    "integer": pl.Int64(),
+    "year": pl.Int64(),
+    "number": pl.Float64(),
+}
 
 
 def typed_expr(spec: FieldSpec, raw: pl.Expr, raw_dtype: pl.DataType) -> pl.Expr:  # noqa: PLR0911
     """The column converted to its declared type; values that do not conform become null."""
+    if NUMERIC_DTYPES.get(spec.type) == raw_dtype:
+        return raw  # already read as its type
     text = raw_dtype == pl.String
     match spec.type:
         case "integer" | "year":
@@ -216,7 +251,7 @@ def typed_expr(spec: FieldSpec, raw: pl.Expr, raw_dtype: pl.DataType) -> pl.Expr
             if not text:
                 return raw.cast(pl.Date, strict=False)
             fmt = {"default": "%Y-%m-%d", "any": None}.get(spec.format, spec.format)
-            return raw.str.to_date(fmt, strict=False)
+            return raw.str.to_date(fmt, strict=False, cache=False)
         case "datetime":
             if not text:
                 stamped = raw.cast(pl.Datetime("us"), strict=False)
@@ -234,12 +269,14 @@ def _datetime_from_text(fmt: str, raw: pl.Expr) -> pl.Expr:
     """ISO 8601 (``T`` or space, optional fraction, ``Z`` or an offset) by default; naive times
     are taken as UTC. A custom strptime format applies as given."""
     if fmt not in ("default", "any"):
-        return raw.str.to_datetime(fmt, strict=False, time_unit="us").dt.replace_time_zone("UTC")
+        return raw.str.to_datetime(
+            fmt, strict=False, cache=False, time_unit="us"
+        ).dt.replace_time_zone("UTC")
     norm = raw.str.strip_chars().str.replace(r"Z$", "+00:00").str.replace(" ", "T", literal=True)
     aware = norm.str.to_datetime(
-        "%Y-%m-%dT%H:%M:%S%.f%:z", strict=False, time_unit="us", time_zone="UTC"
+        "%Y-%m-%dT%H:%M:%S%.f%:z", strict=False, cache=False, time_unit="us", time_zone="UTC"
     )
-    naive = norm.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False, time_unit="us")
+    naive = norm.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False, cache=False, time_unit="us")
     return pl.coalesce(aware, naive.dt.replace_time_zone("UTC"))
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from marketplace.quality import QualityReport, evaluate
+from marketplace.quality.metrics import read_chunks, scan_bytes
 from tests.marketplace.quality.defects import AS_OF
 
 
@@ -59,8 +60,29 @@ def test_mixed_crlf_and_lf_line_ends_are_counted_and_read(tmp_path: Path) -> Non
     report = check(write(tmp_path, b"a,b\r\n1,2\n3,4\r\n5,6\n"))
 
     m = report.dimension("normativity").measurements
-    assert (m["line_ends_crlf"], m["line_ends_lf"], m["line_ends_cr"]) == (2, 2, 0)
+    assert (m["line_ends"], m["line_ends_crlf"], m["line_ends_cr"]) == ("mixed", 2, 0)
     assert report.rows == 3
+
+
+@pytest.mark.parametrize(
+    ("body", "style", "crlf", "cr"),
+    [
+        (b"a\n1\n", "LF", 0, 0),
+        (b"a\r\n1\r\n", "CRLF", 2, 0),
+        (b"a\r1\r", "CR", 0, 2),
+        (b"a\r\n1\n2\r\n", "mixed", 2, 0),
+        (b"a\n1\r2\n", "mixed", 0, 1),
+        (b"a", "none", 0, 0),
+    ],
+)
+def test_line_ends_are_classified_whatever_the_chunk_boundaries(
+    body: bytes, style: str, crlf: int, cr: int
+) -> None:
+    for chunk_bytes in (1, 2, 3, len(body)):  # a CRLF split across two chunks is still one
+        facts = scan_bytes(
+            read_chunks(body, chunk_bytes), text=True, total_bytes=None, progress=None
+        )
+        assert (facts.line_ends, facts.crlf, facts.cr_only) == (style, crlf, cr)
 
 
 def test_lone_cr_line_ends_alone_are_read_as_rows(tmp_path: Path) -> None:

@@ -1,0 +1,193 @@
+"""How the table is read: numeric columns parsed by the CSV reader when every value parses, as
+text otherwise, with the same judgement either way; and how a streamed file is profiled (a
+hashed sample for quantiles, a sketch for distinct counts)."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from marketplace import limits
+from marketplace.quality import Declared, QualityReport, evaluate
+from marketplace.quality.report import ColumnProfile
+from tests.marketplace.quality.defects import AS_OF
+
+SCHEMA = {
+    "fields": [
+        {"name": "v", "type": "integer"},
+        {"name": "w", "type": "number"},
+        {"name": "tag", "type": "string"},
+    ]
+}
+DECLARED = Declared.parse(schema=SCHEMA)
+
+# Cells the CSV reader parses as integers (or takes for empty), each spelled several ways.
+INTEGER_CELLS = ["7", "007", "+7", " 7", "\t7", "-0", "0", "42", "-42", "", " ", "\t"]
+
+
+def check(path: Path, declared: Declared = DECLARED) -> QualityReport:
+    return evaluate(path, fmt="csv", declared=declared, as_of=AS_OF)
+
+
+def column(report: QualityReport, name: str) -> ColumnProfile:
+    return next(p for p in report.profile if p.name == name)
+
+
+def write(path: Path, rows: list[tuple[str, str, str]]) -> Path:
+    path.write_text("v,w,tag\n" + "".join(f'"{v}","{w}",{t}\n' for v, w, t in rows))
+    return path
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(cells=st.lists(st.sampled_from(INTEGER_CELLS), min_size=1, max_size=30))
+def test_a_column_is_judged_the_same_whether_the_reader_parses_it_or_it_is_read_as_text(
+    tmp_path: Path, cells: list[str]
+) -> None:
+    rows = [(c, "1.5", "x") for c in cells]
+    parsed = check(write(tmp_path / "parsed.csv", rows))
+    # One value that does not parse, in another column, makes the whole file read as text.
+    as_text = check(write(tmp_path / "text.csv", [*rows, ("", "oops", "x")]))
+
+    assert as_text.dimension("normativity").measurements["nonconforming:w"] == 1
+    assert parsed.dimension("normativity").measurements["cells_nonconforming"] == 0
+    a, b = column(parsed, "v"), column(as_text, "v")
+    assert b.null_count == a.null_count + 1  # the extra row's empty cell
+    assert (b.distinct_count, b.min, b.max, b.mean, b.quantiles) == (
+        a.distinct_count,
+        a.min,
+        a.max,
+        a.mean,
+        a.quantiles,
+    )
+    blanks = sum(1 for c in cells if not c.strip())
+    assert a.null_count == blanks  # a blank numeric cell is missing, not malformed
+    values = {int(c) for c in cells if c.strip()}
+    assert a.distinct_count == len(values)  # "007", "+7" and " 7" are the number 7
+    consistency = ("duplicate_rows",)
+    assert {k: parsed.dimension("consistency").measurements[k] for k in consistency} == {
+        k: as_text.dimension("consistency").measurements[k] for k in consistency
+    }
+    expected_duplicates = len(rows) - len({int(c) if c.strip() else None for c in cells})
+    assert parsed.dimension("consistency").measurements["duplicate_rows"] == expected_duplicates
+
+
+def test_values_that_do_not_parse_are_each_counted(tmp_path: Path) -> None:
+    rows = [("1", "2.5", "a"), ("x1", "2.5", "a"), ("3", "NaN", "a"), ("4 ", "1e3", "a")]
+    report = check(write(tmp_path / "t.csv", rows))
+
+    normativity = report.dimension("normativity").measurements
+    assert normativity["nonconforming:v"] == 1  # "x1"; "4 " is 4 with a trailing space
+    assert "nonconforming:w" not in normativity
+    assert column(report, "v").max == 4
+
+
+def test_an_inferred_schema_uses_the_evaluations_own_conversions(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "i,n,b,d,t,slash,s\n"
+        "007,1.5,true,2024-01-02,2024-01-02T03:04:05Z,2024/01/02,a\n"
+        " 8,2,false,2024-01-03,2024-01-03 00:00:00,2024/01/03,b\n"
+        ",,,,,,\n"
+    )
+    report = evaluate(path, fmt="csv", as_of=AS_OF)
+
+    types = {p.name: p.type for p in report.profile}
+    assert types == {
+        "i": "integer",
+        "n": "number",
+        "b": "boolean",
+        "d": "date",
+        "t": "datetime",
+        "slash": "string",  # not the ISO form the date conversion accepts
+        "s": "string",
+    }
+    assert report.dimension("normativity").measurements["cells_nonconforming"] == 0
+
+
+@pytest.fixture
+def streamed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make a small file take the large-file path: streamed, sampled, sketched."""
+    monkeypatch.setattr(limits, "quality_in_memory_bytes_max", 1024)
+    monkeypatch.setattr(limits, "quality_exact_bytes_max", 1024)
+    # Two numeric columns, at most ~100,000 rows in the test file: a stride of 8, ~2,500 rows.
+    monkeypatch.setattr(limits, "quality_sample_cells_max", 40_000)
+
+
+def write_numbers(path: Path, rows: int) -> Path:
+    lines = ["id,amount,kind,label"]
+    lines += [
+        f"{i},{(i * 7919) % 1000 + (5000 if i % 97 == 0 else 0)},k{i % 3},l{i % 400}"
+        for i in range(rows)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.usefixtures("streamed")
+def test_a_streamed_file_gets_quantiles_from_a_hashed_sample(tmp_path: Path) -> None:
+    rows = 20_000
+    path = write_numbers(tmp_path / "t.csv", rows)
+    declared = Declared.parse(
+        schema={
+            "fields": [
+                {"name": "id", "type": "integer"},
+                {"name": "amount", "type": "integer"},
+                {"name": "kind", "type": "string"},
+                {"name": "label", "type": "string"},
+            ],
+            "primaryKey": ["id"],
+        }
+    )
+    report = check(path, declared)
+    again = check(path, declared)
+
+    amount = column(report, "amount")
+    assert not amount.quantiles_exact
+    assert report.report_hash() == again.report_hash()  # the sample does not depend on timing
+    values = sorted((i * 7919) % 1000 + (5000 if i % 97 == 0 else 0) for i in range(rows))
+    exact = statistics.quantiles(values, n=4, method="inclusive")
+    assert amount.quantiles is not None
+    for key, truth in zip(("p25", "p50", "p75"), exact, strict=True):
+        # ~2,500 sampled values: a quartile's rank is off by ~0.9%, ~9 on this 0..1000 spread
+        assert amount.quantiles[key] == pytest.approx(truth, abs=40)
+    accuracy = report.dimension("accuracy").measurements
+    assert accuracy["outliers_sample_stride"] > 1
+    true_outliers = sum(1 for i in range(rows) if i % 97 == 0)  # the 5000+ values
+    assert accuracy["outliers_tukey"] == pytest.approx(true_outliers, rel=0.5)  # ~26 sampled
+    assert amount.min == 0
+    assert amount.max == max(values)  # min, max and mean are over every value
+    assert amount.mean == pytest.approx(sum(values) / rows)
+
+
+@pytest.mark.usefixtures("streamed")
+def test_a_streamed_file_counts_distincts_exactly_where_it_can_and_says_where_it_cannot(
+    tmp_path: Path,
+) -> None:
+    rows = 20_000
+    declared = Declared.parse(
+        schema={
+            "fields": [
+                {"name": "id", "type": "integer", "constraints": {"unique": True}},
+                {"name": "amount", "type": "integer"},
+                {"name": "kind", "type": "string"},
+                {"name": "label", "type": "string"},
+            ]
+        }
+    )
+    report = check(write_numbers(tmp_path / "t.csv", rows), declared)
+
+    profile = {p.name: p for p in report.profile}
+    assert (profile["id"].distinct_count, profile["id"].distinct_exact) == (rows, True)  # unique
+    assert (profile["kind"].distinct_count, profile["kind"].distinct_exact) == (
+        3,
+        True,
+    )  # top values
+    label = profile["label"]
+    assert not label.distinct_exact
+    assert label.distinct_count == pytest.approx(400, rel=0.25)  # sketch: ~6.5% standard error
