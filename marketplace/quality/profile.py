@@ -141,19 +141,20 @@ class NumericSample:
     """
 
     def __init__(self, columns: dict[int, pl.Expr], mask: str | None) -> None:
-        self._exprs = [expr.cast(pl.Float64).alias(str(i)) for i, expr in columns.items()]
-        self._mask = mask
+        chosen = [expr if mask is None else expr.filter(pl.col(mask)) for expr in columns.values()]
+        self._exprs = [
+            e.cast(pl.Float64).alias(str(i)) for i, e in zip(columns, chosen, strict=True)
+        ]
         self._kept: list[pl.DataFrame] = []
 
     def __call__(self, batch: pl.DataFrame) -> pl.DataFrame:
-        chosen = batch if self._mask is None else batch.filter(pl.col(self._mask))
-        self._kept.append(chosen.select(self._exprs))
+        self._kept.append(batch.select(self._exprs))
         return batch
 
     def columns(self) -> dict[int, pl.Series]:
         if not self._kept:
             return {}
-        frame = pl.concat(self._kept)
+        frame = pl.concat(self._kept, rechunk=True)  # quantiles of a chunked column sort it
         return {int(c): frame.get_column(c).drop_nulls() for c in frame.columns}
 
 
