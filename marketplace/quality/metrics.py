@@ -442,25 +442,19 @@ def _open(
         if in_memory
         else limits.quality_profiled_columns_streaming_max
     )
-    numeric = sum(1 for n in list(raw_schema)[:profiled] if specs[n].type in profiling.NUMERIC)
+    numeric = {
+        i: typed_cols[n]
+        for i, n in enumerate(list(raw_schema)[:profiled])
+        if specs[n].type in profiling.NUMERIC
+    }
     # The in-memory engine holds every column anyway: its sample is the whole column.
-    stride = (
-        1
-        if in_memory
-        else profiling.sample_stride(_rows_bound(path, fmt, size, len(raw_schema)), numeric)
-    )
+    rows_max = 0 if in_memory else _rows_bound(path, fmt, size, len(raw_schema))
+    stride = profiling.sample_stride(rows_max, len(numeric))
     in_sample = None
     if stride > 1:  # rows chosen by their hash: the same whatever order batches come in
         in_sample = f"{tag}s"
         lf = lf.with_columns((pl.col(row_hash) % stride == 0).alias(in_sample))
-    sample = profiling.NumericSample(
-        {
-            i: typed_cols[n]
-            for i, n in enumerate(list(raw_schema)[:profiled])
-            if specs[n].type in profiling.NUMERIC
-        },
-        in_sample,
-    )
+    sample = profiling.NumericSample(numeric, in_sample)
     if numeric:
         lf = lf.map_batches(sample, streamable=True)
     return _Table(

@@ -161,7 +161,8 @@ def profile_table(report: QualityReport) -> str:
             f"<td>{escape(p.type)}</td>",
             f'<td class="num">{p.null_count}</td>',
             f'<td class="num">{p.null_share:.2%}</td>',
-            f'<td class="num">{_cell(p.distinct_count)}</td>',
+            # an estimate (large files) is marked as one
+            f'<td class="num">{"" if p.distinct_exact else "≈"}{_cell(p.distinct_count)}</td>',
             f'<td class="num">{_cell(p.min)}</td>',
             f'<td class="num">{_cell(p.max)}</td>',
             f'<td class="num">{_cell(p.mean)}</td>',

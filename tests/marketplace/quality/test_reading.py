@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from marketplace import limits
 from marketplace.quality import Declared, QualityReport, evaluate
+from marketplace.quality.page import profile_table
 from marketplace.quality.report import ColumnProfile
 from tests.marketplace.quality.defects import AS_OF
 
@@ -119,71 +120,69 @@ def streamed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(limits, "quality_sample_cells_max", 40_000)
 
 
-def write_numbers(path: Path, rows: int) -> Path:
+ROWS = 20_000
+
+
+def amount(i: int) -> int:
+    """0..999, and every 97th row an outlier above 5000."""
+    return (i * 7919) % 1000 + (5000 if i % 97 == 0 else 0)
+
+
+def write_numbers(path: Path) -> Path:
     lines = ["id,amount,kind,label"]
-    lines += [
-        f"{i},{(i * 7919) % 1000 + (5000 if i % 97 == 0 else 0)},k{i % 3},l{i % 400}"
-        for i in range(rows)
-    ]
+    lines += [f"{i},{amount(i)},k{i % 3},l{i % 400}" for i in range(ROWS)]
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
-@pytest.mark.usefixtures("streamed")
-def test_a_streamed_file_gets_quantiles_from_a_hashed_sample(tmp_path: Path) -> None:
-    rows = 20_000
-    path = write_numbers(tmp_path / "t.csv", rows)
-    declared = Declared.parse(
+def numbers_schema(*, id_constraints: dict[str, object] | None = None) -> Declared:
+    return Declared.parse(
         schema={
             "fields": [
-                {"name": "id", "type": "integer"},
-                {"name": "amount", "type": "integer"},
-                {"name": "kind", "type": "string"},
-                {"name": "label", "type": "string"},
-            ],
-            "primaryKey": ["id"],
-        }
-    )
-    report = check(path, declared)
-    again = check(path, declared)
-
-    amount = column(report, "amount")
-    assert not amount.quantiles_exact
-    assert report.report_hash() == again.report_hash()  # the sample does not depend on timing
-    values = sorted((i * 7919) % 1000 + (5000 if i % 97 == 0 else 0) for i in range(rows))
-    exact = statistics.quantiles(values, n=4, method="inclusive")
-    assert amount.quantiles is not None
-    for key, truth in zip(("p25", "p50", "p75"), exact, strict=True):
-        # ~2,500 sampled values: a quartile's rank is off by ~0.9%, ~9 on this 0..1000 spread
-        assert amount.quantiles[key] == pytest.approx(truth, abs=40)
-    accuracy = report.dimension("accuracy").measurements
-    assert accuracy["outliers_sample_stride"] > 1
-    true_outliers = sum(1 for i in range(rows) if i % 97 == 0)  # the 5000+ values
-    assert accuracy["outliers_tukey"] == pytest.approx(true_outliers, rel=0.5)  # ~26 sampled
-    assert amount.min == 0
-    assert amount.max == max(values)  # min, max and mean are over every value
-    assert amount.mean == pytest.approx(sum(values) / rows)
-
-
-@pytest.mark.usefixtures("streamed")
-def test_a_streamed_file_counts_distincts_exactly_where_it_can_and_says_where_it_cannot(
-    tmp_path: Path,
-) -> None:
-    rows = 20_000
-    declared = Declared.parse(
-        schema={
-            "fields": [
-                {"name": "id", "type": "integer", "constraints": {"unique": True}},
+                {"name": "id", "type": "integer", "constraints": id_constraints or {}},
                 {"name": "amount", "type": "integer"},
                 {"name": "kind", "type": "string"},
                 {"name": "label", "type": "string"},
             ]
         }
     )
-    report = check(write_numbers(tmp_path / "t.csv", rows), declared)
+
+
+@pytest.mark.usefixtures("streamed")
+def test_a_streamed_file_gets_quantiles_from_a_hashed_sample(tmp_path: Path) -> None:
+    path = write_numbers(tmp_path / "t.csv")
+    declared = numbers_schema()
+    report = check(path, declared)
+    again = check(path, declared)
+
+    profile = column(report, "amount")
+    assert not profile.quantiles_exact
+    assert report.report_hash() == again.report_hash()  # the sample does not depend on timing
+    values = sorted(amount(i) for i in range(ROWS))
+    exact = statistics.quantiles(values, n=4, method="inclusive")
+    assert profile.quantiles is not None
+    for key, truth in zip(("p25", "p50", "p75"), exact, strict=True):
+        # ~2,500 sampled values: a quartile's rank is off by ~0.9%, ~9 on this 0..1000 spread
+        assert profile.quantiles[key] == pytest.approx(truth, abs=40)
+    accuracy = report.dimension("accuracy").measurements
+    assert accuracy["outliers_sample_stride"] > 1
+    true_outliers = sum(1 for i in range(ROWS) if i % 97 == 0)  # the 5000+ values
+    assert accuracy["outliers_tukey"] == pytest.approx(true_outliers, rel=0.5)  # ~26 sampled
+    assert profile.min == 0
+    assert profile.max == max(values)  # min, max and mean are over every value
+    assert profile.mean == pytest.approx(sum(values) / ROWS)
+
+
+@pytest.mark.usefixtures("streamed")
+def test_a_streamed_file_counts_distincts_exactly_where_it_can_and_says_where_it_cannot(
+    tmp_path: Path,
+) -> None:
+    report = check(
+        write_numbers(tmp_path / "t.csv"), numbers_schema(id_constraints={"unique": True})
+    )
 
     profile = {p.name: p for p in report.profile}
-    assert (profile["id"].distinct_count, profile["id"].distinct_exact) == (rows, True)  # unique
+    assert (profile["id"].distinct_count, profile["id"].distinct_exact) == (ROWS, True)  # unique
     assert (profile["kind"].distinct_count, profile["kind"].distinct_exact) == (
         3,
         True,
@@ -191,3 +190,8 @@ def test_a_streamed_file_counts_distincts_exactly_where_it_can_and_says_where_it
     label = profile["label"]
     assert not label.distinct_exact
     assert label.distinct_count == pytest.approx(400, rel=0.25)  # sketch: ~6.5% standard error
+    rows_html = profile_table(report).split("<tr>")
+    assert f'<td class="num">≈{label.distinct_count}</td>' in next(
+        r for r in rows_html if ">label<" in r
+    )
+    assert f'<td class="num">{ROWS}</td>' in next(r for r in rows_html if ">id<" in r)
