@@ -166,9 +166,9 @@ def quantiles_and_outliers(samples: dict[int, pl.Series], stats: dict[str, Any])
         stats.setdefault(f"{i}:numeric_values", stats["rows"] - stats[f"{i}:nulls"])
         found = [sample.quantile(q, "linear") for q in QUANTILES.values()]
         qs = [q for q in found if q is not None]
-        stats[f"{i}:quantiles"] = qs or None
-        if not qs:
+        if len(qs) < len(found):  # an empty sample: no value in the column
             continue
+        stats[f"{i}:quantiles"] = qs
         q1, _, q3 = qs
         low, high = q1 - TUKEY_FENCE * (q3 - q1), q3 + TUKEY_FENCE * (q3 - q1)
         beyond = int(((sample < low) | (sample > high)).sum())
