@@ -199,21 +199,30 @@ BLANK = r"^[ \t]*$"  # a blank cell: empty in a numeric column (as polars' CSV r
 def infer_text_schema(head: pl.DataFrame) -> TableSchema:
     """Types for a table read as text, judged on its first rows with the same conversions the
     evaluation applies (``typed_expr``), so that an inferred type never fails values that
-    merely look different from what another parser expects."""
-    fields: list[FieldSpec] = []
-    for column in head.iter_columns():
-        if column.dtype != pl.String:
-            fields.append(FieldSpec(name=column.name, type=frictionless_type(column.dtype)))
-            continue
-        values = column.filter(column.is_not_null() & ~column.str.contains(BLANK)).to_frame("v")
-        ftype: FieldType = "string"
-        for candidate in _TEXT_TYPES if values.height else ():
-            typed = typed_expr(FieldSpec(name="v", type=candidate), pl.col("v"), pl.String())
-            if values.select(typed.null_count()).item() == 0:
-                ftype = candidate
-                break
-        fields.append(FieldSpec(name=column.name, type=ftype))
-    return TableSchema(fields=tuple(fields))
+    merely look different from what another parser expects. One query for every column."""
+    text = [c.name for c in head.iter_columns() if c.dtype == pl.String]
+    present = head.select(
+        pl.when(pl.col(n).str.contains(BLANK)).then(None).otherwise(pl.col(n)).alias(n)
+        for n in text
+    )
+    checks: list[pl.Expr] = []
+    for i, name in enumerate(text):
+        checks.append(pl.col(name).null_count().alias(f"{i}"))
+        for t in _TEXT_TYPES:
+            typed = typed_expr(FieldSpec(name=name, type=t), pl.col(name), pl.String())
+            checks.append(typed.null_count().alias(f"{i}:{t}"))
+    nulls = present.select(checks).row(0, named=True) if checks else {}
+    inferred: dict[str, FieldType] = {}
+    for i, name in enumerate(text):
+        blank = nulls[f"{i}"]  # a type fits when it turns no present value into a null
+        fits = [t for t in _TEXT_TYPES if nulls[f"{i}:{t}"] == blank] if blank < head.height else []
+        inferred[name] = fits[0] if fits else "string"
+    return TableSchema(
+        fields=tuple(
+            FieldSpec(name=c.name, type=inferred.get(c.name) or frictionless_type(c.dtype))
+            for c in head.iter_columns()
+        )
+    )
 
 
 # --- typed expressions ------------------------------------------------------------------------
