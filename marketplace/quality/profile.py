@@ -51,7 +51,7 @@ def aggregates(
     raw = pl.col(name)
     value = table.value_cols[name]
     exprs: list[pl.Expr] = []
-    if not (table.approximate and _counted_exactly(spec, table.judged)):
+    if not (table.approximate and _exact_distinct_key(i, spec, table.judged)):
         exprs.append(
             distinct(value, raw_dtype, approximate=table.approximate).alias(f"{i}:distinct")
         )
@@ -82,9 +82,14 @@ def aggregates(
     return exprs
 
 
-def _counted_exactly(spec: FieldSpec, schema: TableSchema) -> bool:
-    """A unique field and a one-field primary key get exact distinct counts for consistency."""
-    return spec.unique or schema.primary_key == (spec.name,)
+def _exact_distinct_key(i: int, spec: FieldSpec, schema: TableSchema) -> str | None:
+    """The consistency check's exact distinct count of this field, if there is one: a one-field
+    primary key's, or a unique field's outside the key."""
+    if schema.primary_key == (spec.name,):
+        return "pk_distinct"
+    if spec.unique and spec.name not in schema.primary_key:
+        return f"{i}:unique_distinct"
+    return None
 
 
 def _distinct(
@@ -94,9 +99,9 @@ def _distinct(
     complete top-value counts, stand in for the sketch's estimate."""
     if not table.approximate:
         return stats.get(f"{i}:distinct"), True
-    for key in (f"{i}:unique_distinct", "pk_distinct"):
-        if key in stats and _counted_exactly(spec, table.judged):
-            return stats[key], True
+    key = _exact_distinct_key(i, spec, table.judged)
+    if key is not None:
+        return stats[key], True
     counts = _candidate_counts(i, table, stats)
     if counts is not None:
         return sum(1 for n in counts.values() if n), True

@@ -195,3 +195,23 @@ def test_a_streamed_file_counts_distincts_exactly_where_it_can_and_says_where_it
         r for r in rows_html if ">label<" in r
     )
     assert f'<td class="num">{ROWS}</td>' in next(r for r in rows_html if ">id<" in r)
+
+
+@pytest.mark.usefixtures("streamed")
+def test_a_field_of_a_composite_key_does_not_take_the_keys_distinct_count(tmp_path: Path) -> None:
+    declared = Declared.parse(
+        schema={
+            "fields": [
+                {"name": "id", "type": "integer"},
+                {"name": "amount", "type": "integer"},
+                {"name": "kind", "type": "string", "constraints": {"unique": True}},
+                {"name": "label", "type": "string"},
+            ],
+            "primaryKey": ["kind", "label"],
+        }
+    )
+    report = check(write_numbers(tmp_path / "t.csv"), declared)
+
+    kind = column(report, "kind")
+    assert (kind.distinct_count, kind.distinct_exact) == (3, True)  # not the key's 1,200
+    assert report.dimension("consistency").measurements["duplicate_keys"] == ROWS - 1200
