@@ -117,38 +117,7 @@ def application_typed_data(app: Mapping[str, Any], domain: Mapping[str, Any]) ->
         "nonce": int(app["nonce"]),
         "deadline": int(app["deadline"]),
     }
-    return _document("AssetRegistration", REGISTRATION_TYPES, message, domain)
-
-
-def _document(
-    primary: str,
-    types: Mapping[str, list[dict[str, str]]],
-    message: dict[str, Any],
-    domain: Mapping[str, Any],
-) -> dict[str, Any]:
-    return signing.typed_data(
-        primary_type=primary,
-        types=types,
-        message=message,
-        chain_id=int(domain["chainId"]),
-        verifying_contract=str(domain["verifyingContract"]),
-    )
-
-
-def json_typed_data(document: Mapping[str, Any]) -> dict[str, Any]:
-    """The typed data with bytes as 0x-hex, as wallets (eth_signTypedData_v4) take it."""
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, bytes):
-            return "0x" + value.hex()
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [plain(v) for v in value]
-        return value
-
-    out: dict[str, Any] = plain(dict(document))
-    return out
+    return signing.typed_data_in(domain, "AssetRegistration", REGISTRATION_TYPES, message)
 
 
 def registration_hash(app: Mapping[str, Any], domain: Mapping[str, Any]) -> bytes:
@@ -164,7 +133,9 @@ def countersignature_typed_data(
         "supplierSignature": bytes.fromhex(supplier_signature.removeprefix("0x")),
         "approvedAt": approved_at,
     }
-    return _document("RegistrationCountersignature", COUNTERSIGNATURE_TYPES, message, domain)
+    return signing.typed_data_in(
+        domain, "RegistrationCountersignature", COUNTERSIGNATURE_TYPES, message
+    )
 
 
 def build_certificate(

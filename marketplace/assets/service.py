@@ -149,6 +149,32 @@ def _journal(
     )
 
 
+def _register(
+    session: Session,
+    asset: Asset,
+    registration_type: RegistrationType,
+    entry: JournalEntry,
+    *,
+    revision: int | None,
+    holder: str,
+    now: datetime,
+) -> None:
+    """The registration row that indexes a journaled registration (certificate, objection,
+    cancellation) by asset."""
+    assert asset.id is not None
+    repository.add(
+        session,
+        AssetRegistration(
+            asset_id=asset.id,
+            registration_type=registration_type,
+            revision=revision,
+            journal_seq=entry.seq,
+            holder_address=holder,
+            created_at=now,
+        ),
+    )
+
+
 def _metadata(asset: Asset) -> dict[str, Any]:
     return AssetCreate.model_validate(asset, from_attributes=True).model_dump(mode="json")
 
@@ -578,7 +604,7 @@ def application_for(
     )
     return {
         "application": app,
-        "typed_data": cert.json_typed_data(cert.application_typed_data(app, ctx.domain)),
+        "typed_data": signing.wallet_json(cert.application_typed_data(app, ctx.domain)),
     }
 
 
@@ -770,16 +796,14 @@ def _issue_certificate(
         payload=certificate,
         signature=supplier_signature,
     )
-    repository.add(
+    _register(
         session,
-        AssetRegistration(
-            asset_id=asset.id,
-            registration_type=RegistrationType(app["registration_type"]),
-            revision=int(app["revision"]),
-            journal_seq=entry.seq,
-            holder_address=str(app["owner"]),
-            created_at=now,
-        ),
+        asset,
+        RegistrationType(app["registration_type"]),
+        entry,
+        revision=int(app["revision"]),
+        holder=str(app["owner"]),
+        now=now,
     )
     return entry
 
@@ -859,16 +883,14 @@ def file_objection(
         claim_sha256=_sha256_text(body.claim),
         evidence_sha256=body.evidence_sha256,
     )
-    repository.add(
+    _register(
         session,
-        AssetRegistration(
-            asset_id=asset_id,
-            registration_type=RegistrationType.objection,
-            revision=asset.certified_revision,
-            journal_seq=entry.seq,
-            holder_address=principal.address,
-            created_at=now,
-        ),
+        asset,
+        RegistrationType.objection,
+        entry,
+        revision=asset.certified_revision,
+        holder=principal.address,
+        now=now,
     )
     return objection
 
@@ -961,17 +983,14 @@ def cancel(
         registration_type=RegistrationType.cancellation.value,
         reason_sha256=_sha256_text(reason),
     )
-    assert asset.id is not None
-    repository.add(
+    _register(
         session,
-        AssetRegistration(
-            asset_id=asset.id,
-            registration_type=RegistrationType.cancellation,
-            revision=asset.certified_revision,
-            journal_seq=entry.seq,
-            holder_address=principal.address,
-            created_at=now,
-        ),
+        asset,
+        RegistrationType.cancellation,
+        entry,
+        revision=asset.certified_revision,
+        holder=principal.address,
+        now=now,
     )
     return asset
 

@@ -71,6 +71,38 @@ def typed_data(
     }
 
 
+def typed_data_in(
+    domain_: Mapping[str, Any],
+    primary_type: str,
+    types: Mapping[str, list[dict[str, str]]],
+    message: Mapping[str, Any],
+) -> dict[str, Any]:
+    """``typed_data`` under a domain already built (as a signing context carries it)."""
+    return typed_data(
+        primary_type=primary_type,
+        types=types,
+        message=message,
+        chain_id=int(domain_["chainId"]),
+        verifying_contract=str(domain_["verifyingContract"]),
+    )
+
+
+def wallet_json(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The document with bytes as 0x-hex, as wallets (``eth_signTypedData_v4``) take it."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, bytes):
+            return "0x" + value.hex()
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return value
+
+    out: dict[str, Any] = plain(dict(document))
+    return out
+
+
 def sign(private_key: bytes, document: Mapping[str, Any]) -> str:
     """The 65-byte signature over ``document`` as 0x-hex."""
     signed = Account.sign_message(encode_typed_data(full_message=dict(document)), private_key)

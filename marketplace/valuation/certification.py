@@ -41,17 +41,4 @@ def typed_data(
         "nonce": nonce,
         "deadline": deadline,
     }
-    return signing.typed_data(
-        primary_type=PRIMARY_TYPE,
-        types=CERTIFICATION_TYPES,
-        message=message,
-        chain_id=int(domain["chainId"]),
-        verifying_contract=str(domain["verifyingContract"]),
-    )
-
-
-def as_json(document: Mapping[str, Any]) -> dict[str, Any]:
-    """The document with bytes as 0x-hex, as wallets (``eth_signTypedData_v4``) take it."""
-    message = dict(document["message"])
-    message["reportHash"] = "0x" + bytes(message["reportHash"]).hex()
-    return {**document, "message": message}
+    return signing.typed_data_in(domain, PRIMARY_TYPE, CERTIFICATION_TYPES, message)

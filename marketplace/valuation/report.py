@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -95,16 +96,19 @@ def combine(
     valued = [r for r in results if r.value_minor is not None]
     applied = {r.approach: inputs.weights.get(r.approach, 0) for r in valued}
     total = sum(applied.values())
+    report = partial(
+        ValuationReport,
+        kind=kind,
+        subject=subject,
+        currency=currency.code,
+        currency_scale=currency.scale,
+        issued_at=issued_at,
+        quality_report_hash=quality_report_hash,
+        approaches=results,
+        weights_applied=applied,
+    )
     if not valued or total == 0:
-        return ValuationReport(
-            kind=kind,
-            subject=subject,
-            currency=currency.code,
-            currency_scale=currency.scale,
-            issued_at=issued_at,
-            quality_report_hash=quality_report_hash,
-            approaches=results,
-            weights_applied=applied,
+        return report(
             value_minor=None,
             low_minor=None,
             high_minor=None,
@@ -117,15 +121,7 @@ def combine(
     points += [p for r in valued for p in (r.low_minor, r.high_minor) if p is not None]
     combined = to_minor(value)
     assert min(points) <= combined <= max(points)
-    return ValuationReport(
-        kind=kind,
-        subject=subject,
-        currency=currency.code,
-        currency_scale=currency.scale,
-        issued_at=issued_at,
-        quality_report_hash=quality_report_hash,
-        approaches=results,
-        weights_applied=applied,
+    return report(
         value_minor=combined,
         low_minor=min(points),
         high_minor=max(points),

@@ -212,7 +212,7 @@ def certification_draft(
         issued_at=now,
         nonce=str(nonce),
         deadline=deadline,
-        typed_data=certification.as_json(document),
+        typed_data=signing.wallet_json(document),
     )
 
 
@@ -300,7 +300,7 @@ def _certification(session: Session, valuation: Valuation) -> dict[str, Any] | N
         "signer": payload["signer"],
         "nonce": payload["nonce"],
         "deadline": payload["deadline"],
-        "typed_data": certification.as_json(document),
+        "typed_data": signing.wallet_json(document),
     }
 
 
