@@ -54,7 +54,13 @@ from tests.marketplace.assets.helpers import (
     upload,
     verify,
 )
-from tests.marketplace.identity.helpers import CHAIN_ID, bearer, row_counts, serve
+from tests.marketplace.identity.helpers import (
+    CHAIN_ID,
+    Served,
+    bearer,
+    row_counts,
+    serving,
+)
 from tests.marketplace.valuation.helpers import INCOME
 
 pytestmark = pytest.mark.slow
@@ -77,6 +83,7 @@ class World:
     supplier: Party
     draft_id: int
     runtime: Runtime
+    served: Served
 
 
 @pytest.fixture
@@ -105,9 +112,9 @@ def world(engine: Engine, tmp_path: Path) -> Iterator[World]:
             headers=supplier.headers,
         )
         valuation_ids = [int(r.json()["id"])] if r.status_code == 201 else []
-    with serve(app) as base_url:
+    with serving(app) as served:
         yield World(
-            base_url=base_url,
+            base_url=served.url,
             identities={
                 "anonymous": {},
                 "bad token": bearer("dbt_not-a-token"),
@@ -125,6 +132,7 @@ def world(engine: Engine, tmp_path: Path) -> Iterator[World]:
             supplier=supplier,
             draft_id=draft,
             runtime=runtime,
+            served=served,
         )
 
 
@@ -272,6 +280,7 @@ def test_bad_uploads_are_4xx_with_an_error_body_and_store_nothing(world: World) 
         if answer:  # else the server dropped the half-closed connection, which is fine too
             problems += [f"{name}: {p}" for p in [_raw_problem(answer)] if p]
     assert not problems, "\n".join(problems)
+    world.served.wait_idle()  # a client that hung up got no answer to wait for
     assert row_counts(world.runtime.engine) == before
     assert sorted(p for p in blob_root.rglob("*") if p.is_file()) == blobs_before
 

@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -118,9 +119,25 @@ def row_counts(engine: Engine) -> dict[str, int]:
         }
 
 
+@dataclass(frozen=True)
+class Served:
+    """A running uvicorn server and its base URL."""
+
+    url: str
+    server: uvicorn.Server
+
+    def wait_idle(self, timeout_s: float = 10) -> None:
+        """Waits until the server has finished every request it has received: a handler goes
+        on running after its client has hung up (an upload cut short cleans up then)."""
+        deadline = time.monotonic() + timeout_s
+        while self.server.server_state.tasks:
+            assert time.monotonic() < deadline, f"requests still running after {timeout_s} s"
+            time.sleep(0.01)
+
+
 @contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """Runs ``app`` with uvicorn on 127.0.0.1 on a free port; yields its base URL."""
+def serving(app: FastAPI) -> Iterator[Served]:
+    """Runs ``app`` with uvicorn on 127.0.0.1 on a free port."""
     config = uvicorn.Config(
         app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", ws="none"
     )
@@ -134,10 +151,17 @@ def serve(app: FastAPI) -> Iterator[str]:
         time.sleep(0.02)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield Served(f"http://127.0.0.1:{port}", server)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def serve(app: FastAPI) -> Iterator[str]:
+    """Runs ``app`` with uvicorn on 127.0.0.1 on a free port; yields its base URL."""
+    with serving(app) as served:
+        yield served.url
 
 
 @contextmanager
