@@ -58,6 +58,7 @@ quality_profiled_columns_max: Final = 1_000  # beyond: nulls and types only, no 
 quality_profiled_columns_streaming_max: Final = 200  # the same, for files read streaming
 quality_in_memory_bytes_max: Final = 64 * 1024 * 1024  # smaller files: polars in-memory engine
 quality_infer_rows: Final = 1_000  # rows read to infer a schema when none is declared
+quality_head_bytes_max: Final = 4 * 1024 * 1024  # a CSV's first rows are parsed from these
 quality_top_values_distinct_max: Final = 20  # "low cardinality": top values shown at most this
 quality_top_value_count_min: Final = 5  # a top value is shown only if this many rows hold it
 quality_samples_per_column: Final = 3  # owner/operator view only

@@ -387,7 +387,7 @@ def _open(
     scan = _scan(path, fmt, facts, declared.schema, ragged=ragged)
     raw_schema = dict(scan.collect_schema())
     # The first rows as read (CSV: text): for inference, top-value candidates and samples.
-    head = scan.head(limits.quality_infer_rows).collect()
+    head = _head(path, fmt, scan, facts=facts, schema=declared.schema, size=size, ragged=ragged)
     if declared.schema is not None:
         judged, source = declared.schema, "declared"
     elif fmt == "csv":
@@ -477,6 +477,49 @@ def _open(
         parsed=set(text_numbers) if parse else set(),
         ragged=ragged,
     )
+
+
+def _head(
+    path: Source,
+    fmt: Format,
+    scan: pl.LazyFrame,
+    *,
+    facts: ByteFacts,
+    schema: TableSchema | None,
+    size: int,
+    ragged: bool,
+) -> pl.DataFrame:
+    """The first ``quality_infer_rows`` rows of ``scan``.
+
+    polars' CSV scan reads the whole file to give its first rows, so a CSV's head is parsed from
+    its first ``quality_head_bytes_max`` bytes, cut after the last line end. The cut may fall
+    inside a quoted field that spans lines, so the last row of a cut prefix is never used. A
+    prefix that holds too few rows, or does not parse, leaves the head to the scan.
+    """
+    rows = limits.quality_infer_rows
+    if fmt == "csv":
+        prefix = _prefix(path, limits.quality_head_bytes_max)
+        whole = len(prefix) == size
+        if not whole:
+            prefix = prefix[: prefix.rfind(_scan_options(facts)["eol_char"].encode()) + 1]
+        try:
+            head = _scan(prefix, fmt, facts, schema, ragged=ragged).head(rows + 1).collect()
+        except pl.exceptions.PolarsError:
+            head = None
+        if (
+            head is not None
+            and head.columns == scan.collect_schema().names()
+            and (whole or head.height > rows)
+        ):
+            return head.head(rows)
+    return scan.head(rows).collect()
+
+
+def _prefix(path: Source, size_bytes: int) -> bytes:
+    if isinstance(path, bytes):
+        return path[:size_bytes]
+    with path.open("rb") as fh:
+        return fh.read(size_bytes)
 
 
 def _row_hash(values: list[pl.Expr]) -> pl.Expr:

@@ -199,24 +199,27 @@ BLANK = r"^[ \t]*$"  # a blank cell: empty in a numeric column (as polars' CSV r
 def infer_text_schema(head: pl.DataFrame) -> TableSchema:
     """Types for a table read as text, judged on its first rows with the same conversions the
     evaluation applies (``typed_expr``), so that an inferred type never fails values that
-    merely look different from what another parser expects. One query for every column."""
+    merely look different from what another parser expects. One query a type, over the columns
+    no earlier type fits."""
     text = [c.name for c in head.iter_columns() if c.dtype == pl.String]
     present = head.select(
         pl.when(pl.col(n).str.contains(BLANK)).then(None).otherwise(pl.col(n)).alias(n)
         for n in text
     )
-    checks: list[pl.Expr] = []
-    for i, name in enumerate(text):
-        checks.append(pl.col(name).null_count().alias(f"{i}"))
-        for t in _TEXT_TYPES:
-            typed = typed_expr(FieldSpec(name=name, type=t), pl.col(name), pl.String())
-            checks.append(typed.null_count().alias(f"{i}:{t}"))
-    nulls = present.select(checks).row(0, named=True) if checks else {}
+    blank = dict(zip(text, present.null_count().row(0), strict=True))
+    undecided = [n for n in text if blank[n] < head.height]  # a column with some value
     inferred: dict[str, FieldType] = {}
-    for i, name in enumerate(text):
-        blank = nulls[f"{i}"]  # a type fits when it turns no present value into a null
-        fits = [t for t in _TEXT_TYPES if nulls[f"{i}:{t}"] == blank] if blank < head.height else []
-        inferred[name] = fits[0] if fits else "string"
+    for t in _TEXT_TYPES:
+        if not undecided:
+            break
+        nulls = present.select(
+            typed_expr(FieldSpec(name=n, type=t), pl.col(n), pl.String()).null_count().alias(n)
+            for n in undecided
+        ).row(0)
+        # A type fits when it turns no present value into a null.
+        fits = {n for n, count in zip(undecided, nulls, strict=True) if count == blank[n]}
+        inferred.update(dict.fromkeys(fits, t))
+        undecided = [n for n in undecided if n not in fits]
     return TableSchema(
         fields=tuple(
             FieldSpec(name=c.name, type=inferred.get(c.name) or frictionless_type(c.dtype))

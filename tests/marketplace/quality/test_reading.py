@@ -8,7 +8,7 @@ import statistics
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from marketplace import limits
@@ -109,6 +109,46 @@ def test_an_inferred_schema_uses_the_evaluations_own_conversions(tmp_path: Path)
         "s": "string",
     }
     assert report.dimension("normativity").measurements["cells_nonconforming"] == 0
+
+
+# Cells for the head test: numbers, dates, text, blanks; notes hold quotes, commas and newlines.
+HEAD_CELLS = ["1", "2.5", "x", "2024-01-02", ""]
+NOTES = st.text(alphabet='ab,"\n\r ', max_size=6)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(st.tuples(st.sampled_from(HEAD_CELLS), NOTES), min_size=0, max_size=8),
+    cut_row=st.integers(min_value=0, max_value=5),  # the head is the first 4 rows
+    cut_offset=st.integers(min_value=0, max_value=8),
+)
+@example(  # a cut inside the 4th row's date would leave "202", and the column an integer
+    rows=[("1", "a"), ("2", "b"), ("3", "c"), ("2024-01-02", "d"), ("5", "e")],
+    cut_row=3,
+    cut_offset=3,
+)
+def test_the_first_rows_do_not_depend_on_where_the_prefix_read_for_them_ends(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    rows: list[tuple[str, str]],
+    cut_row: int,
+    cut_offset: int,
+) -> None:
+    """Inference, top-value candidates and samples come from the first rows, parsed from the
+    file's first bytes: a cut anywhere, inside a value or a quoted field that spans lines, must
+    change nothing."""
+    monkeypatch.setattr(limits, "quality_infer_rows", 4)
+    monkeypatch.setattr(limits, "quality_head_bytes_max", 1 << 30)
+    lines = ["n,note\n"] + [f'{n},"{note.replace(chr(34), chr(34) * 2)}"\n' for n, note in rows]
+    path = tmp_path / "t.csv"
+    path.write_text("".join(lines), newline="")
+    whole = evaluate(path, fmt="csv", as_of=AS_OF)
+
+    cut_bytes = len("".join(lines[: cut_row + 1]).encode()) + cut_offset  # inside row cut_row
+    monkeypatch.setattr(limits, "quality_head_bytes_max", max(1, cut_bytes))
+    assert evaluate(path, fmt="csv", as_of=AS_OF) == whole
 
 
 @pytest.fixture
