@@ -54,6 +54,7 @@ signing_offer_ttl_s: Final = 3600  # a document handed out for signing stays sig
 # Quality evaluation (marketplace/quality)
 quality_schema_fields_max: Final = 20_000
 quality_rules_max: Final = 100
+quality_columns_max: Final = 20_000  # wider tables: a report that says so, no judgement
 quality_profiled_columns_max: Final = 1_000  # beyond: nulls and types only, no profile
 quality_profiled_columns_streaming_max: Final = 200  # the same, for files read streaming
 quality_in_memory_bytes_max: Final = 64 * 1024 * 1024  # smaller files: polars in-memory engine

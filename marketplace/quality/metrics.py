@@ -12,6 +12,7 @@ Bad input never raises: what could not be judged is reported with the reason.
 from __future__ import annotations
 
 import codecs
+import glob
 import hashlib
 import io
 from collections.abc import Callable, Iterable, Iterator
@@ -39,10 +40,12 @@ from marketplace.quality.schema import (
     Declared,
     FieldSpec,
     TableSchema,
+    first_line,
     format_violation,
     infer_schema,
     infer_text_schema,
     literal_for,
+    order_kind,
     typed_expr,
     update_period,
 )
@@ -123,12 +126,15 @@ def scan_bytes(
                 elif not facts.lf_only:
                     facts.lf_only = b"\n" in chunk
                 prev_cr = chunk[-1:] == b"\r"
-                # isascii() is a fast word-at-a-time scan; only non-ASCII chunks need decoding.
-                if facts.invalid_utf8_offset is None and not chunk.isascii():
-                    try:
-                        decoder.decode(chunk)
-                    except UnicodeDecodeError as exc:
-                        facts.invalid_utf8_offset = facts.size_bytes + exc.start
+                # isascii() is a fast word-at-a-time scan; only non-ASCII chunks need decoding,
+                # and the one after a character cut at a chunk's end.
+                if facts.invalid_utf8_offset is None:
+                    pending = len(decoder.getstate()[0])  # bytes of that cut character
+                    if pending or not chunk.isascii():
+                        try:
+                            decoder.decode(chunk)
+                        except UnicodeDecodeError as exc:  # exc.start counts the pending bytes
+                            facts.invalid_utf8_offset = facts.size_bytes - pending + exc.start
             facts.size_bytes += len(chunk)
             if progress is not None and total_bytes:
                 done = min(facts.size_bytes, total_bytes) / total_bytes
@@ -136,8 +142,8 @@ def scan_bytes(
         if text and facts.invalid_utf8_offset is None:
             try:
                 decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                facts.invalid_utf8_offset = facts.size_bytes
+            except UnicodeDecodeError:  # the file ends inside a character
+                facts.invalid_utf8_offset = facts.size_bytes - len(decoder.getstate()[0])
     except (OSError, ValueError) as exc:  # the delivery path failed part-way
         facts.read_error = f"{type(exc).__name__}: {exc}"
     facts.sha256 = digest.hexdigest()
@@ -192,14 +198,19 @@ def evaluate(
     passes the anchored report's). ``expected_sha256`` is the revision's content hash.
 
     The byte pass runs in a thread beside the table query (polars and hashlib release the GIL);
-    the table query assumes UTF-8 and LF line ends, and runs again with the right options in the
-    rare case the byte pass finds otherwise.
+    the table query takes the encoding and line ends the file's first bytes show, and runs again
+    with the right options in the rare case the byte pass finds otherwise.
     """
     declared = declared or Declared()
     as_of = as_of or datetime.now(UTC)
     assert as_of.tzinfo is not None, "as_of must be timezone-aware"
     weights = validate_weights(weights or DEFAULT_WEIGHTS)
     size = _size_of(path)
+    try:
+        prefix = _prefix(path, limits.quality_head_bytes_max) if fmt == "csv" and size else b""
+    except OSError:  # the byte pass meets it again and reports it
+        prefix = b""
+    first_guess = _sniff(prefix)
     with ThreadPoolExecutor(max_workers=1) as pool:
         facts_future = pool.submit(
             scan_bytes,
@@ -208,7 +219,7 @@ def evaluate(
             total_bytes=size,
             progress=progress,
         )
-        attempt = _attempt(path, fmt, declared, ByteFacts(), size) if size else None
+        attempt = _attempt(path, fmt, declared, first_guess, size, prefix=prefix) if size else None
         facts = facts_future.result()
     if progress is not None:
         progress(_TABLE_PERCENT, "profiling")
@@ -217,8 +228,8 @@ def evaluate(
         attempt = _Attempt(None, {}, f"the content could not be read: {facts.read_error}")
     elif facts.size_bytes == 0:
         attempt = _Attempt(None, {}, "the file is empty")
-    elif attempt is None or (fmt == "csv" and _scan_options(facts) != _scan_options(ByteFacts())):
-        attempt = _attempt(path, fmt, declared, facts, size)
+    elif attempt is None or (fmt == "csv" and _scan_options(facts) != _scan_options(first_guess)):
+        attempt = _attempt(path, fmt, declared, facts, size, prefix=prefix)
     table, stats = attempt.table, attempt.stats
     if table is not None and len(table.raw_schema) > table.profiled_columns:
         issues.append(
@@ -267,11 +278,6 @@ def _size_of(source: Source) -> int:
     return source.stat().st_size if source.is_file() else 0
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:300]
-
-
 def _structure_notes(fmt: Format, facts: ByteFacts) -> list[str]:
     notes: list[str] = []
     if fmt == "parquet":
@@ -301,6 +307,11 @@ def _structural_defects(fmt: Format, facts: ByteFacts, table: _Table) -> dict[st
 _OUR_BUGS = (pl.exceptions.DuplicateError, pl.exceptions.ColumnNotFoundError)
 
 
+class Unjudgeable(ValueError):
+    """A table the evaluation cannot judge whatever its content: too many columns, or column
+    names the query engine cannot take literally."""
+
+
 # --- opening the table ------------------------------------------------------------------------
 
 
@@ -320,9 +331,11 @@ def _scan(
     ragged: bool,
     parse: dict[str, pl.DataType] | None = None,
 ) -> pl.LazyFrame:
+    # A file name is a name, not a pattern: "sales [2024].csv" must not match "sales 2.csv".
     if fmt == "csv":
         return pl.scan_csv(
             path,
+            glob=False,
             infer_schema=False,
             schema_overrides=parse or None,
             null_values=list(schema.missing_values) if schema else [""],
@@ -330,13 +343,16 @@ def _scan(
             truncate_ragged_lines=ragged,
             **_scan_options(facts),
         )
-    if fmt == "jsonl":
-        return pl.scan_ndjson(path, infer_schema_length=limits.quality_infer_rows)
-    return pl.scan_parquet(io.BytesIO(path) if isinstance(path, bytes) else path)
+    if fmt == "jsonl":  # scan_ndjson has no glob=False: escape the name instead
+        source = path if isinstance(path, bytes) else glob.escape(str(path))
+        return pl.scan_ndjson(source, infer_schema_length=limits.quality_infer_rows)
+    if isinstance(path, bytes):
+        return pl.scan_parquet(io.BytesIO(path))
+    return pl.scan_parquet(path, glob=False)
 
 
 def _attempt(
-    path: Source, fmt: Format, declared: Declared, facts: ByteFacts, size: int
+    path: Source, fmt: Format, declared: Declared, facts: ByteFacts, size: int, *, prefix: bytes
 ) -> _Attempt:
     """Open and measure the table; a file that breaks the format is an error message.
 
@@ -349,7 +365,9 @@ def _attempt(
     try:
         for parse, ragged in tries:
             try:
-                table = _open(path, fmt, declared, facts, size, parse=parse, ragged=ragged)
+                table = _open(
+                    path, fmt, declared, facts, size, prefix=prefix, parse=parse, ragged=ragged
+                )
                 if table is None:
                     continue  # no column to parse: the text read is the only one
                 return _Attempt(table, _collect(table, declared), None)
@@ -360,10 +378,12 @@ def _attempt(
                     continue
                 raise
         raise AssertionError("the last attempt returns or raises")  # pragma: no cover
+    except Unjudgeable as exc:
+        return _Attempt(None, {}, f"the table cannot be evaluated: {exc}")
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         if isinstance(exc, _OUR_BUGS):
             raise  # a query we built wrong is a bug, not bad input
-        return _Attempt(None, {}, f"the content could not be parsed as {fmt}: {_first_line(exc)}")
+        return _Attempt(None, {}, f"the content could not be parsed as {fmt}: {first_line(exc)}")
 
 
 def _tag(names: Iterable[str]) -> str:
@@ -381,13 +401,14 @@ def _open(
     facts: ByteFacts,
     size: int,
     *,
+    prefix: bytes,
     parse: bool,
     ragged: bool,
 ) -> _Table | None:
     scan = _scan(path, fmt, facts, declared.schema, ragged=ragged)
-    raw_schema = dict(scan.collect_schema())
+    raw_schema = _columns_of(scan)
     # The first rows as read (CSV: text): for inference, top-value candidates and samples.
-    head = _head(path, fmt, scan, facts=facts, schema=declared.schema, size=size, ragged=ragged)
+    head = _head(prefix, fmt, scan, facts=facts, schema=declared.schema, size=size, ragged=ragged)
     if declared.schema is not None:
         judged, source = declared.schema, "declared"
     elif fmt == "csv":
@@ -425,10 +446,11 @@ def _open(
         else:  # computed once per batch, then shared by every aggregate that needs it
             derived.append(typed.alias(f"{tag}{i}"))
             typed_cols[name] = pl.col(f"{tag}{i}")
-        # Numbers compare as numbers whichever way they were read ("01" is "1"); a value that
-        # does not conform compares as its text.
+        # Numbers compare as numbers whichever way they were read ("01" is "1", "-0" is "0");
+        # a value that does not conform compares as its text.
+        number = typed_cols[name]
         value_cols[name] = (
-            pl.coalesce(typed_cols[name].cast(pl.String), raw)
+            pl.coalesce(pl.when(number == 0).then(0).otherwise(number).cast(pl.String), raw)
             if name in text_numbers and not parse
             else raw
         )
@@ -479,8 +501,23 @@ def _open(
     )
 
 
+def _columns_of(scan: pl.LazyFrame) -> dict[str, pl.DataType]:
+    try:
+        raw_schema = dict(scan.collect_schema())
+    except pl.exceptions.DuplicateError as exc:  # e.g. a header "a,a_duplicated_0,a"
+        raise Unjudgeable(f"duplicate column names ({first_line(exc)})") from exc
+    if len(raw_schema) > limits.quality_columns_max:
+        raise Unjudgeable(
+            f"{len(raw_schema)} columns; at most {limits.quality_columns_max} are evaluated"
+        )
+    # polars reads a column name "^...$" as a pattern wherever the query names the column.
+    if patterns := [n for n in raw_schema if n.startswith("^") and n.endswith("$")]:
+        raise Unjudgeable(f"column names the query engine reads as patterns: {patterns[:5]}")
+    return raw_schema
+
+
 def _head(
-    path: Source,
+    prefix: bytes,
     fmt: Format,
     scan: pl.LazyFrame,
     *,
@@ -492,13 +529,12 @@ def _head(
     """The first ``quality_infer_rows`` rows of ``scan``.
 
     polars' CSV scan reads the whole file to give its first rows, so a CSV's head is parsed from
-    its first ``quality_head_bytes_max`` bytes, cut after the last line end. The cut may fall
-    inside a quoted field that spans lines, so the last row of a cut prefix is never used. A
-    prefix that holds too few rows, or does not parse, leaves the head to the scan.
+    its first ``quality_head_bytes_max`` bytes (``prefix``), cut after the last line end. The cut
+    may fall inside a quoted field that spans lines, so the last row of a cut prefix is never
+    used. A prefix that holds too few rows, or does not parse, leaves the head to the scan.
     """
     rows = limits.quality_infer_rows
     if fmt == "csv":
-        prefix = _prefix(path, limits.quality_head_bytes_max)
         whole = len(prefix) == size
         if not whole:
             prefix = prefix[: prefix.rfind(_scan_options(facts)["eol_char"].encode()) + 1]
@@ -513,6 +549,19 @@ def _head(
         ):
             return head.head(rows)
     return scan.head(rows).collect()
+
+
+def _sniff(prefix: bytes) -> ByteFacts:
+    """What the first bytes say about reading the table (line ends, encoding), for the first
+    attempt; a CR-only file read with LF line ends would be one header of countless columns."""
+    facts = ByteFacts(cr_only=int(b"\r" in prefix and b"\n" not in prefix))
+    if not prefix.isascii():
+        try:
+            prefix.decode()
+        except UnicodeDecodeError as exc:
+            if exc.end < len(prefix):  # not merely a character cut at the end of the prefix
+                facts.invalid_utf8_offset = exc.start
+    return facts
 
 
 def _prefix(path: Source, size_bytes: int) -> bytes:
@@ -616,9 +665,15 @@ def consistency_exprs(table: _Table, declared: Declared) -> list[pl.Expr]:
         if left_spec is None or rule.left not in typed_cols:
             continue
         left = typed_cols[rule.left]
+        right_kind = None
         if rule.right_field is not None:
-            if rule.right_field not in typed_cols:
+            right_spec = schema.field(rule.right_field)
+            if right_spec is None or rule.right_field not in typed_cols:
                 continue
+            right_kind = order_kind(right_spec, table.raw_schema[rule.right_field])
+        if not rule.comparable(order_kind(left_spec, table.raw_schema[rule.left]), right_kind):
+            continue  # e.g. a text field against a number: reported as not checked
+        if rule.right_field is not None:
             right = typed_cols[rule.right_field]
         else:
             assert rule.right_literal is not None
@@ -631,9 +686,11 @@ def consistency_exprs(table: _Table, declared: Declared) -> list[pl.Expr]:
 
 
 def timestamp_field(schema: TableSchema, declared: Declared) -> FieldSpec | None:
+    """The date or datetime field that holds the record time (the declared one, if it is)."""
     if declared.timestamp_field is not None:
-        return schema.field(declared.timestamp_field)
-    return next((f for f in schema.fields if f.type in ("date", "datetime")), None)
+        field = schema.field(declared.timestamp_field)
+        return field if field is not None and field.type in profiling.TEMPORAL else None
+    return next((f for f in schema.fields if f.type in profiling.TEMPORAL), None)
 
 
 # --- dimensions -------------------------------------------------------------------------------
@@ -760,7 +817,7 @@ def _completeness(table: _Table, stats: dict[str, Any], rows: int) -> DimensionR
         **by_column,
     }
     if cells == 0:
-        return _not_judged("completeness", "no rows", **measurements)
+        return _not_judged("completeness", "no columns" if rows else "no rows", **measurements)
     return DimensionResult(
         name="completeness",
         judged=True,
@@ -846,7 +903,13 @@ def _timeliness(
         )
     ts = timestamp_field(table.judged, declared)
     if ts is None or "newest" not in stats:
-        return _not_judged("timeliness", "no date or datetime field holds the record time")
+        named = declared.timestamp_field
+        return _not_judged(
+            "timeliness",
+            f"field {named!r} is not a date or datetime field of the table"
+            if named is not None
+            else "no date or datetime field holds the record time",
+        )
     newest = stats["newest"]
     if newest is None:
         return _not_judged("timeliness", f"field {ts.name!r} holds no valid timestamp")

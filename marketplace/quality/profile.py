@@ -35,7 +35,9 @@ def distinct(value: pl.Expr, dtype: pl.DataType, *, approximate: bool) -> pl.Exp
     not of strings; a miscount needs a hash collision, p < n^2 / 2^65). Above
     ``quality_exact_bytes_max`` they come from polars' streaming sketch (HyperLogLog with 256
     registers: about 6.5 % standard error, constant memory)."""
-    values = (value.cast(pl.String) if dtype.is_nested() else value).drop_nulls()
+    values = value.drop_nulls()
+    if dtype.is_nested():  # lists and structs: compared by their hash
+        values = values.hash(seed=0)
     if approximate:
         return values.approx_n_unique()
     return values.hash(seed=0).n_unique()
@@ -160,7 +162,11 @@ class NumericSample:
         if not self._kept:
             return {}
         frame = pl.concat(self._kept, rechunk=True)  # quantiles of a chunked column sort it
-        return {int(c): frame.get_column(c).drop_nulls() for c in frame.columns}
+        # Quantiles and fences of the finite values: NaN sorts above infinity in polars.
+        return {
+            int(c): frame.get_column(c).filter(frame.get_column(c).is_finite())
+            for c in frame.columns
+        }
 
 
 def quantiles_and_outliers(samples: dict[int, pl.Series], stats: dict[str, Any]) -> None:
@@ -180,6 +186,11 @@ def quantiles_and_outliers(samples: dict[int, pl.Series], stats: dict[str, Any])
         stats[f"{i}:outliers"] = round(beyond * stats[f"{i}:numeric_values"] / sample.len())
 
 
+def _finite(value: float | None) -> float | None:
+    """A profile holds finite numbers only: NaN has no order, and JSON has neither."""
+    return _sig(value) if value is not None and math.isfinite(value) else None
+
+
 def _scalar(value: Any) -> float | str | None:
     if value is None:
         return None
@@ -190,7 +201,7 @@ def _scalar(value: Any) -> float | str | None:
     if isinstance(value, int):
         return float(value)
     if isinstance(value, float):
-        return None if math.isnan(value) else _sig(value)  # NaN has no min or max
+        return _finite(value)
     return str(value)
 
 
@@ -221,7 +232,7 @@ def build(table: Any, stats: dict[str, Any]) -> list[ColumnProfile]:
             p["max"] = _scalar(stats[f"{i}:max"])
         if spec.type in NUMERIC:
             mean = stats.get(f"{i}:mean")
-            p["mean"] = _sig(mean) if mean is not None else None
+            p["mean"] = _finite(mean)
             p["quantiles_exact"] = stats.get("sample_stride", 1) == 1
             qs = stats.get(f"{i}:quantiles")
             p["quantiles"] = (
@@ -255,7 +266,11 @@ def _samples(head: pl.DataFrame, columns: list[str]) -> dict[str, list[str]]:
     for name in columns:
         seen: list[str] = []
         values = head.get_column(name).drop_nulls().head(200)
-        for v in values.cast(pl.String, strict=False).to_list():
+        try:
+            texts = values.cast(pl.String, strict=False).to_list()
+        except pl.exceptions.InvalidOperationError:  # durations, lists: no cast to text
+            texts = [str(v) for v in values.to_list()]
+        for v in texts:
             if v is not None and v not in seen:
                 seen.append(v[:200])
             if len(seen) >= limits.quality_samples_per_column:

@@ -9,7 +9,7 @@ that holds each record's timestamp. Nothing here reads a file.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import cached_property
 from typing import Any, Literal
@@ -124,11 +124,18 @@ def _parse_field(index: int, raw: Any) -> FieldSpec:
         except (re.error, pl.exceptions.PolarsError) as exc:
             raise DeclarationError(f"{where}.constraints.pattern: {exc}") from None
     enum = cons.get("enum")
-    for bound in ("minimum", "maximum"):
-        value = cons.get(bound)
-        if value is not None and not isinstance(value, (int, float, str)):
-            raise DeclarationError(f"{where}.constraints.{bound} must be a number or a string")
-    return FieldSpec(
+    for key in ("trueValues", "falseValues"):
+        values = raw.get(key)
+        if values is not None and (
+            not isinstance(values, list) or not all(isinstance(v, str) for v in values)
+        ):
+            raise DeclarationError(f"{where}.{key} must be a list of strings")
+    if ftype in ("date", "datetime") and isinstance(fmt, str) and fmt not in ("default", "any"):
+        try:  # the format runs in polars; one it refuses would fail every evaluation
+            pl.Series(["2024-01-02"]).str.to_datetime(fmt, strict=False)
+        except pl.exceptions.PolarsError as exc:
+            raise DeclarationError(f"{where}.format: {first_line(exc)}") from None
+    spec = FieldSpec(
         name=raw["name"],
         type=ftype,
         format=fmt if isinstance(fmt, str) else "default",
@@ -141,6 +148,38 @@ def _parse_field(index: int, raw: Any) -> FieldSpec:
         true_values=tuple(raw.get("trueValues", TRUE_VALUES_DEFAULT)),
         false_values=tuple(raw.get("falseValues", FALSE_VALUES_DEFAULT)),
     )
+    for bound in ("minimum", "maximum"):
+        _check_bound(f"{where}.constraints.{bound}", spec, getattr(spec, bound))
+    if spec.type == "any":  # time, duration, ...: not judged, nor are their bounds
+        spec = replace(spec, minimum=None, maximum=None)
+    return spec
+
+
+def _check_bound(where: str, spec: FieldSpec, value: object) -> None:
+    """A minimum or maximum the evaluation can compare values with: for numeric and temporal
+    fields a number or text that reads as the field's type in its format (as Table Schema
+    allows), for text fields text; booleans have no order."""
+    if value is None or spec.type == "any":
+        return
+    if spec.type == "boolean":
+        raise DeclarationError(f"{where}: boolean fields have no order to bound")
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise DeclarationError(f"{where} must be a number or text")
+    if spec.type == "string" or spec.type in ("date", "datetime"):
+        if not isinstance(value, str):
+            raise DeclarationError(f"{where} must be text for {spec.type} fields")
+        if spec.type == "string":
+            return
+    if isinstance(value, str) and pl.select(literal_for(spec, value)).item() is None:
+        raise DeclarationError(
+            f"{where}: {value!r} does not read as {spec.type} in the field's format"
+        )
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's message, for a report or an error response."""
+    lines = str(exc).strip().splitlines()
+    return (lines[0] if lines else type(exc).__name__)[:300]
 
 
 def _field_descriptor(f: FieldSpec) -> dict[str, Any]:
@@ -246,6 +285,8 @@ def typed_expr(spec: FieldSpec, raw: pl.Expr, raw_dtype: pl.DataType) -> pl.Expr
     text = raw_dtype == pl.String
     match spec.type:
         case "integer" | "year":
+            if raw_dtype.is_integer():  # already an integer, maybe wider than 64 bits
+                return raw
             return (raw.str.strip_chars() if text else raw).cast(pl.Int64, strict=False)
         case "number":
             return (raw.str.strip_chars() if text else raw).cast(pl.Float64, strict=False)
@@ -293,15 +334,15 @@ def _datetime_from_text(fmt: str, raw: pl.Expr) -> pl.Expr:
 
 
 def literal_for(spec: FieldSpec, value: float | str) -> pl.Expr:
-    """A declared bound or rule literal, in the field's type."""
-    if spec.type in ("date", "datetime") and isinstance(value, str):
-        inner = pl.lit(value).str.to_date("%Y-%m-%d", strict=False)
-        if spec.type == "date":
-            return inner
-        return _datetime_from_text("default", pl.lit(value)).fill_null(
-            inner.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-        )
-    return pl.lit(value)
+    """A declared bound or rule literal, in the field's type: text is read with the field's type
+    and format, and a datetime may also be given as a plain ISO date (midnight UTC)."""
+    if not isinstance(value, str):
+        return pl.lit(value)
+    typed = typed_expr(spec, pl.lit(value), pl.String())
+    if spec.type == "datetime":
+        day = pl.lit(value).str.to_date("%Y-%m-%d", strict=False)
+        typed = typed.fill_null(day.cast(pl.Datetime("us")).dt.replace_time_zone("UTC"))
+    return typed
 
 
 def format_violation(spec: FieldSpec, raw: pl.Expr) -> pl.Expr | None:
@@ -329,6 +370,26 @@ _RULE = re.compile(
 )
 
 
+# Field types whose values compare with each other in a rule (booleans: equality only).
+_ORDER_KIND = {
+    "integer": "number",
+    "number": "number",
+    "year": "number",
+    "date": "time",
+    "datetime": "time",
+    "string": "text",
+    "boolean": "bool",
+}
+
+
+def order_kind(spec: FieldSpec, dtype: pl.DataType) -> str | None:
+    """What a field's values compare with in a rule; an untyped field compares as text only if
+    it was read as text (a Parquet time or duration column does not)."""
+    if spec.type == "any":
+        return "text" if dtype == pl.String else None
+    return _ORDER_KIND.get(spec.type)
+
+
 @dataclass(frozen=True)
 class Rule:
     """``left op right``: left is a field; right is a field, a number or a 'quoted string'."""
@@ -354,6 +415,17 @@ class Rule:
         if right[0].isdigit() or right[0] == "-":
             return cls(text, left, m["op"], None, float(right) if "." in right else int(right))
         return cls(text, left, m["op"], right.strip('"'), None)
+
+    def comparable(self, left: str | None, right: str | None) -> bool:
+        """Whether the sides compare, given their ``order_kind`` (``right``: the right field's,
+        unused for a literal)."""
+        if left is None or (left == "bool" and self.op not in ("==", "!=")):
+            return False
+        if self.right_field is not None:
+            return left == right
+        if left in ("number", "bool"):
+            return isinstance(self.right_literal, (int, float))
+        return isinstance(self.right_literal, str)
 
     def violated(self, left: pl.Expr, right: pl.Expr) -> pl.Expr:
         """True where both sides are present and the rule does not hold."""

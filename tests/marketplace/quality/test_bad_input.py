@@ -154,3 +154,83 @@ def test_a_file_that_breaks_its_format_is_reported_not_raised(
         assert access.score == 50
         assert any(i.startswith(f"the content could not be parsed as {fmt}") for i in report.issues)
         assert not report.dimension("completeness").judged
+
+
+def test_a_header_too_wide_to_evaluate_gets_a_report_saying_so(tmp_path: Path) -> None:
+    data = b",".join(b"c%d" % i for i in range(30_000)) + b"\n"
+    report = check(write(tmp_path, data))
+
+    assert "the table cannot be evaluated: 30000 columns; at most 20000 are evaluated" in (
+        report.issues
+    )
+    assert not report.dimension("completeness").judged
+
+
+@pytest.mark.parametrize(
+    ("header", "problem"),
+    [
+        (b"^a$,b", "column names the query engine reads as patterns: ['^a$']"),
+        (b"a,^.*$", "column names the query engine reads as patterns: ['^.*$']"),
+        (b"a,a_duplicated_0,a", "duplicate column names"),
+    ],
+)
+def test_column_names_the_engine_cannot_take_literally_are_reported_not_raised(
+    tmp_path: Path, header: bytes, problem: str
+) -> None:
+    report = check(write(tmp_path, header + b"\n1,2,3\n"))
+
+    assert any(i.startswith(f"the table cannot be evaluated: {problem}") for i in report.issues)
+    assert report.dimension("accessibility").judged
+
+
+def test_invalid_utf8_split_across_chunks_around_an_ascii_chunk_is_found() -> None:
+    """A lead byte at the end of one chunk, an ASCII chunk, a continuation byte: invalid,
+    though each non-ASCII chunk decodes on its own."""
+    chunks = [b"n\n1,\xc3", b"2,ab\n", b"\xa9\n"]
+    facts = scan_bytes(chunks, text=True, total_bytes=None, progress=None)
+    assert facts.invalid_utf8_offset == len(chunks[0]) - 1
+
+    ends_inside = scan_bytes([b"n\n1,\xc3", b"2\n"], text=True, total_bytes=None, progress=None)
+    assert ends_inside.invalid_utf8_offset == len(b"n\n1,")
+    ends_cut = scan_bytes([b"n\n1,ab", b"\xc3"], text=True, total_bytes=None, progress=None)
+    assert ends_cut.invalid_utf8_offset == len(b"n\n1,ab")
+
+
+@pytest.mark.parametrize("name", ["sales [2024].csv", "x*.csv", "q?.csv"])
+def test_a_file_name_is_not_a_pattern(tmp_path: Path, name: str) -> None:
+    write(tmp_path, b"a\n1\n2\n3\n4\n", "x1.csv")  # what the pattern would also match
+    write(tmp_path, b"a\n1\n2\n3\n4\n", "q1.csv")
+    write(tmp_path, b"a\n1\n2\n3\n4\n", "sales 2.csv")
+    report = check(write(tmp_path, b"a\n5\n6\n", name))
+
+    assert report.rows == 2
+    assert report.dimension("accessibility").score == 100
+
+
+def test_json_lines_of_empty_objects_have_rows_but_no_columns(tmp_path: Path) -> None:
+    report = check(write(tmp_path, b"{}\n{}\n", "t.jsonl"), "jsonl")
+
+    assert report.rows == 2
+    assert report.dimension("completeness").reason == "no columns"
+
+
+def test_a_file_that_cannot_be_read_gets_a_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An I/O error (a failing disk, a file removed after it was found) is reported, not
+    raised: accessibility 0."""
+    path = write(tmp_path, b"a\n1\n")
+    real_open = Path.open
+
+    def failing_open(self: Path, mode: str = "r", *args: object, **kwargs: object) -> object:
+        if self == path:
+            raise OSError(5, "Input/output error")
+        return real_open(self, mode, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(Path, "open", failing_open)
+    report = check(path)
+
+    assert (
+        report.issues[0] == "the content could not be read: OSError: [Errno 5] Input/output error"
+    )
+    assert report.dimension("accessibility").score == 0

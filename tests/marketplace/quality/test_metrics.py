@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import polars as pl
@@ -214,3 +214,125 @@ def test_json_lines_and_parquet_are_evaluated_with_the_same_measurements(
     assert report.dimension("completeness").measurements["null_cells"] == NULL_ROWS
     assert report.dimension("accuracy").measurements["values_out_of_range"] == OUT_OF_RANGE
     assert report.dimension("consistency").measurements["duplicate_keys"] == DUPLICATE_KEYS
+
+
+def test_lists_structs_durations_and_wide_integers_are_profiled_not_refused(
+    tmp_path: Path,
+) -> None:
+    frame = pl.DataFrame(
+        {
+            "tags": [[1, 2], [3], [1, 2]],
+            "point": [{"x": 1}, {"x": 2}, {"x": 1}],
+            "wait": pl.Series([1, 2, 2], dtype=pl.Duration("us")),
+            "big": pl.Series([2**63, 1, 5], dtype=pl.UInt64),
+        }
+    )
+    frame.write_parquet(tmp_path / "t.parquet")
+    report = evaluate(tmp_path / "t.parquet", fmt="parquet", as_of=AS_OF)
+
+    assert report.dimension("accessibility").score == 100
+    distinct = {p.name: p.distinct_count for p in report.profile}
+    assert distinct == {"tags": 2, "point": 2, "wait": 2, "big": 3}
+    big = next(p for p in report.profile if p.name == "big")
+    assert big.type == "integer"
+    assert big.max == float(2**63)
+    assert report.dimension("normativity").measurements["cells_nonconforming"] == 0
+
+
+def test_nan_and_infinity_leave_quantiles_to_the_finite_values_and_compare_equal(
+    tmp_path: Path,
+) -> None:
+    from marketplace.quality import compare
+
+    path = tmp_path / "t.csv"
+    path.write_text("x\n1\nnan\n3\ninf\n2\n")
+    report = evaluate(path, fmt="csv", as_of=AS_OF)
+
+    x = report.profile[0]
+    assert x.quantiles == {"p25": 1.5, "p50": 2.0, "p75": 2.5}
+    assert x.mean is None  # no finite mean with NaN in the column
+    stored = QualityReport.model_validate(report.model_dump(mode="json"))  # as the API keeps it
+    assert compare(stored, evaluate(path, fmt="csv", as_of=AS_OF)).columns_changed == []
+
+
+def test_minus_zero_is_zero_whichever_way_the_column_is_read(tmp_path: Path) -> None:
+    declared = Declared.parse(schema={"fields": [{"name": "n", "type": "number"}]})
+    parsed = tmp_path / "parsed.csv"
+    parsed.write_text("n\n0\n-0\n")
+    as_text = tmp_path / "text.csv"
+    as_text.write_text("n\n0\n-0\nx\n")  # one value that does not parse: read as text
+
+    for path, distinct in [(parsed, 1), (as_text, 2)]:
+        report = check(path, declared)
+        assert report.dimension("consistency").measurements["duplicate_rows"] == 1
+        assert report.profile[0].distinct_count == distinct
+
+
+def test_a_timestamp_field_that_is_not_a_date_leaves_timeliness_unjudged_with_the_reason(
+    tmp_path: Path,
+) -> None:
+    declared = Declared.parse(update_frequency="daily", timestamp_field="id")
+    report = check(write_table(tmp_path / "t.csv"), declared)
+
+    timeliness = report.dimension("timeliness")
+    assert not timeliness.judged
+    assert timeliness.reason == "field 'id' is not a date or datetime field of the table"
+
+
+def test_bounds_given_as_text_are_read_with_the_fields_type_and_format(tmp_path: Path) -> None:
+    """Table Schema lets constraint values be text "castable with the type and format rules of
+    the field"."""
+    path = tmp_path / "t.csv"
+    path.write_text("n,d\n0,01/01/2019\n5,01/01/2021\n")
+    declared = Declared.parse(
+        schema={
+            "fields": [
+                {"name": "n", "type": "integer", "constraints": {"minimum": "1"}},
+                {
+                    "name": "d",
+                    "type": "date",
+                    "format": "%d/%m/%Y",
+                    "constraints": {"minimum": "01/01/2020"},
+                },
+            ]
+        }
+    )
+    accuracy = check(path, declared).dimension("accuracy").measurements
+
+    assert accuracy["out_of_range:n"] == 1
+    assert accuracy["out_of_range:d"] == 1
+
+
+def test_boolean_fields_are_compared_for_equality_only(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\ntrue,false\ntrue,true\n")
+    fields = [{"name": "a", "type": "boolean"}, {"name": "b", "type": "boolean"}]
+    declared = Declared.parse(schema={"fields": fields}, rules=["a == b", "a != b", "a > b"])
+    consistency = check(path, declared).dimension("consistency").measurements
+
+    assert (consistency["rule:a == b"], consistency["rule:a != b"]) == (1, 1)
+    assert consistency["rules_not_checked"] == "a > b"
+
+
+def test_a_rule_on_an_untyped_column_that_is_not_text_is_not_checked(tmp_path: Path) -> None:
+    frame = pl.DataFrame({"t": [time(8, 0), time(9, 30)], "s": ["x", "y"]})
+    frame.write_parquet(tmp_path / "t.parquet")
+    declared = Declared.parse(rules=["t > '08:00'", "t != s", "s != 'x'"])
+    report = evaluate(tmp_path / "t.parquet", fmt="parquet", declared=declared, as_of=AS_OF)
+
+    consistency = report.dimension("consistency").measurements
+    assert consistency["rules_not_checked"] == "t > '08:00'; t != s"
+    assert consistency["rule:s != 'x'"] == 1
+    assert report.dimension("accessibility").measurements["parseable"] is True
+
+
+def test_a_rule_whose_sides_cannot_be_compared_is_reported_not_checked(tmp_path: Path) -> None:
+    declared = Declared.parse(
+        schema=SCHEMA, rules=["name > 5", "score > 'x'", "start_date >= id", "score >= 0"]
+    )
+    report = check(write_table(tmp_path / "t.csv"), declared)
+
+    consistency = report.dimension("consistency").measurements
+    assert consistency["rules_not_checked"] == "name > 5; score > 'x'; start_date >= id"
+    assert consistency["rule:score >= 0"] == 0
+    assert report.dimension("accessibility").measurements["parseable"] is True

@@ -45,6 +45,47 @@ def test_rules_parse_fields_numbers_and_strings() -> None:
             {"schema": {"fields": [{"name": "a", "constraints": {"pattern": "("}}]}},
             r"schema.fields\[0\].constraints.pattern",
         ),
+        # Declarations every evaluation would fail on: bounds and values of the wrong type.
+        (
+            {
+                "schema": {
+                    "fields": [{"name": "a", "type": "integer", "constraints": {"minimum": "x"}}]
+                }
+            },
+            r"schema.fields\[0\].constraints.minimum: 'x' does not read as integer",
+        ),
+        (
+            {
+                "schema": {
+                    "fields": [{"name": "a", "type": "string", "constraints": {"maximum": 5}}]
+                }
+            },
+            r"schema.fields\[0\].constraints.maximum must be text",
+        ),
+        (
+            {
+                "schema": {
+                    "fields": [{"name": "a", "type": "date", "constraints": {"minimum": "soon"}}]
+                }
+            },
+            r"schema.fields\[0\].constraints.minimum: 'soon' does not read as date",
+        ),
+        (
+            {
+                "schema": {
+                    "fields": [{"name": "a", "type": "boolean", "constraints": {"minimum": "x"}}]
+                }
+            },
+            r"schema.fields\[0\].constraints.minimum: boolean fields have no order",
+        ),
+        (
+            {"schema": {"fields": [{"name": "a", "type": "boolean", "trueValues": [1]}]}},
+            r"schema.fields\[0\].trueValues must be a list of strings",
+        ),
+        (
+            {"schema": {"fields": [{"name": "a", "type": "datetime", "format": "%H"}]}},
+            r"schema.fields\[0\].format: Invalid format string",
+        ),
     ],
 )
 def test_malformed_declarations_are_refused_naming_the_part(
