@@ -284,9 +284,11 @@ def _structure_notes(fmt: Format, facts: ByteFacts) -> list[str]:
         return notes
     if facts.invalid_utf8_offset is not None:
         notes.append(
-            f"not valid UTF-8 (first bad byte at offset {facts.invalid_utf8_offset}); "
-            "read with replacement characters"
+            f"not valid UTF-8 (first bad byte at offset {facts.invalid_utf8_offset})"
+            + ("; read with replacement characters" if fmt == "csv" else "")
         )
+    if fmt == "jsonl" and facts.bom:
+        notes.append("starts with a byte order mark, which JSON does not allow (RFC 8259)")
     if facts.cr_only and (facts.lf_only or facts.crlf):
         notes.append(f"{facts.cr_only} line ends are a lone CR and do not separate rows")
     return notes

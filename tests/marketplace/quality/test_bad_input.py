@@ -234,3 +234,11 @@ def test_a_file_that_cannot_be_read_gets_a_report(
         report.issues[0] == "the content could not be read: OSError: [Errno 5] Input/output error"
     )
     assert report.dimension("accessibility").score == 0
+
+
+def test_json_lines_with_a_bom_or_invalid_utf8_say_why_they_do_not_parse(tmp_path: Path) -> None:
+    bom = check(write(tmp_path, b'\xef\xbb\xbf{"a":1}\n', "bom.jsonl"), "jsonl")
+    assert bom.issues[0] == "starts with a byte order mark, which JSON does not allow (RFC 8259)"
+
+    bad = check(write(tmp_path, b'{"a":"\xff"}\n', "bad.jsonl"), "jsonl")
+    assert bad.issues[0] == "not valid UTF-8 (first bad byte at offset 6)"  # no replacement
