@@ -224,6 +224,11 @@ def evaluate(
     if progress is not None:
         progress(_TABLE_PERCENT, "profiling")
     issues = _structure_notes(fmt, facts)
+    if fmt == "jsonl" and not _in_memory(path):
+        issues.append(
+            f"the JSON Lines schema is read from the first {_JSON_ROWS} lines; "
+            "keys first seen later are not judged"
+        )
     if facts.read_error is not None:
         attempt = _Attempt(None, {}, f"the content could not be read: {facts.read_error}")
     elif facts.size_bytes == 0:
@@ -347,10 +352,19 @@ def _scan(
         )
     if fmt == "jsonl":  # scan_ndjson has no glob=False: escape the name instead
         source = path if isinstance(path, bytes) else glob.escape(str(path))
-        return pl.scan_ndjson(source, infer_schema_length=limits.quality_infer_rows)
+        # A key or a type can first show up on any line: files read in memory are inferred whole.
+        return pl.scan_ndjson(source, infer_schema_length=None if _in_memory(path) else _JSON_ROWS)
     if isinstance(path, bytes):
         return pl.scan_parquet(io.BytesIO(path))
     return pl.scan_parquet(path, glob=False)
+
+
+_JSON_ROWS = limits.quality_infer_rows  # lines a streamed JSON Lines file's schema is read from
+
+
+def _in_memory(path: Source) -> bool:
+    """Whether the file is small enough for polars' in-memory engine."""
+    return _size_of(path) <= limits.quality_in_memory_bytes_max
 
 
 def _attempt(
@@ -460,7 +474,7 @@ def _open(
     lf = scan.with_columns(derived).with_columns(
         _row_hash(list(value_cols.values())).alias(row_hash)
     )
-    in_memory = size <= limits.quality_in_memory_bytes_max
+    in_memory = _in_memory(path)
     profiled = (
         limits.quality_profiled_columns_max
         if in_memory

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from marketplace import limits
 from marketplace.quality import QualityReport, evaluate
 from marketplace.quality.metrics import read_chunks, scan_bytes
 from tests.marketplace.quality.defects import AS_OF
@@ -242,3 +243,30 @@ def test_json_lines_with_a_bom_or_invalid_utf8_say_why_they_do_not_parse(tmp_pat
 
     bad = check(write(tmp_path, b'{"a":"\xff"}\n', "bad.jsonl"), "jsonl")
     assert bad.issues[0] == "not valid UTF-8 (first bad byte at offset 6)"  # no replacement
+
+
+def test_json_lines_keys_and_types_first_seen_late_are_judged(tmp_path: Path) -> None:
+    """polars infers a JSON Lines schema from the lines it is told to read; a file read in
+    memory is inferred whole, so line 1,001 counts like the first."""
+    late_key = check(
+        write(tmp_path, b'{"a":1}\n' * 1000 + b'{"a":2,"b":"new"}\n', "k.jsonl"), "jsonl"
+    )
+    assert late_key.columns == 2
+    assert next(p for p in late_key.profile if p.name == "b").null_count == 1000
+
+    late_type = check(write(tmp_path, b'{"a":1}\n' * 1000 + b'{"a":"x"}\n', "t.jsonl"), "jsonl")
+    assert late_type.rows == 1001
+    assert late_type.dimension("accessibility").measurements["parseable"] is True
+
+
+def test_a_streamed_json_lines_file_says_its_schema_comes_from_the_first_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limits, "quality_in_memory_bytes_max", 16)
+    report = check(write(tmp_path, b'{"a":1}\n' * 10, "s.jsonl"), "jsonl")
+
+    assert (
+        "the JSON Lines schema is read from the first 1000 lines; keys first seen later are not "
+        "judged" in report.issues
+    )
+    assert report.rows == 10
