@@ -224,7 +224,7 @@ def evaluate(
     if progress is not None:
         progress(_TABLE_PERCENT, "profiling")
     issues = _structure_notes(fmt, facts)
-    if fmt == "jsonl" and not _in_memory(path):
+    if fmt == "jsonl" and not _in_memory(size):
         issues.append(
             f"the JSON Lines schema is read from the first {_JSON_ROWS} lines; "
             "keys first seen later are not judged"
@@ -335,6 +335,7 @@ def _scan(
     facts: ByteFacts,
     schema: TableSchema | None,
     *,
+    size: int,
     ragged: bool,
     parse: dict[str, pl.DataType] | None = None,
 ) -> pl.LazyFrame:
@@ -353,7 +354,7 @@ def _scan(
     if fmt == "jsonl":  # scan_ndjson has no glob=False: escape the name instead
         source = path if isinstance(path, bytes) else glob.escape(str(path))
         # A key or a type can first show up on any line: files read in memory are inferred whole.
-        return pl.scan_ndjson(source, infer_schema_length=None if _in_memory(path) else _JSON_ROWS)
+        return pl.scan_ndjson(source, infer_schema_length=None if _in_memory(size) else _JSON_ROWS)
     if isinstance(path, bytes):
         return pl.scan_parquet(io.BytesIO(path))
     return pl.scan_parquet(path, glob=False)
@@ -362,9 +363,9 @@ def _scan(
 _JSON_ROWS = limits.quality_infer_rows  # lines a streamed JSON Lines file's schema is read from
 
 
-def _in_memory(path: Source) -> bool:
-    """Whether the file is small enough for polars' in-memory engine."""
-    return _size_of(path) <= limits.quality_in_memory_bytes_max
+def _in_memory(size: int) -> bool:
+    """Whether a file of ``size`` bytes is small enough for polars' in-memory engine."""
+    return size <= limits.quality_in_memory_bytes_max
 
 
 def _attempt(
@@ -421,10 +422,19 @@ def _open(
     parse: bool,
     ragged: bool,
 ) -> _Table | None:
-    scan = _scan(path, fmt, facts, declared.schema, ragged=ragged)
+    scan = _scan(path, fmt, facts, declared.schema, size=size, ragged=ragged)
     raw_schema = _columns_of(scan)
     # The first rows as read (CSV: text): for inference, top-value candidates and samples.
-    head = _head(prefix, fmt, scan, facts=facts, schema=declared.schema, size=size, ragged=ragged)
+    head = _head(
+        prefix,
+        fmt,
+        scan,
+        list(raw_schema),
+        facts=facts,
+        schema=declared.schema,
+        size=size,
+        ragged=ragged,
+    )
     if declared.schema is not None:
         judged, source = declared.schema, "declared"
     elif fmt == "csv":
@@ -443,7 +453,7 @@ def _open(
         if not text_numbers:
             return None
         dtypes = {n: NUMERIC_DTYPES[specs[n].type] for n in text_numbers}
-        scan = _scan(path, fmt, facts, declared.schema, ragged=ragged, parse=dtypes)
+        scan = _scan(path, fmt, facts, declared.schema, size=size, ragged=ragged, parse=dtypes)
         raw_schema = dict(scan.collect_schema())
     elif text_numbers:  # as the reader does: a blank numeric cell is empty, not malformed
         scan = scan.with_columns(
@@ -474,7 +484,7 @@ def _open(
     lf = scan.with_columns(derived).with_columns(
         _row_hash(list(value_cols.values())).alias(row_hash)
     )
-    in_memory = _in_memory(path)
+    in_memory = _in_memory(size)
     profiled = (
         limits.quality_profiled_columns_max
         if in_memory
@@ -536,6 +546,7 @@ def _head(
     prefix: bytes,
     fmt: Format,
     scan: pl.LazyFrame,
+    columns: list[str],
     *,
     facts: ByteFacts,
     schema: TableSchema | None,
@@ -555,14 +566,11 @@ def _head(
         if not whole:
             prefix = prefix[: prefix.rfind(_scan_options(facts)["eol_char"].encode()) + 1]
         try:
-            head = _scan(prefix, fmt, facts, schema, ragged=ragged).head(rows + 1).collect()
+            cut = _scan(prefix, fmt, facts, schema, size=len(prefix), ragged=ragged)
+            head = cut.head(rows + 1).collect()
         except pl.exceptions.PolarsError:
             head = None
-        if (
-            head is not None
-            and head.columns == scan.collect_schema().names()
-            and (whole or head.height > rows)
-        ):
+        if head is not None and head.columns == columns and (whole or head.height > rows):
             return head.head(rows)
     return scan.head(rows).collect()
 
@@ -604,7 +612,8 @@ def _rows_bound(path: Source, fmt: Format, size: int, columns: int) -> int:
         return size // max(1, columns)
     if fmt == "jsonl":
         return size // 3
-    count: int = _scan(path, fmt, ByteFacts(), None, ragged=False).select(pl.len()).collect().item()
+    scan = _scan(path, fmt, ByteFacts(), None, size=size, ragged=False)
+    count: int = scan.select(pl.len()).collect().item()
     return count
 
 
@@ -681,19 +690,18 @@ def consistency_exprs(table: _Table, declared: Declared) -> list[pl.Expr]:
         if left_spec is None or rule.left not in typed_cols:
             continue
         left = typed_cols[rule.left]
-        right_kind = None
         if rule.right_field is not None:
             right_spec = schema.field(rule.right_field)
             if right_spec is None or rule.right_field not in typed_cols:
                 continue
             right_kind = order_kind(right_spec, table.raw_schema[rule.right_field])
-        if not rule.comparable(order_kind(left_spec, table.raw_schema[rule.left]), right_kind):
-            continue  # e.g. a text field against a number: reported as not checked
-        if rule.right_field is not None:
             right = typed_cols[rule.right_field]
         else:
+            right_kind = None
             assert rule.right_literal is not None
             right = literal_for(left_spec, rule.right_literal)
+        if not rule.comparable(order_kind(left_spec, table.raw_schema[rule.left]), right_kind):
+            continue  # e.g. a text field against a number: reported as not checked
         exprs.append(rule.violated(left, right).sum().alias(f"rule{j}:violations"))
     ts = timestamp_field(schema, declared)
     if ts is not None and ts.name in typed_cols:

@@ -36,11 +36,9 @@ def distinct(value: pl.Expr, dtype: pl.DataType, *, approximate: bool) -> pl.Exp
     ``quality_exact_bytes_max`` they come from polars' streaming sketch (HyperLogLog with 256
     registers: about 6.5 % standard error, constant memory)."""
     values = value.drop_nulls()
-    if dtype.is_nested():  # lists and structs: compared by their hash
+    if dtype.is_nested() or not approximate:  # lists and structs: compared by their hash too
         values = values.hash(seed=0)
-    if approximate:
-        return values.approx_n_unique()
-    return values.hash(seed=0).n_unique()
+    return values.approx_n_unique() if approximate else values.n_unique()
 
 
 def aggregates(
