@@ -78,6 +78,24 @@ def test_a_column_is_judged_the_same_whether_the_reader_parses_it_or_it_is_read_
     assert parsed.dimension("consistency").measurements["duplicate_rows"] == expected_duplicates
 
 
+@pytest.mark.parametrize("missing", [None, ["", "NA"]])
+def test_a_quoted_empty_cell_is_missing_like_an_empty_one(
+    tmp_path: Path, missing: list[str] | None
+) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text('v,w,tag\n1,1.5,a\n"","",""\n,,\n2,2.5,""\n3,NA,NA\n')
+    schema = SCHEMA if missing is None else {**SCHEMA, "missingValues": missing}
+    report = check(path, Declared.parse(schema=schema))
+
+    nulls = {p.name: p.null_count for p in report.profile}
+    if missing is None:  # "NA" is a value: not a number in w, a tag in tag
+        assert nulls == {"v": 2, "w": 2, "tag": 3}
+        assert report.dimension("normativity").measurements["nonconforming:w"] == 1
+    else:
+        assert nulls == {"v": 2, "w": 3, "tag": 4}
+        assert report.dimension("normativity").measurements["cells_nonconforming"] == 0
+
+
 def test_values_that_do_not_parse_are_each_counted(tmp_path: Path) -> None:
     rows = [("1", "2.5", "a"), ("x1", "2.5", "a"), ("3", "NaN", "a"), ("4 ", "1e3", "a")]
     report = check(write(tmp_path / "t.csv", rows))
