@@ -167,7 +167,7 @@ class _Table:
     stride: int  # the numeric sample keeps the rows whose hash is a multiple of this
     sample: profiling.NumericSample  # filled as the query runs
     typed_cols: dict[str, pl.Expr] = field(default_factory=dict)
-    value_cols: dict[str, pl.Expr] = field(default_factory=dict)  # what distinct counts compare
+    hash_cols: dict[str, pl.Expr] = field(default_factory=dict)  # each value's 64-bit hash
     parsed: set[str] = field(default_factory=set)  # read as their type: every value conforms
     candidates: dict[int, list[str]] = field(default_factory=dict)  # low-cardinality text values
     ragged: bool = False
@@ -471,7 +471,7 @@ def _open(
     tag = _tag(raw_schema)
     derived: list[pl.Expr] = []
     typed_cols: dict[str, pl.Expr] = {}
-    value_cols: dict[str, pl.Expr] = {}
+    hashes: list[pl.Expr] = []
     for i, name in enumerate(raw_schema):
         raw = pl.col(name)
         typed = typed_expr(specs[name], raw, raw_schema[name])
@@ -483,14 +483,20 @@ def _open(
         # Numbers compare as numbers whichever way they were read ("01" is "1", "-0" is "0");
         # a value that does not conform compares as its text.
         number = typed_cols[name]
-        value_cols[name] = (
+        value = (
             pl.coalesce(pl.when(number == 0).then(0).otherwise(number).cast(pl.String), raw)
             if name in text_numbers and not parse
             else raw
         )
+        # Each field under its own seed, so that moving a value to another field changes the
+        # row's hash. Distinct counts, keys and top values compare these hashes too.
+        hashes.append(value.hash(seed=i).alias(f"{tag}h{i}"))
+    hash_cols = {name: pl.col(f"{tag}h{i}") for i, name in enumerate(raw_schema)}
     row_hash = f"{tag}h"
-    lf = scan.with_columns(derived).with_columns(
-        _row_hash(list(value_cols.values())).alias(row_hash)
+    lf = (
+        scan.with_columns(derived)
+        .with_columns(hashes)
+        .with_columns(_row_hash(list(hash_cols.values())).alias(row_hash))
     )
     in_memory = _in_memory(size)
     profiled = (
@@ -529,7 +535,7 @@ def _open(
         stride=stride,
         sample=sample,
         typed_cols=typed_cols,
-        value_cols=value_cols,
+        hash_cols=hash_cols,
         parsed=set(text_numbers) if parse else set(),
         ragged=ragged,
     )
@@ -603,13 +609,12 @@ def _prefix(path: Source, size_bytes: int) -> bytes:
         return fh.read(size_bytes)
 
 
-def _row_hash(values: list[pl.Expr]) -> pl.Expr:
+def _row_hash(hashes: list[pl.Expr]) -> pl.Expr:
     """A 64-bit hash of each row: the sum modulo 2^64 (polars' unsigned arithmetic wraps) of its
-    fields' hashes, each field's under its own seed so that moving a value to another field
-    changes the sum. Cheaper than hashing a struct, which encodes every row first."""
-    if not values:
+    fields' hashes. Cheaper than hashing a struct, which encodes every row first."""
+    if not hashes:
         return pl.lit(0, pl.UInt64)
-    return pl.sum_horizontal([value.hash(seed=i) for i, value in enumerate(values)])
+    return pl.sum_horizontal(hashes)
 
 
 def _rows_bound(path: Source, fmt: Format, size: int, columns: int) -> int:
@@ -671,9 +676,9 @@ def plan(table: _Table, declared: Declared) -> list[pl.Expr]:
             exprs.append(out.sum().alias(f"{i}:out_of_range"))
         if spec.unique and name not in schema.primary_key:
             exprs.append(
-                profiling.distinct(
-                    table.value_cols[name], raw_schema[name], approximate=False
-                ).alias(f"{i}:unique_distinct")
+                profiling.distinct(table.hash_cols[name], raw, approximate=False).alias(
+                    f"{i}:unique_distinct"
+                )
             )
         if name in profiled:
             exprs.extend(profiling.aggregates(i, spec, typed, raw_schema[name], table))
@@ -689,7 +694,7 @@ def consistency_exprs(table: _Table, declared: Declared) -> list[pl.Expr]:
     exprs: list[pl.Expr] = [pl.col(table.row_hash).n_unique().alias("distinct_rows")]
     pk = [k for k in schema.primary_key if k in table.raw_schema]
     if pk and len(pk) == len(schema.primary_key):
-        key = _row_hash([table.value_cols[k] for k in pk])
+        key = _row_hash([table.hash_cols[k] for k in pk])
         any_null = pl.any_horizontal([pl.col(k).is_null() for k in pk])
         exprs.append(any_null.sum().alias("pk_null_rows"))
         exprs.append(key.filter(any_null.not_()).n_unique().alias("pk_distinct"))

@@ -30,15 +30,13 @@ def _sig(value: float) -> float:
     return float(format(value, ".12g"))
 
 
-def distinct(value: pl.Expr, dtype: pl.DataType, *, approximate: bool) -> pl.Expr:
-    """Distinct non-null values. Exact ones are counted over 64-bit hashes (a set of integers,
-    not of strings; a miscount needs a hash collision, p < n^2 / 2^65). Above
+def distinct(hashed: pl.Expr, raw: pl.Expr, *, approximate: bool) -> pl.Expr:
+    """Distinct non-null values, counted over the values' 64-bit hashes (a miscount needs a
+    hash collision, p < n^2 / 2^65); a null hashes to one more value, taken off. Above
     ``quality_exact_bytes_max`` they come from polars' streaming sketch (HyperLogLog with 256
     registers: about 6.5 % standard error, constant memory)."""
-    values = value.drop_nulls()
-    if dtype.is_nested() or not approximate:  # lists and structs: compared by their hash too
-        values = values.hash(seed=0)
-    return values.approx_n_unique() if approximate else values.n_unique()
+    count = hashed.approx_n_unique() if approximate else hashed.n_unique()
+    return count.cast(pl.Int64) - raw.is_null().any().cast(pl.Int64)
 
 
 def aggregates(
@@ -49,11 +47,12 @@ def aggregates(
     has at most ``quality_top_values_distinct_max`` distinct values."""
     name = spec.name
     raw = pl.col(name)
-    value = table.value_cols[name]
     exprs: list[pl.Expr] = []
     if not (table.approximate and _exact_distinct_key(i, spec, table.judged)):
         exprs.append(
-            distinct(value, raw_dtype, approximate=table.approximate).alias(f"{i}:distinct")
+            distinct(table.hash_cols[name], raw, approximate=table.approximate).alias(
+                f"{i}:distinct"
+            )
         )
     head: pl.DataFrame = table.head
     if spec.type in NUMERIC:
@@ -74,10 +73,13 @@ def aggregates(
         seen = head.get_column(name).drop_nulls().cast(pl.String).unique().sort()
         if 0 < seen.len() <= limits.quality_top_values_distinct_max:
             table.candidates[i] = seen.to_list()
-            text = raw.cast(pl.String)
+            # A string column's values are compared by their hashes (integers, not text).
+            if raw_dtype == pl.String:
+                column, values = table.hash_cols[name], seen.hash(seed=i)
+            else:
+                column, values = raw.cast(pl.String), seen
             exprs += [
-                (text == value).sum().alias(f"{i}:count:{j}")
-                for j, value in enumerate(table.candidates[i])
+                (column == value).sum().alias(f"{i}:count:{j}") for j, value in enumerate(values)
             ]
     return exprs
 
