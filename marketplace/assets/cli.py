@@ -14,6 +14,7 @@ from marketplace.assets.certificate import (
     check_certificate_document,
     is_certificate_document,
 )
+from marketplace.errors import first_line
 
 
 @dataclass(frozen=True)
@@ -64,10 +65,9 @@ def check_countersigner(
     try:
         is_recorder = contract.has_role(contract.recorder_role(), countersigner)
     except ChainError as exc:
-        line = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
         raise fail(
             f"INVALID: certificate: cannot read the countersigner's role on {contract.address}: "
-            f"{line}"
+            f"{first_line(exc)}"
         ) from None
     if not is_recorder:
         raise fail(

@@ -25,6 +25,7 @@ from typing import Any, Literal
 import polars as pl
 
 from marketplace import limits
+from marketplace.errors import first_line
 from marketplace.quality import profile as profiling
 from marketplace.quality.report import (
     DEFAULT_WEIGHTS,
@@ -40,7 +41,6 @@ from marketplace.quality.schema import (
     Declared,
     FieldSpec,
     TableSchema,
-    first_line,
     format_violation,
     infer_schema,
     infer_text_schema,

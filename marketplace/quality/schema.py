@@ -17,6 +17,7 @@ from typing import Any, Literal
 import polars as pl
 
 from marketplace import limits
+from marketplace.errors import first_line
 
 FieldType = Literal[
     "string", "integer", "number", "boolean", "date", "datetime", "year", "any", "object", "array"
@@ -165,21 +166,16 @@ def _check_bound(where: str, spec: FieldSpec, value: object) -> None:
         raise DeclarationError(f"{where}: boolean fields have no order to bound")
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise DeclarationError(f"{where} must be a number or text")
-    if spec.type == "string" or spec.type in ("date", "datetime"):
-        if not isinstance(value, str):
-            raise DeclarationError(f"{where} must be text for {spec.type} fields")
-        if spec.type == "string":
-            return
-    if isinstance(value, str) and pl.select(literal_for(spec, value)).item() is None:
+    if spec.type in ("string", "date", "datetime") and not isinstance(value, str):
+        raise DeclarationError(f"{where} must be text for {spec.type} fields")
+    if (
+        spec.type != "string"
+        and isinstance(value, str)
+        and pl.select(literal_for(spec, value)).item() is None
+    ):
         raise DeclarationError(
             f"{where}: {value!r} does not read as {spec.type} in the field's format"
         )
-
-
-def first_line(exc: BaseException) -> str:
-    """The first line of an error's message, for a report or an error response."""
-    lines = str(exc).strip().splitlines()
-    return (lines[0] if lines else type(exc).__name__)[:300]
 
 
 def _field_descriptor(f: FieldSpec) -> dict[str, Any]:
