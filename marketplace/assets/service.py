@@ -1,12 +1,10 @@
 """Asset rules: registration, revisions, compliance review, certificates, listing, search.
 
 Services never commit; every step that changes an asset appends its journal entry in the same
-transaction. Who may see what:
-
-- the public (and other organisations) see listed assets only; anything else is a 404;
-- the owner organisation sees and acts on all of its assets; acting on a visible asset one does
-  not own is a 403;
-- operators see everything and review.
+transaction. Who may see what is decided in ``visibility`` (listed assets and registered
+revisions are public; the owner organisation and operators see everything; anything invisible
+is a 404) and applied here, for this and every other domain: ``visible_asset``,
+``visible_revision``, ``list_revisions``. Acting on a visible asset one does not own is a 403.
 """
 
 from __future__ import annotations
@@ -25,7 +23,7 @@ from ledger.canonical import canonical_json
 from ledger.models import JournalEntry
 from marketplace import limits
 from marketplace.assets import certificate as cert
-from marketplace.assets import repository
+from marketplace.assets import repository, visibility
 from marketplace.assets.errors import (
     AssetNotFound,
     AssetStateConflict,
@@ -74,7 +72,7 @@ from marketplace.identity.models import Account, OrgRole
 from marketplace.identity.service import Principal
 from marketplace.settings import Settings
 
-PUBLIC_STATUSES = (AssetStatus.listed.value,)
+PUBLIC_STATUSES = visibility.PUBLIC_STATUSES
 REGISTERED_STATUSES = (
     AssetStatus.approved.value,
     AssetStatus.listed.value,
@@ -201,11 +199,22 @@ def _aware(moment: datetime) -> datetime:
 
 def visible_asset(session: Session, principal: Principal | None, asset_id: int) -> Asset:
     found = repository.asset(session, asset_id)
-    if found is None or not (
-        found.status in PUBLIC_STATUSES or _is_owner(principal, found) or _is_operator(principal)
-    ):
+    if found is None or not visibility.may_see_asset(principal, found):
         raise AssetNotFound(f"no asset {asset_id} that you may see")
     return found
+
+
+def visible_revision(
+    session: Session, principal: Principal | None, asset_id: int, number: int
+) -> tuple[Asset, AssetRevision]:
+    """The asset and one revision the caller may see, with everything derived from its content;
+    a revision not yet registered is, to the public, a 404 worded as for one that does not
+    exist."""
+    asset = visible_asset(session, principal, asset_id)
+    revision = repository.revision(session, asset_id, number)
+    if revision is None or not visibility.may_see_revision(principal, asset, number):
+        raise RevisionNotFound(f"asset {asset_id} has no revision {number} that you may see")
+    return asset, revision
 
 
 def owned_asset(session: Session, principal: Principal, asset_id: int) -> Asset:
@@ -391,7 +400,6 @@ def _add_revision(
         source=str(revision.source),
         content_format=str(revision.content_format),
         content_hash=revision.sha256,
-        size_bytes=revision.size_bytes,
         chunk_root=revision.chunk_root,
         schema_hash=revision.schema_hash,
         external_url_sha256=_sha256_text(revision.external_url) if revision.external_url else None,
@@ -430,26 +438,15 @@ def add_external_revision(
 def get_revision(
     session: Session, principal: Principal | None, asset_id: int, number: int
 ) -> AssetRevision:
-    asset = visible_asset(session, principal, asset_id)
-    revision = repository.revision(session, asset_id, number)
-    if revision is None:
-        raise RevisionNotFound(f"asset {asset_id} has no revision {number}")
-    if not (_is_owner(principal, asset) or _is_operator(principal)) and (
-        asset.certified_revision is None or number > asset.certified_revision
-    ):
-        raise RevisionNotFound(f"asset {asset_id} has no registered revision {number}")
-    return revision
+    return visible_revision(session, principal, asset_id, number)[1]
 
 
 def list_revisions(
     session: Session, principal: Principal | None, asset_id: int
 ) -> list[AssetRevision]:
     asset = visible_asset(session, principal, asset_id)
-    rows = list(repository.revisions(session, asset_id))
-    if _is_owner(principal, asset) or _is_operator(principal):
-        return rows
-    certified = asset.certified_revision or 0
-    return [r for r in rows if r.number <= certified]
+    rows = repository.revisions(session, asset_id)
+    return [r for r in rows if visibility.may_see_revision(principal, asset, r.number)]
 
 
 def correct_schema(
@@ -515,10 +512,7 @@ def open_content(
     number: int,
 ) -> tuple[AssetRevision, Iterator[bytes]]:
     """The revision and an iterator over its decrypted bytes (for those allowed to read it)."""
-    asset = visible_asset(session, principal, asset_id)
-    revision = repository.revision(session, asset_id, number)
-    if revision is None:
-        raise RevisionNotFound(f"asset {asset_id} has no revision {number}")
+    asset, revision = visible_revision(session, principal, asset_id, number)
     if not may_download(session, principal, asset, revision):
         raise NotAssetOwner("only the owner, or a buyer of this revision, may download it")
     if revision.blob_key is None or revision.wrapped_key is None:
@@ -810,7 +804,7 @@ def _issue_certificate(
 
 def reviews_of(session: Session, principal: Principal, asset_id: int) -> list[AssetReview]:
     asset = visible_asset(session, principal, asset_id)
-    if not (_is_owner(principal, asset) or _is_operator(principal)):
+    if not visibility.is_insider(principal, asset):
         raise NotAssetOwner("only the owner and operators see compliance reviews")
     return list(repository.reviews(session, asset_id))
 

@@ -19,14 +19,14 @@ from sqlmodel import Session
 from ledger import journal
 from marketplace import limits
 from marketplace.assets import repository as assets_repository
+from marketplace.assets import visibility
 from marketplace.assets.errors import AssetNotFound, NotAssetOwner, RevisionNotFound
 from marketplace.assets.models import Asset, AssetRevision
-from marketplace.assets.service import visible_asset
+from marketplace.assets.service import visible_asset, visible_revision
 from marketplace.blobs.envelope import decrypt_stream, unwrap_key
 from marketplace.blobs.store import BlobNotFound, BlobStore
 from marketplace.db import unit_of_work
 from marketplace.errors import Unprocessable
-from marketplace.identity.models import OrgRole
 from marketplace.identity.service import Principal
 from marketplace.quality import repository
 from marketplace.quality.metrics import Format, evaluate
@@ -46,10 +46,7 @@ class NotEvaluable(Unprocessable):
 
 
 def _may_see_samples(principal: Principal | None, asset: Asset) -> bool:
-    return principal is not None and (
-        principal.organization.id == asset.owner_organization_id
-        or OrgRole.operator.value in principal.roles
-    )
+    return visibility.is_insider(principal, asset)
 
 
 def exchange_address(settings: Settings) -> str:
@@ -66,9 +63,7 @@ def request_evaluation(
     asset = visible_asset(session, principal, asset_id)
     if not _may_see_samples(principal, asset):
         raise NotAssetOwner("only the owner or an operator may request a quality evaluation")
-    revision = assets_repository.revision(session, asset_id, number)
-    if revision is None:
-        raise RevisionNotFound(f"asset {asset_id} has no revision {number}")
+    asset, revision = visible_revision(session, principal, asset_id, number)
     if str(revision.content_format) not in TABULAR:
         raise NotEvaluable(f"revision {number} is {revision.content_format}, not a table")
     if revision.blob_key is None:
@@ -240,7 +235,9 @@ def run_evaluation(
 def record(
     session: Session, settings: Settings, evaluation_id: int, report: QualityReport, now: datetime
 ) -> QualityEvaluation:
-    """Store the report and write ``quality.assessed`` in the same transaction."""
+    """Store the report and write ``quality.assessed`` in the same transaction. The journal is
+    public and the revision may not be registered yet, so the entry holds ids and hashes, never
+    a score: the report hash binds the figures, shown only to those who may see them."""
     evaluation = repository.get(session, evaluation_id)
     assert evaluation is not None
     report_hash = report.report_hash()
@@ -255,7 +252,6 @@ def record(
             "evaluation_id": evaluation_id,
             "content_hash": report.content_sha256,
             "report_hash": report_hash,
-            "overall": None if report.overall is None else format(report.overall, ".2f"),
         },
     )
     evaluation.report = report.model_dump(mode="json")
@@ -297,7 +293,7 @@ def evaluation_public(
 def revision_evaluation(
     session: Session, principal: Principal | None, asset_id: int, number: int
 ) -> EvaluationPublic:
-    asset = visible_asset(session, principal, asset_id)
+    asset, _ = visible_revision(session, principal, asset_id, number)
     found = repository.latest(session, asset_id, number)
     if found is None:
         raise RevisionNotFound(f"asset {asset_id} revision {number} has no quality evaluation")
@@ -305,11 +301,10 @@ def revision_evaluation(
 
 
 def asset_report(session: Session, principal: Principal | None, asset_id: int) -> EvaluationPublic:
-    """The latest finished evaluation of the asset's registered revision (what buyers see
-    before buying); the owner and operators also get the latest revision's."""
+    """The latest finished evaluation of the newest revision the caller may see: the registered
+    one (what buyers see before buying); the owner and operators get the latest revision's."""
     asset = visible_asset(session, principal, asset_id)
-    number = asset.latest_revision if _may_see_samples(principal, asset) else None
-    number = number or asset.certified_revision
+    number = visibility.newest_visible_revision(principal, asset)
     if not number:
         raise AssetNotFound(f"asset {asset_id} has no registered revision yet")
     found = repository.latest(session, asset_id, number, done_only=True)

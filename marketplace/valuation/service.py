@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from ledger import journal
 from marketplace import limits
+from marketplace.assets import visibility
 from marketplace.assets.errors import AssetNotFound, NotAssetOwner
 from marketplace.assets.models import Asset
 from marketplace.assets.service import SigningContext, visible_asset
@@ -66,6 +67,7 @@ def _with_quality(inputs: ValuationInputs, report: QualityReport | None) -> Valu
 @dataclass(frozen=True)
 class _Prepared:
     asset: Asset
+    revision: int
     inputs: ValuationInputs
     report: ValuationReport
 
@@ -84,17 +86,19 @@ def _prepare(
     currency: Currency,
     issued_at: datetime,
 ) -> _Prepared:
-    """The report for the asset's latest revision: quality scores filled in from its quality
-    report, market comparables read through the repository's seam."""
+    """The report for the newest revision the caller may see (the latest for the owner and
+    operators, the registered one for a valuer from outside): quality scores filled in from its
+    quality report, market comparables read through the repository's seam."""
     asset = visible_asset(session, principal, asset_id)
     if not _may_value(principal, asset.owner_organization_id):
         raise NotAssetOwner("only the owner, an operator or a valuer may request a valuation")
     if kind == "certified":
         _require_valuer(principal)
-    if asset.latest_revision == 0:
+    number = visibility.newest_visible_revision(principal, asset)
+    if not number:
         raise AssetNotFound(f"asset {asset_id} has no content to value yet")
     evaluation: QualityEvaluation | None = quality_repository.latest(
-        session, asset_id, asset.latest_revision, done_only=True
+        session, asset_id, number, done_only=True
     )
     quality = (
         QualityReport.model_validate(evaluation.report)
@@ -110,12 +114,12 @@ def _prepare(
     report = combine(
         inputs,
         kind=kind,
-        subject=f"asset:{asset_id}@revision:{asset.latest_revision}",
+        subject=f"asset:{asset_id}@revision:{number}",
         currency=currency,
         issued_at=issued_at,
         quality_report_hash=evaluation.report_hash if evaluation is not None else None,
     )
-    return _Prepared(asset, inputs, report)
+    return _Prepared(asset, number, inputs, report)
 
 
 def _record(
@@ -127,7 +131,9 @@ def _record(
     certified: dict[str, Any] | None = None,
 ) -> Valuation:
     """Store the report and append ``valuation.issued`` (with the valuer's signature, for a
-    certified one) in the same transaction."""
+    certified one) in the same transaction. The journal is public and the revision may not be
+    registered yet, so the entry holds ids and hashes, never the value: the report hash binds
+    it, shown only to those who may see the revision."""
     asset, report = prepared.asset, prepared.report
     assert asset.id is not None
     report_hash = report.report_hash()
@@ -138,11 +144,9 @@ def _record(
         actor=principal.address,
         payload={
             "asset_id": asset.id,
-            "revision": asset.latest_revision,
+            "revision": prepared.revision,
             "kind": report.kind,
             "report_hash": report_hash,
-            "value_minor": report.value_minor,
-            "currency": report.currency,
             **(certified or {}),
         },
         signature=signature,
@@ -151,7 +155,7 @@ def _record(
         session,
         Valuation(
             asset_id=asset.id,
-            revision=asset.latest_revision,
+            revision=prepared.revision,
             kind=report.kind,
             issued_by=principal.account_id,
             inputs=prepared.inputs.model_dump(mode="json"),
@@ -324,17 +328,23 @@ def valuation_public(session: Session, valuation: Valuation) -> ValuationPublic:
 def list_valuations(
     session: Session, principal: Principal | None, asset_id: int
 ) -> list[ValuationPublic]:
-    visible_asset(session, principal, asset_id)
-    return [valuation_public(session, v) for v in repository.for_asset(session, asset_id)]
+    """The valuations of the revisions the caller may see."""
+    asset = visible_asset(session, principal, asset_id)
+    return [
+        valuation_public(session, v)
+        for v in repository.for_asset(session, asset_id)
+        if visibility.may_see_revision(principal, asset, v.revision)
+    ]
 
 
 def get_valuation(
     session: Session, principal: Principal | None, asset_id: int, valuation_id: int
 ) -> Valuation:
-    """One valuation of an asset the caller may see (valuations hold no sample values)."""
-    visible_asset(session, principal, asset_id)
+    """One valuation of a revision the caller may see (valuations hold no sample values); 404
+    otherwise, worded as for one that does not exist."""
+    asset = visible_asset(session, principal, asset_id)
     found = repository.get(session, asset_id, valuation_id)
-    if found is None:
+    if found is None or not visibility.may_see_revision(principal, asset, found.revision):
         raise AssetNotFound(f"asset {asset_id} has no valuation {valuation_id}")
     return found
 
@@ -354,7 +364,7 @@ def report_page(
     quality: QualityReport | None = None
     if report.quality_report_hash is not None:
         found = quality_repository.by_report_hash(session, asset_id, report.quality_report_hash)
-        if found is not None:
+        if found is not None and visibility.may_see_revision(principal, asset, found.revision):
             shown = quality_service.evaluation_public(found, principal, asset)
             quality = QualityReport.model_validate(shown.report) if shown.report else None
     certified = _certification(session, valuation)
@@ -373,9 +383,12 @@ def report_page(
 
 
 def valuation_by_id(session: Session, principal: Principal | None, valuation_id: int) -> Valuation:
-    """One valuation, if the caller may see its asset (404 otherwise, as for the asset)."""
+    """One valuation, if the caller may see its revision (404 otherwise, worded as for one that
+    does not exist)."""
     found = repository.by_id(session, valuation_id)
     if found is None:
         raise AssetNotFound(f"no valuation {valuation_id}")
-    visible_asset(session, principal, found.asset_id)
-    return found
+    try:
+        return get_valuation(session, principal, found.asset_id, valuation_id)
+    except AssetNotFound:
+        raise AssetNotFound(f"no valuation {valuation_id}") from None
