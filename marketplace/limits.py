@@ -77,3 +77,7 @@ valuation_cost_components_max: Final = 50
 # Public web pages (marketplace/pages); page sizes are page_size_default above
 web_query_length_max: Final = 200  # q, theme (as GET /assets) in page URLs
 web_page_number_max: Final = 1_000_000  # /catalog?page=
+
+# Frictionless Table Schemas, at every way in (correction, evaluation request, inference)
+table_schema_depth_max: Final = 16  # nested objects and arrays; a real schema needs about 6
+table_schema_bytes_max: Final = 1024 * 1024  # its compact JSON (2,000 fields fit easily)

@@ -8,6 +8,7 @@ from typing import Any
 
 from marketplace.assets.models import Asset, AssetRevision
 from marketplace.assets.vocabulary import FREQUENCY_BASE, LICENSES
+from marketplace.quality.schema import within_bounds
 
 CONTEXT: dict[str, Any] = {
     "dcat": "http://www.w3.org/ns/dcat#",
@@ -54,12 +55,16 @@ def _distribution(base_url: str, asset: Asset, revision: AssetRevision) -> dict[
             "@id": f"{base_url}/assets/{asset.id}/revisions/{revision.number}/content"
         }
     if revision.table_schema is not None:
-        out["dct:conformsTo"] = {
+        conforms: dict[str, Any] = {
             "@type": "dct:Standard",
             "dct:title": "Frictionless Table Schema",
-            "dbx:tableSchema": {"@type": "@json", "@value": revision.table_schema},
             "dbx:schemaHash": revision.schema_hash,
         }
+        if within_bounds(revision.table_schema):
+            conforms["dbx:tableSchema"] = {"@type": "@json", "@value": revision.table_schema}
+        else:  # stored before depth and size were bounded: its hash stands for it
+            conforms["dbx:tableSchemaWithheld"] = "over the exchange's depth or size bounds"
+        out["dct:conformsTo"] = conforms
     return out
 
 

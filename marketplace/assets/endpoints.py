@@ -58,6 +58,7 @@ from marketplace.identity.auth import (
 )
 from marketplace.identity.models import utc_now
 from marketplace.quality import service as quality_service
+from marketplace.quality.schema import within_bounds
 
 log = logging.getLogger("databourse.assets")
 router = APIRouter(tags=["assets"])
@@ -87,7 +88,12 @@ def _receipt_or_none(session: Session, seq: int) -> dict[str, Any] | None:
 
 
 def _revision_public(revision: Any) -> RevisionPublic:
-    return RevisionPublic.model_validate(revision, from_attributes=True)
+    public = RevisionPublic.model_validate(revision, from_attributes=True)
+    if public.table_schema is not None and not within_bounds(public.table_schema):
+        # Stored before depth and size were bounded: withheld (it could not be serialised),
+        # its schema_hash stands for it.
+        public = public.model_copy(update={"table_schema": None})
+    return public
 
 
 # --- registration and metadata -------------------------------------------------------------

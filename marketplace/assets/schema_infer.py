@@ -27,7 +27,12 @@ import polars as pl
 
 from ledger.canonical import canonical_json
 from marketplace import limits
-from marketplace.quality.schema import DeclarationError, TableSchema, frictionless_type
+from marketplace.quality.schema import (
+    DeclarationError,
+    TableSchema,
+    check_descriptor_bounds,
+    frictionless_type,
+)
 
 TABLE_SCHEMA_TYPES: Final = frozenset(
     {
@@ -78,6 +83,20 @@ def _fits(value: str, kind: str) -> bool:  # noqa: PLR0911 -- one return per Tab
             return False
         return True
     return True
+
+
+def inferred(fields: list[dict[str, Any]]) -> dict[str, Any]:
+    """An inferred schema, held to the bounds of a declared one (a CSV header of long names
+    could otherwise store megabytes)."""
+    schema = {"fields": fields, "missingValues": list(MISSING_VALUES)}
+    try:
+        check_descriptor_bounds(schema)
+    except DeclarationError as exc:
+        raise TabularError(
+            f"{exc} as inferred from the content; shorten the column names or declare the "
+            "format 'opaque'"
+        ) from None
+    return schema
 
 
 def schema_hash(schema: dict[str, Any]) -> str:
@@ -177,7 +196,7 @@ class CsvChecker:
             # A column with no values in the sample stays a string.
             kind = candidates[0] if self._rows else "string"
             fields.append({"name": name, "type": kind})
-        return {"fields": fields, "missingValues": list(MISSING_VALUES)}
+        return inferred(fields)
 
 
 def _json_type(value: Any) -> str | None:  # noqa: PLR0911 -- one return per JSON type
@@ -259,7 +278,7 @@ class JsonLinesChecker:
         if not self._rows:
             raise TabularError("the JSON Lines file has no rows")
         fields = [{"name": k, "type": t or "string"} for k, t in self._types.items()]
-        return {"fields": fields, "missingValues": list(MISSING_VALUES)}
+        return inferred(fields)
 
 
 class ParquetChecker:
@@ -295,8 +314,10 @@ class ParquetChecker:
             raise TabularError(f"the Parquet footer cannot be read: {exc}") from None
         if not schema:
             raise TabularError("the Parquet file has no columns")
+        if len(schema) > limits.schema_fields_max:
+            raise TabularError(f"the Parquet file has more than {limits.schema_fields_max} columns")
         fields = [{"name": name, "type": _parquet_type(dtype)} for name, dtype in schema.items()]
-        return {"fields": fields, "missingValues": list(MISSING_VALUES)}
+        return inferred(fields)
 
 
 def _parquet_type(dtype: pl.DataType) -> str:

@@ -29,6 +29,7 @@ from marketplace.assets.models import (
     SourceType,
 )
 from marketplace.assets.vocabulary import FREQUENCIES, LANGUAGE_TAG, LICENSES
+from marketplace.quality.schema import bounded
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _SIGNATURE = re.compile(r"^0x[0-9a-fA-F]{130}$")
@@ -218,7 +219,8 @@ def check_media_type(value: str) -> str:
 class SchemaCorrection(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    table_schema: dict[str, Any]
+    # Depth and size are bounded here, before the service reads anything (quality.schema).
+    table_schema: Annotated[dict[str, Any], AfterValidator(bounded)]
 
 
 class SubmitRequest(BaseModel):

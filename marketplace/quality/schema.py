@@ -8,6 +8,7 @@ that holds each record's timestamp. Nothing here reads a file.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -38,6 +39,46 @@ STRING_FORMAT_PATTERNS = {
 
 class DeclarationError(ValueError):
     """A declaration (schema, rule, frequency) is malformed. The message names the part."""
+
+
+def check_descriptor_bounds(descriptor: object) -> None:
+    """Refuse a Table Schema nested deeper than ``table_schema_depth_max`` or whose JSON is
+    larger than ``table_schema_bytes_max``, before anything else reads it: one stored would
+    have to be shown (DCAT, revisions) and parsed again by every reader. The walk is iterative
+    and the depth is checked before the size is measured, so neither recursion can overflow."""
+    depth_max = limits.table_schema_depth_max
+    stack: list[tuple[object, int]] = [(descriptor, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if not isinstance(value, dict | list):
+            continue
+        if depth > depth_max:
+            raise DeclarationError(
+                f"the Table Schema nests objects and arrays more than {depth_max} levels deep"
+            )
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((child, depth + 1) for child in children)
+    size = len(json.dumps(descriptor, ensure_ascii=False, separators=(",", ":")).encode())
+    if size > limits.table_schema_bytes_max:
+        raise DeclarationError(
+            f"the Table Schema is {size} bytes of JSON; at most {limits.table_schema_bytes_max}"
+        )
+
+
+def bounded(descriptor: dict[str, Any]) -> dict[str, Any]:
+    """``check_descriptor_bounds`` as a pydantic ``AfterValidator`` for request bodies (its
+    ``DeclarationError`` is a ``ValueError``, so a refusal is a 422 naming the field)."""
+    check_descriptor_bounds(descriptor)
+    return descriptor
+
+
+def within_bounds(descriptor: object) -> bool:
+    """Whether ``check_descriptor_bounds`` accepts it (for showing what is already stored)."""
+    try:
+        check_descriptor_bounds(descriptor)
+    except DeclarationError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -75,6 +116,7 @@ class TableSchema:
     @classmethod
     def from_frictionless(cls, descriptor: dict[str, Any]) -> TableSchema:
         """Parse a Table Schema descriptor; raise ``DeclarationError`` naming the bad part."""
+        check_descriptor_bounds(descriptor)
         raw_fields = descriptor.get("fields")
         if not isinstance(raw_fields, list):
             raise DeclarationError("schema.fields must be a list")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from marketplace import limits
+from marketplace.quality.schema import bounded
 
 
 class EvaluationRequest(BaseModel):
@@ -16,7 +17,7 @@ class EvaluationRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    table_schema: dict[str, Any] | None = Field(
+    table_schema: Annotated[dict[str, Any], AfterValidator(bounded)] | None = Field(
         default=None, description="Overrides the revision's (supplier-corrected) schema."
     )
     rules: list[str] = Field(default_factory=list, max_length=limits.quality_rules_max)
