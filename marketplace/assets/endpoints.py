@@ -133,7 +133,7 @@ def search_assets(
 
 @router.get("/assets/{asset_id}", summary="One asset")
 def get_asset(asset_id: AssetId, session: SessionDep, principal: OptionalAccount) -> AssetPublic:
-    return service.asset_public(service.visible_asset(session, principal, asset_id))
+    return service.asset_public_for(principal, service.visible_asset(session, principal, asset_id))
 
 
 @router.patch(

@@ -255,6 +255,13 @@ def asset_public(asset: Asset) -> AssetPublic:
     )
 
 
+def asset_public_for(principal: Principal | None, asset: Asset) -> AssetPublic:
+    """The asset as the caller sees it: ``latest_revision`` is the newest revision it may see
+    (0 when none), so that it never points at a 404."""
+    newest = visibility.newest_visible_revision(principal, asset) or 0
+    return asset_public(asset).model_copy(update={"latest_revision": newest})
+
+
 # --- registration --------------------------------------------------------------------------
 
 
@@ -1049,7 +1056,8 @@ def search(
         offset=offset,
         limit=limit,
     )
-    return AssetPage(items=[asset_public(a) for a in rows], total=total, offset=offset, limit=limit)
+    items = [asset_public_for(principal, a) for a in rows]
+    return AssetPage(items=items, total=total, offset=offset, limit=limit)
 
 
 def exchange_address(ctx: SigningContext) -> str:

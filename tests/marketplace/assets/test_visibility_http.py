@@ -120,6 +120,9 @@ def test_the_unreviewed_revision_of_a_listed_asset_and_its_reports_are_not_publi
             r = api.get(route, headers=headers)
             assert r.status_code == 404, (who, route, r.text)
             assert _shape(r) == _shape(api.get(missing, headers=headers)), (who, route)
+        assert api.get(f"/assets/{a}", headers=headers).json()["latest_revision"] == 1, who
+        found = api.get("/assets", params={"q": "fruit"}, headers=headers).json()["items"]
+        assert [x["latest_revision"] for x in found if x["id"] == a] == [1], who
         revisions = api.get(f"/assets/{a}/revisions", headers=headers).json()
         assert [r["number"] for r in revisions] == [1], who
         dcat = api.get(f"/assets/{a}/dcat", headers=headers).json()
@@ -144,6 +147,7 @@ def test_the_owner_and_operators_see_the_unreviewed_revision_and_its_reports(
 ) -> None:
     a = world.listed
     for headers in (supplier.headers, ops.headers):
+        assert api.get(f"/assets/{a}", headers=headers).json()["latest_revision"] == 2
         assert api.get(f"/assets/{a}/revisions/2/quality", headers=headers).json()["revision"] == 2
         assert api.get(f"/assets/{a}/quality", headers=headers).json()["revision"] == 2
         ids = [v["id"] for v in api.get(f"/assets/{a}/valuations", headers=headers).json()]
