@@ -77,3 +77,6 @@ valuation_cost_components_max: Final = 50
 # Public web pages (marketplace/pages); page sizes are page_size_default above
 web_query_length_max: Final = 200  # q, theme (as GET /assets) in page URLs
 web_page_number_max: Final = 1_000_000  # /catalog?page=
+
+# The command line (marketplace/cli)
+format_sniff_bytes_max: Final = 1024 * 1024  # a file's head read to detect its format

@@ -213,7 +213,8 @@ def owned_asset(session: Session, principal: Principal, asset_id: int) -> Asset:
     """The caller's own asset, locked for the change; 404 when invisible, 403 when not owned."""
     visible_asset(session, principal, asset_id)
     found = repository.lock_asset(session, asset_id)
-    assert found is not None
+    if found is None:  # a draft deleted while this request waited for its lock
+        raise AssetNotFound(f"no asset {asset_id} that you may see")
     if not _is_owner(principal, found):
         raise NotAssetOwner(f"asset {asset_id} belongs to another organisation")
     return found
