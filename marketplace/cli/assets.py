@@ -44,6 +44,9 @@ asset_app = typer.Typer(
 _FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 AUTHORITY_PROMPTS_MAX = 3
 AssetArg = Annotated[int, typer.Argument(min=1, help="The asset id.")]
+DataFile = Annotated[
+    Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The data file.")
+]
 FormatOption = Annotated[
     ContentFormat | None,
     typer.Option("--format", help="Declare the format instead of detecting it from the content."),
@@ -142,7 +145,7 @@ def _upload_or_discard(client: Databourse, asset_id: int, path: Path, content_fo
 
 @asset_app.command("register", rich_help_panel=SUPPLIERS)
 def register_asset(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The data file.")],
+    file: DataFile,
     *,
     title: Annotated[str, typer.Option(help="Title (dct:title).")],
     authority_statement: Annotated[
@@ -220,7 +223,7 @@ def register_asset(
 @asset_app.command("upload", rich_help_panel=SUPPLIERS)
 def upload(
     asset_id: AssetArg,
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The data file.")],
+    file: DataFile,
     content_format: FormatOption = None,
     url: UrlOption = None,
 ) -> None:
@@ -262,7 +265,7 @@ def schema(
     url: UrlOption = None,
 ) -> None:
     """Print a revision's Table Schema; with --set FILE, correct it (drafts and rejected)."""
-    with exchange_client(url) as client:
+    with exchange_client(url) if correct is not None else reading_client(url) as client:
         try:
             number = revision or client.get_asset(asset_id).latest_revision
             if number == 0:

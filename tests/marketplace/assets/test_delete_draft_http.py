@@ -97,3 +97,28 @@ def test_a_submitted_asset_and_a_draft_again_after_registration_are_kept(
     assert r.status_code == 409
     assert "cancel" in r.json()["message"]
     assert row_counts(engine) == before
+
+
+def test_a_draft_with_a_valuation_report_is_kept(
+    api: TestClient, supplier: Party, engine: Engine, blob_dir: Path
+) -> None:
+    asset_id = create(api, supplier)["id"]
+    assert upload(api, supplier, asset_id, CSV).status_code == 201
+    income = {
+        "annual_income_minor": 1_000_000,
+        "income_share": "0.2",
+        "discount_rate": "0.1",
+        "horizon_years": 3,
+    }
+    valued = api.post(
+        f"/assets/{asset_id}/valuations",
+        json={"inputs": {"income": income}},
+        headers=supplier.headers,
+    )
+    assert valued.status_code == 201, valued.text
+    before = row_counts(engine)
+    r = api.delete(f"/assets/{asset_id}", headers=supplier.headers)
+    assert r.status_code == 409
+    assert "valuation" in r.json()["message"]
+    assert row_counts(engine) == before
+    assert len(blob_files(blob_dir)) == 1
