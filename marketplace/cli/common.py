@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -109,8 +110,6 @@ RUNNING = "Running an exchange"
 
 def interactive() -> bool:
     """Whether a person can answer a prompt (stdin is a terminal)."""
-    import sys
-
     return sys.stdin.isatty()
 
 
