@@ -23,6 +23,7 @@ import httpx
 from pydantic import BaseModel
 
 from marketplace.assets.schemas import (
+    AssetDeleted,
     AssetPage,
     AssetPublic,
     ObjectionPublic,
@@ -263,6 +264,10 @@ class Databourse:
         params: dict[str, Any] = {k: v for k, v in filters.items() if v is not None}
         params.update(limit=limit, offset=offset)
         return self._call(AssetPage, "GET", "/assets", params=params)
+
+    def delete_asset(self, asset_id: int) -> AssetDeleted:
+        """Delete a draft that was never submitted, with its revisions (owner)."""
+        return self._call(AssetDeleted, "DELETE", f"/assets/{asset_id}")
 
     def asset_dcat(self, asset_id: int) -> dict[str, Any]:
         body: dict[str, Any] = self._request("GET", f"/assets/{asset_id}/dcat").json()

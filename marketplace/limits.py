@@ -81,3 +81,5 @@ web_page_number_max: Final = 1_000_000  # /catalog?page=
 # Frictionless Table Schemas, at every way in (correction, evaluation request, inference)
 table_schema_depth_max: Final = 16  # nested objects and arrays; a real schema needs about 6
 table_schema_bytes_max: Final = 1024 * 1024  # its compact JSON (2,000 fields fit easily)
+# The command line (marketplace/cli)
+format_sniff_bytes_max: Final = 1024 * 1024  # a file's head read to detect its format

@@ -30,6 +30,7 @@ from marketplace.assets.models import AssetStatus, ContentFormat
 from marketplace.assets.schema_infer import TabularError
 from marketplace.assets.schemas import (
     AssetCreate,
+    AssetDeleted,
     AssetPage,
     AssetPublic,
     AssetUpdate,
@@ -59,6 +60,7 @@ from marketplace.identity.auth import (
 from marketplace.identity.models import utc_now
 from marketplace.quality import service as quality_service
 from marketplace.quality.schema import within_bounds
+from marketplace.valuation import service as valuation_service
 
 log = logging.getLogger("databourse.assets")
 router = APIRouter(tags=["assets"])
@@ -145,6 +147,26 @@ def update_asset(
     return service.asset_public(
         service.update_metadata(session, principal, asset_id, body, utc_now())
     )
+
+
+@router.delete("/assets/{asset_id}", summary="Delete a draft that was never submitted (owner)")
+def delete_draft(
+    asset_id: AssetId, principal: CurrentAccount, session: SessionDep, store: BlobStoreDep
+) -> AssetDeleted:
+    """Deletes the draft, its revisions, their quality evaluations and stored blobs, and
+    journals ``asset.deleted``. Another organisation's draft is a 404 (it is invisible to
+    them); a draft ever submitted, or an asset in any other state, is a 409 naming it."""
+    asset = service.deletable_draft(session, principal, asset_id)
+    valuation_service.check_none_before_deletion(session, asset_id)
+    quality_service.delete_for_draft(session, asset_id)
+    deleted, blob_keys = service.delete_draft(session, principal, asset)
+    session.commit()  # the blobs go only once the rows are gone for good
+    for key in blob_keys:
+        try:
+            store.delete(key)
+        except OSError:  # the row is gone; an orphan blob is unreadable without its wrapped key
+            log.warning("could not delete blob %s of deleted asset %s", key, asset_id)
+    return deleted
 
 
 @router.get("/assets/{asset_id}/dcat", summary="The asset as DCAT 3 JSON-LD")

@@ -184,3 +184,12 @@ def search(
         .all()
     )
     return list(rows), int(total)
+
+
+def delete_asset(session: Session, asset: Asset) -> None:
+    """Delete the asset row and its revision rows (a never-submitted draft has nothing else)."""
+    for row in revisions(session, asset.id or 0):
+        session.delete(row)
+    session.flush()
+    session.delete(asset)
+    session.flush()

@@ -324,6 +324,14 @@ class CancelRequest(BaseModel):
     reason: str = Field(min_length=1, max_length=limits.asset_text_length_max)
 
 
+class AssetDeleted(BaseModel):
+    """What ``DELETE /assets/{id}`` removed, and the journal entry that records it."""
+
+    asset_id: int
+    revisions_deleted: int
+    journal_seq: int
+
+
 class RegistrationPublic(BaseModel):
     registration_type: RegistrationType
     revision: int | None

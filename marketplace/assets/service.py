@@ -53,6 +53,7 @@ from marketplace.assets.models import (
 from marketplace.assets.schema_infer import TabularError, schema_hash, validate_table_schema
 from marketplace.assets.schemas import (
     AssetCreate,
+    AssetDeleted,
     AssetPage,
     AssetPublic,
     AssetUpdate,
@@ -221,7 +222,8 @@ def owned_asset(session: Session, principal: Principal, asset_id: int) -> Asset:
     """The caller's own asset, locked for the change; 404 when invisible, 403 when not owned."""
     visible_asset(session, principal, asset_id)
     found = repository.lock_asset(session, asset_id)
-    assert found is not None
+    if found is None:  # a draft deleted while this request waited for its lock
+        raise AssetNotFound(f"no asset {asset_id} that you may see")
     if not _is_owner(principal, found):
         raise NotAssetOwner(f"asset {asset_id} belongs to another organisation")
     return found
@@ -1062,3 +1064,51 @@ def search(
 
 def exchange_address(ctx: SigningContext) -> str:
     return str(EthAccount.from_key(ctx.exchange_key).address)
+
+
+# --- deleting a draft ------------------------------------------------------------------------
+
+
+def deletable_draft(session: Session, principal: Principal, asset_id: int) -> Asset:
+    """The caller's own draft, locked, if it was never submitted: no submission, review,
+    registration or objection. Anything else is a 409 naming its state."""
+    asset = owned_asset(session, principal, asset_id)
+    if asset.status != AssetStatus.draft.value:
+        raise AssetStateConflict(
+            f"cannot delete an asset that is {asset.status}; only a draft that was never "
+            "submitted can be deleted (a registered asset is cancelled instead)"
+        )
+    if (
+        asset.submitted_by is not None
+        or asset.certified_revision is not None
+        or repository.reviews(session, asset_id)
+        or repository.registrations(session, asset_id)
+        or repository.objections(session, asset_id)
+    ):
+        raise AssetStateConflict(
+            f"cannot delete asset {asset_id}: it is a draft again after being submitted or "
+            "registered, and its history stays; cancel the registration instead"
+        )
+    return asset
+
+
+def delete_draft(
+    session: Session, principal: Principal, asset: Asset
+) -> tuple[AssetDeleted, list[str]]:
+    """Delete a draft checked by ``deletable_draft`` (its other domains' rows already gone) and
+    journal it; returns what was deleted and the blob keys the caller removes after commit. The
+    journal keeps the draft's earlier entries (each revision's content hash among them)."""
+    assert asset.id is not None
+    assert asset.status == AssetStatus.draft.value
+    rows = list(repository.revisions(session, asset.id))
+    entry = _journal(
+        session,
+        "asset.deleted",
+        asset,
+        principal.address,
+        metadata_sha256=_metadata_sha256(asset),
+        revisions_deleted=len(rows),
+    )
+    repository.delete_asset(session, asset)
+    keys = [r.blob_key for r in rows if r.blob_key is not None]
+    return AssetDeleted(asset_id=asset.id, revisions_deleted=len(rows), journal_seq=entry.seq), keys

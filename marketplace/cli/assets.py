@@ -1,10 +1,11 @@
-"""bourse asset register FILE | submit ID | certificate ID | search"""
+"""bourse asset: the catalog for everyone (search, show, certificate: no login), and the
+supplier's commands (register, upload, submit, schema, list, delist, delete, reviews)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,17 +19,64 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from marketplace.cli.common import UrlOption, exchange_client, fail
+from marketplace import limits
+from marketplace.assets.models import ContentFormat
+from marketplace.cli.common import (
+    EVERYONE,
+    SUPPLIERS,
+    PanelOrderedGroup,
+    UrlOption,
+    exchange_client,
+    fail,
+    interactive,
+    reading_client,
+)
 from marketplace.client import Databourse, DatabourseClientError
 
 console = Console()
-asset_app = typer.Typer(help="Data assets: register, submit, certificates.", no_args_is_help=True)
+err = Console(stderr=True)
+asset_app = typer.Typer(
+    help="Data assets: search and read them (anyone), register and manage them (suppliers).",
+    no_args_is_help=True,
+    cls=PanelOrderedGroup,
+)
 
 _FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+AUTHORITY_PROMPTS_MAX = 3
+AssetArg = Annotated[int, typer.Argument(min=1, help="The asset id.")]
+DataFile = Annotated[
+    Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The data file.")
+]
+FormatOption = Annotated[
+    ContentFormat | None,
+    typer.Option("--format", help="Declare the format instead of detecting it from the content."),
+]
 
 
-def format_of(path: Path) -> str:
-    return _FORMATS.get(path.suffix.lower(), "opaque")
+def choose_format(path: Path, declared: str | None) -> tuple[str, str]:
+    """The format to upload ``path`` as, and why: as declared, else what the content is (the
+    exchange's own checkers judge its first bytes), else what the file name says (the exchange
+    checks it on upload), else opaque bytes."""
+    from marketplace.assets.schema_infer import detect_format
+
+    if declared is not None:
+        return declared, "as declared with --format"
+    by_name = _FORMATS.get(path.suffix.lower())
+    with path.open("rb") as fh:
+        head = fh.read(limits.format_sniff_bytes_max)
+        size = fh.seek(0, 2)
+        tail = b""
+        if head[:4] == b"PAR1":
+            fh.seek(max(0, size - limits.parquet_footer_bytes_max))
+            tail = fh.read()
+    by_content = detect_format(head, tail, whole=len(head) == size)
+    if by_content != "opaque":
+        if by_name is not None and by_name != by_content:
+            return by_content, f"detected from the content, although the name says {by_name}"
+        return by_content, "detected from the content"
+    if by_name is not None:
+        return by_name, "from the file name; the exchange checks the content on upload"
+    return "opaque", "the content is not CSV, JSON Lines or Parquet: stored as opaque bytes"
 
 
 def upload_with_progress(client: Databourse, asset_id: int, path: Path, content_format: str) -> int:
@@ -40,7 +88,7 @@ def upload_with_progress(client: Databourse, asset_id: int, path: Path, content_
         TransferSpeedColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=console, transient=True) as progress:
+    with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task("upload", total=path.stat().st_size)
         revision = client.upload_revision(
             asset_id,
@@ -51,11 +99,64 @@ def upload_with_progress(client: Databourse, asset_id: int, path: Path, content_
     return revision.number
 
 
-@asset_app.command("register")
+def _authority_statement(given: str | None) -> str:
+    """The supplier's own statement of its authority to trade the data: never invented."""
+    if given is not None and given.strip():
+        return given.strip()
+    if not interactive():
+        err.print(
+            "[red]missing --authority-statement[/red]: state your authority to trade this data "
+            "(e.g. 'collected at our own stalls under contract 2024-17'); it goes on the "
+            "registration certificate"
+        )
+        raise typer.Exit(2)
+    for _ in range(AUTHORITY_PROMPTS_MAX):
+        answer = str(typer.prompt("Authority statement (your right to trade this data)")).strip()
+        if answer:
+            return answer
+    err.print("no authority statement given; nothing was registered")
+    raise typer.Exit(2)
+
+
+def _upload_or_discard(client: Databourse, asset_id: int, path: Path, content_format: str) -> int:
+    """Upload into the draft just created; when that fails, delete the draft again (or, if even
+    that fails, say how to retry into it) and end the command."""
+    try:
+        return upload_with_progress(client, asset_id, path, content_format)
+    except (DatabourseClientError, OSError, KeyboardInterrupt) as exc:
+        if isinstance(exc, DatabourseClientError):
+            err.print(f"[red]upload failed[/red]: {exc.code}: {exc.message}")
+        elif isinstance(exc, OSError):
+            err.print(f"[red]upload failed[/red]: cannot read {path}: {exc.strerror}")
+        else:
+            err.print("[red]upload interrupted[/red]")
+        try:
+            client.delete_asset(asset_id)
+        except DatabourseClientError as cleanup:
+            err.print(
+                f"the draft asset {asset_id} is kept ({cleanup.message}): upload into it with "
+                f"[bold]bourse asset upload {asset_id} FILE[/bold], or delete it with "
+                f"[bold]bourse asset delete {asset_id}[/bold]"
+            )
+        else:
+            err.print(f"the draft asset {asset_id} was deleted again: nothing is left behind")
+        raise typer.Exit(130 if isinstance(exc, KeyboardInterrupt) else 1) from None
+
+
+@asset_app.command("register", rich_help_panel=SUPPLIERS)
 def register_asset(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The data file.")],
+    file: DataFile,
     *,
     title: Annotated[str, typer.Option(help="Title (dct:title).")],
+    authority_statement: Annotated[
+        str | None,
+        typer.Option(
+            "--authority-statement",
+            "--authority-proof",
+            help="Your statement of authority to trade this data (asked for when omitted; "
+            "required when not run at a terminal).",
+        ),
+    ] = None,
     license_id: Annotated[
         str, typer.Option("--license", help="SPDX id, e.g. CC-BY-4.0.")
     ] = "LicenseRef-Databourse-Contract",
@@ -65,9 +166,6 @@ def register_asset(
     source_type: Annotated[
         str, typer.Option(help="collected | generated | purchased | public.")
     ] = "collected",
-    authority_proof: Annotated[
-        str, typer.Option(help="Proof of your authority to trade this data.")
-    ] = "",
     description: Annotated[str, typer.Option(help="Description.")] = "",
     keyword: Annotated[list[str] | None, typer.Option(help="A keyword (repeatable).")] = None,
     theme: Annotated[str | None, typer.Option(help="Theme (dcat:theme).")] = None,
@@ -78,13 +176,14 @@ def register_asset(
     lawful_basis: Annotated[
         str | None, typer.Option(help="PIPL art. 13 basis when it holds personal information.")
     ] = None,
-    content_format: Annotated[
-        str | None, typer.Option("--format", help="csv | jsonl | parquet | opaque (by suffix).")
-    ] = None,
+    content_format: FormatOption = None,
     submit: Annotated[bool, typer.Option(help="Submit for compliance review at once.")] = False,
     url: UrlOption = None,
 ) -> None:
-    """Register FILE as a new asset (streamed, encrypted at rest) and print its id."""
+    """Register FILE as a new asset and print its id (format detected from the content)."""
+    statement = _authority_statement(authority_statement)
+    fmt, why = choose_format(file, content_format.value if content_format else None)
+    err.print(f"format: [bold]{fmt}[/bold] ({why})")
     metadata = {
         "title": title,
         "description": description,
@@ -96,16 +195,24 @@ def register_asset(
         "personal_information": personal_information,
         "lawful_basis": lawful_basis,
         "source_type": source_type,
-        "authority_proof": authority_proof or f"registered by the owner of {file.name}",
+        "authority_proof": statement,
     }
     with exchange_client(url) as client:
         try:
             asset = client.create_asset(metadata)
-            number = upload_with_progress(client, asset.id, file, content_format or format_of(file))
-            if submit:
-                client.submit_asset(asset.id)
         except DatabourseClientError as exc:
             raise fail(exc) from None
+        number = _upload_or_discard(client, asset.id, file, fmt)
+        if submit:
+            try:
+                client.submit_asset(asset.id)
+            except DatabourseClientError as exc:
+                err.print(
+                    f"asset {asset.id} registered as a draft with revision {number}, but not "
+                    f"submitted: {exc.code}: {exc.message}; run bourse asset submit {asset.id}"
+                )
+                print(asset.id)
+                raise typer.Exit(1) from None
     console.print(
         f"asset [bold]{asset.id}[/bold] registered, revision {number}"
         f"{', submitted for review' if submit else ' (draft: run bourse asset submit)'}"
@@ -113,11 +220,26 @@ def register_asset(
     print(asset.id)
 
 
-@asset_app.command("submit")
-def submit_asset(
-    asset_id: Annotated[int, typer.Argument(min=1, help="The asset id.")],
+@asset_app.command("upload", rich_help_panel=SUPPLIERS)
+def upload(
+    asset_id: AssetArg,
+    file: DataFile,
+    content_format: FormatOption = None,
     url: UrlOption = None,
 ) -> None:
+    """Upload FILE as a new revision of your asset (a retry into a draft, or new content)."""
+    fmt, why = choose_format(file, content_format.value if content_format else None)
+    err.print(f"format: [bold]{fmt}[/bold] ({why})")
+    with exchange_client(url) as client:
+        try:
+            number = upload_with_progress(client, asset_id, file, fmt)
+        except DatabourseClientError as exc:
+            raise fail(exc) from None
+    console.print(f"asset {asset_id}: revision {number} uploaded")
+
+
+@asset_app.command("submit", rich_help_panel=SUPPLIERS)
+def submit_asset(asset_id: AssetArg, url: UrlOption = None) -> None:
     """Submit an asset for compliance review (custodial accounts: signed by the exchange)."""
     with exchange_client(url) as client:
         try:
@@ -127,14 +249,115 @@ def submit_asset(
     console.print(f"asset {asset.id} is {asset.status}")
 
 
-@asset_app.command("certificate")
+@asset_app.command("schema", rich_help_panel=SUPPLIERS)
+def schema(
+    asset_id: AssetArg,
+    *,
+    revision: Annotated[
+        int | None, typer.Option(min=1, help="Revision number (default: the latest).")
+    ] = None,
+    correct: Annotated[
+        Path | None,
+        typer.Option(
+            "--set", exists=True, dir_okay=False, help="Replace it with this Table Schema (JSON)."
+        ),
+    ] = None,
+    url: UrlOption = None,
+) -> None:
+    """Print a revision's Table Schema; with --set FILE, correct it (drafts and rejected)."""
+    with exchange_client(url) if correct is not None else reading_client(url) as client:
+        try:
+            number = revision or client.get_asset(asset_id).latest_revision
+            if number == 0:
+                err.print(f"asset {asset_id} has no revision yet: bourse asset upload first")
+                raise typer.Exit(1)
+            if correct is None:
+                found = [r for r in client.revisions(asset_id) if r.number == number]
+                if not found:
+                    err.print(f"asset {asset_id} has no revision {number} that you may see")
+                    raise typer.Exit(1)
+                print(json.dumps(found[0].table_schema, indent=2, ensure_ascii=False))
+                return
+            try:
+                table_schema = json.loads(correct.read_text(encoding="utf-8"))
+            except (ValueError, UnicodeDecodeError) as exc:
+                err.print(f"[red]{correct} is not JSON[/red]: {exc}")
+                raise typer.Exit(2) from None
+            got = client.correct_schema(asset_id, number, table_schema)
+        except DatabourseClientError as exc:
+            raise fail(exc) from None
+    console.print(
+        f"asset {asset_id} revision {number}: schema corrected (hash {got.schema_hash}); "
+        f"follow its quality with bourse quality status {asset_id}"
+    )
+
+
+@asset_app.command("list", rich_help_panel=SUPPLIERS)
+def list_asset(asset_id: AssetArg, url: UrlOption = None) -> None:
+    """List an approved asset in the public catalog."""
+    with exchange_client(url) as client:
+        try:
+            asset = client.list_asset(asset_id)
+        except DatabourseClientError as exc:
+            raise fail(exc) from None
+    console.print(f"asset {asset.id} is {asset.status}")
+
+
+@asset_app.command("delist", rich_help_panel=SUPPLIERS)
+def delist_asset(asset_id: AssetArg, url: UrlOption = None) -> None:
+    """Take a listed asset out of the catalog (its owner, or an operator)."""
+    with exchange_client(url) as client:
+        try:
+            asset = client.delist_asset(asset_id)
+        except DatabourseClientError as exc:
+            raise fail(exc) from None
+    console.print(f"asset {asset.id} is {asset.status}")
+
+
+@asset_app.command("delete", rich_help_panel=SUPPLIERS)
+def delete_asset(asset_id: AssetArg, url: UrlOption = None) -> None:
+    """Delete a draft that was never submitted, with its revisions (journaled)."""
+    with exchange_client(url) as client:
+        try:
+            deleted = client.delete_asset(asset_id)
+        except DatabourseClientError as exc:
+            raise fail(exc) from None
+    console.print(
+        f"asset {deleted.asset_id} deleted with {deleted.revisions_deleted} revision(s) "
+        f"(journal seq {deleted.journal_seq})"
+    )
+
+
+@asset_app.command("reviews", rich_help_panel=SUPPLIERS)
+def reviews(asset_id: AssetArg, url: UrlOption = None) -> None:
+    """The compliance reviews of your asset, with the reasons of a rejection."""
+    with exchange_client(url) as client:
+        try:
+            rows = client.asset_reviews(asset_id)
+        except DatabourseClientError as exc:
+            raise fail(exc) from None
+    if not rows:
+        console.print(f"asset {asset_id} has no review yet")
+    for row in rows:
+        failed = [name for name, item in row.checklist.items() if not item.get("passed")]
+        console.print(
+            f"review {row.id} of revision {row.revision}: [bold]{row.decision}[/bold] "
+            f"{row.created_at:%Y-%m-%d %H:%M} UTC (journal seq {row.journal_seq})"
+        )
+        if failed:
+            console.print(f"  failed: {', '.join(failed)}")
+        if row.reasons:
+            console.print(f"  reasons: {row.reasons}")
+
+
+@asset_app.command("certificate", rich_help_panel=EVERYONE)
 def certificate(
-    asset_id: Annotated[int, typer.Argument(min=1, help="The asset id.")],
+    asset_id: AssetArg,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE.")] = None,
     url: UrlOption = None,
 ) -> None:
     """Fetch the registration certificate with its receipt, for `bourse verify`."""
-    with exchange_client(url) as client:
+    with reading_client(url) as client:
         try:
             document = client.asset_certificate(asset_id)
         except DatabourseClientError as exc:
@@ -149,18 +372,20 @@ def certificate(
     console.print(f"certificate of asset {asset_id} written to {output}{note}")
 
 
-@asset_app.command("search")
+@asset_app.command("search", rich_help_panel=EVERYONE)
 def search(
     q: Annotated[str | None, typer.Argument(help="Keywords.")] = None,
+    *,
     theme: Annotated[str | None, typer.Option(help="Theme.")] = None,
     status: Annotated[str | None, typer.Option(help="Status (yours only beyond listed).")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=500)] = 50,
+    owner: Annotated[int | None, typer.Option(min=1, help="Owner organisation id.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=limits.page_size_max)] = 50,
     url: UrlOption = None,
 ) -> None:
     """Search the catalog (your own drafts too when logged in)."""
-    with exchange_client(url) as client:
+    with reading_client(url) as client:
         try:
-            page = client.search_assets(q=q, theme=theme, status=status, limit=limit)
+            page = client.search_assets(q=q, theme=theme, status=status, owner=owner, limit=limit)
         except DatabourseClientError as exc:
             raise fail(exc) from None
     table = Table("id", "title", "status", "classification", "licence")
@@ -168,6 +393,47 @@ def search(
         table.add_row(str(item.id), item.title, item.status, item.classification, item.license)
     console.print(table)
     console.print(f"{len(page.items)} of {page.total}")
+
+
+@asset_app.command("show", rich_help_panel=EVERYONE)
+def show(
+    asset_id: AssetArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    url: UrlOption = None,
+) -> None:
+    """Show one asset: its metadata, status and revisions."""
+    with reading_client(url) as client:
+        try:
+            asset = client.get_asset(asset_id)
+            revisions = client.revisions(asset_id)
+        except DatabourseClientError as exc:
+            raise fail(exc) from None
+    if as_json:
+        body: dict[str, Any] = asset.model_dump(mode="json")
+        body["revisions"] = [r.model_dump(mode="json") for r in revisions]
+        print(json.dumps(body, indent=2, ensure_ascii=False))
+        return
+    table = Table(show_header=False, box=None)
+    rows = [
+        ("asset", f"{asset.id} {asset.title}"),
+        ("status", str(asset.status)),
+        ("owner", f"organisation {asset.owner_organization_id} ({asset.publisher or ''})"),
+        ("licence", asset.license),
+        ("classification", str(asset.classification)),
+        ("theme", asset.theme or ""),
+        ("keywords", ", ".join(asset.keywords)),
+        ("authority", asset.authority_proof),
+        ("revisions", f"latest {asset.latest_revision}, registered {asset.certified_revision}"),
+        ("description", asset.description),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    console.print(table)
+    for r in revisions:
+        console.print(
+            f"  revision {r.number}: {r.content_format} {r.size_bytes or '-'} bytes "
+            f"sha256 {r.sha256 or '-'}"
+        )
 
 
 DEMO_CSV = (

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from marketplace.client import Databourse, DatabourseClientError
 
@@ -94,3 +96,35 @@ def fail(exc: DatabourseClientError) -> typer.Exit:
     """Print the exchange's error code and message; ``raise fail(exc)`` ends the command."""
     err.print(f"[red]{exc.code}[/red]: {exc.message}")
     return typer.Exit(1)
+
+
+# Who uses a command: the panels ``bourse --help`` groups commands under (typer's
+# ``rich_help_panel``), in this order.
+EVERYONE = "Everyone (no login needed to read)"
+SUPPLIERS = "Suppliers"
+BUYERS = "Buyers"
+OPERATORS = "Operators"
+AUDITORS = "Auditors"
+RUNNING = "Running an exchange"
+
+
+def interactive() -> bool:
+    """Whether a person can answer a prompt (stdin is a terminal)."""
+    return sys.stdin.isatty()
+
+
+PANEL_ORDER = (EVERYONE, SUPPLIERS, BUYERS, OPERATORS, AUDITORS, RUNNING)
+
+
+class PanelOrderedGroup(TyperGroup):
+    """Lists commands panel by panel in ``PANEL_ORDER`` (rich shows panels in the order it
+    first meets them), keeping the registration order inside a panel."""
+
+    def list_commands(self, ctx: object) -> list[str]:  # click.Context, unused
+        rank = {panel: i for i, panel in enumerate(PANEL_ORDER)}
+
+        def panel_rank(name: str) -> int:
+            panel = getattr(self.commands[name], "rich_help_panel", None)
+            return rank.get(panel or "", len(rank))
+
+        return sorted(self.commands, key=panel_rank)

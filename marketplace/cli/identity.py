@@ -1,4 +1,4 @@
-"""bourse signup | login | me | logout | operator create | org verify
+"""bourse signup | login | me | logout | operator create | org list | org verify | org grant
 
 Tokens are stored per exchange URL by ``marketplace.cli.common``.
 """
@@ -24,7 +24,9 @@ from marketplace.client import Databourse, DatabourseClientError
 console = Console()
 err = Console(stderr=True)
 operator_app = typer.Typer(help="Operator accounts.", no_args_is_help=True)
-org_app = typer.Typer(help="Organisations (operators).", no_args_is_help=True)
+org_app = typer.Typer(
+    help="Organisations: list, verify (KYC done), grant roles (operators).", no_args_is_help=True
+)
 
 
 def _store(base: str, token: str) -> None:
@@ -43,9 +45,7 @@ def signup(
         list[str] | None, typer.Option("--role", help="supplier and/or buyer (repeatable).")
     ] = None,
     invite: Annotated[str | None, typer.Option(help="An invite code, to join instead.")] = None,
-    password: Annotated[
-        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
-    ] = "",
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
     url: UrlOption = None,
 ) -> None:
     """Create an account (and organisation) and log in."""
@@ -65,7 +65,7 @@ def signup(
 
 def login(
     email: Annotated[str, typer.Option(help="Your email.")],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True)] = "",
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
     url: UrlOption = None,
 ) -> None:
     """Log in with email and password; the token is kept for later commands."""
@@ -120,12 +120,10 @@ def logout(url: UrlOption = None) -> None:
 @operator_app.command("create")
 def operator_create(
     email: Annotated[str, typer.Option(help="The operator's email (login name).")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
     organization: Annotated[
         str, typer.Option(help="The operator organisation's name.")
     ] = "Databourse operations",
-    password: Annotated[
-        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
-    ] = "",
 ) -> None:
     """Create an operator account directly in DATABOURSE_DATABASE_URL (bootstrap: nobody can
     grant the first operator role over HTTP)."""
@@ -184,10 +182,50 @@ def org_verify(
     console.print(f"organisation {org.id} ({org.name}) is verified; roles: {', '.join(org.roles)}")
 
 
+@org_app.command("list")
+def org_list(
+    *,
+    unverified: Annotated[
+        bool, typer.Option("--unverified", help="Only those waiting for verification.")
+    ] = False,
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 50,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+    url: UrlOption = None,
+) -> None:
+    """List organisations with their roles and whether they are verified."""
+    with exchange_client(url) as bourse:
+        try:
+            page = bourse.organizations(
+                verified=False if unverified else None, limit=limit, offset=offset
+            )
+        except DatabourseClientError as exc:
+            raise fail(exc) from exc
+    table = Table("id", "name", "roles", "verified")
+    for org in page.items:
+        table.add_row(str(org.id), org.name, ", ".join(org.roles), "yes" if org.verified else "no")
+    console.print(table)
+    console.print(f"{len(page.items)} of {page.total}")
+
+
+@org_app.command("grant")
+def org_grant(
+    organization_id: Annotated[int, typer.Argument(help="The organisation's id.")],
+    role: Annotated[str, typer.Argument(help="supplier | buyer | arbitrator | valuer | operator")],
+    url: UrlOption = None,
+) -> None:
+    """Grant an organisation a role (arbitrator and valuer only ever come this way)."""
+    with exchange_client(url) as bourse:
+        try:
+            org = bourse.grant_role(organization_id, role)
+        except DatabourseClientError as exc:
+            raise fail(exc) from exc
+    console.print(f"organisation {org.id} ({org.name}) now has roles: {', '.join(org.roles)}")
+
+
 def register(app: typer.Typer) -> None:
     app.command("signup")(signup)
     app.command("login")(login)
     app.command("me")(me)
     app.command("logout")(logout)
-    app.add_typer(operator_app, name="operator")
     app.add_typer(org_app, name="org")
+    app.add_typer(operator_app, name="operator")

@@ -63,8 +63,17 @@ def worker() -> None:
 def receipt(
     seq: Annotated[int, typer.Argument(min=1, help="The entry's journal seq.")],
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE.")] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url", help="Fetch it from this exchange (no login) instead of the local database."
+        ),
+    ] = None,
 ) -> None:
     """Print (or write) the receipt of entry SEQ, for `bourse verify`."""
+    if url is not None:
+        _write_receipt(seq, _fetched_receipt(seq, url), output)
+        return
     from sqlmodel import Session
 
     from ledger.errors import EntryNotFound, NotAnchored
@@ -80,6 +89,21 @@ def receipt(
         raise _fail(f"error: {exc}") from None
     finally:
         engine.dispose()
+    _write_receipt(seq, doc, output)
+
+
+def _fetched_receipt(seq: int, url: str) -> dict[str, object]:
+    from marketplace.cli.common import reading_client
+    from marketplace.client import DatabourseClientError
+
+    with reading_client(url) as client:
+        try:
+            return client.receipt(seq)
+        except DatabourseClientError as exc:
+            raise _fail(f"error: {exc.code}: {exc.message}") from None
+
+
+def _write_receipt(seq: int, doc: object, output: Path | None) -> None:
     text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     if output is None:
         sys.stdout.write(text)

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Table
 
-from marketplace.cli.assets import format_of
+from marketplace.cli.assets import choose_format
 from marketplace.cli.common import UrlOption, exchange_client, fail, reading_client
 
 console = Console()
@@ -54,7 +54,8 @@ def check(
         typer.Option(exists=True, dir_okay=False, help="An anchored report saved as JSON."),
     ] = None,
     fmt: Annotated[
-        str | None, typer.Option("--format", help="csv | jsonl | parquet (default: suffix).")
+        str | None,
+        typer.Option("--format", help="csv | jsonl | parquet (default: detected)."),
     ] = None,
     schema: Annotated[
         Path | None, typer.Option(exists=True, help="Frictionless Table Schema (JSON).")
@@ -80,7 +81,7 @@ def check(
     from marketplace.quality import DeclarationError, Declared, compare, evaluate
 
     anchored = _anchored_report(asset, against, url)
-    file_format = fmt or format_of(file)
+    file_format = fmt or choose_format(file, None)[0]
     if anchored is not None:
         file_format = fmt or anchored.format
     if file_format not in ("csv", "jsonl", "parquet"):
@@ -268,6 +269,51 @@ def report_command(
     console.print(f"report hash {got.report_hash} (journal seq {got.journal_seq})")
     if html is not None:
         console.print(f"HTML report saved to {html}")
+
+
+@quality_app.command("rerun")
+def rerun(
+    asset: Annotated[int, typer.Argument(help="The asset id.")],
+    *,
+    revision: Annotated[
+        int | None, typer.Option(help="Revision number (default: the latest).")
+    ] = None,
+    schema: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="Judge against this Table Schema (JSON)."),
+    ] = None,
+    rule: Annotated[
+        list[str] | None, typer.Option(help="Cross-field rule, e.g. 'end >= start'.")
+    ] = None,
+    frequency: Annotated[str | None, typer.Option(help="Update frequency: daily, P1W...")] = None,
+    timestamp_field: Annotated[str | None, typer.Option(help="Field holding record time.")] = None,
+    url: UrlOption = None,
+) -> None:
+    """Evaluate a revision's quality again on the exchange (owner or operator), e.g. after a
+    schema correction or with declared rules; follow it with `bourse quality status`."""
+    from marketplace.client import DatabourseClientError
+
+    declarations: dict[str, Any] = {"rules": rule or []}
+    if schema is not None:
+        try:
+            declarations["table_schema"] = json.loads(schema.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            err.print(f"[red]{schema} is not JSON[/red]: {exc}")
+            raise typer.Exit(2) from None
+    if frequency is not None:
+        declarations["update_frequency"] = frequency
+    if timestamp_field is not None:
+        declarations["timestamp_field"] = timestamp_field
+    with exchange_client(url) as client:
+        try:
+            number = _revision_of(client, asset, revision)
+            got = client.request_quality_evaluation(asset, number, **declarations)
+        except DatabourseClientError as exc:
+            raise fail(exc) from None
+    console.print(
+        f"evaluation {got.id} of asset {asset} revision {number} is {got.status}; follow it with "
+        f"bourse quality status {asset} --revision {number}"
+    )
 
 
 def register(app: typer.Typer) -> None:

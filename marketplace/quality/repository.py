@@ -45,3 +45,22 @@ def by_report_hash(session: Session, asset_id: int, report_hash: str) -> Quality
         QualityEvaluation.status == EvaluationStatus.done,
     )
     return session.exec(query.order_by(col(QualityEvaluation.id).desc()).limit(1)).first()
+
+
+def active_for_asset(session: Session, asset_id: int) -> QualityEvaluation | None:
+    query = select(QualityEvaluation).where(
+        QualityEvaluation.asset_id == asset_id,
+        col(QualityEvaluation.status).in_([EvaluationStatus.queued, EvaluationStatus.running]),
+    )
+    return session.exec(query.limit(1)).first()
+
+
+def delete_for_asset(session: Session, asset_id: int) -> int:
+    """Delete every evaluation of the asset; returns how many."""
+    rows = session.exec(select(QualityEvaluation).where(QualityEvaluation.asset_id == asset_id))
+    count = 0
+    for row in rows.all():
+        session.delete(row)
+        count += 1
+    session.flush()
+    return count

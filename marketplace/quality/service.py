@@ -328,3 +328,17 @@ def asset_report_page(session: Session, principal: Principal | None, asset_id: i
         revision=shown.revision,
         report_hash=shown.report_hash,
     )
+
+
+def delete_for_draft(session: Session, asset_id: int) -> None:
+    """Before a draft is deleted: its evaluations go with it, unless one is still queued or
+    running (409: the job would write to a deleted revision)."""
+    from marketplace.assets.errors import AssetStateConflict
+
+    running = repository.active_for_asset(session, asset_id)
+    if running is not None:
+        raise AssetStateConflict(
+            f"the quality evaluation of asset {asset_id} revision {running.revision} is "
+            f"{running.status}; delete the draft when it has finished"
+        )
+    repository.delete_for_asset(session, asset_id)

@@ -392,3 +392,14 @@ def valuation_by_id(session: Session, principal: Principal | None, valuation_id:
         return get_valuation(session, principal, found.asset_id, valuation_id)
     except AssetNotFound:
         raise AssetNotFound(f"no valuation {valuation_id}") from None
+
+
+def check_none_before_deletion(session: Session, asset_id: int) -> None:
+    """A draft with valuation reports is kept: a report, certified ones signed by a valuer, is
+    a document others may rely on (409)."""
+    from marketplace.assets.errors import AssetStateConflict
+
+    if repository.for_asset(session, asset_id):
+        raise AssetStateConflict(
+            f"asset {asset_id} has valuation reports; a draft with valuations cannot be deleted"
+        )

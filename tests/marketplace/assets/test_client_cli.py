@@ -92,7 +92,8 @@ def _cli_journey(
     result = CliRunner().invoke(
         cli,
         ["asset", "register", str(source), "--title", "Fruit prices", "--license", "CC0-1.0",
-         "--keyword", "fruit", "--submit", "--url", base_url],
+         "--keyword", "fruit", "--authority-statement", "own stalls", "--submit",
+         "--url", base_url],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     asset_id = int(result.output.strip().splitlines()[-1])

@@ -95,3 +95,16 @@ def test_operator_create_refuses_a_taken_email(env: dict[str, str]) -> None:
     )  # fmt: skip
     assert code == 1
     assert "email_taken" in out
+
+
+def test_password_prompts_show_no_empty_default(env: dict[str, str]) -> None:
+    answers = f"{PASSWORD}\n{PASSWORD}\n"
+    created = CliRunner().invoke(
+        cli, ["operator", "create", "--email", OPERATOR_EMAIL], input=answers
+    )
+    assert created.exit_code == 0, created.output
+    assert created.output.startswith("Password: \nRepeat for confirmation: \n")
+    logged_in = CliRunner().invoke(cli, ["login", "--email", OPERATOR_EMAIL], input=f"{PASSWORD}\n")
+    assert logged_in.exit_code == 0, logged_in.output
+    assert logged_in.output.startswith("Password: \n")
+    assert "[]" not in created.output + logged_in.output
