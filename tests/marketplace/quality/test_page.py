@@ -14,7 +14,7 @@ from marketplace.quality.page import (
     dimensions_table,
     radar_svg,
 )
-from marketplace.quality.report import DIMENSIONS, DimensionResult
+from marketplace.quality.report import DIMENSIONS, DimensionResult, QualityReport
 from tests.marketplace.quality.defects import AS_OF, write_table
 from tests.marketplace.quality.test_metrics import DECLARED
 
@@ -38,6 +38,11 @@ def _dimensions(scores: dict[str, float | None]) -> list[DimensionResult]:
         )
         for n, s in scores.items()
     ]
+
+
+def _measurements_html(dimensions: list[DimensionResult]) -> str:
+    report = QualityReport.model_construct(dimensions=dimensions, weights={})
+    return dimensions_table(report)
 
 
 def test_every_measurement_of_a_real_report_has_a_readable_label(tmp_path: Path) -> None:
@@ -102,3 +107,21 @@ def test_a_fully_judged_radar_is_one_closed_shape_and_a_judged_zero_sits_at_the_
     assert _path_points(svg, "scores")[1] == CENTRE  # a real 0 is drawn as one
     assert len(re.findall(r'<circle class="score"', svg)) == 6
     assert "not judged" not in svg
+
+
+def test_measurement_labels_and_values_from_data_are_escaped() -> None:
+    dimension = DimensionResult.model_validate(
+        {
+            "name": "consistency",
+            "judged": True,
+            "score": 50.0,
+            "measurements": {"rule:<script>x</script>": 3, "nulls:<b>": "<i>"},
+        }
+    )
+
+    html = _measurements_html([dimension])
+
+    assert "<script>" not in html
+    assert "<b>" not in html
+    assert "Violations of rule &lt;script&gt;x&lt;/script&gt;:" in html
+    assert "Empty cells in column &lt;b&gt;:</span> &lt;i&gt;" in html
