@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from marketplace import health, pages
+from marketplace import health
 from marketplace.apidocs import install_docs
 from marketplace.assets import endpoints as asset_endpoints
 from marketplace.db import make_engine
@@ -20,6 +20,7 @@ from marketplace.http import (
 from marketplace.identity import endpoints as identity_endpoints
 from marketplace.ledger import endpoints as ledger_endpoints
 from marketplace.observability import RequestContextMiddleware, configure_logging
+from marketplace.pages import endpoints as page_endpoints
 from marketplace.quality import endpoints as quality_endpoints
 from marketplace.runtime import Runtime
 from marketplace.settings import Settings, get_settings
@@ -76,5 +77,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(asset_endpoints.router)
     app.include_router(quality_endpoints.router)
     app.include_router(valuation_endpoints.router)
-    app.include_router(pages.router)
+    app.include_router(page_endpoints.router)
     return app

@@ -1,6 +1,3 @@
 """The exchange's public web pages: server-rendered, read-only HTML (home, catalog, one asset,
-the ledger explorer). ``router`` is included by ``marketplace.app``."""
-
-from marketplace.pages.endpoints import router
-
-__all__ = ["router"]
+the ledger explorer). ``endpoints.router`` is included by ``marketplace.app``; the package imports
+nothing itself, so the report pages of other domains can use ``layout`` without an import cycle."""

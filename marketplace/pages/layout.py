@@ -145,9 +145,10 @@ def table(css: str, head: list[str], rows: list[list[str]], *, empty: str) -> st
     )
 
 
-def layout(title: str, body: str, *, active: str = "") -> str:
+def layout(title: str, body: str, *, active: str = "", style: str = "") -> str:
     """A complete document: header with the exchange's name and links, ``body`` (already HTML),
-    a footer. ``active`` names the current section of the header."""
+    a footer. ``active`` names the current section of the header; ``style`` is CSS a page adds
+    to the shared stylesheet."""
     on = ' class="on" aria-current="page"'
     nav = "".join(
         f'<a href="{href}"{on if key == active else ""}>{esc(text)}</a>' for href, text, key in NAV
@@ -158,7 +159,7 @@ def layout(title: str, body: str, *, active: str = "") -> str:
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         '<meta name="referrer" content="no-referrer">'
         '<link rel="icon" href="data:,">'
-        f"<title>{esc(title)} · {EXCHANGE_NAME}</title><style>{STYLE}</style></head><body>"
+        f"<title>{esc(title)} · {EXCHANGE_NAME}</title><style>{STYLE}{style}</style></head><body>"
         f'<header><div class="bar"><a class="brand" href="/">{EXCHANGE_NAME}</a>'
         f"<nav>{nav}</nav></div></header>"
         f"<main>{body}</main>"

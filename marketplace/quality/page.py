@@ -1,18 +1,21 @@
-"""The quality report as a self-contained HTML page: a radar chart of the six GB/T 36344
-dimensions (inline SVG drawn here), the measurements behind each score and the column profile.
+"""The quality report as an HTML page in the site's layout: a radar chart of the six GB/T 36344
+dimensions (inline SVG drawn here), the measurements behind each score under readable labels, and
+the column profile.
 
 Plain string templates: every value from a report goes through ``html.escape``. The page loads
-nothing (no script, no font, no stylesheet from elsewhere); its Content-Security-Policy says so.
-Pure: no I/O.
+nothing (no script, no font, no stylesheet from elsewhere); the layout's Content-Security-Policy
+says so. Pure: no I/O.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from datetime import timedelta
 from html import escape
 from typing import Any
 
+from marketplace.pages.layout import layout, size_text
 from marketplace.quality.report import DIMENSIONS, DimensionResult, QualityReport
 
 DIMENSION_LABELS: dict[str, tuple[str, str]] = {
@@ -23,30 +26,65 @@ DIMENSION_LABELS: dict[str, tuple[str, str]] = {
     "timeliness": ("Timeliness", "时效性"),
     "accessibility": ("Accessibility", "可访问性"),
 }
+# Every measurement key the evaluation writes (quality/metrics.py), as a person reads it.
+MEASUREMENT_LABELS: dict[str, str] = {
+    "schema_source": "Schema",
+    "cells_checked": "Cells checked against the schema",
+    "cells_nonconforming": "Cells not conforming",
+    "undeclared_columns": "Columns not in the declared schema",
+    "bom": "Byte order mark",
+    "line_ends": "Line ends",
+    "line_ends_crlf": "CRLF line ends",
+    "line_ends_cr": "Lone CR line ends",
+    "cells": "Cells",
+    "null_cells": "Empty cells",
+    "required_null_cells": "Empty cells in required fields",
+    "declared_fields_missing": "Declared fields missing from the file",
+    "values_range_checked": "Values checked against declared ranges",
+    "values_out_of_range": "Values out of range",
+    "outliers_tukey": "Outliers (Tukey fences)",
+    "outlier_share": "Outliers among numeric values",
+    "outliers_sample_stride": "Outliers looked for in every nth row",
+    "checks": "Checks",
+    "duplicate_rows": "Duplicate rows",
+    "duplicate_keys": "Duplicate primary keys",
+    "null_keys": "Rows with an empty primary key",
+    "rules_not_checked": "Rules not checked",
+    "timestamp_field": "Record time field",
+    "newest_record": "Newest record",
+    "age_s": "Age of the newest record",
+    "update_period_s": "Promised update period",
+    "periods_late": "Update periods late",
+    "read_back_complete": "Read back in full",
+    "parseable": "Parses",
+    "content_hash_matches": "Content hash matches the registration",
+    "bytes_read": "Size read",
+    "sha256": "SHA-256",
+    "read_error": "Read error",
+    "structure:ragged_rows": "Rows with a wrong number of fields",
+    "structure:invalid_utf8_first_offset": "First invalid UTF-8 byte at offset",
+    "structure:lone_cr_line_ends": "Lone CR line ends (rows run together)",
+}
+# Keys that name a column or a rule after the colon.
+MEASUREMENT_PREFIX_LABELS: dict[str, str] = {
+    "nonconforming": "Cells not conforming in column",
+    "nulls": "Empty cells in column",
+    "out_of_range": "Values out of range in column",
+    "duplicate_values": "Duplicate values in column",
+    "rule": "Violations of rule",
+}
 NOT_JUDGED = "not judged"
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 STYLE = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK SC",
-sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#1d2430;line-height:1.45}
-h1{font-size:1.5rem;margin-bottom:.25rem}h2{font-size:1.15rem;margin-top:2rem}
-.meta{color:#5a6475;font-size:.9rem;word-break:break-all}
-table{border-collapse:collapse;width:100%;margin:.5rem 0;font-size:.9rem}
-th,td{border-bottom:1px solid #dde2ea;padding:.3rem .5rem;text-align:left;vertical-align:top}
-th{background:#f3f5f9}.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .nj{color:#8a5a00;font-style:italic}.big{font-size:2rem;font-weight:600}
+.report-meta{word-break:break-all}
 svg text{font-family:inherit}.charts{display:flex;flex-wrap:wrap;gap:1.5rem}
+ul.measures{list-style:none;margin:0;padding:0}ul.measures .k{color:#5a6475}
 """
 
 
 def page(title: str, body: str) -> str:
-    """A complete HTML document around ``body`` (already escaped)."""
-    return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
-        '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{STYLE}</style></head>"
-        f"<body>{body}</body></html>\n"
-    )
+    """A complete HTML document in the site's layout around ``body`` (already escaped)."""
+    return layout(title, body, active="catalog", style=STYLE)
 
 
 def label(name: str) -> str:
@@ -67,12 +105,58 @@ def _points(pairs: Iterable[tuple[float, float]]) -> str:
     return " ".join(f"{x:.1f},{y:.1f}" for x, y in pairs)
 
 
+def _judged_score(found: DimensionResult | None) -> float | None:
+    return found.score if found is not None and found.judged else None
+
+
+def _runs(judged: list[bool]) -> list[list[int]]:
+    """The axes of each unbroken run of judged dimensions, in order around the chart (a run may
+    wrap past the last axis); ``[[0, ..., n-1]]`` when every one is judged."""
+    n = len(judged)
+    if all(judged):
+        return [list(range(n))]
+    start = judged.index(False)  # begin just after a gap
+    runs: list[list[int]] = []
+    current: list[int] = []
+    for step in range(1, n + 1):
+        i = (start + step) % n
+        if judged[i]:
+            current.append(i)
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return runs
+
+
+def _scores_paths(
+    points: list[tuple[float, float]], judged: list[bool], cx: float, cy: float
+) -> tuple[str, str]:
+    """The filled area and the outline of the scores. The area is drawn only in the sectors
+    between two neighbouring judged axes and the outline only joins neighbours, so a dimension
+    that was not judged leaves a gap instead of pulling the shape to the centre."""
+    area, outline = [], []
+    for run in _runs(judged):
+        path = " L".join(f"{points[i][0]:.1f},{points[i][1]:.1f}" for i in run)
+        if len(run) == len(points):
+            area.append(f"M{path} Z")
+            outline.append(f"M{path} Z")
+        elif len(run) > 1:
+            area.append(f"M{cx:.1f},{cy:.1f} L{path} Z")
+            outline.append(f"M{path}")
+    return " ".join(area), " ".join(outline)
+
+
 def radar_svg(dimensions: list[DimensionResult]) -> str:
-    """Six axes, rings at 25/50/75/100, and the scores as a polygon. A dimension that was not
-    judged sits at the centre and its label says "not judged"."""
+    """Six axes, rings at 25/50/75/100, and the judged scores: a dot on each judged axis, the
+    area and outline between neighbouring judged axes. A dimension that was not judged has a
+    dashed axis, no dot, a gap in the shape, and its label says "not judged"."""
     by_name = {d.name: d for d in dimensions}
-    width, height, cx, cy, radius = 460, 380, 230.0, 190.0, 120.0
+    width, height, cx, cy, radius = 560, 380, 280.0, 190.0, 120.0
     n = len(DIMENSIONS)
+    scores = [_judged_score(by_name.get(name)) for name in DIMENSIONS]
+    judged = [score is not None for score in scores]
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="radar" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
@@ -86,37 +170,66 @@ def radar_svg(dimensions: list[DimensionResult]) -> str:
         )
     for i, name in enumerate(DIMENSIONS):
         x, y = _point(cx, cy, radius, i, n)
-        parts.append(f'<line x1="{cx}" y1="{cy}" x2="{x:.1f}" y2="{y:.1f}" stroke="#c9d0dc"/>')
+        dash = "" if judged[i] else ' class="nj" stroke-dasharray="3,4"'
+        parts.append(
+            f'<line x1="{cx}" y1="{cy}" x2="{x:.1f}" y2="{y:.1f}" stroke="#c9d0dc"{dash}/>'
+        )
         lx, ly = _point(cx, cy, radius + 30, i, n)
         anchor = "middle" if abs(lx - cx) < 1 else ("start" if lx > cx else "end")
-        found = by_name.get(name)
-        judged = found is not None and found.judged and found.score is not None
-        value = score_text(found.score if judged and found is not None else None)
-        css = "" if judged else ' class="nj"'
+        css = "" if judged[i] else ' class="nj"'
         parts.append(
             f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}" font-size="12">'
             f"<tspan>{escape(label(name))}</tspan>"
-            f'<tspan x="{lx:.1f}" dy="14"{css} font-weight="600">{escape(value)}</tspan></text>'
+            f'<tspan x="{lx:.1f}" dy="14"{css} font-weight="600">'
+            f"{escape(score_text(scores[i]))}</tspan></text>"
         )
-    score_points = []
-    for i, name in enumerate(DIMENSIONS):
-        found = by_name.get(name)
-        score = found.score if found is not None and found.judged and found.score else 0.0
-        score_points.append(_point(cx, cy, radius * score / 100, i, n))
+    points = [_point(cx, cy, radius * (score or 0) / 100, i, n) for i, score in enumerate(scores)]
+    area, outline = _scores_paths(points, judged, cx, cy)
+    parts.append(f'<path class="scores-area" d="{area}" fill="#2f6fde" fill-opacity="0.25"/>')
     parts.append(
-        f'<polygon class="scores" points="{_points(score_points)}" fill="#2f6fde" '
-        'fill-opacity="0.25" stroke="#2f6fde" stroke-width="2"/>'
+        f'<path class="scores" d="{outline}" fill="none" stroke="#2f6fde" stroke-width="2"/>'
     )
     parts.extend(
-        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#2f6fde"/>' for x, y in score_points
+        f'<circle class="score" data-dimension="{name}" cx="{x:.1f}" cy="{y:.1f}" r="3" '
+        'fill="#2f6fde"/>'
+        for name, (x, y), ok in zip(DIMENSIONS, points, judged, strict=True)
+        if ok
     )
     parts.append("</svg>")
     return "".join(parts)
 
 
+def measurement_label(key: str) -> str:
+    """``bom`` → ``Byte order mark``; ``nulls:price`` → ``Empty cells in column price``."""
+    if key in MEASUREMENT_LABELS:
+        return MEASUREMENT_LABELS[key]
+    prefix, _, rest = key.partition(":")
+    if rest and prefix in MEASUREMENT_PREFIX_LABELS:
+        return f"{MEASUREMENT_PREFIX_LABELS[prefix]} {rest}"
+    return key.replace("_", " ").capitalize()  # a key this table does not know yet
+
+
+def measurement_text(key: str, value: Any) -> str:
+    """A measurement's value as HTML: yes/no, none, sizes, durations, shares and counts."""
+    if value is None or isinstance(value, bool):
+        return {None: "none", True: "yes", False: "no"}[value]
+    if key == "bytes_read" and isinstance(value, int):
+        return size_text(value)
+    if key.endswith("_s") and isinstance(value, int):
+        return escape(str(timedelta(seconds=value)))
+    if key == "outlier_share" and isinstance(value, float):
+        return escape(f"{value:.2%}")
+    if isinstance(value, int):
+        return escape(f"{value:,}")
+    return escape(str(value))
+
+
 def _measurements(measurements: dict[str, Any]) -> str:
-    shown = [f"{escape(k)}: {escape(str(v))}" for k, v in list(measurements.items())[:12]]
-    return "<br>".join(shown)
+    items = "".join(
+        f'<li><span class="k">{escape(measurement_label(k))}:</span> {measurement_text(k, v)}</li>'
+        for k, v in list(measurements.items())[:12]
+    )
+    return f'<ul class="measures">{items}</ul>'
 
 
 def dimensions_table(report: QualityReport) -> str:
@@ -189,7 +302,7 @@ def quality_section(report: QualityReport, report_hash: str | None) -> str:
         f"(weighted over the judged dimensions) · {report.rows} rows &times; "
         f"{report.columns} columns"
         f" · {escape(report.format)} · as of {escape(report.as_of.isoformat())}</p>"
-        f'<p class="meta">content sha256 {escape(report.content_sha256)}'
+        f'<p class="meta report-meta">content sha256 {escape(report.content_sha256)}'
         + (f"<br>report hash {escape(report_hash)}" if report_hash else "")
         + "</p>"
         f'<div class="charts">{radar_svg(report.dimensions)}</div>'

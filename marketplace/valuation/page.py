@@ -8,6 +8,8 @@ elsewhere. Pure: no I/O.
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal, InvalidOperation
 from html import escape
 
 from marketplace.money import Currency
@@ -18,11 +20,50 @@ from marketplace.valuation.report import ValuationReport
 
 APPROACHES = ("cost", "income", "market")
 APPROACH_LABELS = {"cost": "Cost 成本法", "income": "Income 收益法", "market": "Market 市场法"}
+# The steps each method writes (valuation/methods.py), as a person reads them.
+STEP_LABELS = {
+    "replacement_cost_minor": "Replacement cost",
+    "profit_rate": "Profit rate",
+    "value_adjustment": "Value adjustment for quality and timeliness",
+}
+YEAR_STEP = re.compile(r"year_(\d+)_minor")
+COMPARABLE_STEP = re.compile(r"comparable_(\d+)")
+# "<adjusted price> = <price> x quality 1.0000 x timeliness ...", both prices in minor units.
+TIMES = "\N{MULTIPLICATION SIGN}"
+COMPARABLE_TEXT = re.compile(r"(\d+) = (\d+) x (.+)")
 
 
 def money(minor: int | None, currency: str, scale: int) -> str:
     """``42570000`` fen → ``425,700.00 CNY``."""
     return "no value" if minor is None else Currency(currency, scale).format(minor)
+
+
+def _percent(text: str) -> str:
+    """``0.1`` → ``10%``; text that is not a number is shown as it is."""
+    try:
+        return f"{(Decimal(text) * 100).normalize():f}%"
+    except InvalidOperation:
+        return text
+
+
+def step_text(key: str, value: str, currency: str, scale: int) -> tuple[str, str]:
+    """A method's step as (label, value) for a person: amounts in the currency, rates in
+    percent, comparables as adjusted price = price x factors. Steps this table does not know
+    are shown as written."""
+    year = YEAR_STEP.fullmatch(key)
+    comparable = COMPARABLE_STEP.fullmatch(key)
+    if key.endswith("_minor") and value.isdigit():
+        label = f"Year {year.group(1)}, discounted" if year else STEP_LABELS.get(key, key)
+        return label, money(int(value), currency, scale)
+    if key in ("profit_rate", "value_adjustment"):
+        return STEP_LABELS[key], _percent(value)
+    parts = COMPARABLE_TEXT.fullmatch(value)
+    if comparable and parts:
+        adjusted, price, factors = parts.groups()
+        product = f" {TIMES} ".join([money(int(price), currency, scale), *factors.split(" x ")])
+        label = f"Comparable {int(comparable.group(1)) + 1}"
+        return label, f"{money(int(adjusted), currency, scale)} = {product}"
+    return key, value
 
 
 def approaches_svg(report: ValuationReport, scale: int) -> str:
@@ -104,14 +145,17 @@ def _approaches_table(report: ValuationReport, scale: int) -> str:
             if a.low_minor is not None and a.high_minor is not None
             else ""
         )
-        steps = "<br>".join(f"{escape(k)}: {escape(v)}" for k, v in a.steps.items())
+        steps = "".join(
+            f'<li><span class="k">{escape(label)}:</span> {escape(text)}</li>'
+            for label, text in (step_text(k, v, report.currency, scale) for k, v in a.steps.items())
+        )
         weight = report.weights_applied.get(a.approach)
         rows.append(
             f'<tr data-approach="{a.approach}"><td>{escape(APPROACH_LABELS[a.approach])}</td>'
             f'<td class="num value">{escape(money(a.value_minor, report.currency, scale))}</td>'
             f'<td class="num">{rng}</td>'
             f'<td class="num">{"" if weight is None else weight}</td>'
-            f"<td>{steps}{escape(a.note or '')}</td></tr>"
+            f'<td><ul class="measures">{steps}</ul>{escape(a.note or "")}</td></tr>'
         )
     return (
         '<table class="approaches"><thead><tr><th>approach</th><th>value</th><th>range</th>'
@@ -146,7 +190,7 @@ def valuation_page(
     )
     body = (
         f"<h1>Valuation {valuation_id}: {escape(asset_title)}</h1>"
-        f'<p class="meta">{escape(report.subject)} · {kind} · issued '
+        f'<p class="meta report-meta">{escape(report.subject)} · {kind} · issued '
         f"{escape(report.issued_at.isoformat())}<br>report hash {escape(report_hash)}"
         + (f"<br>signature {escape(signature)}" if signature else "")
         + "</p>"

@@ -112,7 +112,7 @@ def test_bourse_quality_status_report_and_valuation_commands(
     )
     assert report.exit_code == 0, report.output
     assert "completeness" in report.output
-    assert 'polygon class="scores"' in page.read_text()
+    assert 'path class="scores"' in page.read_text()
 
     comparables = tmp_path / "comparables.json"
     comparables.write_text(json.dumps(MARKET["comparables"]))

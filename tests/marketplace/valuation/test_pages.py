@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from fastapi.testclient import TestClient
@@ -37,10 +38,48 @@ def test_the_valuation_page_shows_approaches_and_the_quality_radar(
         assert label in page
     assert "4,973.70 CNY" in page  # the income approach: 497,370 fen
     assert "16,000.00 CNY" in page  # the market approach: 1,600,000 fen
-    assert '<polygon class="scores"' in page
+    assert '<path class="scores"' in page
     assert "Completeness 完整性" in page
     assert "not judged" in page  # the sample CSV declares no ranges and no timestamp
     assert 'class="samples"' not in page  # the public never sees sample values
+
+
+def test_the_valuation_steps_show_amounts_in_the_currency_not_minor_units(
+    api: TestClient, supplier: Party, ops: Party
+) -> None:
+    asset_id, vid = _valued(api, supplier, ops)
+
+    page = api.get(f"/assets/{asset_id}/valuations/{vid}/report.html").text
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+    assert "Replacement cost: 300,000.00 CNY" in text  # COST: 30,000,000 fen of components
+    assert "Profit rate: 10%" in text
+    assert "Year 1, discounted: 1,818.18 CNY" in text
+    assert "Comparable 1: 20,000.00 CNY = 10,000.00 CNY \N{MULTIPLICATION SIGN} quality 1.0" in text
+    assert "_minor" not in text
+    assert "30000000" not in text
+
+
+def test_report_pages_have_the_site_header_and_navigation(
+    api: TestClient, supplier: Party, ops: Party
+) -> None:
+    asset_id, vid = _valued(api, supplier, ops)
+
+    for path in (
+        f"/assets/{asset_id}/valuations/{vid}/report.html",
+        f"/assets/{asset_id}/quality/report.html",
+    ):
+        page = api.get(path).text
+        header = re.search(r"<header>(.*?)</header>", page, re.S)
+        assert header is not None, path
+        links = re.findall(r'<a [^>]*href="([^"]+)"[^>]*>([^<]+)</a>', header.group(1))
+        assert links[0] == ("/", "Databourse"), path
+        assert {
+            ("/", "Home"),
+            ("/catalog", "Catalog"),
+            ("/explorer", "Ledger explorer"),
+            ("/docs", "API docs"),
+        } <= set(links), path
 
 
 def test_pages_load_nothing_from_elsewhere(api: TestClient, supplier: Party, ops: Party) -> None:

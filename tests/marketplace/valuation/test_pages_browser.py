@@ -65,8 +65,18 @@ def test_a_buyer_sees_the_valuation_report_with_both_charts(
         expected = "not judged" if d["score"] is None else f"{d['score']:.2f}"
         assert row.inner_text() == expected, d["name"]
     assert "not judged" in text
-    assert page.locator("svg.radar polygon.scores").count() == 1
-    assert len(page.locator("svg.radar polygon.scores").get_attribute("points").split()) == 6
+    judged = [d["name"] for d in quality["dimensions"] if d["score"] is not None]
+    dots = page.locator("svg.radar circle.score")
+    assert [dots.nth(i).get_attribute("data-dimension") for i in range(dots.count())] == judged
+    assert len(judged) < 6  # the sample CSV leaves some dimensions unjudged: drawn as gaps
+    outline = page.locator("svg.radar path.scores").get_attribute("d") or ""
+    assert "280.0,190.0" not in outline  # no score is pulled to the centre
+    assert "Byte order mark: no" in text
+    assert "bom: False" not in text
+    assert "read_error" not in text
+    assert "Replacement cost: 300,000.00 CNY" in text
+    assert "_minor" not in text
+    assert "Catalog" in page.locator("header nav").inner_text()  # the site's header
     for approach in valuation["report"]["approaches"]:
         cell = page.locator(f'table.approaches tr[data-approach="{approach["approach"]}"] td.value')
         minor = approach["value_minor"]
@@ -99,11 +109,14 @@ def test_the_owner_sees_the_quality_page_with_samples(
 
     page.goto(f"{base_url}/assets/{asset_id}/quality/report.html")
 
-    assert page.title() == f"Quality report, asset {asset_id}"
+    assert page.title() == f"Quality report, asset {asset_id} · Databourse"
+    page.click("header >> text=Catalog")  # the site's navigation works from the report
+    page.wait_for_url("**/catalog")
+    page.go_back()
     text = page.inner_text("body")
     for label in DIMENSION_LABELS:
         assert label in text
-    assert page.locator("svg.radar polygon.scores").is_visible()
+    assert page.locator("svg.radar path.scores").is_visible()
     assert page.locator("td.samples").count() == 3  # id, name, price
     assert "apple" in page.locator("td.samples").all_inner_texts()[1]
     page.screenshot(path=str(tmp_path / "quality.png"))
