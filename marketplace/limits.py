@@ -77,3 +77,10 @@ valuation_cost_components_max: Final = 50
 # Public web pages (marketplace/pages); page sizes are page_size_default above
 web_query_length_max: Final = 200  # q, theme (as GET /assets) in page URLs
 web_page_number_max: Final = 1_000_000  # /catalog?page=
+
+# Objections (异议) to assets; filings are counted in the database, so every API process shares
+# the limit
+objection_filings_per_window_max: Final = 5  # per objecting organisation
+objection_filing_window_s: Final = 24 * 3600
+objection_statement_length_min: Final = 20  # a claim someone can check, not "x"
+objection_evidence_hashes_max: Final = 20

@@ -538,6 +538,12 @@ def _locked_organization(session: Session, organization_id: int) -> Organization
     return org
 
 
+def lock_organization(session: Session, organization_id: int) -> Organization:
+    """The organisation's row, locked for the transaction: serialises per-organisation counts
+    (such as its objection rate limit) across API processes."""
+    return _locked_organization(session, organization_id)
+
+
 def verify_organization(
     session: Session, operator: Principal, organization_id: int, now: datetime
 ) -> OrganizationPublic:
