@@ -159,7 +159,8 @@ def _reports(session: Session, asset_id: int, scale: int) -> str:
             f'<span class="quality">{overall_text(quality)}</span> / 100</li>'
         )
     valuations = valuation_service.list_valuations(session, None, asset_id)
-    for v in valuations:
+    valued = [v for v in valuations if v.value_minor is not None]
+    for v in valued:
         report = v.report
         value = money(v.value_minor, str(report.get("currency", "")), scale)
         href = f"/assets/{asset_id}/valuations/{v.id}/report.html"
@@ -167,7 +168,15 @@ def _reports(session: Session, asset_id: int, scale: int) -> str:
             f"<li>{link(href, f'Valuation {v.id}', css='valuation-link')}"
             f" ({esc(v.kind)}, revision {v.revision}, {when(v.created_at)}): {esc(value)}</li>"
         )
-    if not valuations:
+    for v in valuations:
+        if v.value_minor is None:  # a report that reached no value is no valuation
+            href = f"/assets/{asset_id}/valuations/{v.id}/report.html"
+            parts.append(
+                f'<li class="no-opinion">{link(href, f"Report {v.id}")} ({esc(v.kind)}, '
+                f"revision {v.revision}): no opinion — {esc(v.report.get('note') or 'no value')}"
+                "</li>"
+            )
+    if not valued:
         parts.append("<li>No valuation yet.</li>")
     parts.append("</ul>")
     return "".join(parts)
