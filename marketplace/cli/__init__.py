@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from marketplace.cli import assets, demo, identity, ledger, quality, server, valuation
+from marketplace.cli import assets, demo, identity, ledger, objections, quality, server, valuation
 
 app = typer.Typer(
     name="bourse",
@@ -19,6 +19,7 @@ identity.register(app)
 ledger.register(app)
 quality.register(app)
 valuation.register(app)
+objections.register(app)
 
 
 def main() -> None:
