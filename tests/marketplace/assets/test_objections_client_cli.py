@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
+from marketplace import limits
 from marketplace.cli import app as cli
 from marketplace.client import Databourse, DatabourseClientError
 from tests.marketplace.assets.helpers import CHECKLIST_OK, CSV, metadata
@@ -99,5 +102,37 @@ def test_the_objection_journey_through_the_client_and_the_cli(
                        "--statement", "x", "--evidence", str(evidence))  # fmt: skip
     assert code == 1
     assert "statement" in out
+    for client in (ops, supplier, rival):
+        client.close()
+
+
+def test_concurrent_filings_share_one_rate_limit(
+    base_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limits, "objection_filings_per_window_max", 2)
+    ops = Databourse(base_url)
+    ops.login("ops@databourse.test", PASSWORD)
+    supplier = _verified(base_url, ops, "dora@supplier.test", "Dora Data")
+    rival = _verified(base_url, ops, "rex@rival.test", "Rex Data")
+    assets = [_listed(supplier, ops, tmp_path) for _ in range(5)]
+    barrier = threading.Barrier(len(assets))
+
+    def attempt(asset_id: int) -> int:
+        with Databourse(base_url, token=rival.token) as client:
+            barrier.wait(timeout=30)
+            try:
+                client.object_to_asset(
+                    asset_id, reason_code="ownership", statement=STATEMENT,
+                    evidence_hashes=["ab" * 32],
+                )  # fmt: skip
+            except DatabourseClientError as exc:
+                return exc.status
+            return 201
+
+    with ThreadPoolExecutor(len(assets)) as pool:
+        statuses = sorted(pool.map(attempt, assets))
+
+    assert statuses == [201, 201, 429, 429, 429]
+    assert rival.objections().total == 2
     for client in (ops, supplier, rival):
         client.close()
