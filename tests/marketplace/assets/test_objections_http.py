@@ -227,6 +227,16 @@ def test_others_see_neither_the_objection_nor_its_statement(
     assert api.get(f"/assets/{asset_id}/objections", headers=stranger.headers).json() == []
     assert api.get("/objections", headers=stranger.headers).json()["total"] == 0
     assert api.get(f"/objections/{filed['id']}").status_code == 401
+    judge = party(api, "judy@arbitration.test", "Judy Arbitration", [])
+    r = api.post(
+        f"/organizations/{judge.organization_id}/roles",
+        json={"role": "arbitrator"},
+        headers=ops.headers,
+    )
+    assert r.status_code == 200, r.text
+    assert api.get(f"/objections/{filed['id']}", headers=judge.headers).status_code == 404
+    verify(api, ops, judge)
+    assert api.get(f"/objections/{filed['id']}", headers=judge.headers).json() == filed
     owner_view = api.get(f"/objections/{filed['id']}", headers=supplier.headers).json()
     assert owner_view["statement"] == filed["statement"]
     assert filed["statement"] not in api.get(f"/assets/{asset_id}").text
