@@ -26,6 +26,7 @@ from marketplace.assets.schemas import (
     AssetDeleted,
     AssetPage,
     AssetPublic,
+    ObjectionPage,
     ObjectionPublic,
     RegistrationPublic,
     ReviewPublic,
@@ -426,14 +427,55 @@ class Databourse:
         return [RegistrationPublic.model_validate(r) for r in rows]
 
     def object_to_asset(
-        self, asset_id: int, claim: str, *, evidence_sha256: str | None = None
+        self,
+        asset_id: int,
+        *,
+        reason_code: str,
+        statement: str,
+        evidence_hashes: list[str],
     ) -> ObjectionPublic:
-        body = {"claim": claim, "evidence_sha256": evidence_sha256}
+        """File an objection (verified organisations). ``evidence_hashes``: the SHA-256 of each
+        evidence file; the files themselves stay with you until the operator asks."""
+        body = {
+            "reason_code": reason_code,
+            "statement": statement,
+            "evidence_hashes": evidence_hashes,
+        }
         return self._call(ObjectionPublic, "POST", f"/assets/{asset_id}/objections", json=body)
 
     def asset_objections(self, asset_id: int) -> list[ObjectionPublic]:
         rows = self._request("GET", f"/assets/{asset_id}/objections").json()
         return [ObjectionPublic.model_validate(r) for r in rows]
+
+    def objections(
+        self, *, status: str | None = None, offset: int = 0, limit: int = 50
+    ) -> ObjectionPage:
+        """Objections your organisation filed or faces (operators and arbitrators: all)."""
+        params: dict[str, Any] = {"offset": offset, "limit": limit}
+        if status is not None:
+            params["status"] = status
+        return self._call(ObjectionPage, "GET", "/objections", params=params)
+
+    def objection(self, objection_id: int) -> ObjectionPublic:
+        return self._call(ObjectionPublic, "GET", f"/objections/{objection_id}")
+
+    def decide_objection(
+        self, objection_id: int, *, decision: str, reasons: str
+    ) -> ObjectionPublic:
+        body = {"decision": decision, "reasons": reasons}
+        return self._call(
+            ObjectionPublic, "POST", f"/objections/{objection_id}/decision", json=body
+        )
+
+    def suspend_asset(
+        self, asset_id: int, reason: str, *, objection_id: int | None = None
+    ) -> AssetPublic:
+        body = {"reason": reason, "objection_id": objection_id}
+        return self._call(AssetPublic, "POST", f"/assets/{asset_id}/suspend", json=body)
+
+    def reinstate_asset(self, asset_id: int, reason: str) -> AssetPublic:
+        body = {"reason": reason}
+        return self._call(AssetPublic, "POST", f"/assets/{asset_id}/reinstate", json=body)
 
     def transfer_asset(self, asset_id: int, to_organization_id: int) -> AssetPublic:
         body = {"to_organization_id": to_organization_id}

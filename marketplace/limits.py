@@ -83,3 +83,9 @@ table_schema_depth_max: Final = 16  # nested objects and arrays; a real schema n
 table_schema_bytes_max: Final = 1024 * 1024  # its compact JSON (2,000 fields fit easily)
 # The command line (marketplace/cli)
 format_sniff_bytes_max: Final = 1024 * 1024  # a file's head read to detect its format
+# Objections (异议) to assets; filings are counted in the database, so every API process shares
+# the limit
+objection_filings_per_window_max: Final = 5  # per objecting organisation
+objection_filing_window_s: Final = 24 * 3600
+objection_statement_length_min: Final = 20  # a claim someone can check, not "x"
+objection_evidence_hashes_max: Final = 20

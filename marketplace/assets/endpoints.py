@@ -24,9 +24,9 @@ from starlette.requests import ClientDisconnect
 from ledger.errors import NotAnchored
 from ledger.receipts import build_receipt
 from marketplace import limits
-from marketplace.assets import dcat, service
+from marketplace.assets import dcat, objections, service
 from marketplace.assets.errors import InvalidContent, UploadIncomplete, UploadTooLarge
-from marketplace.assets.models import AssetStatus, ContentFormat
+from marketplace.assets.models import AssetStatus, ContentFormat, ObjectionStatus
 from marketplace.assets.schema_infer import TabularError
 from marketplace.assets.schemas import (
     AssetCreate,
@@ -37,13 +37,17 @@ from marketplace.assets.schemas import (
     CancelRequest,
     ExternalRevisionCreate,
     ObjectionCreate,
+    ObjectionDecision,
+    ObjectionPage,
     ObjectionPublic,
     RegistrationPublic,
+    ReinstateRequest,
     ReviewCreate,
     ReviewPublic,
     RevisionPublic,
     SchemaCorrection,
     SubmitRequest,
+    SuspensionCreate,
     TransferRequest,
     check_media_type,
 )
@@ -55,6 +59,7 @@ from marketplace.identity.auth import (
     CurrentAccount,
     Operator,
     OptionalAccount,
+    VerifiedOrganization,
     VerifiedSupplier,
 )
 from marketplace.identity.models import utc_now
@@ -449,24 +454,81 @@ def list_registrations(
     ]
 
 
+# --- objections and suspension (marketplace/assets/objections.py) ---------------------------
+
+ObjectionId = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="objection id")]
+
+
 @router.post(
-    "/assets/{asset_id}/objections", status_code=201, summary="Object (异议): claim rights"
+    "/assets/{asset_id}/objections",
+    status_code=201,
+    summary="Object (异议) to an asset (verified organisations); the asset stays listed, flagged",
 )
 def file_objection(
-    asset_id: AssetId, body: ObjectionCreate, principal: CurrentAccount, session: SessionDep
+    asset_id: AssetId, body: ObjectionCreate, principal: VerifiedOrganization, session: SessionDep
 ) -> ObjectionPublic:
-    row = service.file_objection(session, principal, asset_id, body, utc_now())
-    return ObjectionPublic.model_validate(row, from_attributes=True)
+    row = objections.file_objection(session, principal, asset_id, body, utc_now())
+    return objections.objection_public(row)
 
 
-@router.get("/assets/{asset_id}/objections", summary="Objections (owner and operators: all)")
-def list_objections(
+@router.get(
+    "/assets/{asset_id}/objections",
+    summary="An asset's objections (owner, operators, arbitrators: all; objectors: their own)",
+)
+def list_asset_objections(
     asset_id: AssetId, principal: CurrentAccount, session: SessionDep
 ) -> list[ObjectionPublic]:
-    return [
-        ObjectionPublic.model_validate(o, from_attributes=True)
-        for o in service.objections_of(session, principal, asset_id)
-    ]
+    rows = objections.objections_of(session, principal, asset_id)
+    return [objections.objection_public(o) for o in rows]
+
+
+@router.get("/objections", summary="Objections your organisation filed or faces (operators: all)")
+def list_objections(
+    *,
+    principal: CurrentAccount,
+    session: SessionDep,
+    status: ObjectionStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=limits.page_size_max)] = limits.page_size_default,
+    offset: Annotated[int, Query(ge=0, le=BIGINT_MAX)] = 0,
+) -> ObjectionPage:
+    return objections.list_objections(session, principal, status=status, offset=offset, limit=limit)
+
+
+@router.get("/objections/{objection_id}", summary="One objection and its status")
+def get_objection(
+    objection_id: ObjectionId, principal: CurrentAccount, session: SessionDep
+) -> ObjectionPublic:
+    return objections.objection_public(objections.get_objection(session, principal, objection_id))
+
+
+@router.post(
+    "/objections/{objection_id}/decision",
+    summary="Uphold (suspends the asset) or dismiss (restores it) an objection (operators)",
+)
+def decide_objection(
+    objection_id: ObjectionId, body: ObjectionDecision, operator: Operator, session: SessionDep
+) -> ObjectionPublic:
+    row = objections.decide(session, operator, objection_id, body, utc_now())
+    return objections.objection_public(row)
+
+
+@router.post("/assets/{asset_id}/suspend", summary="Suspend an asset, with a reason (operators)")
+def suspend_asset(
+    asset_id: AssetId, body: SuspensionCreate, operator: Operator, session: SessionDep
+) -> AssetPublic:
+    return service.asset_public(objections.suspend(session, operator, asset_id, body, utc_now()))
+
+
+@router.post(
+    "/assets/{asset_id}/reinstate",
+    summary="Lift a suspension: back to the status the asset had (operators)",
+)
+def reinstate_asset(
+    asset_id: AssetId, body: ReinstateRequest, operator: Operator, session: SessionDep
+) -> AssetPublic:
+    return service.asset_public(
+        objections.reinstate(session, operator, asset_id, body.reason, utc_now())
+    )
 
 
 @router.post("/assets/{asset_id}/transfer", summary="Transfer ownership to another supplier")

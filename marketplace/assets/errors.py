@@ -9,6 +9,7 @@ from marketplace.errors import (
     NotFound,
     PayloadTooLarge,
     ServiceUnavailable,
+    TooManyRequests,
     Unprocessable,
 )
 
@@ -59,3 +60,19 @@ class NoCertificate(NotFound):
 
 class ChainNotReady(ServiceUnavailable):
     code = "chain_not_ready"
+
+
+class ObjectionNotFound(NotFound):
+    code = "objection_not_found"
+
+
+class ObjectionStateConflict(Conflict):
+    code = "objection_state"
+
+
+class ObjectionNotAllowed(Forbidden):
+    code = "objection_not_allowed"
+
+
+class ObjectionsThrottled(TooManyRequests):
+    code = "objections_throttled"

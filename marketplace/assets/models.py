@@ -31,6 +31,7 @@ class AssetStatus(StrEnum):
     rejected = "rejected"
     listed = "listed"
     delisted = "delisted"
+    suspended = "suspended"  # by an operator, with a reason; lifted back to the prior status
     cancelled = "cancelled"
 
 
@@ -95,6 +96,17 @@ class ObjectionStatus(StrEnum):
     dismissed = "dismissed"
 
 
+class ObjectionReason(StrEnum):
+    """Why a third party objects (异议事由)."""
+
+    ownership = "ownership"  # the objector holds rights in the data
+    unlawful_source = "unlawful_source"  # collected or obtained unlawfully
+    personal_information = "personal_information"  # personal data without a lawful basis
+    confidentiality = "confidentiality"  # trade secrets or data under a duty of confidence
+    misrepresentation = "misrepresentation"  # the metadata misdescribes the data
+    other = "other"
+
+
 class AssetMetadataBase(SQLModel):
     """DCAT 3 fields and the compliance facts on top of them (one source for API and columns)."""
 
@@ -132,6 +144,13 @@ class Asset(AssetMetadataBase, table=True):
     # Who submitted for review and their EIP-712 signature over the registration application.
     submitted_by: int | None = Field(default=None, sa_type=BigInteger)
     submission: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    # Objections still open against it (the public "under objection" flag), kept by the service
+    # under the asset's row lock.
+    open_objections: int = Field(default=0, sa_type=BigInteger)
+    # While suspended: the status to restore, the reason, and the objection it was for (if any).
+    status_before_suspension: AssetStatus | None = Field(default=None, sa_type=Text)
+    suspension_reason: str | None = Field(default=None, max_length=limits.review_reasons_length_max)
+    suspended_for_objection: int | None = Field(default=None, sa_type=BigInteger)
     created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
 
@@ -195,16 +214,22 @@ class AssetRegistration(SQLModel, table=True):
 
 
 class AssetObjection(SQLModel, table=True):
-    """An objection (异议) by a third party claiming rights in the asset."""
+    """An objection (异议) by a verified third-party organisation claiming rights in the asset,
+    or another reason it should not be traded. It never changes the asset's status by itself."""
 
     __tablename__ = "asset_objection"
 
     id: int | None = Field(default=None, sa_type=ID_TYPE, primary_key=True)
     asset_id: int = Field(sa_type=BigInteger, foreign_key="asset.id", index=True)
+    organization_id: int = Field(sa_type=BigInteger, foreign_key="organization.id", index=True)
     filed_by: int = Field(sa_type=BigInteger, foreign_key="account.id")
-    claim: str = Field(max_length=limits.asset_text_length_max)
-    evidence_sha256: str | None = Field(default=None, max_length=SHA256_HEX_LENGTH)
+    reason_code: ObjectionReason = Field(sa_type=Text)
+    statement: str = Field(max_length=limits.asset_text_length_max)
+    evidence_hashes: list[str] = Field(default_factory=list, sa_type=JSON)  # SHA-256 hex each
     status: ObjectionStatus = Field(default=ObjectionStatus.open, sa_type=Text)
     resolution: str | None = Field(default=None, max_length=limits.review_reasons_length_max)
-    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
+    decided_by: int | None = Field(default=None, sa_type=BigInteger, foreign_key="account.id")
+    created_at: datetime = Field(
+        default_factory=utc_now, sa_type=DateTime(timezone=True), index=True
+    )
     resolved_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from marketplace.assets.models import (
     Asset,
@@ -103,17 +104,73 @@ def latest_certificate(session: Session, asset_id: int) -> AssetRegistration | N
     )
 
 
-def open_objections(session: Session, asset_id: int) -> Sequence[AssetObjection]:
+def lock_objection(session: Session, objection_id: int) -> AssetObjection | None:
+    return session.execute(
+        select(AssetObjection)
+        .where(AssetObjection.id == objection_id)  # type: ignore[arg-type]
+        .with_for_update()
+    ).scalar_one_or_none()
+
+
+def objection(session: Session, objection_id: int) -> AssetObjection | None:
+    return session.get(AssetObjection, objection_id)
+
+
+def objections_filed_since(session: Session, organization_id: int, since: datetime) -> int:
+    """How many objections the organisation filed at or after ``since`` (its rate limit)."""
+    return int(
+        session.execute(
+            select(func.count()).where(
+                AssetObjection.organization_id == organization_id,  # type: ignore[arg-type]
+                AssetObjection.created_at >= since,  # type: ignore[arg-type]
+            )
+        ).scalar_one()
+    )
+
+
+def has_open_objection(session: Session, asset_id: int, organization_id: int) -> bool:
     return (
         session.execute(
-            select(AssetObjection).where(
-                AssetObjection.asset_id == asset_id,  # type: ignore[arg-type]
-                AssetObjection.status == ObjectionStatus.open.value,  # type: ignore[arg-type]
+            select(col(AssetObjection.id)).where(
+                col(AssetObjection.asset_id) == asset_id,
+                col(AssetObjection.organization_id) == organization_id,
+                col(AssetObjection.status) == ObjectionStatus.open.value,
+            )
+        ).first()
+        is not None
+    )
+
+
+def objection_page(
+    session: Session,
+    *,
+    involving_organization_id: int | None,
+    status: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[AssetObjection], int]:
+    """Objections newest first: those an organisation filed or that concern its assets, or all
+    of them (``involving_organization_id=None``, operators)."""
+    query = select(AssetObjection)
+    if involving_organization_id is not None:
+        owned = select(col(Asset.id)).where(
+            col(Asset.owner_organization_id) == involving_organization_id
+        )
+        query = query.where(
+            or_(
+                AssetObjection.organization_id == involving_organization_id,  # type: ignore[arg-type]
+                AssetObjection.asset_id.in_(owned),  # type: ignore[attr-defined]
             )
         )
+    if status is not None:
+        query = query.where(AssetObjection.status == status)  # type: ignore[arg-type]
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = (
+        session.execute(query.order_by(AssetObjection.id.desc()).offset(offset).limit(limit))  # type: ignore[union-attr]
         .scalars()
         .all()
     )
+    return list(rows), int(total)
 
 
 def objections(session: Session, asset_id: int) -> Sequence[AssetObjection]:

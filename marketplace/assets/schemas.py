@@ -22,6 +22,7 @@ from marketplace.assets.models import (
     Classification,
     ContentFormat,
     LawfulBasis,
+    ObjectionReason,
     ObjectionStatus,
     RegistrationType,
     ReviewDecision,
@@ -41,6 +42,19 @@ def _check_signature(value: str) -> str:
         raise ValueError("signature must be 65 bytes as 0x-hex")
     return value
 
+
+def _check_not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must say something: it is blank")
+    return value.strip()
+
+
+#: Free text a person must actually write (reasons for an operator's step).
+ReasonText = Annotated[
+    str,
+    Field(min_length=1, max_length=limits.review_reasons_length_max),
+    AfterValidator(_check_not_blank),
+]
 
 #: An EIP-712 / EIP-191 signature as the API carries it: 65 bytes as 0x-hex.
 SignatureHex = Annotated[str, AfterValidator(_check_signature)]
@@ -169,6 +183,8 @@ class AssetPublic(AssetMetadataBase):
     created_at: datetime
     updated_at: datetime
     listing_restrictions: list[str] = Field(default_factory=list)
+    under_objection: bool = False  # an objection is open: buyers see it before they buy
+    suspension_reason: str | None = None
 
 
 class AssetPage(BaseModel):
@@ -287,28 +303,83 @@ class ReviewPublic(BaseModel):
     created_at: datetime
 
 
+def _check_sha256(value: str) -> str:
+    if not _SHA256.match(value):
+        raise ValueError("each evidence hash is a SHA-256: 64 lower-case hex digits")
+    return value
+
+
 class ObjectionCreate(BaseModel):
+    """An objection: why (a reason code), what is claimed (a statement someone can check), and
+    the SHA-256 of each evidence file (the files themselves go to the operator out of band)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    claim: str = Field(min_length=1, max_length=limits.asset_text_length_max)
-    evidence_sha256: str | None = None
+    reason_code: ObjectionReason
+    statement: str = Field(
+        min_length=limits.objection_statement_length_min, max_length=limits.asset_text_length_max
+    )
+    evidence_hashes: list[Annotated[str, AfterValidator(_check_sha256)]] = Field(
+        min_length=1, max_length=limits.objection_evidence_hashes_max
+    )
 
-    @field_validator("evidence_sha256")
+    @field_validator("statement")
     @classmethod
-    def _hash(cls, value: str | None) -> str | None:
-        if value is not None and not _SHA256.match(value):
-            raise ValueError("evidence_sha256 is 64 lower-case hex digits")
-        return value
+    def _statement(cls, value: str) -> str:
+        if len(value.strip()) < limits.objection_statement_length_min:
+            raise ValueError(
+                f"the statement needs at least {limits.objection_statement_length_min} "
+                "characters saying what is claimed and why"
+            )
+        return value.strip()
+
+    @field_validator("evidence_hashes")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
 
 
 class ObjectionPublic(BaseModel):
     id: int
     asset_id: int
-    claim: str
-    evidence_sha256: str | None
+    organization_id: int
+    reason_code: ObjectionReason
+    statement: str
+    evidence_hashes: list[str]
     status: ObjectionStatus
     resolution: str | None
     created_at: datetime
+    resolved_at: datetime | None
+
+
+class ObjectionPage(BaseModel):
+    items: list[ObjectionPublic]
+    total: int
+    offset: int
+    limit: int
+
+
+class ObjectionDecision(BaseModel):
+    """An operator's decision. Upholding suspends the asset (if it is not already); dismissing
+    lifts a suspension made for this objection, restoring the asset's prior status."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["upheld", "dismissed"]
+    reasons: ReasonText
+
+
+class SuspensionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: ReasonText
+    objection_id: int | None = Field(default=None, gt=0, lt=2**63)
+
+
+class ReinstateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: ReasonText
 
 
 class TransferRequest(SubmitRequest):

@@ -5,6 +5,7 @@ transaction. Who may see what is decided in ``visibility`` (listed assets and re
 revisions are public; the owner organisation and operators see everything; anything invisible
 is a 404) and applied here, for this and every other domain: ``visible_asset``,
 ``visible_revision``, ``list_revisions``. Acting on a visible asset one does not own is a 403.
+Operators review and suspend (objections: ``assets/objections.py``).
 """
 
 from __future__ import annotations
@@ -38,14 +39,12 @@ from marketplace.assets.errors import (
 )
 from marketplace.assets.models import (
     Asset,
-    AssetObjection,
     AssetRegistration,
     AssetReview,
     AssetRevision,
     AssetStatus,
     Classification,
     ContentFormat,
-    ObjectionStatus,
     RegistrationType,
     ReviewDecision,
     RevisionSource,
@@ -58,7 +57,6 @@ from marketplace.assets.schemas import (
     AssetPublic,
     AssetUpdate,
     ExternalRevisionCreate,
-    ObjectionCreate,
     ReviewCreate,
     SubmitRequest,
     check_compliance_facts,
@@ -236,6 +234,12 @@ def _require_status(asset: Asset, allowed: tuple[str, ...], doing: str) -> None:
         )
 
 
+#: For the sibling modules (objections) that journal and check state the same way.
+journal_asset = _journal
+register = _register
+require_status = _require_status
+
+
 def _touch(session: Session, asset: Asset, now: datetime) -> None:
     asset.updated_at = now
     session.add(asset)
@@ -253,6 +257,7 @@ def asset_public(asset: Asset) -> AssetPublic:
             "created_at": _aware(asset.created_at),
             "updated_at": _aware(asset.updated_at),
             "listing_restrictions": restrictions,
+            "under_objection": asset.open_objections > 0,
         }
     )
 
@@ -733,13 +738,7 @@ def review(
         checklist={name: bool(item["passed"]) for name, item in checklist.items()},
         reasons_sha256=_sha256_text(body.reasons),
     )
-    approved = body.decision == ReviewDecision.approved
-    for objection in repository.open_objections(session, asset_id):
-        objection.status = ObjectionStatus.dismissed if approved else ObjectionStatus.upheld
-        objection.resolution = body.reasons or body.decision.value
-        objection.resolved_at = now
-        session.add(objection)
-    if approved:
+    if body.decision == ReviewDecision.approved:
         if submission:
             _issue_certificate(
                 session,
@@ -854,56 +853,7 @@ def delist_asset(session: Session, principal: Principal, asset_id: int, now: dat
     return asset
 
 
-# --- other registrations -------------------------------------------------------------------
-
-
-def file_objection(
-    session: Session, principal: Principal, asset_id: int, body: ObjectionCreate, now: datetime
-) -> AssetObjection:
-    """A third party claims rights in a registered asset; the asset goes back under review."""
-    visible_asset(session, principal, asset_id)
-    asset = repository.lock_asset(session, asset_id)
-    assert asset is not None
-    if _is_owner(principal, asset):
-        raise AssetStateConflict("the owner cannot object to its own asset")
-    _require_status(asset, (*REGISTERED_STATUSES, AssetStatus.under_review.value), "object to")
-    objection = AssetObjection(
-        asset_id=asset_id,
-        filed_by=principal.account_id,
-        claim=body.claim,
-        evidence_sha256=body.evidence_sha256,
-        created_at=now,
-    )
-    repository.add(session, objection)
-    asset.status = AssetStatus.under_review
-    _touch(session, asset, now)
-    entry = _journal(
-        session,
-        "asset.objection_filed",
-        asset,
-        principal.address,
-        objection_id=objection.id,
-        claim_sha256=_sha256_text(body.claim),
-        evidence_sha256=body.evidence_sha256,
-    )
-    _register(
-        session,
-        asset,
-        RegistrationType.objection,
-        entry,
-        revision=asset.certified_revision,
-        holder=principal.address,
-        now=now,
-    )
-    return objection
-
-
-def objections_of(session: Session, principal: Principal, asset_id: int) -> list[AssetObjection]:
-    asset = visible_asset(session, principal, asset_id)
-    rows = list(repository.objections(session, asset_id))
-    if _is_owner(principal, asset) or _is_operator(principal):
-        return rows
-    return [o for o in rows if o.filed_by == principal.account_id]
+# --- other registrations (objections: assets/objections.py) ---------------------------------
 
 
 def transfer(
@@ -921,6 +871,10 @@ def transfer(
     holder's certificate is journaled. The new owner lists it again under its own terms."""
     asset = owned_asset(session, principal, asset_id)
     _require_status(asset, REGISTERED_STATUSES, "transfer")
+    if asset.open_objections:
+        raise AssetStateConflict(
+            "the asset is under objection: it cannot change hands until the objection is decided"
+        )
     if to_organization_id == asset.owner_organization_id:
         raise InvalidTransfer("the asset already belongs to that organisation")
     from marketplace.identity import repository as identity_repository

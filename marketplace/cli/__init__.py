@@ -6,7 +6,17 @@ from __future__ import annotations
 
 import typer
 
-from marketplace.cli import assets, demo, identity, ledger, quality, review, server, valuation
+from marketplace.cli import (
+    assets,
+    demo,
+    identity,
+    ledger,
+    objections,
+    quality,
+    review,
+    server,
+    valuation,
+)
 from marketplace.cli.common import (
     AUDITORS,
     EVERYONE,
@@ -31,6 +41,7 @@ ledger.register(app)
 quality.register(app)
 valuation.register(app)
 review.register(app)
+objections.register(app)
 
 #: Top-level command or group -> its help panel. A command missing here shows under
 #: "Commands" (tests/marketplace/cli/test_help.py fails then): add it.
@@ -45,6 +56,7 @@ USERS: dict[str, str] = {
     "valuation": SUPPLIERS,
     "review": OPERATORS,
     "org": OPERATORS,
+    "objection": EVERYONE,
     "verify": AUDITORS,
     "ledger": AUDITORS,
     "operator": RUNNING,

@@ -1,4 +1,5 @@
-"""bourse signup | login | me | logout | operator create | org list | org verify | org grant
+"""bourse signup | login | me | logout | operator create | operator grant | org list | org verify
+| org grant
 
 Tokens are stored per exchange URL by ``marketplace.cli.common``.
 """
@@ -166,6 +167,37 @@ def operator_create(
         f"operator account {account.id} created in organisation {account.organization_id}; "
         f"address {account.address}. Log in with [bold]bourse login --email {email}[/bold]"
     )
+
+
+@operator_app.command("grant")
+def operator_grant(
+    organization_id: Annotated[int, typer.Argument(help="The organisation's id.")],
+    role: Annotated[str, typer.Option(help="The role to grant.")] = "operator",
+) -> None:
+    """Grant a role directly in DATABOURSE_DATABASE_URL, on the exchange's server. The operator
+    role is granted only this way, never over HTTP."""
+    from marketplace.db import make_engine, unit_of_work
+    from marketplace.errors import DatabourseError
+    from marketplace.identity import service
+    from marketplace.identity.models import OrgRole
+    from marketplace.settings import get_settings
+
+    try:
+        wanted = OrgRole(role)
+    except ValueError as exc:
+        err.print(f"[red]invalid input[/red]: role must be one of {', '.join(OrgRole)}")
+        raise typer.Exit(2) from exc
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with unit_of_work(engine) as session:
+            org = service.grant_role_on_server(session, settings, organization_id, wanted)
+    except DatabourseError as exc:
+        err.print(f"[red]{exc.code}[/red]: {exc.message}")
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
+    console.print(f"organisation {org.id} ({org.name}) now holds: {', '.join(org.roles)}")
 
 
 @org_app.command("verify")

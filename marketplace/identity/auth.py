@@ -107,6 +107,17 @@ def require_verified(role: OrgRole | str) -> Callable[[Principal], Principal]:
     return guard
 
 
+def require_verified_organization(principal: CurrentAccount) -> Principal:
+    """A dependency for acts any organisation may do once verified, whatever its roles (filing
+    an objection)."""
+    if not principal.verified:
+        raise NotVerified(
+            "organisation not verified: an operator must verify it (real-name check) first"
+        )
+    return principal
+
+
 Operator = Annotated[Principal, Depends(require_role(OrgRole.operator))]
+VerifiedOrganization = Annotated[Principal, Depends(require_verified_organization)]
 VerifiedSupplier = Annotated[Principal, Depends(require_verified(OrgRole.supplier))]
 VerifiedBuyer = Annotated[Principal, Depends(require_verified(OrgRole.buyer))]

@@ -75,3 +75,7 @@ class NotCustodial(BadRequest):
 
 class SignatureRejected(BadRequest):
     code = "signature_rejected"
+
+
+class GrantRefused(Forbidden):
+    code = "grant_refused"

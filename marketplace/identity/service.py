@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from eth_account import Account as EthAccount
 from sqlmodel import Session
 
 from ledger import journal
@@ -22,6 +23,7 @@ from marketplace.identity.errors import (
     AddressTaken,
     AdminRequired,
     EmailTaken,
+    GrantRefused,
     InvalidCredentials,
     InvalidInvite,
     InvalidToken,
@@ -538,6 +540,12 @@ def _locked_organization(session: Session, organization_id: int) -> Organization
     return org
 
 
+def lock_organization(session: Session, organization_id: int) -> Organization:
+    """The organisation's row, locked for the transaction: serialises per-organisation counts
+    (such as its objection rate limit) across API processes."""
+    return _locked_organization(session, organization_id)
+
+
 def verify_organization(
     session: Session, operator: Principal, organization_id: int, now: datetime
 ) -> OrganizationPublic:
@@ -558,23 +566,62 @@ def verify_organization(
     return organization_public(session, org)
 
 
-def grant_role(
-    session: Session, operator: Principal, organization_id: int, role: OrgRole
+def _grant(
+    session: Session,
+    organization_id: int,
+    role: OrgRole,
+    *,
+    actor: str,
+    granted_by: int | None,
+    via: str,
 ) -> OrganizationPublic:
     """Grants a role. Granting one the organisation holds changes nothing."""
     org = _locked_organization(session, organization_id)
     if role.value not in repository.organization_roles(session, organization_id):
-        repository.add_role(session, organization_id, role.value, granted_by=operator.account_id)
+        repository.add_role(session, organization_id, role.value, granted_by=granted_by)
         session.flush()
         _journal(
             session,
             "organization.role_granted",
             f"organization:{organization_id}",
-            operator.address,
+            actor,
             organization_id=organization_id,
             role=role.value,
+            via=via,
         )
     return organization_public(session, org)
+
+
+def grant_role(
+    session: Session, operator: Principal, organization_id: int, role: OrgRole
+) -> OrganizationPublic:
+    """An operator grants a role over HTTP: never ``operator`` (only the server's CLI grants it,
+    ``grant_role_on_server``), and never to the operator's own organisation."""
+    if role == OrgRole.operator:
+        raise GrantRefused(
+            "the operator role is not granted over HTTP: run 'bourse operator grant "
+            f"{organization_id}' on the exchange's server"
+        )
+    if organization_id == operator.organization.id:
+        raise GrantRefused("an operator may not grant roles to its own organisation")
+    return _grant(
+        session,
+        organization_id,
+        role,
+        actor=operator.address,
+        granted_by=operator.account_id,
+        via="http",
+    )
+
+
+def grant_role_on_server(
+    session: Session, settings: Settings, organization_id: int, role: OrgRole
+) -> OrganizationPublic:
+    """A grant by whoever runs the server's CLI against its database (``bourse operator
+    grant``): the only way to make another operator. The journal's actor is the exchange's
+    recorder address."""
+    exchange = EthAccount.from_key(settings.anchor_recorder_key.get_secret_value()).address
+    return _grant(session, organization_id, role, actor=exchange, granted_by=None, via="cli")
 
 
 def list_organizations(

@@ -15,7 +15,12 @@ from marketplace.assets.vocabulary import LICENSES
 from marketplace.errors import NotFound
 from marketplace.ledger import service as ledger_service
 from marketplace.ledger.service import EntryNotAnchored
-from marketplace.pages.catalog import classification_text, overall_text, public_quality
+from marketplace.pages.catalog import (
+    UNDER_OBJECTION,
+    classification_text,
+    overall_text,
+    public_quality,
+)
 from marketplace.pages.layout import (
     abbrev,
     esc,
@@ -154,7 +159,8 @@ def _reports(session: Session, asset_id: int, scale: int) -> str:
             f'<span class="quality">{overall_text(quality)}</span> / 100</li>'
         )
     valuations = valuation_service.list_valuations(session, None, asset_id)
-    for v in valuations:
+    valued = [v for v in valuations if v.value_minor is not None]
+    for v in valued:
         report = v.report
         value = money(v.value_minor, str(report.get("currency", "")), scale)
         href = f"/assets/{asset_id}/valuations/{v.id}/report.html"
@@ -162,7 +168,15 @@ def _reports(session: Session, asset_id: int, scale: int) -> str:
             f"<li>{link(href, f'Valuation {v.id}', css='valuation-link')}"
             f" ({esc(v.kind)}, revision {v.revision}, {when(v.created_at)}): {esc(value)}</li>"
         )
-    if not valuations:
+    for v in valuations:
+        if v.value_minor is None:  # a report that reached no value is no valuation
+            href = f"/assets/{asset_id}/valuations/{v.id}/report.html"
+            parts.append(
+                f'<li class="no-opinion">{link(href, f"Report {v.id}")} ({esc(v.kind)}, '
+                f"revision {v.revision}): no opinion — {esc(v.report.get('note') or 'no value')}"
+                "</li>"
+            )
+    if not valued:
         parts.append("<li>No valuation yet.</li>")
     parts.append("</ul>")
     return "".join(parts)
@@ -224,6 +238,17 @@ def _certificate(session: Session, asset_id: int) -> str:
     return "<h2>Registration certificate 登记凭证</h2>" + facts(rows) + download + check
 
 
+def _objection_notice(asset: AssetPublic) -> str:
+    if not asset.under_objection:
+        return ""
+    return (
+        f'<p class="notice objection" role="status">{UNDER_OBJECTION} A third party has filed '
+        "an objection to this asset (for instance a claim to rights in the data) that the "
+        "exchange has not decided yet. The asset stays listed meanwhile; weigh this before you "
+        "buy.</p>"
+    )
+
+
 def asset_page(session: Session, asset_id: int, *, currency_scale: int) -> str:
     """404 (``asset_not_found``) unless the asset is listed: the public's view."""
     asset = asset_service.asset_public(asset_service.visible_asset(session, None, asset_id))
@@ -235,6 +260,7 @@ def asset_page(session: Session, asset_id: int, *, currency_scale: int) -> str:
         f"{link(f'/assets/{asset.id}', 'JSON')} · "
         f"{link(f'/assets/{asset.id}/dcat', 'DCAT JSON-LD')}"
         "</p>"
+        + _objection_notice(asset)
         + (f'<p class="description">{esc(asset.description)}</p>' if asset.description else "")
         + "<h2>Metadata (DCAT 3)</h2>"
         + _dcat(asset)

@@ -59,12 +59,23 @@ def _registered_facts(session: Session, asset: AssetPublic) -> tuple[int | None,
     return (None if revision is None else revision.size_bytes), score
 
 
+#: Shown wherever a buyer meets an asset with an open objection, before it buys.
+UNDER_OBJECTION = (
+    '<span class="flag under-objection" title="a third party has objected to this asset; the '
+    'exchange has not decided yet">under objection 异议中</span>'
+)
+
+
+def objection_flag(asset: AssetPublic) -> str:
+    return f" {UNDER_OBJECTION}" if asset.under_objection else ""
+
+
 def _row(session: Session, asset: AssetPublic) -> list[str]:
     size, score = _registered_facts(session, asset)
     keywords = "".join(f'<span class="tag">{esc(k)}</span>' for k in asset.keywords)
     theme = link(url("/catalog", theme=asset.theme), asset.theme) if asset.theme else "&mdash;"
     return [
-        link(f"/catalog/{asset.id}", asset.title, css="title"),
+        link(f"/catalog/{asset.id}", asset.title, css="title") + objection_flag(asset),
         esc(asset.publisher or ""),
         theme,
         keywords,

@@ -71,6 +71,9 @@ font:inherit;cursor:pointer}
 .status.pending,.status.sent{color:#8a5a00}
 .pager{display:flex;gap:1.5rem;margin:1rem 0}
 .error{border-left:4px solid #c0392b;padding:.3rem 1rem;background:#fdf3f2}
+.flag.under-objection{display:inline-block;background:#fdecc8;color:#7a4b00;border-radius:3px;
+padding:0 .35rem;font-size:.8rem;font-weight:600}
+.notice.objection{border-left:4px solid #d68a00;padding:.3rem 1rem;background:#fff8e8}
 """
 
 

@@ -19,7 +19,7 @@ from marketplace.assets.models import Asset
 from marketplace.assets.service import SigningContext, visible_asset
 from marketplace.identity import service as identity
 from marketplace.identity import signing
-from marketplace.identity.errors import RoleRequired, SignatureRejected
+from marketplace.identity.errors import NotVerified, RoleRequired, SignatureRejected
 from marketplace.identity.models import OrgRole
 from marketplace.identity.service import Principal
 from marketplace.money import Currency
@@ -28,6 +28,7 @@ from marketplace.quality.models import QualityEvaluation
 from marketplace.quality.report import QualityReport
 from marketplace.settings import Settings
 from marketplace.valuation import certification, repository
+from marketplace.valuation.errors import NoValueToCertify
 from marketplace.valuation.models import Valuation
 from marketplace.valuation.report import Kind, ValuationInputs, ValuationReport, combine
 from marketplace.valuation.schemas import CertificationDraft, ValuationPublic, ValuationRequest
@@ -35,17 +36,47 @@ from marketplace.valuation.schemas import CertificationDraft, ValuationPublic, V
 CLOCK_SKEW_S = 60  # a self-signed report's issue time may lie this far ahead of ours
 
 
-def _may_value(principal: Principal, owner_organization_id: int) -> bool:
-    return principal.organization.id == owner_organization_id or bool(
-        {OrgRole.operator.value, OrgRole.valuer.value} & principal.roles
+def _not_verified_valuer() -> NotVerified:
+    return NotVerified(
+        "organisation not verified: an operator must verify it (real-name check) before it may "
+        "act as valuer"
     )
 
 
+def _check_may_value(principal: Principal, owner_organization_id: int) -> None:
+    """The owner and operators value any asset they see; a valuer only once verified."""
+    if principal.organization.id == owner_organization_id:
+        return
+    if OrgRole.operator.value in principal.roles:
+        return
+    if OrgRole.valuer.value not in principal.roles:
+        raise NotAssetOwner("only the owner, an operator or a valuer may request a valuation")
+    if not principal.verified:
+        raise _not_verified_valuer()
+
+
 def _require_valuer(principal: Principal) -> None:
+    """Certifying needs a verified organisation holding the valuer role."""
     if OrgRole.valuer.value not in principal.roles:
         raise RoleRequired(
             "only an organisation holding the valuer role (专业评估服务商) may certify a "
             "valuation; an operator grants it"
+        )
+    if not principal.verified:
+        raise _not_verified_valuer()
+
+
+def _require_value(report: ValuationReport) -> None:
+    """A certified valuation states a value; with none there is nothing to certify."""
+    if report.value_minor is None:
+        reasons = [report.note or ""] + [
+            f"{a.approach}: {a.note}" for a in report.approaches if a.note
+        ]
+        raise NoValueToCertify(
+            "no value to certify: "
+            + "; ".join(r for r in reasons if r)
+            + ". Give more inputs (e.g. at least "
+            f"{limits.valuation_comparables_min} comparables) or issue an indicative valuation"
         )
 
 
@@ -90,8 +121,7 @@ def _prepare(
     operators, the registered one for a valuer from outside): quality scores filled in from its
     quality report, market comparables read through the repository's seam."""
     asset = visible_asset(session, principal, asset_id)
-    if not _may_value(principal, asset.owner_organization_id):
-        raise NotAssetOwner("only the owner, an operator or a valuer may request a valuation")
+    _check_may_value(principal, asset.owner_organization_id)
     if kind == "certified":
         _require_valuer(principal)
     number = visibility.newest_visible_revision(principal, asset)
@@ -119,6 +149,8 @@ def _prepare(
         issued_at=issued_at,
         quality_report_hash=evaluation.report_hash if evaluation is not None else None,
     )
+    if kind == "certified":
+        _require_value(report)
     return _Prepared(asset, number, inputs, report)
 
 

@@ -228,31 +228,6 @@ def test_dcat_json_ld_describes_the_asset(api: TestClient, supplier: Party, ops:
     assert doc["dbx:classification"] == "general"
 
 
-def test_an_objection_moves_the_asset_under_review(
-    api: TestClient, supplier: Party, rival: Party, ops: Party
-) -> None:
-    asset_id = registered_listed(api, supplier, ops)
-    r = api.post(
-        f"/assets/{asset_id}/objections",
-        json={"claim": "we collected these prices", "evidence_sha256": "ab" * 32},
-        headers=rival.headers,
-    )
-    assert r.status_code == 201, r.text
-    assert (
-        api.get(f"/assets/{asset_id}", headers=supplier.headers).json()["status"] == "under_review"
-    )
-    assert api.get("/assets").json()["total"] == 0
-    assert review(api, ops, asset_id, "approved").status_code == 201
-    assert api.post(f"/assets/{asset_id}/list", headers=supplier.headers).status_code == 200
-    (objection,) = api.get(f"/assets/{asset_id}/objections", headers=rival.headers).json()
-    assert objection["status"] == "dismissed"
-    kinds = [
-        r["registration_type"]
-        for r in api.get(f"/assets/{asset_id}/registrations", headers=supplier.headers).json()
-    ]
-    assert kinds == ["initial", "objection"]
-
-
 def test_transfer_and_cancellation_are_registrations(
     api: TestClient, supplier: Party, rival: Party, ops: Party
 ) -> None:

@@ -108,3 +108,22 @@ def test_password_prompts_show_no_empty_default(env: dict[str, str]) -> None:
     assert logged_in.exit_code == 0, logged_in.output
     assert logged_in.output.startswith("Password: \n")
     assert "[]" not in created.output + logged_in.output
+
+
+def test_only_the_server_cli_grants_the_operator_role(env: dict[str, str]) -> None:
+    assert _run("operator", "create", "--email", OPERATOR_EMAIL, "--password", PASSWORD)[0] == 0
+    code, out = _run(
+        "signup", "--email", "sam@example.org", "--organization", "Second Ops",
+        "--role", "buyer", "--password", PASSWORD,
+    )  # fmt: skip
+    assert code == 0, out
+
+    code, out = _run("operator", "grant", "2")
+    assert code == 0, out
+    assert "now holds: buyer, operator" in out
+    code, out = _run("operator", "grant", "2", "--role", "emperor")
+    assert code == 2
+    assert "role must be one of" in out
+    code, out = _run("operator", "grant", "999")
+    assert code == 1
+    assert "no organisation 999" in out

@@ -183,3 +183,26 @@ def test_an_arbitration_body_signs_up_with_no_role_and_waits_for_the_operator(
     org_id = _org_id(api, token)
     r = api.post(f"/organizations/{org_id}/roles", headers=bearer(ops), json={"role": "arbitrator"})
     assert r.json()["roles"] == ["arbitrator"]
+
+
+def test_the_operator_role_is_never_granted_over_http(api: TestClient, id_runtime: Runtime) -> None:
+    ops = operator_token(api, id_runtime)
+    other = signup(api, "mallory@example.org", "Mallory Ops", ["buyer"])["access_token"]
+    org_id = _org_id(api, other)
+    r = api.post(f"/organizations/{org_id}/roles", headers=bearer(ops), json={"role": "operator"})
+    assert r.status_code == 403
+    assert r.json()["error"] == "grant_refused"
+    assert "bourse operator grant" in r.json()["message"]
+    assert api.get("/me", headers=bearer(other)).json()["organization"]["roles"] == ["buyer"]
+
+
+def test_an_operator_grants_no_role_to_its_own_organisation(
+    api: TestClient, id_runtime: Runtime
+) -> None:
+    ops = operator_token(api, id_runtime)
+    own = _org_id(api, ops)
+    for role in ("valuer", "arbitrator", "supplier", "operator"):
+        r = api.post(f"/organizations/{own}/roles", headers=bearer(ops), json={"role": role})
+        assert r.status_code == 403, role
+        assert r.json()["error"] == "grant_refused"
+    assert api.get("/me", headers=bearer(ops)).json()["organization"]["roles"] == ["operator"]

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.marketplace.assets.helpers import Party, party
+from tests.marketplace.assets.helpers import Party, party, verify
 
 INCOME: dict[str, Any] = {
     "annual_income_minor": 1_000_000,
@@ -50,14 +50,17 @@ MARKET: dict[str, Any] = {
 }
 
 
-def grant(api: TestClient, ops: Party, who: Party, role: str) -> None:
+def grant(api: TestClient, ops: Party, who: Party, role: str, *, verified: bool = True) -> None:
+    """Grants ``role``; a valuer certifies only once its organisation is verified."""
     r = api.post(
         f"/organizations/{who.organization_id}/roles", json={"role": role}, headers=ops.headers
     )
     assert r.status_code == 200, r.text
+    if verified:
+        verify(api, ops, who)
 
 
-def valuer(api: TestClient, ops: Party) -> Party:
+def valuer(api: TestClient, ops: Party, *, verified: bool = True) -> Party:
     who = party(api, "vera@appraisal.test", "Vera Appraisal", [])
-    grant(api, ops, who, "valuer")
+    grant(api, ops, who, "valuer", verified=verified)
     return who

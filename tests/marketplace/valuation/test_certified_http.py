@@ -77,6 +77,56 @@ def test_only_a_valuer_may_certify(
     assert _entries(asset_runtime) == []
 
 
+def test_an_unverified_valuer_may_neither_certify_nor_value(
+    api: TestClient, supplier: Party, ops: Party, asset_runtime: Runtime
+) -> None:
+    asset_id = registered_listed(api, supplier, ops)
+    vera = valuer(api, ops, verified=False)
+
+    for path, kind in (("valuations", "certified"), ("valuations/draft", "certified"),
+                       ("valuations", "indicative")):  # fmt: skip
+        r = api.post(
+            f"/assets/{asset_id}/{path}",
+            json={"kind": kind, "inputs": {"cost": COST, "income": INCOME}},
+            headers=vera.headers,
+        )
+        assert r.status_code == 403, r.text
+        assert r.json()["error"] == "not_verified"
+    assert _entries(asset_runtime) == []
+    assert api.get(f"/assets/{asset_id}/valuations").json() == []
+
+
+def test_a_valuation_without_a_value_is_never_certified(
+    api: TestClient, supplier: Party, ops: Party, asset_runtime: Runtime
+) -> None:
+    asset_id = registered_listed(api, supplier, ops)
+    vera = valuer(api, ops)
+    too_few = {**MARKET, "comparables": MARKET["comparables"][:2]}
+
+    for path in ("valuations", "valuations/draft"):
+        r = api.post(
+            f"/assets/{asset_id}/{path}",
+            json={"kind": "certified", "inputs": {"market": too_few}},
+            headers=vera.headers,
+        )
+        assert r.status_code == 422, r.text
+        assert r.json()["error"] == "no_value_to_certify"
+        assert "insufficient comparables: 2 of at least 3" in r.json()["message"]
+    assert _entries(asset_runtime) == []
+    assert "No valuation yet." in api.get(f"/catalog/{asset_id}").text
+    # An indicative report without a value is kept, but no page calls it a valuation.
+    r = api.post(
+        f"/assets/{asset_id}/valuations",
+        json={"kind": "indicative", "inputs": {"market": too_few}},
+        headers=supplier.headers,
+    )
+    assert r.status_code == 201, r.text
+    page = api.get(f"/catalog/{asset_id}").text
+    assert "No valuation yet." in page
+    assert "no opinion" in page
+    assert f"Valuation {r.json()['id']}" not in page
+
+
 def test_a_self_custody_valuer_signs_the_draft_locally(
     api: TestClient, supplier: Party, ops: Party, asset_runtime: Runtime
 ) -> None:

@@ -66,6 +66,7 @@ def test_the_client_covers_quality_and_valuation(base_url: str, tmp_path: Path) 
         valuer = Databourse(base_url)
         valuer.signup("vera@appraisal.test", PASSWORD, organization="Vera", roles=[])
         ops.grant_role(valuer.me().organization.id, "valuer")
+        ops.verify_organization(valuer.me().organization.id)
         certified = valuer.request_valuation(asset_id, {"cost": COST}, certified=True)
         assert certified.kind == "certified"
         assert certified.signature is not None
@@ -83,6 +84,7 @@ def test_a_self_custody_valuer_certifies_through_the_client(base_url: str, tmp_p
     with supplier, ops, Databourse(base_url) as valuer:
         valuer.login_siwe(key, organization="Wallet Appraisal", roles=[])
         ops.grant_role(valuer.me().organization.id, "valuer")
+        ops.verify_organization(valuer.me().organization.id)
 
         certified = valuer.request_valuation(
             asset_id, {"income": INCOME}, certified=True, private_key=bytes(key)

@@ -1,0 +1,354 @@
+"""Objections (异议) to assets and operator suspension. Never commits.
+
+Filing never moves the asset:
+
+1. A verified organisation other than the owner files an objection (reason code, statement,
+   evidence hashes) against an asset it can see; at most ``objection_filings_per_window_max``
+   per organisation per ``objection_filing_window_s``, counted in the database under the
+   organisation's row lock. The asset keeps its status; its ``open_objections`` count makes it
+   show "under objection" to everyone who can see it. Journal ``asset.objection_filed``.
+2. An operator may suspend the asset, with a reason and optionally the objection it is for, as
+   a step of its own: the status it had is remembered. Journal ``asset.suspended``.
+3. An operator decides the objection. Upheld: the asset is suspended if it is not already.
+   Dismissed: a suspension made for this objection is lifted, restoring exactly the prior
+   status (``listed`` included). Journal ``asset.objection_decided`` (and ``asset.suspended`` /
+   ``asset.reinstated``).
+4. An operator may lift any suspension with a reason (``asset.reinstated``).
+
+Who sees an objection: the objecting organisation, the asset's owner organisation, operators and
+verified arbitrators; anyone else gets 404, as for an object that does not exist. The objector
+follows its objection through ``/objections`` even while the asset is suspended (and so hidden
+from it). The public sees only the flag, never the statement.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from marketplace import limits
+from marketplace.assets import repository
+from marketplace.assets.errors import (
+    AssetNotFound,
+    ObjectionNotAllowed,
+    ObjectionNotFound,
+    ObjectionStateConflict,
+    ObjectionsThrottled,
+)
+from marketplace.assets.models import (
+    Asset,
+    AssetObjection,
+    AssetStatus,
+    ObjectionStatus,
+    RegistrationType,
+)
+from marketplace.assets.schemas import (
+    ObjectionCreate,
+    ObjectionDecision,
+    ObjectionPage,
+    ObjectionPublic,
+    SuspensionCreate,
+)
+from marketplace.assets.service import (
+    REGISTERED_STATUSES,
+    journal_asset,
+    register,
+    require_status,
+    visible_asset,
+)
+from marketplace.identity import service as identity
+from marketplace.identity.models import OrgRole
+from marketplace.identity.service import Principal
+
+OBJECTABLE = (*REGISTERED_STATUSES, AssetStatus.under_review.value, AssetStatus.suspended.value)
+SUSPENDABLE = (*REGISTERED_STATUSES, AssetStatus.under_review.value)
+
+
+def _sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _reads_every_objection(principal: Principal) -> bool:
+    if OrgRole.operator.value in principal.roles:
+        return True
+    return principal.verified and OrgRole.arbitrator.value in principal.roles
+
+
+def objection_public(row: AssetObjection) -> ObjectionPublic:
+    return ObjectionPublic.model_validate(row, from_attributes=True)
+
+
+# --- filing --------------------------------------------------------------------------------
+
+
+def _check_rate(session: Session, organization_id: int, now: datetime) -> None:
+    since = now - timedelta(seconds=limits.objection_filing_window_s)
+    filed = repository.objections_filed_since(session, organization_id, since)
+    if filed >= limits.objection_filings_per_window_max:
+        hours = limits.objection_filing_window_s // 3600
+        raise ObjectionsThrottled(
+            f"your organisation filed {filed} objections in the last {hours} hours, the most "
+            "allowed; try again later"
+        )
+
+
+def file_objection(
+    session: Session, principal: Principal, asset_id: int, body: ObjectionCreate, now: datetime
+) -> AssetObjection:
+    """Step 1. The caller's organisation is verified (the route's guard)."""
+    assert principal.verified
+    organization_id = principal.organization.id
+    assert organization_id is not None
+    if OrgRole.operator.value in principal.roles:
+        raise ObjectionNotAllowed("operators decide objections; they do not file them")
+    identity.lock_organization(session, organization_id)
+    _check_rate(session, organization_id, now)
+    visible_asset(session, principal, asset_id)
+    asset = repository.lock_asset(session, asset_id)
+    assert asset is not None
+    if asset.owner_organization_id == organization_id:
+        raise ObjectionNotAllowed("the owner cannot object to its own asset")
+    require_status(asset, OBJECTABLE, "object to")
+    if repository.has_open_objection(session, asset_id, organization_id):
+        raise ObjectionStateConflict(
+            "your organisation already has an open objection to this asset; add to it through "
+            "the operator, or wait for the decision"
+        )
+    objection = AssetObjection(
+        asset_id=asset_id,
+        organization_id=organization_id,
+        filed_by=principal.account_id,
+        reason_code=body.reason_code,
+        statement=body.statement,
+        evidence_hashes=body.evidence_hashes,
+        created_at=now,
+    )
+    repository.add(session, objection)
+    asset.open_objections += 1
+    asset.updated_at = now
+    session.add(asset)
+    entry = journal_asset(
+        session,
+        "asset.objection_filed",
+        asset,
+        principal.address,
+        objection_id=objection.id,
+        organization_id=organization_id,
+        reason_code=body.reason_code.value,
+        statement_sha256=_sha256_text(body.statement),
+        evidence_hashes=body.evidence_hashes,
+    )
+    register(
+        session,
+        asset,
+        RegistrationType.objection,
+        entry,
+        revision=asset.certified_revision,
+        holder=principal.address,
+        now=now,
+    )
+    return objection
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def _may_read(session: Session, principal: Principal, row: AssetObjection) -> bool:
+    if _reads_every_objection(principal) or row.organization_id == principal.organization.id:
+        return True
+    asset = repository.asset(session, row.asset_id)
+    assert asset is not None
+    return asset.owner_organization_id == principal.organization.id
+
+
+def get_objection(session: Session, principal: Principal, objection_id: int) -> AssetObjection:
+    row = repository.objection(session, objection_id)
+    if row is None or not _may_read(session, principal, row):
+        raise ObjectionNotFound(f"no objection {objection_id} that you may see")
+    return row
+
+
+def objections_of(session: Session, principal: Principal, asset_id: int) -> list[AssetObjection]:
+    """An asset's objections: all of them for its owner, operators and arbitrators; its own for
+    an objecting organisation, even while the asset is hidden from it (suspended)."""
+    rows = list(repository.objections(session, asset_id))
+    own = [o for o in rows if o.organization_id == principal.organization.id]
+    try:
+        visible_asset(session, principal, asset_id)
+    except AssetNotFound:
+        if own and not _reads_every_objection(principal):
+            return own
+        raise
+    if _reads_every_objection(principal):
+        return rows
+    return [o for o in rows if _may_read(session, principal, o)]
+
+
+def list_objections(
+    session: Session,
+    principal: Principal,
+    *,
+    status: ObjectionStatus | None,
+    offset: int,
+    limit: int,
+) -> ObjectionPage:
+    """Newest first: everything for operators and arbitrators; otherwise those the caller's
+    organisation filed and those against its assets."""
+    assert 0 < limit <= limits.page_size_max
+    rows, total = repository.objection_page(
+        session,
+        involving_organization_id=None
+        if _reads_every_objection(principal)
+        else principal.organization.id,
+        status=status.value if status else None,
+        offset=offset,
+        limit=limit,
+    )
+    return ObjectionPage(
+        items=[objection_public(r) for r in rows], total=total, offset=offset, limit=limit
+    )
+
+
+# --- suspension ----------------------------------------------------------------------------
+
+
+def _locked(session: Session, asset_id: int) -> Asset:
+    asset = repository.lock_asset(session, asset_id)
+    if asset is None:
+        raise AssetNotFound(f"no asset {asset_id}")
+    return asset
+
+
+def _suspend(
+    session: Session,
+    operator: Principal,
+    asset: Asset,
+    *,
+    reason: str,
+    objection_id: int | None,
+    now: datetime,
+) -> None:
+    require_status(asset, SUSPENDABLE, "suspend")
+    prior = AssetStatus(asset.status)
+    asset.status_before_suspension = prior
+    asset.status = AssetStatus.suspended
+    asset.suspension_reason = reason
+    asset.suspended_for_objection = objection_id
+    asset.updated_at = now
+    session.add(asset)
+    journal_asset(
+        session,
+        "asset.suspended",
+        asset,
+        operator.address,
+        from_status=prior.value,
+        objection_id=objection_id,
+        reason_sha256=_sha256_text(reason),
+    )
+
+
+def _reinstate(session: Session, operator: Principal, asset: Asset, *, reason: str) -> None:
+    require_status(asset, (AssetStatus.suspended.value,), "reinstate")
+    prior = asset.status_before_suspension
+    assert prior is not None, "a suspended asset remembers the status it had"
+    asset.status = AssetStatus(prior)
+    asset.status_before_suspension = None
+    asset.suspension_reason = None
+    asset.suspended_for_objection = None
+    session.add(asset)
+    journal_asset(
+        session,
+        "asset.reinstated",
+        asset,
+        operator.address,
+        to_status=str(prior),
+        reason_sha256=_sha256_text(reason),
+    )
+
+
+def suspend(
+    session: Session, operator: Principal, asset_id: int, body: SuspensionCreate, now: datetime
+) -> Asset:
+    """Step 2: take the asset out of the catalog (and out of every non-owner's sight)."""
+    assert OrgRole.operator.value in operator.roles
+    asset = _locked(session, asset_id)
+    if body.objection_id is not None:
+        row = repository.objection(session, body.objection_id)
+        if row is None or row.asset_id != asset_id:
+            raise ObjectionNotFound(f"asset {asset_id} has no objection {body.objection_id}")
+        if row.status != ObjectionStatus.open.value:
+            raise ObjectionStateConflict(f"objection {row.id} is already {row.status}")
+    _suspend(session, operator, asset, reason=body.reason, objection_id=body.objection_id, now=now)
+    return asset
+
+
+def reinstate(
+    session: Session, operator: Principal, asset_id: int, reason: str, now: datetime
+) -> Asset:
+    """Step 4: lift a suspension, back to exactly the status the asset had."""
+    assert OrgRole.operator.value in operator.roles
+    asset = _locked(session, asset_id)
+    _reinstate(session, operator, asset, reason=reason)
+    asset.updated_at = now
+    return asset
+
+
+# --- decision ------------------------------------------------------------------------------
+
+
+def decide(
+    session: Session,
+    operator: Principal,
+    objection_id: int,
+    body: ObjectionDecision,
+    now: datetime,
+) -> AssetObjection:
+    """Step 3. Locks the asset, then the objection (the order filing uses too)."""
+    assert OrgRole.operator.value in operator.roles
+    found = repository.objection(session, objection_id)
+    if found is None:
+        raise ObjectionNotFound(f"no objection {objection_id}")
+    asset = _locked(session, found.asset_id)
+    row = repository.lock_objection(session, objection_id)
+    assert row is not None
+    if row.status != ObjectionStatus.open.value:
+        raise ObjectionStateConflict(f"objection {objection_id} is already {row.status}")
+    row.status = ObjectionStatus(body.decision)
+    row.resolution = body.reasons
+    row.decided_by = operator.account_id
+    row.resolved_at = now
+    session.add(row)
+    assert asset.open_objections > 0
+    asset.open_objections -= 1
+    asset.updated_at = now
+    session.add(asset)
+    journal_asset(
+        session,
+        "asset.objection_decided",
+        asset,
+        operator.address,
+        objection_id=objection_id,
+        decision=body.decision,
+        reasons_sha256=_sha256_text(body.reasons),
+    )
+    suspended = asset.status == AssetStatus.suspended.value
+    if row.status == ObjectionStatus.upheld and asset.status in SUSPENDABLE:
+        _suspend(
+            session,
+            operator,
+            asset,
+            reason=f"objection {objection_id} upheld: {body.reasons}"[
+                : limits.review_reasons_length_max
+            ],
+            objection_id=objection_id,
+            now=now,
+        )
+    elif (
+        row.status == ObjectionStatus.dismissed
+        and suspended
+        and asset.suspended_for_objection == objection_id
+    ):
+        _reinstate(session, operator, asset, reason=f"objection {objection_id} dismissed")
+    return row

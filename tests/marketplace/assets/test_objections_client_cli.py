@@ -1,0 +1,138 @@
+"""The objection journey through the client and ``bourse objection``, against a real server."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
+
+from marketplace import limits
+from marketplace.cli import app as cli
+from marketplace.client import Databourse, DatabourseClientError
+from tests.marketplace.assets.helpers import CHECKLIST_OK, CSV, metadata
+from tests.marketplace.identity.helpers import PASSWORD, serve_exchange
+
+STATEMENT = "We collected these prices ourselves; see the signed contract."
+
+
+@pytest.fixture
+def base_url(engine: Engine, tmp_path: Path) -> Iterator[str]:
+    with serve_exchange(engine, blob_url=f"file://{tmp_path / 'blobs'}") as url:
+        yield url
+
+
+def _verified(base_url: str, ops: Databourse, email: str, name: str) -> Databourse:
+    client = Databourse(base_url)
+    client.signup(email=email, password=PASSWORD, organization=name, roles=["supplier"])
+    ops.verify_organization(client.me().organization.id)
+    return client
+
+
+def _listed(client: Databourse, ops: Databourse, tmp_path: Path) -> int:
+    asset = client.create_asset(metadata())
+    source = tmp_path / "prices.csv"
+    source.write_bytes(CSV)
+    client.upload_revision(asset.id, source, content_format="csv")
+    client.submit_asset(asset.id)
+    ops.review_asset(asset.id, decision="approved", checklist=CHECKLIST_OK)
+    return client.list_asset(asset.id).id
+
+
+def test_the_objection_journey_through_the_client_and_the_cli(
+    base_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ops = Databourse(base_url)
+    ops.login("ops@databourse.test", PASSWORD)
+    supplier = _verified(base_url, ops, "dora@supplier.test", "Dora Data")
+    rival = _verified(base_url, ops, "rex@rival.test", "Rex Data")
+    asset_id = _listed(supplier, ops, tmp_path)
+    config = tmp_path / "config"
+    config.mkdir()
+    monkeypatch.setenv("DATABOURSE_CONFIG_DIR", str(config))
+
+    def bourse(who: Databourse, *args: str) -> tuple[int, str]:
+        (config / "credentials.json").write_text(json.dumps({base_url: who.token}))
+        result = CliRunner().invoke(cli, [*args, "--url", base_url])
+        return result.exit_code, result.output
+
+    evidence = tmp_path / "contract.pdf"
+    evidence.write_bytes(b"%PDF-1.7 signed contract")
+    code, out = bourse(
+        rival, "objection", "file", str(asset_id), "--reason", "ownership",
+        "--statement", STATEMENT, "--evidence", str(evidence),
+    )  # fmt: skip
+    assert code == 0, out
+    assert "open" in out
+    assert hashlib.sha256(evidence.read_bytes()).hexdigest() in out
+    (filed,) = rival.objections().items
+    assert supplier.get_asset(asset_id).under_objection is True
+
+    code, out = bourse(
+        ops, "objection", "suspend", str(asset_id), "--reason", "rights contested",
+        "--objection", str(filed.id),
+    )  # fmt: skip
+    assert code == 0, out
+    assert "suspended: rights contested" in out
+    code, out = bourse(rival, "objection", "show", str(filed.id))
+    assert code == 0, out
+    assert f"objection {filed.id} on asset {asset_id}: open" in out
+    code, out = bourse(rival, "objection", "list")
+    assert code == 0, out
+    assert "ownership" in out
+
+    code, out = bourse(
+        ops, "objection", "decide", str(filed.id), "--decision", "dismissed",
+        "--reasons", "the contract predates the claim",
+    )  # fmt: skip
+    assert code == 0, out
+    assert f"asset {asset_id} is now listed" in out
+    assert rival.objection(filed.id).status == "dismissed"
+    with pytest.raises(DatabourseClientError) as err:
+        rival.decide_objection(filed.id, decision="upheld", reasons="mine")
+    assert err.value.status == 403
+
+    code, out = bourse(rival, "objection", "file", str(asset_id), "--reason", "ownership",
+                       "--statement", "x", "--evidence", str(evidence))  # fmt: skip
+    assert code == 1
+    assert "statement" in out
+    for client in (ops, supplier, rival):
+        client.close()
+
+
+def test_concurrent_filings_share_one_rate_limit(
+    base_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limits, "objection_filings_per_window_max", 2)
+    ops = Databourse(base_url)
+    ops.login("ops@databourse.test", PASSWORD)
+    supplier = _verified(base_url, ops, "dora@supplier.test", "Dora Data")
+    rival = _verified(base_url, ops, "rex@rival.test", "Rex Data")
+    assets = [_listed(supplier, ops, tmp_path) for _ in range(5)]
+    barrier = threading.Barrier(len(assets))
+
+    def attempt(asset_id: int) -> int:
+        with Databourse(base_url, token=rival.token) as client:
+            barrier.wait(timeout=30)
+            try:
+                client.object_to_asset(
+                    asset_id, reason_code="ownership", statement=STATEMENT,
+                    evidence_hashes=["ab" * 32],
+                )  # fmt: skip
+            except DatabourseClientError as exc:
+                return exc.status
+            return 201
+
+    with ThreadPoolExecutor(len(assets)) as pool:
+        statuses = sorted(pool.map(attempt, assets))
+
+    assert statuses == [201, 201, 429, 429, 429]
+    assert rival.objections().total == 2
+    for client in (ops, supplier, rival):
+        client.close()

@@ -1,0 +1,67 @@
+"""Every "verified X" guard refuses an organisation that holds the role but is not verified: the
+routes are found by walking the app, so a new route with such a guard is tested too. Certifying
+a valuation (checked in the service) is in tests/marketplace/valuation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from starlette.routing import BaseRoute
+
+from marketplace.identity.auth import require_verified_organization
+from marketplace.identity.models import OrgRole
+from marketplace.runtime import Runtime
+from tests.marketplace.identity.helpers import bearer, operator_token, signup
+
+_VERIFIED_GUARDS = ("require_verified.<locals>.guard", require_verified_organization.__qualname__)
+
+
+def _guarded(dependant: Dependant) -> bool:
+    return any(
+        getattr(d.call, "__qualname__", "") in _VERIFIED_GUARDS or _guarded(d)
+        for d in dependant.dependencies
+    )
+
+
+def _api_routes(routes: list[BaseRoute]) -> Iterator[APIRoute]:
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        included = getattr(route, "original_router", None)  # FastAPI's include_router wrapper
+        if included is not None:
+            yield from _api_routes(included.routes)
+
+
+def _verified_routes(api: TestClient) -> list[tuple[str, str]]:
+    return sorted(
+        (method, re.sub(r"\{[^}]+\}", "1", route.path))
+        for route in _api_routes(api.app.routes)  # type: ignore[attr-defined]
+        if _guarded(route.dependant)
+        for method in route.methods or ()
+    )
+
+
+def test_every_verified_guard_refuses_an_unverified_organisation(
+    api: TestClient, id_runtime: Runtime
+) -> None:
+    ops = bearer(operator_token(api, id_runtime))
+    body = signup(api, "una@unverified.test", "Unverified Co", ["supplier", "buyer"])
+    org_id = api.get("/me", headers=bearer(body["access_token"])).json()["organization"]["id"]
+    for role in OrgRole:
+        if role != OrgRole.operator:
+            r = api.post(f"/organizations/{org_id}/roles", json={"role": role}, headers=ops)
+            assert r.status_code == 200, r.text
+    headers = bearer(body["access_token"])
+
+    routes = _verified_routes(api)
+
+    assert ("POST", "/assets") in routes
+    assert ("POST", "/assets/1/objections") in routes
+    for method, path in routes:
+        r = api.request(method, path, json={}, headers=headers)
+        assert r.status_code == 403, (method, path, r.text)
+        assert r.json()["error"] == "not_verified", (method, path)
