@@ -19,6 +19,7 @@ from marketplace.cli import (
 )
 from marketplace.cli.common import (
     AUDITORS,
+    BUYERS,
     EVERYONE,
     OPERATORS,
     RUNNING,
@@ -56,7 +57,7 @@ USERS: dict[str, str] = {
     "valuation": SUPPLIERS,
     "review": OPERATORS,
     "org": OPERATORS,
-    "objection": EVERYONE,
+    "objection": BUYERS,
     "verify": AUDITORS,
     "ledger": AUDITORS,
     "operator": RUNNING,

@@ -16,7 +16,7 @@ from rich.table import Table
 from marketplace.assets.models import ObjectionReason
 from marketplace.assets.schemas import ObjectionPublic
 from marketplace.cli.common import (
-    EVERYONE,
+    BUYERS,
     OPERATORS,
     PanelOrderedGroup,
     UrlOption,
@@ -56,7 +56,7 @@ def _show(row: ObjectionPublic) -> None:
         console.print(f"decision: {row.resolution}")
 
 
-@objection_app.command("file", rich_help_panel=EVERYONE)
+@objection_app.command("file", rich_help_panel=BUYERS)
 def file_objection(
     asset_id: Annotated[int, typer.Argument(help="The asset objected to.")],
     *,
@@ -83,7 +83,7 @@ def file_objection(
     console.print(f"follow it with [bold]bourse objection show {row.id}[/bold]")
 
 
-@objection_app.command("list", rich_help_panel=EVERYONE)
+@objection_app.command("list", rich_help_panel=BUYERS)
 def list_objections(
     status: Annotated[str | None, typer.Option(help="open, upheld or dismissed.")] = None,
     url: UrlOption = None,
@@ -112,7 +112,7 @@ def list_objections(
         console.print(f"{len(page.items)} of {page.total} shown")
 
 
-@objection_app.command("show", rich_help_panel=EVERYONE)
+@objection_app.command("show", rich_help_panel=BUYERS)
 def show_objection(
     objection_id: Annotated[int, typer.Argument(help="The objection's id.")],
     url: UrlOption = None,
