@@ -47,7 +47,9 @@ def render(build: Callable[[], str]) -> HTMLResponse:
 
 @router.get("/", response_class=HTMLResponse)
 def home(session: SessionDep, runtime: RuntimeDep) -> HTMLResponse:
-    return render(lambda: home_page(session, chain_id=runtime.chain_id))
+    return render(
+        lambda: home_page(session, chain_id=runtime.chain_id, contract=runtime.contract_address)
+    )
 
 
 @router.get("/catalog", response_class=HTMLResponse)

@@ -17,7 +17,7 @@ def listed_count(session: Session) -> int:
     ).total
 
 
-def home_page(session: Session, *, chain_id: int | None) -> str:
+def home_page(session: Session, *, chain_id: int | None, contract: str | None) -> str:
     listed = listed_count(session)
     ledger = ledger_service.summary(session)
     batch, last = ledger.last_anchored_batch, ledger.last_anchored_seq
@@ -52,6 +52,14 @@ def home_page(session: Session, *, chain_id: int | None) -> str:
         f'<div class="card anchored">last anchored entry {anchored}</div>'
         f'<div class="card chain"><span class="big">{esc(chain_text)}</span>chain id</div>'
         "</div>"
+        "<h2>Verify us</h2>"
+        "<p>Our journal is anchored by the LedgerAnchor contract "
+        f'<code class="contract">{esc(contract or "not connected yet")}</code> on chain '
+        f"{esc(chain_text)}. Anyone can deploy a contract from the same code, so a receipt "
+        "proves something only against <em>this</em> address: save our trust anchor "
+        f"({link('/.well-known/databourse.json', '/.well-known/databourse.json')}) once with "
+        "<code>bourse ledger trust save --from URL</code>, compare the address with one we "
+        "publish elsewhere, and every <code>bourse verify</code> is pinned to it.</p>"
         "<h2>Where to go</h2><ul>"
         f"<li>{link('/catalog', 'The catalog')}: every listed asset, its metadata, quality, "
         "valuations and registration certificate.</li>"
