@@ -173,8 +173,9 @@ def verify_journal(
     trust: TrustOption = None,
 ) -> None:
     """Re-derive the whole hash chain and every batch root, and check the roots on chain.
-    Exit 0 when pinned and verified, 1 on failure, 3 when verified against an unpinned
-    contract."""
+
+    Exit status: 0 verified against a pinned contract, 1 FAILED, 2 usage error, 3 verified
+    but not pinned (the output names the contract it trusted)."""
     from sqlalchemy import select
     from sqlmodel import Session
 
@@ -251,9 +252,10 @@ def info(
         bool, typer.Option("--json", help="Print the trust document (a trust file).")
     ] = False,
 ) -> None:
-    """This exchange's trust anchor: chain id, LedgerAnchor contract, its deployment
-    transaction and block, and the recorder address (what /.well-known/databourse.json
-    publishes). `bourse ledger info --json > trust.json` makes a trust file."""
+    """Print this exchange's trust anchor (chain, contract, deployment, recorder).
+
+    The same as /.well-known/databourse.json publishes; `bourse ledger info --json >
+    trust.json` makes a trust file for `--trust`."""
     from ledger.chain.base import ChainError
     from ledger.connection import open_read_only
     from marketplace.db import make_engine
@@ -294,8 +296,10 @@ def trust_save(
         typer.Option("-o", "--output", help="Where to save it (default: the verifiers' default)."),
     ] = None,
 ) -> None:
-    """Save an exchange's trust anchor once; `bourse verify` and `bourse ledger verify` then
-    pin its contract and chain. Compare the contract with an address published elsewhere."""
+    """Save an exchange's trust anchor once, to pin every later verification.
+
+    `bourse verify` and `bourse ledger verify` then refuse anything naming another contract or
+    chain. Compare the contract with an address published elsewhere before relying on it."""
     from ledger.trust import TrustInvalid, parse_trust
 
     data = _read_trust_source(source)
@@ -332,7 +336,9 @@ def _read_trust_source(source: str) -> bytes:
             raise _fail(f"error: cannot read {source}: {exc.strerror}") from None
     url = source if source.endswith(".json") else source.rstrip("/") + WELL_KNOWN_PATH
     try:
-        with httpx.stream("GET", url, timeout=TRUST_FETCH_TIMEOUT_S) as response:
+        with httpx.stream(
+            "GET", url, timeout=TRUST_FETCH_TIMEOUT_S, follow_redirects=True
+        ) as response:
             if response.status_code != 200:
                 raise _fail(f"error: {url} answered HTTP {response.status_code}")
             body = b""
@@ -354,8 +360,10 @@ def verify_receipt_command(
     contract_pin: ContractOption = None,
     trust: TrustOption = None,
 ) -> None:
-    """Verify a receipt or certificate with nothing but the chain: entry hash, proof, anchored
-    root. Exit 0 when pinned and valid, 1 when INVALID, 3 when valid but unpinned."""
+    """Verify a receipt or certificate with nothing but the chain: entry hash, proof, anchored root.
+
+    Exit status: 0 valid against a pinned contract, 1 INVALID, 2 usage error, 3 valid but not
+    pinned (the output names the contract it trusted)."""
     pin = _pin(contract_pin, trust)
     try:
         from ledger.chain import connect

@@ -54,7 +54,7 @@ def home_page(session: Session, *, chain_id: int | None, contract: str | None) -
         "</div>"
         "<h2>Verify us</h2>"
         "<p>Our journal is anchored by the LedgerAnchor contract "
-        f'<code class="contract">{esc(contract or "not connected yet")}</code> on chain '
+        f'<code class="contract hash">{esc(contract or "not connected yet")}</code> on chain '
         f"{esc(chain_text)}. Anyone can deploy a contract from the same code, so a receipt "
         "proves something only against <em>this</em> address: save our trust anchor "
         f"({link('/.well-known/databourse.json', '/.well-known/databourse.json')}) once with "

@@ -102,7 +102,7 @@ def test_the_home_page_shows_the_contract_and_links_the_trust_anchor(engine: Eng
     try:
         with TestClient(create_app(runtime=runtime)) as client:
             page = client.get("/").text
-        assert f'<code class="contract">{runtime.contract_address}</code>' in page
+        assert f'<code class="contract hash">{runtime.contract_address}</code>' in page
         assert 'href="/.well-known/databourse.json"' in page
         assert "bourse ledger trust save --from URL" in page
     finally:
