@@ -22,10 +22,18 @@ from typing import Any
 from eth_utils.address import is_hex_address, to_checksum_address
 
 from ledger.canonical import from_hex, to_hex
+from ledger.chain.contract import created_by
 from ledger.chain.web3_chain import Web3AnchorChain
 from ledger.limits import trust_document_bytes_max
 
-__all__ = ["Pin", "TrustAnchor", "TrustInvalid", "parse_trust", "trust_anchor_of"]
+__all__ = [
+    "Pin",
+    "TrustAnchor",
+    "TrustInvalid",
+    "check_trust_on_chain",
+    "parse_trust",
+    "trust_anchor_of",
+]
 
 TRUST_VERSION = 1
 
@@ -89,6 +97,36 @@ def trust_anchor_of(chain: Web3AnchorChain, recorder: str | None) -> TrustAnchor
         deployment_block_number=None if deployment is None else deployment.block_number,
         recorder=None if recorder is None else to_checksum_address(recorder),
     )
+
+
+def check_trust_on_chain(anchor: TrustAnchor, chain: Web3AnchorChain) -> str:
+    """Check a trust anchor against the chain ``chain`` is connected to (read-only, on
+    ``anchor.contract``): its chain id, that its deployment transaction created the contract in
+    that block, and that the recorder holds RECORDER_ROLE. Return what was checked (one line);
+    raise ``TrustInvalid`` on the first disagreement and ``ChainError`` when it cannot read."""
+    if chain.chain_id != anchor.chain_id:
+        raise TrustInvalid(f"the chain is chain id {chain.chain_id}, not {anchor.chain_id}")
+    checked = []
+    if anchor.deployment_tx_hash is not None:
+        found = created_by(chain.rpc, from_hex(anchor.deployment_tx_hash, 32))
+        if found is None or (found.address, found.block_number) != (
+            anchor.contract,
+            anchor.deployment_block_number,
+        ):
+            raise TrustInvalid(
+                f"transaction {anchor.deployment_tx_hash} in block "
+                f"{anchor.deployment_block_number} did not create {anchor.contract}"
+            )
+        checked.append(f"created in block {anchor.deployment_block_number} by that transaction")
+    if anchor.recorder is not None:
+        contract = chain.contract
+        if not contract.has_role(contract.recorder_role(), anchor.recorder):
+            raise TrustInvalid(
+                f"the recorder {anchor.recorder} does not hold RECORDER_ROLE on {anchor.contract}"
+            )
+        checked.append("the recorder holds RECORDER_ROLE")
+    what = "; ".join(checked) or "nothing more to check (no deployment, no recorder)"
+    return f"checked on chain {chain.chain_id}: {anchor.contract} {what}"
 
 
 def parse_trust(data: bytes | str) -> TrustAnchor:

@@ -390,6 +390,20 @@ def deploy_ledger_anchor(
     )
 
 
+def created_by(rpc: Rpc, tx_hash: bytes) -> Deployment | None:
+    """The contract transaction ``tx_hash`` created, and its block; None when the transaction
+    is unknown, not mined, failed or created nothing."""
+    try:
+        with rpc.guard():
+            receipt = rpc.w3.eth.get_transaction_receipt(HexBytes(tx_hash))
+    except TransactionNotFound:
+        return None
+    address = receipt.get("contractAddress")
+    if not address or receipt.get("blockNumber") is None or receipt.get("status") != 1:
+        return None
+    return Deployment(to_checksum_address(address), "0x" + tx_hash.hex(), receipt["blockNumber"])
+
+
 def find_deployment(rpc: Rpc, address: str) -> Deployment | None:
     """Find the transaction that created the contract at ``address``: bisect the first block
     whose state holds its code (needs the node's historical state, as anvil and the in-process

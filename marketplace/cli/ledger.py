@@ -295,6 +295,13 @@ def trust_save(
         Path | None,
         typer.Option("-o", "--output", help="Where to save it (default: the verifiers' default)."),
     ] = None,
+    chain_url: Annotated[
+        str | None,
+        typer.Option(
+            "--chain",
+            help="Check it on this chain first: chain id, deployment transaction, recorder role.",
+        ),
+    ] = None,
 ) -> None:
     """Save an exchange's trust anchor once, to pin every later verification.
 
@@ -307,6 +314,7 @@ def trust_save(
         anchor = parse_trust(data)
     except TrustInvalid as exc:
         raise _fail(f"error: {source}: {exc}") from None
+    checked = None if chain_url is None else _check_trust(anchor, chain_url)
     path = output or default_trust_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -314,10 +322,29 @@ def trust_save(
     except OSError as exc:
         raise _fail(f"error: cannot write {path}: {exc.strerror}") from None
     print(_describe(anchor))
+    print(checked or "not checked on chain (add --chain URL to check it)")
     print(
         f"saved to {path}. Check the contract address against one the exchange publishes "
         "elsewhere (its home page, an announcement, a block explorer) before relying on it."
     )
+
+
+def _check_trust(anchor: TrustAnchor, chain_url: str) -> str:
+    """One line saying what the chain confirmed; exit 1 when it contradicts the anchor."""
+    from ledger.chain import connect
+    from ledger.chain.base import ChainError
+    from ledger.trust import TrustInvalid, check_trust_on_chain
+
+    try:
+        chain = connect(chain_url, recorder_key=None, contract_address=anchor.contract)
+        try:
+            return check_trust_on_chain(anchor, chain)
+        finally:
+            chain.close()
+    except TrustInvalid as exc:
+        raise _fail(f"INVALID: trust anchor: {exc}; nothing saved") from None
+    except ChainError as exc:
+        raise _fail(f"error: chain {chain_url}: {str(exc).splitlines()[0][:300]}") from None
 
 
 def _read_trust_source(source: str) -> bytes:

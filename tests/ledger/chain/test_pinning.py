@@ -244,3 +244,46 @@ def test_ledger_verify_fails_a_database_whose_batches_name_another_contract_when
         f"NOT PINNED: this check trusted contract {deployed.address} because the newest batch "
         "in this database names it"
     )
+
+
+def test_trust_save_with_chain_checks_the_deployment_and_the_recorder(
+    exchange: Exchange, tmp_path: Path
+) -> None:
+    code, out = _run("ledger", "info", "--json")
+    assert code == 0, out
+    genuine = json.loads(out)
+    target = tmp_path / "saved.json"
+
+    def save(doc: dict[str, Any]) -> tuple[int, str]:
+        source = tmp_path / "published.json"
+        source.write_text(json.dumps(doc))
+        return _run(
+            "ledger", "trust", "save", "--from", str(source), "--chain", exchange.url,
+            "-o", str(target),
+        )  # fmt: skip
+
+    code, out = save(genuine)
+    assert code == 0, out
+    assert (
+        f"checked on chain {genuine['chain_id']}: {exchange.contract} created in block "
+        f"{genuine['deployment']['block_number']} by that transaction; the recorder holds "
+        "RECORDER_ROLE\n"
+    ) in out
+    assert json.loads(target.read_text()) == genuine
+    target.unlink()
+
+    code, out = save({**genuine, "contract": exchange.forged_contract})
+    assert code == 1
+    assert out == (
+        f"INVALID: trust anchor: transaction {genuine['deployment']['tx_hash']} in block "
+        f"{genuine['deployment']['block_number']} did not create {exchange.forged_contract}; "
+        "nothing saved\n"
+    )
+    forger = Account.from_key(FORGER_KEY).address
+    code, out = save({**genuine, "recorder": forger})
+    assert code == 1
+    assert out == (
+        f"INVALID: trust anchor: the recorder {forger} does not hold RECORDER_ROLE on "
+        f"{exchange.contract}; nothing saved\n"
+    )
+    assert not target.exists()
