@@ -408,24 +408,32 @@ def find_deployment(rpc: Rpc, address: str) -> Deployment | None:
     """Find the transaction that created the contract at ``address``: bisect the first block
     whose state holds its code (needs the node's historical state, as anvil and the in-process
     EVM keep), then look for the creating transaction in that block. None when the code was
-    created otherwise (by another contract) or the address holds no code."""
+    created otherwise (by another contract), the address holds no code, or the node refuses a
+    historical query (pruned state)."""
     address = to_checksum_address(address)
-    with rpc.guard():
-        low, high = 0, int(rpc.w3.eth.block_number)
-        if not rpc.w3.eth.get_code(address, high):
-            return None
-        while low < high:  # invariant: the code exists at ``high``
-            middle = (low + high) // 2
-            if rpc.w3.eth.get_code(address, middle):
-                high = middle
-            else:
-                low = middle + 1
-        block = rpc.w3.eth.get_block(high, full_transactions=True)
-        for tx in block["transactions"]:
-            if isinstance(tx, bytes) or tx.get("to"):  # a creation has no "to" ("" on eth-tester)
-                continue
-            receipt = rpc.w3.eth.get_transaction_receipt(tx["hash"])
-            created = receipt.get("contractAddress")
-            if created is not None and to_checksum_address(created) == address:
-                return Deployment(address, "0x" + bytes(tx["hash"]).hex(), high)
+    try:
+        with rpc.guard():
+            low, high = 0, int(rpc.w3.eth.block_number)
+            if not rpc.w3.eth.get_code(address, high):
+                return None
+            while low < high:  # invariant: the code exists at ``high``
+                middle = (low + high) // 2
+                if rpc.w3.eth.get_code(address, middle):
+                    high = middle
+                else:
+                    low = middle + 1
+            return _created_in(rpc, address, high)
+    except Web3RPCError:
+        return None
+
+
+def _created_in(rpc: Rpc, address: str, block_number: int) -> Deployment | None:
+    block = rpc.w3.eth.get_block(block_number, full_transactions=True)
+    for tx in block["transactions"]:
+        if isinstance(tx, bytes) or tx.get("to"):  # a creation has no "to" ("" on eth-tester)
+            continue
+        receipt = rpc.w3.eth.get_transaction_receipt(tx["hash"])
+        created = receipt.get("contractAddress")
+        if created is not None and to_checksum_address(created) == address:
+            return Deployment(address, "0x" + bytes(tx["hash"]).hex(), block_number)
     return None

@@ -45,6 +45,7 @@ class Web3AnchorChain:
         self._closed = False
         # Where the contract was deployed, when this connection deployed it or it was recorded.
         self.known_deployment = deployment
+        self._deployment_searched = False
 
     @property
     def chain_id(self) -> int:
@@ -61,8 +62,9 @@ class Web3AnchorChain:
     def deployment(self) -> Deployment | None:
         """The contract's deployment transaction and block: as recorded at deployment, else
         found on the chain (once per connection); None when the chain cannot tell."""
-        if self.known_deployment is None:
+        if self.known_deployment is None and not self._deployment_searched:
             self.known_deployment = find_deployment(self.rpc, self.contract.address)
+            self._deployment_searched = True  # a public endpoint must not bisect on every call
         return self.known_deployment
 
     def as_signer(self, private_key: str) -> Web3AnchorChain:

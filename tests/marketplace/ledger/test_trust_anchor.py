@@ -12,6 +12,7 @@ from eth_account import Account
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
+from web3.exceptions import Web3RPCError
 
 from marketplace.app import create_app
 from marketplace.chain_runtime import attach_chain
@@ -86,6 +87,25 @@ def test_a_configured_contract_s_deployment_is_found_on_the_chain(
         assert _published(first) == body
     finally:
         first.close()
+
+
+def test_a_node_without_historical_state_publishes_a_null_deployment(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = _chained_runtime(engine, "eth-tester://")
+    try:
+        chain = runtime.chain.get()
+        chain.known_deployment = None  # configured, not recorded: it must be searched for
+
+        def pruned(*_args: object, **_kwargs: object) -> bytes:
+            raise Web3RPCError("missing trie node")
+
+        monkeypatch.setattr(chain.rpc.w3.eth, "get_code", pruned)
+        body = _published(runtime)
+        assert body["deployment"] is None
+        assert body["contract"] == chain.contract_address
+    finally:
+        runtime.close()
 
 
 def test_without_a_chain_the_trust_anchor_is_503(client: TestClient) -> None:
