@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_utils.address import is_hex_address, to_checksum_address
 
 from ledger.canonical import from_hex, to_hex
-from ledger.chain.contract import created_by
-from ledger.chain.web3_chain import Web3AnchorChain
 from ledger.limits import trust_document_bytes_max
+
+if TYPE_CHECKING:  # importing the chain imports web3: only where a chain is used
+    from ledger.chain.web3_chain import Web3AnchorChain
 
 __all__ = [
     "Pin",
@@ -104,6 +105,8 @@ def check_trust_on_chain(anchor: TrustAnchor, chain: Web3AnchorChain) -> str:
     ``anchor.contract``): its chain id, that its deployment transaction created the contract in
     that block, and that the recorder holds RECORDER_ROLE. Return what was checked (one line);
     raise ``TrustInvalid`` on the first disagreement and ``ChainError`` when it cannot read."""
+    from ledger.chain.contract import created_by
+
     if chain.chain_id != anchor.chain_id:
         raise TrustInvalid(f"the chain is chain id {chain.chain_id}, not {anchor.chain_id}")
     checked = []

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_account import Account
 from sqlmodel import Session
 
 from ledger import receipts
-from ledger.chain import ChainError, Web3AnchorChain
 from ledger.errors import EntryNotFound, NotAnchored
 from ledger.progress import anchoring_progress
 from ledger.trust import TrustAnchor, trust_anchor_of
@@ -25,6 +24,9 @@ from marketplace.ledger.schemas import (
 )
 from marketplace.runtime import Runtime
 from marketplace.settings import Settings
+
+if TYPE_CHECKING:  # the chain imports web3; this module is imported by every page
+    from ledger.chain import Web3AnchorChain
 
 
 def trust_anchor(chain: Web3AnchorChain, settings: Settings) -> TrustAnchor:
@@ -42,6 +44,8 @@ class ChainNotReadable(ServiceUnavailable):
 def published_trust_anchor(runtime: Runtime) -> TrustAnchorPublic:
     """The trust anchor of the chain and contract this service anchors to. Raises
     ``ChainNotReadable`` (503) while no chain is attached or it cannot be read."""
+    from ledger.chain import ChainError
+
     handle = runtime.chain
     if handle is None:
         raise ChainNotReadable("this exchange has no anchor chain attached")
@@ -50,6 +54,20 @@ def published_trust_anchor(runtime: Runtime) -> TrustAnchorPublic:
     except ChainError as exc:
         raise ChainNotReadable(f"the anchor chain cannot be read right now: {exc}") from None
     return TrustAnchorPublic.model_validate(anchor.document())
+
+
+def connected_trust_anchor(runtime: Runtime) -> TrustAnchorPublic | None:
+    """The trust anchor when the chain is already connected, else None: for pages, which must
+    not wait for a chain that is down."""
+    from ledger.chain import ChainError
+
+    chain = None if runtime.chain is None else runtime.chain.connected
+    if chain is None:
+        return None
+    try:
+        return TrustAnchorPublic.model_validate(trust_anchor(chain, runtime.settings).document())
+    except ChainError:
+        return None
 
 
 class EntryNotAnchored(Conflict):

@@ -108,6 +108,11 @@ def test_a_node_without_historical_state_publishes_a_null_deployment(
         runtime.close()
 
 
+def test_without_a_chain_the_home_page_says_so(client: TestClient) -> None:
+    page = client.get("/").text
+    assert "The anchor chain is not connected yet." in page
+
+
 def test_without_a_chain_the_trust_anchor_is_503(client: TestClient) -> None:
     response = client.get("/.well-known/databourse.json")
     assert response.status_code == 503
@@ -117,12 +122,21 @@ def test_without_a_chain_the_trust_anchor_is_503(client: TestClient) -> None:
     }
 
 
-def test_the_home_page_shows_the_contract_and_links_the_trust_anchor(engine: Engine) -> None:
+def test_the_home_page_shows_the_trust_anchor(engine: Engine) -> None:
     runtime = _chained_runtime(engine, "eth-tester://")
     try:
         with TestClient(create_app(runtime=runtime)) as client:
             page = client.get("/").text
+        trust = _published(runtime)
         assert f'<code class="contract hash">{runtime.contract_address}</code>' in page
+        deployment = trust["deployment"]
+        assert isinstance(deployment, dict)
+        assert (
+            f'<dt>deployed in</dt><dd>tx <span class="hash">{deployment["tx_hash"]}</span>, '
+            f"block {deployment['block_number']}</dd>"
+        ) in page
+        assert f'<dt>recorder</dt><dd><span class="hash">{trust["recorder"]}</span></dd>' in page
+        assert f"<dt>chain id</dt><dd>{trust['chain_id']}</dd>" in page
         assert 'href="/.well-known/databourse.json"' in page
         assert "bourse ledger trust save --from URL" in page
     finally:
