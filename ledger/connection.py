@@ -18,7 +18,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from ledger.chain.base import AnchorChain, ChainError, ChainUnavailable
+from ledger.chain.base import ChainError, ChainUnavailable
+from ledger.chain.contract import Deployment
+from ledger.chain.web3_chain import Web3AnchorChain
 from ledger.models import AnchorContract
 
 log = logging.getLogger(__name__)
@@ -40,17 +42,16 @@ def _rpc_chain_id(url: str) -> int:
 
 def connect_anchor_chain(
     engine: Engine, url: str, *, recorder_key: str, contract_address: str | None
-) -> AnchorChain:
+) -> Web3AnchorChain:
     """Connect the recorder to the anchor contract on ``url`` (deploying it on first use)."""
     from ledger.chain import connect
 
     if contract_address is not None or not _is_http(url):
         return connect(url, recorder_key=recorder_key, contract_address=contract_address)
     chain_id = _rpc_chain_id(url)
-    with Session(engine) as s:
-        known = s.get(AnchorContract, chain_id)
+    known = _remembered(engine, url, chain_id, recorder_key)
     if known is not None:
-        return connect(url, recorder_key=recorder_key, contract_address=known.address)
+        return known
     chain = connect(url, recorder_key=recorder_key, contract_address=None)
     log.info(
         "deployed LedgerAnchor at %s on chain %d",
@@ -58,7 +59,14 @@ def connect_anchor_chain(
         chain.chain_id,
         extra={"fields": {"chain_id": chain.chain_id, "contract": chain.contract_address}},
     )
-    values = {"chain_id": chain.chain_id, "address": chain.contract_address}
+    deployed = chain.known_deployment
+    assert deployed is not None
+    values = {
+        "chain_id": chain.chain_id,
+        "address": chain.contract_address,
+        "deploy_tx_hash": deployed.tx_hash,
+        "deploy_block_number": deployed.block_number,
+    }
     with Session(engine) as s:
         dialect = s.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -72,6 +80,38 @@ def connect_anchor_chain(
     return chain
 
 
+def _remembered(
+    engine: Engine, url: str, chain_id: int, recorder_key: str | None
+) -> Web3AnchorChain | None:
+    """A connection to the contract this database remembers for ``chain_id``, if any."""
+    from ledger.chain import connect
+
+    with Session(engine) as s:
+        known = s.get(AnchorContract, chain_id)
+    if known is None:
+        return None
+    chain = connect(url, recorder_key=recorder_key, contract_address=known.address)
+    if known.deploy_tx_hash is not None and known.deploy_block_number is not None:
+        chain.known_deployment = Deployment(
+            known.address, known.deploy_tx_hash, known.deploy_block_number
+        )
+    return chain
+
+
+def open_read_only(engine: Engine, url: str, contract_address: str | None) -> Web3AnchorChain:
+    """A read-only connection to the exchange's contract: ``contract_address``, else the one
+    the chain directory (``eth-tester://``) or this database (``http(s)://``) remembers.
+    Raises ``ChainError`` when none is known yet (nothing anchored, nothing deployed)."""
+    from ledger.chain import connect
+
+    if contract_address is not None or not _is_http(url):
+        return connect(url, recorder_key=None, contract_address=contract_address)
+    chain = _remembered(engine, url, _rpc_chain_id(url), None)
+    if chain is None:
+        raise ChainError(f"no LedgerAnchor is known on {url} yet: run the service once")
+    return chain
+
+
 class ChainHandle:
     """A lazily connected chain shared by the worker, health probes and endpoints."""
 
@@ -82,11 +122,11 @@ class ChainHandle:
         self.url = url
         self._recorder_key = recorder_key
         self._contract_address = contract_address
-        self._chain: AnchorChain | None = None
+        self._chain: Web3AnchorChain | None = None
         self._lock = threading.Lock()
         self.last_error: str | None = None
 
-    def get(self) -> AnchorChain:
+    def get(self) -> Web3AnchorChain:
         """The connected chain; raises ``ChainUnavailable`` while it cannot be reached."""
         with self._lock:
             if self._chain is None:
@@ -107,7 +147,7 @@ class ChainHandle:
             return self._chain
 
     @property
-    def connected(self) -> AnchorChain | None:
+    def connected(self) -> Web3AnchorChain | None:
         return self._chain
 
     def close(self) -> None:

@@ -22,3 +22,4 @@ anchor_replacements_max: Final = 20  # re-pricings per batch (fees x 1.125 each:
 # Verifier
 verify_chunk_rows: Final = 20_000
 receipt_bytes_max: Final = 16 * 1024 * 1024  # proofs are ~20 hashes; entries are <= 16 KiB
+trust_document_bytes_max: Final = 64 * 1024  # a trust anchor is ~300 bytes of JSON

@@ -103,6 +103,10 @@ class AnchorContract(SQLModel, table=True):
     )
     address: str = Field(max_length=ADDRESS_HEX_LENGTH)
     deployed_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
+    # The deploying transaction and its block (null for contracts remembered before they were
+    # recorded: the trust anchor then finds them on the chain).
+    deploy_tx_hash: str | None = Field(default=None, max_length=HASH_HEX_LENGTH)
+    deploy_block_number: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class WorkerLease(SQLModel, table=True):

@@ -24,11 +24,13 @@ from ledger.journal import ENTRY_FIELDS, HEAD_ID, entry_canonical_bytes, format_
 from ledger.limits import receipt_bytes_max, verify_chunk_rows
 from ledger.merkle import MerkleTree, leaf_hash, process_proof
 from ledger.models import ZERO_HASH_HEX, AnchorBatch, JournalHead
+from ledger.trust import Pin
 
 __all__ = [
     "JournalReport",
     "Receipt",
     "ReceiptInvalid",
+    "check_pin",
     "parse_receipt",
     "verify_journal",
     "verify_receipt",
@@ -63,11 +65,12 @@ class Receipt:
 def _keys(obj: Any, keys: frozenset[str], where: str) -> dict[str, Any]:
     if not isinstance(obj, dict):
         raise ReceiptInvalid(f"malformed receipt: {where} must be a JSON object")
-    if set(obj) != keys:
-        missing, extra = sorted(keys - set(obj)), sorted(set(obj) - keys)
-        raise ReceiptInvalid(
-            f"malformed receipt: {where} has missing keys {missing} / unexpected keys {extra}"
-        )
+    missing, extra = sorted(keys - set(obj)), sorted(set(obj) - keys)
+    wrong = ([f"missing keys {missing}"] if missing else []) + (
+        [f"unexpected keys {extra}"] if extra else []
+    )
+    if wrong:
+        raise ReceiptInvalid(f"malformed receipt: {where} has {' and '.join(wrong)}")
     return obj
 
 
@@ -141,9 +144,27 @@ def check_receipt_offline(receipt: Receipt) -> None:
         raise ReceiptInvalid("bad proof: the inclusion proof does not lead to the receipt's root")
 
 
-def verify_receipt(receipt: Receipt, connect: Callable[[str], AnchorChain]) -> str:
-    """Verify ``receipt`` offline, then on the chain ``connect(contract_address)`` opens.
-    Return a one-line summary; raise ``ReceiptInvalid`` (one line) on any failure."""
+def check_pin(receipt: Receipt, pin: Pin) -> None:
+    """A receipt that names another contract (or chain) than the pinned one is invalid, however
+    well it verifies there: anyone can deploy a LedgerAnchor and anchor a forged root."""
+    if not pin.names(receipt.contract):
+        raise ReceiptInvalid(
+            f"the receipt names contract {receipt.contract}, not the pinned contract {pin.contract}"
+        )
+    if pin.chain_id is not None and pin.chain_id != receipt.chain_id:
+        raise ReceiptInvalid(
+            f"the receipt is for chain id {receipt.chain_id}, not the pinned chain {pin.chain_id}"
+        )
+
+
+def verify_receipt(
+    receipt: Receipt, connect: Callable[[str], AnchorChain], pin: Pin | None = None
+) -> str:
+    """Verify ``receipt`` against ``pin`` (when given) and offline, then on the chain
+    ``connect(contract_address)`` opens. Return a one-line summary; raise ``ReceiptInvalid``
+    (one line) on any failure. Without a pin the receipt's own contract is trusted: say so."""
+    if pin is not None:
+        check_pin(receipt, pin)
     check_receipt_offline(receipt)
     try:
         chain = connect(receipt.contract)
@@ -255,6 +276,15 @@ class _Bad(Exception):
         self.reason = reason
 
 
+@dataclass(frozen=True)
+class _Expected:
+    """The contract (and chain) every batch must name, and whether it was "pinned" by the
+    caller or is the "checked" chain's own."""
+
+    pin: Pin
+    how: str
+
+
 @dataclass
 class _Progress:
     entries: int = 0
@@ -266,16 +296,23 @@ def verify_journal(
     engine: Engine,
     chain: AnchorChain | None,
     *,
+    pin: Pin | None = None,
     chunk_rows: int = verify_chunk_rows,
 ) -> JournalReport:
     """Re-derive every entry's hash and the chain of prev_hash links, recompute every batch root
-    and compare it with the database and (when ``chain`` is given) the contract."""
+    and compare it with the database and (when ``chain`` is given) the contract.
+
+    Every batch must name the pinned contract (and chain), or without a pin the contract of
+    ``chain``: a database whose batches name another contract does not verify."""
     started = time.perf_counter()
+    expected = _Expected(pin, "pinned") if pin is not None else None
+    if expected is None and chain is not None:
+        expected = _Expected(Pin(chain.contract_address, chain.chain_id), "checked")
     progress = _Progress()
     bad_seq: int | None = None
     reason: str | None = None
     try:
-        _walk(engine, chain, chunk_rows, progress)
+        _walk(engine, chain, expected, chunk_rows, progress)
     except _Bad as bad:
         bad_seq, reason = bad.seq, bad.reason
     except ChainError as exc:
@@ -290,7 +327,13 @@ def verify_journal(
     )
 
 
-def _walk(engine: Engine, chain: AnchorChain | None, chunk_rows: int, progress: _Progress) -> None:
+def _walk(
+    engine: Engine,
+    chain: AnchorChain | None,
+    expected: _Expected | None,
+    chunk_rows: int,
+    progress: _Progress,
+) -> None:
     with engine.connect() as conn:
         batches: list[Any] = list(
             conn.execute(
@@ -300,6 +343,8 @@ def _walk(engine: Engine, chain: AnchorChain | None, chunk_rows: int, progress: 
                     AnchorBatch.last_seq,
                     AnchorBatch.root,
                     AnchorBatch.status,
+                    AnchorBatch.chain_id,
+                    AnchorBatch.contract,
                 ).order_by(AnchorBatch.first_seq)
             ).all()
         )
@@ -341,7 +386,7 @@ def _walk(engine: Engine, chain: AnchorChain | None, chunk_rows: int, progress: 
                 if batch_last >= 0:
                     leaves.append(leaf_hash(seq, digest))
                     if seq == batch_last:
-                        _check_batch(batches[batch_index], leaves, chain, progress)
+                        _check_batch(batches[batch_index], leaves, chain, expected, progress)
                         batch_index += 1
                         batch_last = batches[batch_index][2] if batch_index < len(batches) else -1
                         leaves = []
@@ -363,13 +408,28 @@ def _walk(engine: Engine, chain: AnchorChain | None, chunk_rows: int, progress: 
 
 
 def _check_batch(
-    batch: Any, leaves: list[bytes], chain: AnchorChain | None, progress: _Progress
+    batch: Any,
+    leaves: list[bytes],
+    chain: AnchorChain | None,
+    expected: _Expected | None,
+    progress: _Progress,
 ) -> None:
-    """Check one batch's root, and against the contract unless it is pending."""
-    batch_id, first_seq, last_seq, root, status = batch
+    """Check the contract and chain the batch names, its root, and the root on the contract
+    unless the batch is pending."""
+    batch_id, first_seq, last_seq, root, status, chain_id, contract = batch
+    where = f"batch {batch_id} (seq {first_seq}..{last_seq})"
+    if expected is not None:
+        pin = expected.pin
+        if not pin.names(contract):
+            what = f"names contract {contract}, not the {expected.how} {pin.contract}"
+            raise _Bad(first_seq, f"{where} {what}")
+        if pin.chain_id is not None and chain_id != pin.chain_id:
+            raise _Bad(
+                first_seq, f"{where} names chain {chain_id}, not the {expected.how} {pin.chain_id}"
+            )
     computed = to_hex(MerkleTree.build(leaves).root)
     if computed != root:
-        raise _Bad(first_seq, f"batch {batch_id} (seq {first_seq}..{last_seq}) root mismatch")
+        raise _Bad(first_seq, f"{where} root mismatch")
     progress.batches += 1
     if chain is None or status == "pending":
         return
@@ -379,8 +439,5 @@ def _check_batch(
         first_seq,
         last_seq,
     ):
-        raise _Bad(
-            first_seq,
-            f"batch {batch_id} (seq {first_seq}..{last_seq}) is not anchored on chain as stored",
-        )
+        raise _Bad(first_seq, f"{where} is not anchored on chain as stored")
     progress.batches_on_chain += 1

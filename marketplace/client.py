@@ -239,6 +239,12 @@ class Databourse:
         body: dict[str, Any] = self._request("GET", f"/ledger/entries/{seq}/receipt").json()
         return body
 
+    def trust_anchor(self) -> dict[str, Any]:
+        """``/.well-known/databourse.json``: the chain, contract, deployment and recorder a
+        verifier pins (save it as a trust file for ``bourse verify --trust``)."""
+        body: dict[str, Any] = self._request("GET", "/.well-known/databourse.json").json()
+        return body
+
     # -- data assets (issue 4) ----------------------------------------------------------------
 
     def create_asset(self, metadata: Mapping[str, Any]) -> AssetPublic:

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     anchor_confirmations: int = Field(default=1, ge=1, le=1000)
     anchor_poll_s: float = Field(default=1.0, gt=0, le=600)
     worker_in_process: bool = True
+    # Verifiers (bourse verify, bourse ledger verify): the trust file an auditor saved once with
+    # `bourse ledger trust save`; it pins the exchange's contract (docs/ledger.md#pinning).
+    trust_file: str | None = None
 
     # HTTP
     request_body_bytes_max: int = Field(default=limits.request_body_bytes_max, ge=1024)

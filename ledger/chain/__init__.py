@@ -4,6 +4,7 @@ URL (see :func:`connect`)."""
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from eth_account import Account
@@ -21,6 +22,7 @@ from ledger.chain.base import (
     TxStatus,
 )
 from ledger.chain.contract import (
+    Deployment,
     LedgerAnchorContract,
     Rpc,
     Signer,
@@ -29,6 +31,9 @@ from ledger.chain.contract import (
 )
 from ledger.chain.web3_chain import Web3AnchorChain
 
+if TYPE_CHECKING:
+    from ledger.chain.tester import TesterNode
+
 __all__ = [
     "AnchorChain",
     "AnchorRejected",
@@ -36,6 +41,7 @@ __all__ = [
     "ChainError",
     "ChainInUse",
     "ChainUnavailable",
+    "Deployment",
     "LedgerAnchorContract",
     "SignedAnchor",
     "TxRejected",
@@ -49,6 +55,8 @@ __all__ = [
 HTTP_TIMEOUT_S = 5.0
 ETH_TESTER_SCHEME = "eth-tester://"
 _CONTRACT_META_KEY = "ledger_anchor_address"
+_DEPLOY_TX_META_KEY = "ledger_anchor_deploy_tx"
+_DEPLOY_BLOCK_META_KEY = "ledger_anchor_deploy_block"
 
 
 def connect(url: str, *, recorder_key: str | None, contract_address: str | None) -> Web3AnchorChain:
@@ -63,9 +71,11 @@ def connect(url: str, *, recorder_key: str | None, contract_address: str | None)
       ``.contract_address`` and pass it next time.
 
     The deployer gets the admin and RECORDER roles. ``recorder_key=None`` gives a read-only
-    connection (what a receipt verifier uses) and then ``contract_address`` is required.
+    connection (what a receipt verifier uses); ``contract_address`` is then required, except on
+    ``eth-tester://`` where the directory's remembered contract is used.
     """
-    if recorder_key is None and contract_address is None:
+    read_only = recorder_key is None
+    if read_only and contract_address is None and not url.startswith(ETH_TESTER_SCHEME):
         raise ChainError("a read-only chain connection needs the contract address")
     if url.startswith(ETH_TESTER_SCHEME):
         return _connect_tester(url[len(ETH_TESTER_SCHEME) :], recorder_key, contract_address)
@@ -85,11 +95,15 @@ def _connect_http(
     with rpc.guard():
         chain_id = int(rpc.w3.eth.chain_id)
     signer = None if recorder_key is None else Signer(rpc, recorder_key, chain_id)
+    deployment = None
     if contract_address is None:
         assert signer is not None
-        contract_address = deploy_ledger_anchor(rpc, signer)
+        deployment = deploy_ledger_anchor(rpc, signer)
+        contract_address = deployment.address
     contract = LedgerAnchorContract(rpc, contract_address, signer)
-    return Web3AnchorChain(rpc, contract, signer, chain_id, backend="json-rpc")
+    return Web3AnchorChain(
+        rpc, contract, signer, chain_id, backend="json-rpc", deployment=deployment
+    )
 
 
 def _connect_tester(
@@ -109,9 +123,8 @@ def _connect_tester(
         if contract_address is None:
             contract_address = node.get_meta(_CONTRACT_META_KEY)
         if contract_address is None:
-            assert signer is not None
-            contract_address = deploy_ledger_anchor(rpc, signer)
-            node.set_meta(_CONTRACT_META_KEY, contract_address)
+            contract_address = _deploy_and_remember(node, rpc, signer)
+        deployment = _recorded_deployment(node, contract_address)
         contract = LedgerAnchorContract(rpc, contract_address, signer)
     except BaseException:
         tester.release_node(node)
@@ -123,4 +136,26 @@ def _connect_tester(
         chain_id,
         backend="eth-tester",
         on_close=lambda: tester.release_node(node),
+        deployment=deployment,
     )
+
+
+def _deploy_and_remember(node: TesterNode, rpc: Rpc, signer: Signer | None) -> str:
+    if signer is None:
+        raise ChainError(
+            "a read-only connection needs the contract address: no LedgerAnchor has been "
+            "deployed on this chain yet"
+        )
+    deployed = deploy_ledger_anchor(rpc, signer)
+    node.set_meta(_CONTRACT_META_KEY, deployed.address)
+    node.set_meta(_DEPLOY_TX_META_KEY, deployed.tx_hash)
+    node.set_meta(_DEPLOY_BLOCK_META_KEY, str(deployed.block_number))
+    return deployed.address
+
+
+def _recorded_deployment(node: TesterNode, address: str) -> Deployment | None:
+    """The deployment this chain directory recorded, when ``address`` is its contract."""
+    tx_hash, block = node.get_meta(_DEPLOY_TX_META_KEY), node.get_meta(_DEPLOY_BLOCK_META_KEY)
+    if tx_hash is None or block is None or node.get_meta(_CONTRACT_META_KEY) != address:
+        return None
+    return Deployment(address, tx_hash, int(block))

@@ -6,7 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ledger.chain.base import AnchoredBatch, AnchorRejected, SignedAnchor, TxStatus
-from ledger.chain.contract import LedgerAnchorContract, Rpc, Signer, send_raw, tx_status
+from ledger.chain.contract import (
+    Deployment,
+    LedgerAnchorContract,
+    Rpc,
+    Signer,
+    find_deployment,
+    send_raw,
+    tx_status,
+)
 
 
 class Web3AnchorChain:
@@ -26,6 +34,7 @@ class Web3AnchorChain:
         *,
         backend: str,
         on_close: Callable[[], None] | None = None,
+        deployment: Deployment | None = None,
     ) -> None:
         self.rpc = rpc
         self.contract = contract
@@ -34,6 +43,9 @@ class Web3AnchorChain:
         self._chain_id = chain_id
         self._on_close = on_close
         self._closed = False
+        # Where the contract was deployed, when this connection deployed it or it was recorded.
+        self.known_deployment = deployment
+        self._deployment_searched = False
 
     @property
     def chain_id(self) -> int:
@@ -46,6 +58,14 @@ class Web3AnchorChain:
     @property
     def recorder_address(self) -> str | None:
         return None if self.signer is None else self.signer.address
+
+    def deployment(self) -> Deployment | None:
+        """The contract's deployment transaction and block: as recorded at deployment, else
+        found on the chain (once per connection); None when the chain cannot tell."""
+        if self.known_deployment is None and not self._deployment_searched:
+            self.known_deployment = find_deployment(self.rpc, self.contract.address)
+            self._deployment_searched = True  # a public endpoint must not bisect on every call
+        return self.known_deployment
 
     def as_signer(self, private_key: str) -> Web3AnchorChain:
         """Another view of this connection that signs with ``private_key`` (same node, same

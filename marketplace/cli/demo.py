@@ -121,6 +121,7 @@ def _verify_certificate(supplier: Databourse, buyer: Databourse, operator: Datab
     import json
 
     from ledger.chain import connect
+    from ledger.trust import parse_trust
     from ledger.verify import parse_receipt, verify_receipt
     from marketplace.settings import get_settings
 
@@ -142,13 +143,17 @@ def _verify_certificate(supplier: Databourse, buyer: Databourse, operator: Datab
         f"{batch['last_seq']}), tx {anchor['tx_hash']}, block {anchor['block_number']}"
     )
     say(f"             receipt saved to {path}")
+    trust_path = path.parent / "demo-trust.json"
+    trust_path.write_text(json.dumps(buyer.trust_anchor(), indent=2) + "\n")
     chain_url = get_settings().chain_url
     summary = verify_receipt(
         parse_receipt(path.read_bytes()),
         lambda address: connect(chain_url, recorder_key=None, contract_address=address),
+        parse_trust(trust_path.read_bytes()).pin,
     )
     say(f"auditor      {summary}")
-    say(f"             check it yourself: [bold]bourse verify {path}[/bold]")
+    say(f"             pinned to the trust anchor saved to {trust_path}")
+    say(f"             check it yourself: [bold]bourse verify {path} --trust {trust_path}[/bold]")
     batches = operator.ledger_batches()
     say(f"ledger       {len(batches.items)} batch(es) anchored so far")
 

@@ -1,4 +1,9 @@
-"""bourse worker | ledger receipt SEQ | ledger verify | verify RECEIPT.json"""
+"""bourse worker | ledger receipt SEQ | ledger verify | ledger info | ledger trust save |
+verify RECEIPT.json
+
+Exit statuses of both verifiers: 0 verified against a pinned contract; 1 INVALID / FAILED;
+2 usage error (a bad option, an unreadable trust file); 3 verified, but against a contract
+nothing pinned (the output names it) — never a full pass."""
 
 from __future__ import annotations
 
@@ -8,16 +13,87 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+if TYPE_CHECKING:
+    from ledger.trust import Pin, TrustAnchor
+
 ledger_app = typer.Typer(help="The tamper-evident journal and its anchors.", no_args_is_help=True)
+trust_app = typer.Typer(help="The exchange's published trust anchor.", no_args_is_help=True)
+ledger_app.add_typer(trust_app, name="trust")
+
+EXIT_USAGE = 2
+EXIT_UNPINNED = 3  # verified, but against a contract nothing pinned: not a full pass
+WELL_KNOWN_PATH = "/.well-known/databourse.json"
+TRUST_FETCH_TIMEOUT_S = 10.0
+
+ContractOption = Annotated[
+    str | None,
+    typer.Option(
+        "--contract",
+        help="Pin the exchange's LedgerAnchor address: anything naming another is INVALID.",
+    ),
+]
+TrustOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--trust",
+        help="Pin the contract and chain of a trust file (`bourse ledger trust save`; default "
+        "DATABOURSE_TRUST_FILE, else the saved one in the config directory).",
+    ),
+]
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
     print(message.replace("\n", " "), file=sys.stderr)
     return typer.Exit(code)
+
+
+def default_trust_path() -> Path:
+    """Where `bourse ledger trust save` writes, and the verifiers look, by default."""
+    from marketplace.cli.common import config_dir
+    from marketplace.settings import get_settings
+
+    explicit = get_settings().trust_file
+    return Path(explicit) if explicit else config_dir() / "trust.json"
+
+
+def _pin(contract: str | None, trust: Path | None) -> Pin | None:
+    """What the check is pinned to: ``--contract``, else ``--trust FILE``, else the trust file
+    saved once (DATABOURSE_TRUST_FILE or the config directory's), else the operator's
+    DATABOURSE_ANCHOR_CONTRACT_ADDRESS; None when nothing pins it."""
+    from ledger.trust import Pin, TrustInvalid, parse_trust
+    from marketplace.settings import get_settings
+
+    try:
+        if contract is not None:
+            return Pin.of(contract)
+        path = trust
+        if path is None and (get_settings().trust_file or default_trust_path().exists()):
+            path = default_trust_path()
+        if path is not None:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                message = f"error: cannot read trust file {path}: {exc.strerror}"
+                raise _fail(message, EXIT_USAGE) from None
+            return parse_trust(data).pin
+        address = get_settings().anchor_contract_address
+        return None if address is None else Pin.of(address)
+    except TrustInvalid as exc:
+        raise _fail(f"error: {exc}", EXIT_USAGE) from None
+
+
+def _unpinned(contract: str, source: str) -> typer.Exit:
+    print(
+        f"NOT PINNED: this check trusted contract {contract} because {source} names it; anyone "
+        "can deploy a LedgerAnchor, so compare it with the address the exchange publishes "
+        f"({WELL_KNOWN_PATH}) and pin it with --contract or --trust (exit status "
+        f"{EXIT_UNPINNED})"
+    )
+    return typer.Exit(EXIT_UNPINNED)
 
 
 def worker() -> None:
@@ -117,8 +193,13 @@ def verify_journal(
     offline: Annotated[
         bool, typer.Option(help="Skip the chain: check hashes and roots only.")
     ] = False,
+    contract_pin: ContractOption = None,
+    trust: TrustOption = None,
 ) -> None:
-    """Re-derive the whole hash chain and every batch root, and check the roots on chain."""
+    """Re-derive the whole hash chain and every batch root, and check the roots on chain.
+
+    Exit status: 0 verified against a pinned contract, 1 FAILED, 2 usage error, 3 verified
+    but not pinned (the output names the contract it trusted)."""
     from sqlalchemy import select
     from sqlmodel import Session
 
@@ -130,26 +211,28 @@ def verify_journal(
     from marketplace.settings import get_settings
 
     settings = get_settings()
+    pin = _pin(contract_pin, trust)
     engine = make_engine(settings.database_url)
     chain: AnchorChain | None = None
     try:
         with Session(engine) as s:
-            contract = (
-                settings.anchor_contract_address
-                or s.execute(
-                    select(AnchorBatch.contract).order_by(AnchorBatch.id.desc()).limit(1)  # type: ignore[call-overload,attr-defined]
-                ).scalar()
-            )
+            contract = (pin.contract if pin is not None else None) or s.execute(
+                select(AnchorBatch.contract).order_by(AnchorBatch.id.desc()).limit(1)  # type: ignore[call-overload,attr-defined]
+            ).scalar()
         if not offline:
             if contract is None:
                 raise _fail(
                     "FAILED: cannot check the chain: no contract is known (no batch yet, "
-                    "DATABOURSE_ANCHOR_CONTRACT_ADDRESS unset); use --offline to check the "
-                    "hash chain only"
+                    "nothing pinned); use --offline to check the hash chain only"
                 )
             # Read-only: no recorder key, and the embedded chain may be in use by the server.
             chain = connect(settings.chain_url, recorder_key=None, contract_address=contract)
-        report = run(engine, chain)
+            if pin is not None and pin.chain_id not in (None, chain.chain_id):
+                raise _fail(
+                    f"FAILED: chain {settings.chain_url} is chain id {chain.chain_id}, not the "
+                    f"pinned chain {pin.chain_id}"
+                )
+        report = run(engine, chain, pin=pin)
         checked = (
             "hash chain and batch roots only, chain not read"
             if chain is None
@@ -169,6 +252,154 @@ def verify_journal(
         f"ok: {report.entries} entries and {report.batches} batches verified ({checked}) "
         f"in {report.elapsed_s:.2f}s ({report.entries_per_s:,.0f} entries/s)"
     )
+    if pin is None and not offline:
+        raise _unpinned(str(contract), "the newest batch in this database")
+
+
+def _describe(anchor: TrustAnchor) -> str:
+    deployed = (
+        "unknown (the chain cannot tell)"
+        if anchor.deployment_tx_hash is None
+        else f"tx {anchor.deployment_tx_hash}, block {anchor.deployment_block_number}"
+    )
+    return (
+        f"chain id     {anchor.chain_id}\n"
+        f"contract     {anchor.contract}\n"
+        f"deployed in  {deployed}\n"
+        f"recorder     {anchor.recorder or 'unknown'}"
+    )
+
+
+@ledger_app.command("info")
+def info(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the trust document (a trust file).")
+    ] = False,
+) -> None:
+    """Print this exchange's trust anchor (chain, contract, deployment, recorder).
+
+    The same as /.well-known/databourse.json publishes; `bourse ledger info --json >
+    trust.json` makes a trust file for `--trust`."""
+    from ledger.chain.base import ChainError
+    from ledger.connection import open_read_only
+    from marketplace.db import make_engine
+    from marketplace.ledger.service import trust_anchor
+    from marketplace.settings import get_settings
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        chain = open_read_only(engine, settings.chain_url, settings.anchor_contract_address)
+        try:
+            anchor = trust_anchor(chain, settings)
+        finally:
+            chain.close()
+    except ChainError as exc:
+        raise _fail(f"error: chain {settings.chain_url}: {exc}") from None
+    finally:
+        engine.dispose()
+    if as_json:
+        print(json.dumps(anchor.document(), indent=2))
+        return
+    print(_describe(anchor))
+    print(f"published at {settings.public_url.rstrip('/')}{WELL_KNOWN_PATH}")
+
+
+@trust_app.command("save")
+def trust_save(
+    source: Annotated[
+        str,
+        typer.Option(
+            "--from",
+            help="The exchange's URL (its /.well-known/databourse.json is read), the document's "
+            "own URL, or a local trust file.",
+        ),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Where to save it (default: the verifiers' default)."),
+    ] = None,
+    chain_url: Annotated[
+        str | None,
+        typer.Option(
+            "--chain",
+            help="Check it on this chain first: chain id, deployment transaction, recorder role.",
+        ),
+    ] = None,
+) -> None:
+    """Save an exchange's trust anchor once, to pin every later verification.
+
+    `bourse verify` and `bourse ledger verify` then refuse anything naming another contract or
+    chain. Compare the contract with an address published elsewhere before relying on it."""
+    from ledger.trust import TrustInvalid, parse_trust
+
+    data = _read_trust_source(source)
+    try:
+        anchor = parse_trust(data)
+    except TrustInvalid as exc:
+        raise _fail(f"error: {source}: {exc}") from None
+    checked = None if chain_url is None else _check_trust(anchor, chain_url)
+    path = output or default_trust_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(anchor.document(), indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise _fail(f"error: cannot write {path}: {exc.strerror}") from None
+    print(_describe(anchor))
+    print(checked or "not checked on chain (add --chain URL to check it)")
+    print(
+        f"saved to {path}. Check the contract address against one the exchange publishes "
+        "elsewhere (its home page, an announcement, a block explorer) before relying on it."
+    )
+
+
+def _check_trust(anchor: TrustAnchor, chain_url: str) -> str:
+    """One line saying what the chain confirmed; exit 1 when it contradicts the anchor."""
+    from ledger.chain import connect
+    from ledger.chain.base import ChainError
+    from ledger.trust import TrustInvalid, check_trust_on_chain
+
+    try:
+        chain = connect(chain_url, recorder_key=None, contract_address=anchor.contract)
+        try:
+            return check_trust_on_chain(anchor, chain)
+        finally:
+            chain.close()
+    except TrustInvalid as exc:
+        raise _fail(f"INVALID: trust anchor: {exc}; nothing saved") from None
+    except ChainError as exc:
+        raise _fail(f"error: chain {chain_url}: {str(exc).splitlines()[0][:300]}") from None
+
+
+def _read_trust_source(source: str) -> bytes:
+    """The trust document at an http(s) URL (the exchange's, or the document's own), or in a
+    local file. One line on failure, never a traceback."""
+    from urllib.parse import urlsplit
+
+    import httpx
+
+    from ledger.limits import trust_document_bytes_max
+
+    if urlsplit(source).scheme not in ("http", "https"):
+        try:
+            return Path(source).read_bytes()[: trust_document_bytes_max + 1]
+        except OSError as exc:
+            raise _fail(f"error: cannot read {source}: {exc.strerror}") from None
+    url = source if source.endswith(".json") else source.rstrip("/") + WELL_KNOWN_PATH
+    try:
+        with httpx.stream(
+            "GET", url, timeout=TRUST_FETCH_TIMEOUT_S, follow_redirects=True
+        ) as response:
+            if response.status_code != 200:
+                raise _fail(f"error: {url} answered HTTP {response.status_code}")
+            body = b""
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > trust_document_bytes_max:
+                    break
+            return body
+    except httpx.HTTPError as exc:
+        raise _fail(f"error: cannot fetch {url}: {type(exc).__name__}: {exc}") from None
 
 
 def verify_receipt_command(
@@ -177,8 +408,14 @@ def verify_receipt_command(
         str | None,
         typer.Option("--chain", help="Chain URL (default: DATABOURSE_CHAIN_URL)."),
     ] = None,
+    contract_pin: ContractOption = None,
+    trust: TrustOption = None,
 ) -> None:
-    """Verify a receipt with nothing but the chain: entry hash, proof, anchored root."""
+    """Verify a receipt or certificate with nothing but the chain: entry hash, proof, anchored root.
+
+    Exit status: 0 valid against a pinned contract, 1 INVALID, 2 usage error, 3 valid but not
+    pinned (the output names the contract it trusted)."""
+    pin = _pin(contract_pin, trust)
     try:
         from ledger.chain import connect
         from ledger.verify import ReceiptInvalid, parse_receipt, verify_receipt
@@ -203,6 +440,7 @@ def verify_receipt_command(
             summary = verify_receipt(
                 receipt,
                 lambda address: connect(url, recorder_key=None, contract_address=address),
+                pin,
             )
         except ReceiptInvalid as exc:
             raise _fail(f"INVALID: {exc}") from None
@@ -219,6 +457,8 @@ def verify_receipt_command(
         text = str(exc).strip().splitlines()
         raise _fail(f"INVALID: {type(exc).__name__}: {text[0] if text else ''}"[:400]) from None
     print(summary)
+    if pin is None:
+        raise _unpinned(receipt.contract, "the receipt")
 
 
 def register(app: typer.Typer) -> None:

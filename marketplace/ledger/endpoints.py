@@ -8,12 +8,13 @@ from fastapi import APIRouter, Path, Query
 
 from ledger import limits as ledger_limits
 from marketplace import limits
-from marketplace.deps import SessionDep
-from marketplace.http import ERROR_RESPONSES
+from marketplace.deps import RuntimeDep, SessionDep
+from marketplace.http import ERROR_RESPONSES, ErrorBody
 from marketplace.ledger import service
-from marketplace.ledger.schemas import BatchPage, EntryPage, Receipt
+from marketplace.ledger.schemas import BatchPage, EntryPage, Receipt, TrustAnchorPublic
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
+well_known_router = APIRouter(tags=["ledger"])
 
 BIGINT_MAX = 2**63 - 1
 Limit = Annotated[int, Query(ge=1, le=limits.page_size_max, description="page size")]
@@ -58,3 +59,15 @@ def receipt(session: SessionDep, seq: Annotated[int, Path(ge=1, le=BIGINT_MAX)])
     """The entry, its inclusion proof, its batch's root and the anchor transaction: verify it
     with ``bourse verify receipt.json --chain URL``, without this exchange."""
     return Receipt.model_validate(service.receipt(session, seq))
+
+
+@well_known_router.get(
+    "/.well-known/databourse.json",
+    summary="The exchange's trust anchor",
+    responses={503: {"model": ErrorBody, "description": "the chain cannot be read"}},
+)
+def trust_anchor(runtime: RuntimeDep) -> TrustAnchorPublic:
+    """Chain id, LedgerAnchor contract, the contract's deployment transaction and block, and
+    the recorder address. Save it once (``bourse ledger trust save --from URL``): verifiers then
+    refuse receipts and batches that name any other contract."""
+    return service.published_trust_anchor(runtime)

@@ -74,3 +74,19 @@ class Receipt(BaseModel):
     root: str
     batch: ReceiptBatch
     anchor: ReceiptAnchor
+
+
+class DeploymentPublic(BaseModel):
+    tx_hash: str
+    block_number: int
+
+
+class TrustAnchorPublic(BaseModel):
+    """What ``/.well-known/databourse.json`` publishes; saved as a trust file it pins verifiers
+    (``bourse ledger trust save``). ``deployment`` is null when the chain cannot tell."""
+
+    version: int
+    chain_id: int
+    contract: str
+    deployment: DeploymentPublic | None
+    recorder: str | None

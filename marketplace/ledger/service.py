@@ -4,16 +4,70 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from eth_account import Account
 from sqlmodel import Session
 
 from ledger import receipts
 from ledger.errors import EntryNotFound, NotAnchored
 from ledger.progress import anchoring_progress
-from marketplace.errors import Conflict, NotFound
+from ledger.trust import TrustAnchor, trust_anchor_of
+from marketplace.errors import Conflict, NotFound, ServiceUnavailable
 from marketplace.ledger import repository
-from marketplace.ledger.schemas import BatchPage, BatchPublic, EntryPage, EntryPublic
+from marketplace.ledger.schemas import (
+    BatchPage,
+    BatchPublic,
+    EntryPage,
+    EntryPublic,
+    TrustAnchorPublic,
+)
+from marketplace.runtime import Runtime
+from marketplace.settings import Settings
+
+if TYPE_CHECKING:  # the chain imports web3; this module is imported by every page
+    from ledger.chain import Web3AnchorChain
+
+
+def trust_anchor(chain: Web3AnchorChain, settings: Settings) -> TrustAnchor:
+    """The trust anchor this exchange publishes: its chain, contract, the contract's deployment
+    and the recorder address (the exchange's anchoring and countersigning key). Raises
+    ``ChainError`` when the chain cannot be read."""
+    recorder = Account.from_key(settings.anchor_recorder_key.get_secret_value()).address
+    return trust_anchor_of(chain, recorder)
+
+
+class ChainNotReadable(ServiceUnavailable):
+    code = "chain_unavailable"
+
+
+def published_trust_anchor(runtime: Runtime) -> TrustAnchorPublic:
+    """The trust anchor of the chain and contract this service anchors to. Raises
+    ``ChainNotReadable`` (503) while no chain is attached or it cannot be read."""
+    from ledger.chain import ChainError
+
+    handle = runtime.chain
+    if handle is None:
+        raise ChainNotReadable("this exchange has no anchor chain attached")
+    try:
+        anchor = trust_anchor(handle.get(), runtime.settings)
+    except ChainError as exc:
+        raise ChainNotReadable(f"the anchor chain cannot be read right now: {exc}") from None
+    return TrustAnchorPublic.model_validate(anchor.document())
+
+
+def connected_trust_anchor(runtime: Runtime) -> TrustAnchorPublic | None:
+    """The trust anchor when the chain is already connected, else None: for pages, which must
+    not wait for a chain that is down."""
+    from ledger.chain import ChainError
+
+    chain = None if runtime.chain is None else runtime.chain.connected
+    if chain is None:
+        return None
+    try:
+        return TrustAnchorPublic.model_validate(trust_anchor(chain, runtime.settings).document())
+    except ChainError:
+        return None
 
 
 class EntryNotAnchored(Conflict):

@@ -19,6 +19,7 @@ from ledger import limits as ledger_limits
 from marketplace import limits
 from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.errors import DatabourseError
+from marketplace.ledger.service import connected_trust_anchor
 from marketplace.pages import params
 from marketplace.pages.asset import asset_page
 from marketplace.pages.catalog import catalog_page
@@ -47,7 +48,8 @@ def render(build: Callable[[], str]) -> HTMLResponse:
 
 @router.get("/", response_class=HTMLResponse)
 def home(session: SessionDep, runtime: RuntimeDep) -> HTMLResponse:
-    return render(lambda: home_page(session, chain_id=runtime.chain_id))
+    trust = connected_trust_anchor(runtime)
+    return render(lambda: home_page(session, chain_id=runtime.chain_id, trust=trust))
 
 
 @router.get("/catalog", response_class=HTMLResponse)

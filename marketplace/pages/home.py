@@ -8,6 +8,7 @@ from sqlmodel import Session
 from marketplace import limits
 from marketplace.assets import service as asset_service
 from marketplace.ledger import service as ledger_service
+from marketplace.ledger.schemas import TrustAnchorPublic
 from marketplace.pages.layout import abbrev, esc, layout, link, url
 
 
@@ -17,7 +18,30 @@ def listed_count(session: Session) -> int:
     ).total
 
 
-def home_page(session: Session, *, chain_id: int | None) -> str:
+WELL_KNOWN = "/.well-known/databourse.json"
+
+
+def trust_facts(trust: TrustAnchorPublic | None) -> str:
+    """The published trust anchor, field by field (what /.well-known/databourse.json says)."""
+    if trust is None:
+        return "<p>The anchor chain is not connected yet.</p>"
+    deployed = (
+        "unknown (the chain cannot tell)"
+        if trust.deployment is None
+        else f'tx <span class="hash">{esc(trust.deployment.tx_hash)}</span>, block '
+        f"{esc(trust.deployment.block_number)}"
+    )
+    return (
+        '<dl class="facts trust">'
+        f"<dt>chain id</dt><dd>{esc(trust.chain_id)}</dd>"
+        f'<dt>contract</dt><dd><code class="contract hash">{esc(trust.contract)}</code></dd>'
+        f"<dt>deployed in</dt><dd>{deployed}</dd>"
+        f'<dt>recorder</dt><dd><span class="hash">{esc(trust.recorder or "unknown")}</span></dd>'
+        "</dl>"
+    )
+
+
+def home_page(session: Session, *, chain_id: int | None, trust: TrustAnchorPublic | None) -> str:
     listed = listed_count(session)
     ledger = ledger_service.summary(session)
     batch, last = ledger.last_anchored_batch, ledger.last_anchored_seq
@@ -52,6 +76,13 @@ def home_page(session: Session, *, chain_id: int | None) -> str:
         f'<div class="card anchored">last anchored entry {anchored}</div>'
         f'<div class="card chain"><span class="big">{esc(chain_text)}</span>chain id</div>'
         "</div>"
+        "<h2>Verify us</h2>"
+        "<p>Our journal is anchored by this LedgerAnchor contract. Anyone can deploy a contract "
+        "from the same code, so a receipt proves something only against <em>this</em> address: "
+        f"save our trust anchor ({link(WELL_KNOWN, WELL_KNOWN)}) "
+        "once with <code>bourse ledger trust save --from URL</code>, compare the address with "
+        "one we publish elsewhere, and every <code>bourse verify</code> is pinned to it.</p>"
+        f"{trust_facts(trust)}"
         "<h2>Where to go</h2><ul>"
         f"<li>{link('/catalog', 'The catalog')}: every listed asset, its metadata, quality, "
         "valuations and registration certificate.</li>"

@@ -52,7 +52,7 @@ def test_demo_seeds_every_party_and_its_receipt_verifies(tmp_path: Path) -> None
 
     (receipt,) = (tmp_path / "var").glob("demo-receipt-*.json")
     check = subprocess.run(  # noqa: S603 -- our own console script, fixed arguments
-        [str(BOURSE), "verify", str(receipt)],
+        [str(BOURSE), "verify", str(receipt), "--trust", str(tmp_path / "var" / "demo-trust.json")],
         cwd=tmp_path,
         env=env,
         capture_output=True,

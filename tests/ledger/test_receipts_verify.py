@@ -15,11 +15,12 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from ledger.anchoring import AnchorConfig, AnchorWorker
-from ledger.canonical import from_hex, to_hex
+from ledger.canonical import canonical_json, from_hex, keccak256, to_hex
 from ledger.chain import Web3AnchorChain, connect
 from ledger.chain.base import AnchorChain
+from ledger.journal import entry_document
 from ledger.merkle import MerkleTree, leaf_hash
-from ledger.models import AnchorBatch
+from ledger.models import AnchorBatch, JournalEntry
 from ledger.receipts import build_receipt
 from ledger.verify import ReceiptInvalid, parse_receipt, verify_journal, verify_receipt
 from marketplace.cli import app as cli
@@ -162,6 +163,22 @@ def test_reordered_rows_are_detected_at_the_first(journaled: Engine, a: int, b: 
     assert bad == a
 
 
+def test_a_changed_entry_whose_hash_was_recomputed_fails_at_the_next_seq(
+    journaled: Engine,
+) -> None:
+    """Entry 7 is changed and its own entry_hash recomputed: row 7 is self-consistent, so the
+    evidence stops holding at entry 8, whose prev_hash still names the old hash."""
+    with Session(journaled) as s:
+        entry = s.get(JournalEntry, 7)
+        assert entry is not None
+        entry.payload_json = '{"amount_minor":999}'
+        entry.entry_hash = to_hex(keccak256(canonical_json(entry_document(entry))))
+        s.add(entry)
+        s.commit()
+    report = verify_journal(journaled, _FAKE)
+    assert (report.first_bad_seq, report.reason) == (8, "entry 8 does not chain to entry 7")
+
+
 def test_changed_batch_root_is_detected(journaled: Engine) -> None:
     bad, reason = _tampered(
         journaled, "UPDATE anchor_batch SET root = '0x" + "11" * 32 + "' WHERE id = 2"
@@ -183,10 +200,10 @@ def anvil_receipt(engine: Engine, anvil_node: Any, tmp_path: Path) -> tuple[str,
     return anvil_node.url, _receipt(engine, 9)
 
 
-def _verify(tmp_path: Path, url: str, content: str) -> tuple[int, str]:
+def _verify(tmp_path: Path, url: str, content: str, *options: str) -> tuple[int, str]:
     path = tmp_path / "receipt.json"
     path.write_text(content)
-    result = CliRunner().invoke(cli, ["verify", str(path), "--chain", url])
+    result = CliRunner().invoke(cli, ["verify", str(path), "--chain", url, *options])
     return result.exit_code, result.output
 
 
@@ -194,9 +211,24 @@ def test_cli_accepts_a_valid_receipt_on_anvil(
     anvil_receipt: tuple[str, dict[str, Any]], tmp_path: Path
 ) -> None:
     url, doc = anvil_receipt
-    code, out = _verify(tmp_path, url, json.dumps(doc))
+    code, out = _verify(tmp_path, url, json.dumps(doc), "--contract", doc["anchor"]["contract"])
     assert code == 0, out
     assert out.startswith("valid: entry 9 ")
+    assert "NOT PINNED" not in out
+
+
+def test_cli_says_an_unpinned_receipt_trusted_its_own_contract_and_exits_3(
+    anvil_receipt: tuple[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    url, doc = anvil_receipt
+    code, out = _verify(tmp_path, url, json.dumps(doc))
+    assert code == 3, out
+    valid, unpinned = out.strip().splitlines()
+    assert valid.startswith("valid: entry 9 ")
+    assert unpinned.startswith(
+        f"NOT PINNED: this check trusted contract {doc['anchor']['contract']} because the "
+        "receipt names it"
+    )
 
 
 def _mutate(doc: dict[str, Any], path: str, value: Any) -> str:
@@ -221,7 +253,9 @@ _DELETE = object()
         ("truncated", "not valid JSON"),
         ("not-json", "not valid JSON"),
         ("array", "must be a JSON object"),
-        ("missing-root", "missing keys ['root']"),
+        ("missing-root", "INVALID: malformed receipt: the receipt has missing keys ['root']\n"),
+        ("extra-key", "INVALID: malformed receipt: batch has unexpected keys ['size']\n"),
+        ("both", "the receipt has missing keys ['proof'] and unexpected keys ['proofs']\n"),
         ("entry-changed", "entry hash mismatch"),
         ("bad-proof", "bad proof"),
         ("other-batch", "root not anchored"),
@@ -241,6 +275,8 @@ def test_cli_rejects_bad_receipts_with_one_line(
         "not-json": "hello",
         "array": "[1, 2]",
         "missing-root": _mutate(doc, "root", _DELETE),
+        "extra-key": _mutate(doc, "batch.size", 8),
+        "both": json.dumps({**{k: v for k, v in doc.items() if k != "proof"}, "proofs": []}),
         "entry-changed": _mutate(doc, "entry.subject", "order:999"),
         "bad-proof": _mutate(doc, "proof", ["0x" + "11" * 32, *doc["proof"][1:]]),
         "other-batch": _mutate(doc, "batch.id", 1),
@@ -271,9 +307,10 @@ def test_cli_verifies_on_a_persistent_eth_tester_chain(engine: Engine, tmp_path:
     try:
         _anchor(engine, chain, 5)
         doc = _receipt(engine, 3)
+        pinned = chain.contract_address
     finally:
         chain.close()
-    code, out = _verify(tmp_path, url, json.dumps(doc))
+    code, out = _verify(tmp_path, url, json.dumps(doc), "--contract", pinned.lower())
     assert code == 0, out
 
 

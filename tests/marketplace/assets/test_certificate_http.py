@@ -80,7 +80,8 @@ def _approved(api: TestClient, runtime: Runtime) -> tuple[int, Party]:
 def _verify(tmp_path: Path, url: str, doc: dict[str, Any]) -> tuple[int, str]:
     path = tmp_path / "cert.json"
     path.write_text(json.dumps(doc))
-    result = CliRunner().invoke(cli, ["verify", str(path), "--chain", url])
+    contract = doc["receipt"]["anchor"]["contract"]
+    result = CliRunner().invoke(cli, ["verify", str(path), "--chain", url, "--contract", contract])
     return result.exit_code, result.output
 
 

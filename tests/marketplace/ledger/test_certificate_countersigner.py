@@ -69,7 +69,8 @@ def test_a_certificate_countersigned_by_the_recorder_verifies(
     engine: Engine, chain: Web3AnchorChain, chain_url: str, tmp_path: Path
 ) -> None:
     path = _certificate(engine, chain, tmp_path, RECORDER_KEY)
-    result = CliRunner().invoke(cli, ["verify", str(path), "--chain", chain_url])
+    pin = ["--contract", chain.contract_address]
+    result = CliRunner().invoke(cli, ["verify", str(path), "--chain", chain_url, *pin])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("valid certificate: ")
 

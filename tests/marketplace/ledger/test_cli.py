@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
@@ -69,12 +70,46 @@ def test_ledger_verify_names_the_chain_contract_and_batches_it_checked(
         contract = chain.contract_address
     finally:
         chain.close()
-    code, out = _run("ledger", "verify")
+    code, out = _run("ledger", "verify", "--contract", contract)
     assert code == 0, out
     assert out.startswith(
         f"ok: 5 entries and 3 batches verified (roots of 3 batches checked on chain "
         f"{TESTER_CHAIN_ID} at {contract})"
     )
+    assert len(out.strip().splitlines()) == 1
+
+
+def test_ledger_verify_refuses_batches_naming_several_contracts(
+    engine: Engine, chain_url: str
+) -> None:
+    journal_n(engine, 5)
+    chain = connect(chain_url, recorder_key=RECORDER_KEY, contract_address=None)
+    try:
+        config = AnchorConfig(batch_entries_max=2, batch_age_s=0, poll_s=0.01)
+        AnchorWorker(engine, lambda: chain, config).run_until_anchored(timeout_s=30)
+        contract = chain.contract_address
+    finally:
+        chain.close()
+    other = "0x" + "12" * 20
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE anchor_batch SET contract = :c WHERE id = 2"), {"c": other})
+    code, out = _run("ledger", "verify")
+    assert code == 1
+    assert out == (
+        f"FAILED at seq 3: batch 2 (seq 3..4) names contract {other}, not the checked {contract}\n"
+    )
+
+
+def test_ledger_verify_refuses_an_unreadable_trust_file_in_one_line(
+    engine: Engine, chain_url: str, tmp_path: Path
+) -> None:
+    journal_n(engine, 1)
+    code, out = _run("ledger", "verify", "--trust", str(tmp_path / "missing.json"))
+    assert code == 2
+    assert out.startswith(f"error: cannot read trust file {tmp_path / 'missing.json'}:")
+    (tmp_path / "bad.json").write_text('{"version": 1, "chain_id": 1, "contract": "0x12"}')
+    code, out = _run("verify", str(tmp_path / "bad.json"), "--trust", str(tmp_path / "bad.json"))
+    assert (code, out) == (2, "error: '0x12' is not a 0x-prefixed 20-byte address\n")
 
 
 def test_ledger_verify_fails_when_the_chain_cannot_be_reached(

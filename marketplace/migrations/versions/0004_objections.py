@@ -1,7 +1,7 @@
 """objections by verified organisations, the under-objection flag and suspension
 
-Revision ID: 0003_b
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 
 An objection no longer moves its asset: the asset keeps its status and counts its open
 objections; an operator may suspend it as a separate step, remembering the status to restore.
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_b"
-down_revision: str | None = "0002"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
