@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from marketplace.app import create_app
+from marketplace.runtime import Runtime
 
 GUIDE = Path(__file__).parents[2] / "docs" / "api.md"
 ROW = re.compile(r"^\| (GET|POST|PUT|PATCH|DELETE) \| `([^`]+)` \|", re.M)
@@ -25,8 +26,8 @@ def _routes(routes: Iterable[Any]) -> Iterator[tuple[str, str]]:
                 yield method, route.path
 
 
-def test_the_api_guide_documents_exactly_the_routes_the_app_serves() -> None:
-    served = set(_routes(create_app().routes))
+def test_the_api_guide_documents_exactly_the_routes_the_app_serves(runtime: Runtime) -> None:
+    served = set(_routes(create_app(runtime=runtime).routes))
     documented = set(ROW.findall(GUIDE.read_text(encoding="utf-8")))
 
     assert len(served) > 50  # the walk found the included routers' routes
