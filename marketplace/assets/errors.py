@@ -10,6 +10,7 @@ from marketplace.errors import (
     PayloadTooLarge,
     ServiceUnavailable,
     Unprocessable,
+    UnsupportedMediaType,
 )
 
 
@@ -43,6 +44,10 @@ class UnsafeSource(Unprocessable):
 
 class UploadTooLarge(PayloadTooLarge):
     code = "upload_too_large"
+
+
+class MultipartUpload(UnsupportedMediaType):
+    code = "multipart_upload"
 
 
 class UploadIncomplete(BadRequest):
