@@ -19,13 +19,13 @@ from sqlmodel import Session
 from ledger import journal
 from marketplace import limits
 from marketplace.assets import repository as assets_repository
-from marketplace.assets.errors import AssetNotFound, NotAssetOwner, RevisionNotFound
+from marketplace.assets.errors import NotAssetOwner, RevisionNotFound
 from marketplace.assets.models import Asset, AssetRevision
 from marketplace.assets.service import visible_asset
 from marketplace.blobs.envelope import decrypt_stream, unwrap_key
 from marketplace.blobs.store import BlobNotFound, BlobStore
 from marketplace.db import unit_of_work
-from marketplace.errors import Unprocessable
+from marketplace.errors import NotFound, Unprocessable
 from marketplace.identity.models import OrgRole
 from marketplace.identity.service import Principal
 from marketplace.quality import repository
@@ -43,6 +43,10 @@ PROGRESS_STEP_PERCENT = 5  # the row is updated when progress moves at least thi
 
 class NotEvaluable(Unprocessable):
     code = "not_evaluable"
+
+
+class QualityReportNotFound(NotFound):
+    code = "quality_report_not_found"
 
 
 def _may_see_samples(principal: Principal | None, asset: Asset) -> bool:
@@ -300,7 +304,7 @@ def revision_evaluation(
     asset = visible_asset(session, principal, asset_id)
     found = repository.latest(session, asset_id, number)
     if found is None:
-        raise RevisionNotFound(f"asset {asset_id} revision {number} has no quality evaluation")
+        raise QualityReportNotFound(f"asset {asset_id} revision {number} has no quality evaluation")
     return evaluation_public(found, principal, asset)
 
 
@@ -311,10 +315,10 @@ def asset_report(session: Session, principal: Principal | None, asset_id: int) -
     number = asset.latest_revision if _may_see_samples(principal, asset) else None
     number = number or asset.certified_revision
     if not number:
-        raise AssetNotFound(f"asset {asset_id} has no registered revision yet")
+        raise RevisionNotFound(f"asset {asset_id} has no registered revision yet")
     found = repository.latest(session, asset_id, number, done_only=True)
     if found is None:
-        raise RevisionNotFound(f"asset {asset_id} revision {number} has no quality report yet")
+        raise QualityReportNotFound(f"asset {asset_id} revision {number} has no quality report yet")
     return evaluation_public(found, principal, asset)
 
 

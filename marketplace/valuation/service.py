@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from ledger import journal
 from marketplace import limits
-from marketplace.assets.errors import AssetNotFound, NotAssetOwner
+from marketplace.assets.errors import NotAssetOwner, RevisionNotFound
 from marketplace.assets.models import Asset
 from marketplace.assets.service import SigningContext, visible_asset
 from marketplace.identity import service as identity
@@ -27,6 +27,7 @@ from marketplace.quality.models import QualityEvaluation
 from marketplace.quality.report import QualityReport
 from marketplace.settings import Settings
 from marketplace.valuation import certification, repository
+from marketplace.valuation.errors import ValuationNotFound
 from marketplace.valuation.models import Valuation
 from marketplace.valuation.report import Kind, ValuationInputs, ValuationReport, combine
 from marketplace.valuation.schemas import CertificationDraft, ValuationPublic, ValuationRequest
@@ -92,7 +93,7 @@ def _prepare(
     if kind == "certified":
         _require_valuer(principal)
     if asset.latest_revision == 0:
-        raise AssetNotFound(f"asset {asset_id} has no content to value yet")
+        raise RevisionNotFound(f"asset {asset_id} has no content to value yet")
     evaluation: QualityEvaluation | None = quality_repository.latest(
         session, asset_id, asset.latest_revision, done_only=True
     )
@@ -335,7 +336,7 @@ def get_valuation(
     visible_asset(session, principal, asset_id)
     found = repository.get(session, asset_id, valuation_id)
     if found is None:
-        raise AssetNotFound(f"asset {asset_id} has no valuation {valuation_id}")
+        raise ValuationNotFound(f"asset {asset_id} has no valuation {valuation_id}")
     return found
 
 
@@ -376,6 +377,6 @@ def valuation_by_id(session: Session, principal: Principal | None, valuation_id:
     """One valuation, if the caller may see its asset (404 otherwise, as for the asset)."""
     found = repository.by_id(session, valuation_id)
     if found is None:
-        raise AssetNotFound(f"no valuation {valuation_id}")
+        raise ValuationNotFound(f"no valuation {valuation_id}")
     visible_asset(session, principal, found.asset_id)
     return found

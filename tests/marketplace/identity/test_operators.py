@@ -183,3 +183,10 @@ def test_an_arbitration_body_signs_up_with_no_role_and_waits_for_the_operator(
     org_id = _org_id(api, token)
     r = api.post(f"/organizations/{org_id}/roles", headers=bearer(ops), json={"role": "arbitrator"})
     assert r.json()["roles"] == ["arbitrator"]
+
+
+def test_an_unknown_organisation_is_named_in_the_404(api: TestClient, id_runtime: Runtime) -> None:
+    ops = operator_token(api, id_runtime)
+    r = api.post("/organizations/999/verify", headers=bearer(ops))
+    assert r.status_code == 404
+    assert r.json() == {"error": "organization_not_found", "message": "no organisation 999"}
