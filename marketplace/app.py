@@ -7,13 +7,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from marketplace import health
-from marketplace.apidocs import install_docs
+from marketplace import health, limits
+from marketplace.apidocs import DOCS_CSP, DOCS_PATH, install_docs
 from marketplace.assets import endpoints as asset_endpoints
 from marketplace.db import make_engine
 from marketplace.http import (
     ERROR_RESPONSES,
     BodySizeLimitMiddleware,
+    JsonDepthLimitMiddleware,
+    SecurityHeadersMiddleware,
     install_error_handlers,
     nul_guard,
 )
@@ -64,12 +66,19 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.runtime = rt
     install_error_handlers(app)
     install_docs(app)
+    # The last added runs first: request context, security headers, body size, JSON depth.
+    app.add_middleware(
+        JsonDepthLimitMiddleware,
+        depth_max=limits.json_nesting_depth_max,
+        exempt_prefixes=(asset_endpoints.UPLOAD_PREFIX,),
+    )
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.request_body_bytes_max,
         # Asset uploads stream and enforce upload_bytes_max themselves.
         exempt_prefixes=(asset_endpoints.UPLOAD_PREFIX,),
     )
+    app.add_middleware(SecurityHeadersMiddleware, csp_by_path={DOCS_PATH: DOCS_CSP})
     app.add_middleware(RequestContextMiddleware, metrics=rt.metrics)
     app.include_router(health.router)
     app.include_router(identity_endpoints.router)

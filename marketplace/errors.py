@@ -68,3 +68,8 @@ class TooManyRequests(DatabourseError):
 class ServiceUnavailable(DatabourseError):
     status = 503
     code = "unavailable"
+
+
+class UnsupportedMediaType(DatabourseError):
+    status = 415
+    code = "unsupported_media_type"

@@ -1,11 +1,11 @@
-"""HTTP edge: error responses, body-size limit."""
+"""HTTP edge: error responses, body-size and JSON-nesting limits, security headers."""
 
 from __future__ import annotations
 
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from marketplace.errors import DatabourseError, Unprocessable
+from marketplace.json_depth import nesting_exceeds
 
 log = logging.getLogger("databourse.http")
 
@@ -64,8 +65,21 @@ JSON_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": code, "message": message}, status_code=status)
+def error_response(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
+
+
+# pydantic puts these before the message of a ValueError or assert raised in a validator.
+_LIBRARY_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def _message(err: Mapping[str, Any]) -> str:
+    msg = str(err.get("msg", "invalid"))
+    for prefix in _LIBRARY_PREFIXES:
+        msg = msg.removeprefix(prefix)
+    return msg
 
 
 def _describe_validation(exc: RequestValidationError) -> str:
@@ -80,7 +94,7 @@ def _describe_validation(exc: RequestValidationError) -> str:
         elif kind == "missing":
             parts.append(f"'{loc}' is required")
         else:
-            parts.append(f"'{loc}': {err.get('msg', 'invalid')}" if loc else err.get("msg", ""))
+            parts.append(f"'{loc}': {_message(err)}" if loc else _message(err))
     return "; ".join(parts) or "the request is invalid"
 
 
@@ -119,7 +133,8 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         if exc.status_code == 404 and message == "Not Found":
             message = "no such resource: check the path against the API docs at /docs"
-        return error_response(exc.status_code, code, message)
+        # A 405 keeps Starlette's Allow header (RFC 9110: it must list the allowed methods).
+        return error_response(exc.status_code, code, message, exc.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
@@ -204,3 +219,99 @@ class BodySizeLimitMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+class JsonDepthLimitMiddleware:
+    """Refuses a request body that nests arrays and objects more than ``depth_max`` deep, with a
+    400 ``json_too_deep``, before any JSON parser sees it (see ``marketplace.json_depth``).
+
+    Every body outside ``exempt_prefixes`` is measured, whatever its Content-Type: FastAPI parses
+    a body without one as JSON too. It runs inside ``BodySizeLimitMiddleware``, so the body it
+    holds is never over the body limit. Raw uploads under ``exempt_prefixes`` are never held."""
+
+    def __init__(self, app: ASGIApp, depth_max: int, exempt_prefixes: tuple[str, ...] = ()) -> None:
+        self.app = app
+        self.depth_max = depth_max
+        self.exempt_prefixes = exempt_prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or str(scope.get("path", "")).startswith(
+            self.exempt_prefixes or ("\0",)
+        ):
+            await self.app(scope, receive, send)
+            return
+        pieces: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client left, or the body went over the size limit (a 413 follows)
+            pieces.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(pieces)
+        if nesting_exceeds(body, self.depth_max):
+            refusal = error_response(
+                400,
+                "json_too_deep",
+                f"the request body nests arrays and objects more than {self.depth_max} deep",
+            )
+            await refusal(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+# Sent with every response that does not set its own. The policy lets nothing load but inline
+# styles and images from this origin (what the HTML pages use); JSON needs nothing at all.
+SECURITY_HEADERS: Mapping[str, str] = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+# A download of a revision's bytes: never a page of this origin, whatever its media type.
+DOWNLOAD_HEADERS: Mapping[str, str] = {
+    "Content-Disposition": "attachment",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "sandbox; default-src 'none'",
+}
+
+
+class SecurityHeadersMiddleware:
+    """Adds ``SECURITY_HEADERS`` (``csp_by_path`` for the paths it names) to every response,
+    keeping any header a route set itself, such as a download's sandboxing policy."""
+
+    def __init__(self, app: ASGIApp, csp_by_path: Mapping[str, str] | None = None) -> None:
+        self.app = app
+        self.defaults = {k.lower().encode(): v.encode() for k, v in SECURITY_HEADERS.items()}
+        self.csp_by_path = {path: csp.encode() for path, csp in (csp_by_path or {}).items()}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        defaults = dict(self.defaults)
+        csp = self.csp_by_path.get(str(scope.get("path", "")))
+        if csp is not None:
+            defaults[b"content-security-policy"] = csp
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(k, v) for k, v in defaults.items() if k not in present]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -6,6 +6,9 @@ from typing import Final
 request_body_bytes_max: Final = 1 * 1024 * 1024
 page_size_default: Final = 50
 page_size_max: Final = 500
+# Arrays and objects nested in one JSON body, checked on the raw bytes before any parser recurses
+# (py-evm raises Python's recursion limit far past what the C stack holds).
+json_nesting_depth_max: Final = 32
 
 # Identity
 password_length_min: Final = 12
@@ -32,6 +35,7 @@ content_chunk_bytes: Final = 1024 * 1024  # fixed chunk size of the content Merk
 schema_sample_rows_max: Final = 1000  # rows read to infer column types
 csv_record_bytes_max: Final = 16 * 1024 * 1024  # one CSV record (quoted newlines included)
 jsonl_line_bytes_max: Final = 16 * 1024 * 1024
+jsonl_nesting_depth_max: Final = 256  # arrays and objects nested in one JSON Lines row
 schema_fields_max: Final = 2000
 parquet_footer_bytes_max: Final = 16 * 1024 * 1024  # tail kept to read a Parquet schema
 asset_title_length_max: Final = 200

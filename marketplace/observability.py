@@ -21,6 +21,9 @@ REQUEST_ID_HEADER = "x-request-id"
 REQUEST_ID_LENGTH_MAX = 128
 
 log = logging.getLogger("databourse")
+# Metric labels come from closed sets, so that no client can grow /metrics: any other method is
+# counted as "other", and a path no route matched as "unmatched".
+METHOD_LABELS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # Every logger of ours sits under one of these (modules log as ``logging.getLogger(__name__)``).
 LOGGER_ROOTS = ("databourse", "marketplace", "ledger")
 
@@ -161,8 +164,9 @@ class RequestContextMiddleware:
             route = scope.get("route")
             template = getattr(route, "path", "unmatched")
             method = scope.get("method", "")
-            self.metrics.http_requests.labels(method, template, str(status)).inc()
-            self.metrics.http_seconds.labels(method, template).observe(elapsed)
+            method_label = method if method in METHOD_LABELS else "other"
+            self.metrics.http_requests.labels(method_label, template, str(status)).inc()
+            self.metrics.http_seconds.labels(method_label, template).observe(elapsed)
             log.info(
                 "request",
                 extra={

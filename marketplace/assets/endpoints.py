@@ -25,8 +25,13 @@ from ledger.errors import NotAnchored
 from ledger.receipts import build_receipt
 from marketplace import limits
 from marketplace.assets import dcat, objections, service
-from marketplace.assets.errors import InvalidContent, UploadIncomplete, UploadTooLarge
-from marketplace.assets.models import AssetStatus, ContentFormat, ObjectionStatus
+from marketplace.assets.errors import (
+    InvalidContent,
+    MultipartUpload,
+    UploadIncomplete,
+    UploadTooLarge,
+)
+from marketplace.assets.models import AssetRevision, AssetStatus, ContentFormat, ObjectionStatus
 from marketplace.assets.schema_infer import TabularError
 from marketplace.assets.schemas import (
     AssetCreate,
@@ -55,6 +60,7 @@ from marketplace.assets.upload import UploadPipeline
 from marketplace.assets.upload import UploadTooLarge as PipelineTooLarge
 from marketplace.assets.urls import Resolver, system_resolver
 from marketplace.deps import BlobStoreDep, RuntimeDep, SessionDep
+from marketplace.http import DOWNLOAD_HEADERS
 from marketplace.identity.auth import (
     CurrentAccount,
     Operator,
@@ -207,6 +213,11 @@ async def upload_revision(
     ``csv`` and ``jsonl`` are checked row by row and get an inferred Table Schema; ``opaque``
     stores any bytes."""
     settings = runtime.settings
+    if request.headers.get("content-type", "").lower().startswith("multipart/"):
+        raise MultipartUpload(
+            "send the file as the raw request body, not as a multipart form "
+            "(curl --upload-file FILE, or the SDK's upload_revision)"
+        )
     try:
         media = check_media_type(media_type or _default_media_type(content_format))
     except ValueError as exc:
@@ -371,10 +382,23 @@ def download_content(
     revision, chunks = service.open_content(
         session, principal, settings=runtime.settings, store=store, asset_id=asset_id, number=number
     )
-    headers = {"X-Content-SHA256": str(revision.sha256), "X-Chunk-Root": str(revision.chunk_root)}
+    # Always a download, never a page of this origin: an uploaded text/html must not run here.
+    headers = {
+        **DOWNLOAD_HEADERS,
+        "Content-Disposition": f'attachment; filename="{_file_name(asset_id, revision)}"',
+        "X-Content-SHA256": str(revision.sha256),
+        "X-Chunk-Root": str(revision.chunk_root),
+    }
     if revision.size_bytes is not None:
         headers["Content-Length"] = str(revision.size_bytes)
     return StreamingResponse(chunks, media_type=revision.media_type, headers=headers)
+
+
+def _file_name(asset_id: int, revision: AssetRevision) -> str:
+    suffix = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet"}.get(
+        str(revision.content_format), ".bin"
+    )
+    return f"asset-{asset_id}-revision-{revision.number}{suffix}"
 
 
 # --- review and registration ---------------------------------------------------------------

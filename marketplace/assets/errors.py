@@ -11,6 +11,7 @@ from marketplace.errors import (
     ServiceUnavailable,
     TooManyRequests,
     Unprocessable,
+    UnsupportedMediaType,
 )
 
 
@@ -44,6 +45,10 @@ class UnsafeSource(Unprocessable):
 
 class UploadTooLarge(PayloadTooLarge):
     code = "upload_too_large"
+
+
+class MultipartUpload(UnsupportedMediaType):
+    code = "multipart_upload"
 
 
 class UploadIncomplete(BadRequest):

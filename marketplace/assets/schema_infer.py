@@ -27,6 +27,7 @@ import polars as pl
 
 from ledger.canonical import canonical_json
 from marketplace import limits
+from marketplace.json_depth import nesting_exceeds
 from marketplace.quality.schema import (
     DeclarationError,
     TableSchema,
@@ -257,6 +258,11 @@ class JsonLinesChecker:
         self._line += 1
         if not line.strip():
             return
+        if nesting_exceeds(line, limits.jsonl_nesting_depth_max):
+            raise TabularError(
+                f"JSON Lines line {self._line} nests arrays and objects more than "
+                f"{limits.jsonl_nesting_depth_max} deep"
+            )
         try:
             value = json.loads(line)
         except (UnicodeDecodeError, ValueError) as exc:

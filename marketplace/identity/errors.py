@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from marketplace.errors import BadRequest, Conflict, Forbidden, TooManyRequests, Unauthorized
+from marketplace.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+)
 
 
 class NotAuthenticated(Unauthorized):
@@ -63,6 +70,10 @@ class AddressTaken(Conflict):
 
 class NonceReused(Conflict):
     code = "nonce_reused"
+
+
+class OrganizationNotFound(NotFound):
+    code = "organization_not_found"
 
 
 class InvalidInvite(BadRequest):

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from ledger import journal
 from marketplace import limits
-from marketplace.errors import NotFound, ServiceUnavailable
+from marketplace.errors import ServiceUnavailable
 from marketplace.identity import keys, passwords, repository, signing, siwe, tokens
 from marketplace.identity.errors import (
     AddressTaken,
@@ -31,6 +31,7 @@ from marketplace.identity.errors import (
     NonceReused,
     NotCustodial,
     OrganizationNameTaken,
+    OrganizationNotFound,
     SignatureRejected,
     SignupRequired,
     SiweRejected,
@@ -536,7 +537,7 @@ def create_invite(
 def _locked_organization(session: Session, organization_id: int) -> Organization:
     org = repository.lock_organization(session, organization_id)
     if org is None:
-        raise NotFound(f"no organisation {organization_id}")
+        raise OrganizationNotFound(f"no organisation {organization_id}")
     return org
 
 

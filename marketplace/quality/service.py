@@ -20,13 +20,13 @@ from ledger import journal
 from marketplace import limits
 from marketplace.assets import repository as assets_repository
 from marketplace.assets import visibility
-from marketplace.assets.errors import AssetNotFound, NotAssetOwner, RevisionNotFound
+from marketplace.assets.errors import NotAssetOwner, RevisionNotFound
 from marketplace.assets.models import Asset, AssetRevision
 from marketplace.assets.service import visible_asset, visible_revision
 from marketplace.blobs.envelope import decrypt_stream, unwrap_key
 from marketplace.blobs.store import BlobNotFound, BlobStore
 from marketplace.db import unit_of_work
-from marketplace.errors import Unprocessable
+from marketplace.errors import NotFound, Unprocessable
 from marketplace.identity.service import Principal
 from marketplace.quality import repository
 from marketplace.quality.metrics import Format, evaluate
@@ -43,6 +43,10 @@ PROGRESS_STEP_PERCENT = 5  # the row is updated when progress moves at least thi
 
 class NotEvaluable(Unprocessable):
     code = "not_evaluable"
+
+
+class QualityReportNotFound(NotFound):
+    code = "quality_report_not_found"
 
 
 def _may_see_samples(principal: Principal | None, asset: Asset) -> bool:
@@ -296,7 +300,7 @@ def revision_evaluation(
     asset, _ = visible_revision(session, principal, asset_id, number)
     found = repository.latest(session, asset_id, number)
     if found is None:
-        raise RevisionNotFound(f"asset {asset_id} revision {number} has no quality evaluation")
+        raise QualityReportNotFound(f"asset {asset_id} revision {number} has no quality evaluation")
     return evaluation_public(found, principal, asset)
 
 
@@ -306,10 +310,10 @@ def asset_report(session: Session, principal: Principal | None, asset_id: int) -
     asset = visible_asset(session, principal, asset_id)
     number = visibility.newest_visible_revision(principal, asset)
     if not number:
-        raise AssetNotFound(f"asset {asset_id} has no registered revision yet")
+        raise RevisionNotFound(f"asset {asset_id} has no registered revision yet")
     found = repository.latest(session, asset_id, number, done_only=True)
     if found is None:
-        raise RevisionNotFound(f"asset {asset_id} revision {number} has no quality report yet")
+        raise QualityReportNotFound(f"asset {asset_id} revision {number} has no quality report yet")
     return evaluation_public(found, principal, asset)
 
 

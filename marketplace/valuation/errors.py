@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from marketplace.errors import Unprocessable
+from marketplace.errors import NotFound, Unprocessable
 
 
 class NoValueToCertify(Unprocessable):
     code = "no_value_to_certify"
+
+
+class ValuationNotFound(NotFound):
+    code = "valuation_not_found"

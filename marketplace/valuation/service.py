@@ -14,7 +14,7 @@ from sqlmodel import Session
 from ledger import journal
 from marketplace import limits
 from marketplace.assets import visibility
-from marketplace.assets.errors import AssetNotFound, NotAssetOwner
+from marketplace.assets.errors import AssetNotFound, NotAssetOwner, RevisionNotFound
 from marketplace.assets.models import Asset
 from marketplace.assets.service import SigningContext, visible_asset
 from marketplace.identity import service as identity
@@ -28,7 +28,7 @@ from marketplace.quality.models import QualityEvaluation
 from marketplace.quality.report import QualityReport
 from marketplace.settings import Settings
 from marketplace.valuation import certification, repository
-from marketplace.valuation.errors import NoValueToCertify
+from marketplace.valuation.errors import NoValueToCertify, ValuationNotFound
 from marketplace.valuation.models import Valuation
 from marketplace.valuation.report import Kind, ValuationInputs, ValuationReport, combine
 from marketplace.valuation.schemas import CertificationDraft, ValuationPublic, ValuationRequest
@@ -126,7 +126,7 @@ def _prepare(
         _require_valuer(principal)
     number = visibility.newest_visible_revision(principal, asset)
     if not number:
-        raise AssetNotFound(f"asset {asset_id} has no content to value yet")
+        raise RevisionNotFound(f"asset {asset_id} has no content to value yet")
     evaluation: QualityEvaluation | None = quality_repository.latest(
         session, asset_id, number, done_only=True
     )
@@ -377,7 +377,7 @@ def get_valuation(
     asset = visible_asset(session, principal, asset_id)
     found = repository.get(session, asset_id, valuation_id)
     if found is None or not visibility.may_see_revision(principal, asset, found.revision):
-        raise AssetNotFound(f"asset {asset_id} has no valuation {valuation_id}")
+        raise ValuationNotFound(f"asset {asset_id} has no valuation {valuation_id}")
     return found
 
 
@@ -419,11 +419,11 @@ def valuation_by_id(session: Session, principal: Principal | None, valuation_id:
     does not exist)."""
     found = repository.by_id(session, valuation_id)
     if found is None:
-        raise AssetNotFound(f"no valuation {valuation_id}")
+        raise ValuationNotFound(f"no valuation {valuation_id}")
     try:
         return get_valuation(session, principal, found.asset_id, valuation_id)
-    except AssetNotFound:
-        raise AssetNotFound(f"no valuation {valuation_id}") from None
+    except (AssetNotFound, ValuationNotFound):
+        raise ValuationNotFound(f"no valuation {valuation_id}") from None
 
 
 def check_none_before_deletion(session: Session, asset_id: int) -> None:

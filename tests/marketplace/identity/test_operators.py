@@ -206,3 +206,10 @@ def test_an_operator_grants_no_role_to_its_own_organisation(
         assert r.status_code == 403, role
         assert r.json()["error"] == "grant_refused"
     assert api.get("/me", headers=bearer(ops)).json()["organization"]["roles"] == ["operator"]
+
+
+def test_an_unknown_organisation_is_named_in_the_404(api: TestClient, id_runtime: Runtime) -> None:
+    ops = operator_token(api, id_runtime)
+    r = api.post("/organizations/999/verify", headers=bearer(ops))
+    assert r.status_code == 404
+    assert r.json() == {"error": "organization_not_found", "message": "no organisation 999"}

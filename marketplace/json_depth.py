@@ -1,0 +1,38 @@
+"""How deeply a JSON document nests, measured on its raw bytes without recursing.
+
+Python's ``json`` parser recurses once per level of ``[`` / ``{``, and it is bounded only by the
+interpreter's recursion limit. Importing py-evm (``eth``, the in-process EVM) and ``py_ecc``
+raises that limit to 100,000, far past what the C stack holds, so a body of 100,000 ``[`` kills
+the process with a segmentation fault instead of raising ``RecursionError``. Every JSON text the
+service parses from a client is measured here first. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A JSON string (escapes included), or an unterminated one running to the end of the data: so
+# that every quote starts at most one match and a hostile body costs one linear pass.
+_STRING = re.compile(rb'"[^"\\]*(?:\\[\s\S][^"\\]*)*(?:"|\\?\Z)')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def nesting_exceeds(data: bytes, depth_max: int) -> bool:
+    """Whether ``data``, read as JSON, opens more than ``depth_max`` arrays or objects inside one
+    another (brackets inside strings do not count). Any prefix a JSON parser accepts nests no
+    deeper than this measures, so a parser never recurses past ``depth_max`` on data for which
+    this returns False, whether or not the data is valid JSON."""
+    if data.count(b"[") + data.count(b"{") <= depth_max:
+        return False
+    brackets = _STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
+    depth = 0
+    for byte in brackets:
+        if byte in b"[{":
+            depth += 1
+            if depth > depth_max:
+                return True
+        else:
+            depth -= 1
+            if depth < 0:  # a parser stops at the first unbalanced close
+                return False
+    return False

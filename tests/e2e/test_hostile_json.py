@@ -1,0 +1,88 @@
+"""A deeply nested JSON body sent to a real `bourse serve` process is refused, and the process
+(with its in-process anchoring worker) goes on serving.
+
+With the in-process EVM, importing py-evm (``eth/__init__.py``) and ``py_ecc`` raises Python's
+recursion limit to 100,000; 100,000 levels of ``[`` then overflow the C stack inside
+``json.loads`` and the process dies with SIGSEGV. A TestClient would die with it, so this runs a
+separate process."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from marketplace.limits import json_nesting_depth_max
+
+BOURSE = Path(sys.executable).with_name("bourse")
+START_S_MAX = 60.0
+DEPTH = 100_000  # about 200 KB: under the 1 MiB body limit
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "chain_url",
+    [
+        "eth-tester://./var/chain",  # the embedded default: py-evm in this process
+        "http://127.0.0.1:9/",  # a JSON-RPC node (here unreachable: the service runs without it)
+    ],
+)
+def test_a_deeply_nested_body_gets_a_400_and_the_server_keeps_serving(
+    tmp_path: Path, chain_url: str
+) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DATABOURSE_")}
+    env["DATABOURSE_LOG_LEVEL"] = "WARNING"
+    env["DATABOURSE_CHAIN_URL"] = chain_url
+    server = subprocess.Popen(  # noqa: S603 -- our own console script, fixed arguments
+        [str(BOURSE), "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_S_MAX
+        ready = False
+        while not ready and time.monotonic() < deadline and server.poll() is None:
+            try:
+                ready = httpx.get(f"{base}/health", timeout=2.0).status_code in (200, 503)
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert ready, "the server never answered"
+        deep = b"[" * DEPTH + b"]" * DEPTH
+        for headers in ({"content-type": "application/json"}, {}):
+            r = httpx.post(f"{base}/auth/login", content=deep, headers=headers, timeout=30.0)
+            assert r.status_code == 400
+            assert r.json() == {
+                "error": "json_too_deep",
+                "message": f"the request body nests arrays and objects more than "
+                f"{json_nesting_depth_max} deep",
+            }
+        health = httpx.get(f"{base}/health", timeout=5.0)
+        assert server.poll() is None, "the server died"
+        assert health.json()["database"]["ok"] is True
+        if chain_url.startswith("eth-tester"):
+            assert health.json()["chain"]["ok"] is True  # the in-process worker's chain, alive
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.communicate()
+    assert server.returncode == 0, server.returncode
