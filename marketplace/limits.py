@@ -6,6 +6,11 @@ from typing import Final
 request_body_bytes_max: Final = 1 * 1024 * 1024
 page_size_default: Final = 50
 page_size_max: Final = 500
+# Requests (and, apart, uploads) served at once per process; together fewer than anyio's 40
+# worker threads, so that a request holding a transaction always gets its next thread
+# (marketplace/concurrency.py). Others wait their turn without a thread.
+requests_in_flight_max: Final = 24
+uploads_in_flight_max: Final = 8
 
 # Identity
 password_length_min: Final = 12
