@@ -278,7 +278,7 @@ def _create_custodial_account(
     *,
     email: str,
     email_key: str | None,
-    password: str,
+    password_hash: str,
     now: datetime,
 ) -> Account:
     """An account whose key the exchange generates and keeps sealed under the master key."""
@@ -290,7 +290,7 @@ def _create_custodial_account(
         email_key=email_key,
         address=sealed.address,
         custodial=True,
-        password_hash=passwords.hash_password(password),
+        password_hash=password_hash,
         now=now,
     )
     assert account.id is not None
@@ -311,6 +311,8 @@ def signup_with_password(
     session: Session, settings: Settings, request: SignupRequest, now: datetime
 ) -> TokenResponse:
     """A custodial account: the exchange generates its key and keeps it encrypted."""
+    # Hashed first, before the first query opens the transaction (and takes SQLite's write lock).
+    password_hash = passwords.hash_password(request.password)
     email_key = _check_email_free(session, request.email)
     membership = _membership(session, settings, request.organization, request.invite_code, now)
     account = _create_custodial_account(
@@ -319,7 +321,7 @@ def signup_with_password(
         membership,
         email=request.email,
         email_key=email_key,
-        password=request.password,
+        password_hash=password_hash,
         now=now,
     )
     log.info("account created", extra={"fields": {"account_id": account.id, "custodial": True}})
@@ -627,6 +629,7 @@ def create_operator(
     """Bootstraps an operator: a verified organisation holding the operator role, and its admin
     (a custodial account). Used by ``bourse operator create``, since no one can grant the
     first operator role over HTTP."""
+    password_hash = passwords.hash_password(password)
     email_key = _check_email_free(session, email)
     key = _name_key(organization_name)
     if repository.organization_by_name_key(session, key) is not None:
@@ -638,7 +641,13 @@ def create_operator(
     repository.add_role(session, org.id, OrgRole.operator.value, granted_by=None)
     membership = _Membership(org, MembershipRole.admin, None, (OrgRole.operator.value,))
     account = _create_custodial_account(
-        session, settings, membership, email=email, email_key=email_key, password=password, now=now
+        session,
+        settings,
+        membership,
+        email=email,
+        email_key=email_key,
+        password_hash=password_hash,
+        now=now,
     )
     org.verified_by = account.id
     session.add(org)
