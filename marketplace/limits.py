@@ -30,6 +30,8 @@ login_failures_per_client_max: Final = 10
 # distributed attack and each client's allowance drops to the stricter bound below.
 login_failures_per_account_max: Final = 100
 login_failures_per_client_under_attack_max: Final = 3
+# Failed logins from one client network for any login names in a window; then 429 for all.
+login_failures_per_network_max: Final = 100
 # Password hashes (argon2id: 64 MiB, 4 lanes each) computed at once in one process; a login or
 # sign-up beyond it is answered 429 at once, without hashing.
 password_hashes_concurrent_max: Final = 2

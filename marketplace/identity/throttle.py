@@ -10,7 +10,10 @@ shares them), each keyed by an HMAC, never the email or the address itself:
 - **per account**: the login name from every client. It never refuses a login by itself: once it
   reaches ``limits.login_failures_per_account_max`` the name is under a distributed attack, and
   each client's allowance drops to ``limits.login_failures_per_client_under_attack_max``, which
-  slows guessing from many addresses without shutting out a client that has not failed.
+  slows guessing from many addresses without shutting out a client that has not failed;
+- **per network**: the client's network, whatever the login name.
+  ``limits.login_failures_per_network_max`` failures and that network gets 429 for every login
+  name, so that one client cannot keep the password hasher busy with made-up names.
 
 A window starts with its first failure; a failure after it starts a new one at 1. A successful
 login clears its client's counter, not the account's (an attack goes on whoever logs in).
@@ -38,6 +41,7 @@ _IPV6_SUBSCRIBER_PREFIX = 64
 class ThrottleKeys:
     client: str  # the login name from this client's network
     account: str  # the login name from anywhere
+    network: str  # any login name from this client's network
 
 
 def client_network(host: str | None) -> str:
@@ -60,6 +64,7 @@ def keys_for(secret: str, login_name: str, client_host: str | None) -> ThrottleK
     return ThrottleKeys(
         client=tokens.digest(secret, f"{login_name}\n{network}", purpose="login-throttle-client"),
         account=tokens.digest(secret, login_name, purpose="login-throttle"),
+        network=tokens.digest(secret, network, purpose="login-throttle-network"),
     )
 
 
@@ -72,7 +77,14 @@ def _failures(row: LoginThrottle | None, now: datetime) -> tuple[int, datetime]:
 
 
 def check(session: Session, keys: ThrottleKeys, now: datetime) -> None:
-    """Raises LoginThrottled when this client has used up its allowance for this login name."""
+    """Raises LoginThrottled when this client has used up its allowance for this login name, or
+    its network for every login name."""
+    network_failures, window_end = _failures(repository.login_throttle(session, keys.network), now)
+    if network_failures >= limits.login_failures_per_network_max:
+        raise LoginThrottled(
+            f"too many failed logins from your network; try again in {_wait_s(window_end, now)} s",
+            retry_after_s=_wait_s(window_end, now),
+        )
     client_failures, window_end = _failures(repository.login_throttle(session, keys.client), now)
     if client_failures == 0:
         return
@@ -81,17 +93,22 @@ def check(session: Session, keys: ThrottleKeys, now: datetime) -> None:
     if account_failures >= limits.login_failures_per_account_max:
         allowance = limits.login_failures_per_client_under_attack_max
     if client_failures >= allowance:
-        wait_s = int((window_end - now).total_seconds()) + 1
         raise LoginThrottled(
-            f"too many failed logins for this account from your network; try again in {wait_s} s",
-            retry_after_s=wait_s,
+            "too many failed logins for this account from your network; try again in "
+            f"{_wait_s(window_end, now)} s",
+            retry_after_s=_wait_s(window_end, now),
         )
+
+
+def _wait_s(window_end: datetime, now: datetime) -> int:
+    return int((window_end - now).total_seconds()) + 1
 
 
 def record_failure(session: Session, keys: ThrottleKeys, now: datetime) -> None:
     window_start = now - _WINDOW
     repository.record_login_failure(session, keys.client, now, window_start)
     repository.record_login_failure(session, keys.account, now, window_start)
+    repository.record_login_failure(session, keys.network, now, window_start)
 
 
 def clear_client(session: Session, keys: ThrottleKeys) -> None:

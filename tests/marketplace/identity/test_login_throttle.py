@@ -128,3 +128,18 @@ def test_a_burst_of_failed_logins_gets_401s_and_429s_never_a_5xx(
         assert set(r.json()) == {"error", "message"}
         if r.status_code == 429:
             assert int(r.headers["Retry-After"]) >= 1
+
+
+def test_a_network_failing_for_many_names_is_throttled_for_all(
+    api: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limits, "login_failures_per_network_max", 4)
+    signup(api, OWNER, "Owner Co", ["buyer"])
+    sprayer = _from(api, "203.0.113.9")
+    for n in range(4):
+        _fail(sprayer, 1, f"guess{n}@example.org")
+    refused = _login(sprayer, PASSWORD)
+    assert refused.status_code == 429
+    assert refused.json()["message"].startswith("too many failed logins from your network")
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert _login(_from(api, "198.51.100.2"), PASSWORD).status_code == 200
