@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Request
 from marketplace import limits
 from marketplace.db import unit_of_work
 from marketplace.deps import RuntimeDep, SessionDep
-from marketplace.identity import service
+from marketplace.identity import passwords, service
 from marketplace.identity.auth import CurrentAccount, Operator
 from marketplace.identity.errors import InvalidCredentials
 from marketplace.identity.models import utc_now
@@ -54,14 +54,16 @@ def login(body: LoginRequest, request: Request, runtime: RuntimeDep) -> TokenRes
     (it takes tens of milliseconds): a failed attempt is counted although the request fails."""
     now, settings = utc_now(), runtime.settings
     client_host = request.client.host if request.client else None
-    with unit_of_work(runtime.engine) as session:
-        attempt = service.start_password_login(session, settings, body.email, client_host, now)
-    try:
-        service.check_password(attempt, body.password)
-    except InvalidCredentials:
+    # A login beyond the hashing bound is refused here, before any database work.
+    with passwords.hashing_slot():
         with unit_of_work(runtime.engine) as session:
-            service.record_login_failure(session, attempt, now)
-        raise
+            attempt = service.start_password_login(session, settings, body.email, client_host, now)
+        try:
+            service.check_password(attempt, body.password)
+        except InvalidCredentials:
+            with unit_of_work(runtime.engine) as session:
+                service.record_login_failure(session, attempt, now)
+            raise
     with unit_of_work(runtime.engine) as session:
         return service.finish_password_login(session, settings, attempt, body.password, now)
 

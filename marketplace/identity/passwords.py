@@ -5,7 +5,7 @@ attacker which emails have accounts.
 
 Each hash costs 64 MiB and four lanes of CPU, so at most ``limits.password_hashes_concurrent_max``
 run at once in a process; a request beyond that gets ``PasswordChecksBusy`` (429, Retry-After) at
-once, without hashing, instead of slowing every other request down.
+once, without hashing or touching the database, instead of slowing every other request down.
 """
 
 from __future__ import annotations
@@ -60,12 +60,12 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when ``password`` matches. ``password_hash=None`` (no such account, or an account
-    without a password) hashes a dummy and returns False, in about the same time."""
+    without a password) hashes a dummy and returns False, in about the same time. The caller
+    holds a ``hashing_slot()`` (the login holds it for the whole attempt)."""
     if len(password) > limits.password_length_max:
         return False  # never feed an unbounded string to the hasher
     try:
-        with hashing_slot():
-            ok = _hasher.verify(password_hash or _DUMMY_HASH, password)
+        ok = _hasher.verify(password_hash or _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         return False
     return ok and password_hash is not None

@@ -356,8 +356,8 @@ def start_password_login(
 
 def check_password(attempt: PasswordAttempt, password: str) -> None:
     """Raises InvalidCredentials for a wrong email or password (the caller records the failure
-    in a transaction of its own, see ``record_login_failure``), PasswordChecksBusy when the
-    process is already hashing as many passwords as it may."""
+    in a transaction of its own, see ``record_login_failure``). The caller holds a
+    ``passwords.hashing_slot()``."""
     if not passwords.verify_password(attempt.password_hash, password):
         raise InvalidCredentials("wrong email or password")
 
