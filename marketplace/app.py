@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 from marketplace import health, limits
 from marketplace.apidocs import DOCS_CSP, DOCS_PATH, install_docs
 from marketplace.assets import endpoints as asset_endpoints
+from marketplace.concurrency import InFlightLimitMiddleware
 from marketplace.db import make_engine
 from marketplace.http import (
     ERROR_RESPONSES,
@@ -88,4 +89,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(quality_endpoints.router)
     app.include_router(valuation_endpoints.router)
     app.include_router(page_endpoints.router)
+    app.add_middleware(
+        InFlightLimitMiddleware,
+        requests_max=limits.requests_in_flight_max,
+        uploads_max=limits.uploads_in_flight_max,
+        upload_prefix=asset_endpoints.UPLOAD_PREFIX,
+    )
     return app

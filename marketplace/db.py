@@ -100,6 +100,18 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+def ping(engine: Engine) -> None:
+    """Runs ``SELECT 1`` outside any transaction: on SQLite every transaction is a write
+    transaction (``BEGIN IMMEDIATE``), and a health check must not queue behind the writers."""
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("SELECT 1")
+        cursor.close()
+    finally:
+        connection.close()
+
+
 @contextmanager
 def unit_of_work(engine: Engine) -> Iterator[Session]:
     """One transaction: commit when the block ends cleanly, roll back when it raises."""

@@ -20,9 +20,17 @@ class DatabourseError(Exception):
     status: ClassVar[int] = 500
     code: ClassVar[str] = "internal"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, retry_after_s: int | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.retry_after_s = retry_after_s
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Response headers: ``Retry-After`` when the caller should come back later."""
+        if self.retry_after_s is None:
+            return {}
+        return {"Retry-After": str(max(1, self.retry_after_s))}
 
 
 class BadRequest(DatabourseError):

@@ -7,10 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 from sqlmodel import Session
 
 from ledger.progress import anchoring_progress
+from marketplace.db import ping
 from marketplace.deps import RuntimeDep
 
 router = APIRouter(tags=["operations"])
@@ -20,8 +20,7 @@ router = APIRouter(tags=["operations"])
 def health(runtime: RuntimeDep) -> JSONResponse:
     report: dict[str, Any] = {}
     try:
-        with runtime.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        ping(runtime.engine)
         report["database"] = {"ok": True, "backend": runtime.engine.dialect.name}
     except Exception as exc:  # noqa: BLE001 -- any failure means the database is down
         report["database"] = {"ok": False, "error": type(exc).__name__}

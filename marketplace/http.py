@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sqlite3
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -12,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -19,6 +21,8 @@ from marketplace.errors import DatabourseError, Unprocessable
 from marketplace.json_depth import nesting_exceeds
 
 log = logging.getLogger("databourse.http")
+
+DATABASE_RETRY_AFTER_S = 1
 
 _STATUS_CODES = {
     400: "bad_request",
@@ -121,7 +125,19 @@ def nul_guard(exempt_prefixes: tuple[str, ...]) -> Callable[[Request], Awaitable
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DatabourseError)
     async def _domain(_: Request, exc: DatabourseError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message)
+        return error_response(exc.status, exc.code, exc.message, exc.headers)
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        if not _is_transient(exc):
+            return await _unexpected(request, exc)
+        log.warning("database unavailable", exc_info=exc)
+        return error_response(
+            503,
+            "database_unavailable",
+            "the database is busy or unreachable; nothing was changed, try again in a moment",
+            {"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -142,6 +158,16 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(
             500, "internal", "an internal error occurred; nothing was changed, try again later"
         )
+
+
+def _is_transient(exc: OperationalError) -> bool:
+    """SQLite's "database is locked" (its busy timeout ran out), or any PostgreSQL operational
+    error (connection lost, lock timeout, deadlock, serialisation failure): the transaction was
+    rolled back, and the same request may succeed a moment later. SQLite's other operational
+    errors ("no such table") are bugs, not weather."""
+    if isinstance(exc.orig, sqlite3.OperationalError):
+        return "locked" in str(exc.orig) or "busy" in str(exc.orig)
+    return True
 
 
 class BodySizeLimitMiddleware:

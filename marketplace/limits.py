@@ -9,6 +9,11 @@ page_size_max: Final = 500
 # Arrays and objects nested in one JSON body, checked on the raw bytes before any parser recurses
 # (py-evm raises Python's recursion limit far past what the C stack holds).
 json_nesting_depth_max: Final = 32
+# Requests (and, apart, uploads) served at once per process; together fewer than anyio's 40
+# worker threads, so that a request holding a transaction always gets its next thread
+# (marketplace/concurrency.py). Others wait their turn without a thread.
+requests_in_flight_max: Final = 24
+uploads_in_flight_max: Final = 8
 
 # Identity
 password_length_min: Final = 12
@@ -20,8 +25,20 @@ token_ttl_s_max: Final = 30 * 24 * 3600
 siwe_message_bytes_max: Final = 4096
 siwe_nonce_ttl_s: Final = 10 * 60
 siwe_clock_skew_s: Final = 60
-login_failures_per_window_max: Final = 10
 login_failure_window_s: Final = 15 * 60
+# Failed logins for one account from one client (IPv4 address, IPv6 /64) in a window; then that
+# client, and only that one, gets 429 for that account until the window ends.
+login_failures_per_client_max: Final = 10
+# Failed logins for one account from all clients in a window; beyond it the account is under a
+# distributed attack and each client's allowance drops to the stricter bound below.
+login_failures_per_account_max: Final = 100
+login_failures_per_client_under_attack_max: Final = 3
+# Failed logins from one client network for any login names in a window; then 429 for all.
+login_failures_per_network_max: Final = 100
+# Password hashes (argon2id: 64 MiB, 4 lanes each) computed at once in one process; a login or
+# sign-up beyond it is answered 429 at once, without hashing.
+password_hashes_concurrent_max: Final = 2
+password_hash_retry_after_s: Final = 1
 
 # Anchoring (the worker's own limits live in ledger/limits.py)
 anchor_batch_entries_max_default: Final = 65_536

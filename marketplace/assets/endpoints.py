@@ -7,12 +7,18 @@ streams. The upload commits its own transactions: the short permission check is 
 the body is read (so SQLite's write lock is not held for the length of an upload), and the
 revision row is committed right after the blob becomes visible, deleting the blob again if that
 commit fails, so that neither a row without its blob nor a blob without its row is left.
+
+The upload is the one ``async`` route (it reads the body as a stream), so all of its database and
+file work runs in worker threads: on the event loop, SQLite's ``BEGIN IMMEDIATE`` would wait for
+the write lock while the request holding that lock waits for the event loop, a stall that only
+the 30 s busy timeout ends (with a "database is locked" error).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -222,13 +228,21 @@ async def upload_revision(
         media = check_media_type(media_type or _default_media_type(content_format))
     except ValueError as exc:
         raise InvalidContent(str(exc)) from exc
-    service.check_may_add_revision(session, principal, asset_id)
-    session.commit()  # end the read transaction before the long body read
+
+    def admit() -> None:
+        service.check_may_add_revision(session, principal, asset_id)
+        session.commit()  # no transaction stays open while the body is read
+
+    await anyio.to_thread.run_sync(admit)
     declared = _declared_length(request)
     if declared is not None and declared > settings.upload_bytes_max:
         raise UploadTooLarge(f"the upload is over the limit of {settings.upload_bytes_max} bytes")
-    with UploadPipeline(
-        store, content_format.value, settings.upload_bytes_max, settings.master_key_bytes
+    with await anyio.to_thread.run_sync(
+        UploadPipeline,
+        store,
+        content_format.value,
+        settings.upload_bytes_max,
+        settings.master_key_bytes,
     ) as pipeline:
         await _pump(request, pipeline)
         if declared is not None and pipeline.received_bytes != declared:
@@ -240,32 +254,42 @@ async def upload_revision(
             result = await anyio.to_thread.run_sync(pipeline.finish)
         except TabularError as exc:
             raise InvalidContent(f"{exc}") from exc
-        revision = service.record_upload(
-            session,
+
+        def record() -> AssetRevision:
+            # One short write transaction, begun and committed in this thread.
+            revision = service.record_upload(
+                session,
+                principal,
+                asset_id,
+                content_format=content_format,
+                media_type=media,
+                result=result,
+                now=utc_now(),
+            )
+            session.flush()
+            key = pipeline.commit()
+            try:
+                session.commit()
+            except BaseException:
+                store.delete(key)
+                raise
+            return revision
+
+        revision = await anyio.to_thread.run_sync(record)
+
+    # A committed tabular upload is evaluated in the background; scheduling runs in its own
+    # transaction (in a worker thread) and never fails the upload.
+    job = await anyio.to_thread.run_sync(
+        partial(
+            quality_service.start_after_upload,
+            runtime.engine,
+            settings,
+            store,
             principal,
-            asset_id,
-            content_format=content_format,
-            media_type=media,
-            result=result,
-            now=utc_now(),
+            asset_id=asset_id,
+            number=revision.number,
+            content_format=content_format.value,
         )
-        session.flush()
-        key = pipeline.commit()
-        try:
-            session.commit()
-        except BaseException:
-            store.delete(key)
-            raise
-    # Quality (marketplace/quality): a committed tabular upload is evaluated in the background;
-    # scheduling runs in its own transaction and never fails the upload.
-    job = quality_service.start_after_upload(
-        runtime.engine,
-        settings,
-        store,
-        principal,
-        asset_id=asset_id,
-        number=revision.number,
-        content_format=content_format.value,
     )
     if job is not None:
         background.add_task(job)

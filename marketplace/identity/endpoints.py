@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
 from marketplace import limits
 from marketplace.db import unit_of_work
 from marketplace.deps import RuntimeDep, SessionDep
-from marketplace.identity import service
+from marketplace.identity import passwords, service
 from marketplace.identity.auth import CurrentAccount, Operator
 from marketplace.identity.errors import InvalidCredentials
 from marketplace.identity.models import utc_now
@@ -49,18 +49,23 @@ def signup(body: SignupRequest, session: SessionDep, runtime: RuntimeDep) -> Tok
 
 
 @router.post("/auth/login", summary="Log in with email and password")
-def login(body: LoginRequest, runtime: RuntimeDep) -> TokenResponse:
-    # Two units of work: a failed attempt must be counted even though the request fails.
-    now = utc_now()
-    try:
+def login(body: LoginRequest, request: Request, runtime: RuntimeDep) -> TokenResponse:
+    """Three short units of work, and the password hash between them with no transaction open
+    (it takes tens of milliseconds): a failed attempt is counted although the request fails."""
+    now, settings = utc_now(), runtime.settings
+    client_host = request.client.host if request.client else None
+    # A login beyond the hashing bound is refused here, before any database work.
+    with passwords.hashing_slot():
         with unit_of_work(runtime.engine) as session:
-            return service.login_with_password(
-                session, runtime.settings, body.email, body.password, now
-            )
-    except InvalidCredentials:
-        with unit_of_work(runtime.engine) as session:
-            service.record_login_failure(session, runtime.settings, body.email, now)
-        raise
+            attempt = service.start_password_login(session, settings, body.email, client_host, now)
+        try:
+            service.check_password(attempt, body.password)
+        except InvalidCredentials:
+            with unit_of_work(runtime.engine) as session:
+                service.record_login_failure(session, attempt, now)
+            raise
+    with unit_of_work(runtime.engine) as session:
+        return service.finish_password_login(session, settings, attempt, body.password, now)
 
 
 @router.get("/auth/siwe/nonce", summary="A fresh single-use nonce for Sign-In with Ethereum")

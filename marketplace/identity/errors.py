@@ -44,6 +44,10 @@ class LoginThrottled(TooManyRequests):
     code = "login_throttled"
 
 
+class PasswordChecksBusy(TooManyRequests):
+    code = "password_checks_busy"
+
+
 class RoleRequired(Forbidden):
     code = "role_required"
 

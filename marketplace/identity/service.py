@@ -6,6 +6,7 @@ Journal payloads hold ids, addresses and roles; never emails, names or other per
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from sqlmodel import Session
 from ledger import journal
 from marketplace import limits
 from marketplace.errors import ServiceUnavailable
-from marketplace.identity import keys, passwords, repository, signing, siwe, tokens
+from marketplace.identity import keys, passwords, repository, signing, siwe, throttle, tokens
 from marketplace.identity.errors import (
     AddressTaken,
     AdminRequired,
@@ -27,11 +28,11 @@ from marketplace.identity.errors import (
     InvalidCredentials,
     InvalidInvite,
     InvalidToken,
-    LoginThrottled,
     NonceReused,
     NotCustodial,
     OrganizationNameTaken,
     OrganizationNotFound,
+    PasswordChecksBusy,
     SignatureRejected,
     SignupRequired,
     SiweRejected,
@@ -280,7 +281,7 @@ def _create_custodial_account(
     *,
     email: str,
     email_key: str | None,
-    password: str,
+    password_hash: str,
     now: datetime,
 ) -> Account:
     """An account whose key the exchange generates and keeps sealed under the master key."""
@@ -292,7 +293,7 @@ def _create_custodial_account(
         email_key=email_key,
         address=sealed.address,
         custodial=True,
-        password_hash=passwords.hash_password(password),
+        password_hash=password_hash,
         now=now,
     )
     assert account.id is not None
@@ -313,6 +314,8 @@ def signup_with_password(
     session: Session, settings: Settings, request: SignupRequest, now: datetime
 ) -> TokenResponse:
     """A custodial account: the exchange generates its key and keeps it encrypted."""
+    # Hashed first, before the first query opens the transaction (and takes SQLite's write lock).
+    password_hash = passwords.hash_password(request.password)
     email_key = _check_email_free(session, request.email)
     membership = _membership(session, settings, request.organization, request.invite_code, now)
     account = _create_custodial_account(
@@ -321,7 +324,7 @@ def signup_with_password(
         membership,
         email=request.email,
         email_key=email_key,
-        password=request.password,
+        password_hash=password_hash,
         now=now,
     )
     log.info("account created", extra={"fields": {"account_id": account.id, "custodial": True}})
@@ -331,41 +334,55 @@ def signup_with_password(
 # --- password login ------------------------------------------------------------------------
 
 
-def _throttle_key(settings: Settings, email: str) -> str:
-    return tokens.digest(_secret(settings), _email_key(email), purpose="login-throttle")
+@dataclass(frozen=True)
+class PasswordAttempt:
+    """A login let through the throttle, with the hash its password is to be checked against
+    (None for an unknown login name: a dummy is hashed instead)."""
+
+    throttle: throttle.ThrottleKeys
+    account_id: int | None
+    password_hash: str | None
 
 
-def login_with_password(
-    session: Session, settings: Settings, email: str, password: str, now: datetime
-) -> TokenResponse:
-    """Raises InvalidCredentials for a wrong email or password (the caller records the failure
-    in a transaction of its own, see ``record_login_failure``), LoginThrottled after too many."""
-    key = _throttle_key(settings, email)
-    throttle = repository.login_throttle(session, key)
-    window = timedelta(seconds=limits.login_failure_window_s)
-    if throttle is not None:
-        window_end = _utc(throttle.window_started_at) + window
-        if window_end > now and throttle.failures >= limits.login_failures_per_window_max:
-            wait_s = int((window_end - now).total_seconds()) + 1
-            raise LoginThrottled(
-                f"too many failed logins for this account; try again in {wait_s} s"
-            )
+def start_password_login(
+    session: Session, settings: Settings, email: str, client_host: str | None, now: datetime
+) -> PasswordAttempt:
+    """Raises LoginThrottled when this client has failed too often for this login name. The
+    password is checked next, by ``check_password``, outside any transaction."""
+    keys = throttle.keys_for(_secret(settings), _email_key(email), client_host)
+    throttle.check(session, keys, now)
     account = repository.account_by_email_key(session, _email_key(email))
-    if not passwords.verify_password(account.password_hash if account else None, password):
+    if account is None:
+        return PasswordAttempt(keys, None, None)
+    return PasswordAttempt(keys, account.id, account.password_hash)
+
+
+def check_password(attempt: PasswordAttempt, password: str) -> None:
+    """Raises InvalidCredentials for a wrong email or password (the caller records the failure
+    in a transaction of its own, see ``record_login_failure``). The caller holds a
+    ``passwords.hashing_slot()``."""
+    if not passwords.verify_password(attempt.password_hash, password):
         raise InvalidCredentials("wrong email or password")
-    assert account is not None
+
+
+def finish_password_login(
+    session: Session, settings: Settings, attempt: PasswordAttempt, password: str, now: datetime
+) -> TokenResponse:
+    assert attempt.account_id is not None
+    account = repository.account(session, attempt.account_id)
+    if account is None or account.password_hash != attempt.password_hash:
+        raise InvalidCredentials("wrong email or password")  # changed while it was checked
     assert account.password_hash is not None
     if passwords.needs_rehash(account.password_hash):
-        account.password_hash = passwords.hash_password(password)
-        session.add(account)
-    if throttle is not None:
-        repository.clear_login_failures(session, key)
+        with contextlib.suppress(PasswordChecksBusy):  # the next login rehashes
+            account.password_hash = passwords.hash_password(password)
+            session.add(account)
+    throttle.clear_client(session, attempt.throttle)
     return _issue_token(session, settings, account, now, signed_up=False)
 
 
-def record_login_failure(session: Session, settings: Settings, email: str, now: datetime) -> None:
-    window_start = now - timedelta(seconds=limits.login_failure_window_s)
-    repository.record_login_failure(session, _throttle_key(settings, email), now, window_start)
+def record_login_failure(session: Session, attempt: PasswordAttempt, now: datetime) -> None:
+    throttle.record_failure(session, attempt.throttle, now)
 
 
 # --- Sign-In with Ethereum -----------------------------------------------------------------
@@ -660,6 +677,7 @@ def create_operator(
     """Bootstraps an operator: a verified organisation holding the operator role, and its admin
     (a custodial account). Used by ``bourse operator create``, since no one can grant the
     first operator role over HTTP."""
+    password_hash = passwords.hash_password(password)
     email_key = _check_email_free(session, email)
     key = _name_key(organization_name)
     if repository.organization_by_name_key(session, key) is not None:
@@ -671,7 +689,13 @@ def create_operator(
     repository.add_role(session, org.id, OrgRole.operator.value, granted_by=None)
     membership = _Membership(org, MembershipRole.admin, None, (OrgRole.operator.value,))
     account = _create_custodial_account(
-        session, settings, membership, email=email, email_key=email_key, password=password, now=now
+        session,
+        settings,
+        membership,
+        email=email,
+        email_key=email_key,
+        password_hash=password_hash,
+        now=now,
     )
     org.verified_by = account.id
     session.add(org)

@@ -59,7 +59,7 @@ def test_repeated_failures_are_throttled_with_429_even_for_the_right_password(
     api: TestClient,
 ) -> None:
     signup(api, "eve@example.org", "Eve Co", ["buyer"])
-    for _ in range(limits.login_failures_per_window_max):
+    for _ in range(limits.login_failures_per_client_max):
         r = api.post("/auth/login", json={"email": "eve@example.org", "password": "wrong-guess!"})
         assert r.status_code == 401
     r = api.post("/auth/login", json={"email": "eve@example.org", "password": PASSWORD})
@@ -70,7 +70,7 @@ def test_repeated_failures_are_throttled_with_429_even_for_the_right_password(
 
 def test_a_successful_login_resets_the_failure_count(api: TestClient) -> None:
     signup(api, "eve@example.org", "Eve Co", ["buyer"])
-    for _ in range(limits.login_failures_per_window_max - 1):
+    for _ in range(limits.login_failures_per_client_max - 1):
         api.post("/auth/login", json={"email": "eve@example.org", "password": "wrong-guess!"})
     ok = api.post("/auth/login", json={"email": "eve@example.org", "password": PASSWORD})
     assert ok.status_code == 200
