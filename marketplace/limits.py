@@ -88,6 +88,9 @@ quality_read_chunk_bytes: Final = 1024 * 1024
 quality_exact_bytes_max: Final = 64 * 1024 * 1024  # larger files: approximate distincts
 quality_sample_cells_max: Final = 8 * 1024 * 1024  # numeric values kept for quantiles (64 MiB)
 quality_memory_file_bytes_max: Final = 4 * 1024**3  # a revision decrypted for evaluation
+# A running evaluation whose row has not moved for this long is dead (its process stopped): it
+# no longer holds back the revision's other evaluations. Jobs report progress every 5 %.
+quality_running_stale_s: Final = 30 * 60
 
 # Valuation of data assets
 valuation_comparables_min: Final = 3  # fewer: "insufficient comparables"

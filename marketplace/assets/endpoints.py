@@ -371,22 +371,34 @@ def get_revision(
 
 @router.put("/assets/{asset_id}/revisions/{number}/schema", summary="Correct the inferred schema")
 def correct_schema(
+    *,
     asset_id: AssetId,
     number: RevisionNo,
     body: SchemaCorrection,
     principal: VerifiedSupplier,
     session: SessionDep,
+    runtime: RuntimeDep,
+    store: BlobStoreDep,
+    background: BackgroundTasks,
 ) -> RevisionPublic:
-    return _revision_public(
-        service.correct_schema(
-            session,
-            principal,
-            asset_id,
-            number=number,
-            table_schema=body.table_schema,
-            now=utc_now(),
-        )
+    """A tabular upload is then evaluated again against the corrected schema, in the background
+    once this request commits (as after an upload)."""
+    revision = service.correct_schema(
+        session,
+        principal,
+        asset_id,
+        number=number,
+        table_schema=body.table_schema,
+        now=utc_now(),
     )
+    evaluation_id = quality_service.evaluate_after_correction(
+        session, runtime.settings, principal, asset_id, number
+    )
+    if evaluation_id is not None:
+        background.add_task(
+            quality_service.run_evaluation, runtime.engine, runtime.settings, store, evaluation_id
+        )
+    return _revision_public(revision)
 
 
 @router.get(

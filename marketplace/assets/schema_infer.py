@@ -9,7 +9,11 @@ it afterwards.
 
 Every row is checked (a CSV row with a different number of columns than the header is an
 error, a JSON Lines line that is not an object is an error); types are inferred from the first
-``schema_sample_rows_max`` rows.
+``schema_sample_rows_max`` rows. In a CSV, cells that are missing-value markers (``NA``,
+``NULL``, ...: ``MISSING_MARKERS``) take no part in a column's type, and the markers found in
+any row become the schema's ``missingValues``: an ``NA`` first seen on row 5,000 is missing, not
+a malformed number. (Looking in every row costs about a sixth of the parse: one set look-up a
+field.)
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ import hashlib
 import io
 import json
 import re
+from collections.abc import Sequence
 from datetime import date, datetime
+from itertools import chain, islice
 from typing import Any, Final, Protocol
 
 import polars as pl
@@ -29,10 +35,12 @@ from ledger.canonical import canonical_json
 from marketplace import limits
 from marketplace.json_depth import nesting_exceeds
 from marketplace.quality.schema import (
+    MISSING_MARKERS,
     DeclarationError,
     TableSchema,
     check_descriptor_bounds,
     frictionless_type,
+    missing_values_seen,
 )
 
 TABLE_SCHEMA_TYPES: Final = frozenset(
@@ -42,6 +50,7 @@ TABLE_SCHEMA_TYPES: Final = frozenset(
     }
 )  # fmt: skip
 MISSING_VALUES: Final = [""]
+_MARKERS: Final = frozenset(MISSING_MARKERS)
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -49,6 +58,10 @@ _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _BOOLEANS = frozenset({"true", "false", "True", "False", "TRUE", "FALSE"})
 # Most specific first; a column takes the first type every sampled value satisfies.
 _CANDIDATES: Final = ("integer", "number", "boolean", "date", "datetime", "string")
+
+# The csv module refuses a field over 128 KiB (``csv.field_size_limit``, process-wide). A record
+# may be up to ``csv_record_bytes_max`` (docs/assets.md), and so may its one field.
+csv.field_size_limit(max(csv.field_size_limit(), limits.csv_record_bytes_max))
 
 
 class TabularError(ValueError):
@@ -86,10 +99,12 @@ def _fits(value: str, kind: str) -> bool:  # noqa: PLR0911 -- one return per Tab
     return True
 
 
-def inferred(fields: list[dict[str, Any]]) -> dict[str, Any]:
+def inferred(
+    fields: list[dict[str, Any]], missing_values: Sequence[str] = MISSING_VALUES
+) -> dict[str, Any]:
     """An inferred schema, held to the bounds of a declared one (a CSV header of long names
     could otherwise store megabytes)."""
-    schema = {"fields": fields, "missingValues": list(MISSING_VALUES)}
+    schema = {"fields": fields, "missingValues": list(missing_values)}
     try:
         check_descriptor_bounds(schema)
     except DeclarationError as exc:
@@ -113,6 +128,8 @@ class CsvChecker:
         self._pending = ""
         self._header: list[str] | None = None
         self._candidates: list[list[str]] = []
+        self._valued: list[bool] = []  # per column: a value (not a marker) in the sample
+        self._markers_seen: set[str] = set()
         self._sample_rows_max = sample_rows_max
         self._rows = 0
         self._line = 1  # line of the next record, for messages
@@ -136,16 +153,26 @@ class CsvChecker:
 
     def _check_pending_size(self) -> None:
         if len(self._pending) > limits.csv_record_bytes_max:
-            raise TabularError(
-                f"a CSV record near line {self._line} is longer than "
-                f"{limits.csv_record_bytes_max} bytes or has an unclosed quote"
-            )
+            raise TabularError(self._too_long())
+
+    def _too_long(self) -> str:
+        return (
+            f"a CSV record near line {self._line} is longer than "
+            f"{limits.csv_record_bytes_max} bytes or has an unclosed quote"
+        )
 
     def _parse(self, block: str) -> None:
         try:
             rows = list(csv.reader(io.StringIO(block), strict=True))
         except csv.Error as exc:
+            if "field limit" in str(exc):  # a record that came in one piece with its line end
+                raise TabularError(self._too_long()) from exc
             raise TabularError(f"the CSV is malformed near line {self._line}: {exc}") from exc
+        # Past the header: a column may be named "NA".
+        first = 0 if self._header is not None else next((i + 1 for i, r in enumerate(rows) if r), 0)
+        self._markers_seen.update(
+            _MARKERS.intersection(chain.from_iterable(islice(rows, first, None)))
+        )
         for row in rows:
             self._line += 1
             if not row:
@@ -172,11 +199,13 @@ class CsvChecker:
             raise TabularError("the CSV header repeats a column name")
         self._header = names
         self._candidates = [list(_CANDIDATES) for _ in names]
+        self._valued = [False] * len(names)
 
     def _sample(self, row: list[str]) -> None:
-        for value, candidates in zip(row, self._candidates, strict=True):
-            if value in MISSING_VALUES:
+        for i, (value, candidates) in enumerate(zip(row, self._candidates, strict=True)):
+            if value in _MARKERS:
                 continue
+            self._valued[i] = True
             while not _fits(value, candidates[0]):
                 candidates.pop(0)
 
@@ -193,11 +222,12 @@ class CsvChecker:
         if self._header is None:
             raise TabularError("the CSV is empty: it needs at least a header row")
         fields = []
-        for name, candidates in zip(self._header, self._candidates, strict=True):
-            # A column with no values in the sample stays a string.
-            kind = candidates[0] if self._rows else "string"
+        for name, candidates, valued in zip(
+            self._header, self._candidates, self._valued, strict=True
+        ):
+            kind = candidates[0] if valued else "string"  # no value in the sample: a string
             fields.append({"name": name, "type": kind})
-        return inferred(fields)
+        return inferred(fields, missing_values_seen(self._markers_seen))
 
 
 def _json_type(value: Any) -> str | None:  # noqa: PLR0911 -- one return per JSON type

@@ -37,6 +37,7 @@ from marketplace.quality.report import (
 )
 from marketplace.quality.schema import (
     BLANK,
+    MISSING_VALUES_DEFAULT,
     NUMERIC_DTYPES,
     Declared,
     FieldSpec,
@@ -447,6 +448,18 @@ def _open(
         judged, source = declared.schema, "declared"
     elif fmt == "csv":
         judged, source = infer_text_schema(head), "inferred"
+        if judged.missing_values != MISSING_VALUES_DEFAULT:  # markers seen: read them as missing
+            scan = _scan(path, fmt, facts, judged, size=size, ragged=ragged)
+            head = _head(
+                prefix,
+                fmt,
+                scan,
+                list(raw_schema),
+                facts=facts,
+                schema=judged,
+                size=size,
+                ragged=ragged,
+            )
     else:
         judged, source = infer_schema(raw_schema), "inferred"
     specs = {name: judged.field(name) or FieldSpec(name=name) for name in raw_schema}
@@ -461,7 +474,7 @@ def _open(
         if not text_numbers:
             return None
         dtypes = {n: NUMERIC_DTYPES[specs[n].type] for n in text_numbers}
-        scan = _scan(path, fmt, facts, declared.schema, size=size, ragged=ragged, parse=dtypes)
+        scan = _scan(path, fmt, facts, judged, size=size, ragged=ragged, parse=dtypes)
         raw_schema = dict(scan.collect_schema())
     elif text_numbers:  # as the reader does: a blank numeric cell is empty, not malformed
         scan = scan.with_columns(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from marketplace.quality.models import EvaluationStatus, QualityEvaluation
@@ -28,13 +31,35 @@ def latest(
     return session.exec(query.order_by(col(QualityEvaluation.id).desc()).limit(1)).first()
 
 
-def active(session: Session, asset_id: int, revision: int) -> QualityEvaluation | None:
+def locked(session: Session, evaluation_id: int) -> QualityEvaluation | None:
+    """The evaluation read afresh, its row locked until the transaction ends (PostgreSQL; SQLite
+    transactions hold the database's write lock already)."""
+    query = (
+        select(QualityEvaluation)
+        .where(QualityEvaluation.id == evaluation_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.exec(query).first()
+
+
+def active(
+    session: Session, asset_id: int, revision: int, *, running_since: datetime
+) -> list[QualityEvaluation]:
+    """The revision's queued evaluations and those running that moved since ``running_since``
+    (older ones are dead), oldest first."""
     query = select(QualityEvaluation).where(
         QualityEvaluation.asset_id == asset_id,
         QualityEvaluation.revision == revision,
-        col(QualityEvaluation.status).in_([EvaluationStatus.queued, EvaluationStatus.running]),
+        or_(
+            col(QualityEvaluation.status) == EvaluationStatus.queued,
+            and_(
+                col(QualityEvaluation.status) == EvaluationStatus.running,
+                col(QualityEvaluation.updated_at) >= running_since,
+            ),
+        ),
     )
-    return session.exec(query.limit(1)).first()
+    return list(session.exec(query.order_by(col(QualityEvaluation.id))).all())
 
 
 def by_report_hash(session: Session, asset_id: int, report_hash: str) -> QualityEvaluation | None:

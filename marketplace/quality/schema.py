@@ -28,6 +28,22 @@ FIELD_TYPES: tuple[str, ...] = FieldType.__args__  # type: ignore[attr-defined]
 TRUE_VALUES_DEFAULT = ("true", "True", "TRUE", "1")
 FALSE_VALUES_DEFAULT = ("false", "False", "FALSE", "0")
 MISSING_VALUES_DEFAULT = ("",)
+# Cells that stand for "no value" in real exports, recognised when a schema is inferred: the
+# list pandas' read_csv has used for years, which covers R (NA), spreadsheets (#N/A, N/A),
+# SQL dumps (NULL), Python (None, nan), pandas (<NA>) and the Windows C library (1.#IND).
+# Inference writes the ones a table holds into its ``missingValues`` (docs/quality.md).
+# "-", "." and "?" are left out: they are real values in some text columns.
+MISSING_MARKERS: tuple[str, ...] = (
+    "", "NA", "N/A", "n/a", "NaN", "nan", "-NaN", "-nan", "null", "NULL", "None",
+    "#N/A", "#N/A N/A", "#NA", "<NA>", "1.#IND", "-1.#IND", "1.#QNAN", "-1.#QNAN",
+)  # fmt: skip
+
+
+def missing_values_seen(seen: set[str]) -> tuple[str, ...]:
+    """The ``missingValues`` of an inferred schema: the empty cell, then the markers seen, in
+    the order of ``MISSING_MARKERS`` (so the schema, and its hash, do not depend on row order)."""
+    return ("", *(m for m in MISSING_MARKERS[1:] if m in seen))
+
 
 # Patterns for Table Schema string formats (https://specs.frictionlessdata.io/table-schema/).
 STRING_FORMAT_PATTERNS = {
@@ -277,10 +293,20 @@ def infer_text_schema(head: pl.DataFrame) -> TableSchema:
     """Types for a table read as text, judged on its first rows with the same conversions the
     evaluation applies (``typed_expr``), so that an inferred type never fails values that
     merely look different from what another parser expects. One query a type, over the columns
-    no earlier type fits."""
+    no earlier type fits. Blank cells and the ``MISSING_MARKERS`` are missing: a column's type
+    comes from its other values, and the markers seen become the schema's ``missingValues``."""
     text = [c.name for c in head.iter_columns() if c.dtype == pl.String]
+    markers = list(MISSING_MARKERS[1:])  # empty cells the reader has made null already
+    marked = head.select(pl.col(n).is_in(markers).any() for n in text).row(0) if text else ()
+    with_markers = [n for n, has in zip(text, marked, strict=True) if has]
+    seen: set[str] = set()
+    for n in with_markers:
+        seen.update(head.get_column(n).filter(head.get_column(n).is_in(markers)).to_list())
     present = head.select(
-        pl.when(pl.col(n).str.contains(BLANK)).then(None).otherwise(pl.col(n)).alias(n)
+        pl.when(pl.col(n).str.contains(BLANK) | pl.col(n).is_in(markers))
+        .then(None)
+        .otherwise(pl.col(n))
+        .alias(n)
         for n in text
     )
     blank = dict(zip(text, present.null_count().row(0), strict=True))
@@ -301,7 +327,8 @@ def infer_text_schema(head: pl.DataFrame) -> TableSchema:
         fields=tuple(
             FieldSpec(name=c.name, type=inferred.get(c.name) or frictionless_type(c.dtype))
             for c in head.iter_columns()
-        )
+        ),
+        missing_values=missing_values_seen(seen),
     )
 
 

@@ -7,7 +7,7 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -59,11 +59,20 @@ def exchange_address(settings: Settings) -> str:
     return address
 
 
+def _active(session: Session, asset_id: int, number: int) -> list[QualityEvaluation]:
+    stale = utc_now() - timedelta(seconds=limits.quality_running_stale_s)
+    return repository.active(session, asset_id, number, running_since=stale)
+
+
 def request_evaluation(
     session: Session, principal: Principal, asset_id: int, number: int, body: EvaluationRequest
 ) -> QualityEvaluation:
-    """Queue an evaluation of one uploaded tabular revision (owner or operator). A queued or
-    running evaluation of the same revision is returned instead of a second one."""
+    """Queue an evaluation of one uploaded tabular revision (owner or operator).
+
+    A queued or running evaluation of the revision with the same declarations is returned
+    instead of a second one. One with other declarations that has not started yet takes the new
+    ones (the latest request wins); otherwise a new one is queued. So a revision has at most one
+    evaluation waiting to start, and the latest requested is the one whose report is shown."""
     asset = visible_asset(session, principal, asset_id)
     if not _may_see_samples(principal, asset):
         raise NotAssetOwner("only the owner or an operator may request a quality evaluation")
@@ -72,27 +81,55 @@ def request_evaluation(
         raise NotEvaluable(f"revision {number} is {revision.content_format}, not a table")
     if revision.blob_key is None:
         raise NotEvaluable(f"revision {number} is an external source; only uploads are judged")
-    running = repository.active(session, asset_id, number)
-    if running is not None:
-        return running
     try:
         declared = Declared.parse(
             schema=body.table_schema if body.table_schema is not None else revision.table_schema,
             rules=body.rules,
             update_frequency=body.update_frequency or asset.accrual_periodicity,
             timestamp_field=body.timestamp_field,
-        )
+        ).to_json()
     except DeclarationError as exc:
         raise NotEvaluable(str(exc)) from None
+    waiting: QualityEvaluation | None = None
+    for evaluation in _active(session, asset_id, number):
+        if evaluation.declared == declared:
+            return evaluation
+        if evaluation.status == EvaluationStatus.queued:
+            waiting = evaluation
+    if waiting is not None:
+        assert waiting.id is not None
+        # Locked, so that its job cannot start on the old declarations meanwhile.
+        row = repository.locked(session, waiting.id)
+        if row is not None and row.status == EvaluationStatus.queued:
+            row.declared = declared
+            row.requested_by = principal.account_id
+            row.updated_at = utc_now()
+            return row
     return repository.add(
         session,
         QualityEvaluation(
             asset_id=asset_id,
             revision=number,
-            declared=declared.to_json(),
+            declared=declared,
             requested_by=principal.account_id,
         ),
     )
+
+
+def evaluate_after_correction(
+    session: Session, settings: Settings, principal: Principal, asset_id: int, number: int
+) -> int | None:
+    """Queue, in the schema correction's own transaction, the evaluation of the revision against
+    its corrected schema, and return its id for the job to run once that transaction commits.
+    None when automatic evaluations are off (``quality_evaluate_on_upload``), the revision is
+    no uploaded table, or an evaluation of the same declarations is already running."""
+    if not settings.quality_evaluate_on_upload:
+        return None
+    revision = assets_repository.revision(session, asset_id, number)
+    if revision is None or str(revision.content_format) not in TABULAR or not revision.blob_key:
+        return None
+    evaluation = request_evaluation(session, principal, asset_id, number, EvaluationRequest())
+    return evaluation.id if evaluation.status == EvaluationStatus.queued else None
 
 
 def start_after_upload(
@@ -182,12 +219,30 @@ def _failing(path: Path, error: str) -> Iterator[bytes]:
 def run_evaluation(
     engine: Engine, settings: Settings, store: BlobStore, evaluation_id: int
 ) -> None:
-    """The background job. Every outcome is recorded on the row; it never raises for a bad
-    file (the report says what could not be judged) and marks the row failed otherwise."""
+    """The background job: the evaluation, then the ones of the same revision that waited for
+    it. One revision is evaluated by one job at a time, so that requests with new declarations
+    (schema corrections) hold one decrypted copy of it in memory, not one each."""
+    next_id: int | None = evaluation_id
+    while next_id is not None:
+        next_id = _run_one(engine, settings, store, next_id)
+
+
+def _run_one(
+    engine: Engine, settings: Settings, store: BlobStore, evaluation_id: int
+) -> int | None:
+    """Run one queued evaluation; return the revision's next waiting one, if this one ran.
+    Every outcome is recorded on the row; it never raises for a bad file (the report says
+    what could not be judged) and marks the row failed otherwise. An evaluation whose revision
+    is being evaluated stays queued: the running job takes it next."""
     with unit_of_work(engine) as session:
-        evaluation = repository.get(session, evaluation_id)
+        # Locked: a request may be giving this queued evaluation new declarations right now.
+        evaluation = repository.locked(session, evaluation_id)
         if evaluation is None or evaluation.status != EvaluationStatus.queued:
-            return
+            return None
+        active = _active(session, evaluation.asset_id, evaluation.revision)
+        if any(e.status == EvaluationStatus.running for e in active):
+            return None
+        asset_id, number = evaluation.asset_id, evaluation.revision
         evaluation.status = EvaluationStatus.running
         evaluation.stage = "reading"
         evaluation.updated_at = utc_now()
@@ -231,9 +286,12 @@ def run_evaluation(
                 f"{type(exc).__name__}: {exc}"[:2000],
                 utc_now(),
             )
-        return
-    with unit_of_work(engine) as session:
-        record(session, settings, evaluation_id, report, utc_now())
+    else:
+        with unit_of_work(engine) as session:
+            record(session, settings, evaluation_id, report, utc_now())
+    with unit_of_work(engine) as session:  # after this one's end has committed
+        waiting = _active(session, asset_id, number)
+        return next((e.id for e in waiting if e.status == EvaluationStatus.queued), None)
 
 
 def record(

@@ -186,3 +186,32 @@ def test_detect_format_judges_content_with_the_upload_checkers() -> None:
     assert detect_format(b"id,fruit\n1,apple,extra\n", b"", whole=True) == "opaque"
     assert detect_format(bytes(range(256)), b"", whole=True) == "opaque"
     assert detect_format(b"", b"", whole=True) == "opaque"
+
+
+def test_csv_missing_value_markers_are_recognised_and_typed_around() -> None:
+    data = b"a,b,c,d\n1,NA,x,\nNULL,2.5,None,\n3,,n/a,NA\n"
+
+    schema = _csv(data)
+
+    assert [f["type"] for f in schema["fields"]] == ["integer", "number", "string", "string"]  # type: ignore[index]
+    assert schema["missingValues"] == ["", "NA", "n/a", "NULL", "None"]
+
+
+def test_a_marker_first_seen_after_the_sampled_rows_is_still_missing() -> None:
+    data = b"a\n" + b"1\n" * (limits.schema_sample_rows_max + 500) + b"NA\n"
+
+    schema = _csv(data, piece=4096)
+
+    assert schema == {"fields": [{"name": "a", "type": "integer"}], "missingValues": ["", "NA"]}
+
+
+def test_a_column_named_like_a_marker_is_no_marker() -> None:
+    assert _csv(b"NA,None\n1,2\n")["missingValues"] == [""]
+
+
+def test_a_csv_field_of_one_mib_is_accepted() -> None:
+    data = b'id,text\n1,"' + b"x" * (1024 * 1024) + b'"\n2,short\n'
+
+    schema = _csv(data, piece=64 * 1024)
+
+    assert [f["type"] for f in schema["fields"]] == ["integer", "string"]  # type: ignore[index]

@@ -336,3 +336,16 @@ def test_a_rule_whose_sides_cannot_be_compared_is_reported_not_checked(tmp_path:
     assert consistency["rules_not_checked"] == "name > 5; score > 'x'; start_date >= id"
     assert consistency["rule:score >= 0"] == 0
     assert report.dimension("accessibility").measurements["parseable"] is True
+
+
+def test_inferred_missing_value_markers_count_as_missing_and_leave_the_type_to_the_rest() -> None:
+    data = b"id,x,s\n1,NA,a\n2,3.5,NULL\n3,nan,b\n4,2,a\n"
+
+    report = evaluate(data, fmt="csv", as_of=AS_OF)
+
+    assert report.judged_schema is not None
+    assert report.judged_schema["missingValues"] == ["", "NA", "nan", "NULL"]
+    profile = {p.name: (p.type, p.null_count) for p in report.profile}
+    assert profile == {"id": ("integer", 0), "x": ("number", 2), "s": ("string", 1)}
+    assert report.dimension("completeness").measurements["null_cells"] == 3
+    assert report.dimension("normativity").measurements["cells_nonconforming"] == 0
