@@ -14,14 +14,14 @@ The streaming upload route takes a raw body that OpenAPI does not describe; it i
 and fuzzed separately below with hand-written bad bodies and queries.
 
 Bounded and deterministic: a few examples per operation and mode, derandomized, no example
-database, a generous per-example deadline; the whole run takes well under two minutes.
+database, a generous per-example deadline. The run is bounded by its example count, not by a
+wall-clock assertion: these machines are shared, and speed belongs in bench/.
 """
 
 from __future__ import annotations
 
 import json
 import socket
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -68,7 +68,6 @@ pytestmark = pytest.mark.slow
 UPLOAD_PATH = "/upload/assets/{asset_id}/revisions"
 EXAMPLES_PER_MODE = 20
 DEADLINE = timedelta(seconds=5)  # a request takes milliseconds; an argon2 sign-up ~0.2 s
-RUN_SECONDS_MAX = 110
 OUT_OF_RANGE = [2**63, 2**64, 99999999999999999999, -(2**63) - 1]
 ERROR_KEYS = {"error", "message"}
 
@@ -199,7 +198,6 @@ def _fuzz_operation(
 
 
 def test_every_operation_answers_4xx_with_an_error_body_and_never_5xx(world: World) -> None:
-    started = time.monotonic()
     with httpx.Client(base_url=world.base_url) as client:
         document = client.get("/openapi.json").json()
     schema = schemathesis.openapi.from_dict(document)
@@ -217,10 +215,8 @@ def test_every_operation_answers_4xx_with_an_error_body_and_never_5xx(world: Wor
             for mode in modes:
                 problems += _fuzz_operation(operation, mode, world, http)
             fuzzed += 1
-    elapsed_s = time.monotonic() - started
     assert fuzzed >= 40, f"only {fuzzed} operations were fuzzed"
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(sorted(set(problems)))
-    assert elapsed_s < RUN_SECONDS_MAX, f"the fuzz run took {elapsed_s:.0f} s"
 
 
 # --- the streaming upload route, by hand -------------------------------------------------------
