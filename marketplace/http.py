@@ -6,7 +6,7 @@ import json
 import logging
 import re
 import sqlite3
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from marketplace.errors import DatabourseError, Unprocessable
@@ -144,13 +145,18 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, "invalid_request", _describe_validation(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _STATUS_CODES.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         if exc.status_code == 404 and message == "Not Found":
             message = "no such resource: check the path against the API docs at /docs"
-        # A 405 keeps Starlette's Allow header (RFC 9110: it must list the allowed methods).
-        return error_response(exc.status_code, code, message, exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:
+            # RFC 9110: Allow lists every method of the path. Starlette names only the first
+            # route that matched it (GET /assets and POST /assets are two routes).
+            allowed = _allowed_methods(app.router.routes, request.url.path)
+            headers = {**(headers or {}), "Allow": ", ".join(sorted(allowed))}
+        return error_response(exc.status_code, code, message, headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
@@ -158,6 +164,20 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(
             500, "internal", "an internal error occurred; nothing was changed, try again later"
         )
+
+
+def _allowed_methods(routes: Iterable[BaseRoute], path: str) -> set[str]:
+    """The methods of every route whose path pattern matches ``path`` (included routers too)."""
+    allowed: set[str] = set()
+    for route in routes:
+        included = getattr(route, "original_router", None)  # FastAPI's lazily included router
+        if included is not None:
+            allowed |= _allowed_methods(included.routes, path)
+        pattern = getattr(route, "path_regex", None)
+        methods = getattr(route, "methods", None)
+        if pattern is not None and methods and pattern.match(path):
+            allowed |= set(methods)
+    return allowed
 
 
 def _is_transient(exc: OperationalError) -> bool:

@@ -24,6 +24,7 @@ from it). The public sees only the flag, never the statement.
 from __future__ import annotations
 
 import hashlib
+import math
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -59,7 +60,7 @@ from marketplace.assets.service import (
     visible_asset,
 )
 from marketplace.identity import service as identity
-from marketplace.identity.models import OrgRole
+from marketplace.identity.models import OrgRole, as_utc
 from marketplace.identity.service import Principal
 
 OBJECTABLE = (*REGISTERED_STATUSES, AssetStatus.under_review.value, AssetStatus.suspended.value)
@@ -85,12 +86,15 @@ def objection_public(row: AssetObjection) -> ObjectionPublic:
 
 def _check_rate(session: Session, organization_id: int, now: datetime) -> None:
     since = now - timedelta(seconds=limits.objection_filing_window_s)
-    filed = repository.objections_filed_since(session, organization_id, since)
+    filed, first = repository.objections_filed_since(session, organization_id, since)
     if filed >= limits.objection_filings_per_window_max:
+        assert first is not None
         hours = limits.objection_filing_window_s // 3600
+        frees_s = (as_utc(first) - since).total_seconds()
         raise ObjectionsThrottled(
             f"your organisation filed {filed} objections in the last {hours} hours, the most "
-            "allowed; try again later"
+            "allowed; try again later",
+            retry_after_s=math.ceil(frees_s),
         )
 
 

@@ -116,16 +116,18 @@ def objection(session: Session, objection_id: int) -> AssetObjection | None:
     return session.get(AssetObjection, objection_id)
 
 
-def objections_filed_since(session: Session, organization_id: int, since: datetime) -> int:
-    """How many objections the organisation filed at or after ``since`` (its rate limit)."""
-    return int(
-        session.execute(
-            select(func.count()).where(
-                AssetObjection.organization_id == organization_id,  # type: ignore[arg-type]
-                AssetObjection.created_at >= since,  # type: ignore[arg-type]
-            )
-        ).scalar_one()
-    )
+def objections_filed_since(
+    session: Session, organization_id: int, since: datetime
+) -> tuple[int, datetime | None]:
+    """How many objections the organisation filed at or after ``since``, and the first of them
+    (its rate limit, and when a slot frees)."""
+    count, first = session.execute(
+        select(func.count(), func.min(col(AssetObjection.created_at))).where(
+            col(AssetObjection.organization_id) == organization_id,
+            col(AssetObjection.created_at) >= since,
+        )
+    ).one()
+    return int(count), first
 
 
 def has_open_objection(session: Session, asset_id: int, organization_id: int) -> bool:

@@ -343,6 +343,14 @@ def test_a_405_names_the_allowed_methods(edge: TestClient) -> None:
     assert r.json()["error"] == "method_not_allowed"
 
 
+def test_a_405_names_every_method_of_the_path_not_only_the_first_route(edge: TestClient) -> None:
+    r = edge.request("PROPFIND", "/assets")
+    assert r.status_code == 405
+    assert r.headers["allow"] == "GET, POST"
+    r = edge.request("PUT", "/assets/1")
+    assert r.headers["allow"] == "DELETE, GET, PATCH"
+
+
 def test_random_methods_do_not_grow_the_metrics(edge: TestClient) -> None:
     import random
     import string

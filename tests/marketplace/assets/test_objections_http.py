@@ -212,6 +212,8 @@ def test_objections_are_rate_limited_per_organisation(
     assert file(api, rival, first).status_code == 201
     r = file(api, rival, second)
     assert (r.status_code, r.json()["error"]) == (429, "objections_throttled")
+    # A slot frees when the first filing leaves the 24 h window: just under a day from now.
+    assert 24 * 3600 - 120 < int(r.headers["retry-after"]) <= 24 * 3600
     assert file(api, colleague_org, second).status_code == 201
     assert api.get(f"/assets/{second}").json()["under_objection"] is True
 
