@@ -288,7 +288,8 @@ def schema(
             raise fail(exc) from None
     console.print(
         f"asset {asset_id} revision {number}: schema corrected (hash {got.schema_hash}); "
-        f"follow its quality with bourse quality status {asset_id}"
+        f"its quality report still judges the old schema: evaluate it again with "
+        f"bourse quality rerun {asset_id}"
     )
 
 
@@ -416,7 +417,12 @@ def show(
     table = Table(show_header=False, box=None)
     rows = [
         ("asset", f"{asset.id} {asset.title}"),
-        ("status", str(asset.status)),
+        (
+            "status",
+            f"{asset.status}, under objection (bourse objection list)"
+            if asset.under_objection
+            else str(asset.status),
+        ),
         ("owner", f"organisation {asset.owner_organization_id} ({asset.publisher or ''})"),
         ("licence", asset.license),
         ("classification", str(asset.classification)),

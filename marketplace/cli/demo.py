@@ -164,8 +164,9 @@ def demo(
         typer.Option(help="An exchange to seed (default: the running one, or one started here)."),
     ] = None,
 ) -> None:
-    """Seed an operator, a supplier, a buyer and an arbitrator, register and list an asset,
-    and verify its certificate against the chain. Prints every step."""
+    """Seed four users, register and list an asset, verify its certificate; prints each step.
+
+    The users are an operator, a supplier, a buyer and an arbitrator."""
     from marketplace.cli.assets import demo as asset_demo
 
     tag = secrets.token_hex(3)

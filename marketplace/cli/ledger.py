@@ -329,8 +329,8 @@ def trust_save(
 ) -> None:
     """Save an exchange's trust anchor once, to pin every later verification.
 
-    `bourse verify` and `bourse ledger verify` then refuse anything naming another contract or
-    chain. Compare the contract with an address published elsewhere before relying on it."""
+    `bourse verify` and `bourse ledger verify` then refuse any other contract or chain.
+    Compare the contract with an address published elsewhere before relying on it."""
     from ledger.trust import TrustInvalid, parse_trust
 
     data = _read_trust_source(source)
@@ -413,8 +413,8 @@ def verify_receipt_command(
 ) -> None:
     """Verify a receipt or certificate with nothing but the chain: entry hash, proof, anchored root.
 
-    Exit status: 0 valid against a pinned contract, 1 INVALID, 2 usage error, 3 valid but not
-    pinned (the output names the contract it trusted)."""
+    Exit status: 0 valid against a pinned contract, 1 INVALID, 2 usage error,
+    3 valid but not pinned (the output names the contract it trusted)."""
     pin = _pin(contract_pin, trust)
     try:
         from ledger.chain import connect

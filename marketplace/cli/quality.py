@@ -141,6 +141,21 @@ def check(
         raise typer.Exit(3)
 
 
+_DETAIL_CHARS_MAX = 80  # the detail column of `quality report`/`check`, before "…"
+
+
+def _detail(measurements: dict[str, Any]) -> str:
+    """The first few non-zero measurements, each whole: a value is never cut in two
+    (``bytes_read=1`` for 10,365 bytes read would mislead); "…" says some were left out."""
+    shown = [f"{k}={v}" for k, v in list(measurements.items())[:4] if v not in (None, False, 0)]
+    kept: list[str] = []
+    for item in shown:
+        if kept and len(", ".join([*kept, item])) > _DETAIL_CHARS_MAX:
+            return ", ".join(kept) + ", …"
+        kept.append(item)
+    return ", ".join(kept)
+
+
 def _print(report: Any, comparison: Any) -> None:
     overall = "not judged" if report.overall is None else f"{report.overall:.2f}"
     console.print(
@@ -152,10 +167,7 @@ def _print(report: Any, comparison: Any) -> None:
         table.add_column("anchored")
     for d in report.dimensions:
         score = "—" if d.score is None else f"{d.score:.2f}"
-        detail = d.reason or ", ".join(
-            f"{k}={v}" for k, v in list(d.measurements.items())[:4] if v not in (None, False, 0)
-        )
-        row = [d.name, score, detail[:80]]
+        row = [d.name, score, d.reason or _detail(d.measurements)]
         if comparison is not None:
             delta = moved[d.name]
             was = "—" if delta.anchored is None else f"{delta.anchored:.2f}"

@@ -74,6 +74,8 @@ font:inherit;cursor:pointer}
 .flag.under-objection{display:inline-block;background:#fdecc8;color:#7a4b00;border-radius:3px;
 padding:0 .35rem;font-size:.8rem;font-weight:600}
 .notice.objection{border-left:4px solid #d68a00;padding:.3rem 1rem;background:#fff8e8}
+svg{max-width:100%;height:auto}
+@media (max-width:48rem){table{display:block;overflow-x:auto}}
 """
 
 

@@ -86,7 +86,8 @@ def approaches_svg(report: ValuationReport, scale: int) -> str:
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="approaches" width="{left + width + 150}"'
-        f' height="{height}" role="img" aria-label="Values by approach">'
+        f' height="{height}" viewBox="0 0 {left + width + 150} {height}" role="img"'
+        ' aria-label="Values by approach">'
     ]
     if report.low_minor is not None and report.high_minor is not None:
         parts.append(

@@ -73,6 +73,9 @@ def test_the_objection_journey_through_the_client_and_the_cli(
     assert hashlib.sha256(evidence.read_bytes()).hexdigest() in out
     (filed,) = rival.objections().items
     assert supplier.get_asset(asset_id).under_objection is True
+    code, out = bourse(rival, "asset", "show", str(asset_id))
+    assert code == 0, out
+    assert "listed, under objection" in out
 
     code, out = bourse(
         ops, "objection", "suspend", str(asset_id), "--reason", "rights contested",

@@ -79,7 +79,9 @@ def test_the_supply_journey_needs_nothing_but_the_cli(base_url: str, tmp_path: P
     table_schema["fields"][2]["constraints"] = {"minimum": 0}
     corrected = tmp_path / "schema.json"
     corrected.write_text(json.dumps(table_schema))
-    assert "schema corrected" in dora.say("asset", "schema", asset_id, "--set", str(corrected))
+    corrected_said = dora.say("asset", "schema", asset_id, "--set", str(corrected))
+    assert "schema corrected" in corrected_said
+    assert f"evaluate it again with bourse quality rerun {asset_id}" in corrected_said
     assert json.loads(dora.run("asset", "schema", asset_id).stdout) == {
         **table_schema, "missingValues": [""],
     }  # fmt: skip

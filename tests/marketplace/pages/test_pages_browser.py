@@ -119,3 +119,26 @@ def test_a_buyer_browses_the_catalog_and_an_auditor_follows_the_ledger(
     assert blocked == []
     assert set(hosts) == {"127.0.0.1"}, hosts
     context.close()
+
+
+def test_on_a_phone_no_page_scrolls_sideways(
+    *, world: World, base_url: str, browser: playwright_sync.Browser
+) -> None:
+    """Wide tables (revisions, quality dimensions, the catalog) and the valuation chart once
+    made the whole page scroll sideways at 390 px; now a table scrolls inside itself."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.set_default_timeout(STEP_TIMEOUT_MS)
+    fruit = world.fruit_id
+    for path in (
+        "/",
+        "/catalog",
+        f"/catalog/{fruit}",
+        f"/assets/{fruit}/valuations/{world.valuation_id}/report.html",
+        "/explorer",
+    ):
+        response = page.goto(base_url + path)
+        assert response is not None, path
+        assert response.status == 200, path
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width} px wide"
+    page.close()

@@ -70,3 +70,17 @@ def test_an_unknown_format_is_refused_with_exit_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["quality", "check", str(path)])
 
     assert result.exit_code == 2
+
+
+def test_the_report_table_never_cuts_a_measurement_in_two(tmp_path: Path) -> None:
+    """The detail column was cut at 80 characters: timeliness ended in "age_s=84942750, u"
+    (and accessibility in "bytes_read=1" for 10,365 bytes)."""
+    path = tmp_path / "t.csv"
+    path.write_text("day,n\n" + "".join(f"2024-03-{d:02d},{d}\n" for d in range(1, 29)))
+
+    result = runner.invoke(app, ["quality", "check", str(path), "--frequency", "daily"])
+
+    assert result.exit_code == 0, result.output
+    words = [w for w in result.stdout.split() if w not in ("│", "┃")]
+    age = next(i for i, w in enumerate(words) if w.startswith("age_s="))
+    assert words[age + 1] in ("update_period_s=86400", "…"), words[age : age + 3]
