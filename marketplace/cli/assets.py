@@ -288,8 +288,7 @@ def schema(
             raise fail(exc) from None
     console.print(
         f"asset {asset_id} revision {number}: schema corrected (hash {got.schema_hash}); "
-        f"its quality report still judges the old schema: evaluate it again with "
-        f"bourse quality rerun {asset_id}"
+        f"its quality is evaluated again: follow it with bourse quality status {asset_id}"
     )
 
 

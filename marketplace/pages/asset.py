@@ -223,7 +223,11 @@ def _certificate(session: Session, asset_id: int) -> str:
         check = (
             "<p>Download the certificate and check it yourself — both signatures, the journal "
             "entry and its anchor on the chain — without trusting this exchange:</p>"
-            "<pre>bourse verify cert.json</pre>"
+            "<pre>bourse verify cert.json --contract ADDRESS</pre>"
+            '<p class="meta">Pin the check to the exchange\'s own contract: ADDRESS is the one '
+            'in its <a href="/.well-known/databourse.json">trust anchor</a>, compared with one '
+            "published elsewhere (or save it once: <code>bourse ledger trust save --from URL"
+            "</code>). Without a pin the command says NOT PINNED and exits 3.</p>"
         )
     else:
         check = (

@@ -119,9 +119,12 @@ def _anchoring(seq: int, batch: BatchPublic | None) -> str:
             'download="receipt.json" type="application/json">Download the receipt '
             "(receipt.json)</a> — the entry, its Merkle proof, the batch root and the anchor "
             "transaction. Check it against the chain, without this exchange:</p>"
-            '<pre class="command">bourse verify receipt.json</pre>'
+            '<pre class="command">bourse verify receipt.json --contract ADDRESS</pre>'
             f'<p class="meta">Add <code>--chain URL</code> with a JSON-RPC node of chain '
-            f"{esc(batch.chain_id)} (the default is <code>DATABOURSE_CHAIN_URL</code>).</p>"
+            f"{esc(batch.chain_id)} (the default is <code>DATABOURSE_CHAIN_URL</code>). ADDRESS "
+            'is the contract in the exchange\'s <a href="/.well-known/databourse.json">trust '
+            "anchor</a> (or save it once: <code>bourse ledger trust save --from URL</code>); "
+            "without a pin the command says NOT PINNED and exits 3.</p>"
         )
     else:
         verify = (

@@ -81,7 +81,7 @@ def test_the_supply_journey_needs_nothing_but_the_cli(base_url: str, tmp_path: P
     corrected.write_text(json.dumps(table_schema))
     corrected_said = dora.say("asset", "schema", asset_id, "--set", str(corrected))
     assert "schema corrected" in corrected_said
-    assert f"evaluate it again with bourse quality rerun {asset_id}" in corrected_said
+    assert f"follow it with bourse quality status {asset_id}" in corrected_said
     assert json.loads(dora.run("asset", "schema", asset_id).stdout) == {
         **table_schema, "missingValues": [""],
     }  # fmt: skip

@@ -112,7 +112,7 @@ def test_a_buyer_browses_the_catalog_and_an_auditor_follows_the_ledger(
     page.wait_for_url(f"**/explorer/entries/{cert['seq']}")
     assert page.locator("h1").inner_text() == f"Journal entry {cert['seq']}"
     assert '"content_hash"' in page.inner_text("pre.payload")
-    assert page.inner_text("pre.command") == "bourse verify receipt.json"
+    assert page.inner_text("pre.command") == "bourse verify receipt.json --contract ADDRESS"
     assert cert["receipt"]["anchor"]["tx_hash"] in page.inner_text("body")
     shoot(page, shots / "entry.png")
 

@@ -139,7 +139,8 @@ def test_an_asset_page_shows_metadata_revisions_schema_reports_and_certificate(
     assert f"block {anchor['block_number']}" in text
     assert f"chain id {anchor['chain_id']}" in text
     assert f'href="/assets/{world.fruit_id}/certificate"' in r.text
-    assert "bourse verify cert.json" in text
+    assert "bourse verify cert.json --contract ADDRESS" in text
+    assert "NOT PINNED and exits 3" in text
     assert f'href="/explorer/entries/{cert["seq"]}"' in r.text
 
 
@@ -218,7 +219,7 @@ def test_an_anchored_entry_shows_its_payload_anchor_and_receipt(
     assert f"block {receipt['anchor']['block_number']}" in text
     assert f"chain id {receipt['anchor']['chain_id']}" in text
     assert f'href="/ledger/entries/{seq}/receipt"' in r.text
-    assert "bourse verify receipt.json" in text
+    assert "bourse verify receipt.json --contract ADDRESS" in text
     assert api.get(f"/ledger/entries/{seq}/receipt").status_code == 200
 
 
