@@ -272,6 +272,15 @@ def test_trust_save_with_chain_checks_the_deployment_and_the_recorder(
     assert json.loads(target.read_text()) == genuine
     target.unlink()
 
+    # Without a deployment only the recorder can be checked, and the line says so.
+    code, out = save({**genuine, "deployment": None})
+    assert code == 0, out
+    assert (
+        f"checked on chain {genuine['chain_id']}: {exchange.contract} has no deployment in the "
+        "document (null), so its creation was not checked; the recorder holds RECORDER_ROLE\n"
+    ) in out
+    target.unlink()
+
     code, out = save({**genuine, "contract": exchange.forged_contract})
     assert code == 1
     assert out == (
@@ -287,3 +296,18 @@ def test_trust_save_with_chain_checks_the_deployment_and_the_recorder(
         f"{exchange.contract}; nothing saved\n"
     )
     assert not target.exists()
+
+
+def test_both_verifiers_refuse_contract_and_trust_together(tmp_path: Path) -> None:
+    """Two pins that may disagree: a usage error, not a silent choice of one of them (a
+    forger's --contract used to win over the auditor's saved --trust file)."""
+    trust = tmp_path / "trust.json"
+    trust.write_text(json.dumps({"version": 1, "chain_id": 31337, "contract": "0x" + "11" * 20}))
+    receipt = tmp_path / "receipt.json"
+    receipt.write_text("{}")
+    both = ("--contract", "0x" + "22" * 20, "--trust", str(trust))
+    assert _run("verify", str(receipt), *both) == (
+        2,
+        "error: give --contract or --trust, not both\n",
+    )
+    assert _run("ledger", "verify", *both) == (2, "error: give --contract or --trust, not both\n")
