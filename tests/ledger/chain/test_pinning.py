@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from eth_account import Account
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from typer.testing import CliRunner
@@ -311,3 +312,24 @@ def test_both_verifiers_refuse_contract_and_trust_together(tmp_path: Path) -> No
         "error: give --contract or --trust, not both\n",
     )
     assert _run("ledger", "verify", *both) == (2, "error: give --contract or --trust, not both\n")
+
+
+def test_ledger_verify_fails_a_copy_whose_newest_anchored_batch_was_deleted(
+    exchange: Exchange, engine: Engine
+) -> None:
+    """Deleting the newest entries with their batch and rewinding the head leaves a database
+    that is consistent with itself; the contract still holds the deleted batch."""
+    code, out = _run("ledger", "verify", "--contract", exchange.contract)
+    assert (code, out.startswith("ok: 5 entries and 3 batches verified")) == (0, True), out
+    with engine.begin() as conn:
+        fourth = conn.execute(text("SELECT entry_hash FROM journal_entry WHERE seq = 4")).scalar()
+        conn.execute(text("DELETE FROM journal_entry WHERE seq = 5"))
+        conn.execute(text("DELETE FROM anchor_batch WHERE id = 3"))
+        conn.execute(text("UPDATE journal_head SET last_seq = 4, last_hash = :h"), {"h": fourth})
+    code, out = _run("ledger", "verify", "--contract", exchange.contract)
+    assert (code, out) == (
+        1,
+        "FAILED at seq 5: batch 3 (seq 5..5) is anchored on chain but missing from the database\n",
+    )
+    code, out = _run("ledger", "verify", "--offline", "--contract", exchange.contract)
+    assert code == 0, out  # the database alone cannot tell: only the chain remembers batch 3
