@@ -205,6 +205,17 @@ def verify_receipt(
                 f"anchor transaction {to_hex(receipt.tx_hash)} is not mined in block "
                 f"{receipt.block_number}"
             )
+        try:
+            events = chain.anchored_in(receipt.tx_hash)
+        except ChainError as exc:
+            raise ReceiptInvalid(
+                f"contract {receipt.contract} cannot be read: {_line(exc)}"
+            ) from None
+        if onchain not in events:
+            raise ReceiptInvalid(
+                f"anchor transaction {to_hex(receipt.tx_hash)} did not anchor batch "
+                f"{receipt.batch_id} on contract {receipt.contract}"
+            )
     finally:
         chain.close()
     return (

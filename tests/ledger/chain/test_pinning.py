@@ -333,3 +333,20 @@ def test_ledger_verify_fails_a_copy_whose_newest_anchored_batch_was_deleted(
     )
     code, out = _run("ledger", "verify", "--offline", "--contract", exchange.contract)
     assert code == 0, out  # the database alone cannot tell: only the chain remembers batch 3
+
+
+def test_a_receipt_naming_another_anchor_transaction_is_invalid(
+    exchange: Exchange, engine: Engine, tmp_path: Path
+) -> None:
+    """The anchor transaction must be the one whose Anchored event records the batch: another
+    successful transaction (here batch 1's) would make the success line print its block."""
+    with Session(engine) as s:
+        first = build_receipt(s, 1)
+    assert first["batch"]["id"] != exchange.receipt["batch"]["id"]
+    swapped = {**exchange.receipt, "anchor": first["anchor"]}
+    code, out = _verify(tmp_path, exchange, swapped, "--contract", exchange.contract)
+    assert (code, out) == (
+        1,
+        f"INVALID: anchor transaction {first['anchor']['tx_hash']} did not anchor batch "
+        f"{exchange.receipt['batch']['id']} on contract {exchange.contract}\n",
+    )
