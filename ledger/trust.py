@@ -121,6 +121,8 @@ def check_trust_on_chain(anchor: TrustAnchor, chain: Web3AnchorChain) -> str:
                 f"{anchor.deployment_block_number} did not create {anchor.contract}"
             )
         checked.append(f"created in block {anchor.deployment_block_number} by that transaction")
+    else:
+        checked.append("has no deployment in the document (null), so its creation was not checked")
     if anchor.recorder is not None:
         contract = chain.contract
         if not contract.has_role(contract.recorder_role(), anchor.recorder):
@@ -128,8 +130,7 @@ def check_trust_on_chain(anchor: TrustAnchor, chain: Web3AnchorChain) -> str:
                 f"the recorder {anchor.recorder} does not hold RECORDER_ROLE on {anchor.contract}"
             )
         checked.append("the recorder holds RECORDER_ROLE")
-    what = "; ".join(checked) or "nothing more to check (no deployment, no recorder)"
-    return f"checked on chain {chain.chain_id}: {anchor.contract} {what}"
+    return f"checked on chain {chain.chain_id}: {anchor.contract} {'; '.join(checked)}"
 
 
 def parse_trust(data: bytes | str) -> TrustAnchor:

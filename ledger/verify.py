@@ -205,6 +205,17 @@ def verify_receipt(
                 f"anchor transaction {to_hex(receipt.tx_hash)} is not mined in block "
                 f"{receipt.block_number}"
             )
+        try:
+            events = chain.anchored_in(receipt.tx_hash)
+        except ChainError as exc:
+            raise ReceiptInvalid(
+                f"contract {receipt.contract} cannot be read: {_line(exc)}"
+            ) from None
+        if onchain not in events:
+            raise ReceiptInvalid(
+                f"anchor transaction {to_hex(receipt.tx_hash)} did not anchor batch "
+                f"{receipt.batch_id} on contract {receipt.contract}"
+            )
     finally:
         chain.close()
     return (
@@ -334,6 +345,9 @@ def _walk(
     chunk_rows: int,
     progress: _Progress,
 ) -> None:
+    # Read before the batch rows: a batch row is committed before its anchor is sent, so every
+    # batch counted here has its row below, even while the worker keeps anchoring.
+    batches_on_chain = chain.batch_count() if chain is not None else 0
     with engine.connect() as conn:
         batches: list[Any] = list(
             conn.execute(
@@ -405,6 +419,23 @@ def _walk(
         raise _Bad(head_seq + 1, f"entry {head_seq + 1} was inserted after the journal head")
     if head_hash != prev:
         raise _Bad(last_seq, f"entry {last_seq} differs from the journal head's hash")
+    _check_no_batch_missing(chain, {int(b[0]) for b in batches}, batches_on_chain)
+
+
+def _check_no_batch_missing(chain: AnchorChain | None, stored: set[int], on_chain: int) -> None:
+    """Every batch the contract holds must be in the database: a copy whose newest anchored
+    entries and their batch were deleted (the head rewound) is otherwise self-consistent."""
+    if chain is None:
+        return
+    for batch_id in range(1, on_chain + 1):
+        if batch_id not in stored:
+            anchored = chain.batch(batch_id)
+            first, last = (0, 0) if anchored is None else (anchored.first_seq, anchored.last_seq)
+            raise _Bad(
+                first,
+                f"batch {batch_id} (seq {first}..{last}) is anchored on chain but missing from "
+                "the database",
+            )
 
 
 def _check_batch(

@@ -112,6 +112,9 @@ class Web3AnchorChain:
     def tx_status(self, tx_hash: bytes) -> TxStatus | None:
         return tx_status(self.rpc, tx_hash)
 
+    def anchored_in(self, tx_hash: bytes) -> list[AnchoredBatch]:
+        return self.contract.anchored_in(tx_hash)
+
     def close(self) -> None:
         if self._closed:
             return

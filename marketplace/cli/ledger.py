@@ -67,6 +67,9 @@ def _pin(contract: str | None, trust: Path | None) -> Pin | None:
     from ledger.trust import Pin, TrustInvalid, parse_trust
     from marketplace.settings import get_settings
 
+    if contract is not None and trust is not None:
+        # Two pins that may disagree: refuse rather than silently trust one of them.
+        raise _fail("error: give --contract or --trust, not both", EXIT_USAGE)
     try:
         if contract is not None:
             return Pin.of(contract)

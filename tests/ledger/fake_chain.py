@@ -137,6 +137,13 @@ class FakeChain:
         block = self.mined.get(tx_hash)
         return None if block is None else TxStatus(tx_hash, block, True)
 
+    def anchored_in(self, tx_hash: bytes) -> list[AnchoredBatch]:
+        self._up()
+        if tx_hash not in self.mined:
+            return []
+        root, first, _, _ = self.signed[tx_hash]
+        return [b for b in self.batches if (b.root, b.first_seq) == (root, first)]
+
     def close(self) -> None:
         pass
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from eth_account import Account
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from typer.testing import CliRunner
@@ -272,6 +273,15 @@ def test_trust_save_with_chain_checks_the_deployment_and_the_recorder(
     assert json.loads(target.read_text()) == genuine
     target.unlink()
 
+    # Without a deployment only the recorder can be checked, and the line says so.
+    code, out = save({**genuine, "deployment": None})
+    assert code == 0, out
+    assert (
+        f"checked on chain {genuine['chain_id']}: {exchange.contract} has no deployment in the "
+        "document (null), so its creation was not checked; the recorder holds RECORDER_ROLE\n"
+    ) in out
+    target.unlink()
+
     code, out = save({**genuine, "contract": exchange.forged_contract})
     assert code == 1
     assert out == (
@@ -287,3 +297,56 @@ def test_trust_save_with_chain_checks_the_deployment_and_the_recorder(
         f"{exchange.contract}; nothing saved\n"
     )
     assert not target.exists()
+
+
+def test_both_verifiers_refuse_contract_and_trust_together(tmp_path: Path) -> None:
+    """Two pins that may disagree: a usage error, not a silent choice of one of them (a
+    forger's --contract used to win over the auditor's saved --trust file)."""
+    trust = tmp_path / "trust.json"
+    trust.write_text(json.dumps({"version": 1, "chain_id": 31337, "contract": "0x" + "11" * 20}))
+    receipt = tmp_path / "receipt.json"
+    receipt.write_text("{}")
+    both = ("--contract", "0x" + "22" * 20, "--trust", str(trust))
+    assert _run("verify", str(receipt), *both) == (
+        2,
+        "error: give --contract or --trust, not both\n",
+    )
+    assert _run("ledger", "verify", *both) == (2, "error: give --contract or --trust, not both\n")
+
+
+def test_ledger_verify_fails_a_copy_whose_newest_anchored_batch_was_deleted(
+    exchange: Exchange, engine: Engine
+) -> None:
+    """Deleting the newest entries with their batch and rewinding the head leaves a database
+    that is consistent with itself; the contract still holds the deleted batch."""
+    code, out = _run("ledger", "verify", "--contract", exchange.contract)
+    assert (code, out.startswith("ok: 5 entries and 3 batches verified")) == (0, True), out
+    with engine.begin() as conn:
+        fourth = conn.execute(text("SELECT entry_hash FROM journal_entry WHERE seq = 4")).scalar()
+        conn.execute(text("DELETE FROM journal_entry WHERE seq = 5"))
+        conn.execute(text("DELETE FROM anchor_batch WHERE id = 3"))
+        conn.execute(text("UPDATE journal_head SET last_seq = 4, last_hash = :h"), {"h": fourth})
+    code, out = _run("ledger", "verify", "--contract", exchange.contract)
+    assert (code, out) == (
+        1,
+        "FAILED at seq 5: batch 3 (seq 5..5) is anchored on chain but missing from the database\n",
+    )
+    code, out = _run("ledger", "verify", "--offline", "--contract", exchange.contract)
+    assert code == 0, out  # the database alone cannot tell: only the chain remembers batch 3
+
+
+def test_a_receipt_naming_another_anchor_transaction_is_invalid(
+    exchange: Exchange, engine: Engine, tmp_path: Path
+) -> None:
+    """The anchor transaction must be the one whose Anchored event records the batch: another
+    successful transaction (here batch 1's) would make the success line print its block."""
+    with Session(engine) as s:
+        first = build_receipt(s, 1)
+    assert first["batch"]["id"] != exchange.receipt["batch"]["id"]
+    swapped = {**exchange.receipt, "anchor": first["anchor"]}
+    code, out = _verify(tmp_path, exchange, swapped, "--contract", exchange.contract)
+    assert (code, out) == (
+        1,
+        f"INVALID: anchor transaction {first['anchor']['tx_hash']} did not anchor batch "
+        f"{exchange.receipt['batch']['id']} on contract {exchange.contract}\n",
+    )
