@@ -131,6 +131,7 @@ class AssetMetadataBase(SQLModel):
 
 class Asset(AssetMetadataBase, table=True):
     __tablename__ = "asset"
+    __table_args__ = {"sqlite_autoincrement": True}  # a deleted draft's id is never reused
 
     id: int | None = Field(default=None, sa_type=ID_TYPE, primary_key=True)
     owner_organization_id: int = Field(
@@ -157,7 +158,7 @@ class Asset(AssetMetadataBase, table=True):
 
 class AssetRevision(SQLModel, table=True):
     __tablename__ = "asset_revision"
-    __table_args__ = (UniqueConstraint("asset_id", "number"),)
+    __table_args__ = (UniqueConstraint("asset_id", "number"), {"sqlite_autoincrement": True})
 
     id: int | None = Field(default=None, sa_type=ID_TYPE, primary_key=True)
     asset_id: int = Field(sa_type=BigInteger, foreign_key="asset.id", index=True)

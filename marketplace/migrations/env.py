@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel.sql.sqltypes import AutoString
 
 from marketplace.tables import metadata
@@ -22,14 +22,51 @@ def render_item(kind: str, obj: Any, _ctx: AutogenContext) -> str | Literal[Fals
     return False
 
 
+def _sqlite_foreign_keys(connection: Connection, on: bool) -> None:
+    """SQLite ignores ``PRAGMA foreign_keys`` inside a transaction, so it goes straight to the
+    driver (which opens none: see ``make_engine``), before the migration transaction begins."""
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    finally:
+        cursor.close()
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    """Inside the migration transaction: any row left pointing at nothing aborts the upgrade."""
+    dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if dangling:
+        shown = ", ".join(
+            f"{table} rowid {rowid} -> {parent}" for table, rowid, parent, _ in dangling[:10]
+        )
+        raise RuntimeError(f"migration left {len(dangling)} dangling foreign key(s): {shown}")
+
+
+# On SQLite, batch migrations rebuild a table by copying it, dropping it and renaming the copy.
+# With foreign keys on, dropping a table that others reference fails (or would cascade), so they
+# are off while the migrations run and checked as a whole before the transaction commits
+# (https://alembic.sqlalchemy.org/en/latest/batch.html, "Dealing with Referencing Foreign Keys").
+sqlite = engine.dialect.name == "sqlite"
 with engine.connect() as connection:
-    context.configure(
-        connection=connection,
-        target_metadata=metadata,
-        render_as_batch=engine.dialect.name == "sqlite",
-        compare_type=True,
-        render_item=render_item,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
-    connection.commit()
+    if sqlite:
+        _sqlite_foreign_keys(connection, on=False)
+    try:
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=sqlite,
+            # One transaction for the whole upgrade, on SQLite too (alembic assumes its DDL is
+            # not transactional, but make_engine's connections run it inside BEGIN IMMEDIATE):
+            # the foreign key check below then refuses the upgrade as a whole.
+            transactional_ddl=True,
+            compare_type=True,
+            render_item=render_item,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+            if sqlite:
+                _check_foreign_keys(connection)
+        connection.commit()
+    finally:
+        if sqlite:
+            _sqlite_foreign_keys(connection, on=True)

@@ -27,6 +27,7 @@ class EvaluationStatus(StrEnum):
 
 class QualityEvaluation(SQLModel, table=True):
     __tablename__ = "quality_evaluation"
+    __table_args__ = {"sqlite_autoincrement": True}  # evaluation ids are journaled; never reused
 
     id: int | None = Field(default=None, sa_type=ID_TYPE, primary_key=True)
     asset_id: int = Field(sa_type=BigInteger, foreign_key="asset.id", index=True)

@@ -1,11 +1,37 @@
-"""The migrations build exactly the schema the models declare, on both databases."""
+"""The migrations build exactly the schema the models declare, on both databases; upgrading a
+populated SQLite database keeps every row."""
 
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from fastapi.testclient import TestClient
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
+from marketplace.app import create_app
+from marketplace.db import make_engine
+from marketplace.migrations import upgrade
+from marketplace.runtime import Runtime
 from marketplace.tables import metadata
+from tests.conftest import settings_for
+from tests.marketplace.assets.helpers import (
+    CSV,
+    Party,
+    create,
+    operator,
+    party,
+    registered_listed,
+    upload,
+    verify,
+)
+from tests.marketplace.assets.test_objections_http import objection
+from tests.marketplace.identity.helpers import CHAIN_ID
 
 
 def test_migrated_schema_matches_the_models(engine: Engine) -> None:
@@ -15,7 +41,139 @@ def test_migrated_schema_matches_the_models(engine: Engine) -> None:
     assert differences == []
 
 
+def test_sqlite_tables_whose_rows_are_deleted_are_autoincrement(engine: Engine) -> None:
+    """The models mark them ``sqlite_autoincrement``; the migrated schema must agree (SQLite's
+    reflection does not see AUTOINCREMENT, so a later batch migration that rebuilds one of these
+    tables must pass ``table_kwargs={"sqlite_autoincrement": True}`` or this test fails)."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL sequences never reuse a value")
+    marked = {
+        t.name for t in metadata.sorted_tables if t.dialect_options["sqlite"]["autoincrement"]
+    }
+    assert {"asset", "asset_revision", "quality_evaluation"} <= marked
+    with engine.connect() as conn:
+        tables = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+        autoincrement = {name for name, sql in tables if "AUTOINCREMENT" in sql}
+    assert autoincrement == marked
+
+
 def test_migrations_record_their_revision(engine: Engine) -> None:
     with engine.connect() as conn:
         assert MigrationContext.configure(conn).get_current_revision() is not None
     assert "alembic_version" in inspect(engine).get_table_names()
+
+
+# --- 0005: on SQLite, the ids of deleted rows are never reused ------------------------------
+
+
+def _all_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table but alembic's own (SQLite)."""
+    with engine.connect() as conn:
+        names = conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "AND name != 'alembic_version' ORDER BY name"
+        ).scalars()
+        return {
+            name: sorted(tuple(r) for r in conn.exec_driver_sql(f'SELECT * FROM "{name}"'))  # noqa: S608 -- names from sqlite_master
+            for name in list(names)
+        }
+
+
+@pytest.fixture
+def old_runtime(tmp_path: Path) -> Iterator[Runtime]:
+    """An app's runtime on a SQLite database at revision 0004, before ids were AUTOINCREMENT."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    upgrade(engine, "0004")
+    runtime = Runtime(
+        settings=settings_for(engine, blob_url=f"file://{tmp_path / 'blobs'}"), engine=engine
+    )
+    runtime.chain_id = CHAIN_ID
+    yield runtime
+    engine.dispose()
+
+
+def _entries(api: TestClient, subject: str) -> list[dict[str, Any]]:
+    r = api.get("/ledger/entries", params={"subject": subject})
+    assert r.status_code == 200, r.text
+    items: list[dict[str, Any]] = r.json()["items"]
+    return items
+
+
+def _evaluation_id(api: TestClient, who: Party, asset_id: int) -> int:
+    got = api.get(f"/assets/{asset_id}/revisions/1/quality", headers=who.headers).json()
+    assert got["status"] == "done", got
+    return int(got["id"])
+
+
+def test_upgrading_a_populated_sqlite_database_keeps_every_row_and_never_reuses_an_id(
+    old_runtime: Runtime,
+) -> None:
+    engine = old_runtime.engine
+    with TestClient(create_app(runtime=old_runtime), raise_server_exceptions=False) as api:
+        ops = operator(api, old_runtime)
+        supplier = party(api, "alice@supplier.test", "Alice Data", ["supplier"])
+        rival = party(api, "bob@rival.test", "Bob Data", ["supplier", "buyer"])
+        verify(api, ops, supplier)
+        verify(api, ops, rival)
+        listed = registered_listed(api, supplier, ops)  # revision, evaluation, review, registration
+        filed = api.post(f"/assets/{listed}/objections", json=objection(), headers=rival.headers)
+        assert filed.status_code == 201, filed.text
+        draft = create(api, supplier, title="A draft")["id"]
+        assert upload(api, supplier, draft, CSV).status_code == 201
+        # Deleted at 0004: the newest asset and its evaluation, both named in the journal.
+        gone = create(api, supplier, title="Deleted before the upgrade")["id"]
+        assert upload(api, supplier, gone, CSV).status_code == 201
+        gone_evaluation = _evaluation_id(api, supplier, gone)
+        assert api.delete(f"/assets/{gone}", headers=supplier.headers).status_code == 200
+        gone_history = _entries(api, f"asset:{gone}")
+    before = _all_rows(engine)
+    for table in ("asset_revision", "quality_evaluation", "asset_objection", "asset_registration"):
+        assert before[table], table
+
+    upgrade(engine)
+
+    assert _all_rows(engine) == before
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+    with TestClient(create_app(runtime=old_runtime), raise_server_exceptions=False) as api:
+        assert api.get(f"/assets/{listed}").json()["status"] == "listed"
+        newest = create(api, supplier, title="After the upgrade")["id"]
+        assert newest > gone
+        assert upload(api, supplier, newest, CSV).status_code == 201
+        assert _evaluation_id(api, supplier, newest) > gone_evaluation
+        assert api.delete(f"/assets/{newest}", headers=supplier.headers).status_code == 200
+        newest_history = _entries(api, f"asset:{newest}")
+        again = create(api, supplier, title="After a deletion")["id"]
+        assert again > newest
+        assert _entries(api, f"asset:{gone}") == gone_history
+        assert _entries(api, f"asset:{newest}") == newest_history
+
+
+def test_an_upgrade_leaving_a_dangling_reference_is_rolled_back(old_runtime: Runtime) -> None:
+    """Migrations run with SQLite's foreign keys off (tables are rebuilt); the check before the
+    commit refuses any row that points at nothing, and the database stays at its revision."""
+    engine = old_runtime.engine
+    with TestClient(create_app(runtime=old_runtime), raise_server_exceptions=False) as api:
+        supplier = party(api, "alice@supplier.test", "Alice Data", ["supplier"])
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA foreign_keys=OFF")
+        cursor.execute(
+            "UPDATE organization_role SET organization_id = 999999 WHERE organization_id = ?",
+            (supplier.organization_id,),
+        )
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+    finally:
+        raw.close()
+    before = _all_rows(engine)
+
+    with pytest.raises(RuntimeError, match="dangling foreign key"):
+        upgrade(engine)
+
+    with engine.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() == "0004"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+    assert _all_rows(engine) == before

@@ -4,6 +4,7 @@ stored blobs; anything with history is a 409 naming its state; other organisatio
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
@@ -122,3 +123,43 @@ def test_a_draft_with_a_valuation_report_is_kept(
     assert "valuation" in r.json()["message"]
     assert row_counts(engine) == before
     assert len(blob_files(blob_dir)) == 1
+
+
+def _entries(api: TestClient, who: Party, subject: str) -> list[dict[str, Any]]:
+    r = api.get("/ledger/entries", params={"subject": subject}, headers=who.headers)
+    assert r.status_code == 200, r.text
+    items: list[dict[str, Any]] = r.json()["items"]
+    return items
+
+
+def test_a_deleted_drafts_id_is_never_given_to_another_asset(
+    api: TestClient, supplier: Party
+) -> None:
+    """The journal's ``asset:<id>`` names one asset forever: SQLite must not hand the id of the
+    newest asset, once deleted, to the next one (PostgreSQL's sequences never do)."""
+    kept = create(api, supplier)["id"]
+    deleted = create(api, supplier, title="To be deleted")["id"]
+    assert upload(api, supplier, deleted, CSV).status_code == 201
+    evaluation = api.get(f"/assets/{deleted}/revisions/1/quality", headers=supplier.headers)
+    assert evaluation.status_code == 200, evaluation.text
+    assert evaluation.json()["status"] == "done"
+    evaluation_id = evaluation.json()["id"]
+    assert api.delete(f"/assets/{deleted}", headers=supplier.headers).status_code == 200
+    history = _entries(api, supplier, f"asset:{deleted}")
+    assert history[-1]["kind"] == "asset.deleted"
+
+    fresh = create(api, supplier, title="Another asset")["id"]
+    assert upload(api, supplier, fresh, CSV).status_code == 201
+
+    assert fresh not in (kept, deleted)
+    assert fresh > deleted
+    assert api.get(f"/assets/{deleted}", headers=supplier.headers).status_code == 404
+    assert _entries(api, supplier, f"asset:{deleted}") == history
+    assert all(e["payload"]["asset_id"] == fresh for e in _entries(api, supplier, f"asset:{fresh}"))
+    got = api.get(f"/assets/{fresh}/revisions/1/quality", headers=supplier.headers).json()
+    assert got["status"] == "done"
+    assert got["id"] != evaluation_id
+    assessed = [
+        e for e in _entries(api, supplier, f"asset:{fresh}") if e["kind"] == "quality.assessed"
+    ]
+    assert [e["payload"]["evaluation_id"] for e in assessed] == [got["id"]]
