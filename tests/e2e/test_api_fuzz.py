@@ -66,6 +66,7 @@ from tests.marketplace.valuation.helpers import INCOME
 pytestmark = pytest.mark.slow
 
 UPLOAD_PATH = "/upload/assets/{asset_id}/revisions"
+WELL_KNOWN_PATH = "/.well-known/databourse.json"
 EXAMPLES_PER_MODE = 20
 DEADLINE = timedelta(seconds=5)  # a request takes milliseconds; an argon2 sign-up ~0.2 s
 OUT_OF_RANGE = [2**63, 2**64, 99999999999999999999, -(2**63) - 1]
@@ -208,6 +209,10 @@ def test_every_operation_answers_4xx_with_an_error_body_and_never_5xx(world: Wor
             operation = result.ok()
             if operation.path == UPLOAD_PATH:
                 continue  # a raw streamed body: fuzzed by hand below
+            if operation.path == WELL_KNOWN_PATH:
+                # No parameters and no body, so nothing to fuzz; this world has no chain, and the
+                # trust anchor's 503 then is its documented answer (tests/marketplace/ledger).
+                continue
             declared = document["paths"][operation.path][operation.method.lower()]
             modes = [GenerationMode.POSITIVE]
             if declared.get("parameters") or declared.get("requestBody"):

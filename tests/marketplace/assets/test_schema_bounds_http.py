@@ -38,21 +38,31 @@ def draft_with_content(api: TestClient, who: Party) -> int:
     return asset_id
 
 
-def test_a_schema_nested_250_deep_is_refused_and_the_dcat_stays_up(
-    api: TestClient, supplier: Party
+@pytest.mark.parametrize(
+    ("depth", "refusal"),
+    [
+        # The case: refused by the JSON nesting limit before anything parses it.
+        (250, (400, "json_too_deep", "more than 32 deep")),
+        # Within the JSON limit, past the Table Schema bound.
+        (20, (422, "invalid_request", "more than 16 levels deep")),
+    ],
+)
+def test_a_schema_nested_too_deep_is_refused_and_the_dcat_stays_up(
+    api: TestClient, supplier: Party, depth: int, refusal: tuple[int, str, str]
 ) -> None:
+    status, error, says = refusal
     asset_id = draft_with_content(api, supplier)
     before = api.get(f"/assets/{asset_id}/revisions/1", headers=supplier.headers).json()
 
     r = api.put(
         f"/assets/{asset_id}/revisions/1/schema",
-        json={"table_schema": schema_with(nested(250))},
+        json={"table_schema": schema_with(nested(depth))},
         headers=supplier.headers,
     )
 
-    assert r.status_code == 422, r.text
-    assert r.json()["error"] == "invalid_request"
-    assert "more than 16 levels deep" in r.json()["message"]
+    assert r.status_code == status, r.text
+    assert r.json()["error"] == error
+    assert says in r.json()["message"]
     after = api.get(f"/assets/{asset_id}/revisions/1", headers=supplier.headers).json()
     assert after["table_schema"] == before["table_schema"]
     assert after["schema_corrected"] is False
@@ -85,7 +95,7 @@ def test_an_evaluation_request_with_a_too_deep_schema_is_refused(
     asset_id = draft_with_content(api, supplier)
     r = api.post(
         f"/assets/{asset_id}/revisions/1/quality",
-        json={"table_schema": schema_with(nested(250))},
+        json={"table_schema": schema_with(nested(20))},
         headers=supplier.headers,
     )
     assert r.status_code == 422, r.text
