@@ -220,6 +220,69 @@ def register_asset(
     print(asset.id)
 
 
+@asset_app.command("edit", rich_help_panel=SUPPLIERS)
+def edit(
+    asset_id: AssetArg,
+    *,
+    title: Annotated[str | None, typer.Option(help="New title.")] = None,
+    description: Annotated[str | None, typer.Option(help="New description.")] = None,
+    authority_statement: Annotated[
+        str | None,
+        typer.Option(
+            "--authority-statement", "--authority-proof", help="New statement of authority."
+        ),
+    ] = None,
+    license_id: Annotated[str | None, typer.Option("--license", help="SPDX id.")] = None,
+    classification: Annotated[str | None, typer.Option(help="general | important | core.")] = None,
+    keyword: Annotated[
+        list[str] | None, typer.Option(help="A keyword (repeatable; replaces the list).")
+    ] = None,
+    changes: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            exists=True,
+            dir_okay=False,
+            help="A JSON object of metadata fields to change (any field PATCH /assets/{id} takes).",
+        ),
+    ] = None,
+    url: UrlOption = None,
+) -> None:
+    """Change an asset's metadata (its owner). A rejected asset is then resubmitted; a
+    registered one returns to draft."""
+    fields: dict[str, Any] = {}
+    if changes is not None:
+        try:
+            loaded = json.loads(changes.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            err.print(f"{changes}: not a JSON object ({exc})")
+            raise typer.Exit(2) from None
+        if not isinstance(loaded, dict):
+            err.print(f"{changes}: not a JSON object")
+            raise typer.Exit(2)
+        fields.update(loaded)
+    given = {
+        "title": title,
+        "description": description,
+        "authority_proof": authority_statement,
+        "license": license_id,
+        "classification": classification,
+        "keywords": keyword,
+    }
+    fields.update({name: value for name, value in given.items() if value is not None})
+    if not fields:
+        err.print("nothing to change: give an option or --from FILE")
+        raise typer.Exit(2)
+    with exchange_client(url) as client:
+        try:
+            asset = client.update_asset(asset_id, **fields)
+        except DatabourseClientError as exc:
+            raise fail(exc) from None
+    console.print(
+        f"asset {asset.id} metadata changed ({', '.join(sorted(fields))}): {asset.status}"
+    )
+
+
 @asset_app.command("upload", rich_help_panel=SUPPLIERS)
 def upload(
     asset_id: AssetArg,

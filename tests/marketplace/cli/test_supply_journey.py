@@ -100,6 +100,11 @@ def test_the_supply_journey_needs_nothing_but_the_cli(base_url: str, tmp_path: P
     reasons = dora.say("asset", "reviews", asset_id)
     assert "failed: authority" in reasons
     assert "name the stall contract that gives you the right to sell" in reasons
+    statement = "We sell under stall contract 2024-17 with the market board."
+    edited = dora.say("asset", "edit", asset_id, "--authority-statement", statement)
+    assert "metadata changed (authority_proof)" in edited
+    assert statement in dora.say("asset", "show", asset_id)
+    assert dora.run("asset", "edit", asset_id, ok=False).exit_code == 2  # nothing to change
 
     dora.run("asset", "submit", asset_id)
     approved = ops.say("review", "approve", asset_id, "--note", "authority=contract 2024-17 seen")
