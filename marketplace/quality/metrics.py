@@ -445,7 +445,7 @@ def _open(
         ragged=ragged,
     )
     if declared.schema is not None:
-        judged, source = declared.schema, "declared"
+        judged, source = declared.schema, "inferred" if declared.schema_inferred else "declared"
     elif fmt == "csv":
         judged, source = infer_text_schema(head), "inferred"
         if judged.missing_values != MISSING_VALUES_DEFAULT:  # markers seen: read them as missing

@@ -552,6 +552,8 @@ class Declared:
     rules: tuple[Rule, ...] = ()
     update_frequency: str | None = None
     timestamp_field: str | None = None
+    # The schema was inferred at upload and never corrected: the report says "inferred".
+    schema_inferred: bool = False
 
     @classmethod
     def parse(
@@ -560,6 +562,8 @@ class Declared:
         rules: list[str] | None = None,
         update_frequency: str | None = None,
         timestamp_field: str | None = None,
+        *,
+        schema_inferred: bool = False,
     ) -> Declared:
         rule_list = rules or []
         if len(rule_list) > limits.quality_rules_max:
@@ -569,12 +573,16 @@ class Declared:
             rules=tuple(Rule.parse(r, i) for i, r in enumerate(rule_list)),
             update_frequency=update_frequency,
             timestamp_field=timestamp_field,
+            schema_inferred=schema_inferred and schema is not None,
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        declared: dict[str, Any] = {
             "schema": self.schema.to_frictionless() if self.schema else None,
             "rules": [r.text for r in self.rules],
             "update_frequency": self.update_frequency,
             "timestamp_field": self.timestamp_field,
         }
+        if self.schema_inferred:  # only then, so earlier stored declarations read the same
+            declared["schema_inferred"] = True
+        return declared

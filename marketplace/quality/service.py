@@ -87,6 +87,7 @@ def request_evaluation(
             rules=body.rules,
             update_frequency=body.update_frequency or asset.accrual_periodicity,
             timestamp_field=body.timestamp_field,
+            schema_inferred=body.table_schema is None and not revision.schema_corrected,
         ).to_json()
     except DeclarationError as exc:
         raise NotEvaluable(str(exc)) from None
@@ -254,6 +255,7 @@ def _run_one(
             rules=evaluation.declared.get("rules"),
             update_frequency=evaluation.declared.get("update_frequency"),
             timestamp_field=evaluation.declared.get("timestamp_field"),
+            schema_inferred=bool(evaluation.declared.get("schema_inferred")),
         )
     last = [0]
 

@@ -34,6 +34,12 @@ def _nulls(report: dict[str, Any]) -> int:
     return count
 
 
+def _schema_source(report: dict[str, Any]) -> str:
+    normativity = next(d for d in report["dimensions"] if d["name"] == "normativity")
+    source: str = normativity["measurements"]["schema_source"]
+    return source
+
+
 def _uploaded(api: TestClient, who: Party) -> int:
     asset_id = int(create(api, who)["id"])
     r = upload(api, who, asset_id, DASHED)
@@ -56,6 +62,7 @@ def test_a_corrected_schema_is_evaluated_again_and_its_report_is_the_one_shown(
     asset_id = _uploaded(api, supplier)
     first = api.get(f"/assets/{asset_id}/quality", headers=supplier.headers).json()
     assert _nulls(first["report"]) == 0  # "-" is text to inference
+    assert _schema_source(first["report"]) == "inferred"  # nobody declared the upload's schema
 
     _correct(api, supplier, asset_id)
 
@@ -65,6 +72,7 @@ def test_a_corrected_schema_is_evaluated_again_and_its_report_is_the_one_shown(
     assert latest["id"] != first["id"]
     assert _nulls(latest["report"]) == 2
     assert latest["report"]["judged_schema"]["missingValues"] == ["", "-"]
+    assert _schema_source(latest["report"]) == "declared"
     shown = api.get(f"/assets/{asset_id}/quality", headers=supplier.headers).json()
     assert shown["id"] == latest["id"]
     page = api.get(f"/assets/{asset_id}/quality/report.html", headers=supplier.headers)
