@@ -33,10 +33,17 @@ __all__ = [
     "TrustInvalid",
     "check_trust_on_chain",
     "parse_trust",
+    "shown_address",
     "trust_anchor_of",
 ]
 
 TRUST_VERSION = 1
+
+
+def shown_address(address: str) -> str:
+    """An address as EIP-55 spells it, so that a message never shows one address two ways
+    (a receipt may carry it in lower case); anything that is not an address, as it is."""
+    return str(to_checksum_address(address)) if is_hex_address(address) else address
 
 
 class TrustInvalid(Exception):

@@ -24,7 +24,7 @@ from ledger.journal import ENTRY_FIELDS, HEAD_ID, entry_canonical_bytes, format_
 from ledger.limits import receipt_bytes_max, verify_chunk_rows
 from ledger.merkle import MerkleTree, leaf_hash, process_proof
 from ledger.models import ZERO_HASH_HEX, AnchorBatch, JournalHead
-from ledger.trust import Pin
+from ledger.trust import Pin, shown_address
 
 __all__ = [
     "JournalReport",
@@ -149,7 +149,8 @@ def check_pin(receipt: Receipt, pin: Pin) -> None:
     well it verifies there: anyone can deploy a LedgerAnchor and anchor a forged root."""
     if not pin.names(receipt.contract):
         raise ReceiptInvalid(
-            f"the receipt names contract {receipt.contract}, not the pinned contract {pin.contract}"
+            f"the receipt names contract {shown_address(receipt.contract)}, not the pinned "
+            f"contract {pin.contract}"
         )
     if pin.chain_id is not None and pin.chain_id != receipt.chain_id:
         raise ReceiptInvalid(
@@ -452,7 +453,9 @@ def _check_batch(
     if expected is not None:
         pin = expected.pin
         if not pin.names(contract):
-            what = f"names contract {contract}, not the {expected.how} {pin.contract}"
+            what = (
+                f"names contract {shown_address(contract)}, not the {expected.how} {pin.contract}"
+            )
             raise _Bad(first_seq, f"{where} {what}")
         if pin.chain_id is not None and chain_id != pin.chain_id:
             raise _Bad(

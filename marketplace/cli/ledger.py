@@ -90,8 +90,11 @@ def _pin(contract: str | None, trust: Path | None) -> Pin | None:
 
 
 def _unpinned(contract: str, source: str) -> typer.Exit:
+    from ledger.trust import shown_address
+
     print(
-        f"NOT PINNED: this check trusted contract {contract} because {source} names it; anyone "
+        f"NOT PINNED: this check trusted contract {shown_address(contract)} because {source} "
+        "names it; anyone "
         "can deploy a LedgerAnchor, so compare it with the address the exchange publishes "
         f"({WELL_KNOWN_PATH}) and pin it with --contract or --trust (exit status "
         f"{EXIT_UNPINNED})"

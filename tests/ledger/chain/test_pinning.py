@@ -141,6 +141,14 @@ def test_a_forged_receipt_from_a_second_contract_is_invalid_under_a_pin(
     code, out = _verify(tmp_path, exchange, exchange.receipt, "--contract", exchange.contract)
     assert code == 0, out
     assert out.startswith("valid: entry 3 ")
+    # Written in lower case, the forger's address is still shown as EIP-55 spells it.
+    anchor = {**exchange.forged["anchor"], "contract": exchange.forged_contract.lower()}
+    lower = {**exchange.forged, "anchor": anchor}
+    code, out = _verify(tmp_path, exchange, lower, "--contract", exchange.contract)
+    assert (code, out.split(",")[0]) == (
+        1,
+        f"INVALID: the receipt names contract {exchange.forged_contract}",
+    )
 
 
 def test_a_forged_receipt_without_a_pin_is_reported_as_unpinned(
