@@ -4,6 +4,7 @@ certificate with where it is anchored."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlmodel import Session
@@ -129,21 +130,38 @@ def _schema(revision: AssetRevision | None) -> str:
             f"<code>{esc(f.get('name'))}</code>",
             esc(f.get("type", "any")),
             esc(f.get("format", "")),
+            _constraints(f.get("constraints")),
             esc(f.get("title", "")),
             esc(f.get("description", "")),
         ]
         for f in fields
         if isinstance(f, dict)
     ]
+    missing = revision.table_schema.get("missingValues", [""])
+    key = revision.table_schema.get("primaryKey")
     return (
         f'<p class="meta">Frictionless Table Schema of revision {revision.number}'
         + (f" · schema hash {full_hash(revision.schema_hash)}" if revision.schema_hash else "")
         + (" · corrected by the supplier" if revision.schema_corrected else "")
         + "</p>"
         + table(
-            "schema", ["field", "type", "format", "title", "description"], rows, empty="No fields."
+            "schema",
+            ["field", "type", "format", "constraints", "title", "description"],
+            rows,
+            empty="No fields.",
         )
+        + '<p class="meta">Missing values (cells that count as empty): '
+        + (", ".join(f"<code>{esc(json.dumps(m))}</code>" for m in missing) or "none")
+        + (f" · primary key: <code>{esc(json.dumps(key))}</code>" if key else "")
+        + "</p>"
     )
+
+
+def _constraints(constraints: object) -> str:
+    """A field's constraints as the supplier declared them (``minimum: 0``, ``required: true``)."""
+    if not isinstance(constraints, dict) or not constraints:
+        return ""
+    return esc(", ".join(f"{name}: {json.dumps(value)}" for name, value in constraints.items()))
 
 
 def _reports(session: Session, asset_id: int, scale: int) -> str:

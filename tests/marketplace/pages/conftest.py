@@ -38,6 +38,7 @@ CLINIC_TITLE = "Clinic visits <by district>"
 @dataclass
 class World:
     supplier: Party
+    operator: Party
     fruit_id: int
     clinic_id: int
     draft_id: int
@@ -109,6 +110,7 @@ def world(api: TestClient, page_runtime: Runtime, engine: Engine, chain: Web3Anc
     draft_id = int(create(api, supplier, title=DRAFT_TITLE, keywords=["fruit", "secret"])["id"])
     return World(
         supplier=supplier,
+        operator=ops,
         fruit_id=fruit_id,
         clinic_id=clinic_id,
         draft_id=draft_id,

@@ -13,7 +13,7 @@ from httpx import Response
 
 from marketplace.pages import catalog, explorer
 from marketplace.pages.layout import CSP
-from tests.marketplace.assets.helpers import CSV
+from tests.marketplace.assets.helpers import CSV, create, review, upload
 from tests.marketplace.pages.conftest import CLINIC_TITLE, DRAFT_TITLE, FRUIT_TITLE, World
 
 
@@ -297,3 +297,34 @@ def test_harmless_odd_queries_are_served(client: TestClient) -> None:
     ):
         r = page(client, path)
         assert "<script>" not in r.text.replace("&lt;script&gt;", ""), path
+
+
+def test_an_asset_page_shows_constraints_missing_values_and_key_of_its_schema(
+    api: TestClient, world: World
+) -> None:
+    supplier, ops = world.supplier, world.operator
+    asset_id = int(create(api, supplier, title="Readings")["id"])
+    assert upload(api, supplier, asset_id, b"id,reading\n1,2.5\n2,NA\n").status_code == 201
+    corrected = {
+        "fields": [
+            {"name": "id", "type": "integer", "constraints": {"required": True, "minimum": 1}},
+            {"name": "reading", "type": "number"},
+        ],
+        "missingValues": ["", "NA"],
+        "primaryKey": ["id"],
+    }
+    r = api.put(
+        f"/assets/{asset_id}/revisions/1/schema",
+        json={"table_schema": corrected},
+        headers=supplier.headers,
+    )
+    assert r.status_code == 200, r.text
+    assert api.post(f"/assets/{asset_id}/submit", json={}, headers=supplier.headers).is_success
+    assert review(api, ops, asset_id, "approved").status_code == 201
+    assert api.post(f"/assets/{asset_id}/list", headers=supplier.headers).is_success
+
+    text = text_of(page(api, f"/catalog/{asset_id}"))
+
+    assert "id integer required: true, minimum: 1" in text
+    # (tags become spaces in text_of: each marker is its own code element)
+    assert 'Missing values (cells that count as empty): "" , "NA" · primary key: ["id"]' in text
