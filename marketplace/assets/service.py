@@ -473,9 +473,9 @@ def correct_schema(
     now: datetime,
 ) -> AssetRevision:
     asset = owned_asset(session, principal, asset_id)
-    _require_status(
-        asset, (AssetStatus.draft.value, AssetStatus.rejected.value), "correct the schema of"
-    )
+    # Whenever a revision may be added, and only to a revision no review has registered (a
+    # new upload to a listed asset is corrected before it is submitted).
+    _require_status(asset, _REVISABLE, "correct the schema of")
     revision = repository.revision(session, asset_id, number)
     if revision is None:
         raise RevisionNotFound(f"asset {asset_id} has no revision {number}")

@@ -100,6 +100,37 @@ def test_the_supplier_corrects_the_inferred_schema(api: TestClient, supplier: Pa
     assert bad.status_code == 422
 
 
+def test_a_new_revision_of_a_listed_asset_is_corrected_but_the_registered_one_is_fixed(
+    api: TestClient, supplier: Party, ops: Party
+) -> None:
+    asset_id = registered_listed(api, supplier, ops)
+    assert upload(api, supplier, asset_id, CSV).status_code == 201
+    schema = {
+        "fields": [
+            {"name": "id", "type": "integer"},
+            {"name": "name", "type": "string"},
+            {"name": "price", "type": "number", "constraints": {"minimum": 0}},
+        ]
+    }
+
+    new = api.put(
+        f"/assets/{asset_id}/revisions/2/schema",
+        json={"table_schema": schema},
+        headers=supplier.headers,
+    )
+    registered = api.put(
+        f"/assets/{asset_id}/revisions/1/schema",
+        json={"table_schema": schema},
+        headers=supplier.headers,
+    )
+
+    assert new.status_code == 200, new.text
+    assert new.json()["table_schema"]["fields"][2]["constraints"] == {"minimum": 0}
+    assert (registered.status_code, registered.json()["error"]) == (409, "asset_state")
+    assert "revision 1 is registered" in registered.json()["message"]
+    assert api.get(f"/assets/{asset_id}").json()["status"] == "listed"
+
+
 def test_rejection_reasons_reach_the_supplier_who_fixes_and_resubmits(
     api: TestClient, supplier: Party, ops: Party
 ) -> None:
