@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlmodel import Session, col
 
 from marketplace.assets.models import (
@@ -34,7 +34,7 @@ def asset(session: Session, asset_id: int) -> Asset | None:
 def lock_asset(session: Session, asset_id: int) -> Asset | None:
     """The asset row, locked for update (PostgreSQL; SQLite's BEGIN IMMEDIATE already is)."""
     return session.execute(
-        select(Asset).where(Asset.id == asset_id).with_for_update()  # type: ignore[arg-type]
+        select(Asset).where(col(Asset.id) == asset_id).with_for_update()
     ).scalar_one_or_none()
 
 
@@ -46,8 +46,8 @@ def add(session: Session, row: Any) -> None:
 def revision(session: Session, asset_id: int, number: int) -> AssetRevision | None:
     return session.execute(
         select(AssetRevision).where(
-            AssetRevision.asset_id == asset_id,  # type: ignore[arg-type]
-            AssetRevision.number == number,  # type: ignore[arg-type]
+            col(AssetRevision.asset_id) == asset_id,
+            col(AssetRevision.number) == number,
         )
     ).scalar_one_or_none()
 
@@ -56,8 +56,8 @@ def revisions(session: Session, asset_id: int) -> Sequence[AssetRevision]:
     return (
         session.execute(
             select(AssetRevision)
-            .where(AssetRevision.asset_id == asset_id)  # type: ignore[arg-type]
-            .order_by(AssetRevision.number)  # type: ignore[arg-type]
+            .where(col(AssetRevision.asset_id) == asset_id)
+            .order_by(col(AssetRevision.number))
         )
         .scalars()
         .all()
@@ -68,8 +68,8 @@ def reviews(session: Session, asset_id: int) -> Sequence[AssetReview]:
     return (
         session.execute(
             select(AssetReview)
-            .where(AssetReview.asset_id == asset_id)  # type: ignore[arg-type]
-            .order_by(AssetReview.id)  # type: ignore[arg-type]
+            .where(col(AssetReview.asset_id) == asset_id)
+            .order_by(col(AssetReview.id))
         )
         .scalars()
         .all()
@@ -80,8 +80,8 @@ def registrations(session: Session, asset_id: int) -> Sequence[AssetRegistration
     return (
         session.execute(
             select(AssetRegistration)
-            .where(AssetRegistration.asset_id == asset_id)  # type: ignore[arg-type]
-            .order_by(AssetRegistration.journal_seq)  # type: ignore[arg-type]
+            .where(col(AssetRegistration.asset_id) == asset_id)
+            .order_by(col(AssetRegistration.journal_seq))
         )
         .scalars()
         .all()
@@ -93,10 +93,10 @@ def latest_certificate(session: Session, asset_id: int) -> AssetRegistration | N
         session.execute(
             select(AssetRegistration)
             .where(
-                AssetRegistration.asset_id == asset_id,  # type: ignore[arg-type]
-                AssetRegistration.registration_type.in_(CERTIFIED_TYPES),  # type: ignore[attr-defined]
+                col(AssetRegistration.asset_id) == asset_id,
+                col(AssetRegistration.registration_type).in_(CERTIFIED_TYPES),
             )
-            .order_by(AssetRegistration.journal_seq.desc())  # type: ignore[attr-defined]
+            .order_by(col(AssetRegistration.journal_seq).desc())
             .limit(1)
         )
         .scalars()
@@ -106,9 +106,7 @@ def latest_certificate(session: Session, asset_id: int) -> AssetRegistration | N
 
 def lock_objection(session: Session, objection_id: int) -> AssetObjection | None:
     return session.execute(
-        select(AssetObjection)
-        .where(AssetObjection.id == objection_id)  # type: ignore[arg-type]
-        .with_for_update()
+        select(AssetObjection).where(col(AssetObjection.id) == objection_id).with_for_update()
     ).scalar_one_or_none()
 
 
@@ -160,15 +158,15 @@ def objection_page(
         )
         query = query.where(
             or_(
-                AssetObjection.organization_id == involving_organization_id,  # type: ignore[arg-type]
-                AssetObjection.asset_id.in_(owned),  # type: ignore[attr-defined]
+                col(AssetObjection.organization_id) == involving_organization_id,
+                col(AssetObjection.asset_id).in_(owned),
             )
         )
     if status is not None:
-        query = query.where(AssetObjection.status == status)  # type: ignore[arg-type]
+        query = query.where(col(AssetObjection.status) == status)
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = (
-        session.execute(query.order_by(AssetObjection.id.desc()).offset(offset).limit(limit))  # type: ignore[union-attr]
+        session.execute(query.order_by(col(AssetObjection.id).desc()).offset(offset).limit(limit))
         .scalars()
         .all()
     )
@@ -179,8 +177,8 @@ def objections(session: Session, asset_id: int) -> Sequence[AssetObjection]:
     return (
         session.execute(
             select(AssetObjection)
-            .where(AssetObjection.asset_id == asset_id)  # type: ignore[arg-type]
-            .order_by(AssetObjection.id)  # type: ignore[arg-type]
+            .where(col(AssetObjection.asset_id) == asset_id)
+            .order_by(col(AssetObjection.id))
         )
         .scalars()
         .all()
@@ -192,8 +190,8 @@ def holder_account(session: Session, organization_id: int) -> Account | None:
     return (
         session.execute(
             select(Account)
-            .where(Account.organization_id == organization_id)  # type: ignore[arg-type]
-            .order_by(Account.membership_role != "admin", Account.id)  # type: ignore[arg-type]
+            .where(col(Account.organization_id) == organization_id)
+            .order_by(col(Account.membership_role) != "admin", col(Account.id))
             .limit(1)
         )
         .scalars()
@@ -221,24 +219,22 @@ def search(
     sees every asset it owns; ``visible_statuses=None`` means everything (operators)."""
     query = select(Asset)
     if visible_statuses is not None:
-        visible = Asset.status.in_(list(visible_statuses))  # type: ignore[attr-defined]
+        visible: ColumnElement[bool] = col(Asset.status).in_(list(visible_statuses))
         if own_organization_id is not None:
-            visible = or_(visible, Asset.owner_organization_id == own_organization_id)  # type: ignore[arg-type]
+            visible = or_(visible, col(Asset.owner_organization_id) == own_organization_id)
         query = query.where(visible)
     if owner_organization_id is not None:
-        query = query.where(Asset.owner_organization_id == owner_organization_id)  # type: ignore[arg-type]
+        query = query.where(col(Asset.owner_organization_id) == owner_organization_id)
     if status is not None:
-        query = query.where(Asset.status == status)  # type: ignore[arg-type]
+        query = query.where(col(Asset.status) == status)
     if theme is not None:
-        query = query.where(Asset.theme == theme)  # type: ignore[arg-type]
+        query = query.where(col(Asset.theme) == theme)
     if keyword:
         for word in keyword.lower().split():
-            query = query.where(
-                Asset.search_text.like(f"%{_escape_like(word)}%", escape="\\")  # type: ignore[attr-defined]
-            )
+            query = query.where(col(Asset.search_text).like(f"%{_escape_like(word)}%", escape="\\"))
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = (
-        session.execute(query.order_by(Asset.id.desc()).offset(offset).limit(limit))  # type: ignore[union-attr]
+        session.execute(query.order_by(col(Asset.id).desc()).offset(offset).limit(limit))
         .scalars()
         .all()
     )

@@ -207,7 +207,7 @@ def verify_journal(
     Exit status: 0 verified against a pinned contract, 1 FAILED, 2 usage error, 3 verified
     but not pinned (the output names the contract it trusted)."""
     from sqlalchemy import select
-    from sqlmodel import Session
+    from sqlmodel import Session, col
 
     from ledger.chain import connect
     from ledger.chain.base import AnchorChain, ChainError
@@ -223,7 +223,7 @@ def verify_journal(
     try:
         with Session(engine) as s:
             contract = (pin.contract if pin is not None else None) or s.execute(
-                select(AnchorBatch.contract).order_by(AnchorBatch.id.desc()).limit(1)  # type: ignore[call-overload,attr-defined]
+                select(col(AnchorBatch.contract)).order_by(col(AnchorBatch.id).desc()).limit(1)
             ).scalar()
         if not offline:
             if contract is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ledger.models import AnchorBatch, JournalEntry
 
@@ -13,19 +13,19 @@ from ledger.models import AnchorBatch, JournalEntry
 def list_entries(
     session: Session, *, after_seq: int, limit: int, kind: str | None, subject: str | None
 ) -> Sequence[JournalEntry]:
-    stmt = select(JournalEntry).where(JournalEntry.seq > after_seq)  # type: ignore[arg-type]
+    stmt = select(JournalEntry).where(col(JournalEntry.seq) > after_seq)
     if kind is not None:
-        stmt = stmt.where(JournalEntry.kind == kind)  # type: ignore[arg-type]
+        stmt = stmt.where(col(JournalEntry.kind) == kind)
     if subject is not None:
-        stmt = stmt.where(JournalEntry.subject == subject)  # type: ignore[arg-type]
-    return session.execute(stmt.order_by(JournalEntry.seq).limit(limit)).scalars().all()  # type: ignore[arg-type]
+        stmt = stmt.where(col(JournalEntry.subject) == subject)
+    return session.execute(stmt.order_by(col(JournalEntry.seq)).limit(limit)).scalars().all()
 
 
 def list_batches(session: Session, *, after_id: int, limit: int) -> Sequence[AnchorBatch]:
     stmt = (
         select(AnchorBatch)
-        .where(AnchorBatch.id > after_id)  # type: ignore[arg-type]
-        .order_by(AnchorBatch.id)  # type: ignore[arg-type]
+        .where(col(AnchorBatch.id) > after_id)
+        .order_by(col(AnchorBatch.id))
         .limit(limit)
     )
     return session.execute(stmt).scalars().all()
@@ -34,8 +34,8 @@ def list_batches(session: Session, *, after_id: int, limit: int) -> Sequence[Anc
 def batch_ids_for(session: Session, first_seq: int, last_seq: int) -> list[tuple[int, int, int]]:
     """(id, first_seq, last_seq) of the batches overlapping ``first_seq..last_seq``."""
     rows = session.execute(
-        select(AnchorBatch.id, AnchorBatch.first_seq, AnchorBatch.last_seq)  # type: ignore[call-overload]
-        .where(AnchorBatch.last_seq >= first_seq, AnchorBatch.first_seq <= last_seq)
-        .order_by(AnchorBatch.first_seq)
+        select(col(AnchorBatch.id), col(AnchorBatch.first_seq), col(AnchorBatch.last_seq))
+        .where(col(AnchorBatch.last_seq) >= first_seq, col(AnchorBatch.first_seq) <= last_seq)
+        .order_by(col(AnchorBatch.first_seq))
     ).all()
     return [(int(a), int(b), int(c)) for a, b, c in rows]
