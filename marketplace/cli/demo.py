@@ -82,9 +82,9 @@ def _exchange(url: str | None) -> Iterator[str]:
 
 
 def _create_operator(email: str) -> None:
+    from ledger.models import utc_now
     from marketplace.db import make_engine, unit_of_work
     from marketplace.identity import service
-    from marketplace.identity.models import utc_now
     from marketplace.migrations import upgrade_embedded
     from marketplace.settings import get_settings
 
