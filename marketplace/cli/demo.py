@@ -206,7 +206,7 @@ def demo(
             for line in asset_demo(parties["supplier"], operator, Path(tmp)):
                 say(f"supplier     {line}")
 
-            # Quality and valuation (issue 5): the upload started the evaluation by itself.
+            # Quality and valuation: the upload started the evaluation by itself.
             from marketplace.cli.valuation import demo as valuation_demo
 
             supplier_org = parties["supplier"].me().organization.id
