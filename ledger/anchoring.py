@@ -40,7 +40,7 @@ from typing import Any, NoReturn
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ledger import limits
 from ledger.canonical import from_hex, to_hex
@@ -208,12 +208,12 @@ class AnchorWorker:
         with Session(self.engine) as s:
             last_seq = s.execute(select(func.max(JournalEntry.seq))).scalar() or 0
             row = s.execute(
-                select(func.max(AnchorBatch.last_seq)).where(
-                    AnchorBatch.status == BatchStatus.confirmed  # type: ignore[arg-type]
+                select(func.max(col(AnchorBatch.last_seq))).where(
+                    col(AnchorBatch.status) == BatchStatus.confirmed
                 )
             ).scalar()
             unconfirmed = s.execute(
-                select(func.count()).where(AnchorBatch.status != BatchStatus.confirmed)  # type: ignore[arg-type]
+                select(func.count()).where(col(AnchorBatch.status) != BatchStatus.confirmed)
             ).scalar()
         return (row or 0) >= last_seq and not unconfirmed
 
@@ -229,7 +229,7 @@ class AnchorWorker:
                 s.execute(postgresql.insert(WorkerLease).values(values).on_conflict_do_nothing())
                 lease = s.execute(
                     select(WorkerLease)
-                    .where(WorkerLease.name == LEASE_NAME)  # type: ignore[arg-type]
+                    .where(col(WorkerLease.name) == LEASE_NAME)
                     .with_for_update(skip_locked=True)
                 ).scalar_one_or_none()
             else:
@@ -257,7 +257,9 @@ class AnchorWorker:
             with Session(self.engine) as s:
                 s.execute(
                     update(WorkerLease)
-                    .where(WorkerLease.name == LEASE_NAME, WorkerLease.holder == self.holder)  # type: ignore[arg-type]
+                    .where(
+                        col(WorkerLease.name) == LEASE_NAME, col(WorkerLease.holder) == self.holder
+                    )
                     .values(holder=None, expires_at=None)
                 )
                 s.commit()
@@ -291,8 +293,8 @@ class AnchorWorker:
             return list(
                 s.execute(
                     select(AnchorBatch)
-                    .where(AnchorBatch.status != BatchStatus.confirmed)  # type: ignore[arg-type]
-                    .order_by(AnchorBatch.id)  # type: ignore[arg-type]
+                    .where(col(AnchorBatch.status) != BatchStatus.confirmed)
+                    .order_by(col(AnchorBatch.id))
                 )
                 .scalars()
                 .all()
@@ -302,7 +304,7 @@ class AnchorWorker:
         for name, value in changes.items():
             setattr(batch, name, value)
         with Session(self.engine, expire_on_commit=False) as s:
-            s.execute(update(AnchorBatch).where(AnchorBatch.id == batch.id).values(**changes))  # type: ignore[arg-type]
+            s.execute(update(AnchorBatch).where(col(AnchorBatch.id) == batch.id).values(**changes))
             s.commit()
 
     def _cut(self, chain: AnchorChain, *, force: bool) -> AnchorBatch | None:
@@ -310,20 +312,20 @@ class AnchorWorker:
         cfg = self.config
         with Session(self.engine) as s:
             last = s.execute(
-                select(AnchorBatch.id, AnchorBatch.last_seq)  # type: ignore[call-overload]
-                .order_by(AnchorBatch.id.desc())  # type: ignore[attr-defined]
+                select(col(AnchorBatch.id), col(AnchorBatch.last_seq))
+                .order_by(col(AnchorBatch.id).desc())
                 .limit(1)
             ).first()
             batch_id, first_seq = (1, 1) if last is None else (int(last[0]) + 1, int(last[1]) + 1)
             oldest = s.execute(
-                select(JournalEntry.recorded_at).where(JournalEntry.seq == first_seq)  # type: ignore[call-overload]
+                select(col(JournalEntry.recorded_at)).where(col(JournalEntry.seq) == first_seq)
             ).scalar()
             if oldest is None:
                 return None
             rows = s.execute(
-                select(JournalEntry.seq, JournalEntry.entry_hash)  # type: ignore[call-overload]
-                .where(JournalEntry.seq >= first_seq)
-                .order_by(JournalEntry.seq)
+                select(col(JournalEntry.seq), col(JournalEntry.entry_hash))
+                .where(col(JournalEntry.seq) >= first_seq)
+                .order_by(col(JournalEntry.seq))
                 .limit(cfg.batch_entries_max)
             ).all()
         age_s = (utc_now() - _aware(oldest)).total_seconds()

@@ -25,7 +25,7 @@ from typing import Any
 from eth_utils.address import to_checksum_address
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ledger import limits
 from ledger.canonical import NotCanonicalizable, canonical_json, keccak256, to_hex
@@ -175,20 +175,20 @@ def _lock_head(session: Session) -> tuple[int, str]:
     for _ in range(2):
         if dialect == "postgresql":
             row = session.execute(
-                select(JournalHead.last_seq, JournalHead.last_hash)  # type: ignore[call-overload]
-                .where(JournalHead.id == HEAD_ID)
+                select(col(JournalHead.last_seq), col(JournalHead.last_hash))
+                .where(col(JournalHead.id) == HEAD_ID)
                 .with_for_update()
             ).first()
         else:
             # A write is the portable lock: on SQLite it takes the database's write lock.
             session.execute(
                 update(JournalHead)
-                .where(JournalHead.id == HEAD_ID)  # type: ignore[arg-type]
-                .values(last_seq=JournalHead.last_seq)
+                .where(col(JournalHead.id) == HEAD_ID)
+                .values(last_seq=col(JournalHead.last_seq))
             )
             row = session.execute(
-                select(JournalHead.last_seq, JournalHead.last_hash).where(  # type: ignore[call-overload]
-                    JournalHead.id == HEAD_ID
+                select(col(JournalHead.last_seq), col(JournalHead.last_hash)).where(
+                    col(JournalHead.id) == HEAD_ID
                 )
             ).first()
         if row is not None:
@@ -260,7 +260,7 @@ def _write(
     session.execute(insert(JOURNAL_TABLE), rows)
     session.execute(
         update(JournalHead)
-        .where(JournalHead.id == HEAD_ID)  # type: ignore[arg-type]
+        .where(col(JournalHead.id) == HEAD_ID)
         .values(last_seq=last_seq, last_hash=prev_hash)
     )
     assert out[-1].seq == last_seq
@@ -301,6 +301,8 @@ def append(
 def head(session: Session) -> tuple[int, str]:
     """(last seq, last entry hash) as committed; (0, zero hash) for an empty journal."""
     row = session.execute(
-        select(JournalHead.last_seq, JournalHead.last_hash).where(JournalHead.id == HEAD_ID)  # type: ignore[call-overload]
+        select(col(JournalHead.last_seq), col(JournalHead.last_hash)).where(
+            col(JournalHead.id) == HEAD_ID
+        )
     ).first()
     return (0, ZERO_HASH_HEX) if row is None else (int(row[0]), str(row[1]))

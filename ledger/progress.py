@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ledger.journal import HEAD_ID
 from ledger.models import AnchorBatch, BatchStatus, JournalEntry, JournalHead, utc_now
@@ -35,23 +35,23 @@ def anchoring_progress(session: Session, now: datetime | None = None) -> Anchori
     batch_count = session.execute(select(func.max(AnchorBatch.id))).scalar() or 0
     unconfirmed: dict[str, int] = dict(
         session.execute(
-            select(AnchorBatch.status, func.count())  # type: ignore[call-overload]
-            .where(AnchorBatch.status != BatchStatus.confirmed)
-            .group_by(AnchorBatch.status)
+            select(col(AnchorBatch.status), func.count())
+            .where(col(AnchorBatch.status) != BatchStatus.confirmed)
+            .group_by(col(AnchorBatch.status))
         ).all()
     )
     batches = {status: int(unconfirmed.get(status, 0)) for status in BATCH_STATUSES}
     batches[BatchStatus.confirmed] = batch_count - sum(batches.values())
     last_anchored_seq = (
         session.execute(
-            select(func.max(AnchorBatch.last_seq)).where(
-                AnchorBatch.status != BatchStatus.pending  # type: ignore[arg-type]
+            select(func.max(col(AnchorBatch.last_seq))).where(
+                col(AnchorBatch.status) != BatchStatus.pending
             )
         ).scalar()
         or 0
     )
     oldest = session.execute(
-        select(JournalEntry.recorded_at).where(JournalEntry.seq == last_anchored_seq + 1)  # type: ignore[call-overload]
+        select(col(JournalEntry.recorded_at)).where(col(JournalEntry.seq) == last_anchored_seq + 1)
     ).scalar()
     age_s = 0.0
     if oldest is not None:

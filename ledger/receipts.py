@@ -14,7 +14,7 @@ from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ledger.canonical import from_hex, to_hex
 from ledger.errors import EntryNotFound, NotAnchored
@@ -32,8 +32,8 @@ _trees_lock = threading.Lock()
 def batch_of(session: Session, seq: int) -> AnchorBatch | None:
     return session.execute(
         select(AnchorBatch).where(
-            AnchorBatch.first_seq <= seq,  # type: ignore[arg-type]
-            AnchorBatch.last_seq >= seq,  # type: ignore[arg-type]
+            col(AnchorBatch.first_seq) <= seq,
+            col(AnchorBatch.last_seq) >= seq,
         )
     ).scalar_one_or_none()
 
@@ -47,9 +47,9 @@ def tree_of(session: Session, batch: AnchorBatch) -> MerkleTree:
             _trees.move_to_end(key)
             return tree
     rows = session.execute(
-        select(JournalEntry.seq, JournalEntry.entry_hash)  # type: ignore[call-overload]
-        .where(JournalEntry.seq >= batch.first_seq, JournalEntry.seq <= batch.last_seq)
-        .order_by(JournalEntry.seq)
+        select(col(JournalEntry.seq), col(JournalEntry.entry_hash))
+        .where(col(JournalEntry.seq) >= batch.first_seq, col(JournalEntry.seq) <= batch.last_seq)
+        .order_by(col(JournalEntry.seq))
     ).all()
     assert len(rows) == batch.last_seq - batch.first_seq + 1, "batch has missing entries"
     tree = MerkleTree.build([leaf_hash(int(seq), from_hex(h)) for seq, h in rows])

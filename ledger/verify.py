@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from ledger.canonical import NotCanonicalizable, canonical_json, from_hex, keccak256, to_hex
 from ledger.chain.base import AnchorChain, ChainError
@@ -352,19 +353,21 @@ def _walk(
     with engine.connect() as conn:
         batches: list[Any] = list(
             conn.execute(
-                select(  # type: ignore[call-overload]
-                    AnchorBatch.id,
-                    AnchorBatch.first_seq,
-                    AnchorBatch.last_seq,
-                    AnchorBatch.root,
-                    AnchorBatch.status,
-                    AnchorBatch.chain_id,
-                    AnchorBatch.contract,
-                ).order_by(AnchorBatch.first_seq)
+                select(
+                    col(AnchorBatch.id),
+                    col(AnchorBatch.first_seq),
+                    col(AnchorBatch.last_seq),
+                    col(AnchorBatch.root),
+                    col(AnchorBatch.status),
+                    col(AnchorBatch.chain_id),
+                    col(AnchorBatch.contract),
+                ).order_by(col(AnchorBatch.first_seq))
             ).all()
         )
         head = conn.execute(
-            select(JournalHead.last_seq, JournalHead.last_hash).where(JournalHead.id == HEAD_ID)  # type: ignore[call-overload]
+            select(col(JournalHead.last_seq), col(JournalHead.last_hash)).where(
+                col(JournalHead.id) == HEAD_ID
+            )
         ).first()
     expected_seq = 1
     prev = ZERO_HASH_HEX

@@ -245,7 +245,7 @@ class Databourse:
         body: dict[str, Any] = self._request("GET", "/.well-known/databourse.json").json()
         return body
 
-    # -- data assets (issue 4) ----------------------------------------------------------------
+    # -- data assets --------------------------------------------------------------------------
 
     def create_asset(self, metadata: Mapping[str, Any]) -> AssetPublic:
         """Register a draft asset with its DCAT metadata and compliance facts."""
@@ -492,7 +492,7 @@ class Databourse:
             AssetPublic, "POST", f"/assets/{asset_id}/cancel", json={"reason": reason}
         )
 
-    # -- quality and valuation (issue 5) ------------------------------------------------------
+    # -- quality and valuation ----------------------------------------------------------------
 
     def request_quality_evaluation(
         self, asset_id: int, revision: int, **declarations: Any

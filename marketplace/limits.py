@@ -45,7 +45,7 @@ anchor_batch_entries_max_default: Final = 65_536
 anchor_batch_entries_max_ceiling: Final = 1_048_576
 anchor_batch_age_s_default: Final = 5.0
 
-# Data assets (issue 4)
+# Data assets
 upload_bytes_max_default: Final = 2 * 1024**3
 envelope_segment_bytes: Final = 1024 * 1024  # plaintext bytes per AEAD segment
 content_chunk_bytes: Final = 1024 * 1024  # fixed chunk size of the content Merkle tree
@@ -63,7 +63,7 @@ asset_text_length_max: Final = 2000  # spatial, authority proof, reasons, claims
 asset_url_length_max: Final = 2048
 review_reasons_length_max: Final = 4000
 
-# Identity: invites, tokens, SIWE, EIP-712 (issue 2)
+# Identity: invites, tokens, SIWE, EIP-712
 invite_ttl_s_default: Final = 7 * 24 * 3600
 invite_ttl_s_max: Final = 30 * 24 * 3600
 bearer_token_length_max: Final = 128  # characters after "Bearer "

@@ -28,6 +28,7 @@ from sqlmodel import Session
 from starlette.requests import ClientDisconnect
 
 from ledger.errors import NotAnchored
+from ledger.models import utc_now
 from ledger.receipts import build_receipt
 from marketplace import limits
 from marketplace.assets import dcat, objections, service
@@ -74,7 +75,6 @@ from marketplace.identity.auth import (
     VerifiedOrganization,
     VerifiedSupplier,
 )
-from marketplace.identity.models import utc_now
 from marketplace.quality import service as quality_service
 from marketplace.quality.schema import within_bounds
 from marketplace.valuation import service as valuation_service

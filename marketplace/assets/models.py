@@ -5,23 +5,20 @@ other registration types) and objections.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from ledger.models import utc_now
 from marketplace import limits
 
 SHA256_HEX_LENGTH = 64
 ADDRESS_HEX_LENGTH = 42
 # 64-bit ids; SQLite autoincrements only an INTEGER PRIMARY KEY (its rowid, 64-bit anyway).
 ID_TYPE = BigInteger().with_variant(Integer(), "sqlite")
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class AssetStatus(StrEnum):

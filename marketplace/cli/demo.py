@@ -82,9 +82,9 @@ def _exchange(url: str | None) -> Iterator[str]:
 
 
 def _create_operator(email: str) -> None:
+    from ledger.models import utc_now
     from marketplace.db import make_engine, unit_of_work
     from marketplace.identity import service
-    from marketplace.identity.models import utc_now
     from marketplace.migrations import upgrade_embedded
     from marketplace.settings import get_settings
 
@@ -206,7 +206,7 @@ def demo(
             for line in asset_demo(parties["supplier"], operator, Path(tmp)):
                 say(f"supplier     {line}")
 
-            # Quality and valuation (issue 5): the upload started the evaluation by itself.
+            # Quality and valuation: the upload started the evaluation by itself.
             from marketplace.cli.valuation import demo as valuation_demo
 
             supplier_org = parties["supplier"].me().organization.id

@@ -130,10 +130,10 @@ def operator_create(
     grant the first operator role over HTTP)."""
     from pydantic import ValidationError
 
+    from ledger.models import utc_now
     from marketplace.db import make_engine, unit_of_work
     from marketplace.errors import DatabourseError
     from marketplace.identity import passwords, service
-    from marketplace.identity.models import utc_now
     from marketplace.identity.schemas import LoginRequest, OrganizationCreate
     from marketplace.migrations import upgrade_embedded
     from marketplace.settings import get_settings

@@ -14,11 +14,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from ledger.models import utc_now
 from marketplace import limits
 from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.identity import service
 from marketplace.identity.errors import NotAuthenticated, NotVerified, RoleRequired
-from marketplace.identity.models import OrgRole, utc_now
+from marketplace.identity.models import OrgRole
 from marketplace.identity.service import Principal
 
 # Declares the scheme in the OpenAPI document; the header is checked below, with our own errors.

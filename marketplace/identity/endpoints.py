@@ -7,13 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
+from ledger.models import utc_now
 from marketplace import limits
 from marketplace.db import unit_of_work
 from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.identity import passwords, service
 from marketplace.identity.auth import CurrentAccount, Operator
 from marketplace.identity.errors import InvalidCredentials
-from marketplace.identity.models import utc_now
 from marketplace.identity.schemas import (
     InviteCreate,
     InviteResponse,

@@ -13,16 +13,13 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, DateTime, Integer, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from ledger.models import utc_now
 from marketplace import limits
 
 ADDRESS_HEX_LENGTH = 42  # "0x" + 20 bytes, EIP-55 checksummed
 DIGEST_HEX_LENGTH = 64  # HMAC-SHA256, hex
 # 64-bit ids on PostgreSQL; on SQLite only an INTEGER PRIMARY KEY autoincrements (and is 64-bit).
 ID_TYPE = BigInteger().with_variant(Integer(), "sqlite")
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def as_utc(moment: datetime) -> datetime:

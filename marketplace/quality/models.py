@@ -4,18 +4,16 @@ only) and the report hash anchored in the journal entry ``quality.assessed``."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, Text
 from sqlmodel import Field, SQLModel
 
+from ledger.models import utc_now
+
 ID_TYPE = BigInteger().with_variant(Integer(), "sqlite")
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class EvaluationStatus(StrEnum):

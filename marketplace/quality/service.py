@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from ledger import journal
+from ledger.models import utc_now
 from marketplace import limits
 from marketplace.assets import repository as assets_repository
 from marketplace.assets import visibility
@@ -30,7 +31,7 @@ from marketplace.errors import NotFound, Unprocessable
 from marketplace.identity.service import Principal
 from marketplace.quality import repository
 from marketplace.quality.metrics import Format, evaluate
-from marketplace.quality.models import EvaluationStatus, QualityEvaluation, utc_now
+from marketplace.quality.models import EvaluationStatus, QualityEvaluation
 from marketplace.quality.report import QualityReport
 from marketplace.quality.schema import DeclarationError, Declared
 from marketplace.quality.schemas import EvaluationPublic, EvaluationRequest

@@ -8,13 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse
 
+from ledger.models import utc_now
 from marketplace.assets.endpoints import BIGINT_MAX, AssetId
 from marketplace.assets.service import signing_context
 from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.http import JSON_ERROR_RESPONSES
 from marketplace.identity.auth import CurrentAccount, OptionalAccount
 from marketplace.valuation import service
-from marketplace.valuation.models import utc_now
 from marketplace.valuation.schemas import CertificationDraft, ValuationPublic, ValuationRequest
 
 router = APIRouter(tags=["valuation"])

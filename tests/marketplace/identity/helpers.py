@@ -19,10 +19,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from ledger.models import utc_now
 from marketplace.app import create_app
 from marketplace.db import unit_of_work
 from marketplace.identity import service
-from marketplace.identity.models import utc_now
 from marketplace.identity.siwe import build
 from marketplace.runtime import Runtime
 from marketplace.tables import metadata

@@ -8,8 +8,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlmodel import Session
 
+from ledger.models import utc_now
 from marketplace import limits
-from marketplace.identity.models import AuthToken, utc_now
+from marketplace.identity.models import AuthToken
 from marketplace.runtime import Runtime
 from tests.marketplace.identity.helpers import PASSWORD, bearer, row_counts, signup
 
