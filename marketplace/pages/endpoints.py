@@ -25,14 +25,16 @@ from marketplace.pages.asset import asset_page
 from marketplace.pages.catalog import catalog_page
 from marketplace.pages.explorer import batches_page, entries_page, entry_page
 from marketplace.pages.home import home_page
-from marketplace.pages.layout import SECURITY_HEADERS, error_body, layout
+from marketplace.pages.layout import CSP, error_body, layout
 
 log = logging.getLogger("databourse.pages")
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 
 def html(content: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(content, status_code=status, headers=dict(SECURITY_HEADERS))
+    # The other security headers come from SecurityHeadersMiddleware; a page's policy is its own
+    # (the same one its <meta> tag carries when a report is saved as a file).
+    return HTMLResponse(content, status_code=status, headers={"Content-Security-Policy": CSP})
 
 
 def render(build: Callable[[], str]) -> HTMLResponse:

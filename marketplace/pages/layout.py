@@ -9,7 +9,6 @@ Content-Security-Policy header and meta say so. Pure: no I/O.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from html import escape
 from typing import Any
@@ -17,12 +16,6 @@ from urllib.parse import urlencode
 
 EXCHANGE_NAME = "Databourse"
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
-SECURITY_HEADERS: Mapping[str, str] = {
-    "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-}
 NAV = (
     ("/", "Home", "home"),
     ("/catalog", "Catalog", "catalog"),
