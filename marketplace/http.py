@@ -115,7 +115,7 @@ def nul_guard(exempt_prefixes: tuple[str, ...]) -> Callable[[Request], Awaitable
     async def reject_nul(request: Request) -> None:
         if any("\0" in k or "\0" in v for k, v in request.query_params.multi_items()):
             raise Unprocessable("query parameters may not contain NUL characters (U+0000)")
-        if request.url.path.startswith(exempt_prefixes or ("\0",)):
+        if _exempt(request.url.path, exempt_prefixes):
             return
         if _JSON_NUL.search(await request.body()):
             raise Unprocessable("text in the request body may not contain NUL characters (U+0000)")
@@ -190,6 +190,15 @@ def _is_transient(exc: OperationalError) -> bool:
     return True
 
 
+def _exempt(path: str, exempt_prefixes: tuple[str, ...]) -> bool:
+    return bool(exempt_prefixes) and path.startswith(exempt_prefixes)
+
+
+def _applies(scope: Scope, exempt_prefixes: tuple[str, ...]) -> bool:
+    """Whether a body-checking middleware looks at this request (HTTP, outside the exemptions)."""
+    return scope["type"] == "http" and not _exempt(str(scope.get("path", "")), exempt_prefixes)
+
+
 class BodySizeLimitMiddleware:
     """Refuses request bodies over ``max_bytes`` with a 413 before the route sees them.
 
@@ -202,9 +211,7 @@ class BodySizeLimitMiddleware:
         self.exempt_prefixes = exempt_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or str(scope.get("path", "")).startswith(
-            self.exempt_prefixes or ("\0",)
-        ):
+        if not _applies(scope, self.exempt_prefixes):
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
@@ -281,9 +288,7 @@ class JsonDepthLimitMiddleware:
         self.exempt_prefixes = exempt_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or str(scope.get("path", "")).startswith(
-            self.exempt_prefixes or ("\0",)
-        ):
+        if not _applies(scope, self.exempt_prefixes):
             await self.app(scope, receive, send)
             return
         pieces: list[bytes] = []
