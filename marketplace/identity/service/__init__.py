@@ -1,5 +1,5 @@
 """Identity's rules: sign-up, login (password and Sign-In with Ethereum), bearer tokens,
-invites, what operators do, custodial signing, and the organisation lock other domains use.
+invites, what operators do, custodial signing, and the organisation look-ups other domains use.
 Never commits; the caller's unit of work does.
 
 Journal payloads hold ids, addresses and roles; never emails, names or other personal data.
@@ -15,7 +15,12 @@ from marketplace.identity.service.operators import (
     list_organizations,
     verify_organization,
 )
-from marketplace.identity.service.organizations import lock_organization
+from marketplace.identity.service.organizations import (
+    holder_account,
+    lock_organization,
+    organization,
+    organization_roles,
+)
 from marketplace.identity.service.password_login import (
     PasswordAttempt,
     check_password,
@@ -36,11 +41,14 @@ __all__ = [
     "finish_password_login",
     "grant_role",
     "grant_role_on_server",
+    "holder_account",
     "issue_siwe_nonce",
     "list_organizations",
     "lock_organization",
     "logout",
     "me",
+    "organization",
+    "organization_roles",
     "record_login_failure",
     "sign_as",
     "signup_with_password",
