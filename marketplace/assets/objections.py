@@ -60,8 +60,8 @@ from marketplace.assets.service import (
     visible_asset,
 )
 from marketplace.identity import service as identity
-from marketplace.identity.models import OrgRole, as_utc
-from marketplace.identity.service import Principal
+from marketplace.identity.models import as_utc
+from marketplace.principal import OrgRole, Principal
 
 OBJECTABLE = (*REGISTERED_STATUSES, AssetStatus.under_review.value, AssetStatus.suspended.value)
 SUSPENDABLE = (*REGISTERED_STATUSES, AssetStatus.under_review.value)

@@ -67,8 +67,8 @@ from marketplace.blobs.envelope import decrypt_stream, unwrap_key
 from marketplace.blobs.store import BlobStore
 from marketplace.identity import service as identity
 from marketplace.identity import signing
-from marketplace.identity.models import Account, OrgRole
-from marketplace.identity.service import Principal
+from marketplace.identity.models import Account
+from marketplace.principal import OrgRole, Principal
 from marketplace.settings import Settings
 
 PUBLIC_STATUSES = visibility.PUBLIC_STATUSES

@@ -22,8 +22,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from marketplace.assets.models import AssetStatus
-from marketplace.identity.models import OrgRole
-from marketplace.identity.service import Principal
+from marketplace.principal import OrgRole, Principal
 
 #: The statuses in which the public sees an asset (search filters on them in SQL).
 PUBLIC_STATUSES = (AssetStatus.listed.value,)

@@ -179,7 +179,7 @@ def operator_grant(
     from marketplace.db import make_engine, unit_of_work
     from marketplace.errors import DatabourseError
     from marketplace.identity import service
-    from marketplace.identity.models import OrgRole
+    from marketplace.principal import OrgRole
     from marketplace.settings import get_settings
 
     try:

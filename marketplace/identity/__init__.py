@@ -1,5 +1,6 @@
 """Identity: organisations, members and roles, password and SIWE login, bearer tokens,
-custodial keys, operator verification, EIP-712 signing."""
+custodial keys, operator verification, EIP-712 signing. Who is calling (``Principal``) and the
+roles (``OrgRole``) live in ``marketplace.principal``, which every domain imports."""
 
 from marketplace.identity.auth import (
     CurrentAccount,
@@ -10,15 +11,12 @@ from marketplace.identity.auth import (
     require_role,
     require_verified,
 )
-from marketplace.identity.models import MembershipRole, OrgRole
-from marketplace.identity.service import Principal
+from marketplace.identity.models import MembershipRole
 
 __all__ = [
     "CurrentAccount",
     "MembershipRole",
     "Operator",
-    "OrgRole",
-    "Principal",
     "VerifiedBuyer",
     "VerifiedOrganization",
     "VerifiedSupplier",

@@ -18,9 +18,14 @@ from ledger.models import utc_now
 from marketplace import limits
 from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.identity import service
-from marketplace.identity.errors import NotAuthenticated, NotVerified, RoleRequired
-from marketplace.identity.models import OrgRole
-from marketplace.identity.service import Principal
+from marketplace.identity.errors import NotAuthenticated
+from marketplace.principal import (
+    OrgRole,
+    Principal,
+    check_role,
+    check_verified,
+    check_verified_organization,
+)
 
 # Declares the scheme in the OpenAPI document; the header is checked below, with our own errors.
 _bearer_scheme = HTTPBearer(
@@ -67,21 +72,13 @@ def get_optional_account(
 OptionalAccount = Annotated[Principal | None, Depends(get_optional_account)]
 
 
-def _role_list(roles: frozenset[str]) -> str:
-    return ", ".join(sorted(roles)) or "none"
-
-
 def require_role(*roles: OrgRole | str) -> Callable[[Principal], Principal]:
     """A dependency that lets through an organisation holding any of ``roles``."""
     wanted = frozenset(OrgRole(r).value for r in roles)
     assert wanted, "require_role needs at least one role"
 
     def guard(principal: CurrentAccount) -> Principal:
-        if not wanted & principal.roles:
-            raise RoleRequired(
-                f"this needs the {' or '.join(sorted(wanted))} role; your organisation holds: "
-                f"{_role_list(principal.roles)}"
-            )
+        check_role(principal, wanted)
         return principal
 
     return guard
@@ -90,19 +87,10 @@ def require_role(*roles: OrgRole | str) -> Callable[[Principal], Principal]:
 def require_verified(role: OrgRole | str) -> Callable[[Principal], Principal]:
     """A dependency for acting in ``role`` on the market (listing needs a verified supplier,
     buying a verified buyer)."""
-    wanted = OrgRole(role).value
+    wanted = OrgRole(role)
 
     def guard(principal: CurrentAccount) -> Principal:
-        if wanted not in principal.roles:
-            raise RoleRequired(
-                f"this needs the {wanted} role; your organisation holds: "
-                f"{_role_list(principal.roles)}"
-            )
-        if not principal.verified:
-            raise NotVerified(
-                "organisation not verified: an operator must verify it (real-name check) "
-                f"before it may act as {wanted}"
-            )
+        check_verified(principal, wanted)
         return principal
 
     return guard
@@ -111,10 +99,7 @@ def require_verified(role: OrgRole | str) -> Callable[[Principal], Principal]:
 def require_verified_organization(principal: CurrentAccount) -> Principal:
     """A dependency for acts any organisation may do once verified, whatever its roles (filing
     an objection)."""
-    if not principal.verified:
-        raise NotVerified(
-            "organisation not verified: an operator must verify it (real-name check) first"
-        )
+    check_verified_organization(principal)
     return principal
 
 

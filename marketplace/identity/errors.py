@@ -48,14 +48,6 @@ class PasswordChecksBusy(TooManyRequests):
     code = "password_checks_busy"
 
 
-class RoleRequired(Forbidden):
-    code = "role_required"
-
-
-class NotVerified(Forbidden):
-    code = "not_verified"
-
-
 class AdminRequired(Forbidden):
     code = "admin_required"
 

@@ -15,6 +15,7 @@ from sqlmodel import Field, SQLModel
 
 from ledger.models import utc_now
 from marketplace import limits
+from marketplace.principal import OrgRole
 
 ADDRESS_HEX_LENGTH = 42  # "0x" + 20 bytes, EIP-55 checksummed
 DIGEST_HEX_LENGTH = 64  # HMAC-SHA256, hex
@@ -25,16 +26,6 @@ ID_TYPE = BigInteger().with_variant(Integer(), "sqlite")
 def as_utc(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; every datetime we store is UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-class OrgRole(StrEnum):
-    """What an organisation does on the exchange. One organisation may hold several."""
-
-    supplier = "supplier"
-    buyer = "buyer"
-    arbitrator = "arbitrator"
-    valuer = "valuer"
-    operator = "operator"
 
 
 #: Roles anyone may ask for at sign-up; the others are granted by an operator.

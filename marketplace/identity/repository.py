@@ -18,6 +18,7 @@ from marketplace.identity.models import (
     CustodialKey,
     Invite,
     LoginThrottle,
+    MembershipRole,
     Organization,
     OrganizationRole,
     SiweNonce,
@@ -116,6 +117,18 @@ def account_by_email_key(session: Session, email_key: str) -> Account | None:
 
 def account_by_address_key(session: Session, address_key: str) -> Account | None:
     stmt = select(Account).where(col(Account.address_key) == address_key)
+    return session.exec(stmt).first()
+
+
+def holder_account(session: Session, organization_id: int) -> Account | None:
+    """The account that holds an organisation's assets on certificates: its first admin (the
+    lowest id), else its lowest-id account."""
+    stmt = (
+        select(Account)
+        .where(col(Account.organization_id) == organization_id)
+        .order_by(col(Account.membership_role) != MembershipRole.admin.value, col(Account.id))
+        .limit(1)
+    )
     return session.exec(stmt).first()
 
 

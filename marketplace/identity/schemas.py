@@ -9,7 +9,8 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from marketplace import limits
-from marketplace.identity.models import AccountBase, OrganizationBase, OrgRole
+from marketplace.identity.models import AccountBase, OrganizationBase
+from marketplace.principal import OrgRole
 
 # Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is the mail
 # server's business; this only catches typos and garbage.

@@ -28,7 +28,7 @@ from marketplace.blobs.envelope import decrypt_stream, unwrap_key
 from marketplace.blobs.store import BlobNotFound, BlobStore
 from marketplace.db import unit_of_work
 from marketplace.errors import NotFound, Unprocessable
-from marketplace.identity.service import Principal
+from marketplace.principal import Principal
 from marketplace.quality import repository
 from marketplace.quality.metrics import Format, evaluate
 from marketplace.quality.models import EvaluationStatus, QualityEvaluation

@@ -19,10 +19,9 @@ from marketplace.assets.models import Asset
 from marketplace.assets.service import SigningContext, visible_asset
 from marketplace.identity import service as identity
 from marketplace.identity import signing
-from marketplace.identity.errors import NotVerified, RoleRequired, SignatureRejected
-from marketplace.identity.models import OrgRole
-from marketplace.identity.service import Principal
+from marketplace.identity.errors import SignatureRejected
 from marketplace.money import Currency
+from marketplace.principal import NotVerified, OrgRole, Principal, RoleRequired
 from marketplace.quality import repository as quality_repository
 from marketplace.quality.models import QualityEvaluation
 from marketplace.quality.report import QualityReport

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from starlette.routing import BaseRoute
 
 from marketplace.identity.auth import require_verified_organization
-from marketplace.identity.models import OrgRole
+from marketplace.principal import OrgRole
 from marketplace.runtime import Runtime
 from tests.marketplace.identity.helpers import bearer, operator_token, signup
 

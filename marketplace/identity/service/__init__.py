@@ -1,0 +1,58 @@
+"""Identity's rules: sign-up, login (password and Sign-In with Ethereum), bearer tokens,
+invites, what operators do, custodial signing, and the organisation look-ups other domains use.
+Never commits; the caller's unit of work does.
+
+Journal payloads hold ids, addresses and roles; never emails, names or other personal data.
+"""
+
+from marketplace.identity.service.bearer_tokens import authenticate, logout, me
+from marketplace.identity.service.ethereum_login import issue_siwe_nonce, siwe_login
+from marketplace.identity.service.invites import create_invite
+from marketplace.identity.service.operators import (
+    create_operator,
+    grant_role,
+    grant_role_on_server,
+    list_organizations,
+    verify_organization,
+)
+from marketplace.identity.service.organizations import (
+    holder_account,
+    lock_organization,
+    organization,
+    organization_roles,
+)
+from marketplace.identity.service.password_login import (
+    PasswordAttempt,
+    check_password,
+    finish_password_login,
+    record_login_failure,
+    start_password_login,
+)
+from marketplace.identity.service.signatures import consume_signature_nonce, sign_as
+from marketplace.identity.service.signup import signup_with_password
+
+__all__ = [
+    "PasswordAttempt",
+    "authenticate",
+    "check_password",
+    "consume_signature_nonce",
+    "create_invite",
+    "create_operator",
+    "finish_password_login",
+    "grant_role",
+    "grant_role_on_server",
+    "holder_account",
+    "issue_siwe_nonce",
+    "list_organizations",
+    "lock_organization",
+    "logout",
+    "me",
+    "organization",
+    "organization_roles",
+    "record_login_failure",
+    "sign_as",
+    "signup_with_password",
+    "siwe_login",
+    "start_password_login",
+    "verify_organization",
+]

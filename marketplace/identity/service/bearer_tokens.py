@@ -1,0 +1,78 @@
+"""Bearer tokens: issuing one at login or sign-up, turning one back into a ``Principal``,
+revoking it at logout, and what ``GET /auth/me`` shows its holder."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from marketplace.identity import repository, tokens
+from marketplace.identity.errors import InvalidToken, TokenExpired, TokenRevoked
+from marketplace.identity.models import Account, AuthToken, MembershipRole, as_utc
+from marketplace.identity.schemas import MeResponse, TokenResponse
+from marketplace.identity.service._common import account_public, organization_public, secret
+from marketplace.principal import OrgRole, Principal
+from marketplace.settings import Settings
+
+
+def issue_token(
+    session: Session, settings: Settings, account: Account, now: datetime, *, signed_up: bool
+) -> TokenResponse:
+    assert account.id is not None
+    token = tokens.new_secret(tokens.TOKEN_PREFIX)
+    expires_at = now + timedelta(seconds=settings.token_ttl_s)
+    session.add(
+        AuthToken(
+            token_digest=tokens.digest(secret(settings), token, purpose="bearer"),
+            account_id=account.id,
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
+    return TokenResponse(
+        access_token=token,
+        expires_at=expires_at,
+        account=account_public(account),
+        signed_up=signed_up,
+    )
+
+
+def authenticate(session: Session, settings: Settings, token: str, now: datetime) -> Principal:
+    if not tokens.is_well_formed(token, tokens.TOKEN_PREFIX):
+        raise InvalidToken("the bearer token is malformed; log in again for a new one")
+    row = repository.token_by_digest(
+        session, tokens.digest(secret(settings), token, purpose="bearer")
+    )
+    if row is None:
+        raise InvalidToken("the bearer token is not recognised; log in again")
+    if row.revoked_at is not None:
+        raise TokenRevoked("the bearer token was revoked (logged out); log in again")
+    if as_utc(row.expires_at) <= now:
+        raise TokenExpired("the bearer token has expired; log in again")
+    account = repository.account(session, row.account_id)
+    assert account is not None
+    assert account.id is not None
+    org = repository.organization(session, account.organization_id)
+    assert org is not None
+    assert org.id is not None
+    roles = frozenset(repository.organization_roles(session, org.id))
+    assert row.id is not None
+    return Principal(account=account, organization=org, roles=roles, token_id=row.id)
+
+
+def logout(session: Session, principal: Principal, now: datetime) -> None:
+    repository.revoke_token(session, principal.token_id, now)
+
+
+def me(session: Session, principal: Principal) -> MeResponse:
+    verified = principal.verified
+    return MeResponse(
+        account=account_public(principal.account),
+        organization=organization_public(session, principal.organization),
+        membership_role="admin"
+        if principal.account.membership_role == MembershipRole.admin
+        else "member",
+        can_list=verified and OrgRole.supplier in principal.roles,
+        can_buy=verified and OrgRole.buyer in principal.roles,
+    )

@@ -1,0 +1,171 @@
+"""What operators do: verify organisations (the real-name check), grant roles, list
+organisations, and bootstrap the first operator from the server's CLI."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from eth_account import Account as EthAccount
+from sqlmodel import Session
+
+from marketplace import limits
+from marketplace.identity import passwords, repository
+from marketplace.identity.errors import GrantRefused, OrganizationNameTaken
+from marketplace.identity.models import Account, MembershipRole, Organization, as_utc
+from marketplace.identity.schemas import OrganizationPage, OrganizationPublic
+from marketplace.identity.service._common import append_journal, name_key_for, organization_public
+from marketplace.identity.service.organizations import lock_organization
+from marketplace.identity.service.signup import (
+    Membership,
+    check_email_free,
+    create_custodial_account,
+)
+from marketplace.principal import OrgRole, Principal
+from marketplace.settings import Settings
+
+
+def verify_organization(
+    session: Session, operator: Principal, organization_id: int, now: datetime
+) -> OrganizationPublic:
+    """Marks the organisation verified (real-name/KYC done). Verifying twice changes nothing."""
+    org = lock_organization(session, organization_id)
+    if org.verified_at is None:
+        org.verified_at = now
+        org.verified_by = operator.account_id
+        session.add(org)
+        append_journal(
+            session,
+            "organization.verified",
+            f"organization:{organization_id}",
+            operator.address,
+            organization_id=organization_id,
+            operator_account_id=operator.account_id,
+        )
+    return organization_public(session, org)
+
+
+def _grant(
+    session: Session,
+    organization_id: int,
+    role: OrgRole,
+    *,
+    actor: str,
+    granted_by: int | None,
+    via: str,
+) -> OrganizationPublic:
+    """Grants a role. Granting one the organisation holds changes nothing."""
+    org = lock_organization(session, organization_id)
+    if role.value not in repository.organization_roles(session, organization_id):
+        repository.add_role(session, organization_id, role.value, granted_by=granted_by)
+        session.flush()
+        append_journal(
+            session,
+            "organization.role_granted",
+            f"organization:{organization_id}",
+            actor,
+            organization_id=organization_id,
+            role=role.value,
+            via=via,
+        )
+    return organization_public(session, org)
+
+
+def grant_role(
+    session: Session, operator: Principal, organization_id: int, role: OrgRole
+) -> OrganizationPublic:
+    """An operator grants a role over HTTP: never ``operator`` (only the server's CLI grants it,
+    ``grant_role_on_server``), and never to the operator's own organisation."""
+    if role == OrgRole.operator:
+        raise GrantRefused(
+            "the operator role is not granted over HTTP: run 'bourse operator grant "
+            f"{organization_id}' on the exchange's server"
+        )
+    if organization_id == operator.organization.id:
+        raise GrantRefused("an operator may not grant roles to its own organisation")
+    return _grant(
+        session,
+        organization_id,
+        role,
+        actor=operator.address,
+        granted_by=operator.account_id,
+        via="http",
+    )
+
+
+def grant_role_on_server(
+    session: Session, settings: Settings, organization_id: int, role: OrgRole
+) -> OrganizationPublic:
+    """A grant by whoever runs the server's CLI against its database (``bourse operator
+    grant``): the only way to make another operator. The journal's actor is the exchange's
+    recorder address."""
+    exchange = EthAccount.from_key(settings.anchor_recorder_key.get_secret_value()).address
+    return _grant(session, organization_id, role, actor=exchange, granted_by=None, via="cli")
+
+
+def list_organizations(
+    session: Session, *, verified: bool | None, limit: int, offset: int
+) -> OrganizationPage:
+    assert 0 < limit <= limits.page_size_max
+    assert offset >= 0
+    rows, total = repository.list_organizations(
+        session, verified=verified, limit=limit, offset=offset
+    )
+    roles = repository.roles_by_organization(session, [o.id for o in rows if o.id is not None])
+    items = [
+        OrganizationPublic(
+            id=o.id,
+            name=o.name,
+            roles=roles.get(o.id, []),
+            verified=o.verified_at is not None,
+            verified_at=as_utc(o.verified_at) if o.verified_at else None,
+        )
+        for o in rows
+        if o.id is not None
+    ]
+    return OrganizationPage(items=items, total=total, limit=limit, offset=offset)
+
+
+def create_operator(
+    session: Session,
+    settings: Settings,
+    *,
+    email: str,
+    password: str,
+    organization_name: str,
+    now: datetime,
+) -> Account:
+    """Bootstraps an operator: a verified organisation holding the operator role, and its admin
+    (a custodial account). Used by ``bourse operator create``, since no one can grant the
+    first operator role over HTTP."""
+    password_hash = passwords.hash_password(password)
+    email_key = check_email_free(session, email)
+    key = name_key_for(organization_name)
+    if repository.organization_by_name_key(session, key) is not None:
+        raise OrganizationNameTaken(f"an organisation named {organization_name!r} already exists")
+    org = Organization(name=organization_name, name_key=key, created_at=now, verified_at=now)
+    if not repository.insert_unique(session, org):
+        raise OrganizationNameTaken(f"an organisation named {organization_name!r} already exists")
+    assert org.id is not None
+    repository.add_role(session, org.id, OrgRole.operator.value, granted_by=None)
+    membership = Membership(org, MembershipRole.admin, None, (OrgRole.operator.value,))
+    account = create_custodial_account(
+        session,
+        settings,
+        membership,
+        email=email,
+        email_key=email_key,
+        password_hash=password_hash,
+        now=now,
+    )
+    org.verified_by = account.id
+    session.add(org)
+    append_journal(
+        session,
+        "organization.verified",
+        f"organization:{org.id}",
+        account.address,
+        organization_id=org.id,
+        operator_account_id=account.id,
+        bootstrap=True,
+    )
+    return account

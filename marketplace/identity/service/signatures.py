@@ -1,0 +1,41 @@
+"""EIP-712 signatures: signing with a custodial account's key, and accepting a signer's
+(nonce, deadline) once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from marketplace.identity import keys, repository, signing
+from marketplace.identity.errors import NonceReused, NotCustodial, SignatureRejected
+from marketplace.principal import PrincipalAccount
+from marketplace.settings import Settings
+
+
+def sign_as(
+    session: Session, settings: Settings, account: PrincipalAccount, document: dict[str, Any]
+) -> str:
+    """Signs an EIP-712 document with a custodial account's key (decrypted only here)."""
+    if not account.custodial or account.id is None:
+        raise NotCustodial("this account holds its own key: sign locally and send the signature")
+    row = repository.custodial_key(session, account.id)
+    assert row is not None, "a custodial account always has its key"
+    private_key = keys.open_sealed(
+        settings.master_key_bytes,
+        keys.SealedKey(row.address, row.master_key_id, row.nonce, row.ciphertext),
+    )
+    return signing.sign(private_key, document)
+
+
+def consume_signature_nonce(
+    session: Session, address: str, nonce: int, deadline_s: int, now_s: int
+) -> None:
+    """Accepts an EIP-712 (nonce, deadline) once per signer; raises on expiry or replay."""
+    try:
+        signing.check_nonce(nonce)
+        signing.check_deadline(deadline_s, now_s)
+    except signing.SignatureError as exc:
+        raise SignatureRejected(str(exc)) from exc
+    if not repository.add_used_signature_nonce(session, address.lower(), str(nonce)):
+        raise NonceReused(f"nonce {nonce} was already used by {address}; sign again")
