@@ -23,6 +23,11 @@ Protocol (each numbered step is crash-safe; the contract's contiguity rule is th
 Several workers may run: a lease row in the database lets one act at a time (``SKIP LOCKED`` on
 PostgreSQL). While the chain is unreachable the worker backs off (bounded) and the journal keeps
 growing; it catches up when the chain returns.
+
+Where the pieces live: this module holds the protocol (``AnchorWorker``, one method per step);
+``ledger/submission.py`` sends a batch's transaction and follows its signings (steps 2 and 3);
+``ledger/batches.py`` reads and writes the batch rows, each write committed on its own;
+``ledger/lease.py`` holds the lease.
 """
 
 from __future__ import annotations
@@ -34,27 +39,18 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, NoReturn
+from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col
 
-from ledger import limits
+from ledger import batches, limits, submission
+from ledger.batches import log_fields
 from ledger.canonical import from_hex, to_hex
-from ledger.chain.base import (
-    AnchorChain,
-    AnchorRejected,
-    ChainError,
-    ChainUnavailable,
-    SignedAnchor,
-    TxStatus,
-)
+from ledger.chain.base import AnchorChain, ChainUnavailable, TxStatus
 from ledger.errors import AnchorConflict, AnchorReverted
+from ledger.lease import acquire_lease, release_lease
 from ledger.merkle import MerkleTree, leaf_hash
-from ledger.models import AnchorBatch, BatchStatus, JournalEntry, WorkerLease, utc_now
+from ledger.models import AnchorBatch, BatchStatus, as_utc, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -80,24 +76,6 @@ class AnchorConfig:
         assert self.poll_s > 0
         assert self.lease_s > 0
         assert self.resend_after_polls >= 1
-
-
-def _fields(batch: AnchorBatch, **more: Any) -> dict[str, Any]:
-    """``extra=`` for a log record about ``batch`` (the JSON log formatter emits the fields)."""
-    return {
-        "fields": {
-            "batch_id": batch.id,
-            "first_seq": batch.first_seq,
-            "last_seq": batch.last_seq,
-            "tx_hash": batch.tx_hash,
-            "nonce": batch.nonce,
-            **more,
-        }
-    }
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -205,66 +183,16 @@ class AnchorWorker:
                 time.sleep(min(self.config.poll_s, 0.05))
 
     def all_confirmed(self) -> bool:
-        with Session(self.engine) as s:
-            last_seq = s.execute(select(func.max(JournalEntry.seq))).scalar() or 0
-            row = s.execute(
-                select(func.max(col(AnchorBatch.last_seq))).where(
-                    col(AnchorBatch.status) == BatchStatus.confirmed
-                )
-            ).scalar()
-            unconfirmed = s.execute(
-                select(func.count()).where(col(AnchorBatch.status) != BatchStatus.confirmed)
-            ).scalar()
-        return (row or 0) >= last_seq and not unconfirmed
+        return batches.all_confirmed(self.engine)
 
     # ----------------------------------------------------------------- lease
 
     def acquire(self) -> bool:
         """Take or renew the worker lease; False when another live worker holds it."""
-        now = utc_now()
-        with Session(self.engine) as s:
-            dialect = s.get_bind().dialect.name
-            values = {"name": LEASE_NAME, "holder": None, "expires_at": None}
-            if dialect == "postgresql":
-                s.execute(postgresql.insert(WorkerLease).values(values).on_conflict_do_nothing())
-                lease = s.execute(
-                    select(WorkerLease)
-                    .where(col(WorkerLease.name) == LEASE_NAME)
-                    .with_for_update(skip_locked=True)
-                ).scalar_one_or_none()
-            else:
-                s.execute(sqlite.insert(WorkerLease).values(values).on_conflict_do_nothing())
-                lease = s.get(WorkerLease, LEASE_NAME)
-            if lease is None:  # another worker is renewing it right now
-                s.rollback()
-                return False
-            free = (
-                lease.holder in (None, self.holder)
-                or lease.expires_at is None
-                or _aware(lease.expires_at) < now
-            )
-            if not free:
-                s.rollback()
-                return False
-            lease.holder = self.holder
-            lease.expires_at = now + timedelta(seconds=self.config.lease_s)
-            s.add(lease)
-            s.commit()
-            return True
+        return acquire_lease(self.engine, LEASE_NAME, self.holder, self.config.lease_s)
 
     def release(self) -> None:
-        try:
-            with Session(self.engine) as s:
-                s.execute(
-                    update(WorkerLease)
-                    .where(
-                        col(WorkerLease.name) == LEASE_NAME, col(WorkerLease.holder) == self.holder
-                    )
-                    .values(holder=None, expires_at=None)
-                )
-                s.commit()
-        except Exception:
-            log.warning("could not release the worker lease", exc_info=True)
+        release_lease(self.engine, LEASE_NAME, self.holder)
 
     # ------------------------------------------------------------------ step
 
@@ -274,7 +202,7 @@ class AnchorWorker:
         if not self.acquire():
             return False
         progressed = False
-        for batch in self._unconfirmed():
+        for batch in batches.unconfirmed(self.engine):
             progressed = self._advance(chain, batch) or progressed
             if batch.status == BatchStatus.pending:
                 return progressed  # batches are anchored in order: wait for this one
@@ -288,51 +216,18 @@ class AnchorWorker:
         if self._hook is not None:
             self._hook(point, batch)
 
-    def _unconfirmed(self) -> list[AnchorBatch]:
-        with Session(self.engine, expire_on_commit=False) as s:
-            return list(
-                s.execute(
-                    select(AnchorBatch)
-                    .where(col(AnchorBatch.status) != BatchStatus.confirmed)
-                    .order_by(col(AnchorBatch.id))
-                )
-                .scalars()
-                .all()
-            )
-
-    def _save(self, batch: AnchorBatch, **changes: Any) -> None:
-        for name, value in changes.items():
-            setattr(batch, name, value)
-        with Session(self.engine, expire_on_commit=False) as s:
-            s.execute(update(AnchorBatch).where(col(AnchorBatch.id) == batch.id).values(**changes))
-            s.commit()
-
     def _cut(self, chain: AnchorChain, *, force: bool) -> AnchorBatch | None:
         """Step 1: build, sign and store the next batch (not yet sent)."""
         cfg = self.config
-        with Session(self.engine) as s:
-            last = s.execute(
-                select(col(AnchorBatch.id), col(AnchorBatch.last_seq))
-                .order_by(col(AnchorBatch.id).desc())
-                .limit(1)
-            ).first()
-            batch_id, first_seq = (1, 1) if last is None else (int(last[0]) + 1, int(last[1]) + 1)
-            oldest = s.execute(
-                select(col(JournalEntry.recorded_at)).where(col(JournalEntry.seq) == first_seq)
-            ).scalar()
-            if oldest is None:
-                return None
-            rows = s.execute(
-                select(col(JournalEntry.seq), col(JournalEntry.entry_hash))
-                .where(col(JournalEntry.seq) >= first_seq)
-                .order_by(col(JournalEntry.seq))
-                .limit(cfg.batch_entries_max)
-            ).all()
-        age_s = (utc_now() - _aware(oldest)).total_seconds()
+        tail = batches.unanchored_tail(self.engine, cfg.batch_entries_max)
+        if tail is None:
+            return None
+        rows, first_seq = tail.rows, tail.first_seq
+        age_s = (utc_now() - as_utc(tail.oldest_recorded_at)).total_seconds()
         if len(rows) < cfg.batch_entries_max and age_s < cfg.batch_age_s and not force:
             return None
-        last_seq = int(rows[-1][0])
-        assert int(rows[0][0]) == first_seq
+        last_seq = rows[-1][0]
+        assert rows[0][0] == first_seq
         assert last_seq == first_seq + len(rows) - 1, "journal has a gap"
         anchored = chain.last_anchored_seq()
         if anchored != first_seq - 1:
@@ -340,10 +235,10 @@ class AnchorWorker:
                 f"contract has anchored up to seq {anchored}, but this database's next batch "
                 f"starts at seq {first_seq}"
             )
-        tree = MerkleTree.build([leaf_hash(int(seq), from_hex(h)) for seq, h in rows])
+        tree = MerkleTree.build([leaf_hash(seq, from_hex(h)) for seq, h in rows])
         signed = chain.sign_anchor(tree.root, first_seq, last_seq)
         batch = AnchorBatch(
-            id=batch_id,
+            id=tail.batch_id,
             first_seq=first_seq,
             last_seq=last_seq,
             root=to_hex(tree.root),
@@ -354,10 +249,8 @@ class AnchorWorker:
             raw_tx=to_hex(signed.raw),
             nonce=signed.nonce,
         )
-        with Session(self.engine, expire_on_commit=False) as s:
-            s.add(batch)
-            s.commit()  # a racing worker that cut the same batch fails on the unique first_seq
-        log.info("batch %d cut: seq %d..%d", batch_id, first_seq, last_seq, extra=_fields(batch))
+        batches.insert(self.engine, batch)
+        log.info("batch %d cut: seq %d..%d", batch.id, first_seq, last_seq, extra=log_fields(batch))
         self._emit("stored", batch)
         return batch
 
@@ -367,42 +260,18 @@ class AnchorWorker:
         assert batch.status == BatchStatus.sent
         return self._advance_sent(chain, batch)
 
-    def _mined(self, chain: AnchorChain, batch: AnchorBatch) -> TxStatus | None:
-        """The receipt of whichever signing of this batch was mined successfully; else the
-        current signing's receipt if it was mined but reverted; else None."""
-        current = chain.tx_status(from_hex(batch.tx_hash, 32))
-        if current is not None and current.succeeded:
-            return current
-        for tx_hash in filter(None, batch.prior_tx_hashes.split(",")):
-            status = chain.tx_status(from_hex(tx_hash, 32))
-            if status is not None and status.succeeded:
-                return status
-        return current
-
-    def _check_on_chain(self, chain: AnchorChain, batch: AnchorBatch) -> None:
-        onchain = chain.batch(batch.id)
-        if onchain is None or (
-            to_hex(onchain.root),
-            onchain.first_seq,
-            onchain.last_seq,
-        ) != (batch.root, batch.first_seq, batch.last_seq):
-            raise AnchorConflict(
-                f"contract batch {batch.id} is {onchain!r}, but this database's batch {batch.id} "
-                f"is seq {batch.first_seq}..{batch.last_seq} root {batch.root}"
-            )
-
     def _advance_pending(self, chain: AnchorChain, batch: AnchorBatch) -> bool:
         """Step 2 and 3: send unless the contract already covers the batch; record when mined."""
-        mined = self._mined(chain, batch)
+        mined = submission.mined_signing(chain, batch)
         if mined is None or not mined.succeeded:
             anchored = chain.last_anchored_seq()
             if anchored >= batch.last_seq:
                 # Anchored by a signing we cannot see mined (yet): never send again.
-                self._check_on_chain(chain, batch)
+                submission.check_on_chain(chain, batch)
                 log.info(
                     "batch %d is anchored; waiting for its tx receipt",
                     batch.id,
-                    extra=_fields(batch),
+                    extra=log_fields(batch),
                 )
                 return False
             if anchored != batch.first_seq - 1:
@@ -410,20 +279,11 @@ class AnchorWorker:
                     f"contract has anchored up to seq {anchored}; batch {batch.id} needs "
                     f"{batch.first_seq - 1}"
                 )
-            if mined is not None:
-                self._reverted(chain, batch, mined)
-            if batch.polls >= self.config.resend_after_polls:
-                self._reprice(chain, batch)
-            if not self._simulate(chain, batch):
-                return False  # the contract moved since it was read: look again next step
-            self._broadcast(chain, batch)
-            mined = self._mined(chain, batch)
+            mined = self._send(chain, batch, mined)
             if mined is None:
-                self._save(batch, polls=batch.polls + 1)
                 return False
-            if not mined.succeeded:
-                self._reverted(chain, batch, mined)
-        self._save(
+        batches.save(
+            self.engine,
             batch,
             status=BatchStatus.sent,
             tx_hash=to_hex(mined.tx_hash),
@@ -434,103 +294,32 @@ class AnchorWorker:
             "batch %d mined in block %d",
             batch.id,
             mined.block_number,
-            extra=_fields(batch, block_number=mined.block_number),
+            extra=log_fields(batch, block_number=mined.block_number),
         )
         self._advance_sent(chain, batch)
         return True
 
-    def _simulate(self, chain: AnchorChain, batch: AnchorBatch) -> bool:
-        """True when the anchor would succeed now; False when the contract is no longer at
-        ``first_seq - 1`` (usually: this batch's own transaction was just mined); otherwise
-        raise ``AnchorReverted`` with the decoded error (nothing is sent)."""
-        try:
-            chain.check_anchor(from_hex(batch.root, 32), batch.first_seq, batch.last_seq)
-        except AnchorRejected as exc:
-            if exc.error_name == "AnchorNotContiguous":
-                return False
-            message = (
-                f"batch {batch.id} (seq {batch.first_seq}..{batch.last_seq}): anchor would "
-                f"revert with {exc}; not sent"
-            )
-            log.error(message, extra=_fields(batch, reason=str(exc)))  # noqa: TRY400
-            raise AnchorReverted(message, str(exc)) from None
-        return True
-
-    def _reverted(self, chain: AnchorChain, batch: AnchorBatch, mined: TxStatus) -> NoReturn:
-        """The current signing was mined and reverted (its nonce is spent): log why, sign the
-        batch afresh (sent by a later step, after a simulation succeeds) and back off."""
-        assert not mined.succeeded
-        try:
-            chain.check_anchor(from_hex(batch.root, 32), batch.first_seq, batch.last_seq)
-            reason = "unknown (a simulation now succeeds)"
-        except AnchorRejected as exc:
-            reason = str(exc)
-        message = (
-            f"batch {batch.id} (seq {batch.first_seq}..{batch.last_seq}): anchor tx "
-            f"{batch.tx_hash} reverted in block {mined.block_number}: {reason}"
-        )
-        log.error(message, extra=_fields(batch, block_number=mined.block_number, reason=reason))
-        self._replace_signing(batch, chain.sign_anchor(*self._anchor_args(batch)))
-        raise AnchorReverted(message, reason)
-
-    def _broadcast(self, chain: AnchorChain, batch: AnchorBatch) -> None:
-        try:
-            chain.send_raw(from_hex(batch.raw_tx))
-        except ChainUnavailable:
-            raise
-        except ChainError as exc:
-            # The node refuses this signing (nonce used, underpriced...): sign afresh.
-            log.warning(
-                "batch %d: node refused its tx (%s); re-signing",
-                batch.id,
-                exc,
-                extra=_fields(batch),
-            )
-            self._replace_signing(batch, chain.sign_anchor(*self._anchor_args(batch)))
-            chain.send_raw(from_hex(batch.raw_tx))
+    def _send(
+        self, chain: AnchorChain, batch: AnchorBatch, mined: TxStatus | None
+    ) -> TxStatus | None:
+        """Step 2, the contract at ``first_seq - 1``: re-sign a signing mined but reverted,
+        reprice one stuck unmined, simulate, broadcast. The mined signing, or None (not mined
+        yet, or the contract moved since it was read: look again next step)."""
+        if mined is not None:
+            submission.resign_reverted(self.engine, chain, batch, mined)
+        if batch.polls >= self.config.resend_after_polls:
+            submission.reprice(self.engine, chain, batch)
+        if not submission.simulate(chain, batch):
+            return None
+        submission.broadcast(self.engine, chain, batch)
         self._emit("sent", batch)
-
-    def _reprice(self, chain: AnchorChain, batch: AnchorBatch) -> None:
-        """Replace a signing not mined after ``resend_after_polls`` polls: same nonce, higher
-        fees. The earlier signing may still land: ``_mined`` looks for every one."""
-        signings = 1 + len(list(filter(None, batch.prior_tx_hashes.split(","))))
-        if signings > limits.anchor_replacements_max:
-            log.warning(
-                "batch %d: tx not mined after %d polls; fees not raised again (%d signings)",
-                batch.id,
-                batch.polls,
-                signings,
-                extra=_fields(batch, polls=batch.polls),
-            )
-            self._save(batch, polls=0)
-            return
-        old, polls = batch.tx_hash, batch.polls
-        signed = chain.sign_replacement(from_hex(batch.raw_tx))
-        assert signed.nonce == batch.nonce, (signed.nonce, batch.nonce)
-        self._replace_signing(batch, signed)
-        log.warning(
-            "batch %d: tx %s not mined after %d polls; replaced with higher fees",
-            batch.id,
-            old,
-            polls,
-            extra=_fields(batch, replaced_tx_hash=old),
-        )
-
-    @staticmethod
-    def _anchor_args(batch: AnchorBatch) -> tuple[bytes, int, int]:
-        return from_hex(batch.root, 32), batch.first_seq, batch.last_seq
-
-    def _replace_signing(self, batch: AnchorBatch, signed: SignedAnchor) -> None:
-        """Make ``signed`` the batch's current signing; the old hash joins the prior ones."""
-        prior = ",".join(filter(None, [*batch.prior_tx_hashes.split(","), batch.tx_hash]))
-        self._save(
-            batch,
-            tx_hash=to_hex(signed.tx_hash),
-            raw_tx=to_hex(signed.raw),
-            nonce=signed.nonce,
-            prior_tx_hashes=prior,
-            polls=0,
-        )
+        mined = submission.mined_signing(chain, batch)
+        if mined is None:
+            batches.save(self.engine, batch, polls=batch.polls + 1)
+            return None
+        if not mined.succeeded:
+            submission.resign_reverted(self.engine, chain, batch, mined)
+        return mined
 
     def _advance_sent(self, chain: AnchorChain, batch: AnchorBatch) -> bool:
         """Step 4: confirm at depth, or go back to pending when a reorg dropped the tx."""
@@ -541,23 +330,23 @@ class AnchorWorker:
                 "batch %d: tx %s left the chain (reorg); re-sending",
                 batch.id,
                 batch.tx_hash,
-                extra=_fields(batch),
+                extra=log_fields(batch),
             )
-            self._save(batch, status=BatchStatus.pending, block_number=None, polls=0)
+            batches.save(self.engine, batch, status=BatchStatus.pending, block_number=None, polls=0)
             return True
         if status.block_number != batch.block_number:
-            self._save(batch, block_number=status.block_number)
+            batches.save(self.engine, batch, block_number=status.block_number)
         depth = chain.block_number() - status.block_number + 1
         if depth < self.config.confirmations:
             return False
-        self._check_on_chain(chain, batch)
-        self._save(batch, status=BatchStatus.confirmed, confirmed_at=utc_now())
+        submission.check_on_chain(chain, batch)
+        batches.save(self.engine, batch, status=BatchStatus.confirmed, confirmed_at=utc_now())
         self.state.batches_confirmed += 1
         self._emit("confirmed", batch)
         log.info(
             "batch %d confirmed in block %d",
             batch.id,
             status.block_number,
-            extra=_fields(batch, block_number=status.block_number),
+            extra=log_fields(batch, block_number=status.block_number),
         )
         return True

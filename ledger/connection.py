@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from ledger.chain.base import ChainError, ChainUnavailable
-from ledger.chain.contract import Deployment
+from ledger.chain.deployment import Deployment
 from ledger.chain.web3_chain import Web3AnchorChain
 from ledger.models import AnchorContract
 

@@ -4,13 +4,13 @@ every metrics scrape)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from ledger.journal import HEAD_ID
-from ledger.models import AnchorBatch, BatchStatus, JournalEntry, JournalHead, utc_now
+from ledger.models import AnchorBatch, BatchStatus, JournalEntry, JournalHead, as_utc, utc_now
 
 BATCH_STATUSES = (BatchStatus.pending, BatchStatus.sent, BatchStatus.confirmed)
 
@@ -55,6 +55,5 @@ def anchoring_progress(session: Session, now: datetime | None = None) -> Anchori
     ).scalar()
     age_s = 0.0
     if oldest is not None:
-        recorded = oldest if oldest.tzinfo is not None else oldest.replace(tzinfo=UTC)
-        age_s = max(((now or utc_now()) - recorded).total_seconds(), 0.0)
+        age_s = max(((now or utc_now()) - as_utc(oldest)).total_seconds(), 0.0)
     return AnchoringProgress(journal_last_seq, int(last_anchored_seq), batches, age_s)

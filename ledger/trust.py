@@ -112,7 +112,7 @@ def check_trust_on_chain(anchor: TrustAnchor, chain: Web3AnchorChain) -> str:
     ``anchor.contract``): its chain id, that its deployment transaction created the contract in
     that block, and that the recorder holds RECORDER_ROLE. Return what was checked (one line);
     raise ``TrustInvalid`` on the first disagreement and ``ChainError`` when it cannot read."""
-    from ledger.chain.contract import created_by
+    from ledger.chain.deployment import created_by
 
     if chain.chain_id != anchor.chain_id:
         raise TrustInvalid(f"the chain is chain id {chain.chain_id}, not {anchor.chain_id}")

@@ -21,12 +21,12 @@ from marketplace.http import (
     nul_guard,
 )
 from marketplace.identity import endpoints as identity_endpoints
-from marketplace.ledger import endpoints as ledger_endpoints
 from marketplace.observability import RequestContextMiddleware, configure_logging
 from marketplace.pages import endpoints as page_endpoints
 from marketplace.quality import endpoints as quality_endpoints
 from marketplace.runtime import Runtime
 from marketplace.settings import Settings, get_settings
+from marketplace.transparency import endpoints as ledger_endpoints
 from marketplace.valuation import endpoints as valuation_endpoints
 
 API_TITLE = "Databourse"

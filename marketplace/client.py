@@ -41,7 +41,7 @@ from marketplace.identity.schemas import (
     SiweNonceResponse,
     TokenResponse,
 )
-from marketplace.ledger.schemas import BatchPage, EntryPage
+from marketplace.transparency.schemas import BatchPage, EntryPage
 
 if TYPE_CHECKING:  # imported where used: the quality package pulls in polars
     from marketplace.quality.schemas import EvaluationPublic

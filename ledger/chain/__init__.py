@@ -21,14 +21,10 @@ from ledger.chain.base import (
     TxRejected,
     TxStatus,
 )
-from ledger.chain.contract import (
-    Deployment,
-    LedgerAnchorContract,
-    Rpc,
-    Signer,
-    decode_revert,
-    deploy_ledger_anchor,
-)
+from ledger.chain.contract import LedgerAnchorContract
+from ledger.chain.deployment import Deployment, deploy_ledger_anchor
+from ledger.chain.rpc import Rpc, decode_revert
+from ledger.chain.signer import Signer
 from ledger.chain.web3_chain import Web3AnchorChain
 
 if TYPE_CHECKING:

@@ -12,7 +12,8 @@ from typing import Any
 from eth_utils.address import to_checksum_address
 
 from ledger.chain.base import ChainError
-from ledger.chain.contract import TRANSFER_GAS_LIMIT, Signer, send_raw, wait_mined
+from ledger.chain.rpc import send_raw, wait_mined
+from ledger.chain.signer import TRANSFER_GAS_LIMIT, Signer
 from ledger.chain.web3_chain import Web3AnchorChain
 
 # eth-tester's first default account (private key 1), funded at genesis of every eth-tester chain

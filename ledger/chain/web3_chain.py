@@ -6,15 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ledger.chain.base import AnchoredBatch, AnchorRejected, SignedAnchor, TxStatus
-from ledger.chain.contract import (
-    Deployment,
-    LedgerAnchorContract,
-    Rpc,
-    Signer,
-    find_deployment,
-    send_raw,
-    tx_status,
-)
+from ledger.chain.contract import LedgerAnchorContract
+from ledger.chain.deployment import Deployment, find_deployment
+from ledger.chain.rpc import Rpc, send_raw, tx_status
+from ledger.chain.signer import Signer
 
 
 class Web3AnchorChain:

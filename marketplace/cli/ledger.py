@@ -289,8 +289,8 @@ def info(
     from ledger.chain.base import ChainError
     from ledger.connection import open_read_only
     from marketplace.db import make_engine
-    from marketplace.ledger.service import trust_anchor
     from marketplace.settings import get_settings
+    from marketplace.transparency.service import trust_anchor
 
     settings = get_settings()
     engine = make_engine(settings.database_url)

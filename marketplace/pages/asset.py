@@ -14,8 +14,6 @@ from marketplace.assets.models import AssetRevision
 from marketplace.assets.schemas import AssetPublic
 from marketplace.assets.vocabulary import LICENSES
 from marketplace.errors import NotFound
-from marketplace.ledger import service as ledger_service
-from marketplace.ledger.service import EntryNotAnchored
 from marketplace.pages.catalog import (
     UNDER_OBJECTION,
     classification_text,
@@ -34,6 +32,8 @@ from marketplace.pages.layout import (
     url,
     when,
 )
+from marketplace.transparency import service as ledger_service
+from marketplace.transparency.errors import EntryNotAnchored
 from marketplace.valuation import service as valuation_service
 from marketplace.valuation.page import money
 

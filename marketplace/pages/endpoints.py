@@ -19,13 +19,13 @@ from ledger import limits as ledger_limits
 from marketplace import limits
 from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.errors import DatabourseError
-from marketplace.ledger.service import connected_trust_anchor
 from marketplace.pages import params
 from marketplace.pages.asset import asset_page
 from marketplace.pages.catalog import catalog_page
 from marketplace.pages.explorer import batches_page, entries_page, entry_page
 from marketplace.pages.home import home_page
 from marketplace.pages.layout import CSP, error_body, layout
+from marketplace.transparency.service import connected_trust_anchor
 
 log = logging.getLogger("databourse.pages")
 router = APIRouter(tags=["pages"], include_in_schema=False)

@@ -9,8 +9,6 @@ from sqlmodel import Session
 from ledger import limits as ledger_limits
 from ledger.models import BatchStatus
 from marketplace import limits
-from marketplace.ledger import service as ledger_service
-from marketplace.ledger.schemas import BatchPublic
 from marketplace.pages.layout import (
     abbrev,
     esc,
@@ -23,6 +21,8 @@ from marketplace.pages.layout import (
     url,
     when,
 )
+from marketplace.transparency import service as ledger_service
+from marketplace.transparency.schemas import BatchPublic
 
 #: Entries and batches per explorer page (tests lower it to see paging).
 PAGE_SIZE = limits.page_size_default

@@ -7,9 +7,9 @@ from sqlmodel import Session
 
 from marketplace import limits
 from marketplace.assets import service as asset_service
-from marketplace.ledger import service as ledger_service
-from marketplace.ledger.schemas import TrustAnchorPublic
 from marketplace.pages.layout import abbrev, esc, layout, link, url
+from marketplace.transparency import service as ledger_service
+from marketplace.transparency.schemas import TrustAnchorPublic
 
 
 def listed_count(session: Session) -> int:

@@ -211,7 +211,7 @@ def test_every_operation_answers_4xx_with_an_error_body_and_never_5xx(world: Wor
                 continue  # a raw streamed body: fuzzed by hand below
             if operation.path == WELL_KNOWN_PATH:
                 # No parameters and no body, so nothing to fuzz; this world has no chain, and the
-                # trust anchor's 503 then is its documented answer (tests/marketplace/ledger).
+                # trust anchor's 503 then is its documented answer (tests/marketplace/transparency).
                 continue
             declared = document["paths"][operation.path][operation.method.lower()]
             modes = [GenerationMode.POSITIVE]

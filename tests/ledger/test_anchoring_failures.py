@@ -17,8 +17,8 @@ from ledger import limits
 from ledger.anchoring import AnchorConfig, AnchorWorker
 from ledger.canonical import from_hex
 from ledger.chain import Web3AnchorChain
-from ledger.chain.contract import wait_mined
 from ledger.chain.dev import DevChain
+from ledger.chain.rpc import wait_mined
 from ledger.errors import AnchorReverted
 from ledger.models import AnchorBatch, BatchStatus
 from tests.chain_fixtures import ANVIL_KEY_1

@@ -10,8 +10,8 @@ from eth_account import Account
 from eth_utils import keccak
 
 from ledger.chain import AnchorRejected, ChainError, Web3AnchorChain, connect
-from ledger.chain.contract import wait_mined
 from ledger.chain.dev import DevChain
+from ledger.chain.rpc import wait_mined
 from ledger.chain.tester import TESTER_CHAIN_ID
 from ledger.merkle import MerkleTree, leaf_hash
 from tests.chain_fixtures import ANVIL_CHAIN_ID, ANVIL_KEY_1, RECORDER_KEY

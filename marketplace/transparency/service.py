@@ -1,4 +1,5 @@
-"""Ledger rules for the API: browsing and receipts. Never commits."""
+"""Transparency log rules: browsing the journal and its batches, receipts and the published
+trust anchor. Never commits."""
 
 from __future__ import annotations
 
@@ -13,17 +14,17 @@ from ledger import receipts
 from ledger.errors import EntryNotFound, NotAnchored
 from ledger.progress import anchoring_progress
 from ledger.trust import TrustAnchor, trust_anchor_of
-from marketplace.errors import Conflict, NotFound, ServiceUnavailable
-from marketplace.ledger import repository
-from marketplace.ledger.schemas import (
+from marketplace.runtime import Runtime
+from marketplace.settings import Settings
+from marketplace.transparency import repository
+from marketplace.transparency.errors import ChainNotReadable, EntryNotAnchored, UnknownEntry
+from marketplace.transparency.schemas import (
     BatchPage,
     BatchPublic,
     EntryPage,
     EntryPublic,
     TrustAnchorPublic,
 )
-from marketplace.runtime import Runtime
-from marketplace.settings import Settings
 
 if TYPE_CHECKING:  # the chain imports web3; this module is imported by every page
     from ledger.chain import Web3AnchorChain
@@ -35,10 +36,6 @@ def trust_anchor(chain: Web3AnchorChain, settings: Settings) -> TrustAnchor:
     ``ChainError`` when the chain cannot be read."""
     recorder = Account.from_key(settings.anchor_recorder_key.get_secret_value()).address
     return trust_anchor_of(chain, recorder)
-
-
-class ChainNotReadable(ServiceUnavailable):
-    code = "chain_unavailable"
 
 
 def published_trust_anchor(runtime: Runtime) -> TrustAnchorPublic:
@@ -68,14 +65,6 @@ def connected_trust_anchor(runtime: Runtime) -> TrustAnchorPublic | None:
         return TrustAnchorPublic.model_validate(trust_anchor(chain, runtime.settings).document())
     except ChainError:
         return None
-
-
-class EntryNotAnchored(Conflict):
-    code = "not_anchored"
-
-
-class UnknownEntry(NotFound):
-    code = "entry_not_found"
 
 
 def list_entries(

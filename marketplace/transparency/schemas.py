@@ -1,4 +1,4 @@
-"""API shapes for the ledger."""
+"""API shapes for the transparency log."""
 
 from __future__ import annotations
 

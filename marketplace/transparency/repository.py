@@ -1,4 +1,4 @@
-"""All SQL for browsing the ledger."""
+"""All SQL for browsing the transparency log."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The ledger over HTTP: the journal (paged, filtered), its batches, and receipts."""
+"""The public transparency log over HTTP: the journal (paged, filtered), its batches, receipts
+and the trust anchor that auditors pin."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from ledger import limits as ledger_limits
 from marketplace import limits
 from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.http import ERROR_RESPONSES, ErrorBody
-from marketplace.ledger import service
-from marketplace.ledger.schemas import BatchPage, EntryPage, Receipt, TrustAnchorPublic
+from marketplace.transparency import service
+from marketplace.transparency.schemas import BatchPage, EntryPage, Receipt, TrustAnchorPublic
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
 well_known_router = APIRouter(tags=["ledger"])

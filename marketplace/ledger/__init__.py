@@ -1,1 +1,0 @@
-"""The ledger over HTTP: browsing the journal and its batches, and entry receipts."""
