@@ -27,6 +27,8 @@ import polars as pl
 from marketplace import limits
 from marketplace.errors import first_line
 from marketplace.quality import profile as profiling
+from marketplace.quality.declared import Declared, order_kind, update_period
+from marketplace.quality.inference import BLANK, infer_text_schema
 from marketplace.quality.report import (
     DEFAULT_WEIGHTS,
     DimensionResult,
@@ -35,20 +37,15 @@ from marketplace.quality.report import (
     ratio_score,
     validate_weights,
 )
-from marketplace.quality.schema import (
-    BLANK,
+from marketplace.quality.table_schema import (
     MISSING_VALUES_DEFAULT,
     NUMERIC_DTYPES,
-    Declared,
     FieldSpec,
     TableSchema,
     format_violation,
     infer_schema,
-    infer_text_schema,
     literal_for,
-    order_kind,
     typed_expr,
-    update_period,
 )
 
 Format = Literal["csv", "jsonl", "parquet"]

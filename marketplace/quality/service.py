@@ -27,27 +27,19 @@ from marketplace.assets.service import visible_asset, visible_revision
 from marketplace.blobs.envelope import decrypt_stream, unwrap_key
 from marketplace.blobs.store import BlobNotFound, BlobStore
 from marketplace.db import unit_of_work
-from marketplace.errors import NotFound, Unprocessable
 from marketplace.identity.service import Principal
 from marketplace.quality import repository
+from marketplace.quality.declared import Declared
+from marketplace.quality.errors import DeclarationError, NotEvaluable, QualityReportNotFound
 from marketplace.quality.metrics import Format, evaluate
 from marketplace.quality.models import EvaluationStatus, QualityEvaluation
 from marketplace.quality.report import QualityReport
-from marketplace.quality.schema import DeclarationError, Declared
 from marketplace.quality.schemas import EvaluationPublic, EvaluationRequest
 from marketplace.settings import Settings
 
 log = logging.getLogger("databourse.quality")
 TABULAR: tuple[Format, ...] = ("csv", "jsonl", "parquet")
 PROGRESS_STEP_PERCENT = 5  # the row is updated when progress moves at least this much
-
-
-class NotEvaluable(Unprocessable):
-    code = "not_evaluable"
-
-
-class QualityReportNotFound(NotFound):
-    code = "quality_report_not_found"
 
 
 def _may_see_samples(principal: Principal | None, asset: Asset) -> bool:
