@@ -29,13 +29,13 @@ from marketplace.pages.layout import (
     full_hash,
     layout,
     link,
+    money,
     size_text,
     table,
     url,
     when,
 )
 from marketplace.valuation import service as valuation_service
-from marketplace.valuation.page import money
 
 RIGHTS_ZH = {"holding": "持有权", "processing_use": "加工使用权", "operation": "经营权"}
 

@@ -28,6 +28,7 @@ from marketplace.blobs.envelope import decrypt_stream, unwrap_key
 from marketplace.blobs.store import BlobNotFound, BlobStore
 from marketplace.db import unit_of_work
 from marketplace.identity.service import Principal
+from marketplace.pages.quality import quality_page
 from marketplace.quality import repository
 from marketplace.quality.declared import Declared
 from marketplace.quality.errors import DeclarationError, NotEvaluable, QualityReportNotFound
@@ -372,8 +373,6 @@ def asset_report(session: Session, principal: Principal | None, asset_id: int) -
 
 def asset_report_page(session: Session, principal: Principal | None, asset_id: int) -> str:
     """``asset_report`` as an HTML page (the same visibility: samples for owner and operators)."""
-    from marketplace.quality.page import quality_page
-
     shown = asset_report(session, principal, asset_id)
     asset = visible_asset(session, principal, asset_id)
     assert shown.report is not None
