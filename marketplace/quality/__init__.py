@@ -3,7 +3,7 @@
 from marketplace.quality.compare import Comparison, compare
 from marketplace.quality.declared import Declared
 from marketplace.quality.errors import DeclarationError
-from marketplace.quality.metrics import evaluate
+from marketplace.quality.evaluation import evaluate
 from marketplace.quality.report import DIMENSIONS, QualityReport
 
 __all__ = [

@@ -32,9 +32,9 @@ from marketplace.pages.quality import quality_page
 from marketplace.quality import repository
 from marketplace.quality.declared import Declared
 from marketplace.quality.errors import DeclarationError, NotEvaluable, QualityReportNotFound
-from marketplace.quality.metrics import Format, evaluate
+from marketplace.quality.evaluation import evaluate
 from marketplace.quality.models import EvaluationStatus, QualityEvaluation
-from marketplace.quality.report import QualityReport
+from marketplace.quality.report import Format, QualityReport
 from marketplace.quality.schemas import EvaluationPublic, EvaluationRequest
 from marketplace.settings import Settings
 
