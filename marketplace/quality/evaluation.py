@@ -49,6 +49,19 @@ from marketplace.quality.scoring import dimensions, structure_notes
 _TABLE_PERCENT = 90
 
 
+# Errors that mean a query built wrong (a bug to raise), not a file that breaks its format.
+_OUR_BUGS = (pl.exceptions.DuplicateError, pl.exceptions.ColumnNotFoundError)
+
+
+@dataclass
+class Attempt:
+    """One reading of the table: the table and its aggregates, or why it could not be read."""
+
+    table: Table | None
+    stats: dict[str, Any]
+    error: str | None
+
+
 def evaluate(
     path: Source,
     *,
@@ -108,16 +121,6 @@ def _csv_prefix(path: Source, fmt: Format, size: int) -> bytes:
         return first_bytes(path, limits.quality_head_bytes_max) if fmt == "csv" and size else b""
     except OSError:  # the byte pass meets it again and reports it
         return b""
-
-
-_OUR_BUGS = (pl.exceptions.DuplicateError, pl.exceptions.ColumnNotFoundError)
-
-
-@dataclass
-class Attempt:
-    table: Table | None
-    stats: dict[str, Any]
-    error: str | None
 
 
 class _Opener(Protocol):

@@ -163,9 +163,8 @@ def open_parsed(opening: Opening, *, ragged: bool) -> Table | None:
         parse=dtypes,
     )
     raw_schema = dict(scan.collect_schema())
-    table = _query(opening, first, scan, raw_schema, compared_as_numbers=[], ragged=ragged)
-    table.parsed = set(first.text_numbers)
-    return table
+    parsed = frozenset(first.text_numbers)
+    return _query(opening, first, scan, raw_schema, ragged=ragged, parsed=parsed)
 
 
 def open_as_text(opening: Opening, *, ragged: bool) -> Table:
@@ -183,8 +182,8 @@ def open_as_text(opening: Opening, *, ragged: bool) -> Table:
         first,
         scan,
         first.raw_schema,
-        compared_as_numbers=first.text_numbers,
         ragged=ragged,
+        compared_as_numbers=first.text_numbers,
     )
 
 
@@ -194,14 +193,16 @@ def _query(
     scan: pl.LazyFrame,
     raw_schema: dict[str, pl.DataType],
     *,
-    compared_as_numbers: list[str],
     ragged: bool,
+    parsed: frozenset[str] = frozenset(),
+    compared_as_numbers: list[str] | None = None,
 ) -> Table:
     """The lazy query over ``scan``: typed columns, value hashes, the row hash, and the rows the
-    numeric sample keeps."""
+    numeric sample keeps. ``parsed``: columns the reader parsed as their type;
+    ``compared_as_numbers``: numeric columns read as text, whose values compare as numbers."""
     tag = _tag(raw_schema)
     typed_cols, derived = _typed_columns(raw_schema, first.specs, tag)
-    hashes = _value_hashes(raw_schema, typed_cols, compared_as_numbers, tag)
+    hashes = _value_hashes(raw_schema, typed_cols, compared_as_numbers or [], tag)
     hash_cols = {name: pl.col(f"{tag}h{i}") for i, name in enumerate(raw_schema)}
     row_hash = f"{tag}h"
     lf = (
@@ -247,6 +248,7 @@ def _query(
         sample=sample,
         typed_cols=typed_cols,
         hash_cols=hash_cols,
+        parsed=set(parsed),
         ragged=ragged,
     )
 
