@@ -100,6 +100,8 @@ class _FirstRead:
 
 
 def _first_read(opening: Opening, *, ragged: bool) -> _FirstRead:
+    """Scan the file, read its first rows, and settle the schema it is judged by: the declared
+    one, or one inferred (a CSV's from its text, read again when it holds missing-value markers)."""
     path, fmt, facts, size = opening.path, opening.fmt, opening.facts, opening.size
     declared = opening.declared
     scan = scan_table(path, fmt, facts, declared.schema, size=size, ragged=ragged)
