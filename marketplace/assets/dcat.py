@@ -8,7 +8,7 @@ from typing import Any
 
 from marketplace.assets.models import Asset, AssetRevision
 from marketplace.assets.vocabulary import FREQUENCY_BASE, LICENSES
-from marketplace.quality.schema import within_bounds
+from marketplace.quality.table_schema import within_bounds
 
 CONTEXT: dict[str, Any] = {
     "dcat": "http://www.w3.org/ns/dcat#",

@@ -76,7 +76,7 @@ from marketplace.identity.auth import (
     VerifiedSupplier,
 )
 from marketplace.quality import service as quality_service
-from marketplace.quality.schema import within_bounds
+from marketplace.quality.table_schema import within_bounds
 from marketplace.valuation import service as valuation_service
 
 log = logging.getLogger("databourse.assets")

@@ -34,9 +34,9 @@ import polars as pl
 from ledger.canonical import canonical_json
 from marketplace import limits
 from marketplace.json_depth import nesting_exceeds
-from marketplace.quality.schema import (
+from marketplace.quality.errors import DeclarationError
+from marketplace.quality.table_schema import (
     MISSING_MARKERS,
-    DeclarationError,
     TableSchema,
     check_descriptor_bounds,
     frictionless_type,

@@ -30,7 +30,7 @@ from marketplace.assets.models import (
     SourceType,
 )
 from marketplace.assets.vocabulary import FREQUENCIES, LANGUAGE_TAG, LICENSES
-from marketplace.quality.schema import bounded
+from marketplace.quality.table_schema import bounded
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _SIGNATURE = re.compile(r"^0x[0-9a-fA-F]{130}$")

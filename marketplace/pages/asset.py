@@ -27,6 +27,7 @@ from marketplace.pages.layout import (
     full_hash,
     layout,
     link,
+    money,
     size_text,
     table,
     url,
@@ -35,7 +36,6 @@ from marketplace.pages.layout import (
 from marketplace.transparency import service as ledger_service
 from marketplace.transparency.errors import EntryNotAnchored
 from marketplace.valuation import service as valuation_service
-from marketplace.valuation.page import money
 
 RIGHTS_ZH = {"holding": "持有权", "processing_use": "加工使用权", "operation": "经营权"}
 

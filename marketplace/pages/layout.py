@@ -14,6 +14,8 @@ from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
+from marketplace.money import Currency
+
 EXCHANGE_NAME = "Databourse"
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
 NAV = (
@@ -120,6 +122,11 @@ def size_text(size_bytes: int | None) -> str:
             break
         value, unit = value / unit_bytes, candidate
     return esc(f"{text} ({value:.1f} {unit})" if unit else text)
+
+
+def money(minor: int | None, currency: str, scale: int) -> str:
+    """``42570000`` fen → ``425,700.00 CNY``; an amount that is not there says so."""
+    return "no value" if minor is None else Currency(currency, scale).format(minor)
 
 
 def pretty_json(value: Any) -> str:

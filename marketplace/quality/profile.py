@@ -17,7 +17,7 @@ import polars as pl
 
 from marketplace import limits
 from marketplace.quality.report import ColumnProfile, TopValue
-from marketplace.quality.schema import FieldSpec, TableSchema
+from marketplace.quality.table_schema import FieldSpec, TableSchema
 
 NUMERIC = ("integer", "number", "year")
 TEMPORAL = ("date", "datetime")

@@ -17,6 +17,7 @@ from ledger.canonical import SAFE_INTEGER_MAX, canonical_json, keccak256, to_hex
 
 REPORT_VERSION = 1
 
+Format = Literal["csv", "jsonl", "parquet"]  # the tabular formats evaluated
 Dimension = Literal[
     "normativity", "completeness", "accuracy", "consistency", "timeliness", "accessibility"
 ]

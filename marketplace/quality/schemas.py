@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from marketplace import limits
-from marketplace.quality.schema import bounded
+from marketplace.quality.table_schema import bounded
 
 
 class EvaluationRequest(BaseModel):

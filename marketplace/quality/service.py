@@ -27,27 +27,20 @@ from marketplace.assets.service import visible_asset, visible_revision
 from marketplace.blobs.envelope import decrypt_stream, unwrap_key
 from marketplace.blobs.store import BlobNotFound, BlobStore
 from marketplace.db import unit_of_work
-from marketplace.errors import NotFound, Unprocessable
+from marketplace.pages.quality import quality_page
 from marketplace.principal import Principal
 from marketplace.quality import repository
-from marketplace.quality.metrics import Format, evaluate
+from marketplace.quality.declared import Declared
+from marketplace.quality.errors import DeclarationError, NotEvaluable, QualityReportNotFound
+from marketplace.quality.evaluation import evaluate
 from marketplace.quality.models import EvaluationStatus, QualityEvaluation
-from marketplace.quality.report import QualityReport
-from marketplace.quality.schema import DeclarationError, Declared
+from marketplace.quality.report import Format, QualityReport
 from marketplace.quality.schemas import EvaluationPublic, EvaluationRequest
 from marketplace.settings import Settings
 
 log = logging.getLogger("databourse.quality")
 TABULAR: tuple[Format, ...] = ("csv", "jsonl", "parquet")
 PROGRESS_STEP_PERCENT = 5  # the row is updated when progress moves at least this much
-
-
-class NotEvaluable(Unprocessable):
-    code = "not_evaluable"
-
-
-class QualityReportNotFound(NotFound):
-    code = "quality_report_not_found"
 
 
 def _may_see_samples(principal: Principal | None, asset: Asset) -> bool:
@@ -380,8 +373,6 @@ def asset_report(session: Session, principal: Principal | None, asset_id: int) -
 
 def asset_report_page(session: Session, principal: Principal | None, asset_id: int) -> str:
     """``asset_report`` as an HTML page (the same visibility: samples for owner and operators)."""
-    from marketplace.quality.page import quality_page
-
     shown = asset_report(session, principal, asset_id)
     asset = visible_asset(session, principal, asset_id)
     assert shown.report is not None

@@ -385,8 +385,8 @@ def report_page(
 ) -> str:
     """The valuation as an HTML page, with the quality report it relied on (sample values only
     for the owner and operators, as in the JSON)."""
+    from marketplace.pages.valuation import valuation_page
     from marketplace.quality import service as quality_service
-    from marketplace.valuation.page import valuation_page
 
     asset = visible_asset(session, principal, asset_id)
     valuation = get_valuation(session, principal, asset_id, valuation_id)

@@ -9,7 +9,8 @@ import pytest
 
 from marketplace import limits
 from marketplace.quality import QualityReport, evaluate
-from marketplace.quality.metrics import read_chunks, scan_bytes
+from marketplace.quality.reading import read_chunks
+from marketplace.quality.scan import scan_bytes
 from tests.marketplace.quality.defects import AS_OF
 
 

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from marketplace import limits
+from marketplace.pages.quality import profile_table
 from marketplace.quality import Declared, QualityReport, evaluate
-from marketplace.quality.page import profile_table
 from marketplace.quality.report import ColumnProfile
 from tests.marketplace.quality.defects import AS_OF
 

@@ -7,13 +7,13 @@ import re
 from html import unescape
 from pathlib import Path
 
-from marketplace.quality import evaluate
-from marketplace.quality.page import (
+from marketplace.pages.quality import (
     MEASUREMENT_LABELS,
     MEASUREMENT_PREFIX_LABELS,
     dimensions_table,
     radar_svg,
 )
+from marketplace.quality import evaluate
 from marketplace.quality.report import DIMENSIONS, DimensionResult, QualityReport
 from tests.marketplace.quality.defects import AS_OF, write_table
 from tests.marketplace.quality.test_metrics import DECLARED

@@ -1,9 +1,6 @@
-"""What a supplier declares about a table, and how each declaration becomes a polars expression.
-
-The declarations are a Frictionless Table Schema (field types, formats, constraints, primary
-key, missing values) plus three things Table Schema has no place for: cross-field rules
-(``end_date >= start_date``), the update frequency (DCAT ``accrualPeriodicity``) and the field
-that holds each record's timestamp. Nothing here reads a file.
+"""The Frictionless Table Schema (https://specs.frictionlessdata.io/table-schema/): field types,
+formats and constraints, primary key and missing values; parsing a descriptor within its bounds;
+and how each field's declared type becomes a polars expression. Nothing here reads a file.
 """
 
 from __future__ import annotations
@@ -11,7 +8,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, replace
-from datetime import timedelta
 from functools import cached_property
 from typing import Any, Literal
 
@@ -19,6 +15,7 @@ import polars as pl
 
 from marketplace import limits
 from marketplace.errors import first_line
+from marketplace.quality.errors import DeclarationError
 
 FieldType = Literal[
     "string", "integer", "number", "boolean", "date", "datetime", "year", "any", "object", "array"
@@ -51,10 +48,6 @@ STRING_FORMAT_PATTERNS = {
     "uri": r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$",
     "uuid": r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
 }
-
-
-class DeclarationError(ValueError):
-    """A declaration (schema, rule, frequency) is malformed. The message names the part."""
 
 
 def check_descriptor_bounds(descriptor: object) -> None:
@@ -254,7 +247,7 @@ def _field_descriptor(f: FieldSpec) -> dict[str, Any]:
     return out
 
 
-# --- inference --------------------------------------------------------------------------------
+# --- inference from polars dtypes -----------------------------------------------------------------
 
 
 def frictionless_type(dtype: pl.DataType) -> FieldType:  # noqa: PLR0911 -- one per type
@@ -281,54 +274,6 @@ def frictionless_type(dtype: pl.DataType) -> FieldType:  # noqa: PLR0911 -- one 
 def infer_schema(polars_schema: dict[str, pl.DataType]) -> TableSchema:
     return TableSchema(
         fields=tuple(FieldSpec(name=n, type=frictionless_type(t)) for n, t in polars_schema.items())
-    )
-
-
-# What text inference tries, in order: a column takes the first type every value converts to.
-_TEXT_TYPES: tuple[FieldType, ...] = ("integer", "number", "boolean", "date", "datetime")
-BLANK = r"^[ \t]*$"  # a blank cell: empty in a numeric column (as polars' CSV reader takes it)
-
-
-def infer_text_schema(head: pl.DataFrame) -> TableSchema:
-    """Types for a table read as text, judged on its first rows with the same conversions the
-    evaluation applies (``typed_expr``), so that an inferred type never fails values that
-    merely look different from what another parser expects. One query a type, over the columns
-    no earlier type fits. Blank cells and the ``MISSING_MARKERS`` are missing: a column's type
-    comes from its other values, and the markers seen become the schema's ``missingValues``."""
-    text = [c.name for c in head.iter_columns() if c.dtype == pl.String]
-    markers = list(MISSING_MARKERS[1:])  # empty cells the reader has made null already
-    marked = head.select(pl.col(n).is_in(markers).any() for n in text).row(0) if text else ()
-    with_markers = [n for n, has in zip(text, marked, strict=True) if has]
-    seen: set[str] = set()
-    for n in with_markers:
-        seen.update(head.get_column(n).filter(head.get_column(n).is_in(markers)).to_list())
-    present = head.select(
-        pl.when(pl.col(n).str.contains(BLANK) | pl.col(n).is_in(markers))
-        .then(None)
-        .otherwise(pl.col(n))
-        .alias(n)
-        for n in text
-    )
-    blank = dict(zip(text, present.null_count().row(0), strict=True))
-    undecided = [n for n in text if blank[n] < head.height]  # a column with some value
-    inferred: dict[str, FieldType] = {}
-    for t in _TEXT_TYPES:
-        if not undecided:
-            break
-        nulls = present.select(
-            typed_expr(FieldSpec(name=n, type=t), pl.col(n), pl.String()).null_count().alias(n)
-            for n in undecided
-        ).row(0)
-        # A type fits when it turns no present value into a null.
-        fits = {n for n, count in zip(undecided, nulls, strict=True) if count == blank[n]}
-        inferred.update(dict.fromkeys(fits, t))
-        undecided = [n for n in undecided if n not in fits]
-    return TableSchema(
-        fields=tuple(
-            FieldSpec(name=c.name, type=inferred.get(c.name) or frictionless_type(c.dtype))
-            for c in head.iter_columns()
-        ),
-        missing_values=missing_values_seen(seen),
     )
 
 
@@ -425,164 +370,3 @@ def format_violation(spec: FieldSpec, raw: pl.Expr) -> pl.Expr | None:
     for c in checks[1:]:
         out = out | c
     return out
-
-
-# --- cross-field rules ------------------------------------------------------------------------
-
-_RULE = re.compile(
-    r"^\s*(?P<left>[A-Za-z_][A-Za-z0-9_]*|\"[^\"]+\")\s*(?P<op>>=|<=|==|!=|>|<)\s*"
-    r"(?P<right>[A-Za-z_][A-Za-z0-9_]*|\"[^\"]+\"|'[^']*'|-?\d+(?:\.\d+)?)\s*$"
-)
-
-
-# Field types whose values compare with each other in a rule (booleans: equality only).
-_ORDER_KIND = {
-    "integer": "number",
-    "number": "number",
-    "year": "number",
-    "date": "time",
-    "datetime": "time",
-    "string": "text",
-    "boolean": "bool",
-}
-
-
-def order_kind(spec: FieldSpec, dtype: pl.DataType) -> str | None:
-    """What a field's values compare with in a rule; an untyped field compares as text only if
-    it was read as text (a Parquet time or duration column does not)."""
-    if spec.type == "any":
-        return "text" if dtype == pl.String else None
-    return _ORDER_KIND.get(spec.type)
-
-
-@dataclass(frozen=True)
-class Rule:
-    """``left op right``: left is a field; right is a field, a number or a 'quoted string'."""
-
-    text: str
-    left: str
-    op: str
-    right_field: str | None
-    right_literal: float | str | None
-
-    @classmethod
-    def parse(cls, text: str, index: int = 0) -> Rule:
-        m = _RULE.match(text)
-        if m is None:
-            raise DeclarationError(
-                f"rules[{index}]: {text!r} is not 'field OP field-or-literal' "
-                "with OP one of >= <= > < == !="
-            )
-        left = m["left"].strip('"')
-        right = m["right"]
-        if right.startswith("'"):
-            return cls(text, left, m["op"], None, right[1:-1])
-        if right[0].isdigit() or right[0] == "-":
-            return cls(text, left, m["op"], None, float(right) if "." in right else int(right))
-        return cls(text, left, m["op"], right.strip('"'), None)
-
-    def comparable(self, left: str | None, right: str | None) -> bool:
-        """Whether the sides compare, given their ``order_kind`` (``right``: the right field's,
-        unused for a literal)."""
-        if left is None or (left == "bool" and self.op not in ("==", "!=")):
-            return False
-        if self.right_field is not None:
-            return left == right
-        if left in ("number", "bool"):
-            return isinstance(self.right_literal, (int, float))
-        return isinstance(self.right_literal, str)
-
-    def violated(self, left: pl.Expr, right: pl.Expr) -> pl.Expr:
-        """True where both sides are present and the rule does not hold."""
-        ops = {
-            ">=": left >= right,
-            "<=": left <= right,
-            ">": left > right,
-            "<": left < right,
-            "==": left == right,
-            "!=": left != right,
-        }
-        return ops[self.op].not_()
-
-
-# --- update frequency -------------------------------------------------------------------------
-
-_DCAT_FREQUENCIES = {
-    "continuous": timedelta(hours=1),
-    "hourly": timedelta(hours=1),
-    "daily": timedelta(days=1),
-    "weekly": timedelta(weeks=1),
-    "biweekly": timedelta(weeks=2),
-    "monthly": timedelta(days=30),
-    "quarterly": timedelta(days=91),
-    "semiannual": timedelta(days=182),
-    "annual": timedelta(days=365),
-    "yearly": timedelta(days=365),
-}
-_ISO_DURATION = re.compile(
-    r"^P(?:(?P<y>\d+)Y)?(?:(?P<mo>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
-    r"(?:T(?:(?P<h>\d+)H)?(?:(?P<mi>\d+)M)?(?:(?P<s>\d+)S)?)?$"
-)
-
-
-def update_period(frequency: str) -> timedelta | None:
-    """The period of a DCAT frequency word or an ISO 8601 duration; None for frequencies that
-    promise no period (irregular, never, unknown)."""
-    word = frequency.strip().rsplit("/", 1)[-1].lower()
-    if word in _DCAT_FREQUENCIES:
-        return _DCAT_FREQUENCIES[word]
-    m = _ISO_DURATION.match(frequency.strip().upper())
-    if m is None or not any(m.groupdict().values()):
-        return None
-    g = {k: int(v) if v else 0 for k, v in m.groupdict().items()}
-    period = timedelta(
-        days=g["y"] * 365 + g["mo"] * 30 + g["w"] * 7 + g["d"],
-        hours=g["h"],
-        minutes=g["mi"],
-        seconds=g["s"],
-    )
-    return period if period > timedelta(0) else None
-
-
-@dataclass(frozen=True)
-class Declared:
-    """Everything the supplier declared that the evaluation judges against."""
-
-    schema: TableSchema | None = None
-    rules: tuple[Rule, ...] = ()
-    update_frequency: str | None = None
-    timestamp_field: str | None = None
-    # The schema was inferred at upload and never corrected: the report says "inferred".
-    schema_inferred: bool = False
-
-    @classmethod
-    def parse(
-        cls,
-        schema: dict[str, Any] | None = None,
-        rules: list[str] | None = None,
-        update_frequency: str | None = None,
-        timestamp_field: str | None = None,
-        *,
-        schema_inferred: bool = False,
-    ) -> Declared:
-        rule_list = rules or []
-        if len(rule_list) > limits.quality_rules_max:
-            raise DeclarationError(f"rules: at most {limits.quality_rules_max}")
-        return cls(
-            schema=TableSchema.from_frictionless(schema) if schema is not None else None,
-            rules=tuple(Rule.parse(r, i) for i, r in enumerate(rule_list)),
-            update_frequency=update_frequency,
-            timestamp_field=timestamp_field,
-            schema_inferred=schema_inferred and schema is not None,
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        declared: dict[str, Any] = {
-            "schema": self.schema.to_frictionless() if self.schema else None,
-            "rules": [r.text for r in self.rules],
-            "update_frequency": self.update_frequency,
-            "timestamp_field": self.timestamp_field,
-        }
-        if self.schema_inferred:  # only then, so earlier stored declarations read the same
-            declared["schema_inferred"] = True
-        return declared

@@ -4,7 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from marketplace.quality.schema import DeclarationError, Declared, Rule, update_period
+from marketplace.quality.declared import Declared, Rule, update_period
+from marketplace.quality.errors import DeclarationError
 
 
 @pytest.mark.parametrize(

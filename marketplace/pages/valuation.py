@@ -12,8 +12,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from html import escape
 
-from marketplace.money import Currency
-from marketplace.quality.page import page, quality_section
+from marketplace.pages.layout import money
+from marketplace.pages.quality import page, quality_section
 from marketplace.quality.report import QualityReport
 from marketplace.valuation.methods import ApproachResult
 from marketplace.valuation.report import ValuationReport
@@ -31,11 +31,6 @@ COMPARABLE_STEP = re.compile(r"comparable_(\d+)")
 # "<adjusted price> = <price> x quality 1.0000 x timeliness ...", both prices in minor units.
 TIMES = "\N{MULTIPLICATION SIGN}"
 COMPARABLE_TEXT = re.compile(r"(\d+) = (\d+) x (.+)")
-
-
-def money(minor: int | None, currency: str, scale: int) -> str:
-    """``42570000`` fen → ``425,700.00 CNY``."""
-    return "no value" if minor is None else Currency(currency, scale).format(minor)
 
 
 def _percent(text: str) -> str:

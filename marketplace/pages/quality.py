@@ -26,7 +26,7 @@ DIMENSION_LABELS: dict[str, tuple[str, str]] = {
     "timeliness": ("Timeliness", "时效性"),
     "accessibility": ("Accessibility", "可访问性"),
 }
-# Every measurement key the evaluation writes (quality/metrics.py), as a person reads it.
+# Every measurement key the evaluation writes (quality/scoring.py), as a person reads it.
 MEASUREMENT_LABELS: dict[str, str] = {
     "schema_source": "Schema",
     "cells_checked": "Cells checked against the schema",
