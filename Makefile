@@ -29,6 +29,7 @@ lint: $(PY_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 fmt: $(PY_STAMP)
 	$(BIN)/ruff format .
@@ -44,4 +45,4 @@ demo: $(PY_STAMP)
 	$(BIN)/bourse demo
 
 clean:
-	rm -rf $(VENV) node_modules var .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) node_modules var .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

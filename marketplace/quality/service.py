@@ -398,3 +398,31 @@ def delete_for_draft(session: Session, asset_id: int) -> None:
             f"{running.status}; delete the draft when it has finished"
         )
     repository.delete_for_asset(session, asset_id)
+
+
+def latest_finished_report(
+    session: Session, asset_id: int, number: int
+) -> tuple[QualityReport | None, str | None]:
+    """The report of the revision's latest finished evaluation and its hash, for another domain
+    that relies on it (a valuation fills its cost approach's scores from it and records the
+    hash); (None, None) if the revision has no finished evaluation. The full report: the caller
+    decides what it shows."""
+    found = repository.latest(session, asset_id, number, done_only=True)
+    if found is None:
+        return None, None
+    report = QualityReport.model_validate(found.report) if found.report is not None else None
+    return report, found.report_hash
+
+
+def report_by_hash(
+    session: Session, principal: Principal | None, asset_id: int, report_hash: str
+) -> QualityReport | None:
+    """The asset's quality report with this hash as the caller may see it (sample values only
+    for the owner and operators); None if there is none or its revision is hidden from the
+    caller."""
+    asset = visible_asset(session, principal, asset_id)
+    found = repository.by_report_hash(session, asset_id, report_hash)
+    if found is None or not visibility.may_see_revision(principal, asset, found.revision):
+        return None
+    shown = evaluation_public(found, principal, asset)
+    return QualityReport.model_validate(shown.report) if shown.report else None

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ledger.canonical import canonical_json, keccak256, to_hex
 from marketplace.money import Currency
+from marketplace.quality.report import QualityReport
 from marketplace.valuation.methods import (
     ApproachResult,
     CostInputs,
@@ -126,3 +127,18 @@ def combine(
         low_minor=min(points),
         high_minor=max(points),
     )
+
+
+def with_quality(inputs: ValuationInputs, report: QualityReport | None) -> ValuationInputs:
+    """Fill the cost approach's missing quality and timeliness scores from the quality report."""
+    if inputs.cost is None or report is None:
+        return inputs
+    timeliness = report.dimension("timeliness")
+    fills: dict[str, Decimal] = {}
+    if inputs.cost.quality_score is None and report.overall is not None:
+        fills["quality_score"] = Decimal(str(report.overall))
+    if inputs.cost.timeliness_score is None and timeliness.score is not None:
+        fills["timeliness_score"] = Decimal(str(timeliness.score))
+    if not fills:
+        return inputs
+    return inputs.model_copy(update={"cost": inputs.cost.model_copy(update=fills)})

@@ -8,7 +8,6 @@ from sqlmodel import Session, col, select
 
 from ledger.models import JournalEntry
 from marketplace import limits
-from marketplace.assets.models import Asset
 from marketplace.valuation.methods import Comparable
 from marketplace.valuation.models import Valuation
 
@@ -39,10 +38,10 @@ def journal_entry(session: Session, seq: int) -> JournalEntry | None:
 
 
 def market_comparables(
-    session: Session, asset: Asset, supplied: Sequence[Comparable]
+    session: Session, asset_id: int, supplied: Sequence[Comparable]
 ) -> list[Comparable]:
-    """The comparables the market approach values ``asset`` against: the one seam through which
-    comparables reach it.
+    """The comparables the market approach values asset ``asset_id`` against: the one seam
+    through which comparables reach it.
 
     Today these are only the comparables the valuer supplied, each marked ``source="valuer"``
     (a request cannot pass its own figures off as this exchange's trades). When orders and
@@ -50,7 +49,7 @@ def market_comparables(
     theme, similar size and rights) are read and added with ``source="exchange"``; until then
     none are, and none are invented.
     """
-    del session, asset  # read by the settled-trades query, once there are settled trades
+    del session, asset_id  # read by the settled-trades query, once there are settled trades
     return [
         c if c.source == "valuer" else c.model_copy(update={"source": "valuer"}) for c in supplied
     ]

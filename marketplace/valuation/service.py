@@ -6,97 +6,40 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session
 
 from ledger import journal
 from marketplace import limits
+from marketplace.assets import service as assets
 from marketplace.assets import visibility
-from marketplace.assets.errors import AssetNotFound, NotAssetOwner, RevisionNotFound
-from marketplace.assets.models import Asset
-from marketplace.assets.service import SigningContext, visible_asset
+from marketplace.assets.errors import AssetNotFound, AssetStateConflict, RevisionNotFound
 from marketplace.identity import service as identity
 from marketplace.identity import signing
 from marketplace.identity.errors import SignatureRejected
 from marketplace.money import Currency
-from marketplace.principal import NotVerified, OrgRole, Principal, RoleRequired
-from marketplace.quality import repository as quality_repository
-from marketplace.quality.models import QualityEvaluation
-from marketplace.quality.report import QualityReport
+from marketplace.principal import Principal
+from marketplace.quality import service as quality_service
 from marketplace.settings import Settings
-from marketplace.valuation import certification, repository
-from marketplace.valuation.errors import NoValueToCertify, ValuationNotFound
+from marketplace.valuation import certification, repository, rules
+from marketplace.valuation.errors import ValuationNotFound
 from marketplace.valuation.models import Valuation
-from marketplace.valuation.report import Kind, ValuationInputs, ValuationReport, combine
+from marketplace.valuation.report import (
+    Kind,
+    ValuationInputs,
+    ValuationReport,
+    combine,
+    with_quality,
+)
 from marketplace.valuation.schemas import CertificationDraft, ValuationPublic, ValuationRequest
 
 CLOCK_SKEW_S = 60  # a self-signed report's issue time may lie this far ahead of ours
 
 
-def _not_verified_valuer() -> NotVerified:
-    return NotVerified(
-        "organisation not verified: an operator must verify it (real-name check) before it may "
-        "act as valuer"
-    )
-
-
-def _check_may_value(principal: Principal, owner_organization_id: int) -> None:
-    """The owner and operators value any asset they see; a valuer only once verified."""
-    if principal.organization.id == owner_organization_id:
-        return
-    if OrgRole.operator.value in principal.roles:
-        return
-    if OrgRole.valuer.value not in principal.roles:
-        raise NotAssetOwner("only the owner, an operator or a valuer may request a valuation")
-    if not principal.verified:
-        raise _not_verified_valuer()
-
-
-def _require_valuer(principal: Principal) -> None:
-    """Certifying needs a verified organisation holding the valuer role."""
-    if OrgRole.valuer.value not in principal.roles:
-        raise RoleRequired(
-            "only an organisation holding the valuer role (专业评估服务商) may certify a "
-            "valuation; an operator grants it"
-        )
-    if not principal.verified:
-        raise _not_verified_valuer()
-
-
-def _require_value(report: ValuationReport) -> None:
-    """A certified valuation states a value; with none there is nothing to certify."""
-    if report.value_minor is None:
-        reasons = [report.note or ""] + [
-            f"{a.approach}: {a.note}" for a in report.approaches if a.note
-        ]
-        raise NoValueToCertify(
-            "no value to certify: "
-            + "; ".join(r for r in reasons if r)
-            + ". Give more inputs (e.g. at least "
-            f"{limits.valuation_comparables_min} comparables) or issue an indicative valuation"
-        )
-
-
-def _with_quality(inputs: ValuationInputs, report: QualityReport | None) -> ValuationInputs:
-    """Fill the cost approach's missing quality and timeliness scores from the report."""
-    if inputs.cost is None or report is None:
-        return inputs
-    timeliness = report.dimension("timeliness")
-    fills: dict[str, Decimal] = {}
-    if inputs.cost.quality_score is None and report.overall is not None:
-        fills["quality_score"] = Decimal(str(report.overall))
-    if inputs.cost.timeliness_score is None and timeliness.score is not None:
-        fills["timeliness_score"] = Decimal(str(timeliness.score))
-    if not fills:
-        return inputs
-    return inputs.model_copy(update={"cost": inputs.cost.model_copy(update=fills)})
-
-
 @dataclass(frozen=True)
 class _Prepared:
-    asset: Asset
+    asset_id: int
     revision: int
     inputs: ValuationInputs
     report: ValuationReport
@@ -119,24 +62,17 @@ def _prepare(
     """The report for the newest revision the caller may see (the latest for the owner and
     operators, the registered one for a valuer from outside): quality scores filled in from its
     quality report, market comparables read through the repository's seam."""
-    asset = visible_asset(session, principal, asset_id)
-    _check_may_value(principal, asset.owner_organization_id)
+    asset = assets.visible_asset(session, principal, asset_id)
+    rules.check_may_value(principal, asset.owner_organization_id)
     if kind == "certified":
-        _require_valuer(principal)
+        rules.require_valuer(principal)
     number = visibility.newest_visible_revision(principal, asset)
     if not number:
         raise RevisionNotFound(f"asset {asset_id} has no content to value yet")
-    evaluation: QualityEvaluation | None = quality_repository.latest(
-        session, asset_id, number, done_only=True
-    )
-    quality = (
-        QualityReport.model_validate(evaluation.report)
-        if evaluation is not None and evaluation.report is not None
-        else None
-    )
-    inputs = _with_quality(request_inputs, quality)
+    quality, quality_hash = quality_service.latest_finished_report(session, asset_id, number)
+    inputs = with_quality(request_inputs, quality)
     if inputs.market is not None:
-        comparables = repository.market_comparables(session, asset, inputs.market.comparables)
+        comparables = repository.market_comparables(session, asset_id, inputs.market.comparables)
         inputs = inputs.model_copy(
             update={"market": inputs.market.model_copy(update={"comparables": comparables})}
         )
@@ -146,11 +82,11 @@ def _prepare(
         subject=f"asset:{asset_id}@revision:{number}",
         currency=currency,
         issued_at=issued_at,
-        quality_report_hash=evaluation.report_hash if evaluation is not None else None,
+        quality_report_hash=quality_hash,
     )
     if kind == "certified":
-        _require_value(report)
-    return _Prepared(asset, number, inputs, report)
+        rules.require_value(report)
+    return _Prepared(asset_id, number, inputs, report)
 
 
 def _record(
@@ -165,16 +101,15 @@ def _record(
     certified one) in the same transaction. The journal is public and the revision may not be
     registered yet, so the entry holds ids and hashes, never the value: the report hash binds
     it, shown only to those who may see the revision."""
-    asset, report = prepared.asset, prepared.report
-    assert asset.id is not None
+    asset_id, report = prepared.asset_id, prepared.report
     report_hash = report.report_hash()
     entry = journal.append(
         session,
         kind="valuation.issued",
-        subject=f"asset:{asset.id}",
+        subject=f"asset:{asset_id}",
         actor=principal.address,
         payload={
-            "asset_id": asset.id,
+            "asset_id": asset_id,
             "revision": prepared.revision,
             "kind": report.kind,
             "report_hash": report_hash,
@@ -185,7 +120,7 @@ def _record(
     return repository.add(
         session,
         Valuation(
-            asset_id=asset.id,
+            asset_id=asset_id,
             revision=prepared.revision,
             kind=report.kind,
             issued_by=principal.account_id,
@@ -223,7 +158,7 @@ def certification_draft(
     body: ValuationRequest,
     *,
     currency: Currency,
-    ctx: SigningContext,
+    ctx: assets.SigningContext,
     now: datetime,
 ) -> CertificationDraft:
     """The certified report a self-custody valuer signs, with a fresh nonce; writes nothing."""
@@ -259,7 +194,7 @@ def issue_certified(
     body: ValuationRequest,
     *,
     currency: Currency,
-    ctx: SigningContext,
+    ctx: assets.SigningContext,
     now: datetime,
 ) -> Valuation:
     """A valuation signed (EIP-712) by a valuer: with its custodial key here, or by the valuer
@@ -360,7 +295,7 @@ def list_valuations(
     session: Session, principal: Principal | None, asset_id: int
 ) -> list[ValuationPublic]:
     """The valuations of the revisions the caller may see."""
-    asset = visible_asset(session, principal, asset_id)
+    asset = assets.visible_asset(session, principal, asset_id)
     return [
         valuation_public(session, v)
         for v in repository.for_asset(session, asset_id)
@@ -373,7 +308,7 @@ def get_valuation(
 ) -> Valuation:
     """One valuation of a revision the caller may see (valuations hold no sample values); 404
     otherwise, worded as for one that does not exist."""
-    asset = visible_asset(session, principal, asset_id)
+    asset = assets.visible_asset(session, principal, asset_id)
     found = repository.get(session, asset_id, valuation_id)
     if found is None or not visibility.may_see_revision(principal, asset, found.revision):
         raise ValuationNotFound(f"asset {asset_id} has no valuation {valuation_id}")
@@ -386,18 +321,18 @@ def report_page(
     """The valuation as an HTML page, with the quality report it relied on (sample values only
     for the owner and operators, as in the JSON)."""
     from marketplace.pages.valuation import valuation_page
-    from marketplace.quality import service as quality_service
 
-    asset = visible_asset(session, principal, asset_id)
+    asset = assets.visible_asset(session, principal, asset_id)
     valuation = get_valuation(session, principal, asset_id, valuation_id)
     assert valuation.id is not None
     report = ValuationReport.model_validate(valuation.report)
-    quality: QualityReport | None = None
-    if report.quality_report_hash is not None:
-        found = quality_repository.by_report_hash(session, asset_id, report.quality_report_hash)
-        if found is not None and visibility.may_see_revision(principal, asset, found.revision):
-            shown = quality_service.evaluation_public(found, principal, asset)
-            quality = QualityReport.model_validate(shown.report) if shown.report else None
+    quality = (
+        None
+        if report.quality_report_hash is None
+        else quality_service.report_by_hash(
+            session, principal, asset_id, report.quality_report_hash
+        )
+    )
     certified = _certification(session, valuation)
     return valuation_page(
         report,
@@ -428,8 +363,6 @@ def valuation_by_id(session: Session, principal: Principal | None, valuation_id:
 def check_none_before_deletion(session: Session, asset_id: int) -> None:
     """A draft with valuation reports is kept: a report, certified ones signed by a valuer, is
     a document others may rely on (409)."""
-    from marketplace.assets.errors import AssetStateConflict
-
     if repository.for_asset(session, asset_id):
         raise AssetStateConflict(
             f"asset {asset_id} has valuation reports; a draft with valuations cannot be deleted"

@@ -9,7 +9,6 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from ledger.models import JournalEntry
-from marketplace.assets.models import Asset
 from marketplace.identity import signing
 from marketplace.runtime import Runtime
 from marketplace.valuation import repository
@@ -251,8 +250,6 @@ def test_market_comparables_are_the_valuers_own_until_trades_settle(
         stored = session.get(Valuation, r.json()["id"])
         assert stored is not None
         sources = [c["source"] for c in stored.inputs["market"]["comparables"]]
-        asset = session.get(Asset, asset_id)
-        assert asset is not None
-        seam = repository.market_comparables(session, asset, [])
+        seam = repository.market_comparables(session, asset_id, [])
     assert sources == ["valuer", "valuer", "valuer"]  # none passed off as the exchange's
     assert seam == []  # no settled trades exist yet, and none are invented
