@@ -16,7 +16,7 @@ from marketplace.pages.quality import (
 from marketplace.quality import evaluate
 from marketplace.quality.report import DIMENSIONS, DimensionResult, QualityReport
 from tests.marketplace.quality.defects import AS_OF, write_table
-from tests.marketplace.quality.test_metrics import DECLARED
+from tests.marketplace.quality.test_evaluation import DECLARED
 
 CENTRE = (280.0, 190.0)
 

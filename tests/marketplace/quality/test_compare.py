@@ -4,7 +4,7 @@ from pathlib import Path
 
 from marketplace.quality import compare, evaluate
 from tests.marketplace.quality.defects import AS_OF, write_table
-from tests.marketplace.quality.test_metrics import DECLARED
+from tests.marketplace.quality.test_evaluation import DECLARED
 
 
 def test_a_faithful_copy_matches_and_nothing_moves(tmp_path: Path) -> None:

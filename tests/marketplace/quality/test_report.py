@@ -14,7 +14,7 @@ from marketplace.quality.report import (
     validate_weights,
 )
 from tests.marketplace.quality.defects import AS_OF, write_table
-from tests.marketplace.quality.test_metrics import DECLARED
+from tests.marketplace.quality.test_evaluation import DECLARED
 
 
 def test_the_same_file_evaluated_twice_has_the_same_report_hash(tmp_path: Path) -> None:
