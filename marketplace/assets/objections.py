@@ -52,13 +52,8 @@ from marketplace.assets.schemas import (
     ObjectionPublic,
     SuspensionCreate,
 )
-from marketplace.assets.service import (
-    REGISTERED_STATUSES,
-    journal_asset,
-    register,
-    require_status,
-    visible_asset,
-)
+from marketplace.assets.service.access import REGISTERED_STATUSES, require_status, visible_asset
+from marketplace.assets.service.journaling import journal_asset, register
 from marketplace.identity import service as identity
 from marketplace.identity.models import OrgRole, as_utc
 from marketplace.identity.service import Principal

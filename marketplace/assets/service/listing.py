@@ -1,0 +1,48 @@
+"""Listing and delisting a registered asset."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from marketplace.assets import repository
+from marketplace.assets.errors import AssetNotFound, NotListable
+from marketplace.assets.models import Asset, AssetStatus, Classification
+from marketplace.assets.service.access import is_operator, owned_asset, require_status
+from marketplace.assets.service.journaling import journal_asset, touch
+from marketplace.assets.service.public import asset_public
+from marketplace.identity.service import Principal
+
+
+def list_asset(session: Session, principal: Principal, asset_id: int, now: datetime) -> Asset:
+    asset = owned_asset(session, principal, asset_id)
+    if asset.classification == Classification.core.value:
+        raise NotListable("core data (核心数据) may be registered but never listed")
+    require_status(asset, (AssetStatus.approved.value, AssetStatus.delisted.value), "list")
+    asset.status = AssetStatus.listed
+    touch(session, asset, now)
+    restrictions = asset_public(asset).listing_restrictions
+    journal_asset(
+        session,
+        "asset.listed",
+        asset,
+        principal.address,
+        revision=asset.certified_revision,
+        restrictions=restrictions,
+    )
+    return asset
+
+
+def delist_asset(session: Session, principal: Principal, asset_id: int, now: datetime) -> Asset:
+    if is_operator(principal):
+        asset = repository.lock_asset(session, asset_id)
+        if asset is None:
+            raise AssetNotFound(f"no asset {asset_id}")
+    else:
+        asset = owned_asset(session, principal, asset_id)
+    require_status(asset, (AssetStatus.listed.value,), "delist")
+    asset.status = AssetStatus.delisted
+    touch(session, asset, now)
+    journal_asset(session, "asset.delisted", asset, principal.address)
+    return asset
