@@ -28,7 +28,7 @@ def get_application(
 ) -> dict[str, Any]:
     """EIP-712 typed data for self-custody accounts: sign it and send the signature, nonce and
     deadline to ``POST /assets/{id}/submit``."""
-    return service.application_for(session, principal, asset_id, ctx, utc_now())
+    return service.application_for(session, principal, asset_id, ctx, utc_now()).document()
 
 
 @router.post("/assets/{asset_id}/submit", summary="Submit for compliance review")

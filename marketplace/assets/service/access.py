@@ -9,22 +9,12 @@ from collections.abc import Callable
 from sqlmodel import Session
 
 from marketplace.assets import repository, visibility
-from marketplace.assets.errors import (
-    AssetNotFound,
-    AssetStateConflict,
-    NotAssetOwner,
-    RevisionNotFound,
-)
-from marketplace.assets.models import Asset, AssetRevision, AssetStatus
+from marketplace.assets.errors import AssetNotFound, NotAssetOwner, RevisionNotFound
+from marketplace.assets.models import Asset, AssetRevision
 from marketplace.identity.models import OrgRole
 from marketplace.identity.service import Principal
 
 PUBLIC_STATUSES = visibility.PUBLIC_STATUSES
-REGISTERED_STATUSES = (
-    AssetStatus.approved.value,
-    AssetStatus.listed.value,
-    AssetStatus.delisted.value,
-)
 
 #: Extra rules that let a caller download a revision's content (orders plug buyers in here).
 ContentAccessRule = Callable[[Session, Principal, Asset, AssetRevision], bool]
@@ -69,13 +59,6 @@ def owned_asset(session: Session, principal: Principal, asset_id: int) -> Asset:
     if not is_owner(principal, found):
         raise NotAssetOwner(f"asset {asset_id} belongs to another organisation")
     return found
-
-
-def require_status(asset: Asset, allowed: tuple[str, ...], doing: str) -> None:
-    if asset.status not in allowed:
-        raise AssetStateConflict(
-            f"cannot {doing} an asset that is {asset.status}; it must be {' or '.join(allowed)}"
-        )
 
 
 def may_download(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from marketplace.assets import repository
+from marketplace.assets import lifecycle, repository
 from marketplace.assets.errors import AssetStateConflict
-from marketplace.assets.models import Asset, AssetStatus
+from marketplace.assets.lifecycle import AssetEvent
+from marketplace.assets.models import Asset
 from marketplace.assets.schemas import AssetDeleted
 from marketplace.assets.service.access import owned_asset
 from marketplace.assets.service.journaling import journal_asset, metadata_sha256
@@ -17,11 +18,7 @@ def deletable_draft(session: Session, principal: Principal, asset_id: int) -> As
     """The caller's own draft, locked, if it was never submitted: no submission, review,
     registration or objection. Anything else is a 409 naming its state."""
     asset = owned_asset(session, principal, asset_id)
-    if asset.status != AssetStatus.draft.value:
-        raise AssetStateConflict(
-            f"cannot delete an asset that is {asset.status}; only a draft that was never "
-            "submitted can be deleted (a registered asset is cancelled instead)"
-        )
+    lifecycle.require(asset, AssetEvent.delete)
     if (
         asset.submitted_by is not None
         or asset.certified_revision is not None
@@ -43,11 +40,11 @@ def delete_draft(
     journal it; returns what was deleted and the blob keys the caller removes after commit. The
     journal keeps the draft's earlier entries (each revision's content hash among them)."""
     assert asset.id is not None
-    assert asset.status == AssetStatus.draft.value
+    transition = lifecycle.apply(asset, AssetEvent.delete)
     rows = list(repository.revisions(session, asset.id))
     entry = journal_asset(
         session,
-        "asset.deleted",
+        transition.kind,
         asset,
         principal.address,
         metadata_sha256=metadata_sha256(asset),

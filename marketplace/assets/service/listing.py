@@ -6,10 +6,11 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from marketplace.assets import repository
+from marketplace.assets import lifecycle, repository
 from marketplace.assets.errors import AssetNotFound, NotListable
-from marketplace.assets.models import Asset, AssetStatus, Classification
-from marketplace.assets.service.access import is_operator, owned_asset, require_status
+from marketplace.assets.lifecycle import AssetEvent
+from marketplace.assets.models import Asset, Classification
+from marketplace.assets.service.access import is_operator, owned_asset
 from marketplace.assets.service.journaling import journal_asset, touch
 from marketplace.assets.service.public import asset_public
 from marketplace.identity.service import Principal
@@ -19,13 +20,12 @@ def list_asset(session: Session, principal: Principal, asset_id: int, now: datet
     asset = owned_asset(session, principal, asset_id)
     if asset.classification == Classification.core.value:
         raise NotListable("core data (核心数据) may be registered but never listed")
-    require_status(asset, (AssetStatus.approved.value, AssetStatus.delisted.value), "list")
-    asset.status = AssetStatus.listed
+    transition = lifecycle.apply(asset, AssetEvent.list)
     touch(session, asset, now)
     restrictions = asset_public(asset).listing_restrictions
     journal_asset(
         session,
-        "asset.listed",
+        transition.kind,
         asset,
         principal.address,
         revision=asset.certified_revision,
@@ -41,8 +41,7 @@ def delist_asset(session: Session, principal: Principal, asset_id: int, now: dat
             raise AssetNotFound(f"no asset {asset_id}")
     else:
         asset = owned_asset(session, principal, asset_id)
-    require_status(asset, (AssetStatus.listed.value,), "delist")
-    asset.status = AssetStatus.delisted
+    transition = lifecycle.apply(asset, AssetEvent.delist)
     touch(session, asset, now)
-    journal_asset(session, "asset.delisted", asset, principal.address)
+    journal_asset(session, transition.kind, asset, principal.address)
     return asset

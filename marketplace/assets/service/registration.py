@@ -7,17 +7,13 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from marketplace.assets import repository
+from marketplace.assets import lifecycle, repository
 from marketplace.assets.errors import InvalidContent
-from marketplace.assets.models import Asset, AssetStatus
+from marketplace.assets.lifecycle import AssetEvent
+from marketplace.assets.models import Asset
 from marketplace.assets.schemas import AssetCreate, AssetUpdate, check_compliance_facts
-from marketplace.assets.service.access import REGISTERED_STATUSES, owned_asset, require_status
-from marketplace.assets.service.journaling import (
-    journal_asset,
-    metadata,
-    metadata_sha256,
-    touch,
-)
+from marketplace.assets.service.access import owned_asset
+from marketplace.assets.service.journaling import journal_asset, metadata, metadata_sha256, touch
 from marketplace.identity.models import OrgRole
 from marketplace.identity.service import Principal
 
@@ -42,7 +38,7 @@ def create_asset(session: Session, principal: Principal, body: AssetCreate, now:
             **body.model_dump(),
             "owner_organization_id": principal.organization.id,
             "created_by": principal.account_id,
-            "status": AssetStatus.draft.value,
+            "status": lifecycle.INITIAL.value,
             "created_at": now,
             "updated_at": now,
         }
@@ -53,7 +49,7 @@ def create_asset(session: Session, principal: Principal, body: AssetCreate, now:
     repository.add(session, asset)
     journal_asset(
         session,
-        "asset.created",
+        lifecycle.CREATED_KIND,
         asset,
         principal.address,
         owner_organization_id=asset.owner_organization_id,
@@ -69,11 +65,7 @@ def update_metadata(
     """Change metadata. A registered asset goes back to draft: the change must be reviewed and
     registered again (a change registration)."""
     asset = owned_asset(session, principal, asset_id)
-    require_status(
-        asset,
-        (AssetStatus.draft.value, AssetStatus.rejected.value, *REGISTERED_STATUSES),
-        "change the metadata of",
-    )
+    lifecycle.require(asset, AssetEvent.change_metadata)
     changes = body.model_dump(exclude_unset=True)
     if not changes:
         return asset
@@ -91,12 +83,11 @@ def update_metadata(
         asset.personal_information, asset.lawful_basis, asset.temporal_start, asset.temporal_end
     )
     asset.search_text = search_text(asset)
-    if asset.status in REGISTERED_STATUSES:
-        asset.status = AssetStatus.draft
+    transition = lifecycle.apply(asset, AssetEvent.change_metadata)
     touch(session, asset, now)
     journal_asset(
         session,
-        "asset.metadata_changed",
+        transition.kind,
         asset,
         principal.address,
         fields=sorted(changes),

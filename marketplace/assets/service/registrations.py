@@ -12,16 +12,12 @@ from sqlmodel import Session
 
 from ledger import journal
 from ledger.models import JournalEntry
-from marketplace.assets import repository
+from marketplace.assets import lifecycle, repository
 from marketplace.assets.errors import AssetStateConflict, InvalidTransfer, NoCertificate
-from marketplace.assets.models import Asset, AssetRegistration, AssetStatus, RegistrationType
+from marketplace.assets.lifecycle import AssetEvent
+from marketplace.assets.models import Asset, AssetRegistration, RegistrationType
 from marketplace.assets.schemas import SubmitRequest
-from marketplace.assets.service.access import (
-    REGISTERED_STATUSES,
-    owned_asset,
-    require_status,
-    visible_asset,
-)
+from marketplace.assets.service.access import owned_asset, visible_asset
 from marketplace.assets.service.exchange import SigningContext
 from marketplace.assets.service.journaling import journal_asset, register, sha256_text, touch
 from marketplace.assets.service.review import (
@@ -29,6 +25,7 @@ from marketplace.assets.service.review import (
     issue_certificate,
     supplier_signature,
 )
+from marketplace.assets.submission import Submission
 from marketplace.identity.models import Account, OrgRole
 from marketplace.identity.service import Principal
 from marketplace.settings import Settings
@@ -48,7 +45,7 @@ def transfer(
     """Transfer of ownership: the owner signs, the exchange countersigns at once, and the new
     holder's certificate is journaled. The new owner lists it again under its own terms."""
     asset = owned_asset(session, principal, asset_id)
-    require_status(asset, REGISTERED_STATUSES, "transfer")
+    lifecycle.require(asset, AssetEvent.transfer)
     if asset.open_objections:
         raise AssetStateConflict(
             "the asset is under objection: it cannot change hands until the objection is decided"
@@ -84,19 +81,13 @@ def transfer(
         ctx=ctx,
         now=now,
     )
-    issue_certificate(
-        session,
-        asset,
-        app=app,
-        domain=ctx.domain,
-        supplier_address=principal.address,
-        supplier_signature=signature,
-        ctx=ctx,
-        now=now,
+    signed = Submission(
+        application=app, signature=signature, signer=principal.address, domain=ctx.domain
     )
+    issue_certificate(session, asset, signed, ctx=ctx, now=now)
     asset.owner_organization_id = to_organization_id
     asset.publisher = target.name
-    asset.status = AssetStatus.approved
+    lifecycle.apply(asset, AssetEvent.transfer)
     touch(session, asset, now)
     return asset
 
@@ -105,14 +96,12 @@ def cancel(
     session: Session, principal: Principal, asset_id: int, reason: str, now: datetime
 ) -> Asset:
     asset = owned_asset(session, principal, asset_id)
-    if asset.status == AssetStatus.cancelled.value:
-        raise AssetStateConflict("the asset is already cancelled")
-    asset.status = AssetStatus.cancelled
+    transition = lifecycle.apply(asset, AssetEvent.cancel)
     asset.submission = None
     touch(session, asset, now)
     entry = journal_asset(
         session,
-        "asset.cancelled",
+        transition.kind,
         asset,
         principal.address,
         registration_type=RegistrationType.cancellation.value,

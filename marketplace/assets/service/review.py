@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session
 
@@ -13,29 +12,23 @@ from ledger import journal
 from ledger.models import JournalEntry
 from marketplace import limits
 from marketplace.assets import certificate as cert
-from marketplace.assets import repository, visibility
+from marketplace.assets import lifecycle, repository, visibility
 from marketplace.assets.errors import (
     AssetNotFound,
     AssetStateConflict,
     InvalidContent,
     NotAssetOwner,
 )
+from marketplace.assets.lifecycle import AssetEvent
 from marketplace.assets.models import (
     Asset,
     AssetReview,
     AssetRevision,
-    AssetStatus,
     RegistrationType,
     ReviewDecision,
 )
 from marketplace.assets.schemas import ReviewCreate, SubmitRequest
-from marketplace.assets.service.access import (
-    REGISTERED_STATUSES,
-    is_operator,
-    owned_asset,
-    require_status,
-    visible_asset,
-)
+from marketplace.assets.service.access import is_operator, owned_asset, visible_asset
 from marketplace.assets.service.exchange import SigningContext
 from marketplace.assets.service.journaling import (
     journal_asset,
@@ -44,6 +37,7 @@ from marketplace.assets.service.journaling import (
     subject,
     touch,
 )
+from marketplace.assets.submission import ApplicationToSign, RegistrationApplication, Submission
 from marketplace.identity import service as identity
 from marketplace.identity import signing
 from marketplace.identity.service import Principal
@@ -71,12 +65,12 @@ def build_application(
     owner: str,
     nonce: int,
     deadline: int,
-) -> dict[str, Any]:
+) -> RegistrationApplication:
     assert asset.id is not None
-    return cert.application(
+    return RegistrationApplication.of(
         asset_id=asset.id,
         revision=revision.number,
-        registration_type=registration_type.value,
+        registration_type=registration_type,
         content_hash=revision.sha256,
         chunk_root=revision.chunk_root,
         schema_hash=revision.schema_hash,
@@ -88,18 +82,14 @@ def build_application(
 
 
 def submittable(asset: Asset) -> None:
-    require_status(
-        asset,
-        (AssetStatus.draft.value, AssetStatus.rejected.value, *REGISTERED_STATUSES),
-        "submit",
-    )
-    if asset.status in REGISTERED_STATUSES and asset.latest_revision == asset.certified_revision:
+    lifecycle.require(asset, AssetEvent.submit)
+    if asset.status in lifecycle.REGISTERED and asset.latest_revision == asset.certified_revision:
         raise AssetStateConflict("nothing changed since the last registration")
 
 
 def application_for(
     session: Session, principal: Principal, asset_id: int, ctx: SigningContext, now: datetime
-) -> dict[str, Any]:
+) -> ApplicationToSign:
     """The registration application to sign (EIP-712 typed data), with a fresh nonce."""
     asset = owned_asset(session, principal, asset_id)
     submittable(asset)
@@ -112,22 +102,21 @@ def application_for(
         nonce=signing.new_nonce(),
         deadline=int(now.timestamp()) + limits.signing_offer_ttl_s,
     )
-    return {
-        "application": app,
-        "typed_data": signing.wallet_json(cert.application_typed_data(app, ctx.domain)),
-    }
+    return ApplicationToSign(
+        application=app, typed_data=signing.wallet_json(app.typed_data(ctx.domain))
+    )
 
 
 def supplier_signature(
     session: Session,
     settings: Settings,
     principal: Principal,
-    app_for: Callable[[int, int], dict[str, Any]],
+    app_for: Callable[[int, int], RegistrationApplication],
     *,
     body: SubmitRequest,
     ctx: SigningContext,
     now: datetime,
-) -> tuple[dict[str, Any], str]:
+) -> tuple[RegistrationApplication, str]:
     """The application and the supplier's signature over it: checked when the client signed,
     made with the custodial key otherwise. Either way the nonce is consumed once."""
     now_s = int(now.timestamp())
@@ -135,7 +124,7 @@ def supplier_signature(
         nonce, deadline = signing.new_nonce(), now_s + limits.signing_offer_ttl_s
         app = app_for(nonce, deadline)
         signature = identity.sign_as(
-            session, settings, principal.account, cert.application_typed_data(app, ctx.domain)
+            session, settings, principal.account, app.typed_data(ctx.domain)
         )
     else:
         assert body.nonce is not None
@@ -143,9 +132,7 @@ def supplier_signature(
         nonce, deadline = body.nonce, body.deadline
         app = app_for(nonce, deadline)
         try:
-            signing.verify(
-                cert.application_typed_data(app, ctx.domain), body.signature, principal.address
-            )
+            signing.verify(app.typed_data(ctx.domain), body.signature, principal.address)
         except signing.SignatureError as exc:
             raise InvalidContent(
                 f"the signature does not cover this application: {exc}; fetch it again from "
@@ -186,24 +173,21 @@ def submit(
         ctx=ctx,
         now=now,
     )
-    asset.submission = {
-        "application": app,
-        "signature": signature,
-        "signer": principal.address,
-        "domain": ctx.domain,
-    }
+    asset.submission = Submission(
+        application=app, signature=signature, signer=principal.address, domain=ctx.domain
+    ).document()
     asset.submitted_by = principal.account_id
-    asset.status = AssetStatus.under_review
+    transition = lifecycle.apply(asset, AssetEvent.submit)
     touch(session, asset, now)
     journal_asset(
         session,
-        "asset.submitted",
+        transition.kind,
         asset,
         principal.address,
         signature=signature,
         revision=revision.number,
         registration_type=registration_type.value,
-        registration_hash="0x" + cert.registration_hash(app, ctx.domain).hex(),
+        registration_hash="0x" + cert.registration_hash(app.document(), ctx.domain).hex(),
     )
     return asset
 
@@ -222,17 +206,18 @@ def review(
     asset = repository.lock_asset(session, asset_id)
     if asset is None:
         raise AssetNotFound(f"no asset {asset_id}")
-    require_status(asset, (AssetStatus.under_review.value,), "review")
-    submission = asset.submission
+    event = AssetEvent.approve if body.decision == ReviewDecision.approved else AssetEvent.reject
+    transition = lifecycle.require(asset, event)
+    submission = Submission.model_validate(asset.submission) if asset.submission else None
     revision_no = (
-        int(submission["application"]["revision"])
+        submission.application.revision
         if submission
         else (asset.certified_revision or asset.latest_revision)
     )
     checklist = body.checklist.model_dump()
     entry = journal_asset(
         session,
-        "asset.reviewed",
+        transition.kind,
         asset,
         principal.address,
         revision=revision_no,
@@ -240,22 +225,10 @@ def review(
         checklist={name: bool(item["passed"]) for name, item in checklist.items()},
         reasons_sha256=sha256_text(body.reasons),
     )
-    if body.decision == ReviewDecision.approved:
-        if submission:
-            issue_certificate(
-                session,
-                asset,
-                app=submission["application"],
-                domain=submission["domain"],
-                supplier_address=submission["signer"],
-                supplier_signature=submission["signature"],
-                ctx=ctx,
-                now=now,
-            )
-            asset.certified_revision = revision_no
-        asset.status = AssetStatus.approved
-    else:
-        asset.status = AssetStatus.rejected
+    if event == AssetEvent.approve and submission:
+        issue_certificate(session, asset, submission, ctx=ctx, now=now)
+        asset.certified_revision = revision_no
+    lifecycle.apply(asset, event)
     asset.submission = None
     touch(session, asset, now)
     row = AssetReview(
@@ -275,20 +248,20 @@ def review(
 def issue_certificate(
     session: Session,
     asset: Asset,
+    submission: Submission,
     *,
-    app: dict[str, Any],
-    domain: dict[str, Any],
-    supplier_address: str,
-    supplier_signature: str,
     ctx: SigningContext,
     now: datetime,
 ) -> JournalEntry:
+    """Countersign the signed application and journal the certificate (``asset.registered``),
+    indexed by a registration row for its holder."""
     assert asset.id is not None
+    app = submission.application
     certificate = cert.build_certificate(
-        app=app,
-        domain=domain,
-        supplier_address=supplier_address,
-        supplier_signature=supplier_signature,
+        app=app.document(),
+        domain=submission.domain,
+        supplier_address=submission.signer,
+        supplier_signature=submission.signature,
         exchange_key=ctx.exchange_key,
         approved_at=int(now.timestamp()),
     )
@@ -296,17 +269,17 @@ def issue_certificate(
         session,
         kind=cert.ENTRY_KIND,
         subject=subject(asset.id),
-        actor=supplier_address,
+        actor=submission.signer,
         payload=certificate,
-        signature=supplier_signature,
+        signature=submission.signature,
     )
     register(
         session,
         asset,
-        RegistrationType(app["registration_type"]),
+        app.registration_type,
         entry,
-        revision=int(app["revision"]),
-        holder=str(app["owner"]),
+        revision=app.revision,
+        holder=app.owner,
         now=now,
     )
     return entry

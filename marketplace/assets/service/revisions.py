@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from marketplace.assets import repository, visibility
+from marketplace.assets import lifecycle, repository, visibility
 from marketplace.assets.errors import (
     AssetStateConflict,
     InvalidContent,
@@ -17,21 +17,14 @@ from marketplace.assets.errors import (
     RevisionNotFound,
     UnsafeSource,
 )
-from marketplace.assets.models import (
-    Asset,
-    AssetRevision,
-    AssetStatus,
-    ContentFormat,
-    RevisionSource,
-)
+from marketplace.assets.lifecycle import AssetEvent
+from marketplace.assets.models import Asset, AssetRevision, ContentFormat, RevisionSource
 from marketplace.assets.schema_correction import validate_table_schema
 from marketplace.assets.schema_infer import TabularError, schema_hash
 from marketplace.assets.schemas import ExternalRevisionCreate
 from marketplace.assets.service.access import (
-    REGISTERED_STATUSES,
     may_download,
     owned_asset,
-    require_status,
     visible_asset,
     visible_revision,
 )
@@ -43,16 +36,10 @@ from marketplace.blobs.store import BlobStore
 from marketplace.identity.service import Principal
 from marketplace.settings import Settings
 
-REVISABLE = (
-    AssetStatus.draft.value,
-    AssetStatus.rejected.value,
-    *REGISTERED_STATUSES,
-)
-
 
 def check_may_add_revision(session: Session, principal: Principal, asset_id: int) -> Asset:
     asset = owned_asset(session, principal, asset_id)
-    require_status(asset, REVISABLE, "add a revision to")
+    lifecycle.require(asset, AssetEvent.add_revision)
     return asset
 
 
@@ -98,12 +85,13 @@ def record_upload(
 def add_revision(
     session: Session, principal: Principal, asset: Asset, revision: AssetRevision, now: datetime
 ) -> AssetRevision:
+    transition = lifecycle.apply(asset, AssetEvent.add_revision)
     repository.add(session, revision)
     asset.latest_revision = revision.number
     touch(session, asset, now)
     journal_asset(
         session,
-        "asset.revision_added",
+        transition.kind,
         asset,
         principal.address,
         revision=revision.number,
@@ -171,7 +159,7 @@ def correct_schema(
     asset = owned_asset(session, principal, asset_id)
     # Whenever a revision may be added, and only to a revision no review has registered (a
     # new upload to a listed asset is corrected before it is submitted).
-    require_status(asset, REVISABLE, "correct the schema of")
+    transition = lifecycle.require(asset, AssetEvent.correct_schema)
     revision = repository.revision(session, asset_id, number)
     if revision is None:
         raise RevisionNotFound(f"asset {asset_id} has no revision {number}")
@@ -192,10 +180,11 @@ def correct_schema(
     revision.schema_hash = schema_hash(normal)
     revision.schema_corrected = True
     session.add(revision)
+    lifecycle.apply(asset, AssetEvent.correct_schema)
     touch(session, asset, now)
     journal_asset(
         session,
-        "asset.schema_corrected",
+        transition.kind,
         asset,
         principal.address,
         revision=number,
