@@ -1,7 +1,8 @@
 """Data assets: registration, revisions, encrypted content, compliance review, registration
 certificates and search. HTTP routes in ``endpoints``, rules in ``service``, SQL in
-``repository``; content identity, schema inference, URL safety, DCAT and certificates are pure
-modules."""
+``repository``; the asset lifecycle (states, events, transitions, journal kinds) is declared in
+``lifecycle``; content identity, schema inference, URL safety, DCAT, certificates and the typed
+registration application (``submission``) are pure modules."""
 
 from marketplace.assets.models import (
     Asset,

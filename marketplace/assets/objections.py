@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from marketplace import limits
-from marketplace.assets import repository
+from marketplace.assets import lifecycle, repository
 from marketplace.assets.errors import (
     AssetNotFound,
     ObjectionNotAllowed,
@@ -38,13 +38,8 @@ from marketplace.assets.errors import (
     ObjectionStateConflict,
     ObjectionsThrottled,
 )
-from marketplace.assets.models import (
-    Asset,
-    AssetObjection,
-    AssetStatus,
-    ObjectionStatus,
-    RegistrationType,
-)
+from marketplace.assets.lifecycle import AssetEvent
+from marketplace.assets.models import Asset, AssetObjection, ObjectionStatus, RegistrationType
 from marketplace.assets.schemas import (
     ObjectionCreate,
     ObjectionDecision,
@@ -52,19 +47,11 @@ from marketplace.assets.schemas import (
     ObjectionPublic,
     SuspensionCreate,
 )
-from marketplace.assets.service import (
-    REGISTERED_STATUSES,
-    journal_asset,
-    register,
-    require_status,
-    visible_asset,
-)
+from marketplace.assets.service.access import visible_asset
+from marketplace.assets.service.journaling import journal_asset, register
 from marketplace.identity import service as identity
 from marketplace.identity.models import as_utc
 from marketplace.principal import OrgRole, Principal
-
-OBJECTABLE = (*REGISTERED_STATUSES, AssetStatus.under_review.value, AssetStatus.suspended.value)
-SUSPENDABLE = (*REGISTERED_STATUSES, AssetStatus.under_review.value)
 
 
 def _sha256_text(text: str) -> str:
@@ -114,7 +101,7 @@ def file_objection(
     assert asset is not None
     if asset.owner_organization_id == organization_id:
         raise ObjectionNotAllowed("the owner cannot object to its own asset")
-    require_status(asset, OBJECTABLE, "object to")
+    filing = lifecycle.require(asset, AssetEvent.object)
     if repository.has_open_objection(session, asset_id, organization_id):
         raise ObjectionStateConflict(
             "your organisation already has an open objection to this asset; add to it through "
@@ -130,12 +117,13 @@ def file_objection(
         created_at=now,
     )
     repository.add(session, objection)
+    lifecycle.apply(asset, AssetEvent.object)
     asset.open_objections += 1
     asset.updated_at = now
     session.add(asset)
     entry = journal_asset(
         session,
-        "asset.objection_filed",
+        filing.kind,
         asset,
         principal.address,
         objection_id=objection.id,
@@ -234,40 +222,33 @@ def _suspend(
     objection_id: int | None,
     now: datetime,
 ) -> None:
-    require_status(asset, SUSPENDABLE, "suspend")
-    prior = AssetStatus(asset.status)
-    asset.status_before_suspension = prior
-    asset.status = AssetStatus.suspended
+    transition = lifecycle.apply(asset, AssetEvent.suspend)
     asset.suspension_reason = reason
     asset.suspended_for_objection = objection_id
     asset.updated_at = now
     session.add(asset)
     journal_asset(
         session,
-        "asset.suspended",
+        transition.kind,
         asset,
         operator.address,
-        from_status=prior.value,
+        from_status=transition.source.value,
         objection_id=objection_id,
         reason_sha256=_sha256_text(reason),
     )
 
 
 def _reinstate(session: Session, operator: Principal, asset: Asset, *, reason: str) -> None:
-    require_status(asset, (AssetStatus.suspended.value,), "reinstate")
-    prior = asset.status_before_suspension
-    assert prior is not None, "a suspended asset remembers the status it had"
-    asset.status = AssetStatus(prior)
-    asset.status_before_suspension = None
+    transition = lifecycle.apply(asset, AssetEvent.reinstate)
     asset.suspension_reason = None
     asset.suspended_for_objection = None
     session.add(asset)
     journal_asset(
         session,
-        "asset.reinstated",
+        transition.kind,
         asset,
         operator.address,
-        to_status=str(prior),
+        to_status=str(asset.status),
         reason_sha256=_sha256_text(reason),
     )
 
@@ -337,8 +318,8 @@ def decide(
         decision=body.decision,
         reasons_sha256=_sha256_text(body.reasons),
     )
-    suspended = asset.status == AssetStatus.suspended.value
-    if row.status == ObjectionStatus.upheld and asset.status in SUSPENDABLE:
+    suspended = lifecycle.allowed(asset.status, AssetEvent.reinstate)
+    if row.status == ObjectionStatus.upheld and lifecycle.allowed(asset.status, AssetEvent.suspend):
         _suspend(
             session,
             operator,

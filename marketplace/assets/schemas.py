@@ -29,7 +29,13 @@ from marketplace.assets.models import (
     RevisionSource,
     SourceType,
 )
-from marketplace.assets.vocabulary import FREQUENCIES, LANGUAGE_TAG, LICENSES
+from marketplace.assets.vocabulary import (
+    check_frequency,
+    check_keywords,
+    check_landing_page,
+    check_languages,
+    check_license,
+)
 from marketplace.quality.table_schema import bounded
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -58,47 +64,6 @@ ReasonText = Annotated[
 
 #: An EIP-712 / EIP-191 signature as the API carries it: 65 bytes as 0x-hex.
 SignatureHex = Annotated[str, AfterValidator(_check_signature)]
-
-
-def check_license(value: str) -> str:
-    if value not in LICENSES:
-        known = ", ".join(sorted(LICENSES))
-        raise ValueError(f"unknown licence {value!r}; use one of: {known}")
-    return value
-
-
-def check_keywords(value: list[str]) -> list[str]:
-    if len(value) > limits.asset_keywords_max:
-        raise ValueError(f"at most {limits.asset_keywords_max} keywords")
-    out: list[str] = []
-    for keyword in value:
-        word = keyword.strip()
-        if not word or len(word) > limits.asset_keyword_length_max:
-            raise ValueError(f"keywords are 1 to {limits.asset_keyword_length_max} characters")
-        if word not in out:
-            out.append(word)
-    return out
-
-
-def check_languages(value: list[str]) -> list[str]:
-    if len(value) > 16:
-        raise ValueError("at most 16 languages")
-    for tag in value:
-        if not LANGUAGE_TAG.match(tag):
-            raise ValueError(f"{tag!r} is not a language tag such as 'zh' or 'en-GB'")
-    return list(dict.fromkeys(value))
-
-
-def check_frequency(value: str | None) -> str | None:
-    if value is not None and value not in FREQUENCIES:
-        raise ValueError(f"update frequency must be one of: {', '.join(sorted(FREQUENCIES))}")
-    return value
-
-
-def check_landing_page(value: str | None) -> str | None:
-    if value is not None and not value.startswith("https://"):
-        raise ValueError("the landing page must be an https:// URL")
-    return value
 
 
 class AssetCreate(AssetMetadataBase):

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from marketplace.assets import endpoints
+from marketplace.assets.endpoints import revisions as revision_endpoints
 from tests.marketplace.assets.helpers import CSV, Party, blob_files, create, metadata, upload
 from tests.marketplace.identity.helpers import row_counts
 
@@ -131,7 +131,9 @@ def test_an_external_source_on_a_non_public_address_is_refused(
     url: str,
 ) -> None:
     table = {"internal.example": ["192.168.7.7"], "data.example.org": ["93.184.216.34"]}
-    monkeypatch.setattr(endpoints, "resolver", lambda host, port: table.get(host, ["127.0.0.1"]))
+    monkeypatch.setattr(
+        revision_endpoints, "resolver", lambda host, port: table.get(host, ["127.0.0.1"])
+    )
     before = row_counts(engine)
     r = api.post(f"/assets/{draft}/revisions", json={"url": url}, headers=supplier.headers)
     assert r.status_code == 422, r.text
@@ -142,7 +144,7 @@ def test_an_external_source_on_a_non_public_address_is_refused(
 def test_a_public_external_source_becomes_a_revision(
     api: TestClient, supplier: Party, draft: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(endpoints, "resolver", lambda host, port: ["93.184.216.34"])
+    monkeypatch.setattr(revision_endpoints, "resolver", lambda host, port: ["93.184.216.34"])
     r = api.post(
         f"/assets/{draft}/revisions",
         json={"url": "https://data.example.org/api/v1/prices", "kind": "api"},

@@ -5,6 +5,7 @@ import polars as pl
 import pytest
 
 from marketplace import limits
+from marketplace.assets.schema_correction import validate_table_schema
 from marketplace.assets.schema_infer import (
     CsvChecker,
     JsonLinesChecker,
@@ -12,7 +13,6 @@ from marketplace.assets.schema_infer import (
     TabularError,
     detect_format,
     schema_hash,
-    validate_table_schema,
 )
 
 

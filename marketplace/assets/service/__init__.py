@@ -1,0 +1,74 @@
+"""Asset rules: registration, revisions, compliance review, certificates, listing, search.
+
+Services never commit; every step that changes an asset appends its journal entry in the same
+transaction. Who may see what is decided in ``visibility`` and applied in ``access``, for this
+and every other domain: ``visible_asset``, ``visible_revision``, ``list_revisions``. Operators
+review and suspend (objections: ``assets/objections.py``).
+
+Modules: ``access`` (seeing and owning), ``journaling`` (journal entries and registration
+rows), ``public`` (the API's view of an asset), ``exchange`` (what certificates are signed
+under), ``registration``, ``revisions``, ``review`` (submission and compliance review),
+``listing``, ``registrations`` (transfer, cancellation, certificates), ``search``, ``drafts``.
+"""
+
+from marketplace.assets.service.access import (
+    ContentAccessRule,
+    content_access_rules,
+    visible_asset,
+    visible_revision,
+)
+from marketplace.assets.service.drafts import deletable_draft, delete_draft
+from marketplace.assets.service.exchange import SigningContext, signing_context
+from marketplace.assets.service.listing import delist_asset, list_asset
+from marketplace.assets.service.public import asset_public, asset_public_for
+from marketplace.assets.service.registration import create_asset, update_metadata
+from marketplace.assets.service.registrations import (
+    cancel,
+    certificate_document,
+    registrations_of,
+    transfer,
+)
+from marketplace.assets.service.review import application_for, review, reviews_of, submit
+from marketplace.assets.service.revisions import (
+    add_external_revision,
+    check_may_add_revision,
+    correct_schema,
+    get_revision,
+    list_revisions,
+    open_content,
+    record_upload,
+)
+from marketplace.assets.service.search import search
+
+__all__ = [
+    "ContentAccessRule",
+    "SigningContext",
+    "add_external_revision",
+    "application_for",
+    "asset_public",
+    "asset_public_for",
+    "cancel",
+    "certificate_document",
+    "check_may_add_revision",
+    "content_access_rules",
+    "correct_schema",
+    "create_asset",
+    "deletable_draft",
+    "delete_draft",
+    "delist_asset",
+    "get_revision",
+    "list_asset",
+    "list_revisions",
+    "open_content",
+    "record_upload",
+    "registrations_of",
+    "review",
+    "reviews_of",
+    "search",
+    "signing_context",
+    "submit",
+    "transfer",
+    "update_metadata",
+    "visible_asset",
+    "visible_revision",
+]

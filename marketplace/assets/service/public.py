@@ -1,0 +1,44 @@
+"""The asset as the API shows it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from marketplace.assets import visibility
+from marketplace.assets.models import Asset, Classification
+from marketplace.assets.schemas import AssetPublic
+from marketplace.principal import Principal
+
+IMPORTANT_DATA_RESTRICTIONS = (
+    "key_wrapped_delivery",
+    "verified_buyers_only",
+    "operator_approval_per_order",
+)
+
+
+def aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def asset_public(asset: Asset) -> AssetPublic:
+    restrictions = (
+        list(IMPORTANT_DATA_RESTRICTIONS)
+        if asset.classification == Classification.important.value
+        else []
+    )
+    public = AssetPublic.model_validate(asset, from_attributes=True)
+    return public.model_copy(
+        update={
+            "created_at": aware(asset.created_at),
+            "updated_at": aware(asset.updated_at),
+            "listing_restrictions": restrictions,
+            "under_objection": asset.open_objections > 0,
+        }
+    )
+
+
+def asset_public_for(principal: Principal | None, asset: Asset) -> AssetPublic:
+    """The asset as the caller sees it: ``latest_revision`` is the newest revision it may see
+    (0 when none), so that it never points at a 404."""
+    newest = visibility.newest_visible_revision(principal, asset) or 0
+    return asset_public(asset).model_copy(update={"latest_revision": newest})
