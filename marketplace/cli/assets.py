@@ -90,7 +90,7 @@ def upload_with_progress(client: Databourse, asset_id: int, path: Path, content_
     )
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task("upload", total=path.stat().st_size)
-        revision = client.upload_revision(
+        revision = client.assets.upload_revision(
             asset_id,
             path,
             content_format=content_format,
@@ -131,7 +131,7 @@ def _upload_or_discard(client: Databourse, asset_id: int, path: Path, content_fo
         else:
             err.print("[red]upload interrupted[/red]")
         try:
-            client.delete_asset(asset_id)
+            client.assets.delete(asset_id)
         except DatabourseClientError as cleanup:
             err.print(
                 f"the draft asset {asset_id} is kept ({cleanup.message}): upload into it with "
@@ -199,13 +199,13 @@ def register_asset(
     }
     with exchange_client(url) as client:
         try:
-            asset = client.create_asset(metadata)
+            asset = client.assets.register(metadata)
         except DatabourseClientError as exc:
             raise fail(exc) from None
         number = _upload_or_discard(client, asset.id, file, fmt)
         if submit:
             try:
-                client.submit_asset(asset.id)
+                client.assets.submit(asset.id)
             except DatabourseClientError as exc:
                 err.print(
                     f"asset {asset.id} registered as a draft with revision {number}, but not "
@@ -275,7 +275,7 @@ def edit(
         raise typer.Exit(2)
     with exchange_client(url) as client:
         try:
-            asset = client.update_asset(asset_id, **fields)
+            asset = client.assets.update(asset_id, **fields)
         except DatabourseClientError as exc:
             raise fail(exc) from None
     console.print(
@@ -306,7 +306,7 @@ def submit_asset(asset_id: AssetArg, url: UrlOption = None) -> None:
     """Submit an asset for compliance review (custodial accounts: signed by the exchange)."""
     with exchange_client(url) as client:
         try:
-            asset = client.submit_asset(asset_id)
+            asset = client.assets.submit(asset_id)
         except DatabourseClientError as exc:
             raise fail(exc) from None
     console.print(f"asset {asset.id} is {asset.status}")
@@ -330,12 +330,12 @@ def schema(
     """Print a revision's Table Schema; with --set FILE, correct it (drafts and rejected)."""
     with exchange_client(url) if correct is not None else reading_client(url) as client:
         try:
-            number = revision or client.get_asset(asset_id).latest_revision
+            number = revision or client.assets.get(asset_id).latest_revision
             if number == 0:
                 err.print(f"asset {asset_id} has no revision yet: bourse asset upload first")
                 raise typer.Exit(1)
             if correct is None:
-                found = [r for r in client.revisions(asset_id) if r.number == number]
+                found = [r for r in client.assets.revisions(asset_id) if r.number == number]
                 if not found:
                     err.print(f"asset {asset_id} has no revision {number} that you may see")
                     raise typer.Exit(1)
@@ -346,7 +346,7 @@ def schema(
             except (ValueError, UnicodeDecodeError) as exc:
                 err.print(f"[red]{correct} is not JSON[/red]: {exc}")
                 raise typer.Exit(2) from None
-            got = client.correct_schema(asset_id, number, table_schema)
+            got = client.assets.correct_schema(asset_id, number, table_schema)
         except DatabourseClientError as exc:
             raise fail(exc) from None
     console.print(
@@ -360,7 +360,7 @@ def list_asset(asset_id: AssetArg, url: UrlOption = None) -> None:
     """List an approved asset in the public catalog."""
     with exchange_client(url) as client:
         try:
-            asset = client.list_asset(asset_id)
+            asset = client.assets.list_in_catalog(asset_id)
         except DatabourseClientError as exc:
             raise fail(exc) from None
     console.print(f"asset {asset.id} is {asset.status}")
@@ -371,7 +371,7 @@ def delist_asset(asset_id: AssetArg, url: UrlOption = None) -> None:
     """Take a listed asset out of the catalog (its owner, or an operator)."""
     with exchange_client(url) as client:
         try:
-            asset = client.delist_asset(asset_id)
+            asset = client.assets.delist(asset_id)
         except DatabourseClientError as exc:
             raise fail(exc) from None
     console.print(f"asset {asset.id} is {asset.status}")
@@ -382,7 +382,7 @@ def delete_asset(asset_id: AssetArg, url: UrlOption = None) -> None:
     """Delete a draft that was never submitted, with its revisions (journaled)."""
     with exchange_client(url) as client:
         try:
-            deleted = client.delete_asset(asset_id)
+            deleted = client.assets.delete(asset_id)
         except DatabourseClientError as exc:
             raise fail(exc) from None
     console.print(
@@ -396,7 +396,7 @@ def reviews(asset_id: AssetArg, url: UrlOption = None) -> None:
     """The compliance reviews of your asset, with the reasons of a rejection."""
     with exchange_client(url) as client:
         try:
-            rows = client.asset_reviews(asset_id)
+            rows = client.assets.reviews(asset_id)
         except DatabourseClientError as exc:
             raise fail(exc) from None
     if not rows:
@@ -422,7 +422,7 @@ def certificate(
     """Fetch the registration certificate with its receipt, for `bourse verify`."""
     with reading_client(url) as client:
         try:
-            document = client.asset_certificate(asset_id)
+            document = client.assets.certificate(asset_id)
         except DatabourseClientError as exc:
             raise fail(exc) from None
     text = json.dumps(document, indent=2, ensure_ascii=False)
@@ -448,7 +448,7 @@ def search(
     """Search the catalog (your own drafts too when logged in)."""
     with reading_client(url) as client:
         try:
-            page = client.search_assets(q=q, theme=theme, status=status, owner=owner, limit=limit)
+            page = client.assets.search(q=q, theme=theme, status=status, owner=owner, limit=limit)
         except DatabourseClientError as exc:
             raise fail(exc) from None
     table = Table("id", "title", "status", "classification", "licence")
@@ -467,8 +467,8 @@ def show(
     """Show one asset: its metadata, status and revisions."""
     with reading_client(url) as client:
         try:
-            asset = client.get_asset(asset_id)
-            revisions = client.revisions(asset_id)
+            asset = client.assets.get(asset_id)
+            revisions = client.assets.revisions(asset_id)
         except DatabourseClientError as exc:
             raise fail(exc) from None
     if as_json:
@@ -524,7 +524,7 @@ def demo(supplier: Databourse, operator: Databourse, workdir: Path) -> list[str]
     one line per step. Both clients must be logged in; the supplier's organisation verified."""
     path = workdir / "fruit-prices.csv"
     path.write_text(DEMO_CSV)
-    asset = supplier.create_asset(
+    asset = supplier.assets.register(
         {
             "title": "Wholesale fruit prices",
             "description": "Daily wholesale fruit prices at two markets",
@@ -538,11 +538,11 @@ def demo(supplier: Databourse, operator: Databourse, workdir: Path) -> list[str]
             "authority_proof": "collected at our own stalls (demo)",
         }
     )
-    revision = supplier.upload_revision(asset.id, path, content_format="csv")
-    supplier.submit_asset(asset.id)
-    operator.review_asset(asset.id, decision="approved", checklist=DEMO_CHECKLIST)
-    supplier.list_asset(asset.id)
-    certificate = supplier.asset_certificate(asset.id)
+    revision = supplier.assets.upload_revision(asset.id, path, content_format="csv")
+    supplier.assets.submit(asset.id)
+    operator.assets.review(asset.id, decision="approved", checklist=DEMO_CHECKLIST)
+    supplier.assets.list_in_catalog(asset.id)
+    certificate = supplier.assets.certificate(asset.id)
     return [
         f"asset {asset.id} registered: {asset.title} (revision {revision.number}, "
         f"sha256 {revision.sha256}, stored encrypted)",

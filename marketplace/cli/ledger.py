@@ -180,7 +180,7 @@ def _fetched_receipt(seq: int, url: str) -> dict[str, object]:
 
     with reading_client(url) as client:
         try:
-            return client.receipt(seq)
+            return client.ledger.receipt(seq)
         except DatabourseClientError as exc:
             raise _fail(f"error: {exc.code}: {exc.message}") from None
 

@@ -36,7 +36,7 @@ def _anchored_report(asset: int | None, against: Path | None, url: str | None) -
 
     with exchange_client(url, authenticated=False) as client:
         try:
-            report = client.asset_quality(asset).report
+            report = client.quality.of_asset(asset).report
         except DatabourseClientError as exc:
             raise fail(exc) from exc
     return QualityReport.model_validate(report)
@@ -195,7 +195,7 @@ STATUS_POLL_S = 0.5
 def _revision_of(client: Any, asset: int, revision: int | None) -> int:
     if revision is not None:
         return revision
-    number: int = client.get_asset(asset).latest_revision
+    number: int = client.assets.get(asset).latest_revision
     if number == 0:
         err.print(f"asset {asset} has no revision yet")
         raise typer.Exit(1)
@@ -231,7 +231,7 @@ def status(
             with Progress(*columns, console=err, transient=True) as bar:
                 task = bar.add_task("queued", total=100)
                 while True:
-                    got = client.revision_quality(asset, number)
+                    got = client.quality.of_revision(asset, number)
                     bar.update(task, completed=got.progress_percent, description=got.stage)
                     if got.status in ("done", "failed") or time.monotonic() > deadline:
                         break
@@ -268,8 +268,8 @@ def report_command(
 
     with reading_client(url) as client:
         try:
-            got = client.asset_quality(asset)
-            page = client.quality_report_html(asset) if html is not None else None
+            got = client.quality.of_asset(asset)
+            page = client.quality.report_html(asset) if html is not None else None
         except DatabourseClientError as exc:
             raise fail(exc) from None
     if html is not None and page is not None:
@@ -319,7 +319,7 @@ def rerun(
     with exchange_client(url) as client:
         try:
             number = _revision_of(client, asset, revision)
-            got = client.request_quality_evaluation(asset, number, **declarations)
+            got = client.quality.evaluate(asset, number, **declarations)
         except DatabourseClientError as exc:
             raise fail(exc) from None
     console.print(

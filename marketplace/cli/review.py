@@ -70,10 +70,10 @@ def _record(
 ) -> None:
     with exchange_client(url) as client:
         try:
-            row = client.review_asset(
+            row = client.assets.review(
                 asset_id, decision=decision, checklist=checklist, reasons=reasons
             )
-            asset = client.get_asset(asset_id)
+            asset = client.assets.get(asset_id)
         except DatabourseClientError as exc:
             raise fail(exc) from None
     console.print(
@@ -90,7 +90,7 @@ def queue(
     """The assets waiting for review, oldest first."""
     with exchange_client(url) as client:
         try:
-            page = client.search_assets(status="under_review", limit=limit)
+            page = client.assets.search(status="under_review", limit=limit)
         except DatabourseClientError as exc:
             raise fail(exc) from None
     table = Table("id", "title", "owner", "classification", "personal info", "authority")

@@ -45,32 +45,34 @@ def bourse(base_url: str) -> Iterator[Databourse]:
 
 
 def test_signup_login_me_and_logout(bourse: Databourse) -> None:
-    issued = bourse.signup(
+    issued = bourse.identity.signup(
         "ada@example.org", PASSWORD, organization="Ada Data Ltd", roles=["supplier", "buyer"]
     )
     assert isinstance(issued, TokenResponse)
     assert issued.account.custodial is True
     bourse.token = None
-    bourse.login("ada@example.org", PASSWORD)
-    me = bourse.me()
+    bourse.identity.login("ada@example.org", PASSWORD)
+    me = bourse.identity.me()
     assert isinstance(me, MeResponse)
     assert me.account.address == issued.account.address
     assert me.organization.roles == ["buyer", "supplier"]
     assert me.can_list is False
     token = bourse.token
-    bourse.logout()
+    bourse.identity.logout()
     assert bourse.token is None
     bourse.token = token
     with pytest.raises(DatabourseClientError) as caught:
-        bourse.me()
+        bourse.identity.me()
     assert caught.value.status == 401
     assert caught.value.code == "token_revoked"
 
 
 def test_wrong_password_raises_with_the_servers_code_and_message(bourse: Databourse) -> None:
-    bourse.signup("ada@example.org", PASSWORD, organization="Ada Data Ltd", roles=["buyer"])
+    bourse.identity.signup(
+        "ada@example.org", PASSWORD, organization="Ada Data Ltd", roles=["buyer"]
+    )
     with pytest.raises(DatabourseClientError) as caught:
-        bourse.login("ada@example.org", "definitely wrong")
+        bourse.identity.login("ada@example.org", "definitely wrong")
     assert caught.value.status == 401
     assert caught.value.code == "invalid_credentials"
     assert caught.value.message == "wrong email or password"
@@ -78,12 +80,12 @@ def test_wrong_password_raises_with_the_servers_code_and_message(bourse: Databou
 
 def test_siwe_signup_and_login_with_a_local_key(bourse: Databourse) -> None:
     wallet = new_wallet()
-    assert bourse.siwe_nonce().chain_id == CHAIN_ID
-    first = bourse.login_siwe(wallet.key, organization="Keyholders", roles=["supplier"])
+    assert bourse.identity.siwe_nonce().chain_id == CHAIN_ID
+    first = bourse.identity.login_siwe(wallet.key, organization="Keyholders", roles=["supplier"])
     assert first.signed_up is True
-    again = bourse.login_siwe(wallet.key)
+    again = bourse.identity.login_siwe(wallet.key)
     assert again.signed_up is False
-    me = bourse.me()
+    me = bourse.identity.me()
     assert me.account.address == wallet.address
     assert me.account.custodial is False
 
@@ -92,24 +94,26 @@ def test_siwe_for_an_unknown_address_without_organisation_asks_to_sign_up(
     bourse: Databourse,
 ) -> None:
     with pytest.raises(DatabourseClientError) as caught:
-        bourse.login_siwe(new_wallet().key)
+        bourse.identity.login_siwe(new_wallet().key)
     assert caught.value.code == "signup_required"
 
 
 def test_operator_verifies_through_the_client(bourse: Databourse, id_runtime: Runtime) -> None:
     make_operator(id_runtime)
-    bourse.signup("ada@example.org", PASSWORD, organization="Ada Data Ltd", roles=["supplier"])
-    org_id = bourse.me().organization.id
+    bourse.identity.signup(
+        "ada@example.org", PASSWORD, organization="Ada Data Ltd", roles=["supplier"]
+    )
+    org_id = bourse.identity.me().organization.id
     with pytest.raises(DatabourseClientError) as caught:
-        bourse.verify_organization(org_id)
+        bourse.identity.verify_organization(org_id)
     assert caught.value.status == 403
     ops = Databourse(bourse.base_url)
     with ops:
-        ops.login(OPERATOR_EMAIL, PASSWORD)
-        assert ops.organizations(verified=False).total == 1
-        assert ops.verify_organization(org_id).verified is True
-        assert "valuer" in ops.grant_role(org_id, "valuer").roles
-    assert bourse.me().can_list is True
+        ops.identity.login(OPERATOR_EMAIL, PASSWORD)
+        assert ops.identity.organizations(verified=False).total == 1
+        assert ops.identity.verify_organization(org_id).verified is True
+        assert "valuer" in ops.identity.grant_role(org_id, "valuer").roles
+    assert bourse.identity.me().can_list is True
 
 
 def test_unreachable_server_raises_a_client_error() -> None:
@@ -117,7 +121,7 @@ def test_unreachable_server_raises_a_client_error() -> None:
         Databourse("http://127.0.0.1:9", timeout_s=2) as client,
         pytest.raises(DatabourseClientError) as caught,
     ):
-        client.me()
+        client.identity.me()
     assert caught.value.code == "unreachable"
 
 
@@ -131,7 +135,7 @@ def test_a_download_whose_hash_differs_from_the_declared_one_is_refused(tmp_path
     client = Databourse("http://exchange.test", transport=httpx.MockTransport(handler))
     target = tmp_path / "copy.csv"
     with pytest.raises(DatabourseClientError) as caught:
-        client.download_revision(1, 1, target)
+        client.assets.download_revision(1, 1, target)
     assert caught.value.code == "content_mismatch"
     assert not target.exists()
     assert not list(tmp_path.iterdir())  # no partial file either
@@ -146,5 +150,5 @@ def test_a_download_matching_the_declared_hash_is_kept(tmp_path: Path) -> None:
 
     client = Databourse("http://exchange.test", transport=httpx.MockTransport(handler))
     target = tmp_path / "copy.csv"
-    assert client.download_revision(1, 1, target) == len(served)
+    assert client.assets.download_revision(1, 1, target) == len(served)
     assert target.read_bytes() == served
