@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from marketplace.assets.schemas import Checklist
-from marketplace.cli.common import UrlOption, exchange_client, fail
+from marketplace.cli.common import AssetArg, UrlOption, exchange_client, fail
 from marketplace.client import DatabourseClientError
 
 console = Console()
@@ -26,7 +26,6 @@ review_app = typer.Typer(
     no_args_is_help=True,
 )
 ITEMS = tuple(Checklist.model_fields)
-AssetArg = Annotated[int, typer.Argument(min=1, help="The asset id.")]
 NoteOption = Annotated[
     list[str] | None,
     typer.Option("--note", help=f"ITEM=TEXT, a note on a checklist item ({', '.join(ITEMS)})."),
