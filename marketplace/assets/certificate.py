@@ -17,7 +17,7 @@ supplier, signature: the supplier's). ``GET /assets/{id}/certificate`` returns::
 ``check_certificate_document`` verifies everything but the chain: the signatures, and that the
 certificate is exactly the payload of the receipt's entry. ``bourse verify`` runs it, verifies
 the receipt against the chain, and checks that the countersigner holds RECORDER_ROLE on the
-anchor contract (``marketplace.assets.cli.check_countersigner``).
+anchor contract (``marketplace.cli.verify.check_countersigner``).
 """
 
 from __future__ import annotations

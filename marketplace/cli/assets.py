@@ -1,5 +1,6 @@
-"""bourse asset: the catalog for everyone (search, show, certificate: no login), and the
-supplier's commands (register, upload, submit, schema, list, delist, delete, reviews)."""
+"""bourse asset: the supplier's commands (register, edit, upload, submit, schema, list, delist,
+delete, reviews); the catalog for everyone (search, show, certificate: no login) comes from
+``catalog``."""
 
 from __future__ import annotations
 
@@ -9,21 +10,12 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
-from rich.table import Table
 
-from marketplace import limits
 from marketplace.assets.models import ContentFormat
+from marketplace.cli import catalog
 from marketplace.cli.common import (
-    EVERYONE,
     SUPPLIERS,
+    AssetArg,
     PanelOrderedGroup,
     UrlOption,
     exchange_client,
@@ -31,6 +23,7 @@ from marketplace.cli.common import (
     interactive,
     reading_client,
 )
+from marketplace.cli.upload import choose_format, upload_or_discard, upload_with_progress
 from marketplace.client import Databourse, DatabourseClientError
 
 console = Console()
@@ -41,9 +34,7 @@ asset_app = typer.Typer(
     cls=PanelOrderedGroup,
 )
 
-_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 AUTHORITY_PROMPTS_MAX = 3
-AssetArg = Annotated[int, typer.Argument(min=1, help="The asset id.")]
 DataFile = Annotated[
     Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The data file.")
 ]
@@ -51,52 +42,6 @@ FormatOption = Annotated[
     ContentFormat | None,
     typer.Option("--format", help="Declare the format instead of detecting it from the content."),
 ]
-
-
-def choose_format(path: Path, declared: str | None) -> tuple[str, str]:
-    """The format to upload ``path`` as, and why: as declared, else what the content is (the
-    exchange's own checkers judge its first bytes), else what the file name says (the exchange
-    checks it on upload), else opaque bytes."""
-    from marketplace.assets.schema_infer import detect_format
-
-    if declared is not None:
-        return declared, "as declared with --format"
-    by_name = _FORMATS.get(path.suffix.lower())
-    with path.open("rb") as fh:
-        head = fh.read(limits.format_sniff_bytes_max)
-        size = fh.seek(0, 2)
-        tail = b""
-        if head[:4] == b"PAR1":
-            fh.seek(max(0, size - limits.parquet_footer_bytes_max))
-            tail = fh.read()
-    by_content = detect_format(head, tail, whole=len(head) == size)
-    if by_content != "opaque":
-        if by_name is not None and by_name != by_content:
-            return by_content, f"detected from the content, although the name says {by_name}"
-        return by_content, "detected from the content"
-    if by_name is not None:
-        return by_name, "from the file name; the exchange checks the content on upload"
-    return "opaque", "the content is not CSV, JSON Lines or Parquet: stored as opaque bytes"
-
-
-def upload_with_progress(client: Databourse, asset_id: int, path: Path, content_format: str) -> int:
-    """Upload ``path`` as a new revision with a progress bar; returns the revision number."""
-    columns = (
-        TextColumn("[bold]upload[/bold]"),
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=err, transient=True) as progress:
-        task = progress.add_task("upload", total=path.stat().st_size)
-        revision = client.upload_revision(
-            asset_id,
-            path,
-            content_format=content_format,
-            progress=lambda n: progress.advance(task, n),
-        )
-    return revision.number
 
 
 def _authority_statement(given: str | None) -> str:
@@ -118,29 +63,18 @@ def _authority_statement(given: str | None) -> str:
     raise typer.Exit(2)
 
 
-def _upload_or_discard(client: Databourse, asset_id: int, path: Path, content_format: str) -> int:
-    """Upload into the draft just created; when that fails, delete the draft again (or, if even
-    that fails, say how to retry into it) and end the command."""
+def _submit_registered(client: Databourse, asset_id: int, number: int) -> None:
+    """Submit the asset just registered; when the exchange refuses, say that the draft is kept
+    and how to submit it, print its id and end the command."""
     try:
-        return upload_with_progress(client, asset_id, path, content_format)
-    except (DatabourseClientError, OSError, KeyboardInterrupt) as exc:
-        if isinstance(exc, DatabourseClientError):
-            err.print(f"[red]upload failed[/red]: {exc.code}: {exc.message}")
-        elif isinstance(exc, OSError):
-            err.print(f"[red]upload failed[/red]: cannot read {path}: {exc.strerror}")
-        else:
-            err.print("[red]upload interrupted[/red]")
-        try:
-            client.delete_asset(asset_id)
-        except DatabourseClientError as cleanup:
-            err.print(
-                f"the draft asset {asset_id} is kept ({cleanup.message}): upload into it with "
-                f"[bold]bourse asset upload {asset_id} FILE[/bold], or delete it with "
-                f"[bold]bourse asset delete {asset_id}[/bold]"
-            )
-        else:
-            err.print(f"the draft asset {asset_id} was deleted again: nothing is left behind")
-        raise typer.Exit(130 if isinstance(exc, KeyboardInterrupt) else 1) from None
+        client.assets.submit(asset_id)
+    except DatabourseClientError as exc:
+        err.print(
+            f"asset {asset_id} registered as a draft with revision {number}, but not "
+            f"submitted: {exc.code}: {exc.message}; run bourse asset submit {asset_id}"
+        )
+        print(asset_id)
+        raise typer.Exit(1) from None
 
 
 @asset_app.command("register", rich_help_panel=SUPPLIERS)
@@ -199,20 +133,12 @@ def register_asset(
     }
     with exchange_client(url) as client:
         try:
-            asset = client.create_asset(metadata)
+            asset = client.assets.register(metadata)
         except DatabourseClientError as exc:
             raise fail(exc) from None
-        number = _upload_or_discard(client, asset.id, file, fmt)
+        number = upload_or_discard(client, asset.id, file, fmt)
         if submit:
-            try:
-                client.submit_asset(asset.id)
-            except DatabourseClientError as exc:
-                err.print(
-                    f"asset {asset.id} registered as a draft with revision {number}, but not "
-                    f"submitted: {exc.code}: {exc.message}; run bourse asset submit {asset.id}"
-                )
-                print(asset.id)
-                raise typer.Exit(1) from None
+            _submit_registered(client, asset.id, number)
     console.print(
         f"asset [bold]{asset.id}[/bold] registered, revision {number}"
         f"{', submitted for review' if submit else ' (draft: run bourse asset submit)'}"
@@ -275,7 +201,7 @@ def edit(
         raise typer.Exit(2)
     with exchange_client(url) as client:
         try:
-            asset = client.update_asset(asset_id, **fields)
+            asset = client.assets.update(asset_id, **fields)
         except DatabourseClientError as exc:
             raise fail(exc) from None
     console.print(
@@ -306,7 +232,7 @@ def submit_asset(asset_id: AssetArg, url: UrlOption = None) -> None:
     """Submit an asset for compliance review (custodial accounts: signed by the exchange)."""
     with exchange_client(url) as client:
         try:
-            asset = client.submit_asset(asset_id)
+            asset = client.assets.submit(asset_id)
         except DatabourseClientError as exc:
             raise fail(exc) from None
     console.print(f"asset {asset.id} is {asset.status}")
@@ -330,12 +256,12 @@ def schema(
     """Print a revision's Table Schema; with --set FILE, correct it (drafts and rejected)."""
     with exchange_client(url) if correct is not None else reading_client(url) as client:
         try:
-            number = revision or client.get_asset(asset_id).latest_revision
+            number = revision or client.assets.get(asset_id).latest_revision
             if number == 0:
                 err.print(f"asset {asset_id} has no revision yet: bourse asset upload first")
                 raise typer.Exit(1)
             if correct is None:
-                found = [r for r in client.revisions(asset_id) if r.number == number]
+                found = [r for r in client.assets.revisions(asset_id) if r.number == number]
                 if not found:
                     err.print(f"asset {asset_id} has no revision {number} that you may see")
                     raise typer.Exit(1)
@@ -346,7 +272,7 @@ def schema(
             except (ValueError, UnicodeDecodeError) as exc:
                 err.print(f"[red]{correct} is not JSON[/red]: {exc}")
                 raise typer.Exit(2) from None
-            got = client.correct_schema(asset_id, number, table_schema)
+            got = client.assets.correct_schema(asset_id, number, table_schema)
         except DatabourseClientError as exc:
             raise fail(exc) from None
     console.print(
@@ -360,7 +286,7 @@ def list_asset(asset_id: AssetArg, url: UrlOption = None) -> None:
     """List an approved asset in the public catalog."""
     with exchange_client(url) as client:
         try:
-            asset = client.list_asset(asset_id)
+            asset = client.assets.list_in_catalog(asset_id)
         except DatabourseClientError as exc:
             raise fail(exc) from None
     console.print(f"asset {asset.id} is {asset.status}")
@@ -371,7 +297,7 @@ def delist_asset(asset_id: AssetArg, url: UrlOption = None) -> None:
     """Take a listed asset out of the catalog (its owner, or an operator)."""
     with exchange_client(url) as client:
         try:
-            asset = client.delist_asset(asset_id)
+            asset = client.assets.delist(asset_id)
         except DatabourseClientError as exc:
             raise fail(exc) from None
     console.print(f"asset {asset.id} is {asset.status}")
@@ -382,7 +308,7 @@ def delete_asset(asset_id: AssetArg, url: UrlOption = None) -> None:
     """Delete a draft that was never submitted, with its revisions (journaled)."""
     with exchange_client(url) as client:
         try:
-            deleted = client.delete_asset(asset_id)
+            deleted = client.assets.delete(asset_id)
         except DatabourseClientError as exc:
             raise fail(exc) from None
     console.print(
@@ -396,7 +322,7 @@ def reviews(asset_id: AssetArg, url: UrlOption = None) -> None:
     """The compliance reviews of your asset, with the reasons of a rejection."""
     with exchange_client(url) as client:
         try:
-            rows = client.asset_reviews(asset_id)
+            rows = client.assets.reviews(asset_id)
         except DatabourseClientError as exc:
             raise fail(exc) from None
     if not rows:
@@ -411,97 +337,6 @@ def reviews(asset_id: AssetArg, url: UrlOption = None) -> None:
             console.print(f"  failed: {', '.join(failed)}")
         if row.reasons:
             console.print(f"  reasons: {row.reasons}")
-
-
-@asset_app.command("certificate", rich_help_panel=EVERYONE)
-def certificate(
-    asset_id: AssetArg,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE.")] = None,
-    url: UrlOption = None,
-) -> None:
-    """Fetch the registration certificate with its receipt, for `bourse verify`."""
-    with reading_client(url) as client:
-        try:
-            document = client.asset_certificate(asset_id)
-        except DatabourseClientError as exc:
-            raise fail(exc) from None
-    text = json.dumps(document, indent=2, ensure_ascii=False)
-    if output is None:
-        print(text)
-        return
-    output.write_text(text + "\n")
-    status = document.get("anchor_status")
-    note = "" if status == "anchored" else " (not anchored yet: fetch again to get the receipt)"
-    console.print(f"certificate of asset {asset_id} written to {output}{note}")
-
-
-@asset_app.command("search", rich_help_panel=EVERYONE)
-def search(
-    q: Annotated[str | None, typer.Argument(help="Keywords.")] = None,
-    *,
-    theme: Annotated[str | None, typer.Option(help="Theme.")] = None,
-    status: Annotated[str | None, typer.Option(help="Status (yours only beyond listed).")] = None,
-    owner: Annotated[int | None, typer.Option(min=1, help="Owner organisation id.")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=limits.page_size_max)] = 50,
-    url: UrlOption = None,
-) -> None:
-    """Search the catalog (your own drafts too when logged in)."""
-    with reading_client(url) as client:
-        try:
-            page = client.search_assets(q=q, theme=theme, status=status, owner=owner, limit=limit)
-        except DatabourseClientError as exc:
-            raise fail(exc) from None
-    table = Table("id", "title", "status", "classification", "licence")
-    for item in page.items:
-        table.add_row(str(item.id), item.title, item.status, item.classification, item.license)
-    console.print(table)
-    console.print(f"{len(page.items)} of {page.total}")
-
-
-@asset_app.command("show", rich_help_panel=EVERYONE)
-def show(
-    asset_id: AssetArg,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    url: UrlOption = None,
-) -> None:
-    """Show one asset: its metadata, status and revisions."""
-    with reading_client(url) as client:
-        try:
-            asset = client.get_asset(asset_id)
-            revisions = client.revisions(asset_id)
-        except DatabourseClientError as exc:
-            raise fail(exc) from None
-    if as_json:
-        body: dict[str, Any] = asset.model_dump(mode="json")
-        body["revisions"] = [r.model_dump(mode="json") for r in revisions]
-        print(json.dumps(body, indent=2, ensure_ascii=False))
-        return
-    table = Table(show_header=False, box=None)
-    rows = [
-        ("asset", f"{asset.id} {asset.title}"),
-        (
-            "status",
-            f"{asset.status}, under objection (bourse objection list)"
-            if asset.under_objection
-            else str(asset.status),
-        ),
-        ("owner", f"organisation {asset.owner_organization_id} ({asset.publisher or ''})"),
-        ("licence", asset.license),
-        ("classification", str(asset.classification)),
-        ("theme", asset.theme or ""),
-        ("keywords", ", ".join(asset.keywords)),
-        ("authority", asset.authority_proof),
-        ("revisions", f"latest {asset.latest_revision}, registered {asset.certified_revision}"),
-        ("description", asset.description),
-    ]
-    for name, value in rows:
-        table.add_row(name, value)
-    console.print(table)
-    for r in revisions:
-        console.print(
-            f"  revision {r.number}: {r.content_format} {r.size_bytes or '-'} bytes "
-            f"sha256 {r.sha256 or '-'}"
-        )
 
 
 DEMO_CSV = (
@@ -524,7 +359,7 @@ def demo(supplier: Databourse, operator: Databourse, workdir: Path) -> list[str]
     one line per step. Both clients must be logged in; the supplier's organisation verified."""
     path = workdir / "fruit-prices.csv"
     path.write_text(DEMO_CSV)
-    asset = supplier.create_asset(
+    asset = supplier.assets.register(
         {
             "title": "Wholesale fruit prices",
             "description": "Daily wholesale fruit prices at two markets",
@@ -538,11 +373,11 @@ def demo(supplier: Databourse, operator: Databourse, workdir: Path) -> list[str]
             "authority_proof": "collected at our own stalls (demo)",
         }
     )
-    revision = supplier.upload_revision(asset.id, path, content_format="csv")
-    supplier.submit_asset(asset.id)
-    operator.review_asset(asset.id, decision="approved", checklist=DEMO_CHECKLIST)
-    supplier.list_asset(asset.id)
-    certificate = supplier.asset_certificate(asset.id)
+    revision = supplier.assets.upload_revision(asset.id, path, content_format="csv")
+    supplier.assets.submit(asset.id)
+    operator.assets.review(asset.id, decision="approved", checklist=DEMO_CHECKLIST)
+    supplier.assets.list_in_catalog(asset.id)
+    certificate = supplier.assets.certificate(asset.id)
     return [
         f"asset {asset.id} registered: {asset.title} (revision {revision.number}, "
         f"sha256 {revision.sha256}, stored encrypted)",
@@ -551,6 +386,9 @@ def demo(supplier: Databourse, operator: Databourse, workdir: Path) -> list[str]
         f"asset {asset.id} listed: GET /assets shows it; "
         f"`bourse asset certificate {asset.id} -o cert.json && bourse verify cert.json`",
     ]
+
+
+catalog.add_to(asset_app)
 
 
 def register(app: typer.Typer) -> None:

@@ -21,6 +21,7 @@ from marketplace.client import Databourse, DatabourseClientError
 
 err = Console(stderr=True)
 
+AssetArg = Annotated[int, typer.Argument(min=1, help="The asset id.")]
 UrlOption = Annotated[
     str | None,
     typer.Option("--url", help="The exchange's URL (default: DATABOURSE_PUBLIC_URL)."),

@@ -109,7 +109,7 @@ def _wait_for_receipt(client: Databourse, seq: int) -> dict[str, object]:
     deadline = time.monotonic() + ANCHOR_WAIT_S_MAX
     while True:
         try:
-            return client.receipt(seq)
+            return client.ledger.receipt(seq)
         except DatabourseClientError as exc:
             if exc.code != "not_anchored" or time.monotonic() > deadline:
                 raise
@@ -126,9 +126,9 @@ def _verify_certificate(supplier: Databourse, buyer: Databourse, operator: Datab
     from marketplace.settings import get_settings
 
     say = console.print
-    supplier_org = supplier.me().organization.id
-    (asset,) = supplier.search_assets(owner=supplier_org).items
-    certificate = supplier.asset_certificate(asset.id)
+    supplier_org = supplier.identity.me().organization.id
+    (asset,) = supplier.assets.search(owner=supplier_org).items
+    certificate = supplier.assets.certificate(asset.id)
     seq = int(str(certificate["seq"]))
     say(f"ledger       waiting for journal entry {seq} to be anchored on chain …")
     receipt = _wait_for_receipt(buyer, seq)
@@ -144,7 +144,7 @@ def _verify_certificate(supplier: Databourse, buyer: Databourse, operator: Datab
     )
     say(f"             receipt saved to {path}")
     trust_path = path.parent / "demo-trust.json"
-    trust_path.write_text(json.dumps(buyer.trust_anchor(), indent=2) + "\n")
+    trust_path.write_text(json.dumps(buyer.ledger.trust_anchor(), indent=2) + "\n")
     chain_url = get_settings().chain_url
     summary = verify_receipt(
         parse_receipt(path.read_bytes()),
@@ -154,7 +154,7 @@ def _verify_certificate(supplier: Databourse, buyer: Databourse, operator: Datab
     say(f"auditor      {summary}")
     say(f"             pinned to the trust anchor saved to {trust_path}")
     say(f"             check it yourself: [bold]bourse verify {path} --trust {trust_path}[/bold]")
-    batches = operator.ledger_batches()
+    batches = operator.ledger.batches()
     say(f"ledger       {len(batches.items)} batch(es) anchored so far")
 
 
@@ -178,7 +178,7 @@ def demo(
             say(f"[bold]Databourse demo[/bold] against {base} (accounts tagged {tag})")
             _create_operator(emails["operator"])
             operator = Databourse(base)
-            operator.login(emails["operator"], DEMO_PASSWORD)
+            operator.identity.login(emails["operator"], DEMO_PASSWORD)
             say(f"operator     {emails['operator']} created and logged in")
 
             parties: dict[str, Databourse] = {}
@@ -188,19 +188,21 @@ def demo(
                 ("arbitrator", "Demo Arbitration Chamber", []),
             ):
                 client = Databourse(base)
-                client.signup(emails[role], DEMO_PASSWORD, organization=f"{org} {tag}", roles=roles)
+                client.identity.signup(
+                    emails[role], DEMO_PASSWORD, organization=f"{org} {tag}", roles=roles
+                )
                 parties[role] = client
-                me = client.me()
+                me = client.identity.me()
                 say(
                     f"{role:<12} {emails[role]} signed up: organisation {me.organization.id} "
                     f"({me.organization.name}), address {me.account.address}"
                 )
             for role in ("supplier", "buyer"):
-                org_id = parties[role].me().organization.id
-                operator.verify_organization(org_id)
+                org_id = parties[role].identity.me().organization.id
+                operator.identity.verify_organization(org_id)
                 say(f"operator     verified organisation {org_id} ({role}): it may now trade")
-            arbitration = parties["arbitrator"].me().organization.id
-            operator.grant_role(arbitration, "arbitrator")
+            arbitration = parties["arbitrator"].identity.me().organization.id
+            operator.identity.grant_role(arbitration, "arbitrator")
             say(f"operator     granted the arbitrator role to organisation {arbitration}")
 
             for line in asset_demo(parties["supplier"], operator, Path(tmp)):
@@ -209,8 +211,8 @@ def demo(
             # Quality and valuation: the upload started the evaluation by itself.
             from marketplace.cli.valuation import demo as valuation_demo
 
-            supplier_org = parties["supplier"].me().organization.id
-            (demo_asset,) = parties["supplier"].search_assets(owner=supplier_org).items
+            supplier_org = parties["supplier"].identity.me().organization.id
+            (demo_asset,) = parties["supplier"].assets.search(owner=supplier_org).items
             for line in valuation_demo(parties["supplier"], demo_asset.id):
                 say(f"supplier     {line}")
 

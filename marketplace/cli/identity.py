@@ -55,7 +55,7 @@ def signup(
         raise typer.Exit(2)
     with exchange_client(url, authenticated=False) as bourse:
         try:
-            issued = bourse.signup(
+            issued = bourse.identity.signup(
                 email, password, organization=organization, roles=role, invite_code=invite
             )
         except DatabourseClientError as exc:
@@ -72,7 +72,7 @@ def login(
     """Log in with email and password; the token is kept for later commands."""
     with exchange_client(url, authenticated=False) as bourse:
         try:
-            issued = bourse.login(email, password)
+            issued = bourse.identity.login(email, password)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
         _store(bourse.base_url, issued.access_token)
@@ -83,7 +83,7 @@ def me(url: UrlOption = None) -> None:
     """Show your account, organisation and what you may do."""
     with exchange_client(url) as bourse:
         try:
-            who = bourse.me()
+            who = bourse.identity.me()
         except DatabourseClientError as exc:
             raise fail(exc) from exc
     table = Table(show_header=False, box=None)
@@ -110,7 +110,7 @@ def logout(url: UrlOption = None) -> None:
         return
     with Databourse(base, token=token) as bourse:
         try:
-            bourse.logout()
+            bourse.identity.logout()
         except DatabourseClientError as exc:
             if exc.status != 401:  # an expired or revoked token is as good as logged out
                 raise fail(exc) from exc
@@ -208,7 +208,7 @@ def org_verify(
     """Mark an organisation verified (real-name/KYC done), so it may list or buy."""
     with exchange_client(url) as bourse:
         try:
-            org = bourse.verify_organization(organization_id)
+            org = bourse.identity.verify_organization(organization_id)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
     console.print(f"organisation {org.id} ({org.name}) is verified; roles: {', '.join(org.roles)}")
@@ -227,7 +227,7 @@ def org_list(
     """List organisations with their roles and whether they are verified."""
     with exchange_client(url) as bourse:
         try:
-            page = bourse.organizations(
+            page = bourse.identity.organizations(
                 verified=False if unverified else None, limit=limit, offset=offset
             )
         except DatabourseClientError as exc:
@@ -248,7 +248,7 @@ def org_grant(
     """Grant an organisation a role (arbitrator and valuer only ever come this way)."""
     with exchange_client(url) as bourse:
         try:
-            org = bourse.grant_role(organization_id, role)
+            org = bourse.identity.grant_role(organization_id, role)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
     console.print(f"organisation {org.id} ({org.name}) now has roles: {', '.join(org.roles)}")

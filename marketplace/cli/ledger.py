@@ -1,9 +1,5 @@
-"""bourse worker | ledger receipt SEQ | ledger verify | ledger info | ledger trust save |
-verify RECEIPT.json
-
-Exit statuses of both verifiers: 0 verified against a pinned contract; 1 INVALID / FAILED;
-2 usage error (a bad option, an unreadable trust file); 3 verified, but against a contract
-nothing pinned (the output names it) — never a full pass."""
+"""bourse worker | ledger receipt SEQ | ledger verify | ledger info | ledger trust save
+(``bourse verify`` is in ``verify``; the exit statuses of both verifiers in ``pinning``)."""
 
 from __future__ import annotations
 
@@ -17,89 +13,25 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from marketplace.cli import verify
+from marketplace.cli.pinning import (
+    WELL_KNOWN_PATH,
+    ContractOption,
+    TrustOption,
+    default_trust_path,
+    exit_with,
+    pin_of,
+    unpinned,
+)
+
 if TYPE_CHECKING:
-    from ledger.trust import Pin, TrustAnchor
+    from ledger.trust import TrustAnchor
 
 ledger_app = typer.Typer(help="The tamper-evident journal and its anchors.", no_args_is_help=True)
 trust_app = typer.Typer(help="The exchange's published trust anchor.", no_args_is_help=True)
 ledger_app.add_typer(trust_app, name="trust")
 
-EXIT_USAGE = 2
-EXIT_UNPINNED = 3  # verified, but against a contract nothing pinned: not a full pass
-WELL_KNOWN_PATH = "/.well-known/databourse.json"
 TRUST_FETCH_TIMEOUT_S = 10.0
-
-ContractOption = Annotated[
-    str | None,
-    typer.Option(
-        "--contract",
-        help="Pin the exchange's LedgerAnchor address: anything naming another is INVALID.",
-    ),
-]
-TrustOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--trust",
-        help="Pin the contract and chain of a trust file (`bourse ledger trust save`; default "
-        "DATABOURSE_TRUST_FILE, else the saved one in the config directory).",
-    ),
-]
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    print(message.replace("\n", " "), file=sys.stderr)
-    return typer.Exit(code)
-
-
-def default_trust_path() -> Path:
-    """Where `bourse ledger trust save` writes, and the verifiers look, by default."""
-    from marketplace.cli.common import config_dir
-    from marketplace.settings import get_settings
-
-    explicit = get_settings().trust_file
-    return Path(explicit) if explicit else config_dir() / "trust.json"
-
-
-def _pin(contract: str | None, trust: Path | None) -> Pin | None:
-    """What the check is pinned to: ``--contract``, else ``--trust FILE``, else the trust file
-    saved once (DATABOURSE_TRUST_FILE or the config directory's), else the operator's
-    DATABOURSE_ANCHOR_CONTRACT_ADDRESS; None when nothing pins it."""
-    from ledger.trust import Pin, TrustInvalid, parse_trust
-    from marketplace.settings import get_settings
-
-    if contract is not None and trust is not None:
-        # Two pins that may disagree: refuse rather than silently trust one of them.
-        raise _fail("error: give --contract or --trust, not both", EXIT_USAGE)
-    try:
-        if contract is not None:
-            return Pin.of(contract)
-        path = trust
-        if path is None and (get_settings().trust_file or default_trust_path().exists()):
-            path = default_trust_path()
-        if path is not None:
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                message = f"error: cannot read trust file {path}: {exc.strerror}"
-                raise _fail(message, EXIT_USAGE) from None
-            return parse_trust(data).pin
-        address = get_settings().anchor_contract_address
-        return None if address is None else Pin.of(address)
-    except TrustInvalid as exc:
-        raise _fail(f"error: {exc}", EXIT_USAGE) from None
-
-
-def _unpinned(contract: str, source: str) -> typer.Exit:
-    from ledger.trust import shown_address
-
-    print(
-        f"NOT PINNED: this check trusted contract {shown_address(contract)} because {source} "
-        "names it; anyone "
-        "can deploy a LedgerAnchor, so compare it with the address the exchange publishes "
-        f"({WELL_KNOWN_PATH}) and pin it with --contract or --trust (exit status "
-        f"{EXIT_UNPINNED})"
-    )
-    return typer.Exit(EXIT_UNPINNED)
 
 
 def worker() -> None:
@@ -122,7 +54,7 @@ def worker() -> None:
     except ChainInUse as exc:  # an eth-tester directory another process (a server) holds
         handle.close()
         engine.dispose()
-        raise _fail(f"error: {exc}") from None
+        raise exit_with(f"error: {exc}") from None
     except ChainError:
         pass  # unreachable for now: the worker backs off and catches up when it answers
     anchor_worker = AnchorWorker(engine, handle.get, anchor_config(settings))
@@ -168,7 +100,7 @@ def receipt(
         with Session(engine) as s:
             doc = build_receipt(s, seq)
     except (EntryNotFound, NotAnchored) as exc:
-        raise _fail(f"error: {exc}") from None
+        raise exit_with(f"error: {exc}") from None
     finally:
         engine.dispose()
     _write_receipt(seq, doc, output)
@@ -180,9 +112,9 @@ def _fetched_receipt(seq: int, url: str) -> dict[str, object]:
 
     with reading_client(url) as client:
         try:
-            return client.receipt(seq)
+            return client.ledger.receipt(seq)
         except DatabourseClientError as exc:
-            raise _fail(f"error: {exc.code}: {exc.message}") from None
+            raise exit_with(f"error: {exc.code}: {exc.message}") from None
 
 
 def _write_receipt(seq: int, doc: object, output: Path | None) -> None:
@@ -217,7 +149,7 @@ def verify_journal(
     from marketplace.settings import get_settings
 
     settings = get_settings()
-    pin = _pin(contract_pin, trust)
+    pin = pin_of(contract_pin, trust)
     engine = make_engine(settings.database_url)
     chain: AnchorChain | None = None
     try:
@@ -227,14 +159,14 @@ def verify_journal(
             ).scalar()
         if not offline:
             if contract is None:
-                raise _fail(
+                raise exit_with(
                     "FAILED: cannot check the chain: no contract is known (no batch yet, "
                     "nothing pinned); use --offline to check the hash chain only"
                 )
             # Read-only: no recorder key, and the embedded chain may be in use by the server.
             chain = connect(settings.chain_url, recorder_key=None, contract_address=contract)
             if pin is not None and pin.chain_id not in (None, chain.chain_id):
-                raise _fail(
+                raise exit_with(
                     f"FAILED: chain {settings.chain_url} is chain id {chain.chain_id}, not the "
                     f"pinned chain {pin.chain_id}"
                 )
@@ -246,20 +178,20 @@ def verify_journal(
             f"{chain.chain_id} at {chain.contract_address}"
         )
     except ChainError as exc:
-        raise _fail(f"FAILED: chain {settings.chain_url}: {exc}") from None
+        raise exit_with(f"FAILED: chain {settings.chain_url}: {exc}") from None
     finally:
         if chain is not None:
             chain.close()
         engine.dispose()
     if not report.ok:
         where = f" at seq {report.first_bad_seq}" if report.first_bad_seq is not None else ""
-        raise _fail(f"FAILED{where}: {report.reason}")
+        raise exit_with(f"FAILED{where}: {report.reason}")
     print(
         f"ok: {report.entries} entries and {report.batches} batches verified ({checked}) "
         f"in {report.elapsed_s:.2f}s ({report.entries_per_s:,.0f} entries/s)"
     )
     if pin is None and not offline:
-        raise _unpinned(str(contract), "the newest batch in this database")
+        raise unpinned(str(contract), "the newest batch in this database")
 
 
 def _describe(anchor: TrustAnchor) -> str:
@@ -301,7 +233,7 @@ def info(
         finally:
             chain.close()
     except ChainError as exc:
-        raise _fail(f"error: chain {settings.chain_url}: {exc}") from None
+        raise exit_with(f"error: chain {settings.chain_url}: {exc}") from None
     finally:
         engine.dispose()
     if as_json:
@@ -343,14 +275,14 @@ def trust_save(
     try:
         anchor = parse_trust(data)
     except TrustInvalid as exc:
-        raise _fail(f"error: {source}: {exc}") from None
+        raise exit_with(f"error: {source}: {exc}") from None
     checked = None if chain_url is None else _check_trust(anchor, chain_url)
     path = output or default_trust_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(anchor.document(), indent=2) + "\n", encoding="utf-8")
     except OSError as exc:
-        raise _fail(f"error: cannot write {path}: {exc.strerror}") from None
+        raise exit_with(f"error: cannot write {path}: {exc.strerror}") from None
     print(_describe(anchor))
     print(checked or "not checked on chain (add --chain URL to check it)")
     print(
@@ -372,9 +304,9 @@ def _check_trust(anchor: TrustAnchor, chain_url: str) -> str:
         finally:
             chain.close()
     except TrustInvalid as exc:
-        raise _fail(f"INVALID: trust anchor: {exc}; nothing saved") from None
+        raise exit_with(f"INVALID: trust anchor: {exc}; nothing saved") from None
     except ChainError as exc:
-        raise _fail(f"error: chain {chain_url}: {str(exc).splitlines()[0][:300]}") from None
+        raise exit_with(f"error: chain {chain_url}: {str(exc).splitlines()[0][:300]}") from None
 
 
 def _read_trust_source(source: str) -> bytes:
@@ -390,14 +322,14 @@ def _read_trust_source(source: str) -> bytes:
         try:
             return Path(source).read_bytes()[: trust_document_bytes_max + 1]
         except OSError as exc:
-            raise _fail(f"error: cannot read {source}: {exc.strerror}") from None
+            raise exit_with(f"error: cannot read {source}: {exc.strerror}") from None
     url = source if source.endswith(".json") else source.rstrip("/") + WELL_KNOWN_PATH
     try:
         with httpx.stream(
             "GET", url, timeout=TRUST_FETCH_TIMEOUT_S, follow_redirects=True
         ) as response:
             if response.status_code != 200:
-                raise _fail(f"error: {url} answered HTTP {response.status_code}")
+                raise exit_with(f"error: {url} answered HTTP {response.status_code}")
             body = b""
             for chunk in response.iter_bytes():
                 body += chunk
@@ -405,69 +337,10 @@ def _read_trust_source(source: str) -> bytes:
                     break
             return body
     except httpx.HTTPError as exc:
-        raise _fail(f"error: cannot fetch {url}: {type(exc).__name__}: {exc}") from None
-
-
-def verify_receipt_command(
-    receipt_file: Annotated[Path, typer.Argument(help="A receipt JSON file ('-' for stdin).")],
-    chain_url: Annotated[
-        str | None,
-        typer.Option("--chain", help="Chain URL (default: DATABOURSE_CHAIN_URL)."),
-    ] = None,
-    contract_pin: ContractOption = None,
-    trust: TrustOption = None,
-) -> None:
-    """Verify a receipt or certificate with nothing but the chain: entry hash, proof, anchored root.
-
-    Exit status: 0 valid against a pinned contract, 1 INVALID, 2 usage error,
-    3 valid but not pinned (the output names the contract it trusted)."""
-    pin = _pin(contract_pin, trust)
-    try:
-        from ledger.chain import connect
-        from ledger.verify import ReceiptInvalid, parse_receipt, verify_receipt
-
-        if chain_url is None:
-            from marketplace.settings import get_settings
-
-            chain_url = get_settings().chain_url
-        url = chain_url
-        try:
-            data = (
-                sys.stdin.buffer.read() if str(receipt_file) == "-" else receipt_file.read_bytes()
-            )
-        except OSError as exc:
-            raise _fail(f"INVALID: cannot read {receipt_file}: {exc.strerror}") from None
-        # A registration certificate (GET /assets/{id}/certificate) carries its receipt.
-        from marketplace.assets.cli import certificate_receipt, check_countersigner
-
-        data, certificate = certificate_receipt(data, _fail)
-        try:
-            receipt = parse_receipt(data)
-            summary = verify_receipt(
-                receipt,
-                lambda address: connect(url, recorder_key=None, contract_address=address),
-                pin,
-            )
-        except ReceiptInvalid as exc:
-            raise _fail(f"INVALID: {exc}") from None
-        if certificate is not None:
-            chain = connect(url, recorder_key=None, contract_address=receipt.contract)
-            try:
-                check_countersigner(chain, certificate.countersigner, _fail)
-            finally:
-                chain.close()
-            summary = f"{certificate.summary}; {summary}"
-    except typer.Exit:
-        raise
-    except Exception as exc:  # noqa: BLE001 -- one line, never a traceback
-        text = str(exc).strip().splitlines()
-        raise _fail(f"INVALID: {type(exc).__name__}: {text[0] if text else ''}"[:400]) from None
-    print(summary)
-    if pin is None:
-        raise _unpinned(receipt.contract, "the receipt")
+        raise exit_with(f"error: cannot fetch {url}: {type(exc).__name__}: {exc}") from None
 
 
 def register(app: typer.Typer) -> None:
     app.command("worker")(worker)
-    app.command("verify")(verify_receipt_command)
+    app.command("verify")(verify.verify_receipt_command)
     app.add_typer(ledger_app, name="ledger")

@@ -74,7 +74,7 @@ def file_objection(
     hashes = [_sha256(p) for p in evidence]
     with exchange_client(url) as bourse:
         try:
-            row = bourse.object_to_asset(
+            row = bourse.objections.file(
                 asset_id, reason_code=reason.value, statement=statement, evidence_hashes=hashes
             )
         except DatabourseClientError as exc:
@@ -91,7 +91,7 @@ def list_objections(
     """Objections your organisation filed or faces (operators and arbitrators: all)."""
     with exchange_client(url) as bourse:
         try:
-            page = bourse.objections(status=status)
+            page = bourse.objections.search(status=status)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
     if not page.items:
@@ -120,7 +120,7 @@ def show_objection(
     """One objection and its status."""
     with exchange_client(url) as bourse:
         try:
-            row = bourse.objection(objection_id)
+            row = bourse.objections.get(objection_id)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
     _show(row)
@@ -137,8 +137,8 @@ def decide_objection(
     """Uphold or dismiss an objection (operators)."""
     with exchange_client(url) as bourse:
         try:
-            row = bourse.decide_objection(objection_id, decision=decision, reasons=reasons)
-            asset = bourse.get_asset(row.asset_id)
+            row = bourse.objections.decide(objection_id, decision=decision, reasons=reasons)
+            asset = bourse.assets.get(row.asset_id)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
     _show(row)
@@ -158,7 +158,7 @@ def suspend(
     """Take an asset out of the catalog (operators); journaled with the reason's hash."""
     with exchange_client(url) as bourse:
         try:
-            asset = bourse.suspend_asset(asset_id, reason, objection_id=objection)
+            asset = bourse.assets.suspend(asset_id, reason, objection_id=objection)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
     console.print(f"asset {asset.id} is suspended: {asset.suspension_reason}")
@@ -174,7 +174,7 @@ def reinstate(
     """Lift a suspension: the asset returns to the status it had (operators)."""
     with exchange_client(url) as bourse:
         try:
-            asset = bourse.reinstate_asset(asset_id, reason)
+            asset = bourse.assets.reinstate(asset_id, reason)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
     console.print(f"asset {asset.id} is {asset.status} again")

@@ -17,8 +17,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Table
 
-from marketplace.cli.assets import choose_format
 from marketplace.cli.common import UrlOption, exchange_client, fail, reading_client
+from marketplace.cli.upload import choose_format
 
 console = Console()
 err = Console(stderr=True)
@@ -36,7 +36,7 @@ def _anchored_report(asset: int | None, against: Path | None, url: str | None) -
 
     with exchange_client(url, authenticated=False) as client:
         try:
-            report = client.asset_quality(asset).report
+            report = client.quality.of_asset(asset).report
         except DatabourseClientError as exc:
             raise fail(exc) from exc
     return QualityReport.model_validate(report)
@@ -78,7 +78,7 @@ def check(
     anchored report."""
     from datetime import UTC
 
-    from marketplace.quality import DeclarationError, Declared, compare, evaluate
+    from marketplace.quality import DeclarationError, Declared, compare
 
     anchored = _anchored_report(asset, against, url)
     file_format = fmt or choose_format(file, None)[0]
@@ -89,14 +89,7 @@ def check(
         raise typer.Exit(2)
     try:
         if anchored is not None:  # the anchored report's own declarations and moment
-            d = anchored.declared
-            declared = Declared.parse(
-                schema=d.get("schema") or anchored.judged_schema,
-                rules=d.get("rules"),
-                update_frequency=d.get("update_frequency"),
-                timestamp_field=d.get("timestamp_field"),
-            )
-            moment = anchored.as_of
+            declared, moment = _anchored_declarations(anchored), anchored.as_of
         else:
             declared = Declared.parse(
                 schema=json.loads(schema.read_text()) if schema else None,
@@ -108,37 +101,65 @@ def check(
     except (DeclarationError, ValueError) as exc:
         err.print(f"[red]invalid declaration[/red]: {exc}")
         raise typer.Exit(2) from None
+    weights = anchored.weights if anchored is not None else None
+    report = _evaluate(file, file_format, declared, moment, weights, quiet=as_json)
+    if output is not None:
+        output.write_text(report.model_dump_json(indent=2))
+    comparison = compare(anchored, report) if anchored is not None else None
+    if as_json:
+        _print_json(report, comparison)
+    else:
+        _print(report, comparison)
+    if comparison is not None and not comparison.content_hash_matches:
+        raise typer.Exit(3)
+
+
+def _anchored_declarations(anchored: Any) -> Any:
+    """The declarations an anchored report was judged under (its judged schema when the
+    supplier declared none)."""
+    from marketplace.quality import Declared
+
+    d = anchored.declared
+    return Declared.parse(
+        schema=d.get("schema") or anchored.judged_schema,
+        rules=d.get("rules"),
+        update_frequency=d.get("update_frequency"),
+        timestamp_field=d.get("timestamp_field"),
+    )
+
+
+def _evaluate(
+    file: Path, file_format: str, declared: Any, moment: datetime, weights: Any, *, quiet: bool
+) -> Any:
+    """The exchange's evaluation of ``file``, run here, with a progress bar unless ``quiet``."""
+    from marketplace.quality import evaluate
+
     columns = (TextColumn("[bold]{task.description}[/bold]"), BarColumn(), TaskProgressColumn())
-    with Progress(*columns, console=err, transient=True, disable=as_json) as bar:
+    with Progress(*columns, console=err, transient=True, disable=quiet) as bar:
         task = bar.add_task("quality", total=100)
 
         def progress(percent: int, stage: str) -> None:
             bar.update(task, completed=percent, description=stage)
 
-        report = evaluate(
+        return evaluate(
             file,
             fmt=file_format,  # type: ignore[arg-type]
             declared=declared,
             as_of=moment,
-            weights=anchored.weights if anchored is not None else None,
+            weights=weights,
             progress=progress,
         )
-    if output is not None:
-        output.write_text(report.model_dump_json(indent=2))
-    comparison = compare(anchored, report) if anchored is not None else None
-    if as_json:
-        body: dict[str, Any] = {
-            "report": report.model_dump(mode="json"),
-            "report_hash": report.report_hash(),
-        }
-        if comparison is not None:
-            body["comparison"] = comparison.model_dump(mode="json")
-            body["comparison_hash"] = comparison.comparison_hash()
-        print(json.dumps(body, indent=2, ensure_ascii=False))
-    else:
-        _print(report, comparison)
-    if comparison is not None and not comparison.content_hash_matches:
-        raise typer.Exit(3)
+
+
+def _print_json(report: Any, comparison: Any) -> None:
+    body: dict[str, Any] = {
+        "report": report.model_dump(mode="json"),
+        "report_hash": report.report_hash(),
+    }
+    if comparison is not None:
+        body["comparison"] = comparison.model_dump(mode="json")
+        body["comparison_hash"] = comparison.comparison_hash()
+    print(json.dumps(body, indent=2, ensure_ascii=False))
 
 
 _DETAIL_CHARS_MAX = 80  # the detail column of `quality report`/`check`, before "…"
@@ -195,7 +216,7 @@ STATUS_POLL_S = 0.5
 def _revision_of(client: Any, asset: int, revision: int | None) -> int:
     if revision is not None:
         return revision
-    number: int = client.get_asset(asset).latest_revision
+    number: int = client.assets.get(asset).latest_revision
     if number == 0:
         err.print(f"asset {asset} has no revision yet")
         raise typer.Exit(1)
@@ -231,7 +252,7 @@ def status(
             with Progress(*columns, console=err, transient=True) as bar:
                 task = bar.add_task("queued", total=100)
                 while True:
-                    got = client.revision_quality(asset, number)
+                    got = client.quality.of_revision(asset, number)
                     bar.update(task, completed=got.progress_percent, description=got.stage)
                     if got.status in ("done", "failed") or time.monotonic() > deadline:
                         break
@@ -268,8 +289,8 @@ def report_command(
 
     with reading_client(url) as client:
         try:
-            got = client.asset_quality(asset)
-            page = client.quality_report_html(asset) if html is not None else None
+            got = client.quality.of_asset(asset)
+            page = client.quality.report_html(asset) if html is not None else None
         except DatabourseClientError as exc:
             raise fail(exc) from None
     if html is not None and page is not None:
@@ -319,7 +340,7 @@ def rerun(
     with exchange_client(url) as client:
         try:
             number = _revision_of(client, asset, revision)
-            got = client.request_quality_evaluation(asset, number, **declarations)
+            got = client.quality.evaluate(asset, number, **declarations)
         except DatabourseClientError as exc:
             raise fail(exc) from None
     console.print(

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from marketplace.assets.schemas import Checklist
-from marketplace.cli.common import UrlOption, exchange_client, fail
+from marketplace.cli.common import AssetArg, UrlOption, exchange_client, fail
 from marketplace.client import DatabourseClientError
 
 console = Console()
@@ -26,7 +26,6 @@ review_app = typer.Typer(
     no_args_is_help=True,
 )
 ITEMS = tuple(Checklist.model_fields)
-AssetArg = Annotated[int, typer.Argument(min=1, help="The asset id.")]
 NoteOption = Annotated[
     list[str] | None,
     typer.Option("--note", help=f"ITEM=TEXT, a note on a checklist item ({', '.join(ITEMS)})."),
@@ -70,10 +69,10 @@ def _record(
 ) -> None:
     with exchange_client(url) as client:
         try:
-            row = client.review_asset(
+            row = client.assets.review(
                 asset_id, decision=decision, checklist=checklist, reasons=reasons
             )
-            asset = client.get_asset(asset_id)
+            asset = client.assets.get(asset_id)
         except DatabourseClientError as exc:
             raise fail(exc) from None
     console.print(
@@ -90,7 +89,7 @@ def queue(
     """The assets waiting for review, oldest first."""
     with exchange_client(url) as client:
         try:
-            page = client.search_assets(status="under_review", limit=limit)
+            page = client.assets.search(status="under_review", limit=limit)
         except DatabourseClientError as exc:
             raise fail(exc) from None
     table = Table("id", "title", "owner", "classification", "personal info", "authority")

@@ -181,7 +181,7 @@ def request(
     )
     with exchange_client(url) as client:
         try:
-            valuation = client.request_valuation(asset, body, certified=certified)
+            valuation = client.valuation.issue(asset, body, certified=certified)
         except DatabourseClientError as exc:
             raise fail(exc) from None
     if as_json:
@@ -203,8 +203,8 @@ def show(
     """Show a valuation report; --html saves the readable page."""
     with reading_client(url) as client:
         try:
-            valuation = client.valuation_by_id(valuation_id)
-            page = client.valuation_report_html(valuation.asset_id, valuation_id) if html else None
+            valuation = client.valuation.by_id(valuation_id)
+            page = client.valuation.report_html(valuation.asset_id, valuation_id) if html else None
         except DatabourseClientError as exc:
             raise fail(exc) from None
     if html is not None and page is not None:
@@ -237,11 +237,11 @@ def demo(supplier: Databourse, asset_id: int) -> list[str]:
     (started by the upload), then request an indicative valuation. Returns one line per fact."""
     import time
 
-    number = supplier.get_asset(asset_id).latest_revision
+    number = supplier.assets.get(asset_id).latest_revision
     deadline = time.monotonic() + DEMO_WAIT_S_MAX
     while True:
         try:
-            got = supplier.revision_quality(asset_id, number)
+            got = supplier.quality.of_revision(asset_id, number)
         except DatabourseClientError as exc:
             if exc.status != 404 or time.monotonic() > deadline:
                 raise
@@ -263,7 +263,7 @@ def demo(supplier: Databourse, asset_id: int) -> list[str]:
         f"report hash {got.report_hash} at journal seq {got.journal_seq}",
         "quality: " + ", ".join(f"{d['name']} {shown(d['score'])}" for d in report["dimensions"]),
     ]
-    valuation = supplier.request_valuation(asset_id, DEMO_INPUTS)
+    valuation = supplier.valuation.issue(asset_id, DEMO_INPUTS)
     v = valuation.report
     lines.append(
         f"asset {asset_id} indicative valuation {valuation.id}: "

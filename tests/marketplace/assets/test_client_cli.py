@@ -24,20 +24,20 @@ def base_url(engine: Engine, tmp_path: Path) -> Iterator[str]:
 
 def _operator(base_url: str) -> Databourse:
     ops = Databourse(base_url)
-    ops.login("ops@databourse.test", PASSWORD)
+    ops.identity.login("ops@databourse.test", PASSWORD)
     return ops
 
 
 def _supplier(base_url: str) -> Databourse:
     client = Databourse(base_url)
-    client.signup(
+    client.identity.signup(
         email="dora@supplier.test",
         password=PASSWORD,
         organization="Dora Data",
         roles=["supplier"],
     )
     with _operator(base_url) as ops:
-        ops.verify_organization(client.me().organization.id)
+        ops.identity.verify_organization(client.identity.me().organization.id)
     return client
 
 
@@ -47,25 +47,27 @@ def test_the_client_covers_the_asset_lifecycle(base_url: str, tmp_path: Path) ->
 
 
 def _lifecycle(client: Databourse, ops: Databourse, anon: Databourse, tmp_path: Path) -> None:
-    asset = client.create_asset(metadata())
+    asset = client.assets.register(metadata())
     source = tmp_path / "prices.csv"
     source.write_bytes(CSV)
     seen: list[int] = []
-    revision = client.upload_revision(asset.id, source, content_format="csv", progress=seen.append)
+    revision = client.assets.upload_revision(
+        asset.id, source, content_format="csv", progress=seen.append
+    )
     assert sum(seen) == len(CSV)
     assert revision.table_schema is not None
     out = tmp_path / "copy.csv"
-    assert client.download_revision(asset.id, 1, out) == len(CSV)
+    assert client.assets.download_revision(asset.id, 1, out) == len(CSV)
     assert out.read_bytes() == CSV
-    assert client.submit_asset(asset.id).status == "under_review"
-    ops.review_asset(asset.id, decision="approved", checklist=CHECKLIST_OK)
-    assert client.list_asset(asset.id).status == "listed"
-    assert [a.id for a in anon.search_assets(q="fruit").items] == [asset.id]
-    assert client.asset_dcat(asset.id)["@type"] == "dcat:Dataset"
-    assert client.asset_certificate(asset.id)["anchor_status"] == "pending"
-    assert [r.registration_type for r in client.asset_registrations(asset.id)] == ["initial"]
+    assert client.assets.submit(asset.id).status == "under_review"
+    ops.assets.review(asset.id, decision="approved", checklist=CHECKLIST_OK)
+    assert client.assets.list_in_catalog(asset.id).status == "listed"
+    assert [a.id for a in anon.assets.search(q="fruit").items] == [asset.id]
+    assert client.assets.dcat(asset.id)["@type"] == "dcat:Dataset"
+    assert client.assets.certificate(asset.id)["anchor_status"] == "pending"
+    assert [r.registration_type for r in client.assets.registrations(asset.id)] == ["initial"]
     with pytest.raises(DatabourseClientError) as err:
-        client.create_asset(metadata(license="nope"))
+        client.assets.register(metadata(license="nope"))
     assert err.value.status == 422
 
 
@@ -97,8 +99,8 @@ def _cli_journey(
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     asset_id = int(result.output.strip().splitlines()[-1])
-    assert client.get_asset(asset_id).status == "under_review"
-    ops.review_asset(asset_id, decision="approved", checklist=CHECKLIST_OK)
+    assert client.assets.get(asset_id).status == "under_review"
+    ops.assets.review(asset_id, decision="approved", checklist=CHECKLIST_OK)
     out = tmp_path / "cert.json"
     result = CliRunner().invoke(
         cli, ["asset", "certificate", str(asset_id), "-o", str(out), "--url", base_url]
@@ -116,4 +118,4 @@ def test_the_demo_step_registers_approves_and_lists_an_asset(base_url: str, tmp_
     with _supplier(base_url) as client, _operator(base_url) as ops:
         lines = demo(client, ops, tmp_path)
         assert len(lines) == 3
-        assert client.search_assets().items[0].status == "listed"
+        assert client.assets.search().items[0].status == "listed"

@@ -30,26 +30,26 @@ def base_url(engine: Engine, tmp_path: Path) -> Iterator[str]:
 
 def _verified(base_url: str, ops: Databourse, email: str, name: str) -> Databourse:
     client = Databourse(base_url)
-    client.signup(email=email, password=PASSWORD, organization=name, roles=["supplier"])
-    ops.verify_organization(client.me().organization.id)
+    client.identity.signup(email=email, password=PASSWORD, organization=name, roles=["supplier"])
+    ops.identity.verify_organization(client.identity.me().organization.id)
     return client
 
 
 def _listed(client: Databourse, ops: Databourse, tmp_path: Path) -> int:
-    asset = client.create_asset(metadata())
+    asset = client.assets.register(metadata())
     source = tmp_path / "prices.csv"
     source.write_bytes(CSV)
-    client.upload_revision(asset.id, source, content_format="csv")
-    client.submit_asset(asset.id)
-    ops.review_asset(asset.id, decision="approved", checklist=CHECKLIST_OK)
-    return client.list_asset(asset.id).id
+    client.assets.upload_revision(asset.id, source, content_format="csv")
+    client.assets.submit(asset.id)
+    ops.assets.review(asset.id, decision="approved", checklist=CHECKLIST_OK)
+    return client.assets.list_in_catalog(asset.id).id
 
 
 def test_the_objection_journey_through_the_client_and_the_cli(
     base_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ops = Databourse(base_url)
-    ops.login("ops@databourse.test", PASSWORD)
+    ops.identity.login("ops@databourse.test", PASSWORD)
     supplier = _verified(base_url, ops, "dora@supplier.test", "Dora Data")
     rival = _verified(base_url, ops, "rex@rival.test", "Rex Data")
     asset_id = _listed(supplier, ops, tmp_path)
@@ -71,8 +71,8 @@ def test_the_objection_journey_through_the_client_and_the_cli(
     assert code == 0, out
     assert "open" in out
     assert hashlib.sha256(evidence.read_bytes()).hexdigest() in out
-    (filed,) = rival.objections().items
-    assert supplier.get_asset(asset_id).under_objection is True
+    (filed,) = rival.objections.search().items
+    assert supplier.assets.get(asset_id).under_objection is True
     code, out = bourse(rival, "asset", "show", str(asset_id))
     assert code == 0, out
     assert "listed, under objection" in out
@@ -96,9 +96,9 @@ def test_the_objection_journey_through_the_client_and_the_cli(
     )  # fmt: skip
     assert code == 0, out
     assert f"asset {asset_id} is now listed" in out
-    assert rival.objection(filed.id).status == "dismissed"
+    assert rival.objections.get(filed.id).status == "dismissed"
     with pytest.raises(DatabourseClientError) as err:
-        rival.decide_objection(filed.id, decision="upheld", reasons="mine")
+        rival.objections.decide(filed.id, decision="upheld", reasons="mine")
     assert err.value.status == 403
 
     code, out = bourse(rival, "objection", "file", str(asset_id), "--reason", "ownership",
@@ -114,7 +114,7 @@ def test_concurrent_filings_share_one_rate_limit(
 ) -> None:
     monkeypatch.setattr(limits, "objection_filings_per_window_max", 2)
     ops = Databourse(base_url)
-    ops.login("ops@databourse.test", PASSWORD)
+    ops.identity.login("ops@databourse.test", PASSWORD)
     supplier = _verified(base_url, ops, "dora@supplier.test", "Dora Data")
     rival = _verified(base_url, ops, "rex@rival.test", "Rex Data")
     assets = [_listed(supplier, ops, tmp_path) for _ in range(5)]
@@ -124,7 +124,7 @@ def test_concurrent_filings_share_one_rate_limit(
         with Databourse(base_url, token=rival.token) as client:
             barrier.wait(timeout=30)
             try:
-                client.object_to_asset(
+                client.objections.file(
                     asset_id, reason_code="ownership", statement=STATEMENT,
                     evidence_hashes=["ab" * 32],
                 )  # fmt: skip
@@ -136,6 +136,6 @@ def test_concurrent_filings_share_one_rate_limit(
         statuses = sorted(pool.map(attempt, assets))
 
     assert statuses == [201, 201, 429, 429, 429]
-    assert rival.objections().total == 2
+    assert rival.objections.search().total == 2
     for client in (ops, supplier, rival):
         client.close()

@@ -36,12 +36,12 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def supplier(base_url: str, config: Path) -> Iterator[Databourse]:
     """A verified supplier, logged in for the CLI too."""
     client = Databourse(base_url)
-    client.signup(
+    client.identity.signup(
         email="dora@supplier.test", password=PASSWORD, organization="Dora Data", roles=["supplier"]
     )
     with Databourse(base_url) as ops:
-        ops.login("ops@databourse.test", PASSWORD)
-        ops.verify_organization(client.me().organization.id)
+        ops.identity.login("ops@databourse.test", PASSWORD)
+        ops.identity.verify_organization(client.identity.me().organization.id)
     (config / "credentials.json").write_text(json.dumps({base_url: client.token}))
     with client:
         yield client
@@ -59,21 +59,21 @@ def register(base_url: str, path: Path, *extra: str) -> Result:
 
 
 def drafts(client: Databourse) -> int:
-    return client.search_assets(owner=client.me().organization.id).total
+    return client.assets.search(owner=client.identity.me().organization.id).total
 
 
 def test_search_show_and_certificate_need_no_login(
     base_url: str, supplier: Databourse, config: Path, tmp_path: Path
 ) -> None:
-    asset = supplier.create_asset(metadata())
+    asset = supplier.assets.register(metadata())
     source = tmp_path / "prices.csv"
     source.write_bytes(CSV)
-    supplier.upload_revision(asset.id, source, content_format="csv")
-    supplier.submit_asset(asset.id)
+    supplier.assets.upload_revision(asset.id, source, content_format="csv")
+    supplier.assets.submit(asset.id)
     with Databourse(base_url) as ops:
-        ops.login("ops@databourse.test", PASSWORD)
-        ops.review_asset(asset.id, decision="approved", checklist=CHECKLIST_OK)
-    supplier.list_asset(asset.id)
+        ops.identity.login("ops@databourse.test", PASSWORD)
+        ops.assets.review(asset.id, decision="approved", checklist=CHECKLIST_OK)
+    supplier.assets.list_in_catalog(asset.id)
     (config / "credentials.json").unlink()  # nobody is logged in from here on
 
     found = run("asset", "search", "fruit", "--url", base_url)
@@ -116,7 +116,7 @@ def test_register_asks_for_the_authority_statement_at_a_terminal(
     assert result.exit_code == 0, result.output
     assert "Authority statement" in result.output
     asset_id = int(result.stdout.strip().splitlines()[-1])
-    assert supplier.get_asset(asset_id).authority_proof == (
+    assert supplier.assets.get(asset_id).authority_proof == (
         "licensed from the market board, contract 17"
     )
 
@@ -130,7 +130,7 @@ def test_a_csv_without_the_csv_suffix_is_detected_and_stored_as_csv(
     assert result.exit_code == 0, result.output
     assert "format: csv (detected from the content)" in result.output
     asset_id = int(result.stdout.strip().splitlines()[-1])
-    (revision,) = supplier.revisions(asset_id)
+    (revision,) = supplier.assets.revisions(asset_id)
     assert revision.content_format == "csv"
     assert revision.table_schema is not None
 
@@ -146,7 +146,7 @@ def test_content_wins_over_a_misleading_suffix_and_says_so(
         result.output
     )
     asset_id = int(result.stdout.strip().splitlines()[-1])
-    assert supplier.revisions(asset_id)[0].content_format == "jsonl"
+    assert supplier.assets.revisions(asset_id)[0].content_format == "jsonl"
 
 
 def test_bytes_that_are_no_table_are_stored_opaque_and_the_command_says_why(
@@ -174,7 +174,7 @@ def test_a_failed_upload_deletes_the_draft_it_created(
 def test_upload_retries_into_a_draft_and_delete_removes_it(
     base_url: str, supplier: Databourse, tmp_path: Path
 ) -> None:
-    asset = supplier.create_asset(metadata())
+    asset = supplier.assets.register(metadata())
     source = tmp_path / "prices.csv"
     source.write_bytes(CSV)
     uploaded = run("asset", "upload", str(asset.id), str(source), "--url", base_url)

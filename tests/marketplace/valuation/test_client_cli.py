@@ -26,17 +26,19 @@ def base_url(engine: Engine, tmp_path: Path) -> Iterator[str]:
 
 def _listed(base_url: str, tmp_path: Path) -> tuple[Databourse, Databourse, int]:
     ops = Databourse(base_url)
-    ops.login("ops@databourse.test", PASSWORD)
+    ops.identity.login("ops@databourse.test", PASSWORD)
     supplier = Databourse(base_url)
-    supplier.signup("dora@supplier.test", PASSWORD, organization="Dora Data", roles=["supplier"])
-    ops.verify_organization(supplier.me().organization.id)
-    asset = supplier.create_asset(metadata())
+    supplier.identity.signup(
+        "dora@supplier.test", PASSWORD, organization="Dora Data", roles=["supplier"]
+    )
+    ops.identity.verify_organization(supplier.identity.me().organization.id)
+    asset = supplier.assets.register(metadata())
     source = tmp_path / "prices.csv"
     source.write_bytes(CSV)
-    supplier.upload_revision(asset.id, source, content_format="csv")
-    supplier.submit_asset(asset.id)
-    ops.review_asset(asset.id, decision="approved", checklist=CHECKLIST_OK)
-    supplier.list_asset(asset.id)
+    supplier.assets.upload_revision(asset.id, source, content_format="csv")
+    supplier.assets.submit(asset.id)
+    ops.assets.review(asset.id, decision="approved", checklist=CHECKLIST_OK)
+    supplier.assets.list_in_catalog(asset.id)
     return supplier, ops, asset.id
 
 
@@ -44,7 +46,7 @@ def _wait_done(client: Databourse, asset_id: int) -> None:
     import time
 
     deadline = time.monotonic() + 30
-    while client.revision_quality(asset_id, 1).status != "done":
+    while client.quality.of_revision(asset_id, 1).status != "done":
         assert time.monotonic() < deadline
         time.sleep(0.1)
 
@@ -53,25 +55,25 @@ def test_the_client_covers_quality_and_valuation(base_url: str, tmp_path: Path) 
     supplier, ops, asset_id = _listed(base_url, tmp_path)
     _wait_done(supplier, asset_id)
     with supplier, ops, Databourse(base_url) as anon:
-        assert anon.asset_quality(asset_id).report is not None
-        assert "<svg" in anon.quality_report_html(asset_id)
-        again = supplier.request_quality_evaluation(asset_id, 1, update_frequency="weekly")
+        assert anon.quality.of_asset(asset_id).report is not None
+        assert "<svg" in anon.quality.report_html(asset_id)
+        again = supplier.quality.evaluate(asset_id, 1, update_frequency="weekly")
         assert again.status in ("queued", "running", "done")
-        issued = supplier.request_valuation(asset_id, {"income": INCOME})
+        issued = supplier.valuation.issue(asset_id, {"income": INCOME})
         assert issued.value_minor == 497_370
-        assert [v.id for v in anon.valuations(asset_id)] == [issued.id]
-        assert anon.valuation(asset_id, issued.id).report_hash == issued.report_hash
-        assert anon.valuation_by_id(issued.id).asset_id == asset_id
-        assert "Income" in anon.valuation_report_html(asset_id, issued.id)
+        assert [v.id for v in anon.valuation.for_asset(asset_id)] == [issued.id]
+        assert anon.valuation.get(asset_id, issued.id).report_hash == issued.report_hash
+        assert anon.valuation.by_id(issued.id).asset_id == asset_id
+        assert "Income" in anon.valuation.report_html(asset_id, issued.id)
         valuer = Databourse(base_url)
-        valuer.signup("vera@appraisal.test", PASSWORD, organization="Vera", roles=[])
-        ops.grant_role(valuer.me().organization.id, "valuer")
-        ops.verify_organization(valuer.me().organization.id)
-        certified = valuer.request_valuation(asset_id, {"cost": COST}, certified=True)
+        valuer.identity.signup("vera@appraisal.test", PASSWORD, organization="Vera", roles=[])
+        ops.identity.grant_role(valuer.identity.me().organization.id, "valuer")
+        ops.identity.verify_organization(valuer.identity.me().organization.id)
+        certified = valuer.valuation.issue(asset_id, {"cost": COST}, certified=True)
         assert certified.kind == "certified"
         assert certified.signature is not None
         with pytest.raises(DatabourseClientError) as err:
-            supplier.request_valuation(asset_id, {"income": INCOME}, certified=True)
+            supplier.valuation.issue(asset_id, {"income": INCOME}, certified=True)
         assert err.value.status == 403
         valuer.close()
 
@@ -82,16 +84,16 @@ def test_a_self_custody_valuer_certifies_through_the_client(base_url: str, tmp_p
     supplier, ops, asset_id = _listed(base_url, tmp_path)
     key = Account.create().key
     with supplier, ops, Databourse(base_url) as valuer:
-        valuer.login_siwe(key, organization="Wallet Appraisal", roles=[])
-        ops.grant_role(valuer.me().organization.id, "valuer")
-        ops.verify_organization(valuer.me().organization.id)
+        valuer.identity.login_siwe(key, organization="Wallet Appraisal", roles=[])
+        ops.identity.grant_role(valuer.identity.me().organization.id, "valuer")
+        ops.identity.verify_organization(valuer.identity.me().organization.id)
 
-        certified = valuer.request_valuation(
+        certified = valuer.valuation.issue(
             asset_id, {"income": INCOME}, certified=True, private_key=bytes(key)
         )
 
         assert certified.certification is not None
-        assert certified.certification["signer"] == valuer.me().account.address
+        assert certified.certification["signer"] == valuer.identity.me().account.address
 
 
 def test_bourse_quality_status_report_and_valuation_commands(

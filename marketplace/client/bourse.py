@@ -1,0 +1,60 @@
+"""The root client: one session with one exchange, and a sub-client per domain on it."""
+
+from __future__ import annotations
+
+from typing import Self
+
+import httpx
+
+from marketplace.client.assets import Assets
+from marketplace.client.identity import Identity
+from marketplace.client.ledger import Ledger
+from marketplace.client.objections import Objections
+from marketplace.client.quality import Quality
+from marketplace.client.session import DEFAULT_TIMEOUT_S, Session
+from marketplace.client.valuation import Valuation
+
+
+class Databourse:
+    """A session with one exchange. Holds at most one bearer token, which every sub-client
+    sends: ``identity`` (accounts, organisations), ``assets``, ``objections``, ``quality``,
+    ``valuation`` and ``ledger``."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._session = Session(base_url, token=token, timeout_s=timeout_s, transport=transport)
+        self.identity = Identity(self._session)
+        self.assets = Assets(self._session)
+        self.objections = Objections(self._session)
+        self.quality = Quality(self._session)
+        self.valuation = Valuation(self._session)
+        self.ledger = Ledger(self._session)
+
+    @property
+    def base_url(self) -> str:
+        return self._session.base_url
+
+    @property
+    def token(self) -> str | None:
+        """The bearer token sent with every request: set by ``identity.login`` (and signup),
+        cleared by ``identity.logout``; assign one kept from an earlier session."""
+        return self._session.token
+
+    @token.setter
+    def token(self, value: str | None) -> None:
+        self._session.token = value
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
