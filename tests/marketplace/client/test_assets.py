@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from marketplace.assets import endpoints
+from marketplace.assets.endpoints import revisions as revision_endpoints
 from marketplace.client import Databourse, DatabourseClientError
 from tests.marketplace.assets.helpers import CHECKLIST_OK, CSV, metadata
 from tests.marketplace.client.conftest import listed, uploaded, verified_supplier
@@ -59,7 +59,7 @@ def test_revisions_are_uploaded_read_corrected_and_downloaded(
 def test_an_external_revision_keeps_its_url(
     supplier: Databourse, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(endpoints, "resolver", lambda host, port: ["93.184.216.34"])
+    monkeypatch.setattr(revision_endpoints, "resolver", lambda host, port: ["93.184.216.34"])
     asset = supplier.assets.register(metadata())
     url = "https://data.example.org/api/v1/prices"
     revision = supplier.assets.add_external_revision(asset.id, url, kind="api")
