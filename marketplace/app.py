@@ -26,7 +26,7 @@ from marketplace.pages import endpoints as page_endpoints
 from marketplace.quality import endpoints as quality_endpoints
 from marketplace.runtime import Runtime
 from marketplace.settings import Settings, get_settings
-from marketplace.transparency import endpoints as ledger_endpoints
+from marketplace.transparency import endpoints as transparency_endpoints
 from marketplace.valuation import endpoints as valuation_endpoints
 
 API_TITLE = "Databourse"
@@ -83,8 +83,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(RequestContextMiddleware, metrics=rt.metrics)
     app.include_router(health.router)
     app.include_router(identity_endpoints.router)
-    app.include_router(ledger_endpoints.router)
-    app.include_router(ledger_endpoints.well_known_router)
+    app.include_router(transparency_endpoints.router)
+    app.include_router(transparency_endpoints.well_known_router)
     app.include_router(asset_endpoints.router)
     app.include_router(quality_endpoints.router)
     app.include_router(valuation_endpoints.router)

@@ -5,12 +5,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 
-def first_line(exc: BaseException) -> str:
-    """The first line of an error's message, for a report, an error response or a CLI line."""
-    lines = str(exc).strip().splitlines()
-    return (lines[0] if lines else type(exc).__name__)[:300]
-
-
 class DatabourseError(Exception):
     """Root of every error the service reports to a client.
 

@@ -3,6 +3,8 @@
 from typing import Final
 
 # HTTP
+# Ids, seqs and offsets in paths and queries: 64-bit signed integers, as stored.
+id_max: Final = 2**63 - 1
 request_body_bytes_max: Final = 1 * 1024 * 1024
 page_size_default: Final = 50
 page_size_max: Final = 500

@@ -16,3 +16,8 @@ class Currency:
     def format(self, minor: int) -> str:
         """``1234567`` fen as ``12,345.67 CNY``."""
         return f"{Decimal(minor).scaleb(-self.scale):,.{self.scale}f} {self.code}"
+
+
+def amount_text(minor: int | None, currency: str, scale: int) -> str:
+    """``42570000`` fen → ``425,700.00 CNY``; an amount that is not there says so."""
+    return "no value" if minor is None else Currency(currency, scale).format(minor)

@@ -3,26 +3,3 @@ certificates and search. HTTP routes in ``endpoints``, rules in ``service``, SQL
 ``repository``; the asset lifecycle (states, events, transitions, journal kinds) is declared in
 ``lifecycle``; content identity, schema inference, URL safety, DCAT, certificates and the typed
 registration application (``submission``) are pure modules."""
-
-from marketplace.assets.models import (
-    Asset,
-    AssetObjection,
-    AssetRegistration,
-    AssetReview,
-    AssetRevision,
-    AssetStatus,
-    Classification,
-)
-from marketplace.assets.service import ContentAccessRule, content_access_rules
-
-__all__ = [
-    "Asset",
-    "AssetObjection",
-    "AssetRegistration",
-    "AssetReview",
-    "AssetRevision",
-    "AssetStatus",
-    "Classification",
-    "ContentAccessRule",
-    "content_access_rules",
-]

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from ledger.models import as_utc
 from marketplace import limits
 from marketplace.assets import lifecycle, repository
 from marketplace.assets.errors import (
@@ -50,7 +51,6 @@ from marketplace.assets.schemas import (
 from marketplace.assets.service.access import visible_asset
 from marketplace.assets.service.journaling import journal_asset, register
 from marketplace.identity import service as identity
-from marketplace.identity.models import as_utc
 from marketplace.principal import OrgRole, Principal
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ledger.errors import first_line
 from marketplace.cli import verify
 from marketplace.cli.pinning import (
     WELL_KNOWN_PATH,
@@ -306,7 +307,7 @@ def _check_trust(anchor: TrustAnchor, chain_url: str) -> str:
     except TrustInvalid as exc:
         raise exit_with(f"INVALID: trust anchor: {exc}; nothing saved") from None
     except ChainError as exc:
-        raise exit_with(f"error: chain {chain_url}: {str(exc).splitlines()[0][:300]}") from None
+        raise exit_with(f"error: chain {chain_url}: {first_line(exc)}") from None
 
 
 def _read_trust_source(source: str) -> bytes:

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from marketplace.cli.common import UrlOption, exchange_client, fail, reading_client
 from marketplace.client import Databourse, DatabourseClientError
-from marketplace.money import Currency
+from marketplace.money import amount_text
 
 console = Console()
 err = Console(stderr=True)
@@ -28,9 +28,7 @@ valuation_app = typer.Typer(
 
 def money(minor: int | None, report: dict[str, Any]) -> str:
     """An amount of a valuation report, in the report's own currency and scale."""
-    if minor is None:
-        return "no value"
-    return Currency(str(report["currency"]), int(report["currency_scale"])).format(minor)
+    return amount_text(minor, str(report["currency"]), int(report["currency_scale"]))
 
 
 def _pairs(values: list[str] | None, option: str) -> dict[str, int]:

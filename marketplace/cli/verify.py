@@ -121,7 +121,7 @@ def check_countersigner(chain: Web3AnchorChain, countersigner: str) -> None:
     """The exchange countersigns with its anchoring key, so the countersigner must hold
     RECORDER_ROLE on the contract that anchors the certificate's entry."""
     from ledger.chain import ChainError
-    from marketplace.errors import first_line
+    from ledger.errors import first_line
 
     contract = chain.contract
     try:

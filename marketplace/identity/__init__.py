@@ -11,11 +11,9 @@ from marketplace.identity.auth import (
     require_role,
     require_verified,
 )
-from marketplace.identity.models import MembershipRole
 
 __all__ = [
     "CurrentAccount",
-    "MembershipRole",
     "Operator",
     "VerifiedBuyer",
     "VerifiedOrganization",

@@ -32,8 +32,7 @@ from marketplace.runtime import Runtime
 
 router = APIRouter(tags=["identity"])
 
-BIGINT_MAX = 2**63 - 1
-OrganizationId = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="organisation id")]
+OrganizationId = Annotated[int, Path(ge=1, le=limits.id_max, description="organisation id")]
 
 
 def _chain_id(runtime: Runtime) -> int | None:
@@ -102,7 +101,7 @@ def list_organizations(
     session: SessionDep,
     verified: Annotated[bool | None, Query(description="only (un)verified ones")] = None,
     limit: Annotated[int, Query(ge=1, le=limits.page_size_max)] = limits.page_size_default,
-    offset: Annotated[int, Query(ge=0, le=BIGINT_MAX)] = 0,
+    offset: Annotated[int, Query(ge=0, le=limits.id_max)] = 0,
 ) -> OrganizationPage:
     return service.list_organizations(session, verified=verified, limit=limit, offset=offset)
 

@@ -7,7 +7,7 @@ digests, passwords as argon2id hashes, custodial keys as AES-256-GCM ciphertext.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import BigInteger, DateTime, Integer, LargeBinary, UniqueConstraint
@@ -21,11 +21,6 @@ ADDRESS_HEX_LENGTH = 42  # "0x" + 20 bytes, EIP-55 checksummed
 DIGEST_HEX_LENGTH = 64  # HMAC-SHA256, hex
 # 64-bit ids on PostgreSQL; on SQLite only an INTEGER PRIMARY KEY autoincrements (and is 64-bit).
 ID_TYPE = BigInteger().with_variant(Integer(), "sqlite")
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every datetime we store is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 #: Roles anyone may ask for at sign-up; the others are granted by an operator.

@@ -27,11 +27,11 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from ledger.models import as_utc as _utc
 from marketplace import limits
 from marketplace.identity import repository, tokens
 from marketplace.identity.errors import LoginThrottled
 from marketplace.identity.models import LoginThrottle
-from marketplace.identity.models import as_utc as _utc
 
 _WINDOW = timedelta(seconds=limits.login_failure_window_s)
 _IPV6_SUBSCRIBER_PREFIX = 64

@@ -14,6 +14,7 @@ from marketplace.assets.models import AssetRevision
 from marketplace.assets.schemas import AssetPublic
 from marketplace.assets.vocabulary import LICENSES
 from marketplace.errors import NotFound
+from marketplace.money import amount_text
 from marketplace.pages.catalog import (
     UNDER_OBJECTION,
     classification_text,
@@ -27,7 +28,6 @@ from marketplace.pages.layout import (
     full_hash,
     layout,
     link,
-    money,
     size_text,
     table,
     url,
@@ -180,7 +180,7 @@ def _reports(session: Session, asset_id: int, scale: int) -> str:
     valued = [v for v in valuations if v.value_minor is not None]
     for v in valued:
         report = v.report
-        value = money(v.value_minor, str(report.get("currency", "")), scale)
+        value = amount_text(v.value_minor, str(report.get("currency", "")), scale)
         href = f"/assets/{asset_id}/valuations/{v.id}/report.html"
         parts.append(
             f"<li>{link(href, f'Valuation {v.id}', css='valuation-link')}"

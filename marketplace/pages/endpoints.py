@@ -82,7 +82,7 @@ def explorer(request: Request, session: SessionDep) -> HTMLResponse:
         query = request.query_params
         return entries_page(
             session,
-            after_seq=params.integer(query, "after_seq", default=0, low=0, high=params.BIGINT_MAX),
+            after_seq=params.integer(query, "after_seq", default=0, low=0, high=limits.id_max),
             kind=params.text(query, "kind", length_max=ledger_limits.journal_kind_length_max),
             subject=params.text(
                 query, "subject", length_max=ledger_limits.journal_subject_length_max
@@ -101,7 +101,7 @@ def explorer_entry(seq: str, session: SessionDep) -> HTMLResponse:
 def explorer_batches(request: Request, session: SessionDep) -> HTMLResponse:
     def build() -> str:
         after_id = params.integer(
-            request.query_params, "after_id", default=0, low=0, high=params.BIGINT_MAX
+            request.query_params, "after_id", default=0, low=0, high=limits.id_max
         )
         return batches_page(session, after_id=after_id)
 

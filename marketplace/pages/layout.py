@@ -14,7 +14,7 @@ from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
-from marketplace.money import Currency
+from ledger.models import as_utc
 
 EXCHANGE_NAME = "Databourse"
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
@@ -106,8 +106,7 @@ def when(moment: datetime | None) -> str:
     """A timestamp in UTC (naive values from SQLite are UTC)."""
     if moment is None:
         return "&mdash;"
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return esc(aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"))
+    return esc(as_utc(moment).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"))
 
 
 def size_text(size_bytes: int | None) -> str:
@@ -122,11 +121,6 @@ def size_text(size_bytes: int | None) -> str:
             break
         value, unit = value / unit_bytes, candidate
     return esc(f"{text} ({value:.1f} {unit})" if unit else text)
-
-
-def money(minor: int | None, currency: str, scale: int) -> str:
-    """``42570000`` fen → ``425,700.00 CNY``; an amount that is not there says so."""
-    return "no value" if minor is None else Currency(currency, scale).format(minor)
 
 
 def pretty_json(value: Any) -> str:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from marketplace import limits
 from marketplace.errors import BadRequest, NotFound
 
-BIGINT_MAX = 2**63 - 1
 _DIGITS = re.compile(r"[0-9]{1,19}")
 # Control characters (NUL among them: PostgreSQL refuses it in text) and lone surrogates.
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -47,6 +47,6 @@ def text(params: Mapping[str, str], name: str, *, length_max: int) -> str | None
 
 def path_id(raw: str, what: str) -> int:
     """A positive 64-bit id from the path; anything else is a 404 page, like an unknown id."""
-    if not _DIGITS.fullmatch(raw) or not 1 <= int(raw) <= BIGINT_MAX:
+    if not _DIGITS.fullmatch(raw) or not 1 <= int(raw) <= limits.id_max:
         raise PageNotFound(f"there is no {what} {raw!r}")
     return int(raw)

@@ -12,7 +12,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from html import escape
 
-from marketplace.pages.layout import money
+from marketplace.money import amount_text
 from marketplace.pages.quality import page, quality_section
 from marketplace.quality.report import QualityReport
 from marketplace.valuation.methods import ApproachResult
@@ -49,15 +49,17 @@ def step_text(key: str, value: str, currency: str, scale: int) -> tuple[str, str
     comparable = COMPARABLE_STEP.fullmatch(key)
     if key.endswith("_minor") and value.isdigit():
         label = f"Year {year.group(1)}, discounted" if year else STEP_LABELS.get(key, key)
-        return label, money(int(value), currency, scale)
+        return label, amount_text(int(value), currency, scale)
     if key in ("profit_rate", "value_adjustment"):
         return STEP_LABELS[key], _percent(value)
     parts = COMPARABLE_TEXT.fullmatch(value)
     if comparable and parts:
         adjusted, price, factors = parts.groups()
-        product = f" {TIMES} ".join([money(int(price), currency, scale), *factors.split(" x ")])
+        product = f" {TIMES} ".join(
+            [amount_text(int(price), currency, scale), *factors.split(" x ")]
+        )
         label = f"Comparable {int(comparable.group(1)) + 1}"
-        return label, f"{money(int(adjusted), currency, scale)} = {product}"
+        return label, f"{amount_text(int(adjusted), currency, scale)} = {product}"
     return key, value
 
 
@@ -116,7 +118,7 @@ def approaches_svg(report: ValuationReport, scale: int) -> str:
             )
         parts.append(
             f'<text x="{x(found.value_minor) + 6:.1f}" y="{y + 22}" font-size="12">'
-            f"{escape(money(found.value_minor, report.currency, scale))}</text>"
+            f"{escape(amount_text(found.value_minor, report.currency, scale))}</text>"
         )
     if report.value_minor is not None:
         cx = x(report.value_minor)
@@ -125,7 +127,8 @@ def approaches_svg(report: ValuationReport, scale: int) -> str:
             f'y2="{24 + row_h * len(APPROACHES):.1f}" stroke="#c0392b" stroke-width="2" '
             'stroke-dasharray="5,4"/>'
             f'<text x="{cx:.1f}" y="{height - 8}" text-anchor="middle" font-size="12" '
-            f'fill="#c0392b">combined {escape(money(report.value_minor, report.currency, scale))}'
+            'fill="#c0392b">combined '
+            f"{escape(amount_text(report.value_minor, report.currency, scale))}"
             "</text>"
         )
     parts.append("</svg>")
@@ -136,8 +139,8 @@ def _approaches_table(report: ValuationReport, scale: int) -> str:
     rows = []
     for a in report.approaches:
         rng = (
-            f"{escape(money(a.low_minor, report.currency, scale))} &ndash; "
-            f"{escape(money(a.high_minor, report.currency, scale))}"
+            f"{escape(amount_text(a.low_minor, report.currency, scale))} &ndash; "
+            f"{escape(amount_text(a.high_minor, report.currency, scale))}"
             if a.low_minor is not None and a.high_minor is not None
             else ""
         )
@@ -148,7 +151,8 @@ def _approaches_table(report: ValuationReport, scale: int) -> str:
         weight = report.weights_applied.get(a.approach)
         rows.append(
             f'<tr data-approach="{a.approach}"><td>{escape(APPROACH_LABELS[a.approach])}</td>'
-            f'<td class="num value">{escape(money(a.value_minor, report.currency, scale))}</td>'
+            '<td class="num value">'
+            f"{escape(amount_text(a.value_minor, report.currency, scale))}</td>"
             f'<td class="num">{rng}</td>'
             f'<td class="num">{"" if weight is None else weight}</td>'
             f'<td><ul class="measures">{steps}</ul>{escape(a.note or "")}</td></tr>'
@@ -172,10 +176,10 @@ def valuation_page(
     quality: QualityReport | None,
     quality_hash: str | None,
 ) -> str:
-    value = money(report.value_minor, report.currency, scale)
+    value = amount_text(report.value_minor, report.currency, scale)
     span = (
-        f"range {escape(money(report.low_minor, report.currency, scale))} &ndash; "
-        f"{escape(money(report.high_minor, report.currency, scale))}"
+        f"range {escape(amount_text(report.low_minor, report.currency, scale))} &ndash; "
+        f"{escape(amount_text(report.high_minor, report.currency, scale))}"
         if report.low_minor is not None and report.high_minor is not None
         else escape(report.note or "")
     )

@@ -19,8 +19,8 @@ from typing import Any, Protocol
 
 import polars as pl
 
+from ledger.errors import first_line
 from marketplace import limits
-from marketplace.errors import first_line
 from marketplace.quality import profile as profiling
 from marketplace.quality.aggregates import collect
 from marketplace.quality.declared import Declared

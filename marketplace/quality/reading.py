@@ -13,8 +13,8 @@ from pathlib import Path
 
 import polars as pl
 
+from ledger.errors import first_line
 from marketplace import limits
-from marketplace.errors import first_line
 from marketplace.quality.report import Format
 from marketplace.quality.scan import ByteFacts, scan_options
 from marketplace.quality.table_schema import TableSchema

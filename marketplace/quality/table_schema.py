@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 import polars as pl
 
+from ledger.errors import first_line
 from marketplace import limits
-from marketplace.errors import first_line
 from marketplace.quality.errors import DeclarationError
 
 FieldType = Literal[

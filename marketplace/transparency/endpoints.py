@@ -17,7 +17,6 @@ from marketplace.transparency.schemas import BatchPage, EntryPage, Receipt, Trus
 router = APIRouter(prefix="/ledger", tags=["ledger"])
 well_known_router = APIRouter(tags=["ledger"])
 
-BIGINT_MAX = 2**63 - 1
 Limit = Annotated[int, Query(ge=1, le=limits.page_size_max, description="page size")]
 
 
@@ -25,7 +24,7 @@ Limit = Annotated[int, Query(ge=1, le=limits.page_size_max, description="page si
 def list_entries(
     session: SessionDep,
     limit: Limit = limits.page_size_default,
-    after_seq: Annotated[int, Query(ge=0, le=BIGINT_MAX)] = 0,
+    after_seq: Annotated[int, Query(ge=0, le=limits.id_max)] = 0,
     kind: Annotated[str | None, Query(max_length=ledger_limits.journal_kind_length_max)] = None,
     subject: Annotated[
         str | None, Query(max_length=ledger_limits.journal_subject_length_max)
@@ -42,7 +41,7 @@ def list_entries(
 def list_batches(
     session: SessionDep,
     limit: Limit = limits.page_size_default,
-    after_id: Annotated[int, Query(ge=0, le=BIGINT_MAX)] = 0,
+    after_id: Annotated[int, Query(ge=0, le=limits.id_max)] = 0,
 ) -> BatchPage:
     """Each batch's seq range, Merkle root, status (pending, sent, confirmed) and anchor tx."""
     return service.list_batches(session, after_id=after_id, limit=limit)
@@ -56,7 +55,7 @@ def list_batches(
         409: {**ERROR_RESPONSES[409], "description": "not anchored yet"},
     },
 )
-def receipt(session: SessionDep, seq: Annotated[int, Path(ge=1, le=BIGINT_MAX)]) -> Receipt:
+def receipt(session: SessionDep, seq: Annotated[int, Path(ge=1, le=limits.id_max)]) -> Receipt:
     """The entry, its inclusion proof, its batch's root and the anchor transaction: verify it
     with ``bourse verify receipt.json --chain URL``, without this exchange."""
     return Receipt.model_validate(service.receipt(session, seq))

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse
 
 from ledger.models import utc_now
-from marketplace.assets.endpoints import BIGINT_MAX, AssetId
+from marketplace import limits
+from marketplace.assets.endpoints import AssetId
 from marketplace.assets.service import signing_context
 from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.http import JSON_ERROR_RESPONSES
@@ -18,7 +19,7 @@ from marketplace.valuation import service
 from marketplace.valuation.schemas import CertificationDraft, ValuationPublic, ValuationRequest
 
 router = APIRouter(tags=["valuation"])
-ValuationId = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="valuation id")]
+ValuationId = Annotated[int, Path(ge=1, le=limits.id_max, description="valuation id")]
 
 
 @router.post(

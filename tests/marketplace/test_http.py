@@ -230,7 +230,7 @@ def test_openapi_declares_the_error_body_for_every_4xx(edge: TestClient) -> None
                 assert body["schema"]["$ref"].endswith("/ErrorBody"), (method, path, status)
 
 
-# --- hostile bodies, security headers, bounded metrics (issue 10, points 8, 13, 14, 24) --------
+# --- hostile bodies, security headers, bounded metrics ---------------------------------------
 
 
 def _nested(depth: int) -> bytes:

@@ -11,11 +11,11 @@ from marketplace.assets.endpoints import (
     revisions,
     upload,
 )
-from marketplace.assets.endpoints.params import BIGINT_MAX, AssetId, RevisionNo
+from marketplace.assets.endpoints.params import AssetId, RevisionNo
 from marketplace.assets.endpoints.upload import UPLOAD_PREFIX
 
 router = APIRouter(tags=["assets"])
 for _routes in (registration, upload, revisions, review, objections, registrations):
     router.include_router(_routes.router)
 
-__all__ = ["BIGINT_MAX", "UPLOAD_PREFIX", "AssetId", "RevisionNo", "router"]
+__all__ = ["UPLOAD_PREFIX", "AssetId", "RevisionNo", "router"]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from ledger.models import utc_now
 from marketplace import limits
 from marketplace.assets import objections, service
-from marketplace.assets.endpoints.params import BIGINT_MAX, AssetId, ObjectionId
+from marketplace.assets.endpoints.params import AssetId, ObjectionId
 from marketplace.assets.models import ObjectionStatus
 from marketplace.assets.schemas import (
     AssetPublic,
@@ -56,7 +56,7 @@ def list_objections(
     session: SessionDep,
     status: ObjectionStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=limits.page_size_max)] = limits.page_size_default,
-    offset: Annotated[int, Query(ge=0, le=BIGINT_MAX)] = 0,
+    offset: Annotated[int, Query(ge=0, le=limits.id_max)] = 0,
 ) -> ObjectionPage:
     return objections.list_objections(session, principal, status=status, offset=offset, limit=limit)
 

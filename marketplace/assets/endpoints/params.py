@@ -9,16 +9,16 @@ from sqlmodel import Session
 
 from ledger.errors import NotAnchored
 from ledger.receipts import build_receipt
+from marketplace import limits
 from marketplace.assets import service
 from marketplace.assets.schemas import RevisionPublic
 from marketplace.deps import RuntimeDep
 from marketplace.quality.table_schema import within_bounds
 
-BIGINT_MAX = 2**63 - 1
-AssetId = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="asset id")]
-RevisionNo = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="revision number")]
+AssetId = Annotated[int, Path(ge=1, le=limits.id_max, description="asset id")]
+RevisionNo = Annotated[int, Path(ge=1, le=limits.id_max, description="revision number")]
 
-ObjectionId = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="objection id")]
+ObjectionId = Annotated[int, Path(ge=1, le=limits.id_max, description="objection id")]
 
 
 def get_signing_context(runtime: RuntimeDep) -> service.SigningContext:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from ledger.models import utc_now
 from marketplace import limits
 from marketplace.assets import dcat, service
-from marketplace.assets.endpoints.params import BIGINT_MAX, AssetId
+from marketplace.assets.endpoints.params import AssetId
 from marketplace.assets.models import AssetStatus
 from marketplace.assets.schemas import (
     AssetCreate,
@@ -41,12 +41,12 @@ def search_assets(
     *,
     session: SessionDep,
     principal: OptionalAccount,
-    owner: Annotated[int | None, Query(ge=1, le=BIGINT_MAX, description="owner org id")] = None,
+    owner: Annotated[int | None, Query(ge=1, le=limits.id_max, description="owner org id")] = None,
     status: AssetStatus | None = None,
     theme: Annotated[str | None, Query(max_length=200)] = None,
     q: Annotated[str | None, Query(max_length=200, description="keywords")] = None,
     limit: Annotated[int, Query(ge=1, le=limits.page_size_max)] = limits.page_size_default,
-    offset: Annotated[int, Query(ge=0, le=BIGINT_MAX)] = 0,
+    offset: Annotated[int, Query(ge=0, le=limits.id_max)] = 0,
 ) -> AssetPage:
     return service.search(
         session,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
+from ledger.models import as_utc
 from marketplace.assets import visibility
 from marketplace.assets.models import Asset, Classification
 from marketplace.assets.schemas import AssetPublic
@@ -16,10 +15,6 @@ IMPORTANT_DATA_RESTRICTIONS = (
 )
 
 
-def aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def asset_public(asset: Asset) -> AssetPublic:
     restrictions = (
         list(IMPORTANT_DATA_RESTRICTIONS)
@@ -29,8 +24,8 @@ def asset_public(asset: Asset) -> AssetPublic:
     public = AssetPublic.model_validate(asset, from_attributes=True)
     return public.model_copy(
         update={
-            "created_at": aware(asset.created_at),
-            "updated_at": aware(asset.updated_at),
+            "created_at": as_utc(asset.created_at),
+            "updated_at": as_utc(asset.updated_at),
             "listing_restrictions": restrictions,
             "under_objection": asset.open_objections > 0,
         }

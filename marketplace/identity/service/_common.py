@@ -9,8 +9,8 @@ from typing import Any
 from sqlmodel import Session
 
 from ledger import journal
+from ledger.models import as_utc
 from marketplace.identity import repository
-from marketplace.identity.models import as_utc
 from marketplace.identity.schemas import AccountPublic, OrganizationPublic
 from marketplace.principal import PrincipalAccount, PrincipalOrganization
 from marketplace.settings import Settings

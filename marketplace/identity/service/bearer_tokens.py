@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from ledger.models import as_utc
 from marketplace.identity import repository, tokens
 from marketplace.identity.errors import InvalidToken, TokenExpired, TokenRevoked
-from marketplace.identity.models import Account, AuthToken, MembershipRole, as_utc
+from marketplace.identity.models import Account, AuthToken, MembershipRole
 from marketplace.identity.schemas import MeResponse, TokenResponse
 from marketplace.identity.service._common import account_public, organization_public, secret
 from marketplace.principal import OrgRole, Principal

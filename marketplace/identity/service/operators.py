@@ -8,10 +8,11 @@ from datetime import datetime
 from eth_account import Account as EthAccount
 from sqlmodel import Session
 
+from ledger.models import as_utc
 from marketplace import limits
 from marketplace.identity import passwords, repository
 from marketplace.identity.errors import GrantRefused, OrganizationNameTaken
-from marketplace.identity.models import Account, MembershipRole, Organization, as_utc
+from marketplace.identity.models import Account, MembershipRole, Organization
 from marketplace.identity.schemas import OrganizationPage, OrganizationPublic
 from marketplace.identity.service._common import append_journal, name_key_for, organization_public
 from marketplace.identity.service.organizations import lock_organization

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from ledger.models import as_utc
 from marketplace.identity import keys, passwords, repository, tokens
 from marketplace.identity.errors import (
     AddressTaken,
@@ -22,7 +23,6 @@ from marketplace.identity.models import (
     CustodialKey,
     MembershipRole,
     Organization,
-    as_utc,
 )
 from marketplace.identity.schemas import OrganizationCreate, SignupRequest, TokenResponse
 from marketplace.identity.service._common import (
