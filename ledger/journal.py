@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 HEAD_ID = 1
-JOURNAL_TABLE: Table = JournalEntry.__table__  # type: ignore[attr-defined]
+JOURNAL_TABLE: Table = JournalEntry.metadata.tables["journal_entry"]
 ENTRY_FIELDS = (
     "actor",
     "kind",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeGuard, get_args
 
 import typer
 from rich.console import Console
@@ -19,6 +19,9 @@ from rich.table import Table
 
 from marketplace.cli.common import UrlOption, exchange_client, fail, reading_client
 from marketplace.cli.upload import choose_format
+
+if TYPE_CHECKING:
+    from marketplace.quality.report import Format
 
 console = Console()
 err = Console(stderr=True)
@@ -84,7 +87,7 @@ def check(
     file_format = fmt or choose_format(file, None)[0]
     if anchored is not None:
         file_format = fmt or anchored.format
-    if file_format not in ("csv", "jsonl", "parquet"):
+    if not _is_format(file_format):
         err.print("[red]unknown format[/red]: pass --format csv|jsonl|parquet")
         raise typer.Exit(2)
     try:
@@ -128,8 +131,14 @@ def _anchored_declarations(anchored: Any) -> Any:
     )
 
 
+def _is_format(value: str) -> TypeGuard[Format]:
+    from marketplace.quality.report import Format
+
+    return value in get_args(Format)
+
+
 def _evaluate(
-    file: Path, file_format: str, declared: Any, moment: datetime, weights: Any, *, quiet: bool
+    file: Path, file_format: Format, declared: Any, moment: datetime, weights: Any, *, quiet: bool
 ) -> Any:
     """The exchange's evaluation of ``file``, run here, with a progress bar unless ``quiet``."""
     from marketplace.quality import evaluate
@@ -143,7 +152,7 @@ def _evaluate(
 
         return evaluate(
             file,
-            fmt=file_format,  # type: ignore[arg-type]
+            fmt=file_format,
             declared=declared,
             as_of=moment,
             weights=weights,

@@ -219,7 +219,7 @@ def record_login_failure(
     so concurrent failures all count."""
     dialect = session.get_bind().dialect.name
     values = {"key_digest": key_digest, "failures": 1, "window_started_at": now}
-    table = LoginThrottle.__table__  # type: ignore[attr-defined]
+    table = LoginThrottle.metadata.tables["login_throttle"]
     stale = table.c.window_started_at < window_start
     set_ = {
         "failures": case((stale, 1), else_=table.c.failures + 1),

@@ -27,7 +27,8 @@ from marketplace.valuation.methods import (
 
 REPORT_VERSION = 1
 Kind = Literal["indicative", "certified"]  # certified: signed by an account with role valuer
-DEFAULT_WEIGHTS: dict[str, int] = {"cost": 30, "income": 40, "market": 30}
+Approach = Literal["cost", "income", "market"]
+DEFAULT_WEIGHTS: dict[Approach, int] = {"cost": 30, "income": 40, "market": 30}
 
 
 class ValuationInputs(BaseModel):
@@ -38,9 +39,7 @@ class ValuationInputs(BaseModel):
     cost: CostInputs | None = None
     income: IncomeInputs | None = None
     market: MarketInputs | None = None
-    weights: dict[Literal["cost", "income", "market"], int] = Field(
-        default_factory=lambda: dict(DEFAULT_WEIGHTS)  # type: ignore[arg-type]
-    )
+    weights: dict[Approach, int] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
 
     @field_validator("weights")
     @classmethod
