@@ -318,7 +318,7 @@ def decide(
         decision=body.decision,
         reasons_sha256=_sha256_text(body.reasons),
     )
-    suspended = lifecycle.allowed(asset.status, AssetEvent.reinstate)
+    suspended = lifecycle.is_suspended(asset)
     if row.status == ObjectionStatus.upheld and lifecycle.allowed(asset.status, AssetEvent.suspend):
         _suspend(
             session,
