@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from marketplace import limits
-from marketplace.assets import lifecycle, repository
+from marketplace.assets import lifecycle, objection_lifecycle, repository
 from marketplace.assets.errors import (
     AssetNotFound,
     ObjectionNotAllowed,
@@ -40,6 +40,7 @@ from marketplace.assets.errors import (
 )
 from marketplace.assets.lifecycle import AssetEvent
 from marketplace.assets.models import Asset, AssetObjection, ObjectionStatus, RegistrationType
+from marketplace.assets.objection_lifecycle import ObjectionEvent
 from marketplace.assets.schemas import (
     ObjectionCreate,
     ObjectionDecision,
@@ -111,6 +112,7 @@ def file_objection(
         asset_id=asset_id,
         organization_id=organization_id,
         filed_by=principal.account_id,
+        status=objection_lifecycle.INITIAL,
         reason_code=body.reason_code,
         statement=body.statement,
         evidence_hashes=body.evidence_hashes,
@@ -263,8 +265,7 @@ def suspend(
         row = repository.objection(session, body.objection_id)
         if row is None or row.asset_id != asset_id:
             raise ObjectionNotFound(f"asset {asset_id} has no objection {body.objection_id}")
-        if row.status != ObjectionStatus.open.value:
-            raise ObjectionStateConflict(f"objection {row.id} is already {row.status}")
+        objection_lifecycle.require_undecided(row)
     _suspend(session, operator, asset, reason=body.reason, objection_id=body.objection_id, now=now)
     return asset
 
@@ -298,9 +299,8 @@ def decide(
     asset = _locked(session, found.asset_id)
     row = repository.lock_objection(session, objection_id)
     assert row is not None
-    if row.status != ObjectionStatus.open.value:
-        raise ObjectionStateConflict(f"objection {objection_id} is already {row.status}")
-    row.status = ObjectionStatus(body.decision)
+    event = objection_lifecycle.DECISIONS[body.decision]
+    decided = objection_lifecycle.apply(row, event)
     row.resolution = body.reasons
     row.decided_by = operator.account_id
     row.resolved_at = now
@@ -311,7 +311,7 @@ def decide(
     session.add(asset)
     journal_asset(
         session,
-        "asset.objection_decided",
+        decided.kind,
         asset,
         operator.address,
         objection_id=objection_id,
@@ -319,7 +319,7 @@ def decide(
         reasons_sha256=_sha256_text(body.reasons),
     )
     suspended = lifecycle.is_suspended(asset)
-    if row.status == ObjectionStatus.upheld and lifecycle.allowed(asset.status, AssetEvent.suspend):
+    if event == ObjectionEvent.uphold and lifecycle.allowed(asset.status, AssetEvent.suspend):
         _suspend(
             session,
             operator,
@@ -331,7 +331,7 @@ def decide(
             now=now,
         )
     elif (
-        row.status == ObjectionStatus.dismissed
+        event == ObjectionEvent.dismiss
         and suspended
         and asset.suspended_for_objection == objection_id
     ):
