@@ -1,5 +1,5 @@
 """Registrations other than the initial and change ones: transfer of ownership and cancellation
-(objections: ``assets/objections.py``); every registration of an asset, and its current
+(objections: ``service/objections.py``); every registration of an asset, and its current
 certificate with its receipt."""
 
 from __future__ import annotations
@@ -13,19 +13,19 @@ from sqlmodel import Session
 from ledger import journal
 from ledger.models import JournalEntry
 from marketplace.assets import lifecycle, repository
+from marketplace.assets.application import Submission
 from marketplace.assets.errors import AssetStateConflict, InvalidTransfer, NoCertificate
 from marketplace.assets.lifecycle import AssetEvent
 from marketplace.assets.models import Asset, AssetRegistration, RegistrationType
 from marketplace.assets.schemas import SubmitRequest
 from marketplace.assets.service.access import owned_asset, visible_asset
-from marketplace.assets.service.exchange import SigningContext
 from marketplace.assets.service.journaling import journal_asset, register, sha256_text, touch
 from marketplace.assets.service.review import (
     build_application,
     issue_certificate,
     supplier_signature,
 )
-from marketplace.assets.submission import Submission
+from marketplace.assets.service.signing import SigningContext
 from marketplace.identity.models import Account
 from marketplace.principal import OrgRole, Principal
 from marketplace.settings import Settings
