@@ -23,12 +23,12 @@ from it). The public sees only the flag, never the statement.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from ledger.models import as_utc
 from marketplace import limits
 from marketplace.assets import lifecycle, objection_lifecycle, repository
 from marketplace.assets.errors import (
@@ -49,14 +49,9 @@ from marketplace.assets.schemas import (
     SuspensionCreate,
 )
 from marketplace.assets.service.access import visible_asset
-from marketplace.assets.service.journaling import journal_asset, register
+from marketplace.assets.service.journaling import journal_asset, register, sha256_text
 from marketplace.identity import service as identity
-from marketplace.identity.models import as_utc
 from marketplace.principal import OrgRole, Principal
-
-
-def _sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _reads_every_objection(principal: Principal) -> bool:
@@ -131,7 +126,7 @@ def file_objection(
         objection_id=objection.id,
         organization_id=organization_id,
         reason_code=body.reason_code.value,
-        statement_sha256=_sha256_text(body.statement),
+        statement_sha256=sha256_text(body.statement),
         evidence_hashes=body.evidence_hashes,
     )
     register(
@@ -236,7 +231,7 @@ def _suspend(
         operator.address,
         from_status=transition.source.value,
         objection_id=objection_id,
-        reason_sha256=_sha256_text(reason),
+        reason_sha256=sha256_text(reason),
     )
 
 
@@ -251,7 +246,7 @@ def _reinstate(session: Session, operator: Principal, asset: Asset, *, reason: s
         asset,
         operator.address,
         to_status=str(asset.status),
-        reason_sha256=_sha256_text(reason),
+        reason_sha256=sha256_text(reason),
     )
 
 
@@ -316,7 +311,7 @@ def decide(
         operator.address,
         objection_id=objection_id,
         decision=body.decision,
-        reasons_sha256=_sha256_text(body.reasons),
+        reasons_sha256=sha256_text(body.reasons),
     )
     suspended = lifecycle.is_suspended(asset)
     if event == ObjectionEvent.uphold and lifecycle.allowed(asset.status, AssetEvent.suspend):

@@ -26,7 +26,7 @@ from marketplace.assets.service.review import (
     supplier_signature,
 )
 from marketplace.assets.service.signing import SigningContext
-from marketplace.identity.models import Account
+from marketplace.identity import service as identity
 from marketplace.principal import OrgRole, Principal
 from marketplace.settings import Settings
 
@@ -52,13 +52,11 @@ def transfer(
         )
     if to_organization_id == asset.owner_organization_id:
         raise InvalidTransfer("the asset already belongs to that organisation")
-    from marketplace.identity import repository as identity_repository
-
-    target = identity_repository.organization(session, to_organization_id)
-    roles = identity_repository.organization_roles(session, to_organization_id)
+    target = identity.organization(session, to_organization_id)
+    roles = identity.organization_roles(session, to_organization_id)
     if target is None or target.verified_at is None or OrgRole.supplier.value not in roles:
         raise InvalidTransfer("the new owner must be a verified supplier organisation")
-    holder: Account | None = repository.holder_account(session, to_organization_id)
+    holder = identity.holder_account(session, to_organization_id)
     if holder is None:
         raise InvalidTransfer("the new owner has no account to hold the asset")
     assert asset.certified_revision is not None
