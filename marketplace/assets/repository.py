@@ -18,7 +18,6 @@ from marketplace.assets.models import (
     ObjectionStatus,
     RegistrationType,
 )
-from marketplace.identity.models import Account
 
 CERTIFIED_TYPES = (
     RegistrationType.initial.value,
@@ -182,20 +181,6 @@ def objections(session: Session, asset_id: int) -> Sequence[AssetObjection]:
         )
         .scalars()
         .all()
-    )
-
-
-def holder_account(session: Session, organization_id: int) -> Account | None:
-    """The account that holds an organisation's assets on certificates: its first admin."""
-    return (
-        session.execute(
-            select(Account)
-            .where(col(Account.organization_id) == organization_id)
-            .order_by(col(Account.membership_role) != "admin", col(Account.id))
-            .limit(1)
-        )
-        .scalars()
-        .first()
     )
 
 

@@ -200,7 +200,7 @@ def check_media_type(value: str) -> str:
 class SchemaCorrection(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    # Depth and size are bounded here, before the service reads anything (quality.schema).
+    # Depth and size are bounded here, before the service reads anything (quality.table_schema).
     table_schema: Annotated[dict[str, Any], AfterValidator(bounded)]
 
 

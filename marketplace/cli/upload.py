@@ -28,7 +28,7 @@ def choose_format(path: Path, declared: str | None) -> tuple[str, str]:
     """The format to upload ``path`` as, and why: as declared, else what the content is (the
     exchange's own checkers judge its first bytes), else what the file name says (the exchange
     checks it on upload), else opaque bytes."""
-    from marketplace.assets.schema_infer import detect_format
+    from marketplace.assets.format_detection import detect_format
 
     if declared is not None:
         return declared, "as declared with --format"

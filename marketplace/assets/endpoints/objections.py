@@ -1,4 +1,4 @@
-"""Routes for objections (异议) and suspension (rules in ``assets/objections.py``)."""
+"""Routes for objections (异议) and suspension (rules in ``assets/service/objections.py``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from ledger.models import utc_now
 from marketplace import limits
-from marketplace.assets import objections, service
+from marketplace.assets import service
 from marketplace.assets.endpoints.params import AssetId, ObjectionId
 from marketplace.assets.models import ObjectionStatus
 from marketplace.assets.schemas import (
@@ -20,6 +20,7 @@ from marketplace.assets.schemas import (
     ReinstateRequest,
     SuspensionCreate,
 )
+from marketplace.assets.service import objections
 from marketplace.deps import SessionDep
 from marketplace.identity.auth import CurrentAccount, Operator, VerifiedOrganization
 

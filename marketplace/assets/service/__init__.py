@@ -3,12 +3,13 @@
 Services never commit; every step that changes an asset appends its journal entry in the same
 transaction. Who may see what is decided in ``visibility`` and applied in ``access``, for this
 and every other domain: ``visible_asset``, ``visible_revision``, ``list_revisions``. Operators
-review and suspend (objections: ``assets/objections.py``).
+review and suspend (objections: ``service/objections.py``).
 
 Modules: ``access`` (seeing and owning), ``journaling`` (journal entries and registration
-rows), ``public`` (the API's view of an asset), ``exchange`` (what certificates are signed
+rows), ``public`` (the API's view of an asset), ``signing`` (what certificates are signed
 under), ``registration``, ``revisions``, ``review`` (submission and compliance review),
-``listing``, ``registrations`` (transfer, cancellation, certificates), ``search``, ``drafts``.
+``listing``, ``registry`` (transfer, cancellation, certificates), ``objections`` (objections and
+suspension), ``search``, ``drafts``.
 """
 
 from marketplace.assets.service.access import (
@@ -18,11 +19,10 @@ from marketplace.assets.service.access import (
     visible_revision,
 )
 from marketplace.assets.service.drafts import deletable_draft, delete_draft
-from marketplace.assets.service.exchange import SigningContext, signing_context
 from marketplace.assets.service.listing import delist_asset, list_asset
 from marketplace.assets.service.public import asset_public, asset_public_for
 from marketplace.assets.service.registration import create_asset, update_metadata
-from marketplace.assets.service.registrations import (
+from marketplace.assets.service.registry import (
     cancel,
     certificate_document,
     registrations_of,
@@ -39,6 +39,7 @@ from marketplace.assets.service.revisions import (
     record_upload,
 )
 from marketplace.assets.service.search import search
+from marketplace.assets.service.signing import SigningContext, signing_context
 
 __all__ = [
     "ContentAccessRule",

@@ -13,6 +13,7 @@ from ledger.models import JournalEntry
 from marketplace import limits
 from marketplace.assets import certificate as cert
 from marketplace.assets import lifecycle, repository, visibility
+from marketplace.assets.application import ApplicationToSign, RegistrationApplication, Submission
 from marketplace.assets.errors import (
     AssetNotFound,
     AssetStateConflict,
@@ -29,7 +30,6 @@ from marketplace.assets.models import (
 )
 from marketplace.assets.schemas import ReviewCreate, SubmitRequest
 from marketplace.assets.service.access import is_operator, owned_asset, visible_asset
-from marketplace.assets.service.exchange import SigningContext
 from marketplace.assets.service.journaling import (
     journal_asset,
     register,
@@ -37,7 +37,7 @@ from marketplace.assets.service.journaling import (
     subject,
     touch,
 )
-from marketplace.assets.submission import ApplicationToSign, RegistrationApplication, Submission
+from marketplace.assets.service.signing import SigningContext
 from marketplace.identity import service as identity
 from marketplace.identity import signing
 from marketplace.principal import Principal

@@ -23,7 +23,6 @@ from it). The public sees only the flag, never the statement.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from datetime import datetime, timedelta
 
@@ -31,7 +30,7 @@ from sqlmodel import Session
 
 from ledger.models import as_utc
 from marketplace import limits
-from marketplace.assets import lifecycle, repository
+from marketplace.assets import lifecycle, objection_lifecycle, repository
 from marketplace.assets.errors import (
     AssetNotFound,
     ObjectionNotAllowed,
@@ -41,6 +40,7 @@ from marketplace.assets.errors import (
 )
 from marketplace.assets.lifecycle import AssetEvent
 from marketplace.assets.models import Asset, AssetObjection, ObjectionStatus, RegistrationType
+from marketplace.assets.objection_lifecycle import ObjectionEvent
 from marketplace.assets.schemas import (
     ObjectionCreate,
     ObjectionDecision,
@@ -49,13 +49,9 @@ from marketplace.assets.schemas import (
     SuspensionCreate,
 )
 from marketplace.assets.service.access import visible_asset
-from marketplace.assets.service.journaling import journal_asset, register
+from marketplace.assets.service.journaling import journal_asset, register, sha256_text
 from marketplace.identity import service as identity
 from marketplace.principal import OrgRole, Principal
-
-
-def _sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _reads_every_objection(principal: Principal) -> bool:
@@ -111,6 +107,7 @@ def file_objection(
         asset_id=asset_id,
         organization_id=organization_id,
         filed_by=principal.account_id,
+        status=objection_lifecycle.INITIAL,
         reason_code=body.reason_code,
         statement=body.statement,
         evidence_hashes=body.evidence_hashes,
@@ -129,7 +126,7 @@ def file_objection(
         objection_id=objection.id,
         organization_id=organization_id,
         reason_code=body.reason_code.value,
-        statement_sha256=_sha256_text(body.statement),
+        statement_sha256=sha256_text(body.statement),
         evidence_hashes=body.evidence_hashes,
     )
     register(
@@ -234,7 +231,7 @@ def _suspend(
         operator.address,
         from_status=transition.source.value,
         objection_id=objection_id,
-        reason_sha256=_sha256_text(reason),
+        reason_sha256=sha256_text(reason),
     )
 
 
@@ -249,7 +246,7 @@ def _reinstate(session: Session, operator: Principal, asset: Asset, *, reason: s
         asset,
         operator.address,
         to_status=str(asset.status),
-        reason_sha256=_sha256_text(reason),
+        reason_sha256=sha256_text(reason),
     )
 
 
@@ -263,8 +260,7 @@ def suspend(
         row = repository.objection(session, body.objection_id)
         if row is None or row.asset_id != asset_id:
             raise ObjectionNotFound(f"asset {asset_id} has no objection {body.objection_id}")
-        if row.status != ObjectionStatus.open.value:
-            raise ObjectionStateConflict(f"objection {row.id} is already {row.status}")
+        objection_lifecycle.require_undecided(row)
     _suspend(session, operator, asset, reason=body.reason, objection_id=body.objection_id, now=now)
     return asset
 
@@ -298,9 +294,8 @@ def decide(
     asset = _locked(session, found.asset_id)
     row = repository.lock_objection(session, objection_id)
     assert row is not None
-    if row.status != ObjectionStatus.open.value:
-        raise ObjectionStateConflict(f"objection {objection_id} is already {row.status}")
-    row.status = ObjectionStatus(body.decision)
+    event = objection_lifecycle.DECISIONS[body.decision]
+    decided = objection_lifecycle.apply(row, event)
     row.resolution = body.reasons
     row.decided_by = operator.account_id
     row.resolved_at = now
@@ -311,15 +306,15 @@ def decide(
     session.add(asset)
     journal_asset(
         session,
-        "asset.objection_decided",
+        decided.kind,
         asset,
         operator.address,
         objection_id=objection_id,
         decision=body.decision,
-        reasons_sha256=_sha256_text(body.reasons),
+        reasons_sha256=sha256_text(body.reasons),
     )
-    suspended = lifecycle.allowed(asset.status, AssetEvent.reinstate)
-    if row.status == ObjectionStatus.upheld and lifecycle.allowed(asset.status, AssetEvent.suspend):
+    suspended = lifecycle.is_suspended(asset)
+    if event == ObjectionEvent.uphold and lifecycle.allowed(asset.status, AssetEvent.suspend):
         _suspend(
             session,
             operator,
@@ -331,7 +326,7 @@ def decide(
             now=now,
         )
     elif (
-        row.status == ObjectionStatus.dismissed
+        event == ObjectionEvent.dismiss
         and suspended
         and asset.suspended_for_objection == objection_id
     ):

@@ -1,5 +1,5 @@
 """Registrations other than the initial and change ones: transfer of ownership and cancellation
-(objections: ``assets/objections.py``); every registration of an asset, and its current
+(objections: ``service/objections.py``); every registration of an asset, and its current
 certificate with its receipt."""
 
 from __future__ import annotations
@@ -13,20 +13,20 @@ from sqlmodel import Session
 from ledger import journal
 from ledger.models import JournalEntry
 from marketplace.assets import lifecycle, repository
+from marketplace.assets.application import Submission
 from marketplace.assets.errors import AssetStateConflict, InvalidTransfer, NoCertificate
 from marketplace.assets.lifecycle import AssetEvent
 from marketplace.assets.models import Asset, AssetRegistration, RegistrationType
 from marketplace.assets.schemas import SubmitRequest
 from marketplace.assets.service.access import owned_asset, visible_asset
-from marketplace.assets.service.exchange import SigningContext
 from marketplace.assets.service.journaling import journal_asset, register, sha256_text, touch
 from marketplace.assets.service.review import (
     build_application,
     issue_certificate,
     supplier_signature,
 )
-from marketplace.assets.submission import Submission
-from marketplace.identity.models import Account
+from marketplace.assets.service.signing import SigningContext
+from marketplace.identity import service as identity
 from marketplace.principal import OrgRole, Principal
 from marketplace.settings import Settings
 
@@ -52,13 +52,11 @@ def transfer(
         )
     if to_organization_id == asset.owner_organization_id:
         raise InvalidTransfer("the asset already belongs to that organisation")
-    from marketplace.identity import repository as identity_repository
-
-    target = identity_repository.organization(session, to_organization_id)
-    roles = identity_repository.organization_roles(session, to_organization_id)
+    target = identity.organization(session, to_organization_id)
+    roles = identity.organization_roles(session, to_organization_id)
     if target is None or target.verified_at is None or OrgRole.supplier.value not in roles:
         raise InvalidTransfer("the new owner must be a verified supplier organisation")
-    holder: Account | None = repository.holder_account(session, to_organization_id)
+    holder = identity.holder_account(session, to_organization_id)
     if holder is None:
         raise InvalidTransfer("the new owner has no account to hold the asset")
     assert asset.certified_revision is not None

@@ -1,8 +1,9 @@
 """A registration application and the submission that carries it to review, as typed values.
 
 The application is what the supplier signs (EIP-712, ``certificate.application_typed_data``);
-its JSON form (``document``) is exactly ``certificate.application``'s, key for key, so that the
-typed data, the signatures over it and the API's answers are the same bytes as before. A
+its JSON form (``document``) is exactly ``certificate.application``'s, key for key and in the
+same order, so that the typed data built from it, the signatures over it and the API's answers
+do not depend on whether the application went through this model. A
 submission is the signed application waiting for review; the asset stores it as JSON
 (``Asset.submission``) until the review decides it.
 """
