@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from marketplace.assets import lifecycle
-from marketplace.assets.lifecycle import PRIOR, REMOVED, AssetEvent
+from marketplace.assets import lifecycle, objection_lifecycle
+from marketplace.assets.lifecycle import PRIOR, REMOVED, SAME, AssetEvent
 from marketplace.assets.models import AssetStatus
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,7 +70,7 @@ def _documented_transitions(section: str) -> dict[tuple[str, str], tuple[str, st
 def _declared_transitions() -> dict[tuple[str, str], tuple[str, str]]:
     table: dict[tuple[str, str], tuple[str, str]] = {}
     for (state, event), transition in lifecycle.TRANSITIONS.items():
-        if transition.target == state:
+        if transition.target in (SAME, state):
             target = "unchanged"
         elif transition.target in (PRIOR, REMOVED):
             target = str(transition.target)
@@ -104,3 +104,20 @@ def test_the_packages_section_names_every_package() -> None:
     assert len(packages) > 10
     missing = [p for p in packages if f"`{p}/`" not in section]
     assert missing == [], "packages not named in docs/architecture.md's Packages section"
+
+
+def test_the_objection_lifecycle_table_is_the_declared_one() -> None:
+    section = _section(DOC.read_text(encoding="utf-8"), "### The objection lifecycle")
+    documented = {}
+    for event_cell, from_cell, to_cell, kind_cell in _lifecycle_rows(section):
+        (event,) = CODE.findall(event_cell)
+        (target,) = CODE.findall(to_cell)
+        (kind,) = CODE.findall(kind_cell)
+        for state in CODE.findall(from_cell):
+            documented[(state, event)] = (target, kind)
+
+    declared = {
+        (state.value, event.value): (t.target.value, t.kind)
+        for (state, event), t in objection_lifecycle.TRANSITIONS.items()
+    }
+    assert documented == declared
