@@ -5,13 +5,11 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from marketplace import limits
-from marketplace.assets import repository as asset_repository
 from marketplace.assets import service as asset_service
 from marketplace.assets import visibility
 from marketplace.assets.schemas import AssetPublic
 from marketplace.errors import NotFound
 from marketplace.pages.layout import esc, layout, link, size_text, table, url
-from marketplace.quality import repository as quality_repository
 from marketplace.quality import service as quality_service
 from marketplace.quality.schemas import EvaluationPublic
 
@@ -47,16 +45,14 @@ def overall_text(evaluation: EvaluationPublic | None) -> str:
 
 def _registered_facts(session: Session, asset: AssetPublic) -> tuple[int | None, str]:
     """Size and overall quality score of the newest revision the public may see (the
-    registered one), read straight from the repositories: one query each per row (no report
-    validation), for a page of up to ``PAGE_SIZE`` rows."""
+    registered one): one query each per row (no report validation), for a page of up to
+    ``PAGE_SIZE`` rows."""
     number = visibility.newest_visible_revision(None, asset)
     if not number:
         return None, "&mdash;"
-    revision = asset_repository.revision(session, asset.id, number)
-    evaluation = quality_repository.latest(session, asset.id, number, done_only=True)
-    report = None if evaluation is None else evaluation.report
-    score = score_text(None if not report else report.get("overall"))
-    return (None if revision is None else revision.size_bytes), score
+    size = asset_service.revision_size_bytes(session, asset.id, number)
+    score = score_text(quality_service.finished_overall_score(session, asset.id, number))
+    return size, score
 
 
 #: Shown wherever a buyer meets an asset with an open objection, before it buys.

@@ -11,6 +11,7 @@ from marketplace.assets.service import visible_asset
 from marketplace.deps import BlobStoreDep, RuntimeDep, SessionDep
 from marketplace.http import JSON_ERROR_RESPONSES
 from marketplace.identity.auth import CurrentAccount, OptionalAccount
+from marketplace.pages.quality import quality_page
 from marketplace.quality import service
 from marketplace.quality.schemas import EvaluationPublic, EvaluationRequest
 
@@ -75,4 +76,13 @@ def asset_report(
 def asset_report_html(
     asset_id: AssetId, principal: OptionalAccount, session: SessionDep
 ) -> HTMLResponse:
-    return HTMLResponse(service.asset_report_page(session, principal, asset_id))
+    shown = service.shown_asset_report(session, principal, asset_id)
+    return HTMLResponse(
+        quality_page(
+            shown.report,
+            asset_id=shown.asset_id,
+            asset_title=shown.asset_title,
+            revision=shown.revision,
+            report_hash=shown.report_hash,
+        )
+    )

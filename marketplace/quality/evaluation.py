@@ -12,10 +12,10 @@ Bad input never raises: what could not be judged is reported with the reason.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import polars as pl
 
@@ -123,29 +123,26 @@ def _csv_prefix(path: Source, fmt: Format, size: int) -> bytes:
         return b""
 
 
-class _Opener(Protocol):
-    def __call__(self, opening: Opening, *, ragged: bool) -> Table | None: ...
-
-
 def read_table(opening: Opening) -> Attempt:
     """Open and measure the table; a file that breaks the format is an error message. A CSV is
     tried parsed, then as text, then with the extra fields of ragged rows dropped."""
-    tries: list[tuple[_Opener, bool]] = (
-        [(open_parsed, False), (open_as_text, False), (open_as_text, True)]
+    ragged = replace(opening, ragged=True)
+    tries: list[tuple[Callable[[Opening], Table | None], Opening]] = (
+        [(open_parsed, opening), (open_as_text, opening), (open_as_text, ragged)]
         if opening.fmt == "csv"
-        else [(open_as_text, False)]
+        else [(open_as_text, opening)]
     )
     try:
-        for opener, ragged in tries:
+        for opener, tried in tries:
             try:
-                table = opener(opening, ragged=ragged)
+                table = opener(tried)
                 if table is None:
                     continue  # no column to parse: the text read is the only one
                 return Attempt(table, collect(table, opening.declared), None)
             except pl.exceptions.PolarsError as exc:
                 if isinstance(exc, _OUR_BUGS):
                     raise
-                if opener is open_parsed or (not ragged and "more fields" in str(exc)):
+                if opener is open_parsed or (not tried.ragged and "more fields" in str(exc)):
                     continue
                 raise
         raise AssertionError("the last attempt returns or raises")  # pragma: no cover

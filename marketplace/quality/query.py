@@ -84,6 +84,9 @@ class Opening:
     facts: ByteFacts
     size: int
     prefix: bytes
+    # Rows with more fields than the header have the extra ones dropped (the reader's
+    # ``truncate_ragged_lines``) instead of failing the read: the last attempt at a CSV.
+    ragged: bool = False
 
 
 @dataclass
@@ -99,22 +102,22 @@ class _FirstRead:
     text_numbers: list[str]  # numeric fields read as text, with no pattern, format or enum
 
 
-def _first_read(opening: Opening, *, ragged: bool) -> _FirstRead:
+def _first_read(opening: Opening) -> _FirstRead:
     """Scan the file, read its first rows, and settle the schema it is judged by: the declared
     one, or one inferred (a CSV's from its text, read again when it holds missing-value markers)."""
     path, fmt, facts, size = opening.path, opening.fmt, opening.facts, opening.size
-    declared = opening.declared
+    declared, ragged = opening.declared, opening.ragged
     scan = scan_table(path, fmt, facts, declared.schema, size=size, ragged=ragged)
     raw_schema = columns_of(scan)
     # The first rows as read (CSV: text): for inference, top-value candidates and samples.
-    head = _head(opening, scan, raw_schema, declared.schema, ragged=ragged)
+    head = _head(opening, scan, raw_schema, declared.schema)
     if declared.schema is not None:
         judged, source = declared.schema, "inferred" if declared.schema_inferred else "declared"
     elif fmt == "csv":
         judged, source = infer_text_schema(head), "inferred"
         if judged.missing_values != MISSING_VALUES_DEFAULT:  # markers seen: read them as missing
             scan = scan_table(path, fmt, facts, judged, size=size, ragged=ragged)
-            head = _head(opening, scan, raw_schema, judged, ragged=ragged)
+            head = _head(opening, scan, raw_schema, judged)
     else:
         judged, source = infer_schema(raw_schema), "inferred"
     specs = {name: judged.field(name) or FieldSpec(name=name) for name in raw_schema}
@@ -133,8 +136,6 @@ def _head(
     scan: pl.LazyFrame,
     raw_schema: dict[str, pl.DataType],
     schema: TableSchema | None,
-    *,
-    ragged: bool,
 ) -> pl.DataFrame:
     return head_rows(
         opening.prefix,
@@ -144,14 +145,14 @@ def _head(
         facts=opening.facts,
         schema=schema,
         size=opening.size,
-        ragged=ragged,
+        ragged=opening.ragged,
     )
 
 
-def open_parsed(opening: Opening, *, ragged: bool) -> Table | None:
+def open_parsed(opening: Opening) -> Table | None:
     """The table with its numeric fields read as text parsed by the CSV reader instead (fast);
     None when there is no such field. The reader refuses a value that does not parse."""
-    first = _first_read(opening, ragged=ragged)
+    first = _first_read(opening)
     if not first.text_numbers:
         return None
     dtypes = {n: NUMERIC_DTYPES[first.specs[n].type] for n in first.text_numbers}
@@ -161,18 +162,18 @@ def open_parsed(opening: Opening, *, ragged: bool) -> Table | None:
         opening.facts,
         first.judged,
         size=opening.size,
-        ragged=ragged,
+        ragged=opening.ragged,
         parse=dtypes,
     )
     raw_schema = dict(scan.collect_schema())
     parsed = frozenset(first.text_numbers)
-    return _query(opening, first, scan, raw_schema, ragged=ragged, parsed=parsed)
+    return _query(opening, first, scan, raw_schema, parsed=parsed)
 
 
-def open_as_text(opening: Opening, *, ragged: bool) -> Table:
+def open_as_text(opening: Opening) -> Table:
     """The table as first read: numeric fields read as text are converted inside the query, so
     that each value that does not conform is counted."""
-    first = _first_read(opening, ragged=ragged)
+    first = _first_read(opening)
     scan = first.scan
     if first.text_numbers:  # as the reader does: a blank numeric cell is empty, not malformed
         scan = scan.with_columns(
@@ -184,7 +185,6 @@ def open_as_text(opening: Opening, *, ragged: bool) -> Table:
         first,
         scan,
         first.raw_schema,
-        ragged=ragged,
         compared_as_numbers=first.text_numbers,
     )
 
@@ -195,7 +195,6 @@ def _query(
     scan: pl.LazyFrame,
     raw_schema: dict[str, pl.DataType],
     *,
-    ragged: bool,
     parsed: frozenset[str] = frozenset(),
     compared_as_numbers: list[str] | None = None,
 ) -> Table:
@@ -251,7 +250,7 @@ def _query(
         typed_cols=typed_cols,
         hash_cols=hash_cols,
         parsed=set(parsed),
-        ragged=ragged,
+        ragged=opening.ragged,
     )
 
 

@@ -15,6 +15,7 @@ from marketplace.assets.service import signing_context
 from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.http import JSON_ERROR_RESPONSES
 from marketplace.identity.auth import CurrentAccount, OptionalAccount
+from marketplace.pages.valuation import valuation_page
 from marketplace.valuation import service
 from marketplace.valuation.schemas import CertificationDraft, ValuationPublic, ValuationRequest
 
@@ -97,8 +98,18 @@ def valuation_report_html(
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> HTMLResponse:
-    html = service.report_page(
-        session, principal, asset_id, valuation_id, runtime.settings.currency_scale
+    shown = service.shown_valuation(session, principal, asset_id, valuation_id)
+    html = valuation_page(
+        shown.report,
+        valuation_id=shown.valuation_id,
+        asset_id=shown.asset_id,
+        asset_title=shown.asset_title,
+        report_hash=shown.report_hash,
+        scale=runtime.settings.currency_scale,
+        signature=shown.signature,
+        signer=shown.signer,
+        quality=shown.quality,
+        quality_hash=shown.quality_hash,
     )
     return HTMLResponse(html)
 

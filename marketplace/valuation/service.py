@@ -20,6 +20,7 @@ from marketplace.identity import signing
 from marketplace.identity.errors import SignatureRejected
 from marketplace.money import Currency
 from marketplace.principal import Principal
+from marketplace.quality import QualityReport
 from marketplace.quality import service as quality_service
 from marketplace.settings import Settings
 from marketplace.valuation import certification, repository, rules
@@ -315,13 +316,27 @@ def get_valuation(
     return found
 
 
-def report_page(
-    session: Session, principal: Principal | None, asset_id: int, valuation_id: int, scale: int
-) -> str:
-    """The valuation as an HTML page, with the quality report it relied on (sample values only
-    for the owner and operators, as in the JSON)."""
-    from marketplace.pages.valuation import valuation_page
+@dataclass(frozen=True)
+class ShownValuation:
+    """A valuation as its page shows it: the report, who certified it, and the quality report it
+    relied on as the caller may see it (sample values only for the owner and operators)."""
 
+    report: ValuationReport
+    valuation_id: int
+    asset_id: int
+    asset_title: str
+    report_hash: str
+    signature: str | None
+    signer: str | None
+    quality: QualityReport | None
+    quality_hash: str | None
+
+
+def shown_valuation(
+    session: Session, principal: Principal | None, asset_id: int, valuation_id: int
+) -> ShownValuation:
+    """The valuation for its HTML page, with the quality report it relied on (sample values only
+    for the owner and operators, as in the JSON)."""
     asset = assets.visible_asset(session, principal, asset_id)
     valuation = get_valuation(session, principal, asset_id, valuation_id)
     assert valuation.id is not None
@@ -334,13 +349,12 @@ def report_page(
         )
     )
     certified = _certification(session, valuation)
-    return valuation_page(
-        report,
+    return ShownValuation(
+        report=report,
         valuation_id=valuation.id,
         asset_id=asset_id,
         asset_title=asset.title,
         report_hash=valuation.report_hash,
-        scale=scale,
         signature=valuation.signature,
         signer=None if certified is None else str(certified["signer"]),
         quality=quality,

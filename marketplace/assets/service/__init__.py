@@ -18,6 +18,7 @@ from marketplace.assets.service.access import (
     visible_asset,
     visible_revision,
 )
+from marketplace.assets.service.catalog import revision_size_bytes, stored_revision
 from marketplace.assets.service.drafts import deletable_draft, delete_draft
 from marketplace.assets.service.listing import delist_asset, list_asset
 from marketplace.assets.service.public import asset_public, asset_public_for
@@ -65,8 +66,10 @@ __all__ = [
     "registrations_of",
     "review",
     "reviews_of",
+    "revision_size_bytes",
     "search",
     "signing_context",
+    "stored_revision",
     "submit",
     "transfer",
     "update_metadata",

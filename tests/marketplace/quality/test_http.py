@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from ledger.models import JournalEntry
 from marketplace.app import create_app
-from marketplace.quality import service
+from marketplace.quality.service import evaluations
 from marketplace.runtime import Runtime
 from tests.conftest import settings_for
 from tests.marketplace.assets.helpers import (
@@ -174,7 +174,7 @@ def test_the_upload_succeeds_when_scheduling_the_evaluation_fails(
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("the quality queue is down")
 
-    monkeypatch.setattr(service, "request_evaluation", broken)
+    monkeypatch.setattr(evaluations, "request_evaluation", broken)
     asset_id = int(create(api, supplier)["id"])
 
     r = upload(api, supplier, asset_id, CSV)

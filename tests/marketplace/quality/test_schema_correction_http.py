@@ -13,8 +13,8 @@ from sqlmodel import Session, select
 
 from marketplace import limits
 from marketplace.app import create_app
-from marketplace.quality import service
 from marketplace.quality.models import EvaluationStatus, QualityEvaluation
+from marketplace.quality.service import evaluations
 from marketplace.runtime import Runtime
 from tests.conftest import settings_for
 from tests.marketplace.assets.helpers import Party, create, operator, party, review, upload, verify
@@ -139,7 +139,7 @@ def test_a_correction_during_an_evaluation_waits_for_it_then_runs(
     """One job a revision: the correction's evaluation waits while the upload's runs (one
     decrypted copy in memory), and the running job takes it next."""
     seen: list[str] = []
-    real = service.evaluate
+    real = evaluations.evaluate
 
     def correcting_midway(*args: Any, **kwargs: Any) -> Any:
         if not seen:  # the upload's evaluation: the supplier corrects the schema meanwhile
@@ -151,7 +151,7 @@ def test_a_correction_during_an_evaluation_waits_for_it_then_runs(
             seen.append(waiting["status"])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(service, "evaluate", correcting_midway)
+    monkeypatch.setattr(evaluations, "evaluate", correcting_midway)
     asset_id = int(create(api, supplier)["id"])
 
     assert upload(api, supplier, asset_id, DASHED).status_code == 201

@@ -1,5 +1,6 @@
-"""Quality evaluation rules: who may ask for one, the background job that runs it, and who sees
-what of the report. Never commits (the job's units of work commit at its own edge)."""
+"""Requesting a quality evaluation and the background job that runs it: who may ask, which
+request waits for which, reading the revision through the delivery path, and recording the
+report with its journal entry. Never commits (the job's units of work commit at its own edge)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 from eth_account import Account
 from sqlalchemy.engine import Engine
@@ -19,23 +20,20 @@ from sqlmodel import Session
 from ledger import journal
 from ledger.models import utc_now
 from marketplace import limits
-from marketplace.assets import repository as assets_repository
 from marketplace.assets import visibility
-from marketplace.assets.errors import NotAssetOwner, RevisionNotFound
-from marketplace.assets.models import Asset, AssetRevision
-from marketplace.assets.service import visible_asset, visible_revision
+from marketplace.assets.errors import AssetStateConflict, NotAssetOwner
+from marketplace.assets.service import stored_revision, visible_asset, visible_revision
 from marketplace.blobs.envelope import decrypt_stream, unwrap_key
 from marketplace.blobs.store import BlobNotFound, BlobStore
 from marketplace.db import unit_of_work
-from marketplace.pages.quality import quality_page
 from marketplace.principal import Principal
 from marketplace.quality import repository
 from marketplace.quality.declared import Declared
-from marketplace.quality.errors import DeclarationError, NotEvaluable, QualityReportNotFound
+from marketplace.quality.errors import DeclarationError, NotEvaluable
 from marketplace.quality.evaluation import evaluate
 from marketplace.quality.models import EvaluationStatus, QualityEvaluation
 from marketplace.quality.report import Format, QualityReport
-from marketplace.quality.schemas import EvaluationPublic, EvaluationRequest
+from marketplace.quality.schemas import EvaluationRequest
 from marketplace.settings import Settings
 
 log = logging.getLogger("databourse.quality")
@@ -43,8 +41,17 @@ TABULAR: tuple[Format, ...] = ("csv", "jsonl", "parquet")
 PROGRESS_STEP_PERCENT = 5  # the row is updated when progress moves at least this much
 
 
-def _may_see_samples(principal: Principal | None, asset: Asset) -> bool:
-    return visibility.is_insider(principal, asset)
+class UploadedRevision(Protocol):
+    """What the job reads of an uploaded revision to decrypt it."""
+
+    @property
+    def asset_id(self) -> int: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def blob_key(self) -> str | None: ...
+    @property
+    def wrapped_key(self) -> bytes | None: ...
 
 
 def exchange_address(settings: Settings) -> str:
@@ -68,7 +75,7 @@ def request_evaluation(
     ones (the latest request wins); otherwise a new one is queued. So a revision has at most one
     evaluation waiting to start, and the latest requested is the one whose report is shown."""
     asset = visible_asset(session, principal, asset_id)
-    if not _may_see_samples(principal, asset):
+    if not visibility.is_insider(principal, asset):
         raise NotAssetOwner("only the owner or an operator may request a quality evaluation")
     asset, revision = visible_revision(session, principal, asset_id, number)
     if str(revision.content_format) not in TABULAR:
@@ -120,7 +127,7 @@ def evaluate_after_correction(
     no uploaded table, or an evaluation of the same declarations is already running."""
     if not settings.quality_evaluate_on_upload:
         return None
-    revision = assets_repository.revision(session, asset_id, number)
+    revision = stored_revision(session, asset_id, number)
     if revision is None or str(revision.content_format) not in TABULAR or not revision.blob_key:
         return None
     evaluation = request_evaluation(session, principal, asset_id, number, EvaluationRequest())
@@ -159,7 +166,7 @@ def start_after_upload(
     return partial(run_evaluation, engine, settings, store, evaluation_id)
 
 
-def _plaintext(settings: Settings, store: BlobStore, revision: AssetRevision) -> Iterator[bytes]:
+def _plaintext(settings: Settings, store: BlobStore, revision: UploadedRevision) -> Iterator[bytes]:
     """The revision's bytes through the delivery path: the blob store and the decryptor."""
     assert revision.blob_key is not None
     assert revision.wrapped_key is not None
@@ -172,7 +179,7 @@ def _plaintext(settings: Settings, store: BlobStore, revision: AssetRevision) ->
 
 @contextmanager
 def _plaintext_file(
-    settings: Settings, store: BlobStore, revision: AssetRevision
+    settings: Settings, store: BlobStore, revision: UploadedRevision
 ) -> Iterator[tuple[Path, str | None]]:
     """Decrypt the revision into an anonymous in-memory file and yield its path with the read
     error, if the delivery path failed part-way.
@@ -241,7 +248,7 @@ def _run_one(
         evaluation.status = EvaluationStatus.running
         evaluation.stage = "reading"
         evaluation.updated_at = utc_now()
-        revision = assets_repository.revision(session, evaluation.asset_id, evaluation.revision)
+        revision = stored_revision(session, evaluation.asset_id, evaluation.revision)
         assert revision is not None
         session.expunge(revision)
         declared = Declared.parse(
@@ -323,73 +330,9 @@ def record(
     return evaluation
 
 
-def evaluation_public(
-    evaluation: QualityEvaluation, principal: Principal | None, asset: Asset
-) -> EvaluationPublic:
-    """The evaluation as the caller may see it: sample values only for owner and operators."""
-    assert evaluation.id is not None
-    report: dict[str, Any] | None = evaluation.report
-    if report is not None and not _may_see_samples(principal, asset):
-        report = QualityReport.model_validate(report).public_view().model_dump(mode="json")
-    return EvaluationPublic(
-        id=evaluation.id,
-        asset_id=evaluation.asset_id,
-        revision=evaluation.revision,
-        status=str(evaluation.status),
-        progress_percent=evaluation.progress_percent,
-        stage=evaluation.stage,
-        content_sha256=evaluation.content_sha256,
-        report_hash=evaluation.report_hash,
-        journal_seq=evaluation.journal_seq,
-        error=evaluation.error,
-        created_at=evaluation.created_at,
-        updated_at=evaluation.updated_at,
-        report=report,
-    )
-
-
-def revision_evaluation(
-    session: Session, principal: Principal | None, asset_id: int, number: int
-) -> EvaluationPublic:
-    asset, _ = visible_revision(session, principal, asset_id, number)
-    found = repository.latest(session, asset_id, number)
-    if found is None:
-        raise QualityReportNotFound(f"asset {asset_id} revision {number} has no quality evaluation")
-    return evaluation_public(found, principal, asset)
-
-
-def asset_report(session: Session, principal: Principal | None, asset_id: int) -> EvaluationPublic:
-    """The latest finished evaluation of the newest revision the caller may see: the registered
-    one (what buyers see before buying); the owner and operators get the latest revision's."""
-    asset = visible_asset(session, principal, asset_id)
-    number = visibility.newest_visible_revision(principal, asset)
-    if not number:
-        raise RevisionNotFound(f"asset {asset_id} has no registered revision yet")
-    found = repository.latest(session, asset_id, number, done_only=True)
-    if found is None:
-        raise QualityReportNotFound(f"asset {asset_id} revision {number} has no quality report yet")
-    return evaluation_public(found, principal, asset)
-
-
-def asset_report_page(session: Session, principal: Principal | None, asset_id: int) -> str:
-    """``asset_report`` as an HTML page (the same visibility: samples for owner and operators)."""
-    shown = asset_report(session, principal, asset_id)
-    asset = visible_asset(session, principal, asset_id)
-    assert shown.report is not None
-    assert shown.report_hash is not None
-    return quality_page(
-        QualityReport.model_validate(shown.report),
-        asset_id=asset_id,
-        asset_title=asset.title,
-        revision=shown.revision,
-        report_hash=shown.report_hash,
-    )
-
-
 def delete_for_draft(session: Session, asset_id: int) -> None:
     """Before a draft is deleted: its evaluations go with it, unless one is still queued or
     running (409: the job would write to a deleted revision)."""
-    from marketplace.assets.errors import AssetStateConflict
 
     running = repository.active_for_asset(session, asset_id)
     if running is not None:
@@ -398,31 +341,3 @@ def delete_for_draft(session: Session, asset_id: int) -> None:
             f"{running.status}; delete the draft when it has finished"
         )
     repository.delete_for_asset(session, asset_id)
-
-
-def latest_finished_report(
-    session: Session, asset_id: int, number: int
-) -> tuple[QualityReport | None, str | None]:
-    """The report of the revision's latest finished evaluation and its hash, for another domain
-    that relies on it (a valuation fills its cost approach's scores from it and records the
-    hash); (None, None) if the revision has no finished evaluation. The full report: the caller
-    decides what it shows."""
-    found = repository.latest(session, asset_id, number, done_only=True)
-    if found is None:
-        return None, None
-    report = QualityReport.model_validate(found.report) if found.report is not None else None
-    return report, found.report_hash
-
-
-def report_by_hash(
-    session: Session, principal: Principal | None, asset_id: int, report_hash: str
-) -> QualityReport | None:
-    """The asset's quality report with this hash as the caller may see it (sample values only
-    for the owner and operators); None if there is none or its revision is hidden from the
-    caller."""
-    asset = visible_asset(session, principal, asset_id)
-    found = repository.by_report_hash(session, asset_id, report_hash)
-    if found is None or not visibility.may_see_revision(principal, asset, found.revision):
-        return None
-    shown = evaluation_public(found, principal, asset)
-    return QualityReport.model_validate(shown.report) if shown.report else None
