@@ -168,6 +168,21 @@ def certification_draft(
         issued_at=now,
     )  # fmt: skip
     nonce, deadline = signing.new_nonce(), int(now.timestamp()) + limits.signing_offer_ttl_s
+    report_hash, document = _to_sign(prepared, principal, nonce, deadline, ctx)
+    return CertificationDraft(
+        report=prepared.report.model_dump(mode="json"),
+        report_hash=report_hash,
+        issued_at=now,
+        nonce=str(nonce),
+        deadline=deadline,
+        typed_data=signing.wallet_json(document),
+    )
+
+
+def _to_sign(
+    prepared: _Prepared, principal: Principal, nonce: int, deadline: int, ctx: assets.SigningContext
+) -> tuple[str, dict[str, Any]]:
+    """The certified report's hash and the EIP-712 document the valuer signs over it."""
     report_hash = prepared.report.report_hash()
     document = certification.typed_data(
         subject=prepared.subject,
@@ -177,14 +192,7 @@ def certification_draft(
         deadline=deadline,
         domain=ctx.domain,
     )
-    return CertificationDraft(
-        report=prepared.report.model_dump(mode="json"),
-        report_hash=report_hash,
-        issued_at=now,
-        nonce=str(nonce),
-        deadline=deadline,
-        typed_data=signing.wallet_json(document),
-    )
+    return report_hash, document
 
 
 def issue_certified(
@@ -216,15 +224,7 @@ def issue_certified(
         session, principal, asset_id, body.inputs, kind="certified", currency=currency,
         issued_at=issued_at,
     )  # fmt: skip
-    report_hash = prepared.report.report_hash()
-    document = certification.typed_data(
-        subject=prepared.subject,
-        report_hash=report_hash,
-        valuer=principal.address,
-        nonce=nonce,
-        deadline=deadline,
-        domain=ctx.domain,
-    )
+    report_hash, document = _to_sign(prepared, principal, nonce, deadline, ctx)
     if body.signature is None:
         signature = identity.sign_as(session, settings, principal.account, document)
     else:
