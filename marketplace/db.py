@@ -12,13 +12,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import BigInteger, Integer, event
 from sqlalchemy import types as sqltypes
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import URL, Dialect, Engine, make_url
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# The type of every table's id: 64-bit on PostgreSQL; on SQLite only an INTEGER PRIMARY KEY
+# autoincrements (its rowid, 64-bit anyway).
+ID_TYPE = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class _SqliteUtcDateTime(sqlite.DATETIME):

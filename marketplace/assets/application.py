@@ -36,35 +36,6 @@ class RegistrationApplication(BaseModel):
     nonce: str
     deadline: int
 
-    @classmethod
-    def of(
-        cls,
-        *,
-        asset_id: int,
-        revision: int,
-        registration_type: RegistrationType,
-        content_hash: str | None,
-        chunk_root: str | None,
-        schema_hash: str | None,
-        owner: str,
-        classification: str,
-        nonce: int,
-        deadline: int,
-    ) -> RegistrationApplication:
-        document = cert.application(
-            asset_id=asset_id,
-            revision=revision,
-            registration_type=registration_type.value,
-            content_hash=content_hash,
-            chunk_root=chunk_root,
-            schema_hash=schema_hash,
-            owner=owner,
-            classification=classification,
-            nonce=nonce,
-            deadline=deadline,
-        )
-        return cls.model_validate(document)
-
     def document(self) -> dict[str, Any]:
         """The JSON form the supplier signs and the journal stores."""
         return self.model_dump(mode="json")

@@ -9,16 +9,15 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ledger.models import utc_now
 from marketplace import limits
+from marketplace.db import ID_TYPE
 
 SHA256_HEX_LENGTH = 64
 ADDRESS_HEX_LENGTH = 42
-# 64-bit ids; SQLite autoincrements only an INTEGER PRIMARY KEY (its rowid, 64-bit anyway).
-ID_TYPE = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class AssetStatus(StrEnum):

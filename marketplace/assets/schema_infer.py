@@ -24,7 +24,7 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from itertools import chain, islice
 from typing import Any, Final, Protocol
@@ -66,7 +66,7 @@ class ContentChecker(Protocol):
     def finish(self) -> dict[str, Any] | None: ...
 
 
-def _fits(value: str, kind: str) -> bool:  # noqa: PLR0911 -- one return per Table Schema type
+def _fits(value: str, kind: str) -> bool:
     if kind == "integer":
         return bool(_INTEGER.match(value))
     if kind == "number":
@@ -74,21 +74,20 @@ def _fits(value: str, kind: str) -> bool:  # noqa: PLR0911 -- one return per Tab
     if kind == "boolean":
         return value in _BOOLEANS
     if kind == "date":
-        if not _DATE.match(value):
-            return False
-        try:
-            date.fromisoformat(value)
-        except ValueError:
-            return False
-        return True
+        return _is_moment(value, _DATE, date.fromisoformat)
     if kind == "datetime":
-        if not _DATETIME.match(value):
-            return False
-        try:
-            datetime.fromisoformat(value)
-        except ValueError:
-            return False
-        return True
+        return _is_moment(value, _DATETIME, datetime.fromisoformat)
+    return True
+
+
+def _is_moment(value: str, pattern: re.Pattern[str], parse: Callable[[str], object]) -> bool:
+    """The value has the pattern's form and is a real date or time (no 2023-02-30)."""
+    if not pattern.match(value):
+        return False
+    try:
+        parse(value)
+    except ValueError:
+        return False
     return True
 
 

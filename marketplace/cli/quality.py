@@ -27,6 +27,14 @@ console = Console()
 err = Console(stderr=True)
 quality_app = typer.Typer(help="Data quality (GB/T 36344-2018).", no_args_is_help=True)
 
+# Options that several commands declare alike.
+RevisionOption = Annotated[int | None, typer.Option(help="Revision number (default: the latest).")]
+RuleOption = Annotated[
+    list[str] | None, typer.Option(help="Cross-field rule, e.g. 'end >= start'.")
+]
+FrequencyOption = Annotated[str | None, typer.Option(help="Update frequency: daily, P1W...")]
+TimestampFieldOption = Annotated[str | None, typer.Option(help="Field holding record time.")]
+
 
 def _anchored_report(asset: int | None, against: Path | None, url: str | None) -> Any:
     from marketplace.quality.report import QualityReport
@@ -63,11 +71,9 @@ def check(
     schema: Annotated[
         Path | None, typer.Option(exists=True, help="Frictionless Table Schema (JSON).")
     ] = None,
-    rule: Annotated[
-        list[str] | None, typer.Option(help="Cross-field rule, e.g. 'end >= start'.")
-    ] = None,
-    frequency: Annotated[str | None, typer.Option(help="Update frequency: daily, P1W...")] = None,
-    timestamp_field: Annotated[str | None, typer.Option(help="Field holding record time.")] = None,
+    rule: RuleOption = None,
+    frequency: FrequencyOption = None,
+    timestamp_field: TimestampFieldOption = None,
     as_of: Annotated[
         datetime | None, typer.Option(help="Judge timeliness at this UTC time (default: now).")
     ] = None,
@@ -236,9 +242,7 @@ def _revision_of(client: Any, asset: int, revision: int | None) -> int:
 def status(
     asset: Annotated[int, typer.Argument(help="The asset id.")],
     *,
-    revision: Annotated[
-        int | None, typer.Option(help="Revision number (default: the latest).")
-    ] = None,
+    revision: RevisionOption = None,
     timeout_s: Annotated[
         float, typer.Option("--timeout", min=1, max=3600, help="Give up after this many seconds.")
     ] = 300.0,
@@ -317,18 +321,14 @@ def report_command(
 def rerun(
     asset: Annotated[int, typer.Argument(help="The asset id.")],
     *,
-    revision: Annotated[
-        int | None, typer.Option(help="Revision number (default: the latest).")
-    ] = None,
+    revision: RevisionOption = None,
     schema: Annotated[
         Path | None,
         typer.Option(exists=True, dir_okay=False, help="Judge against this Table Schema (JSON)."),
     ] = None,
-    rule: Annotated[
-        list[str] | None, typer.Option(help="Cross-field rule, e.g. 'end >= start'.")
-    ] = None,
-    frequency: Annotated[str | None, typer.Option(help="Update frequency: daily, P1W...")] = None,
-    timestamp_field: Annotated[str | None, typer.Option(help="Field holding record time.")] = None,
+    rule: RuleOption = None,
+    frequency: FrequencyOption = None,
+    timestamp_field: TimestampFieldOption = None,
     url: UrlOption = None,
 ) -> None:
     """Evaluate a revision's quality again on the exchange (owner or operator), e.g. after a

@@ -10,17 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, DateTime, Integer, LargeBinary, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ledger.models import utc_now
 from marketplace import limits
+from marketplace.db import ID_TYPE
 from marketplace.principal import OrgRole
 
 ADDRESS_HEX_LENGTH = 42  # "0x" + 20 bytes, EIP-55 checksummed
 DIGEST_HEX_LENGTH = 64  # HMAC-SHA256, hex
-# 64-bit ids on PostgreSQL; on SQLite only an INTEGER PRIMARY KEY autoincrements (and is 64-bit).
-ID_TYPE = BigInteger().with_variant(Integer(), "sqlite")
 
 
 #: Roles anyone may ask for at sign-up; the others are granted by an operator.

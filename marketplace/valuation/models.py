@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, Text
+from sqlalchemy import JSON, BigInteger, DateTime, Text
 from sqlmodel import Field, SQLModel
 
 from ledger.models import utc_now
-
-ID_TYPE = BigInteger().with_variant(Integer(), "sqlite")
+from marketplace.db import ID_TYPE
 
 
 class Valuation(SQLModel, table=True):

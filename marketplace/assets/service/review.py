@@ -67,10 +67,10 @@ def build_application(
     deadline: int,
 ) -> RegistrationApplication:
     assert asset.id is not None
-    return RegistrationApplication.of(
+    document = cert.application(
         asset_id=asset.id,
         revision=revision.number,
-        registration_type=registration_type,
+        registration_type=registration_type.value,
         content_hash=revision.sha256,
         chunk_root=revision.chunk_root,
         schema_hash=revision.schema_hash,
@@ -79,6 +79,7 @@ def build_application(
         nonce=nonce,
         deadline=deadline,
     )
+    return RegistrationApplication.model_validate(document)
 
 
 def submittable(asset: Asset) -> None:
