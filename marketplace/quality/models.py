@@ -8,12 +8,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, Text
+from sqlalchemy import JSON, BigInteger, DateTime, Text
 from sqlmodel import Field, SQLModel
 
 from ledger.models import utc_now
-
-ID_TYPE = BigInteger().with_variant(Integer(), "sqlite")
+from marketplace.db import ID_TYPE
 
 
 class EvaluationStatus(StrEnum):
