@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeGuard, get_args
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -88,12 +88,13 @@ def check(
     from datetime import UTC
 
     from marketplace.quality import DeclarationError, Declared, compare
+    from marketplace.quality.report import is_format
 
     anchored = _anchored_report(asset, against, url)
     file_format = fmt or choose_format(file, None)[0]
     if anchored is not None:
         file_format = fmt or anchored.format
-    if not _is_format(file_format):
+    if not is_format(file_format):
         err.print("[red]unknown format[/red]: pass --format csv|jsonl|parquet")
         raise typer.Exit(2)
     try:
@@ -135,12 +136,6 @@ def _anchored_declarations(anchored: Any) -> Any:
         update_frequency=d.get("update_frequency"),
         timestamp_field=d.get("timestamp_field"),
     )
-
-
-def _is_format(value: str) -> TypeGuard[Format]:
-    from marketplace.quality.report import Format
-
-    return value in get_args(Format)
 
 
 def _evaluate(

@@ -9,7 +9,7 @@ in this project hold no floats and a re-evaluation must hash the same.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,6 +18,14 @@ from ledger.canonical import SAFE_INTEGER_MAX, canonical_json, keccak256, to_hex
 REPORT_VERSION = 1
 
 Format = Literal["csv", "jsonl", "parquet"]  # the tabular formats evaluated
+FORMATS: tuple[Format, ...] = get_args(Format)
+
+
+def is_format(value: str) -> TypeGuard[Format]:
+    """Whether a content format is one the evaluator reads."""
+    return value in FORMATS
+
+
 Dimension = Literal[
     "normativity", "completeness", "accuracy", "consistency", "timeliness", "accessibility"
 ]

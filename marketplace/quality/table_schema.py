@@ -9,7 +9,7 @@ import json
 import re
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import polars as pl
 
@@ -20,7 +20,7 @@ from marketplace.quality.errors import DeclarationError
 FieldType = Literal[
     "string", "integer", "number", "boolean", "date", "datetime", "year", "any", "object", "array"
 ]
-FIELD_TYPES: tuple[str, ...] = FieldType.__args__  # type: ignore[attr-defined]
+FIELD_TYPES: tuple[str, ...] = get_args(FieldType)
 
 TRUE_VALUES_DEFAULT = ("true", "True", "TRUE", "1")
 FALSE_VALUES_DEFAULT = ("false", "False", "FALSE", "0")

@@ -32,12 +32,11 @@ from marketplace.quality.declared import Declared
 from marketplace.quality.errors import DeclarationError, NotEvaluable
 from marketplace.quality.evaluation import evaluate
 from marketplace.quality.models import EvaluationStatus, QualityEvaluation
-from marketplace.quality.report import Format, QualityReport
+from marketplace.quality.report import FORMATS, QualityReport, is_format
 from marketplace.quality.schemas import EvaluationRequest
 from marketplace.settings import Settings
 
 log = logging.getLogger("databourse.quality")
-TABULAR: tuple[Format, ...] = ("csv", "jsonl", "parquet")
 PROGRESS_STEP_PERCENT = 5  # the row is updated when progress moves at least this much
 
 
@@ -78,7 +77,7 @@ def request_evaluation(
     if not visibility.is_insider(principal, asset):
         raise NotAssetOwner("only the owner or an operator may request a quality evaluation")
     asset, revision = visible_revision(session, principal, asset_id, number)
-    if str(revision.content_format) not in TABULAR:
+    if str(revision.content_format) not in FORMATS:
         raise NotEvaluable(f"revision {number} is {revision.content_format}, not a table")
     if revision.blob_key is None:
         raise NotEvaluable(f"revision {number} is an external source; only uploads are judged")
@@ -128,7 +127,7 @@ def evaluate_after_correction(
     if not settings.quality_evaluate_on_upload:
         return None
     revision = stored_revision(session, asset_id, number)
-    if revision is None or str(revision.content_format) not in TABULAR or not revision.blob_key:
+    if revision is None or str(revision.content_format) not in FORMATS or not revision.blob_key:
         return None
     evaluation = request_evaluation(session, principal, asset_id, number, EvaluationRequest())
     return evaluation.id if evaluation.status == EvaluationStatus.queued else None
@@ -149,7 +148,7 @@ def start_after_upload(
     ``quality_evaluate_on_upload`` is off. Never
     raises: the upload has succeeded whatever happens here, and a failure to schedule is logged
     (the owner can still ask with ``POST /assets/{id}/revisions/{n}/quality``)."""
-    if content_format not in TABULAR or not settings.quality_evaluate_on_upload:
+    if content_format not in FORMATS or not settings.quality_evaluate_on_upload:
         return None
     try:
         with unit_of_work(engine) as session:
@@ -270,10 +269,12 @@ def _run_one(
             row.progress_percent, row.stage, row.updated_at = percent, stage[:32], utc_now()
 
     try:
+        content_format = str(revision.content_format)
+        assert is_format(content_format), "only tabular revisions are queued"
         with _plaintext_file(settings, store, revision) as (path, read_error):
             report = evaluate(
                 path,
-                fmt=str(revision.content_format),  # type: ignore[arg-type]
+                fmt=content_format,
                 declared=declared,
                 chunks=_failing(path, read_error) if read_error is not None else None,
                 expected_sha256=revision.sha256,
