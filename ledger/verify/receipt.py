@@ -76,8 +76,7 @@ def parse_receipt(data: bytes | str) -> Receipt:
     try:
         doc = json.loads(data)
     except (ValueError, RecursionError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ReceiptInvalid(f"receipt is not valid JSON (truncated?): {reason}") from None
+        raise ReceiptInvalid(f"receipt is not valid JSON (truncated?): {first_line(exc)}") from None
     doc = _keys(doc, RECEIPT_KEYS, "the receipt")
     entry = _keys(doc["entry"], frozenset(ENTRY_FIELDS), "entry")
     batch = _keys(doc["batch"], BATCH_KEYS, "batch")

@@ -2,7 +2,8 @@
 the journal kind each transition writes.
 
 Every change of ``Asset.status`` goes through ``apply``; a pair the table does not hold is an
-``AssetStateConflict`` (409) naming the state the asset is in and the states the event needs.
+``AssetStateConflict`` (409) naming the state the asset is in and, for most events, the states
+the event needs.
 An event may leave the state as it is (adding a revision, filing an objection): the table says
 in which states it is allowed all the same (its target is ``SAME``). Two other targets are not a
 fixed state:

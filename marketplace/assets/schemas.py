@@ -213,7 +213,7 @@ class SubmitRequest(BaseModel):
 
     signature: SignatureHex | None = None
     nonce: int | None = Field(default=None, ge=0, lt=2**256)
-    deadline: int | None = Field(default=None, ge=0, lt=2**63)
+    deadline: int | None = Field(default=None, ge=0, le=limits.id_max)
 
     @model_validator(mode="after")
     def _all_or_none(self) -> Self:
@@ -338,7 +338,7 @@ class SuspensionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: ReasonText
-    objection_id: int | None = Field(default=None, gt=0, lt=2**63)
+    objection_id: int | None = Field(default=None, gt=0, le=limits.id_max)
 
 
 class ReinstateRequest(BaseModel):
@@ -351,7 +351,7 @@ class TransferRequest(SubmitRequest):
     """Self-custody owners sign the transfer application (registration type ``transfer``,
     owner = the new holder) and send signature, nonce and deadline; custodial owners send none."""
 
-    to_organization_id: int = Field(gt=0, lt=2**63)
+    to_organization_id: int = Field(gt=0, le=limits.id_max)
 
 
 class CancelRequest(BaseModel):

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from ledger.models import as_utc as _utc
+from ledger.models import as_utc
 from marketplace import limits
 from marketplace.identity import repository, tokens
 from marketplace.identity.errors import LoginThrottled
@@ -72,7 +72,7 @@ def _failures(row: LoginThrottle | None, now: datetime) -> tuple[int, datetime]:
     """Failures in the row's current window, and when that window ends."""
     if row is None:
         return 0, now
-    window_end = _utc(row.window_started_at) + _WINDOW
+    window_end = as_utc(row.window_started_at) + _WINDOW
     return (row.failures, window_end) if window_end > now else (0, now)
 
 

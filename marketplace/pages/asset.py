@@ -33,7 +33,7 @@ from marketplace.pages.layout import (
     url,
     when,
 )
-from marketplace.transparency import service as ledger_service
+from marketplace.transparency import service as transparency_service
 from marketplace.transparency.errors import EntryNotAnchored
 from marketplace.valuation import service as valuation_service
 
@@ -42,7 +42,7 @@ RIGHTS_ZH = {"holding": "持有权", "processing_use": "加工使用权", "opera
 
 def _receipt_or_none(session: Session, seq: int) -> dict[str, Any] | None:
     try:
-        return ledger_service.receipt(session, seq)
+        return transparency_service.receipt(session, seq)
     except EntryNotAnchored:
         return None
 

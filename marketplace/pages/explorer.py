@@ -21,7 +21,7 @@ from marketplace.pages.layout import (
     url,
     when,
 )
-from marketplace.transparency import service as ledger_service
+from marketplace.transparency import service as transparency_service
 from marketplace.transparency.schemas import BatchPublic
 
 #: Entries and batches per explorer page (tests lower it to see paging).
@@ -39,7 +39,7 @@ def _batch_link(batch_id: int | None) -> str:
 
 
 def entries_page(session: Session, *, after_seq: int, kind: str | None, subject: str | None) -> str:
-    found = ledger_service.list_entries(
+    found = transparency_service.list_entries(
         session, after_seq=after_seq, limit=PAGE_SIZE, kind=kind, subject=subject
     )
     rows = [
@@ -136,8 +136,8 @@ def _anchoring(seq: int, batch: BatchPublic | None) -> str:
 
 def entry_page(session: Session, seq: int) -> str:
     """404 (``entry_not_found``) for a seq the journal does not hold."""
-    e = ledger_service.entry(session, seq)
-    batch = None if e.batch_id is None else ledger_service.batch(session, e.batch_id)
+    e = transparency_service.entry(session, seq)
+    batch = None if e.batch_id is None else transparency_service.batch(session, e.batch_id)
     prev = link(f"/explorer/entries/{seq - 1}", f"seq {seq - 1}") if seq > 1 else "none (first)"
     rows = [
         ("seq", f'<span class="seq">{e.seq}</span>'),
@@ -149,7 +149,9 @@ def entry_page(session: Session, seq: int) -> str:
         ("previous entry", f"{prev} · {full_hash(e.prev_hash)}"),
         ("entry hash", full_hash(e.entry_hash)),
     ]
-    later = ledger_service.list_entries(session, after_seq=seq, limit=1, kind=None, subject=None)
+    later = transparency_service.list_entries(
+        session, after_seq=seq, limit=1, kind=None, subject=None
+    )
     nxt = (
         link(f"/explorer/entries/{seq + 1}", f"seq {seq + 1} →", css="next") if later.items else ""
     )
@@ -168,7 +170,7 @@ def entry_page(session: Session, seq: int) -> str:
 
 
 def batches_page(session: Session, *, after_id: int) -> str:
-    found = ledger_service.list_batches(session, after_id=after_id, limit=PAGE_SIZE)
+    found = transparency_service.list_batches(session, after_id=after_id, limit=PAGE_SIZE)
     rows = [
         [
             f'<span class="num">{b.id}</span>',

@@ -8,7 +8,7 @@ from sqlmodel import Session
 from marketplace import limits
 from marketplace.assets import service as asset_service
 from marketplace.pages.layout import abbrev, esc, layout, link, url
-from marketplace.transparency import service as ledger_service
+from marketplace.transparency import service as transparency_service
 from marketplace.transparency.schemas import TrustAnchorPublic
 
 
@@ -43,7 +43,7 @@ def trust_facts(trust: TrustAnchorPublic | None) -> str:
 
 def home_page(session: Session, *, chain_id: int | None, trust: TrustAnchorPublic | None) -> str:
     listed = listed_count(session)
-    ledger = ledger_service.summary(session)
+    ledger = transparency_service.summary(session)
     batch, last = ledger.last_anchored_batch, ledger.last_anchored_seq
     if batch is None:
         anchored = '<span class="big">none yet</span>no batch of the journal has been anchored yet'

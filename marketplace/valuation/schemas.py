@@ -7,6 +7,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from marketplace import limits
 from marketplace.assets.schemas import SignatureHex
 from marketplace.valuation.report import ValuationInputs
 
@@ -27,7 +28,7 @@ class ValuationRequest(BaseModel):
     issued_at: datetime | None = None
     signature: SignatureHex | None = None
     nonce: int | None = Field(default=None, ge=0, lt=2**256)
-    deadline: int | None = Field(default=None, ge=0, lt=2**63)
+    deadline: int | None = Field(default=None, ge=0, le=limits.id_max)
 
     @field_validator("issued_at")
     @classmethod

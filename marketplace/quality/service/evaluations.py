@@ -334,7 +334,6 @@ def record(
 def delete_for_draft(session: Session, asset_id: int) -> None:
     """Before a draft is deleted: its evaluations go with it, unless one is still queued or
     running (409: the job would write to a deleted revision)."""
-
     running = repository.active_for_asset(session, asset_id)
     if running is not None:
         raise AssetStateConflict(
