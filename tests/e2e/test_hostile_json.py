@@ -19,7 +19,7 @@ import pytest
 from marketplace.limits import json_nesting_depth_max
 
 BOURSE = Path(sys.executable).with_name("bourse")
-START_S_MAX = 60.0
+START_S_MAX = 120.0  # a wait bound: start-up took ~50 s on a loaded shared machine
 DEPTH = 100_000  # about 200 KB: under the 1 MiB body limit
 
 
@@ -73,7 +73,7 @@ def test_a_deeply_nested_body_gets_a_400_and_the_server_keeps_serving(
                 "message": f"the request body nests arrays and objects more than "
                 f"{json_nesting_depth_max} deep",
             }
-        health = httpx.get(f"{base}/health", timeout=5.0)
+        health = httpx.get(f"{base}/health", timeout=30.0)
         assert server.poll() is None, "the server died"
         assert health.json()["database"]["ok"] is True
         if chain_url.startswith("eth-tester"):

@@ -26,7 +26,7 @@ from tests.conftest import settings_for
 from tests.marketplace.assets.helpers import create, operator, party, verify
 from tests.marketplace.identity.helpers import CHAIN_ID, serving
 
-HEALTH_S_MAX = 5.0  # the stall lasts 30 s; see the module docstring
+HEALTH_S_MAX = 15.0  # the stall lasts 30 s (module docstring); a loaded shared machine took 8.5 s
 UPLOAD_ROWS = 40_000
 PIECE_ROWS = 500
 READERS = 4

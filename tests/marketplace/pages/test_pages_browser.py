@@ -19,7 +19,7 @@ from tests.marketplace.identity.helpers import serve
 from tests.marketplace.pages.conftest import CLINIC_TITLE, DRAFT_TITLE, FRUIT_TITLE, World
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
-STEP_TIMEOUT_MS = 5_000
+STEP_TIMEOUT_MS = 15_000  # a wait bound, as in the other browser tests; speed is for bench/
 
 
 @pytest.fixture
