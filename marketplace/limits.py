@@ -115,3 +115,14 @@ objection_filings_per_window_max: Final = 5  # per objecting organisation
 objection_filing_window_s: Final = 24 * 3600
 objection_statement_length_min: Final = 20  # a claim someone can check, not "x"
 objection_evidence_hashes_max: Final = 20
+
+# Catalog search (marketplace/search)
+search_query_length_max: Final = 200  # characters of a search's q
+search_query_words_max: Final = 32  # words of one query after segmentation; more are ignored
+search_token_length_max: Final = 64  # longer "words" (hashes, base64) are neither indexed nor asked
+search_filter_length_max: Final = 200  # theme, classification, update frequency, purpose
+search_cursor_length_max: Final = 512
+search_candidate_words_max: Final = 64  # words of a demand that matching asks candidates for
+search_candidates_max: Final = 1000
+search_columns_max: Final = 2000  # column names indexed per listing (as schema_fields_max)
+search_purposes_max: Final = 32  # licence purposes indexed per listing

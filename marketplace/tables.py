@@ -1,13 +1,24 @@
 """Imports every table so that ``SQLModel.metadata`` is complete (migrations, tests)."""
 
+from collections.abc import Mapping
+
 from sqlmodel import SQLModel
 
 import ledger.models  # noqa: F401 -- journal, batches, anchor contract, worker lease
 import marketplace.assets.models
 import marketplace.identity.models
 import marketplace.quality.models
+import marketplace.search.models
 import marketplace.valuation.models  # noqa: F401 -- valuation reports
+from marketplace.search.models import outside_metadata
 
 metadata = SQLModel.metadata
 
-__all__ = ["metadata"]
+
+def include_name(name: str | None, type_: str, parent_names: Mapping[str, str | None]) -> bool:
+    """Alembic's ``include_name``: every database object but those the metadata cannot declare
+    (the search index's dialect-specific full-text table or column)."""
+    return not outside_metadata(name, type_, parent_names)
+
+
+__all__ = ["include_name", "metadata"]
