@@ -9,6 +9,7 @@ import httpx
 from marketplace.client.assets import Assets
 from marketplace.client.identity import Identity
 from marketplace.client.ledger import Ledger
+from marketplace.client.listings import Listings
 from marketplace.client.objections import Objections
 from marketplace.client.quality import Quality
 from marketplace.client.session import DEFAULT_TIMEOUT_S, Session
@@ -34,6 +35,7 @@ class Databourse:
         self.objections = Objections(self._session)
         self.quality = Quality(self._session)
         self.valuation = Valuation(self._session)
+        self.listings = Listings(self._session)
         self.ledger = Ledger(self._session)
 
     @property

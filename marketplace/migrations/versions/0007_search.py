@@ -1,7 +1,7 @@
 """catalog search: the indexed listings, their purposes and the dialect's full-text index
 
 Revision ID: search
-Revises: 0005
+Revises: listings_0001
 
 ``search_document`` (filter and sort values), ``search_text`` (segmented words) and
 ``search_purpose`` are plain tables on both databases. The full-text index depends on the
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "search"
-down_revision: str | None = "0005"
+down_revision: str | None = "listings_0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
