@@ -82,6 +82,14 @@ class ListingPublic(BaseModel):
     journal_seq: int
 
 
+class ListingPage(BaseModel):
+    """A page of catalog search results, in the order asked; ``next_cursor`` asks for the next
+    page (None on the last)."""
+
+    items: list[ListingPublic]
+    next_cursor: str | None
+
+
 class AssetWithListings(AssetPublic):
     """An asset with its active listings: what each costs and allows, before anything else."""
 
@@ -93,5 +101,6 @@ __all__ = [
     "ListingCreate",
     "ListingDraft",
     "ListingOffer",
+    "ListingPage",
     "ListingPublic",
 ]
