@@ -52,6 +52,9 @@ CORE = "core"
 
 def _listable_asset(session: Session, principal: Principal, body: ListingOffer) -> AssetRow:
     asset: AssetRow = assets.owned_asset(session, principal, body.asset_id)
+    # The row was read once before its lock was granted: read it again under the lock, so that
+    # a create that waited for another sees the status that one left (listed, not approved).
+    session.refresh(asset)
     if asset.classification == CORE:
         raise AssetNotListable("core data (核心数据) may be registered but never listed")
     if asset.status not in (APPROVED, LISTED):

@@ -480,3 +480,23 @@ def test_unknown_fields_and_bad_ids_are_refused(
     assert post_listing(api, supplier, 0).status_code == 422
     assert api.get(f"/listings/{2**63}").status_code == 422
     assert post_listing(api, supplier, asset_id, signature="0x12").status_code == 422
+
+
+def test_concurrent_creates_of_other_terms_list_the_asset_once(
+    api: TestClient, ops: Party, supplier: Party
+) -> None:
+    asset_id = approved(api, supplier, ops)
+    purposes = ["research", "commercial", "journalism", "ai_training"]
+    barrier = threading.Barrier(len(purposes))
+
+    def attempt(purpose: str) -> int:
+        barrier.wait(timeout=30)
+        return post_listing(api, supplier, asset_id, terms=terms(purposes=[purpose])).status_code
+
+    with ThreadPoolExecutor(len(purposes)) as pool:
+        statuses = list(pool.map(attempt, purposes))
+
+    assert statuses == [201] * len(purposes)
+    listed = [e for e in _entries(api, f"asset:{asset_id}") if e["kind"] == "asset.listed"]
+    assert len(listed) == 1
+    assert len(api.get(f"/assets/{asset_id}").json()["listings"]) == len(purposes)
