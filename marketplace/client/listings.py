@@ -69,6 +69,13 @@ class Listings:
 
         return self._session.call(ListingPublic, "GET", f"/listings/{listing_id}")
 
+    def for_asset(self, asset_id: int) -> list[ListingPublic]:
+        """The asset's active listings, as ``GET /assets/{id}`` shows them (no login needed)."""
+        from marketplace.listings.schemas import ListingPublic
+
+        body = self._session.json("GET", f"/assets/{asset_id}")
+        return [ListingPublic.model_validate(item) for item in body.get("listings", [])]
+
     def odrl(self, listing_id: int) -> dict[str, Any]:
         """The listing's policy as ODRL 2.2 JSON-LD (no login needed)."""
         return self._session.json("GET", f"/listings/{listing_id}/odrl")

@@ -45,6 +45,9 @@ def test_a_supplier_lists_from_the_command_line_and_anyone_reads_it(
     assert "At most 3 downloads" in shown.output
     policy = run("listing", "show", "1", "--odrl", "--url", base_url)
     assert json.loads(policy.output)["@type"] == "Offer"
+    asset = run("asset", "show", str(asset_id), "--url", base_url)
+    assert asset.exit_code == 0, asset.output
+    assert asset.output.index("1,250.00 CNY, paid once") < asset.output.index("classification")
 
 
 def test_a_bad_price_is_refused_with_the_exchanges_message(
