@@ -20,6 +20,8 @@ from sqlmodel import Session
 from marketplace import limits
 from marketplace.assets import service as assets
 from marketplace.assets.vocabulary import FREQUENCIES
+from marketplace.listings import repository
+from marketplace.listings.lifecycle import OPEN
 from marketplace.listings.models import ListingStatus
 from marketplace.listings.schemas import ListingPublic
 from marketplace.quality import service as quality
@@ -66,17 +68,17 @@ def listing_changed(session: Session, listing: ListingPublic) -> None:
         search.remove(session, listing.id)
 
 
-def listings_stale(session: Session, listing_ids: list[int]) -> None:
-    """Listings that no longer stand for their asset's owner (the asset changed hands): out of
-    the index, so that the new owner's listing the asset again does not show them."""
-    for listing_id in listing_ids:
-        search.remove(session, listing_id)
-
-
 def reindex_asset(session: Session, asset_id: int) -> None:
     """The asset was listed (again): its owner's active listings are indexed with the asset's
-    words as they are now (a change of metadata sends an asset back through review)."""
+    words as they are now (a change of metadata sends an asset back through review), and
+    listings that no longer stand for its owner (the asset changed hands) leave the index, which
+    the listing would otherwise show again."""
     from marketplace.listings.service import for_asset  # the service imports this module
 
-    for listing in for_asset(session, asset_id):
+    current = for_asset(session, asset_id)
+    for listing in current:
         search.index(session, document(session, listing))
+    kept = {listing.id for listing in current}
+    for row in repository.of_asset(session, asset_id, OPEN, limits.listings_per_asset_max):
+        if row.id is not None and row.id not in kept:
+            search.remove(session, row.id)

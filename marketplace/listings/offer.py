@@ -3,8 +3,8 @@ listed (with its content hash), every term in readable fields, the price model, 
 and the terms hash that binds them all, with a nonce and a deadline against replay.
 
 ``terms_hash`` is keccak256 of the RFC 8785 JSON of the offer without nonce and deadline, so two
-offers of the same asset, revision, terms, price and currency have the same hash (a duplicate
-listing is refused by it). Pure: no database, no clock.
+offers by the same supplier of the same asset, revision, terms, price and currency have the same
+hash (a duplicate listing is refused by it). Pure: no database, no clock.
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ class Offer:
             "asset_id": self.asset_id,
             "revision": self.revision,
             "content_hash": hash_or_zero(self.content_hash),
+            "supplier": self.supplier,
             "terms": self.terms.model_dump(mode="json"),
             "price_model": price_models.journal_form(self.price_model),
             "currency": self.currency,
