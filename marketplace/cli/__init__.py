@@ -11,6 +11,7 @@ from marketplace.cli import (
     demo,
     identity,
     ledger,
+    notifications,
     objections,
     quality,
     review,
@@ -43,6 +44,7 @@ quality.register(app)
 valuation.register(app)
 review.register(app)
 objections.register(app)
+notifications.register(app)
 
 #: Top-level command or group -> its help panel. A command missing here shows under
 #: "Commands" (tests/marketplace/cli/test_help.py fails then): add it.
@@ -55,6 +57,8 @@ USERS: dict[str, str] = {
     "demo": EVERYONE,
     "quality": SUPPLIERS,
     "valuation": SUPPLIERS,
+    "inbox": SUPPLIERS,
+    "webhook": SUPPLIERS,
     "review": OPERATORS,
     "org": OPERATORS,
     "objection": BUYERS,
