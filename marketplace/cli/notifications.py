@@ -1,4 +1,5 @@
-"""bourse inbox [--unread] [--limit N] [--cursor C] | inbox read ID | webhook set URL | show | remove"""
+"""bourse inbox [--unread] [--limit N] [--cursor C] | inbox read ID | webhook set URL | show |
+remove"""
 
 from __future__ import annotations
 

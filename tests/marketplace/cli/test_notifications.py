@@ -145,7 +145,7 @@ def test_bourse_worker_delivers_webhooks_as_its_own_process(
         "DATABOURSE_WEBHOOK_ALLOW_LOOPBACK": "true",
         "DATABOURSE_WEBHOOK_POLL_S": "0.1",
     }
-    worker = subprocess.Popen(  # noqa: S603 -- this interpreter, fixed arguments
+    worker = subprocess.Popen(
         [sys.executable, "-c", "from marketplace.cli import main; main()", "worker"],
         env=env,
         cwd=tmp_path,
