@@ -241,7 +241,7 @@ class DeliveryWorker:
                 extensions=extensions,
             ) as response:
                 status = response.status_code  # the answer's body is never read
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
             return Outcome(ok=False, error=f"{type(exc).__name__}: {exc}"[:300])
         if 200 <= status < 300:
             return Outcome(ok=True, status_code=status)
