@@ -115,6 +115,22 @@ def test_after_the_last_attempt_the_delivery_is_failed_and_never_sent_again(
     assert len(api.get("/inbox", headers=supplier.headers).json()["items"]) == 1
 
 
+def test_a_host_name_is_resolved_checked_and_connected_to_by_address_with_its_host_header(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, receiver: Receiver
+) -> None:
+    port = receiver.url.split(":")[2].split("/")[0]
+    set_webhook(api, supplier, f"http://localhost:{port}/hooks")
+    notify(asset_runtime.engine, supplier.organization_id)
+    worker = _worker(asset_runtime)
+    try:
+        assert worker.step() == 1
+    finally:
+        worker.stop()
+    [got] = receiver.received
+    assert got.headers["Host"] == f"localhost:{port}"
+    assert delivery_state(asset_runtime.engine)[0][1] == "delivered"
+
+
 def test_a_redirect_is_not_followed(
     api: TestClient, asset_runtime: Runtime, supplier: Party, receiver: Receiver
 ) -> None:
