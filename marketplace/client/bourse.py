@@ -8,6 +8,7 @@ import httpx
 
 from marketplace.client.assets import Assets
 from marketplace.client.identity import Identity
+from marketplace.client.inbox import Inbox
 from marketplace.client.ledger import Ledger
 from marketplace.client.listings import Listings
 from marketplace.client.objections import Objections
@@ -19,7 +20,7 @@ from marketplace.client.valuation import Valuation
 class Databourse:
     """A session with one exchange. Holds at most one bearer token, which every sub-client
     sends: ``identity`` (accounts, organisations), ``assets``, ``objections``, ``quality``,
-    ``valuation`` and ``ledger``."""
+    ``valuation``, ``ledger`` and ``inbox`` (notifications and the webhook)."""
 
     def __init__(
         self,
@@ -37,6 +38,7 @@ class Databourse:
         self.valuation = Valuation(self._session)
         self.listings = Listings(self._session)
         self.ledger = Ledger(self._session)
+        self.inbox = Inbox(self._session)
 
     @property
     def base_url(self) -> str:
