@@ -12,6 +12,7 @@ from marketplace.cli import (
     identity,
     ledger,
     objections,
+    pricing,
     quality,
     review,
     server,
@@ -41,6 +42,7 @@ identity.register(app)
 ledger.register(app)
 quality.register(app)
 valuation.register(app)
+pricing.register(app)
 review.register(app)
 objections.register(app)
 
@@ -55,6 +57,7 @@ USERS: dict[str, str] = {
     "demo": EVERYONE,
     "quality": SUPPLIERS,
     "valuation": SUPPLIERS,
+    "price": SUPPLIERS,
     "review": OPERATORS,
     "org": OPERATORS,
     "objection": BUYERS,

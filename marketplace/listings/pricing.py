@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from marketplace import limits
 from marketplace.errors import Conflict, Unprocessable
 from marketplace.listings.price_models import (
     Fixed,
@@ -42,8 +43,7 @@ from marketplace.listings.price_models import (
     Tiered,
 )
 
-AMOUNT_MINOR_MAX = 2**63 - 1  # a price, like every amount, fits a 64-bit signed integer
-BASIS_POINTS = 10_000
+AMOUNT_MINOR_MAX = limits.amount_minor_max  # a price, like every amount, fits 64 bits signed
 
 
 class QuoteRequired(Conflict):
@@ -96,12 +96,6 @@ def price_for(model: PriceModel, quantity: int | None = None) -> int:
     return _in_range(total)
 
 
-def ceiling_minor(model: PublicData) -> int:
-    """The most a public-data listing may charge: cost plus the margin (``margin_bp`` basis
-    points of the cost), rounded down to a whole minor unit so the margin is never exceeded."""
-    return model.cost_minor + model.cost_minor * model.margin_bp // BASIS_POINTS
-
-
 def graduated_total(tiers: Sequence[_Tier], units: int) -> int:
     """``units`` units, the unit at position i (0-based) at the price of the last tier whose
     ``from_units`` is at most i (see the module docstring). O(number of tiers), whatever the
@@ -130,7 +124,9 @@ def _single(amount_minor: int, count: int, what: str) -> int:
 
 
 def _check_ceiling(model: PublicData) -> None:
-    ceiling = ceiling_minor(model)
+    """The listing refused a price above the ceiling when it was made; checked again here so
+    that no order is ever priced above it, whatever reached the model."""
+    ceiling = model.ceiling_minor
     if model.price_minor > ceiling:
         raise PriceAboveCeiling(
             f"a public-data price may not exceed cost plus margin: {model.price_minor} > "
@@ -154,7 +150,6 @@ __all__ = [
     "PriceAboveCeiling",
     "PriceOutOfRange",
     "QuoteRequired",
-    "ceiling_minor",
     "graduated_total",
     "price_for",
 ]

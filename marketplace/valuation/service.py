@@ -25,8 +25,8 @@ from marketplace.quality import QualityReport
 from marketplace.quality import service as quality_service
 from marketplace.settings import Settings
 from marketplace.valuation import certification, exchange_comparables, repository, rules
-from marketplace.valuation.methods import Comparable, MarketInputs
 from marketplace.valuation.errors import ValuationNotFound
+from marketplace.valuation.methods import Comparable, MarketInputs
 from marketplace.valuation.models import Valuation
 from marketplace.valuation.report import (
     Kind,

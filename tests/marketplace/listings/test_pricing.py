@@ -15,6 +15,7 @@ from marketplace.listings.price_models import (
     Subscription,
     Tier,
     Tiered,
+    ceiling_minor,
 )
 from marketplace.listings.pricing import (
     AMOUNT_MINOR_MAX,
@@ -22,7 +23,6 @@ from marketplace.listings.pricing import (
     PriceAboveCeiling,
     PriceOutOfRange,
     QuoteRequired,
-    ceiling_minor,
     price_for,
 )
 
@@ -55,7 +55,7 @@ METERED = Metered(unit="row", unit_price_minor=3, cap_minor=1000)
         (METERED, 333, 999),
         (METERED, 334, 1000),  # 1,002 capped
         (METERED, 10**18, 1000),  # far past the cap: still the cap, no overflow
-        (Metered(unit="api_call", unit_price_minor=5000, cap_minor=20), 1, 20),
+        (Metered(unit="api_call", unit_price_minor=5000, cap_minor=5000), 3, 5000),
         (PublicData(cost_minor=10_000, margin_bp=800, price_minor=10_800), None, 10_800),
         (PublicData(cost_minor=10_000, margin_bp=800, price_minor=9_000), 1, 9_000),
     ],
@@ -152,8 +152,8 @@ def test_public_data_above_its_ceiling_is_refused() -> None:
     ],
 )
 def test_ceiling_is_cost_plus_margin_rounded_down(cost: int, margin_bp: int, ceiling: int) -> None:
-    model = PublicData.model_construct(cost_minor=cost, margin_bp=margin_bp, price_minor=1)
-    assert ceiling_minor(model) == ceiling
+    assert ceiling_minor(cost, margin_bp) == ceiling
+    assert PublicData(cost_minor=cost, margin_bp=margin_bp, price_minor=1).ceiling_minor == ceiling
 
 
 # --- properties ---------------------------------------------------------------------------
@@ -194,12 +194,20 @@ def test_graduated_total_never_falls_when_buying_more(tiers: list[Tier], units: 
     assert price_for(model, units + 1) > price_for(model, units)
 
 
+@st.composite
+def metered_models(draw: st.DrawFn) -> Metered:
+    """Valid metered models: the cap is at least one unit's price."""
+    price = draw(amounts)
+    cap = draw(st.integers(min_value=price, max_value=MAX))
+    return Metered(unit="row", unit_price_minor=price, cap_minor=cap)
+
+
 @settings(max_examples=200, deadline=None)
-@given(price=amounts, cap=amounts, units=st.integers(min_value=1, max_value=MAX))
-def test_metered_is_never_above_its_cap(price: int, cap: int, units: int) -> None:
-    total = price_for(Metered(unit="row", unit_price_minor=price, cap_minor=cap), units)
-    assert total == min(price * units, cap)
-    assert 1 <= total <= cap
+@given(model=metered_models(), units=st.integers(min_value=1, max_value=MAX))
+def test_metered_is_never_above_its_cap(model: Metered, units: int) -> None:
+    total = price_for(model, units)
+    assert total == min(model.unit_price_minor * units, model.cap_minor)
+    assert 1 <= total <= model.cap_minor
 
 
 @settings(max_examples=200, deadline=None)

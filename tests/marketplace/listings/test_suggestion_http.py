@@ -119,12 +119,14 @@ def test_comparable_listings_of_the_same_theme_give_the_range(
         200_000,
         300_000,
     )
-    assert "The 3 comparable listings give 1,000.00 CNY to 3,000.00 CNY, median 2,000.00 CNY." in (
-        body["reasoning"]
+    assert (
+        "The 3 comparable listings give 1,000.00 CNY to 3,000.00 CNY, median 2,000.00 CNY."
+        in (body["reasoning"])
     )
-    assert any(s.startswith(f"Left out 1 comparable listing(s) (#{per_month})") for s in (
-        body["reasoning"]
-    ))
+    assert any(
+        s.startswith(f"Left out 1 comparable listing(s) (#{per_month})")
+        for s in (body["reasoning"])
+    )
 
 
 def test_valuation_and_listings_weigh_equally(
@@ -149,9 +151,7 @@ def test_valuation_and_listings_weigh_equally(
     )
 
 
-def test_only_the_owner_may_ask(
-    api: TestClient, supplier: Party, rival: Party, ops: Party
-) -> None:
+def test_only_the_owner_may_ask(api: TestClient, supplier: Party, rival: Party, ops: Party) -> None:
     draft = own_asset(api, supplier)
     listed = approved(api, supplier, ops)
     create_listing(api, supplier, listed)

@@ -3,7 +3,6 @@ marked, and the rights a licence grants."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
