@@ -11,6 +11,7 @@ from marketplace.cli import (
     demo,
     identity,
     ledger,
+    listings,
     objections,
     pricing,
     quality,
@@ -45,6 +46,7 @@ valuation.register(app)
 pricing.register(app)
 review.register(app)
 objections.register(app)
+listings.register(app)
 
 #: Top-level command or group -> its help panel. A command missing here shows under
 #: "Commands" (tests/marketplace/cli/test_help.py fails then): add it.
@@ -57,6 +59,7 @@ USERS: dict[str, str] = {
     "demo": EVERYONE,
     "quality": SUPPLIERS,
     "valuation": SUPPLIERS,
+    "listing": SUPPLIERS,
     "price": SUPPLIERS,
     "review": OPERATORS,
     "org": OPERATORS,

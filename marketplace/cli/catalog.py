@@ -66,18 +66,27 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     url: UrlOption = None,
 ) -> None:
-    """Show one asset: its metadata, status and revisions."""
+    """Show one asset: what its listings cost and allow, then its metadata, status and
+    revisions."""
     with reading_client(url) as client:
         try:
             asset = client.assets.get(asset_id)
+            offers = client.listings.for_asset(asset_id)
             revisions = client.assets.revisions(asset_id)
         except DatabourseClientError as exc:
             raise fail(exc) from None
     if as_json:
         body: dict[str, Any] = asset.model_dump(mode="json")
+        body["listings"] = [o.model_dump(mode="json") for o in offers]
         body["revisions"] = [r.model_dump(mode="json") for r in revisions]
         print(json.dumps(body, indent=2, ensure_ascii=False))
         return
+    for offer in offers:
+        console.print(f"[bold]{offer.price_plain}[/bold] (listing {offer.id})")
+        for line in offer.terms_plain:
+            console.print(f"  {line}")
+    if not offers:
+        console.print("not offered: no active listing")
     table = Table(show_header=False, box=None)
     rows = [
         ("asset", f"{asset.id} {asset.title}"),

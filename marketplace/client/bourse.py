@@ -9,6 +9,7 @@ import httpx
 from marketplace.client.assets import Assets
 from marketplace.client.identity import Identity
 from marketplace.client.ledger import Ledger
+from marketplace.client.listings import Listings
 from marketplace.client.objections import Objections
 from marketplace.client.pricing import Pricing
 from marketplace.client.quality import Quality
@@ -19,7 +20,7 @@ from marketplace.client.valuation import Valuation
 class Databourse:
     """A session with one exchange. Holds at most one bearer token, which every sub-client
     sends: ``identity`` (accounts, organisations), ``assets``, ``objections``, ``quality``,
-    ``valuation``, ``pricing`` and ``ledger``."""
+    ``valuation``, ``listings``, ``pricing`` and ``ledger``."""
 
     def __init__(
         self,
@@ -35,6 +36,7 @@ class Databourse:
         self.objections = Objections(self._session)
         self.quality = Quality(self._session)
         self.valuation = Valuation(self._session)
+        self.listings = Listings(self._session)
         self.pricing = Pricing(self._session)
         self.ledger = Ledger(self._session)
 
