@@ -97,6 +97,8 @@ quality_running_stale_s: Final = 30 * 60
 # Valuation of data assets
 valuation_comparables_min: Final = 3  # fewer: "insufficient comparables"
 valuation_comparables_max: Final = 200
+valuation_listing_comparables_max: Final = 20  # active listings read for the market approach
+price_suggestion_comparables_max: Final = 20  # active listings a price suggestion reads
 valuation_horizon_years_max: Final = 50
 valuation_cost_components_max: Final = 50
 

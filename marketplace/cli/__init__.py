@@ -14,6 +14,7 @@ from marketplace.cli import (
     listings,
     notifications,
     objections,
+    pricing,
     quality,
     review,
     server,
@@ -43,6 +44,7 @@ identity.register(app)
 ledger.register(app)
 quality.register(app)
 valuation.register(app)
+pricing.register(app)
 review.register(app)
 objections.register(app)
 listings.register(app)
@@ -62,6 +64,7 @@ USERS: dict[str, str] = {
     "listing": SUPPLIERS,
     "inbox": SUPPLIERS,
     "webhook": SUPPLIERS,
+    "price": SUPPLIERS,
     "review": OPERATORS,
     "org": OPERATORS,
     "objection": BUYERS,

@@ -12,6 +12,7 @@ from marketplace.client.inbox import Inbox
 from marketplace.client.ledger import Ledger
 from marketplace.client.listings import Listings
 from marketplace.client.objections import Objections
+from marketplace.client.pricing import Pricing
 from marketplace.client.quality import Quality
 from marketplace.client.session import DEFAULT_TIMEOUT_S, Session
 from marketplace.client.valuation import Valuation
@@ -20,7 +21,8 @@ from marketplace.client.valuation import Valuation
 class Databourse:
     """A session with one exchange. Holds at most one bearer token, which every sub-client
     sends: ``identity`` (accounts, organisations), ``assets``, ``objections``, ``quality``,
-    ``valuation``, ``ledger`` and ``inbox`` (notifications and the webhook)."""
+    ``valuation``, ``listings``, ``pricing``, ``ledger`` and ``inbox`` (notifications and the
+    webhook)."""
 
     def __init__(
         self,
@@ -37,6 +39,7 @@ class Databourse:
         self.quality = Quality(self._session)
         self.valuation = Valuation(self._session)
         self.listings = Listings(self._session)
+        self.pricing = Pricing(self._session)
         self.ledger = Ledger(self._session)
         self.inbox = Inbox(self._session)
 

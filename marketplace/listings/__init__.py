@@ -2,10 +2,12 @@
 
 Pure modules: ``terms`` (the usage policy, plain words, refusals, ODRL), ``price_models`` (the
 price models, the headline price, plain words), ``offer`` (the EIP-712 offer a supplier signs),
-``lifecycle`` (the listing lifecycle as data).
+``lifecycle`` (the listing lifecycle as data), ``pricing`` (what a quantity costs under a price
+model), ``suggestion`` (a suggested price range and its reasoning).
 """
 
 from marketplace.listings.price_models import PriceModel, describe, headline_minor
+from marketplace.listings.pricing import price_for
 from marketplace.listings.terms import Purpose, Terms, odrl, plain_words, refusal
 
 __all__ = [
@@ -16,5 +18,6 @@ __all__ = [
     "headline_minor",
     "odrl",
     "plain_words",
+    "price_for",
     "refusal",
 ]

@@ -28,6 +28,7 @@ STEP_LABELS = {
 }
 YEAR_STEP = re.compile(r"year_(\d+)_minor")
 COMPARABLE_STEP = re.compile(r"comparable_(\d+)")
+COMPARABLE_SOURCE_STEP = re.compile(r"comparable_(\d+)_source")
 # "<adjusted price> = <price> x quality 1.0000 x timeliness ...", both prices in minor units.
 TIMES = "\N{MULTIPLICATION SIGN}"
 COMPARABLE_TEXT = re.compile(r"(\d+) = (\d+) x (.+)")
@@ -52,6 +53,9 @@ def step_text(key: str, value: str, currency: str, scale: int) -> tuple[str, str
         return label, amount_text(int(value), currency, scale)
     if key in ("profit_rate", "value_adjustment"):
         return STEP_LABELS[key], _percent(value)
+    source = COMPARABLE_SOURCE_STEP.fullmatch(key)
+    if source:
+        return f"Comparable {int(source.group(1)) + 1}, from", value
     parts = COMPARABLE_TEXT.fullmatch(value)
     if comparable and parts:
         adjusted, price, factors = parts.groups()

@@ -214,7 +214,8 @@ def market_approach(
     inputs: MarketInputs, comparables_min: int = limits.valuation_comparables_min
 ) -> ApproachResult:
     """value = mean of the adjusted comparable prices; range = their min and max. Fewer than
-    ``comparables_min`` comparables give no value: "insufficient comparables"."""
+    ``comparables_min`` comparables give no value: "insufficient comparables". The steps show
+    each comparable's adjustment and its source."""
     n = len(inputs.comparables)
     if n < comparables_min:
         return ApproachResult(
@@ -231,6 +232,12 @@ def market_approach(
             + " x ".join(f"{k} {v.quantize(Decimal('0.0001'))}" for k, v in f.items())
         )
         for i, (c, (p, f)) in enumerate(zip(inputs.comparables, adjusted, strict=True))
+    }
+    # Where each comparable comes from, in the report (and so under its hash): an active
+    # listing names itself, a valuer's comparable its reference.
+    steps |= {
+        f"comparable_{i}_source": f"{c.source}: {c.reference}" if c.reference else c.source
+        for i, c in enumerate(inputs.comparables)
     }
     return ApproachResult(
         approach="market",

@@ -40,14 +40,15 @@ def journal_entry(session: Session, seq: int) -> JournalEntry | None:
 def market_comparables(
     session: Session, asset_id: int, supplied: Sequence[Comparable]
 ) -> list[Comparable]:
-    """The comparables the market approach values asset ``asset_id`` against: the one seam
-    through which comparables reach it.
+    """The comparables this repository gives the market approach for asset ``asset_id``: the
+    seam through which settled trades will reach it.
 
-    Today these are only the comparables the valuer supplied, each marked ``source="valuer"``
-    (a request cannot pass its own figures off as this exchange's trades). When orders and
-    settlement exist, this is where this exchange's own settled trades of similar assets (same
-    theme, similar size and rights) are read and added with ``source="exchange"``; until then
-    none are, and none are invented.
+    Today these are the comparables the valuer supplied, each marked ``source="valuer"`` (a
+    request cannot pass its own figures off as this exchange's). When orders settle (the orders
+    issue), this is where this exchange's settled trades of similar assets (same theme, similar
+    size and rights) are read and added with ``source="exchange"``; until then none are, and none
+    are invented. Active listings are added by the service (``service.market_comparables``), which
+    reads them through the listings service.
     """
     del session, asset_id  # read by the settled-trades query, once there are settled trades
     return [

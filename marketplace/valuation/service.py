@@ -18,13 +18,15 @@ from marketplace.assets.errors import AssetNotFound, AssetStateConflict, Revisio
 from marketplace.identity import service as identity
 from marketplace.identity import signing
 from marketplace.identity.errors import SignatureRejected
+from marketplace.listings import service as listings
 from marketplace.money import Currency
 from marketplace.principal import Principal
 from marketplace.quality import QualityReport
 from marketplace.quality import service as quality_service
 from marketplace.settings import Settings
-from marketplace.valuation import certification, repository, rules
+from marketplace.valuation import certification, exchange_comparables, repository, rules
 from marketplace.valuation.errors import ValuationNotFound
+from marketplace.valuation.methods import Comparable, MarketInputs
 from marketplace.valuation.models import Valuation
 from marketplace.valuation.report import (
     Kind,
@@ -73,7 +75,7 @@ def _prepare(
     quality, quality_hash = quality_service.latest_finished_report(session, asset_id, number)
     inputs = with_quality(request_inputs, quality)
     if inputs.market is not None:
-        comparables = repository.market_comparables(session, asset_id, inputs.market.comparables)
+        comparables = market_comparables(session, asset_id, inputs.market)
         inputs = inputs.model_copy(
             update={"market": inputs.market.model_copy(update={"comparables": comparables})}
         )
@@ -88,6 +90,42 @@ def _prepare(
     if kind == "certified":
         rules.require_value(report)
     return _Prepared(asset_id, number, inputs, report)
+
+
+def market_comparables(session: Session, asset_id: int, market: MarketInputs) -> list[Comparable]:
+    """What the market approach compares asset ``asset_id`` with: the valuer's own comparables
+    and settled trades, through the repository's seam, then this exchange's active listings of
+    comparable assets (``exchange_comparables``), all within ``valuation_comparables_max``."""
+    known = repository.market_comparables(session, asset_id, market.comparables)
+    room = min(
+        limits.valuation_listing_comparables_max, limits.valuation_comparables_max - len(known)
+    )
+    return known + listing_comparables(session, asset_id, market, room)
+
+
+def listing_comparables(
+    session: Session, asset_id: int, subject: MarketInputs, limit: int
+) -> list[Comparable]:
+    """Up to ``limit`` active listings of assets comparable with ``asset_id`` (as the listings
+    service chooses them: same theme), each marked ``source="exchange"``; those that cannot be
+    compared (a price per period or unit, no finished quality report) are left out."""
+    if limit <= 0:
+        return []
+    found = listings.active_comparables(session, asset_id, limit)
+    themes = {
+        a.id: a.theme for a in assets.assets_by_ids(session, [x.asset_id for x in found]).values()
+    }
+    comparables = []
+    for listing in found:
+        quality, _ = quality_service.latest_finished_report(
+            session, listing.asset_id, listing.revision
+        )
+        comparable = exchange_comparables.listing_comparable(
+            listing, themes.get(listing.asset_id), quality, subject
+        )
+        if comparable is not None:
+            comparables.append(comparable)
+    return comparables
 
 
 def _record(

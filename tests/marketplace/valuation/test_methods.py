@@ -123,6 +123,8 @@ def test_market_approach_reproduces_the_worked_example() -> None:
 
     assert result.value_minor == 1_600_000  # (2,000,000 + 1,800,000 + 1,000,000) / 3
     assert (result.low_minor, result.high_minor) == (1_000_000, 2_000_000)
+    assert result.steps["comparable_2_source"] == "valuer: x"
+    assert result.steps["comparable_0_source"] == "exchange"
 
 
 def test_market_approach_without_comparables_says_insufficient_comparables() -> None:
