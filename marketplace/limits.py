@@ -115,3 +115,7 @@ objection_filings_per_window_max: Final = 5  # per objecting organisation
 objection_filing_window_s: Final = 24 * 3600
 objection_statement_length_min: Final = 20  # a claim someone can check, not "x"
 objection_evidence_hashes_max: Final = 20
+
+# Orders (marketplace/orders)
+order_quantity_max: Final = 2**63 - 1  # licences, periods, rows or API calls in one order
+order_purpose_length_max: Final = 64  # a purpose word from the listings' vocabulary
