@@ -5,7 +5,9 @@ kind; every other pair is a 409 naming the state the order is in, and changes no
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -71,3 +73,22 @@ def test_a_refused_pair_is_a_409_naming_the_state_and_changes_nothing(
 def test_only_live_orders_hold_an_exclusive_listing_or_count_as_revenue() -> None:
     assert lifecycle.HOLDS_EXCLUSIVE == {OrderStatus.placed}
     assert lifecycle.COUNTED_AS_REVENUE == {OrderStatus.placed}
+
+
+def test_the_architecture_page_shows_this_table() -> None:
+    text = (Path(__file__).resolve().parents[3] / "docs" / "architecture.md").read_text("utf-8")
+    section = text.split("\n### The order lifecycle\n", 1)[1].split("\n### ", 1)[0]
+    lines = section.splitlines()
+    start = lines.index("| event | from | to | journal kind |")
+    documented = {}
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        event, sources, target, kind = (re.findall(r"`([^`]+)`", c) for c in line.split("|")[1:5])
+        for state in sources:
+            documented[(state, event[0])] = (target[0], kind[0])
+    declared = {
+        (s.value, e.value): (t.target.value, t.kind)
+        for (s, e), t in lifecycle.TRANSITIONS.items()
+    }
+    assert documented == declared
