@@ -43,8 +43,7 @@ def _show(order: OrderPublic) -> None:
         f"{order.supplier_organization_id}; placed {order.created_at:%Y-%m-%d %H:%M} UTC"
     )
     console.print(
-        f"signed by {order.buyer_signature.signer}; journal entry {order.placed_seq} "
-        "(order.placed)"
+        f"signed by {order.buyer_signature.signer}; journal entry {order.placed_seq} (order.placed)"
     )
 
 

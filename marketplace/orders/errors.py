@@ -45,3 +45,9 @@ class NotPublicData(Conflict):
 
 class RevenueForbidden(Forbidden):
     code = "revenue_forbidden"
+
+
+class PurposeRefused(Unprocessable):
+    """The listing's terms do not permit the purpose the buyer declared."""
+
+    code = "purpose_not_permitted"

@@ -30,7 +30,7 @@ class Order(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, sa_type=ID_TYPE, primary_key=True)
-    listing_id: int = Field(sa_type=BigInteger, index=True)
+    listing_id: int = Field(sa_type=BigInteger, foreign_key="listing.id", index=True)
     asset_id: int = Field(sa_type=BigInteger, foreign_key="asset.id", index=True)
     buyer_organization_id: int = Field(
         sa_type=BigInteger, foreign_key="organization.id", index=True

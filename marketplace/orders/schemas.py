@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from marketplace import limits
 from marketplace.assets.schemas import SignatureHex
-
+from marketplace.listings.terms import Purpose
 
 
 class OrderCreate(BaseModel):
@@ -22,7 +22,7 @@ class OrderCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     listing_id: int = Field(ge=1, le=limits.id_max)
-    purpose: str = Field(min_length=1, max_length=limits.order_purpose_length_max)
+    purpose: Purpose
     quantity: int | None = Field(default=None, ge=1, le=limits.order_quantity_max)
     signature: SignatureHex | None = None
     nonce: int | None = Field(default=None, ge=0, lt=2**256)

@@ -40,7 +40,7 @@ def test_the_table_is_the_one_written_out_here() -> None:
 
 
 def test_a_new_order_is_placed_and_writes_order_placed() -> None:
-    assert (lifecycle.INITIAL, lifecycle.PLACED_KIND) == (OrderStatus.placed, "order.placed")
+    assert (OrderStatus.placed, "order.placed") == (lifecycle.INITIAL, lifecycle.PLACED_KIND)
 
 
 @pytest.mark.parametrize(("state", "event"), ALLOWED, ids=[f"{s}-{e}" for s, e in ALLOWED])
@@ -71,8 +71,8 @@ def test_a_refused_pair_is_a_409_naming_the_state_and_changes_nothing(
 
 
 def test_only_live_orders_hold_an_exclusive_listing_or_count_as_revenue() -> None:
-    assert lifecycle.HOLDS_EXCLUSIVE == {OrderStatus.placed}
-    assert lifecycle.COUNTED_AS_REVENUE == {OrderStatus.placed}
+    assert {OrderStatus.placed} == lifecycle.HOLDS_EXCLUSIVE
+    assert {OrderStatus.placed} == lifecycle.COUNTED_AS_REVENUE
 
 
 def test_the_architecture_page_shows_this_table() -> None:
@@ -88,7 +88,6 @@ def test_the_architecture_page_shows_this_table() -> None:
         for state in sources:
             documented[(state, event[0])] = (target[0], kind[0])
     declared = {
-        (s.value, e.value): (t.target.value, t.kind)
-        for (s, e), t in lifecycle.TRANSITIONS.items()
+        (s.value, e.value): (t.target.value, t.kind) for (s, e), t in lifecycle.TRANSITIONS.items()
     }
     assert documented == declared
