@@ -21,6 +21,7 @@ from marketplace.cli.common import (
     fail,
 )
 from marketplace.client import DatabourseClientError
+from marketplace.listings.terms import Purpose
 from marketplace.orders.schemas import OrderPublic
 
 console = Console()
@@ -51,7 +52,7 @@ def buy(
     listing_id: Annotated[int, typer.Argument(min=1, help="The listing to buy.")],
     *,
     purpose: Annotated[
-        str, typer.Option(help="What you will use the data for; the terms must permit it.")
+        Purpose, typer.Option(help="What you will use the data for; the terms must permit it.")
     ],
     quantity: Annotated[
         int | None,
@@ -63,7 +64,7 @@ def buy(
     and refuses a purpose the listing's terms do not permit, saying why."""
     with exchange_client(url) as bourse:
         try:
-            order = bourse.orders.place(listing_id, purpose=purpose, quantity=quantity)
+            order = bourse.orders.place(listing_id, purpose=purpose.value, quantity=quantity)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
     _show(order)

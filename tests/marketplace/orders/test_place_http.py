@@ -8,6 +8,7 @@ from eth_account import Account
 from fastapi.testclient import TestClient
 
 from marketplace.identity import signing
+from marketplace.orders.document import OrderToSign
 from tests.marketplace.assets.helpers import Party, party
 from tests.marketplace.identity.helpers import siwe_body
 from tests.marketplace.orders.helpers import (
@@ -53,6 +54,10 @@ def test_a_verified_buyer_orders_a_fixed_price_listing_signed_and_journaled(
     assert (payload["purpose"], payload["price_minor"], payload["nonce"]) == (
         "internal_analytics", str(PRICE_MINOR), signed["nonce"],
     )  # fmt: skip
+    # Anyone holding the entry checks the signature from the entry alone.
+    domain = signing.domain(payload["chain_id"], payload["verifying_contract"])
+    from_entry = OrderToSign.from_journal(payload).typed_data(domain)
+    assert signing.recover(from_entry, entry["signature"]) == buyer.address
     assert api.get(f"/orders/{order['id']}", headers=buyer.headers).json() == order
 
 
