@@ -104,3 +104,10 @@ def my_orders(
         before_id=before_id,
         next_before_id=rows[-1].id if more else None,
     )
+
+
+def order_from(session: Session, source: str, source_id: int) -> OrderPublic | None:
+    """The order a quote or an auction result became, if it became one (for the quotes and
+    auctions domains, which show it; they decide who may see it)."""
+    found = repository.by_source(session, source, source_id)
+    return None if found is None else order_public(found)

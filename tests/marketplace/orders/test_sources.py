@@ -43,14 +43,23 @@ def place_as(asset_runtime: Runtime) -> Callable[[Party], Place]:
 
 
 @pytest.fixture
+def negotiable(api: TestClient, supplier: Party, ops: Party) -> dict[str, Any]:
+    return on_sale(api, supplier, ops, price_model={"kind": "negotiable"})
+
+
+@pytest.fixture
 def fixed_listing(api: TestClient, supplier: Party, ops: Party) -> int:
     return int(on_sale(api, supplier, ops)["id"])
 
 
 def test_an_accepted_quote_becomes_one_order_at_the_quoted_price(
-    api: TestClient, supplier: Party, buyer: Party, ops: Party, place_as: Callable[[Party], Place]
+    api: TestClient,
+    negotiable: dict[str, Any],
+    buyer: Party,
+    place_as: Callable[[Party], Place],
+    asset_runtime: Runtime,
 ) -> None:
-    listing = on_sale(api, supplier, ops, price_model={"kind": "negotiable"})
+    listing = negotiable
     place = place_as(buyer)
     order = place(
         listing_id=listing["id"], purpose="research", source="quote", source_id=5, price_minor=99
@@ -67,6 +76,10 @@ def test_an_accepted_quote_becomes_one_order_at_the_quoted_price(
         price_minor=120,
     )  # fmt: skip
     assert (auction.source, auction.price_minor) == ("auction", 120)
+    with unit_of_work(asset_runtime.engine) as session:
+        assert service.order_from(session, "quote", 5) == order
+        assert service.order_from(session, "auction", 5) == auction
+        assert service.order_from(session, "quote", 6) is None
     assert order_kinds(api) == ["order.placed", "order.placed"]
 
 
