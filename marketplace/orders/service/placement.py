@@ -32,6 +32,7 @@ from marketplace.listings import service as listings
 from marketplace.listings.errors import PurposeNotPermitted
 from marketplace.listings.pricing import price_for
 from marketplace.listings.schemas import ListingPublic
+from marketplace.listings.terms import Purpose
 from marketplace.orders import lifecycle, repository
 from marketplace.orders.document import OrderToSign, Source
 from marketplace.orders.errors import (
@@ -113,7 +114,7 @@ def _priced(
         raise OwnListing(f"listing {listing_id} is your organisation's own: it cannot buy it")
     count = 1 if quantity is None else quantity
     price = price_for(listing.price_model, quantity) if price_minor is None else price_minor
-    return _Priced(listing, source, source_id, purpose, count, price)
+    return _Priced(listing, source, source_id, Purpose(purpose).value, count, price)
 
 
 def _claim_free(session: Session, priced: _Priced) -> None:
@@ -128,7 +129,7 @@ def _claim_free(session: Session, priced: _Priced) -> None:
 
 def _exclusive_taken(listing_id: int) -> str:
     return (
-        f"listing {listing_id} is exclusive and another buyer's order holds it; it is free "
+        f"listing {listing_id} is exclusive and a placed order already holds it; it is for sale "
         "again only if that order is cancelled"
     )
 
