@@ -25,6 +25,7 @@ from marketplace.listings import endpoints as listing_endpoints
 from marketplace.notifications import endpoints as notification_endpoints
 from marketplace.listings import suggestion_endpoints as price_suggestion_endpoints
 from marketplace.observability import RequestContextMiddleware, configure_logging
+from marketplace.orders import endpoints as order_endpoints
 from marketplace.pages import endpoints as page_endpoints
 from marketplace.quality import endpoints as quality_endpoints
 from marketplace.runtime import Runtime
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(listing_endpoints.router)
     app.include_router(notification_endpoints.router)
     app.include_router(price_suggestion_endpoints.router)
+    app.include_router(order_endpoints.router)
     app.include_router(page_endpoints.router)
     app.add_middleware(
         InFlightLimitMiddleware,

@@ -158,3 +158,5 @@ webhook_deliveries_per_step_max: Final = 20  # due deliveries one worker claims 
 # died mid-delivery): at-least-once, the receiver deduplicates on the notification id.
 webhook_claim_s: Final = 60.0
 webhook_error_length_max: Final = 500  # the last failure kept on a delivery
+# Orders: what one order may hold (marketplace/orders)
+order_quantity_max: Final = 2**63 - 1  # licences, periods, rows or API calls in one order

@@ -8,6 +8,7 @@ import marketplace.assets.models
 import marketplace.identity.models
 import marketplace.listings.models
 import marketplace.notifications.models
+import marketplace.orders.models
 import marketplace.quality.models
 import marketplace.search.models
 import marketplace.valuation.models  # noqa: F401 -- valuation reports

@@ -15,6 +15,7 @@ from marketplace.cli import (
     notifications,
     objections,
     pricing,
+    orders,
     quality,
     review,
     server,
@@ -49,6 +50,7 @@ review.register(app)
 objections.register(app)
 listings.register(app)
 notifications.register(app)
+orders.register(app)
 
 #: Top-level command or group -> its help panel. A command missing here shows under
 #: "Commands" (tests/marketplace/cli/test_help.py fails then): add it.
@@ -68,6 +70,8 @@ USERS: dict[str, str] = {
     "review": OPERATORS,
     "org": OPERATORS,
     "objection": BUYERS,
+    "buy": BUYERS,
+    "order": BUYERS,
     "verify": AUDITORS,
     "ledger": AUDITORS,
     "operator": RUNNING,

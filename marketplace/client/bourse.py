@@ -13,6 +13,7 @@ from marketplace.client.ledger import Ledger
 from marketplace.client.listings import Listings
 from marketplace.client.objections import Objections
 from marketplace.client.pricing import Pricing
+from marketplace.client.orders import Orders
 from marketplace.client.quality import Quality
 from marketplace.client.session import DEFAULT_TIMEOUT_S, Session
 from marketplace.client.valuation import Valuation
@@ -20,9 +21,9 @@ from marketplace.client.valuation import Valuation
 
 class Databourse:
     """A session with one exchange. Holds at most one bearer token, which every sub-client
-    sends: ``identity`` (accounts, organisations), ``assets``, ``objections``, ``quality``,
-    ``valuation``, ``listings``, ``pricing``, ``ledger`` and ``inbox`` (notifications and the
-    webhook)."""
+    sends: ``identity`` (accounts, organisations), ``assets``, ``objections``, ``orders``,
+    ``quality``, ``valuation``, ``listings``, ``pricing``, ``ledger`` and ``inbox``
+    (notifications and the webhook)."""
 
     def __init__(
         self,
@@ -36,6 +37,7 @@ class Databourse:
         self.identity = Identity(self._session)
         self.assets = Assets(self._session)
         self.objections = Objections(self._session)
+        self.orders = Orders(self._session)
         self.quality = Quality(self._session)
         self.valuation = Valuation(self._session)
         self.listings = Listings(self._session)
