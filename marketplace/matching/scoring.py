@@ -1,0 +1,286 @@
+"""The match score of one listing for one demand, with its explanation. Pure: no database, no
+clock; the engine (``service/matches.py``) gathers the inputs.
+
+The score, 0..1, is the weighted sum of five components, each 0..1:
+
+- ``text``: the share of the demand's words (title, description, keywords) found among the
+  listing's words (title, description, keywords, column names);
+- ``schema``: the share of the required fields the listing's columns cover: a field whose name
+  matches (case, separators and synonyms tolerated, see ``fields``) and whose type serves counts
+  1; a name that matches with a type that does not serve counts half; a field with no column
+  counts 0. No required field: 1;
+- ``quality``: 1 at or above the minimum (or with no minimum); below it, the score over the
+  minimum; no quality report while a minimum is asked: 0;
+- ``price``: 1 when the headline price is inside the budget or below it; above it, the budget's
+  maximum over the price; a negotiable listing (no headline price): one half, as its price is
+  set by a quote;
+- ``purpose``: 1 when the listing's terms permit the demand's purpose, else 0 (with the terms'
+  own reason).
+
+Ties are broken by the listing id (the older listing first), so a ranking is deterministic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Final, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from marketplace.matching import fields
+
+Component = Literal["text", "schema", "quality", "price", "purpose"]
+
+#: How much each component weighs; they sum to 1. The schema weighs most: a demand names the
+#: columns it needs, and a listing without them cannot serve it whatever its words.
+WEIGHTS: Final[dict[Component, float]] = {
+    "text": 0.20,
+    "schema": 0.40,
+    "quality": 0.15,
+    "price": 0.10,
+    "purpose": 0.15,
+}
+assert abs(sum(WEIGHTS.values()) - 1) < 1e-9
+TYPE_MISMATCH_CREDIT: Final = 0.5
+NEGOTIABLE_PRICE_CREDIT: Final = 0.5
+SCORE_DIGITS: Final = 4
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Field(_Frozen):
+    """A column: a name and its Table Schema type."""
+
+    name: str
+    type: str = "any"
+
+
+class Requirement(_Frozen):
+    """What a demand asks, as scoring reads it."""
+
+    words: frozenset[str]
+    fields: tuple[Field, ...] = ()
+    quality_min: float | None = None
+    purpose: str
+    budget_min_minor: int
+    budget_max_minor: int
+
+
+class Candidate(_Frozen):
+    """What scoring reads of a listing. ``refusal`` is the listing terms' own reason for not
+    permitting the demand's purpose (``listings.terms.refusal``), None when they permit it."""
+
+    listing_id: int
+    words: frozenset[str]
+    columns: tuple[Field, ...] = ()
+    quality_score: float | None = None
+    headline_minor: int | None = None
+    refusal: str | None = None
+
+
+class FieldMatch(_Frozen):
+    """One required field and the column that covers it."""
+
+    required: str
+    required_type: str
+    column: str
+    column_type: str
+    via: Literal["name", "synonym"]
+    synonym_group: str | None = None  # the group's first name, when matched via a synonym
+    type_ok: bool
+
+
+class TextExplanation(_Frozen):
+    words_matched: list[str]
+    words_total: int
+
+
+class QualityExplanation(_Frozen):
+    score: float | None
+    minimum: float | None
+    meets: bool
+
+
+class PriceExplanation(_Frozen):
+    headline_minor: int | None
+    budget_min_minor: int
+    budget_max_minor: int
+    verdict: Literal["inside", "below", "above", "negotiable"]
+
+
+class PurposeExplanation(_Frozen):
+    purpose: str
+    permitted: bool
+    reason: str | None = None
+
+
+class Explanation(_Frozen):
+    fields_matched: list[FieldMatch]
+    fields_missing: list[str]
+    text: TextExplanation
+    quality: QualityExplanation
+    price: PriceExplanation
+    purpose: PurposeExplanation
+    components: dict[str, float]
+    weights: dict[str, float]
+
+
+class Match(_Frozen):
+    listing_id: int
+    score: float
+    explanation: Explanation
+
+
+def _column_for(required: Field, columns: Sequence[Field]) -> FieldMatch | None:
+    """The column covering ``required``: the same name first, else a synonym; among several,
+    one whose type serves first."""
+    key, group = fields.normalise(required.name), fields.canonical(required.name)
+    by_name = [c for c in columns if fields.normalise(c.name) == key]
+    by_synonym = [c for c in columns if c not in by_name and fields.canonical(c.name) == group]
+    for via, found in (("name", by_name), ("synonym", by_synonym)):
+        if not found:
+            continue
+        column = next((c for c in found if fields.type_satisfies(required.type, c.type)), found[0])
+        return FieldMatch(
+            required=required.name,
+            required_type=required.type,
+            column=column.name,
+            column_type=column.type,
+            via="name" if via == "name" else "synonym",
+            synonym_group=fields.GROUPS[group][0] if via == "synonym" else None,
+            type_ok=fields.type_satisfies(required.type, column.type),
+        )
+    return None
+
+
+def schema_coverage(
+    required: Sequence[Field], columns: Sequence[Field]
+) -> tuple[float, list[FieldMatch], list[str]]:
+    """The schema component, the fields matched and the names of the fields missing."""
+    matched: list[FieldMatch] = []
+    missing: list[str] = []
+    for want in required:
+        found = _column_for(want, columns)
+        if found is None:
+            missing.append(want.name)
+        else:
+            matched.append(found)
+    if not required:
+        return 1.0, matched, missing
+    credit = sum(1.0 if m.type_ok else TYPE_MISMATCH_CREDIT for m in matched)
+    return credit / len(required), matched, missing
+
+
+def text_relevance(demand_words: frozenset[str], listing_words: frozenset[str]) -> tuple[
+    float, list[str]
+]:  # fmt: skip
+    if not demand_words:
+        return 1.0, []
+    found = sorted(demand_words & listing_words)
+    return len(found) / len(demand_words), found
+
+
+def quality_component(score: float | None, minimum: float | None) -> tuple[float, bool]:
+    if minimum is None or minimum <= 0:
+        return 1.0, True
+    if score is None:
+        return 0.0, False
+    if score >= minimum:
+        return 1.0, True
+    return max(0.0, score) / minimum, False
+
+
+def price_component(
+    headline_minor: int | None, budget_min_minor: int, budget_max_minor: int
+) -> tuple[float, Literal["inside", "below", "above", "negotiable"]]:
+    assert 1 <= budget_min_minor <= budget_max_minor
+    if headline_minor is None:
+        return NEGOTIABLE_PRICE_CREDIT, "negotiable"
+    if headline_minor > budget_max_minor:
+        return budget_max_minor / headline_minor, "above"
+    if headline_minor < budget_min_minor:
+        return 1.0, "below"
+    return 1.0, "inside"
+
+
+def score(requirement: Requirement, candidate: Candidate) -> Match:
+    """The listing's match for the demand: the weighted score and why."""
+    schema, matched, missing = schema_coverage(requirement.fields, candidate.columns)
+    text, words = text_relevance(requirement.words, candidate.words)
+    quality, meets = quality_component(candidate.quality_score, requirement.quality_min)
+    price, verdict = price_component(
+        candidate.headline_minor, requirement.budget_min_minor, requirement.budget_max_minor
+    )
+    purpose = 1.0 if candidate.refusal is None else 0.0
+    components: dict[Component, float] = {
+        "text": text,
+        "schema": schema,
+        "quality": quality,
+        "price": price,
+        "purpose": purpose,
+    }
+    for value in components.values():
+        assert 0.0 <= value <= 1.0, components
+    total = sum(WEIGHTS[k] * v for k, v in components.items())
+    explanation = Explanation(
+        fields_matched=matched,
+        fields_missing=missing,
+        text=TextExplanation(words_matched=words, words_total=len(requirement.words)),
+        quality=QualityExplanation(
+            score=candidate.quality_score, minimum=requirement.quality_min, meets=meets
+        ),
+        price=PriceExplanation(
+            headline_minor=candidate.headline_minor,
+            budget_min_minor=requirement.budget_min_minor,
+            budget_max_minor=requirement.budget_max_minor,
+            verdict=verdict,
+        ),
+        purpose=PurposeExplanation(
+            purpose=requirement.purpose, permitted=purpose == 1.0, reason=candidate.refusal
+        ),
+        components={k: round(v, SCORE_DIGITS) for k, v in components.items()},
+        weights=dict(WEIGHTS),
+    )
+    return Match(
+        listing_id=candidate.listing_id,
+        score=round(min(1.0, max(0.0, total)), SCORE_DIGITS),
+        explanation=explanation,
+    )
+
+
+def shares_something(requirement: Requirement, candidate: Candidate) -> bool:
+    """Whether the listing shares a word or a required field with the demand: a listing sharing
+    neither is no match, whatever its price, quality and terms."""
+    if requirement.words & candidate.words:
+        return True
+    wanted = {fields.canonical(f.name) for f in requirement.fields}
+    return any(fields.canonical(c.name) in wanted for c in candidate.columns)
+
+
+def rank(requirement: Requirement, candidates: Iterable[Candidate], limit: int) -> list[Match]:
+    """The matches of the candidates that share a word or a field with the demand, best first
+    (ties: lower listing id first), at most ``limit``."""
+    assert limit >= 0
+    matches = [score(requirement, c) for c in candidates if shares_something(requirement, c)]
+    matches.sort(key=lambda m: (-m.score, m.listing_id))
+    return matches[:limit]
+
+
+__all__ = [
+    "WEIGHTS",
+    "Candidate",
+    "Explanation",
+    "Field",
+    "FieldMatch",
+    "Match",
+    "Requirement",
+    "price_component",
+    "quality_component",
+    "rank",
+    "schema_coverage",
+    "score",
+    "shares_something",
+    "text_relevance",
+]
