@@ -72,5 +72,5 @@ def test_an_open_demand_past_its_deadline_reads_as_expired() -> None:
 
 
 def test_a_posted_demand_starts_open_and_journals_demand_posted() -> None:
-    assert lifecycle.INITIAL == DemandStatus.open
+    assert DemandStatus.open == lifecycle.INITIAL
     assert lifecycle.POSTED_KIND == "demand.posted"

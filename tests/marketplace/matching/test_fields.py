@@ -17,7 +17,7 @@ from marketplace.matching import fields
         ("pm2_5", "pm25"),
         ("Pm 2.5", "pm2-5"),
         ("City_Name", "cityName"),
-        ("ＣＩＴＹ", "city"),  # full-width
+        ("\uff23\uff29\uff34\uff39", "city"),  # full-width CITY
         ("ts", "timestamp"),
         ("time", "datetime"),
         ("lat", "Latitude"),

@@ -10,8 +10,11 @@ from marketplace.matching.scoring import Candidate, Field, Requirement
 
 AIR = Requirement(
     words=frozenset({"air", "quality", "hangzhou"}),
-    fields=(Field(name="city", type="string"), Field(name="pm25", type="number"),
-            Field(name="ts", type="datetime")),  # fmt: skip
+    fields=(
+        Field(name="city", type="string"),
+        Field(name="pm25", type="number"),
+        Field(name="ts", type="datetime"),
+    ),
     quality_min=70,
     purpose="research",
     budget_min_minor=1_000,
