@@ -3,8 +3,10 @@ clock; the engine (``service/matches.py``) gathers the inputs.
 
 The score, 0..1, is the weighted sum of five components, each 0..1:
 
-- ``text``: the share of the demand's words (title, description, keywords) found among the
-  listing's words (title, description, keywords, column names);
+- ``text``: how many of the demand's words (title, keywords, description) the listing holds in
+  its title, description, keywords or column names, 0..1, as the catalog's full-text index
+  measures it (``search.service.candidates``: the share of the words found, a word found only in
+  the description counting half);
 - ``schema``: the share of the required fields the listing's columns cover: a field whose name
   matches (case, separators and synonyms tolerated, see ``fields``) and whose type serves counts
   1; a name that matches with a type that does not serve counts half; a field with no column
@@ -26,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PydanticField
 
 from marketplace.matching import fields
 
@@ -60,7 +63,6 @@ class Field(_Frozen):
 class Requirement(_Frozen):
     """What a demand asks, as scoring reads it."""
 
-    words: frozenset[str]
     fields: tuple[Field, ...] = ()
     quality_min: float | None = None
     purpose: str
@@ -73,7 +75,7 @@ class Candidate(_Frozen):
     permitting the demand's purpose (``listings.terms.refusal``), None when they permit it."""
 
     listing_id: int
-    words: frozenset[str]
+    relevance: float = PydanticField(default=0.0, ge=0.0, le=1.0, allow_inf_nan=False)
     columns: tuple[Field, ...] = ()
     quality_score: float | None = None
     headline_minor: int | None = None
@@ -93,8 +95,7 @@ class FieldMatch(_Frozen):
 
 
 class TextExplanation(_Frozen):
-    words_matched: list[str]
-    words_total: int
+    relevance: float  # the share of the demand's words the listing holds
 
 
 class QualityExplanation(_Frozen):
@@ -134,25 +135,28 @@ class Match(_Frozen):
 
 
 def _column_for(required: Field, columns: Sequence[Field]) -> FieldMatch | None:
-    """The column covering ``required``: the same name first, else a synonym; among several,
-    one whose type serves first."""
+    """The column covering ``required``, best first: the same name with a type that serves, a
+    synonym with a type that serves, the same name, a synonym."""
     key, group = fields.normalise(required.name), fields.canonical(required.name)
     by_name = [c for c in columns if fields.normalise(c.name) == key]
     by_synonym = [c for c in columns if c not in by_name and fields.canonical(c.name) == group]
-    for via, found in (("name", by_name), ("synonym", by_synonym)):
-        if not found:
-            continue
-        column = next((c for c in found if fields.type_satisfies(required.type, c.type)), found[0])
-        return FieldMatch(
-            required=required.name,
-            required_type=required.type,
-            column=column.name,
-            column_type=column.type,
-            via="name" if via == "name" else "synonym",
-            synonym_group=fields.GROUPS[group][0] if via == "synonym" else None,
-            type_ok=fields.type_satisfies(required.type, column.type),
-        )
-    return None
+    ranked = [
+        (via, column, fields.type_satisfies(required.type, column.type))
+        for via, found in (("name", by_name), ("synonym", by_synonym))
+        for column in found
+    ]
+    if not ranked:
+        return None
+    via, column, type_ok = max(ranked, key=lambda r: r[2])  # the first that serves, else first
+    return FieldMatch(
+        required=required.name,
+        required_type=required.type,
+        column=column.name,
+        column_type=column.type,
+        via="name" if via == "name" else "synonym",
+        synonym_group=fields.GROUPS[group][0] if via == "synonym" else None,
+        type_ok=type_ok,
+    )
 
 
 def schema_coverage(
@@ -171,15 +175,6 @@ def schema_coverage(
         return 1.0, matched, missing
     credit = sum(1.0 if m.type_ok else TYPE_MISMATCH_CREDIT for m in matched)
     return credit / len(required), matched, missing
-
-
-def text_relevance(demand_words: frozenset[str], listing_words: frozenset[str]) -> tuple[
-    float, list[str]
-]:  # fmt: skip
-    if not demand_words:
-        return 1.0, []
-    found = sorted(demand_words & listing_words)
-    return len(found) / len(demand_words), found
 
 
 def quality_component(score: float | None, minimum: float | None) -> tuple[float, bool]:
@@ -208,7 +203,7 @@ def price_component(
 def score(requirement: Requirement, candidate: Candidate) -> Match:
     """The listing's match for the demand: the weighted score and why."""
     schema, matched, missing = schema_coverage(requirement.fields, candidate.columns)
-    text, words = text_relevance(requirement.words, candidate.words)
+    text = candidate.relevance
     quality, meets = quality_component(candidate.quality_score, requirement.quality_min)
     price, verdict = price_component(
         candidate.headline_minor, requirement.budget_min_minor, requirement.budget_max_minor
@@ -227,7 +222,7 @@ def score(requirement: Requirement, candidate: Candidate) -> Match:
     explanation = Explanation(
         fields_matched=matched,
         fields_missing=missing,
-        text=TextExplanation(words_matched=words, words_total=len(requirement.words)),
+        text=TextExplanation(relevance=round(text, SCORE_DIGITS)),
         quality=QualityExplanation(
             score=candidate.quality_score, minimum=requirement.quality_min, meets=meets
         ),
@@ -253,7 +248,7 @@ def score(requirement: Requirement, candidate: Candidate) -> Match:
 def shares_something(requirement: Requirement, candidate: Candidate) -> bool:
     """Whether the listing shares a word or a required field with the demand: a listing sharing
     neither is no match, whatever its price, quality and terms."""
-    if requirement.words & candidate.words:
+    if candidate.relevance > 0:
         return True
     wanted = {fields.canonical(f.name) for f in requirement.fields}
     return any(fields.canonical(c.name) in wanted for c in candidate.columns)
@@ -282,5 +277,4 @@ __all__ = [
     "schema_coverage",
     "score",
     "shares_something",
-    "text_relevance",
 ]

@@ -9,7 +9,6 @@ from marketplace.matching import scoring
 from marketplace.matching.scoring import Candidate, Field, Requirement
 
 AIR = Requirement(
-    words=frozenset({"air", "quality", "hangzhou"}),
     fields=(
         Field(name="city", type="string"),
         Field(name="pm25", type="number"),
@@ -25,7 +24,7 @@ AIR = Requirement(
 def candidate(listing_id: int, *columns: tuple[str, str], **kw: object) -> Candidate:
     values: dict[str, object] = {
         "listing_id": listing_id,
-        "words": frozenset({"air", "quality", "hangzhou"}),
+        "relevance": 1.0,
         "columns": tuple(Field(name=n, type=t) for n, t in columns),
         "quality_score": 80.0,
         "headline_minor": 10_000,
@@ -100,7 +99,7 @@ def test_a_purpose_the_terms_refuse_scores_nothing_and_gives_the_terms_reason() 
 
 
 def test_a_listing_sharing_no_word_and_no_field_is_not_a_match() -> None:
-    stranger = candidate(6, ("price", "number"), words=frozenset({"fruit"}))
+    stranger = candidate(6, ("price", "number"), relevance=0.0)
     assert not scoring.shares_something(AIR, stranger)
     assert scoring.rank(AIR, [stranger], limit=10) == []
 
@@ -119,7 +118,6 @@ field_lists = st.lists(st.builds(Field, name=names, type=types), max_size=6)
 def requirements(draw: st.DrawFn) -> Requirement:
     low = draw(st.integers(1, 10**6))
     return Requirement(
-        words=frozenset(draw(st.lists(st.sampled_from(["a", "b", "c", "d"]), max_size=4))),
         fields=tuple(draw(field_lists)),
         quality_min=draw(st.none() | st.floats(0, 100)),
         purpose="research",
@@ -131,7 +129,7 @@ def requirements(draw: st.DrawFn) -> Requirement:
 candidates = st.builds(
     Candidate,
     listing_id=st.integers(1, 1000),
-    words=st.frozensets(st.sampled_from(["a", "b", "c", "e"]), max_size=4),
+    relevance=st.floats(0, 1),
     columns=field_lists.map(tuple),
     quality_score=st.none() | st.floats(0, 100),
     headline_minor=st.none() | st.integers(1, 2**63 - 1),
