@@ -115,3 +115,21 @@ objection_filings_per_window_max: Final = 5  # per objecting organisation
 objection_filing_window_s: Final = 24 * 3600
 objection_statement_length_min: Final = 20  # a claim someone can check, not "x"
 objection_evidence_hashes_max: Final = 20
+
+# Money: integer minor units, 1 ≤ amount ≤ 2**63-1 (a 64-bit signed column holds it)
+amount_minor_max: Final = 2**63 - 1
+
+# Demands (需求) and matching (marketplace/matching)
+demand_title_length_max: Final = 200
+demand_description_length_max: Final = 10_000
+demand_keywords_max: Final = 32
+demand_keyword_length_max: Final = 64
+demand_fields_max: Final = 100  # required fields of one demand
+demand_field_name_length_max: Final = 128
+demand_deadline_s_max: Final = 365 * 24 * 3600  # how far ahead a demand's deadline may lie
+demand_expired_swept_max: Final = 1000  # demands journaled expired per sweep
+matching_candidates_max: Final = 1000  # listings the full-text index hands over for scoring
+matching_results_max: Final = 100  # matches one request returns
+matching_open_demands_scanned_max: Final = 5000  # open demands a new listing is scored against
+matching_notify_score_min: Final = 0.5  # a match this good or better is notified
+matching_notified_max: Final = 10  # organisations notified of one demand or one new listing
