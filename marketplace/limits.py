@@ -133,3 +133,19 @@ matching_results_max: Final = 100  # matches one request returns
 matching_open_demands_scanned_max: Final = 5000  # open demands a new listing is scored against
 matching_notify_score_min: Final = 0.5  # a match this good or better is notified
 matching_notified_max: Final = 10  # organisations notified of one demand or one new listing
+
+# Notifications: the in-app inbox and signed webhooks (marketplace/notifications)
+notification_kind_length_max: Final = 64  # "demand.matched"
+notification_subject_length_max: Final = 128  # "demand:42"
+notification_payload_bytes_max: Final = 16 * 1024  # its compact JSON; ids and short texts
+webhook_url_length_max: Final = 2048
+webhook_timeout_s: Final = 10.0  # one POST, connect to last byte of the answer
+webhook_attempts_max_default: Final = 8
+webhook_attempts_max_ceiling: Final = 50
+webhook_backoff_s_min_default: Final = 10.0  # before the 2nd attempt; doubles each time
+webhook_backoff_s_max_default: Final = 6 * 3600.0
+webhook_deliveries_per_step_max: Final = 20  # due deliveries one worker claims per step
+# A claimed delivery whose worker has not reported within this long is due again (the worker
+# died mid-delivery): at-least-once, the receiver deduplicates on the notification id.
+webhook_claim_s: Final = 60.0
+webhook_error_length_max: Final = 500  # the last failure kept on a delivery
