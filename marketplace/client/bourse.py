@@ -7,6 +7,7 @@ from typing import Self
 import httpx
 
 from marketplace.client.assets import Assets
+from marketplace.client.demands import Demands
 from marketplace.client.identity import Identity
 from marketplace.client.ledger import Ledger
 from marketplace.client.objections import Objections
@@ -18,7 +19,7 @@ from marketplace.client.valuation import Valuation
 class Databourse:
     """A session with one exchange. Holds at most one bearer token, which every sub-client
     sends: ``identity`` (accounts, organisations), ``assets``, ``objections``, ``quality``,
-    ``valuation`` and ``ledger``."""
+    ``valuation``, ``demands`` and ``ledger``."""
 
     def __init__(
         self,
@@ -34,6 +35,7 @@ class Databourse:
         self.objections = Objections(self._session)
         self.quality = Quality(self._session)
         self.valuation = Valuation(self._session)
+        self.demands = Demands(self._session)
         self.ledger = Ledger(self._session)
 
     @property

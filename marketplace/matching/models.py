@@ -44,3 +44,17 @@ class Demand(SQLModel, table=True):
     journal_seq: int = Field(sa_type=BigInteger)  # the demand.posted entry
     created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
+
+
+class ListingProfile(SQLModel, table=True):
+    """What matching reads of a listing besides what the catalog holds: its columns with their
+    Table Schema types, and its quality score. Written when the listing is created
+    (``service.match_new_listing``); a listing created before has none, and is matched by its
+    words alone."""
+
+    __tablename__ = "matching_listing_profile"
+
+    listing_id: int = Field(sa_type=BigInteger, primary_key=True, autoincrement=False)
+    columns: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)  # {name, type}
+    quality_score: float | None = Field(default=None, sa_type=Float)
+    profiled_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from marketplace.matching.demand_lifecycle import DemandStatus
-from marketplace.matching.models import Demand
+from marketplace.matching.models import Demand, ListingProfile
 
 
 def add(session: Session, demand: Demand) -> Demand:
@@ -62,4 +62,16 @@ def due(session: Session, now: datetime, limit: int) -> Sequence[Demand]:
 
 def save(session: Session, demand: Demand) -> None:
     session.add(demand)
+    session.flush()
+
+
+def profiles(session: Session, listing_ids: Sequence[int]) -> dict[int, ListingProfile]:
+    if not listing_ids:
+        return {}
+    query = select(ListingProfile).where(col(ListingProfile.listing_id).in_(listing_ids))
+    return {p.listing_id: p for p in session.exec(query).all()}
+
+
+def put_profile(session: Session, profile: ListingProfile) -> None:
+    session.merge(profile)
     session.flush()

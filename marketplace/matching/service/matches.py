@@ -1,0 +1,255 @@
+"""The matching engine: a demand's ranked matches, and a new listing matched against the open
+demands. The score and its explanation are ``scoring``'s (pure); this module gathers its inputs.
+
+Candidates come from the catalog's full-text index, never from a scan of every listing
+(``search.service.candidates``): the listings holding any of the demand's words (title,
+keywords, description), with their text relevance, and those holding any required field's name
+or synonym among their column names. A listing sharing no word and no field with a demand is
+therefore never a candidate, and ``scoring.rank`` drops any that slipped through: with neither,
+only its price, quality and terms could score, which says nothing about whether it is the data
+asked for. Candidates are then read in two queries (``listings.service.public_many`` for price,
+terms and supplier; the profiles for columns and quality) and scored in Python.
+
+A buyer's own organisation's listings are never its matches. Suppliers of the best matches are
+notified when a demand is posted, and buyers when a new listing matches their open demand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from marketplace import limits
+from marketplace.assets import service as assets
+from marketplace.errors import NotFound
+from marketplace.listings import service as listings
+from marketplace.listings.schemas import ListingPublic
+from marketplace.listings.terms import refusal
+from marketplace.matching import fields, repository, scoring
+from marketplace.matching.demand_lifecycle import DemandStatus
+from marketplace.matching.models import Demand, ListingProfile
+from marketplace.matching.schemas import MatchPage, MatchPublic
+from marketplace.matching.service._common import owned, status_of, subject
+from marketplace.notifications import service as notifications
+from marketplace.principal import Principal
+from marketplace.quality import service as quality
+from marketplace.search import segmenter
+from marketplace.search import service as search
+
+#: The weight of a word found in each of a listing's texts (as the catalog's candidates weigh
+#: them): title, keywords and column names count 1, the description only half.
+_TEXT_WEIGHTS = {"title": 1.0, "keywords": 1.0, "columns": 1.0, "description": 0.5}
+
+
+def requirement(demand: Demand) -> scoring.Requirement:
+    return scoring.Requirement(
+        fields=tuple(scoring.Field.model_validate(f) for f in demand.required_fields),
+        quality_min=demand.quality_min,
+        purpose=demand.purpose,
+        budget_min_minor=demand.budget_min_minor,
+        budget_max_minor=demand.budget_max_minor,
+    )
+
+
+def text_words(demand: Demand) -> list[str]:
+    return [demand.title, *demand.keywords, demand.description]
+
+
+def field_words(demand: Demand) -> list[str]:
+    return [s for f in demand.required_fields for s in fields.synonyms_of(str(f["name"]))]
+
+
+def _candidate(
+    listing: ListingPublic, relevance: float, profile: ListingProfile | None, purpose: str
+) -> scoring.Candidate:
+    return scoring.Candidate(
+        listing_id=listing.id,
+        relevance=relevance,
+        columns=tuple(
+            scoring.Field.model_validate(c) for c in (profile.columns if profile else [])
+        ),
+        quality_score=None if profile is None else profile.quality_score,
+        headline_minor=listing.headline_minor,
+        refusal=refusal(listing.terms, purpose),
+    )
+
+
+@dataclass(frozen=True)
+class Ranked:
+    matches: list[scoring.Match]
+    listings: dict[int, ListingPublic]
+    scored: int
+
+
+def rank(session: Session, demand: Demand, limit: int) -> Ranked:
+    """The demand's best ``limit`` matches among the candidates the index hands over."""
+    per_query = limits.matching_candidates_max
+    by_text = search.candidates(session, text_words(demand), per_query)
+    wanted = field_words(demand)
+    by_field = search.candidates(session, wanted, per_query) if wanted else []
+    relevance = {c.listing_id: c.relevance for c in by_text}
+    ids = list(dict.fromkeys([*relevance, *(c.listing_id for c in by_field)]))
+    shown = [
+        item
+        for item in listings.public_many(session, ids)
+        if item.available and item.supplier_organization_id != demand.buyer_organization_id
+    ]
+    profiles = repository.profiles(session, [item.id for item in shown])
+    candidates = [
+        _candidate(item, relevance.get(item.id, 0.0), profiles.get(item.id), demand.purpose)
+        for item in shown
+    ]
+    matches = scoring.rank(requirement(demand), candidates, limit)
+    return Ranked(matches, {item.id: item for item in shown}, len(candidates))
+
+
+def matches(
+    session: Session, principal: Principal, demand_id: int, now: datetime, limit: int
+) -> MatchPage:
+    """``GET /demands/{id}/matches``: the owner's demand's ranked matches, each explained."""
+    demand = owned(session, principal, demand_id, now)
+    assert demand.id is not None
+    ranked = rank(session, demand, limit)
+    return MatchPage(
+        demand_id=demand.id,
+        status=status_of(demand, now),
+        candidates_scored=ranked.scored,
+        matches=[
+            MatchPublic(
+                listing_id=m.listing_id,
+                score=m.score,
+                explanation=m.explanation,
+                listing=ranked.listings[m.listing_id],
+            )
+            for m in ranked.matches
+        ],
+    )
+
+
+def notify_suppliers(session: Session, demand: Demand) -> list[int]:
+    """Tell the suppliers of the demand's best matches (score at least
+    ``limits.matching_notify_score_min``, at most ``limits.matching_notified_max``
+    organisations, one notification each) that a demand fits their listing. Returns them."""
+    assert demand.id is not None
+    ranked = rank(session, demand, limits.matching_results_max)
+    notified: dict[int, None] = {}
+    for match in ranked.matches:
+        if match.score < limits.matching_notify_score_min:
+            break
+        supplier = ranked.listings[match.listing_id].supplier_organization_id
+        if supplier in notified:
+            continue
+        notifications.notify(
+            session,
+            organization_id=supplier,
+            kind="demand.matched",
+            subject=subject(demand.id),
+            payload=_payload(demand, match),
+        )
+        notified[supplier] = None
+        if len(notified) >= limits.matching_notified_max:
+            break
+    return list(notified)
+
+
+def _payload(demand: Demand, match: scoring.Match) -> dict[str, object]:
+    return {
+        "demand_id": demand.id,
+        "demand_title": demand.title,
+        "listing_id": match.listing_id,
+        "score": match.score,
+        "fields_missing": match.explanation.fields_missing,
+    }
+
+
+def profile(session: Session, listing: ListingPublic) -> ListingProfile:
+    """The listing's columns (from its revision's Table Schema) and quality score, stored."""
+    try:
+        revision = assets.get_revision(session, None, listing.asset_id, listing.revision)
+        schema = revision.table_schema or {}
+    except NotFound:
+        schema = {}
+    columns = [
+        {"name": str(f.get("name", "")), "type": str(f.get("type", "any"))}
+        for f in schema.get("fields", [])
+        if isinstance(f, dict) and f.get("name")
+    ]
+    row = ListingProfile(
+        listing_id=listing.id,
+        columns=columns,
+        quality_score=quality.finished_overall_score(session, listing.asset_id, listing.revision),
+    )
+    repository.put_profile(session, row)
+    return row
+
+
+def _listing_texts(session: Session, listing: ListingPublic) -> dict[str, frozenset[str]]:
+    try:
+        asset = assets.visible_asset(session, None, listing.asset_id)
+        title, keywords, description = asset.title, list(asset.keywords), asset.description
+    except NotFound:
+        title, keywords, description = listing.asset_title or "", [], ""
+    return {
+        "title": frozenset(segmenter.index_tokens(title)),
+        "keywords": frozenset(t for k in keywords for t in segmenter.index_tokens(k)),
+        "description": frozenset(segmenter.index_tokens(description or "")),
+    }
+
+
+def _relevance(words: Sequence[segmenter.QueryWord], texts: dict[str, frozenset[str]]) -> float:
+    """The share of the words the listing holds, weighted by where (as the catalog does)."""
+    if not words:
+        return 0.0
+    total = sum(
+        max((_TEXT_WEIGHTS[k] for k, tokens in texts.items() if w.found_in(tokens)), default=0.0)
+        for w in words
+    )
+    return min(1.0, total / len(words))
+
+
+def match_new_listing(session: Session, listing_id: int, now: datetime) -> list[int]:
+    """Score a new listing against the open demands (the newest
+    ``limits.matching_open_demands_scanned_max``); for the best (score at least
+    ``limits.matching_notify_score_min``, at most ``limits.matching_notified_max``), notify the
+    demand's buyer (``listing.matched``) and the listing's supplier (``demand.matched``).
+    Stores the listing's profile first. Returns the ids of the demands notified."""
+    listing = listings.public(session, listing_id)
+    row = profile(session, listing)
+    texts = _listing_texts(session, listing)
+    texts["columns"] = frozenset(
+        t for c in row.columns for t in segmenter.column_tokens(str(c["name"]))
+    )
+    found: list[tuple[scoring.Match, Demand]] = []
+    for demand in repository.open_demands(
+        session, now, before_id=None, limit=limits.matching_open_demands_scanned_max
+    ):
+        if demand.buyer_organization_id == listing.supplier_organization_id:
+            continue
+        relevance = _relevance(segmenter.words_of(text_words(demand)), texts)
+        candidate = _candidate(listing, relevance, row, demand.purpose)
+        req = requirement(demand)
+        if scoring.shares_something(req, candidate):
+            match = scoring.score(req, candidate)
+            if match.score >= limits.matching_notify_score_min:
+                found.append((match, demand))
+    found.sort(key=lambda pair: (-pair[0].score, pair[1].id or 0))
+    notified: list[int] = []
+    for match, demand in found[: limits.matching_notified_max]:
+        assert demand.id is not None
+        assert status_of(demand, now) == DemandStatus.open
+        for organization_id, kind in (
+            (demand.buyer_organization_id, "listing.matched"),
+            (listing.supplier_organization_id, "demand.matched"),
+        ):
+            notifications.notify(
+                session,
+                organization_id=organization_id,
+                kind=kind,
+                subject=subject(demand.id),
+                payload=_payload(demand, match),
+            )
+        notified.append(demand.id)
+    return notified
