@@ -54,7 +54,9 @@ class ListingProfile(SQLModel, table=True):
 
     __tablename__ = "matching_listing_profile"
 
-    listing_id: int = Field(sa_type=BigInteger, primary_key=True, autoincrement=False)
+    listing_id: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
     columns: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)  # {name, type}
     quality_score: float | None = Field(default=None, sa_type=Float)
     profiled_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
