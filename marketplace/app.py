@@ -21,6 +21,7 @@ from marketplace.http import (
     nul_guard,
 )
 from marketplace.identity import endpoints as identity_endpoints
+from marketplace.listings import endpoints as listing_endpoints
 from marketplace.matching import endpoints as matching_endpoints
 from marketplace.notifications import endpoints as notification_endpoints
 from marketplace.observability import RequestContextMiddleware, configure_logging
@@ -92,8 +93,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(asset_endpoints.router)
     app.include_router(quality_endpoints.router)
     app.include_router(valuation_endpoints.router)
-    app.include_router(notification_endpoints.router)
+    app.include_router(listing_endpoints.router)
     app.include_router(matching_endpoints.router)
+    app.include_router(notification_endpoints.router)
     app.include_router(page_endpoints.router)
     app.add_middleware(
         InFlightLimitMiddleware,

@@ -116,9 +116,6 @@ objection_filing_window_s: Final = 24 * 3600
 objection_statement_length_min: Final = 20  # a claim someone can check, not "x"
 objection_evidence_hashes_max: Final = 20
 
-# Money: integer minor units, 1 ≤ amount ≤ 2**63-1 (a 64-bit signed column holds it)
-amount_minor_max: Final = 2**63 - 1
-
 # Demands (需求) and matching (marketplace/matching)
 demand_title_length_max: Final = 200
 demand_description_length_max: Final = 10_000
@@ -149,3 +146,15 @@ webhook_deliveries_per_step_max: Final = 20  # due deliveries one worker claims 
 # died mid-delivery): at-least-once, the receiver deduplicates on the notification id.
 webhook_claim_s: Final = 60.0
 webhook_error_length_max: Final = 500  # the last failure kept on a delivery
+
+# Listings (marketplace/listings): money in integer minor units, 1 ≤ amount ≤ 2**63-1
+amount_minor_max: Final = 2**63 - 1
+listing_licence_duration_days_max: Final = 36_500  # a hundred years stands for "perpetual"
+listing_acceptance_window_h_max: Final = 30 * 24
+listing_dispute_window_h_max: Final = 90 * 24
+listing_max_downloads_max: Final = 1_000_000
+listing_territories_max: Final = 250  # every ISO 3166-1 alpha-2 code fits
+listing_tiers_max: Final = 20
+listing_margin_bp_max: Final = 10_000  # public data: the margin over cost, at most 100 %
+listings_per_asset_max: Final = 50  # active and paused listings of one asset
+listing_comparables_max: Final = 200

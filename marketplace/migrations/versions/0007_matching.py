@@ -1,7 +1,10 @@
 """matching: buyers' demands (需求) and the listing profiles matching reads
 
 Revision ID: matching
-Revises: notifications
+Revises: notifications, listings_0001
+
+It also joins the two heads that branched from 0005 (notifications, listings), which the
+matching tables come after.
 """
 
 from collections.abc import Sequence
@@ -10,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "matching"
-down_revision: str | None = "notifications"
+down_revision: str | tuple[str, ...] | None = ("notifications", "listings_0001")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
