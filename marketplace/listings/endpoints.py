@@ -16,6 +16,7 @@ from marketplace.identity.auth import CurrentAccount, VerifiedSupplier
 from marketplace.listings import service, terms
 from marketplace.listings.lifecycle import ListingEvent
 from marketplace.listings.schemas import ListingCreate, ListingDraft, ListingOffer, ListingPublic
+from marketplace.matching import service as matching
 
 router = APIRouter(tags=["listings"])
 ListingId = Annotated[int, Path(ge=1, le=limits.id_max, description="listing id")]
@@ -49,8 +50,12 @@ def create_listing(
     ctx: SigningDep,
 ) -> ListingPublic:
     """Custodial suppliers send no signature: the exchange signs the offer with their key.
-    The first listing of an approved asset lists the asset. Writes ``listing.created``."""
-    return service.create(session, runtime.settings, principal, body, ctx=ctx, now=utc_now())
+    The first listing of an approved asset lists the asset. Writes ``listing.created``; the new
+    listing is matched against the open demands (``matching.service.match_new_listing``)."""
+    now = utc_now()
+    listing = service.create(session, runtime.settings, principal, body, ctx=ctx, now=now)
+    matching.match_new_listing(session, listing.id, now)
+    return listing
 
 
 @router.get("/listings/{listing_id}", summary="One listing: price and terms in plain words")

@@ -16,7 +16,7 @@ from marketplace.matching.demand_lifecycle import DemandStatus
 from marketplace.matching.scoring import Explanation
 from marketplace.quality.table_schema import FieldType
 
-AmountMinor = Annotated[int, Field(ge=1, le=limits.amount_minor_max)]
+AmountMinor = Annotated[int, Field(strict=True, ge=1, le=limits.amount_minor_max)]
 Keyword = Annotated[str, Field(min_length=1, max_length=limits.demand_keyword_length_max)]
 
 

@@ -23,15 +23,15 @@ def subject(demand_id: int) -> str:
 
 
 def journal_demand(
-    session: Session, kind: str, demand: Demand, actor: str, **payload: Any
+    session: Session, kind: str, row: Demand, actor: str, **payload: Any
 ) -> JournalEntry:
-    assert demand.id is not None
+    assert row.id is not None
     return journal.append(
         session,
         kind=kind,
-        subject=subject(demand.id),
+        subject=subject(row.id),
         actor=actor,
-        payload={"demand_id": demand.id, **payload},
+        payload={"demand_id": row.id, **payload},
     )
 
 

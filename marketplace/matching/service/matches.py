@@ -24,7 +24,6 @@ from sqlmodel import Session
 
 from marketplace import limits
 from marketplace.assets import service as assets
-from marketplace.errors import NotFound
 from marketplace.listings import service as listings
 from marketplace.listings.schemas import ListingPublic
 from marketplace.listings.terms import refusal
@@ -167,11 +166,8 @@ def _payload(demand: Demand, match: scoring.Match) -> dict[str, object]:
 
 def profile(session: Session, listing: ListingPublic) -> ListingProfile:
     """The listing's columns (from its revision's Table Schema) and quality score, stored."""
-    try:
-        revision = assets.get_revision(session, None, listing.asset_id, listing.revision)
-        schema = revision.table_schema or {}
-    except NotFound:
-        schema = {}
+    revision = assets.stored_revision(session, listing.asset_id, listing.revision)
+    schema = (revision.table_schema if revision is not None else None) or {}
     columns = [
         {"name": str(f.get("name", "")), "type": str(f.get("type", "any"))}
         for f in schema.get("fields", [])
@@ -187,11 +183,11 @@ def profile(session: Session, listing: ListingPublic) -> ListingProfile:
 
 
 def _listing_texts(session: Session, listing: ListingPublic) -> dict[str, frozenset[str]]:
-    try:
-        asset = assets.visible_asset(session, None, listing.asset_id)
-        title, keywords, description = asset.title, list(asset.keywords), asset.description
-    except NotFound:
+    asset = assets.assets_by_ids(session, [listing.asset_id]).get(listing.asset_id)
+    if asset is None:
         title, keywords, description = listing.asset_title or "", [], ""
+    else:
+        title, keywords, description = asset.title, list(asset.keywords), asset.description
     return {
         "title": frozenset(segmenter.index_tokens(title)),
         "keywords": frozenset(t for k in keywords for t in segmenter.index_tokens(k)),

@@ -42,7 +42,9 @@ def test_the_documented_weights_are_the_code_s() -> None:
 @pytest.mark.parametrize("doc", ["matching.md", "architecture.md"])
 def test_the_documented_lifecycle_is_the_declared_one(doc: str) -> None:
     text = (ROOT / "docs" / doc).read_text()
-    section = text[text.index("demand lifecycle") :]
+    heading = re.search(r"^#+ The demand lifecycle$", text, flags=re.M)
+    assert heading is not None
+    section = text[heading.start() :]
     rows = _table(section, "| event | from | to | journal kind |")
     documented = {
         (CODE.findall(f)[0], CODE.findall(e)[0]): (CODE.findall(t)[0], CODE.findall(k)[0])
