@@ -82,7 +82,7 @@ def public(demand: Demand, principal: Principal | None, now: datetime) -> Demand
         keywords=list(demand.keywords),
         fields=[RequiredField.model_validate(f) for f in demand.required_fields],
         quality_min=demand.quality_min,
-        purpose=demand.purpose,  # type: ignore[arg-type]  # validated when posted
+        purpose=demand.purpose,
         budget_min_minor=demand.budget_min_minor,
         budget_max_minor=demand.budget_max_minor,
         currency=demand.currency,
