@@ -158,3 +158,14 @@ listing_tiers_max: Final = 20
 listing_margin_bp_max: Final = 10_000  # public data: the margin over cost, at most 100 %
 listings_per_asset_max: Final = 50  # active and paused listings of one asset
 listing_comparables_max: Final = 200
+
+# Catalog search (marketplace/search)
+search_query_length_max: Final = 200  # characters of a search's q
+search_query_words_max: Final = 32  # words of one query after segmentation; more are ignored
+search_token_length_max: Final = 64  # longer "words" (hashes, base64) are neither indexed nor asked
+search_filter_length_max: Final = 200  # theme, classification, update frequency, purpose
+search_cursor_length_max: Final = 512
+search_candidate_words_max: Final = 64  # words of a demand that matching asks candidates for
+search_candidates_max: Final = 1000
+search_columns_max: Final = 2000  # column names indexed per listing (as schema_fields_max)
+search_purposes_max: Final = 32  # licence purposes indexed per listing

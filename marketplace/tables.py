@@ -1,5 +1,7 @@
 """Imports every table so that ``SQLModel.metadata`` is complete (migrations, tests)."""
 
+from collections.abc import Mapping
+
 from sqlmodel import SQLModel
 
 import ledger.models  # noqa: F401 -- journal, batches, anchor contract, worker lease
@@ -9,8 +11,17 @@ import marketplace.listings.models
 import marketplace.matching.models
 import marketplace.notifications.models
 import marketplace.quality.models
+import marketplace.search.models
 import marketplace.valuation.models  # noqa: F401 -- valuation reports
+from marketplace.search.models import outside_metadata
 
 metadata = SQLModel.metadata
 
-__all__ = ["metadata"]
+
+def include_name(name: str | None, type_: str, parent_names: Mapping[str, str | None]) -> bool:
+    """Alembic's ``include_name``: every database object but those the metadata cannot declare
+    (the search index's dialect-specific full-text table or column)."""
+    return not outside_metadata(name, type_, parent_names)
+
+
+__all__ = ["include_name", "metadata"]

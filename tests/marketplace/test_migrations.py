@@ -18,7 +18,7 @@ from marketplace.app import create_app
 from marketplace.db import make_engine
 from marketplace.migrations import upgrade
 from marketplace.runtime import Runtime
-from marketplace.tables import metadata
+from marketplace.tables import include_name, metadata
 from tests.conftest import settings_for
 from tests.marketplace.assets.helpers import (
     CSV,
@@ -36,7 +36,9 @@ from tests.marketplace.identity.helpers import CHAIN_ID
 
 def test_migrated_schema_matches_the_models(engine: Engine) -> None:
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": include_name}
+        )
         differences = compare_metadata(context, metadata)
     assert differences == []
 

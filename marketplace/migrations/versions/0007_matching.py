@@ -1,9 +1,9 @@
 """matching: buyers' demands (需求) and the listing profiles matching reads
 
 Revision ID: matching
-Revises: notifications, listings_0001
+Revises: notifications, listings_0001, search
 
-It also joins the two heads that branched from 0005 (notifications, listings), which the
+It also joins the heads that branched from 0005 (notifications, listings, search), which the
 matching tables come after.
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "matching"
-down_revision: str | tuple[str, ...] | None = ("notifications", "listings_0001")
+down_revision: str | tuple[str, ...] | None = ("notifications", "listings_0001", "search")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

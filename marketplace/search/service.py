@@ -1,0 +1,116 @@
+"""Catalog search: keeping listings' documents in the index, and finding listings. Never commits.
+
+The listings domain calls ``index`` when a listing is created or its asset's words change,
+``set_asset_state`` when its asset is listed, delisted, suspended or reinstated or an objection
+is filed or decided, and ``remove`` when a listing stops being active. ``GET /listings`` calls
+``search``; matching calls ``candidates``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import Session
+
+from marketplace import limits
+from marketplace.search import cursor, repository, segmenter
+from marketplace.search.models import IndexedListing
+from marketplace.search.schemas import Candidate, SearchDocument, SearchPage, SearchQuery, SearchSort
+
+# How much a word found in each field counts towards a candidate's relevance (TEXT_FIELDS order:
+# title, keywords, columns, description).
+CANDIDATE_FIELD_WEIGHTS = (1.0, 1.0, 1.0, 0.5)
+
+
+def index(session: Session, doc: SearchDocument) -> None:
+    """Put the listing in the index, or replace what the index held for it."""
+    index_many(session, [doc])
+
+
+def index_many(session: Session, docs: Sequence[SearchDocument]) -> None:
+    """``index`` for several listings at once (a rebuild, a bulk load), one statement each."""
+    assert len({d.listing_id for d in docs}) == len(docs), "a listing twice in one batch"
+    repository.upsert_many(session, [_row(d) for d in docs], [sorted(set(d.purposes)) for d in docs])
+
+
+def _row(doc: SearchDocument) -> IndexedListing:
+    return IndexedListing(
+        listing_id=doc.listing_id,
+        asset_id=doc.asset_id,
+        title_terms=segmenter.index_text([doc.title]),
+        keywords_terms=segmenter.index_text(doc.keywords),
+        columns_terms=segmenter.index_text(doc.columns, columns=True),
+        description_terms=segmenter.index_text([doc.description]),
+        theme=doc.theme,
+        classification=doc.classification,
+        update_frequency=doc.update_frequency,
+        headline_minor=doc.headline_minor,
+        quality_score=doc.quality_score,
+        created_at=doc.created_at,
+        visible=doc.visible,
+        under_objection=doc.under_objection,
+    )
+
+
+def set_asset_state(
+    session: Session, asset_id: int, *, visible: bool, under_objection: bool
+) -> int:
+    """Whether the asset's listings may be found (the asset is listed) and whether they carry
+    the objection flag. Returns how many listings the index holds for the asset."""
+    return repository.set_asset_state(
+        session, asset_id, visible=visible, under_objection=under_objection
+    )
+
+
+def remove(session: Session, listing_id: int) -> bool:
+    """Take the listing out of the index; False if it was not there."""
+    return repository.delete_listing(session, listing_id)
+
+
+def search(session: Session, query: SearchQuery) -> SearchPage:
+    """A page of visible listing ids matching ``query``, in its order, and the next page's
+    cursor. A bad cursor is ``InvalidCursor`` (422)."""
+    words = segmenter.query_words(query.q)
+    order = query.sort
+    if order is SearchSort.relevance and not words:
+        order = SearchSort.recent  # nothing to be relevant to: newest first
+    after = cursor.decode(query, order)
+    keys = repository.page(session, query, words, order, after)
+    shown = keys[: query.limit]
+    more = len(keys) > query.limit
+    return SearchPage(
+        ids=[k.listing_id for k in shown],
+        next_cursor=cursor.encode(query, shown[-1]) if more else None,
+    )
+
+
+def candidates(session: Session, words: Sequence[str], limit: int) -> list[Candidate]:
+    """Visible listings whose words match any of ``words`` (a demand's keywords, description,
+    column names: each may be a phrase), best first, at most ``limit``.
+
+    The database's score picks the ``limit`` best; each candidate's relevance is then the
+    share of the demand's words it holds (a word found only in its description counts half),
+    which is the same on both databases and lies in [0, 1]."""
+    assert 1 <= limit <= limits.search_candidates_max
+    query_words = segmenter.words_of(words)
+    if not query_words:
+        return []
+    found = repository.matching_any(session, query_words, limit)
+    scored = [Candidate(m.listing_id, _relevance(query_words, m)) for m in found]
+    return sorted(scored, key=lambda c: c.relevance, reverse=True)  # stable: engine order ties
+
+
+def _relevance(words: Sequence[segmenter.QueryWord], matched: repository.MatchedTerms) -> float:
+    total = 0.0
+    for word in words:
+        total += max(
+            (
+                weight
+                for weight, field in zip(CANDIDATE_FIELD_WEIGHTS, matched.fields, strict=True)
+                if word.found_in(field)
+            ),
+            default=0.0,
+        )
+    relevance = total / len(words)
+    assert 0.0 <= relevance <= 1.0
+    return relevance
