@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Final
 
 from marketplace.quality.table_schema import FIELD_TYPES
@@ -41,6 +42,7 @@ SYNONYMS: Final[tuple[tuple[str, ...], ...]] = (
 )
 
 
+@lru_cache(maxsize=65_536)
 def normalise(name: str) -> str:
     """The form names are compared in: NFKC, lower case, separators removed."""
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
@@ -64,6 +66,7 @@ GROUP_OF: Final[dict[str, str]] = _index()
 GROUPS: Final[dict[str, tuple[str, ...]]] = {normalise(g[0]): g for g in SYNONYMS}
 
 
+@lru_cache(maxsize=65_536)
 def canonical(name: str) -> str:
     """The normalised head of the name's synonym group, or the normalised name itself."""
     key = normalise(name)

@@ -47,16 +47,20 @@ class Demand(SQLModel, table=True):
 
 
 class ListingProfile(SQLModel, table=True):
-    """What matching reads of a listing besides what the catalog holds: its columns with their
-    Table Schema types, and its quality score. Written when the listing is created
-    (``service.match_new_listing``); a listing created before has none, and is matched by its
-    words alone."""
+    """What scoring reads of a listing, in one row: its revision's columns with their Table
+    Schema types, its quality score, and from its signed offer (which never changes) the
+    supplier, the headline price and the purposes its terms permit. Written when the listing is
+    created (``service.match_new_listing``); for a listing created before, it is built when the
+    listing is a candidate."""
 
     __tablename__ = "matching_listing_profile"
 
     listing_id: int = Field(
         sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
     )
+    supplier_organization_id: int = Field(sa_type=BigInteger)
+    headline_minor: int | None = Field(default=None, sa_type=BigInteger)
+    purposes: list[str] = Field(default_factory=list, sa_type=JSON)
     columns: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)  # {name, type}
     quality_score: float | None = Field(default=None, sa_type=Float)
     profiled_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))

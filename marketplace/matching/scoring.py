@@ -134,47 +134,58 @@ class Match(_Frozen):
     explanation: Explanation
 
 
-def _column_for(required: Field, columns: Sequence[Field]) -> FieldMatch | None:
+_Found = tuple[
+    Literal["name", "synonym"], Field, bool
+]  # how, which column, whether its type serves
+
+
+def _column_for(required: Field, columns: Sequence[Field]) -> _Found | None:
     """The column covering ``required``, best first: the same name with a type that serves, a
     synonym with a type that serves, the same name, a synonym."""
     key, group = fields.normalise(required.name), fields.canonical(required.name)
-    by_name = [c for c in columns if fields.normalise(c.name) == key]
-    by_synonym = [c for c in columns if c not in by_name and fields.canonical(c.name) == group]
-    ranked = [
-        (via, column, fields.type_satisfies(required.type, column.type))
-        for via, found in (("name", by_name), ("synonym", by_synonym))
-        for column in found
-    ]
-    if not ranked:
-        return None
-    via, column, type_ok = max(ranked, key=lambda r: r[2])  # the first that serves, else first
+    best: _Found | None = None
+    for via in ("name", "synonym"):
+        for column in columns:
+            same = fields.normalise(column.name) == key
+            if (via == "name") != same or fields.canonical(column.name) != group:
+                continue
+            found: _Found = (via, column, fields.type_satisfies(required.type, column.type))
+            if found[2]:
+                return found
+            best = best or found
+    return best
+
+
+def _field_match(required: Field, found: _Found) -> FieldMatch:
+    via, column, type_ok = found
     return FieldMatch(
         required=required.name,
         required_type=required.type,
         column=column.name,
         column_type=column.type,
-        via="name" if via == "name" else "synonym",
-        synonym_group=fields.GROUPS[group][0] if via == "synonym" else None,
+        via=via,
+        synonym_group=fields.GROUPS[fields.canonical(required.name)][0]
+        if via == "synonym"
+        else None,
         type_ok=type_ok,
     )
+
+
+def _credit(required: Sequence[Field], found: Sequence[_Found | None]) -> float:
+    if not required:
+        return 1.0
+    credit = sum(1.0 if f[2] else TYPE_MISMATCH_CREDIT for f in found if f is not None)
+    return credit / len(required)
 
 
 def schema_coverage(
     required: Sequence[Field], columns: Sequence[Field]
 ) -> tuple[float, list[FieldMatch], list[str]]:
     """The schema component, the fields matched and the names of the fields missing."""
-    matched: list[FieldMatch] = []
-    missing: list[str] = []
-    for want in required:
-        found = _column_for(want, columns)
-        if found is None:
-            missing.append(want.name)
-        else:
-            matched.append(found)
-    if not required:
-        return 1.0, matched, missing
-    credit = sum(1.0 if m.type_ok else TYPE_MISMATCH_CREDIT for m in matched)
-    return credit / len(required), matched, missing
+    found = [_column_for(want, columns) for want in required]
+    matched = [_field_match(w, f) for w, f in zip(required, found, strict=True) if f is not None]
+    missing = [w.name for w, f in zip(required, found, strict=True) if f is None]
+    return _credit(required, found), matched, missing
 
 
 def quality_component(score: float | None, minimum: float | None) -> tuple[float, bool]:
@@ -200,29 +211,48 @@ def price_component(
     return 1.0, "inside"
 
 
-def score(requirement: Requirement, candidate: Candidate) -> Match:
-    """The listing's match for the demand: the weighted score and why."""
-    schema, matched, missing = schema_coverage(requirement.fields, candidate.columns)
-    text = candidate.relevance
-    quality, meets = quality_component(candidate.quality_score, requirement.quality_min)
-    price, verdict = price_component(
+def _components(
+    requirement: Requirement, candidate: Candidate, schema: float
+) -> dict[Component, float]:
+    quality, _ = quality_component(candidate.quality_score, requirement.quality_min)
+    price, _ = price_component(
         candidate.headline_minor, requirement.budget_min_minor, requirement.budget_max_minor
     )
-    purpose = 1.0 if candidate.refusal is None else 0.0
     components: dict[Component, float] = {
-        "text": text,
+        "text": candidate.relevance,
         "schema": schema,
         "quality": quality,
         "price": price,
-        "purpose": purpose,
+        "purpose": 1.0 if candidate.refusal is None else 0.0,
     }
     for value in components.values():
         assert 0.0 <= value <= 1.0, components
+    return components
+
+
+def _total(components: dict[Component, float]) -> float:
     total = sum(WEIGHTS[k] * v for k, v in components.items())
+    return round(min(1.0, max(0.0, total)), SCORE_DIGITS)
+
+
+def quick_score(requirement: Requirement, candidate: Candidate) -> float:
+    """``score(...).score`` without building the explanation (ranking many candidates)."""
+    found = [_column_for(want, candidate.columns) for want in requirement.fields]
+    return _total(_components(requirement, candidate, _credit(requirement.fields, found)))
+
+
+def score(requirement: Requirement, candidate: Candidate) -> Match:
+    """The listing's match for the demand: the weighted score and why."""
+    schema, matched, missing = schema_coverage(requirement.fields, candidate.columns)
+    components = _components(requirement, candidate, schema)
+    _, meets = quality_component(candidate.quality_score, requirement.quality_min)
+    _, verdict = price_component(
+        candidate.headline_minor, requirement.budget_min_minor, requirement.budget_max_minor
+    )
     explanation = Explanation(
         fields_matched=matched,
         fields_missing=missing,
-        text=TextExplanation(relevance=round(text, SCORE_DIGITS)),
+        text=TextExplanation(relevance=round(candidate.relevance, SCORE_DIGITS)),
         quality=QualityExplanation(
             score=candidate.quality_score, minimum=requirement.quality_min, meets=meets
         ),
@@ -233,16 +263,14 @@ def score(requirement: Requirement, candidate: Candidate) -> Match:
             verdict=verdict,
         ),
         purpose=PurposeExplanation(
-            purpose=requirement.purpose, permitted=purpose == 1.0, reason=candidate.refusal
+            purpose=requirement.purpose,
+            permitted=candidate.refusal is None,
+            reason=candidate.refusal,
         ),
         components={k: round(v, SCORE_DIGITS) for k, v in components.items()},
         weights=dict(WEIGHTS),
     )
-    return Match(
-        listing_id=candidate.listing_id,
-        score=round(min(1.0, max(0.0, total)), SCORE_DIGITS),
-        explanation=explanation,
-    )
+    return Match(listing_id=candidate.listing_id, score=_total(components), explanation=explanation)
 
 
 def shares_something(requirement: Requirement, candidate: Candidate) -> bool:
@@ -258,9 +286,11 @@ def rank(requirement: Requirement, candidates: Iterable[Candidate], limit: int) 
     """The matches of the candidates that share a word or a field with the demand, best first
     (ties: lower listing id first), at most ``limit``."""
     assert limit >= 0
-    matches = [score(requirement, c) for c in candidates if shares_something(requirement, c)]
-    matches.sort(key=lambda m: (-m.score, m.listing_id))
-    return matches[:limit]
+    scored = [
+        (quick_score(requirement, c), c) for c in candidates if shares_something(requirement, c)
+    ]
+    scored.sort(key=lambda pair: (-pair[0], pair[1].listing_id))
+    return [score(requirement, c) for _, c in scored[:limit]]
 
 
 __all__ = [
@@ -273,6 +303,7 @@ __all__ = [
     "Requirement",
     "price_component",
     "quality_component",
+    "quick_score",
     "rank",
     "schema_coverage",
     "score",

@@ -58,21 +58,38 @@ def text_words(demand: Demand) -> list[str]:
 
 
 def field_words(demand: Demand) -> list[str]:
-    return [s for f in demand.required_fields for s in fields.synonyms_of(str(f["name"]))]
+    """Each required field's name as written and the name of its synonym group (``ts`` and
+    ``timestamp``): the column names asked of the index (every synonym would multiply the
+    index's work; the scoring matches all of them)."""
+    names = [str(f["name"]) for f in demand.required_fields]
+    return list(dict.fromkeys(w for n in names for w in (n, fields.synonyms_of(n)[0])))
 
 
-def _candidate(
-    listing: ListingPublic, relevance: float, profile: ListingProfile | None, purpose: str
-) -> scoring.Candidate:
+def _candidate(profile: ListingProfile, relevance: float, purpose: str) -> scoring.Candidate:
+    """What scoring reads of a listing, from its profile. Whether the terms permit the purpose
+    is read from the purposes they list; the terms' own wording of a refusal is put in for the
+    matches shown (``_explained``)."""
     return scoring.Candidate(
-        listing_id=listing.id,
+        listing_id=profile.listing_id,
         relevance=relevance,
         columns=tuple(
-            scoring.Field.model_validate(c) for c in (profile.columns if profile else [])
+            scoring.Field.model_construct(name=str(c["name"]), type=str(c["type"]))
+            for c in profile.columns
         ),
-        quality_score=None if profile is None else profile.quality_score,
-        headline_minor=listing.headline_minor,
-        refusal=refusal(listing.terms, purpose),
+        quality_score=profile.quality_score,
+        headline_minor=profile.headline_minor,
+        refusal=None if purpose in profile.purposes else f"the terms do not permit {purpose}",
+    )
+
+
+def _explained(match: scoring.Match, listing: ListingPublic, purpose: str) -> scoring.Match:
+    """The match with the listing's terms' own reason for refusing the purpose."""
+    reason = refusal(listing.terms, purpose)
+    if reason == match.explanation.purpose.reason:
+        return match
+    shown = match.explanation.purpose.model_copy(update={"reason": reason})
+    return match.model_copy(
+        update={"explanation": match.explanation.model_copy(update={"purpose": shown})}
     )
 
 
@@ -83,26 +100,43 @@ class Ranked:
     scored: int
 
 
+def _profiles(session: Session, ids: list[int]) -> list[ListingProfile]:
+    """The candidates' profiles, in ``ids``' order; a listing created before matching profiled
+    listings gets one built now (not stored: a read writes nothing)."""
+    stored = repository.profiles(session, ids)
+    missing = [i for i in ids if i not in stored][: limits.page_size_max]
+    built = {
+        item.id: build_profile(session, item) for item in listings.public_many(session, missing)
+    }
+    return [p for i in ids if (p := stored.get(i) or built.get(i)) is not None]
+
+
 def rank(session: Session, demand: Demand, limit: int) -> Ranked:
-    """The demand's best ``limit`` matches among the candidates the index hands over."""
-    per_query = limits.matching_candidates_max
-    by_text = search.candidates(session, text_words(demand), per_query)
+    """The demand's best ``limit`` matches among the candidates the index hands over.
+
+    Scoring reads only the profiles (one query); the listings themselves are read for the
+    best matches alone, which also drops any that stopped being available since they were
+    indexed."""
+    by_text = search.candidates(session, text_words(demand), limits.matching_candidates_max)
     wanted = field_words(demand)
-    by_field = search.candidates(session, wanted, per_query) if wanted else []
+    by_field = (
+        search.candidates(session, wanted, limits.matching_field_candidates_max) if wanted else []
+    )
     relevance = {c.listing_id: c.relevance for c in by_text}
     ids = list(dict.fromkeys([*relevance, *(c.listing_id for c in by_field)]))
-    shown = [
-        item
-        for item in listings.public_many(session, ids)
-        if item.available and item.supplier_organization_id != demand.buyer_organization_id
-    ]
-    profiles = repository.profiles(session, [item.id for item in shown])
     candidates = [
-        _candidate(item, relevance.get(item.id, 0.0), profiles.get(item.id), demand.purpose)
-        for item in shown
+        _candidate(p, relevance.get(p.listing_id, 0.0), demand.purpose)
+        for p in _profiles(session, ids)
+        if p.supplier_organization_id != demand.buyer_organization_id
     ]
-    matches = scoring.rank(requirement(demand), candidates, limit)
-    return Ranked(matches, {item.id: item for item in shown}, len(candidates))
+    best = scoring.rank(requirement(demand), candidates, limit + limits.matching_spare_max)
+    shown = {item.id: item for item in listings.public_many(session, [m.listing_id for m in best])}
+    matches = [
+        _explained(m, shown[m.listing_id], demand.purpose)
+        for m in best
+        if m.listing_id in shown and shown[m.listing_id].available
+    ][:limit]
+    return Ranked(matches, shown, len(candidates))
 
 
 def matches(
@@ -164,8 +198,10 @@ def _payload(demand: Demand, match: scoring.Match) -> dict[str, object]:
     }
 
 
-def profile(session: Session, listing: ListingPublic) -> ListingProfile:
-    """The listing's columns (from its revision's Table Schema) and quality score, stored."""
+def build_profile(session: Session, listing: ListingPublic) -> ListingProfile:
+    """What scoring reads of the listing: its revision's columns with their Table Schema types,
+    its quality score, and from its signed offer (which never changes) the supplier, the
+    headline price and the purposes its terms permit."""
     revision = assets.stored_revision(session, listing.asset_id, listing.revision)
     schema = (revision.table_schema if revision is not None else None) or {}
     columns = [
@@ -173,13 +209,14 @@ def profile(session: Session, listing: ListingPublic) -> ListingProfile:
         for f in schema.get("fields", [])
         if isinstance(f, dict) and f.get("name")
     ]
-    row = ListingProfile(
+    return ListingProfile(
         listing_id=listing.id,
+        supplier_organization_id=listing.supplier_organization_id,
+        headline_minor=listing.headline_minor,
+        purposes=[p.value for p in listing.terms.purposes],
         columns=columns,
         quality_score=quality.finished_overall_score(session, listing.asset_id, listing.revision),
     )
-    repository.put_profile(session, row)
-    return row
 
 
 def _listing_texts(session: Session, listing: ListingPublic) -> dict[str, frozenset[str]]:
@@ -213,7 +250,8 @@ def match_new_listing(session: Session, listing_id: int, now: datetime) -> list[
     demand's buyer (``listing.matched``) and the listing's supplier (``demand.matched``).
     Stores the listing's profile first. Returns the ids of the demands notified."""
     listing = listings.public(session, listing_id)
-    row = profile(session, listing)
+    row = build_profile(session, listing)
+    repository.put_profile(session, row)
     texts = _listing_texts(session, listing)
     texts["columns"] = frozenset(
         t for c in row.columns for t in segmenter.column_tokens(str(c["name"]))
@@ -225,10 +263,10 @@ def match_new_listing(session: Session, listing_id: int, now: datetime) -> list[
         if demand.buyer_organization_id == listing.supplier_organization_id:
             continue
         relevance = _relevance(segmenter.words_of(text_words(demand)), texts)
-        candidate = _candidate(listing, relevance, row, demand.purpose)
+        candidate = _candidate(row, relevance, demand.purpose)
         req = requirement(demand)
         if scoring.shares_something(req, candidate):
-            match = scoring.score(req, candidate)
+            match = _explained(scoring.score(req, candidate), listing, demand.purpose)
             if match.score >= limits.matching_notify_score_min:
                 found.append((match, demand))
     found.sort(key=lambda pair: (-pair[0].score, pair[1].id or 0))

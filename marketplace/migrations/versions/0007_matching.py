@@ -50,6 +50,9 @@ def upgrade() -> None:
     op.create_table(
         "matching_listing_profile",
         sa.Column("listing_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("supplier_organization_id", sa.BigInteger(), nullable=False),
+        sa.Column("headline_minor", sa.BigInteger(), nullable=True),
+        sa.Column("purposes", sa.JSON(), nullable=False),
         sa.Column("columns", sa.JSON(), nullable=False),
         sa.Column("quality_score", sa.Float(), nullable=True),
         sa.Column("profiled_at", sa.DateTime(timezone=True), nullable=False),

@@ -177,3 +177,11 @@ def test_a_ranking_is_sorted_bounded_and_holds_only_listings_sharing_something(
     assert keys == sorted(keys)
     by_id = {c.listing_id: c for c in listings}
     assert all(scoring.shares_something(requirement, by_id[m.listing_id]) for m in ranked)
+
+
+@settings(max_examples=300, deadline=None)
+@given(requirements(), candidates)
+def test_the_quick_score_ranking_uses_is_the_explained_score(
+    requirement: Requirement, listing: Candidate
+) -> None:
+    assert scoring.quick_score(requirement, listing) == scoring.score(requirement, listing).score
