@@ -19,12 +19,13 @@ Not a test: each timed loop stops after --budget-s seconds, whatever it has meas
 from __future__ import annotations
 
 import argparse
+import os
 import random
-import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,13 @@ FREQUENCIES = ["continuous", "daily", "weekly", "monthly", "quarterly", "annual"
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
 
+def wide(text: str) -> str:
+    """``text`` in full-width forms (U+FF01 to U+FF5E, the ideographic space)."""
+    return "".join(
+        "\u3000" if c == " " else chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text
+    )
+
+
 def listing(rng: random.Random, listing_id: int) -> SearchDocument:
     zh, en, theme = rng.choice(TOPICS)
     style = rng.random()
@@ -97,16 +105,11 @@ def listing(rng: random.Random, listing_id: int) -> SearchDocument:
         title = f"{rng.choice(CITIES_EN)} {en} {rng.choice(CITIES_ZH)}{zh}"
     other_zh, other_en, _ = rng.choice(TOPICS)
     description = (
-        f"{title}。涵盖{other_zh}相关指标，按{rng.choice(['小时', '天', '月'])}更新。"
+        f"{title}。涵盖{other_zh}相关指标。按{rng.choice(['小时', '天', '月'])}更新。"
         f" Covers {en} and {other_en}, collected since {rng.randint(2000, 2024)}."
     )
     if rng.random() < 0.05:
-        title = title.translate(
-            str.maketrans(
-                "abcdefghijklmnopqrstuvwxyz ",
-                "ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ　",
-            )
-        )
+        title = wide(title)
     return SearchDocument(
         listing_id=listing_id,
         asset_id=listing_id,
@@ -152,20 +155,35 @@ def segmentation_us(docs: Sequence[SearchDocument], queries: Sequence[str]) -> t
     return per_listing, per_query
 
 
-def timed(run: Callable[[int], object], n: int, budget_s: float) -> list[float]:
+@dataclass
+class Timings:
+    """Wall-clock and this thread's CPU seconds per run (SQLite runs in the calling thread, so
+    CPU time is the work itself; wall time adds waiting for a core on a loaded machine)."""
+
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+
+    def extend(self, other: Timings) -> None:
+        self.wall += other.wall
+        self.cpu += other.cpu
+
+
+def timed(run: Callable[[int], object], n: int, budget_s: float) -> Timings:
     """Durations of up to ``n`` runs (run(i)), stopping once ``budget_s`` is spent."""
-    durations: list[float] = []
+    out = Timings()
     deadline = time.perf_counter() + budget_s
     for i in range(n):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         run(i)
-        durations.append(time.perf_counter() - started)
+        out.wall.append(time.perf_counter() - started)
+        out.cpu.append(time.thread_time() - started_cpu)
         if time.perf_counter() > deadline:
             break
-    return durations
+    return out
 
 
 def p(durations: Sequence[float], q: float) -> float:
+    """The ``q`` quantile (nearest rank)."""
     ordered = sorted(durations)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
@@ -185,7 +203,7 @@ QUERIES: dict[str, list[SearchQuery]] = {
     ],
     "mixed, full-width": [
         SearchQuery(q="Beijing 房价"),
-        SearchQuery(q="ａｉｒ ｑｕａｌｉｔｙ"),
+        SearchQuery(q=wide("air quality")),
         SearchQuery(q="pm25 station 空气质量"),
     ],
     "words + filters": [
@@ -206,8 +224,8 @@ QUERIES: dict[str, list[SearchQuery]] = {
 }
 
 
-def bench_search(engine: Engine, rounds: int, budget_s: float) -> dict[str, list[float]]:
-    out: dict[str, list[float]] = {}
+def bench_search(engine: Engine, rounds: int, budget_s: float) -> dict[str, Timings]:
+    out: dict[str, Timings] = {}
     per_kind = budget_s / len(QUERIES)
     for kind, queries in QUERIES.items():
 
@@ -223,7 +241,7 @@ def bench_search(engine: Engine, rounds: int, budget_s: float) -> dict[str, list
     return out
 
 
-def bench_baseline(engine: Engine, n_listings: int, rounds: int, budget_s: float) -> list[float]:
+def bench_baseline(engine: Engine, n_listings: int, rounds: int, budget_s: float) -> Timings:
     """A plain SELECT by primary key, in its own transaction like a search."""
     rng = random.Random(7)
 
@@ -358,14 +376,15 @@ def _seed_market(engine: Engine) -> int:
     return n
 
 
-def bench_matching(engine: Engine, rounds: int, budget_s: float) -> list[float] | None:
+def bench_matching(engine: Engine, rounds: int, budget_s: float) -> Timings | None:
     """Match one demand against all listings (issue 12: p99 ≤ 200 ms): the durations of up to
-    ``rounds`` demands, each matched in its own transaction, within ``budget_s``; None while
-    matching is not built.
+    ``rounds`` demands, each matched in its own transaction, within ``budget_s``.
 
     What is timed is ``matching.service.rank`` exactly as ``GET /demands/{id}/matches`` runs it
-    (20 matches): the two candidate queries on the full-text index, the candidates' listings
-    (``listings.service.public_many``) and profiles, and the scoring."""
+    (20 matches): the two candidate queries on the full-text index, the candidates' profiles
+    (one query), the scoring, and the best matches' listings (``listings.service.public_many``).
+    The listings, their assets and profiles are inserted first (not timed), one per indexed
+    document, by ``_seed_market``."""
     from marketplace.matching.models import Demand
     from marketplace.matching.service import rank
 
@@ -397,12 +416,12 @@ def bench_matching(engine: Engine, rounds: int, budget_s: float) -> list[float] 
 # --------------------------------------------------------------------------------------------
 
 
-def line(label: str, durations: Sequence[float], base: Sequence[float]) -> str:
-    p50, p99 = p(durations, 0.5), p(durations, 0.99)
+def line(label: str, t: Timings, base: Timings) -> str:
+    p50, p99 = p(t.wall, 0.5), p(t.wall, 0.99)
     return (
         f"  {label:<22} p50 {p50 * 1e3:7.2f} ms  p99 {p99 * 1e3:7.2f} ms  "
-        f"(×{p50 / p(base, 0.5):,.0f} / ×{p99 / p(base, 0.99):,.0f} a SELECT by id; "
-        f"n={len(durations)})"
+        f"(x{p50 / p(base.wall, 0.5):,.0f} / x{p99 / p(base.wall, 0.99):,.0f} a SELECT by id)  "
+        f"CPU p50 {p(t.cpu, 0.5) * 1e3:6.2f} p99 {p(t.cpu, 0.99) * 1e3:6.2f} ms  n={len(t.wall)}"
     )
 
 
@@ -412,6 +431,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300, help="timed searches per kind")
     parser.add_argument("--budget-s", type=float, default=60.0, help="per timed section")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     rng = random.Random(12)
     docs = [listing(rng, i) for i in range(1, args.listings + 1)]
     sample_queries = [q.q for qs in QUERIES.values() for q in qs if q.q]
@@ -424,25 +444,30 @@ def main() -> None:
         searches = bench_search(engine, args.queries, args.budget_s)
         matching = bench_matching(engine, args.queries, args.budget_s)
         engine.dispose()
-    every = [d for ds in searches.values() for d in ds]
+    every = Timings()
+    for t in searches.values():
+        every.extend(t)
     print(f"matching bench: {args.listings:,} listings, SQLite file (FTS5), rjieba segmentation")
+    print(
+        f"  load average (1 min) {load_before:.1f} before, {os.getloadavg()[0]:.1f} after ", end=""
+    )
+    print(f"on {os.cpu_count()} cores: wall times include waiting for a core")
     print(f"  index build            {rate:>10,.0f} listings/s (segmentation included)")
     print(f"  segmentation           {per_listing_us:>10,.1f} µs per listing (4 fields), ", end="")
     print(f"{per_query_us:,.1f} µs per query")
-    print(f"  SELECT by id (base)    p50 {p(base, 0.5) * 1e3:7.3f} ms  ", end="")
-    print(f"p99 {p(base, 0.99) * 1e3:7.3f} ms")
-    for kind, durations in searches.items():
-        print(line(kind, durations, base))
+    print(f"  SELECT by id (base)    p50 {p(base.wall, 0.5) * 1e3:7.3f} ms  ", end="")
+    print(f"p99 {p(base.wall, 0.99) * 1e3:7.3f} ms")
+    for kind, t in searches.items():
+        print(line(kind, t, base))
     print(line("search, all kinds", every, base))
-    verdict = "met" if p(every, 0.99) <= SEARCH_P99_TARGET_S else "MISSED"
-    print(f"  search p99 target {SEARCH_P99_TARGET_S * 1e3:.0f} ms: {verdict}")
+    verdict = "met" if p(every.wall, 0.99) <= SEARCH_P99_TARGET_S else "MISSED"
+    print(f"  search p99 target {SEARCH_P99_TARGET_S * 1e3:.0f} ms (wall): {verdict}")
     if matching is None:
         print("  matching               not built yet (bench_matching is a slot)")
     else:
         print(line("match one demand", matching, base))
-        verdict = "met" if p(matching, 0.99) <= MATCHING_P99_TARGET_S else "MISSED"
-        print(f"  matching p99 target {MATCHING_P99_TARGET_S * 1e3:.0f} ms: {verdict}")
-    _ = statistics
+        verdict = "met" if p(matching.wall, 0.99) <= MATCHING_P99_TARGET_S else "MISSED"
+        print(f"  matching p99 target {MATCHING_P99_TARGET_S * 1e3:.0f} ms (wall): {verdict}")
 
 
 if __name__ == "__main__":

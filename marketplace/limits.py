@@ -173,3 +173,6 @@ search_candidate_words_max: Final = 64  # words of a demand that matching asks c
 search_candidates_max: Final = 1000
 search_columns_max: Final = 2000  # column names indexed per listing (as schema_fields_max)
 search_purposes_max: Final = 32  # licence purposes indexed per listing
+# Words matching more listings than this rank only the newest this many by relevance, then the
+# rest newest first: ranking costs time per matching listing (docs/search.md, "Ranking").
+search_ranked_matches_max: Final = 5_000

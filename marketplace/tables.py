@@ -1,7 +1,6 @@
 """Imports every table so that ``SQLModel.metadata`` is complete (migrations, tests)."""
 
-from collections.abc import Mapping
-
+from alembic.runtime.environment import NameFilterParentNames, NameFilterType
 from sqlmodel import SQLModel
 
 import ledger.models  # noqa: F401 -- journal, batches, anchor contract, worker lease
@@ -18,10 +17,12 @@ from marketplace.search.models import outside_metadata
 metadata = SQLModel.metadata
 
 
-def include_name(name: str | None, type_: str, parent_names: Mapping[str, str | None]) -> bool:
+def include_name(
+    name: str | None, type_: NameFilterType, parent_names: NameFilterParentNames
+) -> bool:
     """Alembic's ``include_name``: every database object but those the metadata cannot declare
     (the search index's dialect-specific full-text table or column)."""
-    return not outside_metadata(name, type_, parent_names)
+    return not outside_metadata(name, type_, parent_names.get("table_name"))
 
 
 __all__ = ["include_name", "metadata"]

@@ -12,6 +12,7 @@ from marketplace.cli import (
     demo,
     identity,
     ledger,
+    listings,
     objections,
     quality,
     review,
@@ -44,6 +45,7 @@ quality.register(app)
 valuation.register(app)
 review.register(app)
 objections.register(app)
+listings.register(app)
 demands.register(app)
 
 #: Top-level command or group -> its help panel. A command missing here shows under
@@ -57,6 +59,7 @@ USERS: dict[str, str] = {
     "demo": EVERYONE,
     "quality": SUPPLIERS,
     "valuation": SUPPLIERS,
+    "listing": SUPPLIERS,
     "review": OPERATORS,
     "org": OPERATORS,
     "objection": BUYERS,

@@ -10,6 +10,7 @@ from marketplace.client.assets import Assets
 from marketplace.client.demands import Demands
 from marketplace.client.identity import Identity
 from marketplace.client.ledger import Ledger
+from marketplace.client.listings import Listings
 from marketplace.client.objections import Objections
 from marketplace.client.quality import Quality
 from marketplace.client.session import DEFAULT_TIMEOUT_S, Session
@@ -36,6 +37,7 @@ class Databourse:
         self.quality = Quality(self._session)
         self.valuation = Valuation(self._session)
         self.demands = Demands(self._session)
+        self.listings = Listings(self._session)
         self.ledger = Ledger(self._session)
 
     @property

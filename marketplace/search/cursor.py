@@ -1,11 +1,12 @@
 """Cursors: where the next page of a search starts (pure).
 
 A cursor is the sort key of the last listing on a page (its sort value and id), with the
-fingerprint of the query it belongs to, as base64url JSON. It is opaque to callers but not
-secret: it only says where in a public ordering to continue. Decoding checks everything — the
-encoding, the shape, the value's type for the query's order, every bound — so that a cursor that
-was altered, truncated or taken from another query is a 422 ``invalid_cursor`` and never reaches
-the database as anything but a well-typed value.
+fingerprint of the query it belongs to and, for a relevance search whose words match more than
+``limits.search_ranked_matches_max`` listings, the ranking window's lower bound, as base64url
+JSON. It is opaque to callers but not secret: it only says where in a public ordering to go on.
+Decoding checks everything — the encoding, the shape, the value's type for the order, every
+bound — so that a cursor that was altered, truncated or taken from another query is a 422
+``invalid_cursor`` and never reaches the database as anything but a well-typed value.
 """
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ import math
 from datetime import datetime
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
 
 from marketplace import limits
 from marketplace.search.errors import InvalidCursor
@@ -35,12 +44,23 @@ SortValue = float | int | datetime
 
 
 class SortKey(BaseModel):
-    """The last listing of a page: its value in the page's order, and its id."""
+    """A listing's place in a page's order: its sort value and its id. In a relevance order,
+    ``value`` is None past the ranking window, where listings come newest first."""
 
     model_config = ConfigDict(frozen=True)
 
-    value: SortValue
+    value: SortValue | None
     listing_id: int
+
+
+class Position(BaseModel):
+    """What a cursor says: the last listing shown, and the ranking window's lower bound (the
+    oldest listing id ranked by relevance; None when every match was ranked)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    last: SortKey
+    window_from_id: int | None = None
 
 
 class _Wire(BaseModel):
@@ -48,8 +68,9 @@ class _Wire(BaseModel):
 
     v: StrictInt
     f: StrictStr = Field(max_length=64)
-    k: StrictInt | StrictFloat | StrictStr
+    k: StrictInt | StrictFloat | StrictStr | None
     i: StrictInt
+    w: StrictInt | None = None
 
 
 def fingerprint(query: SearchQuery) -> str:
@@ -59,14 +80,20 @@ def fingerprint(query: SearchQuery) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
-def encode(query: SearchQuery, key: SortKey) -> str:
-    value = key.value.isoformat() if isinstance(key.value, datetime) else key.value
-    wire = {"v": VERSION, "f": fingerprint(query), "k": value, "i": key.listing_id}
+def encode(query: SearchQuery, position: Position) -> str:
+    value = position.last.value
+    wire = {
+        "v": VERSION,
+        "f": fingerprint(query),
+        "k": value.isoformat() if isinstance(value, datetime) else value,
+        "i": position.last.listing_id,
+        "w": position.window_from_id,
+    }
     raw = json.dumps(wire, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def decode(query: SearchQuery, order: SearchSort) -> SortKey | None:
+def decode(query: SearchQuery, order: SearchSort) -> Position | None:
     """The position ``query.cursor`` names in ``order`` (the order the page is actually in: a
     relevance search without words is in ``recent`` order), or None for the first page."""
     if query.cursor is None:
@@ -82,12 +109,20 @@ def decode(query: SearchQuery, order: SearchSort) -> SortKey | None:
         )
     if not 1 <= wire.i <= limits.id_max:
         raise InvalidCursor("the cursor names no listing")
-    return SortKey(value=_value(order, wire.k), listing_id=wire.i)
+    if wire.w is not None and (order is not SearchSort.relevance or wire.w < 1):
+        raise InvalidCursor("the cursor's ranking window is not one")
+    last = SortKey(value=_value(order, wire.k, windowed=wire.w is not None), listing_id=wire.i)
+    # Ranked listings lie inside the window (ids from its bound on), the tail below it.
+    if wire.w is not None and (last.value is None) != (wire.i < wire.w):
+        raise InvalidCursor("the cursor's listing is on the wrong side of the ranking window")
+    return Position(last=last, window_from_id=wire.w)
 
 
-def _value(sort: SearchSort, raw: int | float | str) -> SortValue:
-    match sort:
+def _value(order: SearchSort, raw: int | float | str | None, *, windowed: bool) -> SortValue | None:
+    match order:
         case SearchSort.relevance:
+            if raw is None and windowed:
+                return None  # past the window
             return _float(raw)
         case SearchSort.quality:
             number = _float(raw)
@@ -102,13 +137,13 @@ def _value(sort: SearchSort, raw: int | float | str) -> SortValue:
             return _moment(raw)
 
 
-def _float(raw: int | float | str) -> float:
-    if isinstance(raw, str) or not math.isfinite(raw):
+def _float(raw: int | float | str | None) -> float:
+    if not isinstance(raw, int | float) or not math.isfinite(raw):
         raise InvalidCursor("the cursor's sort value is not a number")
     return float(raw)
 
 
-def _moment(raw: int | float | str) -> datetime:
+def _moment(raw: int | float | str | None) -> datetime:
     if not isinstance(raw, str) or len(raw) > 40:
         raise InvalidCursor("the cursor's time is not a time")
     try:

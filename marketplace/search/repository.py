@@ -15,19 +15,26 @@ characters — each quoted by the engine's own rule, so nothing a user types is 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import sqlalchemy as sa
-from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.selectable import FromClause
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import FromClause
 from sqlmodel import Session, col, delete, select, update
 
-from marketplace.search.cursor import NO_PRICE_ASC, NO_PRICE_DESC, NO_QUALITY, SortKey
-from marketplace.search.models import FTS_TABLE, TEXT_FIELDS, IndexedListing, IndexedPurpose
+from marketplace.search.cursor import SortKey
+from marketplace.search.models import (
+    FTS_TABLE,
+    TEXT_FIELDS,
+    VECTOR_COLUMN,
+    IndexedListing,
+    IndexedPurpose,
+    IndexedText,
+)
 from marketplace.search.schemas import SearchQuery, SearchSort
 from marketplace.search.segmenter import QueryWord
 
@@ -39,10 +46,12 @@ TS_RANK_LENGTH_NORMALISATION = 1  # divide by 1 + log(number of words)
 
 @dataclass(frozen=True, slots=True)
 class TextMatch:
-    """Where the matching listings come from, which ones match, and how well (higher is
-    better)."""
+    """The listings whose words match: ``source`` (the full-text index) where ``condition``
+    holds, each named by ``listing_id`` and scored by ``score`` (higher is better). ``score`` may
+    be used only in a query over ``source``."""
 
     source: FromClause
+    listing_id: ColumnElement[int]
     condition: ColumnElement[bool]
     score: ColumnElement[float]
 
@@ -57,8 +66,12 @@ def _document() -> sa.Table:
     return IndexedListing.metadata.tables[IndexedListing.__tablename__]
 
 
+def _text() -> sa.Table:
+    return IndexedText.metadata.tables[IndexedText.__tablename__]
+
+
 def _expression(
-    words: Sequence[QueryWord], quote: Any, *, and_: str, or_: str, every_word: bool
+    words: Sequence[QueryWord], quote: Callable[[str], str], *, and_: str, or_: str, every: bool
 ) -> str:
     """A boolean query over quoted tokens: each word is any of its alternatives, each
     alternative all of its tokens."""
@@ -69,7 +82,7 @@ def _expression(
     def word(w: QueryWord) -> str:
         return "(" + f" {or_} ".join(alternative(a) for a in w.alternatives) + ")"
 
-    return f" {and_ if every_word else or_} ".join(word(w) for w in words)
+    return f" {and_ if every else or_} ".join(word(w) for w in words)
 
 
 class Fts5Index:
@@ -77,43 +90,45 @@ class Fts5Index:
 
     def match(self, words: Sequence[QueryWord], *, every_word: bool) -> TextMatch:
         assert words
-        doc = _document()
-        fts = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer()))
+        fts = sa.table(FTS_TABLE, sa.column("rowid", sa.BigInteger()))
         # A phrase in double quotes is a string to FTS5, never an operator; quotes double.
         query = _expression(
             words,
             lambda t: '"' + t.replace('"', '""') + '"',
             and_="AND",
             or_="OR",
-            every_word=every_word,
+            every=every_word,
         )
-        table = sa.literal_column(FTS_TABLE)
+        table: ColumnElement[Any] = sa.literal_column(FTS_TABLE)
         return TextMatch(
-            source=fts.join(doc, doc.c.listing_id == fts.c.rowid),
-            condition=table.op("MATCH")(sa.bindparam("fts_query", query, type_=sa.Text())),
+            source=fts,
+            listing_id=fts.c.rowid,
+            condition=table.op("MATCH", return_type=sa.Boolean())(
+                sa.bindparam("fts_query", query, type_=sa.Text())
+            ),
             score=-sa.func.bm25(table, *FTS5_WEIGHTS, type_=sa.Float()),
         )
 
 
 class TsVectorIndex:
-    """PostgreSQL's generated ``search_vector`` column and its GIN index."""
+    """PostgreSQL's generated ``search_text.search_vector`` column and its GIN index."""
 
     def match(self, words: Sequence[QueryWord], *, every_word: bool) -> TextMatch:
         assert words
-        doc = _document()
+        text = _text()
         # A lexeme in single quotes is a string to to_tsquery; quotes and backslashes double.
         query = _expression(
             words,
             lambda t: "'" + t.replace("\\", "\\\\").replace("'", "''") + "'",
             and_="&",
             or_="|",
-            every_word=every_word,
+            every=every_word,
         )
         tsquery = sa.func.to_tsquery(
             sa.literal_column("'simple'::regconfig"),
             sa.bindparam("ts_query", query, type_=sa.Text()),
         )
-        vector = sa.literal_column(f"{doc.name}.search_vector")
+        vector: ColumnElement[Any] = sa.literal_column(f"{text.name}.{VECTOR_COLUMN}")
         rank = sa.func.ts_rank(
             sa.literal_column(f"'{TS_RANK_WEIGHTS}'::float4[]"),
             vector,
@@ -121,7 +136,8 @@ class TsVectorIndex:
             TS_RANK_LENGTH_NORMALISATION,
         )
         return TextMatch(
-            source=doc,
+            source=text,
+            listing_id=text.c.listing_id,
             condition=vector.op("@@", return_type=sa.Boolean())(tsquery),
             score=sa.cast(rank, sa.Float()),
         )
@@ -140,20 +156,25 @@ def text_index(session: Session) -> TextIndex:
 # --- writing -------------------------------------------------------------------------------
 
 
-def upsert_many(session: Session, rows: Sequence[IndexedListing], purposes: Sequence[Sequence[str]]) -> None:
-    """Store each row (replacing the listing's previous one) and its purposes, in one
-    ``INSERT … ON CONFLICT DO UPDATE`` for all rows; the index follows (SQLite: triggers;
+def upsert_many(
+    session: Session,
+    rows: Sequence[IndexedListing],
+    texts: Sequence[IndexedText],
+    purposes: Sequence[Sequence[str]],
+) -> None:
+    """Store each listing's row, words and purposes, replacing what was there, with one
+    ``INSERT … ON CONFLICT DO UPDATE`` per table; the full-text index follows (SQLite: triggers;
     PostgreSQL: the generated column)."""
     if not rows:
         return
-    doc = _document()
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
-    stmt = insert(doc)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[doc.c.listing_id],
-        set_={c.name: stmt.excluded[c.name] for c in doc.columns if c.name != "listing_id"},
-    )
-    session.execute(stmt, [row.model_dump() for row in rows])
+    for table, values in ((_document(), rows), (_text(), texts)):
+        stmt = insert(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[table.c.listing_id],
+            set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name != "listing_id"},
+        )
+        session.execute(stmt, [v.model_dump() for v in values])
     ids = [row.listing_id for row in rows]
     session.execute(delete(IndexedPurpose).where(col(IndexedPurpose.listing_id).in_(ids)))
     permitted = [
@@ -165,7 +186,9 @@ def upsert_many(session: Session, rows: Sequence[IndexedListing], purposes: Sequ
         session.execute(sa.insert(IndexedPurpose.metadata.tables["search_purpose"]), permitted)
 
 
-def set_asset_state(session: Session, asset_id: int, *, visible: bool, under_objection: bool) -> int:
+def set_asset_state(
+    session: Session, asset_id: int, *, visible: bool, under_objection: bool
+) -> int:
     """Every listing of the asset: found or not, flagged or not. Returns how many changed."""
     result = session.execute(
         update(IndexedListing)
@@ -177,14 +200,11 @@ def set_asset_state(session: Session, asset_id: int, *, visible: bool, under_obj
 
 def delete_listing(session: Session, listing_id: int) -> bool:
     session.execute(delete(IndexedPurpose).where(col(IndexedPurpose.listing_id) == listing_id))
+    session.execute(delete(IndexedText).where(col(IndexedText.listing_id) == listing_id))
     result = session.execute(
         delete(IndexedListing).where(col(IndexedListing.listing_id) == listing_id)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DELETE
-
-
-def get(session: Session, listing_id: int) -> IndexedListing | None:
-    return session.get(IndexedListing, listing_id)
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -212,19 +232,28 @@ def _filters(doc: sa.Table, query: SearchQuery) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _sort_value(doc: sa.Table, order: SearchSort, score: ColumnElement[float] | None) -> Any:
-    match order:
-        case SearchSort.relevance:
-            assert score is not None
-            return score
-        case SearchSort.price_asc:
-            return sa.func.coalesce(doc.c.headline_minor, NO_PRICE_ASC)
-        case SearchSort.price_desc:
-            return sa.func.coalesce(doc.c.headline_minor, NO_PRICE_DESC)
-        case SearchSort.quality:
-            return sa.func.coalesce(doc.c.quality_score, NO_QUALITY)
-        case SearchSort.recent:
-            return doc.c.created_at
+_ORDER_KEYS = {
+    SearchSort.price_asc: "price_asc_key",
+    SearchSort.price_desc: "price_desc_key",
+    SearchSort.quality: "quality_key",
+    SearchSort.recent: "created_at",
+}
+
+
+def window_from_id(session: Session, words: Sequence[QueryWord], size: int) -> int | None:
+    """The id of the ``size``-th newest listing the words match (visible or not), or None when
+    they match fewer: the lower bound of the relevance ranking window."""
+    matched = text_index(session).match(words, every_word=True)
+    stmt = (
+        sa.select(matched.listing_id)
+        .select_from(matched.source)
+        .where(matched.condition)
+        .order_by(matched.listing_id.desc())
+        .offset(size - 1)
+        .limit(1)
+    )
+    found = session.execute(stmt).scalar_one_or_none()
+    return None if found is None else int(found)
 
 
 def page(
@@ -233,22 +262,28 @@ def page(
     words: Sequence[QueryWord],
     order: SearchSort,
     after: SortKey | None,
+    *,
+    window_from_id: int | None = None,
 ) -> list[SortKey]:
-    """Up to ``query.limit + 1`` listings (the extra one says whether a next page exists) that
-    match the words and filters, in ``order``, after ``after``."""
+    """Up to ``query.limit + 1`` visible listings (the extra one says whether a next page
+    exists) that match the words and filters, in ``order``, after ``after``. In relevance order
+    only the listings with ids from ``window_from_id`` on (all when None) are ranked."""
     doc = _document()
     source: FromClause = doc
     conditions = _filters(doc, query)
-    score = None
     if words:
         matched = text_index(session).match(words, every_word=True)
-        source, score = matched.source, matched.score
+        source = matched.source.join(doc, doc.c.listing_id == matched.listing_id)
         conditions.append(matched.condition)
+        if window_from_id is not None:
+            conditions.append(matched.listing_id >= window_from_id)
+    if order is SearchSort.relevance:
+        assert words
+        value: ColumnElement[Any] = matched.score
+    else:
+        value = doc.c[_ORDER_KEYS[order]]
     inner = (
-        sa.select(
-            doc.c.listing_id.label("listing_id"),
-            sa.type_coerce(_sort_value(doc, order, score), _value_type(order)).label("value"),
-        )
+        sa.select(doc.c.listing_id.label("listing_id"), value.label("value"))
         .select_from(source)
         .where(*conditions)
         .subquery()
@@ -256,6 +291,7 @@ def page(
     ascending = order is SearchSort.price_asc
     stmt = sa.select(inner.c.listing_id, inner.c.value)
     if after is not None:
+        assert after.value is not None
         stmt = stmt.where(_after(inner.c.value, inner.c.listing_id, after, ascending=ascending))
     direction = sa.asc if ascending else sa.desc
     stmt = stmt.order_by(direction(inner.c.value), direction(inner.c.listing_id))
@@ -263,19 +299,31 @@ def page(
     return [SortKey(value=value, listing_id=listing_id) for listing_id, value in rows]
 
 
-def _value_type(order: SearchSort) -> sa.types.TypeEngine[Any]:
-    match order:
-        case SearchSort.price_asc | SearchSort.price_desc:
-            return sa.BigInteger()
-        case SearchSort.recent:
-            return _document().c.created_at.type
-        case _:
-            return sa.Float()
+def tail_page(
+    session: Session,
+    query: SearchQuery,
+    words: Sequence[QueryWord],
+    *,
+    below_id: int,
+    after_id: int | None,
+    limit: int,
+) -> list[SortKey]:
+    """Past the ranking window: up to ``limit`` visible listings matching the words and filters
+    with ids below ``below_id`` (and ``after_id``), newest first, without a score."""
+    doc = _document()
+    matched = text_index(session).match(words, every_word=True)
+    bound = below_id if after_id is None else min(below_id, after_id)
+    stmt = (
+        sa.select(doc.c.listing_id)
+        .select_from(matched.source.join(doc, doc.c.listing_id == matched.listing_id))
+        .where(*_filters(doc, query), matched.condition, matched.listing_id < bound)
+        .order_by(matched.listing_id.desc())
+        .limit(limit)
+    )
+    return [SortKey(value=None, listing_id=i) for i in session.execute(stmt).scalars()]
 
 
-def _after(
-    value: Any, listing_id: Any, key: SortKey, *, ascending: bool
-) -> ColumnElement[bool]:
+def _after(value: Any, listing_id: Any, key: SortKey, *, ascending: bool) -> ColumnElement[bool]:
     if ascending:
         return sa.or_(value > key.value, sa.and_(value == key.value, listing_id > key.listing_id))
     return sa.or_(value < key.value, sa.and_(value == key.value, listing_id < key.listing_id))
@@ -289,22 +337,24 @@ class MatchedTerms:
     fields: tuple[frozenset[str], ...]  # in TEXT_FIELDS order
 
 
-def matching_any(
-    session: Session, words: Sequence[QueryWord], limit: int
-) -> list[MatchedTerms]:
+def matching_any(session: Session, words: Sequence[QueryWord], limit: int) -> list[MatchedTerms]:
     """The ``limit`` visible listings that best match any of the words, best first."""
-    doc = _document()
+    doc, text = _document(), _text()
     matched = text_index(session).match(words, every_word=False)
-    stmt = (
-        sa.select(doc.c.listing_id, *(doc.c[f] for f in TEXT_FIELDS))
-        .select_from(matched.source)
+    best = (
+        sa.select(matched.listing_id.label("listing_id"), matched.score.label("score"))
+        .select_from(matched.source.join(doc, doc.c.listing_id == matched.listing_id))
         .where(doc.c.visible.is_(True), matched.condition)
-        .order_by(matched.score.desc(), doc.c.listing_id.desc())
+        .order_by(matched.score.desc(), matched.listing_id.desc())
         .limit(limit)
+        .subquery()
+    )
+    stmt = (
+        sa.select(best.c.listing_id, *(text.c[f] for f in TEXT_FIELDS))
+        .join_from(best, text, text.c.listing_id == best.c.listing_id)
+        .order_by(best.c.score.desc(), best.c.listing_id.desc())
     )
     return [
-        MatchedTerms(
-            listing_id=row[0], fields=tuple(frozenset(text.split()) for text in row[1:])
-        )
+        MatchedTerms(listing_id=row[0], fields=tuple(frozenset(t.split()) for t in row[1:]))
         for row in session.execute(stmt).all()
     ]

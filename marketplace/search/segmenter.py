@@ -6,7 +6,8 @@ text, with jieba's dictionary (``rjieba``, the binding of jieba-rs), and both da
 space-separated words that their own tokenizers (FTS5 ``unicode61``, PostgreSQL ``simple``) keep
 as they are.
 
-- Text is NFKC-normalised (full-width ``ＰＭ２．５`` becomes ``PM2.5``) and case-folded first.
+- Text is NFKC-normalised (full-width letters, digits and punctuation become their ASCII
+  forms) and case-folded first.
 - Indexed text is cut in jieba's search mode: every word of the precise cut plus the dictionary
   words inside long ones (杭州市空气质量监测数据 gives 杭州市, 空气质量, 监测数据 and 杭州, 空气,
   质量, 监测, 数据 …), so a shorter query word finds a longer indexed one.

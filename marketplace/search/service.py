@@ -14,8 +14,14 @@ from sqlmodel import Session
 
 from marketplace import limits
 from marketplace.search import cursor, repository, segmenter
-from marketplace.search.models import IndexedListing
-from marketplace.search.schemas import Candidate, SearchDocument, SearchPage, SearchQuery, SearchSort
+from marketplace.search.models import IndexedListing, IndexedText
+from marketplace.search.schemas import (
+    Candidate,
+    SearchDocument,
+    SearchPage,
+    SearchQuery,
+    SearchSort,
+)
 
 # How much a word found in each field counts towards a candidate's relevance (TEXT_FIELDS order:
 # title, keywords, columns, description).
@@ -30,25 +36,40 @@ def index(session: Session, doc: SearchDocument) -> None:
 def index_many(session: Session, docs: Sequence[SearchDocument]) -> None:
     """``index`` for several listings at once (a rebuild, a bulk load), one statement each."""
     assert len({d.listing_id for d in docs}) == len(docs), "a listing twice in one batch"
-    repository.upsert_many(session, [_row(d) for d in docs], [sorted(set(d.purposes)) for d in docs])
+    repository.upsert_many(
+        session,
+        [_row(d) for d in docs],
+        [_text(d) for d in docs],
+        [sorted(set(d.purposes)) for d in docs],
+    )
 
 
 def _row(doc: SearchDocument) -> IndexedListing:
+    price, quality = doc.headline_minor, doc.quality_score
     return IndexedListing(
         listing_id=doc.listing_id,
         asset_id=doc.asset_id,
+        theme=doc.theme,
+        classification=doc.classification,
+        update_frequency=doc.update_frequency,
+        headline_minor=price,
+        quality_score=quality,
+        created_at=doc.created_at,
+        price_asc_key=cursor.NO_PRICE_ASC if price is None else price,
+        price_desc_key=cursor.NO_PRICE_DESC if price is None else price,
+        quality_key=cursor.NO_QUALITY if quality is None else quality,
+        visible=doc.visible,
+        under_objection=doc.under_objection,
+    )
+
+
+def _text(doc: SearchDocument) -> IndexedText:
+    return IndexedText(
+        listing_id=doc.listing_id,
         title_terms=segmenter.index_text([doc.title]),
         keywords_terms=segmenter.index_text(doc.keywords),
         columns_terms=segmenter.index_text(doc.columns, columns=True),
         description_terms=segmenter.index_text([doc.description]),
-        theme=doc.theme,
-        classification=doc.classification,
-        update_frequency=doc.update_frequency,
-        headline_minor=doc.headline_minor,
-        quality_score=doc.quality_score,
-        created_at=doc.created_at,
-        visible=doc.visible,
-        under_objection=doc.under_objection,
     )
 
 
@@ -69,19 +90,54 @@ def remove(session: Session, listing_id: int) -> bool:
 
 def search(session: Session, query: SearchQuery) -> SearchPage:
     """A page of visible listing ids matching ``query``, in its order, and the next page's
-    cursor. A bad cursor is ``InvalidCursor`` (422)."""
+    cursor. A bad cursor is ``InvalidCursor`` (422).
+
+    In relevance order, words that match more than ``limits.search_ranked_matches_max``
+    listings rank only that many of the newest by relevance; the older ones follow, newest
+    first (the window is fixed by the first page and carried in the cursor)."""
     words = segmenter.query_words(query.q)
     order = query.sort
     if order is SearchSort.relevance and not words:
         order = SearchSort.recent  # nothing to be relevant to: newest first
     after = cursor.decode(query, order)
-    keys = repository.page(session, query, words, order, after)
+    if order is SearchSort.relevance:
+        keys, window = _ranked(session, query, words, after)
+    else:
+        keys = repository.page(session, query, words, order, after.last if after else None)
+        window = None
     shown = keys[: query.limit]
     more = len(keys) > query.limit
-    return SearchPage(
-        ids=[k.listing_id for k in shown],
-        next_cursor=cursor.encode(query, shown[-1]) if more else None,
-    )
+    next_cursor = None
+    if more:
+        next_cursor = cursor.encode(query, cursor.Position(last=shown[-1], window_from_id=window))
+    return SearchPage(ids=[k.listing_id for k in shown], next_cursor=next_cursor)
+
+
+def _ranked(
+    session: Session,
+    query: SearchQuery,
+    words: Sequence[segmenter.QueryWord],
+    after: cursor.Position | None,
+) -> tuple[list[cursor.SortKey], int | None]:
+    """Up to ``query.limit + 1`` keys in relevance order: the ranked window, then the tail."""
+    if after is None:
+        window = repository.window_from_id(session, words, limits.search_ranked_matches_max)
+    else:
+        window = after.window_from_id
+    wanted = query.limit + 1
+    keys: list[cursor.SortKey] = []
+    in_tail = after is not None and after.last.value is None
+    if not in_tail:
+        last = after.last if after else None
+        keys = repository.page(
+            session, query, words, SearchSort.relevance, last, window_from_id=window
+        )
+    if len(keys) < wanted and window is not None:
+        after_id = after.last.listing_id if in_tail and after else None
+        keys += repository.tail_page(
+            session, query, words, below_id=window, after_id=after_id, limit=wanted - len(keys)
+        )
+    return keys, window
 
 
 def candidates(session: Session, words: Sequence[str], limit: int) -> list[Candidate]:

@@ -13,6 +13,14 @@ from marketplace.search import service as search
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
+def wide(text: str) -> str:
+    """``text`` in full-width forms: ASCII letters, digits and punctuation (U+FF01 to U+FF5E)
+    and the ideographic space."""
+    return "".join(
+        "\u3000" if c == " " else chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text
+    )
+
+
 def doc(listing_id: int, title: str, **fields: Any) -> SearchDocument:
     """A visible listing of asset ``listing_id``, created ``listing_id`` hours after T0."""
     values: dict[str, Any] = {
@@ -94,7 +102,7 @@ CATALOG = [
     ),
     doc(
         6,
-        "杭州空气质量历史数据（已下架）",
+        wide("杭州空气质量历史数据(已下架)"),
         keywords=["空气质量"],
         theme="environment",
         headline_minor=10_000,
@@ -103,10 +111,10 @@ CATALOG = [
     ),
     doc(
         7,
-        "Ｆｕｌｌ－ｗｉｄｔｈ ＣＯＶＩＤ 病例数据",
-        description="ＣＯＶＩＤ－１９ cases per province, written in full-width characters.",
+        wide("Full-width COVID 病例数据"),
+        description=wide("COVID-19 cases per province, written in full-width characters."),
         keywords=["疫情"],
-        columns=["ｐｒｏｖｉｎｃｅ", "ｃａｓｅｓ"],
+        columns=[wide("province"), wide("cases")],
         theme="health",
         classification="important",
         update_frequency="weekly",

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from marketplace import limits
 from marketplace.search import InvalidCursor, SearchQuery, SearchSort
 from marketplace.search import service as search
-from tests.marketplace.search.catalog import CATALOG, T0, doc, load
+from tests.marketplace.search.catalog import CATALOG, T0, doc, load, wide
 
 
 def ids(session: Session, **query: Any) -> list[int]:
@@ -76,9 +76,9 @@ def test_mixed_chinese_and_english(catalog: Session) -> None:
 
 
 def test_full_width_queries_and_listings(catalog: Session) -> None:
-    assert ids(catalog, q="ｃｏｖｉｄ") == [7]
+    assert ids(catalog, q=wide("covid")) == [7]
     assert ids(catalog, q="full width") == [7]
-    assert ids(catalog, q="ＡＩＲ　ＱＵＡＬＩＴＹ") == ids(catalog, q="air quality")
+    assert ids(catalog, q=wide("AIR QUALITY")) == ids(catalog, q="air quality")
     assert ids(catalog, q="province cases") == [7]  # full-width column names
 
 
@@ -134,9 +134,9 @@ HOSTILE = [
     "%",
     "_",
     "%air_",
-    "空气质量\"",
+    '空气质量"',
     "“空气质量”",
-    "（空气质量",
+    wide("(空气质量"),
     "\x00",
     "air\x00quality",
     "\u200b",
@@ -153,7 +153,9 @@ def test_query_syntax_is_plain_words_and_never_an_error(catalog: Session, q: str
     assert set(found) <= {1, 2, 3, 4, 5, 7, 8}
 
 
-@pytest.mark.parametrize("q", ['"air quality"', "air* quality*", "(air) AND quality", "-air ^quality"])
+@pytest.mark.parametrize(
+    "q", ['"air quality"', "air* quality*", "(air) AND quality", "-air ^quality"]
+)
 def test_query_syntax_around_words_finds_what_the_words_find(catalog: Session, q: str) -> None:
     assert ids(catalog, q=q) == ids(catalog, q="air quality")
 
@@ -348,3 +350,29 @@ def test_a_listing_indexed_hidden_is_found_once_its_asset_is_listed(session: Ses
     assert ids(session, q="wuhan") == []
     search.set_asset_state(session, 1, visible=True, under_objection=False)
     assert ids(session, q="wuhan") == [1]
+
+
+def test_broad_words_rank_the_newest_matches_then_list_the_rest_newest_first(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed = _many(session)  # ids 100 to 140, all matching "readings"
+    monkeypatch.setattr(limits, "search_ranked_matches_max", 5)
+    whole = ids(session, q="readings", limit=limits.page_size_max)
+    assert sorted(whole[:5]) == listed[-5:]  # the window: the five newest, by relevance
+    assert whole[5:] == sorted(listed[:-5], reverse=True)
+    for size in (2, 5, 7):
+        pages = every_page(session, q="readings", limit=size)
+        assert [i for p in pages for i in p] == whole
+
+
+def test_a_filter_applies_inside_and_past_the_ranking_window(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _many(session)
+    monkeypatch.setattr(limits, "search_ranked_matches_max", 5)
+    cheap = ids(session, q="readings", price_max_minor=1_000, limit=limits.page_size_max)
+    everything = ids(session, q="readings", limit=limits.page_size_max)
+    assert cheap == [i for i in everything if (i - 100) % 5 == 0 and (i - 100) % 7 != 0]
+    assert [
+        i for p in every_page(session, q="readings", price_max_minor=1_000, limit=2) for i in p
+    ] == cheap

@@ -14,10 +14,11 @@ from marketplace.search.segmenter import (
     query_words,
     words_of,
 )
+from tests.marketplace.search.catalog import wide
 
 
 def test_full_width_characters_become_plain_ones_and_case_folds() -> None:
-    assert normalize("ＰＭ２．５ Ａｉｒ") == "pm2.5 air"
+    assert normalize(wide("PM2.5 Air")) == "pm2.5 air"
 
 
 def test_indexed_chinese_holds_long_words_and_the_words_inside_them() -> None:
