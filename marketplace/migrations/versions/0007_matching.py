@@ -1,10 +1,10 @@
 """matching: buyers' demands (需求) and the listing profiles matching reads
 
 Revision ID: matching
-Revises: notifications, listings_0001, search
+Revises: notifications, search
 
-It also joins the heads that branched from 0005 (notifications, listings, search), which the
-matching tables come after.
+It also joins the two heads (notifications; listings then search), which the matching tables
+come after.
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "matching"
-down_revision: str | tuple[str, ...] | None = ("notifications", "listings_0001", "search")
+down_revision: str | tuple[str, ...] | None = ("notifications", "search")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
