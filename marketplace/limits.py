@@ -116,7 +116,7 @@ objection_filing_window_s: Final = 24 * 3600
 objection_statement_length_min: Final = 20  # a claim someone can check, not "x"
 objection_evidence_hashes_max: Final = 20
 
-# Demands (需求) and matching (marketplace/matching)
+# Demands (需求) and matching, in marketplace/matching
 demand_title_length_max: Final = 200
 demand_description_length_max: Final = 10_000
 demand_keywords_max: Final = 32

@@ -48,6 +48,8 @@ def post(
     _check_deadline(body.deadline, now)
     assert principal.organization.id is not None
     document = body.model_dump(mode="json")
+    # The journal's canonical JSON takes no floats: the minimum quality is recorded as text.
+    document["quality_min"] = None if body.quality_min is None else repr(body.quality_min)
     demand = repository.add(
         session,
         Demand(

@@ -55,9 +55,12 @@ def test_a_buyer_posts_lists_matches_and_closes_a_demand(base_url: str, buyer: D
     assert demand["fields"][1]["type"] == "number"
     assert demand["quality_min"] == 70
 
-    listed = run("demand", "list", "--url", base_url)
+    listed = run("demand", "list", "--json", "--url", base_url)
     assert listed.exit_code == 0, listed.output
-    assert "Hourly air quality" in listed.output
+    assert [d["title"] for d in json.loads(listed.output)["items"]] == ["Hourly air quality"]
+    table = run("demand", "list", "--url", base_url)
+    assert table.exit_code == 0, table.output
+    assert "research" in table.output
 
     matches = run("demand", "matches", str(demand["id"]), "--url", base_url)
     assert matches.exit_code == 0, matches.output

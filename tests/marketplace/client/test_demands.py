@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from marketplace.client import Databourse, DatabourseClientError
-from tests.marketplace.client.conftest import listed
+from tests.marketplace.assets.helpers import CHECKLIST_OK
+from tests.marketplace.client.conftest import uploaded
 from tests.marketplace.identity.helpers import PASSWORD
-from tests.marketplace.listings.helpers import offer
+from tests.marketplace.listings.helpers import FIXED, TERMS
 from tests.marketplace.matching.helpers import deadline
 
 
@@ -28,8 +29,10 @@ def buyer(base_url: str, ops: Databourse) -> Iterator[Databourse]:
 def test_a_buyer_posts_reads_matches_and_closes_a_demand(
     buyer: Databourse, supplier: Databourse, ops: Databourse, tmp_path: Path
 ) -> None:
-    asset_id = listed(supplier, ops, tmp_path)
-    listing = supplier._session.json("POST", "/listings", json=offer(asset_id))
+    asset_id = uploaded(supplier, tmp_path)
+    supplier.assets.submit(asset_id)
+    ops.assets.review(asset_id, decision="approved", checklist=CHECKLIST_OK)
+    listing = supplier.listings.create(asset_id, TERMS, FIXED)
     demand = buyer.demands.post(
         title="Wholesale fruit prices",
         keywords=["fruit"],
@@ -44,7 +47,7 @@ def test_a_buyer_posts_reads_matches_and_closes_a_demand(
     assert [d.id for d in buyer.demands.mine().items] == [demand.id]
     assert [d.id for d in supplier.demands.open_demands().items] == [demand.id]
     page = buyer.demands.matches(demand.id, limit=5)
-    assert [m.listing_id for m in page.matches] == [listing["id"]]
+    assert [m.listing_id for m in page.matches] == [listing.id]
     assert page.matches[0].explanation.fields_missing == []
     assert buyer.demands.close(demand.id).status == "closed"
 

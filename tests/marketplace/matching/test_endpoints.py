@@ -46,6 +46,21 @@ def test_a_verified_buyer_posts_a_demand_that_opens_with_its_journal_entry(
     assert [d["id"] for d in mine["items"]] == [demand["id"]]
 
 
+def test_the_posted_entry_records_what_was_asked_with_the_minimum_quality_as_text(
+    api: TestClient, buyer: Party
+) -> None:
+    demand = post_demand(api, buyer, quality_min=72.5)
+    assert demand["quality_min"] == 72.5
+    entries = api.get(
+        "/ledger/entries", params={"subject": f"demand:{demand['id']}"}, headers=buyer.headers
+    ).json()["items"]
+    payload = entries[0]["payload"]
+    assert payload["demand"]["quality_min"] == "72.5"
+    assert payload["demand"]["fields"][1] == {"name": "pm25", "type": "number"}
+    assert payload["buyer_organization_id"] == buyer.organization_id
+    assert entries[0]["actor"] == buyer.address
+
+
 def test_a_demand_ranks_the_listing_with_every_field_ahead_of_the_one_with_only_city(
     api: TestClient, supplier: Party, rival: Party, ops: Party, buyer: Party
 ) -> None:
