@@ -125,10 +125,8 @@ demand_fields_max: Final = 100  # required fields of one demand
 demand_field_name_length_max: Final = 128
 demand_deadline_s_max: Final = 365 * 24 * 3600  # how far ahead a demand's deadline may lie
 demand_expired_swept_max: Final = 1000  # demands journaled expired per sweep
-# Listings the full-text index hands over for scoring: by the demand's words, and by its
-# required fields' names (bench/matching.py: these keep one demand under 200 ms at p99)
-matching_candidates_max: Final = 200
-matching_field_candidates_max: Final = 100
+# Listings the full-text index hands over for scoring, best first (bench/matching.py)
+matching_candidates_max: Final = 300
 matching_spare_max: Final = 10  # matches scored beyond the limit, in case some became unavailable
 matching_results_max: Final = 100  # matches one request returns
 matching_open_demands_scanned_max: Final = 5000  # open demands a new listing is scored against

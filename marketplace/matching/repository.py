@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, NamedTuple
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from marketplace.matching.demand_lifecycle import DemandStatus
@@ -65,11 +67,31 @@ def save(session: Session, demand: Demand) -> None:
     session.flush()
 
 
-def profiles(session: Session, listing_ids: Sequence[int]) -> dict[int, ListingProfile]:
+class ProfileRow(NamedTuple):
+    """A listing profile's values, read without loading a table object (scoring reads
+    hundreds per request)."""
+
+    listing_id: int
+    supplier_organization_id: int
+    headline_minor: int | None
+    purposes: list[str]
+    columns: list[dict[str, Any]]
+    quality_score: float | None
+
+
+def profiles(session: Session, listing_ids: Sequence[int]) -> dict[int, ProfileRow]:
     if not listing_ids:
         return {}
-    query = select(ListingProfile).where(col(ListingProfile.listing_id).in_(listing_ids))
-    return {p.listing_id: p for p in session.exec(query).all()}
+    p = ListingProfile
+    query = sa.select(
+        col(p.listing_id),
+        col(p.supplier_organization_id),
+        col(p.headline_minor),
+        col(p.purposes),
+        col(p.columns),
+        col(p.quality_score),
+    ).where(col(p.listing_id).in_(listing_ids))
+    return {row[0]: ProfileRow(*row) for row in session.execute(query).all()}
 
 
 def put_profile(session: Session, profile: ListingProfile) -> None:

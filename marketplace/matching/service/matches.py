@@ -2,13 +2,13 @@
 demands. The score and its explanation are ``scoring``'s (pure); this module gathers its inputs.
 
 Candidates come from the catalog's full-text index, never from a scan of every listing
-(``search.service.candidates``): the listings holding any of the demand's words (title,
-keywords, description), with their text relevance, and those holding any required field's name
-or synonym among their column names. A listing sharing no word and no field with a demand is
-therefore never a candidate, and ``scoring.rank`` drops any that slipped through: with neither,
-only its price, quality and terms could score, which says nothing about whether it is the data
-asked for. Candidates are then read in two queries (``listings.service.public_many`` for price,
-terms and supplier; the profiles for columns and quality) and scored in Python.
+(``search.service.candidates``, one query): the listings holding any of the demand's words
+(title, keywords, required field names and their synonym groups' names, description), with
+their relevance. A listing sharing no word and no field with a demand is therefore never a
+candidate, and ``scoring.rank`` drops any that slipped through: with neither, only its price,
+quality and terms could score, which says nothing about whether it is the data asked for. The
+candidates' profiles (typed columns, quality, supplier, price, purposes) are read in one query
+and scored in Python; the listings are read for the best matches alone.
 
 A buyer's own organisation's listings are never its matches. Suppliers of the best matches are
 notified when a demand is posted, and buyers when a new listing matches their open demand.
@@ -30,6 +30,7 @@ from marketplace.listings.terms import refusal
 from marketplace.matching import fields, repository, scoring
 from marketplace.matching.demand_lifecycle import DemandStatus
 from marketplace.matching.models import Demand, ListingProfile
+from marketplace.matching.repository import ProfileRow
 from marketplace.matching.schemas import MatchPage, MatchPublic
 from marketplace.matching.service._common import owned, status_of, subject
 from marketplace.notifications import service as notifications
@@ -53,8 +54,11 @@ def requirement(demand: Demand) -> scoring.Requirement:
     )
 
 
-def text_words(demand: Demand) -> list[str]:
-    return [demand.title, *demand.keywords, demand.description]
+def demand_words(demand: Demand) -> list[str]:
+    """What the index is asked for, most telling first (the index keeps the first 64 words):
+    the title, the keywords, each required field's name and its synonym group's name, then the
+    description."""
+    return [demand.title, *demand.keywords, *field_words(demand), demand.description]
 
 
 def field_words(demand: Demand) -> list[str]:
@@ -65,11 +69,15 @@ def field_words(demand: Demand) -> list[str]:
     return list(dict.fromkeys(w for n in names for w in (n, fields.synonyms_of(n)[0])))
 
 
-def _candidate(profile: ListingProfile, relevance: float, purpose: str) -> scoring.Candidate:
+def _candidate(
+    profile: ListingProfile | ProfileRow, relevance: float, purpose: str
+) -> scoring.Candidate:
     """What scoring reads of a listing, from its profile. Whether the terms permit the purpose
     is read from the purposes they list; the terms' own wording of a refusal is put in for the
     matches shown (``_explained``)."""
-    return scoring.Candidate(
+    assert 0.0 <= relevance <= 1.0
+    # Built without validation: every value comes from a profile this module wrote.
+    return scoring.Candidate.model_construct(
         listing_id=profile.listing_id,
         relevance=relevance,
         columns=tuple(
@@ -100,7 +108,7 @@ class Ranked:
     scored: int
 
 
-def _profiles(session: Session, ids: list[int]) -> list[ListingProfile]:
+def _profiles(session: Session, ids: list[int]) -> list[ListingProfile | ProfileRow]:
     """The candidates' profiles, in ``ids``' order; a listing created before matching profiled
     listings gets one built now (not stored: a read writes nothing)."""
     stored = repository.profiles(session, ids)
@@ -108,7 +116,12 @@ def _profiles(session: Session, ids: list[int]) -> list[ListingProfile]:
     built = {
         item.id: build_profile(session, item) for item in listings.public_many(session, missing)
     }
-    return [p for i in ids if (p := stored.get(i) or built.get(i)) is not None]
+    found: list[ListingProfile | ProfileRow] = []
+    for i in ids:
+        profile = stored.get(i) or built.get(i)
+        if profile is not None:
+            found.append(profile)
+    return found
 
 
 def rank(session: Session, demand: Demand, limit: int) -> Ranked:
@@ -117,13 +130,9 @@ def rank(session: Session, demand: Demand, limit: int) -> Ranked:
     Scoring reads only the profiles (one query); the listings themselves are read for the
     best matches alone, which also drops any that stopped being available since they were
     indexed."""
-    by_text = search.candidates(session, text_words(demand), limits.matching_candidates_max)
-    wanted = field_words(demand)
-    by_field = (
-        search.candidates(session, wanted, limits.matching_field_candidates_max) if wanted else []
-    )
-    relevance = {c.listing_id: c.relevance for c in by_text}
-    ids = list(dict.fromkeys([*relevance, *(c.listing_id for c in by_field)]))
+    found = search.candidates(session, demand_words(demand), limits.matching_candidates_max)
+    relevance = {c.listing_id: c.relevance for c in found}
+    ids = list(relevance)
     candidates = [
         _candidate(p, relevance.get(p.listing_id, 0.0), demand.purpose)
         for p in _profiles(session, ids)
@@ -262,7 +271,7 @@ def match_new_listing(session: Session, listing_id: int, now: datetime) -> list[
     ):
         if demand.buyer_organization_id == listing.supplier_organization_id:
             continue
-        relevance = _relevance(segmenter.words_of(text_words(demand)), texts)
+        relevance = _relevance(segmenter.words_of(demand_words(demand)), texts)
         candidate = _candidate(row, relevance, demand.purpose)
         req = requirement(demand)
         if scoring.shares_something(req, candidate):
