@@ -5,8 +5,8 @@ The score, 0..1, is the weighted sum of five components, each 0..1:
 
 - ``text``: how many of the demand's words (title, keywords, required field names,
   description) the listing holds in its title, description, keywords or column names, 0..1, as
-  the catalog's full-text index measures it (``search.service.candidates``: the share of the words found, a word found only in
-  the description counting half);
+  the catalog's full-text index measures it (``search.service.candidates``: the share of the
+  words found, a word found only in the description counting half);
 - ``schema``: the share of the required fields the listing's columns cover: a field whose name
   matches (case, separators and synonyms tolerated, see ``fields``) and whose type serves counts
   1; a name that matches with a type that does not serve counts half; a field with no column
