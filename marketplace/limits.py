@@ -118,31 +118,23 @@ objection_filing_window_s: Final = 24 * 3600
 objection_statement_length_min: Final = 20  # a claim someone can check, not "x"
 objection_evidence_hashes_max: Final = 20
 
-# Listings (marketplace/listings): money in integer minor units, 1 ≤ amount ≤ 2**63-1
-amount_minor_max: Final = 2**63 - 1
-listing_licence_duration_days_max: Final = 36_500  # a hundred years stands for "perpetual"
-listing_acceptance_window_h_max: Final = 30 * 24
-listing_dispute_window_h_max: Final = 90 * 24
-listing_max_downloads_max: Final = 1_000_000
-listing_territories_max: Final = 250  # every ISO 3166-1 alpha-2 code fits
-listing_tiers_max: Final = 20
-listing_margin_bp_max: Final = 10_000  # public data: the margin over cost, at most 100 %
-listings_per_asset_max: Final = 50  # active and paused listings of one asset
-listing_comparables_max: Final = 200
+# Demands (需求) and matching, in marketplace/matching
+demand_title_length_max: Final = 200
+demand_description_length_max: Final = 10_000
+demand_keywords_max: Final = 32
+demand_keyword_length_max: Final = 64
+demand_fields_max: Final = 100  # required fields of one demand
+demand_field_name_length_max: Final = 128
+demand_deadline_s_max: Final = 365 * 24 * 3600  # how far ahead a demand's deadline may lie
+demand_expired_swept_max: Final = 1000  # demands journaled expired per sweep
+# Listings the full-text index hands over for scoring, best first (bench/matching.py)
+matching_candidates_max: Final = 300
+matching_spare_max: Final = 10  # matches scored beyond the limit, in case some became unavailable
+matching_results_max: Final = 100  # matches one request returns
+matching_open_demands_scanned_max: Final = 5000  # open demands a new listing is scored against
+matching_notify_score_min: Final = 0.5  # a match this good or better is notified
+matching_notified_max: Final = 10  # organisations notified of one demand or one new listing
 
-# Catalog search (marketplace/search)
-search_query_length_max: Final = 200  # characters of a search's q
-search_query_words_max: Final = 32  # words of one query after segmentation; more are ignored
-search_token_length_max: Final = 64  # longer "words" (hashes, base64) are neither indexed nor asked
-search_filter_length_max: Final = 200  # theme, classification, update frequency, purpose
-search_cursor_length_max: Final = 512
-search_candidate_words_max: Final = 64  # words of a demand that matching asks candidates for
-search_candidates_max: Final = 1000
-search_columns_max: Final = 2000  # column names indexed per listing (as schema_fields_max)
-search_purposes_max: Final = 32  # licence purposes indexed per listing
-# Words matching more listings than this rank only the newest this many by relevance, then the
-# rest newest first: ranking costs time per matching listing (docs/search.md, "Ranking").
-search_ranked_matches_max: Final = 5_000
 # Notifications: the in-app inbox and signed webhooks (marketplace/notifications)
 notification_kind_length_max: Final = 64  # "demand.matched"
 notification_subject_length_max: Final = 128  # "demand:42"

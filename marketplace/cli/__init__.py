@@ -8,6 +8,7 @@ import typer
 
 from marketplace.cli import (
     assets,
+    demands,
     demo,
     identity,
     ledger,
@@ -51,6 +52,7 @@ objections.register(app)
 listings.register(app)
 notifications.register(app)
 orders.register(app)
+demands.register(app)
 
 #: Top-level command or group -> its help panel. A command missing here shows under
 #: "Commands" (tests/marketplace/cli/test_help.py fails then): add it.
@@ -72,6 +74,7 @@ USERS: dict[str, str] = {
     "objection": BUYERS,
     "buy": BUYERS,
     "order": BUYERS,
+    "demand": BUYERS,
     "verify": AUDITORS,
     "ledger": AUDITORS,
     "operator": RUNNING,

@@ -7,6 +7,7 @@ from typing import Self
 import httpx
 
 from marketplace.client.assets import Assets
+from marketplace.client.demands import Demands
 from marketplace.client.identity import Identity
 from marketplace.client.inbox import Inbox
 from marketplace.client.ledger import Ledger
@@ -22,7 +23,7 @@ from marketplace.client.valuation import Valuation
 class Databourse:
     """A session with one exchange. Holds at most one bearer token, which every sub-client
     sends: ``identity`` (accounts, organisations), ``assets``, ``objections``, ``orders``,
-    ``quality``, ``valuation``, ``listings``, ``pricing``, ``ledger`` and ``inbox``
+    ``quality``, ``valuation``, ``listings``, ``pricing``, ``demands``, ``ledger`` and ``inbox``
     (notifications and the webhook)."""
 
     def __init__(
@@ -40,6 +41,7 @@ class Databourse:
         self.orders = Orders(self._session)
         self.quality = Quality(self._session)
         self.valuation = Valuation(self._session)
+        self.demands = Demands(self._session)
         self.listings = Listings(self._session)
         self.pricing = Pricing(self._session)
         self.ledger = Ledger(self._session)

@@ -21,8 +21,9 @@ from marketplace.listings.schemas import (
     ListingOffer,
     ListingPage,
     ListingPublic,
+    ListingSearch,
 )
-from marketplace.search import SearchQuery
+from marketplace.matching import service as matching
 from marketplace.search import service as search
 
 router = APIRouter(tags=["listings"])
@@ -57,13 +58,23 @@ def create_listing(
     ctx: SigningDep,
 ) -> ListingPublic:
     """Custodial suppliers send no signature: the exchange signs the offer with their key.
-    The first listing of an approved asset lists the asset. Writes ``listing.created``."""
-    return service.create(session, runtime.settings, principal, body, ctx=ctx, now=utc_now())
+    The first listing of an approved asset lists the asset. Writes ``listing.created``; the new
+    listing is matched against the open demands (``matching.service.match_new_listing``)."""
+    now = utc_now()
+    listing = service.create(session, runtime.settings, principal, body, ctx=ctx, now=now)
+    matching.match_new_listing(session, listing.id, now)
+    return listing
 
 
-@router.get("/listings", summary="Search the catalog: words, filters, order, cursor pages")
-def search_listings(query: Annotated[SearchQuery, Query()], session: SessionDep) -> ListingPage:
-    """No login needed. Every listing found is shown with its price and terms in plain words."""
+@router.get("/listings", summary="Search the catalog: words, filters, order, a page at a time")
+def search_listings(query: Annotated[ListingSearch, Query()], session: SessionDep) -> ListingPage:
+    """Listings that may be bought now (active, their asset listed) whose title, description,
+    keywords or column names hold every word of ``q`` (Chinese is cut into words; full-width
+    characters count as their plain forms; quotes, ``*``, ``NEAR``, ``AND``/``OR``/``NOT``,
+    parentheses and ``:^-`` are plain separators), filtered and ordered as asked. Each listing
+    shows its price and terms in plain words. Pass ``next_cursor`` back as ``cursor`` for the
+    next page, with the same words, filters and order (another combination: 422
+    ``invalid_cursor``)."""
     page = search.search(session, query)
     return ListingPage(items=service.public_many(session, page.ids), next_cursor=page.next_cursor)
 

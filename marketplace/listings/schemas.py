@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from marketplace import limits
 from marketplace.assets.schemas import AssetPublic, SignatureHex
+from marketplace.assets.vocabulary import check_frequency
 from marketplace.listings.models import ListingStatus
 from marketplace.listings.price_models import PriceModel
-from marketplace.listings.terms import Terms
+from marketplace.listings.terms import Purpose, Terms
+from marketplace.search import SearchQuery
 
 
 class ListingOffer(BaseModel):
@@ -104,3 +106,12 @@ __all__ = [
     "ListingPage",
     "ListingPublic",
 ]
+
+
+class ListingSearch(SearchQuery):
+    """``GET /listings``'s query: words, filters, order and page (see ``SearchQuery``), with the
+    purpose and update frequency checked against their vocabularies."""
+
+    purpose: Purpose | None = None
+
+    _frequency = field_validator("update_frequency")(check_frequency)
