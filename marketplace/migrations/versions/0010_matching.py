@@ -1,7 +1,7 @@
 """matching: buyers' demands (需求) and the listing profiles matching reads
 
 Revision ID: matching
-Revises: orders_0001, search
+Revises: orders_0001
 
 It also joins the two heads (notifications; listings then search), which the matching tables
 come after.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "matching"
-down_revision: str | tuple[str, ...] | None = ("notifications", "search")
+down_revision: str | None = "orders_0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
