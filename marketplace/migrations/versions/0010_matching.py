@@ -2,9 +2,6 @@
 
 Revision ID: matching
 Revises: orders_0001
-
-It also joins the two heads (notifications; listings then search), which the matching tables
-come after.
 """
 
 from collections.abc import Sequence
