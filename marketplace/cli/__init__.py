@@ -15,6 +15,7 @@ from marketplace.cli import (
     objections,
     quality,
     review,
+    search,
     server,
     valuation,
 )
@@ -45,6 +46,7 @@ valuation.register(app)
 review.register(app)
 objections.register(app)
 listings.register(app)
+search.register(app)
 
 #: Top-level command or group -> its help panel. A command missing here shows under
 #: "Commands" (tests/marketplace/cli/test_help.py fails then): add it.
@@ -55,6 +57,7 @@ USERS: dict[str, str] = {
     "logout": EVERYONE,
     "asset": EVERYONE,
     "demo": EVERYONE,
+    "search": EVERYONE,
     "quality": SUPPLIERS,
     "valuation": SUPPLIERS,
     "listing": SUPPLIERS,

@@ -12,6 +12,7 @@ from marketplace.client.ledger import Ledger
 from marketplace.client.listings import Listings
 from marketplace.client.objections import Objections
 from marketplace.client.quality import Quality
+from marketplace.client.search import Search
 from marketplace.client.session import DEFAULT_TIMEOUT_S, Session
 from marketplace.client.valuation import Valuation
 
@@ -19,7 +20,7 @@ from marketplace.client.valuation import Valuation
 class Databourse:
     """A session with one exchange. Holds at most one bearer token, which every sub-client
     sends: ``identity`` (accounts, organisations), ``assets``, ``objections``, ``quality``,
-    ``valuation`` and ``ledger``."""
+    ``valuation``, ``listings``, ``search`` (the catalog's listings) and ``ledger``."""
 
     def __init__(
         self,
@@ -36,6 +37,7 @@ class Databourse:
         self.quality = Quality(self._session)
         self.valuation = Valuation(self._session)
         self.listings = Listings(self._session)
+        self.search = Search(self._session)
         self.ledger = Ledger(self._session)
 
     @property
