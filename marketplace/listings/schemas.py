@@ -84,19 +84,18 @@ class ListingPublic(BaseModel):
     journal_seq: int
 
 
+class ListingPage(BaseModel):
+    """A page of catalog search results, in the order asked; ``next_cursor`` asks for the next
+    page (None on the last)."""
+
+    items: list[ListingPublic]
+    next_cursor: str | None
+
+
 class AssetWithListings(AssetPublic):
     """An asset with its active listings: what each costs and allows, before anything else."""
 
     listings: list[ListingPublic]
-
-
-__all__ = [
-    "AssetWithListings",
-    "ListingCreate",
-    "ListingDraft",
-    "ListingOffer",
-    "ListingPublic",
-]
 
 
 class ListingSearch(SearchQuery):
@@ -108,9 +107,12 @@ class ListingSearch(SearchQuery):
     _frequency = field_validator("update_frequency")(check_frequency)
 
 
-class ListingPage(BaseModel):
-    """A page of listings in the order asked; ``next_cursor`` fetches the next (None: the
-    last page)."""
-
-    items: list[ListingPublic]
-    next_cursor: str | None
+__all__ = [
+    "AssetWithListings",
+    "ListingCreate",
+    "ListingDraft",
+    "ListingOffer",
+    "ListingPage",
+    "ListingPublic",
+    "ListingSearch",
+]
