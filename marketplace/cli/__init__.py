@@ -19,6 +19,7 @@ from marketplace.cli import (
     orders,
     quality,
     review,
+    search,
     server,
     valuation,
 )
@@ -53,6 +54,7 @@ listings.register(app)
 notifications.register(app)
 orders.register(app)
 demands.register(app)
+search.register(app)
 
 #: Top-level command or group -> its help panel. A command missing here shows under
 #: "Commands" (tests/marketplace/cli/test_help.py fails then): add it.
@@ -63,6 +65,7 @@ USERS: dict[str, str] = {
     "logout": EVERYONE,
     "asset": EVERYONE,
     "demo": EVERYONE,
+    "search": EVERYONE,
     "quality": SUPPLIERS,
     "valuation": SUPPLIERS,
     "listing": SUPPLIERS,

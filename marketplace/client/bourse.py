@@ -16,6 +16,7 @@ from marketplace.client.objections import Objections
 from marketplace.client.pricing import Pricing
 from marketplace.client.orders import Orders
 from marketplace.client.quality import Quality
+from marketplace.client.search import Search
 from marketplace.client.session import DEFAULT_TIMEOUT_S, Session
 from marketplace.client.valuation import Valuation
 
@@ -23,8 +24,8 @@ from marketplace.client.valuation import Valuation
 class Databourse:
     """A session with one exchange. Holds at most one bearer token, which every sub-client
     sends: ``identity`` (accounts, organisations), ``assets``, ``objections``, ``orders``,
-    ``quality``, ``valuation``, ``listings``, ``pricing``, ``demands``, ``ledger`` and ``inbox``
-    (notifications and the webhook)."""
+    ``quality``, ``valuation``, ``listings``, ``search`` (the catalog's listings), ``pricing``,
+    ``demands``, ``ledger`` and ``inbox`` (notifications and the webhook)."""
 
     def __init__(
         self,
@@ -44,6 +45,7 @@ class Databourse:
         self.demands = Demands(self._session)
         self.listings = Listings(self._session)
         self.pricing = Pricing(self._session)
+        self.search = Search(self._session)
         self.ledger = Ledger(self._session)
         self.inbox = Inbox(self._session)
 
