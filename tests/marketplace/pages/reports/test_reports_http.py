@@ -56,6 +56,7 @@ def test_the_valuation_steps_show_amounts_in_the_currency_not_minor_units(
     assert "Profit rate: 10%" in text
     assert "Year 1, discounted: 1,818.18 CNY" in text
     assert "Comparable 1: 20,000.00 CNY = 10,000.00 CNY \N{MULTIPLICATION SIGN} quality 1.0" in text
+    assert "Comparable 1, from: valuer" in text  # a request's comparable is the valuer's
     assert "_minor" not in text
     assert "30000000" not in text
 
