@@ -115,3 +115,8 @@ objection_filings_per_window_max: Final = 5  # per objecting organisation
 objection_filing_window_s: Final = 24 * 3600
 objection_statement_length_min: Final = 20  # a claim someone can check, not "x"
 objection_evidence_hashes_max: Final = 20
+
+# Quotes (marketplace/quotes)
+quote_validity_s_min: Final = 60  # a quote stays valid at least this long after it is sent
+quote_validity_s_max: Final = 30 * 24 * 3600
+quotes_per_demand_per_organization_max: Final = 20  # every quote one supplier sends to a demand

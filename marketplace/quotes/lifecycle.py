@@ -89,12 +89,18 @@ def lapsed(quote: Quote, now: datetime) -> bool:
     return quote.status == QuoteStatus.offered and quote.valid_until <= now
 
 
-def apply(quote: Quote, event: QuoteEvent) -> Transition:
-    """Move the quote by ``event`` and return the transition (its ``kind`` is the journal entry
-    the caller writes); 409 naming the quote's state if the table does not allow it."""
+def require(quote: Quote, event: QuoteEvent) -> Transition:
+    """The transition ``event`` makes from the quote's state; 409 if there is none."""
     found = TRANSITIONS.get((QuoteStatus(quote.status), event))
     if found is None:
         raise QuoteStateConflict(refusal(quote.status, event))
+    return found
+
+
+def apply(quote: Quote, event: QuoteEvent) -> Transition:
+    """Move the quote by ``event`` and return the transition (its ``kind`` is the journal entry
+    the caller writes); 409 naming the quote's state if the table does not allow it."""
+    found = require(quote, event)
     quote.status = found.target
     return found
 
@@ -110,5 +116,6 @@ __all__ = [
     "apply",
     "lapsed",
     "refusal",
+    "require",
     "sources",
 ]

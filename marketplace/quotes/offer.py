@@ -41,7 +41,8 @@ def terms_hash(terms: Mapping[str, Any]) -> str:
 
 class QuoteOffer(BaseModel):
     """What the supplier signs. ``valid_until`` and ``deadline`` are unix seconds; the nonce is
-    a decimal string (canonical JSON holds integers only up to 2**53)."""
+    a decimal string, and so is the price in the JSON form (canonical JSON holds integers only
+    up to 2**53; a price may reach 2**63-1)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -58,7 +59,7 @@ class QuoteOffer(BaseModel):
 
     def document(self) -> dict[str, Any]:
         """The JSON form the journal stores."""
-        return self.model_dump(mode="json")
+        return {**self.model_dump(mode="json"), "price_minor": str(self.price_minor)}
 
     def typed_data(self, domain: Mapping[str, Any]) -> dict[str, Any]:
         message = {

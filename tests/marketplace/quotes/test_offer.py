@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from eth_account import Account
 
+from ledger.canonical import canonical_json
 from marketplace.identity import signing
 from marketplace.quotes.offer import QuoteOffer, terms_hash
 
@@ -55,7 +56,9 @@ def test_the_terms_hash_ignores_key_order_but_not_values() -> None:
     assert len(terms_hash({})) == 66
 
 
-def test_the_journal_document_keeps_a_uint256_nonce_as_a_string() -> None:
-    document = OFFER.document()
-    assert document["nonce"] == str(2**255 + 1)
-    assert QuoteOffer.model_validate(document) == OFFER
+def test_the_journal_document_keeps_big_numbers_as_strings_and_reads_back() -> None:
+    offer = OFFER.model_copy(update={"price_minor": 2**63 - 1})
+    document = offer.document()
+    assert (document["nonce"], document["price_minor"]) == (str(2**255 + 1), str(2**63 - 1))
+    assert canonical_json(document)  # a journal payload may hold it
+    assert QuoteOffer.model_validate(document) == offer
