@@ -24,6 +24,7 @@ from marketplace.identity import endpoints as identity_endpoints
 from marketplace.observability import RequestContextMiddleware, configure_logging
 from marketplace.pages import endpoints as page_endpoints
 from marketplace.quality import endpoints as quality_endpoints
+from marketplace.quotes import endpoints as quote_endpoints
 from marketplace.runtime import Runtime
 from marketplace.settings import Settings, get_settings
 from marketplace.transparency import endpoints as transparency_endpoints
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(asset_endpoints.router)
     app.include_router(quality_endpoints.router)
     app.include_router(valuation_endpoints.router)
+    app.include_router(quote_endpoints.router)
     app.include_router(page_endpoints.router)
     app.add_middleware(
         InFlightLimitMiddleware,

@@ -13,6 +13,7 @@ from marketplace.cli import (
     ledger,
     objections,
     quality,
+    quotes,
     review,
     server,
     valuation,
@@ -43,6 +44,7 @@ quality.register(app)
 valuation.register(app)
 review.register(app)
 objections.register(app)
+quotes.register(app)
 
 #: Top-level command or group -> its help panel. A command missing here shows under
 #: "Commands" (tests/marketplace/cli/test_help.py fails then): add it.
@@ -58,6 +60,7 @@ USERS: dict[str, str] = {
     "review": OPERATORS,
     "org": OPERATORS,
     "objection": BUYERS,
+    "quote": BUYERS,
     "verify": AUDITORS,
     "ledger": AUDITORS,
     "operator": RUNNING,

@@ -11,6 +11,7 @@ from marketplace.client.identity import Identity
 from marketplace.client.ledger import Ledger
 from marketplace.client.objections import Objections
 from marketplace.client.quality import Quality
+from marketplace.client.quotes import Quotes
 from marketplace.client.session import DEFAULT_TIMEOUT_S, Session
 from marketplace.client.valuation import Valuation
 
@@ -18,7 +19,7 @@ from marketplace.client.valuation import Valuation
 class Databourse:
     """A session with one exchange. Holds at most one bearer token, which every sub-client
     sends: ``identity`` (accounts, organisations), ``assets``, ``objections``, ``quality``,
-    ``valuation`` and ``ledger``."""
+    ``valuation``, ``quotes`` and ``ledger``."""
 
     def __init__(
         self,
@@ -34,6 +35,7 @@ class Databourse:
         self.objections = Objections(self._session)
         self.quality = Quality(self._session)
         self.valuation = Valuation(self._session)
+        self.quotes = Quotes(self._session)
         self.ledger = Ledger(self._session)
 
     @property
