@@ -21,6 +21,7 @@ from marketplace.http import (
     nul_guard,
 )
 from marketplace.identity import endpoints as identity_endpoints
+from marketplace.notifications import endpoints as notification_endpoints
 from marketplace.observability import RequestContextMiddleware, configure_logging
 from marketplace.pages import endpoints as page_endpoints
 from marketplace.quality import endpoints as quality_endpoints
@@ -36,11 +37,13 @@ API_TITLE = "Databourse"
 def build_runtime(settings: Settings) -> Runtime:
     from marketplace.chain_runtime import attach_chain
     from marketplace.migrations import upgrade_embedded
+    from marketplace.notifications import attach_delivery
 
     engine = make_engine(settings.database_url)
     upgrade_embedded(engine)
     runtime = Runtime(settings=settings, engine=engine)
     attach_chain(runtime)
+    attach_delivery(runtime)
     return runtime
 
 
@@ -90,6 +93,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(quality_endpoints.router)
     app.include_router(valuation_endpoints.router)
     app.include_router(quote_endpoints.router)
+    app.include_router(notification_endpoints.router)
     app.include_router(page_endpoints.router)
     app.add_middleware(
         InFlightLimitMiddleware,

@@ -116,6 +116,22 @@ objection_filing_window_s: Final = 24 * 3600
 objection_statement_length_min: Final = 20  # a claim someone can check, not "x"
 objection_evidence_hashes_max: Final = 20
 
+# Notifications: the in-app inbox and signed webhooks (marketplace/notifications)
+notification_kind_length_max: Final = 64  # "demand.matched"
+notification_subject_length_max: Final = 128  # "demand:42"
+notification_payload_bytes_max: Final = 16 * 1024  # its compact JSON; ids and short texts
+webhook_url_length_max: Final = 2048
+webhook_timeout_s: Final = 10.0  # one POST, connect to last byte of the answer
+webhook_attempts_max_default: Final = 8
+webhook_attempts_max_ceiling: Final = 50
+webhook_backoff_s_min_default: Final = 10.0  # before the 2nd attempt; doubles each time
+webhook_backoff_s_max_default: Final = 6 * 3600.0
+webhook_deliveries_per_step_max: Final = 20  # due deliveries one worker claims per step
+# A claimed delivery whose worker has not reported within this long is due again (the worker
+# died mid-delivery): at-least-once, the receiver deduplicates on the notification id.
+webhook_claim_s: Final = 60.0
+webhook_error_length_max: Final = 500  # the last failure kept on a delivery
+
 # Quotes (marketplace/quotes)
 quote_validity_s_min: Final = 60  # a quote stays valid at least this long after it is sent
 quote_validity_s_max: Final = 30 * 24 * 3600

@@ -78,6 +78,22 @@ class Settings(BaseSettings):
     quality_weight_timeliness: int = Field(default=10, ge=0, le=1000)
     quality_weight_accessibility: int = Field(default=15, ge=0, le=1000)
 
+    # Webhooks (docs/notifications.md): retries with exponential backoff and jitter, then failed.
+    webhook_attempts_max: int = Field(
+        default=limits.webhook_attempts_max_default, ge=1, le=limits.webhook_attempts_max_ceiling
+    )
+    webhook_backoff_s_min: float = Field(
+        default=limits.webhook_backoff_s_min_default, ge=0.01, le=24 * 3600
+    )
+    webhook_backoff_s_max: float = Field(
+        default=limits.webhook_backoff_s_max_default, ge=0.01, le=7 * 24 * 3600
+    )
+    webhook_timeout_s: float = Field(default=limits.webhook_timeout_s, gt=0, le=60)
+    webhook_poll_s: float = Field(default=1.0, gt=0, le=600)
+    # Development and tests only: webhook URLs on loopback addresses (http:// too). Refused in
+    # production, where every webhook must be https:// on a public address.
+    webhook_allow_loopback: bool = False
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
 
@@ -98,11 +114,19 @@ class Settings(BaseSettings):
                 raise ValueError(f"production mode refuses the development defaults: set {names}")
             if self.chain_url.startswith("eth-tester://"):
                 raise ValueError("production mode needs a real chain: set DATABOURSE_CHAIN_URL")
+            if self.webhook_allow_loopback:
+                raise ValueError(
+                    "production mode refuses DATABOURSE_WEBHOOK_ALLOW_LOOPBACK (development only)"
+                )
         key = self.master_key.get_secret_value()
         if len(key) != 64 or any(c not in "0123456789abcdefABCDEF" for c in key):
             raise ValueError("DATABOURSE_MASTER_KEY must be 32 bytes as 64 hex digits")
         if len(self.secret_key.get_secret_value()) < 32:
             raise ValueError("DATABOURSE_SECRET_KEY must be at least 32 characters")
+        if self.webhook_backoff_s_min > self.webhook_backoff_s_max:
+            raise ValueError(
+                "DATABOURSE_WEBHOOK_BACKOFF_S_MIN must not exceed DATABOURSE_WEBHOOK_BACKOFF_S_MAX"
+            )
         if sum(self.quality_weights.values()) == 0:
             raise ValueError("the DATABOURSE_QUALITY_WEIGHT_* settings must not all be zero")
         return self

@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 import ledger.models  # noqa: F401 -- journal, batches, anchor contract, worker lease
 import marketplace.assets.models
 import marketplace.identity.models
+import marketplace.notifications.models
 import marketplace.quality.models
 import marketplace.quotes.models  # noqa: F401 -- quotes
 import marketplace.valuation.models  # noqa: F401 -- valuation reports
