@@ -121,13 +121,14 @@ def accept(
     """Accept a quote (steps in the module's docstring)."""
     quote = _buyers(session, principal, quote_id)
     _actionable(quote, QuoteEvent.accept, now)
-    demand = peers.demand(session, principal, quote.demand_id, now)
+    demand = peers.demand_seen(session, principal, quote.demand_id, now)
+    assert demand is not None, "a demand's owner sees it"
     if not demand.open:
         raise DemandNotOpen(
             f"demand {demand.id} is {demand.status}; a quote is accepted only on an open demand"
         )
     assert quote.id is not None
-    peers.fulfil(session, demand.id, quote.id)
+    peers.fulfil(session, demand.id, quote.id, now)
     quote = _locked(session, quote.id)
     _actionable(quote, QuoteEvent.accept, now)
     if repository.accepted_of_demand(session, demand.id) is not None:

@@ -14,6 +14,8 @@ from marketplace.assets.service import SigningContext
 from marketplace.listings import service as listings
 from marketplace.listings.schemas import ListingPublic
 from marketplace.matching import service as matching
+from marketplace.matching.errors import DemandNotFound
+from marketplace.matching.schemas import DemandPublic
 from marketplace.notifications import service as notifications
 from marketplace.orders import service as orders
 from marketplace.principal import Principal
@@ -22,10 +24,11 @@ from marketplace.settings import Settings
 
 @dataclass(frozen=True)
 class Demand:
-    """A demand as quotes read it: whose it is, whether it takes quotes, and its purpose."""
+    """A demand as quotes read it: whose it is (None when the caller may not know), whether it
+    takes quotes, and its purpose."""
 
     id: int
-    owner_organization_id: int
+    owner_organization_id: int | None
     status: str  # as a reader sees it: an open demand past its deadline is expired
     purpose: str
 
@@ -34,21 +37,36 @@ class Demand:
         return self.status == "open"
 
 
-def demand(session: Session, principal: Principal, demand_id: int, now: datetime) -> Demand:
-    """The demand as ``principal`` may see it (404 otherwise)."""
-    shown = matching.get_demand(session, principal, demand_id, now=now)
+def _demand(shown: DemandPublic) -> Demand:
     return Demand(
         id=shown.id,
-        owner_organization_id=shown.organization_id,
+        owner_organization_id=shown.buyer_organization_id,
         status=str(shown.status),
         purpose=str(shown.purpose),
     )
 
 
-def fulfil(session: Session, demand_id: int, quote_id: int) -> None:
+def demand_to_quote(session: Session, demand_id: int, now: datetime) -> Demand:
+    """The open demand a quote answers, with its owner: 404 if there is none, 409 naming its
+    state unless it is open."""
+    return _demand(matching.open_for_quote(session, demand_id, now))
+
+
+def demand_seen(
+    session: Session, principal: Principal, demand_id: int, now: datetime
+) -> Demand | None:
+    """The demand as ``principal`` may see it (its owner shown only to the owner); None when
+    it may not see it."""
+    try:
+        return _demand(matching.get(session, principal, demand_id, now))
+    except DemandNotFound:
+        return None
+
+
+def fulfil(session: Session, demand_id: int, quote_id: int, now: datetime) -> None:
     """Lock the demand's row and mark it fulfilled by ``quote_id``; a 409 when it is no longer
     open (another acceptance won, or the buyer closed it, or its deadline passed)."""
-    matching.fulfil(session, demand_id, quote_id)
+    matching.fulfil(session, demand_id, quote_id, now=now)
 
 
 def listing(session: Session, listing_id: int) -> ListingPublic:

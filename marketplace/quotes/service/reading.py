@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from marketplace.matching.errors import DemandNotFound
 from marketplace.principal import Principal
 from marketplace.quotes import repository
 from marketplace.quotes.schemas import QuotePage, QuotePublic
@@ -32,13 +33,18 @@ def for_demand(
     now: datetime,
 ) -> QuotePage:
     """The demand's quotes, newest first: all of them for its owner, a supplier's own for a
-    supplier (none for anyone else)."""
-    demand = peers.demand(session, principal, demand_id, now)
+    supplier (none for anyone else). A supplier still sees its quotes once the demand is no
+    longer open (and hidden from it); a demand the caller may not see and holds no quote of is
+    a 404."""
+    demand = peers.demand_seen(session, principal, demand_id, now)
     org = principal.organization.id
-    only = None if demand.owner_organization_id == org else org
+    owner = demand is not None and demand.owner_organization_id == org
     rows, total = repository.page_of_demand(
-        session, demand_id, supplier_organization_id=only, offset=offset, limit=limit
-    )
+        session, demand_id, supplier_organization_id=None if owner else org, offset=offset,
+        limit=limit,
+    )  # fmt: skip
+    if demand is None and total == 0:
+        raise DemandNotFound(f"no demand {demand_id} that you may see")
     expire_lapsed(session, rows, now)
     return QuotePage(
         items=[quote_public(q) for q in rows], total=total, offset=offset, limit=limit

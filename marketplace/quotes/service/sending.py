@@ -1,7 +1,7 @@
 """Sending a quote, step by step (all in the caller's transaction; nothing is committed here):
 
-1. the demand: one the supplier may see (404 otherwise), not its own organisation's (403), open
-   (409 naming its state: fulfilled, closed or expired);
+1. the demand: one that exists (404) and is open (409 naming its state: fulfilled, closed or
+   expired), not the supplier's own organisation's (403);
 2. the listing: the supplier's own (403 otherwise), purchasable for the demand's purpose
    (``listings.service.purchasable``: active, its asset listed, the purpose permitted);
 3. the terms: the listing's, or narrower ones (``narrowing``), permitting the demand's purpose;
@@ -32,7 +32,6 @@ from marketplace.listings.terms import Terms, refusal
 from marketplace.principal import Principal
 from marketplace.quotes import lifecycle, repository
 from marketplace.quotes.errors import (
-    DemandNotOpen,
     InvalidValidity,
     NotYourListing,
     OwnDemand,
@@ -78,11 +77,10 @@ class _Checked:
 def _open_demand(
     session: Session, principal: Principal, demand_id: int, now: datetime
 ) -> peers.Demand:
-    demand = peers.demand(session, principal, demand_id, now)
+    demand = peers.demand_to_quote(session, demand_id, now)
     if demand.owner_organization_id == principal.organization.id:
         raise OwnDemand("you cannot quote on your own organisation's demand")
-    if not demand.open:
-        raise DemandNotOpen(f"demand {demand_id} is {demand.status}; only an open demand takes quotes")
+    assert demand.open
     return demand
 
 
@@ -208,12 +206,14 @@ def send(
         body=body, ctx=ctx, now=now,
     )  # fmt: skip
     terms = checked.terms.model_dump(mode="json")
+    buyer = checked.demand.owner_organization_id
+    assert buyer is not None, "a demand to quote names its owner"
     quote = Quote(
         demand_id=demand_id,
         listing_id=checked.listing.id,
         asset_id=checked.listing.asset_id,
         supplier_organization_id=principal.organization.id,
-        buyer_organization_id=checked.demand.owner_organization_id,
+        buyer_organization_id=buyer,
         offered_by=principal.account_id,
         price_minor=checked.price_minor,
         currency=offer.currency,
