@@ -136,3 +136,15 @@ webhook_error_length_max: Final = 500  # the last failure kept on a delivery
 quote_validity_s_min: Final = 60  # a quote stays valid at least this long after it is sent
 quote_validity_s_max: Final = 30 * 24 * 3600
 quotes_per_demand_per_organization_max: Final = 20  # every quote one supplier sends to a demand
+
+# Listings (marketplace/listings): money in integer minor units, 1 ≤ amount ≤ 2**63-1
+amount_minor_max: Final = 2**63 - 1
+listing_licence_duration_days_max: Final = 36_500  # a hundred years stands for "perpetual"
+listing_acceptance_window_h_max: Final = 30 * 24
+listing_dispute_window_h_max: Final = 90 * 24
+listing_max_downloads_max: Final = 1_000_000
+listing_territories_max: Final = 250  # every ISO 3166-1 alpha-2 code fits
+listing_tiers_max: Final = 20
+listing_margin_bp_max: Final = 10_000  # public data: the margin over cost, at most 100 %
+listings_per_asset_max: Final = 50  # active and paused listings of one asset
+listing_comparables_max: Final = 200
