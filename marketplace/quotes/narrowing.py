@@ -48,17 +48,21 @@ def widenings(quote: Terms, listing: Terms) -> list[str]:
             f"territory {', '.join(quote.territory)} reaches beyond the listing's "
             f"{', '.join(listing.territory)}"
         )
-    for name in ("redistribution", "derivatives"):
-        if getattr(quote, name) and not getattr(listing, name):
-            found.append(f"the listing does not allow {name}")
+    found.extend(
+        f"the listing does not allow {name}"
+        for name in ("redistribution", "derivatives")
+        if getattr(quote, name) and not getattr(listing, name)
+    )
     if _downloads_wider(quote, listing):
         found.append(
             f"{quote.max_downloads or 'unlimited'} downloads exceed the listing's "
             f"{listing.max_downloads}"
         )
-    for name in ("exclusive", "delivery_mode", "acceptance_window_h", "dispute_window_h"):
-        if getattr(quote, name) != getattr(listing, name):
-            found.append(f"{name} must be the listing's ({getattr(listing, name)})")
+    found.extend(
+        f"{name} must be the listing's ({getattr(listing, name)})"
+        for name in ("exclusive", "delivery_mode", "acceptance_window_h", "dispute_window_h")
+        if getattr(quote, name) != getattr(listing, name)
+    )
     return found
 
 

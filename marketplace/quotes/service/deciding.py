@@ -42,7 +42,6 @@ from marketplace.quotes.service.journaling import journal_quote
 from marketplace.quotes.service.views import quote_public, visible
 from marketplace.settings import Settings
 
-
 _DONE: dict[QuoteEvent, str] = {
     QuoteEvent.accept: "accepted",
     QuoteEvent.reject: "rejected",
@@ -79,7 +78,9 @@ def _decide(
     transition = lifecycle.apply(quote, event)
     quote.decided_at = now
     quote.decided_by = principal.account_id
-    quote.decision_seq = journal_quote(session, transition.kind, quote, principal.address, **payload)
+    quote.decision_seq = journal_quote(
+        session, transition.kind, quote, principal.address, **payload
+    )
 
 
 def _buyers(session: Session, principal: Principal, quote_id: int) -> Quote:

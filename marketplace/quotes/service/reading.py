@@ -46,6 +46,4 @@ def for_demand(
     if demand is None and total == 0:
         raise DemandNotFound(f"no demand {demand_id} that you may see")
     expire_lapsed(session, rows, now)
-    return QuotePage(
-        items=[quote_public(q) for q in rows], total=total, offset=offset, limit=limit
-    )
+    return QuotePage(items=[quote_public(q) for q in rows], total=total, offset=offset, limit=limit)

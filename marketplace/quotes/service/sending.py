@@ -84,10 +84,14 @@ def _open_demand(
     return demand
 
 
-def _own_listing(session: Session, principal: Principal, listing_id: int, purpose: str) -> ListingPublic:
+def _own_listing(
+    session: Session, principal: Principal, listing_id: int, purpose: str
+) -> ListingPublic:
     listing = peers.listing(session, listing_id)
     if listing.supplier_organization_id != principal.organization.id:
-        raise NotYourListing(f"listing {listing_id} is not your organisation's; quote with your own")
+        raise NotYourListing(
+            f"listing {listing_id} is not your organisation's; quote with your own"
+        )
     return peers.purchasable(session, listing_id, purpose)
 
 
@@ -95,9 +99,7 @@ def _terms(listing: ListingPublic, asked: Terms | None, purpose: str) -> Terms:
     terms = asked if asked is not None else listing.terms
     wider = widenings(terms, listing.terms)
     if wider:
-        raise TermsNotNarrower(
-            "a quote's terms may only narrow its listing's: " + "; ".join(wider)
-        )
+        raise TermsNotNarrower("a quote's terms may only narrow its listing's: " + "; ".join(wider))
     refused = refusal(terms, purpose)
     if refused is not None:
         raise TermsNotNarrower(f"the quote's terms do not permit the demand's purpose: {refused}")
@@ -111,8 +113,8 @@ def _valid_until(asked: datetime, now: datetime) -> datetime:
     if not earliest <= moment <= latest:
         raise InvalidValidity(
             f"valid_until must lie {limits.quote_validity_s_min} s to "
-            f"{limits.quote_validity_s_max // 86400} days ahead (between {earliest:%Y-%m-%dT%H:%M:%SZ} "
-            f"and {latest:%Y-%m-%dT%H:%M:%SZ})"
+            f"{limits.quote_validity_s_max // 86400} days ahead (between "
+            f"{earliest:%Y-%m-%dT%H:%M:%SZ} and {latest:%Y-%m-%dT%H:%M:%SZ})"
         )
     return moment
 
@@ -171,7 +173,9 @@ def _signed(
     if body.signature is None:
         nonce, deadline = signing.new_nonce(), now_s + limits.signing_offer_ttl_s
         offer = offer_for(nonce, deadline)
-        signature = identity.sign_as(session, settings, principal.account, offer.typed_data(ctx.domain))
+        signature = identity.sign_as(
+            session, settings, principal.account, offer.typed_data(ctx.domain)
+        )
     else:
         assert body.nonce is not None
         assert body.deadline is not None

@@ -17,6 +17,7 @@ from marketplace.quotes.models import Quote
 from marketplace.quotes.offer import QuoteOffer
 from marketplace.quotes.schemas import QuotePublic
 
+
 def may_see(principal: Principal, quote: Quote) -> bool:
     org = principal.organization.id
     return org in (quote.supplier_organization_id, quote.buyer_organization_id)

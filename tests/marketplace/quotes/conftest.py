@@ -18,7 +18,7 @@ from tests.marketplace.assets.helpers import Party, party, verify
 
 
 @pytest.fixture
-def buyer(api: TestClient, ops: Party) -> Party:
+def buyer(api: TestClient, ops: Party) -> Party:  # noqa: F811 -- the fixtures above
     who = party(api, "carol@buyer.test", "Carol Analytics", ["buyer"])
     verify(api, ops, who)
     return who

@@ -43,9 +43,13 @@ def quote_body(listing_id: int, **overrides: Any) -> dict[str, Any]:
     return {"listing_id": listing_id, "price_minor": PRICE, "valid_until": in_days(7), **overrides}
 
 
-def post_quote(api: TestClient, who: Party, demand_id: int, listing_id: int, **overrides: Any) -> Any:
+def post_quote(
+    api: TestClient, who: Party, demand_id: int, listing_id: int, **overrides: Any
+) -> Any:
     return api.post(
-        f"/demands/{demand_id}/quotes", json=quote_body(listing_id, **overrides), headers=who.headers
+        f"/demands/{demand_id}/quotes",
+        json=quote_body(listing_id, **overrides),
+        headers=who.headers,
     )
 
 

@@ -38,6 +38,7 @@ def _race(url: str, buyer: Party, quote_ids: list[int]) -> list[httpx.Response]:
 
 def test_concurrent_acceptances_of_one_demand_have_exactly_one_winner(
     api: TestClient,
+    *,
     asset_runtime: Runtime,
     supplier: Party,
     rival: Party,

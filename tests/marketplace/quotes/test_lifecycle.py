@@ -51,11 +51,11 @@ def test_the_table_is_the_one_written_out_here() -> None:
 def test_the_table_keeps_the_journal_kinds_verifiers_read() -> None:
     assert {t.event.value: t.kind for t in lifecycle.TRANSITIONS.values()} == KINDS
     assert lifecycle.CREATED_KIND == "quote.offered"
-    assert lifecycle.INITIAL == QuoteStatus.offered
+    assert QuoteStatus.offered == lifecycle.INITIAL
 
 
 def test_every_state_but_offered_is_final() -> None:
-    assert lifecycle.FINAL == {s for s in QuoteStatus if s != QuoteStatus.offered}
+    assert {s for s in QuoteStatus if s != QuoteStatus.offered} == lifecycle.FINAL
 
 
 @pytest.mark.parametrize(("state", "event"), ALLOWED, ids=[f"{s}-{e}" for s, e in ALLOWED])

@@ -37,6 +37,7 @@ def _later(monkeypatch: pytest.MonkeyPatch, delta: timedelta) -> None:
 
 def _in_state(
     api: TestClient,
+    *,
     supplier: Party,
     buyer: Party,
     ops: Party,
@@ -64,6 +65,7 @@ def _in_state(
 @pytest.mark.parametrize(("state", "event"), REFUSED, ids=[f"{s}-{e}" for s, e in REFUSED])
 def test_an_event_refused_over_http_is_a_409_with_the_exact_message_and_changes_nothing(
     api: TestClient,
+    *,
     supplier: Party,
     buyer: Party,
     ops: Party,
@@ -71,7 +73,9 @@ def test_an_event_refused_over_http_is_a_409_with_the_exact_message_and_changes_
     state: QuoteStatus,
     event: QuoteEvent,
 ) -> None:
-    quote = _in_state(api, supplier, buyer, ops, state, monkeypatch)
+    quote = _in_state(
+        api, supplier=supplier, buyer=buyer, ops=ops, state=state, monkeypatch=monkeypatch
+    )
     caller = {"buyer": buyer, "supplier": supplier}[ROUTED[event]]
     subject = f"quote:{quote['id']}"
     before = (api.get(f"/quotes/{quote['id']}", headers=buyer.headers).json(),
@@ -90,6 +94,7 @@ def test_an_event_refused_over_http_is_a_409_with_the_exact_message_and_changes_
 @pytest.mark.parametrize("event", list(ROUTED))
 def test_a_lapsed_quote_can_never_be_acted_on(
     api: TestClient,
+    *,
     supplier: Party,
     buyer: Party,
     ops: Party,

@@ -106,6 +106,7 @@ def test_a_quote_may_narrow_the_listing_terms(
 )
 def test_terms_wider_than_the_listing_or_without_the_purpose_are_refused(
     api: TestClient,
+    *,
     supplier: Party,
     buyer: Party,
     ops: Party,
@@ -232,7 +233,11 @@ def test_accepting_places_the_order_fulfils_the_demand_and_rejects_the_others(
         PRICE,
         "placed",
     )
-    assert (order["source"], order["source_id"], order["purpose"]) == ("quote", winner["id"], "research")
+    assert (order["source"], order["source_id"], order["purpose"]) == (
+        "quote",
+        winner["id"],
+        "research",
+    )
     shown = api.get(f"/demands/{demand_id}", headers=buyer.headers).json()
     assert (shown["status"], shown["fulfilled_by_quote_id"]) == ("fulfilled", winner["id"])
     assert api.get(f"/quotes/{loser['id']}", headers=rival.headers).json()["status"] == "rejected"
