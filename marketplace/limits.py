@@ -148,3 +148,6 @@ listing_tiers_max: Final = 20
 listing_margin_bp_max: Final = 10_000  # public data: the margin over cost, at most 100 %
 listings_per_asset_max: Final = 50  # active and paused listings of one asset
 listing_comparables_max: Final = 200
+
+# Orders: what one order may hold (marketplace/orders)
+order_quantity_max: Final = 2**63 - 1  # licences, periods, rows or API calls in one order

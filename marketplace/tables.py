@@ -7,6 +7,7 @@ import marketplace.assets.models
 import marketplace.identity.models
 import marketplace.notifications.models
 import marketplace.listings.models
+import marketplace.orders.models
 import marketplace.quality.models
 import marketplace.quotes.models  # noqa: F401 -- quotes
 import marketplace.valuation.models  # noqa: F401 -- valuation reports

@@ -12,6 +12,7 @@ from marketplace.cli import (
     identity,
     ledger,
     objections,
+    orders,
     quality,
     quotes,
     review,
@@ -45,6 +46,7 @@ valuation.register(app)
 review.register(app)
 objections.register(app)
 quotes.register(app)
+orders.register(app)
 
 #: Top-level command or group -> its help panel. A command missing here shows under
 #: "Commands" (tests/marketplace/cli/test_help.py fails then): add it.
@@ -61,6 +63,8 @@ USERS: dict[str, str] = {
     "org": OPERATORS,
     "objection": BUYERS,
     "quote": BUYERS,
+    "buy": BUYERS,
+    "order": BUYERS,
     "verify": AUDITORS,
     "ledger": AUDITORS,
     "operator": RUNNING,
