@@ -78,9 +78,7 @@ def _decide(
     transition = lifecycle.apply(quote, event)
     quote.decided_at = now
     quote.decided_by = principal.account_id
-    quote.decision_seq = journal_quote(
-        session, transition.kind, quote, principal.address, **payload
-    )
+    quote.decision_seq = journal_quote(session, transition.kind, quote, principal.address, payload)
 
 
 def _buyers(session: Session, principal: Principal, quote_id: int) -> Quote:
@@ -128,22 +126,21 @@ def accept(
         raise DemandNotOpen(
             f"demand {demand.id} is {demand.status}; a quote is accepted only on an open demand"
         )
-    assert quote.id is not None
-    peers.fulfil(session, demand.id, quote.id, now)
-    quote = _locked(session, quote.id)
+    peers.fulfil(session, demand.id, quote_id, now)
+    quote = _locked(session, quote_id)
     _actionable(quote, QuoteEvent.accept, now)
     if repository.accepted_of_demand(session, demand.id) is not None:
         raise DemandAlreadyAwarded(f"demand {demand.id} has accepted a quote already")
     quote.order_id = peers.place_order(
         session, settings, principal, listing_id=quote.listing_id, purpose=demand.purpose,
-        quote_id=quote.id, price_minor=quote.price_minor, ctx=ctx, now=now,
+        quote_id=quote_id, price_minor=quote.price_minor, ctx=ctx, now=now,
     )  # fmt: skip
     _decide(session, quote, QuoteEvent.accept, principal, now, order_id=quote.order_id)
     if not repository.save(session, quote):
         raise DemandAlreadyAwarded(f"demand {demand.id} has accepted a quote already")
     lost = _award_siblings(session, principal, quote, now)
     peers.notify(
-        session, quote.supplier_organization_id, "quote.accepted", quote.id,
+        session, quote.supplier_organization_id, "quote.accepted", quote_id,
         {"demand_id": demand.id, "order_id": quote.order_id},
     )  # fmt: skip
     for other in lost:

@@ -20,8 +20,9 @@ def expire(session: Session, quote: Quote, now: datetime) -> None:
     assert lifecycle.lapsed(quote, now)
     transition = lifecycle.apply(quote, QuoteEvent.expire)
     quote.decided_at = now
+    valid_until = int(quote.valid_until.timestamp())
     quote.decision_seq = journal_quote(
-        session, transition.kind, quote, NOBODY, valid_until=int(quote.valid_until.timestamp())
+        session, transition.kind, quote, NOBODY, {"valid_until": valid_until}
     )
     repository.add(session, quote)
 

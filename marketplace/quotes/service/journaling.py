@@ -3,6 +3,9 @@ the subject ``quote:{id}``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlmodel import Session
 
 from ledger import journal
@@ -22,8 +25,9 @@ def journal_quote(
     kind: str,
     quote: Quote,
     actor: str,
+    payload: Mapping[str, Any] | None = None,
+    *,
     signature: str | None = None,
-    **payload: object,
 ) -> int:
     """Append the quote's journal entry in the caller's transaction; its seq."""
     assert quote.id is not None
@@ -32,7 +36,7 @@ def journal_quote(
         kind=kind,
         subject=subject(quote.id),
         actor=actor,
-        payload={"quote_id": quote.id, "demand_id": quote.demand_id, **payload},
+        payload={"quote_id": quote.id, "demand_id": quote.demand_id, **(payload or {})},
         signature=signature,
     )
     return entry.seq

@@ -212,11 +212,13 @@ def send(
     terms = checked.terms.model_dump(mode="json")
     buyer = checked.demand.owner_organization_id
     assert buyer is not None, "a demand to quote names its owner"
+    supplier = principal.organization.id
+    assert supplier is not None
     quote = Quote(
         demand_id=demand_id,
         listing_id=checked.listing.id,
         asset_id=checked.listing.asset_id,
-        supplier_organization_id=principal.organization.id,
+        supplier_organization_id=supplier,
         buyer_organization_id=buyer,
         offered_by=principal.account_id,
         price_minor=checked.price_minor,
@@ -234,8 +236,8 @@ def send(
     )
     repository.add(session, quote)
     quote.offer_seq = journal_quote(
-        session, lifecycle.CREATED_KIND, quote, principal.address, signature=signature,
-        offer=offer.document(), terms=terms,
+        session, lifecycle.CREATED_KIND, quote, principal.address,
+        {"offer": offer.document(), "terms": terms}, signature=signature,
     )  # fmt: skip
     repository.add(session, quote)
     assert quote.id is not None
