@@ -42,7 +42,7 @@ class Quote(SQLModel, table=True):
 
     id: int | None = Field(default=None, sa_type=ID_TYPE, primary_key=True)
     demand_id: int = Field(sa_type=BigInteger, index=True)
-    listing_id: int = Field(sa_type=BigInteger)
+    listing_id: int = Field(sa_type=BigInteger, foreign_key="listing.id")
     asset_id: int = Field(sa_type=BigInteger)
     supplier_organization_id: int = Field(
         sa_type=BigInteger, foreign_key="organization.id", index=True
@@ -60,7 +60,7 @@ class Quote(SQLModel, table=True):
     nonce: str = Field(max_length=80)  # a uint256 in decimal
     deadline: int = Field(sa_type=BigInteger)
     offer_seq: int = Field(sa_type=BigInteger)  # the journal entry quote.offered
-    order_id: int | None = Field(default=None, sa_type=BigInteger)
+    order_id: int | None = Field(default=None, sa_type=BigInteger, foreign_key="purchase_order.id")
     decided_by: int | None = Field(default=None, sa_type=BigInteger, foreign_key="account.id")
     decided_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     decision_seq: int | None = Field(default=None, sa_type=BigInteger)
