@@ -11,11 +11,13 @@ from marketplace.cli import (
     demo,
     identity,
     ledger,
+    listings,
     objections,
     orders,
     quality,
     quotes,
     review,
+    search,
     server,
     valuation,
 )
@@ -47,6 +49,8 @@ review.register(app)
 objections.register(app)
 quotes.register(app)
 orders.register(app)
+listings.register(app)
+search.register(app)
 
 #: Top-level command or group -> its help panel. A command missing here shows under
 #: "Commands" (tests/marketplace/cli/test_help.py fails then): add it.
@@ -57,8 +61,10 @@ USERS: dict[str, str] = {
     "logout": EVERYONE,
     "asset": EVERYONE,
     "demo": EVERYONE,
+    "search": EVERYONE,
     "quality": SUPPLIERS,
     "valuation": SUPPLIERS,
+    "listing": SUPPLIERS,
     "review": OPERATORS,
     "org": OPERATORS,
     "objection": BUYERS,

@@ -9,10 +9,12 @@ import httpx
 from marketplace.client.assets import Assets
 from marketplace.client.identity import Identity
 from marketplace.client.ledger import Ledger
+from marketplace.client.listings import Listings
 from marketplace.client.objections import Objections
 from marketplace.client.orders import Orders
 from marketplace.client.quality import Quality
 from marketplace.client.quotes import Quotes
+from marketplace.client.search import Search
 from marketplace.client.session import DEFAULT_TIMEOUT_S, Session
 from marketplace.client.valuation import Valuation
 
@@ -20,7 +22,8 @@ from marketplace.client.valuation import Valuation
 class Databourse:
     """A session with one exchange. Holds at most one bearer token, which every sub-client
     sends: ``identity`` (accounts, organisations), ``assets``, ``objections``, ``orders``,
-    ``quality``, ``valuation``, ``quotes`` and ``ledger``."""
+    ``quality``, ``valuation``, ``listings``, ``search`` (the catalog's listings), ``quotes``
+    and ``ledger``."""
 
     def __init__(
         self,
@@ -38,6 +41,8 @@ class Databourse:
         self.quality = Quality(self._session)
         self.valuation = Valuation(self._session)
         self.quotes = Quotes(self._session)
+        self.listings = Listings(self._session)
+        self.search = Search(self._session)
         self.ledger = Ledger(self._session)
 
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from ledger.models import utc_now
@@ -15,7 +15,15 @@ from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.identity.auth import CurrentAccount, VerifiedSupplier
 from marketplace.listings import service, terms
 from marketplace.listings.lifecycle import ListingEvent
-from marketplace.listings.schemas import ListingCreate, ListingDraft, ListingOffer, ListingPublic
+from marketplace.listings.schemas import (
+    ListingCreate,
+    ListingDraft,
+    ListingOffer,
+    ListingPage,
+    ListingPublic,
+    ListingSearch,
+)
+from marketplace.search import service as search
 
 router = APIRouter(tags=["listings"])
 ListingId = Annotated[int, Path(ge=1, le=limits.id_max, description="listing id")]
@@ -51,6 +59,19 @@ def create_listing(
     """Custodial suppliers send no signature: the exchange signs the offer with their key.
     The first listing of an approved asset lists the asset. Writes ``listing.created``."""
     return service.create(session, runtime.settings, principal, body, ctx=ctx, now=utc_now())
+
+
+@router.get("/listings", summary="Search the catalog: words, filters, order, a page at a time")
+def search_listings(query: Annotated[ListingSearch, Query()], session: SessionDep) -> ListingPage:
+    """Listings that may be bought now (active, their asset listed) whose title, description,
+    keywords or column names hold every word of ``q`` (Chinese is cut into words; full-width
+    characters count as their plain forms; quotes, ``*``, ``NEAR``, ``AND``/``OR``/``NOT``,
+    parentheses and ``:^-`` are plain separators), filtered and ordered as asked. Each listing
+    shows its price and terms in plain words. Pass ``next_cursor`` back as ``cursor`` for the
+    next page, with the same words, filters and order (another combination: 422
+    ``invalid_cursor``)."""
+    page = search.search(session, query)
+    return ListingPage(items=service.public_many(session, page.ids), next_cursor=page.next_cursor)
 
 
 @router.get("/listings/{listing_id}", summary="One listing: price and terms in plain words")

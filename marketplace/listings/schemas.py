@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from marketplace import limits
-from marketplace.assets.schemas import SignatureHex
+from marketplace.assets.schemas import AssetPublic, SignatureHex
+from marketplace.assets.vocabulary import check_frequency
 from marketplace.listings.models import ListingStatus
 from marketplace.listings.price_models import PriceModel
-from marketplace.listings.terms import Terms
+from marketplace.listings.terms import Purpose, Terms
+from marketplace.search import SearchQuery
 
 
 class ListingOffer(BaseModel):
@@ -82,4 +84,33 @@ class ListingPublic(BaseModel):
     journal_seq: int
 
 
-__all__ = ["ListingCreate", "ListingDraft", "ListingOffer", "ListingPublic"]
+class AssetWithListings(AssetPublic):
+    """An asset with its active listings: what each costs and allows, before anything else."""
+
+    listings: list[ListingPublic]
+
+
+__all__ = [
+    "AssetWithListings",
+    "ListingCreate",
+    "ListingDraft",
+    "ListingOffer",
+    "ListingPublic",
+]
+
+
+class ListingSearch(SearchQuery):
+    """``GET /listings``'s query: words, filters, order and page (see ``SearchQuery``), with the
+    purpose and update frequency checked against their vocabularies."""
+
+    purpose: Purpose | None = None
+
+    _frequency = field_validator("update_frequency")(check_frequency)
+
+
+class ListingPage(BaseModel):
+    """A page of listings in the order asked; ``next_cursor`` fetches the next (None: the
+    last page)."""
+
+    items: list[ListingPublic]
+    next_cursor: str | None

@@ -1,7 +1,7 @@
 """quotes: a supplier's signed answer to a demand
 
 Revision ID: quotes
-Revises: notifications, orders_0001
+Revises: notifications, orders_0001, search
 
 One row per quote, with what the supplier signed (the offer's fields, the terms and their hash,
 the signature, nonce and deadline), its status and the journal entries that record it. A partial
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "quotes"
-down_revision: str | tuple[str, ...] | None = ("notifications", "orders_0001")
+down_revision: str | tuple[str, ...] | None = ("notifications", "orders_0001", "search")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
