@@ -21,8 +21,8 @@ from marketplace.http import (
     nul_guard,
 )
 from marketplace.identity import endpoints as identity_endpoints
-from marketplace.notifications import endpoints as notification_endpoints
 from marketplace.listings import endpoints as listing_endpoints
+from marketplace.notifications import endpoints as notification_endpoints
 from marketplace.observability import RequestContextMiddleware, configure_logging
 from marketplace.orders import endpoints as order_endpoints
 from marketplace.pages import endpoints as page_endpoints

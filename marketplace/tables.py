@@ -6,11 +6,11 @@ from sqlmodel import SQLModel
 import ledger.models  # noqa: F401 -- journal, batches, anchor contract, worker lease
 import marketplace.assets.models
 import marketplace.identity.models
-import marketplace.notifications.models
 import marketplace.listings.models
+import marketplace.notifications.models
 import marketplace.orders.models
 import marketplace.quality.models
-import marketplace.quotes.models  # noqa: F401 -- quotes
+import marketplace.quotes.models
 import marketplace.search.models
 import marketplace.valuation.models  # noqa: F401 -- valuation reports
 from marketplace.search.models import outside_metadata
