@@ -27,6 +27,7 @@ from marketplace.matching import endpoints as matching_endpoints
 from marketplace.notifications import endpoints as notification_endpoints
 from marketplace.observability import RequestContextMiddleware, configure_logging
 from marketplace.orders import endpoints as order_endpoints
+from marketplace.quotes import endpoints as quote_endpoints
 from marketplace.pages import endpoints as page_endpoints
 from marketplace.quality import endpoints as quality_endpoints
 from marketplace.runtime import Runtime
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(price_suggestion_endpoints.router)
     app.include_router(order_endpoints.router)
     app.include_router(matching_endpoints.router)
+    app.include_router(quote_endpoints.router)
     app.include_router(page_endpoints.router)
     app.add_middleware(
         InFlightLimitMiddleware,

@@ -150,5 +150,9 @@ webhook_deliveries_per_step_max: Final = 20  # due deliveries one worker claims 
 # died mid-delivery): at-least-once, the receiver deduplicates on the notification id.
 webhook_claim_s: Final = 60.0
 webhook_error_length_max: Final = 500  # the last failure kept on a delivery
+# Quotes: suppliers' answers to demands, in marketplace/quotes
+quote_validity_s_min: Final = 60  # a quote stays valid at least this long after it is sent
+quote_validity_s_max: Final = 30 * 24 * 3600
+quotes_per_demand_per_organization_max: Final = 20  # every quote one supplier sends to a demand
 # Orders: what one order may hold (marketplace/orders)
 order_quantity_max: Final = 2**63 - 1  # licences, periods, rows or API calls in one order

@@ -11,6 +11,7 @@ import marketplace.matching.models
 import marketplace.notifications.models
 import marketplace.orders.models
 import marketplace.quality.models
+import marketplace.quotes.models
 import marketplace.search.models
 import marketplace.valuation.models  # noqa: F401 -- valuation reports
 from marketplace.search.models import outside_metadata

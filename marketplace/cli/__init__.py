@@ -18,6 +18,7 @@ from marketplace.cli import (
     pricing,
     orders,
     quality,
+    quotes,
     review,
     search,
     server,
@@ -54,6 +55,7 @@ listings.register(app)
 notifications.register(app)
 orders.register(app)
 demands.register(app)
+quotes.register(app)
 search.register(app)
 
 #: Top-level command or group -> its help panel. A command missing here shows under
@@ -78,6 +80,7 @@ USERS: dict[str, str] = {
     "buy": BUYERS,
     "order": BUYERS,
     "demand": BUYERS,
+    "quote": BUYERS,
     "verify": AUDITORS,
     "ledger": AUDITORS,
     "operator": RUNNING,

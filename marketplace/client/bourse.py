@@ -16,6 +16,7 @@ from marketplace.client.objections import Objections
 from marketplace.client.pricing import Pricing
 from marketplace.client.orders import Orders
 from marketplace.client.quality import Quality
+from marketplace.client.quotes import Quotes
 from marketplace.client.search import Search
 from marketplace.client.session import DEFAULT_TIMEOUT_S, Session
 from marketplace.client.valuation import Valuation
@@ -25,7 +26,7 @@ class Databourse:
     """A session with one exchange. Holds at most one bearer token, which every sub-client
     sends: ``identity`` (accounts, organisations), ``assets``, ``objections``, ``orders``,
     ``quality``, ``valuation``, ``listings``, ``search`` (the catalog's listings), ``pricing``,
-    ``demands``, ``ledger`` and ``inbox`` (notifications and the webhook)."""
+    ``demands``, ``quotes``, ``ledger`` and ``inbox`` (notifications and the webhook)."""
 
     def __init__(
         self,
@@ -43,6 +44,7 @@ class Databourse:
         self.quality = Quality(self._session)
         self.valuation = Valuation(self._session)
         self.demands = Demands(self._session)
+        self.quotes = Quotes(self._session)
         self.listings = Listings(self._session)
         self.pricing = Pricing(self._session)
         self.search = Search(self._session)

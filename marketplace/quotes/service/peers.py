@@ -1,0 +1,109 @@
+"""What quotes take from other domains, through their services only: the demand (matching),
+the listing (listings), the order (orders) and the notifications. One module, so that the
+quote rules read the same whatever those services' shapes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from marketplace.assets.service import SigningContext
+from marketplace.listings import service as listings
+from marketplace.listings.schemas import ListingPublic
+from marketplace.matching import service as matching
+from marketplace.matching.errors import DemandNotFound
+from marketplace.matching.schemas import DemandPublic
+from marketplace.notifications import service as notifications
+from marketplace.orders import service as orders
+from marketplace.principal import Principal
+from marketplace.settings import Settings
+
+
+@dataclass(frozen=True)
+class Demand:
+    """A demand as quotes read it: whose it is (None when the caller may not know), whether it
+    takes quotes, and its purpose."""
+
+    id: int
+    owner_organization_id: int | None
+    status: str  # as a reader sees it: an open demand past its deadline is expired
+    purpose: str
+
+    @property
+    def open(self) -> bool:
+        return self.status == "open"
+
+
+def _demand(shown: DemandPublic) -> Demand:
+    return Demand(
+        id=shown.id,
+        owner_organization_id=shown.buyer_organization_id,
+        status=str(shown.status),
+        purpose=str(shown.purpose),
+    )
+
+
+def demand_to_quote(session: Session, demand_id: int, now: datetime) -> Demand:
+    """The open demand a quote answers, with its owner: 404 if there is none, 409 naming its
+    state unless it is open."""
+    return _demand(matching.open_for_quote(session, demand_id, now))
+
+
+def demand_seen(
+    session: Session, principal: Principal, demand_id: int, now: datetime
+) -> Demand | None:
+    """The demand as ``principal`` may see it (its owner shown only to the owner); None when
+    it may not see it."""
+    try:
+        return _demand(matching.get(session, principal, demand_id, now))
+    except DemandNotFound:
+        return None
+
+
+def fulfil(session: Session, demand_id: int, quote_id: int, now: datetime) -> None:
+    """Lock the demand's row and mark it fulfilled by ``quote_id``; a 409 when it is no longer
+    open (another acceptance won, or the buyer closed it, or its deadline passed)."""
+    matching.fulfil(session, demand_id, quote_id, now=now)
+
+
+def listing(session: Session, listing_id: int) -> ListingPublic:
+    return listings.public(session, listing_id)
+
+
+def purchasable(session: Session, listing_id: int, purpose: str) -> ListingPublic:
+    return listings.purchasable(session, listing_id, purpose)
+
+
+def place_order(
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    *,
+    listing_id: int,
+    purpose: str,
+    quote_id: int,
+    price_minor: int,
+    ctx: SigningContext,
+    now: datetime,
+) -> int:
+    """Place the order an accepted quote makes; its id."""
+    order = orders.place(
+        session, settings, principal, listing_id=listing_id, purpose=purpose, source="quote",
+        source_id=quote_id, price_minor=price_minor, ctx=ctx, now=now,
+    )  # fmt: skip
+    return order.id
+
+
+def notify(
+    session: Session, organization_id: int, kind: str, quote_id: int, payload: dict[str, Any]
+) -> None:
+    notifications.notify(
+        session,
+        organization_id=organization_id,
+        kind=kind,
+        subject=f"quote:{quote_id}",
+        payload={"quote_id": quote_id, **payload},
+    )

@@ -1,0 +1,248 @@
+"""Sending a quote, step by step (all in the caller's transaction; nothing is committed here):
+
+1. the demand: one that exists (404) and is open (409 naming its state: fulfilled, closed or
+   expired), not the supplier's own organisation's (403);
+2. the listing: the supplier's own (403 otherwise), purchasable for the demand's purpose
+   (``listings.service.purchasable``: active, its asset listed, the purpose permitted);
+3. the terms: the listing's, or narrower ones (``narrowing``), permitting the demand's purpose;
+4. the validity: whole seconds, from ``quote_validity_s_min`` to ``quote_validity_s_max`` ahead;
+5. the supplier has sent fewer than ``quotes_per_demand_per_organization_max`` to the demand;
+6. the supplier's EIP-712 signature over the offer (custodial: made here; self-custody: checked
+   here), its nonce consumed once;
+7. the row, the ``quote.offered`` entry holding the offer and the terms, and a notification to
+   the demand's owner.
+
+``draft`` runs steps 1 to 5 and hands back the offer to sign, writing nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import Session
+
+from marketplace import limits
+from marketplace.assets.service import SigningContext
+from marketplace.identity import service as identity
+from marketplace.identity import signing
+from marketplace.listings.schemas import ListingPublic
+from marketplace.listings.terms import Terms, refusal
+from marketplace.principal import Principal
+from marketplace.quotes import lifecycle, repository
+from marketplace.quotes.errors import (
+    InvalidValidity,
+    NotYourListing,
+    OwnDemand,
+    QuoteSignatureInvalid,
+    TermsNotNarrower,
+    TooManyQuotes,
+)
+from marketplace.quotes.models import Quote
+from marketplace.quotes.narrowing import widenings
+from marketplace.quotes.offer import QuoteOffer, terms_hash
+from marketplace.quotes.schemas import QuoteCreate, QuoteDraft, QuoteFields, QuotePublic
+from marketplace.quotes.service import peers
+from marketplace.quotes.service.journaling import journal_quote
+from marketplace.quotes.service.views import quote_public
+from marketplace.settings import Settings
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A quote that passed steps 1 to 5, ready to sign."""
+
+    demand: peers.Demand
+    listing: ListingPublic
+    terms: Terms
+    price_minor: int
+    valid_until: datetime
+
+    def offer(self, supplier: str, nonce: int, deadline: int) -> QuoteOffer:
+        return QuoteOffer(
+            demand_id=self.demand.id,
+            listing_id=self.listing.id,
+            asset_id=self.listing.asset_id,
+            supplier=supplier,
+            price_minor=self.price_minor,
+            currency=self.listing.currency,
+            terms_hash=terms_hash(self.terms.model_dump(mode="json")),
+            valid_until=int(self.valid_until.timestamp()),
+            nonce=str(nonce),
+            deadline=deadline,
+        )
+
+
+def _open_demand(
+    session: Session, principal: Principal, demand_id: int, now: datetime
+) -> peers.Demand:
+    demand = peers.demand_to_quote(session, demand_id, now)
+    if demand.owner_organization_id == principal.organization.id:
+        raise OwnDemand("you cannot quote on your own organisation's demand")
+    assert demand.open
+    return demand
+
+
+def _own_listing(
+    session: Session, principal: Principal, listing_id: int, purpose: str
+) -> ListingPublic:
+    listing = peers.listing(session, listing_id)
+    if listing.supplier_organization_id != principal.organization.id:
+        raise NotYourListing(
+            f"listing {listing_id} is not your organisation's; quote with your own"
+        )
+    return peers.purchasable(session, listing_id, purpose)
+
+
+def _terms(listing: ListingPublic, asked: Terms | None, purpose: str) -> Terms:
+    terms = asked if asked is not None else listing.terms
+    wider = widenings(terms, listing.terms)
+    if wider:
+        raise TermsNotNarrower("a quote's terms may only narrow its listing's: " + "; ".join(wider))
+    refused = refusal(terms, purpose)
+    if refused is not None:
+        raise TermsNotNarrower(f"the quote's terms do not permit the demand's purpose: {refused}")
+    return terms
+
+
+def _valid_until(asked: datetime, now: datetime) -> datetime:
+    moment = asked.astimezone(UTC).replace(microsecond=0)
+    earliest = now + timedelta(seconds=limits.quote_validity_s_min)
+    latest = now + timedelta(seconds=limits.quote_validity_s_max)
+    if not earliest <= moment <= latest:
+        raise InvalidValidity(
+            f"valid_until must lie {limits.quote_validity_s_min} s to "
+            f"{limits.quote_validity_s_max // 86400} days ahead (between "
+            f"{earliest:%Y-%m-%dT%H:%M:%SZ} and {latest:%Y-%m-%dT%H:%M:%SZ})"
+        )
+    return moment
+
+
+def _checked(
+    session: Session, principal: Principal, demand_id: int, body: QuoteFields, now: datetime
+) -> _Checked:
+    demand = _open_demand(session, principal, demand_id, now)
+    listing = _own_listing(session, principal, body.listing_id, demand.purpose)
+    terms = _terms(listing, body.terms, demand.purpose)
+    valid_until = _valid_until(body.valid_until, now)
+    assert principal.organization.id is not None
+    sent = repository.count_by_supplier(session, demand_id, principal.organization.id)
+    if sent >= limits.quotes_per_demand_per_organization_max:
+        raise TooManyQuotes(
+            f"your organisation has sent {sent} quotes to demand {demand_id}, the most it may"
+        )
+    return _Checked(demand, listing, terms, body.price_minor, valid_until)
+
+
+def draft(
+    session: Session,
+    principal: Principal,
+    demand_id: int,
+    body: QuoteFields,
+    *,
+    ctx: SigningContext,
+    now: datetime,
+) -> QuoteDraft:
+    """The offer a self-custody supplier signs, with a fresh nonce; writes nothing."""
+    checked = _checked(session, principal, demand_id, body, now)
+    deadline = int(now.timestamp()) + limits.signing_offer_ttl_s
+    offer = checked.offer(principal.address, signing.new_nonce(), deadline)
+    return QuoteDraft(
+        offer=offer.document(),
+        terms_hash=offer.terms_hash,
+        nonce=offer.nonce,
+        deadline=offer.deadline,
+        typed_data=signing.wallet_json(offer.typed_data(ctx.domain)),
+    )
+
+
+def _signed(
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    offer_for: Callable[[int, int], QuoteOffer],
+    *,
+    body: QuoteCreate,
+    ctx: SigningContext,
+    now: datetime,
+) -> tuple[QuoteOffer, str]:
+    """The offer and the supplier's signature over it: checked when the client signed, made
+    with the custodial key otherwise. Either way the nonce is consumed once."""
+    now_s = int(now.timestamp())
+    if body.signature is None:
+        nonce, deadline = signing.new_nonce(), now_s + limits.signing_offer_ttl_s
+        offer = offer_for(nonce, deadline)
+        signature = identity.sign_as(
+            session, settings, principal.account, offer.typed_data(ctx.domain)
+        )
+    else:
+        assert body.nonce is not None
+        assert body.deadline is not None
+        nonce, deadline = body.nonce, body.deadline
+        offer = offer_for(nonce, deadline)
+        try:
+            signing.verify(offer.typed_data(ctx.domain), body.signature, principal.address)
+        except signing.SignatureError as exc:
+            raise QuoteSignatureInvalid(
+                f"the signature does not cover this quote: {exc}; get the offer from "
+                "POST /demands/{id}/quotes/draft and sign that"
+            ) from exc
+        signature = body.signature
+    identity.consume_signature_nonce(session, principal.address, nonce, deadline, now_s)
+    return offer, signature
+
+
+def send(
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    demand_id: int,
+    body: QuoteCreate,
+    *,
+    ctx: SigningContext,
+    now: datetime,
+) -> QuotePublic:
+    """Send a quote (steps in the module's docstring)."""
+    checked = _checked(session, principal, demand_id, body, now)
+    offer, signature = _signed(
+        session, settings, principal, lambda n, d: checked.offer(principal.address, n, d),
+        body=body, ctx=ctx, now=now,
+    )  # fmt: skip
+    terms = checked.terms.model_dump(mode="json")
+    buyer = checked.demand.owner_organization_id
+    assert buyer is not None, "a demand to quote names its owner"
+    supplier = principal.organization.id
+    assert supplier is not None
+    quote = Quote(
+        demand_id=demand_id,
+        listing_id=checked.listing.id,
+        asset_id=checked.listing.asset_id,
+        supplier_organization_id=supplier,
+        buyer_organization_id=buyer,
+        offered_by=principal.account_id,
+        price_minor=checked.price_minor,
+        currency=offer.currency,
+        terms=terms,
+        terms_hash=offer.terms_hash,
+        valid_until=checked.valid_until,
+        status=lifecycle.INITIAL,
+        signer=principal.address,
+        signature=signature,
+        nonce=offer.nonce,
+        deadline=offer.deadline,
+        offer_seq=0,
+        created_at=now,
+    )
+    repository.add(session, quote)
+    quote.offer_seq = journal_quote(
+        session, lifecycle.CREATED_KIND, quote, principal.address,
+        {"offer": offer.document(), "terms": terms}, signature=signature,
+    )  # fmt: skip
+    repository.add(session, quote)
+    assert quote.id is not None
+    peers.notify(
+        session, quote.buyer_organization_id, "quote.received", quote.id,
+        {"demand_id": demand_id, "price_minor": str(quote.price_minor), "currency": quote.currency},
+    )  # fmt: skip
+    return quote_public(quote)
