@@ -115,3 +115,14 @@ objection_filings_per_window_max: Final = 5  # per objecting organisation
 objection_filing_window_s: Final = 24 * 3600
 objection_statement_length_min: Final = 20  # a claim someone can check, not "x"
 objection_evidence_hashes_max: Final = 20
+
+# Money: every amount in minor units is 1 ≤ amount ≤ 2**63-1 (a 64-bit signed column)
+amount_minor_max: Final = 2**63 - 1
+
+# Sealed-bid auctions (marketplace/auctions)
+auction_commit_window_s_min: Final = 60  # from opening to the commit deadline
+auction_commit_window_s_max: Final = 90 * 24 * 3600
+auction_reveal_window_s_min: Final = 60  # from the commit deadline to the reveal deadline
+auction_reveal_window_s_max: Final = 14 * 24 * 3600
+auction_deposit_bp_max: Final = 10_000  # basis points of the reserve: at most all of it
+auction_purpose_length_max: Final = 64
