@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 from marketplace import health, limits
 from marketplace.apidocs import DOCS_CSP, DOCS_PATH, install_docs
 from marketplace.assets import endpoints as asset_endpoints
+from marketplace.auctions import endpoints as auction_endpoints
 from marketplace.concurrency import InFlightLimitMiddleware
 from marketplace.db import make_engine
 from marketplace.http import (
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(asset_endpoints.router)
     app.include_router(quality_endpoints.router)
     app.include_router(valuation_endpoints.router)
+    app.include_router(auction_endpoints.router)
     app.include_router(page_endpoints.router)
     app.add_middleware(
         InFlightLimitMiddleware,

@@ -126,3 +126,6 @@ auction_reveal_window_s_min: Final = 60  # from the commit deadline to the revea
 auction_reveal_window_s_max: Final = 14 * 24 * 3600
 auction_deposit_bp_max: Final = 10_000  # basis points of the reserve: at most all of it
 auction_purpose_length_max: Final = 64
+# Bids per auction: the resolution's one journal entry lists them all within the ledger's
+# payload bound (16 KiB; about 250 bytes a bid)
+auction_bids_max: Final = 50

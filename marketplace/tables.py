@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 import ledger.models  # noqa: F401 -- journal, batches, anchor contract, worker lease
 import marketplace.assets.models
+import marketplace.auctions.models
 import marketplace.identity.models
 import marketplace.quality.models
 import marketplace.valuation.models  # noqa: F401 -- valuation reports

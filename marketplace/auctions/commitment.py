@@ -2,7 +2,8 @@
 
 A bidder commits to an amount without showing it::
 
-    commitment = keccak256(abi.encode(uint64 auction_id, address bidder, uint256 amount, bytes32 salt))
+    commitment = keccak256(abi.encode(uint64 auction_id, address bidder,
+                                      uint256 amount, bytes32 salt))
 
 ``abi.encode`` is Solidity's standard (not packed) ABI encoding: four 32-byte words, each value
 left-padded with zeros (the address as 20 bytes in the low end of its word). ``bidder`` is the
@@ -57,7 +58,9 @@ def commitment(auction_id: int, bidder: str, amount_minor: int, salt: str) -> st
     return to_hex(keccak256(encoded))
 
 
-def matches(commitment_hex: str, auction_id: int, bidder: str, amount_minor: int, salt: str) -> bool:
+def matches(
+    commitment_hex: str, auction_id: int, bidder: str, amount_minor: int, salt: str
+) -> bool:
     """Whether (amount, salt) opens the commitment; False for a malformed salt."""
     try:
         return commitment(auction_id, bidder, amount_minor, salt) == commitment_hex.lower()

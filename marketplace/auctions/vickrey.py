@@ -48,7 +48,7 @@ class Rules:
     reveal_deadline: datetime
 
     def __post_init__(self) -> None:
-        assert 1 <= self.reserve_minor, self.reserve_minor
+        assert self.reserve_minor >= 1, self.reserve_minor
         assert self.commit_deadline < self.reveal_deadline
 
 
@@ -88,7 +88,7 @@ class Outcome:
 def deposit_minor(reserve_minor: int, deposit_bp: int, deposit_minor_min: int) -> int:
     """The deposit a bidder owes: ``deposit_bp`` basis points of the reserve, rounded up, at
     least ``deposit_minor_min``, at most 2**63-1."""
-    assert 1 <= reserve_minor, reserve_minor
+    assert reserve_minor >= 1, reserve_minor
     assert 0 <= deposit_bp <= 10_000, deposit_bp
     share = -(-reserve_minor * deposit_bp // 10_000)
     return min(max(share, deposit_minor_min), 2**63 - 1)
@@ -130,4 +130,14 @@ def _amount(bid: SealedBid) -> int:
     return bid.reveal.amount_minor
 
 
-__all__ = ["FORFEITING", "Outcome", "Reveal", "Rules", "SealedBid", "Verdict", "deposit_minor", "resolve", "verdict"]
+__all__ = [
+    "FORFEITING",
+    "Outcome",
+    "Reveal",
+    "Rules",
+    "SealedBid",
+    "Verdict",
+    "deposit_minor",
+    "resolve",
+    "verdict",
+]

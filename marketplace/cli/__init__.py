@@ -8,6 +8,7 @@ import typer
 
 from marketplace.cli import (
     assets,
+    auctions,
     demo,
     identity,
     ledger,
@@ -43,6 +44,7 @@ quality.register(app)
 valuation.register(app)
 review.register(app)
 objections.register(app)
+auctions.register(app)
 
 #: Top-level command or group -> its help panel. A command missing here shows under
 #: "Commands" (tests/marketplace/cli/test_help.py fails then): add it.
@@ -58,6 +60,8 @@ USERS: dict[str, str] = {
     "review": OPERATORS,
     "org": OPERATORS,
     "objection": BUYERS,
+    "auction": EVERYONE,
+    "bid": BUYERS,
     "verify": AUDITORS,
     "ledger": AUDITORS,
     "operator": RUNNING,

@@ -7,6 +7,7 @@ from typing import Self
 import httpx
 
 from marketplace.client.assets import Assets
+from marketplace.client.auctions import Auctions
 from marketplace.client.identity import Identity
 from marketplace.client.ledger import Ledger
 from marketplace.client.objections import Objections
@@ -18,7 +19,7 @@ from marketplace.client.valuation import Valuation
 class Databourse:
     """A session with one exchange. Holds at most one bearer token, which every sub-client
     sends: ``identity`` (accounts, organisations), ``assets``, ``objections``, ``quality``,
-    ``valuation`` and ``ledger``."""
+    ``valuation``, ``ledger`` and ``auctions``."""
 
     def __init__(
         self,
@@ -35,6 +36,7 @@ class Databourse:
         self.quality = Quality(self._session)
         self.valuation = Valuation(self._session)
         self.ledger = Ledger(self._session)
+        self.auctions = Auctions(self._session)
 
     @property
     def base_url(self) -> str:

@@ -57,9 +57,7 @@ def test_the_tables_are_the_ones_written_out_here() -> None:
 def _auction(state: AuctionStatus) -> tuple[Auction, datetime]:
     """An auction in ``state`` and a moment at which it is in it."""
     stored = AuctionStatus.committing if state is AuctionStatus.revealing else state
-    auction = Auction(
-        id=3, status=stored, commit_deadline=COMMIT_END, reveal_deadline=REVEAL_END
-    )
+    auction = Auction(id=3, status=stored, commit_deadline=COMMIT_END, reveal_deadline=REVEAL_END)
     now = COMMIT_END + timedelta(minutes=1) if state is AuctionStatus.revealing else T0
     assert lifecycle.current(auction, now) is state
     return auction, now
@@ -89,7 +87,10 @@ def test_a_refused_pair_is_a_409_naming_the_state_and_changes_nothing(
     auction, now = _auction(state)
     before = auction.status
     if event is AuctionEvent.close_commits:
-        assert lifecycle.current(auction, now + timedelta(days=30)) in (state, AuctionStatus.revealing)
+        assert lifecycle.current(auction, now + timedelta(days=30)) in (
+            state,
+            AuctionStatus.revealing,
+        )
         with pytest.raises(AuctionStateConflict):
             lifecycle.require(state, event)
         return
@@ -101,18 +102,14 @@ def test_a_refused_pair_is_a_409_naming_the_state_and_changes_nothing(
     assert auction.status == before
 
 
-@pytest.mark.parametrize(
-    ("state", "event"), BID_ALLOWED, ids=[f"{s}-{e}" for s, e in BID_ALLOWED]
-)
+@pytest.mark.parametrize(("state", "event"), BID_ALLOWED, ids=[f"{s}-{e}" for s, e in BID_ALLOWED])
 def test_an_allowed_bid_pair_moves_to_the_expected_state(state: BidStatus, event: BidEvent) -> None:
     bid = AuctionBid(status=state)
     transition = lifecycle.apply_bid(bid, event)
     assert (bid.status, transition.kind) == BID_EXPECTED[event.value][state.value]
 
 
-@pytest.mark.parametrize(
-    ("state", "event"), BID_REFUSED, ids=[f"{s}-{e}" for s, e in BID_REFUSED]
-)
+@pytest.mark.parametrize(("state", "event"), BID_REFUSED, ids=[f"{s}-{e}" for s, e in BID_REFUSED])
 def test_a_refused_bid_pair_is_a_409_naming_the_state(state: BidStatus, event: BidEvent) -> None:
     bid = AuctionBid(status=state)
     with pytest.raises(BidStateConflict) as raised:

@@ -137,7 +137,13 @@ CASES = [
         [Verdict.unrevealed, Verdict.valid],
     ),
     Case("no bids: no sale", [], None, None, []),
-    Case("a bid at the reserve wins at the reserve", [B(RESERVE, RESERVE)], 1, RESERVE, [Verdict.valid]),
+    Case(
+        "a bid at the reserve wins at the reserve",
+        [B(RESERVE, RESERVE)],
+        1,
+        RESERVE,
+        [Verdict.valid],
+    ),
 ]
 
 
@@ -160,7 +166,12 @@ def test_the_order_bids_are_given_in_does_not_matter() -> None:
 
 @pytest.mark.parametrize(
     ("reserve", "bp", "minimum", "deposit"),
-    [(10_000, 500, 100, 500), (1_000, 500, 100, 100), (1_001, 1, 0, 1), (2**63 - 1, 10_000, 0, 2**63 - 1)],
+    [
+        (10_000, 500, 100, 500),
+        (1_000, 500, 100, 100),
+        (1_001, 1, 0, 1),
+        (2**63 - 1, 10_000, 0, 2**63 - 1),
+    ],
 )
 def test_the_deposit_is_a_share_of_the_reserve_rounded_up_with_a_minimum(
     reserve: int, bp: int, minimum: int, deposit: int
