@@ -37,6 +37,7 @@ def for_listing(
     listing_id: int,
     ctx: SigningContext | None,
     now: datetime,
+    *,
     limit: int = limits.page_size_default,
 ) -> list[AuctionPublic]:
     """The listing's auctions, newest first."""

@@ -113,7 +113,7 @@ def _record(
             lifecycle.apply_bid(bid, BidEvent.reject)
     event = AuctionEvent.resolve if outcome.sold else AuctionEvent.no_sale
     transition = lifecycle.apply(auction, event, now)
-    order_id, refused = _order(session, settings, auction, bids, outcome, ctx)
+    order_id, refused = _order(session, settings, auction, bids, outcome, ctx=ctx)
     result = _result(auction, bids, outcome, order_id, refused)
     assert transition.kind is not None
     entry = journal.append(
@@ -137,6 +137,7 @@ def _order(
     auction: Auction,
     bids: list[AuctionBid],
     outcome: vickrey.Outcome,
+    *,
     ctx: SigningContext,
 ) -> tuple[int | None, str | None]:
     """Step 5: the winner's order, or why there is none."""

@@ -3,16 +3,28 @@ bids."""
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 
 from ledger.models import utc_now
+from marketplace.app import create_app
 from marketplace.auctions.commitment import commitment
-from tests.marketplace.assets.helpers import Party
-from tests.marketplace.listings.helpers import approved, create_listing, terms
+from marketplace.auctions.endpoints import current_time
+from marketplace.client import Databourse
+from marketplace.runtime import Runtime
+from tests.conftest import settings_for
+from tests.marketplace.assets.helpers import CHECKLIST_OK, CSV, Party, metadata
+from tests.marketplace.identity.helpers import CHAIN_ID, PASSWORD, make_operator, serve
+from tests.marketplace.listings.helpers import FIXED, approved, create_listing, terms
 
 RESERVE = 100_000
 PURPOSE = "research"
@@ -61,7 +73,7 @@ def salt(n: int) -> str:
 
 
 def commit(
-    api: TestClient, who: Party, auction_id: int, amount: int, n: int = 1, purpose: str = PURPOSE
+    api: TestClient, who: Party, auction_id: int, amount: int, n: int = 1, *, purpose: str = PURPOSE
 ) -> Any:
     body = {"commitment": commitment(auction_id, who.address, amount, salt(n)), "purpose": purpose}
     return api.post(f"/auctions/{auction_id}/bids", json=body, headers=who.headers)
@@ -81,3 +93,42 @@ def entries(api: TestClient, auction_id: int) -> list[dict[str, Any]]:
 
 def kinds(api: TestClient, auction_id: int) -> list[str]:
     return [e["kind"] for e in entries(api, auction_id)]
+
+
+@contextmanager
+def served_exchange(engine: Engine, blob_dir: Path, clock: Clock) -> Iterator[str]:
+    """A real server whose auctions read ``clock`` (so the client and CLI tests move time
+    without sleeping); yields its base URL."""
+    runtime = Runtime(settings=settings_for(engine, blob_url=f"file://{blob_dir}"), engine=engine)
+    runtime.chain_id = CHAIN_ID
+    make_operator(runtime)
+    app = create_app(runtime=runtime)
+    app.dependency_overrides[current_time] = clock.read
+    with serve(app) as url:
+        yield url
+
+
+def client_party(
+    base_url: str, ops: Databourse, email: str, name: str, roles: list[str]
+) -> Databourse:
+    """A verified organisation's client, logged in."""
+    client = Databourse(base_url)
+    client.identity.signup(email, PASSWORD, organization=name, roles=roles)
+    ops.identity.verify_organization(client.identity.me().organization.id)
+    return client
+
+
+def client_exclusive_listing(base_url: str, supplier: Databourse, ops: Databourse) -> int:
+    """An approved asset of ``supplier`` offered under exclusive terms; returns the listing id."""
+    asset = supplier.assets.register(metadata())
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "prices.csv"
+        source.write_bytes(CSV)
+        supplier.assets.upload_revision(asset.id, source, content_format="csv")
+    supplier.assets.submit(asset.id)
+    ops.assets.review(asset.id, decision="approved", checklist=CHECKLIST_OK)
+    body = {"asset_id": asset.id, "terms": terms(exclusive=True), "price_model": FIXED}
+    headers = {"Authorization": f"Bearer {supplier.token}"}
+    r = httpx.post(f"{base_url}/listings", json=body, headers=headers, timeout=30)
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
