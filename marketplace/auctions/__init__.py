@@ -1,7 +1,8 @@
 """Sealed-bid (Vickrey) auctions of exclusive licences: commitments, reveals, the second-price
-rule and the auction and bid lifecycles."""
+rule and the auction and bid lifecycles. The commitment itself is
+``marketplace.auctions.commitment.commitment``."""
 
-from marketplace.auctions.commitment import commitment, matches, new_salt
+from marketplace.auctions.commitment import matches, new_salt
 from marketplace.auctions.vickrey import Outcome, Reveal, Rules, SealedBid, Verdict, resolve
 
 __all__ = [
@@ -10,7 +11,6 @@ __all__ = [
     "Rules",
     "SealedBid",
     "Verdict",
-    "commitment",
     "matches",
     "new_salt",
     "resolve",

@@ -47,7 +47,7 @@ def exclusive_listing(api: TestClient, supplier: Party, ops: Party, **overrides:
     return int(body["id"])
 
 
-def auction_body(listing_id: int, clock: Clock, **overrides: Any) -> dict[str, Any]:
+def auction_body(listing_id: int, clock: Clock, /, **overrides: Any) -> dict[str, Any]:
     return {
         "listing_id": listing_id,
         "reserve_minor": RESERVE,
