@@ -116,8 +116,17 @@ objection_filing_window_s: Final = 24 * 3600
 objection_statement_length_min: Final = 20  # a claim someone can check, not "x"
 objection_evidence_hashes_max: Final = 20
 
-# Money: every amount in minor units is 1 ≤ amount ≤ 2**63-1 (a 64-bit signed column)
+# Listings (marketplace/listings): money in integer minor units, 1 ≤ amount ≤ 2**63-1
 amount_minor_max: Final = 2**63 - 1
+listing_licence_duration_days_max: Final = 36_500  # a hundred years stands for "perpetual"
+listing_acceptance_window_h_max: Final = 30 * 24
+listing_dispute_window_h_max: Final = 90 * 24
+listing_max_downloads_max: Final = 1_000_000
+listing_territories_max: Final = 250  # every ISO 3166-1 alpha-2 code fits
+listing_tiers_max: Final = 20
+listing_margin_bp_max: Final = 10_000  # public data: the margin over cost, at most 100 %
+listings_per_asset_max: Final = 50  # active and paused listings of one asset
+listing_comparables_max: Final = 200
 
 # Sealed-bid auctions (marketplace/auctions)
 auction_commit_window_s_min: Final = 60  # from opening to the commit deadline

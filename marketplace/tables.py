@@ -6,6 +6,7 @@ import ledger.models  # noqa: F401 -- journal, batches, anchor contract, worker 
 import marketplace.assets.models
 import marketplace.auctions.models
 import marketplace.identity.models
+import marketplace.listings.models
 import marketplace.quality.models
 import marketplace.valuation.models  # noqa: F401 -- valuation reports
 

@@ -37,6 +37,27 @@ def lock_asset(session: Session, asset_id: int) -> Asset | None:
     ).scalar_one_or_none()
 
 
+def assets_by_ids(session: Session, asset_ids: Sequence[int]) -> dict[int, Asset]:
+    if not asset_ids:
+        return {}
+    rows = session.execute(select(Asset).where(col(Asset.id).in_(list(set(asset_ids))))).scalars()
+    return {row.id: row for row in rows if row.id is not None}
+
+
+def asset_ids_with_theme(
+    session: Session, theme: str, statuses: Sequence[str], exclude_id: int, limit: int
+) -> list[int]:
+    """Ids of assets of ``theme`` in ``statuses``, newest first, other than ``exclude_id``."""
+    query = (
+        select(col(Asset.id))
+        .where(col(Asset.theme) == theme, col(Asset.status).in_(list(statuses)))
+        .where(col(Asset.id) != exclude_id)
+        .order_by(col(Asset.id).desc())
+        .limit(limit)
+    )
+    return [int(i) for i in session.execute(query).scalars()]
+
+
 def add(session: Session, row: Any) -> None:
     session.add(row)
     session.flush()

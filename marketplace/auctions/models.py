@@ -36,7 +36,7 @@ class Auction(SQLModel, table=True):
     __tablename__ = "auction"
 
     id: int | None = Field(default=None, sa_type=ID_TYPE, primary_key=True)
-    listing_id: int = Field(sa_type=BigInteger, index=True)
+    listing_id: int = Field(sa_type=BigInteger, foreign_key="listing.id", index=True)
     supplier_organization_id: int = Field(sa_type=BigInteger, foreign_key="organization.id")
     created_by: int = Field(sa_type=BigInteger, foreign_key="account.id")
     status: str = Field(sa_type=Text, default=AuctionStatus.committing)

@@ -15,10 +15,16 @@ suspension), ``search``, ``drafts``.
 from marketplace.assets.service.access import (
     ContentAccessRule,
     content_access_rules,
+    owned_asset,
     visible_asset,
     visible_revision,
 )
-from marketplace.assets.service.catalog import revision_size_bytes, stored_revision
+from marketplace.assets.service.catalog import (
+    assets_by_ids,
+    public_asset_ids_with_theme,
+    revision_size_bytes,
+    stored_revision,
+)
 from marketplace.assets.service.drafts import deletable_draft, delete_draft
 from marketplace.assets.service.listing import delist_asset, list_asset
 from marketplace.assets.service.public import asset_public, asset_public_for
@@ -49,6 +55,7 @@ __all__ = [
     "application_for",
     "asset_public",
     "asset_public_for",
+    "assets_by_ids",
     "cancel",
     "certificate_document",
     "check_may_add_revision",
@@ -62,6 +69,8 @@ __all__ = [
     "list_asset",
     "list_revisions",
     "open_content",
+    "owned_asset",
+    "public_asset_ids_with_theme",
     "record_upload",
     "registrations_of",
     "review",

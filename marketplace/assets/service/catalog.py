@@ -4,10 +4,12 @@ job (which runs after the request that asked for it was checked)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlmodel import Session
 
-from marketplace.assets import repository
-from marketplace.assets.models import AssetRevision
+from marketplace.assets import repository, visibility
+from marketplace.assets.models import Asset, AssetRevision
 
 
 def stored_revision(session: Session, asset_id: int, number: int) -> AssetRevision | None:
@@ -19,3 +21,18 @@ def revision_size_bytes(session: Session, asset_id: int, number: int) -> int | N
     """The size of the revision's content (None for an external source or no such revision)."""
     revision = repository.revision(session, asset_id, number)
     return None if revision is None else revision.size_bytes
+
+
+def assets_by_ids(session: Session, asset_ids: Sequence[int]) -> dict[int, Asset]:
+    """The asset rows by id (missing ids are absent); no visibility check: the caller shows only
+    what it may (a listing is shown with its asset's public facts)."""
+    return repository.assets_by_ids(session, asset_ids)
+
+
+def public_asset_ids_with_theme(
+    session: Session, theme: str, exclude_id: int, limit: int
+) -> list[int]:
+    """Listed assets of ``theme`` other than ``exclude_id``, newest first (comparables)."""
+    return repository.asset_ids_with_theme(
+        session, theme, visibility.PUBLIC_STATUSES, exclude_id, limit
+    )

@@ -1,7 +1,7 @@
 """sealed-bid auctions and their bids
 
 Revision ID: auctions
-Revises: 0005
+Revises: listings_0001
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "auctions"
-down_revision: str | None = "0005"
+down_revision: str | None = "listings_0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("price_minor", sa.BigInteger(), nullable=True),
         sa.Column("order_id", sa.BigInteger(), nullable=True),
         sa.Column("result", sa.JSON(), nullable=True),
+        sa.ForeignKeyConstraint(["listing_id"], ["listing.id"]),
         sa.ForeignKeyConstraint(["supplier_organization_id"], ["organization.id"]),
         sa.ForeignKeyConstraint(["created_by"], ["account.id"]),
         sa.PrimaryKeyConstraint("id"),

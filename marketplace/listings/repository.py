@@ -1,0 +1,72 @@
+"""All SQL for listings."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from marketplace.listings.models import Listing, ListingStatus
+
+
+def add(session: Session, listing: Listing) -> Listing:
+    session.add(listing)
+    session.flush()
+    return listing
+
+
+def get(session: Session, listing_id: int) -> Listing | None:
+    return session.get(Listing, listing_id)
+
+
+def lock(session: Session, listing_id: int) -> Listing | None:
+    """The listing row, locked for update (PostgreSQL; SQLite's BEGIN IMMEDIATE already is)."""
+    return session.execute(
+        select(Listing).where(col(Listing.id) == listing_id).with_for_update()
+    ).scalar_one_or_none()
+
+
+def many(session: Session, listing_ids: Sequence[int]) -> dict[int, Listing]:
+    if not listing_ids:
+        return {}
+    rows = session.execute(select(Listing).where(col(Listing.id).in_(list(set(listing_ids)))))
+    return {row.id: row for row in rows.scalars() if row.id is not None}
+
+
+def of_asset(
+    session: Session, asset_id: int, statuses: Collection[ListingStatus], limit: int
+) -> list[Listing]:
+    query = (
+        select(Listing)
+        .where(col(Listing.asset_id) == asset_id, col(Listing.status).in_(list(statuses)))
+        .order_by(col(Listing.id))
+        .limit(limit)
+    )
+    return list(session.execute(query).scalars())
+
+
+def open_with_hash(
+    session: Session, asset_id: int, terms_hash: str, statuses: Collection[ListingStatus]
+) -> Listing | None:
+    query = select(Listing).where(
+        col(Listing.asset_id) == asset_id,
+        col(Listing.terms_hash) == terms_hash,
+        col(Listing.status).in_(list(statuses)),
+    )
+    return session.execute(query.limit(1)).scalars().first()
+
+
+def active_priced(
+    session: Session, *, exclude_asset_id: int, asset_ids: Sequence[int] | None, limit: int
+) -> list[Listing]:
+    """Active listings with a headline price, newest first, of other assets (of ``asset_ids``
+    when given)."""
+    query = select(Listing).where(
+        col(Listing.status) == ListingStatus.active.value,
+        col(Listing.headline_minor).is_not(None),
+        col(Listing.asset_id) != exclude_asset_id,
+    )
+    if asset_ids is not None:
+        query = query.where(col(Listing.asset_id).in_(list(asset_ids)))
+    return list(session.execute(query.order_by(col(Listing.id).desc()).limit(limit)).scalars())

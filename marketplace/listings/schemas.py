@@ -1,0 +1,85 @@
+"""API shapes for listings; requests refuse unknown fields."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from marketplace import limits
+from marketplace.assets.schemas import SignatureHex
+from marketplace.listings.models import ListingStatus
+from marketplace.listings.price_models import PriceModel
+from marketplace.listings.terms import Terms
+
+
+class ListingOffer(BaseModel):
+    """What a supplier offers: the asset, the terms and the price model."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    asset_id: int = Field(strict=True, ge=1, le=limits.id_max)
+    terms: Terms
+    price_model: PriceModel
+
+
+class ListingCreate(ListingOffer):
+    """A new listing. Self-custody suppliers sign the offer (the typed data from
+    ``POST /listings/draft``) and send the signature with its nonce and deadline; custodial
+    suppliers send none and the exchange signs with their key."""
+
+    signature: SignatureHex | None = None
+    nonce: int | None = Field(default=None, ge=0, lt=2**256)
+    deadline: int | None = Field(default=None, ge=0, le=limits.id_max)
+
+    @model_validator(mode="after")
+    def _all_or_none(self) -> Self:
+        given = [v is not None for v in (self.signature, self.nonce, self.deadline)]
+        if any(given) and not all(given):
+            raise ValueError("send signature, nonce and deadline together")
+        return self
+
+
+class ListingDraft(BaseModel):
+    """The offer to sign (EIP-712 typed data, as wallets take it), with its nonce and deadline:
+    send the signature, ``nonce`` and ``deadline`` back with the same offer to
+    ``POST /listings``."""
+
+    terms_hash: str
+    nonce: str  # uint256 as a decimal string (JSON numbers lose precision beyond 2**53)
+    deadline: int
+    typed_data: dict[str, Any]
+
+
+class ListingPublic(BaseModel):
+    """A listing as everyone sees it: price and terms first, in plain words, then what was
+    signed."""
+
+    id: int
+    asset_id: int
+    asset_title: str | None  # the asset's title while it is listed (public metadata)
+    revision: int
+    supplier_organization_id: int
+    status: ListingStatus
+    price_plain: str
+    terms_plain: list[str]
+    headline_minor: int | None
+    currency: str
+    price_model: PriceModel
+    terms: Terms
+    exclusive: bool
+    under_objection: bool  # the asset has an open objection or is suspended
+    available: bool  # active, and its asset listed by the organisation that signed it
+    signer: str
+    signature: str
+    terms_hash: str
+    nonce: str
+    deadline: int
+    offer: dict[str, Any]  # the EIP-712 typed data the signer signed
+    created_at: datetime
+    updated_at: datetime
+    journal_seq: int
+
+
+__all__ = ["ListingCreate", "ListingDraft", "ListingOffer", "ListingPublic"]

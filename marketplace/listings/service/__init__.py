@@ -1,0 +1,36 @@
+"""Listing rules: creating a signed offer of an approved asset, reading listings (public), the
+purchase-time check of a buyer's purpose, comparables, and the supplier's pause, resume and
+withdrawal. Services never commit; every change writes its journal entry in the same
+transaction.
+
+Modules: ``creation`` (draft and create), ``reads`` (public, public_many, for_asset,
+purchasable, active_comparables), ``changes`` (pause, resume, withdraw, close_sold),
+``_common`` (the public shape and the journal entries).
+"""
+
+from marketplace.listings.service.changes import change, close_sold, pause, resume, withdraw
+from marketplace.listings.service.creation import create, draft
+from marketplace.listings.service.reads import (
+    active_comparables,
+    for_asset,
+    listing_row,
+    public,
+    public_many,
+    purchasable,
+)
+
+__all__ = [
+    "active_comparables",
+    "change",
+    "close_sold",
+    "create",
+    "draft",
+    "for_asset",
+    "listing_row",
+    "pause",
+    "public",
+    "public_many",
+    "purchasable",
+    "resume",
+    "withdraw",
+]

@@ -1,0 +1,225 @@
+"""Creating a listing: the supplier's own approved or listed asset, offered under terms and a
+price model it signs (EIP-712 ``ListingOffer``).
+
+1. The asset is the caller's (404 when it may not see it, 403 when another organisation's),
+   locked for the rest of the transaction, so concurrent creates of one asset run one at a time.
+2. It must be approved or listed (409 naming its status otherwise); important data is offered
+   only key-wrapped; core data never.
+3. The offer binds the registered revision and its content hash. An open listing with the same
+   terms hash (same revision, terms, price and currency) is a duplicate (409).
+4. The signature: made with the custodial key, or the client's checked against the offer it
+   fetched from ``draft``; either way the (nonce, deadline) is consumed once.
+5. The first listing of an approved asset lists it (the asset's ``list`` event, ``asset.listed``).
+6. The row and its ``listing.created`` entry (terms hash, terms, price model, asset, revision and
+   content hash; the signature in the entry's signature field) are written in this transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from marketplace import limits
+from marketplace.assets import service as assets
+from marketplace.identity import service as identity
+from marketplace.identity import signing
+from marketplace.identity.errors import SignatureRejected
+from marketplace.listings import indexing, lifecycle, price_models, repository
+from marketplace.listings.errors import (
+    AssetNotListable,
+    DuplicateListing,
+    InvalidTerms,
+    TooManyListings,
+)
+from marketplace.listings.models import Listing
+from marketplace.listings.offer import Offer
+from marketplace.listings.schemas import ListingCreate, ListingDraft, ListingOffer, ListingPublic
+from marketplace.listings.service._common import (
+    APPROVED,
+    LISTED,
+    AssetRow,
+    journal_listing,
+    to_public,
+)
+from marketplace.money import Currency
+from marketplace.principal import Principal
+from marketplace.settings import Settings
+
+IMPORTANT = "important"
+CORE = "core"
+
+
+def _listable_asset(session: Session, principal: Principal, body: ListingOffer) -> AssetRow:
+    asset: AssetRow = assets.owned_asset(session, principal, body.asset_id)
+    if asset.classification == CORE:
+        raise AssetNotListable("core data (核心数据) may be registered but never listed")
+    if asset.status not in (APPROVED, LISTED):
+        raise AssetNotListable(
+            f"asset {body.asset_id} is {asset.status}; only an approved or listed asset can be "
+            "offered (submit it for review and wait for its approval)"
+        )
+    if asset.classification == IMPORTANT and body.terms.delivery_mode != "key_wrapped":
+        raise InvalidTerms(
+            "important data (重要数据) is delivered only key-wrapped: set delivery_mode to "
+            '"key_wrapped"'
+        )
+    return asset
+
+
+def _offer(
+    session: Session, principal: Principal, body: ListingOffer, currency: Currency
+) -> tuple[AssetRow, Offer]:
+    asset = _listable_asset(session, principal, body)
+    number = asset.certified_revision
+    assert number is not None, "an approved asset has a registered revision"
+    revision = assets.stored_revision(session, body.asset_id, number)
+    assert revision is not None
+    offer = Offer(
+        asset_id=body.asset_id,
+        revision=number,
+        content_hash=revision.sha256,
+        supplier=principal.address,
+        terms=body.terms,
+        price_model=body.price_model,
+        currency=currency.code,
+    )
+    return asset, offer
+
+
+def _check_not_duplicate(session: Session, offer: Offer) -> None:
+    same = repository.open_with_hash(session, offer.asset_id, offer.terms_hash(), lifecycle.OPEN)
+    if same is not None:
+        raise DuplicateListing(
+            f"listing {same.id} already offers asset {offer.asset_id} under these terms and "
+            "price; pause, resume or withdraw it instead"
+        )
+    count = len(
+        repository.of_asset(session, offer.asset_id, lifecycle.OPEN, limits.listings_per_asset_max)
+    )
+    if count >= limits.listings_per_asset_max:
+        raise TooManyListings(
+            f"asset {offer.asset_id} has {count} open listings, the most it may have; "
+            "withdraw one first"
+        )
+
+
+def draft(
+    session: Session,
+    principal: Principal,
+    body: ListingOffer,
+    *,
+    currency: Currency,
+    ctx: assets.SigningContext,
+    now: datetime,
+) -> ListingDraft:
+    """The offer a self-custody supplier signs, with a fresh nonce; writes nothing."""
+    _, offer = _offer(session, principal, body, currency)
+    _check_not_duplicate(session, offer)
+    nonce, deadline = signing.new_nonce(), int(now.timestamp()) + limits.signing_offer_ttl_s
+    document = offer.typed_data(ctx.domain, nonce=nonce, deadline=deadline)
+    return ListingDraft(
+        terms_hash=offer.terms_hash(),
+        nonce=str(nonce),
+        deadline=deadline,
+        typed_data=signing.wallet_json(document),
+    )
+
+
+def _signature(
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    offer: Offer,
+    *,
+    body: ListingCreate,
+    ctx: assets.SigningContext,
+    now_s: int,
+) -> tuple[str, int, int, dict[str, object]]:
+    """The supplier's signature, nonce, deadline and the typed data signed; the nonce is
+    consumed here, once."""
+    if body.signature is None:
+        nonce, deadline = signing.new_nonce(), now_s + limits.signing_offer_ttl_s
+        document = offer.typed_data(ctx.domain, nonce=nonce, deadline=deadline)
+        signature = identity.sign_as(session, settings, principal.account, document)
+    else:
+        assert body.nonce is not None
+        assert body.deadline is not None
+        nonce, deadline = body.nonce, body.deadline
+        document = offer.typed_data(ctx.domain, nonce=nonce, deadline=deadline)
+        try:
+            signing.verify(document, body.signature, principal.address)
+        except signing.SignatureError as exc:
+            raise SignatureRejected(
+                f"the signature does not cover this offer ({offer.terms_hash()}): {exc}; get "
+                "the offer from POST /listings/draft and sign that"
+            ) from exc
+        signature = body.signature
+    identity.consume_signature_nonce(session, principal.address, nonce, deadline, now_s)
+    return signature, nonce, deadline, signing.wallet_json(document)
+
+
+def create(
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    body: ListingCreate,
+    *,
+    ctx: assets.SigningContext,
+    now: datetime,
+) -> ListingPublic:
+    """A new active listing, signed by the supplier and journaled (``listing.created``)."""
+    currency = settings.currency_unit
+    asset, offer = _offer(session, principal, body, currency)
+    _check_not_duplicate(session, offer)
+    signature, nonce, deadline, signed = _signature(
+        session, settings, principal, offer, body=body, ctx=ctx, now_s=int(now.timestamp())
+    )
+    if asset.status == APPROVED:
+        asset = assets.list_asset(session, principal, body.asset_id, now)
+    model = body.price_model
+    listing = repository.add(
+        session,
+        Listing(
+            asset_id=offer.asset_id,
+            revision_id=offer.revision,
+            supplier_organization_id=principal.account.organization_id,
+            status=lifecycle.INITIAL,
+            terms=body.terms.model_dump(mode="json"),
+            price_model=model.model_dump(mode="json"),
+            price_kind=model.kind,
+            headline_minor=price_models.headline_minor(model),
+            currency=currency.code,
+            currency_scale=currency.scale,
+            exclusive=body.terms.exclusive,
+            terms_hash=offer.terms_hash(),
+            signer=principal.address,
+            signature=signature,
+            nonce=str(nonce),
+            deadline=deadline,
+            offer=signed,
+            created_at=now,
+            updated_at=now,
+            journal_seq=0,  # set below, once the entry naming the new id is written
+        ),
+    )
+    entry = journal_listing(
+        session,
+        lifecycle.CREATED_KIND,
+        listing,
+        principal.address,
+        signature=signature,
+        **offer.document(),
+        terms_hash=offer.terms_hash(),
+        signer=principal.address,
+        nonce=str(nonce),
+        deadline=deadline,
+        chain_id=ctx.chain_id,
+        verifying_contract=ctx.domain["verifyingContract"],
+    )
+    listing.journal_seq = entry.seq
+    session.add(listing)
+    session.flush()
+    public = to_public(listing, asset)
+    indexing.listing_changed(session, public)
+    return public

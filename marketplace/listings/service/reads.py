@@ -1,0 +1,110 @@
+"""Reading listings: one or many (public, no login), an asset's active ones, whether one may be
+bought for a purpose, and the active comparables of an asset (for prices and valuations)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import Session
+
+from marketplace import limits
+from marketplace.assets import service as assets
+from marketplace.listings import repository
+from marketplace.listings.errors import (
+    InvalidTerms,
+    ListingNotFound,
+    NotPurchasable,
+    PurposeNotPermitted,
+)
+from marketplace.listings.models import Listing, ListingStatus
+from marketplace.listings.schemas import ListingPublic
+from marketplace.listings.service._common import LISTED, SUSPENDED, AssetRow, to_public
+from marketplace.listings.terms import Purpose, refusal
+
+
+def _with_assets(session: Session, rows: Sequence[Listing]) -> list[ListingPublic]:
+    found: dict[int, AssetRow] = dict(assets.assets_by_ids(session, [r.asset_id for r in rows]))
+    return [to_public(row, found[row.asset_id]) for row in rows]
+
+
+def listing_row(session: Session, listing_id: int) -> Listing:
+    row = repository.get(session, listing_id)
+    if row is None:
+        raise ListingNotFound(f"no listing {listing_id}")
+    return row
+
+
+def public(session: Session, listing_id: int) -> ListingPublic:
+    """A listing as everyone sees it: a listing is a public offer (its terms are in the public
+    journal); ``available`` says whether it can be bought now."""
+    return _with_assets(session, [listing_row(session, listing_id)])[0]
+
+
+def public_many(session: Session, listing_ids: Sequence[int]) -> list[ListingPublic]:
+    """The listings of ``listing_ids`` in that order; ids with no listing are skipped."""
+    rows = repository.many(session, listing_ids[: limits.page_size_max])
+    return _with_assets(session, [rows[i] for i in listing_ids if i in rows])
+
+
+def for_asset(session: Session, asset_id: int) -> list[ListingPublic]:
+    """The asset's active listings offered by its owner, oldest first (shown while the asset is
+    suspended too, flagged ``under_objection``; a transferred asset's old listings are not its
+    new owner's offer)."""
+    rows = repository.of_asset(
+        session, asset_id, [ListingStatus.active], limits.listings_per_asset_max
+    )
+    asset = assets.assets_by_ids(session, [asset_id]).get(asset_id)
+    if asset is None:
+        return []
+    return [
+        to_public(row, asset)
+        for row in rows
+        if row.supplier_organization_id == asset.owner_organization_id
+    ]
+
+
+def purchasable(session: Session, listing_id: int, purpose: Purpose | str) -> ListingPublic:
+    """The listing, if a buyer may buy it now for ``purpose``; otherwise a 4xx naming why."""
+    shown = public(session, listing_id)
+    if shown.status != ListingStatus.active:
+        raise NotPurchasable(f"listing {listing_id} is {shown.status}; it cannot be bought now")
+    asset = assets.assets_by_ids(session, [shown.asset_id])[shown.asset_id]
+    if asset.status == SUSPENDED:
+        raise NotPurchasable(
+            f"asset {shown.asset_id} is suspended by the exchange: {asset.suspension_reason}"
+        )
+    if asset.status != LISTED:
+        raise NotPurchasable(f"asset {shown.asset_id} is {asset.status}; it cannot be bought now")
+    if not shown.available:
+        raise NotPurchasable(
+            f"asset {shown.asset_id} changed hands since listing {listing_id} was signed; "
+            "its new owner has not offered it under these terms"
+        )
+    if purpose not in set(Purpose):
+        raise InvalidTerms(
+            f"{purpose!r} is not a known purpose; purposes are: {', '.join(Purpose)}"
+        )
+    reason = refusal(shown.terms, purpose)
+    if reason is not None:
+        raise PurposeNotPermitted(reason)
+    return shown
+
+
+def active_comparables(session: Session, asset_id: int, limit: int) -> list[ListingPublic]:
+    """Available priced listings of other listed assets, of the same theme when the asset has
+    one, newest first (at most ``limit``, itself at most ``listing_comparables_max``)."""
+    limit = max(0, min(limit, limits.listing_comparables_max))
+    subject = assets.assets_by_ids(session, [asset_id]).get(asset_id)
+    if subject is None or limit == 0:
+        return []
+    same_theme = (
+        assets.public_asset_ids_with_theme(
+            session, subject.theme, asset_id, limits.listing_comparables_max
+        )
+        if subject.theme
+        else None
+    )
+    rows = repository.active_priced(
+        session, exclude_asset_id=asset_id, asset_ids=same_theme, limit=limit * 2
+    )
+    return [p for p in _with_assets(session, rows) if p.available][:limit]
