@@ -23,7 +23,7 @@ import re
 import secrets
 from typing import Final
 
-from eth_abi import encode
+from eth_abi.abi import encode
 from eth_utils.address import to_checksum_address
 
 from ledger.canonical import keccak256, to_hex
