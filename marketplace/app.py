@@ -24,6 +24,7 @@ from marketplace.http import (
 from marketplace.identity import endpoints as identity_endpoints
 from marketplace.listings import endpoints as listing_endpoints
 from marketplace.observability import RequestContextMiddleware, configure_logging
+from marketplace.orders import endpoints as order_endpoints
 from marketplace.pages import endpoints as page_endpoints
 from marketplace.quality import endpoints as quality_endpoints
 from marketplace.runtime import Runtime
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(quality_endpoints.router)
     app.include_router(valuation_endpoints.router)
     app.include_router(listing_endpoints.router)
+    app.include_router(order_endpoints.router)
     app.include_router(auction_endpoints.router)
     app.include_router(page_endpoints.router)
     app.add_middleware(

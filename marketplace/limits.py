@@ -128,6 +128,9 @@ listing_margin_bp_max: Final = 10_000  # public data: the margin over cost, at m
 listings_per_asset_max: Final = 50  # active and paused listings of one asset
 listing_comparables_max: Final = 200
 
+# Orders: what one order may hold (marketplace/orders)
+order_quantity_max: Final = 2**63 - 1  # licences, periods, rows or API calls in one order
+
 # Sealed-bid auctions (marketplace/auctions)
 auction_commit_window_s_min: Final = 60  # from opening to the commit deadline
 auction_commit_window_s_max: Final = 90 * 24 * 3600

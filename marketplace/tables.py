@@ -7,6 +7,7 @@ import marketplace.assets.models
 import marketplace.auctions.models
 import marketplace.identity.models
 import marketplace.listings.models
+import marketplace.orders.models
 import marketplace.quality.models
 import marketplace.valuation.models  # noqa: F401 -- valuation reports
 

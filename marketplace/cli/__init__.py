@@ -13,6 +13,7 @@ from marketplace.cli import (
     identity,
     ledger,
     objections,
+    orders,
     quality,
     review,
     server,
@@ -44,6 +45,7 @@ quality.register(app)
 valuation.register(app)
 review.register(app)
 objections.register(app)
+orders.register(app)
 auctions.register(app)
 
 #: Top-level command or group -> its help panel. A command missing here shows under
@@ -60,6 +62,8 @@ USERS: dict[str, str] = {
     "review": OPERATORS,
     "org": OPERATORS,
     "objection": BUYERS,
+    "buy": BUYERS,
+    "order": BUYERS,
     "auction": EVERYONE,
     "bid": BUYERS,
     "verify": AUDITORS,

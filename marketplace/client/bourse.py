@@ -11,6 +11,7 @@ from marketplace.client.auctions import Auctions
 from marketplace.client.identity import Identity
 from marketplace.client.ledger import Ledger
 from marketplace.client.objections import Objections
+from marketplace.client.orders import Orders
 from marketplace.client.quality import Quality
 from marketplace.client.session import DEFAULT_TIMEOUT_S, Session
 from marketplace.client.valuation import Valuation
@@ -18,8 +19,8 @@ from marketplace.client.valuation import Valuation
 
 class Databourse:
     """A session with one exchange. Holds at most one bearer token, which every sub-client
-    sends: ``identity`` (accounts, organisations), ``assets``, ``objections``, ``quality``,
-    ``valuation``, ``ledger`` and ``auctions``."""
+    sends: ``identity`` (accounts, organisations), ``assets``, ``objections``, ``orders``,
+    ``quality``, ``valuation``, ``ledger`` and ``auctions``."""
 
     def __init__(
         self,
@@ -33,6 +34,7 @@ class Databourse:
         self.identity = Identity(self._session)
         self.assets = Assets(self._session)
         self.objections = Objections(self._session)
+        self.orders = Orders(self._session)
         self.quality = Quality(self._session)
         self.valuation = Valuation(self._session)
         self.ledger = Ledger(self._session)

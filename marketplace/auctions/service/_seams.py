@@ -5,6 +5,7 @@ a ``Principal`` (``identity.service``). Nothing else in the package calls them."
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from eth_account import Account as EthAccount
 from sqlmodel import Session
@@ -77,11 +78,12 @@ def place_order(
     purpose: str,
     price_minor: int,
     ctx: SigningContext,
+    now: datetime,
 ) -> int:
     """The winner's order at the auction's price: the one call into orders."""
     order = orders.place(
         session, settings, winner, listing_id=listing_id, purpose=purpose, source="auction",
-        source_id=auction_id, price_minor=price_minor, ctx=ctx,
+        source_id=auction_id, price_minor=price_minor, ctx=ctx, now=now,
     )  # fmt: skip
     return order.id
 

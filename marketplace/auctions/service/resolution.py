@@ -113,7 +113,7 @@ def _record(
             lifecycle.apply_bid(bid, BidEvent.reject)
     event = AuctionEvent.resolve if outcome.sold else AuctionEvent.no_sale
     transition = lifecycle.apply(auction, event, now)
-    order_id, refused = _order(session, settings, auction, bids, outcome, ctx=ctx)
+    order_id, refused = _order(session, settings, auction, bids, outcome, ctx=ctx, now=now)
     result = _result(auction, bids, outcome, order_id, refused)
     assert transition.kind is not None
     entry = journal.append(
@@ -139,6 +139,7 @@ def _order(
     outcome: vickrey.Outcome,
     *,
     ctx: SigningContext,
+    now: datetime,
 ) -> tuple[int | None, str | None]:
     """Step 5: the winner's order, or why there is none."""
     if outcome.winner is None:
@@ -154,7 +155,7 @@ def _order(
             order_id = _seams.place_order(
                 session, settings, principal, listing_id=auction.listing_id,
                 auction_id=auction.id, purpose=winner.purpose,
-                price_minor=outcome.price_minor, ctx=ctx,
+                price_minor=outcome.price_minor, ctx=ctx, now=now,
             )  # fmt: skip
     except DatabourseError as exc:
         return None, exc.message[:_REFUSAL_CHARS_MAX]

@@ -1,0 +1,70 @@
+"""``bourse.orders``: place an order for a listing (verified buyers), read and list your
+organisation's orders (as buyer or supplier), cancel a placed one, and a public-data listing's
+revenue against its ceiling (its supplier and operators)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marketplace.client.session import Session
+from marketplace.orders.schemas import OrderDraft, OrderPage, OrderPublic, PublicDataRevenue
+
+
+class Orders:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def draft(self, listing_id: int, *, purpose: str, quantity: int | None = None) -> OrderDraft:
+        """The order to sign with your own key, priced as it would be placed (writes nothing)."""
+        body = _body(listing_id, purpose, quantity)
+        return self._session.call(OrderDraft, "POST", "/orders/draft", json=body)
+
+    def place(
+        self,
+        listing_id: int,
+        *,
+        purpose: str,
+        quantity: int | None = None,
+        private_key: bytes | None = None,
+    ) -> OrderPublic:
+        """Order a listing for ``purpose``. Custodial accounts need nothing more (the exchange
+        signs with their key); self-custody accounts pass their ``private_key`` and the order is
+        signed here, locally, over the draft the exchange priced."""
+        body = _body(listing_id, purpose, quantity)
+        if private_key is not None:
+            from marketplace.identity import signing
+
+            offer = self.draft(listing_id, purpose=purpose, quantity=quantity)
+            body |= {
+                "signature": signing.sign(private_key, offer.typed_data),
+                "nonce": int(offer.nonce),
+                "deadline": offer.deadline,
+            }
+        return self._session.call(OrderPublic, "POST", "/orders", json=body)
+
+    def get(self, order_id: int) -> OrderPublic:
+        return self._session.call(OrderPublic, "GET", f"/orders/{order_id}")
+
+    def mine(self, *, before_id: int | None = None, limit: int = 50) -> OrderPage:
+        """Your organisation's orders as buyer or supplier, newest first; pass the page's
+        ``next_before_id`` as ``before_id`` for the next page."""
+        params: dict[str, Any] = {"limit": limit}
+        if before_id is not None:
+            params["before_id"] = before_id
+        return self._session.call(OrderPage, "GET", "/orders", params=params)
+
+    def cancel(self, order_id: int) -> OrderPublic:
+        """Cancel a placed order (its buyer)."""
+        return self._session.call(OrderPublic, "POST", f"/orders/{order_id}/cancel")
+
+    def revenue(self, listing_id: int) -> PublicDataRevenue:
+        """A public-data listing's revenue against its ceiling (its supplier and operators)."""
+        path = f"/listings/{listing_id}/revenue"
+        return self._session.call(PublicDataRevenue, "GET", path)
+
+
+def _body(listing_id: int, purpose: str, quantity: int | None) -> dict[str, Any]:
+    body: dict[str, Any] = {"listing_id": listing_id, "purpose": purpose}
+    if quantity is not None:
+        body["quantity"] = quantity
+    return body

@@ -1,0 +1,53 @@
+"""Order errors, each with its HTTP status and a stable code."""
+
+from __future__ import annotations
+
+from marketplace.errors import Conflict, Forbidden, NotFound, Unprocessable
+
+
+class OrderNotFound(NotFound):
+    code = "order_not_found"
+
+
+class OrderStateConflict(Conflict):
+    """The order lifecycle's 409: the event is not allowed in the order's state."""
+
+    code = "order_state"
+
+
+class OwnListing(Forbidden):
+    code = "own_listing"
+
+
+class NotOrderBuyer(Forbidden):
+    code = "not_order_buyer"
+
+
+class QuoteOnly(Conflict):
+    """A negotiable listing is bought only through an accepted quote."""
+
+    code = "quote_only"
+
+
+class ExclusiveTaken(Conflict):
+    """An exclusive listing already has a live order."""
+
+    code = "exclusive_taken"
+
+
+class InvalidOrder(Unprocessable):
+    code = "invalid_order"
+
+
+class NotPublicData(Conflict):
+    code = "not_public_data"
+
+
+class RevenueForbidden(Forbidden):
+    code = "revenue_forbidden"
+
+
+class PurposeRefused(Unprocessable):
+    """The listing's terms do not permit the purpose the buyer declared."""
+
+    code = "purpose_not_permitted"

@@ -1,0 +1,83 @@
+"""All SQL for orders."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy import func, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from ledger.models import JournalEntry
+from marketplace.orders.models import Order
+
+
+def add(session: Session, order: Order) -> Order:
+    session.add(order)
+    session.flush()
+    return order
+
+
+def add_unique(session: Session, order: Order) -> Order | None:
+    """Insert ``order`` unless another order already holds what it claims (its exclusive
+    listing, or its quote or auction result): then None, and nothing is inserted. A savepoint
+    keeps the caller's transaction usable after the refused insert (PostgreSQL aborts a
+    transaction on any error otherwise). Concurrent placements queue on the unique index: the
+    first to commit wins, the others come here."""
+    try:
+        with session.begin_nested():
+            session.add(order)
+            session.flush()
+    except IntegrityError:
+        return None
+    return order
+
+
+def get(session: Session, order_id: int) -> Order | None:
+    return session.get(Order, order_id)
+
+
+def lock(session: Session, order_id: int) -> Order | None:
+    query = select(Order).where(col(Order.id) == order_id).with_for_update()
+    return session.exec(query).first()
+
+
+def exclusive_holder(session: Session, listing_id: int) -> Order | None:
+    """The order that holds exclusive listing ``listing_id``, if one does."""
+    query = select(Order).where(col(Order.exclusive_listing_id) == listing_id)
+    return session.exec(query).first()
+
+
+def by_source(session: Session, source: str, source_id: int) -> Order | None:
+    query = select(Order).where(col(Order.source) == source, col(Order.source_id) == source_id)
+    return session.exec(query).first()
+
+
+def page_involving(
+    session: Session, organization_id: int, *, before_id: int | None, limit: int
+) -> list[Order]:
+    """The orders an organisation placed or supplies, newest first, ids below ``before_id``."""
+    query = select(Order).where(
+        or_(
+            col(Order.buyer_organization_id) == organization_id,
+            col(Order.supplier_organization_id) == organization_id,
+        )
+    )
+    if before_id is not None:
+        query = query.where(col(Order.id) < before_id)
+    return list(session.exec(query.order_by(col(Order.id).desc()).limit(limit)).all())
+
+
+def totals(session: Session, listing_id: int, statuses: Collection[str]) -> tuple[int, int, int]:
+    """(orders, quantity, amount charged) of a listing's orders in ``statuses``."""
+    query = select(
+        func.count(col(Order.id)),
+        func.coalesce(func.sum(col(Order.quantity)), 0),
+        func.coalesce(func.sum(col(Order.price_minor)), 0),
+    ).where(col(Order.listing_id) == listing_id, col(Order.status).in_(list(statuses)))
+    count, quantity, amount = session.exec(query).one()
+    return int(count), int(quantity), int(amount)
+
+
+def journal_entry(session: Session, seq: int) -> JournalEntry | None:
+    return session.get(JournalEntry, seq)

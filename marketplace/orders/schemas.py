@@ -1,0 +1,110 @@
+"""API shapes for orders. Requests refuse unknown fields."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from marketplace import limits
+from marketplace.assets.schemas import SignatureHex
+from marketplace.listings.terms import Purpose
+
+
+class OrderCreate(BaseModel):
+    """An order for a listing, at the price its price model gives for ``quantity`` (one licence,
+    one period, or a number of rows or API calls, as the model counts). A custodial buyer sends
+    no signature (the exchange signs with its key); a self-custody buyer first gets the order to
+    sign from ``POST /orders/draft`` and sends back its ``signature``, ``nonce`` and
+    ``deadline``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    listing_id: int = Field(ge=1, le=limits.id_max)
+    purpose: Purpose
+    quantity: int | None = Field(default=None, ge=1, le=limits.order_quantity_max)
+    signature: SignatureHex | None = None
+    nonce: int | None = Field(default=None, ge=0, lt=2**256)
+    deadline: int | None = Field(default=None, ge=0, le=limits.id_max)
+
+    @model_validator(mode="after")
+    def _signed_together(self) -> Self:
+        given = [v is not None for v in (self.signature, self.nonce, self.deadline)]
+        if any(given) and not all(given):
+            raise ValueError("send signature, nonce and deadline together")
+        return self
+
+
+class BuyerSignature(BaseModel):
+    """The buyer's EIP-712 signature over the order, with its nonce and deadline."""
+
+    signer: str
+    signature: str
+    nonce: str  # uint256, decimal
+    deadline: int
+
+
+class OrderPublic(BaseModel):
+    id: int
+    listing_id: int
+    asset_id: int
+    buyer_organization_id: int
+    supplier_organization_id: int
+    purpose: str
+    quantity: int
+    price_minor: int
+    currency: str
+    source: str = Field(description="listing, quote or auction: what set the price.")
+    source_id: int | None = Field(description="The quote's or auction's id (None: listing).")
+    status: str
+    terms_hash: str
+    buyer_signature: BuyerSignature
+    placed_seq: int = Field(description="The journal seq of the order's ``order.placed`` entry.")
+    created_at: datetime
+    updated_at: datetime
+    signed_order: dict[str, Any] = Field(
+        description="The EIP-712 document the buyer signed (eth_signTypedData_v4 form)."
+    )
+
+
+class OrderDraft(BaseModel):
+    """An order ready to sign (writes nothing): sign ``typed_data`` and send the same body to
+    ``POST /orders`` with ``signature``, ``nonce`` and ``deadline``."""
+
+    listing_id: int
+    purpose: str
+    quantity: int
+    price_minor: int
+    currency: str
+    nonce: str  # uint256, decimal
+    deadline: int
+    typed_data: dict[str, Any]
+
+
+class OrderPage(BaseModel):
+    """Newest first. Pass ``next_before_id`` as ``before_id`` for the next page (None: done)."""
+
+    items: list[OrderPublic]
+    limit: int
+    before_id: int | None
+    next_before_id: int | None
+
+
+class PublicDataRevenue(BaseModel):
+    """A public-data listing's revenue against its ceiling (cost plus a reasonable margin)."""
+
+    listing_id: int
+    currency: str
+    cost_minor: int
+    margin_bp: int
+    ceiling_minor: int
+    price_minor: int = Field(description="The price the listing charges per licence.")
+    within_ceiling: bool
+    orders: int = Field(description="Orders counted (see ``basis``).")
+    quantity: int = Field(description="Licences they bought.")
+    revenue_minor: int = Field(description="What those orders charged, in total.")
+    ceiling_revenue_minor: int = Field(
+        description="What the same quantity would have charged at the ceiling."
+    )
+    basis: str = Field(description="Which orders are counted, in words.")

@@ -1,0 +1,305 @@
+"""Placing an order, step by step (all in the caller's transaction; nothing is committed here):
+
+1. the buyer: its organisation holds the buyer role and is verified (403 otherwise);
+2. the listing: ``listings.service.purchasable`` refuses a listing that is not active, an asset
+   suspended or delisted, and a purpose the terms do not permit, naming the reason;
+3. not the buyer's own listing (403 ``own_listing``);
+4. the price: from the listing's price model for the quantity (a negotiable listing is sold
+   only through a quote: 409), or the accepted quote's or the auction's price as given;
+5. what the order claims is free: an exclusive listing held by a live order, or a quote or
+   auction result already ordered, is a 409 (checked first for a clear answer, and enforced by
+   unique indexes when orders race);
+6. the buyer's EIP-712 signature over the order (custodial: made here; self-custody: checked
+   here), its nonce consumed once;
+7. the row, and the ``order.placed`` entry holding the signed order and the signature.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from ledger import journal
+from ledger.models import utc_now
+from marketplace import limits
+from marketplace.assets.service import SigningContext
+from marketplace.identity import service as identity
+from marketplace.identity import signing
+from marketplace.identity.errors import SignatureRejected
+from marketplace.listings import service as listings
+from marketplace.listings.errors import PurposeNotPermitted
+from marketplace.listings.pricing import price_for
+from marketplace.listings.schemas import ListingPublic
+from marketplace.orders import lifecycle, repository
+from marketplace.orders.document import OrderToSign, Source
+from marketplace.orders.errors import (
+    ExclusiveTaken,
+    InvalidOrder,
+    OrderStateConflict,
+    OwnListing,
+    PurposeRefused,
+)
+from marketplace.orders.models import Order
+from marketplace.orders.schemas import OrderDraft, OrderPublic
+from marketplace.orders.service.views import order_public
+from marketplace.principal import OrgRole, Principal, check_verified
+from marketplace.settings import Settings
+
+
+@dataclass(frozen=True)
+class _Priced:
+    """What the buyer is about to sign: the listing as it stands, and the order's terms."""
+
+    listing: ListingPublic
+    source: Source
+    source_id: int | None
+    purpose: str
+    quantity: int
+    price_minor: int
+
+    def to_sign(self, buyer: str, nonce: int, deadline: int) -> OrderToSign:
+        return OrderToSign(
+            listing_id=self.listing.id,
+            asset_id=self.listing.asset_id,
+            buyer=buyer,
+            purpose=self.purpose,
+            quantity=self.quantity,
+            price_minor=self.price_minor,
+            currency=self.listing.currency,
+            source=self.source,
+            source_id=self.source_id or 0,
+            terms_hash=self.listing.terms_hash,
+            nonce=nonce,
+            deadline=deadline,
+        )
+
+
+def _check_source(source: Source, source_id: int | None, price_minor: int | None) -> None:
+    """A purchase from the listing takes the listing's price; a quote or an auction result
+    names itself and brings its price."""
+    if source == "listing":
+        if source_id is not None or price_minor is not None:
+            raise InvalidOrder("an order from a listing takes the listing's price, nothing else")
+        return
+    if source_id is None or price_minor is None:
+        raise InvalidOrder(f"an order from a {source} names the {source} and its price")
+    if not 1 <= source_id <= limits.id_max:
+        raise InvalidOrder(f"a {source} id lies between 1 and {limits.id_max}")
+    if not 1 <= price_minor <= limits.amount_minor_max:
+        raise InvalidOrder(f"a price lies between 1 and {limits.amount_minor_max} minor units")
+
+
+def _priced(
+    session: Session,
+    principal: Principal,
+    *,
+    listing_id: int,
+    purpose: str,
+    quantity: int | None,
+    source: Source,
+    source_id: int | None,
+    price_minor: int | None,
+) -> _Priced:
+    """Steps 1 to 4: who buys, what, for which purpose, at what price."""
+    check_verified(principal, OrgRole.buyer)
+    _check_source(source, source_id, price_minor)
+    try:
+        listing = listings.purchasable(session, listing_id, purpose)
+    except PurposeNotPermitted as exc:  # the body's purpose, refused for this listing: a 422
+        raise PurposeRefused(exc.message) from exc
+    if listing.supplier_organization_id == principal.organization.id:
+        raise OwnListing(f"listing {listing_id} is your organisation's own: it cannot buy it")
+    count = 1 if quantity is None else quantity
+    price = price_for(listing.price_model, quantity) if price_minor is None else price_minor
+    return _Priced(listing, source, source_id, purpose, count, price)
+
+
+def _claim_free(session: Session, priced: _Priced) -> None:
+    """Step 5, as a clear answer before anything is signed."""
+    if priced.listing.exclusive and repository.exclusive_holder(session, priced.listing.id):
+        raise ExclusiveTaken(_exclusive_taken(priced.listing.id))
+    if priced.source_id is not None and repository.by_source(
+        session, priced.source, priced.source_id
+    ):
+        raise OrderStateConflict(_already_ordered(priced))
+
+
+def _exclusive_taken(listing_id: int) -> str:
+    return (
+        f"listing {listing_id} is exclusive and another buyer's order holds it; it is free "
+        "again only if that order is cancelled"
+    )
+
+
+def _already_ordered(priced: _Priced) -> str:
+    return f"{priced.source} {priced.source_id} has already become an order"
+
+
+def draft(
+    session: Session,
+    principal: Principal,
+    *,
+    listing_id: int,
+    purpose: str,
+    quantity: int | None,
+    ctx: SigningContext,
+    now: datetime,
+) -> OrderDraft:
+    """The order a self-custody buyer signs, with a fresh nonce; writes nothing."""
+    priced = _priced(
+        session, principal, listing_id=listing_id, purpose=purpose, quantity=quantity,
+        source="listing", source_id=None, price_minor=None,
+    )  # fmt: skip
+    _claim_free(session, priced)
+    nonce, deadline = signing.new_nonce(), int(now.timestamp()) + limits.signing_offer_ttl_s
+    document = priced.to_sign(principal.address, nonce, deadline)
+    return OrderDraft(
+        listing_id=listing_id,
+        purpose=purpose,
+        quantity=priced.quantity,
+        price_minor=priced.price_minor,
+        currency=priced.listing.currency,
+        nonce=str(nonce),
+        deadline=deadline,
+        typed_data=signing.wallet_json(document.typed_data(ctx.domain)),
+    )
+
+
+def _buyer_signature(
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    priced: _Priced,
+    *,
+    signature: str | None,
+    nonce: int | None,
+    deadline: int | None,
+    ctx: SigningContext,
+    now_s: int,
+) -> tuple[OrderToSign, str]:
+    """Step 6: the order and the buyer's signature over it, checked when the buyer signed,
+    made with the custodial key otherwise; the nonce is consumed once either way."""
+    if signature is None:
+        nonce, deadline = signing.new_nonce(), now_s + limits.signing_offer_ttl_s
+        document = priced.to_sign(principal.address, nonce, deadline)
+        signature = identity.sign_as(
+            session, settings, principal.account, document.typed_data(ctx.domain)
+        )
+    else:
+        if nonce is None or deadline is None:
+            raise InvalidOrder("send signature, nonce and deadline together")
+        document = priced.to_sign(principal.address, nonce, deadline)
+        try:
+            signing.verify(document.typed_data(ctx.domain), signature, principal.address)
+        except signing.SignatureError as exc:
+            raise SignatureRejected(
+                f"the signature does not cover this order: {exc}; get the order to sign from "
+                "POST /orders/draft and sign that"
+            ) from exc
+    identity.consume_signature_nonce(session, principal.address, nonce, deadline, now_s)
+    return document, signature
+
+
+def place(
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    *,
+    listing_id: int,
+    purpose: str,
+    quantity: int | None = None,
+    source: Source = "listing",
+    source_id: int | None = None,
+    price_minor: int | None = None,
+    signature: str | None = None,
+    nonce: int | None = None,
+    deadline: int | None = None,
+    ctx: SigningContext,
+    now: datetime | None = None,
+) -> OrderPublic:
+    """Place an order (steps in the module's docstring): state ``placed``, journal
+    ``order.placed`` with the signed order. ``source`` "quote" or "auction" with ``source_id``
+    and ``price_minor`` is how an accepted quote or an auction's winner becomes an order; the
+    price is then theirs, and each becomes at most one order. ``ctx`` is the EIP-712 domain the
+    buyer signs under (``assets.service.signing_context``)."""
+    now = now or utc_now()
+    priced = _priced(
+        session, principal, listing_id=listing_id, purpose=purpose, quantity=quantity,
+        source=source, source_id=source_id, price_minor=price_minor,
+    )  # fmt: skip
+    _claim_free(session, priced)
+    document, signature = _buyer_signature(
+        session, settings, principal, priced, signature=signature, nonce=nonce,
+        deadline=deadline, ctx=ctx, now_s=int(now.timestamp()),
+    )  # fmt: skip
+    order = _insert(
+        session, principal, priced, document=document, signature=signature, ctx=ctx, now=now
+    )
+    assert order.id is not None
+    entry = journal.append(
+        session,
+        kind=lifecycle.PLACED_KIND,
+        subject=f"order:{order.id}",
+        actor=principal.address,
+        payload={
+            "order_id": order.id,
+            "buyer_organization_id": order.buyer_organization_id,
+            "supplier_organization_id": order.supplier_organization_id,
+            **document.journal_payload(),
+            "chain_id": ctx.chain_id,
+            "verifying_contract": ctx.domain["verifyingContract"],
+        },
+        signature=signature,
+    )
+    order.placed_seq = entry.seq
+    session.add(order)
+    session.flush()
+    return order_public(order)
+
+
+def _insert(
+    session: Session,
+    principal: Principal,
+    priced: _Priced,
+    *,
+    document: OrderToSign,
+    signature: str,
+    ctx: SigningContext,
+    now: datetime,
+) -> Order:
+    """Step 7's row. Its unique indexes settle a race that step 5's check could not see."""
+    buyer_org = principal.organization.id
+    assert buyer_org is not None
+    listing = priced.listing
+    holds = listing.exclusive  # a placed order holds its exclusive listing (HOLDS_EXCLUSIVE)
+    order = Order(
+        listing_id=listing.id,
+        asset_id=listing.asset_id,
+        buyer_organization_id=buyer_org,
+        supplier_organization_id=listing.supplier_organization_id,
+        placed_by=principal.account_id,
+        purpose=priced.purpose,
+        quantity=priced.quantity,
+        price_minor=priced.price_minor,
+        currency=listing.currency,
+        source=priced.source,
+        source_id=priced.source_id,
+        terms_hash=document.terms_hash,
+        status=lifecycle.INITIAL.value,
+        buyer_signer=principal.address,
+        buyer_signature=signature,
+        buyer_nonce=str(document.nonce),
+        buyer_deadline=document.deadline,
+        chain_id=ctx.chain_id,
+        verifying_contract=str(ctx.domain["verifyingContract"]),
+        exclusive_listing_id=listing.id if holds else None,
+        created_at=now,
+        updated_at=now,
+    )
+    if repository.add_unique(session, order) is None:
+        if holds and repository.exclusive_holder(session, listing.id) is not None:
+            raise ExclusiveTaken(_exclusive_taken(listing.id))
+        raise OrderStateConflict(_already_ordered(priced))
+    return order

@@ -1,0 +1,106 @@
+"""Orders as the API shows them, and who may see one: the buyer's and the supplier's
+organisations. To anyone else an order does not exist (404, worded as for a missing one)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from marketplace import limits
+from marketplace.identity import signing
+from marketplace.orders import repository
+from marketplace.orders.document import OrderToSign
+from marketplace.orders.errors import OrderNotFound
+from marketplace.orders.models import Order
+from marketplace.orders.schemas import BuyerSignature, OrderPage, OrderPublic
+from marketplace.principal import Principal
+
+
+def is_party(principal: Principal, order: Order) -> bool:
+    org = principal.organization.id
+    return org in (order.buyer_organization_id, order.supplier_organization_id)
+
+
+def visible_order(session: Session, principal: Principal, order_id: int) -> Order:
+    """The order, if the caller's organisation bought or supplies it; 404 otherwise."""
+    order = repository.get(session, order_id)
+    if order is None or not is_party(principal, order):
+        raise OrderNotFound(f"no order {order_id}")
+    return order
+
+
+def to_sign(order: Order) -> OrderToSign:
+    """The fields the buyer signed, as the row keeps them."""
+    return OrderToSign(
+        listing_id=order.listing_id,
+        asset_id=order.asset_id,
+        buyer=order.buyer_signer,
+        purpose=order.purpose,
+        quantity=order.quantity,
+        price_minor=order.price_minor,
+        currency=order.currency,
+        source=order.source,
+        source_id=order.source_id or 0,
+        terms_hash=order.terms_hash,
+        nonce=int(order.buyer_nonce),
+        deadline=order.buyer_deadline,
+    )
+
+
+def signed_order(order: Order) -> dict[str, Any]:
+    """The EIP-712 document the buyer signed (the ``order.placed`` entry holds the same
+    fields and the signature, so anyone can check it)."""
+    domain = signing.domain(order.chain_id, order.verifying_contract)
+    return signing.wallet_json(to_sign(order).typed_data(domain))
+
+
+def order_public(order: Order) -> OrderPublic:
+    assert order.id is not None
+    return OrderPublic(
+        id=order.id,
+        listing_id=order.listing_id,
+        asset_id=order.asset_id,
+        buyer_organization_id=order.buyer_organization_id,
+        supplier_organization_id=order.supplier_organization_id,
+        purpose=order.purpose,
+        quantity=order.quantity,
+        price_minor=order.price_minor,
+        currency=order.currency,
+        source=order.source,
+        source_id=order.source_id,
+        status=order.status,
+        terms_hash=order.terms_hash,
+        buyer_signature=BuyerSignature(
+            signer=order.buyer_signer,
+            signature=order.buyer_signature,
+            nonce=order.buyer_nonce,
+            deadline=order.buyer_deadline,
+        ),
+        placed_seq=order.placed_seq,
+        created_at=order.created_at,
+        updated_at=order.updated_at,
+        signed_order=signed_order(order),
+    )
+
+
+def get_order(session: Session, principal: Principal, order_id: int) -> OrderPublic:
+    return order_public(visible_order(session, principal, order_id))
+
+
+def my_orders(
+    session: Session, principal: Principal, *, before_id: int | None, limit: int
+) -> OrderPage:
+    """The orders the caller's organisation placed or supplies, newest first."""
+    assert 1 <= limit <= limits.page_size_max
+    org = principal.organization.id
+    assert org is not None
+    rows = repository.page_involving(session, org, before_id=before_id, limit=limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return OrderPage(
+        items=[order_public(o) for o in rows],
+        limit=limit,
+        before_id=before_id,
+        next_before_id=rows[-1].id if more else None,
+    )

@@ -1,0 +1,116 @@
+"""``bourse buy`` and ``bourse order …`` against a served exchange: a buyer buys, shows, lists
+and cancels; a purpose the terms do not permit ends the command with the exchange's reason."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.engine import Engine
+from typer.testing import CliRunner, Result
+
+from marketplace.cli import app as cli
+from marketplace.client import Databourse
+from tests.marketplace.client.conftest import listed, verified_supplier
+from tests.marketplace.identity.helpers import OPERATOR_EMAIL, PASSWORD, serve_exchange
+from tests.marketplace.listings.helpers import offer
+from tests.marketplace.orders.helpers import PUBLIC_DATA
+
+
+@pytest.fixture
+def base_url(engine: Engine, tmp_path: Path) -> Iterator[str]:
+    with serve_exchange(engine, blob_url=f"file://{tmp_path / 'blobs'}") as url:
+        yield url
+
+
+@pytest.fixture
+def ops(base_url: str) -> Iterator[Databourse]:
+    with Databourse(base_url) as client:
+        client.identity.login(OPERATOR_EMAIL, PASSWORD)
+        yield client
+
+
+def listing(base_url: str, ops: Databourse, tmp_path: Path, **overrides: object) -> int:
+    with verified_supplier(base_url, ops, "dora@supplier.test", "Dora Data") as supplier:
+        asset_id = listed(supplier, ops, tmp_path)
+        r = httpx.post(
+            f"{base_url}/listings",
+            json=offer(asset_id, **overrides),
+            headers={"Authorization": f"Bearer {supplier.token}"},
+        )
+        assert r.status_code == 201, r.text
+        return int(r.json()["id"])
+
+
+@pytest.fixture
+def buyer_cli(
+    base_url: str, ops: Databourse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Databourse]:
+    """A verified buyer, logged in for the CLI too."""
+    config = tmp_path / "config"
+    config.mkdir()
+    monkeypatch.setenv("DATABOURSE_CONFIG_DIR", str(config))
+    with Databourse(base_url) as client:
+        client.identity.signup(
+            "carol@buyer.test", PASSWORD, organization="Carol Analytics", roles=["buyer"]
+        )
+        ops.identity.verify_organization(client.identity.me().organization.id)
+        (config / "credentials.json").write_text(json.dumps({base_url: client.token}))
+        yield client
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), env={"COLUMNS": "200"})
+
+
+def test_a_buyer_buys_shows_lists_and_cancels(
+    base_url: str, ops: Databourse, buyer_cli: Databourse, tmp_path: Path
+) -> None:
+    listing_id = listing(base_url, ops, tmp_path)
+    bought = run("buy", str(listing_id), "--purpose", "research", "--url", base_url)
+    assert bought.exit_code == 0, bought.output
+    (order,) = buyer_cli.orders.mine().items
+    assert f"order {order.id}: placed" in bought.output
+    assert "125000 minor units of CNY" in bought.output
+
+    shown = run("order", "show", str(order.id), "--url", base_url)
+    assert shown.exit_code == 0, shown.output
+    assert f"signed by {order.buyer_signature.signer}" in shown.output
+    listed_out = run("order", "list", "--url", base_url)
+    assert listed_out.exit_code == 0, listed_out.output
+    assert "research" in listed_out.output
+    cancelled = run("order", "cancel", str(order.id), "--url", base_url)
+    assert cancelled.exit_code == 0, cancelled.output
+    assert f"order {order.id} is cancelled" in cancelled.output
+    assert buyer_cli.orders.get(order.id).status == "cancelled"
+
+
+def test_a_purpose_the_terms_do_not_permit_ends_the_command_with_the_reason(
+    base_url: str, ops: Databourse, buyer_cli: Databourse, tmp_path: Path
+) -> None:
+    listing_id = listing(base_url, ops, tmp_path)
+    refused = run("buy", str(listing_id), "--purpose", "commercial", "--url", base_url)
+    assert refused.exit_code == 1
+    assert "purpose_not_permitted" in refused.output
+    assert "does not permit commercial use" in refused.output
+    assert buyer_cli.orders.mine().items == []
+
+
+def test_the_supplier_reads_revenue(base_url: str, ops: Databourse, tmp_path: Path) -> None:
+    listing_id = listing(base_url, ops, tmp_path, price_model=PUBLIC_DATA)
+    with Databourse(base_url) as supplier:
+        supplier.identity.login("dora@supplier.test", PASSWORD)
+        config = tmp_path / "supplier-config"
+        config.mkdir()
+        (config / "credentials.json").write_text(json.dumps({base_url: supplier.token}))
+    result = CliRunner().invoke(
+        cli, ["order", "revenue", str(listing_id), "--url", base_url],
+        env={"COLUMNS": "200", "DATABOURSE_CONFIG_DIR": str(config)},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "price 105000, ceiling 110000" in result.output
+    assert "0 orders" in result.output
+    assert "not money received" in result.output
