@@ -135,7 +135,14 @@ def test_highest_bid_wins_and_pays_the_second_highest_verifiable_from_the_ledger
         (150_000, "revealed", "valid"),
         (90_000, "rejected", "below_reserve"),
     ]
+    order = api.get(f"/orders/{result['order_id']}", headers=carol.headers)
+    assert order.status_code == 200, order.text
+    assert (order.json()["source"], order.json()["source_id"]) == ("auction", aid)
+    assert (order.json()["price_minor"], order.json()["purpose"]) == (150_000, "research")
+    assert order.json()["buyer_organization_id"] == carol.organization_id
+    assert result["order_refused"] is None
     outcome, recorded = _from_ledger(api, aid)
+    assert recorded["order_id"] == result["order_id"]
     assert outcome.winner == recorded["winner_bid_id"] == result["winner_bid_id"]
     assert str(outcome.price_minor) == recorded["price_minor"]
     assert kinds(api, aid) == ["auction.opened"] + ["auction.bid_committed"] * 3 + [
