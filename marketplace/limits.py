@@ -128,6 +128,20 @@ listing_margin_bp_max: Final = 10_000  # public data: the margin over cost, at m
 listings_per_asset_max: Final = 50  # active and paused listings of one asset
 listing_comparables_max: Final = 200
 
+# Catalog search (marketplace/search)
+search_query_length_max: Final = 200  # characters of a search's q
+search_query_words_max: Final = 32  # words of one query after segmentation; more are ignored
+search_token_length_max: Final = 64  # longer "words" (hashes, base64) are neither indexed nor asked
+search_filter_length_max: Final = 200  # theme, classification, update frequency, purpose
+search_cursor_length_max: Final = 512
+search_candidate_words_max: Final = 64  # words of a demand that matching asks candidates for
+search_candidates_max: Final = 1000
+search_columns_max: Final = 2000  # column names indexed per listing (as schema_fields_max)
+search_purposes_max: Final = 32  # licence purposes indexed per listing
+# Words matching more listings than this rank only the newest this many by relevance, then the
+# rest newest first: ranking costs time per matching listing (docs/search.md, "Ranking").
+search_ranked_matches_max: Final = 5_000
+
 # Orders: what one order may hold (marketplace/orders)
 order_quantity_max: Final = 2**63 - 1  # licences, periods, rows or API calls in one order
 

@@ -1,5 +1,6 @@
 """Imports every table so that ``SQLModel.metadata`` is complete (migrations, tests)."""
 
+from alembic.runtime.environment import NameFilterParentNames, NameFilterType
 from sqlmodel import SQLModel
 
 import ledger.models  # noqa: F401 -- journal, batches, anchor contract, worker lease
@@ -9,8 +10,19 @@ import marketplace.identity.models
 import marketplace.listings.models
 import marketplace.orders.models
 import marketplace.quality.models
+import marketplace.search.models
 import marketplace.valuation.models  # noqa: F401 -- valuation reports
+from marketplace.search.models import outside_metadata
 
 metadata = SQLModel.metadata
 
-__all__ = ["metadata"]
+
+def include_name(
+    name: str | None, type_: NameFilterType, parent_names: NameFilterParentNames
+) -> bool:
+    """Alembic's ``include_name``: every database object but those the metadata cannot declare
+    (the search index's dialect-specific full-text table or column)."""
+    return not outside_metadata(name, type_, parent_names.get("table_name"))
+
+
+__all__ = ["include_name", "metadata"]

@@ -12,6 +12,7 @@ from marketplace.cli import (
     demo,
     identity,
     ledger,
+    listings,
     objections,
     orders,
     quality,
@@ -45,6 +46,7 @@ quality.register(app)
 valuation.register(app)
 review.register(app)
 objections.register(app)
+listings.register(app)
 orders.register(app)
 auctions.register(app)
 
@@ -59,6 +61,7 @@ USERS: dict[str, str] = {
     "demo": EVERYONE,
     "quality": SUPPLIERS,
     "valuation": SUPPLIERS,
+    "listing": SUPPLIERS,
     "review": OPERATORS,
     "org": OPERATORS,
     "objection": BUYERS,

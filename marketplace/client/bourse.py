@@ -10,6 +10,7 @@ from marketplace.client.assets import Assets
 from marketplace.client.auctions import Auctions
 from marketplace.client.identity import Identity
 from marketplace.client.ledger import Ledger
+from marketplace.client.listings import Listings
 from marketplace.client.objections import Objections
 from marketplace.client.orders import Orders
 from marketplace.client.quality import Quality
@@ -37,6 +38,7 @@ class Databourse:
         self.orders = Orders(self._session)
         self.quality = Quality(self._session)
         self.valuation = Valuation(self._session)
+        self.listings = Listings(self._session)
         self.ledger = Ledger(self._session)
         self.auctions = Auctions(self._session)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from ledger.models import utc_now
@@ -15,7 +15,15 @@ from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.identity.auth import CurrentAccount, VerifiedSupplier
 from marketplace.listings import service, terms
 from marketplace.listings.lifecycle import ListingEvent
-from marketplace.listings.schemas import ListingCreate, ListingDraft, ListingOffer, ListingPublic
+from marketplace.listings.schemas import (
+    ListingCreate,
+    ListingDraft,
+    ListingOffer,
+    ListingPage,
+    ListingPublic,
+)
+from marketplace.search import SearchQuery
+from marketplace.search import service as search
 
 router = APIRouter(tags=["listings"])
 ListingId = Annotated[int, Path(ge=1, le=limits.id_max, description="listing id")]
@@ -51,6 +59,13 @@ def create_listing(
     """Custodial suppliers send no signature: the exchange signs the offer with their key.
     The first listing of an approved asset lists the asset. Writes ``listing.created``."""
     return service.create(session, runtime.settings, principal, body, ctx=ctx, now=utc_now())
+
+
+@router.get("/listings", summary="Search the catalog: words, filters, order, cursor pages")
+def search_listings(query: Annotated[SearchQuery, Query()], session: SessionDep) -> ListingPage:
+    """No login needed. Every listing found is shown with its price and terms in plain words."""
+    page = search.search(session, query)
+    return ListingPage(items=service.public_many(session, page.ids), next_cursor=page.next_cursor)
 
 
 @router.get("/listings/{listing_id}", summary="One listing: price and terms in plain words")

@@ -8,7 +8,7 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from marketplace import limits
-from marketplace.assets.schemas import SignatureHex
+from marketplace.assets.schemas import AssetPublic, SignatureHex
 from marketplace.listings.models import ListingStatus
 from marketplace.listings.price_models import PriceModel
 from marketplace.listings.terms import Terms
@@ -82,4 +82,25 @@ class ListingPublic(BaseModel):
     journal_seq: int
 
 
-__all__ = ["ListingCreate", "ListingDraft", "ListingOffer", "ListingPublic"]
+class ListingPage(BaseModel):
+    """A page of catalog search results, in the order asked; ``next_cursor`` asks for the next
+    page (None on the last)."""
+
+    items: list[ListingPublic]
+    next_cursor: str | None
+
+
+class AssetWithListings(AssetPublic):
+    """An asset with its active listings: what each costs and allows, before anything else."""
+
+    listings: list[ListingPublic]
+
+
+__all__ = [
+    "AssetWithListings",
+    "ListingCreate",
+    "ListingDraft",
+    "ListingOffer",
+    "ListingPage",
+    "ListingPublic",
+]

@@ -9,7 +9,7 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel.sql.sqltypes import AutoString
 
-from marketplace.tables import metadata
+from marketplace.tables import include_name, metadata
 
 config = context.config
 engine: Engine = config.attributes["engine"]
@@ -60,6 +60,7 @@ with engine.connect() as connection:
             # the foreign key check below then refuses the upgrade as a whole.
             transactional_ddl=True,
             compare_type=True,
+            include_name=include_name,
             render_item=render_item,
         )
         with context.begin_transaction():

@@ -14,6 +14,7 @@ from marketplace.assets.models import AssetRevision
 from marketplace.assets.schemas import AssetPublic
 from marketplace.assets.vocabulary import LICENSES
 from marketplace.errors import NotFound
+from marketplace.listings import service as listing_service
 from marketplace.money import amount_text
 from marketplace.pages.catalog import (
     UNDER_OBJECTION,
@@ -33,6 +34,7 @@ from marketplace.pages.layout import (
     url,
     when,
 )
+from marketplace.pages.listings import listings_section
 from marketplace.transparency import service as transparency_service
 from marketplace.transparency.errors import EntryNotAnchored
 from marketplace.valuation import service as valuation_service
@@ -283,6 +285,7 @@ def asset_page(session: Session, asset_id: int, *, currency_scale: int) -> str:
         f"{link(f'/assets/{asset.id}/dcat', 'DCAT JSON-LD')}"
         "</p>"
         + _objection_notice(asset)
+        + listings_section(listing_service.for_asset(session, asset_id))
         + (f'<p class="description">{esc(asset.description)}</p>' if asset.description else "")
         + "<h2>Metadata (DCAT 3)</h2>"
         + _dcat(asset)

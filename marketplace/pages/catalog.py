@@ -9,7 +9,9 @@ from marketplace.assets import service as asset_service
 from marketplace.assets import visibility
 from marketplace.assets.schemas import AssetPublic
 from marketplace.errors import NotFound
+from marketplace.listings import service as listing_service
 from marketplace.pages.layout import esc, layout, link, size_text, table, url
+from marketplace.pages.listings import price_cell
 from marketplace.quality import service as quality_service
 from marketplace.quality.schemas import EvaluationPublic
 
@@ -71,6 +73,7 @@ def _row(session: Session, asset: AssetPublic) -> list[str]:
     keywords = "".join(f'<span class="tag">{esc(k)}</span>' for k in asset.keywords)
     theme = link(url("/catalog", theme=asset.theme), asset.theme) if asset.theme else "&mdash;"
     return [
+        price_cell(listing_service.for_asset(session, asset.id)),
         link(f"/catalog/{asset.id}", asset.title, css="title") + objection_flag(asset),
         esc(asset.publisher or ""),
         theme,
@@ -130,6 +133,7 @@ def catalog_page(session: Session, *, q: str | None, theme: str | None, page: in
         + table(
             "assets",
             [
+                "price and terms",
                 "title",
                 "publisher",
                 "theme",

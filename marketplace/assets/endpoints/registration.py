@@ -21,6 +21,8 @@ from marketplace.assets.schemas import (
 )
 from marketplace.deps import BlobStoreDep, RuntimeDep, SessionDep
 from marketplace.identity.auth import CurrentAccount, OptionalAccount, VerifiedSupplier
+from marketplace.listings import service as listings_service
+from marketplace.listings.schemas import AssetWithListings
 from marketplace.quality import service as quality_service
 from marketplace.valuation import service as valuation_service
 
@@ -60,9 +62,14 @@ def search_assets(
     )
 
 
-@router.get("/assets/{asset_id}", summary="One asset")
-def get_asset(asset_id: AssetId, session: SessionDep, principal: OptionalAccount) -> AssetPublic:
-    return service.asset_public_for(principal, service.visible_asset(session, principal, asset_id))
+@router.get("/assets/{asset_id}", summary="One asset, with its active listings' prices and terms")
+def get_asset(
+    asset_id: AssetId, session: SessionDep, principal: OptionalAccount
+) -> AssetWithListings:
+    asset = service.asset_public_for(principal, service.visible_asset(session, principal, asset_id))
+    return AssetWithListings.model_validate(
+        {**dict(asset), "listings": listings_service.for_asset(session, asset_id)}
+    )
 
 
 @router.patch(

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from eth_account.messages import encode_typed_data
+from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
 
-from tests.marketplace.assets.helpers import CSV, Party, create, review, upload
+from tests.marketplace.assets.helpers import CSV, Party, create, review, upload, verify
+from tests.marketplace.identity.helpers import bearer, new_wallet, siwe_body
 
 TERMS: dict[str, Any] = {
     "purposes": ["research", "internal_analytics"],
@@ -52,3 +55,41 @@ def create_listing(api: TestClient, who: Party, asset_id: int, **overrides: Any)
     assert r.status_code == 201, r.text
     body: dict[str, Any] = r.json()
     return body
+
+
+def sign_typed(wallet: LocalAccount, typed: dict[str, Any]) -> str:
+    signed = wallet.sign_message(encode_typed_data(full_message=typed))
+    return "0x" + bytes(signed.signature).hex()
+
+
+def self_custody_supplier(api: TestClient, ops: Party, name: str) -> tuple[Party, LocalAccount]:
+    """A verified supplier whose account holds its own key (signed in with Ethereum)."""
+    wallet = new_wallet()
+    body = siwe_body(api, wallet, organization={"name": name, "roles": ["supplier"]})
+    r = api.post("/auth/siwe", json=body)
+    assert r.status_code in (200, 201), r.text
+    token = r.json()["access_token"]
+    me = api.get("/me", headers=bearer(token)).json()
+    who = Party(token, me["organization"]["id"], me["account"]["address"])
+    verify(api, ops, who)
+    return who, wallet
+
+
+def approved_self_signed(api: TestClient, who: Party, wallet: LocalAccount, ops: Party) -> int:
+    """An approved asset of a self-custody supplier (which signs its own application)."""
+    asset_id = int(create(api, who)["id"])
+    assert upload(api, who, asset_id, CSV).status_code == 201
+    offer = api.get(f"/assets/{asset_id}/application", headers=who.headers).json()
+    app = offer["application"]
+    r = api.post(
+        f"/assets/{asset_id}/submit",
+        json={
+            "signature": sign_typed(wallet, offer["typed_data"]),
+            "nonce": int(app["nonce"]),
+            "deadline": app["deadline"],
+        },
+        headers=who.headers,
+    )
+    assert r.status_code == 200, r.text
+    assert review(api, ops, asset_id, "approved").status_code == 201
+    return asset_id

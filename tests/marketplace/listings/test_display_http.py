@@ -1,0 +1,79 @@
+"""Where a buyer looks, it sees what an asset costs and allows first: ``GET /assets/{id}``, the
+asset page and the catalog page show every active listing's price and terms in plain words, and
+an asset under objection flags its listings."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.marketplace.assets.helpers import Party
+from tests.marketplace.assets.test_objections_http import file as file_objection
+from tests.marketplace.listings.helpers import approved, create_listing, terms
+
+SUBSCRIPTION = {"kind": "subscription", "amount_minor": 9900, "period": "month"}
+
+
+def test_get_asset_shows_each_active_listing_in_plain_words(
+    api: TestClient, ops: Party, supplier: Party
+) -> None:
+    asset_id = approved(api, supplier, ops)
+    research = create_listing(api, supplier, asset_id)
+    commercial = create_listing(
+        api, supplier, asset_id, terms=terms(purposes=["commercial"]), price_model=SUBSCRIPTION
+    )
+    paused = create_listing(api, supplier, asset_id, terms=terms(purposes=["journalism"]))
+    assert api.post(f"/listings/{paused['id']}/pause", headers=supplier.headers).is_success
+
+    shown = api.get(f"/assets/{asset_id}").json()  # no login
+
+    assert [item["id"] for item in shown["listings"]] == [research["id"], commercial["id"]]
+    assert [item["price_plain"] for item in shown["listings"]] == [
+        "1,250.00 CNY, paid once",
+        "99.00 CNY per month; does not renew automatically",
+    ]
+    assert shown["listings"][1]["terms_plain"][0] == "Permitted for: commercial use."
+    assert shown["title"] == "Fruit prices"
+
+
+def test_an_unlisted_asset_has_no_listings_to_show(
+    api: TestClient, ops: Party, supplier: Party
+) -> None:
+    asset_id = approved(api, supplier, ops)
+    assert api.get(f"/assets/{asset_id}", headers=supplier.headers).json()["listings"] == []
+    assert api.get(f"/assets/{asset_id}").status_code == 404
+
+
+def test_the_asset_page_shows_price_and_terms_before_the_metadata(
+    api: TestClient, ops: Party, supplier: Party, rival: Party
+) -> None:
+    asset_id = approved(api, supplier, ops)
+    listing = create_listing(api, supplier, asset_id)
+
+    page = api.get(f"/catalog/{asset_id}").text
+
+    assert page.index("Price and terms") < page.index("Metadata (DCAT 3)")
+    assert "1,250.00 CNY, paid once" in page
+    assert "Permitted for: research, internal analytics." in page
+    assert "You may not redistribute the data." in page
+    assert f'href="/listings/{listing["id"]}/odrl"' in page
+    assert "under objection" not in page.split("Metadata (DCAT 3)")[0]
+
+    assert file_objection(api, rival, asset_id).status_code == 201
+    flagged = api.get(f"/catalog/{asset_id}").text
+    offers = flagged.split("Price and terms")[1].split("Metadata (DCAT 3)")[0]
+    assert "under objection 异议中" in offers
+
+
+def test_the_catalog_shows_each_assets_prices_first(
+    api: TestClient, ops: Party, supplier: Party
+) -> None:
+    asset_id = approved(api, supplier, ops)
+    create_listing(api, supplier, asset_id, price_model=SUBSCRIPTION)
+    create_listing(api, supplier, asset_id, terms=terms(purposes=["commercial"]))
+
+    page = api.get("/catalog").text
+
+    assert page.index("price and terms") < page.index("<th>title</th>")
+    row = page.split("Fruit prices")[0].rsplit("<tr", 1)[1]
+    assert row.index("99.00 CNY per month") < row.index("1,250.00 CNY, paid once")
+    assert "Permitted for: commercial use" in row
