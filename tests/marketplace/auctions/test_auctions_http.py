@@ -484,3 +484,29 @@ def test_a_copied_commitment_cannot_be_revealed_by_the_copier(
     r = reveal(api, dave, aid, 300_000, 1)  # carol's amount and salt, now public
     assert r.status_code == 422
     assert r.json()["error"] == "reveal_mismatch"
+
+
+def test_when_orders_refuses_the_winners_order_the_auction_is_resolved_and_says_why(
+    *, api: TestClient, supplier: Party, carol: Party, listing: int, clock: Clock
+) -> None:
+    auction = open_auction(api, supplier, listing, clock)
+    aid = auction["id"]
+    assert commit(api, carol, aid, 300_000).status_code == 201
+    _to_reveals(clock)
+    assert reveal(api, carol, aid, 300_000).status_code == 200
+    withdrawn = api.post(f"/listings/{listing}/withdraw", headers=supplier.headers)
+    assert withdrawn.status_code == 200, withdrawn.text
+    _past_reveals(clock)
+    body = api.post(f"/auctions/{aid}/resolve").json()
+    assert body["status"] == "resolved"
+    result = body["result"]
+    assert (result["winner_organization_id"], result["price_minor"]) == (
+        carol.organization_id,
+        RESERVE,
+    )
+    assert result["order_id"] is None
+    assert "withdrawn" in result["order_refused"]
+    assert api.get("/orders", headers=carol.headers).json()["items"] == []
+    assert kinds(api, aid).count("auction.resolved") == 1
+    (resolved,) = [e for e in entries(api, aid) if e["kind"] == "auction.resolved"]
+    assert resolved["payload"]["order_refused"] == result["order_refused"]
