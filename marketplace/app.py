@@ -9,6 +9,7 @@ from fastapi import Depends, FastAPI
 
 from marketplace import health, limits
 from marketplace.apidocs import DOCS_CSP, DOCS_PATH, install_docs
+from marketplace.auctions import endpoints as auction_endpoints
 from marketplace.assets import endpoints as asset_endpoints
 from marketplace.concurrency import InFlightLimitMiddleware
 from marketplace.db import make_engine
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(order_endpoints.router)
     app.include_router(matching_endpoints.router)
     app.include_router(quote_endpoints.router)
+    app.include_router(auction_endpoints.router)
     app.include_router(page_endpoints.router)
     app.add_middleware(
         InFlightLimitMiddleware,

@@ -118,6 +118,41 @@ objection_filing_window_s: Final = 24 * 3600
 objection_statement_length_min: Final = 20  # a claim someone can check, not "x"
 objection_evidence_hashes_max: Final = 20
 
+# Listings (marketplace/listings): money in integer minor units, 1 ≤ amount ≤ 2**63-1
+amount_minor_max: Final = 2**63 - 1
+listing_licence_duration_days_max: Final = 36_500  # a hundred years stands for "perpetual"
+listing_acceptance_window_h_max: Final = 30 * 24
+listing_dispute_window_h_max: Final = 90 * 24
+listing_max_downloads_max: Final = 1_000_000
+listing_territories_max: Final = 250  # every ISO 3166-1 alpha-2 code fits
+listing_tiers_max: Final = 20
+listing_margin_bp_max: Final = 10_000  # public data: the margin over cost, at most 100 %
+listings_per_asset_max: Final = 50  # active and paused listings of one asset
+listing_comparables_max: Final = 200
+# Catalog search (marketplace/search)
+search_query_length_max: Final = 200  # characters of a search's q
+search_query_words_max: Final = 32  # words of one query after segmentation; more are ignored
+search_token_length_max: Final = 64  # longer "words" (hashes, base64) are neither indexed nor asked
+search_filter_length_max: Final = 200  # theme, classification, update frequency, purpose
+search_cursor_length_max: Final = 512
+search_candidate_words_max: Final = 64  # words of a demand that matching asks candidates for
+search_candidates_max: Final = 1000
+search_columns_max: Final = 2000  # column names indexed per listing (as schema_fields_max)
+search_purposes_max: Final = 32  # licence purposes indexed per listing
+# Words matching more listings than this rank only the newest this many by relevance, then the
+# rest newest first: ranking costs time per matching listing (docs/search.md, "Ranking").
+search_ranked_matches_max: Final = 5_000
+# Sealed-bid auctions (marketplace/auctions)
+auction_commit_window_s_min: Final = 60  # from opening to the commit deadline
+auction_commit_window_s_max: Final = 90 * 24 * 3600
+auction_reveal_window_s_min: Final = 60  # from the commit deadline to the reveal deadline
+auction_reveal_window_s_max: Final = 14 * 24 * 3600
+auction_deposit_bp_max: Final = 10_000  # basis points of the reserve: at most all of it
+auction_purpose_length_max: Final = 64
+# Bids per auction: the resolution's one journal entry lists them all within the ledger's
+# payload bound (16 KiB; about 250 bytes a bid)
+auction_bids_max: Final = 50
+
 # Demands (需求) and matching, in marketplace/matching
 demand_title_length_max: Final = 200
 demand_description_length_max: Final = 10_000

@@ -94,6 +94,13 @@ class Settings(BaseSettings):
     # production, where every webhook must be https:// on a public address.
     webhook_allow_loopback: bool = False
 
+    # Sealed-bid auctions (docs/auctions.md#deposits): the deposit each bidder owes when it
+    # commits, forfeited if it never reveals. It is ``auction_deposit_bp`` basis points of the
+    # reserve (500 = 5 %), rounded up, and at least ``auction_deposit_minor_min`` minor units;
+    # fixed on the auction when it opens, so a later change does not touch open auctions.
+    auction_deposit_bp: int = Field(default=500, ge=0, le=limits.auction_deposit_bp_max)
+    auction_deposit_minor_min: int = Field(default=100, ge=0, le=limits.amount_minor_max)
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
 

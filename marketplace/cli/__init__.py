@@ -8,6 +8,7 @@ import typer
 
 from marketplace.cli import (
     assets,
+    auctions,
     demands,
     demo,
     identity,
@@ -56,6 +57,7 @@ notifications.register(app)
 orders.register(app)
 demands.register(app)
 quotes.register(app)
+auctions.register(app)
 search.register(app)
 
 #: Top-level command or group -> its help panel. A command missing here shows under
@@ -81,6 +83,8 @@ USERS: dict[str, str] = {
     "order": BUYERS,
     "demand": BUYERS,
     "quote": BUYERS,
+    "auction": EVERYONE,
+    "bid": BUYERS,
     "verify": AUDITORS,
     "ledger": AUDITORS,
     "operator": RUNNING,

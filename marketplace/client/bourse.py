@@ -7,6 +7,7 @@ from typing import Self
 import httpx
 
 from marketplace.client.assets import Assets
+from marketplace.client.auctions import Auctions
 from marketplace.client.demands import Demands
 from marketplace.client.identity import Identity
 from marketplace.client.inbox import Inbox
@@ -26,7 +27,7 @@ class Databourse:
     """A session with one exchange. Holds at most one bearer token, which every sub-client
     sends: ``identity`` (accounts, organisations), ``assets``, ``objections``, ``orders``,
     ``quality``, ``valuation``, ``listings``, ``search`` (the catalog's listings), ``pricing``,
-    ``demands``, ``quotes``, ``ledger`` and ``inbox`` (notifications and the webhook)."""
+    ``demands``, ``quotes``, ``auctions``, ``ledger`` and ``inbox`` (notifications and the webhook)."""
 
     def __init__(
         self,
@@ -45,6 +46,7 @@ class Databourse:
         self.valuation = Valuation(self._session)
         self.demands = Demands(self._session)
         self.quotes = Quotes(self._session)
+        self.auctions = Auctions(self._session)
         self.listings = Listings(self._session)
         self.pricing = Pricing(self._session)
         self.search = Search(self._session)

@@ -1,0 +1,94 @@
+"""Where auctions meet other domains, each through its service: the listing an auction sells
+(``listings.service``), the order its winner gets (``orders.service.place``), and the winner as
+a ``Principal`` (``identity.service``). Nothing else in the package calls them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from eth_account import Account as EthAccount
+from sqlmodel import Session
+
+from marketplace.assets.service import SigningContext
+from marketplace.auctions.errors import ListingNotAuctionable, NotYourAuction
+from marketplace.auctions.models import AuctionBid
+from marketplace.identity import service as identity
+from marketplace.listings import service as listings
+from marketplace.listings.schemas import ListingPublic
+from marketplace.orders import service as orders
+from marketplace.principal import Principal
+from marketplace.settings import Settings
+
+
+def auctionable_listing(session: Session, principal: Principal, listing_id: int) -> ListingPublic:
+    """The listing an auction may sell: the caller's own, active and available, with exclusive
+    terms (403 / 422 naming the reason otherwise; 404 from listings when it does not exist)."""
+    listing = listings.public(session, listing_id)
+    if listing.supplier_organization_id != principal.organization.id:
+        raise NotYourAuction(f"listing {listing_id} is not your organisation's")
+    if listing.status != "active" or not listing.available:
+        raise ListingNotAuctionable(
+            f"listing {listing_id} is {listing.status}"
+            + ("" if listing.available else " and not available (its asset is not listed)")
+            + "; only an active listing can be auctioned"
+        )
+    if not listing.exclusive:
+        raise ListingNotAuctionable(
+            f"listing {listing_id} offers a non-exclusive licence; auctions are for exclusive "
+            "licences (terms.exclusive = true)"
+        )
+    return listing
+
+
+def check_purchasable(session: Session, listing_id: int, purpose: str) -> None:
+    """The listing can still be bought for ``purpose`` (a 4xx naming the reason otherwise)."""
+    listings.purchasable(session, listing_id, purpose)
+
+
+@dataclass(frozen=True)
+class _BidderAccount:
+    """The winning bidder's account as ``Principal`` needs it, from what its bid recorded."""
+
+    id: int | None
+    organization_id: int
+    address: str
+    custodial: bool
+    membership_role: str = "member"
+    email: str | None = None
+
+
+def bidder_principal(session: Session, bid: AuctionBid) -> Principal | None:
+    """The bidder as the principal its order is placed for; None if its organisation is gone."""
+    organization = identity.organization(session, bid.organization_id)
+    if organization is None:
+        return None
+    roles = frozenset(identity.organization_roles(session, bid.organization_id))
+    account = _BidderAccount(bid.account_id, bid.organization_id, bid.bidder, bid.custodial)
+    return Principal(account=account, organization=organization, roles=roles, token_id=0)
+
+
+def place_order(
+    session: Session,
+    settings: Settings,
+    winner: Principal,
+    *,
+    listing_id: int,
+    auction_id: int,
+    purpose: str,
+    price_minor: int,
+    ctx: SigningContext,
+    now: datetime,
+) -> int:
+    """The winner's order at the auction's price: the one call into orders."""
+    order = orders.place(
+        session, settings, winner, listing_id=listing_id, purpose=purpose, source="auction",
+        source_id=auction_id, price_minor=price_minor, ctx=ctx, now=now,
+    )  # fmt: skip
+    return order.id
+
+
+def exchange_address(ctx: SigningContext) -> str:
+    """The exchange's address: the actor of the entries it writes by itself (a resolution)."""
+    address: str = EthAccount.from_key(ctx.exchange_key).address
+    return address

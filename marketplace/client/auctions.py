@@ -1,0 +1,89 @@
+"""``bourse.auctions``: sealed-bid auctions of exclusive licences. Open one (suppliers), commit
+a sealed bid and reveal it (buyers), read and resolve one (anyone). The commitment is computed
+here, locally: the amount and salt never leave the machine before the reveal."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from marketplace.auctions.commitment import commitment as seal
+from marketplace.auctions.commitment import new_salt
+from marketplace.client.session import Session
+
+if TYPE_CHECKING:
+    from marketplace.auctions.schemas import AuctionPublic, BidPublic
+
+
+class Auctions:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def open(
+        self,
+        listing_id: int,
+        *,
+        reserve_minor: int,
+        commit_deadline: datetime,
+        reveal_deadline: datetime,
+    ) -> AuctionPublic:
+        from marketplace.auctions.schemas import AuctionPublic
+
+        body = {
+            "listing_id": listing_id,
+            "reserve_minor": reserve_minor,
+            "commit_deadline": commit_deadline.isoformat(),
+            "reveal_deadline": reveal_deadline.isoformat(),
+        }
+        return self._session.call(AuctionPublic, "POST", "/auctions", json=body)
+
+    def get(self, auction_id: int) -> AuctionPublic:
+        """The auction (public); past its reveal deadline this resolves it."""
+        from marketplace.auctions.schemas import AuctionPublic
+
+        return self._session.call(AuctionPublic, "GET", f"/auctions/{auction_id}")
+
+    def for_listing(self, listing_id: int) -> list[AuctionPublic]:
+        from marketplace.auctions.schemas import AuctionPublic
+
+        return self._session.call_list(AuctionPublic, f"/auctions?listing_id={listing_id}")
+
+    def commit(
+        self,
+        auction_id: int,
+        *,
+        bidder: str,
+        amount_minor: int,
+        purpose: str,
+        salt: str | None = None,
+    ) -> tuple[BidPublic, str]:
+        """Commit a sealed bid of ``amount_minor`` for the account at address ``bidder`` (the
+        caller's: ``identity.me().account.address``). Returns the bid and the salt: keep both
+        the amount and the salt, the reveal needs them."""
+        from marketplace.auctions.schemas import BidPublic
+
+        salt = salt or new_salt()
+        body = {"commitment": seal(auction_id, bidder, amount_minor, salt), "purpose": purpose}
+        bid = self._session.call(BidPublic, "POST", f"/auctions/{auction_id}/bids", json=body)
+        return bid, salt
+
+    def reveal(self, auction_id: int, *, amount_minor: int, salt: str) -> BidPublic:
+        from marketplace.auctions.schemas import BidPublic
+
+        body = {"amount_minor": amount_minor, "salt": salt}
+        return self._session.call(BidPublic, "POST", f"/auctions/{auction_id}/reveal", json=body)
+
+    def my_bid(self, auction_id: int) -> BidPublic:
+        from marketplace.auctions.schemas import BidPublic
+
+        return self._session.call(BidPublic, "GET", f"/auctions/{auction_id}/bids/mine")
+
+    def resolve(self, auction_id: int) -> AuctionPublic:
+        from marketplace.auctions.schemas import AuctionPublic
+
+        return self._session.call(AuctionPublic, "POST", f"/auctions/{auction_id}/resolve")
+
+    def cancel(self, auction_id: int) -> AuctionPublic:
+        from marketplace.auctions.schemas import AuctionPublic
+
+        return self._session.call(AuctionPublic, "POST", f"/auctions/{auction_id}/cancel")

@@ -1,0 +1,118 @@
+"""``bourse auction`` and ``bourse bid`` against a real server whose auction clock the test
+moves: the salt is made locally and kept in a private file, the reveal reads it, and anyone
+shows and resolves the auction without logging in."""
+
+from __future__ import annotations
+
+import json
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from typer.testing import CliRunner, Result
+
+from marketplace.auctions.commitment import commitment
+from marketplace.cli import app as cli
+from marketplace.cli.auctions import bid_file
+from marketplace.client import Databourse
+from tests.marketplace.auctions.helpers import (
+    Clock,
+    client_exclusive_listing,
+    client_party,
+    served_exchange,
+)
+from tests.marketplace.identity.helpers import OPERATOR_EMAIL, PASSWORD
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def base_url(engine: Engine, tmp_path: Path, clock: Clock) -> Iterator[str]:
+    with served_exchange(engine, tmp_path / "blobs", clock) as url:
+        yield url
+
+
+@pytest.fixture
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "config"
+    path.mkdir()
+    monkeypatch.setenv("DATABOURSE_CONFIG_DIR", str(path))
+    return path
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+def login_as(config: Path, base_url: str, client: Databourse) -> None:
+    (config / "credentials.json").write_text(json.dumps({base_url: client.token}))
+
+
+def test_an_auction_runs_through_the_cli(base_url: str, config: Path, clock: Clock) -> None:
+    with Databourse(base_url) as ops:
+        ops.identity.login(OPERATOR_EMAIL, PASSWORD)
+        supplier = client_party(base_url, ops, "dora@s.test", "Dora", ["supplier"])
+        carol = client_party(base_url, ops, "carol@b.test", "Carol", ["buyer"])
+        listing = client_exclusive_listing(base_url, supplier, ops)
+    login_as(config, base_url, supplier)
+    created = run("auction", "create", str(listing), "--reserve", "100000",
+                  "--commit-until", "1h", "--reveal-until", "1h", "--url", base_url)  # fmt: skip
+    assert created.exit_code == 0, created.output
+    auction_id = int(created.output.split()[1])
+    assert "committing" in created.output
+
+    login_as(config, base_url, carol)
+    committed = run("bid", "commit", str(auction_id), "--amount", "300000",
+                    "--purpose", "research", "--url", base_url)  # fmt: skip
+    assert committed.exit_code == 0, committed.output
+    kept = bid_file(base_url, auction_id)
+    assert str(kept) in committed.output.replace("\n", "")
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    bid = json.loads(kept.read_text())
+    address = carol.identity.me().account.address
+    assert bid["amount_minor"] == 300_000
+    assert carol.auctions.my_bid(auction_id).commitment == commitment(
+        auction_id, address, 300_000, bid["salt"]
+    )
+    again = run("bid", "commit", str(auction_id), "--amount", "1", "--purpose", "research",
+                "--url", base_url)  # fmt: skip
+    assert again.exit_code == 1
+    assert json.loads(kept.read_text()) == bid  # the kept salt is never overwritten
+
+    clock.advance(hours=1, minutes=1)
+    revealed = run("bid", "reveal", str(auction_id), "--url", base_url)
+    assert revealed.exit_code == 0, revealed.output
+    assert "300000" in revealed.output
+
+    (config / "credentials.json").unlink()  # anyone: no login
+    clock.advance(hours=1)
+    resolved = run("auction", "resolve", str(auction_id), "--url", base_url)
+    assert resolved.exit_code == 0, resolved.output
+    assert "sold" in resolved.output
+    assert "at 100000" in resolved.output  # a single bid pays the reserve
+    shown = run("auction", "show", str(auction_id), "--url", base_url)
+    assert shown.exit_code == 0
+    assert "sold" in shown.output
+    supplier.close()
+    carol.close()
+
+
+def test_a_refused_commit_keeps_no_bid_file(base_url: str, config: Path) -> None:
+    with Databourse(base_url) as ops:
+        ops.identity.login(OPERATOR_EMAIL, PASSWORD)
+        carol = client_party(base_url, ops, "carol@b.test", "Carol", ["buyer"])
+    login_as(config, base_url, carol)
+    result = run("bid", "commit", "999", "--amount", "5", "--purpose", "research",
+                 "--url", base_url)  # fmt: skip
+    assert result.exit_code == 1
+    assert "auction_not_found" in result.output
+    assert not bid_file(base_url, 999).exists()
+    missing = run("bid", "reveal", "999", "--url", base_url)
+    assert missing.exit_code == 1
+    assert "does not exist" in missing.output
+    carol.close()
