@@ -9,8 +9,8 @@ from fastapi import Depends, FastAPI
 
 from marketplace import health, limits
 from marketplace.apidocs import DOCS_CSP, DOCS_PATH, install_docs
-from marketplace.auctions import endpoints as auction_endpoints
 from marketplace.assets import endpoints as asset_endpoints
+from marketplace.auctions import endpoints as auction_endpoints
 from marketplace.concurrency import InFlightLimitMiddleware
 from marketplace.db import make_engine
 from marketplace.http import (
@@ -28,9 +28,9 @@ from marketplace.matching import endpoints as matching_endpoints
 from marketplace.notifications import endpoints as notification_endpoints
 from marketplace.observability import RequestContextMiddleware, configure_logging
 from marketplace.orders import endpoints as order_endpoints
-from marketplace.quotes import endpoints as quote_endpoints
 from marketplace.pages import endpoints as page_endpoints
 from marketplace.quality import endpoints as quality_endpoints
+from marketplace.quotes import endpoints as quote_endpoints
 from marketplace.runtime import Runtime
 from marketplace.settings import Settings, get_settings
 from marketplace.transparency import endpoints as transparency_endpoints

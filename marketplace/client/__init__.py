@@ -10,8 +10,9 @@
 
 The root ``Databourse`` holds the session (the exchange's URL, the bearer token, one HTTP
 connection pool) and one sub-client per domain: ``identity``, ``assets``, ``objections``,
-``quality``, ``valuation``, ``listings``, ``ledger`` and ``inbox`` (notifications and the webhook). Logging
-in and signing up live on ``identity`` with the other account calls rather than on the root:
+``quality``, ``valuation``, ``listings``, ``search``, ``pricing``, ``demands``, ``quotes``,
+``auctions``, ``orders``, ``ledger`` and ``inbox`` (notifications and the webhook). Logging in
+and signing up live on ``identity`` with the other account calls rather than on the root:
 there is one way to call each endpoint, and the token they obtain is the session's, so every
 sub-client sends it.
 

@@ -14,8 +14,8 @@ from marketplace.client.inbox import Inbox
 from marketplace.client.ledger import Ledger
 from marketplace.client.listings import Listings
 from marketplace.client.objections import Objections
-from marketplace.client.pricing import Pricing
 from marketplace.client.orders import Orders
+from marketplace.client.pricing import Pricing
 from marketplace.client.quality import Quality
 from marketplace.client.quotes import Quotes
 from marketplace.client.search import Search
@@ -27,7 +27,8 @@ class Databourse:
     """A session with one exchange. Holds at most one bearer token, which every sub-client
     sends: ``identity`` (accounts, organisations), ``assets``, ``objections``, ``orders``,
     ``quality``, ``valuation``, ``listings``, ``search`` (the catalog's listings), ``pricing``,
-    ``demands``, ``quotes``, ``auctions``, ``ledger`` and ``inbox`` (notifications and the webhook)."""
+    ``demands``, ``quotes``, ``auctions``, ``ledger`` and ``inbox`` (notifications and the
+    webhook)."""
 
     def __init__(
         self,

@@ -1,6 +1,6 @@
-"""The catalog search index follows listings and their assets (``listings/indexing.py``): a new
-listing is found by its asset's words and columns, with its price and terms; pausing, withdrawing,
-delisting and suspension hide it; resuming and relisting show it again; an objection flags it."""
+"""The catalog search index follows listings and their assets: a new listing is found by its
+asset's words and its columns, with its price and terms; pausing, withdrawing, delisting and
+suspension hide it; resuming and relisting show it again; an objection flags it."""
 
 from __future__ import annotations
 
@@ -98,3 +98,22 @@ def test_relisting_after_a_metadata_change_finds_the_new_words(
 
     assert _found(api, q="vegetable") == [listing["id"]]
     assert _found(api, q="fruit", sort="recent") == [listing["id"]]  # keywords still say fruit
+
+
+def test_a_transferred_asset_listed_by_its_new_owner_hides_the_former_owners_listings(
+    api: TestClient, ops: Party, supplier: Party, rival: Party
+) -> None:
+    asset_id = approved(api, supplier, ops)
+    create_listing(api, supplier, asset_id)
+    r = api.post(
+        f"/assets/{asset_id}/transfer",
+        json={"to_organization_id": rival.organization_id},
+        headers=supplier.headers,
+    )
+    assert r.status_code == 200, r.text
+    assert _found(api, q="fruit") == []
+
+    assert api.post(f"/assets/{asset_id}/list", headers=rival.headers).is_success
+    assert _found(api, q="fruit") == []
+    theirs = create_listing(api, rival, asset_id)
+    assert _found(api, q="fruit") == [theirs["id"]]

@@ -125,27 +125,6 @@ def test_search_syntax_in_the_words_is_never_an_error(
     assert r.status_code == 200, r.text
 
 
-    assert _found(api, q="vegetable") == [listing["id"]]
-    assert _found(api, q="fruit", sort="recent") == [listing["id"]]  # keywords still say fruit
-
-
-def test_a_transferred_asset_listed_by_its_new_owner_hides_the_former_owners_listings(
-    api: TestClient, ops: Party, supplier: Party, rival: Party
-) -> None:
-    asset_id = approved(api, supplier, ops)
-    create_listing(api, supplier, asset_id)
-    r = api.post(
-        f"/assets/{asset_id}/transfer",
-        json={"to_organization_id": rival.organization_id},
-        headers=supplier.headers,
-    )
-    assert r.status_code == 200, r.text
-    assert _found(api, q="fruit") == []
-
-    assert api.post(f"/assets/{asset_id}/list", headers=rival.headers).is_success
-    assert _found(api, q="fruit") == []
-    theirs = create_listing(api, rival, asset_id)
-    assert _found(api, q="fruit") == [theirs["id"]]
 @pytest.mark.parametrize(
     "params",
     [
