@@ -1,7 +1,7 @@
 """sealed-bid auctions and their bids
 
 Revision ID: auctions
-Revises: orders_0001, search (it joins the two heads)
+Revises: quotes
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "auctions"
-down_revision: str | tuple[str, ...] | None = ("orders_0001", "search")
+down_revision: str | None = "quotes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
