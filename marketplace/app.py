@@ -22,6 +22,7 @@ from marketplace.http import (
 )
 from marketplace.identity import endpoints as identity_endpoints
 from marketplace.listings import endpoints as listing_endpoints
+from marketplace.matching import endpoints as matching_endpoints
 from marketplace.notifications import endpoints as notification_endpoints
 from marketplace.observability import RequestContextMiddleware, configure_logging
 from marketplace.orders import endpoints as order_endpoints
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(notification_endpoints.router)
     app.include_router(listing_endpoints.router)
     app.include_router(order_endpoints.router)
+    app.include_router(matching_endpoints.router)
     app.include_router(page_endpoints.router)
     app.add_middleware(
         InFlightLimitMiddleware,

@@ -116,6 +116,24 @@ objection_filing_window_s: Final = 24 * 3600
 objection_statement_length_min: Final = 20  # a claim someone can check, not "x"
 objection_evidence_hashes_max: Final = 20
 
+
+# Demands (需求) and matching, in marketplace/matching
+demand_title_length_max: Final = 200
+demand_description_length_max: Final = 10_000
+demand_keywords_max: Final = 32
+demand_keyword_length_max: Final = 64
+demand_fields_max: Final = 100  # required fields of one demand
+demand_field_name_length_max: Final = 128
+demand_deadline_s_max: Final = 365 * 24 * 3600  # how far ahead a demand's deadline may lie
+demand_expired_swept_max: Final = 1000  # demands journaled expired per sweep
+# Listings the full-text index hands over for scoring, best first (bench/matching.py)
+matching_candidates_max: Final = 300
+matching_spare_max: Final = 10  # matches scored beyond the limit, in case some became unavailable
+matching_results_max: Final = 100  # matches one request returns
+matching_open_demands_scanned_max: Final = 5000  # open demands a new listing is scored against
+matching_notify_score_min: Final = 0.5  # a match this good or better is notified
+matching_notified_max: Final = 10  # organisations notified of one demand or one new listing
+
 # Notifications: the in-app inbox and signed webhooks (marketplace/notifications)
 notification_kind_length_max: Final = 64  # "demand.matched"
 notification_subject_length_max: Final = 128  # "demand:42"
@@ -136,6 +154,7 @@ webhook_error_length_max: Final = 500  # the last failure kept on a delivery
 quote_validity_s_min: Final = 60  # a quote stays valid at least this long after it is sent
 quote_validity_s_max: Final = 30 * 24 * 3600
 quotes_per_demand_per_organization_max: Final = 20  # every quote one supplier sends to a demand
+
 
 # Listings (marketplace/listings): money in integer minor units, 1 ≤ amount ≤ 2**63-1
 amount_minor_max: Final = 2**63 - 1

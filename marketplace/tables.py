@@ -7,6 +7,7 @@ import ledger.models  # noqa: F401 -- journal, batches, anchor contract, worker 
 import marketplace.assets.models
 import marketplace.identity.models
 import marketplace.listings.models
+import marketplace.matching.models
 import marketplace.notifications.models
 import marketplace.orders.models
 import marketplace.quality.models

@@ -8,6 +8,7 @@ import typer
 
 from marketplace.cli import (
     assets,
+    demands,
     demo,
     identity,
     ledger,
@@ -51,6 +52,7 @@ quotes.register(app)
 orders.register(app)
 listings.register(app)
 search.register(app)
+demands.register(app)
 
 #: Top-level command or group -> its help panel. A command missing here shows under
 #: "Commands" (tests/marketplace/cli/test_help.py fails then): add it.
@@ -71,6 +73,7 @@ USERS: dict[str, str] = {
     "quote": BUYERS,
     "buy": BUYERS,
     "order": BUYERS,
+    "demand": BUYERS,
     "verify": AUDITORS,
     "ledger": AUDITORS,
     "operator": RUNNING,

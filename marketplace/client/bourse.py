@@ -7,6 +7,7 @@ from typing import Self
 import httpx
 
 from marketplace.client.assets import Assets
+from marketplace.client.demands import Demands
 from marketplace.client.identity import Identity
 from marketplace.client.ledger import Ledger
 from marketplace.client.listings import Listings
@@ -22,8 +23,8 @@ from marketplace.client.valuation import Valuation
 class Databourse:
     """A session with one exchange. Holds at most one bearer token, which every sub-client
     sends: ``identity`` (accounts, organisations), ``assets``, ``objections``, ``orders``,
-    ``quality``, ``valuation``, ``listings``, ``search`` (the catalog's listings), ``quotes``
-    and ``ledger``."""
+    ``quality``, ``valuation``, ``listings``, ``search`` (the catalog's listings), ``demands``,
+    ``quotes`` and ``ledger``."""
 
     def __init__(
         self,
@@ -41,6 +42,7 @@ class Databourse:
         self.quality = Quality(self._session)
         self.valuation = Valuation(self._session)
         self.quotes = Quotes(self._session)
+        self.demands = Demands(self._session)
         self.listings = Listings(self._session)
         self.search = Search(self._session)
         self.ledger = Ledger(self._session)

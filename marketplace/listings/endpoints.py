@@ -23,6 +23,7 @@ from marketplace.listings.schemas import (
     ListingPublic,
     ListingSearch,
 )
+from marketplace.matching import service as matching
 from marketplace.search import service as search
 
 router = APIRouter(tags=["listings"])
@@ -57,8 +58,12 @@ def create_listing(
     ctx: SigningDep,
 ) -> ListingPublic:
     """Custodial suppliers send no signature: the exchange signs the offer with their key.
-    The first listing of an approved asset lists the asset. Writes ``listing.created``."""
-    return service.create(session, runtime.settings, principal, body, ctx=ctx, now=utc_now())
+    The first listing of an approved asset lists the asset. Writes ``listing.created``; the new
+    listing is matched against the open demands (``matching.service.match_new_listing``)."""
+    now = utc_now()
+    listing = service.create(session, runtime.settings, principal, body, ctx=ctx, now=now)
+    matching.match_new_listing(session, listing.id, now)
+    return listing
 
 
 @router.get("/listings", summary="Search the catalog: words, filters, order, a page at a time")

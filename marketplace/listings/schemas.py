@@ -84,6 +84,14 @@ class ListingPublic(BaseModel):
     journal_seq: int
 
 
+class ListingPage(BaseModel):
+    """A page of catalog search results, in the order asked; ``next_cursor`` asks for the next
+    page (None on the last)."""
+
+    items: list[ListingPublic]
+    next_cursor: str | None
+
+
 class AssetWithListings(AssetPublic):
     """An asset with its active listings: what each costs and allows, before anything else."""
 
@@ -95,6 +103,7 @@ __all__ = [
     "ListingCreate",
     "ListingDraft",
     "ListingOffer",
+    "ListingPage",
     "ListingPublic",
 ]
 
@@ -106,11 +115,3 @@ class ListingSearch(SearchQuery):
     purpose: Purpose | None = None
 
     _frequency = field_validator("update_frequency")(check_frequency)
-
-
-class ListingPage(BaseModel):
-    """A page of listings in the order asked; ``next_cursor`` fetches the next (None: the
-    last page)."""
-
-    items: list[ListingPublic]
-    next_cursor: str | None

@@ -18,6 +18,7 @@ from marketplace.app import create_app
 from marketplace.db import make_engine
 from marketplace.migrations import upgrade
 from marketplace.runtime import Runtime
+from marketplace.search import service as search_service
 from marketplace.tables import include_name, metadata
 from tests.conftest import settings_for
 from tests.marketplace.assets.helpers import (
@@ -82,8 +83,12 @@ def _all_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 
 
 @pytest.fixture
-def old_runtime(tmp_path: Path) -> Iterator[Runtime]:
-    """An app's runtime on a SQLite database at revision 0004, before ids were AUTOINCREMENT."""
+def old_runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime]:
+    """An app's runtime on a SQLite database at revision 0004, before ids were AUTOINCREMENT.
+    Today's code keeps listings and the catalog search index (added later) as assets change;
+    the API calls that fill the old database run without them."""
+    monkeypatch.setattr(search_service, "set_asset_state", lambda *_, **__: 0)
+    monkeypatch.setattr("marketplace.assets.service.listing.listed_hooks", [])
     engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
     upgrade(engine, "0004")
     runtime = Runtime(

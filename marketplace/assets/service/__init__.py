@@ -26,7 +26,7 @@ from marketplace.assets.service.catalog import (
     stored_revision,
 )
 from marketplace.assets.service.drafts import deletable_draft, delete_draft
-from marketplace.assets.service.listing import delist_asset, list_asset
+from marketplace.assets.service.listing import ListedHook, delist_asset, list_asset, listed_hooks
 from marketplace.assets.service.public import asset_public, asset_public_for
 from marketplace.assets.service.registration import create_asset, update_metadata
 from marketplace.assets.service.registry import (
@@ -50,6 +50,7 @@ from marketplace.assets.service.signing import SigningContext, signing_context
 
 __all__ = [
     "ContentAccessRule",
+    "ListedHook",
     "SigningContext",
     "add_external_revision",
     "application_for",
@@ -68,6 +69,7 @@ __all__ = [
     "get_revision",
     "list_asset",
     "list_revisions",
+    "listed_hooks",
     "open_content",
     "owned_asset",
     "public_asset_ids_with_theme",

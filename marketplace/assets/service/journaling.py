@@ -13,8 +13,9 @@ from ledger import journal
 from ledger.canonical import canonical_json
 from ledger.models import JournalEntry
 from marketplace.assets import repository
-from marketplace.assets.models import Asset, AssetRegistration, RegistrationType
+from marketplace.assets.models import Asset, AssetRegistration, AssetStatus, RegistrationType
 from marketplace.assets.schemas import AssetCreate
+from marketplace.search import service as search
 
 
 def sha256_text(text: str) -> str:
@@ -79,5 +80,19 @@ def metadata_sha256(asset: Asset) -> str:
 
 
 def touch(session: Session, asset: Asset, now: datetime) -> None:
+    """Record a change of the asset: its time, and its state as the search index shows it."""
     asset.updated_at = now
     session.add(asset)
+    search_state(session, asset)
+
+
+def search_state(session: Session, asset: Asset) -> None:
+    """Tell the catalog search index whether the asset's listings may be found (the asset is
+    listed) and whether they carry the objection flag (an open objection, or a suspension)."""
+    assert asset.id is not None
+    search.set_asset_state(
+        session,
+        asset.id,
+        visible=asset.status == AssetStatus.listed,
+        under_objection=asset.open_objections > 0 or asset.status == AssetStatus.suspended,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlmodel import Session
@@ -14,6 +15,11 @@ from marketplace.assets.service.access import is_operator, owned_asset
 from marketplace.assets.service.journaling import journal_asset, touch
 from marketplace.assets.service.public import asset_public
 from marketplace.principal import Principal
+
+#: Called, in the transaction, each time an asset is listed: other domains plug in here (the
+#: listings domain re-indexes the asset's listings with the asset's words as they are now).
+ListedHook = Callable[[Session, int], None]
+listed_hooks: list[ListedHook] = []
 
 
 def list_asset(session: Session, principal: Principal, asset_id: int, now: datetime) -> Asset:
@@ -31,6 +37,8 @@ def list_asset(session: Session, principal: Principal, asset_id: int, now: datet
         revision=asset.certified_revision,
         restrictions=restrictions,
     )
+    for hook in listed_hooks:
+        hook(session, asset_id)
     return asset
 
 

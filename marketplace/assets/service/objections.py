@@ -49,7 +49,12 @@ from marketplace.assets.schemas import (
     SuspensionCreate,
 )
 from marketplace.assets.service.access import visible_asset
-from marketplace.assets.service.journaling import journal_asset, register, sha256_text
+from marketplace.assets.service.journaling import (
+    journal_asset,
+    register,
+    search_state,
+    sha256_text,
+)
 from marketplace.identity import service as identity
 from marketplace.principal import OrgRole, Principal
 
@@ -118,6 +123,7 @@ def file_objection(
     asset.open_objections += 1
     asset.updated_at = now
     session.add(asset)
+    search_state(session, asset)
     entry = journal_asset(
         session,
         filing.kind,
@@ -224,6 +230,7 @@ def _suspend(
     asset.suspended_for_objection = objection_id
     asset.updated_at = now
     session.add(asset)
+    search_state(session, asset)
     journal_asset(
         session,
         transition.kind,
@@ -240,6 +247,7 @@ def _reinstate(session: Session, operator: Principal, asset: Asset, *, reason: s
     asset.suspension_reason = None
     asset.suspended_for_objection = None
     session.add(asset)
+    search_state(session, asset)
     journal_asset(
         session,
         transition.kind,
@@ -304,6 +312,7 @@ def decide(
     asset.open_objections -= 1
     asset.updated_at = now
     session.add(asset)
+    search_state(session, asset)
     journal_asset(
         session,
         decided.kind,

@@ -8,6 +8,8 @@ purchasable, active_comparables), ``changes`` (pause, resume, withdraw, close_so
 ``_common`` (the public shape and the journal entries).
 """
 
+from marketplace.assets import service as _assets
+from marketplace.listings import indexing as _indexing
 from marketplace.listings.service.changes import change, close_sold, pause, resume, withdraw
 from marketplace.listings.service.creation import create, draft
 from marketplace.listings.service.reads import (
@@ -18,6 +20,10 @@ from marketplace.listings.service.reads import (
     public_many,
     purchasable,
 )
+
+# Listing an asset re-indexes its listings (the assets service cannot import this one).
+if _indexing.reindex_asset not in _assets.listed_hooks:
+    _assets.listed_hooks.append(_indexing.reindex_asset)
 
 __all__ = [
     "active_comparables",

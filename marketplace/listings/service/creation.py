@@ -159,6 +159,16 @@ def _signature(
     return signature, nonce, deadline, signing.wallet_json(document)
 
 
+def _unindex_former_owners(session: Session, asset_id: int, owner_id: int) -> None:
+    """A transferred asset listed again by its new owner: its former owners' listings are not
+    offers of this owner's, so they leave the search index (the asset's listing made the
+    index show the asset's listings again)."""
+    rows = repository.of_asset(session, asset_id, lifecycle.OPEN, limits.listings_per_asset_max)
+    indexing.listings_stale(
+        session, [r.id for r in rows if r.supplier_organization_id != owner_id and r.id]
+    )
+
+
 def create(
     session: Session,
     settings: Settings,
@@ -177,6 +187,7 @@ def create(
     )
     if asset.status == APPROVED:
         asset = assets.list_asset(session, principal, body.asset_id, now)
+        _unindex_former_owners(session, body.asset_id, principal.account.organization_id)
     model = body.price_model
     listing = repository.add(
         session,

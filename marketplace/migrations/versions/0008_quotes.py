@@ -1,7 +1,7 @@
 """quotes: a supplier's signed answer to a demand
 
 Revision ID: quotes
-Revises: notifications, orders_0001, search
+Revises: matching, orders_0001
 
 One row per quote, with what the supplier signed (the offer's fields, the terms and their hash,
 the signature, nonce and deadline), its status and the journal entries that record it. A partial
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "quotes"
-down_revision: str | tuple[str, ...] | None = ("notifications", "orders_0001", "search")
+down_revision: str | tuple[str, ...] | None = ("matching", "orders_0001")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("decision_seq", sa.BigInteger(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["demand_id"], ["demand.id"]),
         sa.ForeignKeyConstraint(["listing_id"], ["listing.id"]),
         sa.ForeignKeyConstraint(["order_id"], ["purchase_order.id"]),
         sa.ForeignKeyConstraint(["supplier_organization_id"], ["organization.id"]),

@@ -1,0 +1,220 @@
+"""bourse demand post … | list [--open] | show ID | matches ID | close ID
+
+A buyer's demands (需求): ``post`` asks for data by words, required fields (``--field
+city:string``), a minimum quality, a purpose, a budget and a deadline; ``matches`` shows the
+ranked listings with why each matched. ``list --open`` is the suppliers' view: the open demands
+they may answer with a quote.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from marketplace.cli.common import UrlOption, exchange_client, fail
+from marketplace.client import DatabourseClientError
+
+console = Console()
+err = Console(stderr=True)
+demand_app = typer.Typer(
+    help="Demands (需求): ask for data, see the listings that match, close a demand.",
+    no_args_is_help=True,
+)
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def parse_field(text: str) -> dict[str, str]:
+    """``name`` or ``name:type`` (a Table Schema type)."""
+    name, sep, kind = text.rpartition(":") if ":" in text else (text, "", "")
+    if not name.strip():
+        err.print(f"[red]--field {text!r}[/red]: use NAME or NAME:TYPE, e.g. pm25:number")
+        raise typer.Exit(2)
+    return {"name": name.strip(), "type": kind.strip()} if sep else {"name": name.strip()}
+
+
+def parse_deadline(text: str) -> str:
+    """An ISO 8601 moment with a time zone, or a span from now: ``7d``, ``12h``."""
+    if text[:-1].isdigit() and text[-1:] in {"d", "h"}:
+        unit = {"d": "days", "h": "hours"}[text[-1]]
+        return (datetime.now(UTC) + timedelta(**{unit: int(text[:-1])})).isoformat()
+    return text
+
+
+def print_demand(demand: Any) -> None:
+    fields = ", ".join(f"{f.name}:{f.type}" for f in demand.fields) or "none"
+    console.print(
+        f"[bold]demand {demand.id}[/bold] {demand.title!r}: {demand.status}, purpose "
+        f"{demand.purpose}, budget {demand.budget_min_minor}-{demand.budget_max_minor} "
+        f"{demand.currency} (minor units), deadline {demand.deadline.isoformat()}"
+    )
+    console.print(
+        f"fields {fields}; minimum quality "
+        f"{'none' if demand.quality_min is None else demand.quality_min}; journal seq "
+        f"{demand.journal_seq}"
+    )
+
+
+@demand_app.command("post")
+def post(
+    title: Annotated[str, typer.Option(help="What data you need, in a line.")],
+    purpose: Annotated[str, typer.Option(help="research | commercial | internal_analytics | …")],
+    budget_min: Annotated[int, typer.Option(help="Lowest price you expect, minor units.")],
+    budget_max: Annotated[int, typer.Option(help="Highest price you would pay, minor units.")],
+    deadline: Annotated[
+        str, typer.Option(help="ISO 8601 moment with a time zone, or a span: 7d, 12h.")
+    ],
+    *,
+    description: Annotated[str, typer.Option(help="More words on what you need.")] = "",
+    keyword: Annotated[list[str] | None, typer.Option(help="A keyword (repeatable).")] = None,
+    field: Annotated[
+        list[str] | None, typer.Option(help="A required column NAME[:TYPE] (repeatable).")
+    ] = None,
+    quality_min: Annotated[float | None, typer.Option(help="Minimum quality score, 0-100.")] = None,
+    as_json: JsonOption = False,
+    url: UrlOption = None,
+) -> None:
+    """Post a demand (a verified buyer); the suppliers of the best matches are notified."""
+    with exchange_client(url) as client:
+        try:
+            demand = client.demands.post(
+                title=title,
+                description=description,
+                keywords=keyword or [],
+                fields=[parse_field(f) for f in field or []],
+                quality_min=quality_min,
+                purpose=purpose,
+                budget_min_minor=budget_min,
+                budget_max_minor=budget_max,
+                deadline=parse_deadline(deadline),
+            )
+        except DatabourseClientError as exc:
+            raise fail(exc) from None
+    if as_json:
+        print(demand.model_dump_json(indent=2))
+    else:
+        print_demand(demand)
+
+
+@demand_app.command("list")
+def list_demands(
+    *,
+    open_only: Annotated[
+        bool, typer.Option("--open", help="The open demands you may answer (suppliers).")
+    ] = False,
+    cursor: Annotated[str | None, typer.Option(help="next_cursor of the last page.")] = None,
+    as_json: JsonOption = False,
+    url: UrlOption = None,
+) -> None:
+    """Your organisation's demands, newest first (--open: the open demands to answer)."""
+    with exchange_client(url) as client:
+        try:
+            page = (
+                client.demands.open_demands(cursor=cursor)
+                if open_only
+                else client.demands.mine(cursor=cursor)
+            )
+        except DatabourseClientError as exc:
+            raise fail(exc) from None
+    if as_json:
+        print(page.model_dump_json(indent=2))
+        return
+    table = Table("id", "title", "status", "purpose", "budget (minor)", "deadline")
+    for d in page.items:
+        table.add_row(
+            str(d.id),
+            d.title,
+            d.status,
+            d.purpose,
+            f"{d.budget_min_minor}-{d.budget_max_minor}",
+            d.deadline.isoformat(),
+        )
+    console.print(table)
+    if page.next_cursor:
+        console.print(f"more: --cursor {page.next_cursor}")
+
+
+@demand_app.command("show")
+def show(
+    demand_id: Annotated[int, typer.Argument(help="The demand id.")],
+    *,
+    as_json: JsonOption = False,
+    url: UrlOption = None,
+) -> None:
+    """One demand, as you may see it."""
+    with exchange_client(url) as client:
+        try:
+            demand = client.demands.get(demand_id)
+        except DatabourseClientError as exc:
+            raise fail(exc) from None
+    if as_json:
+        print(demand.model_dump_json(indent=2))
+    else:
+        print_demand(demand)
+
+
+def _why(explanation: Any) -> str:
+    matched = [
+        f.column if f.via == "name" else f"{f.required}→{f.column} (synonym)"
+        for f in explanation.fields_matched
+    ]
+    parts = [
+        f"fields {', '.join(matched) or 'none'}",
+        f"missing {', '.join(explanation.fields_missing) or 'none'}",
+        f"price {explanation.price.verdict}",
+        f"quality {explanation.quality.score if explanation.quality.score is not None else '-'}"
+        f"{' ok' if explanation.quality.meets else ' below'}",
+        "purpose ok" if explanation.purpose.permitted else f"purpose: {explanation.purpose.reason}",
+    ]
+    return "; ".join(parts)
+
+
+@demand_app.command("matches")
+def matches(
+    demand_id: Annotated[int, typer.Argument(help="The demand id.")],
+    *,
+    limit: Annotated[int, typer.Option(help="How many matches, at most 100.")] = 20,
+    as_json: JsonOption = False,
+    url: UrlOption = None,
+) -> None:
+    """Your demand's ranked matches, each with why it matched."""
+    with exchange_client(url) as client:
+        try:
+            page = client.demands.matches(demand_id, limit=limit)
+        except DatabourseClientError as exc:
+            raise fail(exc) from None
+    if as_json:
+        print(page.model_dump_json(indent=2))
+        return
+    table = Table("rank", "listing", "score", "price", "why")
+    for rank, m in enumerate(page.matches, start=1):
+        table.add_row(str(rank), str(m.listing_id), f"{m.score:.3f}", m.listing.price_plain,
+                      _why(m.explanation))  # fmt: skip
+    console.print(table)
+    console.print(f"{page.candidates_scored} candidate listings scored; demand is {page.status}")
+
+
+@demand_app.command("close")
+def close(
+    demand_id: Annotated[int, typer.Argument(help="The demand id.")],
+    *,
+    as_json: JsonOption = False,
+    url: UrlOption = None,
+) -> None:
+    """Withdraw your open demand."""
+    with exchange_client(url) as client:
+        try:
+            demand = client.demands.close(demand_id)
+        except DatabourseClientError as exc:
+            raise fail(exc) from None
+    if as_json:
+        print(demand.model_dump_json(indent=2))
+    else:
+        print_demand(demand)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(demand_app, name="demand")

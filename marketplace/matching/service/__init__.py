@@ -1,0 +1,39 @@
+"""Demands and matching: what endpoints, the CLI and other domains call. Never commits.
+
+- ``demands``: posting, reading, closing, fulfilling (the quotes domain calls ``fulfil``) and
+  expiring demands, each through the demand lifecycle with its journal entry;
+- ``matches``: the engine (a demand's ranked matches; a new listing against the open demands)
+  and the notifications it sends.
+"""
+
+from marketplace.matching.service.demands import (
+    close,
+    expire_due,
+    fulfil,
+    get,
+    mine,
+    open_demands,
+    open_for_quote,
+    post,
+)
+from marketplace.matching.service.matches import (
+    match_new_listing,
+    matches,
+    notify_suppliers,
+    rank,
+)
+
+__all__ = [
+    "close",
+    "expire_due",
+    "fulfil",
+    "get",
+    "match_new_listing",
+    "matches",
+    "mine",
+    "notify_suppliers",
+    "open_demands",
+    "open_for_quote",
+    "post",
+    "rank",
+]

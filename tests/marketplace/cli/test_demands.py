@@ -1,0 +1,89 @@
+"""``bourse demand`` against a served exchange: a buyer posts a demand with required fields, lists
+its demands, reads the matches and closes it; a bad option is refused before any request."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from typer.testing import CliRunner, Result
+
+from marketplace.cli import app as cli
+from marketplace.client import Databourse
+from tests.marketplace.identity.helpers import OPERATOR_EMAIL, PASSWORD, serve_exchange
+
+
+@pytest.fixture
+def base_url(engine: Engine, tmp_path: Path) -> Iterator[str]:
+    with serve_exchange(engine, blob_url=f"file://{tmp_path / 'blobs'}") as url:
+        yield url
+
+
+@pytest.fixture
+def buyer(base_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Databourse]:
+    """A verified buyer, logged in for the CLI too."""
+    config = tmp_path / "config"
+    config.mkdir()
+    monkeypatch.setenv("DATABOURSE_CONFIG_DIR", str(config))
+    client = Databourse(base_url)
+    client.identity.signup("bea@buyer.test", PASSWORD, organization="Bea Buys", roles=["buyer"])
+    with Databourse(base_url) as ops:
+        ops.identity.login(OPERATOR_EMAIL, PASSWORD)
+        ops.identity.verify_organization(client.identity.me().organization.id)
+    (config / "credentials.json").write_text(json.dumps({base_url: client.token}))
+    with client:
+        yield client
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_a_buyer_posts_lists_matches_and_closes_a_demand(base_url: str, buyer: Databourse) -> None:
+    posted = run(
+        "demand", "post", "--title", "Hourly air quality", "--keyword", "空气质量",
+        "--field", "city", "--field", "pm25:number", "--field", "ts:datetime",
+        "--quality-min", "70", "--purpose", "research", "--budget-min", "100000",
+        "--budget-max", "500000", "--deadline", "30d", "--json", "--url", base_url,
+    )  # fmt: skip
+    assert posted.exit_code == 0, posted.output
+    demand = json.loads(posted.output)
+    assert [f["name"] for f in demand["fields"]] == ["city", "pm25", "ts"]
+    assert demand["fields"][1]["type"] == "number"
+    assert demand["quality_min"] == 70
+
+    listed = run("demand", "list", "--json", "--url", base_url)
+    assert listed.exit_code == 0, listed.output
+    assert [d["title"] for d in json.loads(listed.output)["items"]] == ["Hourly air quality"]
+    table = run("demand", "list", "--url", base_url)
+    assert table.exit_code == 0, table.output
+    assert "research" in table.output
+
+    matches = run("demand", "matches", str(demand["id"]), "--url", base_url)
+    assert matches.exit_code == 0, matches.output
+    assert "0 candidate listings scored; demand is open" in matches.output
+
+    closed = run("demand", "close", str(demand["id"]), "--url", base_url)
+    assert closed.exit_code == 0, closed.output
+    assert f"demand {demand['id']}" in closed.output
+    assert "closed" in closed.output
+    assert buyer.demands.get(demand["id"]).status == "closed"
+
+    again = run("demand", "close", str(demand["id"]), "--url", base_url)
+    assert again.exit_code != 0
+    assert "cannot close a demand that is closed" in again.output
+
+
+def test_a_past_deadline_is_refused_with_the_exchanges_message(
+    base_url: str, buyer: Databourse
+) -> None:
+    result = run(
+        "demand", "post", "--title", "x", "--purpose", "research", "--budget-min", "1",
+        "--budget-max", "2", "--deadline", "2020-01-01T00:00:00Z", "--url", base_url,
+    )  # fmt: skip
+    assert result.exit_code != 0
+    assert "has passed" in result.output
+    assert buyer.demands.mine().items == []
