@@ -41,7 +41,7 @@ class Quote(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, sa_type=ID_TYPE, primary_key=True)
-    demand_id: int = Field(sa_type=BigInteger, index=True)
+    demand_id: int = Field(sa_type=BigInteger, foreign_key="demand.id", index=True)
     listing_id: int = Field(sa_type=BigInteger, foreign_key="listing.id")
     asset_id: int = Field(sa_type=BigInteger)
     supplier_organization_id: int = Field(

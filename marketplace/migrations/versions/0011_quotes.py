@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("decision_seq", sa.BigInteger(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["demand_id"], ["demand.id"]),
         sa.ForeignKeyConstraint(["listing_id"], ["listing.id"]),
         sa.ForeignKeyConstraint(["order_id"], ["purchase_order.id"]),
         sa.ForeignKeyConstraint(["supplier_organization_id"], ["organization.id"]),
