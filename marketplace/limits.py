@@ -139,9 +139,9 @@ notification_subject_length_max: Final = 128  # "demand:42"
 notification_payload_bytes_max: Final = 16 * 1024  # its compact JSON; ids and short texts
 webhook_url_length_max: Final = 2048
 webhook_timeout_s: Final = 10.0  # one POST, connect to last byte of the answer
-webhook_attempts_max_default: Final = 8
+webhook_attempts_max_default: Final = 12
 webhook_attempts_max_ceiling: Final = 50
-webhook_backoff_s_min_default: Final = 10.0  # before the 2nd attempt; doubles each time
+webhook_backoff_s_min_default: Final = 30.0  # before the 2nd attempt; doubles each time
 webhook_backoff_s_max_default: Final = 6 * 3600.0
 webhook_deliveries_per_step_max: Final = 20  # due deliveries one worker claims per step
 # A claimed delivery whose worker has not reported within this long is due again (the worker

@@ -13,6 +13,7 @@ from marketplace.cli import (
     identity,
     ledger,
     listings,
+    notifications,
     objections,
     quality,
     review,
@@ -47,6 +48,7 @@ review.register(app)
 objections.register(app)
 listings.register(app)
 demands.register(app)
+notifications.register(app)
 
 #: Top-level command or group -> its help panel. A command missing here shows under
 #: "Commands" (tests/marketplace/cli/test_help.py fails then): add it.
@@ -60,6 +62,8 @@ USERS: dict[str, str] = {
     "quality": SUPPLIERS,
     "valuation": SUPPLIERS,
     "listing": SUPPLIERS,
+    "inbox": SUPPLIERS,
+    "webhook": SUPPLIERS,
     "review": OPERATORS,
     "org": OPERATORS,
     "objection": BUYERS,

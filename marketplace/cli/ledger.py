@@ -36,11 +36,13 @@ TRUST_FETCH_TIMEOUT_S = 10.0
 
 
 def worker() -> None:
-    """Run the anchoring worker alone (set DATABOURSE_WORKER_IN_PROCESS=false on the servers)."""
+    """Run the anchoring and webhook delivery workers alone (set DATABOURSE_WORKER_IN_PROCESS=false
+    on the servers). Several may run: they coordinate through the database."""
     from ledger.anchoring import AnchorWorker
     from ledger.chain.base import ChainError, ChainInUse
     from marketplace.chain_runtime import anchor_config, chain_handle
     from marketplace.db import make_engine
+    from marketplace.notifications import DeliveryWorker
     from marketplace.observability import configure_logging
     from marketplace.runtime import Runtime
     from marketplace.settings import get_settings
@@ -67,9 +69,12 @@ def worker() -> None:
         anchor_worker.holder,
         extra={"fields": {"holder": anchor_worker.holder, "chain_url": settings.chain_url}},
     )
+    delivery_worker = DeliveryWorker(engine, settings)
+    delivery_worker.start()
     try:
         anchor_worker.run(stop)
     finally:
+        delivery_worker.stop()
         handle.close()
         engine.dispose()
 

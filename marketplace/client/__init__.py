@@ -10,9 +10,10 @@
 
 The root ``Databourse`` holds the session (the exchange's URL, the bearer token, one HTTP
 connection pool) and one sub-client per domain: ``identity``, ``assets``, ``objections``,
-``quality``, ``valuation``, ``listings`` and ``ledger``. Logging in and signing up live on
-``identity`` with the other account calls rather than on the root: there is one way to call
-each endpoint, and the token they obtain is the session's, so every sub-client sends it.
+``quality``, ``valuation``, ``listings``, ``demands``, ``ledger`` and ``inbox`` (notifications
+and the webhook). Logging in and signing up live on ``identity`` with the other account calls
+rather than on the root: there is one way to call each endpoint, and the token they obtain is
+the session's, so every sub-client sends it.
 
 Every method returns a pydantic model (or, for documents that ``bourse verify`` reads byte for
 byte, the JSON as it came) and raises ``DatabourseClientError``, carrying the exchange's error

@@ -9,6 +9,7 @@ import httpx
 from marketplace.client.assets import Assets
 from marketplace.client.demands import Demands
 from marketplace.client.identity import Identity
+from marketplace.client.inbox import Inbox
 from marketplace.client.ledger import Ledger
 from marketplace.client.listings import Listings
 from marketplace.client.objections import Objections
@@ -20,7 +21,8 @@ from marketplace.client.valuation import Valuation
 class Databourse:
     """A session with one exchange. Holds at most one bearer token, which every sub-client
     sends: ``identity`` (accounts, organisations), ``assets``, ``objections``, ``quality``,
-    ``valuation``, ``demands`` and ``ledger``."""
+    ``valuation``, ``listings``, ``demands``, ``ledger`` and ``inbox`` (notifications and the
+    webhook)."""
 
     def __init__(
         self,
@@ -39,6 +41,7 @@ class Databourse:
         self.demands = Demands(self._session)
         self.listings = Listings(self._session)
         self.ledger = Ledger(self._session)
+        self.inbox = Inbox(self._session)
 
     @property
     def base_url(self) -> str:

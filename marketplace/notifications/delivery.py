@@ -230,23 +230,33 @@ class DeliveryWorker:
             signing.SIGNATURE_HEADER: signing.signature(attempt.secret, timestamp, attempt.body),
             signing.ATTEMPT_HEADER: str(attempt.number),
         }
-        target, host, sni = _pinned(checked)
-        extensions = {"sni_hostname": sni} if sni else {}
         try:
-            with self._http.stream(
-                "POST",
-                target,
-                content=attempt.body,
-                headers={**headers, "Host": host},
-                extensions=extensions,
-            ) as response:
-                status = response.status_code  # the answer's body is never read
-        except httpx.HTTPError as exc:
+            status = self._post(checked, attempt.body, headers)
+        except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
             return Outcome(ok=False, error=f"{type(exc).__name__}: {exc}"[:300])
         if 200 <= status < 300:
             return Outcome(ok=True, status_code=status)
         what = "a redirect, not followed" if 300 <= status < 400 else "not a 2xx answer"
         return Outcome(ok=False, status_code=status, error=f"HTTP {status}: {what}")
+
+    def _post(self, checked: CheckedUrl, body: bytes, headers: dict[str, str]) -> int:
+        """POSTs to the checked addresses in turn (the next only when one refuses the
+        connection); the answer's status. The answer's body is never read."""
+        for i, address in enumerate(checked.addresses):
+            target, host, sni = _pinned(checked, address)
+            try:
+                with self._http.stream(
+                    "POST",
+                    target,
+                    content=body,
+                    headers={**headers, "Host": host},
+                    extensions={"sni_hostname": sni} if sni else {},
+                ) as response:
+                    return response.status_code
+            except httpx.ConnectError:
+                if i == len(checked.addresses) - 1:
+                    raise
+        raise AssertionError("a checked URL has at least one address")
 
     def record(self, attempt: Attempt, outcome: Outcome) -> None:
         """Step 4: delivered, pending again after the backoff, or failed."""
@@ -289,10 +299,11 @@ class DeliveryWorker:
         )
 
 
-def _pinned(checked: CheckedUrl) -> tuple[str, str, str | None]:
-    """The URL to connect to the checked address, the Host header, and the TLS server name."""
+def _pinned(checked: CheckedUrl, address: str) -> tuple[str, str, str | None]:
+    """The URL to connect to ``address`` (one the check returned), the Host header, and the
+    TLS server name."""
     parts = urlsplit(checked.url)
-    ip = ipaddress.ip_address(checked.addresses[0].split("%", 1)[0])
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
     literal = f"[{ip}]" if ip.version == 6 else str(ip)
     target = urlunsplit(
         (parts.scheme, f"{literal}:{checked.port}", parts.path or "/", parts.query, "")

@@ -66,3 +66,21 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
 def test_there_are_only_development_and_production_modes() -> None:
     with pytest.raises(ValidationError, match="mode"):
         Settings(mode="test")  # type: ignore[arg-type]
+
+
+def test_production_refuses_loopback_webhooks_which_development_allows() -> None:
+    assert Settings(mode="development", webhook_allow_loopback=True).webhook_allow_loopback
+    with pytest.raises(ValidationError, match="DATABOURSE_WEBHOOK_ALLOW_LOOPBACK"):
+        Settings(
+            mode="production",
+            secret_key=STRONG_SECRET,
+            master_key=STRONG_MASTER,
+            anchor_recorder_key=STRONG_RECORDER,
+            chain_url="http://127.0.0.1:8545",
+            webhook_allow_loopback=True,
+        )
+
+
+def test_the_webhook_backoff_minimum_may_not_exceed_its_maximum() -> None:
+    with pytest.raises(ValidationError, match="WEBHOOK_BACKOFF_S_MIN"):
+        Settings(webhook_backoff_s_min=10, webhook_backoff_s_max=1)
