@@ -17,6 +17,7 @@ from marketplace.cli import (
     objections,
     quality,
     review,
+    search,
     server,
     valuation,
 )
@@ -49,6 +50,7 @@ objections.register(app)
 listings.register(app)
 demands.register(app)
 notifications.register(app)
+search.register(app)
 
 #: Top-level command or group -> its help panel. A command missing here shows under
 #: "Commands" (tests/marketplace/cli/test_help.py fails then): add it.
@@ -59,6 +61,7 @@ USERS: dict[str, str] = {
     "logout": EVERYONE,
     "asset": EVERYONE,
     "demo": EVERYONE,
+    "search": EVERYONE,
     "quality": SUPPLIERS,
     "valuation": SUPPLIERS,
     "listing": SUPPLIERS,

@@ -14,6 +14,7 @@ from marketplace.client.ledger import Ledger
 from marketplace.client.listings import Listings
 from marketplace.client.objections import Objections
 from marketplace.client.quality import Quality
+from marketplace.client.search import Search
 from marketplace.client.session import DEFAULT_TIMEOUT_S, Session
 from marketplace.client.valuation import Valuation
 
@@ -21,8 +22,8 @@ from marketplace.client.valuation import Valuation
 class Databourse:
     """A session with one exchange. Holds at most one bearer token, which every sub-client
     sends: ``identity`` (accounts, organisations), ``assets``, ``objections``, ``quality``,
-    ``valuation``, ``listings``, ``demands``, ``ledger`` and ``inbox`` (notifications and the
-    webhook)."""
+    ``valuation``, ``listings``, ``search`` (the catalog's listings), ``demands``, ``ledger``
+    and ``inbox`` (notifications and the webhook)."""
 
     def __init__(
         self,
@@ -40,6 +41,7 @@ class Databourse:
         self.valuation = Valuation(self._session)
         self.demands = Demands(self._session)
         self.listings = Listings(self._session)
+        self.search = Search(self._session)
         self.ledger = Ledger(self._session)
         self.inbox = Inbox(self._session)
 

@@ -98,16 +98,6 @@ class AssetWithListings(AssetPublic):
     listings: list[ListingPublic]
 
 
-__all__ = [
-    "AssetWithListings",
-    "ListingCreate",
-    "ListingDraft",
-    "ListingOffer",
-    "ListingPage",
-    "ListingPublic",
-]
-
-
 class ListingSearch(SearchQuery):
     """``GET /listings``'s query: words, filters, order and page (see ``SearchQuery``), with the
     purpose and update frequency checked against their vocabularies."""
@@ -115,3 +105,14 @@ class ListingSearch(SearchQuery):
     purpose: Purpose | None = None
 
     _frequency = field_validator("update_frequency")(check_frequency)
+
+
+__all__ = [
+    "AssetWithListings",
+    "ListingCreate",
+    "ListingDraft",
+    "ListingOffer",
+    "ListingPage",
+    "ListingPublic",
+    "ListingSearch",
+]

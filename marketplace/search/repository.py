@@ -240,10 +240,12 @@ _ORDER_KEYS = {
 }
 
 
-def window_from_id(session: Session, words: Sequence[QueryWord], size: int) -> int | None:
+def window_from_id(
+    session: Session, words: Sequence[QueryWord], size: int, *, every_word: bool = True
+) -> int | None:
     """The id of the ``size``-th newest listing the words match (visible or not), or None when
     they match fewer: the lower bound of the relevance ranking window."""
-    matched = text_index(session).match(words, every_word=True)
+    matched = text_index(session).match(words, every_word=every_word)
     stmt = (
         sa.select(matched.listing_id)
         .select_from(matched.source)
@@ -337,14 +339,34 @@ class MatchedTerms:
     fields: tuple[frozenset[str], ...]  # in TEXT_FIELDS order
 
 
-def matching_any(session: Session, words: Sequence[QueryWord], limit: int) -> list[MatchedTerms]:
-    """The ``limit`` visible listings that best match any of the words, best first."""
+def match_count(session: Session, word: QueryWord, cap: int) -> int:
+    """How many listings (visible or not) the word matches, counting no further than
+    ``cap + 1``."""
+    matched = text_index(session).match([word], every_word=True)
+    some = (
+        sa.select(matched.listing_id)
+        .select_from(matched.source)
+        .where(matched.condition)
+        .limit(cap + 1)
+        .subquery()
+    )
+    return int(session.execute(sa.select(sa.func.count()).select_from(some)).scalar_one())
+
+
+def matching_any(
+    session: Session, words: Sequence[QueryWord], limit: int, *, window_from_id: int | None
+) -> list[MatchedTerms]:
+    """The ``limit`` visible listings that best match any of the words, best first, ranking only
+    ids from ``window_from_id`` on (all when None)."""
     doc, text = _document(), _text()
     matched = text_index(session).match(words, every_word=False)
+    conditions = [doc.c.visible.is_(True), matched.condition]
+    if window_from_id is not None:
+        conditions.append(matched.listing_id >= window_from_id)
     best = (
         sa.select(matched.listing_id.label("listing_id"), matched.score.label("score"))
         .select_from(matched.source.join(doc, doc.c.listing_id == matched.listing_id))
-        .where(doc.c.visible.is_(True), matched.condition)
+        .where(*conditions)
         .order_by(matched.score.desc(), matched.listing_id.desc())
         .limit(limit)
         .subquery()

@@ -144,14 +144,26 @@ def candidates(session: Session, words: Sequence[str], limit: int) -> list[Candi
     """Visible listings whose words match any of ``words`` (a demand's keywords, description,
     column names: each may be a phrase), best first, at most ``limit``.
 
-    The database's score picks the ``limit`` best; each candidate's relevance is then the
-    share of the demand's words it holds (a word found only in its description counts half),
-    which is the same on both databases and lies in [0, 1]."""
+    Candidates are first the best matches of the demand's rarer words (those matching at most
+    ``limits.search_ranked_matches_max`` listings: common words say little about a demand), then,
+    if fewer than ``limit``, the best matches of any word among that many of the newest. Each
+    candidate's relevance is the share of the demand's words it holds (a word found only in its
+    description counts half): the same on both databases, in [0, 1]."""
     assert 1 <= limit <= limits.search_candidates_max
     query_words = segmenter.words_of(words)
     if not query_words:
         return []
-    found = repository.matching_any(session, query_words, limit)
+    cap = limits.search_ranked_matches_max
+    rare = [w for w in query_words if 0 < repository.match_count(session, w, cap) <= cap]
+    found: list[repository.MatchedTerms] = []
+    if rare:
+        window = repository.window_from_id(session, rare, cap, every_word=False)
+        found = repository.matching_any(session, rare, limit, window_from_id=window)
+    if len(found) < limit:
+        window = repository.window_from_id(session, query_words, cap, every_word=False)
+        seen = {m.listing_id for m in found}
+        more = repository.matching_any(session, query_words, limit, window_from_id=window)
+        found += [m for m in more if m.listing_id not in seen][: limit - len(found)]
     scored = [Candidate(m.listing_id, _relevance(query_words, m)) for m in found]
     return sorted(scored, key=lambda c: c.relevance, reverse=True)  # stable: engine order ties
 

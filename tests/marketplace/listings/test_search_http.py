@@ -6,7 +6,6 @@ change once it indexes)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -15,25 +14,10 @@ from sqlmodel import Session
 
 from marketplace import limits
 from marketplace.runtime import Runtime
-from marketplace.search import SearchDocument
 from marketplace.search import service as search
 from tests.marketplace.assets.helpers import Party
 from tests.marketplace.listings.helpers import approved, create_listing, terms
-
-
-def _index(runtime: Runtime, listing: dict[str, Any], **words: Any) -> None:
-    doc = SearchDocument(
-        listing_id=listing["id"],
-        asset_id=listing["asset_id"],
-        headline_minor=listing["headline_minor"],
-        purposes=listing["terms"]["purposes"],
-        created_at=datetime.fromisoformat(listing["created_at"]),
-        visible=listing["available"],
-        **words,
-    )
-    with Session(runtime.engine) as session:
-        search.index(session, doc)
-        session.commit()
+from tests.marketplace.search.catalog import index_listing
 
 
 @pytest.fixture
@@ -52,8 +36,8 @@ def catalog(api: TestClient, supplier: Party, ops: Party, asset_runtime: Runtime
     traffic = approved(api, supplier, ops, title="Shanghai traffic flow")
     english = create_listing(api, supplier, traffic)
     for listing in (research, commercial):
-        _index(
-            asset_runtime,
+        index_listing(
+            asset_runtime.engine,
             listing,
             title="杭州市空气质量监测数据",
             keywords=["空气质量"],
@@ -62,8 +46,8 @@ def catalog(api: TestClient, supplier: Party, ops: Party, asset_runtime: Runtime
             update_frequency="daily",
             quality_score=91.0,
         )
-    _index(
-        asset_runtime,
+    index_listing(
+        asset_runtime.engine,
         english,
         title="Shanghai traffic flow",
         columns=["road", "flow"],

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from marketplace.listings.schemas import ListingPublic
 from marketplace.search import SearchDocument
 from marketplace.search import service as search
 
@@ -142,3 +144,22 @@ def load(session: Session, docs: list[SearchDocument] | None = None) -> None:
     for d in CATALOG if docs is None else docs:
         search.index(session, d)
     session.commit()
+
+
+def index_listing(engine: Engine, listing: ListingPublic | dict[str, Any], **words: Any) -> None:
+    """Put a listing made through the API in the index with these words (title, keywords …),
+    as the listings domain does on every change."""
+    shown = ListingPublic.model_validate(listing)
+    doc = SearchDocument(
+        listing_id=shown.id,
+        asset_id=shown.asset_id,
+        headline_minor=shown.headline_minor,
+        purposes=[p.value for p in shown.terms.purposes],
+        created_at=shown.created_at,
+        visible=shown.available,
+        under_objection=shown.under_objection,
+        **{"title": shown.asset_title or "", **words},
+    )
+    with Session(engine) as session:
+        search.index(session, doc)
+        session.commit()
