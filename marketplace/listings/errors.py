@@ -25,6 +25,12 @@ class DuplicateListing(Conflict):
     code = "duplicate_listing"
 
 
+class ExclusiveConflict(Conflict):
+    """An exclusive listing beside another open listing of the same asset."""
+
+    code = "exclusive_conflict"
+
+
 class TooManyListings(Conflict):
     code = "too_many_listings"
 

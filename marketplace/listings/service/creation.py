@@ -29,6 +29,7 @@ from marketplace.listings import indexing, lifecycle, price_models, repository
 from marketplace.listings.errors import (
     AssetNotListable,
     DuplicateListing,
+    ExclusiveConflict,
     InvalidTerms,
     TooManyListings,
 )
@@ -90,16 +91,27 @@ def _offer(
     return asset, offer
 
 
-def _check_not_duplicate(session: Session, offer: Offer) -> None:
+def _check_not_duplicate(session: Session, offer: Offer, *, exclusive: bool) -> None:
     same = repository.open_with_hash(session, offer.asset_id, offer.terms_hash(), lifecycle.OPEN)
     if same is not None:
         raise DuplicateListing(
             f"listing {same.id} already offers asset {offer.asset_id} under these terms and "
             "price; pause, resume or withdraw it instead"
         )
-    count = len(
-        repository.of_asset(session, offer.asset_id, lifecycle.OPEN, limits.listings_per_asset_max)
+    others = repository.of_asset(
+        session, offer.asset_id, lifecycle.OPEN, limits.listings_per_asset_max
     )
+    # An exclusive licence is one buyer's only: no other open listing may sell the same asset
+    # beside it, or two buyers could each buy "exclusive" rights to it.
+    held = next((o for o in others if exclusive or o.exclusive), None)
+    if held is not None:
+        raise ExclusiveConflict(
+            f"listing {held.id} already offers asset {offer.asset_id}"
+            + (" exclusively" if held.exclusive else "")
+            + "; an exclusive listing must be the asset's only open listing: withdraw "
+            "the other first"
+        )
+    count = len(others)
     if count >= limits.listings_per_asset_max:
         raise TooManyListings(
             f"asset {offer.asset_id} has {count} open listings, the most it may have; "
@@ -118,7 +130,7 @@ def draft(
 ) -> ListingDraft:
     """The offer a self-custody supplier signs, with a fresh nonce; writes nothing."""
     _, offer = _offer(session, principal, body, currency)
-    _check_not_duplicate(session, offer)
+    _check_not_duplicate(session, offer, exclusive=body.terms.exclusive)
     nonce, deadline = signing.new_nonce(), int(now.timestamp()) + limits.signing_offer_ttl_s
     document = offer.typed_data(ctx.domain, nonce=nonce, deadline=deadline)
     return ListingDraft(
@@ -174,7 +186,7 @@ def create(
     """A new active listing, signed by the supplier and journaled (``listing.created``)."""
     currency = settings.currency_unit
     asset, offer = _offer(session, principal, body, currency)
-    _check_not_duplicate(session, offer)
+    _check_not_duplicate(session, offer, exclusive=body.terms.exclusive)
     signature, nonce, deadline, signed = _signature(
         session, settings, principal, offer, body=body, ctx=ctx, now_s=int(now.timestamp())
     )

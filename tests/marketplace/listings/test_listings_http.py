@@ -405,6 +405,29 @@ def test_the_same_offer_twice_is_a_duplicate_but_other_terms_are_another_listing
     assert commercial.status_code == 201
 
 
+def test_an_exclusive_listing_is_its_assets_only_open_listing(
+    api: TestClient, ops: Party, supplier: Party
+) -> None:
+    asset_id = approved(api, supplier, ops)
+    exclusive = create_listing(api, supplier, asset_id, terms=terms(exclusive=True))
+    before = len(api.get("/ledger/entries", params={"limit": 500}).json()["items"])
+
+    second = post_listing(api, supplier, asset_id, terms=terms(exclusive=True, max_downloads=4))
+    beside = post_listing(api, supplier, asset_id, terms=terms(max_downloads=3))
+
+    for refused in (second, beside):
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["error"] == "exclusive_conflict"
+        assert f"listing {exclusive['id']}" in refused.json()["message"]
+    assert len(api.get("/ledger/entries", params={"limit": 500}).json()["items"]) == before
+
+    other = approved(api, supplier, ops)
+    create_listing(api, supplier, other)
+    late = post_listing(api, supplier, other, terms=terms(exclusive=True))
+    assert late.status_code == 409
+    assert late.json()["error"] == "exclusive_conflict"
+
+
 def test_concurrent_duplicate_creates_make_one_listing_and_one_entry(
     api: TestClient, ops: Party, supplier: Party
 ) -> None:
