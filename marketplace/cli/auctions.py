@@ -48,14 +48,14 @@ def _write_private(path: Path, data: dict[str, Any]) -> None:
 
 
 def _when(value: str, since: datetime) -> datetime:
-    """An ISO 8601 time with a zone, or a duration from ``since``: 30m, 2h, 3d."""
-    units = {"m": 60, "h": 3600, "d": 86400}
+    """An ISO 8601 time with a zone, or a duration from ``since``: 90s, 30m, 2h, 3d."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     if value[-1:] in units and value[:-1].isdigit():
         return since + timedelta(seconds=int(value[:-1]) * units[value[-1]])
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        err.print(f"[red]{value!r}[/red]: give an ISO 8601 time with a zone, or 30m, 2h, 3d")
+        err.print(f"[red]{value!r}[/red]: give an ISO 8601 time with a zone, or 90s, 30m, 2h, 3d")
         raise typer.Exit(2) from None
     if moment.tzinfo is None:
         err.print(f"[red]{value!r}[/red]: give a time zone, e.g. 2026-01-01T12:00:00+08:00")
@@ -103,7 +103,12 @@ def create(
     listing: Annotated[int, typer.Argument(min=1, help="Your exclusive listing's id.")],
     reserve: Annotated[int, typer.Option("--reserve", min=1, help="Reserve, minor units.")],
     commit_until: Annotated[
-        str, typer.Option("--commit-until", help="Commit deadline: ISO time or 30m, 2h, 3d.")
+        str,
+        typer.Option(
+            "--commit-until",
+            help="Commit deadline: ISO time, or 90s, 30m, 2h, 3d from now (the exchange wants"
+            " at least 60 s when it receives the request, so 1m is too short).",
+        ),
     ] = "1d",
     reveal_until: Annotated[
         str,

@@ -122,6 +122,13 @@ def list_demands(
     if as_json:
         print(page.model_dump_json(indent=2))
         return
+    if not page.items:
+        console.print(
+            "no open demand to answer"
+            if open_only
+            else "your organisation has posted no demand: bourse demand post"
+        )
+        return
     table = Table("id", "title", "status", "purpose", "budget (minor)", "deadline")
     for d in page.items:
         table.add_row(

@@ -16,6 +16,7 @@ from marketplace.client import DatabourseClientError
 from marketplace.notifications.schemas import WebhookPublic
 
 console = Console()
+err = Console(stderr=True)
 inbox_app = typer.Typer(
     help="Your organisation's notifications (newest first); `bourse inbox read ID` marks one.",
     invoke_without_command=True,
@@ -119,6 +120,9 @@ def show_webhook(url: UrlOption = None) -> None:
         try:
             hook = bourse.inbox.webhook()
         except DatabourseClientError as exc:
+            if exc.code == "webhook_not_found":  # the exchange's message names the HTTP route
+                err.print("no webhook: set one with [bold]bourse webhook set URL[/bold]")
+                raise typer.Exit(1) from exc
             raise fail(exc) from exc
     _show(hook)
 

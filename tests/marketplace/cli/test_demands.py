@@ -43,6 +43,9 @@ def run(*args: str) -> Result:
 
 
 def test_a_buyer_posts_lists_matches_and_closes_a_demand(base_url: str, buyer: Databourse) -> None:
+    empty = run("demand", "list", "--url", base_url)
+    assert empty.exit_code == 0, empty.output
+    assert "posted no demand: bourse demand post" in empty.output
     posted = run(
         "demand", "post", "--title", "Hourly air quality", "--keyword", "空气质量",
         "--field", "city", "--field", "pm25:number", "--field", "ts:datetime",
@@ -87,3 +90,12 @@ def test_a_past_deadline_is_refused_with_the_exchanges_message(
     assert result.exit_code != 0
     assert "has passed" in result.output
     assert buyer.demands.mine().items == []
+
+
+def test_no_open_demand_says_so(base_url: str, buyer: Databourse) -> None:
+    with Databourse(base_url) as ops:
+        ops.identity.login(OPERATOR_EMAIL, PASSWORD)
+        ops.identity.grant_role(buyer.identity.me().organization.id, "supplier")
+    result = run("demand", "list", "--open", "--url", base_url)
+    assert result.exit_code == 0, result.output
+    assert "no open demand to answer" in result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -54,3 +55,17 @@ def test_bourse_asset_help_separates_public_reads_from_supplier_commands() -> No
     panels = _panels(result.output)
     assert set(panels[EVERYONE]) == {"search", "show", "certificate"}
     assert {"register", "upload", "delete", "schema", "list", "delist"} <= set(panels[SUPPLIERS])
+
+
+def test_the_cli_guide_names_every_command_in_its_panel() -> None:
+    """docs/cli.md's panel table is what a new user reads first: no command missing."""
+    guide = (Path(__file__).parents[3] / "docs" / "cli.md").read_text(encoding="utf-8")
+    documented: dict[str, set[str]] = {}
+    for row in re.findall(r"^\| (.+?) \| (.+?) \|$", guide, flags=re.MULTILINE):
+        panel, commands = row
+        named = re.findall(r"`([a-z][a-z-]*)[^`]*`", re.sub(r"\([^)]*\)", "", commands))
+        documented[panel] = set(named)
+    for panel in PANEL_ORDER:
+        expected = {name for name, placed in USERS.items() if placed == panel}
+        if expected:
+            assert expected <= documented.get(panel, set()), (panel, expected)

@@ -90,7 +90,7 @@ def test_webhook_set_prints_the_secret_once_show_never_and_remove_removes(
     assert removed.exit_code == 0, removed.output
     gone = run("webhook", "show", "--url", base_url)
     assert gone.exit_code == 1
-    assert "webhook_not_found" in gone.output
+    assert "no webhook: set one with bourse webhook set URL" in gone.output
 
 
 def test_webhook_set_refuses_a_private_url_in_one_clear_line(
