@@ -217,7 +217,32 @@ def _run(
     assert r.status_code == 200, r.text
     recorded = audit(api, aid)
     assert r.json()["result"]["winner_bid_id"] == recorded["winner_bid_id"]
+    _check_order(api, aid, listing, recorded)
     return recorded
+
+
+def _check_order(api: TestClient, aid: int, listing: int, recorded: dict[str, Any]) -> None:
+    """The auction commits to the listing's signed terms, and the winner's order (if any) to
+    the auction's price, the winner's address and the same terms."""
+    log = _log(api, aid)
+    terms_hash = api.get(f"/listings/{listing}").json()["terms_hash"]
+    assert log[0]["payload"]["terms_hash"] == terms_hash
+    if recorded["order_id"] is None:
+        return
+    r = api.get("/ledger/entries", params={"subject": f"order:{recorded['order_id']}"})
+    placed = [e for e in r.json()["items"] if e["kind"] == "order.placed"]
+    assert len(placed) == 1
+    order = placed[0]["payload"]
+    winner = next(
+        e["payload"]["bidder"]
+        for e in log
+        if e["kind"] == "auction.bid_committed"
+        and e["payload"]["bid_id"] == recorded["winner_bid_id"]
+    )
+    assert order["buyer"].lower() == winner.lower()
+    assert (order["source"], order["source_id"]) == ("auction", aid)
+    assert order["price_minor"] == recorded["price_minor"]
+    assert order["terms_hash"] == terms_hash
 
 
 def _org_of(recorded: dict[str, Any], bid_id: int | None) -> int | None:
@@ -234,6 +259,7 @@ def test_second_price_with_a_bid_below_the_reserve(
     )  # fmt: skip
     assert _org_of(recorded, recorded["winner_bid_id"]) == rival.organization_id
     assert recorded["price_minor"] == "250000"
+    assert recorded["order_id"] is not None  # and _check_order tied it to the result
 
 
 def test_a_tie_goes_to_the_earliest_commitment_and_an_unrevealed_bid_forfeits(
