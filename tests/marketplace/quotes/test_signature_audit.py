@@ -66,6 +66,9 @@ def test_a_quote_signature_recovers_the_supplier_from_the_journal_alone(
     )
     assert "0x" + keccak(canonical.encode()).hex() == quote["terms_hash"]
 
+    # the quote repeats the listing's terms (its hash is of the terms alone; the listing's
+    # terms_hash covers the whole signed listing offer)
+    assert payload["terms"] == offered_listing["terms"]
     offer = payload["offer"]
     assert offer["terms_hash"] == quote["terms_hash"]
     domain = offered_listing["offer"]["domain"]  # the exchange's domain, public on every listing
