@@ -160,7 +160,40 @@ def plain_words(terms: Terms) -> list[str]:
     ]
 
 
-ODRL_CONTEXT: Final = "http://www.w3.org/ns/odrl.jsonld"
+ODRL_NS: Final = "http://www.w3.org/ns/odrl/2/"
+
+
+def _iri(term: str, kind: str) -> dict[str, str]:
+    return {"@id": f"odrl:{term}", "@type": kind}
+
+
+#: The JSON-LD context, inline so that no processor fetches anything: the terms the policy uses,
+#: defined as in the W3C's ``http://www.w3.org/ns/odrl.jsonld`` (ODRL 2.2).
+ODRL_CONTEXT: Final[dict[str, Any]] = {
+    "odrl": ODRL_NS,
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "uid": "@id",
+    "Offer": "odrl:Offer",
+    "Party": "odrl:Party",
+    "profile": _iri("profile", "@id"),
+    "permission": _iri("permission", "@id"),
+    "prohibition": _iri("prohibition", "@id"),
+    "target": _iri("target", "@id"),
+    "assigner": _iri("assigner", "@id"),
+    "action": _iri("action", "@vocab"),
+    "constraint": _iri("constraint", "@id"),
+    "leftOperand": _iri("leftOperand", "@vocab"),
+    "operator": _iri("operator", "@vocab"),
+    "rightOperand": "odrl:rightOperand",
+    **{
+        term: f"odrl:{term}"
+        for term in (
+            "use", "distribute", "derive",  # actions
+            "purpose", "elapsedTime", "spatial", "count",  # left operands
+            "isAnyOf", "lteq",  # operators
+        )
+    },
+}  # fmt: skip
 ODRL_PROFILE: Final = "https://databourse.example/odrl/profile/v1"
 PURPOSE_IRI: Final = "https://databourse.example/odrl/purpose/"
 COUNTRY_IRI: Final = "urn:iso:std:iso:3166:-1:"
@@ -206,7 +239,7 @@ def odrl(listing: ListingPublic, base_url: str = "urn:databourse:") -> dict[str,
     for flag, action in ((terms.redistribution, "distribute"), (terms.derivatives, "derive")):
         (permitted if flag else prohibited).append(action)
     policy: dict[str, Any] = {
-        "@context": [ODRL_CONTEXT, {"xsd": "http://www.w3.org/2001/XMLSchema#"}],
+        "@context": ODRL_CONTEXT,
         "@type": "Offer",
         "uid": f"{base}listings/{listing.id}/odrl",
         "profile": ODRL_PROFILE,

@@ -101,7 +101,7 @@ def test_the_odrl_policy_states_the_terms(api: TestClient, ops: Party, supplier:
     policy = api.get(f"/listings/{restricted['id']}/odrl").json()
 
     assert policy["@type"] == "Offer"
-    assert "http://www.w3.org/ns/odrl.jsonld" in policy["@context"]
+    assert policy["@context"]["odrl"] == "http://www.w3.org/ns/odrl/2/"
     assert policy["uid"].endswith(f"/listings/{restricted['id']}/odrl")
     actions = [p["action"] for p in policy["permission"]]
     assert actions == ["use", "derive"]
