@@ -175,8 +175,7 @@ def demo(
         typer.Option(help="An exchange to seed (default: the running one, or one started here)."),
     ] = None,
 ) -> None:
-    """Seed five users, register and list an asset, trade it, verify its certificate; prints
-    each step.
+    """Seed five users, list an asset, trade it, verify its certificate; prints each step.
 
     The users are an operator, a supplier, two buyers and an arbitrator. The supplier lists the
     asset; anyone finds it; a buyer's demand is matched to it, quoted and accepted; an auction
