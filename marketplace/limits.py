@@ -143,9 +143,11 @@ search_purposes_max: Final = 32  # licence purposes indexed per listing
 # rest newest first: ranking costs time per matching listing (docs/search.md, "Ranking").
 search_ranked_matches_max: Final = 5_000
 # Sealed-bid auctions (marketplace/auctions)
-auction_commit_window_s_min: Final = 60  # from opening to the commit deadline
+# The shortest commit window (opening to commit deadline) and reveal window (commit deadline to
+# reveal deadline): the default of the setting DATABOURSE_AUCTION_WINDOW_S_MIN, which
+# development may lower (the demo's own exchange does) and production may not.
+auction_window_s_min_default: Final = 60
 auction_commit_window_s_max: Final = 90 * 24 * 3600
-auction_reveal_window_s_min: Final = 60  # from the commit deadline to the reveal deadline
 auction_reveal_window_s_max: Final = 14 * 24 * 3600
 auction_deposit_bp_max: Final = 10_000  # basis points of the reserve: at most all of it
 auction_purpose_length_max: Final = 64

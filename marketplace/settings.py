@@ -100,6 +100,12 @@ class Settings(BaseSettings):
     # fixed on the auction when it opens, so a later change does not touch open auctions.
     auction_deposit_bp: int = Field(default=500, ge=0, le=limits.auction_deposit_bp_max)
     auction_deposit_minor_min: int = Field(default=100, ge=0, le=limits.amount_minor_max)
+    # The shortest commit window and reveal window an auction may have (docs/auctions.md).
+    # Development may lower it (the demo's own exchange runs auctions of seconds); production
+    # refuses anything below the default.
+    auction_window_s_min: int = Field(
+        default=limits.auction_window_s_min_default, ge=1, le=limits.auction_window_s_min_default
+    )
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
@@ -124,6 +130,11 @@ class Settings(BaseSettings):
             if self.webhook_allow_loopback:
                 raise ValueError(
                     "production mode refuses DATABOURSE_WEBHOOK_ALLOW_LOOPBACK (development only)"
+                )
+            if self.auction_window_s_min < limits.auction_window_s_min_default:
+                raise ValueError(
+                    "production mode refuses DATABOURSE_AUCTION_WINDOW_S_MIN below "
+                    f"{limits.auction_window_s_min_default} (development only)"
                 )
         key = self.master_key.get_secret_value()
         if len(key) != 64 or any(c not in "0123456789abcdefABCDEF" for c in key):

@@ -26,6 +26,9 @@ DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 -- printed for the person run
 SERVER_START_S_MAX = 30.0
 ANCHOR_WAIT_S_MAX = 60.0
 POLL_S = 0.5
+# The shortest auction window of the exchange the demo starts itself (development only: see
+# docs/auctions.md); an exchange already running keeps its own, by default a minute.
+DEMO_AUCTION_WINDOW_S_MIN = 2
 
 
 def _answers(url: str) -> bool:
@@ -43,25 +46,33 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _exchange(url: str | None) -> Iterator[str]:
-    """The URL of an exchange to talk to: the one given, the one already running at
-    DATABOURSE_PUBLIC_URL, or one started here on a free loopback port for the demo's length."""
+def _exchange(url: str | None) -> Iterator[tuple[str, int]]:
+    """The URL of an exchange to talk to and its shortest auction window: the one given, the one
+    already running at DATABOURSE_PUBLIC_URL, or one started here on a free loopback port for the
+    demo's length, with auction windows of seconds."""
     import uvicorn
 
     from marketplace.app import create_app
     from marketplace.settings import get_settings
 
-    if url is not None:
-        yield url.rstrip("/")
-        return
     settings = get_settings()
+    if url is not None:
+        yield url.rstrip("/"), settings.auction_window_s_min
+        return
     if _answers(settings.public_url):
-        yield settings.public_url.rstrip("/")
+        yield settings.public_url.rstrip("/"), settings.auction_window_s_min
         return
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(settings.model_copy(update={"log_level": "WARNING"})),
+            create_app(
+                settings.model_copy(
+                    update={
+                        "log_level": "WARNING",
+                        "auction_window_s_min": DEMO_AUCTION_WINDOW_S_MIN,
+                    }
+                )
+            ),
             host="127.0.0.1",
             port=port,
             log_level="warning",
@@ -75,7 +86,7 @@ def _exchange(url: str | None) -> Iterator[str]:
             raise RuntimeError("the demo's exchange did not start")
         time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", DEMO_AUCTION_WINDOW_S_MIN
     finally:
         server.should_exit = True
         thread.join(timeout=SERVER_START_S_MAX)
@@ -164,16 +175,19 @@ def demo(
         typer.Option(help="An exchange to seed (default: the running one, or one started here)."),
     ] = None,
 ) -> None:
-    """Seed four users, register and list an asset, verify its certificate; prints each step.
+    """Seed five users, list an asset, trade it, verify its certificate; prints each step.
 
-    The users are an operator, a supplier, a buyer and an arbitrator."""
+    The users are an operator, a supplier, two buyers and an arbitrator. The supplier lists the
+    asset; anyone finds it; a buyer's demand is matched to it, quoted and accepted; an auction
+    of an exclusive licence runs between the two buyers. Against an exchange already running,
+    the auction waits out that exchange's shortest windows (a minute each by default)."""
     from marketplace.cli.assets import demo as asset_demo
 
     tag = secrets.token_hex(3)
-    emails = {role: f"{role}-{tag}@demo.example.org" for role in ("operator", "supplier", "buyer")}
-    emails["arbitrator"] = f"arbitrator-{tag}@demo.example.org"
+    people = ("operator", "supplier", "buyer", "rival", "arbitrator")
+    emails = {role: f"{role}-{tag}@demo.example.org" for role in people}
     try:
-        with _exchange(url) as base, tempfile.TemporaryDirectory() as tmp:
+        with _exchange(url) as (base, window_s_min), tempfile.TemporaryDirectory() as tmp:
             say = console.print
             say(f"[bold]Databourse demo[/bold] against {base} (accounts tagged {tag})")
             _create_operator(emails["operator"])
@@ -185,6 +199,7 @@ def demo(
             for role, org, roles in (
                 ("supplier", "Demo Fruit Cooperative", ["supplier"]),
                 ("buyer", "Demo Analytics Ltd", ["buyer"]),
+                ("rival", "Demo Research Institute", ["buyer"]),
                 ("arbitrator", "Demo Arbitration Chamber", []),
             ):
                 client = Databourse(base)
@@ -197,7 +212,7 @@ def demo(
                     f"{role:<12} {emails[role]} signed up: organisation {me.organization.id} "
                     f"({me.organization.name}), address {me.account.address}"
                 )
-            for role in ("supplier", "buyer"):
+            for role in ("supplier", "buyer", "rival"):
                 org_id = parties[role].identity.me().organization.id
                 operator.identity.verify_organization(org_id)
                 say(f"operator     verified organisation {org_id} ({role}): it may now trade")
@@ -215,6 +230,17 @@ def demo(
             (demo_asset,) = parties["supplier"].assets.search(owner=supplier_org).items
             for line in valuation_demo(parties["supplier"], demo_asset.id):
                 say(f"supplier     {line}")
+
+            from marketplace.cli.trading_demo import demo as trading_demo
+
+            for who, line in trading_demo(
+                base,
+                parties["supplier"],
+                (parties["buyer"], parties["rival"]),
+                demo_asset.id,
+                auction_window_s_min=window_s_min,
+            ):
+                say(f"{who:<12} {line}")
 
             _verify_certificate(parties["supplier"], parties["buyer"], operator)
             say(f"\nEvery demo account's password is [bold]{DEMO_PASSWORD}[/bold].")

@@ -39,7 +39,7 @@ def test_demo_seeds_every_party_and_its_receipt_verifies(tmp_path: Path) -> None
     )
     assert run.returncode == 0, run.stderr[-2000:]
     out = " ".join(run.stdout.split())  # rich wraps long lines
-    for role in ("operator", "supplier", "buyer", "arbitrator"):
+    for role in ("operator", "supplier", "buyer", "rival", "arbitrator"):
         assert f"{role}-" in out
     assert "verified organisation" in out
     assert "granted the arbitrator role" in out
@@ -49,6 +49,42 @@ def test_demo_seeds_every_party_and_its_receipt_verifies(tmp_path: Path) -> None
         assert re.search(rf"{dimension} (\d+\.\d\d|not judged)", out), dimension
     assert re.search(r"indicative valuation \d+: [\d,]+\.\d\d CNY, range [\d,.]+ CNY to", out)
     assert "valid: entry" in out
+
+    # Trading: listed under terms at a price, found without login (English and Chinese), a
+    # demand matched with its explanation, a quote accepted into an order, an auction resolved.
+    assert "price: 500.00 CNY, paid once" in out
+    assert "terms: Permitted for: research." in out
+    fixed = re.search(r"listing (\d+) of asset \d+, signed by 0x[0-9a-fA-F]{40}", out)
+    assert fixed, out[-3000:]
+    listing = fixed.group(1)
+    for query in ("'fruit prices'", "'水果'"):
+        found = re.search(rf"search {query} \(no login\): \d+ listing\(s\) \[([\d, ]+)\]", out)
+        assert found, query
+        assert listing in found.group(1).split(", "), query
+    assert re.search(
+        rf"match: listing {listing} \(asset \d+\) score 0\.\d\d: fields date, market, "
+        r"price_fen \(missing none\); price inside; quality [\d.]+ meets the minimum; "
+        r"purpose permitted",
+        out,
+    ), out[-3000:]
+    assert re.search(r"inbox: demand\.matched about demand:\d+", out)
+    quote = re.search(r"quote (\d+) accepted: order (\d+)", out)
+    assert quote, out[-3000:]
+    assert re.search(
+        rf"order {quote.group(2)}: 420\.00 CNY for listing {listing} \(research\), from quote "
+        rf"{quote.group(1)}; state placed",
+        out,
+    )
+    buyer_org = re.search(r"buyer +buyer-\w+@demo\.example\.org signed up: organisation (\d+)", out)
+    assert buyer_org
+    assert re.search(
+        rf"auction \d+ resolved \(no login\): won by organisation {buyer_org.group(1)} "
+        r"\(bid \d+\), who pays the second-highest bid \(Vickrey\): 1,500\.00 CNY",
+        out,
+    ), out[-3000:]
+    assert re.search(
+        r"order \d+: 1,500\.00 CNY for listing \d+, from auction \d+; state placed", out
+    )
 
     (receipt,) = (tmp_path / "var").glob("demo-receipt-*.json")
     check = subprocess.run(  # noqa: S603 -- our own console script, fixed arguments

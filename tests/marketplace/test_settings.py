@@ -84,3 +84,22 @@ def test_production_refuses_loopback_webhooks_which_development_allows() -> None
 def test_the_webhook_backoff_minimum_may_not_exceed_its_maximum() -> None:
     with pytest.raises(ValidationError, match="WEBHOOK_BACKOFF_S_MIN"):
         Settings(webhook_backoff_s_min=10, webhook_backoff_s_max=1)
+
+
+def test_production_refuses_short_auction_windows_which_development_allows() -> None:
+    assert Settings(mode="development", auction_window_s_min=2).auction_window_s_min == 2
+    with pytest.raises(ValidationError, match="DATABOURSE_AUCTION_WINDOW_S_MIN"):
+        Settings(
+            mode="production",
+            secret_key=STRONG_SECRET,
+            master_key=STRONG_MASTER,
+            anchor_recorder_key=STRONG_RECORDER,
+            chain_url="http://127.0.0.1:8545",
+            auction_window_s_min=2,
+        )
+
+
+def test_the_auction_window_minimum_is_a_minute_unless_lowered() -> None:
+    assert Settings().auction_window_s_min == 60
+    with pytest.raises(ValidationError, match="auction_window_s_min"):
+        Settings(auction_window_s_min=0)

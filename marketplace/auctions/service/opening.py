@@ -30,17 +30,17 @@ COMMITMENT_SCHEME = f"keccak256(abi.encode({','.join(ABI_TYPES)}))"
 _OPEN = (AuctionStatus.committing, AuctionStatus.revealing)
 
 
-def _check_deadlines(body: AuctionCreate, now: datetime) -> None:
+def _check_deadlines(body: AuctionCreate, now: datetime, window_s_min: int) -> None:
     commit_s = (body.commit_deadline - now).total_seconds()
     reveal_s = (body.reveal_deadline - body.commit_deadline).total_seconds()
-    if not limits.auction_commit_window_s_min <= commit_s <= limits.auction_commit_window_s_max:
+    if not window_s_min <= commit_s <= limits.auction_commit_window_s_max:
         raise BadDeadlines(
-            f"commit_deadline must lie between {limits.auction_commit_window_s_min} s and "
+            f"commit_deadline must lie between {window_s_min} s and "
             f"{limits.auction_commit_window_s_max // 86400} days from now"
         )
-    if not limits.auction_reveal_window_s_min <= reveal_s <= limits.auction_reveal_window_s_max:
+    if not window_s_min <= reveal_s <= limits.auction_reveal_window_s_max:
         raise BadDeadlines(
-            f"reveal_deadline must lie between {limits.auction_reveal_window_s_min} s and "
+            f"reveal_deadline must lie between {window_s_min} s and "
             f"{limits.auction_reveal_window_s_max // 86400} days after commit_deadline"
         )
 
@@ -52,7 +52,7 @@ def open_auction(
     ``auction.opened`` (reserve, deposit, deadlines and the commitment scheme). One open auction
     per listing at a time (409)."""
     check_verified(principal, OrgRole.supplier)
-    _check_deadlines(body, now)
+    _check_deadlines(body, now, settings.auction_window_s_min)
     listing = _seams.auctionable_listing(session, principal, body.listing_id)
     running = [
         a for a in repository.for_listing(session, listing.id, limits.page_size_max)

@@ -1,0 +1,263 @@
+"""The trading part of ``bourse demo``, through the Python client only: the supplier lists the
+demo asset at a fixed price and, exclusively, for auction; anyone finds it in the catalog (in
+English and in Chinese) without logging in; a buyer's demand is matched to it and the supplier
+is notified; the supplier quotes, the buyer accepts (an order is placed); two buyers bid in a
+sealed-bid auction, which is resolved at the second price.
+
+Each step yields ``(who, line)``: the party speaking and what it saw."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from marketplace.client import Databourse
+from marketplace.money import amount_text
+
+PURPOSE = "research"
+FIXED_PRICE_MINOR = 50_000  # 500.00 CNY
+QUOTE_PRICE_MINOR = 42_000  # 420.00 CNY: a price for this buyer
+RESERVE_MINOR = 100_000
+BIDS_MINOR = (180_000, 150_000)  # the first buyer wins and pays the second's bid
+# The seconds the demo adds to an exchange's shortest auction window: the clocks of the demo
+# and the exchange differ by the time a request takes.
+WINDOW_SLACK_S = 3
+SCALE = 2  # the currency's minor units (CNY: fen); the demo's exchange uses the default
+
+Said = tuple[str, str]
+
+
+def _money(minor: int | None, currency: str) -> str:
+    return amount_text(minor, currency, SCALE)
+
+
+def _terms(*, exclusive: bool) -> dict[str, Any]:
+    return {
+        "purposes": [PURPOSE],
+        "licence_duration_days": 365,
+        "territory": ["CN"],
+        "redistribution": False,
+        "derivatives": True,
+        "max_downloads": 5,
+        "exclusive": exclusive,
+        "delivery_mode": "download",
+        "acceptance_window_h": 72,
+        "dispute_window_h": 168,
+    }
+
+
+def _why(explanation: Any) -> str:
+    matched = [
+        f.column if f.via == "name" else f"{f.required}→{f.column} (synonym)"
+        for f in explanation.fields_matched
+    ]
+    quality = explanation.quality
+    return "; ".join(
+        [
+            f"fields {', '.join(matched) or 'none'} "
+            f"(missing {', '.join(explanation.fields_missing) or 'none'})",
+            f"price {explanation.price.verdict}",
+            f"quality {'unknown' if quality.score is None else quality.score}"
+            f"{' meets the minimum' if quality.meets else ' below the minimum'}",
+            "purpose permitted"
+            if explanation.purpose.permitted
+            else f"purpose refused: {explanation.purpose.reason}",
+        ]
+    )
+
+
+def demo(
+    base_url: str,
+    supplier: Databourse,
+    buyers: tuple[Databourse, Databourse],
+    asset_id: int,
+    *,
+    auction_window_s_min: int,
+) -> Iterator[Said]:
+    """Walk through trading on the exchange at ``base_url``. The supplier, both buyers
+    (verified, with the buyer role) are logged in; ``asset_id`` is the supplier's listed asset.
+    ``auction_window_s_min`` is the exchange's shortest auction window: the demo waits it out."""
+    buyer = buyers[0]
+
+    # Listings: a fixed price for research, and an exclusive licence for auction.
+    fixed = supplier.listings.create(
+        asset_id, _terms(exclusive=False), {"kind": "fixed", "amount_minor": FIXED_PRICE_MINOR}
+    )
+    yield "supplier", f"listing {fixed.id} of asset {asset_id}, signed by {fixed.signer}:"
+    yield "supplier", f"  price: {fixed.price_plain}"
+    for line in fixed.terms_plain:
+        yield "supplier", f"  terms: {line}"
+    exclusive = supplier.listings.create(asset_id, _terms(exclusive=True), {"kind": "negotiable"})
+    yield "supplier", f"listing {exclusive.id}: an exclusive licence, for auction"
+
+    # Search, without logging in.
+    anyone = Databourse(base_url)
+    for query in ("fruit prices", "水果"):
+        page = anyone.search.listings(query)
+        found = [item.id for item in page.items]
+        if fixed.id not in found:
+            raise RuntimeError(f"search {query!r} did not find listing {fixed.id}")
+        yield (
+            "anyone",
+            (
+                f"search {query!r} (no login): {len(found)} listing(s) {found}; "
+                f"listing {fixed.id} at {page.items[found.index(fixed.id)].price_plain}"
+            ),
+        )
+
+    # A demand, its matches and the supplier's notification.
+    demand = buyer.demands.post(
+        title="Daily fruit prices by market",
+        description="wholesale fruit prices per market and day, for a price index study",
+        keywords=["fruit", "prices"],
+        fields=[
+            {"name": "date", "type": "date"},
+            {"name": "market", "type": "string"},
+            {"name": "price_fen"},
+        ],
+        purpose=PURPOSE,
+        budget_min_minor=10_000,
+        budget_max_minor=60_000,
+        deadline=datetime.now(UTC) + timedelta(days=7),
+    )
+    yield (
+        "buyer",
+        (
+            f"demand {demand.id} posted: fields date, market, price_fen; {PURPOSE}; budget "
+            f"{_money(demand.budget_min_minor, demand.currency)} to "
+            f"{_money(demand.budget_max_minor, demand.currency)}"
+        ),
+    )
+    ranked = buyer.demands.matches(demand.id)
+    for match in ranked.matches:
+        yield (
+            "buyer",
+            (
+                f"match: listing {match.listing_id} (asset {match.listing.asset_id}) "
+                f"score {match.score:.2f}: {_why(match.explanation)}"
+            ),
+        )
+    matched = {m.listing_id for m in ranked.matches}
+    if fixed.id not in matched:
+        raise RuntimeError(f"demand {demand.id} did not match listing {fixed.id}")
+    notes = [
+        n
+        for n in supplier.inbox.page().items
+        if n.kind == "demand.matched" and n.subject == f"demand:{demand.id}"
+    ]
+    if not notes:
+        raise RuntimeError(f"the supplier was not notified of demand {demand.id}")
+    yield (
+        "supplier",
+        f"inbox: {notes[0].kind} about {notes[0].subject} (notification {notes[0].id})",
+    )
+
+    # A quote, accepted: the order is placed.
+    quote = supplier.quotes.send(
+        demand.id,
+        listing_id=fixed.id,
+        price_minor=QUOTE_PRICE_MINOR,
+        valid_until=datetime.now(UTC) + timedelta(days=2),
+    )
+    yield (
+        "supplier",
+        (
+            f"quote {quote.id} sent for demand {demand.id}: "
+            f"{_money(quote.price_minor, quote.currency)} on listing {fixed.id}'s terms"
+        ),
+    )
+    accepted = buyer.quotes.accept(quote.id)
+    if accepted.order_id is None:
+        raise RuntimeError(f"quote {quote.id} was accepted but no order was placed")
+    order = buyer.orders.get(accepted.order_id)
+    yield "buyer", f"quote {quote.id} accepted: order {order.id}"
+    yield (
+        "buyer",
+        (
+            f"order {order.id}: {_money(order.price_minor, order.currency)} for listing "
+            f"{order.listing_id} ({order.purpose}), from {order.source} {order.source_id}; "
+            f"state {order.status} (journal seq {order.placed_seq})"
+        ),
+    )
+
+    yield from _auction(
+        anyone, supplier, buyers, exclusive.id, window_s=auction_window_s_min + WINDOW_SLACK_S
+    )
+
+
+def _auction(
+    anyone: Databourse,
+    supplier: Databourse,
+    buyers: tuple[Databourse, Databourse],
+    listing_id: int,
+    *,
+    window_s: int,
+) -> Iterator[Said]:
+    """A sealed-bid auction of the exclusive licence, resolved at the second price."""
+    buyer, rival = buyers
+    window = timedelta(seconds=window_s)
+    commit_deadline = datetime.now(UTC) + window
+    auction = supplier.auctions.open(
+        listing_id,
+        reserve_minor=RESERVE_MINOR,
+        commit_deadline=commit_deadline,
+        reveal_deadline=commit_deadline + window,
+    )
+    yield (
+        "supplier",
+        (
+            f"auction {auction.id} of listing {listing_id} opened: reserve "
+            f"{_money(auction.reserve_minor, auction.currency)}, deposit "
+            f"{_money(auction.deposit_minor, auction.currency)}; sealed bids until "
+            f"{auction.commit_deadline:%H:%M:%S}, "
+            f"reveals until {auction.reveal_deadline:%H:%M:%S} UTC"
+        ),
+    )
+    salts: list[str] = []
+    for who, client, amount in (("buyer", buyer, BIDS_MINOR[0]), ("rival", rival, BIDS_MINOR[1])):
+        address = client.identity.me().account.address
+        bid, salt = client.auctions.commit(
+            auction.id, bidder=address, amount_minor=amount, purpose=PURPOSE
+        )
+        salts.append(salt)
+        yield who, f"sealed bid {bid.id} committed: only its hash {bid.commitment[:18]}… is sent"
+    yield from _wait(auction.commit_deadline, "the commit deadline")
+    for (who, client, amount), salt in zip(
+        (("buyer", buyer, BIDS_MINOR[0]), ("rival", rival, BIDS_MINOR[1])), salts, strict=True
+    ):
+        bid = client.auctions.reveal(auction.id, amount_minor=amount, salt=salt)
+        yield who, f"bid {bid.id} revealed: {_money(bid.amount_minor, auction.currency)}"
+    yield from _wait(auction.reveal_deadline, "the reveal deadline")
+    resolved = anyone.auctions.resolve(auction.id)
+    result = resolved.result
+    if result is None or result.outcome != "sold":
+        raise RuntimeError(f"auction {auction.id} did not sell: {resolved.model_dump_json()}")
+    yield (
+        "anyone",
+        (
+            f"auction {auction.id} resolved (no login): won by organisation "
+            f"{result.winner_organization_id} (bid {result.winner_bid_id}), who pays the "
+            f"second-highest bid (Vickrey): {_money(result.price_minor, auction.currency)}; "
+            f"journal seq {result.resolved_seq}"
+        ),
+    )
+    if result.order_id is None:
+        yield "anyone", f"no order for the winner: {result.order_refused}"
+        return
+    won = buyer.orders.get(result.order_id)
+    yield (
+        "buyer",
+        (
+            f"order {won.id}: {_money(won.price_minor, won.currency)} for listing "
+            f"{won.listing_id}, from {won.source} {won.source_id}; state {won.status}"
+        ),
+    )
+
+
+def _wait(until: datetime, what: str) -> Iterator[Said]:
+    left = (until - datetime.now(UTC)).total_seconds()
+    if left > 0:
+        yield "clock", f"waiting {left:.0f} s for {what} …"
+        time.sleep(left + 0.2)
