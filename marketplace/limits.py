@@ -149,6 +149,10 @@ search_ranked_matches_max: Final = 5_000
 auction_window_s_min_default: Final = 60
 auction_commit_window_s_max: Final = 90 * 24 * 3600
 auction_reveal_window_s_max: Final = 14 * 24 * 3600
+# After a sale, the winner has this long to place its order before the listing may be bought
+# outright again (a self-custody winner signs its order itself; it may still order later, if the
+# exclusive listing is still free).
+auction_winner_order_window_s: Final = 7 * 24 * 3600
 auction_deposit_bp_max: Final = 10_000  # basis points of the reserve: at most all of it
 auction_purpose_length_max: Final = 64
 # Bids per auction: the resolution's one journal entry lists them all within the ledger's

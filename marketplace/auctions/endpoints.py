@@ -25,6 +25,7 @@ from marketplace.auctions.schemas import (
 from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.errors import DatabourseError
 from marketplace.identity.auth import VerifiedBuyer, VerifiedSupplier
+from marketplace.orders.schemas import OrderDraft, OrderPublic, OrderSignature
 
 router = APIRouter(tags=["auctions"])
 AuctionId = Annotated[int, Path(ge=1, le=limits.id_max, description="auction id")]
@@ -126,3 +127,37 @@ def cancel_auction(
     auction_id: AuctionId, principal: VerifiedSupplier, session: SessionDep, now: Now
 ) -> AuctionPublic:
     return service.cancel(session, principal, auction_id, now)
+
+
+@router.post(
+    "/auctions/{auction_id}/order/draft",
+    summary="The winner's order to sign with its own key (the winner; writes nothing)",
+)
+def winner_order_draft(
+    auction_id: AuctionId, principal: VerifiedBuyer, session: SessionDep, ctx: Signing, now: Now
+) -> OrderDraft:
+    """At the auction's (Vickrey) price, for the purpose declared with the winning bid."""
+    return service.order_draft(session, principal, auction_id, ctx=ctx, now=now)
+
+
+@router.post(
+    "/auctions/{auction_id}/order",
+    status_code=201,
+    summary="Place the winner's order (the winner, once)",
+)
+def winner_order(
+    auction_id: AuctionId,
+    *,
+    principal: VerifiedBuyer,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    ctx: Signing,
+    now: Now,
+    body: OrderSignature | None = None,
+) -> OrderPublic:
+    """A self-custody winner sends its ``signature`` over the order from the draft, with the
+    draft's ``nonce`` and ``deadline``; a custodial winner whose order the resolution could not
+    place sends no body. 409 once the auction has its order."""
+    return service.place_order(
+        session, runtime.settings, principal, auction_id, signed=body, ctx=ctx, now=now
+    )

@@ -53,3 +53,19 @@ class ListingNotAuctionable(Unprocessable):
 
 class BadDeadlines(Unprocessable):
     code = "bad_deadlines"
+
+
+class AuctionUnderWay(Conflict):
+    """A listing under auction is sold by the auction, not bought outright meanwhile."""
+
+    code = "auction_under_way"
+
+
+class ExclusiveHeld(Conflict):
+    """An exclusive listing a placed order holds cannot be auctioned."""
+
+    code = "exclusive_taken"
+
+
+class NotWinner(Forbidden):
+    code = "not_winner"

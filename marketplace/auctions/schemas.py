@@ -130,6 +130,11 @@ class AuctionPublic(BaseModel):
     )
     cancelled_seq: int | None
     result: AuctionResult | None
+    order_id: int | None = Field(
+        default=None,
+        description="The winner's order: placed at resolution, or later by the winner itself "
+        "(the result's order_id records only the former).",
+    )
 
 
 __all__ = [

@@ -13,6 +13,7 @@ from marketplace.client.session import Session
 
 if TYPE_CHECKING:
     from marketplace.auctions.schemas import AuctionPublic, BidPublic
+    from marketplace.orders.schemas import OrderDraft, OrderPublic
 
 
 class Auctions:
@@ -87,3 +88,28 @@ class Auctions:
         from marketplace.auctions.schemas import AuctionPublic
 
         return self._session.call(AuctionPublic, "POST", f"/auctions/{auction_id}/cancel")
+
+    def order_draft(self, auction_id: int) -> OrderDraft:
+        """The winner's order, to sign with your own key (the winner; writes nothing)."""
+        from marketplace.orders.schemas import OrderDraft
+
+        return self._session.call(OrderDraft, "POST", f"/auctions/{auction_id}/order/draft")
+
+    def place_order(self, auction_id: int, *, private_key: bytes | None = None) -> OrderPublic:
+        """Place the winner's order at the auction's price (the winner, once). Self-custody
+        winners pass their ``private_key``: the order is signed here, locally, over the draft.
+        Custodial winners pass nothing (their order is usually placed at resolution)."""
+        from marketplace.orders.schemas import OrderPublic
+
+        path = f"/auctions/{auction_id}/order"
+        if private_key is None:
+            return self._session.call(OrderPublic, "POST", path)
+        from marketplace.identity import signing
+
+        draft = self.order_draft(auction_id)
+        body = {
+            "signature": signing.sign(private_key, draft.typed_data),
+            "nonce": int(draft.nonce),
+            "deadline": draft.deadline,
+        }
+        return self._session.call(OrderPublic, "POST", path, json=body)

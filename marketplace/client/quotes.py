@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from marketplace.client.session import DatabourseClientError, Session
+from marketplace.orders.schemas import OrderDraft
 from marketplace.quotes.schemas import QuoteDraft, QuotePage, QuotePublic
 
 
@@ -71,10 +72,27 @@ class Quotes:
     def get(self, quote_id: int) -> QuotePublic:
         return self._session.call(QuotePublic, "GET", f"/quotes/{quote_id}")
 
-    def accept(self, quote_id: int) -> QuotePublic:
-        """Accept a quote on your demand: the order is placed (``order_id``), the demand is
-        fulfilled and its other quotes are rejected."""
-        return self._session.call(QuotePublic, "POST", f"/quotes/{quote_id}/accept")
+    def accept_draft(self, quote_id: int) -> OrderDraft:
+        """The order accepting the quote places, to sign with your own key (writes nothing)."""
+        return self._session.call(OrderDraft, "POST", f"/quotes/{quote_id}/accept/draft")
+
+    def accept(self, quote_id: int, *, private_key: bytes | None = None) -> QuotePublic:
+        """Accept a quote on your demand: the order is placed (``order_id``) at the quote's
+        price under its terms, the demand is fulfilled and its other quotes are rejected.
+        Custodial accounts need nothing more; self-custody accounts pass their
+        ``private_key`` and the order is signed here, locally, over the draft."""
+        path = f"/quotes/{quote_id}/accept"
+        if private_key is None:
+            return self._session.call(QuotePublic, "POST", path)
+        from marketplace.identity import signing
+
+        draft = self.accept_draft(quote_id)
+        body = {
+            "signature": signing.sign(private_key, draft.typed_data),
+            "nonce": int(draft.nonce),
+            "deadline": draft.deadline,
+        }
+        return self._session.call(QuotePublic, "POST", path, json=body)
 
     def reject(self, quote_id: int) -> QuotePublic:
         return self._session.call(QuotePublic, "POST", f"/quotes/{quote_id}/reject")

@@ -1,6 +1,8 @@
 """Order HTTP endpoints: place (custodial buyers in one call; self-custody buyers sign the draft
 first), read (the buyer's and the supplier's organisations only), list one's own, cancel; and a
-public-data listing's revenue against its ceiling."""
+public-data listing's revenue against its ceiling. A listing under auction is not bought
+outright: the endpoints ask ``auctions.service`` first (orders' service cannot, since auctions
+import it)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from fastapi import APIRouter, Path, Query
 from ledger.models import utc_now
 from marketplace import limits
 from marketplace.assets.service import signing_context
+from marketplace.auctions import service as auctions
 from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.identity.auth import CurrentAccount, VerifiedBuyer
 from marketplace.orders import service
@@ -34,12 +37,15 @@ def place_order(
 ) -> OrderPublic:
     """Refused with the reason when the listing's terms do not permit the purpose, the listing
     is not for sale, is the buyer's own, is negotiable (quote only) or is exclusive and held by
-    another order. Writes ``order.placed`` with the buyer's EIP-712 signature."""
+    another order, or is being auctioned (409 ``auction_under_way``). Writes ``order.placed``
+    with the buyer's EIP-712 signature."""
+    now = utc_now()
+    auctions.refuse_if_under_way(session, body.listing_id, now)
     ctx = signing_context(runtime.settings, runtime.chain_id, runtime.contract_address)
     return service.place(
         session, runtime.settings, principal, listing_id=body.listing_id, purpose=body.purpose,
         quantity=body.quantity, signature=body.signature, nonce=body.nonce,
-        deadline=body.deadline, ctx=ctx, now=utc_now(),
+        deadline=body.deadline, ctx=ctx, now=now,
     )  # fmt: skip
 
 
@@ -47,10 +53,12 @@ def place_order(
 def order_draft(
     body: OrderCreate, principal: VerifiedBuyer, session: SessionDep, runtime: RuntimeDep
 ) -> OrderDraft:
+    now = utc_now()
+    auctions.refuse_if_under_way(session, body.listing_id, now)
     ctx = signing_context(runtime.settings, runtime.chain_id, runtime.contract_address)
     return service.draft(
         session, principal, listing_id=body.listing_id, purpose=body.purpose,
-        quantity=body.quantity, ctx=ctx, now=utc_now(),
+        quantity=body.quantity, ctx=ctx, now=now,
     )  # fmt: skip
 
 

@@ -36,6 +36,17 @@ class OrderCreate(BaseModel):
         return self
 
 
+class OrderSignature(BaseModel):
+    """A self-custody buyer's signature over the order its draft handed out, with the draft's
+    nonce and deadline (accepting a quote, placing an auction winner's order)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    signature: SignatureHex
+    nonce: int = Field(ge=0, lt=2**256)
+    deadline: int = Field(ge=0, le=limits.id_max)
+
+
 class BuyerSignature(BaseModel):
     """The buyer's EIP-712 signature over the order, with its nonce and deadline."""
 
@@ -70,13 +81,17 @@ class OrderPublic(BaseModel):
 
 class OrderDraft(BaseModel):
     """An order ready to sign (writes nothing): sign ``typed_data`` and send the same body to
-    ``POST /orders`` with ``signature``, ``nonce`` and ``deadline``."""
+    ``POST /orders`` with ``signature``, ``nonce`` and ``deadline`` (for a quote or an auction,
+    those three to the quote's accept or the auction's order endpoint)."""
 
     listing_id: int
     purpose: str
     quantity: int
     price_minor: int
     currency: str
+    source: str = "listing"
+    source_id: int | None = None
+    terms_hash: str
     nonce: str  # uint256, decimal
     deadline: int
     typed_data: dict[str, Any]

@@ -13,6 +13,7 @@ from marketplace import limits
 from marketplace.assets.service import signing_context
 from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.identity.auth import CurrentAccount, VerifiedSupplier
+from marketplace.orders.schemas import OrderDraft, OrderSignature
 from marketplace.quotes import service
 from marketplace.quotes.schemas import QuoteCreate, QuoteDraft, QuoteFields, QuotePage, QuotePublic
 
@@ -80,12 +81,32 @@ def get_quote(quote_id: QuoteId, principal: CurrentAccount, session: SessionDep)
     summary="Accept a quote (the demand's owner): places the order, fulfils the demand",
 )
 def accept_quote(
-    quote_id: QuoteId, principal: CurrentAccount, session: SessionDep, runtime: RuntimeDep
+    quote_id: QuoteId,
+    principal: CurrentAccount,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    body: OrderSignature | None = None,
 ) -> QuotePublic:
-    """The demand's other offered quotes are rejected; the order is ``order_id``."""
+    """The demand's other offered quotes are rejected; the order is ``order_id``, at the
+    quote's price under the quote's terms. A custodial buyer sends no body; a self-custody
+    buyer signs the order from ``POST /quotes/{id}/accept/draft`` and sends ``signature``,
+    ``nonce`` and ``deadline``."""
     settings = runtime.settings
     ctx = signing_context(settings, runtime.chain_id, runtime.contract_address)
-    return service.accept(session, settings, principal, quote_id, ctx=ctx, now=utc_now())
+    return service.accept(
+        session, settings, principal, quote_id, signed=body, ctx=ctx, now=utc_now()
+    )
+
+
+@router.post(
+    "/quotes/{quote_id}/accept/draft",
+    summary="The order to sign with your own key to accept a quote (writes nothing)",
+)
+def accept_quote_draft(
+    quote_id: QuoteId, principal: CurrentAccount, session: SessionDep, runtime: RuntimeDep
+) -> OrderDraft:
+    ctx = signing_context(runtime.settings, runtime.chain_id, runtime.contract_address)
+    return service.accept_draft(session, principal, quote_id, ctx=ctx, now=utc_now())
 
 
 @router.post("/quotes/{quote_id}/reject", summary="Turn a quote down (the demand's owner)")

@@ -1,6 +1,7 @@
 """Where auctions meet other domains, each through its service: the listing an auction sells
-(``listings.service``), the order its winner gets (``orders.service.place``), and the winner as
-a ``Principal`` (``identity.service``). Nothing else in the package calls them."""
+(``listings.service``; not held by an exclusive order: ``orders.service.exclusive_holder``),
+the order its winner gets (``orders.service.place`` and ``draft``), and the winner as a
+``Principal`` (``identity.service``). Nothing else in the package calls them."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from eth_account import Account as EthAccount
 from sqlmodel import Session
 
 from marketplace.assets.service import SigningContext
-from marketplace.auctions.errors import ListingNotAuctionable, NotYourAuction
+from marketplace.auctions.errors import ExclusiveHeld, ListingNotAuctionable, NotYourAuction
 from marketplace.auctions.models import AuctionBid
 from marketplace.identity import service as identity
 from marketplace.listings import service as listings
 from marketplace.listings.schemas import ListingPublic
 from marketplace.orders import service as orders
+from marketplace.orders.schemas import OrderDraft, OrderPublic, OrderSignature
 from marketplace.principal import Principal
 from marketplace.settings import Settings
 
@@ -37,6 +39,12 @@ def auctionable_listing(session: Session, principal: Principal, listing_id: int)
         raise ListingNotAuctionable(
             f"listing {listing_id} offers a non-exclusive licence; auctions are for exclusive "
             "licences (terms.exclusive = true)"
+        )
+    holder = orders.exclusive_holder(session, listing_id)
+    if holder is not None:
+        raise ExclusiveHeld(
+            f"listing {listing_id} is exclusive and placed order {holder} holds it; it can be "
+            "auctioned only if that order is cancelled"
         )
     return listing
 
@@ -86,6 +94,48 @@ def place_order(
         source_id=auction_id, price_minor=price_minor, ctx=ctx, now=now,
     )  # fmt: skip
     return order.id
+
+
+def place_order_signed(
+    session: Session,
+    settings: Settings,
+    winner: Principal,
+    *,
+    listing_id: int,
+    auction_id: int,
+    purpose: str,
+    price_minor: int,
+    signed: OrderSignature | None,
+    ctx: SigningContext,
+    now: datetime,
+) -> OrderPublic:
+    """The winner's order placed by the winner: signed by it (``signed``) or, custodial, by
+    the exchange with its key."""
+    return orders.place(
+        session, settings, winner, listing_id=listing_id, purpose=purpose, source="auction",
+        source_id=auction_id, price_minor=price_minor,
+        signature=None if signed is None else signed.signature,
+        nonce=None if signed is None else signed.nonce,
+        deadline=None if signed is None else signed.deadline, ctx=ctx, now=now,
+    )  # fmt: skip
+
+
+def draft_order(
+    session: Session,
+    winner: Principal,
+    *,
+    listing_id: int,
+    auction_id: int,
+    purpose: str,
+    price_minor: int,
+    ctx: SigningContext,
+    now: datetime,
+) -> OrderDraft:
+    """The winner's order to sign with its own key (writes nothing)."""
+    return orders.draft(
+        session, winner, listing_id=listing_id, purpose=purpose, quantity=None,
+        source="auction", source_id=auction_id, price_minor=price_minor, ctx=ctx, now=now,
+    )  # fmt: skip
 
 
 def exchange_address(ctx: SigningContext) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
@@ -14,6 +14,7 @@ from marketplace.auctions.commitment import ABI_TYPES
 from marketplace.auctions.errors import (
     AuctionNotFound,
     AuctionStateConflict,
+    AuctionUnderWay,
     BadDeadlines,
     NotYourAuction,
 )
@@ -45,6 +46,47 @@ def _check_deadlines(body: AuctionCreate, now: datetime, window_s_min: int) -> N
         )
 
 
+def under_way(session: Session, listing_id: int, now: datetime) -> int | None:
+    """The id of the listing's auction still committing or revealing (or due to be resolved),
+    if it has one."""
+    running = [
+        a.id for a in repository.for_listing(session, listing_id, limits.page_size_max)
+        if lifecycle.current(a, now) in _OPEN
+    ]  # fmt: skip
+    return running[0] if running else None
+
+
+def awaiting_winner(session: Session, listing_id: int, now: datetime) -> int | None:
+    """The id of the listing's sold auction whose winner has not placed its order yet, while
+    the winner's window (``limits.auction_winner_order_window_s``) lasts."""
+    window = timedelta(seconds=limits.auction_winner_order_window_s)
+    waiting = [
+        a.id for a in repository.for_listing(session, listing_id, limits.page_size_max)
+        if a.status == AuctionStatus.resolved and a.order_id is None
+        and a.closed_at is not None and now < as_utc(a.closed_at) + window
+    ]  # fmt: skip
+    return waiting[0] if waiting else None
+
+
+def refuse_if_under_way(session: Session, listing_id: int, now: datetime) -> None:
+    """409 ``auction_under_way`` naming the auction when the listing is being auctioned: until
+    the auction is resolved (or cancelled) it is sold only to the auction's winner, and after a
+    sale the winner has its window to place its order. The orders endpoints call this before
+    ``orders.service.place`` (orders' service may not import auctions, which imports it)."""
+    running = under_way(session, listing_id, now)
+    if running is not None:
+        raise AuctionUnderWay(
+            f"listing {listing_id} is being auctioned (auction {running}); it can be bought "
+            "outright again only once that auction is resolved with no sale or is cancelled"
+        )
+    waiting = awaiting_winner(session, listing_id, now)
+    if waiting is not None:
+        raise AuctionUnderWay(
+            f"listing {listing_id} was sold by auction {waiting} and its winner has not placed "
+            "its order yet; it is reserved for the winner until then"
+        )
+
+
 def open_auction(
     session: Session, settings: Settings, principal: Principal, body: AuctionCreate, now: datetime
 ) -> AuctionPublic:
@@ -54,13 +96,14 @@ def open_auction(
     check_verified(principal, OrgRole.supplier)
     _check_deadlines(body, now, settings.auction_window_s_min)
     listing = _seams.auctionable_listing(session, principal, body.listing_id)
-    running = [
-        a for a in repository.for_listing(session, listing.id, limits.page_size_max)
-        if lifecycle.current(a, now) in _OPEN
-    ]  # fmt: skip
-    if running:
+    running = under_way(session, listing.id, now)
+    if running is not None:
+        raise AuctionStateConflict(f"listing {listing.id} already has auction {running} under way")
+    waiting = awaiting_winner(session, listing.id, now)
+    if waiting is not None:
         raise AuctionStateConflict(
-            f"listing {listing.id} already has auction {running[0].id} under way"
+            f"listing {listing.id} was sold by auction {waiting}, whose winner has not placed its "
+            "order yet"
         )
     deposit = vickrey.deposit_minor(
         body.reserve_minor, settings.auction_deposit_bp, settings.auction_deposit_minor_min

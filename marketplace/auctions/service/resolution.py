@@ -10,8 +10,10 @@
    reserve → rejected, an unrevealed one → forfeited) and the auction (resolved or no_sale).
 5. A winner gets its order through ``orders.service.place`` (source "auction", the auction's
    price, the purpose it declared when committing) inside a savepoint: if orders refuses it
-   (the winner is no longer verified, the listing was withdrawn, a self-custody winner must sign
-   its order itself), the result records why and the auction is resolved all the same.
+   (the winner is no longer verified, the listing was withdrawn), the result records why and
+   the auction is resolved all the same. A self-custody winner signs its order itself
+   afterwards (``winning``: ``POST /auctions/{id}/order/draft``, ``POST /auctions/{id}/order``);
+   the result says so.
 6. Write ``auction.resolved`` with every bid's verdict, amount and forfeited deposit, the
    winner, the price and the order: a bidder recomputes it from the journal alone.
 
@@ -147,6 +149,11 @@ def _order(
     assert outcome.price_minor is not None
     assert auction.id is not None
     winner = next(b for b in bids if b.id == outcome.winner)
+    if not winner.custodial:
+        return None, (
+            f"the winner holds its own key and signs its order itself: POST /auctions/"
+            f"{auction.id}/order/draft, then POST /auctions/{auction.id}/order"
+        )
     principal = _seams.bidder_principal(session, winner)
     if principal is None:
         return None, "the winning organisation no longer exists"

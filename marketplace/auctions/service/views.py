@@ -35,6 +35,7 @@ def auction_public(auction: Auction, now: datetime) -> AuctionPublic:
         resolution_due=lifecycle.resolution_due(auction, now),
         cancelled_seq=auction.closed_seq if auction.status == "cancelled" else None,
         result=AuctionResult.model_validate(auction.result) if closed else None,
+        order_id=auction.order_id,
     )
 
 

@@ -8,13 +8,14 @@ and its public shape), ``cancellation``, ``revenue``.
 """
 
 from marketplace.orders.service.cancellation import cancel
-from marketplace.orders.service.placement import draft, place
+from marketplace.orders.service.placement import draft, exclusive_holder, place
 from marketplace.orders.service.revenue import public_data_revenue
 from marketplace.orders.service.views import get_order, my_orders, order_from, order_public
 
 __all__ = [
     "cancel",
     "draft",
+    "exclusive_holder",
     "get_order",
     "my_orders",
     "order_from",

@@ -5,7 +5,9 @@
    suspended or delisted, and a purpose the terms do not permit, naming the reason;
 3. not the buyer's own listing (403 ``own_listing``);
 4. the price: from the listing's price model for the quantity (a negotiable listing is sold
-   only through a quote: 409), or the accepted quote's or the auction's price as given;
+   only through a quote: 409), or the accepted quote's or the auction's price as given; the
+   terms: the listing's, or narrower ones the caller has checked (an accepted quote's), which
+   must still permit the purpose (422); their hash is what the buyer signs;
 5. what the order claims is free: an exclusive listing held by a live order, or a quote or
    auction result already ordered, is a 409 (checked first for a clear answer, and enforced by
    unique indexes when orders race);
@@ -32,9 +34,9 @@ from marketplace.listings import service as listings
 from marketplace.listings.errors import PurposeNotPermitted
 from marketplace.listings.pricing import price_for
 from marketplace.listings.schemas import ListingPublic
-from marketplace.listings.terms import Purpose
+from marketplace.listings.terms import Purpose, Terms, refusal
 from marketplace.orders import lifecycle, repository
-from marketplace.orders.document import OrderToSign, Source
+from marketplace.orders.document import OrderToSign, Source, terms_hash
 from marketplace.orders.errors import (
     ExclusiveTaken,
     InvalidOrder,
@@ -51,7 +53,8 @@ from marketplace.settings import Settings
 
 @dataclass(frozen=True)
 class _Priced:
-    """What the buyer is about to sign: the listing as it stands, and the order's terms."""
+    """What the buyer is about to sign: the listing as it stands, and the order's terms (the
+    listing's unless narrower ones were given)."""
 
     listing: ListingPublic
     source: Source
@@ -59,6 +62,11 @@ class _Priced:
     purpose: str
     quantity: int
     price_minor: int
+    terms: Terms | None = None
+
+    @property
+    def terms_hash(self) -> str:
+        return self.listing.terms_hash if self.terms is None else terms_hash(self.terms)
 
     def to_sign(self, buyer: str, nonce: int, deadline: int) -> OrderToSign:
         return OrderToSign(
@@ -71,7 +79,7 @@ class _Priced:
             currency=self.listing.currency,
             source=self.source,
             source_id=self.source_id or 0,
-            terms_hash=self.listing.terms_hash,
+            terms_hash=self.terms_hash,
             nonce=nonce,
             deadline=deadline,
         )
@@ -102,8 +110,9 @@ def _priced(
     source: Source,
     source_id: int | None,
     price_minor: int | None,
+    terms: Terms | None,
 ) -> _Priced:
-    """Steps 1 to 4: who buys, what, for which purpose, at what price."""
+    """Steps 1 to 4: who buys, what, for which purpose, at what price, under which terms."""
     check_verified(principal, OrgRole.buyer)
     _check_source(source, source_id, price_minor)
     try:
@@ -112,9 +121,11 @@ def _priced(
         raise PurposeRefused(exc.message) from exc
     if listing.supplier_organization_id == principal.organization.id:
         raise OwnListing(f"listing {listing_id} is your organisation's own: it cannot buy it")
+    if terms is not None and (reason := refusal(terms, purpose)) is not None:
+        raise PurposeRefused(f"the {source}'s terms: {reason}")
     count = 1 if quantity is None else quantity
     price = price_for(listing.price_model, quantity) if price_minor is None else price_minor
-    return _Priced(listing, source, source_id, Purpose(purpose).value, count, price)
+    return _Priced(listing, source, source_id, Purpose(purpose).value, count, price, terms)
 
 
 def _claim_free(session: Session, priced: _Priced) -> None:
@@ -145,13 +156,19 @@ def draft(
     listing_id: int,
     purpose: str,
     quantity: int | None,
+    source: Source = "listing",
+    source_id: int | None = None,
+    price_minor: int | None = None,
+    terms: Terms | None = None,
     ctx: SigningContext,
     now: datetime,
 ) -> OrderDraft:
-    """The order a self-custody buyer signs, with a fresh nonce; writes nothing."""
+    """The order a self-custody buyer signs, with a fresh nonce; writes nothing. ``source``,
+    ``source_id``, ``price_minor`` and ``terms`` as for ``place`` (a quote's or an auction's
+    order is drafted by the quote's or the auction's own draft endpoint)."""
     priced = _priced(
         session, principal, listing_id=listing_id, purpose=purpose, quantity=quantity,
-        source="listing", source_id=None, price_minor=None,
+        source=source, source_id=source_id, price_minor=price_minor, terms=terms,
     )  # fmt: skip
     _claim_free(session, priced)
     nonce, deadline = signing.new_nonce(), int(now.timestamp()) + limits.signing_offer_ttl_s
@@ -162,6 +179,9 @@ def draft(
         quantity=priced.quantity,
         price_minor=priced.price_minor,
         currency=priced.listing.currency,
+        source=source,
+        source_id=source_id,
+        terms_hash=priced.terms_hash,
         nonce=str(nonce),
         deadline=deadline,
         typed_data=signing.wallet_json(document.typed_data(ctx.domain)),
@@ -197,7 +217,8 @@ def _buyer_signature(
         except signing.SignatureError as exc:
             raise SignatureRejected(
                 f"the signature does not cover this order: {exc}; get the order to sign from "
-                "POST /orders/draft and sign that"
+                "its draft (POST /orders/draft, /quotes/{id}/accept/draft or "
+                "/auctions/{id}/order/draft) and sign that"
             ) from exc
     identity.consume_signature_nonce(session, principal.address, nonce, deadline, now_s)
     return document, signature
@@ -214,6 +235,7 @@ def place(
     source: Source = "listing",
     source_id: int | None = None,
     price_minor: int | None = None,
+    terms: Terms | None = None,
     signature: str | None = None,
     nonce: int | None = None,
     deadline: int | None = None,
@@ -223,12 +245,14 @@ def place(
     """Place an order (steps in the module's docstring): state ``placed``, journal
     ``order.placed`` with the signed order. ``source`` "quote" or "auction" with ``source_id``
     and ``price_minor`` is how an accepted quote or an auction's winner becomes an order; the
-    price is then theirs, and each becomes at most one order. ``ctx`` is the EIP-712 domain the
-    buyer signs under (``assets.service.signing_context``)."""
+    price is then theirs, and each becomes at most one order. ``terms``: the order's terms when
+    they are narrower than the listing's (an accepted quote's); the caller has checked they are
+    no wider (``quotes.narrowing``). The order signs their hash and ``order.placed`` keeps them.
+    ``ctx`` is the EIP-712 domain the buyer signs under (``assets.service.signing_context``)."""
     now = now or utc_now()
     priced = _priced(
         session, principal, listing_id=listing_id, purpose=purpose, quantity=quantity,
-        source=source, source_id=source_id, price_minor=price_minor,
+        source=source, source_id=source_id, price_minor=price_minor, terms=terms,
     )  # fmt: skip
     _claim_free(session, priced)
     document, signature = _buyer_signature(
@@ -249,6 +273,7 @@ def place(
             "buyer_organization_id": order.buyer_organization_id,
             "supplier_organization_id": order.supplier_organization_id,
             **document.journal_payload(),
+            **({} if terms is None else {"terms": terms.model_dump(mode="json")}),
             "chain_id": ctx.chain_id,
             "verifying_contract": ctx.domain["verifyingContract"],
         },
@@ -304,3 +329,9 @@ def _insert(
             raise ExclusiveTaken(_exclusive_taken(listing.id))
         raise OrderStateConflict(_already_ordered(priced))
     return order
+
+
+def exclusive_holder(session: Session, listing_id: int) -> int | None:
+    """The id of the placed order holding exclusive listing ``listing_id``, if one does."""
+    order = repository.exclusive_holder(session, listing_id)
+    return None if order is None else order.id

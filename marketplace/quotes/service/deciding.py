@@ -10,7 +10,10 @@ Accepting, step by step (all in the caller's transaction; nothing is committed h
    demand queue: the second finds the demand fulfilled and is refused. The partial unique
    index on accepted quotes holds the same even if a path skipped the lock;
 3. the quote, locked and checked again (its supplier may have withdrawn it meanwhile);
-4. the order, placed through ``orders.service.place`` with the quote's price, source "quote";
+4. the order, placed through ``orders.service.place`` with the quote's price and the quote's
+   terms (narrower than the listing's or the same, checked when the quote was sent), source
+   "quote": signed by the exchange with a custodial buyer's key, or by a self-custody buyer
+   over the order ``accept_draft`` handed out (its signature, nonce and deadline);
 5. the quote accepted (``quote.accepted``, with the order's id); every other offered quote of
    the demand rejected (``quote.rejected``, reason ``another_accepted``) or, if lapsed,
    expired (``quote.expired``);
@@ -24,6 +27,8 @@ from datetime import datetime
 from sqlmodel import Session
 
 from marketplace.assets.service import SigningContext
+from marketplace.listings.terms import Terms
+from marketplace.orders.schemas import OrderDraft, OrderSignature
 from marketplace.principal import Principal
 from marketplace.quotes import lifecycle, repository
 from marketplace.quotes.errors import (
@@ -108,16 +113,10 @@ def _award_siblings(
     return lost
 
 
-def accept(
-    session: Session,
-    settings: Settings,
-    principal: Principal,
-    quote_id: int,
-    *,
-    ctx: SigningContext,
-    now: datetime,
-) -> QuotePublic:
-    """Accept a quote (steps in the module's docstring)."""
+def _acceptable(
+    session: Session, principal: Principal, quote_id: int, now: datetime
+) -> tuple[Quote, peers.Demand]:
+    """Step 1 and the demand's state: the quote the caller may accept now, and its demand."""
     quote = _buyers(session, principal, quote_id)
     _actionable(quote, QuoteEvent.accept, now)
     demand = peers.demand_seen(session, principal, quote.demand_id, now)
@@ -126,6 +125,35 @@ def accept(
         raise DemandNotOpen(
             f"demand {demand.id} is {demand.status}; a quote is accepted only on an open demand"
         )
+    return quote, demand
+
+
+def accept_draft(
+    session: Session, principal: Principal, quote_id: int, *, ctx: SigningContext, now: datetime
+) -> OrderDraft:
+    """The order a self-custody buyer signs to accept the quote: the quote's price and terms,
+    a fresh nonce (writes nothing)."""
+    quote, demand = _acceptable(session, principal, quote_id, now)
+    return peers.draft_order(
+        session, principal, listing_id=quote.listing_id, purpose=demand.purpose,
+        quote_id=quote_id, price_minor=quote.price_minor,
+        terms=Terms.model_validate(quote.terms), ctx=ctx, now=now,
+    )  # fmt: skip
+
+
+def accept(
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    quote_id: int,
+    *,
+    signed: OrderSignature | None = None,
+    ctx: SigningContext,
+    now: datetime,
+) -> QuotePublic:
+    """Accept a quote (steps in the module's docstring). ``signed``: a self-custody buyer's
+    signature over the order from ``accept_draft``; None for a custodial buyer."""
+    quote, demand = _acceptable(session, principal, quote_id, now)
     peers.fulfil(session, demand.id, quote_id, now)
     quote = _locked(session, quote_id)
     _actionable(quote, QuoteEvent.accept, now)
@@ -133,7 +161,8 @@ def accept(
         raise DemandAlreadyAwarded(f"demand {demand.id} has accepted a quote already")
     quote.order_id = peers.place_order(
         session, settings, principal, listing_id=quote.listing_id, purpose=demand.purpose,
-        quote_id=quote_id, price_minor=quote.price_minor, ctx=ctx, now=now,
+        quote_id=quote_id, price_minor=quote.price_minor,
+        terms=Terms.model_validate(quote.terms), signed=signed, ctx=ctx, now=now,
     )  # fmt: skip
     _decide(session, quote, QuoteEvent.accept, principal, now, order_id=quote.order_id)
     if not repository.save(session, quote):

@@ -13,11 +13,13 @@ from sqlmodel import Session
 from marketplace.assets.service import SigningContext
 from marketplace.listings import service as listings
 from marketplace.listings.schemas import ListingPublic
+from marketplace.listings.terms import Terms
 from marketplace.matching import service as matching
 from marketplace.matching.errors import DemandNotFound
 from marketplace.matching.schemas import DemandPublic
 from marketplace.notifications import service as notifications
 from marketplace.orders import service as orders
+from marketplace.orders.schemas import OrderDraft, OrderSignature
 from marketplace.principal import Principal
 from marketplace.settings import Settings
 
@@ -86,15 +88,42 @@ def place_order(
     purpose: str,
     quote_id: int,
     price_minor: int,
+    terms: Terms,
+    signed: OrderSignature | None,
     ctx: SigningContext,
     now: datetime,
 ) -> int:
-    """Place the order an accepted quote makes; its id."""
+    """Place the order an accepted quote makes, under the quote's terms (checked no wider than
+    the listing's when the quote was sent); signed by the buyer (``signed``) or, custodial, by
+    the exchange with its key. Its id."""
     order = orders.place(
         session, settings, principal, listing_id=listing_id, purpose=purpose, source="quote",
-        source_id=quote_id, price_minor=price_minor, ctx=ctx, now=now,
+        source_id=quote_id, price_minor=price_minor, terms=terms,
+        signature=None if signed is None else signed.signature,
+        nonce=None if signed is None else signed.nonce,
+        deadline=None if signed is None else signed.deadline, ctx=ctx, now=now,
     )  # fmt: skip
     return order.id
+
+
+def draft_order(
+    session: Session,
+    principal: Principal,
+    *,
+    listing_id: int,
+    purpose: str,
+    quote_id: int,
+    price_minor: int,
+    terms: Terms,
+    ctx: SigningContext,
+    now: datetime,
+) -> OrderDraft:
+    """The order a self-custody buyer signs to accept the quote (writes nothing)."""
+    return orders.draft(
+        session, principal, listing_id=listing_id, purpose=purpose, quantity=None,
+        source="quote", source_id=quote_id, price_minor=price_minor, terms=terms, ctx=ctx,
+        now=now,
+    )  # fmt: skip
 
 
 def notify(

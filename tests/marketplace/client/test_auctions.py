@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from eth_account import Account
 from sqlalchemy.engine import Engine
 
 from marketplace.auctions.commitment import commitment
@@ -75,3 +76,42 @@ def test_an_auction_runs_through_the_client(base_url: str, clock: Clock) -> None
         assert anyone.auctions.get(auction.id) == resolved
         for client in (supplier, carol, dave):
             client.close()
+
+
+def test_a_self_custody_winner_places_its_order_through_the_client(
+    base_url: str, clock: Clock
+) -> None:
+    wallet = Account.create()
+    with Databourse(base_url) as ops, Databourse(base_url) as own:
+        ops.identity.login(OPERATOR_EMAIL, PASSWORD)
+        supplier = client_party(base_url, ops, "dora@s.test", "Dora", ["supplier"])
+        own.identity.login_siwe(wallet.key, organization="Own Keys Ltd", roles=["buyer"])
+        ops.identity.verify_organization(own.identity.me().organization.id)
+        listing = client_exclusive_listing(base_url, supplier, ops)
+        auction = supplier.auctions.open(
+            listing,
+            reserve_minor=RESERVE,
+            commit_deadline=clock.now + timedelta(hours=1),
+            reveal_deadline=clock.now + timedelta(hours=2),
+        )
+        _, salt = own.auctions.commit(
+            auction.id, bidder=wallet.address, amount_minor=300_000, purpose="research"
+        )
+        clock.advance(hours=1, minutes=1)
+        own.auctions.reveal(auction.id, amount_minor=300_000, salt=salt)
+        clock.advance(hours=1)
+        resolved = own.auctions.resolve(auction.id)
+        assert resolved.result is not None
+        assert resolved.result.order_id is None
+        order = own.auctions.place_order(auction.id, private_key=bytes(wallet.key))
+        assert (order.price_minor, order.source, order.source_id) == (
+            RESERVE,
+            "auction",
+            auction.id,
+        )
+        assert order.buyer_signature.signer == wallet.address
+        assert own.auctions.get(auction.id).order_id == order.id
+        with pytest.raises(DatabourseClientError) as again:
+            own.auctions.place_order(auction.id, private_key=bytes(wallet.key))
+        assert (again.value.status, again.value.code) == (409, "auction_state")
+        supplier.close()

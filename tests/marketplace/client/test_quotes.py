@@ -100,3 +100,26 @@ def test_a_bad_price_is_refused_with_the_field_named(
         supplier.quotes.send(demand_id, listing_id=listing_id, price_minor=0, valid_until=_week())
     assert caught.value.status == 422
     assert "price_minor" in caught.value.message
+
+
+def test_a_self_custody_buyer_accepts_a_quote_signing_its_order_locally(
+    base_url: str, supplier: Databourse, ops: Databourse, tmp_path: Path
+) -> None:
+    listing_id = _listing(supplier, ops, tmp_path)
+    wallet = Account.create()
+    with Databourse(base_url) as own:
+        own.identity.login_siwe(wallet.key, organization="Own Keys Ltd", roles=["buyer"])
+        ops.identity.verify_organization(own.identity.me().organization.id)
+        demand_id = _demand(own)
+        quote = supplier.quotes.send(
+            demand_id, listing_id=listing_id, price_minor=70_000, valid_until=_week()
+        )
+        with pytest.raises(DatabourseClientError) as caught:
+            own.quotes.accept(quote.id)
+        assert (caught.value.status, caught.value.code) == (400, "not_custodial")
+        accepted = own.quotes.accept(quote.id, private_key=bytes(wallet.key))
+        assert accepted.status == "accepted"
+        assert accepted.order_id is not None
+        order = own.orders.get(accepted.order_id)
+    assert order.buyer_signature.signer == wallet.address
+    assert (order.price_minor, order.terms_hash) == (70_000, quote.terms_hash)
