@@ -10,8 +10,7 @@ titles, keywords, descriptions and column names):
 - p50 and p99 of a catalog search (``search.service.search`` in its own transaction, as a
   request runs it), by kind of query and overall, and their ratios to a plain indexed
   ``SELECT`` by id measured in the same run; the issue's target is p99 ≤ 50 ms;
-- p50 and p99 of matching one demand against all listings (target p99 ≤ 200 ms), once
-  ``bench_matching`` below is filled in by the matching domain.
+- p50 and p99 of matching one demand against all listings (target p99 ≤ 200 ms).
 
 Not a test: each timed loop stops after --budget-s seconds, whatever it has measured by then.
 """
