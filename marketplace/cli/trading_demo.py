@@ -1,5 +1,5 @@
 """The trading part of ``bourse demo``, through the Python client only: the supplier lists the
-demo asset at a fixed price and, exclusively, for auction; anyone finds it in the catalog (in
+demo asset at a fixed price and then, exclusively, for auction; anyone finds it in the catalog (in
 English and in Chinese) without logging in; a buyer's demand is matched to it and the supplier
 is notified; the supplier quotes, the buyer accepts (an order is placed); two buyers bid in a
 sealed-bid auction, which is resolved at the second price.
@@ -81,7 +81,7 @@ def demo(
     ``auction_window_s_min`` is the exchange's shortest auction window: the demo waits it out."""
     buyer = buyers[0]
 
-    # Listings: a fixed price for research, and an exclusive licence for auction.
+    # A listing at a fixed price for research.
     fixed = supplier.listings.create(
         asset_id, _terms(exclusive=False), {"kind": "fixed", "amount_minor": FIXED_PRICE_MINOR}
     )
@@ -89,8 +89,6 @@ def demo(
     yield "supplier", f"  price: {fixed.price_plain}"
     for line in fixed.terms_plain:
         yield "supplier", f"  terms: {line}"
-    exclusive = supplier.listings.create(asset_id, _terms(exclusive=True), {"kind": "negotiable"})
-    yield "supplier", f"listing {exclusive.id}: an exclusive licence, for auction"
 
     # Search, without logging in.
     anyone = Databourse(base_url)
@@ -182,6 +180,14 @@ def demo(
         ),
     )
 
+    # An exclusive licence must be the asset's only open listing: the supplier withdraws the
+    # research offer (its order stands) and offers the asset exclusively, for auction.
+    supplier.listings.withdraw(fixed.id)
+    exclusive = supplier.listings.create(asset_id, _terms(exclusive=True), {"kind": "negotiable"})
+    yield (
+        "supplier",
+        f"listing {fixed.id} withdrawn; listing {exclusive.id}: an exclusive licence, for auction",
+    )
     yield from _auction(
         anyone, supplier, buyers, exclusive.id, window_s=auction_window_s_min + WINDOW_SLACK_S
     )
