@@ -8,11 +8,13 @@ Pure: no database, no clock.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ledger.canonical import canonical_json, keccak256
 from marketplace import limits
 
 if TYPE_CHECKING:
@@ -266,3 +268,9 @@ __all__ = [
     "plain_words",
     "refusal",
 ]
+
+
+def terms_hash(terms: Mapping[str, Any]) -> str:
+    """keccak256 of terms' RFC 8785 canonical JSON (their JSON form), as 0x-hex: the hash a
+    quote's terms carry, and an order placed from a quote signs."""
+    return "0x" + keccak256(canonical_json(dict(terms))).hex()

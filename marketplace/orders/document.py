@@ -13,9 +13,7 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ledger.canonical import canonical_json, keccak256
 from marketplace.identity import signing
-from marketplace.listings.terms import Terms
 
 PRIMARY_TYPE: Final = "Order"
 ORDER_TYPES: Final = {
@@ -47,12 +45,6 @@ def bytes32(hex_digest: str | None) -> str:
     digits = hex_digest.removeprefix("0x").lower()
     assert len(digits) == 64, "a terms hash is 32 bytes"
     return "0x" + digits
-
-
-def terms_hash(terms: Terms) -> str:
-    """keccak256 of the terms' RFC 8785 canonical JSON, as 0x-hex: the recipe a quote's terms
-    hash follows (``quotes.offer.terms_hash``), so an order from a quote signs the quote's."""
-    return "0x" + keccak256(canonical_json(terms.model_dump(mode="json"))).hex()
 
 
 class OrderToSign(BaseModel):

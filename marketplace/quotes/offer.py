@@ -14,8 +14,8 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict
 
-from ledger.canonical import canonical_json, keccak256
 from marketplace.identity import signing
+from marketplace.listings.terms import terms_hash
 
 PRIMARY_TYPE: Final = "Quote"
 QUOTE_TYPES: Final = {
@@ -32,11 +32,6 @@ QUOTE_TYPES: Final = {
         {"name": "deadline", "type": "uint256"},
     ]
 }
-
-
-def terms_hash(terms: Mapping[str, Any]) -> str:
-    """keccak256 of the terms' canonical JSON, as 0x-hex."""
-    return "0x" + keccak256(canonical_json(dict(terms))).hex()
 
 
 class QuoteOffer(BaseModel):

@@ -34,9 +34,9 @@ from marketplace.listings import service as listings
 from marketplace.listings.errors import PurposeNotPermitted
 from marketplace.listings.pricing import price_for
 from marketplace.listings.schemas import ListingPublic
-from marketplace.listings.terms import Purpose, Terms, refusal
+from marketplace.listings.terms import Purpose, Terms, refusal, terms_hash
 from marketplace.orders import lifecycle, repository
-from marketplace.orders.document import OrderToSign, Source, terms_hash
+from marketplace.orders.document import OrderToSign, Source
 from marketplace.orders.errors import (
     ExclusiveTaken,
     InvalidOrder,
@@ -66,7 +66,11 @@ class _Priced:
 
     @property
     def terms_hash(self) -> str:
-        return self.listing.terms_hash if self.terms is None else terms_hash(self.terms)
+        return (
+            self.listing.terms_hash
+            if self.terms is None
+            else terms_hash(self.terms.model_dump(mode="json"))
+        )
 
     def to_sign(self, buyer: str, nonce: int, deadline: int) -> OrderToSign:
         return OrderToSign(
