@@ -74,6 +74,20 @@ class OrderPublic(BaseModel):
     placed_seq: int = Field(description="The journal seq of the order's ``order.placed`` entry.")
     created_at: datetime
     updated_at: datetime
+    needs_approval: bool = Field(
+        default=False,
+        description="Important data: an operator must approve the order before delivery.",
+    )
+    fee_minor: int | None = Field(
+        default=None, description="The exchange fee, fixed when the order is paid."
+    )
+    paid_at: datetime | None = None
+    delivered_at: datetime | None = None
+    accept_by: datetime | None = Field(
+        default=None,
+        description="When the acceptance window ends: the order is then accepted and settled.",
+    )
+    settled_at: datetime | None = None
     signed_order: dict[str, Any] = Field(
         description="The EIP-712 document the buyer signed (eth_signTypedData_v4 form)."
     )
