@@ -197,3 +197,9 @@ quote_validity_s_max: Final = 30 * 24 * 3600
 quotes_per_demand_per_organization_max: Final = 20  # every quote one supplier sends to a demand
 # Orders: what one order may hold (marketplace/orders)
 order_quantity_max: Final = 2**63 - 1  # licences, periods, rows or API calls in one order
+# Books: double-entry accounts, escrow holds and payments (marketplace/books)
+books_transfer_id_length_max: Final = 100  # a client-chosen transfer id: [A-Za-z0-9._-]
+books_reference_length_max: Final = 200  # what a hold or payment is for ("order:17")
+books_statement_lines_max: Final = 10_000  # transfers one statement lists, newest last
+books_webhook_event_id_length_max: Final = 200  # a payment provider's event id
+books_webhook_body_bytes_max: Final = 16 * 1024
