@@ -204,3 +204,9 @@ order_payment_window_s_default: Final = 24 * 3600  # a placed order unpaid this 
 order_payment_window_s_max: Final = 30 * 24 * 3600
 settlement_orders_per_step_max: Final = 50  # orders one settlement run claims per pass
 approval_reason_length_max: Final = 2_000  # an operator's reason to approve or refuse an order
+# Books: double-entry accounts, escrow holds and payments (marketplace/books)
+books_transfer_id_length_max: Final = 100  # a client-chosen transfer id: [A-Za-z0-9._-]
+books_reference_length_max: Final = 200  # what a hold or payment is for ("order:17")
+books_statement_lines_max: Final = 10_000  # transfers one statement lists, newest last
+books_webhook_event_id_length_max: Final = 200  # a payment provider's event id
+books_webhook_body_bytes_max: Final = 16 * 1024
