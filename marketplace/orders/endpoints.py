@@ -15,10 +15,11 @@ from marketplace import limits
 from marketplace.assets.service import signing_context
 from marketplace.auctions import service as auctions
 from marketplace.deps import RuntimeDep, SessionDep
-from marketplace.identity.auth import CurrentAccount, VerifiedBuyer
+from marketplace.identity.auth import CurrentAccount, Operator, VerifiedBuyer
 from marketplace.orders import service
 from marketplace.orders.schemas import (
     OrderCreate,
+    OrderDecision,
     OrderDraft,
     OrderPage,
     OrderPublic,
@@ -43,6 +44,27 @@ def place_order(
     auctions.refuse_if_under_way(session, body.listing_id, now)
     ctx = signing_context(runtime.settings, runtime.chain_id, runtime.contract_address)
     return service.place(
+        session, runtime.settings, principal, listing_id=body.listing_id, purpose=body.purpose,
+        quantity=body.quantity, signature=body.signature, nonce=body.nonce,
+        deadline=body.deadline, ctx=ctx, now=now,
+    )  # fmt: skip
+
+
+@router.post(
+    "/orders/purchase",
+    status_code=201,
+    summary="Place an order for a listing and pay it, in one transaction (verified buyers)",
+)
+def purchase(
+    body: OrderCreate, principal: VerifiedBuyer, session: SessionDep, runtime: RuntimeDep
+) -> OrderPublic:
+    """``POST /orders`` and ``POST /orders/{id}/pay`` at once: the price is held in escrow
+    (``escrow.held``) and the order is ``paid`` (``order.paid``). Any refusal, 409
+    ``insufficient_funds`` among them, leaves no order and nothing held."""
+    now = utc_now()
+    auctions.refuse_if_under_way(session, body.listing_id, now)
+    ctx = signing_context(runtime.settings, runtime.chain_id, runtime.contract_address)
+    return service.place_and_pay(
         session, runtime.settings, principal, listing_id=body.listing_id, purpose=body.purpose,
         quantity=body.quantity, signature=body.signature, nonce=body.nonce,
         deadline=body.deadline, ctx=ctx, now=now,
@@ -81,6 +103,47 @@ def get_order(order_id: OrderId, principal: CurrentAccount, session: SessionDep)
 @router.post("/orders/{order_id}/cancel", summary="Cancel a placed order (its buyer)")
 def cancel_order(order_id: OrderId, principal: CurrentAccount, session: SessionDep) -> OrderPublic:
     return service.cancel(session, principal, order_id, now=utc_now())
+
+
+@router.post("/orders/{order_id}/pay", summary="Pay a placed order into escrow (its buyer)")
+def pay_order(
+    order_id: OrderId, principal: CurrentAccount, session: SessionDep, runtime: RuntimeDep
+) -> OrderPublic:
+    """The price moves from the buyer's available money to escrow (``escrow.held``) and the
+    order is ``paid`` (``order.paid``); 409 ``insufficient_funds`` holds nothing."""
+    return service.pay(session, runtime.settings, principal, order_id, now=utc_now())
+
+
+@router.post(
+    "/orders/{order_id}/accept",
+    summary="Accept a delivered order; it settles at once (its buyer)",
+)
+def accept_order(
+    order_id: OrderId, principal: CurrentAccount, session: SessionDep, runtime: RuntimeDep
+) -> OrderPublic:
+    """``order.accepted`` then ``order.settled``: the hold is released to the supplier minus
+    the exchange fee (``settlement.released``), in one transaction."""
+    return service.accept(session, runtime.settings, principal, order_id, now=utc_now())
+
+
+@router.post(
+    "/orders/{order_id}/approve",
+    summary="Approve an important asset's paid order for delivery (operators)",
+)
+def approve_order(
+    order_id: OrderId, body: OrderDecision, principal: Operator, session: SessionDep
+) -> OrderPublic:
+    return service.approve(session, principal, order_id, reason=body.reason, now=utc_now())
+
+
+@router.post(
+    "/orders/{order_id}/refuse",
+    summary="Refuse an important asset's paid order; the buyer is refunded in full (operators)",
+)
+def refuse_order(
+    order_id: OrderId, body: OrderDecision, principal: Operator, session: SessionDep
+) -> OrderPublic:
+    return service.refuse(session, principal, order_id, reason=body.reason, now=utc_now())
 
 
 @router.get(

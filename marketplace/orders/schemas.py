@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from marketplace import limits
 from marketplace.assets.schemas import SignatureHex
@@ -81,6 +81,9 @@ class OrderPublic(BaseModel):
     fee_minor: int | None = Field(
         default=None, description="The exchange fee, fixed when the order is paid."
     )
+    hold_id: int | None = Field(
+        default=None, description="The escrow hold (journal subject ``hold:{id}``) once paid."
+    )
     paid_at: datetime | None = None
     delivered_at: datetime | None = None
     accept_by: datetime | None = Field(
@@ -137,3 +140,16 @@ class PublicDataRevenue(BaseModel):
         description="What the same quantity would have charged at the ceiling."
     )
     basis: str = Field(description="Which orders are counted, in words.")
+
+
+class OrderDecision(BaseModel):
+    """An operator's decision on an important asset's order, with its reason (journaled)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, min_length=1, max_length=limits.approval_reason_length_max
+        ),
+    ]

@@ -1,7 +1,7 @@
 """orders: payment, delivery, acceptance and settlement
 
 Revision ID: settle
-Revises: auctions
+Revises: books
 
 The columns an order needs once it is paid: its acceptance window (fixed at placement), the
 escrow hold and the exchange fee (fixed at payment), whether an operator must approve it before
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "settle"
-down_revision: str | None = "auctions"
+down_revision: str | None = "books"  # this branch merged the books; the chain is linear
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

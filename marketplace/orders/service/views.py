@@ -85,6 +85,7 @@ def order_public(order: Order) -> OrderPublic:
         updated_at=order.updated_at,
         needs_approval=order.needs_approval,
         fee_minor=order.fee_minor,
+        hold_id=order.hold_id,
         paid_at=order.paid_at,
         delivered_at=order.delivered_at,
         accept_by=order.accept_by,
