@@ -25,8 +25,14 @@ from marketplace.orders.schemas import (
     OrderPublic,
     PublicDataRevenue,
 )
+from marketplace.runtime import Runtime
 
 router = APIRouter(tags=["orders"])
+
+
+def _scaled(order: OrderPublic, runtime: Runtime) -> OrderPublic:
+    """The order with the exchange's currency scale, so clients can show amounts in words."""
+    return order.model_copy(update={"currency_scale": runtime.settings.currency_scale})
 OrderId = Annotated[int, Path(ge=1, le=limits.id_max, description="order id")]
 ListingId = Annotated[int, Path(ge=1, le=limits.id_max, description="listing id")]
 Limit = Annotated[int, Query(ge=1, le=limits.page_size_max, description="page size")]
@@ -43,11 +49,12 @@ def place_order(
     now = utc_now()
     auctions.refuse_if_under_way(session, body.listing_id, now)
     ctx = signing_context(runtime.settings, runtime.chain_id, runtime.contract_address)
-    return service.place(
+    placed = service.place(
         session, runtime.settings, principal, listing_id=body.listing_id, purpose=body.purpose,
         quantity=body.quantity, signature=body.signature, nonce=body.nonce,
         deadline=body.deadline, ctx=ctx, now=now,
     )  # fmt: skip
+    return _scaled(placed, runtime)
 
 
 @router.post(
@@ -64,11 +71,12 @@ def purchase(
     now = utc_now()
     auctions.refuse_if_under_way(session, body.listing_id, now)
     ctx = signing_context(runtime.settings, runtime.chain_id, runtime.contract_address)
-    return service.place_and_pay(
+    paid = service.place_and_pay(
         session, runtime.settings, principal, listing_id=body.listing_id, purpose=body.purpose,
         quantity=body.quantity, signature=body.signature, nonce=body.nonce,
         deadline=body.deadline, ctx=ctx, now=now,
     )  # fmt: skip
+    return _scaled(paid, runtime)
 
 
 @router.post("/orders/draft", summary="The order to sign with your own key (writes nothing)")
@@ -96,8 +104,10 @@ def list_orders(
 
 
 @router.get("/orders/{order_id}", summary="One order (its buyer's and supplier's organisations)")
-def get_order(order_id: OrderId, principal: CurrentAccount, session: SessionDep) -> OrderPublic:
-    return service.get_order(session, principal, order_id)
+def get_order(
+    order_id: OrderId, principal: CurrentAccount, session: SessionDep, runtime: RuntimeDep
+) -> OrderPublic:
+    return _scaled(service.get_order(session, principal, order_id), runtime)
 
 
 @router.post("/orders/{order_id}/cancel", summary="Cancel a placed order (its buyer)")
@@ -111,7 +121,8 @@ def pay_order(
 ) -> OrderPublic:
     """The price moves from the buyer's available money to escrow (``escrow.held``) and the
     order is ``paid`` (``order.paid``); 409 ``insufficient_funds`` holds nothing."""
-    return service.pay(session, runtime.settings, principal, order_id, now=utc_now())
+    paid = service.pay(session, runtime.settings, principal, order_id, now=utc_now())
+    return _scaled(paid, runtime)
 
 
 @router.post(
@@ -123,7 +134,8 @@ def accept_order(
 ) -> OrderPublic:
     """``order.accepted`` then ``order.settled``: the hold is released to the supplier minus
     the exchange fee (``settlement.released``), in one transaction."""
-    return service.accept(session, runtime.settings, principal, order_id, now=utc_now())
+    settled = service.accept(session, runtime.settings, principal, order_id, now=utc_now())
+    return _scaled(settled, runtime)
 
 
 @router.post(

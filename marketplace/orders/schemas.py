@@ -91,6 +91,10 @@ class OrderPublic(BaseModel):
         description="When the acceptance window ends: the order is then accepted and settled.",
     )
     settled_at: datetime | None = None
+    currency_scale: int | None = Field(
+        default=None,
+        description="Minor units per unit as a power of ten (CNY: 2); amounts in words use it.",
+    )
     signed_order: dict[str, Any] = Field(
         description="The EIP-712 document the buyer signed (eth_signTypedData_v4 form)."
     )
