@@ -197,3 +197,13 @@ quote_validity_s_max: Final = 30 * 24 * 3600
 quotes_per_demand_per_organization_max: Final = 20  # every quote one supplier sends to a demand
 # Orders: what one order may hold (marketplace/orders)
 order_quantity_max: Final = 2**63 - 1  # licences, periods, rows or API calls in one order
+
+# Idempotency keys (marketplace/idempotency)
+idempotency_key_chars_max: Final = 255  # visible ASCII only
+# An in-flight key whose attempt has not answered for this long is taken over by the next retry
+# (its process died); the old attempt, should it still finish, can no longer commit.
+idempotency_claim_stale_s: Final = 60
+# Expired keys deleted by each new claim (the lazy purge).
+idempotency_purge_rows_max: Final = 100
+idempotency_key_ttl_s_default: Final = 24 * 3600
+idempotency_key_ttl_s_max: Final = 30 * 24 * 3600
