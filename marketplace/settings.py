@@ -106,6 +106,10 @@ class Settings(BaseSettings):
     auction_window_s_min: int = Field(
         default=limits.auction_window_s_min_default, ge=1, le=limits.auction_window_s_min_default
     )
+    # Idempotency keys (docs/api.md#idempotency): how long a key's answer is kept and replayed.
+    idempotency_key_ttl_s: int = Field(
+        default=limits.idempotency_key_ttl_s_default, ge=60, le=limits.idempotency_key_ttl_s_max
+    )
 
     # Settlement (docs/orders.md#payment-and-settlement). The exchange fee in basis points of
     # the price (250 = 2.5 %), by the asset's category (its DCAT theme, compared case-folded),

@@ -38,13 +38,17 @@ class Orders:
         purpose: str,
         quantity: int | None = None,
         private_key: bytes | None = None,
+        idempotency_key: str | None = None,
     ) -> OrderPublic:
         """Order a listing for ``purpose`` (not paid: ``pay`` it, or ``buy`` instead).
         Custodial accounts need nothing more (the exchange signs with their key); self-custody
         accounts pass their ``private_key`` and the order is signed here, locally, over the
-        draft the exchange priced."""
+        draft the exchange priced. ``idempotency_key`` (a new UUID by default): pass the same one
+        to retry a placement whose answer was lost."""
         body = self._signed(listing_id, purpose, quantity, private_key)
-        return self._session.call(OrderPublic, "POST", "/orders", json=body)
+        return self._session.call(
+            OrderPublic, "POST", "/orders", json=body, headers=_keyed(idempotency_key)
+        )
 
     def buy(
         self,

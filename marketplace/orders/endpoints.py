@@ -15,6 +15,7 @@ from marketplace import limits
 from marketplace.assets.service import signing_context
 from marketplace.auctions import service as auctions
 from marketplace.deps import RuntimeDep, SessionDep
+from marketplace.idempotency import idempotent
 from marketplace.identity.auth import CurrentAccount, Operator, VerifiedBuyer
 from marketplace.orders import service
 from marketplace.orders.schemas import (
@@ -33,19 +34,22 @@ router = APIRouter(tags=["orders"])
 def _scaled(order: OrderPublic, runtime: Runtime) -> OrderPublic:
     """The order with the exchange's currency scale, so clients can show amounts in words."""
     return order.model_copy(update={"currency_scale": runtime.settings.currency_scale})
+
+
 OrderId = Annotated[int, Path(ge=1, le=limits.id_max, description="order id")]
 ListingId = Annotated[int, Path(ge=1, le=limits.id_max, description="listing id")]
 Limit = Annotated[int, Query(ge=1, le=limits.page_size_max, description="page size")]
 
 
 @router.post("/orders", status_code=201, summary="Place an order for a listing (verified buyers)")
+@idempotent
 def place_order(
     body: OrderCreate, principal: VerifiedBuyer, session: SessionDep, runtime: RuntimeDep
 ) -> OrderPublic:
     """Refused with the reason when the listing's terms do not permit the purpose, the listing
     is not for sale, is the buyer's own, is negotiable (quote only) or is exclusive and held by
     another order, or is being auctioned (409 ``auction_under_way``). Writes ``order.placed``
-    with the buyer's EIP-712 signature."""
+    with the buyer's EIP-712 signature. Takes an ``Idempotency-Key`` (docs/api.md#idempotency)."""
     now = utc_now()
     auctions.refuse_if_under_way(session, body.listing_id, now)
     ctx = signing_context(runtime.settings, runtime.chain_id, runtime.contract_address)
@@ -62,6 +66,7 @@ def place_order(
     status_code=201,
     summary="Place an order for a listing and pay it, in one transaction (verified buyers)",
 )
+@idempotent
 def purchase(
     body: OrderCreate, principal: VerifiedBuyer, session: SessionDep, runtime: RuntimeDep
 ) -> OrderPublic:
@@ -116,6 +121,7 @@ def cancel_order(order_id: OrderId, principal: CurrentAccount, session: SessionD
 
 
 @router.post("/orders/{order_id}/pay", summary="Pay a placed order into escrow (its buyer)")
+@idempotent
 def pay_order(
     order_id: OrderId, principal: CurrentAccount, session: SessionDep, runtime: RuntimeDep
 ) -> OrderPublic:
@@ -129,6 +135,7 @@ def pay_order(
     "/orders/{order_id}/accept",
     summary="Accept a delivered order; it settles at once (its buyer)",
 )
+@idempotent
 def accept_order(
     order_id: OrderId, principal: CurrentAccount, session: SessionDep, runtime: RuntimeDep
 ) -> OrderPublic:

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from marketplace.client import Databourse
 from tests.marketplace.identity.helpers import OPERATOR_EMAIL, PASSWORD, serve_exchange
-from tests.marketplace.orders.helpers import PRICE_MINOR
+from tests.marketplace.orders.helpers import PRICE_MINOR, keyed
 from tests.marketplace.orders.money import balance, fund, reconciled
 from tests.marketplace.orders.test_exclusive_http import _exclusive_listing
 
@@ -53,7 +53,7 @@ def test_twenty_buyers_race_for_the_last_exclusive_licence_one_gets_it(
                 barrier.wait()
                 r = http.post(
                     "/orders/purchase", json={"listing_id": listing_id, "purpose": "research"},
-                    headers={"Authorization": f"Bearer {token}"},
+                    headers=keyed({"Authorization": f"Bearer {token}"}),
                 )  # fmt: skip
                 answers[org_id] = (r.status_code, r.json())
 

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from marketplace.runtime import Runtime
 from tests.marketplace.assets.helpers import Party
-from tests.marketplace.orders.helpers import PUBLIC_DATA, on_sale, place
+from tests.marketplace.orders.helpers import PUBLIC_DATA, keyed, on_sale, place
 from tests.marketplace.orders.money import deliver, fund
 from tests.marketplace.orders.test_settlement_http import purchase
 
@@ -25,7 +25,7 @@ def test_revenue_counts_settled_orders_against_the_ceiling(
     settled = [purchase(api, buyer, listing["id"]).json() for _ in range(2)]
     for order in settled:
         deliver(asset_runtime.engine, order["id"])
-        r = api.post(f"/orders/{order['id']}/accept", headers=buyer.headers)
+        r = api.post(f"/orders/{order['id']}/accept", headers=keyed(buyer.headers))
         assert r.json()["status"] == "settled"
     purchase(api, buyer, listing["id"])  # paid: in escrow, not counted
     cancelled = place(api, buyer, listing["id"])

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from marketplace.runtime import Runtime
 from tests.marketplace.assets.helpers import Party
-from tests.marketplace.orders.helpers import PRICE_MINOR, entries, on_sale, place
+from tests.marketplace.orders.helpers import PRICE_MINOR, entries, keyed, on_sale, place
 from tests.marketplace.orders.money import balance, deliver, fee_revenue, fund, reconciled
 
 FEE = PRICE_MINOR * 250 // 10_000  # the default 2.5 %, rounded down: 3,125
@@ -19,7 +19,7 @@ FEE = PRICE_MINOR * 250 // 10_000  # the default 2.5 %, rounded down: 3,125
 def purchase(api: TestClient, who: Party, listing_id: int, **body: Any) -> Any:
     return api.post(
         "/orders/purchase", json={"listing_id": listing_id, "purpose": "research", **body},
-        headers=who.headers,
+        headers=keyed(who.headers),
     )  # fmt: skip
 
 
@@ -42,7 +42,7 @@ def test_deposit_purchase_delivery_acceptance_settlement(
     assert balance(engine, buyer.organization_id) == (200_000 - PRICE_MINOR, PRICE_MINOR)
     assert reconciled(engine)
 
-    early = api.post(f"/orders/{order['id']}/accept", headers=buyer.headers)
+    early = api.post(f"/orders/{order['id']}/accept", headers=keyed(buyer.headers))
     assert (early.status_code, early.json()["error"]) == (409, "order_state")
     assert early.json()["message"] == "cannot accept an order that is paid; it must be delivered"
 
@@ -52,10 +52,10 @@ def test_deposit_purchase_delivery_acceptance_settlement(
     assert shown["status"] == "delivered"
     assert shown["accept_by"] is not None
 
-    not_theirs = api.post(f"/orders/{order['id']}/accept", headers=supplier.headers)
+    not_theirs = api.post(f"/orders/{order['id']}/accept", headers=keyed(supplier.headers))
     assert (not_theirs.status_code, not_theirs.json()["error"]) == (403, "not_order_buyer")
 
-    done = api.post(f"/orders/{order['id']}/accept", headers=buyer.headers)
+    done = api.post(f"/orders/{order['id']}/accept", headers=keyed(buyer.headers))
     assert done.status_code == 200, done.text
     assert (done.json()["status"], done.json()["settled_at"] is not None) == ("settled", True)
     assert balance(engine, buyer.organization_id) == (200_000 - PRICE_MINOR, 0)
@@ -68,7 +68,7 @@ def test_deposit_purchase_delivery_acceptance_settlement(
     hold = entries(api, f"hold:{order['hold_id']}")
     assert [e["kind"] for e in hold] == ["escrow.held", "settlement.released"]
 
-    again = api.post(f"/orders/{order['id']}/accept", headers=buyer.headers)
+    again = api.post(f"/orders/{order['id']}/accept", headers=keyed(buyer.headers))
     assert (again.status_code, again.json()["error"]) == (409, "order_state")
     assert fee_revenue(engine) == FEE  # money never moves twice
 
@@ -103,21 +103,21 @@ def test_paying_a_placed_order_and_the_refusals_of_pay(
     order = place(api, buyer, listing["id"])
     path = f"/orders/{order['id']}/pay"
 
-    short = api.post(path, headers=buyer.headers)
+    short = api.post(path, headers=keyed(buyer.headers))
     assert (short.status_code, short.json()["error"]) == (409, "insufficient_funds")
     assert api.get(f"/orders/{order['id']}", headers=buyer.headers).json()["status"] == "placed"
     assert balance(engine, buyer.organization_id) == (0, 0)
 
     fund(engine, buyer.organization_id, PRICE_MINOR)
-    assert api.post(path, headers=supplier.headers).json()["error"] == "not_order_buyer"
-    assert api.post(path, headers=rival.headers).status_code == 404
-    paid = api.post(path, headers=buyer.headers)
+    assert api.post(path, headers=keyed(supplier.headers)).json()["error"] == "not_order_buyer"
+    assert api.post(path, headers=keyed(rival.headers)).status_code == 404
+    paid = api.post(path, headers=keyed(buyer.headers))
     assert paid.status_code == 200, paid.text
     assert paid.json()["status"] == "paid"
-    twice = api.post(path, headers=buyer.headers)
+    twice = api.post(path, headers=keyed(buyer.headers))
     assert (twice.status_code, twice.json()["error"]) == (409, "order_state")
     assert balance(engine, buyer.organization_id) == (0, PRICE_MINOR)
-    cancel = api.post(f"/orders/{order['id']}/cancel", headers=buyer.headers)
+    cancel = api.post(f"/orders/{order['id']}/cancel", headers=keyed(buyer.headers))
     assert (cancel.status_code, cancel.json()["error"]) == (409, "order_state")
     assert reconciled(engine)
 
