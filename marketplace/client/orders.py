@@ -96,10 +96,14 @@ class Orders:
         path = f"/orders/{order_id}/approve"
         return self._session.call(OrderPublic, "POST", path, json={"reason": reason})
 
-    def refuse(self, order_id: int, *, reason: str) -> OrderPublic:
+    def refuse(
+        self, order_id: int, *, reason: str, idempotency_key: str | None = None
+    ) -> OrderPublic:
         """Refuse an important asset's paid order; the buyer is refunded in full (operators)."""
         path = f"/orders/{order_id}/refuse"
-        return self._session.call(OrderPublic, "POST", path, json={"reason": reason})
+        return self._session.call(
+            OrderPublic, "POST", path, json={"reason": reason}, headers=_keyed(idempotency_key)
+        )
 
     def get(self, order_id: int) -> OrderPublic:
         return self._session.call(OrderPublic, "GET", f"/orders/{order_id}")

@@ -159,6 +159,7 @@ def approve_order(
     "/orders/{order_id}/refuse",
     summary="Refuse an important asset's paid order; the buyer is refunded in full (operators)",
 )
+@idempotent
 def refuse_order(
     order_id: OrderId, body: OrderDecision, principal: Operator, session: SessionDep
 ) -> OrderPublic:

@@ -16,7 +16,7 @@ from marketplace.orders.errors import AwaitingApproval
 from marketplace.runtime import Runtime
 from tests.marketplace.assets.helpers import Party
 from tests.marketplace.listings.helpers import approved, create_listing, terms
-from tests.marketplace.orders.helpers import PRICE_MINOR, entries, on_sale
+from tests.marketplace.orders.helpers import PRICE_MINOR, entries, keyed, on_sale
 from tests.marketplace.orders.money import balance, deliver, fund, reconciled
 from tests.marketplace.orders.test_settlement_http import purchase
 
@@ -42,7 +42,9 @@ def important_listing(api: TestClient, supplier: Party, ops: Party) -> dict[str,
 
 
 def decide(api: TestClient, who: Party, order_id: int, decision: str, reason: str) -> Any:
-    return api.post(f"/orders/{order_id}/{decision}", json={"reason": reason}, headers=who.headers)
+    return api.post(
+        f"/orders/{order_id}/{decision}", json={"reason": reason}, headers=keyed(who.headers)
+    )
 
 
 def test_an_important_asset_s_order_is_delivered_only_after_an_operator_approves_it(
