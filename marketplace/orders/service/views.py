@@ -114,6 +114,7 @@ class OrderView:
     terms_hash: str
     terms: dict[str, Any]
     needs_approval: bool
+    placed_seq: int  # the order's ``order.placed`` journal entry
 
 
 def order_view(session: Session, order: Order) -> OrderView:
@@ -137,6 +138,7 @@ def order_view(session: Session, order: Order) -> OrderView:
         terms_hash=order.terms_hash,
         terms=terms,
         needs_approval=order.needs_approval,
+        placed_seq=order.placed_seq,
     )
 
 
