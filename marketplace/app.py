@@ -43,12 +43,14 @@ def build_runtime(settings: Settings) -> Runtime:
     from marketplace.chain_runtime import attach_chain
     from marketplace.migrations import upgrade_embedded
     from marketplace.notifications import attach_delivery
+    from marketplace.orders.settlement_job import attach_settlement
 
     engine = make_engine(settings.database_url)
     upgrade_embedded(engine)
     runtime = Runtime(settings=settings, engine=engine)
     attach_chain(runtime)
     attach_delivery(runtime)
+    attach_settlement(runtime)
     return runtime
 
 

@@ -197,6 +197,19 @@ quote_validity_s_max: Final = 30 * 24 * 3600
 quotes_per_demand_per_organization_max: Final = 20  # every quote one supplier sends to a demand
 # Orders: what one order may hold (marketplace/orders)
 order_quantity_max: Final = 2**63 - 1  # licences, periods, rows or API calls in one order
+# Settlement (marketplace/orders, docs/orders.md#payment-and-settlement)
+exchange_fee_bp_max: Final = 10_000  # basis points of the price: at most all of it
+exchange_fee_categories_max: Final = 200  # entries in DATABOURSE_EXCHANGE_FEE_BP_BY_CATEGORY
+order_payment_window_s_default: Final = 24 * 3600  # a placed order unpaid this long expires
+order_payment_window_s_max: Final = 30 * 24 * 3600
+settlement_orders_per_step_max: Final = 50  # orders one settlement run claims per pass
+approval_reason_length_max: Final = 2_000  # an operator's reason to approve or refuse an order
+# Books: double-entry accounts, escrow holds and payments (marketplace/books)
+books_transfer_id_length_max: Final = 100  # a client-chosen transfer id: [A-Za-z0-9._-]
+books_reference_length_max: Final = 200  # what a hold or payment is for ("order:17")
+books_statement_lines_max: Final = 10_000  # transfers one statement lists, newest last
+books_webhook_event_id_length_max: Final = 200  # a payment provider's event id
+books_webhook_body_bytes_max: Final = 16 * 1024
 
 # Idempotency keys (marketplace/idempotency)
 idempotency_key_chars_max: Final = 255  # visible ASCII only

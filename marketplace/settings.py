@@ -111,6 +111,20 @@ class Settings(BaseSettings):
         default=limits.idempotency_key_ttl_s_default, ge=60, le=limits.idempotency_key_ttl_s_max
     )
 
+    # Settlement (docs/orders.md#payment-and-settlement). The exchange fee in basis points of
+    # the price (250 = 2.5 %), by the asset's category (its DCAT theme, compared case-folded),
+    # else the default; fee = floor(price * bp / 10000), fixed on the order when it is paid.
+    # The by-category map is JSON: DATABOURSE_EXCHANGE_FEE_BP_BY_CATEGORY='{"transport": 100}'.
+    exchange_fee_bp: int = Field(default=250, ge=0, le=limits.exchange_fee_bp_max)
+    exchange_fee_bp_by_category: dict[str, int] = Field(
+        default_factory=dict, max_length=limits.exchange_fee_categories_max
+    )
+    # A placed order not paid within this long expires (the settlement job).
+    order_payment_window_s: int = Field(
+        default=limits.order_payment_window_s_default, ge=1, le=limits.order_payment_window_s_max
+    )
+    settlement_poll_s: float = Field(default=5.0, gt=0, le=3600)
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
 
@@ -148,6 +162,14 @@ class Settings(BaseSettings):
         if self.webhook_backoff_s_min > self.webhook_backoff_s_max:
             raise ValueError(
                 "DATABOURSE_WEBHOOK_BACKOFF_S_MIN must not exceed DATABOURSE_WEBHOOK_BACKOFF_S_MAX"
+            )
+        if any(
+            not 0 <= bp <= limits.exchange_fee_bp_max
+            for bp in self.exchange_fee_bp_by_category.values()
+        ):
+            raise ValueError(
+                "DATABOURSE_EXCHANGE_FEE_BP_BY_CATEGORY: each rate lies between 0 and "
+                f"{limits.exchange_fee_bp_max} basis points"
             )
         if sum(self.quality_weights.values()) == 0:
             raise ValueError("the DATABOURSE_QUALITY_WEIGHT_* settings must not all be zero")

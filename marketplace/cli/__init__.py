@@ -91,6 +91,8 @@ USERS: dict[str, str] = {
     "serve": RUNNING,
     "db": RUNNING,
     "worker": RUNNING,
+    "accept": BUYERS,
+    "settle": RUNNING,
 }
 
 

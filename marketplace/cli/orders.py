@@ -1,7 +1,8 @@
-"""bourse buy LISTING --purpose P | bourse order show ID | list | cancel ID | revenue LISTING
+"""bourse buy LISTING --purpose P | bourse accept ORDER | bourse order show ID | list | pay ID |
+cancel ID | approve ID --reason R | refuse ID --reason R | revenue LISTING | bourse settle
 
-Prices are integer minor units of the listing's currency (fen for CNY), as the exchange keeps
-them.
+Amounts are shown in units of the currency (1,250.00 CNY) when the exchange gives its scale,
+else in its integer minor units (fen for CNY), as the exchange keeps them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from rich.table import Table
 
 from marketplace.cli.common import (
     BUYERS,
+    OPERATORS,
     SUPPLIERS,
     PanelOrderedGroup,
     UrlOption,
@@ -22,6 +24,7 @@ from marketplace.cli.common import (
 )
 from marketplace.client import DatabourseClientError
 from marketplace.listings.terms import Purpose
+from marketplace.money import amount_text
 from marketplace.orders.schemas import OrderPublic
 
 console = Console()
@@ -33,12 +36,31 @@ order_app = typer.Typer(
 OrderArg = Annotated[int, typer.Argument(min=1, help="The order's id.")]
 
 
+def _amount(order: OrderPublic, minor: int) -> str:
+    if order.currency_scale is None:
+        return f"{minor} minor units of {order.currency}"
+    return amount_text(minor, order.currency, order.currency_scale)
+
+
 def _show(order: OrderPublic) -> None:
     console.print(
         f"order {order.id}: [bold]{order.status}[/bold], listing {order.listing_id} "
         f"(asset {order.asset_id}) for {order.purpose}, quantity {order.quantity}"
     )
-    console.print(f"price: {order.price_minor} minor units of {order.currency} ({order.source})")
+    console.print(f"price: {_amount(order, order.price_minor)} ({order.source})")
+    if order.fee_minor is not None:
+        payout = _amount(order, order.price_minor - order.fee_minor)
+        console.print(
+            f"held in escrow (hold {order.hold_id}); exchange fee {_amount(order, order.fee_minor)}"
+            f", the supplier receives {payout} on settlement"
+        )
+    if order.needs_approval and order.status == "paid":
+        console.print("important data: an operator must approve the order before delivery")
+    if order.accept_by is not None and order.status == "delivered":
+        console.print(
+            f"accept it by {order.accept_by:%Y-%m-%d %H:%M} UTC ([bold]bourse accept "
+            f"{order.id}[/bold]); it is accepted then by itself"
+        )
     console.print(
         f"buyer organisation {order.buyer_organization_id}, supplier organisation "
         f"{order.supplier_organization_id}; placed {order.created_at:%Y-%m-%d %H:%M} UTC"
@@ -58,17 +80,73 @@ def buy(
         int | None,
         typer.Option(min=1, help="Periods, rows or API calls, as the price model counts."),
     ] = None,
+    place_only: Annotated[
+        bool, typer.Option("--place-only", help="Place the order without paying it yet.")
+    ] = False,
     url: UrlOption = None,
 ) -> None:
-    """Order a listing (verified buyers). The exchange signs the order with your custodial key
-    and refuses a purpose the listing's terms do not permit, saying why."""
+    """Buy a listing (verified buyers): place the order and pay its price into escrow, in one
+    request. The exchange signs the order with your custodial key and refuses a purpose the
+    listing's terms do not permit, or a balance short of the price, saying why: nothing is
+    then ordered or held."""
     with exchange_client(url) as bourse:
         try:
-            order = bourse.orders.place(listing_id, purpose=purpose.value, quantity=quantity)
+            if place_only:
+                order = bourse.orders.place(listing_id, purpose=purpose.value, quantity=quantity)
+            else:
+                order = bourse.orders.buy(listing_id, purpose=purpose.value, quantity=quantity)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
     _show(order)
     console.print(f"follow it with [bold]bourse order show {order.id}[/bold]")
+    console.print(str(order.id))
+
+
+def accept(order_id: OrderArg, url: UrlOption = None) -> None:
+    """Accept a delivered order (its buyer). It settles at once: the supplier is paid the price
+    minus the exchange fee."""
+    with exchange_client(url) as bourse:
+        try:
+            order = bourse.orders.accept(order_id)
+        except DatabourseClientError as exc:
+            raise fail(exc) from exc
+    _show(order)
+
+
+def settle(
+    once: Annotated[
+        bool, typer.Option("--once", help="One pass over what is due, then exit.")
+    ] = False,
+) -> None:
+    """Settle orders whose acceptance window has ended and expire orders never paid, on this
+    exchange's database (DATABOURSE_DATABASE_URL). Safe beside the server and other runs."""
+    import signal
+    import threading
+
+    from marketplace.db import make_engine
+    from marketplace.orders.settlement_job import SettlementWorker, run_once
+    from marketplace.settings import get_settings
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        if once:
+            run = run_once(engine, settings)
+            console.print(
+                f"settled {len(run.settled)} orders {run.settled}, expired {len(run.expired)} "
+                f"{run.expired}"
+            )
+            for order_id, error in run.failed.items():
+                console.print(f"[red]order {order_id} failed[/red]: {error}")
+            if run.failed:
+                raise typer.Exit(1)
+            return
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        SettlementWorker(engine, settings).run(stop)
+    finally:
+        engine.dispose()
 
 
 @order_app.command("show", rich_help_panel=BUYERS)
@@ -126,6 +204,42 @@ def cancel_order(order_id: OrderArg, url: UrlOption = None) -> None:
     console.print(f"order {order.id} is {order.status}")
 
 
+@order_app.command("pay", rich_help_panel=BUYERS)
+def pay_order(order_id: OrderArg, url: UrlOption = None) -> None:
+    """Pay a placed order into escrow (its buyer)."""
+    with exchange_client(url) as bourse:
+        try:
+            order = bourse.orders.pay(order_id)
+        except DatabourseClientError as exc:
+            raise fail(exc) from exc
+    _show(order)
+
+
+ReasonOption = Annotated[str, typer.Option(help="Why (journaled with the decision).")]
+
+
+@order_app.command("approve", rich_help_panel=OPERATORS)
+def approve_order(order_id: OrderArg, reason: ReasonOption, url: UrlOption = None) -> None:
+    """Approve an important asset's paid order for delivery (operators)."""
+    with exchange_client(url) as bourse:
+        try:
+            order = bourse.orders.approve(order_id, reason=reason)
+        except DatabourseClientError as exc:
+            raise fail(exc) from exc
+    console.print(f"order {order.id} is {order.status}")
+
+
+@order_app.command("refuse", rich_help_panel=OPERATORS)
+def refuse_order(order_id: OrderArg, reason: ReasonOption, url: UrlOption = None) -> None:
+    """Refuse an important asset's paid order; the buyer is refunded in full (operators)."""
+    with exchange_client(url) as bourse:
+        try:
+            order = bourse.orders.refuse(order_id, reason=reason)
+        except DatabourseClientError as exc:
+            raise fail(exc) from exc
+    console.print(f"order {order.id} is {order.status}: the buyer was refunded in full")
+
+
 @order_app.command("revenue", rich_help_panel=SUPPLIERS)
 def revenue(
     listing_id: Annotated[int, typer.Argument(min=1, help="A public-data listing.")],
@@ -151,4 +265,6 @@ def revenue(
 
 def register(app: typer.Typer) -> None:
     app.command("buy")(buy)
+    app.command("accept")(accept)
+    app.command("settle")(settle)
     app.add_typer(order_app, name="order")

@@ -1,6 +1,11 @@
-"""``bourse.orders``: place an order for a listing (verified buyers), read and list your
-organisation's orders (as buyer or supplier), cancel a placed one, and a public-data listing's
-revenue against its ceiling (its supplier and operators)."""
+"""``bourse.orders``: place an order for a listing (verified buyers), or buy it (place and pay
+in one request), pay a placed order, accept a delivered one (it settles), read and list your
+organisation's orders (as buyer or supplier), cancel a placed one, an operator's approval or
+refusal of an important asset's order, and a public-data listing's revenue against its ceiling
+(its supplier and operators).
+
+Every request that moves money carries an ``Idempotency-Key``: a new UUID per call unless you
+pass ``idempotency_key`` (pass the same one when you retry, and the money moves once)."""
 
 from __future__ import annotations
 
@@ -9,6 +14,12 @@ from typing import Any
 
 from marketplace.client.session import Session
 from marketplace.orders.schemas import OrderDraft, OrderPage, OrderPublic, PublicDataRevenue
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def _keyed(idempotency_key: str | None) -> dict[str, str]:
+    return {IDEMPOTENCY_HEADER: idempotency_key or str(uuid.uuid4())}
 
 
 class Orders:
@@ -29,10 +40,35 @@ class Orders:
         private_key: bytes | None = None,
         idempotency_key: str | None = None,
     ) -> OrderPublic:
-        """Order a listing for ``purpose``. Custodial accounts need nothing more (the exchange
-        signs with their key); self-custody accounts pass their ``private_key`` and the order is
-        signed here, locally, over the draft the exchange priced. ``idempotency_key`` (a new
-        UUID by default): pass the same one to retry a placement whose answer was lost."""
+        """Order a listing for ``purpose`` (not paid: ``pay`` it, or ``buy`` instead).
+        Custodial accounts need nothing more (the exchange signs with their key); self-custody
+        accounts pass their ``private_key`` and the order is signed here, locally, over the
+        draft the exchange priced. ``idempotency_key`` (a new UUID by default): pass the same one
+        to retry a placement whose answer was lost."""
+        body = self._signed(listing_id, purpose, quantity, private_key)
+        return self._session.call(
+            OrderPublic, "POST", "/orders", json=body, headers=_keyed(idempotency_key)
+        )
+
+    def buy(
+        self,
+        listing_id: int,
+        *,
+        purpose: str,
+        quantity: int | None = None,
+        private_key: bytes | None = None,
+        idempotency_key: str | None = None,
+    ) -> OrderPublic:
+        """Place an order and pay it into escrow in one request: the answer is the ``paid``
+        order. 409 ``insufficient_funds`` (or any refusal) leaves no order and nothing held."""
+        body = self._signed(listing_id, purpose, quantity, private_key)
+        return self._session.call(
+            OrderPublic, "POST", "/orders/purchase", json=body, headers=_keyed(idempotency_key)
+        )
+
+    def _signed(
+        self, listing_id: int, purpose: str, quantity: int | None, private_key: bytes | None
+    ) -> dict[str, Any]:
         body = _body(listing_id, purpose, quantity)
         if private_key is not None:
             from marketplace.identity import signing
@@ -43,9 +79,30 @@ class Orders:
                 "nonce": int(offer.nonce),
                 "deadline": offer.deadline,
             }
-        key = idempotency_key or uuid.uuid4().hex
+        return body
+
+    def pay(self, order_id: int, *, idempotency_key: str | None = None) -> OrderPublic:
+        """Pay a placed order into escrow (its buyer)."""
+        path = f"/orders/{order_id}/pay"
+        return self._session.call(OrderPublic, "POST", path, headers=_keyed(idempotency_key))
+
+    def accept(self, order_id: int, *, idempotency_key: str | None = None) -> OrderPublic:
+        """Accept a delivered order (its buyer); it settles at once: the answer is ``settled``."""
+        path = f"/orders/{order_id}/accept"
+        return self._session.call(OrderPublic, "POST", path, headers=_keyed(idempotency_key))
+
+    def approve(self, order_id: int, *, reason: str) -> OrderPublic:
+        """Approve an important asset's paid order for delivery (operators)."""
+        path = f"/orders/{order_id}/approve"
+        return self._session.call(OrderPublic, "POST", path, json={"reason": reason})
+
+    def refuse(
+        self, order_id: int, *, reason: str, idempotency_key: str | None = None
+    ) -> OrderPublic:
+        """Refuse an important asset's paid order; the buyer is refunded in full (operators)."""
+        path = f"/orders/{order_id}/refuse"
         return self._session.call(
-            OrderPublic, "POST", "/orders", json=body, headers={"Idempotency-Key": key}
+            OrderPublic, "POST", path, json={"reason": reason}, headers=_keyed(idempotency_key)
         )
 
     def get(self, order_id: int) -> OrderPublic:

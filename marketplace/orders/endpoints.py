@@ -16,17 +16,26 @@ from marketplace.assets.service import signing_context
 from marketplace.auctions import service as auctions
 from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.idempotency import idempotent
-from marketplace.identity.auth import CurrentAccount, VerifiedBuyer
+from marketplace.identity.auth import CurrentAccount, Operator, VerifiedBuyer
 from marketplace.orders import service
 from marketplace.orders.schemas import (
     OrderCreate,
+    OrderDecision,
     OrderDraft,
     OrderPage,
     OrderPublic,
     PublicDataRevenue,
 )
+from marketplace.runtime import Runtime
 
 router = APIRouter(tags=["orders"])
+
+
+def _scaled(order: OrderPublic, runtime: Runtime) -> OrderPublic:
+    """The order with the exchange's currency scale, so clients can show amounts in words."""
+    return order.model_copy(update={"currency_scale": runtime.settings.currency_scale})
+
+
 OrderId = Annotated[int, Path(ge=1, le=limits.id_max, description="order id")]
 ListingId = Annotated[int, Path(ge=1, le=limits.id_max, description="listing id")]
 Limit = Annotated[int, Query(ge=1, le=limits.page_size_max, description="page size")]
@@ -44,11 +53,35 @@ def place_order(
     now = utc_now()
     auctions.refuse_if_under_way(session, body.listing_id, now)
     ctx = signing_context(runtime.settings, runtime.chain_id, runtime.contract_address)
-    return service.place(
+    placed = service.place(
         session, runtime.settings, principal, listing_id=body.listing_id, purpose=body.purpose,
         quantity=body.quantity, signature=body.signature, nonce=body.nonce,
         deadline=body.deadline, ctx=ctx, now=now,
     )  # fmt: skip
+    return _scaled(placed, runtime)
+
+
+@router.post(
+    "/orders/purchase",
+    status_code=201,
+    summary="Place an order for a listing and pay it, in one transaction (verified buyers)",
+)
+@idempotent
+def purchase(
+    body: OrderCreate, principal: VerifiedBuyer, session: SessionDep, runtime: RuntimeDep
+) -> OrderPublic:
+    """``POST /orders`` and ``POST /orders/{id}/pay`` at once: the price is held in escrow
+    (``escrow.held``) and the order is ``paid`` (``order.paid``). Any refusal, 409
+    ``insufficient_funds`` among them, leaves no order and nothing held."""
+    now = utc_now()
+    auctions.refuse_if_under_way(session, body.listing_id, now)
+    ctx = signing_context(runtime.settings, runtime.chain_id, runtime.contract_address)
+    paid = service.place_and_pay(
+        session, runtime.settings, principal, listing_id=body.listing_id, purpose=body.purpose,
+        quantity=body.quantity, signature=body.signature, nonce=body.nonce,
+        deadline=body.deadline, ctx=ctx, now=now,
+    )  # fmt: skip
+    return _scaled(paid, runtime)
 
 
 @router.post("/orders/draft", summary="The order to sign with your own key (writes nothing)")
@@ -76,13 +109,61 @@ def list_orders(
 
 
 @router.get("/orders/{order_id}", summary="One order (its buyer's and supplier's organisations)")
-def get_order(order_id: OrderId, principal: CurrentAccount, session: SessionDep) -> OrderPublic:
-    return service.get_order(session, principal, order_id)
+def get_order(
+    order_id: OrderId, principal: CurrentAccount, session: SessionDep, runtime: RuntimeDep
+) -> OrderPublic:
+    return _scaled(service.get_order(session, principal, order_id), runtime)
 
 
 @router.post("/orders/{order_id}/cancel", summary="Cancel a placed order (its buyer)")
 def cancel_order(order_id: OrderId, principal: CurrentAccount, session: SessionDep) -> OrderPublic:
     return service.cancel(session, principal, order_id, now=utc_now())
+
+
+@router.post("/orders/{order_id}/pay", summary="Pay a placed order into escrow (its buyer)")
+@idempotent
+def pay_order(
+    order_id: OrderId, principal: CurrentAccount, session: SessionDep, runtime: RuntimeDep
+) -> OrderPublic:
+    """The price moves from the buyer's available money to escrow (``escrow.held``) and the
+    order is ``paid`` (``order.paid``); 409 ``insufficient_funds`` holds nothing."""
+    paid = service.pay(session, runtime.settings, principal, order_id, now=utc_now())
+    return _scaled(paid, runtime)
+
+
+@router.post(
+    "/orders/{order_id}/accept",
+    summary="Accept a delivered order; it settles at once (its buyer)",
+)
+@idempotent
+def accept_order(
+    order_id: OrderId, principal: CurrentAccount, session: SessionDep, runtime: RuntimeDep
+) -> OrderPublic:
+    """``order.accepted`` then ``order.settled``: the hold is released to the supplier minus
+    the exchange fee (``settlement.released``), in one transaction."""
+    settled = service.accept(session, runtime.settings, principal, order_id, now=utc_now())
+    return _scaled(settled, runtime)
+
+
+@router.post(
+    "/orders/{order_id}/approve",
+    summary="Approve an important asset's paid order for delivery (operators)",
+)
+def approve_order(
+    order_id: OrderId, body: OrderDecision, principal: Operator, session: SessionDep
+) -> OrderPublic:
+    return service.approve(session, principal, order_id, reason=body.reason, now=utc_now())
+
+
+@router.post(
+    "/orders/{order_id}/refuse",
+    summary="Refuse an important asset's paid order; the buyer is refunded in full (operators)",
+)
+@idempotent
+def refuse_order(
+    order_id: OrderId, body: OrderDecision, principal: Operator, session: SessionDep
+) -> OrderPublic:
+    return service.refuse(session, principal, order_id, reason=body.reason, now=utc_now())
 
 
 @router.get(

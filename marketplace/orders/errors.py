@@ -51,3 +51,21 @@ class PurposeRefused(Unprocessable):
     """The listing's terms do not permit the purpose the buyer declared."""
 
     code = "purpose_not_permitted"
+
+
+class PaymentOverdue(Conflict):
+    """A placed order past its payment deadline: it expires and cannot be paid."""
+
+    code = "payment_overdue"
+
+
+class AwaitingApproval(Conflict):
+    """An important asset's order is delivered only after an operator approves it."""
+
+    code = "awaiting_approval"
+
+
+class NoApprovalNeeded(Conflict):
+    """Only orders for important data are approved or refused by an operator."""
+
+    code = "no_approval_needed"

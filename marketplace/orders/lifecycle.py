@@ -5,13 +5,21 @@ Every change of ``Order.status`` goes through ``apply``; a (state, event) pair t
 hold is an ``OrderStateConflict`` (409) naming the state the order is in and the states the event
 needs. A new order starts ``placed`` and writes ``order.placed`` (``INITIAL``, ``PLACED_KIND``).
 
-    placed ─cancel→ cancelled      (the buyer withdraws an order it has not paid)
+    placed    ─cancel→  cancelled  (the buyer withdraws an order it has not paid)
+    placed    ─pay→     paid       (the price held in escrow; the books write ``escrow.held``)
+    placed    ─expire→  expired    (never paid before the payment deadline: the settlement job)
+    paid      ─approve→ approved   (important data: an operator approves the order for delivery)
+    paid      ─refuse→  refunded   (important data: an operator refuses; the hold is refunded)
+    paid      ─deliver→ delivered  (the first download served; not for important data before
+    approved  ─deliver→ delivered   its approval: the service checks ``needs_approval``)
+    delivered ─accept→  accepted   (the buyer, or the job when the acceptance window ends)
+    accepted  ─settle→  settled    (the hold released to the supplier, minus the exchange fee)
 
-What exists is placement and cancellation. The settlement issue (13) extends this table, not
-another: ``placed ─pay→ paid`` (escrow held), ``paid ─deliver→ delivered``, ``delivered ─accept→
-accepted`` (by the buyer, or when the acceptance window ends), ``accepted ─settle→ settled``, and
-``placed ─expire→ expired`` for an order never paid; disputes branch off ``delivered``. Until
-then no order is ever paid, delivered, accepted, settled or expired, and none is said to be.
+Money moves in the books, in the same transaction: paying holds the price (``escrow.held``),
+settling releases it (``settlement.released``), refusing refunds it (``escrow.refunded``); the
+books write those entries, the order its own beside them.
+
+Disputes (a later issue) branch off ``delivered``.
 """
 
 from __future__ import annotations
@@ -26,10 +34,24 @@ from marketplace.orders.errors import OrderStateConflict
 class OrderStatus(StrEnum):
     placed = "placed"
     cancelled = "cancelled"
+    paid = "paid"
+    approved = "approved"
+    delivered = "delivered"
+    accepted = "accepted"
+    settled = "settled"
+    expired = "expired"
+    refunded = "refunded"
 
 
 class OrderEvent(StrEnum):
     cancel = "cancel"
+    pay = "pay"
+    expire = "expire"
+    approve = "approve"
+    refuse = "refuse"
+    deliver = "deliver"
+    accept = "accept"
+    settle = "settle"
 
 
 #: The state a new order starts in, and the journal kind its placement writes.
@@ -51,6 +73,13 @@ _E = OrderEvent
 #: The declaration: (the states the event is allowed in, event, target, journal kind).
 _DECLARED: Final[tuple[tuple[tuple[OrderStatus, ...], OrderEvent, OrderStatus, str], ...]] = (
     ((_S.placed,), _E.cancel, _S.cancelled, "order.cancelled"),
+    ((_S.placed,), _E.pay, _S.paid, "order.paid"),
+    ((_S.placed,), _E.expire, _S.expired, "order.expired"),
+    ((_S.paid,), _E.approve, _S.approved, "order.approved"),
+    ((_S.paid,), _E.refuse, _S.refunded, "order.refused"),
+    ((_S.paid, _S.approved), _E.deliver, _S.delivered, "order.delivered"),
+    ((_S.delivered,), _E.accept, _S.accepted, "order.accepted"),
+    ((_S.accepted,), _E.settle, _S.settled, "order.settled"),
 )
 
 #: The table: (state, event) → transition. Any pair not in it is refused.
@@ -60,13 +89,14 @@ TRANSITIONS: Final[dict[tuple[OrderStatus, OrderEvent], Transition]] = {
     for source in sources_
 }
 
-#: The states in which an order holds an exclusive listing (no other order of it may be placed).
-#: Cancelled orders release it; the settlement issue adds paid, delivered and accepted here.
-HOLDS_EXCLUSIVE: Final = frozenset({OrderStatus.placed})
+#: The states in which an order holds an exclusive listing (no other order of it may be placed):
+#: every live one. A cancelled, expired or refunded order frees it; a settled one closes the
+#: listing for good (``listings.service.close_sold``), so it need not hold it any more.
+HOLDS_EXCLUSIVE: Final = frozenset({_S.placed, _S.paid, _S.approved, _S.delivered, _S.accepted})
 
-#: The states whose orders count as the listing's revenue in the public-data report: placed,
-#: uncancelled orders, as no order is settled yet.
-COUNTED_AS_REVENUE: Final = frozenset({OrderStatus.placed})
+#: The states whose orders count as the listing's revenue in the public-data report: settled
+#: orders, whose money reached the supplier.
+COUNTED_AS_REVENUE: Final = frozenset({OrderStatus.settled})
 
 
 def allowed(state: OrderStatus | str, event: OrderEvent) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, DateTime, String, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from ledger.models import utc_now
@@ -55,6 +55,19 @@ class Order(SQLModel, table=True):
     verifying_contract: str = Field(sa_type=String(ADDRESS_HEX_LENGTH))
     exclusive_listing_id: int | None = Field(default=None, sa_type=BigInteger, unique=True)
     placed_seq: int = Field(default=0, sa_type=BigInteger)
+    # The order's terms' acceptance window (hours after delivery), fixed at placement.
+    acceptance_window_h: int | None = Field(default=None, sa_type=BigInteger)
+    # Settlement (docs/orders.md#payment-and-settlement): fixed when the order is paid.
+    hold_id: int | None = Field(default=None, sa_type=BigInteger)
+    fee_bp: int | None = Field(default=None, sa_type=BigInteger)
+    fee_minor: int | None = Field(default=None, sa_type=BigInteger)
+    needs_approval: bool = Field(
+        default=False, sa_type=Boolean, sa_column_kwargs={"server_default": false()}
+    )
+    paid_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    delivered_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    accept_by: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), index=True)
+    settled_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
 

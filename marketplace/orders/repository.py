@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 
 from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
@@ -81,3 +82,24 @@ def totals(session: Session, listing_id: int, statuses: Collection[str]) -> tupl
 
 def journal_entry(session: Session, seq: int) -> JournalEntry | None:
     return session.get(JournalEntry, seq)
+
+
+def claim_next(
+    session: Session,
+    status: str,
+    *,
+    due_column: str,
+    due_by: datetime,
+    skip: Collection[int] = (),
+) -> Order | None:
+    """The oldest order in ``status`` whose ``due_column`` is at or before ``due_by`` (ids in
+    ``skip`` aside), locked for this transaction. PostgreSQL skips rows another transaction has
+    locked (``FOR UPDATE SKIP LOCKED``), so concurrent settlement runs never take the same order
+    and never wait on one another; SQLite runs one write transaction at a time (``BEGIN
+    IMMEDIATE``), so the next runner reads the order after the first committed its new state."""
+    due = getattr(Order, due_column)
+    query = select(Order).where(col(Order.status) == status, col(due) <= due_by)
+    if skip:
+        query = query.where(col(Order.id).not_in(list(skip)))
+    query = query.order_by(col(Order.id)).limit(1).with_for_update(skip_locked=True)
+    return session.exec(query).first()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from marketplace import limits
 from marketplace.assets.schemas import SignatureHex
@@ -74,6 +74,27 @@ class OrderPublic(BaseModel):
     placed_seq: int = Field(description="The journal seq of the order's ``order.placed`` entry.")
     created_at: datetime
     updated_at: datetime
+    needs_approval: bool = Field(
+        default=False,
+        description="Important data: an operator must approve the order before delivery.",
+    )
+    fee_minor: int | None = Field(
+        default=None, description="The exchange fee, fixed when the order is paid."
+    )
+    hold_id: int | None = Field(
+        default=None, description="The escrow hold (journal subject ``hold:{id}``) once paid."
+    )
+    paid_at: datetime | None = None
+    delivered_at: datetime | None = None
+    accept_by: datetime | None = Field(
+        default=None,
+        description="When the acceptance window ends: the order is then accepted and settled.",
+    )
+    settled_at: datetime | None = None
+    currency_scale: int | None = Field(
+        default=None,
+        description="Minor units per unit as a power of ten (CNY: 2); amounts in words use it.",
+    )
     signed_order: dict[str, Any] = Field(
         description="The EIP-712 document the buyer signed (eth_signTypedData_v4 form)."
     )
@@ -123,3 +144,16 @@ class PublicDataRevenue(BaseModel):
         description="What the same quantity would have charged at the ceiling."
     )
     basis: str = Field(description="Which orders are counted, in words.")
+
+
+class OrderDecision(BaseModel):
+    """An operator's decision on an important asset's order, with its reason (journaled)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, min_length=1, max_length=limits.approval_reason_length_max
+        ),
+    ]

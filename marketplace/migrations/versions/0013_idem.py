@@ -1,7 +1,7 @@
 """idempotency keys and their stored answers
 
 Revision ID: idempotency
-Revises: auctions
+Revises: settle
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "idempotency"
-down_revision: str | None = "auctions"
+down_revision: str | None = "settle"  # linear after books and settle in this branch
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

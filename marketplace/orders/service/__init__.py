@@ -4,22 +4,43 @@ listing's revenue against its ceiling. Services never commit; every change appen
 entry in the same transaction.
 
 Modules: ``placement`` (``place`` and the self-custody ``draft``), ``views`` (who sees an order,
-and its public shape), ``cancellation``, ``revenue``.
+and its public shape), ``cancellation``, ``revenue``, ``payment`` (``pay``, ``place_and_pay``
+and the ``paid_hooks`` delivery plugs into), ``settlement`` (``record_delivery``, ``accept``,
+an operator's ``approve`` and ``refuse``; the job's acceptance, settlement and expiry).
 """
 
 from marketplace.orders.service.cancellation import cancel
+from marketplace.orders.service.payment import PaidHook, paid_hooks, pay, place_and_pay
 from marketplace.orders.service.placement import draft, exclusive_holder, place
 from marketplace.orders.service.revenue import public_data_revenue
-from marketplace.orders.service.views import get_order, my_orders, order_from, order_public
+from marketplace.orders.service.settlement import accept, approve, record_delivery, refuse
+from marketplace.orders.service.views import (
+    OrderView,
+    get_order,
+    get_order_view,
+    my_orders,
+    order_from,
+    order_public,
+)
 
 __all__ = [
+    "OrderView",
+    "PaidHook",
+    "accept",
+    "approve",
     "cancel",
     "draft",
     "exclusive_holder",
     "get_order",
+    "get_order_view",
     "my_orders",
     "order_from",
     "order_public",
+    "paid_hooks",
+    "pay",
     "place",
+    "place_and_pay",
     "public_data_revenue",
+    "record_delivery",
+    "refuse",
 ]

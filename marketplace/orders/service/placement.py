@@ -325,6 +325,7 @@ def _insert(
         chain_id=ctx.chain_id,
         verifying_contract=str(ctx.domain["verifyingContract"]),
         exclusive_listing_id=listing.id if holds else None,
+        acceptance_window_h=(priced.terms or listing.terms).acceptance_window_h,
         created_at=now,
         updated_at=now,
     )

@@ -14,8 +14,8 @@ from marketplace.orders.schemas import PublicDataRevenue
 from marketplace.principal import OrgRole, Principal
 
 BASIS = (
-    "placed orders that were not cancelled: orders are not paid or settled on this exchange "
-    "yet, so this is what buyers committed to, not money received"
+    "settled orders: the money buyers paid that was released to the supplier (before the "
+    "exchange fee); orders still in escrow are not counted"
 )
 
 

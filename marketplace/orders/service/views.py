@@ -3,12 +3,15 @@ organisations. To anyone else an order does not exist (404, worded as for a miss
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
 
 from marketplace import limits
 from marketplace.identity import signing
+from marketplace.listings import service as listings
 from marketplace.orders import repository
 from marketplace.orders.document import OrderToSign
 from marketplace.orders.errors import OrderNotFound
@@ -80,8 +83,70 @@ def order_public(order: Order) -> OrderPublic:
         placed_seq=order.placed_seq,
         created_at=order.created_at,
         updated_at=order.updated_at,
+        needs_approval=order.needs_approval,
+        fee_minor=order.fee_minor,
+        hold_id=order.hold_id,
+        paid_at=order.paid_at,
+        delivered_at=order.delivered_at,
+        accept_by=order.accept_by,
+        settled_at=order.settled_at,
         signed_order=signed_order(order),
     )
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """An order as other domains read it (delivery grants its licence from this): the buyer, the
+    listing and the revision bought, the purpose, and the terms the buyer signed (the listing's,
+    or an accepted quote's narrower ones), as JSON."""
+
+    id: int
+    listing_id: int
+    asset_id: int
+    revision: int
+    buyer_organization_id: int
+    supplier_organization_id: int
+    purpose: str
+    quantity: int
+    price_minor: int
+    currency: str
+    status: str
+    terms_hash: str
+    terms: dict[str, Any]
+    needs_approval: bool
+
+
+def order_view(session: Session, order: Order) -> OrderView:
+    assert order.id is not None
+    listing = listings.public(session, order.listing_id)
+    entry = repository.journal_entry(session, order.placed_seq)
+    signed_terms = None if entry is None else json.loads(entry.payload_json).get("terms")
+    terms: dict[str, Any] = signed_terms or listing.terms.model_dump(mode="json")
+    return OrderView(
+        id=order.id,
+        listing_id=order.listing_id,
+        asset_id=order.asset_id,
+        revision=listing.revision,
+        buyer_organization_id=order.buyer_organization_id,
+        supplier_organization_id=order.supplier_organization_id,
+        purpose=order.purpose,
+        quantity=order.quantity,
+        price_minor=order.price_minor,
+        currency=order.currency,
+        status=order.status,
+        terms_hash=order.terms_hash,
+        terms=terms,
+        needs_approval=order.needs_approval,
+    )
+
+
+def get_order_view(session: Session, order_id: int) -> OrderView:
+    """The order ``order_id`` for another domain, which decides who may see it (404 when there
+    is none)."""
+    order = repository.get(session, order_id)
+    if order is None:
+        raise OrderNotFound(f"no order {order_id}")
+    return order_view(session, order)
 
 
 def get_order(session: Session, principal: Principal, order_id: int) -> OrderPublic:

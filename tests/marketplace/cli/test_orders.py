@@ -1,5 +1,7 @@
-"""``bourse buy`` and ``bourse order …`` against a served exchange: a buyer buys, shows, lists
-and cancels; a purpose the terms do not permit ends the command with the exchange's reason."""
+"""``bourse buy``, ``bourse accept`` and ``bourse order …`` against a served exchange: a buyer
+places, shows, lists and cancels; buys (pays), has it delivered and accepts it, settled; a
+purpose the terms do not permit, or a balance short of the price, ends the command with the
+exchange's reason and nothing ordered."""
 
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ from marketplace.client import Databourse
 from tests.marketplace.client.conftest import listed, verified_supplier
 from tests.marketplace.identity.helpers import OPERATOR_EMAIL, PASSWORD, serve_exchange
 from tests.marketplace.listings.helpers import offer
-from tests.marketplace.orders.helpers import PUBLIC_DATA
+from tests.marketplace.orders.helpers import PRICE_MINOR, PUBLIC_DATA
+from tests.marketplace.orders.money import balance, deliver, fund
 
 
 @pytest.fixture
@@ -70,11 +73,12 @@ def test_a_buyer_buys_shows_lists_and_cancels(
     base_url: str, ops: Databourse, buyer_cli: Databourse, tmp_path: Path
 ) -> None:
     listing_id = listing(base_url, ops, tmp_path)
-    bought = run("buy", str(listing_id), "--purpose", "research", "--url", base_url)
+    bought = run("buy", str(listing_id), "--purpose", "research", "--place-only", "--url", base_url)
     assert bought.exit_code == 0, bought.output
     (order,) = buyer_cli.orders.mine().items
     assert f"order {order.id}: placed" in bought.output
-    assert "125000 minor units of CNY" in bought.output
+    assert "price: 1,250.00 CNY (listing)" in bought.output
+    assert bought.output.splitlines()[-1] == str(order.id)
 
     shown = run("order", "show", str(order.id), "--url", base_url)
     assert shown.exit_code == 0, shown.output
@@ -86,6 +90,36 @@ def test_a_buyer_buys_shows_lists_and_cancels(
     assert cancelled.exit_code == 0, cancelled.output
     assert f"order {order.id} is cancelled" in cancelled.output
     assert buyer_cli.orders.get(order.id).status == "cancelled"
+
+
+def test_a_buyer_buys_pays_and_accepts_and_the_order_settles(
+    base_url: str, ops: Databourse, buyer_cli: Databourse, tmp_path: Path, engine: Engine
+) -> None:
+    listing_id = listing(base_url, ops, tmp_path)
+    buyer_org = buyer_cli.identity.me().organization.id
+    short = run("buy", str(listing_id), "--purpose", "research", "--url", base_url)
+    assert short.exit_code == 1
+    assert "insufficient_funds" in short.output
+    assert buyer_cli.orders.mine().items == []
+
+    fund(engine, buyer_org, PRICE_MINOR)
+    bought = run("buy", str(listing_id), "--purpose", "research", "--url", base_url)
+    assert bought.exit_code == 0, bought.output
+    (order,) = buyer_cli.orders.mine().items
+    assert f"order {order.id}: paid" in bought.output
+    assert "exchange fee 31.25 CNY, the supplier receives 1,218.75 CNY" in bought.output
+    assert balance(engine, buyer_org) == (0, PRICE_MINOR)
+
+    deliver(engine, order.id)
+    shown = run("order", "show", str(order.id), "--url", base_url)
+    assert f"bourse accept {order.id}" in shown.output
+    accepted = run("accept", str(order.id), "--url", base_url)
+    assert accepted.exit_code == 0, accepted.output
+    assert f"order {order.id}: settled" in accepted.output
+    assert balance(engine, buyer_org) == (0, 0)
+    again = run("accept", str(order.id), "--url", base_url)
+    assert again.exit_code == 1
+    assert "cannot accept an order that is settled" in again.output
 
 
 def test_a_purpose_the_terms_do_not_permit_ends_the_command_with_the_reason(
@@ -113,4 +147,4 @@ def test_the_supplier_reads_revenue(base_url: str, ops: Databourse, tmp_path: Pa
     assert result.exit_code == 0, result.output
     assert "price 105000, ceiling 110000" in result.output
     assert "0 orders" in result.output
-    assert "not money received" in result.output
+    assert "in escrow are not counted" in result.output

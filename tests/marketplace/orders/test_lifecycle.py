@@ -18,8 +18,24 @@ from marketplace.orders.lifecycle import OrderEvent, OrderStatus
 #: event → {from: to}
 EXPECTED: dict[str, dict[str, str]] = {
     "cancel": {"placed": "cancelled"},
+    "pay": {"placed": "paid"},
+    "expire": {"placed": "expired"},
+    "approve": {"paid": "approved"},
+    "refuse": {"paid": "refunded"},
+    "deliver": {"paid": "delivered", "approved": "delivered"},
+    "accept": {"delivered": "accepted"},
+    "settle": {"accepted": "settled"},
 }
-KINDS = {OrderEvent.cancel: "order.cancelled"}
+KINDS = {
+    OrderEvent.cancel: "order.cancelled",
+    OrderEvent.pay: "order.paid",
+    OrderEvent.expire: "order.expired",
+    OrderEvent.approve: "order.approved",
+    OrderEvent.refuse: "order.refused",
+    OrderEvent.deliver: "order.delivered",
+    OrderEvent.accept: "order.accepted",
+    OrderEvent.settle: "order.settled",
+}
 
 PAIRS = list(itertools.product(OrderStatus, OrderEvent))
 ALLOWED = [(s, e) for s, e in PAIRS if s.value in EXPECTED[e.value]]
@@ -71,8 +87,21 @@ def test_a_refused_pair_is_a_409_naming_the_state_and_changes_nothing(
 
 
 def test_only_live_orders_hold_an_exclusive_listing_or_count_as_revenue() -> None:
-    assert {OrderStatus.placed} == lifecycle.HOLDS_EXCLUSIVE
-    assert {OrderStatus.placed} == lifecycle.COUNTED_AS_REVENUE
+    live = {"placed", "paid", "approved", "delivered", "accepted"}
+    assert {s.value for s in lifecycle.HOLDS_EXCLUSIVE} == live
+    assert {OrderStatus.settled} == lifecycle.COUNTED_AS_REVENUE
+
+
+def test_every_state_is_reachable_and_the_ends_are_final() -> None:
+    reached = {lifecycle.INITIAL} | {t.target for t in lifecycle.TRANSITIONS.values()}
+    assert reached == set(OrderStatus)
+    moving = {s for s, _ in lifecycle.TRANSITIONS}
+    assert set(OrderStatus) - moving == {
+        OrderStatus.cancelled,
+        OrderStatus.expired,
+        OrderStatus.refunded,
+        OrderStatus.settled,
+    }
 
 
 def test_the_architecture_page_shows_this_table() -> None:

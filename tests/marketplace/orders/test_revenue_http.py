@@ -1,27 +1,35 @@
 """A public-data listing's revenue against its ceiling: cost plus margin, the price charged,
-and the orders counted so far (placed and not cancelled, said in words: nothing is settled
-yet). Its supplier and operators read it; nobody else."""
+and the settled orders (said in words: orders still in escrow are not counted). Its supplier
+and operators read it; nobody else."""
 
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from marketplace.runtime import Runtime
 from tests.marketplace.assets.helpers import Party
-from tests.marketplace.orders.helpers import PUBLIC_DATA, on_sale, place
+from tests.marketplace.orders.helpers import PUBLIC_DATA, keyed, on_sale, place
+from tests.marketplace.orders.money import deliver, fund
+from tests.marketplace.orders.test_settlement_http import purchase
 
 
-def test_revenue_counts_placed_orders_against_the_ceiling(
-    api: TestClient, supplier: Party, buyer: Party, rival: Party, ops: Party
+def test_revenue_counts_settled_orders_against_the_ceiling(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, buyer: Party, ops: Party
 ) -> None:
     listing = on_sale(api, supplier, ops, price_model=PUBLIC_DATA)
     path = f"/listings/{listing['id']}/revenue"
     empty = api.get(path, headers=supplier.headers).json()
     assert (empty["orders"], empty["revenue_minor"]) == (0, 0)
 
-    first = place(api, buyer, listing["id"])
-    place(api, rival, listing["id"])
-    place(api, buyer, listing["id"])
-    assert api.post(f"/orders/{first['id']}/cancel", headers=buyer.headers).status_code == 200
+    fund(asset_runtime.engine, buyer.organization_id, 3 * 105_000)
+    settled = [purchase(api, buyer, listing["id"]).json() for _ in range(2)]
+    for order in settled:
+        deliver(asset_runtime.engine, order["id"])
+        r = api.post(f"/orders/{order['id']}/accept", headers=keyed(buyer.headers))
+        assert r.json()["status"] == "settled"
+    purchase(api, buyer, listing["id"])  # paid: in escrow, not counted
+    cancelled = place(api, buyer, listing["id"])
+    assert api.post(f"/orders/{cancelled['id']}/cancel", headers=buyer.headers).status_code == 200
 
     report = api.get(path, headers=supplier.headers)
     assert report.status_code == 200, report.text
@@ -39,8 +47,8 @@ def test_revenue_counts_placed_orders_against_the_ceiling(
         "revenue_minor": 210_000,
         "ceiling_revenue_minor": 220_000,
     }
-    assert "not cancelled" in body["basis"]
-    assert "not money received" in body["basis"]
+    assert body["basis"].startswith("settled orders")
+    assert "in escrow are not counted" in body["basis"]
     assert api.get(path, headers=ops.headers).json() == body
 
 

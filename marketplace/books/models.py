@@ -1,0 +1,154 @@
+"""The books' tables: accounts (with a cached balance the reconciliation checks against the
+transfers), immutable transfers, escrow holds, and payments with the provider events seen."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, DateTime, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from ledger.models import utc_now
+from marketplace.books.lifecycle import INITIAL
+from marketplace.db import ID_TYPE
+
+SHA256_HEX_LENGTH = 64
+
+
+class AccountKind(StrEnum):
+    """An organisation's ``available`` and ``held`` money; the exchange's ``fee_revenue`` and
+    ``arbitration_fees``; ``clearing``, the outside world (money in and out), the only account
+    that may go negative."""
+
+    available = "available"
+    held = "held"
+    fee_revenue = "fee_revenue"
+    arbitration_fees = "arbitration_fees"
+    clearing = "clearing"
+
+
+ORGANIZATION_KINDS = frozenset({AccountKind.available, AccountKind.held})
+
+
+class TransferCode(StrEnum):
+    deposit = "deposit"
+    withdrawal = "withdrawal"
+    escrow_hold = "escrow_hold"
+    escrow_release = "escrow_release"
+    fee = "fee"
+    escrow_refund = "escrow_refund"
+
+
+class BookAccount(SQLModel, table=True):
+    """One account. ``key`` names it uniquely (``org:5:available:CNY``,
+    ``exchange:fee_revenue:CNY``) since a unique index over a NULL organisation would not.
+    ``balance_minor`` is credits minus debits, updated with each transfer under the row's lock;
+    reconciliation checks it against the transfers."""
+
+    __tablename__ = "book_account"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, sa_type=ID_TYPE, primary_key=True)
+    key: str = Field(sa_type=String(100), unique=True)
+    kind: str = Field(sa_type=Text)
+    organization_id: int | None = Field(
+        default=None, sa_type=BigInteger, foreign_key="organization.id", index=True
+    )
+    currency: str = Field(max_length=8)
+    balance_minor: int = Field(default=0, sa_type=BigInteger)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
+
+
+class BookTransfer(SQLModel, table=True):
+    """An immutable movement of ``amount_minor`` from the debit account to the credit account.
+    ``transfer_id`` is the client's (unique); ``salt`` blinds the commitment the journal holds
+    (``record_sha256``); ``seq`` is that journal entry's."""
+
+    __tablename__ = "book_transfer"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, sa_type=ID_TYPE, primary_key=True)
+    transfer_id: str = Field(sa_type=String(120), unique=True)
+    debit_account_id: int = Field(sa_type=BigInteger, foreign_key="book_account.id", index=True)
+    credit_account_id: int = Field(sa_type=BigInteger, foreign_key="book_account.id", index=True)
+    amount_minor: int = Field(sa_type=BigInteger)
+    currency: str = Field(max_length=8)
+    code: str = Field(sa_type=Text)
+    hold_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
+    reference: str = Field(default="", sa_type=Text)
+    salt: str = Field(sa_type=String(SHA256_HEX_LENGTH))
+    record_sha256: str = Field(sa_type=String(SHA256_HEX_LENGTH))
+    seq: int = Field(sa_type=BigInteger)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
+
+
+class Hold(SQLModel, table=True):
+    """A two-phase escrow hold (``lifecycle.py``): the payer's money in its held account until
+    it is released to a payee (``posted``) or refunded (``voided``)."""
+
+    __tablename__ = "book_hold"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, sa_type=ID_TYPE, primary_key=True)
+    organization_id: int = Field(sa_type=BigInteger, foreign_key="organization.id", index=True)
+    amount_minor: int = Field(sa_type=BigInteger)
+    currency: str = Field(max_length=8)
+    status: str = Field(default=INITIAL.value, sa_type=Text, index=True)
+    reference: str = Field(sa_type=Text)
+    transfer_id: str = Field(sa_type=String(120), unique=True)
+    payee_organization_id: int | None = Field(
+        default=None, sa_type=BigInteger, foreign_key="organization.id"
+    )
+    fee_minor: int | None = Field(default=None, sa_type=BigInteger)
+    held_seq: int = Field(default=0, sa_type=BigInteger)
+    closed_seq: int | None = Field(default=None, sa_type=BigInteger)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
+
+
+class PaymentDirection(StrEnum):
+    deposit = "deposit"
+    withdrawal = "withdrawal"
+
+
+class PaymentStatus(StrEnum):
+    pending = "pending"
+    confirmed = "confirmed"
+
+
+class Payment(SQLModel, table=True):
+    """A deposit or withdrawal through the payment provider. A deposit moves money when the
+    provider confirms it (at once for the simulated bank, or by its webhook); a withdrawal
+    moves it when it is asked for."""
+
+    __tablename__ = "book_payment"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, sa_type=ID_TYPE, primary_key=True)
+    organization_id: int = Field(sa_type=BigInteger, foreign_key="organization.id", index=True)
+    direction: str = Field(sa_type=Text)
+    amount_minor: int = Field(sa_type=BigInteger)
+    currency: str = Field(max_length=8)
+    status: str = Field(sa_type=Text)
+    provider: str = Field(sa_type=Text)
+    provider_ref: str = Field(sa_type=String(200), unique=True)
+    transfer_id: str = Field(sa_type=String(120), unique=True)
+    requested_by: int = Field(sa_type=BigInteger, foreign_key="account.id")
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
+    confirmed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    confirmed_seq: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class PaymentEvent(SQLModel, table=True):
+    """A provider's webhook event, once: its id is unique, and a replay answers ``outcome``."""
+
+    __tablename__ = "book_payment_event"
+    __table_args__ = (UniqueConstraint("provider", "event_id", name="uq_book_payment_event"),)
+
+    id: int | None = Field(default=None, sa_type=ID_TYPE, primary_key=True)
+    provider: str = Field(sa_type=String(40))
+    event_id: str = Field(sa_type=String(200))
+    payment_id: int | None = Field(default=None, sa_type=BigInteger)
+    outcome: str = Field(sa_type=Text)
+    received_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))

@@ -1,0 +1,129 @@
+"""API shapes for the books. Requests refuse unknown fields."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from marketplace import limits
+
+TRANSFER_ID_PATTERN = r"^[A-Za-z0-9._-]+$"
+TransferId = Annotated[
+    str,
+    StringConstraints(
+        min_length=1, max_length=limits.books_transfer_id_length_max, pattern=TRANSFER_ID_PATTERN
+    ),
+]
+
+
+class HoldView(BaseModel):
+    """An escrow hold: ``pending`` while the payer's money is held, then ``posted`` (released
+    to ``payee_organization_id`` minus ``fee_minor``) or ``voided`` (refunded)."""
+
+    id: int
+    organization_id: int
+    amount_minor: int
+    currency: str
+    status: str
+    reference: str
+    transfer_id: str
+    payee_organization_id: int | None
+    fee_minor: int | None
+    held_seq: int
+    closed_seq: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class BalanceView(BaseModel):
+    organization_id: int
+    currency: str
+    available_minor: int
+    held_minor: int
+
+
+class MoneyRequest(BaseModel):
+    """A deposit or a withdrawal of ``amount_minor`` minor units of the exchange's currency.
+    ``transfer_id`` is yours (letters, digits, ``.``, ``_``, ``-``): sending it again with the
+    same amount returns the first payment; with another amount it is refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount_minor: int = Field(ge=1, le=limits.amount_minor_max)
+    currency: str | None = Field(default=None, min_length=1, max_length=8)
+    transfer_id: TransferId | None = None
+
+
+class PaymentView(BaseModel):
+    id: int
+    organization_id: int
+    direction: Literal["deposit", "withdrawal"]
+    amount_minor: int
+    currency: str
+    status: Literal["pending", "confirmed"]
+    provider: str
+    provider_ref: str
+    transfer_id: str
+    created_at: datetime
+    confirmed_at: datetime | None
+    confirmed_seq: int | None
+
+
+class StatementLine(BaseModel):
+    """One transfer touching the organisation's accounts. ``account`` is which of its accounts
+    (available or held) and ``delta_minor`` what it did to it; ``balance_minor`` that account's
+    running balance. ``salt`` and ``record_sha256`` let you check the line against the journal
+    entry ``seq`` (docs/books.md#what-the-journal-holds)."""
+
+    seq: int
+    transfer_id: str
+    code: str
+    account: str
+    delta_minor: int
+    balance_minor: int
+    amount_minor: int
+    currency: str
+    debit_account_id: int
+    credit_account_id: int
+    reference: str
+    hold_id: int | None
+    created_at: datetime
+    salt: str
+    record_sha256: str
+
+
+class Statement(BaseModel):
+    organization_id: int
+    currency: str
+    available_minor: int
+    held_minor: int
+    lines: list[StatementLine]
+    truncated: bool
+
+
+class AccountCheck(BaseModel):
+    account_id: int
+    key: str
+    cached_minor: int
+    derived_minor: int
+
+
+class Reconciliation(BaseModel):
+    """``ok`` when the sum of every account is zero, every cached balance equals the sum of its
+    transfers, no account but clearing is negative, and each organisation's held account
+    equals its pending holds; ``problems`` says what is wrong otherwise."""
+
+    ok: bool
+    accounts: int
+    transfers: int
+    total_minor: int
+    problems: list[str]
+    mismatched: list[AccountCheck]
+
+
+class WebhookAnswer(BaseModel):
+    event_id: str
+    outcome: str
+    payment_id: int | None

@@ -1,0 +1,247 @@
+"""Escrow holds, two-phase (``lifecycle.py``): ``hold`` moves the payer's available money to its
+held account; ``release`` posts it to the payee (less the exchange's fee, to fee revenue);
+``refund`` voids it back to the payer. Each writes its journal entry in the caller's
+transaction and never commits. Callers are other domains (settlement), which have already
+checked who may do what."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlmodel import Session
+
+from ledger.models import utc_now
+from marketplace.books import lifecycle, repository
+from marketplace.books.errors import HoldNotFound, InvalidTransfer, TransferIdReused
+from marketplace.books.lifecycle import HoldEvent
+from marketplace.books.models import AccountKind, Hold, TransferCode
+from marketplace.books.schemas import BalanceView, HoldView
+from marketplace.books.service.accounts import (
+    Leg,
+    account,
+    check_amount,
+    check_currency,
+    check_reference,
+    check_transfer_id,
+    lock_and_check,
+    post,
+)
+from marketplace.identity.signing import ZERO_ADDRESS
+
+#: The actor of the books' entries when the caller names none: the exchange's books themselves.
+BOOKS_ACTOR = ZERO_ADDRESS
+
+
+def subject(hold_id: int) -> str:
+    return f"hold:{hold_id}"
+
+
+def hold_view(hold: Hold) -> HoldView:
+    assert hold.id is not None
+    return HoldView(
+        id=hold.id,
+        organization_id=hold.organization_id,
+        amount_minor=hold.amount_minor,
+        currency=hold.currency,
+        status=hold.status,
+        reference=hold.reference,
+        transfer_id=hold.transfer_id,
+        payee_organization_id=hold.payee_organization_id,
+        fee_minor=hold.fee_minor,
+        held_seq=hold.held_seq,
+        closed_seq=hold.closed_seq,
+        created_at=hold.created_at,
+        updated_at=hold.updated_at,
+    )
+
+
+def hold(
+    session: Session,
+    *,
+    org_id: int,
+    amount_minor: int,
+    currency: str,
+    reference: str,
+    transfer_id: str,
+    actor: str = BOOKS_ACTOR,
+    currencies: Collection[str] | None = None,
+    now: datetime | None = None,
+) -> HoldView:
+    """Hold ``amount_minor`` of ``org_id``'s available money (available → held): journal
+    ``escrow.held``. 409 ``insufficient_funds`` (nothing written) when available is short.
+    ``transfer_id`` is the caller's: the same id with the same fields returns the first hold;
+    with other fields it is a 409 ``transfer_id_reused``."""
+    check_amount(amount_minor)
+    check_currency(currency, currencies)
+    check_reference(reference)
+    check_transfer_id(transfer_id)
+    available = account(session, AccountKind.available, currency, org_id)
+    held = account(session, AccountKind.held, currency, org_id)
+    leg = Leg(transfer_id, available, held, amount_minor, TransferCode.escrow_hold, reference)
+    existing = repository.hold_by_transfer_id(session, transfer_id)
+    if existing is not None:
+        if (existing.organization_id, existing.amount_minor, existing.currency) != (
+            org_id,
+            amount_minor,
+            currency,
+        ):
+            raise TransferIdReused(f"transfer id {transfer_id!r} already names another hold")
+        return hold_view(existing)
+    if repository.transfer_by_id(session, transfer_id) is not None:
+        raise TransferIdReused(f"transfer id {transfer_id!r} already names another transfer")
+    lock_and_check(session, [leg])  # refuses before the hold row is written
+    moment = now or utc_now()
+    row = Hold(
+        organization_id=org_id,
+        amount_minor=amount_minor,
+        currency=currency,
+        reference=reference,
+        transfer_id=transfer_id,
+        created_at=moment,
+        updated_at=moment,
+    )
+    repository.add(session, row)
+    assert row.id is not None
+    leg = Leg(
+        transfer_id, available, held, amount_minor, TransferCode.escrow_hold, reference, row.id
+    )
+    row.held_seq, _ = post(
+        session,
+        [leg],
+        kind=lifecycle.HELD_KIND,
+        subject=subject(row.id),
+        actor=actor,
+        payload={
+            "hold_id": row.id,
+            "organization_id": org_id,
+            "reference": reference,
+            "debit_account_id": available.id,
+            "credit_account_id": held.id,
+        },
+        now=moment,
+    )
+    session.add(row)
+    session.flush()
+    return hold_view(row)
+
+
+def _locked(session: Session, hold_id: int) -> Hold:
+    found = repository.get_hold(session, hold_id, lock=True)
+    if found is None:
+        raise HoldNotFound(f"no hold {hold_id}")
+    return found
+
+
+def release(
+    session: Session,
+    *,
+    hold_id: int,
+    payee_org_id: int,
+    fee_minor: int,
+    reference: str,
+    actor: str = BOOKS_ACTOR,
+    now: datetime | None = None,
+) -> HoldView:
+    """Post a pending hold: held → the payee's available (amount - fee) and held → the
+    exchange's fee revenue (fee); journal ``settlement.released``. 409 ``hold_state`` unless
+    the hold is pending; 422 when the fee is negative or above the amount."""
+    check_reference(reference)
+    row = _locked(session, hold_id)
+    if isinstance(fee_minor, bool) or not 0 <= fee_minor <= row.amount_minor:
+        raise InvalidTransfer(f"a fee lies between 0 and the hold's {row.amount_minor}")
+    transition = lifecycle.require(row.status, HoldEvent.release)
+    held = account(session, AccountKind.held, row.currency, row.organization_id)
+    payee = account(session, AccountKind.available, row.currency, payee_org_id)
+    revenue = account(session, AccountKind.fee_revenue, row.currency)
+    legs = []
+    if row.amount_minor - fee_minor > 0:
+        legs.append(
+            Leg(f"hold:{hold_id}:release", held, payee, row.amount_minor - fee_minor,
+                TransferCode.escrow_release, reference, hold_id)
+        )  # fmt: skip
+    if fee_minor > 0:
+        legs.append(
+            Leg(f"hold:{hold_id}:fee", held, revenue, fee_minor, TransferCode.fee, reference,
+                hold_id)
+        )  # fmt: skip
+    seq, _ = post(
+        session,
+        legs,
+        kind=transition.kind,
+        subject=subject(hold_id),
+        actor=actor,
+        payload={
+            "hold_id": hold_id,
+            "organization_id": row.organization_id,
+            "payee_organization_id": payee_org_id,
+            "reference": reference,
+            "from": transition.source.value,
+            "to": transition.target.value,
+        },
+        now=now,
+    )
+    lifecycle.apply(row, HoldEvent.release)
+    row.payee_organization_id, row.fee_minor, row.closed_seq = payee_org_id, fee_minor, seq
+    row.updated_at = now or utc_now()
+    session.add(row)
+    session.flush()
+    return hold_view(row)
+
+
+def refund(
+    session: Session,
+    *,
+    hold_id: int,
+    reference: str,
+    actor: str = BOOKS_ACTOR,
+    now: datetime | None = None,
+) -> HoldView:
+    """Void a pending hold: held → the payer's available, in full; journal ``escrow.refunded``.
+    409 ``hold_state`` unless the hold is pending."""
+    check_reference(reference)
+    row = _locked(session, hold_id)
+    transition = lifecycle.require(row.status, HoldEvent.refund)
+    held = account(session, AccountKind.held, row.currency, row.organization_id)
+    available = account(session, AccountKind.available, row.currency, row.organization_id)
+    seq, _ = post(
+        session,
+        [Leg(f"hold:{hold_id}:refund", held, available, row.amount_minor,
+             TransferCode.escrow_refund, reference, hold_id)],
+        kind=transition.kind,
+        subject=subject(hold_id),
+        actor=actor,
+        payload={
+            "hold_id": hold_id,
+            "organization_id": row.organization_id,
+            "reference": reference,
+            "from": transition.source.value,
+            "to": transition.target.value,
+        },
+        now=now,
+    )  # fmt: skip
+    lifecycle.apply(row, HoldEvent.refund)
+    row.closed_seq = seq
+    row.updated_at = now or utc_now()
+    session.add(row)
+    session.flush()
+    return hold_view(row)
+
+
+def get_hold(session: Session, hold_id: int) -> HoldView:
+    found = repository.get_hold(session, hold_id)
+    if found is None:
+        raise HoldNotFound(f"no hold {hold_id}")
+    return hold_view(found)
+
+
+def balance(session: Session, *, org_id: int, currency: str) -> BalanceView:
+    """The organisation's available and held money in ``currency`` (0 for accounts never
+    used)."""
+    by_kind = {a.kind: a.balance_minor for a in repository.accounts_of(session, org_id, currency)}
+    return BalanceView(
+        organization_id=org_id,
+        currency=currency,
+        available_minor=by_kind.get(AccountKind.available.value, 0),
+        held_minor=by_kind.get(AccountKind.held.value, 0),
+    )

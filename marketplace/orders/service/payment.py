@@ -1,0 +1,141 @@
+"""Paying an order: the price moves from the buyer's available money to its held account (an
+escrow hold in the books, ``escrow.held``) and the order is ``paid`` (``order.paid``), in one
+transaction. The exchange fee is fixed here, from the asset's category; an important asset's
+order is marked for an operator's approval before delivery. When the order may be delivered
+(now, or at that approval) ``paid_hooks`` run in the same transaction: delivery grants the
+licence there.
+
+``place_and_pay`` places and pays in one transaction, so a buyer that cannot pay leaves no
+order behind (and an exclusive listing is never held by an unpaid order of a buyer who could
+not pay)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from ledger.models import as_utc, utc_now
+from marketplace.assets import service as assets
+from marketplace.assets.service import SigningContext
+from marketplace.books import service as books
+from marketplace.orders import fees, lifecycle
+from marketplace.orders.errors import PaymentOverdue
+from marketplace.orders.lifecycle import OrderEvent
+from marketplace.orders.models import Order
+from marketplace.orders.schemas import OrderPublic
+from marketplace.orders.service._common import (
+    buyers_order,
+    journal_transition,
+    locked,
+    reference,
+)
+from marketplace.orders.service.placement import place
+from marketplace.orders.service.views import OrderView, order_public, order_view
+from marketplace.principal import Principal
+from marketplace.settings import Settings
+
+#: The listing restriction important data carries (docs/assets.md#classification-rules).
+APPROVAL_RESTRICTION = "operator_approval_per_order"
+
+#: Called, in the transaction, when an order may be delivered: when it is paid, or for
+#: important data when an operator approves it. The delivery domain grants the licence here.
+PaidHook = Callable[[Session, OrderView], None]
+paid_hooks: list[PaidHook] = []
+
+
+def run_paid_hooks(session: Session, order: Order) -> None:
+    if not paid_hooks:
+        return
+    view = order_view(session, order)
+    for hook in paid_hooks:
+        hook(session, view)
+
+
+def payment_deadline(order: Order, settings: Settings) -> datetime:
+    return as_utc(order.created_at) + timedelta(seconds=settings.order_payment_window_s)
+
+
+def pay(
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    order_id: int,
+    *,
+    now: datetime | None = None,
+) -> OrderPublic:
+    """Pay a placed order (its buyer): 409 ``insufficient_funds`` with nothing held when the
+    buyer's available money is short, 409 ``order_state`` unless the order is placed, 409
+    ``payment_overdue`` past the payment deadline."""
+    order = buyers_order(session, principal, order_id, "pay")
+    pay_order(session, settings, order, actor=principal.address, now=now or utc_now())
+    return order_public(order)
+
+
+def pay_order(
+    session: Session, settings: Settings, order: Order, *, actor: str, now: datetime
+) -> None:
+    """Hold the price and mark ``order`` (locked or just inserted) paid; see ``pay``."""
+    assert order.id is not None
+    transition = lifecycle.require(order.status, OrderEvent.pay)
+    if now > payment_deadline(order, settings):
+        raise PaymentOverdue(
+            f"order {order.id} was not paid within {settings.order_payment_window_s} s of being "
+            "placed; it expires: place a new order"
+        )
+    asset = assets.assets_by_ids(session, [order.asset_id])[order.asset_id]
+    rate = fees.fee_bp(asset.theme, settings.exchange_fee_bp, settings.exchange_fee_bp_by_category)
+    fee = fees.fee_minor(order.price_minor, rate)
+    held = books.hold(
+        session,
+        org_id=order.buyer_organization_id,
+        amount_minor=order.price_minor,
+        currency=order.currency,
+        reference=reference(order.id),
+        transfer_id=f"order-{order.id}-pay",
+        actor=actor,
+        currencies=[settings.currency],
+        now=now,
+    )  # 409 insufficient_funds: the caller's transaction rolls back, nothing is held
+    lifecycle.apply(order, OrderEvent.pay)
+    order.hold_id, order.fee_bp, order.fee_minor = held.id, rate, fee
+    restrictions = assets.asset_public(asset).listing_restrictions
+    order.needs_approval = APPROVAL_RESTRICTION in restrictions
+    order.paid_at = order.updated_at = now
+    session.add(order)
+    session.flush()
+    journal_transition(
+        session, order, transition, actor,
+        hold_id=held.id, amount_minor=order.price_minor, currency=order.currency,
+        fee_bp=rate, fee_minor=fee, needs_approval=order.needs_approval,
+    )  # fmt: skip
+    if not order.needs_approval:
+        run_paid_hooks(session, order)
+
+
+def place_and_pay(
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    *,
+    listing_id: int,
+    purpose: str,
+    quantity: int | None = None,
+    signature: str | None = None,
+    nonce: int | None = None,
+    deadline: int | None = None,
+    ctx: SigningContext,
+    now: datetime | None = None,
+) -> OrderPublic:
+    """Place an order for a listing and pay it, in the caller's one transaction: every refusal
+    of ``place`` or ``pay`` (409 ``insufficient_funds`` among them) leaves no order and nothing
+    held once the caller rolls back."""
+    moment = now or utc_now()
+    placed = place(
+        session, settings, principal, listing_id=listing_id, purpose=purpose, quantity=quantity,
+        signature=signature, nonce=nonce, deadline=deadline, ctx=ctx, now=moment,
+    )  # fmt: skip
+    order = locked(session, placed.id)
+    pay_order(session, settings, order, actor=principal.address, now=moment)
+    return order_public(order)

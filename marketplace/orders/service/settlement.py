@@ -1,0 +1,212 @@
+"""After payment: delivery (the first download served), acceptance (the buyer's, or the
+settlement job's when the acceptance window ends), settlement (the hold released to the
+supplier minus the fee fixed at payment), an operator's approval or refusal of an important
+asset's order, and the expiry of an order never paid. Each step locks the order, moves it
+through the lifecycle table and journals it, in the caller's transaction; money moves in the
+books in the same transaction.
+
+Acceptance settles at once: ``accept`` is delivered → accepted → settled in one transaction, so
+an accepted order never waits for the job with its money still held.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from ledger.models import as_utc, utc_now
+from marketplace.books import service as books
+from marketplace.listings import service as listings
+from marketplace.orders import lifecycle
+from marketplace.orders.errors import AwaitingApproval, NoApprovalNeeded
+from marketplace.orders.lifecycle import OrderEvent, OrderStatus
+from marketplace.orders.models import Order
+from marketplace.orders.schemas import OrderPublic
+from marketplace.orders.service._common import (
+    buyers_order,
+    exchange_address,
+    free_exclusive,
+    journal_transition,
+    locked,
+    reference,
+)
+from marketplace.orders.service.payment import run_paid_hooks
+from marketplace.orders.service.views import order_public
+from marketplace.principal import Principal
+from marketplace.settings import Settings
+
+#: States past delivery: a second delivery of the order changes nothing.
+_DELIVERED = frozenset({OrderStatus.delivered, OrderStatus.accepted, OrderStatus.settled})
+#: The acceptance window when an order predates the column that keeps its own (hours).
+_WINDOW_H_FALLBACK = 72
+
+
+def record_delivery(session: Session, *, order_id: int, now: datetime | None = None) -> None:
+    """The order's first download was served: paid (or approved) → delivered, and the
+    acceptance window starts. Idempotent: an order already delivered (or later) is left as it
+    is. 409 ``awaiting_approval`` for important data not approved yet, ``order_state`` for an
+    order not paid. For the delivery domain, in the transaction that serves the download."""
+    order = locked(session, order_id)
+    if order.order_status in _DELIVERED:
+        return
+    if order.order_status == OrderStatus.paid and order.needs_approval:
+        raise AwaitingApproval(
+            f"order {order_id} is for important data: an operator must approve it before it is "
+            "delivered"
+        )
+    transition = lifecycle.apply(order, OrderEvent.deliver)
+    moment = now or utc_now()
+    window_h = order.acceptance_window_h or _WINDOW_H_FALLBACK
+    order.delivered_at = order.updated_at = moment
+    order.accept_by = moment + timedelta(hours=window_h)
+    session.add(order)
+    session.flush()
+    journal_transition(
+        session, order, transition, order.buyer_signer,
+        accept_by=order.accept_by.isoformat(), acceptance_window_h=window_h,
+    )  # fmt: skip
+
+
+def accept(
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    order_id: int,
+    *,
+    now: datetime | None = None,
+) -> OrderPublic:
+    """The buyer accepts a delivered order: ``order.accepted``, then at once ``order.settled``
+    with the books' ``settlement.released`` (supplier: price - fee; exchange: fee). 409
+    ``order_state`` unless delivered."""
+    moment = now or utc_now()
+    order = buyers_order(session, principal, order_id, "accept")
+    accept_order(session, settings, order, actor=principal.address, by="buyer", now=moment)
+    return order_public(order)
+
+
+def accept_order(
+    session: Session, settings: Settings, order: Order, *, actor: str, by: str, now: datetime
+) -> None:
+    """Accept ``order`` (locked) and settle it; ``by`` says who accepted: ``buyer`` or
+    ``acceptance_window_ended``."""
+    transition = lifecycle.apply(order, OrderEvent.accept)
+    order.updated_at = now
+    session.add(order)
+    session.flush()
+    journal_transition(session, order, transition, actor, by=by)
+    settle_order(session, settings, order, now=now)
+
+
+def settle_order(session: Session, settings: Settings, order: Order, *, now: datetime) -> None:
+    """Release the hold to the supplier minus the fee fixed at payment (``order.settled``);
+    a sold exclusive listing closes for good."""
+    assert order.id is not None
+    assert order.hold_id is not None
+    assert order.fee_minor is not None
+    actor = exchange_address(settings)
+    transition = lifecycle.apply(order, OrderEvent.settle)
+    released = books.release(
+        session,
+        hold_id=order.hold_id,
+        payee_org_id=order.supplier_organization_id,
+        fee_minor=order.fee_minor,
+        reference=reference(order.id),
+        actor=actor,
+        now=now,
+    )
+    closes = order.exclusive_listing_id is not None
+    free_exclusive(order, transition)
+    order.settled_at = order.updated_at = now
+    session.add(order)
+    session.flush()
+    journal_transition(
+        session, order, transition, actor,
+        hold_id=order.hold_id, released_seq=released.closed_seq,
+        supplier_organization_id=order.supplier_organization_id,
+        amount_minor=order.price_minor, fee_minor=order.fee_minor,
+        payout_minor=order.price_minor - order.fee_minor, currency=order.currency,
+    )  # fmt: skip
+    if closes and listings.public(session, order.listing_id).status in _OPEN_LISTING:
+        listings.close_sold(session, order.listing_id, actor=actor, order_id=order.id, now=now)
+
+
+#: A listing the sale may close (the listing lifecycle's ``close`` sources).
+_OPEN_LISTING = frozenset({"active", "paused"})
+
+
+def approve(
+    session: Session,
+    principal: Principal,
+    order_id: int,
+    *,
+    reason: str,
+    now: datetime | None = None,
+) -> OrderPublic:
+    """An operator approves a paid order for important data for delivery (``order.approved``
+    with the reason); the licence is granted in the same transaction. The caller checked the
+    operator role."""
+    order = _for_approval(session, order_id)
+    transition = lifecycle.apply(order, OrderEvent.approve)
+    order.updated_at = now or utc_now()
+    session.add(order)
+    session.flush()
+    journal_transition(session, order, transition, principal.address, reason=reason)
+    run_paid_hooks(session, order)
+    return order_public(order)
+
+
+def refuse(
+    session: Session,
+    principal: Principal,
+    order_id: int,
+    *,
+    reason: str,
+    now: datetime | None = None,
+) -> OrderPublic:
+    """An operator refuses a paid order for important data (``order.refused`` with the
+    reason): the hold is refunded to the buyer in full (``escrow.refunded``) and an exclusive
+    listing is free again. The caller checked the operator role."""
+    moment = now or utc_now()
+    order = _for_approval(session, order_id)
+    assert order.id is not None
+    assert order.hold_id is not None
+    transition = lifecycle.apply(order, OrderEvent.refuse)
+    refunded = books.refund(
+        session, hold_id=order.hold_id, reference=reference(order.id), actor=principal.address,
+        now=moment,
+    )  # fmt: skip
+    free_exclusive(order, transition)
+    order.updated_at = moment
+    session.add(order)
+    session.flush()
+    journal_transition(
+        session, order, transition, principal.address,
+        reason=reason, hold_id=order.hold_id, refunded_seq=refunded.closed_seq,
+        amount_minor=order.price_minor, currency=order.currency,
+    )  # fmt: skip
+    return order_public(order)
+
+
+def _for_approval(session: Session, order_id: int) -> Order:
+    order = locked(session, order_id)
+    if not order.needs_approval and order.order_status != OrderStatus.placed:
+        raise NoApprovalNeeded(
+            f"order {order_id} is not for important data: it needs no operator's approval"
+        )
+    return order
+
+
+def expire_order(session: Session, settings: Settings, order: Order, *, now: datetime) -> None:
+    """A placed order never paid by its deadline: ``order.expired``; an exclusive listing it
+    held is free again. Nothing was held, so no money moves."""
+    transition = lifecycle.apply(order, OrderEvent.expire)
+    free_exclusive(order, transition)
+    order.updated_at = now
+    session.add(order)
+    session.flush()
+    journal_transition(
+        session, order, transition, exchange_address(settings),
+        placed_at=as_utc(order.created_at).isoformat(),
+        payment_window_s=settings.order_payment_window_s,
+    )  # fmt: skip

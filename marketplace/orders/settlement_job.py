@@ -1,0 +1,161 @@
+"""The settlement job: it accepts and settles delivered orders whose acceptance window has
+ended with no dispute, and expires placed orders never paid by their deadline. Each order is
+its own transaction, claimed under a row lock (``repository.claim_next``), so several runs — in
+the server, in ``bourse worker`` processes, in ``bourse settle --once`` — may go at once and
+each order is settled exactly once. An order whose step fails is logged, left as it was, and
+tried again on the next run."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from ledger.models import utc_now
+from marketplace import limits
+from marketplace.db import unit_of_work
+from marketplace.orders import repository
+from marketplace.orders.lifecycle import OrderStatus
+from marketplace.orders.models import Order
+from marketplace.orders.service._common import exchange_address
+from marketplace.orders.service.settlement import accept_order, expire_order
+from marketplace.runtime import Runtime
+from marketplace.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_BACKOFF_S_MAX = 300.0
+_Step = Callable[[Session, Order], None]
+
+
+@dataclass
+class SettlementRun:
+    """What one run did: the orders it settled and expired, and those whose step failed (id →
+    the error), left for the next run."""
+
+    settled: list[int] = field(default_factory=list)
+    expired: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)
+
+
+def run_once(
+    engine: Engine,
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    orders_max: int = limits.settlement_orders_per_step_max,
+) -> SettlementRun:
+    """Settle what is due at ``now`` (at most ``orders_max`` orders of each kind)."""
+    moment = now or utc_now()
+    run = SettlementRun()
+    actor = exchange_address(settings)
+
+    def settle(session: Session, order: Order) -> None:
+        accept_order(
+            session, settings, order, actor=actor, by="acceptance_window_ended", now=moment
+        )
+
+    def expire(session: Session, order: Order) -> None:
+        expire_order(session, settings, order, now=moment)
+
+    unpaid_by = moment - timedelta(seconds=settings.order_payment_window_s)
+    for status, column, due_by, step, done in (
+        (OrderStatus.delivered, "accept_by", moment, settle, run.settled),
+        (OrderStatus.placed, "created_at", unpaid_by, expire, run.expired),
+    ):
+        while len(done) < orders_max:
+            claimed = _one(
+                engine, run, status=status.value, column=column, due_by=due_by, step=step
+            )
+            if claimed is None:
+                break
+            done.append(claimed)
+    return run
+
+
+def _one(
+    engine: Engine,
+    run: SettlementRun,
+    *,
+    status: str,
+    column: str,
+    due_by: datetime,
+    step: _Step,
+) -> int | None:
+    """Claim one due order and run ``step`` on it in its own transaction; its id, or None when
+    nothing (else) is due. A failing step is rolled back and recorded in ``run.failed``."""
+    while True:
+        order_id: int | None = None
+        try:
+            with unit_of_work(engine) as session:
+                order = repository.claim_next(
+                    session, status, due_column=column, due_by=due_by, skip=run.failed
+                )
+                if order is None:
+                    return None
+                order_id = order.id
+                step(session, order)
+        except Exception as exc:
+            if order_id is None:
+                raise
+            run.failed[order_id] = f"{type(exc).__name__}: {exc}"[:300]
+            log.exception("settlement of order %s failed; it is tried again next run", order_id)
+        else:
+            return order_id
+
+
+class SettlementWorker:
+    """Runs ``run_once`` every ``settlement_poll_s`` in a daemon thread (in the server process,
+    or in ``bourse worker``)."""
+
+    def __init__(self, engine: Engine, settings: Settings, *, holder: str | None = None) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.last_error: str | None = None
+
+    def run(self, stop: threading.Event | None = None) -> None:
+        stop = stop or self._stop
+        backoff = self.settings.settlement_poll_s
+        while not stop.is_set():
+            try:
+                run = run_once(self.engine, self.settings)
+                self.last_error, backoff = None, self.settings.settlement_poll_s
+                busy = len(run.settled) + len(run.expired) >= limits.settlement_orders_per_step_max
+                wait = 0.0 if busy else self.settings.settlement_poll_s
+            except Exception as exc:
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.exception("settlement run failed; retry in %.1fs", backoff)
+                wait, backoff = backoff, min(backoff * 2, _BACKOFF_S_MAX)
+            stop.wait(wait)
+
+    def start(self) -> None:
+        assert self._thread is None, "worker already started"
+        self._stop.clear()
+        self._thread = threading.Thread(target=self.run, name="settlement", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 15.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+            self._thread = None
+
+
+def attach_settlement(runtime: Runtime, *, start_worker: bool | None = None) -> None:
+    """Start the settlement worker in this process when ``worker_in_process`` (or
+    ``start_worker``) says so, and stop it at shutdown."""
+    if not (runtime.settings.worker_in_process if start_worker is None else start_worker):
+        return
+    worker = SettlementWorker(runtime.engine, runtime.settings)
+    worker.start()
+    runtime.closers.append(worker.stop)

@@ -1,0 +1,45 @@
+"""Books fixtures: organisations on the test database, and money in their accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from sqlmodel import Session
+
+from marketplace.books.models import AccountKind, TransferCode
+from marketplace.books.service.accounts import Leg, account, post
+from marketplace.identity.models import Organization
+from marketplace.identity.signing import ZERO_ADDRESS
+
+
+def new_org(session: Session, name: str) -> int:
+    org = Organization(name=name, name_key=name.casefold())
+    session.add(org)
+    session.flush()
+    assert org.id is not None
+    return org.id
+
+
+def fund(session: Session, org_id: int, amount_minor: int, transfer_id: str) -> None:
+    """A deposit (clearing → the organisation's available), straight through the postings."""
+    clearing = account(session, AccountKind.clearing, "CNY")
+    available = account(session, AccountKind.available, "CNY", org_id)
+    post(
+        session,
+        [Leg(transfer_id, clearing, available, amount_minor, TransferCode.deposit)],
+        kind="payment.deposited",
+        subject=f"org:{org_id}",
+        actor=ZERO_ADDRESS,
+        payload={"organization_id": org_id},
+    )
+
+
+@pytest.fixture
+def orgs(session: Session) -> Callable[[str], int]:
+    def make(name: str) -> int:
+        org_id = new_org(session, name)
+        session.commit()
+        return org_id
+
+    return make
