@@ -216,7 +216,9 @@ idempotency_key_chars_max: Final = 255  # visible ASCII only
 # An in-flight key whose attempt has not answered for this long is taken over by the next retry
 # (its process died); the old attempt, should it still finish, can no longer commit.
 idempotency_claim_stale_s: Final = 60
-# Expired keys deleted by each new claim (the lazy purge).
-idempotency_purge_rows_max: Final = 100
+# The lazy purge: every interval, a process's next claim deletes up to this many expired keys
+# (up to 100 keys/s per process, more than it can take).
+idempotency_purge_interval_s: Final = 10
+idempotency_purge_rows_max: Final = 1000
 idempotency_key_ttl_s_default: Final = 24 * 3600
 idempotency_key_ttl_s_max: Final = 30 * 24 * 3600

@@ -43,14 +43,19 @@ def get_by_key(
 
 def delete_expired_key(
     session: Session, organization_id: int, route: str, key: str, now: datetime
-) -> None:
-    session.execute(
-        delete(IdempotencyRecord).where(
-            col(IdempotencyRecord.organization_id) == organization_id,
-            col(IdempotencyRecord.route) == route,
-            col(IdempotencyRecord.key) == key,
-            col(IdempotencyRecord.expires_at) <= now,
+) -> bool:
+    """Delete the key's record if it expired; whether it did."""
+    return (
+        _rows(
+            session,
+            delete(IdempotencyRecord).where(
+                col(IdempotencyRecord.organization_id) == organization_id,
+                col(IdempotencyRecord.route) == route,
+                col(IdempotencyRecord.key) == key,
+                col(IdempotencyRecord.expires_at) <= now,
+            ),
         )
+        == 1
     )
 
 

@@ -34,8 +34,9 @@ Protocol (docs/api.md#idempotency); every step names the transaction it runs in:
    same key runs afresh. If the process dies mid-handler, nothing of step 2 was committed; the
    claim goes stale after ``limits.idempotency_claim_stale_s`` and the next retry takes it over.
 
-Keys live ``settings.idempotency_key_ttl_s`` (24 h), then are purged lazily: each claim deletes
-a bounded batch of expired records.
+Keys live ``settings.idempotency_key_ttl_s`` (24 h), then are purged lazily: an expired key is
+replaced when it is sent again, and every ``limits.idempotency_purge_interval_s`` each process's
+next claim also deletes a bounded batch of expired records.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ import hashlib
 import inspect
 import json
 import logging
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, get_type_hints
@@ -73,6 +76,26 @@ _PARAMETER = "idempotency_"  # the wrapper's own parameter; endpoints never see 
 # Answers that say nothing final about the request are not stored: the retry runs afresh.
 _RETRYABLE_STATUSES = frozenset({408, 429})
 _NOT_STORED_HEADERS = frozenset({"content-length"})
+
+
+class _PurgeClock:
+    """When this process next purges expired keys: every ``idempotency_purge_interval_s``, in
+    the claim's transaction of the first request after that (no thread, no job to run)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._next_s = 0.0
+
+    def due(self) -> bool:
+        with self._lock:
+            now_s = time.monotonic()
+            if now_s < self._next_s:
+                return False
+            self._next_s = now_s + limits.idempotency_purge_interval_s
+            return True
+
+
+_purge_clock = _PurgeClock()
 
 
 @dataclass(frozen=True)
@@ -133,7 +156,10 @@ class Idempotency:
 
     def run(self, handler: Callable[[], Any]) -> Response:
         """Steps 1 to 4 of the module's protocol around ``handler``."""
-        outcome = service.claim(self.session, self.request, now=utc_now(), ttl_s=self.ttl_s)
+        now = utc_now()
+        if _purge_clock.due():
+            service.purge_expired(self.session, now)
+        outcome = service.claim(self.session, self.request, now=now, ttl_s=self.ttl_s)
         self.session.commit()  # step 1 commits alone: the claim is visible before we act
         if isinstance(outcome, service.StoredResponse):
             return _replay(outcome)

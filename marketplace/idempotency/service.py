@@ -52,15 +52,15 @@ def claim(
 
     Raises ``IdempotencyKeyReused`` (422) if the key came with a different request, and
     ``IdempotencyInFlight`` (409) while another attempt holds it."""
-    repository.purge_expired(session, now, limits.idempotency_purge_rows_max)
     org, route, key = request.organization_id, request.route, request.key
-    repository.delete_expired_key(session, org, route, key, now)
     token = secrets.token_hex(CLAIM_TOKEN_HEX_LENGTH // 2)
     record = IdempotencyRecord(
         organization_id=org, route=route, key=key, request_sha256=request.request_sha256,
         claim_token=token, claimed_at=now, expires_at=now + timedelta(seconds=ttl_s),
     )  # fmt: skip
     record_id = repository.insert_if_absent(session, record)
+    if record_id is None and repository.delete_expired_key(session, org, route, key, now):
+        record_id = repository.insert_if_absent(session, record)  # the expired key is new again
     if record_id is not None:
         return Claim(record_id, token)
     held = repository.get_by_key(session, org, route, key)
@@ -80,6 +80,11 @@ def claim(
         "its answer",
         retry_after_s=1,
     )
+
+
+def purge_expired(session: Session, now: datetime) -> int:
+    """Delete a bounded batch of expired keys (the oldest first); how many."""
+    return repository.purge_expired(session, now, limits.idempotency_purge_rows_max)
 
 
 def answer(session: Session, claim: Claim, response: StoredResponse) -> None:

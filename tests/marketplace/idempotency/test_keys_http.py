@@ -14,7 +14,7 @@ from sqlalchemy import text
 from ledger.models import utc_now
 from marketplace import limits
 from marketplace.db import unit_of_work
-from marketplace.idempotency import service
+from marketplace.idempotency import route, service
 from marketplace.idempotency.errors import IdempotencyInFlight
 from marketplace.orders import service as orders_service
 from marketplace.runtime import Runtime
@@ -173,22 +173,31 @@ def test_a_failed_attempt_does_not_poison_its_key(
     assert order_kinds(api) == ["order.placed"]
 
 
-def test_an_expired_key_is_a_new_key(
-    api: TestClient, asset_runtime: Runtime, supplier: Party, buyer: Party, ops: Party
+def test_an_expired_key_is_a_new_key_and_expired_keys_are_purged(
+    *,
+    api: TestClient,
+    asset_runtime: Runtime,
+    supplier: Party,
+    buyer: Party,
+    ops: Party,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     listing = on_sale(api, supplier, ops)
     first = _order(api, buyer, listing["id"], KEY)
     assert _order(api, buyer, listing["id"], KEY).json() == first.json()
+    assert _order(api, buyer, listing["id"], "another-key").status_code == 201
     past = utc_now() - timedelta(seconds=1)
     with asset_runtime.engine.begin() as conn:
         conn.execute(text("UPDATE idempotency_record SET expires_at = :t"), {"t": past})
 
+    monkeypatch.setattr(route, "_purge_clock", route._PurgeClock())  # a purge is due
     second = _order(api, buyer, listing["id"], KEY)
     assert second.status_code == 201, second.text
     assert second.json()["id"] != first.json()["id"]
-    assert order_kinds(api) == ["order.placed", "order.placed"]
-    with asset_runtime.engine.connect() as conn:  # the expired record was purged
-        assert conn.execute(text("SELECT count(*) FROM idempotency_record")).scalar_one() == 1
+    assert order_kinds(api) == ["order.placed"] * 3
+    with asset_runtime.engine.connect() as conn:  # "another-key" was purged, KEY replaced
+        keys = conn.execute(text("SELECT key FROM idempotency_record")).scalars().all()
+    assert keys == [KEY]
 
 
 def _claim_as_a_crashed_process(runtime: Runtime, buyer: Party, listing_id: int) -> service.Claim:
