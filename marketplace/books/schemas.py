@@ -51,7 +51,7 @@ class MoneyRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    amount_minor: int = Field(ge=1, le=limits.amount_minor_max)
+    amount_minor: int = Field(ge=1, le=limits.amount_minor_max, strict=True)
     currency: str | None = Field(default=None, min_length=1, max_length=8)
     transfer_id: TransferId | None = None
 
