@@ -203,3 +203,13 @@ books_reference_length_max: Final = 200  # what a hold or payment is for ("order
 books_statement_lines_max: Final = 10_000  # transfers one statement lists, newest last
 books_webhook_event_id_length_max: Final = 200  # a payment provider's event id
 books_webhook_body_bytes_max: Final = 16 * 1024
+
+# Idempotency keys (marketplace/idempotency)
+idempotency_key_chars_max: Final = 255  # visible ASCII only
+# An in-flight key whose attempt has not answered for this long is taken over by the next retry
+# (its process died); the old attempt, should it still finish, can no longer commit.
+idempotency_claim_stale_s: Final = 60
+# Expired keys deleted by each new claim (the lazy purge).
+idempotency_purge_rows_max: Final = 100
+idempotency_key_ttl_s_default: Final = 24 * 3600
+idempotency_key_ttl_s_max: Final = 30 * 24 * 3600

@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     auction_window_s_min: int = Field(
         default=limits.auction_window_s_min_default, ge=1, le=limits.auction_window_s_min_default
     )
+    # Idempotency keys (docs/api.md#idempotency): how long a key's answer is kept and replayed.
+    idempotency_key_ttl_s: int = Field(
+        default=limits.idempotency_key_ttl_s_default, ge=60, le=limits.idempotency_key_ttl_s_max
+    )
 
     # Books (docs/books.md): deposits and withdrawals go through this payment provider.
     # "simulated": a simulated bank that confirms at once (development); "simulated_deferred":

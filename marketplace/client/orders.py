@@ -4,6 +4,7 @@ revenue against its ceiling (its supplier and operators)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from marketplace.client.session import Session
@@ -26,10 +27,12 @@ class Orders:
         purpose: str,
         quantity: int | None = None,
         private_key: bytes | None = None,
+        idempotency_key: str | None = None,
     ) -> OrderPublic:
         """Order a listing for ``purpose``. Custodial accounts need nothing more (the exchange
         signs with their key); self-custody accounts pass their ``private_key`` and the order is
-        signed here, locally, over the draft the exchange priced."""
+        signed here, locally, over the draft the exchange priced. ``idempotency_key`` (a new
+        UUID by default): pass the same one to retry a placement whose answer was lost."""
         body = _body(listing_id, purpose, quantity)
         if private_key is not None:
             from marketplace.identity import signing
@@ -40,7 +43,10 @@ class Orders:
                 "nonce": int(offer.nonce),
                 "deadline": offer.deadline,
             }
-        return self._session.call(OrderPublic, "POST", "/orders", json=body)
+        key = idempotency_key or uuid.uuid4().hex
+        return self._session.call(
+            OrderPublic, "POST", "/orders", json=body, headers={"Idempotency-Key": key}
+        )
 
     def get(self, order_id: int) -> OrderPublic:
         return self._session.call(OrderPublic, "GET", f"/orders/{order_id}")

@@ -15,6 +15,7 @@ from marketplace import limits
 from marketplace.assets.service import signing_context
 from marketplace.auctions import service as auctions
 from marketplace.deps import RuntimeDep, SessionDep
+from marketplace.idempotency import idempotent
 from marketplace.identity.auth import CurrentAccount, VerifiedBuyer
 from marketplace.orders import service
 from marketplace.orders.schemas import (
@@ -32,13 +33,14 @@ Limit = Annotated[int, Query(ge=1, le=limits.page_size_max, description="page si
 
 
 @router.post("/orders", status_code=201, summary="Place an order for a listing (verified buyers)")
+@idempotent
 def place_order(
     body: OrderCreate, principal: VerifiedBuyer, session: SessionDep, runtime: RuntimeDep
 ) -> OrderPublic:
     """Refused with the reason when the listing's terms do not permit the purpose, the listing
     is not for sale, is the buyer's own, is negotiable (quote only) or is exclusive and held by
     another order, or is being auctioned (409 ``auction_under_way``). Writes ``order.placed``
-    with the buyer's EIP-712 signature."""
+    with the buyer's EIP-712 signature. Takes an ``Idempotency-Key`` (docs/api.md#idempotency)."""
     now = utc_now()
     auctions.refuse_if_under_way(session, body.listing_id, now)
     ctx = signing_context(runtime.settings, runtime.chain_id, runtime.contract_address)

@@ -1,7 +1,7 @@
 """books: accounts, transfers, escrow holds, payments and provider events
 
 Revision ID: books
-Revises: auctions
+Revises: idempotency
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "books"
-down_revision: str | None = "auctions"
+down_revision: str | None = "idempotency"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -23,6 +23,7 @@ from tests.marketplace.auctions.helpers import (
     salt,
 )
 from tests.marketplace.identity.helpers import bearer, new_wallet, siwe_body
+from tests.marketplace.orders.helpers import keyed
 
 
 def _self_custody_member(api: TestClient, admin: Party) -> tuple[LocalAccount, dict[str, str]]:
@@ -43,12 +44,12 @@ def test_a_listing_under_auction_is_not_bought_outright_until_the_auction_is_can
     listing = exclusive_listing(api, supplier, ops)
     auction = open_auction(api, supplier, listing, clock)
     for path in ("/orders", "/orders/draft"):
-        r = api.post(path, json=_order(listing), headers=carol.headers)
+        r = api.post(path, json=_order(listing), headers=keyed(carol.headers))
         assert r.status_code == 409, r.text
         assert r.json()["error"] == "auction_under_way"
         assert f"auction {auction['id']}" in r.json()["message"]
     clock.advance(hours=1, minutes=1)  # revealing: still under way
-    r = api.post("/orders", json=_order(listing), headers=carol.headers)
+    r = api.post("/orders", json=_order(listing), headers=keyed(carol.headers))
     assert r.json()["error"] == "auction_under_way"
     assert api.get("/orders", headers=carol.headers).json()["items"] == []
 
@@ -60,7 +61,7 @@ def test_a_cancelled_auction_frees_the_listing_and_a_held_listing_cannot_be_auct
     auction = open_auction(api, supplier, listing, clock)
     r = api.post(f"/auctions/{auction['id']}/cancel", headers=supplier.headers)
     assert r.status_code == 200, r.text
-    r = api.post("/orders", json=_order(listing), headers=carol.headers)
+    r = api.post("/orders", json=_order(listing), headers=keyed(carol.headers))
     assert r.status_code == 201, r.text
     order_id = r.json()["id"]
     r = api.post("/auctions", json=auction_body(listing, clock), headers=supplier.headers)
@@ -91,7 +92,7 @@ def test_a_self_custody_winner_signs_its_order_at_the_vickrey_price_once(
     assert resolved["result"]["order_id"] is None
     assert f"/auctions/{aid}/order/draft" in resolved["result"]["order_refused"]
     # the listing waits for its winner: no outright purchase meanwhile
-    r = api.post("/orders", json=_order(listing), headers=dave.headers)
+    r = api.post("/orders", json=_order(listing), headers=keyed(dave.headers))
     assert r.status_code == 409, r.text
     assert r.json()["error"] == "auction_under_way"
     # only the winner drafts or places the order

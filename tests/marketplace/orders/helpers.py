@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -29,10 +30,15 @@ def on_sale(api: TestClient, supplier: Party, ops: Party, **overrides: Any) -> d
     return create_listing(api, supplier, asset_id, **changes)
 
 
+def keyed(headers: dict[str, str]) -> dict[str, str]:
+    """``headers`` and a new ``Idempotency-Key``, as a money-moving request carries."""
+    return {**headers, "Idempotency-Key": uuid.uuid4().hex}
+
+
 def post_order(api: TestClient, who: Party, listing_id: int, **body: Any) -> Any:
     return api.post(
         "/orders", json={"listing_id": listing_id, "purpose": "research", **body},
-        headers=who.headers,
+        headers=keyed(who.headers),
     )  # fmt: skip
 
 

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from marketplace.identity import signing
 from tests.marketplace.assets.helpers import Party
 from tests.marketplace.identity.helpers import siwe_body
-from tests.marketplace.orders.helpers import on_sale, order_kinds
+from tests.marketplace.orders.helpers import keyed, on_sale, order_kinds
 
 HUGE = 2**63
 
@@ -43,7 +43,7 @@ def test_a_malformed_order_is_a_422_and_writes_nothing(
 ) -> None:
     listing = on_sale(api, supplier, ops)
     body = {"listing_id": listing["id"], "purpose": "research", **case[1]}
-    r = api.post("/orders", json=body, headers=buyer.headers)
+    r = api.post("/orders", json=body, headers=keyed(buyer.headers))
     assert r.status_code == 422, r.text
     assert set(r.json()) == {"error", "message"}
     assert order_kinds(api) == []
@@ -55,7 +55,7 @@ def test_a_fixed_price_licence_is_bought_one_at_a_time(
     listing = on_sale(api, supplier, ops)
     r = api.post(
         "/orders", json={"listing_id": listing["id"], "purpose": "research", "quantity": 2},
-        headers=buyer.headers,
+        headers=keyed(buyer.headers),
     )  # fmt: skip
     assert r.status_code == 422, r.text
     assert "quantity" in r.json()["message"]
@@ -63,7 +63,7 @@ def test_a_fixed_price_licence_is_bought_one_at_a_time(
 
 
 def test_not_json_and_nested_json_are_refused(api: TestClient, buyer: Party) -> None:
-    headers = {**buyer.headers, "content-type": "application/json"}
+    headers = {**keyed(buyer.headers), "content-type": "application/json"}
     r = api.post("/orders", content=b"{not json", headers=headers)
     assert r.status_code == 422
     deep = b'{"listing_id": 1, "purpose": ' + b"[" * 100 + b"]" * 100 + b"}"
@@ -97,7 +97,7 @@ def test_a_signature_for_another_chain_or_contract_is_refused(
                 "listing_id": listing["id"], "purpose": "research", "signature": forged,
                 "nonce": int(draft["nonce"]), "deadline": draft["deadline"],
             },
-            headers=who.headers,
+            headers=keyed(who.headers),
         )  # fmt: skip
         assert (r.status_code, r.json()["error"]) == (400, "signature_rejected")
     assert order_kinds(api) == []

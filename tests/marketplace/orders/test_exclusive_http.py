@@ -17,7 +17,7 @@ from marketplace.client import Databourse
 from tests.marketplace.assets.helpers import CHECKLIST_OK, CSV, Party, metadata
 from tests.marketplace.identity.helpers import OPERATOR_EMAIL, PASSWORD, serve_exchange
 from tests.marketplace.listings.helpers import offer, terms
-from tests.marketplace.orders.helpers import on_sale, order_kinds, place, post_order
+from tests.marketplace.orders.helpers import keyed, on_sale, order_kinds, place, post_order
 
 EXCLUSIVE = {"terms": {"exclusive": True}}
 
@@ -99,7 +99,7 @@ def test_buyers_racing_for_an_exclusive_listing_one_wins_the_rest_are_refused(
                 barrier.wait()
                 r = http.post(
                     "/orders", json={"listing_id": listing_id, "purpose": "research"},
-                    headers={"Authorization": f"Bearer {token}"},
+                    headers=keyed({"Authorization": f"Bearer {token}"}),
                 )  # fmt: skip
                 answers.append((r.status_code, r.json()))
 

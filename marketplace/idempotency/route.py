@@ -1,0 +1,243 @@
+"""``@idempotent``: a route that moves money answers each ``Idempotency-Key`` once.
+
+Use it under the route decorator; the endpoint stays a plain ``def``::
+
+    @router.post("/orders", status_code=201)
+    @idempotent
+    def place_order(
+        body: OrderCreate, principal: VerifiedBuyer, session: SessionDep
+    ) -> OrderPublic:
+        return service.place(session, principal, ...)
+
+The request must carry ``Idempotency-Key`` (1 to 255 visible ASCII characters: 400 otherwise).
+A key belongs to the caller's organisation and the route: another organisation's identical key
+is another key. The endpoint must take ``SessionDep`` (the request's session, which this commits)
+and must not commit it itself.
+
+Protocol (docs/api.md#idempotency); every step names the transaction it runs in:
+
+1. Claim, in its own short transaction, committed before the handler runs: insert the key's
+   in-flight record. The unique key ``(organization, route, key)`` lets one concurrent insert
+   in; the others find it in flight (409 ``idempotency_in_flight``), or answered (its stored
+   answer is replayed with ``Idempotent-Replayed: true`` and the handler does not run), or
+   claimed for another request (422 ``idempotency_key_reused``).
+2. Run the handler in a fresh transaction.
+3. Answer: the rendered response (status, headers, body) is stored in the handler's own
+   transaction, and that one transaction commits the money's movement and the stored answer
+   together: a crash before the commit leaves neither, after it both. Only the claim's holder
+   can store (a conditional UPDATE), so an attempt whose claim went stale and was taken over
+   rolls back instead of moving money a second time. A 4xx domain error is an answer too: the
+   handler's work is rolled back and the error is stored and replayed (as Stripe does), since
+   the same request would be refused the same way.
+4. Release: if the handler fails otherwise (5xx, 429, a crash of the code) or the commit of
+   step 3 fails, the handler's work is rolled back and the claim deleted, so a retry with the
+   same key runs afresh. If the process dies mid-handler, nothing of step 2 was committed; the
+   claim goes stale after ``limits.idempotency_claim_stale_s`` and the next retry takes it over.
+
+Keys live ``settings.idempotency_key_ttl_s`` (24 h), then are purged lazily: each claim deletes
+a bounded batch of expired records.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import inspect
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, get_type_hints
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import Response
+from fastapi.routing import APIRoute
+from pydantic import TypeAdapter
+from sqlmodel import Session
+
+from ledger.models import utc_now
+from marketplace import limits
+from marketplace.deps import SessionDep, SettingsDep
+from marketplace.errors import DatabourseError
+from marketplace.http import error_response
+from marketplace.idempotency import service
+from marketplace.idempotency.errors import IdempotencyKeyInvalid, IdempotencyKeyRequired
+from marketplace.identity.auth import CurrentAccount
+
+log = logging.getLogger(__name__)
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+_VISIBLE_ASCII = frozenset(range(0x21, 0x7F))
+_PARAMETER = "idempotency_"  # the wrapper's own parameter; endpoints never see it
+# Answers that say nothing final about the request are not stored: the retry runs afresh.
+_RETRYABLE_STATUSES = frozenset({408, 429})
+_NOT_STORED_HEADERS = frozenset({"content-length"})
+
+
+@dataclass(frozen=True)
+class _Keyed:
+    key: str
+    request_sha256: str
+
+
+async def _keyed(
+    request: Request,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias=HEADER,
+            description="Required. 1 to 255 visible ASCII characters, unique per request you "
+            "mean to make once (a UUID does); a retry sends the same key and gets the first "
+            "answer. Kept 24 h, per organisation and route.",
+        ),
+    ] = None,
+) -> _Keyed:
+    """The key, checked, and the SHA-256 of what is asked (method, path, query, and the body:
+    JSON with its keys sorted and whitespace dropped, so a client that re-serialises the same
+    object is not refused). Async only to read the body; nothing here blocks."""
+    if idempotency_key is None:
+        raise IdempotencyKeyRequired(
+            f"this request moves money: send an {HEADER} header (a new UUID per request, the "
+            "same one when you retry it)"
+        )
+    raw = idempotency_key.encode("latin-1", errors="replace")
+    if not 1 <= len(raw) <= limits.idempotency_key_chars_max or not set(raw) <= _VISIBLE_ASCII:
+        raise IdempotencyKeyInvalid(
+            f"{HEADER} must be 1 to {limits.idempotency_key_chars_max} visible ASCII characters "
+            "(no spaces)"
+        )
+    body = await request.body()
+    try:
+        canonical = json.dumps(
+            json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode()
+    except ValueError:  # not JSON (or not UTF-8): the bytes as they came
+        canonical = body
+    digest = hashlib.sha256()
+    for part in (request.method.encode(), request.url.path.encode(), request.url.query.encode()):
+        digest.update(len(part).to_bytes(8, "big") + part)
+    digest.update(canonical)
+    return _Keyed(idempotency_key, digest.hexdigest())
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """What ``@idempotent`` needs to run one request under its key."""
+
+    session: Session
+    request: service.KeyedRequest
+    ttl_s: int
+    status_code: int
+    response_model: Any
+
+    def run(self, handler: Callable[[], Any]) -> Response:
+        """Steps 1 to 4 of the module's protocol around ``handler``."""
+        outcome = service.claim(self.session, self.request, now=utc_now(), ttl_s=self.ttl_s)
+        self.session.commit()  # step 1 commits alone: the claim is visible before we act
+        if isinstance(outcome, service.StoredResponse):
+            return _replay(outcome)
+        try:
+            response = self._render(handler())
+        except DatabourseError as exc:
+            if exc.status >= 500 or exc.status in _RETRYABLE_STATUSES:
+                self._release(outcome)
+                raise
+            self.session.rollback()  # a refusal: nothing of the handler's work stays
+            response = error_response(exc.status, exc.code, exc.message, exc.headers)
+        except BaseException:
+            self._release(outcome)
+            raise
+        try:
+            service.answer(self.session, outcome, _stored(response))
+            self.session.commit()  # step 3: the handler's work and its answer, together
+        except BaseException:
+            self._release(outcome)
+            raise
+        return response
+
+    def _render(self, result: Any) -> Response:
+        if isinstance(result, Response):
+            return result
+        body = _adapter(self.response_model).dump_json(result, by_alias=True)
+        return Response(body, self.status_code, media_type="application/json")
+
+    def _release(self, claim: service.Claim) -> None:
+        """Step 4: roll the attempt back, then free its key in a transaction of its own."""
+        self.session.rollback()
+        try:
+            service.release(self.session, claim)
+            self.session.commit()
+        except Exception:  # the key frees itself when the claim goes stale
+            self.session.rollback()
+            log.exception("could not release an idempotency key after a failed request")
+
+
+def _idempotency(
+    keyed: Annotated[_Keyed, Depends(_keyed)],
+    principal: CurrentAccount,
+    session: SessionDep,
+    settings: SettingsDep,
+    request: Request,
+) -> Idempotency:
+    route = request.scope["route"]
+    assert isinstance(route, APIRoute)
+    method = request.method
+    return Idempotency(
+        session=session,
+        request=service.KeyedRequest(
+            organization_id=principal.account.organization_id,
+            route=f"{method} {route.path}",
+            key=keyed.key,
+            request_sha256=keyed.request_sha256,
+        ),
+        ttl_s=settings.idempotency_key_ttl_s,
+        status_code=route.status_code or 200,
+        response_model=route.response_model,
+    )
+
+
+def idempotent(endpoint: Callable[..., Any]) -> Callable[..., Response]:
+    """Make a plain-``def`` endpoint answer each ``Idempotency-Key`` once (module docstring).
+
+    The endpoint's signature gains one dependency (the key, the caller, the session); its
+    return annotation stays its response model in the API document."""
+    assert not inspect.iscoroutinefunction(endpoint), "@idempotent takes a plain def endpoint"
+    hints = get_type_hints(endpoint, include_extras=True)
+    signature = inspect.signature(endpoint)
+    parameters = [
+        p.replace(annotation=hints.get(p.name, p.annotation)) for p in signature.parameters.values()
+    ]
+    extra = inspect.Parameter(
+        _PARAMETER,
+        inspect.Parameter.KEYWORD_ONLY,
+        annotation=Annotated[Idempotency, Depends(_idempotency)],
+    )
+
+    @functools.wraps(endpoint)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        idempotency: Idempotency = kwargs.pop(_PARAMETER)
+        return idempotency.run(lambda: endpoint(*args, **kwargs))
+
+    wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[*parameters, extra],
+        return_annotation=hints.get("return", signature.return_annotation),
+    )
+    return wrapper
+
+
+@functools.lru_cache(maxsize=64)
+def _adapter(model: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(model)
+
+
+def _stored(response: Response) -> service.StoredResponse:
+    headers = {
+        name: value for name, value in response.headers.items() if name not in _NOT_STORED_HEADERS
+    }
+    return service.StoredResponse(response.status_code, headers, bytes(response.body))
+
+
+def _replay(stored: service.StoredResponse) -> Response:
+    headers = {**stored.headers, REPLAYED_HEADER: "true"}
+    return Response(stored.body, stored.status, headers=headers)
