@@ -22,6 +22,7 @@ from marketplace.books.schemas import (
 )
 from marketplace.books.service import payments, statements
 from marketplace.deps import RuntimeDep, SessionDep
+from marketplace.idempotency import idempotent
 from marketplace.identity.auth import CurrentAccount, Operator
 
 router = APIRouter(tags=["books"])
@@ -41,6 +42,7 @@ def get_balance(principal: CurrentAccount, session: SessionDep, runtime: Runtime
 @router.post(
     "/books/deposits", status_code=201, summary="Deposit money (the organisation's admins)"
 )
+@idempotent
 def deposit(
     body: MoneyRequest, principal: CurrentAccount, session: SessionDep, runtime: RuntimeDep
 ) -> PaymentView:
@@ -57,6 +59,7 @@ def deposit(
 @router.post(
     "/books/withdrawals", status_code=201, summary="Withdraw money (the organisation's admins)"
 )
+@idempotent
 def withdraw(
     body: MoneyRequest, principal: CurrentAccount, session: SessionDep, runtime: RuntimeDep
 ) -> PaymentView:

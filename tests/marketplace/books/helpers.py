@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -13,16 +14,27 @@ from marketplace.settings import DEV_PAYMENT_WEBHOOK_SECRET
 from tests.marketplace.assets.helpers import Party
 
 
-def deposit(api: TestClient, who: Party, amount_minor: int, **body: Any) -> Any:
-    return api.post(
-        "/books/deposits", json={"amount_minor": amount_minor, **body}, headers=who.headers
-    )
+def keyed(headers: dict[str, str], key: str | None = None) -> dict[str, str]:
+    """``headers`` and an ``Idempotency-Key`` (a new one unless given)."""
+    return {**headers, "Idempotency-Key": key or uuid.uuid4().hex}
 
 
-def withdraw(api: TestClient, who: Party, amount_minor: int, **body: Any) -> Any:
+def deposit(
+    api: TestClient, who: Party, amount_minor: int, *, key: str | None = None, **body: Any
+) -> Any:
     return api.post(
-        "/books/withdrawals", json={"amount_minor": amount_minor, **body}, headers=who.headers
-    )
+        "/books/deposits", json={"amount_minor": amount_minor, **body},
+        headers=keyed(who.headers, key),
+    )  # fmt: skip
+
+
+def withdraw(
+    api: TestClient, who: Party, amount_minor: int, *, key: str | None = None, **body: Any
+) -> Any:
+    return api.post(
+        "/books/withdrawals", json={"amount_minor": amount_minor, **body},
+        headers=keyed(who.headers, key),
+    )  # fmt: skip
 
 
 def balance(api: TestClient, who: Party) -> tuple[int, int]:

@@ -9,7 +9,7 @@ import io
 from fastapi.testclient import TestClient
 
 from tests.marketplace.assets.helpers import Party, party
-from tests.marketplace.books.helpers import balance, deposit, withdraw
+from tests.marketplace.books.helpers import balance, deposit, keyed, withdraw
 
 
 def _reconciled(api: TestClient, ops: Party) -> None:
@@ -65,7 +65,7 @@ def test_bad_amounts_are_refused_with_a_clear_422(
 ) -> None:
     for path in ("/books/deposits", "/books/withdrawals"):
         for body in BAD_BODIES:
-            r = api.post(path, json=body, headers=payer.headers)
+            r = api.post(path, json=body, headers=keyed(payer.headers))
             assert r.status_code == 422, (path, body, r.text)
             assert set(r.json()) >= {"error", "message"}
     assert balance(api, payer) == (0, 0)
@@ -160,3 +160,31 @@ def test_the_statement_lists_transfers_with_seq_and_running_balance(
         api.get("/books/statement", params={"format": "xml"}, headers=payer.headers).status_code
         == 422
     )
+
+
+def test_money_moves_once_per_idempotency_key(api: TestClient, ops: Party, payer: Party) -> None:
+    first = deposit(api, payer, 1_000, key="k-deposit-1")
+    again = deposit(api, payer, 1_000, key="k-deposit-1")
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    other_body = deposit(api, payer, 2_000, key="k-deposit-1")
+    assert other_body.status_code == 422, other_body.text
+    assert balance(api, payer) == (1_000, 0)
+    out = withdraw(api, payer, 400, key="k-out")
+    assert withdraw(api, payer, 400, key="k-out").json() == out.json()
+    assert balance(api, payer) == (600, 0)
+    refused = withdraw(api, payer, 5_000, key="k-too-much")
+    assert refused.status_code == 409
+    assert withdraw(api, payer, 5_000, key="k-too-much").json() == refused.json()
+    _reconciled(api, ops)
+
+
+def test_a_money_request_without_an_idempotency_key_is_refused(
+    api: TestClient, payer: Party
+) -> None:
+    for path in ("/books/deposits", "/books/withdrawals"):
+        r = api.post(path, json={"amount_minor": 100}, headers=payer.headers)
+        assert r.status_code == 400, r.text
+        assert "Idempotency-Key" in r.json()["message"]
+    assert balance(api, payer) == (0, 0)

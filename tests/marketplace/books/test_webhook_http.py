@@ -89,7 +89,7 @@ def test_bad_events_are_refused_and_move_nothing(api: TestClient, payer: Party) 
     for r, status, code in cases:
         assert r.status_code == status, r.text
         assert r.json()["error"] == code
-    unsigned = api.post("/payments/webhook", json=event)
+    unsigned = api.post("/payments/webhook", json=event)  # no signature headers
     assert unsigned.status_code == 401, unsigned.text
     assert balance(api, payer) == (0, 0)
     # None of them used up the event id: the real event still confirms the deposit.
