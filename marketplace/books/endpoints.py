@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from marketplace import limits
 from marketplace.books import service
@@ -14,6 +14,7 @@ from marketplace.books.errors import InvalidWebhook
 from marketplace.books.providers import SIGNATURE_HEADER, TIMESTAMP_HEADER, provider_named
 from marketplace.books.schemas import (
     BalanceView,
+    HoldView,
     MoneyRequest,
     PaymentView,
     Reconciliation,
@@ -96,6 +97,16 @@ def get_statement(
             headers={"Content-Disposition": 'attachment; filename="statement.csv"'},
         )
     return found
+
+
+@router.get("/books/holds/{hold_id}", summary="An escrow hold (its payer's and payee's)")
+def get_hold(
+    hold_id: Annotated[int, Path(ge=1, le=limits.id_max)],
+    principal: CurrentAccount,
+    session: SessionDep,
+) -> HoldView:
+    """404 ``hold_not_found`` for another organisation's hold, as for one that does not exist."""
+    return service.visible_hold(session, principal, hold_id)
 
 
 @router.get("/books/reconcile", summary="Check the whole books (operators)")

@@ -8,6 +8,9 @@ import io
 
 from fastapi.testclient import TestClient
 
+from marketplace.books import service as books
+from marketplace.db import unit_of_work
+from marketplace.runtime import Runtime
 from tests.marketplace.assets.helpers import Party, party
 from tests.marketplace.books.helpers import balance, deposit, keyed, withdraw
 
@@ -188,3 +191,35 @@ def test_a_money_request_without_an_idempotency_key_is_refused(
         assert r.status_code == 400, r.text
         assert "Idempotency-Key" in r.json()["message"]
     assert balance(api, payer) == (0, 0)
+
+
+def test_a_hold_is_seen_by_its_payer_and_payee_only(
+    api: TestClient, asset_runtime: Runtime, ops: Party, payer: Party, other: Party
+) -> None:
+    deposit(api, payer, 1_000)
+    with unit_of_work(asset_runtime.engine) as session:
+        held = books.hold(
+            session, org_id=payer.organization_id, amount_minor=600, currency="CNY",
+            reference="order:1", transfer_id="order-1",
+        )  # fmt: skip
+    assert balance(api, payer) == (400, 600)
+    mine = api.get(f"/books/holds/{held.id}", headers=payer.headers)
+    assert mine.status_code == 200, mine.text
+    assert mine.json()["status"] == "pending"
+    for hold_id in (held.id, held.id + 1, 2**63 - 1):
+        theirs = api.get(f"/books/holds/{hold_id}", headers=other.headers)
+        assert theirs.status_code == 404, theirs.text
+        assert theirs.json()["error"] == "hold_not_found"
+    assert api.get("/books/holds/0", headers=payer.headers).status_code == 422
+    assert api.get(f"/books/holds/{2**63}", headers=payer.headers).status_code == 422
+    with unit_of_work(asset_runtime.engine) as session:
+        books.release(
+            session, hold_id=held.id, payee_org_id=other.organization_id, fee_minor=60,
+            reference="order:1",
+        )  # fmt: skip
+    seen = api.get(f"/books/holds/{held.id}", headers=other.headers)
+    assert seen.json()["status"] == "posted"
+    assert balance(api, other) == (540, 0)
+    assert balance(api, payer) == (400, 0)
+    assert api.get(f"/books/holds/{held.id}", headers=ops.headers).status_code == 200
+    _reconciled(api, ops)
