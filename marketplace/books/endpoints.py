@@ -13,7 +13,7 @@ from marketplace.books import service
 from marketplace.books.errors import InvalidWebhook
 from marketplace.books.providers import SIGNATURE_HEADER, TIMESTAMP_HEADER, provider_named
 from marketplace.books.schemas import (
-    BalanceView,
+    BalanceShown,
     HoldView,
     MoneyRequest,
     PaymentView,
@@ -36,8 +36,12 @@ def _org(principal: CurrentAccount) -> int:
 
 
 @router.get("/books/balance", summary="Your organisation's available and held money")
-def get_balance(principal: CurrentAccount, session: SessionDep, runtime: RuntimeDep) -> BalanceView:
-    return service.balance(session, org_id=_org(principal), currency=runtime.settings.currency)
+def get_balance(
+    principal: CurrentAccount, session: SessionDep, runtime: RuntimeDep
+) -> BalanceShown:
+    """Amounts are integers of 10**-``currency_scale`` units of ``currency``."""
+    found = service.balance(session, org_id=_org(principal), currency=runtime.settings.currency)
+    return BalanceShown(**found.model_dump(), currency_scale=runtime.settings.currency_scale)
 
 
 @router.post(
@@ -87,8 +91,9 @@ def get_statement(
         Literal["json", "csv"], Query(alias="format", description="json or csv")
     ] = "json",
 ) -> Statement | Response:
+    settings = runtime.settings
     found = statements.statement(
-        session, org_id=_org(principal), currency=runtime.settings.currency
+        session, org_id=_org(principal), currency=settings.currency, scale=settings.currency_scale
     )
     if fmt == "csv":
         return Response(
