@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 
 from marketplace.app import create_app
 from marketplace.runtime import Runtime
@@ -17,7 +19,7 @@ from tests.marketplace.books.helpers import balance, confirmed, deposit, send_ev
 
 
 @pytest.fixture
-def asset_runtime(engine, blob_dir) -> Runtime:  # type: ignore[no-untyped-def]
+def asset_runtime(engine: Engine, blob_dir: Path) -> Runtime:
     """The deferred simulated bank: deposits wait for its webhook event."""
     return Runtime(
         settings=settings_for(
