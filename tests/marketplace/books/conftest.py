@@ -38,6 +38,20 @@ def fund(session: Session, org_id: int, amount_minor: int, transfer_id: str) -> 
     )
 
 
+def withdraw(session: Session, org_id: int, amount_minor: int, transfer_id: str) -> None:
+    """A withdrawal (the organisation's available → clearing), straight through the postings."""
+    clearing = account(session, AccountKind.clearing, "CNY")
+    available = account(session, AccountKind.available, "CNY", org_id)
+    post(
+        session,
+        [Leg(transfer_id, available, clearing, amount_minor, TransferCode.withdrawal)],
+        kind="payment.withdrawn",
+        subject=f"org:{org_id}",
+        actor=ZERO_ADDRESS,
+        payload={"organization_id": org_id},
+    )
+
+
 @pytest.fixture
 def orgs(session: Session) -> Callable[[str], int]:
     def make(name: str) -> int:

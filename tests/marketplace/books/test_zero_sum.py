@@ -14,11 +14,8 @@ from sqlmodel import Session
 
 from marketplace.books import service
 from marketplace.books.errors import HoldStateConflict, InsufficientFunds
-from marketplace.books.models import AccountKind, TransferCode
-from marketplace.books.service.accounts import Leg, account, post
 from marketplace.books.service.statements import reconcile
-from marketplace.identity.signing import ZERO_ADDRESS
-from tests.marketplace.books.conftest import fund, new_org
+from tests.marketplace.books.conftest import fund, new_org, withdraw
 
 ORGS = 3
 AMOUNTS = st.integers(min_value=1, max_value=5_000)
@@ -32,16 +29,6 @@ STEP = st.one_of(
 _ids = itertools.count()
 
 
-def _withdraw(session: Session, org: int, amount: int) -> None:
-    clearing = account(session, AccountKind.clearing, "CNY")
-    available = account(session, AccountKind.available, "CNY", org)
-    post(
-        session,
-        [Leg(f"w{next(_ids)}", available, clearing, amount, TransferCode.withdrawal)],
-        kind="payment.withdrawn", subject=f"org:{org}", actor=ZERO_ADDRESS, payload={},
-    )  # fmt: skip
-
-
 def _run(engine: Engine, steps: list[tuple[str, int, int]]) -> None:
     with Session(engine, expire_on_commit=False) as session:
         orgs = [new_org(session, f"Org {next(_ids)}") for _ in range(ORGS)]
@@ -52,7 +39,7 @@ def _run(engine: Engine, steps: list[tuple[str, int, int]]) -> None:
                 if action == "deposit":
                     fund(session, orgs[who], amount, f"d{next(_ids)}")
                 elif action == "withdraw":
-                    _withdraw(session, orgs[who], amount)
+                    withdraw(session, orgs[who], amount, f"w{next(_ids)}")
                 elif action == "hold":
                     held = service.hold(
                         session, org_id=orgs[who], amount_minor=amount, currency="CNY",
