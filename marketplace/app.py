@@ -11,6 +11,7 @@ from marketplace import health, limits
 from marketplace.apidocs import DOCS_CSP, DOCS_PATH, install_docs
 from marketplace.assets import endpoints as asset_endpoints
 from marketplace.auctions import endpoints as auction_endpoints
+from marketplace.books import endpoints as books_endpoints
 from marketplace.concurrency import InFlightLimitMiddleware
 from marketplace.db import make_engine
 from marketplace.http import (
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(matching_endpoints.router)
     app.include_router(quote_endpoints.router)
     app.include_router(auction_endpoints.router)
+    app.include_router(books_endpoints.router)
     app.include_router(page_endpoints.router)
     app.add_middleware(
         InFlightLimitMiddleware,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 
 @dataclass(frozen=True)
@@ -21,3 +21,19 @@ class Currency:
 def amount_text(minor: int | None, currency: str, scale: int) -> str:
     """``42570000`` fen → ``425,700.00 CNY``; an amount that is not there says so."""
     return "no value" if minor is None else Currency(currency, scale).format(minor)
+
+
+def parse_amount(text: str, scale: int) -> int:
+    """``"12,345.67"`` at scale 2 → ``1234567`` minor units. Refuses (ValueError) anything but a
+    positive decimal number with at most ``scale`` decimals."""
+    cleaned = text.strip().replace(",", "").replace("_", "")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not an amount") from None
+    if not value.is_finite() or value <= 0:
+        raise ValueError(f"{text!r} is not a positive amount")
+    minor = value.scaleb(scale)
+    if minor != minor.to_integral_value():
+        raise ValueError(f"{text!r} has more than {scale} decimals")
+    return int(minor)

@@ -17,6 +17,8 @@ DEV_MASTER_KEY = "00" * 32  # 256-bit AES key, hex; refused outside development
 # Account 0 of the well-known development mnemonic ("test test ... junk") that anvil funds; the
 # in-process EVM funds it at genesis. It only ever holds test ether.
 DEV_RECORDER_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+# The payment provider's webhook signing secret in development; refused outside development.
+DEV_PAYMENT_WEBHOOK_SECRET = "dev-payment-webhook-secret-not-for-production"  # noqa: S105
 
 
 class Settings(BaseSettings):
@@ -124,6 +126,11 @@ class Settings(BaseSettings):
         default=limits.order_payment_window_s_default, ge=1, le=limits.order_payment_window_s_max
     )
     settlement_poll_s: float = Field(default=5.0, gt=0, le=3600)
+    # Books (docs/books.md): deposits and withdrawals go through this payment provider.
+    # "simulated": a simulated bank that confirms at once (development); "simulated_deferred":
+    # the same bank confirming deposits only through its signed webhook, as real providers do.
+    payment_provider: Literal["simulated", "simulated_deferred"] = "simulated"
+    payment_webhook_secret: SecretStr = SecretStr(DEV_PAYMENT_WEBHOOK_SECRET)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
@@ -137,6 +144,11 @@ class Settings(BaseSettings):
                     ("secret_key", self.secret_key, DEV_SECRET_KEY),
                     ("master_key", self.master_key, DEV_MASTER_KEY),
                     ("anchor_recorder_key", self.anchor_recorder_key, DEV_RECORDER_KEY),
+                    (
+                        "payment_webhook_secret",
+                        self.payment_webhook_secret,
+                        DEV_PAYMENT_WEBHOOK_SECRET,
+                    ),
                 )
                 if value.get_secret_value() == dev
             ]

@@ -54,3 +54,7 @@ class WebhookSignatureInvalid(Unauthorized):
 
 class InvalidWebhook(Unprocessable):
     code = "invalid_webhook"
+
+
+class WebhookInFlight(Conflict):
+    code = "webhook_in_flight"

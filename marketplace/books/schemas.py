@@ -44,6 +44,13 @@ class BalanceView(BaseModel):
     held_minor: int
 
 
+class BalanceShown(BalanceView):
+    """The balance as the API shows it: amounts are integers of 10**-``currency_scale``
+    units."""
+
+    currency_scale: int
+
+
 class MoneyRequest(BaseModel):
     """A deposit or a withdrawal of ``amount_minor`` minor units of the exchange's currency.
     ``transfer_id`` is yours (letters, digits, ``.``, ``_``, ``-``): sending it again with the
@@ -51,7 +58,7 @@ class MoneyRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    amount_minor: int = Field(ge=1, le=limits.amount_minor_max)
+    amount_minor: int = Field(ge=1, le=limits.amount_minor_max, strict=True)
     currency: str | None = Field(default=None, min_length=1, max_length=8)
     transfer_id: TransferId | None = None
 
@@ -97,6 +104,7 @@ class StatementLine(BaseModel):
 class Statement(BaseModel):
     organization_id: int
     currency: str
+    currency_scale: int
     available_minor: int
     held_minor: int
     lines: list[StatementLine]

@@ -6,6 +6,7 @@ from marketplace.settings import DEV_MASTER_KEY, DEV_SECRET_KEY, Settings
 STRONG_SECRET = "s" * 48
 STRONG_MASTER = "ab" * 32
 STRONG_RECORDER = "0x" + "12" * 32
+STRONG_PAYMENT_SECRET = "p" * 40
 
 
 def test_development_mode_accepts_the_development_defaults() -> None:
@@ -14,13 +15,16 @@ def test_development_mode_accepts_the_development_defaults() -> None:
     assert settings.master_key_bytes == bytes.fromhex(DEV_MASTER_KEY)
 
 
-@pytest.mark.parametrize("field", ["secret_key", "master_key", "anchor_recorder_key"])
+@pytest.mark.parametrize(
+    "field", ["secret_key", "master_key", "anchor_recorder_key", "payment_webhook_secret"]
+)
 def test_production_refuses_each_development_secret(field: str) -> None:
     values = {
         "mode": "production",
         "secret_key": STRONG_SECRET,
         "master_key": STRONG_MASTER,
         "anchor_recorder_key": STRONG_RECORDER,
+        "payment_webhook_secret": STRONG_PAYMENT_SECRET,
         "chain_url": "http://127.0.0.1:8545",
     }
     del values[field]
@@ -35,6 +39,7 @@ def test_production_refuses_the_in_process_chain() -> None:
             secret_key=STRONG_SECRET,
             master_key=STRONG_MASTER,
             anchor_recorder_key=STRONG_RECORDER,
+            payment_webhook_secret=STRONG_PAYMENT_SECRET,
         )
 
 
@@ -44,6 +49,7 @@ def test_production_starts_with_real_secrets() -> None:
         secret_key=STRONG_SECRET,
         master_key=STRONG_MASTER,
         anchor_recorder_key=STRONG_RECORDER,
+        payment_webhook_secret=STRONG_PAYMENT_SECRET,
         chain_url="http://127.0.0.1:8545",
     )
     assert settings.master_key_bytes == bytes.fromhex(STRONG_MASTER)
@@ -76,6 +82,7 @@ def test_production_refuses_loopback_webhooks_which_development_allows() -> None
             secret_key=STRONG_SECRET,
             master_key=STRONG_MASTER,
             anchor_recorder_key=STRONG_RECORDER,
+            payment_webhook_secret=STRONG_PAYMENT_SECRET,
             chain_url="http://127.0.0.1:8545",
             webhook_allow_loopback=True,
         )
@@ -94,6 +101,7 @@ def test_production_refuses_short_auction_windows_which_development_allows() -> 
             secret_key=STRONG_SECRET,
             master_key=STRONG_MASTER,
             anchor_recorder_key=STRONG_RECORDER,
+            payment_webhook_secret=STRONG_PAYMENT_SECRET,
             chain_url="http://127.0.0.1:8545",
             auction_window_s_min=2,
         )

@@ -6,6 +6,13 @@ transaction.
 The escrow API other domains call: ``hold``, ``release``, ``refund``, ``balance``.
 """
 
-from marketplace.books.service.holds import balance, get_hold, hold, refund, release
+from marketplace.books.service.holds import (
+    balance,
+    get_hold,
+    hold,
+    refund,
+    release,
+    visible_hold,
+)
 
-__all__ = ["balance", "get_hold", "hold", "refund", "release"]
+__all__ = ["balance", "get_hold", "hold", "refund", "release", "visible_hold"]

@@ -28,6 +28,7 @@ from marketplace.books.service.accounts import (
     post,
 )
 from marketplace.identity.signing import ZERO_ADDRESS
+from marketplace.principal import OrgRole, Principal
 
 #: The actor of the books' entries when the caller names none: the exchange's books themselves.
 BOOKS_ACTOR = ZERO_ADDRESS
@@ -231,6 +232,19 @@ def refund(
 def get_hold(session: Session, hold_id: int) -> HoldView:
     found = repository.get_hold(session, hold_id)
     if found is None:
+        raise HoldNotFound(f"no hold {hold_id}")
+    return hold_view(found)
+
+
+def visible_hold(session: Session, principal: Principal, hold_id: int) -> HoldView:
+    """A hold, to its payer's and its payee's organisations (and operators); 404 to anyone
+    else, as if it did not exist."""
+    found = repository.get_hold(session, hold_id)
+    org = principal.organization.id
+    if found is None or (
+        org not in (found.organization_id, found.payee_organization_id)
+        and OrgRole.operator not in principal.roles
+    ):
         raise HoldNotFound(f"no hold {hold_id}")
     return hold_view(found)
 

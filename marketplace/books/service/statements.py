@@ -56,7 +56,7 @@ def reconcile(session: Session) -> Reconciliation:
     )
 
 
-def statement(session: Session, *, org_id: int, currency: str) -> Statement:
+def statement(session: Session, *, org_id: int, currency: str, scale: int) -> Statement:
     """The organisation's transfers in ``currency``, oldest first (the newest
     ``books_statement_lines_max``), each with the journal seq that records it and the running
     balance of the organisation's account it touched. A transfer between its own available and
@@ -87,6 +87,7 @@ def statement(session: Session, *, org_id: int, currency: str) -> Statement:
     return Statement(
         organization_id=org_id,
         currency=currency,
+        currency_scale=scale,
         available_minor=by_kind.get(AccountKind.available.value, 0),
         held_minor=by_kind.get(AccountKind.held.value, 0),
         lines=lines,

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "settle"
-down_revision: str | None = "books"  # this branch merged the books; the chain is linear
+down_revision: str | None = "books"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "idempotency"
-down_revision: str | None = "settle"  # linear after books and settle in this branch
+down_revision: str | None = "settle"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

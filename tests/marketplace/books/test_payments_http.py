@@ -1,0 +1,225 @@
+"""Deposits, withdrawals, balances, statements and the reconciliation over HTTP, and every
+refusal: each leaves the books as they were."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from fastapi.testclient import TestClient
+
+from marketplace.books import service as books
+from marketplace.db import unit_of_work
+from marketplace.runtime import Runtime
+from tests.marketplace.assets.helpers import Party, party
+from tests.marketplace.books.helpers import balance, deposit, keyed, withdraw
+
+
+def _reconciled(api: TestClient, ops: Party) -> None:
+    r = api.get("/books/reconcile", headers=ops.headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["ok"], r.json()["problems"]
+    assert r.json()["total_minor"] == 0
+
+
+def test_deposit_then_withdraw_moves_money_and_the_books_reconcile(
+    api: TestClient, ops: Party, payer: Party
+) -> None:
+    r = deposit(api, payer, 10_000)
+    assert r.status_code == 201, r.text
+    assert r.json()["status"] == "confirmed"
+    assert r.json()["direction"] == "deposit"
+    assert balance(api, payer) == (10_000, 0)
+    r = withdraw(api, payer, 2_500)
+    assert r.status_code == 201, r.text
+    assert balance(api, payer) == (7_500, 0)
+    _reconciled(api, ops)
+    kinds = [e["kind"] for e in api.get("/ledger/entries").json()["items"]]
+    assert "payment.deposited" in kinds
+    assert "payment.withdrawn" in kinds
+
+
+def test_a_withdrawal_beyond_the_balance_is_refused_and_moves_nothing(
+    api: TestClient, ops: Party, payer: Party
+) -> None:
+    deposit(api, payer, 1_000)
+    r = withdraw(api, payer, 1_001)
+    assert r.status_code == 409, r.text
+    assert r.json()["error"] == "insufficient_funds"
+    assert balance(api, payer) == (1_000, 0)
+    _reconciled(api, ops)
+
+
+BAD_BODIES = [
+    {"amount_minor": -5},
+    {"amount_minor": 0},
+    {"amount_minor": 2**63},
+    {"amount_minor": 1.5},
+    {"amount_minor": "100"},
+    {"amount_minor": 100, "currency": "USD"},
+    {"amount_minor": 100, "transfer_id": "has space"},
+    {"amount_minor": 100, "extra": 1},
+    {},
+]
+
+
+def test_bad_amounts_are_refused_with_a_clear_422(
+    api: TestClient, ops: Party, payer: Party
+) -> None:
+    for path in ("/books/deposits", "/books/withdrawals"):
+        for body in BAD_BODIES:
+            r = api.post(path, json=body, headers=keyed(payer.headers))
+            assert r.status_code == 422, (path, body, r.text)
+            assert set(r.json()) >= {"error", "message"}
+    assert balance(api, payer) == (0, 0)
+    assert api.get("/books/statement", headers=payer.headers).json()["lines"] == []
+    _reconciled(api, ops)
+
+
+def test_the_unknown_currency_is_named(api: TestClient, payer: Party) -> None:
+    r = deposit(api, payer, 100, currency="USD")
+    assert r.json()["error"] == "unknown_currency"
+    assert "CNY" in r.json()["message"]
+
+
+def test_an_unverified_organisation_cannot_move_money(api: TestClient) -> None:
+    who = party(api, "erin@new.test", "Erin New", ["buyer"])
+    r = deposit(api, who, 100)
+    assert r.status_code == 403, r.text
+    assert r.json()["error"] == "not_verified"
+    assert balance(api, who) == (0, 0)
+
+
+def test_a_member_who_is_not_admin_cannot_move_money(api: TestClient, payer: Party) -> None:
+    invite = api.post(
+        "/organizations/me/invites", headers=payer.headers, json={"membership_role": "member"}
+    )
+    code = invite.json()["code"]
+    r = api.post(
+        "/auth/signup",
+        json={"email": "m@buyer.test", "password": "a long password 123", "invite_code": code},
+    )
+    assert r.status_code == 201, r.text
+    member = Party(r.json()["access_token"], payer.organization_id, "")
+    r = deposit(api, member, 100)
+    assert r.status_code == 403, r.text
+    assert r.json()["error"] == "not_organization_admin"
+    assert balance(api, member) == (0, 0)  # members see the balance
+
+
+def test_a_repeated_transfer_id_returns_the_first_payment_once(
+    api: TestClient, payer: Party
+) -> None:
+    first = deposit(api, payer, 700, transfer_id="top-up-1")
+    again = deposit(api, payer, 700, transfer_id="top-up-1")
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert balance(api, payer) == (700, 0)
+    clash = deposit(api, payer, 701, transfer_id="top-up-1")
+    assert clash.status_code == 409, clash.text
+    assert clash.json()["error"] == "transfer_id_reused"
+    assert balance(api, payer) == (700, 0)
+
+
+def test_transfer_ids_are_per_organisation(api: TestClient, payer: Party, other: Party) -> None:
+    assert deposit(api, payer, 10, transfer_id="same").status_code == 201
+    assert deposit(api, other, 20, transfer_id="same").status_code == 201
+    assert balance(api, payer) == (10, 0)
+    assert balance(api, other) == (20, 0)
+
+
+def test_reconcile_is_for_operators(api: TestClient, payer: Party) -> None:
+    r = api.get("/books/reconcile", headers=payer.headers)
+    assert r.status_code == 403, r.text
+
+
+def test_the_statement_lists_transfers_with_seq_and_running_balance(
+    api: TestClient, payer: Party, other: Party
+) -> None:
+    deposit(api, payer, 1_000, transfer_id="a")
+    withdraw(api, payer, 300, transfer_id="b")
+    deposit(api, other, 5_000)
+    r = api.get("/books/statement", headers=payer.headers)
+    assert r.status_code == 200, r.text
+    lines = r.json()["lines"]
+    assert [(ln["code"], ln["delta_minor"], ln["balance_minor"]) for ln in lines] == [
+        ("deposit", 1_000, 1_000),
+        ("withdrawal", -300, 700),
+    ]
+    entries = {e["seq"]: e for e in api.get("/ledger/entries").json()["items"]}
+    for line in lines:
+        entry = entries[line["seq"]]
+        assert entry["payload"]["transfers"][0]["sha256"] == line["record_sha256"]
+        assert str(line["amount_minor"]) not in str(entry["payload"])
+    r = api.get("/books/statement", params={"format": "csv"}, headers=payer.headers)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert [(row["code"], row["balance_minor"]) for row in rows] == [
+        ("deposit", "1000"),
+        ("withdrawal", "700"),
+    ]
+    assert (
+        api.get("/books/statement", params={"format": "xml"}, headers=payer.headers).status_code
+        == 422
+    )
+
+
+def test_money_moves_once_per_idempotency_key(api: TestClient, ops: Party, payer: Party) -> None:
+    first = deposit(api, payer, 1_000, key="k-deposit-1")
+    again = deposit(api, payer, 1_000, key="k-deposit-1")
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    other_body = deposit(api, payer, 2_000, key="k-deposit-1")
+    assert other_body.status_code == 422, other_body.text
+    assert balance(api, payer) == (1_000, 0)
+    out = withdraw(api, payer, 400, key="k-out")
+    assert withdraw(api, payer, 400, key="k-out").json() == out.json()
+    assert balance(api, payer) == (600, 0)
+    refused = withdraw(api, payer, 5_000, key="k-too-much")
+    assert refused.status_code == 409
+    assert withdraw(api, payer, 5_000, key="k-too-much").json() == refused.json()
+    _reconciled(api, ops)
+
+
+def test_a_money_request_without_an_idempotency_key_is_refused(
+    api: TestClient, payer: Party
+) -> None:
+    for path in ("/books/deposits", "/books/withdrawals"):
+        r = api.post(path, json={"amount_minor": 100}, headers=payer.headers)
+        assert r.status_code == 400, r.text
+        assert "Idempotency-Key" in r.json()["message"]
+    assert balance(api, payer) == (0, 0)
+
+
+def test_a_hold_is_seen_by_its_payer_and_payee_only(
+    api: TestClient, asset_runtime: Runtime, ops: Party, payer: Party, other: Party
+) -> None:
+    deposit(api, payer, 1_000)
+    with unit_of_work(asset_runtime.engine) as session:
+        held = books.hold(
+            session, org_id=payer.organization_id, amount_minor=600, currency="CNY",
+            reference="order:1", transfer_id="order-1",
+        )  # fmt: skip
+    assert balance(api, payer) == (400, 600)
+    mine = api.get(f"/books/holds/{held.id}", headers=payer.headers)
+    assert mine.status_code == 200, mine.text
+    assert mine.json()["status"] == "pending"
+    for hold_id in (held.id, held.id + 1, 2**63 - 1):
+        theirs = api.get(f"/books/holds/{hold_id}", headers=other.headers)
+        assert theirs.status_code == 404, theirs.text
+        assert theirs.json()["error"] == "hold_not_found"
+    assert api.get("/books/holds/0", headers=payer.headers).status_code == 422
+    assert api.get(f"/books/holds/{2**63}", headers=payer.headers).status_code == 422
+    with unit_of_work(asset_runtime.engine) as session:
+        books.release(
+            session, hold_id=held.id, payee_org_id=other.organization_id, fee_minor=60,
+            reference="order:1",
+        )  # fmt: skip
+    seen = api.get(f"/books/holds/{held.id}", headers=other.headers)
+    assert seen.json()["status"] == "posted"
+    assert balance(api, other) == (540, 0)
+    assert balance(api, payer) == (400, 0)
+    assert api.get(f"/books/holds/{held.id}", headers=ops.headers).status_code == 200
+    _reconciled(api, ops)
