@@ -9,6 +9,7 @@ import typer
 from marketplace.cli import (
     assets,
     auctions,
+    delivery,
     demands,
     demo,
     identity,
@@ -59,6 +60,7 @@ demands.register(app)
 quotes.register(app)
 auctions.register(app)
 search.register(app)
+delivery.register(app)
 
 #: Top-level command or group -> its help panel. A command missing here shows under
 #: "Commands" (tests/marketplace/cli/test_help.py fails then): add it.
@@ -85,6 +87,9 @@ USERS: dict[str, str] = {
     "quote": BUYERS,
     "auction": EVERYONE,
     "bid": BUYERS,
+    "download": BUYERS,
+    "licence": BUYERS,
+    "delivery-key": BUYERS,
     "verify": AUDITORS,
     "ledger": AUDITORS,
     "operator": RUNNING,
