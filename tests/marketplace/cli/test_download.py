@@ -17,8 +17,8 @@ from typer.testing import CliRunner, Result
 from marketplace.cli import app as cli
 from marketplace.client import Databourse
 from marketplace.delivery import service
+from tests.marketplace.assets.helpers import CSV
 from tests.marketplace.cli.test_orders import listing
-from tests.marketplace.client.conftest import CSV
 from tests.marketplace.identity.helpers import OPERATOR_EMAIL, PASSWORD, serve_exchange
 from tests.marketplace.listings.helpers import terms
 
