@@ -155,9 +155,14 @@ class Delivery:
                                 progress(written, url.size_bytes)
                     if written >= url.size_bytes:
                         break
-                except httpx.TransportError:
+                except httpx.TransportError as exc:
                     if attempt == RESUME_ATTEMPTS:
-                        raise
+                        raise DatabourseClientError(
+                            0,
+                            "unreachable",
+                            f"the download broke off after {written} of {url.size_bytes} bytes "
+                            f"{RESUME_ATTEMPTS + 1} times: {exc}; run the command again",
+                        ) from exc
         return digest.hexdigest()
 
     def receipt(
