@@ -14,6 +14,7 @@ from marketplace.auctions import endpoints as auction_endpoints
 from marketplace.books import endpoints as books_endpoints
 from marketplace.concurrency import InFlightLimitMiddleware
 from marketplace.db import make_engine
+from marketplace.delivery import endpoints as delivery_endpoints
 from marketplace.http import (
     ERROR_RESPONSES,
     BodySizeLimitMiddleware,
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(quote_endpoints.router)
     app.include_router(auction_endpoints.router)
     app.include_router(books_endpoints.router)
+    app.include_router(delivery_endpoints.router)
     app.include_router(page_endpoints.router)
     app.add_middleware(
         InFlightLimitMiddleware,

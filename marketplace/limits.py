@@ -222,3 +222,8 @@ idempotency_purge_interval_s: Final = 10
 idempotency_purge_rows_max: Final = 1000
 idempotency_key_ttl_s_default: Final = 24 * 3600
 idempotency_key_ttl_s_max: Final = 30 * 24 * 3600
+# Delivery: licences, signed download URLs, key-wrapped delivery (marketplace/delivery)
+delivery_url_ttl_s_default: Final = 600  # a signed download URL lives this long by default
+delivery_url_ttl_s_max: Final = 15 * 60  # and never longer (the bound)
+delivery_token_length_max: Final = 256  # the token in GET /downloads/{token}
+delivery_stream_chunk_bytes: Final = 64 * 1024  # ciphertext read per step when streaming

@@ -132,6 +132,11 @@ class Settings(BaseSettings):
     payment_provider: Literal["simulated", "simulated_deferred"] = "simulated"
     payment_webhook_secret: SecretStr = SecretStr(DEV_PAYMENT_WEBHOOK_SECRET)
 
+    # Delivery (docs/delivery.md): how long a signed download URL lives, at most 15 minutes.
+    delivery_url_ttl_s: int = Field(
+        default=limits.delivery_url_ttl_s_default, ge=1, le=limits.delivery_url_ttl_s_max
+    )
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
 

@@ -10,6 +10,7 @@ from marketplace.cli import (
     assets,
     auctions,
     books,
+    delivery,
     demands,
     demo,
     identity,
@@ -61,6 +62,7 @@ quotes.register(app)
 auctions.register(app)
 search.register(app)
 books.register(app)
+delivery.register(app)
 
 #: Top-level command or group -> its help panel. A command missing here shows under
 #: "Commands" (tests/marketplace/cli/test_help.py fails then): add it.
@@ -92,6 +94,9 @@ USERS: dict[str, str] = {
     "withdraw": BUYERS,
     "statement": BUYERS,
     "books": OPERATORS,
+    "download": BUYERS,
+    "licence": BUYERS,
+    "delivery-key": BUYERS,
     "verify": AUDITORS,
     "ledger": AUDITORS,
     "operator": RUNNING,

@@ -9,6 +9,7 @@ import httpx
 from marketplace.client.assets import Assets
 from marketplace.client.auctions import Auctions
 from marketplace.client.books import Books
+from marketplace.client.delivery import Delivery
 from marketplace.client.demands import Demands
 from marketplace.client.identity import Identity
 from marketplace.client.inbox import Inbox
@@ -29,7 +30,8 @@ class Databourse:
     sends: ``identity`` (accounts, organisations), ``assets``, ``objections``, ``orders``,
     ``quality``, ``valuation``, ``listings``, ``search`` (the catalog's listings), ``pricing``,
     ``demands``, ``quotes``, ``auctions``, ``ledger``, ``inbox`` (notifications and the
-    webhook) and ``books`` (balance, deposits, withdrawals, statements)."""
+    webhook), ``books`` (balance, deposits, withdrawals, statements) and ``delivery``
+    (licences and downloads)."""
 
     def __init__(
         self,
@@ -55,6 +57,7 @@ class Databourse:
         self.ledger = Ledger(self._session)
         self.inbox = Inbox(self._session)
         self.books = Books(self._session)
+        self.delivery = Delivery(self._session)
 
     @property
     def base_url(self) -> str:
