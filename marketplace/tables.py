@@ -7,8 +7,8 @@ import ledger.models  # noqa: F401 -- journal, batches, anchor contract, worker 
 import marketplace.assets.models
 import marketplace.auctions.models
 import marketplace.books.models
-import marketplace.idempotency.models
 import marketplace.delivery.models
+import marketplace.idempotency.models
 import marketplace.identity.models
 import marketplace.listings.models
 import marketplace.matching.models
