@@ -13,6 +13,7 @@ from marketplace.assets import endpoints as asset_endpoints
 from marketplace.auctions import endpoints as auction_endpoints
 from marketplace.concurrency import InFlightLimitMiddleware
 from marketplace.db import make_engine
+from marketplace.delivery import endpoints as delivery_endpoints
 from marketplace.http import (
     ERROR_RESPONSES,
     BodySizeLimitMiddleware,
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(matching_endpoints.router)
     app.include_router(quote_endpoints.router)
     app.include_router(auction_endpoints.router)
+    app.include_router(delivery_endpoints.router)
     app.include_router(page_endpoints.router)
     app.add_middleware(
         InFlightLimitMiddleware,

@@ -197,3 +197,8 @@ quote_validity_s_max: Final = 30 * 24 * 3600
 quotes_per_demand_per_organization_max: Final = 20  # every quote one supplier sends to a demand
 # Orders: what one order may hold (marketplace/orders)
 order_quantity_max: Final = 2**63 - 1  # licences, periods, rows or API calls in one order
+# Delivery: licences, signed download URLs, key-wrapped delivery (marketplace/delivery)
+delivery_url_ttl_s_default: Final = 600  # a signed download URL lives this long by default
+delivery_url_ttl_s_max: Final = 15 * 60  # and never longer (the bound)
+delivery_token_length_max: Final = 256  # the token in GET /downloads/{token}
+delivery_stream_chunk_bytes: Final = 64 * 1024  # ciphertext read per step when streaming

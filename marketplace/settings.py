@@ -107,6 +107,11 @@ class Settings(BaseSettings):
         default=limits.auction_window_s_min_default, ge=1, le=limits.auction_window_s_min_default
     )
 
+    # Delivery (docs/delivery.md): how long a signed download URL lives, at most 15 minutes.
+    delivery_url_ttl_s: int = Field(
+        default=limits.delivery_url_ttl_s_default, ge=1, le=limits.delivery_url_ttl_s_max
+    )
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
 

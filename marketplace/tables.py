@@ -6,6 +6,7 @@ from sqlmodel import SQLModel
 import ledger.models  # noqa: F401 -- journal, batches, anchor contract, worker lease
 import marketplace.assets.models
 import marketplace.auctions.models
+import marketplace.delivery.models
 import marketplace.identity.models
 import marketplace.listings.models
 import marketplace.matching.models

@@ -169,3 +169,39 @@ def decrypt_stream(data_key: bytes, source: BinaryIO) -> Iterator[bytes]:
             return
         counter += 1
         current = following
+
+
+def decrypt_range(
+    data_key: bytes, source: BinaryIO, plaintext_bytes: int, start: int, stop: int
+) -> Iterator[bytes]:
+    """Yield plaintext bytes ``[start, stop)`` of a blob whose plaintext is ``plaintext_bytes``
+    long, seeking to the first segment that holds ``start`` (``source`` must be seekable): a
+    resumed download costs what it serves, not what came before. Every segment read is
+    authenticated with its position and its last-segment flag, as ``decrypt_stream`` does."""
+    assert 0 <= start <= stop <= plaintext_bytes
+    header = _read_exact(source, HEADER_BYTES)
+    if len(header) != HEADER_BYTES or not header.startswith(MAGIC) or header[6] != VERSION:
+        raise DecryptionError("not a Databourse encrypted blob")
+    segment_bytes = int.from_bytes(header[7:11], "big")
+    if segment_bytes == 0:
+        raise DecryptionError("the blob header is corrupt")
+    if start == stop:
+        return
+    prefix = header[11:]
+    aead = AESGCM(data_key)
+    segments = max(1, -(-plaintext_bytes // segment_bytes))
+    first, last = start // segment_bytes, (stop - 1) // segment_bytes
+    source.seek(HEADER_BYTES + first * (segment_bytes + TAG_BYTES))
+    for index in range(first, last + 1):
+        length = min(segment_bytes, plaintext_bytes - index * segment_bytes)
+        sealed = _read_exact(source, length + TAG_BYTES)
+        final = index == segments - 1
+        aad = header + (b"\x01" if final else b"\x00")
+        try:
+            plaintext = aead.decrypt(_nonce(prefix, index), sealed, aad)
+        except InvalidTag as exc:
+            raise DecryptionError(
+                f"segment {index} failed authentication: the blob was altered or truncated"
+            ) from exc
+        offset = index * segment_bytes
+        yield plaintext[max(start - offset, 0) : min(stop - offset, len(plaintext))]

@@ -1,0 +1,95 @@
+"""All SQL for delivery."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from ledger.models import JournalEntry
+from marketplace.delivery.models import DeliveryKey, Download, Licence, Receipt
+
+
+def add(session: Session, row: Licence | DeliveryKey | Download | Receipt) -> None:
+    session.add(row)
+    session.flush()
+
+
+def add_unique(session: Session, row: Licence | Receipt) -> bool:
+    """Insert ``row`` unless a unique index already holds its key (one licence per order, one
+    receipt per download): then False, nothing inserted, the caller's transaction usable."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def licence(session: Session, licence_id: int) -> Licence | None:
+    return session.get(Licence, licence_id)
+
+
+def lock_licence(session: Session, licence_id: int) -> Licence | None:
+    query = select(Licence).where(col(Licence.id) == licence_id).with_for_update()
+    return session.exec(query).first()
+
+
+def licence_for_order(session: Session, order_id: int) -> Licence | None:
+    return session.exec(select(Licence).where(col(Licence.order_id) == order_id)).first()
+
+
+def licence_ids_for_asset(session: Session, asset_id: int) -> list[int]:
+    query = select(Licence.id).where(col(Licence.asset_id) == asset_id).order_by(col(Licence.id))
+    return [int(i) for i in session.exec(query).all() if i is not None]
+
+
+def licences_of(session: Session, organization_id: int) -> list[Licence]:
+    query = (
+        select(Licence)
+        .where(col(Licence.buyer_organization_id) == organization_id)
+        .order_by(col(Licence.id).desc())
+    )
+    return list(session.exec(query).all())
+
+
+def has_open_licence(
+    session: Session, organization_id: int, asset_id: int, revision: int, now: datetime
+) -> bool:
+    """Whether the organisation holds an unexpired licence to this revision that the plain
+    content endpoint may serve: unlimited downloads and plain delivery."""
+    query = select(Licence.id).where(
+        col(Licence.buyer_organization_id) == organization_id,
+        col(Licence.asset_id) == asset_id,
+        col(Licence.revision) == revision,
+        col(Licence.expires_at) > now,
+        col(Licence.max_downloads).is_(None),
+        col(Licence.delivery_mode) == "download",
+    )
+    return session.exec(query.limit(1)).first() is not None
+
+
+def delivery_key(session: Session, organization_id: int) -> DeliveryKey | None:
+    return session.get(DeliveryKey, organization_id)
+
+
+def download(session: Session, download_id: int) -> Download | None:
+    return session.get(Download, download_id)
+
+
+def download_by_served_seq(session: Session, licence_id: int, served_seq: int) -> Download | None:
+    query = select(Download).where(
+        col(Download.licence_id) == licence_id, col(Download.served_seq) == served_seq
+    )
+    return session.exec(query).first()
+
+
+def journal_entry(session: Session, seq: int) -> JournalEntry | None:
+    return session.get(JournalEntry, seq)
+
+
+def receipts_for_order(session: Session, order_id: int) -> list[Receipt]:
+    query = select(Receipt).where(col(Receipt.order_id) == order_id).order_by(col(Receipt.id))
+    return list(session.exec(query).all())

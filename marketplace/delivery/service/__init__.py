@@ -1,0 +1,60 @@
+"""Delivery rules: licences (granted when an order is paid; checked on every download),
+signed download URLs and the bytes they serve, key-wrapped delivery, and receipts. Services
+never commit; every change appends its journal entry in the same transaction.
+
+Modules: ``licences`` (grant, read, the access check, the content-access rule), ``downloads``
+(issue a URL, serve it), ``keys`` (delivery keys), ``receipts``, ``seams`` (what other domains
+plug in: ``served_hooks``, ``served_transforms``).
+
+Importing this package registers the content-access rule: a licence holder may read its
+revision (``assets.service.content_access_rules``).
+"""
+
+from marketplace.assets import service as _assets
+from marketplace.delivery.service.downloads import Served, issue_url, serve
+from marketplace.delivery.service.keys import my_key, register_key
+from marketplace.delivery.service.licences import (
+    PaidOrder,
+    get_licence,
+    grant_licence,
+    holder_may_read,
+    licence_by_id,
+    licence_for_order,
+    licence_ids_for_asset,
+    my_licences,
+)
+from marketplace.delivery.service.receipts import receipt_draft, receipts_for_order, sign_receipt
+from marketplace.delivery.service.seams import (
+    PlaintextTransform,
+    ServedHook,
+    ServedTransform,
+    served_hooks,
+    served_transforms,
+)
+
+if holder_may_read not in _assets.content_access_rules:
+    _assets.content_access_rules.append(holder_may_read)
+
+__all__ = [
+    "PaidOrder",
+    "PlaintextTransform",
+    "Served",
+    "ServedHook",
+    "ServedTransform",
+    "get_licence",
+    "grant_licence",
+    "holder_may_read",
+    "issue_url",
+    "licence_by_id",
+    "licence_for_order",
+    "licence_ids_for_asset",
+    "my_key",
+    "my_licences",
+    "receipt_draft",
+    "receipts_for_order",
+    "register_key",
+    "serve",
+    "served_hooks",
+    "served_transforms",
+    "sign_receipt",
+]

@@ -1,0 +1,51 @@
+"""What other domains plug into delivery.
+
+``served_hooks``: called once per licence, in the transaction of its first ``delivery.served``
+entry, with the order's id (the orders domain moves the order to delivered:
+``orders.service.record_delivery``). Delivery cannot import orders' write path itself.
+
+``served_transforms``: the seam for per-buyer fingerprints. Each is asked, for a licence and the
+revision's media type, for a transform of the plaintext stream (None: no opinion); the first
+transform given is used, otherwise the plaintext is served as stored. A transform must be
+deterministic for one licence (the same input gives the same output), since the bytes served
+are hashed when the URL is issued and a resumed download re-runs it from the start. It applies
+to plain downloads only: key-wrapped delivery serves the stored ciphertext.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Protocol
+
+from sqlmodel import Session
+
+from marketplace.delivery.schemas import LicenceView
+
+
+class ServedHook(Protocol):
+    def __call__(self, session: Session, *, order_id: int) -> None: ...
+
+
+PlaintextTransform = Callable[[Iterator[bytes]], Iterator[bytes]]
+ServedTransform = Callable[[Session, LicenceView, str], PlaintextTransform | None]
+
+served_hooks: list[ServedHook] = []
+served_transforms: list[ServedTransform] = []
+
+
+def transform_for(session: Session, licence: LicenceView, media_type: str) -> PlaintextTransform:
+    """The transform the plaintext of ``licence`` is served through (identity by default)."""
+    for candidate in served_transforms:
+        found = candidate(session, licence, media_type)
+        if found is not None:
+            return found
+    return identity
+
+
+def identity(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    return chunks
+
+
+def first_served(session: Session, order_id: int) -> None:
+    for hook in served_hooks:
+        hook(session, order_id=order_id)

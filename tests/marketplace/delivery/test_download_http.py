@@ -1,0 +1,162 @@
+"""Licences and signed downloads over HTTP: who may download, expiry, the download limit,
+altered and expired URLs, Range resume, and the proof of delivery."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ledger.models import utc_now
+from marketplace.delivery.errors import LicenceExists
+from marketplace.runtime import Runtime
+from tests.marketplace.assets.helpers import CSV, Party
+from tests.marketplace.delivery.helpers import grant, issued, licensed, url_for
+from tests.marketplace.orders.helpers import entries, on_sale, place
+
+
+def _error(r: Any, status: int, code: str) -> None:
+    assert r.status_code == status, r.text
+    assert r.json()["error"] == code
+    assert r.json()["message"]
+
+
+def test_the_buyer_downloads_its_licensed_revision_and_the_proof_matches(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
+) -> None:
+    order, licence_id = licensed(api, asset_runtime, supplier, ops, buyer)
+    licence = api.get(f"/licences/{licence_id}", headers=buyer.headers).json()
+    assert licence["order_id"] == order["id"]
+    assert licence["revision"] == 1
+    assert licence["purpose"] == "research"
+    assert licence["max_downloads"] == 5
+    url = issued(api, buyer, licence_id)
+    got = api.get(url["path"])  # no login: the token is the capability
+    assert got.status_code == 200
+    assert got.content == CSV
+    assert got.headers["accept-ranges"] == "bytes"
+    served = [e for e in entries(api, f"order:{order['id']}") if e["kind"] == "delivery.served"]
+    assert len(served) == 1
+    assert served[0]["seq"] == url["served_seq"]
+    assert served[0]["payload"]["sha256"] == hashlib.sha256(got.content).hexdigest()
+    assert served[0]["payload"]["size_bytes"] == len(CSV)
+    granted = [e for e in entries(api, f"order:{order['id']}") if e["kind"] == "licence.granted"]
+    assert granted[0]["payload"]["licence_id"] == licence_id
+
+
+def test_another_buyer_cannot_download_the_licence(
+    *, api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party,
+    rival: Party,
+) -> None:  # fmt: skip
+    _, licence_id = licensed(api, asset_runtime, supplier, ops, buyer)
+    _error(url_for(api, rival, licence_id), 404, "licence_not_found")
+    _error(api.get(f"/licences/{licence_id}", headers=rival.headers), 404, "licence_not_found")
+    assert api.get("/licences", headers=rival.headers).json()["items"] == []
+
+
+def test_an_expired_licence_is_refused(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
+) -> None:
+    listing = on_sale(api, supplier, ops, terms={"licence_duration_days": 1})
+    order = place(api, buyer, listing["id"])
+    licence_id = grant(asset_runtime, order, now=utc_now() - timedelta(days=2))
+    _error(url_for(api, buyer, licence_id), 403, "licence_expired")
+    assert not [e for e in entries(api, f"order:{order['id']}") if e["kind"] == "delivery.served"]
+
+
+def test_downloads_stop_at_the_limit(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
+) -> None:
+    _, licence_id = licensed(api, asset_runtime, supplier, ops, buyer, terms={"max_downloads": 2})
+    first, second = issued(api, buyer, licence_id), issued(api, buyer, licence_id)
+    assert (first["downloads"], second["downloads"]) == (1, 2)
+    _error(url_for(api, buyer, licence_id), 403, "download_limit_reached")
+    licence = api.get(f"/licences/{licence_id}", headers=buyer.headers).json()
+    assert licence["downloads"] == 2
+
+
+def test_an_altered_url_is_refused(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
+) -> None:
+    _, licence_id = licensed(api, asset_runtime, supplier, ops, buyer)
+    path = issued(api, buyer, licence_id)["path"]
+    version, licence, download, expires, mac = path.removeprefix("/downloads/").split(".")
+    later = str(int(expires) + 3600)
+    other_mac = ("A" if mac[0] != "A" else "B") + mac[1:]
+    for token in (
+        f"{version}.{licence}.{download}.{later}.{mac}",  # a longer life
+        f"{version}.{int(licence) + 1}.{download}.{expires}.{mac}",  # another licence
+        f"{version}.{licence}.{download}.{expires}.{other_mac}",  # a forged MAC
+        "v1.1.1.1.x",
+        "nonsense",
+    ):
+        _error(api.get(f"/downloads/{token}"), 403, "download_url_invalid")
+
+
+def test_an_expired_url_is_refused(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
+) -> None:
+    _, licence_id = licensed(api, asset_runtime, supplier, ops, buyer)
+    settings = asset_runtime.settings
+    asset_runtime.settings = settings.model_copy(update={"delivery_url_ttl_s": 1})
+    try:
+        path = issued(api, buyer, licence_id)["path"]
+    finally:
+        asset_runtime.settings = settings
+    time.sleep(2.1)
+    _error(api.get(path), 410, "download_url_expired")
+
+
+def test_range_resumes_to_identical_bytes_without_another_download(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
+) -> None:
+    _, licence_id = licensed(api, asset_runtime, supplier, ops, buyer)
+    url = issued(api, buyer, licence_id)
+    head = api.get(url["path"], headers={"Range": "bytes=0-9"})
+    assert head.status_code == 206
+    assert head.headers["content-range"] == f"bytes 0-9/{len(CSV)}"
+    tail = api.get(url["path"], headers={"Range": "bytes=10-"})
+    assert tail.status_code == 206
+    assert head.content + tail.content == CSV
+    assert hashlib.sha256(head.content + tail.content).hexdigest() == url["sha256"]
+    suffix = api.get(url["path"], headers={"Range": "bytes=-5"})
+    assert suffix.content == CSV[-5:]
+    licence = api.get(f"/licences/{licence_id}", headers=buyer.headers).json()
+    assert licence["downloads"] == 1  # resuming does not use another download
+    r = api.get(url["path"], headers={"Range": f"bytes={len(CSV)}-"})
+    _error(r, 416, "range_not_satisfiable")
+    assert r.headers["content-range"] == f"bytes */{len(CSV)}"
+    _error(api.get(url["path"], headers={"Range": "bytes=0-1,4-5"}), 416, "range_not_satisfiable")
+    _error(api.get(url["path"], headers={"Range": "lines=1-2"}), 416, "range_not_satisfiable")
+
+
+def test_a_holder_of_an_unlimited_licence_reads_the_revision_content(
+    *, api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party,
+    rival: Party,
+) -> None:  # fmt: skip
+    order, _ = licensed(api, asset_runtime, supplier, ops, buyer, terms={"max_downloads": None})
+    path = f"/assets/{order['asset_id']}/revisions/1/content"
+    assert api.get(path, headers=buyer.headers).content == CSV
+    assert api.get(path, headers=rival.headers).status_code == 403
+
+
+def test_a_limited_licence_does_not_open_the_plain_content_endpoint(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
+) -> None:
+    order, _ = licensed(api, asset_runtime, supplier, ops, buyer)
+    path = f"/assets/{order['asset_id']}/revisions/1/content"
+    assert api.get(path, headers=buyer.headers).status_code == 403
+
+
+def test_one_licence_per_order(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
+) -> None:
+    listing = on_sale(api, supplier, ops)
+    order = place(api, buyer, listing["id"])
+    grant(asset_runtime, order)
+    with pytest.raises(LicenceExists):
+        grant(asset_runtime, order)
