@@ -255,11 +255,19 @@ def _read_codeword(
 
 
 def detect(
-    content: bytes, candidates: Iterable[int], key: bytes, *, protected: Collection[str] = ()
+    content: bytes,
+    candidates: Iterable[int],
+    key: bytes,
+    *,
+    protected: Collection[str] = (),
+    comparisons: int | None = None,
 ) -> Detection:
-    """The licence among ``candidates`` whose fingerprint ``content`` carries, or none."""
+    """The licence among ``candidates`` whose fingerprint ``content`` carries, or none.
+    ``comparisons`` is the number of licences the p-value is corrected for (the candidates by
+    default; more when the candidates are one group of several tried)."""
     bits, cells, rows = _read_codeword(content, key, protected)
     ids = sorted(set(candidates))
+    tried = max(len(ids), comparisons or 0, 1)
     best: int | None = None
     matched = -1
     for licence_id in ids:
@@ -269,8 +277,8 @@ def detect(
             best, matched = licence_id, agree
     n = len(bits)
     if best is None or n == 0:
-        return Detection(None, None, n, 0, cells, rows, len(ids), 1.0, 0.0)
-    p_value = min(1.0, _binomial_tail(n, matched) * len(ids))
+        return Detection(None, best, n, max(matched, 0), cells, rows, len(ids), 1.0, 0.0)
+    p_value = min(1.0, _binomial_tail(n, matched) * tried)
     z_score = (2 * matched - n) / math.sqrt(n)
     named = best if p_value < P_VALUE_MAX else None
     return Detection(named, best, n, matched, cells, rows, len(ids), p_value, z_score)

@@ -1,7 +1,7 @@
 """per-buyer fingerprints: a listing's option to mark each licensed copy
 
 Revision ID: fprint
-Revises: auctions
+Revises: delivery
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "fprint"
-down_revision: str | None = "auctions"
+down_revision: str | None = "delivery"  # chained after delivery, merged into this branch
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
