@@ -11,6 +11,7 @@ from marketplace.cli import (
     auctions,
     demands,
     demo,
+    fingerprint,
     identity,
     ledger,
     listings,
@@ -59,6 +60,7 @@ demands.register(app)
 quotes.register(app)
 auctions.register(app)
 search.register(app)
+fingerprint.register(app)
 
 #: Top-level command or group -> its help panel. A command missing here shows under
 #: "Commands" (tests/marketplace/cli/test_help.py fails then): add it.
@@ -85,6 +87,7 @@ USERS: dict[str, str] = {
     "quote": BUYERS,
     "auction": EVERYONE,
     "bid": BUYERS,
+    "fingerprint": SUPPLIERS,
     "verify": AUDITORS,
     "ledger": AUDITORS,
     "operator": RUNNING,

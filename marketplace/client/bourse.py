@@ -9,6 +9,7 @@ import httpx
 from marketplace.client.assets import Assets
 from marketplace.client.auctions import Auctions
 from marketplace.client.demands import Demands
+from marketplace.client.fingerprint import Fingerprint
 from marketplace.client.identity import Identity
 from marketplace.client.inbox import Inbox
 from marketplace.client.ledger import Ledger
@@ -53,6 +54,7 @@ class Databourse:
         self.search = Search(self._session)
         self.ledger = Ledger(self._session)
         self.inbox = Inbox(self._session)
+        self.fingerprint = Fingerprint(self._session)
 
     @property
     def base_url(self) -> str:

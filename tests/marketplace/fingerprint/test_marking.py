@@ -184,3 +184,12 @@ def test_the_key_depends_on_the_secret_and_the_asset() -> None:
     assert asset_key(secret, 7) == KEY
     assert asset_key(secret, 8) != KEY
     assert asset_key(secret + b"x", 7) != KEY
+
+
+def test_an_even_mix_of_two_buyers_copies_names_one_of_them() -> None:
+    marker = Marker(ORIGINAL, KEY)
+    first, second = (marker.copy_for(n).decode().splitlines(keepends=True) for n in (11, 12))
+    mixed = first[0] + "".join((first if i % 2 else second)[i] for i in range(1, len(first)))
+    found = detect(leak(mixed.encode(), 2), range(1, 101), KEY)
+    assert found.licence_id in {11, 12}
+    assert 0.6 < found.score < 0.9
