@@ -34,11 +34,11 @@ import hashlib
 import io
 import math
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress
-from typing import NamedTuple
 
+import polars as pl
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -49,8 +49,14 @@ POSITIONS_READ_MIN = 40  # fewer positions cannot reach P_VALUE_MAX: 2**-40 ≈ 
 KEY_BYTES = 32
 _HKDF_INFO = b"databourse fingerprint v1 asset "
 
-# A plain decimal with at least FRACTION_DIGITS_MIN digits after the point.
-_DECIMAL = re.compile(rf"[+-]?\d+\.\d{{{FRACTION_DIGITS_MIN},}}")
+# A markable cell (step 1): an ASCII decimal with two or more fraction digits and a non-zero digit
+# other than its last, either before the point or in the fraction. No look-around, so that the
+# same pattern runs in Python's re and in polars (Rust regex).
+assert FRACTION_DIGITS_MIN == 2, "the pattern below spells out two fraction digits"
+_MARKABLE = r"[+-]?(?:[0-9]*[1-9][0-9]*\.[0-9]{2,}|[0-9]+\.[0-9]*[1-9][0-9]*[0-9])"
+_MARKABLE_RE = re.compile(_MARKABLE)
+_MIX = 0x9E3779B97F4A7C15  # odd 64-bit multiplier (Fibonacci hashing): spreads a word's bits up
+_MASK64 = (1 << 64) - 1
 
 
 class NotMarkable(ValueError):
@@ -150,54 +156,59 @@ def _write(table: _Table, rows: list[list[str]]) -> bytes:
 
 def markable(cell: str) -> bool:
     """Whether marking may change this cell's last digit (see the module's step 1)."""
-    # Some digit but the last must be non-zero, so that no mark turns 0.01 into 0.00 (-0.00).
-    return (
-        "." in cell  # most cells are rejected here, without the pattern
-        and _DECIMAL.fullmatch(cell) is not None
-        and cell[:-1].strip("+-0.") != ""
+    # A non-zero digit other than the last, so that no mark turns 0.01 into 0.00 (or -0.00).
+    return _MARKABLE_RE.fullmatch(cell) is not None
+
+
+def _markable_flags(column: Sequence[str]) -> list[bool]:
+    """``markable`` for each cell of a column, in polars (a Python call per cell costs more
+    than the rest of the analysis)."""
+    flags: list[bool] = (
+        pl.Series(column, dtype=pl.String).str.contains(f"^(?:{_MARKABLE})$").to_list()
     )
+    return flags
 
 
-class _Cell(NamedTuple):
-    row: int  # index in the table's rows
-    column: int
-    position: int  # in the codeword
-    mask: int
+# A markable cell: its row (index in the table's rows), column, codeword position and mask bit.
+# A plain tuple: a named one costs more to make than everything else done per cell.
+_Cell = tuple[int, int, int, int]
 
 
 def _cells(key: bytes, table: _Table, protected: Collection[str]) -> list[_Cell]:
     """Every markable cell, with its codeword position and mask bit. Column by column, so that
-    the per-cell work stays in comprehensions (a 3,000-row table takes a few milliseconds)."""
+    the per-cell work stays in comprehensions and polars."""
     header, width = table.header, len(table.header)
     rows = [i for i, row in enumerate(table.rows) if len(row) == width]  # ragged rows: no mark
-    columns = list(zip(*(table.rows[i] for i in rows), strict=True)) if rows else []
-    marks: dict[int, list[bool]] = {
-        i: list(map(markable, columns[i]))
-        for i in range(len(columns))
-        if header[i] not in protected
-    }
-    # The row's identity reads its cells in column-name order, so that moving columns keeps it.
-    named: list[list[str]] = []
-    for i in sorted(range(len(columns)), key=header.__getitem__):
-        prefix, flags = f"{header[i]}\x1f", marks.get(i)
-        if flags is None:
-            named.append([prefix + v for v in columns[i]])
+    if not rows:
+        return []
+    columns: list[Sequence[str]] = list(zip(*(table.rows[i] for i in rows), strict=True))
+    marks = {i: _markable_flags(columns[i]) for i in range(width) if header[i] not in protected}
+    # The row's identity reads its cells in column-name order, so that moving columns keeps it;
+    # the names are hashed once, ahead of every row.
+    order = sorted(range(width), key=header.__getitem__)
+    base = hashlib.blake2b(key=key, person=b"fp-row", digest_size=16)
+    base.update("\x1f".join(header[i] for i in order).encode() + b"\x1d")
+    shown: list[Sequence[str]] = []
+    for i in order:
+        if i in marks:
+            pairs = zip(columns[i], marks[i], strict=True)
+            shown.append([v[:-1] if m else v for v, m in pairs])
         else:
-            named.append(
-                [prefix + (v[:-1] if m else v) for v, m in zip(columns[i], flags, strict=True)]
-            )
-    identities = [
-        hashlib.blake2b(c.encode(), key=key, person=b"fp-row", digest_size=16).digest()
-        for c in map("\x1e".join, zip(*named, strict=True))
-    ]
+            shown.append(columns[i])
+    words: list[int] = []
+    for canonical in map("\x1e".join, zip(*shown, strict=True)):
+        digest = base.copy()
+        digest.update(canonical.encode())
+        words.append(int.from_bytes(digest.digest()[:8], "big"))
     cells: list[_Cell] = []
     for i, flags in marks.items():
-        name = header[i].encode()
+        # Each column has a secret word; a row's word xor it, multiplied, spreads into the top
+        # bits, which pick the position (8 bits) and the mask (the next bit).
+        salt = hashlib.blake2b(header[i].encode(), key=key, person=b"fp-column", digest_size=8)
+        column_word = int.from_bytes(salt.digest(), "big")
         for n in compress(range(len(flags)), flags):
-            # The identity is a keyed hash already: an unkeyed one of it stays secret.
-            digest = hashlib.blake2b(identities[n] + name, digest_size=8).digest()
-            value = int.from_bytes(digest, "big")
-            cells.append(_Cell(rows[n], i, value % CODEWORD_BITS, (value >> 16) & 1))
+            value = ((words[n] ^ column_word) * _MIX) & _MASK64
+            cells.append((rows[n], i, value >> 56, (value >> 55) & 1))
     return cells
 
 
@@ -221,11 +232,11 @@ class Marker:
         last digits of markable cells (each changed by one, or not at all)."""
         word = codeword(self._key, licence_id)
         rows = [list(row) for row in self._table.rows]
-        for cell in self._cells:
-            row = rows[cell.row]
-            value = row[cell.column]
-            if (int(value[-1]) & 1) ^ cell.mask != (word >> cell.position) & 1:
-                row[cell.column] = value[:-1] + str(int(value[-1]) ^ 1)
+        for n, column, position, mask in self._cells:
+            row = rows[n]
+            value = row[column]
+            if (int(value[-1]) & 1) ^ mask != (word >> position) & 1:
+                row[column] = value[:-1] + str(int(value[-1]) ^ 1)
         return _write(self._table, rows)
 
 
@@ -249,7 +260,8 @@ def _read_codeword(
     cells = 0
     for cell in _cells(key, table, protected):
         cells += 1
-        votes[cell.position][(int(table.rows[cell.row][cell.column][-1]) & 1) ^ cell.mask] += 1
+        n, column, position, mask = cell
+        votes[position][(int(table.rows[n][column][-1]) & 1) ^ mask] += 1
     bits = {p: int(ones > zeros) for p, (zeros, ones) in enumerate(votes) if zeros != ones}
     return bits, cells, len(table.rows)
 

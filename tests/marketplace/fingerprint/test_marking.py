@@ -55,7 +55,7 @@ ORIGINAL = dataset()
 
 def test_100_leaked_copies_less_20_percent_of_rows_and_shuffled_each_name_their_licence() -> None:
     licences = list(range(1001, 1101))
-    started = time.perf_counter()
+    started = time.process_time()  # CPU, not wall time: the machine may be shared
     marker = Marker(ORIGINAL, KEY)
     copies = {licence: marker.copy_for(licence) for licence in licences}
     assert len(set(copies.values())) == 100  # every copy differs
@@ -65,7 +65,7 @@ def test_100_leaked_copies_less_20_percent_of_rows_and_shuffled_each_name_their_
         found = detect(leaked, licences, KEY)
         assert found.licence_id == licence, (licence, found)
         assert found.p_value < P_VALUE_MAX
-    assert time.perf_counter() - started < 60  # about 3 s on an idle machine
+    assert time.process_time() - started < 30  # about 5 s of CPU
 
 
 def test_the_same_licence_always_gets_the_same_copy() -> None:
