@@ -10,7 +10,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from marketplace.runtime import Runtime
-from tests.marketplace.assets.helpers import Party, create, review, upload
+from tests.marketplace.assets.helpers import Party, create, party, review, upload
 from tests.marketplace.delivery.helpers import grant, issued, url_for
 from tests.marketplace.fingerprint.test_marking import dataset, leak
 from tests.marketplace.listings.helpers import create_listing
@@ -108,6 +108,25 @@ def test_only_the_owner_operators_and_arbitrators_may_detect(
     assert r.status_code == 403
     assert r.json()["error"] == "role_required"
     assert _detect(api, supplier, 999_999, content).status_code == 404
+
+
+def test_an_arbitrator_names_the_licence_but_not_the_buyer(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
+) -> None:
+    listing = _fingerprinted(api, supplier, ops)
+    licence_id = grant(asset_runtime, place(api, buyer, listing["id"]))
+    content, _ = _download(api, buyer, licence_id)
+    judge = party(api, "judge@arbitration.test", "Fair Rulings", ["buyer"])
+    r = api.post(
+        f"/organizations/{judge.organization_id}/roles",
+        headers=ops.headers,
+        json={"role": "arbitrator"},
+    )
+    assert r.status_code == 200, r.text
+    r = _detect(api, judge, listing["asset_id"], leak(content, seed=8))
+    assert r.status_code == 201, r.text
+    assert r.json()["licence_id"] == licence_id
+    assert r.json()["buyer_organization_id"] is None
 
 
 def test_a_file_that_is_not_a_csv_table_is_refused_and_nothing_is_journaled(
