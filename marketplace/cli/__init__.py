@@ -9,6 +9,7 @@ import typer
 from marketplace.cli import (
     assets,
     auctions,
+    delivery,
     demands,
     demo,
     fingerprint,
@@ -61,6 +62,7 @@ quotes.register(app)
 auctions.register(app)
 search.register(app)
 fingerprint.register(app)
+delivery.register(app)
 
 #: Top-level command or group -> its help panel. A command missing here shows under
 #: "Commands" (tests/marketplace/cli/test_help.py fails then): add it.
@@ -88,6 +90,9 @@ USERS: dict[str, str] = {
     "auction": EVERYONE,
     "bid": BUYERS,
     "fingerprint": SUPPLIERS,
+    "download": BUYERS,
+    "licence": BUYERS,
+    "delivery-key": BUYERS,
     "verify": AUDITORS,
     "ledger": AUDITORS,
     "operator": RUNNING,

@@ -8,6 +8,7 @@ import httpx
 
 from marketplace.client.assets import Assets
 from marketplace.client.auctions import Auctions
+from marketplace.client.delivery import Delivery
 from marketplace.client.demands import Demands
 from marketplace.client.fingerprint import Fingerprint
 from marketplace.client.identity import Identity
@@ -28,8 +29,8 @@ class Databourse:
     """A session with one exchange. Holds at most one bearer token, which every sub-client
     sends: ``identity`` (accounts, organisations), ``assets``, ``objections``, ``orders``,
     ``quality``, ``valuation``, ``listings``, ``search`` (the catalog's listings), ``pricing``,
-    ``demands``, ``quotes``, ``auctions``, ``ledger`` and ``inbox`` (notifications and the
-    webhook)."""
+    ``demands``, ``quotes``, ``auctions``, ``ledger``, ``inbox`` (notifications and the
+    webhook) and ``delivery`` (licences and downloads)."""
 
     def __init__(
         self,
@@ -55,6 +56,7 @@ class Databourse:
         self.ledger = Ledger(self._session)
         self.inbox = Inbox(self._session)
         self.fingerprint = Fingerprint(self._session)
+        self.delivery = Delivery(self._session)
 
     @property
     def base_url(self) -> str:

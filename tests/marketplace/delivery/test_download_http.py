@@ -160,3 +160,16 @@ def test_one_licence_per_order(
     grant(asset_runtime, order)
     with pytest.raises(LicenceExists):
         grant(asset_runtime, order)
+
+
+def test_a_licence_that_expires_after_its_url_was_issued_stops_the_download(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
+) -> None:
+    listing = on_sale(api, supplier, ops, terms={"licence_duration_days": 1})
+    order = place(api, buyer, listing["id"])
+    almost_a_day_ago = utc_now() - timedelta(days=1) + timedelta(seconds=3)
+    licence_id = grant(asset_runtime, order, now=almost_a_day_ago)
+    path = issued(api, buyer, licence_id)["path"]
+    assert api.get(path).content == CSV
+    time.sleep(3.5)
+    _error(api.get(path), 403, "licence_expired")

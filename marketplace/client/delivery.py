@@ -1,0 +1,215 @@
+"""``bourse.delivery``: your organisation's licences, signed download URLs, downloading (with
+resume, the proof-of-delivery check and, for key-wrapped delivery, unwrapping and decrypting
+with your X25519 private key), the organisation's delivery key, and receipts."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric import x25519
+
+from marketplace.blobs.envelope import DecryptionError, decrypt_stream
+from marketplace.client.session import DatabourseClientError, Session, error_of
+from marketplace.delivery import wrapping
+from marketplace.delivery.schemas import (
+    DeliveryKeyView,
+    DownloadUrl,
+    LicencePage,
+    LicenceView,
+    ReceiptView,
+)
+from marketplace.transparency.schemas import EntryPage
+
+#: Called as bytes arrive: (bytes so far, total bytes).
+Progress = Callable[[int, int], None]
+RESUME_ATTEMPTS = 5  # an interrupted transfer is resumed with Range this many times
+
+
+@dataclass(frozen=True)
+class Downloaded:
+    """What ``download`` wrote: the file, the SHA-256 of the bytes served (checked against the
+    ``delivery.served`` entry), and the entry's seq (for the receipt)."""
+
+    path: Path
+    size_bytes: int
+    sha256: str
+    served_seq: int
+    licence_id: int
+    mode: str
+
+
+class Delivery:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def licences(self) -> LicencePage:
+        return self._session.call(LicencePage, "GET", "/licences")
+
+    def licence(self, licence_id: int) -> LicenceView:
+        return self._session.call(LicenceView, "GET", f"/licences/{licence_id}")
+
+    def licence_for_order(self, order_id: int) -> LicenceView:
+        for licence in self.licences().items:
+            if licence.order_id == order_id:
+                return licence
+        raise DatabourseClientError(
+            404, "licence_not_found", f"order {order_id} has no licence your organisation holds"
+        )
+
+    def register_key(self, public_key_hex: str) -> DeliveryKeyView:
+        body = {"public_key": public_key_hex}
+        return self._session.call(
+            DeliveryKeyView, "PUT", "/organizations/me/delivery-key", json=body
+        )
+
+    def key(self) -> DeliveryKeyView:
+        return self._session.call(DeliveryKeyView, "GET", "/organizations/me/delivery-key")
+
+    def download_url(self, licence_id: int) -> DownloadUrl:
+        """A signed URL (counts one download; writes ``delivery.served``)."""
+        path = f"/licences/{licence_id}/download-url"
+        return self._session.call(DownloadUrl, "POST", path)
+
+    def download(
+        self,
+        licence_id: int,
+        destination: Path,
+        *,
+        private_key: x25519.X25519PrivateKey | None = None,
+        progress: Progress | None = None,
+    ) -> Downloaded:
+        """Download the licensed revision to ``destination``. The bytes are written under a
+        temporary name, resumed with ``Range`` if the transfer breaks, and checked against the
+        SHA-256 the ``delivery.served`` entry recorded before anything is renamed. Key-wrapped
+        deliveries need ``private_key`` (the organisation's X25519 key): the data key is
+        unwrapped (HPKE) and the ciphertext decrypted into ``destination``."""
+        url = self.download_url(licence_id)
+        if url.mode == "key_wrapped" and private_key is None:
+            raise DatabourseClientError(
+                0, "key_required", "this licence is delivered key-wrapped: pass your private key"
+            )
+        served = self._served_hash(url.served_seq)
+        if served != url.sha256:
+            raise DatabourseClientError(
+                0, "proof_mismatch", f"entry {url.served_seq} records {served}, not {url.sha256}"
+            )
+        partial = destination.with_name(destination.name + ".part")
+        try:
+            digest = self._fetch(url, partial, progress)
+            if digest != served:
+                raise DatabourseClientError(
+                    0,
+                    "content_mismatch",
+                    f"the bytes received hash to {digest}, but delivery.served (entry "
+                    f"{url.served_seq}) records {served}; nothing was written to {destination}",
+                )
+            if url.mode == "key_wrapped":
+                assert private_key is not None
+                _decrypt_to(url, private_key, partial, destination)
+            else:
+                partial.replace(destination)
+        finally:
+            partial.unlink(missing_ok=True)
+        return Downloaded(
+            path=destination,
+            size_bytes=url.size_bytes,
+            sha256=digest,
+            served_seq=url.served_seq,
+            licence_id=licence_id,
+            mode=url.mode,
+        )
+
+    def _served_hash(self, seq: int) -> str:
+        page = self._session.call(
+            EntryPage, "GET", "/ledger/entries", params={"after_seq": seq - 1, "limit": 1}
+        )
+        entry = page.items[0] if page.items else None
+        if entry is None or entry.seq != seq or entry.kind != "delivery.served":
+            raise DatabourseClientError(0, "proof_missing", f"no delivery.served entry {seq}")
+        return str(entry.payload["sha256"])
+
+    def _fetch(self, url: DownloadUrl, partial: Path, progress: Progress | None) -> str:
+        """Stream the URL into ``partial``, resuming from the bytes already written when the
+        connection breaks; returns the SHA-256 of the whole file."""
+        digest = hashlib.sha256()
+        written = 0
+        with partial.open("wb") as out:
+            for attempt in range(RESUME_ATTEMPTS + 1):
+                headers = {"Range": f"bytes={written}-"} if written else {}
+                try:
+                    with self._session.http.stream("GET", url.path, headers=headers) as response:
+                        if response.is_error:
+                            response.read()
+                            raise error_of(response)
+                        for block in response.iter_bytes():
+                            out.write(block)
+                            digest.update(block)
+                            written += len(block)
+                            if progress is not None:
+                                progress(written, url.size_bytes)
+                    if written >= url.size_bytes:
+                        break
+                except httpx.TransportError as exc:
+                    if attempt == RESUME_ATTEMPTS:
+                        raise DatabourseClientError(
+                            0,
+                            "unreachable",
+                            f"the download broke off after {written} of {url.size_bytes} bytes "
+                            f"{RESUME_ATTEMPTS + 1} times: {exc}; run the command again",
+                        ) from exc
+        return digest.hexdigest()
+
+    def receipt(
+        self, licence_id: int, *, served_seq: int, sha256: str, private_key: bytes | None = None
+    ) -> ReceiptView:
+        """Sign the receipt for the download ``served_seq`` recorded: the exchange signs with a
+        custodial account's key; self-custody accounts pass ``private_key`` and sign here."""
+        body: dict[str, Any] = {"served_seq": served_seq, "sha256": sha256}
+        path = f"/licences/{licence_id}/receipt"
+        if private_key is not None:
+            from marketplace.identity import signing
+
+            typed = self._session.json("GET", path + "/draft", params=body)
+            body["signature"] = signing.sign(private_key, typed)
+        return self._session.call(ReceiptView, "POST", path, json=body)
+
+
+def _decrypt_to(
+    url: DownloadUrl, private_key: x25519.X25519PrivateKey, ciphertext: Path, destination: Path
+) -> None:
+    assert url.wrapped_key is not None
+    context = wrapping.info(url.licence_id, url.download_id, url.sha256)
+    try:
+        data_key = wrapping.unwrap(base64.b64decode(url.wrapped_key), private_key, context)
+    except wrapping.UnwrapError as exc:
+        raise DatabourseClientError(0, "unwrap_failed", str(exc)) from exc
+    plain = destination.with_name(destination.name + ".plain.part")
+    try:
+        with ciphertext.open("rb") as source, plain.open("wb") as out:
+            for chunk in decrypt_stream(data_key, source):
+                out.write(chunk)
+        plain.replace(destination)
+    except DecryptionError as exc:
+        raise DatabourseClientError(0, "decryption_failed", str(exc)) from exc
+    finally:
+        plain.unlink(missing_ok=True)
+
+
+def load_private_key(path: Path) -> x25519.X25519PrivateKey:
+    """An X25519 private key from a PEM file (PKCS#8, as ``bourse delivery-key create`` writes)
+    or 64 hex digits."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    data = path.read_bytes()
+    if data.lstrip().startswith(b"-----BEGIN"):
+        key = load_pem_private_key(data, password=None)
+        if not isinstance(key, x25519.X25519PrivateKey):
+            raise ValueError(f"{path} holds a private key, but not an X25519 one")
+        return key
+    return x25519.X25519PrivateKey.from_private_bytes(bytes.fromhex(data.decode().strip()))

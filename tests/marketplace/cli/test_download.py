@@ -1,0 +1,105 @@
+"""``bourse download``, ``bourse licence`` and ``bourse delivery-key`` against a served exchange:
+the buyer downloads a licensed revision (checked against delivery.served) and signs its
+receipt; a key-wrapped delivery opens only with the key the buyer registered."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from typer.testing import CliRunner, Result
+
+from marketplace.cli import app as cli
+from marketplace.client import Databourse
+from marketplace.delivery import service
+from tests.marketplace.assets.helpers import CSV
+from tests.marketplace.cli.test_orders import listing
+from tests.marketplace.identity.helpers import OPERATOR_EMAIL, PASSWORD, serve_exchange
+from tests.marketplace.listings.helpers import terms
+
+
+@pytest.fixture
+def base_url(engine: Engine, tmp_path: Path) -> Iterator[str]:
+    with serve_exchange(engine, blob_url=f"file://{tmp_path / 'blobs'}") as url:
+        yield url
+
+
+@pytest.fixture
+def ops(base_url: str) -> Iterator[Databourse]:
+    with Databourse(base_url) as client:
+        client.identity.login(OPERATOR_EMAIL, PASSWORD)
+        yield client
+
+
+@pytest.fixture
+def buyer(
+    base_url: str, ops: Databourse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Databourse]:
+    config = tmp_path / "config"
+    config.mkdir()
+    monkeypatch.setenv("DATABOURSE_CONFIG_DIR", str(config))
+    with Databourse(base_url) as client:
+        client.identity.signup(
+            "carol@buyer.test", PASSWORD, organization="Carol Analytics", roles=["buyer"]
+        )
+        ops.identity.verify_organization(client.identity.me().organization.id)
+        (config / "credentials.json").write_text(json.dumps({base_url: client.token}))
+        yield client
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), env={"COLUMNS": "200"})
+
+
+def _licensed(engine: Engine, buyer: Databourse, listing_id: int) -> tuple[int, int]:
+    order = buyer.orders.place(listing_id, purpose="research")
+    with Session(engine) as session:
+        licence = service.grant_licence(session, order)
+        session.commit()
+    return order.id, licence.id
+
+
+def test_the_buyer_downloads_checks_and_signs_a_receipt(
+    engine: Engine, base_url: str, ops: Databourse, buyer: Databourse, tmp_path: Path
+) -> None:
+    order_id, licence_id = _licensed(engine, buyer, listing(base_url, ops, tmp_path))
+    out = tmp_path / "got.csv"
+    result = run(
+        "download", str(order_id), "--order", "-o", str(out), "--receipt", "--url", base_url
+    )
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == CSV
+    digest = hashlib.sha256(CSV).hexdigest()
+    assert f"sha256 {digest} matches delivery.served" in result.output
+    assert "(delivery.receipted)" in result.output
+    kinds = [e.kind for e in buyer.ledger.entries(subject=f"order:{order_id}").items]
+    assert kinds.count("delivery.served") == 1
+    assert kinds.count("delivery.receipted") == 1
+    shown = run("licence", "show", str(licence_id), "--url", base_url)
+    assert shown.exit_code == 0, shown.output
+    assert "downloads 1 of 5" in shown.output
+
+
+def test_a_key_wrapped_download_decrypts_with_the_registered_key(
+    engine: Engine, base_url: str, ops: Databourse, buyer: Databourse, tmp_path: Path
+) -> None:
+    wrapped = {"terms": terms(delivery_mode="key_wrapped")}
+    _, licence_id = _licensed(engine, buyer, listing(base_url, ops, tmp_path, **wrapped))
+    out = tmp_path / "got.csv"
+    refused = run("download", str(licence_id), "-o", str(out), "--url", base_url)
+    assert refused.exit_code == 1
+    assert "delivery_key_missing" in refused.output
+    key = tmp_path / "delivery.pem"
+    created = run("delivery-key", "create", str(key), "--url", base_url)
+    assert created.exit_code == 0, created.output
+    assert key.stat().st_mode & 0o777 == 0o600
+    result = run("download", str(licence_id), "-o", str(out), "--key", str(key), "--url", base_url)
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == CSV
+    assert "key_wrapped" in result.output
+    assert not list(tmp_path.glob("*.part"))

@@ -1,0 +1,103 @@
+"""``client.delivery.download`` resumes a broken transfer with ``Range`` and checks the bytes
+against the delivery.served entry: the exchange is played by a mock transport whose first
+answer breaks off mid-file."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from marketplace.client import Databourse, DatabourseClientError
+
+DATA = bytes(range(256)) * 40
+NOW = datetime(2026, 1, 1, tzinfo=UTC).isoformat()
+
+
+def _url(sha256: str) -> dict[str, Any]:
+    return {
+        "licence_id": 1, "order_id": 2, "download_id": 3, "url": "http://x/downloads/t",
+        "path": "/downloads/t", "expires_at": NOW, "mode": "download", "sha256": sha256,
+        "size_bytes": len(DATA), "chunk_root": None, "served_seq": 9, "downloads": 1,
+        "max_downloads": None, "media_type": "text/csv", "file_name": "a.csv",
+    }  # fmt: skip
+
+
+def _entry(sha256: str) -> dict[str, Any]:
+    entry = {
+        "seq": 9, "kind": "delivery.served", "subject": "order:2", "actor": "0x" + "11" * 20,
+        "payload": {"sha256": sha256}, "signature": None, "recorded_at": NOW,
+        "prev_hash": "00", "entry_hash": "11",
+    }  # fmt: skip
+    return {"items": [entry], "limit": 1, "after_seq": 8, "next_after_seq": None}
+
+
+class _Breaking(httpx.SyncByteStream):
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self._data
+        raise httpx.ReadError("connection reset")
+
+
+def _exchange(
+    recorded: str, ranges: list[str | None], breaks: int, declared: str | None = None
+) -> httpx.MockTransport:
+    def handle(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path == "/licences/1/download-url":
+            return httpx.Response(201, json=_url(declared or recorded))
+        if path == "/ledger/entries":
+            return httpx.Response(200, json=_entry(recorded))
+        assert path == "/downloads/t"
+        header = request.headers.get("range")
+        ranges.append(header)
+        start = int(header.removeprefix("bytes=").removesuffix("-")) if header else 0
+        if len(ranges) <= breaks:  # break off after a thousand bytes
+            return httpx.Response(200, stream=_Breaking(DATA[start : start + 1000]))
+        return httpx.Response(206 if header else 200, content=DATA[start:])
+
+    return httpx.MockTransport(handle)
+
+
+def test_a_broken_download_resumes_and_yields_identical_bytes(tmp_path: Path) -> None:
+    ranges: list[str | None] = []
+    transport = _exchange(hashlib.sha256(DATA).hexdigest(), ranges, breaks=2)
+    with Databourse("http://x", token="t", transport=transport) as bourse:
+        got = bourse.delivery.download(1, tmp_path / "out.bin")
+    assert (tmp_path / "out.bin").read_bytes() == DATA
+    assert got.sha256 == hashlib.sha256(DATA).hexdigest()
+    assert ranges == [None, "bytes=1000-", "bytes=2000-"]
+
+
+@pytest.mark.parametrize(
+    ("declared", "code"), [(None, "content_mismatch"), ("11" * 32, "proof_mismatch")]
+)
+def test_bytes_that_differ_from_the_recorded_hash_write_nothing(
+    tmp_path: Path, declared: str | None, code: str
+) -> None:
+    transport = _exchange("00" * 32, [], breaks=0, declared=declared)
+    with (
+        Databourse("http://x", token="t", transport=transport) as bourse,
+        pytest.raises(DatabourseClientError) as raised,
+    ):
+        bourse.delivery.download(1, tmp_path / "out.bin")
+    assert raised.value.code == code
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_download_that_keeps_breaking_ends_with_a_clear_error(tmp_path: Path) -> None:
+    transport = _exchange(hashlib.sha256(DATA).hexdigest(), [], breaks=100)
+    with (
+        Databourse("http://x", token="t", transport=transport) as bourse,
+        pytest.raises(DatabourseClientError) as raised,
+    ):
+        bourse.delivery.download(1, tmp_path / "out.bin")
+    assert raised.value.code == "unreachable"
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,101 @@
+"""Key-wrapped delivery: the buyer's X25519 key, the ciphertext and the HPKE-wrapped data key,
+opened only with the buyer's private key; and the buyer's signed receipt."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import x25519
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from fastapi.testclient import TestClient
+
+from marketplace.blobs.envelope import decrypt_stream
+from marketplace.delivery import wrapping
+from marketplace.runtime import Runtime
+from tests.marketplace.assets.helpers import CSV, Party
+from tests.marketplace.delivery.helpers import issued, licensed, url_for
+from tests.marketplace.orders.helpers import entries
+
+KEY_WRAPPED = {"terms": {"delivery_mode": "key_wrapped"}}
+
+
+def _public_hex(key: x25519.X25519PrivateKey) -> str:
+    return key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
+
+
+def _register(api: TestClient, who: Party) -> x25519.X25519PrivateKey:
+    key = x25519.X25519PrivateKey.generate()
+    body = {"public_key": _public_hex(key)}
+    r = api.put("/organizations/me/delivery-key", json=body, headers=who.headers)
+    assert r.status_code == 200, r.text
+    return key
+
+
+def test_key_wrapped_round_trip(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
+) -> None:
+    order, licence_id = licensed(api, asset_runtime, supplier, ops, buyer, **KEY_WRAPPED)
+    r = url_for(api, buyer, licence_id)
+    assert r.status_code == 409, r.text
+    assert r.json()["error"] == "delivery_key_missing"
+    private = _register(api, buyer)
+    url = issued(api, buyer, licence_id)
+    assert url["mode"] == "key_wrapped"
+    ciphertext = api.get(url["path"]).content
+    assert CSV not in ciphertext
+    assert hashlib.sha256(ciphertext).hexdigest() == url["sha256"]
+    served = [e for e in entries(api, f"order:{order['id']}") if e["kind"] == "delivery.served"]
+    assert served[0]["payload"]["sha256"] == url["sha256"]
+    context = wrapping.info(licence_id, url["download_id"], url["sha256"])
+    assert url["hpke_info"] == context.decode()
+    data_key = wrapping.unwrap(base64.b64decode(url["wrapped_key"]), private, context)
+    assert b"".join(decrypt_stream(data_key, io.BytesIO(ciphertext))) == CSV
+
+
+def test_another_private_key_cannot_unwrap(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
+) -> None:
+    _, licence_id = licensed(api, asset_runtime, supplier, ops, buyer, **KEY_WRAPPED)
+    _register(api, buyer)
+    url = issued(api, buyer, licence_id)
+    context = wrapping.info(licence_id, url["download_id"], url["sha256"])
+    wrapped = base64.b64decode(url["wrapped_key"])
+    with pytest.raises(wrapping.UnwrapError):
+        wrapping.unwrap(wrapped, x25519.X25519PrivateKey.generate(), context)
+
+
+def test_a_bad_delivery_key_is_refused(api: TestClient, buyer: Party) -> None:
+    for bad in ("00" * 32, "zz" * 32, "ab" * 31):
+        r = api.put(
+            "/organizations/me/delivery-key", json={"public_key": bad}, headers=buyer.headers
+        )
+        assert r.status_code == 422, r.text
+        assert r.json()["error"] in {"invalid_delivery_key", "invalid_request"}
+    r = api.get("/organizations/me/delivery-key", headers=buyer.headers)
+    assert r.status_code == 404
+
+
+def test_the_buyer_signs_a_receipt_for_the_bytes_it_received(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
+) -> None:
+    order, licence_id = licensed(api, asset_runtime, supplier, ops, buyer)
+    url = issued(api, buyer, licence_id)
+    received = api.get(url["path"]).content
+    body = {"served_seq": url["served_seq"], "sha256": hashlib.sha256(received).hexdigest()}
+    wrong = {**body, "sha256": "00" * 32}
+    r = api.post(f"/licences/{licence_id}/receipt", json=wrong, headers=buyer.headers)
+    assert r.status_code == 422
+    assert r.json()["error"] == "receipt_mismatch"
+    r = api.post(f"/licences/{licence_id}/receipt", json=body, headers=buyer.headers)
+    assert r.status_code == 201, r.text
+    receipt = r.json()
+    assert receipt["typed_data"]["primaryType"] == "DeliveryReceipt"
+    assert receipt["typed_data"]["message"]["sha256"] == "0x" + body["sha256"]
+    kinds = [e["kind"] for e in entries(api, f"order:{order['id']}")]
+    assert kinds.count("delivery.receipted") == 1
+    again = api.post(f"/licences/{licence_id}/receipt", json=body, headers=buyer.headers)
+    assert again.status_code == 409
+    assert again.json()["error"] == "receipt_exists"
