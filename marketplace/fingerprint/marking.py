@@ -12,8 +12,9 @@ relational watermarking, with a licence's codeword in place of their single mark
 2. A row is known by a keyed hash of its content, not its position: every cell, in column-name
    order, with a markable cell's last digit left out. Deleting, reordering or duplicating rows
    does not change the identity of the rows left.
-3. Each markable cell gets a keyed hash of (row identity, column name) that picks one of
-   ``CODEWORD_BITS`` positions and a mask bit. The licence's codeword (a keyed hash of its id)
+3. Each markable cell gets a word mixed from its row's identity and its column's secret word (a
+   keyed hash of the column name), whose top bits pick one of ``CODEWORD_BITS`` positions and a
+   mask bit. The licence's codeword (a keyed hash of its id)
    gives the bit for that position; the cell's last digit is made even or odd so that
    ``parity xor mask`` equals that bit. About half the markable cells change.
 4. Detection reads every markable cell's bit, takes the majority at each position it reaches,
