@@ -13,6 +13,7 @@ from marketplace.cli import (
     delivery,
     demands,
     demo,
+    fingerprint,
     identity,
     ledger,
     listings,
@@ -62,6 +63,7 @@ quotes.register(app)
 auctions.register(app)
 search.register(app)
 books.register(app)
+fingerprint.register(app)
 delivery.register(app)
 
 #: Top-level command or group -> its help panel. A command missing here shows under
@@ -94,6 +96,7 @@ USERS: dict[str, str] = {
     "withdraw": BUYERS,
     "statement": BUYERS,
     "books": OPERATORS,
+    "fingerprint": SUPPLIERS,
     "download": BUYERS,
     "licence": BUYERS,
     "delivery-key": BUYERS,

@@ -18,6 +18,7 @@ from rich.console import Console
 from marketplace.cli.common import UrlOption, exchange_client, fail, reading_client
 from marketplace.client import DatabourseClientError
 from marketplace.client.listings import Listings
+from marketplace.listings.schemas import FINGERPRINT_NOTE
 
 console = Console()
 err = Console(stderr=True)
@@ -52,6 +53,8 @@ def show_listing(listing: Any) -> None:
     console.print(f"[bold]{listing.price_plain}[/bold]{flag}")
     for line in listing.terms_plain:
         console.print(f"  {line}")
+    if listing.fingerprint:
+        console.print(f"  {FINGERPRINT_NOTE}")
     available = "available" if listing.available else "not available"
     console.print(
         f"listing {listing.id} · asset {listing.asset_id} · {listing.status} ({available}) · "
@@ -72,6 +75,9 @@ def create(
     derivatives: Annotated[bool, typer.Option(help="Buyers may make derivatives.")] = False,
     max_downloads: Annotated[int | None, typer.Option(help="Downloads per order.")] = None,
     exclusive: Annotated[bool, typer.Option(help="Sold to one buyer only.")] = False,
+    fingerprint: Annotated[
+        bool, typer.Option(help="Mark each buyer's copy for its licence (CSV only).")
+    ] = False,
     delivery: Annotated[str, typer.Option(help="download or key_wrapped.")] = "download",
     acceptance_h: Annotated[int, typer.Option(help="Acceptance window, hours.")] = 72,
     dispute_h: Annotated[int, typer.Option(help="Dispute window, hours.")] = 168,
@@ -97,7 +103,11 @@ def create(
     with exchange_client(url) as client:
         try:
             listing = client.listings.create(
-                asset_id, terms, model, private_key=os.environ.get(KEY_ENV) or None
+                asset_id,
+                terms,
+                model,
+                private_key=os.environ.get(KEY_ENV) or None,
+                fingerprint=fingerprint,
             )
         except DatabourseClientError as exc:
             raise fail(exc) from None

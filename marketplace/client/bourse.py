@@ -11,6 +11,7 @@ from marketplace.client.auctions import Auctions
 from marketplace.client.books import Books
 from marketplace.client.delivery import Delivery
 from marketplace.client.demands import Demands
+from marketplace.client.fingerprint import Fingerprint
 from marketplace.client.identity import Identity
 from marketplace.client.inbox import Inbox
 from marketplace.client.ledger import Ledger
@@ -57,6 +58,7 @@ class Databourse:
         self.ledger = Ledger(self._session)
         self.inbox = Inbox(self._session)
         self.books = Books(self._session)
+        self.fingerprint = Fingerprint(self._session)
         self.delivery = Delivery(self._session)
 
     @property

@@ -24,9 +24,11 @@ class Listings:
         price_model: Mapping[str, Any],
         *,
         private_key: bytes | str | None = None,
+        fingerprint: bool = False,
     ) -> ListingPublic:
         """List the asset. A custodial supplier's key signs on the exchange; a self-custody
-        supplier passes ``private_key`` and the draft is signed here, locally."""
+        supplier passes ``private_key`` and the draft is signed here, locally. ``fingerprint``
+        marks each licensed copy for its licence (CSV tables only)."""
         from marketplace.listings.schemas import ListingPublic
 
         body: dict[str, Any] = {
@@ -36,6 +38,8 @@ class Listings:
         }
         if private_key is not None:
             body |= self._signed(body, private_key)
+        if fingerprint:
+            body["fingerprint"] = True
         return self._session.call(ListingPublic, "POST", "/listings", json=body)
 
     def _signed(self, body: dict[str, Any], private_key: bytes | str) -> dict[str, Any]:

@@ -37,6 +37,7 @@ class Listing(SQLModel, table=True):
     currency: str = Field(max_length=8)
     currency_scale: int = Field(sa_type=BigInteger)  # minor units per unit: 10**scale
     exclusive: bool = False
+    fingerprint: bool = False  # each licensed copy carries its licence's mark (CSV only)
     terms_hash: str = Field(max_length=66, index=True)  # 0x + keccak256 of the signed offer
     signer: str = Field(max_length=42)
     signature: str = Field(max_length=200)

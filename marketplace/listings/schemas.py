@@ -15,6 +15,11 @@ from marketplace.listings.price_models import PriceModel
 from marketplace.listings.terms import Purpose, Terms
 from marketplace.search import SearchQuery
 
+# How a fingerprinted listing says so, wherever it is shown.
+FINGERPRINT_NOTE = (
+    "Each copy delivered carries an invisible mark naming its licence (per-buyer fingerprint)."
+)
+
 
 class ListingOffer(BaseModel):
     """What a supplier offers: the asset, the terms and the price model."""
@@ -33,6 +38,9 @@ class ListingCreate(ListingOffer):
 
     signature: SignatureHex | None = None
     nonce: int | None = Field(default=None, ge=0, lt=2**256)
+    # Mark each licensed copy for its licence (docs/fingerprints.md): a delivery option of the
+    # exchange, not a term, so it is not part of the signed offer. CSV revisions only.
+    fingerprint: bool = Field(default=False, strict=True)
     deadline: int | None = Field(default=None, ge=0, le=limits.id_max)
 
     @model_validator(mode="after")
@@ -71,6 +79,7 @@ class ListingPublic(BaseModel):
     price_model: PriceModel
     terms: Terms
     exclusive: bool
+    fingerprint: bool  # each copy delivered carries a mark naming its licence
     under_objection: bool  # the asset has an open objection or is suspended
     available: bool  # active, and its asset listed by the organisation that signed it
     signer: str
@@ -108,6 +117,7 @@ class ListingSearch(SearchQuery):
 
 
 __all__ = [
+    "FINGERPRINT_NOTE",
     "AssetWithListings",
     "ListingCreate",
     "ListingDraft",

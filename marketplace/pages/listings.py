@@ -3,7 +3,7 @@ anything else about the asset. Pure: fed the listings the listings service retur
 
 from __future__ import annotations
 
-from marketplace.listings.schemas import ListingPublic
+from marketplace.listings.schemas import FINGERPRINT_NOTE, ListingPublic
 from marketplace.pages.layout import esc, link
 
 UNDER_OBJECTION_NOTE = "under objection 异议中"
@@ -37,7 +37,8 @@ def listings_section(listings: list[ListingPublic]) -> str:
             if item.under_objection
             else ""
         )
-        words = "".join(f"<li>{esc(line)}</li>" for line in item.terms_plain)
+        lines = [*item.terms_plain, *([FINGERPRINT_NOTE] if item.fingerprint else [])]
+        words = "".join(f"<li>{esc(line)}</li>" for line in lines)
         cards.append(
             f'<div class="card offer" id="listing-{item.id}">'
             f'<span class="big price">{esc(item.price_plain)}</span>{flag}'

@@ -97,6 +97,7 @@ def to_public(listing: Listing, asset: AssetRow) -> ListingPublic:
         price_model=model,
         terms=policy,
         exclusive=listing.exclusive,
+        fingerprint=listing.fingerprint,
         under_objection=under_objection(asset),
         available=available(listing, asset),
         signer=listing.signer,

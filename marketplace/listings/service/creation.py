@@ -91,6 +91,20 @@ def _offer(
     return asset, offer
 
 
+def _check_fingerprintable(session: Session, body: ListingCreate, revision: int) -> None:
+    """A fingerprint is made in an uploaded CSV table's decimals; other content cannot carry
+    one, and a listing must not promise what its downloads cannot keep."""
+    if not body.fingerprint:
+        return
+    stored = assets.stored_revision(session, body.asset_id, revision)
+    assert stored is not None
+    if stored.source != "upload" or stored.content_format != "csv":
+        raise InvalidTerms(
+            f"fingerprint is offered for uploaded CSV tables only; revision {revision} of "
+            f"asset {body.asset_id} is {stored.content_format} ({stored.source})"
+        )
+
+
 def _check_not_duplicate(session: Session, offer: Offer, *, exclusive: bool) -> None:
     same = repository.open_with_hash(session, offer.asset_id, offer.terms_hash(), lifecycle.OPEN)
     if same is not None:
@@ -186,6 +200,7 @@ def create(
     """A new active listing, signed by the supplier and journaled (``listing.created``)."""
     currency = settings.currency_unit
     asset, offer = _offer(session, principal, body, currency)
+    _check_fingerprintable(session, body, offer.revision)
     _check_not_duplicate(session, offer, exclusive=body.terms.exclusive)
     signature, nonce, deadline, signed = _signature(
         session, settings, principal, offer, body=body, ctx=ctx, now_s=int(now.timestamp())
@@ -207,6 +222,7 @@ def create(
             currency=currency.code,
             currency_scale=currency.scale,
             exclusive=body.terms.exclusive,
+            fingerprint=body.fingerprint,
             terms_hash=offer.terms_hash(),
             signer=principal.address,
             signature=signature,

@@ -1,0 +1,158 @@
+"""Fingerprinted downloads and detection over HTTP: each buyer's download differs, the proof of
+delivery hashes the marked bytes, and a leaked copy sent by the asset's owner names the licence
+and the buyer, recorded in the journal with the copy's SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from marketplace.runtime import Runtime
+from tests.marketplace.assets.helpers import Party, create, party, review, upload
+from tests.marketplace.delivery.helpers import grant, issued, url_for
+from tests.marketplace.fingerprint.test_marking import dataset, leak
+from tests.marketplace.listings.helpers import create_listing
+from tests.marketplace.orders.helpers import entries, on_sale, place
+
+TABLE = dataset(rows=600, seed=3)
+
+
+def _fingerprinted(api: TestClient, supplier: Party, ops: Party) -> dict[str, Any]:
+    asset_id = int(create(api, supplier)["id"])
+    assert upload(api, supplier, asset_id, TABLE).status_code == 201
+    assert api.post(f"/assets/{asset_id}/submit", json={}, headers=supplier.headers).is_success
+    assert review(api, ops, asset_id, "approved").status_code == 201
+    return create_listing(api, supplier, asset_id, fingerprint=True)
+
+
+def _download(api: TestClient, who: Party, licence_id: int) -> tuple[bytes, dict[str, Any]]:
+    url = issued(api, who, licence_id)
+    got = api.get(url["path"])
+    assert got.status_code == 200, got.text
+    return got.content, url
+
+
+def _detect(api: TestClient, who: Party, asset_id: int, content: bytes) -> Any:
+    return api.post(
+        f"/assets/{asset_id}/fingerprint-detections",
+        content=content,
+        headers={**who.headers, "content-type": "text/csv"},
+    )
+
+
+def test_each_buyer_gets_its_own_copy_and_the_owner_traces_a_leak_to_it(
+    *, api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party,
+    rival: Party,
+) -> None:  # fmt: skip
+    listing = _fingerprinted(api, supplier, ops)
+    asset_id = listing["asset_id"]
+    held = {
+        grant(asset_runtime, place(api, who, listing["id"])): who for who in (buyer, rival, buyer)
+    }
+    copies = {licence_id: _download(api, who, licence_id) for licence_id, who in held.items()}
+    assert len({content for content, _ in copies.values()}) == 3
+    for licence_id, (content, _url) in copies.items():
+        assert content != TABLE
+        assert len(content) == len(TABLE)
+        served = [e for e in entries(api, f"order:{_order_of(api, held[licence_id], licence_id)}")
+                  if e["kind"] == "delivery.served"]  # fmt: skip
+        assert served[-1]["payload"]["sha256"] == hashlib.sha256(content).hexdigest()
+        assert content == _download(api, held[licence_id], licence_id)[0]  # the same each time
+
+    rivals = next(i for i, who in held.items() if who is rival)
+    leaked = leak(copies[rivals][0], seed=1)
+    r = _detect(api, supplier, asset_id, leaked)
+    assert r.status_code == 201, r.text
+    found = r.json()
+    assert found["licence_id"] == rivals
+    assert found["buyer_organization_id"] == rival.organization_id
+    assert found["p_value"] < found["p_value_max"]
+    assert found["candidates"] == 3
+    assert found["conclusion"].startswith(f"licence {rivals}:")
+    recorded = [e for e in entries(api, f"asset:{asset_id}") if e["kind"] == "fingerprint.detected"]
+    assert recorded[-1]["seq"] == found["journal_seq"]
+    assert recorded[-1]["payload"]["sha256"] == hashlib.sha256(leaked).hexdigest()
+    assert recorded[-1]["payload"]["licence_id"] == rivals
+
+    r = _detect(api, ops, asset_id, leaked)  # operators too, and they see the buyer
+    assert r.status_code == 201
+    assert r.json()["buyer_organization_id"] == rival.organization_id
+
+
+def _order_of(api: TestClient, who: Party, licence_id: int) -> int:
+    order_id: int = api.get(f"/licences/{licence_id}", headers=who.headers).json()["order_id"]
+    return order_id
+
+
+def test_the_original_file_names_no_licence(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
+) -> None:
+    listing = _fingerprinted(api, supplier, ops)
+    grant(asset_runtime, place(api, buyer, listing["id"]))
+    r = _detect(api, supplier, listing["asset_id"], TABLE)
+    assert r.status_code == 201, r.text
+    assert r.json()["licence_id"] is None
+    assert r.json()["buyer_organization_id"] is None
+    assert r.json()["conclusion"].startswith("no licence")
+
+
+def test_only_the_owner_operators_and_arbitrators_may_detect(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
+) -> None:
+    listing = _fingerprinted(api, supplier, ops)
+    licence_id = grant(asset_runtime, place(api, buyer, listing["id"]))
+    content, _ = _download(api, buyer, licence_id)
+    r = _detect(api, buyer, listing["asset_id"], content)
+    assert r.status_code == 403
+    assert r.json()["error"] == "role_required"
+    assert _detect(api, supplier, 999_999, content).status_code == 404
+
+
+def test_an_arbitrator_names_the_licence_but_not_the_buyer(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
+) -> None:
+    listing = _fingerprinted(api, supplier, ops)
+    licence_id = grant(asset_runtime, place(api, buyer, listing["id"]))
+    content, _ = _download(api, buyer, licence_id)
+    judge = party(api, "judge@arbitration.test", "Fair Rulings", ["buyer"])
+    r = api.post(
+        f"/organizations/{judge.organization_id}/roles",
+        headers=ops.headers,
+        json={"role": "arbitrator"},
+    )
+    assert r.status_code == 200, r.text
+    r = _detect(api, judge, listing["asset_id"], leak(content, seed=8))
+    assert r.status_code == 201, r.text
+    assert r.json()["licence_id"] == licence_id
+    assert r.json()["buyer_organization_id"] is None
+
+
+def test_a_file_that_is_not_a_csv_table_is_refused_and_nothing_is_journaled(
+    api: TestClient, supplier: Party, ops: Party
+) -> None:
+    asset_id = _fingerprinted(api, supplier, ops)["asset_id"]
+    r = _detect(api, supplier, asset_id, b"\xff\xfe\x00binary")
+    assert r.status_code == 422
+    assert r.json()["error"] == "unreadable_copy"
+    assert not [e for e in entries(api, f"asset:{asset_id}") if e["kind"] == "fingerprint.detected"]
+
+
+def test_a_file_over_the_body_limit_is_refused(
+    api: TestClient, supplier: Party, ops: Party
+) -> None:
+    asset_id = _fingerprinted(api, supplier, ops)["asset_id"]
+    r = _detect(api, supplier, asset_id, b"a,b\n" + b"1.25,2.50\n" * 200_000)
+    assert r.status_code == 413
+
+
+def test_a_fingerprinted_listing_whose_table_cannot_carry_a_mark_is_not_served_unmarked(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
+) -> None:
+    listing = on_sale(api, supplier, ops, fingerprint=True)  # three rows, one decimal
+    licence_id = grant(asset_runtime, place(api, buyer, listing["id"]))
+    r = url_for(api, buyer, licence_id)
+    assert r.status_code == 409, r.text
+    assert r.json()["error"] == "not_fingerprintable"
+    assert "markable cells" in r.json()["message"]
