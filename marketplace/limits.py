@@ -197,3 +197,6 @@ quote_validity_s_max: Final = 30 * 24 * 3600
 quotes_per_demand_per_organization_max: Final = 20  # every quote one supplier sends to a demand
 # Orders: what one order may hold (marketplace/orders)
 order_quantity_max: Final = 2**63 - 1  # licences, periods, rows or API calls in one order
+# Matching ranks a demand's candidates by the index's text score among at most this many of the
+# newest listings holding its words, per pass (docs/matching.md, "Which listings are considered")
+matching_ranked_listings_max: Final = 1_000

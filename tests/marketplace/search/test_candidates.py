@@ -51,3 +51,25 @@ def test_rare_words_pick_candidates_before_common_ones(
 
 def test_the_limit_bounds_the_candidates(catalog: Session) -> None:
     assert len(search.candidates(catalog, ["air", "空气质量", "station"], 2)) == 2
+
+
+def test_a_caller_may_rank_fewer_of_the_newest_listings(
+    catalog: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load(catalog, [doc(100 + i, f"Daily readings {i}", keywords=["readings"]) for i in range(12)])
+    monkeypatch.setattr(limits, "search_ranked_matches_max", 5)  # "readings" is common
+    assert {i for i, _ in search.candidates(catalog, ["readings"], 10, ranked_max=3)} == {
+        109,
+        110,
+        111,
+    }
+    # By default a pass ranks search_ranked_matches_max of them.
+    assert len(search.candidates(catalog, ["readings"], 10)) == 5
+
+
+def test_a_word_matching_nothing_still_counts_in_the_relevance(catalog: Session) -> None:
+    with_it = dict(search.candidates(catalog, ["air quality", "pm25", "station", "zzyzx"], 10))
+    without = dict(search.candidates(catalog, ["air quality", "pm25", "station"], 10))
+    assert with_it.keys() == without.keys()
+    assert with_it[2] == 4 / 5  # four of the five words
+    assert all(with_it[i] == pytest.approx(without[i] * 4 / 5) for i in with_it)
