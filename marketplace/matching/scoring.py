@@ -143,11 +143,12 @@ def _column_for(required: Field, columns: Sequence[Field]) -> _Found | None:
     """The column covering ``required``, best first: the same name with a type that serves, a
     synonym with a type that serves, the same name, a synonym."""
     key, group = fields.normalise(required.name), fields.canonical(required.name)
+    in_group = [c for c in columns if fields.canonical(c.name) == group]
     best: _Found | None = None
     for via in ("name", "synonym"):
-        for column in columns:
+        for column in in_group:
             same = fields.normalise(column.name) == key
-            if (via == "name") != same or fields.canonical(column.name) != group:
+            if (via == "name") != same:
                 continue
             found: _Found = (via, column, fields.type_satisfies(required.type, column.type))
             if found[2]:

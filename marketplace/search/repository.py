@@ -104,7 +104,7 @@ class Fts5Index:
             source=fts,
             listing_id=fts.c.rowid,
             condition=table.op("MATCH", return_type=sa.Boolean())(
-                sa.bindparam("fts_query", query, type_=sa.Text())
+                sa.bindparam("fts_query", query, type_=sa.Text(), unique=True)
             ),
             score=-sa.func.bm25(table, *FTS5_WEIGHTS, type_=sa.Float()),
         )
@@ -126,7 +126,7 @@ class TsVectorIndex:
         )
         tsquery = sa.func.to_tsquery(
             sa.literal_column("'simple'::regconfig"),
-            sa.bindparam("ts_query", query, type_=sa.Text()),
+            sa.bindparam("ts_query", query, type_=sa.Text(), unique=True),
         )
         vector: ColumnElement[Any] = sa.literal_column(f"{text.name}.{VECTOR_COLUMN}")
         rank = sa.func.ts_rank(
@@ -339,18 +339,24 @@ class MatchedTerms:
     fields: tuple[frozenset[str], ...]  # in TEXT_FIELDS order
 
 
-def match_count(session: Session, word: QueryWord, cap: int) -> int:
-    """How many listings (visible or not) the word matches, counting no further than
-    ``cap + 1``."""
-    matched = text_index(session).match([word], every_word=True)
-    some = (
-        sa.select(matched.listing_id)
-        .select_from(matched.source)
-        .where(matched.condition)
-        .limit(cap + 1)
-        .subquery()
-    )
-    return int(session.execute(sa.select(sa.func.count()).select_from(some)).scalar_one())
+def match_counts(session: Session, words: Sequence[QueryWord], cap: int) -> list[int]:
+    """How many listings (visible or not) each word matches, counting no further than
+    ``cap + 1``: one statement for all the words."""
+    assert words
+    index = text_index(session)
+    counts: list[ColumnElement[int]] = []
+    for word in words:
+        matched = index.match([word], every_word=True)
+        some = (
+            sa.select(matched.listing_id)
+            .select_from(matched.source)
+            .where(matched.condition)
+            .limit(cap + 1)
+            .subquery()
+        )
+        counts.append(sa.select(sa.func.count()).select_from(some).scalar_subquery())
+    row = session.execute(sa.select(*counts)).one()
+    return [int(n) for n in row]
 
 
 def matching_any(

@@ -146,7 +146,9 @@ def candidates(session: Session, words: Sequence[str], limit: int) -> list[Candi
 
     Candidates are first the best matches of the demand's rarer words (those matching at most
     ``limits.search_ranked_matches_max`` listings: common words say little about a demand), then,
-    if fewer than ``limit``, the best matches of any word among that many of the newest. Each
+    if fewer than ``limit``, the best matches of any word. Each pass ranks by the index's score
+    only the ``limits.search_ranked_matches_max`` newest listings its words match: scoring costs
+    time per listing ranked. Each
     candidate's relevance is the share of the demand's words it holds (a word found only in its
     description counts half): the same on both databases, in [0, 1]."""
     assert 1 <= limit <= limits.search_candidates_max
@@ -154,31 +156,57 @@ def candidates(session: Session, words: Sequence[str], limit: int) -> list[Candi
     if not query_words:
         return []
     cap = limits.search_ranked_matches_max
-    rare = [w for w in query_words if 0 < repository.match_count(session, w, cap) <= cap]
+    counts = repository.match_counts(session, query_words, cap)
+    # A word matching nothing adds nothing to any listing's score: the index is not asked it.
+    present = [w for w, n in zip(query_words, counts, strict=True) if n > 0]
+    rare = [w for w, n in zip(query_words, counts, strict=True) if 0 < n <= cap]
     found: list[repository.MatchedTerms] = []
     if rare:
         window = repository.window_from_id(session, rare, cap, every_word=False)
         found = repository.matching_any(session, rare, limit, window_from_id=window)
-    if len(found) < limit:
-        window = repository.window_from_id(session, query_words, cap, every_word=False)
+    if len(found) < limit and len(present) > len(rare):
+        window = repository.window_from_id(session, present, cap, every_word=False)
         seen = {m.listing_id for m in found}
-        more = repository.matching_any(session, query_words, limit, window_from_id=window)
+        more = repository.matching_any(session, present, limit, window_from_id=window)
         found += [m for m in more if m.listing_id not in seen][: limit - len(found)]
-    scored = [Candidate(m.listing_id, _relevance(query_words, m)) for m in found]
+    relevance = _Relevance(query_words)
+    scored = [Candidate(m.listing_id, relevance.of(m)) for m in found]
     return sorted(scored, key=lambda c: c.relevance, reverse=True)  # stable: engine order ties
 
 
-def _relevance(words: Sequence[segmenter.QueryWord], matched: repository.MatchedTerms) -> float:
-    total = 0.0
-    for word in words:
-        total += max(
-            (
-                weight
-                for weight, field in zip(CANDIDATE_FIELD_WEIGHTS, matched.fields, strict=True)
-                if word.found_in(field)
-            ),
-            default=0.0,
+class _Relevance:
+    """The share of the words a candidate holds, weighted by the best field each is found in
+    (``CANDIDATE_FIELD_WEIGHTS``), in [0, 1]. The words' tokens are sorted out once per demand,
+    so that for a candidate most words are one set lookup."""
+
+    def __init__(self, words: Sequence[segmenter.QueryWord]) -> None:
+        assert words
+        self._count = len(words)
+        # Fields from the heaviest; a word counts the weight of the first field holding it.
+        self._order = sorted(
+            zip(CANDIDATE_FIELD_WEIGHTS, range(len(CANDIDATE_FIELD_WEIGHTS)), strict=True),
+            reverse=True,
         )
-    relevance = total / len(words)
-    assert 0.0 <= relevance <= 1.0
-    return relevance
+        # A word of one token is found where the token is; others are tried alternative by
+        # alternative (all of an alternative's tokens in one field).
+        self._single = [next(iter(w.tokens)) for w in words if len(w.tokens) == 1]
+        self._tokens = frozenset(self._single)
+        self._compound = [
+            tuple(frozenset(a) for a in w.alternatives) for w in words if len(w.tokens) > 1
+        ]
+
+    def of(self, matched: repository.MatchedTerms) -> float:
+        weight_of: dict[str, float] = {}
+        for weight, i in self._order:
+            for token in matched.fields[i] & self._tokens:
+                weight_of.setdefault(token, weight)
+        total = sum(weight_of.get(token, 0.0) for token in self._single)
+        for alternatives in self._compound:
+            for weight, i in self._order:
+                field = matched.fields[i]
+                if any(alternative <= field for alternative in alternatives):
+                    total += weight
+                    break
+        relevance = total / self._count
+        assert 0.0 <= relevance <= 1.0
+        return relevance

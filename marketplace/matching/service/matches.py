@@ -70,24 +70,33 @@ def field_words(demand: Demand) -> list[str]:
 
 
 def _candidate(
-    profile: ListingProfile | ProfileRow, relevance: float, purpose: str
+    profile: ListingProfile | ProfileRow,
+    relevance: float,
+    purpose: str,
+    columns: dict[tuple[str, str], scoring.Field] | None = None,
 ) -> scoring.Candidate:
     """What scoring reads of a listing, from its profile. Whether the terms permit the purpose
     is read from the purposes they list; the terms' own wording of a refusal is put in for the
-    matches shown (``_explained``)."""
+    matches shown (``_explained``). ``columns`` shares one ``Field`` per name and type among
+    the candidates of one ranking (the same columns recur across listings)."""
     assert 0.0 <= relevance <= 1.0
+    shared = {} if columns is None else columns
     # Built without validation: every value comes from a profile this module wrote.
     return scoring.Candidate.model_construct(
         listing_id=profile.listing_id,
         relevance=relevance,
-        columns=tuple(
-            scoring.Field.model_construct(name=str(c["name"]), type=str(c["type"]))
-            for c in profile.columns
-        ),
+        columns=tuple(_field(shared, str(c["name"]), str(c["type"])) for c in profile.columns),
         quality_score=profile.quality_score,
         headline_minor=profile.headline_minor,
         refusal=None if purpose in profile.purposes else f"the terms do not permit {purpose}",
     )
+
+
+def _field(shared: dict[tuple[str, str], scoring.Field], name: str, type_: str) -> scoring.Field:
+    field = shared.get((name, type_))
+    if field is None:  # frozen, so one object serves every candidate with this column
+        field = shared[(name, type_)] = scoring.Field.model_construct(name=name, type=type_)
+    return field
 
 
 def _explained(match: scoring.Match, listing: ListingPublic, purpose: str) -> scoring.Match:
@@ -133,8 +142,9 @@ def rank(session: Session, demand: Demand, limit: int) -> Ranked:
     found = search.candidates(session, demand_words(demand), limits.matching_candidates_max)
     relevance = {c.listing_id: c.relevance for c in found}
     ids = list(relevance)
+    columns: dict[tuple[str, str], scoring.Field] = {}
     candidates = [
-        _candidate(p, relevance.get(p.listing_id, 0.0), demand.purpose)
+        _candidate(p, relevance.get(p.listing_id, 0.0), demand.purpose, columns)
         for p in _profiles(session, ids)
         if p.supplier_organization_id != demand.buyer_organization_id
     ]

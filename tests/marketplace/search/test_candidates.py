@@ -51,3 +51,20 @@ def test_rare_words_pick_candidates_before_common_ones(
 
 def test_the_limit_bounds_the_candidates(catalog: Session) -> None:
     assert len(search.candidates(catalog, ["air", "空气质量", "station"], 2)) == 2
+
+
+def test_a_pass_ranks_only_the_newest_listings_of_a_common_word(
+    catalog: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load(catalog, [doc(100 + i, f"Daily readings {i}", keywords=["readings"]) for i in range(12)])
+    monkeypatch.setattr(limits, "search_ranked_matches_max", 5)  # "readings" is common
+    found = {i for i, _ in search.candidates(catalog, ["readings"], 10)}
+    assert found == {107, 108, 109, 110, 111}
+
+
+def test_a_word_matching_nothing_still_counts_in_the_relevance(catalog: Session) -> None:
+    with_it = dict(search.candidates(catalog, ["air quality", "pm25", "station", "zzyzx"], 10))
+    without = dict(search.candidates(catalog, ["air quality", "pm25", "station"], 10))
+    assert with_it.keys() == without.keys()
+    assert with_it[2] == 4 / 5  # four of the five words
+    assert all(with_it[i] == pytest.approx(without[i] * 4 / 5) for i in with_it)
