@@ -1,7 +1,7 @@
 """bourse buy LISTING --purpose P | bourse order show ID | list | cancel ID | revenue LISTING
 
-Prices are integer minor units of the listing's currency (fen for CNY), as the exchange keeps
-them.
+Amounts are printed in the exchange's currency (``425,700.00 CNY``); the exchange keeps them
+as integer minor units (fen for CNY).
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ from marketplace.cli.common import (
     SUPPLIERS,
     PanelOrderedGroup,
     UrlOption,
+    currency_scale,
     exchange_client,
     fail,
 )
 from marketplace.client import DatabourseClientError
 from marketplace.listings.terms import Purpose
+from marketplace.money import amount_text
 from marketplace.orders.schemas import OrderPublic
 
 console = Console()
@@ -33,12 +35,13 @@ order_app = typer.Typer(
 OrderArg = Annotated[int, typer.Argument(min=1, help="The order's id.")]
 
 
-def _show(order: OrderPublic) -> None:
+def _show(order: OrderPublic, scale: int) -> None:
     console.print(
         f"order {order.id}: [bold]{order.status}[/bold], listing {order.listing_id} "
         f"(asset {order.asset_id}) for {order.purpose}, quantity {order.quantity}"
     )
-    console.print(f"price: {order.price_minor} minor units of {order.currency} ({order.source})")
+    price = amount_text(order.price_minor, order.currency, scale)
+    console.print(f"price: {price} ({order.source})")
     console.print(
         f"buyer organisation {order.buyer_organization_id}, supplier organisation "
         f"{order.supplier_organization_id}; placed {order.created_at:%Y-%m-%d %H:%M} UTC"
@@ -61,14 +64,16 @@ def buy(
     url: UrlOption = None,
 ) -> None:
     """Order a listing (verified buyers). The exchange signs the order with your custodial key
-    and refuses a purpose the listing's terms do not permit, saying why."""
+    and refuses a purpose the listing's terms do not permit, saying why. The order's id is the
+    last line."""
     with exchange_client(url) as bourse:
         try:
             order = bourse.orders.place(listing_id, purpose=purpose.value, quantity=quantity)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
-    _show(order)
+        _show(order, currency_scale(bourse))
     console.print(f"follow it with [bold]bourse order show {order.id}[/bold]")
+    print(order.id)
 
 
 @order_app.command("show", rich_help_panel=BUYERS)
@@ -79,7 +84,7 @@ def show_order(order_id: OrderArg, url: UrlOption = None) -> None:
             order = bourse.orders.get(order_id)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
-    _show(order)
+        _show(order, currency_scale(bourse))
 
 
 @order_app.command("list", rich_help_panel=BUYERS)
@@ -96,16 +101,17 @@ def list_orders(
             page = bourse.orders.mine(before_id=before, limit=limit)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
+        scale = currency_scale(bourse)
     if not page.items:
         console.print("no orders")
         return
-    table = Table("id", "listing", "purpose", "price (minor)", "status", "buyer org", "placed")
+    table = Table("id", "listing", "purpose", "price", "status", "buyer org", "placed")
     for o in page.items:
         table.add_row(
             str(o.id),
             str(o.listing_id),
             o.purpose,
-            f"{o.price_minor} {o.currency}",
+            amount_text(o.price_minor, o.currency, scale),
             o.status,
             str(o.buyer_organization_id),
             f"{o.created_at:%Y-%m-%d %H:%M}",
@@ -137,14 +143,19 @@ def revenue(
             r = bourse.orders.revenue(listing_id)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
+        scale = currency_scale(bourse)
+
+    def money(minor: int) -> str:
+        return amount_text(minor, r.currency, scale)
+
     console.print(
-        f"listing {r.listing_id}: price {r.price_minor}, ceiling {r.ceiling_minor} "
-        f"(cost {r.cost_minor} + {r.margin_bp / 100:g} %) minor units of {r.currency}"
+        f"listing {r.listing_id}: price {money(r.price_minor)}, ceiling {money(r.ceiling_minor)} "
+        f"(cost {money(r.cost_minor)} + {r.margin_bp / 100:g} %)"
         + ("" if r.within_ceiling else " [red]ABOVE THE CEILING[/red]")
     )
     console.print(
-        f"{r.orders} orders, {r.quantity} licences: revenue {r.revenue_minor} against "
-        f"{r.ceiling_revenue_minor} at the ceiling"
+        f"{r.orders} orders, {r.quantity} licences: revenue {money(r.revenue_minor)} against "
+        f"{money(r.ceiling_revenue_minor)} at the ceiling"
     )
     console.print(f"counted: {r.basis}")
 

@@ -74,7 +74,8 @@ def test_a_buyer_buys_shows_lists_and_cancels(
     assert bought.exit_code == 0, bought.output
     (order,) = buyer_cli.orders.mine().items
     assert f"order {order.id}: placed" in bought.output
-    assert "125000 minor units of CNY" in bought.output
+    assert "price: 1,250.00 CNY (listing)" in bought.output
+    assert bought.output.splitlines()[-1] == str(order.id)
 
     shown = run("order", "show", str(order.id), "--url", base_url)
     assert shown.exit_code == 0, shown.output
@@ -111,6 +112,6 @@ def test_the_supplier_reads_revenue(base_url: str, ops: Databourse, tmp_path: Pa
         env={"COLUMNS": "200", "DATABOURSE_CONFIG_DIR": str(config)},
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "price 105000, ceiling 110000" in result.output
+    assert "price 1,050.00 CNY, ceiling 1,100.00 CNY" in result.output
     assert "0 orders" in result.output
     assert "not money received" in result.output
