@@ -1,4 +1,4 @@
-"""GET /health and GET /metrics."""
+"""GET /health, GET /metrics and GET /currency."""
 
 from __future__ import annotations
 
@@ -41,3 +41,10 @@ def metrics(runtime: RuntimeDep) -> Response:
     with Session(runtime.engine) as s:
         runtime.metrics.observe_ledger(anchoring_progress(s))
     return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/currency", summary="The currency amounts are in, and its minor-unit scale")
+def currency(runtime: RuntimeDep) -> dict[str, str | int]:
+    """Every ``*_minor`` amount the exchange answers is an integer of 10**-``scale`` units of
+    ``currency`` (CNY with scale 2: fen). Clients format amounts with it."""
+    return {"currency": runtime.settings.currency, "scale": runtime.settings.currency_scale}

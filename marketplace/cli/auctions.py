@@ -1,4 +1,4 @@
-"""bourse auction create|show|list|resolve|cancel … and bourse bid commit|reveal|show …
+"""bourse auction create|show|list|resolve|cancel|order … and bourse bid commit|reveal|show …
 
 ``bourse bid commit`` makes the salt here and keeps the amount and salt in a file only the user
 may read (0600) under the config directory, ``bids/``, one file per exchange and auction; it
@@ -20,8 +20,17 @@ from rich.console import Console
 
 from marketplace.auctions.commitment import commitment as seal
 from marketplace.auctions.commitment import new_salt
-from marketplace.cli.common import UrlOption, config_dir, exchange_client, fail, reading_client
+from marketplace.cli.common import (
+    UrlOption,
+    config_dir,
+    currency_scale,
+    exchange_client,
+    fail,
+    private_key,
+    reading_client,
+)
 from marketplace.client import DatabourseClientError
+from marketplace.money import amount_text
 
 console = Console()
 err = Console(stderr=True)
@@ -63,12 +72,15 @@ def _when(value: str, since: datetime) -> datetime:
     return moment
 
 
-def print_auction(auction: Any) -> None:
+def print_auction(auction: Any, scale: int) -> None:
+    def money(minor: int | None) -> str:
+        return amount_text(minor, auction.currency, scale)
+
     console.print(
         f"[bold]auction {auction.id}[/bold] of listing {auction.listing_id}: {auction.status}"
     )
-    console.print(f"  reserve {auction.reserve_minor} {auction.currency} (minor units), "
-                  f"deposit {auction.deposit_minor}")  # fmt: skip
+    console.print(f"  reserve {money(auction.reserve_minor)}, "
+                  f"deposit {money(auction.deposit_minor)}")  # fmt: skip
     console.print(f"  commit until {auction.commit_deadline.isoformat()}")
     console.print(f"  reveal until {auction.reveal_deadline.isoformat()}")
     console.print(f"  sealed bids: {auction.commitments}")
@@ -80,16 +92,17 @@ def print_auction(auction: Any) -> None:
     if result.outcome == "sold":
         console.print(
             f"  [green]sold[/green] to organisation {result.winner_organization_id} "
-            f"(bid {result.winner_bid_id}) at {result.price_minor}; order {result.order_id}"
+            f"(bid {result.winner_bid_id}) at {money(result.price_minor)}; "
+            f"order {result.order_id}"
         )
         if result.order_refused:
             console.print(f"  [yellow]no order[/yellow]: {result.order_refused}")
     else:
         console.print("  [yellow]no sale[/yellow]: no valid bid at or above the reserve")
     for bid in result.bids:
-        amount = "—" if bid.amount_minor is None else str(bid.amount_minor)
+        amount = "—" if bid.amount_minor is None else money(bid.amount_minor)
         forfeited = (
-            f", deposit forfeited {bid.deposit_forfeited_minor}"
+            f", deposit forfeited {money(bid.deposit_forfeited_minor)}"
             if bid.deposit_forfeited_minor
             else ""
         )
@@ -119,7 +132,8 @@ def create(
     ] = "1d",
     url: UrlOption = None,
 ) -> None:
-    """Open a sealed-bid auction of an exclusive listing (verified suppliers)."""
+    """Open a sealed-bid auction of an exclusive listing (verified suppliers); its id is the
+    last line."""
     commit_deadline = _when(commit_until, datetime.now(UTC))
     reveal_deadline = _when(reveal_until, commit_deadline)
     with exchange_client(url) as bourse:
@@ -130,7 +144,8 @@ def create(
             )  # fmt: skip
         except DatabourseClientError as exc:
             raise fail(exc) from exc
-    print_auction(auction)
+        print_auction(auction, currency_scale(bourse))
+    print(auction.id)
 
 
 @auction_app.command("show")
@@ -141,7 +156,7 @@ def show(auction_id: AuctionArg, url: UrlOption = None) -> None:
             auction = bourse.auctions.get(auction_id)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
-    print_auction(auction)
+        print_auction(auction, currency_scale(bourse))
 
 
 @auction_app.command("list")
@@ -155,8 +170,9 @@ def list_auctions(
             auctions = bourse.auctions.for_listing(listing)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
+        scale = currency_scale(bourse)
     for auction in auctions:
-        print_auction(auction)
+        print_auction(auction, scale)
     if not auctions:
         console.print(f"listing {listing} has no auctions")
 
@@ -169,7 +185,7 @@ def resolve(auction_id: AuctionArg, url: UrlOption = None) -> None:
             auction = bourse.auctions.resolve(auction_id)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
-    print_auction(auction)
+        print_auction(auction, currency_scale(bourse))
 
 
 @auction_app.command("cancel")
@@ -180,7 +196,27 @@ def cancel(auction_id: AuctionArg, url: UrlOption = None) -> None:
             auction = bourse.auctions.cancel(auction_id)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
-    print_auction(auction)
+        print_auction(auction, currency_scale(bourse))
+
+
+@auction_app.command("order")
+def order(auction_id: AuctionArg, url: UrlOption = None) -> None:
+    """Place your winning bid's order at the auction's price (the winner, when resolution could
+    not place it). A self-custody account signs it locally with the key in
+    $DATABOURSE_PRIVATE_KEY, after checking the listing and price; a custodial one is signed
+    for by the exchange. The order's id is the last line."""
+    key = private_key()
+    with exchange_client(url) as bourse:
+        try:
+            placed = bourse.auctions.place_order(auction_id, private_key=key)
+        except DatabourseClientError as exc:
+            raise fail(exc) from exc
+        price = amount_text(placed.price_minor, placed.currency, currency_scale(bourse))
+    console.print(
+        f"order {placed.id} placed for auction {auction_id} at {price} (journal entry "
+        f"{placed.placed_seq})"
+    )
+    print(placed.id)
 
 
 @bid_app.command("commit")
@@ -226,6 +262,7 @@ def commit(
     )
     console.print(f"amount and salt kept in {path} (readable only by you); reveal after the "
                   "commit deadline with: bourse bid reveal " + str(auction_id))  # fmt: skip
+    print(bid.id)
 
 
 @bid_app.command("reveal")
@@ -244,9 +281,11 @@ def reveal(auction_id: AuctionArg, url: UrlOption = None) -> None:
             raise typer.Exit(1) from None
         try:
             bid = bourse.auctions.reveal(auction_id, amount_minor=amount, salt=salt)
+            currency = bourse.currency()  # a bid is in the exchange's currency
         except DatabourseClientError as exc:
             raise fail(exc) from exc
-    console.print(f"revealed bid {bid.id} in auction {auction_id}: {bid.amount_minor} "
+    shown = "—" if bid.amount_minor is None else currency.format(bid.amount_minor)
+    console.print(f"revealed bid {bid.id} in auction {auction_id}: {shown} "
                   f"(journal entry {bid.reveal_seq})")  # fmt: skip
 
 

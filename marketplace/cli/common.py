@@ -129,3 +129,32 @@ class PanelOrderedGroup(TyperGroup):
             return rank.get(panel or "", len(rank))
 
         return sorted(self.commands, key=panel_rank)
+
+
+def currency_scale(bourse: Databourse) -> int:
+    """The exchange's minor-unit scale (``GET /currency``), for printing ``*_minor`` amounts
+    with ``money.amount_text``; a refusal ends the command."""
+    try:
+        return bourse.currency().scale
+    except DatabourseClientError as exc:
+        raise fail(exc) from exc
+
+
+PRIVATE_KEY_ENV = "DATABOURSE_PRIVATE_KEY"
+
+
+def private_key() -> bytes | None:
+    """A self-custody account's key from ``$DATABOURSE_PRIVATE_KEY`` (hex, 0x optional), or
+    None (a custodial account: the exchange signs). A key that is not 32 bytes of hex ends the
+    command (exit 2) without printing it."""
+    text = os.environ.get(PRIVATE_KEY_ENV, "").strip()
+    if not text:
+        return None
+    try:
+        key = bytes.fromhex(text.removeprefix("0x"))
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        err.print(f"[red]${PRIVATE_KEY_ENV}[/red] is not a private key (64 hex digits)")
+        raise typer.Exit(2)
+    return key

@@ -15,8 +15,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from marketplace.cli.common import UrlOption, exchange_client, fail
+from marketplace.cli.common import UrlOption, currency_scale, exchange_client, fail
 from marketplace.client import DatabourseClientError
+from marketplace.money import amount_text
 
 console = Console()
 err = Console(stderr=True)
@@ -44,12 +45,19 @@ def parse_deadline(text: str) -> str:
     return text
 
 
-def print_demand(demand: Any) -> None:
+def _budget(demand: Any, scale: int) -> str:
+    low = amount_text(demand.budget_min_minor, demand.currency, scale)
+    return f"{low.removesuffix(' ' + demand.currency)} to " + amount_text(
+        demand.budget_max_minor, demand.currency, scale
+    )
+
+
+def print_demand(demand: Any, scale: int) -> None:
     fields = ", ".join(f"{f.name}:{f.type}" for f in demand.fields) or "none"
     console.print(
         f"[bold]demand {demand.id}[/bold] {demand.title!r}: {demand.status}, purpose "
-        f"{demand.purpose}, budget {demand.budget_min_minor}-{demand.budget_max_minor} "
-        f"{demand.currency} (minor units), deadline {demand.deadline.isoformat()}"
+        f"{demand.purpose}, budget {_budget(demand, scale)}, deadline "
+        f"{demand.deadline.isoformat()}"
     )
     console.print(
         f"fields {fields}; minimum quality "
@@ -77,7 +85,8 @@ def post(
     as_json: JsonOption = False,
     url: UrlOption = None,
 ) -> None:
-    """Post a demand (a verified buyer); the suppliers of the best matches are notified."""
+    """Post a demand (a verified buyer); the suppliers of the best matches are notified. Prints
+    the demand, then its id alone on the last line (or, with --json, the demand as JSON)."""
     with exchange_client(url) as client:
         try:
             demand = client.demands.post(
@@ -93,10 +102,11 @@ def post(
             )
         except DatabourseClientError as exc:
             raise fail(exc) from None
-    if as_json:
-        print(demand.model_dump_json(indent=2))
-    else:
-        print_demand(demand)
+        if as_json:
+            print(demand.model_dump_json(indent=2))
+            return
+        print_demand(demand, currency_scale(client))
+    print(demand.id)
 
 
 @demand_app.command("list")
@@ -119,9 +129,10 @@ def list_demands(
             )
         except DatabourseClientError as exc:
             raise fail(exc) from None
-    if as_json:
-        print(page.model_dump_json(indent=2))
-        return
+        if as_json:
+            print(page.model_dump_json(indent=2))
+            return
+        scale = currency_scale(client)
     if not page.items:
         console.print(
             "no open demand to answer"
@@ -129,14 +140,14 @@ def list_demands(
             else "your organisation has posted no demand: bourse demand post"
         )
         return
-    table = Table("id", "title", "status", "purpose", "budget (minor)", "deadline")
+    table = Table("id", "title", "status", "purpose", "budget", "deadline")
     for d in page.items:
         table.add_row(
             str(d.id),
             d.title,
             d.status,
             d.purpose,
-            f"{d.budget_min_minor}-{d.budget_max_minor}",
+            _budget(d, scale),
             d.deadline.isoformat(),
         )
     console.print(table)
@@ -157,10 +168,10 @@ def show(
             demand = client.demands.get(demand_id)
         except DatabourseClientError as exc:
             raise fail(exc) from None
-    if as_json:
-        print(demand.model_dump_json(indent=2))
-    else:
-        print_demand(demand)
+        if as_json:
+            print(demand.model_dump_json(indent=2))
+        else:
+            print_demand(demand, currency_scale(client))
 
 
 def _why(explanation: Any) -> str:
@@ -217,10 +228,10 @@ def close(
             demand = client.demands.close(demand_id)
         except DatabourseClientError as exc:
             raise fail(exc) from None
-    if as_json:
-        print(demand.model_dump_json(indent=2))
-    else:
-        print_demand(demand)
+        if as_json:
+            print(demand.model_dump_json(indent=2))
+        else:
+            print_demand(demand, currency_scale(client))
 
 
 def register(app: typer.Typer) -> None:

@@ -86,7 +86,8 @@ def create(
     url: UrlOption = None,
 ) -> None:
     """List your approved asset. A self-custody account signs locally with the key in
-    $DATABOURSE_PRIVATE_KEY; a custodial one is signed for by the exchange."""
+    $DATABOURSE_PRIVATE_KEY; a custodial one is signed for by the exchange. The listing's id
+    is the last line."""
     terms = {
         "purposes": purpose,
         "licence_duration_days": days,
@@ -112,6 +113,7 @@ def create(
         except DatabourseClientError as exc:
             raise fail(exc) from None
     show_listing(listing)
+    print(listing.id)
 
 
 @listing_app.command("show")

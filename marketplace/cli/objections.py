@@ -81,6 +81,7 @@ def file_objection(
             raise fail(exc) from exc
     _show(row)
     console.print(f"follow it with [bold]bourse objection show {row.id}[/bold]")
+    print(row.id)
 
 
 @objection_app.command("list", rich_help_panel=BUYERS)

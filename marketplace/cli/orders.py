@@ -1,8 +1,8 @@
 """bourse buy LISTING --purpose P | bourse accept ORDER | bourse order show ID | list | pay ID |
 cancel ID | approve ID --reason R | refuse ID --reason R | revenue LISTING | bourse settle
 
-Amounts are shown in units of the currency (1,250.00 CNY) when the exchange gives its scale,
-else in its integer minor units (fen for CNY), as the exchange keeps them.
+Amounts are printed in the exchange's currency (``425,700.00 CNY``); the exchange keeps them
+as integer minor units (fen for CNY).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from marketplace.cli.common import (
     SUPPLIERS,
     PanelOrderedGroup,
     UrlOption,
+    currency_scale,
     exchange_client,
     fail,
 )
@@ -36,23 +37,20 @@ order_app = typer.Typer(
 OrderArg = Annotated[int, typer.Argument(min=1, help="The order's id.")]
 
 
-def _amount(order: OrderPublic, minor: int) -> str:
-    if order.currency_scale is None:
-        return f"{minor} minor units of {order.currency}"
-    return amount_text(minor, order.currency, order.currency_scale)
-
-
-def _show(order: OrderPublic) -> None:
+def _show(order: OrderPublic, scale: int) -> None:
     console.print(
         f"order {order.id}: [bold]{order.status}[/bold], listing {order.listing_id} "
         f"(asset {order.asset_id}) for {order.purpose}, quantity {order.quantity}"
     )
-    console.print(f"price: {_amount(order, order.price_minor)} ({order.source})")
+
+    def money(minor: int) -> str:
+        return amount_text(minor, order.currency, scale)
+
+    console.print(f"price: {money(order.price_minor)} ({order.source})")
     if order.fee_minor is not None:
-        payout = _amount(order, order.price_minor - order.fee_minor)
         console.print(
-            f"held in escrow (hold {order.hold_id}); exchange fee {_amount(order, order.fee_minor)}"
-            f", the supplier receives {payout} on settlement"
+            f"held in escrow (hold {order.hold_id}); exchange fee {money(order.fee_minor)}"
+            f", the supplier receives {money(order.price_minor - order.fee_minor)} on settlement"
         )
     if order.needs_approval and order.status == "paid":
         console.print("important data: an operator must approve the order before delivery")
@@ -88,7 +86,7 @@ def buy(
     """Buy a listing (verified buyers): place the order and pay its price into escrow, in one
     request. The exchange signs the order with your custodial key and refuses a purpose the
     listing's terms do not permit, or a balance short of the price, saying why: nothing is
-    then ordered or held."""
+    then ordered or held. The order's id is the last line."""
     with exchange_client(url) as bourse:
         try:
             if place_only:
@@ -97,9 +95,9 @@ def buy(
                 order = bourse.orders.buy(listing_id, purpose=purpose.value, quantity=quantity)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
-    _show(order)
+        _show(order, currency_scale(bourse))
     console.print(f"follow it with [bold]bourse order show {order.id}[/bold]")
-    console.print(str(order.id))
+    print(order.id)
 
 
 def accept(order_id: OrderArg, url: UrlOption = None) -> None:
@@ -110,7 +108,7 @@ def accept(order_id: OrderArg, url: UrlOption = None) -> None:
             order = bourse.orders.accept(order_id)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
-    _show(order)
+        _show(order, currency_scale(bourse))
 
 
 def settle(
@@ -157,7 +155,7 @@ def show_order(order_id: OrderArg, url: UrlOption = None) -> None:
             order = bourse.orders.get(order_id)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
-    _show(order)
+        _show(order, currency_scale(bourse))
 
 
 @order_app.command("list", rich_help_panel=BUYERS)
@@ -174,16 +172,17 @@ def list_orders(
             page = bourse.orders.mine(before_id=before, limit=limit)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
+        scale = currency_scale(bourse)
     if not page.items:
         console.print("no orders")
         return
-    table = Table("id", "listing", "purpose", "price (minor)", "status", "buyer org", "placed")
+    table = Table("id", "listing", "purpose", "price", "status", "buyer org", "placed")
     for o in page.items:
         table.add_row(
             str(o.id),
             str(o.listing_id),
             o.purpose,
-            f"{o.price_minor} {o.currency}",
+            amount_text(o.price_minor, o.currency, scale),
             o.status,
             str(o.buyer_organization_id),
             f"{o.created_at:%Y-%m-%d %H:%M}",
@@ -212,7 +211,7 @@ def pay_order(order_id: OrderArg, url: UrlOption = None) -> None:
             order = bourse.orders.pay(order_id)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
-    _show(order)
+        _show(order, currency_scale(bourse))
 
 
 ReasonOption = Annotated[str, typer.Option(help="Why (journaled with the decision).")]
@@ -251,14 +250,19 @@ def revenue(
             r = bourse.orders.revenue(listing_id)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
+        scale = currency_scale(bourse)
+
+    def money(minor: int) -> str:
+        return amount_text(minor, r.currency, scale)
+
     console.print(
-        f"listing {r.listing_id}: price {r.price_minor}, ceiling {r.ceiling_minor} "
-        f"(cost {r.cost_minor} + {r.margin_bp / 100:g} %) minor units of {r.currency}"
+        f"listing {r.listing_id}: price {money(r.price_minor)}, ceiling {money(r.ceiling_minor)} "
+        f"(cost {money(r.cost_minor)} + {r.margin_bp / 100:g} %)"
         + ("" if r.within_ceiling else " [red]ABOVE THE CEILING[/red]")
     )
     console.print(
-        f"{r.orders} orders, {r.quantity} licences: revenue {r.revenue_minor} against "
-        f"{r.ceiling_revenue_minor} at the ceiling"
+        f"{r.orders} orders, {r.quantity} licences: revenue {money(r.revenue_minor)} against "
+        f"{money(r.ceiling_revenue_minor)} at the ceiling"
     )
     console.print(f"counted: {r.basis}")
 

@@ -1,7 +1,8 @@
 """bourse quote send | list | show | accept | reject | withdraw
 
 A supplier answers a demand with a quote for one of its listings; the demand's owner accepts one
-(which places the order) or rejects it. Prices are in minor units (fen for CNY).
+(which places the order) or rejects it. Prices are given in minor units (fen for CNY) and
+printed in the currency (``425,700.00 CNY``).
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ from marketplace.cli.common import (
     SUPPLIERS,
     PanelOrderedGroup,
     UrlOption,
+    currency_scale,
     exchange_client,
     fail,
+    private_key,
 )
 from marketplace.client import DatabourseClientError
+from marketplace.money import amount_text
 from marketplace.quotes.schemas import QuotePublic
 
 console = Console()
@@ -36,10 +40,10 @@ QuoteArg = Annotated[int, typer.Argument(min=1, help="The quote's id.")]
 DemandArg = Annotated[int, typer.Argument(min=1, help="The demand's id.")]
 
 
-def _show(row: QuotePublic) -> None:
+def _show(row: QuotePublic, scale: int) -> None:
     console.print(
         f"quote {row.id} on demand {row.demand_id}: [bold]{row.status}[/bold], "
-        f"{row.price_minor} {row.currency} (minor units) for listing {row.listing_id}, "
+        f"{amount_text(row.price_minor, row.currency, scale)} for listing {row.listing_id}, "
         f"valid until {row.valid_until:%Y-%m-%d %H:%M} UTC"
     )
     for line in row.terms_plain:
@@ -78,7 +82,8 @@ def send(
     ] = None,
     url: UrlOption = None,
 ) -> None:
-    """Send a signed quote in answer to a demand (verified suppliers)."""
+    """Send a signed quote in answer to a demand (verified suppliers); prints the quote, then
+    its id alone on the last line."""
     valid_until = datetime.now(UTC) + timedelta(days=valid_days)
     with exchange_client(url) as bourse:
         try:
@@ -88,7 +93,8 @@ def send(
             )  # fmt: skip
         except DatabourseClientError as exc:
             raise fail(exc) from exc
-    _show(row)
+        _show(row, currency_scale(bourse))
+    print(row.id)
 
 
 @quote_app.command("list", rich_help_panel=BUYERS)
@@ -99,16 +105,17 @@ def list_quotes(demand_id: DemandArg, url: UrlOption = None) -> None:
             page = bourse.quotes.for_demand(demand_id)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
+        scale = currency_scale(bourse)
     if not page.items:
         console.print("no quotes")
         return
-    table = Table("id", "supplier", "listing", "price (minor)", "status", "valid until")
+    table = Table("id", "supplier", "listing", "price", "status", "valid until")
     for row in page.items:
         table.add_row(
             str(row.id),
             str(row.supplier_organization_id),
             str(row.listing_id),
-            f"{row.price_minor} {row.currency}",
+            amount_text(row.price_minor, row.currency, scale),
             row.status,
             f"{row.valid_until:%Y-%m-%d %H:%M}",
         )
@@ -125,18 +132,23 @@ def show(quote_id: QuoteArg, url: UrlOption = None) -> None:
             row = bourse.quotes.get(quote_id)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
-    _show(row)
+        _show(row, currency_scale(bourse))
 
 
 @quote_app.command("accept", rich_help_panel=BUYERS)
 def accept(quote_id: QuoteArg, url: UrlOption = None) -> None:
-    """Accept a quote on your demand: places the order and rejects the demand's other quotes."""
+    """Accept a quote on your demand: places the order and rejects the demand's other quotes.
+    A self-custody account signs the order locally with the key in $DATABOURSE_PRIVATE_KEY,
+    after checking it is the quote's (listing, price, terms); a custodial one is signed for by
+    the exchange. The order's id is the last line."""
+    key = private_key()
     with exchange_client(url) as bourse:
         try:
-            row = bourse.quotes.accept(quote_id)
+            row = bourse.quotes.accept(quote_id, private_key=key)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
-    _show(row)
+        _show(row, currency_scale(bourse))
+    print(row.order_id)
 
 
 @quote_app.command("reject", rich_help_panel=BUYERS)
@@ -147,7 +159,7 @@ def reject(quote_id: QuoteArg, url: UrlOption = None) -> None:
             row = bourse.quotes.reject(quote_id)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
-    _show(row)
+        _show(row, currency_scale(bourse))
 
 
 @quote_app.command("withdraw", rich_help_panel=SUPPLIERS)
@@ -158,7 +170,7 @@ def withdraw(quote_id: QuoteArg, url: UrlOption = None) -> None:
             row = bourse.quotes.withdraw(quote_id)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
-    _show(row)
+        _show(row, currency_scale(bourse))
 
 
 def register(app: typer.Typer) -> None:

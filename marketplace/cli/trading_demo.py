@@ -24,13 +24,12 @@ BIDS_MINOR = (180_000, 150_000)  # the first buyer wins and pays the second's bi
 # The seconds the demo adds to an exchange's shortest auction window: the clocks of the demo
 # and the exchange differ by the time a request takes.
 WINDOW_SLACK_S = 3
-SCALE = 2  # the currency's minor units (CNY: fen); the demo's exchange uses the default
 
 Said = tuple[str, str]
 
 
-def _money(minor: int | None, currency: str) -> str:
-    return amount_text(minor, currency, SCALE)
+def _money(minor: int | None, currency: str, scale: int) -> str:
+    return amount_text(minor, currency, scale)
 
 
 def _terms(*, exclusive: bool) -> dict[str, Any]:
@@ -92,6 +91,7 @@ def demo(
 
     # Search, without logging in.
     anyone = Databourse(base_url)
+    scale = anyone.currency().scale
     for query in ("fruit prices", "水果"):
         page = anyone.search.listings(query)
         found = [item.id for item in page.items]
@@ -124,8 +124,8 @@ def demo(
         "buyer",
         (
             f"demand {demand.id} posted: fields date, market, price_fen; {PURPOSE}; budget "
-            f"{_money(demand.budget_min_minor, demand.currency)} to "
-            f"{_money(demand.budget_max_minor, demand.currency)}"
+            f"{_money(demand.budget_min_minor, demand.currency, scale)} to "
+            f"{_money(demand.budget_max_minor, demand.currency, scale)}"
         ),
     )
     ranked = buyer.demands.matches(demand.id)
@@ -163,7 +163,7 @@ def demo(
         "supplier",
         (
             f"quote {quote.id} sent for demand {demand.id}: "
-            f"{_money(quote.price_minor, quote.currency)} on listing {fixed.id}'s terms"
+            f"{_money(quote.price_minor, quote.currency, scale)} on listing {fixed.id}'s terms"
         ),
     )
     accepted = buyer.quotes.accept(quote.id)
@@ -174,7 +174,7 @@ def demo(
     yield (
         "buyer",
         (
-            f"order {order.id}: {_money(order.price_minor, order.currency)} for listing "
+            f"order {order.id}: {_money(order.price_minor, order.currency, scale)} for listing "
             f"{order.listing_id} ({order.purpose}), from {order.source} {order.source_id}; "
             f"state {order.status} (journal seq {order.placed_seq})"
         ),
@@ -189,8 +189,9 @@ def demo(
         f"listing {fixed.id} withdrawn; listing {exclusive.id}: an exclusive licence, for auction",
     )
     yield from _auction(
-        anyone, supplier, buyers, exclusive.id, window_s=auction_window_s_min + WINDOW_SLACK_S
-    )
+        anyone, supplier, buyers, exclusive.id, scale=scale,
+        window_s=auction_window_s_min + WINDOW_SLACK_S,
+    )  # fmt: skip
 
 
 def _auction(
@@ -199,6 +200,7 @@ def _auction(
     buyers: tuple[Databourse, Databourse],
     listing_id: int,
     *,
+    scale: int,
     window_s: int,
 ) -> Iterator[Said]:
     """A sealed-bid auction of the exclusive licence, resolved at the second price."""
@@ -215,8 +217,8 @@ def _auction(
         "supplier",
         (
             f"auction {auction.id} of listing {listing_id} opened: reserve "
-            f"{_money(auction.reserve_minor, auction.currency)}, deposit "
-            f"{_money(auction.deposit_minor, auction.currency)}; sealed bids until "
+            f"{_money(auction.reserve_minor, auction.currency, scale)}, deposit "
+            f"{_money(auction.deposit_minor, auction.currency, scale)}; sealed bids until "
             f"{auction.commit_deadline:%H:%M:%S}, "
             f"reveals until {auction.reveal_deadline:%H:%M:%S} UTC"
         ),
@@ -234,7 +236,7 @@ def _auction(
         (("buyer", buyer, BIDS_MINOR[0]), ("rival", rival, BIDS_MINOR[1])), salts, strict=True
     ):
         bid = client.auctions.reveal(auction.id, amount_minor=amount, salt=salt)
-        yield who, f"bid {bid.id} revealed: {_money(bid.amount_minor, auction.currency)}"
+        yield who, f"bid {bid.id} revealed: {_money(bid.amount_minor, auction.currency, scale)}"
     yield from _wait(auction.reveal_deadline, "the reveal deadline")
     resolved = anyone.auctions.resolve(auction.id)
     result = resolved.result
@@ -245,7 +247,7 @@ def _auction(
         (
             f"auction {auction.id} resolved (no login): won by organisation "
             f"{result.winner_organization_id} (bid {result.winner_bid_id}), who pays the "
-            f"second-highest bid (Vickrey): {_money(result.price_minor, auction.currency)}; "
+            f"second-highest bid (Vickrey): {_money(result.price_minor, auction.currency, scale)}; "
             f"journal seq {result.resolved_seq}"
         ),
     )
@@ -256,7 +258,7 @@ def _auction(
     yield (
         "buyer",
         (
-            f"order {won.id}: {_money(won.price_minor, won.currency)} for listing "
+            f"order {won.id}: {_money(won.price_minor, won.currency, scale)} for listing "
             f"{won.listing_id}, from {won.source} {won.source_id}; state {won.status}"
         ),
     )

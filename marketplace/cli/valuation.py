@@ -186,6 +186,7 @@ def request(
         print(valuation.model_dump_json(indent=2))
     else:
         print_valuation(valuation)
+        print(valuation.id)
 
 
 @valuation_app.command("show")

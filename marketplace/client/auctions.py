@@ -97,16 +97,30 @@ class Auctions:
 
     def place_order(self, auction_id: int, *, private_key: bytes | None = None) -> OrderPublic:
         """Place the winner's order at the auction's price (the winner, once). Self-custody
-        winners pass their ``private_key``: the order is signed here, locally, over the draft.
+        winners pass their ``private_key``: the order is signed here, locally, over the draft,
+        once it is checked to be at the auction's price for its listing (``order_mismatch``).
         Custodial winners pass nothing (their order is usually placed at resolution)."""
         from marketplace.orders.schemas import OrderPublic
 
         path = f"/auctions/{auction_id}/order"
         if private_key is None:
             return self._session.call(OrderPublic, "POST", path)
+        from eth_account import Account
+
+        from marketplace.client.orders import check_order_draft
+        from marketplace.client.session import DatabourseClientError
         from marketplace.identity import signing
 
+        auction = self.get(auction_id)
+        if auction.result is None or auction.result.price_minor is None:
+            raise DatabourseClientError(
+                0, "order_mismatch", f"auction {auction_id} has no winning price; not signed"
+            )
         draft = self.order_draft(auction_id)
+        check_order_draft(
+            draft, buyer=Account.from_key(private_key).address, listing_id=auction.listing_id,
+            price_minor=auction.result.price_minor, source="auction", source_id=auction_id,
+        )  # fmt: skip
         body = {
             "signature": signing.sign(private_key, draft.typed_data),
             "nonce": int(draft.nonce),

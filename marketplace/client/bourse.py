@@ -24,6 +24,7 @@ from marketplace.client.quotes import Quotes
 from marketplace.client.search import Search
 from marketplace.client.session import DEFAULT_TIMEOUT_S, Session
 from marketplace.client.valuation import Valuation
+from marketplace.money import Currency
 
 
 class Databourse:
@@ -74,6 +75,12 @@ class Databourse:
     @token.setter
     def token(self, value: str | None) -> None:
         self._session.token = value
+
+    def currency(self) -> Currency:
+        """The exchange's currency and minor-unit scale (``GET /currency``): format an
+        amount with ``.format(minor)``."""
+        data = self._session.json("GET", "/currency")
+        return Currency(str(data["currency"]), int(data["scale"]))
 
     def close(self) -> None:
         self._session.close()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from marketplace.client.session import Session
+from marketplace.client.session import DatabourseClientError, Session
 from marketplace.orders.schemas import OrderDraft, OrderPage, OrderPublic, PublicDataRevenue
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -131,3 +131,36 @@ def _body(listing_id: int, purpose: str, quantity: int | None) -> dict[str, Any]
     if quantity is not None:
         body["quantity"] = quantity
     return body
+
+
+def check_order_draft(
+    draft: OrderDraft,
+    *,
+    buyer: str,
+    listing_id: int,
+    price_minor: int,
+    source: str,
+    source_id: int,
+    terms_hash: str | None = None,
+) -> None:
+    """Refuse to sign an order that is not the one meant: the typed data's message must name
+    ``buyer`` (the signing key's address), the listing, the price, the source and, when given,
+    the terms hash (a local key signs only what its holder meant)."""
+    message = draft.typed_data.get("message", {})
+    meant: dict[str, Any] = {
+        "buyer": buyer.lower(),
+        "listingId": listing_id,
+        "priceMinor": price_minor,
+        "source": source,
+        "sourceId": source_id,
+    }
+    if terms_hash is not None:
+        meant["termsHash"] = terms_hash.lower()
+    got = {k: message.get(k) for k in meant}
+    got["buyer"] = str(got["buyer"]).lower()
+    if "termsHash" in got:
+        got["termsHash"] = str(got["termsHash"]).lower()
+    if got != meant:
+        raise DatabourseClientError(
+            0, "order_mismatch", f"the exchange sent {got} to sign, not {meant}; not signed"
+        )

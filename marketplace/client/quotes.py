@@ -80,13 +80,23 @@ class Quotes:
         """Accept a quote on your demand: the order is placed (``order_id``) at the quote's
         price under its terms, the demand is fulfilled and its other quotes are rejected.
         Custodial accounts need nothing more; self-custody accounts pass their
-        ``private_key`` and the order is signed here, locally, over the draft."""
+        ``private_key`` and the order is signed here, locally, over the draft, once it is
+        checked to be the quote's (listing, price, terms; else ``order_mismatch``)."""
         path = f"/quotes/{quote_id}/accept"
         if private_key is None:
             return self._session.call(QuotePublic, "POST", path)
+        from eth_account import Account
+
+        from marketplace.client.orders import check_order_draft
         from marketplace.identity import signing
 
+        quote = self.get(quote_id)
         draft = self.accept_draft(quote_id)
+        check_order_draft(
+            draft, buyer=Account.from_key(private_key).address, listing_id=quote.listing_id,
+            price_minor=quote.price_minor, source="quote", source_id=quote_id,
+            terms_hash=quote.terms_hash,
+        )  # fmt: skip
         body = {
             "signature": signing.sign(private_key, draft.typed_data),
             "nonce": int(draft.nonce),

@@ -15,6 +15,7 @@ from typing import Any
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils.address import is_address, to_checksum_address
+from eth_utils.crypto import keccak
 
 from marketplace import limits
 
@@ -107,6 +108,14 @@ def sign(private_key: bytes, document: Mapping[str, Any]) -> str:
     """The 65-byte signature over ``document`` as 0x-hex."""
     signed = Account.sign_message(encode_typed_data(full_message=dict(document)), private_key)
     return "0x" + bytes(signed.signature).hex()
+
+
+def digest(document: Mapping[str, Any]) -> str:
+    """The EIP-712 digest of ``document`` as 0x-hex: keccak256(0x19 0x01 domainSeparator
+    hashStruct(message)), the 32 bytes a signature covers. A public journal entry holds it in
+    place of a private document; anyone given the document recomputes it (eth_account, ethers)."""
+    signable = encode_typed_data(full_message=dict(document))
+    return "0x" + keccak(b"\x19" + signable.version + signable.header + signable.body).hex()
 
 
 def recover(document: Mapping[str, Any], signature: str) -> str:

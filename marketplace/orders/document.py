@@ -84,39 +84,3 @@ class OrderToSign(BaseModel):
     def typed_data(self, domain: Mapping[str, Any]) -> dict[str, Any]:
         """The full EIP-712 document under the exchange's ``domain``."""
         return signing.typed_data_in(domain, PRIMARY_TYPE, ORDER_TYPES, self.message())
-
-    def journal_payload(self) -> dict[str, Any]:
-        """The signed fields as the journal keeps them: uint256 values as decimal strings (JSON
-        numbers lose precision past 2**53)."""
-        return {
-            "listing_id": self.listing_id,
-            "asset_id": self.asset_id,
-            "buyer": self.buyer,
-            "purpose": self.purpose,
-            "quantity": self.quantity,
-            "price_minor": str(self.price_minor),
-            "currency": self.currency,
-            "source": self.source,
-            "source_id": self.source_id,
-            "terms_hash": bytes32(self.terms_hash),
-            "nonce": str(self.nonce),
-            "deadline": self.deadline,
-        }
-
-    @classmethod
-    def from_journal(cls, payload: Mapping[str, Any]) -> OrderToSign:
-        """The signed fields back from an ``order.placed`` entry's payload."""
-        return cls(
-            listing_id=int(payload["listing_id"]),
-            asset_id=int(payload["asset_id"]),
-            buyer=str(payload["buyer"]),
-            purpose=str(payload["purpose"]),
-            quantity=int(payload["quantity"]),
-            price_minor=int(payload["price_minor"]),
-            currency=str(payload["currency"]),
-            source=str(payload["source"]),
-            source_id=int(payload["source_id"]),
-            terms_hash=str(payload["terms_hash"]),
-            nonce=int(payload["nonce"]),
-            deadline=int(payload["deadline"]),
-        )

@@ -53,7 +53,7 @@ class QuoteOffer(BaseModel):
     deadline: int
 
     def document(self) -> dict[str, Any]:
-        """The JSON form the journal stores."""
+        """The JSON form a quote's parties read (``QuotePublic.offer``)."""
         return {**self.model_dump(mode="json"), "price_minor": str(self.price_minor)}
 
     def typed_data(self, domain: Mapping[str, Any]) -> dict[str, Any]:

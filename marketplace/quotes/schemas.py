@@ -78,7 +78,11 @@ class QuotePublic(BaseModel):
     terms_hash: str
     nonce: str
     deadline: int
-    offer: dict[str, Any]  # the signed offer's JSON form, as the journal holds it
+    offer: dict[str, Any] = Field(
+        description="The signed offer's fields: with the exchange's EIP-712 domain (any "
+        "listing's ``offer.domain``) its digest is the ``offer_digest`` of the public "
+        "``quote.offered`` entry at ``offer_seq``."
+    )
     offer_seq: int
     decision_seq: int | None
     created_at: datetime

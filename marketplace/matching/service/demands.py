@@ -77,9 +77,7 @@ def post(
         lifecycle.POSTED_KIND,
         demand,
         principal.address,
-        buyer_organization_id=demand.buyer_organization_id,
-        demand=document,
-        currency=currency,
+        # Its hash only: the public journal shows neither the buyer nor the budget.
         demand_sha256=hashlib.sha256(canonical_json(document)).hexdigest(),
     )
     demand.journal_seq = entry.seq

@@ -13,7 +13,9 @@
    unique indexes when orders race);
 6. the buyer's EIP-712 signature over the order (custodial: made here; self-custody: checked
    here), its nonce consumed once;
-7. the row, and the ``order.placed`` entry holding the signed order and the signature.
+7. the row, and the ``order.placed`` entry: the signed order's EIP-712 digest and the signature,
+   never the price or the parties (docs/decisions.md, "What the public journal shows of a
+   trade"); the parties read the signed order from ``GET /orders/{id}``.
 """
 
 from __future__ import annotations
@@ -247,11 +249,11 @@ def place(
     now: datetime | None = None,
 ) -> OrderPublic:
     """Place an order (steps in the module's docstring): state ``placed``, journal
-    ``order.placed`` with the signed order. ``source`` "quote" or "auction" with ``source_id``
-    and ``price_minor`` is how an accepted quote or an auction's winner becomes an order; the
-    price is then theirs, and each becomes at most one order. ``terms``: the order's terms when
-    they are narrower than the listing's (an accepted quote's); the caller has checked they are
-    no wider (``quotes.narrowing``). The order signs their hash and ``order.placed`` keeps them.
+    ``order.placed`` with the signed order's digest. ``source`` "quote" or "auction" with
+    ``source_id`` and ``price_minor`` is how an accepted quote or an auction's winner becomes an
+    order; the price is then theirs, and each becomes at most one order. ``terms``: the order's
+    terms when they are narrower than the listing's (an accepted quote's); the caller has
+    checked they are no wider (``quotes.narrowing``). The order signs their hash.
     ``ctx`` is the EIP-712 domain the buyer signs under (``assets.service.signing_context``)."""
     now = now or utc_now()
     priced = _priced(
@@ -274,12 +276,10 @@ def place(
         actor=principal.address,
         payload={
             "order_id": order.id,
-            "buyer_organization_id": order.buyer_organization_id,
-            "supplier_organization_id": order.supplier_organization_id,
-            **document.journal_payload(),
-            **({} if terms is None else {"terms": terms.model_dump(mode="json")}),
-            "chain_id": ctx.chain_id,
-            "verifying_contract": ctx.domain["verifyingContract"],
+            "listing_id": order.listing_id,
+            "source": document.source,
+            "source_id": document.source_id,
+            "order_digest": signing.digest(document.typed_data(ctx.domain)),
         },
         signature=signature,
     )

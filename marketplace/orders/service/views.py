@@ -52,8 +52,8 @@ def to_sign(order: Order) -> OrderToSign:
 
 
 def signed_order(order: Order) -> dict[str, Any]:
-    """The EIP-712 document the buyer signed (the ``order.placed`` entry holds the same
-    fields and the signature, so anyone can check it)."""
+    """The EIP-712 document the buyer signed. The public ``order.placed`` entry holds its
+    digest and the signature, so a party holding this document checks it against the entry."""
     domain = signing.domain(order.chain_id, order.verifying_contract)
     return signing.wallet_json(to_sign(order).typed_data(domain))
 

@@ -9,8 +9,9 @@
 5. the supplier has sent fewer than ``quotes_per_demand_per_organization_max`` to the demand;
 6. the supplier's EIP-712 signature over the offer (custodial: made here; self-custody: checked
    here), its nonce consumed once;
-7. the row, the ``quote.offered`` entry holding the offer and the terms, and a notification to
-   the demand's owner.
+7. the row, the ``quote.offered`` entry holding the signed offer's EIP-712 digest and its
+   validity (never the price or the terms: docs/decisions.md, "What the public journal shows of
+   a trade"), and a notification to the demand's owner.
 
 ``draft`` runs steps 1 to 5 and hands back the offer to sign, writing nothing.
 """
@@ -237,7 +238,8 @@ def send(
     repository.add(session, quote)
     quote.offer_seq = journal_quote(
         session, lifecycle.CREATED_KIND, quote, principal.address,
-        {"offer": offer.document(), "terms": terms}, signature=signature,
+        {"offer_digest": signing.digest(offer.typed_data(ctx.domain)),
+         "valid_until": offer.valid_until}, signature=signature,
     )  # fmt: skip
     repository.add(session, quote)
     assert quote.id is not None

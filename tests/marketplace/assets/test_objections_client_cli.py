@@ -72,6 +72,7 @@ def test_the_objection_journey_through_the_client_and_the_cli(
     assert "open" in out
     assert hashlib.sha256(evidence.read_bytes()).hexdigest() in out
     (filed,) = rival.objections.search().items
+    assert out.splitlines()[-1] == str(filed.id)  # the new objection's id, alone
     assert supplier.assets.get(asset_id).under_objection is True
     code, out = bourse(rival, "asset", "show", str(asset_id))
     assert code == 0, out

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from eth_abi.abi import encode
+from eth_account.messages import encode_typed_data
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from fastapi.testclient import TestClient
@@ -217,13 +218,17 @@ def _run(
     assert r.status_code == 200, r.text
     recorded = audit(api, aid)
     assert r.json()["result"]["winner_bid_id"] == recorded["winner_bid_id"]
-    _check_order(api, aid, listing, recorded)
+    _check_order(api, aid, listing, recorded, [who for who, _, _ in bids])
     return recorded
 
 
-def _check_order(api: TestClient, aid: int, listing: int, recorded: dict[str, Any]) -> None:
+def _check_order(
+    api: TestClient, aid: int, listing: int, recorded: dict[str, Any], bidders: list[Party]
+) -> None:
     """The auction commits to the listing's signed terms, and the winner's order (if any) to
-    the auction's price, the winner's address and the same terms."""
+    the auction's price, the winner's address and the same terms: the public entry shows the
+    order's source and the digest of what the winner signed; the winner checks its signed
+    order (``GET /orders/{id}``) against that digest."""
     log = _log(api, aid)
     terms_hash = api.get(f"/listings/{listing}").json()["terms_hash"]
     assert log[0]["payload"]["terms_hash"] == terms_hash
@@ -232,17 +237,30 @@ def _check_order(api: TestClient, aid: int, listing: int, recorded: dict[str, An
     r = api.get("/ledger/entries", params={"subject": f"order:{recorded['order_id']}"})
     placed = [e for e in r.json()["items"] if e["kind"] == "order.placed"]
     assert len(placed) == 1
-    order = placed[0]["payload"]
+    entry = placed[0]
+    assert (entry["payload"]["source"], entry["payload"]["source_id"]) == ("auction", aid)
+    assert "price_minor" not in entry["payload"]
     winner = next(
         e["payload"]["bidder"]
         for e in log
         if e["kind"] == "auction.bid_committed"
         and e["payload"]["bid_id"] == recorded["winner_bid_id"]
     )
-    assert order["buyer"].lower() == winner.lower()
-    assert (order["source"], order["source_id"]) == ("auction", aid)
-    assert order["price_minor"] == recorded["price_minor"]
-    assert order["terms_hash"] == terms_hash
+    assert entry["actor"].lower() == winner.lower()
+    (party,) = [
+        b for b in bidders if b.organization_id == _org_of(recorded, recorded["winner_bid_id"])
+    ]
+    signed = api.get(f"/orders/{recorded['order_id']}", headers=party.headers).json()
+    signable = encode_typed_data(full_message=signed["signed_order"])
+    assert (
+        entry["payload"]["order_digest"]
+        == "0x" + keccak(b"\x19" + signable.version + signable.header + signable.body).hex()
+    )
+    message = signed["signed_order"]["message"]
+    assert message["buyer"].lower() == winner.lower()
+    assert (message["source"], message["sourceId"]) == ("auction", aid)
+    assert str(message["priceMinor"]) == recorded["price_minor"]
+    assert message["termsHash"] == terms_hash
 
 
 def _org_of(recorded: dict[str, Any], bid_id: int | None) -> int | None:

@@ -64,6 +64,16 @@ def test_a_buyer_posts_lists_matches_and_closes_a_demand(base_url: str, buyer: D
     table = run("demand", "list", "--url", base_url)
     assert table.exit_code == 0, table.output
     assert "research" in table.output
+    assert "1,000.00 to" in table.output  # the table wraps the budget's cell
+    assert "5,000.00 CNY" in table.output
+    again = run(
+        "demand", "post", "--title", "Daily rainfall", "--purpose", "research",
+        "--budget-min", "100000", "--budget-max", "250050", "--deadline", "30d",
+        "--url", base_url,
+    )  # fmt: skip
+    assert again.exit_code == 0, again.output
+    assert "budget 1,000.00 to 2,500.50 CNY" in " ".join(again.output.split())  # unwrapped
+    assert again.output.splitlines()[-1] == str(demand["id"] + 1)
 
     matches = run("demand", "matches", str(demand["id"]), "--url", base_url)
     assert matches.exit_code == 0, matches.output

@@ -38,6 +38,7 @@ def test_a_supplier_lists_from_the_command_line_and_anyone_reads_it(
 
     assert made.exit_code == 0, made.output
     assert "1,250.00 CNY, paid once" in made.output
+    assert made.output.splitlines()[-1] == "1"  # the new listing's id, alone
     assert "Permitted for: research, journalism." in made.output
     (config / "credentials.json").write_text("{}")  # logged out
     shown = run("listing", "show", "1", "--url", base_url)

@@ -145,6 +145,6 @@ def test_the_supplier_reads_revenue(base_url: str, ops: Databourse, tmp_path: Pa
         env={"COLUMNS": "200", "DATABOURSE_CONFIG_DIR": str(config)},
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "price 105000, ceiling 110000" in result.output
+    assert "price 1,050.00 CNY, ceiling 1,100.00 CNY" in result.output
     assert "0 orders" in result.output
     assert "in escrow are not counted" in result.output

@@ -3,11 +3,14 @@ with their explanations, and the notifications matching sends."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from ledger.canonical import canonical_json
+from marketplace.matching.schemas import DemandCreate
 from tests.marketplace.assets.helpers import Party, party, verify
 from tests.marketplace.matching.helpers import (
     AIR_CSV,
@@ -46,19 +49,24 @@ def test_a_verified_buyer_posts_a_demand_that_opens_with_its_journal_entry(
     assert [d["id"] for d in mine["items"]] == [demand["id"]]
 
 
-def test_the_posted_entry_records_what_was_asked_with_the_minimum_quality_as_text(
+def test_the_public_posted_entry_holds_the_demands_hash_not_its_buyer_or_budget(
     api: TestClient, buyer: Party
 ) -> None:
-    demand = post_demand(api, buyer, quality_min=72.5)
+    body = demand_body(quality_min=72.5)
+    r = api.post("/demands", json=body, headers=buyer.headers)
+    assert r.status_code == 201, r.text
+    demand = r.json()
     assert demand["quality_min"] == 72.5
-    entries = api.get(
-        "/ledger/entries", params={"subject": f"demand:{demand['id']}"}, headers=buyer.headers
-    ).json()["items"]
-    payload = entries[0]["payload"]
-    assert payload["demand"]["quality_min"] == "72.5"
-    assert payload["demand"]["fields"][1] == {"name": "pm25", "type": "number"}
-    assert payload["buyer_organization_id"] == buyer.organization_id
-    assert entries[0]["actor"] == buyer.address
+    entries = api.get("/ledger/entries", params={"subject": f"demand:{demand['id']}"}).json()
+    (entry,) = entries["items"]  # read with no login
+    assert set(entry["payload"]) == {"demand_id", "demand_sha256"}
+    assert entry["payload"]["demand_id"] == demand["id"]
+    # The buyer recomputes the hash from what it posted (the minimum quality as text, since
+    # canonical JSON takes no floats).
+    document = DemandCreate.model_validate(body).model_dump(mode="json")
+    document["quality_min"] = "72.5"
+    assert entry["payload"]["demand_sha256"] == hashlib.sha256(canonical_json(document)).hexdigest()
+    assert entry["seq"] == demand["journal_seq"]
 
 
 def test_a_demand_ranks_the_listing_with_every_field_ahead_of_the_one_with_only_city(

@@ -1,10 +1,11 @@
 """The EIP-712 order a buyer signs: signed and recovered, bound to every field and to the
-exchange's domain, and kept in the journal in a form that rebuilds the same document."""
+exchange's domain, and journaled as the EIP-712 digest its signature covers."""
 
 from __future__ import annotations
 
 import pytest
 from eth_account import Account
+from eth_account.messages import encode_typed_data
 
 from marketplace.identity import signing
 from marketplace.orders.document import ZERO_HASH, OrderToSign, bytes32
@@ -64,12 +65,11 @@ def test_a_signature_is_bound_to_the_chain_and_the_contract() -> None:
             signing.verify(order().typed_data(other), signature, BUYER)
 
 
-def test_the_journal_form_rebuilds_the_same_order_with_big_numbers_as_strings() -> None:
-    payload = order().journal_payload()
-    assert payload["price_minor"] == str(2**63 - 1)
-    assert payload["nonce"] == str(2**256 - 1)
-    assert payload["terms_hash"] == "0x" + "ab" * 32
-    assert OrderToSign.from_journal(payload).typed_data(DOMAIN) == order().typed_data(DOMAIN)
+def test_the_digest_is_what_the_signature_covers_and_changes_with_the_price() -> None:
+    document = order().typed_data(DOMAIN)
+    signed = Account.sign_message(encode_typed_data(full_message=document), KEY)
+    assert signing.digest(document) == "0x" + bytes(signed.message_hash).hex()
+    assert signing.digest(order(price_minor=1).typed_data(DOMAIN)) != signing.digest(document)
 
 
 def test_a_missing_terms_hash_is_the_zero_hash() -> None:

@@ -1,14 +1,15 @@
 """Placing an order over HTTP: a verified buyer orders a fixed-price listing for a purpose the
-terms permit, signed (EIP-712) and journaled; a purpose the terms do not permit is refused with
-the reason, and nothing is written."""
+terms permit, signed (EIP-712) and journaled as a digest the parties check; a purpose the terms
+do not permit is refused with the reason, and nothing is written."""
 
 from __future__ import annotations
 
 from eth_account import Account
+from eth_account.messages import encode_typed_data
+from eth_utils.crypto import keccak
 from fastapi.testclient import TestClient
 
 from marketplace.identity import signing
-from marketplace.orders.document import OrderToSign
 from tests.marketplace.assets.helpers import Party, party
 from tests.marketplace.identity.helpers import siwe_body
 from tests.marketplace.orders.helpers import (
@@ -49,15 +50,20 @@ def test_a_verified_buyer_orders_a_fixed_price_listing_signed_and_journaled(
         order["placed_seq"], "order.placed", buyer.address,
     )  # fmt: skip
     assert entry["signature"] == signed["signature"]
-    payload = entry["payload"]
-    assert payload["order_id"] == order["id"]
-    assert (payload["purpose"], payload["price_minor"], payload["nonce"]) == (
-        "internal_analytics", str(PRICE_MINOR), signed["nonce"],
-    )  # fmt: skip
-    # Anyone holding the entry checks the signature from the entry alone.
-    domain = signing.domain(payload["chain_id"], payload["verifying_contract"])
-    from_entry = OrderToSign.from_journal(payload).typed_data(domain)
-    assert signing.recover(from_entry, entry["signature"]) == buyer.address
+    # The public entry commits to the order without showing its price or its parties.
+    assert entry["payload"] == {
+        "order_id": order["id"],
+        "listing_id": listing["id"],
+        "source": "listing",
+        "source_id": 0,
+        "order_digest": entry["payload"]["order_digest"],
+    }
+    # A party checks the signed order its view shows against the public entry, as an outside
+    # verifier would: eth_account alone recomputes the digest and recovers the signer.
+    signable = encode_typed_data(full_message=order["signed_order"])
+    digest = "0x" + keccak(b"\x19" + signable.version + signable.header + signable.body).hex()
+    assert entry["payload"]["order_digest"] == digest
+    assert Account.recover_message(signable, signature=entry["signature"]) == buyer.address
     assert api.get(f"/orders/{order['id']}", headers=buyer.headers).json() == order
 
 

@@ -43,8 +43,8 @@ def test_a_custodial_buyers_order_signs_the_quotes_narrower_terms(
     assert order["terms_hash"] == quote["terms_hash"] != offered["terms_hash"]
     assert order["signed_order"]["message"]["termsHash"] == quote["terms_hash"]
     entry = _placed(api, buyer, order["id"])
-    assert entry["payload"]["terms"]["licence_duration_days"] == 90
-    assert entry["payload"]["terms_hash"] == quote["terms_hash"]
+    assert entry["payload"]["order_digest"] == signing.digest(order["signed_order"])
+    assert (entry["payload"]["source"], entry["payload"]["source_id"]) == ("quote", quote["id"])
 
 
 def test_a_self_custody_buyer_accepts_a_quote_by_signing_its_order(

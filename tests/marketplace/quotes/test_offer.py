@@ -56,9 +56,9 @@ def test_the_terms_hash_ignores_key_order_but_not_values() -> None:
     assert len(terms_hash({})) == 66
 
 
-def test_the_journal_document_keeps_big_numbers_as_strings_and_reads_back() -> None:
+def test_the_json_document_keeps_big_numbers_as_strings_and_reads_back() -> None:
     offer = OFFER.model_copy(update={"price_minor": 2**63 - 1})
     document = offer.document()
     assert (document["nonce"], document["price_minor"]) == (str(2**255 + 1), str(2**63 - 1))
-    assert canonical_json(document)  # a journal payload may hold it
+    assert canonical_json(document)  # canonical JSON takes it
     assert QuoteOffer.model_validate(document) == offer

@@ -73,8 +73,13 @@ def test_a_supplier_sends_a_signed_quote_the_buyer_sees_it_and_is_notified(
         quote["offer_seq"],
         quote["signature"],
     )
-    assert entry["payload"]["offer"] == quote["offer"]
-    assert entry["payload"]["terms"] == quote["terms"]
+    # the public entry holds the digest of the signed offer, never its price or terms
+    assert entry["payload"] == {
+        "quote_id": quote["id"],
+        "demand_id": demand_id,
+        "offer_digest": signing.digest(typed),
+        "valid_until": quote["offer"]["valid_until"],
+    }
     assert "quote.received" in inbox_kinds(api, buyer)
     assert api.get(f"/quotes/{quote['id']}", headers=buyer.headers).json() == quote
     assert api.get(f"/quotes/{quote['id']}", headers=supplier.headers).json() == quote

@@ -1,7 +1,8 @@
-"""An outside audit of a signed quote: the supplier's EIP-712 signature over the quote, rebuilt
-from the ``quote.offered`` entry with the documented ``Quote`` type (docs/quotes.md) and the
-exchange's public domain, recovered with eth_account alone; the entry's terms hash recomputed
-from the terms it holds (keccak256 of their RFC 8785 JSON)."""
+"""An outside audit of a signed quote by one of its parties: the offer its quote view shows,
+rebuilt with the documented ``Quote`` type (docs/quotes.md) and the exchange's public domain,
+hashed with eth_account alone and compared with the digest the public ``quote.offered`` entry
+holds; the supplier's signature recovered from the entry; the terms hash recomputed from the
+terms the view shows (keccak256 of their RFC 8785 JSON). The public entry shows no price."""
 
 from __future__ import annotations
 
@@ -47,34 +48,41 @@ def _typed(domain: dict[str, Any], domain_types: list[Any], offer: dict[str, Any
     return {"types": types, "primaryType": "Quote", "domain": domain, "message": message}
 
 
-def test_a_quote_signature_recovers_the_supplier_from_the_journal_alone(
+def _digest(signable: Any) -> str:
+    return "0x" + keccak(b"\x19" + signable.version + signable.header + signable.body).hex()
+
+
+def test_a_party_checks_its_quote_against_the_public_entry_with_eth_account_alone(
     api: TestClient, supplier: Party, ops: Party, buyer: Party
 ) -> None:
     offered_listing = listing(api, supplier, ops)
-    quote = send_quote(api, supplier, demand(api, buyer), offered_listing["id"])
+    sent = send_quote(api, supplier, demand(api, buyer), offered_listing["id"])
+    quote = api.get(f"/quotes/{sent['id']}", headers=buyer.headers).json()  # the buyer's view
     r = api.get("/ledger/entries", params={"after_seq": quote["offer_seq"] - 1, "limit": 1})
     assert r.status_code == 200, r.text
-    entry = r.json()["items"][0]
+    entry = r.json()["items"][0]  # read with no login
     assert entry["seq"] == quote["offer_seq"]
     assert entry["kind"] == "quote.offered"
-    payload = entry["payload"]
+    assert str(quote["price_minor"]) not in str(entry["payload"])
+    assert "terms" not in entry["payload"]
     assert entry["signature"] == quote["signature"]
     assert entry["actor"].lower() == supplier.address.lower() == quote["signer"].lower()
 
     canonical = json.dumps(
-        payload["terms"], sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        quote["terms"], sort_keys=True, separators=(",", ":"), ensure_ascii=False
     )
     assert "0x" + keccak(canonical.encode()).hex() == quote["terms_hash"]
-
     # the quote repeats the listing's terms (its hash is of the terms alone; the listing's
     # terms_hash covers the whole signed listing offer)
-    assert payload["terms"] == offered_listing["terms"]
-    offer = payload["offer"]
+    assert quote["terms"] == offered_listing["terms"]
+    offer = quote["offer"]
     assert offer["terms_hash"] == quote["terms_hash"]
     domain = offered_listing["offer"]["domain"]  # the exchange's domain, public on every listing
     domain_types = offered_listing["offer"]["types"]["EIP712Domain"]
     signable = encode_typed_data(full_message=_typed(domain, domain_types, offer))
+    assert _digest(signable) == entry["payload"]["offer_digest"]
     assert Account.recover_message(signable, signature=entry["signature"]) == quote["signer"]
     tampered = {**offer, "price_minor": str(int(offer["price_minor"]) - 1)}
     signable = encode_typed_data(full_message=_typed(domain, domain_types, tampered))
+    assert _digest(signable) != entry["payload"]["offer_digest"]
     assert Account.recover_message(signable, signature=entry["signature"]) != quote["signer"]

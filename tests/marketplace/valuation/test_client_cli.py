@@ -129,6 +129,9 @@ def test_bourse_quality_status_report_and_valuation_commands(
     assert requested.exit_code == 0, requested.output
     valuation = json.loads(requested.output)
     assert [a["value_minor"] for a in valuation["report"]["approaches"]] == [497_370, 1_600_000]
+    printed = runner.invoke(cli, args[:-1])  # without --json
+    assert printed.exit_code == 0, printed.output
+    assert int(printed.output.splitlines()[-1]) == valuation["id"] + 1
 
     html = tmp_path / "valuation.html"
     shown = runner.invoke(
