@@ -113,7 +113,8 @@ def download(
                 )
             console.print(
                 f"wrote {got.path} ({got.size_bytes} bytes served, {got.mode}); sha256 "
-                f"{got.sha256} matches delivery.served entry {got.served_seq}"
+                f"{got.sha256} matches delivery.served entry {got.served_seq}",
+                soft_wrap=True,  # a hash is copied whole, never folded at the terminal's width
             )
             if receipt:
                 signed = bourse.delivery.receipt(
