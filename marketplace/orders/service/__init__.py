@@ -6,7 +6,8 @@ entry in the same transaction.
 Modules: ``placement`` (``place`` and the self-custody ``draft``), ``views`` (who sees an order,
 and its public shape), ``cancellation``, ``revenue``, ``payment`` (``pay``, ``place_and_pay``
 and the ``paid_hooks`` delivery plugs into), ``settlement`` (``record_delivery``, ``accept``,
-an operator's ``approve`` and ``refuse``; the job's acceptance, settlement and expiry).
+an operator's ``approve`` and ``refuse``; the job's acceptance, settlement and expiry),
+``trades`` (an organisation's settled trades, for the valuation's market approach).
 """
 
 from marketplace.orders.service.cancellation import cancel
@@ -14,6 +15,7 @@ from marketplace.orders.service.payment import PaidHook, paid_hooks, pay, place_
 from marketplace.orders.service.placement import draft, exclusive_holder, place
 from marketplace.orders.service.revenue import public_data_revenue
 from marketplace.orders.service.settlement import accept, approve, record_delivery, refuse
+from marketplace.orders.service.trades import SettledTrade, settled_trades_of
 from marketplace.orders.service.views import (
     OrderView,
     get_order,
@@ -26,6 +28,7 @@ from marketplace.orders.service.views import (
 __all__ = [
     "OrderView",
     "PaidHook",
+    "SettledTrade",
     "accept",
     "approve",
     "cancel",
@@ -43,4 +46,5 @@ __all__ = [
     "public_data_revenue",
     "record_delivery",
     "refuse",
+    "settled_trades_of",
 ]
