@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from ledger.models import JournalEntry
 from marketplace.orders.lifecycle import OrderStatus
-from marketplace.orders.models import Order
+from marketplace.orders.models import Order, QualityCheck
 
 
 def add(session: Session, order: Order) -> Order:
@@ -128,3 +128,21 @@ def settled_involving(
         query = query.where(col(Order.asset_id).in_(list(asset_ids)))
     order_by = (col(Order.settled_at).desc(), col(Order.id).desc())
     return list(session.exec(query.order_by(*order_by).limit(limit)).all())
+
+
+def add_quality_check(session: Session, check: QualityCheck) -> QualityCheck | None:
+    """Insert ``check``; None when the order already has this very check (same file, report and
+    differences), which the unique constraint refuses."""
+    try:
+        with session.begin_nested():
+            session.add(check)
+            session.flush()
+    except IntegrityError:
+        return None
+    return check
+
+
+def quality_checks(session: Session, order_id: int) -> list[QualityCheck]:
+    """The order's quality checks, oldest first."""
+    query = select(QualityCheck).where(col(QualityCheck.order_id) == order_id)
+    return list(session.exec(query.order_by(col(QualityCheck.id))).all())

@@ -65,6 +65,7 @@ def settle(api: TestClient, engine: Any, who: Party, order_id: int) -> None:
 def test_a_settled_trade_is_a_comparable_with_its_date_and_terms_and_moves_the_value(
     api: TestClient,
     asset_runtime: Runtime,
+    *,
     supplier: Party,
     rival: Party,
     buyer: Party,  # noqa: F811 -- the fixture imported above
@@ -110,6 +111,7 @@ def test_a_settled_trade_is_a_comparable_with_its_date_and_terms_and_moves_the_v
 def test_a_valuation_that_compared_trades_is_shown_only_to_insiders(
     api: TestClient,
     asset_runtime: Runtime,
+    *,
     supplier: Party,
     rival: Party,
     buyer: Party,  # noqa: F811 -- the fixture imported above
@@ -155,5 +157,5 @@ def test_a_traded_listing_is_counted_once_as_its_trade(
     found = sources(value(api, rival, asset_id))
 
     assert len(found) == 3
-    assert len([s for s in found if s.startswith(f"settled_trade: order ")]) == 1
+    assert len([s for s in found if s.startswith("settled_trade: order ")]) == 1
     assert not [s for s in found if s.startswith(f"exchange: active listing {ids[0]} (")]
