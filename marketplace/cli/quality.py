@@ -1,8 +1,10 @@
-"""bourse quality check FILE [--asset ID | --against REPORT.json]
+"""bourse quality check FILE [--asset ID [--order ORDER] | --against REPORT.json]
 
 Runs the exchange's own evaluation locally (the same code, no upload). With an anchored report
 (fetched for ``--asset`` or read from ``--against``) it re-checks against the report's own
-declarations and as-of time, and prints the comparison: content hash match, dimensions moved.
+declarations and as-of time, and prints the comparison: content hash match, dimensions moved. With
+``--order`` the buyer signs the comparison and attaches it to the order
+(``POST /orders/{id}/quality-checks``).
 """
 
 from __future__ import annotations
@@ -81,15 +83,27 @@ def check(
         Path | None, typer.Option("-o", "--output", help="Write the report (JSON) here.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON, not a table.")] = False,
+    order: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Sign the comparison and attach it to this order (its buyer; needs --asset).",
+        ),
+    ] = None,
     url: UrlOption = None,
 ) -> None:
     """Evaluate FILE's quality locally; with --asset or --against, compare it with the
-    anchored report."""
+    anchored report; with --order, sign the comparison and attach it to the order."""
     from datetime import UTC
 
     from marketplace.quality import DeclarationError, Declared, compare
     from marketplace.quality.report import is_format
 
+    if order is not None and asset is None:
+        err.print(
+            "[red]--order needs --asset[/red]: the order's asset, whose anchored report it is"
+        )
+        raise typer.Exit(2)
     anchored = _anchored_report(asset, against, url)
     file_format = fmt or choose_format(file, None)[0]
     if anchored is not None:
@@ -120,8 +134,27 @@ def check(
         _print_json(report, comparison)
     else:
         _print(report, comparison)
+    if order is not None and comparison is not None:
+        _attach(order, comparison, url, quiet=as_json)
     if comparison is not None and not comparison.content_hash_matches:
         raise typer.Exit(3)
+
+
+def _attach(order: int, comparison: Any, url: str | None, *, quiet: bool) -> None:
+    """Sign the comparison (the exchange signs for a custodial account) and attach it to the
+    order as its buyer's quality check."""
+    from marketplace.client import DatabourseClientError
+
+    with exchange_client(url) as bourse:
+        try:
+            check = bourse.orders.quality_check(order, comparison.model_dump(mode="json"))
+        except DatabourseClientError as exc:
+            raise fail(exc) from exc
+    line = (
+        f"quality check {check.id} attached to order {order}: {check.verdict}, signed by "
+        f"{check.signer}; journal entry {check.journal_seq} (order.quality_checked)"
+    )
+    (err if quiet else console).print(line)
 
 
 def _anchored_declarations(anchored: Any) -> Any:

@@ -13,7 +13,13 @@ import uuid
 from typing import Any
 
 from marketplace.client.session import DatabourseClientError, Session
-from marketplace.orders.schemas import OrderDraft, OrderPage, OrderPublic, PublicDataRevenue
+from marketplace.orders.schemas import (
+    OrderDraft,
+    OrderPage,
+    OrderPublic,
+    PublicDataRevenue,
+    QualityCheckView,
+)
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -90,6 +96,21 @@ class Orders:
         """Accept a delivered order (its buyer); it settles at once: the answer is ``settled``."""
         path = f"/orders/{order_id}/accept"
         return self._session.call(OrderPublic, "POST", path, headers=_keyed(idempotency_key))
+
+    def quality_check(
+        self, order_id: int, comparison: dict[str, Any], *, private_key: bytes | None = None
+    ) -> QualityCheckView:
+        """Attach the buyer's re-check of the file received (``comparison``: what
+        ``marketplace.quality.compare`` gave, as JSON): the exchange signs with a custodial
+        account's key; self-custody accounts pass ``private_key`` and sign here."""
+        body: dict[str, Any] = {"comparison": comparison}
+        path = f"/orders/{order_id}/quality-checks"
+        if private_key is not None:
+            from marketplace.identity import signing
+
+            typed = self._session.json("POST", path + "/draft", json=body)
+            body["signature"] = signing.sign(private_key, typed)
+        return self._session.call(QualityCheckView, "POST", path, json=body)
 
     def approve(self, order_id: int, *, reason: str) -> OrderPublic:
         """Approve an important asset's paid order for delivery (operators)."""

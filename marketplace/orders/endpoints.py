@@ -6,7 +6,7 @@ import it)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
@@ -25,6 +25,9 @@ from marketplace.orders.schemas import (
     OrderPage,
     OrderPublic,
     PublicDataRevenue,
+    QualityCheckBody,
+    QualityCheckDraft,
+    QualityCheckView,
 )
 from marketplace.runtime import Runtime
 
@@ -143,6 +146,45 @@ def accept_order(
     the exchange fee (``settlement.released``), in one transaction."""
     settled = service.accept(session, runtime.settings, principal, order_id, now=utc_now())
     return _scaled(settled, runtime)
+
+
+@router.post(
+    "/orders/{order_id}/quality-checks/draft",
+    summary="The QualityCheck to sign with your own key (its buyer; writes nothing)",
+)
+def quality_check_draft(
+    order_id: OrderId,
+    body: QualityCheckDraft,
+    principal: CurrentAccount,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> dict[str, Any]:
+    ctx = signing_context(runtime.settings, runtime.chain_id, runtime.contract_address)
+    return service.quality_check_draft(session, principal, order_id, body.comparison, ctx=ctx)
+
+
+@router.post(
+    "/orders/{order_id}/quality-checks",
+    status_code=201,
+    summary="Attach your signed re-check of the file received (its buyer)",
+)
+def post_quality_check(
+    order_id: OrderId,
+    body: QualityCheckBody,
+    principal: CurrentAccount,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> QualityCheckView:
+    """The comparison of the file received with the anchored quality report of the revision
+    bought (``bourse quality check FILE --asset ID --order ORDER``), signed by the buyer (EIP-712
+    ``QualityCheck``: the exchange signs for custodial accounts), stored with the order and
+    journaled as ``order.quality_checked`` with its hashes, not its contents. 409 before the
+    file was delivered or for the same check twice; 422 for a report not the one of the
+    revision bought or a signature that does not cover the check. ``accept`` cites the latest."""
+    ctx = signing_context(runtime.settings, runtime.chain_id, runtime.contract_address)
+    return service.add_quality_check(
+        session, runtime.settings, principal, order_id, body, ctx=ctx, now=utc_now()
+    )
 
 
 @router.post(

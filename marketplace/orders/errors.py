@@ -69,3 +69,14 @@ class NoApprovalNeeded(Conflict):
     """Only orders for important data are approved or refused by an operator."""
 
     code = "no_approval_needed"
+
+
+class QualityCheckMismatch(Unprocessable):
+    """A quality check that does not fit the order: a report not the anchored one of the
+    revision bought, or a signature that does not cover the check."""
+
+    code = "quality_check_mismatch"
+
+
+class QualityCheckExists(Conflict):
+    code = "quality_check_exists"

@@ -4,8 +4,9 @@ placed it."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, DateTime, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, String, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from ledger.models import utc_now
@@ -74,3 +75,38 @@ class Order(SQLModel, table=True):
     @property
     def order_status(self) -> OrderStatus:
         return OrderStatus(self.status)
+
+
+SHA256_HEX_LENGTH = 64
+
+
+class QualityCheck(SQLModel, table=True):
+    """A buyer's signed re-check (EIP-712 ``QualityCheck``) of the file it received against the
+    anchored quality report of the revision it bought: the file's content hash, the report's hash
+    and journal seq, the verdict and the hash of the per-dimension differences, and the
+    comparison itself (shown to the order's parties; the journal holds only the hashes)."""
+
+    __tablename__ = "order_quality_check"
+    __table_args__ = (
+        UniqueConstraint(
+            "order_id",
+            "file_sha256",
+            "report_hash",
+            "differences_hash",
+            name="uq_order_quality_check",
+        ),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, sa_type=ID_TYPE, primary_key=True)
+    order_id: int = Field(sa_type=BigInteger, foreign_key="purchase_order.id", index=True)
+    file_sha256: str = Field(sa_type=String(SHA256_HEX_LENGTH))
+    report_hash: str = Field(sa_type=String(HASH_HEX_LENGTH))
+    report_seq: int = Field(sa_type=BigInteger)
+    verdict: str = Field(sa_type=Text)
+    differences_hash: str = Field(sa_type=String(HASH_HEX_LENGTH))
+    comparison: dict[str, Any] = Field(sa_type=JSON)
+    signer: str = Field(sa_type=String(ADDRESS_HEX_LENGTH))
+    signature: str = Field(sa_type=String(200))
+    journal_seq: int = Field(default=0, sa_type=BigInteger)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))

@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ledger.models import JournalEntry
-from marketplace.orders.models import Order
+from marketplace.orders.lifecycle import OrderStatus
+from marketplace.orders.models import Order, QualityCheck
 
 
 def add(session: Session, order: Order) -> Order:
@@ -103,3 +104,45 @@ def claim_next(
         query = query.where(col(Order.id).not_in(list(skip)))
     query = query.order_by(col(Order.id)).limit(1).with_for_update(skip_locked=True)
     return session.exec(query).first()
+
+
+def settled_involving(
+    session: Session,
+    organization_id: int,
+    *,
+    asset_ids: Collection[int] | None,
+    since: datetime,
+    limit: int,
+) -> list[Order]:
+    """Settled orders an organisation bought or supplied, settled at or after ``since``, of
+    ``asset_ids`` (any asset when None), most recently settled first."""
+    query = select(Order).where(
+        col(Order.status) == OrderStatus.settled.value,
+        col(Order.settled_at) >= since,
+        or_(
+            col(Order.buyer_organization_id) == organization_id,
+            col(Order.supplier_organization_id) == organization_id,
+        ),
+    )
+    if asset_ids is not None:
+        query = query.where(col(Order.asset_id).in_(list(asset_ids)))
+    order_by = (col(Order.settled_at).desc(), col(Order.id).desc())
+    return list(session.exec(query.order_by(*order_by).limit(limit)).all())
+
+
+def add_quality_check(session: Session, check: QualityCheck) -> QualityCheck | None:
+    """Insert ``check``; None when the order already has this very check (same file, report and
+    differences), which the unique constraint refuses."""
+    try:
+        with session.begin_nested():
+            session.add(check)
+            session.flush()
+    except IntegrityError:
+        return None
+    return check
+
+
+def quality_checks(session: Session, order_id: int) -> list[QualityCheck]:
+    """The order's quality checks, oldest first."""
+    query = select(QualityCheck).where(col(QualityCheck.order_id) == order_id)
+    return list(session.exec(query.order_by(col(QualityCheck.id))).all())

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from marketplace import limits
 from marketplace.assets.schemas import SignatureHex
 from marketplace.listings.terms import Purpose
+from marketplace.quality import Comparison
 
 
 class OrderCreate(BaseModel):
@@ -98,6 +99,10 @@ class OrderPublic(BaseModel):
     signed_order: dict[str, Any] = Field(
         description="The EIP-712 document the buyer signed (eth_signTypedData_v4 form)."
     )
+    quality_checks: list[QualityCheckView] = Field(
+        default_factory=list,
+        description="The buyer's signed re-checks of the file received, oldest first.",
+    )
 
 
 class OrderDraft(BaseModel):
@@ -157,3 +162,36 @@ class OrderDecision(BaseModel):
             strip_whitespace=True, min_length=1, max_length=limits.approval_reason_length_max
         ),
     ]
+
+
+class QualityCheckDraft(BaseModel):
+    """A buyer's re-check of the file received: ``bourse quality check FILE --asset ID``'s
+    comparison with the anchored report, as JSON."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    comparison: Comparison
+
+
+class QualityCheckBody(QualityCheckDraft):
+    """The re-check to attach to the order. Custodial accounts send the comparison and the
+    exchange signs with their key; self-custody accounts add ``signature`` over
+    ``POST /orders/{id}/quality-checks/draft``'s document."""
+
+    signature: SignatureHex | None = None
+
+
+class QualityCheckView(BaseModel):
+    id: int
+    order_id: int
+    file_sha256: str = Field(description="SHA-256 of the content the buyer received.")
+    report_hash: str = Field(description="The anchored quality report compared with.")
+    report_seq: int = Field(description="The journal entry that anchored that report.")
+    verdict: str = Field(description="matches | differs")
+    differences_hash: str = Field(description="keccak256 of the per-dimension differences.")
+    comparison: dict[str, Any]
+    signer: str
+    signature: str
+    journal_seq: int = Field(description="The order.quality_checked entry.")
+    created_at: datetime
+    typed_data: dict[str, Any] = Field(description="The EIP-712 QualityCheck signed.")

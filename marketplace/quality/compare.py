@@ -45,6 +45,16 @@ class Comparison(BaseModel):
     def comparison_hash(self) -> str:
         return to_hex(keccak256(canonical_json(_canonical(self.model_dump(mode="json")))))
 
+    def differences_hash(self) -> str:
+        """keccak256 of the RFC 8785 bytes of the per-dimension differences, 0x-hex: what a
+        buyer's signed quality check of an order commits to (docs/quality.md#re-check)."""
+        dims = [d.model_dump(mode="json") for d in self.dimensions]
+        return to_hex(keccak256(canonical_json(_canonical(dims))))
+
+    def verdict(self) -> str:
+        """``matches`` when the content hash matches and no dimension moved, else ``differs``."""
+        return "matches" if self.content_hash_matches and not self.moved else "differs"
+
 
 def compare(anchored: QualityReport, received: QualityReport) -> Comparison:
     deltas: list[DimensionDelta] = []

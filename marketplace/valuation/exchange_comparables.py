@@ -15,15 +15,22 @@ The rights a licence grants, in the approach's terms (数据三权: holding 持�
 redistribution or derivative works also grants operation (the buyer may run a data product on
 it); an exclusive licence also grants holding (no one else holds the data under it).
 
-Settled trades join these once orders settle (the orders issue), through the valuation
-repository's ``market_comparables`` seam.
+Settled trades join them (``trade_comparable``): a trade of a listing with a one-off price is
+compared at the amount paid, with the rights of the terms signed for it (a quote's narrower
+ones where it came from a quote) and the quality report of the revision bought; it weighs by
+its age, halving every ``valuation_trade_half_life_days`` (``trade_weight``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final
 
+from pydantic import ValidationError
+
+from marketplace import limits
 from marketplace.listings.schemas import ListingPublic
 from marketplace.listings.terms import Terms
 from marketplace.quality.report import QualityReport
@@ -76,4 +83,77 @@ def listing_comparable(
     )
 
 
-__all__ = ["ONE_OFF_KINDS", "listing_comparable", "rights_granted"]
+def trade_weight(settled_at: datetime, now: datetime) -> Decimal:
+    """0.5 ** (age in days / half-life), 1 for a trade settled today (or, by clock skew,
+    later); four decimals, at least 0.0001."""
+    age_days = max(Decimal(0), Decimal((now - settled_at).total_seconds()) / 86_400)
+    weight = Decimal("0.5") ** (age_days / limits.valuation_trade_half_life_days)
+    return max(Decimal("0.0001"), min(Decimal(1), weight.quantize(Decimal("0.0001"))))
+
+
+@dataclass(frozen=True)
+class Trade:
+    """What the service read of a settled trade for ``trade_comparable``."""
+
+    order_id: int
+    listing_id: int
+    asset_id: int
+    price_minor: int
+    currency: str
+    quantity: int
+    purpose: str
+    source: str  # listing | quote | auction
+    terms: dict[str, Any]
+    settled_at: datetime
+
+
+def trade_comparable(
+    trade: Trade,
+    listing: ListingPublic,
+    theme: str | None,
+    quality: QualityReport | None,
+    subject: MarketInputs,
+    *,
+    now: datetime,
+) -> Comparable | None:
+    """The trade as a comparable marked ``source="settled_trade"``, its reference naming the
+    order, the listing, the day it settled and its terms; None when it cannot be compared (a
+    listing not priced one-off, no finished quality report, terms that no longer read)."""
+    if listing.price_model.kind not in ONE_OFF_KINDS or trade.price_minor > PRICE_MINOR_MAX:
+        return None
+    if trade.price_minor <= 0 or quality is None or not quality.overall or not quality.rows:
+        return None
+    try:
+        terms = Terms.model_validate(trade.terms)
+    except ValidationError:
+        return None
+    judged = quality.dimension("timeliness").score
+    rights = rights_granted(terms)
+    reference = (
+        f"order {trade.order_id} of listing {trade.listing_id} (asset {trade.asset_id}), "
+        f"settled {trade.settled_at.date().isoformat()}, {trade.source} price "
+        f"{trade.price_minor} minor {trade.currency}, quantity {trade.quantity}, "
+        f"{trade.purpose}, {terms.licence_duration_days} days, {'+'.join(sorted(rights))}, "
+        f"theme {theme or 'none'}"
+    )
+    return Comparable(
+        price_minor=trade.price_minor,
+        quality_score=Decimal(str(quality.overall)),
+        timeliness_score=Decimal(str(judged)) if judged else subject.timeliness_score,
+        volume_rows=quality.rows,
+        rights=rights,
+        source="settled_trade",
+        reference=reference[:REFERENCE_LENGTH_MAX],
+        traded_at=trade.settled_at,
+        weight=trade_weight(trade.settled_at, now),
+    )
+
+
+__all__ = [
+    "ONE_OFF_KINDS",
+    "Trade",
+    "listing_comparable",
+    "rights_granted",
+    "trade_comparable",
+    "trade_weight",
+]

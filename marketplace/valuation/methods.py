@@ -9,6 +9,7 @@ below -100 %, a horizon of 0) with the field named, so an endpoint answers 422.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Literal
 
@@ -161,16 +162,20 @@ def income_approach(inputs: IncomeInputs) -> ApproachResult:
 
 
 class Comparable(_Inputs):
-    """A settled trade of similar data: from this exchange's own books, or supplied by the
-    valuer (``reference`` says where it comes from)."""
+    """A price of similar data: an active listing on this exchange (``exchange``), a trade
+    settled on it (``settled_trade``, with the day it settled and its weight by age), or one
+    supplied by the valuer (``reference`` says where it comes from)."""
 
     price_minor: int = Field(gt=0, le=10**15)
     quality_score: Score = Field(gt=0)
     timeliness_score: Score = Field(gt=0)
     volume_rows: int = Field(gt=0)
     rights: frozenset[Right] = Field(min_length=1)
-    source: Literal["exchange", "valuer"] = "exchange"
+    source: Literal["exchange", "valuer", "settled_trade"] = "exchange"
     reference: str = Field(default="", max_length=200)
+    traded_at: datetime | None = None
+    # Its share in the mean: 1, or less for an older settled trade (docs/valuation.md).
+    weight: Decimal = Field(default=Decimal(1), gt=0, le=1)
 
 
 class MarketInputs(_Inputs):
@@ -213,7 +218,8 @@ def adjusted_price(subject: MarketInputs, comp: Comparable) -> tuple[Decimal, di
 def market_approach(
     inputs: MarketInputs, comparables_min: int = limits.valuation_comparables_min
 ) -> ApproachResult:
-    """value = mean of the adjusted comparable prices; range = their min and max. Fewer than
+    """value = mean of the adjusted comparable prices, each weighted by its ``weight`` (1 but
+    for older settled trades); range = their min and max. Fewer than
     ``comparables_min`` comparables give no value: "insufficient comparables". The steps show
     each comparable's adjustment and its source."""
     n = len(inputs.comparables)
@@ -225,7 +231,10 @@ def market_approach(
         )
     adjusted = [adjusted_price(inputs, c) for c in inputs.comparables]
     prices = [p for p, _ in adjusted]
-    mean = sum(prices, Decimal(0)) / n
+    weights = [c.weight for c in inputs.comparables]
+    mean = sum((p * w for p, w in zip(prices, weights, strict=True)), Decimal(0)) / sum(
+        weights, Decimal(0)
+    )
     steps = {
         f"comparable_{i}": (
             f"{to_minor(p)} = {c.price_minor} x "
@@ -238,6 +247,15 @@ def market_approach(
     steps |= {
         f"comparable_{i}_source": f"{c.source}: {c.reference}" if c.reference else c.source
         for i, c in enumerate(inputs.comparables)
+    }
+    # A comparable that weighs less than 1 (an older settled trade) shows its weight and date.
+    steps |= {
+        f"comparable_{i}_weight": (
+            f"{c.weight.quantize(Decimal('0.0001'))}"
+            + ("" if c.traded_at is None else f", settled {c.traded_at.date().isoformat()}")
+        )
+        for i, c in enumerate(inputs.comparables)
+        if c.weight != 1
     }
     return ApproachResult(
         approach="market",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
@@ -40,19 +41,17 @@ def journal_entry(session: Session, seq: int) -> JournalEntry | None:
 def market_comparables(
     session: Session, asset_id: int, supplied: Sequence[Comparable]
 ) -> list[Comparable]:
-    """The comparables this repository gives the market approach for asset ``asset_id``: the
-    seam through which settled trades will reach it.
-
-    Today these are the comparables the valuer supplied, each marked ``source="valuer"`` (a
-    request cannot pass its own figures off as this exchange's). When orders settle (the orders
-    issue), this is where this exchange's settled trades of similar assets (same theme, similar
-    size and rights) are read and added with ``source="exchange"``; until then none are, and none
-    are invented. Active listings are added by the service (``service.market_comparables``), which
-    reads them through the listings service.
-    """
-    del session, asset_id  # read by the settled-trades query, once there are settled trades
+    """The comparables the valuer supplied, each marked ``source="valuer"`` with weight 1 (a
+    request cannot pass its own figures off as this exchange's, nor weigh them as a trade's
+    age does). Settled trades and active listings are added by the service
+    (``service.market_comparables``), which reads them through the orders and listings
+    services."""
+    del session, asset_id
     return [
-        c if c.source == "valuer" else c.model_copy(update={"source": "valuer"}) for c in supplied
+        c
+        if c.source == "valuer" and c.weight == 1
+        else c.model_copy(update={"source": "valuer", "weight": Decimal(1)})
+        for c in supplied
     ]
 
 

@@ -15,11 +15,13 @@ from marketplace import limits
 from marketplace.assets import service as assets
 from marketplace.assets import visibility
 from marketplace.assets.errors import AssetNotFound, AssetStateConflict, RevisionNotFound
+from marketplace.assets.visibility import AssetFacts
 from marketplace.identity import service as identity
 from marketplace.identity import signing
 from marketplace.identity.errors import SignatureRejected
 from marketplace.listings import service as listings
 from marketplace.money import Currency
+from marketplace.orders import service as orders
 from marketplace.principal import Principal
 from marketplace.quality import QualityReport
 from marketplace.quality import service as quality_service
@@ -75,7 +77,11 @@ def _prepare(
     quality, quality_hash = quality_service.latest_finished_report(session, asset_id, number)
     inputs = with_quality(request_inputs, quality)
     if inputs.market is not None:
-        comparables = market_comparables(session, asset_id, inputs.market)
+        with_trades = visibility.is_insider(principal, asset)
+        comparables = market_comparables(
+            session, asset_id, inputs.market,
+            trades_of=asset.owner_organization_id if with_trades else None, now=issued_at,
+        )  # fmt: skip
         inputs = inputs.model_copy(
             update={"market": inputs.market.model_copy(update={"comparables": comparables})}
         )
@@ -92,15 +98,102 @@ def _prepare(
     return _Prepared(asset_id, number, inputs, report)
 
 
-def market_comparables(session: Session, asset_id: int, market: MarketInputs) -> list[Comparable]:
+def market_comparables(
+    session: Session,
+    asset_id: int,
+    market: MarketInputs,
+    *,
+    trades_of: int | None = None,
+    now: datetime | None = None,
+) -> list[Comparable]:
     """What the market approach compares asset ``asset_id`` with: the valuer's own comparables
-    and settled trades, through the repository's seam, then this exchange's active listings of
-    comparable assets (``exchange_comparables``), all within ``valuation_comparables_max``."""
+    (through the repository's seam), the settled trades of organisation ``trades_of`` (the
+    owner's, for a valuation its insiders issue: ``trade_comparables``), then this exchange's
+    active listings of comparable assets (``exchange_comparables``), all within
+    ``valuation_comparables_max``. A listing with a settled trade among the comparables is not
+    also counted as an active listing: the trade's price is the better evidence of the same
+    offer, and the offer is counted once."""
     known = repository.market_comparables(session, asset_id, market.comparables)
-    room = min(
-        limits.valuation_listing_comparables_max, limits.valuation_comparables_max - len(known)
+    room = limits.valuation_comparables_max - len(known)
+    traded: list[tuple[int, Comparable]] = []
+    if trades_of is not None and now is not None:
+        limit = min(limits.valuation_trade_comparables_max, room)
+        traded = trade_comparables(session, asset_id, market, trades_of, now=now, limit=limit)
+    listing_room = min(limits.valuation_listing_comparables_max, room - len(traded))
+    traded_listings = {listing_id for listing_id, _ in traded}
+    listed = [
+        c
+        for listing_id, c in _listing_comparables(
+            session, asset_id, market, listing_room + len(traded_listings)
+        )
+        if listing_id not in traded_listings
+    ][: max(0, listing_room)]
+    return known + [c for _, c in traded] + listed
+
+
+def _comparable_asset_ids(session: Session, asset_id: int) -> list[int] | None:
+    """The asset and the public assets of its theme (None: any asset, when it has no theme), as
+    the listings service chooses active listings to compare."""
+    subject = assets.assets_by_ids(session, [asset_id]).get(asset_id)
+    if subject is None or not subject.theme:
+        return None
+    same = assets.public_asset_ids_with_theme(
+        session, subject.theme, asset_id, limits.listing_comparables_max
     )
-    return known + listing_comparables(session, asset_id, market, room)
+    return [asset_id, *same]
+
+
+def trade_comparables(
+    session: Session,
+    asset_id: int,
+    subject: MarketInputs,
+    organization_id: int,
+    *,
+    now: datetime,
+    limit: int,
+) -> list[tuple[int, Comparable]]:
+    """Up to ``limit`` trades organisation ``organization_id`` bought or supplied, settled
+    within ``valuation_trade_age_days_max`` of ``now``, of asset ``asset_id`` or assets
+    comparable with it, each with the listing it came from: the latest one per listing, marked
+    ``source="settled_trade"`` with its settlement date, terms and weight by age. A trade's
+    price is known only to its parties and the operators, hence one organisation's own trades
+    (docs/valuation.md#settled-trades)."""
+    if limit <= 0:
+        return []
+    found = orders.settled_trades_of(
+        session,
+        organization_id,
+        asset_ids=_comparable_asset_ids(session, asset_id),
+        since=now - timedelta(days=limits.valuation_trade_age_days_max),
+        limit=limit * 4,
+    )
+    latest: dict[int, orders.SettledTrade] = {}
+    for trade in found:  # most recently settled first
+        latest.setdefault(trade.order.listing_id, trade)
+    by_listing = {x.id: x for x in listings.public_many(session, list(latest))}
+    themes = {
+        a.id: a.theme
+        for a in assets.assets_by_ids(session, [t.order.asset_id for t in latest.values()]).values()
+    }
+    comparables = []
+    for listing_id, trade in latest.items():
+        order = trade.order
+        listing = by_listing.get(listing_id)
+        if listing is None:
+            continue
+        quality, _ = quality_service.latest_finished_report(session, order.asset_id, order.revision)
+        facts = exchange_comparables.Trade(
+            order_id=order.id, listing_id=listing_id, asset_id=order.asset_id,
+            price_minor=order.price_minor, currency=order.currency, quantity=order.quantity,
+            purpose=order.purpose, source=trade.source, terms=order.terms,
+            settled_at=trade.settled_at,
+        )  # fmt: skip
+        comparable = exchange_comparables.trade_comparable(
+            facts, listing, themes.get(order.asset_id), quality, subject, now=now
+        )
+        if comparable is not None:
+            comparables.append((listing_id, comparable))
+    return comparables[:limit]
 
 
 def listing_comparables(
@@ -109,6 +202,12 @@ def listing_comparables(
     """Up to ``limit`` active listings of assets comparable with ``asset_id`` (as the listings
     service chooses them: same theme), each marked ``source="exchange"``; those that cannot be
     compared (a price per period or unit, no finished quality report) are left out."""
+    return [c for _, c in _listing_comparables(session, asset_id, subject, limit)]
+
+
+def _listing_comparables(
+    session: Session, asset_id: int, subject: MarketInputs, limit: int
+) -> list[tuple[int, Comparable]]:
     if limit <= 0:
         return []
     found = listings.active_comparables(session, asset_id, limit)
@@ -124,7 +223,7 @@ def listing_comparables(
             listing, themes.get(listing.asset_id), quality, subject
         )
         if comparable is not None:
-            comparables.append(comparable)
+            comparables.append((listing.id, comparable))
     return comparables
 
 
@@ -330,26 +429,42 @@ def valuation_public(session: Session, valuation: Valuation) -> ValuationPublic:
     )
 
 
+def rests_on_trades(valuation: Valuation) -> bool:
+    """Whether the valuation's market approach compared settled trades (their prices are in its
+    report)."""
+    market = valuation.inputs.get("market") or {}
+    return any(c.get("source") == "settled_trade" for c in market.get("comparables") or [])
+
+
+def may_see(principal: Principal | None, asset: AssetFacts, valuation: Valuation) -> bool:
+    """The caller may see the valuation's revision, and, for one that compared settled trades,
+    is an insider (the owner organisation, a party to every trade compared, or an operator):
+    a trade's price is shown to no one who could not see it in the orders or the books."""
+    if not visibility.may_see_revision(principal, asset, valuation.revision):
+        return False
+    return not rests_on_trades(valuation) or visibility.is_insider(principal, asset)
+
+
 def list_valuations(
     session: Session, principal: Principal | None, asset_id: int
 ) -> list[ValuationPublic]:
-    """The valuations of the revisions the caller may see."""
+    """The valuations the caller may see (``may_see``)."""
     asset = assets.visible_asset(session, principal, asset_id)
     return [
         valuation_public(session, v)
         for v in repository.for_asset(session, asset_id)
-        if visibility.may_see_revision(principal, asset, v.revision)
+        if may_see(principal, asset, v)
     ]
 
 
 def get_valuation(
     session: Session, principal: Principal | None, asset_id: int, valuation_id: int
 ) -> Valuation:
-    """One valuation of a revision the caller may see (valuations hold no sample values); 404
+    """One valuation the caller may see (``may_see``; valuations hold no sample values); 404
     otherwise, worded as for one that does not exist."""
     asset = assets.visible_asset(session, principal, asset_id)
     found = repository.get(session, asset_id, valuation_id)
-    if found is None or not visibility.may_see_revision(principal, asset, found.revision):
+    if found is None or not may_see(principal, asset, found):
         raise ValuationNotFound(f"asset {asset_id} has no valuation {valuation_id}")
     return found
 

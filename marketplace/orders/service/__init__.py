@@ -6,14 +6,18 @@ entry in the same transaction.
 Modules: ``placement`` (``place`` and the self-custody ``draft``), ``views`` (who sees an order,
 and its public shape), ``cancellation``, ``revenue``, ``payment`` (``pay``, ``place_and_pay``
 and the ``paid_hooks`` delivery plugs into), ``settlement`` (``record_delivery``, ``accept``,
-an operator's ``approve`` and ``refuse``; the job's acceptance, settlement and expiry).
+an operator's ``approve`` and ``refuse``; the job's acceptance, settlement and expiry),
+``trades`` (an organisation's settled trades, for the valuation's market approach),
+``quality_checks`` (the buyer's signed re-checks of the file received).
 """
 
 from marketplace.orders.service.cancellation import cancel
 from marketplace.orders.service.payment import PaidHook, paid_hooks, pay, place_and_pay
 from marketplace.orders.service.placement import draft, exclusive_holder, place
+from marketplace.orders.service.quality_checks import add_quality_check, quality_check_draft
 from marketplace.orders.service.revenue import public_data_revenue
 from marketplace.orders.service.settlement import accept, approve, record_delivery, refuse
+from marketplace.orders.service.trades import SettledTrade, settled_trades_of
 from marketplace.orders.service.views import (
     OrderView,
     get_order,
@@ -26,7 +30,9 @@ from marketplace.orders.service.views import (
 __all__ = [
     "OrderView",
     "PaidHook",
+    "SettledTrade",
     "accept",
+    "add_quality_check",
     "approve",
     "cancel",
     "draft",
@@ -41,6 +47,8 @@ __all__ = [
     "place",
     "place_and_pay",
     "public_data_revenue",
+    "quality_check_draft",
     "record_delivery",
     "refuse",
+    "settled_trades_of",
 ]

@@ -32,6 +32,7 @@ from marketplace.orders.service._common import (
     reference,
 )
 from marketplace.orders.service.payment import run_paid_hooks
+from marketplace.orders.service.quality_checks import latest_check_seq
 from marketplace.orders.service.views import order_public
 from marketplace.principal import Principal
 from marketplace.settings import Settings
@@ -78,23 +79,37 @@ def accept(
 ) -> OrderPublic:
     """The buyer accepts a delivered order: ``order.accepted``, then at once ``order.settled``
     with the books' ``settlement.released`` (supplier: price - fee; exchange: fee). 409
-    ``order_state`` unless delivered."""
+    ``order_state`` unless delivered. ``order.accepted`` cites the buyer's latest quality check
+    (``quality_check_seq``), if it attached one."""
     moment = now or utc_now()
     order = buyers_order(session, principal, order_id, "accept")
-    accept_order(session, settings, order, actor=principal.address, by="buyer", now=moment)
+    checked = latest_check_seq(session, order_id)  # the buyer's latest quality check, cited
+    accept_order(
+        session, settings, order, actor=principal.address, by="buyer", now=moment,
+        quality_check_seq=checked,
+    )  # fmt: skip
     return order_public(order)
 
 
 def accept_order(
-    session: Session, settings: Settings, order: Order, *, actor: str, by: str, now: datetime
+    session: Session,
+    settings: Settings,
+    order: Order,
+    *,
+    actor: str,
+    by: str,
+    now: datetime,
+    quality_check_seq: int | None = None,
 ) -> None:
     """Accept ``order`` (locked) and settle it; ``by`` says who accepted: ``buyer`` or
-    ``acceptance_window_ended``."""
+    ``acceptance_window_ended``; ``quality_check_seq`` is the buyer's latest quality check's
+    ``order.quality_checked`` entry, recorded in ``order.accepted`` when there is one."""
     transition = lifecycle.apply(order, OrderEvent.accept)
     order.updated_at = now
     session.add(order)
     session.flush()
-    journal_transition(session, order, transition, actor, by=by)
+    cited = {} if quality_check_seq is None else {"quality_check_seq": quality_check_seq}
+    journal_transition(session, order, transition, actor, by=by, **cited)
     settle_order(session, settings, order, now=now)
 
 

@@ -152,7 +152,13 @@ def get_order_view(session: Session, order_id: int) -> OrderView:
 
 
 def get_order(session: Session, principal: Principal, order_id: int) -> OrderPublic:
-    return order_public(visible_order(session, principal, order_id))
+    """The order for its parties, with the buyer's quality checks."""
+    from marketplace.orders.service.quality_checks import quality_checks_of
+
+    order = visible_order(session, principal, order_id)
+    return order_public(order).model_copy(
+        update={"quality_checks": quality_checks_of(session, order)}
+    )
 
 
 def my_orders(

@@ -11,6 +11,7 @@ from marketplace.quality.service.evaluations import (
 )
 from marketplace.quality.service.reports import (
     ShownReport,
+    anchored_report,
     asset_report,
     evaluation_public,
     finished_overall_score,
@@ -22,6 +23,7 @@ from marketplace.quality.service.reports import (
 
 __all__ = [
     "ShownReport",
+    "anchored_report",
     "asset_report",
     "delete_for_draft",
     "evaluate_after_correction",

@@ -110,6 +110,16 @@ def latest_finished_report(
     return report, found.report_hash
 
 
+def anchored_report(session: Session, asset_id: int, report_hash: str) -> tuple[int, int] | None:
+    """The revision and the journal seq of the asset's finished, journaled quality report with
+    this hash (an order's quality check cites it); None if there is none. No visibility check:
+    the caller decides."""
+    found = repository.by_report_hash(session, asset_id, report_hash)
+    if found is None or found.journal_seq is None:
+        return None
+    return found.revision, found.journal_seq
+
+
 def report_by_hash(
     session: Session, principal: Principal | None, asset_id: int, report_hash: str
 ) -> QualityReport | None:

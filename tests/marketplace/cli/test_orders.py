@@ -148,3 +148,28 @@ def test_the_supplier_reads_revenue(base_url: str, ops: Databourse, tmp_path: Pa
     assert "price 1,050.00 CNY, ceiling 1,100.00 CNY" in result.output
     assert "0 orders" in result.output
     assert "in escrow are not counted" in result.output
+
+
+def test_the_buyer_rechecks_the_file_and_attaches_the_signed_check(
+    base_url: str, ops: Databourse, buyer_cli: Databourse, tmp_path: Path, engine: Engine
+) -> None:
+    listing_id = listing(base_url, ops, tmp_path)
+    asset_id = buyer_cli.listings.get(listing_id).asset_id
+    fund(engine, buyer_cli.identity.me().organization.id, PRICE_MINOR)
+    order = buyer_cli.orders.buy(listing_id, purpose="research")
+    deliver(engine, order.id)
+    received = tmp_path / "prices.csv"  # the bytes the supplier uploaded
+
+    alone = run("quality", "check", str(received), "--order", str(order.id), "--url", base_url)
+    assert alone.exit_code == 2
+    assert "--order needs --asset" in alone.output
+    args = ["quality", "check", str(received), "--asset", str(asset_id)]
+    checked = run(*args, "--order", str(order.id), "--url", base_url)
+    assert checked.exit_code == 0, checked.output
+    (check,) = buyer_cli.orders.get(order.id).quality_checks
+    assert f"quality check {check.id} attached to order {order.id}: matches" in checked.output
+    assert check.verdict == "matches"
+    assert f"journal entry {check.journal_seq} (order.quality_checked)" in checked.output
+    twice = run(*args, "--order", str(order.id), "--url", base_url)
+    assert twice.exit_code == 1
+    assert "quality_check_exists" in twice.output
