@@ -69,3 +69,9 @@ class NoApprovalNeeded(Conflict):
     """Only orders for important data are approved or refused by an operator."""
 
     code = "no_approval_needed"
+
+
+class NotOrderSupplier(Forbidden):
+    """Only the supplier reports the usage of a metered order."""
+
+    code = "not_order_supplier"

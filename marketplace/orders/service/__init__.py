@@ -6,11 +6,20 @@ entry in the same transaction.
 Modules: ``placement`` (``place`` and the self-custody ``draft``), ``views`` (who sees an order,
 and its public shape), ``cancellation``, ``revenue``, ``payment`` (``pay``, ``place_and_pay``
 and the ``paid_hooks`` delivery plugs into), ``settlement`` (``record_delivery``, ``accept``,
-an operator's ``approve`` and ``refuse``; the job's acceptance, settlement and expiry).
+an operator's ``approve`` and ``refuse``; the job's acceptance, settlement and expiry),
+``periods`` (subscriptions and metered usage, charged and settled per period).
 """
 
 from marketplace.orders.service.cancellation import cancel
 from marketplace.orders.service.payment import PaidHook, paid_hooks, pay, place_and_pay
+from marketplace.orders.service.periods import (
+    StopHook,
+    order_periods,
+    record_usage,
+    report_usage,
+    set_auto_renew,
+    stop_hooks,
+)
 from marketplace.orders.service.placement import draft, exclusive_holder, place
 from marketplace.orders.service.revenue import public_data_revenue
 from marketplace.orders.service.settlement import accept, approve, record_delivery, refuse
@@ -26,6 +35,7 @@ from marketplace.orders.service.views import (
 __all__ = [
     "OrderView",
     "PaidHook",
+    "StopHook",
     "accept",
     "approve",
     "cancel",
@@ -35,6 +45,7 @@ __all__ = [
     "get_order_view",
     "my_orders",
     "order_from",
+    "order_periods",
     "order_public",
     "paid_hooks",
     "pay",
@@ -42,5 +53,9 @@ __all__ = [
     "place_and_pay",
     "public_data_revenue",
     "record_delivery",
+    "record_usage",
     "refuse",
+    "report_usage",
+    "set_auto_renew",
+    "stop_hooks",
 ]

@@ -23,6 +23,7 @@ from marketplace.orders.errors import AwaitingApproval, NoApprovalNeeded
 from marketplace.orders.lifecycle import OrderEvent, OrderStatus
 from marketplace.orders.models import Order
 from marketplace.orders.schemas import OrderPublic
+from marketplace.orders.service import periods
 from marketplace.orders.service._common import (
     buyers_order,
     exchange_address,
@@ -95,6 +96,8 @@ def accept_order(
     session.add(order)
     session.flush()
     journal_transition(session, order, transition, actor, by=by)
+    if periods.after_accept(session, order, actor=actor, now=now):
+        return  # its money moves per period; settled once its periods are done
     settle_order(session, settings, order, now=now)
 
 
