@@ -25,7 +25,7 @@ from marketplace.cli.common import (
 from marketplace.client import DatabourseClientError
 from marketplace.listings.terms import Purpose
 from marketplace.money import amount_text
-from marketplace.orders.schemas import OrderPublic
+from marketplace.orders.schemas import OrderPublic, PeriodPublic
 
 console = Console()
 order_app = typer.Typer(
@@ -48,7 +48,9 @@ def _show(order: OrderPublic) -> None:
         f"(asset {order.asset_id}) for {order.purpose}, quantity {order.quantity}"
     )
     console.print(f"price: {_amount(order, order.price_minor)} ({order.source})")
-    if order.fee_minor is not None:
+    if order.fee_minor is not None and order.hold_id is None:
+        console.print("charged per period, each by its own escrow hold (periods below)")
+    elif order.fee_minor is not None:
         payout = _amount(order, order.price_minor - order.fee_minor)
         console.print(
             f"held in escrow (hold {order.hold_id}); exchange fee {_amount(order, order.fee_minor)}"
@@ -155,9 +157,26 @@ def show_order(order_id: OrderArg, url: UrlOption = None) -> None:
     with exchange_client(url) as bourse:
         try:
             order = bourse.orders.get(order_id)
+            periods = bourse.orders.periods(order_id)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
     _show(order)
+    if periods:
+        _show_periods(order, periods)
+
+
+def _show_periods(order: OrderPublic, periods: list[PeriodPublic]) -> None:
+    """A subscription's or metered order's periods, each with what it charges."""
+    table = Table(title="periods (each charged and settled by its own escrow hold)")
+    for column in ("#", "status", "from", "to", "units", "amount", "fee"):
+        table.add_column(column)
+    for p in periods:
+        table.add_row(
+            str(p.number) + (" (renewal)" if p.renewal else ""), p.status,
+            f"{p.starts_at:%Y-%m-%d}", f"{p.ends_at:%Y-%m-%d}", str(p.units),
+            _amount(order, p.amount_minor), _amount(order, p.fee_minor),
+        )  # fmt: skip
+    console.print(table)
 
 
 @order_app.command("list", rich_help_panel=BUYERS)
