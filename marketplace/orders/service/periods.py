@@ -306,6 +306,8 @@ def _next(session: Session, plan: OrderPlan, period: OrderPeriod, *, now: dateti
         assert plan.periods_bought is not None
         renewing = plan.renewal_allowed and plan.auto_renew
         if period.number >= plan.periods_bought and not renewing:
+            for hook in stop_hooks:  # the licence ends with the last period paid for
+                hook(session, plan.order_id, as_utc(period.ends_at))
             return
     elif plan.runs_until is None or as_utc(period.ends_at) >= as_utc(plan.runs_until):
         return
