@@ -329,6 +329,7 @@ def _finish_if_done(
     if order.order_status != OrderStatus.accepted:
         return
     transition = lifecycle.apply(order, OrderEvent.settle)
+    closes = order.exclusive_listing_id is not None
     if transition.target not in lifecycle.HOLDS_EXCLUSIVE:
         order.exclusive_listing_id = None
     order.settled_at = order.updated_at = now
@@ -340,6 +341,13 @@ def _finish_if_done(
         periods_settled=len(settled), amount_minor=sum(p.amount_minor for p in settled),
         fee_minor=sum(p.fee_minor for p in settled), currency=order.currency,
     )  # fmt: skip
+    # A sold exclusive listing closes for good, as settlement.settle_order does.
+    if closes and listings.public(session, order.listing_id).status in _OPEN_LISTING:
+        assert order.id is not None
+        listings.close_sold(session, order.listing_id, actor=actor, order_id=order.id, now=now)
+
+
+_OPEN_LISTING: Final = frozenset({"active", "paused"})
 
 
 def after_accept(session: Session, order: Order, *, actor: str, now: datetime) -> bool:

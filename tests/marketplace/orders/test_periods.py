@@ -208,3 +208,22 @@ def test_two_runners_at_once_charge_and_settle_each_period_once(
         kinds = [e["kind"] for e in entries(api, f"order:{order_id}")]
         assert (kinds.count("period.charged"), kinds.count("period.settled")) == (2, 1)
     assert reconciled(engine)
+
+
+def test_an_exclusive_subscription_closes_its_listing_when_its_last_period_settles(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, buyer: Party, ops: Party
+) -> None:
+    engine, settings = asset_runtime.engine, asset_runtime.settings
+    fund(engine, buyer.organization_id, PER_PERIOD)
+    listing = on_sale(api, supplier, ops, price_model=MONTHLY, terms={"exclusive": True})
+    order = purchase(api, buyer, listing["id"]).json()
+    deliver(engine, order["id"])
+    r = api.post(f"/orders/{order['id']}/accept", headers=keyed(buyer.headers))
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "accepted"  # its money moves per period: nothing released yet
+    assert balance(engine, buyer.organization_id) == (0, PER_PERIOD)
+    run_once(engine, settings, now=_end(_periods(api, buyer, order["id"])[0]))
+    assert api.get(f"/orders/{order['id']}", headers=buyer.headers).json()["status"] == "settled"
+    assert api.get(f"/listings/{listing['id']}").json()["status"] == "closed"
+    assert balance(engine, supplier.organization_id) == (PER_PERIOD - PERIOD_FEE, 0)
+    assert reconciled(engine)
