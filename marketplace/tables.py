@@ -14,6 +14,7 @@ import marketplace.listings.models
 import marketplace.matching.models
 import marketplace.notifications.models
 import marketplace.orders.models
+import marketplace.orders.period_models
 import marketplace.quality.models
 import marketplace.quotes.models
 import marketplace.search.models

@@ -26,7 +26,7 @@ from marketplace.cli.common import (
 from marketplace.client import DatabourseClientError
 from marketplace.listings.terms import Purpose
 from marketplace.money import amount_text
-from marketplace.orders.schemas import OrderPublic
+from marketplace.orders.schemas import OrderPublic, PeriodPublic
 
 console = Console()
 order_app = typer.Typer(
@@ -47,7 +47,9 @@ def _show(order: OrderPublic, scale: int) -> None:
         return amount_text(minor, order.currency, scale)
 
     console.print(f"price: {money(order.price_minor)} ({order.source})")
-    if order.fee_minor is not None:
+    if order.fee_minor is not None and order.hold_id is None:
+        console.print("charged per period, each by its own escrow hold (periods below)")
+    elif order.fee_minor is not None:
         console.print(
             f"held in escrow (hold {order.hold_id}); exchange fee {money(order.fee_minor)}"
             f", the supplier receives {money(order.price_minor - order.fee_minor)} on settlement"
@@ -153,9 +155,28 @@ def show_order(order_id: OrderArg, url: UrlOption = None) -> None:
     with exchange_client(url) as bourse:
         try:
             order = bourse.orders.get(order_id)
+            periods = bourse.orders.periods(order_id)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
-        _show(order, currency_scale(bourse))
+        scale = currency_scale(bourse)
+    _show(order, scale)
+    if periods:
+        _show_periods(order, periods, scale)
+
+
+def _show_periods(order: OrderPublic, periods: list[PeriodPublic], scale: int) -> None:
+    """A subscription's or metered order's periods, each with what it charges."""
+    table = Table(title="periods (each charged and settled by its own escrow hold)")
+    for column in ("#", "status", "from", "to", "units", "amount", "fee"):
+        table.add_column(column)
+    for p in periods:
+        table.add_row(
+            str(p.number) + (" (renewal)" if p.renewal else ""), p.status,
+            f"{p.starts_at:%Y-%m-%d}", f"{p.ends_at:%Y-%m-%d}", str(p.units),
+            amount_text(p.amount_minor, order.currency, scale),
+            amount_text(p.fee_minor, order.currency, scale),
+        )  # fmt: skip
+    console.print(table)
 
 
 @order_app.command("list", rich_help_panel=BUYERS)

@@ -17,6 +17,7 @@ from marketplace.orders.schemas import (
     OrderDraft,
     OrderPage,
     OrderPublic,
+    PeriodPublic,
     PublicDataRevenue,
     QualityCheckView,
 )
@@ -145,6 +146,26 @@ class Orders:
         """A public-data listing's revenue against its ceiling (its supplier and operators)."""
         path = f"/listings/{listing_id}/revenue"
         return self._session.call(PublicDataRevenue, "GET", path)
+
+    def periods(self, order_id: int) -> list[PeriodPublic]:
+        """The periods of a subscription or metered order (empty for a one-off order)."""
+        return self._session.call_list(PeriodPublic, f"/orders/{order_id}/periods")
+
+    def report_usage(
+        self, order_id: int, units: int, *, idempotency_key: str | None = None
+    ) -> PeriodPublic:
+        """Report rows or API calls served under a metered order (its supplier)."""
+        path = f"/orders/{order_id}/usage"
+        return self._session.call(
+            PeriodPublic, "POST", path, json={"units": units}, headers=_keyed(idempotency_key)
+        )
+
+    def set_auto_renew(self, order_id: int, auto_renew: bool) -> list[PeriodPublic]:
+        """Opt in to (or out of) renewing a subscription automatically (its buyer)."""
+        rows = self._session.request(
+            "POST", f"/orders/{order_id}/renewal", json={"auto_renew": auto_renew}
+        ).json()
+        return [PeriodPublic.model_validate(row) for row in rows]
 
 
 def _body(listing_id: int, purpose: str, quantity: int | None) -> dict[str, Any]:

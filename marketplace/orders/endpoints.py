@@ -24,10 +24,13 @@ from marketplace.orders.schemas import (
     OrderDraft,
     OrderPage,
     OrderPublic,
+    PeriodPublic,
     PublicDataRevenue,
     QualityCheckBody,
     QualityCheckDraft,
     QualityCheckView,
+    RenewalChoice,
+    UsageReport,
 )
 from marketplace.runtime import Runtime
 
@@ -216,3 +219,41 @@ def listing_revenue(
     listing_id: ListingId, principal: CurrentAccount, session: SessionDep
 ) -> PublicDataRevenue:
     return service.public_data_revenue(session, principal, listing_id)
+
+
+@router.get(
+    "/orders/{order_id}/periods",
+    summary="The periods of a subscription or metered order (its buyer and supplier)",
+)
+def order_periods(
+    order_id: OrderId, principal: CurrentAccount, session: SessionDep
+) -> list[PeriodPublic]:
+    """Each period with its status (due, held, settled, refused, waived), what it charges and
+    the journal entries of its charge and its close; empty for a one-off order."""
+    return service.order_periods(session, principal, order_id)
+
+
+@router.post(
+    "/orders/{order_id}/usage",
+    summary="Report rows or API calls served under a metered order (its supplier)",
+)
+@idempotent
+def report_usage(
+    order_id: OrderId, body: UsageReport, principal: CurrentAccount, session: SessionDep
+) -> PeriodPublic:
+    """Counted into the period open now (``usage.recorded``); charged at the period's end, at
+    most the listing's cap per period."""
+    return service.report_usage(
+        session, principal, order_id=order_id, units=body.units, now=utc_now()
+    )
+
+
+@router.post(
+    "/orders/{order_id}/renewal",
+    summary="Opt in to (or out of) renewing a subscription automatically (its buyer)",
+)
+def set_renewal(
+    order_id: OrderId, body: RenewalChoice, principal: CurrentAccount, session: SessionDep
+) -> list[PeriodPublic]:
+    """``subscription.renewal_set``; 409 ``order_state`` if the listing does not renew."""
+    return service.set_auto_renew(session, principal, order_id=order_id, auto_renew=body.auto_renew)

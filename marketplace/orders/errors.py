@@ -80,3 +80,9 @@ class QualityCheckMismatch(Unprocessable):
 
 class QualityCheckExists(Conflict):
     code = "quality_check_exists"
+
+
+class NotOrderSupplier(Forbidden):
+    """Only the supplier reports the usage of a metered order."""
+
+    code = "not_order_supplier"

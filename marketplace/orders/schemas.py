@@ -195,3 +195,37 @@ class QualityCheckView(BaseModel):
     journal_seq: int = Field(description="The order.quality_checked entry.")
     created_at: datetime
     typed_data: dict[str, Any] = Field(description="The EIP-712 QualityCheck signed.")
+
+
+class PeriodPublic(BaseModel):
+    """One period of a subscription or metered order (docs/orders.md: subscriptions and
+    metered usage)."""
+
+    number: int
+    status: str = Field(description="due, held, settled, refused or waived.")
+    starts_at: datetime
+    ends_at: datetime
+    charge_at: datetime = Field(description="When the period is charged.")
+    renewal: bool = Field(description="A period renewed past those bought.")
+    units: int = Field(description="Metered: the rows or API calls recorded in the period.")
+    amount_minor: int = Field(description="What the period charges (metered: capped).")
+    fee_minor: int
+    hold_id: int | None = None
+    charged_seq: int | None = None
+    closed_seq: int | None = None
+
+
+class UsageReport(BaseModel):
+    """The supplier reports rows or API calls it served under a metered order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    units: int = Field(strict=True, ge=1, le=limits.amount_minor_max)
+
+
+class RenewalChoice(BaseModel):
+    """The buyer opts in to (or out of) renewing a subscription past the periods bought."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    auto_renew: bool = Field(strict=True)

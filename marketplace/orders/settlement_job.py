@@ -21,9 +21,11 @@ from sqlmodel import Session
 from ledger.models import utc_now
 from marketplace import limits
 from marketplace.db import unit_of_work
-from marketplace.orders import repository
+from marketplace.orders import period_repository, repository
 from marketplace.orders.lifecycle import OrderStatus
 from marketplace.orders.models import Order
+from marketplace.orders.period_lifecycle import PeriodStatus
+from marketplace.orders.service import periods
 from marketplace.orders.service._common import exchange_address
 from marketplace.orders.service.settlement import accept_order, expire_order
 from marketplace.runtime import Runtime
@@ -43,6 +45,11 @@ class SettlementRun:
     settled: list[int] = field(default_factory=list)
     expired: list[int] = field(default_factory=list)
     failed: dict[int, str] = field(default_factory=dict)
+    # Periods of subscription and metered orders, as (order id, period number).
+    periods_settled: list[tuple[int, int]] = field(default_factory=list)
+    periods_charged: list[tuple[int, int]] = field(default_factory=list)
+    periods_refused: list[tuple[int, int]] = field(default_factory=list)
+    periods_failed: dict[int, str] = field(default_factory=dict)
 
 
 def run_once(
@@ -77,7 +84,73 @@ def run_once(
             if claimed is None:
                 break
             done.append(claimed)
+    _periods(engine, settings, run, now=moment, actor=actor, periods_max=orders_max)
     return run
+
+
+def _periods(
+    engine: Engine,
+    settings: Settings,
+    run: SettlementRun,
+    *,
+    now: datetime,
+    actor: str,
+    periods_max: int,
+) -> None:
+    """Settle the held periods that have ended, then charge the due ones (a subscription's next
+    period is scheduled as the previous one settles, so it is charged in the same run). Each
+    period is its own transaction under its row lock; a period is claimed by one runner."""
+    for status, column, step in (
+        (PeriodStatus.held, "settle_at", "settle"),
+        (PeriodStatus.due, "charge_at", "charge"),
+        (PeriodStatus.held, "settle_at", "settle"),  # metered usage held at its period's end
+    ):
+        for _ in range(periods_max):
+            done = _one_period(engine, settings, run, status=status, column=column, step=step,
+                               now=now, actor=actor)  # fmt: skip
+            if done is None:
+                break
+
+
+def _one_period(
+    engine: Engine,
+    settings: Settings,
+    run: SettlementRun,
+    *,
+    status: PeriodStatus,
+    column: str,
+    step: str,
+    now: datetime,
+    actor: str,
+) -> tuple[int, int] | None:
+    period_id: int | None = None
+    try:
+        with unit_of_work(engine) as session:
+            period = period_repository.claim_next(
+                session, status.value, due_column=column, due_by=now, skip=run.periods_failed
+            )
+            if period is None:
+                return None
+            period_id, key = period.id, (period.order_id, period.number)
+            if step == "settle":
+                periods.settle_period(session, period, actor=actor, now=now)
+            else:
+                periods.charge_period(session, settings, period, actor=actor, now=now)
+            outcome = PeriodStatus(period.status)
+    except Exception as exc:
+        if period_id is None:
+            raise
+        run.periods_failed[period_id] = f"{type(exc).__name__}: {exc}"[:300]
+        log.exception("period %s failed; it is tried again next run", period_id)
+        return (0, 0)
+    done = {
+        PeriodStatus.settled: run.periods_settled,
+        PeriodStatus.held: run.periods_charged,
+        PeriodStatus.refused: run.periods_refused,
+    }.get(outcome)
+    if done is not None:
+        done.append(key)
+    return key
 
 
 def _one(

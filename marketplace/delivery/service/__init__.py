@@ -13,6 +13,7 @@ revision (``assets.service.content_access_rules``).
 from marketplace.assets import service as _assets
 from marketplace.delivery.service.downloads import Served, issue_url, serve
 from marketplace.delivery.service.keys import my_key, register_key
+from marketplace.delivery.service.licence_end import end_licence_at
 from marketplace.delivery.service.licences import (
     PaidOrder,
     get_licence,
@@ -41,6 +42,7 @@ __all__ = [
     "Served",
     "ServedHook",
     "ServedTransform",
+    "end_licence_at",
     "get_licence",
     "grant_licence",
     "holder_may_read",

@@ -8,11 +8,20 @@ and its public shape), ``cancellation``, ``revenue``, ``payment`` (``pay``, ``pl
 and the ``paid_hooks`` delivery plugs into), ``settlement`` (``record_delivery``, ``accept``,
 an operator's ``approve`` and ``refuse``; the job's acceptance, settlement and expiry),
 ``trades`` (an organisation's settled trades, for the valuation's market approach),
-``quality_checks`` (the buyer's signed re-checks of the file received).
+``quality_checks`` (the buyer's signed re-checks of the file received),
+``periods`` (subscriptions and metered usage, charged and settled per period).
 """
 
 from marketplace.orders.service.cancellation import cancel
 from marketplace.orders.service.payment import PaidHook, paid_hooks, pay, place_and_pay
+from marketplace.orders.service.periods import (
+    StopHook,
+    order_periods,
+    record_usage,
+    report_usage,
+    set_auto_renew,
+    stop_hooks,
+)
 from marketplace.orders.service.placement import draft, exclusive_holder, place
 from marketplace.orders.service.quality_checks import add_quality_check, quality_check_draft
 from marketplace.orders.service.revenue import public_data_revenue
@@ -31,6 +40,7 @@ __all__ = [
     "OrderView",
     "PaidHook",
     "SettledTrade",
+    "StopHook",
     "accept",
     "add_quality_check",
     "approve",
@@ -41,6 +51,7 @@ __all__ = [
     "get_order_view",
     "my_orders",
     "order_from",
+    "order_periods",
     "order_public",
     "paid_hooks",
     "pay",
@@ -49,6 +60,10 @@ __all__ = [
     "public_data_revenue",
     "quality_check_draft",
     "record_delivery",
+    "record_usage",
     "refuse",
+    "report_usage",
+    "set_auto_renew",
     "settled_trades_of",
+    "stop_hooks",
 ]

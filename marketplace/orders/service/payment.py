@@ -25,6 +25,7 @@ from marketplace.orders.errors import PaymentOverdue
 from marketplace.orders.lifecycle import OrderEvent
 from marketplace.orders.models import Order
 from marketplace.orders.schemas import OrderPublic
+from marketplace.orders.service import periods
 from marketplace.orders.service._common import (
     buyers_order,
     journal_transition,
@@ -87,19 +88,27 @@ def pay_order(
     asset = assets.assets_by_ids(session, [order.asset_id])[order.asset_id]
     rate = fees.fee_bp(asset.theme, settings.exchange_fee_bp, settings.exchange_fee_bp_by_category)
     fee = fees.fee_minor(order.price_minor, rate)
-    held = books.hold(
-        session,
-        org_id=order.buyer_organization_id,
-        amount_minor=order.price_minor,
-        currency=order.currency,
-        reference=reference(order.id),
-        transfer_id=f"order-{order.id}-pay",
-        actor=actor,
-        currencies=[settings.currency],
-        now=now,
-    )  # 409 insufficient_funds: the caller's transaction rolls back, nothing is held
+    # A subscription or metered order is charged per period (service/periods.py): its first
+    # period's charge stands for the hold here, and the order itself holds none.
+    periodic = periods.start(session, settings, order, fee_bp=rate, actor=actor, now=now)
+    if periodic is None:
+        held = books.hold(
+            session,
+            org_id=order.buyer_organization_id,
+            amount_minor=order.price_minor,
+            currency=order.currency,
+            reference=reference(order.id),
+            transfer_id=f"order-{order.id}-pay",
+            actor=actor,
+            currencies=[settings.currency],
+            now=now,
+        )  # 409 insufficient_funds: the caller's transaction rolls back, nothing is held
+        hold_id, amount = held.id, order.price_minor
+    else:
+        period_hold_id, amount, fee = periodic
+        hold_id = None
     lifecycle.apply(order, OrderEvent.pay)
-    order.hold_id, order.fee_bp, order.fee_minor = held.id, rate, fee
+    order.hold_id, order.fee_bp, order.fee_minor = hold_id, rate, fee
     restrictions = assets.asset_public(asset).listing_restrictions
     order.needs_approval = APPROVAL_RESTRICTION in restrictions
     order.paid_at = order.updated_at = now
@@ -107,8 +116,9 @@ def pay_order(
     session.flush()
     journal_transition(
         session, order, transition, actor,
-        hold_id=held.id, amount_minor=order.price_minor, currency=order.currency,
-        fee_bp=rate, fee_minor=fee, needs_approval=order.needs_approval,
+        hold_id=hold_id if periodic is None else period_hold_id, amount_minor=amount,
+        currency=order.currency, fee_bp=rate, fee_minor=fee, needs_approval=order.needs_approval,
+        **({} if periodic is None else {"charged_per_period": True}),
     )  # fmt: skip
     if not order.needs_approval:
         run_paid_hooks(session, order)

@@ -23,6 +23,7 @@ from marketplace.orders.errors import AwaitingApproval, NoApprovalNeeded
 from marketplace.orders.lifecycle import OrderEvent, OrderStatus
 from marketplace.orders.models import Order
 from marketplace.orders.schemas import OrderPublic
+from marketplace.orders.service import periods
 from marketplace.orders.service._common import (
     buyers_order,
     exchange_address,
@@ -110,6 +111,8 @@ def accept_order(
     session.flush()
     cited = {} if quality_check_seq is None else {"quality_check_seq": quality_check_seq}
     journal_transition(session, order, transition, actor, by=by, **cited)
+    if periods.after_accept(session, order, actor=actor, now=now):
+        return  # its money moves per period; settled once its periods are done
     settle_order(session, settings, order, now=now)
 
 

@@ -1,0 +1,70 @@
+"""All SQL for the periods of subscription and metered orders."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from marketplace.orders.period_models import OrderPeriod, OrderPlan
+
+
+def add_plan(session: Session, plan: OrderPlan) -> OrderPlan:
+    session.add(plan)
+    session.flush()
+    return plan
+
+
+def plan(session: Session, order_id: int, *, lock: bool = False) -> OrderPlan | None:
+    query = select(OrderPlan).where(col(OrderPlan.order_id) == order_id)
+    if lock:
+        query = query.with_for_update()
+    return session.exec(query).first()
+
+
+def add_period_unless_there(session: Session, period: OrderPeriod) -> OrderPeriod | None:
+    """Insert ``period`` unless its (order, number) is there already (then None); a savepoint
+    keeps the caller's transaction usable after the refused insert."""
+    try:
+        with session.begin_nested():
+            session.add(period)
+            session.flush()
+    except IntegrityError:
+        return None
+    return period
+
+
+def periods_of(session: Session, order_id: int) -> list[OrderPeriod]:
+    query = select(OrderPeriod).where(col(OrderPeriod.order_id) == order_id)
+    return list(session.exec(query.order_by(col(OrderPeriod.number))).all())
+
+
+def period_at(session: Session, order_id: int, at: datetime) -> OrderPeriod | None:
+    """The order's due period that ``at`` falls in, locked."""
+    query = (
+        select(OrderPeriod)
+        .where(
+            col(OrderPeriod.order_id) == order_id,
+            col(OrderPeriod.status) == "due",
+            col(OrderPeriod.starts_at) <= at,
+            col(OrderPeriod.ends_at) > at,
+        )
+        .with_for_update()
+    )
+    return session.exec(query).first()
+
+
+def claim_next(
+    session: Session, status: str, *, due_column: str, due_by: datetime, skip: Collection[int] = ()
+) -> OrderPeriod | None:
+    """The oldest period in ``status`` whose ``due_column`` is at or before ``due_by``, locked
+    for this transaction; PostgreSQL skips periods another runner holds (``SKIP LOCKED``),
+    SQLite runs one write transaction at a time, as ``orders.repository.claim_next``."""
+    due = getattr(OrderPeriod, due_column)
+    query = select(OrderPeriod).where(col(OrderPeriod.status) == status, col(due) <= due_by)
+    if skip:
+        query = query.where(col(OrderPeriod.id).not_in(list(skip)))
+    query = query.order_by(col(OrderPeriod.id)).limit(1).with_for_update(skip_locked=True)
+    return session.exec(query).first()
