@@ -18,7 +18,7 @@ from sqlmodel import Session
 from ledger.models import as_utc, utc_now
 from marketplace.books import service as books
 from marketplace.listings import service as listings
-from marketplace.orders import lifecycle
+from marketplace.orders import lifecycle, repository
 from marketplace.orders.errors import AwaitingApproval, NoApprovalNeeded
 from marketplace.orders.lifecycle import OrderEvent, OrderStatus
 from marketplace.orders.models import Order
@@ -38,6 +38,9 @@ from marketplace.settings import Settings
 
 #: States past delivery: a second delivery of the order changes nothing.
 _DELIVERED = frozenset({OrderStatus.delivered, OrderStatus.accepted, OrderStatus.settled})
+#: The delivery domain's journal kind for the buyer's signed receipt of a download (read from the
+#: journal: orders never import delivery).
+RECEIPTED_KIND = "delivery.receipted"
 #: The acceptance window when an order predates the column that keeps its own (hours).
 _WINDOW_H_FALLBACK = 72
 
@@ -89,12 +92,19 @@ def accept_order(
     session: Session, settings: Settings, order: Order, *, actor: str, by: str, now: datetime
 ) -> None:
     """Accept ``order`` (locked) and settle it; ``by`` says who accepted: ``buyer`` or
-    ``acceptance_window_ended``."""
+    ``acceptance_window_ended``. ``order.accepted`` names the buyer's latest signed receipt of
+    a download (``receipt_seq``, its ``delivery.receipted`` entry; only the buyer's organisation
+    can sign one) when there is one."""
+    assert order.id is not None
     transition = lifecycle.apply(order, OrderEvent.accept)
     order.updated_at = now
     session.add(order)
     session.flush()
-    journal_transition(session, order, transition, actor, by=by)
+    receipt_seq = repository.last_entry_seq(
+        session, subject=reference(order.id), kind=RECEIPTED_KIND
+    )
+    receipt = {} if receipt_seq is None else {"receipt_seq": receipt_seq}
+    journal_transition(session, order, transition, actor, by=by, **receipt)
     settle_order(session, settings, order, now=now)
 
 
