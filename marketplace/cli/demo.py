@@ -178,7 +178,8 @@ def demo(
     """Seed five users, list an asset, trade it, verify its certificate; prints each step.
 
     The users are an operator, a supplier, two buyers and an arbitrator. The supplier lists the
-    asset; anyone finds it; a buyer's demand is matched to it, quoted and accepted; an auction
+    asset; anyone finds it; a buyer's demand is matched to it, quoted and accepted; the buyer
+    deposits, pays, downloads (verified) and accepts, and the order settles; an auction
     of an exclusive licence runs between the two buyers. Against an exchange already running,
     the auction waits out that exchange's shortest windows (a minute each by default)."""
     from marketplace.cli.assets import demo as asset_demo
@@ -239,6 +240,8 @@ def demo(
                 (parties["buyer"], parties["rival"]),
                 demo_asset.id,
                 auction_window_s_min=window_s_min,
+                operator=operator,
+                workdir=Path(tmp),
             ):
                 say(f"{who:<12} {line}")
 

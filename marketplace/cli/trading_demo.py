@@ -1,8 +1,11 @@
 """The trading part of ``bourse demo``, through the Python client only: the supplier lists the
 demo asset at a fixed price and then, exclusively, for auction; anyone finds it in the catalog (in
 English and in Chinese) without logging in; a buyer's demand is matched to it and the supplier
-is notified; the supplier quotes, the buyer accepts (an order is placed); two buyers bid in a
-sealed-bid auction, which is resolved at the second price.
+is notified; the supplier quotes, the buyer accepts (an order is placed); the buyer deposits,
+pays the order into escrow, downloads the data (checked against the ``delivery.served`` entry),
+signs its receipt and accepts: the order settles, the supplier is paid the price minus the
+exchange's fee and the books reconcile to zero; two buyers bid in a sealed-bid auction, which is
+resolved at the second price.
 
 Each step yields ``(who, line)``: the party speaking and what it saw."""
 
@@ -11,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from marketplace.client import Databourse
@@ -74,10 +78,13 @@ def demo(
     asset_id: int,
     *,
     auction_window_s_min: int,
+    operator: Databourse,
+    workdir: Path,
 ) -> Iterator[Said]:
     """Walk through trading on the exchange at ``base_url``. The supplier, both buyers
-    (verified, with the buyer role) are logged in; ``asset_id`` is the supplier's listed asset.
-    ``auction_window_s_min`` is the exchange's shortest auction window: the demo waits it out."""
+    (verified, with the buyer role) and the operator are logged in; ``asset_id`` is the
+    supplier's listed asset; downloads go to ``workdir``. ``auction_window_s_min`` is the
+    exchange's shortest auction window: the demo waits it out."""
     buyer = buyers[0]
 
     # A listing at a fixed price for research.
@@ -179,6 +186,7 @@ def demo(
             f"state {order.status} (journal seq {order.placed_seq})"
         ),
     )
+    yield from _settle(supplier, buyer, operator, order.id, workdir)
 
     # An exclusive licence must be the asset's only open listing: the supplier withdraws the
     # research offer (its order stands) and offers the asset exclusively, for auction.
@@ -192,6 +200,70 @@ def demo(
         anyone, supplier, buyers, exclusive.id, scale=scale,
         window_s=auction_window_s_min + WINDOW_SLACK_S,
     )  # fmt: skip
+
+
+def _settle(
+    supplier: Databourse, buyer: Databourse, operator: Databourse, order_id: int, workdir: Path
+) -> Iterator[Said]:
+    """The buyer deposits, pays the order into escrow, downloads (verified), signs the receipt
+    and accepts; the supplier is paid and the books reconcile."""
+    order = buyer.orders.get(order_id)
+    before = supplier.books.balance().available_minor
+    paid_in = buyer.books.deposit(order.price_minor)
+    yield "buyer", f"deposited {_money(paid_in.amount_minor, paid_in.currency)}: {paid_in.status}"
+    paid = buyer.orders.pay(order.id)
+    balance = buyer.books.balance()
+    yield (
+        "buyer",
+        (
+            f"order {paid.id} paid: {_money(paid.price_minor, paid.currency)} held in escrow "
+            f"(available {_money(balance.available_minor, balance.currency)}, held "
+            f"{_money(balance.held_minor, balance.currency)})"
+        ),
+    )
+    licence = buyer.delivery.licence_for_order(order.id)
+    got = buyer.delivery.download(licence.id, workdir / "fruit-prices.csv")
+    yield (
+        "buyer",
+        (
+            f"licence {licence.id}: downloaded {got.size_bytes} bytes, sha256 {got.sha256[:16]}… "
+            f"matches delivery.served entry {got.served_seq}"
+        ),
+    )
+    receipt = buyer.delivery.receipt(licence.id, served_seq=got.served_seq, sha256=got.sha256)
+    yield "buyer", f"receipt signed by {receipt.signer} (journal seq {receipt.journal_seq})"
+    settled = buyer.orders.accept(order.id)
+    if settled.status != "settled":
+        raise RuntimeError(f"order {order.id} was accepted but is {settled.status}")
+    fee = settled.fee_minor or 0
+    payout = _money(settled.price_minor - fee, settled.currency)
+    yield (
+        "buyer",
+        (
+            f"order {settled.id} accepted and settled: {payout} to the supplier, "
+            f"{_money(fee, settled.currency)} exchange fee"
+        ),
+    )
+    after = supplier.books.balance()
+    if after.available_minor - before != settled.price_minor - fee:
+        raise RuntimeError(f"the supplier was not paid for order {order.id}")
+    yield (
+        "supplier",
+        (
+            f"balance: available {_money(after.available_minor, after.currency)} (was "
+            f"{_money(before, after.currency)}), held {_money(after.held_minor, after.currency)}"
+        ),
+    )
+    books = operator.books.reconcile()
+    if not books.ok:
+        raise RuntimeError(f"the books do not reconcile: {books.problems}")
+    yield (
+        "operator",
+        (
+            f"books reconcile: {books.accounts} accounts, {books.transfers} transfers, total "
+            f"{_money(books.total_minor, after.currency)}"
+        ),
+    )
 
 
 def _auction(

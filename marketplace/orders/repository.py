@@ -85,6 +85,16 @@ def journal_entry(session: Session, seq: int) -> JournalEntry | None:
     return session.get(JournalEntry, seq)
 
 
+def last_entry_seq(session: Session, *, subject: str, kind: str) -> int | None:
+    """The seq of the newest journal entry of ``kind`` about ``subject``."""
+    found = session.exec(
+        select(func.max(JournalEntry.seq)).where(
+            JournalEntry.subject == subject, JournalEntry.kind == kind
+        )
+    ).one()
+    return None if found is None else int(found)
+
+
 def claim_next(
     session: Session,
     status: str,

@@ -75,6 +75,26 @@ def test_demo_seeds_every_party_and_its_receipt_verifies(tmp_path: Path) -> None
         rf"{quote.group(1)}; state placed",
         out,
     )
+    # Settlement: the buyer deposits, pays into escrow, downloads (verified), signs the
+    # receipt and accepts; the supplier is paid the price less the 2.5 % fee; books reconcile.
+    assert "deposited 420.00 CNY: confirmed" in out
+    assert re.search(
+        rf"order {quote.group(2)} paid: 420\.00 CNY held in escrow \(available 0\.00 CNY, "
+        r"held 420\.00 CNY\)",
+        out,
+    ), out[-3000:]
+    assert re.search(
+        r"licence \d+: downloaded \d+ bytes, sha256 [0-9a-f]{16}… matches delivery\.served "
+        r"entry \d+",
+        out,
+    ), out[-3000:]
+    assert re.search(r"receipt signed by 0x[0-9a-fA-F]{40} \(journal seq \d+\)", out)
+    assert (
+        f"order {quote.group(2)} accepted and settled: 409.50 CNY to the supplier, 10.50 CNY "
+        "exchange fee" in out
+    )
+    assert "balance: available 409.50 CNY (was 0.00 CNY), held 0.00 CNY" in out
+    assert re.search(r"books reconcile: \d+ accounts, \d+ transfers, total 0\.00 CNY", out)
     buyer_org = re.search(r"buyer +buyer-\w+@demo\.example\.org signed up: organisation (\d+)", out)
     assert buyer_org
     assert re.search(

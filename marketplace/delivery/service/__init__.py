@@ -6,9 +6,20 @@ Modules: ``licences`` (grant, read, the access check, the content-access rule), 
 (issue a URL, serve it), ``keys`` (delivery keys), ``receipts``, ``seams`` (what other domains
 plug in: ``served_hooks``, ``served_transforms``).
 
-Importing this package registers the content-access rule: a licence holder may read its
-revision (``assets.service.content_access_rules``).
+Importing this package (the app imports it through delivery's endpoints, so the server, every
+worker process and the tests do) connects delivery to its neighbours, each at most once:
+
+- the content-access rule: a licence holder may read its revision
+  (``assets.service.content_access_rules``);
+- a paid order (or, for important data, an approved one) is granted its licence in the same
+  transaction (``orders.service.paid_hooks``);
+- a licence's first ``delivery.served`` moves its order to delivered
+  (``served_hooks`` → ``orders.service.record_delivery``).
+
+Orders never import delivery; delivery depends on orders.
 """
+
+from sqlmodel import Session
 
 from marketplace.assets import service as _assets
 from marketplace.delivery.service.downloads import Served, issue_url, serve
@@ -32,9 +43,20 @@ from marketplace.delivery.service.seams import (
     served_hooks,
     served_transforms,
 )
+from marketplace.orders import service as _orders
+
+
+def grant_on_payment(session: Session, order: _orders.OrderView) -> None:
+    """``orders.service.paid_hooks``: the order may be delivered, so its licence is granted."""
+    grant_licence(session, order)
+
 
 if holder_may_read not in _assets.content_access_rules:
     _assets.content_access_rules.append(holder_may_read)
+if grant_on_payment not in _orders.paid_hooks:
+    _orders.paid_hooks.append(grant_on_payment)
+if _orders.record_delivery not in served_hooks:
+    served_hooks.append(_orders.record_delivery)
 
 __all__ = [
     "PaidOrder",
@@ -45,6 +67,7 @@ __all__ = [
     "end_licence_at",
     "get_licence",
     "grant_licence",
+    "grant_on_payment",
     "holder_may_read",
     "issue_url",
     "licence_by_id",

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from ledger.models import as_utc, utc_now
 from marketplace.books import service as books
 from marketplace.listings import service as listings
-from marketplace.orders import lifecycle
+from marketplace.orders import lifecycle, repository
 from marketplace.orders.errors import AwaitingApproval, NoApprovalNeeded
 from marketplace.orders.lifecycle import OrderEvent, OrderStatus
 from marketplace.orders.models import Order
@@ -40,6 +40,9 @@ from marketplace.settings import Settings
 
 #: States past delivery: a second delivery of the order changes nothing.
 _DELIVERED = frozenset({OrderStatus.delivered, OrderStatus.accepted, OrderStatus.settled})
+#: The delivery domain's journal kind for the buyer's signed receipt of a download (read from the
+#: journal: orders never import delivery).
+RECEIPTED_KIND = "delivery.receipted"
 #: The acceptance window when an order predates the column that keeps its own (hours).
 _WINDOW_H_FALLBACK = 72
 
@@ -103,13 +106,21 @@ def accept_order(
     quality_check_seq: int | None = None,
 ) -> None:
     """Accept ``order`` (locked) and settle it; ``by`` says who accepted: ``buyer`` or
-    ``acceptance_window_ended``; ``quality_check_seq`` is the buyer's latest quality check's
-    ``order.quality_checked`` entry, recorded in ``order.accepted`` when there is one."""
+    ``acceptance_window_ended``. ``order.accepted`` names the buyer's latest signed receipt of
+    a download (``receipt_seq``, its ``delivery.receipted`` entry; only the buyer's organisation
+    can sign one) and its latest quality check (``quality_check_seq``, its
+    ``order.quality_checked`` entry) when there are."""
+    assert order.id is not None
     transition = lifecycle.apply(order, OrderEvent.accept)
     order.updated_at = now
     session.add(order)
     session.flush()
-    cited = {} if quality_check_seq is None else {"quality_check_seq": quality_check_seq}
+    receipt_seq = repository.last_entry_seq(
+        session, subject=reference(order.id), kind=RECEIPTED_KIND
+    )
+    cited = {} if receipt_seq is None else {"receipt_seq": receipt_seq}
+    if quality_check_seq is not None:
+        cited["quality_check_seq"] = quality_check_seq
     journal_transition(session, order, transition, actor, by=by, **cited)
     if periods.after_accept(session, order, actor=actor, now=now):
         return  # its money moves per period; settled once its periods are done

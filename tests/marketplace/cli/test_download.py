@@ -11,16 +11,15 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 from typer.testing import CliRunner, Result
 
 from marketplace.cli import app as cli
 from marketplace.client import Databourse
-from marketplace.delivery import service
 from tests.marketplace.assets.helpers import CSV
 from tests.marketplace.cli.test_orders import listing
 from tests.marketplace.identity.helpers import OPERATOR_EMAIL, PASSWORD, serve_exchange
 from tests.marketplace.listings.helpers import terms
+from tests.marketplace.orders.helpers import PRICE_MINOR
 
 
 @pytest.fixture
@@ -53,15 +52,14 @@ def buyer(
 
 
 def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), env={"COLUMNS": "200"})
+    return CliRunner().invoke(cli, list(args), env={"COLUMNS": "400"})  # long tmp paths
 
 
 def _licensed(engine: Engine, buyer: Databourse, listing_id: int) -> tuple[int, int]:
-    order = buyer.orders.place(listing_id, purpose="research")
-    with Session(engine) as session:
-        licence = service.grant_licence(session, order)
-        session.commit()
-    return order.id, licence.id
+    """The buyer deposits and buys (order + escrow); the payment granted the licence."""
+    buyer.books.deposit(PRICE_MINOR)
+    order = buyer.orders.buy(listing_id, purpose="research")
+    return order.id, buyer.delivery.licence_for_order(order.id).id
 
 
 def test_the_buyer_downloads_checks_and_signs_a_receipt(

@@ -10,13 +10,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
 from ledger.models import utc_now
+from marketplace.delivery import service
 from marketplace.delivery.errors import LicenceExists
 from marketplace.runtime import Runtime
 from tests.marketplace.assets.helpers import CSV, Party
-from tests.marketplace.delivery.helpers import grant, issued, licensed, url_for
-from tests.marketplace.orders.helpers import entries, on_sale, place
+from tests.marketplace.delivery.helpers import expiring, grant, issued, licensed, url_for
+from tests.marketplace.orders.helpers import entries, keyed, on_sale, place
 
 
 def _error(r: Any, status: int, code: str) -> None:
@@ -46,6 +48,8 @@ def test_the_buyer_downloads_its_licensed_revision_and_the_proof_matches(
     assert served[0]["payload"]["size_bytes"] == len(CSV)
     granted = [e for e in entries(api, f"order:{order['id']}") if e["kind"] == "licence.granted"]
     assert granted[0]["payload"]["licence_id"] == licence_id
+    shown = api.get(f"/orders/{order['id']}", headers=buyer.headers).json()
+    assert (shown["status"], shown["accept_by"] is not None) == ("delivered", True)
 
 
 def test_another_buyer_cannot_download_the_licence(
@@ -61,9 +65,8 @@ def test_another_buyer_cannot_download_the_licence(
 def test_an_expired_licence_is_refused(
     api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
 ) -> None:
-    listing = on_sale(api, supplier, ops, terms={"licence_duration_days": 1})
-    order = place(api, buyer, listing["id"])
-    licence_id = grant(asset_runtime, order, now=utc_now() - timedelta(days=2))
+    order, licence_id = licensed(api, asset_runtime, supplier, ops, buyer)
+    expiring(asset_runtime, licence_id, utc_now() - timedelta(days=1))
     _error(url_for(api, buyer, licence_id), 403, "licence_expired")
     assert not [e for e in entries(api, f"order:{order['id']}") if e["kind"] == "delivery.served"]
 
@@ -155,20 +158,39 @@ def test_a_limited_licence_does_not_open_the_plain_content_endpoint(
 def test_one_licence_per_order(
     api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
 ) -> None:
-    listing = on_sale(api, supplier, ops)
-    order = place(api, buyer, listing["id"])
-    grant(asset_runtime, order)
+    order, licence_id = licensed(api, asset_runtime, supplier, ops, buyer)
     with pytest.raises(LicenceExists):
         grant(asset_runtime, order)
+    assert [x["id"] for x in api.get("/licences", headers=buyer.headers).json()["items"]] == [
+        licence_id
+    ]
+
+
+def test_a_placed_unpaid_order_gives_no_licence_and_no_download(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
+) -> None:
+    listing = on_sale(api, supplier, ops)
+    order = place(api, buyer, listing["id"])
+    assert order["status"] == "placed"
+    with Session(asset_runtime.engine) as session:
+        assert service.licence_for_order(session, order["id"]) is None
+    assert api.get("/licences", headers=buyer.headers).json()["items"] == []
+    path = f"/assets/{order['asset_id']}/revisions/1/content"
+    assert api.get(path, headers=buyer.headers).status_code == 403
+    kinds = [e["kind"] for e in entries(api, f"order:{order['id']}")]
+    assert kinds == ["order.placed"]
+
+    paid = api.post(f"/orders/{order['id']}/pay", headers=keyed(buyer.headers))
+    assert (paid.status_code, paid.json()["error"]) == (409, "insufficient_funds")
+    with Session(asset_runtime.engine) as session:
+        assert service.licence_for_order(session, order["id"]) is None
 
 
 def test_a_licence_that_expires_after_its_url_was_issued_stops_the_download(
     api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
 ) -> None:
-    listing = on_sale(api, supplier, ops, terms={"licence_duration_days": 1})
-    order = place(api, buyer, listing["id"])
-    almost_a_day_ago = utc_now() - timedelta(days=1) + timedelta(seconds=3)
-    licence_id = grant(asset_runtime, order, now=almost_a_day_ago)
+    _, licence_id = licensed(api, asset_runtime, supplier, ops, buyer)
+    expiring(asset_runtime, licence_id, utc_now() + timedelta(seconds=3))
     path = issued(api, buyer, licence_id)["path"]
     assert api.get(path).content == CSV
     time.sleep(3.5)

@@ -10,13 +10,12 @@ from typing import Any
 
 import httpx
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from marketplace.client import Databourse
-from marketplace.delivery import service
 from tests.marketplace.cli.test_orders import listing
 from tests.marketplace.identity.helpers import OPERATOR_EMAIL, PASSWORD, serve_exchange
 from tests.marketplace.listings.helpers import terms
+from tests.marketplace.orders.helpers import PRICE_MINOR
 
 REQUESTS = 6
 ALLOWED = 2
@@ -34,10 +33,9 @@ def test_concurrent_url_requests_never_pass_the_download_limit(
         listing_id = listing(url, ops, tmp_path, terms=terms(max_downloads=ALLOWED))
         buyer.identity.signup("c@buyer.test", PASSWORD, organization="C", roles=["buyer"])
         ops.identity.verify_organization(buyer.identity.me().organization.id)
-        order = buyer.orders.place(listing_id, purpose="research")
-        with Session(engine) as session:
-            licence_id = service.grant_licence(session, order).id
-            session.commit()
+        buyer.books.deposit(PRICE_MINOR)
+        order = buyer.orders.buy(listing_id, purpose="research")
+        licence_id = buyer.delivery.licence_for_order(order.id).id
         barrier = threading.Barrier(REQUESTS)
         answers: list[tuple[int, Any]] = []
 

@@ -63,7 +63,8 @@ def test_deposit_purchase_delivery_acceptance_settlement(
     assert fee_revenue(engine) == FEE
     assert reconciled(engine)
     assert kinds(api, order["id"]) == [
-        "order.placed", "order.paid", "order.delivered", "order.accepted", "order.settled",
+        "order.placed", "order.paid", "licence.granted", "order.delivered", "order.accepted",
+        "order.settled",
     ]  # fmt: skip
     hold = entries(api, f"hold:{order['hold_id']}")
     assert [e["kind"] for e in hold] == ["escrow.held", "settlement.released"]
