@@ -208,17 +208,22 @@ def _settle(
     """The buyer deposits, pays the order into escrow, downloads (verified), signs the receipt
     and accepts; the supplier is paid and the books reconcile."""
     order = buyer.orders.get(order_id)
+    scale = buyer.currency().scale
     before = supplier.books.balance().available_minor
     paid_in = buyer.books.deposit(order.price_minor)
-    yield "buyer", f"deposited {_money(paid_in.amount_minor, paid_in.currency)}: {paid_in.status}"
+    yield (
+        "buyer",
+        f"deposited {_money(paid_in.amount_minor, paid_in.currency, scale)}: {paid_in.status}",
+    )
     paid = buyer.orders.pay(order.id)
     balance = buyer.books.balance()
     yield (
         "buyer",
         (
-            f"order {paid.id} paid: {_money(paid.price_minor, paid.currency)} held in escrow "
-            f"(available {_money(balance.available_minor, balance.currency)}, held "
-            f"{_money(balance.held_minor, balance.currency)})"
+            f"order {paid.id} paid: {_money(paid.price_minor, paid.currency, scale)} held in "
+            "escrow "
+            f"(available {_money(balance.available_minor, balance.currency, scale)}, held "
+            f"{_money(balance.held_minor, balance.currency, scale)})"
         ),
     )
     licence = buyer.delivery.licence_for_order(order.id)
@@ -236,12 +241,12 @@ def _settle(
     if settled.status != "settled":
         raise RuntimeError(f"order {order.id} was accepted but is {settled.status}")
     fee = settled.fee_minor or 0
-    payout = _money(settled.price_minor - fee, settled.currency)
+    payout = _money(settled.price_minor - fee, settled.currency, scale)
     yield (
         "buyer",
         (
             f"order {settled.id} accepted and settled: {payout} to the supplier, "
-            f"{_money(fee, settled.currency)} exchange fee"
+            f"{_money(fee, settled.currency, scale)} exchange fee"
         ),
     )
     after = supplier.books.balance()
@@ -250,8 +255,9 @@ def _settle(
     yield (
         "supplier",
         (
-            f"balance: available {_money(after.available_minor, after.currency)} (was "
-            f"{_money(before, after.currency)}), held {_money(after.held_minor, after.currency)}"
+            f"balance: available {_money(after.available_minor, after.currency, scale)} (was "
+            f"{_money(before, after.currency, scale)}), held "
+            f"{_money(after.held_minor, after.currency, scale)}"
         ),
     )
     books = operator.books.reconcile()
@@ -261,7 +267,7 @@ def _settle(
         "operator",
         (
             f"books reconcile: {books.accounts} accounts, {books.transfers} transfers, total "
-            f"{_money(books.total_minor, after.currency)}"
+            f"{_money(books.total_minor, after.currency, scale)}"
         ),
     )
 

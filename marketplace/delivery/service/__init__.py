@@ -57,6 +57,8 @@ if grant_on_payment not in _orders.paid_hooks:
     _orders.paid_hooks.append(grant_on_payment)
 if _orders.record_delivery not in served_hooks:
     served_hooks.append(_orders.record_delivery)
+if end_licence_at not in _orders.stop_hooks:  # a subscription stops: its licence ends with it
+    _orders.stop_hooks.append(end_licence_at)
 
 __all__ = [
     "PaidOrder",

@@ -17,7 +17,6 @@ from marketplace.orders import service as orders
 from marketplace.orders.settlement_job import run_once
 from marketplace.runtime import Runtime
 from tests.marketplace.assets.helpers import Party
-from tests.marketplace.delivery.helpers import grant
 from tests.marketplace.orders.helpers import on_sale
 from tests.marketplace.orders.money import fund
 from tests.marketplace.orders.test_periods import MONTHLY, PER_PERIOD, _end, _periods
@@ -65,7 +64,10 @@ def test_ending_a_licence_makes_it_expire_then(
     engine = asset_runtime.engine
     fund(engine, buyer.organization_id, PER_PERIOD)
     order = purchase(api, buyer, on_sale(api, supplier, ops, price_model=MONTHLY)["id"]).json()
-    licence_id = grant(asset_runtime, order)
+    with unit_of_work(engine) as session:  # paying granted it (delivery's paid hook)
+        licence = delivery.licence_for_order(session, order["id"])
+    assert licence is not None
+    licence_id = licence.id
     before = api.get(f"/licences/{licence_id}", headers=buyer.headers).json()["expires_at"]
     at = _end(_periods(api, buyer, order["id"])[0])
     assert datetime.fromisoformat(before) > at
@@ -74,3 +76,15 @@ def test_ending_a_licence_makes_it_expire_then(
         delivery.end_licence_at(session, order["id"], at + timedelta(days=5))  # never later
     shown = api.get(f"/licences/{licence_id}", headers=buyer.headers).json()
     assert datetime.fromisoformat(shown["expires_at"]) == at
+
+
+def test_a_subscription_bought_over_ends_its_licence_with_its_last_period(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, buyer: Party, ops: Party
+) -> None:
+    engine, settings = asset_runtime.engine, asset_runtime.settings
+    fund(engine, buyer.organization_id, PER_PERIOD)
+    order = purchase(api, buyer, on_sale(api, supplier, ops, price_model=MONTHLY)["id"]).json()
+    end = _end(_periods(api, buyer, order["id"])[0])
+    run_once(engine, settings, now=end)  # the one period bought settles; no renewal
+    (licence,) = api.get("/licences", headers=buyer.headers).json()["items"]
+    assert datetime.fromisoformat(licence["expires_at"]) == end
