@@ -10,12 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 from typer.testing import CliRunner
 
 from marketplace.cli import app as cli
 from marketplace.client import Databourse
-from marketplace.delivery import service as delivery
 from tests.marketplace.assets.helpers import CHECKLIST_OK, metadata
 from tests.marketplace.client.conftest import verified_supplier
 from tests.marketplace.fingerprint.test_marking import dataset, leak
@@ -35,10 +33,9 @@ def _bought_copy(
     base_url: str, engine: Engine, buyer: Databourse, listing_id: int
 ) -> tuple[int, bytes]:
     """The buyer's licence id and its downloaded (fingerprinted) copy."""
-    order = buyer.orders.place(listing_id, purpose="research")
-    with Session(engine) as session:
-        licence = delivery.grant_licence(session, order)
-        session.commit()
+    buyer.books.deposit(FIXED["amount_minor"])
+    order = buyer.orders.buy(listing_id, purpose="research")  # paying grants the licence
+    licence = buyer.delivery.licence_for_order(order.id)
     auth = {"Authorization": f"Bearer {buyer.token}"}
     url = httpx.post(f"{base_url}/licences/{licence.id}/download-url", headers=auth)
     assert url.status_code == 201, url.text

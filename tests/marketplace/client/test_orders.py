@@ -89,7 +89,14 @@ def test_the_supplier_reads_public_data_revenue(
     supplier: Databourse, buyer: Databourse, ops: Databourse, tmp_path: Path
 ) -> None:
     listing_id = new_listing(supplier, ops, tmp_path, price_model=PUBLIC_DATA)
-    buyer.orders.place(listing_id, purpose="research")
+    buyer.orders.place(listing_id, purpose="research")  # a commitment, not revenue
+    report = supplier.orders.revenue(listing_id)
+    assert (report.orders, report.revenue_minor, report.ceiling_minor) == (0, 0, 110_000)
+    buyer.books.deposit(105_000)
+    order = buyer.orders.buy(listing_id, purpose="research")
+    licence = buyer.delivery.licence_for_order(order.id)
+    buyer.delivery.download(licence.id, tmp_path / "got.csv")
+    assert buyer.orders.accept(order.id).status == "settled"
     report = supplier.orders.revenue(listing_id)
     assert (report.orders, report.revenue_minor, report.ceiling_minor) == (1, 105_000, 110_000)
     with pytest.raises(DatabourseClientError) as refused:
