@@ -6,9 +6,13 @@ period of a subscription or a metered order is one ``order_period`` row with its
     due  ─waive→  waived   (a metered period with no usage: nothing to charge; ``period.waived``)
     held ─settle→ settled  (the hold released to the supplier minus the fee at the period's end:
                             ``settlement.released``; ``period.settled``)
+    held ─refund→ refunded (an operator refused the order: the hold refunded to the buyer in
+                            full, ``escrow.refunded``; ``period.refunded``)
+    due  ─cancel→ cancelled (an operator refused the order: never charged; ``period.cancelled``)
 
-``settled``, ``refused`` and ``waived`` are final. Every change of ``OrderPeriod.status`` goes
-through ``apply``; a pair the table does not hold is an ``OrderStateConflict`` (409).
+``settled``, ``refused``, ``waived``, ``refunded`` and ``cancelled`` are final. Every change
+of ``OrderPeriod.status`` goes through ``apply``; a pair the table does not hold is an
+``OrderStateConflict`` (409).
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ class PeriodStatus(StrEnum):
     settled = "settled"
     refused = "refused"
     waived = "waived"
+    refunded = "refunded"
+    cancelled = "cancelled"
 
 
 class PeriodEvent(StrEnum):
@@ -33,11 +39,21 @@ class PeriodEvent(StrEnum):
     refuse = "refuse"
     waive = "waive"
     settle = "settle"
+    refund = "refund"
+    cancel = "cancel"
 
 
 INITIAL: Final = PeriodStatus.due
 #: States no period leaves: the period's money has settled, or none moved.
-CLOSED: Final = frozenset({PeriodStatus.settled, PeriodStatus.refused, PeriodStatus.waived})
+CLOSED: Final = frozenset(
+    {
+        PeriodStatus.settled,
+        PeriodStatus.refused,
+        PeriodStatus.waived,
+        PeriodStatus.refunded,
+        PeriodStatus.cancelled,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -56,6 +72,8 @@ _DECLARED: Final[tuple[tuple[PeriodStatus, PeriodEvent, PeriodStatus, str], ...]
     (_S.due, _E.refuse, _S.refused, "period.refused"),
     (_S.due, _E.waive, _S.waived, "period.waived"),
     (_S.held, _E.settle, _S.settled, "period.settled"),
+    (_S.held, _E.refund, _S.refunded, "period.refunded"),
+    (_S.due, _E.cancel, _S.cancelled, "period.cancelled"),
 )
 
 TRANSITIONS: Final[dict[tuple[PeriodStatus, PeriodEvent], Transition]] = {

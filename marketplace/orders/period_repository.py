@@ -41,6 +41,21 @@ def periods_of(session: Session, order_id: int) -> list[OrderPeriod]:
     return list(session.exec(query.order_by(col(OrderPeriod.number))).all())
 
 
+def lock_open(session: Session, order_id: int) -> list[OrderPeriod]:
+    """The order's periods still due or held, locked in id order (as the job locks them: a
+    period before its plan and order)."""
+    query = (
+        select(OrderPeriod)
+        .where(
+            col(OrderPeriod.order_id) == order_id,
+            col(OrderPeriod.status).in_(["due", "held"]),
+        )
+        .order_by(col(OrderPeriod.id))
+        .with_for_update()
+    )
+    return list(session.exec(query).all())
+
+
 def period_at(session: Session, order_id: int, at: datetime) -> OrderPeriod | None:
     """The order's due period that ``at`` falls in, locked."""
     query = (

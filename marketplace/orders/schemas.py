@@ -202,7 +202,7 @@ class PeriodPublic(BaseModel):
     metered usage)."""
 
     number: int
-    status: str = Field(description="due, held, settled, refused or waived.")
+    status: str = Field(description="due, held, settled, refused, waived, refunded or cancelled.")
     starts_at: datetime
     ends_at: datetime
     charge_at: datetime = Field(description="When the period is charged.")

@@ -103,9 +103,9 @@ def pay_order(
             currencies=[settings.currency],
             now=now,
         )  # 409 insufficient_funds: the caller's transaction rolls back, nothing is held
-        hold_id, amount = held.id, order.price_minor
+        hold_id = held.id
     else:
-        period_hold_id, amount, fee = periodic
+        period_hold_id, _, fee = periodic
         hold_id = None
     lifecycle.apply(order, OrderEvent.pay)
     order.hold_id, order.fee_bp, order.fee_minor = hold_id, rate, fee
@@ -116,8 +116,8 @@ def pay_order(
     session.flush()
     journal_transition(
         session, order, transition, actor,
-        hold_id=hold_id if periodic is None else period_hold_id, amount_minor=amount,
-        currency=order.currency, fee_bp=rate, fee_minor=fee, needs_approval=order.needs_approval,
+        hold_id=hold_id if periodic is None else period_hold_id,
+        needs_approval=order.needs_approval,
         **({} if periodic is None else {"charged_per_period": True}),
     )  # fmt: skip
     if not order.needs_approval:

@@ -185,7 +185,7 @@ def _charge(
         period.fee_minor = fees.fee_minor(period.amount_minor, plan.fee_bp)
         if period.amount_minor == 0:
             transition = apply(period, PeriodEvent.waive)
-            period.closed_seq = _journal(session, plan, period, transition.kind, actor, units=0)
+            period.closed_seq = _journal(session, plan, period, transition.kind, actor)
             _save(session, period, now)
             return
     try:
@@ -203,8 +203,7 @@ def _charge(
     transition = apply(period, PeriodEvent.charge)
     period.hold_id = held.id
     period.charged_seq = _journal(
-        session, plan, period, transition.kind, actor, hold_id=held.id, units=period.units,
-        amount_minor=period.amount_minor, fee_minor=period.fee_minor, currency=order.currency,
+        session, plan, period, transition.kind, actor, hold_id=held.id, held_seq=held.held_seq,
         renewal=period.renewal,
     )  # fmt: skip
     _save(session, period, now)
@@ -224,7 +223,7 @@ def _refuse(
     licence_ends = period.starts_at if plan.kind == SUBSCRIPTION else period.ends_at
     period.closed_seq = _journal(
         session, plan, period, transition.kind, actor, reason=reason,
-        amount_minor=period.amount_minor, licence_ends_at=as_utc(licence_ends).isoformat(),
+        licence_ends_at=as_utc(licence_ends).isoformat(),
     )  # fmt: skip
     _save(session, period, now)
     plan.stopped_at = now
@@ -287,8 +286,6 @@ def settle_period(session: Session, period: OrderPeriod, *, actor: str, now: dat
         session, plan, period, transition.kind, actor, hold_id=period.hold_id,
         released_seq=released.closed_seq,
         supplier_organization_id=order.supplier_organization_id,
-        amount_minor=period.amount_minor, fee_minor=period.fee_minor,
-        payout_minor=period.amount_minor - period.fee_minor, currency=order.currency,
     )  # fmt: skip
     _save(session, period, now)
     if plan.kind == SUBSCRIPTION:
@@ -338,8 +335,7 @@ def _finish_if_done(
     settled = [p for p in periods if p.status == PeriodStatus.settled]
     journal_transition(
         session, order, transition, actor, plan=plan.kind, periods=len(periods),
-        periods_settled=len(settled), amount_minor=sum(p.amount_minor for p in settled),
-        fee_minor=sum(p.fee_minor for p in settled), currency=order.currency,
+        periods_settled=len(settled),
     )  # fmt: skip
     # A sold exclusive listing closes for good, as settlement.settle_order does.
     if closes and listings.public(session, order.listing_id).status in _OPEN_LISTING:
@@ -359,6 +355,52 @@ def after_accept(session: Session, order: Order, *, actor: str, now: datetime) -
         return False
     _finish_if_done(session, plan, order, actor=actor, now=now)
     return True
+
+
+def lock_open(session: Session, order_id: int) -> None:
+    """For ``settlement.refuse``, before it locks the order: lock the order's open periods
+    first, in the job's order (a period, then its plan, then its order)."""
+    if period_repository.plan(session, order_id) is not None:
+        period_repository.lock_open(session, order_id)
+
+
+def close_on_refusal(
+    session: Session, order: Order, *, actor: str, reason: str, now: datetime
+) -> dict[str, Any] | None:
+    """An operator refused ``order`` (locked, its open periods locked by ``lock_open``): if it
+    is periodic, stop its plan, refund each held period's hold to the buyer in full
+    (``escrow.refunded``, ``period.refunded``) and cancel each due one (``period.cancelled``),
+    so the job never charges or settles them. What ``order.refused`` records of it — the
+    periods closed and the refunds' hold ids and seqs — or None for an order that is not
+    periodic (it has a hold of its own)."""
+    assert order.id is not None
+    plan = period_repository.plan(session, order.id, lock=True)
+    if plan is None:
+        return None
+    plan.stopped_at = now
+    session.add(plan)
+    session.flush()
+    closed: list[int] = []
+    refunds: list[dict[str, int]] = []
+    for period in period_repository.lock_open(session, order.id):
+        if period.status == PeriodStatus.held:
+            assert period.hold_id is not None
+            refunded = books.refund(
+                session, hold_id=period.hold_id,
+                reference=period_reference(order.id, period.number), actor=actor, now=now,
+            )  # fmt: skip
+            transition = apply(period, PeriodEvent.refund)
+            extra: dict[str, Any] = {"hold_id": period.hold_id, "refunded_seq": refunded.closed_seq}
+            refunds.append(extra)
+        else:
+            transition = apply(period, PeriodEvent.cancel)
+            extra = {}
+        period.closed_seq = _journal(
+            session, plan, period, transition.kind, actor, reason=reason, **extra
+        )
+        _save(session, period, now)
+        closed.append(period.number)
+    return {"plan": plan.kind, "periods_closed": closed, "refunds": refunds}
 
 
 # --- usage and renewal -------------------------------------------------------------------------
@@ -383,7 +425,8 @@ def record_usage(
         raise InvalidOrder("this period's usage would pass 2**63-1 units")
     period.units += units
     _save(session, period, moment)
-    _journal(session, plan, period, "usage.recorded", actor, units=units, total_units=period.units)
+    # No units in the public entry: with the listing's public unit price they are the price.
+    _journal(session, plan, period, "usage.recorded", actor)
     return period_public(period)
 
 

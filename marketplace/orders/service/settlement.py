@@ -12,6 +12,7 @@ an accepted order never waits for the job with its money still held.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session
 
@@ -153,8 +154,6 @@ def settle_order(session: Session, settings: Settings, order: Order, *, now: dat
         session, order, transition, actor,
         hold_id=order.hold_id, released_seq=released.closed_seq,
         supplier_organization_id=order.supplier_organization_id,
-        amount_minor=order.price_minor, fee_minor=order.fee_minor,
-        payout_minor=order.price_minor - order.fee_minor, currency=order.currency,
     )  # fmt: skip
     if closes and listings.public(session, order.listing_id).status in _OPEN_LISTING:
         listings.close_sold(session, order.listing_id, actor=actor, order_id=order.id, now=now)
@@ -195,25 +194,31 @@ def refuse(
 ) -> OrderPublic:
     """An operator refuses a paid order for important data (``order.refused`` with the
     reason): the hold is refunded to the buyer in full (``escrow.refunded``) and an exclusive
-    listing is free again. The caller checked the operator role."""
+    listing is free again. A subscription or metered order holds per period: its held periods
+    are refunded and the rest cancelled, never to be charged (``periods.close_on_refusal``).
+    The caller checked the operator role."""
     moment = now or utc_now()
+    periods.lock_open(session, order_id)  # a period before its order, as the job locks them
     order = _for_approval(session, order_id)
     assert order.id is not None
-    assert order.hold_id is not None
     transition = lifecycle.apply(order, OrderEvent.refuse)
-    refunded = books.refund(
-        session, hold_id=order.hold_id, reference=reference(order.id), actor=principal.address,
-        now=moment,
-    )  # fmt: skip
+    periodic = periods.close_on_refusal(
+        session, order, actor=principal.address, reason=reason, now=moment
+    )
+    if periodic is None:
+        assert order.hold_id is not None
+        refunded = books.refund(
+            session, hold_id=order.hold_id, reference=reference(order.id),
+            actor=principal.address, now=moment,
+        )  # fmt: skip
+        money: dict[str, Any] = {"hold_id": order.hold_id, "refunded_seq": refunded.closed_seq}
+    else:
+        money = periodic
     free_exclusive(order, transition)
     order.updated_at = moment
     session.add(order)
     session.flush()
-    journal_transition(
-        session, order, transition, principal.address,
-        reason=reason, hold_id=order.hold_id, refunded_seq=refunded.closed_seq,
-        amount_minor=order.price_minor, currency=order.currency,
-    )  # fmt: skip
+    journal_transition(session, order, transition, principal.address, reason=reason, **money)
     return order_public(order)
 
 
