@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 
 from marketplace.runtime import Runtime
 from tests.marketplace.assets.helpers import Party, create, party, review, upload
-from tests.marketplace.delivery.helpers import grant, issued, url_for
+from tests.marketplace.delivery.helpers import bought, issued, licence_of, url_for
 from tests.marketplace.fingerprint.test_marking import dataset, leak
 from tests.marketplace.listings.helpers import create_listing
-from tests.marketplace.orders.helpers import entries, on_sale, place
+from tests.marketplace.orders.helpers import entries, on_sale
 
 TABLE = dataset(rows=600, seed=3)
 
@@ -49,7 +49,8 @@ def test_each_buyer_gets_its_own_copy_and_the_owner_traces_a_leak_to_it(
     listing = _fingerprinted(api, supplier, ops)
     asset_id = listing["asset_id"]
     held = {
-        grant(asset_runtime, place(api, who, listing["id"])): who for who in (buyer, rival, buyer)
+        licence_of(asset_runtime, bought(api, who, listing)["id"]): who
+        for who in (buyer, rival, buyer)
     }
     copies = {licence_id: _download(api, who, licence_id) for licence_id, who in held.items()}
     assert len({content for content, _ in copies.values()}) == 3
@@ -90,7 +91,7 @@ def test_the_original_file_names_no_licence(
     api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
 ) -> None:
     listing = _fingerprinted(api, supplier, ops)
-    grant(asset_runtime, place(api, buyer, listing["id"]))
+    licence_of(asset_runtime, bought(api, buyer, listing)["id"])
     r = _detect(api, supplier, listing["asset_id"], TABLE)
     assert r.status_code == 201, r.text
     assert r.json()["licence_id"] is None
@@ -102,7 +103,7 @@ def test_only_the_owner_operators_and_arbitrators_may_detect(
     api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
 ) -> None:
     listing = _fingerprinted(api, supplier, ops)
-    licence_id = grant(asset_runtime, place(api, buyer, listing["id"]))
+    licence_id = licence_of(asset_runtime, bought(api, buyer, listing)["id"])
     content, _ = _download(api, buyer, licence_id)
     r = _detect(api, buyer, listing["asset_id"], content)
     assert r.status_code == 403
@@ -114,7 +115,7 @@ def test_an_arbitrator_names_the_licence_but_not_the_buyer(
     api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
 ) -> None:
     listing = _fingerprinted(api, supplier, ops)
-    licence_id = grant(asset_runtime, place(api, buyer, listing["id"]))
+    licence_id = licence_of(asset_runtime, bought(api, buyer, listing)["id"])
     content, _ = _download(api, buyer, licence_id)
     judge = party(api, "judge@arbitration.test", "Fair Rulings", ["buyer"])
     r = api.post(
@@ -151,7 +152,7 @@ def test_a_fingerprinted_listing_whose_table_cannot_carry_a_mark_is_not_served_u
     api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
 ) -> None:
     listing = on_sale(api, supplier, ops, fingerprint=True)  # three rows, one decimal
-    licence_id = grant(asset_runtime, place(api, buyer, listing["id"]))
+    licence_id = licence_of(asset_runtime, bought(api, buyer, listing)["id"])
     r = url_for(api, buyer, licence_id)
     assert r.status_code == 409, r.text
     assert r.json()["error"] == "not_fingerprintable"
