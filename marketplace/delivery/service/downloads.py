@@ -13,7 +13,6 @@ key-wrapped one, and a hash computed through the transform when a fingerprint ap
 from __future__ import annotations
 
 import base64
-import hashlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from ledger import journal
 from ledger.models import as_utc, utc_now
 from marketplace import limits
 from marketplace.assets import service as assets
+from marketplace.assets.content import ContentHasher, ContentIdentity
 from marketplace.blobs.envelope import decrypt_range, decrypt_stream, unwrap_key
 from marketplace.blobs.store import BlobNotFound, BlobStore
 from marketplace.delivery import ranges, repository, tokens, wrapping
@@ -99,12 +99,12 @@ def _plain_stream(settings: Settings, store: BlobStore, stored: _Stored) -> Iter
         yield from decrypt_stream(data_key, source)
 
 
-def _hash_of(chunks: Iterator[bytes]) -> tuple[str, int]:
-    digest, size = hashlib.sha256(), 0
+def _identity_of(chunks: Iterator[bytes]) -> ContentIdentity:
+    """SHA-256, size and chunk root (the revisions' recipe) of a transformed stream."""
+    hasher = ContentHasher()
     for chunk in chunks:
-        digest.update(chunk)
-        size += len(chunk)
-    return digest.hexdigest(), size
+        hasher.update(chunk)
+    return hasher.finish()
 
 
 def issue_url(
@@ -143,7 +143,8 @@ def issue_url(
         if transform is seams.identity:
             sha256, size = stored.sha256, stored.size_bytes
         else:
-            sha256, size = _hash_of(transform(_plain_stream(settings, store, stored)))
+            served = _identity_of(transform(_plain_stream(settings, store, stored)))
+            sha256, size, chunk_root = served.sha256, served.size_bytes, served.chunk_root
     expires = now + timedelta(seconds=settings.delivery_url_ttl_s)
     download = Download(
         licence_id=row.id,

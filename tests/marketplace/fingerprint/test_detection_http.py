@@ -27,6 +27,22 @@ def _fingerprinted(api: TestClient, supplier: Party, ops: Party) -> dict[str, An
     return create_listing(api, supplier, asset_id, fingerprint=True)
 
 
+def _chunk_root(content: bytes) -> str:
+    """RFC 6962's tree over 1 MiB chunks with 0x00/0x01 domain separation, from hashlib alone
+    (docs/assets.md): a buyer's own check of the chunk root its download's entry names."""
+    size = 1024 * 1024
+    level = [hashlib.sha256(b"\x00" + content[i : i + size]).digest()
+             for i in range(0, len(content), size)] or [hashlib.sha256(b"").digest()]  # fmt: skip
+
+    def root(nodes: list[bytes]) -> bytes:
+        if len(nodes) == 1:
+            return nodes[0]
+        split = 1 << ((len(nodes) - 1).bit_length() - 1)
+        return hashlib.sha256(b"\x01" + root(nodes[:split]) + root(nodes[split:])).digest()
+
+    return root(level).hex()
+
+
 def _download(api: TestClient, who: Party, licence_id: int) -> tuple[bytes, dict[str, Any]]:
     url = issued(api, who, licence_id)
     got = api.get(url["path"])
@@ -60,6 +76,7 @@ def test_each_buyer_gets_its_own_copy_and_the_owner_traces_a_leak_to_it(
         served = [e for e in entries(api, f"order:{_order_of(api, held[licence_id], licence_id)}")
                   if e["kind"] == "delivery.served"]  # fmt: skip
         assert served[-1]["payload"]["sha256"] == hashlib.sha256(content).hexdigest()
+        assert served[-1]["payload"]["chunk_root"] == _chunk_root(content)
         assert content == _download(api, held[licence_id], licence_id)[0]  # the same each time
 
     rivals = next(i for i, who in held.items() if who is rival)
