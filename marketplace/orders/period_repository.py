@@ -8,6 +8,8 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from marketplace.orders.lifecycle import OrderStatus
+from marketplace.orders.models import Order
 from marketplace.orders.period_models import OrderPeriod, OrderPlan
 
 
@@ -76,9 +78,18 @@ def claim_next(
 ) -> OrderPeriod | None:
     """The oldest period in ``status`` whose ``due_column`` is at or before ``due_by``, locked
     for this transaction; PostgreSQL skips periods another runner holds (``SKIP LOCKED``),
-    SQLite runs one write transaction at a time, as ``orders.repository.claim_next``."""
+    SQLite runs one write transaction at a time, as ``orders.repository.claim_next``. Periods
+    of an important-data order still awaiting an operator's approval are left alone: nothing
+    is charged or paid out for data the exchange has not cleared for delivery."""
     due = getattr(OrderPeriod, due_column)
-    query = select(OrderPeriod).where(col(OrderPeriod.status) == status, col(due) <= due_by)
+    unapproved = select(Order.id).where(
+        col(Order.needs_approval), col(Order.status) == OrderStatus.paid.value
+    )
+    query = select(OrderPeriod).where(
+        col(OrderPeriod.status) == status,
+        col(due) <= due_by,
+        col(OrderPeriod.order_id).not_in(unapproved),
+    )
     if skip:
         query = query.where(col(OrderPeriod.id).not_in(list(skip)))
     query = query.order_by(col(OrderPeriod.id)).limit(1).with_for_update(skip_locked=True)

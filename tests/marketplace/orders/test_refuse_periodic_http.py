@@ -114,3 +114,26 @@ def test_refusing_a_metered_order_cancels_its_due_period_and_usage_is_never_char
     kinds = [e["kind"] for e in entries(api, f"order:{order['id']}")]
     assert kinds[-2:] == ["period.cancelled", "order.refused"]
     assert "period.charged" not in kinds
+
+
+def test_a_subscription_awaiting_approval_pays_out_nothing_until_an_operator_approves_it(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, buyer: Party, ops: Party
+) -> None:
+    engine, settings = asset_runtime.engine, asset_runtime.settings
+    fund(engine, buyer.organization_id, PER_PERIOD)
+    order = purchase(api, buyer, _important(api, supplier, ops, MONTHLY)).json()
+    assert (order["status"], order["needs_approval"]) == ("paid", True)
+    ended = utc_now() + timedelta(days=40)  # the one period bought is over
+
+    assert run_once(engine, settings, now=ended) == SettlementRun()  # not cleared: untouched
+    assert _periods(api, buyer, order["id"]) == [(1, "held")]
+    assert balance(engine, supplier.organization_id) == (0, 0)
+    assert balance(engine, buyer.organization_id) == (0, PER_PERIOD)
+
+    r = decide(api, ops, order["id"], "approve", "purpose and buyer checked")
+    assert r.status_code == 200, r.text
+    run = run_once(engine, settings, now=ended)
+    assert run.periods_settled == [(order["id"], 1)]
+    fee = fee_revenue(engine)
+    assert balance(engine, supplier.organization_id) == (PER_PERIOD - fee, 0)
+    assert reconciled(engine)
