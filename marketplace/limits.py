@@ -233,3 +233,17 @@ delivery_stream_chunk_bytes: Final = 64 * 1024  # ciphertext read per step when 
 # Fingerprints: per-buyer marks in CSV downloads (marketplace/fingerprint)
 fingerprint_table_bytes_max: Final = 64 * 1024 * 1024  # a revision marked whole, in memory
 fingerprint_candidates_max: Final = 100_000  # licences one detection compares
+
+# Disputes (docs/disputes.md).
+dispute_window_s_default: Final = 14 * 24 * 3600  # a settled order may be disputed this long
+evidence_period_s_default: Final = 7 * 24 * 3600  # submissions close this long after opening
+appeal_window_s_default: Final = 3 * 24 * 3600  # a ruling may be appealed this long
+dispute_window_s_max: Final = 365 * 24 * 3600  # no dispute or appeal window is longer
+arbitration_fee_minor_default: Final = 10_000  # each side's arbitration fee (minor units)
+appeal_fee_minor_default: Final = 30_000  # the appellant's fee: the panel costs three times one
+arbitrator_conflict_days_default: Final = 90  # traded with a party this recently: not drawn
+arbitrator_conflict_days_max: Final = 3650
+dispute_statement_chars_max: Final = 20_000  # a statement, the reasons of a ruling
+evidence_file_bytes_max: Final = 20 * 1024 * 1024  # one evidence file
+evidence_items_max: Final = 200  # items one dispute holds (both parties and the exchange)
+panel_size: Final = 3  # the appeal panel; its ruling is the majority's

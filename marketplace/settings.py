@@ -137,6 +137,31 @@ class Settings(BaseSettings):
         default=limits.delivery_url_ttl_s_default, ge=1, le=limits.delivery_url_ttl_s_max
     )
 
+    # Disputes (docs/disputes.md): how long a settled order may be disputed, how long evidence
+    # is taken, how long a ruling may be appealed; each side's arbitration fee and the
+    # appellant's (minor units of the order's currency); how recent a trade with a party rules
+    # an arbitrator out of the draw.
+    dispute_window_s: int = Field(
+        default=limits.dispute_window_s_default, ge=1, le=limits.dispute_window_s_max
+    )
+    evidence_period_s: int = Field(
+        default=limits.evidence_period_s_default, ge=1, le=limits.dispute_window_s_max
+    )
+    appeal_window_s: int = Field(
+        default=limits.appeal_window_s_default, ge=1, le=limits.dispute_window_s_max
+    )
+    arbitration_fee_minor: int = Field(
+        default=limits.arbitration_fee_minor_default, ge=0, le=limits.amount_minor_max
+    )
+    appeal_fee_minor: int = Field(
+        default=limits.appeal_fee_minor_default, ge=0, le=limits.amount_minor_max
+    )
+    arbitrator_conflict_days: int = Field(
+        default=limits.arbitrator_conflict_days_default,
+        ge=0,
+        le=limits.arbitrator_conflict_days_max,
+    )
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
 

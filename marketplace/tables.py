@@ -8,6 +8,7 @@ import marketplace.assets.models
 import marketplace.auctions.models
 import marketplace.books.models
 import marketplace.delivery.models
+import marketplace.disputes.models
 import marketplace.idempotency.models
 import marketplace.identity.models
 import marketplace.listings.models

@@ -14,12 +14,19 @@ needs. A new order starts ``placed`` and writes ``order.placed`` (``INITIAL``, `
     approved  ─deliver→ delivered   its approval: the service checks ``needs_approval``)
     delivered ─accept→  accepted   (the buyer, or the job when the acceptance window ends)
     accepted  ─settle→  settled    (the hold released to the supplier, minus the exchange fee)
+    paid, approved, delivered, accepted, settled ─dispute→ disputed
+                                   (a party opens a dispute: the hold is frozen, or a settled
+                                    order's proceeds clawed back; marketplace/disputes)
+    disputed  ─release→ settled    (the final ruling executes: the supplier is paid in full)
+    disputed  ─refund→  refunded   (... the buyer is refunded in full; the licence ends)
+    disputed  ─refund_part→ partially_refunded (... the money split in basis points; licence ends)
 
 Money moves in the books, in the same transaction: paying holds the price (``escrow.held``),
 settling releases it (``settlement.released``), refusing refunds it (``escrow.refunded``); the
 books write those entries, the order its own beside them.
 
-Disputes (a later issue) branch off ``delivered``.
+A dispute moves the order to ``disputed``, where the settlement job leaves it alone; only the
+execution of the dispute's final ruling moves it on (docs/disputes.md).
 """
 
 from __future__ import annotations
@@ -41,6 +48,8 @@ class OrderStatus(StrEnum):
     settled = "settled"
     expired = "expired"
     refunded = "refunded"
+    disputed = "disputed"
+    partially_refunded = "partially_refunded"
 
 
 class OrderEvent(StrEnum):
@@ -52,6 +61,10 @@ class OrderEvent(StrEnum):
     deliver = "deliver"
     accept = "accept"
     settle = "settle"
+    dispute = "dispute"
+    release = "release"
+    refund = "refund"
+    refund_part = "refund_part"
 
 
 #: The state a new order starts in, and the journal kind its placement writes.
@@ -80,6 +93,15 @@ _DECLARED: Final[tuple[tuple[tuple[OrderStatus, ...], OrderEvent, OrderStatus, s
     ((_S.paid, _S.approved), _E.deliver, _S.delivered, "order.delivered"),
     ((_S.delivered,), _E.accept, _S.accepted, "order.accepted"),
     ((_S.accepted,), _E.settle, _S.settled, "order.settled"),
+    (
+        (_S.paid, _S.approved, _S.delivered, _S.accepted, _S.settled),
+        _E.dispute,
+        _S.disputed,
+        "order.disputed",
+    ),
+    ((_S.disputed,), _E.release, _S.settled, "order.released"),
+    ((_S.disputed,), _E.refund, _S.refunded, "order.refunded"),
+    ((_S.disputed,), _E.refund_part, _S.partially_refunded, "order.partially_refunded"),
 )
 
 #: The table: (state, event) → transition. Any pair not in it is refused.
@@ -92,7 +114,9 @@ TRANSITIONS: Final[dict[tuple[OrderStatus, OrderEvent], Transition]] = {
 #: The states in which an order holds an exclusive listing (no other order of it may be placed):
 #: every live one. A cancelled, expired or refunded order frees it; a settled one closes the
 #: listing for good (``listings.service.close_sold``), so it need not hold it any more.
-HOLDS_EXCLUSIVE: Final = frozenset({_S.placed, _S.paid, _S.approved, _S.delivered, _S.accepted})
+HOLDS_EXCLUSIVE: Final = frozenset(
+    {_S.placed, _S.paid, _S.approved, _S.delivered, _S.accepted, _S.disputed}
+)
 
 #: The states whose orders count as the listing's revenue in the public-data report: settled
 #: orders, whose money reached the supplier.

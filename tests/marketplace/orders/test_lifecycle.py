@@ -25,6 +25,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "deliver": {"paid": "delivered", "approved": "delivered"},
     "accept": {"delivered": "accepted"},
     "settle": {"accepted": "settled"},
+    "dispute": dict.fromkeys(("paid", "approved", "delivered", "accepted", "settled"), "disputed"),
+    "release": {"disputed": "settled"},
+    "refund": {"disputed": "refunded"},
+    "refund_part": {"disputed": "partially_refunded"},
 }
 KINDS = {
     OrderEvent.cancel: "order.cancelled",
@@ -35,6 +39,10 @@ KINDS = {
     OrderEvent.deliver: "order.delivered",
     OrderEvent.accept: "order.accepted",
     OrderEvent.settle: "order.settled",
+    OrderEvent.dispute: "order.disputed",
+    OrderEvent.release: "order.released",
+    OrderEvent.refund: "order.refunded",
+    OrderEvent.refund_part: "order.partially_refunded",
 }
 
 PAIRS = list(itertools.product(OrderStatus, OrderEvent))
@@ -87,7 +95,7 @@ def test_a_refused_pair_is_a_409_naming_the_state_and_changes_nothing(
 
 
 def test_only_live_orders_hold_an_exclusive_listing_or_count_as_revenue() -> None:
-    live = {"placed", "paid", "approved", "delivered", "accepted"}
+    live = {"placed", "paid", "approved", "delivered", "accepted", "disputed"}
     assert {s.value for s in lifecycle.HOLDS_EXCLUSIVE} == live
     assert {OrderStatus.settled} == lifecycle.COUNTED_AS_REVENUE
 
@@ -100,7 +108,7 @@ def test_every_state_is_reachable_and_the_ends_are_final() -> None:
         OrderStatus.cancelled,
         OrderStatus.expired,
         OrderStatus.refunded,
-        OrderStatus.settled,
+        OrderStatus.partially_refunded,
     }
 
 

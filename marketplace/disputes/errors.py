@@ -1,0 +1,49 @@
+"""Dispute errors, each with its HTTP status and a stable code."""
+
+from __future__ import annotations
+
+from marketplace.errors import Conflict, Forbidden, NotFound, Unprocessable
+
+
+class DisputeNotFound(NotFound):
+    """No such dispute, or one the caller may not see (a non-assigned arbitrator included)."""
+
+    code = "dispute_not_found"
+
+
+class DisputeStateConflict(Conflict):
+    """The dispute lifecycle's 409: the event is not allowed in the dispute's state."""
+
+    code = "dispute_state"
+
+
+class DisputeExists(Conflict):
+    """An order has one dispute; an appeal continues it."""
+
+    code = "dispute_exists"
+
+
+class DisputeWindowClosed(Conflict):
+    """The order is past the window in which it may be disputed."""
+
+    code = "dispute_window_closed"
+
+
+class NotDisputeParty(Forbidden):
+    code = "not_dispute_party"
+
+
+class EvidenceClosed(Conflict):
+    """Submissions have closed; the message names the deadline."""
+
+    code = "evidence_closed"
+
+
+class InvalidDispute(Unprocessable):
+    code = "invalid_dispute"
+
+
+class NoArbitrator(Conflict):
+    """The pool holds no verified arbitrator free of conflicts with both parties."""
+
+    code = "no_arbitrator"
