@@ -1,0 +1,1 @@
+"""The dispute rules, one module per concern (docs/disputes.md)."""
