@@ -212,6 +212,11 @@ def outbox(session: Session, payment_id: int) -> PaymentOutbox | None:
     return session.get(PaymentOutbox, payment_id, populate_existing=True)
 
 
+def outboxes(session: Session, payment_ids: Sequence[int]) -> dict[int, PaymentOutbox]:
+    query = select(PaymentOutbox).where(col(PaymentOutbox.payment_id).in_(list(payment_ids)))
+    return {box.payment_id: box for box in session.exec(query).all()}
+
+
 def _due(now: datetime) -> Any:
     """Pending and due, or claimed by a caller that has not reported in time (it died, or its
     call hangs past its claim)."""

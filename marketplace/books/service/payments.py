@@ -151,7 +151,6 @@ def _journal(
     *,
     actor: str,
     now: datetime,
-    extra: dict[str, Any] | None = None,
 ) -> int:
     """Post the step's transfers (if any) with its journal entry ``kind``; the entry's seq."""
     assert row.id is not None
@@ -160,7 +159,6 @@ def _journal(
         "organization_id": row.organization_id,
         "direction": row.direction,
         "provider": row.provider,
-        **(extra or {}),
     }
     legs = _legs(session, row, step)
     subject = f"payment:{row.id}"
@@ -263,8 +261,9 @@ def _move(
         return False
     kind = found.kinds[PaymentDirection(row.direction)]
     if kind is not None:
-        extra = {"reason": reason[:_REASON_LENGTH_MAX]} if step == PaymentStep.fail else None
-        seq = _journal(session, row, step, kind, actor=actor, now=now, extra=extra)
+        # The provider's reason stays on the payment: free text has no place in the public
+        # journal.
+        seq = _journal(session, row, step, kind, actor=actor, now=now)
         if step == PaymentStep.confirm:
             row.confirmed_seq, row.confirmed_at = seq, now
         else:
@@ -323,7 +322,8 @@ def list_payments(
         session, org_id, statuses=[status] if status else [],
         limit=limits.books_payments_listed_max,
     )  # fmt: skip
-    return PaymentList(items=[payment_view(r, repository.outbox(session, r.id or 0)) for r in rows])
+    boxes = repository.outboxes(session, [r.id for r in rows if r.id is not None])
+    return PaymentList(items=[payment_view(r, boxes.get(r.id or 0)) for r in rows])
 
 
 def _event(body: bytes) -> dict[str, Any]:

@@ -13,6 +13,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from marketplace.app import create_app
+from marketplace.books import repository
+from marketplace.books.models import AccountKind, TransferCode
+from marketplace.books.service.accounts import Leg, account, post
+from marketplace.db import unit_of_work
+from marketplace.identity.signing import ZERO_ADDRESS
 from marketplace.runtime import Runtime
 from tests.conftest import settings_for
 from tests.marketplace.assets.helpers import Party
@@ -144,3 +149,31 @@ def test_bad_events_are_refused_and_move_nothing(api: TestClient, payer: Party) 
     # None of them used up the event id: the real event still confirms the deposit.
     assert send_event(api, event).json()["outcome"] == "confirmed"
     assert balance(api, payer) == (900, 0)
+
+
+def test_a_withdrawal_recorded_before_the_outbox_is_settled_from_clearing(
+    api: TestClient, asset_runtime: Runtime, ops: Party, payer: Party
+) -> None:
+    """Before migration 0021 a withdrawal left for clearing when asked for (``requested_seq``
+    NULL); the migration made the pending ones ``processing``. Its confirmation moves nothing
+    more; its failure returns the money from clearing."""
+    money = payment(api, payer, deposit(api, payer, 1_000))
+    send_event(api, confirmed(money, "evt-in"))
+    old = [payment(api, payer, withdraw(api, payer, amount)) for amount in (300, 200)]
+    with unit_of_work(asset_runtime.engine) as s:  # as the old code left them
+        for shown in old:
+            row = repository.get_payment(s, shown["id"], lock=True)
+            assert row is not None
+            out = account(s, AccountKind.withdrawing, "CNY", payer.organization_id)
+            clearing = account(s, AccountKind.clearing, "CNY")
+            post(s, [Leg(f"legacy-{row.id}", out, clearing, row.amount_minor,
+                         TransferCode.withdrawal)], kind="payment.withdrawn",
+                 subject=f"payment:{row.id}", actor=ZERO_ADDRESS, payload={})  # fmt: skip
+            row.requested_seq = None
+            s.add(row)
+    assert (balance(api, payer), withdrawing(api, payer)) == ((500, 0), 0)
+    assert api.get("/books/reconcile", headers=ops.headers).json()["ok"]
+    assert send_event(api, confirmed(old[0], "evt-a")).json()["outcome"] == "confirmed"
+    assert send_event(api, failed(old[1], "evt-b")).json()["outcome"] == "failed"
+    assert (balance(api, payer), withdrawing(api, payer)) == ((700, 0), 0)
+    assert api.get("/books/reconcile", headers=ops.headers).json()["ok"]
