@@ -7,6 +7,7 @@ once, and concurrent workers share the due calls. The simulated banks of each ki
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -22,10 +23,10 @@ from ledger.models import utc_now
 from marketplace import limits
 from marketplace.app import create_app
 from marketplace.books import repository
-from marketplace.books.models import OutboxStatus
-from marketplace.books.payment_job import run_once, send
+from marketplace.books.models import OutboxStatus, Payment, PaymentOutbox
+from marketplace.books.payment_job import PaymentWorker, run_once, send
 from marketplace.books.providers import CLOSED_ACCOUNT, SIMULATED_LEDGER, SimulatedBank
-from marketplace.books.service.payments import record_answer
+from marketplace.books.service.payments import idempotency_key, record_answer
 from marketplace.db import unit_of_work
 from marketplace.runtime import Runtime
 from tests.conftest import settings_for
@@ -264,4 +265,58 @@ def test_payments_are_listed_and_shown_to_their_organisation_only(
     assert api.get("/books/payments/0", headers=payer.headers).status_code == 422
     bad = api.get("/books/payments", params={"status": "lost"}, headers=payer.headers)
     assert bad.status_code == 422
+    _reconciled(api, ops)
+
+
+def test_a_payment_whose_request_died_after_its_commit_is_sent_by_the_worker(
+    api: TestClient, asset_runtime: Runtime, ops: Party, payer: Party
+) -> None:
+    """A request that committed its payment and died before calling the provider: the row is
+    the request's for the grace period, then the worker's."""
+    engine, settings = asset_runtime.engine, asset_runtime.settings
+    first = payment(api, payer, deposit(api, payer, 100))
+    now = utc_now()
+    with unit_of_work(engine) as s:  # what request_payment commits, and nothing after
+        proto = repository.get_payment(s, first["id"])
+        assert proto is not None
+        row = Payment(
+            organization_id=payer.organization_id, direction="deposit", amount_minor=900,
+            currency="CNY", status="pending", provider=settings.payment_provider,
+            provider_ref="pending:died", transfer_id="pending:died",
+            requested_by=proto.requested_by, created_at=now,
+        )  # fmt: skip
+        s.add(row)
+        s.flush()
+        assert row.id is not None
+        orphan = row.id
+        s.add(PaymentOutbox(
+            payment_id=orphan, idempotency_key=idempotency_key(orphan), status="pending",
+            next_attempt_at=now + timedelta(seconds=limits.books_payment_grace_s),
+        ))  # fmt: skip
+    assert run_once(engine, settings, now=now).sent == {}
+    after = now + timedelta(seconds=limits.books_payment_grace_s)
+    assert run_once(engine, settings, now=after).sent == {orphan: "confirmed"}
+    assert payment_status(api, payer, orphan) == "confirmed"
+    assert balance(api, payer) == (1_000, 0)
+    _reconciled(api, ops)
+
+
+@pytest.mark.parametrize("bank", ["simulated_timeout"], indirect=True)
+def test_the_payments_worker_thread_retries_until_the_provider_answers(
+    api: TestClient, asset_runtime: Runtime, ops: Party, payer: Party
+) -> None:
+    r = deposit(api, payer, 800)
+    assert payment(api, payer, r)["status"] == "pending"
+    settings = asset_runtime.settings.model_copy(update={"settlement_poll_s": 0.2})
+    worker = PaymentWorker(asset_runtime.engine, settings)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 30
+        while payment(api, payer, r)["status"] == "pending" and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        worker.stop()
+    assert payment(api, payer, r)["status"] == "confirmed"
+    assert worker.last_error is None
+    assert balance(api, payer) == (800, 0)
     _reconciled(api, ops)
