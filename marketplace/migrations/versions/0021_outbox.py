@@ -53,6 +53,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # The older code knows only pending and confirmed; a failed payment stays failed.
+    op.execute("UPDATE book_payment SET status = 'pending' WHERE status = 'processing'")
     op.drop_table("book_payment_outbox")
     with op.batch_alter_table(
         "book_payment", schema=None, table_kwargs={"sqlite_autoincrement": True}
