@@ -44,6 +44,7 @@ API_TITLE = "Databourse"
 
 
 def build_runtime(settings: Settings) -> Runtime:
+    from marketplace.books.payment_job import attach_payments
     from marketplace.chain_runtime import attach_chain
     from marketplace.migrations import upgrade_embedded
     from marketplace.notifications import attach_delivery
@@ -55,6 +56,7 @@ def build_runtime(settings: Settings) -> Runtime:
     attach_chain(runtime)
     attach_delivery(runtime)
     attach_settlement(runtime)
+    attach_payments(runtime)
     return runtime
 
 

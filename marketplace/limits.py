@@ -213,6 +213,13 @@ books_reference_length_max: Final = 200  # what a hold or payment is for ("order
 books_statement_lines_max: Final = 10_000  # transfers one statement lists, newest last
 books_webhook_event_id_length_max: Final = 200  # a payment provider's event id
 books_webhook_body_bytes_max: Final = 16 * 1024
+books_payment_claim_s: Final = 120.0  # a claim on one provider call; calls time out sooner
+books_payment_retry_s_min: Final = 5.0  # wait after a call of unknown outcome; doubles
+books_payment_retry_s_max: Final = 3600.0
+books_payment_grace_s: Final = 30.0  # a new payment is its request's to send, then the worker's
+books_payments_per_step_max: Final = 20  # payments one worker sends per step
+books_payments_listed_max: Final = 100  # payments GET /books/payments lists, newest first
+books_payment_error_length_max: Final = 300  # the last failed call kept on a payment
 
 # Idempotency keys (marketplace/idempotency)
 idempotency_key_chars_max: Final = 255  # visible ASCII only

@@ -128,8 +128,12 @@ class Settings(BaseSettings):
     settlement_poll_s: float = Field(default=5.0, gt=0, le=3600)
     # Books (docs/books.md): deposits and withdrawals go through this payment provider.
     # "simulated": a simulated bank that confirms at once (development); "simulated_deferred":
-    # the same bank confirming deposits only through its signed webhook, as real providers do.
-    payment_provider: Literal["simulated", "simulated_deferred"] = "simulated"
+    # the same bank confirming payments only through its signed webhook, as real providers do;
+    # "simulated_failing" refuses every withdrawal, "simulated_timeout" loses the answer to each
+    # payment's first call (docs/books.md#providers).
+    payment_provider: Literal[
+        "simulated", "simulated_deferred", "simulated_failing", "simulated_timeout"
+    ] = "simulated"
     payment_webhook_secret: SecretStr = SecretStr(DEV_PAYMENT_WEBHOOK_SECRET)
 
     # Delivery (docs/delivery.md): how long a signed download URL lives, at most 15 minutes.

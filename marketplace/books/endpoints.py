@@ -4,18 +4,20 @@ operator's reconciliation of the whole books."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from marketplace import limits
-from marketplace.books import service
+from marketplace.books import payment_job, service
 from marketplace.books.errors import InvalidWebhook
-from marketplace.books.providers import SIGNATURE_HEADER, TIMESTAMP_HEADER, provider_named
+from marketplace.books.providers import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from marketplace.books.schemas import (
     BalanceShown,
     HoldView,
     MoneyRequest,
+    PaymentList,
     PaymentView,
     Reconciliation,
     Statement,
@@ -44,21 +46,64 @@ def get_balance(
     return BalanceShown(**found.model_dump(), currency_scale=runtime.settings.currency_scale)
 
 
+class AfterCommit:
+    """Work a request queues for after its transaction has committed (the provider call)."""
+
+    def __init__(self) -> None:
+        self.calls: list[Callable[[], None]] = []
+
+
+def after_commit() -> Iterator[AfterCommit]:
+    """Runs the queued calls once the endpoint has returned (``@idempotent`` has committed its
+    work and stored its answer by then), before the answer is sent; never when it raised. It
+    is an endpoint's first parameter, so that it ends after the request's session."""
+    queued = AfterCommit()
+    yield queued
+    for call in queued.calls:
+        call()
+
+
+AfterCommitDep = Annotated[AfterCommit, Depends(after_commit, scope="function")]
+
+
+def _request(
+    direction: Literal["deposit", "withdrawal"],
+    body: MoneyRequest,
+    *,
+    after: AfterCommit,
+    principal: CurrentAccount,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> PaymentView:
+    settings = runtime.settings
+    view = payments.request_payment(
+        session, settings, settings.payment_provider, principal, direction,
+        amount_minor=body.amount_minor, currency=body.currency, transfer_id=body.transfer_id,
+    )  # fmt: skip
+    if view.status == "pending" and view.provider_attempts == 0:
+        engine = runtime.engine
+        after.calls.append(lambda: payment_job.send_after_commit(engine, settings, view.id))
+    return view
+
+
 @router.post(
     "/books/deposits", status_code=201, summary="Deposit money (the organisation's admins)"
 )
 @idempotent
 def deposit(
-    body: MoneyRequest, principal: CurrentAccount, session: SessionDep, runtime: RuntimeDep
+    after: AfterCommitDep,
+    body: MoneyRequest,
+    principal: CurrentAccount,
+    session: SessionDep,
+    runtime: RuntimeDep,
 ) -> PaymentView:
-    """Through the payment provider (``DATABOURSE_PAYMENT_PROVIDER``): the simulated bank
-    confirms at once, so the money is available when this answers; a provider that confirms
-    later leaves the deposit ``pending`` until its webhook event."""
-    return payments.request_payment(
-        session, runtime.settings, provider_named(runtime.settings.payment_provider), principal,
-        "deposit", amount_minor=body.amount_minor, currency=body.currency,
-        transfer_id=body.transfer_id,
-    )  # fmt: skip
+    """Recorded ``pending``, then sent to the payment provider (``DATABOURSE_PAYMENT_PROVIDER``)
+    once recorded, before this answers: ``GET /books/payments/{id}`` shows what it said. The
+    simulated bank confirms at once, so the money is available when this answers; a provider
+    that confirms later leaves the deposit ``processing`` until its webhook event."""
+    return _request(
+        "deposit", body, after=after, principal=principal, session=session, runtime=runtime
+    )
 
 
 @router.post(
@@ -66,15 +111,43 @@ def deposit(
 )
 @idempotent
 def withdraw(
-    body: MoneyRequest, principal: CurrentAccount, session: SessionDep, runtime: RuntimeDep
+    after: AfterCommitDep,
+    body: MoneyRequest,
+    principal: CurrentAccount,
+    session: SessionDep,
+    runtime: RuntimeDep,
 ) -> PaymentView:
-    """Refused (409 ``insufficient_funds``) when the available money is short; held money is
-    not available."""
-    return payments.request_payment(
-        session, runtime.settings, provider_named(runtime.settings.payment_provider), principal,
-        "withdrawal", amount_minor=body.amount_minor, currency=body.currency,
-        transfer_id=body.transfer_id,
-    )  # fmt: skip
+    """The amount leaves available for the organisation's withdrawing money at once (409
+    ``insufficient_funds`` when available is short; held money is not available), then the
+    payment provider is asked to pay it out, as for a deposit. It leaves the books when the
+    provider confirms it, and returns to available if the provider refuses it."""
+    return _request(
+        "withdrawal", body, after=after, principal=principal, session=session, runtime=runtime
+    )
+
+
+@router.get("/books/payments", summary="Your organisation's deposits and withdrawals")
+def list_payments(
+    principal: CurrentAccount,
+    session: SessionDep,
+    status: Annotated[
+        Literal["pending", "processing", "confirmed", "failed"] | None,
+        Query(description="only the payments in this status"),
+    ] = None,
+) -> PaymentList:
+    """Newest first, at most 100."""
+    return payments.list_payments(session, principal, status=status)
+
+
+@router.get("/books/payments/{payment_id}", summary="A deposit or withdrawal and its status")
+def get_payment(
+    payment_id: Annotated[int, Path(ge=1, le=limits.id_max)],
+    principal: CurrentAccount,
+    session: SessionDep,
+) -> PaymentView:
+    """404 ``payment_not_found`` for another organisation's payment, as for one that does not
+    exist."""
+    return payments.visible_payment(session, principal, payment_id)
 
 
 @router.get(
@@ -139,9 +212,10 @@ def payment_webhook(
 ) -> WebhookAnswer:
     """``Databourse-Payment-Timestamp`` (Unix seconds) and ``Databourse-Payment-Signature``
     (``v1=`` + hex HMAC-SHA256 of timestamp + "." + body under the webhook secret); the body
-    is ``{"event_id", "type": "payment.confirmed", "provider_ref", "amount_minor",
-    "currency"}``. A replayed event id answers as the first time and changes nothing."""
+    is ``{"event_id", "type": "payment.confirmed" | "payment.failed", "provider_ref",
+    "amount_minor", "currency", "reason"?}``. A replayed event id answers as the first time
+    and changes nothing."""
     return payments.webhook(
-        session, runtime.settings, provider_named(runtime.settings.payment_provider),
+        session, runtime.settings, runtime.settings.payment_provider,
         body=body, timestamp=timestamp, signature=signature,
     )  # fmt: skip

@@ -19,21 +19,25 @@ SHA256_HEX_LENGTH = 64
 class AccountKind(StrEnum):
     """An organisation's ``available`` and ``held`` money; the exchange's ``fee_revenue`` and
     ``arbitration_fees``; ``clearing``, the outside world (money in and out), the only account
-    that may go negative."""
+    that may go negative. An organisation's ``withdrawing`` account holds its withdrawals in
+    flight: asked for, not yet confirmed or refused by the payment provider."""
 
     available = "available"
     held = "held"
+    withdrawing = "withdrawing"
     fee_revenue = "fee_revenue"
     arbitration_fees = "arbitration_fees"
     clearing = "clearing"
 
 
-ORGANIZATION_KINDS = frozenset({AccountKind.available, AccountKind.held})
+ORGANIZATION_KINDS = frozenset({AccountKind.available, AccountKind.held, AccountKind.withdrawing})
 
 
 class TransferCode(StrEnum):
     deposit = "deposit"
-    withdrawal = "withdrawal"
+    withdrawal_hold = "withdrawal_hold"  # available → withdrawing, when it is asked for
+    withdrawal = "withdrawal"  # withdrawing → clearing, when the provider confirms it
+    withdrawal_return = "withdrawal_return"  # withdrawing → available, when it fails
     escrow_hold = "escrow_hold"
     escrow_release = "escrow_release"
     fee = "fee"
@@ -113,14 +117,22 @@ class PaymentDirection(StrEnum):
 
 
 class PaymentStatus(StrEnum):
+    """``pending``: recorded, the provider not yet heard from; ``processing``: the provider
+    accepted it and will confirm or refuse it later; ``confirmed`` and ``failed`` are final
+    (``payment_lifecycle.py``)."""
+
     pending = "pending"
+    processing = "processing"
     confirmed = "confirmed"
+    failed = "failed"
 
 
 class Payment(SQLModel, table=True):
     """A deposit or withdrawal through the payment provider. A deposit moves money when the
-    provider confirms it (at once for the simulated bank, or by its webhook); a withdrawal
-    moves it when it is asked for."""
+    provider confirms it; a withdrawal sets its money aside in the organisation's withdrawing
+    account when it is asked for (``requested_seq``), which goes to clearing when the provider
+    confirms it, or back to available when it fails. Withdrawals recorded before the outbox
+    (``requested_seq`` NULL) left for clearing at once."""
 
     __tablename__ = "book_payment"
     __table_args__ = {"sqlite_autoincrement": True}
@@ -138,6 +150,35 @@ class Payment(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
     confirmed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     confirmed_seq: int | None = Field(default=None, sa_type=BigInteger)
+    requested_seq: int | None = Field(default=None, sa_type=BigInteger)
+    failed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    failed_seq: int | None = Field(default=None, sa_type=BigInteger)
+    failure_reason: str | None = Field(default=None, sa_type=Text)
+
+
+class OutboxStatus(StrEnum):
+    pending = "pending"  # the provider is to be called (again) at ``next_attempt_at``
+    sending = "sending"  # a worker (or the request) is calling it, until ``claimed_until``
+    done = "done"  # the provider answered for good; nothing more to send
+
+
+class PaymentOutbox(SQLModel, table=True):
+    """The call to the payment provider a payment still owes, written in the transaction that
+    records the payment and made after it commits: by the request, else by the payments worker,
+    retried with ``idempotency_key`` until the provider answers."""
+
+    __tablename__ = "book_payment_outbox"
+
+    payment_id: int = Field(sa_type=BigInteger, foreign_key="book_payment.id", primary_key=True)
+    idempotency_key: str = Field(sa_type=String(80), unique=True)
+    status: str = Field(sa_type=Text, index=True)
+    attempts: int = Field(default=0, sa_type=BigInteger)
+    next_attempt_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
+    claimed_by: str | None = Field(default=None, sa_type=Text)
+    claimed_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    last_error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
+    done_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class PaymentEvent(SQLModel, table=True):

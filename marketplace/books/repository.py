@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func
+from sqlalchemy import CursorResult, and_, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from marketplace.books.models import BookAccount, BookTransfer, Hold, Payment, PaymentEvent
+from marketplace.books.models import (
+    BookAccount,
+    BookTransfer,
+    Hold,
+    OutboxStatus,
+    Payment,
+    PaymentDirection,
+    PaymentEvent,
+    PaymentOutbox,
+)
 
 
 def account_by_key(session: Session, key: str, *, lock: bool = False) -> BookAccount | None:
@@ -64,7 +75,7 @@ def add_transfers(session: Session, transfers: Sequence[BookTransfer]) -> None:
     session.flush()
 
 
-def add(session: Session, row: Hold | Payment | PaymentEvent) -> None:
+def add(session: Session, row: Hold | Payment | PaymentEvent | PaymentOutbox) -> None:
     session.add(row)
     session.flush()
 
@@ -158,3 +169,139 @@ def add_event_unless_there(session: Session, event: PaymentEvent) -> bool:
             session.expunge(event)
         return False
     return True
+
+
+def get_payment(session: Session, payment_id: int, *, lock: bool = False) -> Payment | None:
+    query = select(Payment).where(col(Payment.id) == payment_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.exec(query).first()
+
+
+def payments_of(
+    session: Session, organization_id: int, *, statuses: Collection[str], limit: int
+) -> list[Payment]:
+    """The organisation's payments in ``statuses`` (any when empty), newest first."""
+    query = select(Payment).where(col(Payment.organization_id) == organization_id)
+    if statuses:
+        query = query.where(col(Payment.status).in_(list(statuses)))
+    return list(session.exec(query.order_by(col(Payment.id).desc()).limit(limit)).all())
+
+
+def withdrawals_in_flight(session: Session, statuses: Sequence[str]) -> dict[tuple[int, str], int]:
+    """(organisation, currency) → the sum of its withdrawals in ``statuses`` whose money was set
+    aside in its withdrawing account (those recorded before the outbox were not)."""
+    query = (
+        select(
+            col(Payment.organization_id), col(Payment.currency), func.sum(col(Payment.amount_minor))
+        )
+        .where(
+            col(Payment.direction) == PaymentDirection.withdrawal.value,
+            col(Payment.status).in_(list(statuses)),
+            col(Payment.requested_seq).is_not(None),
+        )
+        .group_by(col(Payment.organization_id), col(Payment.currency))
+    )
+    return {(org, cur): int(total) for org, cur, total in session.exec(query)}
+
+
+# --- the provider outbox --------------------------------------------------------------------
+
+
+def outbox(session: Session, payment_id: int) -> PaymentOutbox | None:
+    return session.get(PaymentOutbox, payment_id, populate_existing=True)
+
+
+def outboxes(session: Session, payment_ids: Sequence[int]) -> dict[int, PaymentOutbox]:
+    query = select(PaymentOutbox).where(col(PaymentOutbox.payment_id).in_(list(payment_ids)))
+    return {box.payment_id: box for box in session.exec(query).all()}
+
+
+def _due(now: datetime) -> Any:
+    """Pending and due, or claimed by a caller that has not reported in time (it died, or its
+    call hangs past its claim)."""
+    return or_(
+        and_(
+            col(PaymentOutbox.status) == OutboxStatus.pending.value,
+            col(PaymentOutbox.next_attempt_at) <= now,
+        ),
+        and_(
+            col(PaymentOutbox.status) == OutboxStatus.sending.value,
+            col(PaymentOutbox.claimed_until) <= now,
+        ),
+    )
+
+
+def due_outbox_ids(session: Session, now: datetime, limit: int) -> list[int]:
+    query = (
+        select(PaymentOutbox.payment_id)
+        .where(_due(now))
+        .order_by(col(PaymentOutbox.next_attempt_at), col(PaymentOutbox.payment_id))
+        .limit(limit)
+    )
+    return [int(i) for i in session.exec(query).all()]
+
+
+def claim_outbox(
+    session: Session,
+    payment_id: int,
+    holder: str,
+    now: datetime,
+    until: datetime,
+    *,
+    fresh: bool = False,
+) -> bool:
+    """Claim the payment's provider call for ``holder`` and count the attempt; True when this
+    call did. ``fresh`` (the request that recorded the payment) also takes a pending row not yet
+    due. One conditional UPDATE: of two callers racing for a row, the second finds it no longer
+    claimable (PostgreSQL re-checks the condition after the first commits; SQLite runs one
+    writer)."""
+    claimable = _due(now)
+    if fresh:
+        claimable = or_(claimable, col(PaymentOutbox.status) == OutboxStatus.pending.value)
+    result = session.execute(
+        update(PaymentOutbox)
+        .where(col(PaymentOutbox.payment_id) == payment_id, claimable)
+        .values(
+            status=OutboxStatus.sending.value,
+            claimed_by=holder,
+            claimed_until=until,
+            attempts=col(PaymentOutbox.attempts) + 1,
+        )
+    )
+    return int(cast(CursorResult[Any], result).rowcount) == 1
+
+
+def retry_outbox(
+    session: Session, payment_id: int, holder: str, *, at: datetime, error: str
+) -> bool:
+    """Put ``holder``'s claimed call back to pending, to be made again at ``at``; False when the
+    claim was lost meanwhile (another caller took the row), and then nothing changes."""
+    result = session.execute(
+        update(PaymentOutbox)
+        .where(
+            col(PaymentOutbox.payment_id) == payment_id,
+            col(PaymentOutbox.status) == OutboxStatus.sending.value,
+            col(PaymentOutbox.claimed_by) == holder,
+        )
+        .values(
+            status=OutboxStatus.pending.value,
+            claimed_by=None,
+            claimed_until=None,
+            next_attempt_at=at,
+            last_error=error,
+        )
+    )
+    return int(cast(CursorResult[Any], result).rowcount) == 1
+
+
+def close_outbox(session: Session, payment_id: int, now: datetime) -> None:
+    """The provider has answered for good: nothing more to send, whoever holds the row."""
+    session.execute(
+        update(PaymentOutbox)
+        .where(
+            col(PaymentOutbox.payment_id) == payment_id,
+            col(PaymentOutbox.status) != OutboxStatus.done.value,
+        )
+        .values(status=OutboxStatus.done.value, claimed_by=None, claimed_until=None, done_at=now)
+    )

@@ -38,10 +38,14 @@ class HoldView(BaseModel):
 
 
 class BalanceView(BaseModel):
+    """``withdrawing_minor``: withdrawals asked for and not yet confirmed or refused by the
+    payment provider (they return to available if they fail)."""
+
     organization_id: int
     currency: str
     available_minor: int
     held_minor: int
+    withdrawing_minor: int = 0
 
 
 class BalanceShown(BalanceView):
@@ -64,25 +68,41 @@ class MoneyRequest(BaseModel):
 
 
 class PaymentView(BaseModel):
+    """A deposit or withdrawal. ``status``: ``pending`` (recorded; the payment provider not yet
+    heard from: ``provider_attempts`` calls so far, the last failing with ``last_error``),
+    ``processing`` (the provider took it and will confirm or refuse it), ``confirmed`` or
+    ``failed`` (``failure_reason``; a failed withdrawal's money is back in available).
+    ``requested_seq``, ``confirmed_seq``, ``failed_seq``: the journal entries of each step."""
+
     id: int
     organization_id: int
     direction: Literal["deposit", "withdrawal"]
     amount_minor: int
     currency: str
-    status: Literal["pending", "confirmed"]
+    status: Literal["pending", "processing", "confirmed", "failed"]
     provider: str
     provider_ref: str
     transfer_id: str
     created_at: datetime
+    requested_seq: int | None = None
     confirmed_at: datetime | None
     confirmed_seq: int | None
+    failed_at: datetime | None = None
+    failed_seq: int | None = None
+    failure_reason: str | None = None
+    provider_attempts: int = 0
+    last_error: str | None = None
+
+
+class PaymentList(BaseModel):
+    items: list[PaymentView]
 
 
 class StatementLine(BaseModel):
     """One transfer touching the organisation's accounts. ``account`` is which of its accounts
-    (available or held) and ``delta_minor`` what it did to it; ``balance_minor`` that account's
-    running balance. ``salt`` and ``record_sha256`` let you check the line against the journal
-    entry ``seq`` (docs/books.md#what-the-journal-holds)."""
+    (available, held or withdrawing) and ``delta_minor`` what it did to it; ``balance_minor``
+    that account's running balance. ``salt`` and ``record_sha256`` let you check the line
+    against the journal entry ``seq`` (docs/books.md#what-the-journal-holds)."""
 
     seq: int
     transfer_id: str
@@ -107,6 +127,7 @@ class Statement(BaseModel):
     currency_scale: int
     available_minor: int
     held_minor: int
+    withdrawing_minor: int = 0
     lines: list[StatementLine]
     truncated: bool
 

@@ -94,6 +94,7 @@ USERS: dict[str, str] = {
     "balance": BUYERS,
     "deposit": BUYERS,
     "withdraw": BUYERS,
+    "payment": BUYERS,
     "statement": BUYERS,
     "books": OPERATORS,
     "fingerprint": SUPPLIERS,

@@ -1,4 +1,5 @@
-"""bourse balance | deposit AMOUNT | withdraw AMOUNT | statement [--csv] | books reconcile
+"""bourse balance | deposit AMOUNT | withdraw AMOUNT | payment [ID] | statement [--csv] |
+books reconcile
 
 Amounts are typed as people write them (``1,250.50``) in the exchange's currency and sent as
 integer minor units (fen for CNY); the currency's scale comes from the exchange.
@@ -50,6 +51,30 @@ def _minor(text: str, shown: BalanceShown) -> int:
 def _show_balance(shown: BalanceShown) -> None:
     console.print(f"available: [bold]{_money(shown.available_minor, shown)}[/bold]")
     console.print(f"held in escrow: {_money(shown.held_minor, shown)}")
+    if shown.withdrawing_minor:
+        console.print(f"withdrawals in flight: {_money(shown.withdrawing_minor, shown)}")
+
+
+_STATUS_NOTES = {
+    "pending": "the payment provider has not answered yet; the exchange asks again",
+    "processing": "the payment provider will confirm or refuse it",
+}
+
+
+def _show_payment(payment: PaymentView, shown: BalanceShown) -> None:
+    console.print(
+        f"{payment.direction} {payment.id}: {_money(payment.amount_minor, shown)}, "
+        f"[bold]{payment.status}[/bold] ({payment.provider} {payment.provider_ref})"
+    )
+    note = _STATUS_NOTES.get(payment.status)
+    if payment.status == "failed":
+        note = f"{payment.failure_reason}" + (
+            "; the money is available again" if payment.direction == "withdrawal" else ""
+        )
+    if note:
+        console.print(f"  {note}")
+    if payment.status == "pending" and payment.last_error:
+        console.print(f"  last attempt ({payment.provider_attempts}): {payment.last_error}")
 
 
 def _payment(
@@ -71,10 +96,7 @@ def deposit(amount: AmountArg, transfer_id: TransferIdOption = None, url: UrlOpt
             payment, shown = _payment(bourse, "deposit", amount, transfer_id)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
-    console.print(
-        f"deposit {payment.id}: {_money(payment.amount_minor, shown)}, [bold]{payment.status}"
-        f"[/bold] ({payment.provider} {payment.provider_ref})"
-    )
+    _show_payment(payment, shown)
     _show_balance(shown)
 
 
@@ -87,15 +109,37 @@ def withdraw(
             payment, shown = _payment(bourse, "withdrawal", amount, transfer_id)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
-    console.print(
-        f"withdrawal {payment.id}: {_money(payment.amount_minor, shown)}, "
-        f"[bold]{payment.status}[/bold] ({payment.provider} {payment.provider_ref})"
-    )
+    _show_payment(payment, shown)
     _show_balance(shown)
 
 
+def payment(
+    payment_id: Annotated[
+        int | None, typer.Argument(min=1, help="The payment's id; none lists the newest.")
+    ] = None,
+    url: UrlOption = None,
+) -> None:
+    """A deposit or withdrawal and its status (pending, processing, confirmed, failed), or
+    your organisation's newest payments."""
+    with exchange_client(url) as bourse:
+        try:
+            shown = bourse.books.balance()
+            found = (
+                [bourse.books.payment(payment_id)]
+                if payment_id is not None
+                else bourse.books.payments().items
+            )
+        except DatabourseClientError as exc:
+            raise fail(exc) from exc
+    for one in found:
+        _show_payment(one, shown)
+    if not found:
+        console.print("no payments yet")
+
+
 def balance(url: UrlOption = None) -> None:
-    """Your organisation's available money and the money held in escrow for its orders."""
+    """Your organisation's available money, the money held in escrow for its orders, and its
+    withdrawals in flight."""
     with exchange_client(url) as bourse:
         try:
             shown = bourse.books.balance()
@@ -121,7 +165,7 @@ def statement(
     shown = BalanceShown(
         organization_id=found.organization_id, currency=found.currency,
         available_minor=found.available_minor, held_minor=found.held_minor,
-        currency_scale=found.currency_scale,
+        withdrawing_minor=found.withdrawing_minor, currency_scale=found.currency_scale,
     )  # fmt: skip
     table = Table("seq", "when (UTC)", "what", "account", "change", "balance", "reference")
     for line in found.lines:
@@ -160,5 +204,6 @@ def register(app: typer.Typer) -> None:
     app.command("balance")(balance)
     app.command("deposit")(deposit)
     app.command("withdraw")(withdraw)
+    app.command("payment")(payment)
     app.command("statement")(statement)
     app.add_typer(books_app, name="books")

@@ -36,11 +36,12 @@ TRUST_FETCH_TIMEOUT_S = 10.0
 
 
 def worker() -> None:
-    """Run the anchoring, webhook delivery and settlement workers alone (set
+    """Run the anchoring, webhook delivery, settlement and payments workers alone (set
     DATABOURSE_WORKER_IN_PROCESS=false on the servers). Several may run: they coordinate through
     the database."""
     from ledger.anchoring import AnchorWorker
     from ledger.chain.base import ChainError, ChainInUse
+    from marketplace.books.payment_job import PaymentWorker
     from marketplace.chain_runtime import anchor_config, chain_handle
     from marketplace.db import make_engine
     from marketplace.notifications import DeliveryWorker
@@ -75,9 +76,12 @@ def worker() -> None:
     delivery_worker.start()
     settlement_worker = SettlementWorker(engine, settings)
     settlement_worker.start()
+    payment_worker = PaymentWorker(engine, settings)
+    payment_worker.start()
     try:
         anchor_worker.run(stop)
     finally:
+        payment_worker.stop()
         settlement_worker.stop()
         delivery_worker.stop()
         handle.close()

@@ -1,5 +1,6 @@
-"""``bourse.books``: your organisation's balance, deposits and withdrawals (its admins), its
-statement (JSON or CSV), one escrow hold, and the operator's reconciliation of the books."""
+"""``bourse.books``: your organisation's balance, deposits and withdrawals (its admins) and
+their status, its statement (JSON or CSV), one escrow hold, and the operator's reconciliation of
+the books."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from marketplace.books.schemas import (
     BalanceShown,
     HoldView,
+    PaymentList,
     PaymentView,
     Reconciliation,
     Statement,
@@ -30,7 +32,9 @@ class Books:
         transfer_id: str | None = None,
         idempotency_key: str | None = None,
     ) -> PaymentView:
-        """Deposit ``amount_minor`` minor units through the exchange's payment provider.
+        """Deposit ``amount_minor`` minor units through the exchange's payment provider; the
+        payment as it stands once the exchange has asked the provider (``status``: confirmed,
+        processing until the provider confirms it, or pending while the exchange retries).
         ``idempotency_key`` (a new UUID by default): pass the same one to retry a deposit whose
         answer was lost; the money moves once."""
         return self._money("/books/deposits", amount_minor, transfer_id, idempotency_key)
@@ -42,7 +46,8 @@ class Books:
         transfer_id: str | None = None,
         idempotency_key: str | None = None,
     ) -> PaymentView:
-        """Withdraw ``amount_minor`` minor units of the available money (as ``deposit``)."""
+        """Withdraw ``amount_minor`` minor units of the available money (as ``deposit``); a
+        withdrawal the provider refuses is ``failed`` and its money is available again."""
         return self._money("/books/withdrawals", amount_minor, transfer_id, idempotency_key)
 
     def _money(
@@ -52,7 +57,18 @@ class Books:
         if transfer_id is not None:
             body["transfer_id"] = transfer_id
         headers = {"Idempotency-Key": key or uuid.uuid4().hex}
-        return self._session.call(PaymentView, "POST", path, json=body, headers=headers)
+        recorded = self._session.call(PaymentView, "POST", path, json=body, headers=headers)
+        # The answer is the payment as recorded; the provider was asked after that.
+        return self.payment(recorded.id)
+
+    def payment(self, payment_id: int) -> PaymentView:
+        """One of your organisation's deposits or withdrawals, as it stands."""
+        return self._session.call(PaymentView, "GET", f"/books/payments/{payment_id}")
+
+    def payments(self, status: str | None = None) -> PaymentList:
+        """Your organisation's payments, newest first (only those in ``status`` if given)."""
+        params = {"status": status} if status else None
+        return self._session.call(PaymentList, "GET", "/books/payments", params=params)
 
     def statement(self) -> Statement:
         return self._session.call(Statement, "GET", "/books/statement")

@@ -32,7 +32,13 @@ from marketplace.books.errors import (
     InvalidTransfer,
     UnknownCurrency,
 )
-from marketplace.books.models import AccountKind, BookAccount, BookTransfer, TransferCode
+from marketplace.books.models import (
+    ORGANIZATION_KINDS,
+    AccountKind,
+    BookAccount,
+    BookTransfer,
+    TransferCode,
+)
 from marketplace.books.schemas import TRANSFER_ID_PATTERN
 from marketplace.money import Currency
 from marketplace.settings import get_settings
@@ -101,8 +107,8 @@ def account(
     session: Session, kind: AccountKind, currency: str, organization_id: int | None = None
 ) -> BookAccount:
     """The account, opened on first use (concurrent openers meet on the unique key)."""
-    assert (organization_id is None) == (kind not in (AccountKind.available, AccountKind.held)), (
-        "organisations have available and held accounts; the exchange the others"
+    assert (organization_id is None) == (kind not in ORGANIZATION_KINDS), (
+        "organisations have available, held and withdrawing accounts; the exchange the others"
     )
     key = account_key(kind, currency, organization_id)
     found = repository.account_by_key(session, key)

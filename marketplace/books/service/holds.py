@@ -250,12 +250,13 @@ def visible_hold(session: Session, principal: Principal, hold_id: int) -> HoldVi
 
 
 def balance(session: Session, *, org_id: int, currency: str) -> BalanceView:
-    """The organisation's available and held money in ``currency`` (0 for accounts never
-    used)."""
+    """The organisation's available, held and withdrawing money in ``currency`` (0 for
+    accounts never used)."""
     by_kind = {a.kind: a.balance_minor for a in repository.accounts_of(session, org_id, currency)}
     return BalanceView(
         organization_id=org_id,
         currency=currency,
         available_minor=by_kind.get(AccountKind.available.value, 0),
         held_minor=by_kind.get(AccountKind.held.value, 0),
+        withdrawing_minor=by_kind.get(AccountKind.withdrawing.value, 0),
     )

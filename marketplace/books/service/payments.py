@@ -1,25 +1,37 @@
-"""Deposits and withdrawals through the payment provider, and the provider's webhook events.
+"""Deposits and withdrawals through the payment provider, and the provider's answers.
 
-A deposit is recorded as a payment; it moves money (clearing → the organisation's available,
-``payment.deposited``) when the provider confirms it: at once (the simulated bank) or by a
-webhook event. A withdrawal moves money when it is asked for (the organisation's available →
-clearing, ``payment.withdrawn``), refused if the available money is short, so the same money
-is never paid out twice; the provider's confirmation only marks it confirmed. Webhook events are
-taken once by their id: a replay changes nothing and gets the first answer.
+The provider is never called inside a database transaction. A request records the payment and
+its outbox row (the provider call it owes) in its transaction; a withdrawal also sets its money
+aside there, available → the organisation's withdrawing account (``payment.withdrawal_requested``),
+refused if the available money is short, so the same money can never be paid out twice. After
+the commit the request, or else the payments worker (``payment_job.py``), calls the provider with
+the payment's idempotency key and records its answer (``record_answer``) in a transaction of
+its own, under the payment's row lock, by the declared lifecycle (``payment_lifecycle.py``):
+
+- confirmed: a deposit moves clearing → available (``payment.deposited``); a withdrawal moves
+  withdrawing → clearing (``payment.withdrawn``);
+- failed: a withdrawal's money returns, withdrawing → available (``payment.failed``);
+- accepted: the payment is processing until the provider's signed webhook confirms or fails it.
+
+An answer for a payment already confirmed or failed changes nothing, so the same confirmation
+coming from the request, a worker and the webhook posts once. Webhook events are taken once by
+their id: a replay changes nothing and gets the first answer.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlmodel import Session
 
+from ledger import journal
 from ledger.models import utc_now
 from marketplace import limits
-from marketplace.books import repository
+from marketplace.books import payment_lifecycle, repository
 from marketplace.books.errors import (
     InvalidWebhook,
     PaymentNotFound,
@@ -29,14 +41,18 @@ from marketplace.books.errors import (
 )
 from marketplace.books.models import (
     AccountKind,
+    BookAccount,
+    OutboxStatus,
     Payment,
     PaymentDirection,
     PaymentEvent,
+    PaymentOutbox,
     PaymentStatus,
     TransferCode,
 )
-from marketplace.books.providers import PaymentProvider, webhook_verified
-from marketplace.books.schemas import PaymentView, WebhookAnswer
+from marketplace.books.payment_lifecycle import PaymentStep
+from marketplace.books.providers import ProviderAnswer, ProviderOutcome, webhook_verified
+from marketplace.books.schemas import PaymentList, PaymentView, WebhookAnswer
 from marketplace.books.service.accounts import (
     Leg,
     account,
@@ -48,20 +64,25 @@ from marketplace.books.service.accounts import (
 )
 from marketplace.books.service.holds import BOOKS_ACTOR
 from marketplace.errors import Forbidden
-from marketplace.principal import Principal, check_verified_organization
+from marketplace.principal import OrgRole, Principal, check_verified_organization
 from marketplace.settings import Settings
 
-KINDS = {
-    PaymentDirection.deposit: ("payment.deposited", TransferCode.deposit),
-    PaymentDirection.withdrawal: ("payment.withdrawn", TransferCode.withdrawal),
+log = logging.getLogger(__name__)
+
+_STEP_OF = {
+    ProviderOutcome.accepted: PaymentStep.accept,
+    ProviderOutcome.confirmed: PaymentStep.confirm,
+    ProviderOutcome.failed: PaymentStep.fail,
 }
+_WEBHOOK_STEPS = {"payment.confirmed": PaymentStep.confirm, "payment.failed": PaymentStep.fail}
+_REASON_LENGTH_MAX = 300
 
 
 class NotOrganizationAdmin(Forbidden):
     code = "not_organization_admin"
 
 
-def payment_view(row: Payment) -> PaymentView:
+def payment_view(row: Payment, outbox: PaymentOutbox | None = None) -> PaymentView:
     assert row.id is not None
     return PaymentView(
         id=row.id,
@@ -74,48 +95,84 @@ def payment_view(row: Payment) -> PaymentView:
         provider_ref=row.provider_ref,
         transfer_id=row.transfer_id,
         created_at=row.created_at,
+        requested_seq=row.requested_seq,
         confirmed_at=row.confirmed_at,
         confirmed_seq=row.confirmed_seq,
+        failed_at=row.failed_at,
+        failed_seq=row.failed_seq,
+        failure_reason=row.failure_reason,
+        provider_attempts=0 if outbox is None else outbox.attempts,
+        last_error=None if outbox is None else outbox.last_error,
     )
 
 
-def _legs(session: Session, row: Payment) -> list[Leg]:
-    clearing = account(session, AccountKind.clearing, row.currency)
-    available = account(session, AccountKind.available, row.currency, row.organization_id)
-    _, code = KINDS[PaymentDirection(row.direction)]
-    debit, credit = (
-        (clearing, available)
-        if row.direction == PaymentDirection.deposit
-        else (available, clearing)
-    )
-    return [Leg(row.transfer_id, debit, credit, row.amount_minor, code, f"payment:{row.id}")]
+def idempotency_key(payment_id: int) -> str:
+    """The key the provider gets for a payment: its id, and a random part so that a key is never
+    reused by another database (a restored or reset one) whose ids start again."""
+    return f"payment-{payment_id}-{secrets.token_hex(12)}"
 
 
-def _move(session: Session, row: Payment, actor: str, now: datetime) -> None:
-    """Post the payment's transfer and its journal entry; the payment is then confirmed when
-    it is a deposit (a withdrawal's confirmation is the provider's)."""
+def _legs(session: Session, row: Payment, step: PaymentStep | None) -> list[Leg]:
+    """The transfers a payment's step posts (``None``: a withdrawal's request, checked before
+    the payment has its id)."""
+    org, money = row.organization_id, row.currency
+    available = account(session, AccountKind.available, money, org)
+    clearing = account(session, AccountKind.clearing, money)
+    moves: dict[PaymentStep | None, tuple[str, BookAccount, BookAccount, TransferCode]]
+    if row.direction == PaymentDirection.deposit:
+        moves = {PaymentStep.confirm: (row.transfer_id, clearing, available, TransferCode.deposit)}
+    else:
+        # Recorded before the outbox (no ``requested_seq``): it left for clearing when asked for.
+        legacy = row.requested_seq is None
+        out = clearing if legacy else account(session, AccountKind.withdrawing, money, org)
+        moves = {
+            None: (row.transfer_id, available, out, TransferCode.withdrawal_hold),
+            PaymentStep.fail: (f"payment:{row.id}:return", out, available,
+                               TransferCode.withdrawal_return),
+        }  # fmt: skip
+        if not legacy:
+            moves[PaymentStep.confirm] = (
+                f"payment:{row.id}:payout",
+                out,
+                clearing,
+                TransferCode.withdrawal,
+            )
+    if step not in moves:
+        return []
+    transfer_id, debit, credit, code = moves[step]
+    return [Leg(transfer_id, debit, credit, row.amount_minor, code, f"payment:{row.id}")]
+
+
+def _journal(
+    session: Session,
+    row: Payment,
+    step: PaymentStep | None,
+    kind: str,
+    *,
+    actor: str,
+    now: datetime,
+) -> int:
+    """Post the step's transfers (if any) with its journal entry ``kind``; the entry's seq."""
     assert row.id is not None
-    kind, _ = KINDS[PaymentDirection(row.direction)]
-    seq, _ = post(
-        session,
-        _legs(session, row),
-        kind=kind,
-        subject=f"payment:{row.id}",
-        actor=actor,
-        payload={
-            "payment_id": row.id,
-            "organization_id": row.organization_id,
-            "provider": row.provider,
-        },
-        now=now,
-    )
-    row.confirmed_seq = seq
+    payload: dict[str, Any] = {
+        "payment_id": row.id,
+        "organization_id": row.organization_id,
+        "direction": row.direction,
+        "provider": row.provider,
+    }
+    legs = _legs(session, row, step)
+    subject = f"payment:{row.id}"
+    if legs:
+        seq, _ = post(session, legs, kind=kind, subject=subject, actor=actor, payload=payload,
+                      now=now)  # fmt: skip
+        return seq
+    return journal.append(session, kind=kind, subject=subject, actor=actor, payload=payload).seq
 
 
 def request_payment(
     session: Session,
     settings: Settings,
-    provider: PaymentProvider,
+    provider_name: str,
     principal: Principal,
     direction: Literal["deposit", "withdrawal"],
     *,
@@ -124,8 +181,9 @@ def request_payment(
     transfer_id: str | None,
     now: datetime | None = None,
 ) -> PaymentView:
-    """A deposit or a withdrawal for the caller's organisation (its admins, once verified).
-    ``transfer_id`` (the client's) makes a repeat return the first payment."""
+    """Record a deposit or a withdrawal for the caller's organisation (its admins, once
+    verified) and the provider call it owes; nothing is sent here. ``transfer_id`` (the
+    client's) makes a repeat return the first payment."""
     check_verified_organization(principal)
     if principal.account.membership_role != "admin":
         raise NotOrganizationAdmin("only an admin of the organisation may move its money")
@@ -146,38 +204,126 @@ def request_payment(
                 money,
             ):
                 raise TransferIdReused(f"transfer id {client_id!r} already names another payment")
-            return payment_view(found)
+            assert found.id is not None
+            return payment_view(found, repository.outbox(session, found.id))
     row = Payment(
         organization_id=org_id,
         direction=direction,
         amount_minor=amount_minor,
         currency=money,
         status=PaymentStatus.pending.value,
-        provider=provider.name,
+        provider=provider_name,
         provider_ref=f"pending:{secrets.token_hex(16)}",
         transfer_id=stored_id or f"pending:{secrets.token_hex(16)}",
         requested_by=principal.account_id,
         created_at=now,
     )
     if direction == PaymentDirection.withdrawal:
-        lock_and_check(session, _legs(session, row))  # refused before anything is written
+        row.requested_seq = 0  # a withdrawal of today's kind: its money goes to withdrawing
+        lock_and_check(session, _legs(session, row, None))  # refused before anything is written
     repository.add(session, row)
     assert row.id is not None
     if stored_id is None:
         row.transfer_id = f"payment:{row.id}"
-    answer = provider.start(
-        direction, payment_ref=f"payment-{row.id}", amount_minor=amount_minor, currency=money
+    if direction == PaymentDirection.withdrawal:
+        row.requested_seq = _journal(
+            session, row, None, payment_lifecycle.WITHDRAWAL_REQUESTED_KIND,
+            actor=principal.address, now=now,
+        )  # fmt: skip
+    outbox = PaymentOutbox(
+        payment_id=row.id,
+        idempotency_key=idempotency_key(row.id),
+        status=OutboxStatus.pending.value,
+        # The request sends it right after its commit; the worker only once this passes.
+        next_attempt_at=now + timedelta(seconds=limits.books_payment_grace_s),
+        created_at=now,
     )
-    row.provider_ref = answer.provider_ref
     session.add(row)
-    session.flush()
-    if direction == PaymentDirection.withdrawal or answer.confirmed:
-        _move(session, row, principal.address, now)
-    if answer.confirmed:
-        row.status, row.confirmed_at = PaymentStatus.confirmed.value, now
+    repository.add(session, outbox)
+    return payment_view(row, outbox)
+
+
+def _move(
+    session: Session,
+    row: Payment,
+    step: PaymentStep,
+    *,
+    actor: str,
+    now: datetime,
+    reason: str = "",
+) -> bool:
+    """Move the (locked) payment by ``step`` if its state allows: post and journal what the step
+    does, and close its outbox row when the provider has taken it. False when it allows nothing
+    (a final payment): then nothing changes."""
+    assert row.id is not None
+    found = payment_lifecycle.transition(row.status, step)
+    if found is None:
+        return False
+    kind = found.kinds[PaymentDirection(row.direction)]
+    if kind is not None:
+        # The provider's reason stays on the payment: free text has no place in the public
+        # journal.
+        seq = _journal(session, row, step, kind, actor=actor, now=now)
+        if step == PaymentStep.confirm:
+            row.confirmed_seq, row.confirmed_at = seq, now
+        else:
+            row.failed_seq, row.failed_at = seq, now
+            row.failure_reason = reason[:_REASON_LENGTH_MAX] or "refused by the payment provider"
+    row.status = found.target.value
     session.add(row)
+    repository.close_outbox(session, row.id, now)
     session.flush()
-    return payment_view(row)
+    return True
+
+
+def record_answer(
+    session: Session, payment_id: int, answer: ProviderAnswer, *, now: datetime | None = None
+) -> Payment | None:
+    """Take the provider's answer for a payment, under its row lock: whoever learned it (the
+    request, a worker, a worker whose claim expired) records it, and only the first moves
+    anything. The payment, or None if there is none."""
+    now = now or utc_now()
+    row = repository.get_payment(session, payment_id, lock=True)
+    if row is None:
+        return None
+    if row.status == PaymentStatus.pending:
+        row.provider_ref = answer.provider_ref
+    elif row.provider_ref != answer.provider_ref:
+        log.warning(
+            "payment %s: the provider answered with reference %r, it had %r",
+            payment_id, answer.provider_ref, row.provider_ref,
+        )  # fmt: skip
+    _move(session, row, _STEP_OF[answer.outcome], actor=BOOKS_ACTOR, now=now,
+          reason=answer.reason)  # fmt: skip
+    repository.close_outbox(session, payment_id, now)
+    session.flush()
+    return row
+
+
+def visible_payment(session: Session, principal: Principal, payment_id: int) -> PaymentView:
+    """A payment, to its organisation's members (and operators); 404 to anyone else, as if it
+    did not exist."""
+    found = repository.get_payment(session, payment_id)
+    if found is None or (
+        found.organization_id != principal.organization.id
+        and OrgRole.operator not in principal.roles
+    ):
+        raise PaymentNotFound(f"no payment {payment_id}")
+    return payment_view(found, repository.outbox(session, payment_id))
+
+
+def list_payments(
+    session: Session, principal: Principal, *, status: str | None = None
+) -> PaymentList:
+    """The organisation's payments, newest first (at most ``books_payments_listed_max``)."""
+    org_id = principal.organization.id
+    assert org_id is not None
+    rows = repository.payments_of(
+        session, org_id, statuses=[status] if status else [],
+        limit=limits.books_payments_listed_max,
+    )  # fmt: skip
+    boxes = repository.outboxes(session, [r.id for r in rows if r.id is not None])
+    return PaymentList(items=[payment_view(r, boxes.get(r.id or 0)) for r in rows])
 
 
 def _event(body: bytes) -> dict[str, Any]:
@@ -196,15 +342,20 @@ def _event(body: bytes) -> dict[str, Any]:
         raise InvalidWebhook("event_id is 1 to 200 printable characters")
     if not isinstance(ref, str) or not 1 <= len(ref) <= 200:
         raise InvalidWebhook("provider_ref names the payment (1 to 200 characters)")
-    if kind != "payment.confirmed":
-        raise InvalidWebhook("type: the only event the exchange takes is payment.confirmed")
+    if kind not in _WEBHOOK_STEPS:
+        raise InvalidWebhook(
+            "type: the events the exchange takes are payment.confirmed and payment.failed"
+        )
+    reason = event.get("reason", "")
+    if not isinstance(reason, str) or len(reason) > _REASON_LENGTH_MAX:
+        raise InvalidWebhook(f"reason is a string of at most {_REASON_LENGTH_MAX} characters")
     return event
 
 
 def webhook(
     session: Session,
     settings: Settings,
-    provider: PaymentProvider,
+    provider_name: str,
     *,
     body: bytes,
     timestamp: str,
@@ -221,16 +372,16 @@ def webhook(
             "the event's signature or timestamp is not the payment provider's"
         )
     event = _event(body)
-    seen = repository.payment_event(session, provider.name, event["event_id"])
+    seen = repository.payment_event(session, provider_name, event["event_id"])
     if seen is not None:
         return WebhookAnswer(
             event_id=seen.event_id, outcome=seen.outcome, payment_id=seen.payment_id
         )
-    row = repository.payment_by_ref(session, provider.name, event["provider_ref"], lock=True)
+    row = repository.payment_by_ref(session, provider_name, event["provider_ref"], lock=True)
     if row is None:
         raise PaymentNotFound(f"no payment {event['provider_ref'][:80]!r} from this provider")
     # Deliveries of one event queue on the payment's lock; the later ones find the first's.
-    seen = repository.payment_event(session, provider.name, event["event_id"])
+    seen = repository.payment_event(session, provider_name, event["event_id"])
     if seen is not None:
         return WebhookAnswer(
             event_id=seen.event_id, outcome=seen.outcome, payment_id=seen.payment_id
@@ -238,15 +389,19 @@ def webhook(
     assert row.id is not None
     if event.get("amount_minor") != row.amount_minor or event.get("currency") != row.currency:
         raise InvalidWebhook("the event's amount or currency is not the payment's")
-    outcome = "already_confirmed"
-    if row.status == PaymentStatus.pending:
-        if row.direction == PaymentDirection.deposit:
-            _move(session, row, BOOKS_ACTOR, now)
-        row.status, row.confirmed_at = PaymentStatus.confirmed.value, now
-        session.add(row)
-        outcome = "confirmed"
+    step = _WEBHOOK_STEPS[event["type"]]
+    if _move(session, row, step, actor=BOOKS_ACTOR, now=now, reason=event.get("reason", "")):
+        outcome = PaymentStatus(row.status).value
+    else:
+        outcome = f"already_{PaymentStatus(row.status).value}"
+        if row.status != (
+            PaymentStatus.confirmed if step == PaymentStep.confirm else PaymentStatus.failed
+        ):
+            # The provider contradicts its own final answer: nothing moves; operators look.
+            log.error("payment %s is %s; the provider now says %s", row.id, row.status,
+                      event["type"])  # fmt: skip
     taken = PaymentEvent(
-        provider=provider.name, event_id=event["event_id"], payment_id=row.id, outcome=outcome,
+        provider=provider_name, event_id=event["event_id"], payment_id=row.id, outcome=outcome,
         received_at=now,
     )  # fmt: skip
     if not repository.add_event_unless_there(session, taken):

@@ -9,7 +9,7 @@ import io
 from sqlmodel import Session
 
 from marketplace import limits
-from marketplace.books import lifecycle, repository
+from marketplace.books import lifecycle, payment_lifecycle, repository
 from marketplace.books.models import AccountKind
 from marketplace.books.schemas import AccountCheck, Reconciliation, Statement, StatementLine
 
@@ -17,7 +17,8 @@ from marketplace.books.schemas import AccountCheck, Reconciliation, Statement, S
 def reconcile(session: Session) -> Reconciliation:
     """Check the books in full: the sum of every account's balance derived from the transfers
     is zero; each cached balance equals its derived one; no account but clearing is negative;
-    each organisation's held account equals the sum of its pending holds."""
+    each organisation's held account equals the sum of its pending holds, and its withdrawing
+    account the sum of its withdrawals in flight."""
     accounts = repository.all_accounts(session)
     derived = repository.derived_balances(session)
     problems: list[str] = []
@@ -45,6 +46,17 @@ def reconcile(session: Session) -> Reconciliation:
                 problems.append(
                     f"account {row.key} holds {derived.get(row.id or 0, 0)}, its pending holds "
                     f"{want}"
+                )
+    in_flight = repository.withdrawals_in_flight(
+        session, [s.value for s in payment_lifecycle.IN_FLIGHT]
+    )
+    for row in accounts:
+        if row.kind == AccountKind.withdrawing and row.organization_id is not None:
+            want = in_flight.get((row.organization_id, row.currency), 0)
+            if derived.get(row.id or 0, 0) != want:
+                problems.append(
+                    f"account {row.key} holds {derived.get(row.id or 0, 0)}, its withdrawals "
+                    f"in flight {want}"
                 )
     return Reconciliation(
         ok=not problems,
@@ -90,6 +102,7 @@ def statement(session: Session, *, org_id: int, currency: str, scale: int) -> St
         currency_scale=scale,
         available_minor=by_kind.get(AccountKind.available.value, 0),
         held_minor=by_kind.get(AccountKind.held.value, 0),
+        withdrawing_minor=by_kind.get(AccountKind.withdrawing.value, 0),
         lines=lines,
         truncated=truncated,
     )

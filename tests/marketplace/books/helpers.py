@@ -37,6 +37,21 @@ def withdraw(
     )  # fmt: skip
 
 
+def payment(api: TestClient, who: Party, answered: Any) -> dict[str, Any]:
+    """The payment a POST answered with, as it stands now (the provider was called after the
+    request's commit, before its answer was sent)."""
+    r = api.get(f"/books/payments/{answered.json()['id']}", headers=who.headers)
+    assert r.status_code == 200, r.text
+    found: dict[str, Any] = r.json()
+    return found
+
+
+def withdrawing(api: TestClient, who: Party) -> int:
+    r = api.get("/books/balance", headers=who.headers)
+    assert r.status_code == 200, r.text
+    return int(r.json()["withdrawing_minor"])
+
+
 def balance(api: TestClient, who: Party) -> tuple[int, int]:
     r = api.get("/books/balance", headers=who.headers)
     assert r.status_code == 200, r.text
@@ -72,3 +87,7 @@ def confirmed(payment: dict[str, Any], event_id: str = "evt-1") -> dict[str, Any
         "amount_minor": payment["amount_minor"],
         "currency": payment["currency"],
     }
+
+
+def failed(payment: dict[str, Any], event_id: str, reason: str = "") -> dict[str, Any]:
+    return {**confirmed(payment, event_id), "type": "payment.failed", "reason": reason}

@@ -41,7 +41,7 @@ def test_hold_then_release_pays_the_payee_less_the_fee(
     assert held.status == "pending"
     assert service.balance(session, org_id=buyer, currency="CNY").model_dump() == {
         "organization_id": buyer, "currency": "CNY", "available_minor": 3_000,
-        "held_minor": 7_000,
+        "held_minor": 7_000, "withdrawing_minor": 0,
     }  # fmt: skip
     done = service.release(
         session, hold_id=held.id, payee_org_id=seller, fee_minor=350, reference="order:1"

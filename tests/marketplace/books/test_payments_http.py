@@ -12,7 +12,14 @@ from marketplace.books import service as books
 from marketplace.db import unit_of_work
 from marketplace.runtime import Runtime
 from tests.marketplace.assets.helpers import Party, party
-from tests.marketplace.books.helpers import balance, deposit, keyed, withdraw
+from tests.marketplace.books.helpers import (
+    balance,
+    deposit,
+    keyed,
+    payment,
+    withdraw,
+    withdrawing,
+)
 
 
 def _reconciled(api: TestClient, ops: Party) -> None:
@@ -27,16 +34,22 @@ def test_deposit_then_withdraw_moves_money_and_the_books_reconcile(
 ) -> None:
     r = deposit(api, payer, 10_000)
     assert r.status_code == 201, r.text
-    assert r.json()["status"] == "confirmed"
+    # The answer is the payment as recorded; the provider is called after the commit.
+    assert r.json()["status"] == "pending"
     assert r.json()["direction"] == "deposit"
+    assert payment(api, payer, r)["status"] == "confirmed"
     assert balance(api, payer) == (10_000, 0)
     r = withdraw(api, payer, 2_500)
     assert r.status_code == 201, r.text
+    out = payment(api, payer, r)
+    assert out["status"] == "confirmed"
+    assert out["requested_seq"] < out["confirmed_seq"]
     assert balance(api, payer) == (7_500, 0)
+    assert withdrawing(api, payer) == 0
     _reconciled(api, ops)
     kinds = [e["kind"] for e in api.get("/ledger/entries").json()["items"]]
     assert "payment.deposited" in kinds
-    assert "payment.withdrawn" in kinds
+    assert kinds.count("payment.withdrawal_requested") == kinds.count("payment.withdrawn") == 1
 
 
 def test_a_withdrawal_beyond_the_balance_is_refused_and_moves_nothing(
@@ -113,7 +126,8 @@ def test_a_repeated_transfer_id_returns_the_first_payment_once(
     first = deposit(api, payer, 700, transfer_id="top-up-1")
     again = deposit(api, payer, 700, transfer_id="top-up-1")
     assert first.status_code == again.status_code == 201
-    assert again.json() == first.json()
+    assert again.json() == payment(api, payer, first)
+    assert again.json()["status"] == "confirmed"
     assert balance(api, payer) == (700, 0)
     clash = deposit(api, payer, 701, transfer_id="top-up-1")
     assert clash.status_code == 409, clash.text
@@ -142,9 +156,14 @@ def test_the_statement_lists_transfers_with_seq_and_running_balance(
     r = api.get("/books/statement", headers=payer.headers)
     assert r.status_code == 200, r.text
     lines = r.json()["lines"]
-    assert [(ln["code"], ln["delta_minor"], ln["balance_minor"]) for ln in lines] == [
-        ("deposit", 1_000, 1_000),
-        ("withdrawal", -300, 700),
+    # The withdrawal leaves available for withdrawing, then withdrawing for the bank.
+    assert [
+        (ln["code"], ln["account"], ln["delta_minor"], ln["balance_minor"]) for ln in lines
+    ] == [
+        ("deposit", "available", 1_000, 1_000),
+        ("withdrawal_hold", "available", -300, 700),
+        ("withdrawal_hold", "withdrawing", 300, 300),
+        ("withdrawal", "withdrawing", -300, 0),
     ]
     entries = {e["seq"]: e for e in api.get("/ledger/entries").json()["items"]}
     for line in lines:
@@ -157,7 +176,9 @@ def test_the_statement_lists_transfers_with_seq_and_running_balance(
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert [(row["code"], row["balance_minor"]) for row in rows] == [
         ("deposit", "1000"),
-        ("withdrawal", "700"),
+        ("withdrawal_hold", "700"),
+        ("withdrawal_hold", "300"),
+        ("withdrawal", "0"),
     ]
     assert (
         api.get("/books/statement", params={"format": "xml"}, headers=payer.headers).status_code

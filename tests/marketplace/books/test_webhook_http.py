@@ -1,5 +1,6 @@
 """The payment provider's webhook: signed, taken once per event id, and the only way a
-deferred deposit becomes money."""
+deferred payment is confirmed (a deposit becomes money, a withdrawal leaves the books) or
+fails (a withdrawal's money returns)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,24 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from marketplace.app import create_app
+from marketplace.books import repository
+from marketplace.books.models import AccountKind, TransferCode
+from marketplace.books.service.accounts import Leg, account, post
+from marketplace.db import unit_of_work
+from marketplace.identity.signing import ZERO_ADDRESS
 from marketplace.runtime import Runtime
 from tests.conftest import settings_for
 from tests.marketplace.assets.helpers import Party
-from tests.marketplace.books.helpers import balance, confirmed, deposit, send_event, withdraw
+from tests.marketplace.books.helpers import (
+    balance,
+    confirmed,
+    deposit,
+    failed,
+    payment,
+    send_event,
+    withdraw,
+    withdrawing,
+)
 
 
 @pytest.fixture
@@ -38,8 +53,11 @@ def api(asset_runtime: Runtime) -> Iterator[TestClient]:
 def test_a_deferred_deposit_becomes_money_once_however_often_its_event_comes(
     api: TestClient, ops: Party, payer: Party
 ) -> None:
-    pending = deposit(api, payer, 4_200).json()
-    assert pending["status"] == "pending"
+    r = deposit(api, payer, 4_200)
+    assert r.json()["status"] == "pending"
+    pending = payment(api, payer, r)
+    assert pending["status"] == "processing"  # the provider took it, and will confirm it
+    assert pending["provider_attempts"] == 1
     assert balance(api, payer) == (0, 0)
     first = send_event(api, confirmed(pending, "evt-1"))
     assert first.status_code == 200, first.text
@@ -55,25 +73,59 @@ def test_a_deferred_deposit_becomes_money_once_however_often_its_event_comes(
     another = send_event(api, confirmed(pending, "evt-2"))
     assert another.json()["outcome"] == "already_confirmed"
     assert balance(api, payer) == (4_200, 0)
+    assert payment(api, payer, r)["status"] == "confirmed"
     assert api.get("/books/reconcile", headers=ops.headers).json()["ok"]
     kinds = [e["kind"] for e in api.get("/ledger/entries").json()["items"]]
     assert kinds.count("payment.deposited") == 1
 
 
-def test_a_withdrawal_leaves_at_once_and_its_event_only_confirms_it(
-    api: TestClient, payer: Party
+def test_a_withdrawal_waits_in_withdrawing_until_its_event_confirms_it(
+    api: TestClient, ops: Party, payer: Party
 ) -> None:
-    money = deposit(api, payer, 1_000).json()
+    money = payment(api, payer, deposit(api, payer, 1_000))
     send_event(api, confirmed(money, "evt-in"))
-    out = withdraw(api, payer, 600).json()
-    assert out["status"] == "pending"
+    r = withdraw(api, payer, 600)
+    out = payment(api, payer, r)
+    assert out["status"] == "processing"
     assert balance(api, payer) == (400, 0)
+    assert withdrawing(api, payer) == 600
+    assert api.get("/books/reconcile", headers=ops.headers).json()["ok"]
     assert send_event(api, confirmed(out, "evt-out")).json()["outcome"] == "confirmed"
     assert balance(api, payer) == (400, 0)
+    assert withdrawing(api, payer) == 0
+    # A failure after the confirmation moves nothing: the money has left.
+    late = send_event(api, failed(out, "evt-late"))
+    assert late.json()["outcome"] == "already_confirmed"
+    assert (balance(api, payer), withdrawing(api, payer)) == ((400, 0), 0)
+    assert api.get("/books/reconcile", headers=ops.headers).json()["ok"]
+
+
+def test_a_withdrawal_the_provider_fails_returns_its_money_once(
+    api: TestClient, ops: Party, payer: Party
+) -> None:
+    money = payment(api, payer, deposit(api, payer, 1_000))
+    send_event(api, confirmed(money, "evt-in"))
+    r = withdraw(api, payer, 700)
+    out = payment(api, payer, r)
+    assert (balance(api, payer), withdrawing(api, payer)) == ((300, 0), 700)
+    first = send_event(api, failed(out, "evt-fail", "account closed"))
+    assert first.status_code == 200, first.text
+    assert first.json()["outcome"] == "failed"
+    assert send_event(api, failed(out, "evt-fail", "account closed")).json() == first.json()
+    assert send_event(api, failed(out, "evt-fail-2")).json()["outcome"] == "already_failed"
+    assert send_event(api, confirmed(out, "evt-ok")).json()["outcome"] == "already_failed"
+    assert (balance(api, payer), withdrawing(api, payer)) == ((1_000, 0), 0)
+    shown = payment(api, payer, r)
+    assert shown["status"] == "failed"
+    assert shown["failure_reason"] == "account closed"
+    assert api.get("/books/reconcile", headers=ops.headers).json()["ok"]
+    kinds = [e["kind"] for e in api.get("/ledger/entries").json()["items"]]
+    assert kinds.count("payment.failed") == 1
+    assert "payment.withdrawn" not in kinds
 
 
 def test_bad_events_are_refused_and_move_nothing(api: TestClient, payer: Party) -> None:
-    pending = deposit(api, payer, 900).json()
+    pending = payment(api, payer, deposit(api, payer, 900))
     event = confirmed(pending)
     cases = [
         (send_event(api, event, secret="not the secret" * 3), 401, "webhook_signature_invalid"),
@@ -97,3 +149,31 @@ def test_bad_events_are_refused_and_move_nothing(api: TestClient, payer: Party) 
     # None of them used up the event id: the real event still confirms the deposit.
     assert send_event(api, event).json()["outcome"] == "confirmed"
     assert balance(api, payer) == (900, 0)
+
+
+def test_a_withdrawal_recorded_before_the_outbox_is_settled_from_clearing(
+    api: TestClient, asset_runtime: Runtime, ops: Party, payer: Party
+) -> None:
+    """Before migration 0021 a withdrawal left for clearing when asked for (``requested_seq``
+    NULL); the migration made the pending ones ``processing``. Its confirmation moves nothing
+    more; its failure returns the money from clearing."""
+    money = payment(api, payer, deposit(api, payer, 1_000))
+    send_event(api, confirmed(money, "evt-in"))
+    old = [payment(api, payer, withdraw(api, payer, amount)) for amount in (300, 200)]
+    with unit_of_work(asset_runtime.engine) as s:  # as the old code left them
+        for shown in old:
+            row = repository.get_payment(s, shown["id"], lock=True)
+            assert row is not None
+            out = account(s, AccountKind.withdrawing, "CNY", payer.organization_id)
+            clearing = account(s, AccountKind.clearing, "CNY")
+            post(s, [Leg(f"legacy-{row.id}", out, clearing, row.amount_minor,
+                         TransferCode.withdrawal)], kind="payment.withdrawn",
+                 subject=f"payment:{row.id}", actor=ZERO_ADDRESS, payload={})  # fmt: skip
+            row.requested_seq = None
+            s.add(row)
+    assert (balance(api, payer), withdrawing(api, payer)) == ((500, 0), 0)
+    assert api.get("/books/reconcile", headers=ops.headers).json()["ok"]
+    assert send_event(api, confirmed(old[0], "evt-a")).json()["outcome"] == "confirmed"
+    assert send_event(api, failed(old[1], "evt-b")).json()["outcome"] == "failed"
+    assert (balance(api, payer), withdrawing(api, payer)) == ((700, 0), 0)
+    assert api.get("/books/reconcile", headers=ops.headers).json()["ok"]

@@ -1,5 +1,5 @@
-"""``bourse deposit``, ``withdraw``, ``balance``, ``statement`` and ``books reconcile`` against
-a served exchange, with amounts as people type them."""
+"""``bourse deposit``, ``withdraw``, ``payment``, ``balance``, ``statement`` and ``books
+reconcile`` against a served exchange, with amounts as people type them."""
 
 from __future__ import annotations
 
@@ -82,7 +82,22 @@ def test_deposit_withdraw_balance_statement_and_reconcile(
         assert "withdrawal" in r.output
         r = run("statement", "--csv", "--url", base_url)
         rows = list(csv.DictReader(io.StringIO(r.output)))
-        assert [row["balance_minor"] for row in rows] == ["125050", "125000"]
+        # The withdrawal: available → withdrawing when asked for, withdrawing → the bank.
+        assert [(row["account"], row["balance_minor"]) for row in rows] == [
+            ("available", "125050"),
+            ("available", "125000"),
+            ("withdrawing", "50"),
+            ("withdrawing", "0"),
+        ]
+        r = run("payment", "--url", base_url)
+        assert r.exit_code == 0, r.output
+        assert "withdrawal" in r.output
+        assert "deposit" in r.output
+        assert "confirmed" in r.output
+        newest = buyer.books.payments().items[0]
+        r = run("payment", str(newest.id), "--url", base_url)
+        assert r.exit_code == 0, r.output
+        assert f"withdrawal {newest.id}: 0.50 CNY, confirmed" in r.output
 
         denied = run("books", "reconcile", "--url", base_url)
         assert denied.exit_code == 1

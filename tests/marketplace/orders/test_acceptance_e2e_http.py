@@ -24,7 +24,7 @@ from marketplace.app import create_app
 from marketplace.runtime import Runtime
 from tests.conftest import settings_for
 from tests.marketplace.assets.helpers import CSV, operator, party, verify
-from tests.marketplace.books.helpers import balance, deposit
+from tests.marketplace.books.helpers import balance, deposit, payment
 from tests.marketplace.orders.helpers import PRICE_MINOR, entries, keyed, on_sale
 from tests.marketplace.orders.money import fee_revenue
 
@@ -75,7 +75,9 @@ def test_deposit_buy_download_receipt_accept_settle_and_every_entry_verifies(
         verify(api, ops, who)
     listing = on_sale(api, supplier, ops)
 
-    paid_in = _ok(deposit(api, buyer, 200_000), 201)
+    recorded = deposit(api, buyer, 200_000)
+    _ok(recorded, 201)
+    paid_in = payment(api, buyer, recorded)  # the provider is called after the commit
     assert paid_in["status"] == "confirmed"
     order = _ok(api.post(
         "/orders/purchase", json={"listing_id": listing["id"], "purpose": "research"},
