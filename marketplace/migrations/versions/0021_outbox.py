@@ -1,7 +1,7 @@
 """outbox: payments call their provider after the commit, from an outbox; withdrawals in flight
 
 Revision ID: outbox
-Revises: subs
+Revises: disputes
 
 The provider call a payment owes (``book_payment_outbox``), and what a payment records of its
 steps. Payments still pending were recorded before: their provider already has them, so they
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "outbox"
-down_revision: str | None = "subs"
+down_revision: str | None = "disputes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
