@@ -65,6 +65,7 @@ async def evidence_body(request: Request) -> bytes:
 )
 @idempotent
 def submit_file(
+    *,
     dispute_id: DisputeId,
     content: Annotated[bytes, Depends(evidence_body)],
     principal: CurrentAccount,
@@ -87,7 +88,9 @@ def submit_file(
         kind=service.FILE, content=content, title=title, media_type=media_type,
         signature=signature, submitted_at=submitted_at,
     )  # fmt: skip
-    return _submit(dispute_id, item, principal, session, runtime, store)
+    return _submit(
+        dispute_id, item, principal=principal, session=session, runtime=runtime, store=store
+    )
 
 
 @router.post(
@@ -97,6 +100,7 @@ def submit_file(
 )
 @idempotent
 def submit_statement(
+    *,
     dispute_id: DisputeId,
     body: StatementCreate,
     principal: CurrentAccount,
@@ -111,12 +115,15 @@ def submit_statement(
         media_type=service.STATEMENT_MEDIA_TYPE, signature=body.signature,
         submitted_at=body.submitted_at,
     )  # fmt: skip
-    return _submit(dispute_id, item, principal, session, runtime, store)
+    return _submit(
+        dispute_id, item, principal=principal, session=session, runtime=runtime, store=store
+    )
 
 
 def _submit(
     dispute_id: int,
     item: service.Submission,
+    *,
     principal: CurrentAccount,
     session: SessionDep,
     runtime: RuntimeDep,
@@ -124,7 +131,14 @@ def _submit(
 ) -> EvidencePublic:
     ctx = signing_context(runtime.settings, runtime.chain_id, runtime.contract_address)
     return service.submit(
-        session, runtime.settings, store, principal, dispute_id, item, ctx=ctx, now=utc_now()
+        session,
+        runtime.settings,
+        store,
+        principal,
+        dispute_id=dispute_id,
+        item=item,
+        ctx=ctx,
+        now=utc_now(),
     )
 
 
@@ -150,6 +164,7 @@ def get_evidence(
     response_class=Response,
 )
 def evidence_file(
+    *,
     dispute_id: DisputeId,
     evidence_id: EvidenceId,
     principal: CurrentAccount,
@@ -160,7 +175,7 @@ def evidence_file(
     """For the parties and the drawn arbitrators (404 for anyone else). A system record's bytes
     are its journal entry's RFC 8785 JSON (its receipt's ``entry``)."""
     row, content = service.read_file(
-        session, runtime.settings, store, principal, dispute_id, evidence_id
+        session, runtime.settings, store, principal, dispute_id=dispute_id, evidence_id=evidence_id
     )
     headers = {
         **DOWNLOAD_HEADERS,

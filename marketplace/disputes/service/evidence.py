@@ -16,7 +16,7 @@ Submitting, in the caller's transaction (it never commits):
    ``submittedAt`` = now; a self-custody submitter sends its own, with the ``submittedAt`` it
    signed (at most ``evidence_clock_skew_s`` from now), and it must recover to its address.
 4. The respondent's arbitration fee, with its side's first submission: ``arbitration_fee_minor``
-   is held from its available money (transfer ``dispute:{id}:fee:respondent``); 409
+   is held from its available money (transfer ``dispute-{id}-fee-respondent``: the books take no colon in an id); 409
    ``insufficient_funds`` refuses the whole submission.
 5. The bytes are encrypted under a fresh data key (wrapped by the master key, bound to the blob)
    and the blob is written; then the row and the journal entry. Nothing can refuse the request
@@ -87,7 +87,7 @@ class Submission:
 
 
 def fee_transfer_id(dispute_id: int) -> str:
-    return f"dispute:{dispute_id}:fee:respondent"
+    return f"dispute-{dispute_id}-fee-respondent"
 
 
 def deadline_text(dispute: Dispute) -> str:
@@ -109,9 +109,9 @@ def submit(
     settings: Settings,
     store: BlobStore,
     principal: Principal,
+    *,
     dispute_id: int,
     item: Submission,
-    *,
     ctx: SigningContext,
     now: datetime,
 ) -> EvidencePublic:
@@ -127,8 +127,10 @@ def submit(
     check_verified_organization(principal)
     check_open(dispute, now)
     _check_item(session, dispute, side, item)
-    document, signature = _signed(session, settings, principal, dispute, item, ctx, now)
-    _hold_respondent_fee(session, settings, principal, dispute, side, now)
+    document, signature = _signed(
+        session, settings, principal, dispute, item=item, ctx=ctx, now=now
+    )
+    _hold_respondent_fee(session, settings, principal, dispute, side=side, now=now)
     blob_key, wrapped = _store(store, settings.master_key_bytes, item.content)
     row = Evidence(
         dispute_id=dispute.id, source=PARTY, side=side.value, submitted_by=principal.account_id,
@@ -194,6 +196,7 @@ def _signed(
     settings: Settings,
     principal: Principal,
     dispute: Dispute,
+    *,
     item: Submission,
     ctx: SigningContext,
     now: datetime,
@@ -236,6 +239,7 @@ def _hold_respondent_fee(
     settings: Settings,
     principal: Principal,
     dispute: Dispute,
+    *,
     side: Side,
     now: datetime,
 ) -> None:
@@ -332,6 +336,7 @@ def read_file(
     settings: Settings,
     store: BlobStore,
     principal: Principal,
+    *,
     dispute_id: int,
     evidence_id: int,
 ) -> tuple[Evidence, bytes]:
