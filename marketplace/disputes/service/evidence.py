@@ -16,8 +16,8 @@ Submitting, in the caller's transaction (it never commits):
    ``submittedAt`` = now; a self-custody submitter sends its own, with the ``submittedAt`` it
    signed (at most ``evidence_clock_skew_s`` from now), and it must recover to its address.
 4. The respondent's arbitration fee, with its side's first submission: ``arbitration_fee_minor``
-   is held from its available money (transfer ``dispute-{id}-fee-respondent``: the books take no colon in an id); 409
-   ``insufficient_funds`` refuses the whole submission.
+   is held from its available money (transfer ``dispute-{id}-fee-respondent``: a books transfer
+   id takes no colon); 409 ``insufficient_funds`` refuses the whole submission.
 5. The bytes are encrypted under a fresh data key (wrapped by the master key, bound to the blob)
    and the blob is written; then the row and the journal entry. Nothing can refuse the request
    after the blob is written, so a refusal never leaves a blob; a failed commit may leave one,
