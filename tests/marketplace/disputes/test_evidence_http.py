@@ -115,6 +115,7 @@ def test_both_parties_submit_and_the_journal_proves_each_item(
 
 
 def test_the_other_party_reads_the_evidence_and_a_stranger_does_not_see_it(
+    *,
     api: TestClient,
     asset_runtime: Runtime,
     dispute: int,
@@ -220,20 +221,12 @@ def test_bad_submissions_are_refused_and_change_nothing(
 ) -> None:
     r = api.post(f"/disputes/{dispute}/evidence", json={"text": "no key"}, headers=buyer.headers)
     assert r.status_code == 400
-    assert (
-        post_statement(
-            api, buyer, dispute, "x" * (limits.dispute_statement_chars_max + 1)
-        ).status_code
-        == 422
-    )
+    too_long = "x" * (limits.dispute_statement_chars_max + 1)
+    assert post_statement(api, buyer, dispute, too_long).status_code == 422
     assert post_file(api, buyer, dispute, b"").status_code == 422
     assert post_file(api, buyer, dispute, REPORT, media_type="not a type").status_code == 422
-    assert (
-        post_file(
-            api, buyer, dispute, REPORT, signature="0x" + "11" * 65, submitted_at=1
-        ).status_code
-        == 422
-    )
+    forged = {"signature": "0x" + "11" * 65, "submitted_at": 1}
+    assert post_file(api, buyer, dispute, REPORT, **forged).status_code == 422
     assert post_file(api, buyer, dispute, REPORT).status_code == 201
     again = post_file(api, buyer, dispute, REPORT)
     assert again.status_code == 409
