@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from ledger.models import utc_now
@@ -23,17 +24,17 @@ from tests.marketplace.orders.helpers import keyed
 
 
 def dispute_row(
-    runtime: Runtime,
+    engine: Engine,
     order: dict[str, Any],
-    opened_by: Party,
+    opened_by: str,
     *,
     opener: Side = Side.buyer,
     closes_in_s: int = 3600,
 ) -> int:
-    """A dispute on ``order`` opened by ``opened_by`` for side ``opener``, taking evidence for
-    ``closes_in_s`` more seconds (negative: closed already)."""
-    opened_by_id = account_id(runtime, opened_by)
-    with unit_of_work(runtime.engine) as session:
+    """A dispute on ``order`` opened by the account at address ``opened_by`` for side
+    ``opener``, taking evidence for ``closes_in_s`` more seconds (negative: closed already)."""
+    opened_by_id = account_id(engine, opened_by)
+    with unit_of_work(engine) as session:
         row = Dispute(
             order_id=order["id"],
             buyer_organization_id=order["buyer_organization_id"],
@@ -52,9 +53,9 @@ def dispute_row(
         return row.id
 
 
-def account_id(runtime: Runtime, who: Party) -> int:
-    with Session(runtime.engine) as session:
-        found = session.exec(select(Account.id).where(Account.address == who.address)).one()
+def account_id(engine: Engine, address: str) -> int:
+    with Session(engine) as session:
+        found = session.exec(select(Account.id).where(Account.address == address)).one()
     assert found is not None
     return int(found)
 
@@ -62,7 +63,7 @@ def account_id(runtime: Runtime, who: Party) -> int:
 def assign(runtime: Runtime, dispute_id: int, who: Party) -> None:
     """Draw ``who`` for the dispute (as the seeded draw, built alongside, would)."""
     drawn = Assignment(
-        dispute_id=dispute_id, account_id=account_id(runtime, who),
+        dispute_id=dispute_id, account_id=account_id(runtime.engine, who.address),
         organization_id=who.organization_id, round=1, drawn_seq=1,
     )  # fmt: skip
     with unit_of_work(runtime.engine) as session:

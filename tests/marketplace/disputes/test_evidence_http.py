@@ -36,7 +36,7 @@ def order(api: TestClient, supplier: Party, ops: Party, buyer: Party) -> dict[st
 
 @pytest.fixture
 def dispute(asset_runtime: Runtime, order: dict[str, Any], buyer: Party) -> int:
-    return dispute_row(asset_runtime, order, buyer, opener=Side.buyer)
+    return dispute_row(asset_runtime.engine, order, buyer.address, opener=Side.buyer)
 
 
 def _submitted(api: TestClient, dispute_id: int) -> list[dict[str, Any]]:
@@ -156,7 +156,7 @@ def test_the_other_party_reads_the_evidence_and_a_stranger_does_not_see_it(
 def test_late_evidence_is_refused_naming_the_deadline(
     api: TestClient, asset_runtime: Runtime, order: dict[str, Any], buyer: Party
 ) -> None:
-    closed = dispute_row(asset_runtime, order, buyer, closes_in_s=-60)
+    closed = dispute_row(asset_runtime.engine, order, buyer.address, closes_in_s=-60)
     deadline = api.get(f"/disputes/{closed}/evidence", headers=buyer.headers).json()
     closes_at = deadline["evidence_closes_at"]
     r = post_statement(api, buyer, closed, "one more thing")

@@ -28,7 +28,7 @@ def test_a_delivered_orders_records_are_attached_with_their_journal_seqs(
 ) -> None:
     order, licence_id = licensed(api, asset_runtime, supplier, ops, buyer)
     served = [issued(api, buyer, licence_id)["served_seq"] for _ in range(2)]
-    dispute = dispute_row(asset_runtime, order, buyer)
+    dispute = dispute_row(asset_runtime.engine, order, buyer.address)
     attached = _attach(asset_runtime, dispute)
 
     items = api.get(f"/disputes/{dispute}/evidence", headers=supplier.headers).json()["items"]
