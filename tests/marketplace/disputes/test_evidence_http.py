@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -11,7 +12,9 @@ from eth_utils.crypto import keccak
 from fastapi.testclient import TestClient
 
 from marketplace import limits
+from marketplace.disputes.evidence_document import EvidenceToSign
 from marketplace.disputes.models import Side
+from marketplace.identity import signing
 from marketplace.runtime import Runtime
 from tests.marketplace.assets.helpers import Party
 from tests.marketplace.delivery.helpers import bought
@@ -22,6 +25,7 @@ from tests.marketplace.disputes.helpers import (
     post_statement,
     sha256,
 )
+from tests.marketplace.identity.helpers import CHAIN_ID, siwe_body
 from tests.marketplace.orders.helpers import entries, on_sale
 from tests.marketplace.orders.money import balance, fund
 
@@ -232,3 +236,35 @@ def test_bad_submissions_are_refused_and_change_nothing(
     assert again.status_code == 409
     assert again.json()["error"] == "evidence_exists"
     assert len(_submitted(api, dispute)) == 1
+
+
+def test_a_self_custody_party_signs_its_evidence_locally(
+    api: TestClient, asset_runtime: Runtime, order: dict[str, Any], ops: Party
+) -> None:
+    wallet = Account.create()
+    body = siwe_body(api, wallet, organization={"name": "Own Keys Ltd", "roles": ["buyer"]})
+    token = api.post("/auth/siwe", json=body).json()["access_token"]
+    me = api.get("/me", headers={"Authorization": f"Bearer {token}"}).json()
+    who = Party(token, me["organization"]["id"], me["account"]["address"])
+    assert api.post(f"/organizations/{who.organization_id}/verify", headers=ops.headers).is_success
+    # The dispute names the self-custody organisation as its buyer (the row is the test's).
+    disputed = {**order, "buyer_organization_id": who.organization_id}
+    dispute_id = dispute_row(asset_runtime.engine, disputed, who.address)
+
+    unsigned = post_file(api, who, dispute_id, REPORT)
+    assert (unsigned.status_code, unsigned.json()["error"]) == (400, "not_custodial")
+    submitted_at = int(time.time())
+    domain = signing.domain(CHAIN_ID, asset_runtime.settings.anchor_contract_address)
+    document = EvidenceToSign(
+        dispute_id=dispute_id, kind="file", sha256=sha256(REPORT), title="Comparison",
+        submitted_at=submitted_at,
+    ).typed_data(domain)  # fmt: skip
+    forged = signing.sign(bytes(Account.create().key), document)
+    r = post_file(api, who, dispute_id, REPORT, signature=forged, submitted_at=submitted_at)
+    assert (r.status_code, r.json()["error"]) == (422, "invalid_evidence")
+    signature = signing.sign(bytes(wallet.key), document)
+    r = post_file(api, who, dispute_id, REPORT, signature=signature, submitted_at=submitted_at)
+    assert r.status_code == 201, r.text
+    assert (r.json()["signer"], r.json()["signature"]) == (who.address, signature)
+    (entry,) = _submitted(api, dispute_id)
+    assert _recovered(entry, r.json()) == who.address
