@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -45,6 +46,11 @@ def dispute(asset_runtime: Runtime, order: dict[str, Any], buyer: Party) -> int:
 
 def _submitted(api: TestClient, dispute_id: int) -> list[dict[str, Any]]:
     return [e for e in entries(api, f"dispute:{dispute_id}") if e["kind"] == "evidence.submitted"]
+
+
+def _blobs(blob_dir: Path) -> set[Path]:
+    """The blobs stored (temporary files aside)."""
+    return {p for p in blob_dir.rglob("*") if p.is_file() and not p.name.endswith(".part")}
 
 
 def _recovered(entry: dict[str, Any], item: dict[str, Any]) -> str:
@@ -176,13 +182,16 @@ def test_an_oversize_file_is_refused_with_the_limit_and_nothing_is_stored(
     api: TestClient,
     dispute: int,
     buyer: Party,
+    blob_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(limits, "evidence_file_bytes_max", 1000)
+    blobs = _blobs(blob_dir)
     r = post_file(api, buyer, dispute, b"x" * 1001)
     assert r.status_code == 413
     assert r.json()["error"] == "evidence_too_large"
     assert "1000 bytes" in r.json()["message"]
+    assert _blobs(blob_dir) == blobs
     assert post_file(api, buyer, dispute, b"x" * 1000).status_code == 201
     items = api.get(f"/disputes/{dispute}/evidence", headers=buyer.headers).json()["items"]
     assert [i["size_bytes"] for i in items] == [1000]
@@ -190,12 +199,14 @@ def test_an_oversize_file_is_refused_with_the_limit_and_nothing_is_stored(
 
 
 def test_a_respondent_without_the_fee_is_refused_and_nothing_is_stored(
-    api: TestClient, asset_runtime: Runtime, dispute: int, supplier: Party
+    api: TestClient, asset_runtime: Runtime, dispute: int, supplier: Party, blob_dir: Path
 ) -> None:
     before = balance(asset_runtime.engine, supplier.organization_id)
+    blobs = _blobs(blob_dir)
     r = post_file(api, supplier, dispute, REPORT)
     assert r.status_code == 409
     assert r.json()["error"] == "insufficient_funds"
+    assert _blobs(blob_dir) == blobs
     assert api.get(f"/disputes/{dispute}/evidence", headers=supplier.headers).json()["items"] == []
     assert _submitted(api, dispute) == []
     assert balance(asset_runtime.engine, supplier.organization_id) == before
