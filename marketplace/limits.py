@@ -254,3 +254,5 @@ dispute_statement_chars_max: Final = 20_000  # a statement, the reasons of a rul
 evidence_file_bytes_max: Final = 20 * 1024 * 1024  # one evidence file
 evidence_items_max: Final = 200  # items one dispute holds (both parties and the exchange)
 panel_size: Final = 3  # the appeal panel; its ruling is the majority's
+evidence_title_chars_max: Final = 200  # an evidence item's title
+evidence_clock_skew_s: Final = 300  # a self-custody signature's submittedAt may be this far off

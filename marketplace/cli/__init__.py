@@ -13,6 +13,7 @@ from marketplace.cli import (
     delivery,
     demands,
     demo,
+    dispute_evidence,
     fingerprint,
     identity,
     ledger,
@@ -65,6 +66,7 @@ search.register(app)
 books.register(app)
 fingerprint.register(app)
 delivery.register(app)
+dispute_evidence.register(app)
 
 #: Top-level command or group -> its help panel. A command missing here shows under
 #: "Commands" (tests/marketplace/cli/test_help.py fails then): add it.
@@ -101,6 +103,7 @@ USERS: dict[str, str] = {
     "download": BUYERS,
     "licence": BUYERS,
     "delivery-key": BUYERS,
+    "dispute": BUYERS,
     "verify": AUDITORS,
     "ledger": AUDITORS,
     "operator": RUNNING,

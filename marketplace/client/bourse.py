@@ -11,6 +11,7 @@ from marketplace.client.auctions import Auctions
 from marketplace.client.books import Books
 from marketplace.client.delivery import Delivery
 from marketplace.client.demands import Demands
+from marketplace.client.dispute_evidence import DisputeEvidence
 from marketplace.client.fingerprint import Fingerprint
 from marketplace.client.identity import Identity
 from marketplace.client.inbox import Inbox
@@ -61,6 +62,7 @@ class Databourse:
         self.books = Books(self._session)
         self.fingerprint = Fingerprint(self._session)
         self.delivery = Delivery(self._session)
+        self.dispute_evidence = DisputeEvidence(self._session)
 
     @property
     def base_url(self) -> str:

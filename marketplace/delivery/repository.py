@@ -93,3 +93,13 @@ def journal_entry(session: Session, seq: int) -> JournalEntry | None:
 def receipts_for_order(session: Session, order_id: int) -> list[Receipt]:
     query = select(Receipt).where(col(Receipt.order_id) == order_id).order_by(col(Receipt.id))
     return list(session.exec(query).all())
+
+
+def served_seqs(session: Session, licence_id: int) -> list[int]:
+    """The ``delivery.served`` entries of the licence's downloads, oldest first."""
+    query = (
+        select(Download.served_seq)
+        .where(col(Download.licence_id) == licence_id)
+        .order_by(col(Download.served_seq))
+    )
+    return [int(seq) for seq in session.exec(query).all()]

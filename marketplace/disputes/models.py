@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ledger.models import utc_now
@@ -132,6 +132,8 @@ class Evidence(SQLModel, table=True):
     size_bytes: int = Field(sa_type=BigInteger)
     sha256: str = Field(sa_type=String(SHA256_HEX_LENGTH))
     blob_key: str | None = Field(default=None, max_length=SHA256_HEX_LENGTH)
+    # The item's data key, wrapped by the master key and bound to ``blob_key`` (as a revision's).
+    wrapped_key: bytes | None = Field(default=None, sa_type=LargeBinary)
     record_seq: int | None = Field(default=None, sa_type=BigInteger)
     signer: str | None = Field(default=None, sa_type=String(ADDRESS_HEX_LENGTH))
     signature: str | None = Field(default=None, sa_type=String(SIGNATURE_HEX_LENGTH))

@@ -32,6 +32,7 @@ from marketplace.assets.service.registration import create_asset, update_metadat
 from marketplace.assets.service.registry import (
     cancel,
     certificate_document,
+    certificate_seqs,
     registrations_of,
     transfer,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "assets_by_ids",
     "cancel",
     "certificate_document",
+    "certificate_seqs",
     "check_may_add_revision",
     "content_access_rules",
     "correct_schema",

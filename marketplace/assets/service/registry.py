@@ -146,3 +146,13 @@ def certificate_document(
         "anchor_status": "anchored" if receipt is not None else "pending",
         "receipt": receipt,
     }
+
+
+def certificate_seqs(session: Session, asset_id: int, revision: int) -> list[int]:
+    """The journal seqs of the certificates (``asset.registered``: initial, change, transfer)
+    that name ``revision``, oldest first. For another domain, which decides who may see them."""
+    return [
+        row.journal_seq
+        for row in repository.registrations(session, asset_id)
+        if row.revision == revision and row.registration_type in repository.CERTIFIED_TYPES
+    ]

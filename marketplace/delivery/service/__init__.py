@@ -22,7 +22,7 @@ Orders never import delivery; delivery depends on orders.
 from sqlmodel import Session
 
 from marketplace.assets import service as _assets
-from marketplace.delivery.service.downloads import Served, issue_url, serve
+from marketplace.delivery.service.downloads import Served, issue_url, serve, served_seqs
 from marketplace.delivery.service.keys import my_key, register_key
 from marketplace.delivery.service.licence_end import end_licence_at
 from marketplace.delivery.service.licences import (
@@ -82,6 +82,7 @@ __all__ = [
     "register_key",
     "serve",
     "served_hooks",
+    "served_seqs",
     "served_transforms",
     "sign_receipt",
 ]

@@ -379,3 +379,9 @@ def _slice(chunks: Iterator[bytes], start: int, stop: int) -> Iterator[bytes]:
         offset = end
         if offset >= stop:
             return
+
+
+def served_seqs(session: Session, licence_id: int) -> list[int]:
+    """The journal seqs of every ``delivery.served`` of the licence, oldest first (a dispute
+    attaches them as evidence; the caller decides who may see them)."""
+    return repository.served_seqs(session, licence_id)

@@ -125,6 +125,7 @@ def upgrade() -> None:
         sa.Column("size_bytes", sa.BigInteger(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("blob_key", sa.String(length=64), nullable=True),
+        sa.Column("wrapped_key", sa.LargeBinary(), nullable=True),
         sa.Column("record_seq", sa.BigInteger(), nullable=True),
         sa.Column("signer", sa.String(length=42), nullable=True),
         sa.Column("signature", sa.String(length=200), nullable=True),

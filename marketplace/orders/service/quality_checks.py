@@ -195,3 +195,9 @@ def latest_check_seq(session: Session, order_id: int) -> int | None:
     """The journal seq of the order's latest quality check, if any (acceptance cites it)."""
     checks = repository.quality_checks(session, order_id)
     return checks[-1].journal_seq if checks else None
+
+
+def quality_check_seqs(session: Session, order_id: int) -> list[int]:
+    """The journal seqs of the order's ``order.quality_checked`` entries, oldest first (a
+    dispute attaches them; the caller decides who may see them)."""
+    return [check.journal_seq for check in repository.quality_checks(session, order_id)]

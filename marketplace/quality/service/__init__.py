@@ -17,6 +17,7 @@ from marketplace.quality.service.reports import (
     finished_overall_score,
     latest_finished_report,
     report_by_hash,
+    report_seq,
     revision_evaluation,
     shown_asset_report,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "finished_overall_score",
     "latest_finished_report",
     "report_by_hash",
+    "report_seq",
     "request_evaluation",
     "revision_evaluation",
     "run_evaluation",

@@ -142,3 +142,10 @@ def finished_overall_score(session: Session, asset_id: int, number: int) -> floa
     report = None if evaluation is None else evaluation.report
     overall = None if not report else report.get("overall")
     return float(overall) if isinstance(overall, int | float) else None
+
+
+def report_seq(session: Session, asset_id: int, revision: int) -> int | None:
+    """The journal seq of the revision's latest anchored quality report (``quality.assessed``),
+    if it has one. For another domain, which decides who may see it."""
+    found = repository.latest(session, asset_id, revision, done_only=True)
+    return None if found is None else found.journal_seq

@@ -1,0 +1,1 @@
+"""The dispute routes (docs/api.md#disputes)."""

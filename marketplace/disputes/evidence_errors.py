@@ -1,0 +1,40 @@
+"""Evidence errors, each with its HTTP status and a stable code (``EvidenceClosed`` is in
+``errors.py``: the lifecycle names it)."""
+
+from __future__ import annotations
+
+from marketplace.errors import BadRequest, Conflict, NotFound, PayloadTooLarge, Unprocessable
+
+
+class EvidenceNotFound(NotFound):
+    code = "evidence_not_found"
+
+
+class EvidenceTooLarge(PayloadTooLarge):
+    """Over ``evidence_file_bytes_max`` (the message names it); nothing is stored."""
+
+    code = "evidence_too_large"
+
+
+class EvidenceLimitReached(Conflict):
+    """The dispute holds ``evidence_items_max`` items already."""
+
+    code = "evidence_limit"
+
+
+class EvidenceExists(Conflict):
+    """The same side submitted the same bytes as the same kind already."""
+
+    code = "evidence_exists"
+
+
+class InvalidEvidence(Unprocessable):
+    code = "invalid_evidence"
+
+
+class LengthRequired(BadRequest):
+    """An evidence file must declare its ``Content-Length`` (so the limit is checked before a
+    byte is read)."""
+
+    status = 411
+    code = "length_required"

@@ -1,0 +1,98 @@
+"""The records the exchange already holds about a disputed order, attached as evidence
+(``source`` ``system``) when the dispute opens (docs/disputes.md, "Evidence").
+
+For the dispute's order, one item per journal entry, in this order:
+
+- ``listing.created``: the listing's signed terms (the supplier's EIP-712 offer);
+- ``order.placed``: the buyer's signed order;
+- ``asset.registered``: the certificate(s) of the revision bought;
+- ``quality.assessed``: the anchored quality report of that revision;
+- ``delivery.served``: every download served under the order's licence;
+- ``order.quality_checked``: every re-check the buyer signed;
+- ``fingerprint.detected``: every detection that named the order's licence.
+
+Each item's ``record_seq`` (and ``journal_seq``) is the entry's seq, so its ledger receipt is
+``GET /ledger/entries/{seq}/receipt``. Its bytes are the entry itself as the receipt holds it
+(``receipt["entry"]``), in RFC 8785 canonical JSON, and ``sha256`` is of those bytes: a verifier
+recomputes ``sha256(canonical(receipt.entry))`` and, from the same bytes, ``keccak256`` equal
+to the anchored ``entry_hash``. The signed documents an entry commits to (the order's EIP-712
+digest, a certificate's registration hash, a report's hash, a served file's SHA-256) are in its
+payload and signature, so the entry is the record for every kind.
+
+Seqs are read through the other domains' services, never their tables; a detection is read
+from the journal (fingerprinting keeps no table of its own).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+from sqlmodel import Session
+
+from ledger.canonical import canonical_json
+from ledger.journal import entry_document
+from marketplace import limits
+from marketplace.assets import service as assets
+from marketplace.delivery import service as delivery
+from marketplace.disputes import evidence_repository as repository
+from marketplace.disputes.models import Dispute, Evidence
+from marketplace.fingerprint.service import DETECTED_KIND
+from marketplace.listings import service as listings
+from marketplace.orders import service as orders
+from marketplace.quality import service as quality
+
+SYSTEM = "system"
+RECORD_MEDIA_TYPE = "application/json"
+
+
+def record_seqs(session: Session, order_id: int) -> list[int]:
+    """The journal seqs of the order's records, in the module docstring's order, each once."""
+    order = orders.get_order_view(session, order_id)
+    seqs = [listings.public(session, order.listing_id).journal_seq, order.placed_seq]
+    seqs += assets.certificate_seqs(session, order.asset_id, order.revision)
+    report = quality.report_seq(session, order.asset_id, order.revision)
+    seqs += [] if report is None else [report]
+    licence = delivery.licence_for_order(session, order_id)
+    if licence is not None:
+        seqs += delivery.served_seqs(session, licence.id)
+    seqs += orders.quality_check_seqs(session, order_id)
+    if licence is not None:
+        for entry in repository.journal_entries(session, DETECTED_KIND, f"asset:{order.asset_id}"):
+            if json.loads(entry.payload_json).get("licence_id") == licence.id:
+                seqs.append(entry.seq)
+    return list(dict.fromkeys(seq for seq in seqs if seq > 0))
+
+
+def record_bytes(session: Session, seq: int) -> bytes:
+    """The entry's RFC 8785 canonical JSON: what an attached record's ``sha256`` covers."""
+    entry = repository.journal_entry(session, seq)
+    assert entry is not None, f"no journal entry {seq}"
+    return canonical_json(entry_document(entry))
+
+
+def attach(session: Session, dispute: Dispute, now: datetime) -> list[Evidence]:
+    """Attach the order's records not attached yet (at most ``evidence_items_max`` items in all)
+    and return the new items. Writes no journal entry: each item is an entry already. Call it
+    in the transaction that opens the dispute; it never commits."""
+    assert dispute.id is not None
+    attached = repository.record_seqs(session, dispute.id)
+    room = limits.evidence_items_max - repository.count(session, dispute.id)
+    added: list[Evidence] = []
+    for seq in record_seqs(session, dispute.order_id):
+        if seq in attached or len(added) >= room:
+            continue
+        entry = repository.journal_entry(session, seq)
+        assert entry is not None
+        content = record_bytes(session, seq)
+        row = Evidence(
+            dispute_id=dispute.id, source=SYSTEM, kind=entry.kind,
+            title=f"{entry.kind} (journal entry {seq}, {entry.subject})",
+            media_type=RECORD_MEDIA_TYPE, size_bytes=len(content),
+            sha256=hashlib.sha256(content).hexdigest(), record_seq=seq, journal_seq=seq,
+            created_at=now,
+        )  # fmt: skip
+        repository.add(session, row)
+        added.append(row)
+    return added
