@@ -14,6 +14,7 @@ from marketplace.auctions import endpoints as auction_endpoints
 from marketplace.books import endpoints as books_endpoints
 from marketplace.concurrency import InFlightLimitMiddleware
 from marketplace.db import make_engine
+from marketplace.disputes import endpoints as dispute_endpoints
 from marketplace.delivery import endpoints as delivery_endpoints
 from marketplace.fingerprint import endpoints as fingerprint_endpoints
 from marketplace.fingerprint import service as fingerprint_service
@@ -47,6 +48,7 @@ def build_runtime(settings: Settings) -> Runtime:
     from marketplace.chain_runtime import attach_chain
     from marketplace.migrations import upgrade_embedded
     from marketplace.notifications import attach_delivery
+    from marketplace.disputes.execution_job import attach_execution
     from marketplace.orders.settlement_job import attach_settlement
 
     engine = make_engine(settings.database_url)
@@ -55,6 +57,7 @@ def build_runtime(settings: Settings) -> Runtime:
     attach_chain(runtime)
     attach_delivery(runtime)
     attach_settlement(runtime)
+    attach_execution(runtime)
     return runtime
 
 
@@ -113,6 +116,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(books_endpoints.router)
     app.include_router(delivery_endpoints.router)
     app.include_router(fingerprint_endpoints.router)
+    app.include_router(dispute_endpoints.router)
     fingerprint_service.attach(settings)  # fingerprinted listings' downloads are marked
     app.include_router(page_endpoints.router)
     app.add_middleware(
