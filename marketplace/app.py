@@ -14,8 +14,8 @@ from marketplace.auctions import endpoints as auction_endpoints
 from marketplace.books import endpoints as books_endpoints
 from marketplace.concurrency import InFlightLimitMiddleware
 from marketplace.db import make_engine
-from marketplace.disputes import endpoints as dispute_endpoints
 from marketplace.delivery import endpoints as delivery_endpoints
+from marketplace.disputes import endpoints as dispute_endpoints
 from marketplace.fingerprint import endpoints as fingerprint_endpoints
 from marketplace.fingerprint import service as fingerprint_service
 from marketplace.http import (
@@ -46,9 +46,9 @@ API_TITLE = "Databourse"
 
 def build_runtime(settings: Settings) -> Runtime:
     from marketplace.chain_runtime import attach_chain
+    from marketplace.disputes.execution_job import attach_execution
     from marketplace.migrations import upgrade_embedded
     from marketplace.notifications import attach_delivery
-    from marketplace.disputes.execution_job import attach_execution
     from marketplace.orders.settlement_job import attach_settlement
 
     engine = make_engine(settings.database_url)

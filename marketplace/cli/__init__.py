@@ -13,6 +13,7 @@ from marketplace.cli import (
     delivery,
     demands,
     demo,
+    disputes,
     fingerprint,
     identity,
     ledger,
@@ -58,6 +59,7 @@ objections.register(app)
 listings.register(app)
 notifications.register(app)
 orders.register(app)
+disputes.register(app)
 demands.register(app)
 quotes.register(app)
 auctions.register(app)
@@ -87,6 +89,7 @@ USERS: dict[str, str] = {
     "objection": BUYERS,
     "buy": BUYERS,
     "order": BUYERS,
+    "dispute": BUYERS,
     "demand": BUYERS,
     "quote": BUYERS,
     "auction": EVERYONE,

@@ -93,3 +93,12 @@ class DisputeView(BaseModel):
 
 class DisputePage(BaseModel):
     items: list[DisputeView]
+
+
+class RulingDraft(BaseModel):
+    """The EIP-712 ``Ruling`` a self-custody arbitrator signs, with the nonce and deadline in it
+    (``POST /disputes/{id}/ruling/draft``; writes nothing)."""
+
+    typed_data: dict[str, Any]
+    nonce: int
+    deadline: int

@@ -170,8 +170,10 @@ def traded_with(
     query = select(Order.buyer_organization_id, Order.supplier_organization_id).where(
         col(Order.created_at) >= since,
         or_(
-            col(Order.buyer_organization_id).in_(orgs) & col(Order.supplier_organization_id).in_(parties),
-            col(Order.supplier_organization_id).in_(orgs) & col(Order.buyer_organization_id).in_(parties),
+            col(Order.buyer_organization_id).in_(orgs)
+            & col(Order.supplier_organization_id).in_(parties),
+            col(Order.supplier_organization_id).in_(orgs)
+            & col(Order.buyer_organization_id).in_(parties),
         ),
     )
     found: set[int] = set()

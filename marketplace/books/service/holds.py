@@ -254,7 +254,9 @@ def split(
         or sum(shares) > row.amount_minor
         or (payee_org_id is None and payee_minor > 0)
     ):
-        raise InvalidTransfer(f"the shares of a split lie between 0 and the hold's {row.amount_minor}")
+        raise InvalidTransfer(
+            f"the shares of a split lie between 0 and the hold's {row.amount_minor}"
+        )
     exchange_account = AccountKind.arbitration_fees if arbitration_fee else AccountKind.fee_revenue
     transition = lifecycle.require(row.status, HoldEvent.partial)
     held = account(session, AccountKind.held, row.currency, row.organization_id)

@@ -13,7 +13,13 @@ from ledger.models import utc_now
 from marketplace import limits
 from marketplace.assets.service import signing_context
 from marketplace.deps import RuntimeDep, SessionDep
-from marketplace.disputes.schemas import DisputeOpen, DisputePage, DisputeView, RulingBody
+from marketplace.disputes.schemas import (
+    DisputeOpen,
+    DisputePage,
+    DisputeView,
+    RulingBody,
+    RulingDraft,
+)
 from marketplace.disputes.service import opening, rulings, views
 from marketplace.idempotency import idempotent
 from marketplace.identity.auth import CurrentAccount
@@ -49,7 +55,9 @@ def open_dispute(
     )  # fmt: skip
 
 
-@router.get("/disputes", summary="Your disputes: as a party, as a drawn arbitrator (operators: all)")
+@router.get(
+    "/disputes", summary="Your disputes: as a party, as a drawn arbitrator (operators: all)"
+)
 def list_disputes(
     principal: CurrentAccount, session: SessionDep, limit: Limit = limits.page_size_default
 ) -> DisputePage:
@@ -57,7 +65,9 @@ def list_disputes(
 
 
 @router.get("/disputes/{dispute_id}", summary="One dispute (its parties, arbitrators, operators)")
-def get_dispute(dispute_id: DisputeId, principal: CurrentAccount, session: SessionDep) -> DisputeView:
+def get_dispute(
+    dispute_id: DisputeId, principal: CurrentAccount, session: SessionDep
+) -> DisputeView:
     """404 to anyone else, a non-assigned arbitrator included."""
     return views.get_dispute(session, principal, dispute_id)
 
@@ -77,6 +87,23 @@ def rule(
     return rulings.rule(
         session, runtime.settings, principal, dispute_id, body, ctx=ctx, now=utc_now()
     )
+
+
+@router.post(
+    "/disputes/{dispute_id}/ruling/draft",
+    summary="The ruling or vote to sign with your own key (writes nothing)",
+)
+def ruling_draft(
+    dispute_id: DisputeId,
+    body: RulingBody,
+    principal: CurrentAccount,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> RulingDraft:
+    """The EIP-712 ``Ruling`` of the dispute's current round, for a self-custody arbitrator to
+    sign and send to ``/ruling`` or ``/votes`` with its nonce and deadline."""
+    ctx = signing_context(runtime.settings, runtime.chain_id, runtime.contract_address)
+    return rulings.draft(session, principal, dispute_id, body, ctx=ctx, now=utc_now())
 
 
 @router.post("/disputes/{dispute_id}/appeal", summary="Appeal the ruling, once (either party)")

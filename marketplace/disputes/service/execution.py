@@ -62,8 +62,10 @@ def execute(session: Session, dispute: Dispute, *, actor: str, now: datetime) ->
     """Execute the (locked) dispute's ruling if it is due; False (nothing done) otherwise."""
     if not due(dispute, now):
         return False
-    assert dispute.id is not None and dispute.hold_id is not None
-    assert dispute.supplier_bp is not None and dispute.outcome is not None
+    assert dispute.id is not None
+    assert dispute.hold_id is not None
+    assert dispute.supplier_bp is not None
+    assert dispute.outcome is not None
     transition = lifecycle.require(dispute.status, DisputeEvent.execute)
     bp, ref = dispute.supplier_bp, reference(dispute.id)
     order = orders.order_facts(session, dispute.order_id)

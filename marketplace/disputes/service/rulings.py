@@ -31,7 +31,7 @@ from marketplace.disputes.errors import (
 )
 from marketplace.disputes.lifecycle import DisputeEvent
 from marketplace.disputes.models import Dispute, Ruling
-from marketplace.disputes.schemas import DisputeView, RulingBody
+from marketplace.disputes.schemas import DisputeView, RulingBody, RulingDraft
 from marketplace.disputes.service import draw
 from marketplace.disputes.service.access import side_of, visible_dispute
 from marketplace.disputes.service.opening import reference, transfer_id
@@ -140,7 +140,7 @@ def _signed(
 
 
 def _journal(
-    session: Session, ruling: Ruling, digest: str, kind: str, ctx: SigningContext, actor: str
+    session: Session, ruling: Ruling, digest: str, kind: str, *, ctx: SigningContext, actor: str
 ) -> int:
     entry = journal.append(
         session,
@@ -198,7 +198,9 @@ def rule(
     ruling, digest = _signed(session, settings, principal, dispute, body, round_=1, ctx=ctx,
                              now=now)  # fmt: skip
     repository.add_ruling(session, ruling)
-    ruling.journal_seq = _journal(session, ruling, digest, transition.kind, ctx, principal.address)
+    ruling.journal_seq = _journal(
+        session, ruling, digest, transition.kind, ctx=ctx, actor=principal.address
+    )
     lifecycle.apply(dispute, DisputeEvent.rule)
     dispute.outcome, dispute.supplier_bp = ruling.outcome, ruling.supplier_bp
     dispute.appeal_closes_at = now + timedelta(seconds=settings.appeal_window_s)
@@ -224,7 +226,8 @@ def appeal(
     if side is None or not principal.verified:
         raise NotDisputeParty("only the dispute's buyer or supplier may appeal")
     transition = lifecycle.require(dispute.status, DisputeEvent.appeal)
-    assert dispute.appeal_closes_at is not None and dispute.id is not None
+    assert dispute.appeal_closes_at is not None
+    assert dispute.id is not None
     closes = as_utc(dispute.appeal_closes_at)
     if now >= closes:
         raise AppealWindowClosed(
@@ -277,7 +280,9 @@ def vote(
     ruling, digest = _signed(session, settings, principal, dispute, body, round_=2, ctx=ctx,
                              now=now)  # fmt: skip
     repository.add_ruling(session, ruling)
-    ruling.journal_seq = _journal(session, ruling, digest, VOTED_KIND, ctx, principal.address)
+    ruling.journal_seq = _journal(
+        session, ruling, digest, VOTED_KIND, ctx=ctx, actor=principal.address
+    )
     session.add(ruling)
     votes = [*cast, ruling]
     decided = fees.panel_ruling([r.supplier_bp for r in votes])
@@ -303,3 +308,26 @@ def vote(
     session.add(dispute)
     session.flush()
     return dispute_view(session, dispute)
+
+
+def draft(
+    session: Session,
+    principal: Principal,
+    dispute_id: int,
+    body: RulingBody,
+    *,
+    ctx: SigningContext,
+    now: datetime,
+) -> RulingDraft:
+    """The ``Ruling`` for the dispute's current round (1, or 2 once appealed), to sign with one's
+    own key; the caller must be drawn for that round. Writes nothing."""
+    found = visible_dispute(session, principal, dispute_id)
+    dispute = _arbitrator_of(session, principal, dispute_id, found.round)
+    outcome, bp = _bp(body)
+    nonce, deadline = signing.new_nonce(), int(now.timestamp()) + limits.signing_offer_ttl_s
+    message = ruling_message(
+        dispute, round_=dispute.round, outcome=outcome, supplier_bp=bp, reasons=body.reasons,
+        nonce=nonce, deadline=deadline,
+    )  # fmt: skip
+    typed = signing.wallet_json(ruling_typed_data(ctx.domain, message))
+    return RulingDraft(typed_data=typed, nonce=nonce, deadline=deadline)

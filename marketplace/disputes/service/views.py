@@ -50,18 +50,26 @@ def dispute_view(session: Session, dispute: Dispute) -> DisputeView:
         created_at=dispute.created_at,
         assignments=[
             AssignmentView(
-                account_id=a.account_id, organization_id=a.organization_id, round=a.round,
+                account_id=a.account_id,
+                organization_id=a.organization_id,
+                round=a.round,
                 drawn_seq=a.drawn_seq,
-            )  # fmt: skip
+            )
             for a in repository.assignments(session, dispute.id)
         ],
         rulings=[
             RulingView(
-                round=r.round, account_id=r.account_id, outcome=r.outcome,
-                supplier_bp=r.supplier_bp, reasons=r.reasons, signer=r.signer,
-                signature=r.signature, document=r.document, journal_seq=r.journal_seq,
+                round=r.round,
+                account_id=r.account_id,
+                outcome=r.outcome,
+                supplier_bp=r.supplier_bp,
+                reasons=r.reasons,
+                signer=r.signer,
+                signature=r.signature,
+                document=r.document,
+                journal_seq=r.journal_seq,
                 created_at=r.created_at,
-            )  # fmt: skip
+            )
             for r in repository.rulings(session, dispute.id)
         ],
     )

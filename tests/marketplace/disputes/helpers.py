@@ -22,7 +22,9 @@ APPEAL_FEE = 30_000  # the default appeal_fee_minor
 FUNDS = 200_000
 
 
-def paid_order(api: TestClient, runtime: Runtime, supplier: Party, buyer: Party, ops: Party) -> dict[str, Any]:
+def paid_order(
+    api: TestClient, runtime: Runtime, supplier: Party, buyer: Party, ops: Party
+) -> dict[str, Any]:
     fund(runtime.engine, buyer.organization_id, FUNDS)
     listing = on_sale(api, supplier, ops)
     r = api.post(
@@ -55,7 +57,9 @@ def after_evidence(dispute: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(dispute["evidence_closes_at"]) + timedelta(seconds=1)
 
 
-def post_ruling(api: TestClient, who: Party, dispute_id: int, outcome: str, bp: int | None = None) -> Any:
+def post_ruling(
+    api: TestClient, who: Party, dispute_id: int, outcome: str, bp: int | None = None
+) -> Any:
     body: dict[str, Any] = {"outcome": outcome, "reasons": "Compared with the anchored report."}
     if bp is not None:
         body["supplier_bp"] = bp

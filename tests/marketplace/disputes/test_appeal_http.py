@@ -40,6 +40,7 @@ def vote(api: TestClient, who: Party, dispute_id: int, outcome: str, bp: int | N
 
 
 def test_an_appeal_goes_to_a_panel_of_three_new_arbitrators(
+    *,
     api: TestClient, asset_runtime: Runtime, supplier: Party, buyer: Party, ops: Party,
     judge: Party, monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
@@ -55,20 +56,30 @@ def test_an_appeal_goes_to_a_panel_of_three_new_arbitrators(
     r = api.post(f"/disputes/{dispute['id']}/appeal", headers=keyed(buyer.headers))
     assert r.status_code == 200, r.text
     appealed = r.json()
-    assert (appealed["status"], appealed["round"], appealed["appellant_side"]) == ("appealed", 2, "buyer")
+    assert (appealed["status"], appealed["round"], appealed["appellant_side"]) == (
+        "appealed",
+        2,
+        "buyer",
+    )
     members = [a for a in appealed["assignments"] if a["round"] == 2]
     assert len(members) == 3
     assert not first & {a["organization_id"] for a in members}  # three new arbitrators
     again = api.post(f"/disputes/{dispute['id']}/appeal", headers=keyed(supplier.headers))
     assert (again.status_code, again.json()["error"]) == (409, "dispute_state")  # once
     assert balance(engine, buyer.organization_id) == (
-        FUNDS - PRICE_MINOR - ARBITRATION_FEE - APPEAL_FEE, PRICE_MINOR + ARBITRATION_FEE + APPEAL_FEE
+        FUNDS - PRICE_MINOR - ARBITRATION_FEE - APPEAL_FEE,
+        PRICE_MINOR + ARBITRATION_FEE + APPEAL_FEE,
     )  # fmt: skip
     # The round-1 arbitrator cannot vote; the ruling it issued does not execute any more.
     no = api.post(f"/disputes/{dispute['id']}/votes", json={"outcome": "refund", "reasons": "x"},
                   headers=round_one.headers)  # fmt: skip
     assert (no.status_code, no.json()["error"]) == (403, "not_assigned_arbitrator")
-    assert execute(asset_runtime, datetime.fromisoformat(ruled["appeal_closes_at"]) + timedelta(days=1)) == []
+    assert (
+        execute(
+            asset_runtime, datetime.fromisoformat(ruled["appeal_closes_at"]) + timedelta(days=1)
+        )
+        == []
+    )
 
     everyone = {**panel, judge.organization_id: judge}
     voters = [everyone[a["organization_id"]] for a in members]
@@ -99,13 +110,16 @@ def test_an_appeal_goes_to_a_panel_of_three_new_arbitrators(
 
 
 def test_a_settled_order_is_clawed_back_and_refunded(
+    *,
     api: TestClient, asset_runtime: Runtime, supplier: Party, buyer: Party, ops: Party,
     judge: Party, monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     engine = asset_runtime.engine
     order = paid_order(api, asset_runtime, supplier, buyer, ops)
     deliver(engine, order["id"])
-    assert api.post(f"/orders/{order['id']}/accept", headers=keyed(buyer.headers)).status_code == 200
+    assert (
+        api.post(f"/orders/{order['id']}/accept", headers=keyed(buyer.headers)).status_code == 200
+    )
     assert balance(engine, supplier.organization_id) == (PRICE_MINOR - FEE, 0)
 
     dispute = open_dispute(api, buyer, order["id"])

@@ -25,7 +25,9 @@ from tests.marketplace.orders.helpers import PRICE_MINOR, keyed
 from tests.marketplace.orders.money import balance, deliver, reconciled
 
 
-def snapshot(api: TestClient, runtime: Runtime, parties: list[Party], dispute_id: int | None) -> Any:
+def snapshot(
+    api: TestClient, runtime: Runtime, parties: list[Party], dispute_id: int | None
+) -> Any:
     engine = runtime.engine
     ledger = api.get("/ledger/entries", params={"limit": 500}).json()["items"]
     shown = None
@@ -41,6 +43,7 @@ def refused(r: Any, status: int, error: str) -> dict[str, Any]:
 
 
 def test_bad_input_changes_nothing(
+    *,
     api: TestClient, asset_runtime: Runtime, supplier: Party, buyer: Party, ops: Party,
     judge: Party, rival: Party, monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
@@ -78,10 +81,14 @@ def test_bad_input_changes_nothing(
     refused(post_ruling(api, drawn, did, "split", -1), 422, "invalid_request")
     refused(post_ruling(api, drawn, did, "release", 5000), 422, "invalid_dispute")
     refused(post_ruling(api, drawn, did, "split"), 422, "invalid_dispute")
-    r = api.post(f"/disputes/{did}/ruling", json={"outcome": "refund", "reasons": ""}, headers=drawn.headers)
+    r = api.post(
+        f"/disputes/{did}/ruling", json={"outcome": "refund", "reasons": ""}, headers=drawn.headers
+    )
     refused(r, 422, "invalid_request")
     # An appeal before any ruling.
-    refused(api.post(f"/disputes/{did}/appeal", headers=keyed(supplier.headers)), 409, "dispute_state")
+    refused(
+        api.post(f"/disputes/{did}/appeal", headers=keyed(supplier.headers)), 409, "dispute_state"
+    )
     assert snapshot(api, asset_runtime, parties, did) == before
 
     ruled = post_ruling(api, drawn, did, "split", 3000)
@@ -92,15 +99,24 @@ def test_bad_input_changes_nothing(
 
     # An appeal after the window names the deadline; a stranger's is a 404.
     at(monkeypatch, closes)
-    late = refused(api.post(f"/disputes/{did}/appeal", headers=keyed(buyer.headers)), 409, "appeal_window_closed")
+    late = refused(
+        api.post(f"/disputes/{did}/appeal", headers=keyed(buyer.headers)),
+        409,
+        "appeal_window_closed",
+    )
     assert closes.isoformat()[:19] in late["message"]
-    refused(api.post(f"/disputes/{did}/appeal", headers=keyed(rival.headers)), 404, "dispute_not_found")
-    refused(api.post(f"/disputes/{did}/appeal", headers=keyed(drawn.headers)), 403, "not_dispute_party")
+    refused(
+        api.post(f"/disputes/{did}/appeal", headers=keyed(rival.headers)), 404, "dispute_not_found"
+    )
+    refused(
+        api.post(f"/disputes/{did}/appeal", headers=keyed(drawn.headers)), 403, "not_dispute_party"
+    )
     assert snapshot(api, asset_runtime, parties, did) == before
     assert reconciled(asset_runtime.engine)
 
 
 def test_a_settled_order_outside_the_window_is_refused_with_the_deadline(
+    *,
     api: TestClient, asset_runtime: Runtime, supplier: Party, buyer: Party, ops: Party,
     judge: Party, monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip

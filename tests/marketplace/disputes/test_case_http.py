@@ -56,6 +56,7 @@ def order_status(api: TestClient, who: Party, order_id: int) -> str:
     ],
 )
 def test_a_full_case_executes_the_books_exactly(
+    *,
     api: TestClient,
     asset_runtime: Runtime,
     supplier: Party,
@@ -74,7 +75,11 @@ def test_a_full_case_executes_the_books_exactly(
     engine = asset_runtime.engine
     order = paid_order(api, asset_runtime, supplier, buyer, ops)
     dispute = open_dispute(api, buyer, order["id"])
-    assert (dispute["status"], dispute["opener_side"], dispute["clawback"]) == ("open", "buyer", False)
+    assert (dispute["status"], dispute["opener_side"], dispute["clawback"]) == (
+        "open",
+        "buyer",
+        False,
+    )
     assert dispute["hold_id"] == order["hold_id"]
     assert [a["organization_id"] for a in dispute["assignments"]] == [judge.organization_id]
     assert order_status(api, buyer, order["id"]) == "disputed"
@@ -112,7 +117,8 @@ def test_a_full_case_executes_the_books_exactly(
     assert (shown["status"], shown["executed_seq"] is not None) == ("executed", True)
 
     journaled = entries(api, f"dispute:{dispute['id']}")
-    assert [e["kind"] for e in journaled if e["kind"].startswith(("dispute.", "arbitrator.", "ruling."))] == [
+    ours = ("dispute.", "arbitrator.", "ruling.")
+    assert [e["kind"] for e in journaled if e["kind"].startswith(ours)] == [
         "dispute.opened", "arbitrator.drawn", "ruling.issued", "ruling.executed",
     ]  # fmt: skip
     for entry in journaled:  # the public journal shows no amounts
@@ -120,14 +126,22 @@ def test_a_full_case_executes_the_books_exactly(
 
 
 def test_the_draw_is_recomputed_from_its_journal_entry_alone(
-    api: TestClient, asset_runtime: Runtime, supplier: Party, buyer: Party, ops: Party, judge: Party
+    *,
+    api: TestClient,
+    asset_runtime: Runtime,
+    supplier: Party,
+    buyer: Party,
+    ops: Party,
+    judge: Party,
 ) -> None:
     from tests.marketplace.disputes.conftest import arbitrator
 
     others = [arbitrator(api, ops, n) for n in (2, 3, 4)]
     order = paid_order(api, asset_runtime, supplier, buyer, ops)
     dispute = open_dispute(api, buyer, order["id"])
-    drawn = next(e for e in entries(api, f"dispute:{dispute['id']}") if e["kind"] == "arbitrator.drawn")
+    drawn = next(
+        e for e in entries(api, f"dispute:{dispute['id']}") if e["kind"] == "arbitrator.drawn"
+    )
     payload: dict[str, Any] = drawn["payload"]
     assert payload["algorithm"] == ALGORITHM
     assert len(payload["pool"]) == 1 + len(others)
@@ -168,6 +182,7 @@ def test_an_arbitrator_of_the_buyers_organisation_is_never_drawn(
 
 
 def test_who_sees_a_dispute(
+    *,
     api: TestClient, asset_runtime: Runtime, supplier: Party, buyer: Party, ops: Party,
     judge: Party, rival: Party,
 ) -> None:  # fmt: skip
@@ -178,9 +193,19 @@ def test_who_sees_a_dispute(
     dispute = open_dispute(api, supplier, order["id"])
     assert dispute["opener_side"] == "supplier"
     outsider = arbitrator(api, ops, 9)  # verified, but not drawn for it
-    for who, status in ((buyer, 200), (supplier, 200), (judge, 200), (ops, 200), (outsider, 404), (rival, 404)):
+    for who, status in (
+        (buyer, 200),
+        (supplier, 200),
+        (judge, 200),
+        (ops, 200),
+        (outsider, 404),
+        (rival, 404),
+    ):
         r = api.get(f"/disputes/{dispute['id']}", headers=who.headers)
         assert r.status_code == status, (who, r.text)
         listed = [d["id"] for d in api.get("/disputes", headers=who.headers).json()["items"]]
         assert listed == ([dispute["id"]] if status == 200 else [])
-    assert api.get(f"/disputes/{dispute['id']}", headers=outsider.headers).json()["error"] == "dispute_not_found"
+    assert (
+        api.get(f"/disputes/{dispute['id']}", headers=outsider.headers).json()["error"]
+        == "dispute_not_found"
+    )

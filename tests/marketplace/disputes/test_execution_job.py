@@ -27,6 +27,7 @@ from tests.marketplace.orders.money import balance, reconciled
 
 
 def ruled_case(
+    *,
     api: TestClient, runtime: Runtime, supplier: Party, buyer: Party, ops: Party, judge: Party,
     monkeypatch: pytest.MonkeyPatch,
 ) -> tuple[int, datetime]:  # fmt: skip
@@ -50,6 +51,7 @@ def executed_entries(runtime: Runtime, dispute_id: int) -> int:
 
 
 def test_two_runs_at_once_execute_once(
+    *,
     api: TestClient, asset_runtime: Runtime, supplier: Party, buyer: Party, ops: Party,
     judge: Party, monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
@@ -68,13 +70,17 @@ def test_two_runs_at_once_execute_once(
     for t in threads:
         t.join(60)
     assert sorted(done) == [[], [dispute_id]]
-    assert execution_job.run_once(asset_runtime.engine, asset_runtime.settings, now=closes).executed == []
+    assert (
+        execution_job.run_once(asset_runtime.engine, asset_runtime.settings, now=closes).executed
+        == []
+    )
     assert executed_entries(asset_runtime, dispute_id) == 1
     assert balance(asset_runtime.engine, supplier.organization_id) == (36_563, 0)
     assert reconciled(asset_runtime.engine)
 
 
 def test_a_crash_before_the_commit_leaves_nothing_and_the_next_run_executes_once(
+    *,
     api: TestClient, asset_runtime: Runtime, supplier: Party, buyer: Party, ops: Party,
     judge: Party, monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
@@ -86,7 +92,9 @@ def test_a_crash_before_the_commit_leaves_nothing_and_the_next_run_executes_once
         assert dispute.status == "executed"  # the books have moved in this transaction
         raise RuntimeError("the process died here")
 
-    crashed = execution_job.run_once(engine, asset_runtime.settings, now=closes, before_commit=crash)
+    crashed = execution_job.run_once(
+        engine, asset_runtime.settings, now=closes, before_commit=crash
+    )
     assert list(crashed.failed) == [dispute_id]
     assert crashed.executed == []
     assert [balance(engine, p.organization_id) for p in (buyer, supplier)] == before
@@ -95,7 +103,9 @@ def test_a_crash_before_the_commit_leaves_nothing_and_the_next_run_executes_once
     shown = api.get(f"/disputes/{dispute_id}", headers=buyer.headers).json()
     assert shown["status"] == "ruled"
 
-    assert execution_job.run_once(engine, asset_runtime.settings, now=closes).executed == [dispute_id]
+    assert execution_job.run_once(engine, asset_runtime.settings, now=closes).executed == [
+        dispute_id
+    ]
     assert execution_job.run_once(engine, asset_runtime.settings, now=closes).executed == []
     assert executed_entries(asset_runtime, dispute_id) == 1
     assert balance(engine, supplier.organization_id) == (36_563, 0)

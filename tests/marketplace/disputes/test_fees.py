@@ -15,7 +15,9 @@ def cases() -> list[tuple[int, int, int]]:
 
 
 @pytest.mark.parametrize(("price", "fee", "bp"), cases())
-def test_the_shares_add_up_and_the_ends_are_settlement_and_refund(price: int, fee: int, bp: int) -> None:
+def test_the_shares_add_up_and_the_ends_are_settlement_and_refund(
+    price: int, fee: int, bp: int
+) -> None:
     s = fees.order_shares(price, fee, bp)
     assert s.supplier_minor + s.fee_minor + s.buyer_minor == price
     assert min(s.supplier_minor, s.fee_minor, s.buyer_minor) >= 0
@@ -33,8 +35,8 @@ def test_the_shares_add_up_and_the_ends_are_settlement_and_refund(price: int, fe
 
 
 def test_shares_grow_with_the_basis_points() -> None:
-    for price in range(0, 30):
-        for fee in range(0, price + 1):
+    for price in range(30):
+        for fee in range(price + 1):
             last = fees.order_shares(price, fee, 0)
             for bp in range(1, 10_001, 97):
                 now = fees.order_shares(price, fee, bp)
@@ -44,7 +46,7 @@ def test_shares_grow_with_the_basis_points() -> None:
 
 
 def test_arbitration_fees_are_forfeited_in_the_proportion_lost() -> None:
-    for fee in range(0, 50):
+    for fee in range(50):
         assert fees.forfeited(fee, buyer=True, supplier_bp=10_000) == fee  # the buyer lost
         assert fees.forfeited(fee, buyer=False, supplier_bp=10_000) == 0
         assert fees.forfeited(fee, buyer=True, supplier_bp=0) == 0
@@ -52,7 +54,8 @@ def test_arbitration_fees_are_forfeited_in_the_proportion_lost() -> None:
         for bp in range(0, 10_001, 250):
             buyer = fees.forfeited(fee, buyer=True, supplier_bp=bp)
             supplier = fees.forfeited(fee, buyer=False, supplier_bp=bp)
-            assert buyer == fee * bp // 10_000 and supplier == fee * (10_000 - bp) // 10_000
+            assert buyer == fee * bp // 10_000
+            assert supplier == fee * (10_000 - bp) // 10_000
     assert fees.forfeited(10_000, buyer=True, supplier_bp=3000) == 3000
 
 
@@ -60,10 +63,21 @@ def test_outcomes_and_basis_points() -> None:
     assert fees.outcome_bp("release", None) == 10_000
     assert fees.outcome_bp("refund", 0) == 0
     assert fees.outcome_bp("split", 3000) == 3000
-    for bad in (("release", 5000), ("refund", 1), ("split", None), ("split", 10_001), ("split", -1)):
-        with pytest.raises(ValueError):
+    for bad in (
+        ("release", 5000),
+        ("refund", 1),
+        ("split", None),
+        ("split", 10_001),
+        ("split", -1),
+    ):
+        with pytest.raises(ValueError, match=r"bp"):
             fees.outcome_bp(*bad)
-    assert [fees.outcome_of(b) for b in (0, 1, 9999, 10_000)] == ["refund", "split", "split", "release"]
+    assert [fees.outcome_of(b) for b in (0, 1, 9999, 10_000)] == [
+        "refund",
+        "split",
+        "split",
+        "release",
+    ]
 
 
 def test_the_panel_decides_by_two_identical_votes_else_the_median() -> None:
