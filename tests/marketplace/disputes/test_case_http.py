@@ -113,6 +113,11 @@ def test_a_full_case_executes_the_books_exactly(
     assert arbitration_fees(asset_runtime) == forfeit
     assert reconciled(engine)
     assert order_status(api, buyer, order["id"]) == order_after
+    # A refund or a split ends the buyer's licence; a release leaves it.
+    order_kinds = [e["kind"] for e in entries(api, f"order:{order['id']}")]
+    closing = {"settled": "order.released", "refunded": "order.refunded"}
+    assert closing.get(order_after, "order.partially_refunded") in order_kinds
+    assert ("licence.ended" in order_kinds) == (outcome != "release")
     shown = api.get(f"/disputes/{dispute['id']}", headers=buyer.headers).json()
     assert (shown["status"], shown["executed_seq"] is not None) == ("executed", True)
 
