@@ -214,3 +214,25 @@ def test_who_sees_a_dispute(
         api.get(f"/disputes/{dispute['id']}", headers=outsider.headers).json()["error"]
         == "dispute_not_found"
     )
+
+
+def test_an_arbitrator_that_traded_with_a_party_lately_is_not_drawn(
+    *, api: TestClient, asset_runtime: Runtime, supplier: Party, buyer: Party, ops: Party
+) -> None:
+    from tests.marketplace.disputes.conftest import arbitrator
+    from tests.marketplace.disputes.helpers import post_dispute
+    from tests.marketplace.orders.helpers import on_sale, place
+
+    trader = arbitrator(api, ops, 11)
+    place(api, trader, on_sale(api, supplier, ops)["id"])  # an order with the supplier
+    order = paid_order(api, asset_runtime, supplier, buyer, ops)
+    r = post_dispute(api, buyer, order["id"])
+    assert (r.status_code, r.json()["error"]) == (409, "no_arbitrator")
+
+    clean = arbitrator(api, ops, 12)
+    dispute = open_dispute(api, buyer, order["id"])
+    assert [a["organization_id"] for a in dispute["assignments"]] == [clean.organization_id]
+    drawn = next(
+        e for e in entries(api, f"dispute:{dispute['id']}") if e["kind"] == "arbitrator.drawn"
+    )
+    assert drawn["payload"]["pool_addresses"] == [clean.address]
