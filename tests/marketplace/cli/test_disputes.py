@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from marketplace.client import Databourse, DatabourseClientError
+from marketplace.settings import get_settings
 from tests.marketplace.cli.test_orders import buyer_cli, listing, ops, run
 from tests.marketplace.identity.helpers import PASSWORD, serve_exchange
 from tests.marketplace.orders.money import balance, deliver, fund, reconciled
@@ -22,9 +23,14 @@ __all__ = ["buyer_cli", "ops"]
 
 @pytest.fixture
 def base_url(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The exchange, and ``bourse dispute execute`` reading the same database."""
     monkeypatch.setenv("DATABOURSE_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    # The command opens the test database itself (on PostgreSQL, the test's own schema).
+    monkeypatch.setattr("marketplace.db.make_engine", lambda _url: engine)
     with serve_exchange(engine, blob_url=f"file://{tmp_path / 'blobs'}") as url:
         yield url
+    get_settings.cache_clear()
 
 
 def test_open_rule_list_show_and_execute(

@@ -27,10 +27,10 @@ from tests.marketplace.orders.money import balance, reconciled
 
 
 def ruled_case(
-    *,
-    api: TestClient, runtime: Runtime, supplier: Party, buyer: Party, ops: Party, judge: Party,
+    api: TestClient, runtime: Runtime, parties: tuple[Party, Party, Party, Party],
     monkeypatch: pytest.MonkeyPatch,
 ) -> tuple[int, datetime]:  # fmt: skip
+    supplier, buyer, ops, judge = parties
     order = paid_order(api, runtime, supplier, buyer, ops)
     dispute = open_dispute(api, buyer, order["id"])
     at(monkeypatch, after_evidence(dispute))
@@ -55,7 +55,7 @@ def test_two_runs_at_once_execute_once(
     api: TestClient, asset_runtime: Runtime, supplier: Party, buyer: Party, ops: Party,
     judge: Party, monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    dispute_id, closes = ruled_case(api, asset_runtime, supplier, buyer, ops, judge, monkeypatch)
+    dispute_id, closes = ruled_case(api, asset_runtime, (supplier, buyer, ops, judge), monkeypatch)
     done: list[list[int]] = []
     barrier = threading.Barrier(2)
 
@@ -85,7 +85,7 @@ def test_a_crash_before_the_commit_leaves_nothing_and_the_next_run_executes_once
     judge: Party, monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     engine = asset_runtime.engine
-    dispute_id, closes = ruled_case(api, asset_runtime, supplier, buyer, ops, judge, monkeypatch)
+    dispute_id, closes = ruled_case(api, asset_runtime, (supplier, buyer, ops, judge), monkeypatch)
     before = [balance(engine, p.organization_id) for p in (buyer, supplier)]
 
     def crash(session: Session, dispute: Dispute) -> None:
