@@ -15,7 +15,7 @@ from marketplace.books import endpoints as books_endpoints
 from marketplace.concurrency import InFlightLimitMiddleware
 from marketplace.db import make_engine
 from marketplace.delivery import endpoints as delivery_endpoints
-from marketplace.disputes.endpoints import evidence as dispute_evidence_endpoints
+from marketplace.disputes import endpoints as dispute_endpoints
 from marketplace.fingerprint import endpoints as fingerprint_endpoints
 from marketplace.fingerprint import service as fingerprint_service
 from marketplace.http import (
@@ -47,6 +47,7 @@ API_TITLE = "Databourse"
 def build_runtime(settings: Settings) -> Runtime:
     from marketplace.books.payment_job import attach_payments
     from marketplace.chain_runtime import attach_chain
+    from marketplace.disputes.execution_job import attach_execution
     from marketplace.migrations import upgrade_embedded
     from marketplace.notifications import attach_delivery
     from marketplace.orders.settlement_job import attach_settlement
@@ -58,6 +59,7 @@ def build_runtime(settings: Settings) -> Runtime:
     attach_delivery(runtime)
     attach_settlement(runtime)
     attach_payments(runtime)
+    attach_execution(runtime)
     return runtime
 
 
@@ -116,7 +118,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(books_endpoints.router)
     app.include_router(delivery_endpoints.router)
     app.include_router(fingerprint_endpoints.router)
-    app.include_router(dispute_evidence_endpoints.router)
+    app.include_router(dispute_endpoints.router)
     fingerprint_service.attach(settings)  # fingerprinted listings' downloads are marked
     app.include_router(page_endpoints.router)
     app.add_middleware(

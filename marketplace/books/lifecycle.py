@@ -7,8 +7,10 @@ needs. A new hold starts ``pending`` and writes ``escrow.held`` (``INITIAL``, ``
 
     pending ─release→ posted   (held → payee available, minus the fee → fee revenue)
     pending ─refund→  voided   (held → the payer's available, in full)
+    pending ─split→   posted   (a dispute's ruling: held → the payee's share, the exchange's
+                                share, and the rest back to the payer; docs/disputes.md)
 
-``posted`` and ``voided`` are final. Disputes will add ``pending ─split→ posted`` here.
+``posted`` and ``voided`` are final.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class HoldStatus(StrEnum):
 class HoldEvent(StrEnum):
     release = "release"
     refund = "refund"
+    partial = "split"  # (``split`` would shadow ``str.split``)
 
 
 #: The state a new hold starts in, and the journal kind its creation writes.
@@ -51,6 +54,7 @@ _E = HoldEvent
 _DECLARED: Final[tuple[tuple[tuple[HoldStatus, ...], HoldEvent, HoldStatus, str], ...]] = (
     ((_S.pending,), _E.release, _S.posted, "settlement.released"),
     ((_S.pending,), _E.refund, _S.voided, "escrow.refunded"),
+    ((_S.pending,), _E.partial, _S.posted, "settlement.split"),
 )
 
 #: The table: (state, event) → transition. Any pair not in it is refused.

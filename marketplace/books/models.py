@@ -42,6 +42,9 @@ class TransferCode(StrEnum):
     escrow_release = "escrow_release"
     fee = "fee"
     escrow_refund = "escrow_refund"
+    escrow_split = "escrow_split"  # a dispute's split: a share back to the payer
+    arbitration_fee = "arbitration_fee"  # an arbitration fee forfeited to the exchange
+    fee_return = "fee_return"  # the exchange's fee of a clawed-back trade, returned to the buyer
 
 
 class BookAccount(SQLModel, table=True):

@@ -13,7 +13,7 @@ from marketplace.cli import (
     delivery,
     demands,
     demo,
-    dispute_evidence,
+    disputes,
     fingerprint,
     identity,
     ledger,
@@ -59,6 +59,7 @@ objections.register(app)
 listings.register(app)
 notifications.register(app)
 orders.register(app)
+disputes.register(app)
 demands.register(app)
 quotes.register(app)
 auctions.register(app)
@@ -66,7 +67,6 @@ search.register(app)
 books.register(app)
 fingerprint.register(app)
 delivery.register(app)
-dispute_evidence.register(app)
 
 #: Top-level command or group -> its help panel. A command missing here shows under
 #: "Commands" (tests/marketplace/cli/test_help.py fails then): add it.
@@ -89,6 +89,7 @@ USERS: dict[str, str] = {
     "objection": BUYERS,
     "buy": BUYERS,
     "order": BUYERS,
+    "dispute": BUYERS,
     "demand": BUYERS,
     "quote": BUYERS,
     "auction": EVERYONE,
@@ -103,7 +104,6 @@ USERS: dict[str, str] = {
     "download": BUYERS,
     "licence": BUYERS,
     "delivery-key": BUYERS,
-    "dispute": BUYERS,
     "verify": AUDITORS,
     "ledger": AUDITORS,
     "operator": RUNNING,

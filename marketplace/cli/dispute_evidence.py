@@ -66,9 +66,3 @@ def evidence(
 
 def add_commands(group: typer.Typer) -> None:
     group.command("evidence")(evidence)
-
-
-def register(app: typer.Typer) -> None:
-    dispute_app = typer.Typer(help="Disputes: evidence, rulings, appeals.", no_args_is_help=True)
-    add_commands(dispute_app)
-    app.add_typer(dispute_app, name="dispute")

@@ -36,14 +36,15 @@ TRUST_FETCH_TIMEOUT_S = 10.0
 
 
 def worker() -> None:
-    """Run the anchoring, webhook delivery, settlement and payments workers alone (set
-    DATABOURSE_WORKER_IN_PROCESS=false on the servers). Several may run: they coordinate through
-    the database."""
+    """Run the anchoring, webhook delivery, settlement, payments and dispute-execution workers
+    alone (set DATABOURSE_WORKER_IN_PROCESS=false on the servers). Several may run: they
+    coordinate through the database."""
     from ledger.anchoring import AnchorWorker
     from ledger.chain.base import ChainError, ChainInUse
     from marketplace.books.payment_job import PaymentWorker
     from marketplace.chain_runtime import anchor_config, chain_handle
     from marketplace.db import make_engine
+    from marketplace.disputes.execution_job import ExecutionWorker
     from marketplace.notifications import DeliveryWorker
     from marketplace.observability import configure_logging
     from marketplace.orders.settlement_job import SettlementWorker
@@ -78,11 +79,14 @@ def worker() -> None:
     settlement_worker.start()
     payment_worker = PaymentWorker(engine, settings)
     payment_worker.start()
+    execution_worker = ExecutionWorker(engine, settings)
+    execution_worker.start()
     try:
         anchor_worker.run(stop)
     finally:
         payment_worker.stop()
         settlement_worker.stop()
+        execution_worker.stop()
         delivery_worker.stop()
         handle.close()
         engine.dispose()

@@ -12,6 +12,7 @@ from marketplace.client.books import Books
 from marketplace.client.delivery import Delivery
 from marketplace.client.demands import Demands
 from marketplace.client.dispute_evidence import DisputeEvidence
+from marketplace.client.disputes import Disputes
 from marketplace.client.fingerprint import Fingerprint
 from marketplace.client.identity import Identity
 from marketplace.client.inbox import Inbox
@@ -49,6 +50,7 @@ class Databourse:
         self.assets = Assets(self._session)
         self.objections = Objections(self._session)
         self.orders = Orders(self._session)
+        self.disputes = Disputes(self._session)
         self.quality = Quality(self._session)
         self.valuation = Valuation(self._session)
         self.demands = Demands(self._session)

@@ -47,3 +47,33 @@ class NoArbitrator(Conflict):
     """The pool holds no verified arbitrator free of conflicts with both parties."""
 
     code = "no_arbitrator"
+
+
+class ProceedsWithdrawn(Conflict):
+    """A settled order's proceeds are no longer in the supplier's available balance: nothing to
+    claw back, so no dispute (docs/disputes.md)."""
+
+    code = "proceeds_withdrawn"
+
+
+class NotAssignedArbitrator(Forbidden):
+    """The caller sees the dispute (a party, an operator, another round's arbitrator) but is not
+    drawn to rule or vote in its current round."""
+
+    code = "not_assigned_arbitrator"
+
+
+class EvidenceOpen(Conflict):
+    """A ruling before submissions close; the message names the time."""
+
+    code = "evidence_open"
+
+
+class AppealWindowClosed(Conflict):
+    """An appeal after the appeal window; the message names the deadline."""
+
+    code = "appeal_window_closed"
+
+
+class AlreadyVoted(Conflict):
+    code = "already_voted"

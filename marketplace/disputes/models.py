@@ -65,6 +65,9 @@ class Dispute(SQLModel, table=True):
     opened_by: int = Field(sa_type=BigInteger, foreign_key="account.id")
     opener_side: str = Field(sa_type=Text)  # Side
     reason: str = Field(sa_type=Text)  # Reason
+    # The opener's statement; the journal holds only its SHA-256 (of its UTF-8 bytes).
+    statement: str = Field(sa_type=Text)
+    statement_sha256: str = Field(sa_type=String(SHA256_HEX_LENGTH))
     status: str = Field(default=INITIAL.value, sa_type=Text, index=True)
     round: int = Field(default=1, sa_type=BigInteger)
     # The money in dispute: the frozen hold (see the class docstring) and what it holds.

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import or_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from marketplace.disputes.models import Assignment, Dispute
+from marketplace.disputes.lifecycle import DisputeStatus
+from marketplace.disputes.models import Assignment, Dispute, Ruling
 
 
 def add(session: Session, row: Dispute | Assignment) -> None:
@@ -43,3 +49,75 @@ def assignments(session: Session, dispute_id: int) -> list[Assignment]:
             .order_by(col(Assignment.round), col(Assignment.id))
         )
     )
+
+
+def add_unique(session: Session, row: Dispute) -> Dispute | None:
+    """Insert the dispute unless its order has one already (the unique ``order_id``): then None
+    and nothing inserted. A savepoint keeps the caller's transaction usable (as
+    ``orders.repository.add_unique``)."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return None
+    return row
+
+
+def add_ruling(session: Session, row: Ruling) -> None:
+    session.add(row)
+    session.flush()
+
+
+def rulings(session: Session, dispute_id: int, round_: int | None = None) -> list[Ruling]:
+    query = select(Ruling).where(Ruling.dispute_id == dispute_id)
+    if round_ is not None:
+        query = query.where(Ruling.round == round_)
+    return list(session.exec(query.order_by(col(Ruling.id))))
+
+
+def assigned_in(session: Session, dispute_id: int, account_id: int, round_: int) -> bool:
+    found = session.exec(
+        select(Assignment.id).where(
+            Assignment.dispute_id == dispute_id,
+            Assignment.account_id == account_id,
+            Assignment.round == round_,
+        )
+    ).first()
+    return found is not None
+
+
+def visible_to(
+    session: Session, *, organization_id: int, account_id: int, everything: bool, limit: int
+) -> list[Dispute]:
+    """Disputes the caller sees, newest first: its organisation's as a party, those it is drawn
+    for, or (``everything``, operators) all."""
+    query = select(Dispute)
+    if not everything:
+        drawn = select(Assignment.dispute_id).where(Assignment.account_id == account_id)
+        query = query.where(
+            or_(
+                col(Dispute.buyer_organization_id) == organization_id,
+                col(Dispute.supplier_organization_id) == organization_id,
+                col(Dispute.id).in_(drawn),
+            )
+        )
+    return list(session.exec(query.order_by(col(Dispute.id).desc()).limit(limit)))
+
+
+def claim_due(session: Session, *, now: datetime, skip: Collection[int] = ()) -> Dispute | None:
+    """The oldest dispute due for execution — ``ruled`` with its appeal window ended, or
+    ``final`` — locked for this transaction. PostgreSQL skips rows another runner holds (``FOR
+    UPDATE SKIP LOCKED``); SQLite runs one write transaction at a time, so the next runner reads
+    the state the first committed (as ``orders.repository.claim_next``)."""
+    query = select(Dispute).where(
+        or_(
+            (col(Dispute.status) == DisputeStatus.ruled.value)
+            & (col(Dispute.appeal_closes_at) <= now),
+            col(Dispute.status) == DisputeStatus.final.value,
+        )
+    )
+    if skip:
+        query = query.where(col(Dispute.id).not_in(list(skip)))
+    query = query.order_by(col(Dispute.id)).limit(1).with_for_update(skip_locked=True)
+    return session.exec(query.execution_options(populate_existing=True)).first()

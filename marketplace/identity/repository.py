@@ -240,3 +240,15 @@ def clear_login_failures(session: Session, key_digest: str) -> None:
 
 def add_used_signature_nonce(session: Session, address: str, nonce: str) -> bool:
     return insert_unique(session, UsedSignatureNonce(address=address, nonce=nonce))
+
+
+def accounts_holding_role(session: Session, role: str) -> list[Account]:
+    """Every account of a verified organisation holding ``role``, by account id."""
+    stmt = (
+        select(Account)
+        .join(Organization, col(Organization.id) == col(Account.organization_id))
+        .join(OrganizationRole, col(OrganizationRole.organization_id) == col(Organization.id))
+        .where(col(OrganizationRole.role) == role, col(Organization.verified_at).is_not(None))
+        .order_by(col(Account.id))
+    )
+    return list(session.exec(stmt).all())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
+from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -80,10 +81,14 @@ def claim_next(
     for this transaction; PostgreSQL skips periods another runner holds (``SKIP LOCKED``),
     SQLite runs one write transaction at a time, as ``orders.repository.claim_next``. Periods
     of an important-data order still awaiting an operator's approval are left alone: nothing
-    is charged or paid out for data the exchange has not cleared for delivery."""
+    is charged or paid out for data the exchange has not cleared for delivery. Periods of a
+    disputed order are left alone as well (docs/disputes.md)."""
     due = getattr(OrderPeriod, due_column)
     unapproved = select(Order.id).where(
-        col(Order.needs_approval), col(Order.status) == OrderStatus.paid.value
+        or_(
+            col(Order.needs_approval) & (col(Order.status) == OrderStatus.paid.value),
+            col(Order.status) == OrderStatus.disputed.value,  # frozen until the ruling executes
+        )
     )
     query = select(OrderPeriod).where(
         col(OrderPeriod.status) == status,

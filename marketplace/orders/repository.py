@@ -156,3 +156,27 @@ def quality_checks(session: Session, order_id: int) -> list[QualityCheck]:
     """The order's quality checks, oldest first."""
     query = select(QualityCheck).where(col(QualityCheck.order_id) == order_id)
     return list(session.exec(query.order_by(col(QualityCheck.id))).all())
+
+
+def traded_with(
+    session: Session, organization_ids: Collection[int], party_ids: Collection[int], *,
+    since: datetime,
+) -> set[int]:  # fmt: skip
+    """Those of ``organization_ids`` that bought from or sold to one of ``party_ids`` in an
+    order placed at or after ``since`` (any state)."""
+    if not organization_ids or not party_ids:
+        return set()
+    orgs, parties = list(organization_ids), list(party_ids)
+    query = select(Order.buyer_organization_id, Order.supplier_organization_id).where(
+        col(Order.created_at) >= since,
+        or_(
+            col(Order.buyer_organization_id).in_(orgs)
+            & col(Order.supplier_organization_id).in_(parties),
+            col(Order.supplier_organization_id).in_(orgs)
+            & col(Order.buyer_organization_id).in_(parties),
+        ),
+    )
+    found: set[int] = set()
+    for buyer, supplier in session.exec(query).all():
+        found.update(o for o in (buyer, supplier) if o in orgs)
+    return found

@@ -3,7 +3,8 @@ withdrawals through the payment provider (``payments``), statements and the reco
 (``statements``). Services never commit; every posting appends its journal entry in the same
 transaction.
 
-The escrow API other domains call: ``hold``, ``release``, ``refund``, ``balance``.
+The escrow API other domains call: ``hold``, ``release``, ``refund``, ``split`` (a dispute's
+ruling), ``return_fee``, ``balance``.
 """
 
 from marketplace.books.service.holds import (
@@ -12,7 +13,18 @@ from marketplace.books.service.holds import (
     hold,
     refund,
     release,
+    return_fee,
+    split,
     visible_hold,
 )
 
-__all__ = ["balance", "get_hold", "hold", "refund", "release", "visible_hold"]
+__all__ = [
+    "balance",
+    "get_hold",
+    "hold",
+    "refund",
+    "release",
+    "return_fee",
+    "split",
+    "visible_hold",
+]

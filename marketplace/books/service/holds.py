@@ -229,6 +229,118 @@ def refund(
     return hold_view(row)
 
 
+def split(
+    session: Session,
+    *,
+    hold_id: int,
+    payee_org_id: int | None,
+    payee_minor: int,
+    exchange_minor: int,
+    arbitration_fee: bool = False,
+    reference: str,
+    actor: str = BOOKS_ACTOR,
+    now: datetime | None = None,
+) -> HoldView:
+    """Post a pending hold in shares (a dispute's ruling, docs/disputes.md): held → the payee's
+    available (``payee_minor``), held → the exchange (``exchange_minor``: to fee revenue for an
+    order's fee, to ``arbitration_fees`` with ``arbitration_fee`` for a forfeited fee), and
+    the rest back to the payer's available; journal ``settlement.split``. 409 ``hold_state``
+    unless pending; 422 when the shares are negative or exceed the hold."""
+    check_reference(reference)
+    row = _locked(session, hold_id)
+    shares = (payee_minor, exchange_minor)
+    if (
+        any(isinstance(v, bool) or v < 0 for v in shares)
+        or sum(shares) > row.amount_minor
+        or (payee_org_id is None and payee_minor > 0)
+    ):
+        raise InvalidTransfer(
+            f"the shares of a split lie between 0 and the hold's {row.amount_minor}"
+        )
+    exchange_account = AccountKind.arbitration_fees if arbitration_fee else AccountKind.fee_revenue
+    transition = lifecycle.require(row.status, HoldEvent.partial)
+    held = account(session, AccountKind.held, row.currency, row.organization_id)
+    rest = row.amount_minor - payee_minor - exchange_minor
+    legs = []
+    if payee_minor > 0:
+        assert payee_org_id is not None
+        payee = account(session, AccountKind.available, row.currency, payee_org_id)
+        legs.append(
+            Leg(f"hold:{hold_id}:split:payee", held, payee, payee_minor,
+                TransferCode.escrow_release, reference, hold_id)
+        )  # fmt: skip
+    if exchange_minor > 0:
+        exchange = account(session, exchange_account, row.currency)
+        code = TransferCode.arbitration_fee if arbitration_fee else TransferCode.fee
+        legs.append(
+            Leg(f"hold:{hold_id}:split:exchange", held, exchange, exchange_minor, code,
+                reference, hold_id)
+        )  # fmt: skip
+    if rest > 0:
+        payer = account(session, AccountKind.available, row.currency, row.organization_id)
+        legs.append(
+            Leg(f"hold:{hold_id}:split:payer", held, payer, rest, TransferCode.escrow_split,
+                reference, hold_id)
+        )  # fmt: skip
+    seq, _ = post(
+        session,
+        legs,
+        kind=transition.kind,
+        subject=subject(hold_id),
+        actor=actor,
+        payload={
+            "hold_id": hold_id,
+            "organization_id": row.organization_id,
+            "payee_organization_id": payee_org_id,
+            "reference": reference,
+            "from": transition.source.value,
+            "to": transition.target.value,
+        },
+        now=now,
+    )
+    lifecycle.apply(row, HoldEvent.partial)
+    row.payee_organization_id, row.fee_minor, row.closed_seq = payee_org_id, exchange_minor, seq
+    row.updated_at = now or utc_now()
+    session.add(row)
+    session.flush()
+    return hold_view(row)
+
+
+#: The journal kind of the exchange's fee of a clawed-back trade returned to the buyer.
+FEE_RETURNED_KIND = "fee.returned"
+
+
+def return_fee(
+    session: Session,
+    *,
+    org_id: int,
+    amount_minor: int,
+    currency: str,
+    transfer_id: str,
+    reference: str,
+    actor: str = BOOKS_ACTOR,
+    now: datetime | None = None,
+) -> int:
+    """Fee revenue → the organisation's available (``fee.returned``): a dispute's ruling
+    refunds the buyer of a settled trade the exchange's fee in proportion (docs/disputes.md);
+    the entry's seq. 409 ``insufficient_funds`` if fee revenue is short."""
+    check_amount(amount_minor)
+    check_transfer_id(transfer_id)
+    check_reference(reference)
+    revenue = account(session, AccountKind.fee_revenue, currency)
+    payee = account(session, AccountKind.available, currency, org_id)
+    seq, _ = post(
+        session,
+        [Leg(transfer_id, revenue, payee, amount_minor, TransferCode.fee_return, reference)],
+        kind=FEE_RETURNED_KIND,
+        subject=reference,
+        actor=actor,
+        payload={"organization_id": org_id, "reference": reference},
+        now=now,
+    )
+    return seq
+
+
 def get_hold(session: Session, hold_id: int) -> HoldView:
     found = repository.get_hold(session, hold_id)
     if found is None:

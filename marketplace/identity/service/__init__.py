@@ -16,6 +16,7 @@ from marketplace.identity.service.operators import (
     verify_organization,
 )
 from marketplace.identity.service.organizations import (
+    arbitrators,
     holder_account,
     lock_organization,
     organization,
@@ -33,6 +34,7 @@ from marketplace.identity.service.signup import signup_with_password
 
 __all__ = [
     "PasswordAttempt",
+    "arbitrators",
     "authenticate",
     "check_password",
     "consume_signature_nonce",

@@ -26,6 +26,8 @@ def upgrade() -> None:
         sa.Column("opened_by", sa.BigInteger(), nullable=False),
         sa.Column("opener_side", sa.Text(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("statement", sa.Text(), nullable=False),
+        sa.Column("statement_sha256", sa.String(length=64), nullable=False),
         sa.Column("status", sa.Text(), nullable=False),
         sa.Column("round", sa.BigInteger(), nullable=False),
         sa.Column("hold_id", sa.BigInteger(), nullable=True),

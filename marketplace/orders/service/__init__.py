@@ -9,10 +9,19 @@ and the ``paid_hooks`` delivery plugs into), ``settlement`` (``record_delivery``
 an operator's ``approve`` and ``refuse``; the job's acceptance, settlement and expiry),
 ``trades`` (an organisation's settled trades, for the valuation's market approach),
 ``quality_checks`` (the buyer's signed re-checks of the file received),
-``periods`` (subscriptions and metered usage, charged and settled per period).
+``periods`` (subscriptions and metered usage, charged and settled per period), ``disputes``
+(what the disputes domain asks of an order).
 """
 
 from marketplace.orders.service.cancellation import cancel
+from marketplace.orders.service.disputes import (
+    DisputedOrder,
+    close_dispute,
+    mark_disputed,
+    order_facts,
+    party_order,
+    traded_with,
+)
 from marketplace.orders.service.payment import PaidHook, paid_hooks, pay, place_and_pay
 from marketplace.orders.service.periods import (
     StopHook,
@@ -41,6 +50,7 @@ from marketplace.orders.service.views import (
 )
 
 __all__ = [
+    "DisputedOrder",
     "OrderView",
     "PaidHook",
     "SettledTrade",
@@ -49,15 +59,19 @@ __all__ = [
     "add_quality_check",
     "approve",
     "cancel",
+    "close_dispute",
     "draft",
     "exclusive_holder",
     "get_order",
     "get_order_view",
+    "mark_disputed",
     "my_orders",
+    "order_facts",
     "order_from",
     "order_periods",
     "order_public",
     "paid_hooks",
+    "party_order",
     "pay",
     "place",
     "place_and_pay",
@@ -71,4 +85,5 @@ __all__ = [
     "set_auto_renew",
     "settled_trades_of",
     "stop_hooks",
+    "traded_with",
 ]

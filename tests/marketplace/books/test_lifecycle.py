@@ -17,8 +17,13 @@ from marketplace.books.lifecycle import HoldEvent, HoldStatus
 EXPECTED: dict[str, dict[str, str]] = {
     "release": {"pending": "posted"},
     "refund": {"pending": "voided"},
+    "split": {"pending": "posted"},
 }
-KINDS = {HoldEvent.release: "settlement.released", HoldEvent.refund: "escrow.refunded"}
+KINDS = {
+    HoldEvent.release: "settlement.released",
+    HoldEvent.refund: "escrow.refunded",
+    HoldEvent.partial: "settlement.split",
+}
 
 PAIRS = list(itertools.product(HoldStatus, HoldEvent))
 ALLOWED = [(s, e) for s, e in PAIRS if s.value in EXPECTED[e.value]]

@@ -15,7 +15,7 @@ from marketplace.cli import app as cli
 from marketplace.client import Databourse
 from tests.marketplace.assets.helpers import CHECKLIST_OK
 from tests.marketplace.client.conftest import uploaded, verified_supplier
-from tests.marketplace.disputes.helpers import dispute_row
+from tests.marketplace.disputes.evidence_helpers import dispute_row
 from tests.marketplace.identity.helpers import OPERATOR_EMAIL, PASSWORD, serve_exchange
 from tests.marketplace.listings.helpers import FIXED, TERMS
 

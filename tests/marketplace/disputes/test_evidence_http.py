@@ -19,7 +19,7 @@ from marketplace.identity import signing
 from marketplace.runtime import Runtime
 from tests.marketplace.assets.helpers import Party
 from tests.marketplace.delivery.helpers import bought
-from tests.marketplace.disputes.helpers import (
+from tests.marketplace.disputes.evidence_helpers import (
     assign,
     dispute_row,
     post_file,
@@ -132,7 +132,7 @@ def test_the_other_party_reads_the_evidence_and_a_stranger_does_not_see_it(
     buyer: Party,
     supplier: Party,
     rival: Party,
-    arbitrator: Party,
+    outside_arbitrator: Party,
     ops: Party,
 ) -> None:
     item = post_file(api, buyer, dispute, REPORT).json()
@@ -144,7 +144,7 @@ def test_the_other_party_reads_the_evidence_and_a_stranger_does_not_see_it(
     assert got.headers["x-content-sha256"] == sha256(REPORT)
 
     for path in ("evidence", f"evidence/{item['id']}", f"evidence/{item['id']}/file"):
-        for who in (rival, arbitrator):  # the arbitrator is not drawn for this dispute
+        for who in (rival, outside_arbitrator):  # the arbitrator is not drawn for this dispute
             r = api.get(f"/disputes/{dispute}/{path}", headers=who.headers)
             assert r.status_code == 404, (path, r.text)
             assert r.json()["error"] == "dispute_not_found"
@@ -152,11 +152,13 @@ def test_the_other_party_reads_the_evidence_and_a_stranger_does_not_see_it(
     r = api.get(f"/disputes/{dispute}/evidence/{item['id']}/file", headers=ops.headers)
     assert r.status_code == 404
 
-    assign(asset_runtime, dispute, arbitrator)
-    r = api.get(f"/disputes/{dispute}/evidence/{item['id']}/file", headers=arbitrator.headers)
+    assign(asset_runtime, dispute, outside_arbitrator)
+    r = api.get(
+        f"/disputes/{dispute}/evidence/{item['id']}/file", headers=outside_arbitrator.headers
+    )
     assert r.status_code == 200
     assert r.content == REPORT
-    r = post_statement(api, arbitrator, dispute, "I would like to add something")
+    r = post_statement(api, outside_arbitrator, dispute, "I would like to add something")
     assert r.status_code == 403
     assert r.json()["error"] == "not_dispute_party"
     r = post_statement(api, rival, dispute, "me too")

@@ -12,7 +12,7 @@ from marketplace.disputes.service import records
 from marketplace.runtime import Runtime
 from tests.marketplace.assets.helpers import Party
 from tests.marketplace.delivery.helpers import issued, licensed
-from tests.marketplace.disputes.helpers import dispute_row, sha256
+from tests.marketplace.disputes.evidence_helpers import dispute_row, sha256
 from tests.marketplace.orders.helpers import entries
 
 

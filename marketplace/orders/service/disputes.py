@@ -1,0 +1,127 @@
+"""What the disputes domain asks of orders (docs/disputes.md): the facts of an order a party
+disputes, moving it to ``disputed`` and, when the final ruling executes, on to ``settled``,
+``refunded`` or ``partially_refunded`` (a refund or a split ends the buyer's licence through
+``stop_hooks``), and which organisations traded with a party lately (the arbitrators' conflicts
+of interest). Disputes never read orders' tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from ledger.models import as_utc
+from marketplace.orders import lifecycle, period_repository, repository
+from marketplace.orders.errors import OrderNotFound
+from marketplace.orders.lifecycle import OrderEvent
+from marketplace.orders.models import Order
+from marketplace.orders.service._common import free_exclusive, journal_transition, locked
+from marketplace.orders.service.periods import stop_hooks
+from marketplace.principal import Principal
+
+
+@dataclass(frozen=True)
+class DisputedOrder:
+    """An order as a dispute sees it. ``periodic``: a subscription or metered order, whose money
+    moves per period."""
+
+    id: int
+    buyer_organization_id: int
+    supplier_organization_id: int
+    status: str
+    price_minor: int
+    currency: str
+    hold_id: int | None
+    fee_minor: int | None
+    settled_at: datetime | None
+    periodic: bool
+
+
+def _facts(session: Session, order: Order) -> DisputedOrder:
+    assert order.id is not None
+    return DisputedOrder(
+        id=order.id,
+        buyer_organization_id=order.buyer_organization_id,
+        supplier_organization_id=order.supplier_organization_id,
+        status=order.status,
+        price_minor=order.price_minor,
+        currency=order.currency,
+        hold_id=order.hold_id,
+        fee_minor=order.fee_minor,
+        settled_at=None if order.settled_at is None else as_utc(order.settled_at),
+        periodic=period_repository.plan(session, order.id) is not None,
+    )
+
+
+def party_order(session: Session, principal: Principal, order_id: int) -> DisputedOrder:
+    """The order, locked, if the caller's organisation bought or supplies it; 404 otherwise
+    (worded as for a missing order)."""
+    order = repository.lock(session, order_id)
+    org = principal.organization.id
+    if order is None or org not in (order.buyer_organization_id, order.supplier_organization_id):
+        raise OrderNotFound(f"no order {order_id}")
+    return _facts(session, order)
+
+
+def mark_disputed(
+    session: Session, order_id: int, *, dispute_id: int, actor: str, now: datetime
+) -> DisputedOrder:
+    """The order → ``disputed`` (``order.disputed``); the lifecycle's 409 ``order_state`` from a
+    state it cannot be disputed in. The settlement job leaves a disputed order alone."""
+    order = locked(session, order_id)
+    transition = lifecycle.apply(order, OrderEvent.dispute)
+    order.updated_at = now
+    session.add(order)
+    session.flush()
+    journal_transition(session, order, transition, actor, dispute_id=dispute_id)
+    return _facts(session, order)
+
+
+_CLOSING = {
+    "release": OrderEvent.release,
+    "refund": OrderEvent.refund,
+    "split": OrderEvent.refund_part,
+}
+
+
+def close_dispute(
+    session: Session,
+    order_id: int,
+    *,
+    outcome: str,
+    dispute_id: int,
+    actor: str,
+    now: datetime,
+) -> None:
+    """The executed ruling moves the order on: ``release`` → ``settled``, ``refund`` →
+    ``refunded``, ``split`` → ``partially_refunded``. A refund or a split ends the buyer's
+    licence now (``stop_hooks``). The money has moved in the books already."""
+    order = locked(session, order_id)
+    transition = lifecycle.apply(order, _CLOSING[outcome])
+    free_exclusive(order, transition)
+    if outcome == "release" and order.settled_at is None:
+        order.settled_at = now
+    order.updated_at = now
+    session.add(order)
+    session.flush()
+    journal_transition(session, order, transition, actor, dispute_id=dispute_id)
+    if outcome != "release":
+        for hook in stop_hooks:
+            hook(session, order_id, now)
+
+
+def traded_with(
+    session: Session, organization_ids: list[int], party_ids: list[int], *, since: datetime
+) -> set[int]:
+    """Those of ``organization_ids`` with an order (either way, any state) with one of
+    ``party_ids`` placed at or after ``since``."""
+    return repository.traded_with(session, organization_ids, party_ids, since=since)
+
+
+def order_facts(session: Session, order_id: int) -> DisputedOrder:
+    """The order's facts, for the execution of a ruling (no caller to check)."""
+    order = repository.get(session, order_id)
+    if order is None:
+        raise OrderNotFound(f"no order {order_id}")
+    return _facts(session, order)

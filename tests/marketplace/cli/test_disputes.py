@@ -1,0 +1,95 @@
+"""``bourse dispute …`` and ``bourse.disputes`` against a served exchange: the buyer opens a
+dispute from the command line, the drawn arbitrator rules through the client (custodial) and a
+self-custody signature is checked, the buyer lists and shows it, and ``bourse dispute execute
+--once`` executes the ruling once the appeal window has ended."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from marketplace.client import Databourse, DatabourseClientError
+from marketplace.settings import get_settings
+from tests.marketplace.cli.test_orders import buyer_cli, listing, ops, run
+from tests.marketplace.identity.helpers import PASSWORD, serve_exchange
+from tests.marketplace.orders.money import balance, deliver, fund, reconciled
+
+__all__ = ["buyer_cli", "ops"]
+
+
+@pytest.fixture
+def base_url(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The exchange, and ``bourse dispute execute`` reading the same database."""
+    monkeypatch.setenv("DATABOURSE_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    # The command opens the test database itself (on PostgreSQL, the test's own schema).
+    monkeypatch.setattr("marketplace.db.make_engine", lambda _url: engine)
+    with serve_exchange(engine, blob_url=f"file://{tmp_path / 'blobs'}") as url:
+        yield url
+    get_settings.cache_clear()
+
+
+def test_open_rule_list_show_and_execute(
+    *,
+    base_url: str,
+    ops: Databourse,
+    buyer_cli: Databourse,
+    tmp_path: Path,
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with Databourse(base_url) as judge:
+        judge.identity.signup(
+            "jo@arbiters.test", PASSWORD, organization="Jo Arbiters", roles=["buyer"]
+        )
+        org = judge.identity.me().organization.id
+        ops.identity.verify_organization(org)
+        ops.identity.grant_role(org, "arbitrator")
+        buyer_org = buyer_cli.identity.me().organization.id
+        fund(engine, buyer_org, 200_000)
+        listing_id = listing(base_url, ops, tmp_path)
+        bought = run("buy", str(listing_id), "--purpose", "research", "--url", base_url)
+        assert bought.exit_code == 0, bought.output
+        order_id = int(bought.output.strip().splitlines()[-1])
+        deliver(engine, order_id)
+
+        opened = run(
+            "dispute", "open", str(order_id), "--reason", "not_as_described",
+            "--statement", "The columns differ from the listing.", "--url", base_url,
+        )  # fmt: skip
+        assert opened.exit_code == 0, opened.output
+        dispute_id = int(opened.output.strip().splitlines()[-1])
+        assert f"dispute {dispute_id} on order {order_id}: open" in opened.output
+        again = run("dispute", "open", str(order_id), "--reason", "other", "--statement", "x",
+                    "--url", base_url)  # fmt: skip
+        assert again.exit_code != 0
+        assert "dispute_exists" in again.output or "has a dispute already" in again.output
+
+        shown = judge.disputes.get(dispute_id)
+        closes = shown.evidence_closes_at + timedelta(seconds=1)
+        monkeypatch.setattr("marketplace.disputes.endpoints.case.utc_now", lambda: closes)
+        with pytest.raises(DatabourseClientError) as bad:  # a signature over something else
+            judge.disputes.rule(dispute_id, outcome="refund", reasons="r", private_key=b"\x01" * 32)
+        assert bad.value.status == 422
+        ruled = judge.disputes.rule(dispute_id, outcome="refund", reasons="Not as described.")
+        assert (ruled.status, ruled.supplier_bp) == ("ruled", 0)
+
+        listed = run("dispute", "list", "--url", base_url)
+        assert f"{dispute_id}: order {order_id}, ruled" in listed.output
+        show = run("dispute", "show", str(dispute_id), "--url", base_url)
+        assert "refund (0 bp to the supplier)" in show.output
+
+        assert ruled.appeal_closes_at is not None
+        when = ruled.appeal_closes_at + timedelta(seconds=1)
+        monkeypatch.setattr("marketplace.disputes.execution_job.utc_now", lambda: when)
+        executed = run("dispute", "execute", "--once")
+        assert executed.exit_code == 0, executed.output
+        assert f"executed 1 rulings [{dispute_id}]" in executed.output
+        assert run("dispute", "execute", "--once").output.startswith("executed 0 rulings")
+        assert balance(engine, buyer_org) == (200_000, 0)
+        assert reconciled(engine)
+        assert buyer_cli.disputes.get(dispute_id).status == "executed"
