@@ -15,6 +15,7 @@ from marketplace.books import endpoints as books_endpoints
 from marketplace.concurrency import InFlightLimitMiddleware
 from marketplace.db import make_engine
 from marketplace.delivery import endpoints as delivery_endpoints
+from marketplace.disputes.endpoints import dossier as dispute_dossier_endpoints
 from marketplace.fingerprint import endpoints as fingerprint_endpoints
 from marketplace.fingerprint import service as fingerprint_service
 from marketplace.http import (
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(books_endpoints.router)
     app.include_router(delivery_endpoints.router)
     app.include_router(fingerprint_endpoints.router)
+    app.include_router(dispute_dossier_endpoints.router)
     fingerprint_service.attach(settings)  # fingerprinted listings' downloads are marked
     app.include_router(page_endpoints.router)
     app.add_middleware(

@@ -247,3 +247,4 @@ dispute_statement_chars_max: Final = 20_000  # a statement, the reasons of a rul
 evidence_file_bytes_max: Final = 20 * 1024 * 1024  # one evidence file
 evidence_items_max: Final = 200  # items one dispute holds (both parties and the exchange)
 panel_size: Final = 3  # the appeal panel; its ruling is the majority's
+dossier_bytes_max: Final = 256 * 1024 * 1024  # an exported dossier zip's files, in memory

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marketplace.errors import Conflict, Forbidden, NotFound, Unprocessable
+from marketplace.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, Unprocessable
 
 
 class DisputeNotFound(NotFound):
@@ -47,3 +47,9 @@ class NoArbitrator(Conflict):
     """The pool holds no verified arbitrator free of conflicts with both parties."""
 
     code = "no_arbitrator"
+
+
+class DossierTooLarge(PayloadTooLarge):
+    """The exported dossier would be over ``limits.dossier_bytes_max``."""
+
+    code = "dossier_too_large"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlmodel import Session, col, select
 
-from marketplace.disputes.models import Assignment, Dispute
+from ledger.models import JournalEntry
+from marketplace.disputes.models import Assignment, Dispute, Evidence, Ruling
 
 
 def add(session: Session, row: Dispute | Assignment) -> None:
@@ -41,5 +44,49 @@ def assignments(session: Session, dispute_id: int) -> list[Assignment]:
             select(Assignment)
             .where(Assignment.dispute_id == dispute_id)
             .order_by(col(Assignment.round), col(Assignment.id))
+        )
+    )
+
+
+# The dossier's reads (service/dossier.py).
+
+
+def evidence_of(session: Session, dispute_id: int) -> list[Evidence]:
+    return list(
+        session.exec(
+            select(Evidence).where(Evidence.dispute_id == dispute_id).order_by(col(Evidence.id))
+        )
+    )
+
+
+def rulings_of(session: Session, dispute_id: int) -> list[Ruling]:
+    return list(
+        session.exec(
+            select(Ruling).where(Ruling.dispute_id == dispute_id).order_by(col(Ruling.id))
+        )
+    )
+
+
+def entry_seqs_about(session: Session, subject: str) -> list[int]:
+    """The seqs of the journal entries whose subject is ``subject``, oldest first."""
+    return [
+        int(seq)
+        for seq in session.exec(
+            select(JournalEntry.seq)
+            .where(JournalEntry.subject == subject)
+            .order_by(col(JournalEntry.seq))
+        )
+    ]
+
+
+def journal_entries(session: Session, seqs: Iterable[int]) -> list[JournalEntry]:
+    wanted = sorted(set(seqs))
+    if not wanted:
+        return []
+    return list(
+        session.exec(
+            select(JournalEntry)
+            .where(col(JournalEntry.seq).in_(wanted))
+            .order_by(col(JournalEntry.seq))
         )
     )

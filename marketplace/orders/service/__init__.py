@@ -23,7 +23,11 @@ from marketplace.orders.service.periods import (
     stop_hooks,
 )
 from marketplace.orders.service.placement import draft, exclusive_holder, place
-from marketplace.orders.service.quality_checks import add_quality_check, quality_check_draft
+from marketplace.orders.service.quality_checks import (
+    add_quality_check,
+    order_quality_checks,
+    quality_check_draft,
+)
 from marketplace.orders.service.revenue import public_data_revenue
 from marketplace.orders.service.settlement import accept, approve, record_delivery, refuse
 from marketplace.orders.service.trades import SettledTrade, settled_trades_of
@@ -53,6 +57,7 @@ __all__ = [
     "order_from",
     "order_periods",
     "order_public",
+    "order_quality_checks",
     "paid_hooks",
     "pay",
     "place",

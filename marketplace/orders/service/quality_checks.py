@@ -195,3 +195,10 @@ def latest_check_seq(session: Session, order_id: int) -> int | None:
     """The journal seq of the order's latest quality check, if any (acceptance cites it)."""
     checks = repository.quality_checks(session, order_id)
     return checks[-1].journal_seq if checks else None
+
+
+def order_quality_checks(session: Session, order_id: int) -> list[QualityCheckView]:
+    """The quality checks of order ``order_id`` for another domain, which decides who may see
+    them (a dispute's arbitrators: the dossier)."""
+    order = repository.get(session, order_id)
+    return [] if order is None else quality_checks_of(session, order)

@@ -1,0 +1,1 @@
+"""Dispute HTTP endpoints, one router per concern."""
