@@ -13,6 +13,7 @@ from marketplace.cli import (
     delivery,
     demands,
     demo,
+    dispute_dossier,
     fingerprint,
     identity,
     ledger,
@@ -65,6 +66,7 @@ search.register(app)
 books.register(app)
 fingerprint.register(app)
 delivery.register(app)
+dispute_dossier.register(app)
 
 #: Top-level command or group -> its help panel. A command missing here shows under
 #: "Commands" (tests/marketplace/cli/test_help.py fails then): add it.
@@ -108,6 +110,7 @@ USERS: dict[str, str] = {
     "worker": RUNNING,
     "accept": BUYERS,
     "settle": RUNNING,
+    "dispute": BUYERS,
 }
 
 

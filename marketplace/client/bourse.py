@@ -11,6 +11,7 @@ from marketplace.client.auctions import Auctions
 from marketplace.client.books import Books
 from marketplace.client.delivery import Delivery
 from marketplace.client.demands import Demands
+from marketplace.client.dossier import Dossiers
 from marketplace.client.fingerprint import Fingerprint
 from marketplace.client.identity import Identity
 from marketplace.client.inbox import Inbox
@@ -33,7 +34,7 @@ class Databourse:
     ``quality``, ``valuation``, ``listings``, ``search`` (the catalog's listings), ``pricing``,
     ``demands``, ``quotes``, ``auctions``, ``ledger``, ``inbox`` (notifications and the
     webhook), ``books`` (balance, deposits, withdrawals, statements) and ``delivery``
-    (licences and downloads)."""
+    (licences and downloads); ``dossiers`` (a dispute's record and its exported dossier)."""
 
     def __init__(
         self,
@@ -61,6 +62,7 @@ class Databourse:
         self.books = Books(self._session)
         self.fingerprint = Fingerprint(self._session)
         self.delivery = Delivery(self._session)
+        self.dossiers = Dossiers(self._session)
 
     @property
     def base_url(self) -> str:

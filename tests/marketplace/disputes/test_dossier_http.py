@@ -12,6 +12,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
@@ -21,8 +22,9 @@ from ledger.anchoring import AnchorConfig, AnchorWorker
 from ledger.chain import Web3AnchorChain, connect
 from marketplace.app import create_app
 from marketplace.cli import app as cli
+from marketplace.client import Databourse
 from marketplace.runtime import Runtime
-from tests.chain_fixtures import RECORDER_KEY
+from tests.chain_fixtures import CHAIN_BACKENDS, RECORDER_KEY
 from tests.conftest import settings_for
 from tests.marketplace.assets.helpers import Party, operator, party, verify
 from tests.marketplace.disputes.dossier_helpers import (
@@ -37,7 +39,10 @@ CONFIG = AnchorConfig(batch_entries_max=1000, batch_age_s=0, poll_s=0.01)
 
 
 @pytest.fixture
-def chain_url(tmp_path: Path) -> str:
+def chain_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The in-process EVM, or (``indirect`` parameter "anvil") a real anvil node."""
+    if getattr(request, "param", "eth-tester") == "anvil":
+        return str(request.getfixturevalue("anvil_node").url)
     return f"eth-tester://{tmp_path / 'chain'}"
 
 
@@ -207,6 +212,7 @@ def test_a_stranger_and_an_arbitrator_not_drawn_get_404(
     assert r.status_code == 200
 
 
+@pytest.mark.parametrize("chain_url", CHAIN_BACKENDS, indirect=True)
 def test_the_exported_dossier_verifies_against_the_pinned_contract(
     api: TestClient,
     engine: Engine,
@@ -319,3 +325,39 @@ def test_an_export_before_anchoring_fails_verification_saying_so(
     code, out = _verify(tmp_path, chain_url, data, "--contract", chain.contract_address)
     assert code == 1
     assert "no receipt in the zip (not anchored when exported?)" in out
+
+
+def test_bourse_dispute_dossier_writes_the_zip_that_bourse_verify_checks(
+    api: TestClient,
+    engine: Engine,
+    chain: Web3AnchorChain,
+    chain_url: str,
+    case: Case,
+    buyer: Party,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The command and the client over the app itself (the test client's transport)."""
+    _anchor(engine, chain)
+
+    def to_app(request: httpx.Request) -> httpx.Response:
+        r = api.request(request.method, request.url.path, headers=dict(request.headers))
+        return httpx.Response(r.status_code, headers=r.headers, content=r.content)
+
+    def client(_url: str | None) -> Databourse:
+        token = buyer.headers["Authorization"].removeprefix("Bearer ")
+        return Databourse("http://testserver", token=token, transport=httpx.MockTransport(to_app))
+
+    monkeypatch.setattr("marketplace.cli.dispute_dossier.exchange_client", client)
+    out = tmp_path / "case.zip"
+    result = CliRunner().invoke(
+        cli, ["dispute", "dossier", str(case.dispute_id), "-o", str(out)], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    assert f"dossier of dispute {case.dispute_id} written to" in result.output
+    code, text = _verify(tmp_path, chain_url, out.read_bytes(), "--contract", chain.contract_address)
+    assert code == 0, text
+
+    result = CliRunner().invoke(cli, ["dispute", "dossier", "999999", "-o", str(out)])
+    assert result.exit_code == 1
+    assert "dispute_not_found" in result.output
