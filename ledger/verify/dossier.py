@@ -128,7 +128,9 @@ def read_dossier(data: bytes) -> Dossier:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise DossierInvalid("not a zip file (a dossier is the zip GET /disputes/{id}/dossier serves)") from None
+        raise DossierInvalid(
+            "not a zip file (a dossier is the zip GET /disputes/{id}/dossier serves)"
+        ) from None
     with archive:
         infos = archive.infolist()
         if len(infos) > DOSSIER_MEMBERS_MAX:
@@ -177,7 +179,9 @@ def _typed_digest(document: Mapping[str, Any]) -> bytes:
 def _recover_typed(document: Mapping[str, Any], signature: str) -> str:
     try:
         return str(
-            Account.recover_message(encode_typed_data(full_message=dict(document)), signature=signature)
+            Account.recover_message(
+                encode_typed_data(full_message=dict(document)), signature=signature
+            )
         )
     except Exception as exc:  # noqa: BLE001 -- eth_account raises several types
         raise _Failed(f"the signature does not recover: {str(exc)[:120]}") from None
@@ -185,7 +189,7 @@ def _recover_typed(document: Mapping[str, Any], signature: str) -> str:
 
 def _recover_digest(digest: bytes, signature: str) -> str:
     try:
-        return str(Account._recover_hash(digest, signature=signature))  # noqa: SLF001
+        return str(Account._recover_hash(digest, signature=signature))
     except Exception as exc:  # noqa: BLE001
         raise _Failed(f"the entry's signature does not recover: {str(exc)[:120]}") from None
 
@@ -251,23 +255,33 @@ def _chains(connect: Callable[[str], AnchorChain]) -> Iterator[_Chains]:
         chains.close()
 
 
-def _receipt(
-    dossier: Dossier, name: Any, seq: Any, what: str, chains: _Chains, pin: Pin | None
-) -> Receipt:
-    """The receipt file ``name``, for entry ``seq``, verified on the chain."""
-    if not isinstance(name, str) or name not in dossier.files:
-        raise _Failed(f"{what}: no receipt in the zip (not anchored when exported?)")
-    try:
-        receipt = parse_receipt(dossier.files[name])
-    except ReceiptInvalid as exc:
-        raise _Failed(f"{what}: {name}: {exc}") from None
-    if receipt.seq != seq:
-        raise _Failed(f"{what}: {name} is the receipt of entry {receipt.seq}, not of entry {seq}")
-    try:
-        verify_receipt(receipt, chains.borrow, pin)
-    except ReceiptInvalid as exc:
-        raise _Failed(f"{what}: {name}: {exc}") from None
-    return receipt
+@dataclass
+class _Run:
+    """One verification: the dossier, the chains it opened, the pin, the receipts verified."""
+
+    dossier: Dossier
+    chains: _Chains
+    pin: Pin | None
+    receipts: dict[int, Receipt] = field(default_factory=dict)
+
+    def receipt(self, name: Any, seq: Any, what: str) -> Receipt:
+        """The receipt file ``name``, for entry ``seq``, verified on the chain."""
+        if not isinstance(name, str) or name not in self.dossier.files:
+            raise _Failed(f"{what}: no receipt in the zip (not anchored when exported?)")
+        try:
+            receipt = parse_receipt(self.dossier.files[name])
+        except ReceiptInvalid as exc:
+            raise _Failed(f"{what}: {name}: {exc}") from None
+        if receipt.seq != seq:
+            raise _Failed(
+                f"{what}: {name} is the receipt of entry {receipt.seq}, not of entry {seq}"
+            )
+        try:
+            verify_receipt(receipt, self.chains.borrow, self.pin)
+        except ReceiptInvalid as exc:
+            raise _Failed(f"{what}: {name}: {exc}") from None
+        self.receipts[seq] = receipt
+        return receipt
 
 
 def _check_entry_signature(receipt: Receipt, result: ItemResult) -> None:
@@ -290,97 +304,115 @@ def _check_entry_signature(receipt: Receipt, result: ItemResult) -> None:
     result.checked.append(f"entry signed by {signer}")
 
 
-def _check_item(
-    dossier: Dossier,
-    item: dict[str, Any],
-    result: ItemResult,
-    chains: _Chains,
-    pin: Pin | None,
-    receipts: dict[int, Receipt],
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _payload(receipt: Receipt) -> dict[str, Any]:
+    payload = receipt.entry["payload"]
+    return payload if isinstance(payload, dict) else {}
+
+
+def _check_kind(item: dict[str, Any], receipt: Receipt, dispute_id: int | None) -> None:
+    """The entry is the item's: an ``evidence.submitted`` of this dispute and this item, or the
+    record of the kind the manifest names."""
+    entry, payload, seq = receipt.entry, _payload(receipt), receipt.seq
+    if item.get("type") == "record":
+        if item.get("kind") != entry["kind"]:
+            raise _Failed(f"entry {seq} is {entry['kind']}, the manifest says {item.get('kind')}")
+        return
+    if item.get("type") != "evidence":
+        raise _Failed(f"manifest item type {item.get('type')!r} is neither evidence nor record")
+    if entry["kind"] != "evidence.submitted":
+        raise _Failed(f"entry {seq} is {entry['kind']}, not evidence.submitted")
+    if payload.get("dispute_id") != dispute_id:
+        raise _Failed(
+            f"entry {seq} is evidence of dispute {payload.get('dispute_id')}, not {dispute_id}"
+        )
+    evidence_id = str(item.get("id", "")).removeprefix("evidence-")
+    if str(payload.get("evidence_id")) != evidence_id:
+        raise _Failed(
+            f"entry {seq} submits evidence {payload.get('evidence_id')}, not {evidence_id}"
+        )
+
+
+def _check_file(
+    dossier: Dossier, item: dict[str, Any], receipt: Receipt, result: ItemResult
 ) -> None:
+    """The file's bytes, the manifest and the entry agree on its SHA-256."""
+    name, payload, seq = item.get("file"), _payload(receipt), receipt.seq
+    if name is None:
+        if item.get("type") == "evidence" and item.get("source") == "party":
+            raise _Failed("a party's evidence has no file in the zip")
+        return
+    if not isinstance(name, str) or name not in dossier.files:
+        raise _Failed(f"file {name} is not in the zip")
+    actual = sha256(dossier.files[name]).hexdigest()
+    if actual != _hex64(item.get("sha256")):
+        raise _Failed(f"file {name} hashes to {actual}, the manifest says {item.get('sha256')}")
+    if actual != _hex64(payload.get("sha256")):
+        raise _Failed(f"file {name} hashes to {actual}, entry {seq} says {payload.get('sha256')}")
+    result.checked.append(f"sha256 {actual[:12]}… matches the entry")
+
+
+def _check_signed(item: dict[str, Any], receipt: Receipt, result: ItemResult) -> None:
+    """The submitter's EIP-712 signature: it recovers to the signer the entry names, the entry
+    carries it, the document covers the file's hash and is the one the entry holds the digest
+    of, on the chain the receipt anchors on."""
+    typed, signature = item.get("typed_data"), item.get("signature")
+    entry, payload, seq = receipt.entry, _payload(receipt), receipt.seq
+    if not isinstance(typed, dict) or not isinstance(signature, str):
+        raise _Failed("the signed document or its signature is malformed")
+    signer = _recover_typed(typed, signature)
+    if not _same(signer, item.get("signer")):
+        raise _Failed(f"the signature recovers to {signer}, not {item.get('signer')}")
+    if not _same(signer, entry["actor"]):
+        raise _Failed(f"the signature recovers to {signer}, entry {seq} names {entry['actor']}")
+    if not _same(signature, entry.get("signature")):
+        raise _Failed(f"entry {seq} carries another signature than the manifest's")
+    message = _object(typed.get("message"))
+    if _hex64(message.get("sha256")) != _hex64(payload.get("sha256")):
+        raise _Failed(f"the signed document covers sha256 {message.get('sha256')}, not the file's")
+    if "evidence_digest" in payload and not _same(
+        "0x" + _typed_digest(typed).hex(), payload["evidence_digest"]
+    ):
+        raise _Failed(f"the signed document is not the one entry {seq} holds the digest of")
+    domain = _object(typed.get("domain"))
+    if domain.get("chainId") != receipt.chain_id:
+        raise _Failed(
+            f"the document is signed for chain {domain.get('chainId')}, not {receipt.chain_id}"
+        )
+    result.checked.append(f"signed by {signer}")
+
+
+def _check_item(run: _Run, item: dict[str, Any], result: ItemResult) -> None:
     unknown = sorted(set(item) - ITEM_KEYS)
     if unknown:
         raise _Failed(f"manifest item has unexpected keys {unknown}")
     seq = item.get("seq")
     if isinstance(seq, bool) or not isinstance(seq, int) or seq <= 0:
         raise _Failed("manifest item has no journal seq")
-    receipt = _receipt(dossier, item.get("receipt"), seq, f"entry {seq}", chains, pin)
-    receipts[seq] = receipt
-    entry = receipt.entry
-    payload: dict[str, Any] = entry["payload"] if isinstance(entry["payload"], dict) else {}
+    receipt = run.receipt(item.get("receipt"), seq, f"entry {seq}")
     result.checked.append(
         f"entry {seq} anchored in batch {receipt.batch_id}, block {receipt.block_number}, "
         f"chain {receipt.chain_id}"
     )
-    dispute_id = dossier.dispute_id
-    if item.get("type") == "evidence":
-        if entry["kind"] != "evidence.submitted":
-            raise _Failed(f"entry {seq} is {entry['kind']}, not evidence.submitted")
-        if payload.get("dispute_id") != dispute_id:
-            raise _Failed(f"entry {seq} is evidence of dispute {payload.get('dispute_id')}, not {dispute_id}")
-        evidence_id = item["id"].removeprefix("evidence-") if isinstance(item.get("id"), str) else None
-        if str(payload.get("evidence_id")) != evidence_id:
-            raise _Failed(f"entry {seq} submits evidence {payload.get('evidence_id')}, not {evidence_id}")
-    elif item.get("type") == "record":
-        if item.get("kind") != entry["kind"]:
-            raise _Failed(f"entry {seq} is {entry['kind']}, the manifest says {item.get('kind')}")
-    else:
-        raise _Failed(f"manifest item type {item.get('type')!r} is neither evidence nor record")
-
-    # The file: its bytes, the manifest and the entry agree on its SHA-256.
-    name = item.get("file")
-    if name is not None:
-        if not isinstance(name, str) or name not in dossier.files:
-            raise _Failed(f"file {name} is not in the zip")
-        actual = sha256(dossier.files[name]).hexdigest()
-        if actual != _hex64(item.get("sha256")):
-            raise _Failed(f"file {name} hashes to {actual}, the manifest says {item.get('sha256')}")
-        if actual != _hex64(payload.get("sha256")):
-            raise _Failed(
-                f"file {name} hashes to {actual}, entry {seq} says {payload.get('sha256')}"
-            )
-        result.checked.append(f"sha256 {actual[:12]}… matches the entry")
-    elif item.get("type") == "evidence" and item.get("source") == "party":
-        raise _Failed("a party's evidence has no file in the zip")
-
-    # The submitter's EIP-712 signature.
-    typed = item.get("typed_data")
-    if typed is not None:
-        signature = item.get("signature")
-        if not isinstance(typed, dict) or not isinstance(signature, str):
-            raise _Failed("the signed document or its signature is malformed")
-        signer = _recover_typed(typed, signature)
-        if not _same(signer, item.get("signer")):
-            raise _Failed(f"the signature recovers to {signer}, not {item.get('signer')}")
-        if not _same(signer, entry["actor"]):
-            raise _Failed(f"the signature recovers to {signer}, entry {seq} names {entry['actor']}")
-        if not _same(signature, entry.get("signature")):
-            raise _Failed(f"entry {seq} carries another signature than the manifest's")
-        message = typed.get("message") if isinstance(typed.get("message"), dict) else {}
-        if _hex64(message.get("sha256")) != _hex64(payload.get("sha256")):
-            raise _Failed(f"the signed document covers sha256 {message.get('sha256')}, not the file's")
-        if "evidence_digest" in payload and not _same(
-            "0x" + _typed_digest(typed).hex(), payload["evidence_digest"]
-        ):
-            raise _Failed(f"the signed document is not the one entry {seq} holds the digest of")
-        domain = typed.get("domain") if isinstance(typed.get("domain"), dict) else {}
-        if domain.get("chainId") != receipt.chain_id:
-            raise _Failed(f"the document is signed for chain {domain.get('chainId')}, not {receipt.chain_id}")
-        result.checked.append(f"signed by {signer}")
+    _check_kind(item, receipt, run.dossier.dispute_id)
+    _check_file(run.dossier, item, receipt, result)
+    if item.get("typed_data") is not None:
+        _check_signed(item, receipt, result)
     elif item.get("source") == "party":
         raise _Failed("a party's evidence carries no signed document")
     else:
         _check_entry_signature(receipt, result)
-
-    # The exchange's own record, attached as evidence.
     record_seq = item.get("record_seq")
-    if record_seq is not None:
-        if payload.get("record_seq") != record_seq:
-            raise _Failed(f"entry {seq} attaches record {payload.get('record_seq')}, not {record_seq}")
-        record = _receipt(
-            dossier, item.get("record_receipt"), record_seq, f"record {record_seq}", chains, pin
-        )
-        receipts[record_seq] = record
+    if record_seq is not None:  # the exchange's own record, attached as evidence
+        if _payload(receipt).get("record_seq") != record_seq:
+            raise _Failed(
+                f"entry {seq} attaches record {_payload(receipt).get('record_seq')}, "
+                f"not {record_seq}"
+            )
+        record = run.receipt(item.get("record_receipt"), record_seq, f"record {record_seq}")
         if record.entry["kind"] != item.get("kind"):
             raise _Failed(f"record {record_seq} is {record.entry['kind']}, not {item.get('kind')}")
         _check_entry_signature(record, result)
@@ -405,9 +437,9 @@ def verify_dossier(
     """Check every item of ``dossier`` (see the module docstring); never raises for a bad item,
     the report names it. ``connect(contract)`` opens the chain (once per contract)."""
     results: list[ItemResult] = []
-    receipts: dict[int, Receipt] = {}
     seen: set[str] = set()
     with _chains(connect) as chains:
+        run = _Run(dossier, chains, pin)
         for item in dossier.items:
             seq = item.get("seq")
             result = ItemResult(
@@ -422,14 +454,19 @@ def verify_dossier(
                 continue
             seen.add(result.item)
             try:
-                _check_item(dossier, item, result, chains, pin, receipts)
+                _check_item(run, item, result)
             except _Failed as failed:
                 result.ok, result.reason = False, str(failed)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                result.ok, result.reason = False, f"malformed item: {type(exc).__name__}: {exc}"[:300]
-    contracts = sorted({r.contract.lower() for r in receipts.values()})
-    problems = _links(receipts)
-    listed = {f for i in dossier.items for f in (i.get("file"), i.get("receipt"), i.get("record_receipt"))}
+                result.ok, result.reason = (
+                    False,
+                    f"malformed item: {type(exc).__name__}: {exc}"[:300],
+                )
+    contracts = sorted({r.contract.lower() for r in run.receipts.values()})
+    problems = _links(run.receipts)
+    listed = {
+        f for i in dossier.items for f in (i.get("file"), i.get("receipt"), i.get("record_receipt"))
+    }
     strays = sorted(
         n for n in dossier.files if n not in listed and n not in ("dossier.json", "manifest.json")
     )

@@ -106,14 +106,14 @@ def verify_dossier_zip(data: bytes, url: str, pin: Pin | None) -> None:
     )
     table = Table("item", "kind", "seq", "result", title=f"dossier of dispute {report.dispute_id}")
     for item in report.items:
-        result = "ok: " + "; ".join(item.checked) if item.ok else f"[red]FAILED[/red]: {item.reason}"
+        result = (
+            "ok: " + "; ".join(item.checked) if item.ok else f"[red]FAILED[/red]: {item.reason}"
+        )
         table.add_row(item.label, item.kind, str(item.seq or "-"), result)
     Console(width=200).print(table)
     if not report.ok:
         first = report.failed[0] if report.failed else None
-        reason = (
-            f"item {first.label}: {first.reason}" if first is not None else report.problems[0]
-        )
+        reason = f"item {first.label}: {first.reason}" if first is not None else report.problems[0]
         count = len(report.failed) + len(report.problems)
         raise exit_with(f"INVALID: {reason}" + (f" (and {count - 1} more)" if count > 1 else ""))
     if len(report.contracts) > 1:

@@ -61,9 +61,7 @@ def evidence_of(session: Session, dispute_id: int) -> list[Evidence]:
 
 def rulings_of(session: Session, dispute_id: int) -> list[Ruling]:
     return list(
-        session.exec(
-            select(Ruling).where(Ruling.dispute_id == dispute_id).order_by(col(Ruling.id))
-        )
+        session.exec(select(Ruling).where(Ruling.dispute_id == dispute_id).order_by(col(Ruling.id)))
     )
 
 

@@ -36,8 +36,14 @@ from ledger.receipts import batch_of, build_receipt
 from ledger.verify.dossier import DOSSIER_VERSION, entry_signer
 from marketplace import limits
 from marketplace.blobs import BlobNotFound, BlobStore, DecryptionError, decrypt_stream, unwrap_key
-from marketplace.blobs.envelope import KEY_BYTES, TAG_BYTES, WRAP_NONCE_BYTES
-from marketplace.blobs.envelope import StreamEncryptor, new_data_key, wrap_key
+from marketplace.blobs.envelope import (
+    KEY_BYTES,
+    TAG_BYTES,
+    WRAP_NONCE_BYTES,
+    StreamEncryptor,
+    new_data_key,
+    wrap_key,
+)
 from marketplace.disputes import repository
 from marketplace.disputes.dossier_schemas import (
     AnchorCheck,
@@ -163,7 +169,9 @@ def _entry_signature(entry: JournalEntry) -> SignatureCheck:
     return SignatureCheck(status="valid", signer=signer, detail=f"signed by {signer}")
 
 
-def _evidence_signature(row: Evidence, entry: JournalEntry, payload: dict[str, Any]) -> SignatureCheck:
+def _evidence_signature(
+    row: Evidence, entry: JournalEntry, payload: dict[str, Any]
+) -> SignatureCheck:
     """A party's item: the submitter's EIP-712 signature over the document the entry holds the
     digest of, by the address the entry names."""
     if row.signature is None or row.signer is None:

@@ -72,7 +72,8 @@ def _submit(
 ) -> Evidence:
     """What the evidence service does: store, hash, sign, journal."""
     store = blob_store_from_url(runtime.settings.blob_url)
-    assert dispute.id is not None and runtime.chain_id is not None
+    assert dispute.id is not None
+    assert runtime.chain_id is not None
     row = Evidence(
         dispute_id=dispute.id,
         source="party" if record_seq is None else "system",

@@ -174,7 +174,9 @@ def test_the_console_shows_every_record_checked_live_then_anchored(
             f"anchored in batch {anchor['batch']} at block {anchor['block_number']} on chain "
             f"{chain.chain_id}, at "
         )
-    order_record = next(x for x in after["records"] if x["evidence"] and x["evidence"]["record_seq"])
+    order_record = next(
+        x for x in after["records"] if x["evidence"] and x["evidence"]["record_seq"]
+    )
     assert order_record["evidence"]["record_anchor"]["status"] == "anchored"
 
 
@@ -184,7 +186,9 @@ def test_a_stored_file_altered_shows_as_differing_in_the_console(
     """The blob store holds ciphertext: a changed byte no longer decrypts, and says so."""
     view = api.get(f"/disputes/{case.dispute_id}/record", headers=case.arbitrator.headers).json()
     target = next(
-        x for x in view["records"] if x["evidence"] and x["evidence"]["id"] == case.evidence["buyer_csv"]
+        x
+        for x in view["records"]
+        if x["evidence"] and x["evidence"]["id"] == case.evidence["buyer_csv"]
     )
     blobs = [p for p in (tmp_path / "blobs").rglob("*") if p.is_file()]
     for path in blobs:  # every blob: the one of the CSV among them
@@ -216,6 +220,7 @@ def test_a_stranger_and_an_arbitrator_not_drawn_get_404(
 def test_the_exported_dossier_verifies_against_the_pinned_contract(
     api: TestClient,
     engine: Engine,
+    *,
     chain: Web3AnchorChain,
     chain_url: str,
     case: Case,
@@ -227,7 +232,9 @@ def test_the_exported_dossier_verifies_against_the_pinned_contract(
         names = set(z.namelist())
         meta = json.loads(z.read("dossier.json"))
         manifest = json.loads(z.read("manifest.json"))
-        csv_item = next(i for i in manifest["items"] if i["id"] == f"evidence-{case.evidence['buyer_csv']}")
+        csv_item = next(
+            i for i in manifest["items"] if i["id"] == f"evidence-{case.evidence['buyer_csv']}"
+        )
         assert z.read(csv_item["file"]) == BUYER_CSV
     assert csv_item["file"] == f"evidence/{case.evidence['buyer_csv']}-rows-received.csv"
     assert {"dossier.json", "manifest.json", f"receipts/{case.seqs['opened']}.json"} <= names
@@ -252,6 +259,7 @@ def test_the_exported_dossier_verifies_against_the_pinned_contract(
 def test_one_byte_changed_in_any_evidence_file_fails_naming_the_item(
     api: TestClient,
     engine: Engine,
+    *,
     chain: Web3AnchorChain,
     chain_url: str,
     case: Case,
@@ -271,7 +279,10 @@ def test_one_byte_changed_in_any_evidence_file_fails_naming_the_item(
         "--contract", chain.contract_address,
     )  # fmt: skip
     assert code == 1, out
-    assert f"INVALID: item evidence-{evidence_id} ({entry['title']}): file {entry['file']} hashes to" in out
+    assert (
+        f"INVALID: item evidence-{evidence_id} ({entry['title']}): file {entry['file']} hashes to"
+        in out
+    )
 
     # Changing the manifest to match does not help: the journal entry holds the hash.
     items = [
@@ -293,6 +304,7 @@ def test_one_byte_changed_in_any_evidence_file_fails_naming_the_item(
 def test_a_receipt_swapped_between_items_fails_naming_the_item(
     api: TestClient,
     engine: Engine,
+    *,
     chain: Web3AnchorChain,
     chain_url: str,
     case: Case,
@@ -317,7 +329,7 @@ def test_a_receipt_swapped_between_items_fails_naming_the_item(
 
 
 def test_an_export_before_anchoring_fails_verification_saying_so(
-    api: TestClient, chain: Web3AnchorChain, chain_url: str, case: Case, tmp_path: Path
+    api: TestClient, *, chain: Web3AnchorChain, chain_url: str, case: Case, tmp_path: Path
 ) -> None:
     data = _export(api, case.arbitrator, case)
     with zipfile.ZipFile(io.BytesIO(data)) as z:
@@ -330,6 +342,7 @@ def test_an_export_before_anchoring_fails_verification_saying_so(
 def test_bourse_dispute_dossier_writes_the_zip_that_bourse_verify_checks(
     api: TestClient,
     engine: Engine,
+    *,
     chain: Web3AnchorChain,
     chain_url: str,
     case: Case,
@@ -355,7 +368,9 @@ def test_bourse_dispute_dossier_writes_the_zip_that_bourse_verify_checks(
     )
     assert result.exit_code == 0, result.output
     assert f"dossier of dispute {case.dispute_id} written to" in result.output
-    code, text = _verify(tmp_path, chain_url, out.read_bytes(), "--contract", chain.contract_address)
+    code, text = _verify(
+        tmp_path, chain_url, out.read_bytes(), "--contract", chain.contract_address
+    )
     assert code == 0, text
 
     result = CliRunner().invoke(cli, ["dispute", "dossier", "999999", "-o", str(out)])
