@@ -42,4 +42,4 @@ def dossier(
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(dispute_app)
+    app.add_typer(dispute_app, name="dispute")
