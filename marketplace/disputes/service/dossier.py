@@ -279,11 +279,11 @@ def dossier_view(
         else:
             plaintext = evidence_plaintext(settings, store, row)
             hashed = _hash(row, plaintext, payload)
+            record = case.entries.get(row.record_seq or 0)
             if row.source == "party":
                 signature = _evidence_signature(row, entry, payload)
-            else:
-                signature = _entry_signature(entry)
-            record = case.entries.get(row.record_seq or 0)
+            else:  # the exchange's record: its own signature (the buyer's, on the order)
+                signature = _entry_signature(entry if record is None else record)
             assert row.id is not None
             item = EvidenceItem(
                 id=row.id,

@@ -21,7 +21,7 @@ from ledger import journal
 from ledger.models import utc_now
 from marketplace.blobs import blob_store_from_url
 from marketplace.db import unit_of_work
-from marketplace.disputes.models import Assignment, Dispute, Evidence
+from marketplace.disputes.models import Assignment, Dispute, Evidence, Ruling
 from marketplace.disputes.service.dossier import evidence_typed_data, store_evidence_blob
 from marketplace.identity import signing
 from marketplace.runtime import Runtime
@@ -121,6 +121,56 @@ def _submit(
     return row
 
 
+RULING_TYPES = {
+    "Ruling": [
+        {"name": "disputeId", "type": "uint256"},
+        {"name": "round", "type": "uint256"},
+        {"name": "outcome", "type": "string"},
+        {"name": "supplierBp", "type": "uint256"},
+        {"name": "reasonsHash", "type": "bytes32"},
+    ]
+}
+
+
+def _rule(
+    session: Session, runtime: Runtime, dispute: Dispute, account: int, key: LocalAccount
+) -> Ruling:
+    """What the ruling service does: a signed split of 30% to the supplier, ``ruling.issued``."""
+    assert dispute.id is not None
+    assert runtime.chain_id is not None
+    reasons = "The file holds 2 of the 365 rows promised; the supplier delivered a part."
+    typed = signing.typed_data(
+        primary_type="Ruling",
+        types=RULING_TYPES,
+        message={
+            "disputeId": dispute.id, "round": 1, "outcome": "split", "supplierBp": 3_000,
+            "reasonsHash": "0x" + hashlib.sha256(reasons.encode()).hexdigest(),
+        },
+        chain_id=runtime.chain_id,
+        verifying_contract=runtime.contract_address,
+    )  # fmt: skip
+    signature = signing.sign(key.key, typed)
+    row = Ruling(
+        dispute_id=dispute.id, round=1, account_id=account, outcome="split", supplier_bp=3_000,
+        reasons=reasons, document=typed, signer=key.address, signature=signature,
+    )  # fmt: skip
+    entry = journal.append(
+        session,
+        kind="ruling.issued",
+        subject=f"dispute:{dispute.id}",
+        actor=key.address,
+        payload={
+            "dispute_id": dispute.id, "round": 1, "outcome": "split", "supplier_bp": 3_000,
+            "ruling_digest": signing.digest(typed),
+        },
+        signature=signature,
+    )  # fmt: skip
+    row.journal_seq = entry.seq
+    session.add(row)
+    session.flush()
+    return row
+
+
 def disputed_case(
     api: TestClient, runtime: Runtime, *, supplier: Party, buyer: Party, ops: Party
 ) -> tuple[Case, LocalAccount, LocalAccount]:
@@ -135,7 +185,7 @@ def disputed_case(
     assert r.status_code == 201, r.text
     order = r.json()
     arbitrator = arbitrator_party(api, ops, "dan@arbitration.test", "Dan Arbitration")
-    buyer_key, supplier_key = Account.create(), Account.create()
+    buyer_key, supplier_key, arbitrator_key = Account.create(), Account.create(), Account.create()
     ids = {who: account_id(api, p) for who, p in (("b", buyer), ("s", supplier), ("a", arbitrator))}
     case_seqs: dict[str, int] = {}
     evidence: dict[str, int] = {}
@@ -201,6 +251,8 @@ def disputed_case(
                 record_seq=order["placed_seq"],
             ),
         }  # fmt: skip
+        ruling = _rule(session, runtime, dispute, ids["a"], arbitrator_key)
+        case_seqs["ruling"] = ruling.journal_seq
         for name, row in items.items():
             assert row.id is not None
             evidence[name] = row.id

@@ -135,8 +135,12 @@ def test_the_console_shows_every_record_checked_live_then_anchored(
     records = view["records"]
     assert [x["seq"] for x in records] == sorted(x["seq"] for x in records)
     assert [x["kind"] for x in records] == [
-        "dispute.opened", "arbitrator.drawn", *["evidence.submitted"] * 4,
+        "dispute.opened", "arbitrator.drawn", *["evidence.submitted"] * 4, "ruling.issued",
     ]  # fmt: skip
+    ruling = records[-1]
+    assert ruling["signature"]["status"] == "valid"
+    assert ruling["hash"]["status"] == "not_applicable"
+    assert ruling["payload"]["supplier_bp"] == 3_000
     for record in records:
         assert record["anchor"]["status"] == "not_yet_anchored"
         assert record["anchor"]["detail"].startswith("not yet anchored")
@@ -151,6 +155,12 @@ def test_the_console_shows_every_record_checked_live_then_anchored(
     system = by_evidence[case.evidence["signed_order"]]
     assert system["evidence"]["record_kind"] == "order.placed"
     assert system["hash"]["status"] == "matches"
+    # The signed order: the buyer's signature on order.placed, recovered from its digest.
+    assert system["signature"] == {
+        "status": "valid",
+        "signer": buyer.address,
+        "detail": f"signed by {buyer.address}",
+    }
     assert view["statements"] == [
         {
             "evidence_id": case.evidence["statement"],
@@ -242,11 +252,11 @@ def test_the_exported_dossier_verifies_against_the_pinned_contract(
     assert meta["chain"] == {"chain_id": chain.chain_id, "contract": chain.contract_address}
     assert meta["unanchored"] == []
     assert meta["parties"]["buyer"]["organization_id"] > 0
-    assert len(manifest["items"]) == 6
+    assert len(manifest["items"]) == 7
 
     code, out = _verify(tmp_path, chain_url, data, "--contract", chain.contract_address)
     assert code == 0, out
-    assert f"valid: dossier of dispute {case.dispute_id}: 6 items verified on chain" in out
+    assert f"valid: dossier of dispute {case.dispute_id}: 7 items verified on chain" in out
     assert "FAILED" not in out
 
     code, out = _verify(tmp_path, chain_url, data)
@@ -376,3 +386,13 @@ def test_bourse_dispute_dossier_writes_the_zip_that_bourse_verify_checks(
     result = CliRunner().invoke(cli, ["dispute", "dossier", "999999", "-o", str(out)])
     assert result.exit_code == 1
     assert "dispute_not_found" in result.output
+
+
+def test_a_dossier_over_the_size_limit_is_refused_with_413(
+    api: TestClient, case: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("marketplace.limits.dossier_bytes_max", 64)
+    r = api.get(f"/disputes/{case.dispute_id}/dossier", headers=case.arbitrator.headers)
+    assert r.status_code == 413
+    assert r.json()["error"] == "dossier_too_large"
+    assert "over 64 bytes" in r.json()["message"]
