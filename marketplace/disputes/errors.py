@@ -53,3 +53,13 @@ class DossierTooLarge(PayloadTooLarge):
     """The exported dossier would be over ``limits.dossier_bytes_max``."""
 
     code = "dossier_too_large"
+
+
+class EvidenceNotFound(NotFound):
+    code = "evidence_not_found"
+
+
+class EvidenceAltered(Conflict):
+    """An item's stored bytes are gone or no longer hash to its recorded SHA-256."""
+
+    code = "evidence_altered"

@@ -54,7 +54,7 @@ from marketplace.disputes.dossier_schemas import (
     SignatureCheck,
     Statement,
 )
-from marketplace.disputes.errors import DossierTooLarge
+from marketplace.disputes.errors import DossierTooLarge, EvidenceAltered, EvidenceNotFound
 from marketplace.disputes.models import Dispute, Evidence, Ruling
 from marketplace.disputes.service.access import visible_dispute
 from marketplace.identity import signing
@@ -343,6 +343,43 @@ def dossier_view(
         records=records,
         statements=statements,
         quality_checks=orders.order_quality_checks(session, dispute.order_id),
+    )
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    name: str
+    media_type: str
+    sha256: str
+    content: bytes
+
+
+def evidence_file(
+    session: Session,
+    settings: Settings,
+    store: BlobStore,
+    principal: Principal,
+    *,
+    dispute_id: int,
+    evidence_id: int,
+) -> EvidenceFile:
+    """One item's stored bytes, decrypted and checked against its hash, for the console's
+    readers; 404 for an item of another dispute, 409 when the bytes no longer match."""
+    dispute = visible_dispute(session, principal, dispute_id)
+    assert dispute.id is not None
+    row = next(
+        (e for e in repository.evidence_of(session, dispute.id) if e.id == evidence_id), None
+    )
+    if row is None or row.blob_key is None:
+        raise EvidenceNotFound(f"dispute {dispute_id} has no evidence file {evidence_id}")
+    plaintext = evidence_plaintext(settings, store, row)
+    if plaintext is None or hashlib.sha256(plaintext).hexdigest() != row.sha256:
+        raise EvidenceAltered(
+            f"evidence {evidence_id}'s stored bytes are missing or no longer match its hash "
+            f"{row.sha256}"
+        )
+    return EvidenceFile(
+        _file_name(row).removeprefix("evidence/"), row.media_type, row.sha256, plaintext
     )
 
 

@@ -171,6 +171,14 @@ def test_the_console_shows_every_record_checked_live_then_anchored(
         }
     ]
     assert view["terms_hash"].startswith("0x")
+    download = api.get(
+        f"/disputes/{case.dispute_id}/record/{case.evidence['buyer_csv']}/file",
+        headers=case.arbitrator.headers,
+    )
+    assert download.status_code == 200, download.text
+    assert download.content == BUYER_CSV
+    assert download.headers["x-content-sha256"] == csv["evidence"]["sha256"]
+    assert download.headers["content-type"].startswith("text/csv")
     assert view["quality_checks"] == []
 
     _anchor(engine, chain)
@@ -208,6 +216,12 @@ def test_a_stored_file_altered_shows_as_differing_in_the_console(
     again = api.get(f"/disputes/{case.dispute_id}/record", headers=case.arbitrator.headers).json()
     found = next(x for x in again["records"] if x["seq"] == target["seq"])
     assert found["hash"]["status"] == "missing"
+    r = api.get(
+        f"/disputes/{case.dispute_id}/record/{case.evidence['buyer_csv']}/file",
+        headers=case.arbitrator.headers,
+    )
+    assert r.status_code == 409
+    assert r.json()["error"] == "evidence_altered"
     assert found["signature"]["status"] == "valid"  # the signature is over the recorded hash
 
 
@@ -217,7 +231,7 @@ def test_a_stranger_and_an_arbitrator_not_drawn_get_404(
     stranger = _party(api, ops, "eve@elsewhere.test", "Eve Corp", ["buyer"])
     other = arbitrator_party(api, ops, "frank@arbitration.test", "Frank Arbitration")
     for who in (stranger, other):
-        for path in ("record", "dossier"):
+        for path in ("record", "dossier", f"record/{case.evidence['buyer_csv']}/file"):
             r = api.get(f"/disputes/{case.dispute_id}/{path}", headers=who.headers)
             assert r.status_code == 404, r.text
             assert r.json()["error"] == "dispute_not_found"
