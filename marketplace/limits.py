@@ -256,3 +256,4 @@ evidence_items_max: Final = 200  # items one dispute holds (both parties and the
 panel_size: Final = 3  # the appeal panel; its ruling is the majority's
 evidence_title_chars_max: Final = 200  # an evidence item's title
 evidence_clock_skew_s: Final = 300  # a self-custody signature's submittedAt may be this far off
+dossier_bytes_max: Final = 256 * 1024 * 1024  # an exported dossier zip's files, in memory

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from marketplace.cli import dispute_evidence
+from marketplace.cli import dispute_dossier, dispute_evidence
 from marketplace.cli.common import PanelOrderedGroup, UrlOption, exchange_client, fail
 from marketplace.client import DatabourseClientError
 from marketplace.disputes.models import Outcome, Reason
@@ -180,4 +180,5 @@ def register(app: typer.Typer) -> None:
     dispute_app.command("list")(list_)
     dispute_app.command("execute")(execute)
     dispute_evidence.add_commands(dispute_app)
+    dispute_dossier.add_commands(dispute_app)
     app.add_typer(dispute_app, name="dispute")

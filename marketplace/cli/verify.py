@@ -1,5 +1,6 @@
 """bourse verify RECEIPT.json: check a receipt, or a registration certificate with the receipt
-it carries, with nothing but the chain (exit statuses in ``pinning``)."""
+it carries, or a dispute's dossier zip item by item, with nothing but the chain (exit statuses
+in ``pinning``)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,14 @@ from marketplace.cli.pinning import ContractOption, TrustOption, exit_with, pin_
 
 if TYPE_CHECKING:  # the chain and certificate modules load web3: imported when a check runs
     from ledger.chain import Web3AnchorChain
+    from ledger.trust import Pin
 
 
 def verify_receipt_command(
-    receipt_file: Annotated[Path, typer.Argument(help="A receipt JSON file ('-' for stdin).")],
+    receipt_file: Annotated[
+        Path,
+        typer.Argument(help="A receipt, a certificate or a dossier zip ('-' for stdin)."),
+    ],
     chain_url: Annotated[
         str | None,
         typer.Option("--chain", help="Chain URL (default: DATABOURSE_CHAIN_URL)."),
@@ -26,7 +31,10 @@ def verify_receipt_command(
     contract_pin: ContractOption = None,
     trust: TrustOption = None,
 ) -> None:
-    """Verify a receipt or certificate with nothing but the chain: entry hash, proof, anchored root.
+    """Verify a receipt, certificate or dispute dossier with nothing but the chain.
+
+    A receipt: entry hash, proof, anchored root. A dossier zip (`bourse dispute dossier`):
+    every item, one table row each (file hash, signature, receipt).
 
     Exit status: 0 valid against a pinned contract, 1 INVALID, 2 usage error,
     3 valid but not pinned (the output names the contract it trusted)."""
@@ -46,6 +54,9 @@ def verify_receipt_command(
             )
         except OSError as exc:
             raise exit_with(f"INVALID: cannot read {receipt_file}: {exc.strerror}") from None
+        if data[:4] == ZIP_MAGIC:  # a dispute's dossier (GET /disputes/{id}/dossier)
+            verify_dossier_zip(data, url, pin)
+            return
         # A registration certificate (GET /assets/{id}/certificate) carries its receipt.
         data, certificate = certificate_receipt(data)
         try:
@@ -72,6 +83,47 @@ def verify_receipt_command(
     print(summary)
     if pin is None:
         raise unpinned(receipt.contract, "the receipt")
+
+
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def verify_dossier_zip(data: bytes, url: str, pin: Pin | None) -> None:
+    """Check every item of a dossier and print a table; exit 1 naming the first failed item, or
+    3 (after the table) when nothing pinned the contract."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ledger.chain import connect
+    from ledger.verify.dossier import DossierInvalid, read_dossier, verify_dossier
+
+    try:
+        dossier = read_dossier(data)
+    except DossierInvalid as exc:
+        raise exit_with(f"INVALID: {exc}") from None
+    report = verify_dossier(
+        dossier, lambda address: connect(url, recorder_key=None, contract_address=address), pin
+    )
+    table = Table("item", "kind", "seq", "result", title=f"dossier of dispute {report.dispute_id}")
+    for item in report.items:
+        result = (
+            "ok: " + "; ".join(item.checked) if item.ok else f"[red]FAILED[/red]: {item.reason}"
+        )
+        table.add_row(item.label, item.kind, str(item.seq or "-"), result)
+    Console(width=200).print(table)
+    if not report.ok:
+        first = report.failed[0] if report.failed else None
+        reason = f"item {first.label}: {first.reason}" if first is not None else report.problems[0]
+        count = len(report.failed) + len(report.problems)
+        raise exit_with(f"INVALID: {reason}" + (f" (and {count - 1} more)" if count > 1 else ""))
+    if len(report.contracts) > 1:
+        raise exit_with(f"INVALID: the receipts name {len(report.contracts)} contracts")
+    print(
+        f"valid: dossier of dispute {report.dispute_id}: {len(report.items)} items verified "
+        f"on chain"
+    )
+    if pin is None:
+        raise unpinned(report.contracts[0] if report.contracts else "?", "the dossier")
 
 
 @dataclass(frozen=True)

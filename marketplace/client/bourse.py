@@ -13,6 +13,7 @@ from marketplace.client.delivery import Delivery
 from marketplace.client.demands import Demands
 from marketplace.client.dispute_evidence import DisputeEvidence
 from marketplace.client.disputes import Disputes
+from marketplace.client.dossier import Dossiers
 from marketplace.client.fingerprint import Fingerprint
 from marketplace.client.identity import Identity
 from marketplace.client.inbox import Inbox
@@ -35,7 +36,7 @@ class Databourse:
     ``quality``, ``valuation``, ``listings``, ``search`` (the catalog's listings), ``pricing``,
     ``demands``, ``quotes``, ``auctions``, ``ledger``, ``inbox`` (notifications and the
     webhook), ``books`` (balance, deposits, withdrawals, statements) and ``delivery``
-    (licences and downloads)."""
+    (licences and downloads); ``dossiers`` (a dispute's record and its exported dossier)."""
 
     def __init__(
         self,
@@ -65,6 +66,7 @@ class Databourse:
         self.fingerprint = Fingerprint(self._session)
         self.delivery = Delivery(self._session)
         self.dispute_evidence = DisputeEvidence(self._session)
+        self.dossiers = Dossiers(self._session)
 
     @property
     def base_url(self) -> str:

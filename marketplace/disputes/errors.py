@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marketplace.errors import Conflict, Forbidden, NotFound, Unprocessable
+from marketplace.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, Unprocessable
 
 
 class DisputeNotFound(NotFound):
@@ -77,3 +77,15 @@ class AppealWindowClosed(Conflict):
 
 class AlreadyVoted(Conflict):
     code = "already_voted"
+
+
+class DossierTooLarge(PayloadTooLarge):
+    """The exported dossier would be over ``limits.dossier_bytes_max``."""
+
+    code = "dossier_too_large"
+
+
+class EvidenceAltered(Conflict):
+    """An item's stored bytes are gone or no longer hash to its recorded SHA-256."""
+
+    code = "evidence_altered"

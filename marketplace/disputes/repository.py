@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import datetime
 
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from ledger.models import JournalEntry
 from marketplace.disputes.lifecycle import DisputeStatus
-from marketplace.disputes.models import Assignment, Dispute, Ruling
+from marketplace.disputes.models import Assignment, Dispute, Evidence, Ruling
 
 
 def add(session: Session, row: Dispute | Assignment) -> None:
@@ -121,3 +122,45 @@ def claim_due(session: Session, *, now: datetime, skip: Collection[int] = ()) ->
         query = query.where(col(Dispute.id).not_in(list(skip)))
     query = query.order_by(col(Dispute.id)).limit(1).with_for_update(skip_locked=True)
     return session.exec(query.execution_options(populate_existing=True)).first()
+
+
+# The dossier's reads (service/dossier.py).
+
+
+def evidence_of(session: Session, dispute_id: int) -> list[Evidence]:
+    return list(
+        session.exec(
+            select(Evidence).where(Evidence.dispute_id == dispute_id).order_by(col(Evidence.id))
+        )
+    )
+
+
+def rulings_of(session: Session, dispute_id: int) -> list[Ruling]:
+    return list(
+        session.exec(select(Ruling).where(Ruling.dispute_id == dispute_id).order_by(col(Ruling.id)))
+    )
+
+
+def entry_seqs_about(session: Session, subject: str) -> list[int]:
+    """The seqs of the journal entries whose subject is ``subject``, oldest first."""
+    return [
+        int(seq)
+        for seq in session.exec(
+            select(JournalEntry.seq)
+            .where(JournalEntry.subject == subject)
+            .order_by(col(JournalEntry.seq))
+        )
+    ]
+
+
+def journal_entries(session: Session, seqs: Iterable[int]) -> list[JournalEntry]:
+    wanted = sorted(set(seqs))
+    if not wanted:
+        return []
+    return list(
+        session.exec(
+            select(JournalEntry)
+            .where(col(JournalEntry.seq).in_(wanted))
+            .order_by(col(JournalEntry.seq))
+        )
+    )

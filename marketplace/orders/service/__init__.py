@@ -34,6 +34,7 @@ from marketplace.orders.service.periods import (
 from marketplace.orders.service.placement import draft, exclusive_holder, place
 from marketplace.orders.service.quality_checks import (
     add_quality_check,
+    order_quality_checks,
     quality_check_draft,
     quality_check_seqs,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "order_from",
     "order_periods",
     "order_public",
+    "order_quality_checks",
     "paid_hooks",
     "party_order",
     "pay",

@@ -201,3 +201,10 @@ def quality_check_seqs(session: Session, order_id: int) -> list[int]:
     """The journal seqs of the order's ``order.quality_checked`` entries, oldest first (a
     dispute attaches them; the caller decides who may see them)."""
     return [check.journal_seq for check in repository.quality_checks(session, order_id)]
+
+
+def order_quality_checks(session: Session, order_id: int) -> list[QualityCheckView]:
+    """The quality checks of order ``order_id`` for another domain, which decides who may see
+    them (a dispute's arbitrators: the dossier)."""
+    order = repository.get(session, order_id)
+    return [] if order is None else quality_checks_of(session, order)

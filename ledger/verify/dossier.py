@@ -1,0 +1,477 @@
+"""Dossier verification: check an exported dispute dossier (a zip) item by item, offline but for
+the chain, without trusting the exchange.
+
+The zip holds ``dossier.json`` (the case, MetaEvidence-like), ``manifest.json`` (every item: its
+file, SHA-256, journal seq, receipt and signature), the evidence files under ``evidence/`` and a
+receipt per journal entry under ``receipts/<seq>.json`` (the format ``bourse verify`` takes for
+one receipt). For every item:
+
+- its receipt verifies: the entry's hash and inclusion proof, and the root anchored on the chain
+  for that batch by the pinned contract (``verify_receipt``; nothing is re-implemented here);
+  the receipt is the item's own (its entry's seq is the item's);
+- a file's SHA-256 equals the manifest's and the ``evidence.submitted`` entry's payload;
+- a signed item's EIP-712 signature recovers to the signer the entry names (its ``actor``), the
+  entry carries that signature, the signed document covers the file's SHA-256 and its digest is
+  the one the entry holds; an entry signed over a digest (``*_digest`` in its payload) recovers
+  to its actor;
+- a system item's record entry is the record the manifest names (its seq and kind);
+- the entries of the dossier link: where two entries are consecutive, the later one's
+  ``prev_hash`` is the earlier one's hash.
+
+The first failed check of an item is its reason; the report names every item."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from hashlib import sha256
+from typing import Any
+
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from eth_utils.crypto import keccak
+
+from ledger.canonical import from_hex
+from ledger.chain.base import AnchorChain
+from ledger.trust import Pin
+from ledger.verify.receipt import Receipt, ReceiptInvalid, parse_receipt, verify_receipt
+
+__all__ = [
+    "DOSSIER_VERSION",
+    "Dossier",
+    "DossierInvalid",
+    "DossierReport",
+    "ItemResult",
+    "entry_signer",
+    "read_dossier",
+    "verify_dossier",
+]
+
+DOSSIER_VERSION = 1
+DOSSIER_BYTES_MAX = 512 * 1024 * 1024  # the zip's members, uncompressed, all together
+DOSSIER_MEMBERS_MAX = 2_000  # files in one zip (items, receipts, the two documents)
+MANIFEST_BYTES_MAX = 8 * 1024 * 1024  # dossier.json and manifest.json, each
+ITEM_KEYS = frozenset(
+    {
+        "id", "type", "kind", "title", "source", "side", "file", "sha256", "seq", "receipt",
+        "record_seq", "record_receipt", "signer", "signature", "typed_data",
+    }
+)  # fmt: skip
+
+
+class DossierInvalid(Exception):
+    """The zip is not a dossier at all (not a zip, no manifest, too large); one line."""
+
+
+@dataclass(frozen=True)
+class Dossier:
+    meta: dict[str, Any]
+    items: list[dict[str, Any]]
+    files: dict[str, bytes]
+
+    @property
+    def dispute_id(self) -> int | None:
+        found = self.meta.get("dispute", {}).get("id") if isinstance(self.meta, dict) else None
+        return found if isinstance(found, int) else None
+
+
+@dataclass
+class ItemResult:
+    item: str  # the manifest id, e.g. "evidence-3"
+    title: str
+    kind: str
+    seq: int | None
+    ok: bool = True
+    reason: str = ""
+    checked: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.item} ({self.title})" if self.title else self.item
+
+
+@dataclass(frozen=True)
+class DossierReport:
+    dispute_id: int | None
+    items: list[ItemResult]
+    contracts: list[str]  # the contracts the receipts named (one, for a sound dossier)
+    problems: list[str]  # failures that belong to no one item (the chain of entries)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and all(r.ok for r in self.items)
+
+    @property
+    def failed(self) -> list[ItemResult]:
+        return [r for r in self.items if not r.ok]
+
+
+class _Failed(Exception):
+    pass
+
+
+def _json(data: bytes, name: str) -> Any:
+    if len(data) > MANIFEST_BYTES_MAX:
+        raise DossierInvalid(f"{name} is larger than {MANIFEST_BYTES_MAX} bytes")
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise DossierInvalid(f"{name} is not valid JSON: {str(exc)[:120]}") from None
+
+
+def read_dossier(data: bytes) -> Dossier:
+    """Open the zip (bounded: members and their declared sizes) and read its two documents."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise DossierInvalid(
+            "not a zip file (a dossier is the zip GET /disputes/{id}/dossier serves)"
+        ) from None
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > DOSSIER_MEMBERS_MAX:
+            raise DossierInvalid(f"the zip holds more than {DOSSIER_MEMBERS_MAX} files")
+        if sum(i.file_size for i in infos) > DOSSIER_BYTES_MAX:
+            raise DossierInvalid(f"the zip unpacks to more than {DOSSIER_BYTES_MAX} bytes")
+        files: dict[str, bytes] = {}
+        total = 0
+        for info in infos:
+            if info.is_dir():
+                continue
+            try:
+                content = archive.read(info)
+            except (zipfile.BadZipFile, OSError, ValueError) as exc:
+                raise DossierInvalid(f"cannot read {info.filename}: {str(exc)[:120]}") from None
+            total += len(content)
+            if total > DOSSIER_BYTES_MAX:
+                raise DossierInvalid(f"the zip unpacks to more than {DOSSIER_BYTES_MAX} bytes")
+            files[info.filename] = content
+    for name in ("dossier.json", "manifest.json"):
+        if name not in files:
+            raise DossierInvalid(f"the zip has no {name}: not a dossier")
+    meta = _json(files["dossier.json"], "dossier.json")
+    manifest = _json(files["manifest.json"], "manifest.json")
+    if not isinstance(meta, dict) or meta.get("version") != DOSSIER_VERSION:
+        raise DossierInvalid(f"dossier.json must be an object of version {DOSSIER_VERSION}")
+    items = manifest.get("items") if isinstance(manifest, dict) else None
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise DossierInvalid("manifest.json must hold a list of items")
+    return Dossier(meta, items, files)
+
+
+def _hex64(value: Any) -> str | None:
+    """A SHA-256 as 64 lower-case hex digits, whatever its spelling (0x or not)."""
+    if not isinstance(value, str):
+        return None
+    text = value.lower().removeprefix("0x")
+    return text if len(text) == 64 and all(c in "0123456789abcdef" for c in text) else None
+
+
+def _typed_digest(document: Mapping[str, Any]) -> bytes:
+    signable = encode_typed_data(full_message=dict(document))
+    return bytes(keccak(b"\x19" + signable.version + signable.header + signable.body))
+
+
+def _recover_typed(document: Mapping[str, Any], signature: str) -> str:
+    try:
+        return str(
+            Account.recover_message(
+                encode_typed_data(full_message=dict(document)), signature=signature
+            )
+        )
+    except Exception as exc:  # noqa: BLE001 -- eth_account raises several types
+        raise _Failed(f"the signature does not recover: {str(exc)[:120]}") from None
+
+
+def _recover_digest(digest: bytes, signature: str) -> str:
+    try:
+        return str(Account._recover_hash(digest, signature=signature))
+    except Exception as exc:  # noqa: BLE001
+        raise _Failed(f"the entry's signature does not recover: {str(exc)[:120]}") from None
+
+
+def entry_signer(entry: Mapping[str, Any]) -> str | None:
+    """The address an entry's signature recovers to over the digest its payload holds
+    (``digest`` or ``*_digest``); None when it is unsigned or holds no digest. Raises
+    ``ValueError`` when the signature or the digest is malformed."""
+    signature = entry.get("signature")
+    payload = entry.get("payload")
+    if not signature or not isinstance(payload, dict):
+        return None
+    digests = [k for k in sorted(payload) if k == "digest" or k.endswith("_digest")]
+    if not digests:
+        return None
+    digest = from_hex(payload[digests[0]], 32)
+    try:
+        return _recover_digest(digest, str(signature))
+    except _Failed as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _same(a: Any, b: Any) -> bool:
+    return isinstance(a, str) and isinstance(b, str) and a.lower() == b.lower()
+
+
+class _Chains:
+    """One connection per contract for the whole dossier (``verify_receipt`` closes what it is
+    given: a borrowed handle whose close does nothing)."""
+
+    def __init__(self, connect: Callable[[str], AnchorChain]) -> None:
+        self._connect = connect
+        self._open: dict[str, AnchorChain] = {}
+
+    def borrow(self, address: str) -> AnchorChain:
+        key = address.lower()
+        if key not in self._open:
+            self._open[key] = self._connect(address)
+        return _Borrowed(self._open[key])
+
+    def close(self) -> None:
+        for chain in self._open.values():
+            chain.close()
+
+
+class _Borrowed:
+    def __init__(self, chain: AnchorChain) -> None:
+        self._chain = chain
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._chain, name)
+
+    def close(self) -> None:
+        pass
+
+
+@contextmanager
+def _chains(connect: Callable[[str], AnchorChain]) -> Iterator[_Chains]:
+    chains = _Chains(connect)
+    try:
+        yield chains
+    finally:
+        chains.close()
+
+
+@dataclass
+class _Run:
+    """One verification: the dossier, the chains it opened, the pin, the receipts verified."""
+
+    dossier: Dossier
+    chains: _Chains
+    pin: Pin | None
+    receipts: dict[int, Receipt] = field(default_factory=dict)
+
+    def receipt(self, name: Any, seq: Any, what: str) -> Receipt:
+        """The receipt file ``name``, for entry ``seq``, verified on the chain."""
+        if not isinstance(name, str) or name not in self.dossier.files:
+            raise _Failed(f"{what}: no receipt in the zip (not anchored when exported?)")
+        try:
+            receipt = parse_receipt(self.dossier.files[name])
+        except ReceiptInvalid as exc:
+            raise _Failed(f"{what}: {name}: {exc}") from None
+        if receipt.seq != seq:
+            raise _Failed(
+                f"{what}: {name} is the receipt of entry {receipt.seq}, not of entry {seq}"
+            )
+        try:
+            verify_receipt(receipt, self.chains.borrow, self.pin)
+        except ReceiptInvalid as exc:
+            raise _Failed(f"{what}: {name}: {exc}") from None
+        self.receipts[seq] = receipt
+        return receipt
+
+
+def _check_entry_signature(receipt: Receipt, result: ItemResult) -> None:
+    """An entry signed over a digest its payload holds recovers to its actor."""
+    entry = receipt.entry
+    if not entry.get("signature"):
+        return
+    try:
+        signer = entry_signer(entry)
+    except (ValueError, TypeError) as exc:
+        raise _Failed(f"entry {receipt.seq}: {exc}") from None
+    if signer is None:
+        result.checked.append("entry signed (its document is not in the entry)")
+        return
+    if not _same(signer, entry.get("actor")):
+        raise _Failed(
+            f"entry {receipt.seq}: its signature recovers to {signer}, not its actor "
+            f"{entry.get('actor')}"
+        )
+    result.checked.append(f"entry signed by {signer}")
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _payload(receipt: Receipt) -> dict[str, Any]:
+    payload = receipt.entry["payload"]
+    return payload if isinstance(payload, dict) else {}
+
+
+def _check_kind(item: dict[str, Any], receipt: Receipt, dispute_id: int | None) -> None:
+    """The entry is the item's: an ``evidence.submitted`` of this dispute and this item, or the
+    record of the kind the manifest names."""
+    entry, payload, seq = receipt.entry, _payload(receipt), receipt.seq
+    if item.get("type") == "record":
+        if item.get("kind") != entry["kind"]:
+            raise _Failed(f"entry {seq} is {entry['kind']}, the manifest says {item.get('kind')}")
+        return
+    if item.get("type") != "evidence":
+        raise _Failed(f"manifest item type {item.get('type')!r} is neither evidence nor record")
+    if entry["kind"] != "evidence.submitted":
+        raise _Failed(f"entry {seq} is {entry['kind']}, not evidence.submitted")
+    if payload.get("dispute_id") != dispute_id:
+        raise _Failed(
+            f"entry {seq} is evidence of dispute {payload.get('dispute_id')}, not {dispute_id}"
+        )
+    evidence_id = str(item.get("id", "")).removeprefix("evidence-")
+    if str(payload.get("evidence_id")) != evidence_id:
+        raise _Failed(
+            f"entry {seq} submits evidence {payload.get('evidence_id')}, not {evidence_id}"
+        )
+
+
+def _check_file(
+    dossier: Dossier, item: dict[str, Any], receipt: Receipt, result: ItemResult
+) -> None:
+    """The file's bytes, the manifest and the entry agree on its SHA-256."""
+    name, payload, seq = item.get("file"), _payload(receipt), receipt.seq
+    if name is None:
+        if item.get("type") == "evidence" and item.get("source") == "party":
+            raise _Failed("a party's evidence has no file in the zip")
+        return
+    if not isinstance(name, str) or name not in dossier.files:
+        raise _Failed(f"file {name} is not in the zip")
+    actual = sha256(dossier.files[name]).hexdigest()
+    if actual != _hex64(item.get("sha256")):
+        raise _Failed(f"file {name} hashes to {actual}, the manifest says {item.get('sha256')}")
+    if actual != _hex64(payload.get("sha256")):
+        raise _Failed(f"file {name} hashes to {actual}, entry {seq} says {payload.get('sha256')}")
+    result.checked.append(f"sha256 {actual[:12]}… matches the entry")
+
+
+def _check_signed(item: dict[str, Any], receipt: Receipt, result: ItemResult) -> None:
+    """The submitter's EIP-712 signature: it recovers to the signer the entry names, the entry
+    carries it, the document covers the file's hash and is the one the entry holds the digest
+    of, on the chain the receipt anchors on."""
+    typed, signature = item.get("typed_data"), item.get("signature")
+    entry, payload, seq = receipt.entry, _payload(receipt), receipt.seq
+    if not isinstance(typed, dict) or not isinstance(signature, str):
+        raise _Failed("the signed document or its signature is malformed")
+    signer = _recover_typed(typed, signature)
+    if not _same(signer, item.get("signer")):
+        raise _Failed(f"the signature recovers to {signer}, not {item.get('signer')}")
+    if not _same(signer, entry["actor"]):
+        raise _Failed(f"the signature recovers to {signer}, entry {seq} names {entry['actor']}")
+    if not _same(signature, entry.get("signature")):
+        raise _Failed(f"entry {seq} carries another signature than the manifest's")
+    message = _object(typed.get("message"))
+    if _hex64(message.get("sha256")) != _hex64(payload.get("sha256")):
+        raise _Failed(f"the signed document covers sha256 {message.get('sha256')}, not the file's")
+    if "evidence_digest" in payload and not _same(
+        "0x" + _typed_digest(typed).hex(), payload["evidence_digest"]
+    ):
+        raise _Failed(f"the signed document is not the one entry {seq} holds the digest of")
+    domain = _object(typed.get("domain"))
+    if domain.get("chainId") != receipt.chain_id:
+        raise _Failed(
+            f"the document is signed for chain {domain.get('chainId')}, not {receipt.chain_id}"
+        )
+    result.checked.append(f"signed by {signer}")
+
+
+def _check_item(run: _Run, item: dict[str, Any], result: ItemResult) -> None:
+    unknown = sorted(set(item) - ITEM_KEYS)
+    if unknown:
+        raise _Failed(f"manifest item has unexpected keys {unknown}")
+    seq = item.get("seq")
+    if isinstance(seq, bool) or not isinstance(seq, int) or seq <= 0:
+        raise _Failed("manifest item has no journal seq")
+    receipt = run.receipt(item.get("receipt"), seq, f"entry {seq}")
+    result.checked.append(
+        f"entry {seq} anchored in batch {receipt.batch_id}, block {receipt.block_number}, "
+        f"chain {receipt.chain_id}"
+    )
+    _check_kind(item, receipt, run.dossier.dispute_id)
+    _check_file(run.dossier, item, receipt, result)
+    if item.get("typed_data") is not None:
+        _check_signed(item, receipt, result)
+    elif item.get("source") == "party":
+        raise _Failed("a party's evidence carries no signed document")
+    else:
+        _check_entry_signature(receipt, result)
+    record_seq = item.get("record_seq")
+    if record_seq is not None:  # the exchange's own record, attached as evidence
+        if _payload(receipt).get("record_seq") != record_seq:
+            raise _Failed(
+                f"entry {seq} attaches record {_payload(receipt).get('record_seq')}, "
+                f"not {record_seq}"
+            )
+        record = run.receipt(item.get("record_receipt"), record_seq, f"record {record_seq}")
+        if record.entry["kind"] != item.get("kind"):
+            raise _Failed(f"record {record_seq} is {record.entry['kind']}, not {item.get('kind')}")
+        _check_entry_signature(record, result)
+        result.checked.append(f"record {record_seq} ({record.entry['kind']}) anchored")
+
+
+def _links(receipts: dict[int, Receipt]) -> list[str]:
+    """Consecutive entries link: the later one's prev_hash is the earlier one's hash."""
+    problems = []
+    for seq in sorted(receipts):
+        before = receipts.get(seq - 1)
+        if before is not None and not _same(
+            receipts[seq].entry["prev_hash"], "0x" + before.entry_hash.hex()
+        ):
+            problems.append(f"entry {seq} does not follow entry {seq - 1} (prev_hash differs)")
+    return problems
+
+
+def verify_dossier(
+    dossier: Dossier, connect: Callable[[str], AnchorChain], pin: Pin | None = None
+) -> DossierReport:
+    """Check every item of ``dossier`` (see the module docstring); never raises for a bad item,
+    the report names it. ``connect(contract)`` opens the chain (once per contract)."""
+    results: list[ItemResult] = []
+    seen: set[str] = set()
+    with _chains(connect) as chains:
+        run = _Run(dossier, chains, pin)
+        for item in dossier.items:
+            seq = item.get("seq")
+            result = ItemResult(
+                item=str(item.get("id", "?")),
+                title=str(item.get("title") or ""),
+                kind=str(item.get("kind") or ""),
+                seq=seq if isinstance(seq, int) else None,
+            )
+            results.append(result)
+            if result.item in seen:
+                result.ok, result.reason = False, "the manifest lists this item twice"
+                continue
+            seen.add(result.item)
+            try:
+                _check_item(run, item, result)
+            except _Failed as failed:
+                result.ok, result.reason = False, str(failed)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                result.ok, result.reason = (
+                    False,
+                    f"malformed item: {type(exc).__name__}: {exc}"[:300],
+                )
+    contracts = sorted({r.contract.lower() for r in run.receipts.values()})
+    problems = _links(run.receipts)
+    listed = {
+        f for i in dossier.items for f in (i.get("file"), i.get("receipt"), i.get("record_receipt"))
+    }
+    strays = sorted(
+        n for n in dossier.files if n not in listed and n not in ("dossier.json", "manifest.json")
+    )
+    if strays:
+        problems.append(f"files the manifest does not list: {', '.join(strays[:5])}")
+    if not dossier.items:
+        problems.append("the manifest lists no item")
+    return DossierReport(dossier.dispute_id, results, contracts, problems)

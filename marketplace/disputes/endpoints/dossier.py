@@ -1,0 +1,93 @@
+"""The dispute dossier over HTTP: the console (``GET /disputes/{id}/record``, every record
+checked live) and the export (``GET /disputes/{id}/dossier``, a zip for ``bourse verify``). The
+parties, the drawn arbitrators and operators only; 404 to anyone else."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from fastapi.responses import Response
+
+from marketplace import limits
+from marketplace.deps import BlobStoreDep, RuntimeDep, SessionDep
+from marketplace.disputes.dossier_schemas import DossierView
+from marketplace.disputes.service import dossier
+from marketplace.identity.auth import CurrentAccount
+
+router = APIRouter(tags=["disputes"])
+
+DisputeId = Annotated[int, Path(ge=1, le=limits.id_max, description="dispute id")]
+EvidenceId = Annotated[int, Path(ge=1, le=limits.id_max, description="evidence id")]
+
+
+@router.get(
+    "/disputes/{dispute_id}/record",
+    summary="The dispute's record, each item checked live (its parties, arbitrators, operators)",
+)
+def dispute_record(
+    dispute_id: DisputeId,
+    principal: CurrentAccount,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    store: BlobStoreDep,
+) -> DossierView:
+    return dossier.dossier_view(session, runtime.settings, store, principal, dispute_id)
+
+
+@router.get(
+    "/disputes/{dispute_id}/record/{evidence_id}/file",
+    summary="One evidence file of the dispute, decrypted and checked against its hash",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "The file."}},
+)
+def dispute_evidence_file(
+    dispute_id: DisputeId,
+    evidence_id: EvidenceId,
+    *,
+    principal: CurrentAccount,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    store: BlobStoreDep,
+) -> Response:
+    found = dossier.evidence_file(
+        session, runtime.settings, store, principal, dispute_id=dispute_id, evidence_id=evidence_id
+    )
+    return Response(
+        found.content,
+        media_type=found.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{found.name}"',
+            "X-Content-SHA256": found.sha256,
+        },
+    )
+
+
+@router.get(
+    "/disputes/{dispute_id}/dossier",
+    summary="The dispute's dossier as a zip, for `bourse verify` (its parties, arbitrators, "
+    "operators)",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}, "description": "The dossier zip."}},
+)
+def dispute_dossier(
+    dispute_id: DisputeId,
+    principal: CurrentAccount,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    store: BlobStoreDep,
+) -> Response:
+    content = dossier.dossier_zip(
+        session,
+        runtime.settings,
+        store,
+        principal,
+        dispute_id,
+        chain_id=runtime.chain_id,
+        contract=runtime.contract_address,
+    )
+    return Response(
+        content,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="dispute-{dispute_id}-dossier.zip"'},
+    )

@@ -1,0 +1,110 @@
+"""The dossier verifier's own checks that need no chain: what is not a dossier is refused with
+one line, and an entry signed over a digest recovers to its signer (eth_account alone)."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pytest
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from eth_utils.crypto import keccak
+
+from ledger.verify.dossier import DossierInvalid, entry_signer, read_dossier, verify_dossier
+
+DOCUMENT = {
+    "types": {
+        "EIP712Domain": [
+            {"name": "name", "type": "string"},
+            {"name": "chainId", "type": "uint256"},
+        ],
+        "Evidence": [{"name": "sha256", "type": "bytes32"}],
+    },
+    "primaryType": "Evidence",
+    "domain": {"name": "Databourse", "chainId": 31337},
+    "message": {"sha256": "0x" + "ab" * 32},
+}
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return out.getvalue()
+
+
+def _doc(obj: object) -> bytes:
+    return json.dumps(obj).encode()
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (b"not a zip", "not a zip file"),
+        (_zip({"dossier.json": _doc({"version": 1})}), "the zip has no manifest.json"),
+        (_zip({"dossier.json": b"{", "manifest.json": _doc({"items": []})}), "not valid JSON"),
+        (
+            _zip({"dossier.json": _doc({"version": 9}), "manifest.json": _doc({"items": []})}),
+            "of version 1",
+        ),
+        (
+            _zip({"dossier.json": _doc({"version": 1}), "manifest.json": _doc({"items": 3})}),
+            "a list of items",
+        ),
+    ],
+)
+def test_what_is_not_a_dossier_is_refused_in_one_line(data: bytes, says: str) -> None:
+    with pytest.raises(DossierInvalid, match=says) as caught:
+        read_dossier(data)
+    assert "\n" not in str(caught.value)
+
+
+def test_an_empty_manifest_and_stray_files_do_not_verify() -> None:
+    dossier = read_dossier(
+        _zip(
+            {
+                "dossier.json": _doc({"version": 1, "dispute": {"id": 4}}),
+                "manifest.json": _doc({"version": 1, "items": []}),
+                "evidence/9-extra.csv": b"x",
+            }
+        )
+    )
+    report = verify_dossier(dossier, lambda _address: pytest.fail("no chain is needed"))
+    assert not report.ok
+    assert report.dispute_id == 4
+    assert report.problems == [
+        "files the manifest does not list: evidence/9-extra.csv",
+        "the manifest lists no item",
+    ]
+
+
+def test_an_item_without_a_receipt_fails_naming_it() -> None:
+    item = {"id": "evidence-1", "type": "evidence", "title": "a.csv", "seq": 5, "receipt": None}
+    dossier = read_dossier(
+        _zip(
+            {
+                "dossier.json": _doc({"version": 1, "dispute": {"id": 1}}),
+                "manifest.json": _doc({"version": 1, "items": [item]}),
+            }
+        )
+    )
+    report = verify_dossier(dossier, lambda _address: pytest.fail("no chain is needed"))
+    [result] = report.failed
+    assert result.label == "evidence-1 (a.csv)"
+    assert result.reason == "entry 5: no receipt in the zip (not anchored when exported?)"
+
+
+def test_an_entry_signed_over_a_digest_recovers_to_its_signer() -> None:
+    key = Account.create()
+    signable = encode_typed_data(full_message=DOCUMENT)
+    signature = "0x" + bytes(Account.sign_message(signable, key.key).signature).hex()
+    digest = keccak(b"\x19" + signable.version + signable.header + signable.body)
+    entry = {"signature": signature, "payload": {"evidence_digest": "0x" + digest.hex()}}
+    assert entry_signer(entry) == key.address
+    assert entry_signer({**entry, "signature": None}) is None
+    assert entry_signer({**entry, "payload": {"sha256": "ab"}}) is None
+    other = {**entry, "payload": {"evidence_digest": "0x" + "00" * 32}}
+    assert entry_signer(other) != key.address
