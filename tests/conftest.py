@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -21,6 +22,7 @@ from sqlmodel import Session
 
 from marketplace.app import create_app
 from marketplace.db import make_engine
+from marketplace.identity import passwords
 from marketplace.migrations import upgrade
 from marketplace.runtime import Runtime
 from marketplace.settings import Settings
@@ -30,6 +32,31 @@ pytest_plugins = ["tests.chain_fixtures", "tests.browser_fixtures"]
 
 POSTGRES_URL = os.environ.get("DATABOURSE_TEST_POSTGRES_URL")
 DATABASES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+
+# Production hashes passwords with argon2id at RFC 9106's cost (64 MiB, t=3, p=4: about 0.2 s
+# a hash on a CI machine); a test that signs up three parties spent most of its time there.
+# Tests hash with argon2id at its cheapest instead. The production hasher is kept here, and
+# ``production_password_hashing`` puts it back for the tests of the hashing itself
+# (tests/marketplace/identity/test_secrets_at_rest.py, which checks its parameters). Servers
+# started as subprocesses (tests/e2e) hash at production cost.
+PRODUCTION_PASSWORD_HASHER = passwords._hasher
+PRODUCTION_DUMMY_HASH = passwords._DUMMY_HASH
+TEST_PASSWORD_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(passwords, "_hasher", TEST_PASSWORD_HASHER)
+        mp.setattr(passwords, "_DUMMY_HASH", TEST_PASSWORD_HASHER.hash("test-dummy-password"))
+        yield
+
+
+@pytest.fixture
+def production_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Passwords hashed and checked at production cost for this test."""
+    monkeypatch.setattr(passwords, "_hasher", PRODUCTION_PASSWORD_HASHER)
+    monkeypatch.setattr(passwords, "_DUMMY_HASH", PRODUCTION_DUMMY_HASH)
 
 
 def create_tables(engine: Engine) -> None:
