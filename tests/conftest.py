@@ -94,10 +94,23 @@ def postgres_engine() -> Iterator[Engine]:
 
 
 def _truncate_all(engine: Engine) -> None:
-    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-    if names:
-        with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    """Empties every table and restarts every used sequence at its start, as a fresh schema has
+    them. DELETE and setval rather than TRUNCATE ... RESTART IDENTITY: TRUNCATE gives every
+    table, index and sequence a new file, about a second for the schema, twice a test."""
+    with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):  # children before parents
+            conn.execute(table.delete())
+        used = conn.execute(
+            text(
+                "SELECT format('%I.%I', schemaname, sequencename), start_value FROM pg_sequences "
+                "WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+            )
+        ).all()
+        for sequence, start in used:
+            conn.execute(
+                text("SELECT setval(:sequence, :start, false)"),
+                {"sequence": sequence, "start": start},
+            )
 
 
 @pytest.fixture(params=DATABASES)
