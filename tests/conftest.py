@@ -30,6 +30,12 @@ from marketplace.tables import metadata
 
 pytest_plugins = ["tests.chain_fixtures", "tests.browser_fixtures"]
 
+# A pytest-xdist worker starts with COLUMNS=80 and LINES=24 in its environment. The CLI's rich
+# consoles are made at import and would keep that width for good, ignoring the COLUMNS each CLI
+# test passes to its invocation; without them they read the size at each print, as in a serial run.
+os.environ.pop("COLUMNS", None)
+os.environ.pop("LINES", None)
+
 POSTGRES_URL = os.environ.get("DATABOURSE_TEST_POSTGRES_URL")
 DATABASES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 
