@@ -22,8 +22,9 @@ $(NODE_STAMP): package.json package-lock.json
 run: $(PY_STAMP) $(NODE_DEPS)
 	$(BIN)/bourse serve
 
+# One pytest worker per CPU (pytest-xdist); fixtures are per worker process (tests/conftest.py).
 test: lint $(NODE_DEPS)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 lint: $(PY_STAMP)
 	$(BIN)/ruff check .

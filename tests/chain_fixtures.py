@@ -1,6 +1,7 @@
 """Chain fixtures (in-process EVM and a real anvil node), loaded by tests/conftest.py.
 
-- ``AnvilNode``: ``node_modules/.bin/anvil`` on a free loopback port, its state in a file so
+- ``AnvilNode``: ``node_modules/.bin/anvil`` on a loopback port it picks itself (``--port 0``:
+  no race with parallel test workers over a port chosen beforehand), its state in a file so
   that ``stop()`` then ``start()`` (same port) keeps the chain.
 - ``anvil_node``: a running node for one test (skipped when anvil is not installed, failed
   when ``CI=true``).
@@ -15,8 +16,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -39,12 +40,7 @@ ANVIL_CHAIN_ID = 31337
 ANVIL_START_S_MAX = 30.0
 ANVIL_STOP_S_MAX = 10.0
 CHAIN_BACKENDS = ["eth-tester", "anvil"]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+LISTENING = re.compile(rb"Listening on 127\.0\.0\.1:(\d+)")
 
 
 def require_anvil() -> None:
@@ -59,16 +55,18 @@ def require_anvil() -> None:
 
 class AnvilNode:
     """An anvil process on 127.0.0.1:``port``; ``state_path`` keeps its chain across
-    ``stop()``/``start()`` (anvil dumps it on exit and loads it on start)."""
+    ``stop()``/``start()`` (anvil dumps it on exit and loads it on start). Without ``port``,
+    the first ``start()`` lets anvil bind a free one and later starts reuse it."""
 
     def __init__(self, state_path: Path, port: int | None = None) -> None:
-        self.port = port or free_port()
+        self.port = port or 0
         self.state_path = state_path
         self._process: subprocess.Popen[bytes] | None = None
         self._log_path = state_path.with_suffix(".log")
 
     @property
     def url(self) -> str:
+        assert self.port, "anvil has not started yet: its port is not known"
         return f"http://127.0.0.1:{self.port}"
 
     @property
@@ -77,6 +75,7 @@ class AnvilNode:
 
     def start(self) -> None:
         assert not self.running, "anvil is already running"
+        log_start = self._log_path.stat().st_size if self._log_path.exists() else 0
         args = [
             str(ANVIL_BIN),
             "--host",
@@ -93,13 +92,24 @@ class AnvilNode:
                 args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
         deadline = time.monotonic() + ANVIL_START_S_MAX
+        if not self.port:
+            self.port = self._bound_port(log_start, deadline)
         while not self.answers():
-            if not self.running:
-                raise RuntimeError(f"anvil exited at start: {self._log_path.read_text()[-2000:]}")
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"anvil did not answer on {self.url}")
-            time.sleep(0.05)
+            self._check_starting(deadline)
+
+    def _bound_port(self, log_start: int, deadline: float) -> int:
+        """The port anvil says it listens on (it was started with ``--port 0``)."""
+        while (found := LISTENING.search(self._log_path.read_bytes()[log_start:])) is None:
+            self._check_starting(deadline)
+        return int(found.group(1))
+
+    def _check_starting(self, deadline: float) -> None:
+        if not self.running:
+            raise RuntimeError(f"anvil exited at start: {self._log_path.read_text()[-2000:]}")
+        if time.monotonic() > deadline:
+            self.stop()
+            raise RuntimeError(f"anvil did not start (port {self.port or 'not yet bound'})")
+        time.sleep(0.05)
 
     def answers(self) -> bool:
         body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []})

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 from eth_abi import encode
 from eth_utils import keccak
 
 from ledger.chain import ChainError, ChainUnavailable, connect, decode_revert
-from tests.chain_fixtures import free_port
 
 
 def selector(signature: str) -> bytes:
@@ -48,9 +49,13 @@ def test_unknown_or_empty_revert_data_is_still_reported() -> None:
 
 
 def test_unreachable_node_raises_chain_unavailable() -> None:
-    url = f"http://127.0.0.1:{free_port()}"
-    with pytest.raises(ChainUnavailable):
-        connect(url, recorder_key=None, contract_address="0x" + "11" * 20)
+    # A port bound here and never listened on refuses connections, and no other process (a
+    # parallel test worker's anvil) can take it while the test runs.
+    with socket.socket() as bound:
+        bound.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{bound.getsockname()[1]}"
+        with pytest.raises(ChainUnavailable):
+            connect(url, recorder_key=None, contract_address="0x" + "11" * 20)
 
 
 def test_unsupported_url_and_read_only_without_address_are_refused() -> None:

@@ -31,6 +31,7 @@ from tests.conftest import settings_for
 CHAIN_ID = 31337
 PASSWORD = "correct horse battery staple"
 OPERATOR_EMAIL = "ops@databourse.test"
+KEEP_ALIVE_S = 120  # a test server's idle connections (see ``serving``)
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -137,9 +138,17 @@ class Served:
 
 @contextmanager
 def serving(app: FastAPI) -> Iterator[Served]:
-    """Runs ``app`` with uvicorn on 127.0.0.1 on a free port."""
+    """Runs ``app`` with uvicorn on 127.0.0.1 on a free port. Idle connections stay open longer
+    than a client keeps them (httpx: 5 s, uvicorn's default too), so a client reusing one after a
+    slow step on a loaded machine never meets a connection the server is closing."""
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", ws="none"
+        app,
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
+        lifespan="off",
+        ws="none",
+        timeout_keep_alive=KEEP_ALIVE_S,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
