@@ -5,6 +5,7 @@ failed upload."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from marketplace.cli import app as cli
 from marketplace.client import Databourse
 from tests.marketplace.assets.helpers import CHECKLIST_OK, CSV, metadata
 from tests.marketplace.identity.helpers import PASSWORD, serve_exchange
+
+EVALUATION_WAIT_S = 60
 
 
 @pytest.fixture
@@ -180,6 +183,12 @@ def test_upload_retries_into_a_draft_and_delete_removes_it(
     uploaded = run("asset", "upload", str(asset.id), str(source), "--url", base_url)
     assert uploaded.exit_code == 0, uploaded.output
     assert f"asset {asset.id}: revision 1 uploaded" in uploaded.output
+    # The upload starts the quality evaluation; a draft is deleted once it has finished (409
+    # while it runs, as a user is told), so wait for it as the user would.
+    deadline = time.monotonic() + EVALUATION_WAIT_S
+    while supplier.quality.of_revision(asset.id, 1).status in {"queued", "running"}:
+        assert time.monotonic() < deadline, "the quality evaluation did not finish"
+        time.sleep(0.05)
     deleted = run("asset", "delete", str(asset.id), "--url", base_url)
     assert deleted.exit_code == 0, deleted.output
     assert f"asset {asset.id} deleted with 1 revision(s)" in deleted.output
