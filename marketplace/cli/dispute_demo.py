@@ -13,7 +13,7 @@ instead is printed as ``cli`` lines."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -80,9 +80,11 @@ def _recheck(buyer: Databourse, asset_id: int, order_id: int, data: Path) -> Any
     that report, signed and attached to the order."""
     from marketplace.cli.quality import _anchored_declarations
     from marketplace.quality import compare, evaluate
-    from marketplace.quality.report import QualityReport
+    from marketplace.quality.report import QualityReport, is_format
 
     anchored = QualityReport.model_validate(buyer.quality.of_asset(asset_id).report)
+    if not is_format(anchored.format):
+        raise RuntimeError(f"the anchored report names an unknown format {anchored.format!r}")
     report = evaluate(
         data,
         fmt=anchored.format,
@@ -94,9 +96,7 @@ def _recheck(buyer: Databourse, asset_id: int, order_id: int, data: Path) -> Any
     return buyer.orders.quality_check(order_id, comparison.model_dump(mode="json"))
 
 
-def _balances(
-    who: str, client: Databourse, before: int, scale: int
-) -> Iterator[Said]:
+def _balances(who: str, client: Databourse, before: int, scale: int) -> Iterator[Said]:
     balance = client.books.balance()
     yield (
         who,
@@ -120,20 +120,42 @@ def demo(
     trust_path: Path,
 ) -> Iterator[Said]:
     """The quality dispute, on the order the buyer won at auction (see the module docstring)."""
-    from ledger.chain import connect
-    from ledger.trust import parse_trust
-    from ledger.verify.dossier import read_dossier, verify_dossier
-    from marketplace.settings import get_settings
-
-    scale = buyer.currency().scale
     won = [o for o in buyer.orders.mine().items if o.source == "auction" and o.status == "placed"]
     if not won:
         yield "buyer", "no order won at auction: no dispute to show"
         return
     order = won[0]
-    cur = order.currency
+    check = yield from _buy_and_recheck(buyer, asset_id, order, workdir)
+    before = (buyer.books.balance().available_minor, supplier.books.balance().available_minor)
+    dispute, seqs = yield from _open_and_argue(supplier, buyer, order.id, check)
+    try:
+        yield from _until(dispute.evidence_closes_at, "submissions to close")
+        ruling_seq, appeal_closes_at = yield from _rule(arbitrator, dispute.id)
+        yield from _until(appeal_closes_at, "the appeal window to end")
+    except _TooLong as exc:
+        yield (
+            "clock",
+            (
+                f"this exchange's dispute windows are long ({exc}): carry on with `bourse "
+                f"dispute show {dispute.id}`, `bourse dispute rule {dispute.id} …` (the "
+                "arbitrator) and `bourse dispute dossier` when they end"
+            ),
+        )
+        return
+    executed_seq = yield from _executed(supplier, buyer, operator, dispute.id, before)
+    names = ("dispute.opened", "arbitrator.drawn", "evidence.submitted", "evidence.submitted")
+    listed = [*zip(names, seqs, strict=True), ("ruling.issued", ruling_seq)]
+    listed.append(("ruling.executed", executed_seq))
+    yield "ledger", "dispute entries: " + ", ".join(f"{n} {q}" for n, q in listed)
+    yield from _dossier(buyer, dispute.id, executed_seq, outdir, trust_path)
 
-    # The second trade: paid into escrow and downloaded, but not accepted.
+
+def _buy_and_recheck(
+    buyer: Databourse, asset_id: int, order: Any, workdir: Path
+) -> Generator[Said, None, Any]:
+    """The second trade: paid into escrow and downloaded, but not accepted; re-checked."""
+    scale = buyer.currency().scale
+    cur = order.currency
     paid_in = buyer.books.deposit(order.price_minor + FEE_ALLOWANCE_MINOR)
     yield (
         "buyer",
@@ -163,10 +185,14 @@ def demo(
             f"(order.quality_checked entry {check.journal_seq})"
         ),
     )
-    yield "cli", f"bourse quality check {data.name} --asset {asset_id} --order {order.id}"
+    return check
 
-    buyer_before = buyer.books.balance().available_minor
-    supplier_before = supplier.books.balance().available_minor
+
+def _open_and_argue(
+    supplier: Databourse, buyer: Databourse, order_id: int, check: Any
+) -> Generator[Said, None, tuple[Any, list[int]]]:
+    """The buyer opens the dispute; the exchange attaches its records; both sides state."""
+    order = buyer.orders.get(order_id)
     statement = (
         "The prices we received do not reach the quality the anchored report states; our "
         "signed re-check of the file is attached to the order."
@@ -231,62 +257,65 @@ def demo(
             "is held with it"
         ),
     )
+    return dispute, [dispute.opened_seq, drawn.drawn_seq, said.journal_seq, answer.journal_seq]
 
-    try:
-        yield from _until(dispute.evidence_closes_at, "submissions to close")
-        ruled = arbitrator.disputes.rule(
-            dispute.id,
-            outcome="split",
-            supplier_bp=SUPPLIER_BP,
-            reasons=(
-                "The data delivered is the data certified; the buyer's re-check shows what "
-                "it shows. A partial refund: 60 % to the supplier, 40 % back to the buyer."
-            ),
-        )
-        (ruling,) = ruled.rulings
-        yield (
-            "arbitrator",
-            (
-                f"ruled on dispute {dispute.id}: {ruling.outcome}, {ruling.supplier_bp} bp to "
-                f"the supplier, signed by {ruling.signer} (ruling.issued entry "
-                f"{ruling.journal_seq})"
-            ),
-        )
-        yield (
-            "cli",
-            f'bourse dispute rule {dispute.id} --outcome split --supplier-bp {SUPPLIER_BP} '
-            '--reasons "…"   (or `bourse dispute appeal ID` by either party, in the window)',
-        )
-        assert ruled.appeal_closes_at is not None
-        yield from _until(ruled.appeal_closes_at, "the appeal window to end")
-    except _TooLong as exc:
-        yield (
-            "clock",
-            (
-                f"this exchange's dispute windows are long ({exc}): carry on with `bourse "
-                f"dispute show {dispute.id}`, `bourse dispute rule {dispute.id} …` (the "
-                "arbitrator) and `bourse dispute dossier` when they end"
-            ),
-        )
-        return
 
+def _rule(arbitrator: Databourse, dispute_id: int) -> Generator[Said, None, tuple[int, datetime]]:
+    """The drawn arbitrator rules a split; returns the ruling's seq and the appeal deadline."""
+    ruled = arbitrator.disputes.rule(
+        dispute_id,
+        outcome="split",
+        supplier_bp=SUPPLIER_BP,
+        reasons=(
+            "The data delivered is the data certified; the buyer's re-check shows what "
+            "it shows. A partial refund: 60 % to the supplier, 40 % back to the buyer."
+        ),
+    )
+    (ruling,) = ruled.rulings
+    yield (
+        "arbitrator",
+        (
+            f"ruled on dispute {dispute_id}: {ruling.outcome}, {ruling.supplier_bp} bp to "
+            f"the supplier, signed by {ruling.signer} (ruling.issued entry "
+            f"{ruling.journal_seq})"
+        ),
+    )
+    yield (
+        "cli",
+        f"bourse dispute rule {dispute_id} --outcome split --supplier-bp {SUPPLIER_BP} "
+        '--reasons "…"   (or `bourse dispute appeal ID` by either party, in the window)',
+    )
+    assert ruled.appeal_closes_at is not None
+    return ruling.journal_seq, ruled.appeal_closes_at
+
+
+def _executed(
+    supplier: Databourse,
+    buyer: Databourse,
+    operator: Databourse,
+    dispute_id: int,
+    before: tuple[int, int],
+) -> Generator[Said, None, int]:
+    """Wait for the execution job; show the balances and the books; returns the entry's seq."""
+    scale = buyer.currency().scale
     yield "clock", "waiting for the exchange's execution job …"
 
     def executed() -> bool:
-        return buyer.disputes.get(dispute.id).status == "executed"
+        return buyer.disputes.get(dispute_id).status == "executed"
 
-    _poll(executed, EXECUTION_WAIT_S_MAX, f"the execution of dispute {dispute.id}")
-    done = buyer.disputes.get(dispute.id)
-    closed = buyer.orders.get(order.id)
+    _poll(executed, EXECUTION_WAIT_S_MAX, f"the execution of dispute {dispute_id}")
+    done = buyer.disputes.get(dispute_id)
+    order = buyer.orders.get(done.order_id)
+    cur = order.currency
     yield (
         "exchange",
         (
             f"ruling executed (ruling.executed entry {done.executed_seq}): order {order.id} "
-            f"is {closed.status}; each side forfeits the share of its fee it lost"
+            f"is {order.status}; each side forfeits the share of its fee it lost"
         ),
     )
-    yield from _balances("buyer", buyer, buyer_before, scale)
-    yield from _balances("supplier", supplier, supplier_before, scale)
+    yield from _balances("buyer", buyer, before[0], scale)
+    yield from _balances("supplier", supplier, before[1], scale)
     books = operator.books.reconcile()
     if not books.ok:
         raise RuntimeError(f"the books do not reconcile: {books.problems}")
@@ -297,44 +326,25 @@ def demo(
             f"{_money(books.total_minor, cur, scale)}"
         ),
     )
-    seqs = [
-        done.opened_seq,
-        drawn.drawn_seq,
-        said.journal_seq,
-        answer.journal_seq,
-        ruling.journal_seq,
-        done.executed_seq,
-    ]
-    yield (
-        "ledger",
-        (
-            "dispute entries: "
-            + ", ".join(
-                f"{name} {seq}"
-                for name, seq in zip(
-                    (
-                        "dispute.opened",
-                        "arbitrator.drawn",
-                        "evidence.submitted",
-                        "evidence.submitted",
-                        "ruling.issued",
-                        "ruling.executed",
-                    ),
-                    seqs,
-                    strict=True,
-                )
-            )
-        ),
-    )
-
-    # The dossier, once its last entry is anchored, verified as `bourse verify` does.
     assert done.executed_seq is not None
-    yield "ledger", f"waiting for entry {done.executed_seq} to be anchored on chain …"
-    _receipt(buyer, done.executed_seq)
-    path = outdir / f"demo-dossier-{dispute.id}.zip"
-    size = buyer.dossiers.download(dispute.id, path)
-    yield "buyer", f"dossier of dispute {dispute.id} exported to {path} ({size} bytes)"
-    yield "cli", f"bourse dispute dossier {dispute.id} -o {path.name}"
+    return done.executed_seq
+
+
+def _dossier(
+    buyer: Databourse, dispute_id: int, last_seq: int, outdir: Path, trust_path: Path
+) -> Iterator[Said]:
+    """The dossier, once its last entry is anchored, verified as `bourse verify` does."""
+    from ledger.chain import connect
+    from ledger.trust import parse_trust
+    from ledger.verify.dossier import read_dossier, verify_dossier
+    from marketplace.settings import get_settings
+
+    yield "ledger", f"waiting for entry {last_seq} to be anchored on chain …"
+    _receipt(buyer, last_seq)
+    path = outdir / f"demo-dossier-{dispute_id}.zip"
+    size = buyer.dossiers.download(dispute_id, path)
+    yield "buyer", f"dossier of dispute {dispute_id} exported to {path} ({size} bytes)"
+    yield "cli", f"bourse dispute dossier {dispute_id} -o {path.name}"
     chain_url = get_settings().chain_url
     report = verify_dossier(
         read_dossier(path.read_bytes()),
