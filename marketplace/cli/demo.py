@@ -29,6 +29,11 @@ POLL_S = 0.5
 # The shortest auction window of the exchange the demo starts itself (development only: see
 # docs/auctions.md); an exchange already running keeps its own, by default a minute.
 DEMO_AUCTION_WINDOW_S_MIN = 2
+# The dispute windows of that exchange (docs/disputes.md): seconds, so that the demo's dispute is
+# ruled, its appeal window passes and the execution job (polling this often) moves the money.
+DEMO_EVIDENCE_PERIOD_S = 4
+DEMO_APPEAL_WINDOW_S = 2
+DEMO_WORKER_POLL_S = 0.5
 
 
 def _answers(url: str) -> bool:
@@ -70,6 +75,9 @@ def _exchange(url: str | None) -> Iterator[tuple[str, int]]:
                     update={
                         "log_level": "WARNING",
                         "auction_window_s_min": DEMO_AUCTION_WINDOW_S_MIN,
+                        "evidence_period_s": DEMO_EVIDENCE_PERIOD_S,
+                        "appeal_window_s": DEMO_APPEAL_WINDOW_S,
+                        "settlement_poll_s": DEMO_WORKER_POLL_S,
                     }
                 )
             ),
@@ -127,8 +135,9 @@ def _wait_for_receipt(client: Databourse, seq: int) -> dict[str, object]:
         time.sleep(POLL_S)
 
 
-def _verify_certificate(supplier: Databourse, buyer: Databourse, operator: Databourse) -> None:
-    """Wait for the supplier's certificate to be anchored, save its receipt, verify it."""
+def _verify_certificate(supplier: Databourse, buyer: Databourse, operator: Databourse) -> Path:
+    """Wait for the supplier's certificate to be anchored, save its receipt, verify it; returns
+    the trust anchor's file."""
     import json
 
     from ledger.chain import connect
@@ -167,6 +176,7 @@ def _verify_certificate(supplier: Databourse, buyer: Databourse, operator: Datab
     say(f"             check it yourself: [bold]bourse verify {path} --trust {trust_path}[/bold]")
     batches = operator.ledger.batches()
     say(f"ledger       {len(batches.items)} batch(es) anchored so far")
+    return trust_path
 
 
 def demo(
@@ -175,13 +185,17 @@ def demo(
         typer.Option(help="An exchange to seed (default: the running one, or one started here)."),
     ] = None,
 ) -> None:
-    """Seed five users, list an asset, trade it, verify its certificate; prints each step.
+    """Seed five users, list an asset, trade it, dispute a trade, verify; prints each step.
 
     The users are an operator, a supplier, two buyers and an arbitrator. The supplier lists the
     asset; anyone finds it; a buyer's demand is matched to it, quoted and accepted; the buyer
     deposits, pays, downloads (verified) and accepts, and the order settles; an auction
-    of an exclusive licence runs between the two buyers. Against an exchange already running,
-    the auction waits out that exchange's shortest windows (a minute each by default)."""
+    of an exclusive licence runs between the two buyers. The winner pays, downloads, re-checks
+    the data's quality and disputes the order; the arbitrator rules a split, the exchange
+    executes it, and the dispute's dossier is exported and verified on chain. Against an
+    exchange already running, the auction waits out that exchange's shortest windows (a minute
+    each by default), and the dispute stops where that exchange's windows are longer than a
+    couple of minutes."""
     from marketplace.cli.assets import demo as asset_demo
 
     tag = secrets.token_hex(3)
@@ -218,6 +232,9 @@ def demo(
                 operator.identity.verify_organization(org_id)
                 say(f"operator     verified organisation {org_id} ({role}): it may now trade")
             arbitration = parties["arbitrator"].identity.me().organization.id
+            # Only a verified organisation's arbitrators are drawn (docs/disputes.md).
+            operator.identity.verify_organization(arbitration)
+            say(f"operator     verified organisation {arbitration} (arbitrator)")
             operator.identity.grant_role(arbitration, "arbitrator")
             say(f"operator     granted the arbitrator role to organisation {arbitration}")
 
@@ -245,7 +262,22 @@ def demo(
             ):
                 say(f"{who:<12} {line}")
 
-            _verify_certificate(parties["supplier"], parties["buyer"], operator)
+            trust_path = _verify_certificate(parties["supplier"], parties["buyer"], operator)
+
+            # A quality dispute on the order won at auction, ruled as a partial refund.
+            from marketplace.cli.dispute_demo import demo as dispute_demo
+
+            for who, line in dispute_demo(
+                parties["supplier"],
+                parties["buyer"],
+                parties["arbitrator"],
+                operator,
+                demo_asset.id,
+                workdir=Path(tmp),
+                outdir=trust_path.parent,
+                trust_path=trust_path,
+            ):
+                say(f"{who:<12} {line}")
             say(f"\nEvery demo account's password is [bold]{DEMO_PASSWORD}[/bold].")
     except DatabourseClientError as exc:
         err.print(f"[red]demo failed[/red]: {exc.code}: {exc.message}")

@@ -1,4 +1,5 @@
-"""`bourse demo` on the embedded default walks through everything and verifies on chain."""
+"""`bourse demo` on the embedded default walks through everything, a dispute included, and
+verifies on chain."""
 
 import os
 import re
@@ -105,6 +106,68 @@ def test_demo_seeds_every_party_and_its_receipt_verifies(tmp_path: Path) -> None
     assert re.search(
         r"order \d+: 1,500\.00 CNY for listing \d+, from auction \d+; state placed", out
     )
+
+    # A quality dispute on the order won at auction: paid, downloaded, re-checked (the signed
+    # comparison attached to the order), disputed; the exchange attaches its records, the
+    # re-check among them; both sides submit a statement; the arbitrator rules 60/40 once
+    # submissions close; the appeal window passes and the execution job splits the escrow.
+    won = re.search(r"order (\d+): 1,500\.00 CNY for listing \d+, from auction \d+", out)
+    assert won
+    order = won.group(1)
+    assert re.search(
+        rf"quality re-check \d+ against the anchored report \(entry \d+\): matches; signed by "
+        rf"0x[0-9a-fA-F]{{40}}, attached to order {order} \(order\.quality_checked entry \d+\)",
+        out,
+    ), out[-4000:]
+    opened = re.search(rf"dispute (\d+) opened on order {order} for quality_below_report", out)
+    assert opened, out[-4000:]
+    dispute = opened.group(1)
+    assert re.search(
+        r"attached its own records as evidence: \d+ items \([a-z_., ]*"
+        r"order\.quality_checked[a-z_., ]*\); the re-check is item \d+",
+        out,
+    )
+    assert re.search(r"statement submitted: evidence \d+, sha256 [0-9a-f]{16}…", out)
+    assert re.search(r"answer submitted: evidence \d+, signed by 0x[0-9a-fA-F]{40}", out)
+    assert re.search(
+        rf"ruled on dispute {dispute}: split, 6000 bp to the supplier, signed by "
+        r"0x[0-9a-fA-F]{40} \(ruling\.issued entry \d+\)",
+        out,
+    ), out[-4000:]
+    assert re.search(
+        rf"ruling executed \(ruling\.executed entry \d+\): order {order} is partially_refunded",
+        out,
+    ), out[-4000:]
+    # 1,500.00 CNY at 6,000 bp: the supplier 900.00 less 60 % of the 37.50 fee, the buyer
+    # 600.00 back; of each side's 100.00 CNY arbitration fee the buyer forfeits 60 %, the
+    # supplier 40 %.
+    assert "balance: available 640.00 CNY (was 100.00 CNY before the dispute), held 0.00 CNY" in out
+    assert (
+        "balance: available 1,247.00 CNY (was 409.50 CNY before the dispute), held 0.00 CNY" in out
+    )
+    assert (
+        len(re.findall(r"books reconcile: \d+ accounts, \d+ transfers, total 0\.00 CNY", out)) == 2
+    )
+    assert re.search(
+        r"dispute entries: dispute\.opened \d+, arbitrator\.drawn \d+, evidence\.submitted \d+, "
+        r"evidence\.submitted \d+, ruling\.issued \d+, ruling\.executed \d+",
+        out,
+    )
+    assert re.search(rf"valid: dossier of dispute {dispute}: \d+ items verified on chain", out)
+
+    trust = tmp_path / "var" / "demo-trust.json"
+    dossier = tmp_path / "var" / f"demo-dossier-{dispute}.zip"
+    check = subprocess.run(  # noqa: S603 -- our own console script, fixed arguments
+        [str(BOURSE), "verify", str(dossier), "--trust", str(trust)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert f"valid: dossier of dispute {dispute}" in check.stdout
 
     (receipt,) = (tmp_path / "var").glob("demo-receipt-*.json")
     check = subprocess.run(  # noqa: S603 -- our own console script, fixed arguments
