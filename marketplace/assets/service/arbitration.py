@@ -121,7 +121,8 @@ def record_seqs(session: Session, objection_id: int, entries_about: EntriesAbout
     row = repository.objection(session, objection_id)
     assert row is not None
     asset = repository.asset(session, row.asset_id)
-    assert asset is not None and asset.id is not None
+    assert asset is not None
+    assert asset.id is not None
     seqs: list[int] = []
     if asset.certified_revision is not None:
         seqs += certificate_seqs(session, asset.id, asset.certified_revision)
@@ -202,7 +203,9 @@ def execute_ruling(
     cancelled (a dismissal: whether a suspension was lifted)."""
     assert outcome in (TRANSFER, CANCEL, DISMISS), outcome
     asset, row = _locked(session, objection_id)
-    event = ObjectionEvent.dismiss_by_ruling if outcome == DISMISS else ObjectionEvent.uphold_by_ruling
+    event = (
+        ObjectionEvent.dismiss_by_ruling if outcome == DISMISS else ObjectionEvent.uphold_by_ruling
+    )
     decided = objection_lifecycle.apply(row, event)
     row.resolution = f"arbitration: dispute {dispute_id} ruled {outcome}"
     row.resolved_at = now

@@ -29,6 +29,7 @@ ObjectionId = Annotated[int, Path(ge=1, le=limits.id_max, description="objection
 )
 @idempotent
 def escalate_objection(
+    *,
     asset_id: AssetId,
     objection_id: ObjectionId,
     body: ObjectionEscalation,

@@ -86,7 +86,8 @@ def _entries_about(session: Session) -> registry.EntriesAbout:
 def _attach(session: Session, dispute: Dispute, now: datetime) -> None:
     """The exchange's records of the objection as evidence (as ``records.attach`` for an
     order's): the asset's certificate(s) and the objection's own entries."""
-    assert dispute.id is not None and dispute.objection_id is not None
+    assert dispute.id is not None
+    assert dispute.objection_id is not None
     for seq in registry.record_seqs(session, dispute.objection_id, _entries_about(session)):
         entry = evidence_repository.journal_entry(session, seq)
         assert entry is not None
@@ -210,8 +211,10 @@ def execute(
 ) -> None:
     """Execute the (locked, due) ruling on the objection: the fees, the registration,
     ``ruling.executed``, the dispute ``executed``."""
-    assert dispute.id is not None and dispute.objection_id is not None
-    assert dispute.outcome is not None and dispute.supplier_bp is not None
+    assert dispute.id is not None
+    assert dispute.objection_id is not None
+    assert dispute.outcome is not None
+    assert dispute.supplier_bp is not None
     transition = lifecycle.require(dispute.status, DisputeEvent.execute)
     bp, ref = dispute.supplier_bp, reference(dispute.id)
     opener_buyer = dispute.opener_side == Side.buyer

@@ -70,6 +70,7 @@ def case(
 
 def _ruled(
     api: TestClient,
+    *,
     runtime: Runtime,
     judge: Party,
     dispute: dict[str, Any],
@@ -137,7 +138,8 @@ def test_a_transfer_ruling_gives_the_asset_to_the_objector(
             headers=judge.headers,
         )
         assert r.status_code == 422, r.text
-    closes = _ruled(api, asset_runtime, judge, dispute, "transfer", monkeypatch)
+    closes = _ruled(api, runtime=asset_runtime, judge=judge, dispute=dispute, outcome="transfer",
+                    monkeypatch=monkeypatch)  # fmt: skip
 
     assert execute(asset_runtime, closes - timedelta(seconds=1)) == []
     assert execute(asset_runtime, closes) == [dispute["id"]]
@@ -146,9 +148,10 @@ def test_a_transfer_ruling_gives_the_asset_to_the_objector(
     shown = api.get(f"/assets/{asset_id}", headers=rival.headers).json()
     assert shown["owner_organization_id"] == rival.organization_id
     assert (shown["status"], shown["under_objection"]) == ("approved", False)
-    assert api.get(f"/objections/{objection['id']}", headers=rival.headers).json()[
-        "status"
-    ] == "upheld"
+    assert (
+        api.get(f"/objections/{objection['id']}", headers=rival.headers).json()["status"]
+        == "upheld"
+    )
     kinds = [e["kind"] for e in entries(api, f"asset:{asset_id}")]
     assert kinds[-3:] == ["asset.objection_escalated", "asset.objection_decided",
                           "asset.registered"]  # fmt: skip
@@ -181,7 +184,8 @@ def test_the_owner_escalates_and_the_ruling_dismisses_or_cancels(
     assert r.status_code == 201, r.text
     dispute = r.json()
     assert dispute["opener_side"] == "supplier"
-    closes = _ruled(api, asset_runtime, judge, dispute, outcome, monkeypatch)
+    closes = _ruled(api, runtime=asset_runtime, judge=judge, dispute=dispute, outcome=outcome,
+                    monkeypatch=monkeypatch)  # fmt: skip
     assert execute(asset_runtime, closes) == [dispute["id"]]
 
     shown = api.get(f"/assets/{asset_id}", headers=supplier.headers).json()
@@ -270,3 +274,64 @@ def test_the_draw_excludes_both_organisations(
     assert r.json()["error"] == "no_arbitrator"
     shown = api.get(f"/objections/{objection['id']}", headers=rival.headers).json()
     assert shown["status"] == "open"
+
+
+def test_an_appeal_panel_of_three_different_votes_cancels(
+    *,
+    api: TestClient,
+    asset_runtime: Runtime,
+    supplier: Party,
+    rival: Party,
+    ops: Party,
+    judge: Party,
+    case: tuple[int, dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The owner appeals a transfer; the panel votes transfer, dismiss, cancel: the median,
+    cancel, is final and executes; the owner lost, so its fees are forfeited."""
+    from tests.marketplace.disputes.conftest import arbitrator
+    from tests.marketplace.disputes.helpers import APPEAL_FEE
+
+    engine = asset_runtime.engine
+    panel = {p.organization_id: p for p in (arbitrator(api, ops, n) for n in (2, 3, 4))}
+    everyone = {**panel, judge.organization_id: judge}
+    asset_id, objection = case
+    dispute = escalate(api, rival, asset_id, objection["id"]).json()
+    first = everyone[dispute["assignments"][0]["organization_id"]]
+    _ruled(api, runtime=asset_runtime, judge=first, dispute=dispute, outcome="transfer",
+           monkeypatch=monkeypatch)  # fmt: skip
+    r = api.post(f"/disputes/{dispute['id']}/appeal", headers=keyed(supplier.headers))
+    assert r.status_code == 200, r.text
+    members = [everyone[a["organization_id"]] for a in r.json()["assignments"] if a["round"] == 2]
+    for who, outcome in zip(members, ("transfer", "dismiss", "cancel"), strict=True):
+        r = api.post(
+            f"/disputes/{dispute['id']}/votes",
+            json={"outcome": outcome, "reasons": "On the panel's reading."},
+            headers=who.headers,
+        )
+        assert r.status_code == 200, r.text
+    final = r.json()
+    assert (final["status"], final["outcome"], final["supplier_bp"]) == ("final", "cancel", 0)
+    assert execute(asset_runtime) == [dispute["id"]]
+    assert api.get(f"/assets/{asset_id}", headers=supplier.headers).json()["status"] == (
+        "cancelled"
+    )
+    assert balance(engine, supplier.organization_id) == (FUNDS - APPEAL_FEE, 0)
+    assert balance(engine, rival.organization_id) == (FUNDS, 0)
+    assert arbitration_fees(asset_runtime) == APPEAL_FEE
+    assert reconciled(engine)
+
+
+@pytest.mark.parametrize(
+    ("votes", "decided"),
+    [
+        (["transfer", "transfer"], "transfer"),
+        (["dismiss", "cancel", "dismiss"], "dismiss"),
+        (["transfer", "dismiss", "cancel"], "cancel"),
+        (["transfer", "dismiss"], None),
+    ],
+)
+def test_the_panel_outcome(votes: list[str], decided: str | None) -> None:
+    from marketplace.disputes.service.objections import panel_outcome
+
+    assert panel_outcome(votes) == decided
