@@ -5,6 +5,9 @@ fees are forfeited in the proportion each side lost, and the books reconcile."""
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -116,6 +119,17 @@ def test_a_transfer_ruling_gives_the_asset_to_the_objector(
     assert {i["kind"] for i in items if i["source"] == "system"} >= {
         "asset.registered", "asset.objection_filed", "asset.objection_escalated"
     }  # fmt: skip
+
+    # The console and the exported dossier serve the case as an order's, asking its question.
+    r = api.get(f"/disputes/{dispute['id']}/record", headers=judge.headers)
+    assert r.status_code == 200, r.text
+    assert (r.json()["objection_id"], r.json()["order_id"]) == (objection["id"], None)
+    r = api.get(f"/disputes/{dispute['id']}/dossier", headers=judge.headers)
+    assert r.status_code == 200, r.text
+    with zipfile.ZipFile(io.BytesIO(r.content)) as archive:
+        meta = json.loads(archive.read("dossier.json"))
+    assert meta["rulingOptions"]["titles"] == ["transfer", "cancel", "dismiss"]
+    assert meta["dispute"]["objection_id"] == objection["id"]
 
     # The owner answers (and so pays its fee); an operator can no longer decide.
     r = post_statement(api, supplier, dispute["id"], "We bought the stall data in 2023.")
