@@ -88,6 +88,7 @@ class ReviewDecision(StrEnum):
 
 class ObjectionStatus(StrEnum):
     open = "open"
+    escalated = "escalated"  # under arbitration (docs/disputes.md, "Ownership objections")
     upheld = "upheld"
     dismissed = "dismissed"
 

@@ -6,9 +6,13 @@ hold is an ``ObjectionStateConflict`` (409) naming the state the objection is in
 
     (filed) → open ─uphold→ upheld
                    ─dismiss→ dismissed
+                   ─escalate→ escalated ─uphold_by_ruling→ upheld
+                                        ─dismiss_by_ruling→ dismissed
 
 Filing writes the asset's ``asset.objection_filed`` (the asset lifecycle's ``object`` event);
-a decision writes ``asset.objection_decided``.
+a decision writes ``asset.objection_decided``. Escalation to arbitration (either side, while it
+is open) writes ``asset.objection_escalated``; from then on only the executed ruling decides it
+(an operator's decision is a 409 naming the state).
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ INITIAL: Final = ObjectionStatus.open
 class ObjectionEvent(StrEnum):
     uphold = "uphold"
     dismiss = "dismiss"
+    escalate = "escalate"
+    uphold_by_ruling = "uphold_by_ruling"
+    dismiss_by_ruling = "dismiss_by_ruling"
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,7 @@ class ObjectionTransition:
 
 
 _DECIDED_KIND: Final = "asset.objection_decided"
+ESCALATED_KIND: Final = "asset.objection_escalated"
 
 #: The table: (state, event) → transition. Any pair not in it is refused.
 TRANSITIONS: Final[dict[tuple[ObjectionStatus, ObjectionEvent], ObjectionTransition]] = {
@@ -48,6 +56,21 @@ TRANSITIONS: Final[dict[tuple[ObjectionStatus, ObjectionEvent], ObjectionTransit
         ),
         ObjectionTransition(
             ObjectionStatus.open, ObjectionEvent.dismiss, ObjectionStatus.dismissed, _DECIDED_KIND
+        ),
+        ObjectionTransition(
+            ObjectionStatus.open, ObjectionEvent.escalate, ObjectionStatus.escalated, ESCALATED_KIND
+        ),
+        ObjectionTransition(
+            ObjectionStatus.escalated,
+            ObjectionEvent.uphold_by_ruling,
+            ObjectionStatus.upheld,
+            _DECIDED_KIND,
+        ),
+        ObjectionTransition(
+            ObjectionStatus.escalated,
+            ObjectionEvent.dismiss_by_ruling,
+            ObjectionStatus.dismissed,
+            _DECIDED_KIND,
         ),
     )
 }
@@ -81,6 +104,7 @@ def apply(row: AssetObjection, event: ObjectionEvent) -> ObjectionTransition:
 
 __all__ = [
     "DECISIONS",
+    "ESCALATED_KIND",
     "INITIAL",
     "TRANSITIONS",
     "ObjectionEvent",

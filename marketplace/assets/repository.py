@@ -154,7 +154,9 @@ def has_open_objection(session: Session, asset_id: int, organization_id: int) ->
             select(col(AssetObjection.id)).where(
                 col(AssetObjection.asset_id) == asset_id,
                 col(AssetObjection.organization_id) == organization_id,
-                col(AssetObjection.status) == ObjectionStatus.open.value,
+                col(AssetObjection.status).in_(
+                    [ObjectionStatus.open.value, ObjectionStatus.escalated.value]
+                ),
             )
         ).first()
         is not None

@@ -1,4 +1,4 @@
-"""bourse objection file | list | show | decide | suspend | reinstate
+"""bourse objection file | list | show | escalate | decide | suspend | reinstate
 
 Evidence files are hashed here (SHA-256); only the hashes go to the exchange.
 """
@@ -125,6 +125,26 @@ def show_objection(
         except DatabourseClientError as exc:
             raise fail(exc) from exc
     _show(row)
+
+
+@objection_app.command("escalate", rich_help_panel=BUYERS)
+def escalate_objection(
+    objection_id: Annotated[int, typer.Argument(help="The objection's id.")],
+    *,
+    statement: Annotated[str, typer.Option(help="Why you ask for arbitration; both read it.")],
+    url: UrlOption = None,
+) -> None:
+    """Escalate an open objection to arbitration (its objector or the asset's owner): a
+    dispute opens and your arbitration fee is held; follow it with `bourse dispute`."""
+    with exchange_client(url) as bourse:
+        try:
+            dispute = bourse.objections.escalate(objection_id, statement=statement)
+        except DatabourseClientError as exc:
+            raise fail(exc) from exc
+    console.print(
+        f"objection {objection_id} escalated: dispute {dispute.id} is [bold]{dispute.status}"
+        f"[/bold]; evidence closes {dispute.evidence_closes_at:%Y-%m-%d %H:%M} UTC"
+    )
 
 
 @objection_app.command("decide", rich_help_panel=OPERATORS)

@@ -1,12 +1,15 @@
 """``bourse.objections``: objections to a listed asset: file one (verified organisations),
-read them, and decide one (operators and arbitrators)."""
+read them, decide one (operators and arbitrators), or escalate one to arbitration (the objector
+or the asset's owner)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from marketplace.assets.schemas import ObjectionPage, ObjectionPublic
 from marketplace.client.session import Session
+from marketplace.disputes.schemas import DisputeView
 
 
 class Objections:
@@ -52,3 +55,22 @@ class Objections:
         body = {"decision": decision, "reasons": reasons}
         path = f"/objections/{objection_id}/decision"
         return self._session.call(ObjectionPublic, "POST", path, json=body)
+
+    def escalate(
+        self,
+        objection_id: int,
+        *,
+        statement: str,
+        asset_id: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> DisputeView:
+        """Escalate an open objection to arbitration (its objector or the asset's owner): a
+        dispute opens, your arbitration fee is held (docs/disputes.md, "Ownership
+        objections"). ``asset_id`` is read from the objection when left out."""
+        if asset_id is None:
+            asset_id = self.get(objection_id).asset_id
+        path = f"/assets/{asset_id}/objections/{objection_id}/escalate"
+        headers = {"Idempotency-Key": idempotency_key or str(uuid.uuid4())}
+        return self._session.call(
+            DisputeView, "POST", path, json={"statement": statement}, headers=headers
+        )

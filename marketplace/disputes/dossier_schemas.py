@@ -81,7 +81,8 @@ class Statement(BaseModel):
 
 class DossierView(BaseModel):
     dispute_id: int
-    order_id: int
+    order_id: int | None
+    objection_id: int | None = None
     status: str
     reason: str
     round: int
@@ -90,7 +91,7 @@ class DossierView(BaseModel):
     appeal_closes_at: datetime | None
     outcome: str | None
     supplier_bp: int | None
-    terms_hash: str
+    terms_hash: str | None
     terms: dict[str, Any]
     records: list[RecordView]
     statements: list[Statement]

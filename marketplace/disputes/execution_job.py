@@ -22,7 +22,8 @@ from marketplace import limits
 from marketplace.db import unit_of_work
 from marketplace.disputes import repository
 from marketplace.disputes.models import Dispute
-from marketplace.disputes.service.execution import execute
+from marketplace.disputes.service import objections
+from marketplace.disputes.service.execution import due, execute
 from marketplace.disputes.service.views import exchange_address
 from marketplace.runtime import Runtime
 from marketplace.settings import Settings
@@ -62,7 +63,10 @@ def run_once(
                 if dispute is None:
                     break
                 dispute_id = dispute.id
-                if not execute(session, dispute, actor=actor, now=moment):
+                if dispute.objection_id is not None and due(dispute, moment):
+                    # An ownership objection's ruling (service/objections.py).
+                    objections.execute(session, settings, dispute, actor=actor, now=moment)
+                elif not execute(session, dispute, actor=actor, now=moment):
                     break  # another runner executed it first (SQLite) — nothing is due
                 if before_commit is not None:
                     before_commit(session, dispute)

@@ -7,7 +7,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from ledger.models import utc_now
@@ -43,19 +52,41 @@ class Outcome(StrEnum):
     release = "release"
     refund = "refund"
     partial = "split"
+    # A dispute on an ownership objection (docs/disputes.md, "Ownership objections").
+    transfer = "transfer"
+    cancel = "cancel"
+    dismiss = "dismiss"
+
+
+#: The outcomes of a dispute on an order, and of one on an ownership objection.
+ORDER_OUTCOMES = frozenset({Outcome.release, Outcome.refund, Outcome.partial})
+OBJECTION_OUTCOMES = frozenset({Outcome.transfer, Outcome.cancel, Outcome.dismiss})
 
 
 class Dispute(SQLModel, table=True):
     """A dispute about one order (``order_id`` is unique: a second dispute is refused; an appeal
-    continues this one). ``hold_id`` is the escrow hold the dispute froze: the order's own while
+    continues this one), or about one ownership objection (``objection_id``, unique too; then
+    the ``buyer`` columns and side are the objector's, the ``supplier`` ones the asset owner's,
+    and no escrow is held: docs/disputes.md, "Ownership objections"). Exactly one of the two is
+    set (a CHECK). ``hold_id`` is the escrow hold the dispute froze: the order's own while
     it was unsettled, or the clawback hold taken from the supplier's proceeds when it was settled.
     ``round`` is 1 until an appeal, 2 for the panel."""
 
     __tablename__ = "dispute"
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = (
+        CheckConstraint(
+            "(order_id IS NULL) <> (objection_id IS NULL)", name="ck_dispute_one_subject"
+        ),
+        {"sqlite_autoincrement": True},
+    )
 
     id: int | None = Field(default=None, sa_type=ID_TYPE, primary_key=True)
-    order_id: int = Field(sa_type=BigInteger, foreign_key="purchase_order.id", unique=True)
+    order_id: int | None = Field(
+        default=None, sa_type=BigInteger, foreign_key="purchase_order.id", unique=True
+    )
+    objection_id: int | None = Field(
+        default=None, sa_type=BigInteger, foreign_key="asset_objection.id", unique=True
+    )
     buyer_organization_id: int = Field(
         sa_type=BigInteger, foreign_key="organization.id", index=True
     )

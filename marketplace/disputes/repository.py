@@ -32,6 +32,10 @@ def by_order(session: Session, order_id: int) -> Dispute | None:
     return session.exec(select(Dispute).where(Dispute.order_id == order_id)).first()
 
 
+def by_objection(session: Session, objection_id: int) -> Dispute | None:
+    return session.exec(select(Dispute).where(Dispute.objection_id == objection_id)).first()
+
+
 def assigned(session: Session, dispute_id: int, account_id: int) -> bool:
     """Whether ``account_id`` is drawn for the dispute, in any round."""
     found = session.exec(

@@ -20,6 +20,15 @@ class DisputeOpen(BaseModel):
     statement: str = Field(min_length=1, max_length=limits.dispute_statement_chars_max)
 
 
+class ObjectionEscalation(BaseModel):
+    """``POST /assets/{asset_id}/objections/{objection_id}/escalate``: the escalating side's
+    statement (docs/disputes.md, "Ownership objections")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    statement: str = Field(min_length=1, max_length=limits.dispute_statement_chars_max)
+
+
 class RulingBody(BaseModel):
     """A ruling (``POST /disputes/{id}/ruling``) or a panel member's vote (``.../votes``).
     ``supplier_bp`` is the supplier's share in basis points: 10,000 for ``release`` and 0 for
@@ -62,7 +71,8 @@ class DisputeView(BaseModel):
     them (never journaled)."""
 
     id: int
-    order_id: int
+    order_id: int | None
+    objection_id: int | None = None
     buyer_organization_id: int
     supplier_organization_id: int
     opener_side: str

@@ -9,7 +9,8 @@ Modules: ``access`` (seeing and owning), ``journaling`` (journal entries and reg
 rows), ``public`` (the API's view of an asset), ``signing`` (what certificates are signed
 under), ``registration``, ``revisions``, ``review`` (submission and compliance review),
 ``listing``, ``registry`` (transfer, cancellation, certificates), ``objections`` (objections and
-suspension), ``search``, ``drafts``.
+suspension), ``arbitration`` (an objection escalated to a dispute, and its executed ruling),
+``search``, ``drafts``.
 """
 
 from marketplace.assets.service.access import (
@@ -19,6 +20,7 @@ from marketplace.assets.service.access import (
     visible_asset,
     visible_revision,
 )
+from marketplace.assets.service.arbitration import ObjectionFacts
 from marketplace.assets.service.catalog import (
     assets_by_ids,
     public_asset_ids_with_theme,
@@ -52,6 +54,7 @@ from marketplace.assets.service.signing import SigningContext, signing_context
 __all__ = [
     "ContentAccessRule",
     "ListedHook",
+    "ObjectionFacts",
     "SigningContext",
     "add_external_revision",
     "application_for",

@@ -324,11 +324,13 @@ def dossier_view(
                 anchor=anchor,
             )
         )
-    order = orders.get_order_view(session, dispute.order_id)
+    # A dispute on an ownership objection has no order: no terms, no quality checks.
+    order = None if dispute.order_id is None else orders.get_order_view(session, dispute.order_id)
     assert dispute.id is not None
     return DossierView(
         dispute_id=dispute.id,
         order_id=dispute.order_id,
+        objection_id=dispute.objection_id,
         status=dispute.status,
         reason=dispute.reason,
         round=dispute.round,
@@ -339,11 +341,13 @@ def dossier_view(
         else as_utc(dispute.appeal_closes_at),
         outcome=dispute.outcome,
         supplier_bp=dispute.supplier_bp,
-        terms_hash=order.terms_hash,
-        terms=order.terms,
+        terms_hash=None if order is None else order.terms_hash,
+        terms={} if order is None else order.terms,
         records=records,
         statements=statements,
-        quality_checks=orders.order_quality_checks(session, dispute.order_id),
+        quality_checks=[]
+        if dispute.order_id is None
+        else orders.order_quality_checks(session, dispute.order_id),
     )
 
 
@@ -440,6 +444,8 @@ def _meta(
     session: Session, case: _Case, chain_id: int | None, contract: str | None
 ) -> dict[str, Any]:
     dispute = case.dispute
+    if dispute.order_id is None:
+        return _objection_meta(case, chain_id, contract)
     order = orders.get_order_view(session, dispute.order_id)
     addresses: dict[str, set[str]] = {"buyer": set(), "supplier": set()}
     opened = case.entries.get(dispute.opened_seq)
@@ -494,6 +500,61 @@ def _meta(
             "placed_seq": order.placed_seq,
             "terms_hash": order.terms_hash,
             "terms": order.terms,
+        },
+        "chain": {"chain_id": chain_id, "contract": contract},
+    }
+
+
+def _objection_meta(case: _Case, chain_id: int | None, contract: str | None) -> dict[str, Any]:
+    """``dossier.json`` of a dispute on an ownership objection (docs/disputes.md): the objector
+    stands on the buyer side, the asset's owner on the supplier side; no order, no escrow."""
+    dispute = case.dispute
+    addresses: dict[str, set[str]] = {"buyer": set(), "supplier": set()}
+    opened = case.entries.get(dispute.opened_seq)
+    if opened is not None:
+        addresses[dispute.opener_side].add(opened.actor)
+    for row in case.evidence:
+        if row.source == "party" and row.side in addresses and row.signer:
+            addresses[row.side].add(row.signer)
+    return {
+        "version": DOSSIER_VERSION,
+        "title": f"Dispute {dispute.id} on objection {dispute.objection_id}",
+        "description": (
+            f"The {'objector' if dispute.opener_side == 'buyer' else 'owner'} escalated "
+            f"objection {dispute.objection_id} ({dispute.reason}) to arbitration. Every item "
+            "below is a journal entry of the exchange, anchored on chain; its receipt is under "
+            "receipts/. Verify with `bourse verify dossier.zip --chain URL`."
+        ),
+        "question": "Who owns the asset: should its registration be transferred to the objector, "
+        "cancelled, or left with its owner?",
+        "rulingOptions": {
+            "type": "single_select",
+            "titles": ["transfer", "cancel", "dismiss"],
+            "descriptions": [
+                "Transfer the asset to the objector's organisation.",
+                "Cancel the asset's registration.",
+                "Dismiss the objection: the asset stays with its owner.",
+            ],
+        },
+        "dispute": {
+            "id": dispute.id,
+            "objection_id": dispute.objection_id,
+            "reason": dispute.reason,
+            "status": dispute.status,
+            "round": dispute.round,
+            "opener_side": dispute.opener_side,
+            "opened_seq": dispute.opened_seq,
+            "outcome": dispute.outcome,
+        },
+        "parties": {
+            side: {
+                "role": "objector" if side == "buyer" else "owner",
+                "organization_id": dispute.buyer_organization_id
+                if side == "buyer"
+                else dispute.supplier_organization_id,
+                "addresses": sorted(found),
+            }
+            for side, found in addresses.items()
         },
         "chain": {"chain_id": chain_id, "contract": contract},
     }

@@ -66,6 +66,7 @@ def execute(session: Session, dispute: Dispute, *, actor: str, now: datetime) ->
     assert dispute.hold_id is not None
     assert dispute.supplier_bp is not None
     assert dispute.outcome is not None
+    assert dispute.order_id is not None  # an objection's: service/objections.py
     transition = lifecycle.require(dispute.status, DisputeEvent.execute)
     bp, ref = dispute.supplier_bp, reference(dispute.id)
     order = orders.order_facts(session, dispute.order_id)

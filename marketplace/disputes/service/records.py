@@ -77,6 +77,7 @@ def attach(session: Session, dispute: Dispute, now: datetime) -> list[Evidence]:
     and return the new items. Writes no journal entry: each item is an entry already. Call it
     in the transaction that opens the dispute; it never commits."""
     assert dispute.id is not None
+    assert dispute.order_id is not None  # an objection's records: service/objections.py
     attached = repository.record_seqs(session, dispute.id)
     room = limits.evidence_items_max - repository.count(session, dispute.id)
     added: list[Evidence] = []

@@ -30,9 +30,9 @@ from marketplace.disputes.errors import (
     NotDisputeParty,
 )
 from marketplace.disputes.lifecycle import DisputeEvent
-from marketplace.disputes.models import Dispute, Ruling
+from marketplace.disputes.models import ORDER_OUTCOMES, Dispute, Ruling
 from marketplace.disputes.schemas import DisputeView, RulingBody, RulingDraft
-from marketplace.disputes.service import draw
+from marketplace.disputes.service import draw, objections
 from marketplace.disputes.service.access import side_of, visible_dispute
 from marketplace.disputes.service.opening import reference, transfer_id
 from marketplace.disputes.service.views import dispute_view, exchange_address
@@ -64,7 +64,7 @@ def ruling_message(
     """The EIP-712 ``Ruling`` message an arbitrator signs (docs/disputes.md)."""
     return {
         "disputeId": dispute.id,
-        "orderId": dispute.order_id,
+        "orderId": dispute.order_id or 0,  # 0: a dispute on an objection
         "round": round_,
         "outcome": outcome,
         "supplierBp": supplier_bp,
@@ -78,7 +78,11 @@ def ruling_typed_data(domain: Mapping[str, Any], message: Mapping[str, Any]) -> 
     return signing.typed_data_in(domain, PRIMARY_TYPE, RULING_TYPES, dict(message))
 
 
-def _bp(body: RulingBody) -> tuple[str, int]:
+def _bp(body: RulingBody, dispute: Dispute) -> tuple[str, int]:
+    if dispute.objection_id is not None:
+        return objections.outcome_bp(body.outcome.value, body.supplier_bp)
+    if body.outcome not in ORDER_OUTCOMES:
+        raise InvalidDispute("a dispute on an order is ruled release, refund or split")
     try:
         bp = fees.outcome_bp(body.outcome.value, body.supplier_bp)
     except ValueError as exc:
@@ -98,7 +102,7 @@ def _signed(
     now: datetime,
 ) -> tuple[Ruling, str]:
     """The arbitrator's signed ruling or vote (not yet journaled), and its EIP-712 digest."""
-    outcome, bp = _bp(body)
+    outcome, bp = _bp(body, dispute)
     now_s = int(now.timestamp())
     if body.signature is None:
         nonce, deadline = signing.new_nonce(), now_s + limits.signing_offer_ttl_s
@@ -285,11 +289,18 @@ def vote(
     )
     session.add(ruling)
     votes = [*cast, ruling]
-    decided = fees.panel_ruling([r.supplier_bp for r in votes])
+    if dispute.objection_id is None:
+        decided = fees.panel_ruling([r.supplier_bp for r in votes])
+        outcome = None if decided is None else fees.outcome_of(decided)
+        agreeing = [r.supplier_bp for r in votes].count(decided or 0)
+    else:  # an objection's outcomes (service/objections.py)
+        outcome = objections.panel_outcome([r.outcome for r in votes])
+        decided = None if outcome is None else objections.outcome_bp(outcome, None)[1]
+        agreeing = [r.outcome for r in votes].count(outcome or "")
     if decided is not None:
+        assert outcome is not None
         transition = lifecycle.apply(dispute, DisputeEvent.decide)
-        dispute.supplier_bp, dispute.outcome = decided, fees.outcome_of(decided)
-        agreeing = [r.supplier_bp for r in votes].count(decided)
+        dispute.supplier_bp, dispute.outcome = decided, outcome
         journal.append(
             session,
             kind=transition.kind,
@@ -323,7 +334,7 @@ def draft(
     own key; the caller must be drawn for that round. Writes nothing."""
     found = visible_dispute(session, principal, dispute_id)
     dispute = _arbitrator_of(session, principal, dispute_id, found.round)
-    outcome, bp = _bp(body)
+    outcome, bp = _bp(body, dispute)
     nonce, deadline = signing.new_nonce(), int(now.timestamp()) + limits.signing_offer_ttl_s
     message = ruling_message(
         dispute, round_=dispute.round, outcome=outcome, supplier_bp=bp, reasons=body.reasons,

@@ -24,6 +24,7 @@ def dispute_view(session: Session, dispute: Dispute) -> DisputeView:
     return DisputeView(
         id=dispute.id,
         order_id=dispute.order_id,
+        objection_id=dispute.objection_id,
         buyer_organization_id=dispute.buyer_organization_id,
         supplier_organization_id=dispute.supplier_organization_id,
         opener_side=dispute.opener_side,

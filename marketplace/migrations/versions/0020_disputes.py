@@ -20,7 +20,8 @@ def upgrade() -> None:
     op.create_table(
         "dispute",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("order_id", sa.BigInteger(), nullable=False),
+        sa.Column("order_id", sa.BigInteger(), nullable=True),
+        sa.Column("objection_id", sa.BigInteger(), nullable=True),
         sa.Column("buyer_organization_id", sa.BigInteger(), nullable=False),
         sa.Column("supplier_organization_id", sa.BigInteger(), nullable=False),
         sa.Column("opened_by", sa.BigInteger(), nullable=False),
@@ -56,6 +57,10 @@ def upgrade() -> None:
             ["account.id"],
         ),
         sa.ForeignKeyConstraint(
+            ["objection_id"],
+            ["asset_objection.id"],
+        ),
+        sa.ForeignKeyConstraint(
             ["order_id"],
             ["purchase_order.id"],
         ),
@@ -64,7 +69,11 @@ def upgrade() -> None:
             ["organization.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("objection_id"),
         sa.UniqueConstraint("order_id"),
+        sa.CheckConstraint(
+            "(order_id IS NULL) <> (objection_id IS NULL)", name="ck_dispute_one_subject"
+        ),
         sqlite_autoincrement=True,
     )
     with op.batch_alter_table("dispute", schema=None) as batch_op:

@@ -1,6 +1,7 @@
 """The objection lifecycle table, tried pair by pair against a table written out here by hand:
-an open objection is upheld or dismissed once; every other (state, event) is a 409 naming the
-state the objection is in, and changes nothing."""
+an open objection is upheld or dismissed once, or escalated to arbitration, whose executed ruling
+then upholds or dismisses it; every other (state, event) is a 409 naming the state the objection
+is in, and changes nothing."""
 
 from __future__ import annotations
 
@@ -17,7 +18,11 @@ from marketplace.assets.objection_lifecycle import ObjectionEvent
 EXPECTED: dict[str, dict[str, str]] = {
     "uphold": {"open": "upheld"},
     "dismiss": {"open": "dismissed"},
+    "escalate": {"open": "escalated"},
+    "uphold_by_ruling": {"escalated": "upheld"},
+    "dismiss_by_ruling": {"escalated": "dismissed"},
 }
+UNDECIDED = {"open", "escalated"}
 
 PAIRS = list(itertools.product(ObjectionStatus, ObjectionEvent))
 ALLOWED = [(s, e) for s, e in PAIRS if s.value in EXPECTED[e.value]]
@@ -34,7 +39,10 @@ def test_the_table_is_the_one_written_out_here() -> None:
         table[event.value][state.value] = t.target.value
     assert table == EXPECTED
     assert ObjectionStatus.open == objection_lifecycle.INITIAL
-    assert {t.kind for t in objection_lifecycle.TRANSITIONS.values()} == {"asset.objection_decided"}
+    assert {t.kind for t in objection_lifecycle.TRANSITIONS.values()} == {
+        "asset.objection_decided",
+        "asset.objection_escalated",
+    }
     assert {
         "upheld": ObjectionEvent.uphold,
         "dismissed": ObjectionEvent.dismiss,
@@ -61,5 +69,8 @@ def test_a_refused_pair_is_a_409_naming_the_state_and_changes_nothing(
     assert raised.value.status == 409
     assert str(raised.value) == f"objection 7 is already {state.value}"
     assert row.status == state
+    if state.value in UNDECIDED:
+        objection_lifecycle.require_undecided(row)  # another event moves it
+        return
     with pytest.raises(ObjectionStateConflict):
         objection_lifecycle.require_undecided(row)

@@ -140,3 +140,40 @@ def test_concurrent_filings_share_one_rate_limit(
     assert rival.objections.search().total == 2
     for client in (ops, supplier, rival):
         client.close()
+
+
+def test_escalating_an_objection_through_the_client_and_the_cli(
+    base_url: str, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.marketplace.orders.money import fund
+
+    ops = Databourse(base_url)
+    ops.identity.login("ops@databourse.test", PASSWORD)
+    supplier = _verified(base_url, ops, "dora@supplier.test", "Dora Data")
+    rival = _verified(base_url, ops, "rex@rival.test", "Rex Data")
+    judge = _verified(base_url, ops, "jo@arbiters.test", "Arbiters")
+    ops.identity.grant_role(judge.identity.me().organization.id, "arbitrator")
+    fund(engine, rival.identity.me().organization.id, 50_000)
+    asset_id = _listed(supplier, ops, tmp_path)
+    filed = rival.objections.file(
+        asset_id, reason_code="ownership", statement=STATEMENT, evidence_hashes=["ab" * 32]
+    )
+    config = tmp_path / "config"
+    config.mkdir()
+    monkeypatch.setenv("DATABOURSE_CONFIG_DIR", str(config))
+    (config / "credentials.json").write_text(json.dumps({base_url: rival.token}))
+
+    result = CliRunner().invoke(
+        cli, ["objection", "escalate", str(filed.id), "--statement", "Arbitrate, please.",
+              "--url", base_url],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"objection {filed.id} escalated: dispute" in result.output
+    assert rival.objections.get(filed.id).status == "escalated"
+    (dispute,) = rival.disputes.list().items
+    assert (dispute.objection_id, dispute.order_id) == (filed.id, None)
+    with pytest.raises(DatabourseClientError) as err:
+        supplier.objections.escalate(filed.id, statement="Us too.")
+    assert err.value.status == 409
+    for client in (ops, supplier, rival, judge):
+        client.close()
