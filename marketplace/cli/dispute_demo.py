@@ -305,6 +305,7 @@ def _executed(
 
     _poll(executed, EXECUTION_WAIT_S_MAX, f"the execution of dispute {dispute_id}")
     done = buyer.disputes.get(dispute_id)
+    assert done.order_id is not None  # the demo disputes an order, not an objection
     order = buyer.orders.get(done.order_id)
     cur = order.currency
     yield (
