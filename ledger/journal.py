@@ -169,8 +169,46 @@ def _checksum(address: str) -> str:
     return str(to_checksum_address(address))
 
 
+#: ``session.info`` key of the head this transaction locked and last wrote: (transaction, savepoint,
+#: last_seq, last_hash). Later appends in the same transaction (and savepoint) skip re-locking
+#: and re-reading the head; a guarded head update below checks the cached values still hold.
+_HEAD_INFO = "ledger.journal.head"
+
+
+def _transaction_key(session: Session) -> tuple[object, object]:
+    """The transaction and innermost savepoint now open: a cached head is trusted only in the
+    same pair (a savepoint rolled back, or a new transaction, makes it a miss)."""
+    return session.get_transaction(), session.get_nested_transaction()
+
+
+def _cached_head(session: Session) -> tuple[int, str] | None:
+    cached = session.info.get(_HEAD_INFO)
+    if cached is None:
+        return None
+    transaction, savepoint, last_seq, last_hash = cached
+    if transaction is None or (transaction, savepoint) != _transaction_key(session):
+        return None
+    return int(last_seq), str(last_hash)
+
+
+def _remember_head(session: Session, last_seq: int, last_hash: str) -> None:
+    session.info[_HEAD_INFO] = (*_transaction_key(session), last_seq, last_hash)
+
+
 def _lock_head(session: Session) -> tuple[int, str]:
-    """Lock the head row (creating it on first use) and return (last_seq, last_hash)."""
+    """Lock the head row (creating it on first use) and return (last_seq, last_hash). Once
+    locked in a transaction, it stays locked until the transaction ends: later calls in the
+    same transaction and savepoint answer from what this transaction last read or wrote."""
+    cached = _cached_head(session)
+    if cached is not None:
+        return cached
+    last_seq, last_hash = _lock_head_row(session)
+    _remember_head(session, last_seq, last_hash)
+    return last_seq, last_hash
+
+
+def _lock_head_row(session: Session) -> tuple[int, str]:
+    """Lock the head row in the database and read it."""
     dialect = session.get_bind().dialect.name
     for _ in range(2):
         if dialect == "postgresql":
@@ -222,50 +260,63 @@ def _write(
     """Chain and insert ``entries``, already validated into ``checked`` (actor, payload)."""
     assert entries
     assert len(checked) == len(entries)
-    last_seq, prev_hash = _lock_head(session)
-    now = datetime.now(UTC)
-    recorded_text = format_recorded_at(now)
-    rows: list[dict[str, Any]] = []
-    out: list[AppendedEntry] = []
-    for new, (actor, payload_json) in zip(entries, checked, strict=True):
-        last_seq += 1
-        entry_hash = to_hex(
-            keccak256(
-                entry_canonical_bytes(
-                    seq=last_seq,
-                    kind=new.kind,
-                    subject=new.subject,
-                    actor=actor,
-                    payload_json=payload_json,
-                    signature=new.signature,
-                    recorded_at=recorded_text,
-                    prev_hash=prev_hash,
+    for _ in range(2):
+        last_seq, prev_hash = _lock_head(session)
+        first_seq, first_prev = last_seq + 1, prev_hash
+        now = datetime.now(UTC)
+        recorded_text = format_recorded_at(now)
+        rows: list[dict[str, Any]] = []
+        out: list[AppendedEntry] = []
+        for new, (actor, payload_json) in zip(entries, checked, strict=True):
+            last_seq += 1
+            entry_hash = to_hex(
+                keccak256(
+                    entry_canonical_bytes(
+                        seq=last_seq,
+                        kind=new.kind,
+                        subject=new.subject,
+                        actor=actor,
+                        payload_json=payload_json,
+                        signature=new.signature,
+                        recorded_at=recorded_text,
+                        prev_hash=prev_hash,
+                    )
                 )
             )
+            row: dict[str, Any] = {
+                "seq": last_seq,
+                "kind": new.kind,
+                "subject": new.subject,
+                "actor": actor,
+                "payload_json": payload_json,
+                "signature": new.signature,
+                "recorded_at": now,
+                "prev_hash": prev_hash,
+                "entry_hash": entry_hash,
+            }
+            rows.append(row)
+            out.append(AppendedEntry(last_seq, entry_hash, prev_hash, now))
+            prev_hash = entry_hash
+        # The head moves only from the state these entries chain onto: a head that is not
+        # there (a stale cached head) updates nothing, and the head is then read afresh.
+        moved = session.execute(
+            update(JournalHead)
+            .where(
+                col(JournalHead.id) == HEAD_ID,
+                col(JournalHead.last_seq) == first_seq - 1,
+                col(JournalHead.last_hash) == first_prev,
+            )
+            .values(last_seq=last_seq, last_hash=prev_hash)
         )
-        row: dict[str, Any] = {
-            "seq": last_seq,
-            "kind": new.kind,
-            "subject": new.subject,
-            "actor": actor,
-            "payload_json": payload_json,
-            "signature": new.signature,
-            "recorded_at": now,
-            "prev_hash": prev_hash,
-            "entry_hash": entry_hash,
-        }
-        rows.append(row)
-        out.append(AppendedEntry(last_seq, entry_hash, prev_hash, now))
-        prev_hash = entry_hash
-    session.execute(insert(JOURNAL_TABLE), rows)
-    session.execute(
-        update(JournalHead)
-        .where(col(JournalHead.id) == HEAD_ID)
-        .values(last_seq=last_seq, last_hash=prev_hash)
-    )
-    assert out[-1].seq == last_seq
-    assert out[0].seq == last_seq - len(entries) + 1
-    return out
+        if getattr(moved, "rowcount", 0) != 1:
+            session.info.pop(_HEAD_INFO, None)
+            continue
+        session.execute(insert(JOURNAL_TABLE), rows)
+        _remember_head(session, last_seq, prev_hash)
+        assert out[-1].seq == last_seq
+        assert out[0].seq == first_seq
+        return out
+    raise AssertionError("the journal head moved under a transaction that had locked it")
 
 
 def append(

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, Integer, event
 from sqlalchemy import types as sqltypes
@@ -19,6 +19,8 @@ from sqlalchemy.engine import URL, Dialect, Engine, make_url
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+_KEPT = "marketplace.db.kept"
+_Row = TypeVar("_Row")
 # The type of every table's id: 64-bit on PostgreSQL; on SQLite only an INTEGER PRIMARY KEY
 # autoincrements (its rowid, 64-bit anyway).
 ID_TYPE = BigInteger().with_variant(Integer(), "sqlite")
@@ -61,6 +63,23 @@ def _sqlite_path(url: URL) -> Path | None:
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
     return Path(url.database)
+
+
+def kept(session: Session, row: _Row) -> _Row:
+    """``row`` (a table row the session loaded), held by the session until its transaction
+    ends. SQLAlchemy's identity map holds unchanged rows weakly, so a row one request reads in
+    several places would be read from the database each time; held, ``session.get`` answers
+    from it, exactly as it would while any caller still held it (a commit or rollback expires
+    it as usual, and the next read is fresh)."""
+    if row is not None:
+        session.info.setdefault(_KEPT, {})[(type(row), id(row))] = row
+    return row
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _release_kept(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_KEPT, None)
 
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:
