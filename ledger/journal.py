@@ -23,8 +23,9 @@ from json.encoder import encode_basestring
 from typing import Any
 
 from eth_utils.address import to_checksum_address
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col
 
 from ledger import limits
@@ -46,6 +47,24 @@ __all__ = [
 
 HEAD_ID = 1
 JOURNAL_TABLE: Table = JournalEntry.metadata.tables["journal_entry"]
+HEAD_TABLE: Table = JournalHead.metadata.tables["journal_head"]
+# The statements of every append, built once (Core statements on the tables: no ORM
+# bookkeeping; a JournalHead row object the session may hold is expired after a move).
+_HEAD_ROW = HEAD_TABLE.c.id == bindparam("head_id")
+_READ_HEAD = select(HEAD_TABLE.c.last_seq, HEAD_TABLE.c.last_hash).where(_HEAD_ROW)
+_READ_HEAD_FOR_UPDATE = _READ_HEAD.with_for_update()
+_TOUCH_HEAD = update(HEAD_TABLE).where(_HEAD_ROW).values(last_seq=HEAD_TABLE.c.last_seq)
+_MOVE_HEAD = (
+    update(HEAD_TABLE)
+    .where(
+        _HEAD_ROW,
+        HEAD_TABLE.c.last_seq == bindparam("from_seq"),
+        HEAD_TABLE.c.last_hash == bindparam("from_hash"),
+    )
+    .values(last_seq=bindparam("to_seq"), last_hash=bindparam("to_hash"))
+)
+_INSERT_ENTRIES = insert(JOURNAL_TABLE)
+_HEAD_IDENTITY = identity_key(JournalHead, HEAD_ID)
 ENTRY_FIELDS = (
     "actor",
     "kind",
@@ -212,23 +231,11 @@ def _lock_head_row(session: Session) -> tuple[int, str]:
     dialect = session.get_bind().dialect.name
     for _ in range(2):
         if dialect == "postgresql":
-            row = session.execute(
-                select(col(JournalHead.last_seq), col(JournalHead.last_hash))
-                .where(col(JournalHead.id) == HEAD_ID)
-                .with_for_update()
-            ).first()
+            row = session.execute(_READ_HEAD_FOR_UPDATE, {"head_id": HEAD_ID}).first()
         else:
             # A write is the portable lock: on SQLite it takes the database's write lock.
-            session.execute(
-                update(JournalHead)
-                .where(col(JournalHead.id) == HEAD_ID)
-                .values(last_seq=col(JournalHead.last_seq))
-            )
-            row = session.execute(
-                select(col(JournalHead.last_seq), col(JournalHead.last_hash)).where(
-                    col(JournalHead.id) == HEAD_ID
-                )
-            ).first()
+            session.execute(_TOUCH_HEAD, {"head_id": HEAD_ID})
+            row = session.execute(_READ_HEAD, {"head_id": HEAD_ID}).first()
         if row is not None:
             return int(row[0]), str(row[1])
         values = {"id": HEAD_ID, "last_seq": 0, "last_hash": ZERO_HASH_HEX}
@@ -300,19 +307,22 @@ def _write(
         # The head moves only from the state these entries chain onto: a head that is not
         # there (a stale cached head) updates nothing, and the head is then read afresh.
         moved = session.execute(
-            update(JournalHead)
-            .where(
-                col(JournalHead.id) == HEAD_ID,
-                col(JournalHead.last_seq) == first_seq - 1,
-                col(JournalHead.last_hash) == first_prev,
-            )
-            .values(last_seq=last_seq, last_hash=prev_hash)
+            _MOVE_HEAD,
+            {
+                "head_id": HEAD_ID,
+                "from_seq": first_seq - 1,
+                "from_hash": first_prev,
+                "to_seq": last_seq,
+                "to_hash": prev_hash,
+            },
         )
         if getattr(moved, "rowcount", 0) != 1:
             session.info.pop(_HEAD_INFO, None)
             continue
-        session.execute(insert(JOURNAL_TABLE), rows)
+        session.execute(_INSERT_ENTRIES, rows)
         _remember_head(session, last_seq, prev_hash)
+        if (held := session.identity_map.get(_HEAD_IDENTITY)) is not None:
+            session.expire(held)
         assert out[-1].seq == last_seq
         assert out[0].seq == first_seq
         return out

@@ -261,8 +261,7 @@ def add_used_signature_nonce(session: Session, address: str, nonce: str) -> bool
     dialect_insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
     if dialect_insert is None:
         return insert_unique(session, UsedSignatureNonce(address=address, nonce=nonce))
-    stmt = dialect_insert(UsedSignatureNonce.metadata.tables["used_signature_nonce"]).values(
-        address=address, nonce=nonce, used_at=utc_now()
-    )
-    result = session.execute(stmt.on_conflict_do_nothing(index_elements=["address", "nonce"]))
-    return int(cast(CursorResult[Any], result).rowcount) == 1
+    table = UsedSignatureNonce.metadata.tables["used_signature_nonce"]
+    stmt = dialect_insert(table).values(address=address, nonce=nonce, used_at=utc_now())
+    stmt = stmt.on_conflict_do_nothing(index_elements=["address", "nonce"])
+    return session.execute(stmt.returning(table.c.id)).first() is not None
