@@ -8,6 +8,8 @@ and ``entry_hash = keccak256(canonical)``; ``prev_hash`` is the previous entry's
 bytes for seq 1). Appends lock the single ``journal_head`` row first (``SELECT ... FOR UPDATE``
 on PostgreSQL; a no-op ``UPDATE`` on SQLite, which takes the database's write lock), so
 concurrent writers queue and seq stays gapless: a rolled-back transaction rolls back its seq too.
+A transaction locks and reads the head once; its later appends chain onto what it last wrote
+(docs/ledger.md).
 ``append`` never commits: the entry commits or rolls back with the business change it describes.
 """
 
@@ -188,9 +190,9 @@ def _checksum(address: str) -> str:
     return str(to_checksum_address(address))
 
 
-#: ``session.info`` key of the head this transaction locked and last wrote: (transaction, savepoint,
-#: last_seq, last_hash). Later appends in the same transaction (and savepoint) skip re-locking
-#: and re-reading the head; a guarded head update below checks the cached values still hold.
+#: ``session.info`` key of the head this transaction locked and last wrote: (transaction,
+#: savepoint, last_seq, last_hash). Later appends in the same transaction (and savepoint) skip
+#: re-locking and re-reading the head; ``_write``'s guarded head update checks it still holds.
 _HEAD_INFO = "ledger.journal.head"
 
 
