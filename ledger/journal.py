@@ -8,6 +8,8 @@ and ``entry_hash = keccak256(canonical)``; ``prev_hash`` is the previous entry's
 bytes for seq 1). Appends lock the single ``journal_head`` row first (``SELECT ... FOR UPDATE``
 on PostgreSQL; a no-op ``UPDATE`` on SQLite, which takes the database's write lock), so
 concurrent writers queue and seq stays gapless: a rolled-back transaction rolls back its seq too.
+A transaction locks and reads the head once; its later appends chain onto what it last wrote
+(docs/ledger.md).
 ``append`` never commits: the entry commits or rolls back with the business change it describes.
 """
 
@@ -23,8 +25,9 @@ from json.encoder import encode_basestring
 from typing import Any
 
 from eth_utils.address import to_checksum_address
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col
 
 from ledger import limits
@@ -46,6 +49,24 @@ __all__ = [
 
 HEAD_ID = 1
 JOURNAL_TABLE: Table = JournalEntry.metadata.tables["journal_entry"]
+HEAD_TABLE: Table = JournalHead.metadata.tables["journal_head"]
+# The statements of every append, built once (Core statements on the tables: no ORM
+# bookkeeping; a JournalHead row object the session may hold is expired after a move).
+_HEAD_ROW = HEAD_TABLE.c.id == bindparam("head_id")
+_READ_HEAD = select(HEAD_TABLE.c.last_seq, HEAD_TABLE.c.last_hash).where(_HEAD_ROW)
+_READ_HEAD_FOR_UPDATE = _READ_HEAD.with_for_update()
+_TOUCH_HEAD = update(HEAD_TABLE).where(_HEAD_ROW).values(last_seq=HEAD_TABLE.c.last_seq)
+_MOVE_HEAD = (
+    update(HEAD_TABLE)
+    .where(
+        _HEAD_ROW,
+        HEAD_TABLE.c.last_seq == bindparam("from_seq"),
+        HEAD_TABLE.c.last_hash == bindparam("from_hash"),
+    )
+    .values(last_seq=bindparam("to_seq"), last_hash=bindparam("to_hash"))
+)
+_INSERT_ENTRIES = insert(JOURNAL_TABLE)
+_HEAD_IDENTITY = identity_key(JournalHead, HEAD_ID)
 ENTRY_FIELDS = (
     "actor",
     "kind",
@@ -169,28 +190,54 @@ def _checksum(address: str) -> str:
     return str(to_checksum_address(address))
 
 
+#: ``session.info`` key of the head this transaction locked and last wrote: (transaction,
+#: savepoint, last_seq, last_hash). Later appends in the same transaction (and savepoint) skip
+#: re-locking and re-reading the head; ``_write``'s guarded head update checks it still holds.
+_HEAD_INFO = "ledger.journal.head"
+
+
+def _transaction_key(session: Session) -> tuple[object, object]:
+    """The transaction and innermost savepoint now open: a cached head is trusted only in the
+    same pair (a savepoint rolled back, or a new transaction, makes it a miss)."""
+    return session.get_transaction(), session.get_nested_transaction()
+
+
+def _cached_head(session: Session) -> tuple[int, str] | None:
+    cached = session.info.get(_HEAD_INFO)
+    if cached is None:
+        return None
+    transaction, savepoint, last_seq, last_hash = cached
+    if transaction is None or (transaction, savepoint) != _transaction_key(session):
+        return None
+    return int(last_seq), str(last_hash)
+
+
+def _remember_head(session: Session, last_seq: int, last_hash: str) -> None:
+    session.info[_HEAD_INFO] = (*_transaction_key(session), last_seq, last_hash)
+
+
 def _lock_head(session: Session) -> tuple[int, str]:
-    """Lock the head row (creating it on first use) and return (last_seq, last_hash)."""
+    """Lock the head row (creating it on first use) and return (last_seq, last_hash). Once
+    locked in a transaction, it stays locked until the transaction ends: later calls in the
+    same transaction and savepoint answer from what this transaction last read or wrote."""
+    cached = _cached_head(session)
+    if cached is not None:
+        return cached
+    last_seq, last_hash = _lock_head_row(session)
+    _remember_head(session, last_seq, last_hash)
+    return last_seq, last_hash
+
+
+def _lock_head_row(session: Session) -> tuple[int, str]:
+    """Lock the head row in the database and read it."""
     dialect = session.get_bind().dialect.name
     for _ in range(2):
         if dialect == "postgresql":
-            row = session.execute(
-                select(col(JournalHead.last_seq), col(JournalHead.last_hash))
-                .where(col(JournalHead.id) == HEAD_ID)
-                .with_for_update()
-            ).first()
+            row = session.execute(_READ_HEAD_FOR_UPDATE, {"head_id": HEAD_ID}).first()
         else:
             # A write is the portable lock: on SQLite it takes the database's write lock.
-            session.execute(
-                update(JournalHead)
-                .where(col(JournalHead.id) == HEAD_ID)
-                .values(last_seq=col(JournalHead.last_seq))
-            )
-            row = session.execute(
-                select(col(JournalHead.last_seq), col(JournalHead.last_hash)).where(
-                    col(JournalHead.id) == HEAD_ID
-                )
-            ).first()
+            session.execute(_TOUCH_HEAD, {"head_id": HEAD_ID})
+            row = session.execute(_READ_HEAD, {"head_id": HEAD_ID}).first()
         if row is not None:
             return int(row[0]), str(row[1])
         values = {"id": HEAD_ID, "last_seq": 0, "last_hash": ZERO_HASH_HEX}
@@ -222,50 +269,66 @@ def _write(
     """Chain and insert ``entries``, already validated into ``checked`` (actor, payload)."""
     assert entries
     assert len(checked) == len(entries)
-    last_seq, prev_hash = _lock_head(session)
-    now = datetime.now(UTC)
-    recorded_text = format_recorded_at(now)
-    rows: list[dict[str, Any]] = []
-    out: list[AppendedEntry] = []
-    for new, (actor, payload_json) in zip(entries, checked, strict=True):
-        last_seq += 1
-        entry_hash = to_hex(
-            keccak256(
-                entry_canonical_bytes(
-                    seq=last_seq,
-                    kind=new.kind,
-                    subject=new.subject,
-                    actor=actor,
-                    payload_json=payload_json,
-                    signature=new.signature,
-                    recorded_at=recorded_text,
-                    prev_hash=prev_hash,
+    for _ in range(2):
+        last_seq, prev_hash = _lock_head(session)
+        first_seq, first_prev = last_seq + 1, prev_hash
+        now = datetime.now(UTC)
+        recorded_text = format_recorded_at(now)
+        rows: list[dict[str, Any]] = []
+        out: list[AppendedEntry] = []
+        for new, (actor, payload_json) in zip(entries, checked, strict=True):
+            last_seq += 1
+            entry_hash = to_hex(
+                keccak256(
+                    entry_canonical_bytes(
+                        seq=last_seq,
+                        kind=new.kind,
+                        subject=new.subject,
+                        actor=actor,
+                        payload_json=payload_json,
+                        signature=new.signature,
+                        recorded_at=recorded_text,
+                        prev_hash=prev_hash,
+                    )
                 )
             )
+            row: dict[str, Any] = {
+                "seq": last_seq,
+                "kind": new.kind,
+                "subject": new.subject,
+                "actor": actor,
+                "payload_json": payload_json,
+                "signature": new.signature,
+                "recorded_at": now,
+                "prev_hash": prev_hash,
+                "entry_hash": entry_hash,
+            }
+            rows.append(row)
+            out.append(AppendedEntry(last_seq, entry_hash, prev_hash, now))
+            prev_hash = entry_hash
+        # The head moves only from the state these entries chain onto: a head that is not
+        # there (a stale cached head) updates nothing, and the head is then read afresh.
+        moved = session.execute(
+            _MOVE_HEAD,
+            {
+                "head_id": HEAD_ID,
+                "from_seq": first_seq - 1,
+                "from_hash": first_prev,
+                "to_seq": last_seq,
+                "to_hash": prev_hash,
+            },
         )
-        row: dict[str, Any] = {
-            "seq": last_seq,
-            "kind": new.kind,
-            "subject": new.subject,
-            "actor": actor,
-            "payload_json": payload_json,
-            "signature": new.signature,
-            "recorded_at": now,
-            "prev_hash": prev_hash,
-            "entry_hash": entry_hash,
-        }
-        rows.append(row)
-        out.append(AppendedEntry(last_seq, entry_hash, prev_hash, now))
-        prev_hash = entry_hash
-    session.execute(insert(JOURNAL_TABLE), rows)
-    session.execute(
-        update(JournalHead)
-        .where(col(JournalHead.id) == HEAD_ID)
-        .values(last_seq=last_seq, last_hash=prev_hash)
-    )
-    assert out[-1].seq == last_seq
-    assert out[0].seq == last_seq - len(entries) + 1
-    return out
+        if getattr(moved, "rowcount", 0) != 1:
+            session.info.pop(_HEAD_INFO, None)
+            continue
+        session.execute(_INSERT_ENTRIES, rows)
+        _remember_head(session, last_seq, prev_hash)
+        if (held := session.identity_map.get(_HEAD_IDENTITY)) is not None:
+            session.expire(held)
+        assert out[-1].seq == last_seq
+        assert out[0].seq == first_seq
+        return out
+    raise AssertionError("the journal head moved under a transaction that had locked it")
 
 
 def append(

@@ -18,6 +18,7 @@ from marketplace.assets.models import (
     ObjectionStatus,
     RegistrationType,
 )
+from marketplace.db import kept
 
 CERTIFIED_TYPES = (
     RegistrationType.initial.value,
@@ -33,13 +34,20 @@ def asset(session: Session, asset_id: int) -> Asset | None:
 def lock_asset(session: Session, asset_id: int) -> Asset | None:
     """The asset row, locked for update (PostgreSQL; SQLite's BEGIN IMMEDIATE already is)."""
     return session.execute(
-        select(Asset).where(col(Asset.id) == asset_id).with_for_update()
+        select(Asset)
+        .where(col(Asset.id) == asset_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # fresh, though the session holds it
     ).scalar_one_or_none()
 
 
 def assets_by_ids(session: Session, asset_ids: Sequence[int]) -> dict[int, Asset]:
     if not asset_ids:
         return {}
+    if len(wanted := set(asset_ids)) == 1:  # one asset (a listing's, an order's): held
+        (only,) = wanted
+        found = kept(session, session.get(Asset, only))
+        return {} if found is None else {only: found}
     rows = session.execute(select(Asset).where(col(Asset.id).in_(list(set(asset_ids))))).scalars()
     return {row.id: row for row in rows if row.id is not None}
 

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ledger.models import JournalEntry
+from marketplace.db import kept
 from marketplace.delivery.models import DeliveryKey, Download, Licence, Receipt
 
 
@@ -87,7 +88,7 @@ def download_by_served_seq(session: Session, licence_id: int, served_seq: int) -
 
 
 def journal_entry(session: Session, seq: int) -> JournalEntry | None:
-    return session.get(JournalEntry, seq)
+    return kept(session, session.get(JournalEntry, seq))  # entries never change: held
 
 
 def receipts_for_order(session: Session, order_id: int) -> list[Receipt]:

@@ -12,6 +12,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from ledger.models import utc_now
 from marketplace.identity.models import (
     Account,
     AuthToken,
@@ -139,6 +140,21 @@ def custodial_key(session: Session, account_id: int) -> CustodialKey | None:
 # --- tokens --------------------------------------------------------------------------------
 
 
+def token_with_holder(
+    session: Session, token_digest: str
+) -> tuple[AuthToken, Account, Organization] | None:
+    """The token, its account and the account's organisation, in one query (every
+    authenticated request reads all three)."""
+    stmt = (
+        select(AuthToken, Account, Organization)
+        .join(Account, col(Account.id) == col(AuthToken.account_id))
+        .join(Organization, col(Organization.id) == col(Account.organization_id))
+        .where(col(AuthToken.token_digest) == token_digest)
+    )
+    row = session.exec(stmt).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
 def token_by_digest(session: Session, token_digest: str) -> AuthToken | None:
     stmt = select(AuthToken).where(col(AuthToken.token_digest) == token_digest)
     return session.exec(stmt).first()
@@ -239,7 +255,16 @@ def clear_login_failures(session: Session, key_digest: str) -> None:
 
 
 def add_used_signature_nonce(session: Session, address: str, nonce: str) -> bool:
-    return insert_unique(session, UsedSignatureNonce(address=address, nonce=nonce))
+    """Records the nonce as used; False when it already was (one ``INSERT ... ON CONFLICT DO
+    NOTHING``: a replay, or a concurrent request that won the race, inserts nothing)."""
+    dialect = session.get_bind().dialect.name
+    dialect_insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if dialect_insert is None:
+        return insert_unique(session, UsedSignatureNonce(address=address, nonce=nonce))
+    table = UsedSignatureNonce.metadata.tables["used_signature_nonce"]
+    stmt = dialect_insert(table).values(address=address, nonce=nonce, used_at=utc_now())
+    stmt = stmt.on_conflict_do_nothing(index_elements=["address", "nonce"])
+    return session.execute(stmt.returning(table.c.id)).first() is not None
 
 
 def accounts_holding_role(session: Session, role: str) -> list[Account]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from eth_account import Account
@@ -41,15 +42,20 @@ def domain(chain_id: int, verifying_contract: str | None) -> dict[str, Any]:
     stands in (every signature then still binds name, version and chain)."""
     if chain_id <= 0:
         raise SignatureError("an EIP-712 domain needs a positive chain id")
-    contract = verifying_contract or ZERO_ADDRESS
-    if not is_address(contract):
-        raise SignatureError(f"verifying contract {contract!r} is not an address")
     return {
         "name": DOMAIN_NAME,
         "version": DOMAIN_VERSION,
         "chainId": chain_id,
-        "verifyingContract": to_checksum_address(contract),
+        "verifyingContract": _contract(verifying_contract or ZERO_ADDRESS),
     }
+
+
+@lru_cache(maxsize=64)
+def _contract(contract: str) -> str:
+    """The checksummed contract address (one per chain: checked and hashed once)."""
+    if not is_address(contract):
+        raise SignatureError(f"verifying contract {contract!r} is not an address")
+    return str(to_checksum_address(contract))
 
 
 def typed_data(

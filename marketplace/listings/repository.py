@@ -7,6 +7,7 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from marketplace.db import kept
 from marketplace.listings.models import Listing, ListingStatus
 
 
@@ -17,13 +18,18 @@ def add(session: Session, listing: Listing) -> Listing:
 
 
 def get(session: Session, listing_id: int) -> Listing | None:
-    return session.get(Listing, listing_id)
+    """The listing row, held for the rest of the transaction (a purchase reads it in several
+    places; ``db.kept``)."""
+    return kept(session, session.get(Listing, listing_id))
 
 
 def lock(session: Session, listing_id: int) -> Listing | None:
     """The listing row, locked for update (PostgreSQL; SQLite's BEGIN IMMEDIATE already is)."""
     return session.execute(
-        select(Listing).where(col(Listing.id) == listing_id).with_for_update()
+        select(Listing)
+        .where(col(Listing.id) == listing_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # fresh, though the session holds it
     ).scalar_one_or_none()
 
 

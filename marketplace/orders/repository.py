@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ledger.models import JournalEntry
+from marketplace.db import kept
 from marketplace.orders.lifecycle import OrderStatus
 from marketplace.orders.models import Order, QualityCheck
 
@@ -82,7 +83,7 @@ def totals(session: Session, listing_id: int, statuses: Collection[str]) -> tupl
 
 
 def journal_entry(session: Session, seq: int) -> JournalEntry | None:
-    return session.get(JournalEntry, seq)
+    return kept(session, session.get(JournalEntry, seq))  # entries never change: held
 
 
 def last_entry_seq(session: Session, *, subject: str, kind: str) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -49,19 +50,28 @@ def _check_deadlines(body: AuctionCreate, now: datetime, window_s_min: int) -> N
 def under_way(session: Session, listing_id: int, now: datetime) -> int | None:
     """The id of the listing's auction still committing or revealing (or due to be resolved),
     if it has one."""
-    running = [
-        a.id for a in repository.for_listing(session, listing_id, limits.page_size_max)
-        if lifecycle.current(a, now) in _OPEN
-    ]  # fmt: skip
-    return running[0] if running else None
+    return _under_way_of(_auctions_of(session, listing_id), now)
 
 
 def awaiting_winner(session: Session, listing_id: int, now: datetime) -> int | None:
     """The id of the listing's sold auction whose winner has not placed its order yet, while
     the winner's window (``limits.auction_winner_order_window_s``) lasts."""
+    return _awaiting_winner_of(_auctions_of(session, listing_id), now)
+
+
+def _auctions_of(session: Session, listing_id: int) -> Sequence[Auction]:
+    return repository.for_listing(session, listing_id, limits.page_size_max)
+
+
+def _under_way_of(auctions: Sequence[Auction], now: datetime) -> int | None:
+    running = [a.id for a in auctions if lifecycle.current(a, now) in _OPEN]
+    return running[0] if running else None
+
+
+def _awaiting_winner_of(auctions: Sequence[Auction], now: datetime) -> int | None:
     window = timedelta(seconds=limits.auction_winner_order_window_s)
     waiting = [
-        a.id for a in repository.for_listing(session, listing_id, limits.page_size_max)
+        a.id for a in auctions
         if a.status == AuctionStatus.resolved and a.order_id is None
         and a.closed_at is not None and now < as_utc(a.closed_at) + window
     ]  # fmt: skip
@@ -73,13 +83,14 @@ def refuse_if_under_way(session: Session, listing_id: int, now: datetime) -> Non
     the auction is resolved (or cancelled) it is sold only to the auction's winner, and after a
     sale the winner has its window to place its order. The orders endpoints call this before
     ``orders.service.place`` (orders' service may not import auctions, which imports it)."""
-    running = under_way(session, listing_id, now)
+    auctions = _auctions_of(session, listing_id)  # read once for both questions
+    running = _under_way_of(auctions, now)
     if running is not None:
         raise AuctionUnderWay(
             f"listing {listing_id} is being auctioned (auction {running}); it can be bought "
             "outright again only once that auction is resolved with no sale or is cancelled"
         )
-    waiting = awaiting_winner(session, listing_id, now)
+    waiting = _awaiting_winner_of(auctions, now)
     if waiting is not None:
         raise AuctionUnderWay(
             f"listing {listing_id} was sold by auction {waiting} and its winner has not placed "

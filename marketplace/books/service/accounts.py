@@ -205,10 +205,14 @@ def post(
     actor: str,
     payload: Mapping[str, Any],
     now: datetime | None = None,
+    checked: dict[int, BookAccount] | None = None,
 ) -> tuple[int, list[BookTransfer]]:
-    """Post ``legs`` as one batch and one journal entry ``kind``; (its seq, the transfers)."""
+    """Post ``legs`` as one batch and one journal entry ``kind``; (its seq, the transfers).
+    ``checked``: what ``lock_and_check`` returned for these very legs earlier in this
+    transaction (the accounts stay locked until it ends, and only it moves their balances);
+    without it, they are locked and checked here."""
     assert legs
-    locked = lock_and_check(session, legs)
+    locked = lock_and_check(session, legs) if checked is None else checked
     created = now or utc_now()
     transfers = [
         BookTransfer(

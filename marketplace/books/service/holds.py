@@ -91,7 +91,7 @@ def hold(
         return hold_view(existing)
     if repository.transfer_by_id(session, transfer_id) is not None:
         raise TransferIdReused(f"transfer id {transfer_id!r} already names another transfer")
-    lock_and_check(session, [leg])  # refuses before the hold row is written
+    checked = lock_and_check(session, [leg])  # refuses before the hold row is written
     moment = now or utc_now()
     row = Hold(
         organization_id=org_id,
@@ -121,6 +121,7 @@ def hold(
             "credit_account_id": held.id,
         },
         now=moment,
+        checked=checked,  # the same accounts and amount, checked above
     )
     session.add(row)
     session.flush()

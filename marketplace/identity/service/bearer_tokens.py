@@ -42,20 +42,17 @@ def issue_token(
 def authenticate(session: Session, settings: Settings, token: str, now: datetime) -> Principal:
     if not tokens.is_well_formed(token, tokens.TOKEN_PREFIX):
         raise InvalidToken("the bearer token is malformed; log in again for a new one")
-    row = repository.token_by_digest(
+    found = repository.token_with_holder(
         session, tokens.digest(secret(settings), token, purpose="bearer")
     )
-    if row is None:
+    if found is None:
         raise InvalidToken("the bearer token is not recognised; log in again")
+    row, account, org = found
     if row.revoked_at is not None:
         raise TokenRevoked("the bearer token was revoked (logged out); log in again")
     if as_utc(row.expires_at) <= now:
         raise TokenExpired("the bearer token has expired; log in again")
-    account = repository.account(session, row.account_id)
-    assert account is not None
     assert account.id is not None
-    org = repository.organization(session, account.organization_id)
-    assert org is not None
     assert org.id is not None
     roles = frozenset(repository.organization_roles(session, org.id))
     assert row.id is not None

@@ -29,10 +29,9 @@ from marketplace.orders.service import periods
 from marketplace.orders.service._common import (
     buyers_order,
     journal_transition,
-    locked,
     reference,
 )
-from marketplace.orders.service.placement import place
+from marketplace.orders.service.placement import placed_order
 from marketplace.orders.service.views import OrderView, order_public, order_view
 from marketplace.principal import Principal
 from marketplace.settings import Settings
@@ -142,10 +141,9 @@ def place_and_pay(
     of ``place`` or ``pay`` (409 ``insufficient_funds`` among them) leaves no order and nothing
     held once the caller rolls back."""
     moment = now or utc_now()
-    placed = place(
+    order = placed_order(
         session, settings, principal, listing_id=listing_id, purpose=purpose, quantity=quantity,
         signature=signature, nonce=nonce, deadline=deadline, ctx=ctx, now=moment,
     )  # fmt: skip
-    order = locked(session, placed.id)
     pay_order(session, settings, order, actor=principal.address, now=moment)
     return order_public(order)

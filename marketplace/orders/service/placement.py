@@ -255,6 +255,34 @@ def place(
     terms when they are narrower than the listing's (an accepted quote's); the caller has
     checked they are no wider (``quotes.narrowing``). The order signs their hash.
     ``ctx`` is the EIP-712 domain the buyer signs under (``assets.service.signing_context``)."""
+    order = placed_order(
+        session, settings, principal, listing_id=listing_id, purpose=purpose, quantity=quantity,
+        source=source, source_id=source_id, price_minor=price_minor, terms=terms,
+        signature=signature, nonce=nonce, deadline=deadline, ctx=ctx, now=now,
+    )  # fmt: skip
+    return order_public(order)
+
+
+def placed_order(
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    *,
+    listing_id: int,
+    purpose: str,
+    quantity: int | None = None,
+    source: Source = "listing",
+    source_id: int | None = None,
+    price_minor: int | None = None,
+    terms: Terms | None = None,
+    signature: str | None = None,
+    nonce: int | None = None,
+    deadline: int | None = None,
+    ctx: SigningContext,
+    now: datetime | None = None,
+) -> Order:
+    """``place``, returning the row itself (inserted in this transaction, so this transaction
+    holds it: ``place_and_pay`` pays it without reading it back)."""
     now = now or utc_now()
     priced = _priced(
         session, principal, listing_id=listing_id, purpose=purpose, quantity=quantity,
@@ -286,7 +314,7 @@ def place(
     order.placed_seq = entry.seq
     session.add(order)
     session.flush()
-    return order_public(order)
+    return order
 
 
 def _insert(
