@@ -146,7 +146,11 @@ def test_the_largest_price_is_accepted(
     assert quote["price_minor"] == 2**63 - 1
 
 
-@pytest.mark.parametrize("valid_until", [in_days(-1), in_days(0), in_days(31), "2030-01-01T00:00"])
+@pytest.mark.parametrize(
+    "valid_until",
+    [in_days(-1), in_days(0), in_days(31), "2030-01-01T00:00"],
+    ids=["yesterday", "now", "in-31-days", "no-offset"],  # stable ids: xdist workers must agree
+)
 def test_a_validity_in_the_past_too_far_ahead_or_without_an_offset_is_refused(
     api: TestClient, supplier: Party, buyer: Party, ops: Party, valid_until: str
 ) -> None:
