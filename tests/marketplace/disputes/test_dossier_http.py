@@ -82,7 +82,9 @@ def _open_with_evidence(
     assert [a["organization_id"] for a in dispute["assignments"]] == [judge.organization_id]
     fund(runtime.engine, supplier.organization_id, ARBITRATION_FEE)
     made = {
-        "statement": post_statement(api, buyer, dispute["id"], STATEMENT, title="Buyer's statement"),
+        "statement": post_statement(
+            api, buyer, dispute["id"], STATEMENT, title="Buyer's statement"
+        ),
         "buyer_csv": post_file(
             api, buyer, dispute["id"], BUYER_CSV, title="rows received.csv", media_type="text/csv"
         ),

@@ -39,7 +39,13 @@ REPORT = b"%PDF-1.4 the buyer's re-check: 12% of rows missing\n" * 20
 
 @pytest.fixture
 def opened(
-    api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party, judge: Party
+    api: TestClient,
+    asset_runtime: Runtime,
+    *,
+    supplier: Party,
+    ops: Party,
+    buyer: Party,
+    judge: Party,
 ) -> dict[str, Any]:
     """A dispute the buyer opened over HTTP on its paid order; ``judge`` is drawn."""
     order = paid_order(api, asset_runtime, supplier, buyer, ops)

@@ -28,6 +28,7 @@ def _attach(runtime: Runtime, dispute_id: int) -> int:
 def test_a_delivered_orders_records_are_attached_with_their_journal_seqs(
     api: TestClient,
     asset_runtime: Runtime,
+    *,
     supplier: Party,
     ops: Party,
     buyer: Party,
