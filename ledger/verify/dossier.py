@@ -2,19 +2,24 @@
 the chain, without trusting the exchange.
 
 The zip holds ``dossier.json`` (the case, MetaEvidence-like), ``manifest.json`` (every item: its
-file, SHA-256, journal seq, receipt and signature), the evidence files under ``evidence/`` and a
-receipt per journal entry under ``receipts/<seq>.json`` (the format ``bourse verify`` takes for
-one receipt). For every item:
+file, SHA-256, journal seq, receipt and, for a party's evidence, the EIP-712 document its
+submitter signed), the files under ``evidence/`` and ``statements/`` and a receipt per journal
+entry under ``receipts/<seq>.json`` (the format ``bourse verify`` takes for one receipt). For
+every item:
 
 - its receipt verifies: the entry's hash and inclusion proof, and the root anchored on the chain
   for that batch by the pinned contract (``verify_receipt``; nothing is re-implemented here);
   the receipt is the item's own (its entry's seq is the item's);
-- a file's SHA-256 equals the manifest's and the ``evidence.submitted`` entry's payload;
-- a signed item's EIP-712 signature recovers to the signer the entry names (its ``actor``), the
-  entry carries that signature, the signed document covers the file's SHA-256 and its digest is
-  the one the entry holds; an entry signed over a digest (``*_digest`` in its payload) recovers
-  to its actor;
-- a system item's record entry is the record the manifest names (its seq and kind);
+- a party's evidence (``evidence.submitted`` of this dispute and this item): the file's SHA-256
+  equals the manifest's, the entry's ``sha256`` and the signed document's ``sha256``; the
+  document's EIP-712 digest, recomputed with eth_account, is the entry's ``digest``; the
+  signature recovers to the entry's ``actor`` and is the one the entry carries; the document
+  names this dispute, the entry's ``kind`` and ``submitted_at``, on the receipt's chain;
+- an exchange's record attached as evidence: the file is the anchored entry itself (its
+  keccak256 is the receipt's ``entry_hash``), of the kind the manifest names; an entry signed
+  over a digest (``digest`` or ``*_digest`` in its payload) recovers to its actor;
+- the opener's statement: its file's SHA-256 is the ``statement_sha256`` of this dispute's
+  ``dispute.opened`` entry;
 - the entries of the dossier link: where two entries are consecutive, the later one's
   ``prev_hash`` is the earlier one's hash.
 
@@ -58,7 +63,7 @@ MANIFEST_BYTES_MAX = 8 * 1024 * 1024  # dossier.json and manifest.json, each
 ITEM_KEYS = frozenset(
     {
         "id", "type", "kind", "title", "source", "side", "file", "sha256", "seq", "receipt",
-        "record_seq", "record_receipt", "signer", "signature", "typed_data",
+        "signer", "signature", "typed_data",
     }
 )  # fmt: skip
 
@@ -314,15 +319,21 @@ def _payload(receipt: Receipt) -> dict[str, Any]:
 
 
 def _check_kind(item: dict[str, Any], receipt: Receipt, dispute_id: int | None) -> None:
-    """The entry is the item's: an ``evidence.submitted`` of this dispute and this item, or the
-    record of the kind the manifest names."""
+    """The entry is the item's: an ``evidence.submitted`` of this dispute and this item, the
+    ``dispute.opened`` of this dispute for the opener's statement, or the record of the kind
+    the manifest names."""
     entry, payload, seq = receipt.entry, _payload(receipt), receipt.seq
-    if item.get("type") == "record":
+    kind = item.get("type")
+    if kind == "record" or (kind == "evidence" and item.get("source") == "system"):
         if item.get("kind") != entry["kind"]:
             raise _Failed(f"entry {seq} is {entry['kind']}, the manifest says {item.get('kind')}")
         return
-    if item.get("type") != "evidence":
-        raise _Failed(f"manifest item type {item.get('type')!r} is neither evidence nor record")
+    if kind == "statement":
+        if entry["kind"] != "dispute.opened" or payload.get("dispute_id") != dispute_id:
+            raise _Failed(f"entry {seq} is not the opening of dispute {dispute_id}")
+        return
+    if kind != "evidence":
+        raise _Failed(f"manifest item type {kind!r} is not evidence, statement or record")
     if entry["kind"] != "evidence.submitted":
         raise _Failed(f"entry {seq} is {entry['kind']}, not evidence.submitted")
     if payload.get("dispute_id") != dispute_id:
@@ -339,49 +350,71 @@ def _check_kind(item: dict[str, Any], receipt: Receipt, dispute_id: int | None) 
 def _check_file(
     dossier: Dossier, item: dict[str, Any], receipt: Receipt, result: ItemResult
 ) -> None:
-    """The file's bytes, the manifest and the entry agree on its SHA-256."""
+    """The file's bytes, the manifest and the entry agree: a party's item and the opener's
+    statement by SHA-256, a system record by being the anchored entry itself."""
     name, payload, seq = item.get("file"), _payload(receipt), receipt.seq
     if name is None:
-        if item.get("type") == "evidence" and item.get("source") == "party":
-            raise _Failed("a party's evidence has no file in the zip")
+        if item.get("type") in ("evidence", "statement"):
+            raise _Failed("the item has no file in the zip")
         return
     if not isinstance(name, str) or name not in dossier.files:
         raise _Failed(f"file {name} is not in the zip")
-    actual = sha256(dossier.files[name]).hexdigest()
+    content = dossier.files[name]
+    actual = sha256(content).hexdigest()
     if actual != _hex64(item.get("sha256")):
         raise _Failed(f"file {name} hashes to {actual}, the manifest says {item.get('sha256')}")
-    if actual != _hex64(payload.get("sha256")):
-        raise _Failed(f"file {name} hashes to {actual}, entry {seq} says {payload.get('sha256')}")
-    result.checked.append(f"sha256 {actual[:12]}… matches the entry")
+    if item.get("type") == "statement":
+        recorded = payload.get("statement_sha256")
+    elif item.get("source") == "system":
+        if keccak(content) != receipt.entry_hash:
+            raise _Failed(f"file {name} is not entry {seq} as anchored (its keccak256 differs)")
+        recorded = actual
+    else:
+        recorded = payload.get("sha256")
+    if actual != _hex64(recorded):
+        raise _Failed(f"file {name} hashes to {actual}, entry {seq} says {recorded}")
+    result.checked.append(f"sha256 {actual[:12]}… matches entry {seq}")
 
 
-def _check_signed(item: dict[str, Any], receipt: Receipt, result: ItemResult) -> None:
-    """The submitter's EIP-712 signature: it recovers to the signer the entry names, the entry
-    carries it, the document covers the file's hash and is the one the entry holds the digest
-    of, on the chain the receipt anchors on."""
+def _check_signed(
+    item: dict[str, Any], receipt: Receipt, dispute_id: int | None, result: ItemResult
+) -> None:
+    """The submitter's EIP-712 ``Evidence``: the entry holds its digest (recomputed here), it
+    covers the file's hash, this dispute, the entry's kind and time, on the receipt's chain; the
+    signature recovers to the entry's actor and is the one the entry carries."""
     typed, signature = item.get("typed_data"), item.get("signature")
     entry, payload, seq = receipt.entry, _payload(receipt), receipt.seq
     if not isinstance(typed, dict) or not isinstance(signature, str):
-        raise _Failed("the signed document or its signature is malformed")
-    signer = _recover_typed(typed, signature)
-    if not _same(signer, item.get("signer")):
-        raise _Failed(f"the signature recovers to {signer}, not {item.get('signer')}")
-    if not _same(signer, entry["actor"]):
-        raise _Failed(f"the signature recovers to {signer}, entry {seq} names {entry['actor']}")
-    if not _same(signature, entry.get("signature")):
-        raise _Failed(f"entry {seq} carries another signature than the manifest's")
+        raise _Failed("a party's evidence carries no signed document and signature")
+    try:
+        digest = "0x" + _typed_digest(typed).hex()
+    except Exception as exc:  # noqa: BLE001 -- eth_account raises several types
+        raise _Failed(f"the signed document is malformed: {str(exc)[:120]}") from None
+    if not _same(digest, payload.get("digest")):
+        raise _Failed(f"the signed document is not the one entry {seq} holds the digest of")
     message = _object(typed.get("message"))
     if _hex64(message.get("sha256")) != _hex64(payload.get("sha256")):
         raise _Failed(f"the signed document covers sha256 {message.get('sha256')}, not the file's")
-    if "evidence_digest" in payload and not _same(
-        "0x" + _typed_digest(typed).hex(), payload["evidence_digest"]
-    ):
-        raise _Failed(f"the signed document is not the one entry {seq} holds the digest of")
+    expected = {
+        "disputeId": dispute_id,
+        "kind": payload.get("kind"),
+        "submittedAt": payload.get("submitted_at"),
+    }
+    for key, value in expected.items():
+        if message.get(key) != value:
+            raise _Failed(f"the signed document's {key} is {message.get(key)!r}, not {value!r}")
     domain = _object(typed.get("domain"))
     if domain.get("chainId") != receipt.chain_id:
         raise _Failed(
             f"the document is signed for chain {domain.get('chainId')}, not {receipt.chain_id}"
         )
+    signer = _recover_typed(typed, signature)
+    if not _same(signer, entry["actor"]):
+        raise _Failed(f"the signature recovers to {signer}, entry {seq} names {entry['actor']}")
+    if not _same(signer, item.get("signer")):
+        raise _Failed(f"the signature recovers to {signer}, not {item.get('signer')}")
+    if not _same(signature, entry.get("signature")):
+        raise _Failed(f"entry {seq} carries another signature than the manifest's")
     result.checked.append(f"signed by {signer}")
 
 
@@ -399,24 +432,12 @@ def _check_item(run: _Run, item: dict[str, Any], result: ItemResult) -> None:
     )
     _check_kind(item, receipt, run.dossier.dispute_id)
     _check_file(run.dossier, item, receipt, result)
-    if item.get("typed_data") is not None:
-        _check_signed(item, receipt, result)
-    elif item.get("source") == "party":
-        raise _Failed("a party's evidence carries no signed document")
+    if item.get("type") == "evidence" and item.get("source") == "party":
+        _check_signed(item, receipt, run.dossier.dispute_id, result)
+    elif item.get("typed_data") is not None:
+        raise _Failed("only a party's evidence carries a signed document")
     else:
         _check_entry_signature(receipt, result)
-    record_seq = item.get("record_seq")
-    if record_seq is not None:  # the exchange's own record, attached as evidence
-        if _payload(receipt).get("record_seq") != record_seq:
-            raise _Failed(
-                f"entry {seq} attaches record {_payload(receipt).get('record_seq')}, "
-                f"not {record_seq}"
-            )
-        record = run.receipt(item.get("record_receipt"), record_seq, f"record {record_seq}")
-        if record.entry["kind"] != item.get("kind"):
-            raise _Failed(f"record {record_seq} is {record.entry['kind']}, not {item.get('kind')}")
-        _check_entry_signature(record, result)
-        result.checked.append(f"record {record_seq} ({record.entry['kind']}) anchored")
 
 
 def _links(receipts: dict[int, Receipt]) -> list[str]:
@@ -464,9 +485,7 @@ def verify_dossier(
                 )
     contracts = sorted({r.contract.lower() for r in run.receipts.values()})
     problems = _links(run.receipts)
-    listed = {
-        f for i in dossier.items for f in (i.get("file"), i.get("receipt"), i.get("record_receipt"))
-    }
+    listed = {f for i in dossier.items for f in (i.get("file"), i.get("receipt"))}
     strays = sorted(
         n for n in dossier.files if n not in listed and n not in ("dossier.json", "manifest.json")
     )

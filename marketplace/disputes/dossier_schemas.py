@@ -72,7 +72,10 @@ class RecordView(BaseModel):
 
 
 class Statement(BaseModel):
-    evidence_id: int
+    """A party's statement: the opener's (``evidence_id`` null, on its ``dispute.opened``
+    entry) or one submitted as evidence."""
+
+    evidence_id: int | None
     side: str | None
     title: str
     text: str

@@ -150,7 +150,8 @@ class Evidence(SQLModel, table=True):
     encrypted under ``blob_key``, hashed (``sha256`` of the plaintext) and signed (EIP-712) by
     its submitter; the exchange's (``source='system'``) is a record it already holds, such as the
     signed order or a ``delivery.served`` entry, named by ``record_seq``, the journal entry whose
-    receipt proves it. ``journal_seq`` is the ``evidence.submitted`` entry."""
+    receipt proves it. ``journal_seq`` is a party's ``evidence.submitted`` entry, and a system
+    record's own entry (``record_seq``): attaching one writes no entry."""
 
     __tablename__ = "dispute_evidence"
     __table_args__ = {"sqlite_autoincrement": True}

@@ -18,7 +18,6 @@ from marketplace.identity.auth import CurrentAccount
 router = APIRouter(tags=["disputes"])
 
 DisputeId = Annotated[int, Path(ge=1, le=limits.id_max, description="dispute id")]
-EvidenceId = Annotated[int, Path(ge=1, le=limits.id_max, description="evidence id")]
 
 
 @router.get(
@@ -33,34 +32,6 @@ def dispute_record(
     store: BlobStoreDep,
 ) -> DossierView:
     return dossier.dossier_view(session, runtime.settings, store, principal, dispute_id)
-
-
-@router.get(
-    "/disputes/{dispute_id}/record/{evidence_id}/file",
-    summary="One evidence file of the dispute, decrypted and checked against its hash",
-    response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}, "description": "The file."}},
-)
-def dispute_evidence_file(
-    dispute_id: DisputeId,
-    evidence_id: EvidenceId,
-    *,
-    principal: CurrentAccount,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    store: BlobStoreDep,
-) -> Response:
-    found = dossier.evidence_file(
-        session, runtime.settings, store, principal, dispute_id=dispute_id, evidence_id=evidence_id
-    )
-    return Response(
-        found.content,
-        media_type=found.media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{found.name}"',
-            "X-Content-SHA256": found.sha256,
-        },
-    )
 
 
 @router.get(

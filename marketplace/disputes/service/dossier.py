@@ -5,15 +5,12 @@ against the chain alone (docs/disputes.md, "The dossier and its verification").
 Who sees it: ``access.visible_dispute`` (the parties, the drawn arbitrators, operators; 404 to
 anyone else). Reading it writes nothing.
 
-What the dossier relies on, from the evidence service (docs/disputes.md lists it):
-
-- a party's item is stored as ``wrapped data key || envelope ciphertext`` under ``blob_key``,
-  the data key wrapped by the master key with the context ``dispute-evidence|<sha256>``
-  (``evidence_plaintext``, ``store_evidence_blob``);
-- its ``evidence.submitted`` entry is signed by the submitter (``actor``, ``signature``) and its
-  payload holds ``dispute_id``, ``evidence_id``, ``sha256``, ``evidence_digest`` (the EIP-712
-  digest of ``evidence_typed_data``), ``chain_id`` and ``verifying_contract``, and for a system
-  item ``record_seq``.
+The evidence is the evidence service's (``service/evidence.py``): a party's bytes are read with
+``content_of`` (decrypted, checked against the recorded SHA-256), the document its submitter
+signed with ``signed_document`` (the EIP-712 ``Evidence`` of ``evidence_document.py``), and its
+``evidence.submitted`` entry holds ``sha256`` and ``digest``. A system record is the journal
+entry itself (``records.py``): its bytes are the entry's canonical JSON. The opener's statement
+is on the dispute row; its ``dispute.opened`` entry holds ``statement_sha256``.
 """
 
 from __future__ import annotations
@@ -23,7 +20,6 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,15 +31,7 @@ from ledger.models import AnchorBatch, BatchStatus, JournalEntry, as_utc
 from ledger.receipts import batch_of, build_receipt
 from ledger.verify.dossier import DOSSIER_VERSION, entry_signer
 from marketplace import limits
-from marketplace.blobs import BlobNotFound, BlobStore, DecryptionError, decrypt_stream, unwrap_key
-from marketplace.blobs.envelope import (
-    KEY_BYTES,
-    TAG_BYTES,
-    WRAP_NONCE_BYTES,
-    StreamEncryptor,
-    new_data_key,
-    wrap_key,
-)
+from marketplace.blobs import BlobStore
 from marketplace.disputes import repository
 from marketplace.disputes.dossier_schemas import (
     AnchorCheck,
@@ -55,74 +43,26 @@ from marketplace.disputes.dossier_schemas import (
     Statement,
 )
 from marketplace.disputes.errors import DossierTooLarge, EvidenceAltered
-from marketplace.disputes.evidence_errors import EvidenceNotFound
 from marketplace.disputes.models import Dispute, Evidence, Ruling
+from marketplace.disputes.service import evidence as evidence_service
 from marketplace.disputes.service.access import visible_dispute
 from marketplace.identity import signing
 from marketplace.orders import service as orders
 from marketplace.principal import Principal
 from marketplace.settings import Settings
 
-EVIDENCE_SUBMITTED_KIND = "evidence.submitted"
-WRAPPED_KEY_BYTES = WRAP_NONCE_BYTES + KEY_BYTES + TAG_BYTES
+EVIDENCE_SUBMITTED_KIND = evidence_service.SUBMITTED_KIND
+OPENING_STATEMENT_FILE = "statements/opening.txt"
+OPENING_STATEMENT_TITLE = "Opening statement"
 _NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
-#: The EIP-712 document a party signs when it submits an item (the evidence service's).
-EVIDENCE_TYPES: dict[str, list[dict[str, str]]] = {
-    "Evidence": [
-        {"name": "disputeId", "type": "uint256"},
-        {"name": "side", "type": "string"},
-        {"name": "kind", "type": "string"},
-        {"name": "title", "type": "string"},
-        {"name": "mediaType", "type": "string"},
-        {"name": "sizeBytes", "type": "uint256"},
-        {"name": "sha256", "type": "bytes32"},
-    ]
-}
 
-
-def evidence_typed_data(row: Evidence, domain: Mapping[str, Any]) -> dict[str, Any]:
-    """The document ``row``'s submitter signed, under the exchange's EIP-712 ``domain``."""
-    message = {
-        "disputeId": row.dispute_id,
-        "side": row.side or "",
-        "kind": row.kind,
-        "title": row.title,
-        "mediaType": row.media_type,
-        "sizeBytes": row.size_bytes,
-        "sha256": "0x" + row.sha256,
-    }
-    return signing.typed_data_in(domain, "Evidence", EVIDENCE_TYPES, message)
-
-
-def _context(sha256_hex: str) -> bytes:
-    return b"dispute-evidence|" + sha256_hex.encode()
-
-
-def store_evidence_blob(settings: Settings, store: BlobStore, plaintext: bytes) -> str:
-    """Encrypt and store an item's bytes; return its blob key (the evidence service's layout)."""
-    data_key = new_data_key()
-    encryptor = StreamEncryptor(data_key)
-    digest = hashlib.sha256(plaintext).hexdigest()
-    with store.writer() as writer:
-        writer.write(wrap_key(settings.master_key_bytes, data_key, _context(digest)))
-        writer.write(encryptor.header)
-        writer.write(encryptor.update(plaintext))
-        writer.write(encryptor.finish())
-        return writer.commit()
-
-
-def evidence_plaintext(settings: Settings, store: BlobStore, row: Evidence) -> bytes | None:
-    """The item's stored bytes, decrypted; None when it has no blob, or the blob is missing or
-    does not decrypt (altered, or under another key)."""
-    if row.blob_key is None:
-        return None
+def _content(session: Session, settings: Settings, store: BlobStore, row: Evidence) -> bytes | None:
+    """The item's bytes as the evidence service serves them; None when they are gone, no
+    longer decrypt or no longer match the recorded hash."""
     try:
-        with store.open(row.blob_key) as source:
-            wrapped = source.read(WRAPPED_KEY_BYTES)
-            data_key = unwrap_key(settings.master_key_bytes, wrapped, _context(row.sha256))
-            return b"".join(decrypt_stream(data_key, source))
-    except (BlobNotFound, DecryptionError, OSError, ValueError):
+        return evidence_service.content_of(session, settings, store, row)
+    except EvidenceAltered:
         return None
 
 
@@ -171,15 +111,15 @@ def _entry_signature(entry: JournalEntry) -> SignatureCheck:
 
 
 def _evidence_signature(
-    row: Evidence, entry: JournalEntry, payload: dict[str, Any]
+    session: Session, row: Evidence, entry: JournalEntry, payload: dict[str, Any]
 ) -> SignatureCheck:
-    """A party's item: the submitter's EIP-712 signature over the document the entry holds the
-    digest of, by the address the entry names."""
+    """A party's item: the submitter's EIP-712 signature over the evidence service's document,
+    by the address the entry names; the entry holds that document's digest."""
     if row.signature is None or row.signer is None:
         return SignatureCheck(status="invalid", detail="a party's item carries no signature")
     try:
-        domain = signing.domain(int(payload["chain_id"]), str(payload["verifying_contract"]))
-        typed = evidence_typed_data(row, domain)
+        typed = evidence_service.signed_document(session, row)
+        assert typed is not None
         signer = signing.recover(typed, row.signature)
     except (KeyError, ValueError, signing.SignatureError) as exc:
         return SignatureCheck(status="invalid", detail=str(exc)[:200])
@@ -190,20 +130,24 @@ def _evidence_signature(
         problems.append(f"the entry names {entry.actor}")
     if (entry.signature or "").lower() != row.signature.lower():
         problems.append("the entry carries another signature")
-    if str(payload.get("evidence_digest", "")).lower() != signing.digest(typed).lower():
+    if str(payload.get("digest", "")).lower() != signing.digest(typed).lower():
         problems.append("the entry holds the digest of another document")
     if problems:
         return SignatureCheck(status="invalid", signer=signer, detail="; ".join(problems))
     return SignatureCheck(status="valid", signer=signer, detail=f"signed by {signer}")
 
 
-def _hash(row: Evidence, plaintext: bytes | None, payload: dict[str, Any]) -> HashCheck:
-    if row.blob_key is None:
-        return HashCheck(status="not_applicable", detail="no stored bytes: the record is the entry")
-    if plaintext is None:
-        return HashCheck(status="missing", detail="the stored bytes are missing or do not decrypt")
-    actual = hashlib.sha256(plaintext).hexdigest()
-    if actual != row.sha256 or actual != str(payload.get("sha256", "")).lower().removeprefix("0x"):
+def _hash(row: Evidence, content: bytes | None, payload: dict[str, Any]) -> HashCheck:
+    """The stored bytes against the row and the entry (a system record's entry is its record:
+    its bytes are the entry's canonical JSON)."""
+    if content is None:
+        return HashCheck(
+            status="missing",
+            detail="the stored bytes are missing, do not decrypt or no longer match the record",
+        )
+    actual = hashlib.sha256(content).hexdigest()
+    recorded = row.sha256 if row.source != "party" else str(payload.get("sha256", "")).lower()
+    if actual != row.sha256 or actual != recorded.removeprefix("0x"):
         return HashCheck(
             status="differs",
             sha256=actual,
@@ -211,6 +155,21 @@ def _hash(row: Evidence, plaintext: bytes | None, payload: dict[str, Any]) -> Ha
             f"{payload.get('sha256')}",
         )
     return HashCheck(status="matches", sha256=actual, detail="the stored bytes match the entry")
+
+
+def _statement_hash(dispute: Dispute, payload: dict[str, Any]) -> HashCheck:
+    """The opener's statement, stored on the dispute, against its ``dispute.opened`` entry."""
+    actual = hashlib.sha256(dispute.statement.encode()).hexdigest()
+    if actual != str(payload.get("statement_sha256", "")).lower():
+        return HashCheck(
+            status="differs",
+            sha256=actual,
+            detail=f"the opening statement hashes to {actual}; the entry says "
+            f"{payload.get('statement_sha256')}",
+        )
+    return HashCheck(
+        status="matches", sha256=actual, detail="the opening statement matches the entry"
+    )
 
 
 def _ruling_signature(ruling: Ruling, entry: JournalEntry) -> SignatureCheck:
@@ -276,15 +235,26 @@ def dossier_view(
             signature = (
                 _entry_signature(entry) if ruling is None else _ruling_signature(ruling, entry)
             )
-            hashed = HashCheck(status="not_applicable", detail="the record is the entry")
+            if seq == dispute.opened_seq:
+                hashed = _statement_hash(dispute, payload)
+                statements.append(
+                    Statement(
+                        evidence_id=None,
+                        side=dispute.opener_side,
+                        title=OPENING_STATEMENT_TITLE,
+                        text=dispute.statement,
+                        seq=seq,
+                    )
+                )
+            else:
+                hashed = HashCheck(status="not_applicable", detail="the record is the entry")
         else:
-            plaintext = evidence_plaintext(settings, store, row)
-            hashed = _hash(row, plaintext, payload)
-            record = case.entries.get(row.record_seq or 0)
+            content = _content(session, settings, store, row)
+            hashed = _hash(row, content, payload)
             if row.source == "party":
-                signature = _evidence_signature(row, entry, payload)
+                signature = _evidence_signature(session, row, entry, payload)
             else:  # the exchange's record: its own signature (the buyer's, on the order)
-                signature = _entry_signature(entry if record is None else record)
+                signature = _entry_signature(entry)
             assert row.id is not None
             item = EvidenceItem(
                 id=row.id,
@@ -296,16 +266,16 @@ def dossier_view(
                 size_bytes=row.size_bytes,
                 sha256=row.sha256,
                 record_seq=row.record_seq,
-                record_kind=None if record is None else record.kind,
-                record_anchor=None if record is None else _anchor(batch_of(session, record.seq)),
+                record_kind=None if row.record_seq is None else entry.kind,
+                record_anchor=None if row.record_seq is None else anchor,
             )
-            if row.kind == "statement" and plaintext is not None:
+            if row.kind == "statement" and content is not None:
                 statements.append(
                     Statement(
                         evidence_id=row.id,
                         side=row.side,
                         title=row.title,
-                        text=plaintext.decode("utf-8", errors="replace"),
+                        text=content.decode("utf-8", errors="replace"),
                         seq=seq,
                     )
                 )
@@ -351,43 +321,6 @@ def dossier_view(
     )
 
 
-@dataclass(frozen=True)
-class EvidenceFile:
-    name: str
-    media_type: str
-    sha256: str
-    content: bytes
-
-
-def evidence_file(
-    session: Session,
-    settings: Settings,
-    store: BlobStore,
-    principal: Principal,
-    *,
-    dispute_id: int,
-    evidence_id: int,
-) -> EvidenceFile:
-    """One item's stored bytes, decrypted and checked against its hash, for the console's
-    readers; 404 for an item of another dispute, 409 when the bytes no longer match."""
-    dispute = visible_dispute(session, principal, dispute_id)
-    assert dispute.id is not None
-    row = next(
-        (e for e in repository.evidence_of(session, dispute.id) if e.id == evidence_id), None
-    )
-    if row is None or row.blob_key is None:
-        raise EvidenceNotFound(f"dispute {dispute_id} has no evidence file {evidence_id}")
-    plaintext = evidence_plaintext(settings, store, row)
-    if plaintext is None or hashlib.sha256(plaintext).hexdigest() != row.sha256:
-        raise EvidenceAltered(
-            f"evidence {evidence_id}'s stored bytes are missing or no longer match its hash "
-            f"{row.sha256}"
-        )
-    return EvidenceFile(
-        _file_name(row).removeprefix("evidence/"), row.media_type, row.sha256, plaintext
-    )
-
-
 # ------------------------------------------------------------------------------ the export
 
 
@@ -395,6 +328,8 @@ def _file_name(row: Evidence) -> str:
     stem = _NAME.sub("-", row.title).strip("-.")[:60] or row.kind
     if row.kind == "statement" and not stem.endswith(".txt"):
         stem += ".txt"
+    if row.source != "party" and not stem.endswith(".json"):
+        stem += ".json"  # a system record: its journal entry's canonical JSON
     return f"evidence/{row.id}-{stem}"
 
 
@@ -582,6 +517,19 @@ def dossier_zip(
         entry = case.entries[seq]
         receipt = _receipt_name(session, seq, out, written)
         row = by_entry.get(seq)
+        if row is None and seq == dispute.opened_seq:  # the opener's statement
+            out.add(OPENING_STATEMENT_FILE, dispute.statement.encode())
+            items.append(
+                {
+                    "id": "statement-opening", "type": "statement", "kind": entry.kind,
+                    "title": f"{OPENING_STATEMENT_TITLE} ({dispute.opener_side})",
+                    "source": "party", "side": dispute.opener_side,
+                    "file": OPENING_STATEMENT_FILE,
+                    "sha256": hashlib.sha256(dispute.statement.encode()).hexdigest(),
+                    "seq": seq, "receipt": receipt,
+                }
+            )  # fmt: skip
+            continue
         if row is None:
             items.append(
                 {
@@ -595,19 +543,19 @@ def dossier_zip(
         item: dict[str, Any] = {
             "id": f"evidence-{row.id}", "type": "evidence", "kind": row.kind, "title": row.title,
             "source": row.source, "side": row.side, "file": None, "sha256": row.sha256,
-            "seq": seq, "receipt": receipt, "signer": row.signer, "signature": row.signature,
+            "seq": seq, "receipt": receipt,
         }  # fmt: skip
-        plaintext = evidence_plaintext(settings, store, row)
-        if plaintext is not None:
+        content = _content(session, settings, store, row)
+        if content is not None:
             item["file"] = _file_name(row)
-            out.add(item["file"], plaintext)
-        if row.source == "party" and row.signature is not None:
-            payload = _payload(entry)
-            domain = signing.domain(int(payload["chain_id"]), str(payload["verifying_contract"]))
-            item["typed_data"] = evidence_typed_data(row, domain)
-        if row.record_seq:
-            item["record_seq"] = row.record_seq
-            item["record_receipt"] = _receipt_name(session, row.record_seq, out, written)
+            out.add(item["file"], content)
+        typed = evidence_service.signed_document(session, row)
+        if typed is not None:
+            item |= {
+                "signer": row.signer,
+                "signature": row.signature,
+                "typed_data": signing.wallet_json(typed),
+            }
         items.append(item)
     meta = _meta(session, case, chain_id, contract)
     meta["unanchored"] = sorted(seq for seq, name in written.items() if name is None)

@@ -30,6 +30,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -37,6 +38,7 @@ from ledger import journal
 from ledger.models import as_utc
 from marketplace import limits
 from marketplace.assets.service import SigningContext
+from marketplace.blobs import BlobNotFound, DecryptionError
 from marketplace.blobs.envelope import (
     StreamEncryptor,
     decrypt_stream,
@@ -47,7 +49,7 @@ from marketplace.blobs.envelope import (
 from marketplace.blobs.store import BlobStore
 from marketplace.books import service as books
 from marketplace.disputes import evidence_repository as repository
-from marketplace.disputes.errors import EvidenceClosed, NotDisputeParty
+from marketplace.disputes.errors import EvidenceAltered, EvidenceClosed, NotDisputeParty
 from marketplace.disputes.evidence_document import EvidenceToSign
 from marketplace.disputes.evidence_errors import (
     EvidenceExists,
@@ -291,11 +293,11 @@ def _public(row: Evidence, typed: dict[str, object] | None, digest: str | None) 
     )  # fmt: skip
 
 
-def public(session: Session, row: Evidence) -> EvidencePublic:
-    """The item with the document its submitter signed, rebuilt under the domain its journal
-    entry names (a system record has none)."""
+def signed_document(session: Session, row: Evidence) -> dict[str, Any] | None:
+    """The EIP-712 ``Evidence`` document a party's item was signed over, rebuilt from the row
+    and under the domain its ``evidence.submitted`` entry names; None for a system record."""
     if row.source != PARTY:
-        return _public(row, None, None)
+        return None
     entry = repository.journal_entry(session, row.journal_seq)
     assert entry is not None, f"evidence {row.id} has no journal entry"
     payload = json.loads(entry.payload_json)
@@ -304,7 +306,14 @@ def public(session: Session, row: Evidence) -> EvidencePublic:
         submitted_at=int(payload["submitted_at"]),
     )  # fmt: skip
     domain = signing.domain(int(payload["chain_id"]), str(payload["verifying_contract"]))
-    typed = document.typed_data(domain)
+    return document.typed_data(domain)
+
+
+def public(session: Session, row: Evidence) -> EvidencePublic:
+    """The item with the document its submitter signed (a system record has none)."""
+    typed = signed_document(session, row)
+    if typed is None:
+        return _public(row, None, None)
     return _public(row, signing.wallet_json(typed), signing.digest(typed))
 
 
@@ -352,7 +361,9 @@ def read_file(
 
 
 def content_of(session: Session, settings: Settings, store: BlobStore, row: Evidence) -> bytes:
-    """The item's plaintext bytes, checked against its ``sha256`` (for the dossier too)."""
+    """The item's plaintext bytes, checked against its ``sha256`` (the dossier reads them here
+    too). 409 ``evidence_altered`` when the stored bytes are gone, no longer decrypt or no
+    longer hash to the recorded SHA-256."""
     if row.source == SYSTEM:
         from marketplace.disputes.service.records import record_bytes
 
@@ -361,9 +372,17 @@ def content_of(session: Session, settings: Settings, store: BlobStore, row: Evid
     else:
         assert row.blob_key is not None
         assert row.wrapped_key is not None
-        data_key = unwrap_key(settings.master_key_bytes, row.wrapped_key, row.blob_key.encode())
-        with store.open(row.blob_key) as source:
-            content = b"".join(decrypt_stream(data_key, source))
+        try:
+            key = unwrap_key(settings.master_key_bytes, row.wrapped_key, row.blob_key.encode())
+            with store.open(row.blob_key) as source:
+                content = b"".join(decrypt_stream(key, source))
+        except (BlobNotFound, DecryptionError, OSError, ValueError) as exc:
+            raise EvidenceAltered(
+                f"evidence {row.id}'s stored bytes are missing or no longer decrypt ({exc})"
+            ) from None
     found = hashlib.sha256(content).hexdigest()
-    assert found == row.sha256, f"evidence {row.id} does not hash to its recorded sha256"
+    if found != row.sha256:
+        raise EvidenceAltered(
+            f"evidence {row.id}'s stored bytes hash to {found}, not its recorded {row.sha256}"
+        )
     return content

@@ -102,9 +102,9 @@ def test_an_entry_signed_over_a_digest_recovers_to_its_signer() -> None:
     signable = encode_typed_data(full_message=DOCUMENT)
     signature = "0x" + bytes(Account.sign_message(signable, key.key).signature).hex()
     digest = keccak(b"\x19" + signable.version + signable.header + signable.body)
-    entry = {"signature": signature, "payload": {"evidence_digest": "0x" + digest.hex()}}
+    entry = {"signature": signature, "payload": {"digest": "0x" + digest.hex()}}
     assert entry_signer(entry) == key.address
     assert entry_signer({**entry, "signature": None}) is None
     assert entry_signer({**entry, "payload": {"sha256": "ab"}}) is None
-    other = {**entry, "payload": {"evidence_digest": "0x" + "00" * 32}}
+    other = {**entry, "payload": {"digest": "0x" + "00" * 32}}
     assert entry_signer(other) != key.address

@@ -1,5 +1,6 @@
-"""``bourse dispute evidence`` against a served exchange: the buyer submits a file and a
-statement; the supplier reads them back through the client, checked against their SHA-256."""
+"""``bourse dispute evidence`` against a served exchange: the buyer opens a dispute through the
+client (a verified arbitrator in the pool is drawn), submits a file and a statement from the
+command line; the supplier reads them back through the client, checked against their SHA-256."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from marketplace.cli import app as cli
 from marketplace.client import Databourse
 from tests.marketplace.assets.helpers import CHECKLIST_OK
 from tests.marketplace.client.conftest import uploaded, verified_supplier
-from tests.marketplace.disputes.evidence_helpers import dispute_row
 from tests.marketplace.identity.helpers import OPERATOR_EMAIL, PASSWORD, serve_exchange
 from tests.marketplace.listings.helpers import FIXED, TERMS
 
@@ -35,16 +35,21 @@ def test_bourse_dispute_evidence_submits_a_file_and_a_statement(
         buyer = Databourse(base_url)
         buyer.identity.signup("carol@buyer.test", PASSWORD, organization="Carol", roles=["buyer"])
         ops.identity.verify_organization(buyer.identity.me().organization.id)
+        with Databourse(base_url) as judge:  # the one arbitrator in the pool: drawn
+            judge.identity.signup("jo@arbiters.test", PASSWORD, organization="Jo", roles=["buyer"])
+            judging = judge.identity.me().organization.id
+            ops.identity.verify_organization(judging)
+            ops.identity.grant_role(judging, "arbitrator")
         asset_id = uploaded(supplier, tmp_path)
         supplier.assets.submit(asset_id)
         ops.assets.review(asset_id, decision="approved", checklist=CHECKLIST_OK)
     with supplier, buyer:
         listing = supplier.listings.create(asset_id, TERMS, FIXED)
-        buyer.books.deposit(FIXED["amount_minor"])
+        buyer.books.deposit(FIXED["amount_minor"] + 10_000)  # the price and the opener's fee
         order = buyer.orders.buy(listing.id, purpose="research")
-        dispute = dispute_row(
-            engine, order.model_dump(mode="json"), buyer.identity.me().account.address
-        )
+        dispute = buyer.disputes.open(
+            order.id, reason="quality_below_report", statement="Rows are missing."
+        ).id
         report = tmp_path / "recheck.pdf"
         report.write_bytes(b"%PDF-1.4 rows missing\n" * 10)
         config = tmp_path / "config"
@@ -65,5 +70,5 @@ def test_bourse_dispute_evidence_submits_a_file_and_a_statement(
         assert neither.exit_code == 2
 
         listed = supplier.dispute_evidence.list(dispute)
-        assert [i.kind for i in listed.items] == ["file", "statement"]
+        assert [i.kind for i in listed.items if i.source == "party"] == ["file", "statement"]
         assert supplier.dispute_evidence.download(dispute, item["id"]) == report.read_bytes()

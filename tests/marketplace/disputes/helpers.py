@@ -3,6 +3,7 @@ ruling, and running the execution job at a moment of the test's choosing."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -70,3 +71,39 @@ def execute(runtime: Runtime, moment: datetime | None = None) -> list[int]:
     run = execution_job.run_once(runtime.engine, runtime.settings, now=moment or utc_now())
     assert not run.failed, run.failed
     return run.executed
+
+
+def post_file(
+    api: TestClient,
+    who: Party,
+    dispute_id: int,
+    content: bytes,
+    *,
+    title: str = "Comparison",
+    key: str | None = None,
+    **params: Any,
+) -> Any:
+    """A party submits a file as evidence (the raw body)."""
+    headers = keyed(who.headers) if key is None else {**who.headers, "Idempotency-Key": key}
+    return api.post(
+        f"/upload/disputes/{dispute_id}/evidence",
+        content=content,
+        params={"title": title, **params},
+        headers={**headers, "Content-Type": "application/octet-stream"},
+    )
+
+
+def post_statement(api: TestClient, who: Party, dispute_id: int, text: str, **body: Any) -> Any:
+    """A party submits a written statement as evidence."""
+    return api.post(
+        f"/disputes/{dispute_id}/evidence", json={"text": text, **body}, headers=keyed(who.headers)
+    )
+
+
+def evidence_clock(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
+    """The evidence endpoints' clock reads ``moment``."""
+    monkeypatch.setattr("marketplace.disputes.endpoints.evidence.utc_now", lambda: moment)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,16 +1,23 @@
-"""The dispute dossier, on both databases: the console shows every record of the case in time
-order with its live checks (signature valid, hash matches, anchored at batch N block B once the
-anchoring has run); the export verifies with `bourse verify` against the in-process EVM; a byte
-changed in an evidence file, or a receipt swapped between items, fails naming the item; a
-stranger and an arbitrator not drawn for the dispute get 404."""
+"""The dispute dossier, on both databases, of a case made over HTTP with the real services: the
+buyer opens a dispute (the one verified arbitrator, ``judge``, is drawn; the exchange's records
+are attached), both parties submit evidence, the judge rules a split. The console shows every
+record of the case in time order with its live checks (signature valid, hash matches, anchored
+at batch N block B once the anchoring has run); the export verifies with `bourse verify` against
+the in-process EVM; a byte changed in an evidence file, or a receipt swapped between items,
+fails naming the item; a stranger and an arbitrator not drawn for the dispute get 404. The
+acceptance test of the issue runs the whole case through execution and the books."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -27,15 +34,74 @@ from marketplace.runtime import Runtime
 from tests.chain_fixtures import CHAIN_BACKENDS, RECORDER_KEY
 from tests.conftest import settings_for
 from tests.marketplace.assets.helpers import Party, operator, party, verify
-from tests.marketplace.disputes.dossier_helpers import (
-    BUYER_CSV,
-    STATEMENT,
-    Case,
-    arbitrator_party,
-    disputed_case,
+from tests.marketplace.disputes.conftest import arbitrator
+from tests.marketplace.disputes.helpers import (
+    ARBITRATION_FEE,
+    FUNDS,
+    after_evidence,
+    at,
+    execute,
+    open_dispute,
+    paid_order,
+    post_file,
+    post_ruling,
+    post_statement,
 )
+from tests.marketplace.orders.helpers import PRICE_MINOR
+from tests.marketplace.orders.money import balance, fee_revenue, fund, reconciled
 
 CONFIG = AnchorConfig(batch_entries_max=1000, batch_age_s=0, poll_s=0.01)
+OPENING = "Half the rows are missing."  # the opener's statement (helpers.post_dispute)
+BUYER_CSV = b"day,price\n2024-01-01,3\n2024-01-02,not a number\n"
+SUPPLIER_PDF = b"%PDF-1.4 delivery log: served 2024-01-03T10:00Z\n"
+STATEMENT = "The file has 2 rows, the listing promised 365; see the attached CSV.\n"
+
+
+@dataclass
+class Case:
+    dispute_id: int
+    order_id: int
+    arbitrator: Party
+    evidence: dict[str, int] = field(default_factory=dict)  # name -> evidence id
+    seqs: dict[str, int] = field(default_factory=dict)  # name -> its journal entry
+
+
+def _submitted(r: Any) -> dict[str, Any]:
+    assert r.status_code == 201, r.text
+    found: dict[str, Any] = r.json()
+    return found
+
+
+def _open_with_evidence(
+    api: TestClient, runtime: Runtime, *, supplier: Party, buyer: Party, ops: Party, judge: Party
+) -> tuple[Case, dict[str, Any]]:
+    """Over HTTP: the buyer disputes its paid order (the judge is drawn), states its case and
+    files a CSV; the supplier (the respondent, funded for its fee) files a delivery log."""
+    order = paid_order(api, runtime, supplier, buyer, ops)
+    dispute = open_dispute(api, buyer, order["id"])
+    assert [a["organization_id"] for a in dispute["assignments"]] == [judge.organization_id]
+    fund(runtime.engine, supplier.organization_id, ARBITRATION_FEE)
+    made = {
+        "statement": post_statement(
+            api, buyer, dispute["id"], STATEMENT, title="Buyer's statement"
+        ),
+        "buyer_csv": post_file(
+            api, buyer, dispute["id"], BUYER_CSV, title="rows received.csv", media_type="text/csv"
+        ),
+        "supplier_log": post_file(
+            api, supplier, dispute["id"], SUPPLIER_PDF, title="delivery log.pdf",
+            media_type="application/pdf",
+        ),
+    }  # fmt: skip
+    case = Case(dispute["id"], order["id"], judge, seqs={"opened": dispute["opened_seq"]})
+    for name, r in made.items():
+        item = _submitted(r)
+        case.evidence[name], case.seqs[name] = item["id"], item["journal_seq"]
+    listed = api.get(f"/disputes/{dispute['id']}/evidence", headers=judge.headers).json()
+    placed = next(i for i in listed["items"] if i["kind"] == "order.placed")
+    assert (placed["source"], placed["record_seq"]) == ("system", order["placed_seq"])
+    case.evidence["signed_order"], case.seqs["signed_order"] = placed["id"], placed["record_seq"]
+    return case, dispute
 
 
 @pytest.fixture
@@ -93,8 +159,23 @@ def buyer(api: TestClient, ops: Party) -> Party:
 
 
 @pytest.fixture
-def case(api: TestClient, runtime: Runtime, supplier: Party, buyer: Party, ops: Party) -> Case:
-    made, _, _ = disputed_case(api, runtime, supplier=supplier, buyer=buyer, ops=ops)
+def case(
+    api: TestClient,
+    runtime: Runtime,
+    *,
+    supplier: Party,
+    buyer: Party,
+    ops: Party,
+    judge: Party,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Case:
+    """The case with evidence from both sides, ruled (a split 30/70) once submissions close."""
+    made, dispute = _open_with_evidence(
+        api, runtime, supplier=supplier, buyer=buyer, ops=ops, judge=judge
+    )
+    at(monkeypatch, after_evidence(dispute))
+    r = post_ruling(api, judge, made.dispute_id, "split", 3_000)
+    assert r.status_code == 200, r.text
     return made
 
 
@@ -134,9 +215,16 @@ def test_the_console_shows_every_record_checked_live_then_anchored(
     view = r.json()
     records = view["records"]
     assert [x["seq"] for x in records] == sorted(x["seq"] for x in records)
-    assert [x["kind"] for x in records] == [
-        "dispute.opened", "arbitrator.drawn", *["evidence.submitted"] * 4, "ruling.issued",
+    opened_at = next(i for i, x in enumerate(records) if x["kind"] == "dispute.opened")
+    assert [x["kind"] for x in records[opened_at:]] == [
+        "dispute.opened", "arbitrator.drawn", *["evidence.submitted"] * 3, "ruling.issued",
     ]  # fmt: skip
+    attached = records[:opened_at]  # the exchange's records of the order, attached at opening
+    assert {"listing.created", "order.placed"} <= {x["kind"] for x in attached}
+    assert all(x["evidence"]["source"] == "system" for x in attached)
+    opened = records[opened_at]
+    assert opened["hash"]["status"] == "matches"  # the opener's statement against its entry
+    assert opened["hash"]["sha256"] == hashlib.sha256(OPENING.encode()).hexdigest()
     ruling = records[-1]
     assert ruling["signature"]["status"] == "valid"
     assert ruling["hash"]["status"] == "not_applicable"
@@ -163,16 +251,23 @@ def test_the_console_shows_every_record_checked_live_then_anchored(
     }
     assert view["statements"] == [
         {
+            "evidence_id": None,
+            "side": "buyer",
+            "title": "Opening statement",
+            "text": OPENING,
+            "seq": case.seqs["opened"],
+        },
+        {
             "evidence_id": case.evidence["statement"],
             "side": "buyer",
             "title": "Buyer's statement",
             "text": STATEMENT,
             "seq": case.seqs["statement"],
-        }
+        },
     ]
     assert view["terms_hash"].startswith("0x")
     download = api.get(
-        f"/disputes/{case.dispute_id}/record/{case.evidence['buyer_csv']}/file",
+        f"/disputes/{case.dispute_id}/evidence/{case.evidence['buyer_csv']}/file",
         headers=case.arbitrator.headers,
     )
     assert download.status_code == 200, download.text
@@ -217,7 +312,7 @@ def test_a_stored_file_altered_shows_as_differing_in_the_console(
     found = next(x for x in again["records"] if x["seq"] == target["seq"])
     assert found["hash"]["status"] == "missing"
     r = api.get(
-        f"/disputes/{case.dispute_id}/record/{case.evidence['buyer_csv']}/file",
+        f"/disputes/{case.dispute_id}/evidence/{case.evidence['buyer_csv']}/file",
         headers=case.arbitrator.headers,
     )
     assert r.status_code == 409
@@ -229,9 +324,9 @@ def test_a_stranger_and_an_arbitrator_not_drawn_get_404(
     api: TestClient, case: Case, ops: Party
 ) -> None:
     stranger = _party(api, ops, "eve@elsewhere.test", "Eve Corp", ["buyer"])
-    other = arbitrator_party(api, ops, "frank@arbitration.test", "Frank Arbitration")
+    other = arbitrator(api, ops, 9)  # verified after the draw: not drawn for this dispute
     for who in (stranger, other):
-        for path in ("record", "dossier", f"record/{case.evidence['buyer_csv']}/file"):
+        for path in ("record", "dossier", f"evidence/{case.evidence['buyer_csv']}/file"):
             r = api.get(f"/disputes/{case.dispute_id}/{path}", headers=who.headers)
             assert r.status_code == 404, r.text
             assert r.json()["error"] == "dispute_not_found"
@@ -266,11 +361,17 @@ def test_the_exported_dossier_verifies_against_the_pinned_contract(
     assert meta["chain"] == {"chain_id": chain.chain_id, "contract": chain.contract_address}
     assert meta["unanchored"] == []
     assert meta["parties"]["buyer"]["organization_id"] > 0
-    assert len(manifest["items"]) == 7
+    ids = [i["id"] for i in manifest["items"]]
+    assert {f"evidence-{n}" for n in case.evidence.values()} <= set(ids)
+    assert "statement-opening" in ids
+    opening = next(i for i in manifest["items"] if i["id"] == "statement-opening")
+    assert (opening["seq"], opening["file"]) == (case.seqs["opened"], "statements/opening.txt")
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert z.read("statements/opening.txt").decode() == OPENING
 
     code, out = _verify(tmp_path, chain_url, data, "--contract", chain.contract_address)
     assert code == 0, out
-    assert f"valid: dossier of dispute {case.dispute_id}: 7 items verified on chain" in out
+    assert f"valid: dossier of dispute {case.dispute_id}: {len(ids)} items verified on chain" in out
     assert "FAILED" not in out
 
     code, out = _verify(tmp_path, chain_url, data)
@@ -279,7 +380,9 @@ def test_the_exported_dossier_verifies_against_the_pinned_contract(
     assert "because the dossier names it" in out
 
 
-@pytest.mark.parametrize("item", ["buyer_csv", "supplier_log", "statement", "signed_order"])
+@pytest.mark.parametrize(
+    "item", ["buyer_csv", "supplier_log", "statement", "signed_order", "opening"]
+)
 def test_one_byte_changed_in_any_evidence_file_fails_naming_the_item(
     api: TestClient,
     engine: Engine,
@@ -292,10 +395,10 @@ def test_one_byte_changed_in_any_evidence_file_fails_naming_the_item(
 ) -> None:
     _anchor(engine, chain)
     data = _export(api, case.arbitrator, case)
-    evidence_id = case.evidence[item]
+    name = "statement-opening" if item == "opening" else f"evidence-{case.evidence[item]}"
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         manifest = json.loads(z.read("manifest.json"))
-        entry = next(i for i in manifest["items"] if i["id"] == f"evidence-{evidence_id}")
+        entry = next(i for i in manifest["items"] if i["id"] == name)
         original = bytearray(z.read(entry["file"]))
     original[0] ^= 0x01
     code, out = _verify(
@@ -303,14 +406,12 @@ def test_one_byte_changed_in_any_evidence_file_fails_naming_the_item(
         "--contract", chain.contract_address,
     )  # fmt: skip
     assert code == 1, out
-    assert (
-        f"INVALID: item evidence-{evidence_id} ({entry['title']}): file {entry['file']} hashes to"
-        in out
-    )
+    assert f"INVALID: item {name} ({entry['title']}): file {entry['file']} hashes to" in out
 
-    # Changing the manifest to match does not help: the journal entry holds the hash.
+    # Changing the manifest to match does not help: the journal entry holds the hash (a system
+    # record's file is the anchored entry itself).
     items = [
-        {**i, "sha256": __import__("hashlib").sha256(bytes(original)).hexdigest()}
+        {**i, "sha256": hashlib.sha256(bytes(original)).hexdigest()}
         if i["id"] == entry["id"] else i
         for i in manifest["items"]
     ]  # fmt: skip
@@ -321,8 +422,11 @@ def test_one_byte_changed_in_any_evidence_file_fails_naming_the_item(
         "--contract", chain.contract_address,
     )  # fmt: skip
     assert code == 1, out
-    assert f"INVALID: item evidence-{evidence_id}" in out
-    assert f"entry {entry['seq']} says" in out
+    assert f"INVALID: item {name}" in out
+    if item == "signed_order":
+        assert f"is not entry {entry['seq']} as anchored" in out
+    else:
+        assert f"entry {entry['seq']} says" in out
 
 
 def test_a_receipt_swapped_between_items_fails_naming_the_item(
@@ -410,3 +514,75 @@ def test_a_dossier_over_the_size_limit_is_refused_with_413(
     assert r.status_code == 413
     assert r.json()["error"] == "dossier_too_large"
     assert "over 64 bytes" in r.json()["message"]
+
+
+def test_the_full_case_over_http_executes_the_split_and_its_dossier_verifies(
+    api: TestClient,
+    runtime: Runtime,
+    engine: Engine,
+    *,
+    chain: Web3AnchorChain,
+    chain_url: str,
+    supplier: Party,
+    buyer: Party,
+    ops: Party,
+    judge: Party,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The issue's acceptance: dispute, evidence from both sides, assignment, a ruling split
+    30/70, the appeal window ends, the execution job moves the books exactly (to the minor
+    unit, fees included) and they reconcile to zero; the exported dossier verifies against the
+    pinned contract once anchored; one byte changed in an evidence file fails naming it."""
+    case, dispute = _open_with_evidence(
+        api, runtime, supplier=supplier, buyer=buyer, ops=ops, judge=judge
+    )
+    assert dispute["status"] == "open"  # the judge is the dispute's assignment (checked above)
+    assert balance(engine, supplier.organization_id) == (0, ARBITRATION_FEE)  # respondent's fee
+
+    at(monkeypatch, after_evidence(dispute))
+    r = post_ruling(api, judge, case.dispute_id, "split", 3_000)
+    assert r.status_code == 200, r.text
+    ruled = r.json()
+    assert (ruled["status"], ruled["outcome"], ruled["supplier_bp"]) == ("ruled", "split", 3_000)
+    appeal_closes = datetime.fromisoformat(ruled["appeal_closes_at"])
+    assert execute(runtime, appeal_closes - timedelta(seconds=1)) == []  # the window is open
+    assert execute(runtime, appeal_closes) == [case.dispute_id]
+    assert execute(runtime, appeal_closes + timedelta(days=1)) == []  # exactly once
+
+    # The price 125,000 (fee 3,125): the supplier grosses 37,500 and nets 36,563 (the exchange
+    # keeps 937), the buyer gets 87,500 back. Of each side's 10,000 arbitration fee, the buyer
+    # forfeits 3,000 (30 %) and the supplier 7,000 (70 %); the rest is returned.
+    assert balance(engine, buyer.organization_id) == (
+        FUNDS - PRICE_MINOR - ARBITRATION_FEE + 87_500 + ARBITRATION_FEE - 3_000, 0
+    )  # fmt: skip
+    assert balance(engine, supplier.organization_id) == (36_563 + ARBITRATION_FEE - 7_000, 0)
+    assert fee_revenue(engine) == 937
+    assert reconciled(engine)
+    shown = api.get(f"/disputes/{case.dispute_id}", headers=buyer.headers).json()
+    assert (shown["status"], shown["executed_seq"] is not None) == ("executed", True)
+
+    _anchor(engine, chain)
+    data = _export(api, judge, case)
+    code, out = _verify(tmp_path, chain_url, data, "--contract", chain.contract_address)
+    assert code == 0, out
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        manifest = json.loads(z.read("manifest.json"))
+    kinds = [i["kind"] for i in manifest["items"]]
+    assert {"dispute.opened", "arbitrator.drawn", "ruling.issued", "ruling.executed"} <= set(kinds)
+    sides = [i["side"] for i in manifest["items"] if i["type"] == "evidence" and i["side"]]
+    assert sides == ["buyer", "buyer", "supplier"]  # evidence from both sides, signed
+    assert f"valid: dossier of dispute {case.dispute_id}: {len(kinds)} items verified" in out
+
+    log = next(
+        i for i in manifest["items"] if i["id"] == f"evidence-{case.evidence['supplier_log']}"
+    )
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        changed = bytearray(z.read(log["file"]))
+    changed[7] ^= 0x20
+    code, out = _verify(
+        tmp_path, chain_url, _rewritten(data, {log["file"]: bytes(changed)}),
+        "--contract", chain.contract_address,
+    )  # fmt: skip
+    assert code == 1, out
+    assert f"INVALID: item evidence-{case.evidence['supplier_log']} (delivery log.pdf)" in out

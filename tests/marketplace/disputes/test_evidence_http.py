@@ -1,4 +1,6 @@
-"""The parties' evidence over HTTP: submitted, signed, journaled, read back and refused."""
+"""The parties' evidence over HTTP, on disputes opened over HTTP (the drawn arbitrator is the
+``judge`` fixture, the one verified arbitrator): submitted, signed, journaled, read back and
+refused."""
 
 from __future__ import annotations
 
@@ -14,20 +16,21 @@ from fastapi.testclient import TestClient
 
 from marketplace import limits
 from marketplace.disputes.evidence_document import EvidenceToSign
-from marketplace.disputes.models import Side
 from marketplace.identity import signing
 from marketplace.runtime import Runtime
 from tests.marketplace.assets.helpers import Party
-from tests.marketplace.delivery.helpers import bought
-from tests.marketplace.disputes.evidence_helpers import (
-    assign,
-    dispute_row,
+from tests.marketplace.disputes.conftest import arbitrator
+from tests.marketplace.disputes.helpers import (
+    after_evidence,
+    evidence_clock,
+    open_dispute,
+    paid_order,
     post_file,
     post_statement,
     sha256,
 )
 from tests.marketplace.identity.helpers import CHAIN_ID, siwe_body
-from tests.marketplace.orders.helpers import entries, on_sale
+from tests.marketplace.orders.helpers import entries, keyed, on_sale, place
 from tests.marketplace.orders.money import balance, fund
 
 FEE_MINOR = limits.arbitration_fee_minor_default
@@ -35,13 +38,32 @@ REPORT = b"%PDF-1.4 the buyer's re-check: 12% of rows missing\n" * 20
 
 
 @pytest.fixture
-def order(api: TestClient, supplier: Party, ops: Party, buyer: Party) -> dict[str, Any]:
-    return bought(api, buyer, on_sale(api, supplier, ops))
+def opened(
+    api: TestClient,
+    asset_runtime: Runtime,
+    *,
+    supplier: Party,
+    ops: Party,
+    buyer: Party,
+    judge: Party,
+) -> dict[str, Any]:
+    """A dispute the buyer opened over HTTP on its paid order; ``judge`` is drawn."""
+    order = paid_order(api, asset_runtime, supplier, buyer, ops)
+    found = open_dispute(api, buyer, order["id"])
+    assert [a["organization_id"] for a in found["assignments"]] == [judge.organization_id]
+    return found
 
 
 @pytest.fixture
-def dispute(asset_runtime: Runtime, order: dict[str, Any], buyer: Party) -> int:
-    return dispute_row(asset_runtime.engine, order, buyer.address, opener=Side.buyer)
+def dispute(opened: dict[str, Any]) -> int:
+    return int(opened["id"])
+
+
+def _party_items(api: TestClient, who: Party, dispute_id: int) -> list[dict[str, Any]]:
+    """The parties' items (the exchange's records, attached at opening, aside)."""
+    r = api.get(f"/disputes/{dispute_id}/evidence", headers=who.headers)
+    assert r.status_code == 200, r.text
+    return [i for i in r.json()["items"] if i["source"] == "party"]
 
 
 def _submitted(api: TestClient, dispute_id: int) -> list[dict[str, Any]]:
@@ -127,18 +149,16 @@ def test_both_parties_submit_and_the_journal_proves_each_item(
 def test_the_other_party_reads_the_evidence_and_a_stranger_does_not_see_it(
     *,
     api: TestClient,
-    asset_runtime: Runtime,
     dispute: int,
     buyer: Party,
     supplier: Party,
     rival: Party,
-    outside_arbitrator: Party,
+    judge: Party,
     ops: Party,
 ) -> None:
+    outside_arbitrator = arbitrator(api, ops, 9)  # verified after the draw: never drawn
     item = post_file(api, buyer, dispute, REPORT).json()
-    listed = api.get(f"/disputes/{dispute}/evidence", headers=supplier.headers)
-    assert listed.status_code == 200, listed.text
-    assert [i["id"] for i in listed.json()["items"]] == [item["id"]]
+    assert [i["id"] for i in _party_items(api, supplier, dispute)] == [item["id"]]
     got = api.get(f"/disputes/{dispute}/evidence/{item['id']}/file", headers=supplier.headers)
     assert got.content == REPORT
     assert got.headers["x-content-sha256"] == sha256(REPORT)
@@ -152,13 +172,10 @@ def test_the_other_party_reads_the_evidence_and_a_stranger_does_not_see_it(
     r = api.get(f"/disputes/{dispute}/evidence/{item['id']}/file", headers=ops.headers)
     assert r.status_code == 404
 
-    assign(asset_runtime, dispute, outside_arbitrator)
-    r = api.get(
-        f"/disputes/{dispute}/evidence/{item['id']}/file", headers=outside_arbitrator.headers
-    )
-    assert r.status_code == 200
+    r = api.get(f"/disputes/{dispute}/evidence/{item['id']}/file", headers=judge.headers)
+    assert r.status_code == 200  # the drawn arbitrator reads it
     assert r.content == REPORT
-    r = post_statement(api, outside_arbitrator, dispute, "I would like to add something")
+    r = post_statement(api, judge, dispute, "I would like to add something")
     assert r.status_code == 403
     assert r.json()["error"] == "not_dispute_party"
     r = post_statement(api, rival, dispute, "me too")
@@ -166,17 +183,21 @@ def test_the_other_party_reads_the_evidence_and_a_stranger_does_not_see_it(
 
 
 def test_late_evidence_is_refused_naming_the_deadline(
-    api: TestClient, asset_runtime: Runtime, order: dict[str, Any], buyer: Party
+    api: TestClient,
+    opened: dict[str, Any],
+    buyer: Party,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    closed = dispute_row(asset_runtime.engine, order, buyer.address, closes_in_s=-60)
+    closed = opened["id"]
     deadline = api.get(f"/disputes/{closed}/evidence", headers=buyer.headers).json()
     closes_at = deadline["evidence_closes_at"]
+    evidence_clock(monkeypatch, after_evidence(opened))
     r = post_statement(api, buyer, closed, "one more thing")
     assert r.status_code == 409
     assert r.json()["error"] == "evidence_closed"
     assert closes_at[:19] in r.json()["message"]  # the ISO time, to the second
     assert post_file(api, buyer, closed, REPORT).status_code == 409
-    assert api.get(f"/disputes/{closed}/evidence", headers=buyer.headers).json()["items"] == []
+    assert _party_items(api, buyer, closed) == []
     assert _submitted(api, closed) == []
 
 
@@ -195,8 +216,7 @@ def test_an_oversize_file_is_refused_with_the_limit_and_nothing_is_stored(
     assert "1000 bytes" in r.json()["message"]
     assert _blobs(blob_dir) == blobs
     assert post_file(api, buyer, dispute, b"x" * 1000).status_code == 201
-    items = api.get(f"/disputes/{dispute}/evidence", headers=buyer.headers).json()["items"]
-    assert [i["size_bytes"] for i in items] == [1000]
+    assert [i["size_bytes"] for i in _party_items(api, buyer, dispute)] == [1000]
     assert len(_submitted(api, dispute)) == 1
 
 
@@ -209,7 +229,7 @@ def test_a_respondent_without_the_fee_is_refused_and_nothing_is_stored(
     assert r.status_code == 409
     assert r.json()["error"] == "insufficient_funds"
     assert _blobs(blob_dir) == blobs
-    assert api.get(f"/disputes/{dispute}/evidence", headers=supplier.headers).json()["items"] == []
+    assert _party_items(api, supplier, dispute) == []
     assert _submitted(api, dispute) == []
     assert balance(asset_runtime.engine, supplier.organization_id) == before
 
@@ -252,7 +272,11 @@ def test_bad_submissions_are_refused_and_change_nothing(
 
 
 def test_a_self_custody_party_signs_its_evidence_locally(
-    api: TestClient, asset_runtime: Runtime, order: dict[str, Any], ops: Party
+    api: TestClient,
+    asset_runtime: Runtime,
+    supplier: Party,
+    ops: Party,
+    judge: Party,
 ) -> None:
     wallet = Account.create()
     body = siwe_body(api, wallet, organization={"name": "Own Keys Ltd", "roles": ["buyer"]})
@@ -260,9 +284,21 @@ def test_a_self_custody_party_signs_its_evidence_locally(
     me = api.get("/me", headers={"Authorization": f"Bearer {token}"}).json()
     who = Party(token, me["organization"]["id"], me["account"]["address"])
     assert api.post(f"/organizations/{who.organization_id}/verify", headers=ops.headers).is_success
-    # The dispute names the self-custody organisation as its buyer (the row is the test's).
-    disputed = {**order, "buyer_organization_id": who.organization_id}
-    dispute_id = dispute_row(asset_runtime.engine, disputed, who.address)
+    # The self-custody buyer signs its order locally, pays it and opens the dispute.
+    listing = on_sale(api, supplier, ops)
+    draft = api.post(
+        "/orders/draft", json={"listing_id": listing["id"], "purpose": "research"},
+        headers=who.headers,
+    ).json()  # fmt: skip
+    signed = signing.sign(bytes(wallet.key), draft["typed_data"])
+    order = place(
+        api, who, listing["id"], signature=signed, nonce=int(draft["nonce"]),
+        deadline=draft["deadline"],
+    )  # fmt: skip
+    fund(asset_runtime.engine, who.organization_id, 200_000)
+    paid = api.post(f"/orders/{order['id']}/pay", headers=keyed(who.headers))
+    assert paid.status_code == 200, paid.text
+    dispute_id = open_dispute(api, who, order["id"])["id"]
 
     unsigned = post_file(api, who, dispute_id, REPORT)
     assert (unsigned.status_code, unsigned.json()["error"]) == (400, "not_custodial")

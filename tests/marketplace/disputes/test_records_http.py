@@ -1,4 +1,5 @@
-"""The exchange's records attached to a dispute as evidence, each naming its journal entry."""
+"""The exchange's records attached to a dispute as evidence when it opens (over HTTP), each
+naming its journal entry."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from marketplace.disputes.service import records
 from marketplace.runtime import Runtime
 from tests.marketplace.assets.helpers import Party
 from tests.marketplace.delivery.helpers import issued, licensed
-from tests.marketplace.disputes.evidence_helpers import dispute_row, sha256
+from tests.marketplace.disputes.helpers import ARBITRATION_FEE, open_dispute, sha256
 from tests.marketplace.orders.helpers import entries
+from tests.marketplace.orders.money import fund
 
 
 def _attach(runtime: Runtime, dispute_id: int) -> int:
@@ -24,15 +26,20 @@ def _attach(runtime: Runtime, dispute_id: int) -> int:
 
 
 def test_a_delivered_orders_records_are_attached_with_their_journal_seqs(
-    api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
+    api: TestClient,
+    asset_runtime: Runtime,
+    *,
+    supplier: Party,
+    ops: Party,
+    buyer: Party,
+    judge: Party,
 ) -> None:
     order, licence_id = licensed(api, asset_runtime, supplier, ops, buyer)
     served = [issued(api, buyer, licence_id)["served_seq"] for _ in range(2)]
-    dispute = dispute_row(asset_runtime.engine, order, buyer.address)
-    attached = _attach(asset_runtime, dispute)
+    fund(asset_runtime.engine, buyer.organization_id, ARBITRATION_FEE)  # the opener's fee
+    dispute = open_dispute(api, buyer, order["id"])["id"]
 
     items = api.get(f"/disputes/{dispute}/evidence", headers=supplier.headers).json()["items"]
-    assert len(items) == attached
     by_kind = {(i["kind"], i["record_seq"]) for i in items}
     assert ("order.placed", order["placed_seq"]) in by_kind
     assert {("delivery.served", seq) for seq in served} <= by_kind
