@@ -19,8 +19,13 @@ from marketplace.books.service.accounts import account
 from marketplace.db import unit_of_work
 from marketplace.runtime import Runtime
 from tests.marketplace.assets.helpers import Party, registered_listed
-from tests.marketplace.disputes.evidence_helpers import post_statement
-from tests.marketplace.disputes.helpers import ARBITRATION_FEE, after_evidence, at, execute
+from tests.marketplace.disputes.helpers import (
+    ARBITRATION_FEE,
+    after_evidence,
+    at,
+    execute,
+    post_statement,
+)
 from tests.marketplace.orders.helpers import entries, keyed
 from tests.marketplace.orders.money import balance, fund, reconciled
 
