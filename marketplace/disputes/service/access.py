@@ -40,3 +40,14 @@ def visible_dispute(
     ):
         return found
     raise DisputeNotFound(f"no dispute {dispute_id}")
+
+
+def readable_dispute(session: Session, principal: Principal, dispute_id: int) -> Dispute:
+    """The dispute, if the caller may read its contents (evidence bytes, statements, the
+    dossier): its parties and the arbitrators drawn for it. Operators see a dispute's metadata
+    only (``visible_dispute``): evidence may hold trade secrets and personal data the exchange's
+    staff have no need to read. 404 to anyone else."""
+    found = visible_dispute(session, principal, dispute_id)
+    if side_of(found, principal) is None and not is_assigned(session, found, principal):
+        raise DisputeNotFound(f"no dispute {dispute_id} whose contents you may read")
+    return found

@@ -2,8 +2,9 @@
 live: signature, stored bytes, anchoring) and the exported zip that ``bourse verify`` checks
 against the chain alone (docs/disputes.md, "The dossier and its verification").
 
-Who sees it: ``access.visible_dispute`` (the parties, the drawn arbitrators, operators; 404 to
-anyone else). Reading it writes nothing.
+Who sees it: ``access.readable_dispute`` (the parties and the drawn arbitrators: it holds the
+evidence's contents; operators, who see a dispute's metadata, and anyone else get 404). Reading
+it writes nothing.
 
 The evidence is the evidence service's (``service/evidence.py``): a party's bytes are read with
 ``content_of`` (decrypted, checked against the recorded SHA-256), the document its submitter
@@ -45,7 +46,7 @@ from marketplace.disputes.dossier_schemas import (
 from marketplace.disputes.errors import DossierTooLarge, EvidenceAltered
 from marketplace.disputes.models import Dispute, Evidence, Ruling
 from marketplace.disputes.service import evidence as evidence_service
-from marketplace.disputes.service.access import visible_dispute
+from marketplace.disputes.service.access import readable_dispute
 from marketplace.identity import signing
 from marketplace.orders import service as orders
 from marketplace.principal import Principal
@@ -218,7 +219,7 @@ def dossier_view(
     session: Session, settings: Settings, store: BlobStore, principal: Principal, dispute_id: int
 ) -> DossierView:
     """The console: every record of the case in time order, checked live."""
-    dispute = visible_dispute(session, principal, dispute_id)
+    dispute = readable_dispute(session, principal, dispute_id)
     case = _case(session, dispute)
     by_entry = {e.journal_seq: e for e in case.evidence}
     rulings = {r.journal_seq: r for r in case.rulings}
@@ -507,7 +508,7 @@ def dossier_zip(
 ) -> bytes:
     """The exported case: ``dossier.json``, ``manifest.json``, ``evidence/<id>-<name>`` and
     ``receipts/<seq>.json`` (see the module docstring of ``ledger.verify.dossier``)."""
-    dispute = visible_dispute(session, principal, dispute_id)
+    dispute = readable_dispute(session, principal, dispute_id)
     case = _case(session, dispute)
     by_entry = {e.journal_seq: e for e in case.evidence}
     out = _Zip()

@@ -61,7 +61,11 @@ from marketplace.disputes.evidence_errors import (
 from marketplace.disputes.evidence_schemas import EvidenceList, EvidencePublic
 from marketplace.disputes.lifecycle import TAKES_EVIDENCE, DisputeStatus
 from marketplace.disputes.models import Dispute, Evidence, Side
-from marketplace.disputes.service.access import is_assigned, side_of, visible_dispute
+from marketplace.disputes.service.access import (
+    readable_dispute,
+    side_of,
+    visible_dispute,
+)
 from marketplace.identity import service as identity
 from marketplace.identity import signing
 from marketplace.principal import Principal, check_verified_organization
@@ -353,9 +357,7 @@ def read_file(
     for anyone else, operators included). A party's file is decrypted and checked against its
     SHA-256 before a byte is served; a system record's bytes are its journal entry's canonical
     JSON."""
-    dispute = visible_dispute(session, principal, dispute_id)
-    if side_of(dispute, principal) is None and not is_assigned(session, dispute, principal):
-        raise EvidenceNotFound(f"dispute {dispute_id} has no evidence {evidence_id} you may read")
+    dispute = readable_dispute(session, principal, dispute_id)
     row = _item(session, dispute, evidence_id)
     return row, content_of(session, settings, store, row)
 

@@ -331,8 +331,11 @@ def test_a_stranger_and_an_arbitrator_not_drawn_get_404(
             assert r.status_code == 404, r.text
             assert r.json()["error"] == "dispute_not_found"
     assert api.get(f"/disputes/{case.dispute_id}/dossier").status_code == 401
-    r = api.get(f"/disputes/{case.dispute_id}/dossier", headers=ops.headers)
-    assert r.status_code == 200
+    # Operators see the dispute's metadata, not its contents (docs/disputes.md, "Reads").
+    assert api.get(f"/disputes/{case.dispute_id}", headers=ops.headers).status_code == 200
+    for path in ("record", "dossier"):
+        r = api.get(f"/disputes/{case.dispute_id}/{path}", headers=ops.headers)
+        assert r.status_code == 404, r.text
 
 
 @pytest.mark.parametrize("chain_url", CHAIN_BACKENDS, indirect=True)
