@@ -41,10 +41,9 @@ from marketplace.db import unit_of_work
 from marketplace.notifications.backoff import Jitter, delay_s
 from marketplace.runtime import Runtime
 from marketplace.settings import Settings
+from marketplace.workers import PollingWorker, attach_worker, holder_name
 
 log = logging.getLogger(__name__)
-
-_BACKOFF_S_MAX = 300.0  # the loop's own wait after an unexpected error, at most
 
 
 @dataclass(frozen=True)
@@ -160,51 +159,23 @@ def send_after_commit(engine: Engine, settings: Settings, payment_id: int) -> No
         log.exception("payment %s: not sent after the request; the worker sends it", payment_id)
 
 
-class PaymentWorker:
-    """Runs ``run_once`` every ``settlement_poll_s`` in a daemon thread (in the server process,
-    or in ``bourse worker``)."""
+class PaymentWorker(PollingWorker):
+    """Runs ``run_once`` every ``settlement_poll_s`` (``marketplace/workers.py``)."""
+
+    name = "payments"
 
     def __init__(self, engine: Engine, settings: Settings, *, holder: str | None = None) -> None:
+        super().__init__(settings.settlement_poll_s)
         self.engine = engine
         self.settings = settings
-        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.last_error: str | None = None
+        self.holder = holder or holder_name(self)
 
-    def run(self, stop: threading.Event | None = None) -> None:
-        stop = stop or self._stop
-        poll = self.settings.settlement_poll_s
-        backoff = poll
-        while not stop.is_set():
-            try:
-                run = run_once(self.engine, self.settings, holder=self.holder)
-                self.last_error, backoff = None, poll
-                wait = 0.0 if len(run.sent) >= limits.books_payments_per_step_max else poll
-            except Exception as exc:
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                log.exception("payments run failed; retry in %.1fs", backoff)
-                wait, backoff = backoff, min(backoff * 2, _BACKOFF_S_MAX)
-            stop.wait(wait)
-
-    def start(self) -> None:
-        assert self._thread is None, "worker already started"
-        self._stop.clear()
-        self._thread = threading.Thread(target=self.run, name="payments", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout_s: float = 15.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-            self._thread = None
+    def poll_once(self) -> bool:
+        run = run_once(self.engine, self.settings, holder=self.holder)
+        return len(run.sent) >= limits.books_payments_per_step_max
 
 
 def attach_payments(runtime: Runtime, *, start_worker: bool | None = None) -> None:
     """Start the payments worker in this process when ``worker_in_process`` (or
     ``start_worker``) says so, and stop it at shutdown."""
-    if not (runtime.settings.worker_in_process if start_worker is None else start_worker):
-        return
-    worker = PaymentWorker(runtime.engine, runtime.settings)
-    worker.start()
-    runtime.closers.append(worker.stop)
+    attach_worker(runtime, lambda: PaymentWorker(runtime.engine, runtime.settings), start_worker)

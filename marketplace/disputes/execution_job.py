@@ -9,7 +9,6 @@ tried again on the next run."""
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,10 +26,9 @@ from marketplace.disputes.service.execution import due, execute
 from marketplace.disputes.service.views import exchange_address
 from marketplace.runtime import Runtime
 from marketplace.settings import Settings
+from marketplace.workers import PollingWorker, attach_worker
 
 log = logging.getLogger(__name__)
-
-_BACKOFF_S_MAX = 300.0
 
 
 @dataclass
@@ -81,48 +79,25 @@ def run_once(
     return run
 
 
-class ExecutionWorker:
-    """Runs ``run_once`` every ``settlement_poll_s`` in a daemon thread (the server process when
-    ``worker_in_process``, or ``bourse worker``)."""
+class ExecutionWorker(PollingWorker):
+    """Runs ``run_once`` every ``settlement_poll_s`` (``marketplace/workers.py``)."""
+
+    name = "disputes"
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
+        super().__init__(settings.settlement_poll_s)
         self.engine = engine
         self.settings = settings
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.last_error: str | None = None
 
-    def run(self, stop: threading.Event | None = None) -> None:
-        stop = stop or self._stop
-        backoff = self.settings.settlement_poll_s
-        while not stop.is_set():
-            try:
-                run_once(self.engine, self.settings)
-                self.last_error, backoff = None, self.settings.settlement_poll_s
-                wait = self.settings.settlement_poll_s
-            except Exception as exc:
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                log.exception("dispute execution run failed; retry in %.1fs", backoff)
-                wait, backoff = backoff, min(backoff * 2, _BACKOFF_S_MAX)
-            stop.wait(wait)
-
-    def start(self) -> None:
-        assert self._thread is None, "worker already started"
-        self._stop.clear()
-        self._thread = threading.Thread(target=self.run, name="disputes", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout_s: float = 15.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-            self._thread = None
+    def poll_once(self) -> bool:
+        run = run_once(self.engine, self.settings)
+        return len(run.executed) >= limits.settlement_orders_per_step_max
 
 
 def attach_execution(runtime: Runtime, *, start_worker: bool | None = None) -> None:
     """Start the execution worker in this process when ``worker_in_process`` says so."""
-    if not (runtime.settings.worker_in_process if start_worker is None else start_worker):
-        return
-    worker = ExecutionWorker(runtime.engine, runtime.settings)
-    worker.start()
-    runtime.closers.append(worker.stop)
+    attach_worker(
+        runtime,
+        lambda: ExecutionWorker(runtime.engine, runtime.settings),
+        start_worker=start_worker,
+    )

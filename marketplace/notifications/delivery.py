@@ -24,10 +24,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
-import os
 import random
-import socket
-import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -52,6 +49,7 @@ from marketplace.notifications.urls import (
 )
 from marketplace.runtime import Runtime
 from marketplace.settings import Settings
+from marketplace.workers import PollingWorker, attach_worker, holder_name
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +98,11 @@ def _secret(settings: Settings, endpoint: WebhookEndpoint) -> str:
     return open_sealed(settings.master_key_bytes, endpoint.organization_id, sealed)
 
 
-class DeliveryWorker:
-    """One delivery worker. ``step()`` sends what is due now; ``run()`` loops; ``start()`` and
-    ``stop()`` run it in a daemon thread (in the server process, or in ``bourse worker``)."""
+class DeliveryWorker(PollingWorker):
+    """One delivery worker. ``step()`` sends what is due now; the loop (``marketplace/workers.py``)
+    calls it every ``webhook_poll_s``, at once again while it sent something."""
+
+    name = "webhook-delivery"
 
     def __init__(
         self,
@@ -113,9 +113,10 @@ class DeliveryWorker:
         resolver: Resolver = system_resolver,
         jitter: Jitter = random.random,
     ) -> None:
+        super().__init__(settings.webhook_poll_s, backoff_s_max=_BACKOFF_S_MAX)
         self.engine = engine
         self.settings = settings
-        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.holder = holder or holder_name(self)
         self._resolver = resolver
         self._jitter = jitter
         self._http = httpx.Client(
@@ -124,37 +125,14 @@ class DeliveryWorker:
             timeout=settings.webhook_timeout_s,
             headers={"User-Agent": USER_AGENT},
         )
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.last_error: str | None = None
 
     # ------------------------------------------------------------------ loop
 
-    def run(self, stop: threading.Event | None = None) -> None:
-        stop = stop or self._stop
-        backoff = self.settings.webhook_poll_s
-        while not stop.is_set():
-            try:
-                sent = self.step()
-                self.last_error, backoff = None, self.settings.webhook_poll_s
-                wait = 0.0 if sent else self.settings.webhook_poll_s
-            except Exception as exc:
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                log.exception("webhook delivery step failed; retry in %.1fs", backoff)
-                wait, backoff = backoff, min(backoff * 2, _BACKOFF_S_MAX)
-            stop.wait(wait)
-
-    def start(self) -> None:
-        assert self._thread is None, "worker already started"
-        self._stop.clear()
-        self._thread = threading.Thread(target=self.run, name="webhook-delivery", daemon=True)
-        self._thread.start()
+    def poll_once(self) -> bool:
+        return self.step() > 0
 
     def stop(self, timeout_s: float = 15.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-            self._thread = None
+        super().stop(timeout_s)
         self._http.close()
 
     def step(self) -> int:
@@ -315,8 +293,4 @@ def _pinned(checked: CheckedUrl, address: str) -> tuple[str, str, str | None]:
 def attach_delivery(runtime: Runtime, *, start_worker: bool | None = None) -> None:
     """Start the delivery worker in this process when ``worker_in_process`` (or
     ``start_worker``) says so, and stop it at shutdown."""
-    if not (runtime.settings.worker_in_process if start_worker is None else start_worker):
-        return
-    worker = DeliveryWorker(runtime.engine, runtime.settings)
-    worker.start()
-    runtime.closers.append(worker.stop)
+    attach_worker(runtime, lambda: DeliveryWorker(runtime.engine, runtime.settings), start_worker)

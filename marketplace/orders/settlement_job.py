@@ -8,9 +8,6 @@ tried again on the next run."""
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,10 +27,10 @@ from marketplace.orders.service._common import exchange_address
 from marketplace.orders.service.settlement import accept_order, expire_order
 from marketplace.runtime import Runtime
 from marketplace.settings import Settings
+from marketplace.workers import PollingWorker, attach_worker
 
 log = logging.getLogger(__name__)
 
-_BACKOFF_S_MAX = 300.0
 _Step = Callable[[Session, Order], None]
 
 
@@ -184,51 +181,26 @@ def _one(
             return order_id
 
 
-class SettlementWorker:
-    """Runs ``run_once`` every ``settlement_poll_s`` in a daemon thread (in the server process,
-    or in ``bourse worker``)."""
+class SettlementWorker(PollingWorker):
+    """Runs ``run_once`` every ``settlement_poll_s`` (``marketplace/workers.py``)."""
 
-    def __init__(self, engine: Engine, settings: Settings, *, holder: str | None = None) -> None:
+    name = "settlement"
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        super().__init__(settings.settlement_poll_s)
         self.engine = engine
         self.settings = settings
-        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.last_error: str | None = None
 
-    def run(self, stop: threading.Event | None = None) -> None:
-        stop = stop or self._stop
-        backoff = self.settings.settlement_poll_s
-        while not stop.is_set():
-            try:
-                run = run_once(self.engine, self.settings)
-                self.last_error, backoff = None, self.settings.settlement_poll_s
-                busy = len(run.settled) + len(run.expired) >= limits.settlement_orders_per_step_max
-                wait = 0.0 if busy else self.settings.settlement_poll_s
-            except Exception as exc:
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                log.exception("settlement run failed; retry in %.1fs", backoff)
-                wait, backoff = backoff, min(backoff * 2, _BACKOFF_S_MAX)
-            stop.wait(wait)
-
-    def start(self) -> None:
-        assert self._thread is None, "worker already started"
-        self._stop.clear()
-        self._thread = threading.Thread(target=self.run, name="settlement", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout_s: float = 15.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-            self._thread = None
+    def poll_once(self) -> bool:
+        run = run_once(self.engine, self.settings)
+        return len(run.settled) + len(run.expired) >= limits.settlement_orders_per_step_max
 
 
 def attach_settlement(runtime: Runtime, *, start_worker: bool | None = None) -> None:
     """Start the settlement worker in this process when ``worker_in_process`` (or
     ``start_worker``) says so, and stop it at shutdown."""
-    if not (runtime.settings.worker_in_process if start_worker is None else start_worker):
-        return
-    worker = SettlementWorker(runtime.engine, runtime.settings)
-    worker.start()
-    runtime.closers.append(worker.stop)
+    attach_worker(
+        runtime,
+        lambda: SettlementWorker(runtime.engine, runtime.settings),
+        start_worker=start_worker,
+    )
