@@ -135,6 +135,49 @@ def _locked(session: Session, hold_id: int) -> Hold:
     return found
 
 
+def _close(
+    session: Session,
+    row: Hold,
+    transition: lifecycle.Transition,
+    legs: list[Leg],
+    *,
+    payee_org_id: int | None,
+    fee_minor: int | None,
+    reference: str,
+    actor: str,
+    now: datetime | None,
+) -> HoldView:
+    """Post ``legs`` out of the pending hold ``row`` with the transition's journal entry (which
+    names the payee, never an amount), move the hold by it and record who was paid."""
+    assert row.id is not None
+    payload: dict[str, object] = {
+        "hold_id": row.id,
+        "organization_id": row.organization_id,
+        "reference": reference,
+        "from": transition.source.value,
+        "to": transition.target.value,
+    }
+    if payee_org_id is not None:
+        payload["payee_organization_id"] = payee_org_id
+    seq, _ = post(
+        session,
+        legs,
+        kind=transition.kind,
+        subject=subject(row.id),
+        actor=actor,
+        payload=payload,
+        now=now,
+    )
+    lifecycle.apply(row, transition.event)
+    if payee_org_id is not None:
+        row.payee_organization_id, row.fee_minor = payee_org_id, fee_minor
+    row.closed_seq = seq
+    row.updated_at = now or utc_now()
+    session.add(row)
+    session.flush()
+    return hold_view(row)
+
+
 def release(
     session: Session,
     *,
@@ -167,28 +210,10 @@ def release(
             Leg(f"hold:{hold_id}:fee", held, revenue, fee_minor, TransferCode.fee, reference,
                 hold_id)
         )  # fmt: skip
-    seq, _ = post(
-        session,
-        legs,
-        kind=transition.kind,
-        subject=subject(hold_id),
-        actor=actor,
-        payload={
-            "hold_id": hold_id,
-            "organization_id": row.organization_id,
-            "payee_organization_id": payee_org_id,
-            "reference": reference,
-            "from": transition.source.value,
-            "to": transition.target.value,
-        },
-        now=now,
-    )
-    lifecycle.apply(row, HoldEvent.release)
-    row.payee_organization_id, row.fee_minor, row.closed_seq = payee_org_id, fee_minor, seq
-    row.updated_at = now or utc_now()
-    session.add(row)
-    session.flush()
-    return hold_view(row)
+    return _close(
+        session, row, transition, legs,
+        payee_org_id=payee_org_id, fee_minor=fee_minor, reference=reference, actor=actor, now=now,
+    )  # fmt: skip
 
 
 def refund(
@@ -206,28 +231,12 @@ def refund(
     transition = lifecycle.require(row.status, HoldEvent.refund)
     held = account(session, AccountKind.held, row.currency, row.organization_id)
     available = account(session, AccountKind.available, row.currency, row.organization_id)
-    seq, _ = post(
-        session,
-        [Leg(f"hold:{hold_id}:refund", held, available, row.amount_minor,
-             TransferCode.escrow_refund, reference, hold_id)],
-        kind=transition.kind,
-        subject=subject(hold_id),
-        actor=actor,
-        payload={
-            "hold_id": hold_id,
-            "organization_id": row.organization_id,
-            "reference": reference,
-            "from": transition.source.value,
-            "to": transition.target.value,
-        },
-        now=now,
+    legs = [Leg(f"hold:{hold_id}:refund", held, available, row.amount_minor,
+                TransferCode.escrow_refund, reference, hold_id)]  # fmt: skip
+    return _close(
+        session, row, transition, legs,
+        payee_org_id=None, fee_minor=None, reference=reference, actor=actor, now=now,
     )  # fmt: skip
-    lifecycle.apply(row, HoldEvent.refund)
-    row.closed_seq = seq
-    row.updated_at = now or utc_now()
-    session.add(row)
-    session.flush()
-    return hold_view(row)
 
 
 def split(
@@ -283,28 +292,11 @@ def split(
             Leg(f"hold:{hold_id}:split:payer", held, payer, rest, TransferCode.escrow_split,
                 reference, hold_id)
         )  # fmt: skip
-    seq, _ = post(
-        session,
-        legs,
-        kind=transition.kind,
-        subject=subject(hold_id),
-        actor=actor,
-        payload={
-            "hold_id": hold_id,
-            "organization_id": row.organization_id,
-            "payee_organization_id": payee_org_id,
-            "reference": reference,
-            "from": transition.source.value,
-            "to": transition.target.value,
-        },
+    return _close(
+        session, row, transition, legs,
+        payee_org_id=payee_org_id, fee_minor=exchange_minor, reference=reference, actor=actor,
         now=now,
-    )
-    lifecycle.apply(row, HoldEvent.partial)
-    row.payee_organization_id, row.fee_minor, row.closed_seq = payee_org_id, exchange_minor, seq
-    row.updated_at = now or utc_now()
-    session.add(row)
-    session.flush()
-    return hold_view(row)
+    )  # fmt: skip
 
 
 #: The journal kind of the exchange's fee of a clawed-back trade returned to the buyer.
