@@ -39,11 +39,12 @@ class RulingBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     outcome: Outcome
-    supplier_bp: int | None = Field(default=None, ge=0, le=10_000)
+    # Strict: ``true``, ``"6000"`` or ``6000.0`` is refused (422), never read as a number.
+    supplier_bp: int | None = Field(default=None, ge=0, le=10_000, strict=True)
     reasons: str = Field(min_length=1, max_length=limits.dispute_statement_chars_max)
     signature: str | None = Field(default=None, max_length=200)
-    nonce: int | None = Field(default=None, ge=0)
-    deadline: int | None = Field(default=None, ge=0)
+    nonce: int | None = Field(default=None, ge=0, le=2**256 - 1, strict=True)
+    deadline: int | None = Field(default=None, ge=0, le=2**63 - 1, strict=True)
 
 
 class AssignmentView(BaseModel):
@@ -77,7 +78,9 @@ class DisputeView(BaseModel):
     supplier_organization_id: int
     opener_side: str
     reason: str
-    statement: str
+    statement: (
+        str | None
+    )  # None in an operator's view: contents are the parties' (docs/disputes.md)
     statement_sha256: str
     status: str
     round: int

@@ -22,7 +22,7 @@ DisputeId = Annotated[int, Path(ge=1, le=limits.id_max, description="dispute id"
 
 @router.get(
     "/disputes/{dispute_id}/record",
-    summary="The dispute's record, each item checked live (its parties, arbitrators, operators)",
+    summary="The dispute's record, each item checked live (its parties and drawn arbitrators)",
 )
 def dispute_record(
     dispute_id: DisputeId,
@@ -36,8 +36,8 @@ def dispute_record(
 
 @router.get(
     "/disputes/{dispute_id}/dossier",
-    summary="The dispute's dossier as a zip, for `bourse verify` (its parties, arbitrators, "
-    "operators)",
+    summary="The dispute's dossier as a zip, for `bourse verify` (its parties and drawn "
+    "arbitrators)",
     response_class=Response,
     responses={200: {"content": {"application/zip": {}}, "description": "The dossier zip."}},
 )

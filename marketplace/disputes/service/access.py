@@ -48,6 +48,11 @@ def readable_dispute(session: Session, principal: Principal, dispute_id: int) ->
     only (``visible_dispute``): evidence may hold trade secrets and personal data the exchange's
     staff have no need to read. 404 to anyone else."""
     found = visible_dispute(session, principal, dispute_id)
-    if side_of(found, principal) is None and not is_assigned(session, found, principal):
+    if not reads_contents(session, found, principal):
         raise DisputeNotFound(f"no dispute {dispute_id} whose contents you may read")
     return found
+
+
+def reads_contents(session: Session, dispute: Dispute, principal: Principal) -> bool:
+    """Whether the caller may read the dispute's contents: a party or a drawn arbitrator."""
+    return side_of(dispute, principal) is not None or is_assigned(session, dispute, principal)

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from marketplace.disputes import repository
 from marketplace.disputes.models import Dispute
 from marketplace.disputes.schemas import AssignmentView, DisputePage, DisputeView, RulingView
-from marketplace.disputes.service.access import visible_dispute
+from marketplace.disputes.service.access import reads_contents, visible_dispute
 from marketplace.principal import OrgRole, Principal
 from marketplace.settings import Settings
 
@@ -19,7 +19,9 @@ def exchange_address(settings: Settings) -> str:
     return address
 
 
-def dispute_view(session: Session, dispute: Dispute) -> DisputeView:
+def dispute_view(session: Session, dispute: Dispute, *, contents: bool = True) -> DisputeView:
+    """The dispute; without ``contents`` (an operator's view) the opener's statement is left out
+    and only its SHA-256 shown (docs/disputes.md, "Reads")."""
     assert dispute.id is not None
     return DisputeView(
         id=dispute.id,
@@ -29,7 +31,7 @@ def dispute_view(session: Session, dispute: Dispute) -> DisputeView:
         supplier_organization_id=dispute.supplier_organization_id,
         opener_side=dispute.opener_side,
         reason=dispute.reason,
-        statement=dispute.statement,
+        statement=dispute.statement if contents else None,
         statement_sha256=dispute.statement_sha256,
         status=dispute.status,
         round=dispute.round,
@@ -78,7 +80,8 @@ def dispute_view(session: Session, dispute: Dispute) -> DisputeView:
 
 def get_dispute(session: Session, principal: Principal, dispute_id: int) -> DisputeView:
     """The dispute, to its parties, its drawn arbitrators and operators; 404 to anyone else."""
-    return dispute_view(session, visible_dispute(session, principal, dispute_id))
+    found = visible_dispute(session, principal, dispute_id)
+    return dispute_view(session, found, contents=reads_contents(session, found, principal))
 
 
 def my_disputes(session: Session, principal: Principal, *, limit: int) -> DisputePage:
@@ -93,4 +96,8 @@ def my_disputes(session: Session, principal: Principal, *, limit: int) -> Disput
         everything=principal.verified and OrgRole.operator.value in principal.roles,
         limit=limit,
     )
-    return DisputePage(items=[dispute_view(session, d) for d in rows])
+    return DisputePage(
+        items=[
+            dispute_view(session, d, contents=reads_contents(session, d, principal)) for d in rows
+        ]
+    )

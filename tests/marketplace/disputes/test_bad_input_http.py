@@ -79,6 +79,13 @@ def test_bad_input_changes_nothing(
     refused(post_ruling(api, buyer, did, "refund"), 403, "not_assigned_arbitrator")  # a party
     refused(post_ruling(api, drawn, did, "split", 10_001), 422, "invalid_request")
     refused(post_ruling(api, drawn, did, "split", -1), 422, "invalid_request")
+    for loose in (True, "6000", 6000.0):  # a share is an integer, never coerced from another type
+        r = api.post(
+            f"/disputes/{did}/ruling",
+            json={"outcome": "split", "supplier_bp": loose, "reasons": "r"},
+            headers=drawn.headers,
+        )
+        refused(r, 422, "invalid_request")
     refused(post_ruling(api, drawn, did, "release", 5000), 422, "invalid_dispute")
     refused(post_ruling(api, drawn, did, "split"), 422, "invalid_dispute")
     r = api.post(

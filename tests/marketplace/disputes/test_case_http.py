@@ -208,8 +208,12 @@ def test_who_sees_a_dispute(
     ):
         r = api.get(f"/disputes/{dispute['id']}", headers=who.headers)
         assert r.status_code == status, (who, r.text)
-        listed = [d["id"] for d in api.get("/disputes", headers=who.headers).json()["items"]]
-        assert listed == ([dispute["id"]] if status == 200 else [])
+        listed = api.get("/disputes", headers=who.headers).json()["items"]
+        assert [d["id"] for d in listed] == ([dispute["id"]] if status == 200 else [])
+        if status == 200:  # the statement is the parties' and arbitrators'; operators see its hash
+            shown = None if who is ops else "Half the rows are missing."
+            assert r.json()["statement"] == listed[0]["statement"] == shown
+            assert r.json()["statement_sha256"] == dispute["statement_sha256"]
     assert (
         api.get(f"/disputes/{dispute['id']}", headers=outsider.headers).json()["error"]
         == "dispute_not_found"
