@@ -17,7 +17,7 @@ class EvidenceTooLarge(PayloadTooLarge):
 
 
 class EvidenceLimitReached(Conflict):
-    """The dispute holds ``evidence_items_max`` items already."""
+    """The side has submitted ``evidence_items_per_side_max`` items to the dispute already."""
 
     code = "evidence_limit"
 

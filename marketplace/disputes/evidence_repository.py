@@ -29,11 +29,16 @@ def of_dispute(session: Session, dispute_id: int) -> list[Evidence]:
     )
 
 
-def count(session: Session, dispute_id: int) -> int:
-    found = session.exec(
-        select(func.count()).select_from(Evidence).where(Evidence.dispute_id == dispute_id)
-    ).one()
-    return int(found)
+def count(
+    session: Session, dispute_id: int, *, source: str | None = None, side: str | None = None
+) -> int:
+    """How many items the dispute holds; of one ``source`` (party, system), of one ``side``."""
+    query = select(func.count()).select_from(Evidence).where(Evidence.dispute_id == dispute_id)
+    if source is not None:
+        query = query.where(Evidence.source == source)
+    if side is not None:
+        query = query.where(Evidence.side == side)
+    return int(session.exec(query).one())
 
 
 def duplicate(session: Session, dispute_id: int, side: str, kind: str, sha256: str) -> bool:

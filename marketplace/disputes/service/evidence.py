@@ -9,9 +9,10 @@ Submitting, in the caller's transaction (it never commits):
    they do not submit it.
 2. Submissions are open: the dispute is ``open`` (``lifecycle.TAKES_EVIDENCE``) and its
    deadline ``evidence_closes_at`` has not passed (409 ``evidence_closed`` naming it); the
-   dispute holds fewer than ``evidence_items_max`` items; the same side has not submitted the
-   same bytes as the same kind (409 ``evidence_exists``, which also makes a replayed signature
-   useless).
+   side has submitted fewer than ``evidence_items_per_side_max`` items (each side its own
+   quota, the exchange's records apart, so neither side can crowd the other out); the same
+   side has not submitted the same bytes as the same kind (409 ``evidence_exists``, which also
+   makes a replayed signature useless).
 3. The signature: a custodial submitter's is made with its exchange-held key over
    ``submittedAt`` = now; a self-custody submitter sends its own, with the ``submittedAt`` it
    signed (at most ``evidence_clock_skew_s`` from now), and it must recover to its address.
@@ -188,9 +189,11 @@ def _check_item(session: Session, dispute: Dispute, side: Side, item: Submission
         raise InvalidEvidence("an evidence item is not empty")
     if not 1 <= len(item.title) <= limits.evidence_title_chars_max:
         raise InvalidEvidence(f"a title is 1 to {limits.evidence_title_chars_max} characters")
-    if repository.count(session, dispute.id) >= limits.evidence_items_max:
+    submitted = repository.count(session, dispute.id, side=side.value)
+    if submitted >= limits.evidence_items_per_side_max:
         raise EvidenceLimitReached(
-            f"dispute {dispute.id} holds {limits.evidence_items_max} items, the most it takes"
+            f"your side has submitted {limits.evidence_items_per_side_max} items to dispute "
+            f"{dispute.id}, the most each side may"
         )
     sha256 = hashlib.sha256(item.content).hexdigest()
     if repository.duplicate(session, dispute.id, side.value, item.kind, sha256):

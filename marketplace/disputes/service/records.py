@@ -48,20 +48,24 @@ RECORD_MEDIA_TYPE = "application/json"
 
 
 def record_seqs(session: Session, order_id: int) -> list[int]:
-    """The journal seqs of the order's records, in the module docstring's order, each once."""
+    """The journal seqs of the order's records, each once, the weightiest first: the listing,
+    the signed order, the certificates, the quality report, the buyer's re-checks, fingerprint
+    detections, then the downloads served (the first and last ``evidence_served_records_max``
+    / 2 of them: a buyer that downloaded a thousand times does not crowd out the rest)."""
     order = orders.get_order_view(session, order_id)
     seqs = [listings.public(session, order.listing_id).journal_seq, order.placed_seq]
     seqs += assets.certificate_seqs(session, order.asset_id, order.revision)
     report = quality.report_seq(session, order.asset_id, order.revision)
     seqs += [] if report is None else [report]
-    licence = delivery.licence_for_order(session, order_id)
-    if licence is not None:
-        seqs += delivery.served_seqs(session, licence.id)
     seqs += orders.quality_check_seqs(session, order_id)
+    licence = delivery.licence_for_order(session, order_id)
     if licence is not None:
         for entry in repository.journal_entries(session, DETECTED_KIND, f"asset:{order.asset_id}"):
             if json.loads(entry.payload_json).get("licence_id") == licence.id:
                 seqs.append(entry.seq)
+        served = delivery.served_seqs(session, licence.id)
+        half = limits.evidence_served_records_max // 2
+        seqs += served if len(served) <= 2 * half else served[:half] + served[-half:]
     return list(dict.fromkeys(seq for seq in seqs if seq > 0))
 
 
@@ -73,13 +77,14 @@ def record_bytes(session: Session, seq: int) -> bytes:
 
 
 def attach(session: Session, dispute: Dispute, now: datetime) -> list[Evidence]:
-    """Attach the order's records not attached yet (at most ``evidence_items_max`` items in all)
-    and return the new items. Writes no journal entry: each item is an entry already. Call it
-    in the transaction that opens the dispute; it never commits."""
+    """Attach the order's records not attached yet (at most ``evidence_records_max`` records in
+    all, apart from the parties' quotas) and return the new items. Writes no journal entry:
+    each item is an entry already. Call it in the transaction that opens the dispute; it never
+    commits."""
     assert dispute.id is not None
     assert dispute.order_id is not None  # an objection's records: service/objections.py
     attached = repository.record_seqs(session, dispute.id)
-    room = limits.evidence_items_max - repository.count(session, dispute.id)
+    room = limits.evidence_records_max - repository.count(session, dispute.id, source=SYSTEM)
     added: list[Evidence] = []
     for seq in record_seqs(session, dispute.order_id):
         if seq in attached or len(added) >= room:

@@ -253,6 +253,28 @@ def test_the_respondent_pays_its_fee_once_with_its_first_item(
     assert holds == []  # the hold's entry is about the hold, not the dispute
 
 
+def test_each_side_has_its_own_quota_so_neither_crowds_the_other_out(
+    *,
+    api: TestClient,
+    asset_runtime: Runtime,
+    dispute: int,
+    supplier: Party,
+    buyer: Party,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(limits, "evidence_items_per_side_max", 2)
+    for n in range(2):
+        assert post_statement(api, buyer, dispute, f"point {n}").status_code == 201
+    before = _submitted(api, dispute)
+    r = post_statement(api, buyer, dispute, "one point too many")
+    assert (r.status_code, r.json()["error"]) == (409, "evidence_limit")
+    assert "2 items" in r.json()["message"]
+    assert _submitted(api, dispute) == before
+    fund(asset_runtime.engine, supplier.organization_id, FEE_MINOR)
+    r = post_statement(api, supplier, dispute, "the answer still gets in")
+    assert r.status_code == 201, r.text
+
+
 def test_bad_submissions_are_refused_and_change_nothing(
     api: TestClient, dispute: int, buyer: Party
 ) -> None:
