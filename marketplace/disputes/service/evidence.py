@@ -225,6 +225,12 @@ def _signed(
             f"a signed item carries the submitted_at it signed, within "
             f"{limits.evidence_clock_skew_s} s of the exchange's clock (now {now_s})"
         )
+    if item.submitted_at >= int(as_utc(dispute.evidence_closes_at).timestamp()):
+        raise EvidenceClosed(
+            f"the item is signed at {item.submitted_at}, not before the evidence deadline "
+            f"{deadline_text(dispute)}: submissions for dispute {dispute.id} are stamped before "
+            "it closes"
+        )
     document = EvidenceToSign(
         dispute_id=dispute.id, kind=item.kind, sha256=sha256, title=item.title,
         submitted_at=item.submitted_at,
