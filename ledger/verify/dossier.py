@@ -21,7 +21,14 @@ every item:
 - the opener's statement: its file's SHA-256 is the ``statement_sha256`` of this dispute's
   ``dispute.opened`` entry;
 - the entries of the dossier link: where two entries are consecutive, the later one's
-  ``prev_hash`` is the earlier one's hash.
+  ``prev_hash`` is the earlier one's hash;
+- every entry is about this case, as the anchored entries (not ``dossier.json``) say: this
+  dispute's ``dispute.opened`` names its order (or an objection's asset), that order's
+  ``order.placed`` its listing, the listing's ``listing.created`` its asset; a party's item is
+  signed before the opening's ``evidence_closes_at``; the case holds its opening, its draw and
+  the rulings its entries and ``dossier.json``'s status call for; ``dossier.json`` agrees with
+  the anchored opening (docs/disputes.md, "The dossier and its verification", which also says
+  what cannot be proved: that no evidence was left out).
 
 The first failed check of an item is its reason; the report names every item."""
 
@@ -500,6 +507,7 @@ class _Case:
     order_id: int | None = None
     listing_id: int | None = None
     asset: tuple[Any, Any] | None = None  # (asset id, revision or None)
+    objection_id: int | None = None
 
     def about(self, entry: Mapping[str, Any], seq: int) -> None:
         """The entry is about this case, or fail naming what it is about instead."""
@@ -528,14 +536,16 @@ class _Case:
                 )
         elif subject.startswith("asset:"):
             revision = payload.get("revision")
+            objection = payload.get("objection_id", self.objection_id)
             if (
                 self.asset is None
                 or ref != str(self.asset[0])
                 or (self.asset[1] is not None and revision not in (None, self.asset[1]))
+                or objection != self.objection_id
             ):
                 raise _Failed(
-                    f"entry {seq} ({kind}) is about {subject} revision {revision}, not the "
-                    f"asset of this case ({self._asset()})"
+                    f"entry {seq} ({kind}) is about {subject} (revision {revision}, objection "
+                    f"{objection}), not the asset of this case ({self._asset()})"
                 )
         else:
             raise _Failed(f"entry {seq} ({kind}) is about {subject}, not this dispute")
@@ -546,7 +556,8 @@ class _Case:
     def _asset(self) -> str:
         if self.asset is None:
             return "none known from the anchored entries"
-        return f"asset {self.asset[0]}" + ("" if self.asset[1] is None else f" r{self.asset[1]}")
+        found = f"asset {self.asset[0]}" + ("" if self.asset[1] is None else f" r{self.asset[1]}")
+        return found if self.objection_id is None else f"{found}, objection {self.objection_id}"
 
 
 def _case(run: _Run) -> _Case | None:
@@ -578,6 +589,7 @@ def _case(run: _Run) -> _Case | None:
                 case.asset = (listing.get("asset_id"), listing.get("revision"))
     elif isinstance(payload.get("asset_id"), int):  # an ownership objection's asset
         case.asset = (payload["asset_id"], None)
+        case.objection_id = payload.get("objection_id")
     return case
 
 

@@ -275,6 +275,7 @@ def test_bad_submissions_are_refused_and_change_nothing(
 def test_a_self_custody_party_signs_its_evidence_locally(
     api: TestClient,
     asset_runtime: Runtime,
+    *,
     supplier: Party,
     ops: Party,
     judge: Party,
