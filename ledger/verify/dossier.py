@@ -336,6 +336,19 @@ def _payload(receipt: Receipt) -> dict[str, Any]:
     return payload if isinstance(payload, dict) else {}
 
 
+def _check_shown(item: dict[str, Any], payload: dict[str, Any], seq: int) -> None:
+    """A party's item as the manifest shows it (its side, its kind) is as its entry says."""
+    if item.get("side") != payload.get("side"):
+        raise _Failed(
+            f"the manifest says the {item.get('side')} submitted it, entry {seq} says the "
+            f"{payload.get('side')}"
+        )
+    if item.get("kind") != payload.get("kind"):
+        raise _Failed(
+            f"the manifest calls it a {item.get('kind')}, entry {seq} a {payload.get('kind')}"
+        )
+
+
 def _check_kind(item: dict[str, Any], receipt: Receipt, dispute_id: int | None) -> None:
     """The entry is the item's: an ``evidence.submitted`` of this dispute and this item, the
     ``dispute.opened`` of this dispute for the opener's statement, or the record of the kind
@@ -373,11 +386,7 @@ def _check_kind(item: dict[str, Any], receipt: Receipt, dispute_id: int | None) 
         return
     if entry["kind"] != SUBMITTED_KIND:
         raise _Failed(f"entry {seq} is {entry['kind']}, not {SUBMITTED_KIND}")
-    if item.get("side") != payload.get("side"):
-        raise _Failed(
-            f"the manifest says the {item.get('side')} submitted it, entry {seq} says the "
-            f"{payload.get('side')}"
-        )
+    _check_shown(item, payload, seq)
     if payload.get("dispute_id") != dispute_id:
         raise _Failed(
             f"entry {seq} is evidence of dispute {payload.get('dispute_id')}, not {dispute_id}"

@@ -718,6 +718,7 @@ def _relabel(case: Case) -> tuple[str, dict[str, Any]]:
         ("title", "the manifest titles it 'signed contract.pdf', its submitter signed "),
         ("side", "the manifest says the buyer submitted it, entry"),
         ("opener_side", "the manifest says the supplier opened, entry"),
+        ("kind", "the manifest calls it a statement, entry"),
     ],
 )
 def test_a_relabelled_manifest_item_fails_naming_it(
@@ -740,6 +741,7 @@ def test_a_relabelled_manifest_item_fails_naming_it(
         "title": (f"evidence-{case.evidence['buyer_csv']}", {"title": "signed contract.pdf"}),
         "side": (f"evidence-{case.evidence['supplier_log']}", {"side": "buyer"}),
         "opener_side": ("statement-opening", {"side": "supplier"}),
+        "kind": (f"evidence-{case.evidence['buyer_csv']}", {"kind": "statement"}),
     }[change]
     before = next(i for i in items if i["id"] == target)
     if change == "relabel":  # the file goes too: nothing in the manifest lists it any more
