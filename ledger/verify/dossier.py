@@ -21,7 +21,14 @@ every item:
 - the opener's statement: its file's SHA-256 is the ``statement_sha256`` of this dispute's
   ``dispute.opened`` entry;
 - the entries of the dossier link: where two entries are consecutive, the later one's
-  ``prev_hash`` is the earlier one's hash.
+  ``prev_hash`` is the earlier one's hash;
+- every entry is about this case, as the anchored entries (not ``dossier.json``) say: this
+  dispute's ``dispute.opened`` names its order (or an objection's asset), that order's
+  ``order.placed`` its listing, the listing's ``listing.created`` its asset; a party's item is
+  signed before the opening's ``evidence_closes_at``; the case holds its opening, its draw and
+  the rulings its entries and ``dossier.json``'s status call for; ``dossier.json`` agrees with
+  the anchored opening (docs/disputes.md, "The dossier and its verification", which also says
+  what cannot be proved: that no evidence was left out).
 
 The first failed check of an item is its reason; the report names every item."""
 
@@ -33,6 +40,7 @@ import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from hashlib import sha256
 from typing import Any
 
@@ -60,6 +68,12 @@ DOSSIER_VERSION = 1
 DOSSIER_BYTES_MAX = 512 * 1024 * 1024  # the zip's members, uncompressed, all together
 DOSSIER_MEMBERS_MAX = 2_000  # files in one zip (items, receipts, the two documents)
 MANIFEST_BYTES_MAX = 8 * 1024 * 1024  # dossier.json and manifest.json, each
+SUBMITTED_KIND = "evidence.submitted"
+OPENED_KIND = "dispute.opened"
+DRAWN_KIND = "arbitrator.drawn"
+ITEM_SOURCES = frozenset(
+    {("evidence", "party"), ("evidence", "system"), ("statement", "party"), ("record", "journal")}
+)
 ITEM_KEYS = frozenset(
     {
         "id", "type", "kind", "title", "source", "side", "file", "sha256", "seq", "receipt",
@@ -147,6 +161,10 @@ def read_dossier(data: bytes) -> Dossier:
         for info in infos:
             if info.is_dir():
                 continue
+            if info.filename in files:
+                raise DossierInvalid(
+                    f"the zip holds {info.filename} twice (which copy would be the evidence?)"
+                )
             try:
                 content = archive.read(info)
             except (zipfile.BadZipFile, OSError, ValueError) as exc:
@@ -318,24 +336,57 @@ def _payload(receipt: Receipt) -> dict[str, Any]:
     return payload if isinstance(payload, dict) else {}
 
 
+def _check_shown(item: dict[str, Any], payload: dict[str, Any], seq: int) -> None:
+    """A party's item as the manifest shows it (its side, its kind) is as its entry says."""
+    if item.get("side") != payload.get("side"):
+        raise _Failed(
+            f"the manifest says the {item.get('side')} submitted it, entry {seq} says the "
+            f"{payload.get('side')}"
+        )
+    if item.get("kind") != payload.get("kind"):
+        raise _Failed(
+            f"the manifest calls it a {item.get('kind')}, entry {seq} a {payload.get('kind')}"
+        )
+
+
 def _check_kind(item: dict[str, Any], receipt: Receipt, dispute_id: int | None) -> None:
     """The entry is the item's: an ``evidence.submitted`` of this dispute and this item, the
     ``dispute.opened`` of this dispute for the opener's statement, or the record of the kind
     the manifest names."""
     entry, payload, seq = receipt.entry, _payload(receipt), receipt.seq
-    kind = item.get("type")
-    if kind == "record" or (kind == "evidence" and item.get("source") == "system"):
+    kind, source = item.get("type"), item.get("source")
+    if (kind, source) not in ITEM_SOURCES:
+        raise _Failed(
+            f"manifest item type {kind!r} from source {source!r} is not one a dossier holds "
+            "(a party's evidence or statement, the exchange's record, a journal entry)"
+        )
+    if entry["kind"] == SUBMITTED_KIND and (kind, source) != ("evidence", "party"):
+        raise _Failed(
+            f"entry {seq} is a party's {SUBMITTED_KIND}: the item must be that party's evidence, "
+            "with its file and the document it signed"
+        )
+    if kind == "record" or (kind == "evidence" and source == "system"):
         if item.get("kind") != entry["kind"]:
             raise _Failed(f"entry {seq} is {entry['kind']}, the manifest says {item.get('kind')}")
+        if item.get("side") is not None:
+            raise _Failed(f"the manifest gives the exchange's record a side ({item.get('side')})")
         return
     if kind == "statement":
-        if entry["kind"] != "dispute.opened" or payload.get("dispute_id") != dispute_id:
+        if (
+            entry["kind"] != OPENED_KIND
+            or payload.get("dispute_id") != dispute_id
+            or entry.get("subject") != f"dispute:{dispute_id}"
+        ):
             raise _Failed(f"entry {seq} is not the opening of dispute {dispute_id}")
+        if item.get("side") != payload.get("opener_side"):
+            raise _Failed(
+                f"the manifest says the {item.get('side')} opened, entry {seq} says the "
+                f"{payload.get('opener_side')}"
+            )
         return
-    if kind != "evidence":
-        raise _Failed(f"manifest item type {kind!r} is not evidence, statement or record")
-    if entry["kind"] != "evidence.submitted":
-        raise _Failed(f"entry {seq} is {entry['kind']}, not evidence.submitted")
+    if entry["kind"] != SUBMITTED_KIND:
+        raise _Failed(f"entry {seq} is {entry['kind']}, not {SUBMITTED_KIND}")
+    _check_shown(item, payload, seq)
     if payload.get("dispute_id") != dispute_id:
         raise _Failed(
             f"entry {seq} is evidence of dispute {payload.get('dispute_id')}, not {dispute_id}"
@@ -395,6 +446,11 @@ def _check_signed(
     message = _object(typed.get("message"))
     if _hex64(message.get("sha256")) != _hex64(payload.get("sha256")):
         raise _Failed(f"the signed document covers sha256 {message.get('sha256')}, not the file's")
+    if message.get("title") != item.get("title"):
+        raise _Failed(
+            f"the manifest titles it {item.get('title')!r}, its submitter signed "
+            f"{message.get('title')!r}"
+        )
     expected = {
         "disputeId": dispute_id,
         "kind": payload.get("kind"),
@@ -440,6 +496,241 @@ def _check_item(run: _Run, item: dict[str, Any], result: ItemResult) -> None:
         _check_entry_signature(receipt, result)
 
 
+def _closes_at(opened: Receipt) -> int | None:
+    """dispute.opened's evidence deadline, in Unix seconds (what a signed item's submittedAt is)."""
+    text = _payload(opened).get("evidence_closes_at")
+    try:
+        found = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return int(found.timestamp()) if found.tzinfo is not None else None
+
+
+@dataclass
+class _Case:
+    """What the anchored entries say the case is about: the dispute (from its dispute.opened),
+    its order and that order's listing and asset, or an objection's asset."""
+
+    dispute_id: int
+    opened: Receipt
+    order_id: int | None = None
+    listing_id: int | None = None
+    asset: tuple[Any, Any] | None = None  # (asset id, revision or None)
+    objection_id: int | None = None
+
+    def about(self, entry: Mapping[str, Any], seq: int) -> None:
+        """The entry is about this case, or fail naming what it is about instead."""
+        subject, payload = str(entry.get("subject")), _object(entry.get("payload"))
+        kind, ref = entry.get("kind"), subject.partition(":")[2]
+        if subject.startswith("dispute:"):
+            if (
+                subject != f"dispute:{self.dispute_id}"
+                or payload.get("dispute_id", self.dispute_id) != self.dispute_id
+            ):
+                raise _Failed(
+                    f"entry {seq} ({kind}) is about {subject}, not dispute {self.dispute_id}"
+                )
+        elif subject.startswith("order:"):
+            if (
+                self.order_id is None
+                or subject != f"order:{self.order_id}"
+                or payload.get("order_id", self.order_id) != self.order_id
+            ):
+                raise _Failed(f"entry {seq} ({kind}) is about {subject}, not {self._order()}")
+        elif subject.startswith("listing:"):
+            if self.listing_id is None or ref != str(self.listing_id):
+                raise _Failed(
+                    f"entry {seq} ({kind}) is about {subject}, not the listing of "
+                    f"{self._order()} (its order.placed names listing {self.listing_id})"
+                )
+        elif subject.startswith("asset:"):
+            revision = payload.get("revision")
+            objection = payload.get("objection_id", self.objection_id)
+            if (
+                self.asset is None
+                or ref != str(self.asset[0])
+                or (self.asset[1] is not None and revision not in (None, self.asset[1]))
+                or objection != self.objection_id
+            ):
+                raise _Failed(
+                    f"entry {seq} ({kind}) is about {subject} (revision {revision}, objection "
+                    f"{objection}), not the asset of this case ({self._asset()})"
+                )
+        else:
+            raise _Failed(f"entry {seq} ({kind}) is about {subject}, not this dispute")
+
+    def _order(self) -> str:
+        return "no order" if self.order_id is None else f"order {self.order_id}"
+
+    def _asset(self) -> str:
+        if self.asset is None:
+            return "none known from the anchored entries"
+        found = f"asset {self.asset[0]}" + ("" if self.asset[1] is None else f" r{self.asset[1]}")
+        return found if self.objection_id is None else f"{found}, objection {self.objection_id}"
+
+
+def _case(run: _Run) -> _Case | None:
+    """The case from this dispute's anchored dispute.opened and, for an order, its anchored
+    order.placed and listing.created (each tied to the one before it)."""
+    dispute_id = run.dossier.dispute_id
+    verified = [run.receipts[seq] for seq in sorted(run.receipts)]  # anchored, whatever the item
+    opened = [
+        r for r in verified
+        if r.entry["kind"] == OPENED_KIND and r.entry.get("subject") == f"dispute:{dispute_id}"
+    ]  # fmt: skip
+    if dispute_id is None or not opened:
+        return None
+    payload = _payload(opened[0])
+    case = _Case(dispute_id, opened[0])
+    order_id = payload.get("order_id")
+    if isinstance(order_id, int) and not isinstance(order_id, bool):
+        case.order_id = order_id
+        for r in verified:
+            if r.entry["kind"] == "order.placed" and r.entry.get("subject") == f"order:{order_id}":
+                case.listing_id = _payload(r).get("listing_id")
+        for r in verified:
+            if (
+                r.entry["kind"] == "listing.created"
+                and case.listing_id is not None
+                and r.entry.get("subject") == f"listing:{case.listing_id}"
+            ):
+                listing = _payload(r)
+                case.asset = (listing.get("asset_id"), listing.get("revision"))
+    elif isinstance(payload.get("asset_id"), int):  # an ownership objection's asset
+        case.asset = (payload["asset_id"], None)
+        case.objection_id = payload.get("objection_id")
+    return case
+
+
+def _before_deadline(receipt: Receipt, opened: Receipt, closes: int | None) -> None:
+    """A party's item is signed before the deadline its dispute.opened names."""
+    if receipt.entry["kind"] != SUBMITTED_KIND:
+        return
+    submitted = _payload(receipt).get("submitted_at")
+    if closes is None or not isinstance(submitted, int) or submitted >= closes:
+        raise _Failed(
+            f"signed at {submitted}, not before the evidence deadline "
+            f"{_payload(opened).get('evidence_closes_at')} (entry {opened.seq})"
+        )
+
+
+def _bind(run: _Run, pairs: list[tuple[dict[str, Any], ItemResult]]) -> list[str]:
+    """Every verified item is about this case (its entry names this dispute, its order, that
+    order's listing or asset); a party's item was signed before the evidence deadline; the case
+    holds its opening, its draw and its rulings; dossier.json agrees with the anchored opening.
+    Returns the problems that belong to no one item."""
+    case = _case(run)
+    if case is None:
+        return [
+            f"the dossier holds no anchored dispute.opened of dispute {run.dossier.dispute_id}: "
+            "nothing ties its items to the dispute"
+        ]
+    closes = _closes_at(case.opened)
+    for item, result in pairs:
+        if not result.ok:
+            continue
+        receipt = run.receipts[item["seq"]]
+        try:
+            case.about(receipt.entry, receipt.seq)
+            _before_deadline(receipt, case.opened, closes)
+            result.checked.append("about this dispute")
+        except _Failed as failed:
+            result.ok, result.reason = False, str(failed)
+    bound = [run.receipts[i["seq"]] for i, r in pairs if r.ok]
+    kinds = {str(r.entry["kind"]) for r in bound}
+    return _complete(case, bound) + _agrees(
+        run.dossier, case, list(run.receipts.values()), kinds, all_ok=all(r.ok for _, r in pairs)
+    )
+
+
+def _complete(case: _Case, bound: list[Receipt]) -> list[str]:
+    """The minimum a case's dossier holds: its opening, a draw for every round, and the ruling
+    entries its state calls for, with every vote a final ruling counts. (The journal does not
+    chain a dispute's entries: evidence left out cannot be detected; docs/disputes.md.)"""
+    kinds: dict[str, list[Receipt]] = {}
+    for r in bound:
+        kinds.setdefault(r.entry["kind"], []).append(r)
+    problems = []
+    rounds = {_payload(r).get("round") for r in kinds.get(DRAWN_KIND, [])}
+    needed: list[str] = []
+    if 1 not in rounds:
+        problems.append(f"the dossier holds no {DRAWN_KIND} of dispute {case.dispute_id}")
+    if "dispute.appealed" in kinds and 2 not in rounds:
+        problems.append(f"the dossier holds no {DRAWN_KIND} for the appeal round")
+    if "ruling.executed" in kinds and not ({"ruling.issued", "ruling.final"} & set(kinds)):
+        needed.append("ruling.issued")
+    if "dispute.appealed" in kinds or "ruling.final" in kinds:
+        needed += ["ruling.issued", "dispute.appealed"]
+    problems += [
+        f"the dossier holds no {kind} of dispute {case.dispute_id}, though its other entries "
+        "say there is one"
+        for kind in dict.fromkeys(needed) if kind not in kinds
+    ]  # fmt: skip
+    have = {r.seq for r in bound}
+    for final in kinds.get("ruling.final", []):
+        missing = [s for s in _payload(final).get("votes", []) if s not in have]
+        if missing:
+            problems.append(f"entry {final.seq} counts votes {missing} the dossier does not hold")
+    return problems
+
+
+def _status_needs(status: Any) -> list[str]:
+    return {
+        "ruled": ["ruling.issued"],
+        "appealed": ["ruling.issued", "dispute.appealed"],
+        "final": ["ruling.issued", "dispute.appealed", "ruling.final"],
+        "executed": ["ruling.executed"],
+    }.get(str(status), [])
+
+
+def _agrees(
+    dossier: Dossier,
+    case: _Case,
+    receipts: list[Receipt],
+    kinds: set[str],
+    *,
+    all_ok: bool,
+) -> list[str]:
+    """dossier.json (which no entry anchors) says what the anchored entries say: the dispute,
+    its order or objection, the opener, each side's addresses; and the entries its status
+    calls for are in the dossier."""
+    opened, payload = case.opened, _payload(case.opened)
+    meta = _object(dossier.meta.get("dispute"))
+    said = f"than its dispute.opened (entry {opened.seq})"
+    problems = [
+        f"dossier.json gives dispute {key} {meta.get(key)!r}, another {said}: {payload.get(key)!r}"
+        for key in ("id", "order_id", "objection_id", "opener_side")
+        if meta.get(key) != payload.get("dispute_id" if key == "id" else key)
+    ]
+    order = dossier.meta.get("order")
+    if order is not None and _object(order).get("id") != payload.get("order_id"):
+        problems.append(f"dossier.json names order {_object(order).get('id')}, another {said}")
+    signers: dict[str, set[str]] = {"buyer": set(), "supplier": set()}
+    opener = payload.get("opener_side")
+    if opener in signers:
+        signers[opener].add(str(opened.entry.get("actor")).lower())
+    for receipt in receipts:  # the anchored entries of this dispute's evidence
+        entry = receipt.entry
+        if entry["kind"] == SUBMITTED_KIND and entry.get("subject") == f"dispute:{case.dispute_id}":
+            side = str(_payload(receipt).get("side"))
+            signers.setdefault(side, set()).add(str(entry.get("actor")).lower())
+    parties = _object(dossier.meta.get("parties"))
+    # Compared once every item verified (an item that failed may hide its entry's signer).
+    for side in sorted(set(signers) | set(parties)) if all_ok else []:
+        listed = _object(parties.get(side)).get("addresses")
+        shown = {str(a).lower() for a in listed} if isinstance(listed, list) else set()
+        if shown != signers.get(side, set()):
+            problems.append(
+                f"dossier.json lists the {side}'s addresses as {sorted(shown)}; the anchored "
+                f"entries are signed by {sorted(signers.get(side, set()))}"
+            )
+    problems += [
+        f"dossier.json says the dispute is {meta.get('status')}, but the dossier holds no {kind}"
+        for kind in _status_needs(meta.get("status")) if kind not in kinds
+    ]  # fmt: skip
+    return problems
+
+
 def _links(receipts: dict[int, Receipt]) -> list[str]:
     """Consecutive entries link: the later one's prev_hash is the earlier one's hash."""
     problems = []
@@ -459,6 +750,7 @@ def verify_dossier(
     the report names it. ``connect(contract)`` opens the chain (once per contract)."""
     results: list[ItemResult] = []
     seen: set[str] = set()
+    pairs: list[tuple[dict[str, Any], ItemResult]] = []
     with _chains(connect) as chains:
         run = _Run(dossier, chains, pin)
         for item in dossier.items:
@@ -470,6 +762,7 @@ def verify_dossier(
                 seq=seq if isinstance(seq, int) else None,
             )
             results.append(result)
+            pairs.append((item, result))
             if result.item in seen:
                 result.ok, result.reason = False, "the manifest lists this item twice"
                 continue
@@ -485,6 +778,8 @@ def verify_dossier(
                 )
     contracts = sorted({r.contract.lower() for r in run.receipts.values()})
     problems = _links(run.receipts)
+    if dossier.items:
+        problems += _bind(run, pairs)
     listed = {f for i in dossier.items for f in (i.get("file"), i.get("receipt"))}
     strays = sorted(
         n for n in dossier.files if n not in listed and n not in ("dossier.json", "manifest.json")

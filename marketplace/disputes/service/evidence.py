@@ -15,7 +15,9 @@ Submitting, in the caller's transaction (it never commits):
    makes a replayed signature useless).
 3. The signature: a custodial submitter's is made with its exchange-held key over
    ``submittedAt`` = now; a self-custody submitter sends its own, with the ``submittedAt`` it
-   signed (at most ``evidence_clock_skew_s`` from now), and it must recover to its address.
+   signed (at most ``evidence_clock_skew_s`` from now, and before ``evidence_closes_at``: 409
+   ``evidence_closed`` naming it, so no item is stamped after the deadline), and it must
+   recover to its address.
 4. The respondent's arbitration fee, with its side's first submission: ``arbitration_fee_minor``
    is held from its available money (transfer ``dispute-{id}-fee-respondent``: a books transfer
    id takes no colon); 409 ``insufficient_funds`` refuses the whole submission.
@@ -227,6 +229,12 @@ def _signed(
         raise InvalidEvidence(
             f"a signed item carries the submitted_at it signed, within "
             f"{limits.evidence_clock_skew_s} s of the exchange's clock (now {now_s})"
+        )
+    if item.submitted_at >= int(as_utc(dispute.evidence_closes_at).timestamp()):
+        raise EvidenceClosed(
+            f"the item is signed at {item.submitted_at}, not before the evidence deadline "
+            f"{deadline_text(dispute)}: submissions for dispute {dispute.id} are stamped before "
+            "it closes"
         )
     document = EvidenceToSign(
         dispute_id=dispute.id, kind=item.kind, sha256=sha256, title=item.title,

@@ -62,6 +62,18 @@ def test_what_is_not_a_dossier_is_refused_in_one_line(data: bytes, says: str) ->
     assert "\n" not in str(caught.value)
 
 
+def test_a_zip_holding_a_member_twice_is_refused() -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("dossier.json", _doc({"version": 1}))
+        z.writestr("manifest.json", _doc({"version": 1, "items": []}))
+        z.writestr("evidence/1-a.csv", b"a")
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            z.writestr("evidence/1-a.csv", b"b")
+    with pytest.raises(DossierInvalid, match=r"the zip holds evidence/1-a\.csv twice"):
+        read_dossier(out.getvalue())
+
+
 def test_an_empty_manifest_and_stray_files_do_not_verify() -> None:
     dossier = read_dossier(
         _zip(

@@ -27,6 +27,8 @@ from typer.testing import CliRunner
 
 from ledger.anchoring import AnchorConfig, AnchorWorker
 from ledger.chain import Web3AnchorChain, connect
+from ledger.trust import Pin
+from ledger.verify.dossier import DossierInvalid, DossierReport, read_dossier, verify_dossier
 from marketplace.app import create_app
 from marketplace.cli import app as cli
 from marketplace.client import Databourse
@@ -40,6 +42,7 @@ from tests.marketplace.disputes.helpers import (
     FUNDS,
     after_evidence,
     at,
+    evidence_clock,
     execute,
     open_dispute,
     paid_order,
@@ -589,3 +592,242 @@ def test_the_full_case_over_http_executes_the_split_and_its_dossier_verifies(
     )  # fmt: skip
     assert code == 1, out
     assert f"INVALID: item evidence-{case.evidence['supplier_log']} (delivery log.pdf)" in out
+
+
+# ------------------------------------------------------------------------------ tampering
+
+
+def _report(chain_url: str, chain: Web3AnchorChain, data: bytes) -> DossierReport:
+    """The verifier's report on ``data``, pinned to the test's contract."""
+    pin = Pin(chain.contract_address)
+    return verify_dossier(
+        read_dossier(data),
+        lambda address: connect(chain_url, recorder_key=None, contract_address=address),
+        pin,
+    )
+
+
+def _members(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def _zipped(members: dict[str, bytes], extra: list[tuple[str, bytes]] | None = None) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, content in [*members.items(), *(extra or [])]:
+            z.writestr(name, content)
+    return out.getvalue()
+
+
+def _manifest(members: dict[str, bytes]) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = json.loads(members["manifest.json"])["items"]
+    return items
+
+
+def _with_items(members: dict[str, bytes], items: list[dict[str, Any]]) -> dict[str, bytes]:
+    return {**members, "manifest.json": json.dumps({"version": 1, "items": items}).encode()}
+
+
+def _failed(report: DossierReport, item_id: str) -> str:
+    found = [r for r in report.failed if r.item == item_id]
+    assert found, f"{item_id} did not fail: {[(r.item, r.reason) for r in report.failed]}"
+    return found[0].reason
+
+
+def _swap_in(
+    members: dict[str, bytes], other: dict[str, bytes], item_id: str, other_item: dict[str, Any]
+) -> dict[str, bytes]:
+    """Item ``item_id`` of ``members`` replaced by the other dossier's item (its seq, receipt and
+    file), the replaced item's own receipt and file taken out."""
+    items = _manifest(members)
+    mine = next(i for i in items if i["id"] == item_id)
+    changed = {k: v for k, v in members.items() if k not in (mine["receipt"], mine["file"])}
+    changed[other_item["receipt"]] = other[other_item["receipt"]]
+    if other_item["file"]:
+        changed[other_item["file"]] = other[other_item["file"]]
+    swapped = {**other_item, "id": item_id}
+    return _with_items(changed, [swapped if i["id"] == item_id else i for i in items])
+
+
+def test_entries_of_another_dispute_and_another_order_swapped_in_fail_naming_the_item(
+    api: TestClient,
+    runtime: Runtime,
+    engine: Engine,
+    *,
+    chain: Web3AnchorChain,
+    chain_url: str,
+    case: Case,
+    supplier: Party,
+    buyer: Party,
+    ops: Party,
+    judge: Party,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    other, dispute = _open_with_evidence(
+        api, runtime, supplier=supplier, buyer=buyer, ops=ops, judge=judge
+    )
+    at(monkeypatch, after_evidence(dispute))
+    assert post_ruling(api, judge, other.dispute_id, "refund").status_code == 200
+    _anchor(engine, chain)
+    mine, theirs = _members(_export(api, judge, case)), _members(_export(api, judge, other))
+    assert _report(chain_url, chain, _zipped(mine)).ok
+
+    def item(members: dict[str, bytes], kind: str) -> dict[str, Any]:
+        return next(i for i in _manifest(members) if i["kind"] == kind)
+
+    for kind in ("ruling.issued", "arbitrator.drawn"):
+        ours = item(mine, kind)
+        report = _report(
+            chain_url, chain, _zipped(_swap_in(mine, theirs, ours["id"], item(theirs, kind)))
+        )
+        assert _failed(report, ours["id"]) == (
+            f"entry {item(theirs, kind)['seq']} ({kind}) is about dispute:{other.dispute_id}, "
+            f"not dispute {case.dispute_id}"
+        )
+    ours, placed = item(mine, "order.placed"), item(theirs, "order.placed")
+    report = _report(chain_url, chain, _zipped(_swap_in(mine, theirs, ours["id"], placed)))
+    assert _failed(report, ours["id"]) == (
+        f"entry {placed['seq']} (order.placed) is about order:{other.order_id}, not order "
+        f"{case.order_id}"
+    )
+    # dossier.json naming the other order (no entry anchors it) disagrees with dispute.opened.
+    meta = json.loads(mine["dossier.json"])
+    meta["dispute"]["order_id"] = meta["order"]["id"] = other.order_id
+    report = _report(chain_url, chain, _zipped({**mine, "dossier.json": json.dumps(meta).encode()}))
+    assert not report.ok
+    assert (
+        f"dossier.json gives dispute order_id {other.order_id}, another than its dispute.opened "
+        f"(entry {case.seqs['opened']}): {case.order_id}"
+    ) in report.problems
+
+
+def _relabel(case: Case) -> tuple[str, dict[str, Any]]:
+    return f"evidence-{case.evidence['buyer_csv']}", {
+        "type": "record", "source": "journal", "kind": "evidence.submitted", "file": None,
+        "sha256": None, "side": None, "signer": None, "signature": None, "typed_data": None,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ("relabel", "is a party's evidence.submitted: the item must be that party's evidence"),
+        ("unknown_source", "from source 'exchange' is not one a dossier holds"),
+        ("unknown_type", "manifest item type 'exhibit' from source 'party'"),
+        ("title", "the manifest titles it 'signed contract.pdf', its submitter signed "),
+        ("side", "the manifest says the buyer submitted it, entry"),
+        ("opener_side", "the manifest says the supplier opened, entry"),
+        ("kind", "the manifest calls it a statement, entry"),
+    ],
+)
+def test_a_relabelled_manifest_item_fails_naming_it(
+    api: TestClient,
+    engine: Engine,
+    *,
+    chain: Web3AnchorChain,
+    chain_url: str,
+    case: Case,
+    change: str,
+    says: str,
+) -> None:
+    _anchor(engine, chain)
+    members = _members(_export(api, case.arbitrator, case))
+    items = _manifest(members)
+    target, edit = {
+        "relabel": _relabel(case),
+        "unknown_source": (f"evidence-{case.evidence['signed_order']}", {"source": "exchange"}),
+        "unknown_type": (f"evidence-{case.evidence['buyer_csv']}", {"type": "exhibit"}),
+        "title": (f"evidence-{case.evidence['buyer_csv']}", {"title": "signed contract.pdf"}),
+        "side": (f"evidence-{case.evidence['supplier_log']}", {"side": "buyer"}),
+        "opener_side": ("statement-opening", {"side": "supplier"}),
+        "kind": (f"evidence-{case.evidence['buyer_csv']}", {"kind": "statement"}),
+    }[change]
+    before = next(i for i in items if i["id"] == target)
+    if change == "relabel":  # the file goes too: nothing in the manifest lists it any more
+        members = {k: v for k, v in members.items() if k != before["file"]}
+    forged = [{**i, **edit} if i["id"] == target else i for i in items]
+    report = _report(chain_url, chain, _zipped(_with_items(members, forged)))
+    assert says in _failed(report, target)
+
+
+@pytest.mark.parametrize("kind", ["arbitrator.drawn", "ruling.issued", "dispute.opened"])
+def test_a_dossier_missing_its_opening_draw_or_ruling_fails_saying_so(
+    api: TestClient,
+    engine: Engine,
+    *,
+    chain: Web3AnchorChain,
+    chain_url: str,
+    case: Case,
+    kind: str,
+) -> None:
+    _anchor(engine, chain)
+    members = _members(_export(api, case.arbitrator, case))
+    items = _manifest(members)
+    gone = next(i for i in items if i["kind"] == kind)
+    kept = {k: v for k, v in members.items() if k not in (gone["receipt"], gone["file"])}
+    report = _report(
+        chain_url, chain, _zipped(_with_items(kept, [i for i in items if i is not gone]))
+    )
+    assert not report.ok
+    assert report.failed == []  # every item left verifies: what is missing is the case's
+    expected = {
+        "arbitrator.drawn": f"the dossier holds no arbitrator.drawn of dispute {case.dispute_id}",
+        "ruling.issued": "dossier.json says the dispute is ruled, but the dossier holds no "
+        "ruling.issued",
+        "dispute.opened": f"the dossier holds no anchored dispute.opened of dispute "
+        f"{case.dispute_id}: nothing ties its items to the dispute",
+    }[kind]
+    assert expected in report.problems
+
+
+def test_a_zip_with_a_member_twice_is_refused(
+    api: TestClient, engine: Engine, *, chain: Web3AnchorChain, case: Case
+) -> None:
+    _anchor(engine, chain)
+    members = _members(_export(api, case.arbitrator, case))
+    csv = next(i for i in _manifest(members) if i["id"] == f"evidence-{case.evidence['buyer_csv']}")
+    with pytest.warns(UserWarning, match="Duplicate name"):
+        data = _zipped(members, [(csv["file"], b"day,price\n2024-01-01,300\n")])
+    with pytest.raises(DossierInvalid, match=f"the zip holds {csv['file']} twice"):
+        read_dossier(data)
+
+
+def test_a_parties_address_added_to_dossier_json_fails(
+    api: TestClient, engine: Engine, *, chain: Web3AnchorChain, chain_url: str, case: Case
+) -> None:
+    _anchor(engine, chain)
+    members = _members(_export(api, case.arbitrator, case))
+    meta = json.loads(members["dossier.json"])
+    stranger = "0x" + "ab" * 20
+    meta["parties"]["supplier"]["addresses"].append(stranger)
+    report = _report(
+        chain_url, chain, _zipped({**members, "dossier.json": json.dumps(meta).encode()})
+    )
+    assert [p for p in report.problems if "the supplier's addresses" in p and stranger in p]
+
+
+def test_an_item_signed_after_the_evidence_deadline_fails_naming_it(
+    api: TestClient,
+    engine: Engine,
+    *,
+    chain: Web3AnchorChain,
+    chain_url: str,
+    case: Case,
+    buyer: Party,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An exchange that took an item after the deadline (its check skipped here) cannot pass it
+    off: the item's signed time is after the deadline its anchored dispute.opened names."""
+    closes = api.get(f"/disputes/{case.dispute_id}/evidence", headers=buyer.headers).json()[
+        "evidence_closes_at"
+    ]
+    monkeypatch.setattr("marketplace.disputes.service.evidence.check_open", lambda *_a: None)
+    evidence_clock(monkeypatch, datetime.fromisoformat(closes) + timedelta(hours=1))
+    late = _submitted(post_file(api, buyer, case.dispute_id, b"late,rows\n", title="late.csv"))
+    _anchor(engine, chain)
+    report = _report(chain_url, chain, _export(api, case.arbitrator, case))
+    reason = _failed(report, f"evidence-{late['id']}")
+    assert reason.startswith(f"signed at {int(datetime.fromisoformat(closes).timestamp()) + 3600}")
+    assert f"not before the evidence deadline {closes[:19]}" in reason
+    assert [r.item for r in report.failed] == [f"evidence-{late['id']}"]

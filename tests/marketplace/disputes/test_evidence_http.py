@@ -5,6 +5,7 @@ refused."""
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -296,9 +297,11 @@ def test_bad_submissions_are_refused_and_change_nothing(
 def test_a_self_custody_party_signs_its_evidence_locally(
     api: TestClient,
     asset_runtime: Runtime,
+    *,
     supplier: Party,
     ops: Party,
     judge: Party,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     wallet = Account.create()
     body = siwe_body(api, wallet, organization={"name": "Own Keys Ltd", "roles": ["buyer"]})
@@ -320,7 +323,8 @@ def test_a_self_custody_party_signs_its_evidence_locally(
     fund(asset_runtime.engine, who.organization_id, 200_000)
     paid = api.post(f"/orders/{order['id']}/pay", headers=keyed(who.headers))
     assert paid.status_code == 200, paid.text
-    dispute_id = open_dispute(api, who, order["id"])["id"]
+    dispute = open_dispute(api, who, order["id"])
+    dispute_id = dispute["id"]
 
     unsigned = post_file(api, who, dispute_id, REPORT)
     assert (unsigned.status_code, unsigned.json()["error"]) == (400, "not_custodial")
@@ -339,3 +343,19 @@ def test_a_self_custody_party_signs_its_evidence_locally(
     assert (r.json()["signer"], r.json()["signature"]) == (who.address, signature)
     (entry,) = _submitted(api, dispute_id)
     assert _recovered(entry, r.json()) == who.address
+
+    # Within the clock skew but stamped after the deadline: refused, naming it (the item's own
+    # signed time is what the dossier shows, so it must fall before the deadline).
+    closes = datetime.fromisoformat(dispute["evidence_closes_at"])
+    evidence_clock(monkeypatch, closes - timedelta(seconds=60))
+    late = int(closes.timestamp()) + 60
+    document = EvidenceToSign(
+        dispute_id=dispute_id, kind="file", sha256=sha256(b"late"), title="Late",
+        submitted_at=late,
+    ).typed_data(domain)  # fmt: skip
+    signature = signing.sign(bytes(wallet.key), document)
+    r = post_file(api, who, dispute_id, b"late", title="Late", signature=signature,
+                  submitted_at=late)  # fmt: skip
+    assert (r.status_code, r.json()["error"]) == (409, "evidence_closed"), r.text
+    assert dispute["evidence_closes_at"][:19] in r.json()["message"]
+    assert len(_submitted(api, dispute_id)) == 1
