@@ -29,16 +29,20 @@ def account_by_key(session: Session, key: str, *, lock: bool = False) -> BookAcc
     return session.exec(query).first()
 
 
-def add_account_unless_there(session: Session, account: BookAccount) -> None:
-    """Insert ``account`` unless another transaction already did (its key is unique); a
-    savepoint keeps the caller's transaction usable after the refused insert."""
+def add_unless_there(session: Session, row: BookAccount | Payment | PaymentEvent) -> bool:
+    """Insert ``row`` unless a unique index already holds its key (an account's key, a payment's
+    transfer id, a provider event's id): then False, and nothing inserted. Concurrent inserts
+    queue on the index and only the first gets True; a savepoint keeps the caller's transaction
+    usable after the refused insert."""
     try:
         with session.begin_nested():
-            session.add(account)
+            session.add(row)
             session.flush()
     except IntegrityError:
-        if account in session:
-            session.expunge(account)
+        if row in session:
+            session.expunge(row)
+        return False
+    return True
 
 
 def lock_accounts(session: Session, ids: Sequence[int]) -> dict[int, BookAccount]:
@@ -155,20 +159,6 @@ def payment_event(session: Session, provider: str, event_id: str) -> PaymentEven
         col(PaymentEvent.provider) == provider, col(PaymentEvent.event_id) == event_id
     )
     return session.exec(query).first()
-
-
-def add_event_unless_there(session: Session, event: PaymentEvent) -> bool:
-    """Insert ``event`` unless its id was seen (then False): concurrent replays queue on the
-    unique index and only the first gets True."""
-    try:
-        with session.begin_nested():
-            session.add(event)
-            session.flush()
-    except IntegrityError:
-        if event in session:
-            session.expunge(event)
-        return False
-    return True
 
 
 def get_payment(session: Session, payment_id: int, *, lock: bool = False) -> Payment | None:

@@ -40,7 +40,7 @@ def _money(minor: int | None, currency: str, scale: int) -> str:
     return amount_text(minor, currency, scale)
 
 
-def _until(moment: datetime, what: str) -> Iterator[Said]:
+def wait_until(moment: datetime, what: str) -> Iterator[Said]:
     """Wait (printing so) until ``moment``, the exchange's clock, plus a margin."""
     left = (moment - datetime.now(UTC)).total_seconds()
     if left > DISPUTE_WAIT_S_MAX:
@@ -125,13 +125,13 @@ def demo(
         yield "buyer", "no order won at auction: no dispute to show"
         return
     order = won[0]
-    check = yield from _buy_and_recheck(buyer, asset_id, order, workdir)
+    check = yield from buy_and_recheck(buyer, asset_id, order, workdir)
     before = (buyer.books.balance().available_minor, supplier.books.balance().available_minor)
-    dispute, seqs = yield from _open_and_argue(supplier, buyer, order.id, check)
+    dispute, seqs = yield from open_and_argue(supplier, buyer, order.id, check)
     try:
-        yield from _until(dispute.evidence_closes_at, "submissions to close")
-        ruling_seq, appeal_closes_at = yield from _rule(arbitrator, dispute.id)
-        yield from _until(appeal_closes_at, "the appeal window to end")
+        yield from wait_until(dispute.evidence_closes_at, "submissions to close")
+        ruling_seq, appeal_closes_at = yield from rule(arbitrator, dispute.id)
+        yield from wait_until(appeal_closes_at, "the appeal window to end")
     except _TooLong as exc:
         yield (
             "clock",
@@ -150,7 +150,7 @@ def demo(
     yield from _dossier(buyer, dispute.id, executed_seq, outdir, trust_path)
 
 
-def _buy_and_recheck(
+def buy_and_recheck(
     buyer: Databourse, asset_id: int, order: Any, workdir: Path
 ) -> Generator[Said, None, Any]:
     """The second trade: paid into escrow and downloaded, but not accepted; re-checked."""
@@ -188,7 +188,7 @@ def _buy_and_recheck(
     return check
 
 
-def _open_and_argue(
+def open_and_argue(
     supplier: Databourse, buyer: Databourse, order_id: int, check: Any
 ) -> Generator[Said, None, tuple[Any, list[int]]]:
     """The buyer opens the dispute; the exchange attaches its records; both sides state."""
@@ -260,7 +260,7 @@ def _open_and_argue(
     return dispute, [dispute.opened_seq, drawn.drawn_seq, said.journal_seq, answer.journal_seq]
 
 
-def _rule(arbitrator: Databourse, dispute_id: int) -> Generator[Said, None, tuple[int, datetime]]:
+def rule(arbitrator: Databourse, dispute_id: int) -> Generator[Said, None, tuple[int, datetime]]:
     """The drawn arbitrator rules a split; returns the ruling's seq and the appeal deadline."""
     ruled = arbitrator.disputes.rule(
         dispute_id,

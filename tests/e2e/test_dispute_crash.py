@@ -205,11 +205,11 @@ def _ruled_case(exchange: Exchange, emails: dict[str, str], workdir: Path) -> tu
     order = buyer.orders.place(listing.id, purpose=PURPOSE)
     # The supplier's arbitration fee, held with its first submission.
     supplier.books.deposit(dispute_demo.FEE_ALLOWANCE_MINOR)
-    check = _run_step(dispute_demo._buy_and_recheck(buyer, asset.id, order, workdir))
-    dispute, _ = _run_step(dispute_demo._open_and_argue(supplier, buyer, order.id, check))
-    for _ in dispute_demo._until(dispute.evidence_closes_at, "submissions to close"):
+    check = _run_step(dispute_demo.buy_and_recheck(buyer, asset.id, order, workdir))
+    dispute, _ = _run_step(dispute_demo.open_and_argue(supplier, buyer, order.id, check))
+    for _ in dispute_demo.wait_until(dispute.evidence_closes_at, "submissions to close"):
         pass
-    _, appeal_closes_at = _run_step(dispute_demo._rule(arbitrator, dispute.id))
+    _, appeal_closes_at = _run_step(dispute_demo.rule(arbitrator, dispute.id))
     return dispute.id, appeal_closes_at
 
 

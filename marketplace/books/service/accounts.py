@@ -113,7 +113,7 @@ def account(
     key = account_key(kind, currency, organization_id)
     found = repository.account_by_key(session, key)
     if found is None:
-        repository.add_account_unless_there(
+        repository.add_unless_there(
             session,
             BookAccount(
                 key=key, kind=kind.value, organization_id=organization_id, currency=currency

@@ -221,7 +221,11 @@ def request_payment(
     if direction == PaymentDirection.withdrawal:
         row.requested_seq = 0  # a withdrawal of today's kind: its money goes to withdrawing
         lock_and_check(session, _legs(session, row, None))  # refused before anything is written
-    repository.add(session, row)
+    if not repository.add_unless_there(session, row):  # the same transfer id, sent concurrently
+        raise TransferIdReused(
+            f"transfer id {client_id!r} is being recorded by another request; send it again "
+            "to read that payment"
+        )
     assert row.id is not None
     if stored_id is None:
         row.transfer_id = f"payment:{row.id}"
@@ -404,7 +408,7 @@ def webhook(
         provider=provider_name, event_id=event["event_id"], payment_id=row.id, outcome=outcome,
         received_at=now,
     )  # fmt: skip
-    if not repository.add_event_unless_there(session, taken):
+    if not repository.add_unless_there(session, taken):
         # A concurrent delivery of the same event took it first (SQLite never gets here).
         raise WebhookInFlight("another delivery of this event is being taken; send it again")
     session.flush()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -133,6 +135,26 @@ def test_a_repeated_transfer_id_returns_the_first_payment_once(
     assert clash.status_code == 409, clash.text
     assert clash.json()["error"] == "transfer_id_reused"
     assert balance(api, payer) == (700, 0)
+
+
+def test_one_transfer_id_sent_at_once_by_many_requests_pays_in_once(
+    api: TestClient, payer: Party
+) -> None:
+    """Eight requests with the same transfer id and their own idempotency keys, at once: each
+    answers the one payment (201) or, while another request is recording it, 409
+    ``transfer_id_reused``; never a 500, and the money comes in once."""
+
+    def send(i: int) -> Any:
+        return deposit(api, payer, 900, key=f"racing-{i}", transfer_id="race-1")
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(send, range(8)))
+    codes = sorted({r.status_code for r in answers})
+    assert set(codes) <= {201, 409}, [r.text for r in answers]
+    assert all(r.json()["error"] == "transfer_id_reused" for r in answers if r.status_code == 409)
+    ids = {r.json()["id"] for r in answers if r.status_code == 201}
+    assert len(ids) == 1
+    assert balance(api, payer) == (900, 0)
 
 
 def test_transfer_ids_are_per_organisation(api: TestClient, payer: Party, other: Party) -> None:
