@@ -362,17 +362,13 @@ def issue_certified(
         issued_at=issued_at,
     )  # fmt: skip
     report_hash, document = _to_sign(prepared, principal, nonce, deadline, ctx)
-    if body.signature is None:
-        signature = identity.sign_as(session, settings, principal.account, document)
-    else:
-        try:
-            signing.verify(document, body.signature, principal.address)
-        except signing.SignatureError as exc:
-            raise SignatureRejected(
-                f"the signature does not cover this report ({report_hash}): {exc}; get a fresh "
-                "draft from POST /assets/{id}/valuations/draft and sign that"
-            ) from exc
-        signature = body.signature
+    signature = identity.signature_of(
+        session, settings, principal, document, signature=body.signature,
+        refused=lambda why: SignatureRejected(
+            f"the signature does not cover this report ({report_hash}): {why}; get a fresh "
+            "draft from POST /assets/{id}/valuations/draft and sign that"
+        ),
+    )  # fmt: skip
     identity.consume_signature_nonce(session, principal.address, nonce, deadline, now_s)
     return _record(
         session,

@@ -121,25 +121,15 @@ def supplier_signature(
     """The application and the supplier's signature over it: checked when the client signed,
     made with the custodial key otherwise. Either way the nonce is consumed once."""
     now_s = int(now.timestamp())
-    if body.signature is None:
-        nonce, deadline = signing.new_nonce(), now_s + limits.signing_offer_ttl_s
-        app = app_for(nonce, deadline)
-        signature = identity.sign_as(
-            session, settings, principal.account, app.typed_data(ctx.domain)
-        )
-    else:
-        assert body.nonce is not None
-        assert body.deadline is not None
-        nonce, deadline = body.nonce, body.deadline
-        app = app_for(nonce, deadline)
-        try:
-            signing.verify(app.typed_data(ctx.domain), body.signature, principal.address)
-        except signing.SignatureError as exc:
-            raise InvalidContent(
-                f"the signature does not cover this application: {exc}; fetch it again from "
-                "GET /assets/{id}/application and sign that"
-            ) from exc
-        signature = body.signature
+    nonce, deadline = identity.nonce_and_deadline(body.signature, body.nonce, body.deadline, now_s)
+    app = app_for(nonce, deadline)
+    signature = identity.signature_of(
+        session, settings, principal, app.typed_data(ctx.domain), signature=body.signature,
+        refused=lambda why: InvalidContent(
+            f"the signature does not cover this application: {why}; fetch it again from "
+            "GET /assets/{id}/application and sign that"
+        ),
+    )  # fmt: skip
     identity.consume_signature_nonce(session, principal.address, nonce, deadline, now_s)
     return app, signature
 

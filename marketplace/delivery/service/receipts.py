@@ -99,17 +99,13 @@ def sign_receipt(
     row = held_licence(session, principal, licence_id)
     download = _served(session, row, body.served_seq, body.sha256)
     typed = _document(row, download).typed_data(ctx.domain)
-    if body.signature is None:
-        signature = identity.sign_as(session, settings, principal.account, typed)
-    else:
-        try:
-            signing.verify(typed, body.signature, principal.address)
-        except signing.SignatureError as exc:
-            raise ReceiptMismatch(
-                f"the signature does not cover this receipt: {exc}; sign the document from "
-                "GET /licences/{id}/receipt/draft"
-            ) from exc
-        signature = body.signature
+    signature = identity.signature_of(
+        session, settings, principal, typed, signature=body.signature,
+        refused=lambda why: ReceiptMismatch(
+            f"the signature does not cover this receipt: {why}; sign the document from "
+            "GET /licences/{id}/receipt/draft"
+        ),
+    )  # fmt: skip
     assert row.id is not None
     assert download.id is not None
     receipt = Receipt(

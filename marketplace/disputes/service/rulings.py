@@ -115,17 +115,13 @@ def _signed(
         nonce=nonce, deadline=deadline,
     )  # fmt: skip
     typed = ruling_typed_data(ctx.domain, message)
-    if body.signature is None:
-        signature = identity.sign_as(session, settings, principal.account, typed)
-    else:
-        try:
-            signing.verify(typed, body.signature, principal.address)
-        except signing.SignatureError as exc:
-            raise InvalidDispute(
-                f"the signature does not cover this ruling: {exc}; sign the EIP-712 Ruling "
-                "described in docs/disputes.md"
-            ) from exc
-        signature = body.signature
+    signature = identity.signature_of(
+        session, settings, principal, typed, signature=body.signature,
+        refused=lambda why: InvalidDispute(
+            f"the signature does not cover this ruling: {why}; sign the EIP-712 Ruling "
+            "described in docs/disputes.md"
+        ),
+    )  # fmt: skip
     identity.consume_signature_nonce(session, principal.address, nonce, deadline, now_s)
     assert dispute.id is not None
     row = Ruling(

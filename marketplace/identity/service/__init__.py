@@ -29,7 +29,12 @@ from marketplace.identity.service.password_login import (
     record_login_failure,
     start_password_login,
 )
-from marketplace.identity.service.signatures import consume_signature_nonce, sign_as
+from marketplace.identity.service.signatures import (
+    consume_signature_nonce,
+    nonce_and_deadline,
+    sign_as,
+    signature_of,
+)
 from marketplace.identity.service.signup import signup_with_password
 
 __all__ = [
@@ -49,10 +54,12 @@ __all__ = [
     "lock_organization",
     "logout",
     "me",
+    "nonce_and_deadline",
     "organization",
     "organization_roles",
     "record_login_failure",
     "sign_as",
+    "signature_of",
     "signup_with_password",
     "siwe_login",
     "start_password_login",

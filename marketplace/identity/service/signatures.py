@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlmodel import Session
 
+from marketplace import limits
+from marketplace.errors import DatabourseError
 from marketplace.identity import keys, repository, signing
 from marketplace.identity.errors import NonceReused, NotCustodial, SignatureRejected
-from marketplace.principal import PrincipalAccount
+from marketplace.principal import Principal, PrincipalAccount
 from marketplace.settings import Settings
 
 
@@ -26,6 +29,41 @@ def sign_as(
         keys.SealedKey(row.address, row.master_key_id, row.nonce, row.ciphertext),
     )
     return signing.sign(private_key, document)
+
+
+def nonce_and_deadline(
+    signature: str | None, nonce: int | None, deadline: int | None, now_s: int
+) -> tuple[int, int]:
+    """The (nonce, deadline) a document is signed under: fresh ones for the custodial key to
+    sign with (no ``signature``), the ones the client signed otherwise (its request's schema
+    requires them beside a signature)."""
+    if signature is None:
+        return signing.new_nonce(), now_s + limits.signing_offer_ttl_s
+    assert nonce is not None
+    assert deadline is not None
+    return nonce, deadline
+
+
+def signature_of(
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    document: dict[str, Any],
+    *,
+    signature: str | None,
+    refused: Callable[[str], DatabourseError],
+) -> str:
+    """The caller's EIP-712 signature over ``document``: made with its custodial key when it
+    sent none, checked to recover to its address otherwise. ``refused(why)`` is the domain's
+    error (its message naming the draft to sign) raised when the signature does not cover
+    ``document``."""
+    if signature is None:
+        return sign_as(session, settings, principal.account, document)
+    try:
+        signing.verify(document, signature, principal.address)
+    except signing.SignatureError as exc:
+        raise refused(str(exc)) from exc
+    return signature
 
 
 def consume_signature_nonce(

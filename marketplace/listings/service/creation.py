@@ -167,23 +167,15 @@ def _signature(
 ) -> tuple[str, int, int, dict[str, object]]:
     """The supplier's signature, nonce, deadline and the typed data signed; the nonce is
     consumed here, once."""
-    if body.signature is None:
-        nonce, deadline = signing.new_nonce(), now_s + limits.signing_offer_ttl_s
-        document = offer.typed_data(ctx.domain, nonce=nonce, deadline=deadline)
-        signature = identity.sign_as(session, settings, principal.account, document)
-    else:
-        assert body.nonce is not None
-        assert body.deadline is not None
-        nonce, deadline = body.nonce, body.deadline
-        document = offer.typed_data(ctx.domain, nonce=nonce, deadline=deadline)
-        try:
-            signing.verify(document, body.signature, principal.address)
-        except signing.SignatureError as exc:
-            raise SignatureRejected(
-                f"the signature does not cover this offer ({offer.terms_hash()}): {exc}; get "
-                "the offer from POST /listings/draft and sign that"
-            ) from exc
-        signature = body.signature
+    nonce, deadline = identity.nonce_and_deadline(body.signature, body.nonce, body.deadline, now_s)
+    document = offer.typed_data(ctx.domain, nonce=nonce, deadline=deadline)
+    signature = identity.signature_of(
+        session, settings, principal, document, signature=body.signature,
+        refused=lambda why: SignatureRejected(
+            f"the signature does not cover this offer ({offer.terms_hash()}): {why}; get "
+            "the offer from POST /listings/draft and sign that"
+        ),
+    )  # fmt: skip
     identity.consume_signature_nonce(session, principal.address, nonce, deadline, now_s)
     return signature, nonce, deadline, signing.wallet_json(document)
 

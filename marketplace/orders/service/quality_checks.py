@@ -117,17 +117,13 @@ def add_quality_check(
     assert order.id is not None
     document = _document(session, order, body.comparison)
     typed = document.typed_data(ctx.domain)
-    if body.signature is None:
-        signature = identity.sign_as(session, settings, principal.account, typed)
-    else:
-        try:
-            signing.verify(typed, body.signature, principal.address)
-        except signing.SignatureError as exc:
-            raise QualityCheckMismatch(
-                f"the signature does not cover this check: {exc}; sign the document from "
-                f"POST /orders/{order.id}/quality-checks/draft"
-            ) from exc
-        signature = body.signature
+    signature = identity.signature_of(
+        session, settings, principal, typed, signature=body.signature,
+        refused=lambda why: QualityCheckMismatch(
+            f"the signature does not cover this check: {why}; sign the document from "
+            f"POST /orders/{order.id}/quality-checks/draft"
+        ),
+    )  # fmt: skip
     check = QualityCheck(
         order_id=order.id,
         file_sha256=document.file_sha256,

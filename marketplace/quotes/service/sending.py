@@ -171,25 +171,15 @@ def _signed(
     """The offer and the supplier's signature over it: checked when the client signed, made
     with the custodial key otherwise. Either way the nonce is consumed once."""
     now_s = int(now.timestamp())
-    if body.signature is None:
-        nonce, deadline = signing.new_nonce(), now_s + limits.signing_offer_ttl_s
-        offer = offer_for(nonce, deadline)
-        signature = identity.sign_as(
-            session, settings, principal.account, offer.typed_data(ctx.domain)
-        )
-    else:
-        assert body.nonce is not None
-        assert body.deadline is not None
-        nonce, deadline = body.nonce, body.deadline
-        offer = offer_for(nonce, deadline)
-        try:
-            signing.verify(offer.typed_data(ctx.domain), body.signature, principal.address)
-        except signing.SignatureError as exc:
-            raise QuoteSignatureInvalid(
-                f"the signature does not cover this quote: {exc}; get the offer from "
-                "POST /demands/{id}/quotes/draft and sign that"
-            ) from exc
-        signature = body.signature
+    nonce, deadline = identity.nonce_and_deadline(body.signature, body.nonce, body.deadline, now_s)
+    offer = offer_for(nonce, deadline)
+    signature = identity.signature_of(
+        session, settings, principal, offer.typed_data(ctx.domain), signature=body.signature,
+        refused=lambda why: QuoteSignatureInvalid(
+            f"the signature does not cover this quote: {why}; get the offer from "
+            "POST /demands/{id}/quotes/draft and sign that"
+        ),
+    )  # fmt: skip
     identity.consume_signature_nonce(session, principal.address, nonce, deadline, now_s)
     return offer, signature
 
