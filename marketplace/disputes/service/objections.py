@@ -39,7 +39,7 @@ from marketplace.disputes.lifecycle import OPENED_KIND, DisputeEvent
 from marketplace.disputes.models import OBJECTION_OUTCOMES, Dispute, Evidence, Outcome, Side
 from marketplace.disputes.schemas import DisputeView
 from marketplace.disputes.service import draw, records
-from marketplace.disputes.service.opening import reference, transfer_id
+from marketplace.disputes.service.opening import hold_fee, reference
 from marketplace.disputes.service.views import dispute_view, exchange_address
 from marketplace.principal import Principal
 from marketplace.settings import Settings
@@ -145,15 +145,10 @@ def escalate(
     # An objection decided by an operator (or escalated) is the objection lifecycle's 409.
     registry.escalate(session, principal, objection_id, dispute_id=row.id, now=now)
     ref = reference(row.id)
-    fee = settings.arbitration_fee_minor
-    if fee > 0:
-        opener_org = principal.organization.id
-        assert opener_org is not None
-        paid = books.hold(
-            session, org_id=opener_org, amount_minor=fee, currency=row.currency, reference=ref,
-            transfer_id=transfer_id(row.id, "fee-opener"), now=now,
-        )  # fmt: skip
-        row.opener_fee_hold_id = paid.id
+    row.opener_fee_hold_id = hold_fee(
+        session, principal, row, amount_minor=settings.arbitration_fee_minor, what="fee-opener",
+        now=now,
+    )  # fmt: skip
     entry = journal.append(
         session,
         kind=OPENED_KIND,

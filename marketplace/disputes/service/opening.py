@@ -43,6 +43,30 @@ def reference(dispute_id: int) -> str:
     return f"dispute:{dispute_id}"
 
 
+def hold_fee(
+    session: Session,
+    principal: Principal,
+    dispute: Dispute,
+    *,
+    amount_minor: int,
+    what: str,
+    now: datetime,
+) -> int | None:
+    """Hold ``amount_minor`` of the caller's organisation's money as its ``what`` fee for the
+    dispute (``fee-opener``, ``fee-appeal``): the hold's id, or None when the fee is 0. 409
+    ``insufficient_funds`` when the money is not there."""
+    if amount_minor == 0:
+        return None
+    org = principal.organization.id
+    assert org is not None
+    assert dispute.id is not None
+    held = books.hold(
+        session, org_id=org, amount_minor=amount_minor, currency=dispute.currency,
+        reference=reference(dispute.id), transfer_id=transfer_id(dispute.id, what), now=now,
+    )  # fmt: skip
+    return held.id
+
+
 def open_dispute(
     session: Session,
     settings: Settings,
@@ -111,15 +135,10 @@ def open_dispute(
         row.hold_id = held.id
     else:
         row.hold_id = order.hold_id
-    fee = settings.arbitration_fee_minor
-    if fee > 0:
-        opener_org = principal.organization.id
-        assert opener_org is not None
-        paid = books.hold(
-            session, org_id=opener_org, amount_minor=fee, currency=order.currency,
-            reference=ref, transfer_id=transfer_id(row.id, "fee-opener"), now=now,
-        )  # fmt: skip
-        row.opener_fee_hold_id = paid.id
+    row.opener_fee_hold_id = hold_fee(
+        session, principal, row, amount_minor=settings.arbitration_fee_minor, what="fee-opener",
+        now=now,
+    )  # fmt: skip
     entry = journal.append(
         session,
         kind=OPENED_KIND,

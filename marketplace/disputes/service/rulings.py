@@ -19,7 +19,6 @@ from ledger import journal
 from ledger.models import as_utc
 from marketplace import limits
 from marketplace.assets.service import SigningContext
-from marketplace.books import service as books
 from marketplace.disputes import fees, lifecycle, repository
 from marketplace.disputes.errors import (
     AlreadyVoted,
@@ -34,7 +33,7 @@ from marketplace.disputes.models import ORDER_OUTCOMES, Dispute, Ruling
 from marketplace.disputes.schemas import DisputeView, RulingBody, RulingDraft
 from marketplace.disputes.service import draw, objections
 from marketplace.disputes.service.access import side_of, visible_dispute
-from marketplace.disputes.service.opening import reference, transfer_id
+from marketplace.disputes.service.opening import hold_fee, reference
 from marketplace.disputes.service.views import dispute_view, exchange_address
 from marketplace.identity import service as identity
 from marketplace.identity import signing
@@ -233,16 +232,10 @@ def appeal(
         raise AppealWindowClosed(
             f"the appeal window of dispute {dispute_id} closed at {closes.isoformat()}"
         )
-    fee = settings.appeal_fee_minor
-    if fee > 0:
-        org = principal.organization.id
-        assert org is not None
-        paid = books.hold(
-            session, org_id=org, amount_minor=fee, currency=dispute.currency,
-            reference=reference(dispute.id), transfer_id=transfer_id(dispute.id, "fee-appeal"),
-            now=now,
-        )  # fmt: skip
-        dispute.appeal_fee_hold_id = paid.id
+    dispute.appeal_fee_hold_id = hold_fee(
+        session, principal, dispute, amount_minor=settings.appeal_fee_minor, what="fee-appeal",
+        now=now,
+    )  # fmt: skip
     lifecycle.apply(dispute, DisputeEvent.appeal)
     dispute.round, dispute.appellant_side, dispute.updated_at = 2, side.value, now
     session.add(dispute)
