@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ledger.models import JournalEntry
 from marketplace.app import create_app
@@ -68,9 +68,9 @@ def test_setting_and_removing_are_journaled_without_url_or_secret(
     assert api.delete("/organizations/me/webhook", headers=supplier.headers).status_code == 204
     with Session(asset_runtime.engine) as s:
         entries = s.exec(
-            select(JournalEntry).where(
-                JournalEntry.subject == f"organization:{supplier.organization_id}"
-            )
+            select(JournalEntry)
+            .where(JournalEntry.subject == f"organization:{supplier.organization_id}")
+            .order_by(col(JournalEntry.seq))
         ).all()
     entries = [e for e in entries if e.kind.startswith("webhook.")]
     assert [e.kind for e in entries] == ["webhook.set", "webhook.removed"]
