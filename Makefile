@@ -47,3 +47,13 @@ demo: $(PY_STAMP)
 
 clean:
 	rm -rf $(VENV) node_modules var .mypy_cache .ruff_cache .pytest_cache .import_linter_cache
+
+# Slither over contracts/*.sol, compiling with solc-js through contracts/tools/solc (never a
+# downloaded solc); fails on a medium or high finding. `make test` runs it as
+# tests/contracts/test_slither.py.
+.PHONY: slither
+slither: $(PY_STAMP) $(NODE_STAMP)
+	for f in contracts/*.sol; do \
+	  PATH="$(CURDIR)/contracts/tools:$$PATH" $(BIN)/slither "$$f" \
+	    --config-file contracts/slither.config.json --fail-medium || exit 1; \
+	done
