@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 TOOLS = REPO_ROOT / "contracts" / "tools"
 CONFIG = REPO_ROOT / "contracts" / "slither.config.json"
 CONTRACTS = sorted(p.name for p in (REPO_ROOT / "contracts").glob("*.sol"))
-SLITHER = Path(shutil.which("slither") or REPO_ROOT / ".venv" / "bin" / "slither")
+# Beside the interpreter running the tests (make test does not put the venv on PATH).
+SLITHER = Path(sys.executable).parent / "slither"
 SOLC_JS = REPO_ROOT / "node_modules" / "solc" / "package.json"
 BLOCKING_IMPACTS = {"High", "Medium"}
 SLITHER_S_MAX = 300

@@ -33,7 +33,7 @@ from tests.marketplace.identity.helpers import bearer, new_wallet, siwe_body
 from tests.marketplace.listings.helpers import approved_self_signed, offer
 from tests.marketplace.orders.helpers import PRICE_MINOR, keyed, on_sale
 from tests.marketplace.orders.money import deliver, fund
-from tests.marketplace.quotes.helpers import demand, listing, quote_body
+from tests.marketplace.quotes.helpers import demand, listing, quote_body, send_quote
 from tests.marketplace.valuation.helpers import INCOME, grant
 
 FEES_MINOR = 50_000  # more than a dispute's arbitration fee
@@ -126,16 +126,36 @@ def asset_registration(world: World) -> Scenario:
 def quote(world: World) -> Scenario:
     offered = listing(world.api, world.supplier, world.ops)
     demand_id = demand(world.api, world.buyer)
-    code = _ok(world.api.post("/organizations/me/invites", headers=world.supplier.headers, json={}))
-    wallet = new_wallet()
-    r = world.api.post("/auth/siwe", json=siwe_body(world.api, wallet, invite_code=code["code"]))
-    headers = bearer(_ok(r)["access_token"])
+    wallet, headers = _member(world, world.supplier)
     body = quote_body(offered["id"])
     path = f"/demands/{demand_id}/quotes"
     typed = _ok(world.api.post(f"{path}/draft", json=body, headers=headers))["typed_data"]
 
     def send(signed: dict[str, Any], signature: str) -> httpx.Response:
         payload = {**body, "signature": signature, **_nonce_deadline(signed)}
+        return world.api.post(path, json=payload, headers=headers)
+
+    return Scenario(wallet, typed, send)
+
+
+def _member(world: World, admin: Party) -> tuple[LocalAccount, dict[str, str]]:
+    """A self-custody account joining ``admin``'s (verified) organisation by invite."""
+    code = _ok(world.api.post("/organizations/me/invites", headers=admin.headers, json={}))
+    wallet = new_wallet()
+    r = world.api.post("/auth/siwe", json=siwe_body(world.api, wallet, invite_code=code["code"]))
+    return wallet, bearer(_ok(r)["access_token"])
+
+
+def quote_acceptance(world: World) -> Scenario:
+    offered = listing(world.api, world.supplier, world.ops)
+    demand_id = demand(world.api, world.buyer)
+    sent = send_quote(world.api, world.supplier, demand_id, offered["id"])
+    wallet, headers = _member(world, world.buyer)
+    path = f"/quotes/{sent['id']}/accept"
+    typed = _ok(world.api.post(f"{path}/draft", headers=headers))["typed_data"]
+
+    def send(signed: dict[str, Any], signature: str) -> httpx.Response:
+        payload = {"signature": signature, **_nonce_deadline(signed)}
         return world.api.post(path, json=payload, headers=headers)
 
     return Scenario(wallet, typed, send)
@@ -207,17 +227,23 @@ def quality_check(world: World) -> Scenario:
 EVIDENCE = b"row,expected,received\n1,100,50\n"
 
 
+def _evidence_typed(
+    world: World, dispute_id: int, kind: str, content: bytes, title: str
+) -> dict[str, Any]:
+    """The ``Evidence`` document a self-custody party signs now (there is no draft to ask)."""
+    domain = signing.domain(world.runtime.chain_id, world.runtime.contract_address)
+    document = EvidenceToSign(
+        dispute_id=dispute_id, kind=kind, sha256=hashlib.sha256(content).hexdigest(),
+        title=title, submitted_at=int(time.time()),
+    )  # fmt: skip
+    return signing.wallet_json(document.typed_data(domain))
+
+
 def evidence(world: World) -> Scenario:
     who, wallet = self_custody(world, "Own Keys Disputing", ["buyer"])
     arbitrator(world.api, world.ops, 1)  # a dispute opens only with an arbitrator to draw
     dispute_id = int(open_dispute(world.api, who, _signed_purchase(world, who, wallet))["id"])
-    domain = signing.domain(world.runtime.chain_id, world.runtime.contract_address)
-    typed = signing.wallet_json(
-        EvidenceToSign(
-            dispute_id=dispute_id, kind="file", sha256=hashlib.sha256(EVIDENCE).hexdigest(),
-            title="Comparison", submitted_at=int(time.time()),
-        ).typed_data(domain)
-    )  # fmt: skip
+    typed = _evidence_typed(world, dispute_id, "file", EVIDENCE, "Comparison")
 
     def send(signed: dict[str, Any], signature: str) -> httpx.Response:
         params = {"title": "Comparison", "signature": signature,
@@ -226,6 +252,25 @@ def evidence(world: World) -> Scenario:
             f"/upload/disputes/{dispute_id}/evidence", content=EVIDENCE, params=params,
             headers={**keyed(who.headers), "Content-Type": "application/octet-stream"},
         )  # fmt: skip
+
+    return Scenario(wallet, typed, send)
+
+
+STATEMENT = "Half the rows the report promised are missing."
+
+
+def statement(world: World) -> Scenario:
+    who, wallet = self_custody(world, "Own Keys Stating", ["buyer"])
+    arbitrator(world.api, world.ops, 1)
+    dispute_id = int(open_dispute(world.api, who, _signed_purchase(world, who, wallet))["id"])
+    typed = _evidence_typed(world, dispute_id, "statement", STATEMENT.encode(), "Statement")
+
+    def send(signed: dict[str, Any], signature: str) -> httpx.Response:
+        body = {"text": STATEMENT, "title": "Statement", "signature": signature,
+                "submitted_at": signed["message"]["submittedAt"]}  # fmt: skip
+        return world.api.post(
+            f"/disputes/{dispute_id}/evidence", json=body, headers=keyed(who.headers)
+        )
 
     return Scenario(wallet, typed, send)
 

@@ -48,6 +48,7 @@ Expire = Callable[[dict[str, Any], datetime], dict[str, Any]]
 
 @dataclass(frozen=True)
 class SignedAction:
+    name: str  # the EIP-712 type, and the route when more than one takes it
     primary_type: str  # the EIP-712 type the caller signs
     route: str  # the request that takes the signature (others sharing the code are in docs)
     takes_signature_in: tuple[str, ...]  # module:function that checks the caller's signature
@@ -62,9 +63,10 @@ class SignedAction:
 
 
 SIGNED_ACTIONS: dict[str, SignedAction] = {
-    a.primary_type: a
+    a.name: a
     for a in (
         SignedAction(
+            name="ListingOffer",
             primary_type="ListingOffer",
             route="POST /listings",
             takes_signature_in=("marketplace.listings.service.creation:_signature",),
@@ -75,6 +77,7 @@ SIGNED_ACTIONS: dict[str, SignedAction] = {
             replay_error="duplicate_listing",
         ),
         SignedAction(
+            name="AssetRegistration",
             primary_type="AssetRegistration",
             route="POST /assets/{id}/submit",
             takes_signature_in=("marketplace.assets.service.review:supplier_signature",),
@@ -85,6 +88,7 @@ SIGNED_ACTIONS: dict[str, SignedAction] = {
             replay_error="asset_state",
         ),
         SignedAction(
+            name="Quote",
             primary_type="Quote",
             route="POST /demands/{id}/quotes",
             takes_signature_in=("marketplace.quotes.service.sending:_signed",),
@@ -95,6 +99,7 @@ SIGNED_ACTIONS: dict[str, SignedAction] = {
             replay_error="nonce_reused",
         ),
         SignedAction(
+            name="CertifiedValuation",
             primary_type="CertifiedValuation",
             route="POST /assets/{id}/valuations",
             takes_signature_in=("marketplace.valuation.service:issue_certified",),
@@ -105,6 +110,7 @@ SIGNED_ACTIONS: dict[str, SignedAction] = {
             replay_error="nonce_reused",
         ),
         SignedAction(
+            name="Order",
             primary_type="Order",
             route="POST /orders/purchase",
             takes_signature_in=("marketplace.orders.service.placement:_buyer_signature",),
@@ -117,6 +123,7 @@ SIGNED_ACTIONS: dict[str, SignedAction] = {
         # A receipt states a served download's hash: it is bound to that one download (one
         # receipt each) and stays true, so the type has no nonce and no deadline.
         SignedAction(
+            name="DeliveryReceipt",
             primary_type="DeliveryReceipt",
             route="POST /licences/{id}/receipt",
             takes_signature_in=("marketplace.delivery.service.receipts:sign_receipt",),
@@ -129,6 +136,7 @@ SIGNED_ACTIONS: dict[str, SignedAction] = {
         # A check is bound to its order, file, report and differences (each once), and states
         # what the buyer found: no nonce, no deadline.
         SignedAction(
+            name="QualityCheck",
             primary_type="QualityCheck",
             route="POST /orders/{id}/quality-checks",
             takes_signature_in=("marketplace.orders.service.quality_checks:add_quality_check",),
@@ -139,6 +147,7 @@ SIGNED_ACTIONS: dict[str, SignedAction] = {
             replay_error="quality_check_exists",
         ),
         SignedAction(
+            name="Evidence",
             primary_type="Evidence",
             route="POST /upload/disputes/{id}/evidence",
             takes_signature_in=("marketplace.disputes.service.evidence:_signed",),
@@ -149,6 +158,7 @@ SIGNED_ACTIONS: dict[str, SignedAction] = {
             replay_error="evidence_exists",
         ),
         SignedAction(
+            name="Ruling",
             primary_type="Ruling",
             route="POST /disputes/{id}/ruling",
             takes_signature_in=("marketplace.disputes.service.rulings:_signed",),
@@ -157,6 +167,28 @@ SIGNED_ACTIONS: dict[str, SignedAction] = {
             expire=scenarios.past_deadline,
             expired_as="signature_rejected",
             replay_error="dispute_state",
+        ),
+        SignedAction(
+            name="Order.quote_accept",
+            primary_type="Order",
+            route="POST /quotes/{id}/accept",
+            takes_signature_in=("marketplace.orders.service.placement:_buyer_signature",),
+            scenario=scenarios.quote_acceptance,
+            refused_as="signature_rejected",
+            expire=scenarios.past_deadline,
+            expired_as="signature_rejected",
+            replay_error="quote_state",
+        ),
+        SignedAction(
+            name="Evidence.statement",
+            primary_type="Evidence",
+            route="POST /disputes/{id}/evidence",
+            takes_signature_in=("marketplace.disputes.service.evidence:_signed",),
+            scenario=scenarios.statement,
+            refused_as="invalid_evidence",
+            expire=scenarios.stale_submission,
+            expired_as="invalid_evidence",
+            replay_error="evidence_exists",
         ),
     )
 }
@@ -273,9 +305,10 @@ def test_every_signed_action_is_in_the_table() -> None:
     assert missing_takers == set(), (
         f"{sorted(missing_takers)} take a caller's signature: add them to SIGNED_ACTIONS"
     )
-    missing_types = eip712_types() - SIGNED_ACTIONS.keys() - NOT_FROM_CALLERS.keys()
+    types = {a.primary_type for a in SIGNED_ACTIONS.values()}
+    missing_types = eip712_types() - types - NOT_FROM_CALLERS.keys()
     assert missing_types == set(), f"EIP-712 types {sorted(missing_types)} are not in the table"
-    stale = (takers | SIGNED_ACTIONS.keys()) - signature_takers() - eip712_types()
+    stale = (takers | types) - signature_takers() - eip712_types()
     assert stale == set(), f"{sorted(stale)} are in the table but not in the code"
 
 
@@ -347,22 +380,22 @@ def world(
     return World(api, asset_runtime, ops, supplier, buyer, monkeypatch)
 
 
-@pytest.mark.parametrize("primary_type", sorted(SIGNED_ACTIONS))
+@pytest.mark.parametrize("name", sorted(SIGNED_ACTIONS))
 def test_a_signed_action_refuses_every_bad_signature_and_takes_the_good_one_once(
-    primary_type: str, world: World
+    name: str, world: World
 ) -> None:
-    action = SIGNED_ACTIONS[primary_type]
+    action = SIGNED_ACTIONS[name]
     scenario = action.scenario(world)
-    assert scenario.typed["primaryType"] == primary_type
+    assert scenario.typed["primaryType"] == action.primary_type
     engine = world.runtime.engine
     failures = []
     before = state(engine)
-    for name, (signed, signature, error) in attacks(action, scenario).items():
+    for attack, (signed, signature, error) in attacks(action, scenario).items():
         r = scenario.send(signed, signature)
         if why := _refusal(r, error):
-            failures.append(f"{name}: {why}")
+            failures.append(f"{attack}: {why}")
         if moved := changed(before, state(engine)):
-            failures.append(f"{name}: changed {', '.join(moved)}")
+            failures.append(f"{attack}: changed {', '.join(moved)}")
 
     asked = scenario.typed, sign(scenario.wallet, scenario.typed)
     good = scenario.send(*asked)
@@ -374,4 +407,4 @@ def test_a_signed_action_refuses_every_bad_signature_and_takes_the_good_one_once
             failures.append(f"replayed: {why}")
         if moved := changed(taken, state(engine)):
             failures.append(f"replayed: changed {', '.join(moved)}")
-    assert failures == [], f"{action.route} ({primary_type}) took a bad signature: {failures}"
+    assert failures == [], f"{action.route} ({action.primary_type}): {failures}"
