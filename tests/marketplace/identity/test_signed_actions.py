@@ -1,7 +1,8 @@
 """Every EIP-712 document the API accepts from a self-custody caller refuses, with a clear 4xx
 and without changing anything (no row, no journal entry, no held money), a signature that is
-replayed, expired, made for another chain, made for another verifying contract, or made by
-another key; and takes the one the caller was asked for, once.
+replayed (as sent, or with the signature's other s), expired, made for another chain, made
+for another verifying contract, or made by another key; and takes the one the caller was asked
+for, once.
 
 The table ``SIGNED_ACTIONS`` is checked against the code: a function that takes a caller's
 signature (``identity.signature_of``, ``identity.sign_as``, ``signing.verify``) or a new EIP-712
@@ -26,6 +27,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from marketplace.identity import signing
 from marketplace.runtime import Runtime
 from marketplace.tables import metadata
 from tests.marketplace.assets.helpers import Party
@@ -355,6 +357,19 @@ def attacks(action: SignedAction, scenario: Scenario) -> dict[str, tuple[dict[st
     return found
 
 
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+def other_s(signature: str) -> str:
+    """The same signer's other valid signature over the same digest, (r, n - s, the other v):
+    recovery accepts both, so a replay guard must not be keyed on the signature's bytes."""
+    raw = bytes.fromhex(signature.removeprefix("0x"))
+    s_value = int.from_bytes(raw[32:64], "big")
+    v = raw[64]
+    flipped = {27: 28, 28: 27, 0: 1, 1: 0}[v]
+    return "0x" + (raw[:32] + (SECP256K1_N - s_value).to_bytes(32, "big") + bytes([flipped])).hex()
+
+
 def _refusal(r: httpx.Response, error: str) -> str | None:
     """What is wrong with ``r`` as a refusal with ``error`` (None when it is a clear 4xx)."""
     if not 400 <= r.status_code < 500:
@@ -403,8 +418,23 @@ def test_a_signed_action_refuses_every_bad_signature_and_takes_the_good_one_once
         failures.append(f"the document asked for: refused, {good.text[:300]}")
     else:
         taken = state(engine)
-        if why := _refusal(scenario.send(*asked), action.replay_error):
-            failures.append(f"replayed: {why}")
-        if moved := changed(taken, state(engine)):
-            failures.append(f"replayed: changed {', '.join(moved)}")
+        for replay, signature in (("replayed", asked[1]), ("replayed, other s", other_s(asked[1]))):
+            if why := _refusal(scenario.send(asked[0], signature), action.replay_error):
+                failures.append(f"{replay}: {why}")
+            if moved := changed(taken, state(engine)):
+                failures.append(f"{replay}: changed {', '.join(moved)}")
     assert failures == [], f"{action.route} ({action.primary_type}): {failures}"
+
+
+def test_the_other_s_is_a_valid_signature_of_the_same_signer() -> None:
+    wallet = Account.create()
+    typed = signing.typed_data(
+        primary_type="Ping",
+        types={"Ping": [{"name": "n", "type": "uint256"}]},
+        message={"n": 1},
+        chain_id=31337,
+        verifying_contract=None,
+    )
+    signature = signing.sign(bytes(wallet.key), typed)
+    assert other_s(signature) != signature
+    assert signing.recover(typed, other_s(signature)) == wallet.address
