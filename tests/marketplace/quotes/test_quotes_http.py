@@ -62,7 +62,7 @@ def test_a_supplier_sends_a_signed_quote_the_buyer_sees_it_and_is_notified(
     assert quote["terms"] == offered["terms"]
     assert quote["terms_plain"] == offered["terms_plain"]
     assert quote["supplier_organization_id"] == supplier.organization_id
-    assert quote["buyer_organization_id"] == buyer.organization_id
+    assert quote["buyer_organization_id"] is None  # the supplier learns who asks on acceptance
     # the signature is the supplier's, over the offer the journal holds
     offer = QuoteOffer.model_validate(quote["offer"])
     typed = offer.typed_data(signing.domain(CHAIN_ID, None))
@@ -81,7 +81,8 @@ def test_a_supplier_sends_a_signed_quote_the_buyer_sees_it_and_is_notified(
         "valid_until": quote["offer"]["valid_until"],
     }
     assert "quote.received" in inbox_kinds(api, buyer)
-    assert api.get(f"/quotes/{quote['id']}", headers=buyer.headers).json() == quote
+    seen_by_buyer = {**quote, "buyer_organization_id": buyer.organization_id}
+    assert api.get(f"/quotes/{quote['id']}", headers=buyer.headers).json() == seen_by_buyer
     assert api.get(f"/quotes/{quote['id']}", headers=supplier.headers).json() == quote
 
 
