@@ -251,6 +251,11 @@ def test_accepting_places_the_order_fulfils_the_demand_and_rejects_the_others(
     shown = api.get(f"/demands/{demand_id}", headers=buyer.headers).json()
     assert (shown["status"], shown["fulfilled_by_quote_id"]) == ("fulfilled", winner["id"])
     assert api.get(f"/quotes/{loser['id']}", headers=rival.headers).json()["status"] == "rejected"
+    # the order names the buyer to the winner; the losing supplier never learns who asked
+    won = api.get(f"/quotes/{winner['id']}", headers=supplier.headers).json()
+    assert won["buyer_organization_id"] == buyer.organization_id
+    lost = api.get(f"/quotes/{loser['id']}", headers=rival.headers).json()
+    assert lost["buyer_organization_id"] is None
     kinds = [e["kind"] for e in entries(api, buyer, f"quote:{winner['id']}")]
     assert kinds == ["quote.offered", "quote.accepted"]
     (_, rejected) = entries(api, rival, f"quote:{loser['id']}")
