@@ -180,6 +180,11 @@ def build(api: TestClient, runtime: Runtime, clock: Clock) -> World:
     w.bodies["receipt"] = {"served_seq": url["served_seq"], "sha256": url["sha256"]}
     ids["order_to_accept"] = int(_purchase(api, ba, int(ids["listing"]))["id"])
     deliver(runtime.engine, int(ids["order_to_accept"]))
+    settled = _purchase(api, ba, int(ids["listing"]))
+    deliver(runtime.engine, int(settled["id"]))
+    r = api.post(f"/orders/{settled['id']}/accept", headers=keyed(ba.headers))
+    assert r.status_code == 200, r.text
+    ids["settled_hold"] = int(settled["hold_id"])  # posted: its payee is supplier A
     disputed = _purchase(api, ba, int(ids["listing"]))
     dispute = open_dispute(api, ba, int(disputed["id"]))
     ids["disputed_order"] = int(disputed["id"])

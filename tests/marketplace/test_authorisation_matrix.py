@@ -389,6 +389,11 @@ TABLE: tuple[Row, ...] = (
     Row("POST", "/orders/{order_id}/usage", private(409), owner="supplier", body=js({"units": 10})),
     Row("POST", "/orders/{order_id}/usage", private(403), owner="buyer", label="buyer", body=js({"units": 10})),
     Row("POST", "/orders/{order_id}/renewal", private(409), owner="buyer", body=js({"auto_renew": True})),
+    # ... and the counterparty: it sees the order, it may not act as the other side.
+    Row("POST", "/orders/{order_id}/cancel", private(403), owner="supplier", label="supplier"),
+    Row("POST", "/orders/{order_id}/pay", private(403), owner="supplier", label="supplier"),
+    Row("POST", "/orders/{order_id}/renewal", private(403), owner="supplier", label="supplier", body=js({"auto_renew": True})),
+    Row("GET", "/orders/{order_id}/periods", private(200), owner="supplier", label="supplier"),
     # Demands and quotes: suppliers see open demands, not who asks.
     Row("POST", "/demands", verified_buyer(201), owner="buyer", body=js(lambda w: demand_body())),
     Row("GET", "/demands/mine", token(200), owner="buyer", check=only_own("demands", *MINE)),
@@ -405,6 +410,8 @@ TABLE: tuple[Row, ...] = (
     Row("POST", "/quotes/{quote_id}/accept", private(200), owner="buyer", targets={"quote_id": "quote_to_accept"}, body=js(None)),
     Row("POST", "/quotes/{quote_id}/reject", private(200), owner="buyer", targets={"quote_id": "quote_to_reject"}),
     Row("POST", "/quotes/{quote_id}/withdraw", private(200), targets={"quote_id": "quote_to_withdraw"}),
+    Row("POST", "/quotes/{quote_id}/accept", private(403), label="its supplier", body=js(None)),
+    Row("POST", "/quotes/{quote_id}/withdraw", private(403), owner="buyer", label="demand's owner"),
     # Auctions: sealed bids; the winner's order.
     Row("POST", "/auctions", verified_supplier(409, 403), body=_auction),
     Row("GET", "/auctions", anyone(200), body=_auctions_of_listing),
@@ -424,12 +431,15 @@ TABLE: tuple[Row, ...] = (
     Row("GET", "/books/payments/{payment_id}", private(200, operator=200), owner="buyer"),
     Row("GET", "/books/statement", token(200)),
     Row("GET", "/books/holds/{hold_id}", private(200, operator=200), owner="buyer"),
+    Row("GET", "/books/holds/{hold_id}", private(200, operator=200), owner="supplier", label="payee", targets={"hold_id": "settled_hold"}),
     Row("GET", "/books/reconcile", operators(200)),
     Row("POST", "/payments/webhook", anyone(401), body=js({"event_id": "evt-x", "type": "payment.confirmed"})),
     # Delivery.
     Row("GET", "/licences", token(200), owner="buyer", check=only_own("licences", *MINE)),
     Row("GET", "/licences/{licence_id}", private(200), owner="buyer"),
     Row("POST", "/licences/{licence_id}/download-url", private(201), owner="buyer"),
+    Row("GET", "/licences/{licence_id}", private(404), owner="supplier", label="supplier"),
+    Row("POST", "/licences/{licence_id}/download-url", private(404), owner="supplier", label="supplier"),
     Row("GET", "/downloads/{token}", anyone(200)),
     Row("PUT", "/organizations/me/delivery-key", token(200), body=js(DELIVERY_KEY)),
     Row("GET", "/organizations/me/delivery-key", token(200), prepare=_put_delivery_key),
@@ -456,6 +466,8 @@ TABLE: tuple[Row, ...] = (
     Row("GET", "/disputes/{dispute_id}/evidence/{evidence_id}/file", private(200), owner="arbitrator", label="drawn arbitrator"),
     Row("GET", "/disputes/{dispute_id}/record", private(200), owner="buyer"),
     Row("GET", "/disputes/{dispute_id}/record", private(200), owner="arbitrator", label="drawn arbitrator"),
+    Row("GET", "/disputes/{dispute_id}/record", private(200), owner="supplier", label="respondent"),
+    Row("POST", "/disputes/{dispute_id}/evidence", private(201, operator=403), owner="supplier", label="respondent", body=js({"text": "All 100 rows were sent."})),
     Row("GET", "/disputes/{dispute_id}/dossier", private(200), owner="buyer"),
     # Pages.
     Row("GET", "/", anyone(200)),
