@@ -64,7 +64,10 @@ class QuotePublic(BaseModel):
     listing_id: int
     asset_id: int
     supplier_organization_id: int
-    buyer_organization_id: int
+    buyer_organization_id: int | None = Field(
+        description="The demand's owner: shown to it, and to the supplier once the quote is "
+        "accepted (null before: suppliers answer a demand without learning who asks)"
+    )
     status: QuoteStatus
     price_minor: int
     currency: str

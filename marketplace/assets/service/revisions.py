@@ -114,11 +114,11 @@ def add_external_revision(
     now: datetime,
     resolver: Resolver,
 ) -> AssetRevision:
+    asset = check_may_add_revision(session, principal, asset_id)  # before resolving any host
     try:
         checked = validate_external_url(body.url, resolver)
     except UnsafeUrl as exc:
         raise UnsafeSource(str(exc)) from exc
-    asset = check_may_add_revision(session, principal, asset_id)
     assert asset.id is not None
     revision = AssetRevision(
         asset_id=asset.id,

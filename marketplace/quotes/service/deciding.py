@@ -178,7 +178,7 @@ def accept(
             session, other.supplier_organization_id, "quote.rejected", other.id,
             {"demand_id": demand.id, "reason": "another_accepted"},
         )  # fmt: skip
-    return quote_public(quote)
+    return quote_public(quote, principal)
 
 
 def reject(session: Session, principal: Principal, quote_id: int, *, now: datetime) -> QuotePublic:
@@ -193,7 +193,7 @@ def reject(session: Session, principal: Principal, quote_id: int, *, now: dateti
         session, quote.supplier_organization_id, "quote.rejected", quote_id,
         {"demand_id": quote.demand_id, "reason": "buyer"},
     )  # fmt: skip
-    return quote_public(quote)
+    return quote_public(quote, principal)
 
 
 def withdraw(
@@ -211,4 +211,4 @@ def withdraw(
         session, quote.buyer_organization_id, "quote.withdrawn", quote_id,
         {"demand_id": quote.demand_id},
     )  # fmt: skip
-    return quote_public(quote)
+    return quote_public(quote, principal)

@@ -20,7 +20,7 @@ def get(session: Session, principal: Principal, quote_id: int, *, now: datetime)
     """One quote (its supplier and the demand's owner; 404 for anyone else)."""
     quote = visible(session, principal, quote_id)
     expire_lapsed(session, [quote], now)
-    return quote_public(quote)
+    return quote_public(quote, principal)
 
 
 def for_demand(
@@ -46,4 +46,6 @@ def for_demand(
     if demand is None and total == 0:
         raise DemandNotFound(f"no demand {demand_id} that you may see")
     expire_lapsed(session, rows, now)
-    return QuotePage(items=[quote_public(q) for q in rows], total=total, offset=offset, limit=limit)
+    return QuotePage(
+        items=[quote_public(q, principal) for q in rows], total=total, offset=offset, limit=limit
+    )

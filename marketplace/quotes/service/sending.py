@@ -237,4 +237,4 @@ def send(
         session, quote.buyer_organization_id, "quote.received", quote.id,
         {"demand_id": demand_id, "price_minor": str(quote.price_minor), "currency": quote.currency},
     )  # fmt: skip
-    return quote_public(quote)
+    return quote_public(quote, principal)

@@ -2,7 +2,8 @@
 
 A quote is seen by the organisation that sent it and the organisation that owns its demand,
 and by no one else: to anyone else it does not exist (404), so that a rival learns neither a
-price nor that a quote was sent.
+price nor that a quote was sent. The supplier learns who asked only once its quote is accepted
+(an order placed), as demands hide their buyer from the suppliers answering them.
 """
 
 from __future__ import annotations
@@ -45,7 +46,14 @@ def offer_of(quote: Quote) -> QuoteOffer:
     )
 
 
-def quote_public(quote: Quote) -> QuotePublic:
+def sees_buyer(principal: Principal, quote: Quote) -> bool:
+    """The demand's owner, and the supplier once its quote became an order."""
+    org = principal.organization.id
+    return org == quote.buyer_organization_id or quote.order_id is not None
+
+
+def quote_public(quote: Quote, principal: Principal) -> QuotePublic:
+    """The quote as ``principal`` (its supplier or the demand's owner) may see it."""
     assert quote.id is not None
     terms = Terms.model_validate(quote.terms)
     return QuotePublic(
@@ -54,7 +62,7 @@ def quote_public(quote: Quote) -> QuotePublic:
         listing_id=quote.listing_id,
         asset_id=quote.asset_id,
         supplier_organization_id=quote.supplier_organization_id,
-        buyer_organization_id=quote.buyer_organization_id,
+        buyer_organization_id=quote.buyer_organization_id if sees_buyer(principal, quote) else None,
         status=quote.status,
         price_minor=quote.price_minor,
         currency=quote.currency,

@@ -62,7 +62,7 @@ def test_a_supplier_sends_a_signed_quote_the_buyer_sees_it_and_is_notified(
     assert quote["terms"] == offered["terms"]
     assert quote["terms_plain"] == offered["terms_plain"]
     assert quote["supplier_organization_id"] == supplier.organization_id
-    assert quote["buyer_organization_id"] == buyer.organization_id
+    assert quote["buyer_organization_id"] is None  # the supplier learns who asks on acceptance
     # the signature is the supplier's, over the offer the journal holds
     offer = QuoteOffer.model_validate(quote["offer"])
     typed = offer.typed_data(signing.domain(CHAIN_ID, None))
@@ -81,7 +81,8 @@ def test_a_supplier_sends_a_signed_quote_the_buyer_sees_it_and_is_notified(
         "valid_until": quote["offer"]["valid_until"],
     }
     assert "quote.received" in inbox_kinds(api, buyer)
-    assert api.get(f"/quotes/{quote['id']}", headers=buyer.headers).json() == quote
+    seen_by_buyer = {**quote, "buyer_organization_id": buyer.organization_id}
+    assert api.get(f"/quotes/{quote['id']}", headers=buyer.headers).json() == seen_by_buyer
     assert api.get(f"/quotes/{quote['id']}", headers=supplier.headers).json() == quote
 
 
@@ -250,6 +251,11 @@ def test_accepting_places_the_order_fulfils_the_demand_and_rejects_the_others(
     shown = api.get(f"/demands/{demand_id}", headers=buyer.headers).json()
     assert (shown["status"], shown["fulfilled_by_quote_id"]) == ("fulfilled", winner["id"])
     assert api.get(f"/quotes/{loser['id']}", headers=rival.headers).json()["status"] == "rejected"
+    # the order names the buyer to the winner; the losing supplier never learns who asked
+    won = api.get(f"/quotes/{winner['id']}", headers=supplier.headers).json()
+    assert won["buyer_organization_id"] == buyer.organization_id
+    lost = api.get(f"/quotes/{loser['id']}", headers=rival.headers).json()
+    assert lost["buyer_organization_id"] is None
     kinds = [e["kind"] for e in entries(api, buyer, f"quote:{winner['id']}")]
     assert kinds == ["quote.offered", "quote.accepted"]
     (_, rejected) = entries(api, rival, f"quote:{loser['id']}")
