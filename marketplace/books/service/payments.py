@@ -11,7 +11,9 @@ its own, under the payment's row lock, by the declared lifecycle (``payment_life
 - confirmed: a deposit moves clearing → available (``payment.deposited``); a withdrawal moves
   withdrawing → clearing (``payment.withdrawn``);
 - failed: a withdrawal's money returns, withdrawing → available (``payment.failed``);
-- accepted: the payment is processing until the provider's signed webhook confirms or fails it.
+- accepted: the payment is processing until the provider's signed webhook confirms or fails it,
+  or the payments worker's poll (``provider.status``) learns that it did: whichever comes first
+  moves the money, and the other finds the payment final.
 
 An answer for a payment already confirmed or failed changes nothing, so the same confirmation
 coming from the request, a worker and the webhook posts once. Webhook events are taken once by
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import secrets
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -64,6 +67,7 @@ from marketplace.books.service.accounts import (
 )
 from marketplace.books.service.holds import BOOKS_ACTOR
 from marketplace.errors import Forbidden
+from marketplace.notifications.backoff import Jitter, delay_s
 from marketplace.principal import OrgRole, Principal, check_verified_organization
 from marketplace.settings import Settings
 
@@ -275,17 +279,32 @@ def _move(
             row.failure_reason = reason[:_REASON_LENGTH_MAX] or "refused by the payment provider"
     row.status = found.target.value
     session.add(row)
-    repository.close_outbox(session, row.id, now)
+    if found.target in payment_lifecycle.FINAL:
+        repository.close_outbox(session, row.id, now)
     session.flush()
     return True
 
 
+def _poll_later(session: Session, payment_id: int, now: datetime, jitter: Jitter) -> None:
+    """A processing payment's outbox row waits for the next status poll."""
+    box = repository.outbox(session, payment_id)
+    polls = max(1, 1 if box is None else box.attempts)
+    wait = delay_s(polls, limits.books_payment_poll_s_min, limits.books_payment_poll_s_max, jitter)
+    repository.poll_outbox_at(session, payment_id, now + timedelta(seconds=wait))
+
+
 def record_answer(
-    session: Session, payment_id: int, answer: ProviderAnswer, *, now: datetime | None = None
+    session: Session,
+    payment_id: int,
+    answer: ProviderAnswer,
+    *,
+    now: datetime | None = None,
+    jitter: Jitter = random.random,
 ) -> Payment | None:
     """Take the provider's answer for a payment, under its row lock: whoever learned it (the
-    request, a worker, a worker whose claim expired) records it, and only the first moves
-    anything. The payment, or None if there is none."""
+    request, a worker, a worker whose claim expired, a poll) records it, and only the first
+    moves anything. A payment still processing keeps its outbox row, for the next poll. The
+    payment, or None if there is none."""
     now = now or utc_now()
     row = repository.get_payment(session, payment_id, lock=True)
     if row is None:
@@ -299,7 +318,10 @@ def record_answer(
         )  # fmt: skip
     _move(session, row, _STEP_OF[answer.outcome], actor=BOOKS_ACTOR, now=now,
           reason=answer.reason)  # fmt: skip
-    repository.close_outbox(session, payment_id, now)
+    if row.status == PaymentStatus.processing:
+        _poll_later(session, payment_id, now, jitter)
+    else:
+        repository.close_outbox(session, payment_id, now)
     session.flush()
     return row
 
