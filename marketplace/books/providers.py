@@ -39,6 +39,7 @@ class ProviderOutcome(StrEnum):
     confirmed = "confirmed"
     accepted = "accepted"
     failed = "failed"
+    returned = "returned"  # a withdrawal paid out and sent back by the beneficiary's bank
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,8 @@ def _show_payment(payment: PaymentView, shown: BalanceShown) -> None:
         note = f"{payment.failure_reason}" + (
             "; the money is available again" if payment.direction == "withdrawal" else ""
         )
+    if payment.status == "returned":
+        note = f"{payment.return_reason}; the money is available again"
     if note:
         console.print(f"  {note}")
     if payment.status == "pending" and payment.last_error:
@@ -119,7 +121,8 @@ def payment(
     ] = None,
     url: UrlOption = None,
 ) -> None:
-    """A deposit or withdrawal and its status (pending, processing, confirmed, failed), or
+    """A deposit or withdrawal and its status (pending, processing, confirmed, failed,
+    returned), or
     your organisation's newest payments."""
     with exchange_client(url) as bourse:
         try:

@@ -11,6 +11,8 @@ its own, under the payment's row lock, by the declared lifecycle (``payment_life
 - confirmed: a deposit moves clearing → available (``payment.deposited``); a withdrawal moves
   withdrawing → clearing (``payment.withdrawn``);
 - failed: a withdrawal's money returns, withdrawing → available (``payment.failed``);
+- returned (the webhook's ``payment.returned``): a withdrawal the provider paid out came back
+  from the beneficiary's bank, clearing → available (``payment.returned``), once;
 - accepted: the payment is processing until the provider's signed webhook confirms or fails it,
   or the payments worker's poll (``provider.status``) learns that it did: whichever comes first
   moves the money, and the other finds the payment final.
@@ -77,8 +79,19 @@ _STEP_OF = {
     ProviderOutcome.accepted: PaymentStep.accept,
     ProviderOutcome.confirmed: PaymentStep.confirm,
     ProviderOutcome.failed: PaymentStep.fail,
+    ProviderOutcome.returned: PaymentStep.bounce,
 }
-_WEBHOOK_STEPS = {"payment.confirmed": PaymentStep.confirm, "payment.failed": PaymentStep.fail}
+_WEBHOOK_STEPS = {
+    "payment.confirmed": PaymentStep.confirm,
+    "payment.failed": PaymentStep.fail,
+    "payment.returned": PaymentStep.bounce,
+}
+#: The status each step ends in: an event that finds its payment so already was delivered.
+_TARGETS = {
+    PaymentStep.confirm: PaymentStatus.confirmed,
+    PaymentStep.fail: PaymentStatus.failed,
+    PaymentStep.bounce: PaymentStatus.returned,
+}
 _REASON_LENGTH_MAX = 300
 
 
@@ -105,6 +118,9 @@ def payment_view(row: Payment, outbox: PaymentOutbox | None = None) -> PaymentVi
         failed_at=row.failed_at,
         failed_seq=row.failed_seq,
         failure_reason=row.failure_reason,
+        returned_at=row.returned_at,
+        returned_seq=row.returned_seq,
+        return_reason=row.return_reason,
         provider_attempts=0 if outbox is None else outbox.attempts,
         last_error=None if outbox is None else outbox.last_error,
     )
@@ -129,11 +145,16 @@ def _legs(session: Session, row: Payment, step: PaymentStep | None) -> list[Leg]
         # Recorded before the outbox (no ``requested_seq``): it left for clearing when asked for.
         legacy = row.requested_seq is None
         out = clearing if legacy else account(session, AccountKind.withdrawing, money, org)
+        returned = f"payment:{row.id}:return"  # a failure or a return: at most one of them
         moves = {
             None: (row.transfer_id, available, out, TransferCode.withdrawal_hold),
-            PaymentStep.fail: (f"payment:{row.id}:return", out, available,
-                               TransferCode.withdrawal_return),
-        }  # fmt: skip
+            PaymentStep.fail: (returned, out, available, TransferCode.withdrawal_return),
+        }
+        if row.status == PaymentStatus.confirmed:  # paid out: it comes back from outside
+            moves[PaymentStep.bounce] = (returned, clearing, available,
+                                         TransferCode.withdrawal_bounce)  # fmt: skip
+        else:  # still in flight: as a failure
+            moves[PaymentStep.bounce] = (returned, out, available, TransferCode.withdrawal_return)
         if not legacy:
             moves[PaymentStep.confirm] = (
                 f"payment:{row.id}:payout",
@@ -274,6 +295,9 @@ def _move(
         seq = _journal(session, row, step, kind, actor=actor, now=now)
         if step == PaymentStep.confirm:
             row.confirmed_seq, row.confirmed_at = seq, now
+        elif step == PaymentStep.bounce:
+            row.returned_seq, row.returned_at = seq, now
+            row.return_reason = reason[:_REASON_LENGTH_MAX] or "returned by the payee's bank"
         else:
             row.failed_seq, row.failed_at = seq, now
             row.failure_reason = reason[:_REASON_LENGTH_MAX] or "refused by the payment provider"
@@ -316,8 +340,10 @@ def record_answer(
             "payment %s: the provider answered with reference %r, it had %r",
             payment_id, answer.provider_ref, row.provider_ref,
         )  # fmt: skip
-    _move(session, row, _STEP_OF[answer.outcome], actor=BOOKS_ACTOR, now=now,
-          reason=answer.reason)  # fmt: skip
+    step = _STEP_OF[answer.outcome]
+    if step == PaymentStep.bounce and row.direction == PaymentDirection.deposit:
+        step = PaymentStep.fail  # a deposit sent back never reached the exchange
+    _move(session, row, step, actor=BOOKS_ACTOR, now=now, reason=answer.reason)
     if row.status == PaymentStatus.processing:
         _poll_later(session, payment_id, now, jitter)
     else:
@@ -370,7 +396,8 @@ def _event(body: bytes) -> dict[str, Any]:
         raise InvalidWebhook("provider_ref names the payment (1 to 200 characters)")
     if kind not in _WEBHOOK_STEPS:
         raise InvalidWebhook(
-            "type: the events the exchange takes are payment.confirmed and payment.failed"
+            "type: the events the exchange takes are payment.confirmed, payment.failed and "
+            "payment.returned"
         )
     reason = event.get("reason", "")
     if not isinstance(reason, str) or len(reason) > _REASON_LENGTH_MAX:
@@ -416,13 +443,13 @@ def webhook(
     if event.get("amount_minor") != row.amount_minor or event.get("currency") != row.currency:
         raise InvalidWebhook("the event's amount or currency is not the payment's")
     step = _WEBHOOK_STEPS[event["type"]]
+    if step == PaymentStep.bounce and row.direction != PaymentDirection.withdrawal:
+        raise InvalidWebhook("only a withdrawal is returned; this payment is a deposit")
     if _move(session, row, step, actor=BOOKS_ACTOR, now=now, reason=event.get("reason", "")):
         outcome = PaymentStatus(row.status).value
     else:
         outcome = f"already_{PaymentStatus(row.status).value}"
-        if row.status != (
-            PaymentStatus.confirmed if step == PaymentStep.confirm else PaymentStatus.failed
-        ):
+        if row.status != _TARGETS[step]:
             # The provider contradicts its own final answer: nothing moves; operators look.
             log.error("payment %s is %s; the provider now says %s", row.id, row.status,
                       event["type"])  # fmt: skip

@@ -1,7 +1,10 @@
-"""payouts: payments the provider accepted are polled; processing payments get an outbox row
+"""payouts: payments the provider accepted are polled; withdrawals paid out may come back
 
 Revision ID: payouts
 Revises: outbox
+
+A withdrawal the provider paid out and the beneficiary's bank sent back is ``returned``
+(``returned_at``, ``returned_seq``, ``return_reason``).
 
 A payment the provider accepted (``processing``) keeps its outbox row, which the payments worker
 uses to ask the provider where it stands. Those processing before this revision had none (the
@@ -54,6 +57,10 @@ def _reopen_processing_outboxes() -> None:
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("book_payment", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("returned_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("returned_seq", sa.BigInteger(), nullable=True))
+        batch_op.add_column(sa.Column("return_reason", sa.Text(), nullable=True))
     _reopen_processing_outboxes()
 
 
@@ -64,3 +71,14 @@ def downgrade() -> None:
         "UPDATE book_payment_outbox SET status = 'done' WHERE status != 'done' AND payment_id IN "
         "(SELECT id FROM book_payment WHERE status = 'processing')"
     )
+    # The older code does not know a return: a returned withdrawal reads as paid out (or failed,
+    # if it never was), while its money is back in available (the transfer and the entry stay).
+    op.execute(
+        "UPDATE book_payment SET status = CASE WHEN confirmed_seq IS NULL THEN 'failed' "
+        "ELSE 'confirmed' END WHERE status = 'returned'"
+    )
+    with op.batch_alter_table(
+        "book_payment", schema=None, table_kwargs={"sqlite_autoincrement": True}
+    ) as batch_op:
+        for column in ("return_reason", "returned_seq", "returned_at"):
+            batch_op.drop_column(column)
