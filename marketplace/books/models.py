@@ -38,6 +38,7 @@ class TransferCode(StrEnum):
     withdrawal_hold = "withdrawal_hold"  # available → withdrawing, when it is asked for
     withdrawal = "withdrawal"  # withdrawing → clearing, when the provider confirms it
     withdrawal_return = "withdrawal_return"  # withdrawing → available, when it fails
+    withdrawal_bounce = "withdrawal_bounce"  # clearing → available: a paid-out one came back
     escrow_hold = "escrow_hold"
     escrow_release = "escrow_release"
     fee = "fee"
@@ -122,12 +123,14 @@ class PaymentDirection(StrEnum):
 class PaymentStatus(StrEnum):
     """``pending``: recorded, the provider not yet heard from; ``processing``: the provider
     accepted it and will confirm or refuse it later; ``confirmed`` and ``failed`` are final
-    (``payment_lifecycle.py``)."""
+    for a deposit; a withdrawal the provider paid out and its bank sent back is ``returned``,
+    which is final (``payment_lifecycle.py``)."""
 
     pending = "pending"
     processing = "processing"
     confirmed = "confirmed"
     failed = "failed"
+    returned = "returned"
 
 
 class Payment(SQLModel, table=True):
@@ -157,6 +160,9 @@ class Payment(SQLModel, table=True):
     failed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     failed_seq: int | None = Field(default=None, sa_type=BigInteger)
     failure_reason: str | None = Field(default=None, sa_type=Text)
+    returned_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    returned_seq: int | None = Field(default=None, sa_type=BigInteger)
+    return_reason: str | None = Field(default=None, sa_type=Text)
 
 
 class OutboxStatus(StrEnum):

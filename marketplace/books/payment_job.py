@@ -8,15 +8,21 @@ transaction and no transaction is open during the provider call:
    ``books_payment_grace_s`` first.
 2. Claim: one conditional UPDATE sets ``sending``, the holder, ``claimed_until`` and counts the
    attempt. Two callers never both claim a row: the second's UPDATE matches nothing.
-3. Call: ``provider.start`` with the payment's idempotency key.
+3. Call: ``provider.start`` with the payment's idempotency key; for a payment the provider
+   already accepted (``processing``), ``provider.status`` with its reference: the poll.
 4. Record: the answer moves the payment under its row lock, by its lifecycle
-   (``service/payments.record_answer``), and closes the row; an unknown outcome (an exception, a
-   timeout) puts the row back to pending after an exponential, jittered backoff, for ever: only
-   the provider's answer (here or by its webhook) ends a payment, never the exchange's guess.
+   (``service/payments.record_answer``), and closes the row once the payment is final; while it
+   is processing the row waits for the next poll (``books_payment_poll_s_min`` doubling to
+   ``books_payment_poll_s_max``), so a payment whose webhook event never comes is still settled.
+   An unknown outcome (an exception, a timeout) puts the row back to pending after an
+   exponential, jittered backoff, for ever: only the provider's answer (here or by its webhook)
+   ends a payment, never the exchange's guess.
 
 A caller whose claim expired mid-call and another that took the row over may both call the
 provider: the idempotency key makes that one payment at the provider, and the payment's state
-under its lock makes it one posting in the books.
+under its lock makes it one posting in the books. A poll and the webhook that learn the same
+outcome at once are the same case: the first to lock the payment moves it, the other finds it
+final.
 """
 
 from __future__ import annotations
@@ -35,7 +41,12 @@ from ledger.models import utc_now
 from marketplace import limits
 from marketplace.books import repository
 from marketplace.books.models import PaymentStatus
-from marketplace.books.providers import PaymentProvider, ProviderAnswer, provider_named
+from marketplace.books.providers import (
+    Direction,
+    PaymentProvider,
+    ProviderAnswer,
+    provider_named,
+)
 from marketplace.books.service.payments import record_answer
 from marketplace.db import unit_of_work
 from marketplace.notifications.backoff import Jitter, delay_s
@@ -54,6 +65,8 @@ class _Call:
     currency: str
     key: str
     attempt: int
+    provider_ref: str
+    polling: bool  # the provider accepted it: ask where it stands, never start it again
 
 
 @dataclass
@@ -80,7 +93,8 @@ def _claim(
         assert row is not None
         assert box is not None
         return _Call(payment_id, row.direction, row.amount_minor, row.currency,
-                     box.idempotency_key, box.attempts)  # fmt: skip
+                     box.idempotency_key, box.attempts, row.provider_ref,
+                     row.status == PaymentStatus.processing)  # fmt: skip
 
 
 def send(
@@ -103,19 +117,23 @@ def send(
         return None
     answer: ProviderAnswer | None = None
     error = ""
+    direction: Direction = "deposit" if call.direction == "deposit" else "withdrawal"
     try:
-        answer = provider.start(
-            "deposit" if call.direction == "deposit" else "withdrawal",
-            idempotency_key=call.key,
-            amount_minor=call.amount_minor,
-            currency=call.currency,
-        )
+        if call.polling:
+            answer = provider.status(direction, provider_ref=call.provider_ref)
+        else:
+            answer = provider.start(
+                direction,
+                idempotency_key=call.key,
+                amount_minor=call.amount_minor,
+                currency=call.currency,
+            )
     except Exception as exc:  # noqa: BLE001 -- an unknown outcome: it may or may not have moved
         error = f"{type(exc).__name__}: {exc}"[: limits.books_payment_error_length_max]
         log.warning("payment %s: the provider call failed (%s); it is retried", payment_id, error)
     with unit_of_work(engine) as session:
         if answer is not None:
-            row = record_answer(session, payment_id, answer, now=now)
+            row = record_answer(session, payment_id, answer, now=now, jitter=jitter)
             return None if row is None else PaymentStatus(row.status).value
         wait = delay_s(
             call.attempt, limits.books_payment_retry_s_min, limits.books_payment_retry_s_max,

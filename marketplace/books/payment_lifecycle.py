@@ -5,10 +5,15 @@ state, and the journal kind each move writes (per direction; None: nothing is jo
     pending|processing ─confirm→ confirmed  (deposit: clearing → available;
                                              withdrawal: withdrawing → clearing)
     pending|processing ─fail→    failed     (withdrawal: withdrawing → available)
+    confirmed ─bounce→ returned             (withdrawal: clearing → available, the payout the
+                                             beneficiary's bank sent back)
+    pending|processing ─bounce→ returned    (withdrawal: withdrawing → available, when the
+                                             return is the first the exchange hears of it)
 
-``confirmed`` and ``failed`` are final: a later answer for a final payment changes nothing
-(``allowed`` is False), so a confirmation that arrives twice, by the request, a worker and the
-webhook, posts once.
+``failed`` and ``returned`` are final, and ``confirmed`` is for all but a withdrawal's return: a
+later answer for a final payment changes nothing (``transition`` is None), so a confirmation
+that arrives twice, by the request, a worker and the webhook, posts once, and so does a return.
+Only withdrawals bounce; the webhook refuses a deposit's return.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ class PaymentStep(StrEnum):
     accept = "accept"
     confirm = "confirm"
     fail = "fail"
+    bounce = "bounce"
 
 
 #: The journal kind of a withdrawal's request: its money set aside (available → withdrawing).
@@ -58,6 +64,12 @@ _DECLARED: Final[tuple[_Row, ...]] = (
         _S.failed,
         {_D.deposit: "payment.failed", _D.withdrawal: "payment.failed"},
     ),
+    (
+        (_S.pending, _S.processing, _S.confirmed),
+        _P.bounce,
+        _S.returned,
+        {_D.deposit: None, _D.withdrawal: "payment.returned"},
+    ),
 )
 
 TRANSITIONS: Final[dict[tuple[PaymentStatus, PaymentStep], Transition]] = {
@@ -68,7 +80,9 @@ TRANSITIONS: Final[dict[tuple[PaymentStatus, PaymentStep], Transition]] = {
 
 #: States in which a withdrawal's money is still in its organisation's withdrawing account.
 IN_FLIGHT: Final = frozenset({PaymentStatus.pending, PaymentStatus.processing})
-FINAL: Final = frozenset({PaymentStatus.confirmed, PaymentStatus.failed})
+#: States after which the provider is not asked again (a confirmed withdrawal may still bounce,
+#: by the provider's webhook).
+FINAL: Final = frozenset({PaymentStatus.confirmed, PaymentStatus.failed, PaymentStatus.returned})
 
 
 def transition(state: PaymentStatus | str, event: PaymentStep) -> Transition | None:

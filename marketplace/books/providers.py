@@ -8,7 +8,9 @@ it did the first time, so a call retried after a timeout never moves money twice
 
 ``start`` answers with the provider's own reference and an outcome: ``confirmed`` (the money
 moved), ``accepted`` (it will confirm or fail later, through the webhook) or ``failed`` (a
-definitive refusal: the money did not move and never will). Anything else, an exception
+definitive refusal: the money did not move and never will). ``status`` asks again about a
+payment the provider accepted: the same outcomes, ``accepted`` while it is still processing, so
+a payment whose webhook event never comes is settled all the same. Anything else, an exception
 included, means the outcome is unknown (a timeout, a dropped connection, a 5xx): the books keep
 the payment as it is and call again later with the same key. A provider that confirms later
 calls the exchange's webhook (``POST /payments/webhook``) with a signed event;
@@ -37,6 +39,7 @@ class ProviderOutcome(StrEnum):
     confirmed = "confirmed"
     accepted = "accepted"
     failed = "failed"
+    returned = "returned"  # a withdrawal paid out and sent back by the beneficiary's bank
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,11 @@ class PaymentProvider(Protocol):
     def start(
         self, direction: Direction, *, idempotency_key: str, amount_minor: int, currency: str
     ) -> ProviderAnswer: ...
+
+    def status(self, direction: Direction, *, provider_ref: str) -> ProviderAnswer:
+        """Where the payment ``provider_ref`` (its answer to ``start``) stands now. Raises, as
+        ``start`` does, when the provider cannot say for sure."""
+        ...
 
 
 @dataclass
@@ -107,6 +115,15 @@ class SimulatedLedger:
         with self._lock:
             return self._payments.get(key)
 
+    def decide(self, key: str, outcome: ProviderOutcome, reason: str = "") -> None:
+        """The bank settles a payment it accepted: ``status`` answers ``outcome`` from now on
+        (its webhook event is for the caller to send). A final answer is never changed."""
+        with self._lock:
+            found = self._payments[key]
+            if found.answer.outcome != ProviderOutcome.accepted:
+                raise ValueError(f"payment {key!r} is already {found.answer.outcome}")
+            found.answer = ProviderAnswer(found.answer.provider_ref, outcome, reason)
+
 
 #: The simulated bank's memory, shared by every ``SimulatedBank`` of this process.
 SIMULATED_LEDGER = SimulatedLedger()
@@ -127,7 +144,8 @@ class SimulatedBank:
 
     - ``instant`` (``simulated``): every payment is confirmed at once;
     - ``deferred`` (``simulated_deferred``): every payment is accepted and confirmed (or failed)
-      only by the bank's webhook event, as a real provider does;
+      later (``SimulatedLedger.decide``), learned by the bank's webhook event or a ``status``
+      poll, as with a real provider;
     - ``failing`` (``simulated_failing``): deposits are confirmed, every withdrawal is refused
       for good (the beneficiary's account is closed);
     - ``timeout`` (``simulated_timeout``): confirms every payment, but the answer to the first
@@ -159,6 +177,14 @@ class SimulatedBank:
         if first and self.mode == "timeout":
             raise ProviderUnavailable("the simulated bank did not answer in time")
         return done.answer
+
+    def status(self, direction: Direction, *, provider_ref: str) -> ProviderAnswer:
+        """The payment's answer now: ``accepted`` until the bank decides it (``decide``). A
+        reference this process's bank never gave out is an unknown outcome."""
+        found = self.ledger.payment(provider_ref.removeprefix("sim-"))
+        if found is None or found.direction != direction:
+            raise ProviderUnavailable(f"the simulated bank has no payment {provider_ref!r}")
+        return found.answer
 
 
 PROVIDER_NAMES: tuple[str, ...] = tuple(_NAMES.values())

@@ -295,3 +295,22 @@ def close_outbox(session: Session, payment_id: int, now: datetime) -> None:
         )
         .values(status=OutboxStatus.done.value, claimed_by=None, claimed_until=None, done_at=now)
     )
+
+
+def poll_outbox_at(session: Session, payment_id: int, at: datetime) -> None:
+    """The provider accepted the payment: ask it again at ``at`` (whoever held the row), unless
+    the payment's row is already closed."""
+    session.execute(
+        update(PaymentOutbox)
+        .where(
+            col(PaymentOutbox.payment_id) == payment_id,
+            col(PaymentOutbox.status) != OutboxStatus.done.value,
+        )
+        .values(
+            status=OutboxStatus.pending.value,
+            claimed_by=None,
+            claimed_until=None,
+            next_attempt_at=at,
+            last_error=None,
+        )
+    )

@@ -71,15 +71,18 @@ class PaymentView(BaseModel):
     """A deposit or withdrawal. ``status``: ``pending`` (recorded; the payment provider not yet
     heard from: ``provider_attempts`` calls so far, the last failing with ``last_error``),
     ``processing`` (the provider took it and will confirm or refuse it), ``confirmed`` or
-    ``failed`` (``failure_reason``; a failed withdrawal's money is back in available).
-    ``requested_seq``, ``confirmed_seq``, ``failed_seq``: the journal entries of each step."""
+    ``failed`` (``failure_reason``; a failed withdrawal's money is back in available), or
+    ``returned`` (a withdrawal the provider paid out and the beneficiary's bank sent back,
+    ``return_reason``: its money is back in available).
+    ``requested_seq``, ``confirmed_seq``, ``failed_seq``, ``returned_seq``: the journal entries
+    of each step."""
 
     id: int
     organization_id: int
     direction: Literal["deposit", "withdrawal"]
     amount_minor: int
     currency: str
-    status: Literal["pending", "processing", "confirmed", "failed"]
+    status: Literal["pending", "processing", "confirmed", "failed", "returned"]
     provider: str
     provider_ref: str
     transfer_id: str
@@ -90,6 +93,9 @@ class PaymentView(BaseModel):
     failed_at: datetime | None = None
     failed_seq: int | None = None
     failure_reason: str | None = None
+    returned_at: datetime | None = None
+    returned_seq: int | None = None
+    return_reason: str | None = None
     provider_attempts: int = 0
     last_error: str | None = None
 

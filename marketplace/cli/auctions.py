@@ -20,6 +20,7 @@ from rich.console import Console
 
 from marketplace.auctions.commitment import commitment as seal
 from marketplace.auctions.commitment import new_salt
+from marketplace.cli.amounts import currency_of, minor_units
 from marketplace.cli.common import (
     UrlOption,
     config_dir,
@@ -114,7 +115,9 @@ def print_auction(auction: Any, scale: int) -> None:
 @auction_app.command("create")
 def create(
     listing: Annotated[int, typer.Argument(min=1, help="Your exclusive listing's id.")],
-    reserve: Annotated[int, typer.Option("--reserve", min=1, help="Reserve, minor units.")],
+    reserve: Annotated[
+        str, typer.Option("--reserve", help="Reserve price in the exchange's currency, e.g. 1000.")
+    ],
     commit_until: Annotated[
         str,
         typer.Option(
@@ -137,9 +140,10 @@ def create(
     commit_deadline = _when(commit_until, datetime.now(UTC))
     reveal_deadline = _when(reveal_until, commit_deadline)
     with exchange_client(url) as bourse:
+        reserve_minor = minor_units(reserve, currency_of(bourse), option="--reserve")
         try:
             auction = bourse.auctions.open(
-                listing, reserve_minor=reserve, commit_deadline=commit_deadline,
+                listing, reserve_minor=reserve_minor, commit_deadline=commit_deadline,
                 reveal_deadline=reveal_deadline,
             )  # fmt: skip
         except DatabourseClientError as exc:
@@ -223,7 +227,7 @@ def order(auction_id: AuctionArg, url: UrlOption = None) -> None:
 def commit(
     auction_id: AuctionArg,
     amount: Annotated[
-        int, typer.Option("--amount", min=1, max=2**63 - 1, help="Your bid, minor units.")
+        str, typer.Option("--amount", help="Your bid in the exchange's currency, e.g. 3000.")
     ],
     purpose: Annotated[
         str, typer.Option("--purpose", help="What the licence is for (the terms must permit it).")
@@ -234,6 +238,7 @@ def commit(
     file (printed) that ``bourse bid reveal`` reads. Keep it: without it the bid cannot be
     revealed and its deposit is forfeited."""
     with exchange_client(url) as bourse:
+        amount_minor = minor_units(amount, currency_of(bourse), option="--amount")
         path = bid_file(bourse.base_url, auction_id)
         if path.exists():
             err.print(f"a bid in auction {auction_id} is already kept in {path}; a commitment "
@@ -244,14 +249,14 @@ def commit(
         except DatabourseClientError as exc:
             raise fail(exc) from exc
         salt = new_salt()
-        sealed = seal(auction_id, bidder, amount, salt)
+        sealed = seal(auction_id, bidder, amount_minor, salt)
         _write_private(path, {
             "exchange": bourse.base_url, "auction_id": auction_id, "bidder": bidder,
-            "amount_minor": amount, "salt": salt, "commitment": sealed, "purpose": purpose,
+            "amount_minor": amount_minor, "salt": salt, "commitment": sealed, "purpose": purpose,
         })  # fmt: skip
         try:
             bid, _ = bourse.auctions.commit(
-                auction_id, bidder=bidder, amount_minor=amount, purpose=purpose, salt=salt
+                auction_id, bidder=bidder, amount_minor=amount_minor, purpose=purpose, salt=salt
             )
         except DatabourseClientError as exc:
             if exc.status != 0:  # refused: nothing was recorded, the file keeps no bid

@@ -16,9 +16,10 @@ from rich.console import Console
 from rich.table import Table
 
 from marketplace.books.schemas import BalanceShown, PaymentView
+from marketplace.cli.amounts import minor_units
 from marketplace.cli.common import OPERATORS, PanelOrderedGroup, UrlOption, exchange_client, fail
 from marketplace.client import Databourse, DatabourseClientError
-from marketplace.money import amount_text, parse_amount
+from marketplace.money import Currency, amount_text
 
 console = Console()
 err = Console(stderr=True)
@@ -28,7 +29,7 @@ books_app = typer.Typer(
     cls=PanelOrderedGroup,
 )
 AmountArg = Annotated[
-    str, typer.Argument(help="An amount in the exchange's currency, e.g. 1250.50 (CNY).")
+    str, typer.Argument(help="An amount in the exchange's currency, e.g. 1250.50 or '1250.50 CNY'.")
 ]
 TransferIdOption = Annotated[
     str | None,
@@ -41,11 +42,7 @@ def _money(minor: int, shown: BalanceShown) -> str:
 
 
 def _minor(text: str, shown: BalanceShown) -> int:
-    try:
-        return parse_amount(text, shown.currency_scale)
-    except ValueError as exc:
-        err.print(f"[red]invalid amount[/red]: {exc}")
-        raise typer.Exit(2) from exc
+    return minor_units(text, Currency(shown.currency, shown.currency_scale), option="AMOUNT")
 
 
 def _show_balance(shown: BalanceShown) -> None:
@@ -71,6 +68,8 @@ def _show_payment(payment: PaymentView, shown: BalanceShown) -> None:
         note = f"{payment.failure_reason}" + (
             "; the money is available again" if payment.direction == "withdrawal" else ""
         )
+    if payment.status == "returned":
+        note = f"{payment.return_reason}; the money is available again"
     if note:
         console.print(f"  {note}")
     if payment.status == "pending" and payment.last_error:
@@ -119,7 +118,8 @@ def payment(
     ] = None,
     url: UrlOption = None,
 ) -> None:
-    """A deposit or withdrawal and its status (pending, processing, confirmed, failed), or
+    """A deposit or withdrawal and its status (pending, processing, confirmed, failed,
+    returned), or
     your organisation's newest payments."""
     with exchange_client(url) as bourse:
         try:

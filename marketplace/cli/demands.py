@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from marketplace.cli.amounts import currency_of, minor_units
 from marketplace.cli.common import UrlOption, currency_scale, exchange_client, fail
 from marketplace.client import DatabourseClientError
 from marketplace.money import amount_text
@@ -70,8 +71,12 @@ def print_demand(demand: Any, scale: int) -> None:
 def post(
     title: Annotated[str, typer.Option(help="What data you need, in a line.")],
     purpose: Annotated[str, typer.Option(help="research | commercial | internal_analytics | …")],
-    budget_min: Annotated[int, typer.Option(help="Lowest price you expect, minor units.")],
-    budget_max: Annotated[int, typer.Option(help="Highest price you would pay, minor units.")],
+    budget_min: Annotated[
+        str, typer.Option(help="Lowest price you expect, in the exchange's currency (1000.00).")
+    ],
+    budget_max: Annotated[
+        str, typer.Option(help="Highest price you would pay, in the exchange's currency.")
+    ],
     deadline: Annotated[
         str, typer.Option(help="ISO 8601 moment with a time zone, or a span: 7d, 12h.")
     ],
@@ -88,6 +93,9 @@ def post(
     """Post a demand (a verified buyer); the suppliers of the best matches are notified. Prints
     the demand, then its id alone on the last line (or, with --json, the demand as JSON)."""
     with exchange_client(url) as client:
+        money = currency_of(client)
+        budget_min_minor = minor_units(budget_min, money, option="--budget-min")
+        budget_max_minor = minor_units(budget_max, money, option="--budget-max")
         try:
             demand = client.demands.post(
                 title=title,
@@ -96,8 +104,8 @@ def post(
                 fields=[parse_field(f) for f in field or []],
                 quality_min=quality_min,
                 purpose=purpose,
-                budget_min_minor=budget_min,
-                budget_max_minor=budget_max,
+                budget_min_minor=budget_min_minor,
+                budget_max_minor=budget_max_minor,
                 deadline=parse_deadline(deadline),
             )
         except DatabourseClientError as exc:

@@ -43,11 +43,13 @@ def _answers(url: str) -> bool:
         return False
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+def _listening() -> socket.socket:
+    """A socket listening on a loopback port the kernel picked. The server is given the socket
+    itself: a port picked, closed and bound again later could be taken in between."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
+    return listener
 
 
 @contextmanager
@@ -67,7 +69,8 @@ def _exchange(url: str | None) -> Iterator[tuple[str, int]]:
     if _answers(settings.public_url):
         yield settings.public_url.rstrip("/"), settings.auction_window_s_min
         return
-    port = _free_port()
+    listener = _listening()
+    port: int = listener.getsockname()[1]
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(
@@ -81,16 +84,18 @@ def _exchange(url: str | None) -> Iterator[tuple[str, int]]:
                     }
                 )
             ),
-            host="127.0.0.1",
-            port=port,
             log_level="warning",
         )
     )
-    thread = threading.Thread(target=server.run, name="demo-server", daemon=True)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [listener]}, name="demo-server", daemon=True
+    )
     thread.start()
     deadline = time.monotonic() + SERVER_START_S_MAX
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
+            server.should_exit = True
+            listener.close()
             raise RuntimeError("the demo's exchange did not start")
         time.sleep(0.05)
     try:
@@ -98,6 +103,7 @@ def _exchange(url: str | None) -> Iterator[tuple[str, int]]:
     finally:
         server.should_exit = True
         thread.join(timeout=SERVER_START_S_MAX)
+        listener.close()
 
 
 def _create_operator(email: str) -> None:

@@ -15,10 +15,12 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from marketplace.cli.amounts import currency_of, minor_units, price_model
 from marketplace.cli.common import UrlOption, exchange_client, fail, reading_client
 from marketplace.client import DatabourseClientError
 from marketplace.client.listings import Listings
 from marketplace.listings.schemas import FINGERPRINT_NOTE
+from marketplace.money import Currency
 
 console = Console()
 err = Console(stderr=True)
@@ -30,21 +32,13 @@ ListingArg = Annotated[int, typer.Argument(min=1, help="The listing id.")]
 KEY_ENV = "DATABOURSE_PRIVATE_KEY"
 
 
-def _price(fixed: int | None, price: str | None) -> dict[str, Any]:
+def _price(fixed: str | None, price: str | None, currency: Currency) -> dict[str, Any]:
     if (fixed is None) == (price is None):
-        err.print("[red]give one of --fixed AMOUNT_MINOR or --price JSON[/red]")
+        err.print("[red]give one of --fixed AMOUNT or --price JSON[/red]")
         raise typer.Exit(2)
     if fixed is not None:
-        return {"kind": "fixed", "amount_minor": fixed}
-    try:
-        model = json.loads(price or "")
-    except ValueError as exc:
-        err.print(f"[red]--price is not JSON[/red]: {exc}")
-        raise typer.Exit(2) from None
-    if not isinstance(model, dict):
-        err.print('[red]--price must be a JSON object such as {"kind": "negotiable"}[/red]')
-        raise typer.Exit(2)
-    return model
+        return {"kind": "fixed", "amount_minor": minor_units(fixed, currency, option="--fixed")}
+    return price_model(price or "", currency)
 
 
 def show_listing(listing: Any) -> None:
@@ -81,8 +75,16 @@ def create(
     delivery: Annotated[str, typer.Option(help="download or key_wrapped.")] = "download",
     acceptance_h: Annotated[int, typer.Option(help="Acceptance window, hours.")] = 72,
     dispute_h: Annotated[int, typer.Option(help="Dispute window, hours.")] = 168,
-    fixed: Annotated[int | None, typer.Option(help="One-off price in minor units.")] = None,
-    price: Annotated[str | None, typer.Option(help="A price model as JSON.")] = None,
+    fixed: Annotated[
+        str | None, typer.Option(help="One-off price in the exchange's currency, e.g. 1250.00.")
+    ] = None,
+    price: Annotated[
+        str | None,
+        typer.Option(
+            help='A price model as JSON, amounts in the currency: {"kind": "metered", "unit":'
+            ' "row", "unit_price": "0.05", "cap": "500"}.'
+        ),
+    ] = None,
     url: UrlOption = None,
 ) -> None:
     """List your approved asset. A self-custody account signs locally with the key in
@@ -100,8 +102,8 @@ def create(
         "acceptance_window_h": acceptance_h,
         "dispute_window_h": dispute_h,
     }
-    model = _price(fixed, price)
     with exchange_client(url) as client:
+        model = _price(fixed, price, currency_of(client))
         try:
             listing = client.listings.create(
                 asset_id,

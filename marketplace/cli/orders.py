@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from marketplace.cli.amounts import currency_of, minor_units
 from marketplace.cli.common import (
     BUYERS,
     OPERATORS,
@@ -20,10 +21,11 @@ from marketplace.cli.common import (
     PanelOrderedGroup,
     UrlOption,
     currency_scale,
+    err,
     exchange_client,
     fail,
 )
-from marketplace.client import DatabourseClientError
+from marketplace.client import Databourse, DatabourseClientError
 from marketplace.listings.terms import Purpose
 from marketplace.money import amount_text
 from marketplace.orders.schemas import OrderPublic, PeriodPublic
@@ -83,23 +85,57 @@ def buy(
     place_only: Annotated[
         bool, typer.Option("--place-only", help="Place the order without paying it yet.")
     ] = False,
+    max_price: Annotated[
+        str | None,
+        typer.Option(
+            help="The most you will pay, in the exchange's currency (e.g. 1250.00): an order "
+            "priced above it is cancelled before anything is paid."
+        ),
+    ] = None,
     url: UrlOption = None,
 ) -> None:
     """Buy a listing (verified buyers): place the order and pay its price into escrow, in one
     request. The exchange signs the order with your custodial key and refuses a purpose the
     listing's terms do not permit, or a balance short of the price, saying why: nothing is
-    then ordered or held. The order's id is the last line."""
+    then ordered or held. With --max-price the order is placed, its price checked, then paid.
+    The order's id is the last line."""
     with exchange_client(url) as bourse:
+        money = currency_of(bourse)
+        limit_minor = (
+            None if max_price is None else minor_units(max_price, money, option="--max-price")
+        )
         try:
-            if place_only:
+            if place_only or limit_minor is not None:
                 order = bourse.orders.place(listing_id, purpose=purpose.value, quantity=quantity)
             else:
                 order = bourse.orders.buy(listing_id, purpose=purpose.value, quantity=quantity)
+            if limit_minor is not None and order.price_minor > limit_minor:
+                bourse.orders.cancel(order.id)
+                err.print(
+                    f"order {order.id} costs {money.format(order.price_minor)}, more than your "
+                    f"--max-price {money.format(limit_minor)}: it is cancelled, nothing was paid"
+                )
+                raise typer.Exit(1)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
-        _show(order, currency_scale(bourse))
+        if limit_minor is not None and not place_only:
+            order = _pay_or_cancel(bourse, order)
+        _show(order, money.scale)
     console.print(f"follow it with [bold]bourse order show {order.id}[/bold]")
     print(order.id)
+
+
+def _pay_or_cancel(bourse: Databourse, order: OrderPublic) -> OrderPublic:
+    """Pay a placed order; if the exchange refuses (short funds), cancel it, as ``buy`` in one
+    request would have left no order behind."""
+    try:
+        return bourse.orders.pay(order.id)
+    except DatabourseClientError as exc:
+        try:
+            bourse.orders.cancel(order.id)
+        except DatabourseClientError:
+            err.print(f"order {order.id} is placed, not paid: cancel it with bourse order cancel")
+        raise fail(exc) from exc
 
 
 def accept(order_id: OrderArg, url: UrlOption = None) -> None:

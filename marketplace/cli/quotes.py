@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from marketplace.cli.amounts import currency_of, minor_units
 from marketplace.cli.common import (
     BUYERS,
     SUPPLIERS,
@@ -70,7 +71,7 @@ def send(
     demand_id: DemandArg,
     *,
     listing: Annotated[int, typer.Option(min=1, help="Your active listing of the asset offered.")],
-    price: Annotated[int, typer.Option(min=1, help="The price in minor units (fen for CNY).")],
+    price: Annotated[str, typer.Option(help="The price in the exchange's currency, e.g. 1234.56.")],
     valid_days: Annotated[
         float, typer.Option(min=0, help="How long the quote stays valid, in days (max 30).")
     ] = 7,
@@ -86,9 +87,10 @@ def send(
     its id alone on the last line."""
     valid_until = datetime.now(UTC) + timedelta(days=valid_days)
     with exchange_client(url) as bourse:
+        price_minor = minor_units(price, currency_of(bourse), option="--price")
         try:
             row = bourse.quotes.send(
-                demand_id, listing_id=listing, price_minor=price, valid_until=valid_until,
+                demand_id, listing_id=listing, price_minor=price_minor, valid_until=valid_until,
                 terms=_terms(terms),
             )  # fmt: skip
         except DatabourseClientError as exc:

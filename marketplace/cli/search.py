@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from marketplace import limits
+from marketplace.cli.amounts import currency_of, minor_bound
 from marketplace.cli.common import UrlOption, fail, reading_client
 from marketplace.client import DatabourseClientError
 
@@ -26,10 +27,10 @@ def search(
     *,
     theme: Annotated[str | None, typer.Option(help="The asset's theme.")] = None,
     price_min: Annotated[
-        int | None, typer.Option(min=0, max=limits.id_max, help="Lowest price (minor units).")
+        str | None, typer.Option(help="Lowest price, in the exchange's currency (e.g. 100).")
     ] = None,
     price_max: Annotated[
-        int | None, typer.Option(min=0, max=limits.id_max, help="Highest price (minor units).")
+        str | None, typer.Option(help="Highest price, in the exchange's currency.")
     ] = None,
     quality_min: Annotated[
         float | None, typer.Option(min=0, max=100, help="Lowest quality score.")
@@ -44,12 +45,16 @@ def search(
 ) -> None:
     """Search the catalog's listings: price and terms in plain words (no login needed)."""
     with reading_client(url) as client:
+        bounds = [
+            None if text is None else minor_bound(text, currency_of(client), option=option)
+            for text, option in ((price_min, "--price-min"), (price_max, "--price-max"))
+        ]
         try:
             page = client.search.listings(
                 " ".join(words or []),
                 theme=theme,
-                price_min_minor=price_min,
-                price_max_minor=price_max,
+                price_min_minor=bounds[0],
+                price_max_minor=bounds[1],
                 quality_min=quality_min,
                 purpose=purpose,
                 classification=classification,

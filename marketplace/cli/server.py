@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+
 import typer
 from rich.console import Console
 
@@ -13,6 +16,12 @@ def serve(
     host: str | None = typer.Option(None, help="Bind address (default: DATABOURSE_HOST)."),
     port: int | None = typer.Option(None, help="Port (default: DATABOURSE_PORT)."),
     workers: int = typer.Option(1, min=1, max=64, help="Worker processes."),
+    fd: int | None = typer.Option(
+        None,
+        min=0,
+        help="Serve on this inherited, already bound and listening TCP socket (a supervisor's,"
+        " or a test's that picked its port) instead of binding --host/--port. One worker.",
+    ),
 ) -> None:
     """Start the exchange's API (and, by default, its anchoring worker)."""
     import uvicorn
@@ -28,8 +37,17 @@ def serve(
             err=True,
         )
         raise typer.Exit(2)
-    bind_host = host or settings.host
-    bind_port = port or settings.port
+    listener: socket.socket | None = None
+    if fd is not None:
+        if workers > 1 or host is not None or port is not None:
+            typer.echo("error: --fd serves one inherited socket: no --host, --port or --workers",
+                       err=True)  # fmt: skip
+            raise typer.Exit(2)
+        listener = _inherited(fd)
+        bind_host, bind_port = listener.getsockname()[:2]
+    else:
+        bind_host = host or settings.host
+        bind_port = port or settings.port
     app = create_app(settings)
     base = f"http://{bind_host}:{bind_port}"
     console.print(f"[bold]Databourse[/bold] on {base}")
@@ -40,7 +58,12 @@ def serve(
     console.print(f"             {base}/assets/<id>/valuations/<n>/report.html (valuation)")
     console.print(f"  Database   {settings.database_url}")
     console.print(f"  Chain      {settings.chain_url}")
-    if workers == 1:
+    if listener is not None:
+        config = uvicorn.Config(app, log_level="warning")
+        # uvicorn re-raises the SIGINT it shut down on; uvicorn.run swallows it, so do we.
+        with contextlib.suppress(KeyboardInterrupt):
+            uvicorn.Server(config).run(sockets=[listener])
+    elif workers == 1:
         uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning")
     else:
         uvicorn.run(
@@ -51,6 +74,22 @@ def serve(
             workers=workers,
             log_level="warning",
         )
+
+
+def _inherited(fd: int) -> socket.socket:
+    """The listening TCP socket behind ``fd`` (family and type read from the descriptor)."""
+    try:
+        listener = socket.socket(fileno=fd)
+    except OSError as exc:
+        typer.echo(f"error: --fd {fd} is not an open socket: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if listener.family not in (socket.AF_INET, socket.AF_INET6) or (
+        listener.type != socket.SOCK_STREAM
+    ):
+        listener.detach()  # the descriptor is not ours to close
+        typer.echo(f"error: --fd {fd} is not a TCP socket", err=True)
+        raise typer.Exit(2)
+    return listener
 
 
 @db_app.command("upgrade")

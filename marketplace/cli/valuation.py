@@ -15,9 +15,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from marketplace.cli.amounts import currency_of, minor_bound
 from marketplace.cli.common import UrlOption, exchange_client, fail, reading_client
 from marketplace.client import Databourse, DatabourseClientError
-from marketplace.money import amount_text
+from marketplace.money import Currency, amount_text
 
 console = Console()
 err = Console(stderr=True)
@@ -31,16 +32,14 @@ def money(minor: int | None, report: dict[str, Any]) -> str:
     return amount_text(minor, str(report["currency"]), int(report["currency_scale"]))
 
 
-def _pairs(values: list[str] | None, option: str) -> dict[str, int]:
+def _pairs(values: list[str] | None, option: str, currency: Currency) -> dict[str, int]:
     out: dict[str, int] = {}
     for item in values or []:
         name, sep, amount = item.partition("=")
-        if not sep or not amount.strip().lstrip("-").isdigit():
-            err.print(
-                f"[red]{option} {item!r}[/red]: use COMPONENT=AMOUNT_MINOR, e.g. labour=500000"
-            )
+        if not sep:
+            err.print(f"[red]{option} {item!r}[/red]: use COMPONENT=AMOUNT, e.g. labour=5000.00")
             raise typer.Exit(2)
-        out[name.strip()] = int(amount)
+        out[name.strip()] = minor_bound(amount, currency, option=f"{option} {name.strip()}")
     return out
 
 
@@ -135,10 +134,13 @@ def request(
         typer.Option(exists=True, dir_okay=False, help="JSON file with the inputs object."),
     ] = None,
     cost: Annotated[
-        list[str] | None, typer.Option(help="Cost component, e.g. labour=500000 (minor units).")
+        list[str] | None,
+        typer.Option(help="Cost component in the exchange's currency, e.g. labour=5000.00."),
     ] = None,
     profit_rate: Annotated[str, typer.Option(help="Reasonable profit rate, e.g. 0.1.")] = "0",
-    annual_income: Annotated[int | None, typer.Option(help="First-year income, minor.")] = None,
+    annual_income: Annotated[
+        str | None, typer.Option(help="First-year income, in the exchange's currency.")
+    ] = None,
     income_share: Annotated[str | None, typer.Option(help="Share due to the data, 0-1.")] = None,
     discount_rate: Annotated[str | None, typer.Option(help="Discount rate, e.g. 0.1.")] = None,
     horizon: Annotated[int | None, typer.Option(help="Horizon in years.")] = None,
@@ -161,12 +163,16 @@ def request(
 ) -> None:
     """Request a valuation of ASSET's latest revision and print its value and range."""
     file_inputs: dict[str, Any] = json.loads(inputs.read_text()) if inputs else {}
+    with exchange_client(url) as client:
+        money = currency_of(client)
     body = build_inputs(
         method or [],
         file_inputs.get("inputs", file_inputs),
-        cost=_pairs(cost, "--cost"),
+        cost=_pairs(cost, "--cost", money),
         profit_rate=profit_rate,
-        annual_income=annual_income,
+        annual_income=None
+        if annual_income is None
+        else minor_bound(annual_income, money, option="--annual-income"),
         income_share=income_share,
         discount_rate=discount_rate,
         horizon=horizon,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from ledger.models import JournalEntry
 from marketplace.db import kept
@@ -94,6 +94,22 @@ def journal_entry(session: Session, seq: int) -> JournalEntry | None:
 def receipts_for_order(session: Session, order_id: int) -> list[Receipt]:
     query = select(Receipt).where(col(Receipt.order_id) == order_id).order_by(col(Receipt.id))
     return list(session.exec(query).all())
+
+
+def downloads_issued(session: Session, order_id: int, start: datetime, end: datetime) -> int:
+    """How many download URLs the order's licence was issued in [``start``, ``end``): each is a
+    ``delivery.served`` entry, a download the exchange counted."""
+    query = (
+        select(func.count())
+        .select_from(Download)
+        .join(Licence, col(Licence.id) == col(Download.licence_id))
+        .where(
+            col(Licence.order_id) == order_id,
+            col(Download.issued_at) >= start,
+            col(Download.issued_at) < end,
+        )
+    )
+    return int(session.exec(query).one())
 
 
 def served_seqs(session: Session, licence_id: int) -> list[int]:

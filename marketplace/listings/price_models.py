@@ -20,12 +20,17 @@ from marketplace.money import Currency
 
 AmountMinor = Annotated[int, Field(strict=True, ge=1, le=limits.amount_minor_max)]
 Unit = Literal["row", "api_call"]
+#: A metered price may also count ``download``s: the downloads the exchange serves under the
+#: licence, which it counts itself (rows and API calls are served outside it; the supplier
+#: reports them).
+MeteredUnit = Literal["row", "api_call", "download"]
 Period = Literal["month", "quarter", "year"]
 BP_PER_UNIT: Final = 10_000  # basis points in 100 %
 
 UNIT_WORDS: Final[dict[str, tuple[str, str]]] = {
     "row": ("row", "rows"),
     "api_call": ("API call", "API calls"),
+    "download": ("download", "downloads"),
 }
 
 
@@ -53,7 +58,7 @@ class Metered(_Model):
     """A price per row or API call, never more than the cap in total."""
 
     kind: Literal["metered"] = "metered"
-    unit: Unit
+    unit: MeteredUnit
     unit_price_minor: AmountMinor
     cap_minor: AmountMinor
 

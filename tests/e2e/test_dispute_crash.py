@@ -13,9 +13,7 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Generator, Iterator
 from datetime import UTC, datetime
@@ -30,8 +28,8 @@ from marketplace.cli.assets import demo as asset_demo
 from marketplace.cli.trading_demo import PURPOSE, _terms
 from marketplace.cli.valuation import demo as valuation_demo
 from marketplace.client import Databourse
+from tests.servers import BOURSE, Listener, loopback_listener
 
-BOURSE = Path(sys.executable).with_name("bourse")
 T = TypeVar("T")
 
 PASSWORD = "crash-password-2026"
@@ -44,20 +42,15 @@ EXECUTION_WAIT_S_MAX = 20.0
 CLI_TIMEOUT_S = 60.0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Exchange:
-    """``bourse serve`` on a loopback port, its database, chain and blobs under ``root``; started
-    again on the same port and files after a kill. Its output goes to ``root/server.log``."""
+    """``bourse serve`` on the test's listening socket (``tests/servers.py``), its database,
+    chain and blobs under ``root``; started again on the same socket and files after a kill.
+    Its output goes to ``root/server.log``."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, listener: Listener) -> None:
         self.root = root
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.listener = listener
+        self.url = listener.url
         var = root / "var"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("DATABOURSE_")}
         self.env.update(
@@ -95,10 +88,7 @@ class Exchange:
         self._log = (self.root / "server.log").open("ab")
         self._log.write(f"--- start {self.starts} at {datetime.now(UTC)}\n".encode())
         self._log.flush()
-        self.process = subprocess.Popen(  # noqa: S603 -- our own console script, fixed arguments
-            [str(BOURSE), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=self.root, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        self.process = self.listener.serve(cwd=self.root, env=self.env, stdout=self._log)
 
     def wait_healthy(self) -> None:
         assert self.process is not None
@@ -157,11 +147,12 @@ class Exchange:
 
 @pytest.fixture
 def exchange(tmp_path: Path) -> Iterator[Exchange]:
-    running = Exchange(tmp_path)
-    try:
-        yield running
-    finally:
-        running.stop()
+    with loopback_listener() as listener:
+        running = Exchange(tmp_path, listener)
+        try:
+            yield running
+        finally:
+            running.stop()
 
 
 def _parties(exchange: Exchange) -> dict[str, str]:

@@ -9,7 +9,6 @@ separate process."""
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,18 +16,10 @@ import httpx
 import pytest
 
 from marketplace.limits import json_nesting_depth_max
+from tests.servers import loopback_listener
 
-BOURSE = Path(sys.executable).with_name("bourse")
 START_S_MAX = 120.0  # a wait bound: start-up took ~50 s on a loaded shared machine
 DEPTH = 100_000  # about 200 KB: under the 1 MiB body limit
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.mark.slow
@@ -42,19 +33,15 @@ def _free_port() -> int:
 def test_a_deeply_nested_body_gets_a_400_and_the_server_keeps_serving(
     tmp_path: Path, chain_url: str
 ) -> None:
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATABOURSE_")}
     env["DATABOURSE_LOG_LEVEL"] = "WARNING"
     env["DATABOURSE_CHAIN_URL"] = chain_url
-    server = subprocess.Popen(  # noqa: S603 -- our own console script, fixed arguments
-        [str(BOURSE), "serve", "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    with loopback_listener() as listener:
+        server = listener.serve(cwd=tmp_path, env=env, text=True)
+        _check(server, listener.url, chain_url)
+
+
+def _check(server: subprocess.Popen[str], base: str, chain_url: str) -> None:
     try:
         deadline = time.monotonic() + START_S_MAX
         ready = False

@@ -2,39 +2,29 @@
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-BOURSE = Path(sys.executable).with_name("bourse")
+from tests.servers import loopback_listener
+
 START_S_MAX = 60.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.mark.slow
 def test_serve_starts_on_the_embedded_default_and_health_is_200(tmp_path: Path) -> None:
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATABOURSE_")}
     env["DATABOURSE_LOG_LEVEL"] = "WARNING"
-    # The defaults (./var/databourse.db, eth-tester://./var/chain, ./var/blobs) live under cwd.
-    server = subprocess.Popen(  # noqa: S603 -- our own console script, fixed arguments
-        [str(BOURSE), "serve", "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    with loopback_listener() as listener:
+        # The defaults (./var/databourse.db, eth-tester://./var/chain, ./var/blobs): under cwd.
+        server = listener.serve(cwd=tmp_path, env=env, text=True)
+        _check(server, listener.port, tmp_path)
+
+
+def _check(server: subprocess.Popen[str], port: int, tmp_path: Path) -> None:
     try:
         deadline = time.monotonic() + START_S_MAX
         health = None

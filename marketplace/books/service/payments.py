@@ -11,7 +11,11 @@ its own, under the payment's row lock, by the declared lifecycle (``payment_life
 - confirmed: a deposit moves clearing → available (``payment.deposited``); a withdrawal moves
   withdrawing → clearing (``payment.withdrawn``);
 - failed: a withdrawal's money returns, withdrawing → available (``payment.failed``);
-- accepted: the payment is processing until the provider's signed webhook confirms or fails it.
+- returned (the webhook's ``payment.returned``): a withdrawal the provider paid out came back
+  from the beneficiary's bank, clearing → available (``payment.returned``), once;
+- accepted: the payment is processing until the provider's signed webhook confirms or fails it,
+  or the payments worker's poll (``provider.status``) learns that it did: whichever comes first
+  moves the money, and the other finds the payment final.
 
 An answer for a payment already confirmed or failed changes nothing, so the same confirmation
 coming from the request, a worker and the webhook posts once. Webhook events are taken once by
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import secrets
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -64,6 +69,7 @@ from marketplace.books.service.accounts import (
 )
 from marketplace.books.service.holds import BOOKS_ACTOR
 from marketplace.errors import Forbidden
+from marketplace.notifications.backoff import Jitter, delay_s
 from marketplace.principal import OrgRole, Principal, check_verified_organization
 from marketplace.settings import Settings
 
@@ -73,8 +79,19 @@ _STEP_OF = {
     ProviderOutcome.accepted: PaymentStep.accept,
     ProviderOutcome.confirmed: PaymentStep.confirm,
     ProviderOutcome.failed: PaymentStep.fail,
+    ProviderOutcome.returned: PaymentStep.bounce,
 }
-_WEBHOOK_STEPS = {"payment.confirmed": PaymentStep.confirm, "payment.failed": PaymentStep.fail}
+_WEBHOOK_STEPS = {
+    "payment.confirmed": PaymentStep.confirm,
+    "payment.failed": PaymentStep.fail,
+    "payment.returned": PaymentStep.bounce,
+}
+#: The status each step ends in: an event that finds its payment so already was delivered.
+_TARGETS = {
+    PaymentStep.confirm: PaymentStatus.confirmed,
+    PaymentStep.fail: PaymentStatus.failed,
+    PaymentStep.bounce: PaymentStatus.returned,
+}
 _REASON_LENGTH_MAX = 300
 
 
@@ -101,6 +118,9 @@ def payment_view(row: Payment, outbox: PaymentOutbox | None = None) -> PaymentVi
         failed_at=row.failed_at,
         failed_seq=row.failed_seq,
         failure_reason=row.failure_reason,
+        returned_at=row.returned_at,
+        returned_seq=row.returned_seq,
+        return_reason=row.return_reason,
         provider_attempts=0 if outbox is None else outbox.attempts,
         last_error=None if outbox is None else outbox.last_error,
     )
@@ -125,11 +145,16 @@ def _legs(session: Session, row: Payment, step: PaymentStep | None) -> list[Leg]
         # Recorded before the outbox (no ``requested_seq``): it left for clearing when asked for.
         legacy = row.requested_seq is None
         out = clearing if legacy else account(session, AccountKind.withdrawing, money, org)
+        returned = f"payment:{row.id}:return"  # a failure or a return: at most one of them
         moves = {
             None: (row.transfer_id, available, out, TransferCode.withdrawal_hold),
-            PaymentStep.fail: (f"payment:{row.id}:return", out, available,
-                               TransferCode.withdrawal_return),
-        }  # fmt: skip
+            PaymentStep.fail: (returned, out, available, TransferCode.withdrawal_return),
+        }
+        if row.status == PaymentStatus.confirmed:  # paid out: it comes back from outside
+            moves[PaymentStep.bounce] = (returned, clearing, available,
+                                         TransferCode.withdrawal_bounce)  # fmt: skip
+        else:  # still in flight: as a failure
+            moves[PaymentStep.bounce] = (returned, out, available, TransferCode.withdrawal_return)
         if not legacy:
             moves[PaymentStep.confirm] = (
                 f"payment:{row.id}:payout",
@@ -270,22 +295,40 @@ def _move(
         seq = _journal(session, row, step, kind, actor=actor, now=now)
         if step == PaymentStep.confirm:
             row.confirmed_seq, row.confirmed_at = seq, now
+        elif step == PaymentStep.bounce:
+            row.returned_seq, row.returned_at = seq, now
+            row.return_reason = reason[:_REASON_LENGTH_MAX] or "returned by the payee's bank"
         else:
             row.failed_seq, row.failed_at = seq, now
             row.failure_reason = reason[:_REASON_LENGTH_MAX] or "refused by the payment provider"
     row.status = found.target.value
     session.add(row)
-    repository.close_outbox(session, row.id, now)
+    if found.target in payment_lifecycle.FINAL:
+        repository.close_outbox(session, row.id, now)
     session.flush()
     return True
 
 
+def _poll_later(session: Session, payment_id: int, now: datetime, jitter: Jitter) -> None:
+    """A processing payment's outbox row waits for the next status poll."""
+    box = repository.outbox(session, payment_id)
+    polls = max(1, 1 if box is None else box.attempts)
+    wait = delay_s(polls, limits.books_payment_poll_s_min, limits.books_payment_poll_s_max, jitter)
+    repository.poll_outbox_at(session, payment_id, now + timedelta(seconds=wait))
+
+
 def record_answer(
-    session: Session, payment_id: int, answer: ProviderAnswer, *, now: datetime | None = None
+    session: Session,
+    payment_id: int,
+    answer: ProviderAnswer,
+    *,
+    now: datetime | None = None,
+    jitter: Jitter = random.random,
 ) -> Payment | None:
     """Take the provider's answer for a payment, under its row lock: whoever learned it (the
-    request, a worker, a worker whose claim expired) records it, and only the first moves
-    anything. The payment, or None if there is none."""
+    request, a worker, a worker whose claim expired, a poll) records it, and only the first
+    moves anything. A payment still processing keeps its outbox row, for the next poll. The
+    payment, or None if there is none."""
     now = now or utc_now()
     row = repository.get_payment(session, payment_id, lock=True)
     if row is None:
@@ -297,9 +340,14 @@ def record_answer(
             "payment %s: the provider answered with reference %r, it had %r",
             payment_id, answer.provider_ref, row.provider_ref,
         )  # fmt: skip
-    _move(session, row, _STEP_OF[answer.outcome], actor=BOOKS_ACTOR, now=now,
-          reason=answer.reason)  # fmt: skip
-    repository.close_outbox(session, payment_id, now)
+    step = _STEP_OF[answer.outcome]
+    if step == PaymentStep.bounce and row.direction == PaymentDirection.deposit:
+        step = PaymentStep.fail  # a deposit sent back never reached the exchange
+    _move(session, row, step, actor=BOOKS_ACTOR, now=now, reason=answer.reason)
+    if row.status == PaymentStatus.processing:
+        _poll_later(session, payment_id, now, jitter)
+    else:
+        repository.close_outbox(session, payment_id, now)
     session.flush()
     return row
 
@@ -348,7 +396,8 @@ def _event(body: bytes) -> dict[str, Any]:
         raise InvalidWebhook("provider_ref names the payment (1 to 200 characters)")
     if kind not in _WEBHOOK_STEPS:
         raise InvalidWebhook(
-            "type: the events the exchange takes are payment.confirmed and payment.failed"
+            "type: the events the exchange takes are payment.confirmed, payment.failed and "
+            "payment.returned"
         )
     reason = event.get("reason", "")
     if not isinstance(reason, str) or len(reason) > _REASON_LENGTH_MAX:
@@ -394,13 +443,13 @@ def webhook(
     if event.get("amount_minor") != row.amount_minor or event.get("currency") != row.currency:
         raise InvalidWebhook("the event's amount or currency is not the payment's")
     step = _WEBHOOK_STEPS[event["type"]]
+    if step == PaymentStep.bounce and row.direction != PaymentDirection.withdrawal:
+        raise InvalidWebhook("only a withdrawal is returned; this payment is a deposit")
     if _move(session, row, step, actor=BOOKS_ACTOR, now=now, reason=event.get("reason", "")):
         outcome = PaymentStatus(row.status).value
     else:
         outcome = f"already_{PaymentStatus(row.status).value}"
-        if row.status != (
-            PaymentStatus.confirmed if step == PaymentStep.confirm else PaymentStatus.failed
-        ):
+        if row.status != _TARGETS[step]:
             # The provider contradicts its own final answer: nothing moves; operators look.
             log.error("payment %s is %s; the provider now says %s", row.id, row.status,
                       event["type"])  # fmt: skip

@@ -22,7 +22,13 @@ Orders never import delivery; delivery depends on orders.
 from sqlmodel import Session
 
 from marketplace.assets import service as _assets
-from marketplace.delivery.service.downloads import Served, issue_url, serve, served_seqs
+from marketplace.delivery.service.downloads import (
+    Served,
+    downloads_in,
+    issue_url,
+    serve,
+    served_seqs,
+)
 from marketplace.delivery.service.keys import my_key, register_key
 from marketplace.delivery.service.licence_end import end_licence_at
 from marketplace.delivery.service.licences import (
@@ -57,6 +63,8 @@ if grant_on_payment not in _orders.paid_hooks:
     _orders.paid_hooks.append(grant_on_payment)
 if _orders.record_delivery not in served_hooks:
     served_hooks.append(_orders.record_delivery)
+if downloads_in not in _orders.usage_counters:  # metered per download: the exchange counts
+    _orders.usage_counters.append(downloads_in)
 if end_licence_at not in _orders.stop_hooks:  # a subscription stops: its licence ends with it
     _orders.stop_hooks.append(end_licence_at)
 
@@ -66,6 +74,7 @@ __all__ = [
     "Served",
     "ServedHook",
     "ServedTransform",
+    "downloads_in",
     "end_licence_at",
     "get_licence",
     "grant_licence",

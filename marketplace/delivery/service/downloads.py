@@ -381,6 +381,13 @@ def _slice(chunks: Iterator[bytes], start: int, stop: int) -> Iterator[bytes]:
             return
 
 
+def downloads_in(session: Session, order_id: int, start: datetime, end: datetime) -> int:
+    """``orders.service.usage_counters``: the downloads the exchange served under the order's
+    licence in [``start``, ``end``), by its own records (each issued URL counts one and wrote
+    ``delivery.served``), never a party's claim."""
+    return repository.downloads_issued(session, order_id, start, end)
+
+
 def served_seqs(session: Session, licence_id: int) -> list[int]:
     """The journal seqs of every ``delivery.served`` of the licence, oldest first (a dispute
     attaches them as evidence; the caller decides who may see them)."""

@@ -30,6 +30,7 @@ from marketplace.orders.service.periods import (
     report_usage,
     set_auto_renew,
     stop_hooks,
+    usage_counters,
 )
 from marketplace.orders.service.placement import draft, exclusive_holder, place
 from marketplace.orders.service.quality_checks import (
@@ -88,4 +89,5 @@ __all__ = [
     "settled_trades_of",
     "stop_hooks",
     "traded_with",
+    "usage_counters",
 ]

@@ -63,6 +63,14 @@ _MONTHS: Final = {"month": 1, "quarter": 3, "year": 12}
 StopHook = Callable[[Session, int, datetime], None]
 stop_hooks: list[StopHook] = []
 
+#: Usage the exchange observes itself: each is asked, in the transaction that charges a metered
+#: period, how many units of ``OBSERVED_UNITS`` the order used in [start, end). The delivery
+#: domain counts the downloads it served under the order's licence.
+UsageCounter = Callable[[Session, int, datetime, datetime], int]
+usage_counters: list[UsageCounter] = []
+#: Metered units the exchange counts; nobody reports them (the others are served outside it).
+OBSERVED_UNITS: Final = frozenset({"download"})
+
 
 def add_months(moment: datetime, months: int) -> datetime:
     """``moment`` ``months`` calendar months later, the day clamped to the month's last."""
@@ -178,14 +186,18 @@ def _charge(
     (``period.refused``, nothing held, the buyer notified, the plan stopped) — or, at payment
     (``raise_short``), raise so that the purchase is refused whole."""
     order = locked(session, plan.order_id)
+    counted: dict[str, Any] = {}  # whose count a metered period's charge rests on
     if plan.kind == METERED:
         assert plan.unit_price_minor is not None
         assert plan.cap_minor is not None
+        if plan.unit in OBSERVED_UNITS:
+            period.units = _observed(session, plan, period)
+            counted["usage_counted_by"] = "exchange"
         period.amount_minor = min(period.units * plan.unit_price_minor, plan.cap_minor)
         period.fee_minor = fees.fee_minor(period.amount_minor, plan.fee_bp)
         if period.amount_minor == 0:
             transition = apply(period, PeriodEvent.waive)
-            period.closed_seq = _journal(session, plan, period, transition.kind, actor)
+            period.closed_seq = _journal(session, plan, period, transition.kind, actor, **counted)
             _save(session, period, now)
             return
     try:
@@ -204,9 +216,16 @@ def _charge(
     period.hold_id = held.id
     period.charged_seq = _journal(
         session, plan, period, transition.kind, actor, hold_id=held.id, held_seq=held.held_seq,
-        renewal=period.renewal,
+        renewal=period.renewal, **counted,
     )  # fmt: skip
     _save(session, period, now)
+
+
+def _observed(session: Session, plan: OrderPlan, period: OrderPeriod) -> int:
+    """The period's usage by the exchange's own count (``usage_counters``), at its end."""
+    assert usage_counters, "no usage counter is registered (marketplace.delivery registers one)"
+    start, end = as_utc(period.starts_at), as_utc(period.ends_at)
+    return sum(count(session, plan.order_id, start, end) for count in usage_counters)
 
 
 def _refuse(
@@ -418,6 +437,11 @@ def record_usage(
     plan = period_repository.plan(session, order_id)
     if plan is None or plan.kind != METERED:
         raise lifecycle_conflict(f"order {order_id} is not metered: it records no usage")
+    if plan.unit in OBSERVED_UNITS:
+        raise lifecycle_conflict(
+            f"order {order_id} is metered per {plan.unit}: the exchange counts the {plan.unit}s "
+            "it serves; nobody reports them"
+        )
     period = period_repository.period_at(session, order_id, moment)
     if period is None:
         raise lifecycle_conflict(f"order {order_id} has no period open at {moment.isoformat()}")

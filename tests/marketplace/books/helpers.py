@@ -91,3 +91,8 @@ def confirmed(payment: dict[str, Any], event_id: str = "evt-1") -> dict[str, Any
 
 def failed(payment: dict[str, Any], event_id: str, reason: str = "") -> dict[str, Any]:
     return {**confirmed(payment, event_id), "type": "payment.failed", "reason": reason}
+
+
+def returned(payment: dict[str, Any], event_id: str, reason: str = "") -> dict[str, Any]:
+    """The provider's event for a payout the beneficiary's bank sent back."""
+    return {**confirmed(payment, event_id), "type": "payment.returned", "reason": reason}

@@ -27,6 +27,7 @@ from tests.marketplace.books.helpers import (
     deposit,
     failed,
     payment,
+    returned,
     send_event,
     withdraw,
     withdrawing,
@@ -122,6 +123,30 @@ def test_a_withdrawal_the_provider_fails_returns_its_money_once(
     kinds = [e["kind"] for e in api.get("/ledger/entries").json()["items"]]
     assert kinds.count("payment.failed") == 1
     assert "payment.withdrawn" not in kinds
+
+
+def test_a_return_heard_of_before_the_confirmation_returns_the_money_once(
+    api: TestClient, ops: Party, payer: Party
+) -> None:
+    """The provider's return of a payout comes while the withdrawal is still in flight (its
+    confirmation was lost or comes late): the money goes back from withdrawing, once."""
+    money = payment(api, payer, deposit(api, payer, 1_000))
+    send_event(api, confirmed(money, "evt-in"))
+    r = withdraw(api, payer, 250)
+    out = payment(api, payer, r)
+    assert (balance(api, payer), withdrawing(api, payer)) == ((750, 0), 250)
+    assert send_event(api, returned(out, "evt-ret")).json()["outcome"] == "returned"
+    assert send_event(api, confirmed(out, "evt-ok")).json()["outcome"] == "already_returned"
+    assert (balance(api, payer), withdrawing(api, payer)) == ((1_000, 0), 0)
+    shown = payment(api, payer, r)
+    assert shown["status"] == "returned"
+    assert shown["confirmed_seq"] is None
+    assert shown["return_reason"] == "returned by the payee's bank"
+    codes = [
+        ln["code"] for ln in api.get("/books/statement", headers=payer.headers).json()["lines"]
+    ]
+    assert codes.count("withdrawal_return") == 2  # withdrawing -250, available +250
+    assert api.get("/books/reconcile", headers=ops.headers).json()["ok"]
 
 
 def test_bad_events_are_refused_and_move_nothing(api: TestClient, payer: Party) -> None:

@@ -62,7 +62,7 @@ def test_an_auction_runs_through_the_cli(base_url: str, config: Path, clock: Clo
         carol = client_party(base_url, ops, "carol@b.test", "Carol", ["buyer"])
         listing = client_exclusive_listing(base_url, supplier, ops)
     login_as(config, base_url, supplier)
-    created = run("auction", "create", str(listing), "--reserve", "100000",
+    created = run("auction", "create", str(listing), "--reserve", "1000",
                   "--commit-until", "1h", "--reveal-until", "1h", "--url", base_url)  # fmt: skip
     assert created.exit_code == 0, created.output
     auction_id = int(created.output.split()[1])
@@ -71,7 +71,7 @@ def test_an_auction_runs_through_the_cli(base_url: str, config: Path, clock: Clo
     assert created.output.splitlines()[-1] == str(auction_id)
 
     login_as(config, base_url, carol)
-    committed = run("bid", "commit", str(auction_id), "--amount", "300000",
+    committed = run("bid", "commit", str(auction_id), "--amount", "3,000.00 CNY",
                     "--purpose", "research", "--url", base_url)  # fmt: skip
     assert committed.exit_code == 0, committed.output
     assert committed.output.splitlines()[-1] == str(carol.auctions.my_bid(auction_id).id)
@@ -84,7 +84,7 @@ def test_an_auction_runs_through_the_cli(base_url: str, config: Path, clock: Clo
     assert carol.auctions.my_bid(auction_id).commitment == commitment(
         auction_id, address, 300_000, bid["salt"]
     )
-    again = run("bid", "commit", str(auction_id), "--amount", "1", "--purpose", "research",
+    again = run("bid", "commit", str(auction_id), "--amount", "0.01", "--purpose", "research",
                 "--url", base_url)  # fmt: skip
     assert again.exit_code == 1
     assert json.loads(kept.read_text()) == bid  # the kept salt is never overwritten
@@ -131,7 +131,7 @@ def test_the_shortest_windows_are_given_in_seconds(base_url: str, config: Path) 
         supplier = client_party(base_url, ops, "dora@s.test", "Dora", ["supplier"])
         listing = client_exclusive_listing(base_url, supplier, ops)
     login_as(config, base_url, supplier)
-    created = run("auction", "create", str(listing), "--reserve", "100000",
+    created = run("auction", "create", str(listing), "--reserve", "1000",
                   "--commit-until", "90s", "--reveal-until", "60s", "--url", base_url)  # fmt: skip
     assert created.exit_code == 0, created.output
     assert "committing" in created.output

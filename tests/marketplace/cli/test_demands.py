@@ -49,8 +49,8 @@ def test_a_buyer_posts_lists_matches_and_closes_a_demand(base_url: str, buyer: D
     posted = run(
         "demand", "post", "--title", "Hourly air quality", "--keyword", "空气质量",
         "--field", "city", "--field", "pm25:number", "--field", "ts:datetime",
-        "--quality-min", "70", "--purpose", "research", "--budget-min", "100000",
-        "--budget-max", "500000", "--deadline", "30d", "--json", "--url", base_url,
+        "--quality-min", "70", "--purpose", "research", "--budget-min", "1000",
+        "--budget-max", "5000", "--deadline", "30d", "--json", "--url", base_url,
     )  # fmt: skip
     assert posted.exit_code == 0, posted.output
     demand = json.loads(posted.output)
@@ -68,7 +68,7 @@ def test_a_buyer_posts_lists_matches_and_closes_a_demand(base_url: str, buyer: D
     assert "5,000.00 CNY" in table.output
     again = run(
         "demand", "post", "--title", "Daily rainfall", "--purpose", "research",
-        "--budget-min", "100000", "--budget-max", "250050", "--deadline", "30d",
+        "--budget-min", "1000", "--budget-max", "2500.50", "--deadline", "30d",
         "--url", base_url,
     )  # fmt: skip
     assert again.exit_code == 0, again.output
@@ -94,8 +94,8 @@ def test_a_past_deadline_is_refused_with_the_exchanges_message(
     base_url: str, buyer: Databourse
 ) -> None:
     result = run(
-        "demand", "post", "--title", "x", "--purpose", "research", "--budget-min", "1",
-        "--budget-max", "2", "--deadline", "2020-01-01T00:00:00Z", "--url", base_url,
+        "demand", "post", "--title", "x", "--purpose", "research", "--budget-min", "0.01",
+        "--budget-max", "0.02", "--deadline", "2020-01-01T00:00:00Z", "--url", base_url,
     )  # fmt: skip
     assert result.exit_code != 0
     assert "has passed" in result.output

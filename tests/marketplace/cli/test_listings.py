@@ -33,7 +33,7 @@ def test_a_supplier_lists_from_the_command_line_and_anyone_reads_it(
 
     made = run(
         "listing", "create", str(asset_id), "--purpose", "research", "--purpose", "journalism",
-        "--territory", "CN", "--max-downloads", "3", "--fixed", "125000", "--url", base_url,
+        "--territory", "CN", "--max-downloads", "3", "--fixed", "1250", "--url", base_url,
     )  # fmt: skip
 
     assert made.exit_code == 0, made.output
@@ -58,10 +58,20 @@ def test_a_bad_price_is_refused_with_the_exchanges_message(
 ) -> None:
     asset_id = _approved(supplier, base_url, tmp_path)
     refused = run(
-        "listing", "create", str(asset_id), "--purpose", "research",
-        "--price", '{"kind": "fixed", "amount_minor": 0}', "--url", base_url,
+        "listing", "create", str(asset_id), "--purpose", "research", "--price",
+        '{"kind": "metered", "unit": "row", "unit_price": "5", "cap": "1"}', "--url", base_url,
     )  # fmt: skip
-    assert refused.exit_code != 0
-    assert "amount_minor" in refused.output
+    assert refused.exit_code == 1
+    assert "cap_minor must be at least one unit's price" in " ".join(refused.output.split())
+    minor = run(
+        "listing", "create", str(asset_id), "--purpose", "research",
+        "--price", '{"kind": "fixed", "amount_minor": 125000}', "--url", base_url,
+    )  # fmt: skip
+    assert minor.exit_code == 2
+    assert 'give "amount" in CNY' in minor.output
+    decimals = run("listing", "create", str(asset_id), "--purpose", "research",
+                   "--fixed", "12.345", "--url", base_url)  # fmt: skip
+    assert decimals.exit_code == 2
+    assert "more than 2 decimals" in decimals.output
     neither = run("listing", "create", str(asset_id), "--purpose", "research", "--url", base_url)
     assert neither.exit_code == 2

@@ -173,3 +173,31 @@ def test_the_buyer_rechecks_the_file_and_attaches_the_signed_check(
     twice = run(*args, "--order", str(order.id), "--url", base_url)
     assert twice.exit_code == 1
     assert "quality_check_exists" in twice.output
+
+
+def test_buy_with_a_max_price_pays_only_within_it(
+    base_url: str, ops: Databourse, buyer_cli: Databourse, tmp_path: Path, engine: Engine
+) -> None:
+    listing_id = listing(base_url, ops, tmp_path)  # 1,250.00 CNY
+    buyer_org = buyer_cli.identity.me().organization.id
+    fund(engine, buyer_org, PRICE_MINOR)
+    over = run("buy", str(listing_id), "--purpose", "research", "--max-price", "1249.99",
+               "--url", base_url)  # fmt: skip
+    assert over.exit_code == 1
+    said = " ".join(over.output.split())
+    assert "costs 1,250.00 CNY, more than your --max-price 1,249.99 CNY" in said
+    assert "nothing was paid" in said
+    assert [o.status for o in buyer_cli.orders.mine().items] == ["cancelled"]
+    assert balance(engine, buyer_org) == (PRICE_MINOR, 0)
+
+    bad = run("buy", str(listing_id), "--purpose", "research", "--max-price", "1250.001",
+              "--url", base_url)  # fmt: skip
+    assert bad.exit_code == 2
+    assert "more than 2 decimals" in bad.output
+    assert len(buyer_cli.orders.mine().items) == 1  # nothing placed
+
+    within = run("buy", str(listing_id), "--purpose", "research", "--max-price", "1250 CNY",
+                 "--url", base_url)  # fmt: skip
+    assert within.exit_code == 0, within.output
+    assert "paid" in within.output
+    assert balance(engine, buyer_org) == (0, PRICE_MINOR)

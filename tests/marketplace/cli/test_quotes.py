@@ -61,7 +61,7 @@ def test_a_supplier_sends_a_quote_and_the_buyer_lists_and_accepts_it(
 
         _as(config, base_url, supplier)
         sent = run("quote", "send", str(demand_id), "--listing", str(listing_id),
-                   "--price", "123456", "--valid-days", "3", "--url", base_url)  # fmt: skip
+                   "--price", "1234.56", "--valid-days", "3", "--url", base_url)  # fmt: skip
         assert sent.exit_code == 0, sent.output
         assert "offered" in sent.output
         assert "1,234.56 CNY" in sent.output
@@ -69,7 +69,8 @@ def test_a_supplier_sends_a_quote_and_the_buyer_lists_and_accepts_it(
         assert sent.output.splitlines()[-1] == str(quote.id)
         refused = run("quote", "send", str(demand_id), "--listing", str(listing_id),
                       "--price", "0", "--url", base_url)  # fmt: skip
-        assert refused.exit_code != 0
+        assert refused.exit_code == 2
+        assert "not a positive amount" in refused.output
 
         _as(config, base_url, buyer)
         listed_out = run("quote", "list", str(demand_id), "--url", base_url)

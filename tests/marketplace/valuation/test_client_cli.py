@@ -121,7 +121,7 @@ def test_bourse_quality_status_report_and_valuation_commands(
     comparables = tmp_path / "comparables.json"
     comparables.write_text(json.dumps(MARKET["comparables"]))
     args = ["valuation", "request", str(asset_id), "--url", base_url, "--method", "income"]
-    args += ["--annual-income", "1000000", "--income-share", "0.2", "--discount-rate", "0.1"]
+    args += ["--annual-income", "10000", "--income-share", "0.2", "--discount-rate", "0.1"]
     args += ["--horizon", "3", "--method", "market", "--quality", "90", "--timeliness", "100"]
     args += ["--volume", "40000", "--right", "processing_use", "--right", "operation"]
     args += ["--comparables", str(comparables), "--json"]
@@ -145,7 +145,7 @@ def test_bourse_quality_status_report_and_valuation_commands(
         cli,
         [
             *("valuation", "request", str(asset_id), "--url", base_url, "--method", "income"),
-            *("--annual-income", "1", "--income-share", "0.2", "--discount-rate", "-1"),
+            *("--annual-income", "0.01", "--income-share", "0.2", "--discount-rate", "-1"),
             *("--horizon", "3"),
         ],
     )

@@ -1,0 +1,54 @@
+"""``bourse serve --fd N`` serves on an inherited listening socket, and refuses in one line what
+it cannot serve on. The serving itself: tests/e2e/test_serve.py (through tests/servers.py)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from marketplace.cli import app as cli
+from marketplace.settings import get_settings
+
+
+@pytest.fixture(autouse=True)
+def _embedded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("DATABOURSE_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    monkeypatch.setenv("DATABOURSE_CHAIN_URL", f"eth-tester://{tmp_path / 'chain'}")
+    monkeypatch.setenv("DATABOURSE_MODE", "development")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def _serve(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["serve", *args])
+    return result.exit_code, result.output
+
+
+def test_fd_with_a_port_is_refused() -> None:
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        code, out = _serve("--fd", str(listening.fileno()), "--port", "8000")
+    assert code == 2
+    assert "no --host, --port or --workers" in out
+
+
+def test_fd_that_is_not_a_socket_is_refused(tmp_path: Path) -> None:
+    with (tmp_path / "plain").open("w") as plain:
+        code, out = _serve("--fd", str(plain.fileno()))
+    assert code == 2
+    assert "is not an open socket" in out
+
+
+def test_fd_of_a_udp_socket_is_refused_and_left_open() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        udp.bind(("127.0.0.1", 0))
+        code, out = _serve("--fd", str(udp.fileno()))
+        assert udp.getsockname()[1] > 0  # still open: the command did not close it
+    assert code == 2
+    assert "is not a TCP socket" in out
