@@ -43,13 +43,14 @@ from tests.chain_fixtures import AnvilNode
 from tests.conftest import settings_for
 from tests.marketplace.identity.helpers import OPERATOR_EMAIL, PASSWORD, make_operator, serve
 from tests.reliability.anchors import assert_anchored_exactly_once, journal_last_seq
+from tests.reliability.figures import show
 from tests.reliability.rpc_proxy import FaultProxy
 
 pytestmark = [pytest.mark.slow, pytest.mark.anvil]
 
 # The node's client timeout in these tests: a stalled request fails after this, not after the
 # production 5 s.
-RPC_TIMEOUT_S = 0.3
+RPC_TIMEOUT_S = 0.5
 TICKS_MAX = 60  # ticks for the worker to confirm everything once the chain is healthy again
 DEPOSIT_MINOR = 1_000
 
@@ -89,6 +90,14 @@ class Exchange:
             self.worker.tick()
             if between is not None:
                 between()
+
+    def tick_until(self, done: Callable[[], bool], what: str) -> None:
+        """Tick until ``done()`` (at most ``TICKS_MAX`` ticks)."""
+        for _ in range(TICKS_MAX):
+            self.worker.tick()
+            if done():
+                return
+        raise AssertionError(f"{what}: not after {TICKS_MAX} ticks ({self.worker.state})")
 
     def tick_until_confirmed(self, *, between: Callable[[], None] | None = None) -> int:
         """Tick until every entry is in a confirmed batch; the ticks it took (at most
@@ -151,13 +160,12 @@ def exchange_on(
 def _report_tally(request: pytest.FixtureRequest) -> Iterator[None]:
     """Print the faults injected and the business operations done (serial runs show it)."""
     yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        faults = ", ".join(f"{n} {kind}" for kind, n in sorted(FAULT_TALLY.items()))
-        reporter.write_line(
-            f"\nchain faults: {sum(FAULT_TALLY.values())} injected ({faults}); "
-            f"{OPERATION_TALLY.total()} deposits over HTTP, all succeeded"
-        )
+    faults = ", ".join(f"{n} {kind}" for kind, n in sorted(FAULT_TALLY.items()))
+    show(
+        request.config,
+        f"\nchain faults: {sum(FAULT_TALLY.values())} injected ({faults}); "
+        f"{OPERATION_TALLY.total()} deposits over HTTP, all succeeded",
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -207,8 +215,7 @@ def test_node_stopped_after_a_batch_was_cut_and_before_it_was_sent(
         node_of.append(x.node)
         _settled(x)
         x.deposit(2)
-        x.tick(3)
-        assert stopped, "the worker never cut batch 2"
+        x.tick_until(lambda: bool(stopped), "batch 2 cut")
         assert x.batch_statuses()[-1] == BatchStatus.pending
         x.deposit()
         x.node.start()
@@ -278,7 +285,11 @@ def test_reorg_drops_a_mined_anchor_before_it_is_confirmed(engine: Engine, tmp_p
                 snapshot = dev.snapshot()
                 for _ in range(dropped):
                     x.deposit(2)
-                    x.tick(2)
+                    batches = len(x.batch_statuses()) + 1
+                    x.tick_until(
+                        lambda n=batches: x.batch_statuses()[n - 1 :] == [BatchStatus.sent],
+                        "the next batch mined",
+                    )
                 assert x.batch_statuses()[-dropped:] == [BatchStatus.sent] * dropped
                 dev.revert(snapshot)
                 FAULT_TALLY["reorg (anchor dropped)"] += dropped
