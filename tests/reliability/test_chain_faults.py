@@ -285,11 +285,7 @@ def test_reorg_drops_a_mined_anchor_before_it_is_confirmed(engine: Engine, tmp_p
                 snapshot = dev.snapshot()
                 for _ in range(dropped):
                     x.deposit(2)
-                    batches = len(x.batch_statuses()) + 1
-                    x.tick_until(
-                        lambda n=batches: x.batch_statuses()[n - 1 :] == [BatchStatus.sent],
-                        "the next batch mined",
-                    )
+                    x.tick_until(_next_batch_mined(x), "the next batch mined")
                 assert x.batch_statuses()[-dropped:] == [BatchStatus.sent] * dropped
                 dev.revert(snapshot)
                 FAULT_TALLY["reorg (anchor dropped)"] += dropped
@@ -300,6 +296,12 @@ def test_reorg_drops_a_mined_anchor_before_it_is_confirmed(engine: Engine, tmp_p
             assert_anchored_exactly_once(x.engine, x.chain)
         finally:
             dev_chain.close()
+
+
+def _next_batch_mined(x: Exchange) -> Callable[[], bool]:
+    """True once the batch after those stored now is mined (``sent``)."""
+    before = len(x.batch_statuses())
+    return lambda: x.batch_statuses()[before:] == [BatchStatus.sent]
 
 
 def _settled_at_depth(x: Exchange, dev: DevChain) -> None:
