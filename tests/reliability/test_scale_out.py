@@ -4,7 +4,9 @@ once against one anvil node, under a workload of client threads: deposits, purch
 and accepts, each thread spreading its requests over every API process.
 
 Half of the delivered orders have their acceptance window ended by the test, so both workers'
-settlement jobs race each other and the buyer's own accept for them. Afterwards:
+settlement jobs race each other and the buyer's own accept for them. Once half the orders are
+bought, the worker holding the anchoring lease is stopped (SIGTERM); the other must take over.
+Afterwards:
 
 - the journal's seq is gapless from 1, and ``ledger verify`` passes against the chain;
 - every batch was anchored exactly once: the contract's ``Anchored`` events are batches 1..N,
@@ -38,8 +40,9 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
+from ledger.anchoring import LEASE_NAME
 from ledger.connection import connect_anchor_chain
-from ledger.models import JournalEntry, utc_now
+from ledger.models import JournalEntry, WorkerLease, as_utc, utc_now
 from marketplace.client import Databourse, DatabourseClientError
 from marketplace.db import make_engine
 from marketplace.migrations import upgrade
@@ -96,6 +99,7 @@ class Processes:
         self.root = root
         self.env = env
         self.running: dict[str, subprocess.Popen[bytes]] = {}
+        self.stopping: list[subprocess.Popen[bytes]] = []
         self._logs: list[IO[bytes]] = []
         self.api_urls: list[str] = []
 
@@ -142,6 +146,20 @@ class Processes:
                 assert time.monotonic() < deadline, f"{url} did not answer:\n{self.logs()}"
                 time.sleep(0.05)
 
+    def stop_anchoring_worker(self, engine: Engine) -> int:
+        """SIGTERM the ``bourse worker`` that holds the anchoring lease (it releases the lease
+        as it stops); the pid it had. Waits (bounded) until a worker holds the lease."""
+        deadline = time.monotonic() + START_S_MAX
+        while (holder := _lease_holder_pid(engine)) is None:
+            self.check_alive()
+            assert time.monotonic() < deadline, f"no worker took the lease:\n{self.logs()}"
+            time.sleep(0.1)
+        (name,) = [n for n, p in self.running.items() if p.pid == holder]
+        process = self.running.pop(name)
+        process.send_signal(signal.SIGTERM)  # its lease is released as its anchoring loop ends
+        self.stopping.append(process)  # its other jobs may take a while to finish: not waited
+        return holder
+
     def check_alive(self) -> None:
         for name, process in self.running.items():
             assert process.poll() is None, f"{name} exited:\n{self.logs()}"
@@ -150,7 +168,7 @@ class Processes:
         for process in self.running.values():
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        for process in self.running.values():
+        for process in [*self.running.values(), *self.stopping]:
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -174,10 +192,13 @@ class Tally:
     failures: list[str] = field(default_factory=list)
     orders: list[int] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    half_bought: threading.Event = field(default_factory=threading.Event)
 
     def ok(self, what: str) -> None:
         with self.lock:
             self.outcomes[what] += 1
+            if self.outcomes["purchase"] * 2 >= BUYER_THREADS * ORDERS_PER_BUYER:
+                self.half_bought.set()
 
     def failed(self, what: str, exc: BaseException) -> None:
         with self.lock:
@@ -242,6 +263,17 @@ def _trade(market: Market, index: int, tally: Tally) -> None:
     finally:
         for client in clients:
             client.close()
+
+
+def _lease_holder_pid(engine: Engine) -> int | None:
+    """The pid of the anchoring lease's live holder (holders are ``host:pid:worker``)."""
+    with Session(engine) as s:
+        lease = s.get(WorkerLease, LEASE_NAME)
+    if lease is None or lease.holder is None or lease.expires_at is None:
+        return None
+    if as_utc(lease.expires_at) < utc_now():
+        return None
+    return int(lease.holder.split(":")[1])
 
 
 def _end_acceptance_window(engine: Engine, order_id: int) -> None:
@@ -320,6 +352,8 @@ def test_four_apis_and_two_workers_on_postgresql(
             ]
             for thread in threads:
                 thread.start()
+            tally.half_bought.wait(timeout=THREAD_S_MAX)
+            stopped = processes.stop_anchoring_worker(engine)  # mid-load: the other takes over
             for thread in threads:
                 thread.join(timeout=THREAD_S_MAX)
             assert not any(t.is_alive() for t in threads), "a client thread hung"
@@ -329,6 +363,9 @@ def test_four_apis_and_two_workers_on_postgresql(
             processes.check_alive()
             assert time.monotonic() < deadline, f"not settled and anchored:\n{processes.logs()}"
             time.sleep(0.2)
+        took_over = _lease_holder_pid(engine)  # the worker left running anchors now
+        assert took_over is not None
+        assert took_over != stopped
     finally:
         processes.stop()
     _assert_gapless(engine)
