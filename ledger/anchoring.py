@@ -110,53 +110,63 @@ class AnchorWorker:
         self.state = WorkerState()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._backoff_s = limits.anchor_backoff_s_min
 
     # ------------------------------------------------------------------ loop
 
     def run(self, stop: threading.Event | None = None) -> None:
         stop = stop or self._stop
-        backoff = limits.anchor_backoff_s_min
         while not stop.is_set():
-            try:
-                progressed = self.step()
-                backoff = limits.anchor_backoff_s_min
-                self.state.chain_ok = True
-                self.state.last_error = None
-                self.state.backoff_s = 0.0
-                wait = 0.0 if progressed else self.config.poll_s
-            except ChainUnavailable as exc:
-                self.state.chain_ok = False
-                self.state.last_error = f"chain unavailable: {exc}"
-                log.warning(
-                    "anchoring paused, chain unavailable; retry in %.1fs",
-                    backoff,
-                    extra={"fields": {"backoff_s": backoff, "error": str(exc)[:300]}},
-                )
-                wait, backoff = backoff, min(backoff * 2, limits.anchor_backoff_s_max)
-                self.state.backoff_s = wait
-            except AnchorReverted as exc:  # logged where detected, with the batch's fields
-                self.state.chain_ok = True
-                self.state.last_error = f"anchor reverted: {exc}"
-                wait, backoff = backoff, min(backoff * 2, limits.anchor_backoff_s_max)
-                self.state.backoff_s = wait
-            except AnchorConflict as exc:
-                self.state.last_error = f"conflict: {exc}"
-                log.error(  # noqa: TRY400 -- a conflict is expected, not a bug: no traceback
-                    "anchoring stopped by a conflict: %s",
-                    exc,
-                    extra={"fields": {"error": str(exc)}},
-                )
-                wait = limits.anchor_backoff_s_max
-            except Exception as exc:
-                self.state.last_error = f"{type(exc).__name__}: {exc}"
-                log.exception(
-                    "anchoring step failed; retry in %.1fs",
-                    backoff,
-                    extra={"fields": {"backoff_s": backoff}},
-                )
-                wait, backoff = backoff, min(backoff * 2, limits.anchor_backoff_s_max)
-            stop.wait(wait)
+            stop.wait(self.tick())
         self.release()
+
+    def tick(self) -> float:
+        """One ``step()`` under the loop's error handling: an outage or a failure is recorded
+        in ``state`` and backs off (doubling, bounded). The seconds to wait before the next
+        tick: 0 while there is more to do at once."""
+        try:
+            progressed = self.step()
+        except ChainUnavailable as exc:
+            self.state.chain_ok = False
+            self.state.last_error = f"chain unavailable: {exc}"
+            log.warning(
+                "anchoring paused, chain unavailable; retry in %.1fs",
+                self._backoff_s,
+                extra={"fields": {"backoff_s": self._backoff_s, "error": str(exc)[:300]}},
+            )
+            return self._back_off()
+        except AnchorReverted as exc:  # logged where detected, with the batch's fields
+            self.state.chain_ok = True
+            self.state.last_error = f"anchor reverted: {exc}"
+            return self._back_off()
+        except AnchorConflict as exc:
+            self.state.last_error = f"conflict: {exc}"
+            log.error(  # noqa: TRY400 -- a conflict is expected, not a bug: no traceback
+                "anchoring stopped by a conflict: %s",
+                exc,
+                extra={"fields": {"error": str(exc)}},
+            )
+            return limits.anchor_backoff_s_max
+        except Exception as exc:
+            self.state.last_error = f"{type(exc).__name__}: {exc}"
+            log.exception(
+                "anchoring step failed; retry in %.1fs",
+                self._backoff_s,
+                extra={"fields": {"backoff_s": self._backoff_s}},
+            )
+            return self._back_off()
+        self._backoff_s = limits.anchor_backoff_s_min
+        self.state.chain_ok = True
+        self.state.last_error = None
+        self.state.backoff_s = 0.0
+        return 0.0 if progressed else self.config.poll_s
+
+    def _back_off(self) -> float:
+        """The wait after a failed tick; the next failure waits twice as long (bounded)."""
+        wait = self._backoff_s
+        self._backoff_s = min(wait * 2, limits.anchor_backoff_s_max)
+        self.state.backoff_s = wait
+        return wait
 
     def start(self) -> None:
         assert self._thread is None, "worker already started"

@@ -33,6 +33,10 @@ from ledger.chain.artifact import ContractArtifact, ledger_anchor_artifact
 from ledger.chain.base import AnchorRejected, ChainError, ChainUnavailable, TxRejected, TxStatus
 
 TX_WAIT_S_MAX = 120.0
+# JSON-RPC errors that say the node failed, not the request (EIP-1474: internal error, resource
+# unavailable, limit exceeded): the caller backs off and asks again, as for an unreachable node.
+# Others (e.g. -32000, a transaction the node refuses) are answers about the request itself.
+NODE_FAILURE_CODES = frozenset({-32603, -32002, -32005})
 
 
 def decode_revert(data: bytes, artifact: ContractArtifact | None = None) -> AnchorRejected:
@@ -66,6 +70,12 @@ def _revert_data(exc: ContractLogicError) -> bytes:
     return b""
 
 
+def _error_code(exc: Web3RPCError) -> int | None:
+    error = (exc.rpc_response or {}).get("error")
+    code = error.get("code") if isinstance(error, dict) else None
+    return code if isinstance(code, int) else None
+
+
 class Rpc:
     """One node connection: ``with rpc.guard():`` around every request."""
 
@@ -83,6 +93,10 @@ class Rpc:
             except (OSError, ProviderConnectionError, TimeExhausted) as exc:
                 # requests' exceptions derive from OSError (IOError).
                 raise ChainUnavailable(f"chain node unreachable: {exc}") from exc
+            except Web3RPCError as exc:
+                if _error_code(exc) in NODE_FAILURE_CODES:
+                    raise ChainUnavailable(f"chain node failed: {exc}") from exc
+                raise
 
     def raw_request(self, method: str, params: list[Any]) -> Any:
         """A JSON-RPC call outside web3's typed API (test-only powers use it)."""
