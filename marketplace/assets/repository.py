@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
@@ -140,20 +139,6 @@ def lock_objection(session: Session, objection_id: int) -> AssetObjection | None
 
 def objection(session: Session, objection_id: int) -> AssetObjection | None:
     return session.get(AssetObjection, objection_id)
-
-
-def objections_filed_since(
-    session: Session, organization_id: int, since: datetime
-) -> tuple[int, datetime | None]:
-    """How many objections the organisation filed at or after ``since``, and the first of them
-    (its rate limit, and when a slot frees)."""
-    count, first = session.execute(
-        select(func.count(), func.min(col(AssetObjection.created_at))).where(
-            col(AssetObjection.organization_id) == organization_id,
-            col(AssetObjection.created_at) >= since,
-        )
-    ).one()
-    return int(count), first
 
 
 def has_open_objection(session: Session, asset_id: int, organization_id: int) -> bool:
