@@ -265,4 +265,9 @@ evidence_served_records_max: Final = 20  # of them delivery.served: the first an
 panel_size: Final = 3  # the appeal panel; its ruling is the majority's
 evidence_title_chars_max: Final = 200  # an evidence item's title
 evidence_clock_skew_s: Final = 300  # a self-custody signature's submittedAt may be this far off
+# Compressed files kept for others to open (evidence): expanded once against these bounds, the
+# archives inside them included (marketplace/archives.py); a zip bomb is refused, nothing stored.
+archive_expanded_bytes_max: Final = 256 * 1024 * 1024
+archive_members_max: Final = 10_000
+archive_nesting_depth_max: Final = 3  # an archive in an archive in an archive
 dossier_bytes_max: Final = 256 * 1024 * 1024  # an exported dossier zip's files, in memory
