@@ -100,6 +100,10 @@ quality_read_chunk_bytes: Final = 1024 * 1024
 quality_exact_bytes_max: Final = 64 * 1024 * 1024  # larger files: approximate distincts
 quality_sample_cells_max: Final = 8 * 1024 * 1024  # numeric values kept for quantiles (64 MiB)
 quality_memory_file_bytes_max: Final = 4 * 1024**3  # a revision decrypted for evaluation
+# Cells (rows times columns) a Parquet file may declare and be evaluated: what the largest CSV
+# upload (2 GiB) holds at two bytes a cell. More is a decompression bomb or beyond what one
+# evaluation reads, and the report says so without reading a row.
+quality_parquet_cells_max: Final = 1024**3
 # A running evaluation whose row has not moved for this long is dead (its process stopped): it
 # no longer holds back the revision's other evaluations. Jobs report progress every 5 %.
 quality_running_stale_s: Final = 30 * 60
