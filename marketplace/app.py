@@ -21,10 +21,12 @@ from marketplace.fingerprint import service as fingerprint_service
 from marketplace.http import (
     ERROR_RESPONSES,
     BodySizeLimitMiddleware,
+    ContentEncodingMiddleware,
     JsonDepthLimitMiddleware,
     SecurityHeadersMiddleware,
     install_error_handlers,
     nul_guard,
+    served_over_tls,
 )
 from marketplace.identity import endpoints as identity_endpoints
 from marketplace.listings import endpoints as listing_endpoints
@@ -99,7 +101,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         # Asset uploads stream and enforce upload_bytes_max themselves.
         exempt_prefixes=(asset_endpoints.UPLOAD_PREFIX,),
     )
-    app.add_middleware(SecurityHeadersMiddleware, csp_by_path={DOCS_PATH: DOCS_CSP})
+    app.add_middleware(ContentEncodingMiddleware)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        csp_by_path={DOCS_PATH: DOCS_CSP},
+        hsts=served_over_tls(settings.public_url),
+    )
     app.add_middleware(RequestContextMiddleware, metrics=rt.metrics)
     app.include_router(health.router)
     app.include_router(identity_endpoints.router)

@@ -14,6 +14,8 @@ json_nesting_depth_max: Final = 32
 # Requests (and, apart, uploads) served at once per process; together fewer than anyio's 40
 # worker threads, so that a request holding a transaction always gets its next thread
 # (marketplace/concurrency.py). Others wait their turn without a thread.
+# Strict-Transport-Security when served over TLS: a year, the common preload minimum
+hsts_max_age_s: Final = 365 * 24 * 3600
 requests_in_flight_max: Final = 24
 uploads_in_flight_max: Final = 8
 
