@@ -38,6 +38,7 @@ from marketplace.orders import endpoints as order_endpoints
 from marketplace.pages import endpoints as page_endpoints
 from marketplace.quality import endpoints as quality_endpoints
 from marketplace.quotes import endpoints as quote_endpoints
+from marketplace.redaction import secrets_of
 from marketplace.runtime import Runtime
 from marketplace.settings import Settings, get_settings
 from marketplace.transparency import endpoints as transparency_endpoints
@@ -67,7 +68,7 @@ def build_runtime(settings: Settings) -> Runtime:
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     settings = settings or (runtime.settings if runtime else get_settings())
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.log_json, secrets_of(settings))
     rt = runtime or build_runtime(settings)
 
     @asynccontextmanager
