@@ -135,12 +135,13 @@ class RateLimits:
 
     def __init__(self, settings: Settings) -> None:
         self.rules = Rules.from_settings(settings)
-        self._storage: Storage = storage_from_string(
+        storage = storage_from_string(
             settings.rate_limit_storage_url,
             key_prefix=settings.rate_limit_key_prefix,
             wrap_exceptions=True,
         )
-        self._limiter = MovingWindowRateLimiter(self._storage)
+        assert isinstance(storage, Storage), "the settings name a synchronous store"
+        self._limiter = MovingWindowRateLimiter(storage)
         self._prefix = settings.rate_limit_key_prefix
 
     def hit(self, rule: Rule, key: str, error: type[TooManyRequests] = RateLimited) -> None:
