@@ -161,10 +161,13 @@ def get_objection(session: Session, principal: Principal, objection_id: int) -> 
     return row
 
 
-def objections_of(session: Session, principal: Principal, asset_id: int) -> list[AssetObjection]:
-    """An asset's objections: all of them for its owner, operators and arbitrators; its own for
-    an objecting organisation, even while the asset is hidden from it (suspended)."""
-    rows = list(repository.objections(session, asset_id))
+def objections_of(
+    session: Session, principal: Principal, asset_id: int, *, limit: int, offset: int
+) -> list[AssetObjection]:
+    """A page of an asset's objections, oldest first: all of them for its owner, operators and
+    arbitrators; its own for an objecting organisation, even while the asset is hidden from it
+    (suspended). ``offset`` counts every objection, seen or not."""
+    rows = list(repository.objections(session, asset_id, limit=limit, offset=offset))
     own = [o for o in rows if o.organization_id == principal.organization.id]
     try:
         visible_asset(session, principal, asset_id)
