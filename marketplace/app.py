@@ -21,10 +21,12 @@ from marketplace.fingerprint import service as fingerprint_service
 from marketplace.http import (
     ERROR_RESPONSES,
     BodySizeLimitMiddleware,
+    ContentEncodingMiddleware,
     JsonDepthLimitMiddleware,
     SecurityHeadersMiddleware,
     install_error_handlers,
     nul_guard,
+    served_over_tls,
 )
 from marketplace.identity import endpoints as identity_endpoints
 from marketplace.listings import endpoints as listing_endpoints
@@ -36,6 +38,7 @@ from marketplace.orders import endpoints as order_endpoints
 from marketplace.pages import endpoints as page_endpoints
 from marketplace.quality import endpoints as quality_endpoints
 from marketplace.quotes import endpoints as quote_endpoints
+from marketplace.redaction import secrets_of
 from marketplace.runtime import Runtime
 from marketplace.settings import Settings, get_settings
 from marketplace.transparency import endpoints as transparency_endpoints
@@ -65,7 +68,7 @@ def build_runtime(settings: Settings) -> Runtime:
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     settings = settings or (runtime.settings if runtime else get_settings())
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.log_json, secrets_of(settings))
     rt = runtime or build_runtime(settings)
 
     @asynccontextmanager
@@ -99,7 +102,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         # Asset uploads stream and enforce upload_bytes_max themselves.
         exempt_prefixes=(asset_endpoints.UPLOAD_PREFIX,),
     )
-    app.add_middleware(SecurityHeadersMiddleware, csp_by_path={DOCS_PATH: DOCS_CSP})
+    app.add_middleware(ContentEncodingMiddleware)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        csp_by_path={DOCS_PATH: DOCS_CSP},
+        hsts=served_over_tls(settings.public_url),
+    )
     app.add_middleware(RequestContextMiddleware, metrics=rt.metrics)
     app.include_router(health.router)
     app.include_router(identity_endpoints.router)

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from marketplace import limits
 from marketplace.errors import DatabourseError, Unprocessable
 from marketplace.json_depth import nesting_exceeds
 
@@ -274,6 +275,35 @@ class BodySizeLimitMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
+class ContentEncodingMiddleware:
+    """Refuses a request body sent with a ``Content-Encoding`` (gzip, deflate, br, ...) with a
+    415 and ``Accept-Encoding: identity`` (RFC 7694), before the route reads a byte. Nothing here
+    inflates request bodies, so none can be a decompression bomb, and a compressed upload is
+    never stored as though it were the file; clients send bodies as they are."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            codings = [
+                value.decode("latin-1").strip().lower()
+                for name, value in scope.get("headers") or []
+                if name.lower() == b"content-encoding"
+            ]
+            if any(c not in {"", "identity"} for c in codings):
+                refusal = error_response(
+                    415,
+                    "unsupported_content_encoding",
+                    f"request bodies are taken as they are, not with Content-Encoding "
+                    f"{', '.join(codings)!r}; send the body uncompressed",
+                    {"Accept-Encoding": "identity"},
+                )
+                await refusal(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 class JsonDepthLimitMiddleware:
     """Refuses a request body that nests arrays and objects more than ``depth_max`` deep, with a
     400 ``json_too_deep``, before any JSON parser sees it (see ``marketplace.json_depth``).
@@ -339,13 +369,30 @@ DOWNLOAD_HEADERS: Mapping[str, str] = {
 }
 
 
+# Sent only when the exchange is served over TLS (``public_url`` is https://): a browser then
+# refuses plain HTTP to this host for a year. Never over plain HTTP, where it means nothing and a
+# development host would be pinned to TLS it does not have. No includeSubDomains: other hosts
+# under the same domain are the operator's to decide.
+HSTS_HEADER = ("Strict-Transport-Security", f"max-age={limits.hsts_max_age_s}")
+
+
+def served_over_tls(public_url: str) -> bool:
+    return public_url.lower().startswith("https://")
+
+
 class SecurityHeadersMiddleware:
     """Adds ``SECURITY_HEADERS`` (``csp_by_path`` for the paths it names) to every response,
-    keeping any header a route set itself, such as a download's sandboxing policy."""
+    keeping any header a route set itself, such as a download's sandboxing policy; and
+    ``HSTS_HEADER`` when ``hsts``."""
 
-    def __init__(self, app: ASGIApp, csp_by_path: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, csp_by_path: Mapping[str, str] | None = None, *, hsts: bool = False
+    ) -> None:
         self.app = app
-        self.defaults = {k.lower().encode(): v.encode() for k, v in SECURITY_HEADERS.items()}
+        headers = dict(SECURITY_HEADERS)
+        if hsts:
+            headers[HSTS_HEADER[0]] = HSTS_HEADER[1]
+        self.defaults = {k.lower().encode(): v.encode() for k, v in headers.items()}
         self.csp_by_path = {path: csp.encode() for path, csp in (csp_by_path or {}).items()}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -14,6 +14,8 @@ json_nesting_depth_max: Final = 32
 # Requests (and, apart, uploads) served at once per process; together fewer than anyio's 40
 # worker threads, so that a request holding a transaction always gets its next thread
 # (marketplace/concurrency.py). Others wait their turn without a thread.
+# Strict-Transport-Security when served over TLS: a year, the common preload minimum
+hsts_max_age_s: Final = 365 * 24 * 3600
 requests_in_flight_max: Final = 24
 uploads_in_flight_max: Final = 8
 
@@ -27,16 +29,26 @@ token_ttl_s_max: Final = 30 * 24 * 3600
 siwe_message_bytes_max: Final = 4096
 siwe_nonce_ttl_s: Final = 10 * 60
 siwe_clock_skew_s: Final = 60
-login_failure_window_s: Final = 15 * 60
-# Failed logins for one account from one client (IPv4 address, IPv6 /64) in a window; then that
-# client, and only that one, gets 429 for that account until the window ends.
-login_failures_per_client_max: Final = 10
-# Failed logins for one account from all clients in a window; beyond it the account is under a
-# distributed attack and each client's allowance drops to the stricter bound below.
-login_failures_per_account_max: Final = 100
-login_failures_per_client_under_attack_max: Final = 3
-# Failed logins from one client network for any login names in a window; then 429 for all.
-login_failures_per_network_max: Final = 100
+# Abuse limits (marketplace/ratelimit): the defaults of the settings of the same names, each
+# "at most N per window". Failed logins count per login name from one client network (then that
+# client, and only that one, gets 429 for that name), per login name from all clients (beyond it
+# the name is under a distributed attack and each client's allowance drops to the stricter
+# bound), and per client network for any names (then 429 for all).
+login_failure_window_s_default: Final = 15 * 60
+login_failures_per_client_max_default: Final = 10
+login_failures_per_account_max_default: Final = 100
+login_failures_per_client_under_attack_max_default: Final = 3
+login_failures_per_network_max_default: Final = 100
+signups_per_network_max_default: Final = 20
+signup_window_s_default: Final = 3600
+siwe_nonces_per_network_max_default: Final = 60  # each is a database row until it expires
+siwe_nonce_window_s_default: Final = 10 * 60
+objection_filings_per_window_max_default: Final = 5  # per objecting organisation
+objection_filing_window_s_default: Final = 24 * 3600
+bids_per_organization_max_default: Final = 60  # commits tried, accepted or not
+bid_window_s_default: Final = 3600
+evidence_uploads_per_account_max_default: Final = 30  # files tried, accepted or not
+evidence_upload_window_s_default: Final = 3600
 # Password hashes (argon2id: 64 MiB, 4 lanes each) computed at once in one process; a login or
 # sign-up beyond it is answered 429 at once, without hashing.
 password_hashes_concurrent_max: Final = 2
@@ -90,6 +102,10 @@ quality_read_chunk_bytes: Final = 1024 * 1024
 quality_exact_bytes_max: Final = 64 * 1024 * 1024  # larger files: approximate distincts
 quality_sample_cells_max: Final = 8 * 1024 * 1024  # numeric values kept for quantiles (64 MiB)
 quality_memory_file_bytes_max: Final = 4 * 1024**3  # a revision decrypted for evaluation
+# Cells (rows times columns) a Parquet file may declare and be evaluated: what the largest CSV
+# upload (2 GiB) holds at two bytes a cell. More is a decompression bomb or beyond what one
+# evaluation reads, and the report says so without reading a row.
+quality_parquet_cells_max: Final = 1024**3
 # A running evaluation whose row has not moved for this long is dead (its process stopped): it
 # no longer holds back the revision's other evaluations. Jobs report progress every 5 %.
 quality_running_stale_s: Final = 30 * 60
@@ -114,10 +130,7 @@ table_schema_depth_max: Final = 16  # nested objects and arrays; a real schema n
 table_schema_bytes_max: Final = 1024 * 1024  # its compact JSON (2,000 fields fit easily)
 # The command line (marketplace/cli)
 format_sniff_bytes_max: Final = 1024 * 1024  # a file's head read to detect its format
-# Objections (异议) to assets; filings are counted in the database, so every API process shares
-# the limit
-objection_filings_per_window_max: Final = 5  # per objecting organisation
-objection_filing_window_s: Final = 24 * 3600
+# Objections (异议) to assets (their rate: objection_filings_per_window_max_default above)
 objection_statement_length_min: Final = 20  # a claim someone can check, not "x"
 objection_evidence_hashes_max: Final = 20
 
@@ -260,4 +273,9 @@ evidence_served_records_max: Final = 20  # of them delivery.served: the first an
 panel_size: Final = 3  # the appeal panel; its ruling is the majority's
 evidence_title_chars_max: Final = 200  # an evidence item's title
 evidence_clock_skew_s: Final = 300  # a self-custody signature's submittedAt may be this far off
+# Compressed files kept for others to open (evidence): expanded once against these bounds, the
+# archives inside them included (marketplace/archives.py); a zip bomb is refused, nothing stored.
+archive_expanded_bytes_max: Final = 256 * 1024 * 1024
+archive_members_max: Final = 10_000
+archive_nesting_depth_max: Final = 3  # an archive in an archive in an archive
 dossier_bytes_max: Final = 256 * 1024 * 1024  # an exported dossier zip's files, in memory

@@ -7,6 +7,7 @@ import logging
 import sys
 import time
 import uuid
+from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -26,6 +27,20 @@ log = logging.getLogger("databourse")
 METHOD_LABELS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # Every logger of ours sits under one of these (modules log as ``logging.getLogger(__name__)``).
 LOGGER_ROOTS = ("databourse", "marketplace", "ledger")
+
+
+# Path parameters that are bearer capabilities (a signed download URL's token): a request line
+# names the route instead of the path, so that no log holds a working URL.
+SECRET_PATH_PARAMS = frozenset({"token"})
+
+
+def loggable_path(scope: Scope, template: str) -> str | None:
+    """The request's path, or its route's template when a path parameter is a secret."""
+    params = scope.get("path_params") or {}
+    if SECRET_PATH_PARAMS.intersection(params):
+        return template
+    path: str | None = scope.get("path")
+    return path
 
 
 class JsonFormatter(logging.Formatter):
@@ -61,16 +76,35 @@ class _StderrHandler(logging.StreamHandler[TextIO]):
         pass
 
 
-def configure_logging(level: str, json_lines: bool) -> None:
+def configure_logging(level: str, json_lines: bool, secrets: Iterable[str] = ()) -> None:
+    """Our loggers write to stderr at ``level``; any of ``secrets`` in a line (message or
+    traceback) is written as ``***`` (marketplace/redaction.py)."""
     handler = _StderrHandler()
-    handler.setFormatter(
+    formatter = (
         JsonFormatter() if json_lines else logging.Formatter("%(levelname)s %(name)s %(message)s")
     )
+    handler.setFormatter(_Scrubbing(formatter, tuple(secrets)))
     for name in LOGGER_ROOTS:
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]
         logger.setLevel(level)
         logger.propagate = False
+
+
+class _Scrubbing(logging.Formatter):
+    """Formats with ``inner``, then replaces every secret in the line."""
+
+    def __init__(self, inner: logging.Formatter, secrets: tuple[str, ...]) -> None:
+        super().__init__()
+        self.inner = inner
+        self.secrets = secrets
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = self.inner.format(record)
+        for secret in self.secrets:
+            if secret in line:
+                line = line.replace(secret, "***")
+        return line
 
 
 class Metrics:
@@ -172,7 +206,7 @@ class RequestContextMiddleware:
                 extra={
                     "fields": {
                         "method": method,
-                        "path": scope.get("path"),
+                        "path": loggable_path(scope, template),
                         "status": status,
                         "duration_ms": round(elapsed * 1000, 2),
                     }

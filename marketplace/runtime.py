@@ -3,14 +3,18 @@ parts (chain, anchoring worker) that later layers plug in."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
 from marketplace.observability import Metrics
 from marketplace.settings import Settings
+
+if TYPE_CHECKING:
+    from marketplace.ratelimit import RateLimits
 
 HealthProbe = Callable[[], dict[str, Any]]
 
@@ -30,6 +34,9 @@ class Runtime:
     worker: Any = None
     chain_id: int | None = None
     contract_address: str | None = None
+    # Abuse-limit counters (marketplace.ratelimit.rate_limits_of makes them on first use).
+    rate_limits: RateLimits | None = None
+    rate_limits_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def close(self) -> None:
         for close in reversed(self.closers):

@@ -166,6 +166,49 @@ class Settings(BaseSettings):
         le=limits.arbitrator_conflict_days_max,
     )
 
+    # Abuse limits (docs/operations.md#abuse-limits): moving windows of N hits per key. The
+    # counters live in this process ("memory://") or in one store every API process shares
+    # ("redis://127.0.0.1:6379/0"), under the key prefix (one per exchange sharing a Redis).
+    rate_limit_storage_url: str = Field(
+        default="memory://", pattern=r"^(memory|redis|rediss|redis\+unix)://"
+    )
+    rate_limit_key_prefix: str = Field(default="databourse", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    signups_per_network_max: int = Field(default=limits.signups_per_network_max_default, ge=1)
+    signup_window_s: int = Field(default=limits.signup_window_s_default, ge=1, le=86_400)
+    siwe_nonces_per_network_max: int = Field(
+        default=limits.siwe_nonces_per_network_max_default, ge=1
+    )
+    siwe_nonce_window_s: int = Field(default=limits.siwe_nonce_window_s_default, ge=1, le=86_400)
+    login_failure_window_s: int = Field(
+        default=limits.login_failure_window_s_default, ge=1, le=86_400
+    )
+    login_failures_per_client_max: int = Field(
+        default=limits.login_failures_per_client_max_default, ge=1
+    )
+    login_failures_per_account_max: int = Field(
+        default=limits.login_failures_per_account_max_default, ge=1
+    )
+    login_failures_per_client_under_attack_max: int = Field(
+        default=limits.login_failures_per_client_under_attack_max_default, ge=1
+    )
+    login_failures_per_network_max: int = Field(
+        default=limits.login_failures_per_network_max_default, ge=1
+    )
+    objection_filings_per_window_max: int = Field(
+        default=limits.objection_filings_per_window_max_default, ge=1
+    )
+    objection_filing_window_s: int = Field(
+        default=limits.objection_filing_window_s_default, ge=1, le=30 * 86_400
+    )
+    bids_per_organization_max: int = Field(default=limits.bids_per_organization_max_default, ge=1)
+    bid_window_s: int = Field(default=limits.bid_window_s_default, ge=1, le=86_400)
+    evidence_uploads_per_account_max: int = Field(
+        default=limits.evidence_uploads_per_account_max_default, ge=1
+    )
+    evidence_upload_window_s: int = Field(
+        default=limits.evidence_upload_window_s_default, ge=1, le=86_400
+    )
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
@@ -80,36 +79,48 @@ def revision(session: Session, asset_id: int, number: int) -> AssetRevision | No
     ).scalar_one_or_none()
 
 
-def revisions(session: Session, asset_id: int) -> Sequence[AssetRevision]:
+def revisions(
+    session: Session, asset_id: int, *, limit: int | None = None, offset: int = 0
+) -> Sequence[AssetRevision]:
     return (
         session.execute(
             select(AssetRevision)
             .where(col(AssetRevision.asset_id) == asset_id)
             .order_by(col(AssetRevision.number))
+            .limit(limit)
+            .offset(offset)
         )
         .scalars()
         .all()
     )
 
 
-def reviews(session: Session, asset_id: int) -> Sequence[AssetReview]:
+def reviews(
+    session: Session, asset_id: int, *, limit: int | None = None, offset: int = 0
+) -> Sequence[AssetReview]:
     return (
         session.execute(
             select(AssetReview)
             .where(col(AssetReview.asset_id) == asset_id)
             .order_by(col(AssetReview.id))
+            .limit(limit)
+            .offset(offset)
         )
         .scalars()
         .all()
     )
 
 
-def registrations(session: Session, asset_id: int) -> Sequence[AssetRegistration]:
+def registrations(
+    session: Session, asset_id: int, *, limit: int | None = None, offset: int = 0
+) -> Sequence[AssetRegistration]:
     return (
         session.execute(
             select(AssetRegistration)
             .where(col(AssetRegistration.asset_id) == asset_id)
             .order_by(col(AssetRegistration.journal_seq))
+            .limit(limit)
+            .offset(offset)
         )
         .scalars()
         .all()
@@ -140,20 +151,6 @@ def lock_objection(session: Session, objection_id: int) -> AssetObjection | None
 
 def objection(session: Session, objection_id: int) -> AssetObjection | None:
     return session.get(AssetObjection, objection_id)
-
-
-def objections_filed_since(
-    session: Session, organization_id: int, since: datetime
-) -> tuple[int, datetime | None]:
-    """How many objections the organisation filed at or after ``since``, and the first of them
-    (its rate limit, and when a slot frees)."""
-    count, first = session.execute(
-        select(func.count(), func.min(col(AssetObjection.created_at))).where(
-            col(AssetObjection.organization_id) == organization_id,
-            col(AssetObjection.created_at) >= since,
-        )
-    ).one()
-    return int(count), first
 
 
 def has_open_objection(session: Session, asset_id: int, organization_id: int) -> bool:
@@ -203,12 +200,16 @@ def objection_page(
     return list(rows), int(total)
 
 
-def objections(session: Session, asset_id: int) -> Sequence[AssetObjection]:
+def objections(
+    session: Session, asset_id: int, *, limit: int | None = None, offset: int = 0
+) -> Sequence[AssetObjection]:
     return (
         session.execute(
             select(AssetObjection)
             .where(col(AssetObjection.asset_id) == asset_id)
             .order_by(col(AssetObjection.id))
+            .limit(limit)
+            .offset(offset)
         )
         .scalars()
         .all()

@@ -26,6 +26,7 @@ from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.errors import DatabourseError
 from marketplace.identity.auth import VerifiedBuyer, VerifiedSupplier
 from marketplace.orders.schemas import OrderDraft, OrderPublic, OrderSignature
+from marketplace.ratelimit.routes import per_organization
 
 router = APIRouter(tags=["auctions"])
 AuctionId = Annotated[int, Path(ge=1, le=limits.id_max, description="auction id")]
@@ -89,13 +90,17 @@ def get_auction(
 
 
 @router.post(
-    "/auctions/{auction_id}/bids", status_code=201, summary="Commit a sealed bid (verified buyers)"
+    "/auctions/{auction_id}/bids",
+    status_code=201,
+    summary="Commit a sealed bid (verified buyers)",
+    dependencies=[Depends(per_organization(lambda rules: rules.bid))],
 )
 def commit_bid(
     auction_id: AuctionId, body: BidCommit, principal: VerifiedBuyer, session: SessionDep, now: Now
 ) -> BidPublic:
     """``commitment`` = keccak256(abi.encode(uint64 auction_id, address bidder, uint256 amount,
-    bytes32 salt)), ``bidder`` being your account's address. One per organisation, final."""
+    bytes32 salt)), ``bidder`` being your account's address. One per organisation, final. At
+    most ``bids_per_organization_max`` commits tried per ``bid_window_s``, then 429."""
     return service.commit(session, principal, auction_id, body, now)
 
 

@@ -131,15 +131,22 @@ def download(
 @licence_app.command("list", rich_help_panel=BUYERS)
 def list_licences(url: UrlOption = None) -> None:
     """Your organisation's licences, newest first."""
+    shown = 0
+    before_id: int | None = None
     with exchange_client(url) as bourse:
-        try:
-            page = bourse.delivery.licences()
-        except DatabourseClientError as exc:
-            raise fail(exc) from exc
-    if not page.items:
+        while True:  # page by page: the exchange serves at most a page at a time
+            try:
+                page = bourse.delivery.licences(before_id=before_id)
+            except DatabourseClientError as exc:
+                raise fail(exc) from exc
+            for licence in page.items:
+                _show(licence)
+            shown += len(page.items)
+            if page.next_before_id is None:
+                break
+            before_id = page.next_before_id
+    if not shown:
         console.print("no licences")
-    for licence in page.items:
-        _show(licence)
 
 
 @licence_app.command("show", rich_help_panel=BUYERS)

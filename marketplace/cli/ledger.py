@@ -48,11 +48,12 @@ def worker() -> None:
     from marketplace.notifications import DeliveryWorker
     from marketplace.observability import configure_logging
     from marketplace.orders.settlement_job import SettlementWorker
+    from marketplace.redaction import secrets_of
     from marketplace.runtime import Runtime
     from marketplace.settings import get_settings
 
     settings = get_settings()
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.log_json, secrets_of(settings))
     engine = make_engine(settings.database_url)
     runtime = Runtime(settings=settings, engine=engine)
     handle = chain_handle(runtime)

@@ -48,8 +48,13 @@ class Delivery:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def licences(self) -> LicencePage:
-        return self._session.call(LicencePage, "GET", "/licences")
+    def licences(self, *, before_id: int | None = None, limit: int = 50) -> LicencePage:
+        """Your organisation's licences, newest first; pass the page's ``next_before_id`` as
+        ``before_id`` for the next page."""
+        params: dict[str, Any] = {"limit": limit}
+        if before_id is not None:
+            params["before_id"] = before_id
+        return self._session.call(LicencePage, "GET", "/licences", params=params)
 
     def licence(self, licence_id: int) -> LicenceView:
         return self._session.call(LicenceView, "GET", f"/licences/{licence_id}")

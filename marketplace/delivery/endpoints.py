@@ -32,8 +32,14 @@ Token = Annotated[str, Path(min_length=1, max_length=limits.delivery_token_lengt
 
 
 @router.get("/licences", summary="Your organisation's licences, newest first")
-def list_licences(principal: CurrentAccount, session: SessionDep) -> LicencePage:
-    return service.my_licences(session, principal)
+def list_licences(
+    principal: CurrentAccount,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=limits.page_size_max)] = limits.page_size_default,
+    before_id: Annotated[int | None, Query(ge=1, le=limits.id_max)] = None,
+) -> LicencePage:
+    """Follow ``next_before_id`` as ``before_id`` for the next page."""
+    return service.my_licences(session, principal, before_id=before_id, limit=limit)
 
 
 @router.get("/licences/{licence_id}", summary="One of your organisation's licences")

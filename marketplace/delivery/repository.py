@@ -47,13 +47,14 @@ def licence_ids_for_asset(session: Session, asset_id: int) -> list[int]:
     return [int(i) for i in session.exec(query).all() if i is not None]
 
 
-def licences_of(session: Session, organization_id: int) -> list[Licence]:
-    query = (
-        select(Licence)
-        .where(col(Licence.buyer_organization_id) == organization_id)
-        .order_by(col(Licence.id).desc())
-    )
-    return list(session.exec(query).all())
+def licences_of(
+    session: Session, organization_id: int, *, before_id: int | None, limit: int
+) -> list[Licence]:
+    """The organisation's licences, newest first, ids below ``before_id``, at most ``limit``."""
+    query = select(Licence).where(col(Licence.buyer_organization_id) == organization_id)
+    if before_id is not None:
+        query = query.where(col(Licence.id) < before_id)
+    return list(session.exec(query.order_by(col(Licence.id).desc()).limit(limit)).all())
 
 
 def has_open_licence(

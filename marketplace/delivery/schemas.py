@@ -33,7 +33,12 @@ class LicenceView(BaseModel):
 
 
 class LicencePage(BaseModel):
+    """Newest first. Pass ``next_before_id`` as ``before_id`` for the next page (None: done)."""
+
     items: list[LicenceView]
+    limit: int
+    before_id: int | None
+    next_before_id: int | None
 
 
 class DeliveryKeyBody(BaseModel):

@@ -16,6 +16,13 @@ class EvidenceTooLarge(PayloadTooLarge):
     code = "evidence_too_large"
 
 
+class EvidenceArchiveTooLarge(PayloadTooLarge):
+    """A compressed file that expands past the archive bounds (``archive_expanded_bytes_max``,
+    ``archive_members_max``, ``archive_nesting_depth_max``): a zip bomb; nothing is stored."""
+
+    code = "evidence_archive_too_large"
+
+
 class EvidenceLimitReached(Conflict):
     """The side has submitted ``evidence_items_per_side_max`` items to the dispute already."""
 

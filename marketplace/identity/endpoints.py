@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from ledger.models import utc_now
 from marketplace import limits
@@ -28,6 +28,8 @@ from marketplace.identity.schemas import (
     SiweNonceResponse,
     TokenResponse,
 )
+from marketplace.ratelimit import rate_limits_of
+from marketplace.ratelimit.routes import per_client_network
 from marketplace.runtime import Runtime
 
 router = APIRouter(tags=["identity"])
@@ -40,7 +42,12 @@ def _chain_id(runtime: Runtime) -> int | None:
     return runtime.chain_id
 
 
-@router.post("/auth/signup", status_code=201, summary="Sign up with email and password")
+@router.post(
+    "/auth/signup",
+    status_code=201,
+    summary="Sign up with email and password",
+    dependencies=[Depends(per_client_network(lambda rules: rules.signup))],
+)
 def signup(body: SignupRequest, session: SessionDep, runtime: RuntimeDep) -> TokenResponse:
     """Creates a custodial account (the exchange generates and guards its key) in a new
     organisation (its admin) or, with an invite code, in an existing one."""
@@ -49,25 +56,32 @@ def signup(body: SignupRequest, session: SessionDep, runtime: RuntimeDep) -> Tok
 
 @router.post("/auth/login", summary="Log in with email and password")
 def login(body: LoginRequest, request: Request, runtime: RuntimeDep) -> TokenResponse:
-    """Three short units of work, and the password hash between them with no transaction open
-    (it takes tens of milliseconds): a failed attempt is counted although the request fails."""
-    now, settings = utc_now(), runtime.settings
+    """Two short units of work, and the password hash between them with no transaction open
+    (it takes tens of milliseconds); a failed attempt is counted in the abuse-limit store."""
+    now, settings, rates = utc_now(), runtime.settings, rate_limits_of(runtime)
     client_host = request.client.host if request.client else None
     # A login beyond the hashing bound is refused here, before any database work.
     with passwords.hashing_slot():
         with unit_of_work(runtime.engine) as session:
-            attempt = service.start_password_login(session, settings, body.email, client_host, now)
+            attempt = service.start_password_login(
+                session, settings, rates, body.email, client_host
+            )
         try:
             service.check_password(attempt, body.password)
         except InvalidCredentials:
-            with unit_of_work(runtime.engine) as session:
-                service.record_login_failure(session, attempt, now)
+            service.record_login_failure(rates, attempt)
             raise
     with unit_of_work(runtime.engine) as session:
-        return service.finish_password_login(session, settings, attempt, body.password, now)
+        return service.finish_password_login(
+            session, settings, rates, attempt, body.password, now=now
+        )
 
 
-@router.get("/auth/siwe/nonce", summary="A fresh single-use nonce for Sign-In with Ethereum")
+@router.get(
+    "/auth/siwe/nonce",
+    summary="A fresh single-use nonce for Sign-In with Ethereum",
+    dependencies=[Depends(per_client_network(lambda rules: rules.siwe_nonce))],
+)
 def siwe_nonce(session: SessionDep, runtime: RuntimeDep) -> SiweNonceResponse:
     return service.issue_siwe_nonce(session, runtime.settings, _chain_id(runtime), utc_now())
 

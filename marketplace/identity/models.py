@@ -141,7 +141,8 @@ class Invite(SQLModel, table=True):
 
 
 class LoginThrottle(SQLModel, table=True):
-    """Failed password logins per login name (keyed by an HMAC of it, never the email)."""
+    """No longer written: failed logins are counted in the abuse-limit store
+    (marketplace/identity/throttle.py). The table goes with the next migration that drops it."""
 
     __tablename__ = "login_throttle"
 

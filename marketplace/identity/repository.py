@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import case, delete, func, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +18,6 @@ from marketplace.identity.models import (
     AuthToken,
     CustodialKey,
     Invite,
-    LoginThrottle,
     MembershipRole,
     Organization,
     OrganizationRole,
@@ -219,36 +218,6 @@ def use_invite(session: Session, invite_id: int, now: datetime, account_id: int)
         .values(used_at=now, used_by=account_id)
     )
     return int(cast(CursorResult[Any], result).rowcount) == 1
-
-
-# --- login throttle ------------------------------------------------------------------------
-
-
-def login_throttle(session: Session, key_digest: str) -> LoginThrottle | None:
-    return session.get(LoginThrottle, key_digest)
-
-
-def record_login_failure(
-    session: Session, key_digest: str, now: datetime, window_start: datetime
-) -> None:
-    """Counts one failure: a window older than ``window_start`` starts over at 1. One upsert,
-    so concurrent failures all count."""
-    dialect = session.get_bind().dialect.name
-    values = {"key_digest": key_digest, "failures": 1, "window_started_at": now}
-    table = LoginThrottle.metadata.tables["login_throttle"]
-    stale = table.c.window_started_at < window_start
-    set_ = {
-        "failures": case((stale, 1), else_=table.c.failures + 1),
-        "window_started_at": case((stale, now), else_=table.c.window_started_at),
-    }
-    dialect_insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
-    assert dialect_insert is not None, f"unsupported database {dialect}"
-    stmt = dialect_insert(table).values(values)
-    session.execute(stmt.on_conflict_do_update(index_elements=["key_digest"], set_=set_))
-
-
-def clear_login_failures(session: Session, key_digest: str) -> None:
-    session.execute(delete(LoginThrottle).where(col(LoginThrottle.key_digest) == key_digest))
 
 
 # --- EIP-712 nonces ------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from marketplace.orders.schemas import (
     RenewalChoice,
     UsageReport,
 )
+from marketplace.paging import PageLimit, PageOffset
 from marketplace.runtime import Runtime
 
 router = APIRouter(tags=["orders"])
@@ -226,11 +227,16 @@ def listing_revenue(
     summary="The periods of a subscription or metered order (its buyer and supplier)",
 )
 def order_periods(
-    order_id: OrderId, principal: CurrentAccount, session: SessionDep
+    order_id: OrderId,
+    principal: CurrentAccount,
+    session: SessionDep,
+    limit: PageLimit = limits.page_size_max,
+    offset: PageOffset = 0,
 ) -> list[PeriodPublic]:
     """Each period with its status (due, held, settled, refused, waived), what it charges and
-    the journal entries of its charge and its close; empty for a one-off order."""
-    return service.order_periods(session, principal, order_id)
+    the journal entries of its charge and its close; empty for a one-off order. Oldest first, a
+    page at a time."""
+    return service.order_periods(session, principal, order_id, limit=limit, offset=offset)
 
 
 @router.post(

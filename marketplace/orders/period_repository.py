@@ -39,9 +39,12 @@ def add_period_unless_there(session: Session, period: OrderPeriod) -> OrderPerio
     return period
 
 
-def periods_of(session: Session, order_id: int) -> list[OrderPeriod]:
+def periods_of(
+    session: Session, order_id: int, *, limit: int | None = None, offset: int = 0
+) -> list[OrderPeriod]:
     query = select(OrderPeriod).where(col(OrderPeriod.order_id) == order_id)
-    return list(session.exec(query.order_by(col(OrderPeriod.number))).all())
+    query = query.order_by(col(OrderPeriod.number)).limit(limit).offset(offset)
+    return list(session.exec(query).all())
 
 
 def lock_open(session: Session, order_id: int) -> list[OrderPeriod]:

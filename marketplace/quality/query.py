@@ -22,7 +22,9 @@ from marketplace.quality.declared import Declared
 from marketplace.quality.inference import BLANK, infer_text_schema
 from marketplace.quality.reading import (
     Source,
+    check_expansion,
     columns_of,
+    expanded_bytes,
     head_rows,
     in_memory,
     rows_bound,
@@ -211,7 +213,10 @@ def _query(
         .with_columns(hashes)
         .with_columns(row_hash_of(list(hash_cols.values())).alias(row_hash))
     )
-    small = in_memory(opening.size)
+    rows_max = rows_bound(opening.path, opening.fmt, opening.size, len(raw_schema))
+    check_expansion(opening.fmt, rows_max, len(raw_schema))
+    expanded = expanded_bytes(opening.fmt, opening.size, rows_max, len(raw_schema))
+    small = in_memory(expanded)
     profiled = (
         limits.quality_profiled_columns_max
         if small
@@ -223,8 +228,7 @@ def _query(
         if first.specs[n].type in profiling.NUMERIC
     }
     # The in-memory engine holds every column anyway: its sample is the whole column.
-    rows_max = 0 if small else rows_bound(opening.path, opening.fmt, opening.size, len(raw_schema))
-    stride = profiling.sample_stride(rows_max, len(numeric))
+    stride = profiling.sample_stride(0 if small else rows_max, len(numeric))
     in_sample = None
     if stride > 1:  # rows chosen by their hash: the same whatever order batches come in
         in_sample = f"{tag}s"
@@ -237,7 +241,7 @@ def _query(
         raw_schema=raw_schema,
         judged=first.judged,
         schema_source=first.schema_source,
-        approximate=opening.size > limits.quality_exact_bytes_max,
+        approximate=expanded > limits.quality_exact_bytes_max,
         # Small files go through polars' in-memory engine: its planning stays fast for
         # thousands of columns, where the streaming engine's does not. Larger files stream, and
         # fewer columns get a profile so that planning stays bounded.

@@ -22,6 +22,7 @@ from marketplace.quality.table_schema import TableSchema
 Source = Path | bytes  # a file, or content already in memory (small decrypted revisions)
 
 JSON_ROWS = limits.quality_infer_rows  # lines a streamed JSON Lines file's schema is read from
+_CELL_BYTES_MIN = 8  # an integer or float cell in memory; a text cell takes more
 
 
 class Unjudgeable(ValueError):
@@ -146,6 +147,25 @@ def head_rows(
         if head is not None and head.columns == columns and (whole or head.height > rows):
             return head.head(rows)
     return scan.head(rows).collect()
+
+
+def expanded_bytes(fmt: Format, size: int, rows: int, columns: int) -> int:
+    """What the table takes in memory at the least. A text file takes about its size; a
+    Parquet file's pages are compressed (a column of one repeated value takes a few bytes for
+    millions of rows), so it is counted as its declared rows times columns, 8 bytes a cell."""
+    if fmt != "parquet":
+        return size
+    return max(size, rows * columns * _CELL_BYTES_MIN)
+
+
+def check_expansion(fmt: Format, rows: int, columns: int) -> None:
+    """Raises Unjudgeable for a Parquet file that declares more cells than the evaluation
+    reads: a decompression bomb of 100 KiB can declare billions of rows."""
+    if fmt == "parquet" and rows * columns > limits.quality_parquet_cells_max:
+        raise Unjudgeable(
+            f"the Parquet file declares {rows} rows of {columns} column(s), more than the "
+            f"{limits.quality_parquet_cells_max} cells an evaluation reads"
+        )
 
 
 def rows_bound(path: Source, fmt: Format, size: int, columns: int) -> int:

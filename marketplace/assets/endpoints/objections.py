@@ -23,6 +23,8 @@ from marketplace.assets.schemas import (
 from marketplace.assets.service import objections
 from marketplace.deps import SessionDep
 from marketplace.identity.auth import CurrentAccount, Operator, VerifiedOrganization
+from marketplace.paging import PageLimit, PageOffset
+from marketplace.ratelimit.routes import RateLimitsDep
 
 router = APIRouter()
 
@@ -33,9 +35,15 @@ router = APIRouter()
     summary="Object (异议) to an asset (verified organisations); the asset stays listed, flagged",
 )
 def file_objection(
-    asset_id: AssetId, body: ObjectionCreate, principal: VerifiedOrganization, session: SessionDep
+    asset_id: AssetId,
+    body: ObjectionCreate,
+    principal: VerifiedOrganization,
+    session: SessionDep,
+    rates: RateLimitsDep,
 ) -> ObjectionPublic:
-    row = objections.file_objection(session, principal, asset_id, body, utc_now())
+    """At most ``objection_filings_per_window_max`` filings per organisation per
+    ``objection_filing_window_s``; beyond, 429 ``objections_throttled`` with Retry-After."""
+    row = objections.file_objection(session, rates, principal, asset_id, body, now=utc_now())
     return objections.objection_public(row)
 
 
@@ -44,9 +52,14 @@ def file_objection(
     summary="An asset's objections (owner, operators, arbitrators: all; objectors: their own)",
 )
 def list_asset_objections(
-    asset_id: AssetId, principal: CurrentAccount, session: SessionDep
+    asset_id: AssetId,
+    principal: CurrentAccount,
+    session: SessionDep,
+    limit: PageLimit = limits.page_size_max,
+    offset: PageOffset = 0,
 ) -> list[ObjectionPublic]:
-    rows = objections.objections_of(session, principal, asset_id)
+    """Oldest first, a page at a time (``offset`` counts every objection, seen or not)."""
+    rows = objections.objections_of(session, principal, asset_id, limit=limit, offset=offset)
     return [objections.objection_public(o) for o in rows]
 
 

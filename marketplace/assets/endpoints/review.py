@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from ledger.models import utc_now
+from marketplace import limits
 from marketplace.assets import service
 from marketplace.assets.endpoints.params import AssetId, SigningDep, receipt_or_none
 from marketplace.assets.schemas import (
@@ -18,6 +19,7 @@ from marketplace.assets.schemas import (
 )
 from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.identity.auth import CurrentAccount, Operator, OptionalAccount, VerifiedSupplier
+from marketplace.paging import PageLimit, PageOffset
 
 router = APIRouter()
 
@@ -59,11 +61,16 @@ def review(
 
 @router.get("/assets/{asset_id}/reviews", summary="Compliance reviews with their reasons")
 def list_reviews(
-    asset_id: AssetId, principal: CurrentAccount, session: SessionDep
+    asset_id: AssetId,
+    principal: CurrentAccount,
+    session: SessionDep,
+    limit: PageLimit = limits.page_size_max,
+    offset: PageOffset = 0,
 ) -> list[ReviewPublic]:
+    """Oldest first, a page at a time."""
     return [
         ReviewPublic.model_validate(r, from_attributes=True)
-        for r in service.reviews_of(session, principal, asset_id)
+        for r in service.reviews_of(session, principal, asset_id, limit=limit, offset=offset)
     ]
 
 
@@ -88,9 +95,12 @@ def get_certificate(
 
 @router.get("/assets/{asset_id}/registrations", summary="Every registration of the asset")
 def list_registrations(
-    asset_id: AssetId, session: SessionDep, principal: OptionalAccount
+    asset_id: AssetId,
+    session: SessionDep,
+    principal: OptionalAccount,
+    limit: PageLimit = limits.page_size_max,
+    offset: PageOffset = 0,
 ) -> list[RegistrationPublic]:
-    return [
-        RegistrationPublic.model_validate(r, from_attributes=True)
-        for r in service.registrations_of(session, principal, asset_id)
-    ]
+    """Oldest first, a page at a time."""
+    rows = service.registrations_of(session, principal, asset_id, limit=limit, offset=offset)
+    return [RegistrationPublic.model_validate(r, from_attributes=True) for r in rows]

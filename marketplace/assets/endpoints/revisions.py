@@ -6,6 +6,7 @@ from fastapi import APIRouter, BackgroundTasks
 from fastapi.responses import StreamingResponse
 
 from ledger.models import utc_now
+from marketplace import limits
 from marketplace.assets import service
 from marketplace.assets.endpoints.params import AssetId, RevisionNo, revision_public
 from marketplace.assets.models import AssetRevision
@@ -14,6 +15,7 @@ from marketplace.assets.urls import Resolver, system_resolver
 from marketplace.deps import BlobStoreDep, RuntimeDep, SessionDep
 from marketplace.http import DOWNLOAD_HEADERS
 from marketplace.identity.auth import CurrentAccount, OptionalAccount, VerifiedSupplier
+from marketplace.paging import PageLimit, PageOffset
 from marketplace.quality import service as quality_service
 
 router = APIRouter()
@@ -42,9 +44,15 @@ def add_external_revision(
 
 @router.get("/assets/{asset_id}/revisions", summary="Revisions you may see")
 def list_revisions(
-    asset_id: AssetId, session: SessionDep, principal: OptionalAccount
+    asset_id: AssetId,
+    session: SessionDep,
+    principal: OptionalAccount,
+    limit: PageLimit = limits.page_size_max,
+    offset: PageOffset = 0,
 ) -> list[RevisionPublic]:
-    return [revision_public(r) for r in service.list_revisions(session, principal, asset_id)]
+    """Oldest first, a page at a time (``offset`` counts every revision, seen or not)."""
+    rows = service.list_revisions(session, principal, asset_id, limit=limit, offset=offset)
+    return [revision_public(r) for r in rows]
 
 
 @router.get("/assets/{asset_id}/revisions/{number}", summary="One revision")

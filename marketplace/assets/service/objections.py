@@ -4,9 +4,10 @@ Filing never moves the asset:
 
 1. A verified organisation other than the owner files an objection (reason code, statement,
    evidence hashes) against an asset it can see; at most ``objection_filings_per_window_max``
-   per organisation per ``objection_filing_window_s``, counted in the database under the
-   organisation's row lock. The asset keeps its status; its ``open_objections`` count makes it
-   show "under objection" to everyone who can see it. Journal ``asset.objection_filed``.
+   per organisation per ``objection_filing_window_s`` (settings), counted in the abuse-limit
+   store (``marketplace.ratelimit``) under the organisation's row lock. The asset keeps its
+   status; its ``open_objections`` count makes it show "under objection" to everyone who can
+   see it. Journal ``asset.objection_filed``.
 2. An operator may suspend the asset, with a reason and optionally the objection it is for, as
    a step of its own: the status it had is remembered. Journal ``asset.suspended``.
 3. An operator decides the objection. Upheld: the asset is suspended if it is not already.
@@ -23,12 +24,10 @@ from it). The public sees only the flag, never the statement.
 
 from __future__ import annotations
 
-import math
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session
 
-from ledger.models import as_utc
 from marketplace import limits
 from marketplace.assets import lifecycle, objection_lifecycle, repository
 from marketplace.assets.errors import (
@@ -57,6 +56,7 @@ from marketplace.assets.service.journaling import (
 )
 from marketplace.identity import service as identity
 from marketplace.principal import OrgRole, Principal
+from marketplace.ratelimit import RateLimits
 
 
 def _reads_every_objection(principal: Principal) -> bool:
@@ -72,31 +72,26 @@ def objection_public(row: AssetObjection) -> ObjectionPublic:
 # --- filing --------------------------------------------------------------------------------
 
 
-def _check_rate(session: Session, organization_id: int, now: datetime) -> None:
-    since = now - timedelta(seconds=limits.objection_filing_window_s)
-    filed, first = repository.objections_filed_since(session, organization_id, since)
-    if filed >= limits.objection_filings_per_window_max:
-        assert first is not None
-        hours = limits.objection_filing_window_s // 3600
-        frees_s = (as_utc(first) - since).total_seconds()
-        raise ObjectionsThrottled(
-            f"your organisation filed {filed} objections in the last {hours} hours, the most "
-            "allowed; try again later",
-            retry_after_s=math.ceil(frees_s),
-        )
-
-
 def file_objection(
-    session: Session, principal: Principal, asset_id: int, body: ObjectionCreate, now: datetime
+    session: Session,
+    rates: RateLimits,
+    principal: Principal,
+    asset_id: int,
+    body: ObjectionCreate,
+    *,
+    now: datetime,
 ) -> AssetObjection:
-    """Step 1. The caller's organisation is verified (the route's guard)."""
+    """Step 1. The caller's organisation is verified (the route's guard). Its filing rate is
+    checked and counted under its row lock, so concurrent filings from any API process count
+    one after the other, and a refused filing (404, 409) counts nothing."""
     assert principal.verified
     organization_id = principal.organization.id
     assert organization_id is not None
     if OrgRole.operator.value in principal.roles:
         raise ObjectionNotAllowed("operators decide objections; they do not file them")
     identity.lock_organization(session, organization_id)
-    _check_rate(session, organization_id, now)
+    rate_key = f"organization:{organization_id}"
+    rates.check(rates.rules.objection, rate_key, ObjectionsThrottled)
     visible_asset(session, principal, asset_id)
     asset = repository.lock_asset(session, asset_id)
     assert asset is not None
@@ -119,6 +114,7 @@ def file_objection(
         created_at=now,
     )
     repository.add(session, objection)
+    rates.hit(rates.rules.objection, rate_key, ObjectionsThrottled)
     lifecycle.apply(asset, AssetEvent.object)
     asset.open_objections += 1
     asset.updated_at = now
@@ -165,10 +161,13 @@ def get_objection(session: Session, principal: Principal, objection_id: int) -> 
     return row
 
 
-def objections_of(session: Session, principal: Principal, asset_id: int) -> list[AssetObjection]:
-    """An asset's objections: all of them for its owner, operators and arbitrators; its own for
-    an objecting organisation, even while the asset is hidden from it (suspended)."""
-    rows = list(repository.objections(session, asset_id))
+def objections_of(
+    session: Session, principal: Principal, asset_id: int, *, limit: int, offset: int
+) -> list[AssetObjection]:
+    """A page of an asset's objections, oldest first: all of them for its owner, operators and
+    arbitrators; its own for an objecting organisation, even while the asset is hidden from it
+    (suspended). ``offset`` counts every objection, seen or not."""
+    rows = list(repository.objections(session, asset_id, limit=limit, offset=offset))
     own = [o for o in rows if o.organization_id == principal.organization.id]
     try:
         visible_asset(session, principal, asset_id)

@@ -118,10 +118,10 @@ def cancel(
 
 
 def registrations_of(
-    session: Session, principal: Principal | None, asset_id: int
+    session: Session, principal: Principal | None, asset_id: int, *, limit: int, offset: int
 ) -> list[AssetRegistration]:
     visible_asset(session, principal, asset_id)
-    return list(repository.registrations(session, asset_id))
+    return list(repository.registrations(session, asset_id, limit=limit, offset=offset))
 
 
 ReceiptBuilder = Callable[[Session, int], dict[str, Any] | None]

@@ -276,8 +276,10 @@ def issue_certificate(
     return entry
 
 
-def reviews_of(session: Session, principal: Principal, asset_id: int) -> list[AssetReview]:
+def reviews_of(
+    session: Session, principal: Principal, asset_id: int, *, limit: int, offset: int
+) -> list[AssetReview]:
     asset = visible_asset(session, principal, asset_id)
     if not visibility.is_insider(principal, asset):
         raise NotAssetOwner("only the owner and operators see compliance reviews")
-    return list(repository.reviews(session, asset_id))
+    return list(repository.reviews(session, asset_id, limit=limit, offset=offset))

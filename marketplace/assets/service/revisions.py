@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from marketplace import limits
 from marketplace.assets import lifecycle, repository, visibility
 from marketplace.assets.errors import (
     AssetStateConflict,
@@ -140,10 +141,17 @@ def get_revision(
 
 
 def list_revisions(
-    session: Session, principal: Principal | None, asset_id: int
+    session: Session,
+    principal: Principal | None,
+    asset_id: int,
+    *,
+    limit: int = limits.page_size_max,
+    offset: int = 0,
 ) -> list[AssetRevision]:
+    """A page of the asset's revisions, oldest first, of which those the caller may see
+    (``offset`` counts every revision: a hidden one leaves its page short)."""
     asset = visible_asset(session, principal, asset_id)
-    rows = repository.revisions(session, asset_id)
+    rows = repository.revisions(session, asset_id, limit=limit, offset=offset)
     return [r for r in rows if visibility.may_see_revision(principal, asset, r.number)]
 
 

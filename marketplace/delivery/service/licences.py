@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from ledger import journal
 from ledger.models import as_utc, utc_now
+from marketplace import limits
 from marketplace.assets import service as assets
 from marketplace.delivery import repository
 from marketplace.delivery.errors import (
@@ -184,10 +185,22 @@ def get_licence(session: Session, principal: Principal, licence_id: int) -> Lice
     return licence_view(held_licence(session, principal, licence_id))
 
 
-def my_licences(session: Session, principal: Principal) -> LicencePage:
+def my_licences(
+    session: Session, principal: Principal, *, before_id: int | None, limit: int
+) -> LicencePage:
+    """The caller's organisation's licences, newest first, one page."""
+    assert 1 <= limit <= limits.page_size_max
     org = principal.organization.id
     assert org is not None
-    return LicencePage(items=[licence_view(r) for r in repository.licences_of(session, org)])
+    rows = repository.licences_of(session, org, before_id=before_id, limit=limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return LicencePage(
+        items=[licence_view(r) for r in rows],
+        limit=limit,
+        before_id=before_id,
+        next_before_id=rows[-1].id if more else None,
+    )
 
 
 def check_access(row: Licence, now: datetime) -> None:

@@ -30,6 +30,7 @@ from marketplace.disputes.service import evidence as service
 from marketplace.http import DOWNLOAD_HEADERS
 from marketplace.idempotency import idempotent
 from marketplace.identity.auth import CurrentAccount
+from marketplace.ratelimit.routes import per_account
 
 router = APIRouter(tags=["disputes"])
 
@@ -62,6 +63,8 @@ async def evidence_body(request: Request) -> bytes:
     UPLOAD_PATH,
     status_code=201,
     summary="Submit a file as evidence, as the raw request body (the dispute's parties)",
+    # Counted before the body is read: a flood of uploads costs no more than its headers.
+    dependencies=[Depends(per_account(lambda rules: rules.evidence_upload))],
 )
 @idempotent
 def submit_file(
@@ -81,7 +84,8 @@ def submit_file(
     custodial key, or send ``signature`` and the ``submitted_at`` you signed) and journaled as
     ``evidence.submitted``. 409 ``evidence_closed`` after the deadline; 413 over
     ``evidence_file_bytes_max``; the respondent's first item holds its arbitration fee (409
-    ``insufficient_funds`` stores nothing). Takes an ``Idempotency-Key``."""
+    ``insufficient_funds`` stores nothing); 429 beyond ``evidence_uploads_per_account_max`` per
+    ``evidence_upload_window_s``. Takes an ``Idempotency-Key``."""
     if not _MEDIA_TYPE.match(media_type):
         raise InvalidEvidence(f"{media_type!r} is not a media type such as 'application/pdf'")
     item = service.Submission(

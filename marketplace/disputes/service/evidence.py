@@ -39,7 +39,7 @@ from sqlmodel import Session
 
 from ledger import journal
 from ledger.models import as_utc
-from marketplace import limits
+from marketplace import archives, limits
 from marketplace.assets.service import SigningContext
 from marketplace.blobs import BlobNotFound, DecryptionError
 from marketplace.blobs.envelope import (
@@ -55,6 +55,7 @@ from marketplace.disputes import evidence_repository as repository
 from marketplace.disputes.errors import EvidenceAltered, EvidenceClosed, NotDisputeParty
 from marketplace.disputes.evidence_document import EvidenceToSign
 from marketplace.disputes.evidence_errors import (
+    EvidenceArchiveTooLarge,
     EvidenceExists,
     EvidenceLimitReached,
     EvidenceNotFound,
@@ -189,6 +190,7 @@ def _check_item(session: Session, dispute: Dispute, side: Side, item: Submission
         )
     if not item.content:
         raise InvalidEvidence("an evidence item is not empty")
+    _check_archive(item.content)
     if not 1 <= len(item.title) <= limits.evidence_title_chars_max:
         raise InvalidEvidence(f"a title is 1 to {limits.evidence_title_chars_max} characters")
     submitted = repository.count(session, dispute.id, side=side.value)
@@ -200,6 +202,17 @@ def _check_item(session: Session, dispute: Dispute, side: Side, item: Submission
     sha256 = hashlib.sha256(item.content).hexdigest()
     if repository.duplicate(session, dispute.id, side.value, item.kind, sha256):
         raise EvidenceExists(f"your side already submitted this {item.kind} (sha256 {sha256})")
+
+
+def _check_archive(content: bytes) -> None:
+    """A compressed file is expanded once against the archive bounds before anything is kept:
+    the arbitrators who open it later must not meet a zip bomb."""
+    try:
+        archives.check_expansion(content)
+    except archives.ArchiveRefused as refused:
+        if refused.too_large:
+            raise EvidenceArchiveTooLarge(str(refused)) from None
+        raise InvalidEvidence(str(refused)) from None
 
 
 def _signed(

@@ -15,6 +15,7 @@ from marketplace.identity.errors import InvalidCredentials, PasswordChecksBusy
 from marketplace.identity.schemas import TokenResponse
 from marketplace.identity.service._common import email_key_for, secret
 from marketplace.identity.service.bearer_tokens import issue_token
+from marketplace.ratelimit import RateLimits
 from marketplace.settings import Settings
 
 
@@ -29,12 +30,12 @@ class PasswordAttempt:
 
 
 def start_password_login(
-    session: Session, settings: Settings, email: str, client_host: str | None, now: datetime
+    session: Session, settings: Settings, rates: RateLimits, email: str, client_host: str | None
 ) -> PasswordAttempt:
     """Raises LoginThrottled when this client has failed too often for this login name. The
     password is checked next, by ``check_password``, outside any transaction."""
     keys = throttle.keys_for(secret(settings), email_key_for(email), client_host)
-    throttle.check(session, keys, now)
+    throttle.check(rates, keys)
     account = repository.account_by_email_key(session, email_key_for(email))
     if account is None:
         return PasswordAttempt(keys, None, None)
@@ -50,7 +51,13 @@ def check_password(attempt: PasswordAttempt, password: str) -> None:
 
 
 def finish_password_login(
-    session: Session, settings: Settings, attempt: PasswordAttempt, password: str, now: datetime
+    session: Session,
+    settings: Settings,
+    rates: RateLimits,
+    attempt: PasswordAttempt,
+    password: str,
+    *,
+    now: datetime,
 ) -> TokenResponse:
     assert attempt.account_id is not None
     account = repository.account(session, attempt.account_id)
@@ -61,9 +68,9 @@ def finish_password_login(
         with contextlib.suppress(PasswordChecksBusy):  # the next login rehashes
             account.password_hash = passwords.hash_password(password)
             session.add(account)
-    throttle.clear_client(session, attempt.throttle)
+    throttle.clear_client(rates, attempt.throttle)
     return issue_token(session, settings, account, now, signed_up=False)
 
 
-def record_login_failure(session: Session, attempt: PasswordAttempt, now: datetime) -> None:
-    throttle.record_failure(session, attempt.throttle, now)
+def record_login_failure(rates: RateLimits, attempt: PasswordAttempt) -> None:
+    throttle.record_failure(rates, attempt.throttle)

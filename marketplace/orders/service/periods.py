@@ -518,9 +518,12 @@ def periods_public(session: Session, order_id: int) -> list[PeriodPublic]:
     return [period_public(p) for p in period_repository.periods_of(session, order_id)]
 
 
-def order_periods(session: Session, principal: Principal, order_id: int) -> list[PeriodPublic]:
-    """The periods of an order, to its buyer and supplier (404 to anyone else)."""
+def order_periods(
+    session: Session, principal: Principal, order_id: int, *, limit: int, offset: int
+) -> list[PeriodPublic]:
+    """A page of the periods of an order, to its buyer and supplier (404 to anyone else)."""
     order = repository.get(session, order_id)
     if order is None or not is_party(principal, order):
         raise OrderNotFound(f"no order {order_id}")
-    return periods_public(session, order_id)
+    rows = period_repository.periods_of(session, order_id, limit=limit, offset=offset)
+    return [period_public(p) for p in rows]

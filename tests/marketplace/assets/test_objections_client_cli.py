@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from marketplace import limits
 from marketplace.cli import app as cli
 from marketplace.client import Databourse, DatabourseClientError
 from tests.marketplace.assets.helpers import CHECKLIST_OK, CSV, metadata
@@ -110,10 +109,14 @@ def test_the_objection_journey_through_the_client_and_the_cli(
         client.close()
 
 
-def test_concurrent_filings_share_one_rate_limit(
-    base_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(limits, "objection_filings_per_window_max", 2)
+def test_concurrent_filings_share_one_rate_limit(engine: Engine, tmp_path: Path) -> None:
+    with serve_exchange(
+        engine, blob_url=f"file://{tmp_path / 'blobs'}", objection_filings_per_window_max=2
+    ) as base_url:
+        _file_concurrently(base_url, tmp_path)
+
+
+def _file_concurrently(base_url: str, tmp_path: Path) -> None:
     ops = Databourse(base_url)
     ops.identity.login("ops@databourse.test", PASSWORD)
     supplier = _verified(base_url, ops, "dora@supplier.test", "Dora Data")

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from marketplace import limits
 from tests.marketplace.assets.helpers import Party, party, registered_listed, verify
+from tests.marketplace.ratelimit.helpers import lower_limits
 
 EVIDENCE = ["ab" * 32, "cd" * 32]
 
@@ -203,15 +204,16 @@ def test_an_objection_needs_a_reason_code_a_statement_and_evidence(
 
 
 def test_objections_are_rate_limited_per_organisation(
-    api: TestClient, supplier: Party, rival: Party, ops: Party, monkeypatch: pytest.MonkeyPatch
+    api: TestClient, supplier: Party, rival: Party, ops: Party
 ) -> None:
-    monkeypatch.setattr(limits, "objection_filings_per_window_max", 1)
+    lower_limits(api.app, objection_filings_per_window_max=1)
     first, second = registered_listed(api, supplier, ops), registered_listed(api, supplier, ops)
     colleague_org = party(api, "carol@third.test", "Carol Data", ["buyer"])
     verify(api, ops, colleague_org)
     assert file(api, rival, first).status_code == 201
     r = file(api, rival, second)
     assert (r.status_code, r.json()["error"]) == (429, "objections_throttled")
+    assert r.json()["message"].startswith("too many objections filed by your organisation")
     # A slot frees when the first filing leaves the 24 h window: just under a day from now.
     assert 24 * 3600 - 120 < int(r.headers["retry-after"]) <= 24 * 3600
     assert file(api, colleague_org, second).status_code == 201

@@ -7,7 +7,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 
 import httpx
-import pytest
 from fastapi.testclient import TestClient
 
 from marketplace import limits
@@ -21,6 +20,7 @@ from tests.marketplace.identity.helpers import (
     serving,
     signup,
 )
+from tests.marketplace.ratelimit.helpers import REDIS_URL, lower_limits, unique_prefix
 
 WRONG = "wrong-guess-123"
 OWNER = "owner@example.org"
@@ -43,12 +43,12 @@ def _fail(api: TestClient, times: int, email: str = OWNER) -> None:
 def test_an_attacker_cannot_lock_the_operator_out(api: TestClient, id_runtime: Runtime) -> None:
     make_operator(id_runtime)
     attacker = _from(api, "203.0.113.7")
-    _fail(attacker, limits.login_failures_per_client_max, OPERATOR_EMAIL)
+    _fail(attacker, limits.login_failures_per_client_max_default, OPERATOR_EMAIL)
     refused = _login(attacker, PASSWORD, OPERATOR_EMAIL)  # even the right password
     assert refused.status_code == 429
     assert refused.json()["error"] == "login_throttled"
     assert "try again in" in refused.json()["message"]
-    assert 0 < int(refused.headers["Retry-After"]) <= limits.login_failure_window_s + 1
+    assert 0 < int(refused.headers["Retry-After"]) <= limits.login_failure_window_s_default + 1
     owner = _from(api, "198.51.100.2")
     assert _login(owner, PASSWORD, OPERATOR_EMAIL).status_code == 200
     assert _login(attacker, PASSWORD, OPERATOR_EMAIL).status_code == 429  # still throttled
@@ -56,28 +56,34 @@ def test_an_attacker_cannot_lock_the_operator_out(api: TestClient, id_runtime: R
 
 def test_one_ipv6_64_is_one_client(api: TestClient) -> None:
     signup(api, OWNER, "Owner Co", ["buyer"])
-    _fail(_from(api, "2001:db8:1:2::1"), limits.login_failures_per_client_max)
+    _fail(_from(api, "2001:db8:1:2::1"), limits.login_failures_per_client_max_default)
     assert _login(_from(api, "2001:db8:1:2::ffff"), WRONG).status_code == 429
     assert _login(_from(api, "2001:db8:1:3::1"), PASSWORD).status_code == 200
 
 
 def test_a_distributed_attack_shrinks_each_clients_allowance_but_not_the_owners(
-    api: TestClient, monkeypatch: pytest.MonkeyPatch
+    api: TestClient,
 ) -> None:
-    monkeypatch.setattr(limits, "login_failures_per_account_max", 6)
+    lower_limits(api.app, login_failures_per_account_max=6)
     signup(api, OWNER, "Owner Co", ["buyer"])
     for n in range(6):
         _fail(_from(api, f"203.0.113.{n + 1}"), 1)
     fresh = _from(api, "203.0.113.100")
-    _fail(fresh, limits.login_failures_per_client_under_attack_max)
+    _fail(fresh, limits.login_failures_per_client_under_attack_max_default)
     assert _login(fresh, PASSWORD).status_code == 429
     assert _login(_from(api, "198.51.100.2"), PASSWORD).status_code == 200
 
 
-def test_the_counters_are_shared_by_every_api_process(api: TestClient, id_runtime: Runtime) -> None:
+def test_the_counters_are_shared_by_every_api_process_through_redis(
+    api: TestClient, id_runtime: Runtime
+) -> None:
+    shared = id_runtime.settings.model_copy(
+        update={"rate_limit_storage_url": REDIS_URL, "rate_limit_key_prefix": unique_prefix()}
+    )
+    id_runtime.settings = shared
     signup(api, OWNER, "Owner Co", ["buyer"])
-    _fail(api, limits.login_failures_per_client_max)
-    second = Runtime(settings=id_runtime.settings, engine=id_runtime.engine)
+    _fail(api, limits.login_failures_per_client_max_default)
+    second = Runtime(settings=shared, engine=id_runtime.engine)
     with TestClient(create_app(runtime=second), raise_server_exceptions=False) as other:
         assert _login(other, PASSWORD).status_code == 429
 
@@ -87,7 +93,7 @@ def test_logins_beyond_the_hashing_limit_get_429_and_are_not_counted(api: TestCl
     with ExitStack() as busy:
         for _ in range(limits.password_hashes_concurrent_max):
             busy.enter_context(passwords.hashing_slot())  # that many hashes are running
-        for _ in range(limits.login_failures_per_client_max + 1):
+        for _ in range(limits.login_failures_per_client_max_default + 1):
             r = _login(api, WRONG)
             assert r.status_code == 429
             assert r.json() == {
@@ -131,9 +137,9 @@ def test_a_burst_of_failed_logins_gets_401s_and_429s_never_a_5xx(
 
 
 def test_a_network_failing_for_many_names_is_throttled_for_all(
-    api: TestClient, monkeypatch: pytest.MonkeyPatch
+    api: TestClient,
 ) -> None:
-    monkeypatch.setattr(limits, "login_failures_per_network_max", 4)
+    lower_limits(api.app, login_failures_per_network_max=4)
     signup(api, OWNER, "Owner Co", ["buyer"])
     sprayer = _from(api, "203.0.113.9")
     for n in range(4):

@@ -60,7 +60,7 @@ def test_repeated_failures_are_throttled_with_429_even_for_the_right_password(
     api: TestClient,
 ) -> None:
     signup(api, "eve@example.org", "Eve Co", ["buyer"])
-    for _ in range(limits.login_failures_per_client_max):
+    for _ in range(limits.login_failures_per_client_max_default):
         r = api.post("/auth/login", json={"email": "eve@example.org", "password": "wrong-guess!"})
         assert r.status_code == 401
     r = api.post("/auth/login", json={"email": "eve@example.org", "password": PASSWORD})
@@ -71,7 +71,7 @@ def test_repeated_failures_are_throttled_with_429_even_for_the_right_password(
 
 def test_a_successful_login_resets_the_failure_count(api: TestClient) -> None:
     signup(api, "eve@example.org", "Eve Co", ["buyer"])
-    for _ in range(limits.login_failures_per_client_max - 1):
+    for _ in range(limits.login_failures_per_client_max_default - 1):
         api.post("/auth/login", json={"email": "eve@example.org", "password": "wrong-guess!"})
     ok = api.post("/auth/login", json={"email": "eve@example.org", "password": PASSWORD})
     assert ok.status_code == 200

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from marketplace.pages import catalog, explorer
-from marketplace.pages.layout import CSP
+from marketplace.pages.endpoints import PAGE_CSP
 from tests.marketplace.assets.helpers import CSV, create, review, upload
 from tests.marketplace.pages.conftest import CLINIC_TITLE, DRAFT_TITLE, FRUIT_TITLE, World
 
@@ -26,7 +26,7 @@ def page(api: TestClient, path: str, status: int = 200) -> Response:
     r = api.get(path)
     assert r.status_code == status, r.text
     assert r.headers["content-type"].startswith("text/html")
-    assert r.headers["content-security-policy"] == CSP
+    assert r.headers["content-security-policy"] == PAGE_CSP
     assert "<script" not in r.text.lower()
     return r
 
