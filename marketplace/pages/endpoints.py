@@ -14,21 +14,25 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from starlette.responses import Response
 
 from ledger import limits as ledger_limits
 from marketplace import limits
 from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.errors import DatabourseError
-from marketplace.pages import params
+from marketplace.pages import account, params
 from marketplace.pages.asset import asset_page
 from marketplace.pages.catalog import catalog_page
 from marketplace.pages.explorer import batches_page, entries_page, entry_page
-from marketplace.pages.home import home_page
-from marketplace.pages.layout import CSP, error_body, layout
+from marketplace.pages.home import WELL_KNOWN, home_view
+from marketplace.pages.layout import error_body, layout
+from marketplace.pages.security import CSP
+from marketplace.pages.web import PageDep, page_router
 from marketplace.transparency.service import connected_trust_anchor
 
 log = logging.getLogger("databourse.pages")
 router = APIRouter(tags=["pages"], include_in_schema=False)
+pages = page_router()
 
 
 def html(content: str, status: int = 200) -> HTMLResponse:
@@ -48,10 +52,16 @@ def render(build: Callable[[], str]) -> HTMLResponse:
         return html(layout(f"Error {exc.status}", error_body(exc.status, exc.message)), exc.status)
 
 
-@router.get("/", response_class=HTMLResponse)
-def home(session: SessionDep, runtime: RuntimeDep) -> HTMLResponse:
-    trust = connected_trust_anchor(runtime)
-    return render(lambda: home_page(session, chain_id=runtime.chain_id, trust=trust))
+@pages.get("/")
+def home(page: PageDep, session: SessionDep, runtime: RuntimeDep) -> Response:
+    return page.render(
+        "home.html",
+        nav_active="home",
+        view=home_view(session, chain_id=runtime.chain_id),
+        trust=connected_trust_anchor(runtime),
+        well_known=WELL_KNOWN,
+        query_length_max=limits.web_query_length_max,
+    )
 
 
 @router.get("/catalog", response_class=HTMLResponse)
@@ -106,3 +116,8 @@ def explorer_batches(request: Request, session: SessionDep) -> HTMLResponse:
         return batches_page(session, after_id=after_id)
 
     return render(build)
+
+
+# Last, so the routes above are all defined: one router for the app to include.
+router.include_router(pages)
+router.include_router(account.router)

@@ -74,17 +74,11 @@ MEASUREMENT_PREFIX_LABELS: dict[str, str] = {
     "rule": "Violations of rule",
 }
 NOT_JUDGED = "not judged"
-STYLE = """
-.nj{color:#8a5a00;font-style:italic}.big{font-size:2rem;font-weight:600}
-.report-meta{word-break:break-all}
-svg text{font-family:inherit}.charts{display:flex;flex-wrap:wrap;gap:1.5rem}
-ul.measures{list-style:none;margin:0;padding:0}ul.measures .k{color:#5a6475}
-"""
 
 
 def page(title: str, body: str) -> str:
     """A complete HTML document in the site's layout around ``body`` (already escaped)."""
-    return layout(title, body, active="catalog", style=STYLE)
+    return layout(title, body, active="catalog")
 
 
 def label(name: str) -> str:

@@ -12,6 +12,7 @@ from marketplace.deps import BlobStoreDep, RuntimeDep, SessionDep
 from marketplace.http import JSON_ERROR_RESPONSES
 from marketplace.identity.auth import CurrentAccount, OptionalAccount
 from marketplace.pages.quality import quality_page
+from marketplace.pages.security import CSP as PAGE_CSP
 from marketplace.quality import service
 from marketplace.quality.schemas import EvaluationPublic, EvaluationRequest
 
@@ -84,5 +85,6 @@ def asset_report_html(
             asset_title=shown.asset_title,
             revision=shown.revision,
             report_hash=shown.report_hash,
-        )
+        ),
+        headers={"Content-Security-Policy": PAGE_CSP},
     )

@@ -15,6 +15,7 @@ from marketplace.assets.service import signing_context
 from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.http import JSON_ERROR_RESPONSES
 from marketplace.identity.auth import CurrentAccount, OptionalAccount
+from marketplace.pages.security import CSP as PAGE_CSP
 from marketplace.pages.valuation import valuation_page
 from marketplace.valuation import service
 from marketplace.valuation.schemas import CertificationDraft, ValuationPublic, ValuationRequest
@@ -111,7 +112,7 @@ def valuation_report_html(
         quality=shown.quality,
         quality_hash=shown.quality_hash,
     )
-    return HTMLResponse(html)
+    return HTMLResponse(html, headers={"Content-Security-Policy": PAGE_CSP})
 
 
 @router.get("/valuations/{valuation_id}", summary="One valuation report, by its id alone")

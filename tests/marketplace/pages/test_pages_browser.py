@@ -70,7 +70,7 @@ def test_a_buyer_browses_the_catalog_and_an_auditor_follows_the_ledger(
 
     # Search the catalog for "fruit": the listed asset, not the draft with the same keyword.
     page.fill("input[name=q]", "fruit")
-    page.click("button[type=submit]")
+    page.click("form.search button[type=submit]")
     page.wait_for_url("**/catalog?q=fruit")
     titles = page.locator("table.assets a.title").all_inner_texts()
     assert titles == [FRUIT_TITLE]

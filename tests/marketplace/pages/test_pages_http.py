@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from marketplace.pages import catalog, explorer
-from marketplace.pages.layout import CSP
+from marketplace.pages.security import CSP
 from tests.marketplace.assets.helpers import CSV, create, review, upload
 from tests.marketplace.pages.conftest import CLINIC_TITLE, DRAFT_TITLE, FRUIT_TITLE, World
 
@@ -27,7 +27,11 @@ def page(api: TestClient, path: str, status: int = 200) -> Response:
     assert r.status_code == status, r.text
     assert r.headers["content-type"].startswith("text/html")
     assert r.headers["content-security-policy"] == CSP
-    assert "<script" not in r.text.lower()
+    # Scripts only from this server's /static/, none inline; no inline style either.
+    scripts = re.findall(r"<script[^>]*>.*?</script>", r.text, flags=re.IGNORECASE | re.DOTALL)
+    assert all(re.fullmatch(r'<script src="/static/[^"]+" defer></script>', s) for s in scripts)
+    assert "<style" not in r.text.lower()
+    assert " style=" not in r.text.lower()
     return r
 
 

@@ -71,7 +71,7 @@ def test_report_pages_have_the_site_header_and_navigation(
         f"/assets/{asset_id}/quality/report.html",
     ):
         page = api.get(path).text
-        header = re.search(r"<header>(.*?)</header>", page, re.S)
+        header = re.search(r"<header[^>]*>(.*?)</header>", page, re.S)
         assert header is not None, path
         links = re.findall(r'<a [^>]*href="([^"]+)"[^>]*>([^<]+)</a>', header.group(1))
         assert links[0] == ("/", "Databourse"), path
