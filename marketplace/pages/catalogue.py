@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
@@ -53,9 +53,17 @@ def missing(locale: str) -> list[str]:
         if not message.id:
             continue
         found = catalog.get(message.id, context=message.context)
-        if found is None or not found.string or found.fuzzy:
+        if not _translated(found):
             out.append(message.id if isinstance(message.id, str) else message.id[0])
     return out
+
+
+def _translated(message: Message | None) -> bool:
+    """Every form has a translation (a plural has several), and it is not fuzzy."""
+    if message is None or message.fuzzy:
+        return False
+    strings = message.string if isinstance(message.string, tuple) else (message.string,)
+    return all(strings)
 
 
 def update() -> None:

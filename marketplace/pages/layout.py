@@ -1,8 +1,5 @@
-"""The string-built pages' layout and helpers, until each moves to a Jinja2 template
-(``templates/``): the site's header, the stylesheet served from ``/static/`` and the CSP.
-
-Every value that comes from data goes through ``esc`` (``html.escape`` with quotes). Pure.
-"""
+"""Helpers for the HTML the report modules (``quality.py``, ``valuation.py``) draw in Python:
+every value that comes from data goes through ``esc`` (``html.escape`` with quotes). Pure."""
 
 from __future__ import annotations
 
@@ -13,8 +10,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ledger.models import as_utc
-from marketplace.pages.security import CSP
-from marketplace.pages.templating import static_url
 
 EXCHANGE_NAME = "Databourse"
 NAV = (
@@ -93,38 +88,4 @@ def table(css: str, head: list[str], rows: list[list[str]], *, empty: str) -> st
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
     return (
         f'<table class="{esc(css)}"><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>'
-    )
-
-
-def layout(title: str, body: str, *, active: str = "") -> str:
-    """A complete document: header with the exchange's name and links, ``body`` (already HTML),
-    a footer. ``active`` names the current section of the header."""
-    on = ' class="on" aria-current="page"'
-    nav = "".join(
-        f'<a href="{href}"{on if key == active else ""}>{esc(text)}</a>' for href, text, key in NAV
-    )
-    return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
-        '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        '<meta name="referrer" content="no-referrer">'
-        '<link rel="icon" href="data:,">'
-        f'<link rel="stylesheet" href="{static_url("site.css")}">'
-        f"<title>{esc(title)} · {EXCHANGE_NAME}</title></head><body>"
-        f'<header class="site-header"><div class="bar">'
-        f'<a class="brand" href="/">{EXCHANGE_NAME}</a>'
-        f'<nav class="site-nav">{nav}</nav></div></header>'
-        f"<main>{body}</main>"
-        '<footer class="site-footer"><p>Every registration and every journal entry can be '
-        "checked against the chain with <code>bourse verify</code>, without trusting the "
-        "exchange.</p></footer></body></html>\n"
-    )
-
-
-def error_body(status: int, message: str) -> str:
-    heading = {400: "Bad request", 404: "Not found", 409: "Not yet"}.get(status, "Request refused")
-    return (
-        f'<h1>{esc(heading)}</h1><div class="error"><p class="message">{esc(message)}</p></div>'
-        f"<p>{link('/', 'Home')} · {link('/catalog', 'Catalog')} · "
-        f"{link('/explorer', 'Ledger explorer')}</p>"
     )

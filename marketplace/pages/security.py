@@ -31,9 +31,6 @@ CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
-# A saved report file has no server to load the stylesheet from; its <meta> policy lets its own
-# <style> element in (and nothing else).
-REPORT_FILE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
 CSRF_COOKIE = "databourse_csrf"
 CSRF_FIELD = "csrf_token"
 _CSRF_NONCE_BYTES = 32

@@ -3,8 +3,8 @@ progress, read the report."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, BackgroundTasks
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi.responses import HTMLResponse, Response
 
 from marketplace.assets.endpoints import AssetId, RevisionNo
 from marketplace.assets.service import visible_asset
@@ -12,7 +12,7 @@ from marketplace.deps import BlobStoreDep, RuntimeDep, SessionDep
 from marketplace.http import JSON_ERROR_RESPONSES
 from marketplace.identity.auth import CurrentAccount, OptionalAccount
 from marketplace.pages.quality import quality_page
-from marketplace.pages.security import CSP as PAGE_CSP
+from marketplace.pages.web import report_response
 from marketplace.quality import service
 from marketplace.quality.schemas import EvaluationPublic, EvaluationRequest
 
@@ -75,16 +75,14 @@ def asset_report(
     summary="The asset's quality report as a self-contained HTML page, with its radar chart",
 )
 def asset_report_html(
-    asset_id: AssetId, principal: OptionalAccount, session: SessionDep
-) -> HTMLResponse:
+    asset_id: AssetId, principal: OptionalAccount, session: SessionDep, request: Request
+) -> Response:
     shown = service.shown_asset_report(session, principal, asset_id)
-    return HTMLResponse(
-        quality_page(
-            shown.report,
-            asset_id=shown.asset_id,
-            asset_title=shown.asset_title,
-            revision=shown.revision,
-            report_hash=shown.report_hash,
-        ),
-        headers={"Content-Security-Policy": PAGE_CSP},
+    drawn = quality_page(
+        shown.report,
+        asset_id=shown.asset_id,
+        asset_title=shown.asset_title,
+        revision=shown.revision,
+        report_hash=shown.report_hash,
     )
+    return report_response(request, drawn.title, drawn.body)

@@ -76,7 +76,7 @@ def test_a_buyer_browses_the_catalog_and_an_auditor_follows_the_ledger(
     assert titles == [FRUIT_TITLE]
     assert DRAFT_TITLE not in page.inner_text("body")
     assert CLINIC_TITLE not in page.inner_text("body")
-    assert "1 listed asset matching “fruit”" in page.inner_text("p.count")
+    assert "1 offer on this page · matching “fruit”" in page.inner_text("p.count")
     shoot(page, shots / "catalog.png")
 
     # Open the asset: its metadata, revision identity and anchored certificate.
