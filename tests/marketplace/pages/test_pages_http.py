@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from marketplace.pages import catalog, explorer
+from marketplace.pages import asset, catalog, explorer
 from marketplace.pages.security import CSP
 from tests.marketplace.assets.helpers import CSV, create, review, upload
 from tests.marketplace.pages.conftest import CLINIC_TITLE, DRAFT_TITLE, FRUIT_TITLE, World
@@ -366,3 +366,22 @@ def test_an_asset_page_shows_constraints_missing_values_and_key_of_its_schema(
     assert "id integer required: true, minimum: 1" in text
     # (tags become spaces in text_of: each marker is its own code element)
     assert 'Missing values (cells that count as empty): "" , "NA" · primary key: ["id"]' in text
+
+
+def test_the_certificate_verify_action_says_valid_and_catches_a_tampered_one(
+    api: TestClient, world: World
+) -> None:
+    text = text_of(page(api, f"/catalog/{world.fruit_id}/certificate/check"))
+    fragment = api.get(
+        f"/catalog/{world.fruit_id}/certificate/check", headers={"HX-Request": "true"}
+    )
+
+    assert "Valid." in text
+    assert "Merkle proof leads to the root of its anchored batch" in text
+    assert "<html" not in fragment.text  # htmx swaps the result into the asset page
+    assert 'class="alert alert-ok certificate-result ok"' in fragment.text
+    tampered = api.get(f"/assets/{world.fruit_id}/certificate").json()
+    tampered["certificate"]["owner"] = "0x" + "11" * 20
+    check = asset.certificate_check(tampered)
+    assert not check.ok
+    assert "signature" in check.message
