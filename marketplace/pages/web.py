@@ -221,11 +221,10 @@ async def _csrf_ok(request: Request) -> bool:
 
 
 async def _has_nul(request: Request) -> bool:
-    """A form field holding U+0000, which PostgreSQL cannot store (JSON bodies are checked by
-    the app-wide ``nul_guard``; form bodies are checked here)."""
-    if not request.headers.get("content-type", "").startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")
-    ):
+    """A URL-encoded form field holding U+0000, which PostgreSQL cannot store (JSON bodies are
+    checked by the app-wide ``nul_guard``). Multipart bodies (uploads) are not read here: a
+    route that streams an upload (with the ``X-CSRF-Token`` header) checks its own fields."""
+    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         return False
     await request.body()  # cached for the NUL guard, which reads it again
     form = await request.form()

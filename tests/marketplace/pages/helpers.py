@@ -9,7 +9,9 @@
     # leaving the block asserts: no console error, no page error, no failed or 4xx/5xx request
     # for a page asset, no request to another host.
 
-Each step waits on something the user sees (a URL, a locator), never on time.
+Each step waits on something the user sees (a URL, a locator), never on time. After a click that
+loads a page, wait for its "load" before leaving it (``page.wait_for_load_state("load")``): a
+navigation that cuts its scripts short is reported as a failed asset.
 """
 
 from __future__ import annotations
@@ -100,6 +102,7 @@ def sign_in(page: Any, base_url: str, email: str, password: str) -> None:
     page.fill("#f-password", password)
     page.click("main button[type=submit]")
     page.wait_for_selector("form.sign-out")
+    page.wait_for_load_state("load")  # its scripts too: leaving earlier would abort them
 
 
 def switch_language(page: Any, locale: str) -> None:
@@ -107,6 +110,7 @@ def switch_language(page: Any, locale: str) -> None:
     speak it."""
     page.click(f'.lang-switch button[value="{locale}"]')
     page.wait_for_selector(f'html[lang="{locale.replace("_", "-")}"]')
+    page.wait_for_load_state("load")  # its scripts too: leaving earlier would abort them
 
 
 def shoot(page: Any, name: str) -> Path:

@@ -209,3 +209,14 @@ def test_static_files_are_served_locally_and_unknown_ones_are_404(api: TestClien
     assert api.get("/static/htmx.min.js").headers["content-type"].startswith("text/javascript")
     assert api.get("/static/../settings.py").status_code == 404
     assert api.get("/static/nope.css").status_code == 404
+
+
+def test_a_nul_in_a_form_field_is_a_400_page_not_a_500(api: TestClient) -> None:
+    form = api.get("/login")
+    r = api.post(
+        "/login",
+        data={"email": "a\0@b.test", "password": "x", "csrf_token": csrf_of(form.text)},
+    )
+
+    assert r.status_code == 400
+    assert "NUL" in r.text
