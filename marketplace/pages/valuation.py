@@ -1,6 +1,6 @@
-"""The valuation report as a self-contained HTML page: a bar chart comparing the cost, income
-and market approaches (with each one's range, and the combined value and range), the steps
-behind each value, and the quality report the valuation relied on (its radar chart).
+"""The valuation report's HTML body (shown in the site's layout): a bar chart comparing the
+cost, income and market approaches (with each one's range, and the combined value and range),
+the steps behind each value, and the quality report the valuation relied on (its radar chart).
 
 Plain string templates with ``html.escape``; inline SVG drawn here; nothing is loaded from
 elsewhere. Pure: no I/O.

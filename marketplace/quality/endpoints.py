@@ -72,7 +72,7 @@ def asset_report(
     "/assets/{asset_id}/quality/report.html",
     response_class=HTMLResponse,
     responses=JSON_ERROR_RESPONSES,  # the page is HTML; its errors are JSON
-    summary="The asset's quality report as a self-contained HTML page, with its radar chart",
+    summary="The asset's quality report as an HTML page of the site, with its radar chart",
 )
 def asset_report_html(
     asset_id: AssetId, principal: OptionalAccount, session: SessionDep, request: Request

@@ -90,7 +90,7 @@ def get_valuation(
     "/assets/{asset_id}/valuations/{valuation_id}/report.html",
     response_class=HTMLResponse,
     responses=JSON_ERROR_RESPONSES,  # the page is HTML; its errors are JSON
-    summary="The valuation report as a self-contained HTML page, with its charts",
+    summary="The valuation report as an HTML page of the site, with its charts",
 )
 def valuation_report_html(
     *,
