@@ -56,10 +56,14 @@ def signup(body: SignupRequest, session: SessionDep, runtime: RuntimeDep) -> Tok
 
 @router.post("/auth/login", summary="Log in with email and password")
 def login(body: LoginRequest, request: Request, runtime: RuntimeDep) -> TokenResponse:
+    return password_login(runtime, body, request.client.host if request.client else None)
+
+
+def password_login(runtime: Runtime, body: LoginRequest, client_host: str | None) -> TokenResponse:
     """Two short units of work, and the password hash between them with no transaction open
-    (it takes tens of milliseconds); a failed attempt is counted in the abuse-limit store."""
+    (it takes tens of milliseconds); a failed attempt is counted in the abuse-limit store.
+    The login page signs in through here too."""
     now, settings, rates = utc_now(), runtime.settings, rate_limits_of(runtime)
-    client_host = request.client.host if request.client else None
     # A login beyond the hashing bound is refused here, before any database work.
     with passwords.hashing_slot():
         with unit_of_work(runtime.engine) as session:

@@ -1,6 +1,11 @@
-"""``/catalog?q=&theme=&page=``: the listed assets, as the public sees ``GET /assets``."""
+"""``/catalog``: the catalog search, as ``GET /listings`` offers it — words, filters (theme,
+classification, purpose, update frequency, price range, minimum quality), an order, and a page
+at a time by cursor. Each row is a listing that may be bought now, with its asset's facts."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from sqlmodel import Session
 
@@ -8,24 +13,41 @@ from marketplace import limits
 from marketplace.assets import service as asset_service
 from marketplace.assets import visibility
 from marketplace.assets.schemas import AssetPublic
+from marketplace.assets.vocabulary import FREQUENCIES
 from marketplace.errors import NotFound
 from marketplace.listings import service as listing_service
-from marketplace.pages.layout import esc, layout, link, size_text, table, url
-from marketplace.pages.listings import price_cell
+from marketplace.listings.schemas import ListingPublic, ListingSearch
+from marketplace.listings.terms import Purpose
+from marketplace.money import parse_amount
 from marketplace.quality import service as quality_service
 from marketplace.quality.schemas import EvaluationPublic
+from marketplace.search import service as search_service
+from marketplace.search.schemas import SearchSort
 
-#: Assets per catalog page (tests lower it to see paging).
+#: Listings per catalog page (tests lower it to see paging).
 PAGE_SIZE = limits.page_size_default
-CLASSIFICATION_LABELS = {
-    "general": "general 一般数据",
-    "important": "important 重要数据",
-    "core": "core 核心数据",
-}
+CLASSIFICATIONS = ("general", "important", "core")
+PURPOSES = tuple(p.value for p in Purpose)
+FREQUENCY_CHOICES = tuple(sorted(FREQUENCIES))
+SORTS = tuple(s.value for s in SearchSort)
+FILTER_FIELDS = (
+    "q", "theme", "classification", "purpose", "update_frequency", "price_min", "price_max",
+    "quality_min", "sort", "cursor",
+)  # fmt: skip
 
 
-def classification_text(value: str) -> str:
-    return CLASSIFICATION_LABELS.get(value, value)
+@dataclass(frozen=True)
+class CatalogRow:
+    listing: ListingPublic
+    asset: AssetPublic
+    size_bytes: int | None  # of the registered revision
+    quality: float | None  # its overall score
+
+
+@dataclass(frozen=True)
+class CatalogView:
+    rows: list[CatalogRow]
+    next_cursor: str | None
 
 
 def public_quality(session: Session, asset_id: int) -> EvaluationPublic | None:
@@ -36,121 +58,39 @@ def public_quality(session: Session, asset_id: int) -> EvaluationPublic | None:
         return None
 
 
-def score_text(overall: object) -> str:
-    return "&mdash;" if not isinstance(overall, int | float) else esc(f"{overall:.2f}")
+def search_from_form(form: Mapping[str, str], scale: int) -> ListingSearch:
+    """The catalog's query string as the API's query; raises ValidationError (shown next to the
+    fields) for a bad one. Prices are typed in currency units (``12.50``)."""
+    values: dict[str, object] = {
+        name: form[name].strip()
+        for name in ("q", "theme", "classification", "purpose", "update_frequency", "cursor")
+        if form.get(name, "").strip()
+    }
+    for name in ("price_min", "price_max"):
+        raw = form.get(name, "").strip()
+        if raw:
+            try:
+                values[f"{name}_minor"] = parse_amount(raw, scale)
+            except ValueError as exc:
+                values[f"{name}_minor"] = str(exc)  # fails validation with this field's name
+    if form.get("quality_min", "").strip():
+        values["quality_min"] = form["quality_min"].strip()
+    values["sort"] = form.get("sort") or SearchSort.relevance.value
+    values["limit"] = PAGE_SIZE
+    return ListingSearch.model_validate(values)
 
 
-def overall_text(evaluation: EvaluationPublic | None) -> str:
-    report = None if evaluation is None else evaluation.report
-    return score_text(None if report is None else report.get("overall"))
-
-
-def _registered_facts(session: Session, asset: AssetPublic) -> tuple[int | None, str]:
-    """Size and overall quality score of the newest revision the public may see (the
-    registered one): one query each per row (no report validation), for a page of up to
-    ``PAGE_SIZE`` rows."""
+def _row(session: Session, listing: ListingPublic) -> CatalogRow:
+    asset = asset_service.asset_public(asset_service.visible_asset(session, None, listing.asset_id))
     number = visibility.newest_visible_revision(None, asset)
     if not number:
-        return None, "&mdash;"
+        return CatalogRow(listing, asset, None, None)
     size = asset_service.revision_size_bytes(session, asset.id, number)
-    score = score_text(quality_service.finished_overall_score(session, asset.id, number))
-    return size, score
+    quality = quality_service.finished_overall_score(session, asset.id, number)
+    return CatalogRow(listing, asset, size, quality)
 
 
-#: Shown wherever a buyer meets an asset with an open objection, before it buys.
-UNDER_OBJECTION = (
-    '<span class="flag under-objection" title="a third party has objected to this asset; the '
-    'exchange has not decided yet">under objection 异议中</span>'
-)
-
-
-def objection_flag(asset: AssetPublic) -> str:
-    return f" {UNDER_OBJECTION}" if asset.under_objection else ""
-
-
-def _row(session: Session, asset: AssetPublic) -> list[str]:
-    size, score = _registered_facts(session, asset)
-    keywords = "".join(f'<span class="tag">{esc(k)}</span>' for k in asset.keywords)
-    theme = link(url("/catalog", theme=asset.theme), asset.theme) if asset.theme else "&mdash;"
-    return [
-        price_cell(listing_service.for_asset(session, asset.id)),
-        link(f"/catalog/{asset.id}", asset.title, css="title") + objection_flag(asset),
-        esc(asset.publisher or ""),
-        theme,
-        keywords,
-        esc(asset.license),
-        esc(classification_text(asset.classification)),
-        f'<span class="num">{size_text(size)}</span>',
-        f'<span class="num quality">{score}</span>',
-    ]
-
-
-def catalog_page(session: Session, *, q: str | None, theme: str | None, page: int) -> str:
-    assert page >= 1
-    offset = (page - 1) * PAGE_SIZE
-    found = asset_service.search(
-        session,
-        None,
-        owner=None,
-        status=None,
-        theme=theme,
-        keyword=q,
-        offset=offset,
-        limit=PAGE_SIZE,
-    )
-    rows = [_row(session, a) for a in found.items]
-    last_page = max((found.total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    pager = []
-    if page > 1:
-        pager.append(
-            link(url("/catalog", q=q, theme=theme, page=page - 1), "← previous", css="prev")
-        )
-    if offset + len(found.items) < found.total:
-        pager.append(link(url("/catalog", q=q, theme=theme, page=page + 1), "next →", css="next"))
-    filters = []
-    if q:
-        filters.append(f"matching “{esc(q)}”")
-    if theme:
-        filters.append(f"in theme “{esc(theme)}”")
-    summary = (
-        f'<p class="meta count">{found.total} listed asset{"" if found.total == 1 else "s"} '
-        f"{' '.join(filters)} · page {page} of {last_page}"
-        + (f" · {link('/catalog', 'clear the search')}" if filters else "")
-        + "</p>"
-    )
-    form = (
-        '<form class="search" method="get" action="/catalog" role="search">'
-        f'<input type="search" name="q" value="{esc(q or "")}" aria-label="keywords" '
-        f'maxlength="{limits.web_query_length_max}" placeholder="title, description or keyword">'
-        f'<input type="text" name="theme" value="{esc(theme or "")}" aria-label="theme" '
-        f'maxlength="{limits.web_query_length_max}" placeholder="theme (exact)">'
-        "<button type=submit>Search</button></form>"
-    )
-    body = (
-        "<h1>Catalog</h1>"
-        + form
-        + summary
-        + table(
-            "assets",
-            [
-                "price and terms",
-                "title",
-                "publisher",
-                "theme",
-                "keywords",
-                "licence",
-                "classification",
-                "registered revision",
-                "quality",
-            ],
-            rows,
-            empty=(
-                "No listed asset on this page."
-                if found.total
-                else ("No listed asset matches." if filters else "Nothing is listed yet.")
-            ),
-        )
-        + f'<div class="pager">{"".join(pager)}</div>'
-    )
-    title = f"Catalog: {q}" if q else "Catalog"
-    return layout(title, body, active="catalog")
+def catalog_view(session: Session, query: ListingSearch) -> CatalogView:
+    found = search_service.search(session, query)
+    listings = listing_service.public_many(session, found.ids)
+    return CatalogView([_row(session, item) for item in listings], found.next_cursor)

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from html import escape
 from typing import Any
 
-from marketplace.pages.layout import layout, size_text
+from marketplace.pages.layout import size_text
 from marketplace.quality.report import DIMENSIONS, DimensionResult, QualityReport
 
 DIMENSION_LABELS: dict[str, tuple[str, str]] = {
@@ -74,17 +75,14 @@ MEASUREMENT_PREFIX_LABELS: dict[str, str] = {
     "rule": "Violations of rule",
 }
 NOT_JUDGED = "not judged"
-STYLE = """
-.nj{color:#8a5a00;font-style:italic}.big{font-size:2rem;font-weight:600}
-.report-meta{word-break:break-all}
-svg text{font-family:inherit}.charts{display:flex;flex-wrap:wrap;gap:1.5rem}
-ul.measures{list-style:none;margin:0;padding:0}ul.measures .k{color:#5a6475}
-"""
 
 
-def page(title: str, body: str) -> str:
-    """A complete HTML document in the site's layout around ``body`` (already escaped)."""
-    return layout(title, body, active="catalog", style=STYLE)
+@dataclass(frozen=True)
+class ReportPage:
+    """A report's title and body (HTML, every value escaped), for ``web.report_response``."""
+
+    title: str
+    body: str
 
 
 def label(name: str) -> str:
@@ -316,10 +314,10 @@ def quality_section(report: QualityReport, report_hash: str | None) -> str:
 
 def quality_page(
     report: QualityReport, *, asset_id: int, asset_title: str, revision: int, report_hash: str
-) -> str:
+) -> ReportPage:
     body = (
         f"<h1>Quality report: {escape(asset_title)}</h1>"
         f'<p class="meta">asset {asset_id}, revision {revision} · anchored in the journal as '
         "<code>quality.assessed</code></p>" + quality_section(report, report_hash)
     )
-    return page(f"Quality report, asset {asset_id}", body)
+    return ReportPage(f"Quality report, asset {asset_id}", body)

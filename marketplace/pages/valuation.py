@@ -1,6 +1,6 @@
-"""The valuation report as a self-contained HTML page: a bar chart comparing the cost, income
-and market approaches (with each one's range, and the combined value and range), the steps
-behind each value, and the quality report the valuation relied on (its radar chart).
+"""The valuation report's HTML body (shown in the site's layout): a bar chart comparing the
+cost, income and market approaches (with each one's range, and the combined value and range),
+the steps behind each value, and the quality report the valuation relied on (its radar chart).
 
 Plain string templates with ``html.escape``; inline SVG drawn here; nothing is loaded from
 elsewhere. Pure: no I/O.
@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from html import escape
 
 from marketplace.money import amount_text
-from marketplace.pages.quality import page, quality_section
+from marketplace.pages.quality import ReportPage, quality_section
 from marketplace.quality.report import QualityReport
 from marketplace.valuation.methods import ApproachResult
 from marketplace.valuation.report import ValuationReport
@@ -179,7 +179,7 @@ def valuation_page(
     signer: str | None,
     quality: QualityReport | None,
     quality_hash: str | None,
-) -> str:
+) -> ReportPage:
     value = amount_text(report.value_minor, report.currency, scale)
     span = (
         f"range {escape(amount_text(report.low_minor, report.currency, scale))} &ndash; "
@@ -208,4 +208,4 @@ def valuation_page(
             else '<p class="nj">No quality report was available for this valuation.</p>'
         )
     )
-    return page(f"Valuation {valuation_id}, asset {asset_id}", body)
+    return ReportPage(f"Valuation {valuation_id}, asset {asset_id}", body)

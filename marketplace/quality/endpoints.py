@@ -3,8 +3,8 @@ progress, read the report."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, BackgroundTasks
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi.responses import HTMLResponse, Response
 
 from marketplace.assets.endpoints import AssetId, RevisionNo
 from marketplace.assets.service import visible_asset
@@ -12,6 +12,7 @@ from marketplace.deps import BlobStoreDep, RuntimeDep, SessionDep
 from marketplace.http import JSON_ERROR_RESPONSES
 from marketplace.identity.auth import CurrentAccount, OptionalAccount
 from marketplace.pages.quality import quality_page
+from marketplace.pages.web import report_response
 from marketplace.quality import service
 from marketplace.quality.schemas import EvaluationPublic, EvaluationRequest
 
@@ -71,18 +72,17 @@ def asset_report(
     "/assets/{asset_id}/quality/report.html",
     response_class=HTMLResponse,
     responses=JSON_ERROR_RESPONSES,  # the page is HTML; its errors are JSON
-    summary="The asset's quality report as a self-contained HTML page, with its radar chart",
+    summary="The asset's quality report as an HTML page of the site, with its radar chart",
 )
 def asset_report_html(
-    asset_id: AssetId, principal: OptionalAccount, session: SessionDep
-) -> HTMLResponse:
+    asset_id: AssetId, principal: OptionalAccount, session: SessionDep, request: Request
+) -> Response:
     shown = service.shown_asset_report(session, principal, asset_id)
-    return HTMLResponse(
-        quality_page(
-            shown.report,
-            asset_id=shown.asset_id,
-            asset_title=shown.asset_title,
-            revision=shown.revision,
-            report_hash=shown.report_hash,
-        )
+    drawn = quality_page(
+        shown.report,
+        asset_id=shown.asset_id,
+        asset_title=shown.asset_title,
+        revision=shown.revision,
+        report_hash=shown.report_hash,
     )
+    return report_response(request, drawn.title, drawn.body)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, Response
 
 from ledger.models import utc_now
 from marketplace import limits
@@ -16,6 +16,7 @@ from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.http import JSON_ERROR_RESPONSES
 from marketplace.identity.auth import CurrentAccount, OptionalAccount
 from marketplace.pages.valuation import valuation_page
+from marketplace.pages.web import report_response
 from marketplace.valuation import service
 from marketplace.valuation.schemas import CertificationDraft, ValuationPublic, ValuationRequest
 
@@ -89,17 +90,19 @@ def get_valuation(
     "/assets/{asset_id}/valuations/{valuation_id}/report.html",
     response_class=HTMLResponse,
     responses=JSON_ERROR_RESPONSES,  # the page is HTML; its errors are JSON
-    summary="The valuation report as a self-contained HTML page, with its charts",
+    summary="The valuation report as an HTML page of the site, with its charts",
 )
 def valuation_report_html(
+    *,
     asset_id: AssetId,
     valuation_id: ValuationId,
     principal: OptionalAccount,
     session: SessionDep,
     runtime: RuntimeDep,
-) -> HTMLResponse:
+    request: Request,
+) -> Response:
     shown = service.shown_valuation(session, principal, asset_id, valuation_id)
-    html = valuation_page(
+    drawn = valuation_page(
         shown.report,
         valuation_id=shown.valuation_id,
         asset_id=shown.asset_id,
@@ -111,7 +114,7 @@ def valuation_report_html(
         quality=shown.quality,
         quality_hash=shown.quality_hash,
     )
-    return HTMLResponse(html)
+    return report_response(request, drawn.title, drawn.body)
 
 
 @router.get("/valuations/{valuation_id}", summary="One valuation report, by its id alone")

@@ -1,7 +1,7 @@
 """The pages' fixtures: an app on the test database with an in-process EVM holding a deployed
-LedgerAnchor, and a small exchange built through the API — two listed assets (one with a
-valuation, one holding personal information), a private draft, the journal anchored, and one
-entry written after the anchor."""
+LedgerAnchor, and a small exchange built through the API — two listed assets, each offered by a
+listing (one with a valuation, one holding personal information), a private draft, the journal
+anchored, and one entry written after the anchor."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from tests.marketplace.assets.helpers import (
     registered_listed,
     verify,
 )
+from tests.marketplace.listings.helpers import create_listing, terms
 from tests.marketplace.valuation.helpers import COST, INCOME, MARKET
 
 ANCHOR_CONFIG = AnchorConfig(batch_entries_max=1000, batch_age_s=0, poll_s=0.01)
@@ -97,6 +98,14 @@ def world(api: TestClient, page_runtime: Runtime, engine: Engine, chain: Web3Anc
         personal_information=True,
         lawful_basis="public_health_or_safety",
         source_type="purchased",
+    )
+    create_listing(api, supplier, fruit_id)
+    create_listing(
+        api,
+        supplier,
+        clinic_id,
+        terms=terms(delivery_mode="key_wrapped", purposes=["research"]),
+        price_model={"kind": "subscription", "amount_minor": 990_000, "period": "year"},
     )
     r = api.post(
         f"/assets/{fruit_id}/valuations",

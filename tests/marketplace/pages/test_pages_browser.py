@@ -70,13 +70,13 @@ def test_a_buyer_browses_the_catalog_and_an_auditor_follows_the_ledger(
 
     # Search the catalog for "fruit": the listed asset, not the draft with the same keyword.
     page.fill("input[name=q]", "fruit")
-    page.click("button[type=submit]")
+    page.click("form.search button[type=submit]")
     page.wait_for_url("**/catalog?q=fruit")
     titles = page.locator("table.assets a.title").all_inner_texts()
     assert titles == [FRUIT_TITLE]
     assert DRAFT_TITLE not in page.inner_text("body")
     assert CLINIC_TITLE not in page.inner_text("body")
-    assert "1 listed asset matching “fruit”" in page.inner_text("p.count")
+    assert "1 offer on this page · matching “fruit”" in page.inner_text("p.count")
     shoot(page, shots / "catalog.png")
 
     # Open the asset: its metadata, revision identity and anchored certificate.

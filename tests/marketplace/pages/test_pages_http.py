@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from marketplace.pages import catalog, explorer
-from marketplace.pages.endpoints import PAGE_CSP
+from marketplace.pages import asset, catalog, explorer
+from marketplace.pages.security import CSP
 from tests.marketplace.assets.helpers import CSV, create, review, upload
 from tests.marketplace.pages.conftest import CLINIC_TITLE, DRAFT_TITLE, FRUIT_TITLE, World
 
@@ -26,8 +26,12 @@ def page(api: TestClient, path: str, status: int = 200) -> Response:
     r = api.get(path)
     assert r.status_code == status, r.text
     assert r.headers["content-type"].startswith("text/html")
-    assert r.headers["content-security-policy"] == PAGE_CSP
-    assert "<script" not in r.text.lower()
+    assert r.headers["content-security-policy"] == CSP
+    # Scripts only from this server's /static/, none inline; no inline style either.
+    scripts = re.findall(r"<script[^>]*>.*?</script>", r.text, flags=re.IGNORECASE | re.DOTALL)
+    assert all(re.fullmatch(r'<script src="/static/[^"]+" defer></script>', s) for s in scripts)
+    assert "<style" not in r.text.lower()
+    assert " style=" not in r.text.lower()
     return r
 
 
@@ -56,7 +60,7 @@ def test_home_on_an_empty_exchange_says_nothing_is_anchored(api: TestClient) -> 
     assert "none yet" in text
 
 
-def test_the_catalog_lists_listed_assets_with_their_facts_and_hides_drafts(
+def test_the_catalog_lists_offers_with_their_assets_facts_and_hides_drafts(
     api: TestClient, world: World
 ) -> None:
     r = page(api, "/catalog")
@@ -67,47 +71,68 @@ def test_the_catalog_lists_listed_assets_with_their_facts_and_hides_drafts(
     assert "&lt;by district&gt;" in r.text  # escaped, never markup
     assert DRAFT_TITLE not in text
     assert f'href="/catalog/{world.draft_id}"' not in r.text
-    assert "2 listed assets" in text
+    assert "2 offers on this page" in text
     assert "Alice Data" in text
     assert "agriculture" in text
     assert "health" in text
     assert "CC-BY-4.0" in text
     assert "CC-BY-NC-4.0" in text
-    assert "important 重要数据" in text
-    assert f"{len(CSV)} bytes" in text
+    assert "important data" in text
+    assert f"{len(CSV)} B" in text
+    assert "CN¥1,250.00, paid once" in text  # the fruit listing's fixed price
+    assert "CN¥9,900.00 per year" in text  # the clinic's subscription
     overall = api.get(f"/assets/{world.fruit_id}/quality").json()["report"]["overall"]
     assert f"{overall:.2f}" in text
 
 
-def test_the_catalog_searches_by_keyword_and_theme(api: TestClient, world: World) -> None:
+def test_the_catalog_searches_filters_and_sorts_as_the_api_does(
+    api: TestClient, world: World
+) -> None:
     fruit = text_of(page(api, "/catalog?q=fruit"))
     health = text_of(page(api, "/catalog?theme=health"))
     nothing = text_of(page(api, "/catalog?q=zebra"))
+    important = text_of(page(api, "/catalog?classification=important"))
+    cheap = text_of(page(api, "/catalog?price_max=2000"))
+    by_price = page(api, "/catalog?sort=price_desc").text
 
     assert FRUIT_TITLE in fruit
     assert CLINIC_TITLE not in fruit
     assert DRAFT_TITLE not in fruit  # the draft has the keyword "fruit" too
     assert CLINIC_TITLE in health
     assert FRUIT_TITLE not in health
-    assert "No listed asset matches." in nothing
+    assert "No offer matches." in nothing
+    assert CLINIC_TITLE in important
+    assert FRUIT_TITLE not in important
+    assert FRUIT_TITLE in cheap
+    assert CLINIC_TITLE not in cheap
+    assert by_price.index("Clinic visits") < by_price.index(FRUIT_TITLE)
 
 
-def test_the_catalog_pages_through_the_assets(
+def test_a_bad_filter_is_shown_next_to_its_field(api: TestClient, world: World) -> None:
+    r = page(api, "/catalog?price_min=abc&quality_min=500", 400)
+
+    assert re.search(r'<p class="field-error" id="e-price_min">[^<]+</p>', r.text)
+    assert 'id="e-quality_min"' in r.text
+    assert 'value="abc"' in r.text  # the form keeps what was typed
+
+
+def test_the_catalog_pages_through_the_offers_by_cursor(
     api: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(catalog, "PAGE_SIZE", 1)
 
-    first = page(api, "/catalog")
-    second = page(api, "/catalog?page=2")
-    beyond = text_of(page(api, "/catalog?page=3"))
+    first = page(api, "/catalog?sort=price_asc")
+    following = re.search(r'<a class="next" href="([^"]+)"', first.text)
+    assert following is not None
+    second = page(api, unescape(following.group(1)))
 
-    assert CLINIC_TITLE in text_of(first)
-    assert FRUIT_TITLE not in text_of(first)
-    assert 'href="/catalog?page=2"' in first.text
-    assert FRUIT_TITLE in text_of(second)
-    assert 'href="/catalog?page=1"' in second.text
-    assert "page=3" not in second.text
-    assert "No listed asset on this page." in beyond
+    assert FRUIT_TITLE in text_of(first)
+    assert CLINIC_TITLE not in text_of(first)
+    assert CLINIC_TITLE in text_of(second)
+    assert 'class="next"' not in second.text
+    assert 'class="first"' in second.text
+    bad = page(api, "/catalog?cursor=not-a-cursor", 422)
+    assert 'class="message"' in bad.text
 
 
 def test_an_asset_page_shows_metadata_revisions_schema_reports_and_certificate(
@@ -123,11 +148,11 @@ def test_an_asset_page_shows_metadata_revisions_schema_reports_and_certificate(
     assert "Daily wholesale fruit prices" in text
     for fact in ("Shanghai", "daily", "zh, en", "2024-01-01 to 2024-12-31", "CC-BY-4.0"):
         assert fact in text, fact
-    assert "general 一般数据" in text
+    assert "general data" in text
     assert "personal information no" in text
     assert "source collected" in text
     assert hashlib.sha256(CSV).hexdigest() in text
-    assert f"{len(CSV)} bytes" in text
+    assert f"{len(CSV)} B" in text
     revision = api.get(f"/assets/{world.fruit_id}/revisions/1").json()
     assert revision["chunk_root"] in text
     for field in ("id integer", "name string", "price number"):
@@ -148,7 +173,7 @@ def test_an_asset_page_shows_the_personal_information_basis(api: TestClient, wor
     text = text_of(page(api, f"/catalog/{world.clinic_id}"))
 
     assert "personal information yes, lawful basis: public_health_or_safety" in text
-    assert "important 重要数据" in text
+    assert "important data" in text
     assert "key_wrapped_delivery" in text
     assert "source purchased" in text
     assert "No valuation yet." in text
@@ -246,16 +271,6 @@ def test_the_batches_page_lists_batches_with_their_status(api: TestClient, world
 @pytest.mark.parametrize(
     ("path", "status"),
     [
-        ("/catalog?page=0", 400),
-        ("/catalog?page=abc", 400),
-        ("/catalog?page=-1", 400),
-        ("/catalog?page=1.5", 400),
-        ("/catalog?page=%EF%BC%91", 400),  # a full-width digit one
-        ("/catalog?page=99999999999999999999999", 400),
-        ("/catalog?page=1000001", 400),
-        ("/catalog?q=" + "x" * 201, 400),
-        ("/catalog?theme=%01", 400),
-        ("/catalog?q=%7F", 400),
         ("/explorer?after_seq=x", 400),
         ("/explorer?after_seq=-1", 400),
         ("/explorer?after_seq=9223372036854775808", 400),
@@ -279,6 +294,29 @@ def test_a_bad_parameter_or_unknown_id_gets_an_html_error_page(
     assert 'class="message"' in r.text
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "quality_min=abc",
+        "quality_min=101",
+        "sort=cheapest",
+        "price_min=-1",
+        "price_max=1.001",  # more decimals than the currency has
+        "price_min=5&price_max=1",
+        "q=" + "x" * 201,
+        "theme=%01",
+        "q=%7F",
+    ],
+)
+def test_a_bad_catalog_filter_is_a_400_with_its_message_on_the_form(
+    client: TestClient, query: str
+) -> None:
+    r = page(client, "/catalog?" + query, 400)
+
+    assert 'class="field-error"' in r.text or 'class="message"' in r.text
+    assert 'class="filters"' in r.text  # the form, to correct it
+
+
 def test_a_nul_in_a_query_is_refused_not_a_500(client: TestClient) -> None:
     for path in ("/catalog?q=a%00b", "/explorer?subject=asset:%00", "/catalog?theme=%00"):
         r = client.get(path)
@@ -287,7 +325,7 @@ def test_a_nul_in_a_query_is_refused_not_a_500(client: TestClient) -> None:
 
 def test_harmless_odd_queries_are_served(client: TestClient) -> None:
     for path in (
-        "/catalog?q=&theme=&page=",
+        "/catalog?q=&theme=&price_min=&sort=",
         "/catalog?q=%25_%5C%27%22%3Cb%3E",
         "/catalog?q=%E6%B0%B4%E6%9E%9C&unknown=1",
         "/explorer?kind=&subject=&after_seq=",
@@ -328,3 +366,22 @@ def test_an_asset_page_shows_constraints_missing_values_and_key_of_its_schema(
     assert "id integer required: true, minimum: 1" in text
     # (tags become spaces in text_of: each marker is its own code element)
     assert 'Missing values (cells that count as empty): "" , "NA" · primary key: ["id"]' in text
+
+
+def test_the_certificate_verify_action_says_valid_and_catches_a_tampered_one(
+    api: TestClient, world: World
+) -> None:
+    text = text_of(page(api, f"/catalog/{world.fruit_id}/certificate/check"))
+    fragment = api.get(
+        f"/catalog/{world.fruit_id}/certificate/check", headers={"HX-Request": "true"}
+    )
+
+    assert "Valid." in text
+    assert "Merkle proof leads to the root of its anchored batch" in text
+    assert "<html" not in fragment.text  # htmx swaps the result into the asset page
+    assert 'class="alert alert-ok certificate-result ok"' in fragment.text
+    tampered = api.get(f"/assets/{world.fruit_id}/certificate").json()
+    tampered["certificate"]["owner"] = "0x" + "11" * 20
+    check = asset.certificate_check(tampered)
+    assert not check.ok
+    assert "signature" in check.message

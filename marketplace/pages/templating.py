@@ -1,0 +1,100 @@
+"""The one Jinja2 environment of the pages: templates under ``templates/``, autoescaping on for
+every template, ``_()`` / ``ngettext()`` from the catalogue of the locale being rendered
+(``i18n.use_locale``), and the format filters every page uses.
+
+Filters (all locale-aware, all return text that autoescaping then escapes):
+``money`` (minor units), ``number``, ``when`` (timestamp, UTC), ``day``, ``size`` (bytes),
+``abbrev`` (a long hash shortened). Globals: ``static_url(name)``, ``url(path, **query)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from marketplace.pages import i18n
+
+PACKAGE = Path(__file__).parent
+TEMPLATES = PACKAGE / "templates"
+STATIC = PACKAGE / "static"
+
+
+def url(path: str, **params: object) -> str:
+    """``path`` with the non-empty ``params`` as its query string."""
+    kept = {k: str(v) for k, v in params.items() if v is not None and v != ""}
+    return f"{path}?{urlencode(kept)}" if kept else path
+
+
+@cache
+def _static_version(name: str) -> str:
+    return hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:12]
+
+
+def static_url(name: str) -> str:
+    """``/static/<name>?v=<content hash>``: a changed file gets a new URL, so it may be cached
+    long."""
+    return f"/static/{name}?v={_static_version(name)}"
+
+
+def size(size_bytes: int | None) -> str:
+    """``1536`` → ``1,536 B (1.5 KiB)`` in the current locale's digits."""
+    if size_bytes is None:
+        return "—"
+    text = f"{i18n.number(size_bytes)} B"
+    value, unit = float(size_bytes), ""
+    for candidate in ("KiB", "MiB", "GiB", "TiB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, candidate
+    return f"{text} ({value:.1f} {unit})" if unit else text
+
+
+def abbrev(value: str | None, keep: int = 10) -> str:
+    """A long hash or address shortened for a table cell (templates put the whole value in a
+    ``title``)."""
+    if not value:
+        return "—"
+    return value if len(value) <= 2 * keep + 1 else f"{value[:keep]}…{value[-keep + 2 :]}"
+
+
+def pretty_json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,  # a misspelt variable fails the test, not the reader
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
+        gettext=i18n.gettext_, ngettext=i18n.ngettext_, newstyle=True
+    )
+    env.filters.update(
+        money=i18n.money,
+        number=i18n.number,
+        when=i18n.when,
+        day=i18n.day,
+        size=size,
+        abbrev=abbrev,
+        pretty_json=pretty_json,
+    )
+    env.globals.update(
+        static_url=static_url,
+        url=url,
+        LOCALES=i18n.LOCALES,
+        LOCALE_NAMES=i18n.LOCALE_NAMES,
+        html_lang=i18n.html_lang,
+        current_locale=i18n.current_locale,
+    )
+    return env

@@ -1,0 +1,48 @@
+"""The pages' languages: which locale a request gets, and amounts and dates in each."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from marketplace.money import Currency
+from marketplace.pages import i18n
+
+CNY = Currency("CNY", 2)
+
+
+@pytest.mark.parametrize(
+    ("cookie", "accept", "expected"),
+    [
+        (None, None, "en"),
+        (None, "zh-CN,zh;q=0.9,en;q=0.8", "zh_CN"),
+        (None, "en-US;q=0.5, zh-TW;q=0.9", "zh_CN"),
+        (None, "fr-FR, en;q=0.5", "en"),
+        (None, "zh;q=0, en", "en"),
+        (None, "zh;q=abc, en", "en"),
+        ("en", "zh-CN", "en"),
+        ("zh_CN", "en", "zh_CN"),
+        ("de", "zh", "zh_CN"),
+    ],
+    ids=["none", "zh", "by-quality", "fallback", "refused", "malformed", "cookie-en", "cookie-zh",
+         "unknown-cookie"],
+)  # fmt: skip
+def test_the_locale_is_the_cookie_else_accept_language_else_english(
+    cookie: str | None, accept: str | None, expected: str
+) -> None:
+    assert i18n.negotiate(cookie, accept) == expected
+
+
+def test_amounts_and_dates_are_formatted_for_each_locale() -> None:
+    moment = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
+    with i18n.use_locale("en", CNY):
+        assert i18n.money(1_234_567) == "CN¥12,345.67"
+        assert i18n.when(moment) == "Mar 4, 2026, 5:06:07\u202fAM UTC"  # CLDR: U+202F before AM
+        assert i18n.gettext_("Catalog") == "Catalog"
+    with i18n.use_locale("zh_CN", CNY):
+        assert i18n.money(1_234_567) == "¥12,345.67"
+        assert i18n.day(moment) == "2026年3月4日"
+        assert i18n.gettext_("Catalog") == "数据目录"
+        assert i18n.money(None) == "—"
+    assert i18n.current_locale() == "en"  # the block's locale does not leak
