@@ -153,6 +153,10 @@ def settings_for(engine: Engine, **overrides: object) -> Settings:
         "chain_url": "eth-tester://",
         "worker_in_process": False,
         "log_level": "WARNING",
+        # Every TestClient request comes from one network ("testclient"), and a test's world may
+        # sign up more accounts than one network may in an hour; the abuse-limit tests set the
+        # limits they test (tests/marketplace/ratelimit/).
+        "signups_per_network_max": 100_000,
     }
     values.update(overrides)
     return Settings.model_validate(values)
