@@ -12,13 +12,25 @@ from sqlmodel import Session
 from ledger.progress import anchoring_progress
 from marketplace.db import ping
 from marketplace.deps import RuntimeDep
+from marketplace.runtime import Runtime
 
 router = APIRouter(tags=["operations"])
 
 
 @router.get("/health", summary="Database and chain status")
 def health(runtime: RuntimeDep) -> JSONResponse:
-    report: dict[str, Any] = {}
+    report = probe_report(runtime)
+    # The database is essential; the chain is not (entries queue until it returns).
+    status = "ok" if all(part.get("ok") for part in report.values()) else "degraded"
+    if not report["database"]["ok"]:
+        status = "down"
+    return JSONResponse({"status": status, **report}, status_code=503 if status == "down" else 200)
+
+
+def probe_report(runtime: Runtime) -> dict[str, dict[str, Any]]:
+    """Each part's status: ``database`` and every probe the runtime holds (the chain, the
+    anchoring worker), each ``{"ok": bool, ...}``; a probe that fails reports, never raises."""
+    report: dict[str, dict[str, Any]] = {}
     try:
         ping(runtime.engine)
         report["database"] = {"ok": True, "backend": runtime.engine.dialect.name}
@@ -29,11 +41,7 @@ def health(runtime: RuntimeDep) -> JSONResponse:
             report[name] = probe()
         except Exception as exc:  # noqa: BLE001 -- a probe that fails reports, never raises
             report[name] = {"ok": False, "error": type(exc).__name__}
-    # The database is essential; the chain is not (entries queue until it returns).
-    status = "ok" if all(part.get("ok") for part in report.values()) else "degraded"
-    if not report["database"]["ok"]:
-        status = "down"
-    return JSONResponse({"status": status, **report}, status_code=503 if status == "down" else 200)
+    return report
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
