@@ -72,7 +72,9 @@ def _review_page(
         status=errors.status,
         nav_active="operator-reviews",
         asset=asset,
-        reviews=asset_service.reviews_of(session, operator, asset_id),
+        reviews=asset_service.reviews_of(
+            session, operator, asset_id, limit=limits.page_size_default, offset=0
+        ),
         checklist=CHECKLIST,
         errors=errors,
     )
