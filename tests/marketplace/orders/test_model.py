@@ -366,8 +366,8 @@ def test_books_and_orders_follow_the_model(world: World) -> None:
     run_state_machine_as_test(
         OnThisWorld,
         settings=settings(
-            max_examples=12,
-            stateful_step_count=30,
+            max_examples=10,
+            stateful_step_count=25,
             derandomize=True,
             deadline=None,
             database=None,
