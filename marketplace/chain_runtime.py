@@ -41,6 +41,7 @@ def anchor_config(settings: Settings) -> AnchorConfig:
         batch_age_s=settings.anchor_batch_age_s,
         confirmations=confirmations,
         poll_s=settings.anchor_poll_s,
+        lease_s=settings.anchor_lease_s,
     )
 
 

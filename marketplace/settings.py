@@ -8,6 +8,7 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ledger import limits as ledger_limits
 from marketplace import limits
 from marketplace.money import Currency
 
@@ -59,6 +60,8 @@ class Settings(BaseSettings):
     anchor_batch_age_s: float = Field(default=limits.anchor_batch_age_s_default, ge=0, le=3600)
     anchor_confirmations: int = Field(default=1, ge=1, le=1000)
     anchor_poll_s: float = Field(default=1.0, gt=0, le=600)
+    # How long a worker that stopped renewing (a killed process) keeps others off the anchoring.
+    anchor_lease_s: float = Field(default=ledger_limits.anchor_lease_s, gt=0, le=3600)
     worker_in_process: bool = True
     # Verifiers (bourse verify, bourse ledger verify): the trust file an auditor saved once with
     # `bourse ledger trust save`; it pins the exchange's contract (docs/ledger.md#pinning).
