@@ -214,6 +214,7 @@ def build(api: TestClient, runtime: Runtime, clock: Clock) -> World:
     inbox = api.get("/inbox", headers=ba.headers).json()["items"]
     ids["notification"] = int(inbox[0]["id"])
     ids["seq"] = 1
+    ids["static_file"] = "site.css"  # a page's stylesheet, GET /static/{name}
 
     # Everyone else, made after the draw so that no dispute of A's names them.
     enrol.verified("supplier_b", "sb@b.test", "B Supply", ["supplier"])

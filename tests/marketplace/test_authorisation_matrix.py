@@ -14,6 +14,7 @@ targets an object set aside for it, so no cell changes what another cell sees.
 
 from __future__ import annotations
 
+import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -72,6 +73,7 @@ PARAMS = {
     "seq": "seq",
     "valuation_id": "valuation",
     "organization_id": "organization",
+    "name": "static_file",
 }
 
 Request = dict[str, Any]  # keyword arguments of TestClient.request
@@ -213,6 +215,42 @@ def _fresh_token(api: TestClient, w: World, c: Caller) -> dict[str, str] | None:
     r = api.post("/auth/login", json={"email": w.emails[c.key], "password": PASSWORD})
     assert r.status_code == 200, r.text
     return bearer(r.json()["access_token"])
+
+
+def page(ok: int, role: str) -> dict[str, int]:
+    """A signed-in page of ``role``: anonymous callers are sent to sign in (303), other roles
+    get the 403 page."""
+    return cells(403, **{ANON: 303, role: ok})
+
+
+def _no_redirect(api: TestClient, w: World, c: Caller) -> Request:
+    """A page answer as it is: a redirect is the answer, not the page it leads to."""
+    return {"follow_redirects": False}
+
+
+def _csrf(api: TestClient, headers: dict[str, str]) -> str:
+    """The CSRF token a page gives this session (it binds to the caller's token)."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', api.get("/", headers=headers).text)
+    assert found is not None, "the home page has no CSRF field"
+    return found.group(1)
+
+
+def form(fields: dict[str, str]) -> Body:
+    """A page form post as the browser sends it: the fields with the caller's CSRF token, so that
+    authorisation, not the CSRF check, decides."""
+
+    def body(api: TestClient, w: World, c: Caller) -> Request:
+        data = {**fields, "csrf_token": _csrf(api, c.headers)}
+        return {"data": data, "follow_redirects": False}
+
+    return body
+
+
+def _sign_out_form(api: TestClient, w: World, c: Caller) -> Request:
+    """Signing out of a page revokes the session's token: each caller signs out a fresh one."""
+    headers = _fresh_token(api, w, c) or {}
+    data = {"csrf_token": _csrf(api, headers)}
+    return {"headers": headers, "data": data, "follow_redirects": False}
 
 
 def _put_webhook(api: TestClient, w: World, c: Caller) -> None:
@@ -476,6 +514,22 @@ TABLE: tuple[Row, ...] = (
     Row("GET", "/explorer", anyone(200)),
     Row("GET", "/explorer/entries/{seq}", anyone(200)),
     Row("GET", "/explorer/batches", anyone(200)),
+    Row("GET", "/catalog/{asset_id}/certificate/check", anyone(200)),
+    Row("GET", "/static/{name}", anyone(200)),
+    Row("GET", "/login", anyone(303, anonymous=200), body=_no_redirect),
+    Row("POST", "/login", anyone(400), label="no password", body=form({"email": "x@y.test"})),
+    Row("POST", "/logout", anyone(303), body=_sign_out_form),
+    Row("POST", "/lang", anyone(303), body=form({"lang": "en", "next": "/"})),
+    # Operator pages.
+    Row("GET", "/operator/reviews", page(200, OPERATOR), body=_no_redirect),
+    Row("GET", "/operator/reviews/{asset_id}", page(200, OPERATOR), body=_no_redirect),
+    Row("POST", "/operator/reviews/{asset_id}", page(400, OPERATOR), label="no decision", body=form({"decision": ""})),
+    Row("GET", "/operator/organizations", page(200, OPERATOR), body=_no_redirect),
+    Row("POST", "/operator/organizations/{organization_id}/verify", page(303, OPERATOR), body=form({})),
+    Row("POST", "/operator/organizations/{organization_id}/roles", page(303, OPERATOR), body=form({"role": "buyer"})),
+    Row("GET", "/operator/arbitrators", page(200, OPERATOR), body=_no_redirect),
+    Row("GET", "/operator/fees", page(200, OPERATOR), body=_no_redirect),
+    Row("GET", "/operator/health", page(200, OPERATOR), body=_no_redirect),
 )
 # fmt: on
 
