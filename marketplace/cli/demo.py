@@ -1,5 +1,5 @@
-"""bourse demo: seeds an operator, a supplier, a buyer and an arbitrator, and walks through
-everything the exchange can do so far, printing each step."""
+"""bourse demo: seeds an operator, suppliers, buyers and arbitrators, walks through everything the
+exchange can do so far, printing each step, and leaves a populated exchange for `make run`."""
 
 from __future__ import annotations
 
@@ -299,9 +299,7 @@ def _populate(
         say(f"{who:<12} {line}")
 
 
-def _summary(
-    emails: dict[str, str], parties: dict[str, Databourse], operator: Databourse, market: Any
-) -> None:
+def _summary(emails: dict[str, str], parties: dict[str, Databourse], operator: Databourse) -> None:
     """Tables of what the demo left, read back from the exchange, to sign in with."""
     from rich.table import Table
 
@@ -386,17 +384,19 @@ def demo(
         typer.Option(help="An exchange to seed (default: the running one, or one started here)."),
     ] = None,
 ) -> None:
-    """Seed five users, list an asset, trade it, dispute a trade, verify; prints each step.
+    """Walk through listing, trading, a dispute and verification, then populate the exchange.
 
-    The users are an operator, a supplier, two buyers and an arbitrator. The supplier lists the
-    asset; anyone finds it; a buyer's demand is matched to it, quoted and accepted; the buyer
-    deposits, pays, downloads (verified) and accepts, and the order settles; an auction
-    of an exclusive licence runs between the two buyers. The winner pays, downloads, re-checks
-    the data's quality and disputes the order; the arbitrator rules a split, the exchange
-    executes it, and the dispute's dossier is exported and verified on chain. Against an
-    exchange already running, the auction waits out that exchange's shortest windows (a minute
-    each by default), and the dispute stops where that exchange's windows are longer than a
-    couple of minutes."""
+    The walk-through's users are an operator, a supplier, two buyers and an arbitrator. The
+    supplier lists the asset; anyone finds it; a buyer's demand is matched to it, quoted and
+    accepted; the buyer deposits, pays, downloads (verified) and accepts, and the order settles;
+    an auction of an exclusive licence runs between the two buyers. The winner pays, downloads,
+    re-checks the data's quality and disputes the order; the arbitrator rules a split, the
+    exchange executes it, and the dispute's dossier is exported and verified on chain. Then it
+    populates the exchange for `make run`: three suppliers, six listings, more settled trades
+    and one dispute in each status (docs/cli.md, "bourse demo"), and prints tables of the
+    accounts, listings, orders and disputes. Against an exchange already running, the auction
+    waits out that exchange's shortest windows (a minute each by default), and the dispute stops
+    where that exchange's windows are longer than a couple of minutes."""
     from marketplace.cli.assets import demo as asset_demo
 
     tag = secrets.token_hex(3)
@@ -488,7 +488,7 @@ def demo(
                 exchange, tag=tag, emails=emails, parties=parties, operator=operator,
                 market=market, workdir=Path(tmp),
             )  # fmt: skip
-            _summary(emails, parties, operator, market)
+            _summary(emails, parties, operator)
             say(f"\nEvery demo account's password is [bold]{DEMO_PASSWORD}[/bold].")
     except DatabourseClientError as exc:
         err.print(f"[red]demo failed[/red]: {exc.code}: {exc.message}")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from marketplace.cli.assets import DEMO_CHECKLIST
-from marketplace.cli.dispute_demo import DISPUTE_WAIT_S_MAX, wait_until
+from marketplace.cli.dispute_demo import DISPUTE_WAIT_S_MAX, _poll, wait_until
 from marketplace.client import Databourse
 from marketplace.money import amount_text
 
@@ -343,8 +343,6 @@ def _rule(
 
 
 def _await_execution(buyer: Databourse, dispute_id: int) -> Iterator[Said]:
-    from marketplace.cli.dispute_demo import _poll
-
     _poll(
         lambda: buyer.disputes.get(dispute_id).status == "executed",
         EXECUTION_WAIT_S_MAX,
