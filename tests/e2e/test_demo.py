@@ -1,15 +1,25 @@
 """`bourse demo` on the embedded default walks through everything, a dispute included, and
-verifies on chain."""
+verifies on chain; then it populates the exchange, and `bourse serve` (what `make run` starts)
+on the same ./var shows three suppliers' listings, settled trades and one dispute in each status
+the lifecycle can keep."""
 
 import os
 import re
 import subprocess
 import sys
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
+from marketplace.client import Databourse
+from tests.servers import loopback_listener
+
 BOURSE = Path(sys.executable).with_name("bourse")
+START_S_MAX = 60.0
+PASSWORD = "demo-password-2026"
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -35,7 +45,7 @@ def test_demo_seeds_every_party_and_its_receipt_verifies(tmp_path: Path) -> None
         env=env,
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=360,
         check=False,
     )
     assert run.returncode == 0, run.stderr[-2000:]
@@ -181,3 +191,79 @@ def test_demo_seeds_every_party_and_its_receipt_verifies(tmp_path: Path) -> None
     )
     assert check.returncode == 0, check.stdout + check.stderr
     assert check.stdout.startswith("valid: entry")
+
+    _populated(out)
+    _after_make_run(tmp_path, env, out)
+
+
+def _populated(out: str) -> None:
+    """What the populating part printed: more parties, listings, trades, disputes, tables."""
+    for name in ("air-supplier", "traffic-supplier", "planner", "arbitrator-2"):
+        assert re.search(rf"{name} +{name}-\w+@demo\.example\.org signed up", out), name
+    listed = re.findall(r"approved and listed: listing \d+, ", out)
+    assert len(listed) == 5
+    assert "per month; does not renew automatically" in out
+    assert "(public data: cost 80.00 CNY plus at most 10.00 %" in out
+    assert len(re.findall(r"downloaded, accepted and settled", out)) == 4
+    assert "restarted with the default dispute windows" in out
+    assert re.search(r"panel member \d+ voted split 5000 bp: dispute \d+ appealed", out)
+    assert re.search(r"panel member \d+ voted split 5000 bp: dispute \d+ final", out)
+    assert "executed at once by the execution job" in out
+    for title in ("Accounts (password below)", "Listings", "Orders", "Disputes"):
+        assert title in out
+    assert f"Every demo account's password is {PASSWORD}." in out
+
+
+def _after_make_run(tmp_path: Path, env: dict[str, str], out: str) -> None:
+    """`bourse serve` on the demo's ./var, read over the API as the operator and anyone."""
+    operator = re.search(r"operator-\w+@demo\.example\.org", out)
+    assert operator
+    with loopback_listener() as listener:
+        served = {**env, "DATABOURSE_PUBLIC_URL": listener.url}
+        server = listener.serve(cwd=tmp_path, env=served)
+        try:
+            _wait_healthy(listener.url, server)
+            with Databourse(listener.url) as anyone, Databourse(listener.url) as staff:
+                catalog = anyone.search.listings(limit=50).items
+                assert len(catalog) >= 6
+                assert len({listing.supplier_organization_id for listing in catalog}) == 3
+                assert {listing.price_model.kind for listing in catalog} >= {
+                    "fixed", "public_data", "subscription", "negotiable",
+                }  # fmt: skip
+                staff.identity.login(operator.group(0), PASSWORD)
+                _check_disputes(staff)
+        finally:
+            server.terminate()
+            server.communicate(timeout=30)
+
+
+def _check_disputes(operator: Databourse) -> None:
+    disputes = {d.status: d for d in operator.disputes.list().items}
+    statuses = sorted(d.status for d in operator.disputes.list().items)
+    assert statuses == ["appealed", "executed", "executed", "open", "ruled"]
+    # They stay: their deadlines are days away, and an appeal waits for the panel's votes.
+    later = datetime.now(UTC) + timedelta(days=1)
+    assert disputes["open"].evidence_closes_at > later
+    ruled = disputes["ruled"]
+    assert ruled.appeal_closes_at is not None
+    assert ruled.appeal_closes_at > later
+    appealed = disputes["appealed"]
+    assert appealed.round == 2
+    assert len([r for r in appealed.rulings if r.round == 2]) == 1
+    executed = [d for d in operator.disputes.list().items if d.status == "executed"]
+    # One by the sole arbitrator's ruling, one by the panel's final ruling.
+    assert sorted(d.round for d in executed) == [1, 2]
+    assert all(d.executed_seq is not None for d in executed)
+
+
+def _wait_healthy(url: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + START_S_MAX
+    while time.monotonic() < deadline:
+        assert server.poll() is None, "the server exited"
+        try:
+            if httpx.get(f"{url}/health", timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"the server did not answer within {START_S_MAX:.0f} s")
