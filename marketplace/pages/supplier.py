@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import BackgroundTasks, Form, Query, Request
+from fastapi import BackgroundTasks, Form, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session
 from starlette.responses import JSONResponse, Response
@@ -38,7 +39,10 @@ from marketplace.assets.models import (
     SourceType,
 )
 from marketplace.assets.schemas import AssetCreate, AssetUpdate, SchemaCorrection, SubmitRequest
+from marketplace.assets.service import SigningContext
 from marketplace.assets.vocabulary import FREQUENCIES, LICENSES
+from marketplace.auctions import service as auctions
+from marketplace.auctions.schemas import AuctionCreate
 from marketplace.deps import BlobStoreDep, RuntimeDep, SessionDep
 from marketplace.errors import DatabourseError
 from marketplace.identity.auth import PageVerifiedSupplier
@@ -62,6 +66,9 @@ from marketplace.pages.web import (
 )
 from marketplace.principal import Principal
 from marketplace.quality import service as quality_service
+from marketplace.quotes import service as quotes
+from marketplace.quotes.schemas import QuoteCreate
+from marketplace.runtime import Runtime
 
 router = page_router()
 PAGE_SIZE = 50
@@ -702,6 +709,206 @@ def create_listing(
         errors = FormErrors.of(exc, values)
         return _listing_form(page, principal, session, asset_id, errors)
     return page.redirect(f"/supplier/listings#listing-{listing.id}")
+
+
+# --- matched demands and quotes -----------------------------------------------------------------
+
+Cursor = Annotated[str | None, Query(max_length=24)]
+DemandId = Annotated[int, Path(ge=1, le=limits.id_max)]
+QUOTE_DAYS_MAX = 365
+
+
+def _valid_days(text: str, page: Page) -> int:
+    days = _integer(text, "valid_days", page)
+    if days is None or not 1 <= days <= QUOTE_DAYS_MAX:
+        raise _FieldError("valid_days", page.text(N_("Between 1 and 365 days.")))
+    return days
+
+
+@router.get("/supplier/demands")
+def demands_inbox(
+    page: PageDep, principal: PageVerifiedSupplier, session: SessionDep, cursor: Cursor = None
+) -> Response:
+    found = matching.open_demands(session, principal, cursor=cursor, limit=PAGE_SIZE, now=utc_now())
+    return page.render("supplier/demands.html", nav_active="supplier-demands", found=found)
+
+
+class QuoteForm(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    listing_id: int = Field(ge=1, le=limits.id_max)
+    price: str = Field(default="", max_length=40)
+    valid_days: str = Field(default="", max_length=12)
+
+    def values(self) -> dict[str, str]:
+        return {k: str(v) for k, v in self.model_dump().items()}
+
+
+def _demand_page(
+    page: Page, principal: Principal, session: Session, demand_id: int, errors: FormErrors
+) -> Response:
+    now = utc_now()
+    demand = matching.get(session, principal, demand_id, now)
+    mine = quotes.for_demand(session, principal, demand_id, offset=0, limit=PAGE_SIZE, now=now)
+    offered, _ = listings.of_supplier(session, principal, offset=0, limit=PAGE_SIZE)
+    return page.render(
+        "supplier/demand.html",
+        status=errors.status,
+        nav_active="supplier-demands",
+        demand=demand,
+        quotes=mine.items,
+        listings=[item for item in offered if item.available],
+        errors=errors,
+        currency=page.settings.currency_unit.code,
+    )
+
+
+@router.get("/supplier/demands/{demand_id}")
+def demand_detail(
+    demand_id: DemandId, page: PageDep, principal: PageVerifiedSupplier, session: SessionDep
+) -> Response:
+    return _demand_page(page, principal, session, demand_id, FormErrors.empty({"valid_days": "7"}))
+
+
+@router.post("/supplier/demands/{demand_id}/quotes")
+def send_quote(
+    *,
+    demand_id: DemandId,
+    page: PageDep,
+    principal: PageVerifiedSupplier,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    form: Annotated[QuoteForm, Form()],
+) -> Response:
+    values = form.values()
+    try:
+        days = _valid_days(form.valid_days, page)
+        now = utc_now()
+        body = QuoteCreate(
+            listing_id=form.listing_id,
+            price_minor=_minor(form.price, "price", page),
+            valid_until=now + timedelta(days=days),
+        )
+        quotes.send(
+            session,
+            runtime.settings,
+            principal,
+            demand_id,
+            body,
+            ctx=get_signing_context(runtime),
+            now=now,
+        )
+    except _FieldError as exc:
+        errors = FormErrors({exc.field: exc.message}, values, 400)
+        return _demand_page(page, principal, session, demand_id, errors)
+    except ValidationError as exc:
+        session.rollback()
+        return _demand_page(
+            page, principal, session, demand_id, FormErrors.of_validation(exc, values)
+        )
+    except DatabourseError as exc:
+        session.rollback()
+        if exc.status == 404:
+            raise
+        return _demand_page(page, principal, session, demand_id, FormErrors.of(exc, values))
+    return page.redirect(f"/supplier/demands/{demand_id}#quotes")
+
+
+# --- auctions ----------------------------------------------------------------------------------
+
+AUCTION_HOURS_MAX = 24 * 90
+
+
+class AuctionForm(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    listing_id: int = Field(ge=1, le=limits.id_max)
+    reserve: str = Field(default="", max_length=40)
+    commit_hours: str = Field(default="", max_length=12)
+    reveal_hours: str = Field(default="", max_length=12)
+
+    def values(self) -> dict[str, str]:
+        return {k: str(v) for k, v in self.model_dump().items()}
+
+
+def _hours(text: str, field: str, page: Page) -> int:
+    hours = _integer(text, field, page)
+    if hours is None or not 1 <= hours <= AUCTION_HOURS_MAX:
+        raise _FieldError(field, page.text(N_("Between 1 and 2160 hours.")))
+    return hours
+
+
+def _signing_if_ready(runtime: Runtime) -> SigningContext | None:
+    """The signing context once the chain is known (an auction read resolves only then)."""
+    try:
+        return get_signing_context(runtime)
+    except DatabourseError:
+        return None
+
+
+def _auctions_page(
+    page: Page, principal: Principal, session: Session, runtime: Runtime, errors: FormErrors
+) -> Response:
+    now = utc_now()
+    offered, _ = listings.of_supplier(session, principal, offset=0, limit=PAGE_SIZE)
+    exclusive = [item for item in offered if item.exclusive and item.available]
+    ctx = _signing_if_ready(runtime)
+    rows = [
+        (item, auction)
+        for item in exclusive
+        for auction in auctions.for_listing(session, runtime.settings, item.id, ctx, now)
+    ]
+    return page.render(
+        "supplier/auctions.html",
+        status=errors.status,
+        nav_active="supplier-auctions",
+        exclusive=exclusive,
+        rows=rows,
+        errors=errors,
+        currency=page.settings.currency_unit.code,
+    )
+
+
+@router.get("/supplier/auctions")
+def my_auctions(
+    page: PageDep, principal: PageVerifiedSupplier, session: SessionDep, runtime: RuntimeDep
+) -> Response:
+    defaults = {"commit_hours": "48", "reveal_hours": "24"}
+    return _auctions_page(page, principal, session, runtime, FormErrors.empty(defaults))
+
+
+@router.post("/supplier/auctions")
+def open_auction(
+    page: PageDep,
+    principal: PageVerifiedSupplier,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    form: Annotated[AuctionForm, Form()],
+) -> Response:
+    values = form.values()
+    try:
+        now = utc_now()
+        commit = now + timedelta(hours=_hours(form.commit_hours, "commit_hours", page))
+        reveal = commit + timedelta(hours=_hours(form.reveal_hours, "reveal_hours", page))
+        body = AuctionCreate(
+            listing_id=form.listing_id,
+            reserve_minor=_minor(form.reserve, "reserve", page),
+            commit_deadline=commit,
+            reveal_deadline=reveal,
+        )
+        auctions.open_auction(session, runtime.settings, principal, body, now)
+    except _FieldError as exc:
+        errors = FormErrors({exc.field: exc.message}, values, 400)
+        return _auctions_page(page, principal, session, runtime, errors)
+    except ValidationError as exc:
+        session.rollback()
+        errors = FormErrors.of_validation(exc, values)
+        return _auctions_page(page, principal, session, runtime, errors)
+    except DatabourseError as exc:
+        session.rollback()
+        errors = FormErrors.of(exc, values)
+        return _auctions_page(page, principal, session, runtime, errors)
+    return page.redirect("/supplier/auctions")
 
 
 # --- sales -------------------------------------------------------------------------------------

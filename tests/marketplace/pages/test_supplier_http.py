@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from html import unescape
 from typing import Any
 
@@ -373,3 +374,78 @@ def test_sales_page_links_to_money(web: TestClient) -> None:
     assert r.status_code == 200
     assert 'href="/money"' in r.text
     assert "No sale yet." in r.text
+
+
+def listed_with_form(web: TestClient, api: TestClient, suppliers: Suppliers, **form: Any) -> int:
+    """An approved asset offered through the listing form; the new listing's id."""
+    asset_id = approved(api, suppliers)
+    path = f"/supplier/listings/new?asset_id={asset_id}"
+    r = post(web, path, "/supplier/listings/new", listing_form(asset_id, **form))
+    assert r.status_code == 303, r.text
+    return int(api.get(f"/assets/{asset_id}").json()["listings"][0]["id"])
+
+
+def test_a_supplier_answers_an_open_demand_with_a_quote(
+    web: TestClient, api: TestClient, suppliers: Suppliers, engine: Engine
+) -> None:
+    buyer = party(api, "bea@buyer.test", "Bea Buying", ["buyer"])
+    verify(api, suppliers.ops, buyer)
+    listing_id = listed_with_form(web, api, suppliers)
+    deadline = (datetime.now(UTC) + timedelta(days=10)).isoformat()
+    demand = api.post(
+        "/demands",
+        json={
+            "title": "Tea yields wanted",
+            "purpose": "research",
+            "budget_min_minor": 1000,
+            "budget_max_minor": 90000,
+            "deadline": deadline,
+        },
+        headers=buyer.headers,
+    )
+    assert demand.status_code == 201, demand.text
+    demand_id = int(demand.json()["id"])
+    assert "Tea yields wanted" in web.get("/supplier/demands").text
+    path = f"/supplier/demands/{demand_id}"
+    before = row_counts(engine)
+    for form, field in (
+        ({"price": "abc", "valid_days": "7"}, "price"),
+        ({"price": "50.00", "valid_days": "0"}, "valid_days"),
+    ):
+        refused = post(web, path, f"{path}/quotes", {"listing_id": str(listing_id), **form})
+        assert refused.status_code == 400, form
+        assert f'id="e-{field}"' in refused.text
+    assert row_counts(engine) == before
+
+    r = post(
+        web, path, f"{path}/quotes", {"listing_id": listing_id, "price": "50", "valid_days": 7}
+    )
+
+    assert r.status_code == 303, r.text
+    seen = api.get(f"/demands/{demand_id}/quotes", headers=buyer.headers).json()["items"]
+    assert [(q["listing_id"], q["price_minor"]) for q in seen] == [(listing_id, 5000)]
+    assert 'id="quote-' in web.get(path).text
+
+
+def test_a_supplier_opens_an_auction_of_an_exclusive_listing(
+    web: TestClient, api: TestClient, suppliers: Suppliers, engine: Engine
+) -> None:
+    assert "Only an exclusive listing can be auctioned" in text_of(
+        web.get("/supplier/auctions").text
+    )
+    listing_id = listed_with_form(web, api, suppliers, exclusive="on")
+    page = "/supplier/auctions"
+    before = row_counts(engine)
+    form = {"listing_id": listing_id, "reserve": "100.00", "commit_hours": "48"}
+    refused = post(web, page, page, {**form, "reveal_hours": "0"})
+    assert refused.status_code == 400
+    assert 'id="e-reveal_hours"' in refused.text
+    assert row_counts(engine) == before
+
+    r = post(web, page, page, {**form, "reveal_hours": "24"})
+
+    assert r.status_code == 303, r.text
+    auctions = api.get("/auctions", params={"listing_id": listing_id}).json()
+    assert [(a["reserve_minor"], a["status"]) for a in auctions] == [(10000, "committing")]
+    shown = web.get(page)
+    assert f'id="auction-{auctions[0]["id"]}"' in shown.text
