@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -369,11 +370,31 @@ def test_a_listing_the_service_refuses_rolls_back_and_shows_the_api_message(
     assert row_counts(engine) == before
 
 
-def test_sales_page_links_to_money(web: TestClient) -> None:
-    r = web.get("/supplier/sales")
-    assert r.status_code == 200
-    assert 'href="/money"' in r.text
-    assert "No sale yet." in r.text
+def test_sales_show_the_orders_placed_for_my_listings_and_link_to_money(
+    web: TestClient, api: TestClient, suppliers: Suppliers
+) -> None:
+    empty = web.get("/supplier/sales")
+    assert empty.status_code == 200
+    assert 'href="/money"' in empty.text
+    assert "No sale yet." in empty.text
+    buyer = party(api, "bea@buyer.test", "Bea Buying", ["buyer"])
+    verify(api, suppliers.ops, buyer)
+    listing_id = listed_with_form(web, api, suppliers)
+    order = api.post(
+        "/orders",
+        json={"listing_id": listing_id, "purpose": "research"},
+        headers={**buyer.headers, "Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert order.status_code == 201, order.text
+
+    row = re.search(
+        rf'<tr id="order-{order.json()["id"]}">(.*?)</tr>', web.get("/supplier/sales").text
+    )
+
+    assert row is not None
+    cells = text_of(row.group(1))
+    assert "120.50" in cells
+    assert order.json()["status"] in cells
 
 
 def listed_with_form(web: TestClient, api: TestClient, suppliers: Suppliers, **form: Any) -> int:
