@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from marketplace.db import kept
@@ -76,3 +76,14 @@ def active_priced(
     if asset_ids is not None:
         query = query.where(col(Listing.asset_id).in_(list(asset_ids)))
     return list(session.execute(query.order_by(col(Listing.id).desc()).limit(limit)).scalars())
+
+
+def of_organization(
+    session: Session, organization_id: int, *, offset: int, limit: int
+) -> tuple[list[Listing], int]:
+    """The listings an organisation offered, newest first, and how many there are."""
+    where = col(Listing.supplier_organization_id) == organization_id
+    total = session.execute(select(func.count()).select_from(Listing).where(where)).scalar_one()
+    query = select(Listing).where(where).order_by(col(Listing.id).desc())
+    rows = list(session.execute(query.offset(offset).limit(limit)).scalars())
+    return rows, int(total)

@@ -15,7 +15,7 @@ from ledger import limits as ledger_limits
 from marketplace import limits
 from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.errors import DatabourseError
-from marketplace.pages import account, asset, catalog, explorer, operator, params
+from marketplace.pages import account, asset, catalog, explorer, operator, params, supplier
 from marketplace.pages.home import WELL_KNOWN, home_view
 from marketplace.pages.web import FormErrors, Page, PageDep, page_router
 from marketplace.transparency.service import connected_trust_anchor
@@ -151,3 +151,4 @@ def explorer_batches(request: Request, page: PageDep, session: SessionDep) -> Re
 router.include_router(pages)
 router.include_router(account.router)
 router.include_router(operator.router)
+router.include_router(supplier.router)

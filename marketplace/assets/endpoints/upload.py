@@ -72,6 +72,33 @@ async def upload_revision(
     """Send the file as the body (``Content-Type`` is ignored; give ``media_type``). ``format``
     ``csv`` and ``jsonl`` are checked row by row and get an inferred Table Schema; ``opaque``
     stores any bytes."""
+    return await receive_revision(
+        asset_id=asset_id,
+        request=request,
+        principal=principal,
+        session=session,
+        runtime=runtime,
+        store=store,
+        background=background,
+        content_format=content_format,
+        media_type=media_type,
+    )
+
+
+async def receive_revision(
+    *,
+    asset_id: int,
+    request: Request,
+    principal: Principal,
+    session: Session,
+    runtime: Runtime,
+    store: BlobStore,
+    background: BackgroundTasks,
+    content_format: ContentFormat,
+    media_type: str | None,
+) -> RevisionPublic:
+    """The upload itself, streamed from ``request``'s body: the API's route and the supplier's
+    upload page (``pages/supplier_upload.py``, session and CSRF header) both call it."""
     settings = runtime.settings
     media = _checked_media_type(request, content_format, media_type)
 

@@ -20,11 +20,24 @@ from marketplace.listings.models import Listing, ListingStatus
 from marketplace.listings.schemas import ListingPublic
 from marketplace.listings.service._common import LISTED, SUSPENDED, AssetRow, to_public
 from marketplace.listings.terms import Purpose, refusal
+from marketplace.principal import Principal
 
 
 def _with_assets(session: Session, rows: Sequence[Listing]) -> list[ListingPublic]:
     found: dict[int, AssetRow] = dict(assets.assets_by_ids(session, [r.asset_id for r in rows]))
     return [to_public(row, found[row.asset_id]) for row in rows]
+
+
+def of_supplier(
+    session: Session, principal: Principal, *, offset: int, limit: int
+) -> tuple[list[ListingPublic], int]:
+    """The listings the caller's organisation offered, in every status, newest first, and how
+    many there are."""
+    assert 0 < limit <= limits.page_size_max
+    rows, total = repository.of_organization(
+        session, principal.account.organization_id, offset=offset, limit=limit
+    )
+    return _with_assets(session, rows), total
 
 
 def listing_row(session: Session, listing_id: int) -> Listing:
