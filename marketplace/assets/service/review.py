@@ -277,7 +277,12 @@ def issue_certificate(
 
 
 def reviews_of(
-    session: Session, principal: Principal, asset_id: int, *, limit: int, offset: int
+    session: Session,
+    principal: Principal,
+    asset_id: int,
+    *,
+    limit: int = limits.page_size_max,
+    offset: int = 0,
 ) -> list[AssetReview]:
     asset = visible_asset(session, principal, asset_id)
     if not visibility.is_insider(principal, asset):
