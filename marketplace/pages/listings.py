@@ -43,7 +43,12 @@ def listings_section(listings: list[ListingPublic]) -> str:
             f'<div class="card offer" id="listing-{item.id}">'
             f'<span class="big price">{esc(item.price_plain)}</span>{flag}'
             f'<ul class="terms">{words}</ul>'
-            f'<p class="meta">listing {item.id} · '
+            + (
+                f'<p><a class="btn btn-primary buy" href="/buyer/buy/{item.id}">Buy</a></p>'
+                if item.available
+                else ""
+            )
+            + f'<p class="meta">listing {item.id} · '
             f"{link(f'/listings/{item.id}', 'JSON')} · "
             f"{link(f'/listings/{item.id}/odrl', 'ODRL policy')} · signed by "
             f'<span class="hash">{esc(item.signer)}</span></p></div>'
