@@ -31,6 +31,12 @@ from marketplace.pages.web import FormErrors, HTMLResponse, Page, PageDep, page_
 from marketplace.transparency import service as transparency
 
 router = page_router()
+
+
+def N_(message: str) -> str:  # noqa: N802 -- gettext's marker: extracted, translated by page.text
+    return message
+
+
 ListingId = Annotated[int, Path(ge=1, le=limits.id_max)]
 OrderId = Annotated[int, Path(ge=1, le=limits.id_max)]
 KeyField = Annotated[str, Form(max_length=limits.idempotency_key_chars_max)]
@@ -67,6 +73,7 @@ def buy_form(
 @router.post("/buyer/buy/{listing_id}")
 def buy(
     listing_id: ListingId,
+    *,
     page: PageDep,
     principal: PageVerifiedBuyer,
     session: SessionDep,
@@ -79,12 +86,12 @@ def buy(
     values = {"purpose": purpose, "quantity": quantity}
     listing = listings.public(session, listing_id)
     if purpose not in set(Purpose):
-        errors = FormErrors({"purpose": page.text("Choose a purpose.")}, values, 400)
+        errors = FormErrors({"purpose": page.text(N_("Choose a purpose."))}, values, 400)
         return _buy_page(page, listing, errors=errors, status=400)
     count: int | None = None
     if quantity.strip():
         if not quantity.strip().isdigit() or not 1 <= int(quantity) <= limits.order_quantity_max:
-            message = page.text("Type a whole number of at least 1.")
+            message = page.text(N_("Type a whole number of at least 1."))
             return _buy_page(page, listing, errors=FormErrors({"quantity": message}, values, 400))
         count = int(quantity)
     settings = runtime.settings
@@ -160,6 +167,7 @@ def order_page(
 @router.post("/buyer/orders/{order_id}/download", response_class=HTMLResponse)
 def download(
     order_id: OrderId,
+    *,
     page: PageDep,
     principal: PageAccount,
     session: SessionDep,
@@ -171,8 +179,10 @@ def download(
     order = orders.get_order(session, principal, order_id)
     licence = delivery.licence_for_order(session, order.id)
     if licence is None:
-        message = page.text("This order has no licence yet: nothing can be downloaded.")
-        return _order_page(page, session, order, errors=FormErrors({"": message}, {}, 409), status=409)
+        message = page.text(N_("This order has no licence yet: nothing can be downloaded."))
+        return _order_page(
+            page, session, order, errors=FormErrors({"": message}, {}, 409), status=409
+        )
     try:
         issued = delivery.issue_url(
             session, runtime.settings, store, principal, licence.id,
@@ -205,4 +215,3 @@ def accept(
         errors = FormErrors.of(exc, {})
         return _order_page(page, session, order, errors=errors, status=errors.status)
     return page.redirect(f"/buyer/orders/{order_id}")
-

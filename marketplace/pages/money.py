@@ -26,6 +26,12 @@ from marketplace.principal import Principal
 from marketplace.runtime import Runtime
 
 router = page_router()
+
+
+def N_(message: str) -> str:  # noqa: N802 -- gettext's marker: extracted, translated by page.text
+    return message
+
+
 TEMPLATE = "money.html"
 AMOUNT_LENGTH_MAX = 40
 KeyField = Annotated[str, Form(max_length=limits.idempotency_key_chars_max)]
@@ -73,6 +79,7 @@ def money_page(page: PageDep, principal: PageAccount, session: SessionDep) -> HT
 
 def _move(
     direction: Literal["deposit", "withdrawal"],
+    *,
     page: Page,
     principal: Principal,
     session: Session,
@@ -87,7 +94,7 @@ def _move(
     try:
         body = MoneyRequest(amount_minor=parse_amount(amount, settings.currency_scale))
     except (ValueError, ValidationError):
-        errors = FormErrors({"amount": page.text("Type an amount such as 12.50.")}, values, 400)
+        errors = FormErrors({"amount": page.text(N_("Type an amount such as 12.50."))}, values, 400)
         return _render(page, session, principal, errors={direction: errors}, status=400)
 
     def action() -> str:
@@ -115,6 +122,7 @@ def _move(
 
 @router.post("/money/deposit")
 def deposit(
+    *,
     page: PageDep,
     principal: PageAccount,
     session: SessionDep,
@@ -122,11 +130,15 @@ def deposit(
     amount: AmountField,
     idempotency_key: KeyField,
 ) -> Response:
-    return _move("deposit", page, principal, session, runtime, amount, idempotency_key)
+    return _move(
+        "deposit", page=page, principal=principal, session=session, runtime=runtime,
+        amount=amount, key=idempotency_key,
+    )  # fmt: skip
 
 
 @router.post("/money/withdraw")
 def withdraw(
+    *,
     page: PageDep,
     principal: PageAccount,
     session: SessionDep,
@@ -134,7 +146,10 @@ def withdraw(
     amount: AmountField,
     idempotency_key: KeyField,
 ) -> Response:
-    return _move("withdrawal", page, principal, session, runtime, amount, idempotency_key)
+    return _move(
+        "withdrawal", page=page, principal=principal, session=session, runtime=runtime,
+        amount=amount, key=idempotency_key,
+    )  # fmt: skip
 
 
 @router.get("/money/statement.{fmt}")
@@ -157,4 +172,3 @@ def statement_file(
         media_type="application/json",
         headers={"Content-Disposition": 'attachment; filename="statement.json"'},
     )
-
