@@ -44,6 +44,7 @@ PURPOSE_LENGTH_MAX = 40
 # Orders whose file the buyer may fetch, and the one the buyer may accept.
 DOWNLOADABLE = frozenset({"paid", "approved", "delivered", "accepted", "settled"})
 ACCEPTABLE = "delivered"
+PAYABLE = "placed"  # an order placed by accepting a quote, paid from its page
 DISPUTABLE = frozenset({"paid", "approved", "delivered", "accepted", "settled"})
 QUANTITY_KINDS = frozenset({"subscription", "metered", "tiered"})
 
@@ -152,6 +153,8 @@ def _order_page(
         download=download,
         downloadable=licence is not None and order.status in DOWNLOADABLE,
         acceptable=order.status == ACCEPTABLE,
+        payable=order.status == PAYABLE,
+        idempotency_key=once.new_key(),
         disputable=order.status in DISPUTABLE,
         errors=errors or FormErrors.empty(),
     )
@@ -215,3 +218,34 @@ def accept(
         errors = FormErrors.of(exc, {})
         return _order_page(page, session, order, errors=errors, status=errors.status)
     return page.redirect(f"/buyer/orders/{order_id}")
+
+
+@router.post("/buyer/orders/{order_id}/pay")
+def pay(
+    order_id: OrderId,
+    *,
+    page: PageDep,
+    principal: PageAccount,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    idempotency_key: KeyField,
+) -> Response:
+    """Pays a placed order into escrow, as ``POST /orders/{id}/pay``, once per form."""
+    settings = runtime.settings
+
+    def action() -> str:
+        orders.pay(session, settings, principal, order_id, now=utc_now())
+        return f"/buyer/orders/{order_id}"
+
+    try:
+        location = once.once(
+            session, principal, route="POST /buyer/orders/{order_id}/pay", key=idempotency_key,
+            fields={"order_id": str(order_id)}, ttl_s=settings.idempotency_key_ttl_s,
+            action=action,
+        )  # fmt: skip
+    except DatabourseError as exc:
+        session.rollback()
+        order = orders.get_order(session, principal, order_id)
+        errors = FormErrors.of(exc, {})
+        return _order_page(page, session, order, errors=errors, status=errors.status)
+    return page.redirect(location)
