@@ -20,7 +20,7 @@ from ledger import limits as ledger_limits
 from marketplace import limits
 from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.errors import DatabourseError
-from marketplace.pages import account, buyer, buyer_demands, money, params
+from marketplace.pages import account, buyer, buyer_auctions, buyer_demands, money, params
 from marketplace.pages.asset import asset_page
 from marketplace.pages.catalog import catalog_page
 from marketplace.pages.explorer import batches_page, entries_page, entry_page
@@ -124,3 +124,4 @@ router.include_router(account.router)
 router.include_router(money.router)
 router.include_router(buyer.router)
 router.include_router(buyer_demands.router)
+router.include_router(buyer_auctions.router)

@@ -19,6 +19,7 @@ PRICE_MINOR = int(FIXED["amount_minor"])  # 1,250.00
 class Market:
     supplier: Party
     buyer: Party
+    operator: Party
     asset_id: int
     listing_id: int
 
@@ -31,4 +32,4 @@ def market(api: TestClient, runtime: Runtime) -> Market:
     verify(api, ops, buyer)
     asset_id = registered_listed(api, supplier, ops)
     listing = create_listing(api, supplier, asset_id)
-    return Market(supplier, buyer, asset_id, int(listing["id"]))
+    return Market(supplier, buyer, ops, asset_id, int(listing["id"]))
