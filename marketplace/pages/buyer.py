@@ -16,6 +16,7 @@ from ledger.models import utc_now
 from marketplace import limits
 from marketplace.assets.service import signing_context
 from marketplace.auctions import service as auctions
+from marketplace.books.service.holds import subject as hold_subject
 from marketplace.delivery import service as delivery
 from marketplace.delivery.schemas import DownloadUrl
 from marketplace.deps import BlobStoreDep, RuntimeDep, SessionDep
@@ -137,11 +138,20 @@ def _order_page(
     errors: FormErrors | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    entries = transparency.list_entries(
-        session, after_seq=0, limit=limits.page_size_max, kind=None, subject=f"order:{order.id}"
-    ).items
+    subjects = [f"order:{order.id}"]
+    if order.hold_id is not None:
+        subjects.append(hold_subject(order.hold_id))  # escrow.held, settlement.released, ...
+    found = {
+        entry.seq: entry
+        for subject in subjects
+        for entry in transparency.list_entries(
+            session, after_seq=0, limit=limits.page_size_max, kind=None, subject=subject
+        ).items
+    }
+    entries = [found[seq] for seq in sorted(found)]
     licence = delivery.licence_for_order(session, order.id)
-    served = delivery.served_seqs(session, licence.id) if licence is not None else []
+    seqs = ([licence.granted_seq, *delivery.served_seqs(session, licence.id)]) if licence else []
+    others = [seq for seq in seqs if seq not in found]  # the licence's entries, if not above
     return page.render(
         "buyer/order.html",
         status=status,
@@ -149,7 +159,7 @@ def _order_page(
         order=order,
         entries=entries,
         licence=licence,
-        served=served,
+        others=others,
         download=download,
         downloadable=licence is not None and order.status in DOWNLOADABLE,
         acceptable=order.status == ACCEPTABLE,

@@ -173,9 +173,12 @@ def test_the_buyer_downloads_compares_the_sha256_and_accepts(
 
     page = web.get(order_path).text
     assert "delivery.served" in page
+    assert "escrow.held" in page
     r = web.post(f"{order_path}/accept", data=form_of(page, f"{order_path}/accept"))
     assert r.status_code == 200
     assert "order.settled" in r.text
+    assert "settlement.released" in r.text
+    assert r.text.count(">delivery.served<") == 1
     assert balance(api, mk.buyer) == {"available": 500_000 - PRICE_MINOR, "held": 0}
     again = web.post(f"{order_path}/accept", data={"csrf_token": csrf_of(r.text)})
     assert again.status_code == 409  # settled: the API's order_state message, nothing moves
