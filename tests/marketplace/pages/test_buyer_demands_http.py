@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from marketplace.app import create_app
 from marketplace.runtime import Runtime
-from tests.marketplace.identity.helpers import PASSWORD, row_counts
+from tests.marketplace.identity.helpers import PASSWORD, row_counts, signup
 from tests.marketplace.pages.buyer_helpers import BUYER_EMAIL, Market, market
 from tests.marketplace.pages.test_buyer_http import balance, deposit, form_of, text_of
 from tests.marketplace.pages.test_sessions import csrf_of, sign_in
@@ -101,3 +101,21 @@ def test_a_demand_its_matches_and_an_accepted_quote_paid_once(
     assert first.status_code == again.status_code == 303
     assert balance(api, mk.buyer) == {"available": 100_000 - PRICE, "held": PRICE}
     assert ">paid<" in web.get(order_path).text
+
+
+def test_another_organisations_demand_and_quote_are_404_pages(
+    api: TestClient, web: TestClient, mk: Market, page_runtime: Runtime, engine: Engine
+) -> None:
+    page = web.get("/buyer/demands").text
+    r = web.post("/buyer/demands", data={"csrf_token": csrf_of(page), **demand_form()})
+    demand_path = str(r.url.path)
+    quote = send_quote(api, mk.supplier, int(demand_path.rsplit("/", 1)[1]), mk.listing_id)
+    signup(api, "carl@other.test", "Carl Other", ["buyer"])
+    with TestClient(create_app(runtime=page_runtime), raise_server_exceptions=False) as other:
+        sign_in(other, "carl@other.test", PASSWORD)
+        before = row_counts(engine)
+        assert other.get(demand_path).status_code == 404
+        token = csrf_of(other.get("/buyer/demands").text)
+        r = other.post(f"/buyer/quotes/{quote['id']}/accept", data={"csrf_token": token})
+        assert r.status_code == 404
+        assert row_counts(engine) == before
