@@ -47,11 +47,17 @@ DOWNLOADABLE = frozenset({"paid", "approved", "delivered", "accepted", "settled"
 ACCEPTABLE = "delivered"
 PAYABLE = "placed"  # an order placed by accepting a quote, paid from its page
 DISPUTABLE = frozenset({"paid", "approved", "delivered", "accepted", "settled"})
+INSUFFICIENT_FUNDS = "insufficient_funds"  # the books' error code: the page links to /money
 QUANTITY_KINDS = frozenset({"subscription", "metered", "tiered"})
 
 
 def _buy_page(
-    page: Page, listing: ListingPublic, *, errors: FormErrors, status: int = 200
+    page: Page,
+    listing: ListingPublic,
+    *,
+    errors: FormErrors,
+    status: int = 200,
+    short_of_money: bool = False,
 ) -> HTMLResponse:
     return page.render(
         "buyer/buy.html",
@@ -61,6 +67,7 @@ def _buy_page(
         asks_quantity=listing.price_model.kind in QUANTITY_KINDS,
         errors=errors,
         idempotency_key=once.new_key(),
+        short_of_money=short_of_money,
     )
 
 
@@ -117,7 +124,8 @@ def buy(
     except DatabourseError as exc:
         session.rollback()
         errors = FormErrors.of(exc, values, field="")
-        return _buy_page(page, listing, errors=errors, status=errors.status)
+        short = exc.code == INSUFFICIENT_FUNDS
+        return _buy_page(page, listing, errors=errors, status=errors.status, short_of_money=short)
     return page.redirect(location)
 
 
@@ -137,6 +145,7 @@ def _order_page(
     download: DownloadUrl | None = None,
     errors: FormErrors | None = None,
     status: int = 200,
+    short_of_money: bool = False,
 ) -> HTMLResponse:
     subjects = [f"order:{order.id}"]
     if order.hold_id is not None:
@@ -167,6 +176,7 @@ def _order_page(
         idempotency_key=once.new_key(),
         disputable=order.status in DISPUTABLE,
         errors=errors or FormErrors.empty(),
+        short_of_money=short_of_money,
     )
 
 
@@ -257,5 +267,8 @@ def pay(
         session.rollback()
         order = orders.get_order(session, principal, order_id)
         errors = FormErrors.of(exc, {})
-        return _order_page(page, session, order, errors=errors, status=errors.status)
+        short = exc.code == INSUFFICIENT_FUNDS
+        return _order_page(
+            page, session, order, errors=errors, status=errors.status, short_of_money=short
+        )
     return page.redirect(location)

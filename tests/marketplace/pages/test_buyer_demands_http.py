@@ -93,6 +93,11 @@ def test_a_demand_its_matches_and_an_accepted_quote_paid_once(
     assert re.fullmatch(r"/buyer/orders/\d+", order_path)
     assert ">placed<" in r.text
 
+    short = web.post(f"{order_path}/pay", data=form_of(r.text, f"{order_path}/pay"))
+    assert short.status_code == 409
+    assert "insufficient" in text_of(short.text).lower()
+    assert '<a href="/money">' in short.text
+
     deposit(web, "1000")
     page = web.get(order_path).text
     fields = form_of(page, f"{order_path}/pay")
