@@ -85,6 +85,7 @@ def test_a_buyer_deposits_buys_downloads_and_accepts(
         page.goto(base_url + "/money")
         assert page.locator(".stat.available .big").inner_text() == "CN¥750.00"
         assert page.locator(".stat.held .big").inner_text() == "CN¥0.00"
+        shoot(page, f"buyer-money-{name}")
 
         switch_language(page, "zh_CN")
         assert page.locator("h1").inner_text() == "余额"
