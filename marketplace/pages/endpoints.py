@@ -20,7 +20,7 @@ from ledger import limits as ledger_limits
 from marketplace import limits
 from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.errors import DatabourseError
-from marketplace.pages import account, params
+from marketplace.pages import account, disputes, params
 from marketplace.pages.asset import asset_page
 from marketplace.pages.catalog import catalog_page
 from marketplace.pages.explorer import batches_page, entries_page, entry_page
@@ -121,3 +121,4 @@ def explorer_batches(request: Request, session: SessionDep) -> HTMLResponse:
 # Last, so the routes above are all defined: one router for the app to include.
 router.include_router(pages)
 router.include_router(account.router)
+router.include_router(disputes.router)
