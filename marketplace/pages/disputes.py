@@ -19,6 +19,7 @@ served by ``BrowserRoute`` to requests asking for HTML only.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, UploadFile
@@ -31,6 +32,7 @@ from starlette.types import Scope
 from ledger.models import as_utc, utc_now
 from marketplace import limits
 from marketplace.assets.service import signing_context
+from marketplace.blobs import BlobStore
 from marketplace.deps import BlobStoreDep, RuntimeDep, SessionDep
 from marketplace.disputes.errors import DisputeNotFound
 from marketplace.disputes.evidence_errors import EvidenceTooLarge, InvalidEvidence
@@ -102,6 +104,7 @@ def new_dispute(page: PageDep, principal: PageAccount, order_id: IdQuery) -> Res
 
 @router.post("/disputes/new")
 def open_dispute(
+    *,
     page: PageDep,
     principal: PageAccount,
     session: SessionDep,
@@ -131,18 +134,26 @@ def open_dispute(
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class _Case:
+    """What a case page's route holds: the request's page, its viewer and the services' deps."""
+
+    page: Page
+    principal: Principal
+    session: Session
+    runtime: Runtime
+    store: BlobStore
+
+
 def _show(
-    page: Page,
-    principal: Principal,
-    session: Session,
-    runtime: Runtime,
-    store: Any,
+    c: _Case,
     dispute_id: int,
     *,
     status: int = 200,
     errors: dict[str, FormErrors] | None = None,
 ) -> Response:
     """The case page; ``errors`` holds a refused form's messages under the form's name."""
+    page, principal, session, runtime, store = c.page, c.principal, c.session, c.runtime, c.store
     case = views.get_dispute(session, principal, dispute_id)
     try:  # the dossier holds the contents: parties and drawn arbitrators only (operators: not)
         record = dossier.dossier_view(session, runtime.settings, store, principal, dispute_id)
@@ -193,6 +204,7 @@ def _side(buyer_org: int, supplier_org: int, principal: Principal) -> str | None
 
 @browser.get("/disputes/{dispute_id}")
 def show_dispute(
+    *,
     dispute_id: DisputeId,
     page: PageDep,
     principal: PageAccount,
@@ -200,25 +212,22 @@ def show_dispute(
     runtime: RuntimeDep,
     store: BlobStoreDep,
 ) -> Response:
-    return _show(page, principal, session, runtime, store, dispute_id)
+    return _show(_Case(page, principal, session, runtime, store), dispute_id)
 
 
 def _submit(
-    page: Page,
-    principal: Principal,
-    session: Session,
-    runtime: Runtime,
-    store: Any,
+    c: _Case,
     dispute_id: int,
     item: evidence_service.Submission,
     *,
     form: str,
     values: dict[str, str],
 ) -> Response:
+    session, runtime = c.session, c.runtime
     ctx = signing_context(runtime.settings, runtime.chain_id, runtime.contract_address)
     try:
         evidence_service.submit(
-            session, runtime.settings, store, principal, dispute_id=dispute_id, item=item,
+            session, runtime.settings, c.store, c.principal, dispute_id=dispute_id, item=item,
             ctx=ctx, now=utc_now(),
         )  # fmt: skip
     except DatabourseError as exc:
@@ -226,15 +235,13 @@ def _submit(
         if exc.status == 404:
             raise
         errors = FormErrors.of(exc, values)
-        return _show(
-            page, principal, session, runtime, store, dispute_id, status=errors.status,
-            errors={form: errors},
-        )  # fmt: skip
-    return page.redirect(f"/disputes/{dispute_id}#evidence")
+        return _show(c, dispute_id, status=errors.status, errors={form: errors})
+    return c.page.redirect(f"/disputes/{dispute_id}#evidence")
 
 
 @router.post("/disputes/{dispute_id}/statement")
 def submit_statement(
+    *,
     dispute_id: DisputeId,
     page: PageDep,
     principal: PageAccount,
@@ -249,7 +256,7 @@ def submit_statement(
         body = StatementCreate(text=text, title=title or "Statement")
     except ValidationError as exc:
         return _show(
-            page, principal, session, runtime, store, dispute_id, status=400,
+            _Case(page, principal, session, runtime, store), dispute_id, status=400,
             errors={"statement": FormErrors.of_validation(exc, values)},
         )  # fmt: skip
     item = evidence_service.Submission(
@@ -257,13 +264,14 @@ def submit_statement(
         media_type=evidence_service.STATEMENT_MEDIA_TYPE,
     )  # fmt: skip
     return _submit(
-        page, principal, session, runtime, store, dispute_id, item, form="statement",
+        _Case(page, principal, session, runtime, store), dispute_id, item, form="statement",
         values=values,
     )  # fmt: skip
 
 
 @router.post("/disputes/{dispute_id}/file")
 async def submit_file(
+    *,
     dispute_id: DisputeId,
     page: PageDep,
     principal: PageAccount,
@@ -287,7 +295,7 @@ async def submit_file(
         problem = InvalidEvidence("give the file a title")
     if problem is not None:
         return _show(
-            page, principal, session, runtime, store, dispute_id, status=problem.status,
+            _Case(page, principal, session, runtime, store), dispute_id, status=problem.status,
             errors={"file": FormErrors.of(problem, values)},
         )  # fmt: skip
     if not _MEDIA_TYPE.match(media_type):
@@ -296,12 +304,17 @@ async def submit_file(
         kind=evidence_service.FILE, content=content, title=title.strip(), media_type=media_type
     )
     return _submit(
-        page, principal, session, runtime, store, dispute_id, item, form="file", values=values
+        _Case(page, principal, session, runtime, store),
+        dispute_id,
+        item,
+        form="file",
+        values=values,
     )
 
 
 @router.get("/disputes/{dispute_id}/evidence/{evidence_id}/download")
 def evidence_file(
+    *,
     dispute_id: DisputeId,
     evidence_id: EvidenceId,
     principal: PageAccount,
@@ -324,6 +337,7 @@ def evidence_file(
 
 @router.get("/disputes/{dispute_id}/dossier.zip")
 def dossier_zip(
+    *,
     dispute_id: DisputeId,
     principal: PageAccount,
     session: SessionDep,
@@ -350,16 +364,8 @@ def _ruling_body(outcome: str, supplier_bp: str, reasons: str) -> RulingBody:
     return RulingBody.model_validate(data)
 
 
-def _decide(
-    action: str,
-    dispute_id: int,
-    page: Page,
-    principal: Principal,
-    session: Session,
-    runtime: Runtime,
-    store: Any,
-    values: dict[str, str],
-) -> Response:
+def _decide(c: _Case, action: str, dispute_id: int, values: dict[str, str]) -> Response:
+    page, principal, session, runtime = c.page, c.principal, c.session, c.runtime
     ctx = signing_context(runtime.settings, runtime.chain_id, runtime.contract_address)
     try:
         body = _ruling_body(values["outcome"], values["supplier_bp"], values["reasons"])
@@ -375,10 +381,7 @@ def _decide(
         errors = FormErrors.of(exc, values)
     else:
         return page.redirect(f"/disputes/{dispute_id}#ruling")
-    return _show(
-        page, principal, session, runtime, store, dispute_id, status=errors.status,
-        errors={"ruling": errors},
-    )  # fmt: skip
+    return _show(c, dispute_id, status=errors.status, errors={"ruling": errors})
 
 
 Outcome = Annotated[str, Form(max_length=32)]
@@ -388,6 +391,7 @@ Reasons = Annotated[str, Form(max_length=limits.dispute_statement_chars_max)]
 
 @router.post("/disputes/{dispute_id}/rule")
 def rule(
+    *,
     dispute_id: DisputeId,
     page: PageDep,
     principal: PageAccount,
@@ -399,11 +403,12 @@ def rule(
     supplier_bp: SupplierBp = "",
 ) -> Response:
     values = {"outcome": outcome, "supplier_bp": supplier_bp, "reasons": reasons}
-    return _decide("ruling", dispute_id, page, principal, session, runtime, store, values)
+    return _decide(_Case(page, principal, session, runtime, store), "ruling", dispute_id, values)
 
 
 @router.post("/disputes/{dispute_id}/vote")
 def vote(
+    *,
     dispute_id: DisputeId,
     page: PageDep,
     principal: PageAccount,
@@ -415,11 +420,12 @@ def vote(
     supplier_bp: SupplierBp = "",
 ) -> Response:
     values = {"outcome": outcome, "supplier_bp": supplier_bp, "reasons": reasons}
-    return _decide("vote", dispute_id, page, principal, session, runtime, store, values)
+    return _decide(_Case(page, principal, session, runtime, store), "vote", dispute_id, values)
 
 
 @router.post("/disputes/{dispute_id}/appeals")
 def appeal(
+    *,
     dispute_id: DisputeId,
     page: PageDep,
     principal: PageAccount,
@@ -434,7 +440,7 @@ def appeal(
         if exc.status == 404:
             raise
         return _show(
-            page, principal, session, runtime, store, dispute_id, status=exc.status,
+            _Case(page, principal, session, runtime, store), dispute_id, status=exc.status,
             errors={"appeal": FormErrors.of(exc, {})},
         )  # fmt: skip
     return page.redirect(f"/disputes/{dispute_id}#ruling")
