@@ -334,3 +334,49 @@ def test_other_organisations_get_a_404_page_and_forms_need_the_csrf_token(
     r = anonymous.get(page, follow_redirects=False)
     assert r.status_code == 303
     assert r.headers["location"].startswith("/login?next=")
+
+
+def test_a_panel_member_votes_on_the_appeal_from_the_page_once(
+    api: TestClient,
+    world: DisputeWorld,
+    browsers: dict[str, TestClient],
+    monkeypatch: pytest.MonkeyPatch,
+    page_runtime: Runtime,
+) -> None:
+    from tests.marketplace.disputes.conftest import arbitrator
+    from tests.marketplace.orders.money import fund
+
+    dispute = open_dispute(api, world.buyer, world.order["id"])
+    page = f"/disputes/{dispute['id']}"
+    for n in (2, 3, 4):  # the only three others: all on the panel
+        arbitrator(api, world.ops, n)
+    monkeypatch.setattr(CLOCK, lambda: after(dispute["evidence_closes_at"]))
+    r = post_form(
+        browsers[JUDGE_EMAIL], page, f"{page}/rule", {"outcome": "refund", "reasons": "x"}
+    )
+    assert r.status_code == 303, r.text
+    fund(page_runtime.engine, world.supplier.organization_id, 100_000)
+    assert post_form(browsers[SUPPLIER_EMAIL], page, f"{page}/appeals", {}).status_code == 303
+
+    member = TestClient(api.app, raise_server_exceptions=False, headers=HTML)
+    form = member.get("/login")
+    member.post(
+        "/login",
+        data={
+            "email": "judge2@arbiters2.test",
+            "password": PASSWORD,
+            "csrf_token": csrf_of(form.text),
+        },
+    )
+    assert f'action="{page}/vote"' in member.get(page).text
+    vote = {"outcome": "split", "supplier_bp": "5000", "reasons": "Both sides share the fault."}
+    before = kinds(api)
+    bad = post_form(member, page, f"{page}/vote", {**vote, "outcome": "maybe"})
+    assert bad.status_code == 400
+    assert kinds(api) == before
+    r = post_form(member, page, f"{page}/vote", vote)
+    assert r.status_code == 303, r.text
+    assert kinds(api) == [*before, "ruling.voted"]
+    shown = member.get(page).text
+    assert "Both sides share the fault." in text_of(shown)
+    assert f'action="{page}/vote"' not in shown  # once
