@@ -102,6 +102,8 @@ def test_the_buyer_disputes_and_the_arbitrator_rules_with_the_split_slider(  # n
         assert page.locator(".check-signature.valid").first.inner_text() == "签名已核验"
         assert page.locator(".check-anchor.anchored").first.inner_text() == "已锚定"
         shoot(page, f"dispute-arbitrator-zh-{name}")
+        page.set_viewport_size({"width": 375, "height": 800})  # a phone: nothing wider
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
         page.click('.role-nav a[href="/disputes"]')
         page.wait_for_url("**/disputes")
         assert page.locator("h1").inner_text() == "争议"

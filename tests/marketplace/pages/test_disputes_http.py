@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from marketplace.pages.disputes import PAGE_FILE_BYTES_MAX
 from marketplace.runtime import Runtime
 from tests.marketplace.assets.helpers import Party, party
 from tests.marketplace.disputes.helpers import open_dispute, post_statement
@@ -235,6 +236,13 @@ def test_an_empty_statement_or_file_is_refused_next_to_its_form(
     )
     assert r.status_code == 422
     assert "choose a file that is not empty" in r.text
+    r = buyer.post(
+        f"{page}/file",
+        data={"title": "Too big", "csrf_token": csrf_of(form.text)},
+        files={"upload": ("big.bin", b"x" * (PAGE_FILE_BYTES_MAX + 1), "application/pdf")},
+    )
+    assert r.status_code == 413
+    assert f"at most {PAGE_FILE_BYTES_MAX} bytes" in r.text
     assert kinds(api) == before
 
 
