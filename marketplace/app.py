@@ -35,6 +35,7 @@ from marketplace.matching import endpoints as matching_endpoints
 from marketplace.notifications import endpoints as notification_endpoints
 from marketplace.observability import RequestContextMiddleware, configure_logging
 from marketplace.orders import endpoints as order_endpoints
+from marketplace.pages import disputes as dispute_pages
 from marketplace.pages import endpoints as page_endpoints
 from marketplace.quality import endpoints as quality_endpoints
 from marketplace.quotes import endpoints as quote_endpoints
@@ -126,6 +127,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(books_endpoints.router)
     app.include_router(delivery_endpoints.router)
     app.include_router(fingerprint_endpoints.router)
+    # Dispute pages at the API's own paths, for requests asking for HTML (docs/pages.md).
+    app.include_router(dispute_pages.browser)
     app.include_router(dispute_endpoints.router)
     fingerprint_service.attach(settings)  # fingerprinted listings' downloads are marked
     app.include_router(page_endpoints.router)

@@ -15,7 +15,7 @@ from ledger import limits as ledger_limits
 from marketplace import limits
 from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.errors import DatabourseError
-from marketplace.pages import account, asset, buyer, buyer_auctions, buyer_demands, catalog, explorer, money, operator, params, supplier
+from marketplace.pages import account, asset, buyer, buyer_auctions, buyer_demands, catalog, disputes, explorer, money, operator, params, supplier
 from marketplace.pages.home import WELL_KNOWN, home_view
 from marketplace.pages.web import FormErrors, Page, PageDep, page_router
 from marketplace.transparency.service import connected_trust_anchor
@@ -156,3 +156,4 @@ router.include_router(money.router)
 router.include_router(buyer.router)
 router.include_router(buyer_demands.router)
 router.include_router(buyer_auctions.router)
+router.include_router(disputes.router)
