@@ -21,8 +21,11 @@ Protocol (each numbered step is crash-safe; the contract's contiguity rule is th
    or re-signs with a fresh nonce when the node refuses the old transaction.
 
 Several workers may run: a lease row in the database lets one act at a time (``SKIP LOCKED`` on
-PostgreSQL). While the chain is unreachable the worker backs off (bounded) and the journal keeps
-growing; it catches up when the chain returns.
+PostgreSQL). The worker renews it before each batch it works on; should a step still outlive it
+(a chain call that hangs, a paused process) and another worker take over, the lease's epoch has
+moved on and every write of the stale worker is refused (``LeaseLost``): batch rows only move
+forward, under the current holder. While the chain is unreachable the worker backs off
+(bounded) and the journal keeps growing; it catches up when the chain returns.
 
 Where the pieces live: this module holds the protocol (``AnchorWorker``, one method per step);
 ``ledger/submission.py`` sends a batch's transaction and follows its signings (steps 2 and 3);
@@ -47,8 +50,8 @@ from ledger import batches, limits, submission
 from ledger.batches import log_fields
 from ledger.canonical import from_hex, to_hex
 from ledger.chain.base import AnchorChain, ChainUnavailable, TxStatus
-from ledger.errors import AnchorConflict, AnchorReverted
-from ledger.lease import acquire_lease, release_lease
+from ledger.errors import AnchorConflict, AnchorReverted, LeaseLost
+from ledger.lease import Clock, Lease, acquire_lease, release_lease
 from ledger.merkle import MerkleTree, leaf_hash
 from ledger.models import AnchorBatch, BatchStatus, as_utc, utc_now
 
@@ -101,12 +104,15 @@ class AnchorWorker:
         *,
         holder: str | None = None,
         hook: Hook | None = None,
+        clock: Clock = utc_now,
     ) -> None:
         self.engine = engine
         self._chain_source = chain
         self.config = config or AnchorConfig()
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._hook = hook
+        self._clock = clock
+        self._lease: Lease | None = None
         self.state = WorkerState()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -139,6 +145,14 @@ class AnchorWorker:
             self.state.chain_ok = True
             self.state.last_error = f"anchor reverted: {exc}"
             return self._back_off()
+        except LeaseLost as exc:  # another worker took over: its writes stand, ours did not
+            self.state.last_error = f"lease lost: {exc}"
+            log.warning(
+                "anchoring step abandoned: %s",
+                exc,
+                extra={"fields": {"holder": self.holder, "error": str(exc)[:300]}},
+            )
+            return self.config.poll_s
         except AnchorConflict as exc:
             self.state.last_error = f"conflict: {exc}"
             log.error(  # noqa: TRY400 -- a conflict is expected, not a bug: no traceback
@@ -199,10 +213,29 @@ class AnchorWorker:
 
     def acquire(self) -> bool:
         """Take or renew the worker lease; False when another live worker holds it."""
-        return acquire_lease(self.engine, LEASE_NAME, self.holder, self.config.lease_s)
+        self._lease = acquire_lease(
+            self.engine, LEASE_NAME, self.holder, self.config.lease_s, now=self._clock()
+        )
+        return self._lease is not None
 
     def release(self) -> None:
+        self._lease = None
         release_lease(self.engine, LEASE_NAME, self.holder)
+
+    def _held(self) -> Lease:
+        """The lease this step runs under (its epoch fences every write)."""
+        if self._lease is None:
+            raise LeaseLost(f"{self.holder} does not hold the anchoring lease")
+        return self._lease
+
+    def _renew(self) -> None:
+        """Renew the lease within a step (before each batch), so that a step working through
+        several batches does not outlive it; ``LeaseLost`` when another worker has taken it
+        since the step began."""
+        held = self._held()
+        if not self.acquire() or self._held().epoch != held.epoch:
+            self._lease = None
+            raise LeaseLost(f"{self.holder} lost the anchoring lease (epoch {held.epoch})")
 
     # ------------------------------------------------------------------ step
 
@@ -212,10 +245,15 @@ class AnchorWorker:
         if not self.acquire():
             return False
         progressed = False
-        for batch in batches.unconfirmed(self.engine):
+        unconfirmed = batches.unconfirmed(self.engine)
+        for i, batch in enumerate(unconfirmed):
+            if i:
+                self._renew()
             progressed = self._advance(chain, batch) or progressed
             if batch.status == BatchStatus.pending:
                 return progressed  # batches are anchored in order: wait for this one
+        if unconfirmed:
+            self._renew()
         cut = self._cut(chain, force=force_cut)
         if cut is not None:
             self._advance(chain, cut)
@@ -233,7 +271,7 @@ class AnchorWorker:
         if tail is None:
             return None
         rows, first_seq = tail.rows, tail.first_seq
-        age_s = (utc_now() - as_utc(tail.oldest_recorded_at)).total_seconds()
+        age_s = (self._clock() - as_utc(tail.oldest_recorded_at)).total_seconds()
         if len(rows) < cfg.batch_entries_max and age_s < cfg.batch_age_s and not force:
             return None
         last_seq = rows[-1][0]
@@ -259,7 +297,7 @@ class AnchorWorker:
             raw_tx=to_hex(signed.raw),
             nonce=signed.nonce,
         )
-        batches.insert(self.engine, batch)
+        batches.insert(self.engine, self._held(), batch)
         log.info("batch %d cut: seq %d..%d", batch.id, first_seq, last_seq, extra=log_fields(batch))
         self._emit("stored", batch)
         return batch
@@ -294,6 +332,7 @@ class AnchorWorker:
                 return False
         batches.save(
             self.engine,
+            self._held(),
             batch,
             status=BatchStatus.sent,
             tx_hash=to_hex(mined.tx_hash),
@@ -316,19 +355,19 @@ class AnchorWorker:
         reprice one stuck unmined, simulate, broadcast. The mined signing, or None (not mined
         yet, or the contract moved since it was read: look again next step)."""
         if mined is not None:
-            submission.resign_reverted(self.engine, chain, batch, mined)
+            submission.resign_reverted(self.engine, self._held(), chain, batch, mined)
         if batch.polls >= self.config.resend_after_polls:
-            submission.reprice(self.engine, chain, batch)
+            submission.reprice(self.engine, self._held(), chain, batch)
         if not submission.simulate(chain, batch):
             return None
-        submission.broadcast(self.engine, chain, batch)
+        submission.broadcast(self.engine, self._held(), chain, batch)
         self._emit("sent", batch)
         mined = submission.mined_signing(chain, batch)
         if mined is None:
-            batches.save(self.engine, batch, polls=batch.polls + 1)
+            batches.save(self.engine, self._held(), batch, polls=batch.polls + 1)
             return None
         if not mined.succeeded:
-            submission.resign_reverted(self.engine, chain, batch, mined)
+            submission.resign_reverted(self.engine, self._held(), chain, batch, mined)
         return mined
 
     def _advance_sent(self, chain: AnchorChain, batch: AnchorBatch) -> bool:
@@ -342,15 +381,28 @@ class AnchorWorker:
                 batch.tx_hash,
                 extra=log_fields(batch),
             )
-            batches.save(self.engine, batch, status=BatchStatus.pending, block_number=None, polls=0)
+            batches.save(
+                self.engine,
+                self._held(),
+                batch,
+                status=BatchStatus.pending,
+                block_number=None,
+                polls=0,
+            )
             return True
         if status.block_number != batch.block_number:
-            batches.save(self.engine, batch, block_number=status.block_number)
+            batches.save(self.engine, self._held(), batch, block_number=status.block_number)
         depth = chain.block_number() - status.block_number + 1
         if depth < self.config.confirmations:
             return False
         submission.check_on_chain(chain, batch)
-        batches.save(self.engine, batch, status=BatchStatus.confirmed, confirmed_at=utc_now())
+        batches.save(
+            self.engine,
+            self._held(),
+            batch,
+            status=BatchStatus.confirmed,
+            confirmed_at=self._clock(),
+        )
         self.state.batches_confirmed += 1
         self._emit("confirmed", batch)
         log.info(

@@ -1,5 +1,11 @@
 """The anchor batch rows the anchoring worker reads and writes. Every write commits on its own:
-each step of the protocol in ``ledger/anchoring.py`` is durable before the next one starts."""
+each step of the protocol in ``ledger/anchoring.py`` is durable before the next one starts.
+
+Every write is fenced (``ledger/lease.py``): it commits only while its worker's lease epoch is
+current, and an update applies only while the row's status is still the one the worker read
+(compare-and-set), so a worker that lost its lease mid-step cannot move a batch backwards
+(``confirmed`` to ``sent``) or overwrite what its successor wrote. A refused write raises
+``LeaseLost`` and leaves the row, and the worker's copy of it, as they were."""
 
 from __future__ import annotations
 
@@ -9,9 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlmodel import Session, col
 
+from ledger.errors import LeaseLost
+from ledger.lease import Lease, fence
 from ledger.models import AnchorBatch, BatchStatus, JournalEntry
 
 
@@ -49,10 +57,11 @@ def unanchored_tail(engine: Engine, entries_max: int) -> Tail | None:
     return Tail(batch_id, first_seq, oldest, [(int(seq), h) for seq, h in rows])
 
 
-def insert(engine: Engine, batch: AnchorBatch) -> None:
-    """Store a new batch. A racing worker that cut the same batch fails on the unique
-    ``first_seq``."""
+def insert(engine: Engine, lease: Lease, batch: AnchorBatch) -> None:
+    """Store a new batch while ``lease`` is current. A racing worker that cut the same batch
+    fails on the unique ``first_seq``."""
     with Session(engine, expire_on_commit=False) as s:
+        fence(s, lease)
         s.add(batch)
         s.commit()
 
@@ -71,13 +80,26 @@ def unconfirmed(engine: Engine) -> list[AnchorBatch]:
         )
 
 
-def save(engine: Engine, batch: AnchorBatch, **changes: Any) -> None:
-    """Apply ``changes`` to ``batch`` and commit them to its row."""
+def save(engine: Engine, lease: Lease, batch: AnchorBatch, **changes: Any) -> None:
+    """Commit ``changes`` to ``batch``'s row, then apply them to ``batch``: only while ``lease``
+    is current and the row's status is still ``batch.status``; else ``LeaseLost`` and nothing
+    changes."""
+    with Session(engine, expire_on_commit=False) as s:
+        fence(s, lease)
+        result = s.execute(
+            update(AnchorBatch)
+            .where(col(AnchorBatch.id) == batch.id, col(AnchorBatch.status) == batch.status)
+            .values(**changes)
+        )
+        assert isinstance(result, CursorResult)
+        if result.rowcount != 1:
+            s.rollback()
+            raise LeaseLost(
+                f"batch {batch.id} is no longer {batch.status}; {lease.holder}'s write was refused"
+            )
+        s.commit()
     for name, value in changes.items():
         setattr(batch, name, value)
-    with Session(engine, expire_on_commit=False) as s:
-        s.execute(update(AnchorBatch).where(col(AnchorBatch.id) == batch.id).values(**changes))
-        s.commit()
 
 
 def all_confirmed(engine: Engine) -> bool:

@@ -21,6 +21,11 @@ class AnchorConflict(LedgerError):
     """The contract's anchored history disagrees with this database's batches."""
 
 
+class LeaseLost(LedgerError):
+    """This anchoring worker no longer holds the lease (it outlived it, and another worker took
+    it over): its write was refused and nothing changed. The worker ends its step."""
+
+
 class NotAnchored(LedgerError):
     """The entry exists but its batch is not confirmed on chain yet."""
 

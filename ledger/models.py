@@ -115,10 +115,14 @@ class AnchorContract(SQLModel, table=True):
 
 
 class WorkerLease(SQLModel, table=True):
-    """Which anchoring worker may act, until when. Several workers may run; one holds this."""
+    """Which anchoring worker may act, until when. Several workers may run; one holds this.
+    ``epoch`` is the fencing token: it goes up by one each time the lease changes hands, and
+    every batch write checks, in its own transaction, that its worker's epoch is still current
+    (``ledger/lease.py``)."""
 
     __tablename__ = "anchor_worker_lease"
 
     name: str = Field(primary_key=True, max_length=32)
     holder: str | None = Field(default=None, max_length=128)
     expires_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    epoch: int = Field(default=0, sa_type=BigInteger)

@@ -23,6 +23,7 @@ from ledger.chain.base import (
     TxStatus,
 )
 from ledger.errors import AnchorConflict, AnchorReverted
+from ledger.lease import Lease
 from ledger.models import AnchorBatch
 
 log = logging.getLogger("ledger.anchoring")  # the worker's one logger name, for operators
@@ -74,7 +75,7 @@ def simulate(chain: AnchorChain, batch: AnchorBatch) -> bool:
 
 
 def resign_reverted(
-    engine: Engine, chain: AnchorChain, batch: AnchorBatch, mined: TxStatus
+    engine: Engine, lease: Lease, chain: AnchorChain, batch: AnchorBatch, mined: TxStatus
 ) -> NoReturn:
     """The current signing was mined and reverted (its nonce is spent): log why, sign the
     batch afresh (sent by a later step, after a simulation succeeds) and back off."""
@@ -89,11 +90,11 @@ def resign_reverted(
         f"{batch.tx_hash} reverted in block {mined.block_number}: {reason}"
     )
     log.error(message, extra=log_fields(batch, block_number=mined.block_number, reason=reason))
-    replace_signing(engine, batch, chain.sign_anchor(*anchor_args(batch)))
+    replace_signing(engine, lease, batch, chain.sign_anchor(*anchor_args(batch)))
     raise AnchorReverted(message, reason)
 
 
-def broadcast(engine: Engine, chain: AnchorChain, batch: AnchorBatch) -> None:
+def broadcast(engine: Engine, lease: Lease, chain: AnchorChain, batch: AnchorBatch) -> None:
     """Send the batch's stored raw transaction (idempotent); when the node refuses it, sign
     afresh and send that."""
     try:
@@ -108,11 +109,11 @@ def broadcast(engine: Engine, chain: AnchorChain, batch: AnchorBatch) -> None:
             exc,
             extra=log_fields(batch),
         )
-        replace_signing(engine, batch, chain.sign_anchor(*anchor_args(batch)))
+        replace_signing(engine, lease, batch, chain.sign_anchor(*anchor_args(batch)))
         chain.send_raw(from_hex(batch.raw_tx))
 
 
-def reprice(engine: Engine, chain: AnchorChain, batch: AnchorBatch) -> None:
+def reprice(engine: Engine, lease: Lease, chain: AnchorChain, batch: AnchorBatch) -> None:
     """Replace a signing not mined after ``resend_after_polls`` polls: same nonce, higher
     fees. The earlier signing may still land: ``mined_signing`` looks for every one."""
     signings = 1 + len(list(filter(None, batch.prior_tx_hashes.split(","))))
@@ -124,12 +125,12 @@ def reprice(engine: Engine, chain: AnchorChain, batch: AnchorBatch) -> None:
             signings,
             extra=log_fields(batch, polls=batch.polls),
         )
-        batches.save(engine, batch, polls=0)
+        batches.save(engine, lease, batch, polls=0)
         return
     old, polls = batch.tx_hash, batch.polls
     signed = chain.sign_replacement(from_hex(batch.raw_tx))
     assert signed.nonce == batch.nonce, (signed.nonce, batch.nonce)
-    replace_signing(engine, batch, signed)
+    replace_signing(engine, lease, batch, signed)
     log.warning(
         "batch %d: tx %s not mined after %d polls; replaced with higher fees",
         batch.id,
@@ -144,11 +145,12 @@ def anchor_args(batch: AnchorBatch) -> tuple[bytes, int, int]:
     return from_hex(batch.root, 32), batch.first_seq, batch.last_seq
 
 
-def replace_signing(engine: Engine, batch: AnchorBatch, signed: SignedAnchor) -> None:
+def replace_signing(engine: Engine, lease: Lease, batch: AnchorBatch, signed: SignedAnchor) -> None:
     """Make ``signed`` the batch's current signing; the old hash joins the prior ones."""
     prior = ",".join(filter(None, [*batch.prior_tx_hashes.split(","), batch.tx_hash]))
     batches.save(
         engine,
+        lease,
         batch,
         tx_hash=to_hex(signed.tx_hash),
         raw_tx=to_hex(signed.raw),

@@ -140,17 +140,6 @@ class Invite(SQLModel, table=True):
     used_by: int | None = Field(default=None, sa_type=BigInteger)
 
 
-class LoginThrottle(SQLModel, table=True):
-    """No longer written: failed logins are counted in the abuse-limit store
-    (marketplace/identity/throttle.py). The table goes with the next migration that drops it."""
-
-    __tablename__ = "login_throttle"
-
-    key_digest: str = Field(max_length=DIGEST_HEX_LENGTH, primary_key=True)
-    failures: int = Field(default=0, sa_type=BigInteger)
-    window_started_at: datetime = Field(sa_type=DateTime(timezone=True))
-
-
 class UsedSignatureNonce(SQLModel, table=True):
     """EIP-712 nonces already consumed per signer: a signed message is accepted once."""
 
