@@ -3,12 +3,13 @@
 ``CurrentAccount`` checks the bearer token on every request; ``OptionalAccount`` checks it when
 one is sent. ``require_role(...)`` and ``require_verified(...)`` build guards on top of
 ``CurrentAccount``; the aliases below are what routes use, so a permission check is one
-parameter, never code copied into a route.
+parameter, never code copied into a route. The guards are ``async`` (they only compare what
+``CurrentAccount`` read) so that FastAPI does not hop to a worker thread to run them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -72,31 +73,31 @@ def get_optional_account(
 OptionalAccount = Annotated[Principal | None, Depends(get_optional_account)]
 
 
-def require_role(*roles: OrgRole | str) -> Callable[[Principal], Principal]:
+def require_role(*roles: OrgRole | str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets through an organisation holding any of ``roles``."""
     wanted = frozenset(OrgRole(r).value for r in roles)
     assert wanted, "require_role needs at least one role"
 
-    def guard(principal: CurrentAccount) -> Principal:
+    async def guard(principal: CurrentAccount) -> Principal:
         check_role(principal, wanted)
         return principal
 
     return guard
 
 
-def require_verified(role: OrgRole | str) -> Callable[[Principal], Principal]:
+def require_verified(role: OrgRole | str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency for acting in ``role`` on the market (listing needs a verified supplier,
     buying a verified buyer)."""
     wanted = OrgRole(role)
 
-    def guard(principal: CurrentAccount) -> Principal:
+    async def guard(principal: CurrentAccount) -> Principal:
         check_verified(principal, wanted)
         return principal
 
     return guard
 
 
-def require_verified_organization(principal: CurrentAccount) -> Principal:
+async def require_verified_organization(principal: CurrentAccount) -> Principal:
     """A dependency for acts any organisation may do once verified, whatever its roles (filing
     an objection)."""
     check_verified_organization(principal)
