@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from ledger import journal
 from ledger.models import utc_now
 from marketplace.books import lifecycle, repository
 from marketplace.books.errors import HoldNotFound, InvalidTransfer, TransferIdReused
@@ -93,7 +94,9 @@ def hold(
         raise TransferIdReused(f"transfer id {transfer_id!r} already names another transfer")
     checked = lock_and_check(session, [leg])  # refuses before the hold row is written
     moment = now or utc_now()
+    held_seq = journal.next_seq(session)  # the row is written with its entry's seq
     row = Hold(
+        held_seq=held_seq,
         organization_id=org_id,
         amount_minor=amount_minor,
         currency=currency,
@@ -107,7 +110,7 @@ def hold(
     leg = Leg(
         transfer_id, available, held, amount_minor, TransferCode.escrow_hold, reference, row.id
     )
-    row.held_seq, _ = post(
+    seq, _ = post(
         session,
         [leg],
         kind=lifecycle.HELD_KIND,
@@ -123,8 +126,7 @@ def hold(
         now=moment,
         checked=checked,  # the same accounts and amount, checked above
     )
-    session.add(row)
-    session.flush()
+    assert seq == held_seq
     return hold_view(row)
 
 
