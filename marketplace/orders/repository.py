@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from ledger.models import JournalEntry
@@ -77,6 +78,14 @@ def totals(session: Session, listing_id: int, statuses: Collection[str]) -> tupl
 
 def journal_entry(session: Session, seq: int) -> JournalEntry | None:
     return kept(session, session.get(JournalEntry, seq))  # entries never change: held
+
+
+def keep_written_entry(session: Session, entry: JournalEntry) -> None:
+    """Hold ``entry``, just appended in this transaction (``journal.append`` returns the row as
+    written), so that ``journal_entry`` of its seq answers without reading it back."""
+    make_transient_to_detached(entry)  # its fields are the row's: nothing to flush
+    session.add(entry)
+    kept(session, entry)
 
 
 def last_entry_seq(session: Session, *, subject: str, kind: str) -> int | None:

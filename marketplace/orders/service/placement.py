@@ -314,6 +314,7 @@ def placed_order(
         signature=signature,
     )
     assert entry.seq == placed_seq
+    repository.keep_written_entry(session, entry)  # paying reads it (the signed terms)
     return order
 
 
