@@ -41,6 +41,9 @@ def serve(
     console.print(f"  Database   {settings.database_url}")
     console.print(f"  Chain      {settings.chain_url}")
     if workers == 1:
+        from marketplace.process import freeze_startup_objects
+
+        freeze_startup_objects()
         uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning")
     else:
         uvicorn.run(
