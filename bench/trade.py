@@ -49,6 +49,7 @@ from sqlmodel import Field, Session, SQLModel
 from marketplace.app import create_app
 from marketplace.db import make_engine
 from marketplace.migrations import upgrade
+from marketplace.process import freeze_startup_objects
 from marketplace.runtime import Runtime
 from tests.conftest import settings_for
 from tests.marketplace.assets.helpers import operator, party, verify
@@ -226,6 +227,7 @@ def main() -> None:
     def insert(http: httpx.Client) -> bool:
         return http.post("/rows", json=row_body).status_code == 201
 
+    freeze_startup_objects()  # as ``bourse serve`` does before it serves
     trade, base = Load(), Load()
     load_before = os.getloadavg()[0]
     per_round = max(1, args.count // (ROUNDS // 2))

@@ -45,6 +45,7 @@ __all__ = [
     "entry_document",
     "format_recorded_at",
     "head",
+    "next_seq",
 ]
 
 HEAD_ID = 1
@@ -226,6 +227,14 @@ def _lock_head(session: Session) -> tuple[int, str]:
     last_seq, last_hash = _lock_head_row(session)
     _remember_head(session, last_seq, last_hash)
     return last_seq, last_hash
+
+
+def next_seq(session: Session) -> int:
+    """The seq this transaction's next append will get: the head is locked (as ``append``
+    would lock it), so no other transaction can take it. A row that records the seq of the
+    entry about to describe it is inserted with it, instead of updated after the append; the
+    caller asserts the entry got it."""
+    return _lock_head(session)[0] + 1
 
 
 def _lock_head_row(session: Session) -> tuple[int, str]:

@@ -6,6 +6,7 @@ commits it once, or rolls it back when anything raised.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,11 +14,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, Integer, event
+from sqlalchemy import BigInteger, Integer, Table, event
 from sqlalchemy import types as sqltypes
-from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Dialect, Engine, make_url
-from sqlmodel import Session, create_engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
+from sqlmodel import Session, SQLModel, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _KEPT = "marketplace.db.kept"
@@ -76,6 +79,46 @@ def kept(session: Session, row: _Row) -> _Row:
     if row is not None:
         session.info.setdefault(_KEPT, {})[(type(row), id(row))] = row
     return row
+
+
+def insert_unless_taken(session: Session, row: SQLModel) -> bool:
+    """Insert ``row`` (a new table row whose id the database assigns) unless a unique index
+    already holds one of its keys: then False, and nothing is inserted. On PostgreSQL and SQLite
+    one ``INSERT ... ON CONFLICT DO NOTHING RETURNING id``: no savepoint, and the caller's
+    transaction stays usable (a concurrent insert of the same key is waited for, as a plain
+    insert would). Inserted, ``row`` gets its id and joins the session as the persistent row,
+    its fields as written (a savepoint and a flush on other databases)."""
+    table = row.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    stmt = _insert_unless_taken(session.get_bind().dialect.name, table)
+    if stmt is None:
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+        except IntegrityError:
+            return False
+        return True
+    (key,) = table.primary_key.columns
+    values = {c.key: getattr(row, c.key) for c in table.columns if c is not key}
+    inserted = session.execute(stmt, values).first()
+    if inserted is None:
+        return False
+    setattr(row, key.key, inserted[0])
+    make_transient_to_detached(row)  # its fields are what the row holds: nothing to flush
+    session.add(row)
+    return True
+
+
+@functools.cache
+def _insert_unless_taken(dialect: str, table: Table) -> Any:
+    """``insert_unless_taken``'s statement for ``table``, built once; None where the database
+    has no ``ON CONFLICT DO NOTHING``."""
+    dialect_insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if dialect_insert is None:
+        return None
+    (key,) = table.primary_key.columns
+    return dialect_insert(table).on_conflict_do_nothing().returning(key)
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -15,7 +15,10 @@ from marketplace.runtime import Runtime
 from marketplace.settings import Settings
 
 
-def get_runtime(request: Request) -> Runtime:
+# The dependencies that only read what the app holds are ``async``: FastAPI runs a plain
+# ``def`` dependency in a worker thread, and each such hop costs a request more CPU than the
+# dependency itself (docs/orders.md, "Performance").
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -23,7 +26,7 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_settings_dep(runtime: RuntimeDep) -> Settings:
+async def get_settings_dep(runtime: RuntimeDep) -> Settings:
     return runtime.settings
 
 

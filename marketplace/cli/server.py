@@ -58,6 +58,10 @@ def serve(
     console.print(f"             {base}/assets/<id>/valuations/<n>/report.html (valuation)")
     console.print(f"  Database   {settings.database_url}")
     console.print(f"  Chain      {settings.chain_url}")
+    if listener is not None or workers == 1:
+        from marketplace.process import freeze_startup_objects
+
+        freeze_startup_objects()
     if listener is not None:
         config = uvicorn.Config(app, log_level="warning")
         # uvicorn re-raises the SIGINT it shut down on; uvicorn.run swallows it, so do we.

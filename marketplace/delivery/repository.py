@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from ledger.models import JournalEntry
-from marketplace.db import kept
+from marketplace.db import insert_unless_taken, kept
 from marketplace.delivery.models import DeliveryKey, Download, Licence, Receipt
 
 
@@ -20,13 +19,7 @@ def add(session: Session, row: Licence | DeliveryKey | Download | Receipt) -> No
 def add_unique(session: Session, row: Licence | Receipt) -> bool:
     """Insert ``row`` unless a unique index already holds its key (one licence per order, one
     receipt per download): then False, nothing inserted, the caller's transaction usable."""
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        return False
-    return True
+    return insert_unless_taken(session, row)
 
 
 def licence(session: Session, licence_id: int) -> Licence | None:

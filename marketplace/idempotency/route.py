@@ -199,7 +199,7 @@ class Idempotency:
             log.exception("could not release an idempotency key after a failed request")
 
 
-def _idempotency(
+async def _idempotency(  # async: it reads nothing, so no worker thread is needed
     keyed: Annotated[_Keyed, Depends(_keyed)],
     principal: CurrentAccount,
     session: SessionDep,

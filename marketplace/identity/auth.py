@@ -3,7 +3,8 @@
 ``CurrentAccount`` checks the bearer token on every request; ``OptionalAccount`` checks it when
 one is sent. ``require_role(...)`` and ``require_verified(...)`` build guards on top of
 ``CurrentAccount``; the aliases below are what routes use, so a permission check is one
-parameter, never code copied into a route.
+parameter, never code copied into a route. The guards are ``async`` (they only compare what
+the resolver read) so that FastAPI does not hop to a worker thread to run them.
 
 Web pages resolve the caller here too, with the same token check and the same guards: a page
 route also accepts the token from the session cookie (``PageAccount``, ``PageOperator``, ...),
@@ -12,7 +13,7 @@ which the JSON API never reads (so a cross-site form cannot act through the API)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -108,7 +109,7 @@ def get_optional_page_account(
 OptionalPageAccount = Annotated[Principal | None, Depends(get_optional_page_account)]
 
 
-def get_page_account(principal: OptionalPageAccount) -> Principal:
+async def get_page_account(principal: OptionalPageAccount) -> Principal:
     """The signed-in caller of a page; pages answer NotAuthenticated with the login page."""
     if principal is None:
         raise NotAuthenticated("sign in to see this page")
@@ -120,8 +121,8 @@ _Resolver = Callable[..., Principal]
 
 
 def _resolved_by(
-    guard: Callable[[Principal], Principal], via: _Resolver
-) -> Callable[[Principal], Principal]:
+    guard: Callable[[Principal], Awaitable[Principal]], via: _Resolver
+) -> Callable[[Principal], Awaitable[Principal]]:
     # The annotation is set here, not written in the signature: postponed annotations are
     # evaluated in the module's namespace, where the local ``via`` does not exist.
     guard.__annotations__["principal"] = Annotated[Principal, Depends(via)]
@@ -130,13 +131,13 @@ def _resolved_by(
 
 def require_role(
     *roles: OrgRole | str, via: _Resolver = get_current_account
-) -> Callable[[Principal], Principal]:
+) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets through an organisation holding any of ``roles``. ``via`` is how
     the caller is found: the bearer token (API) or ``get_page_account`` (pages)."""
     wanted = frozenset(OrgRole(r).value for r in roles)
     assert wanted, "require_role needs at least one role"
 
-    def guard(principal: Principal) -> Principal:
+    async def guard(principal: Principal) -> Principal:
         check_role(principal, wanted)
         return principal
 
@@ -145,19 +146,19 @@ def require_role(
 
 def require_verified(
     role: OrgRole | str, via: _Resolver = get_current_account
-) -> Callable[[Principal], Principal]:
+) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency for acting in ``role`` on the market (listing needs a verified supplier,
     buying a verified buyer)."""
     wanted = OrgRole(role)
 
-    def guard(principal: Principal) -> Principal:
+    async def guard(principal: Principal) -> Principal:
         check_verified(principal, wanted)
         return principal
 
     return _resolved_by(guard, via)
 
 
-def require_verified_organization(principal: CurrentAccount) -> Principal:
+async def require_verified_organization(principal: CurrentAccount) -> Principal:
     """A dependency for acts any organisation may do once verified, whatever its roles (filing
     an objection)."""
     check_verified_organization(principal)

@@ -7,10 +7,11 @@ from datetime import datetime
 
 from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from ledger.models import JournalEntry
-from marketplace.db import kept
+from marketplace.db import insert_unless_taken, kept
 from marketplace.orders.lifecycle import OrderStatus
 from marketplace.orders.models import Order, QualityCheck
 
@@ -23,17 +24,10 @@ def add(session: Session, order: Order) -> Order:
 
 def add_unique(session: Session, order: Order) -> Order | None:
     """Insert ``order`` unless another order already holds what it claims (its exclusive
-    listing, or its quote or auction result): then None, and nothing is inserted. A savepoint
-    keeps the caller's transaction usable after the refused insert (PostgreSQL aborts a
-    transaction on any error otherwise). Concurrent placements queue on the unique index: the
-    first to commit wins, the others come here."""
-    try:
-        with session.begin_nested():
-            session.add(order)
-            session.flush()
-    except IntegrityError:
-        return None
-    return order
+    listing, or its quote or auction result): then None, and nothing is inserted; the caller's
+    transaction stays usable (``db.insert_unless_taken``). Concurrent placements queue on the
+    unique index: the first to commit wins, the others come here."""
+    return order if insert_unless_taken(session, order) else None
 
 
 def get(session: Session, order_id: int) -> Order | None:
@@ -84,6 +78,14 @@ def totals(session: Session, listing_id: int, statuses: Collection[str]) -> tupl
 
 def journal_entry(session: Session, seq: int) -> JournalEntry | None:
     return kept(session, session.get(JournalEntry, seq))  # entries never change: held
+
+
+def keep_written_entry(session: Session, entry: JournalEntry) -> None:
+    """Hold ``entry``, just appended in this transaction (``journal.append`` returns the row as
+    written), so that ``journal_entry`` of its seq answers without reading it back."""
+    make_transient_to_detached(entry)  # its fields are the row's: nothing to flush
+    session.add(entry)
+    kept(session, entry)
 
 
 def last_entry_seq(session: Session, *, subject: str, kind: str) -> int | None:

@@ -173,7 +173,28 @@ def lock_and_check(session: Session, legs: Sequence[Leg]) -> dict[int, BookAccou
     # cycle, whichever of them journaled first.
     _lock_head(session)
     ids = [a.id for leg in legs for a in (leg.debit, leg.credit) if a.id is not None]
-    locked = repository.lock_accounts(session, ids)
+    return check(repository.lock_accounts(session, ids), legs)
+
+
+def locked_accounts(
+    session: Session, wanted: Sequence[tuple[AccountKind, str, int | None]]
+) -> list[BookAccount]:
+    """The accounts ``wanted`` (kind, currency, organisation), locked as ``lock_and_check``
+    locks them (the journal head first, then the accounts by id) and read in one query when
+    they all exist; any not yet opened is opened first. Pass what this returns to ``check``."""
+    keys = [account_key(kind, currency, org) for kind, currency, org in wanted]
+    _lock_head(session)
+    found = repository.lock_accounts_by_key(session, keys)
+    if len(found) < len(set(keys)):  # first use: open them, then lock them all
+        ids = [account(session, *w).id or 0 for w in wanted]
+        by_id = repository.lock_accounts(session, ids)
+        found = {a.key: a for a in by_id.values()}
+    return [found[key] for key in keys]
+
+
+def check(locked: dict[int, BookAccount], legs: Sequence[Leg]) -> dict[int, BookAccount]:
+    """Refuse (writing nothing) if ``legs`` would take any of the ``locked`` accounts but
+    clearing negative, or any balance out of the 64-bit range; ``locked``, by id."""
     deltas: dict[int, int] = {}
     for leg in legs:
         assert leg.debit.id is not None

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from ledger import journal
 from ledger.models import utc_now
 from marketplace.books import lifecycle, repository
 from marketplace.books.errors import HoldNotFound, InvalidTransfer, TransferIdReused
@@ -20,11 +21,12 @@ from marketplace.books.schemas import BalanceView, HoldView
 from marketplace.books.service.accounts import (
     Leg,
     account,
+    check,
     check_amount,
     check_currency,
     check_reference,
     check_transfer_id,
-    lock_and_check,
+    locked_accounts,
     post,
 )
 from marketplace.identity.signing import ZERO_ADDRESS
@@ -77,9 +79,6 @@ def hold(
     check_currency(currency, currencies)
     check_reference(reference)
     check_transfer_id(transfer_id)
-    available = account(session, AccountKind.available, currency, org_id)
-    held = account(session, AccountKind.held, currency, org_id)
-    leg = Leg(transfer_id, available, held, amount_minor, TransferCode.escrow_hold, reference)
     existing = repository.hold_by_transfer_id(session, transfer_id)
     if existing is not None:
         if (existing.organization_id, existing.amount_minor, existing.currency) != (
@@ -91,9 +90,16 @@ def hold(
         return hold_view(existing)
     if repository.transfer_by_id(session, transfer_id) is not None:
         raise TransferIdReused(f"transfer id {transfer_id!r} already names another transfer")
-    checked = lock_and_check(session, [leg])  # refuses before the hold row is written
+    available, held = locked_accounts(
+        session, [(AccountKind.available, currency, org_id), (AccountKind.held, currency, org_id)]
+    )
+    leg = Leg(transfer_id, available, held, amount_minor, TransferCode.escrow_hold, reference)
+    checked = check({available.id or 0: available, held.id or 0: held}, [leg])  # refuses
+    # before the hold row is written
     moment = now or utc_now()
+    held_seq = journal.next_seq(session)  # the row is written with its entry's seq
     row = Hold(
+        held_seq=held_seq,
         organization_id=org_id,
         amount_minor=amount_minor,
         currency=currency,
@@ -107,7 +113,7 @@ def hold(
     leg = Leg(
         transfer_id, available, held, amount_minor, TransferCode.escrow_hold, reference, row.id
     )
-    row.held_seq, _ = post(
+    seq, _ = post(
         session,
         [leg],
         kind=lifecycle.HELD_KIND,
@@ -123,8 +129,7 @@ def hold(
         now=moment,
         checked=checked,  # the same accounts and amount, checked above
     )
-    session.add(row)
-    session.flush()
+    assert seq == held_seq
     return hold_view(row)
 
 

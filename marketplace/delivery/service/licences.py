@@ -126,6 +126,7 @@ def grant_licence(
         downloads=0,
         expires_at=now + timedelta(days=terms.licence_duration_days),
         granted_at=now,
+        granted_seq=journal.next_seq(session),  # written with its entry's seq
     )
     if not repository.add_unique(session, row):
         raise LicenceExists(f"order {order.id} already has its licence")
@@ -149,9 +150,7 @@ def grant_licence(
             "expires_at": int(row.expires_at.timestamp()),
         },
     )
-    row.granted_seq = entry.seq
-    session.add(row)
-    session.flush()
+    assert entry.seq == row.granted_seq
     return licence_view(row)
 
 

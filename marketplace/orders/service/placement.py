@@ -293,9 +293,11 @@ def placed_order(
         session, settings, principal, priced, signature=signature, nonce=nonce,
         deadline=deadline, ctx=ctx, now_s=int(now.timestamp()),
     )  # fmt: skip
+    placed_seq = journal.next_seq(session)  # the row is written with its entry's seq
     order = _insert(
-        session, principal, priced, document=document, signature=signature, ctx=ctx, now=now
-    )
+        session, principal, priced, document=document, signature=signature, ctx=ctx, now=now,
+        placed_seq=placed_seq,
+    )  # fmt: skip
     assert order.id is not None
     entry = journal.append(
         session,
@@ -311,9 +313,8 @@ def placed_order(
         },
         signature=signature,
     )
-    order.placed_seq = entry.seq
-    session.add(order)
-    session.flush()
+    assert entry.seq == placed_seq
+    repository.keep_written_entry(session, entry)  # paying reads it (the signed terms)
     return order
 
 
@@ -326,6 +327,7 @@ def _insert(
     signature: str,
     ctx: SigningContext,
     now: datetime,
+    placed_seq: int,
 ) -> Order:
     """Step 7's row. Its unique indexes settle a race that step 5's check could not see."""
     buyer_org = principal.organization.id
@@ -354,6 +356,7 @@ def _insert(
         verifying_contract=str(ctx.domain["verifyingContract"]),
         exclusive_listing_id=listing.id if holds else None,
         acceptance_window_h=(priced.terms or listing.terms).acceptance_window_h,
+        placed_seq=placed_seq,
         created_at=now,
         updated_at=now,
     )
