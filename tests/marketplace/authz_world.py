@@ -215,6 +215,8 @@ def build(api: TestClient, runtime: Runtime, clock: Clock) -> World:
     ids["notification"] = int(inbox[0]["id"])
     ids["seq"] = 1
     ids["static_file"] = "site.css"  # a page's stylesheet, GET /static/{name}
+    ids["statement_format"] = "csv"  # GET /money/statement.{fmt}
+    ids["quote_missing"] = 999_999  # no quote has it: a page's accept must not take a real one
 
     # Everyone else, made after the draw so that no dispute of A's names them.
     enrol.verified("supplier_b", "sb@b.test", "B Supply", ["supplier"])

@@ -74,6 +74,7 @@ PARAMS = {
     "valuation_id": "valuation",
     "organization_id": "organization",
     "name": "static_file",
+    "fmt": "statement_format",
 }
 
 Request = dict[str, Any]  # keyword arguments of TestClient.request
@@ -244,6 +245,42 @@ def form(fields: dict[str, str]) -> Body:
         return {"data": data, "follow_redirects": False}
 
     return body
+
+
+def page_as(
+    role: str, ok: int, *, mine: int | None = None, others: int | None = None
+) -> dict[str, int]:
+    """A signed-in page of ``role``: the owner gets ``mine``, the role's other organisations
+    ``others`` (both ``ok`` unless given); anonymous callers are sent to sign in, other roles 403."""
+    theirs = ok if others is None else others
+    return cells(
+        403, **{ANON: 303, role: theirs, OTHER: theirs, OWNER: ok if mine is None else mine}
+    )
+
+
+def _html(api: TestClient, w: World, c: Caller) -> Request:
+    """A page the browser asks for at one of the API's own paths (Accept: text/html)."""
+    return {"headers": {"Accept": "text/html"}, "follow_redirects": False}
+
+
+def html_form(fields: dict[str, str]) -> Body:
+    """A form post to a page at one of the API's own paths."""
+
+    def body(api: TestClient, w: World, c: Caller) -> Request:
+        return {**form(fields)(api, w, c), "headers": {"Accept": "text/html"}}
+
+    return body
+
+
+def _page_upload(api: TestClient, w: World, c: Caller) -> Request:
+    """The supplier page's upload: the raw file, the CSRF token in its header."""
+    headers = {"X-CSRF-Token": _csrf(api, c.headers), "Content-Type": "application/octet-stream"}
+    return {
+        "content": b"id,name\n1,x\n",
+        "params": {"format": "nonsense"},
+        "headers": headers,
+        "follow_redirects": False,
+    }
 
 
 def _sign_out_form(api: TestClient, w: World, c: Caller) -> Request:
@@ -530,6 +567,56 @@ TABLE: tuple[Row, ...] = (
     Row("GET", "/operator/arbitrators", page(200, OPERATOR), body=_no_redirect),
     Row("GET", "/operator/fees", page(200, OPERATOR), body=_no_redirect),
     Row("GET", "/operator/health", page(200, OPERATOR), body=_no_redirect),
+    # Supplier pages (the owner is supplier A; another supplier is B).
+    Row("GET", "/supplier/assets", page_as(SUPPLIER, 200), body=_no_redirect),
+    Row("GET", "/supplier/assets/new", page_as(SUPPLIER, 200), body=_no_redirect),
+    Row("POST", "/supplier/assets/new", page_as(SUPPLIER, 400), label="no title", body=form({"title": ""})),
+    Row("GET", "/supplier/assets/{asset_id}", page_as(SUPPLIER, 200, others=403), body=_no_redirect),
+    Row("GET", "/supplier/assets/{asset_id}/edit", page_as(SUPPLIER, 200, others=403), body=_no_redirect),
+    Row("POST", "/supplier/assets/{asset_id}/edit", page_as(SUPPLIER, 400), label="empty title", body=form({"title": ""})),
+    Row("POST", "/supplier/assets/{asset_id}/list", page_as(SUPPLIER, 409, others=403), label="already listed", body=form({})),
+    Row("POST", "/supplier/assets/{asset_id}/submit", page_as(SUPPLIER, 409, others=403), label="already listed", body=form({})),
+    Row("POST", "/supplier/assets/{asset_id}/revisions/{number}/schema", page_as(SUPPLIER, 400), label="not JSON", body=form({"schema": "{"})),
+    Row("PUT", "/upload/supplier/assets/{asset_id}/revisions", page_as(SUPPLIER, 400), label="unknown format", body=_page_upload),
+    Row("GET", "/supplier/listings", page_as(SUPPLIER, 200), body=_no_redirect),
+    Row("GET", "/supplier/listings/new", page_as(SUPPLIER, 400), label="no asset chosen", body=_no_redirect),
+    Row("POST", "/supplier/listings/new", page_as(SUPPLIER, 400), label="no asset", body=form({})),
+    Row("GET", "/supplier/demands", page_as(SUPPLIER, 200), body=_no_redirect),
+    Row("GET", "/supplier/demands/{demand_id}", page_as(SUPPLIER, 200), body=_no_redirect),
+    Row("POST", "/supplier/demands/{demand_id}/quotes", page_as(SUPPLIER, 400), label="no price", body=form({})),
+    Row("GET", "/supplier/auctions", page_as(SUPPLIER, 200), body=_no_redirect),
+    Row("POST", "/supplier/auctions", page_as(SUPPLIER, 400), label="no listing", body=form({})),
+    Row("GET", "/supplier/sales", page_as(SUPPLIER, 200), body=_no_redirect),
+    # Buyer pages (the owner is buyer A; another buyer is B).
+    Row("GET", "/buyer/buy/{listing_id}", page_as(BUYER, 200), owner="buyer", body=_no_redirect),
+    Row("POST", "/buyer/buy/{listing_id}", page_as(BUYER, 400), owner="buyer", label="no purpose", body=form({})),
+    Row("GET", "/buyer/orders", token(200, anonymous=303), owner="buyer", body=_no_redirect),
+    Row("GET", "/buyer/orders/{order_id}", private(200, anonymous=303), owner="buyer", body=_no_redirect),
+    Row("POST", "/buyer/orders/{order_id}/pay", private(409, anonymous=303), owner="buyer", label="already paid", body=form({"idempotency_key": "a" * 32})),
+    Row("POST", "/buyer/orders/{order_id}/accept", private(409, anonymous=303), owner="buyer", label="disputed", targets={"order_id": "disputed_order"}, body=form({})),
+    Row("POST", "/buyer/orders/{order_id}/download", private(200, anonymous=303), owner="buyer", body=form({})),
+    Row("GET", "/buyer/demands", token(200, anonymous=303), owner="buyer", body=_no_redirect),
+    Row("POST", "/buyer/demands", page_as(BUYER, 400), owner="buyer", label="no title", body=form({})),
+    Row("GET", "/buyer/demands/{demand_id}", page_as(BUYER, 200, others=404) | {ARBITRATOR: 404, VALUER: 404}, owner="buyer", body=_no_redirect),
+    Row("POST", "/buyer/quotes/{quote_id}/accept", private(404, anonymous=303), owner="buyer", label="no such quote", targets={"quote_id": "quote_missing"}, body=form({})),
+    Row("GET", "/buyer/auctions/{auction_id}", page_as(BUYER, 200), owner="buyer", body=_no_redirect),
+    Row("POST", "/buyer/auctions/{auction_id}/bid", page_as(BUYER, 400), owner="buyer", label="no amount", body=form({})),
+    Row("POST", "/buyer/auctions/{auction_id}/reveal", page_as(BUYER, 400), owner="buyer", label="no amount", body=form({})),
+    # Balance pages: suppliers' and buyers' own books.
+    Row("GET", "/money", token(200, anonymous=303), owner="buyer", body=_no_redirect),
+    Row("GET", "/money/statement.{fmt}", token(200, anonymous=303), owner="buyer", body=_no_redirect),
+    Row("POST", "/money/deposit", token(400, anonymous=303), owner="buyer", label="no amount", body=form({})),
+    Row("POST", "/money/withdraw", token(400, anonymous=303), owner="buyer", label="no amount", body=form({})),
+    # Dispute pages (the owner is the opening buyer); some at the API's own paths, for HTML.
+    Row("GET", "/disputes/new", token(400, anonymous=303), owner="buyer", label="no order", body=_html),
+    Row("POST", "/disputes/new", token(400, anonymous=303), owner="buyer", label="no order", body=html_form({})),
+    Row("GET", "/disputes/{dispute_id}/dossier.zip", private(200, anonymous=303), owner="buyer", body=_no_redirect),
+    Row("GET", "/disputes/{dispute_id}/evidence/{evidence_id}/download", private(200, anonymous=303), owner="buyer", body=_no_redirect),
+    Row("POST", "/disputes/{dispute_id}/statement", private(400, anonymous=303, operator=400), owner="buyer", label="empty", body=form({"text": ""})),
+    Row("POST", "/disputes/{dispute_id}/file", token(400, anonymous=303), owner="buyer", label="no file", body=form({})),
+    Row("POST", "/disputes/{dispute_id}/appeals", private(409, anonymous=303, operator=403), owner="buyer", label="not ruled", body=form({})),
+    Row("POST", "/disputes/{dispute_id}/rule", private(400, anonymous=303, operator=400), owner="arbitrator", label="drawn arbitrator, no outcome", body=form({})),
+    Row("POST", "/disputes/{dispute_id}/vote", private(400, anonymous=303, operator=400), owner="arbitrator", label="drawn arbitrator, no vote", body=form({})),
 )
 # fmt: on
 
