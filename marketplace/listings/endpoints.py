@@ -31,6 +31,12 @@ ListingId = Annotated[int, Path(ge=1, le=limits.id_max, description="listing id"
 ODRL_MEDIA_TYPE = "application/ld+json"
 
 
+class OdrlResponse(JSONResponse):
+    """JSON-LD: the document declares the media type the route answers with."""
+
+    media_type = ODRL_MEDIA_TYPE
+
+
 @router.post(
     "/listings/draft",
     summary="The offer to sign with your own key (self-custody suppliers; writes nothing)",
@@ -86,12 +92,12 @@ def get_listing(listing_id: ListingId, session: SessionDep) -> ListingPublic:
 
 @router.get(
     "/listings/{listing_id}/odrl",
-    response_class=JSONResponse,
+    response_class=OdrlResponse,
     summary="The listing's usage policy as ODRL 2.2 JSON-LD (an odrl:Offer)",
 )
-def get_listing_odrl(listing_id: ListingId, session: SessionDep, request: Request) -> JSONResponse:
+def get_listing_odrl(listing_id: ListingId, session: SessionDep, request: Request) -> OdrlResponse:
     policy: dict[str, Any] = terms.odrl(service.public(session, listing_id), str(request.base_url))
-    return JSONResponse(policy, media_type=ODRL_MEDIA_TYPE)
+    return OdrlResponse(policy)
 
 
 def _change(
