@@ -31,12 +31,6 @@ ListingId = Annotated[int, Path(ge=1, le=limits.id_max, description="listing id"
 ODRL_MEDIA_TYPE = "application/ld+json"
 
 
-class OdrlResponse(JSONResponse):
-    """JSON-LD: the document declares the media type the route answers with."""
-
-    media_type = ODRL_MEDIA_TYPE
-
-
 @router.post(
     "/listings/draft",
     summary="The offer to sign with your own key (self-custody suppliers; writes nothing)",
@@ -92,12 +86,14 @@ def get_listing(listing_id: ListingId, session: SessionDep) -> ListingPublic:
 
 @router.get(
     "/listings/{listing_id}/odrl",
-    response_class=OdrlResponse,
+    response_class=JSONResponse,
+    # The policy is JSON-LD; its errors are the house JSON body, like every route's.
+    responses={200: {"content": {ODRL_MEDIA_TYPE: {"schema": {"type": "object"}}}}},
     summary="The listing's usage policy as ODRL 2.2 JSON-LD (an odrl:Offer)",
 )
-def get_listing_odrl(listing_id: ListingId, session: SessionDep, request: Request) -> OdrlResponse:
+def get_listing_odrl(listing_id: ListingId, session: SessionDep, request: Request) -> JSONResponse:
     policy: dict[str, Any] = terms.odrl(service.public(session, listing_id), str(request.base_url))
-    return OdrlResponse(policy)
+    return JSONResponse(policy, media_type=ODRL_MEDIA_TYPE)
 
 
 def _change(
