@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from marketplace import health, limits
-from marketplace.apidocs import DOCS_CSP, DOCS_PATH, install_docs
+from marketplace.apidocs import DOCS_CSP, DOCS_PATH, install_docs, install_links
 from marketplace.assets import endpoints as asset_endpoints
 from marketplace.auctions import endpoints as auction_endpoints
 from marketplace.books import endpoints as books_endpoints
@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.runtime = rt
     install_error_handlers(app)
     install_docs(app)
+    install_links(app)
     # The last added runs first: request context, security headers, body size, JSON depth.
     app.add_middleware(
         JsonDepthLimitMiddleware,

@@ -172,3 +172,20 @@ def runtime(engine: Engine) -> Runtime:
 def client(runtime: Runtime) -> Iterator[TestClient]:
     with TestClient(create_app(runtime=runtime)) as c:
         yield c
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Prints the figures a suite records as a ``fuzz_requests`` property (requests sent per
+    identity and mode: tests/e2e/test_api_fuzz.py), so that CI output shows them, xdist or not."""
+    lines = [
+        f"{report.nodeid}: {value}"
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "call"
+        for name, value in getattr(report, "user_properties", [])
+        if name == "fuzz_requests"
+    ]
+    if lines:
+        terminalreporter.write_sep("-", "requests sent by the API fuzzer")
+        for line in lines:
+            terminalreporter.write_line(line)

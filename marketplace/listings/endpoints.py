@@ -87,6 +87,8 @@ def get_listing(listing_id: ListingId, session: SessionDep) -> ListingPublic:
 @router.get(
     "/listings/{listing_id}/odrl",
     response_class=JSONResponse,
+    # The policy is JSON-LD; its errors are the house JSON body, like every route's.
+    responses={200: {"content": {ODRL_MEDIA_TYPE: {"schema": {"type": "object"}}}}},
     summary="The listing's usage policy as ODRL 2.2 JSON-LD (an odrl:Offer)",
 )
 def get_listing_odrl(listing_id: ListingId, session: SessionDep, request: Request) -> JSONResponse:

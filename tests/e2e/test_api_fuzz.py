@@ -1,10 +1,18 @@
 """House rule 3 across the whole API: schemathesis fuzzes every operation of the app's own
 OpenAPI document, on a real uvicorn server, on each database under test.
 
-Every operation gets positive and negative cases (wrong types, out-of-range integers, unknown
-fields, missing fields), sent anonymously, with a bad token, and as an operator, a verified
-supplier and a verified buyer; path ids are sometimes aimed at rows that exist, so that the
-routes behind the guards run too. For every response:
+The world is the authorisation matrix's (tests/marketplace/authz_world.py): organisation A's
+supplier, buyer and arbitrator own one of every kind of object, and a valuer and an operator
+exist; every organisation is verified. Every operation gets positive and negative cases (wrong
+types, out-of-range integers, unknown fields, missing fields), each sent as one of: anonymous, a
+bad token, and each role the app has (supplier, buyer, arbitrator, valuer, operator). Path ids
+are often aimed at rows that exist, so that the routes behind the guards run too.
+
+Then a stateful run: schemathesis follows the document's OpenAPI links (marketplace/apidocs.py),
+so that a created asset, listing, demand, order or dispute is read, changed and acted on by the
+next steps, as each role that creates such rows.
+
+For every response:
 
 - no 5xx;
 - every 4xx body is exactly ``{"error": ..., "message": ...}``;
@@ -13,17 +21,21 @@ routes behind the guards run too. For every response:
 The streaming upload route takes a raw body that OpenAPI does not describe; it is left out here
 and fuzzed separately below with hand-written bad bodies and queries.
 
-Bounded and deterministic: a few examples per operation and mode, derandomized, no example
-database, a generous per-example deadline. The run is bounded by its example count, not by a
-wall-clock assertion: these machines are shared, and speed belongs in bench/.
+Bounded and deterministic: a few examples per operation and mode, a few short scenarios per role,
+derandomized, no example database, a generous per-example deadline. The run is bounded by its
+example count, not by a wall-clock assertion: these machines are shared, and speed belongs in
+bench/. The number of requests sent, per identity and mode, is recorded as the test's
+``fuzz_requests`` property and printed at the end of the run (tests/conftest.py).
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import socket
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -35,6 +47,7 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from hypothesis.stateful import run_state_machine_as_test
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.generation import GenerationMode
@@ -42,18 +55,13 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 from sqlalchemy.engine import Engine
 
 from marketplace.app import create_app
+from marketplace.auctions.endpoints import current_time
+from marketplace.db import make_engine
 from marketplace.runtime import Runtime
-from tests.conftest import settings_for
-from tests.marketplace.assets.helpers import (
-    CSV,
-    Party,
-    create,
-    operator,
-    party,
-    registered_listed,
-    upload,
-    verify,
-)
+from tests.conftest import DATABASES, _truncate_all, settings_for
+from tests.marketplace.assets.helpers import CSV, Party, create, upload
+from tests.marketplace.auctions.helpers import Clock
+from tests.marketplace.authz_world import build
 from tests.marketplace.identity.helpers import (
     CHAIN_ID,
     Served,
@@ -61,79 +69,119 @@ from tests.marketplace.identity.helpers import (
     row_counts,
     serving,
 )
-from tests.marketplace.valuation.helpers import INCOME
 
 pytestmark = pytest.mark.slow
 
 UPLOAD_PATH = "/upload/assets/{asset_id}/revisions"
 WELL_KNOWN_PATH = "/.well-known/databourse.json"
-EXAMPLES_PER_MODE = 20
+LOGOUT_PATH = "/auth/logout"
+EXAMPLES_PER_MODE = 6
+# The stateful run: scenarios per role, and steps per scenario (a create and what follows it).
+SCENARIOS_PER_ROLE = 8
+STEPS_PER_SCENARIO = 6
+# Who creates the rows the links start from: the supplier (assets, listings), the buyer
+# (demands, orders, disputes), the operator (every list); arbitrators and valuers create none.
+STATEFUL_ROLES = ("supplier", "buyer", "operator")
 DEADLINE = timedelta(seconds=5)  # a request takes milliseconds; an argon2 sign-up ~0.2 s
 OUT_OF_RANGE = [2**63, 2**64, 99999999999999999999, -(2**63) - 1]
 ERROR_KEYS = {"error", "message"}
+SPENT = bearer("dbt_not-a-token")
+CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+# The world's party that speaks for each role: organisation A's, which owns the objects.
+ROLE_PARTIES = {
+    "supplier": "supplier_a",
+    "buyer": "buyer_a",
+    "arbitrator": "arbitrator_a",
+    "valuer": "valuer",
+    "operator": "operator",
+}
+# The world's rows each path parameter may be aimed at.
+PATH_TARGETS = {
+    "asset_id": ["asset", "draft", "objected_asset", "asset_to_patch"],
+    "number": ["revision"],
+    "listing_id": ["listing", "listing_to_pause"],
+    "order_id": ["order", "order_to_accept", "disputed_order"],
+    "demand_id": ["demand"],
+    "quote_id": ["quote", "quote_to_accept"],
+    "auction_id": ["auction", "auction_to_bid", "auction_sold"],
+    "licence_id": ["licence"],
+    "token": ["download_token"],
+    "dispute_id": ["dispute"],
+    "evidence_id": ["evidence"],
+    "objection_id": ["objection", "objection_to_decide"],
+    "notification_id": ["notification"],
+    "payment_id": ["payment"],
+    "hold_id": ["hold"],
+    "seq": ["seq"],
+    "valuation_id": ["valuation"],
+    "organization_id": ["organization"],
+}
 
 
 @dataclass
 class World:
-    """The server under test and the rows its paths can aim at."""
+    """The server under test, who may call it, and the rows its paths can aim at."""
 
     base_url: str
     identities: dict[str, dict[str, str]]
-    path_targets: dict[str, list[int]]
+    path_targets: dict[str, list[int | str]]
     supplier: Party
     draft_id: int
     runtime: Runtime
     served: Served
+    requests_sent: Counter[str] = field(default_factory=Counter)  # "identity mode" -> count
 
 
-@pytest.fixture
-def world(engine: Engine, tmp_path: Path) -> Iterator[World]:
+@pytest.fixture(scope="module", params=DATABASES)
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    """One server and one world per database, shared by the module's tests."""
+    blob_dir = tmp_path_factory.mktemp("fuzz-blobs")
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("fuzz-db") / "databourse.sqlite"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        engine: Engine = make_engine(f"sqlite:///{path}")
+    else:
+        engine = request.getfixturevalue("postgres_engine")
+        _truncate_all(engine)
     runtime = Runtime(
-        settings=settings_for(
-            engine, blob_url=f"file://{tmp_path / 'blobs'}", upload_bytes_max=1_000_000
-        ),
+        settings=settings_for(engine, blob_url=f"file://{blob_dir}", upload_bytes_max=1_000_000),
         engine=engine,
     )
     runtime.chain_id = CHAIN_ID
     app = create_app(runtime=runtime)
-    with TestClient(app) as api:
-        ops = operator(api, runtime)
-        supplier = party(api, "sam@supplier.test", "Sam Supply", ["supplier"])
-        buyer = party(api, "bea@buyer.test", "Bea Buys", ["buyer"])
-        verify(api, ops, supplier)
-        verify(api, ops, buyer)
-        listed = registered_listed(api, supplier, ops)
-        draft = int(create(api, supplier, title="A draft")["id"])
-        r = upload(api, supplier, draft, CSV)
-        assert r.status_code == 201, r.text
-        r = api.post(
-            f"/assets/{listed}/valuations",
-            json={"kind": "indicative", "method": "income", "inputs": INCOME},
-            headers=supplier.headers,
-        )
-        valuation_ids = [int(r.json()["id"])] if r.status_code == 201 else []
-    with serving(app) as served:
-        yield World(
-            base_url=served.url,
-            identities={
-                "anonymous": {},
-                "bad token": bearer("dbt_not-a-token"),
-                "operator": ops.headers,
-                "supplier": supplier.headers,
-                "buyer": buyer.headers,
-            },
-            path_targets={
-                "asset_id": [listed, draft],
-                "number": [1],
-                "valuation_id": valuation_ids,
-                "organization_id": [supplier.organization_id, buyer.organization_id],
-                "seq": [1],
-            },
-            supplier=supplier,
-            draft_id=draft,
-            runtime=runtime,
-            served=served,
-        )
+    clock = Clock()
+    app.dependency_overrides[current_time] = clock.read
+    try:
+        with TestClient(app) as api:
+            w = build(api, runtime, clock)
+            supplier = w.parties["supplier_a"]
+            # The upload test's own draft: the fuzzing may delete the world's drafts.
+            draft = int(create(api, supplier, title="A draft for bad uploads")["id"])
+            r = upload(api, supplier, draft, CSV)
+            assert r.status_code == 201, r.text
+        with serving(app) as served:
+            yield World(
+                base_url=served.url,
+                identities={
+                    "anonymous": {},
+                    "bad token": SPENT,
+                    **{role: w.parties[name].headers for role, name in ROLE_PARTIES.items()},
+                },
+                path_targets={
+                    param: [w.ids[name] for name in names] for param, names in PATH_TARGETS.items()
+                },
+                supplier=supplier,
+                draft_id=draft,
+                runtime=runtime,
+                served=served,
+            )
+    finally:
+        if request.param == "sqlite":
+            engine.dispose()
+        else:
+            _truncate_all(engine)
 
 
 def _error_body_problem(response: requests.Response) -> str | None:
@@ -149,12 +197,25 @@ def _error_body_problem(response: requests.Response) -> str | None:
     return None
 
 
+def _problems_of(case: Any, response: Any, headers: dict[str, str]) -> str | None:
+    """The checks every response must pass, as one message, or None."""
+    try:
+        case.validate_response(response, checks=CHECKS, headers=headers)
+    except FailureGroup as exc:
+        return str(exc)[:1500]
+    if 400 <= response.status_code < 500:
+        problem = _error_body_problem(response)
+        if problem:
+            return f"{response.status_code} {problem}"
+    return None
+
+
 def _fuzz_operation(
     operation: Any, mode: GenerationMode, world: World, http: requests.Session
 ) -> list[str]:
     problems: list[str] = []
     identity_names = sorted(world.identities)
-    if operation.path == "/auth/logout":
+    if operation.path == LOGOUT_PATH:
         # A party's token must survive the run: logout only sees tokens nobody else uses.
         identity_names = ["anonymous", "bad token"]
 
@@ -170,38 +231,40 @@ def _fuzz_operation(
     @given(
         case=operation.as_strategy(generation_mode=mode),
         who=st.sampled_from(identity_names),
-        aim=st.integers(min_value=0, max_value=3),
+        aim=st.integers(min_value=0, max_value=4),
     )
     def run(case: Any, who: str, aim: int) -> None:
         for name in list(case.path_parameters or {}):
             targets = world.path_targets.get(name, [])
-            if targets and aim < len(targets):  # else keep the generated value
+            if aim < len(targets):  # else keep the generated value
                 case.path_parameters[name] = targets[aim]
         headers = dict(world.identities[who])
         response = case.call(base_url=world.base_url, session=http, headers=headers)
-        where = f"{operation.method.upper()} {case.formatted_path} as {who} ({mode.value})"
-        try:
-            case.validate_response(
-                response,
-                checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
-                headers=headers,
-            )
-        except FailureGroup as exc:  # collected, and reported together below
-            problems.append(f"{where}: {str(exc)[:1500]}")
-            return
-        if 400 <= response.status_code < 500:
-            problem = _error_body_problem(response)
-            if problem:
-                problems.append(f"{where}: {response.status_code} {problem}")
+        world.requests_sent[f"{who} {mode.value}"] += 1
+        problem = _problems_of(case, response, headers)
+        if problem:
+            where = f"{operation.method.upper()} {case.formatted_path} as {who} ({mode.value})"
+            problems.append(f"{where}: {problem}")
 
     run()
     return problems
 
 
-def test_every_operation_answers_4xx_with_an_error_body_and_never_5xx(world: World) -> None:
-    with httpx.Client(base_url=world.base_url) as client:
+def _schema(world: World) -> Any:
+    with httpx.Client(base_url=world.base_url, timeout=60) as client:
         document = client.get("/openapi.json").json()
-    schema = schemathesis.openapi.from_dict(document)
+    return schemathesis.openapi.from_dict(document)
+
+
+def _report(world: World, record_property: Callable[[str, object], None], mode: str) -> None:
+    sent = {k: v for k, v in sorted(world.requests_sent.items()) if f" {mode}" in k}
+    record_property("fuzz_requests", json.dumps(sent))
+
+
+def test_every_operation_answers_4xx_with_an_error_body_and_never_5xx(
+    world: World, record_property: Callable[[str, object], None]
+) -> None:
+    schema = _schema(world)
     problems: list[str] = []
     fuzzed = 0
     with requests.Session() as http:
@@ -213,15 +276,75 @@ def test_every_operation_answers_4xx_with_an_error_body_and_never_5xx(world: Wor
                 # No parameters and no body, so nothing to fuzz; this world has no chain, and the
                 # trust anchor's 503 then is its documented answer (tests/marketplace/transparency).
                 continue
-            declared = document["paths"][operation.path][operation.method.lower()]
+            declared = schema.raw_schema["paths"][operation.path][operation.method.lower()]
             modes = [GenerationMode.POSITIVE]
             if declared.get("parameters") or declared.get("requestBody"):
                 modes.append(GenerationMode.NEGATIVE)  # else there is nothing to make invalid
             for mode in modes:
                 problems += _fuzz_operation(operation, mode, world, http)
             fuzzed += 1
+    _report(world, record_property, "positive")
+    _report(world, record_property, "negative")
     assert fuzzed >= 40, f"only {fuzzed} operations were fuzzed"
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(sorted(set(problems)))
+    assert all(world.requests_sent[f"{who} positive"] for who in world.identities)
+
+
+# --- stateful: following the document's links -------------------------------------------------
+
+
+def _state_machine(schema: Any, world: World, role: str, problems: list[str]) -> Any:
+    """Schemathesis's state machine for ``schema``, calling as ``role`` and collecting problems
+    (instead of stopping at the first, so that one run reports them all)."""
+    # Only the links the document declares: no inferred ones, so the scenarios are the ones
+    # docs/reliability.md describes.
+    schema.config.phases.stateful.inference.algorithms = []
+    base = schema.as_state_machine()
+    headers = world.identities[role]
+    http = requests.Session()
+
+    class AsRole(base):  # type: ignore[misc, valid-type]  # a class built at run time
+        def step(self, input: Any) -> Any:  # noqa: A002  # the name schemathesis calls it by
+            if input.transition is not None:
+                world.requests_sent[f"{role} stateful (by a link)"] += 1
+            return super().step(input)
+
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            # The role's token must survive the run: logout gets a token nobody uses.
+            sent = SPENT if case.operation.path == LOGOUT_PATH else headers
+            return {"base_url": world.base_url, "session": http, "headers": dict(sent)}
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            world.requests_sent[f"{role} stateful"] += 1
+            problem = _problems_of(case, response, kwargs.get("headers", headers))
+            if problem:
+                problems.append(f"{case.operation.label} as {role} (stateful): {problem}")
+
+    return AsRole
+
+
+def test_linked_operations_followed_by_each_creating_role_never_5xx(
+    world: World, record_property: Callable[[str, object], None]
+) -> None:
+    problems: list[str] = []
+    for role in STATEFUL_ROLES:
+        machine = _state_machine(_schema(world), world, role, problems)
+        run_state_machine_as_test(
+            machine,
+            settings=settings(
+                max_examples=SCENARIOS_PER_ROLE,
+                stateful_step_count=STEPS_PER_SCENARIO,
+                derandomize=True,
+                database=None,
+                deadline=None,
+                phases=[Phase.generate],
+                suppress_health_check=list(HealthCheck),
+                report_multiple_bugs=False,
+            ),
+        )
+    _report(world, record_property, "stateful")
+    assert not problems, f"{len(problems)} problems:\n" + "\n".join(sorted(set(problems)))
+    assert all(world.requests_sent[f"{role} stateful"] for role in STATEFUL_ROLES)
 
 
 # --- the streaming upload route, by hand -------------------------------------------------------

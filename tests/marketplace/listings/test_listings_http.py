@@ -89,6 +89,9 @@ def test_a_listing_and_its_policy_are_read_without_logging_in(
     assert shown.json() == listing
     assert policy.status_code == 200
     assert policy.headers["content-type"].startswith("application/ld+json")
+    # ... which is the media type the OpenAPI document declares (the API fuzzer checks it).
+    declared = api.get("/openapi.json").json()["paths"]["/listings/{listing_id}/odrl"]["get"]
+    assert "application/ld+json" in declared["responses"]["200"]["content"]
     assert api.get("/listings/999999").json()["error"] == "listing_not_found"
 
 
