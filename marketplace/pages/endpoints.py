@@ -15,7 +15,20 @@ from ledger import limits as ledger_limits
 from marketplace import limits
 from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.errors import DatabourseError
-from marketplace.pages import account, asset, buyer, buyer_auctions, buyer_demands, catalog, disputes, explorer, money, operator, params, supplier
+from marketplace.pages import (
+    account,
+    asset,
+    buyer,
+    buyer_auctions,
+    buyer_demands,
+    catalog,
+    disputes,
+    explorer,
+    money,
+    operator,
+    params,
+    supplier,
+)
 from marketplace.pages.home import WELL_KNOWN, home_view
 from marketplace.pages.web import FormErrors, Page, PageDep, page_router
 from marketplace.transparency.service import connected_trust_anchor
@@ -132,6 +145,17 @@ def explorer_entry(seq: str, page: PageDep, session: SessionDep) -> Response:
     return page.render(
         "entry.html", nav_active="explorer", e=view.e, batch=view.batch, has_next=view.has_next
     )
+
+
+@pages.get("/explorer/entries/{seq}/check")
+def explorer_entry_check(
+    seq: str, request: Request, page: PageDep, session: SessionDep
+) -> Response:
+    """The receipt's "check" action: a fragment for htmx, else a page."""
+    entry_seq = params.path_id(seq, "journal entry")
+    check = explorer.receipt_check(session, entry_seq)
+    template = "receipt_result.html" if request.headers.get("hx-request") else "receipt_check.html"
+    return page.render(template, nav_active="explorer", check=check, seq=entry_seq)
 
 
 @pages.get("/explorer/batches")

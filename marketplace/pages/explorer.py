@@ -5,10 +5,12 @@ subject), ``/explorer/entries/{seq}`` (one entry, where it is anchored, its rece
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from ledger.verify.receipt import ReceiptInvalid, check_receipt_offline, parse_receipt
 from marketplace import limits
 from marketplace.transparency import service as transparency_service
 from marketplace.transparency.schemas import BatchPage, BatchPublic, EntryPage, EntryPublic
@@ -44,3 +46,23 @@ def entry_view(session: Session, seq: int) -> EntryView:
 
 def batches(session: Session, *, after_id: int) -> BatchPage:
     return transparency_service.list_batches(session, after_id=after_id, limit=PAGE_SIZE)
+
+
+@dataclass(frozen=True)
+class ReceiptCheck:
+    ok: bool
+    message: str  # why it failed; empty when ``ok``
+    root: str
+
+
+def receipt_check(session: Session, seq: int) -> ReceiptCheck:
+    """The "check" action of an entry's receipt: the receipt the exchange serves for ``seq``,
+    checked as ``bourse verify`` checks it offline (the entry's hash, its Merkle proof up to the
+    batch root). 404 for an unknown seq, 409 until its batch is confirmed."""
+    document = transparency_service.receipt(session, seq)
+    try:
+        parsed = parse_receipt(json.dumps(document))
+        check_receipt_offline(parsed)
+    except ReceiptInvalid as exc:
+        return ReceiptCheck(False, str(exc), "")
+    return ReceiptCheck(True, "", "0x" + parsed.root.hex())

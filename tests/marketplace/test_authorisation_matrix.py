@@ -552,6 +552,7 @@ TABLE: tuple[Row, ...] = (
     Row("GET", "/explorer/entries/{seq}", anyone(200)),
     Row("GET", "/explorer/batches", anyone(200)),
     Row("GET", "/catalog/{asset_id}/certificate/check", anyone(200)),
+    Row("GET", "/explorer/entries/{seq}/check", anyone(409), label="not anchored in this world"),
     Row("GET", "/static/{name}", anyone(200)),
     Row("GET", "/login", anyone(303, anonymous=200), body=_no_redirect),
     Row("POST", "/login", anyone(400), label="no password", body=form({"email": "x@y.test"})),

@@ -248,6 +248,28 @@ def test_an_anchored_entry_shows_its_payload_anchor_and_receipt(
     assert api.get(f"/ledger/entries/{seq}/receipt").status_code == 200
 
 
+def test_checking_an_entrys_receipt_follows_its_proof_to_the_batch_root(
+    api: TestClient, world: World
+) -> None:
+    cert = api.get(f"/assets/{world.fruit_id}/certificate").json()
+    seq = cert["seq"]
+    assert f'hx-get="/explorer/entries/{seq}/check"' in page(api, f"/explorer/entries/{seq}").text
+
+    fragment = api.get(f"/explorer/entries/{seq}/check", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    assert "Valid." in fragment.text
+    assert cert["receipt"]["root"] in fragment.text
+    assert "<html" not in fragment.text  # a fragment for htmx; without it, a whole page
+    assert "Receipt check" in text_of(page(api, f"/explorer/entries/{seq}/check"))
+
+
+def test_an_unanchored_entrys_receipt_cannot_be_checked_yet(api: TestClient, world: World) -> None:
+    r = api.get(f"/explorer/entries/{world.unanchored_seq}/check")
+    assert r.status_code == 409
+    assert "<html" in r.text  # the error page, not JSON
+    assert api.get("/explorer/entries/999999/check").status_code == 404
+
+
 def test_an_unanchored_entry_says_so_and_offers_no_receipt(api: TestClient, world: World) -> None:
     r = page(api, f"/explorer/entries/{world.unanchored_seq}")
 
