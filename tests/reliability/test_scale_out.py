@@ -36,6 +36,7 @@ from typing import IO
 
 import httpx
 import pytest
+import redis
 from sqlalchemy import func, select, text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
@@ -59,6 +60,7 @@ from tests.reliability.figures import show
 
 pytestmark = [pytest.mark.slow, pytest.mark.anvil]
 
+REDIS_URL = "redis://127.0.0.1:6379/0"  # the machine's Redis (the rate-limit tests use it too)
 API_PROCESSES = 4
 WORKER_PROCESSES = 2
 BUYER_THREADS = 8
@@ -316,6 +318,7 @@ def test_four_apis_and_two_workers_on_postgresql(
                                  contract_address=None)  # fmt: skip  # deployed once, recorded
     runtime = Runtime(settings=settings_for(engine), engine=engine)
     make_operator(runtime)
+    limit_prefix = f"scale-{uuid.uuid4().hex[:12]}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATABOURSE_")}
     env.update(
         PYTHONPATH=str(Path(__file__).resolve().parents[2]),
@@ -328,6 +331,9 @@ def test_four_apis_and_two_workers_on_postgresql(
         DATABOURSE_ANCHOR_POLL_S="0.1",
         DATABOURSE_SETTLEMENT_POLL_S="0.2",
         DATABOURSE_LOG_LEVEL="WARNING",
+        # Abuse-limit counters shared by the four API processes, as at scale (docs/operations.md).
+        DATABOURSE_RATE_LIMIT_STORAGE_URL=REDIS_URL,
+        DATABOURSE_RATE_LIMIT_KEY_PREFIX=limit_prefix,
     )
     processes = Processes(tmp_path, env)
     tally = Tally()
@@ -372,6 +378,12 @@ def test_four_apis_and_two_workers_on_postgresql(
     batches = assert_anchored_exactly_once(engine, chain)
     _assert_settled_once(engine, tally.orders)
     assert reconciled(engine)
+    # The API processes counted sign-ups and logins in the one Redis, not each in its own memory.
+    store = redis.Redis.from_url(REDIS_URL)
+    try:
+        assert list(store.scan_iter(match=f"*{limit_prefix}*", count=1000)), "no shared counters"
+    finally:
+        store.close()
     chain.close()
     show(
         request.config,
