@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from starlette.routing import BaseRoute
 
 from marketplace.identity.auth import require_verified_organization
+from marketplace.pages.web import PageRoute
 from marketplace.principal import OrgRole
 from marketplace.runtime import Runtime
 from tests.marketplace.identity.helpers import bearer, operator_token, signup
@@ -36,13 +37,20 @@ def _api_routes(routes: list[BaseRoute]) -> Iterator[APIRoute]:
             yield from _api_routes(included.routes)
 
 
-def _verified_routes(api: TestClient) -> list[tuple[str, str]]:
+def _verified_routes(api: TestClient) -> list[tuple[str, str, bool]]:
+    """(method, path, is a page) of every route behind a verified guard."""
     return sorted(
-        (method, re.sub(r"\{[^}]+\}", "1", route.path))
+        (method, re.sub(r"\{[^}]+\}", "1", route.path), isinstance(route, PageRoute))
         for route in _api_routes(api.app.routes)  # type: ignore[attr-defined]
         if _guarded(route.dependant)
         for method in route.methods or ()
     )
+
+
+def _csrf(api: TestClient, headers: dict[str, str]) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', api.get("/", headers=headers).text)
+    assert found is not None
+    return found.group(1)
 
 
 def test_every_verified_guard_refuses_an_unverified_organisation(
@@ -59,9 +67,16 @@ def test_every_verified_guard_refuses_an_unverified_organisation(
 
     routes = _verified_routes(api)
 
-    assert ("POST", "/assets") in routes
-    assert ("POST", "/assets/1/objections") in routes
-    for method, path in routes:
+    assert ("POST", "/assets", False) in routes
+    assert ("POST", "/assets/1/objections", False) in routes
+    assert ("POST", "/supplier/assets/new", True) in routes
+    for method, path, is_page in routes:
+        if is_page:  # the HTML 403 page; a form carries its CSRF token so the guard decides
+            token = {"X-CSRF-Token": _csrf(api, headers)} if method != "GET" else {}
+            r = api.request(method, path, headers={**headers, **token}, follow_redirects=False)
+            assert r.status_code == 403, (method, path, r.text)
+            assert "organisation not verified" in r.text, (method, path)
+            continue
         r = api.request(method, path, json={}, headers=headers)
         assert r.status_code == 403, (method, path, r.text)
         assert r.json()["error"] == "not_verified", (method, path)
