@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import shutil
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,12 +40,12 @@ from tests.marketplace.listings.helpers import offer
 from tests.marketplace.matching.helpers import demand_body
 from tests.marketplace.quotes.helpers import quote_body
 from tests.marketplace.valuation.helpers import COST, INCOME
+from tests.routes import served_routes
 
 ANON, SUPPLIER, BUYER, OPERATOR = "anonymous", "supplier", "buyer", "operator"
 ARBITRATOR, VALUER, OWNER, OTHER = "arbitrator", "valuer", "owner", "other"
 PRINCIPALS = (ANON, SUPPLIER, BUYER, OPERATOR, ARBITRATOR, VALUER, OTHER, OWNER)  # owner last
 ROLES = (SUPPLIER, BUYER, OPERATOR, ARBITRATOR, VALUER)
-IMPLIED = {"HEAD"}  # answered wherever GET is
 
 # Who the owner of a row's object is, and the other organisation holding the same role.
 OWNERS = {
@@ -620,17 +620,6 @@ TABLE: tuple[Row, ...] = (
     Row("POST", "/disputes/{dispute_id}/vote", private(400, anonymous=303, operator=400), owner="arbitrator", label="drawn arbitrator, no vote", body=form({})),
 )
 # fmt: on
-
-
-def served_routes(routes: Iterable[Any]) -> Iterator[tuple[str, str]]:
-    """(method, path) of every route the app answers, included routers walked."""
-    for route in routes:
-        included = getattr(route, "original_router", None)  # FastAPI's lazily included router
-        if included is not None:
-            yield from served_routes(included.routes)
-        for method in getattr(route, "methods", None) or ():
-            if method not in IMPLIED:
-                yield method, route.path
 
 
 @dataclass

@@ -5,18 +5,17 @@ a valuation (checked in the service) is in tests/marketplace/valuation."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from starlette.routing import BaseRoute
 
 from marketplace.identity.auth import require_verified_organization
 from marketplace.pages.web import PageRoute
 from marketplace.principal import OrgRole
 from marketplace.runtime import Runtime
 from tests.marketplace.identity.helpers import bearer, operator_token, signup
+from tests.routes import walk
 
 _VERIFIED_GUARDS = ("require_verified.<locals>.guard", require_verified_organization.__qualname__)
 
@@ -28,21 +27,12 @@ def _guarded(dependant: Dependant) -> bool:
     )
 
 
-def _api_routes(routes: list[BaseRoute]) -> Iterator[APIRoute]:
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield route
-        included = getattr(route, "original_router", None)  # FastAPI's include_router wrapper
-        if included is not None:
-            yield from _api_routes(included.routes)
-
-
 def _verified_routes(api: TestClient) -> list[tuple[str, str, bool]]:
     """(method, path, is a page) of every route behind a verified guard."""
     return sorted(
         (method, re.sub(r"\{[^}]+\}", "1", route.path), isinstance(route, PageRoute))
-        for route in _api_routes(api.app.routes)  # type: ignore[attr-defined]
-        if _guarded(route.dependant)
+        for route in walk(api.app.routes)  # type: ignore[attr-defined]
+        if isinstance(route, APIRoute) and _guarded(route.dependant)
         for method in route.methods or ()
     )
 
