@@ -169,12 +169,21 @@ def get_statement(
         session, org_id=_org(principal), currency=settings.currency, scale=settings.currency_scale
     )
     if fmt == "csv":
-        return Response(
-            statements.statement_csv(found),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="statement.csv"'},
-        )
+        return statement_response(found, fmt)
     return found
+
+
+def statement_response(found: Statement, fmt: Literal["csv", "json"]) -> Response:
+    """The statement as a file to save: CSV (RFC 4180) or indented JSON."""
+    if fmt == "csv":
+        body, media_type = statements.statement_csv(found), "text/csv; charset=utf-8"
+    else:
+        body, media_type = found.model_dump_json(indent=2), "application/json"
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="statement.{fmt}"'},
+    )
 
 
 @router.get("/books/holds/{hold_id}", summary="An escrow hold (its payer's and payee's)")

@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from marketplace import limits
 from marketplace.books import payment_job
+from marketplace.books.endpoints import statement_response
 from marketplace.books.schemas import MoneyRequest, PaymentView
 from marketplace.books.service import payments, statements
 from marketplace.deps import RuntimeDep, SessionDep
@@ -161,14 +162,4 @@ def statement_file(
     found = statements.statement(
         session, org_id=_org(principal), currency=settings.currency, scale=settings.currency_scale
     )
-    if fmt == "csv":
-        return Response(
-            statements.statement_csv(found),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="statement.csv"'},
-        )
-    return Response(
-        found.model_dump_json(indent=2),
-        media_type="application/json",
-        headers={"Content-Disposition": 'attachment; filename="statement.json"'},
-    )
+    return statement_response(found, fmt)
