@@ -28,7 +28,7 @@ from marketplace.listings.terms import Purpose
 from marketplace.orders import service as orders
 from marketplace.orders.schemas import OrderPublic
 from marketplace.pages import once
-from marketplace.pages.web import FormErrors, HTMLResponse, Page, PageDep, page_router
+from marketplace.pages.web import FormErrors, HTMLResponse, Page, PageDep, page_router, refused
 from marketplace.transparency import service as transparency
 
 router = page_router()
@@ -122,8 +122,7 @@ def buy(
             ttl_s=settings.idempotency_key_ttl_s, action=action,
         )  # fmt: skip
     except DatabourseError as exc:
-        session.rollback()
-        errors = FormErrors.of(exc, values, field="")
+        errors = refused(session, exc, values)
         short = exc.code == INSUFFICIENT_FUNDS
         return _buy_page(page, listing, errors=errors, status=errors.status, short_of_money=short)
     return page.redirect(location)
@@ -212,8 +211,7 @@ def download(
             base_url=runtime.settings.public_url,
         )  # fmt: skip
     except DatabourseError as exc:
-        session.rollback()
-        errors = FormErrors.of(exc, {})
+        errors = refused(session, exc, {})
         return _order_page(page, session, order, errors=errors, status=errors.status)
     session.flush()
     fresh = orders.get_order(session, principal, order_id)
@@ -233,9 +231,8 @@ def accept(
     try:
         orders.accept(session, runtime.settings, principal, order_id, now=utc_now())
     except DatabourseError as exc:
-        session.rollback()
+        errors = refused(session, exc, {})
         order = orders.get_order(session, principal, order_id)
-        errors = FormErrors.of(exc, {})
         return _order_page(page, session, order, errors=errors, status=errors.status)
     return page.redirect(f"/buyer/orders/{order_id}")
 
@@ -264,9 +261,8 @@ def pay(
             action=action,
         )  # fmt: skip
     except DatabourseError as exc:
-        session.rollback()
+        errors = refused(session, exc, {})
         order = orders.get_order(session, principal, order_id)
-        errors = FormErrors.of(exc, {})
         short = exc.code == INSUFFICIENT_FUNDS
         return _order_page(
             page, session, order, errors=errors, status=errors.status, short_of_money=short

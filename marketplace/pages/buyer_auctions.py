@@ -28,7 +28,7 @@ from marketplace.errors import DatabourseError
 from marketplace.identity.auth import PageVerifiedBuyer
 from marketplace.listings import service as listings
 from marketplace.money import parse_amount
-from marketplace.pages.web import FormErrors, HTMLResponse, Page, PageDep, page_router
+from marketplace.pages.web import FormErrors, HTMLResponse, Page, PageDep, page_router, refused
 from marketplace.principal import Principal
 
 router = page_router()
@@ -112,14 +112,8 @@ def commit_bid(
     try:
         body = BidCommit(commitment=sealed, purpose=purpose)
         auctions.commit(session, principal, auction_id, body, now)
-    except ValidationError as exc:
-        session.rollback()
-        errors = FormErrors.of_validation(exc, values)
-        return _page(page, session, principal, auction_id, ctx=ctx, now=now, errors=errors,
-                     status=400)  # fmt: skip
-    except DatabourseError as exc:
-        session.rollback()
-        errors = FormErrors.of(exc, values)
+    except (ValidationError, DatabourseError) as exc:
+        errors = refused(session, exc, values)
         return _page(page, session, principal, auction_id, ctx=ctx, now=now, errors=errors,
                      status=errors.status)  # fmt: skip
     session.flush()
@@ -154,8 +148,7 @@ def reveal_bid(
     try:
         auctions.reveal(session, principal, auction_id, body, now)
     except DatabourseError as exc:
-        session.rollback()
-        errors = FormErrors.of(exc, values)
+        errors = refused(session, exc, values)
         return _page(page, session, principal, auction_id, ctx=ctx, now=now, errors=errors,
                      status=errors.status)  # fmt: skip
     return page.redirect(f"/buyer/auctions/{auction_id}")

@@ -23,7 +23,7 @@ from marketplace.listings.terms import Purpose
 from marketplace.matching import service as demands
 from marketplace.matching.schemas import DemandCreate
 from marketplace.money import parse_amount
-from marketplace.pages.web import FormErrors, HTMLResponse, Page, PageDep, page_router
+from marketplace.pages.web import FormErrors, HTMLResponse, Page, PageDep, page_router, refused
 from marketplace.principal import Principal
 from marketplace.quality.service.evaluations import exchange_address
 from marketplace.quotes import service as quotes
@@ -110,8 +110,7 @@ def post_demand(  # noqa: PLR0917 -- one parameter per form field
         demand = demands.post(session, principal, body, currency=runtime.settings.currency, now=now)
         demands.notify_suppliers(session, demand)
     except ValidationError as exc:
-        session.rollback()
-        errors = FormErrors.of_validation(exc, values)
+        errors = refused(session, exc, values)
         renamed = {
             {"budget_min_minor": "budget_min", "budget_max_minor": "budget_max"}.get(k, k): v
             for k, v in errors.messages.items()
@@ -119,8 +118,7 @@ def post_demand(  # noqa: PLR0917 -- one parameter per form field
         errors = FormErrors(renamed, values, 400)
         return _list_page(page, session, principal, errors=errors, status=400)
     except DatabourseError as exc:
-        session.rollback()
-        errors = FormErrors.of(exc, values)
+        errors = refused(session, exc, values)
         return _list_page(page, session, principal, errors=errors, status=errors.status)
     return page.redirect(f"/buyer/demands/{demand.id}")
 
@@ -174,8 +172,7 @@ def accept_quote(
     try:
         accepted = quotes.accept(session, settings, principal, quote_id, ctx=ctx, now=utc_now())
     except DatabourseError as exc:
-        session.rollback()
-        errors = FormErrors.of(exc, {})
+        errors = refused(session, exc, {})
         return _demand_page(
             page, session, principal, quote.demand_id, errors=errors, status=errors.status
         )

@@ -44,7 +44,7 @@ from marketplace.disputes.service import evidence as evidence_service
 from marketplace.errors import DatabourseError
 from marketplace.http import DOWNLOAD_HEADERS
 from marketplace.identity.auth import PageAccount
-from marketplace.pages.web import FormErrors, Page, PageDep, PageRoute, page_router
+from marketplace.pages.web import FormErrors, Page, PageDep, PageRoute, page_router, refused
 from marketplace.principal import Principal
 from marketplace.runtime import Runtime
 
@@ -120,12 +120,8 @@ def open_dispute(
             session, runtime.settings, principal, order_id, reason=body.reason,
             statement=body.statement, now=utc_now(),
         )  # fmt: skip
-    except ValidationError as exc:
-        session.rollback()
-        errors = FormErrors.of_validation(exc, values)
-    except DatabourseError as exc:
-        session.rollback()
-        errors = FormErrors.of(exc, values, field="order_id")
+    except (ValidationError, DatabourseError) as exc:
+        errors = refused(session, exc, values, field="order_id")
     else:
         return page.redirect(f"/disputes/{opened.id}")
     return page.render(
@@ -371,14 +367,8 @@ def _decide(c: _Case, action: str, dispute_id: int, values: dict[str, str]) -> R
         body = _ruling_body(values["outcome"], values["supplier_bp"], values["reasons"])
         act = rulings.rule if action == "ruling" else rulings.vote
         act(session, runtime.settings, principal, dispute_id, body, ctx=ctx, now=utc_now())
-    except ValidationError as exc:
-        session.rollback()
-        errors = FormErrors.of_validation(exc, values)
-    except DatabourseError as exc:
-        session.rollback()
-        if exc.status == 404:
-            raise
-        errors = FormErrors.of(exc, values)
+    except (ValidationError, DatabourseError) as exc:
+        errors = refused(session, exc, values, raising=(404,))
     else:
         return page.redirect(f"/disputes/{dispute_id}#ruling")
     return _show(c, dispute_id, status=errors.status, errors={"ruling": errors})
@@ -436,11 +426,9 @@ def appeal(
     try:
         rulings.appeal(session, runtime.settings, principal, dispute_id, now=utc_now())
     except DatabourseError as exc:
-        session.rollback()
-        if exc.status == 404:
-            raise
+        errors = refused(session, exc, {}, raising=(404,))
         return _show(
-            _Case(page, principal, session, runtime, store), dispute_id, status=exc.status,
-            errors={"appeal": FormErrors.of(exc, {})},
+            _Case(page, principal, session, runtime, store), dispute_id, status=errors.status,
+            errors={"appeal": errors},
         )  # fmt: skip
     return page.redirect(f"/disputes/{dispute_id}#ruling")

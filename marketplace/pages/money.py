@@ -22,7 +22,7 @@ from marketplace.errors import DatabourseError
 from marketplace.identity.auth import PageAccount
 from marketplace.money import parse_amount
 from marketplace.pages import once
-from marketplace.pages.web import FormErrors, HTMLResponse, Page, PageDep, page_router
+from marketplace.pages.web import FormErrors, HTMLResponse, Page, PageDep, page_router, refused
 from marketplace.principal import Principal
 from marketplace.runtime import Runtime
 
@@ -112,8 +112,7 @@ def _move(
             fields={"amount": amount}, ttl_s=settings.idempotency_key_ttl_s, action=action,
         )  # fmt: skip
     except DatabourseError as exc:
-        session.rollback()
-        errors = FormErrors.of(exc, values, field="amount")
+        errors = refused(session, exc, values, field="amount")
         return _render(page, session, principal, errors={direction: errors}, status=errors.status)
     for view in made:
         if view.status == "pending" and view.provider_attempts == 0:

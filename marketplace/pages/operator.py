@@ -28,7 +28,7 @@ from marketplace.errors import DatabourseError
 from marketplace.health import probe_report
 from marketplace.identity import service as identity_service
 from marketplace.identity.auth import PageOperator
-from marketplace.pages.web import FormErrors, Page, PageDep, page_router
+from marketplace.pages.web import FormErrors, Page, PageDep, page_router, refused
 from marketplace.principal import OrgRole
 from marketplace.transparency.service import connected_trust_anchor
 
@@ -128,13 +128,9 @@ def review(
             }
         )
         asset_service.review(session, operator, asset_id, body=body, ctx=ctx, now=utc_now())
-    except ValidationError as exc:
-        session.rollback()
-        errors = FormErrors.of_validation(exc, values)
+    except (ValidationError, DatabourseError) as exc:
+        errors = refused(session, exc, values)
         return _review_page(page, session, operator, asset_id, errors)
-    except DatabourseError as exc:
-        session.rollback()
-        return _review_page(page, session, operator, asset_id, FormErrors.of(exc, values))
     return page.redirect("/operator/reviews")
 
 
@@ -173,8 +169,7 @@ def verify_organization(
     try:
         identity_service.verify_organization(session, operator, organization_id, utc_now())
     except DatabourseError as exc:
-        session.rollback()
-        return _organizations_page(page, session, None, 0, FormErrors.of(exc, {}))
+        return _organizations_page(page, session, None, 0, refused(session, exc, {}))
     return page.redirect("/operator/organizations")
 
 
@@ -196,8 +191,7 @@ def grant_role(
         errors = FormErrors({"role": message}, {"role": role}, 400)
         return _organizations_page(page, session, None, 0, errors)
     except DatabourseError as exc:
-        session.rollback()
-        return _organizations_page(page, session, None, 0, FormErrors.of(exc, {}))
+        return _organizations_page(page, session, None, 0, refused(session, exc, {}))
     return page.redirect(
         "/operator/arbitrators" if back == "arbitrators" else "/operator/organizations"
     )

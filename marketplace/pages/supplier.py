@@ -63,6 +63,7 @@ from marketplace.pages.web import (
     PageRoute,
     locale_of,
     page_router,
+    refused,
 )
 from marketplace.principal import Principal
 from marketplace.quality import service as quality_service
@@ -221,12 +222,8 @@ def create_asset(
     try:
         body = AssetCreate.model_validate(form.metadata())
         asset = assets.create_asset(session, principal, body, utc_now())
-    except ValidationError as exc:
-        session.rollback()
-        return _asset_form(page, FormErrors.of_validation(exc, values), asset_id=None)
-    except DatabourseError as exc:
-        session.rollback()
-        return _asset_form(page, FormErrors.of(exc, values), asset_id=None)
+    except (ValidationError, DatabourseError) as exc:
+        return _asset_form(page, refused(session, exc, values), asset_id=None)
     return page.redirect(f"/supplier/assets/{asset.id}")
 
 
@@ -316,12 +313,8 @@ def edit_asset(
         assets.update_metadata(
             session, principal, asset_id, AssetUpdate.model_validate(changed), utc_now()
         )
-    except ValidationError as exc:
-        session.rollback()
-        return _asset_form(page, FormErrors.of_validation(exc, values), asset_id=asset_id)
-    except DatabourseError as exc:
-        session.rollback()
-        return _asset_form(page, FormErrors.of(exc, values), asset_id=asset_id)
+    except (ValidationError, DatabourseError) as exc:
+        return _asset_form(page, refused(session, exc, values), asset_id=asset_id)
     return page.redirect(f"/supplier/assets/{asset_id}")
 
 
@@ -358,8 +351,7 @@ def correct_schema(
         errors = FormErrors({"table_schema": _first(exc)}, values, 400)
         return _asset_page(page, principal, session, asset_id, schema_errors=errors)
     except DatabourseError as exc:
-        session.rollback()
-        errors = FormErrors.of(exc, values, field="table_schema")
+        errors = refused(session, exc, values, field="table_schema")
         return _asset_page(page, principal, session, asset_id, schema_errors=errors)
     if evaluation_id is not None:
         background.add_task(
@@ -401,8 +393,7 @@ def submit_asset(
             now=utc_now(),
         )
     except DatabourseError as exc:
-        session.rollback()
-        errors = FormErrors.of(exc, {}, field="submit")
+        errors = refused(session, exc, {}, field="submit")
         return _asset_page(page, principal, session, asset_id, errors=errors)
     return page.redirect(f"/supplier/assets/{asset_id}")
 
@@ -414,8 +405,7 @@ def list_asset(
     try:
         assets.list_asset(session, principal, asset_id, utc_now())
     except DatabourseError as exc:
-        session.rollback()
-        errors = FormErrors.of(exc, {}, field="list")
+        errors = refused(session, exc, {}, field="list")
         return _asset_page(page, principal, session, asset_id, errors=errors)
     return page.redirect(f"/supplier/assets/{asset_id}")
 
@@ -698,15 +688,8 @@ def create_listing(
     except _FieldError as exc:
         errors = FormErrors({exc.field: exc.message}, values, 400)
         return _listing_form(page, principal, session, asset_id, errors)
-    except ValidationError as exc:
-        session.rollback()
-        errors = FormErrors.of_validation(exc, values)
-        return _listing_form(page, principal, session, asset_id, errors)
-    except DatabourseError as exc:
-        session.rollback()
-        if exc.status in (403, 404):
-            raise
-        errors = FormErrors.of(exc, values)
+    except (ValidationError, DatabourseError) as exc:
+        errors = refused(session, exc, values, raising=(403, 404))
         return _listing_form(page, principal, session, asset_id, errors)
     return page.redirect(f"/supplier/listings#listing-{listing.id}")
 
@@ -900,13 +883,8 @@ def open_auction(
     except _FieldError as exc:
         errors = FormErrors({exc.field: exc.message}, values, 400)
         return _auctions_page(page, principal, session, runtime, errors)
-    except ValidationError as exc:
-        session.rollback()
-        errors = FormErrors.of_validation(exc, values)
-        return _auctions_page(page, principal, session, runtime, errors)
-    except DatabourseError as exc:
-        session.rollback()
-        errors = FormErrors.of(exc, values)
+    except (ValidationError, DatabourseError) as exc:
+        errors = refused(session, exc, values)
         return _auctions_page(page, principal, session, runtime, errors)
     return page.redirect("/supplier/auctions")
 

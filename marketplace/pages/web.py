@@ -17,7 +17,7 @@ token check and role guards as the API, reading the session cookie as well.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode, urlsplit
@@ -27,6 +27,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from markupsafe import Markup
 from pydantic import ValidationError
+from sqlmodel import Session
 from starlette.responses import RedirectResponse, Response
 
 from marketplace.deps import RuntimeDep
@@ -84,6 +85,26 @@ class FormErrors:
 
     def __bool__(self) -> bool:
         return bool(self.messages)
+
+
+def refused(
+    session: Session,
+    exc: DatabourseError | ValidationError,
+    values: Mapping[str, str],
+    *,
+    field: str = "",
+    raising: Collection[int] = (),
+) -> FormErrors:
+    """A refused form's errors, its changes rolled back first so that the page shows the rows
+    as they were: pydantic's complaints next to their fields, or the domain error's message next
+    to ``field``. A domain error whose status is in ``raising`` (or a 5xx) is raised again, for
+    the error page."""
+    session.rollback()
+    if isinstance(exc, ValidationError):
+        return FormErrors.of_validation(exc, values)
+    if exc.status in raising:
+        raise exc
+    return FormErrors.of(exc, values, field=field)
 
 
 @dataclass(frozen=True)
