@@ -376,13 +376,9 @@ def _receipt_name(
     return written[seq]
 
 
-def _meta(
-    session: Session, case: _Case, chain_id: int | None, contract: str | None
-) -> dict[str, Any]:
+def _addresses(case: _Case) -> dict[str, set[str]]:
+    """Each side's addresses: the opening entry's actor, and every party evidence's signer."""
     dispute = case.dispute
-    if dispute.order_id is None:
-        return _objection_meta(case, chain_id, contract)
-    order = orders.get_order_view(session, dispute.order_id)
     addresses: dict[str, set[str]] = {"buyer": set(), "supplier": set()}
     opened = case.entries.get(dispute.opened_seq)
     if opened is not None:
@@ -390,6 +386,17 @@ def _meta(
     for row in case.evidence:
         if row.source == "party" and row.side in addresses and row.signer:
             addresses[row.side].add(row.signer)
+    return addresses
+
+
+def _meta(
+    session: Session, case: _Case, chain_id: int | None, contract: str | None
+) -> dict[str, Any]:
+    dispute = case.dispute
+    if dispute.order_id is None:
+        return _objection_meta(case, chain_id, contract)
+    order = orders.get_order_view(session, dispute.order_id)
+    addresses = _addresses(case)
     return {
         "version": DOSSIER_VERSION,
         "title": f"Dispute {dispute.id} on order {dispute.order_id}",
@@ -445,13 +452,7 @@ def _objection_meta(case: _Case, chain_id: int | None, contract: str | None) -> 
     """``dossier.json`` of a dispute on an ownership objection (docs/disputes.md): the objector
     stands on the buyer side, the asset's owner on the supplier side; no order, no escrow."""
     dispute = case.dispute
-    addresses: dict[str, set[str]] = {"buyer": set(), "supplier": set()}
-    opened = case.entries.get(dispute.opened_seq)
-    if opened is not None:
-        addresses[dispute.opener_side].add(opened.actor)
-    for row in case.evidence:
-        if row.source == "party" and row.side in addresses and row.signer:
-            addresses[row.side].add(row.signer)
+    addresses = _addresses(case)
     return {
         "version": DOSSIER_VERSION,
         "title": f"Dispute {dispute.id} on objection {dispute.objection_id}",
