@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import threading
 from collections.abc import Callable
@@ -22,6 +23,15 @@ from marketplace.runtime import Runtime
 log = logging.getLogger(__name__)
 
 BACKOFF_S_MAX = 300.0  # a loop's wait after an unexpected error, at most
+
+
+def stop_on_signals() -> threading.Event:
+    """An event that SIGINT or SIGTERM sets: a worker's ``run`` in the foreground (``bourse``)
+    ends on either."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
 
 
 def holder_name(worker: object) -> str:

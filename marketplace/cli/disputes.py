@@ -145,12 +145,10 @@ def execute(
     """Execute rulings whose appeal window has ended, and final panel rulings, on this
     exchange's database (DATABOURSE_DATABASE_URL). Safe beside the server and other runs: each
     ruling executes once."""
-    import signal
-    import threading
-
     from marketplace.db import make_engine
     from marketplace.disputes.execution_job import ExecutionWorker, run_once
     from marketplace.settings import get_settings
+    from marketplace.workers import stop_on_signals
 
     settings = get_settings()
     engine = make_engine(settings.database_url)
@@ -163,10 +161,7 @@ def execute(
             if run.failed:
                 raise typer.Exit(1)
             return
-        stop = threading.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
-        ExecutionWorker(engine, settings).run(stop)
+        ExecutionWorker(engine, settings).run(stop_on_signals())
     finally:
         engine.dispose()
 

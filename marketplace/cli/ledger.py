@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
 import sys
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -51,6 +49,7 @@ def worker() -> None:
     from marketplace.redaction import secrets_of
     from marketplace.runtime import Runtime
     from marketplace.settings import get_settings
+    from marketplace.workers import stop_on_signals
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json, secrets_of(settings))
@@ -66,9 +65,7 @@ def worker() -> None:
     except ChainError:
         pass  # unreachable for now: the worker backs off and catches up when it answers
     anchor_worker = AnchorWorker(engine, handle.get, anchor_config(settings))
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+    stop = stop_on_signals()
     logging.getLogger(__name__).info(
         "anchoring worker %s started",
         anchor_worker.holder,

@@ -156,12 +156,10 @@ def settle(
 ) -> None:
     """Settle orders whose acceptance window has ended and expire orders never paid, on this
     exchange's database (DATABOURSE_DATABASE_URL). Safe beside the server and other runs."""
-    import signal
-    import threading
-
     from marketplace.db import make_engine
     from marketplace.orders.settlement_job import SettlementWorker, run_once
     from marketplace.settings import get_settings
+    from marketplace.workers import stop_on_signals
 
     settings = get_settings()
     engine = make_engine(settings.database_url)
@@ -177,10 +175,7 @@ def settle(
             if run.failed:
                 raise typer.Exit(1)
             return
-        stop = threading.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
-        SettlementWorker(engine, settings).run(stop)
+        SettlementWorker(engine, settings).run(stop_on_signals())
     finally:
         engine.dispose()
 
