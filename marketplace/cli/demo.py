@@ -17,6 +17,7 @@ import httpx
 import typer
 from rich.console import Console
 
+from marketplace.cli.dispute_demo import wait_for_receipt
 from marketplace.client import Databourse, DatabourseClientError
 
 console = Console()
@@ -24,8 +25,6 @@ err = Console(stderr=True)
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 -- printed for the person running the demo
 SERVER_START_S_MAX = 30.0
-ANCHOR_WAIT_S_MAX = 60.0
-POLL_S = 0.5
 # The shortest auction window of the exchange the demo starts itself (development only: see
 # docs/auctions.md); an exchange already running keeps its own, by default a minute.
 DEMO_AUCTION_WINDOW_S_MIN = 2
@@ -166,17 +165,6 @@ def _create_operator(email: str) -> None:
         engine.dispose()
 
 
-def _wait_for_receipt(client: Databourse, seq: int) -> dict[str, object]:
-    deadline = time.monotonic() + ANCHOR_WAIT_S_MAX
-    while True:
-        try:
-            return client.ledger.receipt(seq)
-        except DatabourseClientError as exc:
-            if exc.code != "not_anchored" or time.monotonic() > deadline:
-                raise
-        time.sleep(POLL_S)
-
-
 def _verify_certificate(supplier: Databourse, buyer: Databourse, operator: Databourse) -> Path:
     """Wait for the supplier's certificate to be anchored, save its receipt, verify it; returns
     the trust anchor's file."""
@@ -193,7 +181,7 @@ def _verify_certificate(supplier: Databourse, buyer: Databourse, operator: Datab
     certificate = supplier.assets.certificate(asset.id)
     seq = int(str(certificate["seq"]))
     say(f"ledger       waiting for journal entry {seq} to be anchored on chain …")
-    receipt = _wait_for_receipt(buyer, seq)
+    receipt = wait_for_receipt(buyer, seq)
     path = Path.cwd() / "var" / f"demo-receipt-{seq}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(receipt, indent=2) + "\n")

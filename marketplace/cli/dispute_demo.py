@@ -63,7 +63,8 @@ def _poll(check: Callable[[], bool], seconds: float, what: str) -> None:
         time.sleep(POLL_S)
 
 
-def _receipt(client: Databourse, seq: int) -> dict[str, Any]:
+def wait_for_receipt(client: Databourse, seq: int) -> dict[str, Any]:
+    """Entry ``seq``'s receipt, once the anchoring worker has anchored it."""
     deadline = time.monotonic() + ANCHOR_WAIT_S_MAX
     while True:
         try:
@@ -341,7 +342,7 @@ def _dossier(
     from marketplace.settings import get_settings
 
     yield "ledger", f"waiting for entry {last_seq} to be anchored on chain …"
-    _receipt(buyer, last_seq)
+    wait_for_receipt(buyer, last_seq)
     path = outdir / f"demo-dossier-{dispute_id}.zip"
     size = buyer.dossiers.download(dispute_id, path)
     yield "buyer", f"dossier of dispute {dispute_id} exported to {path} ({size} bytes)"
