@@ -31,7 +31,6 @@ bench/. The number of requests sent, per identity and mode, is recorded as the t
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -52,18 +51,12 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
-from sqlalchemy.engine import Engine
 
-from marketplace.app import create_app
-from marketplace.auctions.endpoints import current_time
-from marketplace.db import make_engine
 from marketplace.runtime import Runtime
-from tests.conftest import DATABASES, _truncate_all, settings_for
+from tests.conftest import DATABASES
 from tests.marketplace.assets.helpers import CSV, Party, create, upload
-from tests.marketplace.auctions.helpers import Clock
-from tests.marketplace.authz_world import build
+from tests.marketplace.authz_world import build, world_app
 from tests.marketplace.identity.helpers import (
-    CHAIN_ID,
     Served,
     bearer,
     row_counts,
@@ -137,23 +130,8 @@ def world(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[World]:
     """One server and one world per database, shared by the module's tests."""
-    blob_dir = tmp_path_factory.mktemp("fuzz-blobs")
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("fuzz-db") / "databourse.sqlite"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        engine: Engine = make_engine(f"sqlite:///{path}")
-    else:
-        engine = request.getfixturevalue("postgres_engine")
-        _truncate_all(engine)
-    runtime = Runtime(
-        settings=settings_for(engine, blob_url=f"file://{blob_dir}", upload_bytes_max=1_000_000),
-        engine=engine,
-    )
-    runtime.chain_id = CHAIN_ID
-    app = create_app(runtime=runtime)
-    clock = Clock()
-    app.dependency_overrides[current_time] = clock.read
-    try:
+    with world_app(request, tmp_path_factory, "fuzz", upload_bytes_max=1_000_000) as made:
+        app, runtime, clock = made
         with TestClient(app) as api:
             w = build(api, runtime, clock)
             supplier = w.parties["supplier_a"]
@@ -177,11 +155,6 @@ def world(
                 runtime=runtime,
                 served=served,
             )
-    finally:
-        if request.param == "sqlite":
-            engine.dispose()
-        else:
-            _truncate_all(engine)
 
 
 def _error_body_problem(response: requests.Response) -> str | None:

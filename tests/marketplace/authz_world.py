@@ -6,14 +6,24 @@ helpers, as a user would build it."""
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 
+from marketplace.app import create_app
+from marketplace.auctions.endpoints import current_time
+from marketplace.db import make_engine
 from marketplace.quality import QualityReport, compare
 from marketplace.runtime import Runtime
+from tests.conftest import _truncate_all, settings_for
 from tests.marketplace.assets.helpers import (
     Party,
     operator,
@@ -33,7 +43,7 @@ from tests.marketplace.auctions.helpers import (
 from tests.marketplace.books.helpers import deposit
 from tests.marketplace.delivery.helpers import issued, licence_of
 from tests.marketplace.disputes.helpers import open_dispute, post_statement
-from tests.marketplace.identity.helpers import OPERATOR_EMAIL
+from tests.marketplace.identity.helpers import CHAIN_ID, OPERATOR_EMAIL
 from tests.marketplace.orders.helpers import keyed, on_sale
 from tests.marketplace.orders.money import deliver, fund
 from tests.marketplace.quotes.helpers import demand, send_quote
@@ -45,6 +55,40 @@ OBJECTION: dict[str, Any] = {
     "statement": "We collected these prices at our own stalls; contract ref 2024-17.",
     "evidence_hashes": ["ab" * 32],
 }
+
+
+@contextmanager
+def world_app(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    **settings: object,
+) -> Iterator[tuple[FastAPI, Runtime, Clock]]:
+    """An app for a module's world on the database ``request.param`` names (a fresh SQLite
+    file, or the PostgreSQL schema emptied before and after), with ``settings`` and its auction
+    clock overridden; ``name`` names its temporary folders."""
+    blob_dir = tmp_path_factory.mktemp(f"{name}-blobs")
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp(f"{name}-db") / "databourse.sqlite"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        engine: Engine = make_engine(f"sqlite:///{path}")
+    else:
+        engine = request.getfixturevalue("postgres_engine")
+        _truncate_all(engine)
+    runtime = Runtime(
+        settings=settings_for(engine, blob_url=f"file://{blob_dir}", **settings), engine=engine
+    )
+    runtime.chain_id = CHAIN_ID
+    app = create_app(runtime=runtime)
+    clock = Clock()
+    app.dependency_overrides[current_time] = clock.read
+    try:
+        yield app, runtime, clock
+    finally:
+        if request.param == "sqlite":
+            engine.dispose()
+        else:
+            _truncate_all(engine)
 
 
 @dataclass

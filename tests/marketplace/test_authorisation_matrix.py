@@ -15,7 +15,6 @@ targets an object set aside for it, so no cell changes what another cell sees.
 from __future__ import annotations
 
 import re
-import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,19 +22,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
 
-from marketplace.app import create_app
 from marketplace.auctions.commitment import commitment
-from marketplace.auctions.endpoints import current_time
-from marketplace.db import make_engine
-from marketplace.runtime import Runtime
-from tests.conftest import DATABASES, _truncate_all, settings_for
+from tests.conftest import DATABASES
 from tests.marketplace.assets.helpers import CHECKLIST_OK, Party
 from tests.marketplace.assets.helpers import metadata as asset_metadata
-from tests.marketplace.auctions.helpers import Clock, auction_body, salt
-from tests.marketplace.authz_world import OBJECTION, World, build
-from tests.marketplace.identity.helpers import CHAIN_ID, PASSWORD, bearer, new_wallet, siwe_body
+from tests.marketplace.auctions.helpers import auction_body, salt
+from tests.marketplace.authz_world import OBJECTION, World, build, world_app
+from tests.marketplace.identity.helpers import PASSWORD, bearer, new_wallet, siwe_body
 from tests.marketplace.listings.helpers import offer
 from tests.marketplace.matching.helpers import demand_body
 from tests.marketplace.quotes.helpers import quote_body
@@ -633,33 +627,17 @@ def matrix(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Matrix]:
     """One app and one world per database, shared by every row of the module."""
-    blob_dir = tmp_path_factory.mktemp("authz-blobs")
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("authz-db") / "databourse.sqlite"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        engine: Engine = make_engine(f"sqlite:///{path}")
-    else:
-        engine = request.getfixturevalue("postgres_engine")
-        _truncate_all(engine)
-    settings = settings_for(
-        engine,
-        blob_url=f"file://{blob_dir}",
-        upload_bytes_max=1_000_000,
-        webhook_allow_loopback=True,  # a webhook URL that resolves without a network
-    )
-    runtime = Runtime(settings=settings, engine=engine)
-    runtime.chain_id = CHAIN_ID
-    app = create_app(runtime=runtime)
-    clock = Clock()
-    app.dependency_overrides[current_time] = clock.read
-    try:
-        with TestClient(app, raise_server_exceptions=False) as api:
-            yield Matrix(api, build(api, runtime, clock))
-    finally:
-        if request.param == "sqlite":
-            engine.dispose()
-        else:
-            _truncate_all(engine)
+    with (
+        world_app(
+            request,
+            tmp_path_factory,
+            "authz",
+            upload_bytes_max=1_000_000,
+            webhook_allow_loopback=True,  # a webhook URL that resolves without a network
+        ) as (app, runtime, clock),
+        TestClient(app, raise_server_exceptions=False) as api,
+    ):
+        yield Matrix(api, build(api, runtime, clock))
 
 
 def _callers(row: Row, world: World) -> Iterator[Caller]:
