@@ -164,10 +164,7 @@ def get_statement(
         Literal["json", "csv"], Query(alias="format", description="json or csv")
     ] = "json",
 ) -> Statement | Response:
-    settings = runtime.settings
-    found = statements.statement(
-        session, org_id=_org(principal), currency=settings.currency, scale=settings.currency_scale
-    )
+    found = statements.own_statement(session, principal, runtime.settings)
     if fmt == "csv":
         return statement_response(found, fmt)
     return found

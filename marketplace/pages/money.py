@@ -39,12 +39,6 @@ KeyField = Annotated[str, Form(max_length=limits.idempotency_key_chars_max)]
 AmountField = Annotated[str, Form(max_length=AMOUNT_LENGTH_MAX)]
 
 
-def _org(principal: Principal) -> int:
-    org_id = principal.organization.id
-    assert org_id is not None
-    return org_id
-
-
 def _render(
     page: Page,
     session: Session,
@@ -53,10 +47,7 @@ def _render(
     errors: dict[str, FormErrors] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    settings = page.settings
-    found = statements.statement(
-        session, org_id=_org(principal), currency=settings.currency, scale=settings.currency_scale
-    )
+    found = statements.own_statement(session, principal, page.settings)
     made = payments.list_payments(session, principal, status=None).items
     forms = errors or {}
     return page.render(
@@ -157,8 +148,5 @@ def statement_file(
     fmt: Literal["csv", "json"], principal: PageAccount, session: SessionDep, runtime: RuntimeDep
 ) -> Response:
     """The statement as ``GET /books/statement`` gives it, for the signed-in member."""
-    settings = runtime.settings
-    found = statements.statement(
-        session, org_id=_org(principal), currency=settings.currency, scale=settings.currency_scale
-    )
+    found = statements.own_statement(session, principal, runtime.settings)
     return statement_response(found, fmt)

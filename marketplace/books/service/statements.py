@@ -12,6 +12,8 @@ from marketplace import limits
 from marketplace.books import lifecycle, payment_lifecycle, repository
 from marketplace.books.models import AccountKind
 from marketplace.books.schemas import AccountCheck, Reconciliation, Statement, StatementLine
+from marketplace.principal import Principal
+from marketplace.settings import Settings
 
 
 def reconcile(session: Session) -> Reconciliation:
@@ -105,6 +107,15 @@ def statement(session: Session, *, org_id: int, currency: str, scale: int) -> St
         withdrawing_minor=by_kind.get(AccountKind.withdrawing.value, 0),
         lines=lines,
         truncated=truncated,
+    )
+
+
+def own_statement(session: Session, principal: Principal, settings: Settings) -> Statement:
+    """``statement`` of the caller's organisation, in the exchange's currency."""
+    org_id = principal.organization.id
+    assert org_id is not None
+    return statement(
+        session, org_id=org_id, currency=settings.currency, scale=settings.currency_scale
     )
 
 

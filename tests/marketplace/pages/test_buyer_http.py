@@ -83,6 +83,24 @@ def test_a_deposit_form_moves_money_once_however_often_it_is_sent(
     assert "200050" in statement.text
 
 
+def test_the_money_page_downloads_the_statement_the_api_gives(
+    api: TestClient, web: TestClient, mk: Market
+) -> None:
+    deposit(web, "12.50")
+    headers = mk.buyer.headers
+
+    as_csv = web.get("/money/statement.csv")
+    as_json = web.get("/money/statement.json")
+
+    assert as_csv.headers["content-disposition"] == 'attachment; filename="statement.csv"'
+    assert as_csv.headers["content-type"] == "text/csv; charset=utf-8"
+    api_csv = api.get("/books/statement", params={"format": "csv"}, headers=headers)
+    assert as_csv.text == api_csv.text
+    assert as_json.headers["content-disposition"] == 'attachment; filename="statement.json"'
+    assert as_json.json() == api.get("/books/statement", headers=headers).json()
+    assert as_json.json()["available_minor"] == 1250
+
+
 def test_refused_money_forms_show_the_message_next_to_the_field_and_move_nothing(
     api: TestClient, web: TestClient, mk: Market, engine: Engine
 ) -> None:
