@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from html import unescape
 
 import pytest
@@ -27,7 +28,7 @@ def mk(api: TestClient, page_runtime: Runtime) -> Market:
 
 
 @pytest.fixture
-def web(page_runtime: Runtime, mk: Market) -> TestClient:
+def web(page_runtime: Runtime, mk: Market) -> Iterator[TestClient]:
     """The buyer, signed in to the pages (a client of its own: cookies)."""
     with TestClient(create_app(runtime=page_runtime), raise_server_exceptions=False) as c:
         sign_in(c, BUYER_EMAIL, PASSWORD)
