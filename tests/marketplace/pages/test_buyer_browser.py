@@ -94,6 +94,12 @@ def test_a_buyer_deposits_buys_downloads_and_accepts(
         ]
         page.locator("#price-history").scroll_into_view_if_needed()
         shoot(page, f"buyer-price-history-{name}")
+        page.set_viewport_size({"width": 375, "height": 800})  # a phone: the chart shrinks
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        box = chart.bounding_box()
+        assert box is not None
+        assert box["width"] <= 375
+        page.set_viewport_size({"width": 1280, "height": 900})
 
         page.goto(base_url + "/money")
         assert page.locator(".stat.available .big").inner_text() == "CN¥750.00"
