@@ -15,6 +15,7 @@ from sqlalchemy import update
 from sqlmodel import Session
 
 from ledger.models import utc_now
+from marketplace import limits
 from marketplace.app import create_app
 from marketplace.orders.models import Order
 from marketplace.runtime import Runtime
@@ -116,3 +117,14 @@ def test_no_party_to_a_trade_sees_none_and_an_anonymous_reader_sees_no_price(
     assert "No comparable trades yet." in text(shown)
     zh = section(web.get(f"/catalog/{mk.asset_id}", headers=ZH).text)
     assert "尚无可比成交。" in text(zh)
+
+
+def test_the_chart_draws_at_most_the_limit_the_most_recent_first(
+    web: TestClient, traded: tuple[Market, list[int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mk, (_, new) = traded
+    monkeypatch.setattr(limits, "price_history_trades_max", 1)
+    sign_in(web, BUYER_EMAIL, PASSWORD)
+    shown = section(web.get(f"/catalog/{mk.asset_id}").text)
+    assert re.findall(r'data-order="(\d+)"', shown) == [str(new)]
+    assert [row[-1] for row in rows(shown)] == [str(new)]
