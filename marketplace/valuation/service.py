@@ -220,28 +220,29 @@ def comparable_trade_prices(
     (docs/pages.md#price-history-of-comparable-trades)."""
     if principal is None:
         return []
-    found = orders.settled_trades_of(
+    found = orders.settled_prices_of(
         session,
         principal.account.organization_id,
         asset_ids=comparable_asset_ids(session, asset_id),
         since=now - timedelta(days=limits.valuation_trade_age_days_max),
         limit=limits.price_history_trades_max,
     )
-    listing_ids = list(dict.fromkeys(t.order.listing_id for t in found))
+    listing_ids = list(dict.fromkeys(t.listing_id for t in found))
     kinds = {x.id: x.price_model.kind for x in listings.public_many(session, listing_ids)}
-    asset_ids = [t.order.asset_id for t in found]
-    titles = {i: a.title for i, a in assets.assets_by_ids(session, asset_ids).items()}
+    titles = {
+        i: a.title for i, a in assets.assets_by_ids(session, [t.asset_id for t in found]).items()
+    }
     prices = [
         TradePrice(
-            order_id=t.order.id,
-            asset_id=t.order.asset_id,
-            asset_title=titles.get(t.order.asset_id, ""),
+            order_id=t.order_id,
+            asset_id=t.asset_id,
+            asset_title=titles.get(t.asset_id, ""),
             source=t.source,
-            unit_price_minor=t.order.price_minor // max(1, t.order.quantity),
+            unit_price_minor=t.price_minor // max(1, t.quantity),
             settled_at=t.settled_at,
         )
         for t in found
-        if kinds.get(t.order.listing_id) in exchange_comparables.ONE_OFF_KINDS
+        if kinds.get(t.listing_id) in exchange_comparables.ONE_OFF_KINDS
     ]
     return prices[::-1]
 
