@@ -126,3 +126,5 @@ def test_a_buyer_deposits_buys_downloads_and_accepts(
         assert page.locator("#price-history svg.price-history .asking-label").text_content() == (
             "要价 ¥1,250.00"
         )
+        page.locator("#price-history").scroll_into_view_if_needed()
+        shoot(page, f"buyer-price-history-zh-{name}")
