@@ -117,6 +117,7 @@ valuation_listing_comparables_max: Final = 20  # active listings read for the ma
 valuation_trade_comparables_max: Final = 20  # settled trades read for the market approach
 valuation_trade_age_days_max: Final = 730  # an older settled trade is no comparable
 valuation_trade_half_life_days: Final = 180  # a settled trade's weight halves with this age
+price_history_trades_max: Final = 60  # trades a listing page's price-history chart draws
 price_suggestion_comparables_max: Final = 20  # active listings a price suggestion reads
 valuation_horizon_years_max: Final = 50
 valuation_cost_components_max: Final = 50

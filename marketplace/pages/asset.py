@@ -1,6 +1,7 @@
 """``/catalog/{id}``: one listed asset as the public sees it — its offers (price and terms in
 plain words), DCAT metadata, compliance facts, revisions, the Table Schema, the quality radar,
-the valuation summary, and its registration certificate with a "verify" action.
+the valuation summary, the price history of comparable trades (the viewer's own: trade prices
+are not public), and its registration certificate with a "verify" action.
 
 ``certificate_check`` is that action: the checks ``bourse verify cert.json`` makes apart from
 the chain (both signatures, the certificate is the journal entry, the entry's Merkle proof up to
@@ -16,6 +17,7 @@ from typing import Any
 from markupsafe import Markup
 from sqlmodel import Session
 
+from ledger.models import utc_now
 from ledger.verify.receipt import ReceiptInvalid, check_receipt_offline, parse_receipt
 from marketplace.assets import service as asset_service
 from marketplace.assets.certificate import CertificateInvalid, check_certificate_document
@@ -26,12 +28,15 @@ from marketplace.errors import NotFound
 from marketplace.listings import service as listing_service
 from marketplace.listings.schemas import ListingPublic
 from marketplace.pages.catalog import public_quality
+from marketplace.pages.price_history import PriceChart, price_chart
 from marketplace.pages.quality import radar_svg
+from marketplace.principal import Principal
 from marketplace.quality.report import QualityReport
 from marketplace.quality.schemas import EvaluationPublic
 from marketplace.transparency import service as transparency_service
 from marketplace.transparency.errors import EntryNotAnchored
 from marketplace.valuation import service as valuation_service
+from marketplace.valuation.exchange_comparables import ONE_OFF_KINDS
 from marketplace.valuation.schemas import ValuationPublic
 
 
@@ -45,6 +50,8 @@ class AssetView:
     quality: EvaluationPublic | None
     radar: Markup | None  # the quality radar, inline SVG drawn by pages.quality
     valuations: list[ValuationPublic]
+    signed_in: bool  # the price history shows the viewer's own trades: none without a viewer
+    price_history: PriceChart | None  # None: no comparable trade the viewer was a party to
     certificate: dict[str, Any] | None  # GET /assets/{id}/certificate's document
 
 
@@ -77,22 +84,35 @@ def _radar(quality: EvaluationPublic | None) -> Markup | None:
     return Markup(radar_svg(report.dimensions))  # noqa: S704
 
 
-def asset_view(session: Session, asset_id: int) -> AssetView:
-    """404 (``asset_not_found``) unless the asset is listed: the public's view."""
+def asking_minor(offers: list[ListingPublic]) -> int | None:
+    """The lowest one-off price the asset is offered at (what its trades compare with)."""
+    prices = [
+        x.headline_minor for x in offers if x.price_model.kind in ONE_OFF_KINDS and x.headline_minor
+    ]
+    return min(prices, default=None)
+
+
+def asset_view(session: Session, asset_id: int, viewer: Principal | None = None) -> AssetView:
+    """404 (``asset_not_found``) unless the asset is listed: the public's view, and the
+    comparable trades ``viewer``'s organisation was a party to."""
     asset = asset_service.asset_public(asset_service.visible_asset(session, None, asset_id))
     revisions = asset_service.list_revisions(session, None, asset_id)
     last = revisions[-1] if revisions else None
     fields = (last.table_schema or {}).get("fields", []) if last is not None else []
     quality = public_quality(session, asset_id)
+    offers = listing_service.for_asset(session, asset_id)
+    trades = valuation_service.comparable_trade_prices(session, viewer, asset_id, now=utc_now())
     return AssetView(
         asset=asset,
         licence_url=LICENSES.get(asset.license),
-        listings=listing_service.for_asset(session, asset_id),
+        listings=offers,
         revisions=revisions,
         schema_fields=[f for f in fields if isinstance(f, dict)],
         quality=quality,
         radar=_radar(quality),
         valuations=valuation_service.list_valuations(session, None, asset_id),
+        signed_in=viewer is not None,
+        price_history=price_chart(trades, asset_id, asking_minor(offers)),
         certificate=certificate_document(session, asset_id),
     )
 

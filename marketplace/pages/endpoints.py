@@ -1,7 +1,8 @@
 """The public pages' routes (home, catalog, asset, ledger explorer), and ``router``: every page
 router of the package, for ``marketplace.app`` to include.
 
-They show the public's view (listed assets only) whoever is signed in. Query and path
+They show the public's view (listed assets only) whoever is signed in, but for the asset
+page's price history of comparable trades: the viewer's own organisation's trades. Query and path
 parameters are parsed by hand (``params``) so that a bad one answers an HTML page; any 4xx
 domain error becomes the error page (``web.PageRoute``)."""
 
@@ -100,7 +101,7 @@ def _catalog_errors(errors: FormErrors) -> FormErrors:
 
 @pages.get("/catalog/{asset_id}")
 def catalog_asset(asset_id: str, page: PageDep, session: SessionDep) -> Response:
-    view = asset.asset_view(session, params.path_id(asset_id, "asset"))
+    view = asset.asset_view(session, params.path_id(asset_id, "asset"), page.viewer)
     return page.render(
         "asset.html", nav_active="catalog", view=view, constraints_text=asset.constraints_text
     )

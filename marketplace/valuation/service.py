@@ -131,7 +131,7 @@ def market_comparables(
     return known + [c for _, c in traded] + listed
 
 
-def _comparable_asset_ids(session: Session, asset_id: int) -> list[int] | None:
+def comparable_asset_ids(session: Session, asset_id: int) -> list[int] | None:
     """The asset and the public assets of its theme (None: any asset, when it has no theme), as
     the listings service chooses active listings to compare."""
     subject = assets.assets_by_ids(session, [asset_id]).get(asset_id)
@@ -163,7 +163,7 @@ def trade_comparables(
     found = orders.settled_trades_of(
         session,
         organization_id,
-        asset_ids=_comparable_asset_ids(session, asset_id),
+        asset_ids=comparable_asset_ids(session, asset_id),
         since=now - timedelta(days=limits.valuation_trade_age_days_max),
         limit=limit * 4,
     )
@@ -194,6 +194,57 @@ def trade_comparables(
         if comparable is not None:
             comparables.append((listing_id, comparable))
     return comparables[:limit]
+
+
+@dataclass(frozen=True)
+class TradePrice:
+    """One settled trade in the price history of the trades comparable with an asset."""
+
+    order_id: int
+    asset_id: int
+    asset_title: str
+    source: str  # listing | quote | auction
+    unit_price_minor: int  # the amount paid over the quantity (1 for a one-off price)
+    settled_at: datetime
+
+
+def comparable_trade_prices(
+    session: Session, principal: Principal | None, asset_id: int, *, now: datetime
+) -> list[TradePrice]:
+    """The price history a listing page draws: up to ``price_history_trades_max`` trades the
+    market approach would read for asset ``asset_id`` (settled, of the asset or public assets of
+    its theme, within ``valuation_trade_age_days_max``, of a listing with a one-off price),
+    every one of them rather than the latest per listing, oldest first. Only the viewer's own
+    organisation's trades, as ``trade_comparables`` reads them: a trade's price is known to its
+    two parties and the operators alone, and an anonymous viewer gets none
+    (docs/pages.md#price-history-of-comparable-trades)."""
+    if principal is None:
+        return []
+    found = orders.settled_prices_of(
+        session,
+        principal.account.organization_id,
+        asset_ids=comparable_asset_ids(session, asset_id),
+        since=now - timedelta(days=limits.valuation_trade_age_days_max),
+        limit=limits.price_history_trades_max,
+    )
+    listing_ids = list(dict.fromkeys(t.listing_id for t in found))
+    kinds = {x.id: x.price_model.kind for x in listings.public_many(session, listing_ids)}
+    titles = {
+        i: a.title for i, a in assets.assets_by_ids(session, [t.asset_id for t in found]).items()
+    }
+    prices = [
+        TradePrice(
+            order_id=t.order_id,
+            asset_id=t.asset_id,
+            asset_title=titles.get(t.asset_id, ""),
+            source=t.source,
+            unit_price_minor=t.price_minor // max(1, t.quantity),
+            settled_at=t.settled_at,
+        )
+        for t in found
+        if kinds.get(t.listing_id) in exchange_comparables.ONE_OFF_KINDS
+    ]
+    return prices[::-1]
 
 
 def listing_comparables(

@@ -232,9 +232,32 @@ def _after_make_run(tmp_path: Path, env: dict[str, str], out: str) -> None:
                 }  # fmt: skip
                 staff.identity.login(operator.group(0), PASSWORD)
                 _check_disputes(staff)
+            _check_price_history(listener.url, out)
         finally:
             server.terminate()
             server.communicate(timeout=30)
+
+
+def _check_price_history(url: str, out: str) -> None:
+    """The air supplier, signed in to the pages, sees its two settled environment trades in the
+    hourly dataset's price history: its own trade and the public daily one's."""
+    email = re.search(r"air-supplier-\w+@demo\.example\.org", out)
+    asset = re.search(r"asset (\d+) \(Hourly air quality by station, environment\) approved", out)
+    assert email
+    assert asset
+    with httpx.Client(base_url=url, timeout=30) as web:
+        form = web.get("/login").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        assert token
+        data = {"email": email.group(0), "password": PASSWORD, "next": "/"}
+        signed = web.post("/login", data={**data, "csrf_token": token.group(1)})
+        assert signed.status_code == 303, signed.text
+        page = web.get(f"/catalog/{asset.group(1)}").text
+    start = page.index('<section id="price-history">')
+    shown = page[start : page.index("</section>", start)]
+    assert len(re.findall(r'<circle class="trade', shown)) == 2, shown
+    assert "this asset" in shown
+    assert "Daily AQI by city (public data)" in shown
 
 
 def _check_disputes(operator: Databourse) -> None:

@@ -41,7 +41,12 @@ from marketplace.orders.service.quality_checks import (
 )
 from marketplace.orders.service.revenue import public_data_revenue
 from marketplace.orders.service.settlement import accept, approve, record_delivery, refuse
-from marketplace.orders.service.trades import SettledTrade, settled_trades_of
+from marketplace.orders.service.trades import (
+    SettledPrice,
+    SettledTrade,
+    settled_prices_of,
+    settled_trades_of,
+)
 from marketplace.orders.service.views import (
     OrderView,
     get_order,
@@ -55,6 +60,7 @@ __all__ = [
     "DisputedOrder",
     "OrderView",
     "PaidHook",
+    "SettledPrice",
     "SettledTrade",
     "StopHook",
     "accept",
@@ -86,6 +92,7 @@ __all__ = [
     "refuse",
     "report_usage",
     "set_auto_renew",
+    "settled_prices_of",
     "settled_trades_of",
     "stop_hooks",
     "traded_with",

@@ -82,6 +82,25 @@ def test_a_buyer_deposits_buys_downloads_and_accepts(
         assert page.locator("a[href^='/disputes/new?order_id=']").count() == 1
         shoot(page, f"buyer-order-{name}")
 
+        # The settled trade is now in the listing's price history, for its buyer.
+        page.goto(f"{base_url}/catalog/{mk.asset_id}")
+        chart = page.locator("#price-history svg.price-history")
+        assert chart.is_visible()
+        assert chart.locator("circle.trade.this-asset").count() == 1
+        assert page.locator("table.price-history-points tbody tr td").all_inner_texts()[1:4] == [
+            "CN¥1,250.00",
+            "this asset",
+            "listing price",
+        ]
+        page.locator("#price-history").scroll_into_view_if_needed()
+        shoot(page, f"buyer-price-history-{name}")
+        page.set_viewport_size({"width": 375, "height": 800})  # a phone: the chart shrinks
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        box = chart.bounding_box()
+        assert box is not None
+        assert box["width"] <= 375
+        page.set_viewport_size({"width": 1280, "height": 900})
+
         page.goto(base_url + "/money")
         assert page.locator(".stat.available .big").inner_text() == "CN¥750.00"
         assert page.locator(".stat.held .big").inner_text() == "CN¥0.00"
@@ -102,3 +121,10 @@ def test_a_buyer_deposits_buys_downloads_and_accepts(
         assert page.locator("form.buy h2").inner_text() == "确认购买"
         assert page.locator("label[for=f-purpose]").inner_text() == "用途"
         shoot(page, f"buyer-journey-zh-{name}")
+        page.goto(f"{base_url}/catalog/{mk.asset_id}")
+        assert page.locator("#price-history h2").inner_text() == "可比成交价格走势"
+        assert page.locator("#price-history svg.price-history .asking-label").text_content() == (
+            "要价 ¥1,250.00"
+        )
+        page.locator("#price-history").scroll_into_view_if_needed()
+        shoot(page, f"buyer-price-history-zh-{name}")
