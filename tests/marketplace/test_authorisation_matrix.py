@@ -473,6 +473,7 @@ TABLE: tuple[Row, ...] = (
     Row("POST", "/demands", verified_buyer(201), owner="buyer", body=js(lambda w: demand_body())),
     Row("GET", "/demands/mine", token(200), owner="buyer", check=only_own("demands", *MINE)),
     Row("GET", "/demands", token(403, owner=200, other=200, supplier=200, operator=200), check=no_owner_fields("buyer_organization_id", owner_sees=False)),
+    Row("GET", "/demands/matched", token(403, owner=200, other=200, supplier=200), check=no_owner_fields("buyer_organization_id", owner_sees=False)),
     Row("GET", "/demands/{demand_id}", private(200, operator=200, supplier=200), owner="buyer", check=no_owner_fields("buyer_organization_id", owner_sees=True)),
     Row("POST", "/demands/{demand_id}/close", private(200, supplier=403, operator=403), owner="buyer", targets={"demand_id": "demand_to_close"}),
     Row("GET", "/demands/{demand_id}/matches", private(200, supplier=403, operator=403), owner="buyer"),

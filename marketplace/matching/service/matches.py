@@ -241,9 +241,12 @@ def build_profile(session: Session, listing: ListingPublic) -> ListingProfile:
 def _listing_texts(session: Session, listing: ListingPublic) -> dict[str, frozenset[str]]:
     asset = assets.assets_by_ids(session, [listing.asset_id]).get(listing.asset_id)
     if asset is None:
-        title, keywords, description = listing.asset_title or "", [], ""
-    else:
-        title, keywords, description = asset.title, list(asset.keywords), asset.description
+        return texts_of(listing.asset_title or "", [], "")
+    return texts_of(asset.title, list(asset.keywords), asset.description)
+
+
+def texts_of(title: str, keywords: Sequence[str], description: str) -> dict[str, frozenset[str]]:
+    """A listing's asset's texts as the index holds them, by where they are found."""
     return {
         "title": frozenset(segmenter.index_tokens(title)),
         "keywords": frozenset(t for k in keywords for t in segmenter.index_tokens(k)),
@@ -251,7 +254,7 @@ def _listing_texts(session: Session, listing: ListingPublic) -> dict[str, frozen
     }
 
 
-def _relevance(words: Sequence[segmenter.QueryWord], texts: dict[str, frozenset[str]]) -> float:
+def relevance_of(words: Sequence[segmenter.QueryWord], texts: dict[str, frozenset[str]]) -> float:
     """The share of the words the listing holds, weighted by where (as the catalog does)."""
     if not words:
         return 0.0
@@ -281,7 +284,7 @@ def match_new_listing(session: Session, listing_id: int, now: datetime) -> list[
     ):
         if demand.buyer_organization_id == listing.supplier_organization_id:
             continue
-        relevance = _relevance(segmenter.words_of(demand_words(demand)), texts)
+        relevance = relevance_of(segmenter.words_of(demand_words(demand)), texts)
         candidate = _candidate(row, relevance, demand.purpose)
         req = requirement(demand)
         if scoring.shares_something(req, candidate):
