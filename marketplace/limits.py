@@ -193,8 +193,8 @@ matching_notify_score_min: Final = 0.5  # a match this good or better is notifie
 matching_notified_max: Final = 10  # organisations notified of one demand or one new listing
 # A supplier's inbox of matched demands (GET /demands/matched) scores, per request, the newest
 # open demands against the organisation's newest active listings (docs/matching.md, "Inbox")
-matching_inbox_demands_scanned_max: Final = 500
-matching_inbox_listings_max: Final = 50
+matching_inbox_demands_scanned_max: Final = 300
+matching_inbox_listings_max: Final = 40
 matching_inbox_matches_shown_max: Final = 5  # of the supplier's listings shown per demand
 matching_inbox_page_size_max: Final = 100  # demands in one page of the inbox
 

@@ -727,10 +727,35 @@ def _valid_days(text: str, page: Page) -> int:
 
 @router.get("/supplier/demands")
 def demands_inbox(
+    page: PageDep,
+    principal: PageVerifiedSupplier,
+    session: SessionDep,
+    cursor: Annotated[str | None, Query(max_length=32)] = None,
+) -> Response:
+    """The inbox: the open demands the organisation's own listings match, best first
+    (``GET /demands/matched``)."""
+    found = matching.matched_demands(
+        session, principal, cursor=cursor, limit=PAGE_SIZE, now=utc_now()
+    )
+    return page.render(
+        "supplier/demands.html",
+        nav_active="supplier-demands",
+        tab="matched",
+        matched=found,
+        demands_scanned_max=limits.matching_inbox_demands_scanned_max,
+        listings_max=limits.matching_inbox_listings_max,
+    )
+
+
+@router.get("/supplier/demands/all")
+def all_open_demands(
     page: PageDep, principal: PageVerifiedSupplier, session: SessionDep, cursor: Cursor = None
 ) -> Response:
+    """Every open demand, newest first (``GET /demands``), to answer one no listing matches."""
     found = matching.open_demands(session, principal, cursor=cursor, limit=PAGE_SIZE, now=utc_now())
-    return page.render("supplier/demands.html", nav_active="supplier-demands", found=found)
+    return page.render(
+        "supplier/demands.html", nav_active="supplier-demands", tab="all", found=found
+    )
 
 
 class QuoteForm(BaseModel):

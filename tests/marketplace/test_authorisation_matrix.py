@@ -584,6 +584,7 @@ TABLE: tuple[Row, ...] = (
     Row("GET", "/supplier/listings/new", page_as(SUPPLIER, 400), label="no asset chosen", body=_no_redirect),
     Row("POST", "/supplier/listings/new", page_as(SUPPLIER, 400), label="no asset", body=form({})),
     Row("GET", "/supplier/demands", page_as(SUPPLIER, 200), body=_no_redirect),
+    Row("GET", "/supplier/demands/all", page_as(SUPPLIER, 200), body=_no_redirect),
     Row("GET", "/supplier/demands/{demand_id}", page_as(SUPPLIER, 200), body=_no_redirect),
     Row("POST", "/supplier/demands/{demand_id}/quotes", page_as(SUPPLIER, 400), label="no price", body=form({})),
     Row("GET", "/supplier/auctions", page_as(SUPPLIER, 200), body=_no_redirect),

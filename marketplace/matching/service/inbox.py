@@ -26,7 +26,7 @@ from marketplace import limits
 from marketplace.assets import service as assets
 from marketplace.listings import service as listings
 from marketplace.listings.schemas import ListingPublic
-from marketplace.matching import repository, scoring
+from marketplace.matching import fields, repository, scoring
 from marketplace.matching.errors import InvalidDemand
 from marketplace.matching.models import Demand, ListingProfile
 from marketplace.matching.repository import ProfileRow
@@ -40,6 +40,7 @@ from marketplace.matching.service.matches import (
     relevance_of,
     requirement,
     texts_of,
+    token_weights,
 )
 from marketplace.principal import OrgRole, Principal, check_verified
 from marketplace.search import segmenter
@@ -52,13 +53,50 @@ class _Offer:
     listing: ListingPublic
     profile: ListingProfile | ProfileRow
     texts: dict[str, frozenset[str]]
+    weights: dict[str, float]  # matches.token_weights(texts)
+
+
+@dataclass(frozen=True)
+class _Offers:
+    """The offers, and which of them hold each token and each column synonym group: a demand
+    is scored only against the offers holding a token of its words or a group of its fields,
+    as no other can share something with it (``scoring.shares_something``)."""
+
+    items: list[_Offer]
+    by_token: dict[str, set[int]]
+    by_group: dict[str, set[int]]
+
+    @classmethod
+    def of(cls, items: list[_Offer]) -> _Offers:
+        by_token: dict[str, set[int]] = {}
+        by_group: dict[str, set[int]] = {}
+        for i, offer in enumerate(items):
+            for token in offer.weights:
+                by_token.setdefault(token, set()).add(i)
+            for column in offer.profile.columns:
+                by_group.setdefault(fields.canonical(str(column["name"])), set()).add(i)
+        return cls(items, by_token, by_group)
+
+    def sharing(self, words: list[segmenter.QueryWord], req: scoring.Requirement) -> list[_Offer]:
+        if any(not alternative for w in words for alternative in w.alternatives):
+            return self.items  # a word of no token is found in any text
+        hit: set[int] = set()
+        for word in words:
+            for token in word.tokens:
+                hit |= self.by_token.get(token, set())
+        for field in req.fields:
+            hit |= self.by_group.get(fields.canonical(field.name), set())
+        return [self.items[i] for i in sorted(hit)]
 
 
 @dataclass(frozen=True)
 class _Found:
+    """A demand some offers match: its best score, and those offers, best first, with their
+    candidates (explained only for the demands of the page shown)."""
+
     demand: Demand
     score: float
-    matches: list[scoring.Match]
+    ranked: list[tuple[scoring.Candidate, ListingPublic]]
 
 
 Position = tuple[float, int]  # (score, demand id): the order is score down, then id down
@@ -91,7 +129,7 @@ def _after(found: _Found, position: Position | None) -> bool:
     return found.score < score or (found.score == score and found.demand.id < demand_id)
 
 
-def _offers(session: Session, organization_id: int) -> list[_Offer]:
+def _offers(session: Session, organization_id: int) -> _Offers:
     """The organisation's available listings (the newest ``matching_inbox_listings_max``
     active ones), with their profiles and their assets' texts."""
     offered = listings.available_of_organization(
@@ -108,31 +146,27 @@ def _offers(session: Session, organization_id: int) -> list[_Offer]:
         texts["columns"] = frozenset(
             t for c in profile.columns for t in segmenter.column_tokens(str(c["name"]))
         )
-        offers.append(_Offer(item, profile, texts))
-    return offers
+        offers.append(_Offer(item, profile, texts, token_weights(texts)))
+    return _Offers.of(offers)
 
 
-def _score(demand: Demand, offers: list[_Offer]) -> _Found | None:
-    """The demand's matches among the offers, best first, or None when none matches."""
+def _score(demand: Demand, offers: _Offers) -> _Found | None:
+    """The offers that match the demand, best first, or None when none does. Ranking needs
+    the score alone (``scoring.quick_score``); the explanations wait for the page."""
     words = segmenter.words_of(demand_words(demand))
     req = requirement(demand)
     columns: dict[tuple[str, str], scoring.Field] = {}
     scored: list[tuple[float, scoring.Candidate, ListingPublic]] = []
-    for offer in offers:
-        candidate = _candidate(
-            offer.profile, relevance_of(words, offer.texts), demand.purpose, columns
-        )
+    for offer in offers.sharing(words, req):
+        relevance = relevance_of(words, offer.texts, offer.weights)
+        candidate = _candidate(offer.profile, relevance, demand.purpose, columns)
         if scoring.shares_something(req, candidate):
             scored.append((scoring.quick_score(req, candidate), candidate, offer.listing))
     if not scored:
         return None
     scored.sort(key=lambda item: (-item[0], item[1].listing_id))
     shown = scored[: limits.matching_inbox_matches_shown_max]
-    matches = [
-        _explained(scoring.score(req, candidate), listing, demand.purpose)
-        for _, candidate, listing in shown
-    ]
-    return _Found(demand, scored[0][0], matches)
+    return _Found(demand, scored[0][0], [(candidate, listing) for _, candidate, listing in shown])
 
 
 def matched_demands(
@@ -150,7 +184,7 @@ def matched_demands(
         repository.open_demands(
             session, now, before_id=None, limit=limits.matching_inbox_demands_scanned_max
         )
-        if offers
+        if offers.items
         else []
     )
     found = [
@@ -162,28 +196,28 @@ def matched_demands(
     found.sort(key=lambda f: (-f.score, -(f.demand.id or 0)))
     rest = [f for f in found if _after(f, position)]
     page = rest[:limit]
-    listed = {offer.listing.id: offer.listing for offer in offers}
     return MatchedDemandPage(
-        items=[_item(f, listed, principal, now) for f in page],
+        items=[_item(f, principal, now) for f in page],
         demands_scanned=len(demands),
-        listings_scored=len(offers),
+        listings_scored=len(offers.items),
         next_cursor=_cursor_of(page[-1]) if len(rest) > limit else None,
     )
 
 
-def _item(
-    found: _Found, listed: dict[int, ListingPublic], principal: Principal, now: datetime
-) -> MatchedDemand:
+def _item(found: _Found, principal: Principal, now: datetime) -> MatchedDemand:
+    req, purpose = requirement(found.demand), found.demand.purpose
+    matches = [
+        (_explained(scoring.score(req, candidate), listing, purpose), listing)
+        for candidate, listing in found.ranked
+    ]
+    assert matches[0][0].score == found.score  # quick_score ranked what score explains
     return MatchedDemand(
         demand=public(found.demand, principal, now),
         score=found.score,
         matches=[
             MatchPublic(
-                listing_id=m.listing_id,
-                score=m.score,
-                explanation=m.explanation,
-                listing=listed[m.listing_id],
+                listing_id=m.listing_id, score=m.score, explanation=m.explanation, listing=listing
             )
-            for m in found.matches
+            for m, listing in matches
         ],
     )

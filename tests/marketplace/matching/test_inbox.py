@@ -4,8 +4,14 @@ verified suppliers only; pages that follow the cursor."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from fastapi.testclient import TestClient
 
+from marketplace import limits
+from marketplace.matching.service.matches import relevance_of, texts_of, token_weights
+from marketplace.search import segmenter
 from tests.marketplace.assets.helpers import Party, party
 from tests.marketplace.matching.helpers import (
     AIR_CSV,
@@ -84,9 +90,7 @@ def test_a_supplier_without_listings_has_an_empty_inbox_and_scores_nothing(
     assert page["next_cursor"] is None
 
 
-def test_only_a_verified_supplier_has_an_inbox(
-    api: TestClient, buyer: Party, ops: Party
-) -> None:
+def test_only_a_verified_supplier_has_an_inbox(api: TestClient, buyer: Party, ops: Party) -> None:
     unverified = party(api, "una@supplier.test", "Una Unverified", ["supplier"])
     for who in (unverified, buyer, ops):
         r = api.get("/demands/matched", headers=who.headers)
@@ -100,7 +104,8 @@ def test_pages_of_the_inbox_follow_the_cursor_without_repeats(
     listing_of(api, supplier, ops, AIR_CSV, **AIR)
     ids = [post_demand(api, buyer, title=f"Hourly air quality {i}")["id"] for i in range(3)]
     first = inbox(api, supplier, limit=2)
-    assert isinstance(first["items"], list) and isinstance(first["next_cursor"], str)
+    assert isinstance(first["items"], list)
+    assert isinstance(first["next_cursor"], str)
     rest = inbox(api, supplier, limit=2, cursor=first["next_cursor"])
     assert rest["next_cursor"] is None
     assert isinstance(rest["items"], list)
@@ -114,3 +119,28 @@ def test_pages_of_the_inbox_follow_the_cursor_without_repeats(
         assert r.json()["error"] == "invalid_demand"
     r = api.get("/demands/matched", params={"limit": 101}, headers=supplier.headers)
     assert r.status_code == 422
+
+
+def test_the_token_map_gives_the_relevance_of_testing_each_word_against_each_text() -> None:
+    texts = texts_of("Hangzhou air quality 杭州空气", ["pm25", "空气质量"], "readings by city")
+    texts["columns"] = frozenset(segmenter.column_tokens("stationName"))
+    phrases = ["air quality", "杭州空气质量", "station", "readings", "pm25 hourly", "rain", "city"]
+    words = segmenter.words_of(phrases)
+    weight = {"title": 1.0, "keywords": 1.0, "columns": 1.0, "description": 0.5}
+    expected = sum(
+        max((weight[k] for k, tokens in texts.items() if w.found_in(tokens)), default=0.0)
+        for w in words
+    ) / len(words)
+    assert 0 < expected < 1
+    assert relevance_of(words, texts) == pytest.approx(expected)
+    assert relevance_of(words, texts, token_weights(texts)) == pytest.approx(expected)
+
+
+def test_the_docs_name_the_inboxs_bounds_with_their_values() -> None:
+    text = (Path(__file__).resolve().parents[3] / "docs" / "matching.md").read_text()
+    section = text[text.index("## The supplier's inbox") :]
+    for name in ("matching_inbox_demands_scanned_max", "matching_inbox_listings_max",
+                 "matching_inbox_matches_shown_max", "matching_inbox_page_size_max"):  # fmt: skip
+        assert f"`{name}` ({getattr(limits, name)})" in section or (
+            f"`{name}`, {getattr(limits, name)}" in section
+        ), name
