@@ -283,6 +283,18 @@ def _page_upload(api: TestClient, w: World, c: Caller) -> Request:
     }
 
 
+def _evidence_upload(api: TestClient, w: World, c: Caller) -> Request:
+    """The dispute page's upload: an empty file (refused after the access checks), the CSRF
+    token in its header."""
+    headers = {"X-CSRF-Token": _csrf(api, c.headers), "Content-Type": "application/octet-stream"}
+    return {
+        "content": b"",
+        "params": {"title": "empty"},
+        "headers": headers,
+        "follow_redirects": False,
+    }
+
+
 def _sign_out_form(api: TestClient, w: World, c: Caller) -> Request:
     """Signing out of a page revokes the session's token: each caller signs out a fresh one."""
     headers = _fresh_token(api, w, c) or {}
@@ -617,6 +629,7 @@ TABLE: tuple[Row, ...] = (
     Row("GET", "/disputes/{dispute_id}/evidence/{evidence_id}/download", private(200, anonymous=303), owner="buyer", body=_no_redirect),
     Row("POST", "/disputes/{dispute_id}/statement", private(400, anonymous=303, operator=400), owner="buyer", label="empty", body=form({"text": ""})),
     Row("POST", "/disputes/{dispute_id}/file", token(400, anonymous=303), owner="buyer", label="no file", body=form({})),
+    Row("PUT", "/upload/disputes/{dispute_id}/file", private(422, anonymous=303, operator=403), owner="buyer", label="empty file", body=_evidence_upload),
     Row("POST", "/disputes/{dispute_id}/appeals", private(409, anonymous=303, operator=403), owner="buyer", label="not ruled", body=form({})),
     Row("POST", "/disputes/{dispute_id}/rule", private(400, anonymous=303, operator=400), owner="arbitrator", label="drawn arbitrator, no outcome", body=form({})),
     Row("POST", "/disputes/{dispute_id}/vote", private(400, anonymous=303, operator=400), owner="arbitrator", label="drawn arbitrator, no vote", body=form({})),
