@@ -80,6 +80,7 @@ function uploadFile(form) {
     input.removeAttribute("aria-invalid");
   }
   form.classList.remove("failed");
+  bar.hidden = true;
   if (form.dataset.maxBytes && file.size > Number(form.dataset.maxBytes)) {
     fail(form.dataset.tooLarge || "");
     return;
