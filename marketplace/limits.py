@@ -192,6 +192,12 @@ matching_results_max: Final = 100  # matches one request returns
 matching_open_demands_scanned_max: Final = 5000  # open demands a new listing is scored against
 matching_notify_score_min: Final = 0.5  # a match this good or better is notified
 matching_notified_max: Final = 10  # organisations notified of one demand or one new listing
+# A supplier's inbox of matched demands (GET /demands/matched) scores, per request, the newest
+# open demands against the organisation's newest active listings (docs/matching.md, "Inbox")
+matching_inbox_demands_scanned_max: Final = 300
+matching_inbox_listings_max: Final = 40
+matching_inbox_matches_shown_max: Final = 5  # of the supplier's listings shown per demand
+matching_inbox_page_size_max: Final = 100  # demands in one page of the inbox
 
 # Notifications: the in-app inbox and signed webhooks (marketplace/notifications)
 notification_kind_length_max: Final = 64  # "demand.matched"

@@ -1,9 +1,10 @@
-"""bourse demand post … | list [--open] | show ID | matches ID | close ID
+"""bourse demand post … | list [--open] | matched | show ID | matches ID | close ID
 
 A buyer's demands (需求): ``post`` asks for data by words, required fields (``--field
 city:string``), a minimum quality, a purpose, a budget and a deadline; ``matches`` shows the
 ranked listings with why each matched. ``list --open`` is the suppliers' view: the open demands
-they may answer with a quote.
+they may answer with a quote; ``matched`` is their inbox, the open demands their own listings
+match, best first.
 """
 
 from __future__ import annotations
@@ -221,6 +222,39 @@ def matches(
                       _why(m.explanation))  # fmt: skip
     console.print(table)
     console.print(f"{page.candidates_scored} candidate listings scored; demand is {page.status}")
+
+
+@demand_app.command("matched")
+def matched(
+    *,
+    cursor: Annotated[str | None, typer.Option(help="next_cursor of the last page.")] = None,
+    limit: Annotated[int, typer.Option(help="How many demands, at most 100.")] = 20,
+    as_json: JsonOption = False,
+    url: UrlOption = None,
+) -> None:
+    """The open demands your listings match, best first, with the listings and why (suppliers)."""
+    with exchange_client(url) as client:
+        try:
+            page = client.demands.matched(cursor=cursor, limit=limit)
+        except DatabourseClientError as exc:
+            raise fail(exc) from None
+    if as_json:
+        print(page.model_dump_json(indent=2))
+        return
+    if not page.items:
+        console.print(f"no open demand matches your listings ({page.demands_scanned} scanned)")
+        return
+    table = Table("demand", "title", "score", "your listing", "why")
+    for item in page.items:
+        for m in item.matches:
+            table.add_row(str(item.demand.id), item.demand.title, f"{m.score:.3f}",
+                          str(m.listing_id), _why(m.explanation))  # fmt: skip
+    console.print(table)
+    console.print(
+        f"{page.demands_scanned} open demands scored against {page.listings_scored} listings"
+    )
+    if page.next_cursor:
+        console.print(f"more: --cursor {page.next_cursor}")
 
 
 @demand_app.command("close")

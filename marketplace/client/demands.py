@@ -1,5 +1,6 @@
 """``bourse.demands``: a buyer's demands (需求): post one, list yours, read one, close it, and
-read its ranked matches; suppliers list the open demands they may answer."""
+read its ranked matches; suppliers list the open demands they may answer, and those their own
+listings match (their inbox)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,12 @@ from typing import TYPE_CHECKING, Any
 from marketplace.client.session import Session
 
 if TYPE_CHECKING:
-    from marketplace.matching.schemas import DemandPage, DemandPublic, MatchPage
+    from marketplace.matching.schemas import (
+        DemandPage,
+        DemandPublic,
+        MatchedDemandPage,
+        MatchPage,
+    )
 
 
 class Demands:
@@ -64,6 +70,15 @@ class Demands:
         from marketplace.matching.schemas import DemandPage
 
         return self._session.call(DemandPage, "GET", "/demands", params=_page(cursor, limit))
+
+    def matched(self, *, cursor: str | None = None, limit: int | None = None) -> MatchedDemandPage:
+        """The open demands your organisation's listings match, best first, each with the
+        listings that match and why (verified suppliers); pass ``next_cursor`` for the next page."""
+        from marketplace.matching.schemas import MatchedDemandPage
+
+        return self._session.call(
+            MatchedDemandPage, "GET", "/demands/matched", params=_page(cursor, limit)
+        )
 
     def close(self, demand_id: int) -> DemandPublic:
         from marketplace.matching.schemas import DemandPublic

@@ -52,6 +52,20 @@ def of_asset(
     return list(session.execute(query).scalars())
 
 
+def active_of_organization(session: Session, organization_id: int, limit: int) -> list[Listing]:
+    """The organisation's active listings, newest first, at most ``limit``."""
+    query = (
+        select(Listing)
+        .where(
+            col(Listing.supplier_organization_id) == organization_id,
+            col(Listing.status) == ListingStatus.active,
+        )
+        .order_by(col(Listing.id).desc())
+        .limit(limit)
+    )
+    return list(session.execute(query).scalars())
+
+
 def open_with_hash(
     session: Session, asset_id: int, terms_hash: str, statuses: Collection[ListingStatus]
 ) -> Listing | None:

@@ -12,7 +12,13 @@ from marketplace import limits
 from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.identity.auth import CurrentAccount, VerifiedBuyer
 from marketplace.matching import service
-from marketplace.matching.schemas import DemandCreate, DemandPage, DemandPublic, MatchPage
+from marketplace.matching.schemas import (
+    DemandCreate,
+    DemandPage,
+    DemandPublic,
+    MatchedDemandPage,
+    MatchPage,
+)
 from marketplace.quality.service.evaluations import exchange_address
 
 router = APIRouter(tags=["demands"])
@@ -53,6 +59,26 @@ def open_demands(
     limit: Limit = limits.page_size_default,
 ) -> DemandPage:
     return service.open_demands(session, principal, cursor=cursor, limit=limit, now=utc_now())
+
+
+@router.get(
+    "/demands/matched",
+    summary="Open demands your listings match, best first, explained (verified suppliers)",
+)
+def matched_demands(
+    principal: CurrentAccount,
+    session: SessionDep,
+    cursor: Annotated[
+        str | None, Query(max_length=32, description="next_cursor of the last page")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=limits.matching_inbox_page_size_max)] = 20,
+) -> MatchedDemandPage:
+    """The supplier's inbox: each open demand that at least one of the organisation's own
+    available listings matches, with those listings (at most
+    ``matching_inbox_matches_shown_max``) and each score's explanation. One request scores the
+    newest ``matching_inbox_demands_scanned_max`` open demands against the organisation's newest
+    ``matching_inbox_listings_max`` active listings (docs/matching.md, "The supplier's inbox")."""
+    return service.matched_demands(session, principal, cursor=cursor, limit=limit, now=utc_now())
 
 
 @router.get("/demands/{demand_id}", summary="One demand, as you may see it")

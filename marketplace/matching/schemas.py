@@ -140,6 +140,24 @@ class MatchPage(BaseModel):
     matches: list[MatchPublic]
 
 
+class MatchedDemand(BaseModel):
+    """An open demand that one or more of the supplier's own listings match: the best score
+    among them, and those listings, best first, each with its explanation."""
+
+    demand: DemandPublic
+    score: float
+    matches: list[MatchPublic]
+
+
+class MatchedDemandPage(BaseModel):
+    """A page of the supplier's inbox, best match first (ties: the newer demand first)."""
+
+    items: list[MatchedDemand]
+    demands_scanned: int  # the newest open demands scored (matching_inbox_demands_scanned_max)
+    listings_scored: int  # the organisation's available listings scored against each
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next page")
+
+
 def demand_document(body: DemandCreate) -> dict[str, Any]:
     """What ``demand.posted`` records of the demand (no personal data)."""
     return body.model_dump(mode="json")
@@ -151,5 +169,7 @@ __all__ = [
     "DemandPublic",
     "MatchPage",
     "MatchPublic",
+    "MatchedDemand",
+    "MatchedDemandPage",
     "RequiredField",
 ]

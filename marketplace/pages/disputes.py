@@ -7,7 +7,11 @@ services' business (``disputes.service.access``), never checked here.
 - ``GET|POST /disputes/new?order_id=``: open a dispute on an order (``opening.open_dispute``);
 - ``GET /disputes/{id}``: the case, its dossier timeline checked live (``dossier.dossier_view``,
   the console's ``GET /disputes/{id}/record``), its evidence and the forms the viewer may use;
-- ``POST /disputes/{id}/statement`` and ``/file``: evidence (``evidence.submit``);
+- ``POST /disputes/{id}/statement`` and ``/file``: evidence (``evidence.submit``); the file
+  form sends small files (``PAGE_FILE_BYTES_MAX``) without script;
+- ``PUT /upload/disputes/{id}/file``: the file form's upload by script, with a progress bar, up
+  to the API's ``evidence_file_bytes_max`` (``pages.uploads``: the raw body, the session cookie
+  and the ``X-CSRF-Token`` header; the API's own length checks and abuse limit);
 - ``GET /disputes/{id}/evidence/{eid}/download`` and ``/dossier.zip``: the API's bytes;
 - ``POST /disputes/{id}/rule``, ``/vote``, ``/appeals``: ``rulings.rule``/``vote``/``appeal``
   (the API's own paths, ``/ruling`` ``/votes`` ``/appeal``, take JSON).
@@ -22,18 +26,21 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Query, UploadFile
+import anyio.to_thread
+from fastapi import APIRouter, Form, Path, Query, Request, UploadFile
 from pydantic import ValidationError
 from sqlmodel import Session
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Match
 from starlette.types import Scope
 
 from ledger.models import as_utc, utc_now
 from marketplace import limits
+from marketplace.assets.endpoints.upload import UPLOAD_PREFIX
 from marketplace.assets.service import signing_context
 from marketplace.blobs import BlobStore
 from marketplace.deps import BlobStoreDep, RuntimeDep, SessionDep
+from marketplace.disputes.endpoints.evidence import evidence_body
 from marketplace.disputes.errors import DisputeNotFound
 from marketplace.disputes.evidence_errors import EvidenceTooLarge, InvalidEvidence
 from marketplace.disputes.evidence_schemas import StatementCreate
@@ -44,11 +51,20 @@ from marketplace.disputes.service import evidence as evidence_service
 from marketplace.errors import DatabourseError
 from marketplace.http import DOWNLOAD_HEADERS
 from marketplace.identity.auth import PageAccount
+from marketplace.pages import i18n
+from marketplace.pages.templating import size
+from marketplace.pages.uploads import raw_upload_route, refused_by
 from marketplace.pages.web import FormErrors, Page, PageDep, PageRoute, page_router, refused
 from marketplace.principal import Principal
+from marketplace.ratelimit.routes import get_rate_limits
 from marketplace.runtime import Runtime
 
 router = page_router()
+
+
+def N_(message: str) -> str:  # noqa: N802 -- gettext's conventional marker
+    """Marks ``message`` for the catalogue; ``page.text`` translates it."""
+    return message
 
 
 class BrowserRoute(PageRoute):
@@ -77,7 +93,8 @@ IdQuery = Annotated[int, Query(ge=1, le=limits.id_max)]
 DisputeId = Annotated[int, Path(ge=1, le=limits.id_max)]
 EvidenceId = Annotated[int, Path(ge=1, le=limits.id_max)]
 # A page's form is one request body, under the app's body limit (less room for the form's
-# other fields); larger files go through the API's raw upload (``evidence_file_bytes_max``).
+# other fields); larger files go by script through the page's raw upload (``upload_file``), up
+# to the API's ``evidence_file_bytes_max``.
 PAGE_FILE_BYTES_MAX = min(limits.evidence_file_bytes_max, limits.request_body_bytes_max - 64 * 1024)
 _MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
 StatementText = Annotated[str, Form(max_length=limits.dispute_statement_chars_max)]
@@ -190,6 +207,7 @@ def _show(
         errors=all_errors,
         evidence_open=evidence_open,
         file_bytes_max=PAGE_FILE_BYTES_MAX,
+        upload_bytes_max=limits.evidence_file_bytes_max,
     )
 
 
@@ -306,6 +324,72 @@ async def submit_file(
         form="file",
         values=values,
     )
+
+
+upload_router = page_router()
+upload_router.route_class = raw_upload_route(
+    N_("Send the file from the dispute's page: as the raw body, with the page's token.")
+)
+
+
+@upload_router.put(UPLOAD_PREFIX + "disputes/{dispute_id}/file")
+async def upload_file(
+    *,
+    dispute_id: DisputeId,
+    request: Request,
+    page: PageDep,
+    principal: PageAccount,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    store: BlobStoreDep,
+    title: Annotated[str, Query(max_length=limits.evidence_title_chars_max)] = "",
+    media_type: Annotated[str, Query(max_length=255)] = "",
+) -> Response:
+    """The file form's upload by script: the raw body, read once its ``Content-Length`` is
+    within the API's limit (``evidence_body``), then submitted as the form's file is. A refusal
+    is JSON whose message the script shows next to the file field; success, where to go."""
+    try:
+        rates = get_rate_limits(request)  # the API upload's abuse limit, in the same counter
+        rates.hit(rates.rules.evidence_upload, f"account:{principal.account.id}")
+        _check_length(request, page)
+        content = await evidence_body(request)
+        item = _file_item(content, title, media_type)
+        await anyio.to_thread.run_sync(
+            _submit_file, _Case(page, principal, session, runtime, store), dispute_id, item
+        )
+    except DatabourseError as exc:
+        session.rollback()
+        return refused_by(exc)
+    return JSONResponse({"location": f"/disputes/{dispute_id}#evidence"}, status_code=201)
+
+
+def _check_length(request: Request, page: Page) -> None:
+    """Over the API's limit by its ``Content-Length``: 413 in the reader's language, before a
+    byte is read (the API's ``evidence_body`` says it in English)."""
+    raw = request.headers.get("content-length", "")
+    if raw.isdigit() and int(raw) > limits.evidence_file_bytes_max:
+        message = page.text(N_("This file is %(size)s; an evidence file is at most %(max)s."))
+        with i18n.use_locale(page.locale, page.settings.currency_unit):
+            sizes = {"size": size(int(raw)), "max": size(limits.evidence_file_bytes_max)}
+        raise EvidenceTooLarge(message % sizes)
+
+
+def _file_item(content: bytes, title: str, media_type: str) -> evidence_service.Submission:
+    if not title.strip():
+        raise InvalidEvidence("give the file a title")
+    kind = media_type.split(";", maxsplit=1)[0].strip().lower()
+    return evidence_service.Submission(
+        kind=evidence_service.FILE, content=content, title=title.strip(),
+        media_type=kind if _MEDIA_TYPE.match(kind) else "application/octet-stream",
+    )  # fmt: skip
+
+
+def _submit_file(c: _Case, dispute_id: int, item: evidence_service.Submission) -> None:
+    ctx = signing_context(c.runtime.settings, c.runtime.chain_id, c.runtime.contract_address)
+    evidence_service.submit(
+        c.session, c.runtime.settings, c.store, c.principal, dispute_id=dispute_id, item=item,
+        ctx=ctx, now=utc_now(),
+    )  # fmt: skip
 
 
 @router.get("/disputes/{dispute_id}/evidence/{evidence_id}/download")
@@ -432,3 +516,6 @@ def appeal(
             errors={"appeal": errors},
         )  # fmt: skip
     return page.redirect(f"/disputes/{dispute_id}#ruling")
+
+
+router.include_router(upload_router)

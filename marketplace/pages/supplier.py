@@ -17,7 +17,6 @@ progress bar.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -54,14 +53,11 @@ from marketplace.listings.terms import Purpose, Terms
 from marketplace.matching import service as matching
 from marketplace.money import parse_amount
 from marketplace.orders import service as orders
-from marketplace.pages import i18n
+from marketplace.pages.uploads import raw_upload_route
 from marketplace.pages.web import (
-    CSRF_HEADER,
     FormErrors,
     Page,
     PageDep,
-    PageRoute,
-    locale_of,
     page_router,
     refused,
 )
@@ -413,26 +409,9 @@ def list_asset(
 # --- the upload --------------------------------------------------------------------------------
 
 PAGE_UPLOAD_PREFIX = UPLOAD_PREFIX + "supplier/"
-_FORM_TYPES = ("multipart/", "application/x-www-form-urlencoded")
-
-
-class UploadRoute(PageRoute):
-    """A page route whose body is the file: sent by script with the ``X-CSRF-Token`` header,
-    never as a form (which the CSRF check would parse whole, and which the upload refuses)."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def upload_handler(request: Request) -> Response:
-            content_type = request.headers.get("content-type", "").lower()
-            if CSRF_HEADER not in request.headers or content_type.startswith(_FORM_TYPES):
-                message = i18n.translations(locale_of(request)).gettext(
-                    "Send the file from the asset's page: as the raw body, with the page's token."
-                )
-                return JSONResponse({"error": "bad_upload", "message": message}, status_code=400)
-            return await handler(request)
-
-        return upload_handler
+UploadRoute = raw_upload_route(
+    N_("Send the file from the asset's page: as the raw body, with the page's token.")
+)
 
 
 upload_router = page_router()
@@ -710,10 +689,35 @@ def _valid_days(text: str, page: Page) -> int:
 
 @router.get("/supplier/demands")
 def demands_inbox(
+    page: PageDep,
+    principal: PageVerifiedSupplier,
+    session: SessionDep,
+    cursor: Annotated[str | None, Query(max_length=32)] = None,
+) -> Response:
+    """The inbox: the open demands the organisation's own listings match, best first
+    (``GET /demands/matched``)."""
+    found = matching.matched_demands(
+        session, principal, cursor=cursor, limit=PAGE_SIZE, now=utc_now()
+    )
+    return page.render(
+        "supplier/demands.html",
+        nav_active="supplier-demands",
+        tab="matched",
+        matched=found,
+        demands_scanned_max=limits.matching_inbox_demands_scanned_max,
+        listings_max=limits.matching_inbox_listings_max,
+    )
+
+
+@router.get("/supplier/demands/all")
+def all_open_demands(
     page: PageDep, principal: PageVerifiedSupplier, session: SessionDep, cursor: Cursor = None
 ) -> Response:
+    """Every open demand, newest first (``GET /demands``), to answer one no listing matches."""
     found = matching.open_demands(session, principal, cursor=cursor, limit=PAGE_SIZE, now=utc_now())
-    return page.render("supplier/demands.html", nav_active="supplier-demands", found=found)
+    return page.render(
+        "supplier/demands.html", nav_active="supplier-demands", tab="all", found=found
+    )
 
 
 class QuoteForm(BaseModel):

@@ -277,6 +277,18 @@ def _page_upload(api: TestClient, w: World, c: Caller) -> Request:
     }
 
 
+def _evidence_upload(api: TestClient, w: World, c: Caller) -> Request:
+    """The dispute page's upload: an empty file (refused after the access checks), the CSRF
+    token in its header."""
+    headers = {"X-CSRF-Token": _csrf(api, c.headers), "Content-Type": "application/octet-stream"}
+    return {
+        "content": b"",
+        "params": {"title": "empty"},
+        "headers": headers,
+        "follow_redirects": False,
+    }
+
+
 def _sign_out_form(api: TestClient, w: World, c: Caller) -> Request:
     """Signing out of a page revokes the session's token: each caller signs out a fresh one."""
     headers = _fresh_token(api, w, c) or {}
@@ -467,6 +479,7 @@ TABLE: tuple[Row, ...] = (
     Row("POST", "/demands", verified_buyer(201), owner="buyer", body=js(lambda w: demand_body())),
     Row("GET", "/demands/mine", token(200), owner="buyer", check=only_own("demands", *MINE)),
     Row("GET", "/demands", token(403, owner=200, other=200, supplier=200, operator=200), check=no_owner_fields("buyer_organization_id", owner_sees=False)),
+    Row("GET", "/demands/matched", token(403, owner=200, other=200, supplier=200), check=no_owner_fields("buyer_organization_id", owner_sees=False)),
     Row("GET", "/demands/{demand_id}", private(200, operator=200, supplier=200), owner="buyer", check=no_owner_fields("buyer_organization_id", owner_sees=True)),
     Row("POST", "/demands/{demand_id}/close", private(200, supplier=403, operator=403), owner="buyer", targets={"demand_id": "demand_to_close"}),
     Row("GET", "/demands/{demand_id}/matches", private(200, supplier=403, operator=403), owner="buyer"),
@@ -577,6 +590,7 @@ TABLE: tuple[Row, ...] = (
     Row("GET", "/supplier/listings/new", page_as(SUPPLIER, 400), label="no asset chosen", body=_no_redirect),
     Row("POST", "/supplier/listings/new", page_as(SUPPLIER, 400), label="no asset", body=form({})),
     Row("GET", "/supplier/demands", page_as(SUPPLIER, 200), body=_no_redirect),
+    Row("GET", "/supplier/demands/all", page_as(SUPPLIER, 200), body=_no_redirect),
     Row("GET", "/supplier/demands/{demand_id}", page_as(SUPPLIER, 200), body=_no_redirect),
     Row("POST", "/supplier/demands/{demand_id}/quotes", page_as(SUPPLIER, 400), label="no price", body=form({})),
     Row("GET", "/supplier/auctions", page_as(SUPPLIER, 200), body=_no_redirect),
@@ -609,6 +623,7 @@ TABLE: tuple[Row, ...] = (
     Row("GET", "/disputes/{dispute_id}/evidence/{evidence_id}/download", private(200, anonymous=303), owner="buyer", body=_no_redirect),
     Row("POST", "/disputes/{dispute_id}/statement", private(400, anonymous=303, operator=400), owner="buyer", label="empty", body=form({"text": ""})),
     Row("POST", "/disputes/{dispute_id}/file", token(400, anonymous=303), owner="buyer", label="no file", body=form({})),
+    Row("PUT", "/upload/disputes/{dispute_id}/file", private(422, anonymous=303, operator=403), owner="buyer", label="empty file", body=_evidence_upload),
     Row("POST", "/disputes/{dispute_id}/appeals", private(409, anonymous=303, operator=403), owner="buyer", label="not ruled", body=form({})),
     Row("POST", "/disputes/{dispute_id}/rule", private(400, anonymous=303, operator=400), owner="arbitrator", label="drawn arbitrator, no outcome", body=form({})),
     Row("POST", "/disputes/{dispute_id}/vote", private(400, anonymous=303, operator=400), owner="arbitrator", label="drawn arbitrator, no vote", body=form({})),

@@ -14,6 +14,7 @@ from marketplace.listings.service.changes import change, close_sold, pause, resu
 from marketplace.listings.service.creation import create, draft
 from marketplace.listings.service.reads import (
     active_comparables,
+    available_of_organization,
     for_asset,
     listing_row,
     of_supplier,
@@ -28,6 +29,7 @@ if _indexing.reindex_asset not in _assets.listed_hooks:
 
 __all__ = [
     "active_comparables",
+    "available_of_organization",
     "change",
     "close_sold",
     "create",

@@ -40,6 +40,15 @@ def of_supplier(
     return _with_assets(session, rows), total
 
 
+def available_of_organization(
+    session: Session, organization_id: int, limit: int
+) -> list[ListingPublic]:
+    """The organisation's listings a buyer may buy now, newest first, among its newest
+    ``limit`` active ones (the supplier's side of matching)."""
+    rows = repository.active_of_organization(session, organization_id, limit)
+    return [item for item in _with_assets(session, rows) if item.available]
+
+
 def listing_row(session: Session, listing_id: int) -> Listing:
     row = repository.get(session, listing_id)
     if row is None:

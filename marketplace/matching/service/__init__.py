@@ -3,7 +3,8 @@
 - ``demands``: posting, reading, closing, fulfilling (the quotes domain calls ``fulfil``) and
   expiring demands, each through the demand lifecycle with its journal entry;
 - ``matches``: the engine (a demand's ranked matches; a new listing against the open demands)
-  and the notifications it sends.
+  and the notifications it sends;
+- ``inbox``: a supplier's inbox, the open demands its own listings match, best first.
 """
 
 from marketplace.matching.service.demands import (
@@ -16,6 +17,7 @@ from marketplace.matching.service.demands import (
     open_for_quote,
     post,
 )
+from marketplace.matching.service.inbox import matched_demands
 from marketplace.matching.service.matches import (
     match_new_listing,
     matches,
@@ -29,6 +31,7 @@ __all__ = [
     "fulfil",
     "get",
     "match_new_listing",
+    "matched_demands",
     "matches",
     "mine",
     "notify_suppliers",

@@ -241,9 +241,12 @@ def build_profile(session: Session, listing: ListingPublic) -> ListingProfile:
 def _listing_texts(session: Session, listing: ListingPublic) -> dict[str, frozenset[str]]:
     asset = assets.assets_by_ids(session, [listing.asset_id]).get(listing.asset_id)
     if asset is None:
-        title, keywords, description = listing.asset_title or "", [], ""
-    else:
-        title, keywords, description = asset.title, list(asset.keywords), asset.description
+        return texts_of(listing.asset_title or "", [], "")
+    return texts_of(asset.title, list(asset.keywords), asset.description)
+
+
+def texts_of(title: str, keywords: Sequence[str], description: str) -> dict[str, frozenset[str]]:
+    """A listing's asset's texts as the index holds them, by where they are found."""
     return {
         "title": frozenset(segmenter.index_tokens(title)),
         "keywords": frozenset(t for k in keywords for t in segmenter.index_tokens(k)),
@@ -251,14 +254,41 @@ def _listing_texts(session: Session, listing: ListingPublic) -> dict[str, frozen
     }
 
 
-def _relevance(words: Sequence[segmenter.QueryWord], texts: dict[str, frozenset[str]]) -> float:
-    """The share of the words the listing holds, weighted by where (as the catalog does)."""
+def token_weights(texts: dict[str, frozenset[str]]) -> dict[str, float]:
+    """Each token of a listing's texts with the weight of the weightiest text holding it."""
+    weights: dict[str, float] = {}
+    for kind, tokens in texts.items():
+        weight = _TEXT_WEIGHTS[kind]
+        for token in tokens:
+            if weights.get(token, 0.0) < weight:
+                weights[token] = weight
+    return weights
+
+
+def _word_weight(
+    word: segmenter.QueryWord, texts: dict[str, frozenset[str]], weights: dict[str, float]
+) -> float:
+    """The weight of the weightiest text holding the word whole. A word whose alternatives are
+    one token each (most words) is looked up in ``weights``: the same answer without testing
+    the word against each text, which dominates when one listing meets many demands."""
+    if all(len(alternative) == 1 for alternative in word.alternatives):
+        return max((weights.get(alt[0], 0.0) for alt in word.alternatives), default=0.0)
+    return max(
+        (_TEXT_WEIGHTS[k] for k, tokens in texts.items() if word.found_in(tokens)), default=0.0
+    )
+
+
+def relevance_of(
+    words: Sequence[segmenter.QueryWord],
+    texts: dict[str, frozenset[str]],
+    weights: dict[str, float] | None = None,
+) -> float:
+    """The share of the words the listing holds, weighted by where (as the catalog does).
+    ``weights`` is ``token_weights(texts)``, computed once when the texts meet many demands."""
     if not words:
         return 0.0
-    total = sum(
-        max((_TEXT_WEIGHTS[k] for k, tokens in texts.items() if w.found_in(tokens)), default=0.0)
-        for w in words
-    )
+    held = token_weights(texts) if weights is None else weights
+    total = sum(_word_weight(w, texts, held) for w in words)
     return min(1.0, total / len(words))
 
 
@@ -275,13 +305,14 @@ def match_new_listing(session: Session, listing_id: int, now: datetime) -> list[
     texts["columns"] = frozenset(
         t for c in row.columns for t in segmenter.column_tokens(str(c["name"]))
     )
+    weights = token_weights(texts)
     found: list[tuple[scoring.Match, Demand]] = []
     for demand in repository.open_demands(
         session, now, before_id=None, limit=limits.matching_open_demands_scanned_max
     ):
         if demand.buyer_organization_id == listing.supplier_organization_id:
             continue
-        relevance = _relevance(segmenter.words_of(demand_words(demand)), texts)
+        relevance = relevance_of(segmenter.words_of(demand_words(demand)), texts, weights)
         candidate = _candidate(row, relevance, demand.purpose)
         req = requirement(demand)
         if scoring.shares_something(req, candidate):

@@ -109,3 +109,9 @@ def test_no_open_demand_says_so(base_url: str, buyer: Databourse) -> None:
     result = run("demand", "list", "--open", "--url", base_url)
     assert result.exit_code == 0, result.output
     assert "no open demand to answer" in result.output
+    matched = run("demand", "matched", "--url", base_url)
+    assert matched.exit_code == 0, matched.output
+    assert "no open demand matches your listings (0 scanned)" in matched.output
+    as_json = run("demand", "matched", "--json", "--url", base_url)
+    assert as_json.exit_code == 0, as_json.output
+    assert json.loads(as_json.output)["items"] == []

@@ -49,7 +49,17 @@ def test_a_buyer_posts_reads_matches_and_closes_a_demand(
     page = buyer.demands.matches(demand.id, limit=5)
     assert [m.listing_id for m in page.matches] == [listing.id]
     assert page.matches[0].explanation.fields_missing == []
+    inbox = supplier.demands.matched(limit=5)
+    assert [i.demand.id for i in inbox.items] == [demand.id]
+    assert [m.listing_id for m in inbox.items[0].matches] == [listing.id]
+    assert inbox.items[0].matches[0].explanation.fields_missing == []
+    assert inbox.items[0].demand.buyer_organization_id is None
+    assert inbox.next_cursor is None
+    with pytest.raises(DatabourseClientError) as caught:
+        buyer.demands.matched()
+    assert caught.value.status == 403
     assert buyer.demands.close(demand.id).status == "closed"
+    assert supplier.demands.matched().items == []
 
 
 def test_errors_carry_the_exchange_code(buyer: Databourse, supplier: Databourse) -> None:

@@ -5,6 +5,7 @@ get 404 pages. (The browser journey: test_disputes_browser.py.)"""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from marketplace import limits
 from marketplace.pages.disputes import PAGE_FILE_BYTES_MAX
 from marketplace.runtime import Runtime
 from tests.marketplace.assets.helpers import Party, party
@@ -388,3 +390,92 @@ def test_a_panel_member_votes_on_the_appeal_from_the_page_once(
     shown = member.get(page).text
     assert "Both sides share the fault." in text_of(shown)
     assert f'action="{page}/vote"' not in shown  # once
+
+
+# --- the file form's upload by script (PUT /upload/disputes/{id}/file) ------------------------
+
+TWO_MIB = bytes(range(256)) * (8 * 1024)  # 2 MiB, over the form's limit, no archive
+
+
+def upload_url(dispute_id: int, title: str = "Server logs") -> str:
+    return f"/upload/disputes/{dispute_id}/file?title={title}&media_type=text/plain"
+
+
+def test_a_2_mib_file_goes_through_the_pages_upload_and_is_recorded_with_its_sha256(
+    api: TestClient, world: DisputeWorld, browsers: dict[str, TestClient]
+) -> None:
+    assert len(TWO_MIB) > PAGE_FILE_BYTES_MAX
+    dispute = open_dispute(api, world.buyer, world.order["id"])
+    page = f"/disputes/{dispute['id']}"
+    buyer = browsers[BUYER_EMAIL]
+    token = csrf_of(buyer.get(page).text)
+    before = kinds(api)
+
+    r = buyer.put(upload_url(dispute["id"]), content=TWO_MIB, headers={"X-CSRF-Token": token})
+
+    assert r.status_code == 201, r.text
+    assert r.json() == {"location": f"{page}#evidence"}
+    items = api.get(f"{page}/evidence", headers=world.buyer.headers).json()["items"]
+    filed = next(i for i in items if i["title"] == "Server logs")
+    assert filed["sha256"] == hashlib.sha256(TWO_MIB).hexdigest()
+    assert filed["size_bytes"] == len(TWO_MIB)
+    assert filed["media_type"] == "text/plain"
+    assert filed["side"] == "buyer"
+    assert kinds(api) == [*before, "evidence.submitted"]
+    assert "Server logs" in text_of(buyer.get(page).text)
+    download = buyer.get(f"{page}/evidence/{filed['id']}/download")
+    assert download.content == TWO_MIB
+
+
+def test_the_pages_upload_refuses_an_oversize_file_with_a_message_and_keeps_the_guards(
+    api: TestClient, world: DisputeWorld, browsers: dict[str, TestClient]
+) -> None:
+    dispute = open_dispute(api, world.buyer, world.order["id"])
+    page = f"/disputes/{dispute['id']}"
+    buyer = browsers[BUYER_EMAIL]
+    token = csrf_of(buyer.get(page).text)
+    url = upload_url(dispute["id"])
+    before = kinds(api)
+
+    too_big = buyer.put(
+        url, content=b"x" * (limits.evidence_file_bytes_max + 1), headers={"X-CSRF-Token": token}
+    )
+    no_header = buyer.put(url, content=TWO_MIB)
+    wrong = buyer.put(url, content=TWO_MIB, headers={"X-CSRF-Token": "nope"})
+    as_form = buyer.put(
+        url, files={"upload": ("a.txt", b"abc", "text/plain")}, data={"csrf_token": token}
+    )
+    untitled = buyer.put(
+        upload_url(dispute["id"], title=""), content=b"abc", headers={"X-CSRF-Token": token}
+    )
+
+    assert too_big.status_code == 413
+    assert too_big.json()["error"] == "evidence_too_large"
+    assert too_big.json()["message"] == (
+        "This file is 20,971,521 B (20.0 MiB); an evidence file is at most 20,971,520 B (20.0 MiB)."
+    )
+    assert (no_header.status_code, wrong.status_code, as_form.status_code) == (400, 403, 400)
+    assert untitled.status_code == 422
+    assert untitled.json()["message"] == "give the file a title"
+    assert kinds(api) == before
+
+
+def test_the_pages_upload_refuses_a_dispute_of_which_one_is_not_a_party(
+    api: TestClient, world: DisputeWorld, browsers: dict[str, TestClient]
+) -> None:
+    dispute = open_dispute(api, world.buyer, world.order["id"])
+    party(api, "eve@else.test", "Elsewhere", ["buyer"])
+    outsider = TestClient(api.app, raise_server_exceptions=False, headers=HTML)
+    form = outsider.get("/login")
+    outsider.post(
+        "/login",
+        data={"email": "eve@else.test", "password": PASSWORD, "csrf_token": csrf_of(form.text)},
+    )
+    token = csrf_of(outsider.get("/disputes/new?order_id=1").text)
+    before = kinds(api)
+
+    r = outsider.put(upload_url(dispute["id"]), content=TWO_MIB, headers={"X-CSRF-Token": token})
+
+    assert r.status_code == 404
+    assert r.json()["error"] == "dispute_not_found"
+    assert kinds(api) == before

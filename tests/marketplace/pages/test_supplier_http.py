@@ -426,7 +426,7 @@ def test_a_supplier_answers_an_open_demand_with_a_quote(
     )
     assert demand.status_code == 201, demand.text
     demand_id = int(demand.json()["id"])
-    assert "Tea yields wanted" in web.get("/supplier/demands").text
+    assert "Tea yields wanted" in web.get("/supplier/demands/all").text
     path = f"/supplier/demands/{demand_id}"
     before = row_counts(engine)
     for form, field in (
@@ -446,6 +446,47 @@ def test_a_supplier_answers_an_open_demand_with_a_quote(
     seen = api.get(f"/demands/{demand_id}/quotes", headers=buyer.headers).json()["items"]
     assert [(q["listing_id"], q["price_minor"]) for q in seen] == [(listing_id, 5000)]
     assert 'id="quote-' in web.get(path).text
+
+
+def demand_of(api: TestClient, buyer: Party, title: str, **extra: Any) -> int:
+    deadline = (datetime.now(UTC) + timedelta(days=10)).isoformat()
+    body = {"title": title, "purpose": "research", "budget_min_minor": 1000,
+            "budget_max_minor": 90000, "deadline": deadline, **extra}  # fmt: skip
+    r = api.post("/demands", json=body, headers=buyer.headers)
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
+def test_the_inbox_shows_the_demand_matched_to_the_suppliers_listing_and_not_the_unrelated(
+    web: TestClient, api: TestClient, suppliers: Suppliers
+) -> None:
+    buyer = party(api, "bea@buyer.test", "Bea Buying", ["buyer"])
+    verify(api, suppliers.ops, buyer)
+    listing_id = listed_with_form(web, api, suppliers)  # "Fruit prices": id, name, price
+    fruit = demand_of(api, buyer, "Wholesale fruit prices", fields=[{"name": "price"}])
+    tea = demand_of(api, buyer, "Tea yields wanted")
+
+    inbox = web.get("/supplier/demands")
+
+    assert inbox.status_code == 200
+    assert f'id="demand-{fruit}"' in inbox.text
+    assert f'id="demand-{fruit}-listing-{listing_id}"' in inbox.text
+    row = re.search(rf'<tr id="demand-{fruit}">(.*?)</tr>', inbox.text, re.S)
+    assert row is not None
+    assert "Fruit prices" in text_of(row.group(1))  # the listing that matched, by its title
+    assert "Wholesale fruit prices" in text_of(row.group(1))
+    assert "Tea yields wanted" not in inbox.text
+    assert 'href="/supplier/demands/all"' in inbox.text
+    every = web.get("/supplier/demands/all").text
+    assert f'id="demand-{fruit}"' in every
+    assert f'id="demand-{tea}"' in every
+    # Another supplier, with no listing, has an empty inbox but sees both open demands.
+    with TestClient(api.app, raise_server_exceptions=False) as olga:
+        sign_in(olga, OTHER)
+        theirs = olga.get("/supplier/demands").text
+        assert f'id="demand-{fruit}"' not in theirs
+        assert "No open demand matches your listings." in text_of(theirs)
+        assert f'id="demand-{tea}"' in olga.get("/supplier/demands/all").text
 
 
 def test_a_supplier_opens_an_auction_of_an_exclusive_listing(
