@@ -105,18 +105,21 @@ def typed_data_in(
 
 def wallet_json(document: Mapping[str, Any]) -> dict[str, Any]:
     """The document with bytes as 0x-hex, as wallets (``eth_signTypedData_v4``) take it."""
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, bytes):
-            return "0x" + value.hex()
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [plain(v) for v in value]
-        return value
-
-    out: dict[str, Any] = plain(dict(document))
+    out: dict[str, Any] = _plain(dict(document))
     return out
+
+
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, dict):
+        return {k: v if type(v) in _SCALARS else _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [v if type(v) in _SCALARS else _plain(v) for v in value]
+    return value
 
 
 def sign(private_key: bytes, document: Mapping[str, Any]) -> str:
