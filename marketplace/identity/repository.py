@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ledger.models import utc_now
+from marketplace.identity.keys import SealedKey
 from marketplace.identity.models import (
     Account,
     AuthToken,
@@ -135,8 +136,19 @@ def holder_account(session: Session, organization_id: int) -> Account | None:
     return session.exec(stmt).first()
 
 
-def custodial_key(session: Session, account_id: int) -> CustodialKey | None:
-    return session.get(CustodialKey, account_id)
+def sealed_key(session: Session, account_id: int) -> SealedKey | None:
+    """A custodial account's sealed key: the four columns opening it takes, no ORM row."""
+    row = session.execute(_sealed_key(), {"account_id": account_id}).first()
+    return None if row is None else SealedKey(row[0], row[1], row[2], row[3])
+
+
+@functools.cache
+def _sealed_key() -> Select[Any]:
+    """``sealed_key``'s statement, built once."""
+    key = cast(Table, CustodialKey.__table__)  # type: ignore[attr-defined]
+    return sa_select(key.c.address, key.c.master_key_id, key.c.nonce, key.c.ciphertext).where(
+        key.c.account_id == bindparam("account_id")
+    )
 
 
 # --- tokens --------------------------------------------------------------------------------
