@@ -39,21 +39,17 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[Session]:
     """The request's unit of work: committed once when the endpoint returns, before the
     response is sent (``scope="function"``), rolled back when anything raised.
 
-    ``async``, as ``db.unit_of_work`` would be in a worker thread: making a session reads
-    nothing, so it is made here without a hop to a worker thread; the commit or the rollback
-    runs in one, and only when a transaction is open (an idempotent route has committed its own
-    before it returns, and a session never used has none): closing a session with no
-    transaction touches no connection."""
+    ``async``: FastAPI would run a plain generator's entry and its exit each in a worker thread.
+    Making a session reads nothing, so it is made here; the commit or the rollback runs in a
+    worker thread, and only when a transaction is open (an idempotent route has committed its
+    own before it returns, and a session never used has none)."""
     session = Session(runtime.engine, expire_on_commit=False)
     try:
         yield session
     except BaseException:
-        await _in_worker_thread(session, session.rollback)
+        await _end(session, session.rollback)
         raise
-    else:
-        await _in_worker_thread(session, functools.partial(_commit, session))
-    finally:
-        session.close()
+    await _end(session, functools.partial(_commit, session))
 
 
 def _commit(session: Session) -> None:
@@ -64,15 +60,23 @@ def _commit(session: Session) -> None:
         raise
 
 
-async def _in_worker_thread(session: Session, end: Callable[[], None]) -> None:
-    """``end`` (the commit or the rollback) in a worker thread when a transaction is open, as
-    FastAPI runs a sync dependency's exit: shielded from cancellation, and with a limiter of
-    its own, so that ending a transaction never waits for a thread that waits for a
-    connection."""
+async def _end(session: Session, end: Callable[[], None]) -> None:
+    """``end`` (the commit or the rollback) and the close, in a worker thread when a transaction
+    is open, as FastAPI runs a sync dependency's exit: shielded from cancellation, and with a
+    limiter of its own, so that ending a transaction never waits for a thread that waits for a
+    connection. With no transaction open, closing touches no connection: done here."""
     if not session.in_transaction():
+        session.close()
         return
+
+    def end_and_close() -> None:
+        try:
+            end()
+        finally:
+            session.close()
+
     with anyio.CancelScope(shield=True):
-        await anyio.to_thread.run_sync(end, limiter=anyio.CapacityLimiter(1))
+        await anyio.to_thread.run_sync(end_and_close, limiter=anyio.CapacityLimiter(1))
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
