@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import AsyncIterator, Callable
 from functools import lru_cache
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Request
 from sqlmodel import Session
 
 from marketplace.blobs.store import BlobStore, blob_store_from_url
-from marketplace.db import unit_of_work
 from marketplace.runtime import Runtime
 from marketplace.settings import Settings
 
@@ -33,11 +35,48 @@ async def get_settings_dep(runtime: RuntimeDep) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-def get_session(runtime: RuntimeDep) -> Iterator[Session]:
+async def get_session(runtime: RuntimeDep) -> AsyncIterator[Session]:
     """The request's unit of work: committed once when the endpoint returns, before the
-    response is sent (``scope="function"``), rolled back when anything raised."""
-    with unit_of_work(runtime.engine) as session:
+    response is sent (``scope="function"``), rolled back when anything raised.
+
+    ``async``: FastAPI would run a plain generator's entry and its exit each in a worker thread.
+    Making a session reads nothing, so it is made here; the commit or the rollback runs in a
+    worker thread, and only when a transaction is open (an idempotent route has committed its
+    own before it returns, and a session never used has none)."""
+    session = Session(runtime.engine, expire_on_commit=False)
+    try:
         yield session
+    except BaseException:
+        await _end(session, session.rollback)
+        raise
+    await _end(session, functools.partial(_commit, session))
+
+
+def _commit(session: Session) -> None:
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+async def _end(session: Session, end: Callable[[], None]) -> None:
+    """``end`` (the commit or the rollback) and the close, in a worker thread when a transaction
+    is open, as FastAPI runs a sync dependency's exit: shielded from cancellation, and with a
+    limiter of its own, so that ending a transaction never waits for a thread that waits for a
+    connection. With no transaction open, closing touches no connection: done here."""
+    if not session.in_transaction():
+        session.close()
+        return
+
+    def end_and_close() -> None:
+        try:
+            end()
+        finally:
+            session.close()
+
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(end_and_close, limiter=anyio.CapacityLimiter(1))
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

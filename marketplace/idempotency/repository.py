@@ -2,32 +2,52 @@
 
 from __future__ import annotations
 
+import functools
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import delete, update
+from sqlalchemy import Table, bindparam, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col, select
 
 from marketplace.idempotency.models import IdempotencyRecord
 
+_TABLE = cast(Table, IdempotencyRecord.__table__)  # type: ignore[attr-defined]
 
-def insert_if_absent(session: Session, record: IdempotencyRecord) -> int | None:
-    """Insert ``record`` unless its key is taken (by a committed row, or by a concurrent insert
+
+@dataclass(frozen=True)
+class NewKey:
+    """The in-flight record of a key being claimed."""
+
+    organization_id: int
+    route: str
+    key: str
+    request_sha256: str
+    claim_token: str
+    claimed_at: datetime
+    expires_at: datetime
+
+
+def insert_if_absent(session: Session, new: NewKey) -> int | None:
+    """Insert ``new`` unless its key is taken (by a committed row, or by a concurrent insert
     that then commits: PostgreSQL makes this one wait for it); its id, or None when taken.
-    ``ON CONFLICT DO NOTHING`` leaves the transaction usable either way."""
-    values = record.model_dump(exclude={"id"})
-    dialect = session.get_bind().dialect.name
-    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(IdempotencyRecord)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["organization_id", "route", "key"])
-        .returning(col(IdempotencyRecord.id))
-    )
-    inserted: int | None = session.execute(statement).scalar_one_or_none()
+    ``ON CONFLICT DO NOTHING`` leaves the transaction usable either way. One statement, built
+    once per database; no ORM row."""
+    statement = _insert_if_absent(session.get_bind().dialect.name)
+    inserted: int | None = session.execute(statement, asdict(new)).scalar_one_or_none()
     return inserted
+
+
+@functools.cache
+def _insert_if_absent(dialect: str) -> Any:
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(_TABLE)
+        .on_conflict_do_nothing(index_elements=["organization_id", "route", "key"])
+        .returning(_TABLE.c.id)
+    )
 
 
 def get_by_key(
@@ -100,17 +120,27 @@ def answer(
 ) -> bool:
     """Store the answer of the attempt holding claim ``token``; False when it no longer holds
     it (another attempt took the claim over)."""
-    result = _rows(
-        session,
-        update(IdempotencyRecord)
+    params = {"record_id": record_id, "token": token, "status": status, "headers": headers,
+              "body": body}  # fmt: skip
+    return _rows(session, _answer(), params) == 1
+
+
+@functools.cache
+def _answer() -> Any:
+    """``answer``'s conditional UPDATE, built once."""
+    return (
+        update(_TABLE)
         .where(
-            col(IdempotencyRecord.id) == record_id,
-            col(IdempotencyRecord.claim_token) == token,
-            col(IdempotencyRecord.response_status).is_(None),
+            _TABLE.c.id == bindparam("record_id"),
+            _TABLE.c.claim_token == bindparam("token"),
+            _TABLE.c.response_status.is_(None),
         )
-        .values(response_status=status, response_headers=headers, response_body=body),
+        .values(
+            response_status=bindparam("status"),
+            response_headers=bindparam("headers"),
+            response_body=bindparam("body"),
+        )
     )
-    return result == 1
 
 
 def release(session: Session, record_id: int, token: str) -> None:
@@ -124,6 +154,6 @@ def release(session: Session, record_id: int, token: str) -> None:
     )
 
 
-def _rows(session: Session, statement: Any) -> int:
-    result = cast(CursorResult[Any], session.execute(statement))
+def _rows(session: Session, statement: Any, params: dict[str, Any] | None = None) -> int:
+    result = cast(CursorResult[Any], session.execute(statement, params))
     return result.rowcount

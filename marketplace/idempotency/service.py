@@ -54,13 +54,13 @@ def claim(
     ``IdempotencyInFlight`` (409) while another attempt holds it."""
     org, route, key = request.organization_id, request.route, request.key
     token = secrets.token_hex(CLAIM_TOKEN_HEX_LENGTH // 2)
-    record = IdempotencyRecord(
+    new = repository.NewKey(
         organization_id=org, route=route, key=key, request_sha256=request.request_sha256,
         claim_token=token, claimed_at=now, expires_at=now + timedelta(seconds=ttl_s),
     )  # fmt: skip
-    record_id = repository.insert_if_absent(session, record)
+    record_id = repository.insert_if_absent(session, new)
     if record_id is None and repository.delete_expired_key(session, org, route, key, now):
-        record_id = repository.insert_if_absent(session, record)  # the expired key is new again
+        record_id = repository.insert_if_absent(session, new)  # the expired key is new again
     if record_id is not None:
         return Claim(record_id, token)
     held = repository.get_by_key(session, org, route, key)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eth_account import Account
+from eth_keys.datatypes import PrivateKey
 
 NONCE_BYTES = 12  # 96 bits, as GCM wants
 MASTER_KEY_BYTES = 32  # AES-256
@@ -63,7 +64,8 @@ def open_sealed(master_key: bytes, sealed: SealedKey) -> bytes:
         raise KeyDecryptionError(
             "the custodial key does not decrypt: wrong master key or a tampered row"
         ) from exc
-    derived = Account.from_key(private_key).address
-    if derived.lower() != sealed.address.lower():
+    # The address as bytes, not checksummed: the comparison ignores case anyway.
+    derived = "0x" + PrivateKey(private_key).public_key.to_canonical_address().hex()
+    if derived != sealed.address.lower():
         raise KeyDecryptionError("the custodial key does not match its address")
     return private_key

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import Select, Table, bindparam, delete, func, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ledger.models import utc_now
+from marketplace.identity.keys import SealedKey
 from marketplace.identity.models import (
     Account,
     AuthToken,
@@ -132,26 +136,114 @@ def holder_account(session: Session, organization_id: int) -> Account | None:
     return session.exec(stmt).first()
 
 
-def custodial_key(session: Session, account_id: int) -> CustodialKey | None:
-    return session.get(CustodialKey, account_id)
+def sealed_key(session: Session, account_id: int) -> SealedKey | None:
+    """A custodial account's sealed key: the four columns opening it takes, no ORM row."""
+    row = session.execute(_sealed_key(), {"account_id": account_id}).first()
+    return None if row is None else SealedKey(row[0], row[1], row[2], row[3])
+
+
+@functools.cache
+def _sealed_key() -> Select[Any]:
+    """``sealed_key``'s statement, built once."""
+    key = cast(Table, CustodialKey.__table__)  # type: ignore[attr-defined]
+    return sa_select(key.c.address, key.c.master_key_id, key.c.nonce, key.c.ciphertext).where(
+        key.c.account_id == bindparam("account_id")
+    )
 
 
 # --- tokens --------------------------------------------------------------------------------
 
 
-def token_with_holder(
-    session: Session, token_digest: str
-) -> tuple[AuthToken, Account, Organization] | None:
-    """The token, its account and the account's organisation, in one query (every
-    authenticated request reads all three)."""
-    stmt = (
-        select(AuthToken, Account, Organization)
-        .join(Account, col(Account.id) == col(AuthToken.account_id))
-        .join(Organization, col(Organization.id) == col(Account.organization_id))
-        .where(col(AuthToken.token_digest) == token_digest)
+@dataclass(frozen=True)
+class CallerAccount:
+    """The columns of the calling account that a request reads (``PrincipalAccount``)."""
+
+    id: int
+    organization_id: int
+    membership_role: str
+    email: str | None
+    address: str
+    custodial: bool
+
+
+@dataclass(frozen=True)
+class CallerOrganization:
+    """The columns of the caller's organisation that a request reads
+    (``PrincipalOrganization``)."""
+
+    id: int
+    name: str
+    verified_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TokenHolder:
+    """A bearer token's state, its account, the account's organisation and its roles."""
+
+    token_id: int
+    expires_at: datetime
+    revoked_at: datetime | None
+    account: CallerAccount
+    organization: CallerOrganization
+    roles: frozenset[str]
+
+
+def token_with_holder(session: Session, token_digest: str) -> TokenHolder | None:
+    """The token, its account, the account's organisation and the organisation's roles, in one
+    query (every authenticated request reads them all): one row per role, or one row with no
+    role. Plain columns, no ORM rows to build."""
+    rows = session.execute(_token_with_holder(), {"token_digest": token_digest}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    return TokenHolder(
+        token_id=first.token_id,
+        expires_at=first.expires_at,
+        revoked_at=first.revoked_at,
+        account=CallerAccount(
+            id=first.account_id,
+            organization_id=first.organization_id,
+            membership_role=first.membership_role,
+            email=first.email,
+            address=first.address,
+            custodial=first.custodial,
+        ),
+        organization=CallerOrganization(
+            id=first.organization_id, name=first.name, verified_at=first.verified_at
+        ),
+        roles=frozenset(row.role for row in rows if row.role is not None),
     )
-    row = session.exec(stmt).first()
-    return None if row is None else (row[0], row[1], row[2])
+
+
+@functools.cache
+def _token_with_holder() -> Select[Any]:
+    """``token_with_holder``'s statement, built once."""
+    token = cast(Table, AuthToken.__table__)  # type: ignore[attr-defined]
+    account = cast(Table, Account.__table__)  # type: ignore[attr-defined]
+    org = cast(Table, Organization.__table__)  # type: ignore[attr-defined]
+    role = cast(Table, OrganizationRole.__table__)  # type: ignore[attr-defined]
+    return (
+        sa_select(
+            token.c.id.label("token_id"),
+            token.c.expires_at,
+            token.c.revoked_at,
+            account.c.id.label("account_id"),
+            account.c.organization_id,
+            account.c.membership_role,
+            account.c.email,
+            account.c.address,
+            account.c.custodial,
+            org.c.name,
+            org.c.verified_at,
+            role.c.role,
+        )
+        .select_from(
+            token.join(account, account.c.id == token.c.account_id)
+            .join(org, org.c.id == account.c.organization_id)
+            .outerjoin(role, role.c.organization_id == org.c.id)
+        )
+        .where(token.c.token_digest == bindparam("token_digest"))
+    )
 
 
 def token_by_digest(session: Session, token_digest: str) -> AuthToken | None:

@@ -2,22 +2,31 @@
 accounts, or a client signing locally), recovering and verifying a signer, and the nonce and
 deadline helpers that keep a signed message from being replayed.
 
+Every operation goes through one digest (``digest_bytes``): the signature is made over it and a
+signer recovered from it. Documents of one flat struct with plain values (every document the
+exchange drafts) are hashed here directly: the domain separator and the type hash are computed
+once per domain and type, each field is one 32-byte word. Any other document (nested structs,
+arrays, values eth_account would coerce, or refuse) goes through eth_account's
+``encode_typed_data``, so that it is hashed, or refused, exactly as wallets do.
+``tests/marketplace/identity/test_signing_digest.py`` holds the two equal.
+
 Pure functions: no database, no network. Consuming a nonce is a database matter
 (``service.consume_signature_nonce``).
 """
 
 from __future__ import annotations
 
+import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils.address import is_address, to_checksum_address
-from eth_utils.crypto import keccak
 
+from ledger.canonical import keccak256
 from marketplace import limits
 
 DOMAIN_NAME = "Databourse"
@@ -96,39 +105,67 @@ def typed_data_in(
 
 def wallet_json(document: Mapping[str, Any]) -> dict[str, Any]:
     """The document with bytes as 0x-hex, as wallets (``eth_signTypedData_v4``) take it."""
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, bytes):
-            return "0x" + value.hex()
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [plain(v) for v in value]
-        return value
-
-    out: dict[str, Any] = plain(dict(document))
+    out: dict[str, Any] = _plain(dict(document))
     return out
+
+
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, dict):
+        return {k: v if type(v) in _SCALARS else _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [v if type(v) in _SCALARS else _plain(v) for v in value]
+    return value
 
 
 def sign(private_key: bytes, document: Mapping[str, Any]) -> str:
     """The 65-byte signature over ``document`` as 0x-hex."""
-    signed = Account.sign_message(encode_typed_data(full_message=dict(document)), private_key)
-    return "0x" + bytes(signed.signature).hex()
+    return sign_digest(private_key, digest_bytes(document))
+
+
+def sign_digest(private_key: bytes, digest_: bytes) -> str:
+    """The 65-byte signature (r, s, v = 27 or 28) over an EIP-712 digest, as 0x-hex. Only for a
+    digest made here from a typed document (``digest_bytes``): a key signs any 32 bytes it is
+    given, a transaction's hash included."""
+    assert len(digest_) == 32, "an EIP-712 digest is 32 bytes"
+    return "0x" + bytes(Account.unsafe_sign_hash(digest_, private_key).signature).hex()
 
 
 def digest(document: Mapping[str, Any]) -> str:
     """The EIP-712 digest of ``document`` as 0x-hex: keccak256(0x19 0x01 domainSeparator
     hashStruct(message)), the 32 bytes a signature covers. A public journal entry holds it in
     place of a private document; anyone given the document recomputes it (eth_account, ethers)."""
+    return "0x" + digest_bytes(document).hex()
+
+
+def digest_bytes(document: Mapping[str, Any]) -> bytes:
+    """``digest`` as 32 bytes: hashed here when the document is one flat struct of plain values,
+    by eth_account otherwise (module docstring)."""
+    fast = _flat_digest(document)
+    if fast is not None:
+        return fast
     signable = encode_typed_data(full_message=dict(document))
-    return "0x" + keccak(b"\x19" + signable.version + signable.header + signable.body).hex()
+    return keccak256(b"\x19" + signable.version + signable.header + signable.body)
 
 
 def recover(document: Mapping[str, Any], signature: str) -> str:
     """The checksummed address that signed ``document``."""
     try:
-        signable = encode_typed_data(full_message=dict(document))
-        return str(Account.recover_message(signable, signature=signature))
+        return recover_digest(digest_bytes(document), signature)
+    except SignatureError:
+        raise
+    except Exception as exc:  # eth_account raises several types for malformed input
+        raise SignatureError(f"the signature does not recover: {exc}") from exc
+
+
+def recover_digest(digest_: bytes, signature: str) -> str:
+    """The checksummed address whose key made ``signature`` over ``digest_``."""
+    try:
+        return str(Account._recover_hash(digest_, signature=signature))
     except Exception as exc:  # eth_account raises several types for malformed input
         raise SignatureError(f"the signature does not recover: {exc}") from exc
 
@@ -138,6 +175,175 @@ def verify(document: Mapping[str, Any], signature: str, expected_address: str) -
     signer = recover(document, signature)
     if signer.lower() != expected_address.lower():
         raise SignatureError(f"signed by {signer}, not by {to_checksum_address(expected_address)}")
+
+
+# --- the digest of a flat document --------------------------------------------------------
+
+_DOMAIN_FIELDS = tuple((f["name"], f["type"]) for f in _DOMAIN_TYPE)
+_UINT_BITS = {f"uint{8 * n}": 8 * n for n in range(1, 33)}
+_FIXED_BYTES = {f"bytes{n}": n for n in range(1, 33)}
+_ATOMIC = frozenset({"address", "bool", "string", "bytes", *_UINT_BITS, *_FIXED_BYTES})
+_STRING_LIST = "string[]"  # the one array type the exchange signs (rights, purposes, territory)
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+_HEX = re.compile(r"0x(?:[0-9a-fA-F]{2})*")
+
+
+def _flat_digest(document: Mapping[str, Any]) -> bytes | None:
+    """The digest of a document whose message is one struct of atomic fields with plain values
+    (ints for uint, 0x-hex for addresses and bytes, str for strings, bool for bool), or None for
+    eth_account to hash (or refuse) any other."""
+    shape = _flat_shape(document)
+    if shape is None:
+        return None
+    struct, fields, message = shape
+    separator = _domain_separator_of(document["domain"])
+    if separator is None:
+        return None
+    words = [_type_hash(struct, fields)]
+    for name, type_ in fields:
+        word = _word(type_, message.get(name))
+        if word is None:
+            return None
+        words.append(word)
+    return keccak256(b"\x19\x01" + separator + keccak256(b"".join(words)))
+
+
+def _flat_shape(
+    document: Mapping[str, Any],
+) -> tuple[str, tuple[tuple[str, str], ...], Mapping[str, Any]] | None:
+    """The one struct's name, its fields and the message, when the document is flat."""
+    types, message = document.get("types"), document.get("message")
+    if not isinstance(types, Mapping) or not isinstance(message, Mapping):
+        return None
+    structs = [name for name in types if name != "EIP712Domain"]
+    if len(structs) != 1 or structs[0] in _ATOMIC or "domain" not in document:
+        return None
+    struct = structs[0]
+    if document.get("primaryType", struct) != struct or (
+        "EIP712Domain" in types and _fields(types["EIP712Domain"]) != _DOMAIN_FIELDS
+    ):
+        return None
+    fields = _fields(types[struct])
+    if fields is None or not all(t in _ATOMIC or t == _STRING_LIST for _, t in fields):
+        return None
+    return struct, fields, message
+
+
+def _fields(declared: Any) -> tuple[tuple[str, str], ...] | None:
+    if not isinstance(declared, list):
+        return None
+    out = []
+    for field in declared:
+        if not isinstance(field, Mapping) or set(field) != {"name", "type"}:
+            return None
+        name, type_ = field["name"], field["type"]
+        if not isinstance(name, str) or not isinstance(type_, str):
+            return None
+        out.append((name, type_))
+    return tuple(out)
+
+
+@lru_cache(maxsize=64)
+def _type_hash(struct: str, fields: tuple[tuple[str, str], ...]) -> bytes:
+    """keccak256 of ``Struct(type1 name1,type2 name2,...)``: once per type."""
+    return keccak256(f"{struct}({','.join(f'{t} {n}' for n, t in fields)})".encode())
+
+
+def _domain_separator_of(domain_: Any) -> bytes | None:
+    """The exchange's own domain shape only (name, version, chain id, contract): anything else
+    is eth_account's to hash."""
+    if not isinstance(domain_, Mapping) or set(domain_) != {n for n, _ in _DOMAIN_FIELDS}:
+        return None
+    name, version = domain_["name"], domain_["version"]
+    chain_id, contract = domain_["chainId"], domain_["verifyingContract"]
+    if not (isinstance(name, str) and isinstance(version, str) and isinstance(contract, str)):
+        return None
+    if _uint_word(chain_id, 256) is None or _address_word(contract) is None:
+        return None
+    return _domain_separator(name, version, chain_id, contract)
+
+
+@lru_cache(maxsize=64)
+def _domain_separator(name: str, version: str, chain_id: int, contract: str) -> bytes:
+    """hashStruct(EIP712Domain): once per domain (in practice one per chain and contract)."""
+    words = [
+        _type_hash("EIP712Domain", _DOMAIN_FIELDS),
+        keccak256(name.encode()),
+        keccak256(version.encode()),
+        _uint_word(chain_id, 256),
+        _address_word(contract),
+    ]
+    assert all(w is not None for w in words)
+    return keccak256(b"".join(w for w in words if w is not None))
+
+
+def _word(type_: str, value: Any) -> bytes | None:
+    """One field's 32-byte word in hashStruct, or None when the value is not of the plain form
+    this path takes (eth_account then decides: it coerces some forms and refuses others)."""
+    if type_ in _UINT_BITS:
+        return _uint_word(value, _UINT_BITS[type_])
+    if type_ in _FIXED_BYTES:
+        raw = _hex_bytes(value)
+        return raw if raw is not None and len(raw) == _FIXED_BYTES[type_] == 32 else None
+    return _WORDS[type_](value)
+
+
+def _string_word(value: Any) -> bytes | None:
+    return keccak256(value.encode()) if isinstance(value, str) else None
+
+
+def _string_list_word(value: Any) -> bytes | None:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return None
+    return keccak256(b"".join(keccak256(v.encode()) for v in value))
+
+
+def _bool_word(value: Any) -> bytes | None:
+    return (b"\x00" * 31 + (b"\x01" if value else b"\x00")) if type(value) is bool else None
+
+
+def _bytes_word(value: Any) -> bytes | None:
+    raw = _hex_bytes(value)
+    return None if raw is None else keccak256(raw)
+
+
+def _uint_word(value: Any, bits: int) -> bytes | None:
+    if type(value) is not int or not 0 <= value < 1 << bits:
+        return None
+    return value.to_bytes(32, "big")
+
+
+def _address_word(value: Any) -> bytes | None:
+    """An address as its word: 0x and 40 hex digits, all one case or correctly checksummed
+    (a mixed-case address with a wrong checksum is refused by eth_abi: left to it)."""
+    if not isinstance(value, str) or _ADDRESS.fullmatch(value) is None:
+        return None
+    digits = value[2:]
+    if digits != digits.lower() and digits != digits.upper() and _checksummed(value) != value:
+        return None
+    return bytes(12) + bytes.fromhex(digits)
+
+
+@lru_cache(maxsize=1024)
+def _checksummed(address: str) -> str:
+    return str(to_checksum_address(address))
+
+
+_WORDS: dict[str, Callable[[Any], bytes | None]] = {
+    "string": _string_word,
+    _STRING_LIST: _string_list_word,
+    "address": _address_word,
+    "bool": _bool_word,
+    "bytes": _bytes_word,
+}
+
+
+def _hex_bytes(value: Any) -> bytes | None:
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str) and _HEX.fullmatch(value) is not None:
+        return bytes.fromhex(value[2:])
+    return None
 
 
 def new_nonce() -> int:

@@ -47,16 +47,16 @@ def authenticate(session: Session, settings: Settings, token: str, now: datetime
     )
     if found is None:
         raise InvalidToken("the bearer token is not recognised; log in again")
-    row, account, org = found
-    if row.revoked_at is not None:
+    if found.revoked_at is not None:
         raise TokenRevoked("the bearer token was revoked (logged out); log in again")
-    if as_utc(row.expires_at) <= now:
+    if as_utc(found.expires_at) <= now:
         raise TokenExpired("the bearer token has expired; log in again")
-    assert account.id is not None
-    assert org.id is not None
-    roles = frozenset(repository.organization_roles(session, org.id))
-    assert row.id is not None
-    return Principal(account=account, organization=org, roles=roles, token_id=row.id)
+    return Principal(
+        account=found.account,
+        organization=found.organization,
+        roles=found.roles,
+        token_id=found.token_id,
+    )
 
 
 def logout(session: Session, principal: Principal, now: datetime) -> None:

@@ -22,12 +22,9 @@ def sign_as(
     """Signs an EIP-712 document with a custodial account's key (decrypted only here)."""
     if not account.custodial or account.id is None:
         raise NotCustodial("this account holds its own key: sign locally and send the signature")
-    row = repository.custodial_key(session, account.id)
-    assert row is not None, "a custodial account always has its key"
-    private_key = keys.open_sealed(
-        settings.master_key_bytes,
-        keys.SealedKey(row.address, row.master_key_id, row.nonce, row.ciphertext),
-    )
+    sealed = repository.sealed_key(session, account.id)
+    assert sealed is not None, "a custodial account always has its key"
+    private_key = keys.open_sealed(settings.master_key_bytes, sealed)
     return signing.sign(private_key, document)
 
 
