@@ -25,6 +25,7 @@ from marketplace.delivery.errors import (
 from marketplace.delivery.models import Licence
 from marketplace.delivery.schemas import LicencePage, LicenceView
 from marketplace.listings import service as listings
+from marketplace.listings.schemas import ListingPublic
 from marketplace.listings.terms import Terms
 from marketplace.principal import Principal
 
@@ -79,11 +80,10 @@ def licence_view(row: Licence) -> LicenceView:
     )
 
 
-def _order_terms(session: Session, order: PaidOrder) -> tuple[Terms, str]:
+def _order_terms(session: Session, order: PaidOrder, listing: ListingPublic) -> tuple[Terms, str]:
     """The terms the order was bought under (an accepted quote's narrower terms, kept in
     ``order.placed``, else the listing's) and the buyer's address (that entry's actor)."""
     placed = repository.journal_entry(session, order.placed_seq) if order.placed_seq else None
-    listing = listings.public(session, order.listing_id)
     payload = json.loads(placed.payload_json) if placed is not None else {}
     terms = Terms.model_validate(payload["terms"]) if "terms" in payload else listing.terms
     actor = placed.actor if placed is not None else listing.signer
@@ -100,15 +100,22 @@ def _revision_paid_for(session: Session, asset_id: int, listed: int) -> tuple[in
 
 
 def grant_licence(
-    session: Session, order: PaidOrder, *, now: datetime | None = None
+    session: Session,
+    order: PaidOrder,
+    *,
+    now: datetime | None = None,
+    listing: ListingPublic | None = None,
 ) -> LicenceView:
     """The licence a paid order grants (call it in the pay transaction): the order's terms
     (purposes, duration → ``expires_at``, maximum downloads, delivery mode, always key-wrapped
     for an important asset), the buyer organisation and the asset's current revision. One per
-    order (409 ``licence_exists`` for a second). Journals ``licence.granted``."""
+    order (409 ``licence_exists`` for a second). Journals ``licence.granted``. ``listing``: the
+    order's listing as this transaction already read it (``listings.public``), if it did."""
     now = now or utc_now()
-    terms, buyer = _order_terms(session, order)
-    listing = listings.public(session, order.listing_id)
+    if listing is None:
+        listing = listings.public(session, order.listing_id)
+    assert listing.id == order.listing_id
+    terms, buyer = _order_terms(session, order, listing)
     revision, important = _revision_paid_for(session, order.asset_id, listing.revision)
     mode = "key_wrapped" if important else terms.delivery_mode
     row = Licence(

@@ -20,6 +20,7 @@ from ledger.models import as_utc, utc_now
 from marketplace.assets import service as assets
 from marketplace.assets.service import SigningContext
 from marketplace.books import service as books
+from marketplace.listings.schemas import ListingPublic
 from marketplace.orders import fees, lifecycle
 from marketplace.orders.errors import PaymentOverdue
 from marketplace.orders.lifecycle import OrderEvent
@@ -45,10 +46,11 @@ PaidHook = Callable[[Session, OrderView], None]
 paid_hooks: list[PaidHook] = []
 
 
-def run_paid_hooks(session: Session, order: Order) -> None:
+def run_paid_hooks(session: Session, order: Order, listing: ListingPublic | None = None) -> None:
+    """``listing``: the order's listing as this transaction already read it, if it did."""
     if not paid_hooks:
         return
-    view = order_view(session, order)
+    view = order_view(session, order, listing)
     for hook in paid_hooks:
         hook(session, view)
 
@@ -74,9 +76,17 @@ def pay(
 
 
 def pay_order(
-    session: Session, settings: Settings, order: Order, *, actor: str, now: datetime
+    session: Session,
+    settings: Settings,
+    order: Order,
+    *,
+    actor: str,
+    now: datetime,
+    listing: ListingPublic | None = None,
 ) -> None:
-    """Hold the price and mark ``order`` (locked or just inserted) paid; see ``pay``."""
+    """Hold the price and mark ``order`` (locked or just inserted) paid; see ``pay``.
+    ``listing``: the order's listing as this transaction already read it (``place_and_pay``
+    priced the order from it), so that it is read and converted once."""
     assert order.id is not None
     transition = lifecycle.require(order.status, OrderEvent.pay)
     if now > payment_deadline(order, settings):
@@ -89,7 +99,9 @@ def pay_order(
     fee = fees.fee_minor(order.price_minor, rate)
     # A subscription or metered order is charged per period (service/periods.py): its first
     # period's charge stands for the hold here, and the order itself holds none.
-    periodic = periods.start(session, settings, order, fee_bp=rate, actor=actor, now=now)
+    periodic = periods.start(
+        session, settings, order, fee_bp=rate, actor=actor, now=now, listing=listing
+    )
     if periodic is None:
         held = books.hold(
             session,
@@ -120,7 +132,7 @@ def pay_order(
         **({} if periodic is None else {"charged_per_period": True}),
     )  # fmt: skip
     if not order.needs_approval:
-        run_paid_hooks(session, order)
+        run_paid_hooks(session, order, listing)
 
 
 def place_and_pay(
@@ -141,9 +153,9 @@ def place_and_pay(
     of ``place`` or ``pay`` (409 ``insufficient_funds`` among them) leaves no order and nothing
     held once the caller rolls back."""
     moment = now or utc_now()
-    order = placed_order(
+    order, listing = placed_order(
         session, settings, principal, listing_id=listing_id, purpose=purpose, quantity=quantity,
         signature=signature, nonce=nonce, deadline=deadline, ctx=ctx, now=moment,
     )  # fmt: skip
-    pay_order(session, settings, order, actor=principal.address, now=moment)
+    pay_order(session, settings, order, actor=principal.address, now=moment, listing=listing)
     return order_public(order)
