@@ -40,6 +40,7 @@ __all__ = [
     "AppendedEntry",
     "NewEntry",
     "append",
+    "append_entry",
     "append_many",
     "entry_canonical_bytes",
     "entry_document",
@@ -368,6 +369,22 @@ def append(
         prev_hash=done.prev_hash,
         entry_hash=done.entry_hash,
     )
+
+
+def append_entry(
+    session: Session,
+    *,
+    kind: str,
+    subject: str,
+    actor: str,
+    payload: dict[str, Any],
+    signature: str | None = None,
+) -> AppendedEntry:
+    """``append``, for a caller that needs only the entry's seq and hashes: the same entry,
+    written the same way, without building a table row object for it."""
+    new = NewEntry(kind=kind, subject=subject, actor=actor, payload=payload, signature=signature)
+    (done,) = _write(session, [new], [_validate(new)])
+    return done
 
 
 def head(session: Session) -> tuple[int, str]:

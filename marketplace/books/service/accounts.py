@@ -255,7 +255,7 @@ def post(
         }
         row["record_sha256"] = record_sha256(row)
         transfers.append(row)
-    entry = journal.append(
+    entry = journal.append_entry(
         session,
         kind=kind,
         subject=subject,

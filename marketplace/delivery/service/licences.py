@@ -138,7 +138,7 @@ def grant_licence(
     if not repository.add_unique(session, row):
         raise LicenceExists(f"order {order.id} already has its licence")
     assert row.id is not None
-    entry = journal.append(
+    entry = journal.append_entry(
         session,
         kind=GRANTED_KIND,
         subject=f"order:{order.id}",
