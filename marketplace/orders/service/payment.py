@@ -21,7 +21,7 @@ from marketplace.assets import service as assets
 from marketplace.assets.service import SigningContext
 from marketplace.books import service as books
 from marketplace.listings.schemas import ListingPublic
-from marketplace.orders import fees, lifecycle
+from marketplace.orders import fees, lifecycle, repository
 from marketplace.orders.errors import PaymentOverdue
 from marketplace.orders.lifecycle import OrderEvent
 from marketplace.orders.models import Order
@@ -118,13 +118,19 @@ def pay_order(
     else:
         period_hold_id, _, fee = periodic
         hold_id = None
-    lifecycle.apply(order, OrderEvent.pay)
-    order.hold_id, order.fee_bp, order.fee_minor = hold_id, rate, fee
+    assert order.status == transition.source  # unchanged since it was required above
     restrictions = assets.asset_public(asset).listing_restrictions
-    order.needs_approval = APPROVAL_RESTRICTION in restrictions
-    order.paid_at = order.updated_at = now
-    session.add(order)
-    session.flush()
+    repository.write_columns(
+        session,
+        order,
+        status=transition.target.value,
+        hold_id=hold_id,
+        fee_bp=rate,
+        fee_minor=fee,
+        needs_approval=APPROVAL_RESTRICTION in restrictions,
+        paid_at=now,
+        updated_at=now,
+    )  # one UPDATE; the row object the session holds gets the values as written
     journal_transition(
         session, order, transition, actor,
         hold_id=hold_id if periodic is None else period_hold_id,
