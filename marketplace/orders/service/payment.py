@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from ledger import journal
 from ledger.models import as_utc, utc_now
 from marketplace.assets import service as assets
 from marketplace.assets.service import SigningContext
@@ -159,9 +160,14 @@ def place_and_pay(
     of ``place`` or ``pay`` (409 ``insufficient_funds`` among them) leaves no order and nothing
     held once the caller rolls back."""
     moment = now or utc_now()
-    order, listing = placed_order(
-        session, settings, principal, listing_id=listing_id, purpose=purpose, quantity=quantity,
-        signature=signature, nonce=nonce, deadline=deadline, ctx=ctx, now=moment,
-    )  # fmt: skip
-    pay_order(session, settings, order, actor=principal.address, now=moment, listing=listing)
+    # Its journal entries (placed, held, paid, and the licence's) are written together at the
+    # end: one head move and one insert (journal.batched); each row is written with its
+    # entry's seq, and the placed entry is held in the session for those that read it.
+    with journal.batched(session):
+        order, listing = placed_order(
+            session, settings, principal, listing_id=listing_id, purpose=purpose,
+            quantity=quantity, signature=signature, nonce=nonce, deadline=deadline, ctx=ctx,
+            now=moment,
+        )  # fmt: skip
+        pay_order(session, settings, order, actor=principal.address, now=moment, listing=listing)
     return order_public(order)
