@@ -118,7 +118,53 @@ def grant_licence(
     terms, buyer = _order_terms(session, order, listing)
     revision, important = _revision_paid_for(session, order.asset_id, listing.revision)
     mode = "key_wrapped" if important else terms.delivery_mode
-    row = Licence(
+    granted_seq = journal.next_seq(session)  # written with its entry's seq
+    expires_at = now + timedelta(days=terms.licence_duration_days)
+    purposes = [p.value for p in terms.purposes]
+    licence_id = repository.add_unique_licence(
+        session,
+        {
+            "order_id": order.id,
+            "listing_id": order.listing_id,
+            "asset_id": order.asset_id,
+            "revision": revision,
+            "buyer_organization_id": order.buyer_organization_id,
+            "supplier_organization_id": order.supplier_organization_id,
+            "purpose": order.purpose,
+            "purposes": purposes,
+            "terms": terms.model_dump(mode="json"),
+            "delivery_mode": mode,
+            "max_downloads": terms.max_downloads,
+            "downloads": 0,
+            "expires_at": expires_at,
+            "granted_at": now,
+            "granted_seq": granted_seq,
+        },
+    )  # one statement, no row object
+    if licence_id is None:
+        raise LicenceExists(f"order {order.id} already has its licence")
+    entry = journal.append_entry(
+        session,
+        kind=GRANTED_KIND,
+        subject=f"order:{order.id}",
+        actor=buyer,
+        payload={
+            "licence_id": licence_id,
+            "order_id": order.id,
+            "listing_id": order.listing_id,
+            "asset_id": order.asset_id,
+            "revision": revision,
+            "buyer_organization_id": order.buyer_organization_id,
+            "purpose": order.purpose,
+            "purposes": purposes,
+            "delivery_mode": mode,
+            "max_downloads": terms.max_downloads,
+            "expires_at": int(expires_at.timestamp()),
+        },
+    )
+    assert entry.seq == granted_seq
+    return LicenceView(
+        id=licence_id,
         order_id=order.id,
         listing_id=order.listing_id,
         asset_id=order.asset_id,
@@ -126,39 +172,14 @@ def grant_licence(
         buyer_organization_id=order.buyer_organization_id,
         supplier_organization_id=order.supplier_organization_id,
         purpose=order.purpose,
-        purposes=[p.value for p in terms.purposes],
-        terms=terms.model_dump(mode="json"),
-        delivery_mode=mode,
+        purposes=purposes,
+        delivery_mode="key_wrapped" if mode == "key_wrapped" else "download",
         max_downloads=terms.max_downloads,
         downloads=0,
-        expires_at=now + timedelta(days=terms.licence_duration_days),
-        granted_at=now,
-        granted_seq=journal.next_seq(session),  # written with its entry's seq
+        expires_at=as_utc(expires_at),
+        granted_at=as_utc(now),
+        granted_seq=granted_seq,
     )
-    if not repository.add_unique(session, row):
-        raise LicenceExists(f"order {order.id} already has its licence")
-    assert row.id is not None
-    entry = journal.append_entry(
-        session,
-        kind=GRANTED_KIND,
-        subject=f"order:{order.id}",
-        actor=buyer,
-        payload={
-            "licence_id": row.id,
-            "order_id": order.id,
-            "listing_id": order.listing_id,
-            "asset_id": order.asset_id,
-            "revision": revision,
-            "buyer_organization_id": order.buyer_organization_id,
-            "purpose": order.purpose,
-            "purposes": row.purposes,
-            "delivery_mode": mode,
-            "max_downloads": terms.max_downloads,
-            "expires_at": int(row.expires_at.timestamp()),
-        },
-    )
-    assert entry.seq == row.granted_seq
-    return licence_view(row)
 
 
 def licence_ids_for_asset(session: Session, asset_id: int) -> list[int]:
