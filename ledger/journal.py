@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -40,7 +41,9 @@ __all__ = [
     "AppendedEntry",
     "NewEntry",
     "append",
+    "append_entry",
     "append_many",
+    "batched",
     "entry_canonical_bytes",
     "entry_document",
     "format_recorded_at",
@@ -220,7 +223,11 @@ def _remember_head(session: Session, last_seq: int, last_hash: str) -> None:
 def _lock_head(session: Session) -> tuple[int, str]:
     """Lock the head row (creating it on first use) and return (last_seq, last_hash). Once
     locked in a transaction, it stays locked until the transaction ends: later calls in the
-    same transaction and savepoint answer from what this transaction last read or wrote."""
+    same transaction and savepoint answer from what this transaction last read or wrote (or,
+    inside ``batched``, chained in memory and not yet written)."""
+    batch: _Batch | None = session.info.get(_BATCH_INFO)
+    if batch is not None and batch.rows:
+        return batch.last_seq, batch.last_hash
     cached = _cached_head(session)
     if cached is not None:
         return cached
@@ -272,36 +279,36 @@ def append_many(session: Session, entries: Sequence[NewEntry]) -> list[AppendedE
     return _write(session, entries, [_validate(new) for new in entries])
 
 
-def _write(
-    session: Session, entries: Sequence[NewEntry], checked: Sequence[tuple[str, str]]
-) -> list[AppendedEntry]:
-    """Chain and insert ``entries``, already validated into ``checked`` (actor, payload)."""
-    assert entries
-    assert len(checked) == len(entries)
-    for _ in range(2):
-        last_seq, prev_hash = _lock_head(session)
-        first_seq, first_prev = last_seq + 1, prev_hash
-        now = datetime.now(UTC)
-        recorded_text = format_recorded_at(now)
-        rows: list[dict[str, Any]] = []
-        out: list[AppendedEntry] = []
-        for new, (actor, payload_json) in zip(entries, checked, strict=True):
-            last_seq += 1
-            entry_hash = to_hex(
-                keccak256(
-                    entry_canonical_bytes(
-                        seq=last_seq,
-                        kind=new.kind,
-                        subject=new.subject,
-                        actor=actor,
-                        payload_json=payload_json,
-                        signature=new.signature,
-                        recorded_at=recorded_text,
-                        prev_hash=prev_hash,
-                    )
+def _chain(
+    entries: Sequence[NewEntry],
+    checked: Sequence[tuple[str, str]],
+    last_seq: int,
+    prev_hash: str,
+) -> tuple[list[dict[str, Any]], list[AppendedEntry]]:
+    """The rows of ``entries`` (validated into ``checked``) chained onto (last_seq, prev_hash),
+    and what ``append_many`` returns for them."""
+    now = datetime.now(UTC)
+    recorded_text = format_recorded_at(now)
+    rows: list[dict[str, Any]] = []
+    out: list[AppendedEntry] = []
+    for new, (actor, payload_json) in zip(entries, checked, strict=True):
+        last_seq += 1
+        entry_hash = to_hex(
+            keccak256(
+                entry_canonical_bytes(
+                    seq=last_seq,
+                    kind=new.kind,
+                    subject=new.subject,
+                    actor=actor,
+                    payload_json=payload_json,
+                    signature=new.signature,
+                    recorded_at=recorded_text,
+                    prev_hash=prev_hash,
                 )
             )
-            row: dict[str, Any] = {
+        )
+        rows.append(
+            {
                 "seq": last_seq,
                 "kind": new.kind,
                 "subject": new.subject,
@@ -312,32 +319,125 @@ def _write(
                 "prev_hash": prev_hash,
                 "entry_hash": entry_hash,
             }
-            rows.append(row)
-            out.append(AppendedEntry(last_seq, entry_hash, prev_hash, now))
-            prev_hash = entry_hash
-        # The head moves only from the state these entries chain onto: a head that is not
-        # there (a stale cached head) updates nothing, and the head is then read afresh.
-        moved = session.execute(
-            _MOVE_HEAD,
-            {
-                "head_id": HEAD_ID,
-                "from_seq": first_seq - 1,
-                "from_hash": first_prev,
-                "to_seq": last_seq,
-                "to_hash": prev_hash,
-            },
         )
-        if getattr(moved, "rowcount", 0) != 1:
-            session.info.pop(_HEAD_INFO, None)
-            continue
-        session.execute(_INSERT_ENTRIES, rows)
-        _remember_head(session, last_seq, prev_hash)
-        if (held := session.identity_map.get(_HEAD_IDENTITY)) is not None:
-            session.expire(held)
-        assert out[-1].seq == last_seq
-        assert out[0].seq == first_seq
+        out.append(AppendedEntry(last_seq, entry_hash, prev_hash, now))
+        prev_hash = entry_hash
+    return rows, out
+
+
+def _move_and_insert(
+    session: Session,
+    rows: Sequence[dict[str, Any]],
+    from_head: tuple[int, str],
+) -> bool:
+    """Move the head from ``from_head`` to the last of ``rows`` and insert them; False (nothing
+    written) if the head is not at ``from_head``."""
+    assert rows
+    last = rows[-1]
+    # The head moves only from the state these entries chain onto: a head that is not there
+    # (a stale cached head) updates nothing.
+    moved = session.execute(
+        _MOVE_HEAD,
+        {
+            "head_id": HEAD_ID,
+            "from_seq": from_head[0],
+            "from_hash": from_head[1],
+            "to_seq": last["seq"],
+            "to_hash": last["entry_hash"],
+        },
+    )
+    if getattr(moved, "rowcount", 0) != 1:
+        session.info.pop(_HEAD_INFO, None)
+        return False
+    session.execute(_INSERT_ENTRIES, list(rows))
+    _remember_head(session, last["seq"], last["entry_hash"])
+    if (held := session.identity_map.get(_HEAD_IDENTITY)) is not None:
+        session.expire(held)
+    return True
+
+
+def _write(
+    session: Session, entries: Sequence[NewEntry], checked: Sequence[tuple[str, str]]
+) -> list[AppendedEntry]:
+    """Chain and insert ``entries``, already validated into ``checked`` (actor, payload); inside
+    ``batched``, chain them onto the block's pending entries, to be written at its end."""
+    assert entries
+    assert len(checked) == len(entries)
+    batch: _Batch | None = session.info.get(_BATCH_INFO)
+    if batch is not None:
+        last_seq, prev_hash = _lock_head(session)
+        if not batch.rows:
+            batch.transaction = session.get_transaction()
+            batch.from_head = (last_seq, prev_hash)
+        assert session.get_transaction() is batch.transaction, "a batch is one transaction's"
+        rows, out = _chain(entries, checked, last_seq, prev_hash)
+        batch.rows.extend(rows)
+        batch.last_seq, batch.last_hash = out[-1].seq, out[-1].entry_hash
+        assert out[0].seq == last_seq + 1
+        return out
+    for _ in range(2):
+        last_seq, prev_hash = _lock_head(session)
+        rows, out = _chain(entries, checked, last_seq, prev_hash)
+        if not _move_and_insert(session, rows, (last_seq, prev_hash)):
+            continue  # the head is read afresh
+        assert out[0].seq == last_seq + 1
+        assert out[-1].seq == last_seq + len(entries)
         return out
     raise AssertionError("the journal head moved under a transaction that had locked it")
+
+
+#: ``session.info`` key of the ``batched`` block open in this session.
+_BATCH_INFO = "ledger.journal.batch"
+
+
+@dataclass
+class _Batch:
+    transaction: object = None
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    from_head: tuple[int, str] = (0, ZERO_HASH_HEX)
+    last_seq: int = 0
+    last_hash: str = ZERO_HASH_HEX
+
+
+@contextmanager
+def batched(session: Session) -> Iterator[None]:
+    """Inside the block, this session's appends chain in memory: each entry gets its seq and
+    hashes at once, exactly as it would have (``next_seq`` answers from them too), and all are
+    written at the block's end by one guarded head move and one ``INSERT``, instead of one of
+    each per entry. Entries, seqs, hashes and the lock order (the head is locked by the first
+    append or ``next_seq``, as before) are unchanged. For a transaction's run of appends that
+    reads none of its own entries back from the database inside the block (what ``append``
+    returns may be held in the session), and rolls back no savepoint holding an append. The
+    pending entries are written when the block ends by an exception too, as they would have
+    been already; a nested block leaves the writing to the outer one."""
+    if session.info.get(_BATCH_INFO) is not None:
+        yield
+        return
+    batch = _Batch()
+    session.info[_BATCH_INFO] = batch
+    try:
+        yield
+    except BaseException:
+        # Write what the block appended before it failed, as unbatched appends would have
+        # written it; if the transaction cannot take it any more, the block's own error is
+        # the one to report (the transaction cannot commit either way).
+        with suppress(Exception):
+            _end_batch(session, batch)
+        raise
+    else:
+        _end_batch(session, batch)
+    finally:
+        session.info.pop(_BATCH_INFO, None)
+
+
+def _end_batch(session: Session, batch: _Batch) -> None:
+    session.info.pop(_BATCH_INFO, None)
+    if not batch.rows:
+        return
+    assert session.get_transaction() is batch.transaction, "a batch is one transaction's"
+    written = _move_and_insert(session, batch.rows, batch.from_head)
+    assert written, "the journal head moved under a transaction that had locked it"
+    assert batch.rows[0]["seq"] == batch.from_head[0] + 1
 
 
 def append(
@@ -368,6 +468,22 @@ def append(
         prev_hash=done.prev_hash,
         entry_hash=done.entry_hash,
     )
+
+
+def append_entry(
+    session: Session,
+    *,
+    kind: str,
+    subject: str,
+    actor: str,
+    payload: dict[str, Any],
+    signature: str | None = None,
+) -> AppendedEntry:
+    """``append``, for a caller that needs only the entry's seq and hashes: the same entry,
+    written the same way, without building a table row object for it."""
+    new = NewEntry(kind=kind, subject=subject, actor=actor, payload=payload, signature=signature)
+    (done,) = _write(session, [new], [_validate(new)])
+    return done
 
 
 def head(session: Session) -> tuple[int, str]:

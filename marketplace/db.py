@@ -110,6 +110,25 @@ def insert_unless_taken(session: Session, row: SQLModel) -> bool:
     return True
 
 
+def insert_values_unless_taken(
+    session: Session, table: Table, values: dict[str, Any]
+) -> int | None:
+    """``insert_unless_taken`` for a row given as its values by column: no table row object is
+    built and none joins the session. The id the database assigned, or None (nothing inserted)
+    when a unique index already holds one of its keys."""
+    stmt = _insert_unless_taken(session.get_bind().dialect.name, table)
+    if stmt is None:
+        (key,) = table.primary_key.columns
+        try:
+            with session.begin_nested():
+                row = session.execute(table.insert().returning(key), values).first()
+        except IntegrityError:
+            return None
+    else:
+        row = session.execute(stmt, values).first()
+    return None if row is None else int(row[0])
+
+
 @functools.cache
 def _insert_unless_taken(dialect: str, table: Table) -> Any:
     """``insert_unless_taken``'s statement for ``table``, built once; None where the database

@@ -6,8 +6,10 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, func, or_, update
+from sqlalchemy import CursorResult, Table, and_, bindparam, exists, func, insert, or_, update
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from marketplace.books.models import (
@@ -87,9 +89,51 @@ def transfer_by_id(session: Session, transfer_id: str) -> BookTransfer | None:
     return session.exec(query).first()
 
 
-def add_transfers(session: Session, transfers: Sequence[BookTransfer]) -> None:
-    session.add_all(transfers)
-    session.flush()
+_TRANSFER: Table = BookTransfer.metadata.tables["book_transfer"]
+_ACCOUNT: Table = BookAccount.metadata.tables["book_account"]
+_HOLD: Table = Hold.metadata.tables["book_hold"]
+# Statements of the posting path, built once (Core: no unit of work, one statement each).
+_INSERT_TRANSFERS = insert(_TRANSFER)
+_SET_BALANCE = (
+    update(_ACCOUNT)
+    .where(_ACCOUNT.c.id == bindparam("account_id"))
+    .values(balance_minor=bindparam("balance"))
+)
+_INSERT_HOLD = insert(_HOLD).returning(_HOLD.c.id)
+_TRANSFER_ID_USES = core_select(
+    core_select(_HOLD.c.id)
+    .where(_HOLD.c.transfer_id == bindparam("transfer_id"))
+    .scalar_subquery(),
+    exists().where(_TRANSFER.c.transfer_id == bindparam("transfer_id")),
+)
+
+
+def insert_transfers(session: Session, transfers: Sequence[dict[str, Any]]) -> None:
+    """Insert the transfers (each a row's values by column, ids assigned by the database), in
+    one statement."""
+    session.execute(_INSERT_TRANSFERS, list(transfers))
+
+
+def set_balances(session: Session, balances: dict[int, int], held: Sequence[BookAccount]) -> None:
+    """Write the balances (account id → balance) in one statement; ``held``: those accounts'
+    rows the session holds (locked by this transaction), given the balances as written."""
+    if not balances:
+        return
+    session.execute(_SET_BALANCE, [{"account_id": i, "balance": b} for i, b in balances.items()])
+    for row in held:
+        set_committed_value(row, "balance_minor", balances[row.id or 0])
+
+
+def transfer_id_uses(session: Session, transfer_id: str) -> tuple[int | None, bool]:
+    """(the id of the hold named ``transfer_id``, if one is; whether a transfer is), in one
+    query."""
+    hold_id, transferred = session.execute(_TRANSFER_ID_USES, {"transfer_id": transfer_id}).one()
+    return (None if hold_id is None else int(hold_id)), bool(transferred)
+
+
+def insert_hold(session: Session, values: dict[str, Any]) -> int:
+    """Insert a hold (its row's values by column) in one statement; its id."""
+    return int(session.execute(_INSERT_HOLD, values).scalar_one())
 
 
 def add(session: Session, row: Hold | Payment | PaymentEvent | PaymentOutbox) -> None:

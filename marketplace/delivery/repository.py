@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, func, select
 
 from ledger.models import JournalEntry
-from marketplace.db import insert_unless_taken, kept
+from marketplace.db import insert_unless_taken, insert_values_unless_taken, kept
 from marketplace.delivery.models import DeliveryKey, Download, Licence, Receipt
 
 
@@ -20,6 +21,15 @@ def add_unique(session: Session, row: Licence | Receipt) -> bool:
     """Insert ``row`` unless a unique index already holds its key (one licence per order, one
     receipt per download): then False, nothing inserted, the caller's transaction usable."""
     return insert_unless_taken(session, row)
+
+
+_LICENCE = Licence.metadata.tables["licence"]
+
+
+def add_unique_licence(session: Session, values: dict[str, Any]) -> int | None:
+    """``add_unique`` for a licence given as its values by column (one statement, no row
+    object): its id, or None when the order already has its licence."""
+    return insert_values_unless_taken(session, _LICENCE, values)
 
 
 def licence(session: Session, licence_id: int) -> Licence | None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import Table, bindparam, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from ledger.models import JournalEntry
@@ -28,6 +31,30 @@ def add_unique(session: Session, order: Order) -> Order | None:
     transaction stays usable (``db.insert_unless_taken``). Concurrent placements queue on the
     unique index: the first to commit wins, the others come here."""
     return order if insert_unless_taken(session, order) else None
+
+
+_ORDER: Table = Order.metadata.tables["purchase_order"]
+
+
+def write_columns(session: Session, order: Order, **values: object) -> None:
+    """Write ``values`` (column → value) to ``order``'s row in one Core ``UPDATE`` (no unit of
+    work) and give the row object the session holds them as written: nothing is left to
+    flush. ``order`` is locked or inserted by this transaction."""
+    assert order.id is not None
+    assert values
+    session.execute(_update_of(tuple(values)), {**values, "order_id": order.id})
+    for key, value in values.items():
+        set_committed_value(order, key, value)
+
+
+@functools.cache
+def _update_of(columns: tuple[str, ...]) -> Any:
+    """``write_columns``' statement for these columns, built once."""
+    return (
+        update(_ORDER)
+        .where(_ORDER.c.id == bindparam("order_id"))
+        .values({c: bindparam(c) for c in columns})
+    )
 
 
 def get(session: Session, order_id: int) -> Order | None:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ledger import journal
 from ledger.canonical import canonical_json, keccak256, to_hex
@@ -174,3 +174,47 @@ def test_spliced_canonical_bytes_equal_rfc8785_of_the_document(
         prev_hash=ZERO_HASH_HEX,
     )
     assert spliced == canonical_json(document)
+
+
+def test_batched_appends_chain_in_memory_and_are_written_at_the_end_as_unbatched(
+    session: Session,
+) -> None:
+    (first,) = _append(session)  # an entry written before the block
+    with journal.batched(session):
+        assert journal.next_seq(session) == 2
+        a = journal.append_entry(
+            session, kind="order.placed", subject="order:1", actor=ACTOR, payload={"n": 1}
+        )
+        assert journal.next_seq(session) == 3  # answered from the pending entries
+        (b,) = _append(session, 1, k=2)
+        stored = (
+            session.execute(select(col(JournalEntry.seq)).order_by(col(JournalEntry.seq)))
+            .scalars()
+            .all()
+        )
+        assert stored == [1]  # nothing of the block written yet
+    assert (a.seq, b.seq) == (2, 3)
+    assert a.prev_hash == first.entry_hash
+    assert b.prev_hash == a.entry_hash
+    session.commit()
+    assert journal.head(session) == (3, b.entry_hash)
+    for seq, expected in ((2, a.entry_hash), (3, b.entry_hash)):
+        row = session.get(JournalEntry, seq)
+        assert row is not None
+        document = journal.entry_document(row)
+        assert to_hex(keccak256(canonical_json(document))) == row.entry_hash == expected
+
+
+def test_a_batch_ended_by_an_error_writes_what_it_appended(session: Session) -> None:
+    def failing() -> None:
+        with journal.batched(session):
+            _append(session, 2)
+            raise LookupError("the block fails after appending")
+
+    with pytest.raises(LookupError):
+        failing()
+    session.commit()
+    assert journal.head(session)[0] == 2
+    assert session.execute(
+        select(col(JournalEntry.seq)).order_by(col(JournalEntry.seq))
+    ).scalars().all() == [1, 2]

@@ -139,22 +139,23 @@ class Leg:
     hold_id: int | None = None
 
 
-def record(transfer: BookTransfer) -> dict[str, Any]:
-    """The transfer's canonical record: what ``record_sha256`` is the SHA-256 of (RFC 8785).
-    The amount is a decimal string, as RFC 8785 holds integers exactly only up to 2**53-1."""
+def record(transfer: Mapping[str, Any]) -> dict[str, Any]:
+    """The transfer's canonical record (its row's values, by column): what ``record_sha256`` is
+    the SHA-256 of (RFC 8785). The amount is a decimal string, as RFC 8785 holds integers
+    exactly only up to 2**53-1."""
     return {
-        "transfer_id": transfer.transfer_id,
-        "debit_account_id": transfer.debit_account_id,
-        "credit_account_id": transfer.credit_account_id,
-        "amount_minor": str(transfer.amount_minor),
-        "currency": transfer.currency,
-        "code": transfer.code,
-        "created_at": journal.format_recorded_at(transfer.created_at),
-        "salt": transfer.salt,
+        "transfer_id": transfer["transfer_id"],
+        "debit_account_id": transfer["debit_account_id"],
+        "credit_account_id": transfer["credit_account_id"],
+        "amount_minor": str(transfer["amount_minor"]),
+        "currency": transfer["currency"],
+        "code": transfer["code"],
+        "created_at": journal.format_recorded_at(transfer["created_at"]),
+        "salt": transfer["salt"],
     }
 
 
-def record_sha256(transfer: BookTransfer) -> str:
+def record_sha256(transfer: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(record(transfer))).hexdigest()
 
 
@@ -227,34 +228,34 @@ def post(
     payload: Mapping[str, Any],
     now: datetime | None = None,
     checked: dict[int, BookAccount] | None = None,
-) -> tuple[int, list[BookTransfer]]:
-    """Post ``legs`` as one batch and one journal entry ``kind``; (its seq, the transfers).
-    ``checked``: what ``lock_and_check`` returned for these very legs earlier in this
-    transaction (the accounts stay locked until it ends, and only it moves their balances);
-    without it, they are locked and checked here."""
+) -> tuple[int, list[dict[str, Any]]]:
+    """Post ``legs`` as one batch and one journal entry ``kind``; (its seq, the transfers' rows
+    as written, by column). ``checked``: what ``lock_and_check`` returned for these very legs
+    earlier in this transaction (the accounts stay locked until it ends, and only it moves their
+    balances); without it, they are locked and checked here. The transfers and the balances are
+    written by one statement each (``repository.insert_transfers``, ``set_balances``); the
+    locked account rows the session holds are given their new balances as written."""
     assert legs
     locked = lock_and_check(session, legs) if checked is None else checked
     created = now or utc_now()
-    transfers = [
-        BookTransfer(
-            transfer_id=leg.transfer_id,
-            debit_account_id=leg.debit.id or 0,
-            credit_account_id=leg.credit.id or 0,
-            amount_minor=leg.amount_minor,
-            currency=leg.debit.currency,
-            code=leg.code.value,
-            hold_id=leg.hold_id,
-            reference=leg.reference,
-            salt=secrets.token_hex(32),
-            record_sha256="",
-            seq=0,
-            created_at=created,
-        )
-        for leg in legs
-    ]
-    for transfer in transfers:
-        transfer.record_sha256 = record_sha256(transfer)
-    entry = journal.append(
+    transfers: list[dict[str, Any]] = []
+    for leg in legs:
+        row: dict[str, Any] = {
+            "transfer_id": leg.transfer_id,
+            "debit_account_id": leg.debit.id or 0,
+            "credit_account_id": leg.credit.id or 0,
+            "amount_minor": leg.amount_minor,
+            "currency": leg.debit.currency,
+            "code": leg.code.value,
+            "hold_id": leg.hold_id,
+            "reference": leg.reference,
+            "salt": secrets.token_hex(32),
+            "seq": 0,
+            "created_at": created,
+        }
+        row["record_sha256"] = record_sha256(row)
+        transfers.append(row)
+    entry = journal.append_entry(
         session,
         kind=kind,
         subject=subject,
@@ -262,21 +263,25 @@ def post(
         payload={
             **payload,
             "transfers": [
-                {"transfer_id": t.transfer_id, "code": t.code, "sha256": t.record_sha256}
+                {"transfer_id": t["transfer_id"], "code": t["code"], "sha256": t["record_sha256"]}
                 for t in transfers
             ],
         },
     )
     for transfer in transfers:
-        transfer.seq = entry.seq
-    repository.add_transfers(session, transfers)
+        transfer["seq"] = entry.seq
+    repository.insert_transfers(session, transfers)
     before = sum(a.balance_minor for a in locked.values())
+    balances = {a.id or 0: a.balance_minor for a in locked.values()}
     for leg in legs:
-        locked[leg.debit.id or 0].balance_minor -= leg.amount_minor
-        locked[leg.credit.id or 0].balance_minor += leg.amount_minor
-    session.add_all(locked.values())
-    session.flush()
+        balances[leg.debit.id or 0] -= leg.amount_minor
+        balances[leg.credit.id or 0] += leg.amount_minor
     # The cheap form of the zero-sum invariant: the batch moved money, it made none.
+    assert sum(balances.values()) == before, "a posting made money"
+    moved = {
+        account_id: b for account_id, b in balances.items() if b != locked[account_id].balance_minor
+    }
+    repository.set_balances(session, moved, [locked[account_id] for account_id in moved])
     assert sum(a.balance_minor for a in locked.values()) == before, "a posting made money"
     return entry.seq, transfers
 

@@ -79,8 +79,10 @@ def hold(
     check_currency(currency, currencies)
     check_reference(reference)
     check_transfer_id(transfer_id)
-    existing = repository.hold_by_transfer_id(session, transfer_id)
-    if existing is not None:
+    hold_id, transferred = repository.transfer_id_uses(session, transfer_id)
+    if hold_id is not None:
+        existing = repository.get_hold(session, hold_id)
+        assert existing is not None
         if (existing.organization_id, existing.amount_minor, existing.currency) != (
             org_id,
             amount_minor,
@@ -88,7 +90,7 @@ def hold(
         ):
             raise TransferIdReused(f"transfer id {transfer_id!r} already names another hold")
         return hold_view(existing)
-    if repository.transfer_by_id(session, transfer_id) is not None:
+    if transferred:
         raise TransferIdReused(f"transfer id {transfer_id!r} already names another transfer")
     available, held = locked_accounts(
         session, [(AccountKind.available, currency, org_id), (AccountKind.held, currency, org_id)]
@@ -98,29 +100,32 @@ def hold(
     # before the hold row is written
     moment = now or utc_now()
     held_seq = journal.next_seq(session)  # the row is written with its entry's seq
-    row = Hold(
-        held_seq=held_seq,
-        organization_id=org_id,
-        amount_minor=amount_minor,
-        currency=currency,
-        reference=reference,
-        transfer_id=transfer_id,
-        created_at=moment,
-        updated_at=moment,
-    )
-    repository.add(session, row)
-    assert row.id is not None
+    row = {
+        "organization_id": org_id,
+        "amount_minor": amount_minor,
+        "currency": currency,
+        "status": lifecycle.INITIAL.value,
+        "reference": reference,
+        "transfer_id": transfer_id,
+        "payee_organization_id": None,
+        "fee_minor": None,
+        "held_seq": held_seq,
+        "closed_seq": None,
+        "created_at": moment,
+        "updated_at": moment,
+    }
+    row_id = repository.insert_hold(session, row)  # one statement, no unit of work
     leg = Leg(
-        transfer_id, available, held, amount_minor, TransferCode.escrow_hold, reference, row.id
+        transfer_id, available, held, amount_minor, TransferCode.escrow_hold, reference, row_id
     )
     seq, _ = post(
         session,
         [leg],
         kind=lifecycle.HELD_KIND,
-        subject=subject(row.id),
+        subject=subject(row_id),
         actor=actor,
         payload={
-            "hold_id": row.id,
+            "hold_id": row_id,
             "organization_id": org_id,
             "reference": reference,
             "debit_account_id": available.id,
@@ -130,7 +135,7 @@ def hold(
         checked=checked,  # the same accounts and amount, checked above
     )
     assert seq == held_seq
-    return hold_view(row)
+    return HoldView(id=row_id, **row)
 
 
 def _locked(session: Session, hold_id: int) -> Hold:

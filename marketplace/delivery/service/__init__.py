@@ -54,7 +54,7 @@ from marketplace.orders import service as _orders
 
 def grant_on_payment(session: Session, order: _orders.OrderView) -> None:
     """``orders.service.paid_hooks``: the order may be delivered, so its licence is granted."""
-    grant_licence(session, order)
+    grant_licence(session, order, listing=order.listing)  # as the payment read it
 
 
 if holder_may_read not in _assets.content_access_rules:

@@ -25,6 +25,7 @@ from marketplace.delivery.errors import (
 from marketplace.delivery.models import Licence
 from marketplace.delivery.schemas import LicencePage, LicenceView
 from marketplace.listings import service as listings
+from marketplace.listings.schemas import ListingPublic
 from marketplace.listings.terms import Terms
 from marketplace.principal import Principal
 
@@ -79,11 +80,10 @@ def licence_view(row: Licence) -> LicenceView:
     )
 
 
-def _order_terms(session: Session, order: PaidOrder) -> tuple[Terms, str]:
+def _order_terms(session: Session, order: PaidOrder, listing: ListingPublic) -> tuple[Terms, str]:
     """The terms the order was bought under (an accepted quote's narrower terms, kept in
     ``order.placed``, else the listing's) and the buyer's address (that entry's actor)."""
     placed = repository.journal_entry(session, order.placed_seq) if order.placed_seq else None
-    listing = listings.public(session, order.listing_id)
     payload = json.loads(placed.payload_json) if placed is not None else {}
     terms = Terms.model_validate(payload["terms"]) if "terms" in payload else listing.terms
     actor = placed.actor if placed is not None else listing.signer
@@ -100,18 +100,71 @@ def _revision_paid_for(session: Session, asset_id: int, listed: int) -> tuple[in
 
 
 def grant_licence(
-    session: Session, order: PaidOrder, *, now: datetime | None = None
+    session: Session,
+    order: PaidOrder,
+    *,
+    now: datetime | None = None,
+    listing: ListingPublic | None = None,
 ) -> LicenceView:
     """The licence a paid order grants (call it in the pay transaction): the order's terms
     (purposes, duration → ``expires_at``, maximum downloads, delivery mode, always key-wrapped
     for an important asset), the buyer organisation and the asset's current revision. One per
-    order (409 ``licence_exists`` for a second). Journals ``licence.granted``."""
+    order (409 ``licence_exists`` for a second). Journals ``licence.granted``. ``listing``: the
+    order's listing as this transaction already read it (``listings.public``), if it did."""
     now = now or utc_now()
-    terms, buyer = _order_terms(session, order)
-    listing = listings.public(session, order.listing_id)
+    if listing is None:
+        listing = listings.public(session, order.listing_id)
+    assert listing.id == order.listing_id
+    terms, buyer = _order_terms(session, order, listing)
     revision, important = _revision_paid_for(session, order.asset_id, listing.revision)
     mode = "key_wrapped" if important else terms.delivery_mode
-    row = Licence(
+    granted_seq = journal.next_seq(session)  # written with its entry's seq
+    expires_at = now + timedelta(days=terms.licence_duration_days)
+    purposes = [p.value for p in terms.purposes]
+    licence_id = repository.add_unique_licence(
+        session,
+        {
+            "order_id": order.id,
+            "listing_id": order.listing_id,
+            "asset_id": order.asset_id,
+            "revision": revision,
+            "buyer_organization_id": order.buyer_organization_id,
+            "supplier_organization_id": order.supplier_organization_id,
+            "purpose": order.purpose,
+            "purposes": purposes,
+            "terms": terms.model_dump(mode="json"),
+            "delivery_mode": mode,
+            "max_downloads": terms.max_downloads,
+            "downloads": 0,
+            "expires_at": expires_at,
+            "granted_at": now,
+            "granted_seq": granted_seq,
+        },
+    )  # one statement, no row object
+    if licence_id is None:
+        raise LicenceExists(f"order {order.id} already has its licence")
+    entry = journal.append_entry(
+        session,
+        kind=GRANTED_KIND,
+        subject=f"order:{order.id}",
+        actor=buyer,
+        payload={
+            "licence_id": licence_id,
+            "order_id": order.id,
+            "listing_id": order.listing_id,
+            "asset_id": order.asset_id,
+            "revision": revision,
+            "buyer_organization_id": order.buyer_organization_id,
+            "purpose": order.purpose,
+            "purposes": purposes,
+            "delivery_mode": mode,
+            "max_downloads": terms.max_downloads,
+            "expires_at": int(expires_at.timestamp()),
+        },
+    )
+    assert entry.seq == granted_seq
+    return LicenceView(
+        id=licence_id,
         order_id=order.id,
         listing_id=order.listing_id,
         asset_id=order.asset_id,
@@ -119,39 +172,14 @@ def grant_licence(
         buyer_organization_id=order.buyer_organization_id,
         supplier_organization_id=order.supplier_organization_id,
         purpose=order.purpose,
-        purposes=[p.value for p in terms.purposes],
-        terms=terms.model_dump(mode="json"),
-        delivery_mode=mode,
+        purposes=purposes,
+        delivery_mode="key_wrapped" if mode == "key_wrapped" else "download",
         max_downloads=terms.max_downloads,
         downloads=0,
-        expires_at=now + timedelta(days=terms.licence_duration_days),
-        granted_at=now,
-        granted_seq=journal.next_seq(session),  # written with its entry's seq
+        expires_at=as_utc(expires_at),
+        granted_at=as_utc(now),
+        granted_seq=granted_seq,
     )
-    if not repository.add_unique(session, row):
-        raise LicenceExists(f"order {order.id} already has its licence")
-    assert row.id is not None
-    entry = journal.append(
-        session,
-        kind=GRANTED_KIND,
-        subject=f"order:{order.id}",
-        actor=buyer,
-        payload={
-            "licence_id": row.id,
-            "order_id": order.id,
-            "listing_id": order.listing_id,
-            "asset_id": order.asset_id,
-            "revision": revision,
-            "buyer_organization_id": order.buyer_organization_id,
-            "purpose": order.purpose,
-            "purposes": row.purposes,
-            "delivery_mode": mode,
-            "max_downloads": terms.max_downloads,
-            "expires_at": int(row.expires_at.timestamp()),
-        },
-    )
-    assert entry.seq == row.granted_seq
-    return licence_view(row)
 
 
 def licence_ids_for_asset(session: Session, asset_id: int) -> list[int]:

@@ -58,7 +58,7 @@ def journal_transition(
 ) -> int:
     """The transition's entry (``from``, ``to`` and ``extra``); its seq."""
     assert order.id is not None
-    entry = journal.append(
+    entry = journal.append_entry(
         session,
         kind=transition.kind,
         subject=f"order:{order.id}",

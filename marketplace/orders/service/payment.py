@@ -16,11 +16,13 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from ledger import journal
 from ledger.models import as_utc, utc_now
 from marketplace.assets import service as assets
 from marketplace.assets.service import SigningContext
 from marketplace.books import service as books
-from marketplace.orders import fees, lifecycle
+from marketplace.listings.schemas import ListingPublic
+from marketplace.orders import fees, lifecycle, repository
 from marketplace.orders.errors import PaymentOverdue
 from marketplace.orders.lifecycle import OrderEvent
 from marketplace.orders.models import Order
@@ -45,10 +47,11 @@ PaidHook = Callable[[Session, OrderView], None]
 paid_hooks: list[PaidHook] = []
 
 
-def run_paid_hooks(session: Session, order: Order) -> None:
+def run_paid_hooks(session: Session, order: Order, listing: ListingPublic | None = None) -> None:
+    """``listing``: the order's listing as this transaction already read it, if it did."""
     if not paid_hooks:
         return
-    view = order_view(session, order)
+    view = order_view(session, order, listing)
     for hook in paid_hooks:
         hook(session, view)
 
@@ -74,9 +77,17 @@ def pay(
 
 
 def pay_order(
-    session: Session, settings: Settings, order: Order, *, actor: str, now: datetime
+    session: Session,
+    settings: Settings,
+    order: Order,
+    *,
+    actor: str,
+    now: datetime,
+    listing: ListingPublic | None = None,
 ) -> None:
-    """Hold the price and mark ``order`` (locked or just inserted) paid; see ``pay``."""
+    """Hold the price and mark ``order`` (locked or just inserted) paid; see ``pay``.
+    ``listing``: the order's listing as this transaction already read it (``place_and_pay``
+    priced the order from it), so that it is read and converted once."""
     assert order.id is not None
     transition = lifecycle.require(order.status, OrderEvent.pay)
     if now > payment_deadline(order, settings):
@@ -89,7 +100,9 @@ def pay_order(
     fee = fees.fee_minor(order.price_minor, rate)
     # A subscription or metered order is charged per period (service/periods.py): its first
     # period's charge stands for the hold here, and the order itself holds none.
-    periodic = periods.start(session, settings, order, fee_bp=rate, actor=actor, now=now)
+    periodic = periods.start(
+        session, settings, order, fee_bp=rate, actor=actor, now=now, listing=listing
+    )
     if periodic is None:
         held = books.hold(
             session,
@@ -106,13 +119,19 @@ def pay_order(
     else:
         period_hold_id, _, fee = periodic
         hold_id = None
-    lifecycle.apply(order, OrderEvent.pay)
-    order.hold_id, order.fee_bp, order.fee_minor = hold_id, rate, fee
+    assert order.status == transition.source  # unchanged since it was required above
     restrictions = assets.asset_public(asset).listing_restrictions
-    order.needs_approval = APPROVAL_RESTRICTION in restrictions
-    order.paid_at = order.updated_at = now
-    session.add(order)
-    session.flush()
+    repository.write_columns(
+        session,
+        order,
+        status=transition.target.value,
+        hold_id=hold_id,
+        fee_bp=rate,
+        fee_minor=fee,
+        needs_approval=APPROVAL_RESTRICTION in restrictions,
+        paid_at=now,
+        updated_at=now,
+    )  # one UPDATE; the row object the session holds gets the values as written
     journal_transition(
         session, order, transition, actor,
         hold_id=hold_id if periodic is None else period_hold_id,
@@ -120,7 +139,7 @@ def pay_order(
         **({} if periodic is None else {"charged_per_period": True}),
     )  # fmt: skip
     if not order.needs_approval:
-        run_paid_hooks(session, order)
+        run_paid_hooks(session, order, listing)
 
 
 def place_and_pay(
@@ -141,9 +160,14 @@ def place_and_pay(
     of ``place`` or ``pay`` (409 ``insufficient_funds`` among them) leaves no order and nothing
     held once the caller rolls back."""
     moment = now or utc_now()
-    order = placed_order(
-        session, settings, principal, listing_id=listing_id, purpose=purpose, quantity=quantity,
-        signature=signature, nonce=nonce, deadline=deadline, ctx=ctx, now=moment,
-    )  # fmt: skip
-    pay_order(session, settings, order, actor=principal.address, now=moment)
+    # Its journal entries (placed, held, paid, and the licence's) are written together at the
+    # end: one head move and one insert (journal.batched); each row is written with its
+    # entry's seq, and the placed entry is held in the session for those that read it.
+    with journal.batched(session):
+        order, listing = placed_order(
+            session, settings, principal, listing_id=listing_id, purpose=purpose,
+            quantity=quantity, signature=signature, nonce=nonce, deadline=deadline, ctx=ctx,
+            now=moment,
+        )  # fmt: skip
+        pay_order(session, settings, order, actor=principal.address, now=moment, listing=listing)
     return order_public(order)

@@ -34,6 +34,7 @@ from marketplace.books import service as books
 from marketplace.books.errors import InsufficientFunds
 from marketplace.listings import service as listings
 from marketplace.listings.price_models import Metered, Subscription
+from marketplace.listings.schemas import ListingPublic
 from marketplace.notifications import service as notifications
 from marketplace.orders import fees, lifecycle, period_repository, repository
 from marketplace.orders.errors import (
@@ -96,16 +97,25 @@ def _subject(order_id: int) -> str:
 
 
 def start(
-    session: Session, settings: Settings, order: Order, *, fee_bp: int, actor: str, now: datetime
+    session: Session,
+    settings: Settings,
+    order: Order,
+    *,
+    fee_bp: int,
+    actor: str,
+    now: datetime,
+    listing: ListingPublic | None = None,
 ) -> tuple[int | None, int, int] | None:
     """For an order bought from a subscription or metered listing: write its plan and first
     period and charge what is due now (a subscription's first period; nothing for metered
     usage, paid in arrears). (hold id, amount held, fee) — or None for any other order, which
-    pays its whole price at once. 409 ``insufficient_funds`` with nothing held."""
+    pays its whole price at once. 409 ``insufficient_funds`` with nothing held. ``listing``: the
+    order's listing as this transaction already read it, if it did."""
     assert order.id is not None
     if order.source != "listing":
         return None
-    listing = listings.public(session, order.listing_id)
+    if listing is None:
+        listing = listings.public(session, order.listing_id)
     model = listing.price_model
     if isinstance(model, Subscription):
         plan = OrderPlan(

@@ -255,7 +255,7 @@ def place(
     terms when they are narrower than the listing's (an accepted quote's); the caller has
     checked they are no wider (``quotes.narrowing``). The order signs their hash.
     ``ctx`` is the EIP-712 domain the buyer signs under (``assets.service.signing_context``)."""
-    order = placed_order(
+    order, _ = placed_order(
         session, settings, principal, listing_id=listing_id, purpose=purpose, quantity=quantity,
         source=source, source_id=source_id, price_minor=price_minor, terms=terms,
         signature=signature, nonce=nonce, deadline=deadline, ctx=ctx, now=now,
@@ -280,9 +280,10 @@ def placed_order(
     deadline: int | None = None,
     ctx: SigningContext,
     now: datetime | None = None,
-) -> Order:
+) -> tuple[Order, ListingPublic]:
     """``place``, returning the row itself (inserted in this transaction, so this transaction
-    holds it: ``place_and_pay`` pays it without reading it back)."""
+    holds it: ``place_and_pay`` pays it without reading it back) and the listing as it was
+    priced from (which paying reads no more)."""
     now = now or utc_now()
     priced = _priced(
         session, principal, listing_id=listing_id, purpose=purpose, quantity=quantity,
@@ -315,7 +316,7 @@ def placed_order(
     )
     assert entry.seq == placed_seq
     repository.keep_written_entry(session, entry)  # paying reads it (the signed terms)
-    return order
+    return order, priced.listing
 
 
 def _insert(

@@ -4,7 +4,7 @@ organisations. To anyone else an order does not exist (404, worded as for a miss
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session
@@ -12,6 +12,7 @@ from sqlmodel import Session
 from marketplace import limits
 from marketplace.identity import signing
 from marketplace.listings import service as listings
+from marketplace.listings.schemas import ListingPublic
 from marketplace.orders import repository
 from marketplace.orders.document import OrderToSign
 from marketplace.orders.errors import OrderNotFound
@@ -115,11 +116,17 @@ class OrderView:
     terms: dict[str, Any]
     needs_approval: bool
     placed_seq: int  # the order's ``order.placed`` journal entry
+    #: The listing as this transaction read it (``listings.public``): a paid hook that needs it
+    #: takes it from here rather than reading and converting it again.
+    listing: ListingPublic = field(compare=False, repr=False)
 
 
-def order_view(session: Session, order: Order) -> OrderView:
+def order_view(session: Session, order: Order, listing: ListingPublic | None = None) -> OrderView:
+    """``listing``: the order's listing as this transaction already read it, if it did."""
     assert order.id is not None
-    listing = listings.public(session, order.listing_id)
+    if listing is None:
+        listing = listings.public(session, order.listing_id)
+    assert listing.id == order.listing_id
     entry = repository.journal_entry(session, order.placed_seq)
     signed_terms = None if entry is None else json.loads(entry.payload_json).get("terms")
     terms: dict[str, Any] = signed_terms or listing.terms.model_dump(mode="json")
@@ -139,6 +146,7 @@ def order_view(session: Session, order: Order) -> OrderView:
         terms=terms,
         needs_approval=order.needs_approval,
         placed_seq=order.placed_seq,
+        listing=listing,
     )
 
 
