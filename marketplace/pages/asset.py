@@ -13,7 +13,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from markupsafe import Markup
 from sqlmodel import Session
 
 from ledger.verify.receipt import ReceiptInvalid, check_receipt_offline, parse_receipt
@@ -26,7 +25,7 @@ from marketplace.errors import NotFound
 from marketplace.listings import service as listing_service
 from marketplace.listings.schemas import ListingPublic
 from marketplace.pages.catalog import public_quality
-from marketplace.pages.quality import radar_svg
+from marketplace.pages.quality import RadarChart, radar_chart
 from marketplace.quality.report import QualityReport
 from marketplace.quality.schemas import EvaluationPublic
 from marketplace.transparency import service as transparency_service
@@ -43,7 +42,7 @@ class AssetView:
     revisions: list[AssetRevision]
     schema_fields: list[dict[str, Any]]
     quality: EvaluationPublic | None
-    radar: Markup | None  # the quality radar, inline SVG drawn by pages.quality
+    radar: RadarChart | None  # the quality radar's geometry (pages.quality)
     valuations: list[ValuationPublic]
     certificate: dict[str, Any] | None  # GET /assets/{id}/certificate's document
 
@@ -69,12 +68,10 @@ def certificate_document(session: Session, asset_id: int) -> dict[str, Any] | No
         return None
 
 
-def _radar(quality: EvaluationPublic | None) -> Markup | None:
+def _radar(quality: EvaluationPublic | None) -> RadarChart | None:
     if quality is None or quality.report is None:
         return None
-    report = QualityReport.model_validate(quality.report)
-    # radar_svg escapes every value it draws; the SVG is this package's own markup.
-    return Markup(radar_svg(report.dimensions))  # noqa: S704
+    return radar_chart(QualityReport.model_validate(quality.report).dimensions)
 
 
 def asset_view(session: Session, asset_id: int) -> AssetView:
