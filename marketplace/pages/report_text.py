@@ -110,6 +110,7 @@ APPROACH_LABELS: dict[str, str] = {
     "income": N_("Income approach"),
     "market": N_("Market approach"),
 }
+VALUATION_KINDS: dict[str, str] = {"indicative": N_("indicative"), "certified": N_("certified")}
 # The steps each method writes (valuation/methods.py), as a person reads them.
 STEP_LABELS: dict[str, str] = {
     "replacement_cost_minor": N_("Replacement cost"),
@@ -216,6 +217,10 @@ def cell_text(value: Any) -> str:
 
 def approach_label(name: str) -> str:
     return _(APPROACH_LABELS[name]) if name in APPROACH_LABELS else name
+
+
+def valuation_kind(kind: str) -> str:
+    return _(VALUATION_KINDS[kind]) if kind in VALUATION_KINDS else kind
 
 
 def note_text(note: str | None) -> str:

@@ -95,6 +95,7 @@ def environment() -> Environment:
         cell=report_text.cell_text,
         approach=report_text.approach_label,
         note=report_text.note_text,
+        valuation_kind=report_text.valuation_kind,
     )
     env.globals.update(
         static_url=static_url,
