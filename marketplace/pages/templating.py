@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from marketplace.pages import i18n, report_text
+from marketplace.pages import i18n, report_text, words
 
 PACKAGE = Path(__file__).parent
 TEMPLATES = PACKAGE / "templates"
@@ -97,6 +97,7 @@ def environment() -> Environment:
         note=report_text.note_text,
         valuation_kind=report_text.valuation_kind,
     )
+    env.filters["status_label"] = words.status_label
     env.globals.update(
         static_url=static_url,
         url=url,

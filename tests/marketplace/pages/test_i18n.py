@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from marketplace.money import Currency
-from marketplace.pages import i18n
+from marketplace.pages import i18n, words
 
 CNY = Currency("CNY", 2)
 
@@ -62,3 +62,15 @@ def test_scores_shares_durations_and_sizes_are_formatted_for_each_locale() -> No
         assert i18n.duration(2 * 86_400 + 3 * 3600) == "2天3小时"
         assert i18n.percent(0.25) == "25%"
         assert i18n.decimal_max(1.23456, 4) == "1.2346"
+
+
+def test_a_status_reads_in_the_locale_apart_from_the_same_word_elsewhere() -> None:
+    with i18n.use_locale("en", CNY):
+        assert words.status_label("under_review") == "under review"
+        assert words.status_label("no_sale") == "no sale"
+        assert words.status_label("some_new_state") == "some new state"
+    with i18n.use_locale("zh_CN", CNY):
+        assert words.status_label("under_review") == "审核中"
+        assert words.status_label("listed") == "已挂牌"
+        assert words.status_label("confirmed") == "已确认"
+        assert i18n.gettext_("confirmed") == "确认时间"  # the column heading, without the context

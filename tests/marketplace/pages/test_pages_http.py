@@ -422,3 +422,4 @@ def test_the_listing_page_in_chinese_shows_the_radar_and_the_valuation_in_chines
     assert "Completeness" not in radar.group(0)
     assert "参考估值" in text
     assert "indicative" not in text
+    assert re.search(r'class="[^"]*status listed">已挂牌</span>', r.text)  # the asset's badge
