@@ -14,7 +14,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from markupsafe import Markup
 from sqlmodel import Session
 
 from ledger.models import utc_now
@@ -29,7 +28,7 @@ from marketplace.listings import service as listing_service
 from marketplace.listings.schemas import ListingPublic
 from marketplace.pages.catalog import public_quality
 from marketplace.pages.price_history import PriceChart, price_chart
-from marketplace.pages.quality import radar_svg
+from marketplace.pages.quality import RadarChart, radar_chart
 from marketplace.principal import Principal
 from marketplace.quality.report import QualityReport
 from marketplace.quality.schemas import EvaluationPublic
@@ -48,7 +47,7 @@ class AssetView:
     revisions: list[AssetRevision]
     schema_fields: list[dict[str, Any]]
     quality: EvaluationPublic | None
-    radar: Markup | None  # the quality radar, inline SVG drawn by pages.quality
+    radar: RadarChart | None  # the quality radar's geometry (pages.quality)
     valuations: list[ValuationPublic]
     signed_in: bool  # the price history shows the viewer's own trades: none without a viewer
     price_history: PriceChart | None  # None: no comparable trade the viewer was a party to
@@ -76,12 +75,10 @@ def certificate_document(session: Session, asset_id: int) -> dict[str, Any] | No
         return None
 
 
-def _radar(quality: EvaluationPublic | None) -> Markup | None:
+def _radar(quality: EvaluationPublic | None) -> RadarChart | None:
     if quality is None or quality.report is None:
         return None
-    report = QualityReport.model_validate(quality.report)
-    # radar_svg escapes every value it draws; the SVG is this package's own markup.
-    return Markup(radar_svg(report.dimensions))  # noqa: S704
+    return radar_chart(QualityReport.model_validate(quality.report).dimensions)
 
 
 def asking_minor(offers: list[ListingPublic]) -> int | None:

@@ -23,9 +23,11 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
+from babel.units import format_unit
 
 from ledger.models import as_utc
 from marketplace.money import Currency
@@ -152,3 +154,59 @@ def when(moment: datetime | None) -> str:
 
 def day(moment: datetime | None) -> str:
     return "—" if moment is None else format_date(as_utc(moment), "medium", locale=_babel_locale())
+
+
+def fixed(value: float | Decimal | None, places: int = 2) -> str:
+    """``value`` with exactly ``places`` decimals in the current locale (``80.00``)."""
+    if value is None:
+        return "—"
+    pattern = "#,##0." + "0" * places if places else "#,##0"
+    return format_decimal(value, pattern, locale=_babel_locale())
+
+
+def percent(share: float | Decimal | None, places_max: int = 2) -> str:
+    """A share (``0.1``) as a percentage in the current locale (``10%``), with at most
+    ``places_max`` decimals."""
+    if share is None:
+        return "—"
+    pattern = "#,##0." + "#" * places_max + "%" if places_max else "#,##0%"
+    return format_percent(share, pattern, locale=_babel_locale())
+
+
+# Seconds in each unit a duration is spelt in, largest first (CLDR unit names).
+_DURATION_UNITS = (("duration-day", 86_400), ("duration-hour", 3_600), ("duration-minute", 60))
+
+
+def duration(seconds: int | None) -> str:
+    """Whole seconds as days, hours, minutes and seconds in the current locale, exactly
+    (``1 day, 3 hours`` / ``1天3小时``)."""
+    if seconds is None:
+        return "—"
+    locale = _babel_locale()
+    left, parts = abs(seconds), []
+    for unit, unit_s in _DURATION_UNITS:
+        count, left = divmod(left, unit_s)
+        if count:
+            parts.append(format_unit(count, unit, locale=locale))
+    if left or not parts:
+        parts.append(format_unit(left, "duration-second", locale=locale))
+    text = format_list(parts, style="unit", locale=locale)
+    return f"-{text}" if seconds < 0 else text
+
+
+def decimal_max(value: float | Decimal, places_max: int) -> str:
+    """``value`` with at most ``places_max`` decimals in the current locale (``1.5``)."""
+    return format_decimal(value, "#,##0." + "#" * places_max, locale=_babel_locale())
+
+
+def size(size_bytes: int | None) -> str:
+    """``1536`` → ``1,536 B (1.5 KiB)`` in the current locale's digits."""
+    if size_bytes is None:
+        return "—"
+    text = f"{number(size_bytes)} B"
+    value, unit = float(size_bytes), ""
+    for candidate in ("KiB", "MiB", "GiB", "TiB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, candidate
+    return f"{text} ({fixed(value, 1)} {unit})" if unit else text

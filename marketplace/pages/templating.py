@@ -4,7 +4,9 @@ every template, ``_()`` / ``ngettext()`` from the catalogue of the locale being 
 
 Filters (all locale-aware, all return text that autoescaping then escapes):
 ``money`` (minor units), ``number``, ``when`` (timestamp, UTC), ``day``, ``size`` (bytes),
-``abbrev`` (a long hash shortened). Globals: ``static_url(name)``, ``url(path, **query)``.
+``abbrev`` (a long hash shortened), ``fixed`` (decimals), ``percent`` (a share),
+``duration`` (seconds); the reports' labels and values (``report_text.py``). Globals:
+``static_url(name)``, ``url(path, **query)``, ``step_text`` (a valuation method's step).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from marketplace.pages import i18n
+from marketplace.pages import i18n, report_text, words
 
 PACKAGE = Path(__file__).parent
 TEMPLATES = PACKAGE / "templates"
@@ -42,17 +44,7 @@ def static_url(name: str) -> str:
     return f"/static/{name}?v={_static_version(name)}"
 
 
-def size(size_bytes: int | None) -> str:
-    """``1536`` → ``1,536 B (1.5 KiB)`` in the current locale's digits."""
-    if size_bytes is None:
-        return "—"
-    text = f"{i18n.number(size_bytes)} B"
-    value, unit = float(size_bytes), ""
-    for candidate in ("KiB", "MiB", "GiB", "TiB"):
-        if value < 1024:
-            break
-        value, unit = value / 1024, candidate
-    return f"{text} ({value:.1f} {unit})" if unit else text
+size = i18n.size  # ``1536`` → ``1,536 B (1.5 KiB)``
 
 
 def abbrev(value: str | None, keep: int = 10) -> str:
@@ -88,7 +80,24 @@ def environment() -> Environment:
         size=size,
         abbrev=abbrev,
         pretty_json=pretty_json,
+        fixed=i18n.fixed,
+        percent=i18n.percent,
+        duration=i18n.duration,
     )
+    # The quality and valuation reports' words and values (report_text.py).
+    env.filters.update(
+        dimension=report_text.dimension_label,
+        score=report_text.score_text,
+        reason=report_text.reason_text,
+        issue=report_text.issue_text,
+        measure=report_text.measurement_label,
+        measure_value=report_text.measurement_value,
+        cell=report_text.cell_text,
+        approach=report_text.approach_label,
+        note=report_text.note_text,
+        valuation_kind=report_text.valuation_kind,
+    )
+    env.filters["status_label"] = words.status_label
     env.globals.update(
         static_url=static_url,
         url=url,
@@ -96,5 +105,6 @@ def environment() -> Environment:
         LOCALE_NAMES=i18n.LOCALE_NAMES,
         html_lang=i18n.html_lang,
         current_locale=i18n.current_locale,
+        step_text=report_text.step_text,
     )
     return env

@@ -1,73 +1,97 @@
-"""The valuation report's HTML body (shown in the site's layout): a bar chart comparing the
-cost, income and market approaches (with each one's range, and the combined value and range),
-the steps behind each value, and the quality report the valuation relied on (its radar chart).
+"""The valuation report as a page of the site: a bar chart comparing the cost, income and
+market approaches (with each one's range, and the combined value and range), the steps behind
+each value, and the quality report the valuation relied on (its radar chart).
 
-Plain string templates with ``html.escape``; inline SVG drawn here; nothing is loaded from
-elsewhere. Pure: no I/O.
+This module computes the bar chart's geometry (pure functions, no I/O); the templates
+``valuation_report.html`` and ``report_macros.html`` draw it, with every word from the catalogue
+and every amount in the reader's locale (``report_text.py``). Nothing is loaded from elsewhere.
 """
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
-from html import escape
+from dataclasses import dataclass
 
-from marketplace.money import amount_text
-from marketplace.pages.quality import ReportPage, quality_section
+from marketplace.money import Currency
+from marketplace.pages.quality import RadarChart, ReportPage, radar_chart
 from marketplace.quality.report import QualityReport
 from marketplace.valuation.methods import ApproachResult
 from marketplace.valuation.report import ValuationReport
 
 APPROACHES = ("cost", "income", "market")
-APPROACH_LABELS = {"cost": "Cost 成本法", "income": "Income 收益法", "market": "Market 市场法"}
-# The steps each method writes (valuation/methods.py), as a person reads them.
-STEP_LABELS = {
-    "replacement_cost_minor": "Replacement cost",
-    "profit_rate": "Profit rate",
-    "value_adjustment": "Value adjustment for quality and timeliness",
-}
-YEAR_STEP = re.compile(r"year_(\d+)_minor")
-COMPARABLE_STEP = re.compile(r"comparable_(\d+)")
-COMPARABLE_SOURCE_STEP = re.compile(r"comparable_(\d+)_source")
-# "<adjusted price> = <price> x quality 1.0000 x timeliness ...", both prices in minor units.
-TIMES = "\N{MULTIPLICATION SIGN}"
-COMPARABLE_TEXT = re.compile(r"(\d+) = (\d+) x (.+)")
+BARS_LEFT = 150.0  # room for the approaches' names
+BARS_WIDTH = 420.0
+BARS_RIGHT = 150.0  # room for the value after the longest bar
+BAR_ROW_HEIGHT = 56.0
 
 
-def _percent(text: str) -> str:
-    """``0.1`` → ``10%``; text that is not a number is shown as it is."""
-    try:
-        return f"{(Decimal(text) * 100).normalize():f}%"
-    except InvalidOperation:
-        return text
+@dataclass(frozen=True)
+class ApproachBar:
+    """One approach's row of the chart; ``width`` is None when it has no value (the row then
+    says why)."""
+
+    name: str
+    result: ApproachResult | None
+    y: float  # the row's top
+    width: float | None
+    whisker: str  # path data of its own range, "" when it has none
+    value_x: float  # where the value is written, after the bar
 
 
-def step_text(key: str, value: str, currency: str, scale: int) -> tuple[str, str]:
-    """A method's step as (label, value) for a person: amounts in the currency, rates in
-    percent, comparables as adjusted price = price x factors. Steps this table does not know
-    are shown as written."""
-    year = YEAR_STEP.fullmatch(key)
-    comparable = COMPARABLE_STEP.fullmatch(key)
-    if key.endswith("_minor") and value.isdigit():
-        label = f"Year {year.group(1)}, discounted" if year else STEP_LABELS.get(key, key)
-        return label, amount_text(int(value), currency, scale)
-    if key in ("profit_rate", "value_adjustment"):
-        return STEP_LABELS[key], _percent(value)
-    source = COMPARABLE_SOURCE_STEP.fullmatch(key)
-    if source:
-        return f"Comparable {int(source.group(1)) + 1}, from", value
-    parts = COMPARABLE_TEXT.fullmatch(value)
-    if comparable and parts:
-        adjusted, price, factors = parts.groups()
-        product = f" {TIMES} ".join(
-            [amount_text(int(price), currency, scale), *factors.split(" x ")]
-        )
-        label = f"Comparable {int(comparable.group(1)) + 1}"
-        return label, f"{amount_text(int(adjusted), currency, scale)} = {product}"
-    return key, value
+@dataclass(frozen=True)
+class ApproachesChart:
+    width: float
+    height: float
+    left: float
+    rows_height: float
+    bars: list[ApproachBar]
+    range_x: float | None  # the combined range's band, None when there is no range
+    range_width: float
+    combined_x: float | None  # the combined value's line, None when there is no value
 
 
-def approaches_svg(report: ValuationReport, scale: int) -> str:
+@dataclass(frozen=True)
+class ValuationView:
+    """The valuation report page's content (``valuation_report.html``)."""
+
+    report: ValuationReport
+    valuation_id: int
+    asset_id: int
+    asset_title: str
+    report_hash: str
+    currency: Currency
+    signature: str | None
+    signer: str | None
+    chart: ApproachesChart
+    quality: QualityReport | None
+    quality_hash: str | None
+    radar: RadarChart | None
+
+
+def _bar(name: str, found: ApproachResult | None, index: int, x: _Scale) -> ApproachBar:
+    y = 30 + index * BAR_ROW_HEIGHT
+    if found is None or found.value_minor is None:
+        return ApproachBar(name, found, y, None, "", BARS_LEFT)
+    whisker = ""
+    if found.low_minor is not None and found.high_minor is not None:
+        lo, hi, mid = x(found.low_minor), x(found.high_minor), y + 17
+        whisker = f"M{lo:.1f},{mid - 8} v16 M{lo:.1f},{mid} H{hi:.1f} M{hi:.1f},{mid - 8} v16"
+    value_x = x(found.value_minor)
+    return ApproachBar(
+        name, found, y, round(max(value_x - BARS_LEFT, 1), 1), whisker, round(value_x + 6, 1)
+    )
+
+
+class _Scale:
+    """Minor units to the chart's x, the largest value at the right end."""
+
+    def __init__(self, top: int) -> None:
+        self.top = max(top, 1)
+
+    def __call__(self, minor: int) -> float:
+        return BARS_LEFT + BARS_WIDTH * minor / self.top
+
+
+def approaches_chart(report: ValuationReport) -> ApproachesChart:
     """One horizontal bar per approach; a whisker for an approach's own range; a dashed line
     for the combined value and a band for the combined range. An approach without a value
     says why instead of drawing a bar."""
@@ -78,92 +102,19 @@ def approaches_svg(report: ValuationReport, scale: int) -> str:
         for v in (a.value_minor, a.low_minor, a.high_minor)
         if v is not None
     ]
-    top = max([*points, report.high_minor or 0, 1])
-    left, width, row_h = 150.0, 420.0, 56.0
-    height = 40 + row_h * len(APPROACHES) + 30
-
-    def x(v: int) -> float:
-        return left + width * v / top
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="approaches" width="{left + width + 150}"'
-        f' height="{height}" viewBox="0 0 {left + width + 150} {height}" role="img"'
-        ' aria-label="Values by approach">'
-    ]
-    if report.low_minor is not None and report.high_minor is not None:
-        parts.append(
-            f'<rect class="range" x="{x(report.low_minor):.1f}" y="20" '
-            f'width="{max(x(report.high_minor) - x(report.low_minor), 1):.1f}" '
-            f'height="{row_h * len(APPROACHES):.1f}" fill="#f2c14e" fill-opacity="0.18"/>'
-        )
-    for i, name in enumerate(APPROACHES):
-        y = 30 + i * row_h
-        found = by_name.get(name)
-        parts.append(
-            f'<text x="{left - 10}" y="{y + 20}" text-anchor="end" font-size="13">'
-            f"{escape(APPROACH_LABELS[name])}</text>"
-        )
-        if found is None or found.value_minor is None:
-            why = "no inputs" if found is None else (found.note or "no value")
-            parts.append(
-                f'<text class="nj" x="{left + 6}" y="{y + 20}" font-size="12" fill="#8a5a00">'
-                f"{escape(why)}</text>"
-            )
-            continue
-        parts.append(
-            f'<rect class="bar" data-approach="{name}" x="{left}" y="{y + 6}" '
-            f'width="{max(x(found.value_minor) - left, 1):.1f}" height="22" fill="#2f6fde"/>'
-        )
-        if found.low_minor is not None and found.high_minor is not None:
-            lo, hi, mid = x(found.low_minor), x(found.high_minor), y + 17
-            parts.append(
-                f'<path class="whisker" d="M{lo:.1f},{mid - 8} v16 M{lo:.1f},{mid} H{hi:.1f} '
-                f'M{hi:.1f},{mid - 8} v16" stroke="#1d2430" stroke-width="1.5" fill="none"/>'
-            )
-        parts.append(
-            f'<text x="{x(found.value_minor) + 6:.1f}" y="{y + 22}" font-size="12">'
-            f"{escape(amount_text(found.value_minor, report.currency, scale))}</text>"
-        )
-    if report.value_minor is not None:
-        cx = x(report.value_minor)
-        parts.append(
-            f'<line class="combined" x1="{cx:.1f}" y1="16" x2="{cx:.1f}" '
-            f'y2="{24 + row_h * len(APPROACHES):.1f}" stroke="#c0392b" stroke-width="2" '
-            'stroke-dasharray="5,4"/>'
-            f'<text x="{cx:.1f}" y="{height - 8}" text-anchor="middle" font-size="12" '
-            'fill="#c0392b">combined '
-            f"{escape(amount_text(report.value_minor, report.currency, scale))}"
-            "</text>"
-        )
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _approaches_table(report: ValuationReport, scale: int) -> str:
-    rows = []
-    for a in report.approaches:
-        rng = (
-            f"{escape(amount_text(a.low_minor, report.currency, scale))} &ndash; "
-            f"{escape(amount_text(a.high_minor, report.currency, scale))}"
-            if a.low_minor is not None and a.high_minor is not None
-            else ""
-        )
-        steps = "".join(
-            f'<li><span class="k">{escape(label)}:</span> {escape(text)}</li>'
-            for label, text in (step_text(k, v, report.currency, scale) for k, v in a.steps.items())
-        )
-        weight = report.weights_applied.get(a.approach)
-        rows.append(
-            f'<tr data-approach="{a.approach}"><td>{escape(APPROACH_LABELS[a.approach])}</td>'
-            '<td class="num value">'
-            f"{escape(amount_text(a.value_minor, report.currency, scale))}</td>"
-            f'<td class="num">{rng}</td>'
-            f'<td class="num">{"" if weight is None else weight}</td>'
-            f'<td><ul class="measures">{steps}</ul>{escape(a.note or "")}</td></tr>'
-        )
-    return (
-        '<table class="approaches"><thead><tr><th>approach</th><th>value</th><th>range</th>'
-        "<th>weight</th><th>steps</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+    x = _Scale(max([*points, report.high_minor or 0]))
+    rows_height = BAR_ROW_HEIGHT * len(APPROACHES)
+    has_range = report.low_minor is not None and report.high_minor is not None
+    low, high = report.low_minor or 0, report.high_minor or 0
+    return ApproachesChart(
+        width=BARS_LEFT + BARS_WIDTH + BARS_RIGHT,
+        height=40 + rows_height + 30,
+        left=BARS_LEFT,
+        rows_height=rows_height,
+        bars=[_bar(name, by_name.get(name), i, x) for i, name in enumerate(APPROACHES)],
+        range_x=round(x(low), 1) if has_range else None,
+        range_width=round(max(x(high) - x(low), 1), 1),
+        combined_x=None if report.value_minor is None else round(x(report.value_minor), 1),
     )
 
 
@@ -180,32 +131,18 @@ def valuation_page(
     quality: QualityReport | None,
     quality_hash: str | None,
 ) -> ReportPage:
-    value = amount_text(report.value_minor, report.currency, scale)
-    span = (
-        f"range {escape(amount_text(report.low_minor, report.currency, scale))} &ndash; "
-        f"{escape(amount_text(report.high_minor, report.currency, scale))}"
-        if report.low_minor is not None and report.high_minor is not None
-        else escape(report.note or "")
+    view = ValuationView(
+        report=report,
+        valuation_id=valuation_id,
+        asset_id=asset_id,
+        asset_title=asset_title,
+        report_hash=report_hash,
+        currency=Currency(report.currency, scale),
+        signature=signature,
+        signer=signer,
+        chart=approaches_chart(report),
+        quality=quality,
+        quality_hash=quality_hash,
+        radar=None if quality is None else radar_chart(quality.dimensions),
     )
-    kind = (
-        f"certified, signed (EIP-712) by valuer {escape(signer or '')}"
-        if report.kind == "certified"
-        else "indicative (issued from what the exchange knows)"
-    )
-    body = (
-        f"<h1>Valuation {valuation_id}: {escape(asset_title)}</h1>"
-        f'<p class="meta report-meta">{escape(report.subject)} · {kind} · issued '
-        f"{escape(report.issued_at.isoformat())}<br>report hash {escape(report_hash)}"
-        + (f"<br>signature {escape(signature)}" if signature else "")
-        + "</p>"
-        f'<p>Value <span class="big value">{escape(value)}</span> · {span}</p>'
-        "<h2>Approaches</h2>"
-        f'<div class="charts">{approaches_svg(report, scale)}</div>'
-        + _approaches_table(report, scale)
-        + (
-            quality_section(quality, quality_hash)
-            if quality is not None
-            else '<p class="nj">No quality report was available for this valuation.</p>'
-        )
-    )
-    return ReportPage(f"Valuation {valuation_id}, asset {asset_id}", body)
+    return ReportPage("valuation_report.html", view)

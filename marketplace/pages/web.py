@@ -25,7 +25,6 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from markupsafe import Markup
 from pydantic import ValidationError
 from sqlmodel import Session
 from starlette.responses import RedirectResponse, Response
@@ -210,11 +209,11 @@ def _bare_page(request: Request) -> Page:
     return Page(request, request.app.state.runtime, locale_of(request), None, nonce, is_new)
 
 
-def report_response(request: Request, title: str, body: str) -> Response:
-    """A report page (quality, valuation) served by its domain's API route: ``body`` is HTML
-    the report module drew (every value escaped there), shown in the site's layout, in the
-    reader's language, for the public (the route itself decides who may read it)."""
-    return _bare_page(request).render("report.html", title=title, body=Markup(body))  # noqa: S704
+def report_response(request: Request, template: str, view: object) -> Response:
+    """A report page (quality, valuation) served by its domain's API route: ``template``
+    rendered with ``view`` in the site's layout, in the reader's language, for the public (the
+    route itself decides who may read it)."""
+    return _bare_page(request).render(template, view=view)
 
 
 def error_page(request: Request, status: int, message: str) -> Response:

@@ -85,4 +85,4 @@ def asset_report_html(
         revision=shown.revision,
         report_hash=shown.report_hash,
     )
-    return report_response(request, drawn.title, drawn.body)
+    return report_response(request, drawn.template, drawn.view)

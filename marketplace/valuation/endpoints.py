@@ -114,7 +114,7 @@ def valuation_report_html(
         quality=shown.quality,
         quality_hash=shown.quality_hash,
     )
-    return report_response(request, drawn.title, drawn.body)
+    return report_response(request, drawn.template, drawn.view)
 
 
 @router.get("/valuations/{valuation_id}", summary="One valuation report, by its id alone")

@@ -22,7 +22,7 @@ playwright_sync = pytest.importorskip("playwright.sync_api")
 
 
 def forgive_legacy_csp_meta(errors: list[str]) -> None:
-    """The catalog's pages are still built by the legacy layout (pages/layout.py), whose CSP
+    """The catalog's pages were once built by a legacy layout (pages/layout.py), whose CSP
     ``<meta>`` names ``frame-ancestors``, which Chromium reports as a console error; drop just
     that message, seen on /catalog. Remove once the catalog is on the templates."""
     errors[:] = [e for e in errors if not ("'frame-ancestors' is ignored" in e and "/catalog" in e)]

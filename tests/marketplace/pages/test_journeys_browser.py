@@ -17,6 +17,7 @@ from tests.marketplace.pages.helpers import shoot, sign_in, switch_language, wat
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 SUPPLIER_EMAIL = "alice@supplier.test"  # the world's supplier
+DIMENSIONS_ZH = ("规范性", "完整性", "准确性", "一致性", "时效性", "可访问性")  # GB/T 36344
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ def test_a_member_signs_in_and_reads_the_pages_in_chinese(
             "首页", "数据目录", "账本浏览器", "批次", "API 文档",
         ]  # fmt: skip
         assert page.locator(".sign-out button").inner_text() == "退出登录"
-        assert "项已上架资产" in page.locator(".card.listed").inner_text()
+        assert "项已挂牌资产" in page.locator(".card.listed").inner_text()
         shoot(page, f"journey-zh-home-{name}")
 
         page.click(".site-nav >> text=数据目录")
@@ -66,6 +67,18 @@ def test_a_member_signs_in_and_reads_the_pages_in_chinese(
         terms = "允许用途：科研、内部分析。"  # noqa: RUF001 -- Chinese punctuation, as shown
         assert terms in page.locator("ul.terms").inner_text()
         assert page.locator("#quality svg.radar").is_visible()
+        radar = page.locator("#quality svg.radar").text_content() or ""
+        assert all(label in radar for label in DIMENSIONS_ZH), radar
+        page.click("a.quality-link")
+        page.wait_for_url("**/quality/report.html")
+        assert page.locator("h1").inner_text() == f"质量报告：{FRUIT_TITLE}"  # noqa: RUF001
+        shown = page.locator("table.dimensions").inner_text()
+        assert all(label in shown for label in DIMENSIONS_ZH), shown
+        assert "字节顺序标记（BOM）： 否" in shown  # noqa: RUF001 -- Chinese punctuation, as shown
+        assert "Byte order mark" not in shown
+        shoot(page, f"journey-zh-quality-{name}")
+        page.go_back()
+        page.wait_for_url(f"**/catalog/{world.fruit_id}")
         assert page.locator("#certificate h2").inner_text() == "登记凭证"
         page.click("a.verify-link")  # htmx swaps the result in
         page.wait_for_selector(".certificate-result")

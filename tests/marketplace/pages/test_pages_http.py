@@ -407,3 +407,19 @@ def test_the_certificate_verify_action_says_valid_and_catches_a_tampered_one(
     check = asset.certificate_check(tampered)
     assert not check.ok
     assert "signature" in check.message
+
+
+def test_the_listing_page_in_chinese_shows_the_radar_and_the_valuation_in_chinese(
+    api: TestClient, world: World
+) -> None:
+    r = api.get(f"/catalog/{world.fruit_id}", headers={"Accept-Language": "zh-CN"})
+    text = text_of(r)
+    radar = re.search(r'<svg [^>]*class="radar".*?</svg>', r.text, flags=re.DOTALL)
+
+    assert radar is not None
+    for label in ("规范性", "完整性", "准确性", "一致性", "时效性", "可访问性"):
+        assert label in radar.group(0)
+    assert "Completeness" not in radar.group(0)
+    assert "参考估值" in text
+    assert "indicative" not in text
+    assert re.search(r'class="[^"]*status listed">已挂牌</span>', r.text)  # the asset's badge

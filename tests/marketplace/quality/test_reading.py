@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from marketplace import limits
-from marketplace.pages.quality import profile_table
 from marketplace.quality import Declared, QualityReport, evaluate
 from marketplace.quality.report import ColumnProfile
+from tests.marketplace.pages.reports.render import render_macro
 from tests.marketplace.quality.defects import AS_OF
 
 SCHEMA = {
@@ -248,11 +248,11 @@ def test_a_streamed_file_counts_distincts_exactly_where_it_can_and_says_where_it
     label = profile["label"]
     assert not label.distinct_exact
     assert label.distinct_count == pytest.approx(400, rel=0.25)  # sketch: ~6.5% standard error
-    rows_html = profile_table(report).split("<tr>")
-    assert f'<td class="num">≈{label.distinct_count}</td>' in next(
+    rows_html = render_macro("profile_table", report).split("<tr>")
+    assert f'<td class="num">≈{label.distinct_count:,}</td>' in next(
         r for r in rows_html if ">label<" in r
     )
-    assert f'<td class="num">{ROWS}</td>' in next(r for r in rows_html if ">id<" in r)
+    assert f'<td class="num">{ROWS:,}</td>' in next(r for r in rows_html if ">id<" in r)
 
 
 @pytest.mark.usefixtures("streamed")

@@ -139,7 +139,7 @@ def test_bourse_quality_status_report_and_valuation_commands(
     )
     assert shown.exit_code == 0, shown.output
     assert "4,973.70 CNY" in shown.output
-    assert "Market 市场法" in html.read_text()
+    assert "Market approach" in html.read_text()
 
     bad = runner.invoke(
         cli,
