@@ -4,13 +4,17 @@ committing lock the auction row, so that on PostgreSQL concurrent requests queue
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from typing import Any, cast
 
+from sqlalchemy import Select, Table, and_, bindparam, or_
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from marketplace import limits
-from marketplace.auctions.models import Auction, AuctionBid
+from marketplace.auctions.models import Auction, AuctionBid, AuctionStatus
 
 
 def add(session: Session, row: Auction) -> Auction:
@@ -50,6 +54,28 @@ def for_listing(session: Session, listing_id: int, limit: int) -> Sequence[Aucti
         .limit(min(limit, limits.page_size_max))
     )
     return session.exec(query).all()
+
+
+def any_unsettled(session: Session, listing_id: int) -> bool:
+    """Whether the listing has an auction stored as committing or revealing, or resolved with
+    no order yet: one ``LIMIT 1`` query reading no row, for the purchase path, where the answer
+    is almost always no (the rows themselves are read only when it is yes)."""
+    return session.execute(_any_unsettled(), {"listing_id": listing_id}).first() is not None
+
+
+@functools.cache
+def _any_unsettled() -> Select[Any]:
+    """``any_unsettled``'s statement, built once."""
+    table = cast(Table, Auction.__table__)  # type: ignore[attr-defined]
+    unsettled = or_(
+        table.c.status.in_([AuctionStatus.committing.value, AuctionStatus.revealing.value]),
+        and_(table.c.status == AuctionStatus.resolved.value, table.c.order_id.is_(None)),
+    )
+    return (
+        sa_select(table.c.id)
+        .where(table.c.listing_id == bindparam("listing_id"), unsettled)
+        .limit(1)
+    )
 
 
 def bids(session: Session, auction_id: int) -> Sequence[AuctionBid]:

@@ -172,7 +172,15 @@ def recover_digest(digest_: bytes, signature: str) -> str:
 
 def verify(document: Mapping[str, Any], signature: str, expected_address: str) -> None:
     """Raises SignatureError unless ``expected_address`` signed ``document``."""
-    signer = recover(document, signature)
+    _check_signer(recover(document, signature), expected_address)
+
+
+def verify_digest(digest_: bytes, signature: str, expected_address: str) -> None:
+    """``verify`` for a document whose digest the caller already holds (``digest_bytes``)."""
+    _check_signer(recover_digest(digest_, signature), expected_address)
+
+
+def _check_signer(signer: str, expected_address: str) -> None:
     if signer.lower() != expected_address.lower():
         raise SignatureError(f"signed by {signer}, not by {to_checksum_address(expected_address)}")
 

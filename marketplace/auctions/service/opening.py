@@ -82,8 +82,12 @@ def refuse_if_under_way(session: Session, listing_id: int, now: datetime) -> Non
     """409 ``auction_under_way`` naming the auction when the listing is being auctioned: until
     the auction is resolved (or cancelled) it is sold only to the auction's winner, and after a
     sale the winner has its window to place its order. The orders endpoints call this before
-    ``orders.service.place`` (orders' service may not import auctions, which imports it)."""
-    auctions = _auctions_of(session, listing_id)  # read once for both questions
+    ``orders.service.place`` (orders' service may not import auctions, which imports it).
+    The auctions are read (once, for both questions) only when the listing has one that may
+    be either; most purchases find none by a single ``LIMIT 1`` query."""
+    if not repository.any_unsettled(session, listing_id):
+        return
+    auctions = _auctions_of(session, listing_id)
     running = _under_way_of(auctions, now)
     if running is not None:
         raise AuctionUnderWay(

@@ -33,6 +33,7 @@ from marketplace.identity.service.signatures import (
     consume_signature_nonce,
     nonce_and_deadline,
     sign_as,
+    sign_digest_as,
     signature_of,
 )
 from marketplace.identity.service.signup import signup_with_password
@@ -59,6 +60,7 @@ __all__ = [
     "organization_roles",
     "record_login_failure",
     "sign_as",
+    "sign_digest_as",
     "signature_of",
     "signup_with_password",
     "siwe_login",

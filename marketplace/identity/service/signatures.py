@@ -20,12 +20,23 @@ def sign_as(
     session: Session, settings: Settings, account: PrincipalAccount, document: dict[str, Any]
 ) -> str:
     """Signs an EIP-712 document with a custodial account's key (decrypted only here)."""
+    return signing.sign(_custodial_key(session, settings, account), document)
+
+
+def sign_digest_as(
+    session: Session, settings: Settings, account: PrincipalAccount, digest: bytes
+) -> str:
+    """``sign_as`` for a document whose EIP-712 digest the caller made (``signing.digest_bytes``)
+    and keeps, so that it is computed once."""
+    return signing.sign_digest(_custodial_key(session, settings, account), digest)
+
+
+def _custodial_key(session: Session, settings: Settings, account: PrincipalAccount) -> bytes:
     if not account.custodial or account.id is None:
         raise NotCustodial("this account holds its own key: sign locally and send the signature")
     sealed = repository.sealed_key(session, account.id)
     assert sealed is not None, "a custodial account always has its key"
-    private_key = keys.open_sealed(settings.master_key_bytes, sealed)
-    return signing.sign(private_key, document)
+    return keys.open_sealed(settings.master_key_bytes, sealed)
 
 
 def nonce_and_deadline(

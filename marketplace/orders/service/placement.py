@@ -205,21 +205,22 @@ def _buyer_signature(
     deadline: int | None,
     ctx: SigningContext,
     now_s: int,
-) -> tuple[OrderToSign, str]:
-    """Step 6: the order and the buyer's signature over it, checked when the buyer signed,
-    made with the custodial key otherwise; the nonce is consumed once either way."""
+) -> tuple[OrderToSign, str, str]:
+    """Step 6: the order, the buyer's signature over it and its EIP-712 digest (0x-hex, made
+    once here for the signature and the journal entry); the signature is checked when the buyer
+    signed, made with the custodial key otherwise; the nonce is consumed once either way."""
     if signature is None:
         nonce, deadline = signing.new_nonce(), now_s + limits.signing_offer_ttl_s
         document = priced.to_sign(principal.address, nonce, deadline)
-        signature = identity.sign_as(
-            session, settings, principal.account, document.typed_data(ctx.domain)
-        )
+        digest = signing.digest_bytes(document.typed_data(ctx.domain))
+        signature = identity.sign_digest_as(session, settings, principal.account, digest)
     else:
         if nonce is None or deadline is None:
             raise InvalidOrder("send signature, nonce and deadline together")
         document = priced.to_sign(principal.address, nonce, deadline)
+        digest = signing.digest_bytes(document.typed_data(ctx.domain))
         try:
-            signing.verify(document.typed_data(ctx.domain), signature, principal.address)
+            signing.verify_digest(digest, signature, principal.address)
         except signing.SignatureError as exc:
             raise SignatureRejected(
                 f"the signature does not cover this order: {exc}; get the order to sign from "
@@ -227,7 +228,7 @@ def _buyer_signature(
                 "/auctions/{id}/order/draft) and sign that"
             ) from exc
     identity.consume_signature_nonce(session, principal.address, nonce, deadline, now_s)
-    return document, signature
+    return document, signature, "0x" + digest.hex()
 
 
 def place(
@@ -290,7 +291,7 @@ def placed_order(
         source=source, source_id=source_id, price_minor=price_minor, terms=terms,
     )  # fmt: skip
     _claim_free(session, priced)
-    document, signature = _buyer_signature(
+    document, signature, order_digest = _buyer_signature(
         session, settings, principal, priced, signature=signature, nonce=nonce,
         deadline=deadline, ctx=ctx, now_s=int(now.timestamp()),
     )  # fmt: skip
@@ -310,7 +311,7 @@ def placed_order(
             "listing_id": order.listing_id,
             "source": document.source,
             "source_id": document.source_id,
-            "order_digest": signing.digest(document.typed_data(ctx.domain)),
+            "order_digest": order_digest,
         },
         signature=signature,
     )

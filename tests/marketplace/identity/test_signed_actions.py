@@ -5,9 +5,9 @@ for another verifying contract, or made by another key; and takes the one the ca
 for, once.
 
 The table ``SIGNED_ACTIONS`` is checked against the code: a function that takes a caller's
-signature (``identity.signature_of``, ``identity.sign_as``, ``signing.verify``) or a new EIP-712
-type that is not in it (or in ``NOT_FROM_CALLERS``, with the reason) fails
-``test_every_signed_action_is_in_the_table``."""
+signature (``identity.signature_of``, ``identity.sign_as`` or ``sign_digest_as``,
+``signing.verify`` or ``verify_digest``) or a new EIP-712 type that is not in it (or in
+``NOT_FROM_CALLERS``, with the reason) fails ``test_every_signed_action_is_in_the_table``."""
 
 from __future__ import annotations
 
@@ -205,7 +205,13 @@ NOT_FROM_CALLERS: dict[str, str] = {
 
 # Where the code takes a signature: what it calls, and the folders it is not looked for in
 # (client-side code, and the identity package that provides these functions).
-SIGNATURE_TAKERS = {"service.signature_of", "service.sign_as", "signing.verify"}
+SIGNATURE_TAKERS = {
+    "service.signature_of",
+    "service.sign_as",
+    "service.sign_digest_as",
+    "signing.verify",
+    "signing.verify_digest",
+}
 CLIENT_SIDE = ("marketplace/client/", "marketplace/cli/", "marketplace/identity/")
 
 
