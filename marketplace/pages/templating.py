@@ -102,6 +102,8 @@ def environment() -> Environment:
         purpose_label=words.purpose_label,
         source_type_label=words.source_type_label,
         field_type_label=words.field_type_label,
+        transfer_label=words.transfer_label,
+        account_label=words.account_label,
     )
     env.globals.update(
         static_url=static_url,

@@ -1,15 +1,17 @@
 """Words for the codes many pages show, as a reader reads them in the language being rendered:
 a status (``under_review``, ``no_sale``), a purpose (``ai_training``), an asset's source type
-(``collected``) and a Table Schema field type (``datetime``). The ``status`` badge macro
-(``macros.html``) uses ``status_label`` through the filter of the same name; the badge keeps the
-code in its class. The other words are the filters ``purpose_label``, ``source_type_label`` and
-``field_type_label``; the ``code_word`` macro shows the words with the code in a ``title``, and
-the schema table shows a field type's code after its words, as the supplier types it.
+(``collected``), a Table Schema field type (``datetime``) and a statement line's transfer and
+account (``escrow_hold``, ``held``). The ``status`` badge macro (``macros.html``) uses
+``status_label`` through the filter of the same name; the badge keeps the code in its class.
+The others are the filters ``purpose_label``, ``source_type_label``, ``field_type_label``,
+``transfer_label`` and ``account_label``. Pages keep the code where a user may need it: the
+``code_word`` macro puts it in a ``title``; schema tables show a field type's code after its
+words, as the supplier types it in a schema.
 
 Statuses are catalogue strings in the context ``status`` (a status word such as "confirmed" may
 mean something else as a column heading), field types in the context ``field type`` ("date",
-"number" and "text" are headings too). A code a table does not know is shown with its
-underscores as spaces. Pure: no I/O.
+"number" and "text" are headings too), transfers and accounts in the context ``money``. A code
+a table does not know is shown with its underscores as spaces. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from marketplace.pages import i18n
 
 STATUS_CONTEXT = "status"
 FIELD_TYPE_CONTEXT = "field type"
+MONEY_CONTEXT = "money"
 
 
 def pgettext(context: str, message: str) -> str:
     """gettext's marker with a context: extracted, translated when a label is shown."""
-    assert context in (STATUS_CONTEXT, FIELD_TYPE_CONTEXT)
+    assert context in (STATUS_CONTEXT, FIELD_TYPE_CONTEXT, MONEY_CONTEXT)
     return message
 
 
@@ -126,6 +129,32 @@ FIELD_TYPE_LABELS: dict[str, str] = {
 }
 
 
+# A statement line's transfer (``books.models.TransferCode``) and account
+# (``books.models.AccountKind``), in the context ``money`` ("fee", "held" are words elsewhere).
+TRANSFER_LABELS: dict[str, str] = {
+    "deposit": pgettext("money", "deposit"),
+    "withdrawal_hold": pgettext("money", "withdrawal asked for"),
+    "withdrawal": pgettext("money", "withdrawal"),
+    "withdrawal_return": pgettext("money", "withdrawal returned"),
+    "withdrawal_bounce": pgettext("money", "withdrawal bounced back"),
+    "escrow_hold": pgettext("money", "held in escrow"),
+    "escrow_release": pgettext("money", "released from escrow"),
+    "fee": pgettext("money", "exchange fee"),
+    "escrow_refund": pgettext("money", "refunded from escrow"),
+    "escrow_split": pgettext("money", "split by a ruling"),
+    "arbitration_fee": pgettext("money", "arbitration fee"),
+    "fee_return": pgettext("money", "exchange fee returned"),
+}
+ACCOUNT_LABELS: dict[str, str] = {
+    "available": pgettext("money", "available"),
+    "held": pgettext("money", "held"),
+    "withdrawing": pgettext("money", "being withdrawn"),
+    "fee_revenue": pgettext("money", "fee revenue"),
+    "arbitration_fees": pgettext("money", "arbitration fees"),
+    "clearing": pgettext("money", "clearing"),
+}
+
+
 def _unknown(code: str) -> str:
     return code.replace("_", " ")
 
@@ -152,6 +181,22 @@ def source_type_label(code: str) -> str:
     if message is None:
         return _unknown(code)
     return i18n.gettext_(message)
+
+
+def transfer_label(code: str) -> str:
+    """``escrow_hold`` → ``held in escrow`` / ``托管冻结``."""
+    message = TRANSFER_LABELS.get(code)
+    if message is None:
+        return _unknown(code)
+    return i18n.translations(i18n.current_locale()).pgettext(MONEY_CONTEXT, message)
+
+
+def account_label(code: str) -> str:
+    """``held`` → ``held`` / ``托管中``."""
+    message = ACCOUNT_LABELS.get(code)
+    if message is None:
+        return _unknown(code)
+    return i18n.translations(i18n.current_locale()).pgettext(MONEY_CONTEXT, message)
 
 
 def field_type_label(code: str) -> str:

@@ -150,12 +150,12 @@ def test_an_asset_page_shows_metadata_revisions_schema_reports_and_certificate(
         assert fact in text, fact
     assert "general data" in text
     assert "personal information no" in text
-    assert "source collected" in text
+    assert "source collected by the supplier" in text
     assert hashlib.sha256(CSV).hexdigest() in text
     assert f"{len(CSV)} B" in text
     revision = api.get(f"/assets/{world.fruit_id}/revisions/1").json()
     assert revision["chunk_root"] in text
-    for field in ("id integer", "name string", "price number"):
+    for field in ("id whole number integer", "name text string", "price number number"):
         assert field in text, field
     assert f'href="/assets/{world.fruit_id}/quality/report.html"' in r.text
     assert f'href="/assets/{world.fruit_id}/valuations/{world.valuation_id}/report.html"' in r.text
@@ -172,10 +172,10 @@ def test_an_asset_page_shows_metadata_revisions_schema_reports_and_certificate(
 def test_an_asset_page_shows_the_personal_information_basis(api: TestClient, world: World) -> None:
     text = text_of(page(api, f"/catalog/{world.clinic_id}"))
 
-    assert "personal information yes, lawful basis: public_health_or_safety" in text
+    assert "personal information yes, lawful basis: public health or safety (PIPL" in text
     assert "important data" in text
     assert "key_wrapped_delivery" in text
-    assert "source purchased" in text
+    assert "source bought from a third party" in text
     assert "No valuation yet." in text
 
 
