@@ -97,7 +97,14 @@ def environment() -> Environment:
         note=report_text.note_text,
         valuation_kind=report_text.valuation_kind,
     )
-    env.filters["status_label"] = words.status_label
+    env.filters.update(
+        status_label=words.status_label,
+        purpose_label=words.purpose_label,
+        source_type_label=words.source_type_label,
+        field_type_label=words.field_type_label,
+        transfer_label=words.transfer_label,
+        account_label=words.account_label,
+    )
     env.globals.update(
         static_url=static_url,
         url=url,

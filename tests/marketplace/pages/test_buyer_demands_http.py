@@ -124,3 +124,21 @@ def test_another_organisations_demand_and_quote_are_404_pages(
         r = other.post(f"/buyer/quotes/{quote['id']}/accept", data={"csrf_token": token})
         assert r.status_code == 404
         assert row_counts(engine) == before
+
+
+@pytest.mark.parametrize(
+    ("language", "ai_training"), [("en", "training AI models"), ("zh-CN", "训练人工智能模型")]
+)
+def test_demand_purposes_read_in_words_with_their_code_in_the_tooltip(
+    web: TestClient, mk: Market, language: str, ai_training: str
+) -> None:
+    page = web.get("/buyer/demands").text
+    data = {"csrf_token": csrf_of(page), **demand_form(purpose="ai_training")}
+    assert web.post("/buyer/demands", data=data).status_code == 200
+
+    r = web.get("/buyer/demands", headers={"Accept-Language": language})
+
+    assert f'<span class="code-word" title="ai_training">{ai_training}</span>' in r.text
+    assert f'<option value="ai_training">{ai_training}</option>' in r.text  # the form's choice
+    if language != "en":
+        assert "training AI models" not in r.text

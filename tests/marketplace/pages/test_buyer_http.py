@@ -79,6 +79,9 @@ def test_a_deposit_form_moves_money_once_however_often_it_is_sent(
     page = text_of(web.get("/money").text)
     assert "CN¥2,000.50" in page
     assert "deposit" in page
+    chinese = web.get("/money", headers={"Accept-Language": "zh-CN"}).text
+    assert '<span class="code-word" title="deposit">充值</span>' in chinese  # the transfer
+    assert '<span class="code-word" title="available">可用</span>' in chinese  # the account
     statement = web.get("/money/statement.csv")
     assert statement.status_code == 200
     assert "200050" in statement.text

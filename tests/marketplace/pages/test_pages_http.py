@@ -150,12 +150,12 @@ def test_an_asset_page_shows_metadata_revisions_schema_reports_and_certificate(
         assert fact in text, fact
     assert "general data" in text
     assert "personal information no" in text
-    assert "source collected" in text
+    assert "source collected by the supplier" in text
     assert hashlib.sha256(CSV).hexdigest() in text
     assert f"{len(CSV)} B" in text
     revision = api.get(f"/assets/{world.fruit_id}/revisions/1").json()
     assert revision["chunk_root"] in text
-    for field in ("id integer", "name string", "price number"):
+    for field in ("id whole number integer", "name text string", "price number number"):
         assert field in text, field
     assert f'href="/assets/{world.fruit_id}/quality/report.html"' in r.text
     assert f'href="/assets/{world.fruit_id}/valuations/{world.valuation_id}/report.html"' in r.text
@@ -172,10 +172,10 @@ def test_an_asset_page_shows_metadata_revisions_schema_reports_and_certificate(
 def test_an_asset_page_shows_the_personal_information_basis(api: TestClient, world: World) -> None:
     text = text_of(page(api, f"/catalog/{world.clinic_id}"))
 
-    assert "personal information yes, lawful basis: public_health_or_safety" in text
+    assert "personal information yes, lawful basis: public health or safety (PIPL" in text
     assert "important data" in text
     assert "key_wrapped_delivery" in text
-    assert "source purchased" in text
+    assert "source bought from a third party" in text
     assert "No valuation yet." in text
 
 
@@ -385,7 +385,7 @@ def test_an_asset_page_shows_constraints_missing_values_and_key_of_its_schema(
 
     text = text_of(page(api, f"/catalog/{asset_id}"))
 
-    assert "id integer required: true, minimum: 1" in text
+    assert "id whole number integer required: true, minimum: 1" in text
     # (tags become spaces in text_of: each marker is its own code element)
     assert 'Missing values (cells that count as empty): "" , "NA" · primary key: ["id"]' in text
 
@@ -407,6 +407,29 @@ def test_the_certificate_verify_action_says_valid_and_catches_a_tampered_one(
     check = asset.certificate_check(tampered)
     assert not check.ok
     assert "signature" in check.message
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", ("research", "internal analytics", "collected by the supplier", "whole number")),
+        ("zh-CN", ("科研", "内部分析", "供方自行采集", "整数")),
+    ],
+)
+def test_the_listing_page_shows_purposes_source_and_field_types_in_words(
+    api: TestClient, world: World, language: str, words: tuple[str, ...]
+) -> None:
+    r = api.get(f"/catalog/{world.fruit_id}", headers={"Accept-Language": language})
+    text = text_of(r)
+    purpose, other_purpose, source, integer = words
+
+    assert f"{purpose}, {other_purpose}" in text or f"{purpose}、{other_purpose}" in text
+    assert f'<span class="source" title="collected">{source}</span>' in r.text
+    # the field type in words, then its code as the supplier types it in a schema
+    assert f"<td>{integer} <code>integer</code></td>" in r.text
+    if language != "en":
+        assert "internal_analytics" not in text
+        assert "whole number" not in text
 
 
 def test_the_listing_page_in_chinese_shows_the_radar_and_the_valuation_in_chinese(
