@@ -252,7 +252,10 @@ def _check_price_history(url: str, out: str) -> None:
         data = {"email": email.group(0), "password": PASSWORD, "next": "/"}
         signed = web.post("/login", data={**data, "csrf_token": token.group(1)})
         assert signed.status_code == 303, signed.text
-        page = web.get(f"/catalog/{asset.group(1)}").text
+        answer = web.get(f"/catalog/{asset.group(1)}")
+    page = answer.text
+    assert answer.status_code == 200, page[:3000]
+    assert '<section id="price-history">' in page, page[:3000]
     start = page.index('<section id="price-history">')
     shown = page[start : page.index("</section>", start)]
     assert len(re.findall(r'<circle class="trade', shown)) == 2, shown

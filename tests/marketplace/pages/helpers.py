@@ -30,6 +30,7 @@ STEP_TIMEOUT_MS = 15_000  # a bound on each wait, not a timing assertion
 LOCAL_HOST = "127.0.0.1"
 # What a page loads to show itself; a failed one means a broken page.
 ASSET_TYPES = frozenset({"stylesheet", "script", "image", "font", "media"})
+ABORTED = "net::ERR_ABORTED"
 
 
 @dataclass
@@ -60,7 +61,10 @@ class PageWatch:
                 self.failed_assets.append(f"{response.status} {response.url}")
 
         def on_failed(request: Any) -> None:
-            if request.resource_type in ASSET_TYPES:
+            # net::ERR_ABORTED is the browser cancelling a load because the page navigated on
+            # (a click or a redirect before its assets arrived, as on a busy machine); the next
+            # page loads the same assets and is watched too. Any other failure is the asset's.
+            if request.resource_type in ASSET_TYPES and request.failure != ABORTED:
                 self.failed_assets.append(f"failed {request.url}: {request.failure}")
 
         context.route("**/*", guard)
