@@ -7,6 +7,7 @@ import threading
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+import requests
 from eth_account import Account
 from web3 import HTTPProvider, Web3
 
@@ -84,21 +85,37 @@ def connect(url: str, *, recorder_key: str | None, contract_address: str | None)
 def _connect_http(
     url: str, recorder_key: str | None, contract_address: str | None
 ) -> Web3AnchorChain:
+    # The connection's own HTTP session, closed with it: web3 would otherwise keep one per
+    # thread in the provider's cache, whose pooled sockets nothing closes.
+    session = requests.Session()
     provider = HTTPProvider(
-        url, request_kwargs={"timeout": HTTP_TIMEOUT_S}, exception_retry_configuration=None
+        url,
+        request_kwargs={"timeout": HTTP_TIMEOUT_S},
+        session=session,
+        exception_retry_configuration=None,
     )
-    rpc = Rpc(Web3(provider), threading.RLock())
-    with rpc.guard():
-        chain_id = int(rpc.w3.eth.chain_id)
-    signer = None if recorder_key is None else Signer(rpc, recorder_key, chain_id)
-    deployment = None
-    if contract_address is None:
-        assert signer is not None
-        deployment = deploy_ledger_anchor(rpc, signer)
-        contract_address = deployment.address
-    contract = LedgerAnchorContract(rpc, contract_address, signer)
+    try:
+        rpc = Rpc(Web3(provider), threading.RLock())
+        with rpc.guard():
+            chain_id = int(rpc.w3.eth.chain_id)
+        signer = None if recorder_key is None else Signer(rpc, recorder_key, chain_id)
+        deployment = None
+        if contract_address is None:
+            assert signer is not None
+            deployment = deploy_ledger_anchor(rpc, signer)
+            contract_address = deployment.address
+        contract = LedgerAnchorContract(rpc, contract_address, signer)
+    except BaseException:
+        session.close()
+        raise
     return Web3AnchorChain(
-        rpc, contract, signer, chain_id, backend="json-rpc", deployment=deployment
+        rpc,
+        contract,
+        signer,
+        chain_id,
+        backend="json-rpc",
+        on_close=session.close,
+        deployment=deployment,
     )
 
 
