@@ -31,13 +31,17 @@ def _is_http(url: str) -> bool:
 
 
 def _rpc_chain_id(url: str) -> int:
+    import requests
     from web3 import HTTPProvider, Web3
 
-    provider = HTTPProvider(url, request_kwargs={"timeout": 5}, exception_retry_configuration=None)
-    try:
-        return int(Web3(provider).eth.chain_id)
-    except Exception as exc:  # noqa: BLE001 -- any failure to answer means unreachable
-        raise ChainUnavailable(f"{url}: {type(exc).__name__}") from None
+    with requests.Session() as session:  # closed here, not left in web3's per-thread cache
+        provider = HTTPProvider(
+            url, request_kwargs={"timeout": 5}, session=session, exception_retry_configuration=None
+        )
+        try:
+            return int(Web3(provider).eth.chain_id)
+        except Exception as exc:  # noqa: BLE001 -- any failure to answer means unreachable
+            raise ChainUnavailable(f"{url}: {type(exc).__name__}") from None
 
 
 def connect_anchor_chain(

@@ -266,7 +266,9 @@ def test_every_operation_answers_4xx_with_an_error_body_and_never_5xx(
 # --- stateful: following the document's links -------------------------------------------------
 
 
-def _state_machine(schema: Any, world: World, role: str, problems: list[str]) -> Any:
+def _state_machine(
+    schema: Any, world: World, role: str, problems: list[str], http: requests.Session
+) -> Any:
     """Schemathesis's state machine for ``schema``, calling as ``role`` and collecting problems
     (instead of stopping at the first, so that one run reports them all)."""
     # Only the links the document declares: no inferred ones, so the scenarios are the ones
@@ -274,7 +276,6 @@ def _state_machine(schema: Any, world: World, role: str, problems: list[str]) ->
     schema.config.phases.stateful.inference.algorithms = []
     base = schema.as_state_machine()
     headers = world.identities[role]
-    http = requests.Session()
 
     class AsRole(base):  # type: ignore[misc, valid-type]  # a class built at run time
         def step(self, input: Any) -> Any:  # noqa: A002  # the name schemathesis calls it by
@@ -301,20 +302,21 @@ def test_linked_operations_followed_by_each_creating_role_never_5xx(
 ) -> None:
     problems: list[str] = []
     for role in STATEFUL_ROLES:
-        machine = _state_machine(_schema(world), world, role, problems)
-        run_state_machine_as_test(
-            machine,
-            settings=settings(
-                max_examples=SCENARIOS_PER_ROLE,
-                stateful_step_count=STEPS_PER_SCENARIO,
-                derandomize=True,
-                database=None,
-                deadline=None,
-                phases=[Phase.generate],
-                suppress_health_check=list(HealthCheck),
-                report_multiple_bugs=False,
-            ),
-        )
+        with requests.Session() as http:
+            machine = _state_machine(_schema(world), world, role, problems, http)
+            run_state_machine_as_test(
+                machine,
+                settings=settings(
+                    max_examples=SCENARIOS_PER_ROLE,
+                    stateful_step_count=STEPS_PER_SCENARIO,
+                    derandomize=True,
+                    database=None,
+                    deadline=None,
+                    phases=[Phase.generate],
+                    suppress_health_check=list(HealthCheck),
+                    report_multiple_bugs=False,
+                ),
+            )
     _report(world, record_property, "stateful")
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(sorted(set(problems)))
     assert all(world.requests_sent[f"{role} stateful"] for role in STATEFUL_ROLES)
