@@ -155,53 +155,42 @@ ACCOUNT_LABELS: dict[str, str] = {
 }
 
 
-def _unknown(code: str) -> str:
-    return code.replace("_", " ")
+def _label(labels: dict[str, str], code: str, context: str | None = None) -> str:
+    """``code``'s words from ``labels`` in the reader's language (in the catalogue's
+    ``context`` when given); an unknown code with its underscores as spaces."""
+    message = labels.get(code)
+    if message is None:
+        return code.replace("_", " ")
+    if context is None:
+        return i18n.gettext_(message)
+    return i18n.translations(i18n.current_locale()).pgettext(context, message)
 
 
 def status_label(code: str) -> str:
     """``under_review`` → ``under review`` / ``审核中``."""
-    message = STATUS_LABELS.get(code)
-    if message is None:
-        return _unknown(code)
-    return i18n.translations(i18n.current_locale()).pgettext(STATUS_CONTEXT, message)
+    return _label(STATUS_LABELS, code, STATUS_CONTEXT)
 
 
 def purpose_label(code: str) -> str:
     """``ai_training`` → ``training AI models`` / ``训练人工智能模型``."""
-    message = PURPOSE_LABELS.get(code)
-    if message is None:
-        return _unknown(code)
-    return i18n.gettext_(message)
+    return _label(PURPOSE_LABELS, code)
 
 
 def source_type_label(code: str) -> str:
     """``collected`` → ``collected by the supplier`` / ``供方自行采集``."""
-    message = SOURCE_TYPE_LABELS.get(code)
-    if message is None:
-        return _unknown(code)
-    return i18n.gettext_(message)
+    return _label(SOURCE_TYPE_LABELS, code)
 
 
 def transfer_label(code: str) -> str:
     """``escrow_hold`` → ``held in escrow`` / ``托管冻结``."""
-    message = TRANSFER_LABELS.get(code)
-    if message is None:
-        return _unknown(code)
-    return i18n.translations(i18n.current_locale()).pgettext(MONEY_CONTEXT, message)
+    return _label(TRANSFER_LABELS, code, MONEY_CONTEXT)
 
 
 def account_label(code: str) -> str:
     """``held`` → ``held`` / ``托管中``."""
-    message = ACCOUNT_LABELS.get(code)
-    if message is None:
-        return _unknown(code)
-    return i18n.translations(i18n.current_locale()).pgettext(MONEY_CONTEXT, message)
+    return _label(ACCOUNT_LABELS, code, MONEY_CONTEXT)
 
 
 def field_type_label(code: str) -> str:
     """``integer`` → ``whole number`` / ``整数``."""
-    message = FIELD_TYPE_LABELS.get(code)
-    if message is None:
-        return _unknown(code)
-    return i18n.translations(i18n.current_locale()).pgettext(FIELD_TYPE_CONTEXT, message)
+    return _label(FIELD_TYPE_LABELS, code, FIELD_TYPE_CONTEXT)
