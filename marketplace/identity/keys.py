@@ -10,10 +10,12 @@ import hashlib
 import os
 from dataclasses import dataclass
 
+from coincurve import PrivateKey
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eth_account import Account
-from eth_keys.datatypes import PrivateKey
+
+from ledger.canonical import keccak256
 
 NONCE_BYTES = 12  # 96 bits, as GCM wants
 MASTER_KEY_BYTES = 32  # AES-256
@@ -65,7 +67,8 @@ def open_sealed(master_key: bytes, sealed: SealedKey) -> bytes:
             "the custodial key does not decrypt: wrong master key or a tampered row"
         ) from exc
     # The address as bytes, not checksummed: the comparison ignores case anyway.
-    derived = "0x" + PrivateKey(private_key).public_key.to_canonical_address().hex()
+    public = PrivateKey(private_key).public_key.format(compressed=False)[1:]
+    derived = "0x" + keccak256(public)[-20:].hex()
     if derived != sealed.address.lower():
         raise KeyDecryptionError("the custodial key does not match its address")
     return private_key

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
+from coincurve import PrivateKey
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils.address import is_address, to_checksum_address
@@ -132,7 +133,10 @@ def sign_digest(private_key: bytes, digest_: bytes) -> str:
     digest made here from a typed document (``digest_bytes``): a key signs any 32 bytes it is
     given, a transaction's hash included."""
     assert len(digest_) == 32, "an EIP-712 digest is 32 bytes"
-    return "0x" + bytes(Account.unsafe_sign_hash(digest_, private_key).signature).hex()
+    # libsecp256k1 signs as eth_account does (RFC 6979 nonce, low s), without the account
+    # object eth_account builds around the key first (its address: a second key derivation).
+    rsv = PrivateKey(private_key).sign_recoverable(digest_, hasher=None)
+    return "0x" + rsv[:64].hex() + f"{rsv[64] + 27:02x}"
 
 
 def digest(document: Mapping[str, Any]) -> str:

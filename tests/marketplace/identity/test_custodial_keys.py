@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eth_account import Account
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -67,3 +68,14 @@ def test_tampered_ciphertext_does_not_open() -> None:
     flipped = bytes([sealed.ciphertext[0] ^ 1]) + sealed.ciphertext[1:]
     with pytest.raises(keys.KeyDecryptionError):
         keys.open_sealed(MASTER, keys.SealedKey(sealed.address, "", sealed.nonce, flipped))
+
+
+def test_a_key_sealed_under_another_address_does_not_open() -> None:
+    # Encrypted with the master key and bound to the row's address, but not that address's key:
+    # only the derivation check can see it.
+    sealed, other = keys.generate(MASTER), Account.create()
+    nonce = bytes(keys.NONCE_BYTES)
+    ciphertext = AESGCM(MASTER).encrypt(nonce, bytes(other.key), sealed.address.lower().encode())
+    forged = keys.SealedKey(sealed.address, sealed.master_key_id, nonce, ciphertext)
+    with pytest.raises(keys.KeyDecryptionError, match="does not match its address"):
+        keys.open_sealed(MASTER, forged)
