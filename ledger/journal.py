@@ -59,7 +59,14 @@ HEAD_TABLE: Table = JournalHead.metadata.tables["journal_head"]
 _HEAD_ROW = HEAD_TABLE.c.id == bindparam("head_id")
 _READ_HEAD = select(HEAD_TABLE.c.last_seq, HEAD_TABLE.c.last_hash).where(_HEAD_ROW)
 _READ_HEAD_FOR_UPDATE = _READ_HEAD.with_for_update()
-_TOUCH_HEAD = update(HEAD_TABLE).where(_HEAD_ROW).values(last_seq=HEAD_TABLE.c.last_seq)
+# A write is the portable lock (on SQLite it takes the database's write lock); it returns the
+# row it locked, so locking and reading are one statement.
+_TOUCH_HEAD = (
+    update(HEAD_TABLE)
+    .where(_HEAD_ROW)
+    .values(last_seq=HEAD_TABLE.c.last_seq)
+    .returning(HEAD_TABLE.c.last_seq, HEAD_TABLE.c.last_hash)
+)
 _MOVE_HEAD = (
     update(HEAD_TABLE)
     .where(
@@ -251,9 +258,7 @@ def _lock_head_row(session: Session) -> tuple[int, str]:
         if dialect == "postgresql":
             row = session.execute(_READ_HEAD_FOR_UPDATE, {"head_id": HEAD_ID}).first()
         else:
-            # A write is the portable lock: on SQLite it takes the database's write lock.
-            session.execute(_TOUCH_HEAD, {"head_id": HEAD_ID})
-            row = session.execute(_READ_HEAD, {"head_id": HEAD_ID}).first()
+            row = session.execute(_TOUCH_HEAD, {"head_id": HEAD_ID}).first()
         if row is not None:
             return int(row[0]), str(row[1])
         values = {"id": HEAD_ID, "last_seq": 0, "last_hash": ZERO_HASH_HEX}
