@@ -63,14 +63,17 @@ def lock_accounts(session: Session, ids: Sequence[int]) -> dict[int, BookAccount
 def lock_accounts_by_key(session: Session, keys: Sequence[str]) -> dict[str, BookAccount]:
     """``lock_accounts`` for the accounts named by ``keys`` (those that exist), in one query:
     locked in ascending id order and read fresh."""
-    query = (
-        select(BookAccount)
-        .where(col(BookAccount.key).in_(sorted(set(keys))))
-        .order_by(col(BookAccount.id))
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return {a.key: a for a in session.exec(query).all()}
+    rows = session.execute(_LOCK_ACCOUNTS_BY_KEY, {"keys": sorted(set(keys))}).scalars()
+    return {a.key: a for a in rows}
+
+
+_LOCK_ACCOUNTS_BY_KEY = (  # built once: the statement is the same for every hold
+    select(BookAccount)
+    .where(col(BookAccount.key).in_(bindparam("keys", expanding=True)))
+    .order_by(col(BookAccount.id))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
 
 
 def accounts_of(session: Session, organization_id: int, currency: str) -> list[BookAccount]:

@@ -10,12 +10,12 @@ from typing import Any, cast
 
 from sqlalchemy import Select, Table, bindparam, delete, func, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ledger.models import utc_now
+from marketplace.db import insert_values_unless_taken
 from marketplace.identity.keys import SealedKey
 from marketplace.identity.models import (
     Account,
@@ -317,15 +317,13 @@ def use_invite(session: Session, invite_id: int, now: datetime, account_id: int)
 
 def add_used_signature_nonce(session: Session, address: str, nonce: str) -> bool:
     """Records the nonce as used; False when it already was (one ``INSERT ... ON CONFLICT DO
-    NOTHING``: a replay, or a concurrent request that won the race, inserts nothing)."""
-    dialect = session.get_bind().dialect.name
-    dialect_insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
-    if dialect_insert is None:
-        return insert_unique(session, UsedSignatureNonce(address=address, nonce=nonce))
-    table = UsedSignatureNonce.metadata.tables["used_signature_nonce"]
-    stmt = dialect_insert(table).values(address=address, nonce=nonce, used_at=utc_now())
-    stmt = stmt.on_conflict_do_nothing(index_elements=["address", "nonce"])
-    return session.execute(stmt.returning(table.c.id)).first() is not None
+    NOTHING``, built once: a replay, or a concurrent request that won the race, inserts
+    nothing)."""
+    values = {"address": address, "nonce": nonce, "used_at": utc_now()}
+    return insert_values_unless_taken(session, _USED_NONCE, values) is not None
+
+
+_USED_NONCE: Table = UsedSignatureNonce.metadata.tables["used_signature_nonce"]
 
 
 def accounts_holding_role(session: Session, role: str) -> list[Account]:
