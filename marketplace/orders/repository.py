@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from ledger.models import JournalEntry
-from marketplace.db import insert_unless_taken, kept
+from marketplace.db import insert_row_unless_taken, kept
 from marketplace.orders.lifecycle import OrderStatus
 from marketplace.orders.models import Order, QualityCheck
 
@@ -25,12 +25,13 @@ def add(session: Session, order: Order) -> Order:
     return order
 
 
-def add_unique(session: Session, order: Order) -> Order | None:
-    """Insert ``order`` unless another order already holds what it claims (its exclusive
-    listing, or its quote or auction result): then None, and nothing is inserted; the caller's
-    transaction stays usable (``db.insert_unless_taken``). Concurrent placements queue on the
-    unique index: the first to commit wins, the others come here."""
-    return order if insert_unless_taken(session, order) else None
+def add_unique(session: Session, values: dict[str, Any]) -> Order | None:
+    """Insert the order of ``values`` (column → value) unless another order already holds what
+    it claims (its exclusive listing, or its quote or auction result): then None, and nothing
+    is inserted; the caller's transaction stays usable (``db.insert_row_unless_taken``: one
+    statement, and the row as written). Concurrent placements queue on the unique index: the
+    first to commit wins, the others come here."""
+    return insert_row_unless_taken(session, Order, values)
 
 
 _ORDER: Table = Order.metadata.tables["purchase_order"]

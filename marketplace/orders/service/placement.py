@@ -336,33 +336,36 @@ def _insert(
     assert buyer_org is not None
     listing = priced.listing
     holds = listing.exclusive  # a placed order holds its exclusive listing (HOLDS_EXCLUSIVE)
-    order = Order(
-        listing_id=listing.id,
-        asset_id=listing.asset_id,
-        buyer_organization_id=buyer_org,
-        supplier_organization_id=listing.supplier_organization_id,
-        placed_by=principal.account_id,
-        purpose=priced.purpose,
-        quantity=priced.quantity,
-        price_minor=priced.price_minor,
-        currency=listing.currency,
-        source=priced.source,
-        source_id=priced.source_id,
-        terms_hash=document.terms_hash,
-        status=lifecycle.INITIAL.value,
-        buyer_signer=principal.address,
-        buyer_signature=signature,
-        buyer_nonce=str(document.nonce),
-        buyer_deadline=document.deadline,
-        chain_id=ctx.chain_id,
-        verifying_contract=str(ctx.domain["verifyingContract"]),
-        exclusive_listing_id=listing.id if holds else None,
-        acceptance_window_h=(priced.terms or listing.terms).acceptance_window_h,
-        placed_seq=placed_seq,
-        created_at=now,
-        updated_at=now,
+    order = repository.add_unique(
+        session,
+        {
+            "listing_id": listing.id,
+            "asset_id": listing.asset_id,
+            "buyer_organization_id": buyer_org,
+            "supplier_organization_id": listing.supplier_organization_id,
+            "placed_by": principal.account_id,
+            "purpose": priced.purpose,
+            "quantity": priced.quantity,
+            "price_minor": priced.price_minor,
+            "currency": listing.currency,
+            "source": priced.source,
+            "source_id": priced.source_id,
+            "terms_hash": document.terms_hash,
+            "status": lifecycle.INITIAL.value,
+            "buyer_signer": principal.address,
+            "buyer_signature": signature,
+            "buyer_nonce": str(document.nonce),
+            "buyer_deadline": document.deadline,
+            "chain_id": ctx.chain_id,
+            "verifying_contract": str(ctx.domain["verifyingContract"]),
+            "exclusive_listing_id": listing.id if holds else None,
+            "acceptance_window_h": (priced.terms or listing.terms).acceptance_window_h,
+            "placed_seq": placed_seq,
+            "created_at": now,
+            "updated_at": now,
+        },
     )
-    if repository.add_unique(session, order) is None:
+    if order is None:
         if holds and repository.exclusive_holder(session, listing.id) is not None:
             raise ExclusiveTaken(_exclusive_taken(listing.id))
         raise OrderStateConflict(_already_ordered(priced))

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import inspect, select
 
 from ledger.models import utc_now
 from marketplace.assets.service import signing_context
@@ -16,13 +17,16 @@ from marketplace.db import unit_of_work
 from marketplace.errors import DatabourseError
 from marketplace.identity import service as identity
 from marketplace.orders import service
+from marketplace.orders.models import Order
 from marketplace.orders.schemas import OrderPublic
+from marketplace.orders.service.placement import placed_order
 from marketplace.runtime import Runtime
 from tests.marketplace.assets.helpers import Party
 from tests.marketplace.identity.helpers import CHAIN_ID
 from tests.marketplace.orders.helpers import on_sale, order_kinds
 
 Place = Callable[..., OrderPublic]
+_ORDER = Order.metadata.tables["purchase_order"]
 
 
 @pytest.fixture
@@ -115,3 +119,25 @@ def test_a_caller_mixing_sources_and_prices_is_refused(
         place_as(buyer)(listing_id=fixed_listing, purpose="research", **kwargs)
     assert (refused.value.status, refused.value.code) == (422, "invalid_order")
     assert order_kinds(api) == []
+
+
+def test_the_placed_order_row_is_the_row_as_written(
+    fixed_listing: int, buyer: Party, asset_runtime: Runtime
+) -> None:
+    # ``placed_order`` builds the order's row object from its values, not by the model's
+    # __init__ (db.insert_row_unless_taken): every column must be what the database holds.
+    settings = asset_runtime.settings
+    with unit_of_work(asset_runtime.engine) as session:
+        principal = identity.authenticate(session, settings, buyer.token, utc_now())
+        order, _ = placed_order(
+            session, settings, principal, listing_id=fixed_listing, purpose="research",
+            ctx=signing_context(settings, CHAIN_ID, None),
+        )  # fmt: skip
+        state = inspect(order)
+        assert state.persistent
+        assert not state.modified
+        assert not session.new
+        assert not session.dirty
+        stored = session.execute(select(_ORDER).where(_ORDER.c.id == order.id)).one()._asdict()
+        assert {key: getattr(order, key) for key in stored} == stored
+        assert (order.status, order.hold_id, order.needs_approval) == ("placed", None, False)
