@@ -9,7 +9,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -238,16 +238,28 @@ def _sign_up(base: str, tag: str, emails: dict[str, str], parties: dict[str, Dat
     say = console.print
     for name, org, roles in MORE_PARTIES:
         emails[name] = f"{name}-{tag}@demo.example.org"
-        client = Databourse(base)
+        client = parties[name] = Databourse(base)  # in parties at once: closed with them
         client.identity.signup(
             emails[name], DEMO_PASSWORD, organization=f"{org} {tag}", roles=roles
         )
-        parties[name] = client
         org_id = client.identity.me().organization.id
         operator.identity.verify_organization(org_id)
         if not roles:
             operator.identity.grant_role(org_id, "arbitrator")
         say(f"{name:<12} {emails[name]} signed up; organisation {org_id} verified")
+
+
+def _parties_closed_with(clients: ExitStack) -> dict[str, Databourse]:
+    """An empty map of the parties' clients by name; every client in it when ``clients`` closes
+    (those ``_populate`` signs up too) is closed then."""
+    parties: dict[str, Databourse] = {}
+
+    def close_all() -> None:
+        for client in parties.values():
+            client.close()
+
+    clients.callback(close_all)
+    return parties
 
 
 def _populate(
@@ -391,27 +403,33 @@ def demo(
     people = ("operator", "supplier", "buyer", "rival", "arbitrator")
     emails = {role: f"{role}-{tag}@demo.example.org" for role in people}
     try:
-        with _exchange(url) as exchange, tempfile.TemporaryDirectory() as tmp:
+        with (
+            _exchange(url) as exchange,
+            tempfile.TemporaryDirectory() as tmp,
+            # Every client the demo opens is closed with it, before its exchange stops: run in
+            # a process that goes on (tests run it in pytest's), their pooled connections would
+            # otherwise stay open until the garbage collector found them.
+            ExitStack() as clients,
+        ):
             base, window_s_min = exchange.url, exchange.window_s_min
             say = console.print
             say(f"[bold]Databourse demo[/bold] against {base} (accounts tagged {tag})")
             _create_operator(emails["operator"])
-            operator = Databourse(base)
+            operator = clients.enter_context(Databourse(base))
             operator.identity.login(emails["operator"], DEMO_PASSWORD)
             say(f"operator     {emails['operator']} created and logged in")
 
-            parties: dict[str, Databourse] = {}
+            parties = _parties_closed_with(clients)
             for role, org, roles in (
                 ("supplier", "Demo Fruit Cooperative", ["supplier"]),
                 ("buyer", "Demo Analytics Ltd", ["buyer"]),
                 ("rival", "Demo Research Institute", ["buyer"]),
                 ("arbitrator", "Demo Arbitration Chamber", []),
             ):
-                client = Databourse(base)
+                client = parties[role] = Databourse(base)
                 client.identity.signup(
                     emails[role], DEMO_PASSWORD, organization=f"{org} {tag}", roles=roles
                 )
-                parties[role] = client
                 me = client.identity.me()
                 say(
                     f"{role:<12} {emails[role]} signed up: organisation {me.organization.id} "

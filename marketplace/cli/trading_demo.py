@@ -85,6 +85,28 @@ def demo(
     (verified, with the buyer role) and the operator are logged in; ``asset_id`` is the
     supplier's listed asset; downloads go to ``workdir``. ``auction_window_s_min`` is the
     exchange's shortest auction window: the demo waits it out."""
+    with Databourse(base_url) as anyone:  # not logged in; closed when the walk ends
+        yield from _trade(
+            anyone,
+            supplier,
+            buyers,
+            asset_id,
+            auction_window_s_min=auction_window_s_min,
+            operator=operator,
+            workdir=workdir,
+        )
+
+
+def _trade(
+    anyone: Databourse,
+    supplier: Databourse,
+    buyers: tuple[Databourse, Databourse],
+    asset_id: int,
+    *,
+    auction_window_s_min: int,
+    operator: Databourse,
+    workdir: Path,
+) -> Iterator[Said]:
     buyer = buyers[0]
 
     # A listing at a fixed price for research.
@@ -97,7 +119,6 @@ def demo(
         yield "supplier", f"  terms: {line}"
 
     # Search, without logging in.
-    anyone = Databourse(base_url)
     scale = anyone.currency().scale
     for query in ("fruit prices", "水果"):
         page = anyone.search.listings(query)

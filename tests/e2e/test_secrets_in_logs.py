@@ -177,10 +177,6 @@ def _set_a_webhook() -> None:
 
 
 @pytest.mark.slow
-# The demo is a command: its clients' connections close when its process ends, which here is
-# pytest's, so their sockets are collected open.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-@pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_a_full_run_at_debug_logs_no_secret(
     settings_secrets: list[str],
     log_file: Path,
