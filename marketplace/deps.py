@@ -20,22 +20,28 @@ from marketplace.settings import Settings
 # The dependencies that only read what the app holds are ``async``: FastAPI runs a plain
 # ``def`` dependency in a worker thread, and each such hop costs a request more CPU than the
 # dependency itself (docs/orders.md, "Performance").
-async def get_runtime(request: Request) -> Runtime:
+# The shared ones read the runtime from the request, not through ``RuntimeDep``: FastAPI solves
+# a dependency's own dependencies again wherever it is used, cached or not.
+def runtime_of(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
+
+
+async def get_runtime(request: Request) -> Runtime:
+    return runtime_of(request)
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-async def get_settings_dep(runtime: RuntimeDep) -> Settings:
-    return runtime.settings
+async def get_settings_dep(request: Request) -> Settings:
+    return runtime_of(request).settings
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-async def get_session(runtime: RuntimeDep) -> AsyncIterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """The request's unit of work: committed once when the endpoint returns, before the
     response is sent (``scope="function"``), rolled back when anything raised.
 
@@ -43,7 +49,7 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[Session]:
     Making a session reads nothing, so it is made here; the commit or the rollback runs in a
     worker thread, and only when a transaction is open (an idempotent route has committed its
     own before it returns, and a session never used has none)."""
-    session = Session(runtime.engine, expire_on_commit=False)
+    session = Session(runtime_of(request).engine, expire_on_commit=False)
     try:
         yield session
     except BaseException:

@@ -21,7 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ledger.models import utc_now
 from marketplace import limits
-from marketplace.deps import RuntimeDep, SessionDep
+from marketplace.deps import SessionDep, runtime_of
 from marketplace.errors import Unauthorized
 from marketplace.identity import service
 from marketplace.identity.errors import NotAuthenticated
@@ -59,23 +59,22 @@ SESSION_COOKIE = "databourse_session"  # holds a bearer token; read by page rout
 def get_current_account(
     request: Request,
     session: SessionDep,
-    runtime: RuntimeDep,
     _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)],
 ) -> Principal:
-    return service.authenticate(session, runtime.settings, bearer_token(request), utc_now())
+    settings = runtime_of(request).settings
+    return service.authenticate(session, settings, bearer_token(request), utc_now())
 
 
 CurrentAccount = Annotated[Principal, Depends(get_current_account)]
 
 
-def get_optional_account(
-    request: Request, session: SessionDep, runtime: RuntimeDep
-) -> Principal | None:
+def get_optional_account(request: Request, session: SessionDep) -> Principal | None:
     """The caller when a bearer token is sent (checked like ``CurrentAccount``); None for the
     public. For routes anyone may read that show more to the owner."""
     if request.headers.get("authorization") is None:
         return None
-    return service.authenticate(session, runtime.settings, bearer_token(request), utc_now())
+    settings = runtime_of(request).settings
+    return service.authenticate(session, settings, bearer_token(request), utc_now())
 
 
 OptionalAccount = Annotated[Principal | None, Depends(get_optional_account)]
@@ -90,16 +89,14 @@ def session_token(request: Request) -> str | None:
     return token or None
 
 
-def get_optional_page_account(
-    request: Request, session: SessionDep, runtime: RuntimeDep
-) -> Principal | None:
+def get_optional_page_account(request: Request, session: SessionDep) -> Principal | None:
     """The signed-in caller of a page, or None for the public: a session cookie that no longer
     works (expired, revoked) makes the page anonymous rather than an error."""
     token = session_token(request)
     if token is None:
         return None
     try:
-        return service.authenticate(session, runtime.settings, token, utc_now())
+        return service.authenticate(session, runtime_of(request).settings, token, utc_now())
     except Unauthorized:
         if request.headers.get("authorization") is not None:
             raise
