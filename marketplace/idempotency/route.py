@@ -11,8 +11,9 @@ Use it under the route decorator; the endpoint stays a plain ``def``::
 
 The request must carry ``Idempotency-Key`` (1 to 255 visible ASCII characters: 400 otherwise).
 A key belongs to the caller's organisation and the route: another organisation's identical key
-is another key. The endpoint must take ``SessionDep`` (the request's session, which this commits)
-and must not commit it itself.
+is another key. The endpoint must take the caller (a ``Principal`` dependency, such as
+``VerifiedBuyer``) and ``SessionDep`` (the request's session, which this commits) and must not
+commit it itself.
 
 Protocol (docs/api.md#idempotency); every step names the transaction it runs in:
 
@@ -50,7 +51,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, get_type_hints
+from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
 from fastapi import Depends, Header, Request
 from fastapi.responses import Response
@@ -60,12 +61,12 @@ from sqlmodel import Session
 
 from ledger.models import utc_now
 from marketplace import limits
-from marketplace.deps import SessionDep, SettingsDep
+from marketplace.deps import runtime_of
 from marketplace.errors import DatabourseError
 from marketplace.http import error_response
 from marketplace.idempotency import service
 from marketplace.idempotency.errors import IdempotencyKeyInvalid, IdempotencyKeyRequired
-from marketplace.identity.auth import CurrentAccount
+from marketplace.principal import Principal
 
 log = logging.getLogger(__name__)
 
@@ -199,37 +200,54 @@ class Idempotency:
             log.exception("could not release an idempotency key after a failed request")
 
 
-async def _idempotency(  # async: it reads nothing, so no worker thread is needed
-    keyed: Annotated[_Keyed, Depends(_keyed)],
-    principal: CurrentAccount,
-    session: SessionDep,
-    settings: SettingsDep,
-    request: Request,
-) -> Idempotency:
+@dataclass(frozen=True)
+class _Asked:
+    """The key and what the route answers with; the caller and the session are the endpoint's
+    own (``idempotent`` finds them among its arguments: a dependency of this one would be
+    solved again by FastAPI, cached or not)."""
+
+    keyed: _Keyed
+    route: str
+    ttl_s: int
+    status_code: int
+    response_model: Any
+
+
+async def _asked(  # async: it reads nothing, so no worker thread is needed
+    keyed: Annotated[_Keyed, Depends(_keyed)], request: Request
+) -> _Asked:
     route = request.scope["route"]
     assert isinstance(route, APIRoute)
-    method = request.method
-    return Idempotency(
-        session=session,
-        request=service.KeyedRequest(
-            organization_id=principal.account.organization_id,
-            route=f"{method} {route.path}",
-            key=keyed.key,
-            request_sha256=keyed.request_sha256,
-        ),
-        ttl_s=settings.idempotency_key_ttl_s,
+    return _Asked(
+        keyed=keyed,
+        route=f"{request.method} {route.path}",
+        ttl_s=runtime_of(request).settings.idempotency_key_ttl_s,
         status_code=route.status_code or 200,
         response_model=route.response_model,
     )
 
 
+def _parameter_of(hints: dict[str, Any], kind: type, endpoint: Callable[..., Any]) -> str:
+    """The name of ``endpoint``'s one parameter that is a dependency giving a ``kind``."""
+    names = [
+        name
+        for name, hint in hints.items()
+        if get_origin(hint) is Annotated and get_args(hint)[0] is kind
+    ]
+    assert len(names) == 1, f"@idempotent {endpoint.__name__} takes one {kind.__name__}"
+    return names[0]
+
+
 def idempotent(endpoint: Callable[..., Any]) -> Callable[..., Response]:
     """Make a plain-``def`` endpoint answer each ``Idempotency-Key`` once (module docstring).
 
-    The endpoint's signature gains one dependency (the key, the caller, the session); its
-    return annotation stays its response model in the API document."""
+    The endpoint takes the caller (a ``Principal`` dependency) and ``SessionDep``; its signature
+    gains one dependency (the key); its return annotation stays its response model in the API
+    document."""
     assert not inspect.iscoroutinefunction(endpoint), "@idempotent takes a plain def endpoint"
     hints = get_type_hints(endpoint, include_extras=True)
+    caller = _parameter_of(hints, Principal, endpoint)
+    unit_of_work = _parameter_of(hints, Session, endpoint)
     signature = inspect.signature(endpoint)
     parameters = [
         p.replace(annotation=hints.get(p.name, p.annotation)) for p in signature.parameters.values()
@@ -237,12 +255,25 @@ def idempotent(endpoint: Callable[..., Any]) -> Callable[..., Response]:
     extra = inspect.Parameter(
         _PARAMETER,
         inspect.Parameter.KEYWORD_ONLY,
-        annotation=Annotated[Idempotency, Depends(_idempotency)],
+        annotation=Annotated[_Asked, Depends(_asked)],
     )
 
     @functools.wraps(endpoint)
     def wrapper(*args: Any, **kwargs: Any) -> Response:
-        idempotency: Idempotency = kwargs.pop(_PARAMETER)
+        asked: _Asked = kwargs.pop(_PARAMETER)
+        principal: Principal = kwargs[caller]
+        idempotency = Idempotency(
+            session=kwargs[unit_of_work],
+            request=service.KeyedRequest(
+                organization_id=principal.account.organization_id,
+                route=asked.route,
+                key=asked.keyed.key,
+                request_sha256=asked.keyed.request_sha256,
+            ),
+            ttl_s=asked.ttl_s,
+            status_code=asked.status_code,
+            response_model=asked.response_model,
+        )
         return idempotency.run(lambda: endpoint(*args, **kwargs))
 
     wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
