@@ -34,7 +34,7 @@ from sqlmodel import Session, col
 from ledger import limits
 from ledger.canonical import NotCanonicalizable, canonical_json, keccak256, to_hex
 from ledger.errors import InvalidEntry
-from ledger.models import ZERO_HASH_HEX, JournalEntry, JournalHead
+from ledger.models import ZERO_HASH_HEX, JournalEntry, JournalHead, row_as_loaded
 
 __all__ = [
     "ENTRY_FIELDS",
@@ -462,17 +462,18 @@ def append(
     new = NewEntry(kind=kind, subject=subject, actor=actor, payload=payload, signature=signature)
     actor_checked, payload_json = checked = _validate(new)
     (done,) = _write(session, [new], [checked])
-    return JournalEntry(
-        seq=done.seq,
-        kind=kind,
-        subject=subject,
-        actor=actor_checked,
-        payload_json=payload_json,
-        signature=signature,
-        recorded_at=done.recorded_at,
-        prev_hash=done.prev_hash,
-        entry_hash=done.entry_hash,
-    )
+    values = {
+        "seq": done.seq,
+        "kind": kind,
+        "subject": subject,
+        "actor": actor_checked,
+        "payload_json": payload_json,
+        "signature": signature,
+        "recorded_at": done.recorded_at,
+        "prev_hash": done.prev_hash,
+        "entry_hash": done.entry_hash,
+    }
+    return row_as_loaded(JournalEntry, values)  # the row as written, no instrumented __init__
 
 
 def append_entry(

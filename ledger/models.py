@@ -8,9 +8,13 @@ the batches' anchoring progress and the worker lease.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import cache
+from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, DateTime, Text
+from sqlalchemy.orm.base import instance_state, manager_of_class
 from sqlmodel import Field, SQLModel
 
 from ledger import limits
@@ -126,3 +130,22 @@ class WorkerLease(SQLModel, table=True):
     holder: str | None = Field(default=None, max_length=128)
     expires_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     epoch: int = Field(default=0, sa_type=BigInteger)
+
+
+_Table = TypeVar("_Table", bound=SQLModel)
+
+
+def row_as_loaded(model: type[_Table], values: Mapping[str, Any]) -> _Table:
+    """A ``model`` row object holding ``values`` (every column's), built as the ORM builds a
+    row it loads: for a row a Core statement just wrote, without the table model's instrumented
+    ``__init__`` (a few hundred Python calls a row). It is transient; a session takes it as the
+    persistent row with ``make_transient_to_detached`` and ``add`` (nothing to flush)."""
+    assert values.keys() == _columns(model), f"a {model.__name__} row needs every column"
+    row = manager_of_class(model).new_instance()
+    instance_state(row).dict.update(values)
+    return row
+
+
+@cache
+def _columns(model: type[SQLModel]) -> frozenset[str]:
+    return frozenset(column.key for column in model.__table__.columns)  # type: ignore[attr-defined]

@@ -20,8 +20,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Dialect, Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.base import instance_state, manager_of_class
 from sqlmodel import Session, SQLModel, create_engine
+
+from ledger.models import row_as_loaded
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _KEPT = "marketplace.db.kept"
@@ -136,9 +137,9 @@ def insert_row_unless_taken(
 ) -> _Model | None:
     """``insert_values_unless_taken`` for a table ``model``, returning its row object: built as
     the ORM builds a row it loads (``values``, the model's defaults for the columns not given,
-    the id the database assigned), in the session as a persistent row with nothing to flush.
-    A table model's instrumented ``__init__`` costs about 670 Python calls for an order; this,
-    about 60. None (nothing inserted) when a unique index already holds one of its keys."""
+    the id the database assigned; ``ledger.models.row_as_loaded``), in the session as a
+    persistent row with nothing to flush. None (nothing inserted) when a unique index already
+    holds one of its keys."""
     table = model.__table__  # type: ignore[attr-defined]
     assert isinstance(table, Table)
     (key,) = table.primary_key.columns
@@ -151,8 +152,7 @@ def insert_row_unless_taken(
     if row_id is None:
         return None
     full[key.key] = row_id
-    row = manager_of_class(model).new_instance()
-    instance_state(row).dict.update(full)
+    row = row_as_loaded(model, full)
     make_transient_to_detached(row)  # its fields are what the row holds: nothing to flush
     session.add(row)
     return row

@@ -15,7 +15,7 @@ from sqlmodel import Session, col
 from ledger import journal
 from ledger.canonical import canonical_json, keccak256, to_hex
 from ledger.errors import InvalidEntry
-from ledger.models import ZERO_HASH_HEX, JournalEntry
+from ledger.models import ZERO_HASH_HEX, JournalEntry, row_as_loaded
 
 ACTOR = "0x" + "ab" * 20
 
@@ -218,3 +218,21 @@ def test_a_batch_ended_by_an_error_writes_what_it_appended(session: Session) -> 
     assert session.execute(
         select(col(JournalEntry.seq)).order_by(col(JournalEntry.seq))
     ).scalars().all() == [1, 2]
+
+
+def test_an_appended_entry_is_the_row_as_stored(session: Session) -> None:
+    # ``append`` builds its row object from the values written (models.row_as_loaded).
+    (entry,) = _append(session, amount_minor=100)
+    signed = journal.append(
+        session, kind="order.paid", subject="order:9", actor=ACTOR, payload={}, signature="0x01"
+    )
+    session.commit()
+    table = JournalEntry.__table__  # type: ignore[attr-defined]
+    for made in (entry, signed):
+        stored = session.execute(select(table).where(table.c.seq == made.seq)).one()._asdict()
+        assert {key: getattr(made, key) for key in stored} == stored
+
+
+def test_a_row_as_loaded_needs_every_column() -> None:
+    with pytest.raises(AssertionError, match="a JournalEntry row needs every column"):
+        row_as_loaded(JournalEntry, {"seq": 1, "kind": "order.placed"})
