@@ -27,12 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 
 from marketplace.app import create_app
-from marketplace.db import make_engine
-from marketplace.migrations import upgrade
 from marketplace.runtime import Runtime
-from tests.conftest import settings_for
+from tests.conftest import scratch_database, settings_for
 from tests.marketplace.assets.helpers import create, operator, party, verify
 from tests.marketplace.identity.helpers import CHAIN_ID, serving
 
@@ -74,8 +73,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp())
-    engine = make_engine(args.database_url or f"sqlite:///{tmp / 'bench.sqlite'}")
-    upgrade(engine)
+    with scratch_database(args.database_url, tmp) as engine:
+        measure(engine, tmp, args.seconds)
+
+
+def measure(engine: Engine, tmp: Path, seconds: float) -> None:
     settings = settings_for(engine, blob_url=f"file://{tmp / 'blobs'}")
     runtime = Runtime(settings=settings, engine=engine)
     runtime.chain_id = CHAIN_ID
@@ -90,7 +92,7 @@ def main() -> None:
         serving(app) as served,
         httpx.Client(base_url=served.url, timeout=120, limits=limits) as http,
     ):
-        idle = _times(http, "/me", who.headers, args.seconds)
+        idle = _times(http, "/me", who.headers, seconds)
         answers: Counter[int] = Counter()
 
         def attack(stop: threading.Event) -> None:
@@ -100,7 +102,7 @@ def main() -> None:
                 body = {"email": f"victim{n}@example.org", "password": "wrong-guess-123"}
                 answers[http.post("/auth/login", json=body).status_code] += 1
 
-        flooded = _while(attack, ATTACKERS, lambda: _times(http, "/me", who.headers, args.seconds))
+        flooded = _while(attack, ATTACKERS, lambda: _times(http, "/me", who.headers, seconds))
         median_s, worst_s = statistics.median(idle), max(idle)
         print(f"GET /me idle: median {median_s * 1000:.1f} ms, worst {worst_s * 1000:.1f} ms")
         print(
@@ -140,7 +142,6 @@ def main() -> None:
             f"two uploads and four readers: worst /health {max(health) * 1000:.0f} ms; "
             f"answers {dict(statuses)}"
         )
-    engine.dispose()
 
 
 if __name__ == "__main__":

@@ -47,11 +47,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel
 
 from marketplace.app import create_app
-from marketplace.db import make_engine
-from marketplace.migrations import upgrade
 from marketplace.process import freeze_startup_objects
 from marketplace.runtime import Runtime
-from tests.conftest import settings_for
+from tests.conftest import scratch_database, settings_for
 from tests.marketplace.assets.helpers import operator, party, verify
 from tests.marketplace.identity.helpers import CHAIN_ID, serving
 from tests.marketplace.orders.helpers import PRICE_MINOR, on_sale
@@ -166,12 +164,9 @@ def _paths(routes: Iterable[Any]) -> Iterator[str]:
             yield route.path
 
 
-def exchange(database_url: str | None, count: int) -> Exchange:
-    """A migrated database, a verified supplier with a fixed-price listing on sale, and a
+def exchange(engine: Engine, tmp: Path, count: int) -> Exchange:
+    """On a migrated database, a verified supplier with a fixed-price listing on sale and a
     verified buyer (with the money for every purchase, where purchases pay)."""
-    tmp = Path(tempfile.mkdtemp())
-    engine = make_engine(database_url or f"sqlite:///{tmp / 'trade.sqlite'}")
-    upgrade(engine)
     SQLModel.metadata.tables[BenchRow.__tablename__].create(engine, checkfirst=True)
     settings = settings_for(engine, blob_url=f"file://{tmp / 'blobs'}")
     runtime = Runtime(settings=settings, engine=engine)
@@ -203,11 +198,20 @@ def exchange(database_url: str | None, count: int) -> Exchange:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=None, help="SQLite file in a temp dir by default")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="SQLite file in a temp dir by default; on PostgreSQL, a schema of its own there",
+    )
     parser.add_argument("--count", type=int, default=300, help="requests per side (300)")
     parser.add_argument("--clients", type=int, default=4, help="client threads (4)")
     args = parser.parse_args()
-    ex = exchange(args.database_url, args.count)
+    tmp = Path(tempfile.mkdtemp())
+    with scratch_database(args.database_url, tmp) as engine:
+        run(exchange(engine, tmp, args.count), args.count, args.clients)
+
+
+def run(ex: Exchange, count: int, clients: int) -> None:
     order_body = {"listing_id": ex.listing_id, "purpose": "research"}
     row_body = {**order_body, "quantity": 1}
 
@@ -230,17 +234,16 @@ def main() -> None:
     freeze_startup_objects()  # as ``bourse serve`` does before it serves
     trade, base = Load(), Load()
     load_before = os.getloadavg()[0]
-    per_round = max(1, args.count // (ROUNDS // 2))
+    per_round = max(1, count // (ROUNDS // 2))
     with serving(ex.app) as market, serving(baseline_app(ex.engine)) as minimal:
-        drive(purchase, market.url, WARM_UP, args.clients, Load())
-        drive(insert, minimal.url, WARM_UP, args.clients, Load())
+        drive(purchase, market.url, WARM_UP, clients, Load())
+        drive(insert, minimal.url, WARM_UP, clients, Load())
         for n in range(ROUNDS):
             if n % 2 == 0:
-                drive(insert, minimal.url, per_round, args.clients, base)
+                drive(insert, minimal.url, per_round, clients, base)
             else:
-                drive(purchase, market.url, per_round, args.clients, trade)
-    ex.engine.dispose()
-    report(ex, args.clients, base, trade, (load_before, os.getloadavg()[0]))
+                drive(purchase, market.url, per_round, clients, trade)
+    report(ex, clients, base, trade, (load_before, os.getloadavg()[0]))
 
 
 def report(

@@ -11,13 +11,14 @@ import os
 import secrets
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
 from marketplace.app import create_app
@@ -80,16 +81,16 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def postgres_engine() -> Iterator[Engine]:
-    if not POSTGRES_URL:
-        pytest.skip("DATABOURSE_TEST_POSTGRES_URL is not set")
-    schema = f"t_{os.getpid()}_{secrets.token_hex(4)}"
-    admin = make_engine(POSTGRES_URL)
+@contextmanager
+def own_schema(url: str, prefix: str = "t") -> Iterator[Engine]:
+    """An engine on the PostgreSQL database at ``url`` whose tables live in a schema of its own,
+    dropped (with everything in it) when the block ends: runs that share the database (test
+    sessions, benches) never meet."""
+    schema = f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
+    admin = make_engine(url)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
-    create_tables(engine)
+    engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
     try:
         yield engine
     finally:
@@ -97,6 +98,32 @@ def postgres_engine() -> Iterator[Engine]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@contextmanager
+def scratch_database(url: str | None, directory: Path) -> Iterator[Engine]:
+    """A migrated database for a bench: a SQLite file in ``directory`` by default; on a
+    PostgreSQL ``url``, a schema of its own there, dropped afterwards."""
+    if url is None or make_url(url).get_backend_name() == "sqlite":
+        engine = make_engine(url or f"sqlite:///{directory / 'bench.sqlite'}")
+        upgrade(engine)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+        return
+    with own_schema(url, prefix="bench") as engine:
+        upgrade(engine)
+        yield engine
+
+
+@pytest.fixture(scope="session")
+def postgres_engine() -> Iterator[Engine]:
+    if not POSTGRES_URL:
+        pytest.skip("DATABOURSE_TEST_POSTGRES_URL is not set")
+    with own_schema(POSTGRES_URL) as engine:
+        create_tables(engine)
+        yield engine
 
 
 def _truncate_all(engine: Engine) -> None:
