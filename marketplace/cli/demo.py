@@ -460,7 +460,7 @@ def demo(
             from marketplace.cli.trading_demo import demo as trading_demo
 
             for who, line in trading_demo(
-                base,
+                clients.enter_context(Databourse(base)),  # anyone: not logged in
                 parties["supplier"],
                 (parties["buyer"], parties["rival"]),
                 demo_asset.id,

@@ -72,32 +72,6 @@ def _why(explanation: Any) -> str:
 
 
 def demo(
-    base_url: str,
-    supplier: Databourse,
-    buyers: tuple[Databourse, Databourse],
-    asset_id: int,
-    *,
-    auction_window_s_min: int,
-    operator: Databourse,
-    workdir: Path,
-) -> Iterator[Said]:
-    """Walk through trading on the exchange at ``base_url``. The supplier, both buyers
-    (verified, with the buyer role) and the operator are logged in; ``asset_id`` is the
-    supplier's listed asset; downloads go to ``workdir``. ``auction_window_s_min`` is the
-    exchange's shortest auction window: the demo waits it out."""
-    with Databourse(base_url) as anyone:  # not logged in; closed when the walk ends
-        yield from _trade(
-            anyone,
-            supplier,
-            buyers,
-            asset_id,
-            auction_window_s_min=auction_window_s_min,
-            operator=operator,
-            workdir=workdir,
-        )
-
-
-def _trade(
     anyone: Databourse,
     supplier: Databourse,
     buyers: tuple[Databourse, Databourse],
@@ -107,6 +81,11 @@ def _trade(
     operator: Databourse,
     workdir: Path,
 ) -> Iterator[Said]:
+    """Walk through trading on the exchange: ``anyone`` is a client not logged in; the
+    supplier, both buyers (verified, with the buyer role) and the operator are logged in;
+    ``asset_id`` is the supplier's listed asset; downloads go to ``workdir``.
+    ``auction_window_s_min`` is the exchange's shortest auction window: the demo waits it out.
+    The caller closes the clients."""
     buyer = buyers[0]
 
     # A listing at a fixed price for research.
