@@ -209,16 +209,14 @@ def _buyer_signature(
     """Step 6: the order, the buyer's signature over it and its EIP-712 digest (0x-hex, made
     once here for the signature and the journal entry); the signature is checked when the buyer
     signed, made with the custodial key otherwise; the nonce is consumed once either way."""
+    if signature is not None and (nonce is None or deadline is None):
+        raise InvalidOrder("send signature, nonce and deadline together")
+    nonce, deadline = identity.nonce_and_deadline(signature, nonce, deadline, now_s)
+    document = priced.to_sign(principal.address, nonce, deadline)
+    digest = signing.digest_bytes(document.typed_data(ctx.domain))
     if signature is None:
-        nonce, deadline = signing.new_nonce(), now_s + limits.signing_offer_ttl_s
-        document = priced.to_sign(principal.address, nonce, deadline)
-        digest = signing.digest_bytes(document.typed_data(ctx.domain))
         signature = identity.sign_digest_as(session, settings, principal.account, digest)
     else:
-        if nonce is None or deadline is None:
-            raise InvalidOrder("send signature, nonce and deadline together")
-        document = priced.to_sign(principal.address, nonce, deadline)
-        digest = signing.digest_bytes(document.typed_data(ctx.domain))
         try:
             signing.verify_digest(digest, signature, principal.address)
         except signing.SignatureError as exc:
