@@ -87,10 +87,11 @@ def for_asset(session: Session, asset_id: int) -> list[ListingPublic]:
 
 def purchasable(session: Session, listing_id: int, purpose: Purpose | str) -> ListingPublic:
     """The listing, if a buyer may buy it now for ``purpose``; otherwise a 4xx naming why."""
-    shown = public(session, listing_id)
+    row = listing_row(session, listing_id)
+    asset = assets.assets_by_ids(session, [row.asset_id])[row.asset_id]
+    shown = to_public(row, asset)
     if shown.status != ListingStatus.active:
         raise NotPurchasable(f"listing {listing_id} is {shown.status}; it cannot be bought now")
-    asset = assets.assets_by_ids(session, [shown.asset_id])[shown.asset_id]
     if asset.status == SUSPENDED:
         raise NotPurchasable(
             f"asset {shown.asset_id} is suspended by the exchange: {asset.suspension_reason}"
