@@ -5,10 +5,15 @@ interpreter's recursion limit. Importing py-evm (``eth``, the in-process EVM) an
 raises that limit to 100,000, far past what the C stack holds, so a body of 100,000 ``[`` kills
 the process with a segmentation fault instead of raising ``RecursionError``. Every JSON text the
 service parses from a client is measured here first. Pure: no I/O.
+
+Bytes are measured as ``json.loads`` reads them: it takes UTF-16 and UTF-32 too (told apart by
+the zero bytes at the start), and in those a byte 0x22 is not always a quote (U+2200 is
+``00 22`` in UTF-16-LE), so such data is measured once decoded as the parser decodes it.
 """
 
 from __future__ import annotations
 
+import json
 import re
 
 # A JSON string (escapes included), or an unterminated one running to the end of the data: so
@@ -22,6 +27,12 @@ def nesting_exceeds(data: bytes, depth_max: int) -> bool:
     another (brackets inside strings do not count). Any prefix a JSON parser accepts nests no
     deeper than this measures, so a parser never recurses past ``depth_max`` on data for which
     this returns False, whether or not the data is valid JSON."""
+    encoding = json.detect_encoding(data)
+    if encoding not in ("utf-8", "utf-8-sig"):  # no quote, bracket or brace in a UTF-8 BOM
+        try:
+            data = data.decode(encoding, "surrogatepass").encode("utf-8", "surrogatepass")
+        except UnicodeDecodeError:  # the parser refuses it before reading a bracket
+            return False
     if data.count(b"[") + data.count(b"{") <= depth_max:
         return False
     brackets = _STRING.sub(b"", data).translate(None, _NOT_BRACKETS)

@@ -52,8 +52,15 @@ def _check(server: subprocess.Popen[str], base: str, chain_url: str) -> None:
                 time.sleep(0.2)
         assert ready, "the server never answered"
         deep = b"[" * DEPTH + b"]" * DEPTH
-        for headers in ({"content-type": "application/json"}, {}):
-            r = httpx.post(f"{base}/auth/login", content=deep, headers=headers, timeout=30.0)
+        # The parser reads UTF-16 too, where U+2200 is the bytes 00 22: read as bytes, a quote
+        # that never closes, hiding every bracket after it (about 400 KB).
+        hidden = ('["\u2200",' + "[" * DEPTH + "]" * DEPTH + "]").encode("utf-16-le")
+        for body, headers in (
+            (deep, {"content-type": "application/json"}),
+            (deep, {}),
+            (hidden, {"content-type": "application/json"}),
+        ):
+            r = httpx.post(f"{base}/auth/login", content=body, headers=headers, timeout=30.0)
             assert r.status_code == 400
             assert r.json() == {
                 "error": "json_too_deep",

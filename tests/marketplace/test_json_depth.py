@@ -54,3 +54,20 @@ def test_agrees_with_the_parsed_depth_of_random_documents() -> None:
 )
 def test_cases(raw: bytes, depth_max: int, exceeds: bool) -> None:
     assert nesting_exceeds(raw, depth_max) is exceeds
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-16", "utf-32-le", "utf-32"])
+def test_utf16_and_utf32_are_measured_as_the_parser_decodes_them(encoding: str) -> None:
+    # U+2200 is 00 22 in UTF-16-LE: read as bytes, a quote that never closes, hiding the rest.
+    text = '["\u2200",' + "[" * 50 + "]" * 50 + "]"
+    raw = text.encode(encoding)
+    assert json.loads(raw)[0] == "\u2200"  # the parser reads it
+    assert nesting_exceeds(raw, 50)
+    assert not nesting_exceeds(raw, 51)
+
+
+def test_undecodable_utf16_is_not_measured_since_no_parser_reads_it() -> None:
+    raw = b"[\x00[\x00\x00"  # UTF-16-LE by its zero bytes, but an odd length
+    with pytest.raises(UnicodeDecodeError):
+        json.loads(raw)
+    assert not nesting_exceeds(raw, 0)
