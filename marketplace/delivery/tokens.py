@@ -53,7 +53,7 @@ def parse(token: str) -> TokenClaims:
     parts = token.split(".")
     if len(parts) != 5 or parts[0] != VERSION:
         raise TokenInvalid("not a download token")
-    if not all(p.isdigit() and len(p) <= 19 for p in parts[1:4]):
+    if not all(p.isascii() and p.isdigit() and len(p) <= 19 for p in parts[1:4]):
         raise TokenInvalid("not a download token")
     licence_id, download_id, expires_s = (int(p) for p in parts[1:4])
     try:

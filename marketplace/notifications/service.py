@@ -142,7 +142,11 @@ def notification_public(row: Notification) -> NotificationPublic:
 def _before_id(cursor: str | None) -> int | None:
     if cursor is None:
         return None
-    if not cursor.isdecimal() or len(cursor) > 19 or not 1 <= int(cursor) <= limits.id_max:
+    if (
+        not (cursor.isascii() and cursor.isdecimal())
+        or len(cursor) > 19
+        or not 1 <= int(cursor) <= limits.id_max
+    ):
         raise InvalidCursor("the cursor is not one this exchange handed out: start again without")
     return int(cursor)
 

@@ -44,7 +44,10 @@ def verify(secret: str, timestamp: str, body: bytes, header: str, now_s: float) 
     """Whether ``header`` signs ``body`` at ``timestamp`` under ``secret``, and the timestamp
     lies within ``TOLERANCE_S`` of ``now_s``. The header may list several ``v1=`` values
     (comma-separated); one match suffices."""
-    if not timestamp.isdigit() or abs(now_s - int(timestamp)) > TOLERANCE_S:
+    if (
+        not (timestamp.isascii() and timestamp.isdigit())
+        or abs(now_s - int(timestamp)) > TOLERANCE_S
+    ):
         return False
     expected = signature(secret, int(timestamp), body)
     candidates = (part.strip() for part in header.split(","))

@@ -99,7 +99,10 @@ def buy(
         return _buy_page(page, listing, errors=errors, status=400)
     count: int | None = None
     if quantity.strip():
-        if not quantity.strip().isdigit() or not 1 <= int(quantity) <= limits.order_quantity_max:
+        if (
+            not (quantity.strip().isascii() and quantity.strip().isdigit())
+            or not 1 <= int(quantity) <= limits.order_quantity_max
+        ):
             message = page.text(N_("Type a whole number of at least 1."))
             return _buy_page(page, listing, errors=FormErrors({"quantity": message}, values, 400))
         count = int(quantity)

@@ -367,7 +367,7 @@ def _check_length(request: Request, page: Page) -> None:
     """Over the API's limit by its ``Content-Length``: 413 in the reader's language, before a
     byte is read (the API's ``evidence_body`` says it in English)."""
     raw = request.headers.get("content-length", "")
-    if raw.isdigit() and int(raw) > limits.evidence_file_bytes_max:
+    if raw.isascii() and raw.isdigit() and int(raw) > limits.evidence_file_bytes_max:
         message = page.text(N_("This file is %(size)s; an evidence file is at most %(max)s."))
         with i18n.use_locale(page.locale, page.settings.currency_unit):
             sizes = {"size": size(int(raw)), "max": size(limits.evidence_file_bytes_max)}
@@ -440,7 +440,11 @@ def _ruling_body(outcome: str, supplier_bp: str, reasons: str) -> RulingBody:
     """The API's body: ``supplier_bp`` only for a split (release and refund fix it)."""
     data: dict[str, Any] = {"outcome": outcome, "reasons": reasons}
     if outcome == "split":
-        data["supplier_bp"] = int(supplier_bp) if supplier_bp.strip().isdigit() else supplier_bp
+        data["supplier_bp"] = (
+            int(supplier_bp)
+            if supplier_bp.strip().isascii() and supplier_bp.strip().isdigit()
+            else supplier_bp
+        )
     return RulingBody.model_validate(data)
 
 

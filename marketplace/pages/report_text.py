@@ -284,7 +284,7 @@ def step_text(key: str, value: str, currency: Currency) -> tuple[str, str]:
     percent, comparables as adjusted price = price x factors. Steps this table does not know
     are shown as written."""
     year = YEAR_STEP.fullmatch(key)
-    if key.endswith("_minor") and value.isdigit():
+    if key.endswith("_minor") and value.isascii() and value.isdigit():
         label = (
             _("Year %(year)s, discounted") % {"year": year.group(1)}
             if year

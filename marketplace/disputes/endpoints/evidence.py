@@ -46,7 +46,7 @@ async def evidence_body(request: Request) -> bytes:
     if request.headers.get("content-type", "").lower().startswith("multipart/"):
         raise InvalidEvidence("send the file as the raw request body, not as a multipart form")
     raw = request.headers.get("content-length")
-    if raw is None or not raw.isdigit():
+    if raw is None or not (raw.isascii() and raw.isdigit()):
         raise LengthRequired("an evidence file is sent with its Content-Length")
     if int(raw) > limits.evidence_file_bytes_max:
         raise EvidenceTooLarge(

@@ -94,7 +94,7 @@ def get(
 def _cursor(cursor: str | None) -> int | None:
     if cursor is None:
         return None
-    if not cursor.isdigit() or not 1 <= int(cursor) <= limits.id_max:
+    if not (cursor.isascii() and cursor.isdigit()) or not 1 <= int(cursor) <= limits.id_max:
         raise InvalidDemand("invalid cursor: pass the next_cursor of the previous page")
     return int(cursor)
 

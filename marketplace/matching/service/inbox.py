@@ -111,7 +111,11 @@ def parse_cursor(cursor: str | None) -> Position | None:
         score = float(score_text)
     except ValueError:
         score = -1.0
-    if not 0.0 <= score <= 1.0 or not id_text.isdigit() or not 1 <= int(id_text) <= limits.id_max:
+    if (
+        not 0.0 <= score <= 1.0
+        or not (id_text.isascii() and id_text.isdigit())
+        or not 1 <= int(id_text) <= limits.id_max
+    ):
         raise InvalidDemand("invalid cursor: pass the next_cursor of the previous page")
     return score, int(id_text)
 

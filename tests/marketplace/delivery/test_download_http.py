@@ -95,6 +95,8 @@ def test_an_altered_url_is_refused(
         f"{version}.{int(licence) + 1}.{download}.{expires}.{mac}",  # another licence
         f"{version}.{licence}.{download}.{expires}.{other_mac}",  # a forged MAC
         "v1.1.1.1.x",
+        f"{version}.\u00b2.{download}.{expires}.{mac}",  # a digit to str.isdigit, not to int()
+        f"{version}.{licence}.{download}.\u00b9\u00b2.{mac}",
         "nonsense",
     ):
         _error(api.get(f"/downloads/{token}"), 403, "download_url_invalid")

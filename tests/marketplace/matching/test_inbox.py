@@ -113,7 +113,7 @@ def test_pages_of_the_inbox_follow_the_cursor_without_repeats(
     assert sorted(shown) == sorted(ids)  # every demand once
     scores = [i["score"] for i in first["items"] + rest["items"]]
     assert scores == sorted(scores, reverse=True)
-    for bad in ("1 OR 1=1", "2.5:1", "0.5:-3"):
+    for bad in ("1 OR 1=1", "2.5:1", "0.5:-3", "0.5:\u00b2"):
         r = api.get("/demands/matched", params={"cursor": bad}, headers=supplier.headers)
         assert r.status_code == 422, r.text
         assert r.json()["error"] == "invalid_demand"

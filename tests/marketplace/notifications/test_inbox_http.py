@@ -102,6 +102,7 @@ def test_the_inbox_needs_a_login(api: TestClient) -> None:
 def test_bad_paging_input_is_a_clear_4xx(api: TestClient, supplier: Party) -> None:
     for params, status in (
         ({"cursor": "abc"}, 400),
+        ({"cursor": "\u0663"}, 400),  # ARABIC-INDIC DIGIT THREE: decimal, but not ASCII
         ({"cursor": "0"}, 400),
         ({"cursor": str(2**63)}, 400),
         ({"cursor": "9" * 40}, 422),

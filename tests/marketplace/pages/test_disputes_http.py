@@ -275,6 +275,9 @@ def test_the_arbitrator_reads_the_timeline_and_rules_a_split_with_reasons(
     assert bad.status_code == 400, text_of(bad.text)[-1500:]
     assert "less than or equal to 10000" in bad.text
     assert kinds(api) == before
+    odd = post_form(judge, page, f"{page}/rule", {**ruling, "supplier_bp": "\u00b2"})
+    assert odd.status_code == 400, text_of(odd.text)[-1500:]  # a digit to str.isdigit only
+    assert kinds(api) == before
 
     r = post_form(judge, page, f"{page}/rule", ruling)
     assert r.status_code == 303, r.text
