@@ -22,12 +22,12 @@ class OrderCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    listing_id: int = Field(ge=1, le=limits.id_max)
+    listing_id: int = Field(strict=True, ge=1, le=limits.id_max)
     purpose: Purpose
-    quantity: int | None = Field(default=None, ge=1, le=limits.order_quantity_max)
+    quantity: int | None = Field(default=None, strict=True, ge=1, le=limits.order_quantity_max)
     signature: SignatureHex | None = None
-    nonce: int | None = Field(default=None, ge=0, lt=2**256)
-    deadline: int | None = Field(default=None, ge=0, le=limits.id_max)
+    nonce: int | None = Field(default=None, strict=True, ge=0, lt=2**256)
+    deadline: int | None = Field(default=None, strict=True, ge=0, le=limits.id_max)
 
     @model_validator(mode="after")
     def _signed_together(self) -> Self:
@@ -44,8 +44,8 @@ class OrderSignature(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     signature: SignatureHex
-    nonce: int = Field(ge=0, lt=2**256)
-    deadline: int = Field(ge=0, le=limits.id_max)
+    nonce: int = Field(strict=True, ge=0, lt=2**256)
+    deadline: int = Field(strict=True, ge=0, le=limits.id_max)
 
 
 class BuyerSignature(BaseModel):

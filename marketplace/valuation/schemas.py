@@ -27,8 +27,8 @@ class ValuationRequest(BaseModel):
     kind: Literal["indicative", "certified"] = "indicative"
     issued_at: datetime | None = None
     signature: SignatureHex | None = None
-    nonce: int | None = Field(default=None, ge=0, lt=2**256)
-    deadline: int | None = Field(default=None, ge=0, le=limits.id_max)
+    nonce: int | None = Field(default=None, strict=True, ge=0, lt=2**256)
+    deadline: int | None = Field(default=None, strict=True, ge=0, le=limits.id_max)
 
     @field_validator("issued_at")
     @classmethod
