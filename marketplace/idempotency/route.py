@@ -30,7 +30,8 @@ Protocol (docs/api.md#idempotency); every step names the transaction it runs in:
    rolls back instead of moving money a second time. A 4xx domain error is an answer too: the
    handler's work is rolled back and the error is stored and replayed (as Stripe does), since
    the same request would be refused the same way.
-4. Release: if the handler fails otherwise (5xx, 429, a crash of the code) or the commit of
+4. Release: if the handler fails otherwise (a 5xx; a 401, 403, 408 or 429; a refusal sent with
+   ``Retry-After``; a crash of the code) or the commit of
    step 3 fails, the handler's work is rolled back and the claim deleted, so a retry with the
    same key runs afresh. If the process dies mid-handler, nothing of step 2 was committed; the
    claim goes stale after ``limits.idempotency_claim_stale_s`` and the next retry takes it over.
@@ -74,8 +75,10 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 _VISIBLE_ASCII = frozenset(range(0x21, 0x7F))
 _PARAMETER = "idempotency_"  # the wrapper's own parameter; endpoints never see it
-# Answers that say nothing final about the request are not stored: the retry runs afresh.
-_RETRYABLE_STATUSES = frozenset({408, 429})
+# Answers that say nothing final about the request are not stored: the retry runs afresh. A
+# 401 or 403 refuses the caller, not the request: the key is the organisation's, and another of
+# its accounts, or the same one once verified, may send it.
+_NOT_FINAL_STATUSES = frozenset({401, 403, 408, 429})
 _NOT_STORED_HEADERS = frozenset({"content-length"})
 
 
@@ -167,7 +170,7 @@ class Idempotency:
         try:
             response = self._render(handler())
         except DatabourseError as exc:
-            if exc.status >= 500 or exc.status in _RETRYABLE_STATUSES:
+            if not _final(exc):
                 self._release(outcome)
                 raise
             self.session.rollback()  # a refusal: nothing of the handler's work stays
@@ -198,6 +201,12 @@ class Idempotency:
         except Exception:  # the key frees itself when the claim goes stale
             self.session.rollback()
             log.exception("could not release an idempotency key after a failed request")
+
+
+def _final(exc: DatabourseError) -> bool:
+    """Whether a refusal is the request's answer for good, stored and replayed: not a 5xx, not
+    one of ``_NOT_FINAL_STATUSES``, and not one sent with ``Retry-After`` (try again later)."""
+    return exc.status < 500 and exc.status not in _NOT_FINAL_STATUSES and exc.retry_after_s is None
 
 
 @dataclass(frozen=True)

@@ -249,7 +249,8 @@ def request_payment(
     if not repository.add_unless_there(session, row):  # the same transfer id, sent concurrently
         raise TransferIdReused(
             f"transfer id {client_id!r} is being recorded by another request; send it again "
-            "to read that payment"
+            "to read that payment",
+            retry_after_s=1,
         )
     assert row.id is not None
     if stored_id is None:

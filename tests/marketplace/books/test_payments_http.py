@@ -14,7 +14,7 @@ from marketplace.books import service as books
 from marketplace.db import unit_of_work
 from marketplace.runtime import Runtime
 from tests.ledger.helpers import public_text
-from tests.marketplace.assets.helpers import Party, party
+from tests.marketplace.assets.helpers import Party, party, verify
 from tests.marketplace.books.helpers import (
     balance,
     deposit,
@@ -98,12 +98,16 @@ def test_the_unknown_currency_is_named(api: TestClient, payer: Party) -> None:
     assert "CNY" in r.json()["message"]
 
 
-def test_an_unverified_organisation_cannot_move_money(api: TestClient) -> None:
+def test_an_unverified_organisation_cannot_move_money(api: TestClient, ops: Party) -> None:
     who = party(api, "erin@new.test", "Erin New", ["buyer"])
-    r = deposit(api, who, 100)
+    r = deposit(api, who, 100, key="first-top-up")
     assert r.status_code == 403, r.text
     assert r.json()["error"] == "not_verified"
     assert balance(api, who) == (0, 0)
+    verify(api, ops, who)  # the refusal was of the caller: its key is free once verified
+    r = deposit(api, who, 100, key="first-top-up")
+    assert r.status_code == 201, r.text
+    assert "idempotent-replayed" not in r.headers
 
 
 def test_a_member_who_is_not_admin_cannot_move_money(api: TestClient, payer: Party) -> None:
@@ -117,10 +121,14 @@ def test_a_member_who_is_not_admin_cannot_move_money(api: TestClient, payer: Par
     )
     assert r.status_code == 201, r.text
     member = Party(r.json()["access_token"], payer.organization_id, "")
-    r = deposit(api, member, 100)
+    r = deposit(api, member, 100, key="top-up-7")
     assert r.status_code == 403, r.text
     assert r.json()["error"] == "not_organization_admin"
     assert balance(api, member) == (0, 0)  # members see the balance
+    r = deposit(api, payer, 100, key="top-up-7")  # the organisation's key, not spent on a refusal
+    assert r.status_code == 201, r.text
+    assert "idempotent-replayed" not in r.headers
+    assert balance(api, payer)[0] == balance(api, member)[0] > 0
 
 
 def test_a_repeated_transfer_id_returns_the_first_payment_once(
@@ -153,8 +161,14 @@ def test_one_transfer_id_sent_at_once_by_many_requests_pays_in_once(
     codes = sorted({r.status_code for r in answers})
     assert set(codes) <= {201, 409}, [r.text for r in answers]
     assert all(r.json()["error"] == "transfer_id_reused" for r in answers if r.status_code == 409)
+    assert all(r.headers["retry-after"] == "1" for r in answers if r.status_code == 409)
     ids = {r.json()["id"] for r in answers if r.status_code == 201}
     assert len(ids) == 1
+    assert balance(api, payer) == (900, 0)
+    # Each request sent again with its own key, as the 409 says: the one payment, every time
+    # (a 409 that says "send it again" is not the key's answer for good).
+    again = [send(i) for i in range(8)]
+    assert {(r.status_code, r.json()["id"]) for r in again} == {(201, ids.pop())}
     assert balance(api, payer) == (900, 0)
 
 

@@ -17,6 +17,7 @@ from marketplace.db import unit_of_work
 from marketplace.idempotency import route, service
 from marketplace.idempotency.errors import IdempotencyInFlight
 from marketplace.orders import service as orders_service
+from marketplace.orders.errors import OrderStateConflict
 from marketplace.runtime import Runtime
 from tests.marketplace.assets.helpers import Party
 from tests.marketplace.orders.helpers import on_sale, order_kinds
@@ -164,6 +165,28 @@ def test_a_failed_attempt_does_not_poison_its_key(
     monkeypatch.setattr(orders_service, "place", crash)
     failed = _order(api, buyer, listing["id"], KEY)
     assert failed.status_code == 500
+    assert order_kinds(api) == []  # rolled back
+    monkeypatch.setattr(orders_service, "place", place)
+
+    retried = _order(api, buyer, listing["id"], KEY)
+    assert retried.status_code == 201, retried.text
+    assert "idempotent-replayed" not in retried.headers
+    assert order_kinds(api) == ["order.placed"]
+
+
+def test_a_refusal_sent_with_retry_after_is_not_the_keys_answer(
+    api: TestClient, supplier: Party, buyer: Party, ops: Party, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listing = on_sale(api, supplier, ops)
+    place = orders_service.place
+
+    def busy(*args: Any, **kwargs: Any) -> Any:
+        place(*args, **kwargs)  # writes the order and its journal entry, then is told to wait
+        raise OrderStateConflict("another request is placing this; send it again", retry_after_s=1)
+
+    monkeypatch.setattr(orders_service, "place", busy)
+    refused = _order(api, buyer, listing["id"], KEY)
+    assert (refused.status_code, refused.headers["retry-after"]) == (409, "1")
     assert order_kinds(api) == []  # rolled back
     monkeypatch.setattr(orders_service, "place", place)
 
