@@ -49,6 +49,7 @@ from marketplace.books.providers import (
 )
 from marketplace.books.service.payments import record_answer
 from marketplace.db import unit_of_work
+from marketplace.errors import DatabourseError
 from marketplace.notifications.backoff import Jitter, delay_s
 from marketplace.runtime import Runtime
 from marketplace.settings import Settings
@@ -131,10 +132,16 @@ def send(
     except Exception as exc:  # noqa: BLE001 -- an unknown outcome: it may or may not have moved
         error = f"{type(exc).__name__}: {exc}"[: limits.books_payment_error_length_max]
         log.warning("payment %s: the provider call failed (%s); it is retried", payment_id, error)
+    if answer is not None:
+        try:
+            with unit_of_work(engine) as session:
+                row = record_answer(session, payment_id, answer, now=now, jitter=jitter)
+                return None if row is None else PaymentStatus(row.status).value
+        except DatabourseError as exc:  # the books refused the posting: nothing was written
+            error = f"the books refused the provider's answer: {exc.message}"
+            error = error[: limits.books_payment_error_length_max]
+            log.exception("payment %s: %s; it is retried", payment_id, error)
     with unit_of_work(engine) as session:
-        if answer is not None:
-            row = record_answer(session, payment_id, answer, now=now, jitter=jitter)
-            return None if row is None else PaymentStatus(row.status).value
         wait = delay_s(
             call.attempt, limits.books_payment_retry_s_min, limits.books_payment_retry_s_max,
             jitter,

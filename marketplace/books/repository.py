@@ -238,6 +238,16 @@ def payments_of(
     return list(session.exec(query.order_by(col(Payment.id).desc()).limit(limit)).all())
 
 
+def deposits_in_flight(session: Session, currency: str, statuses: Sequence[str]) -> int:
+    """The sum of the deposits in ``currency`` in ``statuses`` (not yet in the books)."""
+    query = select(func.coalesce(func.sum(col(Payment.amount_minor)), 0)).where(
+        col(Payment.direction) == PaymentDirection.deposit.value,
+        col(Payment.currency) == currency,
+        col(Payment.status).in_(list(statuses)),
+    )
+    return int(session.exec(query).one())
+
+
 def withdrawals_in_flight(session: Session, statuses: Sequence[str]) -> dict[tuple[int, str], int]:
     """(organisation, currency) → the sum of its withdrawals in ``statuses`` whose money was set
     aside in its withdrawing account (those recorded before the outbox were not)."""

@@ -38,6 +38,7 @@ from ledger.models import utc_now
 from marketplace import limits
 from marketplace.books import payment_lifecycle, repository
 from marketplace.books.errors import (
+    InvalidAmount,
     InvalidWebhook,
     PaymentNotFound,
     TransferIdReused,
@@ -246,6 +247,8 @@ def request_payment(
     if direction == PaymentDirection.withdrawal:
         row.requested_seq = 0  # a withdrawal of today's kind: its money goes to withdrawing
         lock_and_check(session, _legs(session, row, None))  # refused before anything is written
+    else:
+        _check_room_for_deposit(session, money, amount_minor)
     if not repository.add_unless_there(session, row):  # the same transfer id, sent concurrently
         raise TransferIdReused(
             f"transfer id {client_id!r} is being recorded by another request; send it again "
@@ -271,6 +274,22 @@ def request_payment(
     session.add(row)
     repository.add(session, outbox)
     return payment_view(row, outbox)
+
+
+def _check_room_for_deposit(session: Session, money: str, amount_minor: int) -> None:
+    """Refuse, when it is asked for, a deposit the books could not take when it is confirmed:
+    the clearing account (minus every account's money) may not pass -(2**63-1), counting the
+    deposits still in flight. Unlocked, so deposits do not queue on the clearing account; the
+    confirmation checks again under the lock (``lock_and_check``)."""
+    clearing = account(session, AccountKind.clearing, money)
+    in_flight = repository.deposits_in_flight(
+        session, money, [s.value for s in payment_lifecycle.IN_FLIGHT]
+    )
+    if clearing.balance_minor - in_flight - amount_minor < -limits.amount_minor_max:
+        raise InvalidAmount(
+            f"the exchange's books cannot take this deposit: with the deposits in flight, the "
+            f"money held in {money} would pass {limits.amount_minor_max} minor units"
+        )
 
 
 def _move(

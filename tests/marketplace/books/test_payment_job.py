@@ -268,6 +268,66 @@ def test_payments_are_listed_and_shown_to_their_organisation_only(
     _reconciled(api, ops)
 
 
+def _committed_deposit(runtime: Runtime, like_id: int, amount_minor: int, now: datetime) -> int:
+    """A deposit as ``request_payment`` commits it (its payment and outbox rows), by the account
+    that asked for payment ``like_id``, and nothing after: its request died. Its id."""
+    with unit_of_work(runtime.engine) as s:
+        proto = repository.get_payment(s, like_id)
+        assert proto is not None
+        ref = f"pending:died-{amount_minor}"
+        row = Payment(
+            organization_id=proto.organization_id, direction="deposit", amount_minor=amount_minor,
+            currency="CNY", status="pending", provider=runtime.settings.payment_provider,
+            provider_ref=ref, transfer_id=ref, requested_by=proto.requested_by, created_at=now,
+        )  # fmt: skip
+        s.add(row)
+        s.flush()
+        assert row.id is not None
+        s.add(PaymentOutbox(
+            payment_id=row.id, idempotency_key=idempotency_key(row.id), status="pending",
+            next_attempt_at=now + timedelta(seconds=limits.books_payment_grace_s),
+        ))  # fmt: skip
+        return row.id
+
+
+def test_a_deposit_the_books_could_not_take_is_refused_when_asked_for(
+    api: TestClient, asset_runtime: Runtime, ops: Party, payer: Party, other: Party
+) -> None:
+    _funded(api, asset_runtime, payer, limits.amount_minor_max)  # all the books can hold
+    listed = api.get("/books/payments", headers=other.headers).json()
+    for who in (payer, other):
+        r = deposit(api, who, 1)
+        assert r.status_code == 422, r.text
+        assert r.json()["error"] == "invalid_amount"
+        assert "cannot take this deposit" in r.json()["message"]
+    assert api.get("/books/payments", headers=other.headers).json() == listed  # none recorded
+    assert balance(api, payer) == (limits.amount_minor_max, 0)
+    _reconciled(api, ops)
+
+
+def test_a_confirmation_the_books_refuse_is_retried_and_the_worker_goes_on(
+    api: TestClient, asset_runtime: Runtime, ops: Party, payer: Party
+) -> None:
+    """Two deposits the request's check did not see (committed by an exchange without it):
+    the one the books cannot take stays pending, its error recorded, and the worker still
+    confirms the other."""
+    engine, settings = asset_runtime.engine, asset_runtime.settings
+    first = payment(api, payer, deposit(api, payer, 10))
+    now = utc_now()
+    _funded(api, asset_runtime, payer, limits.amount_minor_max - 20)
+    too_much = _committed_deposit(asset_runtime, first["id"], 100, now)
+    fits = _committed_deposit(asset_runtime, first["id"], 5, now)
+    after = now + timedelta(seconds=limits.books_payment_grace_s)
+    assert run_once(engine, settings, now=after).sent == {too_much: "pending", fits: "confirmed"}
+    assert balance(api, payer) == (limits.amount_minor_max - 5, 0)
+    with Session(engine) as s:
+        box = repository.outbox(s, too_much)
+        assert box is not None
+        assert box.status == "pending"
+        assert "the books refused" in (box.last_error or "")
+    _reconciled(api, ops)
+
+
 def test_a_payment_whose_request_died_after_its_commit_is_sent_by_the_worker(
     api: TestClient, asset_runtime: Runtime, ops: Party, payer: Party
 ) -> None:
@@ -276,23 +336,7 @@ def test_a_payment_whose_request_died_after_its_commit_is_sent_by_the_worker(
     engine, settings = asset_runtime.engine, asset_runtime.settings
     first = payment(api, payer, deposit(api, payer, 100))
     now = utc_now()
-    with unit_of_work(engine) as s:  # what request_payment commits, and nothing after
-        proto = repository.get_payment(s, first["id"])
-        assert proto is not None
-        row = Payment(
-            organization_id=payer.organization_id, direction="deposit", amount_minor=900,
-            currency="CNY", status="pending", provider=settings.payment_provider,
-            provider_ref="pending:died", transfer_id="pending:died",
-            requested_by=proto.requested_by, created_at=now,
-        )  # fmt: skip
-        s.add(row)
-        s.flush()
-        assert row.id is not None
-        orphan = row.id
-        s.add(PaymentOutbox(
-            payment_id=orphan, idempotency_key=idempotency_key(orphan), status="pending",
-            next_attempt_at=now + timedelta(seconds=limits.books_payment_grace_s),
-        ))  # fmt: skip
+    orphan = _committed_deposit(asset_runtime, first["id"], 900, now)
     assert run_once(engine, settings, now=now).sent == {}
     after = now + timedelta(seconds=limits.books_payment_grace_s)
     assert run_once(engine, settings, now=after).sent == {orphan: "confirmed"}
