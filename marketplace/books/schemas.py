@@ -145,6 +145,16 @@ class AccountCheck(BaseModel):
     derived_minor: int
 
 
+class ExchangeAccount(BaseModel):
+    """One of the exchange's own accounts: its fee revenue, the arbitration fees it keeps, and
+    clearing (minus all the money the exchange holds for everyone)."""
+
+    key: str
+    kind: str
+    currency: str
+    balance_minor: int
+
+
 class Reconciliation(BaseModel):
     """``ok`` when the sum of every account is zero, every cached balance equals the sum of its
     transfers, no account but clearing is negative, and each organisation's held account
@@ -156,6 +166,9 @@ class Reconciliation(BaseModel):
     total_minor: int
     problems: list[str]
     mismatched: list[AccountCheck]
+    exchange_accounts: list[ExchangeAccount] = Field(
+        default_factory=list, description="The exchange's own accounts and their balances."
+    )
 
 
 class WebhookAnswer(BaseModel):

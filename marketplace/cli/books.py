@@ -150,6 +150,9 @@ def balance(url: UrlOption = None) -> None:
 
 def statement(
     csv: Annotated[bool, typer.Option("--csv", help="Write CSV to standard output.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Write the statement as JSON to standard output.")
+    ] = False,
     url: UrlOption = None,
 ) -> None:
     """Your organisation's transfers, oldest first, each with the ledger entry (seq) that
@@ -162,6 +165,9 @@ def statement(
             found = bourse.books.statement()
         except DatabourseClientError as exc:
             raise fail(exc) from exc
+    if as_json:
+        sys.stdout.write(found.model_dump_json(indent=2) + "\n")
+        return
     shown = BalanceShown(
         organization_id=found.organization_id, currency=found.currency,
         available_minor=found.available_minor, held_minor=found.held_minor,
@@ -187,11 +193,19 @@ def reconcile(url: UrlOption = None) -> None:
     with exchange_client(url) as bourse:
         try:
             report = bourse.books.reconcile()
+            money = bourse.currency()
         except DatabourseClientError as exc:
             raise fail(exc) from exc
     console.print(
         f"{report.accounts} accounts, {report.transfers} transfers, sum {report.total_minor}"
     )
+    for own in report.exchange_accounts:  # the exchange's: fee revenue, arbitration fees, clearing
+        shown = (
+            money.format(own.balance_minor)
+            if own.currency == money.code
+            else f"{own.balance_minor} minor units of {own.currency}"
+        )
+        console.print(f"{own.kind.replace('_', ' ')}: {shown}")
     if report.ok:
         console.print("[green]the books reconcile[/green]")
         return

@@ -37,6 +37,7 @@ order_app = typer.Typer(
     cls=PanelOrderedGroup,
 )
 OrderArg = Annotated[int, typer.Argument(min=1, help="The order's id.")]
+_IN_ESCROW = frozenset({"paid", "approved", "delivered", "accepted", "disputed"})
 
 
 def _show(order: OrderPublic, scale: int) -> None:
@@ -52,10 +53,19 @@ def _show(order: OrderPublic, scale: int) -> None:
     if order.fee_minor is not None and order.hold_id is None:
         console.print("charged per period, each by its own escrow hold (periods below)")
     elif order.fee_minor is not None:
-        console.print(
-            f"held in escrow (hold {order.hold_id}); exchange fee {money(order.fee_minor)}"
-            f", the supplier receives {money(order.price_minor - order.fee_minor)} on settlement"
-        )
+        fee, net = money(order.fee_minor), money(order.price_minor - order.fee_minor)
+        if order.status == "settled" and order.settled_at is not None:
+            console.print(
+                f"settled {order.settled_at:%Y-%m-%d %H:%M} UTC: {net} released to the "
+                f"supplier, exchange fee {fee} (hold {order.hold_id})"
+            )
+        elif order.status in _IN_ESCROW:
+            console.print(
+                f"held in escrow (hold {order.hold_id}); exchange fee {fee}, the supplier "
+                f"receives {net} on settlement"
+            )
+        else:  # refunded in full or in part by a ruling: `bourse dispute show` says how
+            console.print(f"{order.status}: escrow hold {order.hold_id} is closed")
     if order.needs_approval and order.status == "paid":
         console.print("important data: an operator must approve the order before delivery")
     if order.accept_by is not None and order.status == "delivered":

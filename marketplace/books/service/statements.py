@@ -11,7 +11,13 @@ from sqlmodel import Session
 from marketplace import limits
 from marketplace.books import lifecycle, payment_lifecycle, repository
 from marketplace.books.models import AccountKind
-from marketplace.books.schemas import AccountCheck, Reconciliation, Statement, StatementLine
+from marketplace.books.schemas import (
+    AccountCheck,
+    ExchangeAccount,
+    Reconciliation,
+    Statement,
+    StatementLine,
+)
 from marketplace.principal import Principal
 from marketplace.settings import Settings
 
@@ -67,6 +73,13 @@ def reconcile(session: Session) -> Reconciliation:
         total_minor=total,
         problems=problems,
         mismatched=mismatched,
+        exchange_accounts=[
+            ExchangeAccount(
+                key=row.key, kind=row.kind, currency=row.currency, balance_minor=row.balance_minor
+            )
+            for row in accounts
+            if row.organization_id is None
+        ],
     )
 
 

@@ -89,6 +89,11 @@ def test_deposit_withdraw_balance_statement_and_reconcile(
             ("withdrawing", "50"),
             ("withdrawing", "0"),
         ]
+        r = run("statement", "--json", "--url", base_url)
+        assert r.exit_code == 0, r.output
+        document = json.loads(r.output)
+        assert [line["balance_minor"] for line in document["lines"]] == [125050, 125000, 50, 0]
+        assert all(isinstance(line["seq"], int) for line in document["lines"])
         r = run("payment", "--url", base_url)
         assert r.exit_code == 0, r.output
         assert "withdrawal" in r.output
@@ -106,3 +111,4 @@ def test_deposit_withdraw_balance_statement_and_reconcile(
     r = run("books", "reconcile", "--url", base_url)
     assert r.exit_code == 0, r.output
     assert "the books reconcile" in r.output
+    assert "clearing: -1,250.00 CNY" in r.output  # what the exchange holds for its customers

@@ -116,6 +116,8 @@ def test_a_buyer_buys_pays_and_accepts_and_the_order_settles(
     accepted = run("accept", str(order.id), "--url", base_url)
     assert accepted.exit_code == 0, accepted.output
     assert f"order {order.id}: settled" in accepted.output
+    assert "1,218.75 CNY released to the supplier, exchange fee 31.25 CNY" in accepted.output
+    assert "held in escrow" not in accepted.output
     assert balance(engine, buyer_org) == (0, 0)
     again = run("accept", str(order.id), "--url", base_url)
     assert again.exit_code == 1

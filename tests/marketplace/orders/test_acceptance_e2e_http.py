@@ -109,6 +109,9 @@ def test_deposit_buy_download_receipt_accept_settle_and_every_entry_verifies(
     assert fee_revenue(engine) == FEE
     books = _ok(api.get("/books/reconcile", headers=ops.headers))
     assert (books["ok"], books["total_minor"], books["problems"]) == (True, 0, [])
+    exchange = {a["kind"]: a["balance_minor"] for a in books["exchange_accounts"]}
+    assert exchange["fee_revenue"] == FEE  # the operator reads the exchange's fee there
+    assert exchange["clearing"] == -200_000  # everyone's money, as it came in
 
     steps = entries(api, f"order:{order['id']}") + entries(api, f"hold:{order['hold_id']}")
     by_kind = {e["kind"]: e for e in steps}
