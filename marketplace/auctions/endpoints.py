@@ -26,10 +26,11 @@ from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.errors import DatabourseError
 from marketplace.identity.auth import VerifiedBuyer, VerifiedSupplier
 from marketplace.orders.schemas import OrderDraft, OrderPublic, OrderSignature
+from marketplace.paging import ID_DIGITS
 from marketplace.ratelimit.routes import per_organization
 
 router = APIRouter(tags=["auctions"])
-AuctionId = Annotated[int, Path(ge=1, le=limits.id_max, description="auction id")]
+AuctionId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max, description="auction id")]
 
 
 def current_time() -> datetime:

@@ -27,6 +27,7 @@ from marketplace.books.service import payments, statements
 from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.idempotency import idempotent
 from marketplace.identity.auth import CurrentAccount, Operator
+from marketplace.paging import ID_DIGITS
 
 router = APIRouter(tags=["books"])
 
@@ -141,7 +142,7 @@ def list_payments(
 
 @router.get("/books/payments/{payment_id}", summary="A deposit or withdrawal and its status")
 def get_payment(
-    payment_id: Annotated[int, Path(ge=1, le=limits.id_max)],
+    payment_id: Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max)],
     principal: CurrentAccount,
     session: SessionDep,
 ) -> PaymentView:
@@ -185,7 +186,7 @@ def statement_response(found: Statement, fmt: Literal["csv", "json"]) -> Respons
 
 @router.get("/books/holds/{hold_id}", summary="An escrow hold (its payer's and payee's)")
 def get_hold(
-    hold_id: Annotated[int, Path(ge=1, le=limits.id_max)],
+    hold_id: Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max)],
     principal: CurrentAccount,
     session: SessionDep,
 ) -> HoldView:

@@ -25,9 +25,10 @@ from marketplace.delivery.schemas import (
 from marketplace.deps import BlobStoreDep, RuntimeDep, SessionDep
 from marketplace.http import DOWNLOAD_HEADERS
 from marketplace.identity.auth import CurrentAccount
+from marketplace.paging import ID_DIGITS
 
 router = APIRouter(tags=["delivery"])
-LicenceId = Annotated[int, Path(ge=1, le=limits.id_max, description="licence id")]
+LicenceId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max, description="licence id")]
 Token = Annotated[str, Path(min_length=1, max_length=limits.delivery_token_length_max)]
 
 

@@ -11,9 +11,10 @@ from marketplace.deps import SessionDep, SettingsDep
 from marketplace.fingerprint import service
 from marketplace.fingerprint.schemas import FingerprintDetection
 from marketplace.identity.auth import CurrentAccount
+from marketplace.paging import ID_DIGITS
 
 router = APIRouter(tags=["fingerprint"])
-AssetId = Annotated[int, Path(ge=1, le=limits.id_max, description="asset id")]
+AssetId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max, description="asset id")]
 
 
 @router.post(

@@ -28,13 +28,16 @@ from marketplace.identity.schemas import (
     SiweNonceResponse,
     TokenResponse,
 )
+from marketplace.paging import ID_DIGITS
 from marketplace.ratelimit import rate_limits_of
 from marketplace.ratelimit.routes import per_client_network
 from marketplace.runtime import Runtime
 
 router = APIRouter(tags=["identity"])
 
-OrganizationId = Annotated[int, Path(ge=1, le=limits.id_max, description="organisation id")]
+OrganizationId = Annotated[
+    int, ID_DIGITS, Path(ge=1, le=limits.id_max, description="organisation id")
+]
 
 
 def _chain_id(runtime: Runtime) -> int | None:

@@ -24,10 +24,11 @@ from marketplace.listings.schemas import (
     ListingSearch,
 )
 from marketplace.matching import service as matching
+from marketplace.paging import ID_DIGITS
 from marketplace.search import service as search
 
 router = APIRouter(tags=["listings"])
-ListingId = Annotated[int, Path(ge=1, le=limits.id_max, description="listing id")]
+ListingId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max, description="listing id")]
 ODRL_MEDIA_TYPE = "application/ld+json"
 
 

@@ -19,10 +19,11 @@ from marketplace.matching.schemas import (
     MatchedDemandPage,
     MatchPage,
 )
+from marketplace.paging import ID_DIGITS
 from marketplace.quality.service.evaluations import exchange_address
 
 router = APIRouter(tags=["demands"])
-DemandId = Annotated[int, Path(ge=1, le=limits.id_max, description="demand id")]
+DemandId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max, description="demand id")]
 Cursor = Annotated[str | None, Query(max_length=24, description="next_cursor of the last page")]
 Limit = Annotated[int, Query(ge=1, le=limits.page_size_max)]
 

@@ -17,9 +17,12 @@ from marketplace.notifications.schemas import (
     WebhookPublic,
     WebhookSet,
 )
+from marketplace.paging import ID_DIGITS
 
 router = APIRouter(tags=["notifications"])
-NotificationId = Annotated[int, Path(ge=1, le=limits.id_max, description="notification id")]
+NotificationId = Annotated[
+    int, ID_DIGITS, Path(ge=1, le=limits.id_max, description="notification id")
+]
 
 
 @router.get("/inbox", summary="Your organisation's notifications, newest first")

@@ -32,7 +32,7 @@ from marketplace.orders.schemas import (
     RenewalChoice,
     UsageReport,
 )
-from marketplace.paging import PageLimit, PageOffset
+from marketplace.paging import ID_DIGITS, PageLimit, PageOffset
 from marketplace.runtime import Runtime
 
 router = APIRouter(tags=["orders"])
@@ -43,8 +43,8 @@ def _scaled(order: OrderPublic, runtime: Runtime) -> OrderPublic:
     return order.model_copy(update={"currency_scale": runtime.settings.currency_scale})
 
 
-OrderId = Annotated[int, Path(ge=1, le=limits.id_max, description="order id")]
-ListingId = Annotated[int, Path(ge=1, le=limits.id_max, description="listing id")]
+OrderId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max, description="order id")]
+ListingId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max, description="listing id")]
 Limit = Annotated[int, Query(ge=1, le=limits.page_size_max, description="page size")]
 
 

@@ -29,6 +29,7 @@ from marketplace.orders import service as orders
 from marketplace.orders.schemas import OrderPublic
 from marketplace.pages import once
 from marketplace.pages.web import FormErrors, HTMLResponse, Page, PageDep, page_router, refused
+from marketplace.paging import ID_DIGITS
 from marketplace.transparency import service as transparency
 
 router = page_router()
@@ -38,8 +39,8 @@ def N_(message: str) -> str:  # noqa: N802 -- gettext's marker: extracted, trans
     return message
 
 
-ListingId = Annotated[int, Path(ge=1, le=limits.id_max)]
-OrderId = Annotated[int, Path(ge=1, le=limits.id_max)]
+ListingId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max)]
+OrderId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max)]
 KeyField = Annotated[str, Form(max_length=limits.idempotency_key_chars_max)]
 PURPOSE_LENGTH_MAX = 40
 # Orders whose file the buyer may fetch, and the one the buyer may accept.

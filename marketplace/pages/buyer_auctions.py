@@ -29,10 +29,11 @@ from marketplace.identity.auth import PageVerifiedBuyer
 from marketplace.listings import service as listings
 from marketplace.money import parse_amount
 from marketplace.pages.web import FormErrors, HTMLResponse, Page, PageDep, page_router, refused
+from marketplace.paging import ID_DIGITS
 from marketplace.principal import Principal
 
 router = page_router()
-AuctionId = Annotated[int, Path(ge=1, le=limits.id_max)]
+AuctionId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max)]
 AmountField = Annotated[str, Form(max_length=40)]
 SALT_LENGTH_MAX = 66
 

@@ -24,13 +24,14 @@ from marketplace.matching import service as demands
 from marketplace.matching.schemas import DemandCreate
 from marketplace.money import parse_amount
 from marketplace.pages.web import FormErrors, HTMLResponse, Page, PageDep, page_router, refused
+from marketplace.paging import ID_DIGITS
 from marketplace.principal import Principal
 from marketplace.quality.service.evaluations import exchange_address
 from marketplace.quotes import service as quotes
 
 router = page_router()
-DemandId = Annotated[int, Path(ge=1, le=limits.id_max)]
-QuoteId = Annotated[int, Path(ge=1, le=limits.id_max)]
+DemandId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max)]
+QuoteId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max)]
 TEXT_LENGTH_MAX = 4000
 SHORT_LENGTH_MAX = 200
 MATCHES_SHOWN = 20

@@ -55,6 +55,7 @@ from marketplace.pages import i18n
 from marketplace.pages.templating import size
 from marketplace.pages.uploads import raw_upload_route, refused_by
 from marketplace.pages.web import FormErrors, Page, PageDep, PageRoute, page_router, refused
+from marketplace.paging import ID_DIGITS
 from marketplace.principal import Principal
 from marketplace.ratelimit.routes import get_rate_limits
 from marketplace.runtime import Runtime
@@ -90,8 +91,8 @@ def _asks_for_html(scope: Scope) -> bool:
 browser = APIRouter(tags=["pages"], include_in_schema=False, route_class=BrowserRoute)
 
 IdQuery = Annotated[int, Query(ge=1, le=limits.id_max)]
-DisputeId = Annotated[int, Path(ge=1, le=limits.id_max)]
-EvidenceId = Annotated[int, Path(ge=1, le=limits.id_max)]
+DisputeId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max)]
+EvidenceId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max)]
 # A page's form is one request body, under the app's body limit (less room for the form's
 # other fields); larger files go by script through the page's raw upload (``upload_file``), up
 # to the API's ``evidence_file_bytes_max``.

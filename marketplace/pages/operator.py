@@ -29,13 +29,14 @@ from marketplace.health import probe_report
 from marketplace.identity import service as identity_service
 from marketplace.identity.auth import PageOperator
 from marketplace.pages.web import FormErrors, Page, PageDep, page_router, refused
+from marketplace.paging import ID_DIGITS
 from marketplace.principal import OrgRole
 from marketplace.transparency.service import connected_trust_anchor
 
 router = page_router()
 
 CHECKLIST = ("authority", "personal_information", "classification", "metadata_complete")
-Id = Annotated[int, Path(ge=1, le=limits.id_max)]
+Id = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max)]
 Offset = Annotated[int, Query(ge=0, le=limits.id_max)]
 Note = Annotated[str, Form(max_length=limits.asset_text_length_max)]
 Reasons = Annotated[str, Form(max_length=limits.review_reasons_length_max)]

@@ -61,6 +61,7 @@ from marketplace.pages.web import (
     page_router,
     refused,
 )
+from marketplace.paging import ID_DIGITS
 from marketplace.principal import Principal
 from marketplace.quality import service as quality_service
 from marketplace.quotes import service as quotes
@@ -676,7 +677,7 @@ def create_listing(
 # --- matched demands and quotes -----------------------------------------------------------------
 
 Cursor = Annotated[str | None, Query(max_length=24)]
-DemandId = Annotated[int, Path(ge=1, le=limits.id_max)]
+DemandId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max)]
 QUOTE_DAYS_MAX = 365
 
 

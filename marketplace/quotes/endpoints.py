@@ -14,12 +14,13 @@ from marketplace.assets.service import signing_context
 from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.identity.auth import CurrentAccount, VerifiedSupplier
 from marketplace.orders.schemas import OrderDraft, OrderSignature
+from marketplace.paging import ID_DIGITS
 from marketplace.quotes import service
 from marketplace.quotes.schemas import QuoteCreate, QuoteDraft, QuoteFields, QuotePage, QuotePublic
 
 router = APIRouter(tags=["quotes"])
-DemandId = Annotated[int, Path(ge=1, le=limits.id_max, description="demand id")]
-QuoteId = Annotated[int, Path(ge=1, le=limits.id_max, description="quote id")]
+DemandId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max, description="demand id")]
+QuoteId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max, description="quote id")]
 
 
 @router.post(

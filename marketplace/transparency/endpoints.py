@@ -11,6 +11,7 @@ from ledger import limits as ledger_limits
 from marketplace import limits
 from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.http import ERROR_RESPONSES, ErrorBody
+from marketplace.paging import ID_DIGITS
 from marketplace.transparency import service
 from marketplace.transparency.schemas import BatchPage, EntryPage, Receipt, TrustAnchorPublic
 
@@ -55,7 +56,9 @@ def list_batches(
         409: {**ERROR_RESPONSES[409], "description": "not anchored yet"},
     },
 )
-def receipt(session: SessionDep, seq: Annotated[int, Path(ge=1, le=limits.id_max)]) -> Receipt:
+def receipt(
+    session: SessionDep, seq: Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max)]
+) -> Receipt:
     """The entry, its inclusion proof, its batch's root and the anchor transaction: verify it
     with ``bourse verify receipt.json --chain URL``, without this exchange."""
     return Receipt.model_validate(service.receipt(session, seq))

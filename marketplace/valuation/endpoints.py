@@ -17,11 +17,12 @@ from marketplace.http import JSON_ERROR_RESPONSES
 from marketplace.identity.auth import CurrentAccount, OptionalAccount
 from marketplace.pages.valuation import valuation_page
 from marketplace.pages.web import report_response
+from marketplace.paging import ID_DIGITS
 from marketplace.valuation import service
 from marketplace.valuation.schemas import CertificationDraft, ValuationPublic, ValuationRequest
 
 router = APIRouter(tags=["valuation"])
-ValuationId = Annotated[int, Path(ge=1, le=limits.id_max, description="valuation id")]
+ValuationId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max, description="valuation id")]
 
 
 @router.post(

@@ -13,12 +13,13 @@ from marketplace import limits
 from marketplace.assets import service
 from marketplace.assets.schemas import RevisionPublic
 from marketplace.deps import RuntimeDep
+from marketplace.paging import ID_DIGITS
 from marketplace.quality.table_schema import within_bounds
 
-AssetId = Annotated[int, Path(ge=1, le=limits.id_max, description="asset id")]
-RevisionNo = Annotated[int, Path(ge=1, le=limits.id_max, description="revision number")]
+AssetId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max, description="asset id")]
+RevisionNo = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max, description="revision number")]
 
-ObjectionId = Annotated[int, Path(ge=1, le=limits.id_max, description="objection id")]
+ObjectionId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max, description="objection id")]
 
 
 def get_signing_context(runtime: RuntimeDep) -> service.SigningContext:

@@ -23,11 +23,12 @@ from marketplace.disputes.schemas import (
 from marketplace.disputes.service import opening, rulings, views
 from marketplace.idempotency import idempotent
 from marketplace.identity.auth import CurrentAccount
+from marketplace.paging import ID_DIGITS
 
 router = APIRouter(tags=["disputes"])
 
-OrderId = Annotated[int, Path(ge=1, le=limits.id_max, description="order id")]
-DisputeId = Annotated[int, Path(ge=1, le=limits.id_max, description="dispute id")]
+OrderId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max, description="order id")]
+DisputeId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max, description="dispute id")]
 Limit = Annotated[int, Query(ge=1, le=limits.page_size_max, description="page size")]
 
 

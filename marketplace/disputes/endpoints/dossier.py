@@ -14,10 +14,11 @@ from marketplace.deps import BlobStoreDep, RuntimeDep, SessionDep
 from marketplace.disputes.dossier_schemas import DossierView
 from marketplace.disputes.service import dossier
 from marketplace.identity.auth import CurrentAccount
+from marketplace.paging import ID_DIGITS
 
 router = APIRouter(tags=["disputes"])
 
-DisputeId = Annotated[int, Path(ge=1, le=limits.id_max, description="dispute id")]
+DisputeId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max, description="dispute id")]
 
 
 @router.get(

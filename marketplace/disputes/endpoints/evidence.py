@@ -30,13 +30,14 @@ from marketplace.disputes.service import evidence as service
 from marketplace.http import DOWNLOAD_HEADERS
 from marketplace.idempotency import idempotent
 from marketplace.identity.auth import CurrentAccount
+from marketplace.paging import ID_DIGITS
 from marketplace.ratelimit.routes import per_account
 
 router = APIRouter(tags=["disputes"])
 
 UPLOAD_PATH = "/upload/disputes/{dispute_id}/evidence"
-DisputeId = Annotated[int, Path(ge=1, le=limits.id_max, description="dispute id")]
-EvidenceId = Annotated[int, Path(ge=1, le=limits.id_max, description="evidence id")]
+DisputeId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max, description="dispute id")]
+EvidenceId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max, description="evidence id")]
 _MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
 
 

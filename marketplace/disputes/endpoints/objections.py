@@ -15,11 +15,12 @@ from marketplace.disputes.schemas import DisputeView, ObjectionEscalation
 from marketplace.disputes.service import objections
 from marketplace.idempotency import idempotent
 from marketplace.identity.auth import CurrentAccount
+from marketplace.paging import ID_DIGITS
 
 router = APIRouter(tags=["disputes"])
 
-AssetId = Annotated[int, Path(ge=1, le=limits.id_max, description="asset id")]
-ObjectionId = Annotated[int, Path(ge=1, le=limits.id_max, description="objection id")]
+AssetId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max, description="asset id")]
+ObjectionId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max, description="objection id")]
 
 
 @router.post(
