@@ -304,9 +304,15 @@ class ContentEncodingMiddleware:
         await self.app(scope, receive, send)
 
 
+_UTF8 = frozenset({"utf-8", "utf-8-sig"})  # json.detect_encoding's names for UTF-8
+
+
 class JsonDepthLimitMiddleware:
     """Refuses a request body that nests arrays and objects more than ``depth_max`` deep, with a
-    400 ``json_too_deep``, before any JSON parser sees it (see ``marketplace.json_depth``).
+    400 ``json_too_deep``, before any JSON parser sees it (see ``marketplace.json_depth``); and
+    one in UTF-16 or UTF-32, with a 400 ``body_not_utf8``: RFC 8259 has JSON exchanged in UTF-8,
+    and the checks made on a body's bytes (its depth here, NUL in ``nul_guard``) read UTF-8,
+    while Python's parser would read the others too.
 
     Every body outside ``exempt_prefixes`` is measured, whatever its Content-Type: FastAPI parses
     a body without one as JSON too. It runs inside ``BodySizeLimitMiddleware``, so the body it
@@ -330,12 +336,20 @@ class JsonDepthLimitMiddleware:
             if not message.get("more_body", False):
                 break
         body = b"".join(pieces)
+        refusal = None
         if nesting_exceeds(body, self.depth_max):
             refusal = error_response(
                 400,
                 "json_too_deep",
                 f"the request body nests arrays and objects more than {self.depth_max} deep",
             )
+        elif body and json.detect_encoding(body) not in _UTF8:
+            refusal = error_response(
+                400,
+                "body_not_utf8",
+                "send the request body in UTF-8 (RFC 8259); this one reads as UTF-16 or UTF-32",
+            )
+        if refusal is not None:
             await refusal(scope, receive, send)
             return
         replayed = False

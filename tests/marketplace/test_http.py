@@ -279,6 +279,27 @@ def test_deep_nesting_is_refused_whatever_the_content_type(edge: TestClient) -> 
         assert r.json()["error"] == "json_too_deep"
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le"])
+def test_a_body_in_utf16_or_utf32_is_refused_before_any_parser_reads_it(
+    edge: TestClient, encoding: str
+) -> None:
+    # Read as bytes, its NUL escape and brackets are not what the checks on bytes look for.
+    body = json.dumps({"name": "x\u0000y", "count": 1}).encode(encoding)
+    r = edge.post("/_test/things", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 400, r.text
+    assert r.json() == {
+        "error": "body_not_utf8",
+        "message": "send the request body in UTF-8 (RFC 8259); this one reads as UTF-16 or UTF-32",
+    }
+
+
+def test_a_utf8_body_with_a_byte_order_mark_is_read(edge: TestClient) -> None:
+    body = "\ufeff" + json.dumps({"name": "x", "count": 1})
+    headers = {"content-type": "application/json"}
+    r = edge.post("/_test/things", content=body.encode(), headers=headers)
+    assert r.status_code == 200, r.text
+
+
 def test_brackets_inside_strings_are_not_nesting(edge: TestClient) -> None:
     r = edge.post("/_test/things", json={"name": "[" * 1000 + '"{\\', "count": 1})
     assert r.status_code == 200
