@@ -3,7 +3,14 @@
 
 from __future__ import annotations
 
-from marketplace.errors import BadRequest, Conflict, NotFound, PayloadTooLarge, Unprocessable
+from marketplace.errors import (
+    BadRequest,
+    Conflict,
+    NotFound,
+    PayloadTooLarge,
+    Unprocessable,
+    UnsupportedMediaType,
+)
 
 
 class EvidenceNotFound(NotFound):
@@ -45,3 +52,9 @@ class LengthRequired(BadRequest):
 
     status = 411
     code = "length_required"
+
+
+class MultipartUpload(UnsupportedMediaType):
+    """A multipart form sent where the file is the raw request body (as the assets' upload)."""
+
+    code = "multipart_upload"

@@ -366,12 +366,17 @@ async def upload_file(
 
 def _check_length(request: Request, page: Page) -> None:
     """Over the API's limit by its ``Content-Length``: 413 in the reader's language, before a
-    byte is read (the API's ``evidence_body`` says it in English)."""
+    byte is read (the API's ``evidence_body`` says it in English). A length of more than 19
+    digits is over any limit (and more than int() reads past 4,300)."""
     raw = request.headers.get("content-length", "")
-    if raw.isascii() and raw.isdigit() and int(raw) > limits.evidence_file_bytes_max:
+    if not (raw.isascii() and raw.isdigit()):
+        return
+    declared = int(raw) if len(raw) <= 19 else None
+    if declared is None or declared > limits.evidence_file_bytes_max:
         message = page.text(N_("This file is %(size)s; an evidence file is at most %(max)s."))
         with i18n.use_locale(page.locale, page.settings.currency_unit):
-            sizes = {"size": size(int(raw)), "max": size(limits.evidence_file_bytes_max)}
+            shown = size(declared) if declared is not None else f"{raw[:19]}... B"
+            sizes = {"size": shown, "max": size(limits.evidence_file_bytes_max)}
         raise EvidenceTooLarge(message % sizes)
 
 

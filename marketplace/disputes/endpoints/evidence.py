@@ -24,6 +24,7 @@ from marketplace.disputes.evidence_errors import (
     EvidenceTooLarge,
     InvalidEvidence,
     LengthRequired,
+    MultipartUpload,
 )
 from marketplace.disputes.evidence_schemas import EvidenceList, EvidencePublic, StatementCreate
 from marketplace.disputes.service import evidence as service
@@ -38,6 +39,9 @@ router = APIRouter(tags=["disputes"])
 UPLOAD_PATH = "/upload/disputes/{dispute_id}/evidence"
 DisputeId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max, description="dispute id")]
 EvidenceId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max, description="evidence id")]
+# A Content-Length longer than a 64-bit size is over any limit (and int() refuses one of more
+# than 4,300 digits).
+_DIGITS_MAX = 19
 _MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
 
 
@@ -45,14 +49,15 @@ async def evidence_body(request: Request) -> bytes:
     """The file, read whole once its declared length is within the limit (a body longer than
     its ``Content-Length`` is cut off by the server, never read)."""
     if request.headers.get("content-type", "").lower().startswith("multipart/"):
-        raise InvalidEvidence("send the file as the raw request body, not as a multipart form")
+        raise MultipartUpload("send the file as the raw request body, not as a multipart form")
     raw = request.headers.get("content-length")
     if raw is None or not (raw.isascii() and raw.isdigit()):
         raise LengthRequired("an evidence file is sent with its Content-Length")
-    if int(raw) > limits.evidence_file_bytes_max:
+    if len(raw) > _DIGITS_MAX or int(raw) > limits.evidence_file_bytes_max:
+        shown = raw if len(raw) <= _DIGITS_MAX else raw[:_DIGITS_MAX] + "..."
         raise EvidenceTooLarge(
             f"an evidence file is at most {limits.evidence_file_bytes_max} bytes; this one is "
-            f"{int(raw)}"
+            f"{shown}"
         )
     body = await request.body()
     if len(body) != int(raw):

@@ -108,10 +108,13 @@ def _terms(listing: ListingPublic, asked: Terms | None, purpose: str) -> Terms:
 
 
 def _valid_until(asked: datetime, now: datetime) -> datetime:
-    moment = asked.astimezone(UTC).replace(microsecond=0)
     earliest = now + timedelta(seconds=limits.quote_validity_s_min)
     latest = now + timedelta(seconds=limits.quote_validity_s_max)
-    if not earliest <= moment <= latest:
+    try:
+        moment: datetime | None = asked.astimezone(UTC).replace(microsecond=0)
+    except OverflowError:  # its offset carries it past year 1 or 9999: far outside the window
+        moment = None
+    if moment is None or not earliest <= moment <= latest:
         raise InvalidValidity(
             f"valid_until must lie {limits.quote_validity_s_min} s to "
             f"{limits.quote_validity_s_max // 86400} days ahead (between "

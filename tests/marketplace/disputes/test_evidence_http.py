@@ -221,6 +221,25 @@ def test_an_oversize_file_is_refused_with_the_limit_and_nothing_is_stored(
     assert len(_submitted(api, dispute)) == 1
 
 
+def test_hostile_upload_headers_are_refused_and_nothing_is_stored(
+    api: TestClient, dispute: int, buyer: Party, blob_dir: Path
+) -> None:
+    blobs = _blobs(blob_dir)
+    url = f"/upload/disputes/{dispute}/evidence"
+    headers = {**keyed(buyer.headers), "Content-Type": "application/octet-stream"}
+    # More digits than int() reads (4,300): over any limit, not a 500.
+    huge = api.post(url, params={"title": "t"}, content=b"hello",
+                    headers={**headers, "Content-Length": "9" * 4301})  # fmt: skip
+    assert huge.status_code == 413, huge.text
+    assert huge.json()["error"] == "evidence_too_large"
+    form = api.post(url, params={"title": "t"}, files={"file": ("a.txt", b"hello")},
+                    headers=keyed(buyer.headers))  # fmt: skip
+    assert form.status_code == 415, form.text  # as the assets' raw-body upload answers
+    assert form.json()["error"] == "multipart_upload"
+    assert _blobs(blob_dir) == blobs
+    assert _party_items(api, buyer, dispute) == []
+
+
 def test_a_respondent_without_the_fee_is_refused_and_nothing_is_stored(
     api: TestClient, asset_runtime: Runtime, dispute: int, supplier: Party, blob_dir: Path
 ) -> None:

@@ -149,8 +149,16 @@ def test_the_largest_price_is_accepted(
 
 @pytest.mark.parametrize(
     "valid_until",
-    [in_days(-1), in_days(0), in_days(31), "2030-01-01T00:00"],
-    ids=["yesterday", "now", "in-31-days", "no-offset"],  # stable ids: xdist workers must agree
+    [
+        in_days(-1),
+        in_days(0),
+        in_days(31),
+        "2030-01-01T00:00",
+        "9999-12-31T23:59:59-23:59",  # in UTC past year 9999
+        "0001-01-01T00:00:00+23:59",  # in UTC before year 1
+    ],
+    # stable ids: xdist workers must agree
+    ids=["yesterday", "now", "in-31-days", "no-offset", "past-9999", "before-1"],
 )
 def test_a_validity_in_the_past_too_far_ahead_or_without_an_offset_is_refused(
     api: TestClient, supplier: Party, buyer: Party, ops: Party, valid_until: str
