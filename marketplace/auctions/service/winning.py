@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from marketplace.assets.service import SigningContext
-from marketplace.auctions import repository
+from marketplace.auctions import lifecycle, repository
 from marketplace.auctions.errors import AuctionNotFound, AuctionStateConflict, NotWinner
 from marketplace.auctions.models import Auction, AuctionBid, AuctionStatus
 from marketplace.auctions.service import _seams
@@ -29,16 +29,22 @@ from marketplace.settings import Settings
 
 
 def _winning(
-    session: Session, principal: Principal, auction_id: int, *, lock: bool
+    session: Session, principal: Principal, auction_id: int, *, lock: bool, now: datetime
 ) -> tuple[Auction, AuctionBid]:
     """The sold auction without an order yet, and the caller's winning bid (404 / 409 / 403)."""
     auction = (repository.lock if lock else repository.get)(session, auction_id)
     if auction is None:
         raise AuctionNotFound(f"no auction {auction_id}")
     if auction.status != AuctionStatus.resolved or auction.winner_bid_id is None:
+        due = (
+            f"; its reveals are over: resolve it (POST /auctions/{auction_id}/resolve, anyone "
+            "may) to learn its winner"
+            if lifecycle.resolution_due(auction, now)
+            else ""
+        )
         raise AuctionStateConflict(
-            f"auction {auction_id} is {auction.status}; only a sold (resolved) auction's winner "
-            "places an order from it"
+            f"auction {auction_id} is {lifecycle.current(auction, now)}{due}; only a sold "
+            "(resolved) auction's winner places an order from it"
         )
     assert principal.organization.id is not None
     bid = repository.bid_of(session, auction_id, principal.organization.id)
@@ -55,7 +61,7 @@ def order_draft(
     session: Session, principal: Principal, auction_id: int, *, ctx: SigningContext, now: datetime
 ) -> OrderDraft:
     """The winner's order to sign locally (writes nothing)."""
-    auction, bid = _winning(session, principal, auction_id, lock=False)
+    auction, bid = _winning(session, principal, auction_id, lock=False, now=now)
     assert auction.price_minor is not None
     return _seams.draft_order(
         session, principal, listing_id=auction.listing_id, auction_id=auction_id,
@@ -74,7 +80,7 @@ def place_order(
     now: datetime,
 ) -> OrderPublic:
     """Place the winner's order at the auction's price (steps in the module docstring)."""
-    auction, bid = _winning(session, principal, auction_id, lock=True)
+    auction, bid = _winning(session, principal, auction_id, lock=True, now=now)
     assert auction.price_minor is not None
     order = _seams.place_order_signed(
         session, settings, principal, listing_id=auction.listing_id, auction_id=auction_id,

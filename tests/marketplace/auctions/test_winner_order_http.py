@@ -87,7 +87,13 @@ def test_a_self_custody_winner_signs_its_order_at_the_vickrey_price_once(
                  headers=headers)  # fmt: skip
     assert r.status_code == 200, r.text
     assert reveal(api, dave, aid, 200_000, 2).status_code == 200
+    early = api.post(f"/auctions/{aid}/order/draft", headers=headers)
+    assert early.status_code == 409, early.text
+    assert f"auction {aid} is revealing; only a sold" in early.json()["message"]
     clock.advance(hours=2)
+    due = api.post(f"/auctions/{aid}/order/draft", headers=headers)
+    assert due.status_code == 409, due.text
+    assert f"resolve it (POST /auctions/{aid}/resolve" in due.json()["message"]
     resolved = api.post(f"/auctions/{aid}/resolve").json()
     assert resolved["result"]["order_id"] is None
     assert f"/auctions/{aid}/order/draft" in resolved["result"]["order_refused"]
