@@ -45,6 +45,7 @@ from marketplace.auctions.schemas import AuctionCreate
 from marketplace.deps import BlobStoreDep, RuntimeDep, SessionDep
 from marketplace.errors import DatabourseError
 from marketplace.identity.auth import PageVerifiedSupplier
+from marketplace.json_depth import nesting_exceeds
 from marketplace.listings import service as listings
 from marketplace.listings.price_models import Fixed, Metered, Negotiable, Subscription
 from marketplace.listings.schemas import ListingCreate
@@ -358,6 +359,11 @@ def correct_schema(
 
 
 def _json_object(text: str) -> dict[str, Any] | None:
+    """The form field's JSON object, or None (measured first: a form field's brackets come
+    percent-encoded, past the app's check of the body's nesting, and py-evm raised the parser's
+    recursion limit past what the C stack holds)."""
+    if nesting_exceeds(text.encode("utf-8", "surrogatepass"), limits.json_nesting_depth_max):
+        return None
     try:
         parsed = json.loads(text)
     except ValueError:
