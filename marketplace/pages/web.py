@@ -222,12 +222,15 @@ def error_page(request: Request, status: int, message: str) -> Response:
     )
 
 
+_FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 async def _csrf_ok(request: Request) -> bool:
     settings: Settings = request.app.state.runtime.settings
     submitted = request.headers.get(CSRF_HEADER)
     if submitted is None:
         content_type = request.headers.get("content-type", "")
-        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        if content_type.startswith(_FORM_CONTENT_TYPES):
             # Read (and cache) the body first: the app-wide NUL guard reads it again later.
             await request.body()
             value = (await request.form()).get(security.CSRF_FIELD)
@@ -241,14 +244,18 @@ async def _csrf_ok(request: Request) -> bool:
 
 
 async def _has_nul(request: Request) -> bool:
-    """A URL-encoded form field holding U+0000, which PostgreSQL cannot store (JSON bodies are
-    checked by the app-wide ``nul_guard``). Multipart bodies (uploads) are not read here: a
-    route that streams an upload (with the ``X-CSRF-Token`` header) checks its own fields."""
-    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+    """A form field (its name, its text, a file's name) holding U+0000, which PostgreSQL cannot
+    store (JSON bodies are checked by the app-wide ``text_guard``), in a URL-encoded or a
+    multipart form. A route that streams an upload refuses forms before this runs
+    (``uploads.raw_upload_route``), and other page bodies are within the body limit."""
+    if not request.headers.get("content-type", "").startswith(_FORM_CONTENT_TYPES):
         return False
     await request.body()  # cached for the NUL guard, which reads it again
     form = await request.form()
-    return any("\0" in key or (isinstance(v, str) and "\0" in v) for key, v in form.multi_items())
+    return any(
+        "\0" in key or "\0" in (v if isinstance(v, str) else (v.filename or ""))
+        for key, v in form.multi_items()
+    )
 
 
 class PageRoute(APIRoute):

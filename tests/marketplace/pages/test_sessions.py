@@ -213,10 +213,12 @@ def test_static_files_are_served_locally_and_unknown_ones_are_404(api: TestClien
 
 def test_a_nul_in_a_form_field_is_a_400_page_not_a_500(api: TestClient) -> None:
     form = api.get("/login")
-    r = api.post(
-        "/login",
-        data={"email": "a\0@b.test", "password": "x", "csrf_token": csrf_of(form.text)},
-    )
+    fields = {"email": "a\0@b.test", "password": "x", "csrf_token": csrf_of(form.text)}
+    r = api.post("/login", data=fields)
 
     assert r.status_code == 400
     assert "NUL" in r.text
+    # The same fields as a multipart form, which page routes read too.
+    multipart = api.post("/login", files={k: (None, v) for k, v in fields.items()})
+    assert multipart.status_code == 400
+    assert "NUL" in multipart.text
