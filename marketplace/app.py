@@ -25,8 +25,8 @@ from marketplace.http import (
     JsonDepthLimitMiddleware,
     SecurityHeadersMiddleware,
     install_error_handlers,
-    nul_guard,
     served_over_tls,
+    text_guard,
 )
 from marketplace.identity import endpoints as identity_endpoints
 from marketplace.listings import endpoints as listing_endpoints
@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         docs_url=None,  # served from local files by install_docs, never from a CDN
         redoc_url=None,
         responses=ERROR_RESPONSES,
-        dependencies=[Depends(nul_guard(exempt_prefixes=(asset_endpoints.UPLOAD_PREFIX,)))],
+        dependencies=[Depends(text_guard(exempt_prefixes=(asset_endpoints.UPLOAD_PREFIX,)))],
     )
     app.state.runtime = rt
     install_error_handlers(app)

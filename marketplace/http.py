@@ -106,22 +106,55 @@ def _describe_validation(exc: RequestValidationError) -> str:
 
 # A JSON string escape for U+0000 that is not itself an escaped backslash.
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+# A JSON escape of a UTF-16 surrogate (\uD800 to \uDFFF) that is not itself escaped, and a
+# surrogate's bytes as if UTF-8 (which Python's JSON parser reads too, as "surrogatepass").
+_JSON_SURROGATE = re.compile(rb"(?<!\\)(?:\\\\)*(\\u[dD][89a-fA-F][0-9a-fA-F]{2})")
+_RAW_SURROGATE = re.compile(rb"\xed[\xa0-\xbf]")
 
 
-def nul_guard(exempt_prefixes: tuple[str, ...]) -> Callable[[Request], Awaitable[None]]:
-    """A dependency for every route: text in a request may not contain U+0000. PostgreSQL cannot
-    store it (a query would fail with a 500) and no field of this API means it. Query strings
-    and JSON bodies are checked; raw upload bodies under ``exempt_prefixes`` are not."""
+def _lone_surrogate(body: bytes) -> bool:
+    """Whether a JSON body's text holds a surrogate not in a pair (a high one followed at once by
+    a low one): such a string cannot be encoded as UTF-8, so storing, hashing or signing it
+    fails deep inside a handler (a 500, or a job that never ends)."""
+    if _RAW_SURROGATE.search(body):
+        return True
+    pending = None  # where the last high surrogate's escape ended
+    for found in _JSON_SURROGATE.finditer(body):
+        escape = found.group(1)
+        start, end = found.span(1)
+        high = escape[3:4] in b"89abAB"
+        if pending is not None:
+            if high or start != pending:
+                return True
+            pending = None
+        elif high:
+            pending = end
+        else:
+            return True
+    return pending is not None
 
-    async def reject_nul(request: Request) -> None:
+
+def text_guard(exempt_prefixes: tuple[str, ...]) -> Callable[[Request], Awaitable[None]]:
+    """A dependency for every route: text in a request may not contain U+0000, nor (in a JSON
+    body) a lone UTF-16 surrogate. PostgreSQL cannot store the first, nothing can encode the
+    second as UTF-8, and no field of this API means either. Query strings and JSON bodies are
+    checked; raw upload bodies under ``exempt_prefixes`` are not."""
+
+    async def reject_bad_text(request: Request) -> None:
         if any("\0" in k or "\0" in v for k, v in request.query_params.multi_items()):
             raise Unprocessable("query parameters may not contain NUL characters (U+0000)")
         if _exempt(request.url.path, exempt_prefixes):
             return
-        if _JSON_NUL.search(await request.body()):
+        body = await request.body()
+        if _JSON_NUL.search(body):
             raise Unprocessable("text in the request body may not contain NUL characters (U+0000)")
+        if _lone_surrogate(body):
+            raise Unprocessable(
+                "text in the request body may not contain a lone UTF-16 surrogate "
+                "(\\uD800 to \\uDFFF outside a pair)"
+            )
 
-    return reject_nul
+    return reject_bad_text
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -311,7 +344,7 @@ class JsonDepthLimitMiddleware:
     """Refuses a request body that nests arrays and objects more than ``depth_max`` deep, with a
     400 ``json_too_deep``, before any JSON parser sees it (see ``marketplace.json_depth``); and
     one in UTF-16 or UTF-32, with a 400 ``body_not_utf8``: RFC 8259 has JSON exchanged in UTF-8,
-    and the checks made on a body's bytes (its depth here, NUL in ``nul_guard``) read UTF-8,
+    and the checks made on a body's bytes (its depth here, NUL in ``text_guard``) read UTF-8,
     while Python's parser would read the others too.
 
     Every body outside ``exempt_prefixes`` is measured, whatever its Content-Type: FastAPI parses

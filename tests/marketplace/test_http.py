@@ -300,6 +300,32 @@ def test_a_utf8_body_with_a_byte_order_mark_is_read(edge: TestClient) -> None:
     assert r.status_code == 200, r.text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        rb'"a\ud800b"',  # a high surrogate alone
+        rb'"a\udc00b"',  # a low one alone
+        rb'"\udc00\ud800"',  # the wrong way round
+        rb'"\ud800\\\udc00"',  # a pair split by an escaped backslash
+        rb'"ab\ud83d"',  # a high one at the end
+        b'"a\xed\xa0\x80b"',  # a surrogate's bytes as if UTF-8
+    ],
+)
+def test_a_lone_surrogate_in_a_json_body_is_refused(edge: TestClient, text: bytes) -> None:
+    body = b'{"name": ' + text + b', "count": 1}'
+    r = edge.post("/_test/things", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert "lone UTF-16 surrogate" in r.json()["message"]
+
+
+def test_a_surrogate_pair_and_an_escaped_backslash_u_are_text(edge: TestClient) -> None:
+    for text, name in ((rb'"\ud83d\ude00"', "\U0001f600"), (rb'"\\ud800"', "\\ud800")):
+        body = b'{"name": ' + text + b', "count": 1}'
+        r = edge.post("/_test/things", content=body, headers={"content-type": "application/json"})
+        assert r.status_code == 200, r.text
+        assert r.json()["name"] == name
+
+
 def test_brackets_inside_strings_are_not_nesting(edge: TestClient) -> None:
     r = edge.post("/_test/things", json={"name": "[" * 1000 + '"{\\', "count": 1})
     assert r.status_code == 200
