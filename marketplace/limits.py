@@ -121,6 +121,11 @@ price_history_trades_max: Final = 60  # trades a listing page's price-history ch
 price_suggestion_comparables_max: Final = 20  # active listings a price suggestion reads
 valuation_horizon_years_max: Final = 50
 valuation_cost_components_max: Final = 50
+# Every amount a valuation computes (each approach's value and range): within amount_minor_max and
+# within the integers RFC 8785 writes exactly, since the report is hashed (ledger/canonical.py).
+# Inputs giving more are refused with 422. Approach weights are held to the same bound.
+valuation_amount_minor_max: Final = 2**53 - 1
+valuation_weight_max: Final = 2**53 - 1
 
 # Public web pages (marketplace/pages); page sizes are page_size_default above
 web_query_length_max: Final = 200  # q, theme (as GET /assets) in page URLs

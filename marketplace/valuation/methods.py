@@ -29,7 +29,7 @@ COST_COMPONENTS = (
     "compliance",
 )
 
-NonNegativeMinor = Annotated[int, Field(ge=0, le=10**15)]
+NonNegativeMinor = Annotated[int, Field(strict=True, ge=0, le=10**15)]
 Score = Annotated[Decimal, Field(ge=0, le=100)]
 
 # Cost approach: share of the value adjustment that comes from quality and from timeliness.
@@ -137,7 +137,7 @@ class IncomeInputs(_Inputs):
     growth_rate: Decimal = Field(default=Decimal(0), gt=-1, le=10)
     income_share: Decimal = Field(ge=0, le=1)
     discount_rate: Decimal = Field(gt=-1, le=10)
-    horizon_years: int = Field(ge=1, le=limits.valuation_horizon_years_max)
+    horizon_years: int = Field(strict=True, ge=1, le=limits.valuation_horizon_years_max)
 
 
 def income_approach(inputs: IncomeInputs) -> ApproachResult:
@@ -166,10 +166,10 @@ class Comparable(_Inputs):
     settled on it (``settled_trade``, with the day it settled and its weight by age), or one
     supplied by the valuer (``reference`` says where it comes from)."""
 
-    price_minor: int = Field(gt=0, le=10**15)
+    price_minor: int = Field(strict=True, gt=0, le=10**15)
     quality_score: Score = Field(gt=0)
     timeliness_score: Score = Field(gt=0)
-    volume_rows: int = Field(gt=0)
+    volume_rows: int = Field(strict=True, gt=0)
     rights: frozenset[Right] = Field(min_length=1)
     source: Literal["exchange", "valuer", "settled_trade"] = "exchange"
     reference: str = Field(default="", max_length=200)
@@ -183,7 +183,7 @@ class MarketInputs(_Inputs):
 
     quality_score: Score = Field(gt=0)
     timeliness_score: Score = Field(gt=0)
-    volume_rows: int = Field(gt=0)
+    volume_rows: int = Field(strict=True, gt=0)
     rights: frozenset[Right] = Field(min_length=1)
     comparables: list[Comparable] = Field(
         default_factory=list, max_length=limits.valuation_comparables_max

@@ -4,14 +4,17 @@ with the weights shown. Its canonical hash is what the ledger entry ``valuation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, DecimalException
 from functools import partial
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ledger.canonical import canonical_json, keccak256, to_hex
+from marketplace import limits
+from marketplace.errors import Unprocessable
 from marketplace.money import Currency
 from marketplace.quality.report import QualityReport
 from marketplace.valuation.methods import (
@@ -29,6 +32,8 @@ REPORT_VERSION = 1
 Kind = Literal["indicative", "certified"]  # certified: signed by an account with role valuer
 Approach = Literal["cost", "income", "market"]
 DEFAULT_WEIGHTS: dict[Approach, int] = {"cost": 30, "income": 40, "market": 30}
+Weight = Annotated[int, Field(strict=True, le=limits.valuation_weight_max)]
+_Inputs = TypeVar("_Inputs", bound=BaseModel)
 
 
 class ValuationInputs(BaseModel):
@@ -39,7 +44,7 @@ class ValuationInputs(BaseModel):
     cost: CostInputs | None = None
     income: IncomeInputs | None = None
     market: MarketInputs | None = None
-    weights: dict[Approach, int] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    weights: dict[Approach, Weight] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
 
     @field_validator("weights")
     @classmethod
@@ -73,6 +78,28 @@ class ValuationReport(BaseModel):
         return to_hex(keccak256(canonical_json(self.canonical_payload())))
 
 
+def _checked(
+    approach: Approach, method: Callable[[_Inputs], ApproachResult], inputs: _Inputs
+) -> ApproachResult:
+    """The approach's result, every amount in it (value, low, high) at most
+    ``valuation_amount_minor_max``: the one place each method's amounts are bounded. Inputs
+    whose result is larger, or too large for ``Decimal`` to compute, are refused (422) with
+    the approach's inputs named, before anything is written."""
+    bound = limits.valuation_amount_minor_max
+    try:
+        result: ApproachResult | None = method(inputs)
+    except DecimalException:
+        result = None
+    amounts = () if result is None else (result.value_minor, result.low_minor, result.high_minor)
+    if result is None or any(a is not None and a > bound for a in amounts):
+        raise Unprocessable(
+            f"'inputs.{approach}': these inputs give a value beyond {bound} minor units, the "
+            "largest a valuation holds (valuation_amount_minor_max in marketplace/limits.py); "
+            "check the amounts, rates and horizon"
+        )
+    return result
+
+
 def combine(
     inputs: ValuationInputs,
     *,
@@ -88,11 +115,11 @@ def combine(
     assert issued_at.tzinfo is not None
     results: list[ApproachResult] = []
     if inputs.cost is not None:
-        results.append(cost_approach(inputs.cost))
+        results.append(_checked("cost", cost_approach, inputs.cost))
     if inputs.income is not None:
-        results.append(income_approach(inputs.income))
+        results.append(_checked("income", income_approach, inputs.income))
     if inputs.market is not None:
-        results.append(market_approach(inputs.market))
+        results.append(_checked("market", market_approach, inputs.market))
     valued = [r for r in results if r.value_minor is not None]
     applied = {r.approach: inputs.weights.get(r.approach, 0) for r in valued}
     total = sum(applied.values())
