@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from marketplace import limits
 from marketplace.errors import DatabourseError, Unprocessable
-from marketplace.json_depth import nesting_exceeds
+from marketplace.json_depth import lone_surrogate, nesting_exceeds
 
 log = logging.getLogger("databourse.http")
 
@@ -106,32 +106,6 @@ def _describe_validation(exc: RequestValidationError) -> str:
 
 # A JSON string escape for U+0000 that is not itself an escaped backslash.
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
-# A JSON escape of a UTF-16 surrogate (\uD800 to \uDFFF) that is not itself escaped, and a
-# surrogate's bytes as if UTF-8 (which Python's JSON parser reads too, as "surrogatepass").
-_JSON_SURROGATE = re.compile(rb"(?<!\\)(?:\\\\)*(\\u[dD][89a-fA-F][0-9a-fA-F]{2})")
-_RAW_SURROGATE = re.compile(rb"\xed[\xa0-\xbf]")
-
-
-def _lone_surrogate(body: bytes) -> bool:
-    """Whether a JSON body's text holds a surrogate not in a pair (a high one followed at once by
-    a low one): such a string cannot be encoded as UTF-8, so storing, hashing or signing it
-    fails deep inside a handler (a 500, or a job that never ends)."""
-    if _RAW_SURROGATE.search(body):
-        return True
-    pending = None  # where the last high surrogate's escape ended
-    for found in _JSON_SURROGATE.finditer(body):
-        escape = found.group(1)
-        start, end = found.span(1)
-        high = escape[3:4] in b"89abAB"
-        if pending is not None:
-            if high or start != pending:
-                return True
-            pending = None
-        elif high:
-            pending = end
-        else:
-            return True
-    return pending is not None
 
 
 def text_guard(exempt_prefixes: tuple[str, ...]) -> Callable[[Request], Awaitable[None]]:
@@ -148,7 +122,7 @@ def text_guard(exempt_prefixes: tuple[str, ...]) -> Callable[[Request], Awaitabl
         body = await request.body()
         if _JSON_NUL.search(body):
             raise Unprocessable("text in the request body may not contain NUL characters (U+0000)")
-        if _lone_surrogate(body):
+        if lone_surrogate(body):
             raise Unprocessable(
                 "text in the request body may not contain a lone UTF-16 surrogate "
                 "(\\uD800 to \\uDFFF outside a pair)"

@@ -47,3 +47,31 @@ def nesting_exceeds(data: bytes, depth_max: int) -> bool:
             if depth < 0:  # a parser stops at the first unbalanced close
                 return False
     return False
+
+
+# A JSON escape of a UTF-16 surrogate (\uD800 to \uDFFF) that is not itself escaped, and a
+# surrogate's bytes as if UTF-8 (which Python's JSON parser reads too, as "surrogatepass").
+_JSON_SURROGATE = re.compile(rb"(?<!\\)(?:\\\\)*(\\u[dD][89a-fA-F][0-9a-fA-F]{2})")
+_RAW_SURROGATE = re.compile(rb"\xed[\xa0-\xbf]")
+
+
+def lone_surrogate(data: bytes) -> bool:
+    """Whether UTF-8 JSON text holds a surrogate not in a pair (a high one followed at once by a
+    low one), escaped or as raw bytes: parsed, such a string cannot be encoded as UTF-8 again,
+    so storing, hashing or signing it fails deep inside whatever reads it."""
+    if _RAW_SURROGATE.search(data):
+        return True
+    pending = None  # where the last high surrogate's escape ended
+    for found in _JSON_SURROGATE.finditer(data):
+        escape = found.group(1)
+        start, end = found.span(1)
+        high = escape[3:4] in b"89abAB"
+        if pending is not None:
+            if high or start != pending:
+                return True
+            pending = None
+        elif high:
+            pending = end
+        else:
+            return True
+    return pending is not None

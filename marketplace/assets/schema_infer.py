@@ -33,7 +33,7 @@ import polars as pl
 
 from ledger.canonical import canonical_json
 from marketplace import limits
-from marketplace.json_depth import nesting_exceeds
+from marketplace.json_depth import lone_surrogate, nesting_exceeds
 from marketplace.quality.errors import DeclarationError
 from marketplace.quality.table_schema import (
     MISSING_MARKERS,
@@ -284,6 +284,11 @@ class JsonLinesChecker:
             raise TabularError(
                 f"JSON Lines line {self._line} nests arrays and objects more than "
                 f"{limits.jsonl_nesting_depth_max} deep"
+            )
+        if lone_surrogate(line):
+            raise TabularError(
+                f"JSON Lines line {self._line} holds a lone UTF-16 surrogate (\\uD800 to "
+                "\\uDFFF outside a pair), which is not text"
             )
         try:
             value = json.loads(line)

@@ -84,6 +84,20 @@ def test_a_deeply_nested_json_lines_row_is_refused_before_parsing(
     assert blob_files(blob_dir) == []
 
 
+@pytest.mark.parametrize("row", [b'{"\\ud800": 1}', b'{"a": "x\\udc00"}', b'{"a": "\xed\xa0\x80"}'])
+def test_a_json_lines_row_with_a_lone_surrogate_is_refused(
+    api: TestClient, supplier: Party, engine: Engine, blob_dir: Path, row: bytes
+) -> None:
+    asset_id = int(create(api, supplier)["id"])
+    before = row_counts(engine)
+    r = upload(api, supplier, asset_id, b'{"a": 1}\n' + row + b"\n", fmt="jsonl")
+    assert r.status_code == 422, r.text  # was a 500: the schema's bounds encode every key
+    assert r.json()["error"] == "invalid_content"
+    assert r.json()["message"].startswith("JSON Lines line 2 holds a lone UTF-16 surrogate")
+    assert row_counts(engine) == before
+    assert blob_files(blob_dir) == []
+
+
 def test_nested_json_lines_within_the_limit_are_accepted(api: TestClient, supplier: Party) -> None:
     asset_id = int(create(api, supplier)["id"])
     depth = limits.jsonl_nesting_depth_max - 1  # the row object itself is one level
