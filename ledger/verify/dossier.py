@@ -71,6 +71,8 @@ MANIFEST_BYTES_MAX = 8 * 1024 * 1024  # dossier.json and manifest.json, each
 SUBMITTED_KIND = "evidence.submitted"
 OPENED_KIND = "dispute.opened"
 DRAWN_KIND = "arbitrator.drawn"
+PLACED_KIND = "order.placed"
+RULING_KINDS = ("ruling.issued", "ruling.final", "ruling.executed")  # each names the outcome
 ITEM_SOURCES = frozenset(
     {("evidence", "party"), ("evidence", "system"), ("statement", "party"), ("record", "journal")}
 )
@@ -368,6 +370,11 @@ def _check_kind(item: dict[str, Any], receipt: Receipt, dispute_id: int | None) 
     if kind == "record" or (kind == "evidence" and source == "system"):
         if item.get("kind") != entry["kind"]:
             raise _Failed(f"entry {seq} is {entry['kind']}, the manifest says {item.get('kind')}")
+        if kind == "record" and item.get("title") != entry["kind"]:
+            raise _Failed(
+                f"the manifest titles the record {item.get('title')!r}; a record's title is its "
+                f"entry's kind, entry {seq} is {entry['kind']}"
+            )
         if item.get("side") is not None:
             raise _Failed(f"the manifest gives the exchange's record a side ({item.get('side')})")
         return
@@ -517,6 +524,7 @@ class _Case:
     listing_id: int | None = None
     asset: tuple[Any, Any] | None = None  # (asset id, revision or None)
     objection_id: int | None = None
+    placed_seq: int | None = None  # the seq of the anchored order.placed of its order
 
     def about(self, entry: Mapping[str, Any], seq: int) -> None:
         """The entry is about this case, or fail naming what it is about instead."""
@@ -586,8 +594,8 @@ def _case(run: _Run) -> _Case | None:
     if isinstance(order_id, int) and not isinstance(order_id, bool):
         case.order_id = order_id
         for r in verified:
-            if r.entry["kind"] == "order.placed" and r.entry.get("subject") == f"order:{order_id}":
-                case.listing_id = _payload(r).get("listing_id")
+            if r.entry["kind"] == PLACED_KIND and r.entry.get("subject") == f"order:{order_id}":
+                case.listing_id, case.placed_seq = _payload(r).get("listing_id"), r.seq
         for r in verified:
             if (
                 r.entry["kind"] == "listing.created"
@@ -683,6 +691,15 @@ def _status_needs(status: Any) -> list[str]:
     }.get(str(status), [])
 
 
+def _int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """Equal and of one type (so that true is not 1, nor 1.0 the seq 1)."""
+    return type(a) is type(b) and a == b
+
+
 def _agrees(
     dossier: Dossier,
     case: _Case,
@@ -692,21 +709,90 @@ def _agrees(
     all_ok: bool,
 ) -> list[str]:
     """dossier.json (which no entry anchors) says what the anchored entries say: the dispute,
-    its order or objection, the opener, each side's addresses; and the entries its status
-    calls for are in the dossier."""
+    its order or objection, the opener, the reason, the chain, what is unanchored; once every
+    item verified (an item that failed may hide its entry), each side's addresses and the
+    outcome; and the entries its status calls for are in the dossier."""
+    meta = dossier.meta
+    problems = _opening_agrees(meta, case) + _chain_agrees(meta, receipts)
+    problems += _unanchored_agrees(meta, receipts)
+    if all_ok:
+        problems += _parties_agree(meta, case, receipts) + _ruling_agrees(meta, case, receipts)
+    status = _object(meta.get("dispute")).get("status")
+    problems += [
+        f"dossier.json says the dispute is {status}, but the dossier holds no {kind}"
+        for kind in _status_needs(status) if kind not in kinds
+    ]  # fmt: skip
+    return problems
+
+
+def _opening_agrees(meta: dict[str, Any], case: _Case) -> list[str]:
+    """The dispute's id, order or objection, opener, reason and seq are its dispute.opened's;
+    the order's placed_seq is its anchored order.placed's (when the dossier holds it)."""
     opened, payload = case.opened, _payload(case.opened)
-    meta = _object(dossier.meta.get("dispute"))
+    dispute = _object(meta.get("dispute"))
     said = f"than its dispute.opened (entry {opened.seq})"
     problems = [
-        f"dossier.json gives dispute {key} {meta.get(key)!r}, another {said}: {payload.get(key)!r}"
-        for key in ("id", "order_id", "objection_id", "opener_side")
-        if meta.get(key) != payload.get("dispute_id" if key == "id" else key)
+        f"dossier.json gives dispute.{key} {dispute.get(key)!r}, another {said}: "
+        f"{payload.get('dispute_id' if key == 'id' else key)!r}"
+        for key in ("id", "order_id", "objection_id", "opener_side", "reason")
+        if dispute.get(key) != payload.get("dispute_id" if key == "id" else key)
     ]
-    order = dossier.meta.get("order")
+    if not _equal(dispute.get("opened_seq"), opened.seq):
+        problems.append(
+            f"dossier.json gives dispute.opened_seq {dispute.get('opened_seq')!r}, but this "
+            f"dispute's anchored dispute.opened is entry {opened.seq}"
+        )
+    order = meta.get("order")
     if order is not None and _object(order).get("id") != payload.get("order_id"):
         problems.append(f"dossier.json names order {_object(order).get('id')}, another {said}")
+    placed = _object(order).get("placed_seq")
+    if order is not None and case.placed_seq is not None and not _equal(placed, case.placed_seq):
+        problems.append(
+            f"dossier.json gives order.placed_seq {placed!r}, but the anchored {PLACED_KIND} of "
+            f"order {case.order_id} is entry {case.placed_seq}"
+        )
+    return problems
+
+
+def _chain_agrees(meta: dict[str, Any], receipts: list[Receipt]) -> list[str]:
+    """chain.chain_id and chain.contract are the ones every receipt names."""
+    chain = _object(meta.get("chain"))
+    problems = []
+    ordered = sorted(receipts, key=lambda r: r.seq)
+    other = next((r for r in ordered if not _equal(chain.get("chain_id"), r.chain_id)), None)
+    if other is not None:
+        problems.append(
+            f"dossier.json gives chain.chain_id {chain.get('chain_id')!r}; the receipt of entry "
+            f"{other.seq} names chain {other.chain_id}"
+        )
+    other = next((r for r in ordered if not _same(chain.get("contract"), r.contract)), None)
+    if other is not None:
+        problems.append(
+            f"dossier.json gives chain.contract {chain.get('contract')!r}; the receipt of entry "
+            f"{other.seq} names contract {other.contract}"
+        )
+    return problems
+
+
+def _unanchored_agrees(meta: dict[str, Any], receipts: list[Receipt]) -> list[str]:
+    """unanchored lists entry seqs, none of them one whose receipt the dossier holds."""
+    listed = meta.get("unanchored")
+    if not isinstance(listed, list) or not all(_int(s) for s in listed):
+        return [f"dossier.json gives unanchored {listed!r}: it must be a list of entry seqs"]
+    held = {r.seq: r for r in receipts}
+    return [
+        f"dossier.json gives unanchored entry {seq}, but entry {seq} is anchored: its receipt "
+        f"verifies in batch {held[seq].batch_id}"
+        for seq in sorted(set(listed) & set(held))
+    ]
+
+
+def _parties_agree(meta: dict[str, Any], case: _Case, receipts: list[Receipt]) -> list[str]:
+    """Each side's listed addresses are exactly the opener (for its side) and the signers of
+    that side's anchored evidence entries."""
+    opened = case.opened
     signers: dict[str, set[str]] = {"buyer": set(), "supplier": set()}
-    opener = payload.get("opener_side")
+    opener = _payload(opened).get("opener_side")
     if opener in signers:
         signers[opener].add(str(opened.entry.get("actor")).lower())
     for receipt in receipts:  # the anchored entries of this dispute's evidence
@@ -714,9 +800,9 @@ def _agrees(
         if entry["kind"] == SUBMITTED_KIND and entry.get("subject") == f"dispute:{case.dispute_id}":
             side = str(_payload(receipt).get("side"))
             signers.setdefault(side, set()).add(str(entry.get("actor")).lower())
-    parties = _object(dossier.meta.get("parties"))
-    # Compared once every item verified (an item that failed may hide its entry's signer).
-    for side in sorted(set(signers) | set(parties)) if all_ok else []:
+    parties = _object(meta.get("parties"))
+    problems = []
+    for side in sorted(set(signers) | set(parties)):
         listed = _object(parties.get(side)).get("addresses")
         shown = {str(a).lower() for a in listed} if isinstance(listed, list) else set()
         if shown != signers.get(side, set()):
@@ -724,10 +810,33 @@ def _agrees(
                 f"dossier.json lists the {side}'s addresses as {sorted(shown)}; the anchored "
                 f"entries are signed by {sorted(signers.get(side, set()))}"
             )
-    problems += [
-        f"dossier.json says the dispute is {meta.get('status')}, but the dossier holds no {kind}"
-        for kind in _status_needs(meta.get("status")) if kind not in kinds
-    ]  # fmt: skip
+    return problems
+
+
+def _ruling_agrees(meta: dict[str, Any], case: _Case, receipts: list[Receipt]) -> list[str]:
+    """dispute.outcome (and dispute.supplier_bp, where dossier.json gives it) are the latest
+    anchored ruling's (ruling.issued, ruling.final or ruling.executed, by seq); null when the
+    dossier holds none."""
+    dispute = _object(meta.get("dispute"))
+    subject = f"dispute:{case.dispute_id}"
+    rulings = [
+        r for r in receipts if r.entry["kind"] in RULING_KINDS and r.entry.get("subject") == subject
+    ]
+    latest = max(rulings, key=lambda r: r.seq, default=None)
+    problems = []
+    for key in ("outcome", "supplier_bp"):
+        if key not in dispute and key == "supplier_bp":
+            continue
+        anchored = None if latest is None else _payload(latest).get(key)
+        if _equal(dispute.get(key), anchored):
+            continue
+        said = (
+            f"the dossier holds no anchored ruling ({', '.join(RULING_KINDS)}): it must be null"
+            if latest is None
+            else f"the latest anchored ruling, {latest.entry['kind']} (entry {latest.seq}), "
+            f"says {anchored!r}"
+        )
+        problems.append(f"dossier.json gives dispute.{key} {dispute.get(key)!r}; {said}")
     return problems
 
 
@@ -741,6 +850,15 @@ def _links(receipts: dict[int, Receipt]) -> list[str]:
         ):
             problems.append(f"entry {seq} does not follow entry {seq - 1} (prev_hash differs)")
     return problems
+
+
+def _shown_title(item: dict[str, Any]) -> str:
+    """The item's title as the report shows it: an exchange's record attached as evidence has a
+    title no one signed and no entry holds, which the report says rather than vouch for it."""
+    title = str(item.get("title") or "")
+    if (item.get("type"), item.get("source")) == ("evidence", "system"):
+        return f"{title} (title not signed)"
+    return title
 
 
 def verify_dossier(
@@ -757,7 +875,7 @@ def verify_dossier(
             seq = item.get("seq")
             result = ItemResult(
                 item=str(item.get("id", "?")),
-                title=str(item.get("title") or ""),
+                title=_shown_title(item),
                 kind=str(item.get("kind") or ""),
                 seq=seq if isinstance(seq, int) else None,
             )

@@ -412,7 +412,8 @@ def test_one_byte_changed_in_any_evidence_file_fails_naming_the_item(
         "--contract", chain.contract_address,
     )  # fmt: skip
     assert code == 1, out
-    assert f"INVALID: item {name} ({entry['title']}): file {entry['file']} hashes to" in out
+    title = entry["title"] + (" (title not signed)" if item == "signed_order" else "")
+    assert f"INVALID: item {name} ({title}): file {entry['file']} hashes to" in out
 
     # Changing the manifest to match does not help: the journal entry holds the hash (a system
     # record's file is the anchored entry itself).
@@ -697,7 +698,7 @@ def test_entries_of_another_dispute_and_another_order_swapped_in_fail_naming_the
     report = _report(chain_url, chain, _zipped({**mine, "dossier.json": json.dumps(meta).encode()}))
     assert not report.ok
     assert (
-        f"dossier.json gives dispute order_id {other.order_id}, another than its dispute.opened "
+        f"dossier.json gives dispute.order_id {other.order_id}, another than its dispute.opened "
         f"(entry {case.seqs['opened']}): {case.order_id}"
     ) in report.problems
 
@@ -779,6 +780,11 @@ def test_a_dossier_missing_its_opening_draw_or_ruling_fails_saying_so(
         f"{case.dispute_id}: nothing ties its items to the dispute",
     }[kind]
     assert expected in report.problems
+    if kind == "ruling.issued":  # and dossier.json's outcome has no anchored ruling behind it
+        assert (
+            "dossier.json gives dispute.outcome 'split'; the dossier holds no anchored ruling "
+            "(ruling.issued, ruling.final, ruling.executed): it must be null"
+        ) in report.problems
 
 
 def test_a_zip_with_a_member_twice_is_refused(
@@ -831,3 +837,97 @@ def test_an_item_signed_after_the_evidence_deadline_fails_naming_it(
     assert reason.startswith(f"signed at {int(datetime.fromisoformat(closes).timestamp()) + 3600}")
     assert f"not before the evidence deadline {closes[:19]}" in reason
     assert [r.item for r in report.failed] == [f"evidence-{late['id']}"]
+
+
+def _tamper(members: dict[str, bytes], change: str, case: Case) -> tuple[dict[str, bytes], str]:
+    """``members`` with one field of dossier.json (or a record's title in manifest.json)
+    rewritten, and what the verifier must say of it (the field, the anchored value, the seq)."""
+    meta, items = json.loads(members["dossier.json"]), _manifest(members)
+    dispute, chain = meta["dispute"], meta["chain"]
+    ruled = next(i for i in items if i["kind"] == "ruling.issued")["seq"]
+    placed, opened = case.seqs["signed_order"], case.seqs["opened"]
+    said = f"the latest anchored ruling, ruling.issued (entry {ruled}), says"
+    edits: dict[str, tuple[Any, str]] = {
+        "outcome": (("dispute", "outcome", "refund"), f"dispute.outcome 'refund'; {said} 'split'"),
+        "supplier_bp": (
+            ("dispute", "supplier_bp", 10_000),
+            f"dispute.supplier_bp 10000; {said} 3000",
+        ),
+        "opened_seq": (
+            ("dispute", "opened_seq", opened + 1),
+            f"dispute.opened_seq {opened + 1}, but this dispute's anchored dispute.opened is "
+            f"entry {opened}",
+        ),
+        "reason": (
+            ("dispute", "reason", "late_delivery"),
+            f"dispute.reason 'late_delivery', another than its dispute.opened (entry {opened}): "
+            f"{dispute['reason']!r}",
+        ),
+        "placed_seq": (
+            ("order", "placed_seq", placed + 1),
+            f"order.placed_seq {placed + 1}, but the anchored order.placed of order "
+            f"{case.order_id} is entry {placed}",
+        ),
+        "contract": (
+            ("chain", "contract", "0x" + "cd" * 20),
+            f"chain.contract '0x{'cd' * 20}'; the receipt of entry {items[0]['seq']} names "
+            f"contract {chain['contract']}",
+        ),
+        "chain_id": (
+            ("chain", "chain_id", chain["chain_id"] + 1),
+            f"chain.chain_id {chain['chain_id'] + 1}; the receipt of entry {items[0]['seq']} "
+            f"names chain {chain['chain_id']}",
+        ),
+        "unanchored": ((None, "unanchored", [opened]), f"unanchored entry {opened}, but entry"),
+        "unanchored_strings": (
+            (None, "unanchored", [str(opened)]),
+            f"unanchored ['{opened}']: it must be a list of entry seqs",
+        ),
+    }
+    if change == "record_title":
+        drawn = next(i for i in items if i["kind"] == "arbitrator.drawn")
+        forged = [{**i, "title": "ruling.final"} if i is drawn else i for i in items]
+        return _with_items(members, forged), (
+            f"INVALID: item {drawn['id']} (ruling.final): the manifest titles the record "
+            f"'ruling.final'; a record's title is its entry's kind, entry {drawn['seq']} is "
+            "arbitrator.drawn"
+        )
+    (section, key, value), says = edits[change]
+    (meta if section is None else meta[section])[key] = value
+    return {
+        **members,
+        "dossier.json": json.dumps(meta).encode(),
+    }, f"INVALID: dossier.json gives {says}"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "outcome", "supplier_bp", "opened_seq", "reason", "placed_seq", "contract", "chain_id",
+        "unanchored", "unanchored_strings", "record_title",
+    ],
+)  # fmt: skip
+def test_a_rewritten_dossier_json_or_record_title_fails_naming_the_field(
+    api: TestClient,
+    engine: Engine,
+    *,
+    chain: Web3AnchorChain,
+    chain_url: str,
+    case: Case,
+    tmp_path: Path,
+    change: str,
+) -> None:
+    """Each field of dossier.json an anchored entry or receipt fixes (the outcome and split of the
+    latest ruling, the opening's seq and reason, the order's placed_seq, the chain, what is
+    unanchored), and a record's title (its entry's kind), rewritten: INVALID, naming the field,
+    the anchored value and the entry."""
+    _anchor(engine, chain)
+    members = _members(_export(api, case.arbitrator, case))
+    report = _report(chain_url, chain, _zipped(members))
+    assert report.ok, (report.problems, [(r.item, r.reason) for r in report.failed])
+    system = next(r for r in report.items if r.item == f"evidence-{case.evidence['signed_order']}")
+    assert system.title.endswith(" (title not signed)")
+    forged, says = _tamper(members, change, case)
+    code, out = _verify(tmp_path, chain_url, _zipped(forged), "--contract", chain.contract_address)
+    assert code == 1, out
+    assert says in out
