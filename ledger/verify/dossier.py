@@ -27,8 +27,10 @@ every item:
   ``order.placed`` its listing, the listing's ``listing.created`` its asset; a party's item is
   signed before the opening's ``evidence_closes_at``; the case holds its opening, its draw and
   the rulings its entries and ``dossier.json``'s status call for; ``dossier.json`` agrees with
-  the anchored opening (docs/disputes.md, "The dossier and its verification", which also says
-  what cannot be proved: that no evidence was left out).
+  the anchored entries and receipts (the opening, the order's ``order.placed``, the latest
+  ruling's outcome, the chain, what is unanchored); docs/disputes.md, "The dossier and its
+  verification", also says what cannot be proved: that no evidence was left out, and the
+  fields of ``dossier.json`` no entry holds.
 
 The first failed check of an item is its reason; the report names every item."""
 
