@@ -62,20 +62,23 @@ DeliveryMode = Literal["download", "key_wrapped"]
 
 class Terms(BaseModel):
     """The usage policy a supplier signs. Every field is required: a buyer never has to guess
-    what a default meant."""
+    what a default meant. Numbers and booleans are strict: ``true``, ``"30"`` or ``30.0`` is
+    refused, never signed as what it would be coerced to."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     purposes: list[Purpose] = Field(min_length=1, max_length=len(Purpose))
-    licence_duration_days: int = Field(ge=1, le=limits.listing_licence_duration_days_max)
+    licence_duration_days: int = Field(
+        strict=True, ge=1, le=limits.listing_licence_duration_days_max
+    )
     territory: list[str] = Field(min_length=1, max_length=limits.listing_territories_max)
-    redistribution: bool
-    derivatives: bool
-    max_downloads: int | None = Field(ge=1, le=limits.listing_max_downloads_max)
-    exclusive: bool
+    redistribution: bool = Field(strict=True)
+    derivatives: bool = Field(strict=True)
+    max_downloads: int | None = Field(strict=True, ge=1, le=limits.listing_max_downloads_max)
+    exclusive: bool = Field(strict=True)
     delivery_mode: DeliveryMode
-    acceptance_window_h: int = Field(ge=1, le=limits.listing_acceptance_window_h_max)
-    dispute_window_h: int = Field(ge=1, le=limits.listing_dispute_window_h_max)
+    acceptance_window_h: int = Field(strict=True, ge=1, le=limits.listing_acceptance_window_h_max)
+    dispute_window_h: int = Field(strict=True, ge=1, le=limits.listing_dispute_window_h_max)
 
     @field_validator("purposes")
     @classmethod

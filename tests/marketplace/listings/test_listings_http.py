@@ -250,6 +250,15 @@ BAD_TERMS: list[tuple[str, dict[str, Any]]] = [
     ("unknown delivery mode", terms(delivery_mode="carrier_pigeon")),
     ("a missing field", {k: v for k, v in TERMS.items() if k != "redistribution"}),
     ("an extra field", terms(royalty=5)),
+    # Not coerced: each would be signed as the number or boolean it looks like.
+    ("duration true", terms(licence_duration_days=True)),
+    ("duration as a numeral", terms(licence_duration_days="30")),
+    ("duration as a float", terms(licence_duration_days=30.0)),
+    ("downloads true", terms(max_downloads=True)),
+    ("redistribution as a word", terms(redistribution="yes")),
+    ("derivatives as a number", terms(derivatives=1)),
+    ("exclusive as a numeral", terms(exclusive="0")),
+    ("window as a numeral", terms(acceptance_window_h="72")),
 ]
 
 
