@@ -281,6 +281,10 @@ def _run_one(
                 weights=settings.quality_weights,
                 progress=progress,
             )
+        # Recorded in the try: a report that cannot be stored (or hashed) fails the evaluation,
+        # never leaves it running, which would keep its revision's next ones queued for ever.
+        with unit_of_work(engine) as session:
+            record(session, settings, evaluation_id, report, utc_now())
     except Exception as exc:  # noqa: BLE001 -- a job must record, not lose, what went wrong
         with unit_of_work(engine) as session:
             row = repository.get(session, evaluation_id)
@@ -290,9 +294,6 @@ def _run_one(
                 f"{type(exc).__name__}: {exc}"[:2000],
                 utc_now(),
             )
-    else:
-        with unit_of_work(engine) as session:
-            record(session, settings, evaluation_id, report, utc_now())
     with unit_of_work(engine) as session:  # after this one's end has committed
         waiting = _active(session, asset_id, number)
         return next((e.id for e in waiting if e.status == EvaluationStatus.queued), None)

@@ -185,6 +185,31 @@ def test_the_upload_succeeds_when_scheduling_the_evaluation_fails(
     assert r.status_code == 404
 
 
+def test_a_report_that_cannot_be_recorded_fails_its_evaluation_and_the_next_one_runs(
+    api: TestClient, supplier: Party, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Recording is part of the job: a report the journal refuses (a hash that cannot be made)
+    fails the evaluation with the reason, not left running, which kept the revision's later
+    evaluations queued and its draft asset undeletable."""
+    record = evaluations.record
+
+    def refused(*_: object, **__: object) -> None:
+        raise ValueError("the report cannot be hashed")
+
+    monkeypatch.setattr(evaluations, "record", refused)
+    asset_id = uploaded(api, supplier, CSV)
+    first = api.get(f"/assets/{asset_id}/revisions/1/quality", headers=supplier.headers).json()
+    assert first["status"] == "failed", first
+    assert "cannot be hashed" in first["error"]
+
+    monkeypatch.setattr(evaluations, "record", record)
+    asked = api.post(f"/assets/{asset_id}/revisions/1/quality", json={}, headers=supplier.headers)
+    assert asked.status_code == 202, asked.text
+    again = api.get(f"/assets/{asset_id}/revisions/1/quality", headers=supplier.headers).json()
+    assert again["status"] == "done", again
+    assert api.delete(f"/assets/{asset_id}", headers=supplier.headers).status_code in (200, 204)
+
+
 def test_quality_weights_come_from_settings(
     api: TestClient, supplier: Party, asset_runtime: Runtime, tmp_path: Path
 ) -> None:
