@@ -108,6 +108,17 @@ def _describe_validation(exc: RequestValidationError) -> str:
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 
+_UTF8 = frozenset({"utf-8", "utf-8-sig"})  # json.detect_encoding's names for UTF-8
+
+
+def _read_as_json(scope: Scope) -> bool:
+    """Whether FastAPI would parse the body as JSON: no Content-Type, or a JSON one (a raw file
+    sent as ``text/csv``, such as a copy to trace, is not JSON and may be in any encoding)."""
+    headers = dict(scope.get("headers") or [])
+    media = headers.get(b"content-type", b"").split(b";", 1)[0].strip().lower()
+    return not media or media == b"application/json" or media.endswith(b"+json")
+
+
 def text_guard(exempt_prefixes: tuple[str, ...]) -> Callable[[Request], Awaitable[None]]:
     """A dependency for every route: text in a request may not contain U+0000, nor (in a JSON
     body) a lone UTF-16 surrogate. PostgreSQL cannot store the first, nothing can encode the
@@ -122,7 +133,7 @@ def text_guard(exempt_prefixes: tuple[str, ...]) -> Callable[[Request], Awaitabl
         body = await request.body()
         if _JSON_NUL.search(body):
             raise Unprocessable("text in the request body may not contain NUL characters (U+0000)")
-        if lone_surrogate(body):
+        if _read_as_json(request.scope) and lone_surrogate(body):
             raise Unprocessable(
                 "text in the request body may not contain a lone UTF-16 surrogate "
                 "(\\uD800 to \\uDFFF outside a pair)"
@@ -311,13 +322,11 @@ class ContentEncodingMiddleware:
         await self.app(scope, receive, send)
 
 
-_UTF8 = frozenset({"utf-8", "utf-8-sig"})  # json.detect_encoding's names for UTF-8
-
-
 class JsonDepthLimitMiddleware:
     """Refuses a request body that nests arrays and objects more than ``depth_max`` deep, with a
     400 ``json_too_deep``, before any JSON parser sees it (see ``marketplace.json_depth``); and
-    one in UTF-16 or UTF-32, with a 400 ``body_not_utf8``: RFC 8259 has JSON exchanged in UTF-8,
+    a JSON one (``_read_as_json``) in UTF-16 or UTF-32, with a 400 ``body_not_utf8``: RFC 8259
+    has JSON exchanged in UTF-8,
     and the checks made on a body's bytes (its depth here, NUL in ``text_guard``) read UTF-8,
     while Python's parser would read the others too.
 
@@ -350,7 +359,7 @@ class JsonDepthLimitMiddleware:
                 "json_too_deep",
                 f"the request body nests arrays and objects more than {self.depth_max} deep",
             )
-        elif body and json.detect_encoding(body) not in _UTF8:
+        elif body and _read_as_json(scope) and json.detect_encoding(body) not in _UTF8:
             refusal = error_response(
                 400,
                 "body_not_utf8",
