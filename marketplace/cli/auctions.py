@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,6 +27,7 @@ from marketplace.cli.common import (
     currency_scale,
     exchange_client,
     fail,
+    moment,
     private_key,
     reading_client,
 )
@@ -55,22 +56,6 @@ def _write_private(path: Path, data: dict[str, Any]) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
         json.dump(data, fh, indent=2)
-
-
-def _when(value: str, since: datetime) -> datetime:
-    """An ISO 8601 time with a zone, or a duration from ``since``: 90s, 30m, 2h, 3d."""
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    if value[-1:] in units and value[:-1].isdigit():
-        return since + timedelta(seconds=int(value[:-1]) * units[value[-1]])
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        err.print(f"[red]{value!r}[/red]: give an ISO 8601 time with a zone, or 90s, 30m, 2h, 3d")
-        raise typer.Exit(2) from None
-    if moment.tzinfo is None:
-        err.print(f"[red]{value!r}[/red]: give a time zone, e.g. 2026-01-01T12:00:00+08:00")
-        raise typer.Exit(2)
-    return moment
 
 
 def print_auction(auction: Any, scale: int) -> None:
@@ -137,8 +122,8 @@ def create(
 ) -> None:
     """Open a sealed-bid auction of an exclusive listing (verified suppliers); its id is the
     last line."""
-    commit_deadline = _when(commit_until, datetime.now(UTC))
-    reveal_deadline = _when(reveal_until, commit_deadline)
+    commit_deadline = moment(commit_until, datetime.now(UTC), "--commit-until")
+    reveal_deadline = moment(reveal_until, commit_deadline, "--reveal-until")
     with exchange_client(url) as bourse:
         reserve_minor = minor_units(reserve, currency_of(bourse), option="--reserve")
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -91,6 +92,33 @@ def reading_client(url: str | None) -> Databourse:
     """A client with the stored token when there is one, anonymous otherwise (public reads)."""
     base = exchange_url(url)
     return Databourse(base, token=read_credentials().get(base))
+
+
+_SPAN_UNITS_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def moment(value: str, since: datetime, option: str) -> datetime:
+    """An ISO 8601 time with a zone, or a span after ``since``: 90s, 30m, 2h, 3d. Anything else
+    ends the command with a message naming ``option``."""
+    count, unit = value[:-1], value[-1:]
+    try:
+        if unit in _SPAN_UNITS_S and count.isascii() and count.isdigit():
+            return since + timedelta(seconds=int(count) * _SPAN_UNITS_S[unit])
+        when = datetime.fromisoformat(value)
+    except ValueError:  # not ISO 8601, or a span int() will not read (more than 4,300 digits)
+        err.print(
+            f"[red]{option} {value!r}[/red]: give an ISO 8601 time with a zone, or 90s, 30m, 2h, 3d"
+        )
+        raise typer.Exit(2) from None
+    except OverflowError:
+        err.print(f"[red]{option} {value!r}[/red]: that is past the year 9999")
+        raise typer.Exit(2) from None
+    if when.tzinfo is None:
+        err.print(
+            f"[red]{option} {value!r}[/red]: give a time zone, e.g. 2026-01-01T12:00:00+08:00"
+        )
+        raise typer.Exit(2)
+    return when
 
 
 def fail(exc: DatabourseClientError) -> typer.Exit:

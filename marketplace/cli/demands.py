@@ -9,7 +9,7 @@ match, best first.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from marketplace.cli.amounts import currency_of, minor_units
-from marketplace.cli.common import UrlOption, currency_scale, exchange_client, fail
+from marketplace.cli.common import UrlOption, currency_scale, exchange_client, fail, moment
 from marketplace.client import DatabourseClientError
 from marketplace.money import amount_text
 
@@ -37,14 +37,6 @@ def parse_field(text: str) -> dict[str, str]:
         err.print(f"[red]--field {text!r}[/red]: use NAME or NAME:TYPE, e.g. pm25:number")
         raise typer.Exit(2)
     return {"name": name.strip(), "type": kind.strip()} if sep else {"name": name.strip()}
-
-
-def parse_deadline(text: str) -> str:
-    """An ISO 8601 moment with a time zone, or a span from now: ``7d``, ``12h``."""
-    if text[:-1].isdigit() and text[-1:] in {"d", "h"}:
-        unit = {"d": "days", "h": "hours"}[text[-1]]
-        return (datetime.now(UTC) + timedelta(**{unit: int(text[:-1])})).isoformat()
-    return text
 
 
 def _budget(demand: Any, scale: int) -> str:
@@ -79,7 +71,7 @@ def post(
         str, typer.Option(help="Highest price you would pay, in the exchange's currency.")
     ],
     deadline: Annotated[
-        str, typer.Option(help="ISO 8601 moment with a time zone, or a span: 7d, 12h.")
+        str, typer.Option(help="ISO 8601 moment with a time zone, or a span from now: 7d, 12h.")
     ],
     *,
     description: Annotated[str, typer.Option(help="More words on what you need.")] = "",
@@ -107,7 +99,7 @@ def post(
                 purpose=purpose,
                 budget_min_minor=budget_min_minor,
                 budget_max_minor=budget_max_minor,
-                deadline=parse_deadline(deadline),
+                deadline=moment(deadline, datetime.now(UTC), "--deadline"),
             )
         except DatabourseClientError as exc:
             raise fail(exc) from None

@@ -130,18 +130,25 @@ def test_the_shortest_windows_are_given_in_seconds(base_url: str, config: Path) 
         ops.identity.login(OPERATOR_EMAIL, PASSWORD)
         supplier = client_party(base_url, ops, "dora@s.test", "Dora", ["supplier"])
         listing = client_exclusive_listing(base_url, supplier, ops)
-    login_as(config, base_url, supplier)
-    created = run("auction", "create", str(listing), "--reserve", "1000",
-                  "--commit-until", "90s", "--reveal-until", "60s", "--url", base_url)  # fmt: skip
-    assert created.exit_code == 0, created.output
-    assert "committing" in created.output
-    auction = supplier.auctions.get(int(created.output.split()[1]))
-    assert (auction.reveal_deadline - auction.commit_deadline).total_seconds() == 60
-    wrong = run("auction", "create", str(listing), "--reserve", "1", "--commit-until", "soon",
-                "--url", base_url)  # fmt: skip
-    assert wrong.exit_code == 2
-    assert "90s, 30m, 2h, 3d" in wrong.output
-    supplier.close()
+    with supplier:
+        login_as(config, base_url, supplier)
+        created = run("auction", "create", str(listing), "--reserve", "1000", "--commit-until",
+                      "90s", "--reveal-until", "60s", "--url", base_url)  # fmt: skip
+        assert created.exit_code == 0, created.output
+        assert "committing" in created.output
+        auction = supplier.auctions.get(int(created.output.split()[1]))
+        assert (auction.reveal_deadline - auction.commit_deadline).total_seconds() == 60
+        wrong = run("auction", "create", str(listing), "--reserve", "1", "--commit-until", "soon",
+                    "--url", base_url)  # fmt: skip
+        assert wrong.exit_code == 2
+        assert "90s, 30m, 2h, 3d" in wrong.output
+        for span, said in (("\u00b2s", "90s, 30m"), ("99999999999d", "past the year 9999")):
+            wrong = run("auction", "create", str(listing), "--reserve", "1",
+                        "--reveal-until", span, "--url", base_url)  # fmt: skip
+            assert wrong.exit_code == 2, wrong.output
+            assert "--reveal-until" in wrong.output
+            assert said in wrong.output
+        assert [a.id for a in supplier.auctions.for_listing(listing)] == [auction.id]  # no second
 
 
 def test_a_self_custody_winner_places_its_order_with_its_own_key(

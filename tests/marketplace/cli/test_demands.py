@@ -102,6 +102,28 @@ def test_a_past_deadline_is_refused_with_the_exchanges_message(
     assert buyer.demands.mine().items == []
 
 
+@pytest.mark.parametrize(
+    ("deadline", "said"),
+    [
+        ("\u00b2d", "give an ISO 8601 time"),  # a superscript two: a digit to str.isdigit only
+        ("9" * 5000 + "d", "give an ISO 8601 time"),  # more digits than int() reads
+        ("99999999999d", "past the year 9999"),
+        ("2030-01-01T00:00:00", "give a time zone"),
+    ],
+)
+def test_a_deadline_the_cli_cannot_read_is_refused_before_any_request(
+    base_url: str, buyer: Databourse, deadline: str, said: str
+) -> None:
+    result = run(
+        "demand", "post", "--title", "x", "--purpose", "research", "--budget-min", "0.01",
+        "--budget-max", "0.02", "--deadline", deadline, "--url", base_url,
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "--deadline" in result.output
+    assert said in result.output
+    assert buyer.demands.mine().items == []
+
+
 def test_no_open_demand_says_so(base_url: str, buyer: Databourse) -> None:
     with Databourse(base_url) as ops:
         ops.identity.login(OPERATOR_EMAIL, PASSWORD)
