@@ -222,19 +222,25 @@ def error_page(request: Request, status: int, message: str) -> Response:
     )
 
 
-_FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+_FORM_MEDIA_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
+def _is_form(request: Request) -> bool:
+    """Whether Starlette reads the body as a form: its media type, in any case (``Multipart/
+    Form-Data`` is a form too; a guard that missed it let FastAPI read the form first, and the
+    NUL guard then found the body consumed: a 500)."""
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return media in _FORM_MEDIA_TYPES
 
 
 async def _csrf_ok(request: Request) -> bool:
     settings: Settings = request.app.state.runtime.settings
     submitted = request.headers.get(CSRF_HEADER)
-    if submitted is None:
-        content_type = request.headers.get("content-type", "")
-        if content_type.startswith(_FORM_CONTENT_TYPES):
-            # Read (and cache) the body first: the app-wide NUL guard reads it again later.
-            await request.body()
-            value = (await request.form()).get(security.CSRF_FIELD)
-            submitted = value if isinstance(value, str) else None
+    if submitted is None and _is_form(request):
+        # Read (and cache) the body first: the app-wide NUL guard reads it again later.
+        await request.body()
+        value = (await request.form()).get(security.CSRF_FIELD)
+        submitted = value if isinstance(value, str) else None
     return security.csrf_valid(
         settings,
         request.cookies.get(security.CSRF_COOKIE),
@@ -248,7 +254,7 @@ async def _has_nul(request: Request) -> bool:
     store (JSON bodies are checked by the app-wide ``text_guard``), in a URL-encoded or a
     multipart form. A route that streams an upload refuses forms before this runs
     (``uploads.raw_upload_route``), and other page bodies are within the body limit."""
-    if not request.headers.get("content-type", "").startswith(_FORM_CONTENT_TYPES):
+    if not _is_form(request):
         return False
     await request.body()  # cached for the NUL guard, which reads it again
     form = await request.form()
