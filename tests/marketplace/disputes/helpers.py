@@ -1,5 +1,6 @@
-"""Helpers for the dispute tests: a paid (or delivered, or settled) order, opening a dispute,
-ruling, and running the execution job at a moment of the test's choosing."""
+"""Helpers for the dispute tests: a paid (or delivered, or settled) order, opening a dispute (or
+escalating an objection to one), ruling, and running the execution job at a moment of the
+test's choosing."""
 
 from __future__ import annotations
 
@@ -107,3 +108,26 @@ def evidence_clock(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def file_objection(api: TestClient, who: Party, asset_id: int) -> dict[str, Any]:
+    r = api.post(
+        f"/assets/{asset_id}/objections",
+        json={
+            "reason_code": "ownership",
+            "statement": "We collected these prices at our own stalls; contract ref 2024-17.",
+            "evidence_hashes": ["ab" * 32],
+        },
+        headers=who.headers,
+    )
+    assert r.status_code == 201, r.text
+    found: dict[str, Any] = r.json()
+    return found
+
+
+def escalate(api: TestClient, who: Party, asset_id: int, objection_id: int) -> Any:
+    return api.post(
+        f"/assets/{asset_id}/objections/{objection_id}/escalate",
+        json={"statement": "The operator cannot weigh our contracts; we ask for arbitration."},
+        headers=keyed(who.headers),
+    )

@@ -35,15 +35,17 @@ from marketplace.client import Databourse
 from marketplace.runtime import Runtime
 from tests.chain_fixtures import CHAIN_BACKENDS, RECORDER_KEY
 from tests.conftest import settings_for
-from tests.marketplace.assets.helpers import Party, operator, party, verify
+from tests.marketplace.assets.helpers import Party, operator, party, registered_listed, verify
 from tests.marketplace.disputes.conftest import arbitrator
 from tests.marketplace.disputes.helpers import (
     ARBITRATION_FEE,
     FUNDS,
     after_evidence,
     at,
+    escalate,
     evidence_clock,
     execute,
+    file_objection,
     open_dispute,
     paid_order,
     post_file,
@@ -931,3 +933,51 @@ def test_a_rewritten_dossier_json_or_record_title_fails_naming_the_field(
     code, out = _verify(tmp_path, chain_url, _zipped(forged), "--contract", chain.contract_address)
     assert code == 1, out
     assert says in out
+
+
+@pytest.mark.parametrize("chain_url", CHAIN_BACKENDS, indirect=True)
+def test_an_objections_dossier_verifies_against_the_pinned_contract(
+    api: TestClient,
+    runtime: Runtime,
+    *,
+    chain: Web3AnchorChain,
+    chain_url: str,
+    supplier: Party,
+    ops: Party,
+    judge: Party,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An ownership objection escalated to arbitration is a case without an order: its dossier
+    names the objection, asks its question, and verifies like an order's."""
+    rival = _party(api, ops, "rita@rival.test", "Rival Data", ["supplier"])
+    asset_id = registered_listed(api, supplier, ops)
+    fund(runtime.engine, rival.organization_id, FUNDS)
+    objection = file_objection(api, rival, asset_id)
+    r = escalate(api, rival, asset_id, objection["id"])
+    assert r.status_code == 201, r.text
+    dispute = r.json()
+    at(monkeypatch, after_evidence(dispute))
+    r = post_ruling(api, judge, dispute["id"], "transfer")
+    assert r.status_code == 200, r.text
+    _anchor(runtime.engine, chain)
+    r = api.get(f"/disputes/{dispute['id']}/dossier", headers=judge.headers)
+    assert r.status_code == 200, r.text
+    with zipfile.ZipFile(io.BytesIO(r.content)) as z:
+        meta = json.loads(z.read("dossier.json"))
+        kinds = {i.get("kind") for i in json.loads(z.read("manifest.json"))["items"]}
+    assert meta["dispute"]["objection_id"] == objection["id"]
+    assert (meta["dispute"]["reason"], meta["dispute"]["outcome"]) == ("ownership", "transfer")
+    assert meta["rulingOptions"]["titles"] == ["transfer", "cancel", "dismiss"]
+    assert {"asset.registered", "asset.objection_filed", "asset.objection_escalated"} <= kinds
+
+    code, out = _verify(tmp_path, chain_url, r.content, "--contract", chain.contract_address)
+    assert code == 0, out
+    assert f"valid: dossier of dispute {dispute['id']}" in out
+    assert "FAILED" not in out
+    # The ruling the dossier states must be the anchored one.
+    forged = dict(meta, dispute=dict(meta["dispute"], outcome="dismiss"))
+    changed = _rewritten(r.content, {"dossier.json": json.dumps(forged).encode()})
+    code, out = _verify(tmp_path, chain_url, changed, "--contract", chain.contract_address)
+    assert code != 0, out
+    assert "dossier.json gives dispute.outcome 'dismiss'" in out

@@ -23,7 +23,9 @@ from tests.marketplace.disputes.helpers import (
     ARBITRATION_FEE,
     after_evidence,
     at,
+    escalate,
     execute,
+    file_objection,
     post_statement,
 )
 from tests.marketplace.orders.helpers import entries, keyed
@@ -35,29 +37,6 @@ FUNDS = 50_000
 def arbitration_fees(runtime: Runtime) -> int:
     with unit_of_work(runtime.engine) as session:
         return account(session, AccountKind.arbitration_fees, "CNY").balance_minor
-
-
-def file_objection(api: TestClient, who: Party, asset_id: int) -> dict[str, Any]:
-    r = api.post(
-        f"/assets/{asset_id}/objections",
-        json={
-            "reason_code": "ownership",
-            "statement": "We collected these prices at our own stalls; contract ref 2024-17.",
-            "evidence_hashes": ["ab" * 32],
-        },
-        headers=who.headers,
-    )
-    assert r.status_code == 201, r.text
-    found: dict[str, Any] = r.json()
-    return found
-
-
-def escalate(api: TestClient, who: Party, asset_id: int, objection_id: int) -> Any:
-    return api.post(
-        f"/assets/{asset_id}/objections/{objection_id}/escalate",
-        json={"statement": "The operator cannot weigh our contracts; we ask for arbitration."},
-        headers=keyed(who.headers),
-    )
 
 
 def rule(api: TestClient, judge: Party, dispute_id: int, outcome: str, **extra: Any) -> Any:
