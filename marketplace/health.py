@@ -12,6 +12,7 @@ from sqlmodel import Session
 from ledger.progress import anchoring_progress
 from marketplace.db import ping
 from marketplace.deps import RuntimeDep
+from marketplace.redaction import scrubbed, secrets_of
 from marketplace.runtime import Runtime
 
 router = APIRouter(tags=["operations"])
@@ -29,7 +30,9 @@ def health(runtime: RuntimeDep) -> JSONResponse:
 
 def probe_report(runtime: Runtime) -> dict[str, dict[str, Any]]:
     """Each part's status: ``database`` and every probe the runtime holds (the chain, the
-    anchoring worker), each ``{"ok": bool, ...}``; a probe that fails reports, never raises."""
+    anchoring worker), each ``{"ok": bool, ...}``; a probe that fails reports, never raises.
+    Anyone may read it, so the settings' secrets in an error's text (a node URL's API key, quoted
+    by a connection error) are written as ``***``, as in the logs."""
     report: dict[str, dict[str, Any]] = {}
     try:
         ping(runtime.engine)
@@ -41,7 +44,16 @@ def probe_report(runtime: Runtime) -> dict[str, dict[str, Any]]:
             report[name] = probe()
         except Exception as exc:  # noqa: BLE001 -- a probe that fails reports, never raises
             report[name] = {"ok": False, "error": type(exc).__name__}
-    return report
+    secrets = secrets_of(runtime.settings)
+    return {name: _scrubbed(part, secrets) for name, part in report.items()}
+
+
+def _scrubbed(value: Any, secrets: list[str]) -> Any:
+    if isinstance(value, str):
+        return scrubbed(value, secrets)
+    if isinstance(value, dict):
+        return {key: _scrubbed(item, secrets) for key, item in value.items()}
+    return value
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)

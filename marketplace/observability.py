@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from marketplace.redaction import scrubbed
+
 if TYPE_CHECKING:
     from ledger.progress import AnchoringProgress
 
@@ -100,11 +102,7 @@ class _Scrubbing(logging.Formatter):
         self.secrets = secrets
 
     def format(self, record: logging.LogRecord) -> str:
-        line = self.inner.format(record)
-        for secret in self.secrets:
-            if secret in line:
-                line = line.replace(secret, "***")
-        return line
+        return scrubbed(self.inner.format(record), self.secrets)
 
 
 class Metrics:

@@ -9,7 +9,7 @@ the logs of a full run for them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
 from marketplace.settings import Settings
@@ -36,6 +36,14 @@ def secrets_of(settings: Settings) -> list[str]:
     ):
         values += url_secrets(url)
     return _longest_first(values)
+
+
+def scrubbed(text: str, secrets: Sequence[str]) -> str:
+    """``text`` with each of ``secrets`` (longest first: ``secrets_of``) written as ``***``."""
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, "***")
+    return text
 
 
 def url_secrets(url: str) -> list[str]:

@@ -121,3 +121,20 @@ def test_confirmations_above_one_are_ignored_on_the_in_process_evm(
         AnchorWorker(engine, lambda: chain, config).run_until_anchored(timeout_s=10)
     finally:
         chain.close()
+
+
+def test_health_never_shows_the_node_urls_api_key(engine: Engine) -> None:
+    # /health is public; node providers put their API key in the URL's path, and a connection
+    # error quotes the URL. The log formatter scrubs it; the health report must as well.
+    node_key = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
+    settings = settings_for(engine, chain_url=f"http://127.0.0.1:9/v3/{node_key}")
+    runtime = Runtime(settings=settings, engine=engine)
+    attach_chain(runtime, start_worker=True)
+    try:
+        with TestClient(create_app(runtime=runtime)) as client:
+            response = client.get("/health")
+        assert response.json()["chain"]["ok"] is False
+        assert "http://127.0.0.1:9/***" in response.text
+        assert node_key not in response.text
+    finally:
+        runtime.close()
