@@ -291,3 +291,6 @@ archive_expanded_bytes_max: Final = 256 * 1024 * 1024
 archive_members_max: Final = 10_000
 archive_nesting_depth_max: Final = 3  # an archive in an archive in an archive
 dossier_bytes_max: Final = 256 * 1024 * 1024  # an exported dossier zip's files, in memory
+# Production refuses a shorter payment webhook secret (the provider's HMAC key): an empty one
+# lets anyone sign a webhook.
+payment_webhook_secret_chars_min: Final = 16

@@ -22,6 +22,12 @@ DEV_RECORDER_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4
 DEV_PAYMENT_WEBHOOK_SECRET = "dev-payment-webhook-secret-not-for-production"  # noqa: S105
 
 
+def _key_text(secret: str) -> str:
+    """A secret as compared with a development one: a hex key is the same key with or without
+    0x and in either case (eth_account takes every spelling)."""
+    return secret.strip().lower().removeprefix("0x")
+
+
 class Settings(BaseSettings):
     """Service configuration. Every field can be set as ``DATABOURSE_<NAME>``."""
 
@@ -230,11 +236,20 @@ class Settings(BaseSettings):
                         DEV_PAYMENT_WEBHOOK_SECRET,
                     ),
                 )
-                if value.get_secret_value() == dev
+                if _key_text(value.get_secret_value()) == _key_text(dev)
             ]
             if unsafe:
                 names = ", ".join(f"DATABOURSE_{n.upper()}" for n in unsafe)
                 raise ValueError(f"production mode refuses the development defaults: set {names}")
+            if (
+                len(self.payment_webhook_secret.get_secret_value())
+                < limits.payment_webhook_secret_chars_min
+            ):
+                # An empty key lets anyone sign a payment webhook; a short one, guess it.
+                raise ValueError(
+                    "production mode needs DATABOURSE_PAYMENT_WEBHOOK_SECRET of at least "
+                    f"{limits.payment_webhook_secret_chars_min} characters"
+                )
             if self.chain_url.startswith("eth-tester://"):
                 raise ValueError("production mode needs a real chain: set DATABOURSE_CHAIN_URL")
             if self.webhook_allow_loopback:

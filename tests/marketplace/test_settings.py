@@ -1,7 +1,7 @@
 import pytest
 from pydantic import ValidationError
 
-from marketplace.settings import DEV_MASTER_KEY, DEV_SECRET_KEY, Settings
+from marketplace.settings import DEV_MASTER_KEY, DEV_RECORDER_KEY, DEV_SECRET_KEY, Settings
 
 STRONG_SECRET = "s" * 48
 STRONG_MASTER = "ab" * 32
@@ -111,3 +111,34 @@ def test_the_auction_window_minimum_is_a_minute_unless_lowered() -> None:
     assert Settings().auction_window_s_min == 60
     with pytest.raises(ValidationError, match="auction_window_s_min"):
         Settings(auction_window_s_min=0)
+
+
+def _production(**overrides: object) -> dict[str, object]:
+    values: dict[str, object] = {
+        "mode": "production",
+        "secret_key": STRONG_SECRET,
+        "master_key": STRONG_MASTER,
+        "anchor_recorder_key": STRONG_RECORDER,
+        "payment_webhook_secret": STRONG_PAYMENT_SECRET,
+        "chain_url": "http://127.0.0.1:8545",
+    }
+    return values | overrides
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [DEV_RECORDER_KEY.removeprefix("0x"), DEV_RECORDER_KEY.upper().replace("0X", "0x")],
+)
+def test_production_refuses_the_development_recorder_key_however_it_is_spelt(
+    spelling: str,
+) -> None:
+    # eth_account takes the key with or without 0x, in either case: it is anvil's account 0.
+    with pytest.raises(ValidationError, match="DATABOURSE_ANCHOR_RECORDER_KEY"):
+        Settings.model_validate(_production(anchor_recorder_key=spelling))
+
+
+@pytest.mark.parametrize("weak", ["", "x", "short-secret"])
+def test_production_refuses_an_empty_or_short_payment_webhook_secret(weak: str) -> None:
+    # An empty HMAC key lets anyone sign a payment webhook.
+    with pytest.raises(ValidationError, match="DATABOURSE_PAYMENT_WEBHOOK_SECRET"):
+        Settings.model_validate(_production(payment_webhook_secret=weak))
