@@ -5,6 +5,8 @@ who use it."""
 from __future__ import annotations
 
 import typer
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from marketplace.cli import (
     assets,
@@ -127,5 +129,30 @@ def group_by_user(cli: typer.Typer) -> None:
 group_by_user(app)
 
 
+EXIT_SETTINGS = 2
+
+
 def main() -> None:
-    app()
+    try:
+        app()
+    except ValidationError as exc:
+        if exc.title != "Settings":
+            raise
+        # Neither a traceback nor pydantic's text: it quotes the settings, secrets included.
+        typer.echo("error: the DATABOURSE_* settings cannot be used:", err=True)
+        for line in settings_errors(exc):
+            typer.echo(f"  {line}", err=True)
+        raise SystemExit(EXIT_SETTINGS) from None
+    except SettingsError as exc:  # a value that does not parse (JSON of a dict setting)
+        typer.echo(f"error: the DATABOURSE_* settings cannot be used: {exc}", err=True)
+        raise SystemExit(EXIT_SETTINGS) from None
+
+
+def settings_errors(exc: ValidationError) -> list[str]:
+    """One line per refused setting: its variable (when one field is at fault) and why."""
+    lines = []
+    for error in exc.errors(include_input=False, include_url=False):
+        reason = error["msg"].removeprefix("Value error, ")
+        field = "_".join(str(part) for part in error["loc"]).upper()
+        lines.append(f"DATABOURSE_{field}: {reason}" if field else reason)
+    return lines
