@@ -27,6 +27,7 @@ def serve(
     import uvicorn
 
     from marketplace.app import create_app
+    from marketplace.redaction import scrubbed, secrets_of
     from marketplace.settings import get_settings
 
     settings = get_settings()
@@ -56,8 +57,10 @@ def serve(
     console.print(f"  Health     {base}/health")
     console.print(f"  Pages      {base}/assets/<id>/quality/report.html (quality)")
     console.print(f"             {base}/assets/<id>/valuations/<n>/report.html (valuation)")
-    console.print(f"  Database   {settings.database_url}")
-    console.print(f"  Chain      {settings.chain_url}")
+    # stdout is a log too (a supervisor keeps it): the formatter's secrets are *** here as well.
+    secrets = secrets_of(settings)
+    console.print(f"  Database   {scrubbed(settings.database_url, secrets)}")
+    console.print(f"  Chain      {scrubbed(settings.chain_url, secrets)}")
     if listener is not None or workers == 1:
         from marketplace.process import freeze_startup_objects
 

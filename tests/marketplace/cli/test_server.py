@@ -52,3 +52,20 @@ def test_fd_of_a_udp_socket_is_refused_and_left_open() -> None:
         assert udp.getsockname()[1] > 0  # still open: the command did not close it
     assert code == 2
     assert "is not a TCP socket" in out
+
+
+def test_serve_prints_the_chain_url_without_its_api_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The banner goes to stdout, which supervisors keep as a log; the log formatter's rule holds.
+    import uvicorn
+
+    node_key = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
+    monkeypatch.setenv("DATABOURSE_CHAIN_URL", f"http://127.0.0.1:9/v3/{node_key}")
+    monkeypatch.setenv("DATABOURSE_WORKER_IN_PROCESS", "false")
+    get_settings.cache_clear()
+    monkeypatch.setattr(uvicorn, "run", lambda *_args, **_kwargs: None)
+    code, out = _serve()
+    assert code == 0, out
+    assert "http://127.0.0.1:9/***" in out
+    assert node_key not in out
