@@ -7,6 +7,7 @@ nothing pinned (the output names it) — never a full pass."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -43,12 +44,18 @@ def exit_with(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def auditor_setting(name: str) -> str | None:
+    """``DATABOURSE_<NAME>`` from the auditor's own environment. What a check is pinned to and
+    the chain it reads never come from a ``.env`` file of the working directory (the settings
+    read one): whoever prepared that directory could pin the check to a contract of theirs."""
+    return os.environ.get(f"DATABOURSE_{name}") or None
+
+
 def default_trust_path() -> Path:
     """Where `bourse ledger trust save` writes, and the verifiers look, by default."""
     from marketplace.cli.common import config_dir
-    from marketplace.settings import get_settings
 
-    explicit = get_settings().trust_file
+    explicit = auditor_setting("TRUST_FILE")
     return Path(explicit) if explicit else config_dir() / "trust.json"
 
 
@@ -57,7 +64,6 @@ def pin_of(contract: str | None, trust: Path | None) -> Pin | None:
     saved once (DATABOURSE_TRUST_FILE or the config directory's), else the operator's
     DATABOURSE_ANCHOR_CONTRACT_ADDRESS; None when nothing pins it."""
     from ledger.trust import Pin, TrustInvalid, parse_trust
-    from marketplace.settings import get_settings
 
     if contract is not None and trust is not None:
         # Two pins that may disagree: refuse rather than silently trust one of them.
@@ -66,7 +72,7 @@ def pin_of(contract: str | None, trust: Path | None) -> Pin | None:
         if contract is not None:
             return Pin.of(contract)
         path = trust
-        if path is None and (get_settings().trust_file or default_trust_path().exists()):
+        if path is None and (auditor_setting("TRUST_FILE") or default_trust_path().exists()):
             path = default_trust_path()
         if path is not None:
             try:
@@ -75,7 +81,7 @@ def pin_of(contract: str | None, trust: Path | None) -> Pin | None:
                 message = f"error: cannot read trust file {path}: {exc.strerror}"
                 raise exit_with(message, EXIT_USAGE) from None
             return parse_trust(data).pin
-        address = get_settings().anchor_contract_address
+        address = auditor_setting("ANCHOR_CONTRACT_ADDRESS")
         return None if address is None else Pin.of(address)
     except TrustInvalid as exc:
         raise exit_with(f"error: {exc}", EXIT_USAGE) from None

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from marketplace.cli.pinning import ContractOption, TrustOption, exit_with, pin_of, unpinned
+from marketplace.cli.pinning import (
+    ContractOption,
+    TrustOption,
+    auditor_setting,
+    exit_with,
+    pin_of,
+    unpinned,
+)
 
 if TYPE_CHECKING:  # the chain and certificate modules load web3: imported when a check runs
     from ledger.chain import Web3AnchorChain
@@ -44,9 +51,10 @@ def verify_receipt_command(
         from ledger.verify import ReceiptInvalid, parse_receipt, verify_receipt
 
         if chain_url is None:
-            from marketplace.settings import get_settings
+            from marketplace.settings import Settings
 
-            chain_url = get_settings().chain_url
+            default: str = Settings.model_fields["chain_url"].default
+            chain_url = auditor_setting("CHAIN_URL") or default
         url = chain_url
         try:
             data = (
