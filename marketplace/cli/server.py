@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 
 import typer
@@ -61,17 +62,26 @@ def serve(
     secrets = secrets_of(settings)
     console.print(f"  Database   {scrubbed(settings.database_url, secrets)}")
     console.print(f"  Chain      {scrubbed(settings.chain_url, secrets)}")
+    # uvicorn trusts X-Forwarded-For from 127.0.0.1 unless told otherwise; the client network
+    # keys every abuse limit, so only a proxy the operator names (FORWARDED_ALLOW_IPS) sets it.
+    proxy_headers = "FORWARDED_ALLOW_IPS" in os.environ
     if listener is not None or workers == 1:
         from marketplace.process import freeze_startup_objects
 
         freeze_startup_objects()
     if listener is not None:
-        config = uvicorn.Config(app, log_level="warning")
+        config = uvicorn.Config(app, log_level="warning", proxy_headers=proxy_headers)
         # uvicorn re-raises the SIGINT it shut down on; uvicorn.run swallows it, so do we.
         with contextlib.suppress(KeyboardInterrupt):
             uvicorn.Server(config).run(sockets=[listener])
     elif workers == 1:
-        uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning")
+        uvicorn.run(
+            app,
+            host=bind_host,
+            port=bind_port,
+            log_level="warning",
+            proxy_headers=proxy_headers,
+        )
     else:
         uvicorn.run(
             "marketplace.app:create_app",
@@ -80,6 +90,7 @@ def serve(
             port=bind_port,
             workers=workers,
             log_level="warning",
+            proxy_headers=proxy_headers,
         )
 
 

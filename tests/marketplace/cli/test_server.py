@@ -69,3 +69,24 @@ def test_serve_prints_the_chain_url_without_its_api_key(
     assert code == 0, out
     assert "http://127.0.0.1:9/***" in out
     assert node_key not in out
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_trusts_no_forwarded_header_unless_told_which_proxy_sends_it(
+    monkeypatch: pytest.MonkeyPatch, workers: str
+) -> None:
+    # uvicorn trusts X-Forwarded-For from 127.0.0.1 by default: any client whose connection
+    # reaches the exchange through a local hop that passes the header on (a TCP proxy, a tunnel)
+    # would choose its own network, and with it a fresh allowance of every abuse limit.
+    import uvicorn
+
+    monkeypatch.setenv("DATABOURSE_CHAIN_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("DATABOURSE_WORKER_IN_PROCESS", "false")
+    monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+    get_settings.cache_clear()
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *_args, **kwargs: calls.append(kwargs))
+    assert _serve("--workers", workers)[0] == 0
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "10.0.0.5")
+    assert _serve("--workers", workers)[0] == 0
+    assert [call.get("proxy_headers") for call in calls] == [False, True]
