@@ -8,6 +8,8 @@ by a /health probe when no worker runs in this process), and /health reports ``d
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from sqlmodel import Session
@@ -86,7 +88,31 @@ def attach_chain(runtime: Runtime, *, start_worker: bool | None = None) -> None:
         worker.start()
         runtime.worker = worker
         runtime.closers.append(worker.stop)
-    runtime.probes["chain"] = lambda: chain_probe(runtime, handle, worker)
+    runtime.probes["chain"] = OneReadAtATime(lambda: chain_probe(runtime, handle, worker))
+
+
+class OneReadAtATime:
+    """A chain probe that runs once at a time. /health is public and each read of a node that
+    hangs lasts the RPC timeout; callers that find a read under way get the last report at once
+    instead of each holding a request slot while they queue behind it."""
+
+    def __init__(self, probe: Callable[[], dict[str, Any]]) -> None:
+        self._probe = probe
+        self._reading = threading.Lock()
+        self._last: dict[str, Any] = {
+            "ok": False,
+            "error": "chain unavailable",
+            "detail": "the chain is being read; ask again in a few seconds",
+        }
+
+    def __call__(self) -> dict[str, Any]:
+        if not self._reading.acquire(blocking=False):
+            return self._last
+        try:
+            self._last = self._probe()
+            return self._last
+        finally:
+            self._reading.release()
 
 
 def chain_probe(

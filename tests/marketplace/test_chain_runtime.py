@@ -138,3 +138,36 @@ def test_health_never_shows_the_node_urls_api_key(engine: Engine) -> None:
         assert node_key not in response.text
     finally:
         runtime.close()
+
+
+def test_health_reads_a_hanging_chain_once_at_a_time(engine: Engine) -> None:
+    # /health is public and reads the chain; a node that accepts and never answers holds each
+    # read for the RPC timeout. Were every caller to wait its turn, a few dozen calls would take
+    # every request slot of the process for minutes: the others get the last report at once.
+    import socket
+    import threading
+
+    from marketplace.health import probe_report
+
+    with socket.socket() as hanging:
+        hanging.bind(("127.0.0.1", 0))
+        hanging.listen(64)
+        settings = settings_for(engine, chain_url=f"http://127.0.0.1:{hanging.getsockname()[1]}")
+        runtime = Runtime(settings=settings, engine=engine)
+        attach_chain(runtime, start_worker=False)
+        try:
+            durations_s: list[float] = []
+
+            def probe() -> None:
+                started = time.monotonic()
+                assert probe_report(runtime)["chain"]["ok"] is False
+                durations_s.append(time.monotonic() - started)
+
+            callers = [threading.Thread(target=probe) for _ in range(4)]
+            for caller in callers:
+                caller.start()
+            for caller in callers:
+                caller.join()
+        finally:
+            runtime.close()
+    assert sorted(durations_s)[2] < 1.0, durations_s
