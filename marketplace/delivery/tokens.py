@@ -16,6 +16,8 @@ import hmac
 from dataclasses import dataclass
 from typing import Final
 
+from marketplace import limits
+
 VERSION: Final = "v1"
 _KEY_LABEL: Final = b"databourse.delivery.download-url.v1"
 
@@ -56,6 +58,10 @@ def parse(token: str) -> TokenClaims:
     if not all(p.isascii() and p.isdigit() and len(p) <= 19 for p in parts[1:4]):
         raise TokenInvalid("not a download token")
     licence_id, download_id, expires_s = (int(p) for p in parts[1:4])
+    # 19 digits reach past a BIGINT: such an id is none the exchange issued, and the
+    # database could not even look it up.
+    if licence_id > limits.id_max or download_id > limits.id_max:
+        raise TokenInvalid("not a download token")
     try:
         mac = base64.urlsafe_b64decode(parts[4] + "=" * (-len(parts[4]) % 4))
     except ValueError as exc:

@@ -102,6 +102,20 @@ def test_an_altered_url_is_refused(
         _error(api.get(f"/downloads/{token}"), 403, "download_url_invalid")
 
 
+def test_a_url_naming_an_id_past_the_id_range_is_refused_not_a_server_error(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
+) -> None:
+    _, licence_id = licensed(api, asset_runtime, supplier, ops, buyer)
+    path = issued(api, buyer, licence_id)["path"]
+    version, licence, _, expires, mac = path.removeprefix("/downloads/").split(".")
+    past = str(2**63)  # 19 digits, one past a BIGINT: the database cannot even look it up
+    for token in (
+        f"{version}.{licence}.{past}.{expires}.{mac}",
+        f"{version}.{past}.{past}.{expires}.{mac}",
+    ):
+        _error(api.get(f"/downloads/{token}"), 403, "download_url_invalid")
+
+
 def test_an_expired_url_is_refused(
     api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
 ) -> None:
