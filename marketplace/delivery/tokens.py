@@ -46,8 +46,7 @@ def _mac(key: bytes, licence_id: int, download_id: int, expires_s: int, nonce: s
 
 def issue(key: bytes, *, licence_id: int, download_id: int, expires_s: int, nonce: str) -> str:
     mac = _mac(key, licence_id, download_id, expires_s, nonce)
-    tag = base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
-    return f"{VERSION}.{licence_id}.{download_id}.{expires_s}.{tag}"
+    return _spelled(TokenClaims(licence_id, download_id, expires_s, mac))
 
 
 def parse(token: str) -> TokenClaims:
@@ -68,7 +67,17 @@ def parse(token: str) -> TokenClaims:
         raise TokenInvalid("not a download token") from exc
     if len(mac) != hashlib.sha256().digest_size:
         raise TokenInvalid("not a download token")
-    return TokenClaims(licence_id, download_id, expires_s, mac)
+    claims = TokenClaims(licence_id, download_id, expires_s, mac)
+    # One URL, one spelling: leading zeros, padding or the tag's unused low bits would
+    # otherwise name the same download several ways.
+    if _spelled(claims) != token:
+        raise TokenInvalid("not a download token")
+    return claims
+
+
+def _spelled(claims: TokenClaims) -> str:
+    tag = base64.urlsafe_b64encode(claims.mac).rstrip(b"=").decode()
+    return f"{VERSION}.{claims.licence_id}.{claims.download_id}.{claims.expires_s}.{tag}"
 
 
 def check(key: bytes, claims: TokenClaims, nonce: str) -> None:
