@@ -60,12 +60,18 @@ def licences_of(
     return list(session.exec(query.order_by(col(Licence.id).desc()).limit(limit)).all())
 
 
-def has_open_licence(
-    session: Session, organization_id: int, asset_id: int, revision: int, now: datetime
-) -> bool:
-    """Whether the organisation holds an unexpired licence to this revision that the plain
-    content endpoint may serve: unlimited downloads and plain delivery."""
-    query = select(Licence.id).where(
+def open_licences(
+    session: Session,
+    organization_id: int,
+    asset_id: int,
+    revision: int,
+    now: datetime,
+    *,
+    limit: int,
+) -> list[Licence]:
+    """The organisation's unexpired licences to this revision that the plain content endpoint
+    may serve, by their terms: unlimited downloads and plain delivery; at most ``limit``."""
+    query = select(Licence).where(
         col(Licence.buyer_organization_id) == organization_id,
         col(Licence.asset_id) == asset_id,
         col(Licence.revision) == revision,
@@ -73,7 +79,7 @@ def has_open_licence(
         col(Licence.max_downloads).is_(None),
         col(Licence.delivery_mode) == "download",
     )
-    return session.exec(query.limit(1)).first() is not None
+    return list(session.exec(query.order_by(col(Licence.id)).limit(limit)).all())
 
 
 def delivery_key(session: Session, organization_id: int) -> DeliveryKey | None:

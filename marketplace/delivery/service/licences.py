@@ -24,6 +24,7 @@ from marketplace.delivery.errors import (
 )
 from marketplace.delivery.models import Licence
 from marketplace.delivery.schemas import LicencePage, LicenceView
+from marketplace.delivery.service import seams
 from marketplace.listings import service as listings
 from marketplace.listings.schemas import ListingPublic
 from marketplace.listings.terms import Terms
@@ -57,6 +58,8 @@ class _RevisionFacts(Protocol):
     def asset_id(self) -> int: ...
     @property
     def number(self) -> int: ...
+    @property
+    def media_type(self) -> str: ...
 
 
 def licence_view(row: Licence) -> LicenceView:
@@ -253,9 +256,16 @@ def holder_may_read(
 ) -> bool:
     """The content-access rule (``assets.service.content_access_rules``): a licence holder may
     read the licensed revision's content straight from the asset when its licence is unexpired,
-    unlimited and plain; limited or key-wrapped licences download only through signed URLs, so
-    each download is counted and proven."""
+    unlimited and plain, and its downloads serve the stored bytes as they are; limited or
+    key-wrapped licences, and those whose downloads are transformed (a fingerprint), download
+    only through signed URLs, so each download is counted, proven and marked."""
     org = principal.organization.id
     if org is None:
         return False
-    return repository.has_open_licence(session, org, revision.asset_id, revision.number, utc_now())
+    rows = repository.open_licences(
+        session, org, revision.asset_id, revision.number, utc_now(), limit=limits.page_size_max
+    )
+    return any(
+        seams.transform_for(session, licence_view(row), revision.media_type) is seams.identity
+        for row in rows
+    )

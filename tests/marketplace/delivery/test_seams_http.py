@@ -61,3 +61,16 @@ def test_the_served_hook_hears_of_the_first_download_only(
     issued(api, buyer, licence_id)
     issued(api, buyer, licence_id)
     assert heard == [order["id"]]
+
+
+def test_a_transformed_licence_does_not_open_the_plain_content_endpoint(
+    *, api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    # An unlimited, plainly delivered licence may read the revision's content, but not when its
+    # downloads are transformed (a fingerprint): the stored bytes would be an unmarked copy.
+    monkeypatch.setattr(service.seams, "served_transforms", [_marking])
+    order, _ = licensed(api, asset_runtime, supplier, ops, buyer, terms={"max_downloads": None})
+    path = f"/assets/{order['asset_id']}/revisions/1/content"
+    r = api.get(path, headers=buyer.headers)
+    assert r.status_code == 403, r.status_code
