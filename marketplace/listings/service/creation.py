@@ -96,6 +96,11 @@ def _check_fingerprintable(session: Session, body: ListingCreate, revision: int)
     one, and a listing must not promise what its downloads cannot keep."""
     if not body.fingerprint:
         return
+    if body.terms.delivery_mode == "key_wrapped":  # served as the stored ciphertext: unmarked
+        raise InvalidTerms(
+            "fingerprint is offered for plain downloads only: a key_wrapped download serves the "
+            "stored ciphertext, which carries no mark"
+        )
     stored = assets.stored_revision(session, body.asset_id, revision)
     assert stored is not None
     if stored.source != "upload" or stored.content_format != "csv":

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from marketplace.listings.schemas import FINGERPRINT_NOTE
 from tests.marketplace.assets.helpers import Party, create, review, upload
-from tests.marketplace.listings.helpers import approved, create_listing, post_listing
+from tests.marketplace.listings.helpers import approved, create_listing, post_listing, terms
 
 
 def test_a_listing_is_not_fingerprinted_unless_asked(
@@ -42,6 +42,20 @@ def test_a_json_lines_asset_cannot_be_fingerprinted_and_nothing_is_listed(
     assert r.status_code == 422
     assert r.json()["error"] == "invalid_terms"
     assert "uploaded CSV tables only" in r.json()["message"]
+    assert api.get(f"/assets/{asset_id}", headers=supplier.headers).json()["status"] == "approved"
+
+
+def test_a_key_wrapped_listing_cannot_be_fingerprinted_and_nothing_is_listed(
+    api: TestClient, ops: Party, supplier: Party
+) -> None:
+    # A key-wrapped download serves the stored ciphertext, which carries no mark: a listing
+    # must not promise buyers and the supplier a fingerprint its downloads cannot keep.
+    asset_id = approved(api, supplier, ops)
+    wrapped = terms(delivery_mode="key_wrapped")
+    r = post_listing(api, supplier, asset_id, fingerprint=True, terms=wrapped)
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == "invalid_terms"
+    assert "key_wrapped" in r.json()["message"]
     assert api.get(f"/assets/{asset_id}", headers=supplier.headers).json()["status"] == "approved"
 
 
