@@ -34,11 +34,19 @@ def info(licence_id: int, download_id: int, sha256_hex: str) -> bytes:
 
 
 def public_key_from_hex(hex_key: str) -> x25519.X25519PublicKey:
-    """A raw 32-byte X25519 public key from 64 hex digits; ValueError otherwise."""
+    """A raw 32-byte X25519 public key from 64 hex digits that a key can be wrapped to;
+    ValueError otherwise."""
     raw = bytes.fromhex(hex_key)
     if len(raw) != PUBLIC_KEY_BYTES:
         raise ValueError("an X25519 public key is 32 bytes (64 hex digits)")
-    return x25519.X25519PublicKey.from_public_bytes(raw)
+    key = x25519.X25519PublicKey.from_public_bytes(raw)
+    # A point of small order gives every sender the all-zero shared secret, which X25519
+    # refuses (RFC 7748 §6.1): nothing could ever be wrapped to it.
+    try:
+        x25519.X25519PrivateKey.generate().exchange(key)
+    except ValueError as exc:
+        raise ValueError("a point of small order, to which no key can be wrapped") from exc
+    return key
 
 
 def wrap(data_key: bytes, public_key_hex: str, context: bytes) -> bytes:

@@ -78,6 +78,23 @@ def test_a_bad_delivery_key_is_refused(api: TestClient, buyer: Party) -> None:
     assert r.status_code == 404
 
 
+def test_a_small_order_delivery_key_is_refused(api: TestClient, buyer: Party) -> None:
+    # Points of small order give an all-zero shared secret, which X25519 refuses: a key no
+    # data key can ever be wrapped to, so every key-wrapped URL would fail (a 500).
+    for small in (
+        "01" + "00" * 31,  # u = 1
+        "ec" + "ff" * 30 + "7f",  # u = p - 1
+        "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",  # order 8
+    ):
+        r = api.put(
+            "/organizations/me/delivery-key", json={"public_key": small}, headers=buyer.headers
+        )
+        assert r.status_code == 422, r.text
+        assert r.json()["error"] == "invalid_delivery_key"
+    r = api.get("/organizations/me/delivery-key", headers=buyer.headers)
+    assert r.status_code == 404
+
+
 def test_the_buyer_signs_a_receipt_for_the_bytes_it_received(
     api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
 ) -> None:
