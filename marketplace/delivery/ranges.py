@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
-_RANGE: Final = re.compile(r"^bytes=(\d{0,19})-(\d{0,19})$")
+# Blanks may stand around "=" and "-" (clients write "bytes = 0-9"), never inside a number.
+_RANGE: Final = re.compile(r"bytes *= *(\d{0,19}) *- *(\d{0,19})")
 
 
 class BadRange(ValueError):
@@ -18,7 +19,7 @@ class BadRange(ValueError):
 
 def parse(header: str, size: int) -> tuple[int, int]:
     """``[start, stop)`` of a file of ``size`` bytes; BadRange when none is satisfiable."""
-    found = _RANGE.match(header.strip().replace(" ", ""))
+    found = _RANGE.fullmatch(header.strip())
     if found is None:
         raise BadRange(
             "send one byte range, as bytes=START-END, bytes=START- or bytes=-LAST (several "

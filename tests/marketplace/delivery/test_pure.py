@@ -66,8 +66,12 @@ def test_ranges(header: str, expected: tuple[int, int]) -> None:
 
 
 @pytest.mark.parametrize(
-    "header", ["bytes=100-", "bytes=5-2", "bytes=-0", "bytes=-", "bytes=0-1,3-4", "items=0-1", ""]
-)
+    "header",
+    [
+        "bytes=100-", "bytes=5-2", "bytes=-0", "bytes=-", "bytes=0-1,3-4", "items=0-1", "",
+        "bytes=1 0-2 0", "bytes=0-1 9", "bytes=- 1 2",  # a space inside a number is no number
+    ],
+)  # fmt: skip
 def test_unsatisfiable_ranges(header: str) -> None:
     with pytest.raises(ranges.BadRange):
         ranges.parse(header, 100)
