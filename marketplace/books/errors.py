@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from marketplace.errors import Conflict, NotFound, Unauthorized, Unprocessable
+from marketplace.errors import (
+    Conflict,
+    NotFound,
+    ServiceUnavailable,
+    Unauthorized,
+    Unprocessable,
+)
 
 
 class InsufficientFunds(Conflict):
@@ -58,3 +64,10 @@ class InvalidWebhook(Unprocessable):
 
 class WebhookInFlight(Conflict):
     code = "webhook_in_flight"
+
+
+class PaymentsUnavailable(ServiceUnavailable):
+    """The exchange cannot move money in or out: in production, its payment provider is the
+    simulated bank, which would credit money no bank moved."""
+
+    code = "payments_unavailable"

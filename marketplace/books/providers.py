@@ -190,6 +190,12 @@ class SimulatedBank:
 PROVIDER_NAMES: tuple[str, ...] = tuple(_NAMES.values())
 
 
+def is_simulated(name: str) -> bool:
+    """Whether ``name`` is one of the simulated bank's modes: it confirms payments that no bank
+    made, so a production exchange takes no money through it (``payments.request_payment``)."""
+    return name in _NAMES.values()
+
+
 def provider_named(name: str) -> PaymentProvider:
     for mode, known in _NAMES.items():
         if known == name:

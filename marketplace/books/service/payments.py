@@ -41,6 +41,7 @@ from marketplace.books.errors import (
     InvalidAmount,
     InvalidWebhook,
     PaymentNotFound,
+    PaymentsUnavailable,
     TransferIdReused,
     WebhookInFlight,
     WebhookSignatureInvalid,
@@ -57,7 +58,12 @@ from marketplace.books.models import (
     TransferCode,
 )
 from marketplace.books.payment_lifecycle import PaymentStep
-from marketplace.books.providers import ProviderAnswer, ProviderOutcome, webhook_verified
+from marketplace.books.providers import (
+    ProviderAnswer,
+    ProviderOutcome,
+    is_simulated,
+    webhook_verified,
+)
 from marketplace.books.schemas import PaymentList, PaymentView, WebhookAnswer
 from marketplace.books.service.accounts import (
     Leg,
@@ -209,7 +215,14 @@ def request_payment(
 ) -> PaymentView:
     """Record a deposit or a withdrawal for the caller's organisation (its admins, once
     verified) and the provider call it owes; nothing is sent here. ``transfer_id`` (the
-    client's) makes a repeat return the first payment."""
+    client's) makes a repeat return the first payment. In production the simulated bank
+    takes no money (``providers.is_simulated``)."""
+    if settings.mode == "production" and is_simulated(provider_name):
+        raise PaymentsUnavailable(
+            f"this exchange takes no deposits or withdrawals: its payment provider is the "
+            f"{provider_name!r} bank, simulated for development, which would credit money that "
+            "no bank moved; its operator must configure a real payment provider"
+        )
     check_verified_organization(principal)
     if principal.account.membership_role != "admin":
         raise NotOrganizationAdmin("only an admin of the organisation may move its money")

@@ -6,15 +6,19 @@ from __future__ import annotations
 import csv
 import io
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 
+from marketplace.app import create_app
 from marketplace.books import service as books
 from marketplace.db import unit_of_work
 from marketplace.runtime import Runtime
+from tests.conftest import settings_for
 from tests.ledger.helpers import public_text
-from tests.marketplace.assets.helpers import Party, party, verify
+from tests.marketplace.assets.helpers import Party, operator, party, verify
 from tests.marketplace.books.helpers import (
     balance,
     deposit,
@@ -23,6 +27,7 @@ from tests.marketplace.books.helpers import (
     withdraw,
     withdrawing,
 )
+from tests.marketplace.identity.helpers import CHAIN_ID
 
 
 def _reconciled(api: TestClient, ops: Party) -> None:
@@ -281,3 +286,31 @@ def test_a_hold_is_seen_by_its_payer_and_payee_only(
     assert balance(api, payer) == (400, 0)
     assert api.get(f"/books/holds/{held.id}", headers=ops.headers).status_code == 200
     _reconciled(api, ops)
+
+
+def test_in_production_the_simulated_bank_moves_no_money(engine: Engine, tmp_path: Path) -> None:
+    """The built-in providers are simulated banks: in production a deposit would credit money
+    that no bank moved. Money requests are refused (503) and change nothing; the rest serves."""
+    settings = settings_for(
+        engine,
+        mode="production",
+        secret_key="s" * 48,
+        master_key="ab" * 32,
+        anchor_recorder_key="0x" + "12" * 32,
+        payment_webhook_secret="w" * 32,
+        chain_url="http://127.0.0.1:9",
+        blob_url=f"file://{tmp_path / 'blobs'}",
+    )
+    runtime = Runtime(settings=settings, engine=engine)
+    runtime.chain_id = CHAIN_ID
+    with TestClient(create_app(runtime=runtime), raise_server_exceptions=False) as api:
+        ops = operator(api, runtime)
+        payer = party(api, "pat@payer.test", "Pat Pays", ["buyer"])
+        verify(api, ops, payer)
+        for r in (deposit(api, payer, 10_000), withdraw(api, payer, 1)):
+            assert r.status_code == 503, r.text
+            assert r.json()["error"] == "payments_unavailable"
+            assert "simulated" in r.json()["message"]
+        assert balance(api, payer) == (0, 0)
+        assert api.get("/books/payments", headers=payer.headers).json()["items"] == []
+        _reconciled(api, ops)
