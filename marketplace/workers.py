@@ -25,6 +25,18 @@ log = logging.getLogger(__name__)
 BACKOFF_S_MAX = 300.0  # a loop's wait after an unexpected error, at most
 
 
+def load_domains() -> None:
+    """Imports the domain services whose import registers what the jobs call through seams
+    (a domain serves another that may not import it): delivery's download count for metered
+    periods and its licence end when a subscription stops (``orders.service.usage_counters``,
+    ``stop_hooks``), the licence granted on payment, the content rule; listings' reindexing.
+    The server imports every domain through its routes; ``bourse worker`` and ``bourse settle``
+    call this before they run a job (``bourse settle`` once failed every per-download period,
+    and left refused subscriptions' licences open)."""
+    import marketplace.delivery.service
+    import marketplace.listings.service  # noqa: F401
+
+
 def stop_on_signals() -> threading.Event:
     """An event that SIGINT or SIGTERM sets: a worker's ``run`` in the foreground (``bourse``)
     ends on either."""

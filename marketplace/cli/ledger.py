@@ -49,8 +49,9 @@ def worker() -> None:
     from marketplace.redaction import secrets_of
     from marketplace.runtime import Runtime
     from marketplace.settings import get_settings
-    from marketplace.workers import stop_on_signals
+    from marketplace.workers import load_domains, stop_on_signals
 
+    load_domains()
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json, secrets_of(settings))
     engine = make_engine(settings.database_url)

@@ -169,8 +169,9 @@ def settle(
     from marketplace.db import make_engine
     from marketplace.orders.settlement_job import SettlementWorker, run_once
     from marketplace.settings import get_settings
-    from marketplace.workers import stop_on_signals
+    from marketplace.workers import load_domains, stop_on_signals
 
+    load_domains()
     settings = get_settings()
     engine = make_engine(settings.database_url)
     try:
