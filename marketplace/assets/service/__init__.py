@@ -25,6 +25,7 @@ from marketplace.assets.service.catalog import (
     assets_by_ids,
     public_asset_ids_with_theme,
     revision_size_bytes,
+    share_lock,
     stored_revision,
 )
 from marketplace.assets.service.drafts import deletable_draft, delete_draft
@@ -84,6 +85,7 @@ __all__ = [
     "reviews_of",
     "revision_size_bytes",
     "search",
+    "share_lock",
     "signing_context",
     "stored_revision",
     "submit",

@@ -29,6 +29,13 @@ def assets_by_ids(session: Session, asset_ids: Sequence[int]) -> dict[int, Asset
     return repository.assets_by_ids(session, asset_ids)
 
 
+def share_lock(session: Session, asset_id: int) -> None:
+    """Share-lock the asset row until the transaction ends, for a sale of it: its delisting or
+    suspension (which lock it for update) waits for the sale to commit, and a sale that waited
+    for them reads what they committed. ``assets_by_ids`` then finds the fresh row."""
+    repository.share_lock_asset(session, asset_id)
+
+
 def public_asset_ids_with_theme(
     session: Session, theme: str, exclude_id: int, limit: int
 ) -> list[int]:

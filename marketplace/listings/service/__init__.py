@@ -4,7 +4,8 @@ withdrawal. Services never commit; every change writes its journal entry in the 
 transaction.
 
 Modules: ``creation`` (draft and create), ``reads`` (public, public_many, for_asset,
-purchasable, active_comparables), ``changes`` (pause, resume, withdraw, close_sold),
+purchasable, held_for_sale, active_comparables), ``changes`` (pause, resume, withdraw,
+close_sold),
 ``_common`` (the public shape and the journal entries).
 """
 
@@ -16,6 +17,7 @@ from marketplace.listings.service.reads import (
     active_comparables,
     available_of_organization,
     for_asset,
+    held_for_sale,
     listing_row,
     of_supplier,
     public,
@@ -35,6 +37,7 @@ __all__ = [
     "create",
     "draft",
     "for_asset",
+    "held_for_sale",
     "listing_row",
     "of_supplier",
     "pause",

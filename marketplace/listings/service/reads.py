@@ -113,6 +113,20 @@ def purchasable(session: Session, listing_id: int, purpose: Purpose | str) -> Li
     return shown
 
 
+def held_for_sale(session: Session, listing_id: int, purpose: Purpose | str) -> ListingPublic:
+    """``purchasable``, for an order about to be placed: the listing and its asset are
+    share-locked until the order's transaction ends, so that a pause, withdrawal, delisting or
+    suspension (each locks its row for update, then the journal head) waits for the order, or
+    the order waits for it and reads what it committed. An order is never placed after the
+    journal says its listing stopped selling, and the locks come before the journal head in
+    both, so neither waits for the other in a cycle (PostgreSQL; SQLite runs one writer)."""
+    row = repository.share_lock(session, listing_id)
+    if row is None:
+        raise ListingNotFound(f"no listing {listing_id}")
+    assets.share_lock(session, row.asset_id)
+    return purchasable(session, listing_id, purpose)
+
+
 def active_comparables(session: Session, asset_id: int, limit: int) -> list[ListingPublic]:
     """Available priced listings of other listed assets, of the same theme when the asset has
     one, newest first (at most ``limit``, itself at most ``listing_comparables_max``)."""

@@ -1,8 +1,10 @@
 """Placing an order, step by step (all in the caller's transaction; nothing is committed here):
 
 1. the buyer: its organisation holds the buyer role and is verified (403 otherwise);
-2. the listing: ``listings.service.purchasable`` refuses a listing that is not active, an asset
-   suspended or delisted, and a purpose the terms do not permit, naming the reason;
+2. the listing: ``listings.service.held_for_sale`` refuses a listing that is not active, an
+   asset suspended or delisted, and a purpose the terms do not permit, naming the reason; it
+   share-locks the listing and its asset for the transaction, before the journal head, so a
+   pause, withdrawal or delisting is ordered before or after the order, never beside it;
 3. not the buyer's own listing (403 ``own_listing``);
 4. the price: from the listing's price model for the quantity (a negotiable listing is sold
    only through a quote: 409), or the accepted quote's or the auction's price as given; the
@@ -122,7 +124,7 @@ def _priced(
     check_verified(principal, OrgRole.buyer)
     _check_source(source, source_id, price_minor)
     try:
-        listing = listings.purchasable(session, listing_id, purpose)
+        listing = listings.held_for_sale(session, listing_id, purpose)
     except PurposeNotPermitted as exc:  # the body's purpose, refused for this listing: a 422
         raise PurposeRefused(exc.message) from exc
     if listing.supplier_organization_id == principal.organization.id:
