@@ -387,8 +387,9 @@ def after_accept(session: Session, order: Order, *, actor: str, now: datetime) -
 
 
 def lock_open(session: Session, order_id: int) -> None:
-    """For ``settlement.refuse``, before it locks the order: lock the order's open periods
-    first, in the job's order (a period, then its plan, then its order)."""
+    """For a step on a periodic order that locks the order and then its plan (an operator's
+    refusal, the buyer's acceptance, renewal): lock the order's open periods first, in the
+    job's order (a period, then its plan, then its order), so the two never wait in a cycle."""
     if period_repository.plan(session, order_id) is not None:
         period_repository.lock_open(session, order_id)
 
@@ -487,12 +488,13 @@ def set_auto_renew(
 ) -> list[PeriodPublic]:
     """The buyer opts in to (or out of) renewing its subscription after the periods bought.
     409 ``order_state`` when the order is no subscription or its listing does not renew."""
+    lock_open(session, order_id)  # a period, then its plan, then its order, as the job locks them
+    plan = period_repository.plan(session, order_id, lock=True)
     order = locked(session, order_id)
     if not is_party(principal, order):
         raise OrderNotFound(f"no order {order_id}")
     if order.buyer_organization_id != principal.organization.id:
         raise NotOrderBuyer("only the buyer's organisation may renew its order")
-    plan = period_repository.plan(session, order_id, lock=True)
     if plan is None or plan.kind != SUBSCRIPTION:
         raise lifecycle_conflict(f"order {order_id} is not a subscription")
     if auto_renew and not plan.renewal_allowed:

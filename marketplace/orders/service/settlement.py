@@ -87,6 +87,7 @@ def accept(
     ``order_state`` unless delivered. ``order.accepted`` cites the buyer's latest quality check
     (``quality_check_seq``), if it attached one."""
     moment = now or utc_now()
+    periods.lock_open(session, order_id)  # a period before its order, as the job locks them
     order = buyers_order(session, principal, order_id, "accept")
     checked = latest_check_seq(session, order_id)  # the buyer's latest quality check, cited
     accept_order(

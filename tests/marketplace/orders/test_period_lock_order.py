@@ -1,0 +1,107 @@
+"""The buyer acting on a subscription (opting into renewal) while the settlement
+job settles one of its periods: each waits for the other, never in a cycle. The job locks a
+period, its plan, then its order; the buyer's request takes them in the same order, so neither
+gets PostgreSQL's deadlock error (a 503 to the buyer, or a failed period in the job's run).
+
+The job is held (patched) once it holds the period and the plan, for at most ``HOLD_S``, while
+the buyer's request starts, so that the interleaving is the same every run."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from marketplace.orders.service import periods
+from marketplace.orders.service._common import locked
+from marketplace.orders.settlement_job import SettlementRun, run_once
+from marketplace.runtime import Runtime
+from tests.marketplace.assets.helpers import Party
+from tests.marketplace.orders.helpers import on_sale
+from tests.marketplace.orders.money import deliver, fund, reconciled
+from tests.marketplace.orders.test_periods import MONTHLY, PER_PERIOD, _end, _periods
+from tests.marketplace.orders.test_settlement_http import purchase
+
+#: How long the job waits, holding the period and the plan, for the buyer's request.
+HOLD_S = 2.0
+
+RENEWING = {**MONTHLY, "auto_renew": True}
+
+
+@pytest.fixture
+def parties(supplier: Party, buyer: Party, ops: Party) -> tuple[Party, Party, Party]:
+    return supplier, buyer, ops
+
+
+def _buyer_acts_while_the_job_settles(
+    api: TestClient,
+    runtime: Runtime,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    buyer: Party,
+    order_id: int,
+    act: Callable[[], Any],
+) -> tuple[Any, SettlementRun]:
+    job_holds_plan, buyer_holds_order = threading.Event(), threading.Event()
+    original = locked
+
+    def held_locked(*args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread().name == "job":  # it holds the period and the plan
+            job_holds_plan.set()
+            buyer_holds_order.wait(HOLD_S)
+            return original(*args, **kwargs)
+        order = original(*args, **kwargs)
+        buyer_holds_order.set()
+        return order
+
+    monkeypatch.setattr(periods, "locked", held_locked)
+    end = _end(_periods(api, buyer, order_id)[0])
+    runs: list[SettlementRun] = []
+    job = threading.Thread(
+        target=lambda: runs.append(run_once(runtime.engine, runtime.settings, now=end)),
+        name="job",
+    )
+    job.start()
+    assert job_holds_plan.wait(30)
+    answer: dict[str, Any] = {}
+
+    acting = threading.Thread(target=lambda: answer.setdefault("r", act()))
+    acting.start()
+    acting.join(60)
+    job.join(60)
+    return answer["r"], runs[0]
+
+
+def _subscription(
+    api: TestClient, runtime: Runtime, supplier: Party, buyer: Party, ops: Party
+) -> int:
+    fund(runtime.engine, buyer.organization_id, 3 * PER_PERIOD)
+    listing = on_sale(api, supplier, ops, price_model=RENEWING)
+    r = purchase(api, buyer, listing["id"], quantity=2)
+    assert r.status_code == 201, r.text
+    order_id = int(r.json()["id"])
+    deliver(runtime.engine, order_id)
+    return order_id
+
+
+def test_opting_into_renewal_while_the_job_settles_a_period_is_no_deadlock(
+    api: TestClient,
+    asset_runtime: Runtime,
+    parties: tuple[Party, Party, Party],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    supplier, buyer, ops = parties
+    order_id = _subscription(api, asset_runtime, supplier, buyer, ops)
+    r, run = _buyer_acts_while_the_job_settles(
+        api, asset_runtime, monkeypatch, buyer=buyer, order_id=order_id,
+        act=lambda: api.post(
+            f"/orders/{order_id}/renewal", json={"auto_renew": True}, headers=buyer.headers
+        ),
+    )  # fmt: skip
+    assert r.status_code == 200, r.text
+    assert run.periods_failed == {}, run
+    assert run.periods_settled == [(order_id, 1)]
+    assert reconciled(asset_runtime.engine)
