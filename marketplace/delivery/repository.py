@@ -37,7 +37,12 @@ def licence(session: Session, licence_id: int) -> Licence | None:
 
 
 def lock_licence(session: Session, licence_id: int) -> Licence | None:
-    query = select(Licence).where(col(Licence.id) == licence_id).with_for_update()
+    query = (
+        select(Licence)
+        .where(col(Licence.id) == licence_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # fresh, though the session read it
+    )
     return session.exec(query).first()
 
 

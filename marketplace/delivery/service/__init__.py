@@ -14,7 +14,8 @@ worker process and the tests do) connects delivery to its neighbours, each at mo
 - a paid order (or, for important data, an approved one) is granted its licence in the same
   transaction (``orders.service.paid_hooks``);
 - a licence's first ``delivery.served`` moves its order to delivered
-  (``served_hooks`` → ``orders.service.record_delivery``).
+  (``served_hooks`` → ``orders.service.record_delivery``; ``order_locks`` →
+  ``orders.service.lock_for_delivery``, taken before a first download's licence lock).
 
 Orders never import delivery; delivery depends on orders.
 """
@@ -46,6 +47,7 @@ from marketplace.delivery.service.seams import (
     PlaintextTransform,
     ServedHook,
     ServedTransform,
+    order_locks,
     served_hooks,
     served_transforms,
 )
@@ -63,6 +65,8 @@ if grant_on_payment not in _orders.paid_hooks:
     _orders.paid_hooks.append(grant_on_payment)
 if _orders.record_delivery not in served_hooks:
     served_hooks.append(_orders.record_delivery)
+if _orders.lock_for_delivery not in order_locks:
+    order_locks.append(_orders.lock_for_delivery)
 if downloads_in not in _orders.usage_counters:  # metered per download: the exchange counts
     _orders.usage_counters.append(downloads_in)
 if end_licence_at not in _orders.stop_hooks:  # a subscription stops: its licence ends with it

@@ -122,6 +122,10 @@ def issue_url(
     ``delivery.served`` in this transaction; the first one also tells the orders domain
     (``seams.served_hooks``)."""
     now = now or utc_now()
+    found = held_licence(session, principal, licence_id)
+    if found.downloads == 0:
+        # The first download moves the order: lock it before the licence and the journal head.
+        seams.lock_order(session, found.order_id)
     row = held_licence(session, principal, licence_id, lock=True)
     check_access(row, now)
     stored = _stored(session, row)

@@ -4,6 +4,10 @@
 entry, with the order's id (the orders domain moves the order to delivered:
 ``orders.service.record_delivery``). Delivery cannot import orders' write path itself.
 
+``order_locks``: called before a licence's first download locks the licence and the journal
+head, with the order's id (``orders.service.lock_for_delivery``): the order is locked first, as
+accepting or disputing it locks it before the journal head, so they never wait in a cycle.
+
 ``served_transforms``: the seam for per-buyer fingerprints. Each is asked, for a licence and the
 revision's media type, for a transform of the plaintext stream (None: no opinion); the first
 transform given is used, otherwise the plaintext is served as stored. A transform must be
@@ -30,6 +34,7 @@ PlaintextTransform = Callable[[Iterator[bytes]], Iterator[bytes]]
 ServedTransform = Callable[[Session, LicenceView, str], PlaintextTransform | None]
 
 served_hooks: list[ServedHook] = []
+order_locks: list[ServedHook] = []
 served_transforms: list[ServedTransform] = []
 
 
@@ -44,6 +49,11 @@ def transform_for(session: Session, licence: LicenceView, media_type: str) -> Pl
 
 def identity(chunks: Iterator[bytes]) -> Iterator[bytes]:
     return chunks
+
+
+def lock_order(session: Session, order_id: int) -> None:
+    for lock in order_locks:
+        lock(session, order_id=order_id)
 
 
 def first_served(session: Session, order_id: int) -> None:

@@ -40,7 +40,13 @@ from marketplace.orders.service.quality_checks import (
     quality_check_seqs,
 )
 from marketplace.orders.service.revenue import public_data_revenue
-from marketplace.orders.service.settlement import accept, approve, record_delivery, refuse
+from marketplace.orders.service.settlement import (
+    accept,
+    approve,
+    lock_for_delivery,
+    record_delivery,
+    refuse,
+)
 from marketplace.orders.service.trades import (
     SettledPrice,
     SettledTrade,
@@ -72,6 +78,7 @@ __all__ = [
     "exclusive_holder",
     "get_order",
     "get_order_view",
+    "lock_for_delivery",
     "mark_disputed",
     "my_orders",
     "order_facts",

@@ -74,6 +74,12 @@ def record_delivery(session: Session, *, order_id: int, now: datetime | None = N
     )  # fmt: skip
 
 
+def lock_for_delivery(session: Session, *, order_id: int) -> None:
+    """Lock the order for its first download's transaction, before the delivery domain locks
+    the licence and the journal head (``record_delivery`` then finds it locked)."""
+    locked(session, order_id)
+
+
 def accept(
     session: Session,
     settings: Settings,
