@@ -117,18 +117,18 @@ def start(
     if listing is None:
         listing = listings.public(session, order.listing_id)
     model = listing.price_model
+    licence_ends = now + timedelta(days=listing.terms.licence_duration_days)
     if isinstance(model, Subscription):
         plan = OrderPlan(
             order_id=order.id, kind=SUBSCRIPTION, period=model.period,
             periods_bought=order.quantity, amount_minor=model.amount_minor, fee_bp=fee_bp,
-            renewal_allowed=model.auto_renew, created_at=now,
+            renewal_allowed=model.auto_renew, runs_until=licence_ends, created_at=now,
         )  # fmt: skip
     elif isinstance(model, Metered):
         plan = OrderPlan(
             order_id=order.id, kind=METERED, period="month", unit=model.unit,
             unit_price_minor=model.unit_price_minor, cap_minor=model.cap_minor, fee_bp=fee_bp,
-            runs_until=now + timedelta(days=listing.terms.licence_duration_days),
-            created_at=now,
+            runs_until=licence_ends, created_at=now,
         )  # fmt: skip
     else:
         return None
@@ -140,6 +140,18 @@ def start(
     _charge(session, settings, plan, first, actor=actor, now=now, raise_short=True)
     assert first.hold_id is not None
     return first.hold_id, first.amount_minor, first.fee_minor
+
+
+def periods_within_licence(period: str, licence_duration_days: int, starts_at: datetime) -> int:
+    """How many of a subscription's periods (``month``, ``quarter``, ``year``), bought from
+    ``starts_at``, start before a licence of ``licence_duration_days`` from then ends: the most
+    one order may buy (``placement``), as the job charges none past the licence (``_next``)."""
+    ends = starts_at + timedelta(days=licence_duration_days)
+    count, start = 0, starts_at
+    while start < ends:  # at most one step a month of the licence's duration
+        count += 1
+        start = add_months(start, _MONTHS[period])
+    return count
 
 
 def _schedule(
@@ -325,17 +337,20 @@ def settle_period(session: Session, period: OrderPeriod, *, actor: str, now: dat
 def _next(session: Session, plan: OrderPlan, period: OrderPeriod, *, now: datetime) -> None:
     """Schedule the period after ``period`` if the plan runs on: a subscription within the
     periods bought, or renewing (allowed by the listing, opted into by the buyer); metered
-    usage until the licence's duration ends."""
+    usage. Never a period that starts when the licence's duration has ended: no period is
+    charged for a month without a licence (a plan made before ``runs_until`` was kept for
+    subscriptions has none)."""
     if plan.stopped_at is not None:
         return
+    licence_over = plan.runs_until is not None and as_utc(period.ends_at) >= as_utc(plan.runs_until)
     if plan.kind == SUBSCRIPTION:
         assert plan.periods_bought is not None
         renewing = plan.renewal_allowed and plan.auto_renew
-        if period.number >= plan.periods_bought and not renewing:
+        if licence_over or (period.number >= plan.periods_bought and not renewing):
             for hook in stop_hooks:  # the licence ends with the last period paid for
                 hook(session, plan.order_id, as_utc(period.ends_at))
             return
-    elif plan.runs_until is None or as_utc(period.ends_at) >= as_utc(plan.runs_until):
+    elif plan.runs_until is None or licence_over:
         return
     _schedule(session, plan, number=period.number + 1, starts_at=as_utc(period.ends_at), now=now)
 

@@ -36,7 +36,8 @@ from marketplace.identity import signing
 from marketplace.identity.errors import SignatureRejected
 from marketplace.listings import service as listings
 from marketplace.listings.errors import PurposeNotPermitted
-from marketplace.listings.pricing import price_for
+from marketplace.listings.price_models import Subscription
+from marketplace.listings.pricing import InvalidQuantity, price_for
 from marketplace.listings.schemas import ListingPublic
 from marketplace.listings.terms import Purpose, Terms, refusal, terms_hash
 from marketplace.orders import lifecycle, repository
@@ -50,6 +51,7 @@ from marketplace.orders.errors import (
 )
 from marketplace.orders.models import Order
 from marketplace.orders.schemas import OrderDraft, OrderPublic
+from marketplace.orders.service.periods import periods_within_licence
 from marketplace.orders.service.views import order_public
 from marketplace.principal import OrgRole, Principal, check_verified
 from marketplace.settings import Settings
@@ -133,7 +135,25 @@ def _priced(
         raise PurposeRefused(f"the {source}'s terms: {reason}")
     count = 1 if quantity is None else quantity
     price = price_for(listing.price_model, quantity) if price_minor is None else price_minor
+    _check_within_licence(listing, source, count)
     return _Priced(listing, source, source_id, Purpose(purpose).value, count, price, terms)
+
+
+def _check_within_licence(listing: ListingPublic, source: Source, count: int) -> None:
+    """A subscription bought from its listing buys no period that would start once its licence
+    has ended (the terms' ``licence_duration_days``): 422 ``invalid_quantity``, naming how many
+    it may buy. Its periods are charged from payment, a little later; the job charges none past
+    the licence whatever happens (``periods._next``)."""
+    model = listing.price_model
+    if source != "listing" or not isinstance(model, Subscription):
+        return
+    days = listing.terms.licence_duration_days
+    most = periods_within_licence(model.period, days, utc_now())
+    if count > most:
+        raise InvalidQuantity(
+            f"the licence lasts {days} days: {most} {model.period}ly periods start within it, "
+            f"so buy at most {most} (not {count})"
+        )
 
 
 def _claim_free(session: Session, priced: _Priced) -> None:

@@ -116,6 +116,42 @@ def test_a_renewal_the_buyer_cannot_pay_is_refused_with_nothing_held_and_the_buy
     assert reconciled(engine)
 
 
+def test_a_subscription_buys_and_renews_no_month_past_its_licence(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, buyer: Party, ops: Party
+) -> None:
+    """The terms' licence lasts 75 days: three monthly periods start within it, whatever the
+    date (the third after at most 62 days, a fourth after at least 87). A fourth is not sold,
+    and renewal, though opted into, charges no month without a licence."""
+    engine, settings = asset_runtime.engine, asset_runtime.settings
+    fund(engine, buyer.organization_id, 10 * PER_PERIOD)
+    listing = on_sale(
+        api, supplier, ops, price_model={**MONTHLY, "auto_renew": True},
+        terms={"licence_duration_days": 75},
+    )  # fmt: skip
+    r = purchase(api, buyer, listing["id"], quantity=4)
+    assert (r.status_code, r.json()["error"]) == (422, "invalid_quantity"), r.text
+    assert "the licence lasts 75 days: 3 monthly periods start within it" in r.json()["message"]
+    assert balance(engine, buyer.organization_id) == (10 * PER_PERIOD, 0)
+
+    r = purchase(api, buyer, listing["id"], quantity=3)
+    assert r.status_code == 201, r.text
+    order = r.json()
+    r = api.post(f"/orders/{order['id']}/renewal", json={"auto_renew": True}, headers=buyer.headers)
+    assert r.status_code == 200, r.text
+    deliver(engine, order["id"])
+    for number in (1, 2, 3):
+        end = _end(_periods(api, buyer, order["id"])[number - 1])
+        run = run_once(engine, settings, now=end)
+        assert run.periods_settled == [(order["id"], number)]
+        assert run.periods_charged == ([(order["id"], number + 1)] if number < 3 else [])
+    assert run_once(engine, settings, now=end + timedelta(days=400)) == SettlementRun()
+    assert [p["status"] for p in _periods(api, buyer, order["id"])] == ["settled"] * 3
+    assert api.get(f"/orders/{order['id']}", headers=buyer.headers).json()["status"] == "settled"
+    assert balance(engine, buyer.organization_id) == (7 * PER_PERIOD, 0)
+    assert balance(engine, supplier.organization_id) == (3 * (PER_PERIOD - PERIOD_FEE), 0)
+    assert reconciled(engine)
+
+
 def test_renewal_is_refused_when_the_listing_does_not_renew_and_to_anyone_but_the_buyer(
     api: TestClient, asset_runtime: Runtime, supplier: Party, buyer: Party, ops: Party
 ) -> None:
