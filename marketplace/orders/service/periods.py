@@ -270,21 +270,23 @@ def _refuse(
     plan.stopped_at = now
     session.add(plan)
     session.flush()
-    notifications.notify(
-        session,
-        organization_id=order.buyer_organization_id,
-        kind="order.period_refused",
-        subject=_subject(plan.order_id),
-        payload={
-            "order_id": plan.order_id,
-            "period": period.number,
-            "amount_minor": str(period.amount_minor),
-            "currency": order.currency,
-            "reason": reason,
-            "licence_ends_at": as_utc(licence_ends).isoformat(),
-        },
-        now=now,
-    )
+    # Both sides learn it: the buyer loses the data, the supplier the periods it expected.
+    for organization_id in (order.buyer_organization_id, order.supplier_organization_id):
+        notifications.notify(
+            session,
+            organization_id=organization_id,
+            kind="order.period_refused",
+            subject=_subject(plan.order_id),
+            payload={
+                "order_id": plan.order_id,
+                "period": period.number,
+                "amount_minor": str(period.amount_minor),
+                "currency": order.currency,
+                "reason": reason,
+                "licence_ends_at": as_utc(licence_ends).isoformat(),
+            },
+            now=now,
+        )
     for hook in stop_hooks:
         hook(session, plan.order_id, as_utc(licence_ends))
     _finish_if_done(session, plan, order, actor=actor, now=now)

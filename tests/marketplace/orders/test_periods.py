@@ -109,6 +109,9 @@ def test_a_renewal_the_buyer_cannot_pay_is_refused_with_nothing_held_and_the_buy
     assert refused[0]["payload"]["period"] == 2
     assert refused[0]["payload"]["licence_ends_at"] == end.isoformat()
     assert "insufficient funds" in refused[0]["payload"]["reason"]
+    # The supplier learns that the periods it expected stop.
+    told = api.get("/inbox", headers=supplier.headers).json()["items"]
+    assert [n["payload"]["period"] for n in told if n["kind"] == "order.period_refused"] == [2]
     # The plan has stopped: later runs charge nothing more, even once the buyer is funded.
     fund(engine, buyer.organization_id, 10 * PER_PERIOD)
     assert run_once(engine, settings, now=end + timedelta(days=90)) == SettlementRun()
