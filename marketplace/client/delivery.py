@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives.asymmetric import x25519
 
+from marketplace import limits
 from marketplace.blobs.envelope import DecryptionError, decrypt_stream
 from marketplace.client.session import DatabourseClientError, Session, error_of
 from marketplace.delivery import wrapping
@@ -24,6 +25,7 @@ from marketplace.delivery.schemas import (
     LicenceView,
     ReceiptView,
 )
+from marketplace.orders.schemas import OrderPublic
 from marketplace.transparency.schemas import EntryPage
 
 #: Called as bytes arrive: (bytes so far, total bytes).
@@ -60,9 +62,25 @@ class Delivery:
         return self._session.call(LicenceView, "GET", f"/licences/{licence_id}")
 
     def licence_for_order(self, order_id: int) -> LicenceView:
-        for licence in self.licences().items:
-            if licence.order_id == order_id:
-                return licence
+        """The licence order ``order_id`` granted your organisation, from every page of your
+        licences. An important-data order an operator has not approved yet has none: 409
+        ``awaiting_approval``; else 404 ``licence_not_found``."""
+        before_id: int | None = None
+        while True:
+            page = self.licences(before_id=before_id, limit=limits.page_size_max)
+            for licence in page.items:
+                if licence.order_id == order_id:
+                    return licence
+            if page.next_before_id is None:
+                break
+            before_id = page.next_before_id
+        order = self._session.call(OrderPublic, "GET", f"/orders/{order_id}")
+        if order.needs_approval and order.status == "paid":
+            raise DatabourseClientError(
+                409, "awaiting_approval",
+                f"order {order_id} is of important data and waits for an operator's approval: "
+                "it has no licence until then",
+            )  # fmt: skip
         raise DatabourseClientError(
             404, "licence_not_found", f"order {order_id} has no licence your organisation holds"
         )

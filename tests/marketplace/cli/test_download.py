@@ -17,8 +17,9 @@ from marketplace.cli import app as cli
 from marketplace.client import Databourse
 from tests.marketplace.assets.helpers import CSV
 from tests.marketplace.cli.test_orders import listing
+from tests.marketplace.client.conftest import listed, verified_supplier
 from tests.marketplace.identity.helpers import OPERATOR_EMAIL, PASSWORD, serve_exchange
-from tests.marketplace.listings.helpers import terms
+from tests.marketplace.listings.helpers import FIXED, terms
 from tests.marketplace.orders.helpers import PRICE_MINOR
 
 
@@ -101,3 +102,22 @@ def test_a_key_wrapped_download_decrypts_with_the_registered_key(
     assert out.read_bytes() == CSV
     assert "key_wrapped" in result.output
     assert not list(tmp_path.glob("*.part"))
+
+
+def test_an_order_of_important_data_says_it_waits_for_approval(
+    base_url: str, ops: Databourse, buyer: Databourse, tmp_path: Path
+) -> None:
+    with verified_supplier(base_url, ops, "dora@supplier.test", "Dora Data") as supplier:
+        asset_id = listed(supplier, ops, tmp_path, classification="important")
+        listing_id = supplier.listings.create(
+            asset_id, terms(delivery_mode="key_wrapped"), FIXED
+        ).id
+    buyer.books.deposit(PRICE_MINOR)
+    order = buyer.orders.buy(listing_id, purpose="research")
+    assert order.needs_approval
+    out = tmp_path / "got.csv"
+    result = run("download", str(order.id), "--order", "-o", str(out), "--url", base_url)
+    assert result.exit_code == 1
+    assert "awaiting_approval" in result.output
+    assert "waits for an operator's approval" in result.output
+    assert not out.exists()

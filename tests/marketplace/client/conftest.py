@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -49,18 +50,18 @@ def verified_supplier(base_url: str, ops: Databourse, email: str, name: str) -> 
     return client
 
 
-def uploaded(supplier: Databourse, tmp_path: Path) -> int:
-    """A draft asset with one CSV revision; returns its id."""
-    asset = supplier.assets.register(metadata())
+def uploaded(supplier: Databourse, tmp_path: Path, **overrides: Any) -> int:
+    """A draft asset with one CSV revision (``overrides``: its metadata's); returns its id."""
+    asset = supplier.assets.register(metadata(**overrides))
     source = tmp_path / "prices.csv"
     source.write_bytes(CSV)
     supplier.assets.upload_revision(asset.id, source, content_format="csv")
     return asset.id
 
 
-def listed(supplier: Databourse, ops: Databourse, tmp_path: Path) -> int:
+def listed(supplier: Databourse, ops: Databourse, tmp_path: Path, **overrides: Any) -> int:
     """An asset approved by the operator and listed; returns its id."""
-    asset_id = uploaded(supplier, tmp_path)
+    asset_id = uploaded(supplier, tmp_path, **overrides)
     supplier.assets.submit(asset_id)
     ops.assets.review(asset_id, decision="approved", checklist=CHECKLIST_OK)
     supplier.assets.list_in_catalog(asset_id)
