@@ -55,3 +55,12 @@ def test_compose_runs_in_production_mode_with_required_secrets() -> None:
     assert env["DATABOURSE_MODE"] == "production"
     for secret in ("SECRET_KEY", "MASTER_KEY", "ANCHOR_RECORDER_KEY"):
         assert ":?" in env[f"DATABOURSE_{secret}"], f"{secret} must be required, not defaulted"
+
+
+def test_compose_shares_the_abuse_limits_of_the_api_workers_through_redis() -> None:
+    services = _compose()["services"]
+    assert isinstance(services, dict)
+    api = services["api"]
+    assert api["environment"]["DATABOURSE_RATE_LIMIT_STORAGE_URL"] == "redis://redis:6379/0"
+    assert "redis" in api["depends_on"]
+    assert "redis" in services

@@ -39,6 +39,13 @@ def serve(
             err=True,
         )
         raise typer.Exit(2)
+    if workers > 1 and settings.rate_limit_storage_url.startswith("memory://"):
+        # Each process would count its own hits: every abuse limit times the workers.
+        shared = "DATABOURSE_RATE_LIMIT_STORAGE_URL to a Redis every worker shares"
+        if settings.mode == "production":
+            typer.echo(f"error: --workers > 1 in production needs {shared}", err=True)
+            raise typer.Exit(2)
+        console.print(f"[yellow]warning[/yellow]: abuse limits count per worker; set {shared}")
     listener: socket.socket | None = None
     if fd is not None:
         if workers > 1 or host is not None or port is not None:

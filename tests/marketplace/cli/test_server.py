@@ -90,3 +90,32 @@ def test_serve_trusts_no_forwarded_header_unless_told_which_proxy_sends_it(
     monkeypatch.setenv("FORWARDED_ALLOW_IPS", "10.0.0.5")
     assert _serve("--workers", workers)[0] == 0
     assert [call.get("proxy_headers") for call in calls] == [False, True]
+
+
+def test_production_refuses_workers_that_would_each_count_the_abuse_limits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import uvicorn
+
+    for name, value in {
+        "MODE": "production",
+        "SECRET_KEY": "s" * 48,
+        "MASTER_KEY": "ab" * 32,
+        "ANCHOR_RECORDER_KEY": "0x" + "12" * 32,
+        "PAYMENT_WEBHOOK_SECRET": "w" * 32,
+        "CHAIN_URL": "http://127.0.0.1:9",
+        "WORKER_IN_PROCESS": "false",
+        "RATE_LIMIT_STORAGE_URL": "memory://",
+    }.items():
+        monkeypatch.setenv(f"DATABOURSE_{name}", value)
+    get_settings.cache_clear()
+    calls: list[object] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **_kwargs: calls.append(args))
+    code, out = _serve("--workers", "2")
+    assert code == 2
+    assert "needs DATABOURSE_RATE_LIMIT_STORAGE_URL to a Redis every worker shares" in out
+    assert calls == []
+    monkeypatch.setenv("DATABOURSE_RATE_LIMIT_STORAGE_URL", "redis://127.0.0.1:6379/0")
+    get_settings.cache_clear()
+    assert _serve("--workers", "2")[0] == 0
+    assert len(calls) == 1
