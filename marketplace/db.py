@@ -254,6 +254,11 @@ def _queue_writers(engine: Engine, wait_s: float) -> None:
             release(record.info)
 
 
+class RevisionMismatch(Exception):
+    """The database is not at this version's newest migration (``migrations.check_at_head``):
+    the message says what to do."""
+
+
 def ping(engine: Engine) -> None:
     """Runs ``SELECT 1`` outside any transaction: on SQLite every transaction is a write
     transaction (``BEGIN IMMEDIATE``), and a health check must not queue behind the writers."""

@@ -40,6 +40,7 @@ from marketplace.cli.common import (
     SUPPLIERS,
     PanelOrderedGroup,
 )
+from marketplace.db import RevisionMismatch
 
 app = typer.Typer(
     name="bourse",
@@ -145,6 +146,9 @@ def main() -> None:
         raise SystemExit(EXIT_SETTINGS) from None
     except SettingsError as exc:  # a value that does not parse (JSON of a dict setting)
         typer.echo(f"error: the DATABOURSE_* settings cannot be used: {exc}", err=True)
+        raise SystemExit(EXIT_SETTINGS) from None
+    except RevisionMismatch as exc:  # the database is not at this version's migrations
+        typer.echo(f"error: {exc}", err=True)
         raise SystemExit(EXIT_SETTINGS) from None
 
 

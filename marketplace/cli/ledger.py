@@ -43,6 +43,7 @@ def worker() -> None:
     from marketplace.chain_runtime import anchor_config, chain_handle
     from marketplace.db import make_engine
     from marketplace.disputes.execution_job import ExecutionWorker
+    from marketplace.migrations import upgrade_embedded
     from marketplace.notifications import DeliveryWorker
     from marketplace.observability import configure_logging
     from marketplace.orders.settlement_job import SettlementWorker
@@ -55,6 +56,7 @@ def worker() -> None:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json, secrets_of(settings))
     engine = make_engine(settings.database_url)
+    upgrade_embedded(engine)  # as the server does: never run jobs on a schema of another version
     runtime = Runtime(settings=settings, engine=engine)
     handle = chain_handle(runtime)
     try:
@@ -72,21 +74,17 @@ def worker() -> None:
         anchor_worker.holder,
         extra={"fields": {"holder": anchor_worker.holder, "chain_url": settings.chain_url}},
     )
-    delivery_worker = DeliveryWorker(engine, settings)
-    delivery_worker.start()
-    settlement_worker = SettlementWorker(engine, settings)
-    settlement_worker.start()
-    payment_worker = PaymentWorker(engine, settings)
-    payment_worker.start()
-    execution_worker = ExecutionWorker(engine, settings)
-    execution_worker.start()
+    jobs = [
+        job(engine, settings)
+        for job in (DeliveryWorker, SettlementWorker, PaymentWorker, ExecutionWorker)
+    ]
+    for running in jobs:
+        running.start()
     try:
         anchor_worker.run(stop)
     finally:
-        payment_worker.stop()
-        settlement_worker.stop()
-        execution_worker.stop()
-        delivery_worker.stop()
+        for running in reversed(jobs):
+            running.stop()
         handle.close()
         engine.dispose()
 

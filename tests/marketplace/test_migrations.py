@@ -15,12 +15,12 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
 from marketplace.app import create_app
-from marketplace.db import make_engine
-from marketplace.migrations import upgrade
+from marketplace.db import RevisionMismatch, make_engine
+from marketplace.migrations import check_at_head, upgrade, upgrade_embedded
 from marketplace.runtime import Runtime
 from marketplace.search import service as search_service
 from marketplace.tables import include_name, metadata
-from tests.conftest import settings_for
+from tests.conftest import POSTGRES_URL, own_schema, settings_for
 from tests.marketplace.assets.helpers import (
     CSV,
     Party,
@@ -191,3 +191,42 @@ def test_an_upgrade_leaving_a_dangling_reference_is_rolled_back(old_runtime: Run
         assert MigrationContext.configure(conn).get_current_revision() == "0004"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
     assert _all_rows(engine) == before
+
+
+# --- a database at another revision than this version's ---------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def blank(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty database of its own (a SQLite file, or a PostgreSQL schema)."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'blank.sqlite'}")
+        yield engine
+        engine.dispose()
+        return
+    if not POSTGRES_URL:
+        pytest.skip("DATABOURSE_TEST_POSTGRES_URL is not set")
+    with own_schema(POSTGRES_URL, prefix="rev") as engine:
+        yield engine
+
+
+def test_a_server_starts_only_on_a_database_at_this_versions_revision(blank: Engine) -> None:
+    """SQLite, the embedded database, is upgraded on start; another must have been upgraded
+    (``bourse db upgrade``) before the server starts, else it is refused, saying so. A database
+    a newer version migrated is refused on both, as is upgrading it."""
+    upgrade(blank, "payouts")
+    if blank.dialect.name == "sqlite":
+        upgrade_embedded(blank)
+    else:
+        with pytest.raises(
+            RevisionMismatch,
+            match="payouts, not nothrottle: run `bourse db upgrade` first",
+        ):
+            upgrade_embedded(blank)
+        upgrade(blank)
+    check_at_head(blank)
+    with blank.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'zz_future'")
+    for step in (upgrade_embedded, upgrade, check_at_head):
+        with pytest.raises(RevisionMismatch, match=r"'zz_future', .*: a newer version migrated it"):
+            step(blank)

@@ -4,6 +4,7 @@ it cannot serve on. The serving itself: tests/e2e/test_serve.py (through tests/s
 from __future__ import annotations
 
 import socket
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from marketplace.cli import app as cli
+from marketplace.cli import main
+from marketplace.db import make_engine
+from marketplace.migrations import upgrade
 from marketplace.settings import get_settings
 
 
@@ -119,3 +123,22 @@ def test_production_refuses_workers_that_would_each_count_the_abuse_limits(
     get_settings.cache_clear()
     assert _serve("--workers", "2")[0] == 0
     assert len(calls) == 1
+
+
+def test_a_database_a_newer_version_migrated_is_refused_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    upgrade(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'zz_future'")
+    engine.dispose()
+    for command in (["db", "upgrade"], ["serve"]):
+        monkeypatch.setattr(sys, "argv", ["bourse", *command])
+        with pytest.raises(SystemExit) as ended:
+            main()
+        assert ended.value.code == 2
+        err = capsys.readouterr().err
+        assert "Traceback" not in err
+        assert err.startswith("error: the database is at revision 'zz_future'")
+        assert "a newer version migrated it" in err
