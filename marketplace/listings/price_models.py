@@ -55,7 +55,8 @@ class Subscription(_Model):
 
 
 class Metered(_Model):
-    """A price per row or API call, never more than the cap in total."""
+    """A price per row, API call or download, charged month by month: never more than the cap
+    in any one month (the cap is per period, not for the whole licence)."""
 
     kind: Literal["metered"] = "metered"
     unit: MeteredUnit
@@ -177,7 +178,7 @@ def describe(model: PriceModel, currency: Currency) -> str:
             one, _ = UNIT_WORDS[model.unit]
             return (
                 f"{money(model.unit_price_minor)} per {one}, "
-                f"at most {money(model.cap_minor)} in total"
+                f"at most {money(model.cap_minor)} per month"
             )
         case Tiered():
             one, _ = UNIT_WORDS[model.unit]

@@ -312,7 +312,7 @@ def test_each_price_model_is_listed_with_its_headline_and_plain_words(
         ({"kind": "subscription", "amount_minor": 9900, "period": "month"},
          9900, "99.00 CNY per month; does not renew automatically"),
         ({"kind": "metered", "unit": "api_call", "unit_price_minor": 2, "cap_minor": 50_000},
-         2, "0.02 CNY per API call, at most 500.00 CNY in total"),
+         2, "0.02 CNY per API call, at most 500.00 CNY per month"),
         ({"kind": "tiered", "unit": "row", "tiers": [
             {"from_units": 0, "unit_price_minor": 10},
             {"from_units": 10_000, "unit_price_minor": 5}]},

@@ -63,7 +63,7 @@ def test_plain_words() -> None:
     renewing = Subscription(amount_minor=100, period="year", auto_renew=True)
     assert price_models.describe(renewing, CNY) == "1.00 CNY per year; renews automatically"
     metered = Metered(unit="row", unit_price_minor=1, cap_minor=10_000)
-    assert price_models.describe(metered, CNY) == "0.01 CNY per row, at most 100.00 CNY in total"
+    assert price_models.describe(metered, CNY) == "0.01 CNY per row, at most 100.00 CNY per month"
     tiered = Tiered(
         unit="api_call",
         tiers=[Tier(from_units=0, unit_price_minor=10), Tier(from_units=1, unit_price_minor=5)],
