@@ -18,6 +18,7 @@ from ledger.canonical import canonical_json, keccak256
 from marketplace import limits
 
 if TYPE_CHECKING:
+    from marketplace.listings.price_models import PriceKind
     from marketplace.listings.schemas import ListingPublic
 
 
@@ -129,8 +130,15 @@ def _duration_words(days: int) -> str:
     return f"{days} day" + ("s" if days != 1 else "")
 
 
-def plain_words(terms: Terms) -> list[str]:
-    """The terms as sentences a buyer reads before buying, most important first."""
+#: Price kinds whose orders are charged and settled period by period: accepting one releases
+#: nothing, and disputing one is refused (docs/disputes.md).
+PERIODIC_PRICE_KINDS: Final = frozenset({"subscription", "metered"})
+
+
+def plain_words(terms: Terms, price_kind: PriceKind | None = None) -> list[str]:
+    """The terms as sentences a buyer reads before buying, most important first.
+    ``price_kind`` is the kind of the price the terms are sold at (the listing's price model);
+    None for a quote's price, paid once."""
     purposes = ", ".join(PURPOSE_WORDS[p] for p in terms.purposes)
     where = (
         "anywhere in the world"
@@ -160,9 +168,20 @@ def plain_words(terms: Terms) -> list[str]:
         if terms.exclusive
         else "Non-exclusive licence: others may buy it too.",
         f"{downloads.capitalize()}, {delivery}.",
-        f"You have {terms.acceptance_window_h} h after delivery to accept or dispute it; "
-        f"disputes may be raised within {terms.dispute_window_h} h.",
+        _settlement_words(terms, price_kind),
     ]
+
+
+def _settlement_words(terms: Terms, price_kind: PriceKind | None) -> str:
+    if price_kind in PERIODIC_PRICE_KINDS:
+        return (
+            "Each period is paid to the supplier when it ends; "
+            "a subscription or metered order cannot be disputed yet."
+        )
+    return (
+        f"You have {terms.acceptance_window_h} h after delivery to accept or dispute it; "
+        f"disputes may be raised within {terms.dispute_window_h} h."
+    )
 
 
 ODRL_NS: Final = "http://www.w3.org/ns/odrl/2/"
@@ -262,6 +281,7 @@ def odrl(listing: ListingPublic, base_url: str = "urn:databourse:") -> dict[str,
 
 __all__ = [
     "COUNTRY_CODES",
+    "PERIODIC_PRICE_KINDS",
     "PURPOSE_WORDS",
     "WORLDWIDE",
     "DeliveryMode",

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from marketplace.listings.terms import PERIODIC_PRICE_KINDS
 from marketplace.pages import i18n, report_text, words
 
 PACKAGE = Path(__file__).parent
@@ -113,5 +114,6 @@ def environment() -> Environment:
         html_lang=i18n.html_lang,
         current_locale=i18n.current_locale,
         step_text=report_text.step_text,
+        PERIODIC_PRICE_KINDS=PERIODIC_PRICE_KINDS,
     )
     return env

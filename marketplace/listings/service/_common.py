@@ -91,7 +91,7 @@ def to_public(listing: Listing, asset: AssetRow) -> ListingPublic:
         supplier_organization_id=listing.supplier_organization_id,
         status=ListingStatus(listing.status),
         price_plain=price_models.describe(model, currency),
-        terms_plain=terms.plain_words(policy),
+        terms_plain=terms.plain_words(policy, model.kind),
         headline_minor=listing.headline_minor,
         currency=listing.currency,
         price_model=model,

@@ -35,6 +35,25 @@ def test_get_asset_shows_each_active_listing_in_plain_words(
     assert shown["title"] == "Fruit prices"
 
 
+def test_a_subscription_listing_does_not_promise_a_dispute(
+    api: TestClient, ops: Party, supplier: Party
+) -> None:
+    asset_id = approved(api, supplier, ops)
+    one_off = create_listing(api, supplier, asset_id)
+    monthly = create_listing(api, supplier, asset_id, price_model=SUBSCRIPTION)
+
+    shown = {item["id"]: item for item in api.get(f"/assets/{asset_id}").json()["listings"]}
+    page = api.get(f"/catalog/{asset_id}").text
+
+    assert shown[one_off["id"]]["terms_plain"][-1].startswith("You have 72 h after delivery")
+    assert shown[monthly["id"]]["terms_plain"][-1] == (
+        "Each period is paid to the supplier when it ends; a subscription or metered order "
+        "cannot be disputed yet."
+    )
+    assert page.count("to accept or dispute it") == 1
+    assert page.count("cannot be disputed yet") == 1
+
+
 def test_an_unlisted_asset_has_no_listings_to_show(
     api: TestClient, ops: Party, supplier: Party
 ) -> None:

@@ -82,6 +82,20 @@ def test_plain_words_say_every_term() -> None:
     ]
 
 
+def test_plain_words_promise_a_dispute_only_for_an_order_paid_at_once() -> None:
+    window = (
+        "You have 72 h after delivery to accept or dispute it; disputes may be raised within 168 h."
+    )
+    periodic = (
+        "Each period is paid to the supplier when it ends; a subscription or metered order "
+        "cannot be disputed yet."
+    )
+    for kind in ("fixed", "tiered", "public_data", None):
+        assert plain_words(_terms(), kind)[-1] == window
+    for kind in ("subscription", "metered"):
+        assert plain_words(_terms(), kind)[-1] == periodic
+
+
 def test_terms_are_frozen() -> None:
     with pytest.raises(ValidationError):
         _terms().exclusive = True  # type: ignore[misc]
