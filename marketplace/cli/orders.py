@@ -149,8 +149,10 @@ def _pay_or_cancel(bourse: Databourse, order: OrderPublic) -> OrderPublic:
 
 
 def accept(order_id: OrderArg, url: UrlOption = None) -> None:
-    """Accept a delivered order (its buyer). It settles at once: the supplier is paid the price
-    minus the exchange fee."""
+    """Accept a delivered order (its buyer). An order paid at once settles at once: the supplier
+    is paid the price minus the exchange fee. A subscription or metered order releases nothing
+    when accepted: each period is paid to the supplier as it ends, and the order settles after
+    its last period."""
     with exchange_client(url) as bourse:
         try:
             order = bourse.orders.accept(order_id)

@@ -94,7 +94,9 @@ class Orders:
         return self._session.call(OrderPublic, "POST", path, headers=_keyed(idempotency_key))
 
     def accept(self, order_id: int, *, idempotency_key: str | None = None) -> OrderPublic:
-        """Accept a delivered order (its buyer); it settles at once: the answer is ``settled``."""
+        """Accept a delivered order (its buyer). One paid at once settles at once: the answer is
+        ``settled``; a subscription or metered order is ``accepted``, its periods settling one
+        by one as each ends."""
         path = f"/orders/{order_id}/accept"
         return self._session.call(OrderPublic, "POST", path, headers=_keyed(idempotency_key))
 

@@ -140,14 +140,16 @@ def pay_order(
 
 @router.post(
     "/orders/{order_id}/accept",
-    summary="Accept a delivered order; it settles at once (its buyer)",
+    summary="Accept a delivered order; one paid at once settles at once (its buyer)",
 )
 @idempotent
 def accept_order(
     order_id: OrderId, principal: CurrentAccount, session: SessionDep, runtime: RuntimeDep
 ) -> OrderPublic:
     """``order.accepted`` then ``order.settled``: the hold is released to the supplier minus
-    the exchange fee (``settlement.released``), in one transaction."""
+    the exchange fee (``settlement.released``), in one transaction. A subscription or metered
+    order is only ``accepted``: its periods are released one by one as each ends, and it is
+    ``settled`` after the last."""
     settled = service.accept(session, runtime.settings, principal, order_id, now=utc_now())
     return _scaled(settled, runtime)
 

@@ -5,8 +5,10 @@ asset's order, and the expiry of an order never paid. Each step locks the order,
 through the lifecycle table and journals it, in the caller's transaction; money moves in the
 books in the same transaction.
 
-Acceptance settles at once: ``accept`` is delivered → accepted → settled in one transaction, so
-an accepted order never waits for the job with its money still held.
+Acceptance settles an order paid at once at once: ``accept`` is delivered → accepted → settled
+in one transaction, so an accepted order never waits for the job with its money still held. A
+subscription or metered order has no hold of its own: accepting it releases nothing, its
+periods settle one by one as each ends (``periods``), and it is settled after the last.
 """
 
 from __future__ import annotations
@@ -89,7 +91,8 @@ def accept(
     now: datetime | None = None,
 ) -> OrderPublic:
     """The buyer accepts a delivered order: ``order.accepted``, then at once ``order.settled``
-    with the books' ``settlement.released`` (supplier: price - fee; exchange: fee). 409
+    with the books' ``settlement.released`` (supplier: price - fee; exchange: fee), unless it is
+    a subscription or metered order (its periods settle one by one). 409
     ``order_state`` unless delivered. ``order.accepted`` cites the buyer's latest quality check
     (``quality_check_seq``), if it attached one."""
     moment = now or utc_now()

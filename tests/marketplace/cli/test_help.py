@@ -69,3 +69,11 @@ def test_the_cli_guide_names_every_command_in_its_panel() -> None:
         expected = {name for name, placed in USERS.items() if placed == panel}
         if expected:
             assert expected <= documented.get(panel, set()), (panel, expected)
+
+
+def test_bourse_accept_help_says_periodic_orders_do_not_settle_at_once() -> None:
+    result = CliRunner().invoke(app, ["accept", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    said = " ".join(result.output.replace("│", " ").split())
+    assert "An order paid at once settles at once" in said
+    assert "A subscription or metered order releases nothing when accepted" in said
