@@ -10,8 +10,8 @@ every input it used (pure: the service reads them; no database, no clock).
   and negotiable ones (no price) are named and left out. Each price is adjusted for size as the
   valuation's market approach does: x (subject size / comparable size) ** 0.5, held within
   [0.5, 2], and left as it is when either size is unknown. Their range is min, median, max.
-- **Settled trades** join when orders settle (the orders issue); none are read today, and the
-  reasoning says so rather than pretend.
+- **No settled trades.** The suggestion reads none itself (a valuation's market approach does,
+  so they reach it only through the valuation), and the reasoning says so rather than pretend.
 - **Combined.** With both sources, each bound is the mean of the two sources' bounds (equal
   weight: a valuation is one considered opinion, the listings are what the market asks today).
   With one source, its range. With neither: no suggestion, and the reasoning says why.
@@ -80,7 +80,7 @@ class PriceSuggestion(_Frozen):
     valuation: ValuationBasis | None
     comparables: list[ComparableUsed]
     left_out: list[ComparableListing]
-    trades: list[int]  # settled trades used: none until the orders issue adds them
+    trades: list[int]  # settled trades used: always none (only a valuation reads them)
 
 
 Range = tuple[int, int, int]
