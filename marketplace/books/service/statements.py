@@ -86,8 +86,8 @@ def reconcile(session: Session) -> Reconciliation:
 def statement(session: Session, *, org_id: int, currency: str, scale: int) -> Statement:
     """The organisation's transfers in ``currency``, oldest first (the newest
     ``books_statement_lines_max``), each with the journal seq that records it and the running
-    balance of the organisation's account it touched. A transfer between its own available and
-    held accounts is two lines, one per account."""
+    balance of the organisation's account it touched. A transfer between two of its own
+    accounts (available, held, withdrawing) is two lines, one per account."""
     own = {a.id: a for a in repository.accounts_of(session, org_id, currency) if a.id is not None}
     cap = limits.books_statement_lines_max
     rows = repository.transfers_of_accounts(session, list(own), limit=cap + 1)
