@@ -115,7 +115,10 @@ class Delivery:
         url = self.download_url(licence_id)
         if url.mode == "key_wrapped" and private_key is None:
             raise DatabourseClientError(
-                0, "key_required", "this licence is delivered key-wrapped: pass your private key"
+                0,
+                "key_required",
+                "this licence is delivered key-wrapped: pass your organisation's X25519 private "
+                "key (private_key= in the Python client; --key FILE with bourse download)",
             )
         served = self._served_hash(url.served_seq)
         if served != url.sha256:

@@ -138,7 +138,8 @@ def issue_url(
         if key is None:
             raise DeliveryKeyMissing(
                 f"licence {row.id} is delivered key-wrapped: register your organisation's X25519 "
-                "public key first (PUT /organizations/me/delivery-key)"
+                "public key first (PUT /organizations/me/delivery-key; CLI: bourse delivery-key "
+                "create FILE, which keeps the private key in FILE)"
             )
         recipient = key.public_key
         sha256, size = stored.blob_key, _ciphertext_size(store, stored.blob_key)

@@ -93,6 +93,7 @@ def test_a_key_wrapped_download_decrypts_with_the_registered_key(
     refused = run("download", str(licence_id), "-o", str(out), "--url", base_url)
     assert refused.exit_code == 1
     assert "delivery_key_missing" in refused.output
+    assert "bourse delivery-key create" in " ".join(refused.output.split())
     key = tmp_path / "delivery.pem"
     created = run("delivery-key", "create", str(key), "--url", base_url)
     assert created.exit_code == 0, created.output

@@ -101,3 +101,21 @@ def test_a_download_that_keeps_breaking_ends_with_a_clear_error(tmp_path: Path) 
         bourse.delivery.download(1, tmp_path / "out.bin")
     assert raised.value.code == "unreachable"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_key_wrapped_download_without_a_key_names_both_ways_to_pass_one(
+    tmp_path: Path,
+) -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/licences/1/download-url"
+        return httpx.Response(201, json={**_url("00" * 32), "mode": "key_wrapped"})
+
+    with (
+        Databourse("http://x", token="t", transport=httpx.MockTransport(handle)) as bourse,
+        pytest.raises(DatabourseClientError) as raised,
+    ):
+        bourse.delivery.download(1, tmp_path / "out.bin")
+    assert raised.value.code == "key_required"
+    assert "private_key=" in raised.value.message
+    assert "--key FILE with bourse download" in raised.value.message
+    assert list(tmp_path.iterdir()) == []

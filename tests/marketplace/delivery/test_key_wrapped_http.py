@@ -41,6 +41,8 @@ def test_key_wrapped_round_trip(
     r = url_for(api, buyer, licence_id)
     assert r.status_code == 409, r.text
     assert r.json()["error"] == "delivery_key_missing"
+    assert "PUT /organizations/me/delivery-key" in r.json()["message"]
+    assert "bourse delivery-key create FILE" in r.json()["message"]
     private = _register(api, buyer)
     url = issued(api, buyer, licence_id)
     assert url["mode"] == "key_wrapped"
