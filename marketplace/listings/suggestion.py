@@ -105,7 +105,7 @@ def suggest(
     used, left_out = _comparables(subject_size_bytes, comparables, currency, reasoning)
     if used:
         ranges.append(_from_comparables(used, currency, reasoning))
-    reasoning.append("No settled trades are read yet: they join when orders settle.")
+    reasoning.append("This suggestion reads no settled trades; a valuation's market approach does.")
     low, mid, high = _combine(ranges, currency, reasoning)
     return PriceSuggestion(
         asset_id=asset_id,

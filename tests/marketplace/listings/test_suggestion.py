@@ -66,7 +66,7 @@ def test_nothing_to_go_on_gives_no_suggestion_and_says_so() -> None:
     assert shown.reasoning == [
         "The asset has no valuation.",
         "No active listing of a comparable asset (same theme and classification).",
-        "No settled trades are read yet: they join when orders settle.",
+        "This suggestion reads no settled trades; a valuation's market approach does.",
         "No valuation and no comparables: no suggestion.",
     ]
 
