@@ -229,17 +229,29 @@ def list_orders(
         int | None, typer.Option(min=1, help="Only orders older than this id (paging).")
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=500, help="At most this many.")] = 50,
+    awaiting_approval: Annotated[
+        bool,
+        typer.Option(
+            "--awaiting-approval",
+            help="Operators: every paid order of important data that waits for your approval "
+            "or refusal (bourse order approve|refuse ID --reason R).",
+        ),
+    ] = False,
     url: UrlOption = None,
 ) -> None:
-    """Your organisation's orders, as buyer or supplier, newest first."""
+    """Your organisation's orders, as buyer or supplier, newest first (operators: with
+    --awaiting-approval, the orders that wait for a decision)."""
     with exchange_client(url) as bourse:
         try:
-            page = bourse.orders.mine(before_id=before, limit=limit)
+            if awaiting_approval:
+                page = bourse.orders.awaiting_approval(before_id=before, limit=limit)
+            else:
+                page = bourse.orders.mine(before_id=before, limit=limit)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
         scale = currency_scale(bourse)
     if not page.items:
-        console.print("no orders")
+        console.print("no orders wait for approval" if awaiting_approval else "no orders")
         return
     table = Table("id", "listing", "purpose", "price", "status", "buyer org", "placed")
     for o in page.items:
@@ -254,7 +266,8 @@ def list_orders(
         )
     console.print(table)
     if page.next_before_id is not None:
-        console.print(f"more: [bold]bourse order list --before {page.next_before_id}[/bold]")
+        flag = " --awaiting-approval" if awaiting_approval else ""
+        console.print(f"more: [bold]bourse order list{flag} --before {page.next_before_id}[/bold]")
 
 
 @order_app.command("cancel", rich_help_panel=BUYERS)

@@ -140,6 +140,14 @@ class Orders:
             params["before_id"] = before_id
         return self._session.call(OrderPage, "GET", "/orders", params=params)
 
+    def awaiting_approval(self, *, before_id: int | None = None, limit: int = 50) -> OrderPage:
+        """The operators' queue: paid orders of important data that wait for an operator's
+        approval or refusal, newest first; pass ``next_before_id`` as ``before_id``."""
+        params: dict[str, Any] = {"limit": limit}
+        if before_id is not None:
+            params["before_id"] = before_id
+        return self._session.call(OrderPage, "GET", "/orders/awaiting-approval", params=params)
+
     def cancel(self, order_id: int) -> OrderPublic:
         """Cancel a placed order (its buyer)."""
         return self._session.call(OrderPublic, "POST", f"/orders/{order_id}/cancel")

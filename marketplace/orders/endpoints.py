@@ -115,6 +115,21 @@ def list_orders(
     return service.my_orders(session, principal, before_id=before_id, limit=limit)
 
 
+@router.get(
+    "/orders/awaiting-approval",
+    summary="Paid orders of important data that wait for an operator's decision (operators)",
+)
+def orders_awaiting_approval(
+    principal: Operator,
+    session: SessionDep,
+    limit: Limit = limits.page_size_default,
+    before_id: Annotated[int | None, Query(ge=1, le=limits.id_max)] = None,
+) -> OrderPage:
+    """Newest first; decide each with ``POST /orders/{id}/approve`` or ``/refuse``. Follow
+    ``next_before_id`` as ``before_id`` for the next page."""
+    return service.awaiting_approval(session, before_id=before_id, limit=limit)
+
+
 @router.get("/orders/{order_id}", summary="One order (its buyer's and supplier's organisations)")
 def get_order(
     order_id: OrderId, principal: CurrentAccount, session: SessionDep, runtime: RuntimeDep

@@ -93,6 +93,17 @@ def page_involving(
     return list(session.exec(query.order_by(col(Order.id).desc()).limit(limit)).all())
 
 
+def page_awaiting_approval(session: Session, *, before_id: int | None, limit: int) -> list[Order]:
+    """Paid orders of important data that no operator has decided yet, newest first, ids below
+    ``before_id``."""
+    query = select(Order).where(
+        col(Order.status) == OrderStatus.paid.value, col(Order.needs_approval).is_(True)
+    )
+    if before_id is not None:
+        query = query.where(col(Order.id) < before_id)
+    return list(session.exec(query.order_by(col(Order.id).desc()).limit(limit)).all())
+
+
 def totals(session: Session, listing_id: int, statuses: Collection[str]) -> tuple[int, int, int]:
     """(orders, quantity, amount charged) of a listing's orders in ``statuses``."""
     query = select(

@@ -455,6 +455,7 @@ TABLE: tuple[Row, ...] = (
     Row("POST", "/orders/purchase", verified_buyer(201), owner="buyer", body=ORDER),
     Row("POST", "/orders/draft", verified_buyer(200), owner="buyer", body=ORDER),
     Row("GET", "/orders", token(200), owner="buyer", check=only_own("orders", *MINE)),
+    Row("GET", "/orders/awaiting-approval", operators(200)),
     Row("GET", "/orders/{order_id}", private(200), owner="buyer"),
     Row("GET", "/orders/{order_id}", private(200), owner="supplier", label="supplier"),
     Row("POST", "/orders/{order_id}/cancel", private(409), owner="buyer"),

@@ -55,6 +55,7 @@ from marketplace.orders.service.trades import (
 )
 from marketplace.orders.service.views import (
     OrderView,
+    awaiting_approval,
     get_order,
     get_order_view,
     my_orders,
@@ -72,6 +73,7 @@ __all__ = [
     "accept",
     "add_quality_check",
     "approve",
+    "awaiting_approval",
     "cancel",
     "close_dispute",
     "draft",

@@ -177,6 +177,19 @@ def my_orders(
     org = principal.organization.id
     assert org is not None
     rows = repository.page_involving(session, org, before_id=before_id, limit=limit + 1)
+    return _page(rows, before_id=before_id, limit=limit)
+
+
+def awaiting_approval(session: Session, *, before_id: int | None, limit: int) -> OrderPage:
+    """The operators' queue: paid orders of important data that wait for an operator's approval
+    or refusal, newest first (the caller is an operator: the route checks)."""
+    assert 1 <= limit <= limits.page_size_max
+    rows = repository.page_awaiting_approval(session, before_id=before_id, limit=limit + 1)
+    return _page(rows, before_id=before_id, limit=limit)
+
+
+def _page(rows: list[Order], *, before_id: int | None, limit: int) -> OrderPage:
+    """A page of ``rows`` (read one past ``limit``, to know whether more follow)."""
     more = len(rows) > limit
     rows = rows[:limit]
     return OrderPage(

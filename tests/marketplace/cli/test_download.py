@@ -122,3 +122,12 @@ def test_an_order_of_important_data_says_it_waits_for_approval(
     assert "awaiting_approval" in result.output
     assert "waits for an operator's approval" in result.output
     assert not out.exists()
+    # The operators' queue names it, until one decides.
+    config = tmp_path / "config" / "credentials.json"
+    config.write_text(json.dumps({base_url: ops.token}))
+    queue = run("order", "list", "--awaiting-approval", "--url", base_url)
+    assert queue.exit_code == 0, queue.output
+    assert f"\n│ {order.id} " in queue.output
+    ops.orders.approve(order.id, reason="security assessment on file")
+    queue = run("order", "list", "--awaiting-approval", "--url", base_url)
+    assert "no orders wait for approval" in queue.output

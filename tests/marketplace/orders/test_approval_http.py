@@ -132,3 +132,32 @@ def test_other_orders_need_no_approval_and_get_their_licence_when_paid(
         assert (r.status_code, r.json()["error"]) == (409, "no_approval_needed")
     assert balance(asset_runtime.engine, buyer.organization_id) == (0, PRICE_MINOR)
     assert decide(api, ops, 999_999, "approve", REASON).status_code == 404
+
+
+def test_operators_find_the_orders_that_wait_for_their_decision(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, buyer: Party, ops: Party
+) -> None:
+    engine = asset_runtime.engine
+    fund(engine, buyer.organization_id, 3 * PRICE_MINOR)
+    important = important_listing(api, supplier, ops)["id"]
+    first, second = (purchase(api, buyer, important).json() for _ in range(2))
+    plain = purchase(api, buyer, on_sale(api, supplier, ops)["id"]).json()
+    assert not plain["needs_approval"]
+
+    def queue(**params: Any) -> dict[str, Any]:
+        r = api.get("/orders/awaiting-approval", params=params, headers=ops.headers)
+        assert r.status_code == 200, r.text
+        page: dict[str, Any] = r.json()
+        return page
+
+    assert [o["id"] for o in queue()["items"]] == [second["id"], first["id"]]  # newest first
+    one = queue(limit=1)
+    assert [o["id"] for o in one["items"]] == [second["id"]]
+    assert [o["id"] for o in queue(before_id=one["next_before_id"])["items"]] == [first["id"]]
+    for who in (buyer, supplier):  # the queue spans organisations: operators only
+        r = api.get("/orders/awaiting-approval", headers=who.headers)
+        assert (r.status_code, r.json()["error"]) == (403, "role_required")
+
+    assert decide(api, ops, first["id"], "approve", REASON).status_code == 200
+    assert decide(api, ops, second["id"], "refuse", REASON).status_code == 200
+    assert queue()["items"] == []
