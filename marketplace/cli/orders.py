@@ -281,6 +281,41 @@ def cancel_order(order_id: OrderArg, url: UrlOption = None) -> None:
     console.print(f"order {order.id} is {order.status}")
 
 
+@order_app.command("renew", rich_help_panel=BUYERS)
+def renew_order(
+    order_id: OrderArg,
+    on: Annotated[
+        bool, typer.Option("--on/--off", help="Renew one period at a time past those bought.")
+    ],
+    url: UrlOption = None,
+) -> None:
+    """Opt a subscription you bought in to (or out of) renewing past the periods bought, where
+    its listing allows it; off by default. The periods bought are a commitment either way."""
+    with exchange_client(url) as bourse:
+        try:
+            periods = bourse.orders.set_auto_renew(order_id, on)
+        except DatabourseClientError as exc:
+            raise fail(exc) from exc
+    state = "renews one period at a time" if on else "stops after the periods bought"
+    console.print(f"order {order_id} {state} ({len(periods)} periods so far)")
+
+
+@order_app.command("usage", rich_help_panel=SUPPLIERS)
+def report_usage(
+    order_id: OrderArg,
+    units: Annotated[int, typer.Option(min=1, help="Rows or API calls served since the last.")],
+    url: UrlOption = None,
+) -> None:
+    """Report rows or API calls you served under a metered order (its supplier); they count in
+    the period open now. Per-download usage is the exchange's own count: nobody reports it."""
+    with exchange_client(url) as bourse:
+        try:
+            period = bourse.orders.report_usage(order_id, units)
+        except DatabourseClientError as exc:
+            raise fail(exc) from exc
+    console.print(f"order {order_id}, period {period.number}: {period.units} units so far")
+
+
 @order_app.command("pay", rich_help_panel=BUYERS)
 def pay_order(order_id: OrderArg, url: UrlOption = None) -> None:
     """Pay a placed order into escrow (its buyer)."""
