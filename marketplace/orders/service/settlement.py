@@ -21,6 +21,7 @@ from sqlmodel import Session
 from ledger.models import as_utc, utc_now
 from marketplace.books import service as books
 from marketplace.listings import service as listings
+from marketplace.notifications import service as notifications
 from marketplace.orders import lifecycle, repository
 from marketplace.orders.errors import AwaitingApproval, NoApprovalNeeded
 from marketplace.orders.lifecycle import OrderEvent, OrderStatus
@@ -191,6 +192,7 @@ def approve(
     session.flush()
     journal_transition(session, order, transition, principal.address, reason=reason)
     run_paid_hooks(session, order)
+    _tell_buyer(session, order, "order.approved", reason, order.updated_at)
     return order_public(order)
 
 
@@ -229,7 +231,22 @@ def refuse(
     session.add(order)
     session.flush()
     journal_transition(session, order, transition, principal.address, reason=reason, **money)
+    _tell_buyer(session, order, "order.refused", reason, moment)
     return order_public(order)
+
+
+def _tell_buyer(session: Session, order: Order, kind: str, reason: str, now: datetime) -> None:
+    """The buyer learns an operator's decision on its order of important data, and why: it
+    may download now, or its money is back."""
+    assert order.id is not None
+    notifications.notify(
+        session,
+        organization_id=order.buyer_organization_id,
+        kind=kind,
+        subject=f"order:{order.id}",
+        payload={"order_id": order.id, "status": order.status, "reason": reason},
+        now=now,
+    )
 
 
 def _for_approval(session: Session, order_id: int) -> Order:

@@ -159,5 +159,17 @@ def test_operators_find_the_orders_that_wait_for_their_decision(
         assert (r.status_code, r.json()["error"]) == (403, "role_required")
 
     assert decide(api, ops, first["id"], "approve", REASON).status_code == 200
-    assert decide(api, ops, second["id"], "refuse", REASON).status_code == 200
+    assert (
+        decide(api, ops, second["id"], "refuse", "no security assessment on file").status_code
+        == 200
+    )
     assert queue()["items"] == []
+    # The buyer learns each decision and why, in its inbox (the supplier sees the status).
+    told = api.get("/inbox", headers=buyer.headers).json()["items"]
+    decisions = {n["kind"]: n["payload"] for n in told if n["kind"].startswith("order.")}
+    assert decisions["order.approved"] == {
+        "order_id": first["id"], "status": "approved", "reason": REASON
+    }  # fmt: skip
+    assert decisions["order.refused"] == {
+        "order_id": second["id"], "status": "refunded", "reason": "no security assessment on file"
+    }  # fmt: skip
