@@ -30,7 +30,7 @@ from marketplace.identity.schemas import (
 )
 from marketplace.paging import ID_DIGITS
 from marketplace.ratelimit import rate_limits_of
-from marketplace.ratelimit.routes import per_client_network
+from marketplace.ratelimit.routes import client_network_of, per_client_network
 from marketplace.runtime import Runtime
 
 router = APIRouter(tags=["identity"])
@@ -45,16 +45,20 @@ def _chain_id(runtime: Runtime) -> int | None:
     return runtime.chain_id
 
 
-@router.post(
-    "/auth/signup",
-    status_code=201,
-    summary="Sign up with email and password",
-    dependencies=[Depends(per_client_network(lambda rules: rules.signup))],
-)
-def signup(body: SignupRequest, session: SessionDep, runtime: RuntimeDep) -> TokenResponse:
+@router.post("/auth/signup", status_code=201, summary="Sign up with email and password")
+def signup(
+    body: SignupRequest, request: Request, session: SessionDep, runtime: RuntimeDep
+) -> TokenResponse:
     """Creates a custodial account (the exchange generates and guards its key) in a new
     organisation (its admin) or, with an invite code, in an existing one."""
-    return service.signup_with_password(session, runtime.settings, body, utc_now())
+    rates = rate_limits_of(runtime)
+    # The hashing slot first: a sign-up refused because every slot is busy is not counted
+    # against its network's allowance (a burst once used it up for the hour). The password is
+    # hashed before the first query opens the transaction (and takes SQLite's write lock).
+    with passwords.hashing_slot():
+        rates.hit(rates.rules.signup, client_network_of(request))
+        password_hash = passwords.hashed(body.password)
+    return service.signup_with_password(session, runtime.settings, body, password_hash, utc_now())
 
 
 @router.post("/auth/login", summary="Log in with email and password")

@@ -55,7 +55,13 @@ def check_length(password: str) -> None:
 def hash_password(password: str) -> str:
     check_length(password)
     with hashing_slot():
-        return _hasher.hash(password)
+        return hashed(password)
+
+
+def hashed(password: str) -> str:
+    """The hash of ``password``, for a caller that holds a ``hashing_slot()`` already."""
+    check_length(password)
+    return _hasher.hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:

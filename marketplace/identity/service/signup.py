@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from ledger.models import as_utc
-from marketplace.identity import keys, passwords, repository, tokens
+from marketplace.identity import keys, repository, tokens
 from marketplace.identity.errors import (
     AddressTaken,
     EmailTaken,
@@ -203,11 +203,14 @@ def create_custodial_account(
 
 
 def signup_with_password(
-    session: Session, settings: Settings, request: SignupRequest, now: datetime
+    session: Session,
+    settings: Settings,
+    request: SignupRequest,
+    password_hash: str,
+    now: datetime,
 ) -> TokenResponse:
-    """A custodial account: the exchange generates its key and keeps it encrypted."""
-    # Hashed first, before the first query opens the transaction (and takes SQLite's write lock).
-    password_hash = passwords.hash_password(request.password)
+    """A custodial account: the exchange generates its key and keeps it encrypted.
+    ``password_hash``: the request's password, hashed by the caller before this transaction."""
     email_key = check_email_free(session, request.email)
     joined = membership(session, settings, request.organization, request.invite_code, now)
     account = create_custodial_account(

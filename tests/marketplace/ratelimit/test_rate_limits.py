@@ -5,6 +5,7 @@ in one Redis that every API process shares when the settings say so."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 
 import httpx
 import pytest
@@ -12,7 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from marketplace import limits
 from marketplace.app import create_app
+from marketplace.identity import passwords
 from marketplace.identity.models import Account
 from marketplace.runtime import Runtime
 from tests.conftest import settings_for
@@ -74,6 +77,21 @@ def test_signups_beyond_the_limit_get_429_per_client_network(api: TestClient) ->
     assert [_signup(spammer, n).status_code for n in range(2)] == [201, 201]
     _assert_refused(_signup(spammer, 2), 600, "too many sign-ups from your network")
     assert _signup(_from(api, "198.51.100.8"), 3).status_code == 201
+
+
+def test_a_signup_refused_as_busy_leaves_the_networks_allowance_alone(api: TestClient) -> None:
+    """Every password-hashing slot taken: the sign-up is 429 ``password_checks_busy`` and not
+    counted (a burst of sign-ups once used up its network's hour)."""
+    lower_limits(api.app, signups_per_network_max=2, signup_window_s=600)
+    caller = _from(api, "203.0.113.7")
+    with ExitStack() as held:
+        for _ in range(limits.password_hashes_concurrent_max):
+            held.enter_context(passwords.hashing_slot())
+        for n in range(3):
+            r = _signup(caller, n)
+            assert (r.status_code, r.json()["error"]) == (429, "password_checks_busy"), r.text
+    assert [_signup(caller, n).status_code for n in range(2)] == [201, 201]
+    _assert_refused(_signup(caller, 2), 600, "too many sign-ups from your network")
 
 
 def test_siwe_nonces_beyond_the_limit_get_429(api: TestClient) -> None:
