@@ -265,7 +265,7 @@ delivery_url_ttl_s_max: Final = 15 * 60  # and never longer (the issue's bound)
 delivery_token_length_max: Final = 256  # the token in GET /downloads/{token}
 delivery_stream_chunk_bytes: Final = 64 * 1024  # ciphertext read per step when streaming
 # Fingerprints: per-buyer marks in CSV downloads (marketplace/fingerprint)
-fingerprint_table_bytes_max: Final = 64 * 1024 * 1024  # a revision marked whole, in memory
+fingerprint_table_bytes_max: Final = 64 * 1024 * 1024  # marked whole in memory, once per licence
 fingerprint_candidates_max: Final = 100_000  # licences one detection compares
 
 # Disputes (docs/disputes.md).

@@ -1,5 +1,6 @@
 """Delivery rows: licences (one per paid order), the buyer organisations' delivery keys, each
-issued download (a signed URL and what it serves) and the buyers' signed receipts."""
+issued download (a signed URL and what it serves), the marked copy of a fingerprinted licence
+and the buyers' signed receipts."""
 
 from __future__ import annotations
 
@@ -78,6 +79,24 @@ class Download(SQLModel, table=True):
     issued_by: int = Field(sa_type=BigInteger, foreign_key="account.id")
     issued_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
     served_seq: int = Field(default=0, sa_type=BigInteger)
+
+
+class MarkedCopy(SQLModel, table=True):
+    """The bytes a transformed (fingerprinted) licence serves, made once when its first URL is
+    issued and kept encrypted in the blob store under a data key of its own (wrapped by the
+    master key, bound to the blob key, as a revision's is): every URL of the licence serves
+    it. Kept as delivered evidence: the SHA-256 and chunk root its ``delivery.served`` entries
+    name."""
+
+    __tablename__ = "delivery_marked_copy"
+
+    licence_id: int = Field(sa_type=BigInteger, foreign_key="licence.id", primary_key=True)
+    blob_key: str = Field(sa_type=String(SHA256_HEX_LENGTH))
+    wrapped_key: bytes = Field(sa_type=LargeBinary)
+    sha256: str = Field(sa_type=String(SHA256_HEX_LENGTH))
+    size_bytes: int = Field(sa_type=BigInteger)
+    chunk_root: str = Field(sa_type=String(SHA256_HEX_LENGTH))
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
 
 
 class Receipt(SQLModel, table=True):

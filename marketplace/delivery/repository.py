@@ -9,10 +9,10 @@ from sqlmodel import Session, col, func, select
 
 from ledger.models import JournalEntry
 from marketplace.db import insert_unless_taken, insert_values_unless_taken, kept
-from marketplace.delivery.models import DeliveryKey, Download, Licence, Receipt
+from marketplace.delivery.models import DeliveryKey, Download, Licence, MarkedCopy, Receipt
 
 
-def add(session: Session, row: Licence | DeliveryKey | Download | Receipt) -> None:
+def add(session: Session, row: Licence | DeliveryKey | Download | MarkedCopy | Receipt) -> None:
     session.add(row)
     session.flush()
 
@@ -85,6 +85,10 @@ def open_licences(
         col(Licence.delivery_mode) == "download",
     )
     return list(session.exec(query.order_by(col(Licence.id)).limit(limit)).all())
+
+
+def marked_copy(session: Session, licence_id: int) -> MarkedCopy | None:
+    return session.get(MarkedCopy, licence_id)
 
 
 def delivery_key(session: Session, organization_id: int) -> DeliveryKey | None:

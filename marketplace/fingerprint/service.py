@@ -5,8 +5,10 @@ Serving (``attach`` registers ``transform_for`` in delivery's ``served_transform
 1. A licence whose listing has ``fingerprint`` set gets a transform; others get none.
 2. The transform reads the whole plaintext (at most ``fingerprint_table_bytes_max``), marks it
    for the licence with the asset's key, and yields the marked bytes. It is deterministic, as
-   delivery requires: the same licence always gets the same bytes, so the hash in
-   ``delivery.served`` and a resumed download agree.
+   delivery requires: the same licence always gets the same bytes (the key derives from the
+   secret and the asset, the codeword from the licence id, the cells marked from the content
+   and the revision's key columns). Delivery runs it once per licence, at its first URL, and
+   keeps the output as the licence's marked copy, which every later URL and range serves.
 3. Content that cannot carry a mark is refused (409 ``not_fingerprintable``) when the download
    URL is asked for, never served unmarked.
 

@@ -3,8 +3,9 @@ signed download URLs and the bytes they serve, key-wrapped delivery, and receipt
 never commit; every change appends its journal entry in the same transaction.
 
 Modules: ``licences`` (grant, read, the access check, the content-access rule), ``downloads``
-(issue a URL, serve it), ``keys`` (delivery keys), ``receipts``, ``seams`` (what other domains
-plug in: ``served_hooks``, ``served_transforms``).
+(issue a URL, serve it), ``marked`` (a transformed licence's marked copy, made once and kept),
+``keys`` (delivery keys), ``receipts``, ``seams`` (what other domains plug in:
+``served_hooks``, ``served_transforms``).
 
 Importing this package (the app imports it through delivery's endpoints, so the server, every
 worker process and the tests do) connects delivery to its neighbours, each at most once:

@@ -7,7 +7,8 @@ its whole life (at most 15 minutes), so an interrupted transfer resumes with ``R
 the same URL without using another download. ``delivery.served`` is written in the same
 transaction as the count, with the SHA-256 and size of the exact bytes the URL serves: the
 revision's content hash for a plain download, the stored ciphertext's (its blob key) for a
-key-wrapped one, and a hash computed through the transform when a fingerprint applies.
+key-wrapped one, and the licence's marked copy's when a fingerprint applies (``marked``: the
+transform runs once per licence, at its first URL, and every URL serves the copy kept).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from ledger import journal
 from ledger.models import as_utc, utc_now
 from marketplace import limits
 from marketplace.assets import service as assets
-from marketplace.assets.content import ContentHasher, ContentIdentity
 from marketplace.blobs.envelope import decrypt_range, decrypt_stream, unwrap_key
 from marketplace.blobs.store import BlobNotFound, BlobStore
 from marketplace.delivery import ranges, repository, tokens, wrapping
@@ -37,9 +37,9 @@ from marketplace.delivery.errors import (
     NotDeliverable,
     RangeNotSatisfiable,
 )
-from marketplace.delivery.models import Download, Licence
+from marketplace.delivery.models import Download, Licence, MarkedCopy
 from marketplace.delivery.schemas import DownloadUrl
-from marketplace.delivery.service import seams
+from marketplace.delivery.service import marked, seams
 from marketplace.delivery.service.licences import check_access, held_licence, licence_view
 from marketplace.principal import Principal
 from marketplace.settings import Settings
@@ -83,7 +83,7 @@ def _stored(session: Session, row: Licence) -> _Stored:
     )
 
 
-def _data_key(settings: Settings, stored: _Stored) -> bytes:
+def _data_key(settings: Settings, stored: _Stored | MarkedCopy) -> bytes:
     return unwrap_key(settings.master_key_bytes, stored.wrapped_key, stored.blob_key.encode())
 
 
@@ -97,14 +97,6 @@ def _plain_stream(settings: Settings, store: BlobStore, stored: _Stored) -> Iter
     source = store.open(stored.blob_key)
     with source:
         yield from decrypt_stream(data_key, source)
-
-
-def _identity_of(chunks: Iterator[bytes]) -> ContentIdentity:
-    """SHA-256, size and chunk root (the revisions' recipe) of a transformed stream."""
-    hasher = ContentHasher()
-    for chunk in chunks:
-        hasher.update(chunk)
-    return hasher.finish()
 
 
 def issue_url(
@@ -148,8 +140,11 @@ def issue_url(
         if transform is seams.identity:
             sha256, size = stored.sha256, stored.size_bytes
         else:
-            served = _identity_of(transform(_plain_stream(settings, store, stored)))
-            sha256, size, chunk_root = served.sha256, served.size_bytes, served.chunk_root
+            plaintext = _plain_stream(settings, store, stored)  # read only to make the copy
+            copy = marked.held_or_made(
+                session, settings.master_key_bytes, store, row.id, transform(plaintext)
+            )
+            sha256, size, chunk_root = copy.sha256, copy.size_bytes, copy.chunk_root
     expires = now + timedelta(seconds=settings.delivery_url_ttl_s)
     download = Download(
         licence_id=row.id,
@@ -342,19 +337,34 @@ def _body(  # noqa: PLR0917 -- private; its caller names every part once
     start: int,
     stop: int,
 ) -> Iterator[bytes]:
-    """The bytes ``[start, stop)``, read lazily. Everything that needs the session is decided
-    here, before the response starts."""
-    try:
-        source = store.open(stored.blob_key)
-    except BlobNotFound as exc:
-        raise NotDeliverable("the revision's stored content is missing") from exc
+    """The bytes ``[start, stop)``, read lazily: of the stored ciphertext (key-wrapped), of the
+    licence's marked copy (the download names its hash) or of the revision's plaintext. Each is
+    a seekable blob, so a range costs what it serves. Everything that needs the session is
+    decided here, before the response starts."""
     if download.mode == "key_wrapped":
-        return _raw(source, start, stop)
-    transform = seams.transform_for(session, licence_view(row), stored.media_type)
-    data_key = _data_key(settings, stored)
-    if transform is seams.identity:
-        return _closing(source, decrypt_range(data_key, source, stored.size_bytes, start, stop))
-    return _closing(source, _slice(transform(decrypt_stream(data_key, source)), start, stop))
+        return _raw(_opened(store, stored.blob_key), start, stop)
+    assert row.id is not None
+    copy = marked.copy_of(session, row.id)
+    blob: _Stored | MarkedCopy
+    if copy is not None and copy.sha256 == download.sha256:
+        blob = copy
+    elif download.sha256 == stored.sha256:
+        blob = stored
+    else:  # transformed at issue, before marked copies were kept: its bytes are not stored
+        raise DownloadUrlExpired(
+            "this download URL was issued before this licence's marked copy was kept; ask for "
+            "a new one (POST /licences/{id}/download-url)"
+        )
+    data_key = _data_key(settings, blob)
+    source = _opened(store, blob.blob_key)
+    return _closing(source, decrypt_range(data_key, source, blob.size_bytes, start, stop))
+
+
+def _opened(store: BlobStore, blob_key: str) -> BinaryIO:
+    try:
+        return store.open(blob_key)
+    except BlobNotFound as exc:
+        raise NotDeliverable("the stored content to deliver is missing") from exc
 
 
 def _closing(source: BinaryIO, chunks: Iterator[bytes]) -> Iterator[bytes]:
@@ -372,18 +382,6 @@ def _raw(source: BinaryIO, start: int, stop: int) -> Iterator[bytes]:
                 return
             remaining -= len(chunk)
             yield chunk
-
-
-def _slice(chunks: Iterator[bytes], start: int, stop: int) -> Iterator[bytes]:
-    """Bytes ``[start, stop)`` of a stream that cannot seek (a transformed one)."""
-    offset = 0
-    for chunk in chunks:
-        end = offset + len(chunk)
-        if end > start and offset < stop:
-            yield chunk[max(start - offset, 0) : min(stop - offset, len(chunk))]
-        offset = end
-        if offset >= stop:
-            return
 
 
 def downloads_in(session: Session, order_id: int, start: datetime, end: datetime) -> int:

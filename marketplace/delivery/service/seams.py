@@ -11,9 +11,10 @@ accepting or disputing it locks it before the journal head, so they never wait i
 ``served_transforms``: the seam for per-buyer fingerprints. Each is asked, for a licence and the
 revision's media type, for a transform of the plaintext stream (None: no opinion); the first
 transform given is used, otherwise the plaintext is served as stored. A transform must be
-deterministic for one licence (the same input gives the same output), since the bytes served
-are hashed when the URL is issued and a resumed download re-runs it from the start. It applies
-to plain downloads only: key-wrapped delivery serves the stored ciphertext.
+deterministic for one licence (the same input gives the same output): it runs once per licence,
+when the licence's first URL is issued, and its output is kept encrypted as the licence's marked
+copy (``marked``), which every URL of the licence serves, ranges included. It applies to plain
+downloads only: key-wrapped delivery serves the stored ciphertext.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The seams other domains plug into: a plaintext transform per licence (fingerprints) changes
-the bytes served and the hash recorded, ranges included; the served hook hears of a licence's
-first download once."""
+the bytes served and the hash recorded, ranges included, and runs once per licence; the served
+hook hears of a licence's first download once."""
 
 from __future__ import annotations
 
@@ -45,6 +45,31 @@ def test_a_transform_changes_the_bytes_served_and_their_recorded_hash(
     assert head + tail == marked
     served = [e for e in entries(api, f"order:{order['id']}") if e["kind"] == "delivery.served"]
     assert served[0]["payload"]["sha256"] == hashlib.sha256(marked).hexdigest()
+
+
+def test_a_transform_runs_once_per_licence_and_its_output_is_served_from_then_on(
+    *, api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    ran: list[int] = []
+
+    def counted(
+        _session: Session, licence: LicenceView, _media_type: str
+    ) -> service.PlaintextTransform:
+        def upper(chunks: Iterator[bytes]) -> Iterator[bytes]:
+            ran.append(licence.id)
+            yield from _upper(chunks)
+
+        return upper
+
+    monkeypatch.setattr(service.seams, "served_transforms", [counted])
+    _, licence_id = licensed(api, asset_runtime, supplier, ops, buyer)
+    first, second = issued(api, buyer, licence_id), issued(api, buyer, licence_id)
+    assert first["sha256"] == second["sha256"] == hashlib.sha256(CSV.upper()).hexdigest()
+    for url in (first, second):
+        assert api.get(url["path"]).content == CSV.upper()
+        assert api.get(url["path"], headers={"Range": "bytes=3-"}).content == CSV.upper()[3:]
+    assert ran == [licence_id]
 
 
 def test_the_served_hook_hears_of_the_first_download_only(

@@ -1,14 +1,20 @@
-"""Fingerprinted downloads and detection over HTTP: each buyer's download differs, the proof of
-delivery hashes the marked bytes, and a leaked copy sent by the asset's owner names the licence
-and the buyer, recorded in the journal with the copy's SHA-256."""
+"""Fingerprinted downloads and detection over HTTP: each buyer's download differs, is marked once
+per licence and served from that copy, the proof of delivery hashes the marked bytes, and a
+leaked copy sent by the asset's owner names the licence and the buyer, recorded in the journal
+with the copy's SHA-256."""
 
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
+from marketplace.delivery.models import MarkedCopy
+from marketplace.fingerprint import marking
 from marketplace.runtime import Runtime
 from tests.marketplace.assets.helpers import Party, create, party, review, upload
 from tests.marketplace.delivery.helpers import bought, issued, licence_of, url_for
@@ -174,3 +180,76 @@ def test_a_fingerprinted_listing_whose_table_cannot_carry_a_mark_is_not_served_u
     assert r.status_code == 409, r.text
     assert r.json()["error"] == "not_fingerprintable"
     assert "markable cells" in r.json()["message"]
+
+
+def _counting_marks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The licence ids the marking runs for, from now on (the real marking still runs)."""
+    marked: list[int] = []
+    real = marking.mark
+
+    def counted(content: bytes, licence_id: int, key: bytes, **options: Any) -> bytes:
+        marked.append(licence_id)
+        return real(content, licence_id, key, **options)
+
+    monkeypatch.setattr(marking, "mark", counted)
+    return marked
+
+
+def test_a_licence_is_marked_once_and_every_url_and_range_serves_that_copy(
+    *, api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party,
+    blob_dir: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    listing = _fingerprinted(api, supplier, ops)
+    order = bought(api, buyer, listing)
+    licence_id = licence_of(asset_runtime, order["id"])
+    marks = _counting_marks(monkeypatch)
+
+    first = issued(api, buyer, licence_id)
+    assert marks == [licence_id]
+    whole = api.get(first["path"]).content
+    half = len(whole) // 2
+    head = api.get(first["path"], headers={"Range": f"bytes=0-{half - 1}"})
+    tail = api.get(first["path"], headers={"Range": f"bytes={half}-"})
+    last = api.get(first["path"], headers={"Range": "bytes=-1"})
+    assert (head.status_code, tail.status_code, last.status_code) == (206, 206, 206)
+    assert head.content + tail.content == whole  # a download resumed halfway
+    assert last.content == whole[-1:]
+    second = issued(api, buyer, licence_id)
+    assert api.get(second["path"]).content == whole
+    assert api.get(second["path"], headers={"Range": "bytes=-1"}).content == whole[-1:]
+    assert marks == [licence_id]  # neither the second URL nor any range marked it again
+
+    served = [e for e in entries(api, f"order:{order['id']}") if e["kind"] == "delivery.served"]
+    assert [e["seq"] for e in served] == [first["served_seq"], second["served_seq"]]
+    for entry in served:
+        assert entry["payload"]["sha256"] == hashlib.sha256(whole).hexdigest()
+        assert entry["payload"]["size_bytes"] == len(whole)
+        assert entry["payload"]["chunk_root"] == _chunk_root(whole)
+    assert whole != TABLE
+    stored = [p.read_bytes() for p in blob_dir.rglob("*") if p.is_file()]
+    assert not any(whole[-256:] in blob for blob in stored)  # kept encrypted only
+    found = _detect(api, supplier, listing["asset_id"], leak(whole, seed=4)).json()
+    assert found["licence_id"] == licence_id
+
+
+def test_a_url_whose_marked_copy_was_not_kept_is_refused_and_the_next_url_makes_the_same_copy(
+    *, api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    listing = _fingerprinted(api, supplier, ops)
+    licence_id = licence_of(asset_runtime, bought(api, buyer, listing)["id"])
+    marks = _counting_marks(monkeypatch)
+    before = issued(api, buyer, licence_id)
+    whole = api.get(before["path"]).content
+    with Session(asset_runtime.engine) as session:  # as a URL issued before copies were kept
+        session.delete(session.get(MarkedCopy, licence_id))
+        session.commit()
+
+    r = api.get(before["path"], headers={"Range": "bytes=-1"})
+    assert r.status_code == 410, r.text
+    assert r.json()["error"] == "download_url_expired"
+    assert marks == [licence_id]  # refused, not marked again
+    after = issued(api, buyer, licence_id)
+    assert marks == [licence_id, licence_id]
+    assert after["sha256"] == before["sha256"] == hashlib.sha256(whole).hexdigest()
+    assert api.get(before["path"]).content == whole  # the same bytes: the old URL serves again
