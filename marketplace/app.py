@@ -55,6 +55,7 @@ def build_runtime(settings: Settings) -> Runtime:
     from marketplace.migrations import upgrade_embedded
     from marketplace.notifications import attach_delivery
     from marketplace.orders.settlement_job import attach_settlement
+    from marketplace.ratelimit import attach_probe
 
     engine = make_engine(settings.database_url)
     upgrade_embedded(engine)
@@ -64,6 +65,7 @@ def build_runtime(settings: Settings) -> Runtime:
     attach_settlement(runtime)
     attach_payments(runtime)
     attach_execution(runtime)
+    attach_probe(runtime)
     return runtime
 
 

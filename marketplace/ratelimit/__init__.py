@@ -13,16 +13,20 @@ saying when the oldest hit leaves the window. The counters live where
 Keys are namespaced by ``rate_limit_key_prefix`` and the rule's name; client networks, email
 addresses and ids are used as given (an email key is an HMAC, never the address). A store that
 cannot be reached answers 503 with ``Retry-After``: an abuse limit is never skipped silently.
+The operator learns it from a warning in the log (at most one a minute) and from ``/health``,
+whose ``rate_limits`` part reports a shared store (``attach_probe``).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.errors import StorageError
@@ -34,8 +38,10 @@ from marketplace.runtime import Runtime
 from marketplace.settings import Settings
 
 STORE_RETRY_AFTER_S = 5
+STORE_WARNING_INTERVAL_S = 60  # at most one "unreachable" warning a minute per process
 _IPV6_SUBSCRIBER_PREFIX = 64
 _T = TypeVar("_T")
+log = logging.getLogger(__name__)
 
 
 class RateLimited(TooManyRequests):
@@ -141,8 +147,22 @@ class RateLimits:
             wrap_exceptions=True,
         )
         assert isinstance(storage, Storage), "the settings name a synchronous store"
+        self._storage = storage
         self._limiter = MovingWindowRateLimiter(storage)
         self._prefix = settings.rate_limit_key_prefix
+        self._warned_at = -math.inf
+        self._warned_lock = threading.Lock()
+
+    def probe(self) -> dict[str, Any]:
+        """``/health``'s view of the store: whether it answers now."""
+        if self._storage.check():
+            return {"ok": True}
+        return {
+            "ok": False,
+            "error": "rate-limit store unreachable",
+            "detail": "every request an abuse limit counts (sign-up, login, bids, evidence, "
+            "objections) is refused with 503 until it answers",
+        }
 
     def hit(self, rule: Rule, key: str, error: type[TooManyRequests] = RateLimited) -> None:
         """Counts one hit for ``key``; raises ``error`` (counting nothing) when the window is
@@ -175,15 +195,33 @@ class RateLimits:
             retry_after_s=wait_s,
         )
 
-    @staticmethod
-    def _call(operation: Callable[[], _T]) -> _T:
+    def _call(self, operation: Callable[[], _T]) -> _T:
         try:
             return operation()
         except StorageError as exc:
+            self._warn(exc)
             raise RateLimitStoreUnavailable(
                 "the rate-limit store is unreachable; nothing was done, try again in a moment",
                 retry_after_s=STORE_RETRY_AFTER_S,
             ) from exc
+
+    def _warn(self, exc: StorageError) -> None:
+        now = time.monotonic()
+        with self._warned_lock:
+            if now - self._warned_at < STORE_WARNING_INTERVAL_S:
+                return
+            self._warned_at = now
+        log.warning(
+            "rate-limit store unreachable: requests the abuse limits count get 503 until it "
+            "answers (%s)",
+            type(exc.storage_error).__name__,
+        )
+
+
+def attach_probe(runtime: Runtime) -> None:
+    """``/health`` reports a shared store (``redis://``); one in this process always answers."""
+    if not runtime.settings.rate_limit_storage_url.startswith("memory://"):
+        runtime.probes["rate_limits"] = lambda: rate_limits_of(runtime).probe()
 
 
 def _duration(seconds: int) -> str:

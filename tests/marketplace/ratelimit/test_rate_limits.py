@@ -17,6 +17,7 @@ from marketplace import limits
 from marketplace.app import create_app
 from marketplace.identity import passwords
 from marketplace.identity.models import Account
+from marketplace.ratelimit import attach_probe
 from marketplace.runtime import Runtime
 from tests.conftest import settings_for
 from tests.marketplace.assets.helpers import Party, operator, party, verify
@@ -165,3 +166,24 @@ def test_an_unreachable_store_answers_503_and_nothing_is_done(engine: Engine) ->
         assert int(r.headers["Retry-After"]) >= 1
     with Session(engine) as session:
         assert session.exec(select(Account)).all() == []
+
+
+def test_an_unreachable_store_is_logged_once_and_shown_by_health(
+    engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Redis gone: each counted request is 503, the operator gets one warning (not one per
+    request) and /health names the store; with Redis back, /health is ok again."""
+    runtime = _runtime(engine, "redis://127.0.0.1:1/0", unique_prefix())  # nothing listens
+    attach_probe(runtime)
+    with TestClient(create_app(runtime=runtime), raise_server_exceptions=False) as api:
+        for n in range(3):
+            r = _signup(api, n)
+            assert (r.status_code, r.json()["error"]) == (503, "rate_limit_store_unavailable")
+        logged = capsys.readouterr().err.splitlines()
+        assert sum("rate-limit store unreachable" in line for line in logged) == 1
+        health = api.get("/health").json()
+        assert health["status"] == "degraded"
+        assert health["rate_limits"]["ok"] is False
+        lower_limits(api.app, rate_limit_storage_url=REDIS_URL)
+        health = api.get("/health").json()
+        assert health["rate_limits"] == {"ok": True}
