@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Literal, Self
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,6 +27,26 @@ def _key_text(secret: str) -> str:
     """A secret as compared with a development one: a hex key is the same key with or without
     0x and in either case (eth_account takes every spelling)."""
     return secret.strip().lower().removeprefix("0x")
+
+
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _check_public_address(public_url: str, siwe_domain: str) -> None:
+    """Production: the exchange is reached over TLS (its session cookies are ``Secure`` and
+    HSTS is sent only then), unless only this host reaches it; and wallets sign in to the
+    domain they see, the public URL's."""
+    public = urlsplit(public_url)
+    if public.scheme != "https" and public.hostname not in _LOOPBACK_HOSTS:
+        raise ValueError(
+            "production mode needs DATABOURSE_PUBLIC_URL to be https:// (http:// only on the "
+            "loopback, e.g. behind a TLS proxy on this host)"
+        )
+    if siwe_domain != public.netloc:
+        raise ValueError(
+            f"production mode needs DATABOURSE_SIWE_DOMAIN to be {public.netloc!r}, the host "
+            "of DATABOURSE_PUBLIC_URL: wallets sign in to the domain they see"
+        )
 
 
 class Settings(BaseSettings):
@@ -252,6 +273,7 @@ class Settings(BaseSettings):
                 )
             if self.chain_url.startswith("eth-tester://"):
                 raise ValueError("production mode needs a real chain: set DATABOURSE_CHAIN_URL")
+            _check_public_address(self.public_url, self.siwe_domain)
             if self.webhook_allow_loopback:
                 raise ValueError(
                     "production mode refuses DATABOURSE_WEBHOOK_ALLOW_LOOPBACK (development only)"

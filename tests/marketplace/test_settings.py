@@ -142,3 +142,24 @@ def test_production_refuses_an_empty_or_short_payment_webhook_secret(weak: str) 
     # An empty HMAC key lets anyone sign a payment webhook.
     with pytest.raises(ValidationError, match="DATABOURSE_PAYMENT_WEBHOOK_SECRET"):
         Settings.model_validate(_production(payment_webhook_secret=weak))
+
+
+@pytest.mark.parametrize(
+    ("public_url", "siwe_domain", "refused"),
+    [
+        ("http://exchange.example", "exchange.example", "DATABOURSE_PUBLIC_URL to be https://"),
+        ("https://exchange.example", "127.0.0.1:8000", "DATABOURSE_SIWE_DOMAIN to be 'exchange"),
+        ("https://exchange.example:8443", "exchange.example", "'exchange.example:8443'"),
+    ],
+)
+def test_production_is_reached_over_tls_and_signs_in_to_its_own_domain(
+    public_url: str, siwe_domain: str, refused: str
+) -> None:
+    # Session cookies are Secure and HSTS is sent only over https; a wallet signs a message
+    # naming the domain it sees.
+    with pytest.raises(ValidationError, match=refused):
+        Settings.model_validate(_production(public_url=public_url, siwe_domain=siwe_domain))
+    fine = _production(public_url="https://exchange.example", siwe_domain="exchange.example")
+    assert Settings.model_validate(fine).public_url == "https://exchange.example"
+    loopback = Settings.model_validate(_production())  # http on this host only: allowed
+    assert loopback.public_url == "http://127.0.0.1:8000"
