@@ -47,6 +47,7 @@ def _check_foreign_keys(connection: Connection) -> None:
 # are off while the migrations run and checked as a whole before the transaction commits
 # (https://alembic.sqlalchemy.org/en/latest/batch.html, "Dealing with Referencing Foreign Keys").
 sqlite = engine.dialect.name == "sqlite"
+_UPGRADE_LOCK = 0x64625F6D6967  # "db_mig": PostgreSQL's advisory lock of `bourse db upgrade`
 with engine.connect() as connection:
     if sqlite:
         _sqlite_foreign_keys(connection, on=False)
@@ -64,6 +65,10 @@ with engine.connect() as connection:
             render_item=render_item,
         )
         with context.begin_transaction():
+            if not sqlite:
+                # Two upgrades at once (two deploys, a migrate service restarted): the second
+                # waits here for the first to commit, then finds the database at its revision.
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_UPGRADE_LOCK})")
             context.run_migrations()
             if sqlite:
                 _check_foreign_keys(connection)

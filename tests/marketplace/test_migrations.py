@@ -3,6 +3,9 @@ populated SQLite database keeps every row."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -230,3 +233,38 @@ def test_a_server_starts_only_on_a_database_at_this_versions_revision(blank: Eng
     for step in (upgrade_embedded, upgrade, check_at_head):
         with pytest.raises(RevisionMismatch, match=r"'zz_future', .*: a newer version migrated it"):
             step(blank)
+
+
+UPGRADE = (
+    "import sys; from marketplace.cli import main; sys.argv = ['bourse', 'db', 'upgrade']; main()"
+)
+
+
+def test_two_upgrades_at_once_both_end_at_the_newest_revision(
+    blank: Engine, tmp_path: Path
+) -> None:
+    """Two `bourse db upgrade` at once (two deploys), each a process of its own: the second
+    waits for the first and finds nothing left to do; on PostgreSQL it once failed on
+    alembic_version's unique key, with a traceback."""
+    url = blank.url.render_as_string(hide_password=False)
+    if blank.dialect.name == "postgresql":
+        with blank.connect() as conn:
+            schema = conn.exec_driver_sql("SELECT current_schema()").scalar_one()
+        url += f"?options=-csearch_path%3D{schema}"
+    env = {**os.environ, "DATABOURSE_DATABASE_URL": url}
+    runs = [
+        subprocess.Popen(  # noqa: S603 -- this interpreter, a fixed script
+            [sys.executable, "-c", UPGRADE],
+            env=env,
+            cwd=tmp_path,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
+    for run in runs:
+        out, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err
+        assert "database is at the newest revision" in out
+    check_at_head(blank)
