@@ -57,9 +57,11 @@ class Settings(BaseSettings):
     )
 
     mode: Literal["development", "production"] = "development"
-    host: str = "127.0.0.1"
+    host: str = Field(default="127.0.0.1", pattern=r"^[A-Za-z0-9.:-]{1,253}$")
     port: int = Field(default=8000, ge=1, le=65535)
-    public_url: str = "http://127.0.0.1:8000"
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", pattern=r"^https?://[^\s/?#@]+(/\S*)?$"
+    )
 
     database_url: str = "sqlite:///./var/databourse.db"
     chain_url: str = "eth-tester://./var/chain"
@@ -69,15 +71,15 @@ class Settings(BaseSettings):
     master_key: SecretStr = SecretStr(DEV_MASTER_KEY)
 
     # Money
-    currency: str = "CNY"
+    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")  # an ISO 4217 code
     currency_scale: int = Field(default=2, ge=0, le=8)
 
     # Identity
     token_ttl_s: int = Field(default=limits.token_ttl_s_default, ge=60, le=limits.token_ttl_s_max)
-    siwe_domain: str = "127.0.0.1:8000"
+    siwe_domain: str = Field(default="127.0.0.1:8000", pattern=r"^[A-Za-z0-9.\-\[\]:]{1,253}$")
 
     # Ledger anchoring
-    anchor_contract_address: str | None = None
+    anchor_contract_address: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{40}$")
     anchor_recorder_key: SecretStr = SecretStr(DEV_RECORDER_KEY)
     anchor_batch_entries_max: int = Field(
         default=limits.anchor_batch_entries_max_default,

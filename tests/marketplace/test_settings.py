@@ -163,3 +163,23 @@ def test_production_is_reached_over_tls_and_signs_in_to_its_own_domain(
     assert Settings.model_validate(fine).public_url == "https://exchange.example"
     loopback = Settings.model_validate(_production())  # http on this host only: allowed
     assert loopback.public_url == "http://127.0.0.1:8000"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("public_url", "garbage"),
+        ("public_url", "ftp://exchange.example"),
+        ("siwe_domain", ""),
+        ("siwe_domain", "exchange.example/login"),
+        ("currency", ""),
+        ("currency", "yuan"),
+        ("anchor_contract_address", "nonsense"),
+        ("host", "bad host"),
+    ],
+)
+def test_a_setting_in_no_usable_form_is_refused_at_start(name: str, value: str) -> None:
+    # Each was taken and failed later, far from its cause (a SIWE message naming "", a
+    # contract "nonsense", a currency "").
+    with pytest.raises(ValidationError, match=name):
+        Settings.model_validate({name: value})
