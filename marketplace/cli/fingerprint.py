@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from marketplace import limits
 from marketplace.cli.common import UrlOption, exchange_client, fail
 from marketplace.client import DatabourseClientError
 
@@ -28,8 +29,17 @@ def detect(
 ) -> None:
     """Name the licence a copy of ASSET came from (the asset's owner, operators and
     arbitrators). The answer and the file's SHA-256 are recorded in the journal as evidence.
-    Prints the licence id alone on the last line, or exits 1 when no licence is found."""
-    content = file.read_bytes()
+    Prints the licence id alone on the last line, or exits 1 when no licence is found. A file
+    larger than a request may carry is sent in part: its first whole rows, up to the limit."""
+    with file.open("rb") as leaked:
+        content = leaked.read(limits.request_body_bytes_max + 1)
+    if len(content) > limits.request_body_bytes_max:
+        content = content[: content.rfind(b"\n", 0, limits.request_body_bytes_max) + 1]
+        err.print(
+            f"{file} is larger than the {limits.request_body_bytes_max} bytes a request may "
+            f"carry: sending its first {len(content)} bytes, whole rows (the journal records "
+            "the SHA-256 of that part)"
+        )
     with exchange_client(url) as client:
         try:
             found = client.fingerprint.detect(asset, content)

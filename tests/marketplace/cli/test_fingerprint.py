@@ -73,6 +73,14 @@ def test_bourse_fingerprint_detect_names_the_licence_of_a_leaked_copy(
         assert f"licence {licence_id}:" in found.output
         assert f"buyer organisation {buyer.identity.me().organization.id}" in found.output
 
+        # A leak larger than a request may carry is sent in part: its first whole rows.
+        big = leak(copy, seed=4) + b"2099-01-01,filler,0\n" * (1_100_000 // 20)
+        (tmp_path / "big.csv").write_bytes(big)
+        found = runner.invoke(cli, [*command, str(tmp_path / "big.csv")], env={"COLUMNS": "200"})
+        assert found.exit_code == 0, found.output
+        assert found.output.strip().splitlines()[-1] == str(licence_id)
+        assert "sending its first" in " ".join(found.output.split())
+
         none = runner.invoke(cli, [*command, str(tmp_path / "air.csv")], env={"COLUMNS": "200"})
         assert none.exit_code == 1, none.output
         assert "no licence" in none.output
