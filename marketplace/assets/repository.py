@@ -33,12 +33,7 @@ def asset(session: Session, asset_id: int) -> Asset | None:
 def share_lock_asset(session: Session, asset_id: int) -> Asset | None:
     """The asset row, share-locked until the transaction ends (PostgreSQL ``FOR SHARE``;
     SQLite's BEGIN IMMEDIATE already holds the database) and held (``db.kept``)."""
-    row = session.execute(
-        select(Asset)
-        .where(col(Asset.id) == asset_id)
-        .with_for_update(read=True)
-        .execution_options(populate_existing=True)  # fresh, though the session holds it
-    ).scalar_one_or_none()
+    row = session.get(Asset, asset_id, with_for_update={"read": True}, populate_existing=True)
     return kept(session, row)
 
 

@@ -37,12 +37,7 @@ def share_lock(session: Session, listing_id: int) -> Listing | None:
     """The listing row, share-locked until the transaction ends (PostgreSQL ``FOR SHARE``;
     SQLite's BEGIN IMMEDIATE already holds the database) and held (``db.kept``): a purchase
     reads it fresh, and a pause, withdrawal or close waits for the purchase to commit."""
-    row = session.execute(
-        select(Listing)
-        .where(col(Listing.id) == listing_id)
-        .with_for_update(read=True)
-        .execution_options(populate_existing=True)  # fresh, though the session holds it
-    ).scalar_one_or_none()
+    row = session.get(Listing, listing_id, with_for_update={"read": True}, populate_existing=True)
     return kept(session, row)
 
 

@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from marketplace.client import Databourse
-from tests.marketplace.assets.helpers import CHECKLIST_OK, CSV, Party, metadata
+from tests.marketplace.assets.helpers import CHECKLIST_OK, Party
+from tests.marketplace.client.conftest import uploaded
 from tests.marketplace.identity.helpers import OPERATOR_EMAIL, PASSWORD, serve_exchange
 from tests.marketplace.listings.helpers import offer, terms
 from tests.marketplace.orders.helpers import keyed, on_sale, order_kinds, place, post_order
@@ -57,13 +58,10 @@ def _exclusive_listing(url: str, tmp_path: Path) -> int:
         ops.identity.login(OPERATOR_EMAIL, PASSWORD)
         seller.identity.signup("sam@seller.test", PASSWORD, organization="Sam", roles=["supplier"])
         ops.identity.verify_organization(seller.identity.me().organization.id)
-        asset = seller.assets.register(metadata())
-        source = tmp_path / "prices.csv"
-        source.write_bytes(CSV)
-        seller.assets.upload_revision(asset.id, source, content_format="csv")
-        seller.assets.submit(asset.id)
-        ops.assets.review(asset.id, decision="approved", checklist=CHECKLIST_OK)
-        body = offer(asset.id, terms=terms(exclusive=True))
+        asset_id = uploaded(seller, tmp_path)
+        seller.assets.submit(asset_id)
+        ops.assets.review(asset_id, decision="approved", checklist=CHECKLIST_OK)
+        body = offer(asset_id, terms=terms(exclusive=True))
         auth = {"Authorization": f"Bearer {seller.token}"}
         r = httpx.post(f"{url}/listings", json=body, headers=auth)
         assert r.status_code == 201, r.text

@@ -24,7 +24,8 @@ from sqlalchemy.engine import Engine
 from marketplace.client import Databourse
 from marketplace.listings.service import changes
 from marketplace.orders.service import placement
-from tests.marketplace.assets.helpers import CHECKLIST_OK, CSV, metadata
+from tests.marketplace.assets.helpers import CHECKLIST_OK
+from tests.marketplace.client.conftest import uploaded
 from tests.marketplace.identity.helpers import OPERATOR_EMAIL, PASSWORD, serve_exchange
 from tests.marketplace.listings.helpers import offer
 from tests.marketplace.orders.helpers import PRICE_MINOR, keyed
@@ -74,13 +75,10 @@ def world(engine: Engine, tmp_path: Path) -> Iterator[World]:
         seller.identity.signup("sam@seller.test", PASSWORD, organization="Sam",
                                roles=["supplier"])  # fmt: skip
         ops.identity.verify_organization(seller.identity.me().organization.id)
-        asset = seller.assets.register(metadata())
-        source = tmp_path / "prices.csv"
-        source.write_bytes(CSV)
-        seller.assets.upload_revision(asset.id, source, content_format="csv")
-        seller.assets.submit(asset.id)
-        ops.assets.review(asset.id, decision="approved", checklist=CHECKLIST_OK)
-        r = httpx.post(f"{url}/listings", json=offer(asset.id),
+        asset_id = uploaded(seller, tmp_path)
+        seller.assets.submit(asset_id)
+        ops.assets.review(asset_id, decision="approved", checklist=CHECKLIST_OK)
+        r = httpx.post(f"{url}/listings", json=offer(asset_id),
                        headers={"Authorization": f"Bearer {seller.token}"})  # fmt: skip
         assert r.status_code == 201, r.text
         buyer.identity.signup("bea@buyer.test", PASSWORD, organization="Bea",
