@@ -172,6 +172,25 @@ def session(engine: Engine) -> Iterator[Session]:
         yield s
 
 
+def production_values(**overrides: object) -> dict[str, object]:
+    """Settings production mode accepts (strong secrets, a chain on the network), as field
+    values, with ``overrides``; ``production_env`` gives them as DATABOURSE_* variables."""
+    return {
+        "mode": "production",
+        "secret_key": "s" * 48,
+        "master_key": "ab" * 32,
+        "anchor_recorder_key": "0x" + "12" * 32,
+        "payment_webhook_secret": "p" * 40,
+        "chain_url": "http://127.0.0.1:9",
+        **overrides,
+    }
+
+
+def production_env(monkeypatch: pytest.MonkeyPatch, **overrides: object) -> None:
+    for name, value in production_values(**overrides).items():
+        monkeypatch.setenv(f"DATABOURSE_{name.upper()}", str(value))
+
+
 def settings_for(engine: Engine, **overrides: object) -> Settings:
     """Settings for an app under test on ``engine``: development mode, no in-process worker."""
     values: dict[str, object] = {

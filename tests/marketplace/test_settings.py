@@ -2,11 +2,9 @@ import pytest
 from pydantic import ValidationError
 
 from marketplace.settings import DEV_MASTER_KEY, DEV_RECORDER_KEY, DEV_SECRET_KEY, Settings
+from tests.conftest import production_values
 
-STRONG_SECRET = "s" * 48
-STRONG_MASTER = "ab" * 32
-STRONG_RECORDER = "0x" + "12" * 32
-STRONG_PAYMENT_SECRET = "p" * 40
+STRONG_MASTER = "cd" * 32
 
 
 def test_development_mode_accepts_the_development_defaults() -> None:
@@ -19,14 +17,7 @@ def test_development_mode_accepts_the_development_defaults() -> None:
     "field", ["secret_key", "master_key", "anchor_recorder_key", "payment_webhook_secret"]
 )
 def test_production_refuses_each_development_secret(field: str) -> None:
-    values = {
-        "mode": "production",
-        "secret_key": STRONG_SECRET,
-        "master_key": STRONG_MASTER,
-        "anchor_recorder_key": STRONG_RECORDER,
-        "payment_webhook_secret": STRONG_PAYMENT_SECRET,
-        "chain_url": "http://127.0.0.1:8545",
-    }
+    values = production_values()
     del values[field]
     with pytest.raises(ValidationError, match=f"DATABOURSE_{field.upper()}"):
         Settings.model_validate(values)
@@ -34,24 +25,11 @@ def test_production_refuses_each_development_secret(field: str) -> None:
 
 def test_production_refuses_the_in_process_chain() -> None:
     with pytest.raises(ValidationError, match="DATABOURSE_CHAIN_URL"):
-        Settings(
-            mode="production",
-            secret_key=STRONG_SECRET,
-            master_key=STRONG_MASTER,
-            anchor_recorder_key=STRONG_RECORDER,
-            payment_webhook_secret=STRONG_PAYMENT_SECRET,
-        )
+        Settings.model_validate(production_values(chain_url="eth-tester://./var/chain"))
 
 
 def test_production_starts_with_real_secrets() -> None:
-    settings = Settings(
-        mode="production",
-        secret_key=STRONG_SECRET,
-        master_key=STRONG_MASTER,
-        anchor_recorder_key=STRONG_RECORDER,
-        payment_webhook_secret=STRONG_PAYMENT_SECRET,
-        chain_url="http://127.0.0.1:8545",
-    )
+    settings = Settings.model_validate(production_values(master_key=STRONG_MASTER))
     assert settings.master_key_bytes == bytes.fromhex(STRONG_MASTER)
 
 
@@ -77,15 +55,7 @@ def test_there_are_only_development_and_production_modes() -> None:
 def test_production_refuses_loopback_webhooks_which_development_allows() -> None:
     assert Settings(mode="development", webhook_allow_loopback=True).webhook_allow_loopback
     with pytest.raises(ValidationError, match="DATABOURSE_WEBHOOK_ALLOW_LOOPBACK"):
-        Settings(
-            mode="production",
-            secret_key=STRONG_SECRET,
-            master_key=STRONG_MASTER,
-            anchor_recorder_key=STRONG_RECORDER,
-            payment_webhook_secret=STRONG_PAYMENT_SECRET,
-            chain_url="http://127.0.0.1:8545",
-            webhook_allow_loopback=True,
-        )
+        Settings.model_validate(production_values(webhook_allow_loopback=True))
 
 
 def test_the_webhook_backoff_minimum_may_not_exceed_its_maximum() -> None:
@@ -96,33 +66,13 @@ def test_the_webhook_backoff_minimum_may_not_exceed_its_maximum() -> None:
 def test_production_refuses_short_auction_windows_which_development_allows() -> None:
     assert Settings(mode="development", auction_window_s_min=2).auction_window_s_min == 2
     with pytest.raises(ValidationError, match="DATABOURSE_AUCTION_WINDOW_S_MIN"):
-        Settings(
-            mode="production",
-            secret_key=STRONG_SECRET,
-            master_key=STRONG_MASTER,
-            anchor_recorder_key=STRONG_RECORDER,
-            payment_webhook_secret=STRONG_PAYMENT_SECRET,
-            chain_url="http://127.0.0.1:8545",
-            auction_window_s_min=2,
-        )
+        Settings.model_validate(production_values(auction_window_s_min=2))
 
 
 def test_the_auction_window_minimum_is_a_minute_unless_lowered() -> None:
     assert Settings().auction_window_s_min == 60
     with pytest.raises(ValidationError, match="auction_window_s_min"):
         Settings(auction_window_s_min=0)
-
-
-def _production(**overrides: object) -> dict[str, object]:
-    values: dict[str, object] = {
-        "mode": "production",
-        "secret_key": STRONG_SECRET,
-        "master_key": STRONG_MASTER,
-        "anchor_recorder_key": STRONG_RECORDER,
-        "payment_webhook_secret": STRONG_PAYMENT_SECRET,
-        "chain_url": "http://127.0.0.1:8545",
-    }
-    return values | overrides
 
 
 @pytest.mark.parametrize(
@@ -134,14 +84,14 @@ def test_production_refuses_the_development_recorder_key_however_it_is_spelt(
 ) -> None:
     # eth_account takes the key with or without 0x, in either case: it is anvil's account 0.
     with pytest.raises(ValidationError, match="DATABOURSE_ANCHOR_RECORDER_KEY"):
-        Settings.model_validate(_production(anchor_recorder_key=spelling))
+        Settings.model_validate(production_values(anchor_recorder_key=spelling))
 
 
 @pytest.mark.parametrize("weak", ["", "x", "short-secret"])
 def test_production_refuses_an_empty_or_short_payment_webhook_secret(weak: str) -> None:
     # An empty HMAC key lets anyone sign a payment webhook.
     with pytest.raises(ValidationError, match="DATABOURSE_PAYMENT_WEBHOOK_SECRET"):
-        Settings.model_validate(_production(payment_webhook_secret=weak))
+        Settings.model_validate(production_values(payment_webhook_secret=weak))
 
 
 @pytest.mark.parametrize(
@@ -158,10 +108,10 @@ def test_production_is_reached_over_tls_and_signs_in_to_its_own_domain(
     # Session cookies are Secure and HSTS is sent only over https; a wallet signs a message
     # naming the domain it sees.
     with pytest.raises(ValidationError, match=refused):
-        Settings.model_validate(_production(public_url=public_url, siwe_domain=siwe_domain))
-    fine = _production(public_url="https://exchange.example", siwe_domain="exchange.example")
+        Settings.model_validate(production_values(public_url=public_url, siwe_domain=siwe_domain))
+    fine = production_values(public_url="https://exchange.example", siwe_domain="exchange.example")
     assert Settings.model_validate(fine).public_url == "https://exchange.example"
-    loopback = Settings.model_validate(_production())  # http on this host only: allowed
+    loopback = Settings.model_validate(production_values())  # http on this host only: allowed
     assert loopback.public_url == "http://127.0.0.1:8000"
 
 

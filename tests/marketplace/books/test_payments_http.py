@@ -16,7 +16,7 @@ from marketplace.app import create_app
 from marketplace.books import service as books
 from marketplace.db import unit_of_work
 from marketplace.runtime import Runtime
-from tests.conftest import settings_for
+from tests.conftest import production_values, settings_for
 from tests.ledger.helpers import public_text
 from tests.marketplace.assets.helpers import Party, operator, party, verify
 from tests.marketplace.books.helpers import (
@@ -291,16 +291,7 @@ def test_a_hold_is_seen_by_its_payer_and_payee_only(
 def test_in_production_the_simulated_bank_moves_no_money(engine: Engine, tmp_path: Path) -> None:
     """The built-in providers are simulated banks: in production a deposit would credit money
     that no bank moved. Money requests are refused (503) and change nothing; the rest serves."""
-    settings = settings_for(
-        engine,
-        mode="production",
-        secret_key="s" * 48,
-        master_key="ab" * 32,
-        anchor_recorder_key="0x" + "12" * 32,
-        payment_webhook_secret="w" * 32,
-        chain_url="http://127.0.0.1:9",
-        blob_url=f"file://{tmp_path / 'blobs'}",
-    )
+    settings = settings_for(engine, **production_values(blob_url=f"file://{tmp_path / 'blobs'}"))
     runtime = Runtime(settings=settings, engine=engine)
     runtime.chain_id = CHAIN_ID
     with TestClient(create_app(runtime=runtime), raise_server_exceptions=False) as api:

@@ -10,21 +10,14 @@ import pytest
 
 from marketplace.cli import main
 from marketplace.settings import get_settings
+from tests.conftest import production_env
 
 WEBHOOK_SECRET = "whsec_0123456789_TAIL_OF_THE_SECRET"
 
 
 @pytest.fixture(autouse=True)
 def _production(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name, value in {
-        "MODE": "production",
-        "SECRET_KEY": "s" * 48,
-        "MASTER_KEY": "ab" * 32,
-        "ANCHOR_RECORDER_KEY": "0x" + "12" * 32,
-        "PAYMENT_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "CHAIN_URL": "http://127.0.0.1:9",
-    }.items():
-        monkeypatch.setenv(f"DATABOURSE_{name}", value)
+    production_env(monkeypatch, payment_webhook_secret=WEBHOOK_SECRET)
     monkeypatch.setattr(sys, "argv", ["bourse", "db", "upgrade"])
     get_settings.cache_clear()
     yield

@@ -16,6 +16,7 @@ from marketplace.cli import main
 from marketplace.db import make_engine
 from marketplace.migrations import upgrade
 from marketplace.settings import get_settings
+from tests.conftest import production_env
 
 
 @pytest.fixture(autouse=True)
@@ -101,17 +102,7 @@ def test_production_refuses_workers_that_would_each_count_the_abuse_limits(
 ) -> None:
     import uvicorn
 
-    for name, value in {
-        "MODE": "production",
-        "SECRET_KEY": "s" * 48,
-        "MASTER_KEY": "ab" * 32,
-        "ANCHOR_RECORDER_KEY": "0x" + "12" * 32,
-        "PAYMENT_WEBHOOK_SECRET": "w" * 32,
-        "CHAIN_URL": "http://127.0.0.1:9",
-        "WORKER_IN_PROCESS": "false",
-        "RATE_LIMIT_STORAGE_URL": "memory://",
-    }.items():
-        monkeypatch.setenv(f"DATABOURSE_{name}", value)
+    production_env(monkeypatch, worker_in_process="false", rate_limit_storage_url="memory://")
     get_settings.cache_clear()
     calls: list[object] = []
     monkeypatch.setattr(uvicorn, "run", lambda *args, **_kwargs: calls.append(args))
