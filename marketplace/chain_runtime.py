@@ -94,11 +94,16 @@ def attach_chain(runtime: Runtime, *, start_worker: bool | None = None) -> None:
 class OneReadAtATime:
     """A chain probe that runs once at a time. /health is public and each read of a node that
     hangs lasts the RPC timeout; callers that find a read under way get the last report at once
-    instead of each holding a request slot while they queue behind it."""
+    instead of each holding a request slot while they queue behind it. Before the first read
+    has ended there is no last report: they wait for that read (at most ``FIRST_READ_WAIT_S``),
+    all at once, and get its report."""
+
+    FIRST_READ_WAIT_S = 60.0
 
     def __init__(self, probe: Callable[[], dict[str, Any]]) -> None:
         self._probe = probe
         self._reading = threading.Lock()
+        self._read_once = threading.Event()
         self._last: dict[str, Any] = {
             "ok": False,
             "error": "chain unavailable",
@@ -107,11 +112,13 @@ class OneReadAtATime:
 
     def __call__(self) -> dict[str, Any]:
         if not self._reading.acquire(blocking=False):
+            self._read_once.wait(self.FIRST_READ_WAIT_S)
             return self._last
         try:
             self._last = self._probe()
             return self._last
         finally:
+            self._read_once.set()
             self._reading.release()
 
 
