@@ -166,8 +166,32 @@ def recover(document: Mapping[str, Any], signature: str) -> str:
         raise SignatureError(f"the signature does not recover: {exc}") from exc
 
 
+# secp256k1's group order: a signature (r, s) has a twin (r, n - s) that recovers the same key.
+_CURVE_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+_SIGNATURE_BYTES = 65
+
+
+def _check_canonical(signature: str) -> None:
+    """One spelling per signature, as OpenZeppelin's ECDSA accepts: 65 bytes r ‖ s ‖ v, ``s`` in
+    the lower half of the curve order (EIP-2) and ``v`` 27 or 28 (0 or 1 as some wallets give).
+    eth_account also takes the twin ``n - s`` and EIP-155's ``v`` of 35 and up, which mean
+    nothing for EIP-712: each would let one signature be stored in several forms."""
+    try:
+        raw = bytes.fromhex(signature.removeprefix("0x"))
+    except ValueError as exc:
+        raise SignatureError("a signature is 65 bytes of hex: r, s, v") from exc
+    if len(raw) != _SIGNATURE_BYTES:
+        raise SignatureError("a signature is 65 bytes: r, s, v")
+    if raw[64] not in (0, 1, 27, 28):
+        raise SignatureError(f"a signature's v is 27 or 28, not {raw[64]}")
+    if int.from_bytes(raw[32:64], "big") > _CURVE_ORDER // 2:
+        raise SignatureError("a signature's s must be in the lower half of the curve order (EIP-2)")
+
+
 def recover_digest(digest_: bytes, signature: str) -> str:
-    """The checksummed address whose key made ``signature`` over ``digest_``."""
+    """The checksummed address whose key made ``signature`` over ``digest_``; the signature in
+    its one canonical form (``_check_canonical``)."""
+    _check_canonical(signature)
     try:
         return str(Account._recover_hash(digest_, signature=signature))
     except Exception as exc:  # eth_account raises several types for malformed input

@@ -355,6 +355,8 @@ def attacks(action: SignedAction, scenario: Scenario) -> dict[str, tuple[dict[st
         "another chain": (other_chain, sign(wallet, other_chain), refused),
         "another contract": (other_contract, sign(wallet, other_contract), refused),
         "another signer": (typed, sign(Account.create(), typed), refused),  # type: ignore[arg-type]
+        # The signer's own signature in its other form (r, n - s): one signature, one spelling.
+        "the other s": (typed, other_s(sign(wallet, typed)), refused),
     }
     if action.expire is not None:
         assert action.expired_as is not None
@@ -367,8 +369,8 @@ SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 
 def other_s(signature: str) -> str:
-    """The same signer's other valid signature over the same digest, (r, n - s, the other v):
-    recovery accepts both, so a replay guard must not be keyed on the signature's bytes."""
+    """The same signer's other signature over the same digest, (r, n - s, the other v):
+    eth_account recovers the signer from both; the exchange takes the low-s one only."""
     raw = bytes.fromhex(signature.removeprefix("0x"))
     s_value = int.from_bytes(raw[32:64], "big")
     v = raw[64]
@@ -424,15 +426,17 @@ def test_a_signed_action_refuses_every_bad_signature_and_takes_the_good_one_once
         failures.append(f"the document asked for: refused, {good.text[:300]}")
     else:
         taken = state(engine)
-        for replay, signature in (("replayed", asked[1]), ("replayed, other s", other_s(asked[1]))):
-            if why := _refusal(scenario.send(asked[0], signature), action.replay_error):
-                failures.append(f"{replay}: {why}")
-            if moved := changed(taken, state(engine)):
-                failures.append(f"{replay}: changed {', '.join(moved)}")
+        if why := _refusal(scenario.send(*asked), action.replay_error):
+            failures.append(f"replayed: {why}")
+        if moved := changed(taken, state(engine)):
+            failures.append(f"replayed: changed {', '.join(moved)}")
     assert failures == [], f"{action.route} ({action.primary_type}): {failures}"
 
 
-def test_the_other_s_is_a_valid_signature_of_the_same_signer() -> None:
+def test_a_signature_is_taken_in_its_canonical_form_only() -> None:
+    """eth_account recovers the signer from the twin (r, n - s) with v flipped and from EIP-155
+    v values (35 and up) too: one signature in several spellings. Only r, s, v with a low s and
+    v 27/28 (or 0/1, as some wallets give) is taken, as OpenZeppelin's ECDSA does."""
     wallet = Account.create()
     typed = signing.typed_data(
         primary_type="Ping",
@@ -442,5 +446,14 @@ def test_the_other_s_is_a_valid_signature_of_the_same_signer() -> None:
         verifying_contract=None,
     )
     signature = signing.sign(bytes(wallet.key), typed)
-    assert other_s(signature) != signature
-    assert signing.recover(typed, other_s(signature)) == wallet.address
+    raw = bytes.fromhex(signature.removeprefix("0x"))
+    eip155 = "0x" + (raw[:64] + bytes([raw[64] - 27 + 37])).hex()
+    for other in (other_s(signature), eip155):
+        digest = signing.digest_bytes(typed)
+        assert Account._recover_hash(digest, signature=other) == wallet.address
+        with pytest.raises(signing.SignatureError, match=r"lower half|v is 27 or 28"):
+            signing.recover(typed, other)
+    assert signing.recover(typed, "0x" + (raw[:64] + bytes([raw[64] - 27])).hex()) == (
+        wallet.address
+    )
+    assert signing.recover(typed, signature) == wallet.address
