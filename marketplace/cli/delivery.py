@@ -113,7 +113,13 @@ def download(
                 )
             console.print(
                 f"wrote {got.path} ({got.size_bytes} bytes served, {got.mode}); sha256 "
-                f"{got.sha256} matches delivery.served entry {got.served_seq}",
+                f"{got.sha256} matches delivery.served entry {got.served_seq}"
+                + (
+                    f" (the ciphertext served); the data's sha256 {got.plain_sha256} matches "
+                    "the revision's asset.revision_added entry"
+                    if got.plain_sha256 is not None
+                    else ""
+                ),
                 soft_wrap=True,  # a hash is copied whole, never folded at the terminal's width
             )
             if receipt:

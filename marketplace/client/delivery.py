@@ -36,7 +36,9 @@ RESUME_ATTEMPTS = 5  # an interrupted transfer is resumed with Range this many t
 @dataclass(frozen=True)
 class Downloaded:
     """What ``download`` wrote: the file, the SHA-256 of the bytes served (checked against the
-    ``delivery.served`` entry), and the entry's seq (for the receipt)."""
+    ``delivery.served`` entry), and the entry's seq (for the receipt). Key-wrapped: the bytes
+    served are the ciphertext, and ``plain_sha256`` is the file's, checked against the
+    revision's ``asset.revision_added`` entry."""
 
     path: Path
     size_bytes: int
@@ -44,6 +46,7 @@ class Downloaded:
     served_seq: int
     licence_id: int
     mode: str
+    plain_sha256: str | None = None
 
 
 class Delivery:
@@ -120,12 +123,14 @@ class Delivery:
                 "this licence is delivered key-wrapped: pass your organisation's X25519 private "
                 "key (private_key= in the Python client; --key FILE with bourse download)",
             )
-        served = self._served_hash(url.served_seq)
+        proof = self._served(url)
+        served = str(proof["sha256"])
         if served != url.sha256:
             raise DatabourseClientError(
                 0, "proof_mismatch", f"entry {url.served_seq} records {served}, not {url.sha256}"
             )
         partial = destination.with_name(destination.name + ".part")
+        plain_sha256: str | None = None
         try:
             digest = self._fetch(url, partial, progress)
             if digest != served:
@@ -137,7 +142,8 @@ class Delivery:
                 )
             if url.mode == "key_wrapped":
                 assert private_key is not None
-                _decrypt_to(url, private_key, partial, destination)
+                expected = self._revision_hash(int(proof["asset_id"]), int(proof["revision"]))
+                plain_sha256 = _decrypt_to(url, private_key, partial, destination, expected)
             else:
                 partial.replace(destination)
         finally:
@@ -149,16 +155,50 @@ class Delivery:
             served_seq=url.served_seq,
             licence_id=licence_id,
             mode=url.mode,
+            plain_sha256=plain_sha256,
         )
 
-    def _served_hash(self, seq: int) -> str:
+    def _served(self, url: DownloadUrl) -> dict[str, Any]:
+        """The payload of the URL's ``delivery.served`` entry, which must name its download."""
+        seq = url.served_seq
         page = self._session.call(
             EntryPage, "GET", "/ledger/entries", params={"after_seq": seq - 1, "limit": 1}
         )
         entry = page.items[0] if page.items else None
         if entry is None or entry.seq != seq or entry.kind != "delivery.served":
             raise DatabourseClientError(0, "proof_missing", f"no delivery.served entry {seq}")
-        return str(entry.payload["sha256"])
+        payload = dict(entry.payload)
+        if (payload.get("licence_id"), payload.get("download_id")) != (
+            url.licence_id,
+            url.download_id,
+        ):
+            raise DatabourseClientError(
+                0, "proof_mismatch", f"entry {seq} records another download than this URL's"
+            )
+        return payload
+
+    def _revision_hash(self, asset_id: int, revision: int) -> str:
+        """The content hash the revision's ``asset.revision_added`` entry recorded: what the
+        plaintext of a key-wrapped delivery must hash to."""
+        after = 0
+        while True:
+            params = {
+                "subject": f"asset:{asset_id}",
+                "kind": "asset.revision_added",
+                "after_seq": after,
+                "limit": limits.page_size_max,
+            }
+            page = self._session.call(EntryPage, "GET", "/ledger/entries", params=params)
+            for entry in page.items:
+                if entry.payload.get("revision") == revision:
+                    return str(entry.payload["content_hash"])
+            if page.next_after_seq is None:
+                raise DatabourseClientError(
+                    0,
+                    "proof_missing",
+                    f"no asset.revision_added entry for revision {revision} of asset {asset_id}",
+                )
+            after = page.next_after_seq
 
     def _fetch(self, url: DownloadUrl, partial: Path, progress: Progress | None) -> str:
         """Stream the URL into ``partial``, resuming from the bytes already written when the
@@ -207,8 +247,14 @@ class Delivery:
 
 
 def _decrypt_to(
-    url: DownloadUrl, private_key: x25519.X25519PrivateKey, ciphertext: Path, destination: Path
-) -> None:
+    url: DownloadUrl,
+    private_key: x25519.X25519PrivateKey,
+    ciphertext: Path,
+    destination: Path,
+    expected_sha256: str,
+) -> str:
+    """Unwrap the data key and decrypt ``ciphertext`` into ``destination``, only if the
+    plaintext hashes to ``expected_sha256`` (the revision's recorded content hash); its hash."""
     assert url.wrapped_key is not None
     context = wrapping.info(url.licence_id, url.download_id, url.sha256)
     try:
@@ -216,15 +262,26 @@ def _decrypt_to(
     except wrapping.UnwrapError as exc:
         raise DatabourseClientError(0, "unwrap_failed", str(exc)) from exc
     plain = destination.with_name(destination.name + ".plain.part")
+    digest = hashlib.sha256()
     try:
         with ciphertext.open("rb") as source, plain.open("wb") as out:
             for chunk in decrypt_stream(data_key, source):
                 out.write(chunk)
+                digest.update(chunk)
+        if digest.hexdigest() != expected_sha256:
+            raise DatabourseClientError(
+                0,
+                "content_mismatch",
+                f"the data decrypted hash to {digest.hexdigest()}, but the revision's "
+                f"asset.revision_added entry records {expected_sha256}; nothing was written to "
+                f"{destination}",
+            )
         plain.replace(destination)
     except DecryptionError as exc:
         raise DatabourseClientError(0, "decryption_failed", str(exc)) from exc
     finally:
         plain.unlink(missing_ok=True)
+    return digest.hexdigest()
 
 
 def load_private_key(path: Path) -> x25519.X25519PrivateKey:

@@ -15,6 +15,7 @@ from typer.testing import CliRunner, Result
 
 from marketplace.cli import app as cli
 from marketplace.client import Databourse
+from marketplace.client.delivery import Delivery
 from tests.marketplace.assets.helpers import CSV
 from tests.marketplace.cli.test_orders import listing
 from tests.marketplace.client.conftest import listed, verified_supplier
@@ -85,7 +86,13 @@ def test_the_buyer_downloads_checks_and_signs_a_receipt(
 
 
 def test_a_key_wrapped_download_decrypts_with_the_registered_key(
-    engine: Engine, base_url: str, ops: Databourse, buyer: Databourse, tmp_path: Path
+    engine: Engine,
+    base_url: str,
+    *,
+    ops: Databourse,
+    buyer: Databourse,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     wrapped = {"terms": terms(delivery_mode="key_wrapped")}
     _, licence_id = _licensed(engine, buyer, listing(base_url, ops, tmp_path, **wrapped))
@@ -102,6 +109,19 @@ def test_a_key_wrapped_download_decrypts_with_the_registered_key(
     assert result.exit_code == 0, result.output
     assert out.read_bytes() == CSV
     assert "key_wrapped" in result.output
+    plain = hashlib.sha256(CSV).hexdigest()
+    assert f"the data's sha256 {plain} matches the revision's asset.revision_added" in (
+        " ".join(result.output.split())
+    )
+    assert not list(tmp_path.glob("*.part"))
+    # An exchange that served other data, however well encrypted, is caught by the plaintext's
+    # hash: the revision's anchored entry names another one, and nothing is written.
+    out.unlink()
+    monkeypatch.setattr(Delivery, "_revision_hash", lambda *_: "00" * 32)
+    caught = run("download", str(licence_id), "-o", str(out), "--key", str(key), "--url", base_url)
+    assert caught.exit_code == 1
+    assert "content_mismatch" in caught.output
+    assert not out.exists()
     assert not list(tmp_path.glob("*.part"))
 
 

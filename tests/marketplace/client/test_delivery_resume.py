@@ -28,10 +28,11 @@ def _url(sha256: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _entry(sha256: str) -> dict[str, Any]:
+def _entry(sha256: str, download_id: int = 3) -> dict[str, Any]:
     entry = {
         "seq": 9, "kind": "delivery.served", "subject": "order:2", "actor": "0x" + "11" * 20,
-        "payload": {"sha256": sha256}, "signature": None, "recorded_at": NOW,
+        "payload": {"sha256": sha256, "licence_id": 1, "download_id": download_id},
+        "signature": None, "recorded_at": NOW,
         "prev_hash": "00", "entry_hash": "11",
     }  # fmt: skip
     return {"items": [entry], "limit": 1, "after_seq": 8, "next_after_seq": None}
@@ -47,14 +48,18 @@ class _Breaking(httpx.SyncByteStream):
 
 
 def _exchange(
-    recorded: str, ranges: list[str | None], breaks: int, declared: str | None = None
+    recorded: str,
+    ranges: list[str | None],
+    breaks: int,
+    declared: str | None = None,
+    served_download_id: int = 3,
 ) -> httpx.MockTransport:
     def handle(request: httpx.Request) -> httpx.Response:
         path = request.url.path
         if path == "/licences/1/download-url":
             return httpx.Response(201, json=_url(declared or recorded))
         if path == "/ledger/entries":
-            return httpx.Response(200, json=_entry(recorded))
+            return httpx.Response(200, json=_entry(recorded, served_download_id))
         assert path == "/downloads/t"
         header = request.headers.get("range")
         ranges.append(header)
@@ -119,3 +124,16 @@ def test_a_key_wrapped_download_without_a_key_names_both_ways_to_pass_one(
     assert "private_key=" in raised.value.message
     assert "--key FILE with bourse download" in raised.value.message
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_entry_of_another_download_is_no_proof_of_this_one(tmp_path: Path) -> None:
+    """The seq the URL names must hold this URL's delivery.served (its licence and download),
+    not any entry that happens to record the same hash."""
+    transport = _exchange(hashlib.sha256(DATA).hexdigest(), [], breaks=0, served_download_id=4)
+    with (
+        Databourse("http://x", token="t", transport=transport) as bourse,
+        pytest.raises(DatabourseClientError) as refused,
+    ):
+        bourse.delivery.download(1, tmp_path / "out.bin")
+    assert refused.value.code == "proof_mismatch"
+    assert not (tmp_path / "out.bin").exists()
