@@ -115,14 +115,17 @@ class Delivery:
         SHA-256 the ``delivery.served`` entry recorded before anything is renamed. Key-wrapped
         deliveries need ``private_key`` (the organisation's X25519 key): the data key is
         unwrapped (HPKE) and the ciphertext decrypted into ``destination``."""
-        url = self.download_url(licence_id)
-        if url.mode == "key_wrapped" and private_key is None:
+        if private_key is None and self.licence(licence_id).delivery_mode == "key_wrapped":
+            # Asked before the URL: every URL counts one of the licence's downloads.
             raise DatabourseClientError(
                 0,
                 "key_required",
                 "this licence is delivered key-wrapped: pass your organisation's X25519 private "
-                "key (private_key= in the Python client; --key FILE with bourse download)",
+                "key (private_key= in the Python client; --key FILE with bourse download; "
+                "none yet: bourse delivery-key create FILE registers one); no download was "
+                "counted",
             )
+        url = self.download_url(licence_id)
         proof = self._served(url)
         served = str(proof["sha256"])
         if served != url.sha256:

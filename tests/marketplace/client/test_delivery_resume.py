@@ -17,6 +17,12 @@ from marketplace.client import Databourse, DatabourseClientError
 
 DATA = bytes(range(256)) * 40
 NOW = datetime(2026, 1, 1, tzinfo=UTC).isoformat()
+LICENCE = {
+    "id": 1, "order_id": 2, "listing_id": 5, "asset_id": 6, "revision": 1,
+    "buyer_organization_id": 7, "supplier_organization_id": 8, "purpose": "research",
+    "purposes": ["research"], "delivery_mode": "key_wrapped", "max_downloads": 5,
+    "downloads": 0, "expires_at": NOW, "granted_at": NOW, "granted_seq": 4,
+}  # fmt: skip
 
 
 def _url(sha256: str) -> dict[str, Any]:
@@ -56,6 +62,8 @@ def _exchange(
 ) -> httpx.MockTransport:
     def handle(request: httpx.Request) -> httpx.Response:
         path = request.url.path
+        if path == "/licences/1":
+            return httpx.Response(200, json={**LICENCE, "delivery_mode": "download"})
         if path == "/licences/1/download-url":
             return httpx.Response(201, json=_url(declared or recorded))
         if path == "/ledger/entries":
@@ -111,9 +119,11 @@ def test_a_download_that_keeps_breaking_ends_with_a_clear_error(tmp_path: Path) 
 def test_a_key_wrapped_download_without_a_key_names_both_ways_to_pass_one(
     tmp_path: Path,
 ) -> None:
+    """Refused before a URL is asked for: each URL counts one of the licence's downloads."""
+
     def handle(request: httpx.Request) -> httpx.Response:
-        assert request.url.path == "/licences/1/download-url"
-        return httpx.Response(201, json={**_url("00" * 32), "mode": "key_wrapped"})
+        assert request.url.path == "/licences/1", f"{request.url.path}: no URL may be asked for"
+        return httpx.Response(200, json=LICENCE)
 
     with (
         Databourse("http://x", token="t", transport=httpx.MockTransport(handle)) as bourse,
@@ -123,6 +133,7 @@ def test_a_key_wrapped_download_without_a_key_names_both_ways_to_pass_one(
     assert raised.value.code == "key_required"
     assert "private_key=" in raised.value.message
     assert "--key FILE with bourse download" in raised.value.message
+    assert "no download was counted" in raised.value.message
     assert list(tmp_path.iterdir()) == []
 
 
