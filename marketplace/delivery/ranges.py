@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from typing import Final
 
-# Blanks may stand around "=" and "-" (clients write "bytes = 0-9"), never inside a number.
-_RANGE: Final = re.compile(r"bytes *= *(\d{0,19}) *- *(\d{0,19})")
+# Blanks may stand around "=" and "-" (clients write "bytes = 0-9"), never inside a number;
+# the unit is case-insensitive (RFC 9110 §14.1: "Bytes=0-9" is a byte range too).
+_RANGE: Final = re.compile(r"bytes *= *(\d{0,19}) *- *(\d{0,19})", re.IGNORECASE)
 
 
 class BadRange(ValueError):

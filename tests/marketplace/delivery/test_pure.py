@@ -59,6 +59,8 @@ def test_decrypt_range_detects_tampering_and_truncation() -> None:
         ("bytes=-500", (0, 100)),
         ("bytes=90-500", (90, 100)),
         ("bytes = 0-0", (0, 1)),
+        ("Bytes=0-9", (0, 10)),  # the unit is case-insensitive
+        ("BYTES=-5", (95, 100)),
     ],
 )
 def test_ranges(header: str, expected: tuple[int, int]) -> None:
