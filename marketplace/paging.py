@@ -11,6 +11,7 @@ from fastapi import Query
 from pydantic import BeforeValidator
 
 from marketplace import limits
+from marketplace.digits import ascii_digits
 
 PageLimit = Annotated[
     int, Query(ge=1, le=limits.page_size_max, description="items in this page, at most 500")
@@ -19,7 +20,7 @@ PageOffset = Annotated[int, Query(ge=0, le=limits.id_max, description="items to 
 
 
 def _digits_only(value: Any) -> Any:
-    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+    if isinstance(value, str) and not ascii_digits(value):
         raise ValueError("an id is written in ASCII digits only")
     return value
 

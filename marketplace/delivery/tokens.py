@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from marketplace import limits
+from marketplace.digits import whole_number
 
 VERSION: Final = "v1"
 _KEY_LABEL: Final = b"databourse.delivery.download-url.v1"
@@ -54,9 +55,9 @@ def parse(token: str) -> TokenClaims:
     parts = token.split(".")
     if len(parts) != 5 or parts[0] != VERSION:
         raise TokenInvalid("not a download token")
-    if not all(p.isascii() and p.isdigit() and len(p) <= 19 for p in parts[1:4]):
+    licence_id, download_id, expires_s = (whole_number(p) for p in parts[1:4])
+    if licence_id is None or download_id is None or expires_s is None:
         raise TokenInvalid("not a download token")
-    licence_id, download_id, expires_s = (int(p) for p in parts[1:4])
     # 19 digits reach past a BIGINT: such an id is none the exchange issued, and the
     # database could not even look it up.
     if licence_id > limits.id_max or download_id > limits.id_max:

@@ -24,6 +24,7 @@ from sqlmodel import Session
 from ledger import journal
 from ledger.models import utc_now
 from marketplace import limits
+from marketplace.digits import whole_number
 from marketplace.identity import service as identity
 from marketplace.identity.errors import AdminRequired
 from marketplace.notifications import repository
@@ -142,13 +143,10 @@ def notification_public(row: Notification) -> NotificationPublic:
 def _before_id(cursor: str | None) -> int | None:
     if cursor is None:
         return None
-    if (
-        not (cursor.isascii() and cursor.isdecimal())
-        or len(cursor) > 19
-        or not 1 <= int(cursor) <= limits.id_max
-    ):
+    before_id = whole_number(cursor)
+    if before_id is None or not 1 <= before_id <= limits.id_max:
         raise InvalidCursor("the cursor is not one this exchange handed out: start again without")
-    return int(cursor)
+    return before_id
 
 
 def inbox(

@@ -20,6 +20,7 @@ from marketplace.books.service.holds import subject as hold_subject
 from marketplace.delivery import service as delivery
 from marketplace.delivery.schemas import DownloadUrl
 from marketplace.deps import BlobStoreDep, RuntimeDep, SessionDep
+from marketplace.digits import ascii_digits
 from marketplace.errors import DatabourseError
 from marketplace.identity.auth import PageAccount, PageVerifiedBuyer
 from marketplace.listings import service as listings
@@ -101,7 +102,7 @@ def buy(
     count: int | None = None
     if quantity.strip():
         if (
-            not (quantity.strip().isascii() and quantity.strip().isdigit())
+            not ascii_digits(quantity.strip())
             or not 1 <= int(quantity) <= limits.order_quantity_max
         ):
             message = page.text(N_("Type a whole number of at least 1."))

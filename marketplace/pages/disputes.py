@@ -40,6 +40,7 @@ from marketplace.assets.endpoints.upload import UPLOAD_PREFIX
 from marketplace.assets.service import signing_context
 from marketplace.blobs import BlobStore
 from marketplace.deps import BlobStoreDep, RuntimeDep, SessionDep
+from marketplace.digits import DIGITS_MAX, ascii_digits, whole_number
 from marketplace.disputes.endpoints.evidence import evidence_body
 from marketplace.disputes.errors import DisputeNotFound
 from marketplace.disputes.evidence_errors import EvidenceTooLarge, InvalidEvidence
@@ -369,13 +370,13 @@ def _check_length(request: Request, page: Page) -> None:
     byte is read (the API's ``evidence_body`` says it in English). A length of more than 19
     digits is over any limit (and more than int() reads past 4,300)."""
     raw = request.headers.get("content-length", "")
-    if not (raw.isascii() and raw.isdigit()):
+    if not ascii_digits(raw):
         return
-    declared = int(raw) if len(raw) <= 19 else None
+    declared = whole_number(raw)
     if declared is None or declared > limits.evidence_file_bytes_max:
         message = page.text(N_("This file is %(size)s; an evidence file is at most %(max)s."))
         with i18n.use_locale(page.locale, page.settings.currency_unit):
-            shown = size(declared) if declared is not None else f"{raw[:19]}... B"
+            shown = size(declared) if declared is not None else f"{raw[:DIGITS_MAX]}... B"
             sizes = {"size": shown, "max": size(limits.evidence_file_bytes_max)}
         raise EvidenceTooLarge(message % sizes)
 
@@ -446,11 +447,7 @@ def _ruling_body(outcome: str, supplier_bp: str, reasons: str) -> RulingBody:
     """The API's body: ``supplier_bp`` only for a split (release and refund fix it)."""
     data: dict[str, Any] = {"outcome": outcome, "reasons": reasons}
     if outcome == "split":
-        data["supplier_bp"] = (
-            int(supplier_bp)
-            if supplier_bp.strip().isascii() and supplier_bp.strip().isdigit()
-            else supplier_bp
-        )
+        data["supplier_bp"] = int(supplier_bp) if ascii_digits(supplier_bp.strip()) else supplier_bp
     return RulingBody.model_validate(data)
 
 

@@ -15,6 +15,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from marketplace.digits import ascii_digits
 from marketplace.money import Currency
 from marketplace.pages import i18n
 
@@ -284,7 +285,7 @@ def step_text(key: str, value: str, currency: Currency) -> tuple[str, str]:
     percent, comparables as adjusted price = price x factors. Steps this table does not know
     are shown as written."""
     year = YEAR_STEP.fullmatch(key)
-    if key.endswith("_minor") and value.isascii() and value.isdigit():
+    if key.endswith("_minor") and ascii_digits(value):
         label = (
             _("Year %(year)s, discounted") % {"year": year.group(1)}
             if year

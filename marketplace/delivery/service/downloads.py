@@ -344,7 +344,7 @@ def _body(  # noqa: PLR0917 -- private; its caller names every part once
     if download.mode == "key_wrapped":
         return _raw(_opened(store, stored.blob_key), start, stop)
     assert row.id is not None
-    copy = marked.copy_of(session, row.id)
+    copy = repository.marked_copy(session, row.id)
     blob: _Stored | MarkedCopy
     if copy is not None and copy.sha256 == download.sha256:
         blob = copy

@@ -34,11 +34,6 @@ from marketplace.delivery import repository
 from marketplace.delivery.models import MarkedCopy
 
 
-def copy_of(session: Session, licence_id: int) -> MarkedCopy | None:
-    """The licence's marked copy, if one was made."""
-    return repository.marked_copy(session, licence_id)
-
-
 def held_or_made(
     session: Session,
     master_key: bytes,

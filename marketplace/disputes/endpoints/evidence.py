@@ -20,6 +20,7 @@ from ledger.models import utc_now
 from marketplace import limits
 from marketplace.assets.service import signing_context
 from marketplace.deps import BlobStoreDep, RuntimeDep, SessionDep
+from marketplace.digits import DIGITS_MAX, ascii_digits, whole_number
 from marketplace.disputes.evidence_errors import (
     EvidenceTooLarge,
     InvalidEvidence,
@@ -39,9 +40,6 @@ router = APIRouter(tags=["disputes"])
 UPLOAD_PATH = "/upload/disputes/{dispute_id}/evidence"
 DisputeId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max, description="dispute id")]
 EvidenceId = Annotated[int, ID_DIGITS, Path(ge=1, le=limits.id_max, description="evidence id")]
-# A Content-Length longer than a 64-bit size is over any limit (and int() refuses one of more
-# than 4,300 digits).
-_DIGITS_MAX = 19
 _MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
 
 
@@ -51,16 +49,17 @@ async def evidence_body(request: Request) -> bytes:
     if request.headers.get("content-type", "").lower().startswith("multipart/"):
         raise MultipartUpload("send the file as the raw request body, not as a multipart form")
     raw = request.headers.get("content-length")
-    if raw is None or not (raw.isascii() and raw.isdigit()):
+    if raw is None or not ascii_digits(raw):
         raise LengthRequired("an evidence file is sent with its Content-Length")
-    if len(raw) > _DIGITS_MAX or int(raw) > limits.evidence_file_bytes_max:
-        shown = raw if len(raw) <= _DIGITS_MAX else raw[:_DIGITS_MAX] + "..."
+    declared = whole_number(raw)  # None: longer than any 64-bit size, so over any limit
+    if declared is None or declared > limits.evidence_file_bytes_max:
+        shown = raw if declared is not None else raw[:DIGITS_MAX] + "..."
         raise EvidenceTooLarge(
             f"an evidence file is at most {limits.evidence_file_bytes_max} bytes; this one is "
             f"{shown}"
         )
     body = await request.body()
-    if len(body) != int(raw):
+    if len(body) != declared:
         raise InvalidEvidence(f"received {len(body)} of {raw} bytes; send the file again")
     return body
 

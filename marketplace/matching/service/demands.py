@@ -15,6 +15,7 @@ from sqlmodel import Session
 from ledger.canonical import canonical_json
 from ledger.models import utc_now
 from marketplace import limits
+from marketplace.digits import whole_number
 from marketplace.matching import demand_lifecycle as lifecycle
 from marketplace.matching import repository
 from marketplace.matching.demand_lifecycle import DemandEvent, DemandStatus
@@ -94,9 +95,10 @@ def get(
 def _cursor(cursor: str | None) -> int | None:
     if cursor is None:
         return None
-    if not (cursor.isascii() and cursor.isdigit()) or not 1 <= int(cursor) <= limits.id_max:
+    before_id = whole_number(cursor)
+    if before_id is None or not 1 <= before_id <= limits.id_max:
         raise InvalidDemand("invalid cursor: pass the next_cursor of the previous page")
-    return int(cursor)
+    return before_id
 
 
 def _page(rows: list[Demand], principal: Principal, limit: int, now: datetime) -> DemandPage:

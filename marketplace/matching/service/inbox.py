@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from marketplace import limits
 from marketplace.assets import service as assets
+from marketplace.digits import whole_number
 from marketplace.listings import service as listings
 from marketplace.listings.schemas import ListingPublic
 from marketplace.matching import fields, repository, scoring
@@ -111,13 +112,10 @@ def parse_cursor(cursor: str | None) -> Position | None:
         score = float(score_text)
     except ValueError:
         score = -1.0
-    if (
-        not 0.0 <= score <= 1.0
-        or not (id_text.isascii() and id_text.isdigit())
-        or not 1 <= int(id_text) <= limits.id_max
-    ):
+    demand_id = whole_number(id_text)
+    if not 0.0 <= score <= 1.0 or demand_id is None or not 1 <= demand_id <= limits.id_max:
         raise InvalidDemand("invalid cursor: pass the next_cursor of the previous page")
-    return score, int(id_text)
+    return score, demand_id
 
 
 def _cursor_of(found: _Found) -> str:
