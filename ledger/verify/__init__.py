@@ -1,8 +1,8 @@
 """Verifiers.
 
 ``verify_receipt`` checks one receipt using only the receipt and a chain: the entry's hash, its
-inclusion proof, and that the root is anchored for that batch on that chain's contract
-(``receipt.py``).
+inclusion proof, its signer where the entry holds what was signed (``signer.py``), and that the
+root is anchored for that batch on that chain's contract (``receipt.py``).
 
 ``verify_journal`` re-derives the whole hash chain from the database, recomputes every batch
 root from its entries, checks each root against the chain, and names the first bad seq

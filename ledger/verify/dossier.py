@@ -50,10 +50,10 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils.crypto import keccak
 
-from ledger.canonical import from_hex
 from ledger.chain.base import AnchorChain
 from ledger.trust import Pin
 from ledger.verify.receipt import Receipt, ReceiptInvalid, parse_receipt, verify_receipt
+from ledger.verify.signer import RECEIPTED_KIND, entry_signer
 
 __all__ = [
     "DOSSIER_VERSION",
@@ -61,7 +61,6 @@ __all__ = [
     "DossierInvalid",
     "DossierReport",
     "ItemResult",
-    "entry_signer",
     "read_dossier",
     "verify_dossier",
 ]
@@ -74,6 +73,7 @@ SUBMITTED_KIND = "evidence.submitted"
 OPENED_KIND = "dispute.opened"
 DRAWN_KIND = "arbitrator.drawn"
 PLACED_KIND = "order.placed"
+SERVED_KIND = "delivery.served"
 RULING_KINDS = ("ruling.issued", "ruling.final", "ruling.executed")  # each names the outcome
 ITEM_SOURCES = frozenset(
     {("evidence", "party"), ("evidence", "system"), ("statement", "party"), ("record", "journal")}
@@ -212,31 +212,6 @@ def _recover_typed(document: Mapping[str, Any], signature: str) -> str:
         )
     except Exception as exc:  # noqa: BLE001 -- eth_account raises several types
         raise _Failed(f"the signature does not recover: {str(exc)[:120]}") from None
-
-
-def _recover_digest(digest: bytes, signature: str) -> str:
-    try:
-        return str(Account._recover_hash(digest, signature=signature))
-    except Exception as exc:  # noqa: BLE001
-        raise _Failed(f"the entry's signature does not recover: {str(exc)[:120]}") from None
-
-
-def entry_signer(entry: Mapping[str, Any]) -> str | None:
-    """The address an entry's signature recovers to over the digest its payload holds
-    (``digest`` or ``*_digest``); None when it is unsigned or holds no digest. Raises
-    ``ValueError`` when the signature or the digest is malformed."""
-    signature = entry.get("signature")
-    payload = entry.get("payload")
-    if not signature or not isinstance(payload, dict):
-        return None
-    digests = [k for k in sorted(payload) if k == "digest" or k.endswith("_digest")]
-    if not digests:
-        return None
-    digest = from_hex(payload[digests[0]], 32)
-    try:
-        return _recover_digest(digest, str(signature))
-    except _Failed as exc:
-        raise ValueError(str(exc)) from None
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -624,6 +599,32 @@ def _before_deadline(receipt: Receipt, opened: Receipt, closes: int | None) -> N
         )
 
 
+def _receipt_of_served(
+    receipt: Receipt, receipts: Mapping[int, Receipt], result: ItemResult
+) -> None:
+    """A buyer's ``delivery.receipted`` names a ``delivery.served`` entry the dossier holds, and
+    the same licence, order, download and bytes (its signature covers all but the download)."""
+    if receipt.entry["kind"] != RECEIPTED_KIND:
+        return
+    payload = _payload(receipt)
+    served_seq = payload.get("served_seq")
+    served = receipts.get(served_seq) if isinstance(served_seq, int) else None
+    if served is None or served.entry["kind"] != SERVED_KIND:
+        raise _Failed(
+            f"entry {receipt.seq} is a receipt for entry {served_seq}, which is not a "
+            f"{SERVED_KIND} entry of this dossier"
+        )
+    differ = [
+        key for key in ("licence_id", "order_id", "download_id", "sha256")
+        if not _equal(payload.get(key), _payload(served).get(key))
+    ]  # fmt: skip
+    if differ:
+        raise _Failed(
+            f"entry {receipt.seq} receipts other {', '.join(differ)} than entry {served.seq} served"
+        )
+    result.checked.append(f"the buyer's receipt of the download served in entry {served.seq}")
+
+
 def _bind(run: _Run, pairs: list[tuple[dict[str, Any], ItemResult]]) -> list[str]:
     """Every verified item is about this case (its entry names this dispute, its order, that
     order's listing or asset); a party's item was signed before the evidence deadline; the case
@@ -643,6 +644,7 @@ def _bind(run: _Run, pairs: list[tuple[dict[str, Any], ItemResult]]) -> list[str
         try:
             case.about(receipt.entry, receipt.seq)
             _before_deadline(receipt, case.opened, closes)
+            _receipt_of_served(receipt, run.receipts, result)
             result.checked.append("about this dispute")
         except _Failed as failed:
             result.ok, result.reason = False, str(failed)

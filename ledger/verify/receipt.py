@@ -15,6 +15,7 @@ from ledger.journal import ENTRY_FIELDS
 from ledger.limits import receipt_bytes_max
 from ledger.merkle import leaf_hash, process_proof
 from ledger.trust import Pin, shown_address
+from ledger.verify.signer import entry_signer
 
 RECEIPT_KEYS = frozenset({"entry", "entry_hash", "proof", "root", "batch", "anchor"})
 BATCH_KEYS = frozenset({"id", "first_seq", "last_seq"})
@@ -102,8 +103,11 @@ def parse_receipt(data: bytes | str) -> Receipt:
     )
 
 
-def check_receipt_offline(receipt: Receipt) -> None:
-    """Everything that needs no chain: the entry's hash and the proof up to the root."""
+def check_receipt_offline(receipt: Receipt) -> str | None:
+    """Everything that needs no chain: the entry's hash, the proof up to the root, and the
+    entry's signature where the entry holds what it signs (``signer.entry_signer``). Return
+    that signer, checked to be the entry's actor; None when the entry does not let anyone
+    recover it."""
     try:
         computed = keccak256(canonical_json(receipt.entry))
     except NotCanonicalizable as exc:
@@ -121,6 +125,21 @@ def check_receipt_offline(receipt: Receipt) -> None:
     leaf = leaf_hash(receipt.seq, receipt.entry_hash)
     if process_proof(leaf, receipt.proof) != receipt.root:
         raise ReceiptInvalid("bad proof: the inclusion proof does not lead to the receipt's root")
+    return _signer(receipt)
+
+
+def _signer(receipt: Receipt) -> str | None:
+    entry = receipt.entry
+    try:
+        signer = entry_signer(entry)
+    except ValueError as exc:
+        raise ReceiptInvalid(f"entry {receipt.seq}: {exc}") from None
+    actor = entry.get("actor")
+    if signer is not None and not (isinstance(actor, str) and signer.lower() == actor.lower()):
+        raise ReceiptInvalid(
+            f"entry {receipt.seq}: its signature recovers to {signer}, not its actor {actor}"
+        )
+    return signer
 
 
 def check_pin(receipt: Receipt, pin: Pin) -> None:
@@ -145,7 +164,7 @@ def verify_receipt(
     (one line) on any failure. Without a pin the receipt's own contract is trusted: say so."""
     if pin is not None:
         check_pin(receipt, pin)
-    check_receipt_offline(receipt)
+    signer = check_receipt_offline(receipt)
     try:
         chain = connect(receipt.contract)
     except ChainError as exc:
@@ -158,6 +177,7 @@ def verify_receipt(
         f"valid: entry {receipt.seq} ({receipt.entry['kind']}, {receipt.entry['subject']}) is in "
         f"batch {receipt.batch_id} anchored on chain {receipt.chain_id} at "
         f"{receipt.contract}, block {receipt.block_number}"
+        + ("" if signer is None else f"; signed by its actor {signer}")
     )
 
 

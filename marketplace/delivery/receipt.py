@@ -5,21 +5,12 @@ Acceptance reads it as the buyer's word that it received those bytes. Pure."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from ledger.verify.signer import RECEIPT_PRIMARY_TYPE, RECEIPT_TYPES
 from marketplace.identity import signing
-
-PRIMARY_TYPE: Final = "DeliveryReceipt"
-RECEIPT_TYPES: Final = {
-    PRIMARY_TYPE: [
-        {"name": "licenceId", "type": "uint256"},
-        {"name": "orderId", "type": "uint256"},
-        {"name": "sha256", "type": "bytes32"},
-        {"name": "servedSeq", "type": "uint256"},
-    ]
-}
 
 
 class DeliveryReceiptToSign(BaseModel):
@@ -39,4 +30,4 @@ class DeliveryReceiptToSign(BaseModel):
         }
 
     def typed_data(self, domain: Mapping[str, Any]) -> dict[str, Any]:
-        return signing.typed_data_in(domain, PRIMARY_TYPE, RECEIPT_TYPES, self.message())
+        return signing.typed_data_in(domain, RECEIPT_PRIMARY_TYPE, RECEIPT_TYPES, self.message())

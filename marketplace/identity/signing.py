@@ -28,10 +28,9 @@ from eth_account.messages import encode_typed_data
 from eth_utils.address import is_address, to_checksum_address
 
 from ledger.canonical import keccak256
+from ledger.verify.signer import DOMAIN_NAME, DOMAIN_VERSION
 from marketplace import limits
 
-DOMAIN_NAME = "Databourse"
-DOMAIN_VERSION = "1"
 ZERO_ADDRESS = "0x" + "00" * 20
 UINT256_MAX = 2**256 - 1
 

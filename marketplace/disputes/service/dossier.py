@@ -30,7 +30,8 @@ from ledger.errors import NotAnchored
 from ledger.journal import entry_document
 from ledger.models import AnchorBatch, BatchStatus, JournalEntry, as_utc
 from ledger.receipts import batch_of, build_receipt
-from ledger.verify.dossier import DOSSIER_VERSION, entry_signer
+from ledger.verify.dossier import DOSSIER_VERSION
+from ledger.verify.signer import entry_signer
 from marketplace import limits
 from marketplace.blobs import BlobStore
 from marketplace.disputes import repository
@@ -99,7 +100,10 @@ def _entry_signature(entry: JournalEntry) -> SignatureCheck:
     """An entry signed over a digest its payload holds: recovered against its actor."""
     if entry.signature is None:
         return SignatureCheck(status="unsigned", detail="the entry carries no signature")
-    signer = entry_signer(entry_document(entry))
+    try:
+        signer = entry_signer(entry_document(entry))
+    except ValueError as exc:
+        return SignatureCheck(status="invalid", detail=str(exc))
     if signer is None:
         return SignatureCheck(
             status="not_checked", detail="signed, but the entry holds no digest to check"

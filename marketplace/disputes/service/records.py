@@ -8,6 +8,7 @@ For the dispute's order, one item per journal entry, in this order:
 - ``asset.registered``: the certificate(s) of the revision bought;
 - ``quality.assessed``: the anchored quality report of that revision;
 - ``delivery.served``: every download served under the order's licence;
+- ``delivery.receipted``: the buyer's signed receipt of each of those downloads it receipted;
 - ``order.quality_checked``: every re-check the buyer signed;
 - ``fingerprint.detected``: every detection that named the order's licence.
 
@@ -51,7 +52,8 @@ def record_seqs(session: Session, order_id: int) -> list[int]:
     """The journal seqs of the order's records, each once, the weightiest first: the listing,
     the signed order, the certificates, the quality report, the buyer's re-checks, fingerprint
     detections, then the downloads served (the first and last ``evidence_served_records_max``
-    / 2 of them: a buyer that downloaded a thousand times does not crowd out the rest)."""
+    / 2 of them: a buyer that downloaded a thousand times does not crowd out the rest), each
+    followed by the buyer's receipt of it, if it signed one."""
     order = orders.get_order_view(session, order_id)
     seqs = [listings.public(session, order.listing_id).journal_seq, order.placed_seq]
     seqs += assets.certificate_seqs(session, order.asset_id, order.revision)
@@ -65,7 +67,10 @@ def record_seqs(session: Session, order_id: int) -> list[int]:
                 seqs.append(entry.seq)
         served = delivery.served_seqs(session, licence.id)
         half = limits.evidence_served_records_max // 2
-        seqs += served if len(served) <= 2 * half else served[:half] + served[-half:]
+        receipts = delivery.receipts_for_order(session, order_id)
+        receipted = {r["served_seq"]: r["journal_seq"] for r in receipts}
+        for seq in served if len(served) <= 2 * half else served[:half] + served[-half:]:
+            seqs += [seq, receipted.get(seq) or 0]
     return list(dict.fromkeys(seq for seq in seqs if seq > 0))
 
 

@@ -1,5 +1,5 @@
 """The dossier verifier's own checks that need no chain: what is not a dossier is refused with
-one line, and an entry signed over a digest recovers to its signer (eth_account alone)."""
+one line."""
 
 from __future__ import annotations
 
@@ -8,24 +8,8 @@ import json
 import zipfile
 
 import pytest
-from eth_account import Account
-from eth_account.messages import encode_typed_data
-from eth_utils.crypto import keccak
 
-from ledger.verify.dossier import DossierInvalid, entry_signer, read_dossier, verify_dossier
-
-DOCUMENT = {
-    "types": {
-        "EIP712Domain": [
-            {"name": "name", "type": "string"},
-            {"name": "chainId", "type": "uint256"},
-        ],
-        "Evidence": [{"name": "sha256", "type": "bytes32"}],
-    },
-    "primaryType": "Evidence",
-    "domain": {"name": "Databourse", "chainId": 31337},
-    "message": {"sha256": "0x" + "ab" * 32},
-}
+from ledger.verify.dossier import DossierInvalid, read_dossier, verify_dossier
 
 
 def _zip(members: dict[str, bytes]) -> bytes:
@@ -107,16 +91,3 @@ def test_an_item_without_a_receipt_fails_naming_it() -> None:
     [result] = report.failed
     assert result.label == "evidence-1 (a.csv)"
     assert result.reason == "entry 5: no receipt in the zip (not anchored when exported?)"
-
-
-def test_an_entry_signed_over_a_digest_recovers_to_its_signer() -> None:
-    key = Account.create()
-    signable = encode_typed_data(full_message=DOCUMENT)
-    signature = "0x" + bytes(Account.sign_message(signable, key.key).signature).hex()
-    digest = keccak(b"\x19" + signable.version + signable.header + signable.body)
-    entry = {"signature": signature, "payload": {"digest": "0x" + digest.hex()}}
-    assert entry_signer(entry) == key.address
-    assert entry_signer({**entry, "signature": None}) is None
-    assert entry_signer({**entry, "payload": {"sha256": "ab"}}) is None
-    other = {**entry, "payload": {"digest": "0x" + "00" * 32}}
-    assert entry_signer(other) != key.address

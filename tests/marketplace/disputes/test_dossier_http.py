@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
@@ -36,6 +37,7 @@ from marketplace.runtime import Runtime
 from tests.chain_fixtures import CHAIN_BACKENDS, RECORDER_KEY
 from tests.conftest import settings_for
 from tests.marketplace.assets.helpers import Party, operator, party, registered_listed, verify
+from tests.marketplace.delivery.helpers import issued
 from tests.marketplace.disputes.conftest import arbitrator
 from tests.marketplace.disputes.helpers import (
     ARBITRATION_FEE,
@@ -51,6 +53,7 @@ from tests.marketplace.disputes.helpers import (
     post_file,
     post_ruling,
     post_statement,
+    sha256,
 )
 from tests.marketplace.orders.helpers import PRICE_MINOR
 from tests.marketplace.orders.money import balance, fee_revenue, fund, reconciled
@@ -386,6 +389,76 @@ def test_the_exported_dossier_verifies_against_the_pinned_contract(
     assert code == 3, out
     assert "NOT PINNED: this check trusted contract" in out
     assert "because the dossier names it" in out
+
+
+def test_the_buyers_delivery_receipt_is_in_the_dossier_and_checked_against_its_download(
+    api: TestClient,
+    runtime: Runtime,
+    engine: Engine,
+    *,
+    chain: Web3AnchorChain,
+    chain_url: str,
+    supplier: Party,
+    buyer: Party,
+    ops: Party,
+    judge: Party,
+) -> None:
+    """The buyer downloaded, signed a receipt for the bytes, then disputed: the receipt is one
+    of the exchange's records, the console shows the buyer's signature on it, and the verifier
+    recovers that signature from the entry and ties it to the download it names; a dossier that
+    leaves that download out fails on the receipt."""
+    order = paid_order(api, runtime, supplier, buyer, ops)
+    [licence] = api.get("/licences", headers=buyer.headers).json()["items"]
+    url = issued(api, buyer, licence["id"])
+    got = api.get(url["path"])
+    assert got.status_code == 200, got.text
+    signed = api.post(
+        f"/licences/{licence['id']}/receipt",
+        json={"served_seq": url["served_seq"], "sha256": sha256(got.content)},
+        headers=buyer.headers,
+    )
+    assert signed.status_code == 201, signed.text
+    receipted_seq = signed.json()["journal_seq"]
+    fund(runtime.engine, buyer.organization_id, ARBITRATION_FEE)
+    dispute = open_dispute(api, buyer, order["id"])
+
+    view = api.get(f"/disputes/{dispute['id']}/record", headers=judge.headers).json()
+    [record] = [x for x in view["records"] if x["kind"] == "delivery.receipted"]
+    assert record["seq"] == receipted_seq
+    assert record["signature"] == {
+        "status": "valid", "signer": buyer.address, "detail": f"signed by {buyer.address}",
+    }  # fmt: skip
+
+    _anchor(engine, chain)
+    members = _members(_export(api, judge, Case(dispute["id"], order["id"], judge)))
+    items = _manifest(members)
+    [receipted] = [i for i in items if i["kind"] == "delivery.receipted"]
+    [served] = [i for i in items if i["kind"] == "delivery.served"]
+    assert (receipted["seq"], served["seq"]) == (receipted_seq, url["served_seq"])
+    report = _report(chain_url, chain, _zipped(members))
+    assert report.ok, [(r.item, r.reason) for r in report.failed]
+    [result] = [r for r in report.items if r.item == receipted["id"]]
+    assert f"entry signed by {buyer.address}" in result.checked
+    assert f"the buyer's receipt of the download served in entry {served['seq']}" in result.checked
+
+    without = {k: v for k, v in members.items() if k not in (served["receipt"], served["file"])}
+    kept = [i for i in items if i["id"] != served["id"]]
+    report = _report(chain_url, chain, _zipped(_with_items(without, kept)))
+    assert _failed(report, receipted["id"]) == (
+        f"entry {receipted_seq} is a receipt for entry {served['seq']}, which is not a "
+        "delivery.served entry of this dossier"
+    )
+
+    # The console reads the entry as stored: a signature that does not recover shows invalid.
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE journal_entry SET signature = '0x00' WHERE seq = :seq"),
+            {"seq": receipted_seq},
+        )
+    view = api.get(f"/disputes/{dispute['id']}/record", headers=judge.headers).json()
+    [record] = [x for x in view["records"] if x["kind"] == "delivery.receipted"]
+    assert record["signature"]["status"] == "invalid"
+    assert record["signature"]["detail"].startswith("the entry's signature does not recover")
 
 
 @pytest.mark.parametrize(

@@ -133,3 +133,5 @@ def test_deposit_buy_download_receipt_accept_settle_and_every_entry_verifies(
         doc = _ok(api.get(f"/ledger/entries/{entry['seq']}/receipt"))
         summary = verify_receipt(parse_receipt(json.dumps(doc)), lambda _: _Borrowed(anchor_chain))
         assert summary.startswith(f"valid: entry {entry['seq']} "), summary
+        if entry["kind"] in ("order.placed", "delivery.receipted"):  # the buyer's signatures
+            assert summary.endswith(f"; signed by its actor {buyer.address}"), summary
