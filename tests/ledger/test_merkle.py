@@ -1,40 +1,20 @@
 """ledger.merkle agrees with OpenZeppelin's own JavaScript StandardMerkleTree."""
 
-import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from ledger.canonical import keccak256
 from ledger.merkle import MerkleTree, leaf_hash, verify_proof
+from tests.node_scripts import run_node
 
-ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("oz_merkle.mjs")
 
 
-def _node_ready() -> None:
-    if shutil.which("node") and (ROOT / "node_modules" / "@openzeppelin" / "merkle-tree").exists():
-        return
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail("node and node_modules/@openzeppelin/merkle-tree are required under CI")
-    pytest.skip("node or node_modules missing: run `make test`, which installs them")
-
-
 def _openzeppelin(values: list[list[object]], proofs: list[list[object]]) -> dict[str, object]:
-    _node_ready()
-    run = subprocess.run(  # noqa: S603 -- node with our own script, fixed arguments
-        ["node", str(SCRIPT)],  # noqa: S607 -- node from PATH, as make test uses it
-        input=json.dumps({"values": values, "proofs": proofs}),
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=True,
+    result: dict[str, object] = run_node(
+        SCRIPT, {"values": values, "proofs": proofs}, package="@openzeppelin/merkle-tree"
     )
-    result: dict[str, object] = json.loads(run.stdout)
     return result
 
 

@@ -18,8 +18,10 @@ from marketplace.runtime import Runtime
 from tests.marketplace.assets.helpers import CSV, Party
 from tests.marketplace.delivery.helpers import issued, licensed, url_for
 from tests.marketplace.orders.helpers import entries
+from tests.node_scripts import ROOT, run_node
 
 KEY_WRAPPED = {"terms": {"delivery_mode": "key_wrapped"}}
+NOBLE_RECEIPT_SIGNER = ROOT / "tests" / "ledger" / "verify" / "receipt_signer.mjs"
 
 
 def _public_hex(key: x25519.X25519PrivateKey) -> str:
@@ -118,3 +120,32 @@ def test_the_buyer_signs_a_receipt_for_the_bytes_it_received(
     again = api.post(f"/licences/{licence_id}/receipt", json=body, headers=buyer.headers)
     assert again.status_code == 409
     assert again.json()["error"] == "receipt_exists"
+
+
+def test_an_outside_verifier_recovers_the_buyer_from_the_public_receipt_entry(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
+) -> None:
+    """docs/delivery.md's recipe, written in JavaScript with the noble libraries (no eth_account,
+    no code of ours), recovers the buyer from each ``delivery.receipted`` entry read from the
+    public journal, and someone else from one whose payload was changed."""
+    order, licence_id = licensed(api, asset_runtime, supplier, ops, buyer)
+    for _ in range(2):
+        url = issued(api, buyer, licence_id)
+        sha256 = hashlib.sha256(api.get(url["path"]).content).hexdigest()
+        body = {"served_seq": url["served_seq"], "sha256": sha256}
+        r = api.post(f"/licences/{licence_id}/receipt", json=body, headers=buyer.headers)
+        assert r.status_code == 201, r.text
+    receipted = [
+        e for e in entries(api, f"order:{order['id']}") if e["kind"] == "delivery.receipted"
+    ]
+    assert len(receipted) == 2
+    assert {e["actor"] for e in receipted} == {buyer.address}
+    changed = {**receipted[0]["payload"], "served_seq": receipted[0]["payload"]["served_seq"] + 1}
+    items = [*receipted, {**receipted[0], "payload": changed}]
+    recovered = run_node(
+        NOBLE_RECEIPT_SIGNER,
+        [{"payload": e["payload"], "signature": e["signature"]} for e in items],
+        package="@noble/curves",
+    )
+    assert recovered[:2] == [buyer.address.lower()] * 2
+    assert recovered[2] != buyer.address.lower()
