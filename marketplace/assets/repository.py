@@ -272,3 +272,9 @@ def delete_asset(session: Session, asset: Asset) -> None:
     session.flush()
     session.delete(asset)
     session.flush()
+
+
+def revision_blob_keys(session: Session) -> set[str]:
+    """The blob of every uploaded revision (the blob sweeper keeps these)."""
+    query = select(col(AssetRevision.blob_key)).where(col(AssetRevision.blob_key).is_not(None))
+    return {str(key) for key in session.execute(query).scalars()}

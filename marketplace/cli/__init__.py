@@ -112,6 +112,7 @@ USERS: dict[str, str] = {
     "operator": RUNNING,
     "serve": RUNNING,
     "db": RUNNING,
+    "blobs": RUNNING,
     "worker": RUNNING,
     "accept": BUYERS,
     "settle": RUNNING,

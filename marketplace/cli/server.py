@@ -1,16 +1,18 @@
-"""bourse serve | db upgrade"""
+"""bourse serve | db upgrade | blobs sweep"""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import socket
+import time
 
 import typer
 from rich.console import Console
 
 console = Console()
 db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
+blobs_app = typer.Typer(help="Blob store administration.", no_args_is_help=True)
 
 
 def serve(
@@ -130,6 +132,49 @@ def db_upgrade() -> None:
     console.print("database is at the newest revision")
 
 
+@blobs_app.command("sweep")
+def blobs_sweep(
+    older_than_h: int = typer.Option(
+        24, "--older-than-h", min=1, help="Only files last written this many hours ago or more."
+    ),
+    delete: bool = typer.Option(
+        False, "--delete", help="Delete what is found (without it, only say what would go)."
+    ),
+) -> None:
+    """Find blobs no revision, marked copy or evidence names (left by crashes and rolled-back
+    writes) and abandoned partial uploads, in DATABOURSE_BLOB_URL; --delete deletes them."""
+    from sqlmodel import Session
+
+    from marketplace.blobs.store import FileBlobStore, blob_store_from_url
+    from marketplace.blobs.sweep import delete as delete_found
+    from marketplace.blobs.sweep import find
+    from marketplace.db import make_engine
+    from marketplace.settings import get_settings
+
+    settings = get_settings()
+    store = blob_store_from_url(settings.blob_url)
+    assert isinstance(store, FileBlobStore)  # the only backend built in
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            found = find(store, session, now_s=time.time(), grace_s=older_than_h * 3600)
+    finally:
+        engine.dispose()
+    console.print(
+        f"{len(found.unreferenced)} blobs no row names and {len(found.partial)} abandoned "
+        f"partial uploads, {found.size_bytes:,} bytes, last written over {older_than_h} h ago; "
+        f"kept {found.young} younger unnamed files"
+        + (f" and {found.unknown} files that are not blobs" if found.unknown else "")
+    )
+    if not found.files:
+        return
+    if not delete:
+        console.print("run again with --delete to delete them")
+        return
+    console.print(f"deleted {delete_found(found)} files")
+
+
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
     app.add_typer(db_app, name="db")
+    app.add_typer(blobs_app, name="blobs")

@@ -139,3 +139,8 @@ def served_seqs(session: Session, licence_id: int) -> list[int]:
         .order_by(col(Download.served_seq))
     )
     return [int(seq) for seq in session.exec(query).all()]
+
+
+def marked_copy_blob_keys(session: Session) -> set[str]:
+    """The blob of every licence's marked copy (the blob sweeper keeps these)."""
+    return {str(key) for key in session.execute(select(MarkedCopy.blob_key)).scalars()}

@@ -80,3 +80,9 @@ def journal_entries(session: Session, kind: str, subject: str) -> list[JournalEn
             .order_by(col(JournalEntry.seq))
         )
     )
+
+
+def blob_keys(session: Session) -> set[str]:
+    """The blob of every party's stored item (the blob sweeper keeps these)."""
+    query = select(Evidence.blob_key).where(col(Evidence.blob_key).is_not(None))
+    return {str(key) for key in session.execute(query).scalars()}

@@ -48,6 +48,7 @@ from marketplace.assets.service.revisions import (
     list_revisions,
     open_content,
     record_upload,
+    revision_blob_keys,
 )
 from marketplace.assets.service.search import search
 from marketplace.assets.service.signing import SigningContext, signing_context
@@ -83,6 +84,7 @@ __all__ = [
     "registrations_of",
     "review",
     "reviews_of",
+    "revision_blob_keys",
     "revision_size_bytes",
     "search",
     "share_lock",

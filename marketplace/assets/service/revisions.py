@@ -228,3 +228,8 @@ def open_content(
             yield from decrypt_stream(data_key, source)
 
     return revision, plaintext()
+
+
+def revision_blob_keys(session: Session) -> set[str]:
+    """The blob keys uploaded revisions hold (``blobs.sweep`` deletes no blob named here)."""
+    return repository.revision_blob_keys(session)

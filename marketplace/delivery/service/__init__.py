@@ -43,6 +43,7 @@ from marketplace.delivery.service.licences import (
     licence_ids_for_asset,
     my_licences,
 )
+from marketplace.delivery.service.marked import marked_copy_blob_keys
 from marketplace.delivery.service.receipts import receipt_draft, receipts_for_order, sign_receipt
 from marketplace.delivery.service.seams import (
     PlaintextTransform,
@@ -89,6 +90,7 @@ __all__ = [
     "licence_by_id",
     "licence_for_order",
     "licence_ids_for_asset",
+    "marked_copy_blob_keys",
     "my_key",
     "my_licences",
     "receipt_draft",

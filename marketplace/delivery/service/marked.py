@@ -85,3 +85,8 @@ def _pieces(chunks: Iterator[bytes]) -> Iterator[bytes]:
         view = memoryview(chunk)
         for start in range(0, len(view), size):
             yield bytes(view[start : start + size])
+
+
+def marked_copy_blob_keys(session: Session) -> set[str]:
+    """The blob keys marked copies hold (``blobs.sweep`` deletes no blob named here)."""
+    return repository.marked_copy_blob_keys(session)

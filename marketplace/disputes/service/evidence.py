@@ -412,3 +412,8 @@ def content_of(session: Session, settings: Settings, store: BlobStore, row: Evid
             f"evidence {row.id}'s stored bytes hash to {found}, not its recorded {row.sha256}"
         )
     return content
+
+
+def evidence_blob_keys(session: Session) -> set[str]:
+    """The blob keys parties' evidence holds (``blobs.sweep`` deletes no blob named here)."""
+    return repository.blob_keys(session)
