@@ -205,17 +205,24 @@ class Delivery:
 
     def _fetch(self, url: DownloadUrl, partial: Path, progress: Progress | None) -> str:
         """Stream the URL into ``partial``, resuming from the bytes already written when the
-        connection breaks; returns the SHA-256 of the whole file."""
+        connection breaks (``Range``, under ``If-Range`` naming the bytes the URL serves: a
+        whole answer instead of a part starts the file again); returns the SHA-256 of the
+        whole file."""
         digest = hashlib.sha256()
         written = 0
+        resume = {"If-Range": f'"{url.sha256}"'}
         with partial.open("wb") as out:
             for attempt in range(RESUME_ATTEMPTS + 1):
-                headers = {"Range": f"bytes={written}-"} if written else {}
+                headers = {"Range": f"bytes={written}-", **resume} if written else {}
                 try:
                     with self._session.http.stream("GET", url.path, headers=headers) as response:
                         if response.is_error:
                             response.read()
                             raise error_of(response)
+                        if written and response.status_code != 206:  # the whole file again
+                            out.seek(0)
+                            out.truncate()
+                            digest, written = hashlib.sha256(), 0
                         for block in response.iter_bytes():
                             out.write(block)
                             digest.update(block)

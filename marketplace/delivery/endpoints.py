@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from marketplace import limits
 from marketplace.assets.service import signing_context
@@ -72,6 +72,17 @@ def download_url(
     )  # fmt: skip
 
 
+RangeHeader = Annotated[str | None, Header(alias="Range", max_length=200)]
+IfRangeHeader = Annotated[
+    str | None,
+    Header(
+        alias="If-Range",
+        max_length=200,
+        description="The ETag of the copy being resumed: a Range is served only for it",
+    ),
+]
+
+
 @router.get(
     "/downloads/{token}",
     summary="Download with a signed URL (no login: the token is the capability)",
@@ -83,16 +94,45 @@ def download(
     session: SessionDep,
     runtime: RuntimeDep,
     store: BlobStoreDep,
-    range_header: Annotated[str | None, Header(alias="Range", max_length=200)] = None,
+    *,
+    range_header: RangeHeader = None,
+    if_range: IfRangeHeader = None,
 ) -> StreamingResponse:
     """Streams the licensed revision decrypted (or its ciphertext, key-wrapped). ``Range``
-    resumes an interrupted download (206); an altered URL is a 403, an expired one a 410, an
+    resumes an interrupted download (206), under ``If-Range`` only if it names this URL's
+    ``ETag`` (the SHA-256 of its bytes); an altered URL is a 403, an expired one a 410, an
     unsatisfiable range a 416."""
-    served = service.serve(session, runtime.settings, store, token, range_header=range_header)
+    served = service.serve(
+        session, runtime.settings, store, token, range_header=range_header, if_range=if_range
+    )
     headers = {**DOWNLOAD_HEADERS, **served.headers}
     return StreamingResponse(
         served.body, status_code=served.status, media_type=served.media_type, headers=headers
     )
+
+
+@router.head(
+    "/downloads/{token}",
+    summary="A signed URL's headers (size, ETag, ranges) without its bytes",
+    response_class=Response,
+)
+def download_head(
+    token: Token,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    store: BlobStoreDep,
+    *,
+    range_header: RangeHeader = None,
+    if_range: IfRangeHeader = None,
+) -> Response:
+    """What ``GET`` would answer, without the body: download managers read the size and
+    whether ranges are served before they start. Reads no blob and counts nothing."""
+    served = service.serve(
+        session, runtime.settings, store, token, range_header=range_header, if_range=if_range,
+        head=True,
+    )  # fmt: skip
+    headers = {**DOWNLOAD_HEADERS, **served.headers}
+    return Response(status_code=served.status, media_type=served.media_type, headers=headers)
 
 
 @router.put(

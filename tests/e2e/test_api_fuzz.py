@@ -176,7 +176,7 @@ def _problems_of(case: Any, response: Any, headers: dict[str, str]) -> str | Non
         case.validate_response(response, checks=CHECKS, headers=headers)
     except FailureGroup as exc:
         return str(exc)[:1500]
-    if 400 <= response.status_code < 500:
+    if 400 <= response.status_code < 500 and case.method.upper() != "HEAD":  # HEAD: no body
         problem = _error_body_problem(response)
         if problem:
             return f"{response.status_code} {problem}"

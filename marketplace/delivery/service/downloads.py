@@ -290,24 +290,32 @@ def serve(
     token: str,
     *,
     range_header: str | None,
+    if_range: str | None = None,
+    head: bool = False,
     now: datetime | None = None,
 ) -> Served:
     """Check the token (403 altered, 410 expired), then the licence again (it may have expired
     since the URL was issued; the count was taken at issue), and plan the bytes: the whole file
-    (200) or the one range asked (206; 416 when unsatisfiable)."""
+    (200) or the one range asked (206; 416 when unsatisfiable). The bytes a URL serves never
+    change, so their SHA-256 is a strong ``ETag``; a range sent with an ``If-Range`` that is not
+    that ETag is ignored (the whole file, 200), as RFC 9110 §13.1.5 says. ``head``: the same
+    answer without a body, reading no blob."""
     now = now or utc_now()
     row, download = _checked_download(session, settings, token, now)
     if as_utc(row.expires_at) <= now:
         check_access(row, now)  # raises licence_expired
     stored = _stored(session, row)
     size = download.size_bytes
+    etag = f'"{download.sha256}"'
+    if if_range is not None and if_range.strip() != etag:
+        range_header = None  # the client's copy is of other bytes: it gets them all again
     start, stop = 0, size
     if range_header:
         try:
             start, stop = ranges.parse(range_header, size)
         except ranges.BadRange as exc:
             raise RangeNotSatisfiable(str(exc), size_bytes=size) from exc
-    body = _body(session, settings, store, row, download, stored, start, stop)
+    body = iter(()) if head else _body(session, settings, store, row, download, stored, start, stop)
     key_wrapped = download.mode == "key_wrapped"
     headers = {
         "Content-Disposition": (
@@ -317,6 +325,7 @@ def serve(
         "Accept-Ranges": "bytes",
         "X-Content-SHA256": download.sha256,
         "X-Served-Seq": str(download.served_seq),
+        "ETag": etag,
         "Cache-Control": "no-store",
     }
     status = 200

@@ -59,6 +59,8 @@ def _exchange(
     breaks: int,
     declared: str | None = None,
     served_download_id: int = 3,
+    *,
+    whole_again: bool = False,
 ) -> httpx.MockTransport:
     def handle(request: httpx.Request) -> httpx.Response:
         path = request.url.path
@@ -71,10 +73,15 @@ def _exchange(
         assert path == "/downloads/t"
         header = request.headers.get("range")
         ranges.append(header)
+        if header is not None:
+            assert request.headers["if-range"] == f'"{declared or recorded}"'
         start = int(header.removeprefix("bytes=").removesuffix("-")) if header else 0
+        if whole_again and header is not None:  # a server that ignores the range
+            start, header = 0, None
+        status = 206 if header else 200
         if len(ranges) <= breaks:  # break off after a thousand bytes
-            return httpx.Response(200, stream=_Breaking(DATA[start : start + 1000]))
-        return httpx.Response(206 if header else 200, content=DATA[start:])
+            return httpx.Response(status, stream=_Breaking(DATA[start : start + 1000]))
+        return httpx.Response(status, content=DATA[start:])
 
     return httpx.MockTransport(handle)
 
@@ -87,6 +94,20 @@ def test_a_broken_download_resumes_and_yields_identical_bytes(tmp_path: Path) ->
     assert (tmp_path / "out.bin").read_bytes() == DATA
     assert got.sha256 == hashlib.sha256(DATA).hexdigest()
     assert ranges == [None, "bytes=1000-", "bytes=2000-"]
+
+
+def test_a_resumed_range_answered_with_the_whole_file_starts_the_file_again(
+    tmp_path: Path,
+) -> None:
+    """A server (or a proxy) that answers a resumed range with the whole file (200) is not
+    appended to what was written: the file starts again and ends identical."""
+    ranges: list[str | None] = []
+    transport = _exchange(hashlib.sha256(DATA).hexdigest(), ranges, breaks=1, whole_again=True)
+    with Databourse("http://x", token="t", transport=transport) as bourse:
+        got = bourse.delivery.download(1, tmp_path / "out.bin")
+    assert (tmp_path / "out.bin").read_bytes() == DATA
+    assert got.sha256 == hashlib.sha256(DATA).hexdigest()
+    assert ranges == [None, "bytes=1000-"]
 
 
 @pytest.mark.parametrize(

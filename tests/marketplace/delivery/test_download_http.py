@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
@@ -18,6 +19,7 @@ from marketplace.delivery.errors import LicenceExists
 from marketplace.runtime import Runtime
 from tests.marketplace.assets.helpers import CSV, Party
 from tests.marketplace.delivery.helpers import expiring, grant, issued, licensed, url_for
+from tests.marketplace.identity.helpers import serve
 from tests.marketplace.orders.helpers import entries, keyed, on_sale, place
 
 
@@ -151,6 +153,53 @@ def test_range_resumes_to_identical_bytes_without_another_download(
     assert r.headers["content-range"] == f"bytes */{len(CSV)}"
     _error(api.get(url["path"], headers={"Range": "bytes=0-1,4-5"}), 416, "range_not_satisfiable")
     _error(api.get(url["path"], headers={"Range": "lines=1-2"}), 416, "range_not_satisfiable")
+
+
+def test_a_resume_under_if_range_gets_the_range_only_for_the_same_bytes(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
+) -> None:
+    """The URL's bytes never change: their SHA-256 is its strong ETag. A client resuming with
+    ``If-Range`` gets the range only when it names that ETag; otherwise the whole file again
+    (RFC 9110 §13.1.5), never a piece of other bytes glued to its copy."""
+    _, licence_id = licensed(api, asset_runtime, supplier, ops, buyer)
+    url = issued(api, buyer, licence_id)
+    whole = api.get(url["path"])
+    etag = whole.headers["etag"]
+    assert etag == f'"{url["sha256"]}"'
+    same = api.get(url["path"], headers={"Range": "bytes=10-", "If-Range": etag})
+    assert (same.status_code, same.content) == (206, CSV[10:])
+    for other in (f'"{"0" * 64}"', f"W/{etag}", "Sat, 01 Jan 2000 00:00:00 GMT"):
+        again = api.get(url["path"], headers={"Range": "bytes=10-", "If-Range": other})
+        assert (again.status_code, again.content) == (200, CSV), other
+        assert "content-range" not in again.headers
+    ignored = api.get(url["path"], headers={"Range": "bytes=0-1,4-5", "If-Range": '"x"'})
+    assert (ignored.status_code, ignored.content) == (200, CSV)  # a range not asked for, no 416
+
+
+def test_head_says_the_size_etag_and_ranges_through_a_real_server_without_a_body(
+    api: TestClient, asset_runtime: Runtime, supplier: Party, ops: Party, buyer: Party
+) -> None:
+    """A download manager's HEAD, over uvicorn: GET's headers without its bytes, no download
+    counted; a HEAD of a range says what GET would send; an altered URL is still a 403."""
+    _, licence_id = licensed(api, asset_runtime, supplier, ops, buyer)
+    url = issued(api, buyer, licence_id)
+    with serve(api.app) as base, httpx.Client(base_url=base) as http:
+        head = http.head(url["path"])
+        assert head.status_code == 200, head.text
+        assert head.content == b""
+        assert head.headers["content-length"] == str(len(CSV))
+        assert head.headers["accept-ranges"] == "bytes"
+        assert head.headers["etag"] == f'"{url["sha256"]}"'
+        assert head.headers["x-served-seq"] == str(url["served_seq"])
+        part = http.head(url["path"], headers={"Range": "bytes=-5"})
+        assert part.status_code == 206
+        assert part.headers["content-range"] == f"bytes {len(CSV) - 5}-{len(CSV) - 1}/{len(CSV)}"
+        assert part.headers["content-length"] == "5"
+        assert http.head(url["path"][:-2] + "AA").status_code == 403
+        got = http.get(url["path"])  # the connection still serves whole answers after HEADs
+        assert (got.status_code, got.content) == (200, CSV)
+    licence = api.get(f"/licences/{licence_id}", headers=buyer.headers).json()
+    assert licence["downloads"] == 1
 
 
 def test_a_holder_of_an_unlimited_licence_reads_the_revision_content(
