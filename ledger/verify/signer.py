@@ -34,7 +34,7 @@ RECEIPT_TYPES: Final = {
         {"name": "servedSeq", "type": "uint256"},
     ]
 }
-_DOMAIN_TYPE: Final = [
+DOMAIN_TYPE: Final = [
     {"name": "name", "type": "string"},
     {"name": "version", "type": "string"},
     {"name": "chainId", "type": "uint256"},
@@ -46,7 +46,7 @@ def receipt_typed_data(payload: Mapping[str, Any]) -> dict[str, Any]:
     """The ``DeliveryReceipt`` a ``delivery.receipted`` payload records, as EIP-712 typed data.
     Raises ``ValueError`` (or ``KeyError``/``TypeError``) when a field is missing or malformed."""
     return {
-        "types": {"EIP712Domain": _DOMAIN_TYPE, **RECEIPT_TYPES},
+        "types": {"EIP712Domain": DOMAIN_TYPE, **RECEIPT_TYPES},
         "primaryType": RECEIPT_PRIMARY_TYPE,
         "domain": {
             "name": DOMAIN_NAME,

@@ -28,18 +28,11 @@ from eth_account.messages import encode_typed_data
 from eth_utils.address import is_address, to_checksum_address
 
 from ledger.canonical import keccak256
-from ledger.verify.signer import DOMAIN_NAME, DOMAIN_VERSION
+from ledger.verify.signer import DOMAIN_NAME, DOMAIN_TYPE, DOMAIN_VERSION
 from marketplace import limits
 
 ZERO_ADDRESS = "0x" + "00" * 20
 UINT256_MAX = 2**256 - 1
-
-_DOMAIN_TYPE = [
-    {"name": "name", "type": "string"},
-    {"name": "version", "type": "string"},
-    {"name": "chainId", "type": "uint256"},
-    {"name": "verifyingContract", "type": "address"},
-]
 
 
 class SignatureError(ValueError):
@@ -80,7 +73,7 @@ def typed_data(
     if primary_type not in types:
         raise SignatureError(f"primary type {primary_type!r} is not among the types")
     return {
-        "types": {"EIP712Domain": _DOMAIN_TYPE, **{k: list(v) for k, v in types.items()}},
+        "types": {"EIP712Domain": DOMAIN_TYPE, **{k: list(v) for k, v in types.items()}},
         "primaryType": primary_type,
         "domain": domain(chain_id, verifying_contract),
         "message": dict(message),
@@ -214,7 +207,7 @@ def _check_signer(signer: str, expected_address: str) -> None:
 
 # --- the digest of a flat document --------------------------------------------------------
 
-_DOMAIN_FIELDS = tuple((f["name"], f["type"]) for f in _DOMAIN_TYPE)
+_DOMAIN_FIELDS = tuple((f["name"], f["type"]) for f in DOMAIN_TYPE)
 _UINT_BITS = {f"uint{8 * n}": 8 * n for n in range(1, 33)}
 _FIXED_BYTES = {f"bytes{n}": n for n in range(1, 33)}
 _ATOMIC = frozenset({"address", "bool", "string", "bytes", *_UINT_BITS, *_FIXED_BYTES})
