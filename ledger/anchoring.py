@@ -50,7 +50,7 @@ from ledger import batches, limits, submission
 from ledger.batches import log_fields
 from ledger.canonical import from_hex, to_hex
 from ledger.chain.base import AnchorChain, ChainUnavailable, TxStatus
-from ledger.errors import AnchorConflict, AnchorReverted, LeaseLost
+from ledger.errors import AnchorConflict, AnchorReverted, LeaseLost, first_line
 from ledger.lease import Clock, Lease, acquire_lease, release_lease
 from ledger.merkle import MerkleTree, leaf_hash
 from ledger.models import AnchorBatch, BatchStatus, as_utc, utc_now
@@ -134,7 +134,7 @@ class AnchorWorker:
             progressed = self.step()
         except ChainUnavailable as exc:
             self.state.chain_ok = False
-            self.state.last_error = f"chain unavailable: {exc}"
+            self.state.last_error = f"chain unavailable: {first_line(exc)}"
             log.warning(
                 "anchoring paused, chain unavailable; retry in %.1fs",
                 self._backoff_s,
@@ -143,10 +143,10 @@ class AnchorWorker:
             return self._back_off()
         except AnchorReverted as exc:  # logged where detected, with the batch's fields
             self.state.chain_ok = True
-            self.state.last_error = f"anchor reverted: {exc}"
+            self.state.last_error = f"anchor reverted: {first_line(exc)}"
             return self._back_off()
         except LeaseLost as exc:  # another worker took over: its writes stand, ours did not
-            self.state.last_error = f"lease lost: {exc}"
+            self.state.last_error = f"lease lost: {first_line(exc)}"
             log.warning(
                 "anchoring step abandoned: %s",
                 exc,
@@ -154,7 +154,7 @@ class AnchorWorker:
             )
             return self.config.poll_s
         except AnchorConflict as exc:
-            self.state.last_error = f"conflict: {exc}"
+            self.state.last_error = f"conflict: {first_line(exc)}"
             log.error(  # noqa: TRY400 -- a conflict is expected, not a bug: no traceback
                 "anchoring stopped by a conflict: %s",
                 exc,
@@ -162,7 +162,9 @@ class AnchorWorker:
             )
             return limits.anchor_backoff_s_max
         except Exception as exc:
-            self.state.last_error = f"{type(exc).__name__}: {exc}"
+            # One line: a database error's text goes on with its SQL and parameters, and /health
+            # (public) shows this.
+            self.state.last_error = f"{type(exc).__name__}: {first_line(exc)}"
             log.exception(
                 "anchoring step failed; retry in %.1fs",
                 self._backoff_s,

@@ -18,6 +18,7 @@ import socket
 import threading
 from collections.abc import Callable
 
+from ledger.errors import first_line
 from marketplace.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ class PollingWorker:
                 self.last_error, backoff = None, self.poll_s
                 wait = 0.0 if busy else self.poll_s
             except Exception as exc:
-                self.last_error = f"{type(exc).__name__}: {exc}"
+                self.last_error = f"{type(exc).__name__}: {first_line(exc)}"  # never SQL text
                 log.exception("%s step failed; retry in %.1fs", self.name, backoff)
                 wait, backoff = backoff, min(backoff * 2, self.backoff_s_max)
             stop.wait(wait)

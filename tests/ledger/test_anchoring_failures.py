@@ -11,6 +11,7 @@ from eth_utils import keccak
 from hexbytes import HexBytes
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from ledger import limits
@@ -165,3 +166,19 @@ def test_repricing_stops_after_the_replacement_limit(engine: Engine) -> None:
         worker.step()
     (batch,) = _batches(engine)
     assert len(batch.prior_tx_hashes.split(",")) == limits.anchor_replacements_max
+
+
+def test_a_database_error_is_kept_in_one_line_without_its_sql(engine: Engine) -> None:
+    """``last_error`` reaches the public /health: a database error's SQL and parameters, which
+    its text carries on the lines after the first, stay in the log."""
+    worker = AnchorWorker(engine, FakeChain, CONFIG)
+
+    def fails() -> bool:
+        raise OperationalError(
+            "SELECT last_seq FROM journal_head WHERE id = ?", {"id": "param-xyz"},
+            Exception("disk I/O error"),
+        )  # fmt: skip
+
+    worker.step = fails  # type: ignore[method-assign]
+    worker.tick()
+    assert worker.state.last_error == "OperationalError: (builtins.Exception) disk I/O error"
