@@ -114,6 +114,12 @@ def print_valuation(valuation: Any) -> None:
             a.get("note") or "",
         )
     console.print(table)
+    steps = Table("approach", "step", "value", title="how each value was reached")
+    for a in report["approaches"]:
+        for name, value in (a.get("steps") or {}).items():  # the market's: each comparable
+            steps.add_row(a["approach"], name, str(value))
+    if steps.row_count:
+        console.print(steps)
     if report.get("note"):
         console.print(f"[yellow]{report['note']}[/yellow]")
     console.print(f"report hash {valuation.report_hash} · journal seq {valuation.journal_seq}")

@@ -139,6 +139,11 @@ def test_bourse_quality_status_report_and_valuation_commands(
     )
     assert shown.exit_code == 0, shown.output
     assert "4,973.70 CNY" in shown.output
+    # how the value was reached, the market's comparables named with their source, without --json
+    market = next(a for a in valuation["report"]["approaches"] if a["approach"] == "market")
+    assert market["steps"]["comparable_0_source"].startswith("valuer")
+    assert "comparable_0_source" in shown.output
+    assert "how each value was reached" in shown.output
     assert "Market approach" in html.read_text()
 
     bad = runner.invoke(
