@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 
 from sqlmodel import Session
 
@@ -137,14 +138,21 @@ CSV_COLUMNS = (
     "amount_minor", "currency", "debit_account_id", "credit_account_id", "hold_id", "reference",
     "salt", "record_sha256",
 )  # fmt: skip
+# The same amounts as a spreadsheet reads them: decimal numbers of the currency (500.00, not
+# 50000), no thousands separator; the *_minor columns stay the exact ones.
+CSV_DECIMAL_COLUMNS = {"delta": "delta_minor", "balance": "balance_minor", "amount": "amount_minor"}
 
 
 def statement_csv(found: Statement) -> str:
     """The statement's lines as CSV (RFC 4180, a header row first)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([*CSV_COLUMNS, *CSV_DECIMAL_COLUMNS])
     for line in found.lines:
         data = line.model_dump(mode="json")
-        writer.writerow(["" if data[c] is None else data[c] for c in CSV_COLUMNS])
+        decimals = [
+            f"{Decimal(data[minor]).scaleb(-found.currency_scale):.{found.currency_scale}f}"
+            for minor in CSV_DECIMAL_COLUMNS.values()
+        ]
+        writer.writerow(["" if data[c] is None else data[c] for c in CSV_COLUMNS] + decimals)
     return out.getvalue()

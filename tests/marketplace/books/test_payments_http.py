@@ -222,6 +222,13 @@ def test_the_statement_lists_transfers_with_seq_and_running_balance(
         ("withdrawal_hold", "300"),
         ("withdrawal", "0"),
     ]
+    # the same in the currency, as a spreadsheet sums them (scale 2: fen to yuan)
+    assert [(row["delta"], row["balance"], row["amount"]) for row in rows] == [
+        ("10.00", "10.00", "10.00"),
+        ("-3.00", "7.00", "3.00"),
+        ("3.00", "3.00", "3.00"),
+        ("-3.00", "0.00", "3.00"),
+    ]
     assert (
         api.get("/books/statement", params={"format": "xml"}, headers=payer.headers).status_code
         == 422
