@@ -30,7 +30,7 @@ from marketplace.assets.service.catalog import (
 )
 from marketplace.assets.service.drafts import deletable_draft, delete_draft
 from marketplace.assets.service.listing import ListedHook, delist_asset, list_asset, listed_hooks
-from marketplace.assets.service.public import asset_public, asset_public_for
+from marketplace.assets.service.public import asset_public, asset_public_for, listing_restrictions
 from marketplace.assets.service.registration import create_asset, update_metadata
 from marketplace.assets.service.registry import (
     cancel,
@@ -77,6 +77,7 @@ __all__ = [
     "list_asset",
     "list_revisions",
     "listed_hooks",
+    "listing_restrictions",
     "open_content",
     "owned_asset",
     "public_asset_ids_with_theme",

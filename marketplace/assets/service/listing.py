@@ -13,7 +13,7 @@ from marketplace.assets.lifecycle import AssetEvent
 from marketplace.assets.models import Asset, Classification
 from marketplace.assets.service.access import is_operator, owned_asset
 from marketplace.assets.service.journaling import journal_asset, touch
-from marketplace.assets.service.public import asset_public
+from marketplace.assets.service.public import listing_restrictions
 from marketplace.principal import Principal
 
 #: Called, in the transaction, each time an asset is listed: other domains plug in here (the
@@ -28,7 +28,7 @@ def list_asset(session: Session, principal: Principal, asset_id: int, now: datet
         raise NotListable("core data (核心数据) may be registered but never listed")
     transition = lifecycle.apply(asset, AssetEvent.list)
     touch(session, asset, now)
-    restrictions = asset_public(asset).listing_restrictions
+    restrictions = listing_restrictions(asset)
     journal_asset(
         session,
         transition.kind,

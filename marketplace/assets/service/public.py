@@ -15,12 +15,15 @@ IMPORTANT_DATA_RESTRICTIONS = (
 )
 
 
+def listing_restrictions(asset: Asset) -> list[str]:
+    """What every listing of the asset must carry: important data's restrictions, or none."""
+    if asset.classification == Classification.important.value:
+        return list(IMPORTANT_DATA_RESTRICTIONS)
+    return []
+
+
 def asset_public(asset: Asset) -> AssetPublic:
-    restrictions = (
-        list(IMPORTANT_DATA_RESTRICTIONS)
-        if asset.classification == Classification.important.value
-        else []
-    )
+    restrictions = listing_restrictions(asset)
     public = AssetPublic.model_validate(asset, from_attributes=True)
     return public.model_copy(
         update={

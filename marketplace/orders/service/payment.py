@@ -120,7 +120,7 @@ def pay_order(
         period_hold_id, _, fee = periodic
         hold_id = None
     assert order.status == transition.source  # unchanged since it was required above
-    restrictions = assets.asset_public(asset).listing_restrictions
+    restrictions = assets.listing_restrictions(asset)
     repository.write_columns(
         session,
         order,
