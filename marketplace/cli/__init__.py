@@ -77,6 +77,7 @@ USERS: dict[str, str] = {
     "signup": EVERYONE,
     "login": EVERYONE,
     "me": EVERYONE,
+    "password": EVERYONE,
     "logout": EVERYONE,
     "asset": EVERYONE,
     "demo": EVERYONE,

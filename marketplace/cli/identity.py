@@ -1,5 +1,5 @@
-"""bourse signup | login | me | logout | operator create | operator grant | org list | org verify
-| org grant
+"""bourse signup | login | me | password | logout | operator create | operator grant | org list
+| org verify | org grant
 
 Tokens are stored per exchange URL by ``marketplace.cli.common``.
 """
@@ -77,6 +77,39 @@ def login(
             raise fail(exc) from exc
         _store(bourse.base_url, issued.access_token)
     console.print(f"logged in until {issued.expires_at:%Y-%m-%d %H:%M} UTC")
+
+
+def password(
+    *,
+    current: Annotated[
+        str,
+        typer.Option(
+            "--current-password", prompt="Current password", hide_input=True, show_default=False
+        ),
+    ],
+    new: Annotated[
+        str,
+        typer.Option(
+            "--new-password",
+            prompt="New password",
+            hide_input=True,
+            confirmation_prompt=True,
+            show_default=False,
+        ),
+    ],
+    url: UrlOption = None,
+) -> None:
+    """Change your password (prompted, not echoed). Every other session of your account is
+    logged out; this one stays logged in."""
+    with exchange_client(url) as bourse:
+        try:
+            changed = bourse.identity.change_password(current, new)
+        except DatabourseClientError as exc:
+            raise fail(exc) from exc
+    others = changed.other_tokens_revoked
+    console.print(
+        f"password changed; {others} other session{'' if others == 1 else 's'} logged out"
+    )
 
 
 def me(url: UrlOption = None) -> None:
@@ -258,6 +291,7 @@ def register(app: typer.Typer) -> None:
     app.command("signup")(signup)
     app.command("login")(login)
     app.command("me")(me)
+    app.command("password")(password)
     app.command("logout")(logout)
     app.add_typer(org_app, name="org")
     app.add_typer(operator_app, name="operator")

@@ -14,6 +14,7 @@ from marketplace.identity.schemas import (
     MeResponse,
     OrganizationPage,
     OrganizationPublic,
+    PasswordChanged,
     SiweNonceResponse,
     TokenResponse,
 )
@@ -98,6 +99,12 @@ class Identity:
         result = self._session.call(LogoutResponse, "POST", "/auth/logout")
         self._session.token = None
         return result
+
+    def change_password(self, current_password: str, new_password: str) -> PasswordChanged:
+        """Change this account's password. Every other token of the account stops working; this
+        session's token goes on working."""
+        body = {"current_password": current_password, "new_password": new_password}
+        return self._session.call(PasswordChanged, "POST", "/auth/password", json=body)
 
     def invite(self, *, membership_role: str = "member") -> InviteResponse:
         """An invite code into your organisation (its admins)."""

@@ -13,7 +13,7 @@ from marketplace.db import unit_of_work
 from marketplace.deps import RuntimeDep, SessionDep
 from marketplace.identity import passwords, service
 from marketplace.identity.auth import CurrentAccount, Operator
-from marketplace.identity.errors import InvalidCredentials
+from marketplace.identity.errors import InvalidCredentials, WrongPassword
 from marketplace.identity.schemas import (
     InviteCreate,
     InviteResponse,
@@ -22,6 +22,8 @@ from marketplace.identity.schemas import (
     MeResponse,
     OrganizationPage,
     OrganizationPublic,
+    PasswordChange,
+    PasswordChanged,
     RoleGrant,
     SignupRequest,
     SiweLoginRequest,
@@ -106,6 +108,37 @@ def siwe_login(body: SiweLoginRequest, session: SessionDep, runtime: RuntimeDep)
 def logout(principal: CurrentAccount, session: SessionDep) -> LogoutResponse:
     service.logout(session, principal, utc_now())
     return LogoutResponse()
+
+
+@router.post(
+    "/auth/password",
+    summary="Change your password; every other token of your account stops working",
+)
+def change_password(
+    body: PasswordChange,
+    principal: CurrentAccount,
+    session: SessionDep,
+    request: Request,
+    runtime: RuntimeDep,
+) -> PasswordChanged:
+    """Checks the current password (a wrong one counts as a failed login, and the login
+    throttle applies), stores the new one and revokes every other bearer token of the account,
+    in one transaction. Like login, it runs its own units of work so that no transaction is
+    open while passwords are hashed."""
+    session.close()  # the caller's token was read there; nothing stays open while hashing
+    now, settings, rates = utc_now(), runtime.settings, rate_limits_of(runtime)
+    client_host = request.client.host if request.client else None
+    with passwords.hashing_slot():
+        with unit_of_work(runtime.engine) as work:
+            attempt = service.start_password_change(work, settings, rates, principal, client_host)
+        try:
+            service.check_current_password(attempt, body.current_password, body.new_password)
+        except WrongPassword:
+            service.record_wrong_password(rates, attempt)
+            raise
+        new_hash = passwords.hashed(body.new_password)
+    with unit_of_work(runtime.engine) as work:
+        return service.finish_password_change(work, rates, principal, attempt, new_hash, now=now)
 
 
 @router.get("/me", summary="Who am I, and what may I do")

@@ -32,6 +32,24 @@ class InvalidCredentials(Unauthorized):
     code = "invalid_credentials"
 
 
+class WrongPassword(Forbidden):
+    """The current password given to change it is wrong (403, not 401: the token is good)."""
+
+    code = "wrong_password"
+
+
+class NoPassword(Conflict):
+    code = "no_password"
+
+
+class SamePassword(BadRequest):
+    code = "same_password"
+
+
+class PasswordChangedMeanwhile(Conflict):
+    code = "password_changed_meanwhile"
+
+
 class SiweRejected(Unauthorized):
     code = "siwe_rejected"
 

@@ -115,6 +115,24 @@ def account(session: Session, account_id: int) -> Account | None:
     return session.get(Account, account_id)
 
 
+def lock_account(session: Session, account_id: int) -> Account | None:
+    """The account's row, locked for the transaction: a password change and a login's final
+    check of the password hash take it in turn (on SQLite every transaction is one writer)."""
+    stmt = select(Account).where(col(Account.id) == account_id).with_for_update()
+    return session.exec(stmt).first()
+
+
+def replace_password_hash(session: Session, account_id: int, old_hash: str, new_hash: str) -> bool:
+    """Sets the account's password hash if it is still ``old_hash``; True when this call did
+    (one conditional UPDATE: of two concurrent changes, one wins)."""
+    result = session.execute(
+        update(Account)
+        .where(col(Account.id) == account_id, col(Account.password_hash) == old_hash)
+        .values(password_hash=new_hash)
+    )
+    return int(cast(CursorResult[Any], result).rowcount) == 1
+
+
 def account_by_email_key(session: Session, email_key: str) -> Account | None:
     return session.exec(select(Account).where(col(Account.email_key) == email_key)).first()
 
@@ -257,6 +275,27 @@ def revoke_token(session: Session, token_id: int, now: datetime) -> None:
         .where(col(AuthToken.id) == token_id, col(AuthToken.revoked_at).is_(None))
         .values(revoked_at=now)
     )
+
+
+def revoke_tokens_of_account(
+    session: Session, account_id: int, now: datetime, *, sparing_token_id: int | None
+) -> int:
+    """Revokes every live (unrevoked, unexpired) token of the account but ``sparing_token_id``
+    (None: every one); how many. An expired token is refused anyway."""
+    conditions = [
+        col(AuthToken.account_id) == account_id,
+        col(AuthToken.revoked_at).is_(None),
+        col(AuthToken.expires_at) > now,
+    ]
+    if sparing_token_id is not None:
+        conditions.append(col(AuthToken.id) != sparing_token_id)
+    result = session.execute(update(AuthToken).where(*conditions).values(revoked_at=now))
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
+def token_is_revoked(session: Session, token_id: int) -> bool:
+    stmt = select(AuthToken.revoked_at).where(col(AuthToken.id) == token_id)
+    return session.exec(stmt).first() is not None
 
 
 # --- SIWE nonces ---------------------------------------------------------------------------

@@ -91,6 +91,15 @@ class LoginRequest(_Request):
     password: str = Field(min_length=1, max_length=limits.password_length_max)
 
 
+class PasswordChange(_Request):
+    """A new password for the calling account, with its current one (checked, and counted as
+    a failed login when wrong)."""
+
+    # No minimum here: a short password is simply wrong, as at login.
+    current_password: str = Field(min_length=1, max_length=limits.password_length_max)
+    new_password: Password  # the rules of sign-up
+
+
 class SiweLoginRequest(_Request):
     """A signed EIP-4361 message. For an address the exchange does not know yet, add
     ``organization`` (or ``invite_code``) to sign up; ``email`` is optional."""
@@ -176,3 +185,17 @@ class OrganizationPage(BaseModel):
 
 class LogoutResponse(BaseModel):
     revoked: bool = True
+
+
+class PasswordChanged(BaseModel):
+    """The password is changed; every other bearer token of the account is revoked (the one
+    that changed it still works)."""
+
+    changed: bool = True
+    other_tokens_revoked: int  # unexpired tokens of the account that stopped working
+
+
+class LoggedOutEverywhere(BaseModel):
+    """Every bearer token of the account is revoked, the one of this request included."""
+
+    tokens_revoked: int  # unexpired tokens that stopped working, this request's included

@@ -381,6 +381,7 @@ TABLE: tuple[Row, ...] = (
     Row("GET", "/auth/siwe/nonce", anyone(200)),
     Row("POST", "/auth/siwe", anyone(200), body=_siwe),
     Row("POST", "/auth/logout", token(200), prepare=_fresh_token),
+    Row("POST", "/auth/password", token(400), label="the same password again", body=js({"current_password": PASSWORD, "new_password": PASSWORD})),
     Row("GET", "/me", token(200)),
     Row("POST", "/organizations/me/invites", token(201), body=js({})),
     Row("GET", "/organizations", operators(200)),

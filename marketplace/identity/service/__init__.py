@@ -6,6 +6,13 @@ Journal payloads hold ids, addresses and roles; never emails, names or other per
 """
 
 from marketplace.identity.service.bearer_tokens import authenticate, logout, me
+from marketplace.identity.service.credentials import (
+    PasswordChangeAttempt,
+    check_current_password,
+    finish_password_change,
+    record_wrong_password,
+    start_password_change,
+)
 from marketplace.identity.service.ethereum_login import issue_siwe_nonce, siwe_login
 from marketplace.identity.service.invites import create_invite
 from marketplace.identity.service.operators import (
@@ -40,12 +47,15 @@ from marketplace.identity.service.signup import signup_with_password
 
 __all__ = [
     "PasswordAttempt",
+    "PasswordChangeAttempt",
     "arbitrators",
     "authenticate",
+    "check_current_password",
     "check_password",
     "consume_signature_nonce",
     "create_invite",
     "create_operator",
+    "finish_password_change",
     "finish_password_login",
     "grant_role",
     "grant_role_on_server",
@@ -59,11 +69,13 @@ __all__ = [
     "organization",
     "organization_roles",
     "record_login_failure",
+    "record_wrong_password",
     "sign_as",
     "sign_digest_as",
     "signature_of",
     "signup_with_password",
     "siwe_login",
+    "start_password_change",
     "start_password_login",
     "verify_organization",
 ]

@@ -60,7 +60,8 @@ def finish_password_login(
     now: datetime,
 ) -> TokenResponse:
     assert attempt.account_id is not None
-    account = repository.account(session, attempt.account_id)
+    # Locked: a password change that commits meanwhile is seen here (docs/identity.md).
+    account = repository.lock_account(session, attempt.account_id)
     if account is None or account.password_hash != attempt.password_hash:
         raise InvalidCredentials("wrong email or password")  # changed while it was checked
     assert account.password_hash is not None

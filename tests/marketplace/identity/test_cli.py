@@ -1,4 +1,5 @@
-"""bourse signup | login | me | logout | operator create | org verify, against a live server."""
+"""bourse signup | login | me | password | logout | operator create | org verify, against a live
+server."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -14,7 +16,7 @@ from marketplace.app import create_app
 from marketplace.cli import app as cli
 from marketplace.runtime import Runtime
 from marketplace.settings import get_settings
-from tests.marketplace.identity.helpers import OPERATOR_EMAIL, PASSWORD, serve
+from tests.marketplace.identity.helpers import OPERATOR_EMAIL, PASSWORD, bearer, serve
 
 
 @pytest.fixture
@@ -127,3 +129,47 @@ def test_only_the_server_cli_grants_the_operator_role(env: dict[str, str]) -> No
     code, out = _run("operator", "grant", "999")
     assert code == 1
     assert "no organisation 999" in out
+
+
+def test_password_prompts_without_echo_and_ends_the_other_sessions(
+    env: dict[str, str],
+) -> None:
+    new = "a much longer new passphrase"
+    code, out = _run(
+        "signup", "--email", "ada@example.org", "--organization", "Ada Data Ltd",
+        "--role", "supplier", "--password", PASSWORD,
+    )  # fmt: skip
+    assert code == 0, out
+    with httpx.Client(base_url=env["DATABOURSE_PUBLIC_URL"]) as http:
+        stolen = http.post("/auth/login", json={"email": "ada@example.org", "password": PASSWORD})
+        assert stolen.status_code == 200
+        changed = CliRunner().invoke(cli, ["password"], input=f"{PASSWORD}\n{new}\n{new}\n")
+        assert changed.exit_code == 0, changed.output
+        assert changed.output == (
+            "Current password: \nNew password: \nRepeat for confirmation: \n"
+            "password changed; 1 other session logged out\n"
+        )
+        thief = http.get("/me", headers=bearer(stolen.json()["access_token"]))
+        assert thief.status_code == 401
+    code, out = _run("me")  # this session goes on
+    assert code == 0, out
+    assert "Ada Data Ltd" in out
+    code, out = _run("login", "--email", "ada@example.org", "--password", new)
+    assert code == 0, out
+
+
+def test_password_with_a_wrong_current_one_prints_the_server_message(
+    env: dict[str, str],
+) -> None:
+    code, out = _run(
+        "signup", "--email", "ada@example.org", "--organization", "Ada Data Ltd",
+        "--role", "supplier", "--password", PASSWORD,
+    )  # fmt: skip
+    assert code == 0, out
+    code, out = _run(
+        "password", "--current-password", "not the password", "--new-password", "another long one"
+    )
+    assert code == 1
+    assert "wrong_password: the current password is wrong" in out
+    code, out = _run("login", "--email", "ada@example.org", "--password", PASSWORD)
+    assert code == 0, out
