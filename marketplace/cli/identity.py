@@ -1,5 +1,5 @@
-"""bourse signup | login | me | password | logout | operator create | operator grant | org list
-| org verify | org grant
+"""bourse signup | login | me | password | logout [--everywhere] | operator create
+| operator grant | org list | org verify | org grant
 
 Tokens are stored per exchange URL by ``marketplace.cli.common``.
 """
@@ -133,15 +133,32 @@ def me(url: UrlOption = None) -> None:
     console.print(table)
 
 
-def logout(url: UrlOption = None) -> None:
-    """Revoke your token and forget it."""
+def logout(
+    *,
+    everywhere: Annotated[
+        bool,
+        typer.Option(
+            "--everywhere",
+            help="Revoke every token of your account (every device, any stolen one), not only "
+            "this one.",
+        ),
+    ] = False,
+    url: UrlOption = None,
+) -> None:
+    """Revoke your token and forget it; with --everywhere, every token of your account."""
     base = exchange_url(url)
     tokens = read_credentials()
     token = tokens.pop(base, None)
     if token is None:
         console.print("not logged in")
+        if everywhere:
+            err.print("log in first, then run [bold]bourse logout --everywhere[/bold]")
+            raise typer.Exit(1)
         return
     with Databourse(base, token=token) as bourse:
+        if everywhere:
+            _logout_everywhere(bourse, tokens)
+            return
         try:
             bourse.identity.logout()
         except DatabourseClientError as exc:
@@ -149,6 +166,25 @@ def logout(url: UrlOption = None) -> None:
                 raise fail(exc) from exc
     write_credentials(tokens)
     console.print("logged out")
+
+
+def _logout_everywhere(bourse: Databourse, tokens: dict[str, str]) -> None:
+    """Every token of the account revoked, then the stored one forgotten. A stored token that no
+    longer works revokes nothing: that is an error, not a success."""
+    try:
+        ended = bourse.identity.logout_everywhere()
+    except DatabourseClientError as exc:
+        if exc.status == 401:
+            write_credentials(tokens)  # it is of no use any more
+            err.print(
+                f"[red]{exc.code}[/red]: {exc.message}; nothing was revoked: log in, then run "
+                "[bold]bourse logout --everywhere[/bold] again"
+            )
+            raise typer.Exit(1) from exc
+        raise fail(exc) from exc
+    write_credentials(tokens)
+    n = ended.tokens_revoked
+    console.print(f"logged out everywhere: {n} session{'' if n == 1 else 's'} ended")
 
 
 @operator_app.command("create")

@@ -10,6 +10,7 @@ from typing import Any
 from marketplace.client.session import Session
 from marketplace.identity.schemas import (
     InviteResponse,
+    LoggedOutEverywhere,
     LogoutResponse,
     MeResponse,
     OrganizationPage,
@@ -97,6 +98,13 @@ class Identity:
     def logout(self) -> LogoutResponse:
         """Revoke the token on the exchange and forget it here."""
         result = self._session.call(LogoutResponse, "POST", "/auth/logout")
+        self._session.token = None
+        return result
+
+    def logout_everywhere(self) -> LoggedOutEverywhere:
+        """Revoke every token of this account on the exchange, this one included, and forget it
+        here."""
+        result = self._session.call(LoggedOutEverywhere, "POST", "/auth/logout-all")
         self._session.token = None
         return result
 

@@ -17,6 +17,7 @@ from marketplace.identity.errors import InvalidCredentials, WrongPassword
 from marketplace.identity.schemas import (
     InviteCreate,
     InviteResponse,
+    LoggedOutEverywhere,
     LoginRequest,
     LogoutResponse,
     MeResponse,
@@ -108,6 +109,17 @@ def siwe_login(body: SiweLoginRequest, session: SessionDep, runtime: RuntimeDep)
 def logout(principal: CurrentAccount, session: SessionDep) -> LogoutResponse:
     service.logout(session, principal, utc_now())
     return LogoutResponse()
+
+
+@router.post(
+    "/auth/logout-all",
+    summary="Revoke every bearer token of your account, this one included",
+)
+def logout_everywhere(principal: CurrentAccount, session: SessionDep) -> LoggedOutEverywhere:
+    """For a token that may have leaked: every session of the account ends. Whoever knows the
+    password can log in again, so change it first when it may have leaked too
+    (``POST /auth/password``)."""
+    return service.logout_everywhere(session, principal, utc_now())
 
 
 @router.post(

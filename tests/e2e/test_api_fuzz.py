@@ -67,7 +67,8 @@ pytestmark = pytest.mark.slow
 
 UPLOAD_PATH = "/upload/assets/{asset_id}/revisions"
 WELL_KNOWN_PATH = "/.well-known/databourse.json"
-LOGOUT_PATH = "/auth/logout"
+# Routes that end the caller's sessions: a party's token must survive the run.
+LOGOUT_PATHS = ("/auth/logout", "/auth/logout-all")
 EXAMPLES_PER_MODE = 6
 # The stateful run: scenarios per role, and steps per scenario (a create and what follows it).
 SCENARIOS_PER_ROLE = 8
@@ -188,7 +189,7 @@ def _fuzz_operation(
 ) -> list[str]:
     problems: list[str] = []
     identity_names = sorted(world.identities)
-    if operation.path == LOGOUT_PATH:
+    if operation.path in LOGOUT_PATHS:
         # A party's token must survive the run: logout only sees tokens nobody else uses.
         identity_names = ["anonymous", "bad token"]
 
@@ -285,7 +286,7 @@ def _state_machine(
 
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
             # The role's token must survive the run: logout gets a token nobody uses.
-            sent = SPENT if case.operation.path == LOGOUT_PATH else headers
+            sent = SPENT if case.operation.path in LOGOUT_PATHS else headers
             return {"base_url": world.base_url, "session": http, "headers": dict(sent)}
 
         def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:

@@ -212,6 +212,23 @@ def _fresh_token(api: TestClient, w: World, c: Caller) -> dict[str, str] | None:
     return bearer(r.json()["access_token"])
 
 
+def _member_token(api: TestClient, w: World, c: Caller) -> dict[str, str] | None:
+    """Logging out everywhere revokes every token of an account: each caller does it as a new
+    member of its organisation (same roles, same verification), invited by the world's party."""
+    if c.party is None:
+        return None
+    invite = api.post("/organizations/me/invites", json={}, headers=c.headers)
+    assert invite.status_code == 201, invite.text
+    body = {
+        "email": f"{uuid.uuid4().hex[:12]}@member.test",
+        "password": PASSWORD,
+        "invite_code": invite.json()["code"],
+    }
+    r = api.post("/auth/signup", json=body)
+    assert r.status_code == 201, r.text
+    return bearer(r.json()["access_token"])
+
+
 def page(ok: int, role: str) -> dict[str, int]:
     """A signed-in page of ``role``: anonymous callers are sent to sign in (303), other roles
     get the 403 page."""
@@ -381,6 +398,7 @@ TABLE: tuple[Row, ...] = (
     Row("GET", "/auth/siwe/nonce", anyone(200)),
     Row("POST", "/auth/siwe", anyone(200), body=_siwe),
     Row("POST", "/auth/logout", token(200), prepare=_fresh_token),
+    Row("POST", "/auth/logout-all", token(200), prepare=_member_token),
     Row("POST", "/auth/password", token(400), label="the same password again", body=js({"current_password": PASSWORD, "new_password": PASSWORD})),
     Row("GET", "/me", token(200)),
     Row("POST", "/organizations/me/invites", token(201), body=js({})),

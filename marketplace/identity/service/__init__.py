@@ -10,6 +10,7 @@ from marketplace.identity.service.credentials import (
     PasswordChangeAttempt,
     check_current_password,
     finish_password_change,
+    logout_everywhere,
     record_wrong_password,
     start_password_change,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "list_organizations",
     "lock_organization",
     "logout",
+    "logout_everywhere",
     "me",
     "nonce_and_deadline",
     "organization",

@@ -1,5 +1,5 @@
 """What an account holder does when a password has leaked: change it (ending every other
-session), or log out everywhere.
+session), or log out everywhere (ending every session, this one included).
 
 A password change runs as a login does, in steps, so that no transaction is open while a
 password is hashed (the endpoint holds a ``passwords.hashing_slot()`` across steps 1 and 2):
@@ -31,7 +31,7 @@ from marketplace.identity.errors import (
     TokenRevoked,
     WrongPassword,
 )
-from marketplace.identity.schemas import PasswordChanged
+from marketplace.identity.schemas import LoggedOutEverywhere, PasswordChanged
 from marketplace.identity.service._common import append_journal, email_key_for, log, secret
 from marketplace.principal import Principal
 from marketplace.ratelimit import RateLimits
@@ -120,3 +120,18 @@ def finish_password_change(
         extra={"fields": {"account_id": attempt.account_id, "other_tokens_revoked": revoked}},
     )
     return PasswordChanged(other_tokens_revoked=revoked)
+
+
+def logout_everywhere(session: Session, principal: Principal, now: datetime) -> LoggedOutEverywhere:
+    """Revokes every live token of the calling account, this request's included. The account's
+    row is locked first, as a password login's last step locks it: a login that finishes
+    meanwhile either commits first (its token is revoked here) or after (its token is new)."""
+    repository.lock_account(session, principal.account_id)
+    revoked = repository.revoke_tokens_of_account(
+        session, principal.account_id, now, sparing_token_id=None
+    )
+    log.info(
+        "logged out everywhere",
+        extra={"fields": {"account_id": principal.account_id, "tokens_revoked": revoked}},
+    )
+    return LoggedOutEverywhere(tokens_revoked=revoked)

@@ -173,3 +173,41 @@ def test_password_with_a_wrong_current_one_prints_the_server_message(
     assert "wrong_password: the current password is wrong" in out
     code, out = _run("login", "--email", "ada@example.org", "--password", PASSWORD)
     assert code == 0, out
+
+
+def test_logout_everywhere_ends_every_session_and_forgets_the_token(env: dict[str, str]) -> None:
+    code, out = _run(
+        "signup", "--email", "ada@example.org", "--organization", "Ada Data Ltd",
+        "--role", "supplier", "--password", PASSWORD,
+    )  # fmt: skip
+    assert code == 0, out
+    with httpx.Client(base_url=env["DATABOURSE_PUBLIC_URL"]) as http:
+        stolen = http.post("/auth/login", json={"email": "ada@example.org", "password": PASSWORD})
+        assert stolen.status_code == 200
+        code, out = _run("logout", "--everywhere")
+        assert code == 0, out
+        assert out == "logged out everywhere: 2 sessions ended\n"
+        thief = http.get("/me", headers=bearer(stolen.json()["access_token"]))
+        assert thief.status_code == 401
+        assert thief.json()["error"] == "token_revoked"
+    credentials = Path(env["DATABOURSE_CONFIG_DIR"]) / "credentials.json"
+    assert json.loads(credentials.read_text()) == {}
+
+
+def test_logout_everywhere_with_a_dead_token_says_nothing_was_revoked(
+    env: dict[str, str],
+) -> None:
+    code, out = _run(
+        "signup", "--email", "ada@example.org", "--organization", "Ada Data Ltd",
+        "--role", "supplier", "--password", PASSWORD,
+    )  # fmt: skip
+    assert code == 0, out
+    credentials = Path(env["DATABOURSE_CONFIG_DIR"]) / "credentials.json"
+    token = json.loads(credentials.read_text())[env["DATABOURSE_PUBLIC_URL"]]
+    with httpx.Client(base_url=env["DATABOURSE_PUBLIC_URL"]) as http:
+        assert http.post("/auth/logout", headers=bearer(token)).status_code == 200
+    code, out = _run("logout", "--everywhere")
+    assert code == 1
+    assert "token_revoked" in out
+    assert "nothing was revoked" in " ".join(out.split())  # the console wraps long lines
+    assert json.loads(credentials.read_text()) == {}
