@@ -84,6 +84,7 @@ bearer_token_length_max: Final = 128  # characters after "Bearer "
 siwe_nonce_purge_rows_max: Final = 1000  # expired nonces deleted per nonce issued
 siwe_signature_length_max: Final = 200  # 0x + 65 bytes hex is 132
 signature_deadline_s_max: Final = 24 * 3600  # how far ahead an EIP-712 deadline may lie
+suspension_reason_length_max: Final = 2000  # an operator's reason for suspending an organisation
 signing_offer_ttl_s: Final = 3600  # a document handed out for signing stays signable this long
 
 # Quality evaluation (marketplace/quality)

@@ -1,5 +1,5 @@
 """bourse signup | login | me | password | logout [--everywhere] | operator create
-| operator grant | org list | org verify | org grant
+| operator grant | org list | org verify | org grant | org suspend | org reinstate
 
 Tokens are stored per exchange URL by ``marketplace.cli.common``.
 """
@@ -26,7 +26,8 @@ console = Console()
 err = Console(stderr=True)
 operator_app = typer.Typer(help="Operator accounts.", no_args_is_help=True)
 org_app = typer.Typer(
-    help="Organisations: list, verify (KYC done), grant roles (operators).", no_args_is_help=True
+    help="Organisations: list, verify (KYC done), grant roles, suspend, reinstate (operators).",
+    no_args_is_help=True,
 )
 
 
@@ -301,9 +302,15 @@ def org_list(
             )
         except DatabourseClientError as exc:
             raise fail(exc) from exc
-    table = Table("id", "name", "roles", "verified")
+    table = Table("id", "name", "roles", "verified", "suspended")
     for org in page.items:
-        table.add_row(str(org.id), org.name, ", ".join(org.roles), "yes" if org.verified else "no")
+        table.add_row(
+            str(org.id),
+            org.name,
+            ", ".join(org.roles),
+            "yes" if org.verified else "no",
+            f"yes: {org.suspension_reason}" if org.suspended else "no",
+        )
     console.print(table)
     console.print(f"{len(page.items)} of {page.total}")
 
@@ -321,6 +328,38 @@ def org_grant(
         except DatabourseClientError as exc:
             raise fail(exc) from exc
     console.print(f"organisation {org.id} ({org.name}) now has roles: {', '.join(org.roles)}")
+
+
+@org_app.command("suspend")
+def org_suspend(
+    organization_id: Annotated[int, typer.Argument(help="The organisation's id.")],
+    reason: Annotated[
+        str, typer.Option(help="Why (written to the public journal: no personal data).")
+    ],
+    url: UrlOption = None,
+) -> None:
+    """Suspend an organisation: its accounts' sessions end, and they may not log in or act
+    until it is reinstated. Its orders' settlements and disputes go on."""
+    with exchange_client(url) as bourse:
+        try:
+            org = bourse.identity.suspend_organization(organization_id, reason)
+        except DatabourseClientError as exc:
+            raise fail(exc) from exc
+    console.print(f"organisation {org.id} ({org.name}) is suspended: {org.suspension_reason}")
+
+
+@org_app.command("reinstate")
+def org_reinstate(
+    organization_id: Annotated[int, typer.Argument(help="The organisation's id.")],
+    url: UrlOption = None,
+) -> None:
+    """Lift an organisation's suspension; its members log in again."""
+    with exchange_client(url) as bourse:
+        try:
+            org = bourse.identity.reinstate_organization(organization_id)
+        except DatabourseClientError as exc:
+            raise fail(exc) from exc
+    console.print(f"organisation {org.id} ({org.name}) is reinstated")
 
 
 def register(app: typer.Typer) -> None:

@@ -137,3 +137,13 @@ class Identity:
         """Grant an organisation a role, e.g. ``valuer`` (operators)."""
         path = f"/organizations/{organization_id}/roles"
         return self._session.call(OrganizationPublic, "POST", path, json={"role": role})
+
+    def suspend_organization(self, organization_id: int, reason: str) -> OrganizationPublic:
+        """Suspend an organisation: its accounts may not act until reinstated (operators)."""
+        path = f"/organizations/{organization_id}/suspend"
+        return self._session.call(OrganizationPublic, "POST", path, json={"reason": reason})
+
+    def reinstate_organization(self, organization_id: int) -> OrganizationPublic:
+        """Lift an organisation's suspension (operators)."""
+        path = f"/organizations/{organization_id}/reinstate"
+        return self._session.call(OrganizationPublic, "POST", path)

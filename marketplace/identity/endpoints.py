@@ -29,6 +29,7 @@ from marketplace.identity.schemas import (
     SignupRequest,
     SiweLoginRequest,
     SiweNonceResponse,
+    SuspensionRequest,
     TokenResponse,
 )
 from marketplace.paging import ID_DIGITS
@@ -191,3 +192,26 @@ def grant_role(
     organization_id: OrganizationId, body: RoleGrant, operator: Operator, session: SessionDep
 ) -> OrganizationPublic:
     return service.grant_role(session, operator, organization_id, body.role)
+
+
+@router.post(
+    "/organizations/{organization_id}/suspend",
+    summary="Suspend an organisation: its accounts may not act (operators only)",
+)
+def suspend_organization(
+    organization_id: OrganizationId,
+    body: SuspensionRequest,
+    operator: Operator,
+    session: SessionDep,
+) -> OrganizationPublic:
+    return service.suspend_organization(session, operator, organization_id, body.reason, utc_now())
+
+
+@router.post(
+    "/organizations/{organization_id}/reinstate",
+    summary="Lift an organisation's suspension (operators only)",
+)
+def reinstate_organization(
+    organization_id: OrganizationId, operator: Operator, session: SessionDep
+) -> OrganizationPublic:
+    return service.reinstate_organization(session, operator, organization_id)

@@ -104,3 +104,19 @@ class SignatureRejected(BadRequest):
 
 class GrantRefused(Forbidden):
     code = "grant_refused"
+
+
+class OrganizationSuspended(Forbidden):
+    code = "organization_suspended"
+
+
+class SuspensionRefused(Forbidden):
+    code = "suspension_refused"
+
+
+class AlreadySuspended(Conflict):
+    code = "already_suspended"
+
+
+class NotSuspended(Conflict):
+    code = "not_suspended"

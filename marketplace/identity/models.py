@@ -1,5 +1,5 @@
-"""Identity tables: organisations, their roles, accounts, custodial keys, bearer tokens, SIWE
-nonces, invites, login throttles and consumed signature nonces.
+"""Identity tables: organisations, their roles and suspensions, accounts, custodial keys, bearer
+tokens, SIWE nonces, invites, login throttles and consumed signature nonces.
 
 Secrets never sit in a column in the clear: tokens and invite codes are stored as HMAC-SHA256
 digests, passwords as argon2id hashes, custodial keys as AES-256-GCM ciphertext.
@@ -51,6 +51,21 @@ class Organization(OrganizationBase, table=True):
     verified_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     # No foreign key: account -> organization already points the other way (no FK cycles).
     verified_by: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class OrganizationSuspension(SQLModel, table=True):
+    """An organisation an operator has suspended: while the row exists its accounts may not act
+    (docs/identity.md, "Suspending an organisation"). Reinstating deletes it; the journal keeps
+    the history."""
+
+    __tablename__ = "organization_suspension"
+
+    organization_id: int = Field(
+        sa_type=BigInteger, foreign_key="organization.id", primary_key=True
+    )
+    suspended_at: datetime = Field(sa_type=DateTime(timezone=True))
+    suspended_by: int = Field(sa_type=BigInteger)  # the operator's account id
+    reason: str = Field(max_length=limits.suspension_reason_length_max)
 
 
 class OrganizationRole(SQLModel, table=True):

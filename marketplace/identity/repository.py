@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, bindparam, delete, func, update
+from sqlalchemy import exists as sa_exists
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +26,7 @@ from marketplace.identity.models import (
     MembershipRole,
     Organization,
     OrganizationRole,
+    OrganizationSuspension,
     SiweNonce,
     UsedSignatureNonce,
 )
@@ -43,6 +45,34 @@ def organization(session: Session, organization_id: int) -> Organization | None:
 def lock_organization(session: Session, organization_id: int) -> Organization | None:
     stmt = select(Organization).where(col(Organization.id) == organization_id).with_for_update()
     return session.exec(stmt).first()
+
+
+def suspension(session: Session, organization_id: int) -> OrganizationSuspension | None:
+    return session.get(OrganizationSuspension, organization_id)
+
+
+def suspensions(
+    session: Session, organization_ids: Sequence[int]
+) -> dict[int, OrganizationSuspension]:
+    if not organization_ids:
+        return {}
+    stmt = select(OrganizationSuspension).where(
+        col(OrganizationSuspension.organization_id).in_(organization_ids)
+    )
+    return {row.organization_id: row for row in session.exec(stmt).all()}
+
+
+def add_suspension(session: Session, row: OrganizationSuspension) -> None:
+    session.add(row)
+    session.flush()
+
+
+def delete_suspension(session: Session, organization_id: int) -> None:
+    session.execute(
+        delete(OrganizationSuspension).where(
+            col(OrganizationSuspension.organization_id) == organization_id
+        )
+    )
 
 
 def organization_roles(session: Session, organization_id: int) -> list[str]:
@@ -201,6 +231,7 @@ class TokenHolder:
     token_id: int
     expires_at: datetime
     revoked_at: datetime | None
+    suspended: bool  # the account's organisation is suspended
     account: CallerAccount
     organization: CallerOrganization
     roles: frozenset[str]
@@ -218,6 +249,7 @@ def token_with_holder(session: Session, token_digest: str) -> TokenHolder | None
         token_id=first.token_id,
         expires_at=first.expires_at,
         revoked_at=first.revoked_at,
+        suspended=first.suspended_at is not None,
         account=CallerAccount(
             id=first.account_id,
             organization_id=first.organization_id,
@@ -240,6 +272,7 @@ def _token_with_holder() -> Select[Any]:
     account = cast(Table, Account.__table__)  # type: ignore[attr-defined]
     org = cast(Table, Organization.__table__)  # type: ignore[attr-defined]
     role = cast(Table, OrganizationRole.__table__)  # type: ignore[attr-defined]
+    suspended = cast(Table, OrganizationSuspension.__table__)  # type: ignore[attr-defined]
     return (
         sa_select(
             token.c.id.label("token_id"),
@@ -253,11 +286,13 @@ def _token_with_holder() -> Select[Any]:
             account.c.custodial,
             org.c.name,
             org.c.verified_at,
+            suspended.c.suspended_at,
             role.c.role,
         )
         .select_from(
             token.join(account, account.c.id == token.c.account_id)
             .join(org, org.c.id == account.c.organization_id)
+            .outerjoin(suspended, suspended.c.organization_id == org.c.id)
             .outerjoin(role, role.c.organization_id == org.c.id)
         )
         .where(token.c.token_digest == bindparam("token_digest"))
@@ -290,6 +325,21 @@ def revoke_tokens_of_account(
     if sparing_token_id is not None:
         conditions.append(col(AuthToken.id) != sparing_token_id)
     result = session.execute(update(AuthToken).where(*conditions).values(revoked_at=now))
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
+def revoke_tokens_of_organization(session: Session, organization_id: int, now: datetime) -> int:
+    """Revokes every live token of every account of the organisation; how many."""
+    accounts = select(Account.id).where(col(Account.organization_id) == organization_id)
+    result = session.execute(
+        update(AuthToken)
+        .where(
+            col(AuthToken.account_id).in_(accounts.scalar_subquery()),
+            col(AuthToken.revoked_at).is_(None),
+            col(AuthToken.expires_at) > now,
+        )
+        .values(revoked_at=now)
+    )
     return int(cast(CursorResult[Any], result).rowcount)
 
 
@@ -366,12 +416,16 @@ _USED_NONCE: Table = UsedSignatureNonce.metadata.tables["used_signature_nonce"]
 
 
 def accounts_holding_role(session: Session, role: str) -> list[Account]:
-    """Every account of a verified organisation holding ``role``, by account id."""
+    """Every account of a verified, unsuspended organisation holding ``role``, by account id."""
     stmt = (
         select(Account)
         .join(Organization, col(Organization.id) == col(Account.organization_id))
         .join(OrganizationRole, col(OrganizationRole.organization_id) == col(Organization.id))
-        .where(col(OrganizationRole.role) == role, col(Organization.verified_at).is_not(None))
+        .where(
+            col(OrganizationRole.role) == role,
+            col(Organization.verified_at).is_not(None),
+            ~sa_exists().where(col(OrganizationSuspension.organization_id) == col(Organization.id)),
+        )
         .order_by(col(Account.id))
     )
     return list(session.exec(stmt).all())

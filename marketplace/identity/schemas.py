@@ -121,6 +121,24 @@ class RoleGrant(_Request):
     role: OrgRole
 
 
+def _reason(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("give the reason for the suspension")
+    return value
+
+
+class SuspensionRequest(_Request):
+    """Why an operator suspends an organisation: written to the public journal, so name the
+    grounds, not personal data."""
+
+    reason: Annotated[
+        str,
+        Field(min_length=1, max_length=limits.suspension_reason_length_max),
+        AfterValidator(_reason),
+    ]
+
+
 class InviteCreate(_Request):
     membership_role: Literal["admin", "member"] = "member"
     ttl_s: int = Field(default=limits.invite_ttl_s_default, ge=60, le=limits.invite_ttl_s_max)
@@ -138,6 +156,9 @@ class OrganizationPublic(OrganizationBase):
     roles: list[str]
     verified: bool
     verified_at: datetime | None
+    suspended: bool = False  # by an operator: its accounts may not act (docs/identity.md)
+    suspended_at: datetime | None = None
+    suspension_reason: str | None = None
 
 
 class TokenResponse(BaseModel):

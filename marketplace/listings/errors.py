@@ -49,6 +49,12 @@ class NotPurchasable(Conflict):
     code = "not_purchasable"
 
 
+class SupplierSuspended(Conflict):
+    """The listing's supplier is suspended by the exchange's operators."""
+
+    code = "supplier_suspended"
+
+
 class PurposeNotPermitted(Forbidden):
     """The buyer's declared purpose is not one the terms permit."""
 

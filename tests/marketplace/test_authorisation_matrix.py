@@ -405,6 +405,8 @@ TABLE: tuple[Row, ...] = (
     Row("GET", "/organizations", operators(200)),
     Row("POST", "/organizations/{organization_id}/verify", operators(200)),
     Row("POST", "/organizations/{organization_id}/roles", operators(200), body=js({"role": "buyer"})),
+    Row("POST", "/organizations/{organization_id}/suspend", operators(200), targets={"organization_id": "organization_to_suspend"}, body=FIXED_BODY),
+    Row("POST", "/organizations/{organization_id}/reinstate", operators(200), targets={"organization_id": "organization_suspended"}),
     # Assets: a listed asset is public; a draft is its owner's and the operators' (404 else).
     Row("POST", "/assets", verified_supplier(201, 201), body=_new_asset),
     Row("GET", "/assets", anyone(200)),

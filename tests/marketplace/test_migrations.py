@@ -14,7 +14,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Engine
 
 from marketplace.app import create_app
@@ -94,12 +94,25 @@ def old_runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run
     monkeypatch.setattr("marketplace.assets.service.listing.listed_hooks", [])
     engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
     upgrade(engine, "0004")
+    # Every authenticated request reads organisation suspensions (added later): the table is
+    # there, empty, while today's code fills the old database, and gone before it upgrades.
+    _SUSPENSION.create(engine)
     runtime = Runtime(
         settings=settings_for(engine, blob_url=f"file://{tmp_path / 'blobs'}"), engine=engine
     )
     runtime.chain_id = CHAIN_ID
     yield runtime
     engine.dispose()
+
+
+_SUSPENSION = metadata.tables["organization_suspension"]
+
+
+def _back_at_0004(engine: Engine) -> None:
+    """Drops what ``old_runtime`` added for today's code, which must have stayed empty."""
+    with engine.begin() as conn:
+        assert conn.execute(select(func.count()).select_from(_SUSPENSION)).scalar_one() == 0
+    _SUSPENSION.drop(engine)
 
 
 def _entries(api: TestClient, subject: str) -> list[dict[str, Any]]:
@@ -136,6 +149,7 @@ def test_upgrading_a_populated_sqlite_database_keeps_every_row_and_never_reuses_
         gone_evaluation = _evaluation_id(api, supplier, gone)
         assert api.delete(f"/assets/{gone}", headers=supplier.headers).status_code == 200
         gone_history = _entries(api, f"asset:{gone}")
+    _back_at_0004(engine)
     before = _all_rows(engine)
     for table in ("asset_revision", "quality_evaluation", "asset_objection", "asset_registration"):
         assert before[table], table
@@ -173,6 +187,7 @@ def test_an_upgrade_leaving_a_dangling_reference_is_rolled_back(old_runtime: Run
     engine = old_runtime.engine
     with TestClient(create_app(runtime=old_runtime), raise_server_exceptions=False) as api:
         supplier = party(api, "alice@supplier.test", "Alice Data", ["supplier"])
+    _back_at_0004(engine)
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()

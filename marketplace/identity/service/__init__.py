@@ -21,11 +21,14 @@ from marketplace.identity.service.operators import (
     grant_role,
     grant_role_on_server,
     list_organizations,
+    reinstate_organization,
+    suspend_organization,
     verify_organization,
 )
 from marketplace.identity.service.organizations import (
     arbitrators,
     holder_account,
+    is_suspended,
     lock_organization,
     organization,
     organization_roles,
@@ -61,6 +64,7 @@ __all__ = [
     "grant_role",
     "grant_role_on_server",
     "holder_account",
+    "is_suspended",
     "issue_siwe_nonce",
     "list_organizations",
     "lock_organization",
@@ -72,6 +76,7 @@ __all__ = [
     "organization_roles",
     "record_login_failure",
     "record_wrong_password",
+    "reinstate_organization",
     "sign_as",
     "sign_digest_as",
     "signature_of",
@@ -79,5 +84,6 @@ __all__ = [
     "siwe_login",
     "start_password_change",
     "start_password_login",
+    "suspend_organization",
     "verify_organization",
 ]

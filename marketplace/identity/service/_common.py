@@ -11,6 +11,7 @@ from sqlmodel import Session
 from ledger import journal
 from ledger.models import as_utc
 from marketplace.identity import repository
+from marketplace.identity.models import OrganizationSuspension
 from marketplace.identity.schemas import AccountPublic, OrganizationPublic
 from marketplace.principal import PrincipalAccount, PrincipalOrganization
 from marketplace.settings import Settings
@@ -36,12 +37,24 @@ def append_journal(session: Session, kind: str, subject: str, actor: str, **payl
 
 def organization_public(session: Session, org: PrincipalOrganization) -> OrganizationPublic:
     assert org.id is not None
+    return organization_shown(
+        org, repository.organization_roles(session, org.id), repository.suspension(session, org.id)
+    )
+
+
+def organization_shown(
+    org: PrincipalOrganization, roles: list[str], suspension: OrganizationSuspension | None
+) -> OrganizationPublic:
+    assert org.id is not None
     return OrganizationPublic(
         id=org.id,
         name=org.name,
-        roles=repository.organization_roles(session, org.id),
+        roles=roles,
         verified=org.verified_at is not None,
         verified_at=as_utc(org.verified_at) if org.verified_at else None,
+        suspended=suspension is not None,
+        suspended_at=as_utc(suspension.suspended_at) if suspension else None,
+        suspension_reason=suspension.reason if suspension else None,
     )
 
 

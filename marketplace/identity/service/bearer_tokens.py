@@ -9,7 +9,12 @@ from sqlmodel import Session
 
 from ledger.models import as_utc
 from marketplace.identity import repository, tokens
-from marketplace.identity.errors import InvalidToken, TokenExpired, TokenRevoked
+from marketplace.identity.errors import (
+    InvalidToken,
+    OrganizationSuspended,
+    TokenExpired,
+    TokenRevoked,
+)
 from marketplace.identity.models import Account, AuthToken, MembershipRole
 from marketplace.identity.schemas import MeResponse, TokenResponse
 from marketplace.identity.service._common import account_public, organization_public, secret
@@ -51,12 +56,27 @@ def authenticate(session: Session, settings: Settings, token: str, now: datetime
         raise TokenRevoked("the bearer token was revoked (logged out); log in again")
     if as_utc(found.expires_at) <= now:
         raise TokenExpired("the bearer token has expired; log in again")
+    if found.suspended:
+        raise suspended()
     return Principal(
         account=found.account,
         organization=found.organization,
         roles=found.roles,
         token_id=found.token_id,
     )
+
+
+def suspended() -> OrganizationSuspended:
+    """The refusal every request, login and sign-in of a suspended organisation's accounts gets."""
+    return OrganizationSuspended(
+        "your organisation is suspended by the exchange's operators: it may not act until they "
+        "reinstate it"
+    )
+
+
+def refuse_if_suspended(session: Session, organization_id: int) -> None:
+    if repository.suspension(session, organization_id) is not None:
+        raise suspended()
 
 
 def logout(session: Session, principal: Principal, now: datetime) -> None:

@@ -14,7 +14,7 @@ from marketplace.identity import repository, siwe
 from marketplace.identity.errors import SignupRequired, SiweRejected
 from marketplace.identity.schemas import SiweLoginRequest, SiweNonceResponse, TokenResponse
 from marketplace.identity.service._common import log
-from marketplace.identity.service.bearer_tokens import issue_token
+from marketplace.identity.service.bearer_tokens import issue_token, refuse_if_suspended
 from marketplace.identity.service.signup import check_email_free, create_account, membership
 from marketplace.settings import Settings
 
@@ -80,6 +80,7 @@ def siwe_login(
     _consume_nonce(session, checked.nonce, now)
     account = repository.account_by_address_key(session, checked.address.lower())
     if account is not None:
+        refuse_if_suspended(session, account.organization_id)
         return issue_token(session, settings, account, now, signed_up=False)
     if request.organization is None and request.invite_code is None:
         raise SignupRequired(

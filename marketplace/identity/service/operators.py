@@ -11,10 +11,26 @@ from sqlmodel import Session
 from ledger.models import as_utc
 from marketplace import limits
 from marketplace.identity import passwords, repository
-from marketplace.identity.errors import GrantRefused, OrganizationNameTaken
-from marketplace.identity.models import Account, MembershipRole, Organization
+from marketplace.identity.errors import (
+    AlreadySuspended,
+    GrantRefused,
+    NotSuspended,
+    OrganizationNameTaken,
+    SuspensionRefused,
+)
+from marketplace.identity.models import (
+    Account,
+    MembershipRole,
+    Organization,
+    OrganizationSuspension,
+)
 from marketplace.identity.schemas import OrganizationPage, OrganizationPublic
-from marketplace.identity.service._common import append_journal, name_key_for, organization_public
+from marketplace.identity.service._common import (
+    append_journal,
+    name_key_for,
+    organization_public,
+    organization_shown,
+)
 from marketplace.identity.service.organizations import lock_organization
 from marketplace.identity.service.signup import (
     Membership,
@@ -42,6 +58,67 @@ def verify_organization(
             organization_id=organization_id,
             operator_account_id=operator.account_id,
         )
+    return organization_public(session, org)
+
+
+def suspend_organization(
+    session: Session, operator: Principal, organization_id: int, reason: str, now: datetime
+) -> OrganizationPublic:
+    """Suspends the organisation: every live token of its accounts is revoked, and until it is
+    reinstated its accounts' requests, logins and sign-ins are refused (403
+    ``organization_suspended``). An organisation holding the operator role is never suspended
+    over HTTP (the exchange would lock its own operators out)."""
+    org = lock_organization(session, organization_id)
+    if OrgRole.operator.value in repository.organization_roles(session, organization_id):
+        raise SuspensionRefused(
+            f"organisation {organization_id} holds the operator role: the exchange's operators "
+            "are not suspended over HTTP"
+        )
+    current = repository.suspension(session, organization_id)
+    if current is not None:
+        raise AlreadySuspended(
+            f"organisation {organization_id} is already suspended (since "
+            f"{as_utc(current.suspended_at):%Y-%m-%d %H:%M} UTC): {current.reason}"
+        )
+    repository.add_suspension(
+        session,
+        OrganizationSuspension(
+            organization_id=organization_id,
+            suspended_at=now,
+            suspended_by=operator.account_id,
+            reason=reason,
+        ),
+    )
+    revoked = repository.revoke_tokens_of_organization(session, organization_id, now)
+    append_journal(
+        session,
+        "organization.suspended",
+        f"organization:{organization_id}",
+        operator.address,
+        organization_id=organization_id,
+        operator_account_id=operator.account_id,
+        reason=reason,
+        tokens_revoked=revoked,
+    )
+    return organization_public(session, org)
+
+
+def reinstate_organization(
+    session: Session, operator: Principal, organization_id: int
+) -> OrganizationPublic:
+    """Lifts a suspension. Tokens revoked by it stay revoked: its members log in again."""
+    org = lock_organization(session, organization_id)
+    if repository.suspension(session, organization_id) is None:
+        raise NotSuspended(f"organisation {organization_id} is not suspended")
+    repository.delete_suspension(session, organization_id)
+    append_journal(
+        session,
+        "organization.reinstated",
+        f"organization:{organization_id}",
+        operator.address,
+        organization_id=organization_id,
+        operator_account_id=operator.account_id,
+    )
     return organization_public(session, org)
 
 
@@ -111,15 +188,11 @@ def list_organizations(
     rows, total = repository.list_organizations(
         session, verified=verified, limit=limit, offset=offset
     )
-    roles = repository.roles_by_organization(session, [o.id for o in rows if o.id is not None])
+    ids = [o.id for o in rows if o.id is not None]
+    roles = repository.roles_by_organization(session, ids)
+    suspended = repository.suspensions(session, ids)
     items = [
-        OrganizationPublic(
-            id=o.id,
-            name=o.name,
-            roles=roles.get(o.id, []),
-            verified=o.verified_at is not None,
-            verified_at=as_utc(o.verified_at) if o.verified_at else None,
-        )
+        organization_shown(o, roles.get(o.id, []), suspended.get(o.id))
         for o in rows
         if o.id is not None
     ]

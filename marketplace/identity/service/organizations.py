@@ -16,6 +16,11 @@ def organization(session: Session, organization_id: int) -> Organization | None:
     return repository.organization(session, organization_id)
 
 
+def is_suspended(session: Session, organization_id: int) -> bool:
+    """Whether an operator has suspended the organisation (its accounts may not act)."""
+    return repository.suspension(session, organization_id) is not None
+
+
 def organization_roles(session: Session, organization_id: int) -> list[str]:
     """The roles the organisation holds, sorted; empty for an unknown organisation."""
     return repository.organization_roles(session, organization_id)

@@ -14,7 +14,7 @@ from marketplace.identity import passwords, repository, throttle
 from marketplace.identity.errors import InvalidCredentials, PasswordChecksBusy
 from marketplace.identity.schemas import TokenResponse
 from marketplace.identity.service._common import email_key_for, secret
-from marketplace.identity.service.bearer_tokens import issue_token
+from marketplace.identity.service.bearer_tokens import issue_token, refuse_if_suspended
 from marketplace.ratelimit import RateLimits
 from marketplace.settings import Settings
 
@@ -65,6 +65,8 @@ def finish_password_login(
     if account is None or account.password_hash != attempt.password_hash:
         raise InvalidCredentials("wrong email or password")  # changed while it was checked
     assert account.password_hash is not None
+    # After the password check: only the password's holder learns of the suspension.
+    refuse_if_suspended(session, account.organization_id)
     if passwords.needs_rehash(account.password_hash):
         with contextlib.suppress(PasswordChecksBusy):  # the next login rehashes
             account.password_hash = passwords.hash_password(password)

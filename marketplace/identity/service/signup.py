@@ -32,7 +32,7 @@ from marketplace.identity.service._common import (
     name_key_for,
     secret,
 )
-from marketplace.identity.service.bearer_tokens import issue_token
+from marketplace.identity.service.bearer_tokens import issue_token, refuse_if_suspended
 from marketplace.principal import OrgRole
 from marketplace.settings import Settings
 
@@ -79,6 +79,7 @@ def _join_by_invite(session: Session, settings: Settings, code: str, now: dateti
         raise InvalidInvite("this invite code has expired; ask for a new one")
     org = repository.organization(session, invite.organization_id)
     assert org is not None
+    refuse_if_suspended(session, invite.organization_id)
     return Membership(org, MembershipRole(invite.membership_role), invite.id, ())
 
 

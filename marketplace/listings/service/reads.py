@@ -9,12 +9,14 @@ from sqlmodel import Session
 
 from marketplace import limits
 from marketplace.assets import service as assets
+from marketplace.identity import service as identity
 from marketplace.listings import repository
 from marketplace.listings.errors import (
     InvalidTerms,
     ListingNotFound,
     NotPurchasable,
     PurposeNotPermitted,
+    SupplierSuspended,
 )
 from marketplace.listings.models import Listing, ListingStatus
 from marketplace.listings.schemas import ListingPublic
@@ -102,6 +104,11 @@ def purchasable(session: Session, listing_id: int, purpose: Purpose | str) -> Li
         raise NotPurchasable(
             f"asset {shown.asset_id} changed hands since listing {listing_id} was signed; "
             "its new owner has not offered it under these terms"
+        )
+    if identity.is_suspended(session, row.supplier_organization_id):
+        raise SupplierSuspended(
+            f"listing {listing_id}'s supplier is suspended by the exchange's operators; it "
+            "cannot be bought until they reinstate it"
         )
     if purpose not in set(Purpose):
         raise InvalidTerms(

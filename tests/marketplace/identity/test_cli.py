@@ -211,3 +211,34 @@ def test_logout_everywhere_with_a_dead_token_says_nothing_was_revoked(
     assert "token_revoked" in out
     assert "nothing was revoked" in " ".join(out.split())  # the console wraps long lines
     assert json.loads(credentials.read_text()) == {}
+
+
+def test_org_suspend_and_reinstate(env: dict[str, str]) -> None:
+    assert _run("operator", "create", "--email", OPERATOR_EMAIL, "--password", PASSWORD)[0] == 0
+    code, out = _run(
+        "signup", "--email", "fraud@example.org", "--organization", "Fraud Co",
+        "--role", "supplier", "--password", PASSWORD,
+    )  # fmt: skip
+    assert code == 0, out
+    code, out = _run("login", "--email", OPERATOR_EMAIL, "--password", PASSWORD)
+    assert code == 0, out
+    code, out = _run("org", "suspend", "2", "--reason", "stolen cards")
+    assert code == 0, out
+    assert out == "organisation 2 (Fraud Co) is suspended: stolen cards\n"
+    code, out = _run("org", "list")
+    assert code == 0, out
+    assert "yes: stolen cards" in out
+    code, out = _run("org", "suspend", "2", "--reason", "again")
+    assert code == 1
+    assert "already_suspended" in out
+    code, out = _run("org", "suspend", "1", "--reason", "ourselves")
+    assert code == 1
+    assert "suspension_refused" in out
+    code, out = _run("org", "reinstate", "2")
+    assert code == 0, out
+    assert out == "organisation 2 (Fraud Co) is reinstated\n"
+    code, out = _run("login", "--email", "fraud@example.org", "--password", PASSWORD)
+    assert code == 0, out
+    code, out = _run("org", "reinstate", "1")
+    assert code == 1
+    assert "role_required" in out  # fraud is logged in now, and is no operator
