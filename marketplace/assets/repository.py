@@ -42,7 +42,7 @@ def lock_asset(session: Session, asset_id: int) -> Asset | None:
     return session.execute(
         select(Asset)
         .where(col(Asset.id) == asset_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)  # fresh, though the session holds it
     ).scalar_one_or_none()
 
@@ -152,7 +152,9 @@ def latest_certificate(session: Session, asset_id: int) -> AssetRegistration | N
 
 def lock_objection(session: Session, objection_id: int) -> AssetObjection | None:
     return session.execute(
-        select(AssetObjection).where(col(AssetObjection.id) == objection_id).with_for_update()
+        select(AssetObjection)
+        .where(col(AssetObjection.id) == objection_id)
+        .with_for_update(key_share=True)
     ).scalar_one_or_none()
 
 

@@ -42,7 +42,7 @@ def get(session: Session, auction_id: int) -> Auction | None:
 def lock(session: Session, auction_id: int) -> Auction | None:
     """The auction's row, locked for the rest of the transaction (re-read, not from the
     session's cache)."""
-    query = select(Auction).where(col(Auction.id) == auction_id).with_for_update()
+    query = select(Auction).where(col(Auction.id) == auction_id).with_for_update(key_share=True)
     return session.exec(query.execution_options(populate_existing=True)).first()
 
 

@@ -27,7 +27,7 @@ from marketplace.books.models import (
 def account_by_key(session: Session, key: str, *, lock: bool = False) -> BookAccount | None:
     query = select(BookAccount).where(col(BookAccount.key) == key)
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update(key_share=True)
     return session.exec(query).first()
 
 
@@ -54,7 +54,7 @@ def lock_accounts(session: Session, ids: Sequence[int]) -> dict[int, BookAccount
         select(BookAccount)
         .where(col(BookAccount.id).in_(sorted(set(ids))))
         .order_by(col(BookAccount.id))
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     return {a.id: a for a in session.exec(query).all() if a.id is not None}
@@ -71,7 +71,7 @@ _LOCK_ACCOUNTS_BY_KEY = (  # built once: the statement is the same for every hol
     select(BookAccount)
     .where(col(BookAccount.key).in_(bindparam("keys", expanding=True)))
     .order_by(col(BookAccount.id))
-    .with_for_update()
+    .with_for_update(key_share=True)
     .execution_options(populate_existing=True)
 )
 
@@ -174,7 +174,7 @@ def pending_held(session: Session, statuses: Sequence[str]) -> dict[tuple[int, s
 def get_hold(session: Session, hold_id: int, *, lock: bool = False) -> Hold | None:
     query = select(Hold).where(col(Hold.id) == hold_id)
     if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
+        query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
     return session.exec(query).first()
 
 
@@ -210,7 +210,7 @@ def payment_by_ref(
         col(Payment.provider) == provider, col(Payment.provider_ref) == provider_ref
     )
     if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
+        query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
     return session.exec(query).first()
 
 
@@ -224,7 +224,7 @@ def payment_event(session: Session, provider: str, event_id: str) -> PaymentEven
 def get_payment(session: Session, payment_id: int, *, lock: bool = False) -> Payment | None:
     query = select(Payment).where(col(Payment.id) == payment_id)
     if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
+        query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
     return session.exec(query).first()
 
 

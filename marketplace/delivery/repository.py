@@ -40,7 +40,7 @@ def lock_licence(session: Session, licence_id: int) -> Licence | None:
     query = (
         select(Licence)
         .where(col(Licence.id) == licence_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)  # fresh, though the session read it
     )
     return session.exec(query).first()

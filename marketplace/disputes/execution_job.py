@@ -1,10 +1,10 @@
 """The execution job: it executes rulings whose appeal window has ended with no appeal, and final
-panel rulings (docs/disputes.md, "Execution"). Each dispute is its own transaction, claimed under
-its row lock (``repository.claim_due``: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and re-checked
-under it, so runs in the server, in ``bourse worker`` and in ``bourse dispute execute --once`` may
-go at once and each ruling executes exactly once. A crash before the commit leaves nothing
-behind; the next run executes it. A dispute whose execution fails is logged, left as it was and
-tried again on the next run."""
+panel rulings (docs/disputes.md, "Execution"). Each dispute is its own transaction, claimed
+under its row lock (``repository.claim_due``: ``FOR NO KEY UPDATE SKIP LOCKED`` on PostgreSQL)
+and re-checked under it, so runs in the server, in ``bourse worker`` and in ``bourse dispute
+execute --once`` may go at once and each ruling executes exactly once. A crash before the
+commit leaves nothing behind; the next run executes it. A dispute whose execution fails is
+logged, left as it was and tried again on the next run."""
 
 from __future__ import annotations
 

@@ -20,11 +20,11 @@ def add(session: Session, row: Dispute | Assignment) -> None:
 
 
 def get(session: Session, dispute_id: int, *, lock: bool = False) -> Dispute | None:
-    """The dispute; with ``lock``, under its row lock (``SELECT ... FOR UPDATE``; SQLite
+    """The dispute; with ``lock``, under its row lock (``SELECT ... FOR NO KEY UPDATE``; SQLite
     serialises writers anyway), held until the caller's transaction ends."""
     statement = select(Dispute).where(Dispute.id == dispute_id)
     if lock:
-        statement = statement.with_for_update()
+        statement = statement.with_for_update(key_share=True)
     return session.exec(statement.execution_options(populate_existing=lock)).first()
 
 
@@ -124,7 +124,9 @@ def claim_due(session: Session, *, now: datetime, skip: Collection[int] = ()) ->
     )
     if skip:
         query = query.where(col(Dispute.id).not_in(list(skip)))
-    query = query.order_by(col(Dispute.id)).limit(1).with_for_update(skip_locked=True)
+    query = (
+        query.order_by(col(Dispute.id)).limit(1).with_for_update(key_share=True, skip_locked=True)
+    )
     return session.exec(query.execution_options(populate_existing=True)).first()
 
 

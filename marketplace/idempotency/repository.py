@@ -88,7 +88,7 @@ def purge_expired(session: Session, now: datetime, rows_max: int) -> int:
         .where(col(IdempotencyRecord.expires_at) <= now)
         .order_by(col(IdempotencyRecord.expires_at))
         .limit(rows_max)
-        .with_for_update(skip_locked=True)
+        .with_for_update(key_share=True, skip_locked=True)
     )
     ids = list(session.exec(query).all())
     if not ids:

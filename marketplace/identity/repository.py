@@ -43,7 +43,11 @@ def organization(session: Session, organization_id: int) -> Organization | None:
 
 
 def lock_organization(session: Session, organization_id: int) -> Organization | None:
-    stmt = select(Organization).where(col(Organization.id) == organization_id).with_for_update()
+    stmt = (
+        select(Organization)
+        .where(col(Organization.id) == organization_id)
+        .with_for_update(key_share=True)
+    )
     return session.exec(stmt).first()
 
 

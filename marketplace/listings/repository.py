@@ -28,7 +28,7 @@ def lock(session: Session, listing_id: int) -> Listing | None:
     return session.execute(
         select(Listing)
         .where(col(Listing.id) == listing_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)  # fresh, though the session holds it
     ).scalar_one_or_none()
 

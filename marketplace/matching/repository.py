@@ -26,7 +26,7 @@ def get(session: Session, demand_id: int) -> Demand | None:
 def lock(session: Session, demand_id: int) -> Demand | None:
     """The demand, its row locked until the transaction ends (PostgreSQL; SQLite's writers are
     serialised already)."""
-    query = select(Demand).where(Demand.id == demand_id).with_for_update()
+    query = select(Demand).where(Demand.id == demand_id).with_for_update(key_share=True)
     return session.exec(query).first()
 
 
@@ -57,7 +57,7 @@ def due(session: Session, now: datetime, limit: int) -> Sequence[Demand]:
         .where(Demand.status == DemandStatus.open, col(Demand.deadline) <= now)
         .order_by(col(Demand.deadline), col(Demand.id))
         .limit(limit)
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     return session.exec(query).all()
 

@@ -23,7 +23,7 @@ def add_plan(session: Session, plan: OrderPlan) -> OrderPlan:
 def plan(session: Session, order_id: int, *, lock: bool = False) -> OrderPlan | None:
     query = select(OrderPlan).where(col(OrderPlan.order_id) == order_id)
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update(key_share=True)
     return session.exec(query).first()
 
 
@@ -57,7 +57,7 @@ def lock_open(session: Session, order_id: int) -> list[OrderPeriod]:
             col(OrderPeriod.status).in_(["due", "held"]),
         )
         .order_by(col(OrderPeriod.id))
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     return list(session.exec(query).all())
 
@@ -72,7 +72,7 @@ def period_at(session: Session, order_id: int, at: datetime) -> OrderPeriod | No
             col(OrderPeriod.starts_at) <= at,
             col(OrderPeriod.ends_at) > at,
         )
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     return session.exec(query).first()
 
@@ -100,5 +100,9 @@ def claim_next(
     )
     if skip:
         query = query.where(col(OrderPeriod.id).not_in(list(skip)))
-    query = query.order_by(col(OrderPeriod.id)).limit(1).with_for_update(skip_locked=True)
+    query = (
+        query.order_by(col(OrderPeriod.id))
+        .limit(1)
+        .with_for_update(key_share=True, skip_locked=True)
+    )
     return session.exec(query).first()

@@ -63,7 +63,7 @@ def get(session: Session, order_id: int) -> Order | None:
 
 
 def lock(session: Session, order_id: int) -> Order | None:
-    query = select(Order).where(col(Order.id) == order_id).with_for_update()
+    query = select(Order).where(col(Order.id) == order_id).with_for_update(key_share=True)
     return session.exec(query).first()
 
 
@@ -147,14 +147,14 @@ def claim_next(
 ) -> Order | None:
     """The oldest order in ``status`` whose ``due_column`` is at or before ``due_by`` (ids in
     ``skip`` aside), locked for this transaction. PostgreSQL skips rows another transaction has
-    locked (``FOR UPDATE SKIP LOCKED``), so concurrent settlement runs never take the same order
-    and never wait on one another; SQLite runs one write transaction at a time (``BEGIN
+    locked (``FOR NO KEY UPDATE SKIP LOCKED``), so concurrent settlement runs never take the same
+    order and never wait on one another; SQLite runs one write transaction at a time (``BEGIN
     IMMEDIATE``), so the next runner reads the order after the first committed its new state."""
     due = getattr(Order, due_column)
     query = select(Order).where(col(Order.status) == status, col(due) <= due_by)
     if skip:
         query = query.where(col(Order.id).not_in(list(skip)))
-    query = query.order_by(col(Order.id)).limit(1).with_for_update(skip_locked=True)
+    query = query.order_by(col(Order.id)).limit(1).with_for_update(key_share=True, skip_locked=True)
     return session.exec(query).first()
 
 

@@ -37,7 +37,7 @@ def locked(session: Session, evaluation_id: int) -> QualityEvaluation | None:
     query = (
         select(QualityEvaluation)
         .where(QualityEvaluation.id == evaluation_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     return session.exec(query).first()

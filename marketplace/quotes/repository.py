@@ -1,4 +1,4 @@
-"""All SQL for quotes. Row locks (``FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE``
+"""All SQL for quotes. Row locks (``FOR NO KEY UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE``
 already serialises writers) re-read the row, so a lock taken after a plain read sees the
 committed state."""
 
@@ -41,7 +41,7 @@ def lock(session: Session, quote_id: int) -> Quote | None:
     return session.execute(
         select(Quote)
         .where(col(Quote.id) == quote_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
 
@@ -56,7 +56,7 @@ def lock_lapsed(session: Session, quote_ids: Sequence[int], now: datetime) -> Se
         .where(col(Quote.status) == QuoteStatus.offered)
         .where(col(Quote.valid_until) <= now)
         .order_by(col(Quote.id))
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     return session.execute(query).scalars().all()
@@ -69,7 +69,7 @@ def lock_offered_of_demand(session: Session, demand_id: int) -> Sequence[Quote]:
         .where(col(Quote.demand_id) == demand_id)
         .where(col(Quote.status) == QuoteStatus.offered)
         .order_by(col(Quote.id))
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     return session.execute(query).scalars().all()

@@ -1,6 +1,6 @@
 """Resolving an auction once its reveal deadline has passed, exactly once.
 
-1. Lock the auction row (PostgreSQL: ``SELECT … FOR UPDATE``; SQLite: the transaction already
+1. Lock the auction row (PostgreSQL: ``SELECT … FOR NO KEY UPDATE``; SQLite: the transaction already
    holds the write lock), so concurrent resolutions queue.
 2. Already resolved (or no sale): return the recorded result; nothing is written. This is what
    makes resolving idempotent: one result, one ``auction.resolved`` entry, however often and
