@@ -5,13 +5,20 @@ transaction.
 
 Modules: ``creation`` (draft and create), ``reads`` (public, public_many, for_asset,
 purchasable, held_for_sale, active_comparables), ``changes`` (pause, resume, withdraw,
-close_sold),
+lock_to_close, close_sold),
 ``_common`` (the public shape and the journal entries).
 """
 
 from marketplace.assets import service as _assets
 from marketplace.listings import indexing as _indexing
-from marketplace.listings.service.changes import change, close_sold, pause, resume, withdraw
+from marketplace.listings.service.changes import (
+    change,
+    close_sold,
+    lock_to_close,
+    pause,
+    resume,
+    withdraw,
+)
 from marketplace.listings.service.creation import create, draft
 from marketplace.listings.service.reads import (
     active_comparables,
@@ -39,6 +46,7 @@ __all__ = [
     "for_asset",
     "held_for_sale",
     "listing_row",
+    "lock_to_close",
     "of_supplier",
     "pause",
     "public",

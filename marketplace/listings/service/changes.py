@@ -1,5 +1,6 @@
 """Pausing, resuming and withdrawing a listing (its supplier only), and closing an exclusive one
-once sold; each through the lifecycle, with its journal entry in the same transaction."""
+once sold; each through the lifecycle, with its journal entry in the same transaction, and each
+locking the listing before the journal head."""
 
 from __future__ import annotations
 
@@ -68,6 +69,14 @@ def withdraw(
     session: Session, principal: Principal, listing_id: int, now: datetime
 ) -> ListingPublic:
     return change(session, principal, listing_id, ListingEvent.withdraw, now)
+
+
+def lock_to_close(session: Session, listing_id: int) -> None:
+    """Lock the exclusive listing a sale is about to close (``close_sold``), before the
+    transaction's first journal append: a pause or withdrawal locks the listing and then the
+    journal head, so the sale must take them in that order too (docs/architecture.md, "Lock
+    order"). For the orders domain."""
+    _locked(session, listing_id)
 
 
 def close_sold(

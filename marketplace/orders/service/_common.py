@@ -9,6 +9,7 @@ from eth_account import Account
 from sqlmodel import Session
 
 from ledger import journal
+from marketplace.listings import service as listings
 from marketplace.orders import lifecycle, repository
 from marketplace.orders.errors import NotOrderBuyer, OrderNotFound
 from marketplace.orders.lifecycle import Transition
@@ -35,6 +36,15 @@ def locked(session: Session, order_id: int) -> Order:
     if order is None:
         raise OrderNotFound(f"no order {order_id}")
     return order
+
+
+def lock_listing_to_close(session: Session, order: Order) -> None:
+    """Lock the exclusive listing ``order`` (locked) holds, if it holds one, before this
+    transaction's first journal append: settling the order closes the listing, and the listing
+    is locked before the journal head, as a pause locks it (docs/architecture.md, "Lock
+    order")."""
+    if order.exclusive_listing_id is not None:
+        listings.lock_to_close(session, order.exclusive_listing_id)
 
 
 def buyers_order(session: Session, principal: Principal, order_id: int, doing: str) -> Order:

@@ -49,7 +49,7 @@ from marketplace.orders.models import Order
 from marketplace.orders.period_lifecycle import CLOSED, PeriodEvent, PeriodStatus, apply
 from marketplace.orders.period_models import OrderPeriod, OrderPlan
 from marketplace.orders.schemas import PeriodPublic
-from marketplace.orders.service._common import journal_transition, locked
+from marketplace.orders.service._common import journal_transition, lock_listing_to_close, locked
 from marketplace.orders.service.views import is_party
 from marketplace.principal import Principal
 from marketplace.settings import Settings
@@ -305,6 +305,8 @@ def charge_period(
     is scheduled at once (its usage starts accruing)."""
     plan = period_repository.plan(session, period.order_id, lock=True)
     assert plan is not None
+    # The last charge (or a refused one) may settle the order, closing its exclusive listing.
+    lock_listing_to_close(session, locked(session, plan.order_id))
     _charge(session, settings, plan, period, actor=actor, now=now)
     if plan.kind == METERED and period.status != PeriodStatus.refused:
         _next(session, plan, period, now=now)
@@ -319,6 +321,7 @@ def settle_period(session: Session, period: OrderPeriod, *, actor: str, now: dat
     assert plan is not None
     assert period.hold_id is not None
     order = locked(session, plan.order_id)
+    lock_listing_to_close(session, order)  # the last period settles the order, closing it
     transition = apply(period, PeriodEvent.settle)
     released = books.release(
         session, hold_id=period.hold_id, payee_org_id=order.supplier_organization_id,

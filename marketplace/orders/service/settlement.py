@@ -33,6 +33,7 @@ from marketplace.orders.service._common import (
     exchange_address,
     free_exclusive,
     journal_transition,
+    lock_listing_to_close,
     locked,
     reference,
 )
@@ -124,6 +125,7 @@ def accept_order(
     ``order.quality_checked`` entry) when there are."""
     assert order.id is not None
     transition = lifecycle.apply(order, OrderEvent.accept)
+    lock_listing_to_close(session, order)  # settling closes it: locked before the head
     order.updated_at = now
     session.add(order)
     session.flush()

@@ -99,3 +99,29 @@ def test_pausing_a_listing_while_the_job_settles_a_sale_of_it_is_no_deadlock(
     kinds = [e["kind"] for e in entries(api, f"listing:{listing_id}")]
     assert kinds[-1] == "listing.paused"
     assert reconciled(asset_runtime.engine)
+
+
+def test_pausing_an_exclusive_listing_while_the_job_settles_its_sale_is_no_deadlock(
+    api: TestClient,
+    asset_runtime: Runtime,
+    supplier: Party,
+    buyer: Party,
+    *,
+    ops: Party,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fund(asset_runtime.engine, buyer.organization_id, PRICE_MINOR)
+    listing_id = int(on_sale(api, supplier, ops, terms={"exclusive": True})["id"])
+    order_id, run, paused = _settle_while_pausing(
+        api, asset_runtime, monkeypatch, supplier=supplier, buyer=buyer, listing_id=listing_id
+    )
+    assert (run.settled, run.failed) == ([order_id], {})
+    # The sale closed the listing first (it locked the listing before the head); the pause
+    # then finds it closed.
+    assert paused.status_code == 409, paused.text
+    assert paused.json()["error"] == "listing_state"
+    assert api.get(f"/orders/{order_id}", headers=buyer.headers).json()["status"] == "settled"
+    kinds = [e["kind"] for e in entries(api, f"listing:{listing_id}")]
+    assert kinds[-1] == "listing.closed"
+    assert "listing.paused" not in kinds
+    assert reconciled(asset_runtime.engine)
