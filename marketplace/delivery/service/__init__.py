@@ -17,6 +17,9 @@ worker process and the tests do) connects delivery to its neighbours, each at mo
 - a licence's first ``delivery.served`` moves its order to delivered
   (``served_hooks`` → ``orders.service.record_delivery``; ``order_locks`` →
   ``orders.service.lock_for_delivery``, taken before a first download's licence lock).
+- a plan that stops, or a refund ruling, ends the order's licence (``orders.service.stop_hooks``
+  → ``end_licence_at``), the licence locked before that transaction's journal head
+  (``stop_locks`` → ``lock_licence_of_order``).
 
 Orders never import delivery; delivery depends on orders.
 """
@@ -32,7 +35,7 @@ from marketplace.delivery.service.downloads import (
     served_seqs,
 )
 from marketplace.delivery.service.keys import my_key, register_key
-from marketplace.delivery.service.licence_end import end_licence_at
+from marketplace.delivery.service.licence_end import end_licence_at, lock_licence_of_order
 from marketplace.delivery.service.licences import (
     PaidOrder,
     get_licence,
@@ -73,6 +76,8 @@ if downloads_in not in _orders.usage_counters:  # metered per download: the exch
     _orders.usage_counters.append(downloads_in)
 if end_licence_at not in _orders.stop_hooks:  # a subscription stops: its licence ends with it
     _orders.stop_hooks.append(end_licence_at)
+if lock_licence_of_order not in _orders.stop_locks:  # locked before the journal head
+    _orders.stop_locks.append(lock_licence_of_order)
 
 __all__ = [
     "PaidOrder",
@@ -90,6 +95,7 @@ __all__ = [
     "licence_by_id",
     "licence_for_order",
     "licence_ids_for_asset",
+    "lock_licence_of_order",
     "marked_copy_blob_keys",
     "my_key",
     "my_licences",

@@ -17,6 +17,14 @@ from marketplace.identity.signing import ZERO_ADDRESS
 ENDED_KIND = "licence.ended"
 
 
+def lock_licence_of_order(session: Session, order_id: int) -> None:
+    """``orders.service.stop_locks``: lock the order's licence, if it has one, before the
+    transaction's first journal append (``end_licence_at`` may write it later)."""
+    found = repository.licence_for_order(session, order_id)
+    if found is not None and found.id is not None:
+        repository.lock_licence(session, found.id)
+
+
 def end_licence_at(session: Session, order_id: int, at: datetime) -> None:
     """The order's licence expires at ``at`` if it would expire later (``licence.ended``);
     nothing happens to an order without a licence or one ending sooner already."""

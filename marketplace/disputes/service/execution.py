@@ -11,6 +11,9 @@ transaction, under the dispute's row lock:
   buyer's licence);
 * ``ruling.executed``, and the dispute ``executed``.
 
+Lock order (docs/architecture.md, "Lock order"): the dispute, the order, the order's licence,
+then the journal head (the first money moved), then the book accounts.
+
 The state is re-read under the lock, so a dispute executes once whoever asks twice."""
 
 from __future__ import annotations
@@ -69,7 +72,8 @@ def execute(session: Session, dispute: Dispute, *, actor: str, now: datetime) ->
     assert dispute.order_id is not None  # an objection's: service/objections.py
     transition = lifecycle.require(dispute.status, DisputeEvent.execute)
     bp, ref = dispute.supplier_bp, reference(dispute.id)
-    order = orders.order_facts(session, dispute.order_id)
+    # The order and its licence are locked before the money moves (the journal head).
+    order = orders.lock_for_ruling(session, dispute.order_id)
     fee = order.fee_minor or 0
     if not dispute.clawback:
         if bp == fees.BP_MAX:

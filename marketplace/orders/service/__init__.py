@@ -17,19 +17,21 @@ from marketplace.orders.service.cancellation import cancel
 from marketplace.orders.service.disputes import (
     DisputedOrder,
     close_dispute,
+    lock_for_ruling,
     mark_disputed,
-    order_facts,
     party_order,
     traded_with,
 )
 from marketplace.orders.service.payment import PaidHook, paid_hooks, pay, place_and_pay
 from marketplace.orders.service.periods import (
     StopHook,
+    StopLock,
     order_periods,
     record_usage,
     report_usage,
     set_auto_renew,
     stop_hooks,
+    stop_locks,
     usage_counters,
 )
 from marketplace.orders.service.placement import draft, exclusive_holder, place
@@ -70,6 +72,7 @@ __all__ = [
     "SettledPrice",
     "SettledTrade",
     "StopHook",
+    "StopLock",
     "accept",
     "add_quality_check",
     "approve",
@@ -81,9 +84,9 @@ __all__ = [
     "get_order",
     "get_order_view",
     "lock_for_delivery",
+    "lock_for_ruling",
     "mark_disputed",
     "my_orders",
-    "order_facts",
     "order_from",
     "order_periods",
     "order_public",
@@ -104,6 +107,7 @@ __all__ = [
     "settled_prices_of",
     "settled_trades_of",
     "stop_hooks",
+    "stop_locks",
     "traded_with",
     "usage_counters",
 ]

@@ -17,7 +17,7 @@ from marketplace.orders.errors import OrderNotFound
 from marketplace.orders.lifecycle import OrderEvent
 from marketplace.orders.models import Order
 from marketplace.orders.service._common import free_exclusive, journal_transition, locked
-from marketplace.orders.service.periods import stop_hooks
+from marketplace.orders.service.periods import stop_hooks, stop_locks
 from marketplace.principal import Principal
 
 
@@ -96,7 +96,8 @@ def close_dispute(
 ) -> None:
     """The executed ruling moves the order on: ``release`` → ``settled``, ``refund`` →
     ``refunded``, ``split`` → ``partially_refunded``. A refund or a split ends the buyer's
-    licence now (``stop_hooks``). The money has moved in the books already."""
+    licence now (``stop_hooks``). The money has moved in the books already; the caller locked
+    the order and its licence before it moved (``lock_for_ruling``)."""
     order = locked(session, order_id)
     transition = lifecycle.apply(order, _CLOSING[outcome])
     free_exclusive(order, transition)
@@ -119,9 +120,11 @@ def traded_with(
     return repository.traded_with(session, organization_ids, party_ids, since=since)
 
 
-def order_facts(session: Session, order_id: int) -> DisputedOrder:
-    """The order's facts, for the execution of a ruling (no caller to check)."""
-    order = repository.get(session, order_id)
-    if order is None:
-        raise OrderNotFound(f"no order {order_id}")
+def lock_for_ruling(session: Session, order_id: int) -> DisputedOrder:
+    """The order's facts, for the execution of a ruling: the order locked, and what closing it
+    writes (its licence, ``stop_locks``), before the execution's first journal append, as a
+    download locks them (docs/architecture.md, "Lock order")."""
+    order = locked(session, order_id)
+    for lock in stop_locks:
+        lock(session, order_id)
     return _facts(session, order)

@@ -63,6 +63,12 @@ _MONTHS: Final = {"month": 1, "quarter": 3, "year": 12}
 #: domain can end the licence there.
 StopHook = Callable[[Session, int, datetime], None]
 stop_hooks: list[StopHook] = []
+#: Called with the order's id, in a transaction that may run ``stop_hooks``, after it locked the
+#: order and before its first journal append: each locks the rows its stop hook writes (the
+#: delivery domain, the order's licence), as a download locks the licence before the journal
+#: head (docs/architecture.md, "Lock order").
+StopLock = Callable[[Session, int], None]
+stop_locks: list[StopLock] = []
 
 #: Usage the exchange observes itself: each is asked, in the transaction that charges a metered
 #: period, how many units of ``OBSERVED_UNITS`` the order used in [start, end). The delivery
