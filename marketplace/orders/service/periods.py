@@ -405,7 +405,11 @@ def after_accept(session: Session, order: Order, *, actor: str, now: datetime) -
     """For ``settlement.accept_order``: True when ``order`` is periodic (its money moves per
     period, so accepting it releases nothing); it is settled once its periods are done."""
     assert order.id is not None
-    plan = period_repository.plan(session, order.id, lock=True)
+    # Read, not locked: the caller holds the order, and has taken the journal head. Every step
+    # that moves a period locks its plan and then this order before it changes anything, so it
+    # waits for this transaction; locking the plan here, after the head, waited in a cycle with
+    # one that held the plan and waited for the order (docs/architecture.md, "Lock order").
+    plan = period_repository.plan(session, order.id)
     if plan is None:
         return False
     _finish_if_done(session, plan, order, actor=actor, now=now)

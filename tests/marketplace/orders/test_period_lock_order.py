@@ -105,3 +105,62 @@ def test_opting_into_renewal_while_the_job_settles_a_period_is_no_deadlock(
     assert run.periods_failed == {}, run
     assert run.periods_settled == [(order_id, 1)]
     assert reconciled(asset_runtime.engine)
+
+
+def test_two_runs_accepting_a_subscription_and_settling_its_period_is_no_deadlock(
+    api: TestClient,
+    asset_runtime: Runtime,
+    parties: tuple[Party, Party, Party],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One run accepts the delivered subscription (its acceptance window ended: the order, then
+    the journal head) while another settles its first period (the period, the plan, then the
+    order). Accepting used to lock the plan after the head, while the other run held the plan
+    and waited for the order: PostgreSQL aborted one of them. The accepting run is held once it
+    holds the head, until the settling run holds the plan (at most ``HOLD_S``)."""
+    supplier, buyer, ops = parties
+    order_id = _subscription(api, asset_runtime, supplier, buyer, ops)
+    end = _end(_periods(api, buyer, order_id)[0])  # past the acceptance window, too
+    accepting_holds_head, settling_holds_plan = threading.Event(), threading.Event()
+    after_accept, original_locked = periods.after_accept, locked
+
+    def held_after_accept(*args: Any, **kwargs: Any) -> Any:
+        accepting_holds_head.set()  # order.accepted is written
+        settling_holds_plan.wait(HOLD_S)
+        return after_accept(*args, **kwargs)
+
+    def signalling_locked(*args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread().name == "settling":  # it holds the period and the plan
+            settling_holds_plan.set()
+        return original_locked(*args, **kwargs)
+
+    monkeypatch.setattr(periods, "after_accept", held_after_accept)
+    monkeypatch.setattr(periods, "locked", signalling_locked)
+    engine, settings = asset_runtime.engine, asset_runtime.settings
+    runs: dict[str, SettlementRun] = {}
+
+    def run(name: str) -> threading.Thread:
+        thread = threading.Thread(
+            target=lambda: runs.setdefault(name, run_once(engine, settings, now=end)), name=name
+        )
+        thread.start()
+        return thread
+
+    accepting = run("accepting")
+    assert accepting_holds_head.wait(30)
+    settling = run("settling")
+    for thread in (accepting, settling):
+        thread.join(60)
+
+    assert {name: (r.failed, r.periods_failed) for name, r in runs.items()} == {
+        "accepting": ({}, {}),
+        "settling": ({}, {}),
+    }
+    assert runs["accepting"].settled == [order_id]
+    # Settled once, by either run (on SQLite the settling run waits for the accepting one's
+    # transaction, and the accepting run may reach the period first).
+    settled = [p for r in runs.values() for p in r.periods_settled]
+    assert settled.count((order_id, 1)) == 1
+    assert api.get(f"/orders/{order_id}", headers=buyer.headers).json()["status"] == "accepted"
+    assert _periods(api, buyer, order_id)[0]["status"] == "settled"
+    assert reconciled(asset_runtime.engine)
