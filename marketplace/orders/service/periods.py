@@ -311,8 +311,11 @@ def charge_period(
     is scheduled at once (its usage starts accruing)."""
     plan = period_repository.plan(session, period.order_id, lock=True)
     assert plan is not None
-    # The last charge (or a refused one) may settle the order, closing its exclusive listing.
-    lock_listing_to_close(session, locked(session, plan.order_id))
+    # The last charge (or a refused one) may settle the order, closing its exclusive listing,
+    # and a refused one stops the plan, ending its licence: both locked before the head.
+    order = locked(session, plan.order_id)
+    lock_listing_to_close(session, order)
+    _lock_to_stop(session, order)
     _charge(session, settings, plan, period, actor=actor, now=now)
     if plan.kind == METERED and period.status != PeriodStatus.refused:
         _next(session, plan, period, now=now)
@@ -328,6 +331,7 @@ def settle_period(session: Session, period: OrderPeriod, *, actor: str, now: dat
     assert period.hold_id is not None
     order = locked(session, plan.order_id)
     lock_listing_to_close(session, order)  # the last period settles the order, closing it
+    _lock_to_stop(session, order)  # and the plan may stop, ending the licence
     transition = apply(period, PeriodEvent.settle)
     released = books.release(
         session, hold_id=period.hold_id, payee_org_id=order.supplier_organization_id,
@@ -343,6 +347,14 @@ def settle_period(session: Session, period: OrderPeriod, *, actor: str, now: dat
     if plan.kind == SUBSCRIPTION:
         _next(session, plan, period, now=now)
     _finish_if_done(session, plan, order, actor=actor, now=now)
+
+
+def _lock_to_stop(session: Session, order: Order) -> None:
+    """Lock what ``stop_hooks`` write (``stop_locks``: the order's licence) for a step on
+    ``order`` (locked) that may stop its plan, before the step's first journal append."""
+    assert order.id is not None
+    for lock in stop_locks:
+        lock(session, order.id)
 
 
 def _next(session: Session, plan: OrderPlan, period: OrderPeriod, *, now: datetime) -> None:

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
+from marketplace.delivery import repository as delivery_repository
+from marketplace.delivery.service import licence_for_order
 from marketplace.orders.service import periods
 from marketplace.orders.service._common import locked
 from marketplace.orders.settlement_job import SettlementRun, run_once
@@ -73,6 +77,13 @@ def _buyer_acts_while_the_job_settles(
     acting.join(60)
     job.join(60)
     return answer["r"], runs[0]
+
+
+def _licence(runtime: Runtime, order_id: int) -> int:
+    with Session(runtime.engine) as session:
+        found = licence_for_order(session, order_id)
+    assert found is not None
+    return found.id
 
 
 def _subscription(
@@ -163,4 +174,56 @@ def test_two_runs_accepting_a_subscription_and_settling_its_period_is_no_deadloc
     assert settled.count((order_id, 1)) == 1
     assert api.get(f"/orders/{order_id}", headers=buyer.headers).json()["status"] == "accepted"
     assert _periods(api, buyer, order_id)[0]["status"] == "settled"
+    assert reconciled(asset_runtime.engine)
+
+
+def test_a_download_while_the_last_period_settles_and_ends_the_licence_is_no_deadlock(
+    api: TestClient,
+    asset_runtime: Runtime,
+    parties: tuple[Party, Party, Party],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The job settles the one period bought (the period, the plan, the order, then the journal
+    head) and the plan stops, ending the licence (``stop_hooks``) while the buyer downloads again
+    (the licence, then the head). The job used to lock the licence after the head: PostgreSQL
+    aborted one of them. The job is held once it holds the head, until the download holds the
+    licence (at most ``HOLD_S``)."""
+    supplier, buyer, ops = parties
+    fund(asset_runtime.engine, buyer.organization_id, PER_PERIOD)
+    listing = on_sale(api, supplier, ops, price_model=MONTHLY)
+    order_id = int(purchase(api, buyer, listing["id"]).json()["id"])
+    licence_id = _licence(asset_runtime, order_id)
+    first = api.post(f"/licences/{licence_id}/download-url", headers=buyer.headers)
+    assert first.status_code == 201, first.text  # delivered: the next download is no first
+    end = _end(_periods(api, buyer, order_id)[0])
+    job_holds_head, download_holds_licence = threading.Event(), threading.Event()
+    next_period, lock_licence = periods._next, delivery_repository.lock_licence
+
+    def held_next(*args: Any, **kwargs: Any) -> Any:
+        job_holds_head.set()  # period.settled is written: the job holds the head
+        download_holds_licence.wait(HOLD_S)
+        return next_period(*args, **kwargs)
+
+    def signalling_lock_licence(*args: Any, **kwargs: Any) -> Any:
+        row = lock_licence(*args, **kwargs)
+        if threading.current_thread().name != "job":
+            download_holds_licence.set()  # the download holds the licence; it wants the head
+        return row
+
+    monkeypatch.setattr(periods, "_next", held_next)
+    monkeypatch.setattr(delivery_repository, "lock_licence", signalling_lock_licence)
+    engine, settings = asset_runtime.engine, asset_runtime.settings
+    runs: list[SettlementRun] = []
+    job = threading.Thread(
+        target=lambda: runs.append(run_once(engine, settings, now=end)), name="job"
+    )
+    job.start()
+    assert job_holds_head.wait(30)
+    downloaded = api.post(f"/licences/{licence_id}/download-url", headers=buyer.headers)
+    job.join(60)
+
+    assert (runs[0].periods_settled, runs[0].periods_failed) == ([(order_id, 1)], {})
+    assert downloaded.status_code == 201, downloaded.text  # the licence runs to the period's end
+    shown = api.get(f"/licences/{licence_id}", headers=buyer.headers).json()
+    assert (shown["downloads"], datetime.fromisoformat(shown["expires_at"])) == (2, end)
     assert reconciled(asset_runtime.engine)
