@@ -48,6 +48,7 @@ __all__ = [
     "entry_document",
     "format_recorded_at",
     "head",
+    "lock_head",
     "next_seq",
 ]
 
@@ -249,6 +250,13 @@ def next_seq(session: Session) -> int:
     entry about to describe it is inserted with it, instead of updated after the append; the
     caller asserts the entry got it."""
     return _lock_head(session)[0] + 1
+
+
+def lock_head(session: Session) -> None:
+    """Lock the head for the rest of this transaction, as its first append would, without
+    appending: for a caller that writes rows which other transactions write only once they hold
+    the head, and so must come after it in every transaction's lock order."""
+    _lock_head(session)
 
 
 def _lock_head_row(session: Session) -> tuple[int, str]:

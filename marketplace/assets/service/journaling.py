@@ -88,8 +88,12 @@ def touch(session: Session, asset: Asset, now: datetime) -> None:
 
 def search_state(session: Session, asset: Asset) -> None:
     """Tell the catalog search index whether the asset's listings may be found (the asset is
-    listed) and whether they carry the objection flag (an open objection, or a suspension)."""
+    listed) and whether they carry the objection flag (an open objection, or a suspension).
+    The index rows are written under the journal head, which is locked first: a listing's
+    change writes them after its own entry, so writing them before the head waited in a cycle
+    with it (docs/architecture.md, "Lock order")."""
     assert asset.id is not None
+    journal.lock_head(session)
     search.set_asset_state(
         session,
         asset.id,
