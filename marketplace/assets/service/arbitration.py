@@ -7,6 +7,8 @@ objections"). Disputes call these; they never read assets' tables. Never commits
   already decided by an operator, or escalated, is the objection lifecycle's 409.
 - ``record_seqs``: the journal entries an arbitrator reads as the exchange's records: the
   asset's certificate(s) of its certified revision and every entry about this objection.
+- ``lock_for_ruling``: the asset, then the objection, locked before the execution's first
+  journal append (docs/architecture.md, "Lock order").
 - ``execute_ruling``: the executed ruling, applied once: ``transfer`` (the objection upheld, a
   suspension lifted, the asset transferred to the objector's organisation with a certificate
   the exchange signs on the ruling's authority), ``cancel`` (upheld, the registration
@@ -186,6 +188,13 @@ def _cancel(session: Session, asset: Asset, *, actor: str, dispute_id: int, now:
     register(session, asset, RegistrationType.cancellation, entry,
              revision=asset.certified_revision, holder=actor, now=now)  # fmt: skip
     return True
+
+
+def lock_for_ruling(session: Session, objection_id: int) -> None:
+    """Lock the objection's asset, then the objection, for the execution of its ruling, before
+    the execution's first journal append (its fee holds): every change of the asset locks the
+    asset and then the journal head (docs/architecture.md, "Lock order")."""
+    _locked(session, objection_id)
 
 
 def execute_ruling(

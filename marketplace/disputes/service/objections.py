@@ -212,6 +212,9 @@ def execute(
     assert dispute.supplier_bp is not None
     transition = lifecycle.require(dispute.status, DisputeEvent.execute)
     bp, ref = dispute.supplier_bp, reference(dispute.id)
+    # The asset and the objection before the fees move (the journal head), as an asset's change
+    # locks the asset before the head.
+    registry.lock_for_ruling(session, dispute.objection_id)
     opener_buyer = dispute.opener_side == Side.buyer
     for hold_id, buyer in (
         (dispute.opener_fee_hold_id, opener_buyer),
