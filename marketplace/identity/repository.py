@@ -152,7 +152,7 @@ def account(session: Session, account_id: int) -> Account | None:
 def lock_account(session: Session, account_id: int) -> Account | None:
     """The account's row, locked for the transaction: a password change and a login's final
     check of the password hash take it in turn (on SQLite every transaction is one writer)."""
-    stmt = select(Account).where(col(Account.id) == account_id).with_for_update()
+    stmt = select(Account).where(col(Account.id) == account_id).with_for_update(key_share=True)
     return session.exec(stmt).first()
 
 
