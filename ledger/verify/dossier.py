@@ -287,23 +287,15 @@ class _Run:
 
 
 def _check_entry_signature(receipt: Receipt, result: ItemResult) -> None:
-    """An entry signed over a digest its payload holds recovers to its actor."""
-    entry = receipt.entry
-    if not entry.get("signature"):
+    """Say how the entry's signature was checked: ``verify_receipt`` already refused one that
+    does not recover to its actor from what the entry holds (``signer.entry_signer``)."""
+    if not receipt.entry.get("signature"):
         return
-    try:
-        signer = entry_signer(entry)
-    except (ValueError, TypeError) as exc:
-        raise _Failed(f"entry {receipt.seq}: {exc}") from None
+    signer = entry_signer(receipt.entry)
     if signer is None:
         result.checked.append("entry signed (its document is not in the entry)")
-        return
-    if not _same(signer, entry.get("actor")):
-        raise _Failed(
-            f"entry {receipt.seq}: its signature recovers to {signer}, not its actor "
-            f"{entry.get('actor')}"
-        )
-    result.checked.append(f"entry signed by {signer}")
+    else:
+        result.checked.append(f"entry signed by {signer}")
 
 
 def _object(value: Any) -> dict[str, Any]:

@@ -22,7 +22,6 @@ from sqlmodel import Session
 
 from ledger import journal
 from ledger.canonical import canonical_json
-from ledger.journal import _lock_head
 from ledger.models import utc_now
 from marketplace import limits
 from marketplace.books import repository
@@ -172,7 +171,7 @@ def lock_and_check(session: Session, legs: Sequence[Leg]) -> dict[int, BookAccou
     # Every journaled write locks the journal head; taking it before the accounts gives every
     # transaction one lock order (head, then accounts by id), so none waits on another in a
     # cycle, whichever of them journaled first.
-    _lock_head(session)
+    journal.lock_head(session)
     ids = [a.id for leg in legs for a in (leg.debit, leg.credit) if a.id is not None]
     return check(repository.lock_accounts(session, ids), legs)
 
@@ -184,7 +183,7 @@ def locked_accounts(
     locks them (the journal head first, then the accounts by id) and read in one query when
     they all exist; any not yet opened is opened first. Pass what this returns to ``check``."""
     keys = [account_key(kind, currency, org) for kind, currency, org in wanted]
-    _lock_head(session)
+    journal.lock_head(session)
     found = repository.lock_accounts_by_key(session, keys)
     if len(found) < len(set(keys)):  # first use: open them, then lock them all
         ids = [account(session, *w).id or 0 for w in wanted]

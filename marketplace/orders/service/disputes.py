@@ -17,7 +17,7 @@ from marketplace.orders.errors import OrderNotFound
 from marketplace.orders.lifecycle import OrderEvent
 from marketplace.orders.models import Order
 from marketplace.orders.service._common import free_exclusive, journal_transition, locked
-from marketplace.orders.service.periods import stop_hooks, stop_locks
+from marketplace.orders.service.periods import lock_to_stop, stop_hooks
 from marketplace.principal import Principal
 
 
@@ -125,6 +125,5 @@ def lock_for_ruling(session: Session, order_id: int) -> DisputedOrder:
     writes (its licence, ``stop_locks``), before the execution's first journal append, as a
     download locks them (docs/architecture.md, "Lock order")."""
     order = locked(session, order_id)
-    for lock in stop_locks:
-        lock(session, order_id)
+    lock_to_stop(session, order_id)
     return _facts(session, order)

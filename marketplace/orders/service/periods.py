@@ -315,7 +315,7 @@ def charge_period(
     # and a refused one stops the plan, ending its licence: both locked before the head.
     order = locked(session, plan.order_id)
     lock_listing_to_close(session, order)
-    _lock_to_stop(session, order)
+    lock_to_stop(session, plan.order_id)
     _charge(session, settings, plan, period, actor=actor, now=now)
     if plan.kind == METERED and period.status != PeriodStatus.refused:
         _next(session, plan, period, now=now)
@@ -331,7 +331,7 @@ def settle_period(session: Session, period: OrderPeriod, *, actor: str, now: dat
     assert period.hold_id is not None
     order = locked(session, plan.order_id)
     lock_listing_to_close(session, order)  # the last period settles the order, closing it
-    _lock_to_stop(session, order)  # and the plan may stop, ending the licence
+    lock_to_stop(session, plan.order_id)  # and the plan may stop, ending the licence
     transition = apply(period, PeriodEvent.settle)
     released = books.release(
         session, hold_id=period.hold_id, payee_org_id=order.supplier_organization_id,
@@ -349,12 +349,11 @@ def settle_period(session: Session, period: OrderPeriod, *, actor: str, now: dat
     _finish_if_done(session, plan, order, actor=actor, now=now)
 
 
-def _lock_to_stop(session: Session, order: Order) -> None:
-    """Lock what ``stop_hooks`` write (``stop_locks``: the order's licence) for a step on
-    ``order`` (locked) that may stop its plan, before the step's first journal append."""
-    assert order.id is not None
+def lock_to_stop(session: Session, order_id: int) -> None:
+    """Lock what ``stop_hooks`` write (``stop_locks``: the order's licence) for a step on the
+    order (locked) that may stop it, before the step's first journal append."""
     for lock in stop_locks:
-        lock(session, order.id)
+        lock(session, order_id)
 
 
 def _next(session: Session, plan: OrderPlan, period: OrderPeriod, *, now: datetime) -> None:
