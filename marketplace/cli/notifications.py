@@ -1,5 +1,5 @@
-"""bourse inbox [--unread] [--limit N] [--cursor C] | inbox read ID | webhook set URL | show |
-remove"""
+"""bourse inbox [--unread] [--limit N] [--cursor C] [--json] | inbox read ID | webhook set URL |
+show | remove"""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ _PAYLOAD_SHOWN_CHARS = 80
 @inbox_app.callback()
 def inbox(
     ctx: typer.Context,
+    *,
     unread: Annotated[bool, typer.Option("--unread", help="Only those not read yet.")] = False,
     limit: Annotated[
         int, typer.Option(min=1, max=limits.page_size_max, help="How many to show.")
@@ -39,9 +40,13 @@ def inbox(
     cursor: Annotated[
         str | None, typer.Option(help="Continue from an earlier page's next cursor.")
     ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the page as JSON, every payload whole.")
+    ] = False,
     url: UrlOption = None,
 ) -> None:
-    """List your organisation's notifications, newest first."""
+    """List your organisation's notifications, newest first. The table shortens long payloads;
+    --json prints them whole."""
     if ctx.invoked_subcommand is not None:
         return
     with exchange_client(url) as bourse:
@@ -49,14 +54,19 @@ def inbox(
             page = bourse.inbox.page(unread=unread, cursor=cursor, limit=limit)
         except DatabourseClientError as exc:
             raise fail(exc) from exc
+    if as_json:
+        print(page.model_dump_json(indent=2))
+        return
     if not page.items:
         console.print("no unread notifications" if unread else "no notifications")
         return
     table = Table("id", "", "when (UTC)", "kind", "subject", "payload")
+    shortened = False
     for n in page.items:
         payload = json.dumps(n.payload, ensure_ascii=False)
         if len(payload) > _PAYLOAD_SHOWN_CHARS:
             payload = payload[: _PAYLOAD_SHOWN_CHARS - 1] + "…"
+            shortened = True
         table.add_row(
             str(n.id),
             "●" if n.unread else "",
@@ -67,6 +77,8 @@ def inbox(
         )
     console.print(table)
     console.print(f"{page.unread_total} unread in all")
+    if shortened:
+        console.print("payloads ending in … are shortened: [bold]--json[/bold] prints them whole")
     if page.next_cursor is not None:
         console.print(f"older: [bold]bourse inbox --cursor {page.next_cursor}[/bold]")
 

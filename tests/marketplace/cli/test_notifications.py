@@ -124,6 +124,22 @@ def test_inbox_lists_newest_first_and_read_marks_one(
     assert "notification_not_found" in missing.output
 
 
+def test_inbox_says_when_it_shortens_a_payload_and_json_prints_it_whole(
+    engine: Engine, base_url: str, supplier: Databourse
+) -> None:
+    reason = "the columns pm25 and pm10 are swapped in every row after 2024-03-01; " * 3
+    notify(engine, supplier.identity.me().organization.id, payload={"reason": reason})
+    table = run("inbox", "--url", base_url)
+    assert table.exit_code == 0, table.output
+    assert reason not in table.output
+    assert "--json prints them whole" in table.output
+    as_json = run("inbox", "--json", "--url", base_url)
+    assert as_json.exit_code == 0, as_json.output
+    page = json.loads(as_json.output)
+    assert [n["payload"] for n in page["items"]] == [{"reason": reason}]
+    assert page["unread_total"] == 1
+
+
 def test_bourse_worker_delivers_webhooks_as_its_own_process(
     tmp_path: Path, receiver: Receiver
 ) -> None:

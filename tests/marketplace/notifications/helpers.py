@@ -82,7 +82,13 @@ class Receiver:
             thread.join(5)
 
 
-def notify(engine: Engine, organization_id: int, n: int = 1, kind: str = "demand.matched") -> None:
+def notify(
+    engine: Engine,
+    organization_id: int,
+    n: int = 1,
+    kind: str = "demand.matched",
+    payload: dict[str, Any] | None = None,
+) -> None:
     """``n`` notifications for the organisation, each in its own transaction."""
     for i in range(n):
         with unit_of_work(engine) as session:
@@ -91,7 +97,7 @@ def notify(engine: Engine, organization_id: int, n: int = 1, kind: str = "demand
                 organization_id=organization_id,
                 kind=kind,
                 subject=f"demand:{i + 1}",
-                payload={"demand_id": i + 1, "score": 87, "title": "空气质量 PM2.5"},
+                payload=payload or {"demand_id": i + 1, "score": 87, "title": "空气质量 PM2.5"},
             )
 
 
