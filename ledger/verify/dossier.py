@@ -53,7 +53,7 @@ from eth_utils.crypto import keccak
 from ledger.chain.base import AnchorChain
 from ledger.trust import Pin
 from ledger.verify.receipt import Receipt, ReceiptInvalid, parse_receipt, verify_receipt
-from ledger.verify.signer import RECEIPTED_KIND, entry_signer
+from ledger.verify.signer import RECEIPTED_KIND, SERVED_KIND, entry_signer, receipt_mismatch
 
 __all__ = [
     "DOSSIER_VERSION",
@@ -73,7 +73,6 @@ SUBMITTED_KIND = "evidence.submitted"
 OPENED_KIND = "dispute.opened"
 DRAWN_KIND = "arbitrator.drawn"
 PLACED_KIND = "order.placed"
-SERVED_KIND = "delivery.served"
 RULING_KINDS = ("ruling.issued", "ruling.final", "ruling.executed")  # each names the outcome
 ITEM_SOURCES = frozenset(
     {("evidence", "party"), ("evidence", "system"), ("statement", "party"), ("record", "journal")}
@@ -598,22 +597,16 @@ def _receipt_of_served(
     the same licence, order, download and bytes (its signature covers all but the download)."""
     if receipt.entry["kind"] != RECEIPTED_KIND:
         return
-    payload = _payload(receipt)
-    served_seq = payload.get("served_seq")
+    served_seq = _payload(receipt).get("served_seq")
     served = receipts.get(served_seq) if isinstance(served_seq, int) else None
-    if served is None or served.entry["kind"] != SERVED_KIND:
+    if served is None:
         raise _Failed(
             f"entry {receipt.seq} is a receipt for entry {served_seq}, which is not a "
             f"{SERVED_KIND} entry of this dossier"
         )
-    differ = [
-        key for key in ("licence_id", "order_id", "download_id", "sha256")
-        if not _equal(payload.get(key), _payload(served).get(key))
-    ]  # fmt: skip
-    if differ:
-        raise _Failed(
-            f"entry {receipt.seq} receipts other {', '.join(differ)} than entry {served.seq} served"
-        )
+    mismatch = receipt_mismatch(receipt.entry, served.entry)
+    if mismatch is not None:
+        raise _Failed(mismatch)
     result.checked.append(f"the buyer's receipt of the download served in entry {served.seq}")
 
 

@@ -25,6 +25,10 @@ from ledger.canonical import from_hex
 DOMAIN_NAME: Final = "Databourse"
 DOMAIN_VERSION: Final = "1"
 RECEIPTED_KIND: Final = "delivery.receipted"
+SERVED_KIND: Final = "delivery.served"
+# What a buyer's receipt and the download it receipts both record (its signature covers all but
+# the download's id, which the entry adds from the served entry).
+RECEIPTED_FIELDS: Final = ("licence_id", "order_id", "download_id", "sha256")
 RECEIPT_PRIMARY_TYPE: Final = "DeliveryReceipt"
 RECEIPT_TYPES: Final = {
     RECEIPT_PRIMARY_TYPE: [
@@ -85,6 +89,35 @@ def entry_signer(entry: Mapping[str, Any]) -> str | None:
         return str(Account._recover_hash(from_hex(payload[digests[0]], 32), signature=signature))
     except Exception as exc:  # noqa: BLE001 -- eth_account raises several types
         raise ValueError(f"the entry's signature does not recover: {exc!r}"[:160]) from None
+
+
+def receipt_mismatch(receipted: Mapping[str, Any], served: Mapping[str, Any]) -> str | None:
+    """Why the ``delivery.receipted`` entry ``receipted`` is not the buyer's receipt of the
+    ``delivery.served`` entry ``served``; None when it is (it names that entry's seq, and both
+    record the same licence, order, download and bytes, each of one type)."""
+    if receipted.get("kind") != RECEIPTED_KIND:
+        return f"entry {receipted.get('seq')} is not a {RECEIPTED_KIND} entry"
+    mine, theirs = receipted.get("payload"), served.get("payload")
+    mine = mine if isinstance(mine, dict) else {}
+    theirs = theirs if isinstance(theirs, dict) else {}
+    named = mine.get("served_seq")
+    if served.get("kind") != SERVED_KIND or not _same(named, served.get("seq")):
+        return (
+            f"entry {receipted.get('seq')} is a receipt for entry {named}, not for "
+            f"{served.get('kind')} entry {served.get('seq')}"
+        )
+    differ = [key for key in RECEIPTED_FIELDS if not _same(mine.get(key), theirs.get(key))]
+    if differ:
+        return (
+            f"entry {receipted.get('seq')} receipts other {', '.join(differ)} than entry "
+            f"{served.get('seq')} served"
+        )
+    return None
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal and of one type (so that true is not 1, nor 1.0 the seq 1)."""
+    return type(a) is type(b) and a == b
 
 
 def _uint(value: Any) -> int:

@@ -22,8 +22,11 @@ from marketplace.cli.pinning import (
 )
 
 if TYPE_CHECKING:  # the chain and certificate modules load web3: imported when a check runs
+    from collections.abc import Callable
+
     from ledger.chain import Web3AnchorChain
     from ledger.trust import Pin
+    from ledger.verify import Receipt
 
 
 def verify_receipt_command(
@@ -37,15 +40,28 @@ def verify_receipt_command(
     ] = None,
     contract_pin: ContractOption = None,
     trust: TrustOption = None,
+    served_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--served",
+            help="With a delivery.receipted receipt: the receipt of the delivery.served entry "
+            "it names, verified too and compared with it.",
+        ),
+    ] = None,
 ) -> None:
     """Verify a receipt, certificate or dispute dossier with nothing but the chain.
 
-    A receipt: entry hash, proof, anchored root. A dossier zip (`bourse dispute dossier`):
-    every item, one table row each (file hash, signature, receipt).
+    A receipt: entry hash, proof, anchored root. A buyer's delivery receipt with --served: both
+    receipts, and that the buyer receipted that download's licence, order and bytes. A dossier
+    zip (`bourse dispute dossier`): every item, one table row each (file hash, signature,
+    receipt).
 
     Exit status: 0 valid against a pinned contract, 1 INVALID, 2 usage error,
     3 valid but not pinned (the output names the contract it trusted)."""
     pin = pin_of(contract_pin, trust)
+    data = _read(receipt_file)
+    if served_file is not None and data[:4] == ZIP_MAGIC:
+        raise exit_with("error: --served goes with a delivery receipt, not a dossier", 2)
     try:
         from ledger.chain import connect
         from ledger.verify import ReceiptInvalid, parse_receipt, verify_receipt
@@ -56,24 +72,20 @@ def verify_receipt_command(
             default: str = Settings.model_fields["chain_url"].default
             chain_url = auditor_setting("CHAIN_URL") or default
         url = chain_url
-        try:
-            data = (
-                sys.stdin.buffer.read() if str(receipt_file) == "-" else receipt_file.read_bytes()
-            )
-        except OSError as exc:
-            raise exit_with(f"INVALID: cannot read {receipt_file}: {exc.strerror}") from None
         if data[:4] == ZIP_MAGIC:  # a dispute's dossier (GET /disputes/{id}/dossier)
             verify_dossier_zip(data, url, pin)
             return
         # A registration certificate (GET /assets/{id}/certificate) carries its receipt.
         data, certificate = certificate_receipt(data)
+
+        def chain_of(address: str) -> Web3AnchorChain:
+            return connect(url, recorder_key=None, contract_address=address)
+
         try:
             receipt = parse_receipt(data)
-            summary = verify_receipt(
-                receipt,
-                lambda address: connect(url, recorder_key=None, contract_address=address),
-                pin,
-            )
+            summary = verify_receipt(receipt, chain_of, pin)
+            if served_file is not None:
+                summary += "; " + verify_served(receipt, _read(served_file), chain_of, pin)
         except ReceiptInvalid as exc:
             raise exit_with(f"INVALID: {exc}") from None
         if certificate is not None:
@@ -94,6 +106,48 @@ def verify_receipt_command(
 
 
 ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+    except OSError as exc:
+        raise exit_with(f"INVALID: cannot read {path}: {exc.strerror}") from None
+
+
+def verify_served(
+    receipted: Receipt, data: bytes, chain_of: Callable[[str], Web3AnchorChain], pin: Pin | None
+) -> str:
+    """Verify ``data``, the receipt of the ``delivery.served`` entry the buyer's
+    ``delivery.receipted`` entry ``receipted`` names, on the same contract, and that the two
+    record the same licence, order, download and bytes (docs/delivery.md). Raises
+    ``ReceiptInvalid``; returns what it proved."""
+    from ledger.verify import ReceiptInvalid, parse_receipt, verify_receipt
+    from ledger.verify.signer import RECEIPTED_KIND, receipt_mismatch
+
+    if receipted.entry["kind"] != RECEIPTED_KIND:
+        raise ReceiptInvalid(
+            f"--served checks a {RECEIPTED_KIND} receipt; entry {receipted.seq} is "
+            f"{receipted.entry['kind']}"
+        )
+    served = parse_receipt(data)
+    if (served.chain_id, served.contract.lower()) != (
+        receipted.chain_id,
+        receipted.contract.lower(),
+    ):
+        raise ReceiptInvalid(
+            f"the served entry's receipt names contract {served.contract} on chain "
+            f"{served.chain_id}, the buyer's receipt {receipted.contract} on chain "
+            f"{receipted.chain_id}"
+        )
+    verify_receipt(served, chain_of, pin)
+    mismatch = receipt_mismatch(receipted.entry, served.entry)
+    if mismatch is not None:
+        raise ReceiptInvalid(mismatch)
+    return (
+        f"the buyer's receipt of the download served in entry {served.seq} (verified too), "
+        f"sha256 {served.entry['payload']['sha256']}"
+    )
 
 
 def verify_dossier_zip(data: bytes, url: str, pin: Pin | None) -> None:

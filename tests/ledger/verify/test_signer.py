@@ -16,7 +16,7 @@ from eth_utils.crypto import keccak
 from ledger.canonical import canonical_json, keccak256
 from ledger.merkle import leaf_hash
 from ledger.verify import ReceiptInvalid, check_receipt_offline, parse_receipt
-from ledger.verify.signer import entry_signer
+from ledger.verify.signer import entry_signer, receipt_mismatch
 
 CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 SHA256 = "ab" * 32
@@ -154,3 +154,27 @@ def test_an_anchored_receipt_the_buyer_did_not_sign_is_invalid() -> None:
     unsigned_fields = {**_receipted(buyer), "payload": {"sha256": SHA256}}
     with pytest.raises(ReceiptInvalid, match="entry 41: the entry's signature does not recover"):
         check_receipt_offline(parse_receipt(_anchored_alone(unsigned_fields)))
+
+
+def _served(**changed: Any) -> dict[str, Any]:
+    """The ``delivery.served`` entry ``_receipted`` names (seq 40)."""
+    payload = {"licence_id": 7, "order_id": 12, "download_id": 3, "sha256": SHA256, **changed}
+    return {"seq": 40, "kind": "delivery.served", "subject": "order:12", "payload": payload}
+
+
+def test_a_receipt_matches_the_download_it_names_and_no_other() -> None:
+    receipted = _receipted(Account.create())
+    assert receipt_mismatch(receipted, _served()) is None
+    assert receipt_mismatch(receipted, {**_served(), "seq": 39}) == (
+        "entry 41 is a receipt for entry 40, not for delivery.served entry 39"
+    )
+    assert receipt_mismatch(receipted, {**_served(), "kind": "order.placed"}) == (
+        "entry 41 is a receipt for entry 40, not for order.placed entry 40"
+    )
+    assert receipt_mismatch(receipted, _served(download_id=4, sha256="cd" * 32)) == (
+        "entry 41 receipts other download_id, sha256 than entry 40 served"
+    )
+    assert receipt_mismatch(receipted, _served(order_id=12.0)) == (  # one type: 12.0 is not 12
+        "entry 41 receipts other order_id than entry 40 served"
+    )
+    assert receipt_mismatch(_served(), _served()) == "entry 40 is not a delivery.receipted entry"

@@ -461,6 +461,79 @@ def test_the_buyers_delivery_receipt_is_in_the_dossier_and_checked_against_its_d
     assert record["signature"]["detail"].startswith("the entry's signature does not recover")
 
 
+def test_bourse_verify_ties_a_buyers_receipt_to_the_download_it_names(
+    api: TestClient,
+    engine: Engine,
+    runtime: Runtime,
+    *,
+    chain: Web3AnchorChain,
+    chain_url: str,
+    tmp_path: Path,
+    supplier: Party,
+    buyer: Party,
+    ops: Party,
+) -> None:
+    """Without a dispute: an auditor holding the buyer's receipt entry and the receipt of the
+    ``delivery.served`` entry it names (both from the public journal) verifies them together
+    with ``bourse verify --served``; the receipt of another download of the same licence, or
+    of an entry that is no download, is refused naming why."""
+    order = paid_order(api, runtime, supplier, buyer, ops)
+    [licence] = api.get("/licences", headers=buyer.headers).json()["items"]
+    first, second = issued(api, buyer, licence["id"]), issued(api, buyer, licence["id"])
+    got = api.get(first["path"])
+    assert got.status_code == 200, got.text
+    signed = api.post(
+        f"/licences/{licence['id']}/receipt",
+        json={"served_seq": first["served_seq"], "sha256": sha256(got.content)},
+        headers=buyer.headers,
+    )
+    assert signed.status_code == 201, signed.text
+    receipted_seq = signed.json()["journal_seq"]
+    _anchor(engine, chain)
+    files = {}
+    for name, seq in (
+        ("receipted", receipted_seq), ("served", first["served_seq"]),
+        ("other_download", second["served_seq"]), ("placed", order["placed_seq"]),
+    ):  # fmt: skip
+        r = api.get(f"/ledger/entries/{seq}/receipt")
+        assert r.status_code == 200, r.text
+        files[name] = tmp_path / f"{name}.json"
+        files[name].write_text(r.text)
+
+    def verify(receipt: str, served: str) -> tuple[int, str]:
+        result = CliRunner().invoke(
+            cli,
+            ["verify", str(files[receipt]), "--served", str(files[served]), "--chain", chain_url,
+             "--contract", chain.contract_address],
+        )  # fmt: skip
+        assert "Traceback" not in result.output
+        return result.exit_code, " ".join(result.output.split())
+
+    code, out = verify("receipted", "served")
+    assert code == 0, out
+    assert out.startswith(f"valid: entry {receipted_seq} ")
+    assert f"signed by its actor {buyer.address}" in out
+    assert out.endswith(
+        f"the buyer's receipt of the download served in entry {first['served_seq']} "
+        f"(verified too), sha256 {sha256(got.content)}"
+    )
+    assert verify("receipted", "other_download") == (
+        1,
+        f"INVALID: entry {receipted_seq} is a receipt for entry {first['served_seq']}, not "
+        f"for delivery.served entry {second['served_seq']}",
+    )
+    assert verify("receipted", "placed") == (
+        1,
+        f"INVALID: entry {receipted_seq} is a receipt for entry {first['served_seq']}, not "
+        f"for order.placed entry {order['placed_seq']}",
+    )
+    assert verify("served", "receipted") == (
+        1,
+        "INVALID: --served checks a delivery.receipted receipt; entry "
+        f"{first['served_seq']} is delivery.served",
+    )
+
+
 @pytest.mark.parametrize(
     "item", ["buyer_csv", "supplier_log", "statement", "signed_order", "opening"]
 )
