@@ -316,6 +316,23 @@ def revoke_token(session: Session, token_id: int, now: datetime) -> None:
     )
 
 
+def purge_expired_tokens(session: Session, before: datetime, limit: int) -> int:
+    """Deletes up to ``limit`` token rows that expired before ``before``, oldest first; how
+    many. Rows another transaction holds are skipped (PostgreSQL), so concurrent logins never
+    wait on each other's purge. No revocation touches them: those update live tokens only."""
+    victims = (
+        select(AuthToken.id)
+        .where(col(AuthToken.expires_at) < before)
+        .order_by(col(AuthToken.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True, key_share=True)
+    )
+    result = session.execute(
+        delete(AuthToken).where(col(AuthToken.id).in_(victims.scalar_subquery()))
+    )
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
 def revoke_tokens_of_account(
     session: Session, account_id: int, now: datetime, *, sparing_token_id: int | None
 ) -> int:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from ledger.models import as_utc
+from marketplace import limits
 from marketplace.identity import repository, tokens
 from marketplace.identity.errors import (
     InvalidToken,
@@ -26,6 +27,11 @@ def issue_token(
     session: Session, settings: Settings, account: Account, now: datetime, *, signed_up: bool
 ) -> TokenResponse:
     assert account.id is not None
+    # Each token issued deletes a bounded batch of long-expired ones, so the table holds the
+    # live tokens and a week of expired ones, whatever the number of logins.
+    repository.purge_expired_tokens(
+        session, now - timedelta(seconds=limits.expired_token_kept_s), limits.token_purge_rows_max
+    )
     token = tokens.new_secret(tokens.TOKEN_PREFIX)
     expires_at = now + timedelta(seconds=settings.token_ttl_s)
     session.add(
