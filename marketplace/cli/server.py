@@ -6,9 +6,13 @@ import contextlib
 import os
 import socket
 import time
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from marketplace.settings import Settings
 
 console = Console()
 db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
@@ -30,7 +34,6 @@ def serve(
     import uvicorn
 
     from marketplace.app import create_app
-    from marketplace.redaction import scrubbed, secrets_of
     from marketplace.settings import get_settings
 
     settings = get_settings()
@@ -59,31 +62,29 @@ def serve(
     else:
         bind_host = host or settings.host
         bind_port = port or settings.port
-    app = create_app(settings)
-    base = f"http://{bind_host}:{bind_port}"
-    console.print(f"[bold]Databourse[/bold] on {base}")
-    console.print(f"  Web pages  {base}/")
-    console.print(f"  API docs   {base}/docs")
-    console.print(f"  Health     {base}/health")
-    console.print(f"  Pages      {base}/assets/<id>/quality/report.html (quality)")
-    console.print(f"             {base}/assets/<id>/valuations/<n>/report.html (valuation)")
-    # stdout is a log too (a supervisor keeps it): the formatter's secrets are *** here as well.
-    secrets = secrets_of(settings)
-    console.print(f"  Database   {scrubbed(settings.database_url, secrets)}")
-    console.print(f"  Chain      {scrubbed(settings.chain_url, secrets)}")
+    if listener is None and workers > 1:
+        # Each worker process builds its own app (uvicorn's factory): this one, which only
+        # supervises them, brings the embedded database to the newest revision (or refuses one
+        # at another) once, before they start, and runs no jobs of its own.
+        _database_ready(settings.database_url)
+        app = None
+    else:
+        app = create_app(settings)
+    _banner(settings, f"http://{bind_host}:{bind_port}")
     # uvicorn trusts X-Forwarded-For from 127.0.0.1 unless told otherwise; the client network
     # keys every abuse limit, so only a proxy the operator names (FORWARDED_ALLOW_IPS) sets it.
     proxy_headers = "FORWARDED_ALLOW_IPS" in os.environ
-    if listener is not None or workers == 1:
+    if app is not None:
         from marketplace.process import freeze_startup_objects
 
         freeze_startup_objects()
     if listener is not None:
+        assert app is not None
         config = uvicorn.Config(app, log_level="warning", proxy_headers=proxy_headers)
         # uvicorn re-raises the SIGINT it shut down on; uvicorn.run swallows it, so do we.
         with contextlib.suppress(KeyboardInterrupt):
             uvicorn.Server(config).run(sockets=[listener])
-    elif workers == 1:
+    elif app is not None:
         uvicorn.run(
             app,
             host=bind_host,
@@ -101,6 +102,32 @@ def serve(
             log_level="warning",
             proxy_headers=proxy_headers,
         )
+
+
+def _banner(settings: Settings, base: str) -> None:
+    from marketplace.redaction import scrubbed, secrets_of
+
+    console.print(f"[bold]Databourse[/bold] on {base}")
+    console.print(f"  Web pages  {base}/")
+    console.print(f"  API docs   {base}/docs")
+    console.print(f"  Health     {base}/health")
+    console.print(f"  Pages      {base}/assets/<id>/quality/report.html (quality)")
+    console.print(f"             {base}/assets/<id>/valuations/<n>/report.html (valuation)")
+    # stdout is a log too (a supervisor keeps it): the formatter's secrets are *** here as well.
+    secrets = secrets_of(settings)
+    console.print(f"  Database   {scrubbed(settings.database_url, secrets)}")
+    console.print(f"  Chain      {scrubbed(settings.chain_url, secrets)}")
+
+
+def _database_ready(database_url: str) -> None:
+    from marketplace.db import make_engine
+    from marketplace.migrations import upgrade_embedded
+
+    engine = make_engine(database_url)
+    try:
+        upgrade_embedded(engine)
+    finally:
+        engine.dispose()
 
 
 def _inherited(fd: int) -> socket.socket:

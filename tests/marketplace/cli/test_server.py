@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 from marketplace.cli import app as cli
 from marketplace.cli import main
 from marketplace.db import make_engine
-from marketplace.migrations import upgrade
-from marketplace.settings import get_settings
+from marketplace.migrations import check_at_head, upgrade
+from marketplace.runtime import Runtime
+from marketplace.settings import Settings, get_settings
 from tests.conftest import production_env
 
 
@@ -114,6 +115,40 @@ def test_production_refuses_workers_that_would_each_count_the_abuse_limits(
     get_settings.cache_clear()
     assert _serve("--workers", "2")[0] == 0
     assert len(calls) == 1
+
+
+def test_with_workers_the_supervising_process_migrates_once_and_builds_no_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each worker process builds its app (and starts its jobs); the parent, which only
+    supervises them, built one too, with every job thread, and never served it."""
+    import uvicorn
+
+    import marketplace.app
+
+    monkeypatch.setenv("DATABOURSE_CHAIN_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("DATABOURSE_RATE_LIMIT_STORAGE_URL", "redis://127.0.0.1:6379/0")
+    get_settings.cache_clear()
+    built: list[object] = []
+    real_build = marketplace.app.build_runtime
+
+    def build_runtime(settings: Settings) -> Runtime:
+        built.append(settings)
+        return real_build(settings)
+
+    monkeypatch.setattr(marketplace.app, "build_runtime", build_runtime)
+    calls: list[tuple[tuple[object, ...], dict[str, object]]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append((args, kwargs)))
+    code, out = _serve("--workers", "2")
+    assert code == 0, out
+    [(args, kwargs)] = calls
+    assert (args, kwargs["factory"], kwargs["workers"]) == (
+        ("marketplace.app:create_app",),
+        True,
+        2,
+    )
+    assert built == []
+    check_at_head(make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}"))  # migrated for them
 
 
 def test_a_database_a_newer_version_migrated_is_refused_in_one_line(
