@@ -55,10 +55,16 @@ _WINDOW_H_FALLBACK = 72
 def record_delivery(session: Session, *, order_id: int, now: datetime | None = None) -> None:
     """The order's first download was served: paid (or approved) → delivered, and the
     acceptance window starts. Idempotent: an order already delivered (or later) is left as it
-    is. 409 ``awaiting_approval`` for important data not approved yet, ``order_state`` for an
-    order not paid. For the delivery domain, in the transaction that serves the download."""
+    is, and so is a disputed one. 409 ``awaiting_approval`` for important data not approved
+    yet, ``order_state`` for an order not paid. For the delivery domain, in the transaction
+    that serves the download."""
     order = locked(session, order_id)
     if order.order_status in _DELIVERED:
+        return
+    if order.order_status == OrderStatus.disputed:
+        # Disputed before its first download: the buyer holds a licence (granted at payment,
+        # or at an operator's approval for important data) and may still fetch the data, as
+        # evidence or to check it; the order stays disputed, its money frozen for the ruling.
         return
     if order.order_status == OrderStatus.paid and order.needs_approval:
         raise AwaitingApproval(
