@@ -715,15 +715,16 @@ def _agrees(
 
 
 def _opening_agrees(meta: dict[str, Any], case: _Case) -> list[str]:
-    """The dispute's id, order or objection, opener, reason and seq are its dispute.opened's;
-    the order's placed_seq is its anchored order.placed's (when the dossier holds it)."""
+    """The dispute's id, order (and period) or objection, opener, reason and seq are its
+    dispute.opened's; the order's placed_seq is its anchored order.placed's (when the dossier
+    holds it)."""
     opened, payload = case.opened, _payload(case.opened)
     dispute = _object(meta.get("dispute"))
     said = f"than its dispute.opened (entry {opened.seq})"
     problems = [
         f"dossier.json gives dispute.{key} {dispute.get(key)!r}, another {said}: "
         f"{payload.get('dispute_id' if key == 'id' else key)!r}"
-        for key in ("id", "order_id", "objection_id", "opener_side", "reason")
+        for key in ("id", "order_id", "period", "objection_id", "opener_side", "reason")
         if dispute.get(key) != payload.get("dispute_id" if key == "id" else key)
     ]
     if not _equal(dispute.get("opened_seq"), opened.seq):

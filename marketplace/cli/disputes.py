@@ -34,8 +34,9 @@ ReasonsOpt = Annotated[str, typer.Option(help="The written reasons of the ruling
 
 
 def _show(d: DisputeView) -> None:
+    what = f"order {d.order_id}" if d.period is None else f"period {d.period} of order {d.order_id}"
     console.print(
-        f"dispute {d.id} on order {d.order_id}: [bold]{d.status}[/bold] (round {d.round}), "
+        f"dispute {d.id} on {what}: [bold]{d.status}[/bold] (round {d.round}), "
         f"opened by the {d.opener_side} for {d.reason}"
         + (" — the settled proceeds clawed back" if d.clawback else "")
     )
@@ -60,13 +61,19 @@ def open_(
     *,
     reason: Annotated[Reason, typer.Option(help="Why you dispute it.")],
     statement: Annotated[str, typer.Option(help="Your statement.")],
+    period: Annotated[
+        int | None,
+        typer.Option(min=1, help="The period disputed, of a subscription or metered order."),
+    ] = None,
     url: UrlOption = None,
 ) -> None:
-    """Open a dispute on an order (its buyer or supplier; your arbitration fee is held). The
-    dispute's id is the last line."""
+    """Open a dispute on an order, or one period of it (its buyer or supplier; your arbitration
+    fee is held). The dispute's id is the last line."""
     with exchange_client(url) as bourse:
         try:
-            d = bourse.disputes.open(order_id, reason=reason.value, statement=statement)
+            d = bourse.disputes.open(
+                order_id, reason=reason.value, statement=statement, period=period
+            )
         except DatabourseClientError as exc:
             raise fail(exc) from exc
     _show(d)

@@ -26,13 +26,23 @@ class Disputes:
         self._session = session
 
     def open(
-        self, order_id: int, *, reason: str, statement: str, idempotency_key: str | None = None
+        self,
+        order_id: int,
+        *,
+        reason: str,
+        statement: str,
+        period: int | None = None,
+        idempotency_key: str | None = None,
     ) -> DisputeView:
-        """Dispute an order: ``reason`` is ``not_as_described``, ``quality_below_report``,
-        ``not_delivered``, ``unauthorised_redistribution`` or ``other``."""
+        """Dispute an order, or (``period``, its number) one period of a subscription or metered
+        order: ``reason`` is ``not_as_described``, ``quality_below_report``, ``not_delivered``,
+        ``unauthorised_redistribution`` or ``other``."""
+        body: dict[str, object] = {"reason": reason, "statement": statement}
+        if period is not None:
+            body["period"] = period
         return self._session.call(
-            DisputeView, "POST", f"/orders/{order_id}/disputes",
-            json={"reason": reason, "statement": statement}, headers=_keyed(idempotency_key),
+            DisputeView, "POST", f"/orders/{order_id}/disputes", json=body,
+            headers=_keyed(idempotency_key),
         )  # fmt: skip
 
     def get(self, dispute_id: int) -> DisputeView:

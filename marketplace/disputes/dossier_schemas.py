@@ -85,6 +85,7 @@ class Statement(BaseModel):
 class DossierView(BaseModel):
     dispute_id: int
     order_id: int | None
+    period: int | None = None  # the period disputed, on a subscription or metered order
     objection_id: int | None = None
     status: str
     reason: str

@@ -64,8 +64,10 @@ OBJECTION_OUTCOMES = frozenset({Outcome.transfer, Outcome.cancel, Outcome.dismis
 
 
 class Dispute(SQLModel, table=True):
-    """A dispute about one order (``order_id`` is unique: a second dispute is refused; an appeal
-    continues this one), or about one ownership objection (``objection_id``, unique too; then
+    """A dispute about one order, or about one period of a subscription or metered order
+    (``period``, its number; 0 for a dispute of the whole order): ``(order_id, period)`` is
+    unique, so a second dispute of the same order or period is refused (an appeal continues
+    this one). Or a dispute about one ownership objection (``objection_id``, unique too; then
     the ``buyer`` columns and side are the objector's, the ``supplier`` ones the asset owner's,
     and no escrow is held: docs/disputes.md, "Ownership objections"). Exactly one of the two is
     set (a CHECK). ``hold_id`` is the escrow hold the dispute froze: the order's own while
@@ -77,13 +79,14 @@ class Dispute(SQLModel, table=True):
         CheckConstraint(
             "(order_id IS NULL) <> (objection_id IS NULL)", name="ck_dispute_one_subject"
         ),
+        UniqueConstraint("order_id", "period", name="uq_dispute_order_period"),
         {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, sa_type=ID_TYPE, primary_key=True)
-    order_id: int | None = Field(
-        default=None, sa_type=BigInteger, foreign_key="purchase_order.id", unique=True
-    )
+    order_id: int | None = Field(default=None, sa_type=BigInteger, foreign_key="purchase_order.id")
+    # 0 (not NULL, so that the unique pair also holds for the whole order's one dispute).
+    period: int = Field(default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"})
     objection_id: int | None = Field(
         default=None, sa_type=BigInteger, foreign_key="asset_objection.id", unique=True
     )

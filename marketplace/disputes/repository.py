@@ -28,8 +28,10 @@ def get(session: Session, dispute_id: int, *, lock: bool = False) -> Dispute | N
     return session.exec(statement.execution_options(populate_existing=lock)).first()
 
 
-def by_order(session: Session, order_id: int) -> Dispute | None:
-    return session.exec(select(Dispute).where(Dispute.order_id == order_id)).first()
+def by_order(session: Session, order_id: int, *, period: int = 0) -> Dispute | None:
+    """The order's dispute, or (``period``) its period's."""
+    query = select(Dispute).where(Dispute.order_id == order_id, Dispute.period == period)
+    return session.exec(query).first()
 
 
 def by_objection(session: Session, objection_id: int) -> Dispute | None:
@@ -57,9 +59,9 @@ def assignments(session: Session, dispute_id: int) -> list[Assignment]:
 
 
 def add_unique(session: Session, row: Dispute) -> Dispute | None:
-    """Insert the dispute unless its order has one already (the unique ``order_id``): then None
-    and nothing inserted. A savepoint keeps the caller's transaction usable (as
-    ``orders.repository.add_unique``)."""
+    """Insert the dispute unless its order (or period) has one already (the unique
+    ``(order_id, period)``): then None and nothing inserted. A savepoint keeps the caller's
+    transaction usable (as ``orders.repository.add_unique``)."""
     try:
         with session.begin_nested():
             session.add(row)

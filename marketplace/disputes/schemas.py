@@ -12,11 +12,14 @@ from marketplace.disputes.models import Outcome, Reason
 
 
 class DisputeOpen(BaseModel):
-    """``POST /orders/{id}/disputes``: why, and the opener's statement."""
+    """``POST /orders/{id}/disputes``: why, and the opener's statement; ``period``, the number of
+    the period disputed, for a subscription or metered order (required for one, refused for any
+    other order: docs/disputes.md, "Disputes of one period")."""
 
     model_config = ConfigDict(extra="forbid")
 
     reason: Reason
+    period: int | None = Field(default=None, ge=1, le=limits.id_max, strict=True)
     statement: str = Field(min_length=1, max_length=limits.dispute_statement_chars_max)
 
 
@@ -73,6 +76,7 @@ class DisputeView(BaseModel):
 
     id: int
     order_id: int | None
+    period: int | None = None  # the period disputed, on a subscription or metered order
     objection_id: int | None = None
     buyer_organization_id: int
     supplier_organization_id: int

@@ -9,6 +9,13 @@ class OrderNotFound(NotFound):
     code = "order_not_found"
 
 
+class PeriodNotFound(NotFound):
+    """The order (which the caller may see) has no such period: it is not periodic, or the
+    period has not begun."""
+
+    code = "period_not_found"
+
+
 class OrderStateConflict(Conflict):
     """The order lifecycle's 409: the event is not allowed in the order's state."""
 

@@ -9,8 +9,17 @@ period of a subscription or a metered order is one ``order_period`` row with its
     held ─refund→ refunded (an operator refused the order: the hold refunded to the buyer in
                             full, ``escrow.refunded``; ``period.refunded``)
     due  ─cancel→ cancelled (an operator refused the order: never charged; ``period.cancelled``)
+    held, settled ─dispute→ disputed (a party disputes the period: its hold frozen, or a settled
+                            period's proceeds clawed back from the supplier; ``period.disputed``)
+    disputed ─release→ settled     (the final ruling executes: the supplier paid;
+                            ``period.released``)
+    disputed ─refund→  refunded    (... the buyer refunded in full; ``period.refunded``)
+    disputed ─refund_part→ partially_refunded (... split in basis points;
+                            ``period.partially_refunded``)
 
-``settled``, ``refused``, ``waived``, ``refunded`` and ``cancelled`` are final. Every change
+``refused``, ``waived``, ``refunded``, ``cancelled`` and ``partially_refunded`` are final;
+``settled`` is too but for a dispute opened within the dispute window (one per period: the
+disputes domain refuses a second), as a settled order's. Every change
 of ``OrderPeriod.status`` goes through ``apply``; a pair the table does not hold is an
 ``OrderStateConflict`` (409).
 """
@@ -32,6 +41,8 @@ class PeriodStatus(StrEnum):
     waived = "waived"
     refunded = "refunded"
     cancelled = "cancelled"
+    disputed = "disputed"
+    partially_refunded = "partially_refunded"
 
 
 class PeriodEvent(StrEnum):
@@ -41,10 +52,14 @@ class PeriodEvent(StrEnum):
     settle = "settle"
     refund = "refund"
     cancel = "cancel"
+    dispute = "dispute"
+    release = "release"
+    refund_part = "refund_part"
 
 
 INITIAL: Final = PeriodStatus.due
-#: States no period leaves: the period's money has settled, or none moved.
+#: States in which a period's money has settled, or none moved (a settled period may yet be
+#: disputed within the dispute window).
 CLOSED: Final = frozenset(
     {
         PeriodStatus.settled,
@@ -52,6 +67,7 @@ CLOSED: Final = frozenset(
         PeriodStatus.waived,
         PeriodStatus.refunded,
         PeriodStatus.cancelled,
+        PeriodStatus.partially_refunded,
     }
 )
 
@@ -74,6 +90,11 @@ _DECLARED: Final[tuple[tuple[PeriodStatus, PeriodEvent, PeriodStatus, str], ...]
     (_S.held, _E.settle, _S.settled, "period.settled"),
     (_S.held, _E.refund, _S.refunded, "period.refunded"),
     (_S.due, _E.cancel, _S.cancelled, "period.cancelled"),
+    (_S.held, _E.dispute, _S.disputed, "period.disputed"),
+    (_S.settled, _E.dispute, _S.disputed, "period.disputed"),
+    (_S.disputed, _E.release, _S.settled, "period.released"),
+    (_S.disputed, _E.refund, _S.refunded, "period.refunded"),
+    (_S.disputed, _E.refund_part, _S.partially_refunded, "period.partially_refunded"),
 )
 
 TRANSITIONS: Final[dict[tuple[PeriodStatus, PeriodEvent], Transition]] = {

@@ -46,7 +46,8 @@ class OrderPeriod(SQLModel, table=True):
     """One period of a plan. ``(order_id, number)`` is unique: a period is charged once, however
     many job runners reach it. ``charge_at`` is when the job charges it (a subscription's
     period start; a metered period's end), ``settle_at`` when the hold is released (the
-    period's end: the period is its acceptance window)."""
+    period's end: the period is its acceptance window), ``settled_at`` when it was (a dispute
+    of the period is open to its parties for ``dispute_window_s`` from then)."""
 
     __tablename__ = "order_period"
     __table_args__ = (
@@ -71,5 +72,7 @@ class OrderPeriod(SQLModel, table=True):
     hold_id: int | None = Field(default=None, sa_type=BigInteger)
     charged_seq: int | None = Field(default=None, sa_type=BigInteger)
     closed_seq: int | None = Field(default=None, sa_type=BigInteger)
+    # When the hold was released to the supplier: a dispute window counts from it.
+    settled_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))

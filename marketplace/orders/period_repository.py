@@ -62,6 +62,15 @@ def lock_open(session: Session, order_id: int) -> list[OrderPeriod]:
     return list(session.exec(query).all())
 
 
+def lock_period(session: Session, order_id: int, number: int) -> OrderPeriod | None:
+    """Period ``number`` of the order, locked (a period before its plan and order, as the job)."""
+    query = select(OrderPeriod).where(
+        col(OrderPeriod.order_id) == order_id, col(OrderPeriod.number) == number
+    )
+    query = query.with_for_update(key_share=True)
+    return session.exec(query.execution_options(populate_existing=True)).first()
+
+
 def period_at(session: Session, order_id: int, at: datetime) -> OrderPeriod | None:
     """The order's due period that ``at`` falls in, locked."""
     query = (

@@ -35,7 +35,7 @@ Limit = Annotated[int, Query(ge=1, le=limits.page_size_max, description="page si
 @router.post(
     "/orders/{order_id}/disputes",
     status_code=201,
-    summary="Open a dispute on an order (its buyer or supplier)",
+    summary="Open a dispute on an order, or one period of it (its buyer or supplier)",
 )
 @idempotent
 def open_dispute(
@@ -45,14 +45,16 @@ def open_dispute(
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> DisputeView:
-    """Freezes the order's escrow hold (a settled order within the dispute window: claws the
-    supplier's proceeds back into a hold), holds the opener's arbitration fee, writes
+    """Freezes the order's escrow hold, or with ``period`` (a subscription or metered order) that
+    period's (a settled order or period within the dispute window: claws the supplier's
+    proceeds back into a hold), holds the opener's arbitration fee, writes
     ``dispute.opened`` and draws the arbitrator (``arbitrator.drawn``). 404 to anyone but the
     order's parties; 409 ``dispute_exists``, ``dispute_window_closed`` (naming the deadline),
-    ``proceeds_withdrawn``, ``insufficient_funds``, ``no_arbitrator``, ``order_state``."""
+    ``proceeds_withdrawn``, ``insufficient_funds``, ``no_arbitrator``, ``order_state``,
+    ``dispute_state`` (a periodic order with no ``period``); 404 ``period_not_found``."""
     return opening.open_dispute(
         session, runtime.settings, principal, order_id, reason=body.reason,
-        statement=body.statement, now=utc_now(),
+        statement=body.statement, now=utc_now(), period=body.period,
     )  # fmt: skip
 
 

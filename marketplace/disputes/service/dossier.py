@@ -305,6 +305,7 @@ def dossier_view(
     return DossierView(
         dispute_id=dispute.id,
         order_id=dispute.order_id,
+        period=dispute.period or None,
         objection_id=dispute.objection_id,
         status=dispute.status,
         reason=dispute.reason,
@@ -401,17 +402,20 @@ def _meta(
         return _objection_meta(case, chain_id, contract)
     order = orders.get_order_view(session, dispute.order_id)
     addresses = _addresses(case)
+    what = f"order {dispute.order_id}"
+    if dispute.period:
+        what = f"period {dispute.period} of {what}"
     return {
         "version": DOSSIER_VERSION,
-        "title": f"Dispute {dispute.id} on order {dispute.order_id}",
+        "title": f"Dispute {dispute.id} on {what}",
         "description": (
-            f"The {dispute.opener_side} disputes order {dispute.order_id} ({dispute.reason}). "
+            f"The {dispute.opener_side} disputes {what} ({dispute.reason}). "
             "Every item below is a journal entry of the exchange, anchored on chain; its receipt "
             "is under receipts/. Verify with `bourse verify dossier.zip --chain URL`."
         ),
         "question": (
-            f"How should the escrowed price of order {dispute.order_id} be divided between its "
-            "supplier and its buyer?"
+            f"How should the escrowed price of {what} be divided between its supplier and its "
+            "buyer?"
         ),
         "rulingOptions": {
             "type": "split_bp",
@@ -425,6 +429,7 @@ def _meta(
         "dispute": {
             "id": dispute.id,
             "order_id": dispute.order_id,
+            "period": dispute.period or None,
             "reason": dispute.reason,
             "status": dispute.status,
             "round": dispute.round,

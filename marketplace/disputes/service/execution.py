@@ -8,11 +8,13 @@ transaction, under the dispute's row lock:
 * the arbitration fees: each side's fee hold forfeits to the exchange's ``arbitration_fees`` in
   the proportion that side lost, the rest returned (``fees.forfeited``);
 * the order → ``settled``, ``refunded`` or ``partially_refunded`` (a refund or a split ends the
-  buyer's licence);
+  buyer's licence); on a period's dispute the same arithmetic over the period's amount and fee,
+  and the period (not the order, nor its licence) moves on;
 * ``ruling.executed``, and the dispute ``executed``.
 
-Lock order (docs/architecture.md, "Lock order"): the dispute, the order, the order's licence,
-then the journal head (the first money moved), then the book accounts.
+Lock order (docs/architecture.md, "Lock order"): the dispute, the order (a period's: the
+period, its plan, the order, its exclusive listing), the order's licence, then the journal head
+(the first money moved), then the book accounts.
 
 The state is re-read under the lock, so a dispute executes once whoever asks twice."""
 
@@ -61,6 +63,55 @@ def _fee_hold(
         )  # fmt: skip
 
 
+def _move_price(
+    session: Session,
+    dispute: Dispute,
+    order: orders.DisputedOrder,
+    *,
+    price: int,
+    fee: int,
+    actor: str,
+    now: datetime,
+) -> None:
+    """Move the disputed money (``price``, of which ``fee`` is the exchange's at settlement: the
+    order's, or the period's) by the ruling's ``supplier_bp``."""
+    assert dispute.id is not None
+    assert dispute.hold_id is not None
+    assert dispute.supplier_bp is not None
+    bp, ref = dispute.supplier_bp, reference(dispute.id)
+    if not dispute.clawback:
+        if bp == fees.BP_MAX:
+            books.release(
+                session, hold_id=dispute.hold_id, payee_org_id=order.supplier_organization_id,
+                fee_minor=fee, reference=ref, actor=actor, now=now,
+            )  # fmt: skip
+        elif bp == 0:
+            books.refund(session, hold_id=dispute.hold_id, reference=ref, actor=actor, now=now)
+        else:
+            shares = fees.order_shares(price, fee, bp)
+            books.split(
+                session, hold_id=dispute.hold_id, payee_org_id=order.supplier_organization_id,
+                payee_minor=shares.supplier_minor, exchange_minor=shares.fee_minor,
+                reference=ref, actor=actor, now=now,
+            )  # fmt: skip
+        return
+    claw = fees.clawback_shares(price, fee, bp)
+    if claw.to_buyer_minor == 0:
+        books.refund(session, hold_id=dispute.hold_id, reference=ref, actor=actor, now=now)
+    else:
+        books.split(
+            session, hold_id=dispute.hold_id, payee_org_id=order.buyer_organization_id,
+            payee_minor=claw.to_buyer_minor, exchange_minor=0, reference=ref, actor=actor,
+            now=now,
+        )  # fmt: skip
+    if claw.fee_returned_minor > 0:
+        books.return_fee(
+            session, org_id=order.buyer_organization_id, amount_minor=claw.fee_returned_minor,
+            currency=order.currency, transfer_id=f"dispute-{dispute.id}-fee-returned",
+            reference=ref, actor=actor, now=now,
+        )  # fmt: skip
+
+
 def execute(session: Session, dispute: Dispute, *, actor: str, now: datetime) -> bool:
     """Execute the (locked) dispute's ruling if it is due; False (nothing done) otherwise."""
     if not due(dispute, now):
@@ -72,41 +123,15 @@ def execute(session: Session, dispute: Dispute, *, actor: str, now: datetime) ->
     assert dispute.order_id is not None  # an objection's: service/objections.py
     transition = lifecycle.require(dispute.status, DisputeEvent.execute)
     bp, ref = dispute.supplier_bp, reference(dispute.id)
-    # The order and its licence are locked before the money moves (the journal head).
-    order = orders.lock_for_ruling(session, dispute.order_id)
-    fee = order.fee_minor or 0
-    if not dispute.clawback:
-        if bp == fees.BP_MAX:
-            books.release(
-                session, hold_id=dispute.hold_id, payee_org_id=order.supplier_organization_id,
-                fee_minor=fee, reference=ref, actor=actor, now=now,
-            )  # fmt: skip
-        elif bp == 0:
-            books.refund(session, hold_id=dispute.hold_id, reference=ref, actor=actor, now=now)
-        else:
-            shares = fees.order_shares(order.price_minor, fee, bp)
-            books.split(
-                session, hold_id=dispute.hold_id, payee_org_id=order.supplier_organization_id,
-                payee_minor=shares.supplier_minor, exchange_minor=shares.fee_minor,
-                reference=ref, actor=actor, now=now,
-            )  # fmt: skip
+    # The order (a period: the period, its plan, the order) and what closing it writes are
+    # locked before the money moves (the journal head).
+    if dispute.period:
+        order, period = orders.lock_period_for_ruling(session, dispute.order_id, dispute.period)
+        price, fee = period.amount_minor, period.fee_minor
     else:
-        claw = fees.clawback_shares(order.price_minor, fee, bp)
-        if claw.to_buyer_minor == 0:
-            books.refund(session, hold_id=dispute.hold_id, reference=ref, actor=actor, now=now)
-        else:
-            books.split(
-                session, hold_id=dispute.hold_id, payee_org_id=order.buyer_organization_id,
-                payee_minor=claw.to_buyer_minor, exchange_minor=0, reference=ref, actor=actor,
-                now=now,
-            )  # fmt: skip
-        if claw.fee_returned_minor > 0:
-            books.return_fee(
-                session, org_id=order.buyer_organization_id,
-                amount_minor=claw.fee_returned_minor, currency=order.currency,
-                transfer_id=f"dispute-{dispute.id}-fee-returned", reference=ref, actor=actor,
-                now=now,
-            )  # fmt: skip
+        order = orders.lock_for_ruling(session, dispute.order_id)
+        price, fee = order.price_minor, order.fee_minor or 0
+    _move_price(session, dispute, order, price=price, fee=fee, actor=actor, now=now)
     opener_buyer = dispute.opener_side == Side.buyer
     for hold_id, buyer in (
         (dispute.opener_fee_hold_id, opener_buyer),
@@ -114,10 +139,16 @@ def execute(session: Session, dispute: Dispute, *, actor: str, now: datetime) ->
         (dispute.appeal_fee_hold_id, dispute.appellant_side == Side.buyer),
     ):
         _fee_hold(session, hold_id, buyer=buyer, bp=bp, ref=ref, actor=actor, now=now)
-    orders.close_dispute(
-        session, dispute.order_id, outcome=dispute.outcome, dispute_id=dispute.id, actor=actor,
-        now=now,
-    )  # fmt: skip
+    if dispute.period:
+        orders.close_period_dispute(
+            session, dispute.order_id, dispute.period, outcome=dispute.outcome,
+            dispute_id=dispute.id, actor=actor, now=now,
+        )  # fmt: skip
+    else:
+        orders.close_dispute(
+            session, dispute.order_id, outcome=dispute.outcome, dispute_id=dispute.id,
+            actor=actor, now=now,
+        )  # fmt: skip
     entry = journal.append(
         session,
         kind=transition.kind,
@@ -126,6 +157,7 @@ def execute(session: Session, dispute: Dispute, *, actor: str, now: datetime) ->
         payload={
             "dispute_id": dispute.id,
             "order_id": dispute.order_id,
+            **({"period": dispute.period} if dispute.period else {}),
             "round": dispute.round,
             "outcome": dispute.outcome,
             "supplier_bp": bp,

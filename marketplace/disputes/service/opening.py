@@ -1,13 +1,16 @@
 """Opening a dispute (docs/disputes.md, "Opening"): the order's buyer or supplier, with a reason
-code and a statement. In one transaction: the dispute row (one per order: a second is 409
-``dispute_exists``, the race met on the unique ``order_id``), the order → ``disputed`` (its
-escrow hold frozen), or for a settled order within the dispute window the supplier's proceeds
-clawed back into a hold, the opener's arbitration fee held, ``dispute.opened`` (no amounts), and
-the draw of the arbitrator (``arbitrator.drawn``). Any refusal writes nothing."""
+code and a statement, about the order or (a subscription or metered order) one of its periods.
+In one transaction: the dispute row (one per order, or per period: a second is 409
+``dispute_exists``, the race met on the unique ``(order_id, period)``), the order → ``disputed``
+(its escrow hold frozen) or the period → ``disputed`` (its hold frozen), or for a settled order
+or period within the dispute window the supplier's proceeds clawed back into a hold, the
+opener's arbitration fee held, ``dispute.opened`` (no amounts), and the draw of the arbitrator
+(``arbitrator.drawn``). Any refusal writes nothing."""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -67,6 +70,48 @@ def hold_fee(
     return held.id
 
 
+@dataclass(frozen=True)
+class _Disputed:
+    """What a dispute is about: the order, and the money in dispute — the order's price and fee
+    and its hold, or one period's amount, fee and hold (``period`` its number, 0 for the
+    order)."""
+
+    order: orders.DisputedOrder
+    period: int
+    amount_minor: int
+    fee_minor: int
+    hold_id: int | None
+    settled_at: datetime | None
+    record_seqs: tuple[int, ...] = ()
+
+
+def _subject(
+    session: Session, principal: Principal, order_id: int, period: int | None
+) -> _Disputed:
+    """The order or its period, locked; 404 to anyone but the order's parties, 404
+    ``period_not_found``, 409 ``dispute_state`` for a periodic order disputed as a whole."""
+    if period is not None:
+        order, found = orders.party_period(session, principal, order_id, period)
+        settled_at = found.settled_at if found.status == "settled" else None
+        return _Disputed(
+            order, period, found.amount_minor, found.fee_minor, found.hold_id, settled_at,
+            found.record_seqs,
+        )  # fmt: skip
+    order = orders.party_order(session, principal, order_id)  # 404 to anyone but its parties
+    if order.periodic:
+        raise DisputeStateConflict(
+            f"order {order_id} is a subscription or metered order: its money moves per period, "
+            "so a dispute names the period (`period`)"
+        )
+    settled_at = order.settled_at if order.status == "settled" else None
+    return _Disputed(order, 0, order.price_minor, order.fee_minor or 0, order.hold_id, settled_at)
+
+
+def _what(disputed: _Disputed) -> str:
+    number, order_id = disputed.period, disputed.order.id
+    return f"period {number} of order {order_id}" if number else f"order {order_id}"
+
+
 def open_dispute(
     session: Session,
     settings: Settings,
@@ -76,29 +121,26 @@ def open_dispute(
     reason: Reason,
     statement: str,
     now: datetime,
+    period: int | None = None,
 ) -> DisputeView:
-    order = orders.party_order(session, principal, order_id)  # 404 to anyone but its parties
+    disputed = _subject(session, principal, order_id, period)
     if not principal.verified:
         raise NotDisputeParty("only a verified organisation may open a dispute")
+    order, what = disputed.order, _what(disputed)
     side = Side.buyer if principal.organization.id == order.buyer_organization_id else Side.supplier
-    if repository.by_order(session, order_id) is not None:
-        raise DisputeExists(f"order {order_id} has a dispute already; an appeal continues it")
-    if order.periodic:
-        raise DisputeStateConflict(
-            f"order {order_id} is a subscription or metered order: disputing one is not "
-            "supported yet"
-        )
-    clawback = order.status == "settled"
-    if clawback:
-        assert order.settled_at is not None
-        deadline = order.settled_at + timedelta(seconds=settings.dispute_window_s)
+    if repository.by_order(session, order_id, period=disputed.period) is not None:
+        raise DisputeExists(f"{what} has a dispute already; an appeal continues it")
+    clawback = disputed.settled_at is not None
+    if disputed.settled_at is not None:
+        deadline = disputed.settled_at + timedelta(seconds=settings.dispute_window_s)
         if now >= deadline:
             raise DisputeWindowClosed(
-                f"order {order_id} settled at {order.settled_at.isoformat()}; it could be "
+                f"{what} settled at {disputed.settled_at.isoformat()}; it could be "
                 f"disputed until {deadline.isoformat()}"
             )
     row = Dispute(
         order_id=order_id,
+        period=disputed.period,
         buyer_organization_id=order.buyer_organization_id,
         supplier_organization_id=order.supplier_organization_id,
         opened_by=principal.account_id,
@@ -106,7 +148,7 @@ def open_dispute(
         reason=reason.value,
         statement=statement,
         statement_sha256=hashlib.sha256(statement.encode()).hexdigest(),
-        amount_minor=order.price_minor,
+        amount_minor=disputed.amount_minor,
         currency=order.currency,
         clawback=clawback,
         evidence_closes_at=now + timedelta(seconds=settings.evidence_period_s),
@@ -114,27 +156,32 @@ def open_dispute(
         updated_at=now,
     )
     if repository.add_unique(session, row) is None:
-        raise DisputeExists(f"order {order_id} has a dispute already; an appeal continues it")
+        raise DisputeExists(f"{what} has a dispute already; an appeal continues it")
     assert row.id is not None
-    # Lifecycle refusals (an order placed, cancelled, refunded...) are the order's 409.
-    orders.mark_disputed(session, order_id, dispute_id=row.id, actor=principal.address, now=now)
+    # Lifecycle refusals (an order placed, cancelled, refunded; a period due...) are a 409.
+    if disputed.period:
+        orders.mark_period_disputed(
+            session, order_id, disputed.period, dispute_id=row.id, actor=principal.address,
+            now=now,
+        )  # fmt: skip
+    else:
+        orders.mark_disputed(session, order_id, dispute_id=row.id, actor=principal.address, now=now)
     ref = reference(row.id)
     if clawback:
-        assert order.fee_minor is not None
         try:
             held = books.hold(
                 session, org_id=order.supplier_organization_id,
-                amount_minor=order.price_minor - order.fee_minor, currency=order.currency,
+                amount_minor=disputed.amount_minor - disputed.fee_minor, currency=order.currency,
                 reference=ref, transfer_id=transfer_id(row.id, "clawback"), now=now,
             )  # fmt: skip
         except InsufficientFunds as exc:
             raise ProceedsWithdrawn(
-                f"the supplier's proceeds of order {order_id} are no longer in its available "
+                f"the supplier's proceeds of {what} are no longer in its available "
                 "balance: the exchange cannot claw them back, so it cannot take the dispute"
             ) from exc
         row.hold_id = held.id
     else:
-        row.hold_id = order.hold_id
+        row.hold_id = disputed.hold_id
     row.opener_fee_hold_id = hold_fee(
         session, principal, row, amount_minor=settings.arbitration_fee_minor, what="fee-opener",
         now=now,
@@ -147,6 +194,8 @@ def open_dispute(
         payload={
             "dispute_id": row.id,
             "order_id": order_id,
+            # A period's number only on a period's dispute: an order's entry is as it was.
+            **({"period": disputed.period} if disputed.period else {}),
             "reason": reason.value,
             "opener_side": side.value,
             "statement_sha256": row.statement_sha256,
@@ -159,5 +208,6 @@ def open_dispute(
     session.add(row)
     session.flush()
     draw.assign(session, settings, row, round_=1, actor=exchange_address(settings), now=now)
-    records.attach(session, row, now)  # the exchange's records of the order, as evidence
+    # The exchange's records of the order (and the period's own entries), as evidence.
+    records.attach(session, row, now, period_seqs=disputed.record_seqs)
     return dispute_view(session, row)

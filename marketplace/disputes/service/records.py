@@ -5,6 +5,8 @@ For the dispute's order, one item per journal entry, in this order:
 
 - ``listing.created``: the listing's signed terms (the supplier's EIP-712 offer);
 - ``order.placed``: the buyer's signed order;
+- on a period's dispute, the period's own entries: ``period.charged`` (its hold; a metered
+  period's count) and ``period.settled`` (when it had been released to the supplier);
 - ``asset.registered``: the certificate(s) of the revision bought;
 - ``quality.assessed``: the anchored quality report of that revision;
 - ``delivery.served``: every download served under the order's licence;
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlmodel import Session
@@ -48,14 +51,16 @@ SYSTEM = "system"
 RECORD_MEDIA_TYPE = "application/json"
 
 
-def record_seqs(session: Session, order_id: int) -> list[int]:
+def record_seqs(session: Session, order_id: int, period_seqs: Sequence[int] = ()) -> list[int]:
     """The journal seqs of the order's records, each once, the weightiest first: the listing,
-    the signed order, the certificates, the quality report, the buyer's re-checks, fingerprint
-    detections, then the downloads served (the first and last ``evidence_served_records_max``
-    / 2 of them: a buyer that downloaded a thousand times does not crowd out the rest), each
-    followed by the buyer's receipt of it, if it signed one."""
+    the signed order, the disputed period's entries (``period_seqs``), the certificates, the
+    quality report, the buyer's re-checks, fingerprint detections, then the downloads served
+    (the first and last ``evidence_served_records_max`` / 2 of them: a buyer that downloaded a
+    thousand times does not crowd out the rest), each followed by the buyer's receipt of it, if
+    it signed one."""
     order = orders.get_order_view(session, order_id)
     seqs = [listings.public(session, order.listing_id).journal_seq, order.placed_seq]
+    seqs += period_seqs
     seqs += assets.certificate_seqs(session, order.asset_id, order.revision)
     report = quality.report_seq(session, order.asset_id, order.revision)
     seqs += [] if report is None else [report]
@@ -81,8 +86,11 @@ def record_bytes(session: Session, seq: int) -> bytes:
     return canonical_json(entry_document(entry))
 
 
-def attach(session: Session, dispute: Dispute, now: datetime) -> list[Evidence]:
-    """Attach the order's records not attached yet (at most ``evidence_records_max`` records in
+def attach(
+    session: Session, dispute: Dispute, now: datetime, *, period_seqs: Sequence[int] = ()
+) -> list[Evidence]:
+    """Attach the order's records (with ``period_seqs``, a disputed period's entries) not
+    attached yet (at most ``evidence_records_max`` records in
     all, apart from the parties' quotas) and return the new items. Writes no journal entry:
     each item is an entry already. Call it in the transaction that opens the dispute; it never
     commits."""
@@ -91,7 +99,7 @@ def attach(session: Session, dispute: Dispute, now: datetime) -> list[Evidence]:
     attached = repository.record_seqs(session, dispute.id)
     room = limits.evidence_records_max - repository.count(session, dispute.id, source=SYSTEM)
     added: list[Evidence] = []
-    for seq in record_seqs(session, dispute.order_id):
+    for seq in record_seqs(session, dispute.order_id, period_seqs):
         if seq in attached or len(added) >= room:
             continue
         entry = repository.journal_entry(session, seq)

@@ -26,6 +26,7 @@ def dispute_view(session: Session, dispute: Dispute, *, contents: bool = True) -
     return DisputeView(
         id=dispute.id,
         order_id=dispute.order_id,
+        period=dispute.period or None,
         objection_id=dispute.objection_id,
         buyer_organization_id=dispute.buyer_organization_id,
         supplier_organization_id=dispute.supplier_organization_id,

@@ -16,10 +16,15 @@ an operator's ``approve`` and ``refuse``; the job's acceptance, settlement and e
 from marketplace.orders.service.cancellation import cancel
 from marketplace.orders.service.disputes import (
     DisputedOrder,
+    DisputedPeriod,
     close_dispute,
+    close_period_dispute,
     lock_for_ruling,
+    lock_period_for_ruling,
     mark_disputed,
+    mark_period_disputed,
     party_order,
+    party_period,
     traded_with,
 )
 from marketplace.orders.service.payment import PaidHook, paid_hooks, pay, place_and_pay
@@ -67,6 +72,7 @@ from marketplace.orders.service.views import (
 
 __all__ = [
     "DisputedOrder",
+    "DisputedPeriod",
     "OrderView",
     "PaidHook",
     "SettledPrice",
@@ -79,13 +85,16 @@ __all__ = [
     "awaiting_approval",
     "cancel",
     "close_dispute",
+    "close_period_dispute",
     "draft",
     "exclusive_holder",
     "get_order",
     "get_order_view",
     "lock_for_delivery",
     "lock_for_ruling",
+    "lock_period_for_ruling",
     "mark_disputed",
+    "mark_period_disputed",
     "my_orders",
     "order_from",
     "order_periods",
@@ -93,6 +102,7 @@ __all__ = [
     "order_quality_checks",
     "paid_hooks",
     "party_order",
+    "party_period",
     "pay",
     "place",
     "place_and_pay",

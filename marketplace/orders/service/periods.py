@@ -343,6 +343,7 @@ def settle_period(session: Session, period: OrderPeriod, *, actor: str, now: dat
         released_seq=released.closed_seq,
         supplier_organization_id=order.supplier_organization_id,
     )  # fmt: skip
+    period.settled_at = now
     _save(session, period, now)
     if plan.kind == SUBSCRIPTION:
         _next(session, plan, period, now=now)
@@ -472,6 +473,60 @@ def close_on_refusal(
         _save(session, period, now)
         closed.append(period.number)
     return {"plan": plan.kind, "periods_closed": closed, "refunds": refunds}
+
+
+# --- a dispute of one period (docs/disputes.md, "Disputes of one period") ---------------------
+
+_RULED: Final = {
+    "release": PeriodEvent.release,
+    "refund": PeriodEvent.refund,
+    "split": PeriodEvent.refund_part,
+}
+
+
+def dispute_period(
+    session: Session, period: OrderPeriod, *, dispute_id: int, actor: str, now: datetime
+) -> None:
+    """A party disputed the period (locked, with its plan, its order and what stopping the plan
+    writes: ``disputes.party_period``): ``held`` or ``settled`` → ``disputed``
+    (``period.disputed``); the job never claims a disputed period. The plan runs on: a held
+    subscription period's successor is scheduled now, as its settlement would have."""
+    plan = period_repository.plan(session, period.order_id)
+    assert plan is not None
+    held = period.status == PeriodStatus.held
+    transition = apply(period, PeriodEvent.dispute)
+    _journal(
+        session, plan, period, transition.kind, actor, dispute_id=dispute_id, clawback=not held
+    )
+    _save(session, period, now)
+    if held and plan.kind == SUBSCRIPTION:
+        _next(session, plan, period, now=now)
+
+
+def close_disputed_period(
+    session: Session,
+    period: OrderPeriod,
+    *,
+    outcome: str,
+    dispute_id: int,
+    actor: str,
+    now: datetime,
+) -> None:
+    """The executed ruling closes the period (locked, with its plan, its order, the listing its
+    order's settlement may close and its licence: ``disputes.lock_period_for_ruling``):
+    ``release`` → ``settled``, ``refund`` → ``refunded``, ``split`` → ``partially_refunded``.
+    The money has moved in the books already. The licence and the plan are left as they are: the
+    ruling is about this period's money. The order is settled if this was its last open period."""
+    plan = period_repository.plan(session, period.order_id)
+    assert plan is not None
+    transition = apply(period, _RULED[outcome])
+    period.closed_seq = _journal(
+        session, plan, period, transition.kind, actor, dispute_id=dispute_id
+    )
+    if outcome == "release" and period.settled_at is None:
+        period.settled_at = now
+    _save(session, period, now)
+    _finish_if_done(session, plan, locked(session, plan.order_id), actor=actor, now=now)
 
 
 # --- usage and renewal -------------------------------------------------------------------------

@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
+from typer.testing import Result
 
 from marketplace.client import Databourse, DatabourseClientError
 from marketplace.settings import get_settings
 from tests.marketplace.cli.test_orders import buyer_cli, listing, ops, run
 from tests.marketplace.identity.helpers import PASSWORD, serve_exchange
 from tests.marketplace.orders.money import balance, deliver, fund, reconciled
+from tests.marketplace.orders.test_periods import MONTHLY
 
 __all__ = ["buyer_cli", "ops"]
 
@@ -93,3 +95,34 @@ def test_open_rule_list_show_and_execute(
         assert balance(engine, buyer_org) == (200_000, 0)
         assert reconciled(engine)
         assert buyer_cli.disputes.get(dispute_id).status == "executed"
+
+
+def test_bourse_dispute_open_names_a_period_of_a_subscription(
+    *, base_url: str, ops: Databourse, buyer_cli: Databourse, tmp_path: Path, engine: Engine
+) -> None:
+    with Databourse(base_url) as judge:
+        judge.identity.signup("jo@arbiters.test", PASSWORD, organization="Jo", roles=["buyer"])
+        org = judge.identity.me().organization.id
+        ops.identity.verify_organization(org)
+        ops.identity.grant_role(org, "arbitrator")
+    fund(engine, buyer_cli.identity.me().organization.id, 200_000)
+    listing_id = listing(base_url, ops, tmp_path, price_model=MONTHLY)
+    order_id = buyer_cli.orders.buy(listing_id, purpose="research").id
+
+    def open_(*extra: str) -> Result:
+        return run(
+            "dispute", "open", str(order_id), "--reason", "not_delivered", "--statement",
+            "Nothing came this month.", "--url", base_url, *extra,
+        )  # fmt: skip
+
+    whole = open_()
+    assert whole.exit_code != 0
+    assert "dispute_state" in whole.output or "names the period" in whole.output
+    missing = open_("--period", "9")
+    assert missing.exit_code != 0
+    assert "no period 9" in missing.output
+    opened = open_("--period", "1")
+    assert opened.exit_code == 0, opened.output
+    dispute_id = int(opened.output.strip().splitlines()[-1])
+    assert f"dispute {dispute_id} on period 1 of order {order_id}: open" in opened.output
+    assert buyer_cli.disputes.get(dispute_id).period == 1

@@ -33,6 +33,7 @@ from ledger.verify.dossier import DossierInvalid, DossierReport, read_dossier, v
 from marketplace.app import create_app
 from marketplace.cli import app as cli
 from marketplace.client import Databourse
+from marketplace.orders.settlement_job import run_once
 from marketplace.runtime import Runtime
 from tests.chain_fixtures import CHAIN_BACKENDS, RECORDER_KEY
 from tests.conftest import settings_for
@@ -50,13 +51,16 @@ from tests.marketplace.disputes.helpers import (
     file_objection,
     open_dispute,
     paid_order,
+    post_dispute,
     post_file,
     post_ruling,
     post_statement,
     sha256,
 )
-from tests.marketplace.orders.helpers import PRICE_MINOR
-from tests.marketplace.orders.money import balance, fee_revenue, fund, reconciled
+from tests.marketplace.orders.helpers import PRICE_MINOR, on_sale
+from tests.marketplace.orders.money import balance, deliver, fee_revenue, fund, reconciled
+from tests.marketplace.orders.test_periods import MONTHLY, PER_PERIOD
+from tests.marketplace.orders.test_settlement_http import purchase
 
 CONFIG = AnchorConfig(batch_entries_max=1000, batch_age_s=0, poll_s=0.01)
 OPENING = "Half the rows are missing."  # the opener's statement (helpers.post_dispute)
@@ -1127,3 +1131,56 @@ def test_an_objections_dossier_verifies_against_the_pinned_contract(
     code, out = _verify(tmp_path, chain_url, changed, "--contract", chain.contract_address)
     assert code != 0, out
     assert "dossier.json gives dispute.outcome 'dismiss'" in out
+
+
+def test_a_periods_dispute_holds_the_periods_entries_and_verifies(
+    api: TestClient,
+    runtime: Runtime,
+    engine: Engine,
+    *,
+    chain: Web3AnchorChain,
+    chain_url: str,
+    supplier: Party,
+    buyer: Party,
+    ops: Party,
+    judge: Party,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A dispute of the one period of a subscription, settled by the job and clawed back: the
+    dossier holds the period's own entries (charged, settled) as the exchange's records and its
+    ``dispute.period``, verifies once anchored, and fails when dossier.json names another
+    period than the anchored dispute.opened."""
+    fund(engine, buyer.organization_id, PER_PERIOD + ARBITRATION_FEE)
+    listing = on_sale(api, supplier, ops, price_model=MONTHLY)
+    order = purchase(api, buyer, listing["id"]).json()
+    deliver(engine, order["id"])
+    [period] = api.get(f"/orders/{order['id']}/periods", headers=buyer.headers).json()
+    end = datetime.fromisoformat(period["ends_at"])
+    assert run_once(engine, runtime.settings, now=end).periods_settled == [(order["id"], 1)]
+    at(monkeypatch, end + timedelta(minutes=5))
+    r = post_dispute(api, buyer, order["id"], period=1)
+    assert r.status_code == 201, r.text
+    dispute = r.json()
+    at(monkeypatch, after_evidence(dispute))
+    r = post_ruling(api, judge, dispute["id"], "split", 5_000)
+    assert r.status_code == 200, r.text
+    assert execute(runtime, datetime.fromisoformat(r.json()["appeal_closes_at"])) == [dispute["id"]]
+    assert reconciled(engine)
+
+    _anchor(engine, chain)
+    data = _export(api, judge, Case(dispute["id"], order["id"], judge))
+    code, out = _verify(tmp_path, chain_url, data, "--contract", chain.contract_address)
+    assert code == 0, out
+    members = _members(data)
+    kinds = [i["kind"] for i in _manifest(members)]
+    assert {"period.charged", "period.settled", "order.placed", "ruling.executed"} <= set(kinds)
+    meta = json.loads(members["dossier.json"])
+    assert (meta["dispute"]["order_id"], meta["dispute"]["period"]) == (order["id"], 1)
+    assert meta["title"] == f"Dispute {dispute['id']} on period 1 of order {order['id']}"
+
+    meta["dispute"]["period"] = 2
+    report = _report(
+        chain_url, chain, _zipped({**members, "dossier.json": json.dumps(meta).encode()})
+    )
+    assert [p for p in report.problems if "dispute.period 2" in p]
