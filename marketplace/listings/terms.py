@@ -131,7 +131,7 @@ def _duration_words(days: int) -> str:
 
 
 #: Price kinds whose orders are charged and settled period by period: accepting one releases
-#: nothing, and disputing one is refused (docs/disputes.md).
+#: nothing, and a dispute names one period (docs/disputes.md, "Disputes of one period").
 PERIODIC_PRICE_KINDS: Final = frozenset({"subscription", "metered"})
 
 
@@ -175,8 +175,8 @@ def plain_words(terms: Terms, price_kind: PriceKind | None = None) -> list[str]:
 def _settlement_words(terms: Terms, price_kind: PriceKind | None) -> str:
     if price_kind in PERIODIC_PRICE_KINDS:
         return (
-            "Each period is paid to the supplier when it ends; "
-            "a subscription or metered order cannot be disputed yet."
+            "Each period is paid to the supplier when it ends; each period may be disputed on "
+            "its own, while it runs or within the dispute window after it is paid."
         )
     return (
         f"You have {terms.acceptance_window_h} h after delivery to accept or dispute it; "

@@ -47,11 +47,11 @@ def test_a_subscription_listing_does_not_promise_a_dispute(
 
     assert shown[one_off["id"]]["terms_plain"][-1].startswith("You have 72 h after delivery")
     assert shown[monthly["id"]]["terms_plain"][-1] == (
-        "Each period is paid to the supplier when it ends; a subscription or metered order "
-        "cannot be disputed yet."
+        "Each period is paid to the supplier when it ends; each period may be disputed on its "
+        "own, while it runs or within the dispute window after it is paid."
     )
     assert page.count("to accept or dispute it") == 1
-    assert page.count("cannot be disputed yet") == 1
+    assert page.count("each period may be disputed on its own") == 1
 
 
 def test_an_unlisted_asset_has_no_listings_to_show(

@@ -87,8 +87,8 @@ def test_plain_words_promise_a_dispute_only_for_an_order_paid_at_once() -> None:
         "You have 72 h after delivery to accept or dispute it; disputes may be raised within 168 h."
     )
     periodic = (
-        "Each period is paid to the supplier when it ends; a subscription or metered order "
-        "cannot be disputed yet."
+        "Each period is paid to the supplier when it ends; each period may be disputed on its "
+        "own, while it runs or within the dispute window after it is paid."
     )
     for kind in ("fixed", "tiered", "public_data", None):
         assert plain_words(_terms(), kind)[-1] == window
