@@ -25,9 +25,9 @@ from tests.marketplace.disputes.helpers import (
     post_ruling,
 )
 from tests.marketplace.disputes.test_case_http import arbitration_fees
-from tests.marketplace.orders.helpers import entries, on_sale
+from tests.marketplace.orders.helpers import entries, keyed, on_sale
 from tests.marketplace.orders.money import balance, deliver, fee_revenue, fund, reconciled
-from tests.marketplace.orders.test_periods import MONTHLY, PER_PERIOD, PERIOD_FEE
+from tests.marketplace.orders.test_periods import METERED, MONTHLY, PER_PERIOD, PERIOD_FEE
 from tests.marketplace.orders.test_settlement_http import purchase
 
 SPARE = 5  # the buyer's money beyond what the test spends
@@ -360,4 +360,49 @@ def test_both_sides_disputing_one_period_at_once_open_one_dispute(
     assert _states(api, buyer, order["id"]) == [(1, "disputed")]
     kinds = [e["kind"] for e in entries(api, f"order:{order['id']}")]
     assert kinds.count("period.disputed") == 1
+    assert reconciled(engine)
+
+
+def test_a_metered_period_paid_out_is_clawed_back_and_split_while_usage_runs_on(
+    *,
+    api: TestClient,
+    asset_runtime: Runtime,
+    supplier: Party,
+    buyer: Party,
+    ops: Party,
+    judge: Party,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The buyer disputes the usage the supplier reported for a month (30 calls, 3,000, fee 75),
+    charged and paid out at the month's end; the ruling splits it half and half."""
+    engine, settings = asset_runtime.engine, asset_runtime.settings
+    fund(engine, buyer.organization_id, 20_000 + ARBITRATION_FEE)
+    listing = on_sale(api, supplier, ops, price_model=METERED)
+    order = purchase(api, buyer, listing["id"]).json()
+    usage = api.post(
+        f"/orders/{order['id']}/usage", json={"units": 30}, headers=keyed(supplier.headers)
+    )
+    assert usage.status_code == 200, usage.text
+    end = datetime.fromisoformat(_periods(api, buyer, order["id"])[0]["ends_at"])
+    assert run_once(engine, settings, now=end).periods_settled == [(order["id"], 1)]
+    assert balance(engine, supplier.organization_id) == (3_000 - 75, 0)
+
+    at(monkeypatch, end + timedelta(days=1))
+    r = post_dispute(api, buyer, order["id"], period=1, reason="other")
+    assert r.status_code == 201, r.text
+    dispute = r.json()
+    assert (dispute["clawback"], dispute["amount_minor"]) == (True, 3_000)
+    assert balance(engine, supplier.organization_id) == (0, 3_000 - 75)
+    assert _states(api, buyer, order["id"]) == [(1, "disputed"), (2, "due")]
+    assert _records(api, buyer, dispute["id"])["period.charged"] > 0
+
+    _rule_and_execute(
+        api, asset_runtime, judge, dispute, monkeypatch=monkeypatch, outcome="split", bp=5_000
+    )
+    # Gross 1,500 to the supplier, of which the exchange keeps floor(75 x 0.5) = 37; the buyer
+    # gets 1,500 back (1,462 of the clawed-back proceeds, 38 of the fee) and forfeits 5,000.
+    assert balance(engine, supplier.organization_id) == (1_463, 0)
+    assert fee_revenue(engine) == 37
+    assert balance(engine, buyer.organization_id) == (20_000 - 3_000 + 1_500 + 5_000, 0)
+    assert _states(api, buyer, order["id"]) == [(1, "partially_refunded"), (2, "due")]
     assert reconciled(engine)
