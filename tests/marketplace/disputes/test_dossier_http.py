@@ -195,6 +195,22 @@ def _anchor(engine: Engine, chain: Web3AnchorChain) -> None:
     AnchorWorker(engine, lambda: chain, CONFIG).run_until_anchored(timeout_s=60)
 
 
+def _receipted(
+    api: TestClient, buyer: Party, licence_id: int, url: dict[str, Any]
+) -> tuple[bytes, int]:
+    """The buyer downloads ``url`` and signs a receipt for its bytes: the bytes, and the seq of
+    its ``delivery.receipted`` entry."""
+    got = api.get(url["path"])
+    assert got.status_code == 200, got.text
+    signed = api.post(
+        f"/licences/{licence_id}/receipt",
+        json={"served_seq": url["served_seq"], "sha256": sha256(got.content)},
+        headers=buyer.headers,
+    )
+    assert signed.status_code == 201, signed.text
+    return got.content, int(signed.json()["journal_seq"])
+
+
 def _export(api: TestClient, who: Party, case: Case) -> bytes:
     r = api.get(f"/disputes/{case.dispute_id}/dossier", headers=who.headers)
     assert r.status_code == 200, r.text
@@ -414,15 +430,7 @@ def test_the_buyers_delivery_receipt_is_in_the_dossier_and_checked_against_its_d
     order = paid_order(api, runtime, supplier, buyer, ops)
     [licence] = api.get("/licences", headers=buyer.headers).json()["items"]
     url = issued(api, buyer, licence["id"])
-    got = api.get(url["path"])
-    assert got.status_code == 200, got.text
-    signed = api.post(
-        f"/licences/{licence['id']}/receipt",
-        json={"served_seq": url["served_seq"], "sha256": sha256(got.content)},
-        headers=buyer.headers,
-    )
-    assert signed.status_code == 201, signed.text
-    receipted_seq = signed.json()["journal_seq"]
+    _, receipted_seq = _receipted(api, buyer, licence["id"], url)
     fund(runtime.engine, buyer.organization_id, ARBITRATION_FEE)
     dispute = open_dispute(api, buyer, order["id"])
 
@@ -484,15 +492,7 @@ def test_bourse_verify_ties_a_buyers_receipt_to_the_download_it_names(
     order = paid_order(api, runtime, supplier, buyer, ops)
     [licence] = api.get("/licences", headers=buyer.headers).json()["items"]
     first, second = issued(api, buyer, licence["id"]), issued(api, buyer, licence["id"])
-    got = api.get(first["path"])
-    assert got.status_code == 200, got.text
-    signed = api.post(
-        f"/licences/{licence['id']}/receipt",
-        json={"served_seq": first["served_seq"], "sha256": sha256(got.content)},
-        headers=buyer.headers,
-    )
-    assert signed.status_code == 201, signed.text
-    receipted_seq = signed.json()["journal_seq"]
+    data, receipted_seq = _receipted(api, buyer, licence["id"], first)
     _anchor(engine, chain)
     files = {}
     for name, seq in (
@@ -519,7 +519,7 @@ def test_bourse_verify_ties_a_buyers_receipt_to_the_download_it_names(
     assert f"signed by its actor {buyer.address}" in out
     assert out.endswith(
         f"the buyer's receipt of the download served in entry {first['served_seq']} "
-        f"(verified too), sha256 {sha256(got.content)}"
+        f"(verified too), sha256 {sha256(data)}"
     )
     assert verify("receipted", "other_download") == (
         1,
