@@ -5,23 +5,27 @@ Accepting, step by step (all in the caller's transaction; nothing is committed h
 
 1. the quote: one the caller may see (404), of the caller's own demand (403), still offered
    (409 naming its state) and not lapsed (409 ``quote_expired``);
-2. the demand: open (409 naming its state), then ``matching.service.fulfil`` locks its row and
-   marks it fulfilled. That lock is what makes concurrent acceptances of two quotes of one
-   demand queue: the second finds the demand fulfilled and is refused. The partial unique
-   index on accepted quotes holds the same even if a path skipped the lock;
-3. the quote, locked and checked again (its supplier may have withdrawn it meanwhile);
+2. the rows it changes, locked before its first journal append (docs/architecture.md, "Lock
+   order"): the demand's offered quotes in id order, this one among them, which makes
+   concurrent acceptances of two quotes of one demand queue (the second finds its quote
+   rejected); the quote checked again (its supplier may have withdrawn it meanwhile); the
+   listing and its asset, share-locked as placing the order locks them;
+3. the demand: open (409 naming its state), then ``matching.service.fulfil`` locks its row and
+   marks it fulfilled (``demand.fulfilled``). The partial unique index on accepted quotes holds
+   one accepted quote per demand even if a path skipped the locks;
 4. the order, placed through ``orders.service.place`` with the quote's price and the quote's
    terms (narrower than the listing's or the same, checked when the quote was sent), source
    "quote": signed by the exchange with a custodial buyer's key, or by a self-custody buyer
    over the order ``accept_draft`` handed out (its signature, nonce and deadline);
-5. the quote accepted (``quote.accepted``, with the order's id); every other offered quote of
-   the demand rejected (``quote.rejected``, reason ``another_accepted``) or, if lapsed,
-   expired (``quote.expired``);
+5. the quote accepted (``quote.accepted``, with the order's id); every other quote of the
+   demand that step 2 locked offered rejected (``quote.rejected``, reason
+   ``another_accepted``) or, if lapsed, expired (``quote.expired``);
 6. notifications: the accepted quote's supplier, and each supplier whose quote lost.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlmodel import Session
@@ -94,11 +98,12 @@ def _buyers(session: Session, principal: Principal, quote_id: int) -> Quote:
 
 
 def _award_siblings(
-    session: Session, principal: Principal, winner: Quote, now: datetime
+    session: Session, principal: Principal, winner: Quote, offered: Sequence[Quote], now: datetime
 ) -> list[Quote]:
-    """Reject (or, if lapsed, expire) the demand's other offered quotes; the rejected ones."""
+    """Reject (or, if lapsed, expire) the demand's other ``offered`` quotes (locked); the
+    rejected ones."""
     lost: list[Quote] = []
-    for other in repository.lock_offered_of_demand(session, winner.demand_id):
+    for other in offered:
         if other.id == winner.id:
             continue
         if lifecycle.lapsed(other, now):
@@ -154,9 +159,11 @@ def accept(
     """Accept a quote (steps in the module's docstring). ``signed``: a self-custody buyer's
     signature over the order from ``accept_draft``; None for a custodial buyer."""
     quote, demand = _acceptable(session, principal, quote_id, now)
-    peers.fulfil(session, demand.id, quote_id, now)
+    offered = repository.lock_offered_of_demand(session, demand.id)
     quote = _locked(session, quote_id)
     _actionable(quote, QuoteEvent.accept, now)
+    peers.held_for_sale(session, quote.listing_id, demand.purpose)
+    peers.fulfil(session, demand.id, quote_id, now)
     if repository.accepted_of_demand(session, demand.id) is not None:
         raise DemandAlreadyAwarded(f"demand {demand.id} has accepted a quote already")
     quote.order_id = peers.place_order(
@@ -167,7 +174,7 @@ def accept(
     _decide(session, quote, QuoteEvent.accept, principal, now, order_id=quote.order_id)
     if not repository.save(session, quote):
         raise DemandAlreadyAwarded(f"demand {demand.id} has accepted a quote already")
-    lost = _award_siblings(session, principal, quote, now)
+    lost = _award_siblings(session, principal, quote, offered, now)
     peers.notify(
         session, quote.supplier_organization_id, "quote.accepted", quote_id,
         {"demand_id": demand.id, "order_id": quote.order_id},
