@@ -25,7 +25,10 @@ from marketplace.settings import Settings
 
 def auctionable_listing(session: Session, principal: Principal, listing_id: int) -> ListingPublic:
     """The listing an auction may sell: the caller's own, active and available, with exclusive
-    terms (403 / 422 naming the reason otherwise; 404 from listings when it does not exist)."""
+    terms (403 / 422 naming the reason otherwise; 404 from listings when it does not exist).
+    Locked until the transaction ends, before its first journal append, so that two openings
+    on one listing take turns: the second finds the first's auction under way."""
+    listings.lock(session, listing_id)
     listing = listings.public(session, listing_id)
     if listing.supplier_organization_id != principal.organization.id:
         raise NotYourAuction(f"listing {listing_id} is not your organisation's")

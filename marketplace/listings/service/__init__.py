@@ -5,7 +5,7 @@ transaction.
 
 Modules: ``creation`` (draft and create), ``reads`` (public, public_many, for_asset,
 purchasable, held_for_sale, active_comparables), ``changes`` (pause, resume, withdraw,
-lock_to_close, close_sold),
+lock, close_sold),
 ``_common`` (the public shape and the journal entries).
 """
 
@@ -14,7 +14,7 @@ from marketplace.listings import indexing as _indexing
 from marketplace.listings.service.changes import (
     change,
     close_sold,
-    lock_to_close,
+    lock,
     pause,
     resume,
     withdraw,
@@ -46,7 +46,7 @@ __all__ = [
     "for_asset",
     "held_for_sale",
     "listing_row",
-    "lock_to_close",
+    "lock",
     "of_supplier",
     "pause",
     "public",

@@ -71,11 +71,12 @@ def withdraw(
     return change(session, principal, listing_id, ListingEvent.withdraw, now)
 
 
-def lock_to_close(session: Session, listing_id: int) -> None:
-    """Lock the exclusive listing a sale is about to close (``close_sold``), before the
-    transaction's first journal append: a pause or withdrawal locks the listing and then the
-    journal head, so the sale must take them in that order too (docs/architecture.md, "Lock
-    order"). For the orders domain."""
+def lock(session: Session, listing_id: int) -> None:
+    """Lock the listing (404 when there is none) for the rest of the transaction, before its
+    first journal append, as a pause or withdrawal does (it locks the listing, then the journal
+    head: docs/architecture.md, "Lock order"). For the domains that decide something about the
+    listing one transaction at a time: the orders domain closing an exclusive listing a sale
+    took (``close_sold``), the auctions domain opening an auction on one."""
     _locked(session, listing_id)
 
 

@@ -44,7 +44,7 @@ def lock_listing_to_close(session: Session, order: Order) -> None:
     is locked before the journal head, as a pause locks it (docs/architecture.md, "Lock
     order")."""
     if order.exclusive_listing_id is not None:
-        listings.lock_to_close(session, order.exclusive_listing_id)
+        listings.lock(session, order.exclusive_listing_id)
 
 
 def buyers_order(session: Session, principal: Principal, order_id: int, doing: str) -> Order:

@@ -1,5 +1,6 @@
-"""Racing requests: concurrent resolutions write exactly one result, concurrent reveals of one
-bid record it once, and concurrent commits by one organisation keep one bid."""
+"""Racing requests: concurrent openings on one listing open one auction, concurrent resolutions
+write exactly one result, concurrent reveals of one bid record it once, and concurrent commits
+by one organisation keep one bid."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 from tests.marketplace.assets.helpers import Party
 from tests.marketplace.auctions.helpers import (
     Clock,
+    auction_body,
     commit,
     exclusive_listing,
     kinds,
@@ -25,6 +27,27 @@ RACERS = 8
 @pytest.fixture
 def auction(api: TestClient, supplier: Party, ops: Party, clock: Clock) -> dict[str, Any]:
     return open_auction(api, supplier, exclusive_listing(api, supplier, ops), clock)
+
+
+def test_concurrent_openings_on_one_listing_open_one_auction(
+    api: TestClient, supplier: Party, ops: Party, clock: Clock
+) -> None:
+    """Each opening checks that no auction is under way on the listing; without the listing
+    locked first, several read "none" at once and each opened one (PostgreSQL)."""
+    listing_id = exclusive_listing(api, supplier, ops)
+    body = auction_body(listing_id, clock)
+    with ThreadPoolExecutor(RACERS) as pool:
+        answers = list(
+            pool.map(
+                lambda _: api.post("/auctions", json=body, headers=supplier.headers), range(RACERS)
+            )
+        )
+    assert sorted(r.status_code for r in answers) == [201] + [409] * (RACERS - 1)
+    [opened] = [r.json() for r in answers if r.status_code == 201]
+    refusals = {r.json()["message"] for r in answers if r.status_code == 409}
+    assert refusals == {f"listing {listing_id} already has auction {opened['id']} under way"}
+    everything = api.get("/ledger/entries", params={"limit": 500}).json()["items"]
+    assert [e["kind"] for e in everything].count("auction.opened") == 1
 
 
 def test_concurrent_resolutions_write_exactly_one_result(
