@@ -49,7 +49,7 @@ def show_listing(listing: Any) -> None:
         console.print(f"  {line}")
     if listing.fingerprint:
         console.print(f"  {FINGERPRINT_NOTE}")
-    available = "available" if listing.available else "not available"
+    available = "available" if listing.available else f"not available: {listing.unavailable_reason}"
     console.print(
         f"listing {listing.id} · asset {listing.asset_id} · {listing.status} ({available}) · "
         f"signed by {listing.signer} · journal seq {listing.journal_seq}"

@@ -69,13 +69,13 @@ def create_listing(
 
 @router.get("/listings", summary="Search the catalog: words, filters, order, a page at a time")
 def search_listings(query: Annotated[ListingSearch, Query()], session: SessionDep) -> ListingPage:
-    """Listings that may be bought now (active, their asset listed) whose title, description,
-    keywords or column names hold every word of ``q`` (Chinese is cut into words; full-width
-    characters count as their plain forms; quotes, ``*``, ``NEAR``, ``AND``/``OR``/``NOT``,
-    parentheses and ``:^-`` are plain separators), filtered and ordered as asked. Each listing
-    shows its price and terms in plain words. Pass ``next_cursor`` back as ``cursor`` for the
-    next page, with the same words, filters and order (another combination: 422
-    ``invalid_cursor``)."""
+    """Listings on offer (active, their asset listed; a suspended supplier's are shown with
+    ``unavailable_reason: supplier_suspended``) whose title, description, keywords or column
+    names hold every word of ``q`` (Chinese is cut into words; full-width characters count as
+    their plain forms; quotes, ``*``, ``NEAR``, ``AND``/``OR``/``NOT``, parentheses and ``:^-``
+    are plain separators), filtered and ordered as asked. Each listing shows its price and terms
+    in plain words. Pass ``next_cursor`` back as ``cursor`` for the next page, with the same
+    words, filters and order (another combination: 422 ``invalid_cursor``)."""
     page = search.search(session, query)
     return ListingPage(items=service.public_many(session, page.ids), next_cursor=page.next_cursor)
 

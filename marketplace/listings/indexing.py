@@ -4,7 +4,7 @@ here, in the same transaction as the change.
 - An active listing is indexed (``search.service.index``): its asset's title, description and
   keywords, the listed revision's column names, theme, classification, update frequency, the
   purposes its terms permit, its headline price, the revision's latest quality score, and
-  whether it may be found now (``available``) and is under objection.
+  whether it may be found now (``findable``) and is under objection.
 - A listing that stops being active (paused, withdrawn, closed) leaves the index
   (``search.service.remove``); resuming indexes it again.
 - The assets service keeps each asset's visibility and objection flag in the index as the asset
@@ -23,7 +23,7 @@ from marketplace.assets.vocabulary import FREQUENCIES
 from marketplace.listings import repository
 from marketplace.listings.lifecycle import OPEN
 from marketplace.listings.models import ListingStatus
-from marketplace.listings.schemas import ListingPublic
+from marketplace.listings.schemas import ListingPublic, Unavailable
 from marketplace.quality import service as quality
 from marketplace.search import SearchDocument
 from marketplace.search import service as search
@@ -34,6 +34,14 @@ def _columns(table_schema: dict[str, Any] | None) -> list[str]:
     fields = (table_schema or {}).get("fields") or []
     names = [f.get("name") for f in fields if isinstance(f, dict)]
     return [n for n in names if isinstance(n, str) and n][: limits.search_columns_max]
+
+
+def findable(listing: ListingPublic) -> bool:
+    """Whether the catalog finds the listing: it may be bought, or would be but for its
+    supplier's suspension. A suspended supplier's listings stay in the catalog, shown not
+    available (``unavailable_reason``), and sell again once it is reinstated; the index keeps
+    no state of the supplier's, so nothing has to be re-indexed either way."""
+    return listing.available or listing.unavailable_reason == Unavailable.supplier_suspended
 
 
 def document(session: Session, listing: ListingPublic) -> SearchDocument:
@@ -55,7 +63,7 @@ def document(session: Session, listing: ListingPublic) -> SearchDocument:
         headline_minor=listing.headline_minor,
         quality_score=quality.finished_overall_score(session, listing.asset_id, listing.revision),
         created_at=listing.created_at,
-        visible=listing.available,
+        visible=findable(listing),
         under_objection=listing.under_objection,
     )
 

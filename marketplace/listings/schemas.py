@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -62,6 +63,19 @@ class ListingDraft(BaseModel):
     typed_data: dict[str, Any]
 
 
+class Unavailable(StrEnum):
+    """Why a listing cannot be bought now (``ListingPublic.unavailable_reason``), in the order
+    the purchase checks them: the listing's own state, its asset's, then its supplier's."""
+
+    listing_paused = "listing_paused"  # the supplier may resume it
+    listing_withdrawn = "listing_withdrawn"  # for good
+    listing_closed = "listing_closed"  # its exclusive licence was sold
+    asset_suspended = "asset_suspended"  # by the exchange, over an objection
+    asset_not_listed = "asset_not_listed"  # delisted, or back under review
+    asset_changed_hands = "asset_changed_hands"  # its new owner has not offered these terms
+    supplier_suspended = "supplier_suspended"  # by the exchange's operators, until reinstated
+
+
 class ListingPublic(BaseModel):
     """A listing as everyone sees it: price and terms first, in plain words, then what was
     signed."""
@@ -81,7 +95,8 @@ class ListingPublic(BaseModel):
     exclusive: bool
     fingerprint: bool  # each copy delivered carries a mark naming its licence
     under_objection: bool  # the asset has an open objection or is suspended
-    available: bool  # active, and its asset listed by the organisation that signed it
+    available: bool  # it may be bought now: ``unavailable_reason`` is None
+    unavailable_reason: Unavailable | None  # why it may not, when it may not
     signer: str
     signature: str
     terms_hash: str

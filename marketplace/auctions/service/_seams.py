@@ -32,11 +32,10 @@ def auctionable_listing(session: Session, principal: Principal, listing_id: int)
     listing = listings.public(session, listing_id)
     if listing.supplier_organization_id != principal.organization.id:
         raise NotYourAuction(f"listing {listing_id} is not your organisation's")
-    if listing.status != "active" or not listing.available:
+    if not listing.available:
         raise ListingNotAuctionable(
-            f"listing {listing_id} is {listing.status}"
-            + ("" if listing.available else " and not available (its asset is not listed)")
-            + "; only an active listing can be auctioned"
+            f"listing {listing_id} is {listing.status} and not available "
+            f"({listing.unavailable_reason}); only an available listing can be auctioned"
         )
     if not listing.exclusive:
         raise ListingNotAuctionable(

@@ -32,6 +32,7 @@ from marketplace.identity.service.organizations import (
     lock_organization,
     organization,
     organization_roles,
+    suspended_among,
 )
 from marketplace.identity.service.password_login import (
     PasswordAttempt,
@@ -85,5 +86,6 @@ __all__ = [
     "start_password_change",
     "start_password_login",
     "suspend_organization",
+    "suspended_among",
     "verify_organization",
 ]

@@ -4,6 +4,8 @@ than reading identity's tables."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlmodel import Session
 
 from marketplace.identity import repository
@@ -19,6 +21,11 @@ def organization(session: Session, organization_id: int) -> Organization | None:
 def is_suspended(session: Session, organization_id: int) -> bool:
     """Whether an operator has suspended the organisation (its accounts may not act)."""
     return repository.suspension(session, organization_id) is not None
+
+
+def suspended_among(session: Session, organization_ids: Collection[int]) -> set[int]:
+    """Which of the organisations are suspended, in one read (for pages of listings)."""
+    return set(repository.suspensions(session, sorted(set(organization_ids))))
 
 
 def organization_roles(session: Session, organization_id: int) -> list[str]:

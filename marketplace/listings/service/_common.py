@@ -11,7 +11,7 @@ from ledger import journal
 from ledger.models import JournalEntry, as_utc
 from marketplace.listings import price_models, terms
 from marketplace.listings.models import Listing, ListingStatus
-from marketplace.listings.schemas import ListingPublic
+from marketplace.listings.schemas import ListingPublic, Unavailable
 from marketplace.money import Currency
 
 LISTED = "listed"
@@ -67,18 +67,30 @@ def under_objection(asset: AssetRow) -> bool:
     return asset.open_objections > 0 or asset.status == SUSPENDED
 
 
-def available(listing: Listing, asset: AssetRow) -> bool:
-    """Whether a buyer may buy it now: active, its asset listed, by the organisation that
-    signed it (a transferred asset's old listings are not the new owner's offer)."""
-    return (
-        listing.status == ListingStatus.active
-        and asset.status == LISTED
-        and asset.owner_organization_id == listing.supplier_organization_id
-    )
+def unavailable_reason(
+    listing: Listing, asset: AssetRow, *, supplier_suspended: bool
+) -> Unavailable | None:
+    """Why a buyer may not buy it now, or None when it may: it is active, its asset listed, by
+    the organisation that signed it (a transferred asset's old listings are not the new owner's
+    offer), and an operator has not suspended that organisation."""
+    if listing.status != ListingStatus.active:
+        return Unavailable(f"listing_{listing.status}")
+    if asset.status == SUSPENDED:
+        return Unavailable.asset_suspended
+    if asset.status != LISTED:
+        return Unavailable.asset_not_listed
+    if asset.owner_organization_id != listing.supplier_organization_id:
+        return Unavailable.asset_changed_hands
+    if supplier_suspended:
+        return Unavailable.supplier_suspended
+    return None
 
 
-def to_public(listing: Listing, asset: AssetRow) -> ListingPublic:
+def to_public(listing: Listing, asset: AssetRow, *, supplier_suspended: bool) -> ListingPublic:
+    """The listing as everyone sees it; ``supplier_suspended``: whether an operator has
+    suspended its supplier (``identity.is_suspended``, or ``suspended_among`` for a page)."""
     assert listing.id is not None
+    why = unavailable_reason(listing, asset, supplier_suspended=supplier_suspended)
     model = price_models.parse(listing.price_model)
     policy = terms.Terms.model_validate(listing.terms)
     currency = Currency(listing.currency, listing.currency_scale)
@@ -99,7 +111,8 @@ def to_public(listing: Listing, asset: AssetRow) -> ListingPublic:
         exclusive=listing.exclusive,
         fingerprint=listing.fingerprint,
         under_objection=under_objection(asset),
-        available=available(listing, asset),
+        available=why is None,
+        unavailable_reason=why,
         signer=listing.signer,
         signature=listing.signature,
         terms_hash=listing.terms_hash,

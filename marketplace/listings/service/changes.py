@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import Session
 
 from marketplace.assets import service as assets
+from marketplace.identity import service as identity
 from marketplace.listings import indexing, lifecycle, repository
 from marketplace.listings.errors import ListingNotFound, NotListingOwner
 from marketplace.listings.lifecycle import ListingEvent
@@ -41,7 +42,8 @@ def _move(
         session, transition.kind, listing, actor, status=transition.target.value, **payload
     )
     asset: AssetRow = assets.assets_by_ids(session, [listing.asset_id])[listing.asset_id]
-    public = to_public(listing, asset)
+    suspended = identity.is_suspended(session, listing.supplier_organization_id)
+    public = to_public(listing, asset, supplier_suspended=suspended)
     indexing.listing_changed(session, public)
     return public
 

@@ -248,6 +248,7 @@ def create(
     listing.journal_seq = entry.seq
     session.add(listing)
     session.flush()
-    public = to_public(listing, asset)
+    suspended = identity.is_suspended(session, listing.supplier_organization_id)
+    public = to_public(listing, asset, supplier_suspended=suspended)
     indexing.listing_changed(session, public)
     return public

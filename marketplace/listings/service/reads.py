@@ -19,15 +19,25 @@ from marketplace.listings.errors import (
     SupplierSuspended,
 )
 from marketplace.listings.models import Listing, ListingStatus
-from marketplace.listings.schemas import ListingPublic
+from marketplace.listings.schemas import ListingPublic, Unavailable
 from marketplace.listings.service._common import LISTED, SUSPENDED, AssetRow, to_public
 from marketplace.listings.terms import Purpose, refusal
 from marketplace.principal import Principal
 
 
 def _with_assets(session: Session, rows: Sequence[Listing]) -> list[ListingPublic]:
+    """The rows as shown, with two reads for the whole page: their assets, and which of their
+    suppliers are suspended."""
     found: dict[int, AssetRow] = dict(assets.assets_by_ids(session, [r.asset_id for r in rows]))
-    return [to_public(row, found[row.asset_id]) for row in rows]
+    suspended = identity.suspended_among(session, [r.supplier_organization_id for r in rows])
+    return [
+        to_public(
+            row,
+            found[row.asset_id],
+            supplier_suspended=row.supplier_organization_id in suspended,
+        )
+        for row in rows
+    ]
 
 
 def of_supplier(
@@ -80,8 +90,9 @@ def for_asset(session: Session, asset_id: int) -> list[ListingPublic]:
     asset = assets.assets_by_ids(session, [asset_id]).get(asset_id)
     if asset is None:
         return []
+    suspended = identity.is_suspended(session, asset.owner_organization_id)
     return [
-        to_public(row, asset)
+        to_public(row, asset, supplier_suspended=suspended)
         for row in rows
         if row.supplier_organization_id == asset.owner_organization_id
     ]
@@ -91,7 +102,8 @@ def purchasable(session: Session, listing_id: int, purpose: Purpose | str) -> Li
     """The listing, if a buyer may buy it now for ``purpose``; otherwise a 4xx naming why."""
     row = listing_row(session, listing_id)
     asset = assets.assets_by_ids(session, [row.asset_id])[row.asset_id]
-    shown = to_public(row, asset)
+    suspended = identity.is_suspended(session, row.supplier_organization_id)
+    shown = to_public(row, asset, supplier_suspended=suspended)
     if shown.status != ListingStatus.active:
         raise NotPurchasable(f"listing {listing_id} is {shown.status}; it cannot be bought now")
     if asset.status == SUSPENDED:
@@ -100,12 +112,12 @@ def purchasable(session: Session, listing_id: int, purpose: Purpose | str) -> Li
         )
     if asset.status != LISTED:
         raise NotPurchasable(f"asset {shown.asset_id} is {asset.status}; it cannot be bought now")
-    if not shown.available:
+    if shown.unavailable_reason == Unavailable.asset_changed_hands:
         raise NotPurchasable(
             f"asset {shown.asset_id} changed hands since listing {listing_id} was signed; "
             "its new owner has not offered it under these terms"
         )
-    if identity.is_suspended(session, row.supplier_organization_id):
+    if suspended:
         raise SupplierSuspended(
             f"listing {listing_id}'s supplier is suspended by the exchange's operators; it "
             "cannot be bought until they reinstate it"
