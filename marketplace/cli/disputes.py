@@ -1,5 +1,6 @@
 """bourse dispute open ORDER --reason R --statement S | rule ID --outcome O [--supplier-bp N]
---reasons R | appeal ID | vote ID ... | show ID | list | execute [--once]
+--reasons R | appeal ID | vote ID ... | redraw ID | show ID | list
+| execute [--once]
 
 A dispute freezes the order's escrow (or claws back a settled order's proceeds), an arbitrator
 drawn at random rules once submissions close, either party may appeal once to a panel of three,
@@ -42,8 +43,10 @@ def _show(d: DisputeView) -> None:
     )
     console.print(f"evidence closes {d.evidence_closes_at:%Y-%m-%d %H:%M} UTC")
     for a in d.assignments:
+        replaced = f", replaced by draw entry {a.replaced_seq}" if a.replaced_seq else ""
         console.print(
-            f"arbitrator: account {a.account_id} (round {a.round}, draw entry {a.drawn_seq})"
+            f"arbitrator: account {a.account_id} (round {a.round}, draw entry {a.drawn_seq}"
+            f"{replaced})"
         )
     for r in d.rulings:
         console.print(
@@ -121,6 +124,17 @@ def appeal(dispute_id: DisputeArg, url: UrlOption = None) -> None:
     _show(d)
 
 
+def redraw(dispute_id: DisputeArg, url: UrlOption = None) -> None:
+    """Draw new arbitrators in place of those of a suspended organisation still to rule or vote
+    (operators): for a dispute that kept its arbitrator when no other was eligible."""
+    with exchange_client(url) as bourse:
+        try:
+            d = bourse.disputes.redraw(dispute_id)
+        except DatabourseClientError as exc:
+            raise fail(exc) from exc
+    _show(d)
+
+
 def show(dispute_id: DisputeArg, url: UrlOption = None) -> None:
     """One dispute (its parties, its arbitrators, operators)."""
     with exchange_client(url) as bourse:
@@ -178,6 +192,7 @@ def register(app: typer.Typer) -> None:
     dispute_app.command("rule")(rule)
     dispute_app.command("appeal")(appeal)
     dispute_app.command("vote")(vote)
+    dispute_app.command("redraw")(redraw)
     dispute_app.command("show")(show)
     dispute_app.command("list")(list_)
     dispute_app.command("execute")(execute)

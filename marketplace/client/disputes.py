@@ -72,6 +72,11 @@ class Disputes:
             headers=_keyed(idempotency_key),
         )  # fmt: skip
 
+    def redraw(self, dispute_id: int) -> DisputeView:
+        """Replace the arbitrators of a suspended organisation still to rule or vote
+        (operators; docs/disputes.md, "Re-drawing")."""
+        return self._session.call(DisputeView, "POST", f"/disputes/{dispute_id}/redraw")
+
     def vote(
         self,
         dispute_id: int,

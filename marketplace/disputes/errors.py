@@ -89,3 +89,10 @@ class EvidenceAltered(Conflict):
     """An item's stored bytes are gone or no longer hash to its recorded SHA-256."""
 
     code = "evidence_altered"
+
+
+class NothingToRedraw(Conflict):
+    """No arbitrator of the dispute's round under way is of a suspended organisation and still
+    to rule or vote (docs/disputes.md, "Re-drawing")."""
+
+    code = "nothing_to_redraw"

@@ -131,7 +131,10 @@ class Dispute(SQLModel, table=True):
 class Assignment(SQLModel, table=True):
     """An arbitrator drawn for a dispute: one for round 1, three for the appeal panel (round 2).
     ``drawn_seq`` is the journal entry ``arbitrator.drawn`` that records the draw (its seed and
-    the eligible pool), from which anyone can recompute who was drawn."""
+    the eligible pool), from which anyone can recompute who was drawn. ``replaced_seq`` is the
+    later ``arbitrator.drawn`` that drew another arbitrator in its place, its organisation having
+    been suspended before it ruled (docs/disputes.md, "Re-drawing"): a replaced arbitrator may
+    no longer rule, vote or see the case, and is never drawn for it again."""
 
     __tablename__ = "dispute_assignment"
     __table_args__ = (
@@ -145,6 +148,7 @@ class Assignment(SQLModel, table=True):
     organization_id: int = Field(sa_type=BigInteger, foreign_key="organization.id")
     round: int = Field(sa_type=BigInteger)
     drawn_seq: int = Field(sa_type=BigInteger)
+    replaced_seq: int | None = Field(default=None, sa_type=BigInteger)
     created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
 
 

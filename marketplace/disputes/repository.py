@@ -39,10 +39,12 @@ def by_objection(session: Session, objection_id: int) -> Dispute | None:
 
 
 def assigned(session: Session, dispute_id: int, account_id: int) -> bool:
-    """Whether ``account_id`` is drawn for the dispute, in any round."""
+    """Whether ``account_id`` is drawn for the dispute, in any round, and not replaced."""
     found = session.exec(
         select(Assignment.id).where(
-            Assignment.dispute_id == dispute_id, Assignment.account_id == account_id
+            Assignment.dispute_id == dispute_id,
+            Assignment.account_id == account_id,
+            col(Assignment.replaced_seq).is_(None),
         )
     ).first()
     return found is not None
@@ -89,9 +91,35 @@ def assigned_in(session: Session, dispute_id: int, account_id: int, round_: int)
             Assignment.dispute_id == dispute_id,
             Assignment.account_id == account_id,
             Assignment.round == round_,
+            col(Assignment.replaced_seq).is_(None),
         )
     ).first()
     return found is not None
+
+
+def pending_of_organization(session: Session, organization_id: int) -> list[int]:
+    """The disputes, by id, in which an arbitrator of the organisation is drawn for the round
+    under way and has not ruled or voted yet: round 1 while the dispute is ``open``, round 2
+    while it is ``appealed`` (a panel member who voted has done its part)."""
+    voted = select(Ruling.id).where(
+        Ruling.dispute_id == Assignment.dispute_id,
+        Ruling.account_id == Assignment.account_id,
+        Ruling.round == Assignment.round,
+    )
+    query = (
+        select(Assignment.dispute_id)
+        .join(Dispute, col(Dispute.id) == Assignment.dispute_id)
+        .where(
+            Assignment.organization_id == organization_id,
+            col(Assignment.replaced_seq).is_(None),
+            Assignment.round == Dispute.round,
+            col(Dispute.status).in_([DisputeStatus.open.value, DisputeStatus.appealed.value]),
+            ~voted.exists(),
+        )
+        .distinct()
+        .order_by(col(Assignment.dispute_id))
+    )
+    return [int(i) for i in session.exec(query)]
 
 
 def visible_to(
@@ -101,7 +129,9 @@ def visible_to(
     for, or (``everything``, operators) all."""
     query = select(Dispute)
     if not everything:
-        drawn = select(Assignment.dispute_id).where(Assignment.account_id == account_id)
+        drawn = select(Assignment.dispute_id).where(
+            Assignment.account_id == account_id, col(Assignment.replaced_seq).is_(None)
+        )
         query = query.where(
             or_(
                 col(Dispute.buyer_organization_id) == organization_id,

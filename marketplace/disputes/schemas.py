@@ -55,6 +55,9 @@ class AssignmentView(BaseModel):
     organization_id: int
     round: int
     drawn_seq: int
+    # The later draw that replaced this arbitrator (its organisation was suspended before it
+    # ruled or voted); null while it stands (docs/disputes.md, "Re-drawing").
+    replaced_seq: int | None = None
 
 
 class RulingView(BaseModel):

@@ -203,8 +203,13 @@ def suspend_organization(
     body: SuspensionRequest,
     operator: Operator,
     session: SessionDep,
+    runtime: RuntimeDep,
 ) -> OrganizationPublic:
-    return service.suspend_organization(session, operator, organization_id, body.reason, utc_now())
+    """Also re-draws the arbitrators of the organisation's pending disputes
+    (docs/disputes.md, "Re-drawing")."""
+    return service.suspend_organization(
+        session, runtime.settings, operator, organization_id, reason=body.reason, now=utc_now()
+    )
 
 
 @router.post(

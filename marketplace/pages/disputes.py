@@ -176,8 +176,9 @@ def _show(
         record = None
     items = evidence_service.list_evidence(session, principal, dispute_id)
     side = _side(case.buyer_organization_id, case.supplier_organization_id, principal)
-    assigned = any(a.account_id == principal.account_id for a in case.assignments)
-    current = [a for a in case.assignments if a.round == case.round]
+    standing = [a for a in case.assignments if a.replaced_seq is None]
+    assigned = any(a.account_id == principal.account_id for a in standing)
+    current = [a for a in standing if a.round == case.round]
     voted = {r.account_id for r in case.rulings if r.round == case.round}
     now = utc_now()
     evidence_open = now < as_utc(case.evidence_closes_at)

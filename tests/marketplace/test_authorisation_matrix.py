@@ -561,6 +561,7 @@ TABLE: tuple[Row, ...] = (
     Row("POST", "/disputes/{dispute_id}/ruling/draft", private(200, operator=403), owner="arbitrator", body=js(RULING)),
     Row("POST", "/disputes/{dispute_id}/appeal", private(409, operator=403), owner="buyer"),
     Row("POST", "/disputes/{dispute_id}/votes", private(403, operator=403), owner="arbitrator", body=js(RULING)),
+    Row("POST", "/disputes/{dispute_id}/redraw", operators(409), owner="buyer"),  # nothing to re-draw
     Row("POST", "/upload/disputes/{dispute_id}/evidence", private(201, operator=403), owner="buyer", body=_evidence_file),
     Row("POST", "/upload/disputes/{dispute_id}/evidence", private(403, operator=403), owner="arbitrator", label="drawn arbitrator", body=_evidence_file),
     Row("POST", "/disputes/{dispute_id}/evidence", private(201, operator=403), owner="buyer", body=js({"text": "Rows 51-100 are missing."})),

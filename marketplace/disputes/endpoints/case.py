@@ -20,9 +20,9 @@ from marketplace.disputes.schemas import (
     RulingBody,
     RulingDraft,
 )
-from marketplace.disputes.service import opening, rulings, views
+from marketplace.disputes.service import opening, redraw, rulings, views
 from marketplace.idempotency import idempotent
-from marketplace.identity.auth import CurrentAccount
+from marketplace.identity.auth import CurrentAccount, Operator
 from marketplace.paging import ID_DIGITS
 
 router = APIRouter(tags=["disputes"])
@@ -73,6 +73,20 @@ def get_dispute(
 ) -> DisputeView:
     """404 to anyone else, a non-assigned arbitrator included."""
     return views.get_dispute(session, principal, dispute_id)
+
+
+@router.post(
+    "/disputes/{dispute_id}/redraw",
+    summary="Re-draw the arbitrators of a suspended organisation still to rule (operators)",
+)
+def redraw_dispute(
+    dispute_id: DisputeId, operator: Operator, session: SessionDep, runtime: RuntimeDep
+) -> DisputeView:
+    """For a dispute that kept a suspended arbitrator because no other was eligible when its
+    organisation was suspended: each arbitrator of the round under way whose organisation is
+    suspended and who has not ruled or voted is replaced (``arbitrator.drawn``, naming whom it
+    ``replaces``). 409 ``nothing_to_redraw``, ``no_arbitrator``; 404 ``dispute_not_found``."""
+    return redraw.redraw(session, runtime.settings, operator, dispute_id, now=utc_now())
 
 
 @router.post("/disputes/{dispute_id}/ruling", summary="Rule on a dispute (its drawn arbitrator)")

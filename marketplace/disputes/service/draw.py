@@ -35,6 +35,8 @@ from marketplace.settings import Settings
 
 ALGORITHM: Final = "sha256-index-mod-remaining-v1"
 DRAWN_KIND: Final = "arbitrator.drawn"
+#: Why an assignment was replaced (``cause`` of the draw that replaced it).
+REPLACED_CAUSE: Final = "organization_suspended"
 
 
 def seed(prev_hash: str, dispute_id: int, round_: int) -> bytes:
@@ -85,8 +87,46 @@ def assign(
     """Draw ``1`` arbitrator (round 1) or the panel of ``limits.panel_size`` (round 2), write the
     assignments and ``arbitrator.drawn``. 409 ``no_arbitrator`` (the caller's transaction rolls
     back, nothing written) when the pool is smaller than that."""
-    assert dispute.id is not None
     k = 1 if round_ == 1 else limits.panel_size
+    return _drawn(session, settings, dispute, round_=round_, k=k, actor=actor, now=now)
+
+
+def replace(
+    session: Session,
+    settings: Settings,
+    dispute: Dispute,
+    replaced: Assignment,
+    *,
+    actor: str,
+    now: datetime,
+) -> Assignment:
+    """Draw one arbitrator in the place of ``replaced`` (its organisation is suspended), for the
+    same round, from the pool as it is now (which leaves out every arbitrator drawn for the
+    dispute before, the replaced one too): ``arbitrator.drawn`` again, naming whom it
+    ``replaces`` and why. 409 ``no_arbitrator`` when the pool is empty (nothing written)."""
+    assert replaced.id is not None
+    (row,) = _drawn(
+        session, settings, dispute, round_=replaced.round, k=1, actor=actor, now=now,
+        replaces={"replaces": replaced.account_id, "cause": REPLACED_CAUSE},
+    )  # fmt: skip
+    replaced.replaced_seq = row.drawn_seq
+    repository.add(session, replaced)
+    return row
+
+
+def _drawn(
+    session: Session,
+    settings: Settings,
+    dispute: Dispute,
+    *,
+    round_: int,
+    k: int,
+    actor: str,
+    now: datetime,
+    replaces: dict[str, int | str] | None = None,
+) -> list[Assignment]:
+    """The draw of ``k`` for ``round_`` (module docstring): its entry and its assignments."""
+    assert dispute.id is not None
     pool = eligible(session, settings, dispute, now=now)
     if len(pool) < k:
         raise NoArbitrator(
@@ -113,6 +153,7 @@ def assign(
             "pool_addresses": [c[2] for c in pool],
             "k": k,
             "chosen": chosen,
+            **(replaces or {}),
         },
     )
     assert entry.prev_hash == prev_hash, "the draw's seed must name the entry's own prev hash"

@@ -58,6 +58,7 @@ def dispute_view(session: Session, dispute: Dispute, *, contents: bool = True) -
                 organization_id=a.organization_id,
                 round=a.round,
                 drawn_seq=a.drawn_seq,
+                replaced_seq=a.replaced_seq,
             )
             for a in repository.assignments(session, dispute.id)
         ],

@@ -17,12 +17,14 @@ from marketplace.identity.service.credentials import (
 from marketplace.identity.service.ethereum_login import issue_siwe_nonce, siwe_login
 from marketplace.identity.service.invites import create_invite
 from marketplace.identity.service.operators import (
+    SuspensionHook,
     create_operator,
     grant_role,
     grant_role_on_server,
     list_organizations,
     reinstate_organization,
     suspend_organization,
+    suspension_hooks,
     verify_organization,
 )
 from marketplace.identity.service.organizations import (
@@ -53,6 +55,7 @@ from marketplace.identity.service.signup import signup_with_password
 __all__ = [
     "PasswordAttempt",
     "PasswordChangeAttempt",
+    "SuspensionHook",
     "arbitrators",
     "authenticate",
     "check_current_password",
@@ -87,5 +90,6 @@ __all__ = [
     "start_password_login",
     "suspend_organization",
     "suspended_among",
+    "suspension_hooks",
     "verify_organization",
 ]

@@ -3,6 +3,7 @@ organisations, and bootstrap the first operator from the server's CLI."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from eth_account import Account as EthAccount
@@ -61,13 +62,29 @@ def verify_organization(
     return organization_public(session, org)
 
 
+#: What other domains do when an organisation is suspended, in the same transaction. Each hook
+#: is called under the organisation's row lock, before the suspension is journaled, and takes
+#: the row locks it needs then (rows before the journal head: docs/architecture.md, "Lock
+#: order"); it returns what to do once ``organization.suspended`` is written, given the time.
+#: The disputes domain re-draws the organisation's arbitrators' pending cases.
+SuspensionHook = Callable[[Session, Settings, int], Callable[[datetime], None]]
+suspension_hooks: list[SuspensionHook] = []
+
+
 def suspend_organization(
-    session: Session, operator: Principal, organization_id: int, reason: str, now: datetime
+    session: Session,
+    settings: Settings,
+    operator: Principal,
+    organization_id: int,
+    *,
+    reason: str,
+    now: datetime,
 ) -> OrganizationPublic:
     """Suspends the organisation: every live token of its accounts is revoked, and until it is
     reinstated its accounts' requests, logins and sign-ins are refused (403
-    ``organization_suspended``). An organisation holding the operator role is never suspended
-    over HTTP (the exchange would lock its own operators out)."""
+    ``organization_suspended``); then the ``suspension_hooks`` run. An organisation holding the
+    operator role is never suspended over HTTP (the exchange would lock its own operators
+    out)."""
     org = lock_organization(session, organization_id)
     if OrgRole.operator.value in repository.organization_roles(session, organization_id):
         raise SuspensionRefused(
@@ -90,6 +107,7 @@ def suspend_organization(
         ),
     )
     revoked = repository.revoke_tokens_of_organization(session, organization_id, now)
+    then = [hook(session, settings, organization_id) for hook in suspension_hooks]
     append_journal(
         session,
         "organization.suspended",
@@ -100,6 +118,8 @@ def suspend_organization(
         reason=reason,
         tokens_revoked=revoked,
     )
+    for step in then:
+        step(now)
     return organization_public(session, org)
 
 

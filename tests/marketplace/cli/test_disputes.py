@@ -5,6 +5,7 @@ self-custody signature is checked, the buyer lists and shows it, and ``bourse di
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -97,14 +98,20 @@ def test_open_rule_list_show_and_execute(
         assert buyer_cli.disputes.get(dispute_id).status == "executed"
 
 
+def _arbitrator(base_url: str, ops: Databourse, email: str, name: str) -> int:
+    """A verified arbitration body's organisation id."""
+    with Databourse(base_url) as judge:
+        judge.identity.signup(email, PASSWORD, organization=name, roles=["buyer"])
+        org = judge.identity.me().organization.id
+    ops.identity.verify_organization(org)
+    ops.identity.grant_role(org, "arbitrator")
+    return org
+
+
 def test_bourse_dispute_open_names_a_period_of_a_subscription(
     *, base_url: str, ops: Databourse, buyer_cli: Databourse, tmp_path: Path, engine: Engine
 ) -> None:
-    with Databourse(base_url) as judge:
-        judge.identity.signup("jo@arbiters.test", PASSWORD, organization="Jo", roles=["buyer"])
-        org = judge.identity.me().organization.id
-        ops.identity.verify_organization(org)
-        ops.identity.grant_role(org, "arbitrator")
+    _arbitrator(base_url, ops, "jo@arbiters.test", "Jo")
     fund(engine, buyer_cli.identity.me().organization.id, 200_000)
     listing_id = listing(base_url, ops, tmp_path, price_model=MONTHLY)
     order_id = buyer_cli.orders.buy(listing_id, purpose="research").id
@@ -126,3 +133,31 @@ def test_bourse_dispute_open_names_a_period_of_a_subscription(
     dispute_id = int(opened.output.strip().splitlines()[-1])
     assert f"dispute {dispute_id} on period 1 of order {order_id}: open" in opened.output
     assert buyer_cli.disputes.get(dispute_id).period == 1
+
+
+def test_an_operator_redraws_a_dispute_that_kept_its_suspended_arbitrator(
+    *, base_url: str, ops: Databourse, buyer_cli: Databourse, tmp_path: Path, engine: Engine
+) -> None:
+    only = _arbitrator(base_url, ops, "jo@arbiters.test", "Jo Arbiters")
+    fund(engine, buyer_cli.identity.me().organization.id, 200_000)
+    bought = run("buy", str(listing(base_url, ops, tmp_path)), "--purpose", "research",
+                 "--url", base_url)  # fmt: skip
+    assert bought.exit_code == 0, bought.output
+    order_id = int(bought.output.strip().splitlines()[-1])
+    deliver(engine, order_id)
+    dispute = buyer_cli.disputes.open(order_id, reason="other", statement="Not as described.")
+    ops.identity.suspend_organization(only, "took money from a party")  # no one else to draw
+    _arbitrator(base_url, ops, "ka@arbiters.test", "Ka Arbiters")
+    credentials = tmp_path / "config" / "credentials.json"
+    credentials.write_text(json.dumps({base_url: ops.token}))  # the CLI acts as the operator
+
+    redrawn = run("dispute", "redraw", str(dispute.id), "--url", base_url)
+
+    assert redrawn.exit_code == 0, redrawn.output
+    (replaced,) = [a for a in buyer_cli.disputes.get(dispute.id).assignments if a.replaced_seq]
+    assert f"draw entry {replaced.drawn_seq}, replaced by draw entry {replaced.replaced_seq}" in (
+        redrawn.output
+    )
+    again = run("dispute", "redraw", str(dispute.id), "--url", base_url)
+    assert again.exit_code != 0
+    assert "awaits a re-draw" in again.output
