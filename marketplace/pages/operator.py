@@ -1,6 +1,6 @@
 """The operator's pages: the compliance review queue with its checklist, organisation
-verification and roles, the arbitrator pool, the fee settings, and the exchange's health (the
-books, the anchoring lag, the database and the chain).
+verification, roles, suspension and reinstatement, the arbitrator pool, the fee settings, and
+the exchange's health (the books, the anchoring lag, the database and the chain).
 
 Every route takes ``PageOperator`` (the API's operator guard, reading the session cookie) and
 calls the services the JSON API calls. A refused form rolls the unit of work back and shows the
@@ -28,6 +28,7 @@ from marketplace.errors import DatabourseError
 from marketplace.health import probe_report
 from marketplace.identity import service as identity_service
 from marketplace.identity.auth import PageOperator
+from marketplace.identity.schemas import SuspensionRequest
 from marketplace.pages.web import FormErrors, Page, PageDep, page_router, refused
 from marketplace.paging import ID_DIGITS
 from marketplace.principal import OrgRole
@@ -42,6 +43,7 @@ Note = Annotated[str, Form(max_length=limits.asset_text_length_max)]
 Reasons = Annotated[str, Form(max_length=limits.review_reasons_length_max)]
 Choice = Annotated[str, Form(max_length=32)]
 Flag = Annotated[str, Form(max_length=8)]
+SuspensionReason = Annotated[str, Form(max_length=limits.suspension_reason_length_max)]
 PAGE_SIZE = limits.page_size_default
 
 
@@ -148,6 +150,7 @@ def _organizations_page(
         orgs=orgs,
         verified=verified,
         roles=[r.value for r in OrgRole],
+        reason_length_max=limits.suspension_reason_length_max,
         errors=errors,
     )
 
@@ -196,6 +199,40 @@ def grant_role(
     return page.redirect(
         "/operator/arbitrators" if back == "arbitrators" else "/operator/organizations"
     )
+
+
+@router.post("/operator/organizations/{organization_id}/suspend")
+def suspend_organization(
+    *,
+    operator: PageOperator,
+    page: PageDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    organization_id: Id,
+    reason: SuspensionReason = "",
+) -> Response:
+    """As ``POST /organizations/{id}/suspend``: a reason is required (the form's field)."""
+    try:
+        body = SuspensionRequest(reason=reason)
+        identity_service.suspend_organization(
+            session, runtime.settings, operator, organization_id, reason=body.reason,
+            now=utc_now(),
+        )  # fmt: skip
+    except (ValidationError, DatabourseError) as exc:
+        errors = refused(session, exc, {"reason": reason}, field="reason")
+        return _organizations_page(page, session, None, 0, errors)
+    return page.redirect("/operator/organizations")
+
+
+@router.post("/operator/organizations/{organization_id}/reinstate")
+def reinstate_organization(
+    operator: PageOperator, page: PageDep, session: SessionDep, organization_id: Id
+) -> Response:
+    try:
+        identity_service.reinstate_organization(session, operator, organization_id)
+    except DatabourseError as exc:
+        return _organizations_page(page, session, None, 0, refused(session, exc, {}))
+    return page.redirect("/operator/organizations")
 
 
 @router.get("/operator/arbitrators")

@@ -271,12 +271,15 @@ def build(api: TestClient, runtime: Runtime, clock: Clock) -> World:
     enrol.with_role("arbitrator", "j@c-arb.test", "C Arbitration", "arbitrator")
     enrol.with_role("valuer", "v@c-val.test", "C Valuation", "valuer")
     ids["organization"] = party(api, "new@spare.test", "Spare Co", ["buyer"]).organization_id
-    # Organisations for an operator to suspend, and one suspended to reinstate.
-    for name in ("organization_to_suspend", "organization_suspended"):
+    # Organisations for an operator to suspend, and one suspended to reinstate (each over the
+    # API and on the operator's page).
+    for name in ("organization_to_suspend", "organization_suspended", "page_to_suspend",
+                 "page_suspended"):  # fmt: skip
         ids[name] = party(api, f"{name}@spare.test", name, ["buyer"]).organization_id
-    r = api.post(
-        f"/organizations/{ids['organization_suspended']}/suspend", json={"reason": "checking"},
-        headers=ops.headers,
-    )  # fmt: skip
-    assert r.status_code == 200, r.text
+    for name in ("organization_suspended", "page_suspended"):
+        r = api.post(
+            f"/organizations/{ids[name]}/suspend", json={"reason": "checking"},
+            headers=ops.headers,
+        )  # fmt: skip
+        assert r.status_code == 200, r.text
     return w

@@ -595,6 +595,8 @@ TABLE: tuple[Row, ...] = (
     Row("GET", "/operator/organizations", page(200, OPERATOR), body=_no_redirect),
     Row("POST", "/operator/organizations/{organization_id}/verify", page(303, OPERATOR), body=form({})),
     Row("POST", "/operator/organizations/{organization_id}/roles", page(303, OPERATOR), body=form({"role": "buyer"})),
+    Row("POST", "/operator/organizations/{organization_id}/suspend", page(303, OPERATOR), targets={"organization_id": "page_to_suspend"}, body=form({"reason": "authorisation matrix"})),
+    Row("POST", "/operator/organizations/{organization_id}/reinstate", page(303, OPERATOR), targets={"organization_id": "page_suspended"}, body=form({})),
     Row("GET", "/operator/arbitrators", page(200, OPERATOR), body=_no_redirect),
     Row("GET", "/operator/fees", page(200, OPERATOR), body=_no_redirect),
     Row("GET", "/operator/health", page(200, OPERATOR), body=_no_redirect),
