@@ -34,6 +34,12 @@ def by_order(session: Session, order_id: int, *, period: int = 0) -> Dispute | N
     return session.exec(query).first()
 
 
+def disputed_periods(session: Session, order_id: int) -> set[int]:
+    """The numbers of the order's periods that have a dispute."""
+    query = select(Dispute.period).where(Dispute.order_id == order_id, col(Dispute.period) > 0)
+    return set(session.exec(query).all())
+
+
 def by_objection(session: Session, objection_id: int) -> Dispute | None:
     return session.exec(select(Dispute).where(Dispute.objection_id == objection_id)).first()
 

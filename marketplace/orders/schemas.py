@@ -213,6 +213,11 @@ class PeriodPublic(BaseModel):
     hold_id: int | None = None
     charged_seq: int | None = None
     closed_seq: int | None = None
+    settled_at: datetime | None = Field(
+        default=None,
+        description="When the period was paid to the supplier: it may be disputed for the "
+        "dispute window from then.",
+    )
 
 
 class UsageReport(BaseModel):

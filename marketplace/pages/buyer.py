@@ -1,8 +1,9 @@
 """The buyer's pages: buying from a listing (``/buyer/buy/{listing_id}``), the orders
-(``/buyer/orders``, ``/buyer/orders/{id}``) with their journal entries, a signed download and
-the SHA-256 it serves, and acceptance. Every action calls the service its API endpoint calls;
-buying is answered once per form (``pages.once``), as ``POST /orders/purchase`` is once per
-``Idempotency-Key``."""
+(``/buyer/orders``, ``/buyer/orders/{id}``) with their journal entries, a subscription's or
+metered order's periods (each one the disputes service says may be disputed now linked to the
+dispute form), a signed download and the SHA-256 it serves, and acceptance. Every action calls
+the service its API endpoint calls; buying is answered once per form (``pages.once``), as
+``POST /orders/purchase`` is once per ``Idempotency-Key``."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from marketplace.delivery import service as delivery
 from marketplace.delivery.schemas import DownloadUrl
 from marketplace.deps import BlobStoreDep, RuntimeDep, SessionDep
 from marketplace.digits import ascii_digits
+from marketplace.disputes.service import opening as disputes
 from marketplace.errors import DatabourseError
 from marketplace.identity.auth import PageAccount, PageVerifiedBuyer
 from marketplace.listings import service as listings
@@ -31,6 +33,7 @@ from marketplace.orders.schemas import OrderPublic
 from marketplace.pages import once
 from marketplace.pages.web import FormErrors, HTMLResponse, Page, PageDep, page_router, refused
 from marketplace.paging import ID_DIGITS
+from marketplace.principal import Principal
 from marketplace.transparency import service as transparency
 
 router = page_router()
@@ -143,6 +146,7 @@ def my_orders(page: PageDep, principal: PageAccount, session: SessionDep) -> HTM
 
 def _order_page(
     page: Page,
+    principal: Principal,
     session: Session,
     order: OrderPublic,
     *,
@@ -165,6 +169,10 @@ def _order_page(
     licence = delivery.licence_for_order(session, order.id)
     seqs = ([licence.granted_seq, *delivery.served_seqs(session, licence.id)]) if licence else []
     others = [seq for seq in seqs if seq not in found]  # the licence's entries, if not above
+    periods = orders.order_periods(
+        session, principal, order.id, limit=limits.page_size_max, offset=0
+    )  # none but a subscription's or metered order's, whose periods are disputed one by one
+    open_periods = disputes.open_periods(session, page.settings, order.id, periods, now=utc_now())
     return page.render(
         "buyer/order.html",
         status=status,
@@ -178,7 +186,9 @@ def _order_page(
         acceptable=order.status == ACCEPTABLE,
         payable=order.status == PAYABLE,
         idempotency_key=once.new_key(),
-        disputable=order.status in DISPUTABLE,
+        disputable=not periods and order.status in DISPUTABLE,
+        periods=periods,
+        open_periods=open_periods,
         errors=errors or FormErrors.empty(),
         short_of_money=short_of_money,
     )
@@ -188,7 +198,7 @@ def _order_page(
 def order_page(
     order_id: OrderId, page: PageDep, principal: PageAccount, session: SessionDep
 ) -> HTMLResponse:
-    return _order_page(page, session, orders.get_order(session, principal, order_id))
+    return _order_page(page, principal, session, orders.get_order(session, principal, order_id))
 
 
 @router.post("/buyer/orders/{order_id}/download", response_class=HTMLResponse)
@@ -208,7 +218,7 @@ def download(
     if licence is None:
         message = page.text(N_("This order has no licence yet: nothing can be downloaded."))
         return _order_page(
-            page, session, order, errors=FormErrors({"": message}, {}, 409), status=409
+            page, principal, session, order, errors=FormErrors({"": message}, {}, 409), status=409
         )
     try:
         issued = delivery.issue_url(
@@ -217,10 +227,10 @@ def download(
         )  # fmt: skip
     except DatabourseError as exc:
         errors = refused(session, exc, {})
-        return _order_page(page, session, order, errors=errors, status=errors.status)
+        return _order_page(page, principal, session, order, errors=errors, status=errors.status)
     session.flush()
     fresh = orders.get_order(session, principal, order_id)
-    return _order_page(page, session, fresh, download=issued)
+    return _order_page(page, principal, session, fresh, download=issued)
 
 
 @router.post("/buyer/orders/{order_id}/accept")
@@ -238,7 +248,7 @@ def accept(
     except DatabourseError as exc:
         errors = refused(session, exc, {})
         order = orders.get_order(session, principal, order_id)
-        return _order_page(page, session, order, errors=errors, status=errors.status)
+        return _order_page(page, principal, session, order, errors=errors, status=errors.status)
     return page.redirect(f"/buyer/orders/{order_id}")
 
 
@@ -270,6 +280,12 @@ def pay(
         order = orders.get_order(session, principal, order_id)
         short = exc.code == INSUFFICIENT_FUNDS
         return _order_page(
-            page, session, order, errors=errors, status=errors.status, short_of_money=short
+            page,
+            principal,
+            session,
+            order,
+            errors=errors,
+            status=errors.status,
+            short_of_money=short,
         )
     return page.redirect(location)

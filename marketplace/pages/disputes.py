@@ -4,7 +4,8 @@ the drawn arbitrators. Each route calls the service its JSON endpoint calls
 services' business (``disputes.service.access``), never checked here.
 
 - ``GET /disputes``: the viewer's disputes (``views.my_disputes``);
-- ``GET|POST /disputes/new?order_id=``: open a dispute on an order (``opening.open_dispute``);
+- ``GET|POST /disputes/new?order_id=&period=``: open a dispute on an order, or one period of a
+  subscription or metered order (``opening.open_dispute``);
 - ``GET /disputes/{id}``: the case, its dossier timeline checked live (``dossier.dossier_view``,
   the console's ``GET /disputes/{id}/record``), its evidence and the forms the viewer may use;
 - ``POST /disputes/{id}/statement`` and ``/file``: evidence (``evidence.submit``); the file
@@ -113,10 +114,12 @@ def my_disputes(page: PageDep, principal: PageAccount, session: SessionDep) -> R
 
 
 @browser.get("/disputes/new")
-def new_dispute(page: PageDep, principal: PageAccount, order_id: IdQuery) -> Response:
+def new_dispute(
+    page: PageDep, principal: PageAccount, order_id: IdQuery, period: IdQuery | None = None
+) -> Response:
     values = {"order_id": str(order_id), "reason": Reason.quality_below_report.value}
     return page.render(
-        NEW, nav_active="disputes", order_id=order_id, reasons=REASONS,
+        NEW, nav_active="disputes", order_id=order_id, period=period, reasons=REASONS,
         errors=FormErrors.empty(values),
     )  # fmt: skip
 
@@ -131,22 +134,32 @@ def open_dispute(
     order_id: Annotated[int, Form(ge=1, le=limits.id_max)],
     reason: Annotated[str, Form(max_length=64)] = "",
     statement: StatementText = "",
+    period: Annotated[str, Form(max_length=DIGITS_MAX)] = "",
 ) -> Response:
     values = {"order_id": str(order_id), "reason": reason, "statement": statement}
     try:
-        body = DisputeOpen.model_validate({"reason": reason, "statement": statement})
+        body = _open_body(reason, statement, period)
         opened = opening.open_dispute(
             session, runtime.settings, principal, order_id, reason=body.reason,
-            statement=body.statement, now=utc_now(),
+            statement=body.statement, now=utc_now(), period=body.period,
         )  # fmt: skip
     except (ValidationError, DatabourseError) as exc:
         errors = refused(session, exc, values, field="order_id")
     else:
         return page.redirect(f"/disputes/{opened.id}")
     return page.render(
-        NEW, status=errors.status, nav_active="disputes", order_id=order_id, reasons=REASONS,
-        errors=errors,
+        NEW, status=errors.status, nav_active="disputes", order_id=order_id,
+        period=whole_number(period.strip()), reasons=REASONS, errors=errors,
     )  # fmt: skip
+
+
+def _open_body(reason: str, statement: str, period: str) -> DisputeOpen:
+    """The API's body; ``period`` (the form's hidden field) only when the form names one."""
+    data: dict[str, Any] = {"reason": reason, "statement": statement}
+    if period.strip():
+        number = whole_number(period.strip())
+        data["period"] = period if number is None else number
+    return DisputeOpen.model_validate(data)
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,15 @@ In one transaction: the dispute row (one per order, or per period: a second is 4
 (its escrow hold frozen) or the period → ``disputed`` (its hold frozen), or for a settled order
 or period within the dispute window the supplier's proceeds clawed back into a hold, the
 opener's arbitration fee held, ``dispute.opened`` (no amounts), and the draw of the arbitrator
-(``arbitrator.drawn``). Any refusal writes nothing."""
+(``arbitrator.drawn``). Any refusal writes nothing.
+
+``open_periods`` tells, by the same rules, which of an order's periods may be disputed now (the
+buyer's order page links those)."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,6 +36,7 @@ from marketplace.disputes.schemas import DisputeView
 from marketplace.disputes.service import draw, records
 from marketplace.disputes.service.views import dispute_view, exchange_address
 from marketplace.orders import service as orders
+from marketplace.orders.schemas import PeriodPublic
 from marketplace.principal import Principal
 from marketplace.settings import Settings
 
@@ -107,6 +112,40 @@ def _subject(
     return _Disputed(order, 0, order.price_minor, order.fee_minor or 0, order.hold_id, settled_at)
 
 
+def window_closes_at(settings: Settings, settled_at: datetime) -> datetime:
+    """The end of the dispute window of an order or period settled at ``settled_at``."""
+    return settled_at + timedelta(seconds=settings.dispute_window_s)
+
+
+def open_periods(
+    session: Session,
+    settings: Settings,
+    order_id: int,
+    periods: Sequence[PeriodPublic],
+    *,
+    now: datetime,
+) -> frozenset[int]:
+    """The numbers of ``periods`` (the order's, as its party read them) that a party may dispute
+    at ``now``: a period the lifecycle lets be disputed (held; settled, within the dispute
+    window) that has no dispute yet. ``open_dispute`` may still refuse one (an unverified
+    organisation, the arbitration fee not there, a race)."""
+    taken = repository.disputed_periods(session, order_id)
+    return frozenset(
+        p.number
+        for p in periods
+        if orders.period_disputable(p.status)
+        and p.number not in taken
+        and _within_window(settings, p, now)
+    )
+
+
+def _within_window(settings: Settings, period: PeriodPublic, now: datetime) -> bool:
+    """A settled period within its dispute window, or one not settled (as ``_subject`` reads
+    it)."""
+    settled_at = period.settled_at if period.status == "settled" else None
+    return settled_at is None or now < window_closes_at(settings, settled_at)
+
+
 def _what(disputed: _Disputed) -> str:
     number, order_id = disputed.period, disputed.order.id
     return f"period {number} of order {order_id}" if number else f"order {order_id}"
@@ -132,7 +171,7 @@ def open_dispute(
         raise DisputeExists(f"{what} has a dispute already; an appeal continues it")
     clawback = disputed.settled_at is not None
     if disputed.settled_at is not None:
-        deadline = disputed.settled_at + timedelta(seconds=settings.dispute_window_s)
+        deadline = window_closes_at(settings, disputed.settled_at)
         if now >= deadline:
             raise DisputeWindowClosed(
                 f"{what} settled at {disputed.settled_at.isoformat()}; it could be "

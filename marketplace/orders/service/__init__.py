@@ -25,6 +25,7 @@ from marketplace.orders.service.disputes import (
     mark_period_disputed,
     party_order,
     party_period,
+    period_disputable,
     traded_with,
 )
 from marketplace.orders.service.payment import PaidHook, paid_hooks, pay, place_and_pay
@@ -104,6 +105,7 @@ __all__ = [
     "party_order",
     "party_period",
     "pay",
+    "period_disputable",
     "place",
     "place_and_pay",
     "public_data_revenue",

@@ -17,6 +17,7 @@ from marketplace.orders import lifecycle, period_repository, repository
 from marketplace.orders.errors import OrderNotFound, PeriodNotFound
 from marketplace.orders.lifecycle import OrderEvent
 from marketplace.orders.models import Order
+from marketplace.orders.period_lifecycle import TRANSITIONS, PeriodEvent, PeriodStatus
 from marketplace.orders.period_models import OrderPeriod
 from marketplace.orders.service._common import (
     free_exclusive,
@@ -200,6 +201,12 @@ def party_period(
         raise OrderNotFound(f"no order {order_id}")
     order, period = _lock_period(session, order_id, number)
     return _facts(session, order), _period_facts(period)
+
+
+def period_disputable(status: str) -> bool:
+    """Whether the period lifecycle lets a period in ``status`` be disputed (held, settled):
+    ``mark_period_disputed`` refuses any other with 409 ``order_state``."""
+    return (PeriodStatus(status), PeriodEvent.dispute) in TRANSITIONS
 
 
 def mark_period_disputed(

@@ -619,6 +619,7 @@ def period_public(period: OrderPeriod) -> PeriodPublic:
         renewal=period.renewal, units=period.units, amount_minor=period.amount_minor,
         fee_minor=period.fee_minor, hold_id=period.hold_id, charged_seq=period.charged_seq,
         closed_seq=period.closed_seq,
+        settled_at=None if period.settled_at is None else as_utc(period.settled_at),
     )  # fmt: skip
 
 
