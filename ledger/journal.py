@@ -252,11 +252,12 @@ def next_seq(session: Session) -> int:
     return _lock_head(session)[0] + 1
 
 
-def lock_head(session: Session) -> None:
+def lock_head(session: Session) -> tuple[int, str]:
     """Lock the head for the rest of this transaction, as its first append would, without
-    appending: for a caller that writes rows which other transactions write only once they hold
-    the head, and so must come after it in every transaction's lock order."""
-    _lock_head(session)
+    appending, and return (last_seq, last_hash): for a caller that writes rows which other
+    transactions write only once they hold the head, and so must come after it in every
+    transaction's lock order, or that needs the hash the next entry will chain to."""
+    return _lock_head(session)
 
 
 def _lock_head_row(session: Session) -> tuple[int, str]:

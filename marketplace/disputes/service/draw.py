@@ -24,7 +24,6 @@ from typing import Final
 from sqlmodel import Session
 
 from ledger import journal
-from ledger.journal import _lock_head
 from marketplace import limits
 from marketplace.disputes import repository
 from marketplace.disputes.errors import NoArbitrator
@@ -134,7 +133,7 @@ def _drawn(
             f"parties; this needs {k}"
         )
     # Locked until commit, the head's hash is the new entry's prev_hash.
-    _, prev_hash = _lock_head(session)
+    _, prev_hash = journal.lock_head(session)
     seed_ = seed(prev_hash, dispute.id, round_)
     ids = [c[0] for c in pool]
     chosen = draw(seed_, ids, k)
