@@ -27,6 +27,7 @@ from tests.marketplace.assets.helpers import (
     registered_listed,
     verify,
 )
+from tests.marketplace.identity.helpers import serve
 from tests.marketplace.listings.helpers import create_listing, terms
 from tests.marketplace.valuation.helpers import COST, INCOME, MARKET
 
@@ -73,6 +74,13 @@ def page_runtime(engine: Engine, chain: Web3AnchorChain, tmp_path: Path) -> Runt
 def api(page_runtime: Runtime) -> Iterator[TestClient]:
     with TestClient(create_app(runtime=page_runtime), raise_server_exceptions=False) as c:
         yield c
+
+
+@pytest.fixture
+def base_url(page_runtime: Runtime) -> Iterator[str]:
+    """The exchange served on a loopback port, for the browser tests."""
+    with serve(create_app(runtime=page_runtime)) as url:
+        yield url
 
 
 def anchor(engine: Engine, chain: Web3AnchorChain) -> None:

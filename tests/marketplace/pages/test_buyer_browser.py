@@ -6,15 +6,13 @@ speak Chinese after the switch."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from marketplace.app import create_app
 from marketplace.runtime import Runtime
-from tests.marketplace.identity.helpers import PASSWORD, serve
+from tests.marketplace.identity.helpers import PASSWORD
 from tests.marketplace.pages.buyer_helpers import BUYER_EMAIL, market
 from tests.marketplace.pages.helpers import shoot, sign_in, switch_language, watched_page
 
@@ -26,12 +24,6 @@ def forgive_legacy_csp_meta(errors: list[str]) -> None:
     ``<meta>`` names ``frame-ancestors``, which Chromium reports as a console error; drop just
     that message, seen on /catalog. Remove once the catalog is on the templates."""
     errors[:] = [e for e in errors if not ("'frame-ancestors' is ignored" in e and "/catalog" in e)]
-
-
-@pytest.fixture
-def base_url(page_runtime: Runtime) -> Iterator[str]:
-    with serve(create_app(runtime=page_runtime)) as url:
-        yield url
 
 
 def test_a_buyer_deposits_buys_downloads_and_accepts(

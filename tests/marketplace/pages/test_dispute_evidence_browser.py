@@ -7,17 +7,15 @@ the limit)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
 from marketplace import limits
-from marketplace.app import create_app
 from marketplace.pages.disputes import PAGE_FILE_BYTES_MAX
 from marketplace.runtime import Runtime
 from tests.marketplace.disputes.helpers import open_dispute
-from tests.marketplace.identity.helpers import PASSWORD, serve
+from tests.marketplace.identity.helpers import PASSWORD
 from tests.marketplace.pages.dispute_world import BUYER_EMAIL, dispute_world
 from tests.marketplace.pages.helpers import shoot, sign_in, watched_page
 
@@ -33,12 +31,6 @@ WATCH_PROGRESS = """() => {
     }
   }).observe(bar, {attributes: true});
 }"""
-
-
-@pytest.fixture
-def base_url(page_runtime: Runtime) -> Iterator[str]:
-    with serve(create_app(runtime=page_runtime)) as url:
-        yield url
 
 
 def test_a_party_uploads_a_large_evidence_file_with_a_progress_bar(

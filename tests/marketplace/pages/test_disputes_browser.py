@@ -7,7 +7,6 @@ fails to load one of its files."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -15,21 +14,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from ledger.chain import Web3AnchorChain
-from marketplace.app import create_app
 from marketplace.runtime import Runtime
-from tests.marketplace.identity.helpers import PASSWORD, serve
+from tests.marketplace.identity.helpers import PASSWORD
 from tests.marketplace.pages.conftest import anchor
 from tests.marketplace.pages.dispute_world import BUYER_EMAIL, JUDGE_EMAIL, dispute_world
 from tests.marketplace.pages.helpers import shoot, sign_in, switch_language, watched_page
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 CLOCK = "marketplace.pages.disputes.utc_now"
-
-
-@pytest.fixture
-def base_url(page_runtime: Runtime) -> Iterator[str]:
-    with serve(create_app(runtime=page_runtime)) as url:
-        yield url
 
 
 def test_the_buyer_disputes_and_the_arbitrator_rules_with_the_split_slider(  # noqa: PLR0917

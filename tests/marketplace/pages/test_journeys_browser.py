@@ -5,25 +5,15 @@ ledger explorer; no page logs a console error or fails to load one of its files
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from marketplace.app import create_app
-from marketplace.runtime import Runtime
-from tests.marketplace.identity.helpers import PASSWORD, serve
+from tests.marketplace.identity.helpers import PASSWORD
 from tests.marketplace.pages.conftest import FRUIT_TITLE, World
 from tests.marketplace.pages.helpers import shoot, sign_in, switch_language, watched_page
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 SUPPLIER_EMAIL = "alice@supplier.test"  # the world's supplier
 DIMENSIONS_ZH = ("规范性", "完整性", "准确性", "一致性", "时效性", "可访问性")  # GB/T 36344
-
-
-@pytest.fixture
-def base_url(page_runtime: Runtime) -> Iterator[str]:
-    with serve(create_app(runtime=page_runtime)) as url:
-        yield url
 
 
 def test_a_member_signs_in_and_reads_the_pages_in_chinese(

@@ -4,25 +4,16 @@ reinstating clears it. The suspended organisation's member is signed out meanwhi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 
-from marketplace.app import create_app
 from marketplace.runtime import Runtime
 from tests.marketplace.assets.helpers import operator, party
-from tests.marketplace.identity.helpers import OPERATOR_EMAIL, PASSWORD, serve
+from tests.marketplace.identity.helpers import OPERATOR_EMAIL, PASSWORD
 from tests.marketplace.pages.helpers import shoot, sign_in, watched_page
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 REASON = "chargebacks on stolen cards"
-
-
-@pytest.fixture
-def base_url(page_runtime: Runtime) -> Iterator[str]:
-    with serve(create_app(runtime=page_runtime)) as url:
-        yield url
 
 
 def test_an_operator_suspends_and_reinstates_an_organisation_with_the_buttons(

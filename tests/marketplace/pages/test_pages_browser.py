@@ -6,26 +6,16 @@ page is saved as a screenshot."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from marketplace.app import create_app
-from marketplace.runtime import Runtime
 from tests.browser_fixtures import PNG_MAGIC
-from tests.marketplace.identity.helpers import serve
 from tests.marketplace.pages.conftest import CLINIC_TITLE, DRAFT_TITLE, FRUIT_TITLE, World
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 STEP_TIMEOUT_MS = 15_000  # a wait bound, as in the other browser tests; speed is for bench/
-
-
-@pytest.fixture
-def base_url(page_runtime: Runtime) -> Iterator[str]:
-    with serve(create_app(runtime=page_runtime)) as url:
-        yield url
 
 
 def shoot(page: playwright_sync.Page, path: Path) -> None:

@@ -6,25 +6,17 @@ no link. No page logs a console error or fails to load one of its files."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
-from marketplace.app import create_app
 from marketplace.runtime import Runtime
-from tests.marketplace.identity.helpers import PASSWORD, serve
+from tests.marketplace.identity.helpers import PASSWORD
 from tests.marketplace.pages.dispute_world import BUYER_EMAIL, dispute_world
 from tests.marketplace.pages.helpers import shoot, sign_in, switch_language, watched_page
 from tests.marketplace.pages.test_period_disputes_http import subscription
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture
-def base_url(page_runtime: Runtime) -> Iterator[str]:
-    with serve(create_app(runtime=page_runtime)) as url:
-        yield url
 
 
 def test_the_buyer_disputes_one_period_from_the_order_page(

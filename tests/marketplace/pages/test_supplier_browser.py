@@ -6,26 +6,18 @@ typing, find it in the catalog, and read the pages visited in Chinese."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
-from marketplace.app import create_app
 from marketplace.runtime import Runtime
 from tests.marketplace.assets.helpers import CSV, operator, party, verify
-from tests.marketplace.identity.helpers import OPERATOR_EMAIL, PASSWORD, serve
+from tests.marketplace.identity.helpers import OPERATOR_EMAIL, PASSWORD
 from tests.marketplace.pages.helpers import shoot, sign_in, switch_language, watched_page
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 EMAIL = "sam@supplier.test"
 TITLE = "Tea harvests by garden"
-
-
-@pytest.fixture
-def base_url(page_runtime: Runtime) -> Iterator[str]:
-    with serve(create_app(runtime=page_runtime)) as url:
-        yield url
 
 
 def test_a_supplier_registers_uploads_submits_and_lists_an_asset(
