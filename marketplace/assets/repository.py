@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Table, bindparam, func, or_, select
 from sqlmodel import Session, col
 
 from marketplace.assets.models import (
@@ -17,7 +17,7 @@ from marketplace.assets.models import (
     ObjectionStatus,
     RegistrationType,
 )
-from marketplace.db import kept
+from marketplace.db import kept, loaded
 
 CERTIFIED_TYPES = (
     RegistrationType.initial.value,
@@ -33,8 +33,13 @@ def asset(session: Session, asset_id: int) -> Asset | None:
 def share_lock_asset(session: Session, asset_id: int) -> Asset | None:
     """The asset row, share-locked until the transaction ends (PostgreSQL ``FOR SHARE``;
     SQLite's BEGIN IMMEDIATE already holds the database) and held (``db.kept``)."""
-    row = session.get(Asset, asset_id, with_for_update={"read": True}, populate_existing=True)
-    return kept(session, row)
+    return loaded(session, Asset, _SHARE_LOCK_ASSET, {"asset_id": asset_id})
+
+
+_ASSET = cast(Table, Asset.__table__)  # type: ignore[attr-defined]
+_SHARE_LOCK_ASSET = (
+    select(_ASSET).where(_ASSET.c.id == bindparam("asset_id")).with_for_update(read=True)
+)
 
 
 def lock_asset(session: Session, asset_id: int) -> Asset | None:

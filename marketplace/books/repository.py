@@ -22,6 +22,7 @@ from marketplace.books.models import (
     PaymentEvent,
     PaymentOutbox,
 )
+from marketplace.db import loaded_all
 
 
 def account_by_key(session: Session, key: str, *, lock: bool = False) -> BookAccount | None:
@@ -63,17 +64,8 @@ def lock_accounts(session: Session, ids: Sequence[int]) -> dict[int, BookAccount
 def lock_accounts_by_key(session: Session, keys: Sequence[str]) -> dict[str, BookAccount]:
     """``lock_accounts`` for the accounts named by ``keys`` (those that exist), in one query:
     locked in ascending id order and read fresh."""
-    rows = session.execute(_LOCK_ACCOUNTS_BY_KEY, {"keys": sorted(set(keys))}).scalars()
+    rows = loaded_all(session, BookAccount, _LOCK_ACCOUNTS_BY_KEY, {"keys": sorted(set(keys))})
     return {a.key: a for a in rows}
-
-
-_LOCK_ACCOUNTS_BY_KEY = (  # built once: the statement is the same for every hold
-    select(BookAccount)
-    .where(col(BookAccount.key).in_(bindparam("keys", expanding=True)))
-    .order_by(col(BookAccount.id))
-    .with_for_update(key_share=True)
-    .execution_options(populate_existing=True)
-)
 
 
 def accounts_of(session: Session, organization_id: int, currency: str) -> list[BookAccount]:
@@ -103,6 +95,12 @@ _SET_BALANCE = (
     .values(balance_minor=bindparam("balance"))
 )
 _INSERT_HOLD = insert(_HOLD).returning(_HOLD.c.id)
+_LOCK_ACCOUNTS_BY_KEY = (
+    core_select(_ACCOUNT)
+    .where(_ACCOUNT.c.key.in_(bindparam("keys", expanding=True)))
+    .order_by(_ACCOUNT.c.id)
+    .with_for_update(key_share=True)
+)
 _TRANSFER_ID_USES = core_select(
     core_select(_HOLD.c.id)
     .where(_HOLD.c.transfer_id == bindparam("transfer_id"))

@@ -55,6 +55,18 @@ def suspension(session: Session, organization_id: int) -> OrganizationSuspension
     return session.get(OrganizationSuspension, organization_id)
 
 
+def is_suspended(session: Session, organization_id: int) -> bool:
+    """Whether the organisation has a suspension row: one statement built once, no ORM row (a
+    purchase asks it of every supplier)."""
+    return session.execute(_IS_SUSPENDED, {"organization_id": organization_id}).first() is not None
+
+
+_SUSPENSION = cast(Table, OrganizationSuspension.__table__)  # type: ignore[attr-defined]
+_IS_SUSPENDED = sa_select(_SUSPENSION.c.organization_id).where(
+    _SUSPENSION.c.organization_id == bindparam("organization_id")
+)
+
+
 def suspensions(
     session: Session, organization_ids: Sequence[int]
 ) -> dict[int, OrganizationSuspension]:

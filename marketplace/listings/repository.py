@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, select
 from sqlmodel import Session, col
 
-from marketplace.db import kept
+from marketplace.db import kept, loaded
 from marketplace.listings.models import Listing, ListingStatus
 
 
@@ -37,8 +38,13 @@ def share_lock(session: Session, listing_id: int) -> Listing | None:
     """The listing row, share-locked until the transaction ends (PostgreSQL ``FOR SHARE``;
     SQLite's BEGIN IMMEDIATE already holds the database) and held (``db.kept``): a purchase
     reads it fresh, and a pause, withdrawal or close waits for the purchase to commit."""
-    row = session.get(Listing, listing_id, with_for_update={"read": True}, populate_existing=True)
-    return kept(session, row)
+    return loaded(session, Listing, _SHARE_LOCK, {"listing_id": listing_id})
+
+
+_TABLE = cast(Table, Listing.__table__)  # type: ignore[attr-defined]
+_SHARE_LOCK = (
+    select(_TABLE).where(_TABLE.c.id == bindparam("listing_id")).with_for_update(read=True)
+)
 
 
 def many(session: Session, listing_ids: Sequence[int]) -> dict[int, Listing]:

@@ -81,7 +81,7 @@ def suspended() -> OrganizationSuspended:
 
 
 def refuse_if_suspended(session: Session, organization_id: int) -> None:
-    if repository.suspension(session, organization_id) is not None:
+    if repository.is_suspended(session, organization_id):
         raise suspended()
 
 

@@ -20,7 +20,7 @@ def organization(session: Session, organization_id: int) -> Organization | None:
 
 def is_suspended(session: Session, organization_id: int) -> bool:
     """Whether an operator has suspended the organisation (its accounts may not act)."""
-    return repository.suspension(session, organization_id) is not None
+    return repository.is_suspended(session, organization_id)
 
 
 def suspended_among(session: Session, organization_ids: Collection[int]) -> set[int]:
