@@ -143,17 +143,6 @@ def _answer() -> Any:
     )
 
 
-def release(session: Session, record_id: int, token: str) -> None:
-    """Delete the in-flight claim ``token``, if it still holds the row."""
-    session.execute(
-        delete(IdempotencyRecord).where(
-            col(IdempotencyRecord.id) == record_id,
-            col(IdempotencyRecord.claim_token) == token,
-            col(IdempotencyRecord.response_status).is_(None),
-        )
-    )
-
-
 def _rows(session: Session, statement: Any, params: dict[str, Any] | None = None) -> int:
     result = cast(CursorResult[Any], session.execute(statement, params))
     return result.rowcount

@@ -15,26 +15,27 @@ is another key. The endpoint must take the caller (a ``Principal`` dependency, s
 ``VerifiedBuyer``) and ``SessionDep`` (the request's session, which this commits) and must not
 commit it itself.
 
-Protocol (docs/api.md#idempotency); every step names the transaction it runs in:
+Protocol (docs/api.md#idempotency); the request's one transaction holds steps 1 to 3:
 
-1. Claim, in its own short transaction, committed before the handler runs: insert the key's
-   in-flight record. The unique key ``(organization, route, key)`` lets one concurrent insert
-   in; the others find it in flight (409 ``idempotency_in_flight``), or answered (its stored
-   answer is replayed with ``Idempotent-Replayed: true`` and the handler does not run), or
-   claimed for another request (422 ``idempotency_key_reused``).
-2. Run the handler in a fresh transaction.
-3. Answer: the rendered response (status, headers, body) is stored in the handler's own
-   transaction, and that one transaction commits the money's movement and the stored answer
-   together: a crash before the commit leaves neither, after it both. Only the claim's holder
-   can store (a conditional UPDATE), so an attempt whose claim went stale and was taken over
-   rolls back instead of moving money a second time. A 4xx domain error is an answer too: the
-   handler's work is rolled back and the error is stored and replayed (as Stripe does), since
-   the same request would be refused the same way.
-4. Release: if the handler fails otherwise (a 5xx; a 401, 403, 408 or 429; a refusal sent with
-   ``Retry-After``; a crash of the code) or the commit of
-   step 3 fails, the handler's work is rolled back and the claim deleted, so a retry with the
-   same key runs afresh. If the process dies mid-handler, nothing of step 2 was committed; the
-   claim goes stale after ``limits.idempotency_claim_stale_s`` and the next retry takes it over.
+1. Claim: insert the key's record. The unique key ``(organization, route, key)`` lets one
+   concurrent insert in; another attempt of the same key waits for that one's transaction to
+   end (PostgreSQL waits on the uncommitted key; SQLite runs one writer at a time) and then
+   finds its answer, which is replayed with ``Idempotent-Replayed: true`` without running the
+   handler; or finds the key claimed for another request (422 ``idempotency_key_reused``); or
+   finds it abandoned in flight by a server that died (409 ``idempotency_in_flight``).
+2. Run the handler.
+3. Answer: the rendered response (status, headers, body) is stored under the claim, and one
+   commit writes the claim, the money's movement and the stored answer: a crash before the
+   commit leaves none of them, after it all. Only the claim's holder can store (a conditional
+   UPDATE), so an attempt whose claim was taken over rolls back instead of moving money a
+   second time. A 4xx domain error is an answer too: the handler's work and the claim are
+   rolled back, and the key is claimed again with the error as its answer, in a transaction
+   of its own, since the same request would be refused the same way (as Stripe does).
+4. Anything else (a 5xx; a 401, 403, 408 or 429; a refusal sent with ``Retry-After``; a crash
+   of the code, or of the commit in step 3) rolls the whole attempt back, claim and all, so a
+   retry with the same key runs afresh. A claim committed without an answer (one of a version
+   that committed claims on their own, whose server died) goes stale after
+   ``limits.idempotency_claim_stale_s`` and the next retry takes it over.
 
 Keys live ``settings.idempotency_key_ttl_s`` (24 h), then are purged lazily: an expired key is
 replaced when it is sent again, and every ``limits.idempotency_purge_interval_s`` each process's
@@ -47,7 +48,6 @@ import functools
 import hashlib
 import inspect
 import json
-import logging
 import threading
 import time
 from collections.abc import Callable
@@ -68,8 +68,6 @@ from marketplace.http import error_response
 from marketplace.idempotency import service
 from marketplace.idempotency.errors import IdempotencyKeyInvalid, IdempotencyKeyRequired
 from marketplace.principal import Principal
-
-log = logging.getLogger(__name__)
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -163,44 +161,51 @@ class Idempotency:
         now = utc_now()
         if _purge_clock.due():
             service.purge_expired(self.session, now)
+            self.session.commit()  # a purge is a short transaction of its own
         outcome = service.claim(self.session, self.request, now=now, ttl_s=self.ttl_s)
-        self.session.commit()  # step 1 commits alone: the claim is visible before we act
         if isinstance(outcome, service.StoredResponse):
+            self.session.rollback()  # the claim found the answer and wrote nothing
             return _replay(outcome)
         try:
             response = self._render(handler())
         except DatabourseError as exc:
+            self.session.rollback()  # the attempt and its claim: nothing of them stays
             if not _final(exc):
-                self._release(outcome)
                 raise
-            self.session.rollback()  # a refusal: nothing of the handler's work stays
-            response = error_response(exc.status, exc.code, exc.message, exc.headers)
+            return self._refused(error_response(exc.status, exc.code, exc.message, exc.headers))
         except BaseException:
-            self._release(outcome)
+            self.session.rollback()
             raise
         try:
             service.answer(self.session, outcome, _stored(response))
-            self.session.commit()  # step 3: the handler's work and its answer, together
+            self.session.commit()  # step 3: the claim, the handler's work and its answer
         except BaseException:
-            self._release(outcome)
+            self.session.rollback()
             raise
         return response
+
+    def _refused(self, refusal: Response) -> Response:
+        """Step 3 for a refusal, after its attempt rolled back: claim the key again and store
+        the refusal, in a transaction of their own. Another attempt of the same request that
+        claimed the key meanwhile was waited for: its stored answer is the answer, to this
+        attempt as to every retry."""
+        outcome = service.claim(self.session, self.request, now=utc_now(), ttl_s=self.ttl_s)
+        if isinstance(outcome, service.StoredResponse):
+            self.session.rollback()
+            return _replay(outcome)
+        try:
+            service.answer(self.session, outcome, _stored(refusal))
+            self.session.commit()
+        except BaseException:
+            self.session.rollback()
+            raise
+        return refusal
 
     def _render(self, result: Any) -> Response:
         if isinstance(result, Response):
             return result
         body = _adapter(self.response_model).dump_json(result, by_alias=True)
         return Response(body, self.status_code, media_type="application/json")
-
-    def _release(self, claim: service.Claim) -> None:
-        """Step 4: roll the attempt back, then free its key in a transaction of its own."""
-        self.session.rollback()
-        try:
-            service.release(self.session, claim)
-            self.session.commit()
-        except Exception:  # the key frees itself when the claim goes stale
-            self.session.rollback()
-            log.exception("could not release an idempotency key after a failed request")
 
 
 def _final(exc: DatabourseError) -> bool:

@@ -103,11 +103,6 @@ def answer(session: Session, claim: Claim, response: StoredResponse) -> None:
         )
 
 
-def release(session: Session, claim: Claim) -> None:
-    """Step 4, after a failed attempt rolled back: free the key for a retry."""
-    repository.release(session, claim.record_id, claim.token)
-
-
 def _stored(record: IdempotencyRecord) -> StoredResponse:
     assert record.response_status is not None
     headers: dict[str, str] = json.loads(record.response_headers or "{}")

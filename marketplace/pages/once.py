@@ -1,10 +1,10 @@
 """A form that moves money is answered once per form: the page renders a fresh idempotency key
 into a hidden field (``idempotency_key``), and ``once`` runs the form's action under it with the
-same claim / answer / release steps as the API's ``@idempotent`` (``marketplace.idempotency``).
+same claim and answer steps as the API's ``@idempotent`` (``marketplace.idempotency``).
 
 A resubmitted form (a double click, the back button, a retry after a lost answer) finds the key
 answered and is sent where the first submission went; its money moved once. A refused action
-(a domain error) is rolled back and its key released, so nothing of it stays; the form shows the
+(a domain error) is rolled back with its claim, so nothing of it stays; the form shows the
 message and renders a new key."""
 
 from __future__ import annotations
@@ -54,23 +54,22 @@ def once(
     action: Callable[[], str],
 ) -> str:
     """Run ``action`` (which returns the local path to go to next) once for ``key``; the path
-    the first run returned when the key was answered before. Commits the session (the claim,
-    then the action's work with its answer). Raises what ``action`` raises, after rolling its
-    work back and releasing the key; ``IdempotencyKeyReused`` (422) for the same key sent with
-    other fields, ``IdempotencyInFlight`` (409) while the first submission is still running."""
+    the first run returned when the key was answered before. Commits the session once: the
+    claim, the action's work and its answer (a second submission of the key waits for the
+    first's transaction, then finds its answer). Raises what ``action`` raises, after rolling
+    its work and the claim back; ``IdempotencyKeyReused`` (422) for the same key sent with
+    other fields."""
     org_id = principal.account.organization_id
     request = service.KeyedRequest(org_id, route, _checked(key), _digest(fields))
     outcome = service.claim(session, request, now=utc_now(), ttl_s=ttl_s)
-    session.commit()
     if isinstance(outcome, service.StoredResponse):
+        session.rollback()  # the claim found the answer and wrote nothing
         return outcome.headers["location"]
     try:
         location = action()
         service.answer(session, outcome, service.StoredResponse(303, {"location": location}, b""))
-        session.commit()
+        session.commit()  # the claim, the action's work and its answer, together
     except BaseException:
-        session.rollback()
-        service.release(session, outcome)
-        session.commit()
+        session.rollback()  # the claim with the rest: the key is free for a new attempt
         raise
     return location
