@@ -23,3 +23,11 @@ def test_chinese_translates_every_string() -> None:
 def test_the_catalogues_compile_from_their_po_files() -> None:
     assert i18n.translations("zh_CN").gettext("Catalog") == "数据目录"
     assert i18n.translations("en").gettext("Catalog") == "Catalog"
+
+
+def test_words_with_two_senses_have_a_string_for_each_in_chinese() -> None:
+    zh = i18n.translations("zh_CN")
+    assert zh.gettext("Order") == "订单"  # a purchase order (orders' pages, disputes)
+    assert zh.gettext("Sort by") == "排序"  # the catalogue's sort order
+    assert zh.gettext("Statement") == "对账单"  # the money page's account statement
+    assert zh.gettext("Your statement") == "陈述"  # what a party says in a dispute

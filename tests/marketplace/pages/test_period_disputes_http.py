@@ -75,6 +75,9 @@ def test_the_buyer_sees_the_periods_and_disputes_period_1_through_the_form(
     assert "CN¥400.00" in row
     assert dispute_links(order_page.text) == [f"/disputes/new?order_id={order_id}&period=1"]
     assert "Open a dispute" not in text_of(order_page.text)  # the order is disputed by period
+    # Accepting a subscription releases no price: its periods are paid as they end.
+    assert "Accepting confirms the delivery; it moves no money" in text_of(order_page.text)
+    assert "Accepting releases the price" not in text_of(order_page.text)
 
     form = buyer.get("/disputes/new", params={"order_id": order_id, "period": 1})
     assert form.status_code == 200
