@@ -45,7 +45,10 @@ def commit(
     session: Session, principal: Principal, auction_id: int, body: BidCommit, now: datetime
 ) -> BidPublic:
     """Record the caller's sealed bid and write ``auction.bid_committed`` (the commitment, the
-    bidder's address, the purpose and the deposit owed)."""
+    bidder's address, the purpose and the deposit owed). Locks, in this order and all before
+    the journal head (docs/architecture.md, "Lock order"): the auction's row, then the
+    listing and its asset, share-locked (``_seams.held_for_bid``): a bid on a listing being
+    paused, withdrawn or closed waits for that change and is then refused as any bid on it."""
     check_verified(principal, OrgRole.buyer)
     auction = _locked(session, auction_id)
     organization_id = principal.organization.id
@@ -59,7 +62,7 @@ def commit(
         raise AuctionStateConflict(
             f"auction {auction_id} has the most bids it takes ({limits.auction_bids_max})"
         )
-    _seams.check_purchasable(session, auction.listing_id, body.purpose)
+    _seams.held_for_bid(session, auction.listing_id, body.purpose)
     bid = repository.add_bid(
         session,
         AuctionBid(

@@ -510,3 +510,21 @@ def test_when_orders_refuses_the_winners_order_the_auction_is_resolved_and_says_
     assert kinds(api, aid).count("auction.resolved") == 1
     (resolved,) = [e for e in entries(api, aid) if e["kind"] == "auction.resolved"]
     assert resolved["payload"]["order_refused"] == result["order_refused"]
+
+
+def test_a_paused_listing_refuses_new_bids_keeps_committed_ones_and_takes_bids_once_resumed(
+    *, api: TestClient, supplier: Party, carol: Party, dave: Party, listing: int, clock: Clock
+) -> None:
+    aid = open_auction(api, supplier, listing, clock)["id"]
+    assert commit(api, carol, aid, 300_000).status_code == 201
+    assert api.post(f"/listings/{listing}/pause", headers=supplier.headers).status_code == 200
+    refused = commit(api, dave, aid, 200_000)
+    assert (refused.status_code, refused.json()["error"]) == (409, "not_purchasable")
+    assert refused.json()["message"] == f"listing {listing} is paused; it cannot be bought now"
+    shown = api.get(f"/auctions/{aid}").json()
+    assert (shown["status"], shown["commitments"]) == ("committing", 1)
+    assert kinds(api, aid).count("auction.bid_committed") == 1
+    assert api.post(f"/listings/{listing}/resume", headers=supplier.headers).status_code == 200
+    assert commit(api, dave, aid, 200_000).status_code == 201
+    _to_reveals(clock)
+    assert reveal(api, carol, aid, 300_000).status_code == 200
