@@ -30,6 +30,19 @@ def lock(session: Session, demand_id: int) -> Demand | None:
     return session.exec(query).first()
 
 
+def share_lock(session: Session, demand_id: int) -> Demand | None:
+    """The demand, read fresh and share-locked until the transaction ends (PostgreSQL ``FOR
+    SHARE``; SQLite's BEGIN IMMEDIATE already holds the database): a close, fulfilment or expiry
+    (each locks the row for update) waits for the transaction, and it waits for theirs."""
+    query = (
+        select(Demand)
+        .where(Demand.id == demand_id)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    )
+    return session.exec(query).first()
+
+
 def of_organization(
     session: Session, organization_id: int, *, before_id: int | None, limit: int
 ) -> Sequence[Demand]:

@@ -1,7 +1,8 @@
 """Demands and matching: what endpoints, the CLI and other domains call. Never commits.
 
 - ``demands``: posting, reading, closing, fulfilling (the quotes domain calls ``fulfil``) and
-  expiring demands, each through the demand lifecycle with its journal entry;
+  expiring demands, each through the demand lifecycle with its journal entry; the demand a quote
+  answers (``open_for_quote``, and ``held_open_for_quote``, share-locked, for sending one);
 - ``matches``: the engine (a demand's ranked matches; a new listing against the open demands)
   and the notifications it sends;
 - ``inbox``: a supplier's inbox, the open demands its own listings match, best first.
@@ -12,6 +13,7 @@ from marketplace.matching.service.demands import (
     expire_due,
     fulfil,
     get,
+    held_open_for_quote,
     mine,
     open_demands,
     open_for_quote,
@@ -30,6 +32,7 @@ __all__ = [
     "expire_due",
     "fulfil",
     "get",
+    "held_open_for_quote",
     "match_new_listing",
     "matched_demands",
     "matches",

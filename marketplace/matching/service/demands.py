@@ -165,10 +165,7 @@ def fulfil(
     return public(demand, None, moment)
 
 
-def open_for_quote(session: Session, demand_id: int, now: datetime) -> DemandPublic:
-    """The demand a quote answers, with its buyer: 404 if there is none, 409 unless it is open.
-    For the quotes domain, which checks who may quote."""
-    demand = repository.get(session, demand_id)
+def _quotable(demand: Demand | None, demand_id: int, now: datetime) -> DemandPublic:
     if demand is None:
         raise not_found(demand_id)
     state = status_of(demand, now)
@@ -176,6 +173,21 @@ def open_for_quote(session: Session, demand_id: int, now: datetime) -> DemandPub
         raise DemandStateConflict(f"demand {demand_id} is {state}; only an open demand is quoted")
     shown = public(demand, None, now)
     return shown.model_copy(update={"buyer_organization_id": demand.buyer_organization_id})
+
+
+def open_for_quote(session: Session, demand_id: int, now: datetime) -> DemandPublic:
+    """The demand a quote answers, with its buyer: 404 if there is none, 409 unless it is open.
+    For the quotes domain, which checks who may quote (a draft, which writes nothing)."""
+    return _quotable(repository.get(session, demand_id), demand_id, now)
+
+
+def held_open_for_quote(session: Session, demand_id: int, now: datetime) -> DemandPublic:
+    """``open_for_quote``, the demand share-locked until the transaction ends and its state read
+    under the lock: a quote being sent holds the demand open, so that closing, fulfilling or
+    expiring it (each locks the row for update) waits for the quote to commit, and a quote sent
+    while one of those holds the row waits, then finds the demand no longer open (409). Taken
+    before the journal head (docs/architecture.md, "Lock order")."""
+    return _quotable(repository.share_lock(session, demand_id), demand_id, now)
 
 
 def expire_due(session: Session, now: datetime, actor: str) -> list[int]:

@@ -54,6 +54,13 @@ def demand_to_quote(session: Session, demand_id: int, now: datetime) -> Demand:
     return _demand(matching.open_for_quote(session, demand_id, now))
 
 
+def demand_held_to_quote(session: Session, demand_id: int, now: datetime) -> Demand:
+    """``demand_to_quote``, the demand's row share-locked until the transaction ends and read
+    under the lock: a close or fulfilment (which lock it for update) waits for the quote, or the
+    quote waits for it and is then refused (409 naming the state)."""
+    return _demand(matching.held_open_for_quote(session, demand_id, now))
+
+
 def demand_seen(
     session: Session, principal: Principal, demand_id: int, now: datetime
 ) -> Demand | None:

@@ -1,7 +1,11 @@
 """Sending a quote, step by step (all in the caller's transaction; nothing is committed here):
 
-1. the demand: one that exists (404) and is open (409 naming its state: fulfilled, closed or
-   expired), not the supplier's own organisation's (403);
+1. the demand: one that exists (404), share-locked before anything else the send locks and
+   before the journal head (docs/architecture.md, "Lock order"), and, read under that lock,
+   open (409 naming its state: fulfilled, closed or expired), not the supplier's own
+   organisation's (403). The lock holds the demand open until the quote commits: a close,
+   fulfilment or expiry (each locks the demand's row for update, then the head) waits for the
+   quote, and a quote sent while one of them holds the row waits for it, then is refused;
 2. the listing: the supplier's own (403 otherwise), purchasable for the demand's purpose
    (``listings.service.purchasable``: active, its asset listed, the purpose permitted);
 3. the terms: the listing's, or narrower ones (``narrowing``), permitting the demand's purpose;
@@ -13,7 +17,8 @@
    validity (never the price or the terms: docs/decisions.md, "What the public journal shows of
    a trade"), and a notification to the demand's owner.
 
-``draft`` runs steps 1 to 5 and hands back the offer to sign, writing nothing.
+``draft`` runs steps 1 to 5 and hands back the offer to sign, writing nothing; it reads the
+demand without locking it.
 """
 
 from __future__ import annotations
@@ -75,14 +80,10 @@ class _Checked:
         )
 
 
-def _open_demand(
-    session: Session, principal: Principal, demand_id: int, now: datetime
-) -> peers.Demand:
-    demand = peers.demand_to_quote(session, demand_id, now)
+def _not_own(principal: Principal, demand: peers.Demand) -> None:
+    assert demand.open
     if demand.owner_organization_id == principal.organization.id:
         raise OwnDemand("you cannot quote on your own organisation's demand")
-    assert demand.open
-    return demand
 
 
 def _own_listing(
@@ -124,9 +125,11 @@ def _valid_until(asked: datetime, now: datetime) -> datetime:
 
 
 def _checked(
-    session: Session, principal: Principal, demand_id: int, body: QuoteFields, now: datetime
+    session: Session, principal: Principal, demand: peers.Demand, body: QuoteFields, now: datetime
 ) -> _Checked:
-    demand = _open_demand(session, principal, demand_id, now)
+    """Steps 2 to 5, and the rest of step 1, on ``demand`` (found open)."""
+    _not_own(principal, demand)
+    demand_id = demand.id
     listing = _own_listing(session, principal, body.listing_id, demand.purpose)
     terms = _terms(listing, body.terms, demand.purpose)
     valid_until = _valid_until(body.valid_until, now)
@@ -148,8 +151,10 @@ def draft(
     ctx: SigningContext,
     now: datetime,
 ) -> QuoteDraft:
-    """The offer a self-custody supplier signs, with a fresh nonce; writes nothing."""
-    checked = _checked(session, principal, demand_id, body, now)
+    """The offer a self-custody supplier signs, with a fresh nonce; writes nothing (and locks
+    nothing: the demand is read, not held)."""
+    demand = peers.demand_to_quote(session, demand_id, now)
+    checked = _checked(session, principal, demand, body, now)
     deadline = int(now.timestamp()) + limits.signing_offer_ttl_s
     offer = checked.offer(principal.address, signing.new_nonce(), deadline)
     return QuoteDraft(
@@ -198,7 +203,8 @@ def send(
     now: datetime,
 ) -> QuotePublic:
     """Send a quote (steps in the module's docstring)."""
-    checked = _checked(session, principal, demand_id, body, now)
+    demand = peers.demand_held_to_quote(session, demand_id, now)
+    checked = _checked(session, principal, demand, body, now)
     offer, signature = _signed(
         session, settings, principal, lambda n, d: checked.offer(principal.address, n, d),
         body=body, ctx=ctx, now=now,
