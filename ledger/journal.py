@@ -59,7 +59,7 @@ HEAD_TABLE: Table = JournalHead.metadata.tables["journal_head"]
 # bookkeeping; a JournalHead row object the session may hold is expired after a move).
 _HEAD_ROW = HEAD_TABLE.c.id == bindparam("head_id")
 _READ_HEAD = select(HEAD_TABLE.c.last_seq, HEAD_TABLE.c.last_hash).where(_HEAD_ROW)
-_READ_HEAD_FOR_UPDATE = _READ_HEAD.with_for_update()
+_READ_HEAD_FOR_UPDATE = _READ_HEAD.with_for_update(key_share=True)
 # A write is the portable lock (on SQLite it takes the database's write lock); it returns the
 # row it locked, so locking and reading are one statement.
 _TOUCH_HEAD = (

@@ -55,7 +55,7 @@ def acquire_lease(
             lease = s.execute(
                 select(WorkerLease)
                 .where(col(WorkerLease.name) == name)
-                .with_for_update(skip_locked=True)
+                .with_for_update(key_share=True, skip_locked=True)
             ).scalar_one_or_none()
         else:
             s.execute(sqlite.insert(WorkerLease).values(values).on_conflict_do_nothing())

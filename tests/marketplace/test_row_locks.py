@@ -1,17 +1,18 @@
-"""Every exclusive row lock the marketplace takes is ``FOR NO KEY UPDATE`` (SQLAlchemy's
-``with_for_update(key_share=True)``), never ``FOR UPDATE``: PostgreSQL key-share-locks the row a
-foreign key names each time it checks that key (an insert, and any second update of a row in
-one transaction), and ``FOR UPDATE`` is the one mode that waits for that key-share lock. A
-transaction that had locked the journal head and then checked a key would wait for one that
-had locked the parent ``FOR UPDATE`` and waited for the head: a deadlock (docs/architecture.md,
-"Lock order")."""
+"""Every exclusive row lock the marketplace and the ledger take is ``FOR NO KEY UPDATE``
+(SQLAlchemy's ``with_for_update(key_share=True)``), never ``FOR UPDATE``: PostgreSQL
+key-share-locks the row a foreign key names each time it checks that key (an insert, and any
+second update of a row in one transaction), and ``FOR UPDATE`` is the one mode that waits for
+that key-share lock. A transaction that had locked the journal head and then checked a key would
+wait for one that had locked the parent ``FOR UPDATE`` and waited for the head: a deadlock
+(docs/architecture.md, "Lock order")."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
-MARKETPLACE = Path(__file__).resolve().parents[2] / "marketplace"
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = (ROOT / "marketplace", ROOT / "ledger")  # the ledger's journal head and worker lease
 
 
 def _exclusive(options: list[tuple[str | None, ast.expr]]) -> bool:
@@ -49,8 +50,9 @@ def _row_locks(tree: ast.AST) -> list[tuple[int, str]]:
 
 def test_no_row_lock_waits_for_a_foreign_key_check() -> None:
     found = {
-        f"{path.relative_to(MARKETPLACE.parent)}:{line}": source
-        for path in sorted(MARKETPLACE.rglob("*.py"))
+        f"{path.relative_to(ROOT)}:{line}": source
+        for package in PACKAGES
+        for path in sorted(package.rglob("*.py"))
         for line, source in _row_locks(ast.parse(path.read_text()))
     }
     assert found == {}
