@@ -1,6 +1,7 @@
 """Demands and matching: what endpoints, the CLI and other domains call. Never commits.
 
-- ``demands``: posting, reading, closing, fulfilling (the quotes domain calls ``fulfil``) and
+- ``demands``: posting, reading, closing, fulfilling (the quotes domain calls ``lock_to_award``
+  then ``fulfil``) and
   expiring demands, each through the demand lifecycle with its journal entry; the demand a quote
   answers (``open_for_quote``, and ``held_open_for_quote``, share-locked, for sending one);
 - ``matches``: the engine (a demand's ranked matches; a new listing against the open demands)
@@ -14,6 +15,7 @@ from marketplace.matching.service.demands import (
     fulfil,
     get,
     held_open_for_quote,
+    lock_to_award,
     mine,
     open_demands,
     open_for_quote,
@@ -33,6 +35,7 @@ __all__ = [
     "fulfil",
     "get",
     "held_open_for_quote",
+    "lock_to_award",
     "match_new_listing",
     "matched_demands",
     "matches",

@@ -165,6 +165,16 @@ def fulfil(
     return public(demand, None, moment)
 
 
+def lock_to_award(session: Session, demand_id: int) -> None:
+    """Lock the demand's row for update, first thing when one of its quotes is accepted (before
+    its offered quotes, the listing and the journal head: docs/architecture.md, "Lock order"):
+    a quote being sent (which share-locks the demand) either commits before the acceptance
+    reads the demand's offered quotes, and is rejected with them, or waits and finds the
+    demand fulfilled. 404 if there is no such demand; ``fulfil`` checks its state."""
+    if repository.lock(session, demand_id) is None:
+        raise not_found(demand_id)
+
+
 def _quotable(demand: Demand | None, demand_id: int, now: datetime) -> DemandPublic:
     if demand is None:
         raise not_found(demand_id)

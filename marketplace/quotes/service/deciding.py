@@ -6,12 +6,14 @@ Accepting, step by step (all in the caller's transaction; nothing is committed h
 1. the quote: one the caller may see (404), of the caller's own demand (403), still offered
    (409 naming its state) and not lapsed (409 ``quote_expired``);
 2. the rows it changes, locked before its first journal append (docs/architecture.md, "Lock
-   order"): the demand's offered quotes in id order, this one among them, which makes
-   concurrent acceptances of two quotes of one demand queue (the second finds its quote
-   rejected); the quote checked again (its supplier may have withdrawn it meanwhile); the
-   listing and its asset, share-locked as placing the order locks them;
-3. the demand: open (409 naming its state), then ``matching.service.fulfil`` locks its row and
-   marks it fulfilled (``demand.fulfilled``). The partial unique index on accepted quotes holds
+   order"): the demand's row, for update, first: concurrent acceptances of two quotes of one
+   demand queue there (the second finds its quote rejected), and a quote being sent (which
+   share-locks the demand) either committed before, and is among the offered quotes rejected
+   in step 5, or waits and finds the demand fulfilled; then the demand's offered quotes in id
+   order, this one among them; the quote checked again (its supplier may have withdrawn it
+   meanwhile); the listing and its asset, share-locked as placing the order locks them;
+3. the demand: open (409 naming its state), then ``matching.service.fulfil`` marks it
+   fulfilled (``demand.fulfilled``). The partial unique index on accepted quotes holds
    one accepted quote per demand even if a path skipped the locks;
 4. the order, placed through ``orders.service.place`` with the quote's price and the quote's
    terms (narrower than the listing's or the same, checked when the quote was sent), source
@@ -159,6 +161,7 @@ def accept(
     """Accept a quote (steps in the module's docstring). ``signed``: a self-custody buyer's
     signature over the order from ``accept_draft``; None for a custodial buyer."""
     quote, demand = _acceptable(session, principal, quote_id, now)
+    peers.lock_demand_to_award(session, demand.id)
     offered = repository.lock_offered_of_demand(session, demand.id)
     quote = _locked(session, quote_id)
     _actionable(quote, QuoteEvent.accept, now)

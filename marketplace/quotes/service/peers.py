@@ -72,6 +72,13 @@ def demand_seen(
         return None
 
 
+def lock_demand_to_award(session: Session, demand_id: int) -> None:
+    """Lock the demand's row for update before anything else an acceptance locks (its offered
+    quotes, the listing): a quote sent meanwhile is then either among the offered quotes the
+    acceptance rejects, or waits and finds the demand fulfilled."""
+    matching.lock_to_award(session, demand_id)
+
+
 def fulfil(session: Session, demand_id: int, quote_id: int, now: datetime) -> None:
     """Lock the demand's row and mark it fulfilled by ``quote_id``; a 409 when it is no longer
     open (another acceptance won, or the buyer closed it, or its deadline passed)."""

@@ -200,7 +200,7 @@ def test_a_demand_closed_while_a_quote_is_sent_waits_for_the_quote(
     assert offered < _seq(api, buyer, f"demand:{demand_id}", "demand.closed")
 
 
-def test_a_quote_accepted_while_another_is_sent_waits_for_it(
+def test_a_quote_accepted_while_another_is_sent_waits_for_it_and_rejects_it(
     *,
     api: TestClient, asset_runtime: Runtime, supplier: Party, rival: Party, buyer: Party,
     ops: Party, monkeypatch: pytest.MonkeyPatch,
@@ -219,3 +219,9 @@ def test_a_quote_accepted_while_another_is_sent_waits_for_it(
     assert accepted.status_code == 200, accepted.text
     offered = _seq(api, rival, f"quote:{sent.json()['id']}", "quote.offered")
     assert offered < _seq(api, buyer, f"demand:{demand_id}", "demand.fulfilled")
+    # The acceptance locked the demand before its offered quotes: the quote it waited for is
+    # among them and lost to the accepted one, not left offered on a fulfilled demand.
+    rival_quote = api.get(f"/quotes/{sent.json()['id']}", headers=rival.headers).json()
+    assert rival_quote["status"] == "rejected", rival_quote
+    rejected = _seq(api, rival, f"quote:{sent.json()['id']}", "quote.rejected")
+    assert rejected > offered
