@@ -176,9 +176,13 @@ class Idempotency:
         except BaseException:
             self.session.rollback()
             raise
+        return self._answered(outcome, response)  # step 3: the claim, the work, the answer
+
+    def _answered(self, claim: service.Claim, response: Response) -> Response:
+        """Store ``response`` under ``claim`` and commit the transaction that holds them."""
         try:
-            service.answer(self.session, outcome, _stored(response))
-            self.session.commit()  # step 3: the claim, the handler's work and its answer
+            service.answer(self.session, claim, _stored(response))
+            self.session.commit()
         except BaseException:
             self.session.rollback()
             raise
@@ -193,13 +197,7 @@ class Idempotency:
         if isinstance(outcome, service.StoredResponse):
             self.session.rollback()
             return _replay(outcome)
-        try:
-            service.answer(self.session, outcome, _stored(refusal))
-            self.session.commit()
-        except BaseException:
-            self.session.rollback()
-            raise
-        return refusal
+        return self._answered(outcome, refusal)
 
     def _render(self, result: Any) -> Response:
         if isinstance(result, Response):

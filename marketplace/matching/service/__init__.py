@@ -1,9 +1,9 @@
 """Demands and matching: what endpoints, the CLI and other domains call. Never commits.
 
 - ``demands``: posting, reading, closing, fulfilling (the quotes domain calls ``lock_to_award``
-  then ``fulfil``) and
-  expiring demands, each through the demand lifecycle with its journal entry; the demand a quote
-  answers (``open_for_quote``, and ``held_open_for_quote``, share-locked, for sending one);
+  then ``fulfil``) and expiring demands, each through the demand lifecycle with its journal
+  entry; the demand a quote answers (``open_for_quote``, and ``held_open_for_quote``,
+  share-locked, for sending one);
 - ``matches``: the engine (a demand's ranked matches; a new listing against the open demands)
   and the notifications it sends;
 - ``inbox``: a supplier's inbox, the open demands its own listings match, best first.
