@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy import Table, bindparam, column, func, select, table
 from sqlmodel import Session, col
 
 from marketplace.db import kept, loaded
@@ -44,6 +44,33 @@ def share_lock(session: Session, listing_id: int) -> Listing | None:
 _TABLE = cast(Table, Listing.__table__)  # type: ignore[attr-defined]
 _SHARE_LOCK = (
     select(_TABLE).where(_TABLE.c.id == bindparam("listing_id")).with_for_update(read=True)
+)
+
+
+def share_lock_supplier(session: Session, listing_id: int) -> int | None:
+    """The id of the listing's supplier organisation, its row share-locked until the
+    transaction ends (PostgreSQL ``FOR SHARE``; SQLite's BEGIN IMMEDIATE already holds the
+    database), or None when there is no such listing. One statement, found through the
+    listing's ``supplier_organization_id`` (set when the listing is made, never changed) and
+    taken before the listing's own lock: a suspension (which locks the organisation for update)
+    waits for a sale, or the sale waits for it; the caller reads the suspension afterwards, in
+    a statement of its own, so that one that waited sees what the suspension committed."""
+    found = session.execute(_SHARE_LOCK_SUPPLIER, {"listing_id": listing_id}).first()
+    return None if found is None else int(found[0])
+
+
+# The organisation table named as the listing's foreign key names it, by name: the identity
+# domain's tables are its own (pyproject.toml's import contracts).
+_ORGANIZATION = table("organization", column("id"))
+_SHARE_LOCK_SUPPLIER = (
+    select(_ORGANIZATION.c.id)
+    .where(
+        _ORGANIZATION.c.id
+        == select(_TABLE.c.supplier_organization_id)
+        .where(_TABLE.c.id == bindparam("listing_id"))
+        .scalar_subquery()
+    )
+    .with_for_update(read=True)
 )
 
 

@@ -47,8 +47,9 @@ def commit(
     """Record the caller's sealed bid and write ``auction.bid_committed`` (the commitment, the
     bidder's address, the purpose and the deposit owed). Locks, in this order and all before
     the journal head (docs/architecture.md, "Lock order"): the auction's row, then the
-    listing and its asset, share-locked (``_seams.held_for_bid``): a bid on a listing being
-    paused, withdrawn or closed waits for that change and is then refused as any bid on it."""
+    listing's supplier organisation, the listing and its asset, share-locked
+    (``_seams.held_for_bid``): a bid on a listing being paused, withdrawn or closed, or whose
+    supplier is being suspended, waits for that change and is then refused as any bid on it."""
     check_verified(principal, OrgRole.buyer)
     auction = _locked(session, auction_id)
     organization_id = principal.organization.id

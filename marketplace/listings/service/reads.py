@@ -133,12 +133,17 @@ def purchasable(session: Session, listing_id: int, purpose: Purpose | str) -> Li
 
 
 def held_for_sale(session: Session, listing_id: int, purpose: Purpose | str) -> ListingPublic:
-    """``purchasable``, for an order about to be placed: the listing and its asset are
-    share-locked until the order's transaction ends, so that a pause, withdrawal, delisting or
-    suspension (each locks its row for update, then the journal head) waits for the order, or
-    the order waits for it and reads what it committed. An order is never placed after the
-    journal says its listing stopped selling, and the locks come before the journal head in
-    both, so neither waits for the other in a cycle (PostgreSQL; SQLite runs one writer)."""
+    """``purchasable``, for an order about to be placed: the supplier's organisation, the
+    listing and its asset are share-locked, in this order, until the order's transaction ends,
+    so that the supplier's suspension, a pause, withdrawal, delisting or the asset's suspension
+    (each locks its row for update, then the journal head) waits for the order, or the order
+    waits for it and reads what it committed (the suspension is read after the locks, in a
+    statement of its own). An order is never placed after the journal says its listing stopped
+    selling or its supplier was suspended, and the locks come before the journal head in both,
+    so neither waits for the other in a cycle (PostgreSQL; SQLite runs one writer;
+    docs/architecture.md, "Lock order")."""
+    if repository.share_lock_supplier(session, listing_id) is None:
+        raise ListingNotFound(f"no listing {listing_id}")
     row = repository.share_lock(session, listing_id)
     if row is None:
         raise ListingNotFound(f"no listing {listing_id}")

@@ -2,9 +2,10 @@
 
 1. the buyer: its organisation holds the buyer role and is verified (403 otherwise);
 2. the listing: ``listings.service.held_for_sale`` refuses a listing that is not active, an
-   asset suspended or delisted, and a purpose the terms do not permit, naming the reason; it
-   share-locks the listing and its asset for the transaction, before the journal head, so a
-   pause, withdrawal or delisting is ordered before or after the order, never beside it;
+   asset suspended or delisted, a supplier suspended, and a purpose the terms do not permit,
+   naming the reason; it share-locks the supplier's organisation, the listing and its asset for
+   the transaction, before the journal head, so a pause, withdrawal, delisting or the
+   supplier's suspension is ordered before or after the order, never beside it;
 3. not the buyer's own listing (403 ``own_listing``);
 4. the price: from the listing's price model for the quantity (a negotiable listing is sold
    only through a quote: 409), or the accepted quote's or the auction's price as given; the

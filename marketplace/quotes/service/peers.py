@@ -94,8 +94,9 @@ def purchasable(session: Session, listing_id: int, purpose: str) -> ListingPubli
 
 
 def held_for_sale(session: Session, listing_id: int, purpose: str) -> ListingPublic:
-    """``purchasable``, the listing and its asset share-locked until the transaction ends, as
-    placing the order locks them: an acceptance takes them before its first journal append."""
+    """``purchasable``, the listing's supplier organisation, the listing and its asset
+    share-locked until the transaction ends, as placing the order locks them: an acceptance
+    takes them before its first journal append."""
     return listings.held_for_sale(session, listing_id, purpose)
 
 

@@ -19,10 +19,11 @@ from tests.marketplace.orders.helpers import PRICE_MINOR, keyed, on_sale
 from tests.marketplace.orders.money import balance, fund, reconciled
 
 # A purchase sends at most this many statements (BEGIN included, COMMIT not): 22 on SQLite,
-# 20 on PostgreSQL (which sends no BEGIN); 40 and 37 before the second pass recorded in
+# 21 on PostgreSQL (which sends no BEGIN); 40 and 37 before the second pass recorded in
 # docs/orders.md, 30 and 27 before the third, 22 and 19 before the fifth (which locks and reads
 # the journal head in one statement on SQLite too), 21 and 19 before a purchase checked that the
-# listing's supplier is not suspended (one primary-key read, docs/identity.md).
+# listing's supplier is not suspended (one primary-key read, docs/identity.md), 21 and 20 before
+# it share-locked the supplier's organisation first (docs/architecture.md, "Lock order").
 STATEMENTS_PER_PURCHASE_MAX = 22
 
 
