@@ -272,7 +272,7 @@ fingerprint_table_bytes_max: Final = 64 * 1024 * 1024  # marked whole in memory,
 fingerprint_candidates_max: Final = 100_000  # licences one detection compares
 
 # Disputes (docs/disputes.md).
-dispute_window_s_default: Final = 14 * 24 * 3600  # a settled order may be disputed this long
+dispute_window_s_default: Final = 14 * 24 * 3600  # an order with no window of its own: this long
 evidence_period_s_default: Final = 7 * 24 * 3600  # submissions close this long after opening
 appeal_window_s_default: Final = 3 * 24 * 3600  # a ruling may be appealed this long
 dispute_window_s_max: Final = 365 * 24 * 3600  # no dispute or appeal window is longer

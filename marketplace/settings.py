@@ -173,10 +173,11 @@ class Settings(BaseSettings):
         default=limits.delivery_url_ttl_s_default, ge=1, le=limits.delivery_url_ttl_s_max
     )
 
-    # Disputes (docs/disputes.md): how long a settled order may be disputed, how long evidence
-    # is taken, how long a ruling may be appealed; each side's arbitration fee and the
-    # appellant's (minor units of the order's currency); how recent a trade with a party rules
-    # an arbitrator out of the draw.
+    # Disputes (docs/disputes.md): how long a settled order may be disputed when it has no
+    # window of its own (placed before orders kept their terms' ``dispute_window_h``: every
+    # later order has the window its terms signed), how long evidence is taken, how long a
+    # ruling may be appealed; each side's arbitration fee and the appellant's (minor units of
+    # the order's currency); how recent a trade with a party rules an arbitrator out of the draw.
     dispute_window_s: int = Field(
         default=limits.dispute_window_s_default, ge=1, le=limits.dispute_window_s_max
     )

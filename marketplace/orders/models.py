@@ -58,6 +58,10 @@ class Order(SQLModel, table=True):
     placed_seq: int = Field(default=0, sa_type=BigInteger)
     # The order's terms' acceptance window (hours after delivery), fixed at placement.
     acceptance_window_h: int | None = Field(default=None, sa_type=BigInteger)
+    # The order's terms' dispute window (hours after settlement of the order, or of each of its
+    # periods), fixed at placement; NULL on an order placed before it was stored, which the
+    # exchange-wide ``dispute_window_s`` governs (docs/disputes.md, "The dispute window").
+    dispute_window_h: int | None = Field(default=None, sa_type=BigInteger)
     # Settlement (docs/orders.md#payment-and-settlement): fixed when the order is paid.
     hold_id: int | None = Field(default=None, sa_type=BigInteger)
     fee_bp: int | None = Field(default=None, sa_type=BigInteger)

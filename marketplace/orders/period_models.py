@@ -47,7 +47,7 @@ class OrderPeriod(SQLModel, table=True):
     many job runners reach it. ``charge_at`` is when the job charges it (a subscription's
     period start; a metered period's end), ``settle_at`` when the hold is released (the
     period's end: the period is its acceptance window), ``settled_at`` when it was (a dispute
-    of the period is open to its parties for ``dispute_window_s`` from then)."""
+    of the period is open to its parties for the order's ``dispute_window_h`` from then)."""
 
     __tablename__ = "order_period"
     __table_args__ = (

@@ -3,7 +3,8 @@ code and a statement, about the order or (a subscription or metered order) one o
 In one transaction: the dispute row (one per order, or per period: a second is 409
 ``dispute_exists``, the race met on the unique ``(order_id, period)``), the order → ``disputed``
 (its escrow hold frozen) or the period → ``disputed`` (its hold frozen), or for a settled order
-or period within the dispute window the supplier's proceeds clawed back into a hold, the
+or period within the order's dispute window (its agreed terms' ``dispute_window_h`` from the
+settlement, ``dispute_window``) the supplier's proceeds clawed back into a hold, the
 opener's arbitration fee held, ``dispute.opened`` (no amounts), and the draw of the arbitrator
 (``arbitrator.drawn``). Any refusal writes nothing.
 
@@ -112,9 +113,19 @@ def _subject(
     return _Disputed(order, 0, order.price_minor, order.fee_minor or 0, order.hold_id, settled_at)
 
 
-def window_closes_at(settings: Settings, settled_at: datetime) -> datetime:
-    """The end of the dispute window of an order or period settled at ``settled_at``."""
-    return settled_at + timedelta(seconds=settings.dispute_window_s)
+def dispute_window(settings: Settings, window_h: int | None) -> timedelta:
+    """An order's dispute window: ``window_h``, the hours its agreed terms signed
+    (``DisputedOrder.dispute_window_h``), or for an order placed before orders kept them
+    (None) the exchange's ``dispute_window_s``."""
+    if window_h is None:
+        return timedelta(seconds=settings.dispute_window_s)
+    return timedelta(hours=window_h)
+
+
+def window_closes_at(settings: Settings, window_h: int | None, settled_at: datetime) -> datetime:
+    """The end of the dispute window of an order, or one of its periods, settled at
+    ``settled_at``, whose terms signed ``window_h`` (see ``dispute_window``)."""
+    return settled_at + dispute_window(settings, window_h)
 
 
 def open_periods(
@@ -130,20 +141,29 @@ def open_periods(
     window) that has no dispute yet. ``open_dispute`` may still refuse one (an unverified
     organisation, the arbitration fee not there, a race)."""
     taken = repository.disputed_periods(session, order_id)
+    window_h = orders.dispute_window_h(session, order_id)
     return frozenset(
         p.number
         for p in periods
         if orders.period_disputable(p.status)
         and p.number not in taken
-        and _within_window(settings, p, now)
+        and _within_window(settings, window_h, p, now)
     )
 
 
-def _within_window(settings: Settings, period: PeriodPublic, now: datetime) -> bool:
-    """A settled period within its dispute window, or one not settled (as ``_subject`` reads
-    it)."""
+def _within_window(
+    settings: Settings, window_h: int | None, period: PeriodPublic, now: datetime
+) -> bool:
+    """A settled period within its order's dispute window, or one not settled (as ``_subject``
+    reads it)."""
     settled_at = period.settled_at if period.status == "settled" else None
-    return settled_at is None or now < window_closes_at(settings, settled_at)
+    return settled_at is None or now < window_closes_at(settings, window_h, settled_at)
+
+
+def _window_words(window_h: int | None) -> str:
+    if window_h is None:
+        return "the exchange's dispute window, for an order placed before orders kept their own"
+    return f"the dispute window its terms signed: {window_h:,} h after settlement"
 
 
 def _what(disputed: _Disputed) -> str:
@@ -171,11 +191,11 @@ def open_dispute(
         raise DisputeExists(f"{what} has a dispute already; an appeal continues it")
     clawback = disputed.settled_at is not None
     if disputed.settled_at is not None:
-        deadline = window_closes_at(settings, disputed.settled_at)
+        deadline = window_closes_at(settings, order.dispute_window_h, disputed.settled_at)
         if now >= deadline:
             raise DisputeWindowClosed(
                 f"{what} settled at {disputed.settled_at.isoformat()}; it could be "
-                f"disputed until {deadline.isoformat()}"
+                f"disputed until {deadline.isoformat()} ({_window_words(order.dispute_window_h)})"
             )
     row = Dispute(
         order_id=order_id,

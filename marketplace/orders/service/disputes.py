@@ -38,7 +38,8 @@ from marketplace.principal import Principal
 @dataclass(frozen=True)
 class DisputedOrder:
     """An order as a dispute sees it. ``periodic``: a subscription or metered order, whose money
-    moves per period."""
+    moves per period. ``dispute_window_h``: its agreed terms' dispute window (hours after the
+    order's or a period's settlement); None for an order placed before orders kept it."""
 
     id: int
     buyer_organization_id: int
@@ -50,6 +51,7 @@ class DisputedOrder:
     fee_minor: int | None
     settled_at: datetime | None
     periodic: bool
+    dispute_window_h: int | None
 
 
 def _facts(session: Session, order: Order) -> DisputedOrder:
@@ -65,6 +67,7 @@ def _facts(session: Session, order: Order) -> DisputedOrder:
         fee_minor=order.fee_minor,
         settled_at=None if order.settled_at is None else as_utc(order.settled_at),
         periodic=period_repository.plan(session, order.id) is not None,
+        dispute_window_h=order.dispute_window_h,
     )
 
 
@@ -76,6 +79,13 @@ def party_order(session: Session, principal: Principal, order_id: int) -> Disput
     if order is None or org not in (order.buyer_organization_id, order.supplier_organization_id):
         raise OrderNotFound(f"no order {order_id}")
     return _facts(session, order)
+
+
+def dispute_window_h(session: Session, order_id: int) -> int | None:
+    """The dispute window of order ``order_id``'s agreed terms, in hours after settlement; None
+    for an order placed before orders kept it (or no such order)."""
+    order = repository.get(session, order_id)
+    return None if order is None else order.dispute_window_h
 
 
 def mark_disputed(

@@ -381,6 +381,7 @@ def _insert(
             "verifying_contract": str(ctx.domain["verifyingContract"]),
             "exclusive_listing_id": listing.id if holds else None,
             "acceptance_window_h": (priced.terms or listing.terms).acceptance_window_h,
+            "dispute_window_h": (priced.terms or listing.terms).dispute_window_h,
             "placed_seq": placed_seq,
             "created_at": now,
             "updated_at": now,

@@ -25,10 +25,16 @@ FUNDS = 200_000
 
 
 def paid_order(
-    api: TestClient, runtime: Runtime, supplier: Party, buyer: Party, ops: Party
+    api: TestClient,
+    runtime: Runtime,
+    supplier: Party,
+    buyer: Party,
+    ops: Party,
+    **listing_overrides: Any,
 ) -> dict[str, Any]:
+    """A paid order of a new listing (``listing_overrides`` as ``on_sale`` takes them)."""
     fund(runtime.engine, buyer.organization_id, FUNDS)
-    listing = on_sale(api, supplier, ops)
+    listing = on_sale(api, supplier, ops, **listing_overrides)
     r = api.post(
         "/orders/purchase", json={"listing_id": listing["id"], "purpose": "research"},
         headers=keyed(buyer.headers),

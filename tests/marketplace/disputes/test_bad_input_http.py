@@ -21,6 +21,7 @@ from tests.marketplace.disputes.helpers import (
     post_dispute,
     post_ruling,
 )
+from tests.marketplace.listings.helpers import TERMS
 from tests.marketplace.orders.helpers import PRICE_MINOR, keyed
 from tests.marketplace.orders.money import balance, deliver, reconciled
 
@@ -133,7 +134,7 @@ def test_a_settled_order_outside_the_window_is_refused_with_the_deadline(
     done = api.post(f"/orders/{order['id']}/accept", headers=keyed(buyer.headers))
     assert done.status_code == 200, done.text
     settled_at = datetime.fromisoformat(done.json()["settled_at"])
-    window = timedelta(seconds=asset_runtime.settings.dispute_window_s)
+    window = timedelta(hours=TERMS["dispute_window_h"])  # the window the listing signed
     before = snapshot(api, asset_runtime, [buyer, supplier], None)
 
     at(monkeypatch, settled_at + window)

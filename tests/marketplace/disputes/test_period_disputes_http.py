@@ -25,6 +25,7 @@ from tests.marketplace.disputes.helpers import (
     post_ruling,
 )
 from tests.marketplace.disputes.test_case_http import arbitration_fees
+from tests.marketplace.listings.helpers import TERMS
 from tests.marketplace.orders.helpers import entries, keyed, on_sale
 from tests.marketplace.orders.money import balance, deliver, fee_revenue, fund, reconciled
 from tests.marketplace.orders.test_periods import METERED, MONTHLY, PER_PERIOD, PERIOD_FEE
@@ -34,12 +35,19 @@ SPARE = 5  # the buyer's money beyond what the test spends
 
 
 def _subscription(
-    api: TestClient, runtime: Runtime, supplier: Party, buyer: Party, ops: Party, *, periods: int
+    api: TestClient,
+    runtime: Runtime,
+    supplier: Party,
+    buyer: Party,
+    ops: Party,
+    *,
+    periods: int,
+    terms: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A delivered subscription of ``periods`` months; the buyer funded for all of them and one
-    arbitration fee."""
+    """A delivered subscription of ``periods`` months (its listing's terms the helpers' with
+    ``terms``); the buyer funded for all of them and one arbitration fee."""
     fund(runtime.engine, buyer.organization_id, periods * PER_PERIOD + ARBITRATION_FEE + SPARE)
-    listing = on_sale(api, supplier, ops, price_model=MONTHLY)
+    listing = on_sale(api, supplier, ops, price_model=MONTHLY, terms=terms or {})
     r = purchase(api, buyer, listing["id"], quantity=periods)
     assert r.status_code == 201, r.text
     order: dict[str, Any] = r.json()
@@ -193,11 +201,17 @@ def test_a_held_period_is_frozen_the_plan_runs_on_and_the_ruling_moves_its_hold(
 
 
 def _settled_period(
-    api: TestClient, runtime: Runtime, supplier: Party, buyer: Party, ops: Party
+    api: TestClient,
+    runtime: Runtime,
+    supplier: Party,
+    buyer: Party,
+    ops: Party,
+    *,
+    terms: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], datetime]:
-    """A one-month subscription whose period the job has settled (and so the order); the
-    moment it settled."""
-    order = _subscription(api, runtime, supplier, buyer, ops, periods=1)
+    """A one-month subscription (its listing's terms the helpers' with ``terms``) whose period
+    the job has settled (and so the order); the moment it settled."""
+    order = _subscription(api, runtime, supplier, buyer, ops, periods=1, terms=terms)
     end = datetime.fromisoformat(_periods(api, buyer, order["id"])[0]["ends_at"])
     assert run_once(runtime.engine, runtime.settings, now=end).periods_settled == [(order["id"], 1)]
     assert _order_status(api, buyer, order["id"]) == "settled"
@@ -260,6 +274,39 @@ def test_a_period_settled_within_the_window_is_clawed_back_and_the_ruling_divide
     assert reconciled(engine)
 
 
+@pytest.mark.parametrize("window_h", [24, 2_160], ids=["a-day", "ninety-days"])
+def test_a_settled_period_may_be_disputed_for_the_window_its_terms_signed(
+    *,
+    api: TestClient,
+    asset_runtime: Runtime,
+    supplier: Party,
+    buyer: Party,
+    ops: Party,
+    judge: Party,
+    monkeypatch: pytest.MonkeyPatch,
+    window_h: int,
+) -> None:
+    """Counted from the period's settlement, shorter or longer than the exchange's 14 days."""
+    assert asset_runtime.settings.dispute_window_s == 14 * 24 * 3600
+    order, settled = _settled_period(
+        api, asset_runtime, supplier, buyer, ops, terms={"dispute_window_h": window_h}
+    )
+    closes = settled + timedelta(hours=window_h)
+    at(monkeypatch, closes)
+    r = post_dispute(api, buyer, order["id"], period=1)
+    assert (r.status_code, r.json()["error"]) == (409, "dispute_window_closed"), r.text
+    assert closes.isoformat() in r.json()["message"]
+    assert f"{window_h:,} h after settlement" in r.json()["message"]
+    assert _states(api, buyer, order["id"]) == [(1, "settled")]
+
+    at(monkeypatch, closes - timedelta(seconds=1))
+    r = post_dispute(api, buyer, order["id"], period=1)
+    assert r.status_code == 201, r.text
+    assert (r.json()["period"], r.json()["clawback"]) == (1, True)
+    assert _states(api, buyer, order["id"]) == [(1, "disputed")]
+    assert balance(asset_runtime.engine, supplier.organization_id) == (0, PER_PERIOD - PERIOD_FEE)
+
+
 def _world(api: TestClient, runtime: Runtime, orders: list[int], *parties: Party) -> Any:
     """Everything a refusal must leave as it was: the parties' balances, the journal, the
     disputes, the periods."""
@@ -284,7 +331,6 @@ def test_refusals_of_a_period_dispute_change_nothing(
     judge: Party,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    settings = asset_runtime.settings
     settled, when = _settled_period(api, asset_runtime, supplier, buyer, ops)
     held = _subscription(api, asset_runtime, supplier, buyer, ops, periods=3)  # bought later
     one_off = on_sale(api, supplier, ops)
@@ -310,7 +356,7 @@ def test_refusals_of_a_period_dispute_change_nothing(
     refused(supplier, held["id"], 409, "dispute_exists", period=1)  # either side: one per period
     assert "name" in refused(buyer, held["id"], 409, "dispute_state")  # the whole plan: no
     refused(buyer, held["id"], 409, "order_state", period=2)  # due: nothing charged yet
-    closes = when + timedelta(seconds=settings.dispute_window_s)
+    closes = when + timedelta(hours=TERMS["dispute_window_h"])  # the window the listing signed
     at(monkeypatch, closes)
     message = refused(buyer, settled["id"], 409, "dispute_window_closed", period=1)
     assert closes.isoformat() in message

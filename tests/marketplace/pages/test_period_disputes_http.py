@@ -34,11 +34,19 @@ from tests.marketplace.pages.test_disputes_http import (  # noqa: F401 -- fixtur
 PAGE_CLOCK = "marketplace.pages.buyer.utc_now"
 
 
-def subscription(api: TestClient, runtime: Runtime, parties: DisputeWorld, *, periods: int) -> int:
+def subscription(
+    api: TestClient,
+    runtime: Runtime,
+    parties: DisputeWorld,
+    *,
+    periods: int,
+    terms: dict[str, Any] | None = None,
+) -> int:
     """A delivered monthly subscription of ``periods`` months from the world's supplier to its
-    buyer, funded for all of them: the order's id."""
+    buyer (its listing's terms the helpers' with ``terms``), funded for all of them: the order's
+    id."""
     fund(runtime.engine, parties.buyer.organization_id, periods * PER_PERIOD)
-    listing = on_sale(api, parties.supplier, parties.ops, price_model=MONTHLY)
+    listing = on_sale(api, parties.supplier, parties.ops, price_model=MONTHLY, terms=terms or {})
     r = purchase(api, parties.buyer, listing["id"], quantity=periods)
     assert r.status_code == 201, r.text
     order_id: int = r.json()["id"]
@@ -101,20 +109,27 @@ def test_the_buyer_sees_the_periods_and_disputes_period_1_through_the_form(
     assert dispute_links(after) == []  # one dispute per period
 
 
-def test_a_settled_period_is_linked_within_the_dispute_window_only(
+@pytest.mark.parametrize("window_h", [24, 2_160], ids=["a-day", "ninety-days"])
+def test_a_settled_period_is_linked_within_its_terms_dispute_window_only(
+    *,
     api: TestClient,
     page_runtime: Runtime,
     world: DisputeWorld,  # noqa: F811 -- the fixtures imported above
     browsers: dict[str, TestClient],  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
+    window_h: int,
 ) -> None:
+    """The window the listing's terms signed, shorter or longer than the exchange's 14 days."""
     buyer = browsers[BUYER_EMAIL]
-    order_id = subscription(api, page_runtime, world, periods=1)
+    order_id = subscription(
+        api, page_runtime, world, periods=1, terms={"dispute_window_h": window_h}
+    )
     periods = api.get(f"/orders/{order_id}/periods", headers=world.buyer.headers).json()
     end = datetime.fromisoformat(periods[0]["ends_at"])
     run = run_once(page_runtime.engine, page_runtime.settings, now=end)
     assert run.periods_settled == [(order_id, 1)]
-    closes = end + timedelta(seconds=page_runtime.settings.dispute_window_s)
+    assert page_runtime.settings.dispute_window_s == 14 * 24 * 3600
+    closes = end + timedelta(hours=window_h)
 
     monkeypatch.setattr(PAGE_CLOCK, lambda: closes - timedelta(seconds=1))
     within = buyer.get(f"/buyer/orders/{order_id}").text
