@@ -180,7 +180,7 @@ def _settlement_words(terms: Terms, price_kind: PriceKind | None) -> str:
         )
     return (
         f"You have {terms.acceptance_window_h} h after delivery to accept or dispute it; "
-        f"disputes may be raised within {terms.dispute_window_h} h."
+        f"disputes may be raised within {terms.dispute_window_h} h after it is settled."
     )
 
 

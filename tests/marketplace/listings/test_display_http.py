@@ -51,6 +51,9 @@ def test_a_subscription_listing_does_not_promise_a_dispute(
         "own, while it runs or within the dispute window after it is paid."
     )
     assert page.count("to accept or dispute it") == 1
+    # The window is counted from settlement, as the exchange enforces it.
+    assert "disputes may be raised within 168 h after it is settled." in page
+    assert shown[one_off["id"]]["terms_plain"][-1].endswith("within 168 h after it is settled.")
     assert page.count("each period may be disputed on its own") == 1
 
 

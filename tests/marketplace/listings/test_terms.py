@@ -65,7 +65,7 @@ def test_plain_words_say_every_term() -> None:
         "Non-exclusive licence: others may buy it too.",
         "At most 5 downloads, delivered as a download.",
         "You have 72 h after delivery to accept or dispute it; disputes may be raised within "
-        "168 h.",
+        "168 h after it is settled.",
     ]
     other = plain_words(
         _terms(
@@ -84,7 +84,8 @@ def test_plain_words_say_every_term() -> None:
 
 def test_plain_words_promise_a_dispute_only_for_an_order_paid_at_once() -> None:
     window = (
-        "You have 72 h after delivery to accept or dispute it; disputes may be raised within 168 h."
+        "You have 72 h after delivery to accept or dispute it; disputes may be raised within 168 h "
+        "after it is settled."
     )
     periodic = (
         "Each period is paid to the supplier when it ends; each period may be disputed on its "

@@ -155,6 +155,8 @@ def test_fees_and_health_show_the_settings_and_the_books(api: TestClient, ops: P
     fees = api.get("/operator/fees").text
     assert "DATABOURSE_EXCHANGE_FEE_BP" in fees
     assert "2.5 %" in fees
+    # Orders keep the dispute window their terms signed; the setting is the old orders' one.
+    assert "Dispute window after settlement, for orders placed before signed windows" in fees
     health = api.get("/operator/health").text
     assert "reconciled" in health
     assert 'class="num books-sum">' in health
