@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import cast
 
-from sqlalchemy import Table, bindparam, column, func, select, table
+from sqlalchemy import BigInteger, Table, bindparam, column, func, select, table
 from sqlmodel import Session, col
 
 from marketplace.db import kept, loaded
@@ -47,28 +47,37 @@ _SHARE_LOCK = (
 )
 
 
-def share_lock_supplier(session: Session, listing_id: int) -> int | None:
-    """The id of the listing's supplier organisation, its row share-locked until the
-    transaction ends (PostgreSQL ``FOR SHARE``; SQLite's BEGIN IMMEDIATE already holds the
-    database), or None when there is no such listing. One statement, found through the
-    listing's ``supplier_organization_id`` (set when the listing is made, never changed) and
-    taken before the listing's own lock: a suspension (which locks the organisation for update)
-    waits for a sale, or the sale waits for it; the caller reads the suspension afterwards, in
-    a statement of its own, so that one that waited sees what the suspension committed."""
-    found = session.execute(_SHARE_LOCK_SUPPLIER, {"listing_id": listing_id}).first()
-    return None if found is None else int(found[0])
+def share_lock_parties(session: Session, listing_id: int, buyer_organization_id: int) -> None:
+    """Share-lock the rows of a sale's two organisations, the buyer's and the listing's
+    supplier, until the transaction ends (PostgreSQL ``FOR SHARE``; SQLite's BEGIN IMMEDIATE
+    already holds the database). One statement, the supplier found through the listing's
+    ``supplier_organization_id`` (set when the listing is made, never changed; no listing, and
+    only the buyer's row is locked), taken before the listing's own lock: either party's
+    suspension (which locks its organisation for update) waits for the sale, or the sale waits
+    for it; the caller reads the suspensions afterwards, in a statement of its own, so that a
+    sale that waited sees what the suspension committed. The order the two rows are locked in
+    does not matter: share locks do not conflict with each other, and whatever locks an
+    organisation for update locks only one (docs/architecture.md, "Lock order")."""
+    session.execute(
+        _SHARE_LOCK_PARTIES,
+        {"listing_id": listing_id, "buyer_organization_id": buyer_organization_id},
+    ).all()
 
 
 # The organisation table named as the listing's foreign key names it, by name: the identity
 # domain's tables are its own (pyproject.toml's import contracts).
 _ORGANIZATION = table("organization", column("id"))
-_SHARE_LOCK_SUPPLIER = (
+_SHARE_LOCK_PARTIES = (
     select(_ORGANIZATION.c.id)
     .where(
-        _ORGANIZATION.c.id
-        == select(_TABLE.c.supplier_organization_id)
-        .where(_TABLE.c.id == bindparam("listing_id"))
-        .scalar_subquery()
+        _ORGANIZATION.c.id.in_(
+            [
+                bindparam("buyer_organization_id", type_=BigInteger),
+                select(_TABLE.c.supplier_organization_id)
+                .where(_TABLE.c.id == bindparam("listing_id"))
+                .scalar_subquery(),
+            ]
+        )
     )
     .with_for_update(read=True)
 )

@@ -51,15 +51,17 @@ def auctionable_listing(session: Session, principal: Principal, listing_id: int)
     return listing
 
 
-def held_for_bid(session: Session, listing_id: int, purpose: str) -> None:
-    """The listing can still be bought for ``purpose`` (a 4xx naming the reason otherwise),
-    read under a share lock on the listing's supplier organisation, the listing and its asset
-    held until the bid's transaction ends (``listings.service.held_for_sale``, as a purchase
-    takes them). Taken after the auction's row and before the journal head, so a pause,
-    withdrawal or close of the listing, or its supplier's suspension (each locks its row, then
-    the head) waits for the bid, or the bid waits for it and finds it no longer for sale: a bid
-    is never committed after the journal says its listing stopped selling."""
-    listings.held_for_sale(session, listing_id, purpose)
+def held_for_bid(session: Session, listing_id: int, purpose: str, bidder: int) -> None:
+    """The listing can still be bought for ``purpose`` by the ``bidder`` organisation (a 4xx
+    naming the reason otherwise), read under a share lock on the bidder's and the listing's
+    supplier organisations, the listing and its asset held until the bid's transaction ends
+    (``listings.service.held_for_sale``, as a purchase takes them). Taken after the auction's
+    row and before the journal head, so a pause, withdrawal or close of the listing, or the
+    bidder's or the supplier's suspension (each locks its row, then the head) waits for the
+    bid, or the bid waits for it and finds it no longer for sale (a suspended bidder: 403
+    ``organization_suspended``): a bid is never committed after the journal says its listing
+    stopped selling or either party was suspended."""
+    listings.held_for_sale(session, listing_id, purpose, buyer_organization_id=bidder)
 
 
 @dataclass(frozen=True)

@@ -47,9 +47,10 @@ def commit(
     """Record the caller's sealed bid and write ``auction.bid_committed`` (the commitment, the
     bidder's address, the purpose and the deposit owed). Locks, in this order and all before
     the journal head (docs/architecture.md, "Lock order"): the auction's row, then the
-    listing's supplier organisation, the listing and its asset, share-locked
+    bidder's and the listing's supplier organisations, the listing and its asset, share-locked
     (``_seams.held_for_bid``): a bid on a listing being paused, withdrawn or closed, or whose
-    supplier is being suspended, waits for that change and is then refused as any bid on it."""
+    supplier or bidder is being suspended, waits for that change and is then refused as any
+    bid on it (the bidder's: 403 ``organization_suspended``)."""
     check_verified(principal, OrgRole.buyer)
     auction = _locked(session, auction_id)
     organization_id = principal.organization.id
@@ -63,7 +64,7 @@ def commit(
         raise AuctionStateConflict(
             f"auction {auction_id} has the most bids it takes ({limits.auction_bids_max})"
         )
-    _seams.held_for_bid(session, auction.listing_id, body.purpose)
+    _seams.held_for_bid(session, auction.listing_id, body.purpose, organization_id)
     bid = repository.add_bid(
         session,
         AuctionBid(

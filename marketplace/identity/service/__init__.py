@@ -5,7 +5,12 @@ Never commits; the caller's unit of work does.
 Journal payloads hold ids, addresses and roles; never emails, names or other personal data.
 """
 
-from marketplace.identity.service.bearer_tokens import authenticate, logout, me
+from marketplace.identity.service.bearer_tokens import (
+    authenticate,
+    logout,
+    me,
+    suspended_refusal,
+)
 from marketplace.identity.service.credentials import (
     PasswordChangeAttempt,
     check_current_password,
@@ -90,6 +95,7 @@ __all__ = [
     "start_password_login",
     "suspend_organization",
     "suspended_among",
+    "suspended_refusal",
     "suspension_hooks",
     "verify_organization",
 ]

@@ -63,7 +63,7 @@ def authenticate(session: Session, settings: Settings, token: str, now: datetime
     if as_utc(found.expires_at) <= now:
         raise TokenExpired("the bearer token has expired; log in again")
     if found.suspended:
-        raise suspended()
+        raise suspended_refusal()
     return Principal(
         account=found.account,
         organization=found.organization,
@@ -72,8 +72,10 @@ def authenticate(session: Session, settings: Settings, token: str, now: datetime
     )
 
 
-def suspended() -> OrganizationSuspended:
-    """The refusal every request, login and sign-in of a suspended organisation's accounts gets."""
+def suspended_refusal() -> OrganizationSuspended:
+    """The refusal every request, login and sign-in of a suspended organisation's accounts gets
+    (403 ``organization_suspended``); a sale that finds its buyer suspended once it holds the
+    buyer's organisation gives it too (``listings.service.held_for_sale``)."""
     return OrganizationSuspended(
         "your organisation is suspended by the exchange's operators: it may not act until they "
         "reinstate it"
@@ -82,7 +84,7 @@ def suspended() -> OrganizationSuspended:
 
 def refuse_if_suspended(session: Session, organization_id: int) -> None:
     if repository.is_suspended(session, organization_id):
-        raise suspended()
+        raise suspended_refusal()
 
 
 def logout(session: Session, principal: Principal, now: datetime) -> None:

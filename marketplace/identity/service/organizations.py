@@ -24,8 +24,9 @@ def is_suspended(session: Session, organization_id: int) -> bool:
 
 
 def suspended_among(session: Session, organization_ids: Collection[int]) -> set[int]:
-    """Which of the organisations are suspended, in one read (for pages of listings)."""
-    return set(repository.suspensions(session, sorted(set(organization_ids))))
+    """Which of the organisations are suspended, in one read (for pages of listings, and a
+    sale's buyer and supplier)."""
+    return repository.suspended_ids(session, organization_ids)
 
 
 def organization_roles(session: Session, organization_id: int) -> list[str]:

@@ -100,9 +100,23 @@ def for_asset(session: Session, asset_id: int) -> list[ListingPublic]:
 
 def purchasable(session: Session, listing_id: int, purpose: Purpose | str) -> ListingPublic:
     """The listing, if a buyer may buy it now for ``purpose``; otherwise a 4xx naming why."""
+    return _purchasable(session, listing_id, purpose, buyer_organization_id=None)
+
+
+def _purchasable(
+    session: Session, listing_id: int, purpose: Purpose | str, *, buyer_organization_id: int | None
+) -> ListingPublic:
+    """``purchasable``; with a buyer, its suspension is read with the supplier's (one read) and
+    refused first, as its token check would have refused it (403 ``organization_suspended``)."""
     row = listing_row(session, listing_id)
     asset = assets.assets_by_ids(session, [row.asset_id])[row.asset_id]
-    suspended = identity.is_suspended(session, row.supplier_organization_id)
+    parties = [row.supplier_organization_id]
+    if buyer_organization_id is not None:
+        parties.append(buyer_organization_id)
+    suspended_parties = identity.suspended_among(session, parties)
+    if buyer_organization_id is not None and buyer_organization_id in suspended_parties:
+        raise identity.suspended_refusal()
+    suspended = row.supplier_organization_id in suspended_parties
     shown = to_public(row, asset, supplier_suspended=suspended)
     if shown.status != ListingStatus.active:
         raise NotPurchasable(f"listing {listing_id} is {shown.status}; it cannot be bought now")
@@ -132,23 +146,27 @@ def purchasable(session: Session, listing_id: int, purpose: Purpose | str) -> Li
     return shown
 
 
-def held_for_sale(session: Session, listing_id: int, purpose: Purpose | str) -> ListingPublic:
-    """``purchasable``, for an order about to be placed: the supplier's organisation, the
-    listing and its asset are share-locked, in this order, until the order's transaction ends,
-    so that the supplier's suspension, a pause, withdrawal, delisting or the asset's suspension
-    (each locks its row for update, then the journal head) waits for the order, or the order
-    waits for it and reads what it committed (the suspension is read after the locks, in a
-    statement of its own). An order is never placed after the journal says its listing stopped
-    selling or its supplier was suspended, and the locks come before the journal head in both,
-    so neither waits for the other in a cycle (PostgreSQL; SQLite runs one writer;
-    docs/architecture.md, "Lock order")."""
-    if repository.share_lock_supplier(session, listing_id) is None:
-        raise ListingNotFound(f"no listing {listing_id}")
+def held_for_sale(
+    session: Session, listing_id: int, purpose: Purpose | str, *, buyer_organization_id: int
+) -> ListingPublic:
+    """``purchasable``, for an order about to be placed by ``buyer_organization_id``: the
+    buyer's and the supplier's organisations (one statement), the listing and its asset are
+    share-locked, in this order, until the order's transaction ends, so that either party's
+    suspension, a pause, withdrawal, delisting or the asset's suspension (each locks its row
+    for update, then the journal head) waits for the order, or the order waits for it and reads
+    what it committed (both suspensions are read after the locks, in one statement of their
+    own). A buyer found suspended is refused 403 ``organization_suspended``, as its token check
+    refuses it once the suspension has committed: a request that passed the check while the
+    suspension was under way acts no more than one sent after it. An order is never placed
+    after the journal says its listing stopped selling or either party was suspended, and the
+    locks come before the journal head in both, so neither waits for the other in a cycle
+    (PostgreSQL; SQLite runs one writer; docs/architecture.md, "Lock order")."""
+    repository.share_lock_parties(session, listing_id, buyer_organization_id)
     row = repository.share_lock(session, listing_id)
     if row is None:
         raise ListingNotFound(f"no listing {listing_id}")
     assets.share_lock(session, row.asset_id)
-    return purchasable(session, listing_id, purpose)
+    return _purchasable(session, listing_id, purpose, buyer_organization_id=buyer_organization_id)
 
 
 def active_comparables(session: Session, asset_id: int, limit: int) -> list[ListingPublic]:

@@ -3,9 +3,11 @@
 1. the buyer: its organisation holds the buyer role and is verified (403 otherwise);
 2. the listing: ``listings.service.held_for_sale`` refuses a listing that is not active, an
    asset suspended or delisted, a supplier suspended, and a purpose the terms do not permit,
-   naming the reason; it share-locks the supplier's organisation, the listing and its asset for
-   the transaction, before the journal head, so a pause, withdrawal, delisting or the
-   supplier's suspension is ordered before or after the order, never beside it;
+   naming the reason (and a buyer suspended since its token was checked: 403
+   ``organization_suspended``); it share-locks the buyer's and the supplier's organisations,
+   the listing and its asset for the transaction, before the journal head, so a pause,
+   withdrawal, delisting or either party's suspension is ordered before or after the order,
+   never beside it;
 3. not the buyer's own listing (403 ``own_listing``);
 4. the price: from the listing's price model for the quantity (a negotiable listing is sold
    only through a quote: 409), or the accepted quote's or the auction's price as given; the
@@ -127,7 +129,9 @@ def _priced(
     check_verified(principal, OrgRole.buyer)
     _check_source(source, source_id, price_minor)
     try:
-        listing = listings.held_for_sale(session, listing_id, purpose)
+        listing = listings.held_for_sale(
+            session, listing_id, purpose, buyer_organization_id=principal.account.organization_id
+        )
     except PurposeNotPermitted as exc:  # the body's purpose, refused for this listing: a 422
         raise PurposeRefused(exc.message) from exc
     if listing.supplier_organization_id == principal.organization.id:

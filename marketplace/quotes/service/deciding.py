@@ -165,7 +165,12 @@ def accept(
     offered = repository.lock_offered_of_demand(session, demand.id)
     quote = _locked(session, quote_id)
     _actionable(quote, QuoteEvent.accept, now)
-    peers.held_for_sale(session, quote.listing_id, demand.purpose)
+    peers.held_for_sale(
+        session,
+        quote.listing_id,
+        demand.purpose,
+        buyer_organization_id=principal.account.organization_id,
+    )
     peers.fulfil(session, demand.id, quote_id, now)
     if repository.accepted_of_demand(session, demand.id) is not None:
         raise DemandAlreadyAwarded(f"demand {demand.id} has accepted a quote already")

@@ -93,11 +93,15 @@ def purchasable(session: Session, listing_id: int, purpose: str) -> ListingPubli
     return listings.purchasable(session, listing_id, purpose)
 
 
-def held_for_sale(session: Session, listing_id: int, purpose: str) -> ListingPublic:
-    """``purchasable``, the listing's supplier organisation, the listing and its asset
-    share-locked until the transaction ends, as placing the order locks them: an acceptance
-    takes them before its first journal append."""
-    return listings.held_for_sale(session, listing_id, purpose)
+def held_for_sale(
+    session: Session, listing_id: int, purpose: str, *, buyer_organization_id: int
+) -> ListingPublic:
+    """``purchasable`` to the buyer, the buyer's and the listing's supplier organisations, the
+    listing and its asset share-locked until the transaction ends, as placing the order locks
+    them: an acceptance takes them before its first journal append."""
+    return listings.held_for_sale(
+        session, listing_id, purpose, buyer_organization_id=buyer_organization_id
+    )
 
 
 def place_order(

@@ -1,13 +1,16 @@
 """A purchase, a sealed bid or a quote's acceptance racing the suspension of the listing's
-supplier: one waits for the other, and nothing is bought from a supplier after the journal says
-it was suspended. The suspension locks the organisation's row (``FOR NO KEY UPDATE``), inserts
-its suspension, then writes ``organization.suspended`` (the journal head); a sale
-(``listings.service.held_for_sale``) share-locks the supplier's organisation, then the listing
-and its asset, and only then reads the suspension. A sale used to read the suspension without a
-lock: on PostgreSQL an order sent while a suspension was under way found the supplier not
-suspended, waited only for the journal head, and was placed right after ``organization.suspended``
-(a bid committed likewise; an acceptance read the suspension again once it held the head, and
-was refused, but only by that second read).
+supplier, or of the buyer: one waits for the other, and nothing is bought from or by an
+organisation after the journal says it was suspended. The suspension locks the organisation's
+row (``FOR NO KEY UPDATE``), inserts its suspension, then writes ``organization.suspended`` (the
+journal head); a sale (``listings.service.held_for_sale``) share-locks the supplier's
+organisation, then the listing and its asset, and only then reads the suspension. A sale used to
+read the suspension without a lock: on PostgreSQL an order sent while a suspension was under way
+found the supplier not suspended, waited only for the journal head, and was placed right after
+``organization.suspended`` (a bid committed likewise; an acceptance read the suspension again
+once it held the head, and was refused, but only by that second read). The buyer's side
+likewise: a request by a buyer being suspended had passed the token check (one unlocked read),
+and its order or bid was placed after ``organization.suspended``; a sale share-locks the buyer's
+organisation with the supplier's, in one statement, and reads both suspensions after.
 
 Each test holds one side (patched, in this process where the server runs) at a point where it
 holds its locks, until the other is seen waiting for it (``pg_blocking_pids``), so that the
@@ -48,8 +51,8 @@ REASON = "card payments reported stolen by two banks"
 #: The statement each side waits in, on PostgreSQL: the sale for the supplier's row (found
 #: through its listing), the suspension for the organisation's row a sale holds.
 SALE_WAITS = (
-    "FROM organization WHERE organization.id = (SELECT listing.supplier_organization_id "
-    "FROM listing WHERE listing.id = $1::BIGINT) FOR SHARE"
+    "FROM organization WHERE organization.id IN ($1::BIGINT, (SELECT "
+    "listing.supplier_organization_id FROM listing WHERE listing.id = $2::BIGINT)) FOR SHARE"
 )
 SUSPENSION_WAITS = "FROM organization WHERE organization.id = $1::BIGINT FOR NO KEY UPDATE"
 
@@ -275,3 +278,96 @@ def test_a_quote_accepted_while_its_supplier_is_suspended_waits_and_is_refused(
     assert api.get(f"/demands/{demand_id}", headers=buyer.headers).json()["status"] == "open"
     assert _seqs(api, "order.placed") == []
     assert _seqs(api, "demand.fulfilled") == []
+
+
+# The buyer's side: the request passed the token check before the suspension committed.
+
+
+def _refused_as_suspended_buyer(refused: httpx.Response, after: httpx.Response) -> None:
+    """``refused`` is what a suspended organisation's request gets: 403
+    ``organization_suspended`` on PostgreSQL, where it authenticated before the suspension
+    committed and waited in the sale's lock; on SQLite it waited for the write lock before its
+    token was read, and is the 401 a request sent afterwards gets (the suspension revoked the
+    token)."""
+    if refused.status_code == 401:
+        assert refused.json() == after.json(), refused.text
+        assert after.json()["error"] == "token_revoked"
+        return
+    assert refused.status_code == 403, refused.text
+    assert refused.json() == {
+        "error": "organization_suspended",
+        "message": "your organisation is suspended by the exchange's operators: it may not act "
+        "until they reinstate it",
+    }
+
+
+def test_a_purchase_sent_while_its_buyer_is_suspended_waits_and_is_refused(
+    *,
+    api: TestClient, asset_runtime: Runtime, supplier: Party, buyer: Party, ops: Party,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    engine = asset_runtime.engine
+    fund(engine, buyer.organization_id, 2 * PRICE_MINOR)
+    listing_id = on_sale(api, supplier, ops)["id"]
+    suspension = _suspension_journaled(monkeypatch)
+
+    suspended, refused, waiting = _race(
+        asset_runtime, suspension, _suspend(buyer, ops), _purchase(buyer, listing_id)
+    )
+
+    assert suspended.status_code == 200, suspended.text
+    _refused_as_suspended_buyer(refused, _purchase(buyer, listing_id)(api))
+    # PostgreSQL: the purchase had passed the token check and waited for the buyer's row.
+    assert _waits_in(waiting, SALE_WAITS), waiting
+    assert _seqs(api, "order.placed") == []
+    assert _seqs(api, "escrow.held") == []
+    assert balance(engine, buyer.organization_id) == (2 * PRICE_MINOR, 0)  # nothing held
+    assert api.get("/orders", headers=supplier.headers).json()["items"] == []
+
+
+def test_a_buyers_suspension_sent_while_its_purchase_holds_the_listing_waits_for_the_order(
+    *,
+    api: TestClient, asset_runtime: Runtime, supplier: Party, buyer: Party, ops: Party,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    engine = asset_runtime.engine
+    fund(engine, buyer.organization_id, 2 * PRICE_MINOR)
+    listing_id = on_sale(api, supplier, ops)["id"]
+    purchase = _Held(monkeypatch, listings, "held_for_sale")
+
+    bought, suspended, waiting = _race(
+        asset_runtime, purchase, _purchase(buyer, listing_id), _suspend(buyer, ops)
+    )
+
+    # PostgreSQL: the suspension waited for the buyer's row the purchase share-locks.
+    assert _waits_in(waiting, SUSPENSION_WAITS), waiting
+    assert bought.status_code == 201, bought.text
+    assert suspended.status_code == 200, suspended.text
+    (placed,) = _seqs(api, "order.placed")
+    (suspension_seq,) = _seqs(api, "organization.suspended")
+    assert placed < suspension_seq
+    assert balance(engine, buyer.organization_id) == (PRICE_MINOR, PRICE_MINOR)
+
+
+def test_a_bid_sent_while_its_bidder_is_suspended_waits_and_is_refused(
+    *,
+    api: TestClient, asset_runtime: Runtime, supplier: Party, buyer: Party, ops: Party,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    aid = open_auction(api, supplier, exclusive_listing(api, supplier, ops), Clock())["id"]
+    suspension = _suspension_journaled(monkeypatch)
+    body = {
+        "commitment": commitment(aid, buyer.address, BID_MINOR, salt(1)),
+        "purpose": "research",
+    }
+
+    def bid(http: Any) -> Any:
+        return http.post(f"/auctions/{aid}/bids", json=body, headers=buyer.headers)
+
+    suspended, refused, waiting = _race(asset_runtime, suspension, _suspend(buyer, ops), bid)
+
+    assert suspended.status_code == 200, suspended.text
+    _refused_as_suspended_buyer(refused, bid(api))
+    assert _waits_in(waiting, SALE_WAITS), waiting
+    assert _seqs(api, "auction.bid_committed") == []
+    assert api.get(f"/auctions/{aid}").json()["commitments"] == 0
