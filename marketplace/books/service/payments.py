@@ -76,6 +76,7 @@ from marketplace.books.service.accounts import (
 )
 from marketplace.books.service.holds import BOOKS_ACTOR
 from marketplace.errors import Forbidden
+from marketplace.identity import service as identity
 from marketplace.notifications.backoff import Jitter, delay_s
 from marketplace.principal import OrgRole, Principal, check_verified_organization
 from marketplace.settings import Settings
@@ -260,6 +261,11 @@ def request_payment(
     if direction == PaymentDirection.withdrawal:
         row.requested_seq = 0  # a withdrawal of today's kind: its money goes to withdrawing
         lock_and_check(session, _legs(session, row, None))  # refused before anything is written
+        # Read once the journal head is held (``lock_and_check`` takes it first): the
+        # organisation's suspension journals under the head, so a withdrawal that passed the
+        # token check while the suspension was under way waited for it and is refused here,
+        # 403 ``organization_suspended``, rather than asked for after ``organization.suspended``.
+        identity.refuse_if_suspended(session, org_id)
     else:
         _check_room_for_deposit(session, money, amount_minor)
     if not repository.add_unless_there(session, row):  # the same transfer id, sent concurrently

@@ -9,6 +9,7 @@ from marketplace.identity.service.bearer_tokens import (
     authenticate,
     logout,
     me,
+    refuse_if_suspended,
     suspended_refusal,
 )
 from marketplace.identity.service.credentials import (
@@ -85,6 +86,7 @@ __all__ = [
     "organization_roles",
     "record_login_failure",
     "record_wrong_password",
+    "refuse_if_suspended",
     "reinstate_organization",
     "sign_as",
     "sign_digest_as",
