@@ -371,3 +371,28 @@ def test_a_bid_sent_while_its_bidder_is_suspended_waits_and_is_refused(
     assert _waits_in(waiting, SALE_WAITS), waiting
     assert _seqs(api, "auction.bid_committed") == []
     assert api.get(f"/auctions/{aid}").json()["commitments"] == 0
+
+
+def test_a_quote_accepted_while_its_buyer_is_suspended_waits_and_is_refused(
+    *,
+    api: TestClient, asset_runtime: Runtime, supplier: Party, buyer: Party, ops: Party,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    demand_id = demand(api, buyer)
+    quote = send_quote(api, supplier, demand_id, on_sale(api, supplier, ops)["id"])
+    suspension = _suspension_journaled(monkeypatch)
+
+    def accept(http: Any) -> Any:
+        return http.post(f"/quotes/{quote['id']}/accept", headers=buyer.headers)
+
+    suspended, refused, waiting = _race(asset_runtime, suspension, _suspend(buyer, ops), accept)
+
+    assert suspended.status_code == 200, suspended.text
+    _refused_as_suspended_buyer(refused, accept(api))
+    # PostgreSQL: the acceptance waited in the sale's lock, holding the demand and its quotes.
+    assert _waits_in(waiting, SALE_WAITS), waiting
+    shown = api.get(f"/quotes/{quote['id']}", headers=supplier.headers).json()
+    assert (shown["status"], shown["order_id"]) == ("offered", None)
+    assert _seqs(api, "order.placed") == []
+    assert _seqs(api, "demand.fulfilled") == []
+    assert _seqs(api, "quote.accepted") == []
