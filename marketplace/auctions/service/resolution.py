@@ -165,8 +165,16 @@ def _order(
                 price_minor=outcome.price_minor, ctx=ctx, now=now,
             )  # fmt: skip
     except DatabourseError as exc:
-        return None, exc.message[:_REFUSAL_CHARS_MAX]
+        return None, _WINNER_REFUSALS.get(exc.code, exc.message)[:_REFUSAL_CHARS_MAX]
     return order_id, None
+
+
+# Refusals worded for the caller ("your organisation ..."), said of the winner instead: the
+# reason is published in ``auction.resolved``.
+_WINNER_REFUSALS = {
+    "organization_suspended": "the winning organisation is suspended by the exchange's "
+    "operators: no order is placed for it",
+}
 
 
 def _result(

@@ -512,6 +512,29 @@ def test_when_orders_refuses_the_winners_order_the_auction_is_resolved_and_says_
     assert resolved["payload"]["order_refused"] == result["order_refused"]
 
 
+def test_a_winner_suspended_before_resolution_gets_no_order_and_the_entry_says_so(
+    *, api: TestClient, supplier: Party, carol: Party, ops: Party, listing: int, clock: Clock
+) -> None:
+    auction = open_auction(api, supplier, listing, clock)
+    aid = auction["id"]
+    assert commit(api, carol, aid, 300_000).status_code == 201
+    _to_reveals(clock)
+    assert reveal(api, carol, aid, 300_000).status_code == 200
+    suspended = api.post(
+        f"/organizations/{carol.organization_id}/suspend",
+        json={"reason": "card fraud under investigation"},
+        headers=ops.headers,
+    )
+    assert suspended.status_code == 200, suspended.text
+    _past_reveals(clock)
+    result = api.post(f"/auctions/{aid}/resolve").json()["result"]
+    assert (result["winner_organization_id"], result["order_id"]) == (carol.organization_id, None)
+    refused = result["order_refused"]
+    assert refused.startswith("the winning organisation is suspended"), refused
+    (resolved,) = [e for e in entries(api, aid) if e["kind"] == "auction.resolved"]
+    assert resolved["payload"]["order_refused"] == refused
+
+
 def test_a_paused_listing_refuses_new_bids_keeps_committed_ones_and_takes_bids_once_resumed(
     *, api: TestClient, supplier: Party, carol: Party, dave: Party, listing: int, clock: Clock
 ) -> None:
