@@ -14,7 +14,7 @@ from ledger.models import utc_now
 from marketplace import limits
 from marketplace.assets.service import signing_context
 from marketplace.auctions import service as auctions
-from marketplace.deps import RuntimeDep, SessionDep
+from marketplace.deps import RuntimeDep, SessionDep, SettingsDep
 from marketplace.idempotency import idempotent
 from marketplace.identity.auth import CurrentAccount, Operator, VerifiedBuyer
 from marketplace.orders import service
@@ -108,11 +108,12 @@ def order_draft(
 def list_orders(
     principal: CurrentAccount,
     session: SessionDep,
+    settings: SettingsDep,
     limit: Limit = limits.page_size_default,
     before_id: Annotated[int | None, Query(ge=1, le=limits.id_max)] = None,
 ) -> OrderPage:
     """Follow ``next_before_id`` as ``before_id`` for the next page."""
-    return service.my_orders(session, principal, before_id=before_id, limit=limit)
+    return service.my_orders(session, settings, principal, before_id=before_id, limit=limit)
 
 
 @router.get(
@@ -122,24 +123,27 @@ def list_orders(
 def orders_awaiting_approval(
     principal: Operator,
     session: SessionDep,
+    settings: SettingsDep,
     limit: Limit = limits.page_size_default,
     before_id: Annotated[int | None, Query(ge=1, le=limits.id_max)] = None,
 ) -> OrderPage:
     """Newest first; decide each with ``POST /orders/{id}/approve`` or ``/refuse``. Follow
     ``next_before_id`` as ``before_id`` for the next page."""
-    return service.awaiting_approval(session, before_id=before_id, limit=limit)
+    return service.awaiting_approval(session, settings, before_id=before_id, limit=limit)
 
 
 @router.get("/orders/{order_id}", summary="One order (its buyer's and supplier's organisations)")
 def get_order(
     order_id: OrderId, principal: CurrentAccount, session: SessionDep, runtime: RuntimeDep
 ) -> OrderPublic:
-    return _scaled(service.get_order(session, principal, order_id), runtime)
+    return _scaled(service.get_order(session, runtime.settings, principal, order_id), runtime)
 
 
 @router.post("/orders/{order_id}/cancel", summary="Cancel a placed order (its buyer)")
-def cancel_order(order_id: OrderId, principal: CurrentAccount, session: SessionDep) -> OrderPublic:
-    return service.cancel(session, principal, order_id, now=utc_now())
+def cancel_order(
+    order_id: OrderId, principal: CurrentAccount, session: SessionDep, settings: SettingsDep
+) -> OrderPublic:
+    return service.cancel(session, settings, principal, order_id, now=utc_now())
 
 
 @router.post("/orders/{order_id}/pay", summary="Pay a placed order into escrow (its buyer)")
@@ -213,9 +217,15 @@ def post_quality_check(
     summary="Approve an important asset's paid order for delivery (operators)",
 )
 def approve_order(
-    order_id: OrderId, body: OrderDecision, principal: Operator, session: SessionDep
+    order_id: OrderId,
+    body: OrderDecision,
+    principal: Operator,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> OrderPublic:
-    return service.approve(session, principal, order_id, reason=body.reason, now=utc_now())
+    return service.approve(
+        session, settings, principal, order_id, reason=body.reason, now=utc_now()
+    )
 
 
 @router.post(
@@ -224,9 +234,13 @@ def approve_order(
 )
 @idempotent
 def refuse_order(
-    order_id: OrderId, body: OrderDecision, principal: Operator, session: SessionDep
+    order_id: OrderId,
+    body: OrderDecision,
+    principal: Operator,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> OrderPublic:
-    return service.refuse(session, principal, order_id, reason=body.reason, now=utc_now())
+    return service.refuse(session, settings, principal, order_id, reason=body.reason, now=utc_now())
 
 
 @router.get(
@@ -247,13 +261,15 @@ def order_periods(
     order_id: OrderId,
     principal: CurrentAccount,
     session: SessionDep,
+    settings: SettingsDep,
+    *,
     limit: PageLimit = limits.page_size_max,
     offset: PageOffset = 0,
 ) -> list[PeriodPublic]:
     """Each period with its status (due, held, settled, refused, waived), what it charges and
     the journal entries of its charge and its close; empty for a one-off order. Oldest first, a
     page at a time."""
-    return service.order_periods(session, principal, order_id, limit=limit, offset=offset)
+    return service.order_periods(session, settings, principal, order_id, limit=limit, offset=offset)
 
 
 @router.post(
@@ -276,7 +292,13 @@ def report_usage(
     summary="Opt in to (or out of) renewing a subscription automatically (its buyer)",
 )
 def set_renewal(
-    order_id: OrderId, body: RenewalChoice, principal: CurrentAccount, session: SessionDep
+    order_id: OrderId,
+    body: RenewalChoice,
+    principal: CurrentAccount,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> list[PeriodPublic]:
     """``subscription.renewal_set``; 409 ``order_state`` if the listing does not renew."""
-    return service.set_auto_renew(session, principal, order_id=order_id, auto_renew=body.auto_renew)
+    return service.set_auto_renew(
+        session, settings, principal, order_id=order_id, auto_renew=body.auto_renew
+    )

@@ -92,6 +92,18 @@ class OrderPublic(BaseModel):
         description="When the acceptance window ends: the order is then accepted and settled.",
     )
     settled_at: datetime | None = None
+    dispute_window_h: int | None = Field(
+        default=None,
+        description="The dispute window its terms signed, in hours after settlement (null: an "
+        "order placed before orders kept it, which the exchange's dispute window governs).",
+    )
+    dispute_closes_at: datetime | None = Field(
+        default=None,
+        description="A settled order (not a subscription's or metered one's: each period has "
+        "its own): until when it may be disputed, settled_at plus its dispute window; a dispute "
+        "at or after it is refused (409 dispute_window_closed). Null before settlement, when a "
+        "dispute freezes the escrow hold instead.",
+    )
     currency_scale: int | None = Field(
         default=None,
         description="Minor units per unit as a power of ten (CNY: 2); amounts in words use it.",
@@ -217,6 +229,12 @@ class PeriodPublic(BaseModel):
         default=None,
         description="When the period was paid to the supplier: it may be disputed for the "
         "dispute window from then.",
+    )
+    dispute_closes_at: datetime | None = Field(
+        default=None,
+        description="A settled period: until when it may be disputed, settled_at plus the "
+        "order's dispute window (409 dispute_window_closed at or after it). Null for a period "
+        "not settled.",
     )
 
 

@@ -138,7 +138,9 @@ def buy(
 
 @router.get("/buyer/orders", response_class=HTMLResponse)
 def my_orders(page: PageDep, principal: PageAccount, session: SessionDep) -> HTMLResponse:
-    found = orders.my_orders(session, principal, before_id=None, limit=limits.page_size_max)
+    found = orders.my_orders(
+        session, page.settings, principal, before_id=None, limit=limits.page_size_max
+    )
     mine = principal.organization.id
     bought = [o for o in found.items if o.buyer_organization_id == mine]
     return page.render("buyer/orders.html", nav_active="buyer-orders", orders=bought)
@@ -170,9 +172,9 @@ def _order_page(
     seqs = ([licence.granted_seq, *delivery.served_seqs(session, licence.id)]) if licence else []
     others = [seq for seq in seqs if seq not in found]  # the licence's entries, if not above
     periods = orders.order_periods(
-        session, principal, order.id, limit=limits.page_size_max, offset=0
+        session, page.settings, principal, order.id, limit=limits.page_size_max, offset=0
     )  # none but a subscription's or metered order's, whose periods are disputed one by one
-    open_periods = disputes.open_periods(session, page.settings, order.id, periods, now=utc_now())
+    open_periods = disputes.open_periods(session, order.id, periods, now=utc_now())
     return page.render(
         "buyer/order.html",
         status=status,
@@ -198,7 +200,8 @@ def _order_page(
 def order_page(
     order_id: OrderId, page: PageDep, principal: PageAccount, session: SessionDep
 ) -> HTMLResponse:
-    return _order_page(page, principal, session, orders.get_order(session, principal, order_id))
+    order = orders.get_order(session, page.settings, principal, order_id)
+    return _order_page(page, principal, session, order)
 
 
 @router.post("/buyer/orders/{order_id}/download", response_class=HTMLResponse)
@@ -213,7 +216,7 @@ def download(
 ) -> HTMLResponse:
     """A signed download URL for the order's licence, as ``POST /licences/{id}/download-url``
     issues it (one download counted, ``delivery.served`` written with the bytes' SHA-256)."""
-    order = orders.get_order(session, principal, order_id)
+    order = orders.get_order(session, page.settings, principal, order_id)
     licence = delivery.licence_for_order(session, order.id)
     if licence is None:
         message = page.text(N_("This order has no licence yet: nothing can be downloaded."))
@@ -229,7 +232,7 @@ def download(
         errors = refused(session, exc, {})
         return _order_page(page, principal, session, order, errors=errors, status=errors.status)
     session.flush()
-    fresh = orders.get_order(session, principal, order_id)
+    fresh = orders.get_order(session, page.settings, principal, order_id)
     return _order_page(page, principal, session, fresh, download=issued)
 
 
@@ -247,7 +250,7 @@ def accept(
         orders.accept(session, runtime.settings, principal, order_id, now=utc_now())
     except DatabourseError as exc:
         errors = refused(session, exc, {})
-        order = orders.get_order(session, principal, order_id)
+        order = orders.get_order(session, page.settings, principal, order_id)
         return _order_page(page, principal, session, order, errors=errors, status=errors.status)
     return page.redirect(f"/buyer/orders/{order_id}")
 
@@ -277,7 +280,7 @@ def pay(
         )  # fmt: skip
     except DatabourseError as exc:
         errors = refused(session, exc, {})
-        order = orders.get_order(session, principal, order_id)
+        order = orders.get_order(session, page.settings, principal, order_id)
         short = exc.code == INSUFFICIENT_FUNDS
         return _order_page(
             page,

@@ -910,7 +910,9 @@ def my_sales(
     session: SessionDep,
     before_id: Annotated[int | None, Query(ge=1, le=limits.id_max)] = None,
 ) -> Response:
-    found = orders.my_orders(session, principal, before_id=before_id, limit=PAGE_SIZE)
+    found = orders.my_orders(
+        session, page.settings, principal, before_id=before_id, limit=PAGE_SIZE
+    )
     organization = principal.account.organization_id
     sales = [o for o in found.items if o.supplier_organization_id == organization]
     return page.render(

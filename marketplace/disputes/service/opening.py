@@ -4,7 +4,7 @@ In one transaction: the dispute row (one per order, or per period: a second is 4
 ``dispute_exists``, the race met on the unique ``(order_id, period)``), the order → ``disputed``
 (its escrow hold frozen) or the period → ``disputed`` (its hold frozen), or for a settled order
 or period within the order's dispute window (its agreed terms' ``dispute_window_h`` from the
-settlement, ``dispute_window``) the supplier's proceeds clawed back into a hold, the
+settlement, ``orders.window_closes_at``) the supplier's proceeds clawed back into a hold, the
 opener's arbitration fee held, ``dispute.opened`` (no amounts), and the draw of the arbitrator
 (``arbitrator.drawn``). Any refusal writes nothing.
 
@@ -113,51 +113,22 @@ def _subject(
     return _Disputed(order, 0, order.price_minor, order.fee_minor or 0, order.hold_id, settled_at)
 
 
-def dispute_window(settings: Settings, window_h: int | None) -> timedelta:
-    """An order's dispute window: ``window_h``, the hours its agreed terms signed
-    (``DisputedOrder.dispute_window_h``), or for an order placed before orders kept them
-    (None) the exchange's ``dispute_window_s``."""
-    if window_h is None:
-        return timedelta(seconds=settings.dispute_window_s)
-    return timedelta(hours=window_h)
-
-
-def window_closes_at(settings: Settings, window_h: int | None, settled_at: datetime) -> datetime:
-    """The end of the dispute window of an order, or one of its periods, settled at
-    ``settled_at``, whose terms signed ``window_h`` (see ``dispute_window``)."""
-    return settled_at + dispute_window(settings, window_h)
-
-
 def open_periods(
-    session: Session,
-    settings: Settings,
-    order_id: int,
-    periods: Sequence[PeriodPublic],
-    *,
-    now: datetime,
+    session: Session, order_id: int, periods: Sequence[PeriodPublic], *, now: datetime
 ) -> frozenset[int]:
     """The numbers of ``periods`` (the order's, as its party read them) that a party may dispute
-    at ``now``: a period the lifecycle lets be disputed (held; settled, within the dispute
-    window) that has no dispute yet. ``open_dispute`` may still refuse one (an unverified
-    organisation, the arbitration fee not there, a race)."""
+    at ``now``: a period the lifecycle lets be disputed (held; settled, before its
+    ``dispute_closes_at``, the deadline ``open_dispute`` refuses at) that has no dispute yet.
+    ``open_dispute`` may still refuse one (an unverified organisation, the arbitration fee not
+    there, a race)."""
     taken = repository.disputed_periods(session, order_id)
-    window_h = orders.dispute_window_h(session, order_id)
     return frozenset(
         p.number
         for p in periods
         if orders.period_disputable(p.status)
         and p.number not in taken
-        and _within_window(settings, window_h, p, now)
+        and (p.dispute_closes_at is None or now < p.dispute_closes_at)
     )
-
-
-def _within_window(
-    settings: Settings, window_h: int | None, period: PeriodPublic, now: datetime
-) -> bool:
-    """A settled period within its order's dispute window, or one not settled (as ``_subject``
-    reads it)."""
-    settled_at = period.settled_at if period.status == "settled" else None
-    return settled_at is None or now < window_closes_at(settings, window_h, settled_at)
 
 
 def _window_words(window_h: int | None) -> str:
@@ -191,7 +162,7 @@ def open_dispute(
         raise DisputeExists(f"{what} has a dispute already; an appeal continues it")
     clawback = disputed.settled_at is not None
     if disputed.settled_at is not None:
-        deadline = window_closes_at(settings, order.dispute_window_h, disputed.settled_at)
+        deadline = orders.window_closes_at(settings, order.dispute_window_h, disputed.settled_at)
         if now >= deadline:
             raise DisputeWindowClosed(
                 f"{what} settled at {disputed.settled_at.isoformat()}; it could be "

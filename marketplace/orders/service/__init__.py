@@ -10,16 +10,18 @@ an operator's ``approve`` and ``refuse``; the job's acceptance, settlement and e
 ``trades`` (an organisation's settled trades, for the valuation's market approach),
 ``quality_checks`` (the buyer's signed re-checks of the file received),
 ``periods`` (subscriptions and metered usage, charged and settled per period), ``disputes``
-(what the disputes domain asks of an order).
+(what the disputes domain asks of an order); ``dispute_window`` and ``window_closes_at``
+(``orders/dispute_window.py``: until when a settled order or period may be disputed, which
+the order's view shows and the disputes domain enforces).
 """
 
+from marketplace.orders.dispute_window import dispute_window, window_closes_at
 from marketplace.orders.service.cancellation import cancel
 from marketplace.orders.service.disputes import (
     DisputedOrder,
     DisputedPeriod,
     close_dispute,
     close_period_dispute,
-    dispute_window_h,
     lock_for_ruling,
     lock_period_for_ruling,
     mark_disputed,
@@ -88,7 +90,7 @@ __all__ = [
     "cancel",
     "close_dispute",
     "close_period_dispute",
-    "dispute_window_h",
+    "dispute_window",
     "draft",
     "exclusive_holder",
     "get_order",
@@ -124,4 +126,5 @@ __all__ = [
     "stop_locks",
     "traded_with",
     "usage_counters",
+    "window_closes_at",
 ]

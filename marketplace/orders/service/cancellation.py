@@ -15,10 +15,16 @@ from marketplace.orders.lifecycle import OrderEvent
 from marketplace.orders.schemas import OrderPublic
 from marketplace.orders.service.views import is_party, order_public
 from marketplace.principal import Principal
+from marketplace.settings import Settings
 
 
 def cancel(
-    session: Session, principal: Principal, order_id: int, *, now: datetime | None = None
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    order_id: int,
+    *,
+    now: datetime | None = None,
 ) -> OrderPublic:
     """Cancel a placed order (its buyer only: the supplier gets 403, anyone else 404). Any other
     state is a 409 naming it."""
@@ -45,4 +51,4 @@ def cancel(
             "to": transition.target.value,
         },
     )
-    return order_public(order)
+    return order_public(settings, order)

@@ -81,13 +81,6 @@ def party_order(session: Session, principal: Principal, order_id: int) -> Disput
     return _facts(session, order)
 
 
-def dispute_window_h(session: Session, order_id: int) -> int | None:
-    """The dispute window of order ``order_id``'s agreed terms, in hours after settlement; None
-    for an order placed before orders kept it (or no such order)."""
-    order = repository.get(session, order_id)
-    return None if order is None else order.dispute_window_h
-
-
 def mark_disputed(
     session: Session, order_id: int, *, dispute_id: int, actor: str, now: datetime
 ) -> DisputedOrder:

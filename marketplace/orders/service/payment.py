@@ -73,7 +73,7 @@ def pay(
     ``payment_overdue`` past the payment deadline."""
     order = buyers_order(session, principal, order_id, "pay")
     pay_order(session, settings, order, actor=principal.address, now=now or utc_now())
-    return order_public(order)
+    return order_public(settings, order)
 
 
 def pay_order(
@@ -170,4 +170,4 @@ def place_and_pay(
             now=moment,
         )  # fmt: skip
         pay_order(session, settings, order, actor=principal.address, now=moment, listing=listing)
-    return order_public(order)
+    return order_public(settings, order)

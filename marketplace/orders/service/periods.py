@@ -37,6 +37,7 @@ from marketplace.listings.price_models import Metered, Subscription
 from marketplace.listings.schemas import ListingPublic
 from marketplace.notifications import service as notifications
 from marketplace.orders import fees, lifecycle, period_repository, repository
+from marketplace.orders.dispute_window import window_closes_at
 from marketplace.orders.errors import (
     InvalidOrder,
     NotOrderBuyer,
@@ -580,7 +581,7 @@ def report_usage(
 
 
 def set_auto_renew(
-    session: Session, principal: Principal, *, order_id: int, auto_renew: bool
+    session: Session, settings: Settings, principal: Principal, *, order_id: int, auto_renew: bool
 ) -> list[PeriodPublic]:
     """The buyer opts in to (or out of) renewing its subscription after the periods bought.
     409 ``order_state`` when the order is no subscription or its listing does not renew."""
@@ -602,7 +603,7 @@ def set_auto_renew(
         session, kind="subscription.renewal_set", subject=_subject(order_id),
         actor=principal.address, payload={"order_id": order_id, "auto_renew": auto_renew},
     )  # fmt: skip
-    return periods_public(session, order_id)
+    return periods_public(session, settings, order)
 
 
 def lifecycle_conflict(message: str) -> OrderStateConflict:
@@ -612,27 +613,49 @@ def lifecycle_conflict(message: str) -> OrderStateConflict:
 # --- reads --------------------------------------------------------------------------------------
 
 
-def period_public(period: OrderPeriod) -> PeriodPublic:
+def period_public(
+    period: OrderPeriod, settings: Settings | None = None, order: Order | None = None
+) -> PeriodPublic:
+    """The period as the API shows it; a settled one with the end of its dispute window
+    (``window_closes_at``, which ``open_dispute`` refuses at), from its order's window (and
+    ``settings`` for an order placed before orders kept one). A period read without its order is
+    one not settled (usage is recorded into the open one)."""
+    settled_at = None if period.settled_at is None else as_utc(period.settled_at)
+    closes_at = None
+    if period.status == PeriodStatus.settled:
+        assert settled_at is not None
+        assert settings is not None
+        assert order is not None
+        assert order.id == period.order_id
+        closes_at = window_closes_at(settings, order.dispute_window_h, settled_at)
     return PeriodPublic(
         number=period.number, status=period.status, starts_at=as_utc(period.starts_at),
         ends_at=as_utc(period.ends_at), charge_at=as_utc(period.charge_at),
         renewal=period.renewal, units=period.units, amount_minor=period.amount_minor,
         fee_minor=period.fee_minor, hold_id=period.hold_id, charged_seq=period.charged_seq,
         closed_seq=period.closed_seq,
-        settled_at=None if period.settled_at is None else as_utc(period.settled_at),
+        settled_at=settled_at, dispute_closes_at=closes_at,
     )  # fmt: skip
 
 
-def periods_public(session: Session, order_id: int) -> list[PeriodPublic]:
-    return [period_public(p) for p in period_repository.periods_of(session, order_id)]
+def periods_public(session: Session, settings: Settings, order: Order) -> list[PeriodPublic]:
+    assert order.id is not None
+    rows = period_repository.periods_of(session, order.id)
+    return [period_public(p, settings, order) for p in rows]
 
 
 def order_periods(
-    session: Session, principal: Principal, order_id: int, *, limit: int, offset: int
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    order_id: int,
+    *,
+    limit: int,
+    offset: int,
 ) -> list[PeriodPublic]:
     """A page of the periods of an order, to its buyer and supplier (404 to anyone else)."""
     order = repository.get(session, order_id)
     if order is None or not is_party(principal, order):
         raise OrderNotFound(f"no order {order_id}")
     rows = period_repository.periods_of(session, order_id, limit=limit, offset=offset)
-    return [period_public(p) for p in rows]
+    return [period_public(p, settings, order) for p in rows]

@@ -286,7 +286,7 @@ def place(
         source=source, source_id=source_id, price_minor=price_minor, terms=terms,
         signature=signature, nonce=nonce, deadline=deadline, ctx=ctx, now=now,
     )  # fmt: skip
-    return order_public(order)
+    return order_public(settings, order)
 
 
 def placed_order(

@@ -111,7 +111,7 @@ def accept(
         session, settings, order, actor=principal.address, by="buyer", now=moment,
         quality_check_seq=checked,
     )  # fmt: skip
-    return order_public(order)
+    return order_public(settings, order)
 
 
 def accept_order(
@@ -184,6 +184,7 @@ _OPEN_LISTING = frozenset({"active", "paused"})
 
 def approve(
     session: Session,
+    settings: Settings,
     principal: Principal,
     order_id: int,
     *,
@@ -201,11 +202,12 @@ def approve(
     journal_transition(session, order, transition, principal.address, reason=reason)
     run_paid_hooks(session, order)
     _tell_buyer(session, order, "order.approved", reason, order.updated_at)
-    return order_public(order)
+    return order_public(settings, order)
 
 
 def refuse(
     session: Session,
+    settings: Settings,
     principal: Principal,
     order_id: int,
     *,
@@ -240,7 +242,7 @@ def refuse(
     session.flush()
     journal_transition(session, order, transition, principal.address, reason=reason, **money)
     _tell_buyer(session, order, "order.refused", reason, moment)
-    return order_public(order)
+    return order_public(settings, order)
 
 
 def _tell_buyer(session: Session, order: Order, kind: str, reason: str, now: datetime) -> None:

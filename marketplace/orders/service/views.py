@@ -5,20 +5,24 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
+from ledger.models import as_utc
 from marketplace import limits
 from marketplace.identity import signing
 from marketplace.listings import service as listings
 from marketplace.listings.schemas import ListingPublic
 from marketplace.orders import repository
+from marketplace.orders.dispute_window import window_closes_at
 from marketplace.orders.document import OrderToSign
 from marketplace.orders.errors import OrderNotFound
 from marketplace.orders.models import Order
 from marketplace.orders.schemas import BuyerSignature, OrderPage, OrderPublic
 from marketplace.principal import Principal
+from marketplace.settings import Settings
 
 
 def is_party(principal: Principal, order: Order) -> bool:
@@ -59,7 +63,20 @@ def signed_order(order: Order) -> dict[str, Any]:
     return signing.wallet_json(to_sign(order).typed_data(domain))
 
 
-def order_public(order: Order) -> OrderPublic:
+def dispute_closes_at(settings: Settings, order: Order) -> datetime | None:
+    """Until when a settled one-off order may be disputed (``window_closes_at``, which
+    ``open_dispute`` refuses at); None for an order not settled, whose dispute freezes its hold
+    instead, and for a subscription's or metered order, whose periods are disputed one by one,
+    each with its own deadline. Such an order holds nothing itself (``payment.pay_order``); any
+    other paid order holds its price (at least 1 minor unit)."""
+    if order.status != "settled" or order.settled_at is None or order.hold_id is None:
+        return None
+    return window_closes_at(settings, order.dispute_window_h, as_utc(order.settled_at))
+
+
+def order_public(settings: Settings, order: Order) -> OrderPublic:
+    """The order as the API shows it. ``settings`` give the dispute window of an order placed
+    before orders kept their own (no query: the row has the rest)."""
     assert order.id is not None
     return OrderPublic(
         id=order.id,
@@ -91,6 +108,8 @@ def order_public(order: Order) -> OrderPublic:
         delivered_at=order.delivered_at,
         accept_by=order.accept_by,
         settled_at=order.settled_at,
+        dispute_window_h=order.dispute_window_h,
+        dispute_closes_at=dispute_closes_at(settings, order),
         signed_order=signed_order(order),
     )
 
@@ -159,49 +178,60 @@ def get_order_view(session: Session, order_id: int) -> OrderView:
     return order_view(session, order)
 
 
-def get_order(session: Session, principal: Principal, order_id: int) -> OrderPublic:
+def get_order(
+    session: Session, settings: Settings, principal: Principal, order_id: int
+) -> OrderPublic:
     """The order for its parties, with the buyer's quality checks."""
     from marketplace.orders.service.quality_checks import quality_checks_of
 
     order = visible_order(session, principal, order_id)
-    return order_public(order).model_copy(
+    return order_public(settings, order).model_copy(
         update={"quality_checks": quality_checks_of(session, order)}
     )
 
 
 def my_orders(
-    session: Session, principal: Principal, *, before_id: int | None, limit: int
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    *,
+    before_id: int | None,
+    limit: int,
 ) -> OrderPage:
     """The orders the caller's organisation placed or supplies, newest first."""
     assert 1 <= limit <= limits.page_size_max
     org = principal.organization.id
     assert org is not None
     rows = repository.page_involving(session, org, before_id=before_id, limit=limit + 1)
-    return _page(rows, before_id=before_id, limit=limit)
+    return _page(settings, rows, before_id=before_id, limit=limit)
 
 
-def awaiting_approval(session: Session, *, before_id: int | None, limit: int) -> OrderPage:
+def awaiting_approval(
+    session: Session, settings: Settings, *, before_id: int | None, limit: int
+) -> OrderPage:
     """The operators' queue: paid orders of important data that wait for an operator's approval
     or refusal, newest first (the caller is an operator: the route checks)."""
     assert 1 <= limit <= limits.page_size_max
     rows = repository.page_awaiting_approval(session, before_id=before_id, limit=limit + 1)
-    return _page(rows, before_id=before_id, limit=limit)
+    return _page(settings, rows, before_id=before_id, limit=limit)
 
 
-def _page(rows: list[Order], *, before_id: int | None, limit: int) -> OrderPage:
+def _page(settings: Settings, rows: list[Order], *, before_id: int | None, limit: int) -> OrderPage:
     """A page of ``rows`` (read one past ``limit``, to know whether more follow)."""
     more = len(rows) > limit
     rows = rows[:limit]
     return OrderPage(
-        items=[order_public(o) for o in rows],
+        items=[order_public(settings, o) for o in rows],
         limit=limit,
         before_id=before_id,
         next_before_id=rows[-1].id if more else None,
     )
 
 
-def order_from(session: Session, source: str, source_id: int) -> OrderPublic | None:
+def order_from(
+    session: Session, settings: Settings, source: str, source_id: int
+) -> OrderPublic | None:
     """The order a quote or an auction result became, if it became one (for the quotes and
     auctions domains, which show it; they decide who may see it)."""
     found = repository.by_source(session, source, source_id)
-    return None if found is None else order_public(found)
+    return None if found is None else order_public(settings, found)

@@ -2,7 +2,8 @@
 window"): a settled order may be disputed for its terms' ``dispute_window_h`` after its
 settlement, shorter or longer than the exchange's ``dispute_window_s``, which only an order
 placed before orders kept their window falls back to; the upgrade gives such an order its
-listing's window. (A period's window: test_period_disputes_http.py.)"""
+listing's window. The order shows the deadline the refusal enforces (``dispute_closes_at``),
+and none before it is settled. (A period's window: test_period_disputes_http.py.)"""
 
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from ledger.models import as_utc
 from marketplace.migrations import alembic_config, upgrade
 from marketplace.runtime import Runtime
 from tests.marketplace.assets.helpers import Party
 from tests.marketplace.disputes.helpers import at, paid_order, post_dispute
-from tests.marketplace.orders.helpers import keyed
-from tests.marketplace.orders.money import balance, deliver
+from tests.marketplace.orders.helpers import keyed, on_sale
+from tests.marketplace.orders.money import balance, deliver, fund
 
 SECOND = timedelta(seconds=1)
 DEFAULT_WINDOW = timedelta(days=14)  # the exchange's dispute_window_s by default
@@ -37,6 +39,16 @@ def _settled(
     assert done.status_code == 200, done.text
     assert done.json()["status"] == "settled"
     return order, datetime.fromisoformat(done.json()["settled_at"])
+
+
+def _shown(api: TestClient, who: Party, order_id: int) -> tuple[int | None, datetime | None]:
+    """The order's dispute window and deadline as ``GET /orders/{id}`` shows them to ``who``."""
+    r = api.get(f"/orders/{order_id}", headers=who.headers)
+    assert r.status_code == 200, r.text
+    closes = r.json()["dispute_closes_at"]
+    return r.json()["dispute_window_h"], None if closes is None else as_utc(
+        datetime.fromisoformat(closes)
+    )
 
 
 def _window_closed(api: TestClient, who: Party, order_id: int) -> str:
@@ -56,7 +68,10 @@ def test_a_settled_order_may_be_disputed_for_the_window_its_terms_signed(
     order, settled_at = _settled(
         api, asset_runtime, supplier, buyer, ops, dispute_window_h=window_h
     )
-    closes = settled_at + timedelta(hours=window_h)
+    window, closes = _shown(api, buyer, order["id"])
+    assert closes is not None
+    assert (window, closes) == (window_h, as_utc(settled_at) + timedelta(hours=window_h))
+    assert _shown(api, supplier, order["id"]) == (window_h, closes)  # both parties see it
     proceeds = balance(asset_runtime.engine, supplier.organization_id)
 
     at(monkeypatch, closes)
@@ -102,7 +117,9 @@ def test_an_order_placed_before_orders_kept_their_window_has_the_exchanges(
 ) -> None:  # fmt: skip
     order, settled_at = _settled(api, asset_runtime, supplier, buyer, ops, dispute_window_h=24)
     _forget_window(asset_runtime.engine, order["id"])
-    closes = settled_at + DEFAULT_WINDOW
+    window, closes = _shown(api, buyer, order["id"])
+    assert closes is not None
+    assert (window, closes) == (None, as_utc(settled_at) + DEFAULT_WINDOW)
 
     at(monkeypatch, closes)
     message = _window_closed(api, buyer, order["id"])
@@ -111,6 +128,27 @@ def test_an_order_placed_before_orders_kept_their_window_has_the_exchanges(
     at(monkeypatch, closes - SECOND)
     r = post_dispute(api, buyer, order["id"])
     assert r.status_code == 201, r.text
+
+
+def test_an_order_not_settled_shows_its_window_and_no_deadline(
+    *, api: TestClient, asset_runtime: Runtime, supplier: Party, buyer: Party, ops: Party
+) -> None:
+    """Placed or paid, a dispute freezes the escrow hold instead: no deadline yet."""
+    fund(asset_runtime.engine, buyer.organization_id, 200_000)
+    listing = on_sale(api, supplier, ops, terms={"dispute_window_h": 72})
+    r = api.post(
+        "/orders", json={"listing_id": listing["id"], "purpose": "research"},
+        headers=keyed(buyer.headers),
+    )  # fmt: skip
+    assert r.status_code == 201, r.text
+    assert (r.json()["status"], r.json()["dispute_window_h"]) == ("placed", 72)
+    assert r.json()["dispute_closes_at"] is None
+    assert _shown(api, buyer, r.json()["id"]) == (72, None)
+    paid = api.post(f"/orders/{r.json()['id']}/pay", headers=keyed(buyer.headers))
+    assert paid.status_code == 200, paid.text
+    assert (paid.json()["status"], paid.json()["dispute_closes_at"]) == ("paid", None)
+    listed = api.get("/orders", headers=supplier.headers).json()["items"]
+    assert [(o["dispute_window_h"], o["dispute_closes_at"]) for o in listed] == [(72, None)]
 
 
 def _windows(engine: Engine) -> dict[int, int | None]:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from ledger.models import as_utc
 from marketplace.orders.settlement_job import run_once
 from marketplace.runtime import Runtime
 from tests.marketplace.assets.helpers import Party
@@ -292,6 +293,13 @@ def test_a_settled_period_may_be_disputed_for_the_window_its_terms_signed(
         api, asset_runtime, supplier, buyer, ops, terms={"dispute_window_h": window_h}
     )
     closes = settled + timedelta(hours=window_h)
+    # The deadline each party is shown is the one enforced; the order itself has none (its
+    # periods are disputed one by one).
+    for party in (buyer, supplier):
+        shown = _periods(api, party, order["id"])[0]["dispute_closes_at"]
+        assert as_utc(datetime.fromisoformat(shown)) == as_utc(closes)
+        r = api.get(f"/orders/{order['id']}", headers=party.headers)
+        assert (r.json()["status"], r.json()["dispute_closes_at"]) == ("settled", None)
     at(monkeypatch, closes)
     r = post_dispute(api, buyer, order["id"], period=1)
     assert (r.status_code, r.json()["error"]) == (409, "dispute_window_closed"), r.text
@@ -304,6 +312,7 @@ def test_a_settled_period_may_be_disputed_for_the_window_its_terms_signed(
     assert r.status_code == 201, r.text
     assert (r.json()["period"], r.json()["clawback"]) == (1, True)
     assert _states(api, buyer, order["id"]) == [(1, "disputed")]
+    assert _periods(api, buyer, order["id"])[0]["dispute_closes_at"] is None
     assert balance(asset_runtime.engine, supplier.organization_id) == (0, PER_PERIOD - PERIOD_FEE)
 
 

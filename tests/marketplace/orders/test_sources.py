@@ -81,9 +81,9 @@ def test_an_accepted_quote_becomes_one_order_at_the_quoted_price(
     )  # fmt: skip
     assert (auction.source, auction.price_minor) == ("auction", 120)
     with unit_of_work(asset_runtime.engine) as session:
-        assert service.order_from(session, "quote", 5) == order
-        assert service.order_from(session, "auction", 5) == auction
-        assert service.order_from(session, "quote", 6) is None
+        assert service.order_from(session, asset_runtime.settings, "quote", 5) == order
+        assert service.order_from(session, asset_runtime.settings, "auction", 5) == auction
+        assert service.order_from(session, asset_runtime.settings, "quote", 6) is None
     assert order_kinds(api) == ["order.placed", "order.placed"]
 
 
