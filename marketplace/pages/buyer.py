@@ -174,7 +174,8 @@ def _order_page(
     periods = orders.order_periods(
         session, page.settings, principal, order.id, limit=limits.page_size_max, offset=0
     )  # none but a subscription's or metered order's, whose periods are disputed one by one
-    open_periods = disputes.open_periods(session, order.id, periods, now=utc_now())
+    now = utc_now()
+    open_periods = disputes.open_periods(session, order.id, periods, now=now)
     return page.render(
         "buyer/order.html",
         status=status,
@@ -188,7 +189,11 @@ def _order_page(
         acceptable=order.status == ACCEPTABLE,
         payable=order.status == PAYABLE,
         idempotency_key=once.new_key(),
-        disputable=not periods and order.status in DISPUTABLE,
+        # A settled order past its dispute window is no longer disputable (409 from the API).
+        disputable=not periods
+        and order.status in DISPUTABLE
+        and (order.dispute_closes_at is None or now < order.dispute_closes_at),
+        now=now,
         periods=periods,
         open_periods=open_periods,
         errors=errors or FormErrors.empty(),

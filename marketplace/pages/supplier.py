@@ -919,6 +919,7 @@ def my_sales(
         "supplier/sales.html",
         nav_active="supplier-sales",
         sales=sales,
+        now=utc_now(),  # a settled sale's dispute deadline, still to come or passed
         next_before_id=found.next_before_id,
     )
 

@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from ledger.models import as_utc
 from marketplace.orders.settlement_job import run_once
+from marketplace.pages import i18n
 from marketplace.runtime import Runtime
 from tests.marketplace.orders.helpers import on_sale
 from tests.marketplace.orders.money import deliver, fund
@@ -30,6 +32,7 @@ from tests.marketplace.pages.test_disputes_http import (  # noqa: F401 -- fixtur
     text_of,
     world,
 )
+from tests.marketplace.pages.test_i18n import CNY
 
 PAGE_CLOCK = "marketplace.pages.buyer.utc_now"
 
@@ -58,6 +61,14 @@ def period_rows(html: str) -> dict[int, str]:
     """The order page's periods table: number -> the row's text."""
     rows = re.findall(r'<tr id="period-(\d+)">(.*?)</tr>', html, flags=re.DOTALL)
     return {int(number): text_of(row).strip() for number, row in rows}
+
+
+def periods_of(api: TestClient, parties: DisputeWorld, order_id: int) -> list[dict[str, Any]]:
+    """The order's periods as its buyer reads them over the API."""
+    found: list[dict[str, Any]] = api.get(
+        f"/orders/{order_id}/periods", headers=parties.buyer.headers
+    ).json()
+    return found
 
 
 def dispute_links(html: str) -> list[str]:
@@ -124,19 +135,27 @@ def test_a_settled_period_is_linked_within_its_terms_dispute_window_only(
     order_id = subscription(
         api, page_runtime, world, periods=1, terms={"dispute_window_h": window_h}
     )
-    periods = api.get(f"/orders/{order_id}/periods", headers=world.buyer.headers).json()
-    end = datetime.fromisoformat(periods[0]["ends_at"])
+    end = datetime.fromisoformat(periods_of(api, world, order_id)[0]["ends_at"])
     run = run_once(page_runtime.engine, page_runtime.settings, now=end)
     assert run.periods_settled == [(order_id, 1)]
     assert page_runtime.settings.dispute_window_s == 14 * 24 * 3600
     closes = end + timedelta(hours=window_h)
 
+    shown = datetime.fromisoformat(periods_of(api, world, order_id)[0]["dispute_closes_at"])
+    assert as_utc(shown) == as_utc(closes)
+    with i18n.use_locale("en", CNY):
+        words = text_of(i18n.when(closes))  # as text_of reads the page
+
     monkeypatch.setattr(PAGE_CLOCK, lambda: closes - timedelta(seconds=1))
     within = buyer.get(f"/buyer/orders/{order_id}").text
     assert "settled" in period_rows(within)[1]
+    assert f"Disputes may be raised until {words}" in period_rows(within)[1]
+    assert 'dd class="dispute-deadline"' not in within  # the order has none: its periods do
     assert dispute_links(within) == [f"/disputes/new?order_id={order_id}&period=1"]
     monkeypatch.setattr(PAGE_CLOCK, lambda: closes)
-    assert dispute_links(buyer.get(f"/buyer/orders/{order_id}").text) == []
+    after = buyer.get(f"/buyer/orders/{order_id}").text
+    assert f"The dispute window closed on {words}" in period_rows(after)[1]
+    assert dispute_links(after) == []
 
 
 @pytest.mark.parametrize(
