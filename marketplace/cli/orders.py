@@ -7,6 +7,7 @@ as integer minor units (fen for CNY).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -66,6 +67,8 @@ def _show(order: OrderPublic, scale: int) -> None:
             )
         else:  # refunded in full or in part by a ruling: `bourse dispute show` says how
             console.print(f"{order.status}: escrow hold {order.hold_id} is closed")
+    if order.dispute_closes_at is not None:
+        console.print(_dispute_deadline(order.dispute_closes_at, datetime.now(UTC)))
     if order.needs_approval and order.status == "paid":
         console.print("important data: an operator must approve the order before delivery")
     if order.accept_by is not None and order.status == "delivered":
@@ -208,17 +211,27 @@ def show_order(order_id: OrderArg, url: UrlOption = None) -> None:
         _show_periods(order, periods, scale)
 
 
+def _dispute_deadline(closes_at: datetime, now: datetime) -> str:
+    """A settled order's dispute deadline (the exchange refuses a dispute at it), as of ``now``."""
+    if now < closes_at:
+        return f"disputes may be raised until {closes_at:%Y-%m-%d %H:%M:%S} UTC"
+    return f"the dispute window closed on {closes_at:%Y-%m-%d %H:%M:%S} UTC"
+
+
 def _show_periods(order: OrderPublic, periods: list[PeriodPublic], scale: int) -> None:
-    """A subscription's or metered order's periods, each with what it charges."""
+    """A subscription's or metered order's periods, each with what it charges and, once
+    settled, until when it may be disputed."""
     table = Table(title="periods (each charged and settled by its own escrow hold)")
-    for column in ("#", "status", "from", "to", "units", "amount", "fee"):
+    for column in ("#", "status", "from", "to", "units", "amount", "fee", "disputable until"):
         table.add_column(column)
     for p in periods:
+        until = p.dispute_closes_at
         table.add_row(
             str(p.number) + (" (renewal)" if p.renewal else ""), p.status,
             f"{p.starts_at:%Y-%m-%d}", f"{p.ends_at:%Y-%m-%d}", str(p.units),
             amount_text(p.amount_minor, order.currency, scale),
             amount_text(p.fee_minor, order.currency, scale),
+            "" if until is None else f"{until:%Y-%m-%d %H:%M:%S}",
         )  # fmt: skip
     console.print(table)
 

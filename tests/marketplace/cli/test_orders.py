@@ -7,20 +7,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from typer.testing import CliRunner, Result
 
+from ledger.models import as_utc
 from marketplace.cli import app as cli
 from marketplace.client import Databourse
+from marketplace.orders.models import Order
 from tests.marketplace.client.conftest import listed, verified_supplier
 from tests.marketplace.identity.helpers import OPERATOR_EMAIL, PASSWORD, serve_exchange
-from tests.marketplace.listings.helpers import offer
+from tests.marketplace.listings.helpers import TERMS, offer
 from tests.marketplace.orders.helpers import PRICE_MINOR, PUBLIC_DATA
 from tests.marketplace.orders.money import balance, deliver, fund
+
+WINDOW_H = int(TERMS["dispute_window_h"])  # the listing helpers' terms: the order's window
 
 
 @pytest.fixture
@@ -92,6 +98,15 @@ def test_a_buyer_buys_shows_lists_and_cancels(
     assert buyer_cli.orders.get(order.id).status == "cancelled"
 
 
+def _settled_earlier(engine: Engine, order_id: int, by: timedelta) -> None:
+    """The order as if it had settled ``by`` earlier."""
+    with Session(engine) as session, session.begin():
+        order = session.get(Order, order_id)
+        assert order is not None
+        assert order.settled_at is not None
+        order.settled_at -= by
+
+
 def test_a_buyer_buys_pays_and_accepts_and_the_order_settles(
     base_url: str, ops: Databourse, buyer_cli: Databourse, tmp_path: Path, engine: Engine
 ) -> None:
@@ -118,7 +133,17 @@ def test_a_buyer_buys_pays_and_accepts_and_the_order_settles(
     assert f"order {order.id}: settled" in accepted.output
     assert "1,218.75 CNY released to the supplier, exchange fee 31.25 CNY" in accepted.output
     assert "held in escrow" not in accepted.output
+    settled = buyer_cli.orders.get(order.id)
+    assert settled.settled_at is not None
+    assert settled.dispute_closes_at == as_utc(settled.settled_at) + timedelta(hours=WINDOW_H)
+    closes = f"{settled.dispute_closes_at:%Y-%m-%d %H:%M:%S} UTC"
+    assert f"disputes may be raised until {closes}" in accepted.output
     assert balance(engine, buyer_org) == (0, 0)
+    _settled_earlier(engine, order.id, timedelta(hours=WINDOW_H))
+    passed = buyer_cli.orders.get(order.id).dispute_closes_at
+    assert passed is not None
+    shown = run("order", "show", str(order.id), "--url", base_url)
+    assert f"the dispute window closed on {passed:%Y-%m-%d %H:%M:%S} UTC" in shown.output
     again = run("accept", str(order.id), "--url", base_url)
     assert again.exit_code == 1
     assert "cannot accept an order that is settled" in again.output
