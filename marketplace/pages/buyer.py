@@ -176,6 +176,7 @@ def _order_page(
     )  # none but a subscription's or metered order's, whose periods are disputed one by one
     now = utc_now()
     open_periods = disputes.open_periods(session, order.id, periods, now=now)
+    disputed = not periods and disputes.order_disputed(session, order.id)
     return page.render(
         "buyer/order.html",
         status=status,
@@ -189,10 +190,13 @@ def _order_page(
         acceptable=order.status == ACCEPTABLE,
         payable=order.status == PAYABLE,
         idempotency_key=once.new_key(),
-        # A settled order past its dispute window is no longer disputable (409 from the API).
+        # A settled order past its dispute window, or one disputed before (settled by a
+        # ruling), is no longer disputable (409 from the API).
         disputable=not periods
         and order.status in DISPUTABLE
-        and (order.dispute_closes_at is None or now < order.dispute_closes_at),
+        and (order.dispute_closes_at is None or now < order.dispute_closes_at)
+        and not disputed,
+        disputed=disputed,
         now=now,
         periods=periods,
         open_periods=open_periods,

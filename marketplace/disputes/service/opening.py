@@ -131,6 +131,12 @@ def open_periods(
     )
 
 
+def order_disputed(session: Session, order_id: int) -> bool:
+    """Whether the order, as a whole, has a dispute (open, ruled or executed): a second is 409
+    ``dispute_exists``, an appeal continues the first."""
+    return repository.by_order(session, order_id) is not None
+
+
 def _window_words(window_h: int | None) -> str:
     if window_h is None:
         return "the exchange's dispute window, for an order placed before orders kept their own"

@@ -317,6 +317,38 @@ def test_a_party_appeals_the_ruling_from_the_page(
     assert f'action="{page}/vote"' not in judge.get(page).text
 
 
+def test_an_order_settled_by_a_ruling_is_not_offered_for_a_second_dispute(
+    api: TestClient,
+    world: DisputeWorld,
+    browsers: dict[str, TestClient],
+    monkeypatch: pytest.MonkeyPatch,
+    page_runtime: Runtime,
+) -> None:
+    from tests.marketplace.disputes.helpers import execute
+
+    order_id = world.order["id"]
+    dispute = open_dispute(api, world.buyer, order_id)
+    page = f"/disputes/{dispute['id']}"
+    monkeypatch.setattr(CLOCK, lambda: after(dispute["evidence_closes_at"]))
+    ruling = {"outcome": "release", "reasons": "Delivered."}
+    r = post_form(browsers[JUDGE_EMAIL], page, f"{page}/rule", ruling)
+    assert r.status_code == 303, r.text
+    ruled = api.get(page, headers=world.buyer.headers).json()
+    assert execute(page_runtime, after(ruled["appeal_closes_at"])) == [dispute["id"]]
+    order = api.get(f"/orders/{order_id}", headers=world.buyer.headers).json()
+    assert order["status"] == "settled"  # released, within its window
+
+    shown = browsers[BUYER_EMAIL].get(f"/buyer/orders/{order_id}").text
+    assert "/disputes/new" not in shown
+    assert "Disputes may be raised until" not in text_of(shown)
+    again = api.post(
+        f"/orders/{order_id}/disputes",
+        json={"reason": "other", "statement": "Again."},
+        headers={**world.buyer.headers, "Idempotency-Key": "second-dispute"},
+    )
+    assert (again.status_code, again.json()["error"]) == (409, "dispute_exists")
+
+
 def test_other_organisations_get_a_404_page_and_forms_need_the_csrf_token(
     api: TestClient, world: DisputeWorld, browsers: dict[str, TestClient]
 ) -> None:
