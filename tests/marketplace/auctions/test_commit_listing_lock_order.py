@@ -12,19 +12,13 @@ transaction takes the one write lock first: the second waits for the first to co
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from marketplace.app import create_app
 from marketplace.auctions import repository
@@ -44,66 +38,14 @@ from tests.marketplace.auctions.helpers import (
     salt,
 )
 from tests.marketplace.identity.helpers import serve
+from tests.marketplace.lock_race import Held, statement_waiting_for, waits_in
 
-#: The longest the held side waits for the other to be seen waiting (it is released then).
-HOLD_S = 30.0
 BID_MINOR = 300_000
-
-
-class _Held:
-    """``owner.<name>`` patched to stop, the first time it returns, until released: ``holds`` is
-    set then, and ``pid`` is its transaction's PostgreSQL backend (None on SQLite)."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> None:
-        self.holds, self.release = threading.Event(), threading.Event()
-        self.pid: int | None = None
-        original: Callable[..., Any] = getattr(owner, name)
-
-        def held(session: Session, *args: Any, **kwargs: Any) -> Any:
-            found = original(session, *args, **kwargs)
-            if not self.holds.is_set():
-                if session.get_bind().dialect.name == "postgresql":
-                    self.pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
-                self.holds.set()
-                self.release.wait(HOLD_S)
-            return found
-
-        monkeypatch.setattr(owner, name, held)
-
-
-def _statement_waiting_for(engine: Engine, held: _Held) -> str | None:
-    """The statement of the transaction waiting for ``held``'s locks, once one is (PostgreSQL);
-    None on SQLite, where the other request waits for the write lock before its first
-    statement. Releases ``held`` either way."""
-    try:
-        if held.pid is None:
-            return None
-        deadline = time.monotonic() + HOLD_S
-        while True:
-            with engine.connect() as conn:
-                waiting = conn.execute(
-                    text(
-                        "SELECT query FROM pg_stat_activity "
-                        "WHERE CAST(:pid AS integer) = ANY(pg_blocking_pids(pid))"
-                    ),
-                    {"pid": held.pid},
-                ).scalars()
-                found = list(waiting)
-            if found:
-                assert len(found) == 1, found
-                return str(found[0])
-            assert time.monotonic() < deadline, "nothing waited for the held transaction"
-            time.sleep(0.02)
-    finally:
-        held.release.set()
 
 
 def _locks_listing(statement: str | None, mode: str) -> bool:
     """Whether ``statement`` locks a listing in ``mode`` (None, on SQLite, has nothing to show)."""
-    if statement is None:
-        return True
-    tail = f"FROM listing WHERE listing.id = $1::BIGINT {mode}"
-    return " ".join(statement.split()).endswith(tail)
+    return waits_in(statement, f"FROM listing WHERE listing.id = $1::BIGINT {mode}")
 
 
 @contextmanager
@@ -147,13 +89,13 @@ def test_a_bid_sent_while_its_listing_is_paused_waits_and_is_refused(
 ) -> None:  # fmt: skip
     listing_id = exclusive_listing(api, supplier, ops)
     aid = open_auction(api, supplier, listing_id, clock)["id"]
-    pause = _Held(monkeypatch, changes, "journal_listing")  # listing.paused written, uncommitted
+    pause = Held(monkeypatch, changes, "journal_listing")  # listing.paused written, uncommitted
 
     with _clients(asset_runtime, clock) as (one, two), ThreadPoolExecutor(2) as pool:
         pausing = pool.submit(_pause, one, supplier, listing_id)
         assert pause.holds.wait(30)
         bidding = pool.submit(_commit, two, carol, aid)
-        waiting = _statement_waiting_for(asset_runtime.engine, pause)
+        waiting = statement_waiting_for(asset_runtime.engine, pause)
         paused, refused = pausing.result(60), bidding.result(60)
 
     assert paused.status_code == 200, paused.text
@@ -178,13 +120,13 @@ def test_a_pause_sent_while_a_bid_is_committed_waits_for_the_bid(
 ) -> None:  # fmt: skip
     listing_id = exclusive_listing(api, supplier, ops)
     aid = open_auction(api, supplier, listing_id, clock)["id"]
-    bid = _Held(monkeypatch, repository, "save")  # auction.bid_committed written, uncommitted
+    bid = Held(monkeypatch, repository, "save")  # auction.bid_committed written, uncommitted
 
     with _clients(asset_runtime, clock) as (one, two), ThreadPoolExecutor(2) as pool:
         bidding = pool.submit(_commit, one, carol, aid)
         assert bid.holds.wait(30)
         pausing = pool.submit(_pause, two, supplier, listing_id)
-        waiting = _statement_waiting_for(asset_runtime.engine, bid)
+        waiting = statement_waiting_for(asset_runtime.engine, bid)
         committed, paused = bidding.result(60), pausing.result(60)
 
     # PostgreSQL: the pause waited for the listing the bid holds.

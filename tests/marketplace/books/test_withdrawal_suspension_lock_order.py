@@ -15,14 +15,13 @@ from fastapi.testclient import TestClient
 from marketplace.runtime import Runtime
 from tests.marketplace.assets.helpers import Party
 from tests.marketplace.books.helpers import withdraw
-from tests.marketplace.listings.test_supplier_suspension_lock_order import (
-    _race,
-    _refused_as_suspended_buyer,
-    _seqs,
-    _suspend,
-    _suspension_journaled,
-    _waits_in,
+from tests.marketplace.identity.suspension_race import (
+    refused_as_suspended_buyer,
+    seqs,
+    suspend,
+    suspension_journaled,
 )
+from tests.marketplace.lock_race import race, waits_in
 from tests.marketplace.orders.money import balance, fund
 
 AMOUNT_MINOR = 2_500
@@ -36,19 +35,19 @@ def test_a_withdrawal_sent_while_its_organisation_is_suspended_waits_and_is_refu
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     fund(asset_runtime.engine, payer.organization_id, 2 * AMOUNT_MINOR)
-    suspension = _suspension_journaled(monkeypatch)
+    suspension = suspension_journaled(monkeypatch)
 
-    suspended, refused, waiting = _race(
+    suspended, refused, waiting = race(
         asset_runtime,
         suspension,
-        _suspend(payer, ops),
+        suspend(payer, ops),
         lambda http: withdraw(http, payer, AMOUNT_MINOR),
     )
 
     assert suspended.status_code == 200, suspended.text
-    _refused_as_suspended_buyer(refused, withdraw(api, payer, AMOUNT_MINOR))
+    refused_as_suspended_buyer(refused, withdraw(api, payer, AMOUNT_MINOR))
     # PostgreSQL: the withdrawal had passed the token check and waited for the journal head.
-    assert _waits_in(waiting, WITHDRAWAL_WAITS), waiting
-    assert _seqs(api, "payment.withdrawal_requested") == []
+    assert waits_in(waiting, WITHDRAWAL_WAITS), waiting
+    assert seqs(api, "payment.withdrawal_requested") == []
     # Nothing left available for withdrawing.
     assert balance(asset_runtime.engine, payer.organization_id) == (2 * AMOUNT_MINOR, 0)
